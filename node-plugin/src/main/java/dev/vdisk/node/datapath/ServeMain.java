@@ -1,0 +1,62 @@
+package dev.vdisk.node.datapath;
+
+import dev.vdisk.node.backend.FileBackend;
+import dev.vdisk.node.fuse.FuseConfig;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Stand-alone server for the benchmark ({@code e2e/bench/datapath.sh}): serves one file through FUSE,
+ * attaches a loop device to it, prints {@code DEVICE /dev/loopN}, and runs until stdin closes or the JVM is
+ * told to stop (SIGTERM), then detaches and unmounts.
+ *
+ * <pre>
+ * java --enable-native-access=ALL-UNNAMED -cp ... dev.vdisk.node.datapath.ServeMain \
+ *      --mount DIR --file PATH --size BYTES [--direct] [--workers N] [--no-clone] [--max-background N]
+ * </pre>
+ */
+public final class ServeMain {
+    private ServeMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path mount = null;
+        Path file = null;
+        long size = 0;
+        boolean direct = false;
+        FuseConfig config = FuseConfig.defaults();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--mount" -> mount = Path.of(args[++i]);
+                case "--file" -> file = Path.of(args[++i]);
+                case "--size" -> size = Long.parseLong(args[++i]);
+                case "--direct" -> direct = true;
+                case "--workers" -> config = config.withWorkers(Integer.parseInt(args[++i]));
+                case "--no-clone" -> config = config.withCloneDevice(false);
+                case "--max-background" -> config = new FuseConfig(config.workers(), config.maxWrite(),
+                        config.cloneDevice(), Integer.parseInt(args[++i]));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (mount == null || file == null || size <= 0) {
+            System.err.println("usage: ServeMain --mount DIR --file PATH --size BYTES [--direct] [--workers N] [--no-clone]");
+            System.exit(2);
+        }
+        FileBackend backend = FileBackend.open(file, size, direct);
+        DataPath dataPath = DataPath.start(mount, config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            dataPath.close();
+            stopped.countDown();
+        }, "datapath-shutdown"));
+        DataPath.AttachedVolume volume = dataPath.attach(file.getFileName().toString(), backend);
+        System.out.println("DEVICE " + volume.device());
+        System.out.flush();
+        while (System.in.read() >= 0) {
+            // run until stdin closes
+        }
+        dataPath.close();
+        backend.close();
+    }
+}

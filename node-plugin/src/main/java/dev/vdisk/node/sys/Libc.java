@@ -1,0 +1,234 @@
+package dev.vdisk.node.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * glibc system call wrappers bound through FFM (x86_64 / aarch64 Linux, LP64).
+ *
+ * <p>Raw methods ({@link #read}, {@link #write}, {@link #pread}…) return what the C function returns and
+ * leave {@code errno} in a segment owned by the calling thread ({@link #errno()}); they allocate nothing, so
+ * the FUSE workers use them per request. The {@code checked…} methods throw {@link ErrnoException} and are
+ * for the control path.
+ *
+ * <p>None of the bindings is "critical": every call may block (a read on /dev/fuse, disk I/O), and a
+ * critical downcall would hold up safepoints while it blocks.
+ */
+public final class Libc {
+    // errno values (asm-generic)
+    public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EBUSY = 16,
+            EINVAL = 22, EFBIG = 27, ENOSPC = 28, ENODEV = 19, ENOSYS = 38, EOPNOTSUPP = 95;
+    // open(2) flags
+    public static final int O_RDONLY = 0, O_RDWR = 2, O_DIRECT = 0x4000, O_CLOEXEC = 0x80000;
+    // mount(2) / umount2(2) flags
+    public static final long MS_NOSUID = 2, MS_NODEV = 4;
+    public static final int MNT_DETACH = 2;
+    // fallocate(2) modes
+    public static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_ZERO_RANGE = 0x10;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
+            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+
+    /** Per thread: where the last call's errno was captured. Allocated once per thread, freed with it. */
+    private static final ThreadLocal<MemorySegment> CAPTURED =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle PWRITE = bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle IOCTL_PTR = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    private static final MethodHandle IOCTL_LONG = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final MethodHandle MOUNT = bind("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
+    private static final MethodHandle UMOUNT2 = bind("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private Libc() {
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor fd, int firstVariadic) {
+        MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc has no " + name));
+        Linker.Option[] options = firstVariadic >= 0
+                ? new Linker.Option[] {CAPTURE, Linker.Option.firstVariadicArg(firstVariadic)}
+                : new Linker.Option[] {CAPTURE};
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    /** errno of this thread's last call through this class. */
+    public static int errno() {
+        return (int) ERRNO.get(CAPTURED.get(), 0L);
+    }
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    // ---- raw calls: return the C result, errno via errno() ----
+
+    public static long read(int fd, MemorySegment buf, long count) {
+        try {
+            return (long) READ.invokeExact(CAPTURED.get(), fd, buf, count);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static long write(int fd, MemorySegment buf, long count) {
+        try {
+            return (long) WRITE.invokeExact(CAPTURED.get(), fd, buf, count);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static long pread(int fd, MemorySegment buf, long count, long offset) {
+        try {
+            return (long) PREAD.invokeExact(CAPTURED.get(), fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static long pwrite(int fd, MemorySegment buf, long count, long offset) {
+        try {
+            return (long) PWRITE.invokeExact(CAPTURED.get(), fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int ioctl(int fd, long request, MemorySegment arg) {
+        try {
+            return (int) IOCTL_PTR.invokeExact(CAPTURED.get(), fd, request, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int ioctl(int fd, long request, long arg) {
+        try {
+            return (int) IOCTL_LONG.invokeExact(CAPTURED.get(), fd, request, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int close(int fd) {
+        try {
+            return (int) CLOSE.invokeExact(CAPTURED.get(), fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int fallocate(int fd, int mode, long offset, long length) {
+        try {
+            return (int) FALLOCATE.invokeExact(CAPTURED.get(), fd, mode, offset, length);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int fdatasync(int fd) {
+        try {
+            return (int) FDATASYNC.invokeExact(CAPTURED.get(), fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    // ---- checked calls for the control path ----
+
+    public static int checkedOpen(String path, int flags) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(CAPTURED.get(), arena.allocateFrom(path), flags | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new ErrnoException("open(" + path + ")", errno());
+            }
+            return fd;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static void checkedClose(int fd) throws ErrnoException {
+        if (close(fd) < 0) {
+            throw new ErrnoException("close(" + fd + ")", errno());
+        }
+    }
+
+    public static int checkedIoctl(int fd, long request, MemorySegment arg, String what) throws ErrnoException {
+        int r = ioctl(fd, request, arg);
+        if (r < 0) {
+            throw new ErrnoException(what, errno());
+        }
+        return r;
+    }
+
+    public static int checkedIoctl(int fd, long request, long arg, String what) throws ErrnoException {
+        int r = ioctl(fd, request, arg);
+        if (r < 0) {
+            throw new ErrnoException(what, errno());
+        }
+        return r;
+    }
+
+    public static void checkedMount(String source, String target, String fstype, long flags, String data)
+            throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) MOUNT.invokeExact(CAPTURED.get(), arena.allocateFrom(source), arena.allocateFrom(target),
+                    arena.allocateFrom(fstype), flags, arena.allocateFrom(data));
+            if (r < 0) {
+                throw new ErrnoException("mount(" + target + ")", errno());
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** umount2(2); returns 0 or the errno (EBUSY is an answer here, not an exception). */
+    public static int umount2(String target, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) UMOUNT2.invokeExact(CAPTURED.get(), arena.allocateFrom(target), flags);
+            return r < 0 ? errno() : 0;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.vdisk.node.sys;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads /proc/self/mountinfo: which paths are mount points, and with which filesystem type. */
+public final class MountTable {
+    /** One line of mountinfo: mount point (unescaped) and filesystem type. */
+    public record Mount(Path mountPoint, String fsType, String source) {
+    }
+
+    private MountTable() {
+    }
+
+    public static List<Mount> mounts() {
+        try {
+            List<Mount> result = new ArrayList<>();
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+                String[] fields = line.split(" ");
+                int dash = line.indexOf(" - ");
+                String[] tail = line.substring(dash + 3).split(" ");
+                result.add(new Mount(Path.of(unescape(fields[4])), tail[0], tail.length > 1 ? unescape(tail[1]) : ""));
+            }
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static boolean isMountPoint(Path path) {
+        Path p = path.toAbsolutePath().normalize();
+        return mounts().stream().anyMatch(m -> m.mountPoint().equals(p));
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
+    private static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

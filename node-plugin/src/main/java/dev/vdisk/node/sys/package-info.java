@@ -1,0 +1,9 @@
+/**
+ * Linux system calls the data path needs, bound with the FFM API (no JNI, no native library of ours).
+ *
+ * <p>Entry point: {@link dev.vdisk.node.sys.Libc}. Every binding captures {@code errno} into a per-thread
+ * segment, so hot-path callers (FUSE workers) read it with {@link dev.vdisk.node.sys.Libc#errno()} without
+ * allocating, and control-path callers use the {@code checked…} variants that throw {@link
+ * dev.vdisk.node.sys.ErrnoException}.
+ */
+package dev.vdisk.node.sys;
