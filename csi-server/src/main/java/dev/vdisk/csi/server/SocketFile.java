@@ -1,0 +1,61 @@
+package dev.vdisk.csi.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * The file system side of a unix socket: what may be removed before binding and after shutdown.
+ *
+ * <p>A socket left behind by a crashed predecessor is stale (nothing can be listening: the plugin owns the
+ * path) and is removed. Anything else at the path is refused, never deleted: a wrong {@code --endpoint} must not
+ * cost a user a file or a directory.
+ */
+final class SocketFile {
+
+    /** {@code st_mode & S_IFMT} of a socket (sys/stat.h). */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+
+    private SocketFile() {
+    }
+
+    /** Makes the path bindable: creates the parent directory, removes a stale socket, refuses anything else. */
+    static void prepareForBind(Path path) throws IOException {
+        Files.createDirectories(path.getParent());
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String kind = describe(path);
+        if (!kind.equals("socket")) {
+            throw new IOException("refusing to bind " + path + ": a " + kind + " is there, not a socket;"
+                    + " remove it yourself or choose another --endpoint");
+        }
+        Files.delete(path);
+    }
+
+    /** Removes the socket after shutdown; leaves anything that is not a socket alone. */
+    static void removeIfSocket(Path path) throws IOException {
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && describe(path).equals("socket")) {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    /** "socket", "regular file", "directory", "symbolic link" or "special file" (fifo, device). */
+    static String describe(Path path) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (attributes.isSymbolicLink()) {
+            return "symbolic link";
+        }
+        if (attributes.isDirectory()) {
+            return "directory";
+        }
+        if (attributes.isRegularFile()) {
+            return "regular file";
+        }
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return (mode & S_IFMT) == S_IFSOCK ? "socket" : "special file";
+    }
+}
