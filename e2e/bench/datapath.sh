@@ -1,0 +1,118 @@
+#!/bin/sh
+# bin/vdisk-bench datapath [RUNTIME_SECONDS] -- the node data path against its peer, side by side, same disk.
+#
+#   ours : fio on a direct-I/O loop device (4 KiB blocks) over an image file served by our FUSE server
+#          (dev.vdisk.node.datapath.ServeMain, file backend opened O_DIRECT on the same disk)
+#   plain: fio on a direct-I/O loop device (4 KiB blocks) over a plain file on the same disk
+#
+# Rows: 1 MiB sequential read/write at QD16, 4 KiB random read/write at QD32 with 1 and 2 jobs; fio with
+# libaio and direct I/O; peers alternate per row so that drift in the disk hits both alike.
+# Environment: RUNTIME (s, default 20), SIZE_MB (per image, default 2048), BENCH_DIR (default
+# target/bench-datapath under the checkout), WORKERS (FUSE worker threads, default 16), SERVE_OPTS (more
+# ServeMain flags, e.g. "--no-clone"), ROWS (space-separated subset of row names).
+# Needs root, fio, losetup, python3.
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+RUNTIME=${1:-${RUNTIME:-20}}
+SIZE_MB=${SIZE_MB:-2048}
+DIR=${BENCH_DIR:-$root/target/bench-datapath}
+WORKERS=${WORKERS:-16}
+SERVE_OPTS=${SERVE_OPTS:-}
+ROWS=${ROWS:-"seqread seqwrite randread1 randread2 randwrite1 randwrite2"}
+JAVA=${JAVA_HOME:?JAVA_HOME must point to a JDK 25 (bin/vdisk-bench selects one)}/bin/java
+
+[ "$(id -u)" = 0 ] || { echo "datapath benchmark needs root (loop devices, FUSE mount)" >&2; exit 1; }
+for t in fio losetup python3; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 1; }; done
+
+echo "building node-plugin..." >&2
+(cd "$root" && ./mvnw -q -B -pl node-plugin package -DskipTests \
+  && ./mvnw -q -B -pl node-plugin dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$root/node-plugin/target/datapath.cp" >/dev/null)
+CP="$root/node-plugin/target/classes:$(cat "$root/node-plugin/target/datapath.cp")"
+
+mkdir -p "$DIR"
+PLAIN_IMG="$DIR/plain.img"; OURS_IMG="$DIR/ours.img"; MNT="$DIR/fuse"; CTL="$DIR/serve.ctl"; LOG="$DIR/serve.log"
+PLAIN_DEV=; SERVE_PID=
+
+cleanup() {
+  set +e
+  exec 3>&- 2>/dev/null          # closing the control pipe makes ServeMain detach and unmount
+  if [ -n "$SERVE_PID" ]; then
+    i=0; while kill -0 "$SERVE_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+    kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null
+  fi
+  [ -n "$PLAIN_DEV" ] && losetup -d "$PLAIN_DEV"
+  rm -f "$CTL" "$PLAIN_IMG" "$OURS_IMG"
+  if grep -q " $MNT " /proc/self/mountinfo; then echo "WARNING: $MNT still mounted" >&2; fi
+}
+trap cleanup EXIT INT TERM
+
+# Both images fully written, so that reads hit the disk rather than holes or unwritten extents.
+for img in "$PLAIN_IMG" "$OURS_IMG"; do
+  echo "writing $img ($SIZE_MB MiB)..." >&2
+  dd if=/dev/zero of="$img" bs=1M count="$SIZE_MB" oflag=direct status=none
+done
+sync
+
+PLAIN_DEV=$(losetup --direct-io=on --sector-size 4096 -f --show "$PLAIN_IMG")
+rm -f "$CTL"; mkfifo "$CTL"
+"$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx256m -XX:+AlwaysPreTouch -cp "$CP" \
+  dev.vdisk.node.datapath.ServeMain --mount "$MNT" --file "$OURS_IMG" --size $((SIZE_MB * 1048576)) --direct \
+  --workers "$WORKERS" $SERVE_OPTS <"$CTL" >"$LOG" 2>&1 &
+SERVE_PID=$!
+exec 3>"$CTL"
+i=0; while ! grep -q '^DEVICE ' "$LOG" 2>/dev/null; do
+  sleep 0.1; i=$((i+1))
+  if [ $i -gt 300 ] || ! kill -0 "$SERVE_PID" 2>/dev/null; then echo "ServeMain did not start:" >&2; cat "$LOG" >&2; exit 1; fi
+done
+OURS_DEV=$(sed -n 's/^DEVICE //p' "$LOG")
+for d in "$PLAIN_DEV" "$OURS_DEV"; do
+  n=${d#/dev/loop}
+  echo "$d: dio=$(cat /sys/block/loop$n/loop/dio) lbs=$(cat /sys/block/loop$n/queue/logical_block_size) backing=$(cat /sys/block/loop$n/loop/backing_file)" >&2
+done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run_fio DEV ROW -> fio json in $DIR/ROW.<peer>.json
+run_fio() {
+  dev=$1; row=$2; out=$3
+  case $row in
+    seqread)    args="--rw=read --bs=1M --iodepth=16 --numjobs=1" ;;
+    seqwrite)   args="--rw=write --bs=1M --iodepth=16 --numjobs=1" ;;
+    randread1)  args="--rw=randread --bs=4k --iodepth=32 --numjobs=1" ;;
+    randread2)  args="--rw=randread --bs=4k --iodepth=32 --numjobs=2" ;;
+    randwrite1) args="--rw=randwrite --bs=4k --iodepth=32 --numjobs=1" ;;
+    randwrite2) args="--rw=randwrite --bs=4k --iodepth=32 --numjobs=2" ;;
+    *) echo "unknown row $row" >&2; exit 2 ;;
+  esac
+  # shellcheck disable=SC2086
+  fio --name="$row" --filename="$dev" --direct=1 --ioengine=libaio $args --time_based --runtime="$RUNTIME" \
+      --ramp_time=2 --group_reporting --output-format=json --output="$out" >/dev/null
+}
+
+RESULTS="$DIR/results.txt"; : >"$RESULTS"
+for row in $ROWS; do
+  echo "running $row (${RUNTIME}s per peer)..." >&2
+  run_fio "$PLAIN_DEV" "$row" "$DIR/$row.plain.json"
+  t0=$(cpu_ticks "$SERVE_PID")
+  run_fio "$OURS_DEV" "$row" "$DIR/$row.ours.json"
+  t1=$(cpu_ticks "$SERVE_PID")
+  echo "$row $((t1 - t0))" >>"$RESULTS"
+done
+
+python3 - "$DIR" "$RESULTS" "$RUNTIME" <<'PY'
+import json, sys, os
+d, results, runtime = sys.argv[1], sys.argv[2], float(sys.argv[3])
+hz = os.sysconf('SC_CLK_TCK')
+def stats(path):
+    j = json.load(open(path))['jobs'][0]
+    side = j['read'] if j['read']['io_bytes'] > 0 else j['write']
+    p99 = side['clat_ns']['percentile'].get('99.000000', 0) / 1000.0
+    return side['iops'], side['bw_bytes'] / 1e6, p99
+print(f"{'row':<11} {'peer':<6} {'IOPS':>9} {'MB/s':>8} {'p99 us':>9} {'ratio':>6} {'java CPU us/IO':>14}")
+for line in open(results):
+    row, ticks = line.split()
+    p = stats(f"{d}/{row}.plain.json"); o = stats(f"{d}/{row}.ours.json")
+    cpu_us_per_io = int(ticks) / hz * 1e6 / max(1.0, o[0] * (runtime + 2))
+    print(f"{row:<11} {'plain':<6} {p[0]:>9.0f} {p[1]:>8.1f} {p[2]:>9.0f}")
+    print(f"{row:<11} {'ours':<6} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {o[0]/p[0]:>6.2f} {cpu_us_per_io:>14.1f}")
+PY
