@@ -1,0 +1,159 @@
+package dev.vdisk.engine;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one background thread that applies dirty segments to the pool and takes periodic consistency points. It waits
+ * a short batching delay after the first dirty segment (so that neighbouring small writes land in one destage) unless
+ * the changes table is under pressure, then drains everything queued.
+ */
+final class Destager implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(Destager.class);
+
+    private final Pool pool;
+    private final ConcurrentLinkedQueue<DirtySegment> queue = new ConcurrentLinkedQueue<>();
+    /** Owned by the destager thread (and by whoever holds Pool.destageLock for a synchronous drain). */
+    @GuardedBy("Pool.destageLock")
+    private final ByteBuffer staging;
+    /** Guards the wake-up flags; the thread sleeps on {@link #work}. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    @GuardedBy("lock")
+    private boolean urgent;
+    private volatile boolean stopping;
+    private Thread thread;
+
+    Destager(Pool pool, int segmentSize) {
+        this.pool = pool;
+        this.staging = ByteBuffer.allocateDirect(segmentSize);
+    }
+
+    void start(String poolName) {
+        thread = Thread.ofPlatform().daemon().name("vdisk-destager-" + poolName).start(this);
+    }
+
+    void enqueue(DirtySegment ds) {
+        queue.add(ds);
+        if (queue.size() == 1) {
+            wake(false);
+        }
+    }
+
+    /** Wakes the thread; {@code now} skips the batching delay (memory pressure, consistency point wanted). */
+    void wake(boolean now) {
+        lock.lock();
+        try {
+            urgent |= now;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int queued() {
+        return queue.size();
+    }
+
+    @Override
+    public void run() {
+        PoolOptions o = pool.options();
+        while (!stopping) {
+            try {
+                waitForWork(o);
+                if (stopping) {
+                    break;
+                }
+                drainOnce();
+                pool.maybeCheckpoint();
+            } catch (PoolClosedException e) {
+                break;
+            } catch (RuntimeException e) {
+                log.error("destager of pool {} failed; retrying in 1 s: {}", pool.dir(), e.toString(), e);
+                sleepQuietly(1000);
+            }
+        }
+    }
+
+    private void waitForWork(PoolOptions o) {
+        lock.lock();
+        try {
+            long tick = TimeUnit.MILLISECONDS.toNanos(Math.max(10, o.checkpointIntervalMillis() / 4));
+            if (queue.isEmpty() && !urgent) {
+                work.awaitNanos(tick);
+            }
+            if (!queue.isEmpty() && !urgent && o.destageDelayMillis() > 0) {
+                work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(o.destageDelayMillis()));
+            }
+            urgent = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Destages what is queued now (not what arrives meanwhile). */
+    void drainOnce() {
+        int n = queue.size();
+        for (int i = 0; i < n && !stopping; i++) {
+            DirtySegment ds = queue.poll();
+            if (ds == null) {
+                break;
+            }
+            pool.destageLock().lock();
+            try {
+                pool.checkOpenForDestage();
+                ds.vdisk.destage(ds, staging);
+            } finally {
+                pool.destageLock().unlock();
+            }
+        }
+    }
+
+    /** Destages every dirty segment of every vdisk, on the caller's thread; the caller holds Pool.destageLock. */
+    @GuardedBy("Pool.destageLock")
+    void drainAllWithoutLocking(Iterable<Vdisk> vdisks) {
+        for (Vdisk v : vdisks) {
+            while (!v.table.isEmpty()) {
+                for (DirtySegment ds : v.table.values()) {
+                    v.destage(ds, staging);
+                }
+            }
+        }
+        queue.clear();
+    }
+
+    void stop() {
+        stopping = true;
+        wake(true);
+        if (thread != null && thread != Thread.currentThread()) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

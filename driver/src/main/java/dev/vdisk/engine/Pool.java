@@ -1,0 +1,727 @@
+package dev.vdisk.engine;
+
+import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.check.Checker;
+import dev.vdisk.engine.format.Catalog;
+import dev.vdisk.engine.format.CatalogEntry;
+import dev.vdisk.engine.format.Kind;
+import dev.vdisk.engine.format.MapEntry;
+import dev.vdisk.engine.format.Superblock;
+import dev.vdisk.engine.io.DataSpace;
+import dev.vdisk.engine.journal.Journal;
+import dev.vdisk.engine.journal.JournalRecord;
+import dev.vdisk.engine.map.MapTree;
+import dev.vdisk.engine.map.Node;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An open storage pool: the entry point of the engine. Create one with {@link #create}, open it with {@link #open},
+ * then create, list, resize and delete vdisks and get {@link Vdisk} handles for I/O. Close it to take a final
+ * consistency point (nothing to replay at the next open). Thread-safe.
+ *
+ * <p>Consistency points ({@link #checkpoint()}): quiesce the destager; fsync the data space; write every dirty
+ * indirect block to a new segment, children first; write the catalog to new segments; fsync; write the superblock
+ * slot {@code generation % 2} with the replay position (the oldest journal record not yet destaged); fsync; then
+ * release segments freed two points ago and delete journal files wholly before the previous point's replay position.
+ */
+public final class Pool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Pool.class);
+    /** Largest vdisk: 1 PiB. */
+    public static final long MAX_VDISK_SIZE = 1L << 50;
+
+    private final Path dir;
+    private final PoolFiles.Layout layout;
+    private final PoolFiles.Lock fileLock;
+    private final PoolOptions options;
+    private final DataSpace data;
+    private final Allocator alloc;
+    private final int segmentSize;
+    private final ByteBuffer zeros;
+    private final Slab slab;
+    private final Destager destager;
+    private Journal journal;
+
+    /**
+     * Serialises consistency points and metadata changes (create, delete, resize): guards the catalog maps' structure,
+     * {@link #superblock}, {@link #catalogVbns}, {@link #nextVdiskId}, {@link #prevReplaySeq}.
+     */
+    private final ReentrantLock cpLock = new ReentrantLock();
+    /** Held by the destager around each segment it destages, and by consistency points to quiesce it. */
+    private final ReentrantLock destageLock = new ReentrantLock();
+    @GuardedBy("cpLock")
+    private Superblock superblock;
+    @GuardedBy("cpLock")
+    private long[] catalogVbns = new long[0];
+    @GuardedBy("cpLock")
+    private long nextVdiskId;
+    @GuardedBy("cpLock")
+    private long prevReplaySeq;
+    private volatile long lastCheckpointNanos = System.nanoTime();
+    /** Written under cpLock; read freely. */
+    private final ConcurrentHashMap<String, Vdisk> byName = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Vdisk> byId = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private Pool(Path dir, PoolFiles.Layout layout, PoolFiles.Lock fileLock, PoolOptions options, Superblock sb) {
+        this.dir = dir;
+        this.layout = layout;
+        this.fileLock = fileLock;
+        this.options = options;
+        this.superblock = sb;
+        this.segmentSize = sb.segmentSize();
+        this.data = new DataSpace(layout.data());
+        this.alloc = new Allocator(sb.segmentCount(), Superblock.reservedSegments(segmentSize));
+        this.zeros = ByteBuffer.allocateDirect(segmentSize).asReadOnlyBuffer();
+        this.slab = new Slab((int) Math.max(2L * segmentSize / Slab.BLOCK + 2, options.dirtyLimitBytes() / Slab.BLOCK));
+        this.destager = new Destager(this, segmentSize);
+        this.slab.onPressure(() -> destager.wake(true));
+        this.nextVdiskId = sb.nextVdiskId();
+        this.prevReplaySeq = sb.replaySeq();
+    }
+
+    // ---------------------------------------------------------------- create and open
+
+    /** Creates a pool in {@code dir} (created if missing) and opens it. */
+    public static Pool create(Path dir, PoolSpec spec, PoolOptions options) {
+        int seg = spec.segmentSize();
+        if (Integer.bitCount(seg) != 1 || seg < 4096 || seg > (1 << 20)) {
+            throw new InvalidRangeException("segment size " + seg + " must be a power of two from 4 KiB to 1 MiB");
+        }
+        long segments = spec.sizeBytes() / seg;
+        long reserved = Superblock.reservedSegments(seg);
+        if (segments < reserved + 8) {
+            throw new InvalidRangeException("pool size " + spec.sizeBytes() + " holds fewer than " + (reserved + 8)
+                    + " segments of " + seg + " bytes; give a larger --size");
+        }
+        if (segments > Integer.MAX_VALUE) {
+            throw new InvalidRangeException("pool size " + spec.sizeBytes() + " has more than 2^31 segments; use a"
+                    + " larger segment size");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new EngineIOException("cannot create pool directory " + dir + ": " + e, e);
+        }
+        PoolFiles.Lock lock = PoolFiles.lock(dir);
+        try {
+            if (PoolFiles.exists(dir)) {
+                throw new VdiskExistsException("a pool already exists in " + dir + "; open it, or delete the directory first");
+            }
+            Path dataPath = spec.device() != null ? spec.device() : dir.resolve(PoolFiles.DATA);
+            Path journalDir = spec.journalDir() != null ? spec.journalDir() : dir.resolve(PoolFiles.JOURNAL);
+            if (spec.device() == null) {
+                try (RandomAccessFile f = new RandomAccessFile(dataPath.toFile(), "rw")) {
+                    f.setLength(segments * seg);
+                }
+            } else if (!Files.isWritable(spec.device())) {
+                throw new EngineIOException("device " + spec.device() + " is not writable; check the path and permissions");
+            }
+            Files.createDirectories(journalDir);
+            try (var s = Files.list(journalDir)) {
+                if (s.findAny().isPresent()) {
+                    throw new VdiskExistsException("journal directory " + journalDir + " is not empty; give an empty one");
+                }
+            }
+            PoolFiles.Layout layout = new PoolFiles.Layout(dataPath, spec.device() != null, journalDir);
+            Superblock sb = new Superblock(Superblock.VERSION, Superblock.BLOCK_SIZE, seg, segments, UUID.randomUUID(),
+                    0, 0, 0, 0, 0, 1);
+            try (DataSpace ds = new DataSpace(dataPath)) {
+                ds.writeFully(ByteBuffer.allocateDirect(Superblock.SLOTS * Superblock.SLOT_SIZE), 0);
+                ds.force();
+            }
+            Pool p = new Pool(dir, layout, lock, options, sb);
+            try {
+                p.journal = Journal.open(journalDir, options.journalFileBytes(), 0);
+                p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
+                p.checkpointWithReason("create");
+                PoolFiles.write(dir, layout);
+            } catch (RuntimeException | IOException e) {
+                p.abandonQuietly();
+                throw e;
+            }
+            log.info("created pool {} ({} segments of {} bytes, data {}, journal {})", dir, segments, seg, dataPath,
+                    journalDir);
+            return p;
+        } catch (IOException e) {
+            lock.close();
+            throw new EngineIOException("cannot create pool in " + dir + ": " + e, e);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    public static Pool create(Path dir, PoolSpec spec) {
+        return create(dir, spec, PoolOptions.defaults());
+    }
+
+    public static Pool open(Path dir) {
+        return open(dir, PoolOptions.defaults());
+    }
+
+    /**
+     * Opens the pool in {@code dir}: takes the exclusive lock, reads the newest valid superblock slot, loads the catalog
+     * and every indirect block (checking CRCs), rebuilds reference counts, replays the journal from the replay position
+     * (stopping at the first torn record) and takes a consistency point.
+     *
+     * @throws PoolLockedException if another process has it open
+     * @throws CorruptMetadataException if metadata fails a checksum (the message names the structure)
+     */
+    public static Pool open(Path dir, PoolOptions options) {
+        PoolFiles.Lock lock = PoolFiles.lock(dir);
+        Pool p = null;
+        try {
+            PoolFiles.Layout layout = PoolFiles.read(dir);
+            Superblock sb;
+            try (DataSpace ds = new DataSpace(layout.data())) {
+                sb = newestSuperblock(ds, layout.data());
+            }
+            p = new Pool(dir, layout, lock, options, sb);
+            p.load();
+            p.journal = Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq());
+            p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
+            p.replay(sb.replaySeq());
+            p.checkpointWithReason("recovery");
+            return p;
+        } catch (RuntimeException e) {
+            if (p != null) {
+                p.abandonQuietly();
+            } else {
+                lock.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Reads both slots and returns the valid one with the highest generation. */
+    static Superblock newestSuperblock(DataSpace ds, Path where) {
+        Superblock best = null;
+        for (int slot = 0; slot < Superblock.SLOTS; slot++) {
+            ByteBuffer b = ByteBuffer.allocateDirect(Superblock.SLOT_SIZE);
+            ds.readFully(b, (long) slot * Superblock.SLOT_SIZE);
+            Superblock s = Superblock.decode(b.flip());
+            if (s == null) {
+                log.warn("superblock slot {} of {} is invalid (torn or never written); using the other", slot, where);
+            } else if (best == null || s.generation() > best.generation()) {
+                best = s;
+            }
+        }
+        if (best == null) {
+            throw new CorruptMetadataException("no valid superblock in " + where + " (both slots fail their checksum);"
+                    + " this is not a vdisk pool or it is damaged beyond automatic repair");
+        }
+        return best;
+    }
+
+    private void load() {
+        int[] counts = new int[(int) superblock.segmentCount()];
+        ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
+        byte[] payload = new byte[superblock.catalogLength()];
+        List<Long> vbns = new ArrayList<>();
+        long vbn = superblock.catalogVbn();
+        int crc = superblock.catalogCrc();
+        int at = 0;
+        while (vbn != 0) {
+            if (!alloc.isDataVbn(vbn) || vbns.contains(vbn)) {
+                throw new CorruptMetadataException("catalog segment pointer " + vbn + " is dangling or loops; run vdisk check");
+            }
+            data.readFully(buf.clear(), vbn * segmentSize);
+            Catalog.Segment s = Catalog.decodeSegment(buf, vbn, crc, payload, at);
+            at += s.length();
+            counts[(int) vbn]++;
+            vbns.add(vbn);
+            vbn = s.nextVbn();
+            crc = s.nextCrc();
+        }
+        if (at != payload.length) {
+            throw new CorruptMetadataException("catalog holds " + at + " bytes where the superblock says "
+                    + payload.length + "; run vdisk check");
+        }
+        catalogVbns = vbns.stream().mapToLong(Long::longValue).toArray();
+        Map<Long, Node> loaded = new HashMap<>();
+        for (CatalogEntry e : Catalog.decodePayload(payload)) {
+            MapTree t = MapTree.load(data, alloc, segmentSize, "vdisk " + e.name(), e.rootWord0(), e.rootWord1(),
+                    e.height(), counts, loaded, buf);
+            Vdisk v = new Vdisk(this, e, t);
+            byId.put(e.id(), v);
+            byName.put(e.name(), v);
+        }
+        alloc.rebuild(counts, loaded.size());
+        alloc.setCatalogSegments(catalogVbns.length);
+        log.info("opened pool {}: generation {}, {} vdisks, {} indirect blocks, replay from journal record {}", dir,
+                superblock.generation(), byId.size(), loaded.size(), superblock.replaySeq());
+    }
+
+    private void replay(long from) {
+        long n = journal.replay(from, (seq, id, off, len, type, payload) -> {
+            Vdisk v = byId.get(id);
+            if (v == null) {
+                return;
+            }
+            if (type == JournalRecord.TYPE_WRITE) {
+                v.replayWrite(seq, off, payload);
+            } else {
+                v.replayDiscard(seq, off, len);
+            }
+        });
+        if (n > 0) {
+            log.info("replayed {} journal records of pool {} from record {}", n, dir, from);
+        }
+    }
+
+    // ---------------------------------------------------------------- vdisks
+
+    /** Creates a thin vdisk of {@code sizeBytes} (a multiple of 4 KiB); allocates nothing. */
+    public VdiskInfo create(String name, long sizeBytes) {
+        checkName(name);
+        checkSize(sizeBytes);
+        cpLock.lock();
+        try {
+            checkOpen();
+            if (byName.containsKey(name)) {
+                throw new VdiskExistsException("vdisk " + name + " already exists in pool " + dir
+                        + "; pick another name or delete it first");
+            }
+            long id = nextVdiskId++;
+            CatalogEntry e = new CatalogEntry(id, name, Kind.VDISK, false, sizeBytes, MapEntry.HOLE, 0,
+                    MapTree.heightFor(sizeBytes, segmentSize), 0, 0, 0, System.currentTimeMillis(), Map.of());
+            Vdisk v = new Vdisk(this, e, MapTree.empty(segmentSize, e.height()));
+            byId.put(id, v);
+            byName.put(name, v);
+            checkpointLocked("create " + name);
+            log.info("created vdisk {} (id {}, {} bytes) in pool {}", name, id, sizeBytes, dir);
+            return info(v);
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    /** Returns the handle of vdisk {@code name}. */
+    public Vdisk vdisk(String name) {
+        checkOpen();
+        Vdisk v = byName.get(name);
+        if (v == null) {
+            throw new VdiskNotFoundException("vdisk " + name + " does not exist in pool " + dir + "; list them with 'vdisk ls'");
+        }
+        return v;
+    }
+
+    /** Deletes vdisk {@code name}; its space becomes reusable after two consistency points (this call takes one). */
+    public void delete(String name) {
+        cpLock.lock();
+        try {
+            checkOpen();
+            Vdisk v = vdisk(name);
+            destageLock.lock();
+            try {
+                v.markDeletedAndRelease();
+            } finally {
+                destageLock.unlock();
+            }
+            byName.remove(name);
+            byId.remove(v.id());
+            checkpointLocked("delete " + name);
+            log.info("deleted vdisk {} (id {}) from pool {}", name, v.id(), dir);
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    /** Grows vdisk {@code name} to {@code newSize}; instant, allocates at most a few indirect blocks. */
+    public VdiskInfo resize(String name, long newSize) {
+        checkSize(newSize);
+        cpLock.lock();
+        try {
+            checkOpen();
+            Vdisk v = vdisk(name);
+            long old = v.size();
+            if (newSize < old) {
+                throw new ShrinkNotSupportedException("vdisk " + name + " is " + old + " bytes; shrinking to " + newSize
+                        + " is not supported (vdisks only grow): copy the data to a smaller vdisk instead");
+            }
+            if (newSize > old) {
+                destageLock.lock();
+                try {
+                    v.grow(newSize);
+                } finally {
+                    destageLock.unlock();
+                }
+                checkpointLocked("resize " + name);
+                log.info("resized vdisk {} from {} to {} bytes", name, old, newSize);
+            }
+            return info(v);
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    public List<VdiskInfo> list() {
+        checkOpen();
+        return byId.values().stream().sorted(Comparator.comparing(Vdisk::name)).map(this::info).toList();
+    }
+
+    private VdiskInfo info(Vdisk v) {
+        CatalogEntry e;
+        v.mapLock.readLock().lock();
+        try {
+            e = v.toCatalogEntryWithoutLocking();
+        } finally {
+            v.mapLock.readLock().unlock();
+        }
+        return new VdiskInfo(v.id(), v.name(), e.size(), v.allocatedBytes(), e.createdMillis());
+    }
+
+    private static void checkName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 253 || !name.matches("[A-Za-z0-9._:-]+")) {
+            throw new InvalidRangeException("vdisk name '" + name + "' is invalid: use 1-253 characters of"
+                    + " letters, digits, '.', '_', ':' and '-'");
+        }
+    }
+
+    private static void checkSize(long size) {
+        if (size <= 0 || size % Slab.BLOCK != 0 || size > MAX_VDISK_SIZE) {
+            throw new InvalidRangeException("vdisk size " + size + " must be a positive multiple of 4096 up to "
+                    + MAX_VDISK_SIZE + " bytes");
+        }
+    }
+
+    // ---------------------------------------------------------------- consistency points
+
+    /** Takes a consistency point now. */
+    public void checkpoint() {
+        checkpointWithReason("requested");
+    }
+
+    private void checkpointWithReason(String why) {
+        cpLock.lock();
+        try {
+            checkOpen();
+            checkpointLocked(why);
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    /** Destages every dirty segment now (used before snapshots and by tests), then takes a consistency point. */
+    public void drain() {
+        cpLock.lock();
+        try {
+            checkOpen();
+            destageLock.lock();
+            try {
+                destager.drainAllWithoutLocking(byId.values());
+            } finally {
+                destageLock.unlock();
+            }
+            checkpointLocked("drain");
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    @GuardedBy("cpLock")
+    private void checkpointLocked(String why) {
+        long t0 = System.nanoTime();
+        destageLock.lock();
+        try {
+            long replay = journal.nextSeq();
+            for (Vdisk v : byId.values()) {
+                for (DirtySegment ds : v.table.values()) {
+                    ds.lock.lock();
+                    try {
+                        if (!ds.dead) {
+                            replay = Math.min(replay, ds.minSeq);
+                        }
+                    } finally {
+                        ds.lock.unlock();
+                    }
+                }
+            }
+            data.force();
+            ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
+            List<CatalogEntry> entries = new ArrayList<>();
+            for (Vdisk v : byId.values()) {
+                v.mapLock.writeLock().lock();
+                try {
+                    v.tree.checkpoint(data, alloc, buf);
+                    entries.add(v.toCatalogEntryWithoutLocking());
+                } finally {
+                    v.mapLock.writeLock().unlock();
+                }
+            }
+            entries.sort(Comparator.comparingLong(CatalogEntry::id));
+            byte[] payload = Catalog.encodePayload(entries);
+            int k = Catalog.segmentsFor(payload.length, segmentSize);
+            alloc.setCatalogSegments(k);
+            long[] vbns = new long[k];
+            for (int i = 0; i < k; i++) {
+                vbns[i] = alloc.allocate(false, segmentSize);
+            }
+            long nextVbn = 0;
+            int nextCrc = 0;
+            int per = Catalog.payloadPerSegment(segmentSize);
+            for (int i = k - 1; i >= 0; i--) {
+                int from = i * per;
+                int len = Math.min(per, payload.length - from);
+                nextCrc = Catalog.encodeSegment(buf, payload, from, Math.max(0, len), nextVbn, nextCrc);
+                data.writeFully(buf.clear(), vbns[i] * segmentSize);
+                nextVbn = vbns[i];
+            }
+            data.force();
+            Superblock next = superblock.next(vbns[0], nextCrc, payload.length, replay, nextVdiskId);
+            data.writeFully(next.encode(), (long) next.slot() * Superblock.SLOT_SIZE);
+            data.force();
+            for (long v : catalogVbns) {
+                alloc.decref(v);
+            }
+            catalogVbns = vbns;
+            superblock = next;
+            long released = alloc.checkpointDurable();
+            journal.deleteBefore(prevReplaySeq);
+            prevReplaySeq = replay;
+            lastCheckpointNanos = System.nanoTime();
+            log.debug("consistency point {} of pool {} ({}): replay from {}, released {} segments, {} us",
+                    next.generation(), dir, why, replay, released, (System.nanoTime() - t0) / 1000);
+        } finally {
+            destageLock.unlock();
+        }
+    }
+
+    /** Called by the destager after each round: checkpoint when due (timer, journal size, pending frees). */
+    void maybeCheckpoint() {
+        boolean due = System.nanoTime() - lastCheckpointNanos > options.checkpointIntervalMillis() * 1_000_000L;
+        boolean changed = journal.nextSeq() != prevReplaySeq || alloc.usage().pending() > 0;
+        boolean big = journal.liveBytes() > options.checkpointJournalBytes();
+        if (((due && changed) || big) && !closed && cpLock.tryLock()) {
+            try {
+                if (!closed) {
+                    checkpointLocked(big ? "journal size" : "timer");
+                }
+            } finally {
+                cpLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Runs consistency points so that segments freed earlier become reusable; returns false if nothing is pending
+     * (then more checkpoints would not help a writer that is out of space).
+     */
+    boolean checkpointToFreeSpace() {
+        destager.wake(true);
+        if (alloc.usage().pending() == 0) {
+            return false;
+        }
+        checkpointWithReason("out of space");
+        return true;
+    }
+
+    /** Backpressure on the journal: a writer waits while it is beyond the hard limit. */
+    void throttle() {
+        for (int i = 0; i < 1000 && journal.liveBytes() > options.journalHardLimitBytes(); i++) {
+            destager.wake(true);
+            checkpointWithReason("journal backpressure");
+            if (journal.liveBytes() > options.journalHardLimitBytes()) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- check and info
+
+    /**
+     * Checks the pool: walks every tree, re-reads every clean indirect block and verifies its CRC, recomputes every
+     * segment's reference count and compares it with the allocator (leaked, doubly owned), finds dangling pointers.
+     */
+    public CheckReport check() {
+        cpLock.lock();
+        try {
+            checkOpen();
+            destageLock.lock();
+            List<Vdisk> vs = new ArrayList<>(byId.values());
+            vs.sort(Comparator.comparingLong(Vdisk::id));
+            for (Vdisk v : vs) {
+                v.mapLock.readLock().lock();
+            }
+            try {
+                List<Checker.Tree> trees = new ArrayList<>();
+                Map<Long, Vdisk> ids = new HashMap<>(byId);
+                for (Vdisk v : vs) {
+                    trees.add(new Checker.Tree(v.name(), family(v, ids), v.tree));
+                }
+                return new Checker(data, alloc, segmentSize).check(trees, catalogVbns, superblock);
+            } finally {
+                for (Vdisk v : vs) {
+                    v.mapLock.readLock().unlock();
+                }
+                destageLock.unlock();
+            }
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    /** The vdisk at the root of {@code v}'s owner/backing chain: trees of one family may share blocks. */
+    private static long family(Vdisk v, Map<Long, Vdisk> ids) {
+        Vdisk cur = v;
+        for (int i = 0; i < 1000; i++) {
+            long up = cur.kind() == Kind.SNAPSHOT ? cur.ownerId() : cur.backingId();
+            Vdisk next = up == 0 ? null : ids.get(up);
+            if (next == null) {
+                return cur.id();
+            }
+            cur = next;
+        }
+        return cur.id();
+    }
+
+    public PoolInfo info() {
+        checkOpen();
+        Allocator.Usage u = alloc.usage();
+        Superblock sb;
+        cpLock.lock();
+        try {
+            sb = superblock;
+        } finally {
+            cpLock.unlock();
+        }
+        return new PoolInfo(dir, layout.data(), layout.journal(), sb.uuid(), sb.version(), segmentSize,
+                sb.segmentCount() * segmentSize, u.used() * segmentSize, u.free() * segmentSize,
+                u.available() * segmentSize, u.pending() * segmentSize, u.reserved() * segmentSize, sb.generation(),
+                byId.size(), journal.liveBytes(), (long) slab.used() * Slab.BLOCK);
+    }
+
+    // ---------------------------------------------------------------- close
+
+    /** Destages everything, takes a final consistency point and releases the lock. Stop I/O first. */
+    @Override
+    public void close() {
+        cpLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            destager.stop();
+            destageLock.lock();
+            try {
+                destager.drainAllWithoutLocking(byId.values());
+            } finally {
+                destageLock.unlock();
+            }
+            checkpointLocked("close");
+            closed = true;
+            journal.close();
+            data.close();
+            log.info("closed pool {} at generation {}", dir, superblock.generation());
+        } finally {
+            cpLock.unlock();
+            if (closed) {
+                fileLock.close();
+            }
+        }
+    }
+
+    /** Stops everything without a consistency point or journal fsync, as a crash would (tests). */
+    void abandonForTesting() {
+        abandonQuietly();
+    }
+
+    private void abandonQuietly() {
+        closed = true;
+        destager.stop();
+        if (journal != null) {
+            journal.abandon();
+        }
+        data.close();
+        fileLock.close();
+    }
+
+    // ---------------------------------------------------------------- internal accessors
+
+    void checkOpen() {
+        if (closed) {
+            throw new PoolClosedException("pool " + dir + " is closed; open it again");
+        }
+    }
+
+    void checkOpenForDestage() {
+        checkOpen();
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    PoolOptions options() {
+        return options;
+    }
+
+    int segmentSize() {
+        return segmentSize;
+    }
+
+    Slab slab() {
+        return slab;
+    }
+
+    DataSpace data() {
+        return data;
+    }
+
+    Journal journal() {
+        return journal;
+    }
+
+    Allocator allocator() {
+        return alloc;
+    }
+
+    Destager destager() {
+        return destager;
+    }
+
+    ReentrantLock destageLock() {
+        return destageLock;
+    }
+
+    ByteBuffer zeros() {
+        return zeros;
+    }
+
+    /** Puts {@code n} zero bytes at {@code dst}'s position and advances it. */
+    void zero(ByteBuffer dst, int n) {
+        int p = dst.position();
+        int done = 0;
+        while (done < n) {
+            int c = Math.min(n - done, zeros.capacity());
+            dst.put(p + done, zeros, 0, c);
+            done += c;
+        }
+        dst.position(p + n);
+    }
+
+    @Override
+    public String toString() {
+        return "pool " + dir;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.vdisk.engine;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Properties;
+
+/**
+ * The small files of a pool directory: {@code pool.properties} (where the data space and the journal are; written
+ * tmp, fsync, atomic rename, fsync directory) and {@code pool.lock} (an exclusive lock held while the pool is open;
+ * the kernel drops it when the process dies, so a killed process never leaves a stale lock).
+ *
+ * <pre>
+ * pool.properties:  format=1  data=&lt;absolute path of the data file or device&gt;  device=true|false
+ *                   journal=&lt;absolute path of the journal directory&gt;
+ * </pre>
+ *
+ * Deviation: the lock is the JDK's {@link FileChannel#tryLock()}, which is an {@code fcntl} record lock rather than
+ * {@code flock}; both exclude other processes, and the JDK also refuses a second lock from the same process.
+ */
+final class PoolFiles {
+    static final String PROPERTIES = "pool.properties";
+    static final String LOCK = "pool.lock";
+    static final String DATA = "pool.data";
+    static final String JOURNAL = "journal";
+
+    record Layout(Path data, boolean device, Path journal) {}
+
+    private PoolFiles() {}
+
+    static boolean exists(Path dir) {
+        return Files.exists(dir.resolve(PROPERTIES));
+    }
+
+    static Layout read(Path dir) {
+        Path p = dir.resolve(PROPERTIES);
+        if (!Files.exists(p)) {
+            throw new VdiskNotFoundException("no pool in " + dir + " (" + PROPERTIES
+                    + " is missing); create one with 'vdisk pool create " + dir + " --size SIZE'");
+        }
+        try {
+            Properties props = new Properties();
+            props.load(new StringReader(Files.readString(p)));
+            String format = props.getProperty("format", "?");
+            if (!"1".equals(format)) {
+                throw new UnsupportedFormatException(p.toString(), parseOr(format), 1, 1);
+            }
+            return new Layout(Path.of(props.getProperty("data")), Boolean.parseBoolean(props.getProperty("device")),
+                    Path.of(props.getProperty("journal")));
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new CorruptMetadataException(p + " is unreadable (" + e + "); recreate it with the data and journal paths", e);
+        }
+    }
+
+    private static int parseOr(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static void write(Path dir, Layout layout) throws IOException {
+        Properties props = new Properties();
+        props.setProperty("format", "1");
+        props.setProperty("data", layout.data().toAbsolutePath().toString());
+        props.setProperty("device", Boolean.toString(layout.device()));
+        props.setProperty("journal", layout.journal().toAbsolutePath().toString());
+        StringWriter w = new StringWriter();
+        props.store(w, "vdisk pool layout; do not edit while the pool is open");
+        Path tmp = dir.resolve(PROPERTIES + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.wrap(w.toString().getBytes(StandardCharsets.UTF_8)));
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(PROPERTIES), StandardCopyOption.ATOMIC_MOVE);
+        syncDir(dir);
+    }
+
+    static void syncDir(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** The held lock; closing it releases the pool. */
+    record Lock(FileChannel channel, FileLock lock) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // the lock goes with the channel either way
+            }
+        }
+    }
+
+    static Lock lock(Path dir) {
+        Path p = dir.resolve(LOCK);
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                ch.close();
+                throw new PoolLockedException("pool " + dir + " is already open in this process; close it first");
+            }
+            if (l == null) {
+                String holder = Files.readString(p).trim();
+                ch.close();
+                throw new PoolLockedException("pool " + dir + " is locked by another process"
+                        + (holder.isEmpty() ? "" : " (pid " + holder + ")")
+                        + "; stop that process (the node plugin or another vdisk command) and retry");
+            }
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            return new Lock(ch, l);
+        } catch (IOException e) {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // nothing to do
+                }
+            }
+            throw new EngineIOException("cannot lock " + p + ": " + e + "; check that the directory is writable", e);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.vdisk.engine;
+
+/**
+ * Run-time tuning of an open pool (not stored in the pool).
+ *
+ * @param dirtyLimitBytes memory for the changes table (dirty 4 KiB blocks); writers wait when it is full
+ * @param journalFileBytes size at which the journal starts a new file
+ * @param checkpointIntervalMillis longest time between consistency points while anything changes
+ * @param checkpointJournalBytes journal size that triggers a consistency point
+ * @param journalHardLimitBytes journal size at which writers wait for a consistency point (backpressure)
+ * @param destageDelayMillis batching delay of the destager after the first dirty segment
+ */
+public record PoolOptions(long dirtyLimitBytes, long journalFileBytes, long checkpointIntervalMillis,
+        long checkpointJournalBytes, long journalHardLimitBytes, long destageDelayMillis) {
+
+    public static PoolOptions defaults() {
+        return new PoolOptions(64L << 20, 64L << 20, 5_000, 256L << 20, 1L << 30, 5);
+    }
+
+    public PoolOptions {
+        if (dirtyLimitBytes < (2L << 20)) {
+            throw new InvalidRangeException("dirty limit " + dirtyLimitBytes + " is below the minimum of 2 MiB");
+        }
+        if (journalFileBytes < (2L << 20) || checkpointJournalBytes < journalFileBytes
+                || journalHardLimitBytes < checkpointJournalBytes) {
+            throw new InvalidRangeException("journal limits must satisfy 2 MiB <= file <= checkpoint <= hard limit");
+        }
+    }
+
+    public PoolOptions withCheckpointIntervalMillis(long ms) {
+        return new PoolOptions(dirtyLimitBytes, journalFileBytes, ms, checkpointJournalBytes, journalHardLimitBytes,
+                destageDelayMillis);
+    }
+
+    public PoolOptions withDirtyLimitBytes(long bytes) {
+        return new PoolOptions(bytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes,
+                journalHardLimitBytes, destageDelayMillis);
+    }
+
+    public PoolOptions withJournal(long fileBytes, long checkpointBytes, long hardLimitBytes) {
+        return new PoolOptions(dirtyLimitBytes, fileBytes, checkpointIntervalMillis, checkpointBytes, hardLimitBytes,
+                destageDelayMillis);
+    }
+
+    public PoolOptions withDestageDelayMillis(long ms) {
+        return new PoolOptions(dirtyLimitBytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes,
+                journalHardLimitBytes, ms);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.vdisk.engine;
+
+/** The pool's on-disk format version is one this code does not support. */
+public class UnsupportedFormatException extends EngineException {
+    private static final long serialVersionUID = 1L;
+
+    public UnsupportedFormatException(String structure, int actual, int minSupported, int maxSupported) {
+        super(structure + " has format version " + actual + ", this build supports " + minSupported + ".."
+                + maxSupported + "; upgrade vdisk to open this pool");
+    }
+
+    @Override
+    public Reason reason() {
+        return Reason.UNSUPPORTED;
+    }
+}

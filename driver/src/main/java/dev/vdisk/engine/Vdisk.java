@@ -1,0 +1,812 @@
+package dev.vdisk.engine;
+
+import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.format.CatalogEntry;
+import dev.vdisk.engine.format.Kind;
+import dev.vdisk.engine.format.MapEntry;
+import dev.vdisk.engine.journal.JournalRecord;
+import dev.vdisk.engine.map.MapTree;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A handle on one vdisk of an open {@link Pool}: byte-addressed reads, writes, discards and flushes. Thread-safe;
+ * meant to be called from many threads at once with direct buffers. Handles are cheap and all handles of one vdisk
+ * are the same object; they stop working when the vdisk is deleted or the pool closed.
+ *
+ * <p>A write is appended to the journal, copied into the changes table (one {@link DirtySegment} per dirty segment)
+ * and acknowledged; {@link #flush()} makes every acknowledged write durable. Reads look at the changes table first,
+ * then at the map. The destager later applies each dirty segment to the pool ({@link #destage}).
+ *
+ * <p>Lock order: {@code Pool.cpLock} &gt; {@code Pool.destageLock} &gt; {@link #opLock} &gt; {@code DirtySegment.lock}
+ * &gt; {@link #mapLock} &gt; allocator and journal (leaves).
+ */
+public final class Vdisk {
+    private static final int BLOCK = Slab.BLOCK;
+    private static final int BLOCK_SHIFT = 12;
+    /** Longest discard one journal record describes (its length field is 32 bits). */
+    private static final long MAX_DISCARD_RECORD = 1L << 30;
+
+    private final Pool pool;
+    private final long id;
+    private final Kind kind;
+    private final long ownerId;
+    private final long backingId;
+    private final long epoch;
+    private final long createdMillis;
+    private final Map<Integer, byte[]> extensions;
+    private final int segmentSize;
+    private final int segmentShift;
+    private final int blocksPerSegment;
+
+    private volatile String name;
+    private volatile long size;
+    private volatile boolean deleted;
+
+    /**
+     * Read by writes (shared), written by discard, resize and delete: discards are ordered against all writes of
+     * this vdisk (one journal record for a whole range), and metadata changes see no write in flight.
+     */
+    final ReentrantReadWriteLock opLock = new ReentrantReadWriteLock();
+    /** Guards {@link #tree}: read for lookups (held across the data read so a looked-up segment stays valid), written by the destager and consistency points. */
+    final ReentrantReadWriteLock mapLock = new ReentrantReadWriteLock();
+    @GuardedBy("mapLock")
+    final MapTree tree;
+    /** The changes table of this vdisk: segment index to its dirty state. */
+    final ConcurrentHashMap<Long, DirtySegment> table = new ConcurrentHashMap<>();
+
+    Vdisk(Pool pool, CatalogEntry e, MapTree tree) {
+        this.pool = pool;
+        this.id = e.id();
+        this.name = e.name();
+        this.kind = e.kind();
+        this.size = e.size();
+        this.ownerId = e.ownerId();
+        this.backingId = e.backingId();
+        this.epoch = e.epoch();
+        this.createdMillis = e.createdMillis();
+        this.extensions = e.extensions();
+        this.tree = tree;
+        this.segmentSize = pool.segmentSize();
+        this.segmentShift = Integer.numberOfTrailingZeros(segmentSize);
+        this.blocksPerSegment = segmentSize / BLOCK;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    /** Size in bytes. */
+    public long size() {
+        checkLive();
+        return size;
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    long ownerId() {
+        return ownerId;
+    }
+
+    long backingId() {
+        return backingId;
+    }
+
+    boolean isDeleted() {
+        return deleted;
+    }
+
+    CatalogEntry toCatalogEntryWithoutLocking() {
+        return new CatalogEntry(id, name, kind, false, size, tree.rootWord0(), tree.rootWord1(), tree.height(),
+                ownerId, backingId, epoch, createdMillis, extensions);
+    }
+
+    private void checkLive() {
+        pool.checkOpen();
+        if (deleted) {
+            throw new VdiskNotFoundException("vdisk " + name + " was deleted; open an existing vdisk");
+        }
+    }
+
+    private void checkRange(long offset, long length, long limit) {
+        if (offset < 0 || length < 0 || offset > limit || length > limit - offset) {
+            throw new InvalidRangeException("range [" + offset + ", " + offset + "+" + length + ") is outside vdisk "
+                    + name + " of " + limit + " bytes; stay within the vdisk or resize it");
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /**
+     * Reads up to {@code dst.remaining()} bytes at {@code offset} into {@code dst} (advancing its position) and
+     * returns how many: fewer only at the end of the vdisk, 0 at or past it.
+     */
+    public int read(long offset, ByteBuffer dst) {
+        checkLive();
+        long sz = size;
+        if (offset < 0 || offset > sz) {
+            throw new InvalidRangeException("read at " + offset + " is outside vdisk " + name + " of " + sz + " bytes");
+        }
+        int n = (int) Math.min(dst.remaining(), sz - offset);
+        int limit = dst.limit();
+        int end = dst.position() + n;
+        try {
+            long pos = offset;
+            while (dst.position() < end) {
+                long seg = pos >>> segmentShift;
+                int inSeg = (int) (pos & (segmentSize - 1));
+                int chunk = Math.min(end - dst.position(), segmentSize - inSeg);
+                dst.limit(dst.position() + chunk);
+                readSegment(seg, inSeg, dst);
+                pos += chunk;
+            }
+        } finally {
+            dst.limit(limit);
+        }
+        return n;
+    }
+
+    private void readSegment(long seg, int inSeg, ByteBuffer dst) {
+        DirtySegment ds = table.get(seg);
+        if (ds != null) {
+            ds.lock.lock();
+            try {
+                if (!ds.dead) {
+                    readThroughEntryWithoutLocking(ds, inSeg, dst);
+                    return;
+                }
+            } finally {
+                ds.lock.unlock();
+            }
+        }
+        readMapped(seg, inSeg, dst);
+    }
+
+    @GuardedBy("ds.lock")
+    private void readThroughEntryWithoutLocking(DirtySegment ds, int inSeg, ByteBuffer dst) {
+        ByteBuffer slab = pool.slab().memory();
+        int end = dst.limit();
+        int off = inSeg;
+        while (dst.position() < end) {
+            int b = off >>> BLOCK_SHIFT;
+            int bo = off & (BLOCK - 1);
+            int n = Math.min(BLOCK - bo, end - dst.position());
+            int slot = ds.slots[b];
+            if (slot >= 0) {
+                dst.put(dst.position(), slab, Slab.offsetOf(slot) + bo, n);
+                dst.position(dst.position() + n);
+            } else if (slot == DirtySegment.ZEROED || ds.baseZero) {
+                pool.zero(dst, n);
+            } else {
+                // extend over following clean blocks and read them from the map in one go
+                int run = n;
+                while (dst.position() + run < end && ds.slots[(off + run) >>> BLOCK_SHIFT] == DirtySegment.CLEAN) {
+                    run = Math.min(run + BLOCK, end - dst.position());
+                }
+                n = run;
+                dst.limit(dst.position() + n);
+                try {
+                    readMapped(ds.index, off, dst);
+                } finally {
+                    dst.limit(end);
+                }
+            }
+            off += n;
+        }
+    }
+
+    /** Reads {@code dst.remaining()} bytes of segment {@code seg} from {@code inSeg} as the map has them. */
+    private void readMapped(long seg, int inSeg, ByteBuffer dst) {
+        mapLock.readLock().lock();
+        try {
+            long w0 = tree.lookup(seg);
+            if (MapEntry.isMapped(w0)) {
+                pool.data().readFully(dst, (MapEntry.vbn(w0) << segmentShift) + inSeg);
+            } else {
+                pool.zero(dst, dst.remaining());
+            }
+        } finally {
+            mapLock.readLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /** Per-thread scratch space so that the write path allocates nothing. */
+    private static final class Scratch {
+        final int[] slots = new int[256];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Writes all of {@code src} at {@code offset} (advancing its position). When this returns the write is
+     * acknowledged: reads see it, and it is durable after the next {@link #flush()}.
+     *
+     * @throws OutOfSpaceException when the pool cannot hold the new data (nothing of the failing segment was
+     *     journalled; leading segments of a multi-segment write may have been)
+     */
+    public void write(long offset, ByteBuffer src) {
+        checkLive();
+        int len = src.remaining();
+        checkRange(offset, len, size);
+        pool.throttle();
+        int limit = src.limit();
+        int end = src.position() + len;
+        try {
+            long pos = offset;
+            while (src.position() < end) {
+                long seg = pos >>> segmentShift;
+                int inSeg = (int) (pos & (segmentSize - 1));
+                int chunk = Math.min(end - src.position(), segmentSize - inSeg);
+                src.limit(src.position() + chunk);
+                writeSegment(seg, inSeg, pos, src, -1);
+                src.position(src.position() + chunk);
+                pos += chunk;
+            }
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    /** Writes {@code src}'s remaining bytes (within one segment) without moving its position. */
+    private void writeSegment(long seg, int inSeg, long pos, ByteBuffer src, long replaySeq) {
+        int len = src.remaining();
+        int nb = ((inSeg + len - 1) >>> BLOCK_SHIFT) - (inSeg >>> BLOCK_SHIFT) + 1;
+        Scratch s = SCRATCH.get();
+        int[] slots = s.slots;
+        pool.slab().acquire(nb, slots);
+        try {
+            for (int attempt = 0; ; attempt++) {
+                if (tryWriteSegment(seg, inSeg, pos, src, replaySeq, slots)) {
+                    return;
+                }
+                if (attempt >= 3 || !pool.checkpointToFreeSpace()) {
+                    Allocator.Usage u = pool.allocator().usage();
+                    throw new OutOfSpaceException("write of " + len + " bytes at " + pos + " to vdisk " + name,
+                            u.available() * segmentSize, (1L + tree.height()) * segmentSize);
+                }
+            }
+        } finally {
+            pool.slab().release(slots, 0, nb);
+        }
+    }
+
+    private boolean tryWriteSegment(long seg, int inSeg, long pos, ByteBuffer src, long replaySeq, int[] slots) {
+        opLock.readLock().lock();
+        try {
+            checkLive();
+            DirtySegment ds = lockedEntry(seg);
+            try {
+                if (!reserveWithoutLocking(ds)) {
+                    return false;
+                }
+                long seq = replaySeq >= 0 ? replaySeq
+                        : pool.journal().append(id, pos, src.remaining(), JournalRecord.TYPE_WRITE, src);
+                ds.noteSeqWithoutLocking(seq);
+                applyWithoutLocking(ds, inSeg, src, slots);
+                enqueueWithoutLocking(ds);
+                return true;
+            } finally {
+                ds.lock.unlock();
+            }
+        } finally {
+            opLock.readLock().unlock();
+        }
+    }
+
+    /** Reserves space to destage {@code ds} if it will need a new segment; false (and {@code ds} dropped if empty) if none. */
+    @GuardedBy("ds.lock")
+    private boolean reserveWithoutLocking(DirtySegment ds) {
+        if (!ds.needsAlloc || ds.reservation > 0) {
+            return true;
+        }
+        int need = 1 + tree.height();
+        if (!pool.allocator().tryReserve(need)) {
+            if (ds.isEmptyWithoutLocking()) {
+                dropWithoutLocking(ds);
+            }
+            return false;
+        }
+        ds.reservation = need;
+        return true;
+    }
+
+    /** Returns the live changes-table entry for {@code seg}, created if needed, with its lock held. */
+    private DirtySegment lockedEntry(long seg) {
+        while (true) {
+            DirtySegment ds = table.get(seg);
+            if (ds == null) {
+                DirtySegment fresh = new DirtySegment(this, seg, blocksPerSegment);
+                fresh.lock.lock();
+                ds = table.putIfAbsent(seg, fresh);
+                if (ds == null) {
+                    mapLock.readLock().lock();
+                    try {
+                        long w0 = tree.lookup(seg);
+                        fresh.needsAlloc = !(MapEntry.isMapped(w0)
+                                && pool.allocator().refcount(MapEntry.vbn(w0)) == 1);
+                    } catch (RuntimeException e) {
+                        dropWithoutLocking(fresh);
+                        fresh.lock.unlock();
+                        throw e;
+                    } finally {
+                        mapLock.readLock().unlock();
+                    }
+                    return fresh;
+                }
+                fresh.lock.unlock();
+            }
+            ds.lock.lock();
+            if (!ds.dead) {
+                return ds;
+            }
+            ds.lock.unlock();
+        }
+    }
+
+    @GuardedBy("ds.lock")
+    private void dropWithoutLocking(DirtySegment ds) {
+        for (int b = 0; b < ds.slots.length; b++) {
+            if (ds.slots[b] >= 0) {
+                pool.slab().release(ds.slots[b]);
+            }
+            ds.slots[b] = DirtySegment.CLEAN;
+        }
+        ds.dirtyBlocks = 0;
+        ds.baseZero = false;
+        pool.allocator().unreserve(ds.reservation);
+        ds.reservation = 0;
+        ds.dead = true;
+        table.remove(ds.index, ds);
+    }
+
+    @GuardedBy("ds.lock")
+    private void enqueueWithoutLocking(DirtySegment ds) {
+        if (!ds.queued) {
+            ds.queued = true;
+            pool.destager().enqueue(ds);
+        }
+    }
+
+    /** Copies {@code src}'s remaining bytes into the entry's blocks, merging partial blocks with the current content. */
+    @GuardedBy("ds.lock")
+    private void applyWithoutLocking(DirtySegment ds, int inSeg, ByteBuffer src, int[] slots) {
+        ByteBuffer slab = pool.slab().memory();
+        int p = src.position();
+        int end = src.limit();
+        int off = inSeg;
+        int k = 0;
+        while (p < end) {
+            int b = off >>> BLOCK_SHIFT;
+            int bo = off & (BLOCK - 1);
+            int n = Math.min(BLOCK - bo, end - p);
+            int slot = ds.slots[b];
+            if (slot < 0) {
+                int fresh = slots[k];
+                slots[k++] = -1;
+                if (n < BLOCK) {
+                    fillBaseWithoutLocking(ds, b, slot, fresh);
+                }
+                if (slot == DirtySegment.CLEAN) {
+                    ds.dirtyBlocks++;
+                }
+                ds.slots[b] = fresh;
+                slot = fresh;
+            }
+            slab.put(Slab.offsetOf(slot) + bo, src, p, n);
+            p += n;
+            off += n;
+        }
+    }
+
+    /** Fills slab block {@code fresh} with block {@code b}'s current content (before a partial overwrite). */
+    @GuardedBy("ds.lock")
+    private void fillBaseWithoutLocking(DirtySegment ds, int b, int oldSlot, int fresh) {
+        ByteBuffer block = pool.slab().memory().slice(Slab.offsetOf(fresh), BLOCK);
+        if (oldSlot == DirtySegment.ZEROED || ds.baseZero) {
+            pool.zero(block, BLOCK);
+        } else {
+            readMapped(ds.index, b * BLOCK, block);
+        }
+    }
+
+    // ---------------------------------------------------------------- flush and discard
+
+    /** Makes every write acknowledged so far (on any vdisk of the pool) durable. Concurrent flushes share one fsync. */
+    public void flush() {
+        checkLive();
+        pool.journal().awaitDurable(pool.journal().lastSeq());
+    }
+
+    /**
+     * Makes {@code [offset, offset+length)} read zeros. Whole segments in the range return to the zero state and their
+     * space is freed (once destaged and checkpointed); partial segments get zero blocks.
+     */
+    public void discard(long offset, long length) {
+        checkLive();
+        checkRange(offset, length, size);
+        if (length == 0) {
+            return;
+        }
+        int[] slots = SCRATCH.get().slots;
+        pool.slab().acquire(2, slots);
+        opLock.writeLock().lock();
+        try {
+            checkLive();
+            long pos = offset;
+            long end = offset + length;
+            while (pos < end) {
+                long n = Math.min(MAX_DISCARD_RECORD, end - pos);
+                long seq = pool.journal().append(id, pos, (int) n, JournalRecord.TYPE_DISCARD, null);
+                applyDiscardWithoutLocking(pos, n, seq, slots);
+                pos += n;
+            }
+        } finally {
+            opLock.writeLock().unlock();
+            pool.slab().release(slots, 0, 2);
+        }
+    }
+
+    @GuardedBy("opLock.writeLock")
+    private void applyDiscardWithoutLocking(long offset, long length, long seq, int[] slots) {
+        long end = offset + length;
+        long firstSeg = offset >>> segmentShift;
+        long lastSeg = (end - 1) >>> segmentShift;
+        long fullFrom = (offset & (segmentSize - 1)) == 0 ? firstSeg : firstSeg + 1;
+        long fullTo = (end & (segmentSize - 1)) == 0 ? lastSeg + 1 : lastSeg; // exclusive
+        if ((offset & (segmentSize - 1)) != 0) {
+            int from = (int) (offset & (segmentSize - 1));
+            int to = firstSeg == lastSeg && (end & (segmentSize - 1)) != 0 ? (int) (end & (segmentSize - 1)) : segmentSize;
+            zeroPartial(firstSeg, from, to, seq, slots);
+        }
+        if ((end & (segmentSize - 1)) != 0 && (lastSeg != firstSeg || (offset & (segmentSize - 1)) == 0)) {
+            zeroPartial(lastSeg, 0, (int) (end & (segmentSize - 1)), seq, slots);
+        }
+        if (fullFrom < fullTo) {
+            TreeSet<Long> segs = new TreeSet<>();
+            mapLock.readLock().lock();
+            try {
+                tree.forEachMapped(fullFrom, fullTo, segs::add);
+            } finally {
+                mapLock.readLock().unlock();
+            }
+            for (Long s : table.keySet()) {
+                if (s >= fullFrom && s < fullTo) {
+                    segs.add(s);
+                }
+            }
+            for (long s : segs) {
+                discardWhole(s, seq);
+            }
+        }
+    }
+
+    private void discardWhole(long seg, long seq) {
+        DirtySegment ds = lockedEntry(seg);
+        try {
+            for (int b = 0; b < ds.slots.length; b++) {
+                if (ds.slots[b] >= 0) {
+                    pool.slab().release(ds.slots[b]);
+                }
+                ds.slots[b] = DirtySegment.CLEAN;
+            }
+            ds.dirtyBlocks = 0;
+            ds.noteSeqWithoutLocking(seq);
+            long w0 = lookupWithLock(seg);
+            if (!MapEntry.isMapped(w0)) {
+                dropWithoutLocking(ds);
+                return;
+            }
+            ds.baseZero = true;
+            ds.needsAlloc = true;
+            enqueueWithoutLocking(ds);
+        } finally {
+            ds.lock.unlock();
+        }
+    }
+
+    private long lookupWithLock(long seg) {
+        mapLock.readLock().lock();
+        try {
+            return tree.lookup(seg);
+        } finally {
+            mapLock.readLock().unlock();
+        }
+    }
+
+    /** Zeros bytes {@code [from, to)} of segment {@code seg}. */
+    private void zeroPartial(long seg, int from, int to, long seq, int[] slots) {
+        DirtySegment ds = lockedEntry(seg);
+        try {
+            boolean baseReadsZero = ds.baseZero || !MapEntry.isMapped(lookupWithLock(seg));
+            ByteBuffer slab = pool.slab().memory();
+            for (int b = from >>> BLOCK_SHIFT; b <= (to - 1) >>> BLOCK_SHIFT; b++) {
+                int bs = Math.max(from, b * BLOCK);
+                int be = Math.min(to, (b + 1) * BLOCK);
+                int slot = ds.slots[b];
+                if (be - bs == BLOCK) {
+                    if (slot >= 0) {
+                        pool.slab().release(slot);
+                    }
+                    int next = baseReadsZero ? DirtySegment.CLEAN : DirtySegment.ZEROED;
+                    if (slot != DirtySegment.CLEAN && next == DirtySegment.CLEAN) {
+                        ds.dirtyBlocks--;
+                    } else if (slot == DirtySegment.CLEAN && next != DirtySegment.CLEAN) {
+                        ds.dirtyBlocks++;
+                    }
+                    ds.slots[b] = next;
+                } else if (slot >= 0) {
+                    pool.zero(slab.slice(Slab.offsetOf(slot) + (bs - b * BLOCK), be - bs), be - bs);
+                } else if (slot == DirtySegment.CLEAN && !baseReadsZero) {
+                    int fresh = slots[0] >= 0 ? slots[0] : slots[1];
+                    if (slots[0] >= 0) {
+                        slots[0] = -1;
+                    } else {
+                        slots[1] = -1;
+                    }
+                    fillBaseWithoutLocking(ds, b, slot, fresh);
+                    pool.zero(slab.slice(Slab.offsetOf(fresh) + (bs - b * BLOCK), be - bs), be - bs);
+                    ds.slots[b] = fresh;
+                    ds.dirtyBlocks++;
+                }
+            }
+            ds.noteSeqWithoutLocking(seq);
+            if (ds.isEmptyWithoutLocking()) {
+                dropWithoutLocking(ds);
+                return;
+            }
+            if (!reserveWithoutLocking(ds)) {
+                throw new OutOfSpaceException("discard in shared segment " + seg + " of vdisk " + name,
+                        pool.allocator().usage().available() * segmentSize, segmentSize);
+            }
+            enqueueWithoutLocking(ds);
+        } finally {
+            ds.lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- replay
+
+    void replayWrite(long seq, long offset, ByteBuffer payload) {
+        if (deleted || offset + payload.remaining() > size) {
+            return;
+        }
+        long pos = offset;
+        int end = payload.limit();
+        while (payload.position() < end) {
+            long seg = pos >>> segmentShift;
+            int inSeg = (int) (pos & (segmentSize - 1));
+            int chunk = Math.min(end - payload.position(), segmentSize - inSeg);
+            payload.limit(payload.position() + chunk);
+            writeSegment(seg, inSeg, pos, payload, seq);
+            payload.position(payload.position() + chunk);
+            payload.limit(end);
+            pos += chunk;
+        }
+    }
+
+    void replayDiscard(long seq, long offset, long length) {
+        if (deleted || offset + length > size || length == 0) {
+            return;
+        }
+        int[] slots = SCRATCH.get().slots;
+        pool.slab().acquire(2, slots);
+        opLock.writeLock().lock();
+        try {
+            applyDiscardWithoutLocking(offset, length, seq, slots);
+        } finally {
+            opLock.writeLock().unlock();
+            pool.slab().release(slots, 0, 2);
+        }
+    }
+
+    // ---------------------------------------------------------------- destage
+
+    /**
+     * Applies one dirty segment to the pool: in place when the mapped segment is exclusively ours, else into a new
+     * segment built from the old content (zeros for holes) overlaid with the dirty blocks, then updates the map. Only
+     * journal records already durable are applied to the pool, so the pool never holds data the journal could lose.
+     *
+     * @param staging one segment of direct memory owned by the destager
+     */
+    @GuardedBy("Pool.destageLock")
+    void destage(DirtySegment ds, ByteBuffer staging) {
+        ds.lock.lock();
+        try {
+            ds.queued = false;
+            if (ds.dead) {
+                return;
+            }
+            pool.journal().awaitDurable(ds.maxSeq);
+            Allocator alloc = pool.allocator();
+            long seg = ds.index;
+            long w0 = lookupWithLock(seg);
+            long oldVbn = MapEntry.vbn(w0);
+            boolean exclusive = oldVbn != 0 && alloc.refcount(oldVbn) == 1;
+            long segPos = oldVbn << segmentShift;
+            if (ds.dirtyBlocks == 0) {
+                if (ds.baseZero && oldVbn != 0) {
+                    setEntry(seg, MapEntry.ZERO, ds);
+                    alloc.decref(oldVbn);
+                }
+            } else if (exclusive && !ds.baseZero) {
+                writeRunsInPlace(ds, segPos, staging);
+            } else {
+                buildSegment(ds, oldVbn, staging);
+                if (exclusive) {
+                    pool.data().writeFully(staging.clear(), segPos);
+                } else {
+                    long vbn = ds.reservation > 0 ? alloc.allocate(true, segmentSize) : alloc.allocate(false, segmentSize);
+                    if (ds.reservation > 0) {
+                        ds.reservation--;
+                    }
+                    pool.data().writeFully(staging.clear(), vbn << segmentShift);
+                    setEntry(seg, MapEntry.mapped(vbn), ds);
+                    if (oldVbn != 0) {
+                        alloc.decref(oldVbn);
+                    }
+                }
+            }
+            for (int b = 0; b < ds.slots.length; b++) {
+                if (ds.slots[b] >= 0) {
+                    pool.slab().release(ds.slots[b]);
+                }
+                ds.slots[b] = DirtySegment.CLEAN;
+            }
+            ds.dirtyBlocks = 0;
+            ds.baseZero = false;
+            alloc.unreserve(ds.reservation);
+            ds.reservation = 0;
+            ds.dead = true;
+            table.remove(seg, ds);
+        } finally {
+            ds.lock.unlock();
+        }
+    }
+
+    /** Sets a map entry, accounting indirect blocks it created against {@code ds}'s reservation. */
+    @GuardedBy("ds.lock")
+    private void setEntry(long seg, long word0, DirtySegment ds) {
+        mapLock.writeLock().lock();
+        try {
+            tree.set(seg, word0, (int) epoch, pool.allocator());
+            int created = tree.lastCreated();
+            int fromReservation = Math.min(created, ds.reservation);
+            ds.reservation -= fromReservation;
+            pool.allocator().nodesCreated(created, fromReservation);
+        } finally {
+            mapLock.writeLock().unlock();
+        }
+    }
+
+    @GuardedBy("ds.lock")
+    private void writeRunsInPlace(DirtySegment ds, long segPos, ByteBuffer staging) {
+        ByteBuffer slab = pool.slab().memory();
+        int b = 0;
+        while (b < blocksPerSegment) {
+            if (ds.slots[b] == DirtySegment.CLEAN) {
+                b++;
+                continue;
+            }
+            int first = b;
+            staging.clear();
+            while (b < blocksPerSegment && ds.slots[b] != DirtySegment.CLEAN) {
+                copyBlock(ds.slots[b], slab, staging, (b - first) * BLOCK);
+                b++;
+            }
+            staging.limit((b - first) * BLOCK);
+            pool.data().writeFully(staging, segPos + (long) first * BLOCK);
+        }
+    }
+
+    private void copyBlock(int slot, ByteBuffer slab, ByteBuffer staging, int at) {
+        if (slot >= 0) {
+            staging.put(at, slab, Slab.offsetOf(slot), BLOCK);
+        } else {
+            staging.put(at, pool.zeros(), 0, BLOCK);
+        }
+    }
+
+    @GuardedBy("ds.lock")
+    private void buildSegment(DirtySegment ds, long oldVbn, ByteBuffer staging) {
+        staging.clear();
+        if (ds.baseZero || oldVbn == 0) {
+            pool.zero(staging.duplicate(), segmentSize);
+        } else {
+            pool.data().readFully(staging.duplicate(), oldVbn << segmentShift);
+        }
+        ByteBuffer slab = pool.slab().memory();
+        for (int b = 0; b < blocksPerSegment; b++) {
+            if (ds.slots[b] != DirtySegment.CLEAN) {
+                copyBlock(ds.slots[b], slab, staging, b * BLOCK);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- metadata changes (under Pool.cpLock)
+
+    void markDeletedAndRelease() {
+        opLock.writeLock().lock();
+        try {
+            deleted = true;
+            for (DirtySegment ds : table.values()) {
+                ds.lock.lock();
+                try {
+                    if (!ds.dead) {
+                        dropWithoutLocking(ds);
+                    }
+                } finally {
+                    ds.lock.unlock();
+                }
+            }
+            mapLock.writeLock().lock();
+            try {
+                pool.allocator().nodesReleased(tree.release(pool.allocator()));
+            } finally {
+                mapLock.writeLock().unlock();
+            }
+        } finally {
+            opLock.writeLock().unlock();
+        }
+    }
+
+    void grow(long newSize) {
+        opLock.writeLock().lock();
+        try {
+            mapLock.writeLock().lock();
+            try {
+                int h = MapTree.heightFor(newSize, segmentSize);
+                if (tree.root() != null && h > tree.height()) {
+                    pool.allocator().addNodesOrThrow(h - tree.height(), segmentSize);
+                }
+                tree.grow(h);
+                size = newSize;
+            } finally {
+                mapLock.writeLock().unlock();
+            }
+        } finally {
+            opLock.writeLock().unlock();
+        }
+    }
+
+    void rename(String newName) {
+        this.name = newName;
+    }
+
+    /** Bytes of data segments mapped by this vdisk (walks the map). */
+    long allocatedBytes() {
+        long[] n = {0};
+        mapLock.readLock().lock();
+        try {
+            tree.walk(new MapTree.Visitor() {
+                @Override
+                public boolean node(dev.vdisk.engine.map.Node node, int level, long first, int crc) {
+                    return true;
+                }
+
+                @Override
+                public void data(long vbn, long segment, dev.vdisk.engine.map.Node parent) {
+                    n[0]++;
+                }
+            });
+        } finally {
+            mapLock.readLock().unlock();
+        }
+        return n[0] * segmentSize;
+    }
+
+    @Override
+    public String toString() {
+        return "vdisk " + name + " (id " + id + ", " + size + " bytes)";
+    }
+}

@@ -1,0 +1,8 @@
+package dev.vdisk.engine;
+
+/**
+ * What {@link Pool#list()} reports about a vdisk.
+ *
+ * @param allocatedBytes bytes of data segments its map points at (after destaging)
+ */
+public record VdiskInfo(long id, String name, long sizeBytes, long allocatedBytes, long createdMillis) {}

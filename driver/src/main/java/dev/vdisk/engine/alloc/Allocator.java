@@ -1,0 +1,351 @@
+package dev.vdisk.engine.alloc;
+
+import dev.vdisk.engine.CorruptMetadataException;
+import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.OutOfSpaceException;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The block allocation structure: one reference count per segment, free-space accounting and reservations.
+ * In memory only: rebuilt on open by walking every tree reachable from the catalog ({@link #rebuild}).
+ *
+ * <p>Every reference change goes through {@link #incref}/{@link #decref}; a segment whose count reaches 0 is not
+ * free at once but <em>pending</em>: the durable consistency points may still reference it. It becomes reusable
+ * after two more consistency points ({@link #checkpointDurable}), so both superblock slots always describe intact
+ * trees (the older slot is the fallback when the newer one is damaged).
+ *
+ * <p>Reservations: a write that will need a new segment reserves {@code 1 + height} segments before it is
+ * journalled (the data segment and at most one new indirect block per level). A reservation succeeds only if it
+ * leaves {@link #metadataHeadroom()} free segments, enough to rewrite every indirect block and the catalog at the
+ * next consistency point while their old copies are still pending.
+ */
+public final class Allocator {
+    /** Marks a segment whose count reached 0 but that durable consistency points may still reference. */
+    private static final int PENDING = -1;
+
+    private final long segmentCount;
+    private final long firstDataVbn;
+
+    /** Guards every field below. Held only for short, non-blocking critical sections. */
+    private final ReentrantLock lock = new ReentrantLock();
+    @GuardedBy("lock")
+    private final int[] refs;
+    @GuardedBy("lock")
+    private long free;
+    @GuardedBy("lock")
+    private long reserved;
+    @GuardedBy("lock")
+    private long liveNodes;
+    @GuardedBy("lock")
+    private long catalogSegments = 1;
+    @GuardedBy("lock")
+    private long cursor;
+    /** Segments that reached 0 since the last consistency point. */
+    @GuardedBy("lock")
+    private LongList pendingNew = new LongList();
+    /** Segments that reached 0 before the last consistency point; reusable after the next one. */
+    @GuardedBy("lock")
+    private LongList pendingOld = new LongList();
+
+    public Allocator(long segmentCount, long firstDataVbn) {
+        if (segmentCount > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pools above " + Integer.MAX_VALUE + " segments are not supported");
+        }
+        this.segmentCount = segmentCount;
+        this.firstDataVbn = firstDataVbn;
+        this.refs = new int[(int) segmentCount];
+        this.free = segmentCount - firstDataVbn;
+        this.cursor = firstDataVbn;
+    }
+
+    public long segmentCount() {
+        return segmentCount;
+    }
+
+    public long firstDataVbn() {
+        return firstDataVbn;
+    }
+
+    /** True if {@code vbn} may appear in a map: inside the pool and outside the superblock area. */
+    public boolean isDataVbn(long vbn) {
+        return vbn >= firstDataVbn && vbn < segmentCount;
+    }
+
+    /** Replaces all counts by the ones recomputed from a walk (open). */
+    public void rebuild(int[] counts, long nodes) {
+        lock.lock();
+        try {
+            System.arraycopy(counts, 0, refs, 0, refs.length);
+            free = 0;
+            for (long v = firstDataVbn; v < segmentCount; v++) {
+                if (refs[(int) v] == 0) {
+                    free++;
+                }
+            }
+            liveNodes = nodes;
+            reserved = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int refcount(long vbn) {
+        lock.lock();
+        try {
+            int r = refs[(int) vbn];
+            return r == PENDING ? 0 : r;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Copy of the counts, pending segments as 0 (for the consistency check). */
+    public int[] snapshotCounts() {
+        lock.lock();
+        try {
+            int[] c = refs.clone();
+            for (int i = 0; i < c.length; i++) {
+                if (c[i] == PENDING) {
+                    c[i] = 0;
+                }
+            }
+            return c;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void incref(long vbn) {
+        lock.lock();
+        try {
+            checkVbn(vbn);
+            int r = refs[(int) vbn];
+            if (r <= 0) {
+                throw new IllegalStateException("incref of unallocated segment " + vbn);
+            }
+            refs[(int) vbn] = r + 1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops one reference; at 0 the segment becomes pending (reusable two consistency points later). */
+    public void decref(long vbn) {
+        lock.lock();
+        try {
+            checkVbn(vbn);
+            int r = refs[(int) vbn];
+            if (r <= 0) {
+                throw new IllegalStateException("decref of unallocated segment " + vbn);
+            }
+            if (r == 1) {
+                refs[(int) vbn] = PENDING;
+                pendingNew.add(vbn);
+            } else {
+                refs[(int) vbn] = r - 1;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkVbn(long vbn) {
+        if (!isDataVbn(vbn)) {
+            throw new CorruptMetadataException("segment " + vbn + " is outside the data area " + firstDataVbn + ".."
+                    + (segmentCount - 1) + "; run vdisk check");
+        }
+    }
+
+    /** Space the next consistency point may need for indirect blocks and the catalog, kept out of reservations. */
+    @GuardedBy("lock")
+    private long metadataHeadroomWithoutLocking() {
+        return 2 * (liveNodes + catalogSegments) + 2;
+    }
+
+    public long metadataHeadroom() {
+        lock.lock();
+        try {
+            return metadataHeadroomWithoutLocking();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Reserves {@code n} segments for data, or returns false (nothing changed). */
+    public boolean tryReserve(long n) {
+        lock.lock();
+        try {
+            if (free - reserved - n < metadataHeadroomWithoutLocking()) {
+                return false;
+            }
+            reserved += n;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void unreserve(long n) {
+        if (n == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            reserved -= n;
+            if (reserved < 0) {
+                throw new IllegalStateException("reservations went negative");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Accounts {@code created} new in-memory indirect blocks, {@code fromReservation} of them from a reservation. */
+    public void nodesCreated(long created, long fromReservation) {
+        lock.lock();
+        try {
+            liveNodes += created;
+            reserved -= fromReservation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Accounts indirect blocks that left memory (tree deleted). */
+    public void nodesReleased(long n) {
+        lock.lock();
+        try {
+            liveNodes -= n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Checks room for {@code n} new indirect blocks created by a metadata operation (grow), and accounts them. */
+    public void addNodesOrThrow(long n, int segmentSize) {
+        lock.lock();
+        try {
+            if (free - reserved - 2 * n < metadataHeadroomWithoutLocking()) {
+                throw new OutOfSpaceException("growing the map", (free - reserved) * segmentSize, 2 * n * segmentSize);
+            }
+            liveNodes += n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void setCatalogSegments(long n) {
+        lock.lock();
+        try {
+            catalogSegments = n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Allocates one segment with count 1. {@code fromReservation} consumes one reserved segment (data writes);
+     * otherwise it is a metadata allocation drawn from the headroom.
+     */
+    public long allocate(boolean fromReservation, int segmentSize) {
+        lock.lock();
+        try {
+            if (free == 0) {
+                throw new OutOfSpaceException("allocating a segment", 0, segmentSize);
+            }
+            for (long scanned = 0; scanned < segmentCount; scanned++) {
+                long v = cursor;
+                cursor = cursor + 1 >= segmentCount ? firstDataVbn : cursor + 1;
+                if (refs[(int) v] == 0) {
+                    refs[(int) v] = 1;
+                    free--;
+                    if (fromReservation) {
+                        reserved--;
+                    }
+                    return v;
+                }
+            }
+            throw new IllegalStateException("free count " + free + " but no free segment found");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called when a consistency point is durable: releases the segments freed before the previous one. */
+    public long checkpointDurable() {
+        lock.lock();
+        try {
+            LongList release = pendingOld;
+            for (int i = 0; i < release.size(); i++) {
+                long v = release.get(i);
+                if (refs[(int) v] == PENDING) {
+                    refs[(int) v] = 0;
+                    free++;
+                }
+            }
+            long n = release.size();
+            release.clear();
+            pendingOld = pendingNew;
+            pendingNew = release;
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Numbers for {@code pool info} and error messages. */
+    public Usage usage() {
+        lock.lock();
+        try {
+            long pending = pendingNew.size() + pendingOld.size();
+            long total = segmentCount - firstDataVbn;
+            return new Usage(total, total - free - pending, free, pending, reserved, liveNodes,
+                    metadataHeadroomWithoutLocking());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Segment counts. {@code available} is what data writes can still reserve.
+     *
+     * @param total data segments (pool minus superblock area)
+     * @param used segments with a reference count above 0
+     * @param free segments with count 0, reusable now
+     * @param pending segments freed but not yet reusable (wait for two consistency points)
+     * @param reserved reserved by acknowledged writes not yet destaged
+     * @param nodes indirect blocks in memory
+     * @param headroom kept for the next consistency point's metadata
+     */
+    public record Usage(long total, long used, long free, long pending, long reserved, long nodes, long headroom) {
+        public long available() {
+            return Math.max(0, free - reserved - headroom);
+        }
+    }
+
+    /** Growable list of longs, no boxing. */
+    static final class LongList {
+        private long[] a = new long[16];
+        private int n;
+
+        void add(long v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        long get(int i) {
+            return a[i];
+        }
+
+        int size() {
+            return n;
+        }
+
+        void clear() {
+            n = 0;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.vdisk.engine.check;
+
+import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.format.Catalog;
+import dev.vdisk.engine.format.IndirectBlock;
+import dev.vdisk.engine.format.Superblock;
+import dev.vdisk.engine.io.DataSpace;
+import dev.vdisk.engine.map.MapTree;
+import dev.vdisk.engine.map.Node;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The consistency check: recomputes every segment's reference count from the catalog and all trees and compares it
+ * with the allocator's; re-reads clean indirect blocks and catalog segments and verifies their CRCs. The caller holds
+ * the pool's consistency-point lock, the destage lock and every vdisk's map lock (nothing changes meanwhile).
+ */
+public final class Checker {
+    private final DataSpace data;
+    private final Allocator alloc;
+    private final int segmentSize;
+
+    public Checker(DataSpace data, Allocator alloc, int segmentSize) {
+        this.data = data;
+        this.alloc = alloc;
+        this.segmentSize = segmentSize;
+    }
+
+    /** One tree to walk; trees of the same {@code family} (owner/backing chain) may share blocks. */
+    public record Tree(String name, long family, MapTree tree) {}
+
+    public CheckReport check(List<Tree> trees, long[] catalogVbns, Superblock sb) {
+        List<CheckReport.Problem> problems = new ArrayList<>();
+        int n = (int) alloc.segmentCount();
+        int[] counts = new int[n];
+        long[] family = new long[n]; // family + 1 of the first tree referencing the segment; -1 catalog
+        int[] lastTree = new int[n];
+        ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
+
+        // catalog chain
+        byte[] payload = new byte[Math.max(0, sb.catalogLength())];
+        int crc = sb.catalogCrc();
+        int at = 0;
+        for (long v : catalogVbns) {
+            if (!alloc.isDataVbn(v)) {
+                problems.add(new CheckReport.Problem(CheckReport.Kind.DANGLING, v, "catalog segment outside the data area"));
+                continue;
+            }
+            counts[(int) v]++;
+            family[(int) v] = -1;
+            data.readFully(buf.clear(), v * segmentSize);
+            try {
+                Catalog.Segment s = Catalog.decodeSegment(buf, v, crc, payload, at);
+                at += s.length();
+                crc = s.nextCrc();
+            } catch (RuntimeException e) {
+                problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, v, e.getMessage()));
+                break;
+            }
+        }
+
+        Map<Node, Boolean> visited = new IdentityHashMap<>();
+        long[] nodes = {0};
+        long[] dataSegs = {0};
+        for (int t = 0; t < trees.size(); t++) {
+            Tree tree = trees.get(t);
+            int treeNo = t + 1;
+            tree.tree().walk(new MapTree.Visitor() {
+                @Override
+                public boolean node(Node node, int level, long first, int expectedCrc) {
+                    nodes[0]++;
+                    long v = node.vbn();
+                    if (v != 0) {
+                        if (!reference(v, "indirect block (level " + level + ", segments from " + first + ")")) {
+                            return false;
+                        }
+                        if (!node.dirty()) {
+                            data.readFully(buf.clear(), v * segmentSize);
+                            int actual = IndirectBlock.crc(buf);
+                            if (actual != expectedCrc) {
+                                problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, v, "indirect block of "
+                                        + tree.name() + " (level " + level + ", segments from " + first
+                                        + ") fails its checksum: expected " + Integer.toHexString(expectedCrc)
+                                        + ", found " + Integer.toHexString(actual)));
+                            }
+                        }
+                    }
+                    return visited.put(node, Boolean.TRUE) == null;
+                }
+
+                @Override
+                public void data(long vbn, long segment, Node parent) {
+                    dataSegs[0]++;
+                    reference(vbn, "data of segment " + segment);
+                }
+
+                private boolean reference(long v, String what) {
+                    if (!alloc.isDataVbn(v)) {
+                        problems.add(new CheckReport.Problem(CheckReport.Kind.DANGLING, v,
+                                what + " of " + tree.name() + " points outside the data area"));
+                        return false;
+                    }
+                    int i = (int) v;
+                    counts[i]++;
+                    if (lastTree[i] == treeNo) {
+                        problems.add(new CheckReport.Problem(CheckReport.Kind.DOUBLY_OWNED, v,
+                                what + " of " + tree.name() + " is referenced twice within that vdisk"));
+                    } else if (family[i] != 0 && family[i] != tree.family() + 1) {
+                        problems.add(new CheckReport.Problem(CheckReport.Kind.DOUBLY_OWNED, v, what + " of "
+                                + tree.name() + " is also referenced by an unrelated "
+                                + (family[i] == -1 ? "catalog" : "vdisk")));
+                    }
+                    lastTree[i] = treeNo;
+                    if (family[i] == 0) {
+                        family[i] = tree.family() + 1;
+                    }
+                    return true;
+                }
+            });
+        }
+
+        int[] counted = alloc.snapshotCounts();
+        for (long v = alloc.firstDataVbn(); v < n; v++) {
+            int c = counts[(int) v];
+            int a = counted[(int) v];
+            if (c > a) {
+                problems.add(new CheckReport.Problem(CheckReport.Kind.DOUBLY_OWNED, v,
+                        "referenced " + c + " times but the allocator counts " + a + " (it could be reused while in use)"));
+            } else if (a > c) {
+                problems.add(new CheckReport.Problem(CheckReport.Kind.LEAKED, v,
+                        "the allocator counts " + a + " references but only " + c + " exist"));
+            }
+        }
+        return new CheckReport(problems, trees.size(), nodes[0], dataSegs[0]);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.vdisk.engine.io;
+
+import dev.vdisk.engine.EngineIOException;
+import dev.vdisk.engine.GuardedBy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Positional I/O on the pool's data space (a sparse file or a block device), safe against interrupts.
+ *
+ * <p>A {@link FileChannel} is closed for everybody when any thread is interrupted inside an I/O call on it. The
+ * data path calls us from many threads that we do not own, so every call clears the caller's interrupt flag for its
+ * duration (restoring it afterwards) and, should the channel still be closed by an interrupt, reopens it and retries:
+ * positional reads and writes are idempotent. Reads past the end of a sparse file return zeros.
+ */
+public final class DataSpace implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DataSpace.class);
+
+    private final Path path;
+    private final Object reopenLock = new Object();
+    /** Replaced only under {@link #reopenLock}; read without it (volatile). */
+    @GuardedBy("reopenLock")
+    private volatile FileChannel channel;
+    private volatile boolean closed;
+
+    public DataSpace(Path path) {
+        this.path = path;
+        this.channel = openChannel();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private FileChannel openChannel() {
+        try {
+            return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new EngineIOException("cannot open data space " + path + ": " + e + "; check that it exists and is writable", e);
+        }
+    }
+
+    /** Reads exactly {@code dst.remaining()} bytes at {@code pos} (zeros past the end of a file). */
+    public void readFully(ByteBuffer dst, long pos) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (dst.hasRemaining()) {
+                FileChannel ch = channel;
+                try {
+                    int n = ch.read(dst, pos);
+                    if (n < 0) {
+                        zeroFill(dst);
+                        return;
+                    }
+                    pos += n;
+                } catch (ClosedChannelException e) {
+                    reopenAfter(ch, e);
+                }
+            }
+        } catch (IOException e) {
+            throw new EngineIOException("read of data space " + path + " at byte " + pos + " failed: " + e, e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Writes all of {@code src} at {@code pos}. */
+    public void writeFully(ByteBuffer src, long pos) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (src.hasRemaining()) {
+                FileChannel ch = channel;
+                try {
+                    pos += ch.write(src, pos);
+                } catch (ClosedChannelException e) {
+                    reopenAfter(ch, e);
+                }
+            }
+        } catch (IOException e) {
+            throw new EngineIOException("write of data space " + path + " at byte " + pos + " failed: " + e
+                    + "; the disk may be full or failing", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Makes every completed write durable. */
+    public void force() {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                FileChannel ch = channel;
+                try {
+                    ch.force(true);
+                    return;
+                } catch (ClosedChannelException e) {
+                    reopenAfter(ch, e);
+                }
+            }
+        } catch (IOException e) {
+            throw new EngineIOException("fsync of data space " + path + " failed: " + e, e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void reopenAfter(FileChannel failed, ClosedChannelException cause) throws IOException {
+        if (closed) {
+            throw new EngineIOException("data space " + path + " is closed", cause);
+        }
+        if (!(cause instanceof ClosedByInterruptException) && failed == channel && !failed.isOpen()) {
+            log.warn("data space {} was closed under us ({}); reopening", path, cause.toString());
+        }
+        synchronized (reopenLock) {
+            if (channel == failed && !closed) {
+                log.info("reopening data space {} after an interrupt closed its channel", path);
+                channel = openChannel();
+            }
+        }
+        Thread.interrupted();
+    }
+
+    private static void zeroFill(ByteBuffer dst) {
+        while (dst.hasRemaining()) {
+            dst.put((byte) 0);
+        }
+    }
+
+    /** Throws if the file is shorter than {@code bytes} (used at open to detect truncated pools). */
+    public long size() {
+        try {
+            return channel.size();
+        } catch (IOException e) {
+            throw new EngineIOException("cannot size data space " + path + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (reopenLock) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                log.warn("closing data space {} failed: {}", path, e.toString());
+            }
+        }
+    }
+
+}

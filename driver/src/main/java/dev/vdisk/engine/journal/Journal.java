@@ -1,0 +1,473 @@
+package dev.vdisk.engine.journal;
+
+import static dev.vdisk.engine.journal.JournalRecord.*;
+
+import dev.vdisk.engine.EngineIOException;
+import dev.vdisk.engine.GuardedBy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write journal: append, group commit, recovery and trimming. See {@link JournalRecord} for the bytes.
+ *
+ * <p>{@link #append} writes a record into the page cache of the active file and returns its sequence number (the
+ * write is acknowledged). {@link #awaitDurable} makes every record up to a sequence number durable; concurrent
+ * callers share one {@code fsync} (group commit): one of them is the leader and syncs everything appended so far,
+ * the others wait for it. Rotation syncs the full file before starting the next, so only the active file is ever
+ * unsynced.
+ */
+public final class Journal implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Journal.class);
+    private static final String SUFFIX = ".log";
+
+    private final Path dir;
+    private final long fileBytes;
+
+    /** Guards appends, the active file and the file list. Never held while waiting for an fsync of others. */
+    private final ReentrantLock appendLock = new ReentrantLock();
+    @GuardedBy("appendLock")
+    private final TreeMap<Long, Long> files = new TreeMap<>(); // first seq -> bytes
+    @GuardedBy("appendLock")
+    private FileChannel active;
+    @GuardedBy("appendLock")
+    private long activeFirstSeq;
+    @GuardedBy("appendLock")
+    private long activeBytes;
+    @GuardedBy("appendLock")
+    private long nextSeq;
+    @GuardedBy("appendLock")
+    private long totalBytes;
+    @GuardedBy("appendLock")
+    private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+    @GuardedBy("appendLock")
+    private final ByteBuffer[] gather = new ByteBuffer[2];
+    @GuardedBy("appendLock")
+    private final CRC32C crc = new CRC32C();
+
+    /** Guards the group commit hand-off. */
+    private final ReentrantLock syncLock = new ReentrantLock();
+    private final Condition synced = syncLock.newCondition();
+    @GuardedBy("syncLock")
+    private boolean syncing;
+    private volatile long durableSeq;
+    private volatile long lastSeq;
+    private volatile boolean closed;
+
+    private Journal(Path dir, long fileBytes) {
+        this.dir = dir;
+        this.fileBytes = fileBytes;
+    }
+
+    /**
+     * Opens the journal in {@code dir}: scans every file, truncates at the first bad record and deletes later files
+     * (their records were never flushed: flush syncs whole records in order). Sequence numbers continue after the
+     * last valid record, and never below {@code floorSeq} (the replay position of the newest consistency point).
+     */
+    public static Journal open(Path dir, long fileBytes, long floorSeq) {
+        Journal j = new Journal(dir, fileBytes);
+        try {
+            Files.createDirectories(dir);
+            j.recover(floorSeq);
+        } catch (IOException e) {
+            throw new EngineIOException("cannot open journal in " + dir + ": " + e, e);
+        }
+        return j;
+    }
+
+    private static List<Path> listFiles(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().forEach(out::add);
+        }
+        return out;
+    }
+
+    private static long firstSeqOf(Path p) {
+        String n = p.getFileName().toString();
+        return Long.parseLong(n.substring(0, n.length() - SUFFIX.length()));
+    }
+
+    private Path fileFor(long firstSeq) {
+        return dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
+    }
+
+    private void recover(long floorSeq) throws IOException {
+        long expect = -1;
+        boolean broken = false;
+        for (Path p : listFiles(dir)) {
+            long first = firstSeqOf(p);
+            if (broken || (expect >= 0 && first != expect)) {
+                log.warn("journal file {} follows a torn or missing record; deleting it (its records were never flushed)", p);
+                Files.delete(p);
+                broken = true;
+                continue;
+            }
+            Scan s = scan(p, first, null, Long.MAX_VALUE);
+            if (s.validBytes < Files.size(p)) {
+                log.warn("journal file {}: record at byte {} is torn or corrupt ({}); truncating {} bytes there",
+                        p, s.validBytes, s.problem, Files.size(p) - s.validBytes);
+                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                    ch.truncate(s.validBytes);
+                    ch.force(true);
+                }
+                broken = true;
+            }
+            files.put(first, s.validBytes);
+            totalBytes += s.validBytes;
+            expect = s.nextSeq;
+        }
+        nextSeq = Math.max(expect < 0 ? 0 : expect, floorSeq);
+        lastSeq = nextSeq - 1;
+        durableSeq = lastSeq;
+        syncDir();
+    }
+
+    private record Scan(long validBytes, long nextSeq, String problem) {}
+
+    /** Reads a file's valid prefix, passing records with seq >= {@code from} to {@code sink} (if not null). */
+    private static Scan scan(Path p, long firstSeq, RecordSink sink, long from) throws IOException {
+        ByteBuffer buf;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new IOException("journal file " + p + " is larger than 2 GiB");
+            }
+            buf = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // keep reading
+            }
+            buf.flip();
+        }
+        long seq = firstSeq;
+        int pos = 0;
+        CRC32C c = new CRC32C();
+        while (pos < buf.limit()) {
+            if (buf.limit() - pos < HEADER) {
+                return new Scan(pos, seq, "short header");
+            }
+            if (buf.getInt(pos + MAGIC_OFFSET) != MAGIC) {
+                return new Scan(pos, seq, "bad magic");
+            }
+            byte type = buf.get(pos + TYPE_OFFSET);
+            int length = buf.getInt(pos + LENGTH_OFFSET);
+            if ((type != TYPE_WRITE && type != TYPE_DISCARD) || length < 0) {
+                return new Scan(pos, seq, "bad type or length");
+            }
+            int payload = payloadLength(type, length);
+            if (buf.limit() - pos - HEADER < payload) {
+                return new Scan(pos, seq, "short payload");
+            }
+            c.reset();
+            c.update(buf.duplicate().position(pos + SEQ_OFFSET).limit(pos + HEADER + payload));
+            if ((int) c.getValue() != buf.getInt(pos + CRC_OFFSET)) {
+                return new Scan(pos, seq, "bad CRC");
+            }
+            if (buf.getLong(pos + SEQ_OFFSET) != seq) {
+                return new Scan(pos, seq, "sequence " + buf.getLong(pos + SEQ_OFFSET) + " where " + seq + " was expected");
+            }
+            if (sink != null && seq >= from) {
+                ByteBuffer pl = type == TYPE_WRITE
+                        ? buf.duplicate().position(pos + HEADER).limit(pos + HEADER + payload).slice() : null;
+                sink.record(seq, buf.getLong(pos + VDISK_OFFSET), buf.getLong(pos + OFFSET_OFFSET), length, type, pl);
+            }
+            pos += HEADER + payload;
+            seq++;
+        }
+        return new Scan(pos, seq, null);
+    }
+
+    /** Passes every valid record with seq >= {@code from} to {@code sink}, in order; returns how many. */
+    public long replay(long from, RecordSink sink) {
+        long[] n = {0};
+        RecordSink counting = (seq, id, off, len, type, pl) -> {
+            n[0]++;
+            sink.record(seq, id, off, len, type, pl);
+        };
+        appendLock.lock();
+        try {
+            for (var e : files.entrySet()) {
+                Long next = files.higherKey(e.getKey());
+                if (next != null && next <= from) {
+                    continue;
+                }
+                scan(fileFor(e.getKey()), e.getKey(), counting, from);
+            }
+        } catch (IOException e) {
+            throw new EngineIOException("journal replay failed: " + e, e);
+        } finally {
+            appendLock.unlock();
+        }
+        return n[0];
+    }
+
+    /**
+     * Appends one record and returns its sequence number. {@code payload} (WRITE only) is read from its position to
+     * its limit; its position is left unchanged.
+     */
+    public long append(long vdiskId, long offset, int length, byte type, ByteBuffer payload) {
+        appendLock.lock();
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (closed) {
+                throw new dev.vdisk.engine.PoolClosedException("journal in " + dir + " is closed; reopen the pool");
+            }
+            int payloadLen = payloadLength(type, length);
+            if (active == null || activeBytes + HEADER + payloadLen > fileBytes && activeBytes > 0) {
+                rotateWithoutLocking();
+            }
+            long seq = nextSeq;
+            header.clear();
+            header.putInt(MAGIC_OFFSET, MAGIC).putInt(CRC_OFFSET, 0).putLong(SEQ_OFFSET, seq)
+                    .putLong(VDISK_OFFSET, vdiskId).putLong(OFFSET_OFFSET, offset).putInt(LENGTH_OFFSET, length)
+                    .putInt(TYPE_OFFSET, type & 0xff);
+            crc.reset();
+            crc.update(header.position(SEQ_OFFSET));
+            int payloadPos = payload == null ? 0 : payload.position();
+            if (payloadLen > 0) {
+                crc.update(payload);
+                payload.position(payloadPos);
+            }
+            header.putInt(CRC_OFFSET, (int) crc.getValue());
+            long start = activeBytes;
+            while (true) {
+                try {
+                    header.position(0);
+                    active.position(start);
+                    if (payloadLen > 0) {
+                        gather[0] = header;
+                        gather[1] = payload;
+                        long want = HEADER + payloadLen;
+                        long done = 0;
+                        while (done < want) {
+                            done += active.write(gather);
+                        }
+                        payload.position(payloadPos);
+                    } else {
+                        while (header.hasRemaining()) {
+                            active.write(header);
+                        }
+                    }
+                    break;
+                } catch (ClosedChannelException e) {
+                    // an interrupt closed the channel mid-write: reopen, cut the partial record, retry
+                    Thread.interrupted();
+                    active = FileChannel.open(fileFor(activeFirstSeq), StandardOpenOption.WRITE);
+                    active.truncate(start);
+                    if (payload != null) {
+                        payload.position(payloadPos);
+                    }
+                }
+            }
+            gather[1] = null;
+            activeBytes = start + HEADER + payloadLen;
+            totalBytes += HEADER + payloadLen;
+            files.put(activeFirstSeq, activeBytes);
+            nextSeq = seq + 1;
+            lastSeq = seq;
+            return seq;
+        } catch (IOException e) {
+            throw new EngineIOException("journal append in " + dir + " failed: " + e + "; the journal disk may be full", e);
+        } finally {
+            appendLock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @GuardedBy("appendLock")
+    private void rotateWithoutLocking() throws IOException {
+        if (active != null) {
+            active.force(false);
+            active.close();
+        }
+        activeFirstSeq = nextSeq;
+        activeBytes = 0;
+        active = FileChannel.open(fileFor(activeFirstSeq), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        files.put(activeFirstSeq, 0L);
+        syncDir();
+    }
+
+    private void syncDir() throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Sequence number of the last appended record (-1 if none ever). */
+    public long lastSeq() {
+        return lastSeq;
+    }
+
+    /** The sequence number the next append will get. */
+    public long nextSeq() {
+        appendLock.lock();
+        try {
+            return nextSeq;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    public long durableSeq() {
+        return durableSeq;
+    }
+
+    /** Bytes in all journal files. */
+    public long liveBytes() {
+        appendLock.lock();
+        try {
+            return totalBytes;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** Makes every record up to {@code seq} durable; concurrent callers share one fsync (group commit). */
+    public void awaitDurable(long seq) {
+        if (durableSeq >= seq) {
+            return;
+        }
+        boolean interrupted = false;
+        syncLock.lock();
+        try {
+            while (durableSeq < seq) {
+                if (syncing) {
+                    try {
+                        synced.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                    continue;
+                }
+                syncing = true;
+                syncLock.unlock();
+                long end;
+                try {
+                    FileChannel ch;
+                    appendLock.lock();
+                    try {
+                        end = nextSeq - 1;
+                        ch = active;
+                    } finally {
+                        appendLock.unlock();
+                    }
+                    if (ch != null) {
+                        forceQuietly(ch);
+                    }
+                } finally {
+                    syncLock.lock();
+                    syncing = false;
+                    synced.signalAll();
+                }
+                if (end > durableSeq) {
+                    durableSeq = end;
+                }
+            }
+        } finally {
+            syncLock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void forceQuietly(FileChannel ch) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            ch.force(false);
+        } catch (ClosedChannelException e) {
+            // rotated (and so forced) or reopened after an interrupt: force the current one under the lock
+            appendLock.lock();
+            try {
+                if (active != null && active != ch) {
+                    active.force(false);
+                }
+            } catch (IOException e2) {
+                throw new EngineIOException("journal fsync in " + dir + " failed: " + e2, e2);
+            } finally {
+                appendLock.unlock();
+            }
+        } catch (IOException e) {
+            throw new EngineIOException("journal fsync in " + dir + " failed: " + e, e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Deletes journal files all of whose records have sequence numbers below {@code seq}. */
+    public void deleteBefore(long seq) {
+        appendLock.lock();
+        try {
+            while (files.size() > 1) {
+                long first = files.firstKey();
+                Long next = files.higherKey(first);
+                if (next == null || next > seq || first == activeFirstSeq) {
+                    break;
+                }
+                Files.deleteIfExists(fileFor(first));
+                totalBytes -= files.remove(first);
+                log.debug("deleted journal file {} (records {}..{})", fileFor(first), first, next - 1);
+            }
+        } catch (IOException e) {
+            log.warn("cannot delete old journal files in {}: {}", dir, e.toString());
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() {
+        appendLock.lock();
+        try {
+            closed = true;
+            if (active != null) {
+                active.force(false);
+                active.close();
+                active = null;
+            }
+        } catch (IOException e) {
+            log.warn("closing journal {} failed: {}", dir, e.toString());
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** Closes without syncing (tests simulating a crash). */
+    public void abandon() {
+        appendLock.lock();
+        try {
+            closed = true;
+            if (active != null) {
+                active.close();
+                active = null;
+            }
+        } catch (IOException e) {
+            log.warn("abandoning journal {} failed: {}", dir, e.toString());
+        } finally {
+            appendLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.vdisk.engine.journal;
+
+/**
+ * Byte layout of one journal record (seed 004's NVRAM entry). Records are appended back to back to
+ * {@code NNNNNNNNNNNNNNNNNNNN.log} files named after the sequence number of their first record. Authoritative for
+ * writes acknowledged since the replay position of the newest consistency point; replay stops at the first record
+ * whose magic, CRC or sequence number is wrong (a torn tail) and truncates the file there. Little-endian.
+ *
+ * <pre>
+ * offset length field
+ *      0      4 MAGIC "VJRN"
+ *      4      4 CRC32C of bytes 8..(HEADER + payload length - 1)
+ *      8      8 sequence number (consecutive, +1 per record)
+ *     16      8 vdisk id
+ *     24      8 byte offset in the vdisk
+ *     32      4 length in bytes (payload length for WRITE, range length for DISCARD)
+ *     36      1 type (TYPE_WRITE, TYPE_DISCARD)
+ *     37      3 zeros
+ *     40      . payload (WRITE only)
+ * </pre>
+ */
+public final class JournalRecord {
+    public static final int MAGIC = 0x4e524a56; // "VJRN"
+    public static final int MAGIC_OFFSET = 0;
+    public static final int CRC_OFFSET = MAGIC_OFFSET + 4;
+    public static final int SEQ_OFFSET = CRC_OFFSET + 4;
+    public static final int VDISK_OFFSET = SEQ_OFFSET + 8;
+    public static final int OFFSET_OFFSET = VDISK_OFFSET + 8;
+    public static final int LENGTH_OFFSET = OFFSET_OFFSET + 8;
+    public static final int TYPE_OFFSET = LENGTH_OFFSET + 4;
+    public static final int HEADER = TYPE_OFFSET + 4;
+
+    public static final byte TYPE_WRITE = 1;
+    public static final byte TYPE_DISCARD = 2;
+
+    private JournalRecord() {}
+
+    public static int payloadLength(byte type, int length) {
+        return type == TYPE_WRITE ? length : 0;
+    }
+}

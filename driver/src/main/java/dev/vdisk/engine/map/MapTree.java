@@ -1,0 +1,379 @@
+package dev.vdisk.engine.map;
+
+import dev.vdisk.engine.CorruptMetadataException;
+import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.format.IndirectBlock;
+import dev.vdisk.engine.format.MapEntry;
+import dev.vdisk.engine.io.DataSpace;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * A vdisk's map: a radix tree of indirect blocks from segment index to {@link MapEntry}. The root entry lives in the
+ * catalog; {@code height} levels of indirect blocks lie below it, level 1 holding data entries. A hole root means
+ * the whole vdisk is a hole, so a new vdisk of any size allocates nothing.
+ *
+ * <p>Sharing: an indirect block is reference-counted like a data segment. Sharing a whole tree is taking one
+ * reference on the root's segment (after a consistency point gave every node a segment); {@link #set} copies any
+ * shared node on the way down (path copy), incrementing its children's counts.
+ *
+ * <p>Not thread-safe: every method needs the owning vdisk's map lock (read for lookups, write for changes).
+ */
+public final class MapTree {
+    private final int segmentSize;
+    private final int fanout;
+    private final int shift;
+    @GuardedBy("Vdisk.mapLock")
+    private int height;
+    @GuardedBy("Vdisk.mapLock")
+    private Node root;
+    @GuardedBy("Vdisk.mapLock")
+    private long rootWord0;
+    @GuardedBy("Vdisk.mapLock")
+    private long rootWord1;
+    /** Nodes created by the last {@link #set} or {@link #grow}, for the allocator's accounting. */
+    @GuardedBy("Vdisk.mapLock")
+    private int lastCreated;
+
+    private MapTree(int segmentSize, int height) {
+        this.segmentSize = segmentSize;
+        this.fanout = IndirectBlock.fanout(segmentSize);
+        this.shift = Integer.numberOfTrailingZeros(fanout);
+        this.height = height;
+    }
+
+    public static MapTree empty(int segmentSize, int height) {
+        return new MapTree(segmentSize, height);
+    }
+
+    /** Levels needed to address {@code sizeBytes}. */
+    public static int heightFor(long sizeBytes, int segmentSize) {
+        int shift = Integer.numberOfTrailingZeros(IndirectBlock.fanout(segmentSize));
+        long segments = Math.max(1, (sizeBytes + segmentSize - 1) / segmentSize);
+        int h = 1;
+        while (shift * h < 62 && (1L << (shift * h)) < segments) {
+            h++;
+        }
+        return h;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public long rootWord0() {
+        return rootWord0;
+    }
+
+    public long rootWord1() {
+        return rootWord1;
+    }
+
+    public Node root() {
+        return root;
+    }
+
+    public int lastCreated() {
+        return lastCreated;
+    }
+
+    private int index(long seg, int level) {
+        return (int) ((seg >>> (shift * (level - 1))) & (fanout - 1));
+    }
+
+    /** The data entry's word0 for segment {@code seg} ({@link MapEntry#HOLE} where no block exists). */
+    public long lookup(long seg) {
+        Node n = root;
+        if (n == null) {
+            return rootWord0 == MapEntry.ZERO ? MapEntry.ZERO : MapEntry.HOLE;
+        }
+        for (int level = height; level > 1; level--) {
+            n = n.children[index(seg, level)];
+            if (n == null) {
+                return MapEntry.HOLE;
+            }
+        }
+        return n.words[2 * index(seg, 1)];
+    }
+
+    /**
+     * Sets segment {@code seg}'s entry, creating missing indirect blocks and copying shared ones on the way down;
+     * marks the path dirty. Returns the previous word0; {@link #lastCreated()} tells how many nodes were created.
+     * The caller owns references: it has counted the new data segment and drops the old one.
+     */
+    public long set(long seg, long word0, int birth, Allocator alloc) {
+        lastCreated = 0;
+        if (root == null) {
+            root = new Node(height, fanout);
+            root.dirty = true;
+            rootWord0 = 0;
+            rootWord1 = 0;
+            lastCreated++;
+        } else {
+            root = exclusive(root, alloc);
+        }
+        Node n = root;
+        n.dirty = true;
+        for (int level = height; level > 1; level--) {
+            int i = index(seg, level);
+            Node c = n.children[i];
+            if (c == null) {
+                c = new Node(level - 1, fanout);
+                lastCreated++;
+            } else {
+                c = exclusive(c, alloc);
+            }
+            c.dirty = true;
+            n.children[i] = c;
+            n = c;
+        }
+        int i = index(seg, 1);
+        long old = n.words[2 * i];
+        n.words[2 * i] = word0;
+        n.words[2 * i + 1] = MapEntry.word1(0, birth);
+        return old;
+    }
+
+    /** Returns {@code n} if this tree owns it alone, else a dirty private copy (path copy). */
+    private Node exclusive(Node n, Allocator alloc) {
+        if (n.vbn == 0 || alloc.refcount(n.vbn) <= 1) {
+            return n;
+        }
+        Node copy = new Node(n.level, fanout);
+        System.arraycopy(n.words, 0, copy.words, 0, n.words.length);
+        for (int i = 0; i < fanout; i++) {
+            long v = MapEntry.vbn(n.words[2 * i]);
+            if (n.children != null) {
+                copy.children[i] = n.children[i];
+            }
+            if (v != 0) {
+                alloc.incref(v);
+            }
+        }
+        alloc.decref(n.vbn);
+        copy.dirty = true;
+        lastCreated++;
+        return copy;
+    }
+
+    /** Adds levels on top so that the tree addresses {@code newHeight} levels; returns the nodes created. */
+    public int grow(int newHeight) {
+        int created = 0;
+        while (height < newHeight) {
+            if (root != null) {
+                Node r = new Node(height + 1, fanout);
+                r.children[0] = root;
+                r.words[0] = rootWord0;
+                r.words[1] = rootWord1;
+                r.dirty = true;
+                root = r;
+                created++;
+            }
+            height++;
+        }
+        return created;
+    }
+
+    /** Calls {@code action} with every mapped segment index in {@code [from, to)}. */
+    public void forEachMapped(long from, long to, LongConsumer action) {
+        if (root != null) {
+            forEachMapped(root, height, 0, from, to, action);
+        }
+    }
+
+    private void forEachMapped(Node n, int level, long base, long from, long to, LongConsumer action) {
+        long span = 1L << (shift * (level - 1));
+        for (int i = 0; i < fanout; i++) {
+            long first = base + i * span;
+            if (first >= to || first + span <= from) {
+                continue;
+            }
+            if (level == 1) {
+                if (MapEntry.isMapped(n.words[2 * i])) {
+                    action.accept(first);
+                }
+            } else if (n.children[i] != null) {
+                forEachMapped(n.children[i], level - 1, first, from, to, action);
+            }
+        }
+    }
+
+    /**
+     * Writes every dirty node to a newly allocated segment, children before parents so that each parent carries its
+     * child's CRC, and drops the reference on each node's previous segment. {@code buf} is one segment.
+     */
+    public void checkpoint(DataSpace data, Allocator alloc, ByteBuffer buf) {
+        if (root != null && root.dirty) {
+            int crc = writeNode(root, data, alloc, buf);
+            rootWord0 = MapEntry.mapped(root.vbn);
+            rootWord1 = MapEntry.word1(crc, 0);
+        }
+    }
+
+    private int writeNode(Node n, DataSpace data, Allocator alloc, ByteBuffer buf) {
+        if (n.children != null) {
+            for (int i = 0; i < fanout; i++) {
+                Node c = n.children[i];
+                if (c != null && c.dirty) {
+                    int crc = writeNode(c, data, alloc, buf);
+                    n.words[2 * i] = MapEntry.mapped(c.vbn);
+                    n.words[2 * i + 1] = MapEntry.word1(crc, MapEntry.birth(n.words[2 * i + 1]));
+                } else if (c == null) {
+                    n.words[2 * i] = 0;
+                    n.words[2 * i + 1] = 0;
+                }
+            }
+        }
+        long vbn = alloc.allocate(false, segmentSize);
+        int crc = IndirectBlock.encode(n.words, buf);
+        data.writeFully(buf.clear(), vbn * segmentSize);
+        if (n.vbn != 0) {
+            alloc.decref(n.vbn);
+        }
+        n.vbn = vbn;
+        n.dirty = false;
+        return crc;
+    }
+
+    /** Drops this tree's references (vdisk deleted); returns the number of in-memory nodes released. */
+    public long release(Allocator alloc) {
+        long released = root == null ? 0 : release(root, alloc);
+        root = null;
+        rootWord0 = 0;
+        rootWord1 = 0;
+        return released;
+    }
+
+    private long release(Node n, Allocator alloc) {
+        if (n.vbn != 0 && alloc.refcount(n.vbn) > 1) {
+            alloc.decref(n.vbn);
+            return 0;
+        }
+        long released = 1;
+        for (int i = 0; i < fanout; i++) {
+            if (n.children != null) {
+                if (n.children[i] != null) {
+                    released += release(n.children[i], alloc);
+                }
+            } else if (MapEntry.isMapped(n.words[2 * i])) {
+                alloc.decref(MapEntry.vbn(n.words[2 * i]));
+            }
+        }
+        if (n.vbn != 0) {
+            alloc.decref(n.vbn);
+        }
+        return released;
+    }
+
+    /** What a walk over the tree sees (consistency check, rebuild). */
+    public interface Visitor {
+        /** An indirect block; return false to skip its subtree (already visited through another parent). */
+        boolean node(Node n, int level, long firstSegment, int expectedCrc);
+
+        /** A mapped data entry. */
+        void data(long vbn, long segment, Node parent);
+    }
+
+    public void walk(Visitor v) {
+        if (root != null) {
+            walk(root, height, 0, MapEntry.crc(rootWord1), v);
+        }
+    }
+
+    private void walk(Node n, int level, long base, int crc, Visitor v) {
+        if (!v.node(n, level, base, crc)) {
+            return;
+        }
+        long span = 1L << (shift * (level - 1));
+        for (int i = 0; i < fanout; i++) {
+            if (n.children != null) {
+                if (n.children[i] != null) {
+                    walk(n.children[i], level - 1, base + i * span, MapEntry.crc(n.words[2 * i + 1]), v);
+                }
+            } else if (MapEntry.isMapped(n.words[2 * i])) {
+                v.data(MapEntry.vbn(n.words[2 * i]), base + i, n);
+            }
+        }
+    }
+
+    /**
+     * Loads a tree from disk, checking every indirect block's CRC and every pointer's range, and adds one count per
+     * reference to {@code counts}. {@code loaded} dedupes blocks shared between trees (each is read once).
+     */
+    public static MapTree load(DataSpace data, Allocator alloc, int segmentSize, String owner, long word0,
+            long word1, int height, int[] counts, Map<Long, Node> loaded, ByteBuffer buf) {
+        MapTree t = new MapTree(segmentSize, height);
+        t.rootWord0 = word0;
+        t.rootWord1 = word1;
+        if (MapEntry.isMapped(word0)) {
+            t.root = t.loadNode(data, alloc, owner, MapEntry.vbn(word0), MapEntry.crc(word1), height, 0, counts,
+                    loaded, buf);
+        }
+        return t;
+    }
+
+    private Node loadNode(DataSpace data, Allocator alloc, String owner, long vbn, int crc, int level, long base,
+            int[] counts, Map<Long, Node> loaded, ByteBuffer buf) {
+        String where = "indirect block at VBN " + vbn + " (" + owner + ", level " + level + ", segments from " + base
+                + ")";
+        if (!alloc.isDataVbn(vbn)) {
+            throw new CorruptMetadataException(where + " is a dangling pointer outside the data area; run vdisk check");
+        }
+        counts[(int) vbn]++;
+        Node n = loaded.get(vbn);
+        if (n != null) {
+            if (n.level != level) {
+                throw new CorruptMetadataException(where + " is also referenced at level " + n.level);
+            }
+            return n;
+        }
+        data.readFully(buf.clear(), vbn * segmentSize);
+        int actual = IndirectBlock.crc(buf);
+        if (actual != crc) {
+            throw new CorruptMetadataException(where + " fails its checksum (expected " + Integer.toHexString(crc)
+                    + ", found " + Integer.toHexString(actual) + "); the pool metadata is damaged: restore the"
+                    + " vdisk from a backup");
+        }
+        n = new Node(level, fanout);
+        IndirectBlock.decode(buf, n.words);
+        n.vbn = vbn;
+        loaded.put(vbn, n);
+        long span = 1L << (shift * (level - 1));
+        for (int i = 0; i < fanout; i++) {
+            long w0 = n.words[2 * i];
+            if (!MapEntry.isMapped(w0)) {
+                continue;
+            }
+            long v = MapEntry.vbn(w0);
+            if (level > 1) {
+                n.children[i] = loadNode(data, alloc, owner, v, MapEntry.crc(n.words[2 * i + 1]), level - 1,
+                        base + i * span, counts, loaded, buf);
+            } else {
+                if (!alloc.isDataVbn(v)) {
+                    throw new CorruptMetadataException(where + " entry " + i + " points at VBN " + v
+                            + " outside the data area (dangling); run vdisk check");
+                }
+                counts[(int) v]++;
+            }
+        }
+        return n;
+    }
+
+    /** Number of in-memory nodes (distinct objects reachable from the root). */
+    public long nodeCount() {
+        long[] c = {0};
+        walk(new Visitor() {
+            @Override
+            public boolean node(Node n, int level, long firstSegment, int expectedCrc) {
+                c[0]++;
+                return true;
+            }
+
+            @Override
+            public void data(long vbn, long segment, Node parent) {}
+        });
+        return c[0];
+    }
+}
