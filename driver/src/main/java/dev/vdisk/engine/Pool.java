@@ -519,15 +519,16 @@ public final class Pool implements AutoCloseable {
     }
 
     /**
-     * Runs consistency points so that segments freed earlier become reusable; returns false if nothing is pending
-     * (then more checkpoints would not help a writer that is out of space).
+     * Called by a writer (holding no lock) whose reservation failed: destages everything (turning over-sized
+     * reservations into real allocations and returning the rest) and takes a consistency point, so that segments freed
+     * earlier move towards reuse. Returns false if nothing is reserved or pending (retrying would not help).
      */
     boolean checkpointToFreeSpace() {
-        destager.wake(true);
-        if (alloc.usage().pending() == 0) {
+        Allocator.Usage u = alloc.usage();
+        if (u.pending() == 0 && u.reserved() == 0) {
             return false;
         }
-        checkpointWithReason("out of space");
+        drain();
         return true;
     }
 

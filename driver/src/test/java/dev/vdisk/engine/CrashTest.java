@@ -62,6 +62,10 @@ class CrashTest {
                 Thread.sleep(5);
             }
             assertEquals(1, ready.get(), "child of round " + round + " did not start");
+            if (round == 1) {
+                PoolLockedException locked = assertThrows(PoolLockedException.class, () -> Pool.open(p));
+                assertTrue(locked.getMessage().contains("pid " + child.pid()), locked.getMessage());
+            }
             Thread.sleep(50 + rnd.nextInt(600));
             child.destroyForcibly(); // SIGKILL
             child.waitFor();

@@ -1,0 +1,394 @@
+package dev.vdisk.cli;
+
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.Pool;
+import dev.vdisk.engine.PoolInfo;
+import dev.vdisk.engine.PoolSpec;
+import dev.vdisk.engine.Vdisk;
+import dev.vdisk.engine.VdiskInfo;
+import dev.vdisk.engine.check.CheckReport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The offline {@code vdisk} command: pool and vdisk administration and raw data transfer on a pool that no other
+ * process has open. Exit status 0 on success, 1 when the work failed (one-line reason on stderr) or the check found
+ * problems, 2 for a usage error.
+ *
+ * <pre>
+ * vdisk pool create DIR --size 1T [--device /dev/X] [--segment-size 64K] [--journal PATH]
+ * vdisk [--pool DIR] pool info
+ * vdisk [--pool DIR] create NAME --size 100G
+ * vdisk [--pool DIR] ls
+ * vdisk [--pool DIR] rm NAME
+ * vdisk [--pool DIR] resize NAME --size 200G
+ * vdisk [--pool DIR] write NAME [--offset 1M] --from FILE|-
+ * vdisk [--pool DIR] read NAME [--offset 1M] [--length 8M] --to FILE|-
+ * vdisk [--pool DIR] check
+ * </pre>
+ * {@code --pool} defaults to the environment variable {@code VDISK_POOL}.
+ */
+public final class VdiskCli {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+    private static final int CHUNK = 1 << 20;
+
+    static final String USAGE_TEXT = """
+            usage: vdisk pool create DIR --size SIZE [--device DEV] [--segment-size SIZE] [--journal DIR]
+                   vdisk [--pool DIR] pool info
+                   vdisk [--pool DIR] create NAME --size SIZE
+                   vdisk [--pool DIR] ls
+                   vdisk [--pool DIR] rm NAME
+                   vdisk [--pool DIR] resize NAME --size SIZE
+                   vdisk [--pool DIR] write NAME [--offset SIZE] --from FILE|-
+                   vdisk [--pool DIR] read NAME [--offset SIZE] [--length SIZE] --to FILE|-
+                   vdisk [--pool DIR] check
+            --pool defaults to $VDISK_POOL; sizes like 4096, 512K, 64KiB, 1.5G, 1T (binary units)""";
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final InputStream in;
+    private final Map<String, String> env;
+
+    VdiskCli(PrintStream out, PrintStream err, InputStream in, Map<String, String> env) {
+        this.out = out;
+        this.err = err;
+        this.in = in;
+        this.env = env;
+    }
+
+    public static void main(String[] args) {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        int rc = new VdiskCli(System.out, System.err, System.in, System.getenv()).run(args);
+        System.out.flush();
+        System.exit(rc);
+    }
+
+    /** Usage errors. */
+    static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Parsed words and {@code --options}. */
+    private record Args(List<String> words, Map<String, String> options) {
+        String option(String name) {
+            return options.get(name);
+        }
+
+        String required(String name) {
+            String v = options.get(name);
+            if (v == null) {
+                throw new UsageException("--" + name + " is required");
+            }
+            return v;
+        }
+
+        long size(String name, long dflt) {
+            String v = options.get(name);
+            try {
+                return v == null ? dflt : Sizes.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--" + name + ": " + e.getMessage());
+            }
+        }
+
+        String word(int i, String what) {
+            if (words.size() <= i) {
+                throw new UsageException(what + " missing");
+            }
+            return words.get(i);
+        }
+
+        void expectWords(int n) {
+            if (words.size() > n) {
+                throw new UsageException("unexpected argument '" + words.get(n) + "'");
+            }
+        }
+    }
+
+    private static Args parse(String[] argv) {
+        List<String> words = new ArrayList<>();
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (a.startsWith("--") && a.length() > 2) {
+                String name = a.substring(2);
+                String value;
+                int eq = name.indexOf('=');
+                if (eq >= 0) {
+                    value = name.substring(eq + 1);
+                    name = name.substring(0, eq);
+                } else if (name.equals("help")) {
+                    value = "true";
+                } else {
+                    if (i + 1 >= argv.length) {
+                        throw new UsageException("--" + name + " needs a value");
+                    }
+                    value = argv[++i];
+                }
+                options.put(name, value);
+            } else {
+                words.add(a);
+            }
+        }
+        return new Args(words, options);
+    }
+
+    int run(String[] argv) {
+        try {
+            Args a = parse(argv);
+            if (a.options().containsKey("help") || a.words().isEmpty() || a.words().get(0).equals("help")) {
+                out.println(USAGE_TEXT);
+                return a.words().isEmpty() && !a.options().containsKey("help") ? USAGE : OK;
+            }
+            return dispatch(a);
+        } catch (UsageException e) {
+            err.println("vdisk: " + e.getMessage());
+            err.println("run 'vdisk --help' for usage");
+            return USAGE;
+        } catch (EngineException e) {
+            err.println("vdisk: " + e.getMessage() + " [" + e.reason() + "]");
+            return FAILED;
+        } catch (IOException e) {
+            err.println("vdisk: " + e);
+            return FAILED;
+        }
+    }
+
+    private int dispatch(Args a) throws IOException {
+        String verb = a.word(0, "command");
+        if (verb.equals("pool")) {
+            String sub = a.word(1, "pool subcommand (create or info)");
+            if (sub.equals("create")) {
+                return poolCreate(a);
+            }
+            if (sub.equals("info")) {
+                a.expectWords(2);
+                try (Pool p = Pool.open(poolDir(a))) {
+                    poolInfo(p.info());
+                }
+                return OK;
+            }
+            throw new UsageException("unknown pool subcommand '" + sub + "'");
+        }
+        Path dir = poolDir(a);
+        switch (verb) {
+            case "create" -> {
+                String name = a.word(1, "vdisk name");
+                a.expectWords(2);
+                long size = a.size("size", -1);
+                if (size < 0) {
+                    throw new UsageException("--size is required");
+                }
+                try (Pool p = Pool.open(dir)) {
+                    VdiskInfo v = p.create(name, size);
+                    out.println("created " + v.name() + " " + Sizes.format(v.sizeBytes()));
+                }
+            }
+            case "ls" -> {
+                a.expectWords(1);
+                try (Pool p = Pool.open(dir)) {
+                    out.printf("%-32s %12s %12s  %s%n", "NAME", "SIZE", "ALLOCATED", "CREATED");
+                    for (VdiskInfo v : p.list()) {
+                        out.printf("%-32s %12s %12s  %s%n", v.name(), Sizes.format(v.sizeBytes()),
+                                Sizes.format(v.allocatedBytes()), Instant.ofEpochMilli(v.createdMillis()));
+                    }
+                }
+            }
+            case "rm" -> {
+                String name = a.word(1, "vdisk name");
+                a.expectWords(2);
+                try (Pool p = Pool.open(dir)) {
+                    p.delete(name);
+                    out.println("deleted " + name);
+                }
+            }
+            case "resize" -> {
+                String name = a.word(1, "vdisk name");
+                a.expectWords(2);
+                long size = a.size("size", -1);
+                if (size < 0) {
+                    throw new UsageException("--size is required");
+                }
+                try (Pool p = Pool.open(dir)) {
+                    VdiskInfo v = p.resize(name, size);
+                    out.println("resized " + v.name() + " to " + Sizes.format(v.sizeBytes()));
+                }
+            }
+            case "write" -> {
+                return write(a, dir);
+            }
+            case "read" -> {
+                return read(a, dir);
+            }
+            case "check" -> {
+                a.expectWords(1);
+                return check(dir);
+            }
+            default -> throw new UsageException("unknown command '" + verb + "'");
+        }
+        return OK;
+    }
+
+    private Path poolDir(Args a) {
+        String p = a.option("pool");
+        if (p == null) {
+            p = env.get("VDISK_POOL");
+        }
+        if (p == null || p.isEmpty()) {
+            throw new UsageException("no pool given: pass --pool DIR or set VDISK_POOL");
+        }
+        return Path.of(p);
+    }
+
+    private int poolCreate(Args a) {
+        Path dir = Path.of(a.word(2, "pool directory"));
+        a.expectWords(3);
+        long size = a.size("size", -1);
+        if (size < 0) {
+            throw new UsageException("--size is required");
+        }
+        long seg = a.size("segment-size", PoolSpec.DEFAULT_SEGMENT_SIZE);
+        if (seg > Integer.MAX_VALUE) {
+            throw new UsageException("--segment-size is too large");
+        }
+        String dev = a.option("device");
+        String journal = a.option("journal");
+        PoolSpec spec = new PoolSpec(size, (int) seg, dev == null ? null : Path.of(dev),
+                journal == null ? null : Path.of(journal));
+        try (Pool p = Pool.create(dir, spec)) {
+            PoolInfo i = p.info();
+            out.println("created pool " + dir + ": " + Sizes.format(i.sizeBytes()) + " in segments of "
+                    + Sizes.format(i.segmentSize()) + ", data " + i.dataPath() + ", journal " + i.journalDir());
+        }
+        return OK;
+    }
+
+    private void poolInfo(PoolInfo i) {
+        out.println("directory:     " + i.dir());
+        out.println("data:          " + i.dataPath());
+        out.println("journal:       " + i.journalDir() + " (" + Sizes.format(i.journalBytes()) + ")");
+        out.println("uuid:          " + i.uuid());
+        out.println("format:        " + i.formatVersion());
+        out.println("segment size:  " + Sizes.format(i.segmentSize()));
+        out.println("size:          " + Sizes.format(i.sizeBytes()));
+        out.println("used:          " + Sizes.format(i.usedBytes()));
+        out.println("free:          " + Sizes.format(i.freeBytes()));
+        out.println("available:     " + Sizes.format(i.availableBytes()));
+        out.println("pending free:  " + Sizes.format(i.pendingBytes()));
+        out.println("generation:    " + i.generation());
+        out.println("vdisks:        " + i.vdisks());
+    }
+
+    private int write(Args a, Path dir) throws IOException {
+        String name = a.word(1, "vdisk name");
+        a.expectWords(2);
+        long offset = a.size("offset", 0);
+        String from = a.required("from");
+        long total = from.equals("-") ? -1 : Files.size(Path.of(from));
+        try (Pool p = Pool.open(dir);
+                ReadableByteChannel src = from.equals("-") ? Channels.newChannel(in)
+                        : Files.newByteChannel(Path.of(from), StandardOpenOption.READ)) {
+            Vdisk v = p.vdisk(name);
+            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+            Progress progress = new Progress(err, "write " + name, total);
+            long done = 0;
+            boolean eof = false;
+            while (!eof) {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    if (src.read(buf) < 0) {
+                        eof = true;
+                        break;
+                    }
+                }
+                buf.flip();
+                if (buf.hasRemaining()) {
+                    int n = buf.remaining();
+                    v.write(offset + done, buf);
+                    done += n;
+                    progress.update(done);
+                }
+            }
+            v.flush();
+            progress.finish();
+            err.println("wrote " + done + " bytes to " + name + " at offset " + offset);
+        }
+        return OK;
+    }
+
+    private int read(Args a, Path dir) throws IOException {
+        String name = a.word(1, "vdisk name");
+        a.expectWords(2);
+        long offset = a.size("offset", 0);
+        String to = a.required("to");
+        try (Pool p = Pool.open(dir)) {
+            Vdisk v = p.vdisk(name);
+            long length = a.size("length", Math.max(0, v.size() - offset));
+            if (offset > v.size() || length > v.size() - offset) {
+                throw new UsageException("range " + offset + "+" + length + " is outside " + name + " of "
+                        + v.size() + " bytes");
+            }
+            OutputStream stdout = to.equals("-") ? out : null;
+            try (WritableByteChannel dst = stdout != null ? Channels.newChannel(stdout)
+                    : Files.newByteChannel(Path.of(to), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+                Progress progress = new Progress(err, "read " + name, length);
+                long done = 0;
+                while (done < length) {
+                    buf.clear().limit((int) Math.min(CHUNK, length - done));
+                    v.read(offset + done, buf);
+                    buf.flip();
+                    while (buf.hasRemaining()) {
+                        dst.write(buf);
+                    }
+                    done += buf.limit();
+                    progress.update(done);
+                }
+                progress.finish();
+                if (stdout != null) {
+                    stdout.flush();
+                }
+            }
+        }
+        return OK;
+    }
+
+    private int check(Path dir) {
+        err.println("checking pool " + dir + " ...");
+        try (Pool p = Pool.open(dir)) {
+            CheckReport r = p.check();
+            for (CheckReport.Problem problem : r.problems()) {
+                out.println(problem);
+            }
+            out.println((r.clean() ? "clean: " : r.problems().size() + " problem(s): ") + r.trees() + " vdisks, "
+                    + r.indirectBlocks() + " indirect blocks, " + r.dataSegments() + " data segments checked");
+            return r.clean() ? OK : FAILED;
+        } catch (dev.vdisk.engine.CorruptMetadataException e) {
+            out.println("corrupt: " + e.getMessage());
+            return FAILED;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.vdisk.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The vdisk command in-process: exit codes, output, one-line errors. */
+class VdiskCliTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int rc, String out, String err, byte[] outBytes) {}
+
+    private Result run(byte[] stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = new VdiskCli(new PrintStream(out, true), new PrintStream(err, true), new ByteArrayInputStream(stdin),
+                Map.of("VDISK_POOL", dir.resolve("pool").toString())).run(args);
+        return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
+    }
+
+    private Result run(String... args) {
+        return run(new byte[0], args);
+    }
+
+    @Test
+    void sizesParseAndFormat() {
+        assertEquals(4096, Sizes.parse("4096"));
+        assertEquals(512L << 10, Sizes.parse("512K"));
+        assertEquals(64L << 10, Sizes.parse("64KiB"));
+        assertEquals(1L << 40, Sizes.parse("1T"));
+        assertEquals(3L << 29, Sizes.parse("1.5G"));
+        assertEquals(100L << 30, Sizes.parse("100GB"));
+        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("12X"));
+        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("0.3"));
+        assertEquals("64KiB", Sizes.format(64 << 10));
+        assertEquals("1.5GiB", Sizes.format(3L << 29));
+    }
+
+    @Test
+    void fullLifecycle() throws IOException {
+        String pool = dir.resolve("pool").toString();
+        Result r = run("pool", "create", pool, "--size", "64M", "--segment-size", "16K");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("created pool"), r.out());
+
+        r = run("pool", "info");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("segment size:  16KiB"), r.out());
+
+        assertEquals(0, run("--pool", pool, "create", "vol1", "--size", "8M").rc());
+        r = run("create", "vol1", "--size", "8M");
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains("already exists") && r.err().lines().count() == 1, r.err());
+
+        Path in = dir.resolve("in.bin");
+        byte[] data = new byte[300_000];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 7 + 3);
+        }
+        Files.write(in, data);
+        r = run("write", "vol1", "--offset", "1M", "--from", in.toString());
+        assertEquals(0, r.rc(), r.err());
+
+        Path outFile = dir.resolve("out.bin");
+        r = run("read", "vol1", "--offset", "1M", "--length", "300000", "--to", outFile.toString());
+        assertEquals(0, r.rc(), r.err());
+        assertArrayEquals(data, Files.readAllBytes(outFile));
+
+        r = run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--offset", "4K", "--from", "-");
+        assertEquals(0, r.rc(), r.err());
+        r = run("read", "vol1", "--offset", "4096", "--length", "4", "--to", "-");
+        assertArrayEquals(new byte[] {'a', 'b', 'c', 0}, r.outBytes());
+
+        r = run("ls");
+        assertEquals(0, r.rc());
+        assertTrue(r.out().contains("vol1") && r.out().contains("8MiB"), r.out());
+
+        r = run("resize", "vol1", "--size", "4M");
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains("not supported") && r.err().contains("FAILED_PRECONDITION"), r.err());
+        assertEquals(0, run("resize", "vol1", "--size", "1G").rc());
+
+        r = run("check");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().startsWith("clean"), r.out());
+
+        r = run("rm", "vol1");
+        assertEquals(0, r.rc());
+        r = run("rm", "vol1");
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains("does not exist"), r.err());
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertEquals(2, run().rc());
+        assertEquals(0, run("--help").rc());
+        Result r = run("frobnicate");
+        assertEquals(2, r.rc());
+        assertTrue(r.err().contains("unknown command"), r.err());
+        assertEquals(2, run("create", "x").rc());
+        assertEquals(2, run("create", "x", "--size", "lots").rc());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = new VdiskCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err),
+                new ByteArrayInputStream(new byte[0]), Map.of()).run(new String[] {"ls"});
+        assertEquals(2, rc);
+        assertTrue(err.toString().contains("VDISK_POOL"));
+    }
+
+    @Test
+    void checkReportsCorruptionWithNonZeroExit() throws IOException {
+        String pool = dir.resolve("pool").toString();
+        assertEquals(0, run("pool", "create", pool, "--size", "4M", "--segment-size", "4K").rc());
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("pool").resolve("pool.data").toFile(), "rw")) {
+            for (long pos : new long[] {20, 4096 + 20}) {
+                f.seek(pos);
+                f.write(0x42);
+            }
+        }
+        Result r = run("check");
+        assertEquals(1, r.rc());
+        assertTrue(r.out().contains("corrupt"), r.out());
+    }
+
+    @Test
+    void secondOpenOfALockedPoolIsRefused() {
+        String pool = dir.resolve("pool").toString();
+        assertEquals(0, run("pool", "create", pool, "--size", "4M", "--segment-size", "4K").rc());
+        try (var p = dev.vdisk.engine.Pool.open(dir.resolve("pool"))) {
+            Result r = run("ls");
+            assertEquals(1, r.rc());
+            assertTrue(r.err().contains("already open"), r.err());
+        }
+    }
+}
