@@ -1,0 +1,162 @@
+package dev.vdisk.launcher;
+
+import dev.vdisk.csi.server.Endpoint;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Parses {@code <mode> [--flag value | --flag=value]...}. Hand-written because the launcher has six flags
+ * and must say in one line what is wrong with a bad one.
+ */
+final class CommandLine {
+
+    static final String DEFAULT_ENDPOINT = "unix:///run/vdisk/csi.sock";
+    static final String DEFAULT_DRIVER_NAME = "vdisk.csi.dev";
+    static final String DEFAULT_POOL = "/var/lib/vdisk";
+    private static final Set<String> VALUED_FLAGS = Set.of("--endpoint", "--driver-name", "--node-id", "--pool", "--log-level");
+    private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+    static final String USAGE = """
+            Usage: vdisk-csi <mode> [flags]
+                   vdisk-csi --help
+
+            vdisk-csi is a CSI driver for node-local thin block volumes. One executable serves every mode;
+            the mode is the first argument.
+
+            Modes:
+              controller   the cluster-wide part: Controller, GroupController and SnapshotMetadata services
+                           (run once per cluster, next to the CSI sidecars). Never opens a pool.
+              node         the per-node part: Node service and the agent that owns this node's pool
+                           (run on every node, next to node-driver-registrar).
+              standalone   both on one socket against one local pool, without Kubernetes: for trying
+                           vdisk-csi out and for the end-to-end tests.
+              Today every mode serves the Identity service only; the others arrive with their issues and a
+              mode advertises a plugin capability only once it serves the matching service.
+
+            Flags:
+              --endpoint URI      unix socket to serve on (default %s). A stale socket
+                                  there is replaced; any other file there is refused, never deleted.
+              --driver-name NAME  CSI driver name reported by GetPluginInfo (default %s)
+              --node-id ID        this node's id as the CO knows it (default: the host name)
+              --pool DIR          node, standalone: directory of this node's pool, created if missing
+                                  (default %s)
+              --log-level LEVEL   trace, debug, info, warn or error (default info); logs go to stderr
+              --demo              standalone only: print a short guided tour of what works so far,
+                                  then keep serving
+              -h, --help          print this help and exit
+
+            Stop with SIGTERM or Ctrl-C: in-flight calls finish, the socket is removed, exit code 0.
+            Exit codes: 0 stopped cleanly, 1 could not start or failed, 2 bad command line.
+            """.formatted(DEFAULT_ENDPOINT, DEFAULT_DRIVER_NAME, DEFAULT_POOL);
+
+    private CommandLine() {
+    }
+
+    /** True when the user asked for help anywhere on the line; help wins over every other mistake. */
+    static boolean wantsHelp(String[] args) {
+        return Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"));
+    }
+
+    static LaunchConfig parse(String[] args) throws UsageException {
+        if (args.length == 0) {
+            throw new UsageException("missing mode: controller, node or standalone");
+        }
+        Mode mode = parseMode(args[0]);
+        String endpoint = DEFAULT_ENDPOINT;
+        String driverName = DEFAULT_DRIVER_NAME;
+        String nodeId = null;
+        String pool = null;
+        String logLevel = "info";
+        boolean demo = false;
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + arg + "' (flags start with --)");
+            }
+            int eq = arg.indexOf('=');
+            String flag = eq < 0 ? arg : arg.substring(0, eq);
+            if (flag.equals("--demo")) {
+                if (eq >= 0) {
+                    throw new UsageException("--demo takes no value");
+                }
+                demo = true;
+                continue;
+            }
+            if (!VALUED_FLAGS.contains(flag)) {
+                throw new UsageException("unknown flag " + flag);
+            }
+            String value;
+            if (eq >= 0) {
+                value = arg.substring(eq + 1);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                throw new UsageException(flag + " needs a value");
+            }
+            switch (flag) {
+                case "--endpoint" -> endpoint = value;
+                case "--driver-name" -> driverName = value;
+                case "--node-id" -> nodeId = value;
+                case "--pool" -> pool = value;
+                case "--log-level" -> logLevel = value;
+                default -> throw new UsageException("unknown flag " + flag);
+            }
+        }
+        return validate(mode, endpoint, driverName, nodeId, pool, logLevel, demo);
+    }
+
+    private static Mode parseMode(String word) throws UsageException {
+        for (Mode mode : Mode.values()) {
+            if (mode.flagName().equals(word)) {
+                return mode;
+            }
+        }
+        throw new UsageException(word.startsWith("-")
+                ? "the mode comes first: vdisk-csi <controller|node|standalone> [flags]"
+                : "unknown mode '" + word + "': use controller, node or standalone");
+    }
+
+    private static LaunchConfig validate(Mode mode, String endpointUri, String driverName, String nodeId, String pool,
+                                         String logLevel, boolean demo) throws UsageException {
+        Endpoint endpoint;
+        try {
+            endpoint = Endpoint.parse(endpointUri);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--endpoint: " + e.getMessage());
+        }
+        if (!LOG_LEVELS.contains(logLevel)) {
+            throw new UsageException("--log-level must be one of trace, debug, info, warn, error; got '" + logLevel + "'");
+        }
+        if (demo && mode != Mode.STANDALONE) {
+            throw new UsageException("--demo works in standalone mode only");
+        }
+        if (pool != null && !mode.ownsPool()) {
+            throw new UsageException("--pool is for node and standalone modes; the controller never opens a pool");
+        }
+        if (pool != null && pool.isBlank()) {
+            throw new UsageException("--pool needs a directory");
+        }
+        String node = nodeId != null ? nodeId : hostName();
+        // spec, NodeGetInfoResponse.node_id: at most 256 bytes
+        if (node.isBlank() || node.getBytes(StandardCharsets.UTF_8).length > 256) {
+            throw new UsageException("--node-id must be 1 to 256 bytes");
+        }
+        Optional<Path> poolDir = mode.ownsPool()
+                ? Optional.of(Path.of(pool != null ? pool : DEFAULT_POOL).toAbsolutePath().normalize())
+                : Optional.empty();
+        return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

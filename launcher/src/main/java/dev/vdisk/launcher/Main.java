@@ -1,0 +1,104 @@
+package dev.vdisk.launcher;
+
+import ch.qos.logback.classic.Level;
+import csi.v1.PluginCapability;
+import dev.vdisk.csi.server.BuildInfo;
+import dev.vdisk.csi.server.CsiServer;
+import dev.vdisk.csi.server.IdentityService;
+import dev.vdisk.csi.server.StatusMapper;
+import io.grpc.BindableService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code vdisk-csi <controller|node|standalone> [flags]}: parses the command line, serves the mode's CSI
+ * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. See {@link CommandLine#USAGE}.
+ */
+public final class Main {
+
+    /** How long in-flight calls may run after SIGTERM; kubelet's default grace period is 30 s. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        if (CommandLine.wantsHelp(args)) {
+            System.out.print(CommandLine.USAGE);
+            System.exit(0);
+        }
+        LaunchConfig config;
+        try {
+            config = CommandLine.parse(args);
+        } catch (UsageException e) {
+            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.exit(2);
+            return;
+        }
+        setLogLevel(config.logLevel());
+        try {
+            run(config);
+            System.exit(0);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.exit(2);
+        } catch (Exception e) {
+            log.error("vdisk-csi {} failed: {}", config.mode().flagName(), e.getMessage(), e);
+            System.err.println("vdisk-csi: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void run(LaunchConfig config) throws IOException, InterruptedException {
+        ShutdownSignal signal = ShutdownSignal.install();
+        if (config.pool().isPresent()) {
+            preparePool(config.pool().get());
+        }
+        AtomicBoolean ready = new AtomicBoolean();
+        List<Mode.Served> served = config.mode().services(config);
+        List<PluginCapability> capabilities = served.stream().flatMap(s -> s.capabilities().stream()).toList();
+        String version = BuildInfo.load().version();
+        List<BindableService> services = new ArrayList<>();
+        services.add(new IdentityService(config.driverName(), version, capabilities, ready::get));
+        served.forEach(s -> services.add(s.service()));
+
+        // engine exceptions are registered here (mapper.register(...)) once the plugins use the engine
+        StatusMapper mapper = new StatusMapper();
+        CsiServer server = CsiServer.start(config.endpoint(), services, mapper);
+        // a second line of defence (e.g. System.exit elsewhere): shutdown is idempotent
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "vdisk-shutdown"));
+        ready.set(true);
+        log.info("vdisk-csi {} {} ready: driver {}, node {}{}, endpoint {}", version, config.mode().flagName(),
+                config.driverName(), config.nodeId(), config.pool().map(p -> ", pool " + p).orElse(""), config.endpoint());
+
+        if (config.demo()) {
+            new DemoTour(config, System.out).run();
+        }
+        String why = signal.await();
+        log.info("{} received", why);
+        server.shutdown(SHUTDOWN_GRACE);
+    }
+
+    /** The pool's directory; the pool format inside it is created on first use by the node agent (later). */
+    private static void preparePool(Path pool) throws IOException {
+        if (Files.exists(pool) && !Files.isDirectory(pool)) {
+            throw new IOException("--pool " + pool + " exists and is not a directory");
+        }
+        Files.createDirectories(pool);
+    }
+
+    private static void setLogLevel(String level) {
+        if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(Level.toLevel(level, Level.INFO));
+        }
+    }
+}

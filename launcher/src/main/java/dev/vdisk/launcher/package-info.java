@@ -1,0 +1,9 @@
+/**
+ * {@code bin/vdisk-csi}: one launcher for every mode, chosen by the first argument.
+ *
+ * <p>Entry point: {@link dev.vdisk.launcher.Main}. {@link dev.vdisk.launcher.CommandLine} turns the arguments
+ * into a {@link dev.vdisk.launcher.LaunchConfig}; {@link dev.vdisk.launcher.Mode} says which CSI services a mode
+ * serves and which plugin capabilities that implies; Main starts the {@code CsiServer}, marks it ready, and
+ * stops it gracefully on SIGTERM/SIGINT. {@link dev.vdisk.launcher.DemoTour} is the {@code --demo} walk-through.
+ */
+package dev.vdisk.launcher;

@@ -1,0 +1,75 @@
+package dev.vdisk.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CommandLineTest {
+
+    @Test
+    void defaults() throws UsageException {
+        LaunchConfig config = CommandLine.parse(new String[] {"node"});
+        assertEquals(Mode.NODE, config.mode());
+        assertEquals(Path.of("/run/vdisk/csi.sock"), config.endpoint().socketPath());
+        assertEquals("vdisk.csi.dev", config.driverName());
+        assertEquals(Optional.of(Path.of("/var/lib/vdisk")), config.pool());
+        assertEquals("info", config.logLevel());
+        assertFalse(config.nodeId().isBlank());
+        assertFalse(config.demo());
+    }
+
+    @Test
+    void everyFlagInBothSpellings() throws UsageException {
+        LaunchConfig config = CommandLine.parse(new String[] {"standalone", "--endpoint=unix:///tmp/a.sock",
+                "--driver-name", "x.example.com", "--node-id=n1", "--pool", "/tmp/p/../pool", "--log-level=debug", "--demo"});
+        assertEquals(Path.of("/tmp/a.sock"), config.endpoint().socketPath());
+        assertEquals("x.example.com", config.driverName());
+        assertEquals("n1", config.nodeId());
+        assertEquals(Optional.of(Path.of("/tmp/pool")), config.pool());
+        assertEquals("debug", config.logLevel());
+        assertTrue(config.demo());
+    }
+
+    @Test
+    void controllerHasNoPool() throws UsageException {
+        assertEquals(Optional.empty(), CommandLine.parse(new String[] {"controller"}).pool());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "''|missing mode",
+            "nodes|unknown mode 'nodes'",
+            "--endpoint|the mode comes first",
+            "node --bogus|unknown flag --bogus",
+            "node --endpoint|--endpoint needs a value",
+            "node --endpoint tcp://x:1|--endpoint: endpoint must look like unix:///",
+            "node --log-level loud|--log-level must be one of",
+            "node --demo|--demo works in standalone mode only",
+            "controller --pool /x|--pool is for node and standalone modes",
+            "node extra|unexpected argument 'extra'",
+            "standalone --demo=yes|--demo takes no value",
+    })
+    void badCommandLinesSayWhy(String line, String reason) {
+        String[] args = line.isEmpty() ? new String[0] : line.split(" ");
+        UsageException e = assertThrows(UsageException.class, () -> CommandLine.parse(args));
+        assertTrue(e.getMessage().startsWith(reason), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
+    }
+
+    @Test
+    void helpWinsAnywhereAndNamesEveryModeAndFlag() {
+        assertTrue(CommandLine.wantsHelp(new String[] {"node", "--bogus", "-h"}));
+        assertFalse(CommandLine.wantsHelp(new String[] {"node"}));
+        for (String word : new String[] {"controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
+                "--pool", "--log-level", "--demo", "--help"}) {
+            assertTrue(CommandLine.USAGE.contains(word), word);
+        }
+    }
+}
