@@ -72,6 +72,11 @@ public final class Pool implements AutoCloseable {
     @GuardedBy("cpLock")
     private long prevReplaySeq;
     private volatile long lastCheckpointNanos = System.nanoTime();
+    /**
+     * While the journal is replayed at open: the sequence number of the record being applied. A consistency point
+     * taken meanwhile (timer, space) must not move the replay position past records not yet back in the changes table.
+     */
+    private volatile long recoveryCursor = Long.MAX_VALUE;
     /** Written under cpLock; read freely. */
     private final ConcurrentHashMap<String, Vdisk> byName = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Vdisk> byId = new ConcurrentHashMap<>();
@@ -268,7 +273,9 @@ public final class Pool implements AutoCloseable {
     }
 
     private void replay(long from) {
+        recoveryCursor = from;
         long n = journal.replay(from, (seq, id, off, len, type, payload) -> {
+            recoveryCursor = seq;
             Vdisk v = byId.get(id);
             if (v == null) {
                 return;
@@ -279,6 +286,7 @@ public final class Pool implements AutoCloseable {
                 v.replayDiscard(seq, off, len);
             }
         });
+        recoveryCursor = Long.MAX_VALUE;
         if (n > 0) {
             log.info("replayed {} journal records of pool {} from record {}", n, dir, from);
         }
@@ -439,7 +447,7 @@ public final class Pool implements AutoCloseable {
         long t0 = System.nanoTime();
         destageLock.lock();
         try {
-            long replay = journal.nextSeq();
+            long replay = Math.min(journal.nextSeq(), recoveryCursor);
             for (Vdisk v : byId.values()) {
                 for (DirtySegment ds : v.table.values()) {
                     ds.lock.lock();
