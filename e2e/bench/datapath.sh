@@ -8,7 +8,7 @@
 # Rows: 1 MiB sequential read/write at QD16, 4 KiB random read/write at QD32 with 1 and 2 jobs; fio with
 # libaio and direct I/O; peers alternate per row so that drift in the disk hits both alike.
 # Environment: RUNTIME (s, default 20), SIZE_MB (per image, default 2048), BENCH_DIR (default
-# target/bench-datapath under the checkout), WORKERS (FUSE worker threads, default 16), SERVE_OPTS (more
+# target/bench-datapath under the checkout), WORKERS (FUSE worker threads, default 32), SERVE_OPTS (more
 # ServeMain flags, e.g. "--no-clone"), ROWS (space-separated subset of row names).
 # Needs root, fio, losetup, python3.
 set -eu
@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 RUNTIME=${1:-${RUNTIME:-20}}
 SIZE_MB=${SIZE_MB:-2048}
 DIR=${BENCH_DIR:-$root/target/bench-datapath}
-WORKERS=${WORKERS:-16}
+WORKERS=${WORKERS:-32}
 SERVE_OPTS=${SERVE_OPTS:-}
 ROWS=${ROWS:-"seqread seqwrite randread1 randread2 randwrite1 randwrite2"}
 JAVA=${JAVA_HOME:?JAVA_HOME must point to a JDK 25 (bin/vdisk-bench selects one)}/bin/java

@@ -5,6 +5,7 @@ import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.OpenOption;
@@ -17,6 +18,9 @@ import java.util.List;
  * A {@link BlockBackend} over a plain (sparse) file, for tests and the benchmark: positional
  * {@link FileChannel} I/O, and {@code fallocate(PUNCH_HOLE|KEEP_SIZE)} through FFM for discards.
  *
+ * <p>I/O goes either through positional {@link FileChannel} calls or, with {@code nativeIo}, straight to
+ * pread/pwrite through FFM.
+ *
  * <p>{@code direct} opens the file with O_DIRECT, so that the benchmark compares disk with disk rather than
  * with the page cache; it needs 4 KiB aligned buffers, offsets and lengths, which the data path gives.
  *
@@ -26,12 +30,18 @@ import java.util.List;
 public final class FileBackend implements BlockBackend, AutoCloseable {
     private final Path file;
     private final FileChannel channel;
-    /** A second descriptor, because FileChannel has no fallocate and does not expose its own. */
+    /**
+     * A second descriptor (FileChannel has no fallocate and does not expose its own), opened with the same
+     * O_DIRECT choice; with {@code native_} reads and writes use it too, through pread/pwrite.
+     */
     private final int fd;
+    /** Plain pread/pwrite through FFM instead of FileChannel: less per-call overhead (see docs/BENCHMARKS.md). */
+    private final boolean native_;
     private volatile long size;
 
-    private FileBackend(Path file, FileChannel channel, int fd, long size) {
+    private FileBackend(Path file, FileChannel channel, int fd, long size, boolean nativeIo) {
         this.file = file;
+        this.native_ = nativeIo;
         this.channel = channel;
         this.fd = fd;
         this.size = size;
@@ -39,6 +49,13 @@ public final class FileBackend implements BlockBackend, AutoCloseable {
 
     /** Opens {@code file}, creating it sparse with {@code size} bytes if it does not exist. */
     public static FileBackend open(Path file, long size, boolean direct) throws IOException {
+        return open(file, size, direct, false);
+    }
+
+    /**
+     * @param nativeIo read and write with pread/pwrite through FFM rather than FileChannel
+     */
+    public static FileBackend open(Path file, long size, boolean direct, boolean nativeIo) throws IOException {
         if (size % 4096 != 0) {
             throw new IllegalArgumentException("size " + size + " is not a multiple of 4096");
         }
@@ -55,8 +72,8 @@ public final class FileBackend implements BlockBackend, AutoCloseable {
                     raf.setLength(size);
                 }
             }
-            int fd = Libc.checkedOpen(file.toString(), Libc.O_RDWR);
-            return new FileBackend(file, channel, fd, Math.max(size, channel.size()));
+            int fd = Libc.checkedOpen(file.toString(), Libc.O_RDWR | (direct ? Libc.O_DIRECT : 0));
+            return new FileBackend(file, channel, fd, Math.max(size, channel.size()), nativeIo);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -69,23 +86,62 @@ public final class FileBackend implements BlockBackend, AutoCloseable {
 
     @Override
     public int read(long offset, ByteBuffer dst) throws IOException {
-        int total = 0;
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, offset + total);
-            if (n <= 0) {
+        if (!native_) {
+            int total = 0;
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, offset + total);
+                if (n <= 0) {
+                    break;
+                }
+                total += n;
+            }
+            return total;
+        }
+        MemorySegment buffer = MemorySegment.ofBuffer(dst);
+        long total = 0;
+        long want = buffer.byteSize();
+        while (total < want) {
+            long n = Libc.pread(fd, buffer.asSlice(total), want - total, offset + total);
+            if (n < 0) {
+                int errno = Libc.errno();
+                if (errno == Libc.EINTR) {
+                    continue;
+                }
+                throw new ErrnoException("pread " + file, errno);
+            }
+            if (n == 0) {
                 break;
             }
             total += n;
         }
-        return total;
+        dst.position(dst.position() + (int) total);
+        return (int) total;
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        long position = offset;
-        while (src.hasRemaining()) {
-            position += channel.write(src, position);
+        if (!native_) {
+            long position = offset;
+            while (src.hasRemaining()) {
+                position += channel.write(src, position);
+            }
+            return;
         }
+        MemorySegment buffer = MemorySegment.ofBuffer(src);
+        long total = 0;
+        long want = buffer.byteSize();
+        while (total < want) {
+            long n = Libc.pwrite(fd, buffer.asSlice(total), want - total, offset + total);
+            if (n < 0) {
+                int errno = Libc.errno();
+                if (errno == Libc.EINTR) {
+                    continue;
+                }
+                throw new ErrnoException("pwrite " + file, errno);
+            }
+            total += n;
+        }
+        src.position(src.position() + (int) total);
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp ... dev.vdisk.node.datapath.ServeMain \
- *      --mount DIR --file PATH --size BYTES [--direct] [--workers N] [--no-clone] [--max-background N]
+ *      --mount DIR --file PATH --size BYTES [--direct] [--native-io] [--workers N] [--no-clone] [--max-background N]
  * </pre>
  */
 public final class ServeMain {
@@ -25,6 +25,7 @@ public final class ServeMain {
         Path file = null;
         long size = 0;
         boolean direct = false;
+        boolean nativeIo = false;
         FuseConfig config = FuseConfig.defaults();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -32,6 +33,7 @@ public final class ServeMain {
                 case "--file" -> file = Path.of(args[++i]);
                 case "--size" -> size = Long.parseLong(args[++i]);
                 case "--direct" -> direct = true;
+                case "--native-io" -> nativeIo = true;
                 case "--workers" -> config = config.withWorkers(Integer.parseInt(args[++i]));
                 case "--no-clone" -> config = config.withCloneDevice(false);
                 case "--max-background" -> config = new FuseConfig(config.workers(), config.maxWrite(),
@@ -43,7 +45,7 @@ public final class ServeMain {
             System.err.println("usage: ServeMain --mount DIR --file PATH --size BYTES [--direct] [--workers N] [--no-clone]");
             System.exit(2);
         }
-        FileBackend backend = FileBackend.open(file, size, direct);
+        FileBackend backend = FileBackend.open(file, size, direct, nativeIo);
         DataPath dataPath = DataPath.start(mount, config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -23,7 +23,7 @@ public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int max
     }
 
     public static FuseConfig defaults() {
-        return new FuseConfig(16, 1 << 20, true, 128);
+        return new FuseConfig(32, 1 << 20, true, 128);
     }
 
     public FuseConfig withWorkers(int n) {

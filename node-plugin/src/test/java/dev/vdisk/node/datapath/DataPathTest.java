@@ -212,11 +212,11 @@ class DataPathTest {
         for (String bs : List.of("4k", "64k")) {
             Command.run(300, "fio", "--name=verify-" + bs, "--filename=" + v.device(), "--direct=1", "--ioengine=libaio",
                     "--rw=randwrite", "--bs=" + bs, "--iodepth=16", "--numjobs=4", "--size=32M", "--offset_increment=32M",
-                    "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--group_reporting");
+                    "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0", "--group_reporting");
         }
         // mixed reads and writes with 1 MiB requests, then a whole-device checksum against the backing file
         Command.run(300, "fio", "--name=seq", "--filename=" + v.device(), "--direct=1", "--ioengine=libaio",
-                "--rw=write", "--bs=1M", "--iodepth=8", "--size=128M", "--verify=crc32c", "--do_verify=1");
+                "--rw=write", "--bs=1M", "--iodepth=8", "--size=128M", "--verify=crc32c", "--do_verify=1", "--verify_state_save=0");
         String viaDevice = Command.run("sh", "-c", "dd if=" + v.device() + " bs=1M iflag=direct status=none | sha256sum");
         String viaFile = Command.run("sh", "-c", "sha256sum < " + backend.file());
         assertEquals(viaFile, viaDevice);

@@ -2,8 +2,9 @@ package dev.vdisk.node.testing;
 
 import dev.vdisk.node.sys.Libc;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.opentest4j.TestAbortedException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,15 +16,23 @@ import java.util.List;
  * run them they FAIL with the list of what is missing, because a silently skipped data-path test is worse
  * than a red build. The one way to skip them is an explicit {@code VDISK_SKIP_PRIVILEGED=1}.
  */
-public final class Privileged implements BeforeAllCallback {
+public final class Privileged implements ExecutionCondition, BeforeAllCallback {
     public static final String SKIP_VARIABLE = "VDISK_SKIP_PRIVILEGED";
     private static final List<String> TOOLS = List.of("mkfs.ext4", "mkfs.xfs", "mount", "umount", "fstrim",
             "blkdiscard", "fio", "stat", "sync");
 
+    /** Every test shows up as skipped, with the reason, when the variable says so; otherwise all run. */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        return "1".equals(System.getenv(SKIP_VARIABLE))
+                ? ConditionEvaluationResult.disabled(SKIP_VARIABLE + "=1: skipping tests that need root, /dev/fuse and loop devices")
+                : ConditionEvaluationResult.enabled("privileged tests run (" + SKIP_VARIABLE + " is not 1)");
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         if ("1".equals(System.getenv(SKIP_VARIABLE))) {
-            throw new TestAbortedException(SKIP_VARIABLE + "=1: skipping tests that need root, /dev/fuse and loop devices");
+            return;
         }
         List<String> missing = new ArrayList<>();
         if (!Files.exists(Path.of("/dev/fuse"))) {
