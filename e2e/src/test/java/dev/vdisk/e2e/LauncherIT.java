@@ -43,7 +43,7 @@ class LauncherIT {
     private final List<LauncherProcess> started = new ArrayList<>();
 
     @AfterEach
-    void killEverythingStarted() throws InterruptedException {
+    void killEverythingStarted() {
         for (LauncherProcess process : started) {
             process.close();
         }

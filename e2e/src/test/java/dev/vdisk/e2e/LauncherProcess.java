@@ -9,7 +9,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,7 +88,7 @@ final class LauncherProcess implements AutoCloseable {
 
     ManagedChannel channel() {
         if (channel == null) {
-            group = new EpollEventLoopGroup(1);
+            group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
                     .eventLoopGroup(group)
                     .channelType(EpollDomainSocketChannel.class)
@@ -133,11 +134,20 @@ final class LauncherProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        closeChannel();
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+    public void close() {
+        try {
+            closeChannel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                try {
+                    process.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 }
