@@ -1,5 +1,7 @@
 package dev.vdisk.csi.server;
 
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.Reason;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -19,8 +21,9 @@ import java.util.concurrent.TimeoutException;
  * <ol>
  *   <li>{@link StatusRuntimeException} / {@link StatusException}: the service chose the status; it passes through.</li>
  *   <li>{@link CompletionException} / {@link ExecutionException}: unwrapped, the cause is mapped.</li>
- *   <li>Registered {@link ErrorTranslation}s, in registration order; the first that answers wins. This is how
- *       the engine's typed exceptions (not found, already exists, out of space, ...) get their codes.</li>
+ *   <li>Registered {@link ErrorTranslation}s, in registration order; the first that answers wins.</li>
+ *   <li>{@link EngineException} (the engine's typed exceptions and the node agent's refusals): by
+ *       {@link EngineException#reason()}, see {@link #codeOf(Reason)}.</li>
  *   <li>Built-in JDK mappings: {@link IllegalArgumentException} &rarr; INVALID_ARGUMENT (the spec's code for a
  *       missing or invalid field), {@link UnsupportedOperationException} &rarr; UNIMPLEMENTED,
  *       {@link TimeoutException} &rarr; DEADLINE_EXCEEDED, {@link CancellationException} and
@@ -54,9 +57,36 @@ public final class StatusMapper {
             case CompletionException e when e.getCause() != null -> toStatus(e.getCause());
             case ExecutionException e when e.getCause() != null -> toStatus(e.getCause());
             default -> translate(translations, error)
+                    .or(() -> error instanceof EngineException e
+                            ? Optional.of(Status.fromCode(codeOf(e.reason())).withDescription(describe(e)).withCause(e))
+                            : Optional.empty())
                     .or(() -> translate(BUILT_IN, error))
                     .orElseGet(() -> Status.INTERNAL.withDescription(error.getClass().getName() + ": " + describe(error))
                             .withCause(error));
+        };
+    }
+
+    /**
+     * The gRPC code of an engine error. Every {@link Reason} has one (the switch has no default, so a new reason
+     * does not compile until it is mapped here).
+     */
+    static Status.Code codeOf(Reason reason) {
+        return switch (reason) {
+            case NOT_FOUND -> Status.Code.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+            // the spec's code for "unable to provision in the accessible topology / out of capacity"
+            case OUT_OF_SPACE -> Status.Code.RESOURCE_EXHAUSTED;
+            case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
+            // shrink, locked pool, closed pool, staged volume: retrying the same call cannot help until the state changes
+            case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+            // damaged metadata: gRPC's DATA_LOSS ("unrecoverable data loss or corruption") says exactly that, and
+            // unlike INTERNAL it tells an operator that retrying will not fix it; run `vdisk check`
+            case CORRUPT -> Status.Code.DATA_LOSS;
+            // a pool written by a newer version: nothing is wrong with the call, the binary must be upgraded first;
+            // not UNIMPLEMENTED, which COs read as "this RPC does not exist"
+            case UNSUPPORTED -> Status.Code.FAILED_PRECONDITION;
+            // the file or device under the pool failed; the message names it
+            case IO_ERROR -> Status.Code.INTERNAL;
         };
     }
 

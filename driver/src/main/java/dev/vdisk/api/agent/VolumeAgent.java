@@ -1,0 +1,43 @@
+package dev.vdisk.api.agent;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the agent that owns a node's pool does for the controller. One vdisk per volume, named by the CSI volume ID.
+ * Calls on the same volume are serialised with each other and with the node's stage/unstage of that volume;
+ * calls on different volumes run in parallel.
+ */
+public interface VolumeAgent {
+
+    /**
+     * Creates a thin volume of {@code sizeBytes} (rounded up to 4 KiB). Idempotent: an existing volume of the same
+     * rounded size is returned as it is.
+     *
+     * @throws dev.vdisk.engine.EngineException reason ALREADY_EXISTS if it exists with another size, OUT_OF_SPACE,
+     *                                          INVALID_ARGUMENT
+     */
+    AgentVolume createVolume(String volumeId, long sizeBytes);
+
+    /**
+     * Deletes a volume. Idempotent: a volume that does not exist is not an error.
+     *
+     * @throws AgentException reason FAILED_PRECONDITION while the volume is staged on this node
+     */
+    void deleteVolume(String volumeId);
+
+    /**
+     * Grows a volume to at least {@code newSizeBytes} (rounded up to 4 KiB); a staged volume's block device grows
+     * with it (its filesystem is grown by NodeExpandVolume). Asking for the current size or less returns the
+     * volume unchanged.
+     *
+     * @throws dev.vdisk.engine.EngineException reason NOT_FOUND, OUT_OF_SPACE
+     */
+    AgentVolume resizeVolume(String volumeId, long newSizeBytes);
+
+    Optional<AgentVolume> getVolume(String volumeId);
+
+    List<AgentVolume> listVolumes();
+
+    PoolCapacity capacity();
+}
