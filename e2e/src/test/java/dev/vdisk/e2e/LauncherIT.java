@@ -13,6 +13,7 @@ import csi.v1.GetPluginInfoResponse;
 import csi.v1.IdentityGrpc;
 import csi.v1.NodeGrpc;
 import csi.v1.NodeStageVolumeRequest;
+import csi.v1.PluginCapability;
 import csi.v1.ProbeRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -47,6 +48,7 @@ class LauncherIT {
         for (LauncherProcess process : started) {
             process.close();
         }
+        KernelView.cleanUpUnder(dir);
     }
 
     private Path socket() {
@@ -62,7 +64,9 @@ class LauncherIT {
     private LauncherProcess serve(String mode, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(mode, "--endpoint", "unix://" + socket(), "--node-id", "e2e-node"));
         if (!mode.equals("controller")) {
-            args.addAll(List.of("--pool", dir.resolve("pool").toString()));
+            // never the defaults /run/vdisk and /var/lib/kubelet: another agent on this machine may use them
+            args.addAll(List.of("--pool", dir.resolve("pool").toString(), "--state-dir", dir.resolve("state").toString(),
+                    "--kubelet-dir", dir.resolve("kubelet").toString()));
         }
         args.addAll(List.of(extra));
         return launch(args.toArray(String[]::new));
@@ -78,8 +82,12 @@ class LauncherIT {
         GetPluginInfoResponse info = identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
         assertEquals("e2e.vdisk.dev", info.getName());
         assertEquals(System.getProperty("vdisk.version"), info.getVendorVersion());
-        // no mode serves Controller, GroupController or SnapshotMetadata yet, so none may claim them
-        assertEquals(List.of(), identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList());
+        // no mode serves Controller, GroupController or SnapshotMetadata yet, so none may claim them; the modes with
+        // the Node service say that volumes are reachable from their own node only
+        List<PluginCapability.Service.Type> expected = mode.equals("controller") ? List.of()
+                : List.of(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS);
+        assertEquals(expected, identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                .getCapabilitiesList().stream().map(c -> c.getService().getType()).toList());
         var probe = identity.probe(ProbeRequest.getDefaultInstance());
         assertTrue(probe.hasReady() && probe.getReady().getValue());
         assertTrue(process.stderr().contains("csi.v1.Identity/GetPluginInfo rid="), "one log line per call:\n" + process.stderr());

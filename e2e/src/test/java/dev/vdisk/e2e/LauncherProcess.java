@@ -98,6 +98,13 @@ final class LauncherProcess implements AutoCloseable {
         return channel;
     }
 
+    /** Sends SIGKILL: the process gets no chance to clean up (crash tests). */
+    void kill() throws InterruptedException {
+        closeChannel();
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
     /** Sends SIGTERM (what Process.destroy does on Linux) and returns the exit code. */
     int terminate() throws InterruptedException {
         closeChannel();
@@ -140,6 +147,15 @@ final class LauncherProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (process.isAlive()) {
+                // SIGTERM first: node and standalone unmount their FUSE filesystem on a clean stop
+                process.destroy();
+                try {
+                    process.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (process.isAlive()) {
                 process.destroyForcibly();
                 try {

@@ -6,7 +6,9 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -18,7 +20,12 @@ final class CommandLine {
     static final String DEFAULT_ENDPOINT = "unix:///run/vdisk/csi.sock";
     static final String DEFAULT_DRIVER_NAME = "vdisk.csi.dev";
     static final String DEFAULT_POOL = "/var/lib/vdisk";
-    private static final Set<String> VALUED_FLAGS = Set.of("--endpoint", "--driver-name", "--node-id", "--pool", "--log-level");
+    static final String DEFAULT_KUBELET_DIR = "/var/lib/kubelet";
+    static final String DEFAULT_STATE_DIR = "/run/vdisk";
+    static final int DEFAULT_MAX_VOLUMES = 256;
+    private static final Set<String> VALUED_FLAGS = Set.of("--endpoint", "--driver-name", "--node-id", "--pool", "--log-level",
+            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes");
+    private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
     static final String USAGE = """
@@ -35,8 +42,9 @@ final class CommandLine {
                            (run on every node, next to node-driver-registrar).
               standalone   both on one socket against one local pool, without Kubernetes: for trying
                            vdisk-csi out and for the end-to-end tests.
-              Today every mode serves the Identity service only; the others arrive with their issues and a
-              mode advertises a plugin capability only once it serves the matching service.
+              node and standalone serve the Node service; the Controller, GroupController and
+              SnapshotMetadata services arrive with their issues, and a mode advertises a plugin capability
+              only once it serves the matching service.
 
             Flags:
               --endpoint URI      unix socket to serve on (default %s). A stale socket
@@ -45,6 +53,13 @@ final class CommandLine {
               --node-id ID        this node's id as the CO knows it (default: the host name)
               --pool DIR          node, standalone: directory of this node's pool, created if missing
                                   (default %s)
+              --pool-size SIZE    node, standalone: size of a new pool (sparse), e.g. 100G; default 90%% of
+                                  the free space of the filesystem holding --pool. An existing pool is opened.
+              --kubelet-dir DIR   node, standalone: the only tree where staging and target paths are
+                                  accepted (default %s)
+              --state-dir DIR     node, standalone: the agent's FUSE mount, state file and lock (default %s)
+              --max-volumes N     node, standalone: most volumes staged at once, reported as
+                                  max_volumes_per_node (default %d)
               --log-level LEVEL   trace, debug, info, warn or error (default info); logs go to stderr
               --demo              standalone only: print a short guided tour of what works so far,
                                   then keep serving
@@ -52,7 +67,8 @@ final class CommandLine {
 
             Stop with SIGTERM or Ctrl-C: in-flight calls finish, the socket is removed, exit code 0.
             Exit codes: 0 stopped cleanly, 1 could not start or failed, 2 bad command line.
-            """.formatted(DEFAULT_ENDPOINT, DEFAULT_DRIVER_NAME, DEFAULT_POOL);
+            """.formatted(DEFAULT_ENDPOINT, DEFAULT_DRIVER_NAME, DEFAULT_POOL, DEFAULT_KUBELET_DIR, DEFAULT_STATE_DIR,
+            DEFAULT_MAX_VOLUMES);
 
     private CommandLine() {
     }
@@ -73,6 +89,10 @@ final class CommandLine {
         String pool = null;
         String logLevel = "info";
         boolean demo = false;
+        String kubeletDir = DEFAULT_KUBELET_DIR;
+        String stateDir = DEFAULT_STATE_DIR;
+        String poolSize = null;
+        String maxVolumes = Integer.toString(DEFAULT_MAX_VOLUMES);
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--")) {
@@ -90,6 +110,9 @@ final class CommandLine {
             if (!VALUED_FLAGS.contains(flag)) {
                 throw new UsageException("unknown flag " + flag);
             }
+            if (NODE_FLAGS.contains(flag) && !mode.ownsPool()) {
+                throw new UsageException(flag + " is for node and standalone modes; the controller never opens a pool");
+            }
             String value;
             if (eq >= 0) {
                 value = arg.substring(eq + 1);
@@ -104,10 +127,55 @@ final class CommandLine {
                 case "--node-id" -> nodeId = value;
                 case "--pool" -> pool = value;
                 case "--log-level" -> logLevel = value;
+                case "--kubelet-dir" -> kubeletDir = value;
+                case "--state-dir" -> stateDir = value;
+                case "--pool-size" -> poolSize = value;
+                case "--max-volumes" -> maxVolumes = value;
                 default -> throw new UsageException("unknown flag " + flag);
             }
         }
-        return validate(mode, endpoint, driverName, nodeId, pool, logLevel, demo);
+        return validate(mode, endpoint, driverName, nodeId, pool, logLevel, demo)
+                .agent(directory("--kubelet-dir", kubeletDir), directory("--state-dir", stateDir),
+                        poolSize == null ? OptionalLong.empty() : OptionalLong.of(size(poolSize)),
+                        count("--max-volumes", maxVolumes));
+    }
+
+    private static Path directory(String flag, String value) throws UsageException {
+        if (value.isBlank()) {
+            throw new UsageException(flag + " needs a directory");
+        }
+        return Path.of(value).toAbsolutePath().normalize();
+    }
+
+    /** A size in bytes with an optional binary suffix: 1073741824, 512M, 100G, 2T. */
+    static long size(String value) throws UsageException {
+        String v = value.strip().toUpperCase(Locale.ROOT);
+        int shift = 0;
+        if (!v.isEmpty() && "KMGT".indexOf(v.charAt(v.length() - 1)) >= 0) {
+            shift = 10 * ("KMGT".indexOf(v.charAt(v.length() - 1)) + 1);
+            v = v.substring(0, v.length() - 1);
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n <= 0 || n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--pool-size must be a positive size like 1073741824, 512M, 100G or 2T; got '" + value + "'");
+        }
+    }
+
+    private static int count(String flag, String value) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " must be a positive whole number; got '" + value + "'");
+        }
     }
 
     private static Mode parseMode(String word) throws UsageException {
@@ -149,7 +217,8 @@ final class CommandLine {
         Optional<Path> poolDir = mode.ownsPool()
                 ? Optional.of(Path.of(pool != null ? pool : DEFAULT_POOL).toAbsolutePath().normalize())
                 : Optional.empty();
-        return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo);
+        return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo,
+                Path.of(DEFAULT_KUBELET_DIR), Path.of(DEFAULT_STATE_DIR), OptionalLong.empty(), DEFAULT_MAX_VOLUMES);
     }
 
     private static String hostName() {

@@ -3,8 +3,19 @@ package dev.vdisk.launcher;
 import dev.vdisk.csi.server.Endpoint;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 
-/** Everything the command line decided. {@code pool} is present exactly in the modes that own a pool. */
+/**
+ * Everything the command line decided. {@code pool} is present exactly in the modes that own a pool; the node
+ * agent's settings ({@code kubeletDir}, {@code stateDir}, {@code poolSize}, {@code maxVolumes}) matter only there.
+ */
 record LaunchConfig(Mode mode, Endpoint endpoint, String driverName, String nodeId, Optional<Path> pool,
-                    String logLevel, boolean demo) {
+                    String logLevel, boolean demo, Path kubeletDir, Path stateDir, OptionalLong poolSize,
+                    int maxVolumes) {
+
+    /** This configuration with the node agent's settings replaced. */
+    LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes) {
+        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
+                maxVolumes);
+    }
 }

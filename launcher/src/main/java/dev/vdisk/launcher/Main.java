@@ -4,15 +4,22 @@ import ch.qos.logback.classic.Level;
 import csi.v1.PluginCapability;
 import dev.vdisk.csi.server.BuildInfo;
 import dev.vdisk.csi.server.CsiServer;
+import dev.vdisk.csi.server.ErrorTranslation;
 import dev.vdisk.csi.server.IdentityService;
 import dev.vdisk.csi.server.StatusMapper;
+import dev.vdisk.node.agent.AgentConfig;
+import dev.vdisk.node.agent.NodeAgent;
+import dev.vdisk.node.agent.VolumeBusyException;
+import dev.vdisk.node.fuse.FuseConfig;
 import io.grpc.BindableService;
+import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,19 +67,33 @@ public final class Main {
 
     private static void run(LaunchConfig config) throws IOException, InterruptedException {
         ShutdownSignal signal = ShutdownSignal.install();
+        Optional<NodeAgent> agent = Optional.empty();
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
+            agent = Optional.of(NodeAgent.start(new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
+                    config.kubeletDir(), config.nodeId(), config.maxVolumes(), FuseConfig.defaults())));
         }
+        try {
+            serve(config, agent, signal);
+        } finally {
+            agent.ifPresent(NodeAgent::close);
+        }
+    }
+
+    private static void serve(LaunchConfig config, Optional<NodeAgent> agent, ShutdownSignal signal)
+            throws IOException, InterruptedException {
         AtomicBoolean ready = new AtomicBoolean();
-        List<Mode.Served> served = config.mode().services(config);
+        List<Mode.Served> served = config.mode().services(config, agent);
         List<PluginCapability> capabilities = served.stream().flatMap(s -> s.capabilities().stream()).toList();
         String version = BuildInfo.load().version();
         List<BindableService> services = new ArrayList<>();
         services.add(new IdentityService(config.driverName(), version, capabilities, ready::get));
         served.forEach(s -> services.add(s.service()));
 
-        // engine exceptions are registered here (mapper.register(...)) once the plugins use the engine
-        StatusMapper mapper = new StatusMapper();
+        // engine exceptions map by their Reason inside StatusMapper; what else a plugin throws is registered here.
+        // spec: "Operation pending for volume" -> ABORTED
+        StatusMapper mapper = new StatusMapper()
+                .register(ErrorTranslation.of(VolumeBusyException.class, Status.Code.ABORTED));
         CsiServer server = CsiServer.start(config.endpoint(), services, mapper);
         // a second line of defence (e.g. System.exit elsewhere): shutdown is idempotent
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "vdisk-shutdown"));
@@ -88,7 +109,7 @@ public final class Main {
         server.shutdown(SHUTDOWN_GRACE);
     }
 
-    /** The pool's directory; the pool format inside it is created on first use by the node agent (later). */
+    /** The pool's directory; the node agent creates the pool inside it on first use. */
     private static void preparePool(Path pool) throws IOException {
         if (Files.exists(pool) && !Files.isDirectory(pool)) {
             throw new IOException("--pool " + pool + " exists and is not a directory");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,6 +24,21 @@ class CommandLineTest {
         assertEquals("info", config.logLevel());
         assertFalse(config.nodeId().isBlank());
         assertFalse(config.demo());
+        assertEquals(Path.of("/var/lib/kubelet"), config.kubeletDir());
+        assertEquals(Path.of("/run/vdisk"), config.stateDir());
+        assertEquals(OptionalLong.empty(), config.poolSize());
+        assertEquals(256, config.maxVolumes());
+    }
+
+    @Test
+    void nodeAgentFlags() throws UsageException {
+        LaunchConfig config = CommandLine.parse(new String[] {"node", "--kubelet-dir", "/tmp/k/../kubelet",
+                "--state-dir=/tmp/state", "--pool-size", "64G", "--max-volumes=12"});
+        assertEquals(Path.of("/tmp/kubelet"), config.kubeletDir());
+        assertEquals(Path.of("/tmp/state"), config.stateDir());
+        assertEquals(OptionalLong.of(64L << 30), config.poolSize());
+        assertEquals(12, config.maxVolumes());
+        assertEquals(OptionalLong.of(1048576), CommandLine.parse(new String[] {"standalone", "--pool-size=1048576"}).poolSize());
     }
 
     @Test
@@ -55,6 +71,11 @@ class CommandLineTest {
             "controller --pool /x|--pool is for node and standalone modes",
             "node extra|unexpected argument 'extra'",
             "standalone --demo=yes|--demo takes no value",
+            "controller --state-dir /x|--state-dir is for node and standalone modes",
+            "controller --kubelet-dir /x|--kubelet-dir is for node and standalone modes",
+            "node --pool-size 12Q|--pool-size must be a positive size",
+            "node --pool-size -1G|--pool-size must be a positive size",
+            "node --max-volumes 0|--max-volumes must be a positive whole number",
     })
     void badCommandLinesSayWhy(String line, String reason) {
         String[] args = line.isEmpty() ? new String[0] : line.split(" ");
@@ -68,7 +89,7 @@ class CommandLineTest {
         assertTrue(CommandLine.wantsHelp(new String[] {"node", "--bogus", "-h"}));
         assertFalse(CommandLine.wantsHelp(new String[] {"node"}));
         for (String word : new String[] {"controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
-                "--pool", "--log-level", "--demo", "--help"}) {
+                "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes"}) {
             assertTrue(CommandLine.USAGE.contains(word), word);
         }
     }

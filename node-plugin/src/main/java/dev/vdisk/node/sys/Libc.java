@@ -59,6 +59,7 @@ public final class Libc {
     private static final MethodHandle UMOUNT2 = bind("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle STATVFS = bind("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -164,6 +165,15 @@ public final class Libc {
     public static int fdatasync(int fd) {
         try {
             return (int) FDATASYNC.invokeExact(CAPTURED.get(), fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** statvfs(2) into {@code buf} (struct statvfs, {@link StatVfs#SIZE} bytes); 0 or -1 with errno. */
+    public static int statvfs(String path, MemorySegment buf) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) STATVFS.invokeExact(CAPTURED.get(), arena.allocateFrom(path), buf);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

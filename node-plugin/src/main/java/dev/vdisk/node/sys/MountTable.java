@@ -9,8 +9,11 @@ import java.util.List;
 
 /** Reads /proc/self/mountinfo: which paths are mount points, and with which filesystem type. */
 public final class MountTable {
-    /** One line of mountinfo: mount point (unescaped) and filesystem type. */
-    public record Mount(Path mountPoint, String fsType, String source) {
+    /**
+     * One line of mountinfo: mount point (unescaped), filesystem type, source, and the root of the mount within its
+     * filesystem (for a bind mount of a device node: {@code /loop5} with fsType devtmpfs).
+     */
+    public record Mount(Path mountPoint, String fsType, String source, String root) {
     }
 
     private MountTable() {
@@ -24,7 +27,8 @@ public final class MountTable {
                 String[] fields = line.split(" ");
                 int dash = line.indexOf(" - ");
                 String[] tail = line.substring(dash + 3).split(" ");
-                result.add(new Mount(Path.of(unescape(fields[4])), tail[0], tail.length > 1 ? unescape(tail[1]) : ""));
+                result.add(new Mount(Path.of(unescape(fields[4])), tail[0], tail.length > 1 ? unescape(tail[1]) : "",
+                        unescape(fields[3])));
             }
             return result;
         } catch (IOException e) {

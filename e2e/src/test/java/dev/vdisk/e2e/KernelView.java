@@ -1,0 +1,122 @@
+package dev.vdisk.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the kernel has under a test directory, read the way an operator would check for leaks: mount points from
+ * /proc/self/mountinfo and loop devices from /sys/block/loop{@literal *}/loop/backing_file. Plus the cleanup every
+ * e2e test runs at the end even when it failed.
+ */
+final class KernelView {
+
+    /** Mount points and loop devices under one directory. */
+    record Snapshot(List<String> mounts, List<String> loops) {
+        boolean isEmpty() {
+            return mounts.isEmpty() && loops.isEmpty();
+        }
+    }
+
+    private KernelView() {
+    }
+
+    static Snapshot under(Path dir) {
+        String root = dir.toAbsolutePath().normalize().toString();
+        return new Snapshot(mountsUnder(root), loopsUnder(root));
+    }
+
+    /** Mount points under {@code root} (mountinfo field 5, octal escapes undone), in mountinfo order. */
+    static List<String> mountsUnder(String root) {
+        try {
+            List<String> out = new ArrayList<>();
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String mountPoint = unescape(line.split(" ")[4]);
+                if (mountPoint.equals(root) || mountPoint.startsWith(root + "/")) {
+                    out.add(mountPoint);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** "loopN -> backing file" for every loop device whose backing file lies under {@code root}. */
+    static List<String> loopsUnder(String root) {
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> loops = Files.newDirectoryStream(Path.of("/sys/block"), "loop*")) {
+            for (Path loop : loops) {
+                try {
+                    String backing = Files.readString(loop.resolve("loop/backing_file")).strip();
+                    if (backing.startsWith(root + "/")) {
+                        out.add(loop.getFileName() + " -> " + backing);
+                    }
+                } catch (NoSuchFileException e) {
+                    // not attached
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** Lazily unmounts everything under {@code dir} (deepest first) and detaches loops backed there. Never throws. */
+    static void cleanUpUnder(Path dir) {
+        String root = dir.toAbsolutePath().normalize().toString();
+        try {
+            for (int round = 0; round < 4 && !mountsUnder(root).isEmpty(); round++) {
+                mountsUnder(root).stream().sorted(Comparator.comparingInt(String::length).reversed())
+                        .forEach(m -> run("umount", "-l", m));
+            }
+            for (String loop : loopsUnder(root)) {
+                run("losetup", "-d", "/dev/" + loop.substring(0, loop.indexOf(' ')));
+            }
+        } catch (RuntimeException e) {
+            System.err.println("cleanup under " + root + " failed: " + e);
+        }
+    }
+
+    static String run(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " timed out");
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String unescape(String s) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,318 @@
+package dev.vdisk.node.agent;
+
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.PoolCapacity;
+import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.engine.Pool;
+import dev.vdisk.engine.PoolInfo;
+import dev.vdisk.engine.PoolSpec;
+import dev.vdisk.engine.Reason;
+import dev.vdisk.engine.VdiskInfo;
+import dev.vdisk.node.backend.EngineBackend;
+import dev.vdisk.node.datapath.DataPath;
+import dev.vdisk.node.datapath.DataPath.AttachedVolume;
+import dev.vdisk.node.host.Mounter;
+import dev.vdisk.node.loop.LoopDevice;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent: owns this node's pool, its data path and the record of staged volumes, and serialises work per
+ * volume. Start it with {@link #start}; {@link #close} syncs and unmounts what is staged (the state file keeps it
+ * listed, so the next start stages it again), stops the data path and closes the pool.
+ *
+ * <p>Start order: lock the state directory (one agent per state directory: a second one would take the FUSE
+ * mount of the first for stale), read the state file, open or create the pool, clear what a dead predecessor
+ * left ({@link Recovery#clearDeadPredecessor}), mount the FUSE filesystem, then stage again what the state file
+ * lists ({@link Recovery#restage}).
+ */
+public final class NodeAgent implements VolumeAgent, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
+    private static final long BLOCK = 4096;
+    /** How long an operation waits for another one on the same volume before answering ABORTED. */
+    private static final long LOCK_WAIT_SECONDS = 60;
+
+    private final AgentConfig config;
+    private final FileChannel lockFile;
+    private final FileLock stateDirLock;
+    private final Pool pool;
+    private final DataPath dataPath;
+    private final StagedVolumes staged;
+    private final VolumeLocks locks = new VolumeLocks(LOCK_WAIT_SECONDS);
+    private final VolumeStaging staging = new VolumeStaging(this);
+    /** Volumes whose data path is broken, with why; written under the volume's lock, read by anyone. */
+    private final Map<String, String> abnormal = new ConcurrentHashMap<>();
+
+    private NodeAgent(AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool, DataPath dataPath,
+                      StagedVolumes staged) {
+        this.config = config;
+        this.lockFile = lockFile;
+        this.stateDirLock = stateDirLock;
+        this.pool = pool;
+        this.dataPath = dataPath;
+        this.staged = staged;
+    }
+
+    public static NodeAgent start(AgentConfig config) throws IOException {
+        Files.createDirectories(config.stateDir());
+        FileChannel lockFile = FileChannel.open(config.stateDir().resolve("agent.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock = null;
+        Pool pool = null;
+        DataPath dataPath = null;
+        try {
+            lock = lockFile.tryLock();
+            if (lock == null) {
+                throw new IOException("another vdisk node agent is using the state directory " + config.stateDir()
+                        + "; give each agent its own --state-dir");
+            }
+            StateFile stateFile = new StateFile(config.stateFile());
+            List<StagedVolume> recorded = stateFile.read();
+            pool = openOrCreatePool(config);
+            Recovery.clearDeadPredecessor(config.fuseMountPoint(), recorded);
+            dataPath = DataPath.start(config.fuseMountPoint(), config.fuse());
+            NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, dataPath,
+                    new StagedVolumes(stateFile, recorded));
+            Recovery.restage(agent, recorded);
+            LOG.info("node agent ready: node {}, pool {}, {} staged volumes, {} abnormal", config.nodeId(),
+                    config.poolDir(), recorded.size(), agent.abnormal.size());
+            return agent;
+        } catch (IOException | RuntimeException e) {
+            if (dataPath != null) {
+                dataPath.close();
+            }
+            if (pool != null) {
+                pool.close();
+            }
+            if (lock != null) {
+                lock.release();
+            }
+            lockFile.close();
+            throw e;
+        }
+    }
+
+    /** Opens the pool in {@code --pool}, or creates it there: sparse, {@code --pool-size} or 90% of the free space. */
+    private static Pool openOrCreatePool(AgentConfig config) throws IOException {
+        Path dir = config.poolDir();
+        if (Files.exists(dir.resolve("pool.properties"))) {
+            return Pool.open(dir);
+        }
+        Files.createDirectories(dir);
+        long size = config.poolSize().orElseGet(() -> {
+            try {
+                return Files.getFileStore(dir).getUsableSpace() / 10 * 9;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        size -= size % PoolSpec.DEFAULT_SEGMENT_SIZE;
+        LOG.info("creating pool in {} ({} bytes, sparse)", dir, size);
+        return Pool.create(dir, PoolSpec.ofSize(size));
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public VolumeLocks locks() {
+        return locks;
+    }
+
+    public StagedVolumes staged() {
+        return staged;
+    }
+
+    public VolumeStaging staging() {
+        return staging;
+    }
+
+    // ---------------------------------------------------------------- VolumeAgent (takes the volume's lock)
+
+    @Override
+    public AgentVolume createVolume(String volumeId, long sizeBytes) {
+        checkVolumeId(volumeId);
+        long size = roundUp(sizeBytes);
+        try (var held = locks.lock(volumeId)) {
+            Optional<VdiskInfo> existing = info(volumeId);
+            if (existing.isPresent()) {
+                if (existing.get().sizeBytes() != size) {
+                    throw new AgentException(Reason.ALREADY_EXISTS, "volume " + volumeId + " exists with "
+                            + existing.get().sizeBytes() + " bytes, not " + size);
+                }
+                return toVolume(existing.get());
+            }
+            VdiskInfo created = pool.create(volumeId, size);
+            LOG.info("created volume {} ({} bytes)", volumeId, size);
+            return toVolume(created);
+        }
+    }
+
+    @Override
+    public void deleteVolume(String volumeId) {
+        try (var held = locks.lock(volumeId)) {
+            if (staged.get(volumeId).isPresent()) {
+                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged at "
+                        + staged.get(volumeId).get().stagingPath() + "; unstage it before deleting it");
+            }
+            if (info(volumeId).isEmpty()) {
+                return;
+            }
+            pool.delete(volumeId);
+            LOG.info("deleted volume {}", volumeId);
+        }
+    }
+
+    @Override
+    public AgentVolume resizeVolume(String volumeId, long newSizeBytes) {
+        try (var held = locks.lock(volumeId)) {
+            growWithoutLocking(volumeId, newSizeBytes);
+            return toVolume(info(volumeId).orElseThrow());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public Optional<AgentVolume> getVolume(String volumeId) {
+        return info(volumeId).map(this::toVolume);
+    }
+
+    @Override
+    public List<AgentVolume> listVolumes() {
+        return pool.list().stream().map(this::toVolume).toList();
+    }
+
+    @Override
+    public PoolCapacity capacity() {
+        PoolInfo i = pool.info();
+        return new PoolCapacity(i.sizeBytes(), i.availableBytes(), i.usedBytes());
+    }
+
+    private Optional<VdiskInfo> info(String volumeId) {
+        return pool.list().stream().filter(v -> v.name().equals(volumeId)).findFirst();
+    }
+
+    private AgentVolume toVolume(VdiskInfo i) {
+        return new AgentVolume(i.name(), i.sizeBytes(), i.allocatedBytes(), staged.get(i.name()).isPresent());
+    }
+
+    private static void checkVolumeId(String volumeId) {
+        // the engine allows '.' and '..' as names, but the volume ID is also the image's file name in the FUSE mount
+        if (volumeId.equals(".") || volumeId.equals("..")) {
+            throw new AgentException(Reason.INVALID_ARGUMENT, "volume ID '" + volumeId + "' is not a usable name");
+        }
+    }
+
+    private static long roundUp(long bytes) {
+        if (bytes <= 0) {
+            throw new AgentException(Reason.INVALID_ARGUMENT, "volume size must be positive, got " + bytes);
+        }
+        return (bytes + BLOCK - 1) / BLOCK * BLOCK;
+    }
+
+    // ---------------------------------------------------------------- node side (the caller holds the volume's lock)
+
+    /** Whether {@code volumeId} exists in the pool. */
+    public boolean exists(String volumeId) {
+        return info(volumeId).isPresent();
+    }
+
+    /** Size of the volume in bytes (its vdisk's size). */
+    public long sizeOf(String volumeId) {
+        return pool.vdisk(volumeId).size();
+    }
+
+    /** Attaches the volume's vdisk as a loop device. NOT_FOUND (engine) if the vdisk does not exist. */
+    AttachedVolume attachWithoutLocking(String volumeId) throws IOException {
+        return dataPath.attach(volumeId, new EngineBackend(pool.vdisk(volumeId)));
+    }
+
+    public Optional<AttachedVolume> attached(String volumeId) {
+        return dataPath.find(volumeId);
+    }
+
+    /** Detaches the volume if attached, and any loop device a dead predecessor left on its image. */
+    void detachWithoutLocking(String volumeId) throws IOException {
+        Optional<AttachedVolume> ours = dataPath.find(volumeId);
+        if (ours.isPresent()) {
+            dataPath.detach(volumeId);
+        }
+        for (int n : LoopDevice.findByBackingFile(config.fuseMountPoint().resolve(volumeId))) {
+            if (ours.isEmpty() || ours.get().loopNumber() != n) {
+                LOG.info("detaching /dev/loop{}, left on the image of volume {} by a dead predecessor", n, volumeId);
+                LoopDevice.adopt(n).detach();
+            }
+        }
+    }
+
+    /**
+     * Grows the volume to at least {@code requiredBytes} (rounded up to 4 KiB) and, if attached, its loop device.
+     * Returns the new size.
+     */
+    public long growWithoutLocking(String volumeId, long requiredBytes) throws IOException {
+        long size = pool.vdisk(volumeId).size();
+        if (requiredBytes > size) {
+            size = pool.resize(volumeId, roundUp(requiredBytes)).sizeBytes();
+            LOG.info("grew volume {} to {} bytes", volumeId, size);
+        }
+        if (dataPath.find(volumeId).isPresent()) {
+            dataPath.resize(volumeId);
+        }
+        return size;
+    }
+
+    /** Why the volume's data path is broken, if it is (set at start when it could not be staged again). */
+    public Optional<String> abnormal(String volumeId) {
+        return Optional.ofNullable(abnormal.get(volumeId));
+    }
+
+    void markAbnormal(String volumeId, String why) {
+        abnormal.put(volumeId, why);
+    }
+
+    public void clearAbnormal(String volumeId) {
+        abnormal.remove(volumeId);
+    }
+
+    /**
+     * Unmounts every staged volume (targets lazily, staging mounts with a real unmount when nothing uses them, so
+     * the filesystem is written back while the data path still works), stops the data path and closes the pool.
+     * The state file still lists the volumes: the next start stages and publishes them again.
+     */
+    @Override
+    public void close() {
+        for (StagedVolume v : staged.all()) {
+            try (var held = locks.lock(v.volumeId())) {
+                v.targets().keySet().forEach(Mounter::unmountLazily);
+                if (!v.block()) {
+                    Mounter.unmountQuietly(v.stagingPath());
+                }
+                LOG.info("unmounted volume {} for shutdown; it stays recorded as staged", v.volumeId());
+            } catch (RuntimeException e) {
+                LOG.error("unmounting volume {} for shutdown failed", v.volumeId(), e);
+            }
+        }
+        dataPath.close();
+        pool.close();
+        try {
+            stateDirLock.release();
+            lockFile.close();
+        } catch (IOException e) {
+            LOG.warn("releasing the state directory lock failed: {}", e.toString());
+        }
+        LOG.info("node agent stopped");
+    }
+}

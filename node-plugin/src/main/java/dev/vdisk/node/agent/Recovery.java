@@ -1,0 +1,110 @@
+package dev.vdisk.node.agent;
+
+import dev.vdisk.node.host.Mounter;
+import dev.vdisk.node.loop.LoopDevice;
+import dev.vdisk.node.sys.MountTable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the agent does at start about its predecessor. A dead agent (kill -9, crash, or a stop) leaves a FUSE
+ * mount whose connection is gone; every loop device on one of its images answers EIO, and so does every
+ * filesystem and bind mount on such a loop. None of that can work again (the /dev/fuse descriptor died with the
+ * process), so it is torn down first and then the volumes the state file lists are staged and published again
+ * on fresh loop devices, at the same paths.
+ *
+ * <ol>
+ *   <li>{@link #clearDeadPredecessor}, before the new FUSE mount: lazily unmount every recorded target and staging
+ *       path that is mounted, then every other mount whose source is a dead loop device (an orphan of a crash
+ *       between mount and state write), then detach the dead loops (with AUTOCLEAR they usually went away with their
+ *       last mount).</li>
+ *   <li>{@code DataPath.start} replaces the stale FUSE mount.</li>
+ *   <li>{@link #restage}: per recorded volume, under its lock: stage (attach, mount; format only if blank, as
+ *       always) and publish each recorded target. If any step fails, what was done is undone and the volume is
+ *       marked abnormal with the reason: NodeGetVolumeStats reports it, NodeUnstageVolume forgets it.</li>
+ * </ol>
+ */
+final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    private Recovery() {
+    }
+
+    static void clearDeadPredecessor(Path fuseMount, List<StagedVolume> recorded) throws IOException {
+        String prefix = fuseMount.toAbsolutePath().normalize() + "/";
+        List<LoopDevice.Attached> dead = LoopDevice.attached().stream()
+                .filter(l -> l.backingFile().toString().startsWith(prefix)).toList();
+        Set<String> deadDevices = dead.stream().map(l -> "/dev/loop" + l.number()).collect(Collectors.toSet());
+        Set<String> deadRoots = dead.stream().map(l -> "/loop" + l.number()).collect(Collectors.toSet());
+        for (StagedVolume v : recorded) {
+            for (Path t : v.targets().keySet()) {
+                detachAll(t, v.volumeId());
+            }
+            if (!v.block()) {
+                detachAll(v.stagingPath(), v.volumeId());
+            }
+        }
+        for (MountTable.Mount m : MountTable.mounts().reversed()) {
+            boolean onDeadLoop = deadDevices.contains(m.source())
+                    || (m.fsType().equals("devtmpfs") && deadRoots.contains(m.root()));
+            if (onDeadLoop) {
+                LOG.warn("detaching orphan mount {} of dead {}{}", m.mountPoint(), m.source(), m.root());
+                Mounter.unmountLazily(m.mountPoint());
+            }
+        }
+        for (LoopDevice.Attached l : dead) {
+            if (LoopDevice.backingFile(l.number()) != null) {
+                LOG.info("detaching /dev/loop{} left on {} by a dead predecessor", l.number(), l.backingFile());
+                try {
+                    LoopDevice.adopt(l.number()).detach();
+                } catch (IOException e) {
+                    LOG.warn("detaching /dev/loop{} failed: {}", l.number(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static void detachAll(Path path, String volumeId) {
+        for (int i = 0; i < 8 && Mounter.isMountPoint(path); i++) {
+            LOG.info("detaching the dead mount at {} of volume {}", path, volumeId);
+            if (!Mounter.unmountLazily(path)) {
+                break;
+            }
+        }
+    }
+
+    static void restage(NodeAgent agent, List<StagedVolume> recorded) {
+        for (StagedVolume v : recorded) {
+            try (var held = agent.locks().lock(v.volumeId())) {
+                restageOne(agent, v);
+            }
+        }
+    }
+
+    private static void restageOne(NodeAgent agent, StagedVolume v) {
+        VolumeStaging staging = agent.staging();
+        try {
+            staging.stage(v);
+        } catch (IOException | RuntimeException e) {
+            agent.markAbnormal(v.volumeId(), "could not stage again after the node agent restarted: " + e.getMessage());
+            LOG.error("volume {} is abnormal: staging it again failed: {}", v.volumeId(), e.getMessage());
+            return;
+        }
+        for (var t : v.targets().entrySet()) {
+            try {
+                staging.publish(v, t.getKey(), t.getValue());
+            } catch (IOException | RuntimeException e) {
+                agent.markAbnormal(v.volumeId(), "could not publish again at " + t.getKey()
+                        + " after the node agent restarted: " + e.getMessage());
+                LOG.error("volume {} is abnormal: publishing it again at {} failed: {}", v.volumeId(), t.getKey(),
+                        e.getMessage());
+            }
+        }
+        LOG.info("volume {} staged again at {} with {} targets", v.volumeId(), v.stagingPath(), v.targets().size());
+    }
+}

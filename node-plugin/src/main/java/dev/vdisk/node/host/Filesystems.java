@@ -1,0 +1,61 @@
+package dev.vdisk.node.host;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** Probing (blkid), formatting and growing the filesystems a mount volume may carry: ext4 and xfs. */
+public final class Filesystems {
+    public static final Set<String> SUPPORTED = Set.of("ext4", "xfs");
+    public static final String DEFAULT = "ext4";
+    /** blkid's exit code when it found no signature at all. */
+    private static final int BLKID_NOTHING_FOUND = 2;
+
+    private Filesystems() {
+    }
+
+    /**
+     * What {@code blkid -p} finds on the device, low-level (superblock probing, no cache): empty when the device has no
+     * signature of any kind, else its tags (TYPE, PTTYPE, ...).
+     */
+    public static Map<String, String> probe(Path device) throws IOException {
+        HostCommand.Result r = HostCommand.run("blkid", "-p", "-o", "export", device.toString());
+        if (r.exitCode() == BLKID_NOTHING_FOUND) {
+            return Map.of();
+        }
+        if (r.exitCode() != 0) {
+            throw new IOException("blkid -p " + device + " exited with " + r.exitCode() + ": " + r.output());
+        }
+        Map<String, String> tags = new HashMap<>();
+        for (String line : r.output().lines().toList()) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                tags.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return tags;
+    }
+
+    /**
+     * Creates {@code fsType} on a device the caller has just probed blank. No discard at mkfs time: a new vdisk is
+     * thin and reads zeros already, so discarding it would only cost time.
+     */
+    public static void format(Path device, String fsType) throws IOException {
+        switch (fsType) {
+            case "ext4" -> HostCommand.check("mkfs.ext4", "-q", "-F", "-E", "nodiscard", device.toString());
+            case "xfs" -> HostCommand.check("mkfs.xfs", "-q", "-K", device.toString());
+            default -> throw new IllegalArgumentException("fs_type " + fsType + " is not supported (ext4, xfs)");
+        }
+    }
+
+    /** Grows a mounted filesystem to its device's size (online). */
+    public static void grow(Path device, Path mountPoint, String fsType) throws IOException {
+        switch (fsType) {
+            case "ext4" -> HostCommand.check("resize2fs", device.toString());
+            case "xfs" -> HostCommand.check("xfs_growfs", "-d", mountPoint.toString());
+            default -> throw new IllegalArgumentException("fs_type " + fsType + " is not supported (ext4, xfs)");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.vdisk.node.host;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a host tool (mount, mkfs, blkid, resize2fs, ...) with arguments passed as they are (no shell, so volume IDs
+ * and paths cannot inject anything) and a timeout, and returns its exit code and combined output.
+ */
+public final class HostCommand {
+    private static final int TIMEOUT_SECONDS = 300;
+
+    private HostCommand() {
+    }
+
+    /** Exit code and combined stdout/stderr. */
+    public record Result(int exitCode, String output) {
+    }
+
+    public static Result run(String... command) throws IOException {
+        Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        try {
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish in " + TIMEOUT_SECONDS + " s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + String.join(" ", command), e);
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).strip());
+    }
+
+    /** Runs and fails with the tool's output unless it exits 0. */
+    public static String check(String... command) throws IOException {
+        Result r = run(command);
+        if (r.exitCode() != 0) {
+            throw new IOException(String.join(" ", command) + " exited with " + r.exitCode() + ": " + r.output());
+        }
+        return r.output();
+    }
+}
