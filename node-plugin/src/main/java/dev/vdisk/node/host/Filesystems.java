@@ -1,5 +1,7 @@
 package dev.vdisk.node.host;
 
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.engine.Reason;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -50,10 +52,24 @@ public final class Filesystems {
         }
     }
 
-    /** Grows a mounted filesystem to its device's size (online). */
+    /**
+     * Grows a mounted filesystem to its device's size (online). ext4's online resize ioctl also needs
+     * CAP_SYS_RESOURCE (the kernel answers EPERM without it, even to root); a plugin container that lacks it gets
+     * FAILED_PRECONDITION saying so, since retrying cannot help.
+     */
     public static void grow(Path device, Path mountPoint, String fsType) throws IOException {
         switch (fsType) {
-            case "ext4" -> HostCommand.check("resize2fs", device.toString());
+            case "ext4" -> {
+                HostCommand.Result r = HostCommand.run("resize2fs", device.toString());
+                if (r.exitCode() != 0 && r.output().contains("Permission denied")) {
+                    throw new AgentException(Reason.FAILED_PRECONDITION, "growing ext4 on " + device + " online was"
+                            + " refused: the kernel requires CAP_SYS_RESOURCE, which this process lacks ("
+                            + r.output().lines().filter(l -> l.contains("Permission")).findFirst().orElse("") + ")");
+                }
+                if (r.exitCode() != 0) {
+                    throw new IOException("resize2fs " + device + " exited with " + r.exitCode() + ": " + r.output());
+                }
+            }
             case "xfs" -> HostCommand.check("xfs_growfs", "-d", mountPoint.toString());
             default -> throw new IllegalArgumentException("fs_type " + fsType + " is not supported (ext4, xfs)");
         }
