@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #clearDeadPredecessor}, before the new FUSE mount: lazily unmount every recorded target and staging
  *       path that is mounted, then every other mount whose source is a dead loop device (an orphan of a crash
  *       between mount and state write), then detach the dead loops (with AUTOCLEAR they usually went away with their
- *       last mount).</li>
- *   <li>{@code DataPath.start} replaces the stale FUSE mount.</li>
+ *       last mount). Last, the dead FUSE mount is detached lazily.</li>
+ *   <li>{@code DataPath.start} mounts a new FUSE filesystem there.</li>
  *   <li>{@link #restage}: per recorded volume, under its lock: stage (attach, mount; format only if blank, as
  *       always) and publish each recorded target. If any step fails, what was done is undone and the volume is
  *       marked abnormal with the reason: NodeGetVolumeStats reports it, NodeUnstageVolume forgets it.</li>
@@ -65,6 +65,14 @@ final class Recovery {
                 } catch (IOException e) {
                     LOG.warn("detaching /dev/loop{} failed: {}", l.number(), e.getMessage());
                 }
+            }
+        }
+        // the dead FUSE mount itself: stat on it fails (ENOTCONN), so even creating the mount point directory would
+        // fail before DataPath.start could replace it
+        for (int i = 0; i < 8 && Mounter.isMountPoint(fuseMount); i++) {
+            LOG.info("detaching the dead FUSE mount at {}", fuseMount);
+            if (!Mounter.unmountLazily(fuseMount)) {
+                break;
             }
         }
     }
