@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -73,7 +74,11 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         Pool pool = null;
         DataPath dataPath = null;
         try {
-            lock = lockFile.tryLock();
+            try {
+                lock = lockFile.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by this very process (an agent started twice in one JVM)
+            }
             if (lock == null) {
                 throw new IOException("another vdisk node agent is using the state directory " + config.stateDir()
                         + "; give each agent its own --state-dir");

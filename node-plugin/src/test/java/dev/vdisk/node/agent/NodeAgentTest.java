@@ -1,0 +1,106 @@
+package dev.vdisk.node.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.Reason;
+import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.testing.LeakCheck;
+import dev.vdisk.node.testing.Privileged;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent API the controller will call, on a real pool and data path. */
+@ExtendWith(Privileged.class)
+class NodeAgentTest {
+    private static final long MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void nothingLeft() throws Exception {
+        LeakCheck.unmountAllUnder(dir);
+        LeakCheck.assertNothingLeftUnder(dir);
+    }
+
+    private AgentConfig config(OptionalLong poolSize) {
+        return new AgentConfig(dir.resolve("pool"), poolSize, dir.resolve("state"), dir.resolve("kubelet"), "n1", 4,
+                FuseConfig.defaults().withWorkers(4));
+    }
+
+    @Test
+    void createResizeDeleteAreIdempotentAndTyped() throws Exception {
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(256 * MIB)))) {
+            assertEquals(256 * MIB, agent.capacity().totalBytes());
+            AgentVolume v = agent.createVolume("pvc-1", 10 * MIB + 1);
+            assertEquals(new AgentVolume("pvc-1", 10 * MIB + 4096, 0, false), v, "rounded up to 4 KiB");
+            assertEquals(v, agent.createVolume("pvc-1", 10 * MIB + 1), "same size again: the same volume");
+            EngineException e = assertThrows(EngineException.class, () -> agent.createVolume("pvc-1", 20 * MIB));
+            assertEquals(Reason.ALREADY_EXISTS, e.reason());
+            assertEquals(Reason.INVALID_ARGUMENT,
+                    assertThrows(EngineException.class, () -> agent.createVolume("..", MIB)).reason());
+            assertEquals(32 * MIB, agent.resizeVolume("pvc-1", 32 * MIB).sizeBytes());
+            assertEquals(32 * MIB, agent.resizeVolume("pvc-1", 16 * MIB).sizeBytes(), "never shrinks");
+            assertEquals(Reason.NOT_FOUND,
+                    assertThrows(EngineException.class, () -> agent.resizeVolume("nope", MIB)).reason());
+            assertEquals(List.of("pvc-1"), agent.listVolumes().stream().map(AgentVolume::volumeId).toList());
+
+            // a staged volume cannot be deleted
+            StagedVolume staged = new StagedVolume("pvc-1", agent.config().kubeletDir().resolve("s"), true, "", List.of(),
+                    "SINGLE_NODE_WRITER", Map.of());
+            try (var held = agent.locks().lock("pvc-1")) {
+                agent.staging().stage(staged);
+                agent.staged().put(staged);
+            }
+            assertTrue(agent.getVolume("pvc-1").orElseThrow().staged());
+            assertEquals(Reason.FAILED_PRECONDITION,
+                    assertThrows(EngineException.class, () -> agent.deleteVolume("pvc-1")).reason());
+            // growing a staged volume grows its loop device
+            agent.resizeVolume("pvc-1", 48 * MIB);
+            int loop = agent.attached("pvc-1").orElseThrow().loopNumber();
+            assertEquals(48 * MIB, Long.parseLong(Files.readString(Path.of("/sys/block/loop" + loop + "/size")).strip()) * 512);
+            try (var held = agent.locks().lock("pvc-1")) {
+                agent.staging().unstage(staged, false);
+                agent.staged().remove("pvc-1");
+            }
+            agent.deleteVolume("pvc-1");
+            agent.deleteVolume("pvc-1");
+            assertEquals(Optional.empty(), agent.getVolume("pvc-1"));
+        }
+    }
+
+    @Test
+    void aNewPoolTakesNinetyPercentOfTheFreeSpaceAndIsOpenedNextTime() throws Exception {
+        Files.createDirectories(dir.resolve("pool"));
+        long free = Files.getFileStore(dir.resolve("pool")).getUsableSpace();
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.empty()))) {
+            long total = agent.capacity().totalBytes();
+            assertTrue(total <= free / 10 * 9 && total > free / 10 * 8, "pool " + total + " of free " + free);
+            agent.createVolume("keep", MIB);
+        }
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
+            assertTrue(agent.getVolume("keep").isPresent(), "the existing pool was opened, not created again");
+        }
+    }
+
+    @Test
+    void asecondAgentOnTheSameStateDirectoryIsRefused() throws Exception {
+        try (NodeAgent first = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
+            Exception e = assertThrows(Exception.class, () -> NodeAgent.start(config(OptionalLong.of(64 * MIB))));
+            assertTrue(e.getMessage().contains("state directory") || e.getMessage().contains("pool"), e.getMessage());
+            assertTrue(first.listVolumes().isEmpty(), "the first agent still works");
+        }
+    }
+}
