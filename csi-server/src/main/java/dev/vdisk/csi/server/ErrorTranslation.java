@@ -6,11 +6,11 @@ import java.util.function.Function;
 
 /**
  * How a module teaches {@link StatusMapper} its own exceptions, without csi-server depending on that module.
+ * (The engine's exceptions need none: StatusMapper maps every {@code EngineException} by its reason.)
  *
- * <p>The engine throws typed domain exceptions and imports nothing of gRPC; the plugin that calls the engine
- * registers one translation per exception type when it builds the server, e.g.
- * {@code mapper.register(ErrorTranslation.of(VolumeNotFoundException.class, Status.Code.NOT_FOUND))} or
- * {@code ErrorTranslation.of(OutOfSpaceException.class, Status.Code.RESOURCE_EXHAUSTED, e -> "pool full: ...")}.
+ * <p>The launcher registers one translation per exception type when it builds the server, e.g.
+ * {@code mapper.register(ErrorTranslation.of(VolumeBusyException.class, Status.Code.ABORTED))} or
+ * {@code ErrorTranslation.of(SomeException.class, Status.Code.UNAVAILABLE, e -> "...")}.
  */
 @FunctionalInterface
 public interface ErrorTranslation {

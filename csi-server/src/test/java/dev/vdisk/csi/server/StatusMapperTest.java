@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class StatusMapperTest {
 
-    /** Stand-ins for the engine's typed exceptions, which csi-server must not know. */
+    /** Stand-ins for a plugin's own exceptions, taught to the mapper through ErrorTranslation. */
     static final class VolumeNotFound extends RuntimeException {
         VolumeNotFound(String id) {
             super("volume " + id + " not found");
