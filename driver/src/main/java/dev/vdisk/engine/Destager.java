@@ -3,6 +3,7 @@ package dev.vdisk.engine;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -18,35 +19,44 @@ final class Destager implements Runnable {
 
     private final Pool pool;
     private final ConcurrentLinkedQueue<DirtySegment> queue = new ConcurrentLinkedQueue<>();
+    /** Size of {@link #queue} ({@code ConcurrentLinkedQueue.size()} walks the whole queue). */
+    private final AtomicInteger queued = new AtomicInteger();
     /** Owned by the destager thread (and by whoever holds Pool.destageLock for a synchronous drain). */
     @GuardedBy("Pool.destageLock")
     private final ByteBuffer staging;
     /** Guards the wake-up flags; the thread sleeps on {@link #work}. */
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
+    /** Written under {@link #lock}; read without it to skip redundant wake-ups on the write path. */
     @GuardedBy("lock")
-    private boolean urgent;
+    private volatile boolean urgent;
     private volatile boolean stopping;
     private Thread thread;
+    private final JournalSyncer syncer;
 
     Destager(Pool pool, int segmentSize) {
         this.pool = pool;
         this.staging = ByteBuffer.allocateDirect(segmentSize);
+        this.syncer = new JournalSyncer(pool);
     }
 
     void start(String poolName) {
         thread = Thread.ofPlatform().daemon().name("vdisk-destager-" + poolName).start(this);
+        syncer.start(poolName);
     }
 
     void enqueue(DirtySegment ds) {
         queue.add(ds);
-        if (queue.size() == 1) {
+        if (queued.incrementAndGet() == 1) {
             wake(false);
         }
     }
 
     /** Wakes the thread; {@code now} skips the batching delay (memory pressure, consistency point wanted). */
     void wake(boolean now) {
+        if (now && urgent) {
+            return;
+        }
         lock.lock();
         try {
             urgent |= now;
@@ -57,7 +67,7 @@ final class Destager implements Runnable {
     }
 
     int queued() {
-        return queue.size();
+        return queued.get();
     }
 
     @Override
@@ -99,20 +109,33 @@ final class Destager implements Runnable {
         }
     }
 
-    /** Destages what is queued now (not what arrives meanwhile). */
+    /**
+     * Destages what is queued now (not what arrives meanwhile). Segments whose newest journal record is not durable
+     * yet go back to the queue and the syncer is asked for an fsync, so fsyncs overlap with destaging; only when a whole
+     * round made no progress does the destager wait for the fsync itself.
+     */
     void drainOnce() {
-        int n = queue.size();
+        int n = queued.get();
+        int skipped = 0;
         for (int i = 0; i < n && !stopping; i++) {
             DirtySegment ds = queue.poll();
             if (ds == null) {
                 break;
             }
+            queued.decrementAndGet();
+            boolean done;
             pool.destageLock().lock();
             try {
                 pool.checkOpenForDestage();
-                ds.vdisk.destage(ds, staging);
+                done = ds.vdisk.destage(ds, staging, skipped < n / 2 || n < 8);
             } finally {
                 pool.destageLock().unlock();
+            }
+            if (!done) {
+                skipped++;
+                queue.add(ds);
+                queued.incrementAndGet();
+                syncer.request();
             }
         }
     }
@@ -127,10 +150,14 @@ final class Destager implements Runnable {
                 }
             }
         }
-        queue.clear();
+        DirtySegment ds;
+        while ((ds = queue.poll()) != null) {
+            queued.decrementAndGet();
+        }
     }
 
     void stop() {
+        syncer.stop();
         stopping = true;
         wake(true);
         if (thread != null && thread != Thread.currentThread()) {

@@ -621,12 +621,25 @@ public final class Vdisk {
      */
     @GuardedBy("Pool.destageLock")
     void destage(DirtySegment ds, ByteBuffer staging) {
+        destage(ds, staging, true);
+    }
+
+    /**
+     * As {@link #destage(DirtySegment, ByteBuffer)}; with {@code wait} false, returns false (leaving {@code ds} queued)
+     * instead of waiting for an fsync when its newest record is not durable yet.
+     */
+    @GuardedBy("Pool.destageLock")
+    boolean destage(DirtySegment ds, ByteBuffer staging, boolean wait) {
         ds.lock.lock();
         try {
-            ds.queued = false;
             if (ds.dead) {
-                return;
+                ds.queued = false;
+                return true;
             }
+            if (!wait && ds.maxSeq > pool.journal().durableSeq()) {
+                return false;
+            }
+            ds.queued = false;
             pool.journal().awaitDurable(ds.maxSeq);
             Allocator alloc = pool.allocator();
             long seg = ds.index;
@@ -669,6 +682,7 @@ public final class Vdisk {
             ds.reservation = 0;
             ds.dead = true;
             table.remove(seg, ds);
+            return true;
         } finally {
             ds.lock.unlock();
         }

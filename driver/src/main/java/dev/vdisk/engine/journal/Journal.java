@@ -198,10 +198,17 @@ public final class Journal implements AutoCloseable {
             n[0]++;
             sink.record(seq, id, off, len, type, pl);
         };
+        TreeMap<Long, Long> snapshot;
         appendLock.lock();
         try {
-            for (var e : files.entrySet()) {
-                Long next = files.higherKey(e.getKey());
+            snapshot = new TreeMap<>(files);
+        } finally {
+            appendLock.unlock();
+        }
+        // not under appendLock: the sink may wait for the destager, which appends nothing but reads nextSeq()
+        try {
+            for (var e : snapshot.entrySet()) {
+                Long next = snapshot.higherKey(e.getKey());
                 if (next != null && next <= from) {
                     continue;
                 }
@@ -209,8 +216,6 @@ public final class Journal implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new EngineIOException("journal replay failed: " + e, e);
-        } finally {
-            appendLock.unlock();
         }
         return n[0];
     }
