@@ -87,7 +87,8 @@ class NodeAgentTest {
         long free = Files.getFileStore(dir.resolve("pool")).getUsableSpace();
         try (NodeAgent agent = NodeAgent.start(config(OptionalLong.empty()))) {
             long total = agent.capacity().totalBytes();
-            assertTrue(total <= free / 10 * 9 && total > free / 10 * 8, "pool " + total + " of free " + free);
+            // 90% of the free space when the agent looked; other processes change it meanwhile, so allow a margin
+            assertTrue(total > free / 100 * 85 && total < free / 100 * 95, "pool " + total + " of free " + free);
             agent.createVolume("keep", MIB);
         }
         try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
