@@ -1,5 +1,6 @@
 package dev.vdisk.e2e;
 
+import dev.vdisk.node.sys.MountTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -33,20 +34,16 @@ final class KernelView {
         return new Snapshot(mountsUnder(root), loopsUnder(root));
     }
 
-    /** Mount points under {@code root} (mountinfo field 5, octal escapes undone), in mountinfo order. */
+    /** Mount points under {@code root}, in mountinfo order (parsed by the node plugin's own {@link MountTable}). */
     static List<String> mountsUnder(String root) {
-        try {
-            List<String> out = new ArrayList<>();
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String mountPoint = unescape(line.split(" ")[4]);
-                if (mountPoint.equals(root) || mountPoint.startsWith(root + "/")) {
-                    out.add(mountPoint);
-                }
+        List<String> out = new ArrayList<>();
+        for (MountTable.Mount m : MountTable.mounts()) {
+            String mountPoint = m.mountPoint().toString();
+            if (mountPoint.equals(root) || mountPoint.startsWith(root + "/")) {
+                out.add(mountPoint);
             }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
+        return out;
     }
 
     /** "loopN -> backing file" for every loop device whose backing file lies under {@code root}. */
@@ -104,19 +101,5 @@ final class KernelView {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String unescape(String s) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }
