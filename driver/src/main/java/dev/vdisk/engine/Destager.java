@@ -156,6 +156,19 @@ final class Destager implements Runnable {
         }
     }
 
+    /**
+     * Destages every dirty segment of {@code v} on the caller's thread (a snapshot); entries of other vdisks stay
+     * queued. The caller holds Pool.destageLock and {@code v}'s operation lock exclusively (no new entries appear).
+     */
+    @GuardedBy("Pool.destageLock")
+    void drainVdiskWithoutLocking(Vdisk v) {
+        while (!v.table.isEmpty()) {
+            for (DirtySegment ds : v.table.values()) {
+                v.destage(ds, staging);
+            }
+        }
+    }
+
     void stop() {
         syncer.stop();
         stopping = true;

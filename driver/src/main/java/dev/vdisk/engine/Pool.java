@@ -77,9 +77,14 @@ public final class Pool implements AutoCloseable {
      * taken meanwhile (timer, space) must not move the replay position past records not yet back in the changes table.
      */
     private volatile long recoveryCursor = Long.MAX_VALUE;
-    /** Written under cpLock; read freely. */
+    /** Written under cpLock; read freely. Vdisks by name. */
     private final ConcurrentHashMap<String, Vdisk> byName = new ConcurrentHashMap<>();
+    /** Written under cpLock; read freely. Visible (not hidden) snapshots by name; one namespace with vdisks. */
+    private final ConcurrentHashMap<String, Vdisk> snapsByName = new ConcurrentHashMap<>();
+    /** Written under cpLock; read freely. Every catalog entry: vdisks, snapshots, hidden snapshots. */
     private final ConcurrentHashMap<Long, Vdisk> byId = new ConcurrentHashMap<>();
+    /** Nodes the last snapshot operation touched (written or shared), for the O(1) test. */
+    private volatile long lastSnapshotNodes;
     private volatile boolean closed;
 
     private Pool(Path dir, PoolFiles.Layout layout, PoolFiles.Lock fileLock, PoolOptions options, Superblock sb) {
@@ -264,7 +269,21 @@ public final class Pool implements AutoCloseable {
                     e.height(), counts, loaded, buf);
             Vdisk v = new Vdisk(this, e, t);
             byId.put(e.id(), v);
-            byName.put(e.name(), v);
+            if (e.kind() == Kind.VDISK) {
+                byName.put(e.name(), v);
+            } else if (!e.hidden()) {
+                snapsByName.put(e.name(), v);
+            }
+        }
+        for (Vdisk v : byId.values()) {
+            if (v.backingId() != 0) {
+                Vdisk b = byId.get(v.backingId());
+                if (b == null || b.kind() != Kind.SNAPSHOT) {
+                    throw new CorruptMetadataException(v + " reads through backing snapshot id " + v.backingId()
+                            + " which is not in the catalog; run vdisk check");
+                }
+                v.linkBacking(b);
+            }
         }
         alloc.rebuild(counts, loaded.size());
         alloc.setCatalogSegments(catalogVbns.length);
@@ -301,10 +320,7 @@ public final class Pool implements AutoCloseable {
         cpLock.lock();
         try {
             checkOpen();
-            if (byName.containsKey(name)) {
-                throw new VdiskExistsException("vdisk " + name + " already exists in pool " + dir
-                        + "; pick another name or delete it first");
-            }
+            checkNameFree(name);
             long id = nextVdiskId++;
             CatalogEntry e = new CatalogEntry(id, name, Kind.VDISK, false, sizeBytes, MapEntry.HOLE, 0,
                     MapTree.heightFor(sizeBytes, segmentSize), 0, 0, 0, System.currentTimeMillis(), Map.of());
@@ -329,25 +345,323 @@ public final class Pool implements AutoCloseable {
         return v;
     }
 
-    /** Deletes vdisk {@code name}; its space becomes reusable after two consistency points (this call takes one). */
+    /**
+     * Deletes vdisk or snapshot {@code name}; space becomes reusable after two consistency points (this call takes
+     * one). A vdisk's snapshots stay (they hold their trees by reference counts). A snapshot that clones still read
+     * through becomes hidden: gone from listings, not clonable, its name reusable; its tree is freed when the last
+     * dependent goes (cascading up the backing chain).
+     */
     public void delete(String name) {
         cpLock.lock();
         try {
             checkOpen();
-            Vdisk v = vdisk(name);
+            Vdisk v = byName.get(name);
+            if (v == null) {
+                v = snapshotNamed(name);
+            }
             destageLock.lock();
             try {
-                v.markDeletedAndRelease();
+                if (v.kind() == Kind.SNAPSHOT) {
+                    snapsByName.remove(name);
+                    if (!SnapshotChain.dependents(byId.values(), v).isEmpty()) {
+                        v.hide();
+                        log.info("snapshot {} (id {}) hidden: clones still read through it", name, v.id());
+                    } else {
+                        removeLocked(v);
+                    }
+                } else {
+                    byName.remove(name);
+                    removeLocked(v);
+                }
             } finally {
                 destageLock.unlock();
             }
-            byName.remove(name);
-            byId.remove(v.id());
             checkpointLocked("delete " + name);
-            log.info("deleted vdisk {} (id {}) from pool {}", name, v.id(), dir);
+            log.info("deleted {} (id {}) from pool {}", name, v.id(), dir);
         } finally {
             cpLock.unlock();
         }
+    }
+
+    /**
+     * Releases {@code v}'s tree and removes its entry; a snapshot's change index is OR-merged into its predecessor's
+     * (so deltas across it stay correct); then frees hidden backing snapshots that nothing needs any more.
+     */
+    @GuardedBy("cpLock, destageLock")
+    private void removeLocked(Vdisk v) {
+        v.markDeletedAndRelease();
+        byId.remove(v.id());
+        if (v.kind() == Kind.SNAPSHOT) {
+            Vdisk pred = SnapshotChain.predecessor(byId.values(), v);
+            if (pred != null) {
+                pred.changes.orWith(v.changes);
+            }
+        }
+        Vdisk b = v.backing();
+        if (b != null && b.hidden() && byId.containsKey(b.id()) && SnapshotChain.dependents(byId.values(), b).isEmpty()) {
+            log.info("freeing hidden snapshot {} (id {}): its last dependent is gone", b.name(), b.id());
+            removeLocked(b);
+        }
+    }
+
+    private Vdisk snapshotNamed(String name) {
+        Vdisk s = snapsByName.get(name);
+        if (s == null) {
+            throw new VdiskNotFoundException("vdisk or snapshot " + name + " does not exist in pool " + dir
+                    + "; list them with 'vdisk ls'");
+        }
+        return s;
+    }
+
+    @GuardedBy("cpLock")
+    private void checkNameFree(String name) {
+        if (byName.containsKey(name) || snapsByName.containsKey(name)) {
+            throw new VdiskExistsException((byName.containsKey(name) ? "vdisk " : "snapshot ") + name
+                    + " already exists in pool " + dir + "; pick another name or delete it first");
+        }
+    }
+
+    // ---------------------------------------------------------------- snapshots and clones
+
+    /**
+     * Takes snapshot {@code snapName} of vdisk {@code vdiskName}: destages the vdisk's dirty segments, writes its
+     * dirty indirect blocks, and shares its tree by one more reference on the root (no walk of the tree); then takes
+     * a consistency point, so the snapshot is durable on return. Its content is every write acknowledged before the
+     * call.
+     */
+    public SnapshotInfo snapshot(String vdiskName, String snapName) {
+        return snapshotGroup(Map.of(vdiskName, snapName)).get(0);
+    }
+
+    /**
+     * Takes one snapshot of each vdisk (key) named by the value, all at one instant and under one consistency point:
+     * all or none. Writes to those vdisks wait meanwhile. Returned in the order of the vdisks' ids.
+     */
+    public List<SnapshotInfo> snapshotGroup(Map<String, String> snapNamesByVdisk) {
+        if (snapNamesByVdisk.isEmpty()) {
+            throw new InvalidRangeException("a group snapshot needs at least one vdisk");
+        }
+        cpLock.lock();
+        try {
+            checkOpen();
+            List<Vdisk> vs = new ArrayList<>();
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (Map.Entry<String, String> e : snapNamesByVdisk.entrySet()) {
+                vs.add(vdisk(e.getKey()));
+                checkName(e.getValue());
+                checkNameFree(e.getValue());
+                if (!names.add(e.getValue())) {
+                    throw new VdiskExistsException("snapshot name " + e.getValue() + " is given twice in one group");
+                }
+            }
+            vs.sort(Comparator.comparingLong(Vdisk::id));
+            List<Vdisk> snaps = new ArrayList<>();
+            long nodes = 0;
+            destageLock.lock();
+            try {
+                for (Vdisk v : vs) { // lock order among vdisks: ascending id
+                    v.opLock.writeLock().lock();
+                }
+                try {
+                    ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
+                    for (Vdisk v : vs) {
+                        destager.drainVdiskWithoutLocking(v);
+                    }
+                    long now = System.currentTimeMillis();
+                    for (Vdisk v : vs) {
+                        v.mapLock.writeLock().lock();
+                        try {
+                            nodes += v.tree.checkpoint(data, alloc, buf);
+                            MapTree shared = v.tree.share(alloc);
+                            nodes += shared.root() == null ? 0 : 1;
+                            CatalogEntry e = new CatalogEntry(nextVdiskId++, snapNamesByVdisk.get(v.name()),
+                                    Kind.SNAPSHOT, false, v.sizeWithoutCheck(), shared.rootWord0(),
+                                    shared.rootWord1(), shared.height(), v.id(), v.backingId(), v.epoch(), now,
+                                    Map.of());
+                            Vdisk s = new Vdisk(this, e, shared);
+                            s.linkBacking(v.backing());
+                            Vdisk youngest = SnapshotChain.youngest(byId.values(), v.id());
+                            if (youngest != null) {
+                                youngest.changes.orWith(v.changes); // frozen: changes between youngest and s
+                            }
+                            v.changes.clear();
+                            v.setEpoch(v.epoch() + 1);
+                            byId.put(s.id(), s);
+                            snapsByName.put(s.name(), s);
+                            snaps.add(s);
+                        } finally {
+                            v.mapLock.writeLock().unlock();
+                        }
+                    }
+                } finally {
+                    for (Vdisk v : vs) {
+                        v.opLock.writeLock().unlock();
+                    }
+                }
+            } finally {
+                destageLock.unlock();
+            }
+            lastSnapshotNodes = nodes;
+            checkpointLocked("snapshot " + snaps.stream().map(Vdisk::name).toList());
+            log.info("took snapshot(s) {} in pool {}", snaps.stream().map(Vdisk::name).toList(), dir);
+            return snaps.stream().map(this::snapshotInfo).toList();
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    /** Nodes touched by the last snapshot operation: dirty indirect blocks written plus shared roots (tests). */
+    long lastSnapshotNodes() {
+        return lastSnapshotNodes;
+    }
+
+    /**
+     * Creates vdisk {@code newName} as a clone of snapshot {@code snapName}: an all-hole map whose holes read through
+     * the snapshot (O(1)). The snapshot cannot be freed while the clone (or a snapshot of it) reads through it.
+     */
+    public VdiskInfo clone(String snapName, String newName) {
+        checkName(newName);
+        cpLock.lock();
+        try {
+            checkOpen();
+            Vdisk s = snapshotNamed(snapName);
+            checkNameFree(newName);
+            long size = s.sizeWithoutCheck();
+            CatalogEntry e = new CatalogEntry(nextVdiskId++, newName, Kind.VDISK, false, size, MapEntry.HOLE, 0,
+                    MapTree.heightFor(size, segmentSize), 0, s.id(), 0, System.currentTimeMillis(), Map.of());
+            Vdisk v = new Vdisk(this, e, MapTree.empty(segmentSize, e.height()));
+            v.linkBacking(s);
+            byId.put(v.id(), v);
+            byName.put(newName, v);
+            checkpointLocked("clone " + snapName + " as " + newName);
+            log.info("cloned snapshot {} as vdisk {} (id {})", snapName, newName, v.id());
+            return info(v);
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    /** A read-only handle on snapshot {@code snapName}: reads as the vdisk read when it was taken; writes refused. */
+    public Vdisk snapshotReader(String snapName) {
+        checkOpen();
+        return snapshotNamed(snapName);
+    }
+
+    /** Visible snapshots of vdisk {@code vdiskName} (which must exist), in creation order. */
+    public List<SnapshotInfo> snapshots(String vdiskName) {
+        Vdisk v = vdisk(vdiskName);
+        return SnapshotChain.snapshotsOf(byId.values(), v.id()).stream().filter(s -> !s.hidden())
+                .map(this::snapshotInfo).toList();
+    }
+
+    /** All visible snapshots of the pool (also those of deleted vdisks), by vdisk id then creation order. */
+    public List<SnapshotInfo> snapshots() {
+        checkOpen();
+        return snapsByName.values().stream()
+                .sorted(Comparator.comparingLong(Vdisk::ownerId).thenComparingLong(Vdisk::epoch))
+                .map(this::snapshotInfo).toList();
+    }
+
+    /** Snapshot {@code snapName}'s description. */
+    public SnapshotInfo snapshotInfo(String snapName) {
+        checkOpen();
+        return snapshotInfo(snapshotNamed(snapName));
+    }
+
+    private SnapshotInfo snapshotInfo(Vdisk s) {
+        Vdisk owner = byId.get(s.ownerId());
+        return new SnapshotInfo(s.id(), s.name(), s.ownerId(), owner == null || owner.kind() != Kind.VDISK ? null
+                : owner.name(), s.epoch(), s.sizeWithoutCheck(), s.createdMillis(), s.backingId(), s.hidden());
+    }
+
+    /**
+     * Names of the vdisks and snapshots whose holes read through snapshot {@code snapshotId} (which may be hidden).
+     * Hidden snapshots among them are named with a {@code (hidden)} suffix.
+     */
+    public List<String> dependents(long snapshotId) {
+        checkOpen();
+        Vdisk s = byId.get(snapshotId);
+        if (s == null || s.kind() != Kind.SNAPSHOT) {
+            throw new VdiskNotFoundException("no snapshot with id " + snapshotId + " in pool " + dir);
+        }
+        return SnapshotChain.dependents(byId.values(), s).stream()
+                .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name()).toList();
+    }
+
+    /** As {@link #dependents(long)} for a visible snapshot. */
+    public List<String> dependents(String snapName) {
+        return dependents(snapshotNamed(snapName).id());
+    }
+
+    /** Lineage and space of every vdisk and snapshot (hidden ones included), by id. */
+    public List<Lineage> lineage() {
+        cpLock.lock();
+        try {
+            checkOpen();
+            List<Lineage> out = new ArrayList<>();
+            for (Vdisk v : byId.values().stream().sorted(Comparator.comparingLong(Vdisk::id)).toList()) {
+                long[] os;
+                v.mapLock.readLock().lock();
+                try {
+                    os = v.tree.ownAndSharedSegments(alloc);
+                } finally {
+                    v.mapLock.readLock().unlock();
+                }
+                out.add(new Lineage(v.id(), v.name(), v.kind() == Kind.SNAPSHOT, v.hidden(), v.ownerId(),
+                        v.backingId(), SnapshotChain.depth(v), v.sizeWithoutCheck(), os[0] * segmentSize,
+                        os[1] * segmentSize));
+            }
+            return out;
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    /**
+     * Snapshot {@code snapName}'s in-use extents (data mapped in it or along its backing chain) from byte
+     * {@code startOffset}, ascending and coalesced; computed page by page as the iterator is consumed.
+     */
+    public ExtentScan allocated(String snapName, long startOffset) {
+        Vdisk s = snapshotNamed(snapName);
+        return new ExtentScan(this, null, s, List.of(), startOffset);
+    }
+
+    /**
+     * Extents to apply to a copy of snapshot {@code baseSnap} to make it equal to {@code targetSnap} (younger, same
+     * vdisk), from byte {@code startOffset}: CHANGED (read from the target) and DEALLOCATED (zero there), ascending,
+     * non-overlapping; never a false negative (seed 003, FIG. 40: segments outer, snapshots base..target-1 inner).
+     *
+     * @throws VdiskNotFoundException unknown snapshot
+     * @throws InvalidRangeException snapshots of different vdisks, or target not younger than base
+     */
+    public ExtentScan delta(String baseSnap, String targetSnap, long startOffset) {
+        cpLock.lock();
+        try {
+            checkOpen();
+            Vdisk l = snapshotNamed(baseSnap);
+            Vdisk m = snapshotNamed(targetSnap);
+            if (l.ownerId() != m.ownerId()) {
+                throw new InvalidRangeException("snapshots " + baseSnap + " and " + targetSnap
+                        + " are of different vdisks; a delta needs two snapshots of the same vdisk");
+            }
+            if (m.epoch() <= l.epoch()) {
+                throw new InvalidRangeException("snapshot " + targetSnap + " is not younger than " + baseSnap
+                        + "; give the older snapshot as the base");
+            }
+            List<Vdisk> between = SnapshotChain.snapshotsOf(byId.values(), l.ownerId()).stream()
+                    .filter(x -> x.epoch() >= l.epoch() && x.epoch() < m.epoch()).toList();
+            return new ExtentScan(this, l, m, between, startOffset);
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    ReentrantLock cpLock() {
+        return cpLock;
+    }
+
+    boolean isLive(Vdisk v) {
+        return byId.get(v.id()) == v;
     }
 
     /** Grows vdisk {@code name} to {@code newSize}; instant, allocates at most a few indirect blocks. */
@@ -378,9 +692,10 @@ public final class Pool implements AutoCloseable {
         }
     }
 
+    /** Vdisks (not snapshots; see {@link #snapshots()}), by name. */
     public List<VdiskInfo> list() {
         checkOpen();
-        return byId.values().stream().sorted(Comparator.comparing(Vdisk::name)).map(this::info).toList();
+        return byName.values().stream().sorted(Comparator.comparing(Vdisk::name)).map(this::info).toList();
     }
 
     private VdiskInfo info(Vdisk v) {
@@ -574,9 +889,10 @@ public final class Pool implements AutoCloseable {
             }
             try {
                 List<Checker.Tree> trees = new ArrayList<>();
-                Map<Long, Vdisk> ids = new HashMap<>(byId);
                 for (Vdisk v : vs) {
-                    trees.add(new Checker.Tree(v.name(), family(v, ids), v.tree));
+                    String what = v.kind() == Kind.SNAPSHOT ? (v.hidden() ? "hidden snapshot " : "snapshot ")
+                            : "vdisk ";
+                    trees.add(new Checker.Tree(what + v.name(), SnapshotChain.family(v), v.tree));
                 }
                 return new Checker(data, alloc, segmentSize).check(trees, catalogVbns, superblock);
             } finally {
@@ -588,20 +904,6 @@ public final class Pool implements AutoCloseable {
         } finally {
             cpLock.unlock();
         }
-    }
-
-    /** The vdisk at the root of {@code v}'s owner/backing chain: trees of one family may share blocks. */
-    private static long family(Vdisk v, Map<Long, Vdisk> ids) {
-        Vdisk cur = v;
-        for (int i = 0; i < 1000; i++) {
-            long up = cur.kind() == Kind.SNAPSHOT ? cur.ownerId() : cur.backingId();
-            Vdisk next = up == 0 ? null : ids.get(up);
-            if (next == null) {
-                return cur.id();
-            }
-            cur = next;
-        }
-        return cur.id();
     }
 
     public PoolInfo info() {
@@ -617,7 +919,7 @@ public final class Pool implements AutoCloseable {
         return new PoolInfo(dir, layout.data(), layout.journal(), sb.uuid(), sb.version(), segmentSize,
                 sb.segmentCount() * segmentSize, u.used() * segmentSize, u.free() * segmentSize,
                 u.available() * segmentSize, u.pending() * segmentSize, u.reserved() * segmentSize, sb.generation(),
-                byId.size(), journal.liveBytes(), (long) slab.used() * Slab.BLOCK);
+                byName.size(), journal.liveBytes(), (long) slab.used() * Slab.BLOCK);
     }
 
     // ---------------------------------------------------------------- close

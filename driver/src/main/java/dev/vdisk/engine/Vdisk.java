@@ -35,9 +35,19 @@ public final class Vdisk {
     private final Kind kind;
     private final long ownerId;
     private final long backingId;
-    private final long epoch;
+    /** Vdisk: the sequence its next snapshot gets (and birth stamp of new entries); snapshot: its sequence. */
+    private volatile long epoch;
     private final long createdMillis;
     private final Map<Integer, byte[]> extensions;
+    /** Snapshot: deleted by the user but still read through by clones (written under Pool.cpLock). */
+    private volatile boolean hidden;
+    /** The snapshot whose data shows through this one's holes (clones and their snapshots), null if none. */
+    private volatile Vdisk backing;
+    /**
+     * Vdisk: segments written or discarded since its newest snapshot (marked by the destager, which is the only
+     * place the map changes). Snapshot: its change index, the segments changed while it was the youngest.
+     */
+    final ChangeSet changes;
     private final int segmentSize;
     private final int segmentShift;
     private final int blocksPerSegment;
@@ -69,6 +79,8 @@ public final class Vdisk {
         this.epoch = e.epoch();
         this.createdMillis = e.createdMillis();
         this.extensions = e.extensions();
+        this.hidden = e.hidden();
+        this.changes = ChangeSet.decode(e.extensions().get(ChangeSet.TAG), e.name());
         this.tree = tree;
         this.segmentSize = pool.segmentSize();
         this.segmentShift = Integer.numberOfTrailingZeros(segmentSize);
@@ -105,15 +117,59 @@ public final class Vdisk {
         return deleted;
     }
 
+    long epoch() {
+        return epoch;
+    }
+
+    void setEpoch(long e) {
+        epoch = e;
+    }
+
+    boolean hidden() {
+        return hidden;
+    }
+
+    void hide() {
+        hidden = true;
+    }
+
+    Vdisk backing() {
+        return backing;
+    }
+
+    void linkBacking(Vdisk b) {
+        backing = b;
+    }
+
+    long createdMillis() {
+        return createdMillis;
+    }
+
+    long sizeWithoutCheck() {
+        return size;
+    }
+
     CatalogEntry toCatalogEntryWithoutLocking() {
-        return new CatalogEntry(id, name, kind, false, size, tree.rootWord0(), tree.rootWord1(), tree.height(),
-                ownerId, backingId, epoch, createdMillis, extensions);
+        Map<Integer, byte[]> ext = new java.util.HashMap<>(extensions);
+        ext.remove(ChangeSet.TAG);
+        if (!changes.isEmpty()) {
+            ext.put(ChangeSet.TAG, changes.encode());
+        }
+        return new CatalogEntry(id, name, kind, hidden, size, tree.rootWord0(), tree.rootWord1(), tree.height(),
+                ownerId, backingId, epoch, createdMillis, ext);
     }
 
     private void checkLive() {
         pool.checkOpen();
-        if (deleted) {
-            throw new VdiskNotFoundException("vdisk " + name + " was deleted; open an existing vdisk");
+        if (deleted || hidden) {
+            throw new VdiskNotFoundException((kind == Kind.SNAPSHOT ? "snapshot " : "vdisk ") + name
+                    + " was deleted; open an existing one");
+        }
+    }
+
+    private void checkWritable() {
+        if (kind == Kind.SNAPSHOT) {
+            throw new ReadOnlyException("snapshot " + name + " is read-only; clone it to get a writable vdisk");
         }
     }
 
@@ -204,19 +260,64 @@ public final class Vdisk {
         }
     }
 
-    /** Reads {@code dst.remaining()} bytes of segment {@code seg} from {@code inSeg} as the map has them. */
+    /**
+     * Reads {@code dst.remaining()} bytes of segment {@code seg} from {@code inSeg} as the map has them: a hole reads
+     * the same segment of the backing snapshot (recursively, holding each map's read lock: a clone's map lock comes
+     * before its backing's), a zero entry or a hole at the end of the chain reads zeros.
+     */
     private void readMapped(long seg, int inSeg, ByteBuffer dst) {
         mapLock.readLock().lock();
         try {
             long w0 = tree.lookup(seg);
+            Vdisk b = backing;
             if (MapEntry.isMapped(w0)) {
                 pool.data().readFully(dst, (MapEntry.vbn(w0) << segmentShift) + inSeg);
+            } else if (MapEntry.isHole(w0) && b != null && (seg << segmentShift) < b.size) {
+                b.readMapped(seg, inSeg, dst);
             } else {
                 pool.zero(dst, dst.remaining());
             }
         } finally {
             mapLock.readLock().unlock();
         }
+    }
+
+    /** True if segment {@code seg} reads data (not zeros) from the map: mapped here or along the backing chain. */
+    boolean inUse(long seg) {
+        if (seg < 0 || (seg << segmentShift) >= size) {
+            return false;
+        }
+        long w0;
+        mapLock.readLock().lock();
+        try {
+            w0 = tree.lookup(seg);
+        } finally {
+            mapLock.readLock().unlock();
+        }
+        if (MapEntry.isMapped(w0)) {
+            return true;
+        }
+        Vdisk b = backing;
+        return MapEntry.isHole(w0) && b != null && b.inUse(seg);
+    }
+
+    /** The smallest segment {@code >= from} mapped in this map or along its backing chain (a superset of in use), or -1. */
+    long nextCandidate(long from) {
+        long best = -1;
+        long limit = (size + segmentSize - 1) >>> segmentShift;
+        for (Vdisk x = this; x != null; x = x.backing) {
+            long n;
+            x.mapLock.readLock().lock();
+            try {
+                n = x.tree.nextMapped(from);
+            } finally {
+                x.mapLock.readLock().unlock();
+            }
+            if (n >= 0 && n < limit && (best < 0 || n < best)) {
+                best = n;
+            }
+        }
+        return best;
     }
 
     // ---------------------------------------------------------------- writes
@@ -237,6 +338,7 @@ public final class Vdisk {
      */
     public void write(long offset, ByteBuffer src) {
         checkLive();
+        checkWritable();
         int len = src.remaining();
         checkRange(offset, len, size);
         pool.throttle();
@@ -333,8 +435,7 @@ public final class Vdisk {
                     mapLock.readLock().lock();
                     try {
                         long w0 = tree.lookup(seg);
-                        fresh.needsAlloc = !(MapEntry.isMapped(w0)
-                                && pool.allocator().refcount(MapEntry.vbn(w0)) == 1);
+                        fresh.needsAlloc = !tree.exclusivelyMapped(seg, pool.allocator());
                     } catch (RuntimeException e) {
                         dropWithoutLocking(fresh);
                         fresh.lock.unlock();
@@ -434,6 +535,7 @@ public final class Vdisk {
      */
     public void discard(long offset, long length) {
         checkLive();
+        checkWritable();
         checkRange(offset, length, size);
         if (length == 0) {
             return;
@@ -485,6 +587,16 @@ public final class Vdisk {
                     segs.add(s);
                 }
             }
+            // a clone's holes over backing data must become zero entries (a hole would show the backing again)
+            for (Vdisk b = backing; b != null; b = b.backing) {
+                Vdisk x = b;
+                x.mapLock.readLock().lock();
+                try {
+                    x.tree.forEachMapped(fullFrom, fullTo, segs::add);
+                } finally {
+                    x.mapLock.readLock().unlock();
+                }
+            }
             for (long s : segs) {
                 discardWhole(s, seq);
             }
@@ -503,7 +615,7 @@ public final class Vdisk {
             ds.dirtyBlocks = 0;
             ds.noteSeqWithoutLocking(seq);
             long w0 = lookupWithLock(seg);
-            if (!MapEntry.isMapped(w0)) {
+            if (!MapEntry.isMapped(w0) && !(MapEntry.isHole(w0) && backing != null && backing.inUse(seg))) {
                 dropWithoutLocking(ds);
                 return;
             }
@@ -528,7 +640,7 @@ public final class Vdisk {
     private void zeroPartial(long seg, int from, int to, long seq, int[] slots) {
         DirtySegment ds = lockedEntry(seg);
         try {
-            boolean baseReadsZero = ds.baseZero || !MapEntry.isMapped(lookupWithLock(seg));
+            boolean baseReadsZero = ds.baseZero || !inUse(seg);
             ByteBuffer slab = pool.slab().memory();
             for (int b = from >>> BLOCK_SHIFT; b <= (to - 1) >>> BLOCK_SHIFT; b++) {
                 int bs = Math.max(from, b * BLOCK);
@@ -645,17 +757,26 @@ public final class Vdisk {
             long seg = ds.index;
             long w0 = lookupWithLock(seg);
             long oldVbn = MapEntry.vbn(w0);
-            boolean exclusive = oldVbn != 0 && alloc.refcount(oldVbn) == 1;
+            boolean exclusive;
+            mapLock.readLock().lock();
+            try {
+                exclusive = tree.exclusivelyMapped(seg, alloc);
+            } finally {
+                mapLock.readLock().unlock();
+            }
             long segPos = oldVbn << segmentShift;
+            changes.mark(seg);
             if (ds.dirtyBlocks == 0) {
                 if (ds.baseZero && oldVbn != 0) {
                     setEntry(seg, MapEntry.ZERO, ds);
                     alloc.decref(oldVbn);
+                } else if (ds.baseZero && MapEntry.isHole(w0) && backing != null) {
+                    setEntry(seg, MapEntry.ZERO, ds);
                 }
             } else if (exclusive && !ds.baseZero) {
                 writeRunsInPlace(ds, segPos, staging);
             } else {
-                buildSegment(ds, oldVbn, staging);
+                buildSegment(ds, w0, staging);
                 if (exclusive) {
                     pool.data().writeFully(staging.clear(), segPos);
                 } else {
@@ -732,12 +853,14 @@ public final class Vdisk {
     }
 
     @GuardedBy("ds.lock")
-    private void buildSegment(DirtySegment ds, long oldVbn, ByteBuffer staging) {
+    private void buildSegment(DirtySegment ds, long w0, ByteBuffer staging) {
         staging.clear();
-        if (ds.baseZero || oldVbn == 0) {
+        if (ds.baseZero || MapEntry.isZero(w0) || (MapEntry.isHole(w0) && backing == null)) {
             pool.zero(staging.duplicate(), segmentSize);
+        } else if (MapEntry.isMapped(w0)) {
+            pool.data().readFully(staging.duplicate(), MapEntry.vbn(w0) << segmentShift);
         } else {
-            pool.data().readFully(staging.duplicate(), oldVbn << segmentShift);
+            readMapped(ds.index, 0, staging.duplicate()); // a hole of a clone: the backing chain's content
         }
         ByteBuffer slab = pool.slab().memory();
         for (int b = 0; b < blocksPerSegment; b++) {

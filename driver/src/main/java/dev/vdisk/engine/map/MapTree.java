@@ -204,20 +204,23 @@ public final class MapTree {
      * Writes every dirty node to a newly allocated segment, children before parents so that each parent carries its
      * child's CRC, and drops the reference on each node's previous segment. {@code buf} is one segment.
      */
-    public void checkpoint(DataSpace data, Allocator alloc, ByteBuffer buf) {
+    public int checkpoint(DataSpace data, Allocator alloc, ByteBuffer buf) {
+        int[] written = {0};
         if (root != null && root.dirty) {
-            int crc = writeNode(root, data, alloc, buf);
+            int crc = writeNode(root, data, alloc, buf, written);
             rootWord0 = MapEntry.mapped(root.vbn);
             rootWord1 = MapEntry.word1(crc, 0);
         }
+        return written[0];
     }
 
-    private int writeNode(Node n, DataSpace data, Allocator alloc, ByteBuffer buf) {
+    private int writeNode(Node n, DataSpace data, Allocator alloc, ByteBuffer buf, int[] written) {
+        written[0]++;
         if (n.children != null) {
             for (int i = 0; i < fanout; i++) {
                 Node c = n.children[i];
                 if (c != null && c.dirty) {
-                    int crc = writeNode(c, data, alloc, buf);
+                    int crc = writeNode(c, data, alloc, buf, written);
                     n.words[2 * i] = MapEntry.mapped(c.vbn);
                     n.words[2 * i + 1] = MapEntry.word1(crc, MapEntry.birth(n.words[2 * i + 1]));
                 } else if (c == null) {
@@ -235,6 +238,100 @@ public final class MapTree {
         n.vbn = vbn;
         n.dirty = false;
         return crc;
+    }
+
+    /**
+     * A new tree sharing this one's whole map by one more reference on the root's segment (O(1): nothing else is
+     * touched). The root must be clean (a consistency point gave every node a segment): later changes to either tree
+     * path-copy the shared nodes. Returns the number of nodes touched (1, or 0 for a tree without a root).
+     */
+    public MapTree share(Allocator alloc) {
+        if (root != null && (root.dirty || root.vbn == 0)) {
+            throw new IllegalStateException("share of a tree with a dirty root; take a consistency point first");
+        }
+        MapTree t = new MapTree(segmentSize, height);
+        t.root = root;
+        t.rootWord0 = rootWord0;
+        t.rootWord1 = rootWord1;
+        if (root != null) {
+            alloc.incref(root.vbn);
+        }
+        return t;
+    }
+
+    /**
+     * True if segment {@code seg} is mapped and this tree owns its data alone: the data segment's count is 1 and no
+     * indirect block on the path is shared. After a snapshot shares the root, every data count is still 1 until a
+     * path copy reaches it, so the data count alone does not tell (the no-write state lives on the path).
+     */
+    public boolean exclusivelyMapped(long seg, Allocator alloc) {
+        Node n = root;
+        if (n == null) {
+            return false;
+        }
+        for (int level = height; ; level--) {
+            if (n.vbn != 0 && alloc.refcount(n.vbn) > 1) {
+                return false;
+            }
+            if (level == 1) {
+                break;
+            }
+            n = n.children[index(seg, level)];
+            if (n == null) {
+                return false;
+            }
+        }
+        long w0 = n.words[2 * index(seg, 1)];
+        return MapEntry.isMapped(w0) && alloc.refcount(MapEntry.vbn(w0)) == 1;
+    }
+
+    /** The smallest mapped segment index {@code >= from}, or -1 if none. Skips missing subtrees. */
+    public long nextMapped(long from) {
+        return root == null ? -1 : nextMapped(root, height, 0, Math.max(0, from));
+    }
+
+    private long nextMapped(Node n, int level, long base, long from) {
+        long span = 1L << (shift * (level - 1));
+        int i0 = from <= base ? 0 : (int) Math.min(fanout, (from - base) / span);
+        for (int i = i0; i < fanout; i++) {
+            long first = base + i * span;
+            if (level == 1) {
+                if (first >= from && MapEntry.isMapped(n.words[2 * i])) {
+                    return first;
+                }
+            } else if (n.children[i] != null) {
+                long r = nextMapped(n.children[i], level - 1, first, from);
+                if (r >= 0) {
+                    return r;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Data bytes this tree references alone ({@code [0]}: data count 1 and no shared node on the path) and shares
+     * with other trees ({@code [1]}).
+     */
+    public long[] ownAndSharedSegments(Allocator alloc) {
+        long[] r = new long[2];
+        if (root != null) {
+            ownAndShared(root, false, alloc, r);
+        }
+        return r;
+    }
+
+    private void ownAndShared(Node n, boolean shared, Allocator alloc, long[] r) {
+        boolean s = shared || (n.vbn != 0 && alloc.refcount(n.vbn) > 1);
+        for (int i = 0; i < fanout; i++) {
+            if (n.children != null) {
+                if (n.children[i] != null) {
+                    ownAndShared(n.children[i], s, alloc, r);
+                }
+            } else if (MapEntry.isMapped(n.words[2 * i])) {
+                r[s || alloc.refcount(MapEntry.vbn(n.words[2 * i])) > 1 ? 1 : 0]++;
+            }
+        }
     }
 
     /** Drops this tree's references (vdisk deleted); returns the number of in-memory nodes released. */
