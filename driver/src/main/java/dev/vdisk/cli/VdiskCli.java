@@ -1,6 +1,10 @@
 package dev.vdisk.cli;
 
 import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.Extent;
+import dev.vdisk.engine.ExtentScan;
+import dev.vdisk.engine.Lineage;
+import dev.vdisk.engine.SnapshotInfo;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolInfo;
 import dev.vdisk.engine.PoolSpec;
@@ -39,7 +43,13 @@ import java.util.Map;
  * vdisk [--pool DIR] write NAME [--offset 1M] --from FILE|-
  * vdisk [--pool DIR] read NAME [--offset 1M] [--length 8M] --to FILE|-
  * vdisk [--pool DIR] check
+ * vdisk [--pool DIR] snapshot VDISK SNAP
+ * vdisk [--pool DIR] clone SNAP NAME
+ * vdisk [--pool DIR] diff BASE TARGET [--offset SIZE]     (one extent per line: offset length changed|deallocated)
+ * vdisk [--pool DIR] allocated SNAP [--offset SIZE]       (one extent per line: offset length)
+ * vdisk [--pool DIR] tree [NAME]                          (lineage with own and shared sizes)
  * </pre>
+ * {@code rm} deletes snapshots too; {@code ls} lists vdisks then snapshots; {@code read} reads snapshots too.
  * {@code --pool} defaults to the environment variable {@code VDISK_POOL}.
  */
 public final class VdiskCli {
@@ -58,6 +68,12 @@ public final class VdiskCli {
                    vdisk [--pool DIR] write NAME [--offset SIZE] --from FILE|-
                    vdisk [--pool DIR] read NAME [--offset SIZE] [--length SIZE] --to FILE|-
                    vdisk [--pool DIR] check
+                   vdisk [--pool DIR] snapshot VDISK SNAP
+                   vdisk [--pool DIR] clone SNAP NAME
+                   vdisk [--pool DIR] diff BASE TARGET [--offset SIZE]
+                   vdisk [--pool DIR] allocated SNAP [--offset SIZE]
+                   vdisk [--pool DIR] tree [NAME]
+            rm, ls and read work on snapshots too; diff prints "offset length changed|deallocated" per extent
             --pool defaults to $VDISK_POOL; sizes like 4096, 512K, 64KiB, 1.5G, 1T (binary units)""";
 
     private final PrintStream out;
@@ -214,6 +230,15 @@ public final class VdiskCli {
                         out.printf("%-32s %12s %12s  %s%n", v.name(), Sizes.format(v.sizeBytes()),
                                 Sizes.format(v.allocatedBytes()), Instant.ofEpochMilli(v.createdMillis()));
                     }
+                    List<SnapshotInfo> snaps = p.snapshots();
+                    if (!snaps.isEmpty()) {
+                        out.printf("%n%-32s %-24s %8s %12s  %s%n", "SNAPSHOT", "OF", "SEQ", "SIZE", "CREATED");
+                        for (SnapshotInfo s : snaps) {
+                            out.printf("%-32s %-24s %8d %12s  %s%n", s.name(),
+                                    s.vdiskName() == null ? "(deleted, id " + s.vdiskId() + ")" : s.vdiskName(),
+                                    s.sequence(), Sizes.format(s.sizeBytes()), Instant.ofEpochMilli(s.createdMillis()));
+                        }
+                    }
                 }
             }
             case "rm" -> {
@@ -246,9 +271,119 @@ public final class VdiskCli {
                 a.expectWords(1);
                 return check(dir);
             }
+            case "snapshot" -> {
+                String vd = a.word(1, "vdisk name");
+                String sn = a.word(2, "snapshot name");
+                a.expectWords(3);
+                try (Pool p = Pool.open(dir)) {
+                    SnapshotInfo s = p.snapshot(vd, sn);
+                    out.println("created snapshot " + s.name() + " of " + vd + " (sequence " + s.sequence() + ")");
+                }
+            }
+            case "clone" -> {
+                String sn = a.word(1, "snapshot name");
+                String name = a.word(2, "clone name");
+                a.expectWords(3);
+                try (Pool p = Pool.open(dir)) {
+                    VdiskInfo v = p.clone(sn, name);
+                    out.println("created clone " + v.name() + " of " + sn + " " + Sizes.format(v.sizeBytes()));
+                }
+            }
+            case "diff" -> {
+                String base = a.word(1, "base snapshot");
+                String target = a.word(2, "target snapshot");
+                a.expectWords(3);
+                try (Pool p = Pool.open(dir)) {
+                    ExtentScan scan = p.delta(base, target, a.size("offset", 0));
+                    while (scan.hasNext()) {
+                        Extent e = scan.next();
+                        out.println(e.offset() + " " + e.length() + " "
+                                + (e.kind() == Extent.Kind.DEALLOCATED ? "deallocated" : "changed"));
+                    }
+                }
+            }
+            case "allocated" -> {
+                String sn = a.word(1, "snapshot name");
+                a.expectWords(2);
+                try (Pool p = Pool.open(dir)) {
+                    ExtentScan scan = p.allocated(sn, a.size("offset", 0));
+                    while (scan.hasNext()) {
+                        Extent e = scan.next();
+                        out.println(e.offset() + " " + e.length());
+                    }
+                }
+            }
+            case "tree" -> {
+                String only = a.words().size() > 1 ? a.words().get(1) : null;
+                a.expectWords(2);
+                try (Pool p = Pool.open(dir)) {
+                    tree(p.lineage(), only);
+                }
+            }
             default -> throw new UsageException("unknown command '" + verb + "'");
         }
         return OK;
+    }
+
+    /**
+     * Prints the lineage forest: each vdisk with its snapshots below it, each snapshot with the clones reading through
+     * it; snapshots of deleted vdisks under a "(deleted vdisk N)" line; hidden snapshots marked.
+     */
+    private void tree(List<Lineage> all, String only) {
+        Map<Long, Lineage> byId = new HashMap<>();
+        for (Lineage l : all) {
+            byId.put(l.id(), l);
+        }
+        Map<Long, List<Lineage>> children = new HashMap<>();
+        List<Lineage> roots = new ArrayList<>();
+        java.util.Set<Long> deletedOwners = new java.util.TreeSet<>();
+        for (Lineage l : all) {
+            long parent = l.snapshot() ? l.ownerId() : l.backingId();
+            if (parent == 0) {
+                roots.add(l);
+            } else {
+                children.computeIfAbsent(parent, k -> new ArrayList<>()).add(l);
+                if (!byId.containsKey(parent)) {
+                    deletedOwners.add(parent);
+                }
+            }
+        }
+        out.printf("%-48s %12s %12s %12s%n", "NAME", "SIZE", "OWN", "SHARED");
+        boolean found = only == null;
+        for (Lineage r : roots) {
+            if (only == null || r.name().equals(only)) {
+                printTree(r, children, "", only);
+                found = true;
+            }
+        }
+        for (long d : deletedOwners) {
+            if (only == null) {
+                out.println("(deleted vdisk " + d + ")");
+                for (Lineage c : children.get(d)) {
+                    printTree(c, children, "  ", null);
+                }
+            }
+        }
+        if (!found) {
+            for (Lineage l : all) {
+                if (l.name().equals(only) && !l.hidden()) {
+                    printTree(l, children, "", only);
+                    found = true;
+                }
+            }
+        }
+        if (!found) {
+            throw new UsageException("no vdisk or snapshot named " + only);
+        }
+    }
+
+    private void printTree(Lineage l, Map<Long, List<Lineage>> children, String indent, String only) {
+        String label = indent + (l.snapshot() ? "@" : "") + l.name() + (l.hidden() ? " (hidden)" : "");
+        out.printf("%-48s %12s %12s %12s%n", label, Sizes.format(l.sizeBytes()), Sizes.format(l.ownBytes()),
+                Sizes.format(l.sharedBytes()));
+        for (Lineage c : children.getOrDefault(l.id(), List.of())) {
+            printTree(c, children, indent + "  ", only);
+        }
     }
 
     private Path poolDir(Args a) {
@@ -344,7 +479,7 @@ public final class VdiskCli {
         long offset = a.size("offset", 0);
         String to = a.required("to");
         try (Pool p = Pool.open(dir)) {
-            Vdisk v = p.vdisk(name);
+            Vdisk v = p.list().stream().anyMatch(i -> i.name().equals(name)) ? p.vdisk(name) : p.snapshotReader(name);
             long length = a.size("length", Math.max(0, v.size() - offset));
             if (offset > v.size() || length > v.size() - offset) {
                 throw new UsageException("range " + offset + "+" + length + " is outside " + name + " of "

@@ -143,4 +143,57 @@ class VdiskCliTest {
             assertTrue(r.err().contains("already open"), r.err());
         }
     }
+
+    @Test
+    void snapshotCloneDiffAllocatedTreeAndRm() {
+        String pool = dir.resolve("pool").toString();
+        assertEquals(0, run("pool", "create", pool, "--size", "16M", "--segment-size", "4K").rc());
+        assertEquals(0, run("create", "vol", "--size", "1M").rc());
+        assertEquals(0, run("abcd".getBytes(StandardCharsets.UTF_8), "write", "vol", "--offset", "8K", "--from", "-").rc());
+        Result r = run("snapshot", "vol", "s1");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("created snapshot s1 of vol"), r.out());
+        assertEquals(0, run("xy".getBytes(StandardCharsets.UTF_8), "write", "vol", "--offset", "40K", "--from", "-").rc());
+        assertEquals(0, run("snapshot", "vol", "s2").rc());
+
+        r = run("diff", "s1", "s2");
+        assertEquals(0, r.rc(), r.err());
+        assertEquals("40960 4096 changed\n", r.out());
+        r = run("diff", "s2", "s1");
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains("INVALID_ARGUMENT"), r.err());
+        r = run("allocated", "s2");
+        assertEquals("8192 4096\n40960 4096\n", r.out());
+        r = run("allocated", "s2", "--offset", "10K"); // resumes inside the first extent
+        assertEquals("10240 2048\n40960 4096\n", r.out());
+
+        r = run("clone", "s1", "cl");
+        assertEquals(0, r.rc(), r.err());
+        r = run("read", "cl", "--offset", "8K", "--length", "4", "--to", "-");
+        assertArrayEquals("abcd".getBytes(StandardCharsets.UTF_8), r.outBytes());
+        r = run("read", "s2", "--offset", "40K", "--length", "2", "--to", "-");
+        assertArrayEquals("xy".getBytes(StandardCharsets.UTF_8), r.outBytes());
+        r = run("write", "s1", "--from", "-");
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains("does not exist"), r.err());
+
+        r = run("ls");
+        assertTrue(r.out().contains("SNAPSHOT") && r.out().contains("s1") && r.out().contains("s2"), r.out());
+        assertEquals(0, run("rm", "s1").rc()); // cl still reads through it: hidden
+        r = run("ls");
+        assertFalse(r.out().contains("s1 "), r.out());
+        r = run("tree");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("@s1 (hidden)") && r.out().contains("    cl") && r.out().contains("  @s2"), r.out());
+        r = run("tree", "cl");
+        assertTrue(r.out().contains("cl") && !r.out().contains("@s2"), r.out());
+        assertEquals(0, run("rm", "cl").rc());
+        assertEquals(0, run("rm", "vol").rc());
+        r = run("tree");
+        assertTrue(r.out().contains("(deleted vdisk") && r.out().contains("@s2") && !r.out().contains("s1"), r.out());
+        assertEquals(0, run("rm", "s2").rc());
+        r = run("check");
+        assertEquals(0, r.rc(), r.out());
+        assertTrue(r.out().startsWith("clean: 0 vdisks"), r.out());
+    }
 }
