@@ -39,7 +39,7 @@ class SnapshotModelTest {
         Map<String, Snap> snaps = new LinkedHashMap<>();
         int names = 0;
         try {
-            for (int op = 0; op < 1500; op++) {
+            for (int op = 0; op < 3000; op++) {
                 int r = rnd.nextInt(100);
                 if (vdisks.isEmpty() || (r < 4 && vdisks.size() < 5)) {
                     String n = "v" + names++;
