@@ -82,12 +82,17 @@ class LauncherIT {
         GetPluginInfoResponse info = identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
         assertEquals("e2e.vdisk.dev", info.getName());
         assertEquals(System.getProperty("vdisk.version"), info.getVendorVersion());
-        // no mode serves Controller, GroupController or SnapshotMetadata yet, so none may claim them; the modes with
-        // the Node service say that volumes are reachable from their own node only
-        List<PluginCapability.Service.Type> expected = mode.equals("controller") ? List.of()
-                : List.of(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS);
+        // the modes with the Node service say that volumes are reachable from their own node only; only standalone
+        // serves the Controller so far (controller mode gets it with the Kubernetes-backed agents), with online
+        // expansion; nobody serves GroupController or SnapshotMetadata yet
+        List<String> expected = switch (mode) {
+            case "controller" -> List.of();
+            case "node" -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS");
+            default -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS", "CONTROLLER_SERVICE", "expansion ONLINE");
+        };
         assertEquals(expected, identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
-                .getCapabilitiesList().stream().map(c -> c.getService().getType()).toList());
+                .getCapabilitiesList().stream().map(c -> c.hasService() ? c.getService().getType().name()
+                        : "expansion " + c.getVolumeExpansion().getType()).toList());
         var probe = identity.probe(ProbeRequest.getDefaultInstance());
         assertTrue(probe.hasReady() && probe.getReady().getValue());
         assertTrue(process.stderr().contains("csi.v1.Identity/GetPluginInfo rid="), "one log line per call:\n" + process.stderr());
@@ -158,7 +163,11 @@ class LauncherIT {
         String tour = process.stdout();
         assertTrue(tour.contains("Identity/GetPluginInfo -> name=vdisk.csi.dev"), tour);
         assertTrue(tour.contains("Identity/Probe -> ready=true"), tour);
-        assertTrue(tour.contains("Controller/CreateVolume -> UNIMPLEMENTED"), tour);
+        assertTrue(tour.contains("Controller/CreateVolume -> pvc-demo-volume, 64 MiB, on node [e2e-node]"), tour);
+        assertTrue(tour.contains("reads back 'hello from vdisk-csi'"), tour);
+        assertTrue(tour.contains("Node/NodeGetVolumeStats -> "), tour);
+        assertTrue(tour.contains("Controller/DeleteVolume -> done"), tour);
+        assertFalse(tour.contains("failed"), tour);
         assertTrue(IdentityGrpc.newBlockingStub(channel).probe(ProbeRequest.getDefaultInstance()).getReady().getValue(),
                 "still serving after the tour");
         assertEquals(0, process.terminate(), process.stderr());

@@ -42,9 +42,10 @@ final class CommandLine {
                            (run on every node, next to node-driver-registrar).
               standalone   both on one socket against one local pool, without Kubernetes: for trying
                            vdisk-csi out and for the end-to-end tests.
-              node and standalone serve the Node service; the Controller, GroupController and
-              SnapshotMetadata services arrive with their issues, and a mode advertises a plugin capability
-              only once it serves the matching service.
+              node and standalone serve the Node service, standalone also the Controller (volumes in
+              its local pool); controller mode serves it once the Kubernetes-backed node agents exist.
+              GroupController and SnapshotMetadata arrive with their issues; a mode advertises a plugin
+              capability only once it serves the matching service.
 
             Flags:
               --endpoint URI      unix socket to serve on (default %s). A stale socket

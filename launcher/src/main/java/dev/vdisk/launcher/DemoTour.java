@@ -1,13 +1,24 @@
 package dev.vdisk.launcher;
 
+import csi.v1.CapacityRange;
 import csi.v1.ControllerGrpc;
 import csi.v1.CreateVolumeRequest;
+import csi.v1.DeleteVolumeRequest;
 import csi.v1.GetPluginCapabilitiesRequest;
 import csi.v1.GetPluginCapabilitiesResponse;
 import csi.v1.GetPluginInfoRequest;
 import csi.v1.GetPluginInfoResponse;
 import csi.v1.IdentityGrpc;
+import csi.v1.NodeGetVolumeStatsRequest;
+import csi.v1.NodeGrpc;
+import csi.v1.NodePublishVolumeRequest;
+import csi.v1.NodeStageVolumeRequest;
+import csi.v1.NodeUnpublishVolumeRequest;
+import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.ProbeRequest;
+import csi.v1.Volume;
+import csi.v1.VolumeCapability;
+import csi.v1.VolumeUsage;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -17,6 +28,8 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,25 +79,82 @@ final class DemoTour {
         GetPluginCapabilitiesResponse capabilities = identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance());
         out.println("2. Identity/GetPluginCapabilities -> " + (capabilities.getCapabilitiesCount() == 0 ? "(none yet)"
                 : capabilities.getCapabilitiesList().stream().map(c -> c.getService().getType().name()).toList()));
-        out.println("   A plugin advertises a service only once it serves it; the Controller (CONTROLLER_SERVICE),");
-        out.println("   GroupController and SnapshotMetadata services are still to come.");
+        out.println("   A plugin advertises a service only once it serves it: standalone serves Node and Controller;");
+        out.println("   GroupController and SnapshotMetadata are still to come.");
 
         boolean ready = identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue();
         out.println("3. Identity/Probe -> ready=" + ready);
         out.println("   Kubernetes' liveness probe asks this every few seconds.");
 
-        try {
-            ControllerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .createVolume(CreateVolumeRequest.newBuilder().setName("demo-volume").build());
-            out.println("4. Controller/CreateVolume -> answered (the Controller service is registered)");
-        } catch (StatusRuntimeException e) {
-            out.println("4. Controller/CreateVolume -> " + e.getStatus().getCode());
-            out.println("   The spec's answer for a service this plugin does not serve yet; volumes arrive with the");
-            out.println("   Controller and Node services and the storage engine.");
-        }
+        volumeTour(channel);
         out.println();
         out.println("Each call above left one line in the log (stderr): method, request id, ids, status, duration.");
         out.println("Serving until Ctrl-C or SIGTERM (pid " + ProcessHandle.current().pid() + "); the socket is removed on exit.");
         out.flush();
+    }
+
+    /**
+     * A volume's life as Kubernetes drives it: the external-provisioner's CreateVolume, the kubelet's NodeStage and
+     * NodePublish, a pod's write, the kubelet's NodeGetVolumeStats, then everything undone in reverse order.
+     */
+    private void volumeTour(ManagedChannel channel) {
+        var controller = ControllerGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        var node = NodeGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        VolumeCapability ext4 = VolumeCapability.newBuilder()
+                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                        .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)).build();
+        String id = "pvc-demo-volume";
+        Path staging = config.kubeletDir().resolve("plugins/kubernetes.io/csi/" + config.driverName() + "/" + id + "/globalmount");
+        Path target = config.kubeletDir().resolve("pods/demo-pod/volumes/kubernetes.io~csi/" + id + "/mount");
+        boolean staged = false;
+        boolean published = false;
+        try {
+            Volume v = controller.createVolume(CreateVolumeRequest.newBuilder().setName(id).addVolumeCapabilities(ext4)
+                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64 << 20)).build()).getVolume();
+            out.println("4. Controller/CreateVolume -> " + v.getVolumeId() + ", " + (v.getCapacityBytes() >> 20)
+                    + " MiB, on node " + v.getAccessibleTopology(0).getSegmentsMap().values());
+            out.println("   A thin vdisk in the pool: instant, and it takes no space until written.");
+
+            Files.createDirectories(target.getParent());
+            node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id).setVolumeCapability(ext4)
+                    .setStagingTargetPath(staging.toString()).build());
+            staged = true;
+            out.println("5. Node/NodeStageVolume -> ext4 mounted at " + staging);
+            out.println("   The vdisk became a loop device on an image file in our own FUSE filesystem, then mkfs and mount.");
+
+            node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id).setVolumeCapability(ext4)
+                    .setStagingTargetPath(staging.toString()).setTargetPath(target.toString()).build());
+            published = true;
+            out.println("6. Node/NodePublishVolume -> bind-mounted at " + target);
+
+            Path file = target.resolve("hello.txt");
+            Files.writeString(file, "hello from vdisk-csi\n");
+            out.println("7. A pod writes " + file.getFileName() + " -> reads back '" + Files.readString(file).strip() + "'");
+
+            var stats = node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id)
+                    .setVolumePath(target.toString()).build());
+            stats.getUsageList().stream().filter(u -> u.getUnit() == VolumeUsage.Unit.BYTES).findFirst().ifPresent(u ->
+                    out.println("8. Node/NodeGetVolumeStats -> " + (u.getUsed() >> 10) + " KiB used of " + (u.getTotal() >> 10)
+                            + " KiB, condition " + (stats.getVolumeCondition().getAbnormal() ? "abnormal" : "normal")));
+        } catch (StatusRuntimeException | java.io.IOException e) {
+            out.println("   failed: " + e.getMessage());
+        } finally {
+            try {
+                if (published) {
+                    node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
+                            .setTargetPath(target.toString()).build());
+                }
+                if (staged) {
+                    node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
+                            .setStagingTargetPath(staging.toString()).build());
+                }
+                controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+                out.println("9. Node/NodeUnpublishVolume, Node/NodeUnstageVolume, Controller/DeleteVolume -> done;"
+                        + " the pool is as before.");
+            } catch (StatusRuntimeException e) {
+                out.println("   cleanup failed: " + e.getStatus());
+            }
+        }
     }
 }

@@ -7,6 +7,10 @@ import dev.vdisk.csi.server.CsiServer;
 import dev.vdisk.csi.server.ErrorTranslation;
 import dev.vdisk.csi.server.IdentityService;
 import dev.vdisk.csi.server.StatusMapper;
+import dev.vdisk.controller.service.CapacityOutOfRangeException;
+import dev.vdisk.controller.service.InvalidPageTokenException;
+import dev.vdisk.controller.service.NoSuitableNodeException;
+import dev.vdisk.controller.service.OperationPendingException;
 import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.VolumeBusyException;
@@ -91,9 +95,15 @@ public final class Main {
         served.forEach(s -> services.add(s.service()));
 
         // engine exceptions map by their Reason inside StatusMapper; what else a plugin throws is registered here.
-        // spec: "Operation pending for volume" -> ABORTED
+        // spec: "Operation pending for volume" -> ABORTED (node and controller locks); CreateVolume: "Unsupported
+        // capacity_range" -> OUT_OF_RANGE, "Unable to provision in accessible_topology" -> RESOURCE_EXHAUSTED;
+        // ListVolumes: "Invalid starting_token" -> ABORTED
         StatusMapper mapper = new StatusMapper()
-                .register(ErrorTranslation.of(VolumeBusyException.class, Status.Code.ABORTED));
+                .register(ErrorTranslation.of(VolumeBusyException.class, Status.Code.ABORTED))
+                .register(ErrorTranslation.of(OperationPendingException.class, Status.Code.ABORTED))
+                .register(ErrorTranslation.of(CapacityOutOfRangeException.class, Status.Code.OUT_OF_RANGE))
+                .register(ErrorTranslation.of(NoSuitableNodeException.class, Status.Code.RESOURCE_EXHAUSTED))
+                .register(ErrorTranslation.of(InvalidPageTokenException.class, Status.Code.ABORTED));
         CsiServer server = CsiServer.start(config.endpoint(), services, mapper);
         // a second line of defence (e.g. System.exit elsewhere): shutdown is idempotent
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "vdisk-shutdown"));

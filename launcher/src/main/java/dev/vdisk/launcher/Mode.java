@@ -2,6 +2,8 @@ package dev.vdisk.launcher;
 
 import csi.v1.PluginCapability;
 import csi.v1.PluginCapability.Service.Type;
+import dev.vdisk.controller.agents.LocalNodeAgents;
+import dev.vdisk.controller.service.ControllerService;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.service.NodeService;
 import io.grpc.BindableService;
@@ -18,12 +20,17 @@ import java.util.Optional;
  * Capabilities are derived from this list only, so GetPluginCapabilities can never advertise a service that
  * is not registered. The Node service brings VOLUME_ACCESSIBILITY_CONSTRAINTS: a vdisk is reachable from its own
  * node only, and NodeGetInfo reports that node as accessible_topology (spec: the capability says volumes "MAY NOT
- * be equally accessible by all nodes" and the CO must use the topology). No Controller, GroupController or
- * SnapshotMetadata service exists yet, so CONTROLLER_SERVICE and the others are not advertised.
+ * be equally accessible by all nodes" and the CO must use the topology). The Controller brings CONTROLLER_SERVICE
+ * and VolumeExpansion ONLINE (a staged volume's device grows with it and NodeExpandVolume grows its mounted file
+ * system). No GroupController or SnapshotMetadata service exists yet.
+ *
+ * <p>Controller mode does not serve the Controller yet: it has no agents to ask until the Kubernetes-backed
+ * {@code NodeAgents} of issue #8 exist, and a Controller that can create nothing would invite the
+ * external-provisioner to call it. Without CONTROLLER_SERVICE the provisioner refuses to start, which says it plainly.
  */
 enum Mode {
 
-    /** Cluster-wide: Controller, GroupController, SnapshotMetadata (later issues). */
+    /** Cluster-wide: Controller (with Kubernetes-backed node agents, issue #8), GroupController, SnapshotMetadata. */
     CONTROLLER(false) {
         @Override
         List<Served> services(LaunchConfig config, Optional<NodeAgent> agent) {
@@ -43,7 +50,9 @@ enum Mode {
     STANDALONE(true) {
         @Override
         List<Served> services(LaunchConfig config, Optional<NodeAgent> agent) {
-            return List.of(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)));
+            return List.of(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)),
+                    new Served(new ControllerService(new LocalNodeAgents(config.nodeId(), agent.orElseThrow())),
+                            Served.controller()));
         }
     };
 
@@ -54,6 +63,13 @@ enum Mode {
         static List<PluginCapability> service(PluginCapability.Service.Type type) {
             return List.of(PluginCapability.newBuilder()
                     .setService(PluginCapability.Service.newBuilder().setType(type)).build());
+        }
+
+        /** The Controller's: CONTROLLER_SERVICE, and online volume expansion. */
+        static List<PluginCapability> controller() {
+            return List.of(service(Type.CONTROLLER_SERVICE).getFirst(), PluginCapability.newBuilder()
+                    .setVolumeExpansion(PluginCapability.VolumeExpansion.newBuilder()
+                            .setType(PluginCapability.VolumeExpansion.Type.ONLINE)).build());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.vdisk.api.agent;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -10,14 +11,34 @@ import java.util.Optional;
  */
 public interface VolumeAgent {
 
+    /** Volume sizes are multiples of this (the engine's block size); requested sizes are rounded up to it. */
+    long SIZE_GRANULARITY = 4096;
+
+    /** The largest volume the engine creates (1 PiB). */
+    long MAX_VOLUME_BYTES = 1L << 50;
+
     /**
-     * Creates a thin volume of {@code sizeBytes} (rounded up to 4 KiB). Idempotent: an existing volume of the same
-     * rounded size is returned as it is.
+     * Creates a thin volume of {@code sizeBytes} (rounded up to {@link #SIZE_GRANULARITY}) and stores
+     * {@code attributes} with it (durably, before the volume exists: a volume is never seen without them).
+     * Idempotent: an existing volume of the same rounded size is returned as it is, with the attributes it has (the
+     * caller compares them).
      *
      * @throws dev.vdisk.engine.EngineException reason ALREADY_EXISTS if it exists with another size, OUT_OF_SPACE,
      *                                          INVALID_ARGUMENT
      */
-    AgentVolume createVolume(String volumeId, long sizeBytes);
+    AgentVolume createVolume(String volumeId, long sizeBytes, Map<String, String> attributes);
+
+    /** {@link #createVolume(String, long, Map)} without attributes. */
+    default AgentVolume createVolume(String volumeId, long sizeBytes) {
+        return createVolume(volumeId, sizeBytes, Map.of());
+    }
+
+    /**
+     * Sets the given attributes of an existing volume (others keep their values) and stores them durably.
+     *
+     * @throws dev.vdisk.engine.EngineException reason NOT_FOUND
+     */
+    AgentVolume updateAttributes(String volumeId, Map<String, String> attributes);
 
     /**
      * Deletes a volume. Idempotent: a volume that does not exist is not an error.

@@ -25,7 +25,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
-    private static final long BLOCK = 4096;
+    private static final long BLOCK = SIZE_GRANULARITY;
+    /** The engine's vdisk names; volume IDs are also file names (FUSE image, attributes file). */
+    private static final Pattern VOLUME_ID = Pattern.compile("[A-Za-z0-9._:-]{1,253}");
     /** How long an operation waits for another one on the same volume before answering ABORTED. */
     private static final long LOCK_WAIT_SECONDS = 60;
 
@@ -53,6 +57,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private final StagedVolumes staged;
     private final VolumeLocks locks = new VolumeLocks(LOCK_WAIT_SECONDS);
     private final VolumeStaging staging = new VolumeStaging(this);
+    /** The controller's attributes of each volume; read and written under the volume's lock. */
+    private final VolumeAttributes attributes;
     /** Volumes whose data path is broken, with why; written under the volume's lock, read by anyone. */
     private final Map<String, String> abnormal = new ConcurrentHashMap<>();
 
@@ -64,6 +70,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         this.pool = pool;
         this.dataPath = dataPath;
         this.staged = staged;
+        this.attributes = new VolumeAttributes(config.poolDir());
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {
@@ -147,7 +154,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     // ---------------------------------------------------------------- VolumeAgent (takes the volume's lock)
 
     @Override
-    public AgentVolume createVolume(String volumeId, long sizeBytes) {
+    public AgentVolume createVolume(String volumeId, long sizeBytes, Map<String, String> attributes) {
         checkVolumeId(volumeId);
         long size = roundUp(sizeBytes);
         try (var held = locks.lock(volumeId)) {
@@ -159,9 +166,24 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 }
                 return toVolume(existing.get());
             }
+            // attributes first: a crash before the vdisk exists leaves a file that the next create overwrites
+            this.attributes.write(volumeId, attributes);
             VdiskInfo created = pool.create(volumeId, size);
             LOG.info("created volume {} ({} bytes)", volumeId, size);
             return toVolume(created);
+        }
+    }
+
+    @Override
+    public AgentVolume updateAttributes(String volumeId, Map<String, String> changes) {
+        try (var held = locks.lock(volumeId)) {
+            VdiskInfo info = info(volumeId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+                    "volume " + volumeId + " does not exist"));
+            Map<String, String> merged = new TreeMap<>(attributes.read(volumeId));
+            merged.putAll(changes);
+            attributes.write(volumeId, merged);
+            LOG.info("volume {} attributes set: {}", volumeId, changes.keySet());
+            return toVolume(info);
         }
     }
 
@@ -173,9 +195,14 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                         + staged.get(volumeId).get().stagingPath() + "; unstage it before deleting it");
             }
             if (info(volumeId).isEmpty()) {
+                if (usableVolumeId(volumeId)) {
+                    attributes.delete(volumeId); // left by a crash between the two steps below, if at all
+                }
                 return;
             }
+            // vdisk first: attributes without a vdisk are ignored, a vdisk without its attributes would not be
             pool.delete(volumeId);
+            attributes.delete(volumeId);
             LOG.info("deleted volume {}", volumeId);
         }
     }
@@ -211,13 +238,22 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     }
 
     private AgentVolume toVolume(VdiskInfo i) {
-        return new AgentVolume(i.name(), i.sizeBytes(), i.allocatedBytes(), staged.get(i.name()).isPresent());
+        return new AgentVolume(i.name(), i.sizeBytes(), i.allocatedBytes(), staged.get(i.name()).isPresent(),
+                attributes.read(i.name()), abnormal(i.name()));
+    }
+
+    /**
+     * The engine allows '.' and '..' as names, but the volume ID is also the image's file name in the FUSE mount and
+     * the attributes' file name, so it is checked here before any file is written.
+     */
+    private static boolean usableVolumeId(String volumeId) {
+        return VOLUME_ID.matcher(volumeId).matches() && !volumeId.equals(".") && !volumeId.equals("..");
     }
 
     private static void checkVolumeId(String volumeId) {
-        // the engine allows '.' and '..' as names, but the volume ID is also the image's file name in the FUSE mount
-        if (volumeId.equals(".") || volumeId.equals("..")) {
-            throw new AgentException(Reason.INVALID_ARGUMENT, "volume ID '" + volumeId + "' is not a usable name");
+        if (!usableVolumeId(volumeId)) {
+            throw new AgentException(Reason.INVALID_ARGUMENT, "volume ID '" + volumeId + "' is not a usable name:"
+                    + " use 1-253 characters of A-Z a-z 0-9 . _ : - (not '.' or '..')");
         }
     }
 

@@ -104,4 +104,29 @@ class NodeAgentTest {
             assertTrue(first.listVolumes().isEmpty(), "the first agent still works");
         }
     }
+
+    @Test
+    void attributesAreStoredWithTheVolumeAndOutliveTheAgent() throws Exception {
+        Path attrs = dir.resolve("pool/volume-attributes/pvc-a.attrs");
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
+            AgentVolume v = agent.createVolume("pvc-a", MIB, Map.of("name", "pvc-a", "fsType", "xfs", "odd", "a=b c\n"));
+            assertEquals(Map.of("name", "pvc-a", "fsType", "xfs", "odd", "a=b c\n"), v.attributes());
+            assertEquals(Optional.empty(), v.abnormal());
+            assertEquals(v, agent.createVolume("pvc-a", MIB, Map.of("other", "ignored")), "existing: returned as it is");
+            agent.updateAttributes("pvc-a", Map.of("maxIops", "100", "fsType", "xfs"));
+            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class,
+                    () -> agent.updateAttributes("nope", Map.of("a", "b"))).reason());
+            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
+                    () -> agent.createVolume("../escape", MIB)).reason(), "never a path outside the attributes directory");
+        }
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
+            assertEquals(Map.of("name", "pvc-a", "fsType", "xfs", "odd", "a=b c\n", "maxIops", "100"),
+                    agent.getVolume("pvc-a").orElseThrow().attributes());
+            assertTrue(Files.exists(attrs));
+            agent.deleteVolume("pvc-a");
+            assertTrue(Files.notExists(attrs), "deleted with the volume");
+            assertEquals(Map.of(), agent.createVolume("pvc-a", MIB).attributes(), "a new volume of that ID starts empty");
+            agent.deleteVolume("pvc-a");
+        }
+    }
 }

@@ -1,0 +1,45 @@
+package dev.vdisk.controller.agents;
+
+import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.VolumeAgent;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
+
+/**
+ * The node agents the controller can reach: node ID &rarr; the {@link VolumeAgent} that owns that node's pool.
+ * Implementations: {@link LocalNodeAgents} (standalone: the agent in this process); later one backed by custom
+ * resources. {@link #find} and {@link #listVolumes} ask every agent; an implementation with an index (a CR per
+ * volume) overrides them.
+ */
+public interface NodeAgents {
+
+    /** The node IDs with an agent, in order. */
+    SortedSet<String> nodeIds();
+
+    /** The agent of {@code nodeId}, empty for a node this directory does not know. */
+    Optional<VolumeAgent> agent(String nodeId);
+
+    /** The node that has the volume, and the volume as its agent reports it. */
+    default Optional<NodeVolume> find(String volumeId) {
+        for (String node : nodeIds()) {
+            Optional<AgentVolume> v = agent(node).flatMap(a -> a.getVolume(volumeId));
+            if (v.isPresent()) {
+                return Optional.of(new NodeVolume(node, v.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every volume of every node, sorted by volume ID. */
+    default List<NodeVolume> listVolumes() {
+        List<NodeVolume> out = new ArrayList<>();
+        for (String node : nodeIds()) {
+            agent(node).ifPresent(a -> a.listVolumes().forEach(v -> out.add(new NodeVolume(node, v))));
+        }
+        out.sort(Comparator.comparing(v -> v.volume().volumeId()));
+        return out;
+    }
+}

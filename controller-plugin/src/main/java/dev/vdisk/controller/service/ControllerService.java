@@ -1,0 +1,142 @@
+package dev.vdisk.controller.service;
+
+import csi.v1.ControllerExpandVolumeRequest;
+import csi.v1.ControllerExpandVolumeResponse;
+import csi.v1.ControllerGetCapabilitiesRequest;
+import csi.v1.ControllerGetCapabilitiesResponse;
+import csi.v1.ControllerGetVolumeRequest;
+import csi.v1.ControllerGetVolumeResponse;
+import csi.v1.ControllerGrpc;
+import csi.v1.ControllerModifyVolumeRequest;
+import csi.v1.ControllerModifyVolumeResponse;
+import csi.v1.ControllerServiceCapability;
+import csi.v1.ControllerServiceCapability.RPC.Type;
+import csi.v1.CreateVolumeRequest;
+import csi.v1.CreateVolumeResponse;
+import csi.v1.DeleteVolumeRequest;
+import csi.v1.DeleteVolumeResponse;
+import csi.v1.GetCapacityRequest;
+import csi.v1.GetCapacityResponse;
+import csi.v1.ListVolumesRequest;
+import csi.v1.ListVolumesResponse;
+import csi.v1.ValidateVolumeCapabilitiesRequest;
+import csi.v1.ValidateVolumeCapabilitiesResponse;
+import dev.vdisk.controller.agents.NodeAgents;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The CSI Controller service (spec v1.12), volume side, and the locking decorator in front of
+ * {@link VolumeController}: every call that changes a volume takes that volume's lock first (CreateVolume: the ID
+ * its name maps to, see {@link VolumeIds}), so duplicate and concurrent calls for one volume run one at a time and
+ * the idempotency checks inside see each other's results. Reads (ListVolumes, GetCapacity, ControllerGetVolume,
+ * ValidateVolumeCapabilities) take no lock. Each call is logged by csi-server's interceptor, secrets never.
+ *
+ * <p>Advertised: exactly what works (see {@link #CAPABILITIES}). Not implemented, answering UNIMPLEMENTED:
+ * ControllerPublish/Unpublish (node-local volumes need no attach), snapshots, and content sources.
+ */
+public final class ControllerService extends ControllerGrpc.ControllerImplBase {
+
+    /** How long a call waits for another one on the same volume before answering ABORTED. */
+    static final Duration LOCK_WAIT = Duration.ofSeconds(60);
+
+    /**
+     * Not PUBLISH_UNPUBLISH_VOLUME (a vdisk is reachable from its own node only; the Node service attaches it), so
+     * not LIST_VOLUMES_PUBLISHED_NODES either (spec: it requires PUBLISH_UNPUBLISH_VOLUME); not CLONE_VOLUME nor the
+     * snapshot ones until the engine has them.
+     */
+    static final List<Type> CAPABILITIES = List.of(Type.CREATE_DELETE_VOLUME, Type.LIST_VOLUMES, Type.GET_CAPACITY,
+            Type.EXPAND_VOLUME, Type.GET_VOLUME, Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER,
+            Type.MODIFY_VOLUME);
+
+    private static final ControllerGetCapabilitiesResponse CAPABILITIES_RESPONSE = ControllerGetCapabilitiesResponse
+            .newBuilder().addAllCapabilities(CAPABILITIES.stream().map(t -> ControllerServiceCapability.newBuilder()
+                    .setRpc(ControllerServiceCapability.RPC.newBuilder().setType(t)).build()).toList())
+            .build();
+
+    private final VolumeController volumes;
+    private final OperationLocks locks;
+
+    public ControllerService(NodeAgents agents) {
+        this(agents, LOCK_WAIT);
+    }
+
+    ControllerService(NodeAgents agents, Duration lockWait) {
+        this.volumes = new VolumeController(agents);
+        this.locks = new OperationLocks(lockWait);
+    }
+
+    @Override
+    public void createVolume(CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> response) {
+        String volumeId = VolumeIds.forName(VolumeController.required("name", req.getName()));
+        CreateVolumeResponse out;
+        try (var held = locks.lock(volumeId)) {
+            out = volumes.createVolume(req);
+        }
+        reply(response, out);
+    }
+
+    @Override
+    public void deleteVolume(DeleteVolumeRequest req, StreamObserver<DeleteVolumeResponse> response) {
+        String volumeId = VolumeController.required("volume_id", req.getVolumeId());
+        try (var held = locks.lock(volumeId)) {
+            volumes.deleteVolume(req);
+        }
+        reply(response, DeleteVolumeResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void controllerExpandVolume(ControllerExpandVolumeRequest req,
+                                       StreamObserver<ControllerExpandVolumeResponse> response) {
+        String volumeId = VolumeController.required("volume_id", req.getVolumeId());
+        ControllerExpandVolumeResponse out;
+        try (var held = locks.lock(volumeId)) {
+            out = volumes.controllerExpandVolume(req);
+        }
+        reply(response, out);
+    }
+
+    @Override
+    public void controllerModifyVolume(ControllerModifyVolumeRequest req,
+                                       StreamObserver<ControllerModifyVolumeResponse> response) {
+        String volumeId = VolumeController.required("volume_id", req.getVolumeId());
+        ControllerModifyVolumeResponse out;
+        try (var held = locks.lock(volumeId)) {
+            out = volumes.controllerModifyVolume(req);
+        }
+        reply(response, out);
+    }
+
+    @Override
+    public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest req,
+                                           StreamObserver<ValidateVolumeCapabilitiesResponse> response) {
+        reply(response, volumes.validateVolumeCapabilities(req));
+    }
+
+    @Override
+    public void controllerGetVolume(ControllerGetVolumeRequest req, StreamObserver<ControllerGetVolumeResponse> response) {
+        reply(response, volumes.controllerGetVolume(req));
+    }
+
+    @Override
+    public void listVolumes(ListVolumesRequest req, StreamObserver<ListVolumesResponse> response) {
+        reply(response, volumes.listVolumes(req));
+    }
+
+    @Override
+    public void getCapacity(GetCapacityRequest req, StreamObserver<GetCapacityResponse> response) {
+        reply(response, volumes.getCapacity(req));
+    }
+
+    @Override
+    public void controllerGetCapabilities(ControllerGetCapabilitiesRequest req,
+                                          StreamObserver<ControllerGetCapabilitiesResponse> response) {
+        reply(response, CAPABILITIES_RESPONSE);
+    }
+
+    private static <T> void reply(StreamObserver<T> response, T message) {
+        response.onNext(message);
+        response.onCompleted();
+    }
+}

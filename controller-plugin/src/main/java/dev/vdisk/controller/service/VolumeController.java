@@ -1,0 +1,377 @@
+package dev.vdisk.controller.service;
+
+import com.google.protobuf.Int64Value;
+import csi.v1.ControllerExpandVolumeRequest;
+import csi.v1.ControllerExpandVolumeResponse;
+import csi.v1.ControllerGetVolumeRequest;
+import csi.v1.ControllerGetVolumeResponse;
+import csi.v1.ControllerModifyVolumeRequest;
+import csi.v1.ControllerModifyVolumeResponse;
+import csi.v1.CreateVolumeRequest;
+import csi.v1.CreateVolumeResponse;
+import csi.v1.DeleteVolumeRequest;
+import csi.v1.GetCapacityRequest;
+import csi.v1.GetCapacityResponse;
+import csi.v1.ListVolumesRequest;
+import csi.v1.ListVolumesResponse;
+import csi.v1.Topology;
+import csi.v1.ValidateVolumeCapabilitiesRequest;
+import csi.v1.ValidateVolumeCapabilitiesResponse;
+import csi.v1.Volume;
+import csi.v1.VolumeCapability;
+import csi.v1.VolumeCondition;
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.PoolCapacity;
+import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.controller.agents.NodeAgents;
+import dev.vdisk.controller.agents.NodeVolume;
+import dev.vdisk.engine.Reason;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The Controller's volume RPCs without locking; used only behind {@link ControllerService}, which holds the volume's
+ * lock around every call that changes a volume. Each method reads: required fields and validation
+ * (INVALID_ARGUMENT), idempotency lookup, work, response. The volumes live in the node agents' pools; this class
+ * only asks them ({@link NodeAgents}).
+ */
+final class VolumeController {
+
+    /** Attribute: the CreateVolume name the volume was created for. */
+    static final String NAME = "name";
+
+    private final NodeAgents agents;
+
+    VolumeController(NodeAgents agents) {
+        this.agents = agents;
+    }
+
+    // ---------------------------------------------------------------- CreateVolume
+
+    CreateVolumeResponse createVolume(CreateVolumeRequest req) {
+        String name = required("name", req.getName());
+        List<VolumeCapability> caps = req.getVolumeCapabilitiesList();
+        VolumeCapabilities.require("volume_capabilities", caps);
+        VolumeParameters params = VolumeParameters.parse(req.getParametersMap());
+        MutableParameters mutable = MutableParameters.parse(req.getMutableParametersMap());
+        checkConsistent(params, mutable, caps);
+        if (req.hasVolumeContentSource()) {
+            // spec, CreateVolume errors: "Source incompatible or not supported" -> INVALID_ARGUMENT; CLONE_VOLUME and
+            // CREATE_DELETE_SNAPSHOT are not advertised, so a CO should not send one
+            throw new IllegalArgumentException("volume_content_source is not supported yet: this plugin does not"
+                    + " advertise CLONE_VOLUME or CREATE_DELETE_SNAPSHOT");
+        }
+        SizeRange range = SizeRange.of(req.getCapacityRange());
+        TopologyPicker topology = TopologyPicker.of(req.hasAccessibilityRequirements()
+                ? Optional.of(req.getAccessibilityRequirements()) : Optional.empty());
+        String volumeId = VolumeIds.forName(name);
+
+        // spec: a volume of this name that is compatible -> 0 OK with it; incompatible -> ALREADY_EXISTS
+        Optional<NodeVolume> existing = agents.find(volumeId);
+        if (existing.isPresent()) {
+            incompatibility(existing.get(), name, range, caps, params, topology).ifPresent(why -> {
+                throw new AgentException(Reason.ALREADY_EXISTS, "volume " + volumeId + " for name '" + name
+                        + "' already exists, but " + why);
+            });
+            return CreateVolumeResponse.newBuilder().setVolume(toVolume(existing.get())).build();
+        }
+
+        CapacityPolicy policy = new CapacityPolicy(params.ratio());
+        long size = range.size(largestVolume(policy));
+        String node = topology.pick(agents.nodeIds(), n -> whyNot(n, size, policy));
+        Map<String, String> attributes = new TreeMap<>(params.attributes());
+        attributes.putAll(mutable.attributes());
+        attributes.put(NAME, name);
+        AgentVolume created = agent(node).createVolume(volumeId, size, attributes);
+        return CreateVolumeResponse.newBuilder().setVolume(toVolume(new NodeVolume(node, created))).build();
+    }
+
+    private static void checkConsistent(VolumeParameters params, MutableParameters mutable, List<VolumeCapability> caps) {
+        if (params.splitOnClone().isPresent() && mutable.splitOnClone().isPresent()
+                && !params.splitOnClone().equals(mutable.splitOnClone())) {
+            throw new IllegalArgumentException("splitOnClone is '" + params.splitOnClone().get() + "' in parameters but '"
+                    + mutable.splitOnClone().get() + "' in mutable_parameters");
+        }
+        Set<String> fs = VolumeCapabilities.fsTypes(caps);
+        if (fs.size() > 1) {
+            throw new IllegalArgumentException("volume_capabilities name different file systems " + fs);
+        }
+        if (params.fsType().isPresent() && !fs.isEmpty() && !fs.contains(params.fsType().get())) {
+            throw new IllegalArgumentException("parameter fsType=" + params.fsType().get()
+                    + " contradicts the volume capability's fs_type " + fs.iterator().next());
+        }
+    }
+
+    /** Why the existing volume is not what this CreateVolume asks for, if it is not. */
+    private static Optional<String> incompatibility(NodeVolume existing, String name, SizeRange range,
+                                                    List<VolumeCapability> caps, VolumeParameters params,
+                                                    TopologyPicker topology) {
+        AgentVolume v = existing.volume();
+        Map<String, String> stored = v.attributes();
+        if (!name.equals(stored.get(NAME))) {
+            return Optional.of("it was not created for this name (created for '" + stored.getOrDefault(NAME, "")
+                    + "', or outside CreateVolume)");
+        }
+        if (!range.admits(v.sizeBytes())) {
+            return Optional.of("its size " + v.sizeBytes() + " is outside capacity_range " + range);
+        }
+        if (!topology.allows(existing.nodeId())) {
+            return Optional.of("it is on node " + existing.nodeId() + ", which is not among the requisite topologies");
+        }
+        Optional<String> mismatch = params.mismatch(stored);
+        if (mismatch.isPresent()) {
+            return mismatch;
+        }
+        return fsMismatch(stored, caps);
+    }
+
+    private static Optional<String> fsMismatch(Map<String, String> stored, List<VolumeCapability> caps) {
+        String fs = stored.get(VolumeParameters.FS_TYPE);
+        Set<String> asked = VolumeCapabilities.fsTypes(caps);
+        if (fs != null && !asked.isEmpty() && !asked.equals(Set.of(fs))) {
+            return Optional.of("it was created for file system " + fs + ", not " + asked);
+        }
+        return Optional.empty();
+    }
+
+    /** The largest volume any known node could hold (the engine's limit when none is known: the picker will say why). */
+    private long largestVolume(CapacityPolicy policy) {
+        return agents.nodeIds().stream().flatMap(n -> agents.agent(n).stream())
+                .mapToLong(a -> policy.maximumVolumeSize(a.capacity())).max().orElse(VolumeAgent.MAX_VOLUME_BYTES);
+    }
+
+    private Optional<String> whyNot(String node, long size, CapacityPolicy policy) {
+        VolumeAgent agent = agent(node);
+        PoolCapacity pool = agent.capacity();
+        if (size > policy.maximumVolumeSize(pool)) {
+            return Optional.of("its pool holds volumes of at most " + policy.maximumVolumeSize(pool) + " bytes");
+        }
+        long available = policy.available(pool, agent.listVolumes());
+        if (size > available) {
+            return Optional.of("only " + available + " bytes left to provision (pool " + pool.totalBytes()
+                    + " bytes x overprovisionRatio " + policy.ratio() + ", minus its volumes), " + size + " requested");
+        }
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- DeleteVolume
+
+    void deleteVolume(DeleteVolumeRequest req) {
+        String volumeId = required("volume_id", req.getVolumeId());
+        // spec: a volume that does not exist -> 0 OK
+        Optional<NodeVolume> existing = agents.find(volumeId);
+        if (existing.isEmpty()) {
+            return;
+        }
+        // a staged volume: the agent refuses with FAILED_PRECONDITION (spec: "Volume in use")
+        agent(existing.get().nodeId()).deleteVolume(volumeId);
+    }
+
+    // ---------------------------------------------------------------- ValidateVolumeCapabilities
+
+    ValidateVolumeCapabilitiesResponse validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest req) {
+        String volumeId = required("volume_id", req.getVolumeId());
+        if (req.getVolumeCapabilitiesCount() == 0) {
+            throw new IllegalArgumentException("volume_capabilities missing in request");
+        }
+        NodeVolume volume = existing(volumeId);
+        Optional<String> problem = unsupported(volume, req);
+        if (problem.isPresent()) {
+            return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(problem.get()).build();
+        }
+        // spec: confirmed only if every capability (and parameter) is supported; it echoes what was validated
+        return ValidateVolumeCapabilitiesResponse.newBuilder().setConfirmed(
+                ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
+                        .putAllVolumeContext(req.getVolumeContextMap())
+                        .addAllVolumeCapabilities(req.getVolumeCapabilitiesList())
+                        .putAllParameters(req.getParametersMap())
+                        .putAllMutableParameters(req.getMutableParametersMap()))
+                .build();
+    }
+
+    private static Optional<String> unsupported(NodeVolume volume, ValidateVolumeCapabilitiesRequest req) {
+        Optional<String> capability = VolumeCapabilities.problem(req.getVolumeCapabilitiesList());
+        if (capability.isPresent()) {
+            return capability;
+        }
+        Map<String, String> stored = volume.volume().attributes();
+        try {
+            VolumeParameters params = VolumeParameters.parse(req.getParametersMap());
+            MutableParameters.parse(req.getMutableParametersMap());
+            Optional<String> mismatch = params.mismatch(stored).map(m -> "parameters do not match the volume: " + m);
+            if (mismatch.isPresent()) {
+                return mismatch;
+            }
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        Optional<String> fs = fsMismatch(stored, req.getVolumeCapabilitiesList());
+        if (fs.isPresent()) {
+            return fs.map(m -> "volume_capabilities do not match the volume: " + m);
+        }
+        if (!req.getVolumeContextMap().isEmpty() && !req.getVolumeContextMap().equals(context(stored))) {
+            return Optional.of("volume_context " + req.getVolumeContextMap() + " is not this volume's "
+                    + context(stored));
+        }
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- ControllerGetVolume, ListVolumes
+
+    ControllerGetVolumeResponse controllerGetVolume(ControllerGetVolumeRequest req) {
+        String volumeId = required("volume_id", req.getVolumeId());
+        NodeVolume volume = existing(volumeId);
+        // spec: with VOLUME_CONDITION, volume_condition MUST be set
+        return ControllerGetVolumeResponse.newBuilder().setVolume(toVolume(volume))
+                .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(volume)))
+                .build();
+    }
+
+    ListVolumesResponse listVolumes(ListVolumesRequest req) {
+        if (req.getMaxEntries() < 0) {
+            // spec: max_entries "MUST NOT be negative"
+            throw new IllegalArgumentException("max_entries must not be negative, got " + req.getMaxEntries());
+        }
+        Optional<String> after = req.getStartingToken().isEmpty() ? Optional.empty()
+                : Optional.of(PageToken.decode(req.getStartingToken()));
+        List<NodeVolume> rest = agents.listVolumes().stream()
+                .filter(v -> after.isEmpty() || v.volume().volumeId().compareTo(after.get()) > 0).toList();
+        int n = req.getMaxEntries() == 0 ? rest.size() : Math.min(req.getMaxEntries(), rest.size());
+        ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
+        for (NodeVolume v : rest.subList(0, n)) {
+            out.addEntries(ListVolumesResponse.Entry.newBuilder().setVolume(toVolume(v))
+                    .setStatus(ListVolumesResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(v))));
+        }
+        if (n < rest.size()) {
+            out.setNextToken(PageToken.after(rest.get(n - 1).volume().volumeId()));
+        }
+        return out.build();
+    }
+
+    // ---------------------------------------------------------------- GetCapacity
+
+    GetCapacityResponse getCapacity(GetCapacityRequest req) {
+        VolumeParameters params = VolumeParameters.parse(req.getParametersMap());
+        List<String> nodes = req.hasAccessibleTopology()
+                ? List.of(TopologyPicker.nodeOf("accessible_topology", req.getAccessibleTopology()))
+                : List.copyOf(agents.nodeIds());
+        GetCapacityResponse.Builder out = GetCapacityResponse.newBuilder()
+                .setMinimumVolumeSize(Int64Value.of(VolumeAgent.SIZE_GRANULARITY));
+        if (VolumeCapabilities.problem(req.getVolumeCapabilitiesList()).isPresent()) {
+            // no storage here provisions volumes with a capability that cannot be honoured
+            return out.setAvailableCapacity(0).setMaximumVolumeSize(Int64Value.of(0)).build();
+        }
+        CapacityPolicy policy = new CapacityPolicy(params.ratio());
+        long total = 0;
+        long largest = 0;
+        for (String node : nodes) {
+            Optional<VolumeAgent> agent = agents.agent(node);
+            if (agent.isEmpty()) {
+                continue; // an unknown node has no capacity
+            }
+            PoolCapacity pool = agent.get().capacity();
+            long available = policy.available(pool, agent.get().listVolumes());
+            total += available;
+            largest = Math.max(largest, Math.min(available, policy.maximumVolumeSize(pool)));
+        }
+        return out.setAvailableCapacity(total).setMaximumVolumeSize(Int64Value.of(largest)).build();
+    }
+
+    // ---------------------------------------------------------------- ControllerExpandVolume, ControllerModifyVolume
+
+    ControllerExpandVolumeResponse controllerExpandVolume(ControllerExpandVolumeRequest req) {
+        String volumeId = required("volume_id", req.getVolumeId());
+        if (req.getCapacityRange().getRequiredBytes() == 0) {
+            throw new IllegalArgumentException("capacity_range.required_bytes missing in request");
+        }
+        SizeRange range = SizeRange.of(req.getCapacityRange());
+        if (req.hasVolumeCapability()) {
+            // spec, ControllerExpandVolume errors: "Exceeds capabilities" -> INVALID_ARGUMENT
+            VolumeCapabilities.problem(req.getVolumeCapability()).ifPresent(p -> {
+                throw new IllegalArgumentException("volume_capability: " + p);
+            });
+        }
+        NodeVolume volume = existing(volumeId);
+        VolumeAgent agent = agent(volume.nodeId());
+        CapacityPolicy policy = new CapacityPolicy(storedRatio(volume.volume()));
+        PoolCapacity pool = agent.capacity();
+        long size = range.size(policy.maximumVolumeSize(pool));
+        long current = volume.volume().sizeBytes();
+        if (size > current) {
+            long available = policy.available(pool, agent.listVolumes());
+            if (size - current > available) {
+                throw new AgentException(Reason.OUT_OF_SPACE, "volume " + volumeId + " cannot grow by "
+                        + (size - current) + " bytes: node " + volume.nodeId() + " has " + available
+                        + " bytes left to provision");
+            }
+            current = agent.resizeVolume(volumeId, size).sizeBytes();
+        } else if (range.limitBytes() > 0 && current > range.limitBytes()) {
+            throw new CapacityOutOfRangeException("volume " + volumeId + " already has " + current
+                    + " bytes, more than limit_bytes " + range.limitBytes() + " (volumes never shrink)");
+        }
+        // a block volume has no file system to grow; without a capability we cannot tell, so the node is asked
+        boolean block = req.hasVolumeCapability() && req.getVolumeCapability().hasBlock();
+        return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(current).setNodeExpansionRequired(!block)
+                .build();
+    }
+
+    ControllerModifyVolumeResponse controllerModifyVolume(ControllerModifyVolumeRequest req) {
+        String volumeId = required("volume_id", req.getVolumeId());
+        if (req.getMutableParametersCount() == 0) {
+            throw new IllegalArgumentException("mutable_parameters missing in request");
+        }
+        MutableParameters mutable = MutableParameters.parse(req.getMutableParametersMap());
+        NodeVolume volume = existing(volumeId);
+        // only the given keys change (spec: "SPs MUST NOT modify volumes based on the absence of keys")
+        agent(volume.nodeId()).updateAttributes(volumeId, mutable.attributes());
+        return ControllerModifyVolumeResponse.getDefaultInstance();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private NodeVolume existing(String volumeId) {
+        return agents.find(volumeId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+                "volume " + volumeId + " does not exist"));
+    }
+
+    private VolumeAgent agent(String node) {
+        return agents.agent(node).orElseThrow(() -> new NoSuitableNodeException("no node agent known for node " + node));
+    }
+
+    private static double storedRatio(AgentVolume v) {
+        String ratio = v.attributes().get(VolumeParameters.OVERPROVISION_RATIO);
+        return ratio == null ? 1.0 : Double.parseDouble(ratio);
+    }
+
+    /** The volume as CSI reports it: ID, size, its node as the only accessible topology, its static context. */
+    static Volume toVolume(NodeVolume v) {
+        return Volume.newBuilder().setVolumeId(v.volume().volumeId()).setCapacityBytes(v.volume().sizeBytes())
+                .putAllVolumeContext(context(v.volume().attributes()))
+                .addAccessibleTopology(Topology.newBuilder().putSegments(TopologyPicker.KEY, v.nodeId()))
+                .build();
+    }
+
+    /** The volume_context: the immutable fsType if the volume has one (spec: the same for the volume's lifetime). */
+    private static Map<String, String> context(Map<String, String> attributes) {
+        String fs = attributes.get(VolumeParameters.FS_TYPE);
+        return fs == null ? Map.of() : Map.of(VolumeParameters.FS_TYPE, fs);
+    }
+
+    private static VolumeCondition condition(NodeVolume v) {
+        return v.volume().abnormal()
+                .map(why -> VolumeCondition.newBuilder().setAbnormal(true).setMessage(why).build())
+                .orElseGet(() -> VolumeCondition.newBuilder().setAbnormal(false)
+                        .setMessage("volume is in the pool of node " + v.nodeId()).build());
+    }
+
+    static String required(String field, String value) {
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(field + " missing in request");
+        }
+        return value;
+    }
+}

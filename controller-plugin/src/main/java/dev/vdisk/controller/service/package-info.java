@@ -1,0 +1,17 @@
+/**
+ * The CSI Controller service (spec v1.12), volume side. Entry point {@link dev.vdisk.controller.service.ControllerService}:
+ * the gRPC class and the per-volume locking decorator in front of {@link dev.vdisk.controller.service.VolumeController}, the
+ * unlocked implementation (never used on its own). Request parts are checked by small value classes:
+ * {@link dev.vdisk.controller.service.VolumeCapabilities}, {@link dev.vdisk.controller.service.VolumeParameters},
+ * {@link dev.vdisk.controller.service.MutableParameters}, {@link dev.vdisk.controller.service.SizeRange},
+ * {@link dev.vdisk.controller.service.TopologyPicker}, {@link dev.vdisk.controller.service.PageToken},
+ * {@link dev.vdisk.controller.service.VolumeIds}, {@link dev.vdisk.controller.service.CapacityPolicy}.
+ *
+ * <p>Errors are thrown, never turned into statuses here: {@link java.lang.IllegalArgumentException} (INVALID_ARGUMENT),
+ * the agent's {@link dev.vdisk.engine.EngineException}s (by reason), and this package's own exceptions, which the
+ * launcher registers with csi-server's StatusMapper: {@link dev.vdisk.controller.service.CapacityOutOfRangeException}
+ * (OUT_OF_RANGE), {@link dev.vdisk.controller.service.NoSuitableNodeException} (RESOURCE_EXHAUSTED),
+ * {@link dev.vdisk.controller.service.InvalidPageTokenException} (ABORTED) and
+ * {@link dev.vdisk.controller.service.OperationPendingException} (ABORTED).
+ */
+package dev.vdisk.controller.service;
