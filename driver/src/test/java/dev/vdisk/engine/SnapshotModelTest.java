@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Properties 1, 2 and 4 with snapshots and clones: random writes, discards, snapshots, clones, deletions of vdisks and
+ * Properties 1, 2 and 4 with snapshots and clones: random writes, discards, grows, snapshots, clones, deletions of vdisks and
  * snapshots (in any order, so snapshots become hidden and are freed later) and close/reopen cycles (half of them
  * crashes after a flush); every live vdisk and every snapshot reads exactly like its byte-array model; the check is
  * clean throughout; deleting everything returns the pool to its empty usage. Every few steps a delta between two
@@ -81,9 +81,13 @@ class SnapshotModelTest {
                     snaps.remove(sn);
                     Pool pp = pool;
                     assertThrows(VdiskNotFoundException.class, () -> pp.snapshotReader(sn));
-                } else if (r < 68 && vdisks.size() > 1) {
+                } else if (r < 67 && vdisks.size() > 1) {
                     pool.delete(vn);
                     vdisks.remove(vn);
+                } else if (r < 68 && m.length < 64 * segmentSize) { // grow (clones too: beyond the backing = zeros)
+                    int grown = m.length + segmentSize * (1 + rnd.nextInt(8)) + 4096 * rnd.nextInt(2);
+                    pool.resize(vn, grown);
+                    vdisks.put(vn, Arrays.copyOf(m, grown));
                 } else if (r < 85) {
                     int len = Math.min(m.length, 1 + rnd.nextInt(3 * segmentSize));
                     int off = rnd.nextInt(m.length - len + 1);
