@@ -699,14 +699,7 @@ public final class Pool implements AutoCloseable {
     }
 
     private VdiskInfo info(Vdisk v) {
-        CatalogEntry e;
-        v.mapLock.readLock().lock();
-        try {
-            e = v.toCatalogEntryWithoutLocking();
-        } finally {
-            v.mapLock.readLock().unlock();
-        }
-        return new VdiskInfo(v.id(), v.name(), e.size(), v.allocatedBytes(), e.createdMillis());
+        return new VdiskInfo(v.id(), v.name(), v.sizeWithoutCheck(), v.allocatedBytes(), v.createdMillis());
     }
 
     private static void checkName(String name) {
