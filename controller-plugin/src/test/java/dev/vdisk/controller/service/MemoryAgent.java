@@ -1,10 +1,14 @@
 package dev.vdisk.controller.service;
 
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.engine.Reason;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class MemoryAgent implements VolumeAgent {
     final long poolBytes;
     final Map<String, AgentVolume> volumes = new ConcurrentSkipListMap<>();
+    final Map<String, AgentSnapshot> snapshots = new ConcurrentSkipListMap<>();
+    /** Snapshot ID -> extents its streams return (tests set them). */
+    final Map<String, List<BlockExtent>> extents = new ConcurrentSkipListMap<>();
     final AtomicInteger creates = new AtomicInteger();
 
     MemoryAgent(long poolBytes) {
@@ -79,5 +86,69 @@ final class MemoryAgent implements VolumeAgent {
     @Override
     public PoolCapacity capacity() {
         return new PoolCapacity(poolBytes, poolBytes, 0);
+    }
+
+    @Override
+    public synchronized AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId) {
+        return createSnapshotGroup(Map.of(sourceVolumeId, snapshotId)).getFirst();
+    }
+
+    @Override
+    public synchronized List<AgentSnapshot> createSnapshotGroup(Map<String, String> snapshotIdByVolumeId) {
+        Map<String, String> missing = new LinkedHashMap<>();
+        for (var e : snapshotIdByVolumeId.entrySet()) {
+            AgentSnapshot s = snapshots.get(e.getValue());
+            if (s != null && !s.sourceVolumeId().equals(e.getKey())) {
+                throw new AgentException(Reason.ALREADY_EXISTS, "other source");
+            }
+            if (s == null) {
+                if (!volumes.containsKey(e.getKey())) {
+                    throw new AgentException(Reason.NOT_FOUND, e.getKey());
+                }
+                missing.put(e.getKey(), e.getValue());
+            }
+        }
+        missing.forEach((v, s) -> snapshots.put(s, new AgentSnapshot(s, v, volumes.get(v).sizeBytes(), 1000)));
+        return snapshotIdByVolumeId.values().stream().sorted().map(snapshots::get).toList();
+    }
+
+    @Override
+    public synchronized void deleteSnapshot(String snapshotId) {
+        snapshots.remove(snapshotId);
+    }
+
+    @Override
+    public Optional<AgentSnapshot> getSnapshot(String snapshotId) {
+        return Optional.ofNullable(snapshots.get(snapshotId));
+    }
+
+    @Override
+    public List<AgentSnapshot> listSnapshots() {
+        return List.copyOf(snapshots.values());
+    }
+
+    @Override
+    public synchronized AgentVolume cloneVolume(String newVolumeId, String snapshotId, long sizeBytes,
+                                                Map<String, String> attributes) {
+        if (volumes.containsKey(newVolumeId)) {
+            return volumes.get(newVolumeId);
+        }
+        AgentSnapshot s = getSnapshot(snapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, snapshotId));
+        long size = Math.max(s.sizeBytes(), SizeRange.roundUp(sizeBytes));
+        AgentVolume v = new AgentVolume(newVolumeId, size, 0, false, attributes, Optional.empty());
+        volumes.put(newVolumeId, v);
+        return v;
+    }
+
+    @Override
+    public Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
+        getSnapshot(snapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, snapshotId));
+        return extents.getOrDefault(snapshotId, List.of()).stream().filter(e -> e.end() > startOffset).iterator();
+    }
+
+    @Override
+    public Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
+        getSnapshot(baseSnapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, baseSnapshotId));
+        return allocated(targetSnapshotId, startOffset);
     }
 }

@@ -1,5 +1,6 @@
 package dev.vdisk.api.agent;
 
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,4 +62,63 @@ public interface VolumeAgent {
     List<AgentVolume> listVolumes();
 
     PoolCapacity capacity();
+
+    // ---------------------------------------------------------------- snapshots and clones
+
+    /**
+     * Takes snapshot {@code snapshotId} of volume {@code sourceVolumeId}: every write acknowledged before the call is
+     * in it; durable on return. Idempotent: an existing snapshot of that ID taken of the same source is returned as
+     * it is.
+     *
+     * @throws dev.vdisk.engine.EngineException reason NOT_FOUND (no such volume), ALREADY_EXISTS (the ID is taken by
+     *                                          a snapshot of another volume, or by a volume), INVALID_ARGUMENT
+     */
+    AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId);
+
+    /**
+     * Takes one snapshot per volume (key: volume ID, value: snapshot ID), all at one instant: all or none. Idempotent
+     * as {@link #createSnapshot} when every snapshot already exists with its source.
+     *
+     * @throws dev.vdisk.engine.EngineException as {@link #createSnapshot}
+     */
+    List<AgentSnapshot> createSnapshotGroup(Map<String, String> snapshotIdByVolumeId);
+
+    /**
+     * Deletes a snapshot. Idempotent. A snapshot that clones still read through disappears for the caller at once
+     * and is freed with its last dependent.
+     */
+    void deleteSnapshot(String snapshotId);
+
+    Optional<AgentSnapshot> getSnapshot(String snapshotId);
+
+    /** Every snapshot of the pool (also of deleted volumes), sorted by snapshot ID. */
+    List<AgentSnapshot> listSnapshots();
+
+    /**
+     * Creates volume {@code newVolumeId} as a thin clone of snapshot {@code snapshotId} (nothing is copied; it reads
+     * through the snapshot until written), grown to {@code sizeBytes} (rounded up) if that is more than the
+     * snapshot's size, with {@code attributes} stored as {@link #createVolume} does. Idempotent: an existing volume
+     * of that ID is returned as it is (the caller compares its attributes).
+     *
+     * @throws dev.vdisk.engine.EngineException reason NOT_FOUND (no such snapshot), INVALID_ARGUMENT (smaller than
+     *                                          the snapshot), OUT_OF_SPACE
+     */
+    AgentVolume cloneVolume(String newVolumeId, String snapshotId, long sizeBytes, Map<String, String> attributes);
+
+    /**
+     * The snapshot's in-use extents (kind ALLOCATED) from byte {@code startOffset}, computed as the iterator is
+     * consumed. A snapshot deleted meanwhile ends the iteration with an EngineException of reason NOT_FOUND.
+     *
+     * @throws dev.vdisk.engine.EngineException reason NOT_FOUND
+     */
+    Iterator<BlockExtent> allocated(String snapshotId, long startOffset);
+
+    /**
+     * What to apply to a copy of {@code baseSnapshotId} to make it equal to {@code targetSnapshotId} (younger, same
+     * volume), from byte {@code startOffset}: kinds CHANGED and DEALLOCATED; never misses a change.
+     *
+     * @throws dev.vdisk.engine.EngineException reason NOT_FOUND, INVALID_ARGUMENT (different volumes, target not
+     *                                          younger)
+     */
+    Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset);
 }

@@ -1,13 +1,18 @@
 package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentSnapshot;
+import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolInfo;
 import dev.vdisk.engine.PoolSpec;
+import dev.vdisk.engine.Extent;
+import dev.vdisk.engine.ExtentScan;
 import dev.vdisk.engine.Reason;
+import dev.vdisk.engine.SnapshotInfo;
 import dev.vdisk.engine.VdiskInfo;
 import dev.vdisk.node.backend.EngineBackend;
 import dev.vdisk.node.datapath.DataPath;
@@ -22,6 +27,9 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +54,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private static final long BLOCK = SIZE_GRANULARITY;
     /** The engine's vdisk names; volume IDs are also file names (FUSE image, attributes file). */
     private static final Pattern VOLUME_ID = Pattern.compile("[A-Za-z0-9._:-]{1,253}");
+    /** Snapshot attribute: the ID of the volume it was taken of. */
+    private static final String SOURCE = "source";
     /** How long an operation waits for another one on the same volume before answering ABORTED. */
     private static final long LOCK_WAIT_SECONDS = 60;
 
@@ -59,6 +69,12 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private final VolumeStaging staging = new VolumeStaging(this);
     /** The controller's attributes of each volume; read and written under the volume's lock. */
     private final VolumeAttributes attributes;
+    /**
+     * The source volume of each snapshot ({@link #SOURCE}), written before the snapshot is taken and read under its
+     * lock: the engine forgets a snapshot's vdisk name when the vdisk is deleted, CSI reports it for the snapshot's
+     * lifetime.
+     */
+    private final VolumeAttributes snapshotAttributes;
     /** Volumes whose data path is broken, with why; written under the volume's lock, read by anyone. */
     private final Map<String, String> abnormal = new ConcurrentHashMap<>();
 
@@ -71,6 +87,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         this.dataPath = dataPath;
         this.staged = staged;
         this.attributes = new VolumeAttributes(config.poolDir());
+        this.snapshotAttributes = new VolumeAttributes(config.poolDir(), "snapshot-attributes");
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {
@@ -231,6 +248,155 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     public PoolCapacity capacity() {
         PoolInfo i = pool.info();
         return new PoolCapacity(i.sizeBytes(), i.availableBytes(), i.usedBytes());
+    }
+
+    // ---------------------------------------------------------------- snapshots and clones (take the locks they name)
+
+    /** Locks the snapshot ID, then the source volume (so it is not staged, unstaged or deleted meanwhile). */
+    @Override
+    public AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId) {
+        return createSnapshotGroup(Map.of(sourceVolumeId, snapshotId)).getFirst();
+    }
+
+    /**
+     * Locks every snapshot ID then every volume ID, each set in sorted order (every caller locks in this order, so
+     * two groups cannot deadlock). Snapshots that exist already must all be of their requested source; then the group
+     * is returned as it is (a retry), else the missing ones are refused: a partial group is not a group.
+     */
+    @Override
+    public List<AgentSnapshot> createSnapshotGroup(Map<String, String> snapshotIdByVolumeId) {
+        Map<String, String> sorted = new java.util.TreeMap<>(snapshotIdByVolumeId);
+        sorted.values().forEach(NodeAgent::checkVolumeId);
+        List<VolumeLocks.Held> held = new java.util.ArrayList<>();
+        try {
+            sorted.values().stream().sorted().forEach(id -> held.add(locks.lock(id)));
+            sorted.keySet().forEach(id -> held.add(locks.lock(id)));
+            Map<String, String> missing = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : sorted.entrySet()) {
+                Optional<AgentSnapshot> existing = snapshotWithoutLocking(e.getValue());
+                if (existing.isPresent() && !existing.get().sourceVolumeId().equals(e.getKey())) {
+                    throw new AgentException(Reason.ALREADY_EXISTS, "snapshot " + e.getValue() + " exists, taken of"
+                            + " volume " + existing.get().sourceVolumeId() + ", not " + e.getKey());
+                }
+                if (existing.isEmpty()) {
+                    if (info(e.getKey()).isEmpty()) {
+                        throw new AgentException(Reason.NOT_FOUND, "volume " + e.getKey() + " does not exist");
+                    }
+                    missing.put(e.getKey(), e.getValue());
+                }
+            }
+            if (!missing.isEmpty() && missing.size() != sorted.size()) {
+                throw new AgentException(Reason.ALREADY_EXISTS, "snapshots " + sorted.values() + " exist only in"
+                        + " part (missing " + missing.values() + "): a group is taken at one instant or not at all");
+            }
+            if (!missing.isEmpty()) {
+                // source first: a snapshot is never seen without it; a crash before the snapshot leaves a file that
+                // the next create overwrites
+                missing.forEach((volume, snap) -> snapshotAttributes.write(snap, Map.of(SOURCE, volume)));
+                pool.snapshotGroup(missing);
+                LOG.info("took snapshots {}", missing);
+            }
+            return sorted.values().stream().map(id -> snapshotWithoutLocking(id).orElseThrow()).toList();
+        } finally {
+            java.util.Collections.reverse(held);
+            held.forEach(VolumeLocks.Held::close);
+        }
+    }
+
+    @Override
+    public void deleteSnapshot(String snapshotId) {
+        try (var held = locks.lock(snapshotId)) {
+            if (snapshotInfo(snapshotId).isPresent()) {
+                // the engine hides a snapshot that clones still read through and frees it with its last dependent
+                pool.delete(snapshotId);
+                LOG.info("deleted snapshot {}", snapshotId);
+            }
+            if (usableVolumeId(snapshotId)) {
+                snapshotAttributes.delete(snapshotId);
+            }
+        }
+    }
+
+    @Override
+    public Optional<AgentSnapshot> getSnapshot(String snapshotId) {
+        return snapshotWithoutLocking(snapshotId);
+    }
+
+    @Override
+    public List<AgentSnapshot> listSnapshots() {
+        return pool.snapshots().stream().map(this::toSnapshot).sorted(Comparator.comparing(AgentSnapshot::snapshotId))
+                .toList();
+    }
+
+    /** Locks the new volume's ID; the engine keeps the snapshot alive while the clone reads through it. */
+    @Override
+    public AgentVolume cloneVolume(String newVolumeId, String snapshotId, long sizeBytes, Map<String, String> attrs) {
+        checkVolumeId(newVolumeId);
+        long size = roundUp(sizeBytes);
+        try (var held = locks.lock(newVolumeId)) {
+            Optional<VdiskInfo> existing = info(newVolumeId);
+            if (existing.isPresent()) {
+                return toVolume(existing.get());
+            }
+            SnapshotInfo snap = snapshotInfo(snapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+                    "snapshot " + snapshotId + " does not exist"));
+            if (size < snap.sizeBytes()) {
+                throw new AgentException(Reason.INVALID_ARGUMENT, "a clone of snapshot " + snapshotId + " needs at"
+                        + " least its " + snap.sizeBytes() + " bytes, not " + size);
+            }
+            this.attributes.write(newVolumeId, attrs);
+            pool.clone(snapshotId, newVolumeId);
+            if (size > snap.sizeBytes()) {
+                pool.resize(newVolumeId, size);
+            }
+            LOG.info("cloned snapshot {} as volume {} ({} bytes)", snapshotId, newVolumeId, size);
+            return toVolume(info(newVolumeId).orElseThrow());
+        }
+    }
+
+    @Override
+    public Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
+        return extents(pool.allocated(snapshotId, startOffset));
+    }
+
+    @Override
+    public Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
+        return extents(pool.delta(baseSnapshotId, targetSnapshotId, startOffset));
+    }
+
+    private static Iterator<BlockExtent> extents(ExtentScan scan) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return scan.hasNext();
+            }
+
+            @Override
+            public BlockExtent next() {
+                Extent e = scan.next();
+                return new BlockExtent(e.offset(), e.length(), switch (e.kind()) {
+                    case ALLOCATED -> BlockExtent.Kind.ALLOCATED;
+                    case CHANGED -> BlockExtent.Kind.CHANGED;
+                    case DEALLOCATED -> BlockExtent.Kind.DEALLOCATED;
+                });
+            }
+        };
+    }
+
+    private Optional<SnapshotInfo> snapshotInfo(String snapshotId) {
+        return pool.snapshots().stream().filter(s -> s.name().equals(snapshotId)).findFirst();
+    }
+
+    private Optional<AgentSnapshot> snapshotWithoutLocking(String snapshotId) {
+        return snapshotInfo(snapshotId).map(this::toSnapshot);
+    }
+
+    private AgentSnapshot toSnapshot(SnapshotInfo s) {
+        String source = usableVolumeId(s.name()) ? snapshotAttributes.read(s.name()).get(SOURCE) : null;
+        if (source == null) {
+            source = s.vdiskName() != null ? s.vdiskName() : "";
+        }
+        return new AgentSnapshot(s.name(), source, s.sizeBytes(), s.createdMillis());
     }
 
     private Optional<VdiskInfo> info(String volumeId) {

@@ -34,7 +34,12 @@ final class VolumeAttributes {
     private final Path dir;
 
     VolumeAttributes(Path poolDir) {
-        this.dir = poolDir.resolve("volume-attributes");
+        this(poolDir, "volume-attributes");
+    }
+
+    /** Attributes kept in {@code <pool>/<subdir>} (snapshots keep theirs in {@code snapshot-attributes}). */
+    VolumeAttributes(Path poolDir, String subdir) {
+        this.dir = poolDir.resolve(subdir);
     }
 
     /** The stored attributes, empty when there is no file. */

@@ -1,9 +1,11 @@
 package dev.vdisk.node.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.Reason;
@@ -78,6 +80,50 @@ class NodeAgentTest {
             agent.deleteVolume("pvc-1");
             agent.deleteVolume("pvc-1");
             assertEquals(Optional.empty(), agent.getVolume("pvc-1"));
+        }
+    }
+
+    @Test
+    void snapshotsAndClonesAreIdempotentTypedAndOutliveTheirSources() throws Exception {
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(256 * MIB)))) {
+            agent.createVolume("pvc-a", 8 * MIB);
+            agent.createVolume("pvc-b", 8 * MIB);
+            AgentSnapshot s = agent.createSnapshot("snap-1", "pvc-a");
+            assertEquals("pvc-a", s.sourceVolumeId());
+            assertEquals(8 * MIB, s.sizeBytes());
+            assertEquals(s, agent.createSnapshot("snap-1", "pvc-a"), "a retry returns the same snapshot");
+            assertEquals(Reason.ALREADY_EXISTS,
+                    assertThrows(EngineException.class, () -> agent.createSnapshot("snap-1", "pvc-b")).reason());
+            assertEquals(Reason.NOT_FOUND,
+                    assertThrows(EngineException.class, () -> agent.createSnapshot("snap-2", "nope")).reason());
+            assertFalse(agent.allocated("snap-1", 0).hasNext(), "nothing was written");
+
+            AgentVolume clone = agent.cloneVolume("pvc-c", "snap-1", 16 * MIB, Map.of("name", "c"));
+            assertEquals(16 * MIB, clone.sizeBytes(), "grown past the snapshot's size");
+            assertEquals(Map.of("name", "c"), clone.attributes());
+            assertEquals(clone, agent.cloneVolume("pvc-c", "snap-1", 16 * MIB, Map.of("name", "c")));
+            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
+                    () -> agent.cloneVolume("pvc-d", "snap-1", MIB, Map.of())).reason());
+            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class,
+                    () -> agent.cloneVolume("pvc-d", "nope", 8 * MIB, Map.of())).reason());
+
+            // the source goes, the snapshot stays and still names it
+            agent.deleteVolume("pvc-a");
+            assertEquals("pvc-a", agent.getSnapshot("snap-1").orElseThrow().sourceVolumeId());
+            // a snapshot with a dependent clone disappears for the caller; the clone stays
+            agent.deleteSnapshot("snap-1");
+            agent.deleteSnapshot("snap-1");
+            assertEquals(Optional.empty(), agent.getSnapshot("snap-1"));
+            assertEquals(List.of(), agent.listSnapshots());
+            assertTrue(agent.getVolume("pvc-c").isPresent());
+
+            List<AgentSnapshot> group = agent.createSnapshotGroup(Map.of("pvc-b", "g-b", "pvc-c", "g-c"));
+            assertEquals(List.of("g-b", "g-c"), group.stream().map(AgentSnapshot::snapshotId).toList());
+            assertEquals(group, agent.createSnapshotGroup(Map.of("pvc-b", "g-b", "pvc-c", "g-c")));
+            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
+                    () -> agent.delta("g-b", "g-c", 0)).reason(), "snapshots of different volumes");
+            agent.deleteVolume("pvc-c");
+            agent.deleteVolume("pvc-b");
         }
     }
 
