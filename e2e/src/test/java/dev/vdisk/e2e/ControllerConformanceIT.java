@@ -149,7 +149,8 @@ class ControllerConformanceIT {
     @Test
     void advertisesExactlyWhatWorks() {
         assertEquals(List.of(Type.CREATE_DELETE_VOLUME, Type.LIST_VOLUMES, Type.GET_CAPACITY, Type.EXPAND_VOLUME,
-                        Type.GET_VOLUME, Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.MODIFY_VOLUME),
+                        Type.GET_VOLUME, Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.MODIFY_VOLUME,
+                        Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.GET_SNAPSHOT, Type.CLONE_VOLUME),
                 controller.controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
                         .getCapabilitiesList().stream().map(c -> c.getRpc().getType()).toList());
         List<PluginCapability> plugin = IdentityGrpc.newBlockingStub(process.channel())
@@ -223,7 +224,7 @@ class ControllerConformanceIT {
                         .putParameters("maxChainDepth", "0").build()),
                 new Case(Status.Code.INVALID_ARGUMENT, "capacity_range must not be negative", create("e1", MIB)
                         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(-5)).build()),
-                new Case(Status.Code.INVALID_ARGUMENT, "volume_content_source is not supported", create("e1", MIB)
+                new Case(Status.Code.NOT_FOUND, "snapshot s does not exist", create("e1", MIB)
                         .setVolumeContentSource(VolumeContentSource.newBuilder().setSnapshot(
                                 VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId("s"))).build()),
                 new Case(Status.Code.INVALID_ARGUMENT, "only topology key", create("e1", MIB)

@@ -1,5 +1,6 @@
 package dev.vdisk.controller.agents;
 
+import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.VolumeAgent;
 import java.util.ArrayList;
@@ -40,6 +41,27 @@ public interface NodeAgents {
             agent(node).ifPresent(a -> a.listVolumes().forEach(v -> out.add(new NodeVolume(node, v))));
         }
         out.sort(Comparator.comparing(v -> v.volume().volumeId()));
+        return out;
+    }
+
+    /** The node that has the snapshot, and the snapshot as its agent reports it. */
+    default Optional<NodeSnapshot> findSnapshot(String snapshotId) {
+        for (String node : nodeIds()) {
+            Optional<AgentSnapshot> s = agent(node).flatMap(a -> a.getSnapshot(snapshotId));
+            if (s.isPresent()) {
+                return Optional.of(new NodeSnapshot(node, s.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every snapshot of every node, sorted by snapshot ID. */
+    default List<NodeSnapshot> listSnapshots() {
+        List<NodeSnapshot> out = new ArrayList<>();
+        for (String node : nodeIds()) {
+            agent(node).ifPresent(a -> a.listSnapshots().forEach(s -> out.add(new NodeSnapshot(node, s))));
+        }
+        out.sort(Comparator.comparing(s -> s.snapshot().snapshotId()));
         return out;
     }
 }

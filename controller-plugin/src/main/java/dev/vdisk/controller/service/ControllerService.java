@@ -11,12 +11,20 @@ import csi.v1.ControllerModifyVolumeRequest;
 import csi.v1.ControllerModifyVolumeResponse;
 import csi.v1.ControllerServiceCapability;
 import csi.v1.ControllerServiceCapability.RPC.Type;
+import csi.v1.CreateSnapshotRequest;
+import csi.v1.CreateSnapshotResponse;
 import csi.v1.CreateVolumeRequest;
 import csi.v1.CreateVolumeResponse;
+import csi.v1.DeleteSnapshotRequest;
+import csi.v1.DeleteSnapshotResponse;
 import csi.v1.DeleteVolumeRequest;
 import csi.v1.DeleteVolumeResponse;
 import csi.v1.GetCapacityRequest;
 import csi.v1.GetCapacityResponse;
+import csi.v1.GetSnapshotRequest;
+import csi.v1.GetSnapshotResponse;
+import csi.v1.ListSnapshotsRequest;
+import csi.v1.ListSnapshotsResponse;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
 import csi.v1.ValidateVolumeCapabilitiesRequest;
@@ -27,14 +35,15 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The CSI Controller service (spec v1.12), volume side, and the locking decorator in front of
- * {@link VolumeController}: every call that changes a volume takes that volume's lock first (CreateVolume: the ID
- * its name maps to, see {@link VolumeIds}), so duplicate and concurrent calls for one volume run one at a time and
- * the idempotency checks inside see each other's results. Reads (ListVolumes, GetCapacity, ControllerGetVolume,
- * ValidateVolumeCapabilities) take no lock. Each call is logged by csi-server's interceptor, secrets never.
+ * The CSI Controller service (spec v1.12), and the locking decorator in front of {@link VolumeController} and
+ * {@link SnapshotController}: every call that changes a volume or snapshot takes its ID's lock first (CreateVolume and
+ * CreateSnapshot: the ID the name maps to, see {@link VolumeIds}), so duplicate and concurrent calls for one volume or
+ * snapshot run one at a time and the idempotency checks inside see each other's results. Reads (ListVolumes,
+ * GetCapacity, ControllerGetVolume, ValidateVolumeCapabilities, ListSnapshots, GetSnapshot) take no lock. Each call
+ * is logged by csi-server's interceptor, secrets never.
  *
  * <p>Advertised: exactly what works (see {@link #CAPABILITIES}). Not implemented, answering UNIMPLEMENTED:
- * ControllerPublish/Unpublish (node-local volumes need no attach), snapshots, and content sources.
+ * ControllerPublish/Unpublish (node-local volumes need no attach).
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
@@ -43,12 +52,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     /**
      * Not PUBLISH_UNPUBLISH_VOLUME (a vdisk is reachable from its own node only; the Node service attaches it), so
-     * not LIST_VOLUMES_PUBLISHED_NODES either (spec: it requires PUBLISH_UNPUBLISH_VOLUME); not CLONE_VOLUME nor the
-     * snapshot ones until the engine has them.
+     * not LIST_VOLUMES_PUBLISHED_NODES either (spec: it requires PUBLISH_UNPUBLISH_VOLUME).
      */
     static final List<Type> CAPABILITIES = List.of(Type.CREATE_DELETE_VOLUME, Type.LIST_VOLUMES, Type.GET_CAPACITY,
             Type.EXPAND_VOLUME, Type.GET_VOLUME, Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER,
-            Type.MODIFY_VOLUME);
+            Type.MODIFY_VOLUME, Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.GET_SNAPSHOT,
+            Type.CLONE_VOLUME);
 
     private static final ControllerGetCapabilitiesResponse CAPABILITIES_RESPONSE = ControllerGetCapabilitiesResponse
             .newBuilder().addAllCapabilities(CAPABILITIES.stream().map(t -> ControllerServiceCapability.newBuilder()
@@ -56,14 +65,24 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             .build();
 
     private final VolumeController volumes;
+    private final SnapshotController snapshots;
     private final OperationLocks locks;
 
     public ControllerService(NodeAgents agents) {
-        this(agents, LOCK_WAIT);
+        this(agents, CloneSplitHook.NOT_WIRED, LOCK_WAIT);
+    }
+
+    public ControllerService(NodeAgents agents, CloneSplitHook splits) {
+        this(agents, splits, LOCK_WAIT);
     }
 
     ControllerService(NodeAgents agents, Duration lockWait) {
-        this.volumes = new VolumeController(agents);
+        this(agents, CloneSplitHook.NOT_WIRED, lockWait);
+    }
+
+    ControllerService(NodeAgents agents, CloneSplitHook splits, Duration lockWait) {
+        this.volumes = new VolumeController(agents, splits);
+        this.snapshots = new SnapshotController(agents);
         this.locks = new OperationLocks(lockWait);
     }
 
@@ -127,6 +146,35 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void getCapacity(GetCapacityRequest req, StreamObserver<GetCapacityResponse> response) {
         reply(response, volumes.getCapacity(req));
+    }
+
+    @Override
+    public void createSnapshot(CreateSnapshotRequest req, StreamObserver<CreateSnapshotResponse> response) {
+        String snapshotId = VolumeIds.forName(VolumeController.required("name", req.getName()));
+        CreateSnapshotResponse out;
+        try (var held = locks.lock(snapshotId)) {
+            out = snapshots.createSnapshot(req);
+        }
+        reply(response, out);
+    }
+
+    @Override
+    public void deleteSnapshot(DeleteSnapshotRequest req, StreamObserver<DeleteSnapshotResponse> response) {
+        String snapshotId = VolumeController.required("snapshot_id", req.getSnapshotId());
+        try (var held = locks.lock(snapshotId)) {
+            snapshots.deleteSnapshot(req);
+        }
+        reply(response, DeleteSnapshotResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void listSnapshots(ListSnapshotsRequest req, StreamObserver<ListSnapshotsResponse> response) {
+        reply(response, snapshots.listSnapshots(req));
+    }
+
+    @Override
+    public void getSnapshot(GetSnapshotRequest req, StreamObserver<GetSnapshotResponse> response) {
+        reply(response, snapshots.getSnapshot(req));
     }
 
     @Override

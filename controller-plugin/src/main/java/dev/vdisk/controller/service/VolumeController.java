@@ -25,6 +25,7 @@ import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.controller.agents.NodeAgents;
+import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.agents.NodeVolume;
 import dev.vdisk.engine.Reason;
 import java.util.List;
@@ -45,9 +46,11 @@ final class VolumeController {
     static final String NAME = "name";
 
     private final NodeAgents agents;
+    private final CloneSplitHook splits;
 
-    VolumeController(NodeAgents agents) {
+    VolumeController(NodeAgents agents, CloneSplitHook splits) {
         this.agents = agents;
+        this.splits = splits;
     }
 
     // ---------------------------------------------------------------- CreateVolume
@@ -59,12 +62,7 @@ final class VolumeController {
         VolumeParameters params = VolumeParameters.parse(req.getParametersMap());
         MutableParameters mutable = MutableParameters.parse(req.getMutableParametersMap());
         checkConsistent(params, mutable, caps);
-        if (req.hasVolumeContentSource()) {
-            // spec, CreateVolume errors: "Source incompatible or not supported" -> INVALID_ARGUMENT; CLONE_VOLUME and
-            // CREATE_DELETE_SNAPSHOT are not advertised, so a CO should not send one
-            throw new IllegalArgumentException("volume_content_source is not supported yet: this plugin does not"
-                    + " advertise CLONE_VOLUME or CREATE_DELETE_SNAPSHOT");
-        }
+        Optional<ContentSource> source = ContentSource.of(req.hasVolumeContentSource(), req.getVolumeContentSource());
         SizeRange range = SizeRange.of(req.getCapacityRange());
         TopologyPicker topology = TopologyPicker.of(req.hasAccessibilityRequirements()
                 ? Optional.of(req.getAccessibilityRequirements()) : Optional.empty());
@@ -73,21 +71,89 @@ final class VolumeController {
         // spec: a volume of this name that is compatible -> 0 OK with it; incompatible -> ALREADY_EXISTS
         Optional<NodeVolume> existing = agents.find(volumeId);
         if (existing.isPresent()) {
-            incompatibility(existing.get(), name, range, caps, params, topology).ifPresent(why -> {
-                throw new AgentException(Reason.ALREADY_EXISTS, "volume " + volumeId + " for name '" + name
-                        + "' already exists, but " + why);
-            });
+            incompatibility(existing.get(), name, range, caps, params, topology)
+                    .or(() -> sourceMismatch(existing.get(), source)).ifPresent(why -> {
+                        throw new AgentException(Reason.ALREADY_EXISTS, "volume " + volumeId + " for name '" + name
+                                + "' already exists, but " + why);
+                    });
+            if (source.isPresent() && !source.get().snapshot()) {
+                // a crash after the clone may have left the internal snapshot visible; hidden from now on
+                agent(existing.get().nodeId()).deleteSnapshot(ContentSource.internalSnapshotId(volumeId));
+            }
             return CreateVolumeResponse.newBuilder().setVolume(toVolume(existing.get())).build();
         }
 
         CapacityPolicy policy = new CapacityPolicy(params.ratio());
-        long size = range.size(largestVolume(policy));
-        String node = topology.pick(agents.nodeIds(), n -> whyNot(n, size, policy));
         Map<String, String> attributes = new TreeMap<>(params.attributes());
         attributes.putAll(mutable.attributes());
         attributes.put(NAME, name);
+        if (source.isPresent()) {
+            attributes.put(ContentSource.ATTRIBUTE, source.get().attribute());
+            NodeVolume clone = cloneFrom(source.get(), volumeId, range, topology, policy, attributes);
+            mutable.splitOnClone().or(params::splitOnClone).filter(mode -> !mode.equals("none"))
+                    .ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
+            return CreateVolumeResponse.newBuilder().setVolume(toVolume(clone)).build();
+        }
+        long size = range.size(largestVolume(policy));
+        String node = topology.pick(agents.nodeIds(), n -> whyNot(n, size, policy));
         AgentVolume created = agent(node).createVolume(volumeId, size, attributes);
         return CreateVolumeResponse.newBuilder().setVolume(toVolume(new NodeVolume(node, created))).build();
+    }
+
+    /**
+     * A thin clone of a snapshot, or of a volume through an internal snapshot that is deleted (so hidden) at once:
+     * nothing is copied either way. The clone lives where its source does: that node is imposed as its topology.
+     *
+     * <p>Spec, CreateVolume errors: a source that does not exist -> NOT_FOUND; a size below the source's ->
+     * OUT_OF_RANGE ("Unsupported capacity_range"; the spec also says the volume size must be at least the
+     * snapshot's); a source on a node the requisite topologies exclude -> RESOURCE_EXHAUSTED ("Unable to provision
+     * in accessible_topology": the request is valid, this plugin cannot place a clone elsewhere).
+     */
+    private NodeVolume cloneFrom(ContentSource source, String volumeId, SizeRange range, TopologyPicker topology,
+                                 CapacityPolicy policy, Map<String, String> attributes) {
+        String node;
+        long sourceSize;
+        if (source.snapshot()) {
+            NodeSnapshot s = agents.findSnapshot(source.id()).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+                    "volume_content_source: snapshot " + source.id() + " does not exist"));
+            node = s.nodeId();
+            sourceSize = s.snapshot().sizeBytes();
+        } else {
+            NodeVolume v = agents.find(source.id()).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+                    "volume_content_source: volume " + source.id() + " does not exist"));
+            node = v.nodeId();
+            sourceSize = v.volume().sizeBytes();
+        }
+        if (range.limitBytes() > 0 && range.limitBytes() < sourceSize
+                || range.requiredBytes() > 0 && range.requiredBytes() < sourceSize) {
+            throw new CapacityOutOfRangeException("capacity_range " + range + " is below the " + sourceSize
+                    + " bytes of the content source " + source + "; a clone is at least as large as its source");
+        }
+        long size = Math.max(sourceSize, range.requiredBytes() == 0 ? 0 : range.size(VolumeAgent.MAX_VOLUME_BYTES));
+        if (!topology.allows(node)) {
+            throw new NoSuitableNodeException("the content source " + source + " is on node " + node + ", which is"
+                    + " not among the requisite topologies; a clone can only be created on its source's node");
+        }
+        String chosen = topology.pick(new java.util.TreeSet<>(List.of(node)), n -> whyNot(n, size, policy));
+        VolumeAgent agent = agent(chosen);
+        if (source.snapshot()) {
+            return new NodeVolume(chosen, agent.cloneVolume(volumeId, source.id(), size, attributes));
+        }
+        String internal = ContentSource.internalSnapshotId(volumeId);
+        agent.createSnapshot(internal, source.id());
+        AgentVolume clone = agent.cloneVolume(volumeId, internal, size, attributes);
+        agent.deleteSnapshot(internal);
+        return new NodeVolume(chosen, clone);
+    }
+
+    /** Why the existing volume's content source is not the requested one, if it is not. */
+    private static Optional<String> sourceMismatch(NodeVolume existing, Optional<ContentSource> asked) {
+        Optional<ContentSource> has = ContentSource.parse(existing.volume().attributes().get(ContentSource.ATTRIBUTE));
+        if (has.equals(asked)) {
+            return Optional.empty();
+        }
+        return Optional.of("it was created from " + has.map(ContentSource::toString).orElse("no content source")
+                + ", not from " + asked.map(ContentSource::toString).orElse("no content source"));
     }
 
     private static void checkConsistent(VolumeParameters params, MutableParameters mutable, List<VolumeCapability> caps) {
@@ -167,7 +233,8 @@ final class VolumeController {
         if (existing.isEmpty()) {
             return;
         }
-        // a staged volume: the agent refuses with FAILED_PRECONDITION (spec: "Volume in use")
+        // its snapshots outlive it and snapshots its clones read through are kept hidden by the engine: nothing to
+        // check here. A staged volume: the agent refuses with FAILED_PRECONDITION (spec: "Volume in use")
         agent(existing.get().nodeId()).deleteVolume(volumeId);
     }
 
@@ -339,6 +406,10 @@ final class VolumeController {
     }
 
     private VolumeAgent agent(String node) {
+        return agent(agents, node);
+    }
+
+    static VolumeAgent agent(NodeAgents agents, String node) {
         return agents.agent(node).orElseThrow(() -> new NoSuitableNodeException("no node agent known for node " + node));
     }
 
@@ -349,10 +420,14 @@ final class VolumeController {
 
     /** The volume as CSI reports it: ID, size, its node as the only accessible topology, its static context. */
     static Volume toVolume(NodeVolume v) {
-        return Volume.newBuilder().setVolumeId(v.volume().volumeId()).setCapacityBytes(v.volume().sizeBytes())
+        Volume.Builder out = Volume.newBuilder().setVolumeId(v.volume().volumeId())
+                .setCapacityBytes(v.volume().sizeBytes())
                 .putAllVolumeContext(context(v.volume().attributes()))
-                .addAccessibleTopology(Topology.newBuilder().putSegments(TopologyPicker.KEY, v.nodeId()))
-                .build();
+                .addAccessibleTopology(Topology.newBuilder().putSegments(TopologyPicker.KEY, v.nodeId()));
+        // spec, Volume.content_source: "If specified, indicates that the volume is not empty and is pre-populated"
+        ContentSource.parse(v.volume().attributes().get(ContentSource.ATTRIBUTE))
+                .ifPresent(s -> out.setContentSource(s.toProto()));
+        return out.build();
     }
 
     /** The volume_context: the immutable fsType if the volume has one (spec: the same for the volume's lifetime). */

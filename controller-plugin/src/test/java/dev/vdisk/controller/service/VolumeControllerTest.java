@@ -39,7 +39,7 @@ class VolumeControllerTest {
     private static final long GIB = 1L << 30;
 
     private final Agents agents = Agents.of("n1", GIB, "n2", 2 * GIB);
-    private final VolumeController c = new VolumeController(agents);
+    private final VolumeController c = new VolumeController(agents, CloneSplitHook.NOT_WIRED);
 
     private static CreateVolumeRequest.Builder create(String name, long required) {
         return CreateVolumeRequest.newBuilder().setName(name).addVolumeCapabilities(mount("ext4", Mode.SINGLE_NODE_WRITER))
@@ -80,8 +80,10 @@ class VolumeControllerTest {
                 new Case(create("x", MIB).putParameters("fsType", "xfs").build(), "contradicts"),
                 new Case(create("x", MIB).putMutableParameters("maxIops", "-3").build(), "maxIops"),
                 new Case(create("x", MIB).setVolumeContentSource(csi.v1.VolumeContentSource.newBuilder()
-                        .setVolume(csi.v1.VolumeContentSource.VolumeSource.newBuilder().setVolumeId("y"))).build(),
-                        "volume_content_source is not supported yet"))) {
+                        .setVolume(csi.v1.VolumeContentSource.VolumeSource.newBuilder())).build(),
+                        "volume_content_source.volume.volume_id missing in request"),
+                new Case(create("x", MIB).setVolumeContentSource(csi.v1.VolumeContentSource.newBuilder()).build(),
+                        "names neither a snapshot nor a volume"))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.createVolume(k.req()));
             assertTrue(e.getMessage().contains(k.text()), e.getMessage() + " should contain " + k.text());
         }
