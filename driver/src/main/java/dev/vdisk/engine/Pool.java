@@ -86,6 +86,10 @@ public final class Pool implements AutoCloseable {
     /** Nodes the last snapshot operation touched (written or shared), for the O(1) test. */
     private volatile long lastSnapshotNodes;
     private volatile boolean closed;
+    /** Foreground I/O operations (reads, writes, discards) of all vdisks: idle-only splits watch its rate. */
+    private final java.util.concurrent.atomic.LongAdder foregroundOps = new java.util.concurrent.atomic.LongAdder();
+    /** Split tasks of this process by clone id (running and finished). Written under cpLock; read freely. */
+    private final ConcurrentHashMap<Long, SplitTask> splitTasks = new ConcurrentHashMap<>();
 
     private Pool(Path dir, PoolFiles.Layout layout, PoolFiles.Lock fileLock, PoolOptions options, Superblock sb) {
         this.dir = dir;
@@ -480,6 +484,7 @@ public final class Pool implements AutoCloseable {
                                     Map.of());
                             Vdisk s = new Vdisk(this, e, shared);
                             s.linkBacking(v.backing());
+                            s.setOriginFamily(v.originFamily());
                             Vdisk youngest = SnapshotChain.youngest(byId.values(), v.id());
                             if (youngest != null) {
                                 youngest.changes.orWith(v.changes); // frozen: changes between youngest and s
@@ -654,6 +659,192 @@ public final class Pool implements AutoCloseable {
         } finally {
             cpLock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- splits
+
+    /**
+     * Starts detaching clone {@code cloneName} from its backing snapshot in the background and returns the task (see
+     * {@link Splitter} for the algorithm and its commit protocol). The clone stays online; a user write to a hole
+     * always wins over the splitter. If a split of the clone is already running, returns it; if one is recorded
+     * (cancelled, paused, or running before a restart), resumes it from its persisted cursor with {@code options}.
+     * A vdisk without a backing store has nothing to split: the task is DONE at once (so a retried request succeeds).
+     *
+     * @throws InvalidRangeException {@code cloneName} names a snapshot (INVALID_ARGUMENT)
+     * @throws SplitStateException a split of the clone in the other mode is running or recorded (FAILED_PRECONDITION)
+     * @throws OutOfSpaceException COPY: the data still read through the chain is more than the pool's available space
+     * @throws VdiskNotFoundException no such vdisk
+     */
+    public SplitTask split(String cloneName, SplitMode mode, SplitOptions options) {
+        cpLock.lock();
+        try {
+            checkOpen();
+            if (snapsByName.containsKey(cloneName)) {
+                throw new InvalidRangeException("snapshot " + cloneName + " cannot be split: only a clone (a vdisk"
+                        + " reading through a backing snapshot) has a backing store to split off");
+            }
+            Vdisk v = vdisk(cloneName);
+            SplitTask t = splitTasks.get(v.id());
+            SplitCursor rec = v.split();
+            SplitMode recorded = t != null && t.running() ? t.mode() : rec != null ? rec.mode() : null;
+            if (recorded != null && recorded != mode) {
+                throw new SplitStateException("a " + recorded + " split of vdisk " + cloneName + " is "
+                        + (t != null && t.running() ? "running" : "recorded at segment " + rec.cursor())
+                        + "; continue it in mode " + recorded.name().toLowerCase() + " (modes cannot be mixed)");
+            }
+            if (t != null && t.running()) {
+                return t;
+            }
+            Splitter s = new Splitter(this, v, mode);
+            if (v.backing() == null) {
+                t = new SplitTask(this, s, new SplitCursor(mode, SplitCursor.State.RUNNING, s.segments(), 0, 0,
+                        options, null), SplitPhase.DONE);
+                log.info("split of vdisk {}: it has no backing store; nothing to do", cloneName);
+                splitTasks.put(v.id(), t);
+                return t;
+            }
+            long from = rec == null ? 0 : Math.min(rec.cursor(), s.segments());
+            if (mode == SplitMode.COPY) {
+                long need = s.segmentsToFill(from);
+                need += need / Math.max(1, segmentSize / 16) + 2L * v.tree.height();
+                long avail = alloc.usage().available();
+                if (need > avail) {
+                    throw new OutOfSpaceException("copy split of vdisk " + cloneName + " (" + need
+                            + " segments of data and map still come from its backing chain)", avail * segmentSize,
+                            need * segmentSize);
+                }
+            }
+            rec = rec == null ? new SplitCursor(mode, SplitCursor.State.RUNNING, 0, 0, 0, options, null)
+                    : new SplitCursor(mode, SplitCursor.State.RUNNING, from, rec.filled(), rec.bytesRelocated(),
+                            options, null);
+            v.setSplit(rec);
+            checkpointLocked("split " + cloneName + " start");
+            t = new SplitTask(this, s, rec, SplitPhase.SCANNING);
+            splitTasks.put(v.id(), t);
+            t.start();
+            log.info("started {} split of vdisk {} from segment {} (rate {} B/s, idle only {})", mode, cloneName, from,
+                    options.rateBytesPerSecond(), options.idleOnly());
+            return t;
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    /** The split task of vdisk {@code name} in this process (running or finished), if any. */
+    public java.util.Optional<SplitTask> splitTask(String name) {
+        checkOpen();
+        Vdisk v = byName.get(name);
+        return v == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(splitTasks.get(v.id()));
+    }
+
+    /**
+     * Splits of this pool: tasks of this process (running or finished) and splits recorded in the catalog but not
+     * running (phase QUEUED for a RUNNING record not resumed yet, PAUSED, CANCELLED), by vdisk name.
+     */
+    public List<SplitProgress> splits() {
+        checkOpen();
+        List<SplitProgress> out = new ArrayList<>();
+        for (Vdisk v : byName.values()) {
+            SplitTask t = splitTasks.get(v.id());
+            SplitCursor r = v.split();
+            if (t != null && (t.running() || r == null || t.progress().phase() != SplitPhase.QUEUED)) {
+                out.add(t.progress());
+            } else if (r != null) {
+                long total = (v.sizeWithoutCheck() + segmentSize - 1) / segmentSize;
+                SplitPhase ph = switch (r.state()) {
+                    case RUNNING -> SplitPhase.QUEUED;
+                    case PAUSED -> SplitPhase.PAUSED;
+                    case CANCELLED -> SplitPhase.CANCELLED;
+                };
+                out.add(new SplitProgress(v.name(), r.mode(), ph, Math.min(r.cursor(), total), total, 0, r.filled(),
+                        r.bytesRelocated(), 0, -1, r.error()));
+            }
+        }
+        out.sort(Comparator.comparing(SplitProgress::vdiskName));
+        return out;
+    }
+
+    /**
+     * Restarts every split whose record says RUNNING (interrupted by a close or a crash) from its persisted cursor,
+     * with its persisted options. Not done by {@link #open} itself: the pool's owner (the node agent, or the command
+     * line's split verb) decides when background relocation may start; offline tools that only look at the pool
+     * ({@code vdisk ls}, {@code check}) never move data. PAUSED and CANCELLED splits wait for a {@link #split} call.
+     */
+    public List<SplitTask> resumeSplits() {
+        checkOpen();
+        List<SplitTask> out = new ArrayList<>();
+        for (Vdisk v : new ArrayList<>(byName.values())) {
+            SplitCursor r = v.split();
+            if (r != null && r.state() == SplitCursor.State.RUNNING) {
+                out.add(split(v.name(), r.mode(), r.options()));
+            }
+        }
+        return out;
+    }
+
+    /** A split task's periodic or final consistency point (persists its cursor with the map). */
+    void checkpointForSplit(String why) {
+        checkpointWithReason("split " + why);
+    }
+
+    /**
+     * Step 5 of {@link Splitter}'s protocol: if no hole of the clone reads data through its chain, clears its backing,
+     * frees a hidden former backing that lost its last dependent, drops the split record and takes a consistency
+     * point; returns -1. Otherwise returns the first such hole and changes nothing.
+     */
+    long releaseSplit(Splitter s) {
+        Vdisk clone = s.vdisk();
+        cpLock.lock();
+        try {
+            checkOpen();
+            Vdisk former;
+            destageLock.lock();
+            try {
+                clone.opLock.writeLock().lock();
+                try {
+                    long hole = s.firstHoleReadingData();
+                    if (hole >= 0) {
+                        log.warn("split of vdisk {}: segment {} still reads the backing; filling again", clone.name(),
+                                hole);
+                        return hole;
+                    }
+                    former = clone.backing();
+                    long family = SnapshotChain.family(clone);
+                    clone.mapLock.writeLock().lock();
+                    try {
+                        clone.setOriginFamily(family);
+                        clone.unlinkBacking();
+                        clone.setSplit(null);
+                    } finally {
+                        clone.mapLock.writeLock().unlock();
+                    }
+                } finally {
+                    clone.opLock.writeLock().unlock();
+                }
+                if (former != null && former.hidden() && byId.containsKey(former.id())
+                        && SnapshotChain.dependents(byId.values(), former).isEmpty()) {
+                    log.info("freeing hidden snapshot {} (id {}): split vdisk {} was its last dependent",
+                            former.name(), former.id(), clone.name());
+                    removeLocked(former);
+                }
+            } finally {
+                destageLock.unlock();
+            }
+            checkpointLocked("split " + clone.name() + " release");
+            log.info("split of vdisk {} released its backing snapshot {}", clone.name(),
+                    former == null ? "(none)" : former.name());
+            return -1;
+        } finally {
+            cpLock.unlock();
+        }
+    }
+
+    void noteForegroundIo() {
+        foregroundOps.increment();
+    }
+
+    long foregroundOps() {
+        return foregroundOps.sum();
     }
 
     ReentrantLock cpLock() {
@@ -920,6 +1111,9 @@ public final class Pool implements AutoCloseable {
     /** Destages everything, takes a final consistency point and releases the lock. Stop I/O first. */
     @Override
     public void close() {
+        for (SplitTask t : splitTasks.values()) {
+            t.stopAndJoin(); // before cpLock: a task may be waiting for it; its record stays RUNNING
+        }
         cpLock.lock();
         try {
             if (closed) {
@@ -952,6 +1146,9 @@ public final class Pool implements AutoCloseable {
 
     private void abandonQuietly() {
         closed = true;
+        for (SplitTask t : splitTasks.values()) {
+            t.stopAndJoin();
+        }
         destager.stop();
         if (journal != null) {
             journal.abandon();

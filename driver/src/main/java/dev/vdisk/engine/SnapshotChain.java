@@ -74,6 +74,8 @@ final class SnapshotChain {
             Vdisk b = cur.backing();
             if (b != null) {
                 cur = b;
+            } else if (cur.originFamily() != 0) {
+                return cur.originFamily(); // a split clone (or its snapshot) may still share segments with its former chain
             } else {
                 return cur.kind() == Kind.SNAPSHOT ? cur.ownerId() : cur.id();
             }

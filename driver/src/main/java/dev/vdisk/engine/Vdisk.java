@@ -34,7 +34,8 @@ public final class Vdisk {
     private final long id;
     private final Kind kind;
     private final long ownerId;
-    private final long backingId;
+    /** The backing snapshot's id, 0 when none (a split clears it; written under Pool.cpLock and mapLock). */
+    private volatile long backingId;
     /** Vdisk: the sequence its next snapshot gets (and birth stamp of new entries); snapshot: its sequence. */
     private volatile long epoch;
     private final long createdMillis;
@@ -43,6 +44,18 @@ public final class Vdisk {
     private volatile boolean hidden;
     /** The snapshot whose data shows through this one's holes (clones and their snapshots), null if none. */
     private volatile Vdisk backing;
+    /**
+     * A split's persisted state (catalog extension {@link SplitCursor#TAG}), null when no split is recorded. Written by
+     * the split task; read by consistency points under Pool.destageLock.
+     */
+    private volatile SplitCursor split;
+    /**
+     * After a split released the backing: the sharing family of the former chain (extension {@link #ORIGIN_TAG}), so
+     * the check accepts segments a SHARE split left shared with it; inherited by snapshots. 0 when none.
+     */
+    private volatile long originFamily;
+    /** Catalog extension tag of {@link #originFamily} (u64 little-endian). */
+    static final int ORIGIN_TAG = 3;
     /**
      * Vdisk: segments written or discarded since its newest snapshot (marked by the destager, which is the only
      * place the map changes). Snapshot: its change index, the segments changed while it was the youngest.
@@ -81,6 +94,10 @@ public final class Vdisk {
         this.extensions = e.extensions();
         this.hidden = e.hidden();
         this.changes = ChangeSet.decode(e.extensions().get(ChangeSet.TAG), e.name());
+        this.split = SplitCursor.decode(e.extensions().get(SplitCursor.TAG), e.name());
+        byte[] origin = e.extensions().get(ORIGIN_TAG);
+        this.originFamily = origin == null ? 0
+                : java.nio.ByteBuffer.wrap(origin).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
         this.tree = tree;
         this.segmentSize = pool.segmentSize();
         this.segmentShift = Integer.numberOfTrailingZeros(segmentSize);
@@ -141,6 +158,29 @@ public final class Vdisk {
         backing = b;
     }
 
+    /** The split's last step: holes read zeros from now on (the caller checked that none reads data). */
+    @GuardedBy("Pool.cpLock, mapLock")
+    void unlinkBacking() {
+        backing = null;
+        backingId = 0;
+    }
+
+    SplitCursor split() {
+        return split;
+    }
+
+    void setSplit(SplitCursor c) {
+        split = c;
+    }
+
+    long originFamily() {
+        return originFamily;
+    }
+
+    void setOriginFamily(long f) {
+        originFamily = f;
+    }
+
     long createdMillis() {
         return createdMillis;
     }
@@ -154,6 +194,16 @@ public final class Vdisk {
         ext.remove(ChangeSet.TAG);
         if (!changes.isEmpty()) {
             ext.put(ChangeSet.TAG, changes.encode());
+        }
+        ext.remove(SplitCursor.TAG);
+        SplitCursor sc = split;
+        if (sc != null) {
+            ext.put(SplitCursor.TAG, sc.encode());
+        }
+        ext.remove(ORIGIN_TAG);
+        if (originFamily != 0) {
+            ext.put(ORIGIN_TAG, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putLong(originFamily).array());
         }
         return new CatalogEntry(id, name, kind, hidden, size, tree.rootWord0(), tree.rootWord1(), tree.height(),
                 ownerId, backingId, epoch, createdMillis, ext);
@@ -188,6 +238,7 @@ public final class Vdisk {
      */
     public int read(long offset, ByteBuffer dst) {
         checkLive();
+        pool.noteForegroundIo();
         long sz = size;
         if (offset < 0 || offset > sz) {
             throw new InvalidRangeException("read at " + offset + " is outside vdisk " + name + " of " + sz + " bytes");
@@ -338,6 +389,7 @@ public final class Vdisk {
      */
     public void write(long offset, ByteBuffer src) {
         checkLive();
+        pool.noteForegroundIo();
         checkWritable();
         int len = src.remaining();
         checkRange(offset, len, size);
@@ -535,6 +587,7 @@ public final class Vdisk {
      */
     public void discard(long offset, long length) {
         checkLive();
+        pool.noteForegroundIo();
         checkWritable();
         checkRange(offset, length, size);
         if (length == 0) {

@@ -1,0 +1,229 @@
+package dev.vdisk.engine;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running (or finished) split of one clone, handed out by {@link Pool#split}. The work runs on one platform daemon
+ * thread per task ({@code vdisk-split-NAME}), owned by the pool: it does blocking positional I/O and holds engine
+ * locks for short moments, and a pool has few concurrent splits; {@link Pool#close()} stops it at a consistent point
+ * (the record stays RUNNING, so {@link Pool#resumeSplits()} continues it after the next open). Thread-safe.
+ *
+ * <p>The loop: take the next candidate segment from the cursor, wait for idleness (idle-only), fill it
+ * ({@link Splitter#fill}), pay the rate limit for the bytes filled, advance the cursor in the clone's split record,
+ * and take a consistency point every checkpoint interval so the cursor is durable; at the end, release the backing.
+ */
+public final class SplitTask {
+    private static final Logger log = LoggerFactory.getLogger(SplitTask.class);
+
+    private final Pool pool;
+    private final Splitter splitter;
+    private final Vdisk clone;
+    private final SplitOptions options;
+    private final int segmentSize;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile SplitPhase phase;
+    private volatile SplitCursor record;
+    private volatile long total;
+    private volatile long visited;
+    private volatile String error;
+    private volatile boolean cancelRequested;
+    private volatile boolean stopRequested;
+    private final long startCursor;
+    private final long startBytes;
+    private volatile long startNanos = System.nanoTime();
+    private volatile long endNanos;
+    private Thread thread;
+
+    SplitTask(Pool pool, Splitter splitter, SplitCursor record, SplitPhase phase) {
+        this.pool = pool;
+        this.splitter = splitter;
+        this.clone = splitter.vdisk();
+        this.options = record.options();
+        this.segmentSize = pool.segmentSize();
+        this.record = record;
+        this.phase = phase;
+        this.total = splitter.segments();
+        this.startCursor = record.cursor();
+        this.startBytes = record.bytesRelocated();
+        this.error = record.error();
+        if (phase != SplitPhase.QUEUED && phase != SplitPhase.SCANNING) {
+            endNanos = startNanos;
+            finished.countDown();
+        }
+    }
+
+    public String vdiskName() {
+        return clone.name();
+    }
+
+    public SplitMode mode() {
+        return splitter.mode();
+    }
+
+    /** The progress now. */
+    public SplitProgress progress() {
+        SplitCursor r = record;
+        long end = endNanos != 0 ? endNanos : System.nanoTime();
+        double secs = Math.max(1e-9, (end - startNanos) / 1e9);
+        double bps = (r.bytesRelocated() - startBytes) / secs;
+        double segsPerSec = (r.cursor() - startCursor) / secs;
+        long left = Math.max(0, total - r.cursor());
+        long eta = phase == SplitPhase.DONE ? 0 : segsPerSec > 0 ? (long) Math.ceil(left / segsPerSec) : -1;
+        return new SplitProgress(clone.name(), splitter.mode(), phase, Math.min(r.cursor(), total), total, visited,
+                r.filled(), r.bytesRelocated(), bps, eta, error);
+    }
+
+    /** Asks the task to stop after the current segment, at a consistent point; resumable by another split call. */
+    public void cancel() {
+        cancelRequested = true;
+    }
+
+    /** Waits up to {@code timeout} for the task to finish and returns its progress (finished or not). */
+    public SplitProgress await(Duration timeout) {
+        try {
+            finished.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return progress();
+    }
+
+    /** True while the thread runs (or is about to). */
+    public boolean running() {
+        return finished.getCount() > 0;
+    }
+
+    void start() {
+        thread = Thread.ofPlatform().daemon().name("vdisk-split-" + clone.name()).start(this::run);
+    }
+
+    /** Pool close: stop at a consistent point and wait; the record stays RUNNING. */
+    void stopAndJoin() {
+        stopRequested = true;
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean stopping() {
+        return cancelRequested || stopRequested;
+    }
+
+    private void run() {
+        String name = clone.name();
+        try {
+            Throttle throttle = new Throttle(options, segmentSize, pool::foregroundOps, this::stopping);
+            long interval = Math.max(10, pool.options().checkpointIntervalMillis()) * 1_000_000L;
+            long lastPoint = System.nanoTime();
+            boolean freedOnce = false;
+            int releases = 0;
+            phase = SplitPhase.FILLING;
+            log.info("split of vdisk {} ({}) running from segment {} of {}", name, splitter.mode(), record.cursor(), total);
+            while (true) {
+                if (clone.isDeleted()) {
+                    finish(SplitPhase.CANCELLED, "vdisk " + name + " was deleted during the split");
+                    return;
+                }
+                if (stopRequested) {
+                    phase = SplitPhase.QUEUED;
+                    log.info("split of vdisk {} stopped at segment {} (pool closing; resumes after the next open)", name,
+                            record.cursor());
+                    return;
+                }
+                if (cancelRequested) {
+                    persist(record.in(SplitCursor.State.CANCELLED, null), "cancel");
+                    finish(SplitPhase.CANCELLED, null);
+                    log.info("split of vdisk {} cancelled at segment {}", name, record.cursor());
+                    return;
+                }
+                long seg = splitter.nextCandidate(record.cursor());
+                if (seg < 0) {
+                    phase = SplitPhase.RELEASING;
+                    long hole = pool.releaseSplit(splitter);
+                    if (hole < 0) {
+                        record = record.at(total, record.filled(), record.bytesRelocated());
+                        finish(SplitPhase.DONE, null);
+                        log.info("split of vdisk {} done: {} segments filled, {} bytes", name, record.filled(),
+                                record.bytesRelocated());
+                        return;
+                    }
+                    if (++releases > 3) {
+                        throw new IllegalStateException("segment " + hole + " still reads the backing after "
+                                + releases + " passes");
+                    }
+                    setCursor(hole);
+                    phase = SplitPhase.FILLING;
+                    continue;
+                }
+                throttle.awaitIdle();
+                if (stopping()) {
+                    continue;
+                }
+                Splitter.Fill f;
+                try {
+                    f = splitter.fill(seg);
+                } catch (OutOfSpaceException e) {
+                    if (!freedOnce && pool.checkpointToFreeSpace()) {
+                        freedOnce = true;
+                        continue;
+                    }
+                    persist(record.in(SplitCursor.State.PAUSED, e.getMessage()), "pause");
+                    finish(SplitPhase.PAUSED, e.getMessage());
+                    log.warn("split of vdisk {} paused at segment {}: {}", name, seg, e.getMessage());
+                    return;
+                }
+                freedOnce = false;
+                visited++;
+                long filled = record.filled() + (f == Splitter.Fill.DATA || f == Splitter.Fill.ZERO ? 1 : 0);
+                long bytes = record.bytesRelocated() + (f == Splitter.Fill.DATA ? segmentSize : 0);
+                record = record.at(seg + 1, filled, bytes);
+                clone.setSplit(record);
+                if (f == Splitter.Fill.DATA) {
+                    throttle.acquire(segmentSize);
+                }
+                if (System.nanoTime() - lastPoint > interval) {
+                    pool.checkpointForSplit(name);
+                    lastPoint = System.nanoTime();
+                }
+            }
+        } catch (PoolClosedException e) {
+            phase = SplitPhase.QUEUED;
+            log.info("split of vdisk {} stopped: the pool closed", name);
+        } catch (RuntimeException e) {
+            error = e.toString();
+            phase = SplitPhase.FAILED;
+            log.error("split of vdisk {} failed at segment {}: {}", name, record.cursor(), e.toString(), e);
+        } finally {
+            if (endNanos == 0) {
+                endNanos = System.nanoTime();
+            }
+            finished.countDown();
+        }
+    }
+
+    private void setCursor(long c) {
+        record = record.at(c, record.filled(), record.bytesRelocated());
+        clone.setSplit(record);
+    }
+
+    private void persist(SplitCursor r, String why) {
+        record = r;
+        clone.setSplit(r);
+        pool.checkpointForSplit(clone.name() + " " + why);
+    }
+
+    private void finish(SplitPhase p, String why) {
+        error = why;
+        endNanos = System.nanoTime();
+        phase = p;
+    }
+}
