@@ -7,6 +7,7 @@ import dev.vdisk.csi.server.CsiServer;
 import dev.vdisk.csi.server.ErrorTranslation;
 import dev.vdisk.csi.server.IdentityService;
 import dev.vdisk.csi.server.StatusMapper;
+import dev.vdisk.controller.metadata.OffsetOutOfRangeException;
 import dev.vdisk.controller.service.CapacityOutOfRangeException;
 import dev.vdisk.controller.service.InvalidPageTokenException;
 import dev.vdisk.controller.service.NoSuitableNodeException;
@@ -97,13 +98,15 @@ public final class Main {
         // engine exceptions map by their Reason inside StatusMapper; what else a plugin throws is registered here.
         // spec: "Operation pending for volume" -> ABORTED (node and controller locks); CreateVolume: "Unsupported
         // capacity_range" -> OUT_OF_RANGE, "Unable to provision in accessible_topology" -> RESOURCE_EXHAUSTED;
-        // ListVolumes: "Invalid starting_token" -> ABORTED
+        // ListVolumes, ListSnapshots: "Invalid starting_token" -> ABORTED; GetMetadataAllocated/Delta: "Invalid
+        // starting_offset" -> OUT_OF_RANGE
         StatusMapper mapper = new StatusMapper()
                 .register(ErrorTranslation.of(VolumeBusyException.class, Status.Code.ABORTED))
                 .register(ErrorTranslation.of(OperationPendingException.class, Status.Code.ABORTED))
                 .register(ErrorTranslation.of(CapacityOutOfRangeException.class, Status.Code.OUT_OF_RANGE))
                 .register(ErrorTranslation.of(NoSuitableNodeException.class, Status.Code.RESOURCE_EXHAUSTED))
-                .register(ErrorTranslation.of(InvalidPageTokenException.class, Status.Code.ABORTED));
+                .register(ErrorTranslation.of(InvalidPageTokenException.class, Status.Code.ABORTED))
+                .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE));
         CsiServer server = CsiServer.start(config.endpoint(), services, mapper);
         // a second line of defence (e.g. System.exit elsewhere): shutdown is idempotent
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "vdisk-shutdown"));
