@@ -84,12 +84,12 @@ class LauncherIT {
         assertEquals(System.getProperty("vdisk.version"), info.getVendorVersion());
         // the modes with the Node service say that volumes are reachable from their own node only; only standalone
         // serves the Controller so far (controller mode gets it with the Kubernetes-backed agents), with online
-        // expansion, and SnapshotMetadata; nobody serves GroupController yet
+        // expansion, GroupController and SnapshotMetadata
         List<String> expected = switch (mode) {
             case "controller" -> List.of();
             case "node" -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS");
             default -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS", "CONTROLLER_SERVICE", "expansion ONLINE",
-                    "SNAPSHOT_METADATA_SERVICE");
+                    "GROUP_CONTROLLER_SERVICE", "SNAPSHOT_METADATA_SERVICE");
         };
         assertEquals(expected, identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesList().stream().map(c -> c.hasService() ? c.getService().getType().name()

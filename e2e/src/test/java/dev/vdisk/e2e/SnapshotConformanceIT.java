@@ -23,6 +23,13 @@ import csi.v1.GetMetadataDeltaRequest;
 import csi.v1.GetMetadataDeltaResponse;
 import csi.v1.GetPluginCapabilitiesRequest;
 import csi.v1.GetSnapshotRequest;
+import csi.v1.CreateVolumeGroupSnapshotRequest;
+import csi.v1.DeleteVolumeGroupSnapshotRequest;
+import csi.v1.GetVolumeGroupSnapshotRequest;
+import csi.v1.GroupControllerGetCapabilitiesRequest;
+import csi.v1.GroupControllerGrpc;
+import csi.v1.GroupControllerServiceCapability;
+import csi.v1.VolumeGroupSnapshot;
 import csi.v1.IdentityGrpc;
 import csi.v1.ListSnapshotsRequest;
 import csi.v1.ListSnapshotsResponse;
@@ -238,6 +245,69 @@ class SnapshotConformanceIT {
                 .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList();
         assertTrue(plugin.stream().anyMatch(c -> c.getService().getType()
                 == PluginCapability.Service.Type.SNAPSHOT_METADATA_SERVICE), plugin.toString());
+        assertTrue(plugin.stream().anyMatch(c -> c.getService().getType()
+                == PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE), plugin.toString());
+        assertEquals(List.of(GroupControllerServiceCapability.RPC.Type.CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT),
+                GroupControllerGrpc.newBlockingStub(process.channel()).groupControllerGetCapabilities(
+                        GroupControllerGetCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList().stream()
+                        .map(c -> c.getRpc().getType()).toList());
+    }
+
+    @Test
+    void groupSnapshotsTakeOneNodesVolumesTogether() throws Exception {
+        var groups = GroupControllerGrpc.newBlockingStub(process.channel());
+        volume("pvc-g1", 4 * MIB);
+        volume("pvc-g2", 4 * MIB);
+        try {
+            Path d1 = attach("pvc-g1");
+            Path d2 = attach("pvc-g2");
+            write(d1, 0, random(11, 4096));
+            write(d2, 0, random(12, 4096));
+            CreateVolumeGroupSnapshotRequest req = CreateVolumeGroupSnapshotRequest.newBuilder().setName("group-1")
+                    .addSourceVolumeIds("pvc-g1").addSourceVolumeIds("pvc-g2").build();
+            VolumeGroupSnapshot g = groups.createVolumeGroupSnapshot(req).getGroupSnapshot();
+            write(d1, 0, random(13, 4096)); // after the group: not in it
+            detach("pvc-g1");
+            detach("pvc-g2");
+            assertEquals("group-1", g.getGroupSnapshotId());
+            assertTrue(g.getReadyToUse());
+            assertEquals(List.of("pvc-g1", "pvc-g2"), g.getSnapshotsList().stream().map(Snapshot::getSourceVolumeId)
+                    .toList());
+            assertTrue(g.getSnapshotsList().stream().allMatch(s -> s.getGroupSnapshotId().equals("group-1")));
+            assertEquals(g, groups.createVolumeGroupSnapshot(req).getGroupSnapshot(), "idempotent by name");
+            assertEquals(Status.Code.ALREADY_EXISTS, code(() -> groups.createVolumeGroupSnapshot(req.toBuilder()
+                    .clearSourceVolumeIds().addSourceVolumeIds("pvc-g1").build())));
+            assertEquals(Status.Code.NOT_FOUND, code(() -> groups.createVolumeGroupSnapshot(req.toBuilder()
+                    .setName("group-2").addSourceVolumeIds("pvc-nope").build())));
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> groups.createVolumeGroupSnapshot(req.toBuilder()
+                    .clearSourceVolumeIds().build())));
+            List<String> ids = g.getSnapshotsList().stream().map(Snapshot::getSnapshotId).toList();
+            assertEquals(g, groups.getVolumeGroupSnapshot(GetVolumeGroupSnapshotRequest.newBuilder()
+                    .setGroupSnapshotId("group-1").addAllSnapshotIds(ids).build()).getGroupSnapshot());
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> groups.getVolumeGroupSnapshot(
+                    GetVolumeGroupSnapshotRequest.newBuilder().setGroupSnapshotId("group-1").addSnapshotIds("x")
+                            .build())));
+
+            // a member reads what its volume held at the group's instant
+            controller.createVolume(cloneOf("pvc-g1-clone", fromSnapshot(ids.getFirst())).build());
+            assertArrayEquals(random(11, 4096), java.util.Arrays.copyOf(contents("pvc-g1-clone", (int) (4 * MIB)), 4096));
+
+            groups.deleteVolumeGroupSnapshot(DeleteVolumeGroupSnapshotRequest.newBuilder().setGroupSnapshotId("group-1")
+                    .addAllSnapshotIds(ids).build());
+            groups.deleteVolumeGroupSnapshot(DeleteVolumeGroupSnapshotRequest.newBuilder().setGroupSnapshotId("group-1")
+                    .build());
+            assertEquals(Status.Code.NOT_FOUND, code(() -> groups.getVolumeGroupSnapshot(GetVolumeGroupSnapshotRequest
+                    .newBuilder().setGroupSnapshotId("group-1").build())));
+            assertArrayEquals(random(11, 4096), java.util.Arrays.copyOf(contents("pvc-g1-clone", (int) (4 * MIB)), 4096),
+                    "the clone outlives the group");
+        } finally {
+            quietly(() -> groups.deleteVolumeGroupSnapshot(DeleteVolumeGroupSnapshotRequest.newBuilder()
+                    .setGroupSnapshotId("group-1").build()));
+            for (String v : List.of("pvc-g1", "pvc-g2", "pvc-g1-clone")) {
+                quietly(() -> detach(v));
+                quietly(() -> deleteVolume(v));
+            }
+        }
     }
 
     @Test

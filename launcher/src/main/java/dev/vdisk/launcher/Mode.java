@@ -5,6 +5,7 @@ import csi.v1.PluginCapability.Service.Type;
 import dev.vdisk.controller.agents.LocalNodeAgents;
 import dev.vdisk.controller.metadata.SnapshotMetadataService;
 import dev.vdisk.controller.service.ControllerService;
+import dev.vdisk.controller.service.GroupControllerService;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.service.NodeService;
 import io.grpc.BindableService;
@@ -23,7 +24,8 @@ import java.util.Optional;
  * node only, and NodeGetInfo reports that node as accessible_topology (spec: the capability says volumes "MAY NOT
  * be equally accessible by all nodes" and the CO must use the topology). The Controller brings CONTROLLER_SERVICE
  * and VolumeExpansion ONLINE (a staged volume's device grows with it and NodeExpandVolume grows its mounted file
- * system). SnapshotMetadata brings SNAPSHOT_METADATA_SERVICE (standalone only, like the Controller).
+ * system). GroupController brings GROUP_CONTROLLER_SERVICE and SnapshotMetadata SNAPSHOT_METADATA_SERVICE (standalone
+ * only, like the Controller).
  *
  * <p>Controller mode does not serve the Controller yet: it has no agents to ask until the Kubernetes-backed
  * {@code NodeAgents} of issue #8 exist, and a Controller that can create nothing would invite the
@@ -54,6 +56,7 @@ enum Mode {
             LocalNodeAgents agents = new LocalNodeAgents(config.nodeId(), agent.orElseThrow());
             return List.of(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)),
                     new Served(new ControllerService(agents), Served.controller()),
+                    new Served(new GroupControllerService(agents), Served.service(Type.GROUP_CONTROLLER_SERVICE)),
                     new Served(new SnapshotMetadataService(agents), Served.service(Type.SNAPSHOT_METADATA_SERVICE)));
         }
     };

@@ -104,7 +104,7 @@ final class SnapshotController {
     static Snapshot toSnapshot(NodeSnapshot s) {
         AgentSnapshot a = s.snapshot();
         return Snapshot.newBuilder().setSnapshotId(a.snapshotId()).setSourceVolumeId(a.sourceVolumeId())
-                .setSizeBytes(a.sizeBytes()).setReadyToUse(true)
+                .setSizeBytes(a.sizeBytes()).setReadyToUse(true).setGroupSnapshotId(a.groupId())
                 .setCreationTime(Timestamp.newBuilder().setSeconds(Math.floorDiv(a.createdMillis(), 1000))
                         .setNanos((int) Math.floorMod(a.createdMillis(), 1000) * 1_000_000))
                 .build();

@@ -90,11 +90,11 @@ final class MemoryAgent implements VolumeAgent {
 
     @Override
     public synchronized AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId) {
-        return createSnapshotGroup(Map.of(sourceVolumeId, snapshotId)).getFirst();
+        return createSnapshotGroup("", Map.of(sourceVolumeId, snapshotId)).getFirst();
     }
 
     @Override
-    public synchronized List<AgentSnapshot> createSnapshotGroup(Map<String, String> snapshotIdByVolumeId) {
+    public synchronized List<AgentSnapshot> createSnapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
         Map<String, String> missing = new LinkedHashMap<>();
         for (var e : snapshotIdByVolumeId.entrySet()) {
             AgentSnapshot s = snapshots.get(e.getValue());
@@ -108,7 +108,7 @@ final class MemoryAgent implements VolumeAgent {
                 missing.put(e.getKey(), e.getValue());
             }
         }
-        missing.forEach((v, s) -> snapshots.put(s, new AgentSnapshot(s, v, volumes.get(v).sizeBytes(), 1000)));
+        missing.forEach((v, s) -> snapshots.put(s, new AgentSnapshot(s, v, volumes.get(v).sizeBytes(), 1000, groupId)));
         return snapshotIdByVolumeId.values().stream().sorted().map(snapshots::get).toList();
     }
 

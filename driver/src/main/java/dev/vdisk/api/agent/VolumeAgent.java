@@ -76,12 +76,13 @@ public interface VolumeAgent {
     AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId);
 
     /**
-     * Takes one snapshot per volume (key: volume ID, value: snapshot ID), all at one instant: all or none. Idempotent
-     * as {@link #createSnapshot} when every snapshot already exists with its source.
+     * Takes one snapshot per volume (key: volume ID, value: snapshot ID), all at one instant: all or none, each
+     * recorded as a member of group {@code groupId}. Idempotent as {@link #createSnapshot} when every snapshot
+     * already exists with its source; ALREADY_EXISTS when only some do.
      *
      * @throws dev.vdisk.engine.EngineException as {@link #createSnapshot}
      */
-    List<AgentSnapshot> createSnapshotGroup(Map<String, String> snapshotIdByVolumeId);
+    List<AgentSnapshot> createSnapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId);
 
     /**
      * Deletes a snapshot. Idempotent. A snapshot that clones still read through disappears for the caller at once

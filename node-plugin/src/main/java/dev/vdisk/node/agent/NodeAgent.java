@@ -56,6 +56,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private static final Pattern VOLUME_ID = Pattern.compile("[A-Za-z0-9._:-]{1,253}");
     /** Snapshot attribute: the ID of the volume it was taken of. */
     private static final String SOURCE = "source";
+    /** Snapshot attribute: the group snapshot it was taken in, if any. */
+    private static final String GROUP = "group";
     /** How long an operation waits for another one on the same volume before answering ABORTED. */
     private static final long LOCK_WAIT_SECONDS = 60;
 
@@ -255,7 +257,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     /** Locks the snapshot ID, then the source volume (so it is not staged, unstaged or deleted meanwhile). */
     @Override
     public AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId) {
-        return createSnapshotGroup(Map.of(sourceVolumeId, snapshotId)).getFirst();
+        return snapshotGroup("", Map.of(sourceVolumeId, snapshotId)).getFirst();
     }
 
     /**
@@ -264,7 +266,14 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
      * is returned as it is (a retry), else the missing ones are refused: a partial group is not a group.
      */
     @Override
-    public List<AgentSnapshot> createSnapshotGroup(Map<String, String> snapshotIdByVolumeId) {
+    public List<AgentSnapshot> createSnapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
+        if (groupId.isEmpty()) {
+            throw new AgentException(Reason.INVALID_ARGUMENT, "a group snapshot needs a group ID");
+        }
+        return snapshotGroup(groupId, snapshotIdByVolumeId);
+    }
+
+    private List<AgentSnapshot> snapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
         Map<String, String> sorted = new java.util.TreeMap<>(snapshotIdByVolumeId);
         sorted.values().forEach(NodeAgent::checkVolumeId);
         List<VolumeLocks.Held> held = new java.util.ArrayList<>();
@@ -292,7 +301,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             if (!missing.isEmpty()) {
                 // source first: a snapshot is never seen without it; a crash before the snapshot leaves a file that
                 // the next create overwrites
-                missing.forEach((volume, snap) -> snapshotAttributes.write(snap, Map.of(SOURCE, volume)));
+                missing.forEach((volume, snap) -> snapshotAttributes.write(snap, groupId.isEmpty()
+                        ? Map.of(SOURCE, volume) : Map.of(SOURCE, volume, GROUP, groupId)));
                 pool.snapshotGroup(missing);
                 LOG.info("took snapshots {}", missing);
             }
@@ -392,11 +402,9 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     }
 
     private AgentSnapshot toSnapshot(SnapshotInfo s) {
-        String source = usableVolumeId(s.name()) ? snapshotAttributes.read(s.name()).get(SOURCE) : null;
-        if (source == null) {
-            source = s.vdiskName() != null ? s.vdiskName() : "";
-        }
-        return new AgentSnapshot(s.name(), source, s.sizeBytes(), s.createdMillis());
+        Map<String, String> stored = usableVolumeId(s.name()) ? snapshotAttributes.read(s.name()) : Map.of();
+        String source = stored.getOrDefault(SOURCE, s.vdiskName() != null ? s.vdiskName() : "");
+        return new AgentSnapshot(s.name(), source, s.sizeBytes(), s.createdMillis(), stored.getOrDefault(GROUP, ""));
     }
 
     private Optional<VdiskInfo> info(String volumeId) {

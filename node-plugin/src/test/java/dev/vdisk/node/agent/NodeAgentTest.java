@@ -117,9 +117,12 @@ class NodeAgentTest {
             assertEquals(List.of(), agent.listSnapshots());
             assertTrue(agent.getVolume("pvc-c").isPresent());
 
-            List<AgentSnapshot> group = agent.createSnapshotGroup(Map.of("pvc-b", "g-b", "pvc-c", "g-c"));
+            List<AgentSnapshot> group = agent.createSnapshotGroup("g", Map.of("pvc-b", "g-b", "pvc-c", "g-c"));
             assertEquals(List.of("g-b", "g-c"), group.stream().map(AgentSnapshot::snapshotId).toList());
-            assertEquals(group, agent.createSnapshotGroup(Map.of("pvc-b", "g-b", "pvc-c", "g-c")));
+            assertEquals(List.of("g", "g"), group.stream().map(AgentSnapshot::groupId).toList());
+            assertEquals(Reason.ALREADY_EXISTS, assertThrows(EngineException.class, () -> agent.createSnapshotGroup("g",
+                    Map.of("pvc-b", "g-b", "pvc-c", "g-x"))).reason(), "a group that exists only in part");
+            assertEquals(group, agent.createSnapshotGroup("g", Map.of("pvc-b", "g-b", "pvc-c", "g-c")));
             assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
                     () -> agent.delta("g-b", "g-c", 0)).reason(), "snapshots of different volumes");
             agent.deleteVolume("pvc-c");
