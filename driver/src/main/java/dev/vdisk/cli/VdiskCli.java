@@ -5,6 +5,10 @@ import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
 import dev.vdisk.engine.Lineage;
 import dev.vdisk.engine.SnapshotInfo;
+import dev.vdisk.engine.SplitMode;
+import dev.vdisk.engine.SplitOptions;
+import dev.vdisk.engine.SplitProgress;
+import dev.vdisk.engine.SplitTask;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolInfo;
 import dev.vdisk.engine.PoolSpec;
@@ -22,10 +26,12 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -48,7 +54,15 @@ import java.util.Map;
  * vdisk [--pool DIR] diff BASE TARGET [--offset SIZE]     (one extent per line: offset length changed|deallocated)
  * vdisk [--pool DIR] allocated SNAP [--offset SIZE]       (one extent per line: offset length)
  * vdisk [--pool DIR] tree [NAME]                          (lineage with own and shared sizes)
+ * vdisk [--pool DIR] split NAME --mode share|copy [--rate 200MiB/s] [--idle-only] [--wait]
+ * vdisk [--pool DIR] split --status
  * </pre>
+ * {@code split} detaches a clone from its backing snapshot with a live progress bar (throughput, ETA) on stderr. The
+ * command opens the pool offline, and the split runs in this process, so it always waits for the end ({@code --wait}
+ * is accepted for the node agent's spelling, where a split runs in the agent and the caller may leave); an
+ * interrupted split (Ctrl-C, kill) keeps its cursor and continues from it on the next {@code split} of that clone.
+ * {@code split --status} lists the splits recorded in the pool (running before a restart, paused, cancelled) with
+ * their cursor.
  * {@code rm} deletes snapshots too; {@code ls} lists vdisks then snapshots; {@code read} reads snapshots too.
  * {@code --pool} defaults to the environment variable {@code VDISK_POOL}.
  */
@@ -73,6 +87,8 @@ public final class VdiskCli {
                    vdisk [--pool DIR] diff BASE TARGET [--offset SIZE]
                    vdisk [--pool DIR] allocated SNAP [--offset SIZE]
                    vdisk [--pool DIR] tree [NAME]
+                   vdisk [--pool DIR] split NAME --mode share|copy [--rate SIZE/s] [--idle-only] [--wait]
+                   vdisk [--pool DIR] split --status
             rm, ls and read work on snapshots too; diff prints "offset length changed|deallocated" per extent
             --pool defaults to $VDISK_POOL; sizes like 4096, 512K, 64KiB, 1.5G, 1T (binary units)""";
 
@@ -155,7 +171,8 @@ public final class VdiskCli {
                 if (eq >= 0) {
                     value = name.substring(eq + 1);
                     name = name.substring(0, eq);
-                } else if (name.equals("help")) {
+                } else if (name.equals("help") || name.equals("wait") || name.equals("status")
+                        || name.equals("idle-only")) {
                     value = "true";
                 } else {
                     if (i + 1 >= argv.length) {
@@ -320,9 +337,89 @@ public final class VdiskCli {
                     tree(p.lineage(), only);
                 }
             }
+            case "split" -> {
+                return split(a, dir);
+            }
             default -> throw new UsageException("unknown command '" + verb + "'");
         }
         return OK;
+    }
+
+    /** {@code split NAME --mode M [--rate R] [--idle-only] [--wait]} and {@code split --status}. */
+    private int split(Args a, Path dir) {
+        if (a.options().containsKey("status")) {
+            a.expectWords(1);
+            try (Pool p = Pool.open(dir)) {
+                out.printf("%-32s %-6s %-10s %12s %12s %12s  %s%n", "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS",
+                        "RELOCATED", "ERROR");
+                for (SplitProgress s : p.splits()) {
+                    out.printf("%-32s %-6s %-10s %12d %12d %12s  %s%n", s.vdiskName(),
+                            s.mode().name().toLowerCase(Locale.ROOT), s.phase().name().toLowerCase(Locale.ROOT),
+                            s.segmentsScanned(), s.segmentsTotal(), Sizes.format(s.bytesRelocated()),
+                            s.error() == null ? "" : s.error());
+                }
+            }
+            return OK;
+        }
+        String name = a.word(1, "clone name");
+        a.expectWords(2);
+        String m = a.required("mode");
+        SplitMode mode = switch (m.toLowerCase(Locale.ROOT)) {
+            case "share" -> SplitMode.SHARE;
+            case "copy" -> SplitMode.COPY;
+            default -> throw new UsageException("--mode must be share or copy, not '" + m + "'");
+        };
+        String rate = a.option("rate");
+        long bps = 0;
+        if (rate != null) {
+            String r = rate.endsWith("/s") ? rate.substring(0, rate.length() - 2) : rate;
+            try {
+                bps = Sizes.parse(r);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--rate: " + e.getMessage() + " (give bytes per second, like 200MiB/s)");
+            }
+        }
+        SplitOptions o = SplitOptions.defaults().withRate(bps);
+        if (a.options().containsKey("idle-only")) {
+            o = o.withIdleOnly(o.busyOpsPerSecond());
+        }
+        try (Pool p = Pool.open(dir)) {
+            SplitTask t = p.split(name, mode, o);
+            SplitProgress s;
+            boolean tty = System.console() != null;
+            do {
+                s = t.await(Duration.ofMillis(200));
+                drawSplit(s, tty);
+            } while (!s.finished());
+            err.println();
+            switch (s.phase()) {
+                case DONE -> {
+                    out.println("split " + name + " (" + m + "): " + s.segmentsFilled() + " segments filled, "
+                            + Sizes.format(s.bytesRelocated()) + " relocated; it no longer depends on a snapshot");
+                    return OK;
+                }
+                case PAUSED -> {
+                    err.println("vdisk: split of " + name + " paused at segment " + s.segmentsScanned() + ": "
+                            + s.error() + "; free space and run the split again to continue");
+                    return FAILED;
+                }
+                default -> {
+                    err.println("vdisk: split of " + name + " " + s.phase().name().toLowerCase(Locale.ROOT)
+                            + (s.error() == null ? "" : ": " + s.error()));
+                    return FAILED;
+                }
+            }
+        }
+    }
+
+    private void drawSplit(SplitProgress s, boolean tty) {
+        long total = Math.max(1, s.segmentsTotal());
+        int pct = (int) Math.min(100, s.segmentsScanned() * 100 / total);
+        String eta = s.etaSeconds() < 0 ? "--" : s.etaSeconds() / 60 + "m" + String.format(Locale.ROOT, "%02d",
+                s.etaSeconds() % 60) + "s";
+        err.printf(Locale.ROOT, "%ssplit %s [%-25s] %3d%% %s %.1f MiB/s ETA %s %s", tty ? "\r" : "", s.vdiskName(),
+                "#".repeat(pct / 4), pct, Sizes.format(s.bytesRelocated()), s.bytesPerSecond() / (1 << 20), eta,
+                tty ? "" : "\n");
     }
 
     /**

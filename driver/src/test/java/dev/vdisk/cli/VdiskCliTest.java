@@ -196,4 +196,34 @@ class VdiskCliTest {
         assertEquals(0, r.rc(), r.out());
         assertTrue(r.out().startsWith("clean: 0 vdisks"), r.out());
     }
+
+    @Test
+    void splitDetachesACloneWithProgressAndStatus() throws IOException {
+        assertEquals(0, run("pool", "create", dir.resolve("pool").toString(), "--size", "32M", "--segment-size", "4K").rc());
+        assertEquals(0, run("create", "v", "--size", "1M").rc());
+        byte[] data = new byte[1 << 20];
+        new java.util.Random(5).nextBytes(data);
+        Path f = dir.resolve("in");
+        Files.write(f, data);
+        assertEquals(0, run("write", "v", "--from", f.toString()).rc());
+        assertEquals(0, run("snapshot", "v", "s").rc());
+        assertEquals(0, run("clone", "s", "c").rc());
+        assertEquals(2, run("split", "c", "--mode", "sideways").rc());
+        assertEquals(1, run("split", "s", "--mode", "copy").rc(), "a snapshot cannot be split");
+        Result r = run("split", "c", "--mode", "copy", "--rate", "4MiB/s", "--wait");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("256 segments filled"), r.out());
+        assertTrue(r.err().contains("split c ["), r.err());
+        assertTrue(r.err().contains("ETA"), r.err());
+        r = run("split", "--status");
+        assertEquals(0, r.rc(), r.err());
+        assertFalse(r.out().contains("c "), "a finished split is not listed: " + r.out());
+        assertEquals(0, run("rm", "s").rc());
+        assertEquals(0, run("rm", "v").rc());
+        Path o = dir.resolve("out");
+        assertEquals(0, run("read", "c", "--to", o.toString()).rc());
+        assertArrayEquals(data, Files.readAllBytes(o));
+        r = run("check");
+        assertEquals(0, r.rc(), r.out());
+    }
 }
