@@ -61,8 +61,15 @@ record ContentSource(boolean snapshot, String id) {
      * ID, so a retry finds (and deletes) it; '_' never occurs in a readable ID, {@code h_} IDs start otherwise.
      */
     static String internalSnapshotId(String newVolumeId) {
-        return "clonesrc_" + newVolumeId;
+        return INTERNAL_PREFIX + newVolumeId;
     }
+
+    /** Whether a snapshot is one of ours for a volume clone (ListSnapshots leaves it out during the clone's creation). */
+    static boolean isInternal(String snapshotId) {
+        return snapshotId.startsWith(INTERNAL_PREFIX);
+    }
+
+    private static final String INTERNAL_PREFIX = "clonesrc_";
 
     @Override
     public String toString() {

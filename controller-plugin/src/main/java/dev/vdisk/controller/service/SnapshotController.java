@@ -86,6 +86,7 @@ final class SnapshotController {
         List<NodeSnapshot> all = req.getSnapshotId().isEmpty() ? agents.listSnapshots()
                 : agents.findSnapshot(req.getSnapshotId()).stream().toList();
         List<NodeSnapshot> rest = all.stream()
+                .filter(s -> !ContentSource.isInternal(s.snapshot().snapshotId()))
                 .filter(s -> req.getSourceVolumeId().isEmpty()
                         || s.snapshot().sourceVolumeId().equals(req.getSourceVolumeId()))
                 .filter(s -> after.isEmpty() || s.snapshot().snapshotId().compareTo(after.get()) > 0).toList();

@@ -1,7 +1,11 @@
 /**
- * The CSI Controller service (spec v1.12), volume side. Entry point {@link dev.vdisk.controller.service.ControllerService}:
- * the gRPC class and the per-volume locking decorator in front of {@link dev.vdisk.controller.service.VolumeController}, the
- * unlocked implementation (never used on its own). Request parts are checked by small value classes:
+ * The CSI Controller and GroupController services (spec v1.12). Entry points
+ * {@link dev.vdisk.controller.service.ControllerService}: the gRPC class and the per-ID locking decorator in front of
+ * {@link dev.vdisk.controller.service.VolumeController} and {@link dev.vdisk.controller.service.SnapshotController}, the
+ * unlocked implementations (never used on their own); and {@link dev.vdisk.controller.service.GroupControllerService}
+ * in front of {@link dev.vdisk.controller.service.GroupSnapshotController}. Clones record their
+ * {@link dev.vdisk.controller.service.ContentSource}; {@link dev.vdisk.controller.service.CloneSplitHook} is where the
+ * clone splitter gets started. Request parts are checked by small value classes:
  * {@link dev.vdisk.controller.service.VolumeCapabilities}, {@link dev.vdisk.controller.service.VolumeParameters},
  * {@link dev.vdisk.controller.service.MutableParameters}, {@link dev.vdisk.controller.service.SizeRange},
  * {@link dev.vdisk.controller.service.TopologyPicker}, {@link dev.vdisk.controller.service.PageToken},
