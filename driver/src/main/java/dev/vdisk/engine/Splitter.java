@@ -14,8 +14,8 @@ import java.nio.ByteBuffer;
  * means zeros). Data at VBN X: SHARE takes a reference on X and points the entry at it (X is then shared, so a user
  * write redirects); COPY reads X, writes it unchanged to a newly allocated segment Y and points the entry at Y. Zero:
  * the entry becomes ZERO. The pointer is installed only if the entry is <em>still a hole</em>, checked under
- * {@code Pool.destageLock} and the clone's map lock: a user write that reached the map first wins, and the splitter's
- * copy is dropped. A write still in the changes table is merged by the destager onto whatever the map holds when it
+ * {@code Pool.destageLock} and the clone's map lock: a user write that reached the map first wins (the splitter
+ * leaves the entry alone). A write still in the changes table is merged by the destager onto whatever the map holds when it
  * runs: before the fill it reads the hole (the backing's bytes), after it reads X or Y (the same bytes); the destage
  * itself runs under {@code destageLock}, so the fill never lands between its lookup and its map update. Either way
  * the result is the backing's content overlaid with every user write, in order.
@@ -50,9 +50,10 @@ import java.nio.ByteBuffer;
  * </ol>
  *
  * <p>Locks: {@code Pool.destageLock} &gt; clone's {@code mapLock} (write) &gt; each backing's {@code mapLock} (read,
- * one at a time: snapshots never change their maps) &gt; allocator. Data I/O (COPY's read of X and write of Y) happens
- * without locks: X stays valid because the backing chain cannot be freed while the clone depends on it, and a fill
- * of a clone deleted meanwhile is dropped at install time.
+ * one at a time: snapshots never change their maps) &gt; allocator. COPY's read of X and write of Y happen under
+ * {@code destageLock} (not the map lock, so reads go on): from its allocation to its install Y is invisible to consistency
+ * points and to the check, which would otherwise count it as leaked; the destager waits for one segment copy, about
+ * the cost of one destage.
  */
 final class Splitter {
     /** What {@link #fill} did with one segment. */
@@ -208,19 +209,25 @@ final class Splitter {
         }
         long y = 0;
         try {
-            if (copy) {
-                pool.data().readFully(buf.clear(), MapEntry.vbn(r) << shift);
-                y = alloc.allocate(true, segmentSize);
-                reserved--;
-                pool.data().writeFully(buf.flip(), y << shift);
-            }
+            // Under destageLock from the allocation of Y to its install: nothing that looks at the whole pool (a
+            // consistency point, the check) ever sees Y counted but unreferenced, and no destage of this segment
+            // runs between the hole test and the install. The copy costs about what one destage costs.
             pool.destageLock().lock();
             try {
                 pool.checkOpen();
+                if (clone.isDeleted() || clone.backing() == null || !MapEntry.isHole(lookup(seg))) {
+                    return Fill.NOT_A_HOLE; // a user write won (or the clone went away)
+                }
+                if (copy) {
+                    pool.data().readFully(buf.clear(), MapEntry.vbn(r) << shift);
+                    y = alloc.allocate(true, segmentSize);
+                    reserved--;
+                    pool.data().writeFully(buf.flip(), y << shift);
+                }
                 clone.mapLock.writeLock().lock();
                 try {
-                    if (clone.isDeleted() || clone.backing() == null || !MapEntry.isHole(clone.tree.lookup(seg))) {
-                        return Fill.NOT_A_HOLE; // a user write won (or the clone went away)
+                    if (!MapEntry.isHole(clone.tree.lookup(seg))) {
+                        return Fill.NOT_A_HOLE;
                     }
                     long word = !data ? MapEntry.ZERO : copy ? MapEntry.mapped(y) : MapEntry.mapped(MapEntry.vbn(r));
                     if (data && !copy) {

@@ -231,6 +231,20 @@ class SplitTest {
                     }
                 }));
             }
+            // the check stays clean while the split runs; a snapshot of the clone taken midway keeps reading as taken
+            int checks = 0;
+            byte[] atSnapshot = null;
+            while (task.running()) {
+                CheckReport rep = pool.check();
+                assertTrue(rep.clean(), () -> "check during the split: " + rep.problems());
+                checks++;
+                if (atSnapshot == null && task.progress().segmentsScanned() > segments / 3) {
+                    pool.snapshot("c", "mid");
+                    atSnapshot = ModelTest.readAll(pool.snapshotReader("mid"));
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(checks > 2, "checks during the split: " + checks);
             SplitProgress pr = task.await(Duration.ofSeconds(30));
             for (Thread t : ts) {
                 t.join();
@@ -240,6 +254,10 @@ class SplitTest {
             }
             assertEquals(SplitPhase.DONE, pr.phase(), pr::toString);
             assertArrayEquals(model, ModelTest.readAll(c), "clone after the split");
+            if (atSnapshot != null) {
+                assertArrayEquals(atSnapshot, ModelTest.readAll(pool.snapshotReader("mid")), "snapshot taken midway");
+                pool.delete("mid");
+            }
             pool.delete("snap");
             pool.delete("base");
             clean(pool, "after the split and deleting the chain");
