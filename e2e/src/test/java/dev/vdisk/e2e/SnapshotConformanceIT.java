@@ -311,7 +311,7 @@ class SnapshotConformanceIT {
     }
 
     @Test
-    void snapshotsAreIdempotentFilteredPagedAndTyped() {
+    void snapshotsAreIdempotentFilteredPagedAndTyped() throws Exception {
         volume("pvc-s1", 8 * MIB);
         volume("pvc-s2", 8 * MIB);
         List<String> snaps = List.of("snapshot-a", "snapshot-b", "snapshot-c", "snapshot-d");
@@ -327,7 +327,17 @@ class SnapshotConformanceIT {
             assertEquals(Status.Code.NOT_FOUND, code(() -> snapshot("snapshot-x", "pvc-nope")));
             assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> snapshot("", "pvc-s1")));
             assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> snapshot("snapshot-x", "")));
-            snapshot("snapshot-b", "pvc-s2");
+            // concurrent duplicates (a CO's retries racing): one snapshot, every caller gets it
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                List<java.util.concurrent.Future<Snapshot>> racing = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    racing.add(pool.submit(() -> snapshot("snapshot-b", "pvc-s2")));
+                }
+                Snapshot first = racing.getFirst().get();
+                for (var f : racing) {
+                    assertEquals(first, f.get());
+                }
+            }
             snapshot("snapshot-c", "pvc-s1");
             snapshot("snapshot-d", "pvc-s2");
 

@@ -17,6 +17,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
@@ -33,6 +34,9 @@ import java.util.function.Function;
  * snapshot read (the target for a delta).
  */
 public final class SnapshotMetadataService extends SnapshotMetadataGrpc.SnapshotMetadataImplBase {
+
+    /** How often a stream whose client is not ready looks again. */
+    private static final long READY_POLL_NANOS = 1_000_000;
 
     private final NodeAgents agents;
 
@@ -82,14 +86,21 @@ public final class SnapshotMetadataService extends SnapshotMetadataGrpc.Snapshot
 
     /**
      * Sends a response per batch, and one without tuples for a snapshot with none (so the client always learns the
-     * type and capacity). Stops early when the client cancels.
+     * type and capacity). Stops early when the client cancels. Flow control: the next batch is computed only when
+     * the transport can take it ({@code isReady}); the call runs on a virtual thread, so waiting parks it cheaply
+     * and a slow client never makes us buffer the whole stream.
      */
     private static <T> void stream(ExtentBatches batches, StreamObserver<T> response,
                                    Function<List<BlockMetadata>, T> message) {
         boolean sent = false;
         while (batches.hasNext()) {
-            if (response instanceof ServerCallStreamObserver<T> call && call.isCancelled()) {
-                return;
+            if (response instanceof ServerCallStreamObserver<T> call) {
+                while (!call.isReady() && !call.isCancelled()) {
+                    LockSupport.parkNanos(READY_POLL_NANOS);
+                }
+                if (call.isCancelled()) {
+                    return;
+                }
             }
             response.onNext(message.apply(batches.next()));
             sent = true;
