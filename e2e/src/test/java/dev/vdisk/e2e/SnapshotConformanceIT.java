@@ -427,6 +427,8 @@ class SnapshotConformanceIT {
             assertArrayEquals(random(2, 8192), java.util.Arrays.copyOfRange(baseBytes, (int) (10 * MIB + 4096),
                     (int) (10 * MIB + 4096 + 8192)));
             assertFalse(java.util.Arrays.equals(baseBytes, targetBytes));
+            assertArrayEquals(new byte[(int) MIB], java.util.Arrays.copyOfRange(targetBytes, (int) (3 * MIB),
+                    (int) (4 * MIB)), "discarded before the target: zeros there, data in the base (a deallocated extent)");
 
             // allocated: every non-zero byte of the base lies in an allocated extent
             List<BlockMetadata> alloc = allocated("snap-base", 0);
@@ -451,6 +453,8 @@ class SnapshotConformanceIT {
                         (int) m.getSizeBytes());
             }
             assertArrayEquals(targetBytes, rebuilt, "base + delta = target; delta " + changes);
+            assertTrue(changes.stream().anyMatch(m -> m.getByteOffset() <= 3 * MIB
+                    && m.getByteOffset() + m.getSizeBytes() >= 4 * MIB), "the deallocated MiB is a changed block");
             assertEquals(changes, delta("snap-base", "snap-target", 0, size), "batching does not change the tuples");
             assertTrue(changes.stream().noneMatch(m -> m.getByteOffset() + m.getSizeBytes() <= MIB),
                     "the first MiB never changed: " + changes);
