@@ -367,6 +367,9 @@ class SnapshotConformanceIT {
             assertEquals(Status.Code.NOT_FOUND, code(() -> controller.getSnapshot(GetSnapshotRequest.newBuilder()
                     .setSnapshotId("nope").build())));
 
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> delta("snapshot-a", "snapshot-b", 0, 8 * MIB)),
+                    "snapshots of different volumes");
+
             // the source goes; its snapshots stay and still name it
             deleteVolume("pvc-s1");
             assertEquals("pvc-s1", controller.getSnapshot(GetSnapshotRequest.newBuilder().setSnapshotId("snapshot-c")
@@ -467,6 +470,17 @@ class SnapshotConformanceIT {
             assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> delta("snap-target", "snap-base", 0, size)),
                     "the target must be younger");
             assertEquals(Status.Code.OUT_OF_RANGE, code(() -> allocated("snap-base", size)));
+            assertEquals(Status.Code.OUT_OF_RANGE, code(() -> {
+                metadata.getMetadataDelta(GetMetadataDeltaRequest.newBuilder().setBaseSnapshotId("snap-base")
+                        .setTargetSnapshotId("snap-target").setStartingOffset(size).build()).hasNext();
+                return null;
+            }));
+            List<BlockMetadata> tail = new ArrayList<>();
+            metadata.getMetadataDelta(GetMetadataDeltaRequest.newBuilder().setBaseSnapshotId("snap-base")
+                    .setTargetSnapshotId("snap-target").setStartingOffset(20 * MIB).build())
+                    .forEachRemaining(r -> tail.addAll(r.getBlockMetadataList()));
+            assertTrue(!tail.isEmpty() && tail.stream().allMatch(m -> m.getByteOffset() >= 20 * MIB),
+                    "resumed at starting_offset: " + tail);
             assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> allocated("snap-base", -1)));
 
             // clone errors: unknown source, too small, a node the requisite topologies exclude
