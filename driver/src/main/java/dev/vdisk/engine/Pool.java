@@ -788,7 +788,8 @@ public final class Pool implements AutoCloseable {
     }
 
     /**
-     * Step 5 of {@link Splitter}'s protocol: if no hole of the clone reads data through its chain, clears its backing,
+     * Step 5 of {@link Splitter}'s protocol (under cpLock and destageLock; the clone's operation lock only for the
+     * flip): if no hole of the clone reads data through its chain, clears its backing,
      * frees a hidden former backing that lost its last dependent, drops the split record and takes a consistency
      * point; returns -1. Otherwise returns the first such hole and changes nothing.
      */
@@ -800,14 +801,15 @@ public final class Pool implements AutoCloseable {
             Vdisk former;
             destageLock.lock();
             try {
+                // Holes never come back and maps change only under destageLock (held), so the scan needs no
+                // operation lock: writes go on during it. Only the flip itself excludes them.
+                long hole = s.firstHoleReadingData();
+                if (hole >= 0) {
+                    log.warn("split of vdisk {}: segment {} still reads the backing; filling again", clone.name(), hole);
+                    return hole;
+                }
                 clone.opLock.writeLock().lock();
                 try {
-                    long hole = s.firstHoleReadingData();
-                    if (hole >= 0) {
-                        log.warn("split of vdisk {}: segment {} still reads the backing; filling again", clone.name(),
-                                hole);
-                        return hole;
-                    }
                     former = clone.backing();
                     long family = SnapshotChain.family(clone);
                     clone.mapLock.writeLock().lock();

@@ -40,9 +40,9 @@ import java.nio.ByteBuffer;
  *       ({@link Pool#splits()}) but does not restart it; the next {@code split} call of the same mode does, from the
  *       cursor. Crash before that point: the record still says RUNNING and the split resumes on
  *       {@code resumeSplits}.</li>
- *   <li><b>Release</b> ({@code Pool.releaseSplit}, under cpLock, destageLock and the clone's operation lock): check
- *       that no hole of the clone still resolves to data in the chain (else go back to step 2 from that segment);
- *       clear the clone's backing, record its former sharing family (extension {@link Vdisk#ORIGIN_TAG}, for the
+ *   <li><b>Release</b> ({@code Pool.releaseSplit}, under cpLock and destageLock; the clone's operation lock for
+ *       the flip): check that no hole of the clone still resolves to data in the chain (else go back to step 2
+ *       from that segment); clear the clone's backing, record its former sharing family (extension {@link Vdisk#ORIGIN_TAG}, for the
  *       check), drop the split record, free the former backing snapshot if it was hidden and this was its last
  *       dependent (cascading), and take one consistency point. Crash before the point: the record says RUNNING with
  *       the cursor at the end, so the resumed task only releases. After it: the clone has no backing and no record;
@@ -165,7 +165,7 @@ final class Splitter {
 
     /**
      * The first hole that still reads data through the chain, or -1 when the backing is no longer needed. The caller
-     * holds the clone's operation lock exclusively (no write creates entries meanwhile).
+     * holds {@code Pool.destageLock}, so no map changes meanwhile (and holes never come back).
      */
     long firstHoleReadingData() {
         for (long c = nextCandidate(0); c >= 0; c = nextCandidate(c + 1)) {
