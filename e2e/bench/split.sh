@@ -1,0 +1,40 @@
+#!/bin/sh
+# Clone split: a SIZE (default 4 GiB) vdisk fully written with random data, a snapshot, clones with PERCENT (default
+# 1 %) of their 64 KiB segments rewritten; time the engine's SHARE split (metadata only) and COPY split (data copied
+# into the clone) until DONE, against `qemu-img rebase -b ''` of the equivalent qcow2 overlay (which copies the
+# backing data into the overlay, like COPY): bin/vdisk-bench split [DIR] [SIZE] [PERCENT]
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir=${1:-$root/run/bench-split}
+SIZE=${2:-4G}
+PERCENT=${3:-1}
+command -v qemu-img >/dev/null 2>&1 || (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
+[ -d "$root/driver/target/lib" ] && [ -f "$root/driver/target/classes/dev/vdisk/cli/SnapshotBench.class" ] || (cd "$root" && ./mvnw -q -B -pl driver package -DskipTests)
+cp="$root/driver/target/classes"
+for j in "$root"/driver/target/lib/*.jar; do cp="$cp:$j"; done
+rm -rf "$dir"; mkdir -p "$dir"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.SnapshotBench split "$dir/pool" "$SIZE" "$PERCENT" \
+  | awk '/^RESULT/ {print $2, $3}' > "$dir/engine.txt"
+rm -rf "$dir/pool"
+
+now_ms() { date +%s%N | awk '{printf "%.3f", $1 / 1e6}'; }
+bytes=$(echo "$SIZE" | awk '{n = $1 + 0; u = substr($1, length($1)); m = (u == "G") ? 2^30 : (u == "M") ? 2^20 : (u == "T") ? 2^40 : 1; printf "%d", n * m}')
+head -c "$bytes" /dev/urandom > "$dir/base.raw"
+qemu-img convert -q -f raw -O qcow2 -o cluster_size=65536 "$dir/base.raw" "$dir/base.qcow2"
+rm -f "$dir/base.raw"
+qemu-img create -q -f qcow2 -o cluster_size=65536 -b "$dir/base.qcow2" -F qcow2 "$dir/clone.qcow2"
+segs=$((bytes / 65536)); n=$(awk -v s=$segs -v p=$PERCENT 'BEGIN {printf "%d", s * p / 100 + 0.5}')
+cmds=$(awk -v s=$segs -v n=$n 'BEGIN {srand(1); for (i = 0; i < n; i++) printf "-c \"write -q -P %d %d 65536\" ", i % 200 + 1, int(rand() * s) * 65536}')
+eval qemu-io -f qcow2 $cmds "$dir/clone.qcow2" >/dev/null
+sync
+t0=$(now_ms); qemu-img rebase -q -b '' "$dir/clone.qcow2"; sync; t1=$(now_ms)
+echo "qrebase $(echo "$t1 - $t0" | bc)" >> "$dir/engine.txt"
+get() { awk -v k="$1" '$1 == k {print $2}' "$dir/engine.txt"; }
+echo "clone split of a $SIZE clone, $PERCENT % diverged, ms; $(nproc) CPUs, $(df -P "$dir" | awk 'NR==2 {print $1}'), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "| method | ms | MiB/s of clone | vs qemu-img rebase |"
+echo "|---|---:|---:|---:|"
+row() { awk -v l="$1" -v t="$2" -v q="$(get qrebase)" -v b="$bytes" 'BEGIN {printf "| %s | %.1f | %.0f | %.2fx |\n", l, t, b / 1048576 / (t / 1000), q / t}'; }
+row "engine split SHARE ($(get split-share-filled) segments filled)" "$(get split-share-ms)"
+row "engine split COPY ($(get split-copy-filled) segments filled)" "$(get split-copy-ms)"
+row "qemu-img rebase -b '' (incl. sync)" "$(get qrebase)"
+[ "${KEEP-}" = 1 ] || rm -rf "$dir"
