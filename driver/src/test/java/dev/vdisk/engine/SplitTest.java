@@ -430,4 +430,39 @@ class SplitTest {
             assertEquals(SplitPhase.DONE, again.phase(), "splitting a split clone again is a no-op");
         }
     }
+
+    @Test
+    void closeStopsARunningSplitAndResumeSplitsContinuesIt() {
+        int seg = 4096;
+        int segments = 800;
+        Path p = dir.resolve("p");
+        byte[] base;
+        try (Pool pool = TestPools.create(p, 32L << 20, seg, TestPools.fastOptions())) {
+            base = cloneOfFullSnapshot(pool, seg, segments, "c");
+            pool.clone("snap", "gone");
+            SplitTask t = pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withRate(segments * (long) seg));
+            SplitTask g = pool.split("gone", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
+            assertSame(t, pool.split("c", SplitMode.SHARE, SplitOptions.defaults()), "a second split returns the task");
+            while (t.progress().segmentsScanned() < segments / 5 || g.progress().segmentsScanned() < 10) {
+                Thread.onSpinWait();
+            }
+            pool.delete("gone"); // deleting a clone under split ends its task
+            assertEquals(SplitPhase.CANCELLED, g.await(Duration.ofSeconds(10)).phase());
+            clean(pool, "after deleting a clone under split");
+        } // close stops the split at a consistent point; its record stays RUNNING
+        try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
+            List<SplitProgress> listed = pool.splits();
+            assertEquals(1, listed.size(), listed::toString);
+            assertEquals(SplitPhase.QUEUED, listed.get(0).phase(), "recorded, not running until resumeSplits");
+            long cursor = listed.get(0).segmentsScanned();
+            assertTrue(cursor >= segments / 5 && cursor < segments, "persisted cursor " + cursor);
+            List<SplitTask> resumed = pool.resumeSplits();
+            assertEquals(1, resumed.size());
+            SplitProgress done = resumed.get(0).await(Duration.ofSeconds(30));
+            assertEquals(SplitPhase.DONE, done.phase(), done::toString);
+            assertEquals(segments - cursor, done.segmentsVisited(), "resumed from the cursor");
+            assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")));
+            clean(pool, "after the resumed split");
+        }
+    }
 }
