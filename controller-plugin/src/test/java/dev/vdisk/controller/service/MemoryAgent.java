@@ -5,6 +5,7 @@ import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.api.agent.PoolCapacity;
+import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.engine.Reason;
 import java.util.Iterator;
@@ -150,5 +151,35 @@ final class MemoryAgent implements VolumeAgent {
     public Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
         getSnapshot(baseSnapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, baseSnapshotId));
         return allocated(targetSnapshotId, startOffset);
+    }
+
+    /** Split requests by volume ID (tests read and set them); a split here is DONE at once. */
+    final Map<String, SplitStatus> splits = new ConcurrentSkipListMap<>();
+
+    @Override
+    public synchronized SplitStatus startSplit(String volumeId, String mode, long rateBytesPerSecond) {
+        if (!volumes.containsKey(volumeId)) {
+            throw new AgentException(Reason.NOT_FOUND, volumeId);
+        }
+        SplitStatus s = splits.get(volumeId);
+        if (s != null && !s.mode().equals(mode)) {
+            throw new AgentException(Reason.FAILED_PRECONDITION, "other mode");
+        }
+        return splits.computeIfAbsent(volumeId, id -> new SplitStatus(id, mode, SplitStatus.DONE, 1, 1, 1, 0, 0, 0,
+                "", false));
+    }
+
+    @Override
+    public Optional<SplitStatus> splitStatus(String volumeId) {
+        return Optional.ofNullable(splits.get(volumeId));
+    }
+
+    @Override
+    public void cancelSplit(String volumeId) {
+    }
+
+    @Override
+    public List<SplitStatus> splits() {
+        return List.copyOf(splits.values());
     }
 }

@@ -122,4 +122,31 @@ public interface VolumeAgent {
      *                                          younger)
      */
     Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset);
+
+    // ---------------------------------------------------------------- clone splits
+
+    /**
+     * Starts detaching clone {@code volumeId} from its backing snapshot in the background ({@code mode}: {@code share}
+     * points the clone at the snapshot's data, {@code copy} copies it), at most {@code rateBytesPerSecond} (0 =
+     * unlimited). The agent runs a few splits at once and queues the rest (first come, first started). Idempotent:
+     * the same mode while queued, running or done returns the current status.
+     *
+     * @throws dev.vdisk.engine.EngineException reason NOT_FOUND (no such volume), FAILED_PRECONDITION (a split in
+     *                                          the other mode is queued, running or done, or the volume has no
+     *                                          backing snapshot), INVALID_ARGUMENT (unknown mode, negative rate),
+     *                                          OUT_OF_SPACE (copy)
+     */
+    SplitStatus startSplit(String volumeId, String mode, long rateBytesPerSecond);
+
+    /** The volume's split (queued, running, finished in this process, or recorded in the pool), if any. */
+    Optional<SplitStatus> splitStatus(String volumeId);
+
+    /**
+     * Stops the volume's split at a consistent point (resumable by {@link #startSplit}) or drops it from the queue.
+     * Idempotent: no split, a finished one, or no such volume is not an error.
+     */
+    void cancelSplit(String volumeId);
+
+    /** Every split the agent knows (queued ones included), sorted by volume ID. */
+    List<SplitStatus> splits();
 }

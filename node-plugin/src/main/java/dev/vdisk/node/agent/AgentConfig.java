@@ -13,13 +13,29 @@ import java.util.OptionalLong;
  * @param kubeletDir the only tree where staging and target paths are accepted
  * @param nodeId     this node's ID as the CO knows it
  * @param maxVolumes most volumes staged at once (NodeGetInfo's max_volumes_per_node)
+ * @param maxSplits  most clone splits running at once ({@code --max-splits}); more wait in a queue
  */
 public record AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Path kubeletDir, String nodeId,
-                          int maxVolumes, FuseConfig fuse) {
+                          int maxVolumes, FuseConfig fuse, int maxSplits) {
+    /** Splits running at once unless {@code --max-splits} says otherwise. */
+    public static final int DEFAULT_MAX_SPLITS = 2;
+
     public AgentConfig {
         if (maxVolumes < 1) {
             throw new IllegalArgumentException("max volumes must be at least 1, got " + maxVolumes);
         }
+        if (maxSplits < 1) {
+            throw new IllegalArgumentException("max splits must be at least 1, got " + maxSplits);
+        }
+    }
+
+    public AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Path kubeletDir, String nodeId,
+                       int maxVolumes, FuseConfig fuse) {
+        this(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, DEFAULT_MAX_SPLITS);
+    }
+
+    public AgentConfig withMaxSplits(int n) {
+        return new AgentConfig(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, n);
     }
 
     public Path fuseMountPoint() {

@@ -5,6 +5,7 @@ import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.PoolCapacity;
+import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolInfo;
@@ -13,6 +14,9 @@ import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
 import dev.vdisk.engine.Reason;
 import dev.vdisk.engine.SnapshotInfo;
+import dev.vdisk.engine.SplitMode;
+import dev.vdisk.engine.SplitProgress;
+import dev.vdisk.engine.SplitTask;
 import dev.vdisk.engine.VdiskInfo;
 import dev.vdisk.node.backend.EngineBackend;
 import dev.vdisk.node.datapath.DataPath;
@@ -79,6 +83,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private final VolumeAttributes snapshotAttributes;
     /** Volumes whose data path is broken, with why; written under the volume's lock, read by anyone. */
     private final Map<String, String> abnormal = new ConcurrentHashMap<>();
+    /** Clone splits: at most {@code maxSplits} run, the rest wait. */
+    private final SplitQueue splitQueue;
 
     private NodeAgent(AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool, DataPath dataPath,
                       StagedVolumes staged) {
@@ -90,6 +96,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         this.staged = staged;
         this.attributes = new VolumeAttributes(config.poolDir());
         this.snapshotAttributes = new VolumeAttributes(config.poolDir(), "snapshot-attributes");
+        this.splitQueue = new SplitQueue(pool, config.maxSplits());
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {
@@ -117,6 +124,15 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, dataPath,
                     new StagedVolumes(stateFile, recorded));
             Recovery.restage(agent, recorded);
+            // after restaging: a resumed split competes with nothing the node needs to come back
+            try {
+                List<SplitTask> resumed = pool.resumeSplits();
+                agent.splitQueue.adopt(resumed);
+                resumed.forEach(t -> LOG.info("resumed {} split of volume {}", t.mode(), t.vdiskName()));
+            } catch (dev.vdisk.engine.EngineException e) {
+                // the clones stay correct (still backed); startSplit resumes them from their cursor
+                LOG.warn("resuming interrupted splits failed, they wait for a new request: {}", e.getMessage());
+            }
             LOG.info("node agent ready: node {}, pool {}, {} staged volumes, {} abnormal", config.nodeId(),
                     config.poolDir(), recorded.size(), agent.abnormal.size());
             return agent;
@@ -219,6 +235,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 }
                 return;
             }
+            splitQueue.remove(volumeId); // a running split is cancelled by the engine's delete
             // vdisk first: attributes without a vdisk are ignored, a vdisk without its attributes would not be
             pool.delete(volumeId);
             attributes.delete(volumeId);
@@ -374,6 +391,98 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         return extents(pool.delta(baseSnapshotId, targetSnapshotId, startOffset));
     }
 
+    // ---------------------------------------------------------------- clone splits (take the volume's lock)
+
+    @Override
+    public SplitStatus startSplit(String volumeId, String mode, long rateBytesPerSecond) {
+        SplitMode m = switch (mode) {
+            case "share" -> SplitMode.SHARE;
+            case "copy" -> SplitMode.COPY;
+            default -> throw new AgentException(Reason.INVALID_ARGUMENT, "split mode '" + mode + "' of volume "
+                    + volumeId + " is neither share nor copy");
+        };
+        if (rateBytesPerSecond < 0) {
+            throw new AgentException(Reason.INVALID_ARGUMENT, "split rate " + rateBytesPerSecond + " of volume "
+                    + volumeId + " is negative");
+        }
+        try (var held = locks.lock(volumeId)) {
+            if (info(volumeId).isEmpty()) {
+                throw new AgentException(Reason.NOT_FOUND, "volume " + volumeId + " does not exist");
+            }
+            Optional<SplitStatus> current = splitStatusWithoutLocking(volumeId);
+            if (current.isPresent() && (current.get().queued() || isRunningOrDone(current.get()))) {
+                if (!current.get().mode().equals(mode)) {
+                    throw new AgentException(Reason.FAILED_PRECONDITION, "a " + current.get().mode() + " split of"
+                            + " volume " + volumeId + " is " + current.get().phase().toLowerCase() + "; modes cannot"
+                            + " be mixed");
+                }
+                return current.get();
+            }
+            // a cancelled or paused split still has its backing; the engine resumes it from its cursor
+            if (current.isEmpty() && backingDepth(volumeId) == 0) {
+                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId
+                        + " has no backing snapshot");
+            }
+            SplitStatus s = splitQueue.submit(volumeId, m, rateBytesPerSecond);
+            LOG.info("split of volume {} requested: {} at {} B/s, {}", volumeId, mode, rateBytesPerSecond,
+                    s.queued() ? "queued" : "started");
+            return s;
+        }
+    }
+
+    @Override
+    public Optional<SplitStatus> splitStatus(String volumeId) {
+        return splitStatusWithoutLocking(volumeId);
+    }
+
+    @Override
+    public void cancelSplit(String volumeId) {
+        try (var held = locks.lock(volumeId)) {
+            if (splitQueue.remove(volumeId)) {
+                return;
+            }
+            if (usableVolumeId(volumeId)) {
+                pool.splitTask(volumeId).filter(SplitTask::running).ifPresent(t -> {
+                    t.cancel();
+                    LOG.info("cancelling the {} split of volume {}", t.mode(), volumeId);
+                });
+            }
+        }
+    }
+
+    @Override
+    public List<SplitStatus> splits() {
+        Map<String, SplitStatus> out = new TreeMap<>();
+        for (SplitProgress p : pool.splits()) {
+            out.put(p.vdiskName(), SplitQueue.status(p, false));
+        }
+        splitQueue.queued().forEach(s -> out.put(s.volumeId(), s));
+        return List.copyOf(out.values());
+    }
+
+    private Optional<SplitStatus> splitStatusWithoutLocking(String volumeId) {
+        Optional<SplitStatus> queued = splitQueue.queued().stream().filter(s -> s.volumeId().equals(volumeId))
+                .findFirst();
+        if (queued.isPresent()) {
+            return queued;
+        }
+        return pool.splits().stream().filter(p -> p.vdiskName().equals(volumeId)).findFirst()
+                .map(p -> SplitQueue.status(p, false));
+    }
+
+    private static boolean isRunningOrDone(SplitStatus s) {
+        return switch (s.phase()) {
+            case "SCANNING", "FILLING", "RELEASING", SplitStatus.DONE -> true;
+            default -> false;
+        };
+    }
+
+    /** Length of the volume's backing chain (0: not a clone, or no longer one). */
+    private int backingDepth(String volumeId) {
+        return pool.lineage().stream().filter(l -> !l.snapshot() && l.name().equals(volumeId)).findFirst()
+                .map(dev.vdisk.engine.Lineage::depth).orElse(0);
+    }
+
     private static Iterator<BlockExtent> extents(ExtentScan scan) {
         return new Iterator<>() {
             @Override
@@ -520,6 +629,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 LOG.error("unmounting volume {} for shutdown failed", v.volumeId(), e);
             }
         }
+        splitQueue.close();
         dataPath.close();
         pool.close();
         try {
