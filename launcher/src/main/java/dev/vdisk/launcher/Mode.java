@@ -4,6 +4,7 @@ import csi.v1.PluginCapability;
 import csi.v1.PluginCapability.Service.Type;
 import dev.vdisk.controller.agents.LocalNodeAgents;
 import dev.vdisk.controller.metadata.SnapshotMetadataService;
+import dev.vdisk.controller.service.CloneSplitHook;
 import dev.vdisk.controller.service.ControllerService;
 import dev.vdisk.controller.service.GroupControllerService;
 import dev.vdisk.node.agent.NodeAgent;
@@ -55,7 +56,7 @@ enum Mode {
         List<Served> services(LaunchConfig config, Optional<NodeAgent> agent) {
             LocalNodeAgents agents = new LocalNodeAgents(config.nodeId(), agent.orElseThrow());
             return List.of(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)),
-                    new Served(new ControllerService(agents), Served.controller()),
+                    new Served(new ControllerService(agents, CloneSplitHook.startingOn(agents)), Served.controller()),
                     new Served(new GroupControllerService(agents), Served.service(Type.GROUP_CONTROLLER_SERVICE)),
                     new Served(new SnapshotMetadataService(agents), Served.service(Type.SNAPSHOT_METADATA_SERVICE)));
         }

@@ -1,13 +1,14 @@
 package dev.vdisk.controller.service;
 
+import dev.vdisk.controller.agents.NodeAgents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where a clone created with {@code splitOnClone=share|copy} gets detached from its source: the engine's clone
- * splitter (being written in {@code dev.vdisk.engine}) is started through here, once the clone exists. Until it is
- * wired, {@link #NOT_WIRED} logs that the clone stays a thin clone reading through its snapshot (always correct,
- * only not independent of it).
+ * Where a clone created with {@code splitOnClone=share|copy} gets detached from its source: {@link #startingOn}
+ * asks the clone's node agent to start the engine's clone splitter. {@link #NOT_WIRED} only logs that the clone stays
+ * a thin clone reading through its snapshot (always correct, only not independent of it); for tests and modes
+ * without agents.
  */
 @FunctionalInterface
 public interface CloneSplitHook {
@@ -18,12 +19,30 @@ public interface CloneSplitHook {
      */
     void startSplit(String nodeId, String volumeId, String mode);
 
+    /**
+     * Asks the node's agent to start the split, unthrottled, and returns (the agent runs or queues it). A refusal is
+     * logged and not thrown: the clone exists and is correct, CreateVolume has succeeded, and the split can be asked
+     * for again (a retried CreateVolume calls the hook again, and the agent's start is idempotent).
+     */
+    static CloneSplitHook startingOn(NodeAgents agents) {
+        Logger log = LoggerFactory.getLogger(CloneSplitHook.class);
+        return (nodeId, volumeId, mode) -> {
+            try {
+                VolumeController.agent(agents, nodeId).startSplit(volumeId, mode, 0);
+                log.info("volume {}: asked node {} for a {} split off its snapshot", volumeId, nodeId, mode);
+            } catch (RuntimeException e) {
+                log.warn("volume {}: starting its {} split on node {} failed, it stays a thin clone: {}", volumeId,
+                        mode, nodeId, e.getMessage());
+            }
+        };
+    }
+
     CloneSplitHook NOT_WIRED = new CloneSplitHook() {
         private static final Logger LOG = LoggerFactory.getLogger(CloneSplitHook.class);
 
         @Override
         public void startSplit(String nodeId, String volumeId, String mode) {
-            LOG.warn("volume {} asks for splitOnClone={}, but the clone splitter is not wired yet: it stays a thin"
+            LOG.warn("volume {} asks for splitOnClone={}, but no clone splitter is wired here: it stays a thin"
                     + " clone of its snapshot", volumeId, mode);
         }
     };

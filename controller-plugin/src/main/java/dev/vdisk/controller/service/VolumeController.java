@@ -293,7 +293,7 @@ final class VolumeController {
         String volumeId = required("volume_id", req.getVolumeId());
         NodeVolume volume = existing(volumeId);
         // spec: with VOLUME_CONDITION, volume_condition MUST be set
-        return ControllerGetVolumeResponse.newBuilder().setVolume(toVolume(volume))
+        return ControllerGetVolumeResponse.newBuilder().setVolume(withSplit(volume))
                 .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(volume)))
                 .build();
     }
@@ -310,7 +310,7 @@ final class VolumeController {
         int n = req.getMaxEntries() == 0 ? rest.size() : Math.min(req.getMaxEntries(), rest.size());
         ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
         for (NodeVolume v : rest.subList(0, n)) {
-            out.addEntries(ListVolumesResponse.Entry.newBuilder().setVolume(toVolume(v))
+            out.addEntries(ListVolumesResponse.Entry.newBuilder().setVolume(withSplit(v))
                     .setStatus(ListVolumesResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(v))));
         }
         if (n < rest.size()) {
@@ -429,6 +429,20 @@ final class VolumeController {
                 .ifPresent(s -> out.setContentSource(s.toProto()));
         return out.build();
     }
+
+    /**
+     * {@link #toVolume} plus, in volume_context, {@link #SPLIT_CONTEXT} = the phase of the volume's clone split if it
+     * has one. Only ControllerGetVolume and ListVolumes report it: CreateVolume's volume_context is what the CO stores
+     * and hands to the node (and what ValidateVolumeCapabilities compares), so it stays the static {@link #context}.
+     */
+    private Volume withSplit(NodeVolume v) {
+        Volume plain = toVolume(v);
+        return agents.agent(v.nodeId()).flatMap(a -> a.splitStatus(v.volume().volumeId()))
+                .map(s -> plain.toBuilder().putVolumeContext(SPLIT_CONTEXT, s.phase()).build()).orElse(plain);
+    }
+
+    /** The volume_context key of a clone split's phase (QUEUED, FILLING, DONE, ...) in GetVolume and ListVolumes. */
+    static final String SPLIT_CONTEXT = "vdisk.csi.dev/split";
 
     /** The volume_context: the immutable fsType if the volume has one (spec: the same for the volume's lifetime). */
     private static Map<String, String> context(Map<String, String> attributes) {

@@ -3,10 +3,12 @@ package dev.vdisk.controller.service;
 import static dev.vdisk.controller.service.ValueClassesTest.mount;
 import static dev.vdisk.controller.service.ValueClassesTest.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.CapacityRange;
+import csi.v1.ControllerGetVolumeRequest;
 import csi.v1.CreateSnapshotRequest;
 import csi.v1.CreateVolumeRequest;
 import csi.v1.DeleteSnapshotRequest;
@@ -171,5 +173,24 @@ class SnapshotControllerTest {
         volumes.createVolume(clone("pvc-s", fromSnapshot("snap-a")).putParameters("splitOnClone", "copy").build());
         volumes.createVolume(clone("pvc-n", fromSnapshot("snap-a")).putParameters("splitOnClone", "none").build());
         assertEquals(List.of("n1/pvc-s/copy"), splits);
+    }
+
+    @Test
+    void theAgentHookStartsTheSplitAndGetVolumeReportsItsPhase() {
+        VolumeController wired = new VolumeController(agents, CloneSplitHook.startingOn(agents));
+        volume("pvc-a", MIB, "n1");
+        snapshot("snap-a", "pvc-a");
+        Volume created = wired.createVolume(clone("pvc-s", fromSnapshot("snap-a")).putParameters("splitOnClone",
+                "copy").build()).getVolume();
+        assertFalse(created.getVolumeContextMap().containsKey("vdisk.csi.dev/split"),
+                "CreateVolume's context is the static one the CO stores");
+        assertEquals("copy", agents.byNode().get("n1").splits.get("pvc-s").mode());
+        assertEquals("DONE", wired.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId("pvc-s")
+                .build()).getVolume().getVolumeContextOrThrow("vdisk.csi.dev/split"));
+        assertFalse(wired.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId("pvc-a").build())
+                .getVolume().getVolumeContextMap().containsKey("vdisk.csi.dev/split"), "no split, no key");
+        // a refusal (a different mode) is logged, not thrown: the clone exists either way
+        CloneSplitHook.startingOn(agents).startSplit("n1", "pvc-s", "share");
+        assertEquals("copy", agents.byNode().get("n1").splits.get("pvc-s").mode());
     }
 }
