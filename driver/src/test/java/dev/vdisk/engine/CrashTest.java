@@ -69,7 +69,10 @@ class CrashTest {
             Thread.sleep(50 + rnd.nextInt(600));
             child.destroyForcibly(); // SIGKILL
             child.waitFor();
-            reader.join(5000);
+            // the child is dead, so its stdout reaches EOF: wait for every line it printed (a DELETING line not
+            // yet parsed would make us expect a vdisk the child had legitimately deleted)
+            reader.join(60_000);
+            assertFalse(reader.isAlive(), "round " + round + ": the child's output was not fully read");
             long flushed = lastFlushed.get();
             totalFlushed += flushed + 1;
 

@@ -85,7 +85,10 @@ class SnapshotCrashTest {
             Thread.sleep(200 + rnd.nextInt(1200));
             child.destroyForcibly(); // SIGKILL
             child.waitFor();
-            reader.join(5000);
+            // the child is dead, so its stdout reaches EOF: wait for every line it printed (a DELETING line not
+            // yet parsed would make us expect a vdisk the child had legitimately deleted)
+            reader.join(60_000);
+            assertFalse(reader.isAlive(), "round " + round + ": the child's output was not fully read");
             long flushed = lastFlushed.get();
             int maxIndex = (int) Math.max(flushed, snaps.values().stream().mapToInt(Integer::intValue).max().orElse(0));
             int[] seq = CrashChild.sequence(round, maxIndex + 2);

@@ -90,7 +90,10 @@ class SplitCrashTest {
             Thread.sleep(100 + rnd.nextInt(900));
             child.destroyForcibly(); // SIGKILL
             child.waitFor();
-            reader.join(5000);
+            // the child is dead, so its stdout reaches EOF: wait for every line it printed (a DELETING line not
+            // yet parsed would make us expect a vdisk the child had legitimately deleted)
+            reader.join(60_000);
+            assertFalse(reader.isAlive(), "round " + round + ": the child's output was not fully read");
             resumed += resumes.get();
             int flushed = (int) lastFlushed.get();
             int[] seq = CrashChild.sequence(round, flushed + 2000);
