@@ -23,9 +23,10 @@ final class CommandLine {
     static final String DEFAULT_KUBELET_DIR = "/var/lib/kubelet";
     static final String DEFAULT_STATE_DIR = "/run/vdisk";
     static final int DEFAULT_MAX_VOLUMES = 256;
+    static final int DEFAULT_MAX_SPLITS = 2;
     private static final Set<String> VALUED_FLAGS = Set.of("--endpoint", "--driver-name", "--node-id", "--pool", "--log-level",
-            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes");
-    private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes");
+            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits");
+    private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
     static final String USAGE = """
@@ -61,6 +62,8 @@ final class CommandLine {
               --state-dir DIR     node, standalone: the agent's FUSE mount, state file and lock (default %s)
               --max-volumes N     node, standalone: most volumes staged at once, reported as
                                   max_volumes_per_node (default %d)
+              --max-splits N      node, standalone: most clone splits running at once; more wait in a
+                                  queue (default %d)
               --log-level LEVEL   trace, debug, info, warn or error (default info); logs go to stderr
               --demo              standalone only: print a short guided tour of what works so far,
                                   then keep serving
@@ -69,7 +72,7 @@ final class CommandLine {
             Stop with SIGTERM or Ctrl-C: in-flight calls finish, the socket is removed, exit code 0.
             Exit codes: 0 stopped cleanly, 1 could not start or failed, 2 bad command line.
             """.formatted(DEFAULT_ENDPOINT, DEFAULT_DRIVER_NAME, DEFAULT_POOL, DEFAULT_KUBELET_DIR, DEFAULT_STATE_DIR,
-            DEFAULT_MAX_VOLUMES);
+            DEFAULT_MAX_VOLUMES, DEFAULT_MAX_SPLITS);
 
     private CommandLine() {
     }
@@ -94,6 +97,7 @@ final class CommandLine {
         String stateDir = DEFAULT_STATE_DIR;
         String poolSize = null;
         String maxVolumes = Integer.toString(DEFAULT_MAX_VOLUMES);
+        String maxSplits = Integer.toString(DEFAULT_MAX_SPLITS);
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--")) {
@@ -132,13 +136,14 @@ final class CommandLine {
                 case "--state-dir" -> stateDir = value;
                 case "--pool-size" -> poolSize = value;
                 case "--max-volumes" -> maxVolumes = value;
+                case "--max-splits" -> maxSplits = value;
                 default -> throw new UsageException("unknown flag " + flag);
             }
         }
         return validate(mode, endpoint, driverName, nodeId, pool, logLevel, demo)
                 .agent(directory("--kubelet-dir", kubeletDir), directory("--state-dir", stateDir),
                         poolSize == null ? OptionalLong.empty() : OptionalLong.of(size(poolSize)),
-                        count("--max-volumes", maxVolumes));
+                        count("--max-volumes", maxVolumes), count("--max-splits", maxSplits));
     }
 
     private static Path directory(String flag, String value) throws UsageException {
@@ -219,7 +224,8 @@ final class CommandLine {
                 ? Optional.of(Path.of(pool != null ? pool : DEFAULT_POOL).toAbsolutePath().normalize())
                 : Optional.empty();
         return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo,
-                Path.of(DEFAULT_KUBELET_DIR), Path.of(DEFAULT_STATE_DIR), OptionalLong.empty(), DEFAULT_MAX_VOLUMES);
+                Path.of(DEFAULT_KUBELET_DIR), Path.of(DEFAULT_STATE_DIR), OptionalLong.empty(), DEFAULT_MAX_VOLUMES,
+                DEFAULT_MAX_SPLITS);
     }
 
     private static String hostName() {

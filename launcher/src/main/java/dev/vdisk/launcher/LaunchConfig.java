@@ -7,15 +7,15 @@ import java.util.OptionalLong;
 
 /**
  * Everything the command line decided. {@code pool} is present exactly in the modes that own a pool; the node
- * agent's settings ({@code kubeletDir}, {@code stateDir}, {@code poolSize}, {@code maxVolumes}) matter only there.
+ * agent's settings ({@code kubeletDir}, {@code stateDir}, {@code poolSize}, {@code maxVolumes}, {@code maxSplits}) matter only there.
  */
 record LaunchConfig(Mode mode, Endpoint endpoint, String driverName, String nodeId, Optional<Path> pool,
                     String logLevel, boolean demo, Path kubeletDir, Path stateDir, OptionalLong poolSize,
-                    int maxVolumes) {
+                    int maxVolumes, int maxSplits) {
 
     /** This configuration with the node agent's settings replaced. */
-    LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes) {
+    LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes, int maxSplits) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes);
+                maxVolumes, maxSplits);
     }
 }

@@ -76,7 +76,7 @@ public final class Main {
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
             agent = Optional.of(NodeAgent.start(new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
-                    config.kubeletDir(), config.nodeId(), config.maxVolumes(), FuseConfig.defaults())));
+                    config.kubeletDir(), config.nodeId(), config.maxVolumes(), FuseConfig.defaults(), config.maxSplits())));
         }
         try {
             serve(config, agent, signal);

@@ -28,16 +28,18 @@ class CommandLineTest {
         assertEquals(Path.of("/run/vdisk"), config.stateDir());
         assertEquals(OptionalLong.empty(), config.poolSize());
         assertEquals(256, config.maxVolumes());
+        assertEquals(2, config.maxSplits());
     }
 
     @Test
     void nodeAgentFlags() throws UsageException {
         LaunchConfig config = CommandLine.parse(new String[] {"node", "--kubelet-dir", "/tmp/k/../kubelet",
-                "--state-dir=/tmp/state", "--pool-size", "64G", "--max-volumes=12"});
+                "--state-dir=/tmp/state", "--pool-size", "64G", "--max-volumes=12", "--max-splits", "3"});
         assertEquals(Path.of("/tmp/kubelet"), config.kubeletDir());
         assertEquals(Path.of("/tmp/state"), config.stateDir());
         assertEquals(OptionalLong.of(64L << 30), config.poolSize());
         assertEquals(12, config.maxVolumes());
+        assertEquals(3, config.maxSplits());
         assertEquals(OptionalLong.of(1048576), CommandLine.parse(new String[] {"standalone", "--pool-size=1048576"}).poolSize());
     }
 
@@ -76,6 +78,7 @@ class CommandLineTest {
             "node --pool-size 12Q|--pool-size must be a positive size",
             "node --pool-size -1G|--pool-size must be a positive size",
             "node --max-volumes 0|--max-volumes must be a positive whole number",
+            "node --max-splits 0|--max-splits must be a positive whole number",
     })
     void badCommandLinesSayWhy(String line, String reason) {
         String[] args = line.isEmpty() ? new String[0] : line.split(" ");
@@ -89,7 +92,7 @@ class CommandLineTest {
         assertTrue(CommandLine.wantsHelp(new String[] {"node", "--bogus", "-h"}));
         assertFalse(CommandLine.wantsHelp(new String[] {"node"}));
         for (String word : new String[] {"controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
-                "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes"}) {
+                "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits"}) {
             assertTrue(CommandLine.USAGE.contains(word), word);
         }
     }
