@@ -90,8 +90,8 @@ final class VolumeController {
         if (source.isPresent()) {
             attributes.put(ContentSource.ATTRIBUTE, source.get().attribute());
             NodeVolume clone = cloneFrom(source.get(), volumeId, range, topology, policy, attributes);
-            mutable.splitOnClone().or(params::splitOnClone).filter(mode -> !mode.equals("none"))
-                    .ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
+            Optional<String> asked = mutable.splitOnClone().or(params::splitOnClone).filter(mode -> !mode.equals("none"));
+            asked.or(() -> tooDeep(clone, params)).ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
             return CreateVolumeResponse.newBuilder().setVolume(toVolume(clone)).build();
         }
         long size = range.size(largestVolume(policy));
@@ -144,6 +144,24 @@ final class VolumeController {
         AgentVolume clone = agent.cloneVolume(volumeId, internal, size, attributes);
         agent.deleteSnapshot(internal);
         return new NodeVolume(chosen, clone);
+    }
+
+    /**
+     * {@code copy} when the clone's backing chain is longer than its {@code maxChainDepth}: every read of a hole walks
+     * the chain, so a long one slows the clone down; a copy split ends its chain (depth 0) and leaves it sharing no
+     * data with its former chain. Without the parameter, no limit.
+     */
+    private Optional<String> tooDeep(NodeVolume clone, VolumeParameters params) {
+        if (params.maxChainDepth().isEmpty()) {
+            return Optional.empty();
+        }
+        int depth = agent(clone.nodeId()).chainDepth(clone.volume().volumeId());
+        if (depth <= params.maxChainDepth().getAsInt()) {
+            return Optional.empty();
+        }
+        org.slf4j.LoggerFactory.getLogger(VolumeController.class).info("volume {}: chain depth {} exceeds maxChainDepth"
+                + " {}; splitting it in copy mode", clone.volume().volumeId(), depth, params.maxChainDepth().getAsInt());
+        return Optional.of("copy");
     }
 
     /** Why the existing volume's content source is not the requested one, if it is not. */

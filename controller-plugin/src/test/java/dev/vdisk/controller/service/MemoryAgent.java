@@ -110,6 +110,7 @@ final class MemoryAgent implements VolumeAgent {
             }
         }
         missing.forEach((v, s) -> snapshots.put(s, new AgentSnapshot(s, v, volumes.get(v).sizeBytes(), 1000, groupId)));
+        missing.forEach((v, s) -> depths.put(s, depths.getOrDefault(v, 0)));
         return snapshotIdByVolumeId.values().stream().sorted().map(snapshots::get).toList();
     }
 
@@ -138,6 +139,7 @@ final class MemoryAgent implements VolumeAgent {
         long size = Math.max(s.sizeBytes(), SizeRange.roundUp(sizeBytes));
         AgentVolume v = new AgentVolume(newVolumeId, size, 0, false, attributes, Optional.empty());
         volumes.put(newVolumeId, v);
+        depths.put(newVolumeId, depths.getOrDefault(snapshotId, 0) + 1);
         return v;
     }
 
@@ -176,6 +178,17 @@ final class MemoryAgent implements VolumeAgent {
 
     @Override
     public void cancelSplit(String volumeId) {
+    }
+
+    /** Chain depth by volume or snapshot ID as the engine counts it (absent: 0). */
+    final Map<String, Integer> depths = new ConcurrentSkipListMap<>();
+
+    @Override
+    public int chainDepth(String id) {
+        if (!volumes.containsKey(id) && !snapshots.containsKey(id)) {
+            throw new AgentException(Reason.NOT_FOUND, id);
+        }
+        return depths.getOrDefault(id, 0);
     }
 
     @Override

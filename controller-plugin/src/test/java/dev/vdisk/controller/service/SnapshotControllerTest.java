@@ -176,6 +176,22 @@ class SnapshotControllerTest {
     }
 
     @Test
+    void aCloneDeeperThanMaxChainDepthIsSplitInCopyMode() {
+        volume("pvc-a", MIB, "n1");
+        snapshot("snap-a", "pvc-a");
+        volumes.createVolume(clone("pvc-1", fromSnapshot("snap-a")).putParameters("maxChainDepth", "1").build());
+        assertEquals(List.of(), splits, "depth 1 is within the limit");
+        snapshot("snap-1", "pvc-1");
+        volumes.createVolume(clone("pvc-2", fromSnapshot("snap-1")).putParameters("maxChainDepth", "1").build());
+        assertEquals(List.of("n1/pvc-2/copy"), splits, "depth 2 exceeds it");
+        volumes.createVolume(clone("pvc-3", fromSnapshot("snap-1")).putParameters("maxChainDepth", "1")
+                .putParameters("splitOnClone", "share").build());
+        assertEquals(List.of("n1/pvc-2/copy", "n1/pvc-3/share"), splits, "an asked-for split ends the chain too");
+        volumes.createVolume(clone("pvc-4", fromSnapshot("snap-1")).build());
+        assertEquals(2, splits.size(), "no maxChainDepth, no limit (pvc-4 has depth 2 too)");
+    }
+
+    @Test
     void theAgentHookStartsTheSplitAndGetVolumeReportsItsPhase() {
         VolumeController wired = new VolumeController(agents, CloneSplitHook.startingOn(agents));
         volume("pvc-a", MIB, "n1");

@@ -149,4 +149,12 @@ public interface VolumeAgent {
 
     /** Every split the agent knows (queued ones included), sorted by volume ID. */
     List<SplitStatus> splits();
+
+    /**
+     * Length of the backing chain of volume or snapshot {@code id}: 0 when it reads through no snapshot, 1 for a clone
+     * of a snapshot of such a volume, and so on (a split clone is 0 again).
+     *
+     * @throws dev.vdisk.engine.EngineException reason NOT_FOUND
+     */
+    int chainDepth(String id);
 }

@@ -483,6 +483,14 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 .map(dev.vdisk.engine.Lineage::depth).orElse(0);
     }
 
+    /** The engine's lineage depth of the visible volume or snapshot of that name (hidden snapshots have no ID). */
+    @Override
+    public int chainDepth(String id) {
+        return pool.lineage().stream().filter(l -> !l.hidden() && l.name().equals(id)).findFirst()
+                .map(dev.vdisk.engine.Lineage::depth).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+                        "no volume or snapshot " + id));
+    }
+
     private static Iterator<BlockExtent> extents(ExtentScan scan) {
         return new Iterator<>() {
             @Override

@@ -56,6 +56,9 @@ class NodeAgentSplitTest {
             agent.createSnapshot("snap-1", "pvc-src");
             agent.cloneVolume("pvc-c", "snap-1", 16 * MIB, Map.of());
             assertTrue(agent.splitStatus("pvc-c").isEmpty(), "no split before one is asked for");
+            assertEquals(0, agent.chainDepth("pvc-src"));
+            assertEquals(1, agent.chainDepth("pvc-c"));
+            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class, () -> agent.chainDepth("nope")).reason());
 
             SplitStatus started = agent.startSplit("pvc-c", "copy", 0);
             assertEquals("copy", started.mode());
@@ -70,6 +73,7 @@ class NodeAgentSplitTest {
             agent.deleteSnapshot("snap-1");
             agent.deleteVolume("pvc-src");
             assertArrayEquals(data, read(agent, "pvc-c"), "the clone reads what the snapshot held");
+            assertEquals(0, agent.chainDepth("pvc-c"), "split: no chain");
         }
         try (Pool pool = Pool.open(dir.resolve("pool"))) {
             Lineage clone = pool.lineage().stream().filter(l -> l.name().equals("pvc-c")).findFirst().orElseThrow();
