@@ -33,6 +33,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Controller's volume RPCs without locking; used only behind {@link ControllerService}, which holds the volume's
@@ -41,6 +43,7 @@ import java.util.TreeMap;
  * only asks them ({@link NodeAgents}).
  */
 final class VolumeController {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeController.class);
 
     /** Attribute: the CreateVolume name the volume was created for. */
     static final String NAME = "name";
@@ -159,8 +162,8 @@ final class VolumeController {
         if (depth <= params.maxChainDepth().getAsInt()) {
             return Optional.empty();
         }
-        org.slf4j.LoggerFactory.getLogger(VolumeController.class).info("volume {}: chain depth {} exceeds maxChainDepth"
-                + " {}; splitting it in copy mode", clone.volume().volumeId(), depth, params.maxChainDepth().getAsInt());
+        LOG.info("volume {}: chain depth {} exceeds maxChainDepth {}; splitting it in copy mode",
+                clone.volume().volumeId(), depth, params.maxChainDepth().getAsInt());
         return Optional.of("copy");
     }
 

@@ -58,6 +58,11 @@ class NodeAgentSplitTest {
             assertTrue(agent.splitStatus("pvc-c").isEmpty(), "no split before one is asked for");
             assertEquals(0, agent.chainDepth("pvc-src"));
             assertEquals(1, agent.chainDepth("pvc-c"));
+            agent.createSnapshot("snap-c", "pvc-c");
+            agent.cloneVolume("pvc-cc", "snap-c", 16 * MIB, Map.of());
+            assertEquals(2, agent.chainDepth("pvc-cc"), "a clone of a clone's snapshot");
+            agent.deleteVolume("pvc-cc");
+            agent.deleteSnapshot("snap-c");
             assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class, () -> agent.chainDepth("nope")).reason());
 
             SplitStatus started = agent.startSplit("pvc-c", "copy", 0);
