@@ -25,8 +25,10 @@ JAVA=${JAVA_HOME:?JAVA_HOME must point to a JDK 25 (bin/vdisk-bench selects one)
 for t in fio losetup python3; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 1; }; done
 
 echo "building node-plugin..." >&2
-(cd "$root" && ./mvnw -q -B -pl node-plugin package -DskipTests \
-  && ./mvnw -q -B -pl node-plugin dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$root/node-plugin/target/datapath.cp" >/dev/null)
+# one reactor run with its upstream modules (nothing is installed): each module writes the classpath file in
+# turn, node-plugin last, so the file ends up holding node-plugin's runtime classpath
+(cd "$root" && ./mvnw -q -B -pl node-plugin -am package dependency:build-classpath -DskipTests \
+  -Dmdep.includeScope=runtime -Dmdep.outputFile="$root/node-plugin/target/datapath.cp" >/dev/null)
 CP="$root/node-plugin/target/classes:$(cat "$root/node-plugin/target/datapath.cp")"
 
 mkdir -p "$DIR"
