@@ -103,21 +103,7 @@ final class Splitter {
      * data or a ZERO entry can shadow data), or -1. Skips missing subtrees, so sparse chains cost little.
      */
     long nextCandidate(long from) {
-        long limit = segments();
-        long best = -1;
-        for (Vdisk x = clone.backing(); x != null; x = x.backing()) {
-            long n;
-            x.mapLock.readLock().lock();
-            try {
-                n = x.tree.nextMapped(from);
-            } finally {
-                x.mapLock.readLock().unlock();
-            }
-            if (n >= 0 && n < limit && (best < 0 || n < best)) {
-                best = n;
-            }
-        }
-        return best;
+        return Vdisk.nextMappedInChain(clone.backing(), from, segments());
     }
 
     /**

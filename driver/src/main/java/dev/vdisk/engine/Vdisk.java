@@ -354,9 +354,16 @@ public final class Vdisk {
 
     /** The smallest segment {@code >= from} mapped in this map or along its backing chain (a superset of in use), or -1. */
     long nextCandidate(long from) {
+        return nextMappedInChain(this, from, (size + segmentSize - 1) >>> segmentShift);
+    }
+
+    /**
+     * The smallest segment in {@code [from, limit)} mapped in {@code first} or any store along its backing chain, or -1
+     * ({@code first} may be null: an empty chain). Each map is read under its own read lock, one at a time.
+     */
+    static long nextMappedInChain(Vdisk first, long from, long limit) {
         long best = -1;
-        long limit = (size + segmentSize - 1) >>> segmentShift;
-        for (Vdisk x = this; x != null; x = x.backing) {
+        for (Vdisk x = first; x != null; x = x.backing) {
             long n;
             x.mapLock.readLock().lock();
             try {
