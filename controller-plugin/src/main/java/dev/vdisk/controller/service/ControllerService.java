@@ -33,6 +33,7 @@ import dev.vdisk.controller.agents.NodeAgents;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The CSI Controller service (spec v1.12), and the locking decorator in front of {@link VolumeController} and
@@ -89,42 +90,30 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void createVolume(CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> response) {
         String volumeId = VolumeIds.forName(VolumeController.required("name", req.getName()));
-        CreateVolumeResponse out;
-        try (var held = locks.lock(volumeId)) {
-            out = volumes.createVolume(req);
-        }
-        reply(response, out);
+        reply(response, locked(volumeId, () -> volumes.createVolume(req)));
     }
 
     @Override
     public void deleteVolume(DeleteVolumeRequest req, StreamObserver<DeleteVolumeResponse> response) {
         String volumeId = VolumeController.required("volume_id", req.getVolumeId());
-        try (var held = locks.lock(volumeId)) {
+        reply(response, locked(volumeId, () -> {
             volumes.deleteVolume(req);
-        }
-        reply(response, DeleteVolumeResponse.getDefaultInstance());
+            return DeleteVolumeResponse.getDefaultInstance();
+        }));
     }
 
     @Override
     public void controllerExpandVolume(ControllerExpandVolumeRequest req,
                                        StreamObserver<ControllerExpandVolumeResponse> response) {
         String volumeId = VolumeController.required("volume_id", req.getVolumeId());
-        ControllerExpandVolumeResponse out;
-        try (var held = locks.lock(volumeId)) {
-            out = volumes.controllerExpandVolume(req);
-        }
-        reply(response, out);
+        reply(response, locked(volumeId, () -> volumes.controllerExpandVolume(req)));
     }
 
     @Override
     public void controllerModifyVolume(ControllerModifyVolumeRequest req,
                                        StreamObserver<ControllerModifyVolumeResponse> response) {
         String volumeId = VolumeController.required("volume_id", req.getVolumeId());
-        ControllerModifyVolumeResponse out;
-        try (var held = locks.lock(volumeId)) {
-            out = volumes.controllerModifyVolume(req);
-        }
-        reply(response, out);
+        reply(response, locked(volumeId, () -> volumes.controllerModifyVolume(req)));
     }
 
     @Override
@@ -151,20 +140,16 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void createSnapshot(CreateSnapshotRequest req, StreamObserver<CreateSnapshotResponse> response) {
         String snapshotId = VolumeIds.forName(VolumeController.required("name", req.getName()));
-        CreateSnapshotResponse out;
-        try (var held = locks.lock(snapshotId)) {
-            out = snapshots.createSnapshot(req);
-        }
-        reply(response, out);
+        reply(response, locked(snapshotId, () -> snapshots.createSnapshot(req)));
     }
 
     @Override
     public void deleteSnapshot(DeleteSnapshotRequest req, StreamObserver<DeleteSnapshotResponse> response) {
         String snapshotId = VolumeController.required("snapshot_id", req.getSnapshotId());
-        try (var held = locks.lock(snapshotId)) {
+        reply(response, locked(snapshotId, () -> {
             snapshots.deleteSnapshot(req);
-        }
-        reply(response, DeleteSnapshotResponse.getDefaultInstance());
+            return DeleteSnapshotResponse.getDefaultInstance();
+        }));
     }
 
     @Override
@@ -181,6 +166,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void controllerGetCapabilities(ControllerGetCapabilitiesRequest req,
                                           StreamObserver<ControllerGetCapabilitiesResponse> response) {
         reply(response, CAPABILITIES_RESPONSE);
+    }
+
+    /** Runs {@code work} holding the per-id lock (the decorator's one job); the unlocked implementation never locks. */
+    private <T> T locked(String id, Supplier<T> work) {
+        try (var held = locks.lock(id)) {
+            return work.get();
+        }
     }
 
     private static <T> void reply(StreamObserver<T> response, T message) {
