@@ -2,7 +2,6 @@ package dev.vdisk.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.CapacityRange;
 import csi.v1.ControllerGetVolumeRequest;
@@ -13,10 +12,6 @@ import csi.v1.DeleteSnapshotRequest;
 import csi.v1.DeleteVolumeRequest;
 import csi.v1.ListVolumesRequest;
 import csi.v1.NodeGrpc;
-import csi.v1.NodePublishVolumeRequest;
-import csi.v1.NodeStageVolumeRequest;
-import csi.v1.NodeUnpublishVolumeRequest;
-import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
@@ -54,35 +49,20 @@ class CloneLifecycleIT {
 
     @TempDir
     static Path dir;
-    private static LauncherProcess process;
+    private static StandaloneFixture standalone;
     private static ControllerGrpc.ControllerBlockingStub controller;
     private static NodeGrpc.NodeBlockingStub node;
 
     @BeforeAll
     static void start() throws Exception {
-        Path socket = dir.resolve("run/csi.sock");
-        Files.createDirectories(dir.resolve("kubelet"));
-        process = LauncherProcess.start(dir, socket, "standalone", "--endpoint", "unix://" + socket, "--node-id",
-                "e2e-node", "--pool", dir.resolve("pool").toString(), "--pool-size", "1G", "--state-dir",
-                dir.resolve("state").toString(), "--kubelet-dir", dir.resolve("kubelet").toString());
-        var channel = process.awaitReady();
-        controller = ControllerGrpc.newBlockingStub(channel);
-        node = NodeGrpc.newBlockingStub(channel);
+        standalone = StandaloneFixture.start(dir, "1G");
+        controller = standalone.controller;
+        node = standalone.node;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (process != null) {
-                assertEquals(0, process.terminate(), process.stderr());
-            }
-        } finally {
-            if (process != null) {
-                process.close();
-            }
-            KernelView.cleanUpUnder(dir);
-        }
-        assertTrue(KernelView.under(dir).isEmpty(), "leaked: " + KernelView.under(dir));
+        StandaloneFixture.stop(standalone, dir);
     }
 
     @Test
@@ -149,36 +129,19 @@ class CloneLifecycleIT {
                 return;
             }
             assertFalse(phase.equals("FAILED") || phase.equals("CANCELLED") || phase.equals("PAUSED"),
-                    "the split of " + volumeId + " stopped: " + phase + "\n" + process.stderr());
+                    "the split of " + volumeId + " stopped: " + phase + "\n" + standalone.stderr());
             Thread.sleep(200);
         }
         throw new AssertionError("the split of " + volumeId + " is not DONE after 120 s, but '" + phase + "'");
     }
 
-    private static Path staging(String id) {
-        return dir.resolve("kubelet/plugins/kubernetes.io/csi/vdisk.csi.dev/" + id + "/globalmount");
-    }
-
-    private static Path target(String id) {
-        return dir.resolve("kubelet/pods/pod-1/volumes/kubernetes.io~csi/" + id + "/mount");
-    }
-
     /** Stages (formats if blank) and publishes the volume as ext4; returns the mounted target. */
     private static Path attach(String id) throws IOException {
-        Files.createDirectories(target(id).getParent());
-        node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).setVolumeCapability(EXT4).build());
-        node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).setTargetPath(target(id).toString())
-                .setVolumeCapability(EXT4).build());
-        return target(id);
+        return standalone.attach(id, EXT4);
     }
 
     private static void detach(String id) {
-        node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setTargetPath(target(id).toString()).build());
-        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).build());
+        standalone.detach(id);
     }
 
     /** Three files of random bytes (one spanning several segments), each fsynced; returns name -> SHA-256. */

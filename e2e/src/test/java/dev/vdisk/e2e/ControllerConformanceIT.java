@@ -73,35 +73,20 @@ class ControllerConformanceIT {
 
     @TempDir
     static Path dir;
-    private static LauncherProcess process;
+    private static StandaloneFixture standalone;
     private static ControllerGrpc.ControllerBlockingStub controller;
     private static NodeGrpc.NodeBlockingStub node;
 
     @BeforeAll
     static void start() throws Exception {
-        Path socket = dir.resolve("run/csi.sock");
-        Files.createDirectories(dir.resolve("kubelet"));
-        process = LauncherProcess.start(dir, socket, "standalone", "--endpoint", "unix://" + socket, "--node-id", NODE,
-                "--pool", dir.resolve("pool").toString(), "--pool-size", "2G", "--state-dir",
-                dir.resolve("state").toString(), "--kubelet-dir", dir.resolve("kubelet").toString());
-        var channel = process.awaitReady();
-        controller = ControllerGrpc.newBlockingStub(channel);
-        node = NodeGrpc.newBlockingStub(channel);
+        standalone = StandaloneFixture.start(dir, "2G");
+        controller = standalone.controller;
+        node = standalone.node;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (process != null) {
-                assertEquals(0, process.terminate(), process.stderr());
-            }
-        } finally {
-            if (process != null) {
-                process.close();
-            }
-            KernelView.cleanUpUnder(dir);
-        }
-        assertTrue(KernelView.under(dir).isEmpty(), "leaked: " + KernelView.under(dir));
+        StandaloneFixture.stop(standalone, dir);
     }
 
     // ---------------------------------------------------------------- request builders
@@ -153,7 +138,7 @@ class ControllerConformanceIT {
                         Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.GET_SNAPSHOT, Type.CLONE_VOLUME),
                 controller.controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
                         .getCapabilitiesList().stream().map(c -> c.getRpc().getType()).toList());
-        List<PluginCapability> plugin = IdentityGrpc.newBlockingStub(process.channel())
+        List<PluginCapability> plugin = IdentityGrpc.newBlockingStub(standalone.channel)
                 .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList();
         assertTrue(plugin.stream().anyMatch(c -> c.getService().getType() == PluginCapability.Service.Type.CONTROLLER_SERVICE));
         assertTrue(plugin.stream().anyMatch(c -> c.getVolumeExpansion().getType() == PluginCapability.VolumeExpansion.Type.ONLINE));

@@ -18,7 +18,6 @@ import csi.v1.CreateVolumeRequest;
 import csi.v1.DeleteSnapshotRequest;
 import csi.v1.DeleteVolumeRequest;
 import csi.v1.GetMetadataAllocatedRequest;
-import csi.v1.GetMetadataAllocatedResponse;
 import csi.v1.GetMetadataDeltaRequest;
 import csi.v1.GetMetadataDeltaResponse;
 import csi.v1.GetPluginCapabilitiesRequest;
@@ -34,10 +33,6 @@ import csi.v1.IdentityGrpc;
 import csi.v1.ListSnapshotsRequest;
 import csi.v1.ListSnapshotsResponse;
 import csi.v1.NodeGrpc;
-import csi.v1.NodePublishVolumeRequest;
-import csi.v1.NodeStageVolumeRequest;
-import csi.v1.NodeUnpublishVolumeRequest;
-import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.PluginCapability;
 import csi.v1.Snapshot;
 import csi.v1.SnapshotMetadataGrpc;
@@ -52,7 +47,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -82,37 +76,22 @@ class SnapshotConformanceIT {
 
     @TempDir
     static Path dir;
-    private static LauncherProcess process;
+    private static StandaloneFixture standalone;
     private static ControllerGrpc.ControllerBlockingStub controller;
     private static NodeGrpc.NodeBlockingStub node;
     private static SnapshotMetadataGrpc.SnapshotMetadataBlockingStub metadata;
 
     @BeforeAll
     static void start() throws Exception {
-        Path socket = dir.resolve("run/csi.sock");
-        Files.createDirectories(dir.resolve("kubelet"));
-        process = LauncherProcess.start(dir, socket, "standalone", "--endpoint", "unix://" + socket, "--node-id", NODE,
-                "--pool", dir.resolve("pool").toString(), "--pool-size", "1G", "--state-dir",
-                dir.resolve("state").toString(), "--kubelet-dir", dir.resolve("kubelet").toString());
-        var channel = process.awaitReady();
-        controller = ControllerGrpc.newBlockingStub(channel);
-        node = NodeGrpc.newBlockingStub(channel);
-        metadata = SnapshotMetadataGrpc.newBlockingStub(channel);
+        standalone = StandaloneFixture.start(dir, "1G");
+        controller = standalone.controller;
+        node = standalone.node;
+        metadata = SnapshotMetadataGrpc.newBlockingStub(standalone.channel);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (process != null) {
-                assertEquals(0, process.terminate(), process.stderr());
-            }
-        } finally {
-            if (process != null) {
-                process.close();
-            }
-            KernelView.cleanUpUnder(dir);
-        }
-        assertTrue(KernelView.under(dir).isEmpty(), "leaked: " + KernelView.under(dir));
+        StandaloneFixture.stop(standalone, dir);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -153,30 +132,13 @@ class SnapshotConformanceIT {
         return assertThrows(StatusRuntimeException.class, call::get).getStatus().getCode();
     }
 
-    private static Path staging(String id) {
-        return dir.resolve("kubelet/plugins/kubernetes.io/csi/vdisk.csi.dev/" + id + "/globalmount");
-    }
-
-    private static Path target(String id) {
-        return dir.resolve("kubelet/pods/pod-1/volumes/kubernetes.io~csi/" + id + "/mount");
-    }
-
     /** Stages and publishes the volume as a block device; returns the device node at the target. */
     private static Path attach(String id) throws IOException {
-        Files.createDirectories(target(id).getParent());
-        node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).setVolumeCapability(BLOCK).build());
-        node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).setTargetPath(target(id).toString())
-                .setVolumeCapability(BLOCK).build());
-        return target(id);
+        return standalone.attach(id, BLOCK);
     }
 
     private static void detach(String id) {
-        node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setTargetPath(target(id).toString()).build());
-        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).build());
+        standalone.detach(id);
     }
 
     private static void write(Path device, long offset, byte[] data) throws IOException {
@@ -241,21 +203,21 @@ class SnapshotConformanceIT {
                 .getCapabilitiesList().stream().map(c -> c.getRpc().getType()).toList();
         assertTrue(caps.containsAll(List.of(Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.GET_SNAPSHOT,
                 Type.CLONE_VOLUME)), caps.toString());
-        List<PluginCapability> plugin = IdentityGrpc.newBlockingStub(process.channel())
+        List<PluginCapability> plugin = IdentityGrpc.newBlockingStub(standalone.channel)
                 .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList();
         assertTrue(plugin.stream().anyMatch(c -> c.getService().getType()
                 == PluginCapability.Service.Type.SNAPSHOT_METADATA_SERVICE), plugin.toString());
         assertTrue(plugin.stream().anyMatch(c -> c.getService().getType()
                 == PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE), plugin.toString());
         assertEquals(List.of(GroupControllerServiceCapability.RPC.Type.CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT),
-                GroupControllerGrpc.newBlockingStub(process.channel()).groupControllerGetCapabilities(
+                GroupControllerGrpc.newBlockingStub(standalone.channel).groupControllerGetCapabilities(
                         GroupControllerGetCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList().stream()
                         .map(c -> c.getRpc().getType()).toList());
     }
 
     @Test
     void groupSnapshotsTakeOneNodesVolumesTogether() throws Exception {
-        var groups = GroupControllerGrpc.newBlockingStub(process.channel());
+        var groups = GroupControllerGrpc.newBlockingStub(standalone.channel);
         volume("pvc-g1", 4 * MIB);
         volume("pvc-g2", 4 * MIB);
         try {
