@@ -157,4 +157,12 @@ public interface VolumeAgent {
      * @throws dev.vdisk.engine.EngineException reason NOT_FOUND
      */
     int chainDepth(String id);
+
+    /**
+     * The lineage and space of the visible volume or snapshot {@code id}, empty if there is none (hidden snapshots
+     * have no ID of their own). Used by the cluster mode's status and {@code kubectl vdisk tree}.
+     */
+    default Optional<AgentLineage> lineage(String id) {
+        throw new UnsupportedOperationException("this agent reports no lineage");
+    }
 }

@@ -491,6 +491,23 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                         "no volume or snapshot " + id));
     }
 
+    /** One pass over the engine's lineage: the entry itself, its backing snapshot and what reads through it. */
+    @Override
+    public Optional<dev.vdisk.api.agent.AgentLineage> lineage(String id) {
+        List<dev.vdisk.engine.Lineage> all = pool.lineage();
+        Optional<dev.vdisk.engine.Lineage> self = all.stream().filter(l -> !l.hidden() && l.name().equals(id))
+                .findFirst();
+        return self.map(l -> {
+            Optional<dev.vdisk.engine.Lineage> backing = all.stream().filter(b -> b.id() == l.backingId()).findFirst();
+            List<String> dependents = all.stream().filter(d -> l.snapshot() && d.backingId() == l.id())
+                    .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name()).toList();
+            return new dev.vdisk.api.agent.AgentLineage(id, l.snapshot(),
+                    backing.map(dev.vdisk.engine.Lineage::name).orElse(""),
+                    backing.map(dev.vdisk.engine.Lineage::hidden).orElse(false), l.depth(), l.ownBytes(),
+                    l.sharedBytes(), dependents);
+        });
+    }
+
     private static Iterator<BlockExtent> extents(ExtentScan scan) {
         return new Iterator<>() {
             @Override
