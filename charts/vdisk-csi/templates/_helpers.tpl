@@ -1,0 +1,42 @@
+{{/* Names and labels shared by the templates. */}}
+
+{{/* The release's base name: the release name, or <release>-vdisk-csi when it does not say vdisk-csi already. */}}
+{{- define "vdisk-csi.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "vdisk-csi.labels" -}}
+app.kubernetes.io/name: vdisk-csi
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* Selector labels of one component (controller or node): stable across upgrades. */}}
+{{- define "vdisk-csi.selector" -}}
+app.kubernetes.io/name: vdisk-csi
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "vdisk-csi.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "vdisk-csi.controllerServiceAccount" -}}
+{{- printf "%s-controller" (include "vdisk-csi.fullname" .) -}}
+{{- end -}}
+
+{{- define "vdisk-csi.nodeServiceAccount" -}}
+{{- printf "%s-node" (include "vdisk-csi.fullname" .) -}}
+{{- end -}}
+
+{{/* Where the node plugin's socket lives on the host: the kubelet dials it there (node-driver-registrar tells it). */}}
+{{- define "vdisk-csi.nodeSocketDir" -}}
+{{- printf "%s/plugins/%s" .Values.node.kubeletDir .Values.driverName -}}
+{{- end -}}
