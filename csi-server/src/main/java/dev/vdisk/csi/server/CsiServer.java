@@ -2,6 +2,7 @@ package dev.vdisk.csi.server;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -27,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * (server executor = virtual-thread-per-task), so a service may block on disk or on a lock without starving
  * other calls.
  *
- * <p>Every call passes {@link CallLoggingInterceptor} (outermost, so it logs the final status) and then
- * {@link StatusMappingInterceptor}.
+ * <p>Every call passes {@link CallLoggingInterceptor} (outermost, so it logs the final status), the caller's
+ * observing interceptors (e.g. metrics), and then {@link StatusMappingInterceptor}.
  */
 public final class CsiServer implements AutoCloseable {
 
@@ -56,6 +57,15 @@ public final class CsiServer implements AutoCloseable {
      * refused with an {@link IOException} naming the path and what is there, and left untouched.
      */
     public static CsiServer start(Endpoint endpoint, List<BindableService> services, StatusMapper mapper) throws IOException {
+        return start(endpoint, services, mapper, List.of());
+    }
+
+    /**
+     * As {@link #start(Endpoint, List, StatusMapper)}, with {@code observers} between logging and error mapping, so
+     * they see each call's mapped status (e.g. {@code metrics.CallMetricsInterceptor}).
+     */
+    public static CsiServer start(Endpoint endpoint, List<BindableService> services, StatusMapper mapper,
+                                  List<ServerInterceptor> observers) throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("unix domain sockets need netty's epoll transport, which did not load: "
                     + Epoll.unavailabilityCause());
@@ -69,9 +79,10 @@ public final class CsiServer implements AutoCloseable {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .executor(executor)
-                // interceptors added later run first: logging wraps error mapping
-                .intercept(new StatusMappingInterceptor(mapper))
-                .intercept(new CallLoggingInterceptor());
+                // interceptors added later run first: logging wraps the observers, which wrap error mapping
+                .intercept(new StatusMappingInterceptor(mapper));
+        observers.forEach(builder::intercept);
+        builder.intercept(new CallLoggingInterceptor());
         services.forEach(builder::addService);
         Server server = builder.build();
         try {
