@@ -12,8 +12,9 @@ import java.util.TreeMap;
  * based on the absence of keys").
  *
  * @param splitOnClone      none, share or copy
- * @param maxIops           a positive whole number: I/O operations per second the volume's data path admits
- * @param maxBytesPerSecond a positive whole number: bytes per second the volume's data path admits
+ * @param maxIops           a whole number: I/O operations per second the volume's data path admits; 0 removes the
+ *                          limit (absent keys leave it as it is, so 0 is how a VolumeAttributesClass lifts it)
+ * @param maxBytesPerSecond a whole number: bytes per second the volume's data path admits; 0 removes the limit
  */
 record MutableParameters(Optional<String> splitOnClone, OptionalLong maxIops, OptionalLong maxBytesPerSecond) {
 
@@ -28,15 +29,19 @@ record MutableParameters(Optional<String> splitOnClone, OptionalLong maxIops, Op
             switch (e.getKey()) {
                 case VolumeParameters.SPLIT_ON_CLONE -> split = Optional.of(VolumeParameters.oneOf(e.getKey(),
                         e.getValue(), VolumeParameters.SPLIT_MODES));
-                case MAX_IOPS -> iops = OptionalLong.of(VolumeParameters.positive(e.getKey(), e.getValue(), 1L << 40));
-                case MAX_BYTES_PER_SECOND -> bps = OptionalLong.of(VolumeParameters.positive(e.getKey(), e.getValue(),
-                        1L << 50));
+                case MAX_IOPS -> iops = OptionalLong.of(limit(e.getKey(), e.getValue(), 1L << 40));
+                case MAX_BYTES_PER_SECOND -> bps = OptionalLong.of(limit(e.getKey(), e.getValue(), 1L << 50));
                 default -> throw new IllegalArgumentException("unknown mutable parameter '" + e.getKey()
                         + "': the mutable parameters are " + VolumeParameters.SPLIT_ON_CLONE + ", " + MAX_IOPS + ", "
                         + MAX_BYTES_PER_SECOND);
             }
         }
         return new MutableParameters(split, iops, bps);
+    }
+
+    /** 0 (no limit) or a positive whole number up to {@code max}. */
+    private static long limit(String key, String value, long max) {
+        return value.strip().equals("0") ? 0 : VolumeParameters.positive(key, value, max);
     }
 
     Map<String, String> attributes() {

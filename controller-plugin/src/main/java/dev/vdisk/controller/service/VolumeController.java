@@ -48,8 +48,17 @@ final class VolumeController {
     /** Attribute: the CreateVolume name the volume was created for. */
     static final String NAME = "name";
 
+    /** Attempts at placing a volume when another create took the room between the pick and the locked re-check. */
+    private static final int PLACEMENT_ATTEMPTS = 8;
+
     private final NodeAgents agents;
     private final CloneSplitHook splits;
+    /**
+     * One lock per node, held from the capacity check to the end of the create, clone or expand that relies on it,
+     * so that concurrent calls for different volumes cannot all pass the check and overcommit the node together. It
+     * is taken inside the volume's lock and around nothing but that node's capacity, volume list and the one change.
+     */
+    private final OperationLocks nodeCapacity = new OperationLocks(ControllerService.LOCK_WAIT);
 
     VolumeController(NodeAgents agents, CloneSplitHook splits) {
         this.agents = agents;
@@ -98,9 +107,32 @@ final class VolumeController {
             return CreateVolumeResponse.newBuilder().setVolume(toVolume(clone)).build();
         }
         long size = range.size(largestVolume(policy));
-        String node = topology.pick(agents.nodeIds(), n -> whyNot(n, size, policy));
-        AgentVolume created = agent(node).createVolume(volumeId, size, attributes);
-        return CreateVolumeResponse.newBuilder().setVolume(toVolume(new NodeVolume(node, created))).build();
+        NodeVolume created = place(topology, agents.nodeIds(), size, policy,
+                node -> agent(node).createVolume(volumeId, size, attributes));
+        return CreateVolumeResponse.newBuilder().setVolume(toVolume(created)).build();
+    }
+
+    /**
+     * Picks a node with room (unlocked, as a candidate), then under that node's capacity lock checks again and runs
+     * {@code create} there. If another create took the room in between, picks again: the pick then sees that
+     * volume, so each round either succeeds or moves on, and no node ends up above its limit.
+     */
+    private NodeVolume place(TopologyPicker topology, java.util.SortedSet<String> candidates, long size,
+                             CapacityPolicy policy, java.util.function.Function<String, AgentVolume> create) {
+        for (int attempt = 1; ; attempt++) {
+            String node = topology.pick(candidates, n -> whyNot(n, size, policy));
+            try (var held = nodeCapacity.lock(node)) {
+                Optional<String> why = whyNot(node, size, policy);
+                if (why.isEmpty()) {
+                    return new NodeVolume(node, create.apply(node));
+                }
+                if (attempt == PLACEMENT_ATTEMPTS) {
+                    throw new NoSuitableNodeException("node " + node + " had room for " + size + " bytes, but"
+                            + " concurrent creates took it " + attempt + " times in a row: " + why.get());
+                }
+                LOG.info("node {} filled up while placing {} bytes, picking again: {}", node, size, why.get());
+            }
+        }
     }
 
     /**
@@ -137,16 +169,17 @@ final class VolumeController {
             throw new NoSuitableNodeException("the content source " + source + " is on node " + node + ", which is"
                     + " not among the requisite topologies; a clone can only be created on its source's node");
         }
-        String chosen = topology.pick(new java.util.TreeSet<>(List.of(node)), n -> whyNot(n, size, policy));
-        VolumeAgent agent = agent(chosen);
-        if (source.snapshot()) {
-            return new NodeVolume(chosen, agent.cloneVolume(volumeId, source.id(), size, attributes));
-        }
-        String internal = ContentSource.internalSnapshotId(volumeId);
-        agent.createSnapshot(internal, source.id());
-        AgentVolume clone = agent.cloneVolume(volumeId, internal, size, attributes);
-        agent.deleteSnapshot(internal);
-        return new NodeVolume(chosen, clone);
+        return place(topology, new java.util.TreeSet<>(List.of(node)), size, policy, chosen -> {
+            VolumeAgent agent = agent(chosen);
+            if (source.snapshot()) {
+                return agent.cloneVolume(volumeId, source.id(), size, attributes);
+            }
+            String internal = ContentSource.internalSnapshotId(volumeId);
+            agent.createSnapshot(internal, source.id());
+            AgentVolume clone = agent.cloneVolume(volumeId, internal, size, attributes);
+            agent.deleteSnapshot(internal);
+            return clone;
+        });
     }
 
     /**
@@ -386,6 +419,19 @@ final class VolumeController {
         NodeVolume volume = existing(volumeId);
         VolumeAgent agent = agent(volume.nodeId());
         CapacityPolicy policy = new CapacityPolicy(storedRatio(volume.volume()));
+        long current;
+        try (var held = nodeCapacity.lock(volume.nodeId())) { // the check below and the growth, as one step
+            current = expandWithoutLocking(volumeId, range, volume, agent, policy);
+        }
+        // a block volume has no file system to grow; without a capability we cannot tell, so the node is asked
+        boolean block = req.hasVolumeCapability() && req.getVolumeCapability().hasBlock();
+        return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(current).setNodeExpansionRequired(!block)
+                .build();
+    }
+
+    /** Grows the volume if asked and there is room; the caller holds the node's capacity lock. Returns the size. */
+    private static long expandWithoutLocking(String volumeId, SizeRange range, NodeVolume volume, VolumeAgent agent,
+                                             CapacityPolicy policy) {
         PoolCapacity pool = agent.capacity();
         long size = range.size(policy.maximumVolumeSize(pool));
         long current = volume.volume().sizeBytes();
@@ -401,10 +447,7 @@ final class VolumeController {
             throw new CapacityOutOfRangeException("volume " + volumeId + " already has " + current
                     + " bytes, more than limit_bytes " + range.limitBytes() + " (volumes never shrink)");
         }
-        // a block volume has no file system to grow; without a capability we cannot tell, so the node is asked
-        boolean block = req.hasVolumeCapability() && req.getVolumeCapability().hasBlock();
-        return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(current).setNodeExpansionRequired(!block)
-                .build();
+        return current;
     }
 
     ControllerModifyVolumeResponse controllerModifyVolume(ControllerModifyVolumeRequest req) {

@@ -25,6 +25,8 @@ final class MemoryAgent implements VolumeAgent {
     /** Snapshot ID -> extents its streams return (tests set them). */
     final Map<String, List<BlockExtent>> extents = new ConcurrentSkipListMap<>();
     final AtomicInteger creates = new AtomicInteger();
+    /** How long a create takes (tests widen race windows with it). */
+    volatile long createMillis;
 
     MemoryAgent(long poolBytes) {
         this.poolBytes = poolBytes;
@@ -41,6 +43,13 @@ final class MemoryAgent implements VolumeAgent {
             return existing;
         }
         creates.incrementAndGet();
+        if (createMillis > 0) {
+            try {
+                Thread.sleep(createMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         AgentVolume v = new AgentVolume(volumeId, size, 0, false, attributes, Optional.empty());
         volumes.put(volumeId, v);
         return v;

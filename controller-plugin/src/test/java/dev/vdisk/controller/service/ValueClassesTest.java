@@ -101,7 +101,9 @@ class ValueClassesTest {
         assertEquals(Map.of("maxIops", "500", "maxBytesPerSecond", "1048576"), m.attributes());
         assertThrows(IllegalArgumentException.class, () -> MutableParameters.parse(Map.of("fsType", "xfs")),
                 "immutable parameters are not mutable ones");
-        assertThrows(IllegalArgumentException.class, () -> MutableParameters.parse(Map.of("maxIops", "0")));
+        assertEquals(Map.of("maxIops", "0"), MutableParameters.parse(Map.of("maxIops", "0")).attributes(),
+                "0 lifts the limit");
+        assertThrows(IllegalArgumentException.class, () -> MutableParameters.parse(Map.of("maxIops", "-1")));
     }
 
     @Test

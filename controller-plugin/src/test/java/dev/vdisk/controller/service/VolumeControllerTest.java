@@ -230,6 +230,47 @@ class VolumeControllerTest {
         assertEquals(1, agents.byNode().values().stream().mapToInt(a -> a.creates.get()).sum());
     }
 
+    /** 12 creates of different names race for a 1 GiB node with room for 5 of them: exactly 5 get a volume. */
+    @Test
+    void concurrentCreatesOfDifferentNamesNeverOvercommitANode() throws Exception {
+        Agents one = Agents.of("n1", GIB);
+        one.byNode().get("n1").createMillis = 30; // every capacity check would pass before the first create ends
+        ControllerService service = new ControllerService(one, Duration.ofSeconds(30));
+        var created = new ConcurrentLinkedQueue<Volume>();
+        var refused = new ConcurrentLinkedQueue<RuntimeException>();
+        CountDownLatch start = new CountDownLatch(1);
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 12; i++) {
+                String name = "pvc-race-" + i;
+                pool.submit(() -> {
+                    start.await();
+                    try {
+                        service.createVolume(create(name, 200 * MIB).build(), new StreamObserver<>() {
+                            public void onNext(CreateVolumeResponse r) {
+                                created.add(r.getVolume());
+                            }
+
+                            public void onError(Throwable t) {
+                            }
+
+                            public void onCompleted() {
+                            }
+                        });
+                    } catch (RuntimeException e) {
+                        refused.add(e);
+                    }
+                    return null;
+                });
+            }
+            start.countDown();
+        }
+        assertEquals(5, created.size(), "5 x 200 MiB fit in 1 GiB, 6 do not: " + created.size() + " created");
+        assertEquals(7, refused.size());
+        refused.forEach(e -> assertTrue(e instanceof NoSuitableNodeException, e.toString()));
+        assertEquals(1000 * MIB, one.byNode().get("n1").volumes.values().stream()
+                .mapToLong(dev.vdisk.api.agent.AgentVolume::sizeBytes).sum());
+    }
+
     @Test
     void aLockHeldTooLongIsOperationPending() throws Exception {
         OperationLocks locks = new OperationLocks(Duration.ofMillis(50));
