@@ -1,11 +1,23 @@
 package dev.vdisk.kube.access;
 
+import dev.vdisk.kube.resource.ResourceKeys;
 import java.util.List;
 
-/** API access of {@code dev.vdisk.kube.controller}. */
+/**
+ * API access of {@code dev.vdisk.kube.controller}: CSI calls become resources bound to a node (create, then a
+ * bounded wait: get plus list/watch of the one name; edits of a volume's spec are patches; deletion is a delete that
+ * the node agent's finalizer completes), the nodes are read from VdiskNode (written by node agents only), and the
+ * replicas elect their leader on a Lease.
+ */
 final class ControllerAccess {
 
-    static final List<ApiRule> RULES = List.of();
+    static final List<ApiRule> RULES = List.of(
+            ApiRule.of(ResourceKeys.GROUP, "vdiskvolumes", "get", "list", "watch", "create", "patch", "delete"),
+            ApiRule.of(ResourceKeys.GROUP, "vdisksnapshots", "get", "list", "watch", "create", "delete"),
+            ApiRule.of(ResourceKeys.GROUP, "vdiskgroupsnapshots", "get", "list", "watch", "create", "delete"),
+            ApiRule.of(ResourceKeys.GROUP, "vdisknodes", "get", "list"),
+            // fabric8's LeaseLock: read, create the first time, then renew or take over by update
+            ApiRule.of("coordination.k8s.io", "leases", "get", "create", "update"));
 
     private ControllerAccess() {
     }

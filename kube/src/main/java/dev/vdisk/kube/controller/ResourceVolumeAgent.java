@@ -1,0 +1,435 @@
+package dev.vdisk.kube.controller;
+
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentSnapshot;
+import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.BlockExtent;
+import dev.vdisk.api.agent.PoolCapacity;
+import dev.vdisk.api.agent.SplitStatus;
+import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.controller.service.OperationPendingException;
+import dev.vdisk.engine.Reason;
+import dev.vdisk.kube.resource.ResourceKeys;
+import dev.vdisk.kube.resource.ResourcePhase;
+import dev.vdisk.kube.resource.SplitSpec;
+import dev.vdisk.kube.resource.VdiskGroupSnapshot;
+import dev.vdisk.kube.resource.VdiskGroupSnapshotSpec;
+import dev.vdisk.kube.resource.VdiskNode;
+import dev.vdisk.kube.resource.VdiskSnapshot;
+import dev.vdisk.kube.resource.VdiskSnapshotSpec;
+import dev.vdisk.kube.resource.VdiskVolume;
+import dev.vdisk.kube.resource.VdiskVolumeSpec;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.net.HttpURLConnection;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's agent as the controller sees it in cluster mode: each call writes the desired state into the
+ * resource named after the CSI id and bound to the node (label {@link ResourceKeys#NODE_LABEL}, finalizer
+ * {@link ResourceKeys#NODE_AGENT_FINALIZER} set at creation), then waits (bounded, {@link ResourceWait}) until the
+ * node agent's status answers that spec generation. A refusal comes back as status.failure and is thrown as the
+ * {@link AgentException} a local agent would have thrown. Reads come from status, never from the node.
+ *
+ * <p>A refused create leaves nothing: the resource is deleted so that a retry starts afresh. A refused change
+ * (resize, attributes, split) is reverted in the spec so that the node agent's view and the spec agree again.
+ */
+final class ResourceVolumeAgent implements VolumeAgent {
+    private static final Logger LOG = LoggerFactory.getLogger(ResourceVolumeAgent.class);
+
+    /** Label of a group snapshot's member snapshots: the group ID, so the group resource goes with its last member. */
+    static final String GROUP_LABEL = ResourceKeys.GROUP + "/group";
+
+    /** Who asked for a split set through the CSI seam (CreateVolume's splitOnClone, or the CSI layer). */
+    static final String REQUESTED_BY = "CSI";
+
+    private final String node;
+    private final ResourceReads reads;
+    private final ResourceWait wait;
+    private final SnapshotExtents extents;
+
+    ResourceVolumeAgent(String node, ResourceReads reads, SnapshotExtents extents) {
+        this.node = Objects.requireNonNull(node);
+        this.reads = reads;
+        this.wait = reads.waiter();
+        this.extents = extents;
+    }
+
+    String node() {
+        return node;
+    }
+
+    // ---------------------------------------------------------------- volumes
+
+    @Override
+    public AgentVolume createVolume(String volumeId, long sizeBytes, Map<String, String> attributes) {
+        return ensureVolume(volumeId, new VdiskVolumeSpec(node, roundUp(sizeBytes), null, new TreeMap<>(attributes), null));
+    }
+
+    @Override
+    public AgentVolume cloneVolume(String newVolumeId, String snapshotId, long sizeBytes, Map<String, String> attributes) {
+        return ensureVolume(newVolumeId, new VdiskVolumeSpec(node, roundUp(sizeBytes), snapshotId,
+                new TreeMap<>(attributes), null));
+    }
+
+    private AgentVolume ensureVolume(String id, VdiskVolumeSpec spec) {
+        Resource<VdiskVolume> r = reads.volumes().withName(id);
+        VdiskVolume v = existingOrCreated(r, id, "volume", () -> {
+            VdiskVolume n = new VdiskVolume();
+            n.setMetadata(meta(id, Map.of()));
+            n.setSpec(spec);
+            return n;
+        });
+        VdiskVolumeSpec had = v.getSpec();
+        if (!had.nodeName().equals(node)) {
+            throw new OperationPendingException("volume " + id + " is already asked for on node " + had.nodeName()
+                    + ", not " + node + "; retry to pick that up");
+        }
+        if (had.sizeBytes() != spec.sizeBytes() || !Objects.equals(had.sourceSnapshotId(), spec.sourceSnapshotId())) {
+            throw new AgentException(Reason.ALREADY_EXISTS, "volume " + id + " exists with " + had.sizeBytes()
+                    + " bytes from " + Optional.ofNullable(had.sourceSnapshotId()).orElse("nothing") + ", not "
+                    + spec.sizeBytes() + " bytes from " + Optional.ofNullable(spec.sourceSnapshotId()).orElse("nothing"));
+        }
+        VdiskVolume done = settledVolume(r, id);
+        if (ResourceReads.refused(done) && !ResourceReads.inPool(done)) {
+            // nothing in the pool: drop the request, so a retry asks afresh instead of reading this refusal forever
+            r.delete();
+            LOG.info("volume {}: node {} refused it ({}), request deleted", id, node, done.getStatus().failure().reason());
+            throw AgentViews.refusal(done.getStatus().failure(), "volume " + id);
+        }
+        LOG.info("volume {}: ready on node {}, {} bytes", id, node, done.getStatus().sizeBytes());
+        return AgentViews.volume(done);
+    }
+
+    @Override
+    public AgentVolume resizeVolume(String volumeId, long newSizeBytes) {
+        long size = roundUp(newSizeBytes);
+        VdiskVolume v = present(volumeId);
+        if (v.getSpec().sizeBytes() >= size && ResourceReads.settled(v) && !ResourceReads.refused(v)) {
+            return AgentViews.volume(v);
+        }
+        long before = v.getSpec().sizeBytes();
+        return change(volumeId, s -> withSize(s, Math.max(size, s.sizeBytes())), s -> withSize(s, before),
+                "resize to " + size + " bytes");
+    }
+
+    @Override
+    public AgentVolume updateAttributes(String volumeId, Map<String, String> attributes) {
+        VdiskVolume v = present(volumeId);
+        Map<String, String> before = v.getSpec().attributes() == null ? Map.of() : v.getSpec().attributes();
+        Map<String, String> merged = new TreeMap<>(before);
+        merged.putAll(attributes);
+        if (merged.equals(before) && ResourceReads.settled(v) && !ResourceReads.refused(v)) {
+            return AgentViews.volume(v);
+        }
+        return change(volumeId, s -> new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), merged,
+                s.split()), s -> new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(),
+                new TreeMap<>(before), s.split()), "attributes " + attributes.keySet());
+    }
+
+    /** Writes the spec change, waits for the answer; a refusal reverts the change (new generation) and is thrown. */
+    private AgentVolume change(String id, UnaryOperator<VdiskVolumeSpec> to, UnaryOperator<VdiskVolumeSpec> back,
+                               String what) {
+        Resource<VdiskVolume> r = reads.volumes().withName(id);
+        r.edit(v -> {
+            v.setSpec(to.apply(v.getSpec()));
+            return v;
+        });
+        VdiskVolume done = settledVolume(r, id);
+        if (ResourceReads.refused(done)) {
+            r.edit(v -> {
+                v.setSpec(back.apply(v.getSpec()));
+                return v;
+            });
+            LOG.info("volume {}: node {} refused {} ({}), spec reverted", id, node, what,
+                    done.getStatus().failure().reason());
+            throw AgentViews.refusal(done.getStatus().failure(), "volume " + id + ": " + what);
+        }
+        LOG.info("volume {}: {} done on node {}", id, what, node);
+        return AgentViews.volume(done);
+    }
+
+    /**
+     * Asks for the deletion and waits (bounded) until the node agent has removed the volume from its pool. Past the
+     * wait it returns all the same: the finalizer keeps the resource until the agent has done it, so a node that is
+     * down loses nothing, and a retry finds nothing left to delete.
+     */
+    @Override
+    public void deleteVolume(String volumeId) {
+        Resource<VdiskVolume> r = reads.volumes().withName(volumeId);
+        VdiskVolume v = r.get();
+        if (v == null) {
+            return;
+        }
+        if (!ResourceWait.terminating(v)) {
+            if (v.getStatus() != null && v.getStatus().staged()) {
+                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
+                        + node + "; unstage it before deleting it");
+            }
+            r.delete();
+            LOG.info("volume {}: deletion asked of node {}", volumeId, node);
+        }
+        awaitGone(r, "volume " + volumeId);
+    }
+
+    @Override
+    public Optional<AgentVolume> getVolume(String volumeId) {
+        return reads.volume(volumeId).filter(this::mine).map(AgentViews::volume);
+    }
+
+    @Override
+    public List<AgentVolume> listVolumes() {
+        return reads.volumesIn(Optional.of(node)).stream().map(AgentViews::volume).toList();
+    }
+
+    @Override
+    public PoolCapacity capacity() {
+        VdiskNode n = reads.nodes().withName(node).get();
+        return n == null ? new PoolCapacity(0, 0, 0) : AgentViews.capacity(n);
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    @Override
+    public AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId) {
+        return ensureSnapshot(snapshotId, sourceVolumeId, Map.of());
+    }
+
+    private AgentSnapshot ensureSnapshot(String id, String source, Map<String, String> labels) {
+        Resource<VdiskSnapshot> r = reads.snapshots().withName(id);
+        VdiskSnapshot s = existingOrCreated(r, id, "snapshot", () -> {
+            VdiskSnapshot n = new VdiskSnapshot();
+            n.setMetadata(meta(id, labels));
+            n.setSpec(new VdiskSnapshotSpec(node, source));
+            return n;
+        });
+        if (!s.getSpec().sourceVolumeId().equals(source) || !s.getSpec().nodeName().equals(node)) {
+            throw new AgentException(Reason.ALREADY_EXISTS, "snapshot " + id + " exists of volume "
+                    + s.getSpec().sourceVolumeId() + " on node " + s.getSpec().nodeName() + ", not of " + source);
+        }
+        VdiskSnapshot done = wait.until(r, ResourceReads::settled, "snapshot " + id);
+        if (done == null || ResourceWait.terminating(done)) {
+            throw new OperationPendingException("snapshot " + id + " was deleted while being taken; retry");
+        }
+        if (done.getStatus().phase() == ResourcePhase.Failed && done.getStatus().failure() != null) {
+            r.delete();
+            LOG.info("snapshot {}: node {} refused it ({}), request deleted", id, node, done.getStatus().failure().reason());
+            throw AgentViews.refusal(done.getStatus().failure(), "snapshot " + id);
+        }
+        LOG.info("snapshot {}: taken on node {} of volume {}", id, node, source);
+        return AgentViews.snapshot(done);
+    }
+
+    /**
+     * The group resource first (the node agent takes every member at one instant), then one snapshot resource per
+     * member, which the agent answers from the snapshots the group took.
+     */
+    @Override
+    public List<AgentSnapshot> createSnapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
+        Resource<VdiskGroupSnapshot> r = reads.groups().withName(groupId);
+        VdiskGroupSnapshot g = existingOrCreated(r, groupId, "group snapshot", () -> {
+            VdiskGroupSnapshot n = new VdiskGroupSnapshot();
+            n.setMetadata(meta(groupId, Map.of()));
+            n.setSpec(new VdiskGroupSnapshotSpec(node, new TreeMap<>(snapshotIdByVolumeId)));
+            return n;
+        });
+        if (!g.getSpec().members().equals(snapshotIdByVolumeId) || !g.getSpec().nodeName().equals(node)) {
+            throw new AgentException(Reason.ALREADY_EXISTS, "group snapshot " + groupId + " exists of "
+                    + g.getSpec().members() + " on node " + g.getSpec().nodeName());
+        }
+        VdiskGroupSnapshot done = wait.until(r, ResourceReads::settled, "group snapshot " + groupId);
+        if (done == null || ResourceWait.terminating(done)) {
+            throw new OperationPendingException("group snapshot " + groupId + " was deleted while being taken; retry");
+        }
+        if (done.getStatus().phase() == ResourcePhase.Failed && done.getStatus().failure() != null) {
+            r.delete();
+            throw AgentViews.refusal(done.getStatus().failure(), "group snapshot " + groupId);
+        }
+        List<AgentSnapshot> out = new ArrayList<>();
+        snapshotIdByVolumeId.forEach((volume, snapshot) ->
+                out.add(ensureSnapshot(snapshot, volume, Map.of(GROUP_LABEL, groupId))));
+        LOG.info("group snapshot {}: {} members taken on node {}", groupId, out.size(), node);
+        return out;
+    }
+
+    /** As {@link #deleteVolume}; the group resource of the last member of a group snapshot goes too. */
+    @Override
+    public void deleteSnapshot(String snapshotId) {
+        Resource<VdiskSnapshot> r = reads.snapshots().withName(snapshotId);
+        VdiskSnapshot s = r.get();
+        if (s == null) {
+            return;
+        }
+        if (!ResourceWait.terminating(s)) {
+            r.delete();
+            LOG.info("snapshot {}: deletion asked of node {}", snapshotId, node);
+        }
+        String group = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(GROUP_LABEL);
+        if (group != null && reads.snapshots().withLabel(GROUP_LABEL, group).list().getItems().stream()
+                .allMatch(ResourceWait::terminating)) {
+            reads.groups().withName(group).delete();
+            LOG.info("group snapshot {}: its last member is deleted, so is it", group);
+        }
+        awaitGone(r, "snapshot " + snapshotId);
+    }
+
+    @Override
+    public Optional<AgentSnapshot> getSnapshot(String snapshotId) {
+        return reads.snapshot(snapshotId).filter(this::mine).map(AgentViews::snapshot);
+    }
+
+    @Override
+    public List<AgentSnapshot> listSnapshots() {
+        return reads.snapshotsIn(Optional.of(node)).stream().map(AgentViews::snapshot).toList();
+    }
+
+    @Override
+    public Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
+        return extents.allocated(node, snapshotId, startOffset);
+    }
+
+    @Override
+    public Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
+        return extents.delta(node, baseSnapshotId, targetSnapshotId, startOffset);
+    }
+
+    // ---------------------------------------------------------------- splits
+
+    @Override
+    public SplitStatus startSplit(String volumeId, String mode, long rateBytesPerSecond) {
+        VdiskVolume v = present(volumeId);
+        SplitSpec wanted = new SplitSpec(mode, rateBytesPerSecond, false, REQUESTED_BY);
+        SplitSpec before = v.getSpec().split();
+        boolean same = before != null && !before.cancel() && before.mode().equals(mode);
+        if (!same || !ResourceReads.settled(v) || ResourceReads.refused(v)) {
+            change(volumeId, s -> withSplit(s, wanted), s -> withSplit(s, before), mode + " split");
+        }
+        return splitStatus(volumeId).orElseGet(() -> new SplitStatus(volumeId, mode, "QUEUED", 0, 0, 0, 0, 0, -1, "",
+                true));
+    }
+
+    @Override
+    public Optional<SplitStatus> splitStatus(String volumeId) {
+        VdiskVolume v = reads.volumes().withName(volumeId).get();
+        if (v == null || v.getStatus() == null || v.getStatus().split() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(AgentViews.split(volumeId, v.getStatus().split()));
+    }
+
+    @Override
+    public void cancelSplit(String volumeId) {
+        VdiskVolume v = reads.volumes().withName(volumeId).get();
+        if (v == null || ResourceWait.terminating(v) || v.getSpec().split() == null || v.getSpec().split().cancel()) {
+            return;
+        }
+        SplitSpec s = v.getSpec().split();
+        change(volumeId, x -> withSplit(x, new SplitSpec(s.mode(), s.rateBytesPerSecond(), true, s.requestedBy())),
+                x -> withSplit(x, s), "split cancel");
+    }
+
+    @Override
+    public List<SplitStatus> splits() {
+        return reads.volumesIn(Optional.of(node)).stream().filter(v -> v.getStatus().split() != null)
+                .map(v -> AgentViews.split(ResourceReads.name(v), v.getStatus().split())).toList();
+    }
+
+    @Override
+    public int chainDepth(String id) {
+        return reads.volume(id).map(v -> v.getStatus().chainDepth())
+                .orElseThrow(() -> new AgentException(Reason.NOT_FOUND, "volume " + id + " does not exist"));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private boolean mine(HasMetadata r) {
+        return node.equals(r.getMetadata().getLabels() == null ? null
+                : r.getMetadata().getLabels().get(ResourceKeys.NODE_LABEL));
+    }
+
+    private VdiskVolume present(String id) {
+        VdiskVolume v = reads.volumes().withName(id).get();
+        if (v == null || ResourceWait.terminating(v) || !ResourceReads.inPool(v)) {
+            throw new AgentException(Reason.NOT_FOUND, "volume " + id + " does not exist");
+        }
+        return v;
+    }
+
+    private VdiskVolume settledVolume(Resource<VdiskVolume> r, String id) {
+        VdiskVolume done = wait.until(r, ResourceReads::settled, "volume " + id);
+        if (done == null || ResourceWait.terminating(done)) {
+            throw new OperationPendingException("volume " + id + " is being deleted; retry once it is gone");
+        }
+        return done;
+    }
+
+    /**
+     * The resource as it is, or created from {@code fresh}. One still being deleted is waited for first (bounded),
+     * then created anew; a concurrent create (409) is read back.
+     */
+    private <T extends HasMetadata> T existingOrCreated(Resource<T> r, String id, String kind,
+                                                       java.util.function.Supplier<T> fresh) {
+        T existing = r.get();
+        if (existing != null && ResourceWait.terminating(existing)) {
+            wait.until(r, Objects::isNull, kind + " " + id + " (still being deleted)");
+            existing = null;
+        }
+        if (existing != null) {
+            return existing;
+        }
+        try {
+            T created = r.create(fresh.get());
+            LOG.info("{} {}: asked of node {}", kind, id, node);
+            return created;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                T now = r.get();
+                if (now != null) {
+                    return now;
+                }
+            }
+            throw e;
+        }
+    }
+
+    private <T extends HasMetadata> void awaitGone(Resource<T> r, String what) {
+        try {
+            wait.until(r, Objects::isNull, what);
+        } catch (OperationPendingException e) {
+            LOG.info("{}: deletion still pending on node {}; its finalizer keeps it until the node agent is done", what,
+                    node);
+        }
+    }
+
+    private ObjectMeta meta(String name, Map<String, String> labels) {
+        Map<String, String> all = new TreeMap<>(labels);
+        all.put(ResourceKeys.NODE_LABEL, node);
+        return new ObjectMetaBuilder().withName(name).withLabels(all)
+                .withFinalizers(ResourceKeys.NODE_AGENT_FINALIZER).build();
+    }
+
+    private static VdiskVolumeSpec withSize(VdiskVolumeSpec s, long size) {
+        return new VdiskVolumeSpec(s.nodeName(), size, s.sourceSnapshotId(), s.attributes(), s.split());
+    }
+
+    private static VdiskVolumeSpec withSplit(VdiskVolumeSpec s, SplitSpec split) {
+        return new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), s.attributes(), split);
+    }
+
+    private static long roundUp(long size) {
+        long g = VolumeAgent.SIZE_GRANULARITY;
+        return (size + g - 1) / g * g;
+    }
+}
