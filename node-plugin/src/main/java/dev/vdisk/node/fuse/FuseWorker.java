@@ -26,7 +26,8 @@ import static dev.vdisk.node.fuse.FuseProtocol.*;
  * request costs no Java allocation and no copy beyond the kernel's.
  *
  * <p>Threading: the worker's buffers, request view and reply encoder are confined to its thread; shared
- * state is the {@link ImageDirectory} (lock-free reads) and the backends (concurrent by contract).
+ * state is the {@link ImageDirectory} (lock-free reads), the backends (concurrent by contract) and the
+ * {@link FuseRequestObserver} (thread-safe and allocation-free by contract), told about each data-path request.
  */
 final class FuseWorker implements Runnable {
     static final Logger LOG = LoggerFactory.getLogger(FuseWorker.class);
@@ -41,6 +42,7 @@ final class FuseWorker implements Runnable {
     private final FuseSession session;
     private final ImageDirectory directory;
     private final FuseConfig config;
+    private final FuseRequestObserver observer;
     private final MemorySegment requestArea;
     private final long requestAreaSize;
     private final FuseRequest request;
@@ -53,6 +55,7 @@ final class FuseWorker implements Runnable {
         this.session = session;
         this.directory = directory;
         this.config = config;
+        this.observer = config.observer();
         this.time = time;
         // PAYLOAD bytes of headroom, the payload, and a page of slack for requests longer than their header
         MemorySegment buffer = arena.allocate(PAYLOAD + config.maxWrite() + 4096, 4096);
@@ -88,17 +91,25 @@ final class FuseWorker implements Runnable {
     private void handle() {
         long unique = request.unique();
         int opcode = request.opcode();
+        long start = System.nanoTime();
         try {
             switch (opcode) {
-                case READ -> read(unique);
-                case WRITE -> write(unique);
+                case READ -> observer.served(FuseOp.READ, read(unique), System.nanoTime() - start);
+                case WRITE -> observer.served(FuseOp.WRITE, write(unique), System.nanoTime() - start);
+                case FLUSH -> {
+                    reply.empty(unique); // nothing to do: FSYNC is what reaches the backend
+                    observer.served(FuseOp.FLUSH, 0, System.nanoTime() - start);
+                }
+                case FSYNC -> {
+                    fsync(unique);
+                    observer.served(FuseOp.FSYNC, 0, System.nanoTime() - start);
+                }
+                case FALLOCATE -> observer.served(FuseOp.FALLOCATE, fallocate(unique), System.nanoTime() - start);
                 case LOOKUP -> lookup(unique);
                 case GETATTR -> getattr(unique, request.nodeId());
                 case SETATTR -> setattr(unique);
                 case OPEN -> open(unique);
-                case FLUSH, RELEASE, RELEASEDIR, FSYNCDIR, ACCESS -> reply.empty(unique);
-                case FSYNC -> fsync(unique);
-                case FALLOCATE -> fallocate(unique);
+                case RELEASE, RELEASEDIR, FSYNCDIR, ACCESS -> reply.empty(unique);
                 case LSEEK -> lseek(unique);
                 case STATFS -> statfs(unique);
                 case OPENDIR -> opendir(unique);
@@ -114,40 +125,60 @@ final class FuseWorker implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("FUSE request {} (opcode {}) on inode {} failed", unique, opcode, request.nodeId(), e);
             reply.error(unique, Libc.EIO);
+            FuseOp op = dataOp(opcode);
+            if (op != null) {
+                observer.failed(op);
+            }
         }
     }
 
-    private void read(long unique) throws IOException {
+    /** The data-path operation of an opcode, or null for control traffic. */
+    private static FuseOp dataOp(int opcode) {
+        return switch (opcode) {
+            case READ -> FuseOp.READ;
+            case WRITE -> FuseOp.WRITE;
+            case FLUSH -> FuseOp.FLUSH;
+            case FSYNC -> FuseOp.FSYNC;
+            case FALLOCATE -> FuseOp.FALLOCATE;
+            default -> null;
+        };
+    }
+
+    /** Returns the bytes read. */
+    private int read(long unique) throws IOException {
         Image image = directory.byInode(request.nodeId());
         if (image == null) {
             reply.error(unique, ESTALE);
-            return;
+            return 0;
         }
         long offset = request.bodyLong(FuseRequest.READ_IN_OFFSET);
         int size = request.bodyInt(FuseRequest.READ_IN_SIZE);
         long deviceSize = image.backend().size();
         int length = offset >= deviceSize ? 0 : (int) Math.min(Math.min(size, config.maxWrite()), deviceSize - offset);
         payload.clear().limit(length);
-        int n = length == 0 ? 0 : image.backend().read(offset, payload);
-        reply.data(unique, Math.max(n, 0));
+        int n = Math.max(0, length == 0 ? 0 : image.backend().read(offset, payload));
+        reply.data(unique, n);
+        return n;
     }
 
-    private void write(long unique) throws IOException {
+    /** Returns the bytes written. */
+    private int write(long unique) throws IOException {
         Image image = directory.byInode(request.nodeId());
         if (image == null) {
             reply.error(unique, ESTALE);
-            return;
+            return 0;
         }
         long offset = request.bodyLong(FuseRequest.READ_IN_OFFSET);
         int size = request.bodyInt(FuseRequest.READ_IN_SIZE);
         if (offset < 0 || offset + size > image.backend().size()) {
             reply.error(unique, Libc.EFBIG); // an image never grows by writing past its end
-            return;
+            return 0;
         }
         payload.clear().limit(size);
         image.backend().write(offset, payload);
         reply.writeOut(size);
         reply.ok(unique, FuseReply.WRITE_OUT_SIZE);
+        return size;
     }
 
     private void lookup(long unique) {
@@ -224,12 +255,15 @@ final class FuseWorker implements Runnable {
         reply.empty(unique);
     }
 
-    /** Discards reach the backend here: the loop driver turns DISCARD into PUNCH_HOLE and WRITE_ZEROES into ZERO_RANGE. */
-    private void fallocate(long unique) throws IOException {
+    /**
+     * Discards reach the backend here: the loop driver turns DISCARD into PUNCH_HOLE and WRITE_ZEROES into ZERO_RANGE.
+     * Returns the bytes discarded.
+     */
+    private long fallocate(long unique) throws IOException {
         Image image = directory.byInode(request.nodeId());
         if (image == null) {
             reply.error(unique, ESTALE);
-            return;
+            return 0;
         }
         BlockBackend backend = image.backend();
         long offset = request.bodyLong(FuseRequest.FALLOCATE_IN_OFFSET);
@@ -242,11 +276,13 @@ final class FuseWorker implements Runnable {
                 backend.discard(offset, end - offset);
             }
             reply.empty(unique);
+            return Math.max(0, end - offset);
         } else if ((mode & ~Libc.FALLOC_FL_KEEP_SIZE) == 0 && offset + length <= size) {
             reply.empty(unique); // preallocation inside the image: thin volumes allocate on write
         } else {
             reply.error(unique, Libc.EOPNOTSUPP);
         }
+        return 0;
     }
 
     private void lseek(long unique) {

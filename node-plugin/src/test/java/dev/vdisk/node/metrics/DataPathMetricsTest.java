@@ -1,0 +1,100 @@
+package dev.vdisk.node.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vdisk.node.backend.MemoryBackend;
+import dev.vdisk.node.datapath.DataPath;
+import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.fuse.FuseOp;
+import dev.vdisk.node.testing.Command;
+import dev.vdisk.node.testing.LeakCheck;
+import dev.vdisk.node.testing.Privileged;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The data-path meters: they move when a real FUSE-served image is read and written, and recording allocates nothing. */
+@ExtendWith(Privileged.class)
+class DataPathMetricsTest {
+    private static final long SIZE = 64L << 20;
+
+    @TempDir
+    Path dir;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    @AfterEach
+    void nothingLeft() throws Exception {
+        registry.close();
+        LeakCheck.unmountAllUnder(dir);
+        LeakCheck.assertNothingLeftUnder(dir);
+    }
+
+    @Test
+    void countersMoveWhenTheLoopDeviceIsReadWrittenAndDiscarded() throws Exception {
+        DataPathMetrics metrics = new DataPathMetrics(registry);
+        try (MemoryBackend backend = new MemoryBackend(SIZE);
+             DataPath dataPath = DataPath.start(dir.resolve("fuse"), FuseConfig.defaults().withWorkers(4).withObserver(metrics))) {
+            DataPath.AttachedVolume v = dataPath.attach("pvc-m", backend);
+            long writesBefore = requests(FuseOp.WRITE);
+            double writtenBefore = bytes(FuseOp.WRITE);
+            Path data = dir.resolve("data");
+            Command.run("dd", "if=/dev/urandom", "of=" + data, "bs=1M", "count=4", "status=none");
+            Command.run("dd", "if=" + data, "of=" + v.device(), "bs=1M", "count=4", "oflag=direct", "status=none");
+            assertTrue(requests(FuseOp.WRITE) - writesBefore >= 4, "at least one WRITE per 1 MiB request");
+            assertEquals(4L << 20, bytes(FuseOp.WRITE) - writtenBefore, 0.0, "every byte written counted once");
+
+            double readBefore = bytes(FuseOp.READ);
+            Command.run("dd", "if=" + v.device(), "of=" + dir.resolve("back"), "bs=1M", "count=4", "iflag=direct", "status=none");
+            assertArrayEquals(Files.readAllBytes(data), Files.readAllBytes(dir.resolve("back")));
+            // at least: udev may probe the device meanwhile
+            assertTrue(bytes(FuseOp.READ) - readBefore >= 4L << 20, "read bytes counted");
+            Timer reads = timer(FuseOp.READ);
+            assertTrue(reads.totalTime(TimeUnit.NANOSECONDS) > 0, "latency recorded");
+
+            Command.run("blkdiscard", "-o", "0", "-l", "" + (1L << 20), v.device().toString());
+            assertEquals(1L << 20, bytes(FuseOp.FALLOCATE), 0.0, "discarded bytes reach FALLOCATE");
+            assertEquals(0.0, registry.get(DataPathMetrics.ERRORS).tag("op", "write").counter().count());
+            dataPath.detach("pvc-m");
+        }
+    }
+
+    @Test
+    void recordingARequestAllocatesNothing() {
+        DataPathMetrics metrics = new DataPathMetrics(registry);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 200_000; i++) { // warm up: the JIT compiles the recording path
+            metrics.served(FuseOp.values()[i % 5], 4096, 20_000 + i % 1000);
+        }
+        FuseOp read = FuseOp.READ;
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 1_000_000; i++) {
+            metrics.served(read, 4096, 15_000 + (i & 1023));
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        // a single Long or lambda per request would be 16+ MB here; allow a little for a rotating time window
+        assertTrue(allocated < 64 * 1024, "recording 1M requests allocated " + allocated + " bytes");
+        assertEquals(200_000 / 5 + 1_000_000, timer(FuseOp.READ).count());
+    }
+
+    private long requests(FuseOp op) {
+        return timer(op).count();
+    }
+
+    private Timer timer(FuseOp op) {
+        return registry.get(DataPathMetrics.REQUESTS).tag("op", op.label()).timer();
+    }
+
+    private double bytes(FuseOp op) {
+        return registry.get(DataPathMetrics.BYTES).tag("op", op.label()).counter().count();
+    }
+}
