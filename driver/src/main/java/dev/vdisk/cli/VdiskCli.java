@@ -62,7 +62,8 @@ import java.util.Map;
  * is accepted for the node agent's spelling, where a split runs in the agent and the caller may leave); an
  * interrupted split (Ctrl-C, kill) keeps its cursor and continues from it on the next {@code split} of that clone.
  * {@code split --status} lists the splits recorded in the pool (running before a restart, paused, cancelled) with
- * their cursor.
+ * their cursor; when a node agent holds the pool open, it lists the agent's running, queued and finished splits from
+ * the status file the agent rewrites every second ({@link SplitStatusFile}).
  * {@code rm} deletes snapshots too; {@code ls} lists vdisks then snapshots; {@code read} reads snapshots too.
  * {@code --pool} defaults to the environment variable {@code VDISK_POOL}.
  */
@@ -349,7 +350,13 @@ public final class VdiskCli {
     private int split(Args a, Path dir) {
         if (a.options().containsKey("status")) {
             a.expectWords(1);
-            try (Pool p = Pool.open(dir)) {
+            Pool p;
+            try {
+                p = Pool.open(dir);
+            } catch (dev.vdisk.engine.PoolLockedException e) {
+                return runningSplits(dir, e);
+            }
+            try (p) {
                 out.printf("%-32s %-6s %-10s %12s %12s %12s  %s%n", "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS",
                         "RELOCATED", "ERROR");
                 for (SplitProgress s : p.splits()) {
@@ -410,6 +417,41 @@ public final class VdiskCli {
                 }
             }
         }
+    }
+
+    /** How old the node agent's status file may be before it is taken for a dead agent's leftover. */
+    private static final long STATUS_FRESH_MILLIS = 10_000;
+
+    /**
+     * {@code split --status} on a pool that a node agent holds open: the agent's {@link SplitStatusFile}, rewritten
+     * every second, with its age; a missing or stale file is a failure naming the lock holder.
+     */
+    private int runningSplits(Path dir, dev.vdisk.engine.PoolLockedException locked) {
+        java.util.Optional<SplitStatusFile.Contents> c;
+        try {
+            c = SplitStatusFile.read(dir);
+        } catch (java.io.IOException | RuntimeException e) {
+            err.println("vdisk: " + locked.getMessage() + ", and its split status file is unreadable: " + e);
+            return FAILED;
+        }
+        long age = c.map(x -> System.currentTimeMillis() - x.writtenMillis()).orElse(Long.MAX_VALUE);
+        if (c.isEmpty() || age > STATUS_FRESH_MILLIS) {
+            err.println("vdisk: " + locked.getMessage() + ", and it publishes no fresh split status ("
+                    + (c.isEmpty() ? "no " + SplitStatusFile.NAME + " file" : SplitStatusFile.NAME + " is " + age / 1000
+                    + " s old") + "); only a node agent writes one");
+            return FAILED;
+        }
+        out.printf(Locale.ROOT, "pool in use by node agent pid %d; its splits as of %.1f s ago:%n", c.get().pid(),
+                age / 1000.0);
+        out.printf("%-32s %-6s %-10s %12s %12s %12s %10s %8s  %s%n", "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS",
+                "RELOCATED", "MiB/s", "ETA", "MESSAGE");
+        for (dev.vdisk.api.agent.SplitStatus s : c.get().splits()) {
+            out.printf(Locale.ROOT, "%-32s %-6s %-10s %12d %12d %12s %10.1f %8s  %s%n", s.volumeId(), s.mode(),
+                    s.phase().toLowerCase(Locale.ROOT), s.segmentsScanned(), s.segmentsTotal(),
+                    Sizes.format(s.bytesRelocated()), s.bytesPerSecond() / (1 << 20),
+                    s.etaSeconds() < 0 ? "--" : s.etaSeconds() + "s", s.message());
+        }
+        return OK;
     }
 
     private void drawSplit(SplitProgress s, boolean tty) {

@@ -83,8 +83,12 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private final VolumeAttributes snapshotAttributes;
     /** Volumes whose data path is broken, with why; written under the volume's lock, read by anyone. */
     private final Map<String, String> abnormal = new ConcurrentHashMap<>();
+    /** The I/O limits of attached volumes, applied live when their attributes change. */
+    private final VolumeThrottles throttles = new VolumeThrottles();
     /** Clone splits: at most {@code maxSplits} run, the rest wait. */
     private final SplitQueue splitQueue;
+    /** Rewrites {@code <pool>/split-status} for {@code vdisk split --status}; set at the end of start. */
+    private volatile SplitStatusPublisher splitStatusPublisher;
 
     private NodeAgent(AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool, DataPath dataPath,
                       StagedVolumes staged) {
@@ -96,7 +100,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         this.staged = staged;
         this.attributes = new VolumeAttributes(config.poolDir());
         this.snapshotAttributes = new VolumeAttributes(config.poolDir(), "snapshot-attributes");
-        this.splitQueue = new SplitQueue(pool, config.maxSplits());
+        this.splitQueue = new SplitQueue(pool, config.maxSplits(), new SplitRecords(config.poolDir()));
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {
@@ -133,6 +137,16 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 // the clones stay correct (still backed); startSplit resumes them from their cursor
                 LOG.warn("resuming interrupted splits failed, they wait for a new request: {}", e.getMessage());
             }
+            // then what waited in the queue (the engine records a split only once it starts), then what never started
+            try {
+                agent.splitQueue.restore(id -> agent.exists(id) && agent.backingDepth(id) > 0
+                        && agent.pool.splits().stream().noneMatch(p -> p.vdiskName().equals(id)));
+            } catch (RuntimeException e) {
+                // the volumes are fine; only queued requests and old outcomes are lost, which must not keep the node down
+                LOG.error("restoring the split queue failed; queued splits must be asked for again", e);
+            }
+            RequestedSplits.startMissing(agent);
+            agent.splitStatusPublisher = SplitStatusPublisher.start(config.poolDir(), agent::splits);
             LOG.info("node agent ready: node {}, pool {}, {} staged volumes, {} abnormal", config.nodeId(),
                     config.poolDir(), recorded.size(), agent.abnormal.size());
             return agent;
@@ -203,6 +217,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             }
             // attributes first: a crash before the vdisk exists leaves a file that the next create overwrites
             this.attributes.write(volumeId, attributes);
+            splitQueue.forget(volumeId); // a split status of a deleted volume of the same ID
             VdiskInfo created = pool.create(volumeId, size);
             LOG.info("created volume {} ({} bytes)", volumeId, size);
             return toVolume(created);
@@ -217,6 +232,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             Map<String, String> merged = new TreeMap<>(attributes.read(volumeId));
             merged.putAll(changes);
             attributes.write(volumeId, merged);
+            throttles.update(volumeId, merged);
             LOG.info("volume {} attributes set: {}", volumeId, changes.keySet());
             return toVolume(info);
         }
@@ -235,7 +251,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 }
                 return;
             }
-            splitQueue.remove(volumeId); // a running split is cancelled by the engine's delete
+            splitQueue.forget(volumeId); // a running split is cancelled by the engine's delete
             // vdisk first: attributes without a vdisk are ignored, a vdisk without its attributes would not be
             pool.delete(volumeId);
             attributes.delete(volumeId);
@@ -372,6 +388,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                         + " least its " + snap.sizeBytes() + " bytes, not " + size);
             }
             this.attributes.write(newVolumeId, attrs);
+            splitQueue.forget(newVolumeId); // a split status of a deleted volume of the same ID
             pool.clone(snapshotId, newVolumeId);
             if (size > snap.sizeBytes()) {
                 pool.resize(newVolumeId, size);
@@ -438,7 +455,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     @Override
     public void cancelSplit(String volumeId) {
         try (var held = locks.lock(volumeId)) {
-            if (splitQueue.remove(volumeId)) {
+            if (splitQueue.cancelQueued(volumeId)) {
                 return;
             }
             if (usableVolumeId(volumeId)) {
@@ -457,6 +474,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             out.put(p.vdiskName(), SplitQueue.status(p, false));
         }
         splitQueue.queued().forEach(s -> out.put(s.volumeId(), s));
+        splitQueue.finished().forEach(s -> out.putIfAbsent(s.volumeId(), s));
         return List.copyOf(out.values());
     }
 
@@ -467,7 +485,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             return queued;
         }
         return pool.splits().stream().filter(p -> p.vdiskName().equals(volumeId)).findFirst()
-                .map(p -> SplitQueue.status(p, false));
+                .map(p -> SplitQueue.status(p, false)).or(() -> splitQueue.finishedStatus(volumeId));
     }
 
     private static boolean isRunningOrDone(SplitStatus s) {
@@ -586,7 +604,13 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
 
     /** Attaches the volume's vdisk as a loop device. NOT_FOUND (engine) if the vdisk does not exist. */
     AttachedVolume attachWithoutLocking(String volumeId) throws IOException {
-        return dataPath.attach(volumeId, new EngineBackend(pool.vdisk(volumeId)));
+        try {
+            return dataPath.attach(volumeId, throttles.wrap(volumeId, new EngineBackend(pool.vdisk(volumeId)),
+                    attributes.read(volumeId)));
+        } catch (IOException | RuntimeException e) {
+            throttles.remove(volumeId);
+            throw e;
+        }
     }
 
     public Optional<AttachedVolume> attached(String volumeId) {
@@ -599,6 +623,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         if (ours.isPresent()) {
             dataPath.detach(volumeId);
         }
+        throttles.remove(volumeId);
         for (int n : LoopDevice.findByBackingFile(config.fuseMountPoint().resolve(volumeId))) {
             if (ours.isEmpty() || ours.get().loopNumber() != n) {
                 LOG.info("detaching /dev/loop{}, left on the image of volume {} by a dead predecessor", n, volumeId);
@@ -653,6 +678,9 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.error("unmounting volume {} for shutdown failed", v.volumeId(), e);
             }
+        }
+        if (splitStatusPublisher != null) {
+            splitStatusPublisher.close();
         }
         splitQueue.close();
         dataPath.close();

@@ -13,40 +13,51 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Admits at most {@code maxRunning} engine splits of the pool at once and holds the rest back, first come first
  * started: every split reads and writes the whole clone, so many at once would starve the volumes' foreground I/O.
+ * It also remembers how each split it watched ended.
+ *
+ * <p>Persistence ({@link SplitRecords}): the waiting requests and the final status of finished splits are written
+ * through on every change, so a restart re-queues what was waiting ({@link #restore}) and still reports DONE, FAILED
+ * and CANCELLED with their counts; splits that had started are the engine's to resume ({@link #adopt}).
  *
  * <p>Threads: callers (agent operations, under the volume's lock) enqueue and cancel; one virtual thread per admitted
  * split ({@code vdisk-split-watch-ID}) waits for the engine task to finish and then admits the next waiting split.
- * All state is guarded by {@link #lock}, which is never held while waiting; {@link Pool#split} is called under it
- * (the pool takes only its own locks, never one of ours). Queued requests live in memory only: a restart forgets
- * them, while the engine resumes splits that had started ({@link #adopt}).
+ * All state is guarded by {@link #lock}, which is never held while waiting; {@link Pool#split} and the records file
+ * are written under it (the pool takes only its own locks, never one of ours).
  */
 final class SplitQueue {
     private static final Logger LOG = LoggerFactory.getLogger(SplitQueue.class);
 
-    /** A split waiting for a free slot. */
-    record Waiting(String volumeId, SplitMode mode, long rateBytesPerSecond) {}
-
     private final Pool pool;
     private final int maxRunning;
+    private final SplitRecords records;
     private final ReentrantLock lock = new ReentrantLock();
-    private final LinkedHashMap<String, Waiting> waiting = new LinkedHashMap<>();
+    // @GuardedBy("lock")
+    private final LinkedHashMap<String, SplitRecords.Queued> waiting = new LinkedHashMap<>();
+    // @GuardedBy("lock")
     private final Set<String> running = new HashSet<>();
+    /** How the splits that ended (in this process or before a restart) ended, by volume. */
+    // @GuardedBy("lock")
+    private final LinkedHashMap<String, SplitStatus> finished = new LinkedHashMap<>();
+    // @GuardedBy("lock")
     private boolean closed;
 
-    SplitQueue(Pool pool, int maxRunning) {
+    SplitQueue(Pool pool, int maxRunning, SplitRecords records) {
         if (maxRunning < 1) {
             throw new IllegalArgumentException("max splits must be at least 1, got " + maxRunning);
         }
         this.pool = pool;
         this.maxRunning = maxRunning;
+        this.records = records;
     }
 
     /** Watches splits the engine resumed at start; they count against the limit (so may exceed it for a while). */
@@ -59,15 +70,49 @@ final class SplitQueue {
         }
     }
 
+    /**
+     * At start, after {@link #adopt}: loads the finished statuses and queues again, in their order, the requests
+     * that were waiting, as far as {@code stillWanted} (the volume exists and still reads through a snapshot, and the
+     * engine has no record of it) says; they start as slots are free.
+     */
+    void restore(Predicate<String> stillWanted) {
+        SplitRecords.Contents c = records.read();
+        lock.lock();
+        try {
+            c.finished().forEach(s -> finished.put(s.volumeId(), s));
+            for (SplitRecords.Queued q : c.queued()) {
+                if (!stillWanted.test(q.volumeId())) {
+                    LOG.info("dropping the queued {} split of volume {}: nothing left to split", q.mode(),
+                            q.volumeId());
+                    continue;
+                }
+                finished.remove(q.volumeId());
+                if (running.size() < maxRunning) {
+                    tryStart(q);
+                } else {
+                    waiting.put(q.volumeId(), q);
+                }
+                LOG.info("restored the queued {} split of volume {}", q.mode(), q.volumeId());
+            }
+            persist();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Starts the split if a slot is free, else queues it; returns its status either way. */
     SplitStatus submit(String volumeId, SplitMode mode, long rateBytesPerSecond) {
         lock.lock();
         try {
+            finished.remove(volumeId);
+            SplitRecords.Queued w = new SplitRecords.Queued(volumeId, mode, rateBytesPerSecond);
             if (running.size() < maxRunning) {
-                return status(start(volumeId, mode, rateBytesPerSecond).progress(), false);
+                SplitStatus s = status(start(w).progress(), false);
+                persist();
+                return s;
             }
-            Waiting w = new Waiting(volumeId, mode, rateBytesPerSecond);
             waiting.put(volumeId, w);
+            persist();
             LOG.info("queued {} split of volume {} ({} running, {} waiting)", mode, volumeId, running.size(),
                     waiting.size());
             return queuedStatus(w);
@@ -76,15 +121,35 @@ final class SplitQueue {
         }
     }
 
-    /** Drops the volume's waiting request; true if there was one. */
-    boolean remove(String volumeId) {
+    /** Cancels the volume's waiting request, recorded as CANCELLED; true if there was one. */
+    boolean cancelQueued(String volumeId) {
+        lock.lock();
+        try {
+            SplitRecords.Queued w = waiting.remove(volumeId);
+            if (w == null) {
+                return false;
+            }
+            finished.put(volumeId, new SplitStatus(volumeId, w.mode().name().toLowerCase(), "CANCELLED", 0, 0, 0, 0, 0,
+                    -1, "cancelled while queued", false));
+            persist();
+            LOG.info("cancelled the queued split of volume {}", volumeId);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The volume is deleted: forgets its waiting request and its final status. */
+    void forget(String volumeId) {
         lock.lock();
         try {
             boolean had = waiting.remove(volumeId) != null;
-            if (had) {
-                LOG.info("dropped the queued split of volume {}", volumeId);
+            if (had | finished.remove(volumeId) != null) {
+                persist();
             }
-            return had;
+            if (had) {
+                LOG.info("dropped the queued split of deleted volume {}", volumeId);
+            }
         } finally {
             lock.unlock();
         }
@@ -100,28 +165,64 @@ final class SplitQueue {
         }
     }
 
-    /** Stops admitting (the pool is closing; its tasks stop on their own). */
-    void close() {
+    /** How the volume's last split ended, if it ended while this agent or a predecessor watched it. */
+    Optional<SplitStatus> finishedStatus(String volumeId) {
         lock.lock();
         try {
-            closed = true;
-            if (!waiting.isEmpty()) {
-                LOG.info("forgetting {} queued splits at shutdown: {}", waiting.size(), waiting.keySet());
-            }
-            waiting.clear();
+            return Optional.ofNullable(finished.get(volumeId));
         } finally {
             lock.unlock();
         }
     }
 
-    private SplitTask start(String volumeId, SplitMode mode, long rate) {
-        SplitTask t = pool.split(volumeId, mode, SplitOptions.defaults().withRate(rate));
+    /** Every finished split's status. */
+    List<SplitStatus> finished() {
+        lock.lock();
+        try {
+            return List.copyOf(finished.values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops admitting (the pool is closing; its tasks stop on their own and the engine resumes them at the next
+     * start). The waiting requests stay in the records for the next start.
+     */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            if (!waiting.isEmpty()) {
+                LOG.info("keeping {} queued splits for the next start: {}", waiting.size(), waiting.keySet());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private SplitTask start(SplitRecords.Queued w) {
+        SplitTask t = pool.split(w.volumeId(), w.mode(), SplitOptions.defaults().withRate(w.rateBytesPerSecond()));
         watch(t);
         return t;
     }
 
+    /** Starts a request taken off the queue; one may fail at once (e.g. deleted meanwhile), recorded as FAILED. */
+    private void tryStart(SplitRecords.Queued next) {
+        try {
+            start(next);
+        } catch (EngineException | IllegalStateException e) {
+            LOG.warn("queued split of volume {} could not start: {}", next.volumeId(), e.getMessage());
+            finished.put(next.volumeId(), new SplitStatus(next.volumeId(), next.mode().name().toLowerCase(), "FAILED",
+                    0, 0, 0, 0, 0, -1, e.getMessage(), false));
+        }
+    }
+
     private void watch(SplitTask t) {
         if (!t.running()) {
+            if (t.progress().finished()) {
+                finished.put(t.vdiskName(), status(t.progress(), false));
+            }
             return;
         }
         String volumeId = t.vdiskName();
@@ -132,26 +233,36 @@ final class SplitQueue {
                 p = t.await(Duration.ofMinutes(1));
             }
             LOG.info("split of volume {} ended: {} {}", volumeId, p.phase(), p.error() == null ? "" : p.error());
-            finished(volumeId);
+            finished(volumeId, p);
         });
     }
 
-    /** A slot is free: start waiting splits until the slots are full (one may fail at once, e.g. deleted meanwhile). */
-    private void finished(String volumeId) {
+    /**
+     * A split ended: records how, then starts waiting splits until the slots are full. After {@link #close} the end
+     * is the pool stopping the task (it resumes at the next start), so nothing is recorded.
+     */
+    private void finished(String volumeId, SplitProgress p) {
         lock.lock();
         try {
             running.remove(volumeId);
-            while (!closed && running.size() < maxRunning && !waiting.isEmpty()) {
-                Waiting next = waiting.pollFirstEntry().getValue();
-                try {
-                    start(next.volumeId(), next.mode(), next.rateBytesPerSecond());
-                } catch (EngineException | IllegalStateException e) {
-                    LOG.warn("queued split of volume {} could not start: {}", next.volumeId(), e.getMessage());
-                }
+            if (closed) {
+                return;
             }
+            finished.put(volumeId, status(p, false));
+            while (running.size() < maxRunning && !waiting.isEmpty()) {
+                tryStart(waiting.pollFirstEntry().getValue());
+            }
+            persist();
+        } catch (RuntimeException e) {
+            LOG.error("recording the end of the split of volume {} failed", volumeId, e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Writes the queue and the finished statuses through; the caller holds {@link #lock}. */
+    private void persist() {
+        records.write(waiting.values(), finished.values());
     }
 
     static SplitStatus status(SplitProgress p, boolean queued) {
@@ -160,7 +271,7 @@ final class SplitQueue {
                 p.error(), queued);
     }
 
-    private static SplitStatus queuedStatus(Waiting w) {
+    private static SplitStatus queuedStatus(SplitRecords.Queued w) {
         return new SplitStatus(w.volumeId(), w.mode().name().toLowerCase(), "QUEUED", 0, 0, 0, 0, 0, -1, "", true);
     }
 
