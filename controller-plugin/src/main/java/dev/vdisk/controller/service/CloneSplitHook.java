@@ -14,6 +14,14 @@ import org.slf4j.LoggerFactory;
 public interface CloneSplitHook {
 
     /**
+     * Clone attribute: the split mode ({@code share|copy}) the controller asks for, stored with the clone before it is
+     * created and before the hook is called. A crash in between leaves a clone that asks for a split and has none: the
+     * node agent starts such splits when it starts, and a retried CreateVolume calls the hook again; both are
+     * idempotent (the agent's start returns a running, queued or finished split as it is).
+     */
+    String REQUESTED = "splitRequested";
+
+    /**
      * Starts splitting {@code volumeId} on {@code nodeId} off the snapshot it reads through; {@code mode} is
      * {@code share} or {@code copy}. Called under the volume's lock; must return without waiting for the split.
      */

@@ -92,6 +92,11 @@ final class VolumeController {
                 // a crash after the clone may have left the internal snapshot visible; hidden from now on
                 agent(existing.get().nodeId()).deleteSnapshot(ContentSource.internalSnapshotId(volumeId));
             }
+            if (source.isPresent()) {
+                // a crash after the clone may have come before the split was asked for; the agent's start is idempotent
+                requestedSplit(existing.get()).ifPresent(mode -> splits.startSplit(existing.get().nodeId(), volumeId,
+                        mode));
+            }
             return CreateVolumeResponse.newBuilder().setVolume(toVolume(existing.get())).build();
         }
 
@@ -101,9 +106,10 @@ final class VolumeController {
         attributes.put(NAME, name);
         if (source.isPresent()) {
             attributes.put(ContentSource.ATTRIBUTE, source.get().attribute());
-            NodeVolume clone = cloneFrom(source.get(), volumeId, range, topology, policy, attributes);
             Optional<String> asked = mutable.splitOnClone().or(params::splitOnClone).filter(mode -> !mode.equals("none"));
-            asked.or(() -> tooDeep(clone, params)).ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
+            NodeVolume clone = cloneFrom(source.get(), volumeId, range, topology, policy, attributes,
+                    depth -> asked.or(() -> tooDeep(volumeId, depth, params)));
+            requestedSplit(clone).ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
             return CreateVolumeResponse.newBuilder().setVolume(toVolume(clone)).build();
         }
         long size = range.size(largestVolume(policy));
@@ -145,7 +151,8 @@ final class VolumeController {
      * in accessible_topology": the request is valid, this plugin cannot place a clone elsewhere).
      */
     private NodeVolume cloneFrom(ContentSource source, String volumeId, SizeRange range, TopologyPicker topology,
-                                 CapacityPolicy policy, Map<String, String> attributes) {
+                                 CapacityPolicy policy, Map<String, String> attributes,
+                                 java.util.function.IntFunction<Optional<String>> splitForDepth) {
         String node;
         long sourceSize;
         if (source.snapshot()) {
@@ -171,6 +178,9 @@ final class VolumeController {
         }
         return place(topology, new java.util.TreeSet<>(List.of(node)), size, policy, chosen -> {
             VolumeAgent agent = agent(chosen);
+            // stored with the clone before it exists, so that the node agent retries a split a crash kept from starting
+            splitForDepth.apply(agent.chainDepth(source.id()) + 1)
+                    .ifPresent(mode -> attributes.put(CloneSplitHook.REQUESTED, mode));
             if (source.snapshot()) {
                 return agent.cloneVolume(volumeId, source.id(), size, attributes);
             }
@@ -183,21 +193,22 @@ final class VolumeController {
     }
 
     /**
-     * {@code copy} when the clone's backing chain is longer than its {@code maxChainDepth}: every read of a hole walks
-     * the chain, so a long one slows the clone down; a copy split ends its chain (depth 0) and leaves it sharing no
-     * data with its former chain. Without the parameter, no limit.
+     * {@code copy} when the clone's backing chain (its source's, plus one) is longer than its {@code maxChainDepth}:
+     * every read of a hole walks the chain, so a long one slows the clone down; a copy split ends its chain (depth 0)
+     * and leaves it sharing no data with its former chain. Without the parameter, no limit.
      */
-    private Optional<String> tooDeep(NodeVolume clone, VolumeParameters params) {
-        if (params.maxChainDepth().isEmpty()) {
+    private static Optional<String> tooDeep(String volumeId, int depth, VolumeParameters params) {
+        if (params.maxChainDepth().isEmpty() || depth <= params.maxChainDepth().getAsInt()) {
             return Optional.empty();
         }
-        int depth = agent(clone.nodeId()).chainDepth(clone.volume().volumeId());
-        if (depth <= params.maxChainDepth().getAsInt()) {
-            return Optional.empty();
-        }
-        LOG.info("volume {}: chain depth {} exceeds maxChainDepth {}; splitting it in copy mode",
-                clone.volume().volumeId(), depth, params.maxChainDepth().getAsInt());
+        LOG.info("volume {}: chain depth {} exceeds maxChainDepth {}; splitting it in copy mode", volumeId, depth,
+                params.maxChainDepth().getAsInt());
         return Optional.of("copy");
+    }
+
+    /** The split the controller asked for when it created this clone ({@link CloneSplitHook#REQUESTED}). */
+    private static Optional<String> requestedSplit(NodeVolume clone) {
+        return Optional.ofNullable(clone.volume().attributes().get(CloneSplitHook.REQUESTED));
     }
 
     /** Why the existing volume's content source is not the requested one, if it is not. */

@@ -173,6 +173,14 @@ class SnapshotControllerTest {
         volumes.createVolume(clone("pvc-s", fromSnapshot("snap-a")).putParameters("splitOnClone", "copy").build());
         volumes.createVolume(clone("pvc-n", fromSnapshot("snap-a")).putParameters("splitOnClone", "none").build());
         assertEquals(List.of("n1/pvc-s/copy"), splits);
+        assertEquals("copy", agents.byNode().get("n1").volumes.get("pvc-s").attributes().get(CloneSplitHook.REQUESTED),
+                "the request is stored with the clone, for the agent to retry after a crash");
+        assertFalse(agents.byNode().get("n1").volumes.get("pvc-n").attributes().containsKey(CloneSplitHook.REQUESTED));
+        // a CreateVolume retried after a crash between the clone and the hook asks again (the agent's start is
+        // idempotent); a plain volume's retry never does
+        volumes.createVolume(clone("pvc-s", fromSnapshot("snap-a")).putParameters("splitOnClone", "copy").build());
+        volumes.createVolume(clone("pvc-n", fromSnapshot("snap-a")).putParameters("splitOnClone", "none").build());
+        assertEquals(List.of("n1/pvc-s/copy", "n1/pvc-s/copy"), splits);
     }
 
     @Test
@@ -184,6 +192,8 @@ class SnapshotControllerTest {
         snapshot("snap-1", "pvc-1");
         volumes.createVolume(clone("pvc-2", fromSnapshot("snap-1")).putParameters("maxChainDepth", "1").build());
         assertEquals(List.of("n1/pvc-2/copy"), splits, "depth 2 exceeds it");
+        assertEquals("copy", agents.byNode().get("n1").volumes.get("pvc-2").attributes().get(CloneSplitHook.REQUESTED),
+                "decided before the clone exists and stored with it");
         volumes.createVolume(clone("pvc-3", fromSnapshot("snap-1")).putParameters("maxChainDepth", "1")
                 .putParameters("splitOnClone", "share").build());
         assertEquals(List.of("n1/pvc-2/copy", "n1/pvc-3/share"), splits, "an asked-for split ends the chain too");
