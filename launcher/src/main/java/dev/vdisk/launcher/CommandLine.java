@@ -2,6 +2,7 @@ package dev.vdisk.launcher;
 
 import dev.vdisk.csi.server.Endpoint;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ final class CommandLine {
     static final int DEFAULT_MAX_VOLUMES = 256;
     static final int DEFAULT_MAX_SPLITS = 2;
     private static final Set<String> VALUED_FLAGS = Set.of("--endpoint", "--driver-name", "--node-id", "--pool", "--log-level",
-            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits");
+            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits", "--metrics-listen");
     private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -65,6 +66,9 @@ final class CommandLine {
               --max-splits N      node, standalone: most clone splits running at once; more wait in a
                                   queue (default %d)
               --log-level LEVEL   trace, debug, info, warn or error (default info); logs go to stderr
+              --metrics-listen HOST:PORT
+                                  serve Prometheus metrics on http://HOST:PORT/metrics (and /healthz);
+                                  e.g. 0.0.0.0:9808, [::1]:9808, :9808 (every address). Default: off
               --demo              standalone only: print a short guided tour of what works so far,
                                   then keep serving
               -h, --help          print this help and exit
@@ -98,6 +102,7 @@ final class CommandLine {
         String poolSize = null;
         String maxVolumes = Integer.toString(DEFAULT_MAX_VOLUMES);
         String maxSplits = Integer.toString(DEFAULT_MAX_SPLITS);
+        String metricsListen = null;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--")) {
@@ -137,13 +142,47 @@ final class CommandLine {
                 case "--pool-size" -> poolSize = value;
                 case "--max-volumes" -> maxVolumes = value;
                 case "--max-splits" -> maxSplits = value;
+                case "--metrics-listen" -> metricsListen = value;
                 default -> throw new UsageException("unknown flag " + flag);
             }
         }
         return validate(mode, endpoint, driverName, nodeId, pool, logLevel, demo)
                 .agent(directory("--kubelet-dir", kubeletDir), directory("--state-dir", stateDir),
                         poolSize == null ? OptionalLong.empty() : OptionalLong.of(size(poolSize)),
-                        count("--max-volumes", maxVolumes), count("--max-splits", maxSplits));
+                        count("--max-volumes", maxVolumes), count("--max-splits", maxSplits))
+                .metrics(metricsListen == null ? Optional.empty() : Optional.of(listenAddress(metricsListen)));
+    }
+
+    /** {@code HOST:PORT} for --metrics-listen: an IPv4 address or host name, {@code [IPv6]}, or nothing (every address). */
+    static InetSocketAddress listenAddress(String value) throws UsageException {
+        String usage = "--metrics-listen must be HOST:PORT, e.g. 0.0.0.0:9808, [::1]:9808 or :9808; got '" + value + "'";
+        int colon = value.lastIndexOf(':');
+        if (colon < 0) {
+            throw new UsageException(usage);
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":") || host.contains("[") || host.contains("]")) {
+            throw new UsageException(usage + " (an IPv6 address goes in brackets)");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new UsageException(usage);
+        }
+        if (port < 1 || port > 65535) {
+            throw new UsageException("--metrics-listen port must be 1 to 65535; got '" + value + "'");
+        }
+        if (host.isEmpty()) {
+            return new InetSocketAddress(port);
+        }
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new UsageException("--metrics-listen: cannot resolve host '" + host + "'");
+        }
+        return address;
     }
 
     private static Path directory(String flag, String value) throws UsageException {
@@ -225,7 +264,7 @@ final class CommandLine {
                 : Optional.empty();
         return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo,
                 Path.of(DEFAULT_KUBELET_DIR), Path.of(DEFAULT_STATE_DIR), OptionalLong.empty(), DEFAULT_MAX_VOLUMES,
-                DEFAULT_MAX_SPLITS);
+                DEFAULT_MAX_SPLITS, Optional.empty());
     }
 
     private static String hostName() {

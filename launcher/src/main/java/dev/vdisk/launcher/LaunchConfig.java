@@ -1,6 +1,7 @@
 package dev.vdisk.launcher;
 
 import dev.vdisk.csi.server.Endpoint;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -8,14 +9,21 @@ import java.util.OptionalLong;
 /**
  * Everything the command line decided. {@code pool} is present exactly in the modes that own a pool; the node
  * agent's settings ({@code kubeletDir}, {@code stateDir}, {@code poolSize}, {@code maxVolumes}, {@code maxSplits}) matter only there.
+ * {@code metricsListen}: where to serve Prometheus metrics; empty = no metrics at all (no registry, no meters).
  */
 record LaunchConfig(Mode mode, Endpoint endpoint, String driverName, String nodeId, Optional<Path> pool,
                     String logLevel, boolean demo, Path kubeletDir, Path stateDir, OptionalLong poolSize,
-                    int maxVolumes, int maxSplits) {
+                    int maxVolumes, int maxSplits, Optional<InetSocketAddress> metricsListen) {
 
     /** This configuration with the node agent's settings replaced. */
     LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes, int maxSplits) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits);
+                maxVolumes, maxSplits, metricsListen);
+    }
+
+    /** This configuration with the metrics address replaced. */
+    LaunchConfig metrics(Optional<InetSocketAddress> listen) {
+        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
+                maxVolumes, maxSplits, listen);
     }
 }

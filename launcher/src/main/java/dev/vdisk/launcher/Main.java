@@ -7,6 +7,9 @@ import dev.vdisk.csi.server.CsiServer;
 import dev.vdisk.csi.server.ErrorTranslation;
 import dev.vdisk.csi.server.IdentityService;
 import dev.vdisk.csi.server.StatusMapper;
+import dev.vdisk.csi.server.metrics.CallMetricsInterceptor;
+import dev.vdisk.csi.server.metrics.MetricsEndpoint;
+import dev.vdisk.csi.server.metrics.ProcessRegistry;
 import dev.vdisk.controller.metadata.OffsetOutOfRangeException;
 import dev.vdisk.controller.service.CapacityOutOfRangeException;
 import dev.vdisk.controller.service.InvalidPageTokenException;
@@ -16,8 +19,12 @@ import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.VolumeBusyException;
 import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.metrics.DataPathMetrics;
+import dev.vdisk.node.metrics.NodeAgentMetrics;
 import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,21 +79,34 @@ public final class Main {
 
     private static void run(LaunchConfig config) throws IOException, InterruptedException {
         ShutdownSignal signal = ShutdownSignal.install();
+        // one registry for the process, only with --metrics-listen; it goes to whatever records
+        Optional<PrometheusMeterRegistry> metrics = config.metricsListen().map(a -> ProcessRegistry.create());
+        FuseConfig fuse = metrics.map(r -> FuseConfig.defaults().withObserver(new DataPathMetrics(r)))
+                .orElse(FuseConfig.defaults());
         Optional<NodeAgent> agent = Optional.empty();
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
             agent = Optional.of(NodeAgent.start(new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
-                    config.kubeletDir(), config.nodeId(), config.maxVolumes(), FuseConfig.defaults(), config.maxSplits())));
+                    config.kubeletDir(), config.nodeId(), config.maxVolumes(), fuse, config.maxSplits())));
         }
         try {
-            serve(config, agent, signal);
+            if (metrics.isPresent()) {
+                agent.ifPresent(a -> NodeAgentMetrics.bind(metrics.get(), a));
+                // closed before the agent, so that no scrape reads a closed pool
+                try (MetricsEndpoint endpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics.get())) {
+                    serve(config, agent, signal, List.of(new CallMetricsInterceptor(metrics.get())));
+                }
+            } else {
+                serve(config, agent, signal, List.of());
+            }
         } finally {
             agent.ifPresent(NodeAgent::close);
+            metrics.ifPresent(PrometheusMeterRegistry::close);
         }
     }
 
-    private static void serve(LaunchConfig config, Optional<NodeAgent> agent, ShutdownSignal signal)
-            throws IOException, InterruptedException {
+    private static void serve(LaunchConfig config, Optional<NodeAgent> agent, ShutdownSignal signal,
+                              List<ServerInterceptor> observers) throws IOException, InterruptedException {
         AtomicBoolean ready = new AtomicBoolean();
         List<Mode.Served> served = config.mode().services(config, agent);
         List<PluginCapability> capabilities = served.stream().flatMap(s -> s.capabilities().stream()).toList();
@@ -107,7 +127,7 @@ public final class Main {
                 .register(ErrorTranslation.of(NoSuitableNodeException.class, Status.Code.RESOURCE_EXHAUSTED))
                 .register(ErrorTranslation.of(InvalidPageTokenException.class, Status.Code.ABORTED))
                 .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE));
-        CsiServer server = CsiServer.start(config.endpoint(), services, mapper);
+        CsiServer server = CsiServer.start(config.endpoint(), services, mapper, observers);
         // a second line of defence (e.g. System.exit elsewhere): shutdown is idempotent
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "vdisk-shutdown"));
         ready.set(true);
