@@ -161,6 +161,26 @@ class ChartWorkloadsTest {
                     .getContainerPort();
             assertEquals(Integer.toString(containerPort), flag(container(pod, "liveness-probe"), "--health-port").orElseThrow());
         }
+        var startup = container(node, "vdisk-csi").getStartupProbe();
+        assertEquals("healthz", startup.getHttpGet().getPort().getStrVal());
+        assertTrue(startup.getPeriodSeconds() * startup.getFailureThreshold() >= 300,
+                "a restarted node driver re-stages its volumes before it serves: minutes, not seconds");
+    }
+
+    @Test
+    void driversServeMetricsWhereThePodAnnotationsPoint() {
+        for (var workload : List.of(chart.one(Deployment.class, "vdisk-csi-controller").getSpec().getTemplate(),
+                chart.one(DaemonSet.class, "vdisk-csi-node").getSpec().getTemplate())) {
+            Container driver = container(workload.getSpec(), "vdisk-csi");
+            String listen = flag(driver, "--metrics-listen").orElseThrow();
+            String port = listen.substring(listen.lastIndexOf(':') + 1);
+            assertEquals(port, workload.getMetadata().getAnnotations().get("prometheus.io/port"));
+            assertEquals(Integer.parseInt(port), driver.getPorts().stream().filter(p -> p.getName().equals("metrics"))
+                    .findFirst().orElseThrow().getContainerPort());
+        }
+        Manifests off = Helm.find().render("--set", "metrics.enabled=false");
+        Container driver = container(off.one(DaemonSet.class, "vdisk-csi-node").getSpec().getTemplate().getSpec(), "vdisk-csi");
+        assertTrue(flag(driver, "--metrics-listen").isEmpty());
     }
 
     @Test
