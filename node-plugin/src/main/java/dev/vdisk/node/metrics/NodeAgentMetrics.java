@@ -31,7 +31,11 @@ public final class NodeAgentMetrics {
     private NodeAgentMetrics() {
     }
 
-    /** Registers the gauges; they hold {@code agent} and read it until the registry is closed. */
+    /**
+     * Registers the gauges; they hold {@code agent} and read it until the registry is closed. Every gauge holds its
+     * state strongly: micrometer's default weak reference would let the samplers be collected (the gauge then
+     * reads NaN).
+     */
     public static void bind(MeterRegistry registry, NodeAgent agent) {
         Sampled<PoolCapacity> capacity = new Sampled<>(agent::capacity, SAMPLE_NANOS);
         Sampled<List<SplitStatus>> splits = new Sampled<>(agent::splits, SAMPLE_NANOS);
@@ -42,24 +46,27 @@ public final class NodeAgentMetrics {
                 PoolCapacity::availableBytes);
         bytes(registry, "vdisk.pool.used", "bytes allocated in the pool", capacity, PoolCapacity::usedBytes);
         Gauge.builder("vdisk.volumes", agent, a -> a.listVolumes().size())
-                .description("volumes in the pool").register(registry);
+                .description("volumes in the pool").strongReference(true).register(registry);
         Gauge.builder("vdisk.volumes.staged", agent, a -> a.staged().size())
-                .description("volumes staged on this node").register(registry);
+                .description("volumes staged on this node").strongReference(true).register(registry);
         Gauge.builder("vdisk.loop.devices", images, NodeAgentMetrics::loopDevices)
-                .description("loop devices attached to this agent's FUSE images").register(registry);
+                .description("loop devices attached to this agent's FUSE images").strongReference(true)
+                .register(registry);
         for (String phase : PHASES) {
             Gauge.builder("vdisk.splits", splits, s -> s.get().stream().filter(x -> x.phase().equals(phase)).count())
-                    .description("clone splits the agent knows, by phase").tag("phase", phase).register(registry);
+                    .description("clone splits the agent knows, by phase").tag("phase", phase).strongReference(true)
+                    .register(registry);
         }
         Gauge.builder("vdisk.split.relocated", splits,
                         s -> s.get().stream().mapToLong(SplitStatus::bytesRelocated).sum())
-                .description("bytes relocated by the splits the agent knows").baseUnit("bytes").register(registry);
+                .description("bytes relocated by the splits the agent knows").baseUnit("bytes")
+                .strongReference(true).register(registry);
     }
 
     private static void bytes(MeterRegistry registry, String name, String description, Sampled<PoolCapacity> capacity,
                               ToDoubleFunction<PoolCapacity> field) {
         Gauge.builder(name, capacity, c -> field.applyAsDouble(c.get())).description(description).baseUnit("bytes")
-                .register(registry);
+                .strongReference(true).register(registry);
     }
 
     private static double loopDevices(Path images) {
