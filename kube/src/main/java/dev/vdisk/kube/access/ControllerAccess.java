@@ -16,8 +16,8 @@ final class ControllerAccess {
             ApiRule.of(ResourceKeys.GROUP, "vdisksnapshots", "get", "list", "watch", "create", "delete"),
             ApiRule.of(ResourceKeys.GROUP, "vdiskgroupsnapshots", "get", "list", "watch", "create", "delete"),
             ApiRule.of(ResourceKeys.GROUP, "vdisknodes", "get", "list"),
-            // fabric8's LeaseLock: read, create the first time, then renew or take over by update
-            ApiRule.of("coordination.k8s.io", "leases", "get", "create", "update"));
+            // fabric8's LeaseLock: read, create the first time, then renew, take over or release (all patches)
+            ApiRule.of("coordination.k8s.io", "leases", "get", "create", "patch"));
 
     private ControllerAccess() {
     }

@@ -1,0 +1,130 @@
+package dev.vdisk.kube.agentapi;
+
+import csi.v1.BlockMetadata;
+import csi.v1.GetMetadataAllocatedRequest;
+import csi.v1.GetMetadataDeltaRequest;
+import csi.v1.SnapshotMetadataGrpc;
+import dev.vdisk.api.agent.BlockExtent;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller's side of the node agents' internal API: the CSI SnapshotMetadata streams of a node's pool, asked
+ * of the agent at its published address with the controller's service-account token as bearer (the agent lets in
+ * nothing else). One channel per agent address, kept until {@link #close}. The remote stream is consumed as the
+ * caller iterates (gRPC flow control), and it runs in the caller's gRPC context, so a CSI client that cancels its
+ * stream cancels the remote one too. Remote errors arrive with the node's status code, which the CSI layer passes on.
+ */
+public final class AgentApiClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentApiClient.class);
+
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final TokenFile token;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    public AgentApiClient(TokenFile token) {
+        this.token = token;
+    }
+
+    /** The snapshot's extents from {@code startOffset}, kind ALLOCATED. */
+    public Iterator<BlockExtent> allocated(String address, String snapshotId, long startOffset) {
+        var responses = stub(address).getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
+                .setSnapshotId(snapshotId).setStartingOffset(startOffset).build());
+        return new Extents<>(responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.ALLOCATED);
+    }
+
+    /** The extents changed from base to target from {@code startOffset}, kind CHANGED (the wire has no other kind). */
+    public Iterator<BlockExtent> delta(String address, String baseSnapshotId, String targetSnapshotId, long startOffset) {
+        var responses = stub(address).getMetadataDelta(GetMetadataDeltaRequest.newBuilder()
+                .setBaseSnapshotId(baseSnapshotId).setTargetSnapshotId(targetSnapshotId)
+                .setStartingOffset(startOffset).build());
+        return new Extents<>(responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.CHANGED);
+    }
+
+    private SnapshotMetadataGrpc.SnapshotMetadataBlockingStub stub(String address) {
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> {
+            LOG.info("agent API: connecting to {}", a);
+            return NettyChannelBuilder.forTarget(a).usePlaintext().build();
+        });
+        return SnapshotMetadataGrpc.newBlockingStub(channel).withCallCredentials(new Bearer(token));
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdown);
+        for (ManagedChannel c : channels.values()) {
+            try {
+                if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
+                    c.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                c.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        channels.clear();
+    }
+
+    /** {@code authorization: Bearer <token>}, the token read from its file for each call. */
+    private static final class Bearer extends CallCredentials {
+        private final TokenFile token;
+
+        Bearer(TokenFile token) {
+            this.token = token;
+        }
+
+        @Override
+        public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+            try {
+                Metadata headers = new Metadata();
+                headers.put(AUTHORIZATION, "Bearer " + token.read());
+                applier.apply(headers);
+            } catch (io.grpc.StatusRuntimeException e) {
+                applier.fail(e.getStatus());
+            }
+        }
+    }
+
+    /** The extents of a stream of responses, one response's tuples after the other. */
+    private static final class Extents<R> implements Iterator<BlockExtent> {
+        private final Iterator<R> responses;
+        private final java.util.function.Function<R, List<BlockMetadata>> tuples;
+        private final BlockExtent.Kind kind;
+        private Iterator<BlockMetadata> current = java.util.Collections.emptyIterator();
+
+        Extents(Iterator<R> responses, java.util.function.Function<R, List<BlockMetadata>> tuples, BlockExtent.Kind kind) {
+            this.responses = responses;
+            this.tuples = tuples;
+            this.kind = kind;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (!current.hasNext() && responses.hasNext()) {
+                current = tuples.apply(responses.next()).iterator();
+            }
+            return current.hasNext();
+        }
+
+        @Override
+        public BlockExtent next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            BlockMetadata m = current.next();
+            return new BlockExtent(m.getByteOffset(), m.getSizeBytes(), kind);
+        }
+    }
+}
