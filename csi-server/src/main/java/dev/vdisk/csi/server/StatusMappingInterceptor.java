@@ -17,14 +17,16 @@ import org.slf4j.LoggerFactory;
  * <p>Two ways an exception leaves a service: it is thrown out of the handler (grpc-java would report it as
  * UNKNOWN "Application error processing RPC"), or it is passed to {@code responseObserver.onError}
  * (grpc-java wraps it as UNKNOWN with the exception as cause). Both are caught here and mapped.
+ *
+ * <p>Public for servers other than {@link CsiServer} (the node agent's internal TCP API), so they map alike.
  */
-final class StatusMappingInterceptor implements ServerInterceptor {
+public final class StatusMappingInterceptor implements ServerInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(StatusMappingInterceptor.class);
 
     private final StatusMapper mapper;
 
-    StatusMappingInterceptor(StatusMapper mapper) {
+    public StatusMappingInterceptor(StatusMapper mapper) {
         this.mapper = mapper;
     }
 

@@ -1,0 +1,83 @@
+package dev.vdisk.kube.agentapi;
+
+import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.controller.agents.LocalNodeAgents;
+import dev.vdisk.controller.metadata.OffsetOutOfRangeException;
+import dev.vdisk.controller.metadata.SnapshotMetadataService;
+import dev.vdisk.csi.server.ErrorTranslation;
+import dev.vdisk.csi.server.StatusMapper;
+import dev.vdisk.csi.server.StatusMappingInterceptor;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent's internal API on TCP: the CSI SnapshotMetadata service over this node's pool (the controller
+ * proxies the sidecar's streams here). Every call passes {@link BearerTokenInterceptor} first (outermost), then the
+ * same status mapping as the CSI socket; each call runs on its own virtual thread.
+ */
+public final class AgentApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentApiServer.class);
+
+    private final Server server;
+    private final ExecutorService executor;
+
+    private AgentApiServer(Server server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** Binds {@code listen} and serves; {@code auth} is required (there is no unauthenticated variant). */
+    public static AgentApiServer start(InetSocketAddress listen, String nodeId, VolumeAgent agent,
+                                       BearerTokenInterceptor auth) throws IOException {
+        java.util.Objects.requireNonNull(auth, "the agent API never serves without authentication");
+        StatusMapper mapper = new StatusMapper()
+                .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE));
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        Server server = NettyServerBuilder.forAddress(listen)
+                .executor(executor)
+                .addService(new SnapshotMetadataService(new LocalNodeAgents(nodeId, agent)))
+                // interceptors added later run first: authentication before anything else
+                .intercept(new StatusMappingInterceptor(mapper))
+                .intercept(auth)
+                .build();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            server.shutdownNow();
+            executor.shutdownNow();
+            throw new IOException("cannot listen for the agent API on " + listen + ": " + e.getMessage(), e);
+        }
+        LOG.info("agent API (SnapshotMetadata, token-reviewed) listening on {}", server.getListenSockets());
+        return new AgentApiServer(server, executor);
+    }
+
+    /** The bound port (the one asked for, or the free one chosen for port 0). */
+    public int port() {
+        return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        } finally {
+            executor.shutdown();
+        }
+        LOG.info("agent API stopped");
+    }
+}

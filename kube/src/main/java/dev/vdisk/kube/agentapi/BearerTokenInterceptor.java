@@ -1,0 +1,69 @@
+package dev.vdisk.kube.agentapi;
+
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lets a call in only with {@code authorization: Bearer <token>} of the one allowed service account: no or a rejected
+ * token is UNAUTHENTICATED, another account's is PERMISSION_DENIED, and when the API server cannot be asked the call
+ * is UNAVAILABLE (the caller retries): never served unchecked. Runs on the server's call executor (virtual threads),
+ * so waiting for TokenReview blocks no transport thread.
+ */
+public final class BearerTokenInterceptor implements ServerInterceptor {
+    private static final Logger LOG = LoggerFactory.getLogger(BearerTokenInterceptor.class);
+
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
+            Metadata.ASCII_STRING_MARSHALLER);
+    private static final String BEARER = "Bearer ";
+
+    private final TokenReviewAuthenticator authenticator;
+    private final ServiceAccountName allowed;
+
+    public BearerTokenInterceptor(TokenReviewAuthenticator authenticator, ServiceAccountName allowed) {
+        this.authenticator = authenticator;
+        this.allowed = allowed;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                       ServerCallHandler<Q, R> next) {
+        String method = call.getMethodDescriptor().getFullMethodName();
+        Object peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        String header = headers.get(AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                || header.substring(BEARER.length()).isBlank()) {
+            return refuse(call, Status.UNAUTHENTICATED.withDescription("the agent API needs an authorization: Bearer"
+                    + " header with a service-account token of " + allowed), method, peer);
+        }
+        TokenReviewAuthenticator.Review review;
+        try {
+            review = authenticator.review(header.substring(BEARER.length()).strip());
+        } catch (KubernetesClientException e) {
+            return refuse(call, Status.UNAVAILABLE.withDescription("cannot check the token with the Kubernetes"
+                    + " TokenReview API: " + e.getMessage()), method, peer);
+        }
+        if (!review.authenticated()) {
+            return refuse(call, Status.UNAUTHENTICATED.withDescription("token rejected: " + review.error()), method,
+                    peer);
+        }
+        if (!review.username().equals(allowed.username())) {
+            return refuse(call, Status.PERMISSION_DENIED.withDescription(review.username() + " may not call the agent"
+                    + " API; only " + allowed.username() + " may"), method, peer);
+        }
+        return next.startCall(call, headers);
+    }
+
+    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, String method,
+                                                         Object peer) {
+        LOG.warn("agent API call {} from {} refused: {} {}", method, peer, status.getCode(), status.getDescription());
+        call.close(status, new Metadata());
+        return new ServerCall.Listener<>() { };
+    }
+}

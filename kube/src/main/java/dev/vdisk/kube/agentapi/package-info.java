@@ -1,0 +1,11 @@
+/**
+ * The node agent's internal gRPC API: streams that cannot travel through custom resources (the CSI SnapshotMetadata
+ * service's changed-block metadata) go from the controller to the agent that owns the snapshots' pool.
+ *
+ * <p>Server side (node agent): {@link dev.vdisk.kube.agentapi.AgentApiServer} serves the SnapshotMetadata service of
+ * the local pool on a TCP port, behind {@link dev.vdisk.kube.agentapi.BearerTokenInterceptor}, which lets a call in
+ * only with a service-account token that the Kubernetes TokenReview API accepts for the one configured account (the
+ * controller's). It never serves without that check. Client side (controller): proxies a CSI call to the owning
+ * node's agent address with such a token.
+ */
+package dev.vdisk.kube.agentapi;

@@ -1,0 +1,272 @@
+package dev.vdisk.kube.node;
+
+import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.kube.agentapi.AgentApiServer;
+import dev.vdisk.kube.agentapi.BearerTokenInterceptor;
+import dev.vdisk.kube.agentapi.TokenReviewAuthenticator;
+import dev.vdisk.kube.resource.ResourceKeys;
+import dev.vdisk.kube.resource.ResourcePhase;
+import dev.vdisk.kube.resource.VdiskGroupSnapshot;
+import dev.vdisk.kube.resource.VdiskGroupSnapshotStatus;
+import dev.vdisk.kube.resource.VdiskSnapshot;
+import dev.vdisk.kube.resource.VdiskSnapshotStatus;
+import dev.vdisk.kube.resource.VdiskVolume;
+import dev.vdisk.kube.resource.VdiskVolumeStatus;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node agent in a cluster: reconciles the VdiskVolumes, VdiskSnapshots and VdiskGroupSnapshots labelled with this
+ * node against the local {@link VolumeAgent}, publishes the VdiskNode, and serves the internal API.
+ *
+ * <p>Threads: fabric8's informer threads only hand an object's key to the {@link ObjectWorkQueue} (never blocks);
+ * the queue runs each object's reconcile on a virtual thread, one at a time per object, objects in parallel (the
+ * agent serialises per volume itself); its one timer thread only submits (split refresh, waits, retries, the
+ * heartbeat, which runs on the queue too). The internal API's calls run on the gRPC server's virtual threads.
+ *
+ * <p>A restart repeats no finished work: each reconciler answers a generation once ({@code observedGeneration}) and
+ * afterwards only refreshes what the pool reports; the previous status comes from the last write of this process,
+ * or from the object itself after a restart.
+ */
+public final class NodeClusterAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeClusterAgent.class);
+    /** Back-off after a failed reconcile (API server unreachable, conflict): doubles up to the maximum. */
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofMinutes(1);
+    private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
+
+    private final NodeClusterConfig config;
+    private final ObjectWorkQueue queue = new ObjectWorkQueue();
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    /** key -> the status this process last wrote or read; touched only by the key's work (one at a time). */
+    private final Map<String, Object> lastStatus = new ConcurrentHashMap<>();
+    /** key -> current back-off; touched only by the key's work. */
+    private final Map<String, Duration> backoff = new ConcurrentHashMap<>();
+    private SharedIndexInformer<VdiskVolume> volumes;
+    private SharedIndexInformer<VdiskSnapshot> snapshots;
+    private SharedIndexInformer<VdiskGroupSnapshot> groups;
+    private Function<String, ReconcileJob<VdiskVolume, VdiskVolumeStatus>> volumeJob;
+    private Function<String, ReconcileJob<VdiskSnapshot, VdiskSnapshotStatus>> snapshotJob;
+    private Function<String, ReconcileJob<VdiskGroupSnapshot, VdiskGroupSnapshotStatus>> groupJob;
+    private NodeHeartbeat heartbeat;
+    private AgentApiServer apiServer;
+
+    private NodeClusterAgent(NodeClusterConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Joins the cluster: starts the informers (waits for their first list), the reconcilers, the heartbeat and, if
+     * configured, the internal API. Close it before closing {@code agent} (which it does not close).
+     */
+    public static NodeClusterAgent start(KubernetesClient client, NodeClusterConfig config, VolumeAgent agent)
+            throws IOException {
+        NodeClusterAgent node = new NodeClusterAgent(config);
+        try {
+            node.startWith(client, agent);
+            return node;
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    private void startWith(KubernetesClient client, VolumeAgent agent) throws IOException {
+        Clock clock = Clock.systemUTC();
+        ResourceWriter writer = new ResourceWriter(client);
+        EventRecorder events = new EventRecorder(client, config.nodeId(), clock);
+        NodeObjects objects = new NodeObjects() {
+            @Override
+            public Optional<VdiskVolume> volume(String name) {
+                return Optional.ofNullable(volumes.getStore().getByKey(name));
+            }
+
+            @Override
+            public Optional<VdiskSnapshot> snapshot(String name) {
+                return Optional.ofNullable(snapshots.getStore().getByKey(name));
+            }
+
+            @Override
+            public List<VdiskGroupSnapshot> groups() {
+                return groups.getStore().list();
+            }
+        };
+        VolumeReconciler volumeReconciler = new VolumeReconciler(agent, writer, events, objects, clock,
+                config.pollInterval());
+        SnapshotReconciler snapshotReconciler = new SnapshotReconciler(agent, writer, events, objects, clock,
+                config.pollInterval());
+        GroupSnapshotReconciler groupReconciler = new GroupSnapshotReconciler(agent, writer, events, clock);
+
+        volumeJob = name -> new ReconcileJob<VdiskVolume, VdiskVolumeStatus>("VdiskVolume/" + name,
+                () -> volumes.getStore().getByKey(name), (v, prev) -> {
+                    var outcome = volumeReconciler.reconcile(v, prev);
+                    String before = prev == null ? null : prev.backingSnapshotId();
+                    String after = outcome.status() == null ? null : outcome.status().backingSnapshotId();
+                    if (!Objects.equals(before, after)) {
+                        // a clone appeared, split off or went: its snapshot's dependents changed
+                        Stream.of(before, after).filter(Objects::nonNull)
+                                .forEach(snap -> snapshotJob.apply(snap).submit());
+                    }
+                    return outcome;
+                });
+        snapshotJob = name -> new ReconcileJob<>("VdiskSnapshot/" + name,
+                () -> snapshots.getStore().getByKey(name), snapshotReconciler::reconcile);
+        groupJob = name -> new ReconcileJob<VdiskGroupSnapshot, VdiskGroupSnapshotStatus>("VdiskGroupSnapshot/" + name,
+                () -> groups.getStore().getByKey(name), (g, prev) -> {
+                    var outcome = groupReconciler.reconcile(g, prev);
+                    if (outcome.status() != null && outcome.status().phase() != ResourcePhase.Pending) {
+                        // its members waited for it
+                        g.getSpec().members().values().forEach(m -> snapshotJob.apply(m).submit());
+                    }
+                    return outcome;
+                });
+        volumes = inform(client, VdiskVolume.class, volumeJob);
+        snapshots = inform(client, VdiskSnapshot.class, snapshotJob);
+        groups = inform(client, VdiskGroupSnapshot.class, groupJob);
+        for (SharedIndexInformer<?> i : informers) {
+            try {
+                i.start().toCompletableFuture().get(SYNC_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IOException("cannot list and watch the node's resources: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while listing the node's resources", e);
+            }
+        }
+        heartbeat = new NodeHeartbeat(client, writer, agent, config.nodeId(), config.agentAddress(), clock);
+        queue.submitEvery("VdiskNode/" + config.nodeId(), config.heartbeatInterval(), heartbeat::beat);
+        queue.open();
+        if (config.agentListen() != null) {
+            apiServer = AgentApiServer.start(config.agentListen(), config.nodeId(), agent, new BearerTokenInterceptor(
+                    new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient()));
+        }
+        LOG.info("node agent joined the cluster as {}: {} volumes, {} snapshots, {} group snapshots bound here",
+                config.nodeId(), volumes.getStore().list().size(), snapshots.getStore().list().size(),
+                groups.getStore().list().size());
+    }
+
+    /** The internal API's port (tests bind port 0), empty without one. */
+    public Optional<Integer> agentApiPort() {
+        return Optional.ofNullable(apiServer).map(AgentApiServer::port);
+    }
+
+    private <T extends CustomResource<?, S>, S> SharedIndexInformer<T> inform(
+            KubernetesClient client, Class<T> type, Function<String, ReconcileJob<T, S>> job) {
+        SharedIndexInformer<T> informer = client.resources(type).withLabel(ResourceKeys.NODE_LABEL, config.nodeId())
+                .runnableInformer(config.resyncInterval().toMillis());
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                job.apply(obj.getMetadata().getName()).submit();
+            }
+
+            @Override
+            public void onUpdate(T before, T after) {
+                // not for our own status writes: a new spec, a deletion, or a resync (same resourceVersion)
+                boolean resync = Objects.equals(before.getMetadata().getResourceVersion(),
+                        after.getMetadata().getResourceVersion());
+                if (resync || !Objects.equals(before.getMetadata().getGeneration(), after.getMetadata().getGeneration())
+                        || !Objects.equals(before.getMetadata().getDeletionTimestamp(),
+                        after.getMetadata().getDeletionTimestamp())
+                        || !Objects.equals(before.getMetadata().getFinalizers(), after.getMetadata().getFinalizers())) {
+                    job.apply(after.getMetadata().getName()).submit();
+                }
+            }
+
+            @Override
+            public void onDelete(T obj, boolean finalStateUnknown) {
+                String key = type.getSimpleName() + "/" + obj.getMetadata().getName();
+                queue.forget(key);
+                lastStatus.remove(key);
+            }
+        });
+        informers.add(informer);
+        return informer;
+    }
+
+    /** One object's reconcile, run by the queue: previous status, the reconciler, then what comes next. */
+    private final class ReconcileJob<T extends CustomResource<?, S>, S> implements Runnable {
+        private final String key;
+        private final Supplier<T> current;
+        private final BiFunction<T, S, Outcome<S>> work;
+
+        ReconcileJob(String key, Supplier<T> current, BiFunction<T, S, Outcome<S>> work) {
+            this.key = key;
+            this.current = current;
+            this.work = work;
+        }
+
+        void submit() {
+            queue.submit(key, this);
+        }
+
+        @Override
+        public void run() {
+            T obj = current.get();
+            if (obj == null) {
+                return; // gone: a deletion with our finalizer went through the reconciler first
+            }
+            @SuppressWarnings("unchecked")
+            S remembered = (S) lastStatus.get(key);
+            S previous = remembered != null ? remembered : obj.getStatus();
+            try {
+                Outcome<S> outcome = work.apply(obj, previous);
+                backoff.remove(key);
+                if (outcome.gone()) {
+                    lastStatus.remove(key);
+                    queue.forget(key);
+                    return;
+                }
+                if (outcome.status() != null) {
+                    lastStatus.put(key, outcome.status());
+                }
+                if (outcome.again() != null) {
+                    queue.submitAfter(key, outcome.again(), this);
+                }
+            } catch (RuntimeException e) {
+                Duration wait = backoff.merge(key, FIRST_RETRY, (a, b) -> a.multipliedBy(2).compareTo(MAX_RETRY) > 0
+                        ? MAX_RETRY : a.multipliedBy(2));
+                LOG.warn("reconciling {} failed, again in {} s: {}", key, wait.toSeconds(), e.toString());
+                queue.submitAfter(key, wait, this);
+            }
+        }
+    }
+
+    /** Stops the API server, the informers and the reconcilers, then marks the VdiskNode not Ready. */
+    @Override
+    public void close() {
+        if (apiServer != null) {
+            apiServer.close();
+        }
+        informers.forEach(SharedIndexInformer::stop);
+        queue.close();
+        if (heartbeat != null) {
+            try {
+                heartbeat.stopped();
+            } catch (RuntimeException e) {
+                LOG.warn("could not mark VdiskNode {} stopped: {}", config.nodeId(), e.toString());
+            }
+        }
+        LOG.info("node agent left the cluster ({})", config.nodeId());
+    }
+}

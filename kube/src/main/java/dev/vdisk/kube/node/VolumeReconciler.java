@@ -1,0 +1,231 @@
+package dev.vdisk.kube.node;
+
+import dev.vdisk.api.agent.AgentLineage;
+import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.SplitStatus;
+import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.kube.resource.Failure;
+import dev.vdisk.kube.resource.ResourcePhase;
+import dev.vdisk.kube.resource.SplitProgress;
+import dev.vdisk.kube.resource.SplitSpec;
+import dev.vdisk.kube.resource.VdiskVolume;
+import dev.vdisk.kube.resource.VdiskVolumeSpec;
+import dev.vdisk.kube.resource.VdiskVolumeStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings one VdiskVolume and the pool together, in this order: deletion (pool delete, then the finalizer), the
+ * finalizer (before anything exists in the pool), the spec if this generation was not answered yet (create or clone,
+ * grow, attributes, split start or cancel), then the status from what the pool now says, written only if it changed.
+ * An answered generation (Ready or Failed at {@code observedGeneration == generation}) changes nothing in the pool:
+ * it only refreshes what the pool reports (sizes, lineage, split progress), so a resync after a restart repeats no
+ * work. Returns when to look again: while a split runs, a delete is refused, or it waits for its source snapshot.
+ */
+final class VolumeReconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeReconciler.class);
+
+    private final VolumeAgent agent;
+    private final ResourceWriter writer;
+    private final EventRecorder events;
+    private final NodeObjects objects;
+    private final Clock clock;
+    private final Duration poll;
+
+    VolumeReconciler(VolumeAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects, Clock clock,
+                     Duration poll) {
+        this.agent = agent;
+        this.writer = writer;
+        this.events = events;
+        this.objects = objects;
+        this.clock = clock;
+        this.poll = poll;
+    }
+
+    /** @param previous the status this agent last wrote, or the object's own (after a restart) */
+    Outcome<VdiskVolumeStatus> reconcile(VdiskVolume v, VdiskVolumeStatus previous) {
+        String name = v.getMetadata().getName();
+        if (v.getMetadata().getDeletionTimestamp() != null) {
+            return delete(v, previous);
+        }
+        if (!ResourceWriter.hasFinalizer(v)) {
+            v = writer.addFinalizer(VdiskVolume.class, name);
+            if (v == null) {
+                return Outcome.done(previous);
+            }
+        }
+        Long generation = v.getMetadata().getGeneration();
+        boolean answered = previous != null && previous.phase() != ResourcePhase.Pending
+                && Objects.equals(previous.observedGeneration(), generation);
+        if (answered && previous.phase() == ResourcePhase.Failed) {
+            return Outcome.done(previous); // refused for this generation; a new spec retries
+        }
+        Failure failure = null;
+        SplitProgress splitRefusal = null;
+        if (!answered) {
+            VdiskVolumeSpec spec = v.getSpec();
+            Optional<AgentVolume> existing = agent.getVolume(name);
+            if (existing.isEmpty() && spec.sourceSnapshotId() != null && waitingForSnapshot(spec.sourceSnapshotId())) {
+                return Outcome.again(write(v, pending(v, previous, "waiting for snapshot " + spec.sourceSnapshotId()),
+                        previous), poll);
+            }
+            try {
+                apply(name, spec, existing);
+            } catch (EngineException e) {
+                failure = new Failure(e.reason().name(), e.getMessage());
+                LOG.warn("volume {} generation {} refused: {} {}", name, generation, e.reason(), e.getMessage());
+                events.record(v, EventRecorder.Type.Warning, existing.isEmpty() ? "ProvisioningFailed"
+                        : "UpdateFailed", e.reason() + ": " + e.getMessage());
+            }
+            if (failure == null && spec.split() != null) {
+                splitRefusal = split(name, spec.split());
+            }
+        }
+        VdiskVolumeStatus next = observe(v, previous, failure, splitRefusal);
+        write(v, next, previous);
+        return SplitTracking.active(next.split()) ? Outcome.again(next, poll) : Outcome.done(next);
+    }
+
+    private void apply(String name, VdiskVolumeSpec spec, Optional<AgentVolume> existing) {
+        Map<String, String> attributes = spec.attributes() == null ? Map.of() : spec.attributes();
+        AgentVolume vol;
+        if (existing.isPresent()) {
+            vol = existing.get();
+        } else if (spec.sourceSnapshotId() != null) {
+            vol = agent.cloneVolume(name, spec.sourceSnapshotId(), spec.sizeBytes(), attributes);
+        } else {
+            vol = agent.createVolume(name, spec.sizeBytes(), attributes);
+        }
+        if (spec.sizeBytes() > vol.sizeBytes()) {
+            vol = agent.resizeVolume(name, spec.sizeBytes());
+        }
+        Map<String, String> stored = vol.attributes();
+        if (attributes.entrySet().stream().anyMatch(e -> !e.getValue().equals(stored.get(e.getKey())))) {
+            agent.updateAttributes(name, attributes);
+        }
+    }
+
+    /** Starts or cancels the split; returns the refusal as a failed split, null if the agent accepted. */
+    private SplitProgress split(String name, SplitSpec split) {
+        try {
+            if (split.cancel()) {
+                agent.cancelSplit(name);
+            } else {
+                agent.startSplit(name, split.mode(), split.rateBytesPerSecond());
+            }
+            return null;
+        } catch (EngineException e) {
+            LOG.warn("split of volume {} refused: {} {}", name, e.reason(), e.getMessage());
+            return SplitTracking.refused(split.mode(), e.reason().name(), e.getMessage(), clock.instant());
+        }
+    }
+
+    /** A clone whose snapshot is still being taken on this node waits for it instead of failing NOT_FOUND. */
+    private boolean waitingForSnapshot(String snapshotId) {
+        return agent.getSnapshot(snapshotId).isEmpty() && objects.snapshot(snapshotId)
+                .filter(s -> s.getMetadata().getDeletionTimestamp() == null)
+                .filter(s -> s.getStatus() == null || s.getStatus().phase() != ResourcePhase.Failed).isPresent();
+    }
+
+    private Outcome<VdiskVolumeStatus> delete(VdiskVolume v, VdiskVolumeStatus previous) {
+        String name = v.getMetadata().getName();
+        if (!ResourceWriter.hasFinalizer(v)) {
+            return Outcome.done(previous);
+        }
+        try {
+            agent.deleteVolume(name);
+        } catch (EngineException e) {
+            // the pool still has it (staged, most likely): keep the finalizer, say why, try again later
+            Failure failure = new Failure(e.reason().name(), e.getMessage());
+            boolean news = previous == null || !failure.equals(previous.failure());
+            VdiskVolumeStatus next = withFailure(previous, v, failure);
+            write(v, next, previous);
+            if (news) {
+                LOG.warn("volume {} not deleted yet: {} {}", name, e.reason(), e.getMessage());
+                events.record(v, EventRecorder.Type.Warning, "DeleteFailed", e.reason() + ": " + e.getMessage());
+            }
+            return Outcome.again(next, poll);
+        }
+        writer.removeFinalizer(VdiskVolume.class, name);
+        LOG.info("volume {} deleted from the pool; finalizer removed", name);
+        return Outcome.removed();
+    }
+
+    private VdiskVolumeStatus observe(VdiskVolume v, VdiskVolumeStatus previous, Failure failure,
+                                      SplitProgress splitRefusal) {
+        String name = v.getMetadata().getName();
+        Instant now = clock.instant();
+        Optional<AgentVolume> vol = agent.getVolume(name);
+        Optional<AgentLineage> lineage = vol.isPresent() ? lineage(name) : Optional.empty();
+        SplitProgress before = previous == null ? null : previous.split();
+        SplitProgress split = splitRefusal != null ? splitRefusal
+                : agent.splitStatus(name).map(s -> SplitTracking.progress(s, before, now)).orElse(before);
+        String requestedBy = v.getSpec().split() == null ? "" : v.getSpec().split().requestedBy();
+        for (SplitTracking.Milestone m : SplitTracking.passed(before, split, requestedBy)) {
+            LOG.info("volume {} split: {} {}", name, m.reason(), m.message());
+            events.record(v, m.type(), m.reason(), m.message());
+        }
+        ResourcePhase phase = failure != null ? ResourcePhase.Failed : vol.isPresent() ? ResourcePhase.Ready
+                : ResourcePhase.Pending;
+        Conditions conditions = new Conditions(previous == null ? null : previous.conditions(),
+                v.getMetadata().getGeneration(), now);
+        switch (phase) {
+            case Ready -> conditions.set("Ready", true, "InPool", "the pool has the volume as the spec says");
+            case Failed -> conditions.set("Ready", false, failure.reason(), failure.message());
+            case Pending -> conditions.set("Ready", false, "Missing", "the pool has no volume " + name);
+        }
+        if (split != null) {
+            conditions.set("Split", SplitStatus.DONE.equals(split.phase()), split.phase(), split.message().isEmpty()
+                    ? split.mode() + " split " + split.phase().toLowerCase() + " at " + split.percent() + "%"
+                    : split.message());
+        }
+        return new VdiskVolumeStatus(phase, v.getMetadata().getGeneration(), vol.map(AgentVolume::sizeBytes).orElse(0L),
+                vol.map(AgentVolume::allocatedBytes).orElse(0L), lineage.map(AgentLineage::sharedBytes).orElse(0L),
+                vol.map(AgentVolume::staged).orElse(false), lineage.map(AgentLineage::chainDepth).orElse(0),
+                // a split clone's backing link can outlive the split until the pool's next checkpoint; depth is exact
+                lineage.filter(l -> l.chainDepth() > 0).map(AgentLineage::backingSnapshotId)
+                        .filter(s -> !s.isEmpty()).orElse(null),
+                vol.map(AgentVolume::attributes).orElse(null), vol.flatMap(AgentVolume::abnormal).orElse(null), split,
+                failure, conditions.build());
+    }
+
+    private Optional<AgentLineage> lineage(String name) {
+        try {
+            return agent.lineage(name);
+        } catch (UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    private VdiskVolumeStatus pending(VdiskVolume v, VdiskVolumeStatus previous, String why) {
+        Conditions c = new Conditions(previous == null ? null : previous.conditions(), v.getMetadata().getGeneration(),
+                clock.instant()).set("Ready", false, "Waiting", why);
+        return new VdiskVolumeStatus(ResourcePhase.Pending, v.getMetadata().getGeneration(), 0, 0, 0, false, 0, null,
+                null, null, previous == null ? null : previous.split(), null, c.build());
+    }
+
+    private VdiskVolumeStatus withFailure(VdiskVolumeStatus p, VdiskVolume v, Failure failure) {
+        Conditions c = new Conditions(p == null ? null : p.conditions(), v.getMetadata().getGeneration(),
+                clock.instant()).set("Ready", false, "DeleteRefused:" + failure.reason(), failure.message());
+        return p == null
+                ? new VdiskVolumeStatus(ResourcePhase.Failed, v.getMetadata().getGeneration(), 0, 0, 0, false, 0, null,
+                null, null, null, failure, c.build())
+                : new VdiskVolumeStatus(p.phase(), p.observedGeneration(), p.sizeBytes(), p.allocatedBytes(),
+                p.sharedBytes(), p.staged(), p.chainDepth(), p.backingSnapshotId(), p.attributes(), p.abnormal(),
+                p.split(), failure, c.build());
+    }
+
+    private VdiskVolumeStatus write(VdiskVolume v, VdiskVolumeStatus next, VdiskVolumeStatus previous) {
+        if (!next.equals(previous)) {
+            writer.writeStatus(VdiskVolume.class, v.getMetadata().getName(), next);
+        }
+        return next;
+    }
+}
