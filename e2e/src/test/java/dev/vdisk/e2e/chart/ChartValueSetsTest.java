@@ -76,6 +76,23 @@ class ChartValueSetsTest {
                 .contains("--feature-gates=CSIVolumeGroupSnapshot=true"));
     }
 
+    @Test
+    void anotherKubeletDirectoryMovesEveryKubeletPath() {
+        Manifests chart = Helm.find().render("-f", Helm.chart().resolve("ci/minimal-values.yaml").toString());
+        var pod = chart.one(DaemonSet.class, "vdisk-csi-node").getSpec().getTemplate().getSpec();
+        String kubelet = "/var/lib/k0s/kubelet";
+        assertEquals(kubelet, ChartWorkloadsTest.flag(ChartWorkloadsTest.container(pod, "vdisk-csi"), "--kubelet-dir").orElseThrow());
+        assertEquals(kubelet + "/plugins/vdisk.csi.dev/csi.sock", ChartWorkloadsTest.flag(
+                ChartWorkloadsTest.container(pod, "node-driver-registrar"), "--kubelet-registration-path").orElseThrow());
+        List<String> hostPaths = pod.getVolumes().stream().filter(v -> v.getHostPath() != null)
+                .map(v -> v.getHostPath().getPath()).toList();
+        assertTrue(hostPaths.containsAll(List.of(kubelet, kubelet + "/plugins_registry", kubelet + "/plugins/vdisk.csi.dev",
+                "/mnt/fast/vdisk")), hostPaths.toString());
+        assertTrue(hostPaths.stream().noneMatch(p -> p.startsWith("/var/lib/kubelet")), "nothing left at the default");
+        assertEquals("500G", ChartWorkloadsTest.flag(ChartWorkloadsTest.container(pod, "vdisk-csi"), "--pool-size").orElseThrow());
+        assertEquals(1, chart.one(Deployment.class, "vdisk-csi-controller").getSpec().getReplicas());
+    }
+
     private static Stream<Path> files(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> list = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
