@@ -8,6 +8,8 @@
  * dev.vdisk.node.fuse.ImageDirectory} and encodes the answer with {@link dev.vdisk.node.fuse.FuseReply}.
  * Protocol constants live in {@link dev.vdisk.node.fuse.FuseProtocol}; struct layouts are written at the top of
  * the class that decodes (requests) or encodes (replies) them. Protocol version: 7.38
- * ({@code include/uapi/linux/fuse.h}).
+ * ({@code include/uapi/linux/fuse.h}). Each answered data-path request ({@link dev.vdisk.node.fuse.FuseOp}) is
+ * reported to the {@link dev.vdisk.node.fuse.FuseRequestObserver} of the {@link dev.vdisk.node.fuse.FuseConfig}
+ * (metrics), on the worker's thread, without allocating.
  */
 package dev.vdisk.node.fuse;

@@ -11,13 +11,12 @@ import dev.vdisk.node.fuse.FuseOp;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -45,25 +44,24 @@ class DataPathMetricsTest {
         try (MemoryBackend backend = new MemoryBackend(SIZE);
              DataPath dataPath = DataPath.start(dir.resolve("fuse"), FuseConfig.defaults().withWorkers(4).withObserver(metrics))) {
             DataPath.AttachedVolume v = dataPath.attach("pvc-m", backend);
-            long writesBefore = requests(FuseOp.WRITE);
-            double writtenBefore = bytes(FuseOp.WRITE);
+            long writesBefore = metrics.requests(FuseOp.WRITE);
+            double writtenBefore = metrics.bytes(FuseOp.WRITE);
             Path data = dir.resolve("data");
             Command.run("dd", "if=/dev/urandom", "of=" + data, "bs=1M", "count=4", "status=none");
             Command.run("dd", "if=" + data, "of=" + v.device(), "bs=1M", "count=4", "oflag=direct", "status=none");
-            assertTrue(requests(FuseOp.WRITE) - writesBefore >= 4, "at least one WRITE per 1 MiB request");
-            assertEquals(4L << 20, bytes(FuseOp.WRITE) - writtenBefore, 0.0, "every byte written counted once");
+            assertTrue(metrics.requests(FuseOp.WRITE) - writesBefore >= 4, "at least one WRITE per 1 MiB request");
+            assertEquals(4L << 20, metrics.bytes(FuseOp.WRITE) - writtenBefore, 0.0, "every byte written counted once");
 
-            double readBefore = bytes(FuseOp.READ);
+            double readBefore = metrics.bytes(FuseOp.READ);
             Command.run("dd", "if=" + v.device(), "of=" + dir.resolve("back"), "bs=1M", "count=4", "iflag=direct", "status=none");
             assertArrayEquals(Files.readAllBytes(data), Files.readAllBytes(dir.resolve("back")));
             // at least: udev may probe the device meanwhile
-            assertTrue(bytes(FuseOp.READ) - readBefore >= 4L << 20, "read bytes counted");
-            Timer reads = timer(FuseOp.READ);
-            assertTrue(reads.totalTime(TimeUnit.NANOSECONDS) > 0, "latency recorded");
+            assertTrue(metrics.bytes(FuseOp.READ) - readBefore >= 4L << 20, "read bytes counted");
+            assertTrue(metrics.nanos(FuseOp.READ) > 0, "latency recorded");
 
             Command.run("blkdiscard", "-o", "0", "-l", "" + (1L << 20), v.device().toString());
-            assertEquals(1L << 20, bytes(FuseOp.FALLOCATE), 0.0, "discarded bytes reach FALLOCATE");
-            assertEquals(0.0, registry.get(DataPathMetrics.ERRORS).tag("op", "write").counter().count());
+            assertEquals(1L << 20, metrics.bytes(FuseOp.FALLOCATE), 0.0, "discarded bytes reach FALLOCATE");
+            assertEquals(0, metrics.errors(FuseOp.WRITE));
             dataPath.detach("pvc-m");
         }
     }
@@ -83,18 +81,28 @@ class DataPathMetricsTest {
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         // a single Long or lambda per request would be 16+ MB here; allow a little for a rotating time window
         assertTrue(allocated < 64 * 1024, "recording 1M requests allocated " + allocated + " bytes");
-        assertEquals(200_000 / 5 + 1_000_000, timer(FuseOp.READ).count());
+        assertEquals(200_000 / 5 + 1_000_000, metrics.requests(FuseOp.READ));
     }
 
-    private long requests(FuseOp op) {
-        return timer(op).count();
-    }
-
-    private Timer timer(FuseOp op) {
-        return registry.get(DataPathMetrics.REQUESTS).tag("op", op.label()).timer();
-    }
-
-    private double bytes(FuseOp op) {
-        return registry.get(DataPathMetrics.BYTES).tag("op", op.label()).counter().count();
+    @Test
+    void aScrapeShowsAHistogramAndCountersPerOp() {
+        DataPathMetrics metrics = new DataPathMetrics(registry);
+        metrics.served(FuseOp.WRITE, 4096, 5_000);      // <= 10 us
+        metrics.served(FuseOp.WRITE, 8192, 30_000);     // <= 50 us
+        metrics.served(FuseOp.WRITE, 4096, 9_000_000_000L); // above every bound
+        metrics.failed(FuseOp.FSYNC);
+        List<String> lines = registry.scrape().lines().toList();
+        assertTrue(lines.contains("# TYPE vdisk_fuse_requests_seconds histogram"), String.join("\n", lines));
+        assertTrue(lines.contains("vdisk_fuse_requests_seconds_bucket{op=\"write\",le=\"1.0E-5\"} 1"), String.join("\n", lines));
+        assertTrue(lines.contains("vdisk_fuse_requests_seconds_bucket{op=\"write\",le=\"2.5E-5\"} 1"));
+        assertTrue(lines.contains("vdisk_fuse_requests_seconds_bucket{op=\"write\",le=\"5.0E-5\"} 2"), "cumulative");
+        assertTrue(lines.contains("vdisk_fuse_requests_seconds_bucket{op=\"write\",le=\"5.0\"} 2"));
+        assertTrue(lines.contains("vdisk_fuse_requests_seconds_bucket{op=\"write\",le=\"+Inf\"} 3"));
+        assertTrue(lines.contains("vdisk_fuse_requests_seconds_count{op=\"write\"} 3"));
+        assertTrue(lines.contains("vdisk_fuse_requests_seconds_count{op=\"read\"} 0"), "every op is there from the start");
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("vdisk_fuse_requests_seconds_sum{op=\"write\"} 9.000035")));
+        assertTrue(lines.contains("# TYPE vdisk_fuse_bytes_total counter"));
+        assertTrue(lines.contains("vdisk_fuse_bytes_total{op=\"write\"} 16384.0"), String.join("\n", lines));
+        assertTrue(lines.contains("vdisk_fuse_errors_total{op=\"fsync\"} 1.0"));
     }
 }
