@@ -63,7 +63,20 @@ class LauncherIT {
 
     private LauncherProcess serve(String mode, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(mode, "--endpoint", "unix://" + socket(), "--node-id", "e2e-node"));
-        if (!mode.equals("controller")) {
+        if (mode.equals("controller")) {
+            // controller mode needs a Kubernetes API; one that does not answer is enough to serve CSI calls that
+            // need none (leader election keeps retrying in the background)
+            Path kubeconfig = dir.resolve("kubeconfig");
+            Files.writeString(kubeconfig, """
+                    apiVersion: v1
+                    kind: Config
+                    clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]
+                    users: [{name: none, user: {token: none}}]
+                    contexts: [{name: none, context: {cluster: none, user: none, namespace: default}}]
+                    current-context: none
+                    """);
+            args.addAll(List.of("--kubeconfig", kubeconfig.toString(), "--kube-timeout", "2"));
+        } else {
             // never the defaults /run/vdisk and /var/lib/kubelet: another agent on this machine may use them
             args.addAll(List.of("--pool", dir.resolve("pool").toString(), "--state-dir", dir.resolve("state").toString(),
                     "--kubelet-dir", dir.resolve("kubelet").toString()));
@@ -82,11 +95,11 @@ class LauncherIT {
         GetPluginInfoResponse info = identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
         assertEquals("e2e.vdisk.dev", info.getName());
         assertEquals(System.getProperty("vdisk.version"), info.getVendorVersion());
-        // the modes with the Node service say that volumes are reachable from their own node only; only standalone
-        // serves the Controller so far (controller mode gets it with the Kubernetes-backed agents), with online
-        // expansion, GroupController and SnapshotMetadata
+        // the modes with the Node service say that volumes are reachable from their own node only; controller and
+        // standalone serve the Controller with online expansion, GroupController and SnapshotMetadata
         List<String> expected = switch (mode) {
-            case "controller" -> List.of();
+            case "controller" -> List.of("CONTROLLER_SERVICE", "expansion ONLINE", "GROUP_CONTROLLER_SERVICE",
+                    "SNAPSHOT_METADATA_SERVICE");
             case "node" -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS");
             default -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS", "CONTROLLER_SERVICE", "expansion ONLINE",
                     "GROUP_CONTROLLER_SERVICE", "SNAPSHOT_METADATA_SERVICE");
@@ -179,7 +192,9 @@ class LauncherIT {
         LauncherProcess process = launch("--help");
         assertEquals(0, process.waitForExit(EXIT_TIMEOUT), process.stderr());
         for (String word : List.of("controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
-                "--pool", "--log-level", "--demo", "--help")) {
+                "--pool", "--log-level", "--demo", "--help", "--kubeconfig", "--leader-election-namespace",
+                "--leader-election-id", "--kube-timeout", "--agent-token-file", "--agent-listen", "--agent-address",
+                "--agent-client-sa")) {
             assertTrue(process.stdout().contains(word), word + " missing from --help:\n" + process.stdout());
         }
     }

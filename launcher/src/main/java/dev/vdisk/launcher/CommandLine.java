@@ -13,8 +13,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Parses {@code <mode> [--flag value | --flag=value]...}. Hand-written because the launcher has six flags
- * and must say in one line what is wrong with a bad one.
+ * Parses {@code <mode> [--flag value | --flag=value]...}. Hand-written because the launcher has a handful of flags
+ * per mode and must say in one line what is wrong with a bad one.
  */
 final class CommandLine {
 
@@ -26,8 +26,13 @@ final class CommandLine {
     static final int DEFAULT_MAX_VOLUMES = 256;
     static final int DEFAULT_MAX_SPLITS = 2;
     private static final Set<String> VALUED_FLAGS = Set.of("--endpoint", "--driver-name", "--node-id", "--pool", "--log-level",
-            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits", "--metrics-listen");
+            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits", "--metrics-listen", "--kubeconfig",
+            "--leader-election-namespace", "--leader-election-id", "--agent-token-file", "--kube-timeout",
+            "--agent-listen", "--agent-address", "--agent-client-sa");
     private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits");
+    private static final Set<String> CONTROLLER_FLAGS = Set.of("--leader-election-namespace", "--leader-election-id",
+            "--agent-token-file", "--kube-timeout");
+    private static final Set<String> NODE_CLUSTER_FLAGS = Set.of("--agent-listen", "--agent-address", "--agent-client-sa");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
     static final String USAGE = """
@@ -44,10 +49,11 @@ final class CommandLine {
                            (run on every node, next to node-driver-registrar).
               standalone   both on one socket against one local pool, without Kubernetes: for trying
                            vdisk-csi out and for the end-to-end tests.
-              node and standalone serve the Node service, standalone also the Controller (volumes in
-              its local pool); controller mode serves it once the Kubernetes-backed node agents exist.
-              GroupController and SnapshotMetadata arrive with their issues; a mode advertises a plugin
-              capability only once it serves the matching service.
+              controller and standalone serve Controller, GroupController and SnapshotMetadata
+              (standalone on its local pool); node and standalone serve the Node service.
+              Controller mode needs a Kubernetes API (in-cluster, KUBECONFIG, ~/.kube/config or
+              --kubeconfig): volumes are custom resources that node agents reconcile. Node mode joins the
+              cluster when one is configured, else it serves only the Node service and says so.
 
             Flags:
               --endpoint URI      unix socket to serve on (default %s). A stale socket
@@ -65,6 +71,27 @@ final class CommandLine {
                                   max_volumes_per_node (default %d)
               --max-splits N      node, standalone: most clone splits running at once; more wait in a
                                   queue (default %d)
+              --kubeconfig FILE   controller, node: the Kubernetes API to use (default: in-cluster, then
+                                  KUBECONFIG, then ~/.kube/config)
+              --leader-election-namespace NS
+                                  controller: namespace of the Lease the replicas elect their leader on
+                                  (default env POD_NAMESPACE, else default)
+              --leader-election-id NAME
+                                  controller: name of that Lease (default %s)
+              --kube-timeout SECONDS
+                                  controller: how long a call waits for the node agent's answer before
+                                  answering ABORTED; a retry picks the request up again (default %d)
+              --agent-token-file FILE
+                                  controller: service-account token shown to node agents' internal API,
+                                  read per call (default %s)
+              --agent-listen HOST:PORT
+                                  node: serve the internal API (snapshot metadata for the controller) here;
+                                  without it the node serves none
+              --agent-address HOST:PORT
+                                  node: the address published for the controller (default --agent-listen)
+              --agent-client-sa NAMESPACE:NAME
+                                  node: the controller's service account, the only caller the internal API
+                                  lets in (checked by TokenReview); required with --agent-listen
               --log-level LEVEL   trace, debug, info, warn or error (default info); logs go to stderr
               --metrics-listen HOST:PORT
                                   serve Prometheus metrics on http://HOST:PORT/metrics (and /healthz);
@@ -76,7 +103,8 @@ final class CommandLine {
             Stop with SIGTERM or Ctrl-C: in-flight calls finish, the socket is removed, exit code 0.
             Exit codes: 0 stopped cleanly, 1 could not start or failed, 2 bad command line.
             """.formatted(DEFAULT_ENDPOINT, DEFAULT_DRIVER_NAME, DEFAULT_POOL, DEFAULT_KUBELET_DIR, DEFAULT_STATE_DIR,
-            DEFAULT_MAX_VOLUMES, DEFAULT_MAX_SPLITS);
+            DEFAULT_MAX_VOLUMES, DEFAULT_MAX_SPLITS, ClusterOptions.DEFAULT_LEADER_ID,
+            ClusterOptions.DEFAULT_KUBE_TIMEOUT.toSeconds(), ClusterOptions.DEFAULT_TOKEN_FILE);
 
     private CommandLine() {
     }
@@ -102,6 +130,15 @@ final class CommandLine {
         String poolSize = null;
         String maxVolumes = Integer.toString(DEFAULT_MAX_VOLUMES);
         String maxSplits = Integer.toString(DEFAULT_MAX_SPLITS);
+        ClusterOptions defaults = ClusterOptions.defaults();
+        String leaderNamespace = defaults.leaderNamespace();
+        String leaderId = defaults.leaderId();
+        String tokenFile = defaults.tokenFile().toString();
+        String kubeTimeout = Long.toString(defaults.kubeTimeout().toSeconds());
+        String kubeconfig = null;
+        String agentListen = null;
+        String agentAddress = null;
+        String agentClientSa = null;
         String metricsListen = null;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
@@ -123,6 +160,15 @@ final class CommandLine {
             if (NODE_FLAGS.contains(flag) && !mode.ownsPool()) {
                 throw new UsageException(flag + " is for node and standalone modes; the controller never opens a pool");
             }
+            if (CONTROLLER_FLAGS.contains(flag) && mode != Mode.CONTROLLER) {
+                throw new UsageException(flag + " is for controller mode");
+            }
+            if (NODE_CLUSTER_FLAGS.contains(flag) && mode != Mode.NODE) {
+                throw new UsageException(flag + " is for node mode (the node agent's internal API)");
+            }
+            if (flag.equals("--kubeconfig") && mode == Mode.STANDALONE) {
+                throw new UsageException("--kubeconfig is for controller and node modes; standalone runs without Kubernetes");
+            }
             String value;
             if (eq >= 0) {
                 value = arg.substring(eq + 1);
@@ -143,6 +189,14 @@ final class CommandLine {
                 case "--max-volumes" -> maxVolumes = value;
                 case "--max-splits" -> maxSplits = value;
                 case "--metrics-listen" -> metricsListen = value;
+                case "--leader-election-namespace" -> leaderNamespace = value;
+                case "--leader-election-id" -> leaderId = value;
+                case "--agent-token-file" -> tokenFile = value;
+                case "--kube-timeout" -> kubeTimeout = value;
+                case "--kubeconfig" -> kubeconfig = value;
+                case "--agent-listen" -> agentListen = value;
+                case "--agent-address" -> agentAddress = value;
+                case "--agent-client-sa" -> agentClientSa = value;
                 default -> throw new UsageException("unknown flag " + flag);
             }
         }
@@ -150,7 +204,53 @@ final class CommandLine {
                 .agent(directory("--kubelet-dir", kubeletDir), directory("--state-dir", stateDir),
                         poolSize == null ? OptionalLong.empty() : OptionalLong.of(size(poolSize)),
                         count("--max-volumes", maxVolumes), count("--max-splits", maxSplits))
-                .metrics(metricsListen == null ? Optional.empty() : Optional.of(listenAddress(metricsListen)));
+                .metrics(metricsListen == null ? Optional.empty() : Optional.of(listenAddress(metricsListen)))
+                .cluster(cluster(leaderNamespace, leaderId, tokenFile, kubeTimeout, kubeconfig, agentListen,
+                        agentAddress, agentClientSa));
+    }
+
+    private static ClusterOptions cluster(String leaderNamespace, String leaderId, String tokenFile, String kubeTimeout,
+                                          String kubeconfig, String agentListen, String agentAddress,
+                                          String agentClientSa) throws UsageException {
+        if (leaderNamespace.isBlank() || leaderId.isBlank()) {
+            throw new UsageException("--leader-election-namespace and --leader-election-id must not be empty");
+        }
+        if (agentListen != null) {
+            hostPort("--agent-listen", agentListen);
+            if (agentClientSa == null) {
+                throw new UsageException("--agent-listen needs --agent-client-sa NAMESPACE:NAME: the internal API"
+                        + " never serves unauthenticated callers");
+            }
+        } else if (agentAddress != null || agentClientSa != null) {
+            throw new UsageException((agentAddress != null ? "--agent-address" : "--agent-client-sa")
+                    + " needs --agent-listen");
+        }
+        if (agentAddress != null) {
+            hostPort("--agent-address", agentAddress);
+        }
+        if (agentClientSa != null && !agentClientSa.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?")) {
+            throw new UsageException("--agent-client-sa must be NAMESPACE:SERVICEACCOUNT; got '" + agentClientSa + "'");
+        }
+        return new ClusterOptions(leaderNamespace, leaderId, directory("--agent-token-file", tokenFile),
+                java.time.Duration.ofSeconds(count("--kube-timeout", kubeTimeout)),
+                kubeconfig == null ? Optional.empty() : Optional.of(directory("--kubeconfig", kubeconfig)),
+                Optional.ofNullable(agentListen), Optional.ofNullable(agentAddress == null ? agentListen : agentAddress),
+                Optional.ofNullable(agentClientSa));
+    }
+
+    private static void hostPort(String flag, String value) throws UsageException {
+        int colon = value.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new NumberFormatException();
+            }
+            int port = Integer.parseInt(value.substring(colon + 1));
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " must be HOST:PORT, e.g. 0.0.0.0:9810; got '" + value + "'");
+        }
     }
 
     /** {@code HOST:PORT} for --metrics-listen: an IPv4 address or host name, {@code [IPv6]}, or nothing (every address). */
@@ -264,7 +364,7 @@ final class CommandLine {
                 : Optional.empty();
         return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo,
                 Path.of(DEFAULT_KUBELET_DIR), Path.of(DEFAULT_STATE_DIR), OptionalLong.empty(), DEFAULT_MAX_VOLUMES,
-                DEFAULT_MAX_SPLITS, Optional.empty());
+                DEFAULT_MAX_SPLITS, Optional.empty(), ClusterOptions.defaults());
     }
 
     private static String hostName() {

@@ -10,20 +10,27 @@ import java.util.OptionalLong;
  * Everything the command line decided. {@code pool} is present exactly in the modes that own a pool; the node
  * agent's settings ({@code kubeletDir}, {@code stateDir}, {@code poolSize}, {@code maxVolumes}, {@code maxSplits}) matter only there.
  * {@code metricsListen}: where to serve Prometheus metrics; empty = no metrics at all (no registry, no meters).
+ * {@code cluster}: the Kubernetes settings of controller and node mode.
  */
 record LaunchConfig(Mode mode, Endpoint endpoint, String driverName, String nodeId, Optional<Path> pool,
                     String logLevel, boolean demo, Path kubeletDir, Path stateDir, OptionalLong poolSize,
-                    int maxVolumes, int maxSplits, Optional<InetSocketAddress> metricsListen) {
+                    int maxVolumes, int maxSplits, Optional<InetSocketAddress> metricsListen, ClusterOptions cluster) {
 
     /** This configuration with the node agent's settings replaced. */
     LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes, int maxSplits) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, metricsListen);
+                maxVolumes, maxSplits, metricsListen, cluster);
     }
 
     /** This configuration with the metrics address replaced. */
     LaunchConfig metrics(Optional<InetSocketAddress> listen) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, listen);
+                maxVolumes, maxSplits, listen, cluster);
+    }
+
+    /** This configuration with the cluster-mode settings replaced. */
+    LaunchConfig cluster(ClusterOptions options) {
+        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
+                maxVolumes, maxSplits, metricsListen, options);
     }
 }

@@ -10,6 +10,7 @@ import dev.vdisk.csi.server.StatusMapper;
 import dev.vdisk.csi.server.metrics.CallMetricsInterceptor;
 import dev.vdisk.csi.server.metrics.MetricsEndpoint;
 import dev.vdisk.csi.server.metrics.ProcessRegistry;
+import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.metadata.OffsetOutOfRangeException;
 import dev.vdisk.controller.service.CapacityOutOfRangeException;
 import dev.vdisk.controller.service.InvalidPageTokenException;
@@ -83,6 +84,10 @@ public final class Main {
         Optional<PrometheusMeterRegistry> metrics = config.metricsListen().map(a -> ProcessRegistry.create());
         FuseConfig fuse = metrics.map(r -> FuseConfig.defaults().withObserver(new DataPathMetrics(r)))
                 .orElse(FuseConfig.defaults());
+        // controller mode: the node agents as resources, and leader election (needs a Kubernetes API)
+        Optional<ControllerCluster> controller = config.mode() == Mode.CONTROLLER
+                ? Optional.of(ControllerCluster.start(config, List.of())) : Optional.empty();
+        Optional<NodeAgents> cluster = controller.map(ControllerCluster::agents);
         Optional<NodeAgent> agent = Optional.empty();
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
@@ -94,21 +99,23 @@ public final class Main {
                 agent.ifPresent(a -> NodeAgentMetrics.bind(metrics.get(), a));
                 // closed before the agent, so that no scrape reads a closed pool
                 try (MetricsEndpoint endpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics.get())) {
-                    serve(config, agent, signal, List.of(new CallMetricsInterceptor(metrics.get())));
+                    serve(config, agent, cluster, signal, List.of(new CallMetricsInterceptor(metrics.get())));
                 }
             } else {
-                serve(config, agent, signal, List.of());
+                serve(config, agent, cluster, signal, List.of());
             }
         } finally {
+            controller.ifPresent(ControllerCluster::close);
             agent.ifPresent(NodeAgent::close);
             metrics.ifPresent(PrometheusMeterRegistry::close);
         }
     }
 
-    private static void serve(LaunchConfig config, Optional<NodeAgent> agent, ShutdownSignal signal,
-                              List<ServerInterceptor> observers) throws IOException, InterruptedException {
+    private static void serve(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster,
+                              ShutdownSignal signal, List<ServerInterceptor> observers)
+            throws IOException, InterruptedException {
         AtomicBoolean ready = new AtomicBoolean();
-        List<Mode.Served> served = config.mode().services(config, agent);
+        List<Mode.Served> served = config.mode().services(config, agent, cluster);
         List<PluginCapability> capabilities = served.stream().flatMap(s -> s.capabilities().stream()).toList();
         String version = BuildInfo.load().version();
         List<BindableService> services = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.vdisk.launcher;
 import csi.v1.PluginCapability;
 import csi.v1.PluginCapability.Service.Type;
 import dev.vdisk.controller.agents.LocalNodeAgents;
+import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.metadata.SnapshotMetadataService;
 import dev.vdisk.controller.service.CloneSplitHook;
 import dev.vdisk.controller.service.ControllerService;
@@ -25,27 +26,27 @@ import java.util.Optional;
  * node only, and NodeGetInfo reports that node as accessible_topology (spec: the capability says volumes "MAY NOT
  * be equally accessible by all nodes" and the CO must use the topology). The Controller brings CONTROLLER_SERVICE
  * and VolumeExpansion ONLINE (a staged volume's device grows with it and NodeExpandVolume grows its mounted file
- * system). GroupController brings GROUP_CONTROLLER_SERVICE and SnapshotMetadata SNAPSHOT_METADATA_SERVICE (standalone
- * only, like the Controller).
+ * system). GroupController brings GROUP_CONTROLLER_SERVICE and SnapshotMetadata SNAPSHOT_METADATA_SERVICE.
  *
- * <p>Controller mode does not serve the Controller yet: it has no agents to ask until the Kubernetes-backed
- * {@code NodeAgents} of issue #8 exist, and a Controller that can create nothing would invite the
- * external-provisioner to call it. Without CONTROLLER_SERVICE the provisioner refuses to start, which says it plainly.
+ * <p>Controller and standalone serve the same controller-side services over different {@link NodeAgents}:
+ * standalone over the one agent in its process, controller mode over the node agents of the cluster as custom
+ * resources ({@code dev.vdisk.kube.controller.ResourceNodeAgents}). Every controller replica serves them (the CSI
+ * sidecars elect their own leader); only the elected one runs background tasks.
  */
 enum Mode {
 
-    /** Cluster-wide: Controller (with Kubernetes-backed node agents, issue #8), GroupController, SnapshotMetadata. */
+    /** Cluster-wide: Controller, GroupController and SnapshotMetadata over the node agents as custom resources. */
     CONTROLLER(false) {
         @Override
-        List<Served> services(LaunchConfig config, Optional<NodeAgent> agent) {
-            return List.of();
+        List<Served> services(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster) {
+            return controllerSide(cluster.orElseThrow());
         }
     },
 
     /** Per node, owns one pool: Node service and the node agent. */
     NODE(true) {
         @Override
-        List<Served> services(LaunchConfig config, Optional<NodeAgent> agent) {
+        List<Served> services(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster) {
             return List.of(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)));
         }
     },
@@ -53,14 +54,21 @@ enum Mode {
     /** Both on one socket against one local pool, without Kubernetes: for trying it out and for e2e. */
     STANDALONE(true) {
         @Override
-        List<Served> services(LaunchConfig config, Optional<NodeAgent> agent) {
+        List<Served> services(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster) {
             LocalNodeAgents agents = new LocalNodeAgents(config.nodeId(), agent.orElseThrow());
-            return List.of(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)),
-                    new Served(new ControllerService(agents, CloneSplitHook.startingOn(agents)), Served.controller()),
-                    new Served(new GroupControllerService(agents), Served.service(Type.GROUP_CONTROLLER_SERVICE)),
-                    new Served(new SnapshotMetadataService(agents), Served.service(Type.SNAPSHOT_METADATA_SERVICE)));
+            List<Served> out = new java.util.ArrayList<>();
+            out.add(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)));
+            out.addAll(controllerSide(agents));
+            return out;
         }
     };
+
+    /** Controller, GroupController and SnapshotMetadata over {@code agents}. */
+    private static List<Served> controllerSide(NodeAgents agents) {
+        return List.of(new Served(new ControllerService(agents, CloneSplitHook.startingOn(agents)), Served.controller()),
+                new Served(new GroupControllerService(agents), Served.service(Type.GROUP_CONTROLLER_SERVICE)),
+                new Served(new SnapshotMetadataService(agents), Served.service(Type.SNAPSHOT_METADATA_SERVICE)));
+    }
 
     /** A CSI service and the plugin capabilities it implies. */
     record Served(BindableService service, List<PluginCapability> capabilities) {
@@ -85,8 +93,11 @@ enum Mode {
         this.ownsPool = ownsPool;
     }
 
-    /** The services besides Identity that this mode serves; {@code agent} is present exactly when it owns a pool. */
-    abstract List<Served> services(LaunchConfig config, Optional<NodeAgent> agent);
+    /**
+     * The services besides Identity that this mode serves; {@code agent} is present exactly when it owns a pool,
+     * {@code cluster} in controller mode (the node agents as resources).
+     */
+    abstract List<Served> services(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster);
 
     /** Node and standalone keep volumes in a pool on this machine; the controller never opens one. */
     boolean ownsPool() {

@@ -56,6 +56,32 @@ class CommandLineTest {
     }
 
     @Test
+    void clusterFlags() throws UsageException {
+        ClusterOptions c = CommandLine.parse(new String[] {"controller", "--leader-election-namespace", "vdisk",
+                "--leader-election-id=lease-1", "--kube-timeout", "5", "--agent-token-file", "/t/token",
+                "--kubeconfig=/k/config"}).cluster();
+        assertEquals("vdisk", c.leaderNamespace());
+        assertEquals("lease-1", c.leaderId());
+        assertEquals(java.time.Duration.ofSeconds(5), c.kubeTimeout());
+        assertEquals(Path.of("/t/token"), c.tokenFile());
+        assertEquals(Optional.of(Path.of("/k/config")), c.kubeconfig());
+
+        ClusterOptions n = CommandLine.parse(new String[] {"node", "--agent-listen", "0.0.0.0:9810",
+                "--agent-address=10.0.0.5:9810", "--agent-client-sa", "kube-system:vdisk-csi-controller"}).cluster();
+        assertEquals(Optional.of("0.0.0.0:9810"), n.agentListen());
+        assertEquals(Optional.of("10.0.0.5:9810"), n.agentAddress());
+        assertEquals(Optional.of("kube-system:vdisk-csi-controller"), n.agentClientSa());
+        assertEquals(Optional.of("0.0.0.0:9810"), CommandLine.parse(new String[] {"node", "--agent-listen",
+                "0.0.0.0:9810", "--agent-client-sa", "ns:sa"}).cluster().agentAddress(), "defaults to --agent-listen");
+
+        ClusterOptions d = CommandLine.parse(new String[] {"controller"}).cluster();
+        assertEquals("vdisk-csi-controller", d.leaderId());
+        assertEquals(java.time.Duration.ofSeconds(60), d.kubeTimeout());
+        assertEquals(Optional.empty(), d.kubeconfig());
+        assertEquals(Optional.empty(), CommandLine.parse(new String[] {"node"}).cluster().agentListen());
+    }
+
+    @Test
     void controllerHasNoPool() throws UsageException {
         assertEquals(Optional.empty(), CommandLine.parse(new String[] {"controller"}).pool());
     }
@@ -79,6 +105,17 @@ class CommandLineTest {
             "node --pool-size -1G|--pool-size must be a positive size",
             "node --max-volumes 0|--max-volumes must be a positive whole number",
             "node --max-splits 0|--max-splits must be a positive whole number",
+            "node --leader-election-id x|--leader-election-id is for controller mode",
+            "standalone --kube-timeout 5|--kube-timeout is for controller mode",
+            "controller --agent-listen 0.0.0.0:1|--agent-listen is for node mode",
+            "standalone --kubeconfig /k|--kubeconfig is for controller and node modes",
+            "node --agent-listen 0.0.0.0:9810|--agent-listen needs --agent-client-sa",
+            "node --agent-listen nohost --agent-client-sa a:b|--agent-listen must be HOST:PORT",
+            "node --agent-client-sa a:b|--agent-client-sa needs --agent-listen",
+            "node --agent-listen :1 --agent-client-sa a:b|--agent-listen must be HOST:PORT",
+            "node --agent-listen 0.0.0.0:1 --agent-client-sa nocolon|--agent-client-sa must be NAMESPACE:SERVICEACCOUNT",
+            "controller --kube-timeout 0|--kube-timeout must be a positive whole number",
+            "controller --leader-election-id=|--leader-election-namespace and --leader-election-id must not be empty",
     })
     void badCommandLinesSayWhy(String line, String reason) {
         String[] args = line.isEmpty() ? new String[0] : line.split(" ");
@@ -92,7 +129,9 @@ class CommandLineTest {
         assertTrue(CommandLine.wantsHelp(new String[] {"node", "--bogus", "-h"}));
         assertFalse(CommandLine.wantsHelp(new String[] {"node"}));
         for (String word : new String[] {"controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
-                "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits"}) {
+                "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits",
+                "--kubeconfig", "--leader-election-namespace", "--leader-election-id", "--kube-timeout", "--agent-token-file",
+                "--agent-listen", "--agent-address", "--agent-client-sa"}) {
             assertTrue(CommandLine.USAGE.contains(word), word);
         }
     }

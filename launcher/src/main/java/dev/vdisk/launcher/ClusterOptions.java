@@ -1,0 +1,35 @@
+package dev.vdisk.launcher;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The command line's cluster-mode settings. Controller: the Lease it elects its leader on, how long a CSI call waits
+ * for a node agent, the token it shows node agents. Node: where its internal API listens, the address it publishes,
+ * the one service account it lets in. Both: an explicit kubeconfig, else fabric8's defaults (in-cluster, KUBECONFIG,
+ * ~/.kube/config).
+ *
+ * @param leaderNamespace namespace of the Lease (default: env POD_NAMESPACE, else {@code default})
+ * @param leaderId        name of the Lease
+ * @param tokenFile       the controller's service-account token for node agents' internal API, read per call
+ * @param kubeTimeout     how long a controller call waits for a node agent's status before answering ABORTED
+ * @param kubeconfig      an explicit kubeconfig file
+ * @param agentListen     node: host:port the internal API listens on, empty for none
+ * @param agentAddress    node: host:port published for the controller (default: agentListen)
+ * @param agentClientSa   node: NAMESPACE:NAME of the controller's service account, the only caller let in
+ */
+record ClusterOptions(String leaderNamespace, String leaderId, Path tokenFile, Duration kubeTimeout,
+                      Optional<Path> kubeconfig, Optional<String> agentListen, Optional<String> agentAddress,
+                      Optional<String> agentClientSa) {
+
+    static final String DEFAULT_LEADER_ID = "vdisk-csi-controller";
+    static final Path DEFAULT_TOKEN_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+    static final Duration DEFAULT_KUBE_TIMEOUT = Duration.ofSeconds(60);
+
+    static ClusterOptions defaults() {
+        String ns = System.getenv("POD_NAMESPACE");
+        return new ClusterOptions(ns == null || ns.isBlank() ? "default" : ns, DEFAULT_LEADER_ID, DEFAULT_TOKEN_FILE,
+                DEFAULT_KUBE_TIMEOUT, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+}
