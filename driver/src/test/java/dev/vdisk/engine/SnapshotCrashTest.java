@@ -83,8 +83,7 @@ class SnapshotCrashTest {
             }
             assertEquals(1, ready.get(), "child of round " + round + " did not start");
             Thread.sleep(200 + rnd.nextInt(1200));
-            child.destroyForcibly(); // SIGKILL
-            child.waitFor();
+            ChildProcessKill.sigkill(child); // keeps the output not read yet (destroyForcibly drops it)
             // the child is dead, so its stdout reaches EOF: wait for every line it printed (a DELETING line not
             // yet parsed would make us expect a vdisk the child had legitimately deleted)
             reader.join(60_000);

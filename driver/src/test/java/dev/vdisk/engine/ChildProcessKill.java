@@ -1,0 +1,17 @@
+package dev.vdisk.engine;
+
+/**
+ * Kills a child JVM of a crash test as the kernel would (SIGKILL) without dropping what it printed.
+ * {@link Process#destroyForcibly()} also closes our ends of the child's pipes, so lines the child wrote but our
+ * reader thread had not read yet are lost; under load that was a whole round's tail ("DELETING x" among them), and
+ * the tests then expected objects the child had legitimately deleted. The process handle only sends the signal.
+ */
+final class ChildProcessKill {
+    private ChildProcessKill() {}
+
+    /** Sends SIGKILL and waits for the child to be gone; its output stays readable up to end-of-file. */
+    static void sigkill(Process child) throws InterruptedException {
+        child.toHandle().destroyForcibly();
+        child.waitFor();
+    }
+}
