@@ -7,6 +7,7 @@ import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.Reason;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourcePhase;
+import dev.vdisk.kube.resource.VdiskGroupSnapshot;
 import dev.vdisk.kube.resource.VdiskSnapshot;
 import dev.vdisk.kube.resource.VdiskSnapshotStatus;
 import java.time.Clock;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Brings one VdiskSnapshot and the pool together: deletion (the pool hides a snapshot that clones still read through
  * and frees it with its last dependent, so the delete always succeeds), the finalizer, the snapshot if this generation
  * was not answered yet, then the status. A snapshot that is a member of a group snapshot not yet taken waits for the
- * group (taking it alone would make the group's all-or-nothing create fail). An answered snapshot only has its
+ * group (taking it alone would make the group's all-or-nothing create fail), and fails with it if it is refused. An answered snapshot only has its
  * dependents refreshed; its creation time is the pool's, so a resync never changes it.
  */
 final class SnapshotReconciler {
@@ -74,6 +75,10 @@ final class SnapshotReconciler {
             if (existing.isPresent() && !existing.get().sourceVolumeId().equals(source)) {
                 failure = new Failure(Reason.ALREADY_EXISTS.name(), "snapshot " + name + " exists, taken of volume "
                         + existing.get().sourceVolumeId() + ", not " + source);
+            } else if (existing.isEmpty() && refusedGroup(name).isPresent()) {
+                VdiskGroupSnapshot g = refusedGroup(name).get();
+                failure = new Failure(g.getStatus().failure().reason(), "group snapshot " + g.getMetadata().getName()
+                        + " was refused: " + g.getStatus().failure().message());
             } else if (existing.isEmpty()) {
                 Optional<String> waitFor = waitingFor(name, source);
                 if (waitFor.isPresent()) {
@@ -93,6 +98,16 @@ final class SnapshotReconciler {
             }
         }
         return Outcome.done(write(s, observe(s, previous, failure), previous));
+    }
+
+    /** The refused group snapshot it is a member of: it is not taken alone either. */
+    private Optional<VdiskGroupSnapshot> refusedGroup(String name) {
+        return objects.groups().stream()
+                .filter(g -> g.getSpec() != null && g.getSpec().members() != null
+                        && g.getSpec().members().containsValue(name))
+                .filter(g -> g.getStatus() != null && g.getStatus().phase() == ResourcePhase.Failed
+                        && g.getStatus().failure() != null)
+                .findFirst();
     }
 
     /** Why it cannot be taken yet: its group is still to be taken, or its volume is still being created. */

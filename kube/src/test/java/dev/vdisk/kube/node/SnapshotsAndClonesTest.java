@@ -71,10 +71,10 @@ class SnapshotsAndClonesTest {
             node.createVolume("pvc-b", 4 * MIB, null, Map.of(), null);
             await("volumes Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-a"), 1)
                     && VolumeLifecycleTest.ready(node.volume("pvc-b"), 1), () -> node.volume("pvc-b").getStatus());
-            // members first, as a controller might: they wait for the group instead of being taken alone
+            // the group first, then its members (the order the controller keeps): they wait for the group
+            node.createGroup("group-1", Map.of("pvc-a", "gs-a", "pvc-b", "gs-b"));
             node.createSnapshot("gs-a", "pvc-a");
             node.createSnapshot("gs-b", "pvc-b");
-            node.createGroup("group-1", Map.of("pvc-a", "gs-a", "pvc-b", "gs-b"));
             await("group Ready", () -> node.group("group-1") != null && node.group("group-1").getStatus() != null
                     && node.group("group-1").getStatus().phase() == ResourcePhase.Ready,
                     () -> node.group("group-1").getStatus());
@@ -88,6 +88,26 @@ class SnapshotsAndClonesTest {
             node.client.resources(dev.vdisk.kube.resource.VdiskGroupSnapshot.class).withName("group-1").delete();
             await("group gone", () -> node.group("group-1") == null, () -> node.group("group-1"));
             assertTrue(node.agent.getSnapshot("gs-a").isEmpty(), "members deleted with the group");
+        }
+    }
+
+    @Test
+    void aRefusedGroupFailsItsMembers() throws Exception {
+        try (NodeFixture node = new NodeFixture(server, client, dir)) {
+            node.createVolume("pvc-a", 4 * MIB, null, Map.of(), null);
+            await("pvc-a Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-a"), 1),
+                    () -> node.volume("pvc-a").getStatus());
+            node.createGroup("group-2", Map.of("pvc-a", "gs-a", "pvc-missing", "gs-m"));
+            node.createSnapshot("gs-a", "pvc-a");
+            await("group Failed", () -> node.group("group-2").getStatus() != null
+                    && node.group("group-2").getStatus().phase() == ResourcePhase.Failed,
+                    () -> node.group("group-2").getStatus());
+            assertEquals("NOT_FOUND", node.group("group-2").getStatus().failure().reason());
+            await("the member Failed too", () -> node.snapshot("gs-a").getStatus() != null
+                    && node.snapshot("gs-a").getStatus().phase() == ResourcePhase.Failed,
+                    () -> node.snapshot("gs-a").getStatus());
+            assertEquals("NOT_FOUND", node.snapshot("gs-a").getStatus().failure().reason());
+            assertTrue(node.agent.getSnapshot("gs-a").isEmpty(), "not taken alone");
         }
     }
 
