@@ -24,7 +24,11 @@ record ClusterOptions(String leaderNamespace, String leaderId, Path tokenFile, D
                       Optional<String> agentClientSa) {
 
     static final String DEFAULT_LEADER_ID = "vdisk-csi-controller";
-    static final Path DEFAULT_TOKEN_FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+    /**
+     * Where the chart mounts the controller's projected service-account token with audience
+     * {@code vdisk-csi-agent-api}, the one node agents accept (the pod's own token is for the API server only).
+     */
+    static final Path DEFAULT_TOKEN_FILE = Path.of("/var/run/secrets/vdisk-csi/agent-api/token");
     static final Duration DEFAULT_KUBE_TIMEOUT = Duration.ofSeconds(60);
 
     static ClusterOptions defaults() {

@@ -82,8 +82,9 @@ final class CommandLine {
                                   controller: how long a call waits for the node agent's answer before
                                   answering ABORTED; a retry picks the request up again (default %d)
               --agent-token-file FILE
-                                  controller: service-account token shown to node agents' internal API,
-                                  read per call (default %s)
+                                  controller: service-account token (projected, audience
+                                  vdisk-csi-agent-api) shown to node agents' internal API, read per call
+                                  (default %s)
               --agent-listen HOST:PORT
                                   node: serve the internal API (snapshot metadata for the controller) here;
                                   without it the node serves none

@@ -94,7 +94,11 @@ public final class Main {
             agent = Optional.of(NodeAgent.start(new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
                     config.kubeletDir(), config.nodeId(), config.maxVolumes(), fuse, config.maxSplits())));
         }
+        Optional<NodeCluster> nodeCluster = Optional.empty();
         try {
+            if (config.mode() == Mode.NODE) {
+                nodeCluster = NodeCluster.join(config, agent.orElseThrow());
+            }
             if (metrics.isPresent()) {
                 agent.ifPresent(a -> NodeAgentMetrics.bind(metrics.get(), a));
                 // closed before the agent, so that no scrape reads a closed pool
@@ -106,6 +110,7 @@ public final class Main {
             }
         } finally {
             controller.ifPresent(ControllerCluster::close);
+            nodeCluster.ifPresent(NodeCluster::close);
             agent.ifPresent(NodeAgent::close);
             metrics.ifPresent(PrometheusMeterRegistry::close);
         }
