@@ -88,6 +88,12 @@ final class VolumeReconciler {
                 splitRefusal = split(name, spec.split());
             }
         }
+        if (answered && failure == null && agent.getVolume(name).isEmpty()) {
+            // it was there for this generation and is gone: never re-create it empty behind its user's back
+            failure = new Failure("NOT_FOUND", "the pool no longer has volume " + name + "; it was Ready before");
+            LOG.error("volume {} disappeared from the pool", name);
+            events.record(v, EventRecorder.Type.Warning, "VolumeLost", failure.message());
+        }
         VdiskVolumeStatus next = observe(v, previous, failure, splitRefusal);
         write(v, next, previous);
         return SplitTracking.active(next.split()) ? Outcome.again(next, poll) : Outcome.done(next);

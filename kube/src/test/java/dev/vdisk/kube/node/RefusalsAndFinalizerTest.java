@@ -96,6 +96,21 @@ class RefusalsAndFinalizerTest {
         }
     }
 
+    @Test
+    void aVolumeLostFromThePoolIsReportedNotRecreated() throws Exception {
+        try (NodeFixture node = new NodeFixture(server, client, dir)) {
+            node.createVolume("pvc-1", 4 * MIB, null, Map.of(), null);
+            await("pvc-1 Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-1"), 1),
+                    () -> node.volume("pvc-1").getStatus());
+            node.agent.deleteVolume("pvc-1"); // behind the reconciler's back
+            node.restart(); // the resync sees it
+            await("pvc-1 Failed", () -> phase(node.volume("pvc-1")) == ResourcePhase.Failed,
+                    () -> node.volume("pvc-1").getStatus());
+            assertEquals("NOT_FOUND", node.volume("pvc-1").getStatus().failure().reason());
+            assertTrue(node.agent.getVolume("pvc-1").isEmpty(), "not re-created empty");
+        }
+    }
+
     static ResourcePhase phase(VdiskVolume v) {
         return v == null || v.getStatus() == null ? null : v.getStatus().phase();
     }
