@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vdisk.kube.node.NodeClusterConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -58,8 +59,8 @@ class ChartWorkloadsTest {
         // capacity objects are owned by the Deployment: the provisioner needs to know its pod and namespace
         List<String> env = container(controller, "csi-provisioner").getEnv().stream().map(e -> e.getName()).toList();
         assertTrue(env.containsAll(List.of("NAMESPACE", "POD_NAME")), env.toString());
-        assertTrue(timeout(args).compareTo(Duration.ofSeconds(60)) > 0,
-                "the provisioner's timeout exceeds the driver's 60 s per-volume lock wait: " + args);
+        assertTrue(timeout(args).compareTo(kubeTimeout()) > 0,
+                "the provisioner's timeout exceeds the driver's wait for the node agent: " + args);
     }
 
     @Test
@@ -69,8 +70,20 @@ class ChartWorkloadsTest {
         assertFalse(snapshotter.contains("--feature-gates=CSIVolumeGroupSnapshot=true"), "group snapshots are opt-in");
         List<String> resizer = container(controller, "csi-resizer").getArgs();
         assertTrue(resizer.containsAll(List.of("--handle-volume-inuse-error=false", "--leader-election")), resizer.toString());
-        assertTrue(timeout(snapshotter).compareTo(Duration.ofSeconds(60)) > 0);
-        assertTrue(timeout(resizer).compareTo(Duration.ofSeconds(60)) > 0);
+        assertTrue(timeout(snapshotter).compareTo(kubeTimeout()) > 0);
+        assertTrue(timeout(resizer).compareTo(kubeTimeout()) > 0);
+    }
+
+    @Test
+    void controllerShowsNodeAgentsATokenForTheirAudience() {
+        Container driver = container(controller, "vdisk-csi");
+        Path token = Path.of(flag(driver, "--agent-token-file").orElseThrow());
+        Volume volume = volume(controller, volumeHolding(driver, token));
+        var projection = volume.getProjected().getSources().stream().filter(s -> s.getServiceAccountToken() != null)
+                .findFirst().orElseThrow().getServiceAccountToken();
+        assertEquals(NodeClusterConfig.DEFAULT_AUDIENCE, projection.getAudience(), "the audience node agents accept");
+        assertEquals(token.getFileName().toString(), projection.getPath());
+        assertEquals(relative(driver, token), Path.of(projection.getPath()));
     }
 
     @Test
@@ -205,6 +218,10 @@ class ChartWorkloadsTest {
                 .map(a -> a.substring(name.length() + 1)).toList();
         assertTrue(values.size() <= 1, name + " given twice to " + container.getName());
         return values.stream().findFirst();
+    }
+
+    private static Duration kubeTimeout() {
+        return Duration.ofSeconds(Long.parseLong(flag(container(controller, "vdisk-csi"), "--kube-timeout").orElseThrow()));
     }
 
     private static Duration timeout(List<String> args) {
