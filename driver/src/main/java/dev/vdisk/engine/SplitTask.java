@@ -12,12 +12,18 @@ import org.slf4j.LoggerFactory;
  * locks for short moments, and a pool has few concurrent splits; {@link Pool#close()} stops it at a consistent point
  * (the record stays RUNNING, so {@link Pool#resumeSplits()} continues it after the next open). Thread-safe.
  *
- * <p>The loop: take the next candidate segment from the cursor, wait for idleness (idle-only), fill it
- * ({@link Splitter#fill}), pay the rate limit for the bytes filled, advance the cursor in the clone's split record,
- * and take a consistency point every checkpoint interval so the cursor is durable; at the end, release the backing.
+ * <p>The loop: take the next candidate segment from the cursor, wait for idleness (idle-only), fill a run of holes
+ * from it ({@link Splitter#fillRun}), advance the cursor in the clone's split record, pay the rate limit for the
+ * bytes filled, and take a consistency point every checkpoint interval so the cursor is durable; at the end,
+ * release the backing.
  */
 public final class SplitTask {
     private static final Logger log = LoggerFactory.getLogger(SplitTask.class);
+
+    /** Bytes a COPY run moves at once: large I/O, and about one destage's worth of holding destageLock. */
+    static final int COPY_RUN_BYTES = 1 << 20;
+    /** Entries a SHARE run fills at once (about 100 us of the clone's map write lock). */
+    static final int SHARE_RUN_SEGMENTS = 512;
 
     private final Pool pool;
     private final Splitter splitter;
@@ -168,9 +174,9 @@ public final class SplitTask {
                 if (stopping()) {
                     continue;
                 }
-                Splitter.Fill f;
+                Splitter.Run run;
                 try {
-                    f = splitter.fill(seg);
+                    run = splitter.fillRun(seg, runSegments(throttle));
                 } catch (OutOfSpaceException e) {
                     if (!freedOnce && pool.checkpointToFreeSpace()) {
                         freedOnce = true;
@@ -182,13 +188,12 @@ public final class SplitTask {
                     return;
                 }
                 freedOnce = false;
-                visited++;
-                long filled = record.filled() + (f == Splitter.Fill.DATA || f == Splitter.Fill.ZERO ? 1 : 0);
-                long bytes = record.bytesRelocated() + (f == Splitter.Fill.DATA ? segmentSize : 0);
-                record = record.at(seg + 1, filled, bytes);
+                visited += run.visited();
+                long bytes = (long) run.data() * segmentSize;
+                record = record.at(run.next(), record.filled() + run.filled(), record.bytesRelocated() + bytes);
                 clone.setSplit(record);
-                if (f == Splitter.Fill.DATA) {
-                    throttle.acquire(segmentSize);
+                if (bytes > 0) {
+                    throttle.acquire(bytes);
                 }
                 if (System.nanoTime() - lastPoint > interval) {
                     pool.checkpointForSplit(name);
@@ -203,11 +208,22 @@ public final class SplitTask {
             phase = SplitPhase.FAILED;
             log.error("split of vdisk {} failed at segment {}: {}", name, record.cursor(), e.toString(), e);
         } finally {
+            splitter.close();
             if (endNanos == 0) {
                 endNanos = System.nanoTime();
             }
             finished.countDown();
         }
+    }
+
+    /**
+     * Candidates per {@link Splitter#fillRun}: COPY moves up to {@link #COPY_RUN_BYTES} at once, SHARE fills up to
+     * {@link #SHARE_RUN_SEGMENTS} entries (which bounds how long the clone's map is write-locked), and a rate-limited
+     * split no more than the throttle's burst, so that its pace stays smooth.
+     */
+    private int runSegments(Throttle throttle) {
+        long n = splitter.mode() == SplitMode.COPY ? COPY_RUN_BYTES / segmentSize : SHARE_RUN_SEGMENTS;
+        return (int) Math.max(1, Math.min(n, throttle.burstBytes() / segmentSize));
     }
 
     private void setCursor(long c) {

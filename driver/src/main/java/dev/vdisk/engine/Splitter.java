@@ -1,24 +1,25 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
-import java.nio.ByteBuffer;
+import dev.vdisk.engine.map.MapTree;
 
 /**
- * Fills one clone's holes from its backing chain, one segment at a time, and finds what is left to fill (seed 000,
- * claims 1-5 and 40-42; seed 001, claims 16-18). {@link SplitTask} drives it on its own thread; {@link Pool} does the
- * final release under its locks.
+ * Fills one clone's holes from its backing chain, a run of segments at a time, and finds what is left to fill (seed
+ * 000, claims 1-5 and 40-42; seed 001, claims 16-18). {@link SplitTask} drives it on its own thread; {@link Pool} does
+ * the final release under its locks.
  *
- * <p><b>One segment</b> ({@link #fill}): look at the clone's entry; if it is a hole, resolve the same field along the
- * backing chain (the first entry that is not a hole; a member shorter than the segment, or the end of the chain,
- * means zeros). Data at VBN X: SHARE takes a reference on X and points the entry at it (X is then shared, so a user
- * write redirects); COPY reads X, writes it unchanged to a newly allocated segment Y and points the entry at Y. Zero:
- * the entry becomes ZERO. The pointer is installed only if the entry is <em>still a hole</em>, checked under
- * {@code Pool.destageLock} and the clone's map lock: a user write that reached the map first wins (the splitter
- * leaves the entry alone). A write still in the changes table is merged by the destager onto whatever the map holds when it
+ * <p><b>One segment</b> (of a run, {@link #fillRun}): look at the clone's entry; if it is a hole, resolve the same
+ * field along the backing chain (the first entry that is not a hole; a member shorter than the segment, or the end of
+ * the chain, means zeros). Data at VBN X: SHARE takes a reference on X and points the entry at it (X is then shared, so
+ * a user write redirects); COPY reads X, writes it unchanged to a newly allocated segment Y and points the entry at Y.
+ * Zero: the entry becomes ZERO. The pointer is installed only if the entry is <em>still a hole</em>, checked under
+ * {@code Pool.destageLock} and the clone's map lock: a user write that reached the map first wins (the splitter leaves
+ * the entry alone). A write still in the changes table is merged by the destager onto whatever the map holds when it
  * runs: before the fill it reads the hole (the backing's bytes), after it reads X or Y (the same bytes); the destage
- * itself runs under {@code destageLock}, so the fill never lands between its lookup and its map update. Either way
- * the result is the backing's content overlaid with every user write, in order.
+ * itself runs under {@code destageLock}, so the fill never lands between its lookup and its map update. Either way the
+ * result is the backing's content overlaid with every user write, in order.
  *
  * <p><b>Commit protocol</b> (what is durable is always one consistency point: the clone's map and its split record
  * {@link SplitCursor} are written at the same point; recovery is {@link Pool#open} plus {@link Pool#resumeSplits()}):
@@ -33,7 +34,7 @@ import java.nio.ByteBuffer;
  *       reference on X likewise only exists in memory. The durable cursor is at most i, so the resumed task examines
  *       i again; entries filled beyond the cursor at the point are no longer holes and are skipped.</li>
  *   <li><b>Advance</b> the in-memory cursor to i + 1 (after the fill, so a point never records a cursor ahead of the
- *       map); a consistency point (the pool's timer, or the task's own every checkpoint interval) makes cursor and
+ *       map; for a run, once after its install, i being its last candidate); a consistency point (the pool's timer, or the task's own every checkpoint interval) makes cursor and
  *       fills durable together. Crash after it: resume from i + 1.</li>
  *   <li><b>Pause or cancel</b>: the record's state becomes {@link SplitCursor.State#PAUSED} (out of space, with the
  *       error) or {@link SplitCursor.State#CANCELLED} and a point is taken. Recovery lists such a split
@@ -50,31 +51,22 @@ import java.nio.ByteBuffer;
  * </ol>
  *
  * <p>Locks: {@code Pool.destageLock} &gt; clone's {@code mapLock} (write) &gt; each backing's {@code mapLock} (read,
- * one at a time: snapshots never change their maps) &gt; allocator. COPY's read of X and write of Y happen under
- * {@code destageLock} (not the map lock, so reads go on): from its allocation to its install Y is invisible to consistency
- * points and to the check, which would otherwise count it as leaked; the destager waits for one segment copy, about
- * the cost of one destage.
+ * one at a time: snapshots never change their maps) &gt; allocator. <b>Runs</b>: a run is up to {@code maxSegments}
+ * candidates of one level-1 indirect block, read with one walk per tree ({@link MapTree#lookupRun}), reserved at once,
+ * filled under one hold of {@code destageLock} and one of the clone's map write lock (one path copy at most). COPY
+ * allocates the run's Ys and copies X to Y under {@code destageLock} (not the map lock, so reads go on), one in-kernel
+ * copy ({@link SplitCopier}) per stretch adjacent on both sides: from its allocation to its install Y is invisible to
+ * consistency points and to the check, which would otherwise count it as leaked; the destager waits for one run
+ * (1 MiB), about the cost of one destage of 16 segments. Foreground reads never wait for the copy.
  */
-final class Splitter {
-    /** What {@link #fill} did with one segment. */
-    enum Fill {
-        /** Not a hole (written by the user, or filled before): left alone. */
-        NOT_A_HOLE,
-        /** A hole reading zeros through the whole chain: left a hole (it reads zeros without a backing too). */
-        NOTHING,
-        /** A hole over a ZERO entry of the chain: now ZERO. */
-        ZERO,
-        /** A hole over data: now mapped (shared or copied). */
-        DATA
-    }
-
+final class Splitter implements AutoCloseable {
     private final Pool pool;
     private final Vdisk clone;
     private final SplitMode mode;
     private final int segmentSize;
     private final int shift;
-    /** COPY's one-segment buffer, used by the task's thread only. */
-    private final ByteBuffer buf;
+    /** COPY's mover, opened at the first copy (the task's thread only). */
+    private SplitCopier copier;
 
     Splitter(Pool pool, Vdisk clone, SplitMode mode) {
         this.pool = pool;
@@ -82,7 +74,6 @@ final class Splitter {
         this.mode = mode;
         this.segmentSize = pool.segmentSize();
         this.shift = Integer.numberOfTrailingZeros(segmentSize);
-        this.buf = mode == SplitMode.COPY ? ByteBuffer.allocateDirect(segmentSize) : null;
     }
 
     Vdisk vdisk() {
@@ -106,47 +97,64 @@ final class Splitter {
         return Vdisk.nextMappedInChain(clone.backing(), from, segments());
     }
 
-    /**
-     * Word0 of the first entry for {@code seg} along the backing chain that is not a hole ({@link MapEntry#HOLE} if
-     * the chain reads zeros there), following {@code Vdisk.readMapped}'s rules.
-     */
-    long resolve(long seg) {
-        for (Vdisk x = clone.backing(); x != null; x = x.backing()) {
-            if ((seg << shift) >= x.sizeWithoutCheck()) {
-                return MapEntry.HOLE;
-            }
-            long w;
-            x.mapLock.readLock().lock();
-            try {
-                w = x.tree.lookup(seg);
-            } finally {
-                x.mapLock.readLock().unlock();
-            }
-            if (!MapEntry.isHole(w)) {
-                return w;
-            }
-        }
-        return MapEntry.HOLE;
+    /** The segments {@code [from, end)} of the level-1 indirect block holding {@code from}, within the clone. */
+    private long leafEnd(long from) {
+        return Math.min(segments(), (from | (IndirectBlock.fanout(segmentSize) - 1)) + 1);
     }
 
-    private long lookup(long seg) {
+    /**
+     * One level-1 block's worth of the clone and its chain, {@code [from, from + n)}, read with one walk per tree:
+     * the clone's entries ({@code mine}), whether each segment is a candidate (mapped somewhere in the chain, as
+     * {@link #nextCandidate} counts them) and its resolution along the chain ({@code chain}: the word0 of the first
+     * entry that is not a hole, following {@code Vdisk.readMapped}'s rules: a member shorter than the segment, or
+     * the end of the chain, means zeros, {@link MapEntry#HOLE}).
+     */
+    private record Leaf(long from, int n, long[] mine, boolean[] candidate, long[] chain) {}
+
+    private Leaf leaf(long from) {
+        int n = (int) (leafEnd(from) - from);
+        long[] mine = new long[n];
+        boolean[] candidate = new boolean[n];
+        long[] chain = new long[n];
+        boolean[] resolved = new boolean[n];
+        long[] words = new long[n];
         clone.mapLock.readLock().lock();
         try {
-            return clone.tree.lookup(seg);
+            clone.tree.lookupRun(from, n, mine);
         } finally {
             clone.mapLock.readLock().unlock();
         }
+        for (Vdisk x = clone.backing(); x != null; x = x.backing()) {
+            x.mapLock.readLock().lock();
+            try {
+                x.tree.lookupRun(from, n, words);
+            } finally {
+                x.mapLock.readLock().unlock();
+            }
+            long size = x.sizeWithoutCheck();
+            for (int i = 0; i < n; i++) {
+                candidate[i] |= MapEntry.isMapped(words[i]);
+                if (!resolved[i] && (((from + i) << shift) >= size || !MapEntry.isHole(words[i]))) {
+                    resolved[i] = true;
+                    chain[i] = ((from + i) << shift) >= size ? MapEntry.HOLE : words[i];
+                }
+            }
+        }
+        return new Leaf(from, n, mine, candidate, chain);
     }
 
     /** Holes from {@code from} on that read data through the chain: the segments a COPY still has to write. */
     long segmentsToFill(long from) {
-        long n = 0;
-        for (long c = nextCandidate(from); c >= 0; c = nextCandidate(c + 1)) {
-            if (MapEntry.isHole(lookup(c)) && MapEntry.isMapped(resolve(c))) {
-                n++;
+        long count = 0;
+        for (long c = nextCandidate(from); c >= 0; c = nextCandidate(leafEnd(c))) {
+            Leaf l = leaf(c);
+            for (int i = 0; i < l.n(); i++) {
+                if (l.candidate()[i] && MapEntry.isHole(l.mine()[i]) && MapEntry.isMapped(l.chain()[i])) {
+                    count++;
+                }
             }
         }
-        return n;
+        return count;
     }
 
     /**
@@ -154,89 +162,193 @@ final class Splitter {
      * holds {@code Pool.destageLock}, so no map changes meanwhile (and holes never come back).
      */
     long firstHoleReadingData() {
-        for (long c = nextCandidate(0); c >= 0; c = nextCandidate(c + 1)) {
-            if (MapEntry.isHole(lookup(c)) && MapEntry.isMapped(resolve(c))) {
-                return c;
+        for (long c = nextCandidate(0); c >= 0; c = nextCandidate(leafEnd(c))) {
+            Leaf l = leaf(c);
+            for (int i = 0; i < l.n(); i++) {
+                if (l.candidate()[i] && MapEntry.isHole(l.mine()[i]) && MapEntry.isMapped(l.chain()[i])) {
+                    return c + i;
+                }
             }
         }
         return -1;
     }
 
     /**
-     * Fills segment {@code seg} if it is still a hole over the chain's data or zeros (step 2 of the protocol).
-     *
-     * @throws OutOfSpaceException when the segments it needs (COPY: the data segment; both: indirect blocks of a path
-     *     copy) cannot be reserved; nothing changed
+     * What one {@link #fillRun} did: {@code next} is the cursor after it (the last candidate it examined + 1),
+     * {@code visited} the candidates it examined, {@code filled} the holes it filled (data or zero), {@code data}
+     * those that now map data (each counts one segment of bytes for progress and the rate limit).
      */
-    Fill fill(long seg) {
+    record Run(long next, int visited, int filled, int data) {}
+
+    /**
+     * Fills the holes among up to {@code maxSegments} candidates from {@code first} on, all in {@code first}'s
+     * level-1 indirect block (step 2 of the protocol for each): one reservation, one hold of {@code destageLock},
+     * one map write lock and at most one path copy for the whole run; COPY moves runs of adjacent segments with one
+     * in-kernel copy each ({@link SplitCopier}).
+     *
+     * @throws OutOfSpaceException when even the first hole of the run alone (COPY: its data segment; both: the
+     *     indirect blocks of a path copy) cannot be reserved; nothing changed
+     */
+    Run fillRun(long first, int maxSegments) {
+        Leaf l = leaf(first);
+        long[] segs = new long[Math.max(1, Math.min(maxSegments, l.n()))];
+        long[] src = new long[segs.length];
+        int[] visitedAt = new int[segs.length];
+        int visited = 0;
+        int n = 0;
+        long next = first;
         int height;
-        long w;
         clone.mapLock.readLock().lock();
         try {
-            w = clone.tree.lookup(seg);
             height = clone.tree.height();
         } finally {
             clone.mapLock.readLock().unlock();
         }
-        if (!MapEntry.isHole(w)) {
-            return Fill.NOT_A_HOLE;
+        for (int i = 0; i < l.n() && visited < segs.length; i++) {
+            if (!l.candidate()[i]) {
+                continue;
+            }
+            visited++;
+            next = first + i + 1;
+            // not a hole: a user write (or an earlier fill) got there first; a chain reading zeros: nothing to do
+            if (MapEntry.isHole(l.mine()[i]) && !MapEntry.isHole(l.chain()[i])) {
+                segs[n] = first + i;
+                src[n] = l.chain()[i];
+                visitedAt[n++] = visited;
+            }
         }
-        long r = resolve(seg);
-        if (MapEntry.isHole(r)) {
-            return Fill.NOTHING;
+        if (n == 0) {
+            return new Run(next, visited, 0, 0);
         }
-        boolean data = MapEntry.isMapped(r);
-        boolean copy = data && mode == SplitMode.COPY;
         Allocator alloc = pool.allocator();
-        int reserved = height + (copy ? 1 : 0);
+        boolean copy = mode == SplitMode.COPY;
+        long reserved = height + (copy ? dataEntries(src, n) : 0);
         if (!alloc.tryReserve(reserved)) {
-            throw new OutOfSpaceException(mode + " split of clone " + clone.name() + " at segment " + seg,
-                    alloc.usage().available() * segmentSize, (long) reserved * segmentSize);
+            // short of space: the first hole alone, so that a nearly full pool still progresses
+            n = 1;
+            next = segs[0] + 1;
+            visited = visitedAt[0];
+            reserved = height + (copy ? dataEntries(src, n) : 0);
+            if (!alloc.tryReserve(reserved)) {
+                throw new OutOfSpaceException(mode + " split of clone " + clone.name() + " at segment " + segs[0],
+                        alloc.usage().available() * segmentSize, reserved * segmentSize);
+            }
         }
-        long y = 0;
+        long[] dst = copy ? new long[n] : null;
+        int allocated = 0;
         try {
-            // Under destageLock from the allocation of Y to its install: nothing that looks at the whole pool (a
-            // consistency point, the check) ever sees Y counted but unreferenced, and no destage of this segment
-            // runs between the hole test and the install. The copy costs about what one destage costs.
+            // Under destageLock from the first allocation to the install: nothing that looks at the whole pool (a
+            // consistency point, the check) ever sees a Y counted but unreferenced, and no destage changes this map
+            // between the hole test and the install (maps change only under destageLock), so the holes seen here
+            // stay holes until the install. The copy of a 1 MiB run costs about what one destage costs.
             pool.destageLock().lock();
             try {
                 pool.checkOpen();
-                if (clone.isDeleted() || clone.backing() == null || !MapEntry.isHole(lookup(seg))) {
-                    return Fill.NOT_A_HOLE; // a user write won (or the clone went away)
+                if (clone.isDeleted() || clone.backing() == null) {
+                    return new Run(next, visited, 0, 0); // the clone went away (or is already released)
+                }
+                clone.mapLock.readLock().lock();
+                try {
+                    for (int i = 0; i < n; i++) {
+                        if (!MapEntry.isHole(clone.tree.lookup(segs[i]))) {
+                            src[i] = MapEntry.HOLE; // a user write won: leave it alone
+                        }
+                    }
+                } finally {
+                    clone.mapLock.readLock().unlock();
                 }
                 if (copy) {
-                    pool.data().readFully(buf.clear(), MapEntry.vbn(r) << shift);
-                    y = alloc.allocate(true, segmentSize);
-                    reserved--;
-                    pool.data().writeFully(buf.flip(), y << shift);
+                    for (int i = 0; i < n; i++) {
+                        if (MapEntry.isMapped(src[i])) {
+                            dst[i] = alloc.allocate(true, segmentSize);
+                            allocated++;
+                            reserved--;
+                        }
+                    }
+                    copyRuns(src, dst, n);
                 }
+                int filled = 0;
+                int data = 0;
                 clone.mapLock.writeLock().lock();
                 try {
-                    if (!MapEntry.isHole(clone.tree.lookup(seg))) {
-                        return Fill.NOT_A_HOLE;
+                    int created = 0;
+                    for (int i = 0; i < n; i++) {
+                        if (MapEntry.isHole(src[i]) || !MapEntry.isHole(clone.tree.lookup(segs[i]))) {
+                            continue;
+                        }
+                        boolean isData = MapEntry.isMapped(src[i]);
+                        long word = !isData ? MapEntry.ZERO
+                                : copy ? MapEntry.mapped(dst[i]) : MapEntry.mapped(MapEntry.vbn(src[i]));
+                        if (isData && !copy) {
+                            alloc.incref(MapEntry.vbn(src[i]));
+                        }
+                        clone.tree.set(segs[i], word, (int) clone.epoch(), alloc);
+                        created += clone.tree.lastCreated();
+                        if (copy && isData) {
+                            dst[i] = 0; // referenced by the map now
+                        }
+                        filled++;
+                        data += isData ? 1 : 0;
                     }
-                    long word = !data ? MapEntry.ZERO : copy ? MapEntry.mapped(y) : MapEntry.mapped(MapEntry.vbn(r));
-                    if (data && !copy) {
-                        alloc.incref(MapEntry.vbn(r));
-                    }
-                    clone.tree.set(seg, word, (int) clone.epoch(), alloc);
-                    int created = clone.tree.lastCreated();
-                    int fromReservation = Math.min(created, reserved);
+                    long fromReservation = Math.min(created, reserved);
                     reserved -= fromReservation;
                     alloc.nodesCreated(created, fromReservation);
-                    y = 0;
-                    return data ? Fill.DATA : Fill.ZERO;
                 } finally {
                     clone.mapLock.writeLock().unlock();
                 }
+                return new Run(next, visited, filled, data);
             } finally {
                 pool.destageLock().unlock();
             }
         } finally {
-            if (y != 0) {
-                alloc.decref(y);
+            if (allocated > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (dst[i] != 0) {
+                        alloc.decref(dst[i]); // allocated, not installed (an I/O error)
+                    }
+                }
             }
             alloc.unreserve(reserved);
+        }
+    }
+
+    private static int dataEntries(long[] src, int n) {
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            k += MapEntry.isMapped(src[i]) ? 1 : 0;
+        }
+        return k;
+    }
+
+    /** COPY: copies X to Y for every data entry of the run, one call per stretch adjacent on both sides. */
+    private void copyRuns(long[] src, long[] dst, int n) {
+        int i = 0;
+        while (i < n) {
+            if (!MapEntry.isMapped(src[i])) {
+                i++;
+                continue;
+            }
+            long x = MapEntry.vbn(src[i]);
+            long y = dst[i];
+            int len = 1;
+            while (i + len < n && MapEntry.isMapped(src[i + len]) && MapEntry.vbn(src[i + len]) == x + len
+                    && dst[i + len] == y + len) {
+                len++;
+            }
+            if (copier == null) {
+                copier = new SplitCopier(pool.data());
+            }
+            copier.copy(x << shift, y << shift, (long) len << shift);
+            i += len;
+        }
+    }
+
+    /** Closes COPY's channels (the task ended). */
+    @Override
+    public void close() {
+        if (copier != null) {
+            copier.close();
+            copier = null;
         }
     }
 }

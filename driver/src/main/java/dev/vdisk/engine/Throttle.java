@@ -40,6 +40,11 @@ final class Throttle {
         this.sampleNanos = System.nanoTime();
     }
 
+    /** The most bytes worth filling at once before paying: the bucket's capacity, unlimited without a rate. */
+    long burstBytes() {
+        return rate <= 0 ? Long.MAX_VALUE : capacity;
+    }
+
     /** Waits until {@code bytes} may be filled (rate limit). */
     void acquire(long bytes) {
         if (rate <= 0) {

@@ -99,6 +99,29 @@ public final class MapTree {
     }
 
     /**
+     * Word0 of the data entries of segments {@code [from, from + n)}, which lie in one level-1 block, into
+     * {@code out[0..n)}: {@link #lookup} for each, with one walk down the tree.
+     */
+    public void lookupRun(long from, int n, long[] out) {
+        if ((from >>> shift) != ((from + n - 1) >>> shift)) {
+            throw new IllegalArgumentException("segments " + from + " +" + n + " span more than one indirect block");
+        }
+        Node leaf = root;
+        for (int level = height; level > 1 && leaf != null; level--) {
+            leaf = leaf.children[index(from, level)];
+        }
+        if (leaf == null) {
+            long w = root == null && rootWord0 == MapEntry.ZERO ? MapEntry.ZERO : MapEntry.HOLE;
+            java.util.Arrays.fill(out, 0, n, w);
+            return;
+        }
+        int i0 = index(from, 1);
+        for (int i = 0; i < n; i++) {
+            out[i] = leaf.words[2 * (i0 + i)];
+        }
+    }
+
+    /**
      * Sets segment {@code seg}'s entry, creating missing indirect blocks and copying shared ones on the way down;
      * marks the path dirty. Returns the previous word0; {@link #lastCreated()} tells how many nodes were created.
      * The caller owns references: it has counted the new data segment and drops the old one.
