@@ -5,9 +5,6 @@ import dev.vdisk.engine.ExtentScan;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
-import dev.vdisk.engine.SplitMode;
-import dev.vdisk.engine.SplitOptions;
-import dev.vdisk.engine.SplitProgress;
 import dev.vdisk.engine.Vdisk;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -16,16 +13,14 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Engine side of {@code e2e/bench/snapshot.sh} and {@code e2e/bench/delta.sh}. Prints {@code RESULT name value unit}.
+ * Engine side of {@code e2e/bench/snapshot.sh} and {@code e2e/bench/delta.sh} ({@link SplitBench} is the split's).
+ * Prints {@code RESULT name value unit}.
  *
  * <pre>
  * SnapshotBench snapshot POOL_DIR ROUNDS      1 GiB and 1 TiB thin vdisks with the same 64 MiB written; median
  *                                             snapshot and clone times of each, alternating
  * SnapshotBench delta POOL_DIR SIZE PERCENT   SIZE vdisk fully written, snapshot L, PERCENT of segments rewritten,
  *                                             snapshot M; time delta(L, M) and reading and comparing both snapshots
- * SnapshotBench split POOL_DIR SIZE PERCENT   SIZE vdisk fully written, snapshot, two clones with PERCENT of their
- *                                             segments rewritten; time a SHARE split of one and a COPY split of the
- *                                             other (each until DONE, incl. its consistency points)
  * </pre>
  */
 public final class SnapshotBench {
@@ -40,8 +35,6 @@ public final class SnapshotBench {
         Path dir = Path.of(a[1]);
         if (a[0].equals("snapshot")) {
             snapshot(dir, Integer.parseInt(a[2]));
-        } else if (a[0].equals("split")) {
-            split(dir, Sizes.parse(a[2]), Double.parseDouble(a[3]));
         } else {
             delta(dir, Sizes.parse(a[2]), Double.parseDouble(a[3]));
         }
@@ -81,52 +74,6 @@ public final class SnapshotBench {
             for (int i = 0; i < 2; i++) {
                 System.out.printf(Locale.ROOT, "RESULT snapshot-%s %.3f ms%n", names[i], median(snap[i]) / 1e6);
                 System.out.printf(Locale.ROOT, "RESULT clone-%s %.3f ms%n", names[i], median(clone[i]) / 1e6);
-            }
-        }
-    }
-
-    private static void split(Path dir, long size, double percent) {
-        try (Pool pool = Pool.create(dir, new PoolSpec(2 * size + size / 4 + (512L << 20), SEG, null, null),
-                PoolOptions.defaults())) {
-            pool.create("v", size);
-            Vdisk v = pool.vdisk("v");
-            ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
-            Random rnd = new Random(1);
-            for (long off = 0; off < size; off += b.capacity()) {
-                for (int i = 0; i < b.capacity(); i += 8) {
-                    b.putLong(i, rnd.nextLong());
-                }
-                b.clear();
-                v.write(off, b);
-            }
-            pool.snapshot("v", "s");
-            long segs = size / SEG;
-            int changed = (int) Math.round(segs * percent / 100);
-            ByteBuffer w = ByteBuffer.allocateDirect(SEG);
-            for (String c : new String[] {"cshare", "ccopy"}) {
-                pool.clone("s", c);
-                for (int i = 0; i < changed; i++) {
-                    w.clear();
-                    w.putLong(0, rnd.nextLong());
-                    pool.vdisk(c).write(SEG * (long) rnd.nextInt((int) segs), w);
-                }
-            }
-            pool.drain();
-            for (String c : new String[] {"cshare", "ccopy"}) {
-                SplitMode mode = c.equals("cshare") ? SplitMode.SHARE : SplitMode.COPY;
-                long t0 = System.nanoTime();
-                SplitProgress p = pool.split(c, mode, SplitOptions.defaults()).await(java.time.Duration.ofHours(1));
-                long ns = System.nanoTime() - t0;
-                if (p.phase() != dev.vdisk.engine.SplitPhase.DONE) {
-                    throw new IllegalStateException("split of " + c + " ended " + p);
-                }
-                System.out.printf(Locale.ROOT, "RESULT split-%s-ms %.1f ms%n", mode.name().toLowerCase(Locale.ROOT),
-                        ns / 1e6);
-                System.out.printf(Locale.ROOT, "RESULT split-%s-filled %d segments%n",
-                        mode.name().toLowerCase(Locale.ROOT), p.segmentsFilled());
-            }
-            if (!pool.check().clean()) {
-                throw new IllegalStateException("check after the splits: " + pool.check().problems());
             }
         }
     }

@@ -1,0 +1,156 @@
+package dev.vdisk.cli;
+
+import dev.vdisk.engine.Pool;
+import dev.vdisk.engine.PoolOptions;
+import dev.vdisk.engine.PoolSpec;
+import dev.vdisk.engine.SplitMode;
+import dev.vdisk.engine.SplitOptions;
+import dev.vdisk.engine.SplitPhase;
+import dev.vdisk.engine.SplitProgress;
+import dev.vdisk.engine.SplitTask;
+import dev.vdisk.engine.Vdisk;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Engine side of {@code e2e/bench/split.sh}. Prints {@code RESULT name value unit}.
+ *
+ * <pre>
+ * SplitBench POOL_DIR SIZE PERCENT RATE SECONDS
+ * </pre>
+ *
+ * A SIZE vdisk fully written with random data, a snapshot, three clones with PERCENT of their segments rewritten at
+ * random (destaged). Times a SHARE split of the first and a COPY split of the second, each from {@code split} to DONE
+ * (including its consistency points, so the copied data is fsynced). Then the foreground read latency: one thread
+ * reads random 4 KiB blocks of the third clone back to back for SECONDS with no split running, then for SECONDS
+ * while a COPY split of that clone runs throttled to RATE bytes/s (cancelled afterwards), then for SECONDS with no
+ * split again; p50/p99/p999 during the split and of both windows without (the machine's load drifts).
+ */
+public final class SplitBench {
+    private static final int SEG = 64 * 1024;
+    private static final int BLOCK = 4096;
+
+    private SplitBench() {}
+
+    public static void main(String[] a) {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        Path dir = Path.of(a[0]);
+        long size = Sizes.parse(a[1]);
+        double percent = Double.parseDouble(a[2]);
+        long rate = Sizes.parse(a[3]);
+        double seconds = Double.parseDouble(a[4]);
+        // room for two full copies (COPY split, and the throttled one's up-front space check) plus the base
+        try (Pool pool = Pool.create(dir, new PoolSpec(3 * size + size / 4 + (512L << 20), SEG, null, null),
+                PoolOptions.defaults())) {
+            setUp(pool, size, percent);
+            for (String c : new String[] {"cshare", "ccopy"}) {
+                SplitMode mode = c.equals("cshare") ? SplitMode.SHARE : SplitMode.COPY;
+                long t0 = System.nanoTime();
+                SplitProgress p = pool.split(c, mode, SplitOptions.defaults()).await(Duration.ofHours(1));
+                long ns = System.nanoTime() - t0;
+                if (p.phase() != SplitPhase.DONE) {
+                    throw new IllegalStateException("split of " + c + " ended " + p);
+                }
+                String m = mode.name().toLowerCase(Locale.ROOT);
+                System.out.printf(Locale.ROOT, "RESULT split-%s-ms %.1f ms%n", m, ns / 1e6);
+                System.out.printf(Locale.ROOT, "RESULT split-%s-filled %d segments%n", m, p.segmentsFilled());
+            }
+            foregroundLatency(pool, pool.vdisk("cread"), size, rate, seconds);
+            if (!pool.check().clean()) {
+                throw new IllegalStateException("check after the splits: " + pool.check().problems());
+            }
+        }
+    }
+
+    private static void setUp(Pool pool, long size, double percent) {
+        pool.create("v", size);
+        Vdisk v = pool.vdisk("v");
+        ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+        Random rnd = new Random(1);
+        for (long off = 0; off < size; off += b.capacity()) {
+            for (int i = 0; i < b.capacity(); i += 8) {
+                b.putLong(i, rnd.nextLong());
+            }
+            b.clear();
+            v.write(off, b);
+        }
+        pool.snapshot("v", "s");
+        long segs = size / SEG;
+        int changed = (int) Math.round(segs * percent / 100);
+        ByteBuffer w = ByteBuffer.allocateDirect(SEG);
+        for (String c : new String[] {"cshare", "ccopy", "cread"}) {
+            pool.clone("s", c);
+            for (int i = 0; i < changed; i++) {
+                w.clear();
+                w.putLong(0, rnd.nextLong());
+                pool.vdisk(c).write(SEG * (long) rnd.nextInt((int) segs), w);
+            }
+        }
+        pool.drain();
+    }
+
+    /** Random 4 KiB reads of {@code clone}: idle, then during a throttled COPY split of it. */
+    private static void foregroundLatency(Pool pool, Vdisk clone, long size, long rate, double seconds) {
+        long window = (long) (seconds * 1e9);
+        readFor(clone, size, 1_000_000_000L, 1); // warm-up (JIT of the read path)
+        long[] idle = readFor(clone, size, window, 2);
+        SplitTask t = pool.split(clone.name(), SplitMode.COPY, SplitOptions.defaults().withRate(rate));
+        long[] busy = readFor(clone, size, window, 3);
+        SplitProgress p = t.progress();
+        t.cancel();
+        SplitProgress end = t.await(Duration.ofMinutes(5));
+        if (p.phase() != SplitPhase.FILLING || end.phase() != SplitPhase.CANCELLED) {
+            throw new IllegalStateException("the throttled split was not running throughout the window: " + p
+                    + " then " + end);
+        }
+        System.out.printf(Locale.ROOT, "RESULT fg-split-rate %.1f MiB/s (%d MiB copied in the window)%n",
+                p.bytesPerSecond() / 1048576, p.bytesRelocated() >> 20);
+        long[] after = readFor(clone, size, window, 4);
+        report("idle", merged(idle, after));
+        report("split", busy);
+    }
+
+    private static long[] readFor(Vdisk clone, long size, long nanos, long seed) {
+        ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
+        Random rnd = new Random(seed);
+        long blocks = size / BLOCK;
+        long[] lat = new long[1 << 16];
+        int n = 0;
+        long end = System.nanoTime() + nanos;
+        for (long t0 = System.nanoTime(); t0 < end; ) {
+            b.clear();
+            clone.read(rnd.nextLong(blocks) * BLOCK, b);
+            long t1 = System.nanoTime();
+            if (n == lat.length) {
+                lat = Arrays.copyOf(lat, n * 2);
+            }
+            lat[n++] = t1 - t0;
+            t0 = t1;
+        }
+        long[] out = Arrays.copyOf(lat, n);
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static long[] merged(long[] a, long[] b) {
+        long[] m = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, m, a.length, b.length);
+        Arrays.sort(m);
+        return m;
+    }
+
+    private static void report(String what, long[] sorted) {
+        System.out.printf(Locale.ROOT, "RESULT fg-read-%s %d reads p50 %.1f p99 %.1f p999 %.1f us%n", what,
+                sorted.length, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999));
+    }
+
+    private static double pct(long[] sorted, double q) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e3;
+    }
+}
