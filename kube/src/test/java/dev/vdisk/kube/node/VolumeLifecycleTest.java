@@ -12,6 +12,7 @@ import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.resource.VdiskVolumeSpec;
 import dev.vdisk.node.testing.Privileged;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -35,6 +36,11 @@ class VolumeLifecycleTest {
     @Test
     void createGrowChangeAttributesAndDelete() throws Exception {
         try (NodeFixture node = new NodeFixture(server, client, dir)) {
+            VdiskVolume other = new VdiskVolume();
+            other.setMetadata(new ObjectMetaBuilder().withName("pvc-other").addToLabels(ResourceKeys.NODE_LABEL, "n2")
+                    .build());
+            other.setSpec(new VdiskVolumeSpec("n2", MIB, null, Map.of(), null));
+            client.resources(VdiskVolume.class).resource(other).create();
             node.createVolume("pvc-1", 10 * MIB + 1, null, Map.of("fsType", "xfs"), null);
             await("pvc-1 Ready", () -> ready(node.volume("pvc-1"), 1), () -> node.volume("pvc-1").getStatus());
             VdiskVolume v = node.volume("pvc-1");
@@ -65,6 +71,12 @@ class VolumeLifecycleTest {
             node.client.resources(VdiskVolume.class).withName("pvc-1").delete();
             await("pvc-1 gone", () -> node.volume("pvc-1") == null, () -> node.volume("pvc-1"));
             assertTrue(node.agent.getVolume("pvc-1").isEmpty(), "deleted from the pool before the finalizer went");
+
+            VdiskVolume untouched = node.volume("pvc-other");
+            assertNull(untouched.getStatus(), "another node's volume is not ours to reconcile");
+            assertTrue(untouched.getMetadata().getFinalizers() == null
+                    || untouched.getMetadata().getFinalizers().isEmpty());
+            assertTrue(node.agent.getVolume("pvc-other").isEmpty());
         }
     }
 
