@@ -1,5 +1,6 @@
 package dev.vdisk.kube.cli;
 
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -34,7 +35,8 @@ public final class KubectlVdisk {
 
             Exit codes:
               0  done (split succeeded, or created without --wait; status or tree shown)
-              1  the split failed or was cancelled, or the API server refused a request (reason on stderr)
+              1  the split failed or was cancelled, or the API server refused or could not be reached (reason on
+                 stderr)
               2  bad command line
               3  the PVC does not exist, is not bound, or is not a vdisk-csi volume
             """;
@@ -43,8 +45,15 @@ public final class KubectlVdisk {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, () -> new KubernetesClientBuilder().build(), System.out, System.err,
+        System.exit(run(args, KubectlVdisk::userClient, System.out, System.err,
                 System.console() != null && System.console().isTerminal(), Duration.ofSeconds(1)));
+    }
+
+    /** The user's kubeconfig as kubectl reads it; one try per request (a person waits, no silent back-off). */
+    private static KubernetesClient userClient() {
+        Config config = Config.autoConfigure(null);
+        config.setRequestRetryBackoffLimit(0);
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     /**
@@ -79,8 +88,13 @@ public final class KubectlVdisk {
             err.println("error: " + e.getMessage());
             return e.exitCode();
         } catch (KubernetesClientException e) {
-            err.println("error: the API server refused: " + (e.getStatus() != null && e.getStatus().getMessage() != null
-                    ? e.getStatus().getMessage() : e.getMessage()));
+            if (e.getCode() <= 0) { // no HTTP answer at all
+                err.println("error: cannot reach the API server: " + (e.getCause() == null ? e.getMessage()
+                        : e.getCause().toString()));
+            } else {
+                err.println("error: the API server refused (" + e.getCode() + "): " + (e.getStatus() != null
+                        && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()));
+            }
             return ExitCodes.FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
