@@ -91,14 +91,15 @@ public final class Pool implements AutoCloseable {
     /** Split tasks of this process by clone id (running and finished). Written under cpLock; read freely. */
     private final ConcurrentHashMap<Long, SplitTask> splitTasks = new ConcurrentHashMap<>();
 
-    private Pool(Path dir, PoolFiles.Layout layout, PoolFiles.Lock fileLock, PoolOptions options, Superblock sb) {
+    private Pool(Path dir, PoolFiles.Layout layout, PoolFiles.Lock fileLock, PoolOptions options, Superblock sb,
+            DataSpace data) {
         this.dir = dir;
         this.layout = layout;
         this.fileLock = fileLock;
         this.options = options;
         this.superblock = sb;
         this.segmentSize = sb.segmentSize();
-        this.data = new DataSpace(layout.data());
+        this.data = data;
         this.alloc = new Allocator(sb.segmentCount(), Superblock.reservedSegments(segmentSize));
         this.zeros = ByteBuffer.allocateDirect(segmentSize).asReadOnlyBuffer();
         this.slab = new Slab((int) Math.max(2L * segmentSize / Slab.BLOCK + 2, options.dirtyLimitBytes() / Slab.BLOCK));
@@ -158,7 +159,7 @@ public final class Pool implements AutoCloseable {
                 ds.writeFully(ByteBuffer.allocateDirect(Superblock.SLOTS * Superblock.SLOT_SIZE), 0);
                 ds.force();
             }
-            Pool p = new Pool(dir, layout, lock, options, sb);
+            Pool p = new Pool(dir, layout, lock, options, sb, new DataSpace(dataPath));
             try {
                 p.journal = Journal.open(journalDir, options.journalFileBytes(), 0);
                 p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
@@ -197,6 +198,11 @@ public final class Pool implements AutoCloseable {
      * @throws CorruptMetadataException if metadata fails a checksum (the message names the structure)
      */
     public static Pool open(Path dir, PoolOptions options) {
+        return open(dir, options, DataSpace::new);
+    }
+
+    /** As {@link #open(Path, PoolOptions)} with the pool's data space made by {@code dataSpaces} (crash-point tests). */
+    static Pool open(Path dir, PoolOptions options, java.util.function.Function<Path, DataSpace> dataSpaces) {
         PoolFiles.Lock lock = PoolFiles.lock(dir);
         Pool p = null;
         try {
@@ -205,7 +211,7 @@ public final class Pool implements AutoCloseable {
             try (DataSpace ds = new DataSpace(layout.data())) {
                 sb = newestSuperblock(ds, layout.data());
             }
-            p = new Pool(dir, layout, lock, options, sb);
+            p = new Pool(dir, layout, lock, options, sb, dataSpaces.apply(layout.data()));
             p.load();
             p.journal = Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq());
             p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());

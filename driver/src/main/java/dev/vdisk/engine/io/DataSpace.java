@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * data path calls us from many threads that we do not own, so every call clears the caller's interrupt flag for its
  * duration (restoring it afterwards) and, should the channel still be closed by an interrupt, reopens it and retries:
  * positional reads and writes are idempotent. Reads past the end of a sparse file return zeros.
+ *
+ * <p>Not final: crash-point tests subclass it to record every write and fsync of a run (and replay any prefix).
  */
-public final class DataSpace implements AutoCloseable {
+public class DataSpace implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DataSpace.class);
 
     private final Path path;
