@@ -46,7 +46,7 @@ public final class ThrottledBackend implements BlockBackend {
         limits = newLimits;
         operations.reset();
         bytes.reset();
-        generation++;
+        generation++; // after the limits: a waiter that sees the new generation re-reads nothing, it just stops
     }
 
     @Override
@@ -79,11 +79,11 @@ public final class ThrottledBackend implements BlockBackend {
 
     /** Waits until one more operation of {@code length} bytes fits the limits. */
     private void admit(long length) {
+        long gen = generation; // before the limits: a change in between then ends the wait instead of being missed
         IoLimits l = limits;
         if (l.unlimited()) {
             return;
         }
-        long gen = generation;
         long now = System.nanoTime();
         long wait = 0;
         if (l.maxIops() > 0) {
