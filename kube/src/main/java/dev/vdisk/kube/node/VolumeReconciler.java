@@ -94,7 +94,7 @@ final class VolumeReconciler {
             LOG.error("volume {} disappeared from the pool", name);
             events.record(v, EventRecorder.Type.Warning, "VolumeLost", failure.message());
         }
-        VdiskVolumeStatus next = observe(v, previous, failure, splitRefusal);
+        VdiskVolumeStatus next = observe(v, previous, answered, failure, splitRefusal);
         write(v, next, previous);
         return SplitTracking.active(next.split()) ? Outcome.again(next, poll) : Outcome.done(next);
     }
@@ -164,15 +164,24 @@ final class VolumeReconciler {
         return Outcome.removed();
     }
 
-    private VdiskVolumeStatus observe(VdiskVolume v, VdiskVolumeStatus previous, Failure failure,
+    /**
+     * The status from what the pool says now. The lineage (a walk over the whole pool's maps) is asked for only when
+     * it can have changed: a new generation, or a split that moved; an answered volume's resync reuses the previous
+     * values (so a resync of many volumes does not walk the pool once per volume; sharedBytes may lag meanwhile).
+     */
+    private VdiskVolumeStatus observe(VdiskVolume v, VdiskVolumeStatus previous, boolean answered, Failure failure,
                                       SplitProgress splitRefusal) {
         String name = v.getMetadata().getName();
         Instant now = clock.instant();
         Optional<AgentVolume> vol = agent.getVolume(name);
-        Optional<AgentLineage> lineage = vol.isPresent() ? lineage(name) : Optional.empty();
         SplitProgress before = previous == null ? null : previous.split();
         SplitProgress split = splitRefusal != null ? splitRefusal
                 : agent.splitStatus(name).map(s -> SplitTracking.progress(s, before, now)).orElse(before);
+        boolean lineageMoved = !answered || previous.phase() != ResourcePhase.Ready || SplitTracking.active(split)
+                || !java.util.Objects.equals(split, before);
+        LineageFields lineage = vol.isEmpty() ? LineageFields.NONE
+                : lineageMoved ? lineage(name).map(LineageFields::of).orElse(LineageFields.NONE)
+                : new LineageFields(previous.sharedBytes(), previous.chainDepth(), previous.backingSnapshotId());
         String requestedBy = v.getSpec().split() == null ? "" : v.getSpec().split().requestedBy();
         for (SplitTracking.Milestone m : SplitTracking.passed(before, split, requestedBy)) {
             LOG.info("volume {} split: {} {}", name, m.reason(), m.message());
@@ -193,13 +202,21 @@ final class VolumeReconciler {
                     : split.message());
         }
         return new VdiskVolumeStatus(phase, v.getMetadata().getGeneration(), vol.map(AgentVolume::sizeBytes).orElse(0L),
-                vol.map(AgentVolume::allocatedBytes).orElse(0L), lineage.map(AgentLineage::sharedBytes).orElse(0L),
-                vol.map(AgentVolume::staged).orElse(false), lineage.map(AgentLineage::chainDepth).orElse(0),
-                // a split clone's backing link can outlive the split until the pool's next checkpoint; depth is exact
-                lineage.filter(l -> l.chainDepth() > 0).map(AgentLineage::backingSnapshotId)
-                        .filter(s -> !s.isEmpty()).orElse(null),
+                vol.map(AgentVolume::allocatedBytes).orElse(0L), lineage.sharedBytes(),
+                vol.map(AgentVolume::staged).orElse(false), lineage.chainDepth(), lineage.backingSnapshotId(),
                 vol.map(AgentVolume::attributes).orElse(null), vol.flatMap(AgentVolume::abnormal).orElse(null), split,
                 failure, conditions.build());
+    }
+
+    /** The lineage part of a volume's status. */
+    private record LineageFields(long sharedBytes, int chainDepth, String backingSnapshotId) {
+        static final LineageFields NONE = new LineageFields(0, 0, null);
+
+        static LineageFields of(AgentLineage l) {
+            // a split clone's backing link can outlive the split until the pool's next checkpoint; depth is exact
+            String backing = l.chainDepth() > 0 && !l.backingSnapshotId().isEmpty() ? l.backingSnapshotId() : null;
+            return new LineageFields(l.sharedBytes(), l.chainDepth(), backing);
+        }
     }
 
     private Optional<AgentLineage> lineage(String name) {
