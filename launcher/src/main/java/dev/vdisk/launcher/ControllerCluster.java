@@ -6,6 +6,7 @@ import dev.vdisk.kube.controller.AgentApiExtents;
 import dev.vdisk.kube.controller.LeaderElection;
 import dev.vdisk.kube.controller.LeaderTask;
 import dev.vdisk.kube.controller.ResourceNodeAgents;
+import dev.vdisk.kube.split.SplitRequestController;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.util.List;
@@ -33,7 +34,8 @@ final class ControllerCluster implements AutoCloseable {
         this.election = election;
     }
 
-    static ControllerCluster start(LaunchConfig config, List<LeaderTask> leaderTasks) throws IOException {
+    /** Starts everything; the leader runs the split-request controller (SplitRequest resources, PVC annotations). */
+    static ControllerCluster start(LaunchConfig config) throws IOException {
         ClusterOptions options = config.cluster();
         if (!KubeApi.configured(options)) {
             throw new IOException("controller mode needs a Kubernetes API: run it in a pod, or set KUBECONFIG or"
@@ -43,6 +45,7 @@ final class ControllerCluster implements AutoCloseable {
         AgentApiClient agentApi = new AgentApiClient(new TokenFile(options.tokenFile()));
         ResourceNodeAgents agents = new ResourceNodeAgents(client, options.kubeTimeout(),
                 new AgentApiExtents(client, agentApi));
+        List<LeaderTask> leaderTasks = List.of(() -> SplitRequestController.start(client, config.driverName()));
         LeaderElection election = new LeaderElection(client, options.leaderNamespace(), options.leaderId(),
                 config.nodeId(), LeaderElection.Timing.DEFAULT, leaderTasks).start();
         LOG.info("controller on Kubernetes API {}: calls wait up to {} s for node agents; leader election on lease {}/{}"

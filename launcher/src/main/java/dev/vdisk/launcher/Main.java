@@ -86,7 +86,7 @@ public final class Main {
                 .orElse(FuseConfig.defaults());
         // controller mode: the node agents as resources, and leader election (needs a Kubernetes API)
         Optional<ControllerCluster> controller = config.mode() == Mode.CONTROLLER
-                ? Optional.of(ControllerCluster.start(config, List.of())) : Optional.empty();
+                ? Optional.of(ControllerCluster.start(config)) : Optional.empty();
         Optional<NodeAgents> cluster = controller.map(ControllerCluster::agents);
         Optional<NodeAgent> agent = Optional.empty();
         if (config.pool().isPresent()) {

@@ -346,10 +346,20 @@ final class ResourceVolumeAgent implements VolumeAgent {
                 .map(v -> AgentViews.split(ResourceReads.name(v), v.getStatus().split())).toList();
     }
 
+    /**
+     * A volume's from its status. A snapshot's is not in its status (VdiskSnapshotStatus has no chainDepth yet): it
+     * is taken as its source volume's current depth, which is exact unless the source was split after the snapshot
+     * (then it is lower than the truth), and 0 when the source is gone.
+     */
     @Override
     public int chainDepth(String id) {
-        return reads.volume(id).map(v -> v.getStatus().chainDepth())
-                .orElseThrow(() -> new AgentException(Reason.NOT_FOUND, "volume " + id + " does not exist"));
+        Optional<VdiskVolume> volume = reads.volume(id);
+        if (volume.isPresent()) {
+            return volume.get().getStatus().chainDepth();
+        }
+        VdiskSnapshot s = reads.snapshot(id).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+                "no volume or snapshot " + id));
+        return reads.volume(s.getSpec().sourceVolumeId()).map(v -> v.getStatus().chainDepth()).orElse(0);
     }
 
     // ---------------------------------------------------------------- helpers
