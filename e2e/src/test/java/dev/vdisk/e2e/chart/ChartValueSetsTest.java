@@ -93,6 +93,20 @@ class ChartValueSetsTest {
         assertEquals(1, chart.one(Deployment.class, "vdisk-csi-controller").getSpec().getReplicas());
     }
 
+    @Test
+    void aClusterBefore134IsToldWhichSidecarsToPin() {
+        Helm helm = Helm.find();
+        Helm.Result refused = helm.template("--kube-version", "1.33.2");
+        assertNotEquals(0, refused.exitCode());
+        assertTrue(refused.stderr().contains("sidecars.provisioner.image v6.3.0 needs Kubernetes 1.34 or later"),
+                refused.stderr());
+        Manifests pinned = helm.render("--kube-version", "1.33.2",
+                "--set", "sidecars.provisioner.image=registry.k8s.io/sig-storage/csi-provisioner:v5.3.0",
+                "--set", "sidecars.resizer.image=registry.k8s.io/sig-storage/csi-resizer:v1.14.0");
+        assertFalse(pinned.all(Deployment.class).isEmpty());
+        assertEquals(0, helm.template("--kube-version", "1.34.0").exitCode());
+    }
+
     private static Stream<Path> files(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> list = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
