@@ -90,6 +90,8 @@ public final class Pool implements AutoCloseable {
     private final java.util.concurrent.atomic.LongAdder foregroundOps = new java.util.concurrent.atomic.LongAdder();
     /** Split tasks of this process by clone id (running and finished). Written under cpLock; read freely. */
     private final ConcurrentHashMap<Long, SplitTask> splitTasks = new ConcurrentHashMap<>();
+    /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
+    volatile Runnable beforeDeletePoint = () -> { };
 
     private Pool(Path dir, PoolFiles.Layout layout, PoolFiles.Lock fileLock, PoolOptions options, Superblock sb,
             DataSpace data) {
@@ -369,6 +371,8 @@ public final class Pool implements AutoCloseable {
             if (v == null) {
                 v = snapshotNamed(name);
             }
+            // destageLock until the point is durable: the release makes segments the durable pool still shares
+            // with v exclusive in memory, and a destage in between would write over them in place
             destageLock.lock();
             try {
                 if (v.kind() == Kind.SNAPSHOT) {
@@ -383,10 +387,11 @@ public final class Pool implements AutoCloseable {
                     byName.remove(name);
                     removeLocked(v);
                 }
+                beforeDeletePoint.run();
+                checkpointLocked("delete " + name);
             } finally {
                 destageLock.unlock();
             }
-            checkpointLocked("delete " + name);
             log.info("deleted {} (id {}) from pool {}", name, v.id(), dir);
         } finally {
             cpLock.unlock();
@@ -835,10 +840,10 @@ public final class Pool implements AutoCloseable {
                             former.name(), former.id(), clone.name());
                     removeLocked(former);
                 }
+                checkpointLocked("split " + clone.name() + " release"); // under destageLock, as in delete
             } finally {
                 destageLock.unlock();
             }
-            checkpointLocked("split " + clone.name() + " release");
             log.info("split of vdisk {} released its backing snapshot {}", clone.name(),
                     former == null ? "(none)" : former.name());
             return -1;
