@@ -63,7 +63,7 @@ public final class KubectlVdisk {
      * @param terminal     stdout is a terminal: the progress bar redraws one line
      * @param pollInterval how often {@code split --wait} looks at the request
      */
-    static int run(String[] args, Supplier<KubernetesClient> clients, PrintStream out, PrintStream err,
+    public static int run(String[] args, Supplier<KubernetesClient> clients, PrintStream out, PrintStream err,
                    boolean terminal, Duration pollInterval) {
         Invocation inv;
         try {

@@ -83,7 +83,7 @@ public final class RecordedAccess {
         return seen;
     }
 
-    static boolean allows(ApiRule rule, Access a) {
+    public static boolean allows(ApiRule rule, Access a) {
         return rule.apiGroup().equals(a.apiGroup()) && rule.resource().equals(a.resource())
                 && rule.verbs().contains(a.verb());
     }
@@ -92,7 +92,7 @@ public final class RecordedAccess {
      * Maps an HTTP request to RBAC terms; null for non-resource paths (/version, /api, /apis, /openapi...).
      * Paths: /api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUB]] and /apis/GROUP/VERSION[/namespaces/NS]/RESOURCE[/NAME[/SUB]].
      */
-    static Access of(String method, String pathAndQuery) {
+    public static Access of(String method, String pathAndQuery) {
         int q = pathAndQuery.indexOf('?');
         String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
         String query = q < 0 ? "" : pathAndQuery.substring(q + 1);
