@@ -120,6 +120,8 @@ class ClusterModeTogetherTest {
     }
 
     static final long MIB = 1 << 20;
+    /** Written chunks of a MiB lie this far apart in a 16 MiB volume. */
+    static final long STRIDE = 4 * MIB;
     static final String NODE = "n1";
     static final String DRIVER = "vdisk.csi.dev";
     static final String NS = "team-a";
@@ -191,7 +193,7 @@ class ClusterModeTogetherTest {
             assertEquals("True", srcStatus.conditions().stream().filter(c -> c.getType().equals("Ready"))
                     .findFirst().orElseThrow().getStatus());
             assertEquals(16 * MIB, agent.getVolume(source.getVolumeId()).orElseThrow().sizeBytes());
-            byte[] data = new byte[(int) MIB];
+            byte[] data = new byte[(int) (4 * MIB)];
             new Random(8).nextBytes(data);
             write(agent, source.getVolumeId(), data);
 
@@ -236,8 +238,8 @@ class ClusterModeTogetherTest {
                     .setSnapshotId(snap.getSnapshotId()).build(), collect(allocated));
             assertEquals(16 * MIB, allocated.getFirst().getVolumeCapacityBytes());
             long covered = allocated.stream().flatMap(r -> r.getBlockMetadataList().stream())
-                    .filter(b -> b.getByteOffset() < MIB).mapToLong(BlockMetadata::getSizeBytes).sum();
-            assertEquals(MIB, covered, "the written MiB is allocated in the snapshot: " + allocated);
+                    .mapToLong(BlockMetadata::getSizeBytes).sum();
+            assertEquals(data.length, covered, "the written 4 MiB are allocated in the snapshot: " + allocated);
             assertTrue(reviews.get() >= 1, "the node asked TokenReview");
 
             // 3. A SplitRequest for the PVC bound to the clone
@@ -288,17 +290,25 @@ class ClusterModeTogetherTest {
             assertArrayEquals(data, read(agent, dependent.getVolumeId(), data.length),
                     "the dependent reads the data through the hidden snapshot");
 
-            // 3b. kubectl vdisk split --wait of the clone of the hidden snapshot, through the same controller
-            Plugin split = plugin("split", "web", "--mode", "share", "--wait", "-n", NS);
+            // 3b. kubectl vdisk split --wait of the clone of the hidden snapshot, throttled so that progress shows
+            long splitStart = System.nanoTime();
+            Plugin split = plugin("split", "web", "--mode", "copy", "--rate", "2MiB/s", "--wait", "-n", NS);
+            long splitMillis = (System.nanoTime() - splitStart) / 1_000_000;
             assertEquals(0, split.exit(), split.toString());
-            assertTrue(split.out().contains("split of volume " + dependent.getVolumeId() + " succeeded"), split.out());
+            assertTrue(split.out().contains("split of volume " + dependent.getVolumeId() + " succeeded: 4.0 MiB"
+                    + " relocated"), split.out());
+            assertTrue(splitMillis >= 1000, "4 MiB at 2 MiB/s took " + splitMillis + " ms");
+            System.out.println("throttled split through the plugin: " + splitMillis + " ms; PVC events "
+                    + pvcEvents("web") + "; plugin output:\n" + split.out());
+            await("PVC events of the throttled split", () -> pvcEvents("web").containsAll(List.of("SplitStarted",
+                    "SplitProgress", "SplitCompleted")), () -> pvcEvents("web"));
             await("the dependent's lineage is empty", () -> volume(dependent.getVolumeId()).getStatus()
                     .backingSnapshotId() == null && volume(dependent.getVolumeId()).getStatus().chainDepth() == 0,
                     () -> volume(dependent.getVolumeId()).getStatus());
             assertEquals(0, agent.chainDepth(dependent.getVolumeId()));
             assertArrayEquals(data, read(agent, clone.getVolumeId(), data.length), "the split clone kept the data");
             assertArrayEquals(data, read(agent, dependent.getVolumeId(), data.length),
-                    "the shared split of the hidden snapshot's clone kept the data");
+                    "the split of the hidden snapshot's clone kept the data");
             for (Volume v : List.of(clone, dependent)) {
                 call(controller::deleteVolume, DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
             }
@@ -370,25 +380,34 @@ class ClusterModeTogetherTest {
 
     // ------------------------------------------------------------------------------------------ the kubelet's part
 
-    /** Stages the volume as a block device (as NodeStage would), writes {@code data} at 0, unstages it. */
+    /**
+     * Stages the volume as a block device (as NodeStage would), writes {@code data} in MiB chunks spread over it
+     * (chunk i at i x {@link #STRIDE}: a split's progress by position then follows its bytes), unstages it.
+     */
     private static void write(NodeAgent agent, String volumeId, byte[] data) throws IOException {
         onLoopDevice(agent, volumeId, StandardOpenOption.WRITE, ch -> {
-            ByteBuffer b = ByteBuffer.wrap(data);
-            while (b.hasRemaining()) {
-                ch.write(b, b.position());
+            for (int chunk = 0; chunk * MIB < data.length; chunk++) {
+                ByteBuffer b = ByteBuffer.wrap(data, (int) (chunk * MIB), (int) MIB).slice();
+                while (b.hasRemaining()) {
+                    ch.write(b, chunk * STRIDE + b.position());
+                }
             }
             ch.force(true);
         });
     }
 
+    /** What {@link #write} wrote, read back from the same places. */
     private static byte[] read(NodeAgent agent, String volumeId, int length) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(length);
+        byte[] out = new byte[length];
         onLoopDevice(agent, volumeId, StandardOpenOption.READ, ch -> {
-            while (b.hasRemaining() && ch.read(b, b.position()) >= 0) {
-                // until full
+            for (int chunk = 0; chunk * MIB < length; chunk++) {
+                ByteBuffer b = ByteBuffer.wrap(out, (int) (chunk * MIB), (int) MIB).slice();
+                while (b.hasRemaining() && ch.read(b, chunk * STRIDE + b.position()) >= 0) {
+                    // until full
+                }
             }
         });
-        return b.array();
+        return out;
     }
 
     private interface ChannelWork {
