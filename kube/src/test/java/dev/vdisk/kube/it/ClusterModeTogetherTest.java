@@ -95,6 +95,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,37 +145,67 @@ class ClusterModeTogetherTest {
     /** Every request of the three components, by component, collected as the test goes. */
     final Map<Component, Set<RecordedAccess.Access>> accesses = new TreeMap<>();
 
-    @Test
-    void volumeSnapshotCloneSplitMetadataAndDeleteAcrossTheThreeSides() throws Exception {
+    int port;
+    AtomicInteger reviews;
+    KubernetesClient nodeClient;
+    KubernetesClient controllerClient;
+    NodeAgent agent;
+    NodeClusterAgent node;
+    AgentApiClient agentApi;
+    LeaderElection election;
+    ControllerService controller;
+    SnapshotMetadataService metadata;
+    long usedWhenEmpty;
+    long t0;
+
+    /** The three sides, started as their launchers start them, the controller the elected leader. */
+    @BeforeEach
+    void start() throws Exception {
         installCrds();
-        AtomicInteger reviews = answerTokenReviews();
-        int port = freePort();
+        reviews = answerTokenReviews();
+        port = freePort();
         NodeClusterConfig nodeConfig = NodeClusterConfig.of(NODE, "127.0.0.1:" + port, "127.0.0.1:" + port,
                 "kube-system:vdisk-csi-controller").withIntervals(Duration.ofMillis(500), Duration.ofMillis(200),
                 Duration.ofMinutes(5));
         Path token = dir.resolve("agent-api-token");
         Files.writeString(token, TOKEN + "\n");
-
-        KubernetesClient nodeClient = clientAs("vdisk-csi-node");
-        KubernetesClient controllerClient = clientAs("vdisk-csi-controller");
-        NodeAgent agent = NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB),
+        nodeClient = clientAs("vdisk-csi-node");
+        controllerClient = clientAs("vdisk-csi-controller");
+        agent = NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB),
                 dir.resolve("state"), dir.resolve("kubelet"), NODE, 4, FuseConfig.defaults().withWorkers(2)));
-        long usedWhenEmpty = agent.capacity().usedBytes();
-        long t0 = System.nanoTime();
-        try (controllerClient; nodeClient; agent;
-             NodeClusterAgent node = NodeClusterAgent.start(nodeClient, nodeConfig, agent);
-             AgentApiClient agentApi = new AgentApiClient(new TokenFile(token));
-             LeaderElection election = new LeaderElection(controllerClient, "kube-system", "vdisk-csi-controller",
-                     "controller-0", LeaderElection.Timing.DEFAULT,
-                     List.of(() -> SplitRequestController.start(controllerClient, DRIVER))).start()) {
-            ResourceNodeAgents agents = new ResourceNodeAgents(controllerClient, Duration.ofSeconds(20),
-                    new AgentApiExtents(controllerClient, agentApi));
-            ControllerService controller = new ControllerService(agents, CloneSplitHook.startingOn(agents));
-            SnapshotMetadataService metadata = new SnapshotMetadataService(agents);
-            await("node n1 publishes its VdiskNode", () -> vdiskNode() != null && vdiskNode().getStatus() != null,
-                    this::vdiskNode);
-            await("the controller is the leader", election::isLeader, () -> "not leader");
+        usedWhenEmpty = agent.capacity().usedBytes();
+        t0 = System.nanoTime();
+        node = NodeClusterAgent.start(nodeClient, nodeConfig, agent);
+        agentApi = new AgentApiClient(new TokenFile(token));
+        election = new LeaderElection(controllerClient, "kube-system", "vdisk-csi-controller", "controller-0",
+                LeaderElection.Timing.DEFAULT, List.of(() -> SplitRequestController.start(controllerClient, DRIVER)))
+                .start();
+        ResourceNodeAgents agents = new ResourceNodeAgents(controllerClient, Duration.ofSeconds(20),
+                new AgentApiExtents(controllerClient, agentApi));
+        controller = new ControllerService(agents, CloneSplitHook.startingOn(agents));
+        metadata = new SnapshotMetadataService(agents);
+        await("node n1 publishes its VdiskNode", () -> vdiskNode() != null && vdiskNode().getStatus() != null,
+                this::vdiskNode);
+        await("the controller is the leader", election::isLeader, () -> "not leader");
+    }
 
+    /** Stops all in order (leader, controller clients, node side, agent), leaves nothing mounted, checks access. */
+    @AfterEach
+    void stop() throws Exception {
+        try (AutoCloseable c1 = nodeClient; AutoCloseable c2 = controllerClient; AutoCloseable a = agent;
+             AutoCloseable n = node; AutoCloseable api = agentApi; AutoCloseable e = election) {
+            // closed in reverse order
+        } finally {
+            LeakCheck.unmountAllUnder(dir);
+            LeakCheck.assertNothingLeftUnder(dir);
+        }
+        collectAccesses();
+        assertDeclared();
+    }
+
+    @Test
+    void volumeSnapshotCloneSplitMetadataAndDeleteAcrossTheThreeSides() throws Exception {
+        {
             // 1. CreateVolume: a Ready VdiskVolume bound to n1, status from the pool
             Volume source = call(controller::createVolume, create("pvc-src")).getVolume();
             VdiskVolume src = volume(source.getVolumeId());
@@ -319,13 +351,61 @@ class ClusterModeTogetherTest {
             assertEquals(usedWhenEmpty, agent.capacity().usedBytes(), "the pool holds no data any more");
             System.out.println("cluster mode, three sides together: " + (System.nanoTime() - t0) / 1_000_000
                     + " ms from start to an empty pool");
-            collectAccesses();
-        } finally {
-            LeakCheck.unmountAllUnder(dir);
-            LeakCheck.assertNothingLeftUnder(dir);
+            assertExercised();
         }
-        collectAccesses();
-        assertDeclared();
+    }
+
+    @Test
+    void splitOnCloneFromTheStorageClassAndCancelByDeletingTheRequest() throws Exception {
+        Volume source = call(controller::createVolume, create("pvc-src")).getVolume();
+        byte[] data = new byte[(int) (4 * MIB)];
+        new Random(9).nextBytes(data);
+        write(agent, source.getVolumeId(), data);
+        var snap = call(controller::createSnapshot, CreateSnapshotRequest.newBuilder().setName("snap-1")
+                .setSourceVolumeId(source.getVolumeId()).build()).getSnapshot();
+
+        // the StorageClass asks every clone to split: the controller's hook starts it through the resource
+        Volume shared = call(controller::createVolume, cloneOf("pvc-shared", snap.getSnapshotId()).toBuilder()
+                .putParameters("splitOnClone", "share").build()).getVolume();
+        await("the splitOnClone clone is independent", () -> volume(shared.getVolumeId()).getStatus().chainDepth() == 0
+                && volume(shared.getVolumeId()).getStatus().backingSnapshotId() == null,
+                () -> volume(shared.getVolumeId()).getStatus());
+        assertEquals("DONE", volume(shared.getVolumeId()).getStatus().split().phase());
+        assertEquals(0, agent.chainDepth(shared.getVolumeId()));
+
+        // a throttled split, cancelled by deleting its request while it runs
+        Volume slow = call(controller::createVolume, cloneOf("pvc-slow", snap.getSnapshotId())).getVolume();
+        boundPvc("slow", slow.getVolumeId());
+        SplitRequest request = new SplitRequest();
+        request.setMetadata(new ObjectMetaBuilder().withName("slow-split").withNamespace(NS).build());
+        request.setSpec(new SplitRequestSpec("slow", "copy", MIB));
+        client.resources(SplitRequest.class).inNamespace(NS).resource(request).create();
+        await("the throttled split runs", () -> splitRequest("slow-split").getStatus() != null
+                && splitRequest("slow-split").getStatus().phase() == SplitRequestPhase.Running
+                && splitRequest("slow-split").getStatus().bytesRelocated() > 0,
+                () -> splitRequest("slow-split").getStatus());
+        client.resources(SplitRequest.class).inNamespace(NS).withName("slow-split").delete();
+        await("the request goes once the node stopped the split", () -> splitRequest("slow-split") == null,
+                () -> splitRequest("slow-split"));
+        VdiskVolume cancelled = volume(slow.getVolumeId());
+        assertEquals("CANCELLED", cancelled.getStatus().split().phase(), cancelled.getStatus().toString());
+        assertNull(cancelled.getSpec().split(), "the split controller cleared its spec.split");
+        assertEquals(1, cancelled.getStatus().chainDepth());
+        assertEquals(snap.getSnapshotId(), cancelled.getStatus().backingSnapshotId());
+        assertEquals(1, agent.chainDepth(slow.getVolumeId()));
+        await("PVC event SplitCancelled", () -> pvcEvents("slow").contains("SplitCancelled"), () -> pvcEvents("slow"));
+        assertArrayEquals(data, read(agent, slow.getVolumeId(), data.length), "a cancelled split loses nothing");
+        assertArrayEquals(data, read(agent, shared.getVolumeId(), data.length), "nor does a shared split");
+
+        for (Volume v : List.of(shared, slow, source)) {
+            call(controller::deleteVolume, DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+        }
+        call(controller::deleteSnapshot, DeleteSnapshotRequest.newBuilder().setSnapshotId(snap.getSnapshotId())
+                .build());
+        assertEquals(List.of(), client.resources(VdiskVolume.class).list().getItems());
+        assertEquals(List.of(), agent.listVolumes());
+        assertEquals(List.of(), agent.listSnapshots());
+        assertEquals(usedWhenEmpty, agent.capacity().usedBytes(), "the pool holds no data any more");
     }
 
     // ------------------------------------------------------------------------------------------ CSI and plugin
@@ -560,7 +640,11 @@ class ClusterModeTogetherTest {
                 .forEach(a -> undeclared.add(component + ": " + a)));
         assertEquals(List.of(), undeclared, "requests not declared in ApiAccess; all seen: " + accesses);
         System.out.println("API access seen: " + accesses);
-        // and each side did what this test is about
+    }
+
+    /** Each side made the requests the first test is about (so the check above had something to check). */
+    private void assertExercised() throws InterruptedException {
+        collectAccesses();
         assertTrue(accesses.get(Component.NODE).contains(new RecordedAccess.Access(ResourceKeys.GROUP,
                 "vdiskvolumes/status", "patch")), accesses.toString());
         assertTrue(accesses.get(Component.NODE).contains(new RecordedAccess.Access("authentication.k8s.io",
