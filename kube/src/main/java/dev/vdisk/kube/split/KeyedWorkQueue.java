@@ -55,6 +55,9 @@ final class KeyedWorkQueue implements AutoCloseable {
                 enqueueAfter(key, again);
             }
         } catch (RuntimeException e) {
+            if (worker.isShutdown()) {
+                return; // closed (leadership lost): the interrupted request is the next leader's, no retry, no warning
+            }
             LOG.warn("{}: {}{} (retrying in {} s)", key, e, e.getCause() == null ? "" : " caused by " + e.getCause(),
                     ERROR_RETRY.toSeconds());
             enqueueAfter(key, ERROR_RETRY);
