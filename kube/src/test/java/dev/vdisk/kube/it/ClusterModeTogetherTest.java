@@ -156,6 +156,7 @@ class ClusterModeTogetherTest {
     ControllerService controller;
     SnapshotMetadataService metadata;
     long usedWhenEmpty;
+    NodeClusterConfig nodeConfig;
     long t0;
 
     /** The three sides, started as their launchers start them, the controller the elected leader. */
@@ -164,15 +165,14 @@ class ClusterModeTogetherTest {
         installCrds();
         reviews = answerTokenReviews();
         port = freePort();
-        NodeClusterConfig nodeConfig = NodeClusterConfig.of(NODE, "127.0.0.1:" + port, "127.0.0.1:" + port,
+        nodeConfig = NodeClusterConfig.of(NODE, "127.0.0.1:" + port, "127.0.0.1:" + port,
                 "kube-system:vdisk-csi-controller").withIntervals(Duration.ofMillis(500), Duration.ofMillis(200),
                 Duration.ofMinutes(5));
         Path token = dir.resolve("agent-api-token");
         Files.writeString(token, TOKEN + "\n");
         nodeClient = clientAs("vdisk-csi-node");
         controllerClient = clientAs("vdisk-csi-controller");
-        agent = NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB),
-                dir.resolve("state"), dir.resolve("kubelet"), NODE, 4, FuseConfig.defaults().withWorkers(2)));
+        agent = startAgent();
         usedWhenEmpty = agent.capacity().usedBytes();
         t0 = System.nanoTime();
         node = NodeClusterAgent.start(nodeClient, nodeConfig, agent);
@@ -456,6 +456,54 @@ class ClusterModeTogetherTest {
                 .build());
         assertEquals(List.of(), agent.listVolumes());
         assertEquals(List.of(), agent.listSnapshots());
+    }
+
+    @Test
+    void theNodeAgentRestartsDuringASplitAndTheRequestStillSucceeds() throws Exception {
+        Volume source = call(controller::createVolume, create("pvc-src")).getVolume();
+        byte[] data = new byte[(int) (4 * MIB)];
+        new Random(11).nextBytes(data);
+        write(agent, source.getVolumeId(), data);
+        var snap = call(controller::createSnapshot, CreateSnapshotRequest.newBuilder().setName("snap-1")
+                .setSourceVolumeId(source.getVolumeId()).build()).getSnapshot();
+        Volume clone = call(controller::createVolume, cloneOf("pvc-clone", snap.getSnapshotId())).getVolume();
+        boundPvc("db", clone.getVolumeId());
+        SplitRequest request = new SplitRequest();
+        request.setMetadata(new ObjectMetaBuilder().withName("db-split").withNamespace(NS).build());
+        request.setSpec(new SplitRequestSpec("db", "copy", 2 * MIB));
+        client.resources(SplitRequest.class).inNamespace(NS).resource(request).create();
+        await("the split runs", () -> splitRequest("db-split").getStatus() != null
+                && splitRequest("db-split").getStatus().percent() > 0, () -> splitRequest("db-split").getStatus());
+
+        // the node's pod restarts (upgrade): the agent and its cluster side stop, then start on the same pool
+        node.close();
+        agent.close();
+        assertTrue(splitRequest("db-split").getStatus().phase() != SplitRequestPhase.Succeeded, "stopped midway");
+        agent = startAgent();
+        node = NodeClusterAgent.start(nodeClient, nodeConfig, agent);
+
+        await("the request succeeds after the restart", () -> splitRequest("db-split").getStatus().phase()
+                == SplitRequestPhase.Succeeded, () -> splitRequest("db-split").getStatus());
+        assertEquals(100, splitRequest("db-split").getStatus().percent());
+        assertEquals(0, agent.chainDepth(clone.getVolumeId()));
+        await("the clone's lineage is empty and spec.split cleared", () -> volume(clone.getVolumeId()).getSpec()
+                .split() == null && volume(clone.getVolumeId()).getStatus().chainDepth() == 0,
+                () -> volume(clone.getVolumeId()));
+        assertArrayEquals(data, read(agent, clone.getVolumeId(), data.length));
+        List<String> events = pvcEvents("db");
+        assertEquals(1, events.stream().filter("SplitCompleted"::equals).count(), events.toString());
+        for (Volume v : List.of(clone, source)) {
+            call(controller::deleteVolume, DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+        }
+        call(controller::deleteSnapshot, DeleteSnapshotRequest.newBuilder().setSnapshotId(snap.getSnapshotId())
+                .build());
+        assertEquals(List.of(), agent.listVolumes());
+        assertEquals(List.of(), agent.listSnapshots());
+    }
+
+    private NodeAgent startAgent() throws IOException {
+        return NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB),
+                dir.resolve("state"), dir.resolve("kubelet"), NODE, 4, FuseConfig.defaults().withWorkers(2)));
     }
 
     // ------------------------------------------------------------------------------------------ CSI and plugin
