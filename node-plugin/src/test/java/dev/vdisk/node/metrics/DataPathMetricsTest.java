@@ -49,6 +49,8 @@ class DataPathMetricsTest {
             Path data = dir.resolve("data");
             Command.run("dd", "if=/dev/urandom", "of=" + data, "bs=1M", "count=4", "status=none");
             Command.run("dd", "if=" + data, "of=" + v.device(), "bs=1M", "count=4", "oflag=direct", "status=none");
+            // a worker records a request after its reply, so dd can return before the last one is counted
+            awaitCounted(() -> metrics.bytes(FuseOp.WRITE) - writtenBefore >= 4L << 20);
             assertTrue(metrics.requests(FuseOp.WRITE) - writesBefore >= 4, "at least one WRITE per 1 MiB request");
             assertEquals(4L << 20, metrics.bytes(FuseOp.WRITE) - writtenBefore, 0.0, "every byte written counted once");
 
@@ -56,13 +58,23 @@ class DataPathMetricsTest {
             Command.run("dd", "if=" + v.device(), "of=" + dir.resolve("back"), "bs=1M", "count=4", "iflag=direct", "status=none");
             assertArrayEquals(Files.readAllBytes(data), Files.readAllBytes(dir.resolve("back")));
             // at least: udev may probe the device meanwhile
+            awaitCounted(() -> metrics.bytes(FuseOp.READ) - readBefore >= 4L << 20);
             assertTrue(metrics.bytes(FuseOp.READ) - readBefore >= 4L << 20, "read bytes counted");
             assertTrue(metrics.nanos(FuseOp.READ) > 0, "latency recorded");
 
             Command.run("blkdiscard", "-o", "0", "-l", "" + (1L << 20), v.device().toString());
+            awaitCounted(() -> metrics.bytes(FuseOp.FALLOCATE) >= 1L << 20);
             assertEquals(1L << 20, metrics.bytes(FuseOp.FALLOCATE), 0.0, "discarded bytes reach FALLOCATE");
             assertEquals(0, metrics.errors(FuseOp.WRITE));
             dataPath.detach("pvc-m");
+        }
+    }
+
+    /** Waits up to 5 s for the workers to count what they already answered; the assertions after it decide. */
+    private static void awaitCounted(java.util.function.BooleanSupplier counted) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!counted.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
         }
     }
 
