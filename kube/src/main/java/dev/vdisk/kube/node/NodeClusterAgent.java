@@ -1,5 +1,6 @@
 package dev.vdisk.kube.node;
 
+import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.kube.agentapi.AgentApiServer;
 import dev.vdisk.kube.agentapi.BearerTokenInterceptor;
@@ -155,6 +156,9 @@ public final class NodeClusterAgent implements AutoCloseable {
         }
         heartbeat = new NodeHeartbeat(client, writer, agent, config.nodeId(), config.agentAddress(), clock);
         queue.submitEvery("VdiskNode/" + config.nodeId(), config.heartbeatInterval(), heartbeat::beat);
+        // NodeStage/NodeUnstage change no resource: without this, a status written while staged would say so until
+        // the next resync, and the controller refuse DeleteVolume after the unstage for that long
+        queue.submitEvery("staged-check", config.heartbeatInterval(), () -> recheckStaged(agent));
         queue.open();
         if (config.agentListen() != null) {
             apiServer = AgentApiServer.start(config.agentListen(), config.nodeId(), agent, new BearerTokenInterceptor(
@@ -163,6 +167,19 @@ public final class NodeClusterAgent implements AutoCloseable {
         LOG.info("node agent joined the cluster as {}: {} volumes, {} snapshots, {} group snapshots bound here",
                 config.nodeId(), volumes.getStore().list().size(), snapshots.getStore().list().size(),
                 groups.getStore().list().size());
+    }
+
+    /** Reconciles again each Ready volume whose last status disagrees with the pool about being staged. */
+    private void recheckStaged(VolumeAgent agent) {
+        for (VdiskVolume v : volumes.getStore().list()) {
+            String name = v.getMetadata().getName();
+            VdiskVolumeStatus s = lastStatus.get("VdiskVolume/" + name) instanceof VdiskVolumeStatus last ? last
+                    : v.getStatus();
+            if (s != null && s.phase() == ResourcePhase.Ready
+                    && agent.getVolume(name).map(AgentVolume::staged).orElse(s.staged()) != s.staged()) {
+                volumeJob.apply(name).submit();
+            }
+        }
     }
 
     /** The internal API's port (tests bind port 0), empty without one. */

@@ -522,6 +522,46 @@ class ClusterModeTogetherTest {
         assertEquals(List.of(), agent.listVolumes());
     }
 
+    @Test
+    void thePvcAnnotationSplitsTheCloneAndItsRemovalDeletesTheOwnedRequest() throws Exception {
+        Volume source = call(controller::createVolume, create("pvc-src")).getVolume();
+        byte[] data = new byte[(int) (4 * MIB)];
+        new Random(12).nextBytes(data);
+        write(agent, source.getVolumeId(), data);
+        var snap = call(controller::createSnapshot, CreateSnapshotRequest.newBuilder().setName("snap-1")
+                .setSourceVolumeId(source.getVolumeId()).build()).getSnapshot();
+        Volume clone = call(controller::createVolume, cloneOf("pvc-clone", snap.getSnapshotId())).getVolume();
+        boundPvc("db", clone.getVolumeId());
+
+        client.persistentVolumeClaims().inNamespace(NS).withName("db").edit(pvc -> {
+            pvc.getMetadata().getAnnotations().put(ResourceKeys.SPLIT_ANNOTATION, "share");
+            return pvc;
+        });
+        await("the owned request succeeds", () -> splitRequest("db-split") != null
+                && splitRequest("db-split").getStatus() != null
+                && splitRequest("db-split").getStatus().phase() == SplitRequestPhase.Succeeded,
+                () -> splitRequest("db-split"));
+        assertEquals("PersistentVolumeClaim", splitRequest("db-split").getMetadata().getOwnerReferences().getFirst()
+                .getKind());
+        assertEquals(0, agent.chainDepth(clone.getVolumeId()));
+        assertArrayEquals(data, read(agent, clone.getVolumeId(), data.length));
+
+        client.persistentVolumeClaims().inNamespace(NS).withName("db").edit(pvc -> {
+            pvc.getMetadata().getAnnotations().remove(ResourceKeys.SPLIT_ANNOTATION);
+            return pvc;
+        });
+        await("the owned request goes with the annotation", () -> splitRequest("db-split") == null,
+                () -> splitRequest("db-split"));
+        assertEquals(0, agent.chainDepth(clone.getVolumeId()), "a finished split stays done");
+        for (Volume v : List.of(clone, source)) {
+            call(controller::deleteVolume, DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+        }
+        call(controller::deleteSnapshot, DeleteSnapshotRequest.newBuilder().setSnapshotId(snap.getSnapshotId())
+                .build());
+        assertEquals(List.of(), agent.listVolumes());
+        assertEquals(List.of(), agent.listSnapshots());
+    }
+
     private NodeAgent startAgent() throws IOException {
         return NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB),
                 dir.resolve("state"), dir.resolve("kubelet"), NODE, 4, FuseConfig.defaults().withWorkers(2)));
@@ -583,7 +623,7 @@ class ClusterModeTogetherTest {
      * Stages the volume as a block device (as NodeStage would), writes {@code data} in MiB chunks spread over it
      * (chunk i at i x {@link #STRIDE}: a split's progress by position then follows its bytes), unstages it.
      */
-    private static void write(NodeAgent agent, String volumeId, byte[] data) throws IOException {
+    private void write(NodeAgent agent, String volumeId, byte[] data) throws IOException {
         onLoopDevice(agent, volumeId, StandardOpenOption.WRITE, ch -> {
             for (int chunk = 0; chunk * MIB < data.length; chunk++) {
                 ByteBuffer b = ByteBuffer.wrap(data, (int) (chunk * MIB), (int) MIB).slice();
@@ -593,10 +633,11 @@ class ClusterModeTogetherTest {
             }
             ch.force(true);
         });
+        awaitUnstagedStatus(volumeId);
     }
 
     /** What {@link #write} wrote, read back from the same places. */
-    private static byte[] read(NodeAgent agent, String volumeId, int length) throws IOException {
+    private byte[] read(NodeAgent agent, String volumeId, int length) throws IOException {
         byte[] out = new byte[length];
         onLoopDevice(agent, volumeId, StandardOpenOption.READ, ch -> {
             for (int chunk = 0; chunk * MIB < length; chunk++) {
@@ -606,7 +647,18 @@ class ClusterModeTogetherTest {
                 }
             }
         });
+        awaitUnstagedStatus(volumeId);
         return out;
+    }
+
+    /**
+     * The node reports the volume unstaged again (the controller refuses DeleteVolume while its status says staged;
+     * a status written while the test had it staged must not stay so).
+     */
+    private void awaitUnstagedStatus(String volumeId) {
+        await("VdiskVolume " + volumeId + " reported unstaged", () -> volume(volumeId) == null
+                || volume(volumeId).getStatus() == null || !volume(volumeId).getStatus().staged(),
+                () -> volume(volumeId).getStatus());
     }
 
     private interface ChannelWork {
