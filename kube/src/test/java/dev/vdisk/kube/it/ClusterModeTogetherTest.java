@@ -562,6 +562,32 @@ class ClusterModeTogetherTest {
         assertEquals(List.of(), agent.listSnapshots());
     }
 
+    @Test
+    void aVolumeExpandedWhileStagedCanBeDeletedOnceUnstaged() throws Exception {
+        Volume volume = call(controller::createVolume, create("pvc-1")).getVolume();
+        String id = volume.getVolumeId();
+        StagedVolume staged = new StagedVolume(id, agent.config().kubeletDir().resolve("s-" + id), true, "",
+                List.of(), "SINGLE_NODE_WRITER", Map.of());
+        try (var held = agent.locks().lock(id)) { // NodeStageVolume, as the kubelet would
+            agent.staging().stage(staged);
+            agent.staged().put(staged);
+        }
+        try {
+            // an online expansion: the node answers the new generation while the volume is staged
+            call(controller::controllerExpandVolume, csi.v1.ControllerExpandVolumeRequest.newBuilder().setVolumeId(id)
+                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(32 * MIB)).build());
+            assertTrue(volume(id).getStatus().staged(), volume(id).getStatus().toString());
+        } finally {
+            try (var held = agent.locks().lock(id)) { // NodeUnstageVolume
+                agent.staging().unstage(staged, false);
+                agent.staged().remove(id);
+            }
+        }
+        awaitUnstagedStatus(id); // no resource changed: the node notices by itself, not at the next resync
+        call(controller::deleteVolume, DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+        assertEquals(List.of(), agent.listVolumes());
+    }
+
     private NodeAgent startAgent() throws IOException {
         return NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB),
                 dir.resolve("state"), dir.resolve("kubelet"), NODE, 4, FuseConfig.defaults().withWorkers(2)));
