@@ -28,7 +28,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -39,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -245,55 +243,8 @@ public final class SplitFixture implements AutoCloseable {
 
     /** The distinct accesses the controller made so far (also kept for the check at close). */
     public Set<RecordedAccess.Access> controllerAccess() {
-        try {
-            RecordedRequest r;
-            while ((r = server.takeRequest(20, TimeUnit.MILLISECONDS)) != null) {
-                String agent = r.getHeader("User-Agent");
-                if (agent != null && agent.startsWith(CONTROLLER_AGENT)) {
-                    RecordedAccess.Access a = access(r.getMethod(), r.getPath());
-                    if (a != null) {
-                        controllerAccess.add(a);
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        controllerAccess.addAll(RecordedAccess.drain(server, CONTROLLER_AGENT));
         return new TreeSet<>(controllerAccess);
-    }
-
-    /**
-     * RBAC terms of a request: {@code /api/v1[/namespaces/NS]/RES[/NAME[/SUB]]} or {@code /apis/G/V/...}, as
-     * {@link RecordedAccess} maps them (which offers no way to tell the controller's requests from the test's).
-     */
-    static RecordedAccess.Access access(String method, String pathAndQuery) {
-        String[] pq = pathAndQuery.split("\\?", 2);
-        List<String> seg = new ArrayList<>(List.of(pq[0].replaceAll("^/+|/+$", "").split("/")));
-        String group;
-        if (seg.size() >= 3 && seg.get(0).equals("api")) {
-            group = "";
-            seg = seg.subList(2, seg.size());
-        } else if (seg.size() >= 4 && seg.get(0).equals("apis")) {
-            group = seg.get(1);
-            seg = seg.subList(3, seg.size());
-        } else {
-            return null;
-        }
-        if (seg.size() >= 3 && seg.get(0).equals("namespaces")) {
-            seg = seg.subList(2, seg.size());
-        }
-        String resource = seg.get(0) + (seg.size() >= 3 ? "/" + seg.get(2) : "");
-        boolean named = seg.size() >= 2;
-        boolean watch = pq.length > 1 && List.of(pq[1].split("&")).contains("watch=true");
-        String verb = switch (method) {
-            case "GET" -> watch ? "watch" : named ? "get" : "list";
-            case "POST" -> "create";
-            case "PUT" -> "update";
-            case "PATCH" -> "patch";
-            case "DELETE" -> named ? "delete" : "deletecollection";
-            default -> method.toLowerCase(java.util.Locale.ROOT);
-        };
-        return new RecordedAccess.Access(group, resource, verb);
     }
 
     @Override
