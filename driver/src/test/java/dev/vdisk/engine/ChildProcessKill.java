@@ -1,5 +1,7 @@
 package dev.vdisk.engine;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 /**
  * Kills a child JVM of a crash test as the kernel would (SIGKILL) without dropping what it printed.
  * {@link Process#destroyForcibly()} also closes our ends of the child's pipes, so lines the child wrote but our
@@ -13,5 +15,16 @@ final class ChildProcessKill {
     static void sigkill(Process child) throws InterruptedException {
         child.toHandle().destroyForcibly();
         child.waitFor();
+    }
+
+    /**
+     * {@link #sigkill} and then waits for {@code reader} to have read every line the child printed (its stdout
+     * reaches end-of-file once it is dead): a line not yet parsed, such as {@code DELETING x}, would make the test
+     * expect an object the child had legitimately deleted.
+     */
+    static void sigkillAndReadAll(Process child, Thread reader, int round) throws InterruptedException {
+        sigkill(child);
+        reader.join(60_000);
+        assertFalse(reader.isAlive(), "round " + round + ": the child's output was not fully read");
     }
 }

@@ -67,11 +67,7 @@ class CrashTest {
                 assertTrue(locked.getMessage().contains("pid " + child.pid()), locked.getMessage());
             }
             Thread.sleep(50 + rnd.nextInt(600));
-            ChildProcessKill.sigkill(child); // keeps the output not read yet (destroyForcibly drops it)
-            // the child is dead, so its stdout reaches EOF: wait for every line it printed (a DELETING line not
-            // yet parsed would make us expect a vdisk the child had legitimately deleted)
-            reader.join(60_000);
-            assertFalse(reader.isAlive(), "round " + round + ": the child's output was not fully read");
+            ChildProcessKill.sigkillAndReadAll(child, reader, round);
             long flushed = lastFlushed.get();
             totalFlushed += flushed + 1;
 

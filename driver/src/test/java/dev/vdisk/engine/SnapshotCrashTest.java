@@ -83,11 +83,7 @@ class SnapshotCrashTest {
             }
             assertEquals(1, ready.get(), "child of round " + round + " did not start");
             Thread.sleep(200 + rnd.nextInt(1200));
-            ChildProcessKill.sigkill(child); // keeps the output not read yet (destroyForcibly drops it)
-            // the child is dead, so its stdout reaches EOF: wait for every line it printed (a DELETING line not
-            // yet parsed would make us expect a vdisk the child had legitimately deleted)
-            reader.join(60_000);
-            assertFalse(reader.isAlive(), "round " + round + ": the child's output was not fully read");
+            ChildProcessKill.sigkillAndReadAll(child, reader, round);
             long flushed = lastFlushed.get();
             int maxIndex = (int) Math.max(flushed, snaps.values().stream().mapToInt(Integer::intValue).max().orElse(0));
             int[] seq = CrashChild.sequence(round, maxIndex + 2);

@@ -88,11 +88,7 @@ class SplitCrashTest {
             }
             assertEquals(1, ready.get(), "child of round " + round + " did not start");
             Thread.sleep(100 + rnd.nextInt(900));
-            ChildProcessKill.sigkill(child); // keeps the output not read yet (destroyForcibly drops it)
-            // the child is dead, so its stdout reaches EOF: wait for every line it printed (a DELETING line not
-            // yet parsed would make us expect a vdisk the child had legitimately deleted)
-            reader.join(60_000);
-            assertFalse(reader.isAlive(), "round " + round + ": the child's output was not fully read");
+            ChildProcessKill.sigkillAndReadAll(child, reader, round);
             resumed += resumes.get();
             int flushed = (int) lastFlushed.get();
             int[] seq = CrashChild.sequence(round, flushed + 2000);
