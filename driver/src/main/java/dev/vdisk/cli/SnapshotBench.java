@@ -83,24 +83,12 @@ public final class SnapshotBench {
                 PoolOptions.defaults())) {
             pool.create("v", size);
             Vdisk v = pool.vdisk("v");
-            ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
             Random rnd = new Random(1);
-            for (long off = 0; off < size; off += b.capacity()) {
-                for (int i = 0; i < b.capacity(); i += 8) {
-                    b.putLong(i, rnd.nextLong());
-                }
-                b.clear();
-                v.write(off, b);
-            }
+            BenchData.fill(v, size, rnd);
             pool.snapshot("v", "L");
             long segs = size / SEG;
             int changed = (int) Math.round(segs * percent / 100);
-            ByteBuffer s = ByteBuffer.allocateDirect(SEG);
-            for (int i = 0; i < changed; i++) {
-                s.clear();
-                s.putLong(0, rnd.nextLong());
-                v.write(SEG * (long) rnd.nextInt((int) segs), s);
-            }
+            BenchData.rewriteSegments(v, SEG, segs, changed, rnd);
             pool.snapshot("v", "M");
             long[] times = new long[7];
             long extents = 0;

@@ -70,27 +70,14 @@ public final class SplitBench {
 
     private static void setUp(Pool pool, long size, double percent) {
         pool.create("v", size);
-        Vdisk v = pool.vdisk("v");
-        ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
         Random rnd = new Random(1);
-        for (long off = 0; off < size; off += b.capacity()) {
-            for (int i = 0; i < b.capacity(); i += 8) {
-                b.putLong(i, rnd.nextLong());
-            }
-            b.clear();
-            v.write(off, b);
-        }
+        BenchData.fill(pool.vdisk("v"), size, rnd);
         pool.snapshot("v", "s");
         long segs = size / SEG;
         int changed = (int) Math.round(segs * percent / 100);
-        ByteBuffer w = ByteBuffer.allocateDirect(SEG);
         for (String c : new String[] {"cshare", "ccopy", "cread"}) {
             pool.clone("s", c);
-            for (int i = 0; i < changed; i++) {
-                w.clear();
-                w.putLong(0, rnd.nextLong());
-                pool.vdisk(c).write(SEG * (long) rnd.nextInt((int) segs), w);
-            }
+            BenchData.rewriteSegments(pool.vdisk(c), SEG, segs, changed, rnd);
         }
         pool.drain();
     }
