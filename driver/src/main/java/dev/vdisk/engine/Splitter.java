@@ -53,7 +53,10 @@ import dev.vdisk.engine.map.MapTree;
  * <p>Locks: {@code Pool.destageLock} &gt; clone's {@code mapLock} (write) &gt; each backing's {@code mapLock} (read,
  * one at a time: snapshots never change their maps) &gt; allocator. <b>Runs</b>: a run is up to {@code maxSegments}
  * candidates of one level-1 indirect block, read with one walk per tree ({@link MapTree#lookupRun}), reserved at once,
- * filled under one hold of {@code destageLock} and one of the clone's map write lock (one path copy at most). COPY
+ * filled under one hold of {@code destageLock} and one of the clone's map write lock (one path copy at most). SHARE
+ * resolves the chain once per level-1 block for all its runs ({@link #chainBlock}: the chain and its maps stay fixed
+ * while the clone is backed) and installs a run with {@link MapTree#fillHoles} (one walk, one hold of the allocator's
+ * lock for its references); the release check then walks only the clone, resolving the chain where holes remain. COPY
  * allocates the run's Ys and copies X to Y under {@code destageLock} (not the map lock, so reads go on), one in-kernel
  * copy ({@link SplitCopier}) per stretch adjacent on both sides: from its allocation to its install Y is invisible to
  * consistency points and to the check, which would otherwise count it as leaked; the destager waits for one run
@@ -67,6 +70,18 @@ final class Splitter implements AutoCloseable {
     private final int shift;
     /** COPY's mover, opened at the first copy (the task's thread only). */
     private SplitCopier copier;
+    /**
+     * SHARE and the release check ({@link #chainBlock}; the task's thread only): the first segment of the level-1
+     * block whose chain resolution {@link #candidate} and {@link #fill} hold, or -1.
+     */
+    private long blockFirst = -1;
+    /** Per segment of the block: mapped somewhere in the chain ({@link #nextCandidate}'s definition). */
+    private final boolean[] candidate;
+    /** Per segment of the block: the word a hole there is filled with (data, ZERO), or HOLE for nothing to fill. */
+    private final long[] fill;
+    /** Scratch of one block: a chain member's or the clone's entries, a run's words, its data segments. */
+    private final long[] words;
+    private final long[] vbns;
 
     Splitter(Pool pool, Vdisk clone, SplitMode mode) {
         this.pool = pool;
@@ -74,6 +89,11 @@ final class Splitter implements AutoCloseable {
         this.mode = mode;
         this.segmentSize = pool.segmentSize();
         this.shift = Integer.numberOfTrailingZeros(segmentSize);
+        int fanout = IndirectBlock.fanout(segmentSize);
+        this.candidate = new boolean[fanout];
+        this.fill = new long[fanout];
+        this.words = new long[fanout];
+        this.vbns = new long[fanout];
     }
 
     Vdisk vdisk() {
@@ -159,18 +179,87 @@ final class Splitter implements AutoCloseable {
 
     /**
      * The first hole that still reads data through the chain, or -1 when the backing is no longer needed. The caller
-     * holds {@code Pool.destageLock}, so no map changes meanwhile (and holes never come back).
+     * holds {@code Pool.destageLock}, so no map changes meanwhile (and holes never come back). After a complete pass
+     * the clone has no hole where the chain maps anything, so this reads one walk of the clone per block with
+     * candidates and resolves the chain ({@link #chainBlock}) only for a block that still has holes.
      */
     long firstHoleReadingData() {
+        int fanout = fill.length;
         for (long c = nextCandidate(0); c >= 0; c = nextCandidate(leafEnd(c))) {
-            Leaf l = leaf(c);
-            for (int i = 0; i < l.n(); i++) {
-                if (l.candidate()[i] && MapEntry.isHole(l.mine()[i]) && MapEntry.isMapped(l.chain()[i])) {
+            long b0 = c & -fanout;
+            int from = (int) (c - b0);
+            int n = (int) (leafEnd(c) - b0);
+            clone.mapLock.readLock().lock();
+            try {
+                clone.tree.lookupRun(c, n - from, words);
+            } finally {
+                clone.mapLock.readLock().unlock();
+            }
+            int firstHole = -1;
+            for (int i = 0; i < n - from; i++) {
+                if (MapEntry.isHole(words[i])) {
+                    firstHole = i;
+                    break;
+                }
+            }
+            if (firstHole < 0) {
+                continue;
+            }
+            long[] mine = words.clone(); // chainBlock reuses words
+            chainBlock(b0);
+            for (int i = firstHole; i < n - from; i++) {
+                if (MapEntry.isHole(mine[i]) && candidate[from + i] && MapEntry.isMapped(fill[from + i])) {
                     return c + i;
                 }
             }
         }
         return -1;
+    }
+
+    /**
+     * Resolves the chain for the level-1 block starting at segment {@code b0} into {@link #candidate} and
+     * {@link #fill}, unless they already hold it: one walk per chain member for the whole block, reused by the runs
+     * in it. Valid for the task's life: snapshots never change their maps, and the chain of a clone stays the same
+     * while it is backed. Follows {@code Vdisk.readMapped}'s rules: the first entry that is not a hole wins; a member
+     * shorter than the segment, or the end of the chain, means zeros (nothing to fill).
+     */
+    private void chainBlock(long b0) {
+        if (b0 == blockFirst) {
+            return;
+        }
+        blockFirst = -1;
+        int n = fill.length;
+        java.util.Arrays.fill(candidate, false);
+        java.util.Arrays.fill(fill, -1L); // unresolved (no word is negative)
+        for (Vdisk x = clone.backing(); x != null; x = x.backing()) {
+            x.mapLock.readLock().lock();
+            try {
+                x.tree.lookupRun(b0, n, words);
+            } finally {
+                x.mapLock.readLock().unlock();
+            }
+            // segments of the block inside this member (a shorter member resolves the rest to zeros)
+            long size = x.sizeWithoutCheck();
+            int inside = (int) Math.max(0, Math.min(n, ((size + segmentSize - 1) >>> shift) - b0));
+            for (int i = 0; i < inside; i++) {
+                long w = words[i];
+                candidate[i] |= MapEntry.isMapped(w);
+                if (fill[i] < 0 && !MapEntry.isHole(w)) {
+                    fill[i] = w;
+                }
+            }
+            for (int i = inside; i < n; i++) {
+                if (fill[i] < 0) {
+                    fill[i] = MapEntry.HOLE;
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            long w = fill[i];
+            fill[i] = !candidate[i] || w <= 0 ? MapEntry.HOLE
+                    : MapEntry.isMapped(w) ? MapEntry.mapped(MapEntry.vbn(w)) : MapEntry.ZERO;
+        }
+        blockFirst = b0;
     }
 
     /**
@@ -190,6 +279,9 @@ final class Splitter implements AutoCloseable {
      *     indirect blocks of a path copy) cannot be reserved; nothing changed
      */
     Run fillRun(long first, int maxSegments) {
+        if (mode == SplitMode.SHARE) {
+            return shareRun(first, maxSegments);
+        }
         Leaf l = leaf(first);
         long[] segs = new long[Math.max(1, Math.min(maxSegments, l.n()))];
         long[] src = new long[segs.length];
@@ -308,6 +400,80 @@ final class Splitter implements AutoCloseable {
                     }
                 }
             }
+            alloc.unreserve(reserved);
+        }
+    }
+
+    /**
+     * {@link #fillRun} for SHARE: the chain's resolution of the block comes from {@link #chainBlock} (one walk per
+     * member per block, not per run), and the install is {@link MapTree#fillHoles}: one walk of the clone's tree, at
+     * most one path copy and one hold of the allocator's lock for the whole run. No data moves, so the run needs
+     * no reservation beyond a path copy's indirect blocks.
+     */
+    private Run shareRun(long first, int maxSegments) {
+        long b0 = first & -fill.length;
+        chainBlock(b0);
+        int from = (int) (first - b0);
+        int end = (int) (leafEnd(first) - b0);
+        int visited = 0;
+        int toFill = 0;
+        long next = first;
+        int j = from;
+        for (; j < end && visited < maxSegments; j++) {
+            long w = fill[j];
+            words[j - from] = w;
+            if (candidate[j]) {
+                visited++;
+                next = b0 + j + 1;
+            }
+            toFill += MapEntry.isHole(w) ? 0 : 1;
+        }
+        int n = j - from;
+        if (toFill == 0) {
+            return new Run(next, visited, 0, 0);
+        }
+        Allocator alloc = pool.allocator();
+        long reserved;
+        clone.mapLock.readLock().lock();
+        try {
+            reserved = clone.tree.height(); // a path copy
+        } finally {
+            clone.mapLock.readLock().unlock();
+        }
+        if (!alloc.tryReserve(reserved)) {
+            throw new OutOfSpaceException(mode + " split of clone " + clone.name() + " at segment " + first,
+                    alloc.usage().available() * segmentSize, reserved * segmentSize);
+        }
+        try {
+            // destageLock: no destage changes this map between the hole test and the install (maps change only
+            // under it); the clone's map write lock for the install itself
+            pool.destageLock().lock();
+            try {
+                pool.checkOpen();
+                if (clone.isDeleted() || clone.backing() == null) {
+                    return new Run(next, visited, 0, 0); // the clone went away (or is already released)
+                }
+                int filled;
+                int created;
+                clone.mapLock.writeLock().lock();
+                try {
+                    filled = clone.tree.fillHoles(first, n, words, (int) clone.epoch(), alloc, vbns);
+                    created = clone.tree.lastCreated();
+                    long fromReservation = Math.min(created, reserved);
+                    reserved -= fromReservation;
+                    alloc.nodesCreated(created, fromReservation);
+                } finally {
+                    clone.mapLock.writeLock().unlock();
+                }
+                int data = 0;
+                for (int i = 0; i < n; i++) {
+                    data += MapEntry.isMapped(words[i]) ? 1 : 0;
+                }
+                return new Run(next, visited, filled, data);
+            } finally {
+                pool.destageLock().unlock();
+            }
+        } finally {
             alloc.unreserve(reserved);
         }
     }

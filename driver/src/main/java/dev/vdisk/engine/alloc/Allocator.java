@@ -130,6 +130,27 @@ public final class Allocator {
         }
     }
 
+    /**
+     * {@link #incref} of {@code vbns[0..n)} under one hold of the lock (a SHARE split takes hundreds at once); all or
+     * nothing: every segment is checked before any count changes.
+     */
+    public void incref(long[] vbns, int n) {
+        lock.lock();
+        try {
+            for (int i = 0; i < n; i++) {
+                checkVbn(vbns[i]);
+                if (refs[(int) vbns[i]] <= 0) {
+                    throw new IllegalStateException("incref of unallocated segment " + vbns[i]);
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                refs[(int) vbns[i]]++;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Drops one reference; at 0 the segment becomes pending (reusable two consistency points later). */
     public void decref(long vbn) {
         lock.lock();

@@ -127,6 +127,73 @@ public final class MapTree {
      * The caller owns references: it has counted the new data segment and drops the old one.
      */
     public long set(long seg, long word0, int birth, Allocator alloc) {
+        Node n = leafForWrite(seg, alloc);
+        int i = index(seg, 1);
+        long old = n.words[2 * i];
+        n.words[2 * i] = word0;
+        n.words[2 * i + 1] = MapEntry.word1(0, birth);
+        return old;
+    }
+
+    /**
+     * A SHARE split's install: for every {@code i < n} where {@code words[i]} is not a hole and segment
+     * {@code from + i} still is one, sets the entry to {@code words[i]} (data or {@link MapEntry#ZERO}), taking a
+     * reference on the data segment ({@link Allocator#incref(long[], int)}, one hold of its lock for the run).
+     * Segments {@code [from, from + n)} lie in one level-1 block: one walk, at most one path copy, none when nothing
+     * is installed. On return {@code words[i]} is a hole where nothing was installed (the entry was no hole: a user
+     * write got there first), so {@code words} tells exactly what changed. {@code vbns} is scratch of at least
+     * {@code n}. Returns the entries installed; {@link #lastCreated()} tells how many nodes were created.
+     */
+    public int fillHoles(long from, int n, long[] words, int birth, Allocator alloc, long[] vbns) {
+        if ((from >>> shift) != ((from + n - 1) >>> shift)) {
+            throw new IllegalArgumentException("segments " + from + " +" + n + " span more than one indirect block");
+        }
+        lastCreated = 0;
+        if (root == null && rootWord0 == MapEntry.ZERO) {
+            java.util.Arrays.fill(words, 0, n, MapEntry.HOLE); // reads zeros everywhere: no hole to fill
+            return 0;
+        }
+        Node leaf = root;
+        for (int level = height; level > 1 && leaf != null; level--) {
+            leaf = leaf.children[index(from, level)];
+        }
+        int i0 = index(from, 1);
+        int k = 0;
+        int data = 0;
+        for (int i = 0; i < n; i++) {
+            long w = words[i];
+            if (MapEntry.isHole(w)) {
+                continue;
+            }
+            if (leaf != null && !MapEntry.isHole(leaf.words[2 * (i0 + i)])) {
+                words[i] = MapEntry.HOLE;
+                continue;
+            }
+            k++;
+            if (MapEntry.isMapped(w)) {
+                vbns[data++] = MapEntry.vbn(w);
+            }
+        }
+        if (k == 0) {
+            return 0;
+        }
+        alloc.incref(vbns, data);
+        leaf = leafForWrite(from, alloc);
+        long word1 = MapEntry.word1(0, birth);
+        for (int i = 0; i < n; i++) {
+            if (!MapEntry.isHole(words[i])) {
+                leaf.words[2 * (i0 + i)] = words[i];
+                leaf.words[2 * (i0 + i) + 1] = word1;
+            }
+        }
+        return k;
+    }
+
+    /**
+     * The level-1 block holding {@code seg}, made writable: missing blocks created, shared ones copied on the way down
+     * (path copy), the path marked dirty; {@link #lastCreated()} counts the nodes created.
+     */
+    private Node leafForWrite(long seg, Allocator alloc) {
         lastCreated = 0;
         if (root == null) {
             root = new Node(height, fanout);
@@ -152,11 +219,7 @@ public final class MapTree {
             n.children[i] = c;
             n = c;
         }
-        int i = index(seg, 1);
-        long old = n.words[2 * i];
-        n.words[2 * i] = word0;
-        n.words[2 * i + 1] = MapEntry.word1(0, birth);
-        return old;
+        return n;
     }
 
     /** Returns {@code n} if this tree owns it alone, else a dirty private copy (path copy). */
