@@ -8,7 +8,9 @@
 # Rows: 1 MiB sequential read/write at QD16, 4 KiB random read/write at QD32 with 1 and 2 jobs; fio with
 # libaio and direct I/O; peers alternate per row so that drift in the disk hits both alike.
 # Environment: RUNTIME (s, default 20), SIZE_MB (per image, default 2048), BENCH_DIR (default
-# target/bench-datapath under the checkout), WORKERS (FUSE worker threads, default 32), SERVE_OPTS (more
+# target/bench-datapath under the checkout), TRANSPORT (uring, the default: FUSE over io_uring, fails if the
+# kernel cannot; dev: read/write on /dev/fuse), WORKERS (/dev/fuse worker threads, default 32), RING_THREADS and
+# RING_DEPTH (io_uring: threads per CPU queue, default 1, and entries per thread, default 64), SERVE_OPTS (more
 # ServeMain flags, e.g. "--no-clone"), ROWS (space-separated subset of row names).
 # Needs root, fio, losetup, python3.
 set -eu
@@ -17,6 +19,9 @@ RUNTIME=${1:-${RUNTIME:-20}}
 SIZE_MB=${SIZE_MB:-2048}
 DIR=${BENCH_DIR:-$root/target/bench-datapath}
 WORKERS=${WORKERS:-32}
+TRANSPORT=${TRANSPORT:-uring}
+RING_THREADS=${RING_THREADS:-1}
+RING_DEPTH=${RING_DEPTH:-64}
 SERVE_OPTS=${SERVE_OPTS:-}
 ROWS=${ROWS:-"seqread seqwrite randread1 randread2 randwrite1 randwrite2"}
 JAVA=${JAVA_HOME:?JAVA_HOME must point to a JDK 25 (bin/vdisk-bench selects one)}/bin/java
@@ -59,7 +64,8 @@ PLAIN_DEV=$(losetup --direct-io=on --sector-size 4096 -f --show "$PLAIN_IMG")
 rm -f "$CTL"; mkfifo "$CTL"
 "$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx256m -XX:+AlwaysPreTouch -cp "$CP" \
   dev.vdisk.node.datapath.ServeMain --mount "$MNT" --file "$OURS_IMG" --size $((SIZE_MB * 1048576)) --direct \
-  --workers "$WORKERS" $SERVE_OPTS <"$CTL" >"$LOG" 2>&1 &
+  --workers "$WORKERS" --transport "$TRANSPORT" --ring-threads "$RING_THREADS" --ring-depth "$RING_DEPTH" $SERVE_OPTS \
+  <"$CTL" >"$LOG" 2>&1 &
 SERVE_PID=$!
 exec 3>"$CTL"
 i=0; while ! grep -q '^DEVICE ' "$LOG" 2>/dev/null; do
@@ -67,6 +73,7 @@ i=0; while ! grep -q '^DEVICE ' "$LOG" 2>/dev/null; do
   if [ $i -gt 300 ] || ! kill -0 "$SERVE_PID" 2>/dev/null; then echo "ServeMain did not start:" >&2; cat "$LOG" >&2; exit 1; fi
 done
 OURS_DEV=$(sed -n 's/^DEVICE //p' "$LOG")
+echo "ours: FUSE over $(sed -n 's/^TRANSPORT //p' "$LOG") (TRANSPORT=$TRANSPORT WORKERS=$WORKERS RING_THREADS=$RING_THREADS RING_DEPTH=$RING_DEPTH)" >&2
 for d in "$PLAIN_DEV" "$OURS_DEV"; do
   n=${d#/dev/loop}
   echo "$d: dio=$(cat /sys/block/loop$n/loop/dio) lbs=$(cat /sys/block/loop$n/queue/logical_block_size) backing=$(cat /sys/block/loop$n/loop/backing_file)" >&2

@@ -24,10 +24,12 @@ import java.util.List;
  * <p>{@code direct} opens the file with O_DIRECT, so that the benchmark compares disk with disk rather than
  * with the page cache; it needs 4 KiB aligned buffers, offsets and lengths, which the data path gives.
  *
+ * <p>As a {@link BackingFile} it lets the io_uring data path read and write {@link #descriptor()} itself.
+ *
  * <p>Threading: stateless apart from {@link #size}, which {@link #resize} changes (volatile); FileChannel
  * positional I/O is safe from many threads.
  */
-public final class FileBackend implements BlockBackend, AutoCloseable {
+public final class FileBackend implements BlockBackend, BackingFile, AutoCloseable {
     private final Path file;
     private final FileChannel channel;
     /**
@@ -82,6 +84,11 @@ public final class FileBackend implements BlockBackend, AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    @Override
+    public int descriptor() {
+        return fd;
     }
 
     @Override

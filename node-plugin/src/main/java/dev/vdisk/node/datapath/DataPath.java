@@ -3,6 +3,7 @@ package dev.vdisk.node.datapath;
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.fuse.FuseSession;
+import dev.vdisk.node.fuse.FuseTransport;
 import dev.vdisk.node.loop.LoopDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,16 @@ public final class DataPath implements AutoCloseable {
 
     public Path mountPoint() {
         return session.mountPoint();
+    }
+
+    /** How FUSE requests travel (io_uring or /dev/fuse). */
+    public FuseTransport transport() {
+        return session.transport();
+    }
+
+    /** Requests served through io_uring entries so far. */
+    public long ringRequests() {
+        return session.ringRequests();
     }
 
     /** Serves {@code backend} as {@code <mountPoint>/<volumeId>} and attaches a loop device to it. */

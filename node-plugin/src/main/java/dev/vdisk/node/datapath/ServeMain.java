@@ -2,8 +2,10 @@ package dev.vdisk.node.datapath;
 
 import dev.vdisk.node.backend.FileBackend;
 import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.fuse.FuseTransport;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -14,7 +16,9 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp ... dev.vdisk.node.datapath.ServeMain \
  *      --mount DIR --file PATH --size BYTES [--direct] [--native-io] [--workers N] [--no-clone] [--max-background N]
+ *      [--transport dev|uring|auto] [--ring-threads N] [--ring-depth N]
  * </pre>
+ * Prints {@code TRANSPORT dev|uring} before {@code DEVICE}.
  */
 public final class ServeMain {
     private ServeMain() {
@@ -36,8 +40,10 @@ public final class ServeMain {
                 case "--native-io" -> nativeIo = true;
                 case "--workers" -> config = config.withWorkers(Integer.parseInt(args[++i]));
                 case "--no-clone" -> config = config.withCloneDevice(false);
-                case "--max-background" -> config = new FuseConfig(config.workers(), config.maxWrite(),
-                        config.cloneDevice(), Integer.parseInt(args[++i]));
+                case "--max-background" -> config = config.withMaxBackground(Integer.parseInt(args[++i]));
+                case "--transport" -> config = config.withTransport(FuseTransport.valueOf(args[++i].toUpperCase(Locale.ROOT)));
+                case "--ring-threads" -> config = config.withRing(Integer.parseInt(args[++i]), config.ringDepth());
+                case "--ring-depth" -> config = config.withRing(config.ringThreads(), Integer.parseInt(args[++i]));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -53,6 +59,7 @@ public final class ServeMain {
             stopped.countDown();
         }, "datapath-shutdown"));
         DataPath.AttachedVolume volume = dataPath.attach(file.getFileName().toString(), backend);
+        System.out.println("TRANSPORT " + dataPath.transport().name().toLowerCase(Locale.ROOT));
         System.out.println("DEVICE " + volume.device());
         System.out.flush();
         while (System.in.read() >= 0) {

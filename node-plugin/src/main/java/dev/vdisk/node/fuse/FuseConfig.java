@@ -5,9 +5,10 @@ import java.util.Objects;
 /**
  * Tuning of a {@link FuseSession}.
  *
- * @param workers       platform threads blocked in read(2) on /dev/fuse; each serves one request at a time, so
- *                      this bounds how many backend calls run at once (the loop device keeps up to its queue
- *                      depth of requests in flight)
+ * @param workers       /dev/fuse transport: platform threads blocked in read(2) on /dev/fuse; each serves one
+ *                      request at a time, so this bounds how many backend calls run at once (the loop device
+ *                      keeps up to its queue depth of requests in flight). io_uring transport: one such thread
+ *                      only (INIT, FORGET and INTERRUPT still come that way)
  * @param maxWrite      largest READ/WRITE payload in bytes (also max_pages = maxWrite / 4096); 1 MiB lets a
  *                      1 MiB loop request travel as one FUSE request
  * @param cloneDevice   give each worker its own descriptor (FUSE_DEV_IOC_CLONE), so replies do not contend
@@ -16,15 +17,31 @@ import java.util.Objects;
  *                      in flight before queueing; the kernel default of 12 would cap the queue depth
  * @param observer      told about each data-path request (metrics); not tuning, but carried here because the
  *                      configuration is what reaches the session from whoever starts the node agent
+ * @param transport     /dev/fuse, io_uring, or io_uring when available ({@link FuseTransport})
+ * @param ringThreads   io_uring transport: threads per kernel queue (one queue per possible CPU), each with its
+ *                      own ring. Synchronous backends (the engine) block a thread per request, so they want
+ *                      several; file-backed images do their I/O on the ring and need one
+ * @param ringDepth     io_uring transport: request slots (ring entries, 1 MiB payload buffer each, mapped lazily)
+ *                      per thread
  */
-public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int maxBackground, FuseRequestObserver observer) {
+public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int maxBackground, FuseRequestObserver observer,
+                         FuseTransport transport, int ringThreads, int ringDepth) {
+    public static final int DEFAULT_RING_THREADS = 8, DEFAULT_RING_DEPTH = 4;
+
     public FuseConfig {
         Objects.requireNonNull(observer, "observer");
+        Objects.requireNonNull(transport, "transport");
         if (workers < 1 || maxWrite < 4096 || maxWrite % 4096 != 0 || maxWrite > 1 << 20 || maxBackground < 1
-                || maxBackground > 65535) {
+                || maxBackground > 65535 || ringThreads < 1 || ringDepth < 1 || ringDepth > 4096) {
             throw new IllegalArgumentException("invalid FUSE configuration " + workers + "/" + maxWrite + "/"
-                    + maxBackground);
+                    + maxBackground + "/" + ringThreads + "/" + ringDepth);
         }
+    }
+
+    /** /dev/fuse (io_uring only when asked for), default ring sizes. */
+    public FuseConfig(int workers, int maxWrite, boolean cloneDevice, int maxBackground, FuseRequestObserver observer) {
+        this(workers, maxWrite, cloneDevice, maxBackground, observer, FuseTransport.DEV, DEFAULT_RING_THREADS,
+                DEFAULT_RING_DEPTH);
     }
 
     /** Without an observer. */
@@ -37,14 +54,26 @@ public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int max
     }
 
     public FuseConfig withWorkers(int n) {
-        return new FuseConfig(n, maxWrite, cloneDevice, maxBackground, observer);
+        return new FuseConfig(n, maxWrite, cloneDevice, maxBackground, observer, transport, ringThreads, ringDepth);
     }
 
     public FuseConfig withCloneDevice(boolean clone) {
-        return new FuseConfig(workers, maxWrite, clone, maxBackground, observer);
+        return new FuseConfig(workers, maxWrite, clone, maxBackground, observer, transport, ringThreads, ringDepth);
+    }
+
+    public FuseConfig withMaxBackground(int n) {
+        return new FuseConfig(workers, maxWrite, cloneDevice, n, observer, transport, ringThreads, ringDepth);
     }
 
     public FuseConfig withObserver(FuseRequestObserver o) {
-        return new FuseConfig(workers, maxWrite, cloneDevice, maxBackground, o);
+        return new FuseConfig(workers, maxWrite, cloneDevice, maxBackground, o, transport, ringThreads, ringDepth);
+    }
+
+    public FuseConfig withTransport(FuseTransport t) {
+        return new FuseConfig(workers, maxWrite, cloneDevice, maxBackground, observer, t, ringThreads, ringDepth);
+    }
+
+    public FuseConfig withRing(int threadsPerQueue, int depth) {
+        return new FuseConfig(workers, maxWrite, cloneDevice, maxBackground, observer, transport, threadsPerQueue, depth);
     }
 }

@@ -18,6 +18,15 @@ final class FuseProtocol {
     static final int FUSE_ASYNC_DIO = 1 << 15;
     static final int FUSE_PARALLEL_DIROPS = 1 << 18;
     static final int FUSE_MAX_PAGES = 1 << 22;
+    /** flags2 is meaningful (init_in and init_out). */
+    static final int FUSE_INIT_EXT = 1 << 30;
+    /** In flags2 (bit 41 of the 64-bit flags): requests may travel over io_uring (kernel 6.14+, enable_uring=Y). */
+    static final int FUSE_OVER_IO_URING_FLAGS2 = 1 << (41 - 32);
+
+    // io_uring commands on /dev/fuse (sqe->cmd_op), with a fuse_uring_cmd_req in the SQE's command area:
+    // flags u64 @0 | commit_id u64 @8 | qid u16 @16 | padding[6]
+    static final int URING_CMD_REGISTER = 1, URING_CMD_COMMIT_AND_FETCH = 2;
+    static final int URING_CMD_REQ_COMMIT_ID = 8, URING_CMD_REQ_QID = 16;
 
     // fuse_open_out.open_flags
     /** Bypass the FUSE page cache: every read and write of the image reaches us, sized as issued. */

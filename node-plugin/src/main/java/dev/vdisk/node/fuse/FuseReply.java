@@ -1,7 +1,5 @@
 package dev.vdisk.node.fuse;
 
-import dev.vdisk.node.sys.Libc;
-
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
@@ -10,9 +8,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * Encodes one worker's replies and writes each with a single write(2) on the worker's descriptor.
- * Small replies are built in {@code small}; READ data is already in the worker's payload area, so its header
- * goes in the 16 bytes just before it and header + data leave in one write, without a copy.
+ * Encodes the replies of one request slot (a /dev/fuse worker or an io_uring entry) and hands each to its
+ * {@link Sink}, which is what differs between the transports. The out arguments (everything after the
+ * fuse_out_header) are encoded into {@code body}; READ data is already in the slot's payload area, which the
+ * sink knows how to send along with the header without a copy.
  *
  * <p>Layouts (little-endian, offsets in bytes):
  * <pre>
@@ -41,147 +40,123 @@ final class FuseReply {
     /** Names and attributes never change behind the kernel's back except by resize, which invalidates. */
     private static final long VALID_SECONDS = 3600;
 
-    private final int fd;
-    private final MemorySegment small;
-    /** The worker buffer from 16 bytes before the READ payload: header + data leave from here. */
-    private final MemorySegment dataReply;
-
-    /**
-     * @param small      scratch space for small replies (at least 8 KiB)
-     * @param data       the worker buffer; READ data sits at {@code dataOffset}, with 16 free bytes before it
-     */
-    FuseReply(int fd, MemorySegment small, MemorySegment data, long dataOffset) {
-        this.fd = fd;
-        this.small = small;
-        this.dataReply = data.asSlice(dataOffset - OUT_HEADER_SIZE);
+    /** Delivers a reply to the kernel; the transport's part. Must not allocate. */
+    interface Sink {
+        /**
+         * @param error      0 or -errno
+         * @param bodyLength bytes of out arguments: in the body, or for {@code data} in the payload area
+         * @param data       the out argument is READ data in the payload area rather than an encoded body
+         */
+        void send(long unique, int error, int bodyLength, boolean data);
     }
 
-    long smallCapacity() {
-        return small.byteSize() - OUT_HEADER_SIZE;
-    }
+    private final MemorySegment body;
+    private final Sink sink;
 
-    /** Body of the small reply, after the header. */
-    MemorySegment body() {
-        return small;
-    }
-
-    static long body(long offset) {
-        return OUT_HEADER_SIZE + offset;
+    /** @param body where out arguments are encoded (offset 0 is the first byte after the out header) */
+    FuseReply(MemorySegment body, Sink sink) {
+        this.body = body;
+        this.sink = sink;
     }
 
     void error(long unique, int errno) {
-        send(small, unique, -errno, 0);
+        sink.send(unique, -errno, 0, false);
     }
 
     void empty(long unique) {
-        send(small, unique, 0, 0);
+        sink.send(unique, 0, 0, false);
     }
 
-    /** Sends the small reply with {@code bodyLength} bytes of body already encoded. */
+    /** Sends the reply with {@code bodyLength} bytes of body already encoded. */
     void ok(long unique, int bodyLength) {
-        send(small, unique, 0, bodyLength);
+        sink.send(unique, 0, bodyLength, false);
     }
 
-    /** Sends {@code length} bytes of READ data that the backend left at the worker's payload area. */
+    /** Sends {@code length} bytes of READ data that the backend left at the slot's payload area. */
     void data(long unique, int length) {
-        send(dataReply, unique, 0, length);
+        sink.send(unique, 0, length, true);
     }
 
-    /** Fills in the header at the start of {@code segment} and writes header + body: no allocation. */
-    private void send(MemorySegment segment, long unique, int error, int bodyLength) {
-        int length = OUT_HEADER_SIZE + bodyLength;
-        segment.set(JAVA_INT_UNALIGNED, 0, length);
-        segment.set(JAVA_INT_UNALIGNED, 4, error);
-        segment.set(JAVA_LONG_UNALIGNED, 8, unique);
-        long written = Libc.write(fd, segment, length);
-        if (written < 0) {
-            int errno = Libc.errno();
-            // ENOENT: the request was interrupted and is gone; nothing to do
-            if (errno != Libc.ENOENT) {
-                FuseWorker.LOG.warn("reply to request {} failed: {}", unique, Libc.strerror(errno));
-            }
-        }
-    }
-
-    // ---- encoders: write a struct into the small reply's body at the given body offset ----
+    // ---- encoders: write a struct into the body at the given body offset ----
 
     void attr(long at, long inode, long size, int mode, int nlink, long time) {
-        long a = body(at);
-        small.set(JAVA_LONG_UNALIGNED, a, inode);
-        small.set(JAVA_LONG_UNALIGNED, a + 8, size);
-        small.set(JAVA_LONG_UNALIGNED, a + 16, (size + 511) / 512);
-        small.set(JAVA_LONG_UNALIGNED, a + 24, time);
-        small.set(JAVA_LONG_UNALIGNED, a + 32, time);
-        small.set(JAVA_LONG_UNALIGNED, a + 40, time);
-        small.set(JAVA_INT_UNALIGNED, a + 48, 0);
-        small.set(JAVA_INT_UNALIGNED, a + 52, 0);
-        small.set(JAVA_INT_UNALIGNED, a + 56, 0);
-        small.set(JAVA_INT_UNALIGNED, a + 60, mode);
-        small.set(JAVA_INT_UNALIGNED, a + 64, nlink);
-        small.set(JAVA_INT_UNALIGNED, a + 68, 0);
-        small.set(JAVA_INT_UNALIGNED, a + 72, 0);
-        small.set(JAVA_INT_UNALIGNED, a + 76, 0);
-        small.set(JAVA_INT_UNALIGNED, a + 80, 4096);
-        small.set(JAVA_INT_UNALIGNED, a + 84, 0);
+        long a = at;
+        body.set(JAVA_LONG_UNALIGNED, a, inode);
+        body.set(JAVA_LONG_UNALIGNED, a + 8, size);
+        body.set(JAVA_LONG_UNALIGNED, a + 16, (size + 511) / 512);
+        body.set(JAVA_LONG_UNALIGNED, a + 24, time);
+        body.set(JAVA_LONG_UNALIGNED, a + 32, time);
+        body.set(JAVA_LONG_UNALIGNED, a + 40, time);
+        body.set(JAVA_INT_UNALIGNED, a + 48, 0);
+        body.set(JAVA_INT_UNALIGNED, a + 52, 0);
+        body.set(JAVA_INT_UNALIGNED, a + 56, 0);
+        body.set(JAVA_INT_UNALIGNED, a + 60, mode);
+        body.set(JAVA_INT_UNALIGNED, a + 64, nlink);
+        body.set(JAVA_INT_UNALIGNED, a + 68, 0);
+        body.set(JAVA_INT_UNALIGNED, a + 72, 0);
+        body.set(JAVA_INT_UNALIGNED, a + 76, 0);
+        body.set(JAVA_INT_UNALIGNED, a + 80, 4096);
+        body.set(JAVA_INT_UNALIGNED, a + 84, 0);
     }
 
     /** fuse_attr_out; the attr itself is encoded by {@link #attr} at body offset 16. */
     void attrOutHeader() {
-        small.set(JAVA_LONG_UNALIGNED, body(0), VALID_SECONDS);
-        small.set(JAVA_INT_UNALIGNED, body(8), 0);
-        small.set(JAVA_INT_UNALIGNED, body(12), 0);
+        body.set(JAVA_LONG_UNALIGNED, 0, VALID_SECONDS);
+        body.set(JAVA_INT_UNALIGNED, 8, 0);
+        body.set(JAVA_INT_UNALIGNED, 12, 0);
     }
 
     /** fuse_entry_out; the attr itself is encoded by {@link #attr} at body offset 40. */
     void entryOutHeader(long nodeId) {
-        small.set(JAVA_LONG_UNALIGNED, body(0), nodeId);
-        small.set(JAVA_LONG_UNALIGNED, body(8), 1L);
-        small.set(JAVA_LONG_UNALIGNED, body(16), VALID_SECONDS);
-        small.set(JAVA_LONG_UNALIGNED, body(24), VALID_SECONDS);
-        small.set(JAVA_INT_UNALIGNED, body(32), 0);
-        small.set(JAVA_INT_UNALIGNED, body(36), 0);
+        body.set(JAVA_LONG_UNALIGNED, 0, nodeId);
+        body.set(JAVA_LONG_UNALIGNED, 8, 1L);
+        body.set(JAVA_LONG_UNALIGNED, 16, VALID_SECONDS);
+        body.set(JAVA_LONG_UNALIGNED, 24, VALID_SECONDS);
+        body.set(JAVA_INT_UNALIGNED, 32, 0);
+        body.set(JAVA_INT_UNALIGNED, 36, 0);
     }
 
     void openOut(long fh, int openFlags) {
-        small.set(JAVA_LONG_UNALIGNED, body(0), fh);
-        small.set(JAVA_INT_UNALIGNED, body(8), openFlags);
-        small.set(JAVA_INT_UNALIGNED, body(12), 0);
+        body.set(JAVA_LONG_UNALIGNED, 0, fh);
+        body.set(JAVA_INT_UNALIGNED, 8, openFlags);
+        body.set(JAVA_INT_UNALIGNED, 12, 0);
     }
 
     void writeOut(int size) {
-        small.set(JAVA_INT_UNALIGNED, body(0), size);
-        small.set(JAVA_INT_UNALIGNED, body(4), 0);
+        body.set(JAVA_INT_UNALIGNED, 0, size);
+        body.set(JAVA_INT_UNALIGNED, 4, 0);
     }
 
     void lseekOut(long offset) {
-        small.set(JAVA_LONG_UNALIGNED, body(0), offset);
+        body.set(JAVA_LONG_UNALIGNED, 0, offset);
     }
 
     void statfsOut(long blocks, long bfree, long files) {
-        small.asSlice(body(0), STATFS_OUT_SIZE).fill((byte) 0);
-        small.set(JAVA_LONG_UNALIGNED, body(0), blocks);
-        small.set(JAVA_LONG_UNALIGNED, body(8), bfree);
-        small.set(JAVA_LONG_UNALIGNED, body(16), bfree);
-        small.set(JAVA_LONG_UNALIGNED, body(24), files);
-        small.set(JAVA_LONG_UNALIGNED, body(32), 0);
+        body.asSlice(0, STATFS_OUT_SIZE).fill((byte) 0);
+        body.set(JAVA_LONG_UNALIGNED, 0, blocks);
+        body.set(JAVA_LONG_UNALIGNED, 8, bfree);
+        body.set(JAVA_LONG_UNALIGNED, 16, bfree);
+        body.set(JAVA_LONG_UNALIGNED, 24, files);
+        body.set(JAVA_LONG_UNALIGNED, 32, 0);
         // bsize is also the loop driver's discard granularity (loop_config_discard reads statfs f_bsize)
-        small.set(JAVA_INT_UNALIGNED, body(40), 4096);
-        small.set(JAVA_INT_UNALIGNED, body(44), 255);
-        small.set(JAVA_INT_UNALIGNED, body(48), 4096);
+        body.set(JAVA_INT_UNALIGNED, 40, 4096);
+        body.set(JAVA_INT_UNALIGNED, 44, 255);
+        body.set(JAVA_INT_UNALIGNED, 48, 4096);
     }
 
     void initOut(int minor, int maxReadahead, int flags, int maxBackground, int congestionThreshold,
-                 int maxWrite, int maxPages) {
-        small.asSlice(body(0), INIT_OUT_SIZE).fill((byte) 0);
-        small.set(JAVA_INT_UNALIGNED, body(0), FuseProtocol.KERNEL_VERSION);
-        small.set(JAVA_INT_UNALIGNED, body(4), minor);
-        small.set(JAVA_INT_UNALIGNED, body(8), maxReadahead);
-        small.set(JAVA_INT_UNALIGNED, body(12), flags);
-        small.set(JAVA_SHORT_UNALIGNED, body(16), (short) maxBackground);
-        small.set(JAVA_SHORT_UNALIGNED, body(18), (short) congestionThreshold);
-        small.set(JAVA_INT_UNALIGNED, body(20), maxWrite);
-        small.set(JAVA_INT_UNALIGNED, body(24), 1);
-        small.set(JAVA_SHORT_UNALIGNED, body(28), (short) maxPages);
+                 int maxWrite, int maxPages, int flags2) {
+        body.asSlice(0, INIT_OUT_SIZE).fill((byte) 0);
+        body.set(JAVA_INT_UNALIGNED, 0, FuseProtocol.KERNEL_VERSION);
+        body.set(JAVA_INT_UNALIGNED, 4, minor);
+        body.set(JAVA_INT_UNALIGNED, 8, maxReadahead);
+        body.set(JAVA_INT_UNALIGNED, 12, flags);
+        body.set(JAVA_SHORT_UNALIGNED, 16, (short) maxBackground);
+        body.set(JAVA_SHORT_UNALIGNED, 18, (short) congestionThreshold);
+        body.set(JAVA_INT_UNALIGNED, 20, maxWrite);
+        body.set(JAVA_INT_UNALIGNED, 24, 1);
+        body.set(JAVA_SHORT_UNALIGNED, 28, (short) maxPages);
+        body.set(JAVA_INT_UNALIGNED, 32, flags2);
     }
 
     /**
@@ -191,16 +166,16 @@ final class FuseReply {
     int dirent(int at, int limit, long inode, long nextOffset, int type, String name) {
         byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
         int size = (24 + bytes.length + 7) & ~7;
-        if (at + size > limit || at + size > smallCapacity()) {
+        if (at + size > limit || at + size > body.byteSize()) {
             return -1;
         }
-        long a = body(at);
-        small.asSlice(a, size).fill((byte) 0);
-        small.set(JAVA_LONG_UNALIGNED, a, inode);
-        small.set(JAVA_LONG_UNALIGNED, a + 8, nextOffset);
-        small.set(JAVA_INT_UNALIGNED, a + 16, bytes.length);
-        small.set(JAVA_INT_UNALIGNED, a + 20, type);
-        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, small, a + 24, bytes.length);
+        long a = at;
+        body.asSlice(a, size).fill((byte) 0);
+        body.set(JAVA_LONG_UNALIGNED, a, inode);
+        body.set(JAVA_LONG_UNALIGNED, a + 8, nextOffset);
+        body.set(JAVA_INT_UNALIGNED, a + 16, bytes.length);
+        body.set(JAVA_INT_UNALIGNED, a + 20, type);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, body, a + 24, bytes.length);
         return at + size;
     }
 }

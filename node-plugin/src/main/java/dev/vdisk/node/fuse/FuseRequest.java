@@ -8,8 +8,13 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
- * A reusable view of the request a worker has just read; it decodes fields in place and allocates nothing
- * (only {@link #name} builds a String, for LOOKUP).
+ * A reusable view of the request a slot (a /dev/fuse worker or an io_uring entry) has just received; it decodes
+ * fields in place and allocates nothing (only {@link #name} builds a String, for LOOKUP).
+ *
+ * <p>Where the parts lie depends on the transport: from /dev/fuse the header, the opcode's fixed struct and any
+ * trailing bytes (LOOKUP's name) are contiguous ({@link #contiguous}); through io_uring the kernel puts the
+ * header in the entry's {@code in_out} area, the fixed struct in {@code op_in} and the rest, whose length it
+ * writes into {@code ring_ent_in_out.payload_sz}, in the payload buffer ({@link #ring}).
  *
  * <p>Layouts (all little-endian, offsets in bytes; the body follows the 40-byte header):
  * <pre>
@@ -26,7 +31,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * fuse_batch_forget_in count u32 @0 | dummy @4, then count x (nodeid u64, nlookup u64)
  * LOOKUP           the name, NUL-terminated
  * </pre>
- * READDIR carries a fuse_read_in. Extensions ({@code total_extlen}) are never negotiated, so never present.
+ * READDIR carries a fuse_read_in. io_uring entry header (fuse_uring_req_header): in_out[128] @0 | op_in[128]
+ * @128 | ring_ent_in_out: flags u64 @256 | commit_id u64 @264 | payload_sz u32 @272 | padding @276 | reserved @280.
+ Extensions ({@code total_extlen}) are never negotiated, so never present.
  */
 final class FuseRequest {
     static final int HEADER_SIZE = 40;
@@ -35,49 +42,72 @@ final class FuseRequest {
     static final int SETATTR_IN_VALID = 0, SETATTR_IN_SIZE = 16;
     static final int FALLOCATE_IN_OFFSET = 8, FALLOCATE_IN_LENGTH = 16, FALLOCATE_IN_MODE = 24;
     static final int LSEEK_IN_OFFSET = 8, LSEEK_IN_WHENCE = 16;
-    static final int INIT_IN_MAJOR = 0, INIT_IN_MINOR = 4, INIT_IN_MAX_READAHEAD = 8, INIT_IN_FLAGS = 12;
+    static final int INIT_IN_MAJOR = 0, INIT_IN_MINOR = 4, INIT_IN_MAX_READAHEAD = 8, INIT_IN_FLAGS = 12,
+            INIT_IN_FLAGS2 = 16;
 
-    private final MemorySegment buffer;
-    private final long start;
+    static final int RING_OP_IN = 128, RING_COMMIT_ID = 264, RING_PAYLOAD_SIZE = 272, RING_HEADER_SIZE = 288;
 
-    /** @param start where in {@code buffer} the worker has the kernel place the header */
-    FuseRequest(MemorySegment buffer, long start) {
-        this.buffer = buffer;
-        this.start = start;
+    private final MemorySegment header;
+    private final MemorySegment args;
+    private final MemorySegment trailing;
+    /** Where the ring header says how many trailing bytes there are; -1 for the contiguous layout. */
+    private final long trailingSizeAt;
+
+    private FuseRequest(MemorySegment header, MemorySegment args, MemorySegment trailing, long trailingSizeAt) {
+        this.header = header;
+        this.args = args;
+        this.trailing = trailing;
+        this.trailingSizeAt = trailingSizeAt;
+    }
+
+    /** A request read from /dev/fuse into {@code buffer} at {@code start}. */
+    static FuseRequest contiguous(MemorySegment buffer, long start) {
+        MemorySegment header = buffer.asSlice(start);
+        MemorySegment args = buffer.asSlice(start + HEADER_SIZE);
+        return new FuseRequest(header, args, args, -1);
+    }
+
+    /** A request the kernel put in an io_uring entry's header and payload buffers. */
+    static FuseRequest ring(MemorySegment entryHeader, MemorySegment payload) {
+        return new FuseRequest(entryHeader, entryHeader.asSlice(RING_OP_IN), payload, RING_PAYLOAD_SIZE);
     }
 
     int length() {
-        return buffer.get(JAVA_INT_UNALIGNED, start);
+        return header.get(JAVA_INT_UNALIGNED, 0);
     }
 
     int opcode() {
-        return buffer.get(JAVA_INT_UNALIGNED, start + 4);
+        return header.get(JAVA_INT_UNALIGNED, 4);
     }
 
     long unique() {
-        return buffer.get(JAVA_LONG_UNALIGNED, start + 8);
+        return header.get(JAVA_LONG_UNALIGNED, 8);
     }
 
     long nodeId() {
-        return buffer.get(JAVA_LONG_UNALIGNED, start + 16);
+        return header.get(JAVA_LONG_UNALIGNED, 16);
     }
 
     int bodyInt(int offset) {
-        return buffer.get(JAVA_INT_UNALIGNED, start + HEADER_SIZE + offset);
+        return args.get(JAVA_INT_UNALIGNED, offset);
     }
 
     long bodyLong(int offset) {
-        return buffer.get(JAVA_LONG_UNALIGNED, start + HEADER_SIZE + offset);
+        return args.get(JAVA_LONG_UNALIGNED, offset);
     }
 
-    /** The NUL-terminated name at the start of the body (LOOKUP). */
+    /** Bytes after the fixed struct: LOOKUP's name (a WRITE's data is read where the payload is). */
+    long trailingLength() {
+        return trailingSizeAt < 0 ? length() - HEADER_SIZE : Integer.toUnsignedLong(header.get(JAVA_INT_UNALIGNED, trailingSizeAt));
+    }
+
+    /** The NUL-terminated name in the trailing bytes (LOOKUP). */
     String name() {
-        long from = start + HEADER_SIZE;
-        long end = start + length();
-        long i = from;
-        while (i < end && buffer.get(JAVA_BYTE, i) != 0) {
+        long end = Math.min(trailingLength(), trailing.byteSize());
+        long i = 0;
+        while (i < end && trailing.get(JAVA_BYTE, i) != 0) {
             i++;
         }
-        return new String(buffer.asSlice(from, i - from).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        return new String(trailing.asSlice(0, i).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
     }
 }

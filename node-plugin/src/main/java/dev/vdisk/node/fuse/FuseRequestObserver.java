@@ -2,7 +2,7 @@ package dev.vdisk.node.fuse;
 
 /**
  * Told about every data-path request a worker answered ({@link FuseOp}), on the worker's thread, after the reply
- * was written. Implementations must be thread-safe and must not allocate or block: they run once per I/O request
+ * was written (io_uring: handed to the ring). Implementations must be thread-safe and must not allocate or block: they run once per I/O request
  * on the hot path (the metrics implementation adds to pre-registered meters).
  */
 public interface FuseRequestObserver {

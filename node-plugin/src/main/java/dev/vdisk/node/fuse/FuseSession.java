@@ -16,8 +16,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
@@ -27,11 +30,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * One mounted FUSE filesystem ({@code fuse.vdisk}) whose root holds one image file per attached volume.
  *
  * <p>Lifecycle: {@link #mount} opens /dev/fuse, mounts it, clones one descriptor per worker, starts the
- * workers and waits for INIT. {@link #close} unmounts (lazily, and then aborts the connection through
+ * workers and waits for INIT. With the io_uring transport ({@link FuseTransport}) there is one /dev/fuse worker
+ * (INIT, FORGET, INTERRUPT), INIT's reply advertises FUSE_OVER_IO_URING, and then {@link UringQueueWorker}s
+ * register ring entries on every kernel queue (one per possible CPU; the kernel holds requests until each queue
+ * has one) before mount returns. {@link #close} unmounts (lazily, and then aborts the connection through
  * fusectl, if something still holds an image open), which ends the connection: every worker's read(2) returns
- * ENODEV and the worker exits; then the descriptors and buffers are freed.
+ * ENODEV, every ring entry comes back with ENOTCONN, and the workers exit; then the descriptors and buffers are
+ * freed.
  *
- * <p>Threading: workers are platform threads named {@code fuse-<mount>-N}, confined to their own buffers.
+ * <p>Threading: workers are platform threads named {@code fuse-<mount>-N} ({@code fuse-<mount>-qQ-N} for ring
+ * threads), confined to their own buffers.
  * Control methods ({@link #addImage}, {@link #removeImage}, {@link #imageResized}, {@link #close}) may be
  * called from any thread except a worker; notifications are written on the main descriptor under this
  * object's monitor.
@@ -54,12 +62,18 @@ public final class FuseSession implements AutoCloseable {
     private final ImageDirectory directory = new ImageDirectory();
     private final CountDownLatch initDone = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final FuseTransport transport;
+    private final LongAdder ringRequests = new LongAdder();
+    /** Timestamps of the root and the images. */
+    private final long time = System.currentTimeMillis() / 1000;
     private volatile boolean initOk;
+    private volatile boolean uringAccepted;
     private long connection = -1;
 
-    private FuseSession(Path mountPoint, int mainFd) {
+    private FuseSession(Path mountPoint, int mainFd, FuseTransport transport) {
         this.mountPoint = mountPoint;
         this.mainFd = mainFd;
+        this.transport = transport;
     }
 
     /**
@@ -78,8 +92,9 @@ public final class FuseSession implements AutoCloseable {
                 }
             }
         }
+        FuseTransport transport = resolve(config.transport());
         int fd = Libc.checkedOpen("/dev/fuse", Libc.O_RDWR);
-        FuseSession session = new FuseSession(target, fd);
+        FuseSession session = new FuseSession(target, fd, transport);
         try {
             Libc.checkedMount("vdisk", target.toString(), "fuse.vdisk", Libc.MS_NOSUID | Libc.MS_NODEV,
                     "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other");
@@ -87,9 +102,17 @@ public final class FuseSession implements AutoCloseable {
             if (!session.initDone.await(10, TimeUnit.SECONDS) || !session.initOk) {
                 throw new IOException("FUSE INIT did not complete at " + target);
             }
-            session.connection = session.connectionId();
-            LOG.info("mounted fuse.vdisk at {} (connection {}, {} workers, clone={})", target, session.connection,
-                    config.workers(), config.cloneDevice());
+            if (transport == FuseTransport.URING) {
+                // before any request of ours (even a stat of the mount point): the kernel holds them until then
+                session.startRing(config);
+                session.connection = session.connectionId();
+                LOG.info("mounted fuse.vdisk at {} (connection {}, io_uring: {} queues x {} threads x {} entries)", target,
+                        session.connection, UringSupport.possibleCpus(), config.ringThreads(), config.ringDepth());
+            } else {
+                session.connection = session.connectionId();
+                LOG.info("mounted fuse.vdisk at {} (connection {}, /dev/fuse: {} workers, clone={})", target,
+                        session.connection, config.workers(), config.cloneDevice());
+            }
             return session;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -101,10 +124,27 @@ public final class FuseSession implements AutoCloseable {
         }
     }
 
+    /** AUTO becomes URING if the kernel can (enabling it), else DEV; URING fails here if the kernel cannot. */
+    private static FuseTransport resolve(FuseTransport wanted) throws IOException {
+        if (wanted == FuseTransport.DEV) {
+            return wanted;
+        }
+        try {
+            UringSupport.enable();
+            return FuseTransport.URING;
+        } catch (IOException e) {
+            if (wanted == FuseTransport.URING) {
+                throw e;
+            }
+            LOG.warn("{}; serving FUSE over /dev/fuse instead", e.getMessage());
+            return FuseTransport.DEV;
+        }
+    }
+
     private void start(FuseConfig config) throws IOException {
-        long time = System.currentTimeMillis() / 1000;
+        int devWorkers = transport == FuseTransport.URING ? 1 : config.workers();
         try (Arena scratch = Arena.ofConfined()) {
-            for (int i = 0; i < config.workers(); i++) {
+            for (int i = 0; i < devWorkers; i++) {
                 int fd = mainFd;
                 if (config.cloneDevice() && i > 0) {
                     fd = Libc.checkedOpen("/dev/fuse", Libc.O_RDWR);
@@ -120,10 +160,60 @@ public final class FuseSession implements AutoCloseable {
         workers.forEach(Thread::start);
     }
 
-    /** Called by the worker that answered INIT. */
-    void initialized(boolean ok) {
+    /**
+     * Registers ring entries on every kernel queue, each queue served by {@code ringThreads} threads; returns once
+     * all are registered (the kernel holds requests until then) or throws.
+     */
+    private void startRing(FuseConfig config) throws IOException, InterruptedException {
+        if (!uringAccepted) {
+            throw new IOException("FUSE over io_uring requested but the kernel did not offer FUSE_OVER_IO_URING in INIT "
+                    + "(enable_uring was " + (UringSupport.enabled() ? "Y" : "N") + ")");
+        }
+        List<UringQueueWorker> ring = new ArrayList<>();
+        int queues = UringSupport.possibleCpus();
+        for (int q = 0; q < queues; q++) {
+            for (int t = 0; t < config.ringThreads(); t++) {
+                UringQueueWorker w = new UringQueueWorker(mainFd, q, config.ringDepth(), this, directory, config, time,
+                        ringRequests);
+                Thread thread = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-q" + q + "-" + t)
+                        .unstarted(w);
+                workers.add(thread);
+                ring.add(w);
+                thread.start();
+            }
+        }
+        for (UringQueueWorker w : ring) {
+            try {
+                w.registered.get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                throw new IOException("FUSE over io_uring: registering ring entries failed: " + e.getCause().getMessage(),
+                        e.getCause());
+            } catch (TimeoutException e) {
+                throw new IOException("FUSE over io_uring: ring entries not registered within 10 s");
+            }
+        }
+    }
+
+    /** Called by the worker that answered INIT; {@code uring}: the reply advertised FUSE_OVER_IO_URING. */
+    void initialized(boolean ok, boolean uring) {
+        uringAccepted = uring;
         initOk = ok;
         initDone.countDown();
+    }
+
+    /** Whether INIT's reply is to advertise FUSE_OVER_IO_URING. */
+    boolean wantsUring() {
+        return transport == FuseTransport.URING;
+    }
+
+    /** The transport in use ({@link FuseTransport#AUTO} resolved). */
+    public FuseTransport transport() {
+        return transport;
+    }
+
+    /** Requests that arrived through io_uring entries since mount (0 with the /dev/fuse transport). */
+    public long ringRequests() {
+        return ringRequests.sum();
     }
 
     public Path mountPoint() {

@@ -27,9 +27,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Libc {
     // errno values (asm-generic)
     public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EBUSY = 16,
-            EINVAL = 22, EFBIG = 27, ENOSPC = 28, ENODEV = 19, ENOSYS = 38, EOPNOTSUPP = 95;
+            EINVAL = 22, EFBIG = 27, ENOSPC = 28, ENODEV = 19, ENOSYS = 38, EOPNOTSUPP = 95,
+            ECONNABORTED = 103, ENOTCONN = 107, ECANCELED = 125;
     // open(2) flags
     public static final int O_RDONLY = 0, O_RDWR = 2, O_DIRECT = 0x4000, O_CLOEXEC = 0x80000;
+    // mmap(2)
+    public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20,
+            MAP_POPULATE = 0x8000;
     // mount(2) / umount2(2) flags
     public static final long MS_NOSUID = 2, MS_NODEV = 4;
     public static final int MNT_DETACH = 2;
@@ -60,6 +64,11 @@ public final class Libc {
     private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle STATVFS = bind("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
+    private static final MethodHandle MMAP = bind("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+    private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    /** syscall(2) with up to six register arguments; for calls glibc has no wrapper of (io_uring_*). */
+    private static final MethodHandle SYSCALL6 = bind("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
     private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -165,6 +174,44 @@ public final class Libc {
     public static int fdatasync(int fd) {
         try {
             return (int) FDATASYNC.invokeExact(CAPTURED.get(), fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * syscall(2): the raw system call {@code number} with six arguments (unused ones 0); returns the result or
+     * -1 with errno.
+     */
+    public static long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6) {
+        try {
+            return (long) SYSCALL6.invokeExact(CAPTURED.get(), number, a1, a2, a3, a4, a5, a6);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** mmap(2) of {@code length} bytes; throws on failure (control path: rings and buffers are mapped once). */
+    public static MemorySegment checkedMmap(long length, int prot, int flags, int fd, long offset, String what)
+            throws ErrnoException {
+        try {
+            MemorySegment m = (MemorySegment) MMAP.invokeExact(CAPTURED.get(), MemorySegment.NULL, length, prot, flags,
+                    fd, offset);
+            if (m.address() == -1L) {
+                throw new ErrnoException("mmap(" + what + ")", errno());
+            }
+            return m.reinterpret(length);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** munmap(2) of a segment {@link #checkedMmap} returned; 0 or -1 with errno. */
+    public static int munmap(MemorySegment mapping) {
+        try {
+            return (int) MUNMAP.invokeExact(CAPTURED.get(), mapping, mapping.byteSize());
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

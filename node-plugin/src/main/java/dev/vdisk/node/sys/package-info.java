@@ -4,6 +4,7 @@
  * <p>Entry point: {@link dev.vdisk.node.sys.Libc}. Every binding captures {@code errno} into a per-thread
  * segment, so hot-path callers (FUSE workers) read it with {@link dev.vdisk.node.sys.Libc#errno()} without
  * allocating, and control-path callers use the {@code checked…} variants that throw {@link
- * dev.vdisk.node.sys.ErrnoException}.
+ * dev.vdisk.node.sys.ErrnoException}. {@link dev.vdisk.node.sys.IoUring} is an io_uring (raw io_uring_setup and
+ * io_uring_enter through {@code syscall}, mmap'd rings, 128-byte SQEs) for the FUSE io_uring transport.
  */
 package dev.vdisk.node.sys;

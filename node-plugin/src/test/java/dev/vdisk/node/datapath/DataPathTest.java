@@ -3,6 +3,7 @@ package dev.vdisk.node.datapath;
 import dev.vdisk.node.backend.FileBackend;
 import dev.vdisk.node.backend.MemoryBackend;
 import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.fuse.FuseTransport;
 import dev.vdisk.node.loop.LoopDevice;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
@@ -13,7 +14,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -36,12 +40,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The whole data path on a real kernel: a file backend served through our FUSE server, a direct-I/O loop
  * device on it, real mkfs, mount, fstrim, blkdiscard and fio. Every test cleans up after itself, and the
- * class ends by asserting that no mount and no loop device is left under its directory.
+ * class ends by asserting that no mount and no loop device is left under its directory. Every test runs on both
+ * transports: /dev/fuse and io_uring (which the kernel must offer: the test fails if it does not).
  */
 @ExtendWith(Privileged.class)
+@ParameterizedClass
+@EnumSource(value = FuseTransport.class, names = {"DEV", "URING"})
 class DataPathTest {
     private static final Path ROOT = Path.of("target/datapath-tests").toAbsolutePath();
     private static final long SIZE = 512L << 20; // mkfs.xfs wants more than 300 MB
+
+    @Parameter
+    FuseTransport transport;
 
     private Path dir;
     private DataPath dataPath;
@@ -49,10 +59,10 @@ class DataPathTest {
 
     @BeforeEach
     void setUp(TestInfo info) throws IOException {
-        dir = ROOT.resolve(info.getTestMethod().orElseThrow().getName() + "-" + System.nanoTime());
+        dir = ROOT.resolve(info.getTestMethod().orElseThrow().getName() + "-" + transport + "-" + System.nanoTime());
         Files.createDirectories(dir);
         backend = FileBackend.open(dir.resolve("backing.img"), SIZE, false);
-        dataPath = DataPath.start(dir.resolve("fuse"), FuseConfig.defaults().withWorkers(8));
+        dataPath = DataPath.start(dir.resolve("fuse"), FuseConfig.defaults().withWorkers(8).withTransport(transport));
     }
 
     @AfterEach
@@ -77,6 +87,20 @@ class DataPathTest {
     @AfterAll
     static void nothingLeaked() throws IOException {
         LeakCheck.assertNothingLeftUnder(ROOT);
+    }
+
+    @Test
+    void requestsTravelByTheRequestedTransport() throws IOException {
+        assertEquals(transport, dataPath.transport(), "transport in use");
+        DataPath.AttachedVolume v = dataPath.attach("pvc-t", backend);
+        Command.run("dd", "if=/dev/zero", "of=" + v.device(), "bs=64k", "count=16", "oflag=direct", "status=none");
+        Command.run("dd", "if=" + v.device(), "of=/dev/null", "bs=64k", "count=16", "iflag=direct", "status=none");
+        if (transport == FuseTransport.URING) {
+            assertTrue(dataPath.ringRequests() >= 32, "reads and writes came through the ring: " + dataPath.ringRequests());
+        } else {
+            assertEquals(0, dataPath.ringRequests(), "nothing through a ring");
+        }
+        dataPath.detach("pvc-t");
     }
 
     @Test

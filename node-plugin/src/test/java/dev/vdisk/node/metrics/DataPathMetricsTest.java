@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vdisk.node.backend.MemoryBackend;
 import dev.vdisk.node.datapath.DataPath;
 import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.fuse.FuseTransport;
 import dev.vdisk.node.fuse.FuseOp;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
@@ -19,13 +20,24 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The data-path meters: they move when a real FUSE-served image is read and written, and recording allocates nothing. */
+/**
+ * The data-path meters: they move when a real FUSE-served image is read and written (over both transports), and
+ * recording allocates nothing.
+ */
 @ExtendWith(Privileged.class)
+@ParameterizedClass
+@EnumSource(value = FuseTransport.class, names = {"DEV", "URING"})
 class DataPathMetricsTest {
     private static final long SIZE = 64L << 20;
+
+    @Parameter
+    FuseTransport transport;
 
     @TempDir
     Path dir;
@@ -42,7 +54,8 @@ class DataPathMetricsTest {
     void countersMoveWhenTheLoopDeviceIsReadWrittenAndDiscarded() throws Exception {
         DataPathMetrics metrics = new DataPathMetrics(registry);
         try (MemoryBackend backend = new MemoryBackend(SIZE);
-             DataPath dataPath = DataPath.start(dir.resolve("fuse"), FuseConfig.defaults().withWorkers(4).withObserver(metrics))) {
+             DataPath dataPath = DataPath.start(dir.resolve("fuse"), FuseConfig.defaults().withWorkers(4).withObserver(metrics)
+                     .withTransport(transport))) {
             DataPath.AttachedVolume v = dataPath.attach("pvc-m", backend);
             long writesBefore = metrics.requests(FuseOp.WRITE);
             double writtenBefore = metrics.bytes(FuseOp.WRITE);
