@@ -38,9 +38,9 @@ public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int max
         }
     }
 
-    /** /dev/fuse (io_uring only when asked for), default ring sizes. */
+    /** io_uring when the kernel has it, else /dev/fuse; default ring sizes. */
     public FuseConfig(int workers, int maxWrite, boolean cloneDevice, int maxBackground, FuseRequestObserver observer) {
-        this(workers, maxWrite, cloneDevice, maxBackground, observer, FuseTransport.DEV, DEFAULT_RING_THREADS,
+        this(workers, maxWrite, cloneDevice, maxBackground, observer, FuseTransport.AUTO, DEFAULT_RING_THREADS,
                 DEFAULT_RING_DEPTH);
     }
 
