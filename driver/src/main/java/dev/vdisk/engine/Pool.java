@@ -680,6 +680,9 @@ public final class Pool implements AutoCloseable {
      * always wins over the splitter. If a split of the clone is already running, returns it; if one is recorded
      * (cancelled, paused, or running before a restart), resumes it from its persisted cursor with {@code options}.
      * A vdisk without a backing store has nothing to split: the task is DONE at once (so a retried request succeeds).
+     * Returns without a consistency point: the split is durable with the next one (its task takes one within a
+     * checkpoint interval of filling, and the last one at the release); a crash before it leaves the pool as if this
+     * call never happened, so a caller that must not lose the request records it itself (the node agent does).
      *
      * @throws InvalidRangeException {@code cloneName} names a snapshot (INVALID_ARGUMENT)
      * @throws SplitStateException a split of the clone in the other mode is running or recorded (FAILED_PRECONDITION)
@@ -728,8 +731,9 @@ public final class Pool implements AutoCloseable {
             rec = rec == null ? new SplitCursor(mode, SplitCursor.State.RUNNING, 0, 0, 0, options, null)
                     : new SplitCursor(mode, SplitCursor.State.RUNNING, from, rec.filled(), rec.bytesRelocated(),
                             options, null);
+            // no consistency point here: the record rides on the next one, with the first fills (step 1 of the
+            // protocol); until then nothing durable has changed and a crash simply undoes the request
             v.setSplit(rec);
-            checkpointLocked("split " + cloneName + " start");
             t = new SplitTask(this, s, rec, SplitPhase.SCANNING);
             splitTasks.put(v.id(), t);
             t.start();

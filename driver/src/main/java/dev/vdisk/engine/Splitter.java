@@ -25,9 +25,13 @@ import dev.vdisk.engine.map.MapTree;
  * {@link SplitCursor} are written at the same point; recovery is {@link Pool#open} plus {@link Pool#resumeSplits()}):
  * <ol>
  *   <li><b>Start</b> ({@link Pool#split}): the record {@code {mode, cursor, state RUNNING}} is put on the clone's
- *       catalog entry and a consistency point is taken before the task runs. Crash before the point: no record, no
- *       change; the split was never started. After it: recovery finds state {@link SplitCursor.State#RUNNING} and
- *       {@code resumeSplits} restarts it from the recorded cursor.</li>
+ *       catalog entry in memory, before the task runs, and no consistency point is taken: the record becomes durable
+ *       with the first point after it, which is also the first that can hold a fill (every fill comes after the
+ *       record, and a point writes every map with every record). Crash before that point: no record, no change; the
+ *       split was never started (a recorded CANCELLED or PAUSED split stays so, with its cursor), and whoever asked
+ *       for it asks again (the node agent keeps started requests in {@code <pool>/split-requests} until they end).
+ *       After it: recovery finds state {@link SplitCursor.State#RUNNING} and {@code resumeSplits} restarts it from
+ *       the recorded cursor.</li>
  *   <li><b>Fill</b> segment i (in memory: SHARE increments X's count and sets the entry; COPY allocates Y, writes the
  *       data to Y, sets the entry). Crash here: fills since the last point are not in the durable map, and Y is not
  *       referenced by any durable tree, so rebuilding reference counts at open frees it (nothing leaks); SHARE's extra

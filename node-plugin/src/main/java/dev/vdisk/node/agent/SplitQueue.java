@@ -25,9 +25,12 @@ import org.slf4j.LoggerFactory;
  * started: every split reads and writes the whole clone, so many at once would starve the volumes' foreground I/O.
  * It also remembers how each split it watched ended.
  *
- * <p>Persistence ({@link SplitRecords}): the waiting requests and the final status of finished splits are written
- * through on every change, so a restart re-queues what was waiting ({@link #restore}) and still reports DONE, FAILED
- * and CANCELLED with their counts; splits that had started are the engine's to resume ({@link #adopt}).
+ * <p>Persistence ({@link SplitRecords}): the waiting requests, the started ones whose split has not ended, and the
+ * final status of finished splits are written through on every change, so a restart re-queues what was waiting
+ * ({@link #restore}) and still reports DONE, FAILED and CANCELLED with their counts. Splits that had started are the
+ * engine's to resume ({@link #adopt}) once its record is durable, which is at its next consistency point, not at
+ * {@link Pool#split}: until the split ends its request stays in the records too, and {@link #restore} starts it
+ * again if the engine has no record of it (a crash came first).
  *
  * <p>Threads: callers (agent operations, under the volume's lock) enqueue and cancel; one virtual thread per admitted
  * split ({@code vdisk-split-watch-ID}) waits for the engine task to finish and then admits the next waiting split.
@@ -43,6 +46,9 @@ final class SplitQueue {
     private final ReentrantLock lock = new ReentrantLock();
     // @GuardedBy("lock")
     private final LinkedHashMap<String, SplitRecords.Queued> waiting = new LinkedHashMap<>();
+    /** Requests handed to the engine whose split has not ended (persisted with the waiting ones), by volume. */
+    // @GuardedBy("lock")
+    private final LinkedHashMap<String, SplitRecords.Queued> started = new LinkedHashMap<>();
     // @GuardedBy("lock")
     private final Set<String> running = new HashSet<>();
     /** How the splits that ended (in this process or before a restart) ended, by volume. */
@@ -72,8 +78,9 @@ final class SplitQueue {
 
     /**
      * At start, after {@link #adopt}: loads the finished statuses and queues again, in their order, the requests
-     * that were waiting, as far as {@code stillWanted} (the volume exists and still reads through a snapshot, and the
-     * engine has no record of it) says; they start as slots are free.
+     * that had started without a durable engine record and those that were waiting, as far as {@code stillWanted}
+     * (the volume exists and still reads through a snapshot, and the engine has no record of it) says; they start as
+     * slots are free.
      */
     void restore(Predicate<String> stillWanted) {
         SplitRecords.Contents c = records.read();
@@ -82,8 +89,8 @@ final class SplitQueue {
             c.finished().forEach(s -> finished.put(s.volumeId(), s));
             for (SplitRecords.Queued q : c.queued()) {
                 if (!stillWanted.test(q.volumeId())) {
-                    LOG.info("dropping the queued {} split of volume {}: nothing left to split", q.mode(),
-                            q.volumeId());
+                    LOG.info("dropping the recorded {} split request of volume {}: the engine has it, or nothing is"
+                            + " left to split", q.mode(), q.volumeId());
                     continue;
                 }
                 finished.remove(q.volumeId());
@@ -144,7 +151,7 @@ final class SplitQueue {
         lock.lock();
         try {
             boolean had = waiting.remove(volumeId) != null;
-            if (had | finished.remove(volumeId) != null) {
+            if (had | finished.remove(volumeId) != null | started.remove(volumeId) != null) {
                 persist();
             }
             if (had) {
@@ -203,6 +210,9 @@ final class SplitQueue {
 
     private SplitTask start(SplitRecords.Queued w) {
         SplitTask t = pool.split(w.volumeId(), w.mode(), SplitOptions.defaults().withRate(w.rateBytesPerSecond()));
+        if (t.running()) {
+            started.put(w.volumeId(), w); // persisted by the caller: the engine's record is not durable yet
+        }
         watch(t);
         return t;
     }
@@ -246,8 +256,9 @@ final class SplitQueue {
         try {
             running.remove(volumeId);
             if (closed) {
-                return;
+                return; // the pool stopped the task; its close makes the engine's record durable
             }
+            started.remove(volumeId);
             finished.put(volumeId, status(p, false));
             while (running.size() < maxRunning && !waiting.isEmpty()) {
                 tryStart(waiting.pollFirstEntry().getValue());
@@ -262,7 +273,9 @@ final class SplitQueue {
 
     /** Writes the queue and the finished statuses through; the caller holds {@link #lock}. */
     private void persist() {
-        records.write(waiting.values(), finished.values());
+        List<SplitRecords.Queued> requests = new ArrayList<>(started.values());
+        requests.addAll(waiting.values());
+        records.write(requests, finished.values());
     }
 
     static SplitStatus status(SplitProgress p, boolean queued) {

@@ -21,12 +21,13 @@ import java.util.List;
 
 /**
  * What the engine does not keep about clone splits, in {@code <pool>/split-requests}: the requests waiting in the
- * agent's queue (the engine records a split only once it starts) and the final status of finished ones (the engine
- * drops a split's record when it is DONE and keeps none for FAILED). Next to the pool, like the volume attributes, so
+ * agent's queue and the started ones whose split has not ended (the engine records a split once it starts, durably
+ * only at its next consistency point), and the final status of finished ones (the engine drops a split's record when
+ * it is DONE and keeps none for FAILED). Next to the pool, like the volume attributes, so
  * that it lives as long as the pool and survives a reboot (the state directory is a tmpfs).
  *
  * <p>Layout: text, first line {@code vdisk-split-requests 1}, then {@code queued <volume> <share|copy> <rate B/s>}
- * lines in queue order (URL-encoded fields) and {@code final <fields>} lines in {@link SplitStatusFile#encode}'s
+ * lines, the started requests first, then the waiting ones in queue order (URL-encoded fields) and {@code final <fields>} lines in {@link SplitStatusFile#encode}'s
  * encoding. Authoritative for the queue and finished statuses; an engine record of the same volume wins at start
  * (it is newer). Written tmp &rarr; fsync &rarr; rename &rarr; fsync of the directory; callers serialise writes.
  */

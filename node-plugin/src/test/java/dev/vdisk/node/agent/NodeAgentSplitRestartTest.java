@@ -84,6 +84,9 @@ class NodeAgentSplitRestartTest {
             assertTrue(agent.startSplit("pvc-c", "share", 0).queued());
             assertTrue(agent.startSplit("pvc-d", "copy", 0).queued());
             agent.cancelSplit("pvc-d");
+            // the running split's request stays recorded until it ends: the engine's record of it is durable only
+            // at its next consistency point, and a crash before that must not lose it
+            assertEquals(List.of("pvc-a", "pvc-b", "pvc-c"), recordedRequests());
         }
         try (NodeAgent agent = NodeAgent.start(config(1))) {
             SplitStatus b = agent.splitStatus("pvc-b").orElseThrow(() -> new AssertionError("queued split forgotten"));
@@ -104,11 +107,18 @@ class NodeAgentSplitRestartTest {
             }
             assertEquals(List.of("pvc-a", "pvc-b", "pvc-c", "pvc-d"),
                     agent.splits().stream().map(SplitStatus::volumeId).toList());
+            assertEquals(List.of(), recordedRequests(), "ended splits leave no request behind");
             agent.deleteVolume("pvc-a");
             assertTrue(agent.splitStatus("pvc-a").isEmpty(), "a deleted volume's status goes with it");
             agent.createVolume("pvc-a", MIB);
             assertTrue(agent.splitStatus("pvc-a").isEmpty(), "a new volume of the same ID has no split");
         }
+    }
+
+    /** The volumes of the requests in {@code <pool>/split-requests}, in order. */
+    private List<String> recordedRequests() {
+        return new SplitRecords(dir.resolve("pool")).read().queued().stream().map(SplitRecords.Queued::volumeId)
+                .toList();
     }
 
     @Test
