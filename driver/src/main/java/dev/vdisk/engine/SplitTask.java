@@ -22,8 +22,11 @@ public final class SplitTask {
 
     /** Bytes a COPY run moves at once: large I/O, and about one destage's worth of holding destageLock. */
     static final int COPY_RUN_BYTES = 1 << 20;
-    /** Entries a SHARE run fills at once (about 100 us of the clone's map write lock). */
-    static final int SHARE_RUN_SEGMENTS = 512;
+    /**
+     * Entries a SHARE run fills at once: a whole level-1 block with 64 KiB segments (about 80 us of the clone's map
+     * write lock warm, 1 ms in a fresh JVM; 16 runs for a 4 GiB clone, where runs of 512 took 2-3x longer).
+     */
+    static final int SHARE_RUN_SEGMENTS = 4096;
 
     private final Pool pool;
     private final Splitter splitter;
