@@ -1,0 +1,166 @@
+package dev.vdisk.engine.io;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A descriptor of its own on one file for the two Linux calls {@code FileChannel} lacks (bound through FFM):
+ * {@code copy_file_range} with explicit offsets at both ends (so one descriptor serves every thread, no position to
+ * share) and {@code sync_file_range(SYNC_FILE_RANGE_WRITE)}, which starts the writeback of a range without waiting for
+ * it. Thread-safe; {@link #close} only once nobody copies any more.
+ */
+final class KernelRanges implements AutoCloseable {
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
+    private static final int EINTR = 4;
+    private static final int EBADF = 9;
+    private static final int EXDEV = 18;
+    private static final int EINVAL = 22;
+    private static final int ENOSYS = 38;
+    private static final int EOPNOTSUPP = 95;
+
+    private static final Bindings NATIVE = Bindings.load();
+
+    private final int fd;
+    private volatile boolean closed;
+
+    private KernelRanges(int fd) {
+        this.fd = fd;
+    }
+
+    /** Opens {@code path} read-write, or returns null where the calls are not available (not Linux, no glibc). */
+    static KernelRanges open(Path path) throws IOException {
+        if (NATIVE == null) {
+            return null;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Bindings.STATE);
+            int fd = (int) NATIVE.open.invokeExact(state, a.allocateFrom(path.toString()), O_RDWR | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new IOException("open(" + path + ") failed: errno " + Bindings.errno(state));
+            }
+            return new KernelRanges(fd);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Copies up to {@code length} bytes at {@code from} to {@code to} inside the file, in the kernel. Returns the
+     * bytes copied (at least one), 0 at the end of the file, or -1 when this file cannot be copied in the kernel
+     * (a block device, a file system without the call): the caller copies through a buffer.
+     */
+    long copy(long from, long to, long length) throws IOException {
+        if (closed) {
+            throw new IOException("closed");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Bindings.STATE);
+            MemorySegment offIn = a.allocate(JAVA_LONG);
+            MemorySegment offOut = a.allocate(JAVA_LONG);
+            while (true) {
+                offIn.set(JAVA_LONG, 0, from);
+                offOut.set(JAVA_LONG, 0, to);
+                long n = (long) NATIVE.copyFileRange.invokeExact(state, fd, offIn, fd, offOut, length, 0);
+                if (n >= 0) {
+                    return n;
+                }
+                int errno = Bindings.errno(state);
+                switch (errno) {
+                    case EINTR -> { }
+                    case EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF -> {
+                        return -1;
+                    }
+                    default -> throw new IOException("copy_file_range failed: errno " + errno);
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Starts writing back the dirty pages of {@code [pos, pos + length)} and returns without waiting for them (it may
+     * wait for room in the device's queue). A hint: false if the kernel refused it; an fsync still decides
+     * durability.
+     */
+    boolean startWriteback(long pos, long length) {
+        if (closed) {
+            return false;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Bindings.STATE);
+            return (int) NATIVE.syncFileRange.invokeExact(state, fd, pos, length, SYNC_FILE_RANGE_WRITE) == 0;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (Arena a = Arena.ofConfined()) {
+            int r = (int) NATIVE.close.invokeExact(a.allocate(Bindings.STATE), fd);
+            assert r == 0 || r == -1;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** The glibc functions, each capturing errno. */
+    private record Bindings(MethodHandle open, MethodHandle close, MethodHandle copyFileRange,
+            MethodHandle syncFileRange) {
+        static final StructLayout STATE = Linker.Option.captureStateLayout();
+        private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+        static int errno(MemorySegment state) {
+            return (int) ERRNO.get(state, 0L);
+        }
+
+        static Bindings load() {
+            try {
+                Linker linker = Linker.nativeLinker();
+                SymbolLookup libc = linker.defaultLookup();
+                Linker.Option errno = Linker.Option.captureCallState("errno");
+                return new Bindings(
+                        linker.downcallHandle(libc.find("open").orElseThrow(),
+                                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), errno,
+                                Linker.Option.firstVariadicArg(2)),
+                        linker.downcallHandle(libc.find("close").orElseThrow(),
+                                FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno),
+                        linker.downcallHandle(libc.find("copy_file_range").orElseThrow(),
+                                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG,
+                                        JAVA_INT), errno),
+                        linker.downcallHandle(libc.find("sync_file_range").orElseThrow(),
+                                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), errno));
+            } catch (RuntimeException | LinkageError e) {
+                return null; // not Linux/glibc: DataSpace copies through a buffer and skips the writeback hint
+            }
+        }
+    }
+}
