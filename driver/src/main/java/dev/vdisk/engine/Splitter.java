@@ -506,7 +506,7 @@ final class Splitter implements AutoCloseable {
                 len++;
             }
             if (copier == null) {
-                copier = new SplitCopier(pool.data());
+                copier = new SplitCopier(pool.data(), segmentSize);
             }
             copier.copy(x << shift, y << shift, (long) len << shift);
             i += len;
