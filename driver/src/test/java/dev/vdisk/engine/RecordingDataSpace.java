@@ -42,6 +42,17 @@ final class RecordingDataSpace extends DataSpace {
         }
     }
 
+    /** An in-kernel copy is recorded as the write of the bytes it copied (what a crash image must replay). */
+    @Override
+    public void copyRange(long from, long to, long length) {
+        synchronized (log) {
+            ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(length));
+            super.readFully(b, from);
+            super.copyRange(from, to, length);
+            log.writes.add(new Log.Write(to, b.array(), log.durable, log.journalNow()));
+        }
+    }
+
     @Override
     public void force() {
         synchronized (log) {

@@ -16,15 +16,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@link Splitter}'s commit protocol at every crash point of a SHARE split: the split runs once on a recording data
+ * {@link Splitter}'s commit protocol at every crash point of a SHARE or COPY split: the split runs once on a recording data
  * space (rate-limited, with the task's own consistency points every 10 ms), and the pool is rebuilt as a crash right
  * after each data-space write from the {@code split} call to the pool's close would have left it (a kill, or a power
  * loss dropping writes not yet fsynced). Every image must open with a clean check, the clone must read as before, and
  * its durable state must be one the protocol allows: released (no backing, no record); never started (no record, and
  * not one fill in the map: a fill is never durable without the record); or running (a RUNNING record whose cursor has
  * no hole below it that still reads data through the chain). Recovery then finishes the split (resumed, or asked for
- * again when it never started) and the clone outlives its chain. COPY's data moves bypass the data space (in-kernel
- * copies), so images cannot replay them; its start and release are the same code.
+ * again when it never started) and the clone outlives its chain. COPY's in-kernel copies are recorded as writes of the
+ * bytes copied, so a power loss drops the copies not yet fsynced: a map that pointed at one (data not flushed before
+ * the point that made the map durable) reads wrong bytes.
  */
 class SplitCrashPointTest {
     private static final int SEG = 4096;
@@ -34,9 +35,9 @@ class SplitCrashPointTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "power loss {0}")
-    @CsvSource({"false", "true"})
-    void everyCrashPointOfAShareSplitIsOneTheProtocolAllows(boolean powerLoss) throws Exception {
+    @ParameterizedTest(name = "{0} power loss {1}")
+    @CsvSource({"SHARE, false", "SHARE, true", "COPY, false", "COPY, true"})
+    void everyCrashPointOfASplitIsOneTheProtocolAllows(SplitMode mode, boolean powerLoss) throws Exception {
         Path p = dir.resolve("p");
         ByteBuffer b = ByteBuffer.allocateDirect(SEG);
         try (Pool pool = TestPools.create(p, 4L * SEGMENTS * SEG, SEG, TestPools.quietOptions())) {
@@ -71,7 +72,7 @@ class SplitCrashPointTest {
         try (Pool pool = Pool.open(p, options, d -> new RecordingDataSpace(d, rec))) {
             start = rec.count();
             // ~150 ms at this rate: a dozen of the task's own points fall inside the split
-            SplitProgress pr = pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withRate(16L << 20))
+            SplitProgress pr = pool.split("c", mode, SplitOptions.defaults().withRate(16L << 20))
                     .await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, pr.phase(), pr::toString);
             done = rec.count();
@@ -87,7 +88,7 @@ class SplitCrashPointTest {
                 Path img = images.resolve("img" + n);
                 rec.crashImage(initial, n, powerLoss ? new Random(rnd.nextLong()) : null, img);
                 try {
-                    seen[verify(img, n > done, expected, holeBefore)]++;
+                    seen[verify(img, mode, n > done, expected, holeBefore)]++;
                 } catch (AssertionError | RuntimeException e) {
                     failures.add("crash right after write " + (n - 1) + " (split from write " + start + " to " + done
                             + "): " + e);
@@ -104,7 +105,8 @@ class SplitCrashPointTest {
     }
 
     /** Checks one image; returns 0 released, 1 never started, 2 running. */
-    private static int verify(Path img, boolean acknowledged, long[][] expected, boolean[] holeBefore) {
+    private static int verify(Path img, SplitMode mode, boolean acknowledged, long[][] expected,
+            boolean[] holeBefore) {
         int state;
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             var report = pool.check();
@@ -136,7 +138,7 @@ class SplitCrashPointTest {
             List<SplitTask> resumed = pool.resumeSplits();
             assertEquals(state == 2 ? 1 : 0, resumed.size(), "splits resumed");
             if (state != 0) {
-                SplitProgress pr = pool.split("c", SplitMode.SHARE, SplitOptions.defaults())
+                SplitProgress pr = pool.split("c", mode, SplitOptions.defaults())
                         .await(Duration.ofSeconds(30));
                 assertEquals(SplitPhase.DONE, pr.phase(), pr::toString);
             }
