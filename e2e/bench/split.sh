@@ -1,7 +1,7 @@
 #!/bin/sh
 # Clone split: a SIZE (default 4 GiB) vdisk fully written with random data, a snapshot, clones with PERCENT (default
-# 1 %) of their 64 KiB segments rewritten; after an untimed warm-up SHARE split of a fourth clone (the node agent is a
-# long-running JVM: the timed splits run on a warm engine), time the engine's SHARE split (metadata only) and COPY
+# 1 %) of their 64 KiB segments rewritten; after three untimed warm-up SHARE splits of more such clones (the node agent
+# is a long-running JVM: the timed splits run on a warm engine), time the engine's SHARE split (metadata only) and COPY
 # split (data copied into the clone) until DONE, durable, against `qemu-img rebase -b ''` of the equivalent qcow2
 # overlay (which copies the backing data into the overlay, like COPY); then the p99 of random 4 KiB reads of a third
 # clone (one thread, back to back, SECONDS each) during a COPY split of it throttled to RATE (default 200M per
@@ -42,7 +42,7 @@ row() { awk -v l="$1" -v t="$2" -v q="$(get qrebase)" -v b="$bytes" 'BEGIN {prin
 row "engine split SHARE ($(get split-share-filled) segments filled)" "$(get split-share-ms)"
 row "engine split COPY ($(get split-copy-filled) segments filled)" "$(get split-copy-ms)"
 row "qemu-img rebase -b '' (incl. sync)" "$(get qrebase)"
-echo "(before them, untimed: a warm-up SHARE split of another such clone took $(get split-warmup-ms) ms in the fresh JVM)"
+echo "(before them, untimed: three warm-up SHARE splits of other such clones took $(get split-warmup0-ms), $(get split-warmup1-ms) and $(get split-warmup2-ms) ms)"
 echo
 echo "foreground random 4 KiB reads of a clone (one thread), $SECONDS_EACH s with no split before and after, $SECONDS_EACH s during:"
 echo "| while | reads | p50 us | p99 us | p999 us |"
