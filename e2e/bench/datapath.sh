@@ -5,6 +5,11 @@
 #          (dev.vdisk.node.datapath.ServeMain, file backend opened O_DIRECT on the same disk)
 #   plain: fio on a direct-I/O loop device (4 KiB blocks) over a plain file on the same disk
 #
+# Columns: "java CPU us/IO" is the server's CPU time (user+system, all threads) per I/O it served, "(fuse threads)"
+# the part of it in the threads that serve requests, "(of it user)" their user-mode part (Java; the rest is the
+# kernel's work done on those threads: request copies, io_uring submissions, completing the loop's requests); "machine us/IO" is the whole machine's busy time per I/O
+# during that peer's run (fio, loop, kworkers, our server, and whatever else runs: say how loaded it was);
+# "fio CPU %" is fio's own usr+sys.
 # Rows: 1 MiB sequential read/write at QD16, 4 KiB random read/write at QD32 with 1 and 2 jobs; fio with
 # libaio and direct I/O; peers alternate per row so that drift in the disk hits both alike.
 # Environment: RUNTIME (s, default 20), SIZE_MB (per image, default 2048), BENCH_DIR (default
@@ -79,7 +84,29 @@ for d in "$PLAIN_DEV" "$OURS_DEV"; do
   echo "$d: dio=$(cat /sys/block/loop$n/loop/dio) lbs=$(cat /sys/block/loop$n/queue/logical_block_size) backing=$(cat /sys/block/loop$n/loop/backing_file)" >&2
 done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU ticks: "<server total> <server threads named fuse-*> <machine busy> <fuse-* user>" (machine: all CPUs, everyone's work,
+# from /proc/stat: user+nice+system+irq+softirq+steal)
+cpu_ticks() {
+  python3 - "$1" <<'PY'
+import glob, sys
+total = ring = ring_user = 0
+for f in glob.glob(f"/proc/{sys.argv[1]}/task/*/stat"):
+    try:
+        s = open(f).read()
+    except OSError:
+        continue
+    comm = s[s.index('(') + 1:s.rindex(')')]
+    fields = s[s.rindex(')') + 2:].split()
+    t = int(fields[11]) + int(fields[12])
+    total += t
+    if comm.startswith('fuse-'):
+        ring += t
+        ring_user += int(fields[11])
+cpu = open('/proc/stat').readline().split()
+busy = sum(int(cpu[i]) for i in (1, 2, 3, 6, 7, 8))
+print(total, ring, busy, ring_user)
+PY
+}
 
 # run_fio DEV ROW -> fio json in $DIR/ROW.<peer>.json
 run_fio() {
@@ -101,11 +128,12 @@ run_fio() {
 RESULTS="$DIR/results.txt"; : >"$RESULTS"
 for row in $ROWS; do
   echo "running $row (${RUNTIME}s per peer)..." >&2
+  p0=$(cpu_ticks "$SERVE_PID")
   run_fio "$PLAIN_DEV" "$row" "$DIR/$row.plain.json"
   t0=$(cpu_ticks "$SERVE_PID")
   run_fio "$OURS_DEV" "$row" "$DIR/$row.ours.json"
   t1=$(cpu_ticks "$SERVE_PID")
-  echo "$row $((t1 - t0))" >>"$RESULTS"
+  echo "$row $p0 $t0 $t1" >>"$RESULTS"
 done
 
 python3 - "$DIR" "$RESULTS" "$RUNTIME" <<'PY'
@@ -116,12 +144,19 @@ def stats(path):
     j = json.load(open(path))['jobs'][0]
     side = j['read'] if j['read']['io_bytes'] > 0 else j['write']
     p99 = side['clat_ns']['percentile'].get('99.000000', 0) / 1000.0
-    return side['iops'], side['bw_bytes'] / 1e6, p99
-print(f"{'row':<11} {'peer':<6} {'IOPS':>9} {'MB/s':>8} {'p99 us':>9} {'ratio':>6} {'java CPU us/IO':>14}")
+    return side['iops'], side['bw_bytes'] / 1e6, p99, j['usr_cpu'] + j['sys_cpu']
+def us_per_io(ticks, iops):
+    return ticks / hz * 1e6 / max(1.0, iops * (runtime + 2))
+print(f"{'row':<11} {'peer':<6} {'IOPS':>9} {'MB/s':>8} {'p99 us':>9} {'ratio':>6} {'java CPU us/IO':>14}"
+      f" {'(fuse threads)':>14} {'(of it user)':>12} {'machine us/IO':>13} {'fio CPU %':>9}")
 for line in open(results):
-    row, ticks = line.split()
+    row, *n = line.split()
+    p0, t0, t1 = [int(x) for x in n[0:4]], [int(x) for x in n[4:8]], [int(x) for x in n[8:12]]
     p = stats(f"{d}/{row}.plain.json"); o = stats(f"{d}/{row}.ours.json")
-    cpu_us_per_io = int(ticks) / hz * 1e6 / max(1.0, o[0] * (runtime + 2))
-    print(f"{row:<11} {'plain':<6} {p[0]:>9.0f} {p[1]:>8.1f} {p[2]:>9.0f}")
-    print(f"{row:<11} {'ours':<6} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {o[0]/p[0]:>6.2f} {cpu_us_per_io:>14.1f}")
+    print(f"{row:<11} {'plain':<6} {p[0]:>9.0f} {p[1]:>8.1f} {p[2]:>9.0f} {'':>6} {'':>14} {'':>14} {'':>12}"
+          f" {us_per_io(t0[2] - p0[2], p[0]):>13.1f} {p[3]:>9.0f}")
+    print(f"{row:<11} {'ours':<6} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {o[0]/p[0]:>6.2f}"
+          f" {us_per_io(t1[0] - t0[0], o[0]):>14.1f} {us_per_io(t1[1] - t0[1], o[0]):>14.1f}"
+          f" {us_per_io(t1[3] - t0[3], o[0]):>12.1f}"
+          f" {us_per_io(t1[2] - t0[2], o[0]):>13.1f} {o[3]:>9.0f}")
 PY
