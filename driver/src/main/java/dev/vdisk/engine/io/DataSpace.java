@@ -36,6 +36,13 @@ public class DataSpace implements AutoCloseable {
     private volatile KernelRanges ranges;
     @GuardedBy("reopenLock")
     private volatile boolean rangesTried;
+    /**
+     * Whether a write or copy may have completed since the last successful {@link #force}. Set after each one
+     * returns (so before its caller can reference what it wrote), cleared just before an fsync: an fsync of a clean
+     * file still costs a device cache flush, and a consistency point with nothing new in the data (a SHARE split's
+     * release, a snapshot) would pay one for nothing.
+     */
+    private volatile boolean unsynced = true;
 
     public DataSpace(Path path) {
         this.path = path;
@@ -96,20 +103,30 @@ public class DataSpace implements AutoCloseable {
             throw new EngineIOException("write of data space " + path + " at byte " + pos + " failed: " + e
                     + "; the disk may be full or failing", e);
         } finally {
+            markUnsynced(); // after the write returned (or failed partway): see the field
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
-    /** Makes every completed write durable. */
+    /**
+     * Makes every completed write durable; nothing to do when none completed since the last call. A writer racing
+     * with us sets the flag again after we clear it (its write is then flushed now or at the next call).
+     */
     public void force() {
+        if (!unsynced) {
+            return;
+        }
+        unsynced = false;
         boolean interrupted = Thread.interrupted();
+        boolean synced = false;
         try {
             while (true) {
                 FileChannel ch = channel;
                 try {
-                    ch.force(true);
+                    fsync(ch);
+                    synced = true;
                     return;
                 } catch (ClosedChannelException e) {
                     reopenAfter(ch, e);
@@ -118,6 +135,9 @@ public class DataSpace implements AutoCloseable {
         } catch (IOException e) {
             throw new EngineIOException("fsync of data space " + path + " failed: " + e, e);
         } finally {
+            if (!synced) {
+                unsynced = true;
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -147,6 +167,20 @@ public class DataSpace implements AutoCloseable {
         } catch (IOException e) {
             throw new EngineIOException("copy of " + length + " bytes in data space " + path + " from byte " + from
                     + " to byte " + to + " failed at byte " + done + ": " + e + "; the disk may be full or failing", e);
+        } finally {
+            markUnsynced();
+        }
+    }
+
+    /** The fsync itself; crash-point tests override it to learn which writes it made durable. */
+    protected void fsync(FileChannel ch) throws IOException {
+        ch.force(true);
+    }
+
+    /** Reads before writing, so that the data path's writers do not bounce the flag's cache line between CPUs. */
+    private void markUnsynced() {
+        if (!unsynced) {
+            unsynced = true;
         }
     }
 
