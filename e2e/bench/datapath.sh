@@ -1,9 +1,12 @@
 #!/bin/sh
 # bin/vdisk-bench datapath [RUNTIME_SECONDS] -- the node data path against its peer, side by side, same disk.
 #
-#   ours : fio on a direct-I/O loop device (4 KiB blocks) over an image file served by our FUSE server
-#          (dev.vdisk.node.datapath.ServeMain, file backend opened O_DIRECT on the same disk)
-#   plain: fio on a direct-I/O loop device (4 KiB blocks) over a plain file on the same disk
+#   ours-engine: fio on a direct-I/O loop device (4 KiB blocks) over an image served by our FUSE server
+#                (dev.vdisk.node.datapath.ServeMain --pool) from an engine vdisk (EngineBackend): a pool created
+#                in the bench directory with default options, one vdisk of the image size, fully written first
+#   ours-file  : the same over our FUSE server serving a plain file opened O_DIRECT (FileBackend, engine not
+#                involved): isolates the FUSE transport
+#   plain      : fio on a direct-I/O loop device (4 KiB blocks) over a plain file on the same disk
 #
 # Columns: "java CPU us/IO" is the server's CPU time (user+system, all threads) per I/O it served, "(fuse threads)"
 # the part of it in the threads that serve requests, "(of it user)" their user-mode part (Java; the rest is the
@@ -11,12 +14,13 @@
 # during that peer's run (fio, loop, kworkers, our server, and whatever else runs: say how loaded it was);
 # "fio CPU %" is fio's own usr+sys.
 # Rows: 1 MiB sequential read/write at QD16, 4 KiB random read/write at QD32 with 1 and 2 jobs; fio with
-# libaio and direct I/O; peers alternate per row so that drift in the disk hits both alike.
+# libaio and direct I/O; peers alternate per row so that drift in the disk hits all alike.
 # Environment: RUNTIME (s, default 20), SIZE_MB (per image, default 2048), BENCH_DIR (default
 # target/bench-datapath under the checkout), TRANSPORT (uring, the default: FUSE over io_uring, fails if the
 # kernel cannot; dev: read/write on /dev/fuse), WORKERS (/dev/fuse worker threads, default 32), RING_THREADS and
 # RING_DEPTH (io_uring: threads per CPU queue, default 1, and entries per thread, default 64), SERVE_OPTS (more
-# ServeMain flags, e.g. "--no-clone"), ROWS (space-separated subset of row names).
+# ServeMain flags for both servers, e.g. "--no-clone"), ROWS (space-separated subset of row names), PEERS (subset of
+# "file engine"; plain always runs), JAVA_OPTS (more JVM flags for both servers, e.g. JFR).
 # Needs root, fio, losetup, python3.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +32,8 @@ TRANSPORT=${TRANSPORT:-uring}
 RING_THREADS=${RING_THREADS:-1}
 RING_DEPTH=${RING_DEPTH:-64}
 SERVE_OPTS=${SERVE_OPTS:-}
+JAVA_OPTS=${JAVA_OPTS:-}
+PEERS=${PEERS:-"file engine"}
 ROWS=${ROWS:-"seqread seqwrite randread1 randread2 randwrite1 randwrite2"}
 JAVA=${JAVA_HOME:?JAVA_HOME must point to a JDK 25 (bin/vdisk-bench selects one)}/bin/java
 
@@ -42,47 +48,77 @@ echo "building node-plugin..." >&2
 CP="$root/node-plugin/target/classes:$(cat "$root/node-plugin/target/datapath.cp")"
 
 mkdir -p "$DIR"
-PLAIN_IMG="$DIR/plain.img"; OURS_IMG="$DIR/ours.img"; MNT="$DIR/fuse"; CTL="$DIR/serve.ctl"; LOG="$DIR/serve.log"
-PLAIN_DEV=; SERVE_PID=
+PLAIN_IMG="$DIR/plain.img"; FILE_IMG="$DIR/ours.img"; POOL="$DIR/pool"
+PLAIN_DEV=; FILE_PID=; ENGINE_PID=; FILE_DEV=; ENGINE_DEV=
+
+# stop_server PEER: closing its control pipe makes ServeMain detach, unmount (and close the pool)
+stop_server() {
+  eval "pid=\${$(echo "$1" | tr a-z A-Z)_PID}"
+  [ -n "$pid" ] || return 0
+  if [ "$1" = file ]; then exec 3>&-; else exec 4>&-; fi
+  i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+}
 
 cleanup() {
   set +e
-  exec 3>&- 2>/dev/null          # closing the control pipe makes ServeMain detach and unmount
-  if [ -n "$SERVE_PID" ]; then
-    i=0; while kill -0 "$SERVE_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-    kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null
-  fi
+  stop_server file; stop_server engine
   [ -n "$PLAIN_DEV" ] && losetup -d "$PLAIN_DEV"
-  rm -f "$CTL" "$PLAIN_IMG" "$OURS_IMG"
-  if grep -q " $MNT " /proc/self/mountinfo; then echo "WARNING: $MNT still mounted" >&2; fi
+  rm -f "$DIR/file.ctl" "$DIR/engine.ctl" "$PLAIN_IMG" "$FILE_IMG"
+  rm -rf "$POOL"
+  for m in "$DIR/fuse-file" "$DIR/fuse-engine"; do
+    if grep -q " $m " /proc/self/mountinfo; then echo "WARNING: $m still mounted" >&2; fi
+  done
 }
 trap cleanup EXIT INT TERM
 
-# Both images fully written, so that reads hit the disk rather than holes or unwritten extents.
-for img in "$PLAIN_IMG" "$OURS_IMG"; do
+# start_server PEER FD ARGS...: runs ServeMain with its stdin on a fifo held open on FD; sets PEER_PID, PEER_DEV
+start_server() {
+  peer=$1; fd=$2; shift 2
+  ctl="$DIR/$peer.ctl"; log="$DIR/serve-$peer.log"
+  rm -f "$ctl"; mkfifo "$ctl"
+  # shellcheck disable=SC2086
+  "$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx256m -XX:+AlwaysPreTouch $JAVA_OPTS -cp "$CP" \
+    dev.vdisk.node.datapath.ServeMain --mount "$DIR/fuse-$peer" --size $((SIZE_MB * 1048576)) "$@" \
+    --workers "$WORKERS" --transport "$TRANSPORT" --ring-threads "$RING_THREADS" --ring-depth "$RING_DEPTH" $SERVE_OPTS \
+    <"$ctl" >"$log" 2>&1 &
+  pid=$!
+  eval "exec $fd>\"\$ctl\""
+  i=0; while ! grep -q '^DEVICE ' "$log" 2>/dev/null; do
+    sleep 0.1; i=$((i+1))
+    if [ $i -gt 600 ] || ! kill -0 "$pid" 2>/dev/null; then echo "ServeMain ($peer) did not start:" >&2; cat "$log" >&2; exit 1; fi
+  done
+  P=$(echo "$peer" | tr a-z A-Z)
+  eval "${P}_PID=$pid; ${P}_DEV=$(sed -n 's/^DEVICE //p' "$log")"
+  echo "ours-$peer: FUSE over $(sed -n 's/^TRANSPORT //p' "$log") (TRANSPORT=$TRANSPORT WORKERS=$WORKERS RING_THREADS=$RING_THREADS RING_DEPTH=$RING_DEPTH)" >&2
+}
+
+# Images and the engine vdisk fully written, so that reads hit the disk rather than holes or unwritten extents.
+rm -rf "$POOL"
+for img in "$PLAIN_IMG" $(case " $PEERS " in *" file "*) echo "$FILE_IMG";; esac); do
   echo "writing $img ($SIZE_MB MiB)..." >&2
   dd if=/dev/zero of="$img" bs=1M count="$SIZE_MB" oflag=direct status=none
 done
 sync
 
 PLAIN_DEV=$(losetup --direct-io=on --sector-size 4096 -f --show "$PLAIN_IMG")
-rm -f "$CTL"; mkfifo "$CTL"
-"$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx256m -XX:+AlwaysPreTouch -cp "$CP" \
-  dev.vdisk.node.datapath.ServeMain --mount "$MNT" --file "$OURS_IMG" --size $((SIZE_MB * 1048576)) --direct \
-  --workers "$WORKERS" --transport "$TRANSPORT" --ring-threads "$RING_THREADS" --ring-depth "$RING_DEPTH" $SERVE_OPTS \
-  <"$CTL" >"$LOG" 2>&1 &
-SERVE_PID=$!
-exec 3>"$CTL"
-i=0; while ! grep -q '^DEVICE ' "$LOG" 2>/dev/null; do
-  sleep 0.1; i=$((i+1))
-  if [ $i -gt 300 ] || ! kill -0 "$SERVE_PID" 2>/dev/null; then echo "ServeMain did not start:" >&2; cat "$LOG" >&2; exit 1; fi
-done
-OURS_DEV=$(sed -n 's/^DEVICE //p' "$LOG")
-echo "ours: FUSE over $(sed -n 's/^TRANSPORT //p' "$LOG") (TRANSPORT=$TRANSPORT WORKERS=$WORKERS RING_THREADS=$RING_THREADS RING_DEPTH=$RING_DEPTH)" >&2
-for d in "$PLAIN_DEV" "$OURS_DEV"; do
+DEVS=$PLAIN_DEV
+case " $PEERS " in *" file "*)
+  start_server file 3 --file "$FILE_IMG" --direct
+  DEVS="$DEVS $FILE_DEV" ;;
+esac
+case " $PEERS " in *" engine "*)
+  start_server engine 4 --pool "$POOL" --vdisk bench
+  echo "writing engine vdisk through $ENGINE_DEV ($SIZE_MB MiB)..." >&2
+  dd if=/dev/zero of="$ENGINE_DEV" bs=1M count="$SIZE_MB" oflag=direct conv=fsync status=none
+  DEVS="$DEVS $ENGINE_DEV" ;;
+esac
+sync
+for d in $DEVS; do
   n=${d#/dev/loop}
   echo "$d: dio=$(cat /sys/block/loop$n/loop/dio) lbs=$(cat /sys/block/loop$n/queue/logical_block_size) backing=$(cat /sys/block/loop$n/loop/backing_file)" >&2
 done
+FIRST_PID=${FILE_PID:-$ENGINE_PID}
 
 # CPU ticks: "<server total> <server threads named fuse-*> <machine busy> <fuse-* user>" (machine: all CPUs, everyone's work,
 # from /proc/stat: user+nice+system+irq+softirq+steal)
@@ -125,15 +161,21 @@ run_fio() {
       --ramp_time=2 --group_reporting --output-format=json --output="$out" >/dev/null
 }
 
+# results: one line per peer and row, "ROW PEER <4 ticks before> <4 ticks after>" (plain: the first server's, for
+# the machine's busy time)
 RESULTS="$DIR/results.txt"; : >"$RESULTS"
 for row in $ROWS; do
   echo "running $row (${RUNTIME}s per peer)..." >&2
-  p0=$(cpu_ticks "$SERVE_PID")
+  b=$(cpu_ticks "$FIRST_PID")
   run_fio "$PLAIN_DEV" "$row" "$DIR/$row.plain.json"
-  t0=$(cpu_ticks "$SERVE_PID")
-  run_fio "$OURS_DEV" "$row" "$DIR/$row.ours.json"
-  t1=$(cpu_ticks "$SERVE_PID")
-  echo "$row $p0 $t0 $t1" >>"$RESULTS"
+  echo "$row plain $b $(cpu_ticks "$FIRST_PID")" >>"$RESULTS"
+  for peer in $PEERS; do
+    P=$(echo "$peer" | tr a-z A-Z)
+    eval "pid=\$${P}_PID; dev=\$${P}_DEV"
+    b=$(cpu_ticks "$pid")
+    run_fio "$dev" "$row" "$DIR/$row.$peer.json"
+    echo "$row $peer $b $(cpu_ticks "$pid")" >>"$RESULTS"
+  done
 done
 
 python3 - "$DIR" "$RESULTS" "$RUNTIME" <<'PY'
@@ -147,15 +189,19 @@ def stats(path):
     return side['iops'], side['bw_bytes'] / 1e6, p99, j['usr_cpu'] + j['sys_cpu']
 def us_per_io(ticks, iops):
     return ticks / hz * 1e6 / max(1.0, iops * (runtime + 2))
-print(f"{'row':<11} {'peer':<6} {'IOPS':>9} {'MB/s':>8} {'p99 us':>9} {'ratio':>6} {'java CPU us/IO':>14}"
+print(f"{'row':<11} {'peer':<11} {'IOPS':>9} {'MB/s':>8} {'p99 us':>9} {'/plain':>6} {'java CPU us/IO':>14}"
       f" {'(fuse threads)':>14} {'(of it user)':>12} {'machine us/IO':>13} {'fio CPU %':>9}")
+plain = None
 for line in open(results):
-    row, *n = line.split()
-    p0, t0, t1 = [int(x) for x in n[0:4]], [int(x) for x in n[4:8]], [int(x) for x in n[8:12]]
-    p = stats(f"{d}/{row}.plain.json"); o = stats(f"{d}/{row}.ours.json")
-    print(f"{row:<11} {'plain':<6} {p[0]:>9.0f} {p[1]:>8.1f} {p[2]:>9.0f} {'':>6} {'':>14} {'':>14} {'':>12}"
-          f" {us_per_io(t0[2] - p0[2], p[0]):>13.1f} {p[3]:>9.0f}")
-    print(f"{row:<11} {'ours':<6} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {o[0]/p[0]:>6.2f}"
+    row, peer, *n = line.split()
+    t0, t1 = [int(x) for x in n[0:4]], [int(x) for x in n[4:8]]
+    o = stats(f"{d}/{row}.{peer}.json")
+    if peer == 'plain':
+        plain = o
+        print(f"{row:<11} {'plain':<11} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {'':>6} {'':>14} {'':>14} {'':>12}"
+              f" {us_per_io(t1[2] - t0[2], o[0]):>13.1f} {o[3]:>9.0f}")
+        continue
+    print(f"{row:<11} {'ours-' + peer:<11} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {o[0]/plain[0]:>6.2f}"
           f" {us_per_io(t1[0] - t0[0], o[0]):>14.1f} {us_per_io(t1[1] - t0[1], o[0]):>14.1f}"
           f" {us_per_io(t1[3] - t0[3], o[0]):>12.1f}"
           f" {us_per_io(t1[2] - t0[2], o[0]):>13.1f} {o[3]:>9.0f}")

@@ -1,5 +1,9 @@
 package dev.vdisk.node.datapath;
 
+import dev.vdisk.engine.Pool;
+import dev.vdisk.engine.PoolSpec;
+import dev.vdisk.node.backend.BlockBackend;
+import dev.vdisk.node.backend.EngineBackend;
 import dev.vdisk.node.backend.FileBackend;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.fuse.FuseTransport;
@@ -9,13 +13,14 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Stand-alone server for the benchmark ({@code e2e/bench/datapath.sh}): serves one file through FUSE,
- * attaches a loop device to it, prints {@code DEVICE /dev/loopN}, and runs until stdin closes or the JVM is
+ * Stand-alone server for the benchmark ({@code e2e/bench/datapath.sh}): serves one file, or one engine vdisk
+ * ({@code --pool}: the pool is created in DIR with room for twice the vdisk if it does not exist, and the vdisk
+ * of {@code --size} bytes is created in it if missing), through FUSE, attaches a loop device to it, prints {@code DEVICE /dev/loopN}, and runs until stdin closes or the JVM is
  * told to stop (SIGTERM), then detaches and unmounts.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp ... dev.vdisk.node.datapath.ServeMain \
- *      --mount DIR --file PATH --size BYTES [--direct] [--native-io] [--workers N] [--no-clone] [--max-background N]
+ *      --mount DIR (--file PATH | --pool DIR --vdisk NAME) --size BYTES [--direct] [--native-io] [--workers N] [--no-clone] [--max-background N]
  *      [--transport dev|uring|auto] [--ring-threads N] [--ring-depth N]
  * </pre>
  * Prints {@code TRANSPORT dev|uring} before {@code DEVICE}.
@@ -27,6 +32,8 @@ public final class ServeMain {
     public static void main(String[] args) throws Exception {
         Path mount = null;
         Path file = null;
+        Path poolDir = null;
+        String vdiskName = null;
         long size = 0;
         boolean direct = false;
         boolean nativeIo = false;
@@ -35,6 +42,8 @@ public final class ServeMain {
             switch (args[i]) {
                 case "--mount" -> mount = Path.of(args[++i]);
                 case "--file" -> file = Path.of(args[++i]);
+                case "--pool" -> poolDir = Path.of(args[++i]);
+                case "--vdisk" -> vdiskName = args[++i];
                 case "--size" -> size = Long.parseLong(args[++i]);
                 case "--direct" -> direct = true;
                 case "--native-io" -> nativeIo = true;
@@ -47,18 +56,22 @@ public final class ServeMain {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        if (mount == null || file == null || size <= 0) {
-            System.err.println("usage: ServeMain --mount DIR --file PATH --size BYTES [--direct] [--workers N] [--no-clone]");
+        if (mount == null || (file == null) == (poolDir == null) || (poolDir != null && vdiskName == null) || size <= 0) {
+            System.err.println("usage: ServeMain --mount DIR (--file PATH | --pool DIR --vdisk NAME) --size BYTES"
+                    + " [--direct] [--workers N] [--no-clone]");
             System.exit(2);
         }
-        FileBackend backend = FileBackend.open(file, size, direct, nativeIo);
+        Pool pool = poolDir == null ? null : openOrCreate(poolDir, vdiskName, size);
+        BlockBackend backend = pool == null ? FileBackend.open(file, size, direct, nativeIo)
+                : new EngineBackend(pool.vdisk(vdiskName));
+        String volumeId = pool == null ? file.getFileName().toString() : vdiskName;
         DataPath dataPath = DataPath.start(mount, config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             dataPath.close();
             stopped.countDown();
         }, "datapath-shutdown"));
-        DataPath.AttachedVolume volume = dataPath.attach(file.getFileName().toString(), backend);
+        DataPath.AttachedVolume volume = dataPath.attach(volumeId, backend);
         System.out.println("TRANSPORT " + dataPath.transport().name().toLowerCase(Locale.ROOT));
         System.out.println("DEVICE " + volume.device());
         System.out.flush();
@@ -66,6 +79,19 @@ public final class ServeMain {
             // run until stdin closes
         }
         dataPath.close();
-        backend.close();
+        if (backend instanceof FileBackend f) {
+            f.close();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    private static Pool openOrCreate(Path dir, String vdisk, long size) {
+        Pool pool = java.nio.file.Files.isDirectory(dir) ? Pool.open(dir) : Pool.create(dir, PoolSpec.ofSize(2 * size));
+        if (pool.list().stream().noneMatch(v -> v.name().equals(vdisk))) {
+            pool.create(vdisk, size);
+        }
+        return pool;
     }
 }
