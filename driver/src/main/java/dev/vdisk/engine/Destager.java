@@ -10,7 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one background thread that applies dirty segments to the pool and takes periodic consistency points. It waits
+ * The one background thread that applies dirty segments to the pool (consistency points are the {@link Checkpointer}'s,
+ * started and stopped with it, and woken after each round). It waits
  * a short batching delay after the first dirty segment (so that neighbouring small writes land in one destage) unless
  * the changes table is under pressure, then drains everything queued.
  */
@@ -33,16 +34,19 @@ final class Destager implements Runnable {
     private volatile boolean stopping;
     private Thread thread;
     private final JournalSyncer syncer;
+    private final Checkpointer checkpointer;
 
     Destager(Pool pool, int segmentSize) {
         this.pool = pool;
         this.staging = ByteBuffer.allocateDirect(segmentSize);
         this.syncer = new JournalSyncer(pool);
+        this.checkpointer = new Checkpointer(pool);
     }
 
     void start(String poolName) {
         thread = Thread.ofPlatform().daemon().name("vdisk-destager-" + poolName).start(this);
         syncer.start(poolName);
+        checkpointer.start(poolName);
     }
 
     void enqueue(DirtySegment ds) {
@@ -80,7 +84,7 @@ final class Destager implements Runnable {
                     break;
                 }
                 drainOnce();
-                pool.maybeCheckpoint();
+                checkpointer.wake();
             } catch (PoolClosedException e) {
                 break;
             } catch (RuntimeException e) {
@@ -170,6 +174,7 @@ final class Destager implements Runnable {
     }
 
     void stop() {
+        checkpointer.stop();
         syncer.stop();
         stopping = true;
         wake(true);

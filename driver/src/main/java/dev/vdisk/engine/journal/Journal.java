@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #append} writes a record into the page cache of the active file and returns its sequence number (the
  * write is acknowledged). {@link #awaitDurable} makes every record up to a sequence number durable; concurrent
  * callers share one {@code fsync} (group commit): one of them is the leader and syncs everything appended so far,
- * the others wait for it. Rotation syncs the full file before starting the next, so only the active file is ever
- * unsynced.
+ * the others wait for it. Rotation does not sync the full file (an fsync of a whole file under the append lock
+ * stalled every writer): the file is retired, and the next group-commit leader syncs retired files, the directory
+ * (new file names) and then the active file, in that order, before it moves {@link #durableSeq}. Records are thus
+ * made durable in sequence order; recovery truncates at the first bad record and drops later files, which were
+ * never reported durable. Old files are unlinked outside every lock, on a virtual thread ({@link #deleteBefore}).
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
@@ -50,8 +53,18 @@ public final class Journal implements AutoCloseable {
     private long activeBytes;
     @GuardedBy("appendLock")
     private long nextSeq;
+    /** Written under appendLock; read freely (every write checks it for backpressure). */
     @GuardedBy("appendLock")
-    private long totalBytes;
+    private volatile long totalBytes;
+    /** Files rotated out but not yet synced, oldest first; the group-commit leader syncs and closes them. */
+    @GuardedBy("appendLock")
+    private final List<Retired> retired = new ArrayList<>();
+    /** A file was created since the directory was last synced. */
+    @GuardedBy("appendLock")
+    private boolean dirUnsynced;
+    /** The last unlink of old files, joined on close; null if none ran. */
+    @GuardedBy("appendLock")
+    private Thread deleter;
     @GuardedBy("appendLock")
     private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER).order(ByteOrder.LITTLE_ENDIAN);
     @GuardedBy("appendLock")
@@ -67,6 +80,8 @@ public final class Journal implements AutoCloseable {
     private volatile long durableSeq;
     private volatile long lastSeq;
     private volatile boolean closed;
+
+    private record Retired(Path path, FileChannel channel) {}
 
     private Journal(Path dir, long fileBytes) {
         this.dir = dir;
@@ -295,18 +310,18 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** Starts the next file; the full one is synced by the next group commit (see the class comment). */
     @GuardedBy("appendLock")
     private void rotateWithoutLocking() throws IOException {
         if (active != null) {
-            active.force(false);
-            active.close();
+            retired.add(new Retired(fileFor(activeFirstSeq), active));
         }
         activeFirstSeq = nextSeq;
         activeBytes = 0;
         active = FileChannel.open(fileFor(activeFirstSeq), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         files.put(activeFirstSeq, 0L);
-        syncDir();
+        dirUnsynced = true;
     }
 
     private void syncDir() throws IOException {
@@ -336,12 +351,7 @@ public final class Journal implements AutoCloseable {
 
     /** Bytes in all journal files. */
     public long liveBytes() {
-        appendLock.lock();
-        try {
-            return totalBytes;
-        } finally {
-            appendLock.unlock();
-        }
+        return totalBytes;
     }
 
     /** Makes every record up to {@code seq} durable; concurrent callers share one fsync (group commit). */
@@ -366,13 +376,19 @@ public final class Journal implements AutoCloseable {
                 long end;
                 try {
                     FileChannel ch;
+                    List<Retired> old;
+                    boolean syncDir;
                     appendLock.lock();
                     try {
                         end = nextSeq - 1;
                         ch = active;
+                        old = retired.isEmpty() ? List.of() : List.copyOf(retired);
+                        syncDir = dirUnsynced;
+                        dirUnsynced = false;
                     } finally {
                         appendLock.unlock();
                     }
+                    syncRetired(old, syncDir);
                     if (ch != null) {
                         forceQuietly(ch);
                     }
@@ -387,6 +403,76 @@ public final class Journal implements AutoCloseable {
             }
         } finally {
             syncLock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Syncs rotated files (oldest first) and the directory, then forgets and closes those files. */
+    private void syncRetired(List<Retired> old, boolean syncDir) {
+        try {
+            for (Retired r : old) {
+                forceRetired(r);
+            }
+            if (syncDir) {
+                syncDirQuietly();
+            }
+        } catch (RuntimeException e) {
+            if (syncDir) {
+                appendLock.lock();
+                dirUnsynced = true;
+                appendLock.unlock();
+            }
+            throw e;
+        }
+        if (old.isEmpty()) {
+            return;
+        }
+        appendLock.lock();
+        try {
+            retired.removeAll(old);
+        } finally {
+            appendLock.unlock();
+        }
+        for (Retired r : old) {
+            try {
+                r.channel().close();
+            } catch (IOException e) {
+                log.warn("closing journal file {} failed: {}", r.path(), e.toString());
+            }
+        }
+    }
+
+    private void forceRetired(Retired r) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            try {
+                r.channel().force(false);
+            } catch (ClosedChannelException e) {
+                // an interrupt closed it during the force: sync the file through a fresh descriptor
+                Thread.interrupted();
+                interrupted = true;
+                try (FileChannel again = FileChannel.open(r.path(), StandardOpenOption.WRITE)) {
+                    again.force(false);
+                }
+            }
+        } catch (IOException e) {
+            throw new EngineIOException("journal fsync of " + r.path() + " failed: " + e, e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void syncDirQuietly() {
+        boolean interrupted = Thread.interrupted();
+        try {
+            syncDir();
+        } catch (IOException e) {
+            throw new EngineIOException("fsync of journal directory " + dir + " failed: " + e, e);
+        } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -418,8 +504,15 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Deletes journal files all of whose records have sequence numbers below {@code seq}. */
+    /**
+     * Deletes journal files all of whose records have sequence numbers below {@code seq}. They leave the journal at
+     * once; the unlinks (milliseconds each for a file whose pages are still cached) run on a virtual thread, so that
+     * neither appends nor the caller (a consistency point, which holds up the destager) wait for them. A crash before
+     * an unlink leaves an old file that the next open scans and skips.
+     */
     public void deleteBefore(long seq) {
+        List<Path> doomed = new ArrayList<>();
+        Thread previous;
         appendLock.lock();
         try {
             while (files.size() > 1) {
@@ -428,14 +521,48 @@ public final class Journal implements AutoCloseable {
                 if (next == null || next > seq || first == activeFirstSeq) {
                     break;
                 }
-                Files.deleteIfExists(fileFor(first));
+                doomed.add(fileFor(first));
                 totalBytes -= files.remove(first);
-                log.debug("deleted journal file {} (records {}..{})", fileFor(first), first, next - 1);
             }
-        } catch (IOException e) {
-            log.warn("cannot delete old journal files in {}: {}", dir, e.toString());
+            if (doomed.isEmpty()) {
+                return;
+            }
+            previous = deleter;
+            deleter = Thread.ofVirtual().name("journal-delete").unstarted(() -> unlink(previous, doomed));
+            deleter.start();
         } finally {
             appendLock.unlock();
+        }
+    }
+
+    /** Unlinks {@code doomed} in order, after {@code previous} (the unlinks before) finished. */
+    private void unlink(Thread previous, List<Path> doomed) {
+        joinQuietly(previous);
+        for (Path p : doomed) {
+            try {
+                Files.deleteIfExists(p);
+                log.debug("deleted journal file {}", p);
+            } catch (IOException e) {
+                log.warn("cannot delete old journal file {}: {}", p, e.toString());
+            }
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        if (t == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -445,9 +572,19 @@ public final class Journal implements AutoCloseable {
 
     @Override
     public void close() {
+        Thread unlinking;
         appendLock.lock();
         try {
             closed = true;
+            for (Retired r : retired) {
+                r.channel().force(false);
+                r.channel().close();
+            }
+            retired.clear();
+            if (dirUnsynced) {
+                syncDir();
+                dirUnsynced = false;
+            }
             if (active != null) {
                 active.force(false);
                 active.close();
@@ -456,15 +593,22 @@ public final class Journal implements AutoCloseable {
         } catch (IOException e) {
             log.warn("closing journal {} failed: {}", dir, e.toString());
         } finally {
+            unlinking = deleter;
             appendLock.unlock();
         }
+        joinQuietly(unlinking);
     }
 
-    /** Closes without syncing (tests simulating a crash). */
+    /** Closes without syncing (tests simulating a crash); waits for unlinks already started. */
     public void abandon() {
+        Thread unlinking;
         appendLock.lock();
         try {
             closed = true;
+            for (Retired r : retired) {
+                r.channel().close();
+            }
+            retired.clear();
             if (active != null) {
                 active.close();
                 active = null;
@@ -472,7 +616,9 @@ public final class Journal implements AutoCloseable {
         } catch (IOException e) {
             log.warn("abandoning journal {} failed: {}", dir, e.toString());
         } finally {
+            unlinking = deleter;
             appendLock.unlock();
         }
+        joinQuietly(unlinking);
     }
 }
