@@ -116,22 +116,26 @@ final class Destager implements Runnable {
     /**
      * Destages what is queued now (not what arrives meanwhile). Segments whose newest journal record is not durable
      * yet go back to the queue and the syncer is asked for an fsync, so fsyncs overlap with destaging; only when a whole
-     * round made no progress does the destager wait for the fsync itself.
+     * round made no progress does the destager wait for an fsync (it used to wait, usually leading the fsync itself,
+     * as soon as half the round was skipped, while durable segments queued behind).
      */
     void drainOnce() {
         int n = queued.get();
+        long appended = pool.journal().lastSeq();
+        int polled = 0;
         int skipped = 0;
         for (int i = 0; i < n && !stopping; i++) {
             DirtySegment ds = queue.poll();
             if (ds == null) {
                 break;
             }
+            polled++;
             queued.decrementAndGet();
             boolean done;
             pool.destageLock().lock();
             try {
                 pool.checkOpenForDestage();
-                done = ds.vdisk.destage(ds, staging, skipped < n / 2 || n < 8);
+                done = ds.vdisk.destage(ds, staging, false);
             } finally {
                 pool.destageLock().unlock();
             }
@@ -141,6 +145,9 @@ final class Destager implements Runnable {
                 queued.incrementAndGet();
                 syncer.request();
             }
+        }
+        if (skipped > 0 && skipped == polled && !stopping) {
+            pool.journal().awaitDurable(appended);
         }
     }
 

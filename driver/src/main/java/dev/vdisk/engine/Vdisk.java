@@ -851,12 +851,8 @@ public final class Vdisk {
                     }
                 }
             }
-            for (int b = 0; b < ds.slots.length; b++) {
-                if (ds.slots[b] >= 0) {
-                    pool.slab().release(ds.slots[b]);
-                }
-                ds.slots[b] = DirtySegment.CLEAN;
-            }
+            pool.slab().release(ds.slots, 0, ds.slots.length);
+            java.util.Arrays.fill(ds.slots, DirtySegment.CLEAN);
             ds.dirtyBlocks = 0;
             ds.baseZero = false;
             alloc.unreserve(ds.reservation);
@@ -894,12 +890,22 @@ public final class Vdisk {
                 continue;
             }
             int first = b;
-            staging.clear();
+            boolean consecutive = ds.slots[b] >= 0;
             while (b < blocksPerSegment && ds.slots[b] != DirtySegment.CLEAN) {
-                copyBlock(ds.slots[b], slab, staging, (b - first) * BLOCK);
+                consecutive &= ds.slots[b] == ds.slots[first] + (b - first);
                 b++;
             }
-            staging.limit((b - first) * BLOCK);
+            int len = (b - first) * BLOCK;
+            if (consecutive) {
+                // the run's blocks lie next to each other in the slab (a whole-segment write): write them from there
+                pool.data().writeFully(slab.slice(Slab.offsetOf(ds.slots[first]), len), segPos + (long) first * BLOCK);
+                continue;
+            }
+            staging.clear();
+            for (int k = first; k < b; k++) {
+                copyBlock(ds.slots[k], slab, staging, (k - first) * BLOCK);
+            }
+            staging.limit(len);
             pool.data().writeFully(staging, segPos + (long) first * BLOCK);
         }
     }
