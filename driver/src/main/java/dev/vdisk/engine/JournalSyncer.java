@@ -8,8 +8,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Background group commit for the destager: when asked, makes everything appended to the journal so far durable,
- * so that the destager never sits idle in an fsync (it only applies records that are durable); keeps syncing while
- * records arrive and segments wait to be destaged.
+ * so that the destager never sits idle in an fsync (it only applies records that are durable).
  */
 final class JournalSyncer implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(JournalSyncer.class);
@@ -63,9 +62,6 @@ final class JournalSyncer implements Runnable {
             }
             try {
                 pool.journal().awaitDurable(pool.journal().lastSeq());
-                if (pool.journal().lastSeq() > pool.journal().durableSeq() && pool.destager().queued() > 0) {
-                    requested = true; // more arrived meanwhile and the destager waits for it: sync again at once
-                }
             } catch (PoolClosedException e) {
                 return;
             } catch (RuntimeException e) {
