@@ -79,19 +79,6 @@ final class Checkpointer implements Runnable {
         } finally {
             lock.unlock();
         }
-        if (thread != null && thread != Thread.currentThread()) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ThreadJoin.uninterruptibly(thread);
     }
 }

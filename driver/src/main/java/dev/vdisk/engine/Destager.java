@@ -185,20 +185,7 @@ final class Destager implements Runnable {
         syncer.stop();
         stopping = true;
         wake(true);
-        if (thread != null && thread != Thread.currentThread()) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ThreadJoin.uninterruptibly(thread);
     }
 
     private static void sleepQuietly(long ms) {

@@ -78,19 +78,6 @@ final class JournalSyncer implements Runnable {
         } finally {
             lock.unlock();
         }
-        if (thread != null) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ThreadJoin.uninterruptibly(thread);
     }
 }

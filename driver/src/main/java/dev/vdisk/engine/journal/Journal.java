@@ -3,6 +3,7 @@ package dev.vdisk.engine.journal;
 import static dev.vdisk.engine.journal.JournalRecord.*;
 
 import dev.vdisk.engine.EngineIOException;
+import dev.vdisk.engine.ThreadJoin;
 import dev.vdisk.engine.GuardedBy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -536,7 +537,7 @@ public final class Journal implements AutoCloseable {
 
     /** Unlinks {@code doomed} in order, after {@code previous} (the unlinks before) finished. */
     private void unlink(Thread previous, List<Path> doomed) {
-        joinQuietly(previous);
+        ThreadJoin.uninterruptibly(previous);
         for (Path p : doomed) {
             try {
                 Files.deleteIfExists(p);
@@ -544,24 +545,6 @@ public final class Journal implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("cannot delete old journal file {}: {}", p, e.toString());
             }
-        }
-    }
-
-    private static void joinQuietly(Thread t) {
-        if (t == null) {
-            return;
-        }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -595,7 +578,7 @@ public final class Journal implements AutoCloseable {
             unlinking = deleter;
             appendLock.unlock();
         }
-        joinQuietly(unlinking);
+        ThreadJoin.uninterruptibly(unlinking);
     }
 
     /** Closes without syncing (tests simulating a crash); waits for unlinks already started. */
@@ -618,6 +601,6 @@ public final class Journal implements AutoCloseable {
             unlinking = deleter;
             appendLock.unlock();
         }
-        joinQuietly(unlinking);
+        ThreadJoin.uninterruptibly(unlinking);
     }
 }
