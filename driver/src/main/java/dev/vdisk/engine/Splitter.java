@@ -4,6 +4,7 @@ import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.map.MapTree;
+import java.util.Arrays;
 
 /**
  * Fills one clone's holes from its backing chain, a run of segments at a time, and finds what is left to fill (seed
@@ -75,7 +76,7 @@ final class Splitter implements AutoCloseable {
     /** COPY's mover, opened at the first copy (the task's thread only). */
     private SplitCopier copier;
     /**
-     * SHARE and the release check ({@link #chainBlock}; the task's thread only): the first segment of the level-1
+     * Every run and the release check ({@link #chainBlock}; the task's thread only): the first segment of the level-1
      * block whose chain resolution {@link #candidate} and {@link #fill} hold, or -1.
      */
     private long blockFirst = -1;
@@ -127,44 +128,25 @@ final class Splitter implements AutoCloseable {
     }
 
     /**
-     * One level-1 block's worth of the clone and its chain, {@code [from, from + n)}, read with one walk per tree:
-     * the clone's entries ({@code mine}), whether each segment is a candidate (mapped somewhere in the chain, as
-     * {@link #nextCandidate} counts them) and its resolution along the chain ({@code chain}: the word0 of the first
-     * entry that is not a hole, following {@code Vdisk.readMapped}'s rules: a member shorter than the segment, or
-     * the end of the chain, means zeros, {@link MapEntry#HOLE}).
+     * The segments {@code [from, from + n)} of one level-1 block: the clone's entries ({@code mine}, one walk of its
+     * tree), whether each is a candidate ({@link #nextCandidate}'s definition) and what a hole there is filled with
+     * ({@code chain}: data, ZERO, or HOLE for nothing), both from the block's chain resolution ({@link #chainBlock}).
      */
     private record Leaf(long from, int n, long[] mine, boolean[] candidate, long[] chain) {}
 
     private Leaf leaf(long from) {
+        long b0 = from & -fill.length;
+        chainBlock(b0);
+        int off = (int) (from - b0);
         int n = (int) (leafEnd(from) - from);
         long[] mine = new long[n];
-        boolean[] candidate = new boolean[n];
-        long[] chain = new long[n];
-        boolean[] resolved = new boolean[n];
-        long[] words = new long[n];
         clone.mapLock.readLock().lock();
         try {
             clone.tree.lookupRun(from, n, mine);
         } finally {
             clone.mapLock.readLock().unlock();
         }
-        for (Vdisk x = clone.backing(); x != null; x = x.backing()) {
-            x.mapLock.readLock().lock();
-            try {
-                x.tree.lookupRun(from, n, words);
-            } finally {
-                x.mapLock.readLock().unlock();
-            }
-            long size = x.sizeWithoutCheck();
-            for (int i = 0; i < n; i++) {
-                candidate[i] |= MapEntry.isMapped(words[i]);
-                if (!resolved[i] && (((from + i) << shift) >= size || !MapEntry.isHole(words[i]))) {
-                    resolved[i] = true;
-                    chain[i] = ((from + i) << shift) >= size ? MapEntry.HOLE : words[i];
-                }
-            }
-        }
-        return new Leaf(from, n, mine, candidate, chain);
+        return new Leaf(from, n, mine, Arrays.copyOfRange(candidate, off, off + n), Arrays.copyOfRange(fill, off, off + n));
     }
 
     /** Holes from {@code from} on that read data through the chain: the segments a COPY still has to write. */
@@ -233,8 +215,8 @@ final class Splitter implements AutoCloseable {
         }
         blockFirst = -1;
         int n = fill.length;
-        java.util.Arrays.fill(candidate, false);
-        java.util.Arrays.fill(fill, -1L); // unresolved (no word is negative)
+        Arrays.fill(candidate, false);
+        Arrays.fill(fill, -1L); // unresolved (no word is negative)
         for (Vdisk x = clone.backing(); x != null; x = x.backing()) {
             x.mapLock.readLock().lock();
             try {
@@ -286,6 +268,11 @@ final class Splitter implements AutoCloseable {
         if (mode == SplitMode.SHARE) {
             return shareRun(first, maxSegments);
         }
+        return copyRun(first, maxSegments);
+    }
+
+    /** {@link #fillRun} for COPY. */
+    private Run copyRun(long first, int maxSegments) {
         Leaf l = leaf(first);
         long[] segs = new long[Math.max(1, Math.min(maxSegments, l.n()))];
         long[] src = new long[segs.length];
@@ -317,20 +304,19 @@ final class Splitter implements AutoCloseable {
             return new Run(next, visited, 0, 0);
         }
         Allocator alloc = pool.allocator();
-        boolean copy = mode == SplitMode.COPY;
-        long reserved = height + (copy ? dataEntries(src, n) : 0);
+        long reserved = height + dataEntries(src, n);
         if (!alloc.tryReserve(reserved)) {
             // short of space: the first hole alone, so that a nearly full pool still progresses
             n = 1;
             next = segs[0] + 1;
             visited = visitedAt[0];
-            reserved = height + (copy ? dataEntries(src, n) : 0);
+            reserved = height + dataEntries(src, n);
             if (!alloc.tryReserve(reserved)) {
                 throw new OutOfSpaceException(mode + " split of clone " + clone.name() + " at segment " + segs[0],
                         alloc.usage().available() * segmentSize, reserved * segmentSize);
             }
         }
-        long[] dst = copy ? new long[n] : null;
+        long[] dst = new long[n];
         int allocated = 0;
         try {
             // Under destageLock from the first allocation to the install: nothing that looks at the whole pool (a
@@ -353,16 +339,14 @@ final class Splitter implements AutoCloseable {
                 } finally {
                     clone.mapLock.readLock().unlock();
                 }
-                if (copy) {
-                    for (int i = 0; i < n; i++) {
-                        if (MapEntry.isMapped(src[i])) {
-                            dst[i] = alloc.allocate(true, segmentSize);
-                            allocated++;
-                            reserved--;
-                        }
+                for (int i = 0; i < n; i++) {
+                    if (MapEntry.isMapped(src[i])) {
+                        dst[i] = alloc.allocate(true, segmentSize);
+                        allocated++;
+                        reserved--;
                     }
-                    copyRuns(src, dst, n);
                 }
+                copyRuns(src, dst, n);
                 int filled = 0;
                 int data = 0;
                 clone.mapLock.writeLock().lock();
@@ -373,14 +357,10 @@ final class Splitter implements AutoCloseable {
                             continue;
                         }
                         boolean isData = MapEntry.isMapped(src[i]);
-                        long word = !isData ? MapEntry.ZERO
-                                : copy ? MapEntry.mapped(dst[i]) : MapEntry.mapped(MapEntry.vbn(src[i]));
-                        if (isData && !copy) {
-                            alloc.incref(MapEntry.vbn(src[i]));
-                        }
+                        long word = isData ? MapEntry.mapped(dst[i]) : MapEntry.ZERO;
                         clone.tree.set(segs[i], word, (int) clone.epoch(), alloc);
                         created += clone.tree.lastCreated();
-                        if (copy && isData) {
+                        if (isData) {
                             dst[i] = 0; // referenced by the map now
                         }
                         filled++;
