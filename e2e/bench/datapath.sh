@@ -18,7 +18,8 @@
 # Environment: RUNTIME (s, default 20), SIZE_MB (per image, default 2048), BENCH_DIR (default
 # target/bench-datapath under the checkout), TRANSPORT (uring, the default: FUSE over io_uring, fails if the
 # kernel cannot; dev: read/write on /dev/fuse), WORKERS (/dev/fuse worker threads, default 32), RING_THREADS and
-# RING_DEPTH (io_uring: threads per CPU queue, default 1, and entries per thread, default 64), SERVE_OPTS (more
+# RING_DEPTH (io_uring: threads per CPU queue, default 1, and entries per thread, default 64; for the engine peer
+# ENGINE_RING_THREADS, default 8, and ENGINE_RING_DEPTH, default 4), SERVE_OPTS (more
 # ServeMain flags for both servers, e.g. "--no-clone"), ROWS (space-separated subset of row names), PEERS (subset of
 # "file engine"; plain always runs), JAVA_OPTS (more JVM flags for both servers, e.g. JFR).
 # Needs root, fio, losetup, python3.
@@ -31,6 +32,10 @@ WORKERS=${WORKERS:-32}
 TRANSPORT=${TRANSPORT:-uring}
 RING_THREADS=${RING_THREADS:-1}
 RING_DEPTH=${RING_DEPTH:-64}
+# the engine is called synchronously on the ring threads (it is no BackingFile): the node agent's defaults, 8 threads
+# per CPU queue with 4 entries each, rather than the file peer's one thread
+ENGINE_RING_THREADS=${ENGINE_RING_THREADS:-8}
+ENGINE_RING_DEPTH=${ENGINE_RING_DEPTH:-4}
 SERVE_OPTS=${SERVE_OPTS:-}
 JAVA_OPTS=${JAVA_OPTS:-}
 PEERS=${PEERS:-"file engine"}
@@ -76,11 +81,13 @@ trap cleanup EXIT INT TERM
 start_server() {
   peer=$1; fd=$2; shift 2
   ctl="$DIR/$peer.ctl"; log="$DIR/serve-$peer.log"
+  rt=$RING_THREADS; rd=$RING_DEPTH
+  if [ "$peer" = engine ]; then rt=$ENGINE_RING_THREADS; rd=$ENGINE_RING_DEPTH; fi
   rm -f "$ctl"; mkfifo "$ctl"
   # shellcheck disable=SC2086
   "$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx256m -XX:+AlwaysPreTouch $JAVA_OPTS -cp "$CP" \
     dev.vdisk.node.datapath.ServeMain --mount "$DIR/fuse-$peer" --size $((SIZE_MB * 1048576)) "$@" \
-    --workers "$WORKERS" --transport "$TRANSPORT" --ring-threads "$RING_THREADS" --ring-depth "$RING_DEPTH" $SERVE_OPTS \
+    --workers "$WORKERS" --transport "$TRANSPORT" --ring-threads "$rt" --ring-depth "$rd" $SERVE_OPTS \
     <"$ctl" >"$log" 2>&1 &
   pid=$!
   eval "exec $fd>\"\$ctl\""
@@ -90,7 +97,7 @@ start_server() {
   done
   P=$(echo "$peer" | tr a-z A-Z)
   eval "${P}_PID=$pid; ${P}_DEV=$(sed -n 's/^DEVICE //p' "$log")"
-  echo "ours-$peer: FUSE over $(sed -n 's/^TRANSPORT //p' "$log") (TRANSPORT=$TRANSPORT WORKERS=$WORKERS RING_THREADS=$RING_THREADS RING_DEPTH=$RING_DEPTH)" >&2
+  echo "ours-$peer: FUSE over $(sed -n 's/^TRANSPORT //p' "$log") (TRANSPORT=$TRANSPORT WORKERS=$WORKERS ring threads per queue $rt, depth $rd)" >&2
 }
 
 # Images and the engine vdisk fully written, so that reads hit the disk rather than holes or unwritten extents.
