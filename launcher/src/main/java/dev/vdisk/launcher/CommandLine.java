@@ -1,6 +1,7 @@
 package dev.vdisk.launcher;
 
 import dev.vdisk.csi.server.Endpoint;
+import dev.vdisk.node.fuse.FuseTransport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -26,10 +27,11 @@ final class CommandLine {
     static final int DEFAULT_MAX_VOLUMES = 256;
     static final int DEFAULT_MAX_SPLITS = 2;
     private static final Set<String> VALUED_FLAGS = Set.of("--endpoint", "--driver-name", "--node-id", "--pool", "--log-level",
-            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits", "--metrics-listen", "--kubeconfig",
+            "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits", "--fuse-transport", "--metrics-listen", "--kubeconfig",
             "--leader-election-namespace", "--leader-election-id", "--agent-token-file", "--kube-timeout",
             "--agent-listen", "--agent-address", "--agent-client-sa");
-    private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits");
+    private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits",
+            "--fuse-transport");
     private static final Set<String> CONTROLLER_FLAGS = Set.of("--leader-election-namespace", "--leader-election-id",
             "--agent-token-file", "--kube-timeout");
     private static final Set<String> NODE_CLUSTER_FLAGS = Set.of("--agent-listen", "--agent-address", "--agent-client-sa");
@@ -71,6 +73,11 @@ final class CommandLine {
                                   max_volumes_per_node (default %d)
               --max-splits N      node, standalone: most clone splits running at once; more wait in a
                                   queue (default %d)
+              --fuse-transport auto|uring|dev
+                                  node, standalone: how the data path talks to the kernel's FUSE: uring
+                                  (FUSE over io_uring, kernel 6.14+; sets the fuse module's enable_uring,
+                                  which needs /sys writable), dev (read/write on /dev/fuse), or auto:
+                                  uring where the kernel can, else dev with a warning (default auto)
               --kubeconfig FILE   controller, node: the Kubernetes API to use (default: in-cluster, then
                                   KUBECONFIG, then ~/.kube/config)
               --leader-election-namespace NS
@@ -131,6 +138,7 @@ final class CommandLine {
         String poolSize = null;
         String maxVolumes = Integer.toString(DEFAULT_MAX_VOLUMES);
         String maxSplits = Integer.toString(DEFAULT_MAX_SPLITS);
+        String fuseTransport = "auto";
         ClusterOptions defaults = ClusterOptions.defaults();
         String leaderNamespace = defaults.leaderNamespace();
         String leaderId = defaults.leaderId();
@@ -189,6 +197,7 @@ final class CommandLine {
                 case "--pool-size" -> poolSize = value;
                 case "--max-volumes" -> maxVolumes = value;
                 case "--max-splits" -> maxSplits = value;
+                case "--fuse-transport" -> fuseTransport = value;
                 case "--metrics-listen" -> metricsListen = value;
                 case "--leader-election-namespace" -> leaderNamespace = value;
                 case "--leader-election-id" -> leaderId = value;
@@ -204,7 +213,7 @@ final class CommandLine {
         return validate(mode, endpoint, driverName, nodeId, pool, logLevel, demo)
                 .agent(directory("--kubelet-dir", kubeletDir), directory("--state-dir", stateDir),
                         poolSize == null ? OptionalLong.empty() : OptionalLong.of(size(poolSize)),
-                        count("--max-volumes", maxVolumes), count("--max-splits", maxSplits))
+                        count("--max-volumes", maxVolumes), count("--max-splits", maxSplits), transport(fuseTransport))
                 .metrics(metricsListen == null ? Optional.empty() : Optional.of(listenAddress(metricsListen)))
                 .cluster(cluster(leaderNamespace, leaderId, tokenFile, kubeTimeout, kubeconfig, agentListen,
                         agentAddress, agentClientSa));
@@ -312,6 +321,15 @@ final class CommandLine {
         }
     }
 
+    private static FuseTransport transport(String value) throws UsageException {
+        return switch (value) {
+            case "auto" -> FuseTransport.AUTO;
+            case "uring" -> FuseTransport.URING;
+            case "dev" -> FuseTransport.DEV;
+            default -> throw new UsageException("--fuse-transport must be auto, uring or dev; got '" + value + "'");
+        };
+    }
+
     private static int count(String flag, String value) throws UsageException {
         try {
             int n = Integer.parseInt(value);
@@ -365,7 +383,7 @@ final class CommandLine {
                 : Optional.empty();
         return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo,
                 Path.of(DEFAULT_KUBELET_DIR), Path.of(DEFAULT_STATE_DIR), OptionalLong.empty(), DEFAULT_MAX_VOLUMES,
-                DEFAULT_MAX_SPLITS, Optional.empty(), ClusterOptions.defaults());
+                DEFAULT_MAX_SPLITS, FuseTransport.AUTO, Optional.empty(), ClusterOptions.defaults());
     }
 
     private static String hostName() {

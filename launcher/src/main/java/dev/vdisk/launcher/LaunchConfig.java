@@ -1,6 +1,7 @@
 package dev.vdisk.launcher;
 
 import dev.vdisk.csi.server.Endpoint;
+import dev.vdisk.node.fuse.FuseTransport;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -8,29 +9,31 @@ import java.util.OptionalLong;
 
 /**
  * Everything the command line decided. {@code pool} is present exactly in the modes that own a pool; the node
- * agent's settings ({@code kubeletDir}, {@code stateDir}, {@code poolSize}, {@code maxVolumes}, {@code maxSplits}) matter only there.
+ * agent's settings ({@code kubeletDir}, {@code stateDir}, {@code poolSize}, {@code maxVolumes}, {@code maxSplits}, {@code fuseTransport}) matter only there.
  * {@code metricsListen}: where to serve Prometheus metrics; empty = no metrics at all (no registry, no meters).
  * {@code cluster}: the Kubernetes settings of controller and node mode.
  */
 record LaunchConfig(Mode mode, Endpoint endpoint, String driverName, String nodeId, Optional<Path> pool,
                     String logLevel, boolean demo, Path kubeletDir, Path stateDir, OptionalLong poolSize,
-                    int maxVolumes, int maxSplits, Optional<InetSocketAddress> metricsListen, ClusterOptions cluster) {
+                    int maxVolumes, int maxSplits, FuseTransport fuseTransport, Optional<InetSocketAddress> metricsListen,
+                    ClusterOptions cluster) {
 
     /** This configuration with the node agent's settings replaced. */
-    LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes, int maxSplits) {
+    LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes, int maxSplits,
+                       FuseTransport fuseTransport) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, metricsListen, cluster);
+                maxVolumes, maxSplits, fuseTransport, metricsListen, cluster);
     }
 
     /** This configuration with the metrics address replaced. */
     LaunchConfig metrics(Optional<InetSocketAddress> listen) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, listen, cluster);
+                maxVolumes, maxSplits, fuseTransport, listen, cluster);
     }
 
     /** This configuration with the cluster-mode settings replaced. */
     LaunchConfig cluster(ClusterOptions options) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, metricsListen, options);
+                maxVolumes, maxSplits, fuseTransport, metricsListen, options);
     }
 }

@@ -82,8 +82,8 @@ public final class Main {
         ShutdownSignal signal = ShutdownSignal.install();
         // one registry for the process, only with --metrics-listen; it goes to whatever records
         Optional<PrometheusMeterRegistry> metrics = config.metricsListen().map(a -> ProcessRegistry.create());
-        FuseConfig fuse = metrics.map(r -> FuseConfig.defaults().withObserver(new DataPathMetrics(r)))
-                .orElse(FuseConfig.defaults());
+        FuseConfig base = FuseConfig.defaults().withTransport(config.fuseTransport());
+        FuseConfig fuse = metrics.map(r -> base.withObserver(new DataPathMetrics(r))).orElse(base);
         // controller mode: the node agents as resources, and leader election (needs a Kubernetes API)
         Optional<ControllerCluster> controller = config.mode() == Mode.CONTROLLER
                 ? Optional.of(ControllerCluster.start(config)) : Optional.empty();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vdisk.node.fuse.FuseTransport;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -34,12 +35,16 @@ class CommandLineTest {
     @Test
     void nodeAgentFlags() throws UsageException {
         LaunchConfig config = CommandLine.parse(new String[] {"node", "--kubelet-dir", "/tmp/k/../kubelet",
-                "--state-dir=/tmp/state", "--pool-size", "64G", "--max-volumes=12", "--max-splits", "3"});
+                "--state-dir=/tmp/state", "--pool-size", "64G", "--max-volumes=12", "--max-splits", "3",
+                "--fuse-transport", "dev"});
         assertEquals(Path.of("/tmp/kubelet"), config.kubeletDir());
         assertEquals(Path.of("/tmp/state"), config.stateDir());
         assertEquals(OptionalLong.of(64L << 30), config.poolSize());
         assertEquals(12, config.maxVolumes());
         assertEquals(3, config.maxSplits());
+        assertEquals(FuseTransport.DEV, config.fuseTransport());
+        assertEquals(FuseTransport.URING, CommandLine.parse(new String[] {"standalone", "--fuse-transport=uring"}).fuseTransport());
+        assertEquals(FuseTransport.AUTO, CommandLine.parse(new String[] {"node"}).fuseTransport());
         assertEquals(OptionalLong.of(1048576), CommandLine.parse(new String[] {"standalone", "--pool-size=1048576"}).poolSize());
     }
 
@@ -105,6 +110,8 @@ class CommandLineTest {
             "node --pool-size -1G|--pool-size must be a positive size",
             "node --max-volumes 0|--max-volumes must be a positive whole number",
             "node --max-splits 0|--max-splits must be a positive whole number",
+            "node --fuse-transport fast|--fuse-transport must be auto, uring or dev",
+            "controller --fuse-transport dev|--fuse-transport is for node and standalone modes",
             "node --leader-election-id x|--leader-election-id is for controller mode",
             "standalone --kube-timeout 5|--kube-timeout is for controller mode",
             "controller --agent-listen 0.0.0.0:1|--agent-listen is for node mode",
@@ -130,7 +137,7 @@ class CommandLineTest {
         assertFalse(CommandLine.wantsHelp(new String[] {"node"}));
         for (String word : new String[] {"controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
                 "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits",
-                "--kubeconfig", "--leader-election-namespace", "--leader-election-id", "--kube-timeout", "--agent-token-file",
+                "--fuse-transport", "--kubeconfig", "--leader-election-namespace", "--leader-election-id", "--kube-timeout", "--agent-token-file",
                 "--agent-listen", "--agent-address", "--agent-client-sa"}) {
             assertTrue(CommandLine.USAGE.contains(word), word);
         }
