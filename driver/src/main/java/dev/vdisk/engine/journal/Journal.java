@@ -3,14 +3,15 @@ package dev.vdisk.engine.journal;
 import static dev.vdisk.engine.journal.JournalRecord.*;
 
 import dev.vdisk.engine.EngineIOException;
-import dev.vdisk.engine.ThreadJoin;
 import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.ThreadJoin;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -376,12 +377,14 @@ public final class Journal implements AutoCloseable {
                 long end;
                 try {
                     FileChannel ch;
+                    Path chPath;
                     List<Retired> old;
                     boolean syncDir;
                     appendLock.lock();
                     try {
                         end = nextSeq - 1;
                         ch = active;
+                        chPath = fileFor(activeFirstSeq);
                         old = retired.isEmpty() ? List.of() : List.copyOf(retired);
                         syncDir = dirUnsynced;
                         dirUnsynced = false;
@@ -390,7 +393,7 @@ public final class Journal implements AutoCloseable {
                     }
                     syncRetired(old, syncDir);
                     if (ch != null) {
-                        forceQuietly(ch);
+                        forceFile(ch, chPath);
                     }
                 } finally {
                     syncLock.lock();
@@ -413,7 +416,7 @@ public final class Journal implements AutoCloseable {
     private void syncRetired(List<Retired> old, boolean syncDir) {
         try {
             for (Retired r : old) {
-                forceRetired(r);
+                forceFile(r.channel(), r.path());
             }
             if (syncDir) {
                 syncDirQuietly();
@@ -444,28 +447,6 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void forceRetired(Retired r) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            try {
-                r.channel().force(false);
-            } catch (ClosedChannelException e) {
-                // an interrupt closed it during the force: sync the file through a fresh descriptor
-                Thread.interrupted();
-                interrupted = true;
-                try (FileChannel again = FileChannel.open(r.path(), StandardOpenOption.WRITE)) {
-                    again.force(false);
-                }
-            }
-        } catch (IOException e) {
-            throw new EngineIOException("journal fsync of " + r.path() + " failed: " + e, e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     private void syncDirQuietly() {
         boolean interrupted = Thread.interrupted();
         try {
@@ -479,24 +460,27 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void forceQuietly(FileChannel ch) {
+    /**
+     * fsyncs the journal file {@code path} through {@code ch}, or through a fresh descriptor when an interrupt closed
+     * {@code ch} (an fsync through any descriptor covers the file). Since rotation no longer syncs the file it
+     * retires, the file to sync is always the one the leader took, never "the current active one": that could be the
+     * next file, leaving the records of this one unsynced though reported durable.
+     */
+    private void forceFile(FileChannel ch, Path path) {
         boolean interrupted = Thread.interrupted();
         try {
-            ch.force(false);
-        } catch (ClosedChannelException e) {
-            // rotated (and so forced) or reopened after an interrupt: force the current one under the lock
-            appendLock.lock();
             try {
-                if (active != null && active != ch) {
-                    active.force(false);
+                ch.force(false);
+            } catch (ClosedChannelException e) {
+                interrupted |= Thread.interrupted(); // set if the force itself was interrupted
+                try (FileChannel again = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                    again.force(false);
+                } catch (NoSuchFileException gone) {
+                    // unlinked by deleteBefore: all its records lie below a durable consistency point's replay position
                 }
-            } catch (IOException e2) {
-                throw new EngineIOException("journal fsync in " + dir + " failed: " + e2, e2);
-            } finally {
-                appendLock.unlock();
             }
         } catch (IOException e) {
-            throw new EngineIOException("journal fsync in " + dir + " failed: " + e, e);
+            throw new EngineIOException("journal fsync of " + path + " failed: " + e, e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
