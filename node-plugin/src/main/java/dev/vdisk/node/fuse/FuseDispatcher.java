@@ -136,9 +136,8 @@ final class FuseDispatcher {
 
     /** Returns the bytes read, or -1 if the read was handed to the ring. */
     private int read(long unique, long start) throws IOException {
-        Image image = directory.byInode(request.nodeId());
+        Image image = imageOrStale(unique);
         if (image == null) {
-            reply.error(unique, ESTALE);
             return 0;
         }
         long offset = request.bodyLong(FuseRequest.READ_IN_OFFSET);
@@ -157,9 +156,8 @@ final class FuseDispatcher {
 
     /** Returns the bytes written, or -1 if the write was handed to the ring. */
     private int write(long unique, long start) throws IOException {
-        Image image = directory.byInode(request.nodeId());
+        Image image = imageOrStale(unique);
         if (image == null) {
-            reply.error(unique, ESTALE);
             return 0;
         }
         long offset = request.bodyLong(FuseRequest.READ_IN_OFFSET);
@@ -218,6 +216,15 @@ final class FuseDispatcher {
         observer.served(op, pendingDone, System.nanoTime() - pendingStart);
     }
 
+    /** The image the request is about, or null after answering ESTALE (its inode is no longer served). */
+    private Image imageOrStale(long unique) {
+        Image image = directory.byInode(request.nodeId());
+        if (image == null) {
+            reply.error(unique, ESTALE);
+        }
+        return image;
+    }
+
     private void lookup(long unique) {
         if (request.nodeId() != ROOT_ID) {
             reply.error(unique, ENOTDIR);
@@ -271,9 +278,8 @@ final class FuseDispatcher {
             reply.error(unique, EISDIR);
             return;
         }
-        Image image = directory.byInode(request.nodeId());
+        Image image = imageOrStale(unique);
         if (image == null) {
-            reply.error(unique, ESTALE);
             return;
         }
         // DIRECT_IO: no FUSE page cache, so the loop device's O_DIRECT requests arrive as issued, and the kernel
@@ -283,9 +289,8 @@ final class FuseDispatcher {
     }
 
     private void fsync(long unique) throws IOException {
-        Image image = directory.byInode(request.nodeId());
+        Image image = imageOrStale(unique);
         if (image == null) {
-            reply.error(unique, ESTALE);
             return;
         }
         image.backend().flush();
@@ -297,9 +302,8 @@ final class FuseDispatcher {
      * Returns the bytes discarded.
      */
     private long fallocate(long unique) throws IOException {
-        Image image = directory.byInode(request.nodeId());
+        Image image = imageOrStale(unique);
         if (image == null) {
-            reply.error(unique, ESTALE);
             return 0;
         }
         BlockBackend backend = image.backend();
@@ -323,9 +327,8 @@ final class FuseDispatcher {
     }
 
     private void lseek(long unique) {
-        Image image = directory.byInode(request.nodeId());
+        Image image = imageOrStale(unique);
         if (image == null) {
-            reply.error(unique, ESTALE);
             return;
         }
         long offset = request.bodyLong(FuseRequest.LSEEK_IN_OFFSET);
