@@ -12,7 +12,8 @@
 # the part of it in the threads that serve requests, "(of it user)" their user-mode part (Java; the rest is the
 # kernel's work done on those threads: request copies, io_uring submissions, completing the loop's requests); "machine us/IO" is the whole machine's busy time per I/O
 # during that peer's run (fio, loop, kworkers, our server, and whatever else runs: say how loaded it was);
-# "fio CPU %" is fio's own usr+sys.
+# "fio CPU %" is fio's own usr+sys. "flush s" is the fsync of the device after the row (see flush_seconds) and
+# "/plain+flush" the ratio of the rates with each peer's flush added to its run time.
 # Rows: 1 MiB sequential read/write at QD16, 4 KiB random read/write at QD32 with 1 and 2 jobs; fio with
 # libaio and direct I/O; peers alternate per row so that drift in the disk hits all alike.
 # Environment: RUNTIME (s, default 20), SIZE_MB (per image, default 2048), BENCH_DIR (default
@@ -168,20 +169,33 @@ run_fio() {
       --ramp_time=2 --group_reporting --output-format=json --output="$out" >/dev/null
 }
 
-# results: one line per peer and row, "ROW PEER <4 ticks before> <4 ticks after>" (plain: the first server's, for
-# the machine's busy time)
+# flush_seconds DEV: time of an fsync of the block device, which the loop device passes on to its backing file (our
+# FUSE server's flush: for the engine, fsync of its data and journal). The engine acknowledges writes from the page
+# cache and makes them durable at a flush, where the direct-I/O peers wrote through at once, so each write row ends
+# with this flush (after fio, as a database's checkpoint would) and the rate including it is printed too. It also
+# keeps one peer's writeback from slowing the next peer's run.
+flush_seconds() {
+  python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY)
+t = time.monotonic(); os.fsync(fd); print(f"{time.monotonic() - t:.3f}")' "$1"
+}
+
+# results: one line per peer and row, "ROW PEER <4 ticks before> <4 ticks after> FLUSH_SECONDS" (plain: the first
+# server's, for the machine's busy time)
 RESULTS="$DIR/results.txt"; : >"$RESULTS"
 for row in $ROWS; do
   echo "running $row (${RUNTIME}s per peer)..." >&2
   b=$(cpu_ticks "$FIRST_PID")
   run_fio "$PLAIN_DEV" "$row" "$DIR/$row.plain.json"
-  echo "$row plain $b $(cpu_ticks "$FIRST_PID")" >>"$RESULTS"
+  a=$(cpu_ticks "$FIRST_PID")
+  echo "$row plain $b $a $(flush_seconds "$PLAIN_DEV")" >>"$RESULTS"
   for peer in $PEERS; do
     P=$(echo "$peer" | tr a-z A-Z)
     eval "pid=\$${P}_PID; dev=\$${P}_DEV"
     b=$(cpu_ticks "$pid")
     run_fio "$dev" "$row" "$DIR/$row.$peer.json"
-    echo "$row $peer $b $(cpu_ticks "$pid")" >>"$RESULTS"
+    a=$(cpu_ticks "$pid")
+    echo "$row $peer $b $a $(flush_seconds "$dev")" >>"$RESULTS"
   done
 done
 
@@ -196,19 +210,24 @@ def stats(path):
     return side['iops'], side['bw_bytes'] / 1e6, p99, j['usr_cpu'] + j['sys_cpu']
 def us_per_io(ticks, iops):
     return ticks / hz * 1e6 / max(1.0, iops * (runtime + 2))
-print(f"{'row':<11} {'peer':<11} {'IOPS':>9} {'MB/s':>8} {'p99 us':>9} {'/plain':>6} {'java CPU us/IO':>14}"
+def with_flush(iops, flush):
+    return iops * runtime / (runtime + flush)
+print(f"{'row':<11} {'peer':<11} {'IOPS':>9} {'MB/s':>8} {'p99 us':>9} {'/plain':>6} {'flush s':>7}"
+      f" {'/plain+flush':>12} {'java CPU us/IO':>14}"
       f" {'(fuse threads)':>14} {'(of it user)':>12} {'machine us/IO':>13} {'fio CPU %':>9}")
 plain = None
 for line in open(results):
     row, peer, *n = line.split()
-    t0, t1 = [int(x) for x in n[0:4]], [int(x) for x in n[4:8]]
+    t0, t1, flush = [int(x) for x in n[0:4]], [int(x) for x in n[4:8]], float(n[8])
     o = stats(f"{d}/{row}.{peer}.json")
     if peer == 'plain':
-        plain = o
-        print(f"{row:<11} {'plain':<11} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {'':>6} {'':>14} {'':>14} {'':>12}"
+        plain, plain_flush = o, flush
+        print(f"{row:<11} {'plain':<11} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {'':>6} {flush:>7.2f} {'':>12}"
+              f" {'':>14} {'':>14} {'':>12}"
               f" {us_per_io(t1[2] - t0[2], o[0]):>13.1f} {o[3]:>9.0f}")
         continue
-    print(f"{row:<11} {'ours-' + peer:<11} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {o[0]/plain[0]:>6.2f}"
+    print(f"{row:<11} {'ours-' + peer:<11} {o[0]:>9.0f} {o[1]:>8.1f} {o[2]:>9.0f} {o[0]/plain[0]:>6.2f} {flush:>7.2f}"
+          f" {with_flush(o[0], flush) / with_flush(plain[0], plain_flush):>12.2f}"
           f" {us_per_io(t1[0] - t0[0], o[0]):>14.1f} {us_per_io(t1[1] - t0[1], o[0]):>14.1f}"
           f" {us_per_io(t1[3] - t0[3], o[0]):>12.1f}"
           f" {us_per_io(t1[2] - t0[2], o[0]):>13.1f} {o[3]:>9.0f}")
