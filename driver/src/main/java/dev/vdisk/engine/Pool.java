@@ -90,6 +90,15 @@ public final class Pool implements AutoCloseable {
     private final java.util.concurrent.atomic.LongAdder foregroundOps = new java.util.concurrent.atomic.LongAdder();
     /** Split tasks of this process by clone id (running and finished). Written under cpLock; read freely. */
     private final ConcurrentHashMap<Long, SplitTask> splitTasks = new ConcurrentHashMap<>();
+    /** Consistency points that took their replay position so far (written under destageLock). */
+    private volatile long pointsStarted;
+    /** The number of the last point that completed (its superblock durable). */
+    private volatile long pointsCompleted;
+    /**
+     * In-place writes wait for the point of this number to complete: set by a deletion before it releases a tree, since
+     * segments the durable pool still shares become exclusive in memory (see {@link #inPlaceAllowed}).
+     */
+    private volatile long inPlaceBarrier;
     /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
     volatile Runnable beforeDeletePoint = () -> { };
 
@@ -404,6 +413,7 @@ public final class Pool implements AutoCloseable {
      */
     @GuardedBy("cpLock, destageLock")
     private void removeLocked(Vdisk v) {
+        inPlaceBarrier = pointsStarted + 1; // before the release: see inPlaceAllowed
         v.markDeletedAndRelease();
         byId.remove(v.id());
         if (v.kind() == Kind.SNAPSHOT) {
@@ -966,7 +976,18 @@ public final class Pool implements AutoCloseable {
         data.force();
         destageLock.lock();
         try {
-            long replay = Math.min(journal.nextSeq(), recoveryCursor);
+            long point = pointsStarted + 1;
+            pointsStarted = point;
+            // close the touched generations before reading the journal's next sequence number: a record appended
+            // after that read is marked after it, so in the new generation
+            for (Vdisk v : byId.values()) {
+                v.touched.close();
+            }
+            long nextSeq = journal.nextSeq();
+            for (Vdisk v : byId.values()) {
+                v.touched.seal(nextSeq);
+            }
+            long replay = Math.min(nextSeq, recoveryCursor);
             for (Vdisk v : byId.values()) {
                 for (DirtySegment ds : v.table.values()) {
                     ds.lock.lock();
@@ -1018,6 +1039,10 @@ public final class Pool implements AutoCloseable {
             }
             catalogVbns = vbns;
             superblock = next;
+            for (Vdisk v : byId.values()) {
+                v.touched.retire(replay);
+            }
+            pointsCompleted = point;
             long released = alloc.checkpointDurable();
             journal.deleteBefore(prevReplaySeq);
             prevReplaySeq = replay;
@@ -1027,6 +1052,18 @@ public final class Pool implements AutoCloseable {
         } finally {
             destageLock.unlock();
         }
+    }
+
+    /**
+     * Whether writes may go to the data space in place (checked after the segment's reference count was read, which
+     * the deletion changes under the allocator's lock after setting the barrier). A deletion releases a tree in memory
+     * before its point is durable: a segment it shared becomes exclusive in memory while the durable pool still gives
+     * it to the deleted object, so until that point completes no write goes in place. (A segment an in-place write may
+     * take already has its change bit set, which a vdisk's segment shared with a snapshot never has; this is the
+     * second line.)
+     */
+    boolean inPlaceAllowed() {
+        return pointsCompleted >= inPlaceBarrier;
     }
 
     /** Called by the checkpointer after each destage round and every tick: checkpoint when due (timer, journal size, pending frees). */

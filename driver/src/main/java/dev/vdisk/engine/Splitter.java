@@ -359,6 +359,7 @@ final class Splitter implements AutoCloseable {
                         boolean isData = MapEntry.isMapped(src[i]);
                         long word = isData ? MapEntry.mapped(dst[i]) : MapEntry.ZERO;
                         clone.tree.set(segs[i], word, (int) clone.epoch(), alloc);
+                        clone.touched.mark(segs[i]); // not durable before the next point: no in-place write yet
                         created += clone.tree.lastCreated();
                         if (isData) {
                             dst[i] = 0; // referenced by the map now
@@ -443,6 +444,9 @@ final class Splitter implements AutoCloseable {
                 try {
                     filled = clone.tree.fillHoles(first, n, words, (int) clone.epoch(), alloc, vbns);
                     created = clone.tree.lastCreated();
+                    for (long k = 0; k < n; k++) { // not durable before the next point: no in-place write yet
+                        clone.touched.mark(first + k);
+                    }
                     long fromReservation = Math.min(created, reserved);
                     reserved -= fromReservation;
                     alloc.nodesCreated(created, fromReservation);

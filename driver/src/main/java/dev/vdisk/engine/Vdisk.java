@@ -19,10 +19,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>A write is appended to the journal, copied into the changes table (one {@link DirtySegment} per dirty segment)
  * and acknowledged; {@link #flush()} makes every acknowledged write durable. Reads look at the changes table first,
- * then at the map. The destager later applies each dirty segment to the pool ({@link #destage}).
+ * then at the map. The destager later applies each dirty segment to the pool ({@link #destage}). A write to a segment
+ * that is exclusively mapped, has no changes-table entry, no replayable journal record and no map change not yet
+ * durable ({@link #touched}), and whose change bit a completed point holds, goes straight to the data space instead
+ * ({@link #tryWriteInPlace}; docs/ARCHITECTURE.md, "In-place writes").
  *
- * <p>Lock order: {@code Pool.cpLock} &gt; {@code Pool.destageLock} &gt; {@link #opLock} &gt; {@code DirtySegment.lock}
- * &gt; {@link #mapLock} &gt; allocator and journal (leaves).
+ * <p>Lock order: {@code Pool.cpLock} &gt; {@code Pool.destageLock} &gt; {@link #opLock} &gt; segment gate
+ * &gt; {@code DirtySegment.lock} &gt; {@link #mapLock} &gt; allocator and journal (leaves).
  */
 public final class Vdisk {
     private static final int BLOCK = Slab.BLOCK;
@@ -80,6 +83,18 @@ public final class Vdisk {
     final MapTree tree;
     /** The changes table of this vdisk: segment index to its dirty state. */
     final ConcurrentHashMap<Long, DirtySegment> table = new ConcurrentHashMap<>();
+    /** Segments with a replayable journal record or a map change not yet durable: never written in place. */
+    final TouchedSegments touched = new TouchedSegments();
+    /**
+     * Per-segment gates (striped by segment index) between in-place writes and the changes table: an in-place write
+     * holds its segment's gate shared while it decides and writes, and a changes-table entry is only created under the
+     * gate held exclusively, so no journal write to the segment starts while an in-place write to it is under way, and
+     * none is in flight when one decides.
+     */
+    private final ReentrantReadWriteLock[] gates = new ReentrantReadWriteLock[GATES];
+    private static final int GATES = 64;
+    /** Writes (per segment piece) that went straight to the data space. */
+    private final java.util.concurrent.atomic.LongAdder inPlaceWrites = new java.util.concurrent.atomic.LongAdder();
 
     Vdisk(Pool pool, CatalogEntry e, MapTree tree) {
         this.pool = pool;
@@ -102,6 +117,9 @@ public final class Vdisk {
         this.segmentSize = pool.segmentSize();
         this.segmentShift = Integer.numberOfTrailingZeros(segmentSize);
         this.blocksPerSegment = segmentSize / BLOCK;
+        for (int i = 0; i < GATES; i++) {
+            gates[i] = new ReentrantReadWriteLock();
+        }
     }
 
     public String name() {
@@ -421,6 +439,9 @@ public final class Vdisk {
 
     /** Writes {@code src}'s remaining bytes (within one segment) without moving its position. */
     private void writeSegment(long seg, int inSeg, long pos, ByteBuffer src, long replaySeq) {
+        if (replaySeq < 0 && tryWriteInPlace(seg, inSeg, src)) {
+            return;
+        }
         int len = src.remaining();
         int nb = ((inSeg + len - 1) >>> BLOCK_SHIFT) - (inSeg >>> BLOCK_SHIFT) + 1;
         Scratch s = SCRATCH.get();
@@ -442,6 +463,62 @@ public final class Vdisk {
         }
     }
 
+    /**
+     * Writes {@code src}'s remaining bytes (within segment {@code seg}, without moving its position) straight to the
+     * mapped segment when a crash could neither undo nor misplace them there: the segment is exclusively mapped (the
+     * destager would write it in place too), has no changes-table entry, no journal record replay could apply and no map
+     * change a crash could lose ({@link #touched}), and its change bit is set (the destage that set it is in a
+     * completed point, or it would still be touched; a crash cannot lose the mark a delta needs). False, having written
+     * nothing, otherwise. Durable at the next {@link #flush()} (which fsyncs the data space first).
+     */
+    private boolean tryWriteInPlace(long seg, int inSeg, ByteBuffer src) {
+        if (table.containsKey(seg) || touched.has(seg) || !changes.has(seg)) {
+            return false; // the common refusals, without locks
+        }
+        opLock.readLock().lock();
+        try {
+            checkLive();
+            ReentrantReadWriteLock.ReadLock gate = gates[(int) (seg & (GATES - 1))].readLock();
+            gate.lock();
+            try {
+                // under the gate no entry for seg appears, so nothing journals, destages or remaps it meanwhile; an
+                // entry destaged just before is gone from the table only after its destage marked seg touched
+                if (table.containsKey(seg) || touched.has(seg) || !changes.has(seg)) {
+                    return false;
+                }
+                long vbn;
+                mapLock.readLock().lock();
+                try {
+                    if (!tree.exclusivelyMapped(seg, pool.allocator())) {
+                        return false;
+                    }
+                    vbn = MapEntry.vbn(tree.lookup(seg));
+                } finally {
+                    mapLock.readLock().unlock();
+                }
+                if (!pool.inPlaceAllowed()) { // after the reference counts were read: see Pool.inPlaceAllowed
+                    return false;
+                }
+                // the entry cannot change without an entry in the table (gate), a discard or a snapshot (opLock), and
+                // a split's fill only fills holes: no need to hold the map lock across the write
+                int p = src.position();
+                pool.data().writeFully(src, (vbn << segmentShift) + inSeg);
+                src.position(p);
+                inPlaceWrites.increment();
+                return true;
+            } finally {
+                gate.unlock();
+            }
+        } finally {
+            opLock.readLock().unlock();
+        }
+    }
+
+    /** Writes that went straight to the data space so far (tests, metrics). */
+    long inPlaceWrites() {
+        return inPlaceWrites.sum();
+    }
+
     private boolean tryWriteSegment(long seg, int inSeg, long pos, ByteBuffer src, long replaySeq, int[] slots) {
         opLock.readLock().lock();
         try {
@@ -454,6 +531,7 @@ public final class Vdisk {
                 long seq = replaySeq >= 0 ? replaySeq
                         : pool.journal().append(id, pos, src.remaining(), JournalRecord.TYPE_WRITE, src);
                 ds.noteSeqWithoutLocking(seq);
+                touched.mark(seg); // after the append, under ds.lock: see TouchedSegments
                 applyWithoutLocking(ds, inSeg, src, slots);
                 enqueueWithoutLocking(ds);
                 return true;
@@ -488,8 +566,14 @@ public final class Vdisk {
             DirtySegment ds = table.get(seg);
             if (ds == null) {
                 DirtySegment fresh = new DirtySegment(this, seg, blocksPerSegment);
-                fresh.lock.lock();
-                ds = table.putIfAbsent(seg, fresh);
+                ReentrantReadWriteLock.WriteLock gate = gates[(int) (seg & (GATES - 1))].writeLock();
+                gate.lock(); // an in-place write to seg in flight ends first, and none starts while the entry lives
+                try {
+                    fresh.lock.lock();
+                    ds = table.putIfAbsent(seg, fresh);
+                } finally {
+                    gate.unlock();
+                }
                 if (ds == null) {
                     mapLock.readLock().lock();
                     try {
@@ -582,9 +666,13 @@ public final class Vdisk {
 
     // ---------------------------------------------------------------- flush and discard
 
-    /** Makes every write acknowledged so far (on any vdisk of the pool) durable. Concurrent flushes share one fsync. */
+    /**
+     * Makes every write acknowledged so far (on any vdisk of the pool) durable: fsyncs the data space (in-place writes;
+     * skipped when nothing was written since the last fsync) and the journal. Concurrent flushes share fsyncs.
+     */
     public void flush() {
         checkLive();
+        pool.data().force(); // writes made in place
         pool.journal().awaitDurable(pool.journal().lastSeq());
     }
 
@@ -674,6 +762,7 @@ public final class Vdisk {
             }
             ds.dirtyBlocks = 0;
             ds.noteSeqWithoutLocking(seq);
+            touched.mark(seg);
             long w0 = lookupWithLock(seg);
             if (!MapEntry.isMapped(w0) && !(MapEntry.isHole(w0) && backing != null && backing.inUse(seg))) {
                 dropWithoutLocking(ds);
@@ -733,6 +822,7 @@ public final class Vdisk {
                 }
             }
             ds.noteSeqWithoutLocking(seq);
+            touched.mark(seg);
             if (ds.isEmptyWithoutLocking()) {
                 dropWithoutLocking(ds);
                 return;
@@ -826,6 +916,8 @@ public final class Vdisk {
             }
             long segPos = oldVbn << segmentShift;
             changes.mark(seg);
+            touched.mark(seg); // the map or the data changes now, under destageLock; a crash before the next point
+            // completes may also replay this entry's records
             if (ds.dirtyBlocks == 0) {
                 if (ds.baseZero && oldVbn != 0) {
                     setEntry(seg, MapEntry.ZERO, ds);

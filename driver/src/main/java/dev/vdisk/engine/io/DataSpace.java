@@ -9,6 +9,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +39,17 @@ public class DataSpace implements AutoCloseable {
     @GuardedBy("reopenLock")
     private volatile boolean rangesTried;
     /**
-     * Whether a write or copy may have completed since the last successful {@link #force}. Set after each one
-     * returns (so before its caller can reference what it wrote), cleared just before an fsync: an fsync of a clean
-     * file still costs a device cache flush, and a consistency point with nothing new in the data (a SHARE split's
-     * release, a snapshot) would pay one for nothing.
+     * Writes and copies completed so far (counted after each returns, so before its caller can reference what it
+     * wrote). {@link #force} skips the fsync when the last one already covered every write counted when it was called:
+     * an fsync of a clean file still costs a device cache flush, and a consistency point with nothing new in the data
+     * (a SHARE split's release, a snapshot) would pay one for nothing. A LongAdder: writers on many threads (in-place
+     * writes on the data path) must not bounce one cache line between CPUs.
      */
-    private volatile boolean unsynced = true;
+    private final LongAdder completed = new LongAdder();
+    /** Serialises fsyncs, so that a force that finds one running waits for it instead of returning before it ends. */
+    private final ReentrantLock syncLock = new ReentrantLock();
+    /** The value of {@link #completed} read just before the last successful fsync began: all of those are durable. */
+    private volatile long synced = -1;
 
     public DataSpace(Path path) {
         this.path = path;
@@ -103,7 +110,7 @@ public class DataSpace implements AutoCloseable {
             throw new EngineIOException("write of data space " + path + " at byte " + pos + " failed: " + e
                     + "; the disk may be full or failing", e);
         } finally {
-            markUnsynced(); // after the write returned (or failed partway): see the field
+            countCompleted(); // after the write returned (or failed partway): see {@link #completed}
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -111,22 +118,27 @@ public class DataSpace implements AutoCloseable {
     }
 
     /**
-     * Makes every completed write durable; nothing to do when none completed since the last call. A writer racing
-     * with us sets the flag again after we clear it (its write is then flushed now or at the next call).
+     * Makes every write completed before this call durable; nothing to do when an fsync since covered them all.
+     * Concurrent callers share fsyncs: one that finds an fsync running waits for it, then syncs again only if that
+     * one began before its own writes were counted.
      */
     public void force() {
-        if (!unsynced) {
+        long target = completed.sum();
+        if (synced >= target) {
             return;
         }
-        unsynced = false;
         boolean interrupted = Thread.interrupted();
-        boolean synced = false;
+        syncLock.lock();
         try {
+            if (synced >= target) {
+                return;
+            }
+            long covers = completed.sum();
             while (true) {
                 FileChannel ch = channel;
                 try {
                     fsync(ch);
-                    synced = true;
+                    synced = covers;
                     return;
                 } catch (ClosedChannelException e) {
                     reopenAfter(ch, e);
@@ -135,9 +147,7 @@ public class DataSpace implements AutoCloseable {
         } catch (IOException e) {
             throw new EngineIOException("fsync of data space " + path + " failed: " + e, e);
         } finally {
-            if (!synced) {
-                unsynced = true;
-            }
+            syncLock.unlock();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -168,7 +178,7 @@ public class DataSpace implements AutoCloseable {
             throw new EngineIOException("copy of " + length + " bytes in data space " + path + " from byte " + from
                     + " to byte " + to + " failed at byte " + done + ": " + e + "; the disk may be full or failing", e);
         } finally {
-            markUnsynced();
+            countCompleted();
         }
     }
 
@@ -177,11 +187,8 @@ public class DataSpace implements AutoCloseable {
         ch.force(true);
     }
 
-    /** Reads before writing, so that the data path's writers do not bounce the flag's cache line between CPUs. */
-    private void markUnsynced() {
-        if (!unsynced) {
-            unsynced = true;
-        }
+    private void countCompleted() {
+        completed.increment();
     }
 
     /**
