@@ -472,8 +472,8 @@ public final class Vdisk {
      * nothing, otherwise. Durable at the next {@link #flush()} (which fsyncs the data space first).
      */
     private boolean tryWriteInPlace(long seg, int inSeg, ByteBuffer src) {
-        if (table.containsKey(seg) || touched.has(seg) || !changes.has(seg)) {
-            return false; // the common refusals, without locks
+        if (table.containsKey(seg) || touched.has(seg)) {
+            return false; // the common refusals, without locks (the change set's lookup synchronises: once, below)
         }
         opLock.readLock().lock();
         try {
