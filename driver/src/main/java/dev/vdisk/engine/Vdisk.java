@@ -93,6 +93,8 @@ public final class Vdisk {
      */
     private final ReentrantReadWriteLock[] gates = new ReentrantReadWriteLock[GATES];
     private static final int GATES = 64;
+    /** Tests: runs in an in-place write after it decided, before it writes (holding the segment's gate). */
+    volatile Runnable beforeInPlaceWrite = () -> { };
     /** Writes (per segment piece) that went straight to the data space. */
     private final java.util.concurrent.atomic.LongAdder inPlaceWrites = new java.util.concurrent.atomic.LongAdder();
 
@@ -501,6 +503,7 @@ public final class Vdisk {
                 }
                 // the entry cannot change without an entry in the table (gate), a discard or a snapshot (opLock), and
                 // a split's fill only fills holes: no need to hold the map lock across the write
+                beforeInPlaceWrite.run();
                 int p = src.position();
                 pool.data().writeFully(src, (vbn << segmentShift) + inSeg);
                 src.position(p);

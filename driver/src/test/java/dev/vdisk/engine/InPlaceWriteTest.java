@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,6 +122,161 @@ class InPlaceWriteTest {
             assertArrayEquals(mine, TestPools.read(pool.vdisk("v"), SEG, 4096), "replay undid a flushed write");
         }
         assertEquals(0, inPlace, "segment 1's record is still replayable, yet it went in place");
+    }
+
+    /**
+     * Threads that own disjoint byte ranges inside shared segments write whole and partial blocks while consistency
+     * points run every few milliseconds and a snapshot is taken now and then, so the same segments switch between
+     * in-place and journal writes under load: every byte must end as its owner last wrote it (reads during the run
+     * included), before and after a crash right after a flush, with a clean check.
+     */
+    @Test
+    void concurrentInPlaceAndJournalWritesToSharedSegmentsKeepEveryByte() throws Exception {
+        int threads = 4;
+        int slice = 1536; // each thread's bytes in every 6 KiB: owners share blocks and segments
+        int size = 8 * SEG;
+        Path p = dir.resolve("p");
+        byte[][] model = new byte[threads][size];
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger snapshots = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.LongAdder pieces = new java.util.concurrent.atomic.LongAdder(); // per segment
+        long inPlace;
+        try (Pool pool = TestPools.create(p, 256L * SEG, SEG, TestPools.fastOptions())) {
+            pool.create("v", size);
+            Vdisk v = pool.vdisk("v");
+            TestPools.write(v, 0, new byte[size]);
+            pool.drain();
+            Thread points = Thread.ofPlatform().start(() -> {
+                int k = 0;
+                while (!stop.get()) {
+                    try {
+                        if (++k % 4 == 0) {
+                            pool.snapshot("v", "s" + k);
+                            pool.delete("s" + k);
+                            snapshots.incrementAndGet();
+                        } else {
+                            pool.checkpoint();
+                        }
+                        Thread.sleep(2);
+                    } catch (Throwable t) {
+                        errors.add(t);
+                        return;
+                    }
+                }
+            });
+            List<Thread> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int me = t;
+                writers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        java.util.Random rnd = new java.util.Random(me);
+                        ByteBuffer buf = ByteBuffer.allocateDirect(slice);
+                        for (int i = 0; i < 3000 || snapshots.get() < 6; i++) {
+                            int chunk = rnd.nextInt(size / (threads * slice));
+                            int at = chunk * threads * slice + me * slice;
+                            int from = rnd.nextInt(2) == 0 ? 0 : rnd.nextInt(slice);
+                            int len = 1 + rnd.nextInt(slice - from);
+                            buf.clear().limit(len);
+                            for (int k = 0; k < len; k++) {
+                                byte x = (byte) rnd.nextInt();
+                                buf.put(k, x);
+                                model[me][at + from + k] = x;
+                            }
+                            v.write(at + from, buf);
+                            pieces.add((at + from + len - 1) / SEG - (at + from) / SEG + 1);
+                            if (i % 50 == 0) {
+                                ByteBuffer r = ByteBuffer.allocateDirect(slice);
+                                v.read(at, r);
+                                for (int k = 0; k < slice; k++) {
+                                    if (r.get(k) != model[me][at + k]) {
+                                        throw new AssertionError("thread " + me + " reads byte " + (at + k) + " wrong");
+                                    }
+                                }
+                            }
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                }));
+            }
+            for (Thread w : writers) {
+                w.join();
+            }
+            stop.set(true);
+            points.join();
+            assertTrue(errors.isEmpty(), () -> errors.toString());
+            inPlace = v.inPlaceWrites();
+            long all = inPlace;
+            assertTrue(inPlace > 0 && inPlace < pieces.sum(), () -> all + " of " + pieces.sum() + " writes in place");
+            assertModel(v, model, threads, slice);
+            v.flush();
+            pool.abandonForTesting();
+        }
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            assertModel(pool.vdisk("v"), model, threads, slice);
+            assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
+        }
+    }
+
+    /**
+     * A journal write to a block that an in-place write is writing at that moment (another part of the same block)
+     * waits for it: the journal path fills the rest of its block from the data space, and reading it before the
+     * in-place bytes land would write the old bytes back at destage. The journal writer is one that found in-place
+     * writes barred: it writes while a snapshot of another vdisk is being deleted.
+     */
+    @Test
+    void aJournalWriteWaitsForAnInPlaceWriteToTheSameSegment() throws Exception {
+        try (Pool pool = TestPools.create(dir.resolve("p"), 64L * SEG, SEG, TestPools.quietOptions())) {
+            pool.create("v", 4L * SEG);
+            pool.create("w", 4L * SEG);
+            Vdisk v = pool.vdisk("v");
+            TestPools.write(v, 0, new byte[SEG]);
+            TestPools.write(pool.vdisk("w"), 0, new byte[SEG]);
+            pool.snapshot("w", "sw");
+            pool.drain();
+            byte[] first = TestPools.filled(100, 30); // in place, bytes 0-99 of block 0
+            byte[] second = TestPools.filled(100, 31); // through the journal (in-place barred), bytes 200-299
+            java.util.concurrent.CompletableFuture<Void> deleted = new java.util.concurrent.CompletableFuture<>();
+            v.beforeInPlaceWrite = () -> {
+                v.beforeInPlaceWrite = () -> { };
+                pool.beforeDeletePoint = () -> { // holds destageLock: the entry is destaged after both writes
+                    TestPools.write(v, 200, second);
+                    long until = System.nanoTime() + 2_000_000_000L;
+                    while (v.inPlaceWrites() == 0 && System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                };
+                Thread.ofPlatform().start(() -> {
+                    try {
+                        pool.delete("sw");
+                        deleted.complete(null);
+                    } catch (Throwable t) {
+                        deleted.completeExceptionally(t);
+                    }
+                });
+                try {
+                    Thread.sleep(300); // the journal writer creates its entry and reads the block meanwhile, if it can
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            TestPools.write(v, 0, first);
+            deleted.get();
+            assertEquals(1, v.inPlaceWrites());
+            pool.drain();
+            assertArrayEquals(first, TestPools.read(v, 0, 100), "the in-place bytes were written over at destage");
+            assertArrayEquals(second, TestPools.read(v, 200, 100));
+        }
+    }
+
+    private static void assertModel(Vdisk v, byte[][] model, int threads, int slice) {
+        byte[] got = TestPools.read(v, 0, model[0].length);
+        for (int i = 0; i < got.length; i++) {
+            int owner = (i / slice) % threads;
+            int at = i;
+            assertEquals(model[owner][i], got[i], () -> "byte " + at + " (thread " + owner + ")");
+        }
     }
 
     @Test
