@@ -6,6 +6,9 @@
 # overlay (which copies the backing data into the overlay, like COPY); then the p99 of random 4 KiB reads of a third
 # clone (one thread, back to back, SECONDS each) during a COPY split of it throttled to RATE (default 200M per
 # second) over the same before and after it with no split: bin/vdisk-bench split [DIR] [SIZE] [PERCENT] [RATE] [SECONDS]
+# COPY and qemu-img run REPEAT (env, default 3) times each, in pairs whose order alternates, each after
+# quiet-disk.sh (sync, fstrim, I/O pressure settled: ext4 here discards deleted files, which slowed whatever ran
+# next); the table gives every pair's ratio and the medians. KEEP=1 keeps DIR.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$root/run/bench-split}
@@ -13,35 +16,58 @@ SIZE=${2:-4G}
 PERCENT=${3:-1}
 RATE=${4:-200M}
 SECONDS_EACH=${5:-5}
+REPEAT=${REPEAT:-3}
 command -v qemu-img >/dev/null 2>&1 || (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
 [ -d "$root/driver/target/lib" ] && [ -f "$root/driver/target/classes/dev/vdisk/cli/SplitBench.class" ] || (cd "$root" && ./mvnw -q -B -pl driver package -DskipTests)
 cp="$root/driver/target/classes"
 for j in "$root"/driver/target/lib/*.jar; do cp="$cp:$j"; done
 rm -rf "$dir"; mkdir -p "$dir"
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.SplitBench "$dir/pool" "$SIZE" "$PERCENT" "$RATE" "$SECONDS_EACH" \
-  | tee "$dir/engine.log" | awk '/^RESULT/ {print $2, $3}' > "$dir/engine.txt"
-rm -rf "$dir/pool"
-
 now_ms() { date +%s%N | awk '{printf "%.3f", $1 / 1e6}'; }
 bytes=$(echo "$SIZE" | awk '{n = $1 + 0; u = substr($1, length($1)); m = (u == "G") ? 2^30 : (u == "M") ? 2^20 : (u == "T") ? 2^40 : 1; printf "%d", n * m}')
+
+# the peer: one qcow2 overlay per round, flattened by peer.sh ROUND (timed with a sync after it, then deleted)
 head -c "$bytes" /dev/urandom > "$dir/base.raw"
 qemu-img convert -q -f raw -O qcow2 -o cluster_size=65536 "$dir/base.raw" "$dir/base.qcow2"
 rm -f "$dir/base.raw"
-qemu-img create -q -f qcow2 -o cluster_size=65536 -b "$dir/base.qcow2" -F qcow2 "$dir/clone.qcow2"
 segs=$((bytes / 65536)); n=$(awk -v s=$segs -v p=$PERCENT 'BEGIN {printf "%d", s * p / 100 + 0.5}')
 cmds=$(awk -v s=$segs -v n=$n 'BEGIN {srand(1); for (i = 0; i < n; i++) printf "-c \"write -q -P %d %d 65536\" ", i % 200 + 1, int(rand() * s) * 65536}')
-eval qemu-io -f qcow2 $cmds "$dir/clone.qcow2" >/dev/null
-sync
-t0=$(now_ms); qemu-img rebase -q -b '' "$dir/clone.qcow2"; sync; t1=$(now_ms)
-echo "qrebase $(echo "$t1 - $t0" | bc)" >> "$dir/engine.txt"
+r=0
+while [ $r -lt "$REPEAT" ]; do
+  qemu-img create -q -f qcow2 -o cluster_size=65536 -b "$dir/base.qcow2" -F qcow2 "$dir/clone$r.qcow2"
+  eval qemu-io -f qcow2 $cmds "$dir/clone$r.qcow2" >/dev/null
+  r=$((r + 1))
+done
+cat > "$dir/peer.sh" <<EOS
+set -eu
+t0=\$(date +%s%N); qemu-img rebase -q -b '' "$dir/clone\$1.qcow2"; sync; t1=\$(date +%s%N)
+rm -f "$dir/clone\$1.qcow2"
+echo "\$t0 \$t1" | awk '{printf "%.1f\\n", (\$2 - \$1) / 1e6}'
+EOS
+
+# the engine, which runs each round's pair (COPY split, peer) in alternating order, the disk quiet before each
+SPLIT_REPEAT=$REPEAT SPLIT_PEER="sh $dir/peer.sh" SPLIT_QUIET="sh $root/e2e/bench/quiet-disk.sh $dir" \
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.SplitBench "$dir/pool" "$SIZE" "$PERCENT" "$RATE" "$SECONDS_EACH" \
+  2>&1 | tee "$dir/engine.log" | awk '/^RESULT/ {print $2, $3}' > "$dir/engine.txt"
+rm -rf "$dir/pool"
+
 get() { awk -v k="$1" '$1 == k {print $2}' "$dir/engine.txt"; }
-echo "clone split of a $SIZE clone, $PERCENT % diverged, ms; $(nproc) CPUs, $(df -P "$dir" | awk 'NR==2 {print $1}'), $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "| method | ms | MiB/s of clone | vs qemu-img rebase |"
-echo "|---|---:|---:|---:|"
-row() { awk -v l="$1" -v t="$2" -v q="$(get qrebase)" -v b="$bytes" 'BEGIN {printf "| %s | %.1f | %.0f | %.2fx |\n", l, t, b / 1048576 / (t / 1000), q / t}'; }
-row "engine split SHARE ($(get split-share-filled) segments filled)" "$(get split-share-ms)"
-row "engine split COPY ($(get split-copy-filled) segments filled)" "$(get split-copy-ms)"
-row "qemu-img rebase -b '' (incl. sync)" "$(get qrebase)"
+echo "clone split of a $SIZE clone, $PERCENT % diverged, ms; $(nproc) CPUs, $(df -P "$dir" | awk 'NR==2 {print $1}'), sparse pool, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$REPEAT rounds of COPY split / qemu-img rebase -b '' (incl. sync), alternating who goes first; each after quiet-disk.sh:"
+grep '^quiet-disk' "$dir/engine.log" | sort | uniq -c | awk '{$1 = $1 "x"; print "  " $0}'
+echo "| round | first | COPY ms | qemu-img ms | COPY vs qemu-img | COPY phases |"
+echo "|---|---|---:|---:|---:|---|"
+r=0
+while [ $r -lt "$REPEAT" ]; do
+  awk -v r=$r -v c="$(get split-copy-$r-ms)" -v q="$(get peer-ms-$r)" -v ph="$(awk -v k="RESULT" -v r="split-copy-$r-phases" '$2 == r {$1 = ""; $2 = ""; sub(/^ +/, ""); print}' "$dir/engine.log")" \
+    'BEGIN {printf "| %d | %s | %.1f | %.1f | %.2fx | %s |\n", r, (r % 2 == 0 ? "COPY" : "qemu"), c, q, q / c, ph}'
+  r=$((r + 1))
+done
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+mc=$(awk '$1 ~ /^split-copy-[0-9]+-ms$/ {print $2}' "$dir/engine.txt" | median)
+mq=$(awk '$1 ~ /^peer-ms-/ {print $2}' "$dir/engine.txt" | median)
+mr=$(r=0; while [ $r -lt "$REPEAT" ]; do awk -v c="$(get split-copy-$r-ms)" -v q="$(get peer-ms-$r)" 'BEGIN {print q / c}'; r=$((r + 1)); done | median)
+awk -v mc="$mc" -v mq="$mq" -v mr="$mr" -v b="$bytes" 'BEGIN {printf "medians: COPY %.1f ms (%.0f MiB/s), qemu-img %.1f ms (%.0f MiB/s), ratio %.2fx (goal >= 1.0x)\n", mc, b / 1048576 / (mc / 1000), mq, b / 1048576 / (mq / 1000), mr}'
+awk -v s="$(get split-share-ms)" -v q="$mq" -v f="$(get split-share-filled)" 'BEGIN {printf "SHARE split (%s segments filled): %.1f ms, %.1fx the median qemu-img (goal >= 50x)\n", f, s, q / s}'
 echo "(before them, untimed: three warm-up SHARE splits of other such clones took $(get split-warmup0-ms), $(get split-warmup1-ms) and $(get split-warmup2-ms) ms)"
 echo
 echo "foreground random 4 KiB reads of a clone (one thread), $SECONDS_EACH s with no split before and after, $SECONDS_EACH s during:"

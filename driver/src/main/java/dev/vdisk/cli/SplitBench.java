@@ -25,12 +25,16 @@ import java.util.Random;
  * SplitBench POOL_DIR SIZE PERCENT RATE SECONDS
  * </pre>
  *
- * A SIZE vdisk fully written with random data, a snapshot, three clones plus {@link #WARMUPS} more with PERCENT of
+ * Environment: {@code SPLIT_REPEAT} (default 1) COPY splits, each paired with a run of {@code SPLIT_PEER} (a command
+ * given the round number, whose last output line is its time in ms: split.sh's qemu-img rebase), the pair's order
+ * alternating; {@code SPLIT_QUIET}, a command run before each timed operation (default {@code sync}).
+ *
+ * <p>A SIZE vdisk fully written with random data, a snapshot, SPLIT_REPEAT + 2 clones plus {@link #WARMUPS} more with PERCENT of
  * their segments rewritten at random (destaged). First an untimed warm-up: SHARE splits of the extra clones, so that
  * the timed splits run on a warm engine as in the node agent, a long-running JVM that splits many clones (the first
  * split of a fresh JVM spends most of its time interpreting the fill loop, and the compiler threads need CPU time to
- * finish on a busy machine). Then times a SHARE split of the first and a COPY split
- * of the second, each from {@code split} to DONE (including its consistency points, so the fills and the copied data
+ * finish on a busy machine). Then times a SHARE split of one and the COPY splits
+ * of others, each from {@code split} to DONE (including its consistency points, so the fills and the copied data
  * are durable). Then the foreground read latency: one thread
  * reads random 4 KiB blocks of the third clone back to back for SECONDS with no split running, then for SECONDS
  * while a COPY split of that clone runs throttled to RATE bytes/s (cancelled afterwards), then for SECONDS with no
@@ -53,10 +57,13 @@ public final class SplitBench {
         double percent = Double.parseDouble(a[2]);
         long rate = Sizes.parse(a[3]);
         double seconds = Double.parseDouble(a[4]);
-        // room for two full copies (COPY split, and the throttled one's up-front space check) plus the base
-        try (Pool pool = Pool.create(dir, new PoolSpec(3 * size + size / 4 + (512L << 20), SEG, null, null),
+        int repeat = Integer.parseInt(env("SPLIT_REPEAT", "1"));
+        String peer = env("SPLIT_PEER", null);
+        String quiet = env("SPLIT_QUIET", null);
+        // room for the COPY splits, the throttled one's up-front space check and the base
+        try (Pool pool = Pool.create(dir, new PoolSpec((2 + repeat) * size + size / 4 + (512L << 20), SEG, null, null),
                 PoolOptions.defaults())) {
-            setUp(pool, size, percent);
+            setUp(pool, size, percent, repeat);
             for (int i = 0; i < WARMUPS; i++) {
                 long w0 = System.nanoTime();
                 SplitProgress warm = pool.split("cwarm" + i, SplitMode.SHARE, SplitOptions.defaults())
@@ -66,18 +73,19 @@ public final class SplitBench {
                 }
                 System.out.printf(Locale.ROOT, "RESULT split-warmup%d-ms %.1f ms%n", i, (System.nanoTime() - w0) / 1e6);
             }
-            for (String c : new String[] {"cshare", "ccopy"}) {
-                SplitMode mode = c.equals("cshare") ? SplitMode.SHARE : SplitMode.COPY;
-                settle();
-                long t0 = System.nanoTime();
-                SplitProgress p = pool.split(c, mode, SplitOptions.defaults()).await(Duration.ofHours(1));
-                long ns = System.nanoTime() - t0;
-                if (p.phase() != SplitPhase.DONE) {
-                    throw new IllegalStateException("split of " + c + " ended " + p);
+            settle(quiet);
+            timedSplit(pool, "cshare", SplitMode.SHARE, "split-share");
+            for (int r = 0; r < repeat; r++) {
+                // alternate who goes first: neither peer always inherits the other's leftovers
+                boolean copyFirst = r % 2 == 0;
+                for (int k = 0; k < 2; k++) {
+                    settle(quiet);
+                    if (copyFirst == (k == 0)) {
+                        timedSplit(pool, "ccopy" + r, SplitMode.COPY, "split-copy-" + r);
+                    } else if (peer != null) {
+                        System.out.printf(Locale.ROOT, "RESULT peer-ms-%d %s ms%n", r, runPeer(peer, r));
+                    }
                 }
-                String m = mode.name().toLowerCase(Locale.ROOT);
-                System.out.printf(Locale.ROOT, "RESULT split-%s-ms %.1f ms%n", m, ns / 1e6);
-                System.out.printf(Locale.ROOT, "RESULT split-%s-filled %d segments%n", m, p.segmentsFilled());
             }
             foregroundLatency(pool, pool.vdisk("cread"), size, rate, seconds);
             if (!pool.check().clean()) {
@@ -86,15 +94,56 @@ public final class SplitBench {
         }
     }
 
-    /**
-     * {@code sync}, as split.sh does before timing qemu-img: each timed operation starts with nothing dirty, instead
-     * of racing the writeback of the gigabytes the setup (or the previous split) left in the page cache.
-     */
-    private static void settle() {
+    private static String env(String name, String otherwise) {
+        String v = System.getenv(name);
+        return v == null || v.isEmpty() ? otherwise : v;
+    }
+
+    /** Times a split of {@code clone} from {@code split} to DONE; prints its time, fills and phases as {@code key}. */
+    private static void timedSplit(Pool pool, String clone, SplitMode mode, String key) {
+        long t0 = System.nanoTime();
+        SplitTask t = pool.split(clone, mode, SplitOptions.defaults());
+        SplitProgress p = t.await(Duration.ofHours(1));
+        long ns = System.nanoTime() - t0;
+        if (p.phase() != SplitPhase.DONE) {
+            throw new IllegalStateException("split of " + clone + " ended " + p);
+        }
+        System.out.printf(Locale.ROOT, "RESULT %s-ms %.1f ms%n", key, ns / 1e6);
+        System.out.printf(Locale.ROOT, "RESULT %s-filled %d segments%n", key, p.segmentsFilled());
+        System.out.printf(Locale.ROOT, "RESULT %s-phases %s%n", key, t.times());
+    }
+
+    /** Runs the peer's command for round {@code r} ({@code sh -c "PEER r"}); its last output line is its time in ms. */
+    private static String runPeer(String peer, int r) {
         try {
-            Process p = new ProcessBuilder("sync").inheritIO().start();
+            Process p = new ProcessBuilder("sh", "-c", peer + " " + r).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0 || out.isEmpty()) {
+                throw new IllegalStateException("peer command " + peer + " " + r + " failed (exit " + p.exitValue()
+                        + "): " + out);
+            }
+            return out.substring(out.lastIndexOf('\n') + 1).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Before each timed operation: the {@code quiet} command (e2e/bench/quiet-disk.sh: sync, fstrim, wait for the
+     * disk's I/O pressure to settle), or else {@code sync}, as split.sh used to do before timing qemu-img. Each timed
+     * operation then starts with nothing dirty instead of racing the writeback of the gigabytes the setup (or the
+     * previous split) left in the page cache, or the discards of deleted files.
+     */
+    private static void settle(String quiet) {
+        try {
+            Process p = new ProcessBuilder("sh", "-c", quiet == null ? "sync" : quiet).inheritIO().start();
             if (p.waitFor() != 0) {
-                throw new IllegalStateException("sync failed with exit code " + p.exitValue());
+                throw new IllegalStateException((quiet == null ? "sync" : quiet) + " failed with exit code "
+                        + p.exitValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -104,14 +153,17 @@ public final class SplitBench {
         }
     }
 
-    private static void setUp(Pool pool, long size, double percent) {
+    private static void setUp(Pool pool, long size, double percent, int repeat) {
         pool.create("v", size);
         Random rnd = new Random(1);
         BenchData.fill(pool.vdisk("v"), size, rnd);
         pool.snapshot("v", "s");
         long segs = size / SEG;
         int changed = (int) Math.round(segs * percent / 100);
-        java.util.List<String> clones = new java.util.ArrayList<>(java.util.List.of("cshare", "ccopy", "cread"));
+        java.util.List<String> clones = new java.util.ArrayList<>(java.util.List.of("cshare", "cread"));
+        for (int r = 0; r < repeat; r++) {
+            clones.add("ccopy" + r);
+        }
         for (int i = 0; i < WARMUPS; i++) {
             clones.add("cwarm" + i); // after the timed ones: they get the same random rewrites as before
         }

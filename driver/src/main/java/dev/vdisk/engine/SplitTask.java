@@ -45,6 +45,7 @@ public final class SplitTask {
     private final long startBytes;
     private volatile long startNanos = System.nanoTime();
     private volatile long endNanos;
+    private volatile SplitTimes times = SplitTimes.NONE;
     private Thread thread;
 
     SplitTask(Pool pool, Splitter splitter, SplitCursor record, SplitPhase phase) {
@@ -84,6 +85,11 @@ public final class SplitTask {
         long eta = phase == SplitPhase.DONE ? 0 : segsPerSec > 0 ? (long) Math.ceil(left / segsPerSec) : -1;
         return new SplitProgress(clone.name(), splitter.mode(), phase, Math.min(r.cursor(), total), total, visited,
                 r.filled(), r.bytesRelocated(), bps, eta, error);
+    }
+
+    /** Where the task's time went; complete once it finished (the last run of this process only). */
+    public SplitTimes times() {
+        return times;
     }
 
     /** Asks the task to stop after the current segment, at a consistent point; resumable by another split call. */
@@ -135,6 +141,12 @@ public final class SplitTask {
             long lastPoint = System.nanoTime();
             boolean freedOnce = false;
             int releases = 0;
+            long scan = 0;
+            long fill = 0;
+            long points = 0;
+            int pointCount = 0;
+            long release = 0;
+            long waited = 0;
             phase = SplitPhase.FILLING;
             log.info("split of vdisk {} ({}) running from segment {} of {}", name, splitter.mode(), record.cursor(), total);
             while (true) {
@@ -154,15 +166,20 @@ public final class SplitTask {
                     log.info("split of vdisk {} cancelled at segment {}", name, record.cursor());
                     return;
                 }
+                long t0 = System.nanoTime();
                 long seg = splitter.nextCandidate(record.cursor());
+                long t1 = System.nanoTime();
+                scan += t1 - t0;
                 if (seg < 0) {
                     phase = SplitPhase.RELEASING;
                     long hole = pool.releaseSplit(splitter);
+                    release += System.nanoTime() - t1;
+                    times = new SplitTimes(scan, fill, splitter.copyNanos(), points, pointCount, release, waited);
                     if (hole < 0) {
                         record = record.at(total, record.filled(), record.bytesRelocated());
                         finish(SplitPhase.DONE, null);
-                        log.info("split of vdisk {} done: {} segments filled, {} bytes", name, record.filled(),
-                                record.bytesRelocated());
+                        log.info("split of vdisk {} done: {} segments filled, {} bytes; {}", name, record.filled(),
+                                record.bytesRelocated(), times);
                         return;
                     }
                     if (++releases > 3) {
@@ -174,12 +191,15 @@ public final class SplitTask {
                     continue;
                 }
                 throttle.awaitIdle();
+                long t2 = System.nanoTime();
+                waited += t2 - t1;
                 if (stopping()) {
                     continue;
                 }
                 Splitter.Run run;
                 try {
                     run = splitter.fillRun(seg, runSegments(throttle));
+                    fill += System.nanoTime() - t2;
                 } catch (OutOfSpaceException e) {
                     if (!freedOnce && pool.checkpointToFreeSpace()) {
                         freedOnce = true;
@@ -196,11 +216,16 @@ public final class SplitTask {
                 record = record.at(run.next(), record.filled() + run.filled(), record.bytesRelocated() + bytes);
                 clone.setSplit(record);
                 if (bytes > 0) {
+                    long t3 = System.nanoTime();
                     throttle.acquire(bytes);
+                    waited += System.nanoTime() - t3;
                 }
                 if (System.nanoTime() - lastPoint > interval) {
+                    long t4 = System.nanoTime();
                     pool.checkpointForSplit(name);
                     lastPoint = System.nanoTime();
+                    points += lastPoint - t4;
+                    pointCount++;
                 }
             }
         } catch (PoolClosedException e) {

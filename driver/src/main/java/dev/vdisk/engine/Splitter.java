@@ -75,6 +75,8 @@ final class Splitter implements AutoCloseable {
     private final int shift;
     /** COPY's mover, opened at the first copy (the task's thread only). */
     private SplitCopier copier;
+    /** COPY: time spent in {@link SplitCopier#copy} (the task's thread only). */
+    private long copyNanos;
     /**
      * Every run and the release check ({@link #chainBlock}; the task's thread only): the first segment of the level-1
      * block whose chain resolution {@link #candidate} and {@link #fill} hold, or -1.
@@ -99,6 +101,11 @@ final class Splitter implements AutoCloseable {
         this.fill = new long[fanout];
         this.words = new long[fanout];
         this.vbns = new long[fanout];
+    }
+
+    /** COPY: nanoseconds spent moving data so far. */
+    long copyNanos() {
+        return copyNanos;
     }
 
     Vdisk vdisk() {
@@ -492,7 +499,9 @@ final class Splitter implements AutoCloseable {
             if (copier == null) {
                 copier = new SplitCopier(pool.data(), segmentSize);
             }
+            long t0 = System.nanoTime();
             copier.copy(x << shift, y << shift, (long) len << shift);
+            copyNanos += System.nanoTime() - t0;
             i += len;
         }
     }
