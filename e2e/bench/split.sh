@@ -22,15 +22,17 @@ command -v qemu-img >/dev/null 2>&1 || (apt-get install -y qemu-utils >/dev/null
 cp="$root/driver/target/classes"
 for j in "$root"/driver/target/lib/*.jar; do cp="$cp:$j"; done
 rm -rf "$dir"; mkdir -p "$dir"
-now_ms() { date +%s%N | awk '{printf "%.3f", $1 / 1e6}'; }
-bytes=$(echo "$SIZE" | awk '{n = $1 + 0; u = substr($1, length($1)); m = (u == "G") ? 2^30 : (u == "M") ? 2^20 : (u == "T") ? 2^40 : 1; printf "%d", n * m}')
+bytes=$(echo "$SIZE" | awk '{n = $1 + 0; u = substr($1, length($1)); m = (u == "G") ? 2^30 : (u == "M") ? 2^20 : (u == "T") ? 2^40 : 1; printf "%.0f", n * m}')
 
 # the peer: one qcow2 overlay per round, flattened by peer.sh ROUND (timed with a sync after it, then deleted)
 head -c "$bytes" /dev/urandom > "$dir/base.raw"
 qemu-img convert -q -f raw -O qcow2 -o cluster_size=65536 "$dir/base.raw" "$dir/base.qcow2"
 rm -f "$dir/base.raw"
+# mawk's printf %d stops at 2^31 - 1: until 2026-12-06 this file made a 2 GiB qemu image for SIZE=4G
+vs=$(qemu-img info "$dir/base.qcow2" | awk '/^virtual size/ {gsub(/[(]/, "", $5); print $5}')
+[ "$vs" = "$bytes" ] || { echo "split.sh: qemu image of $vs bytes, expected $bytes" >&2; exit 1; }
 segs=$((bytes / 65536)); n=$(awk -v s=$segs -v p=$PERCENT 'BEGIN {printf "%d", s * p / 100 + 0.5}')
-cmds=$(awk -v s=$segs -v n=$n 'BEGIN {srand(1); for (i = 0; i < n; i++) printf "-c \"write -q -P %d %d 65536\" ", i % 200 + 1, int(rand() * s) * 65536}')
+cmds=$(awk -v s=$segs -v n=$n 'BEGIN {srand(1); for (i = 0; i < n; i++) printf "-c \"write -q -P %d %.0f 65536\" ", i % 200 + 1, int(rand() * s) * 65536}')
 r=0
 while [ $r -lt "$REPEAT" ]; do
   qemu-img create -q -f qcow2 -o cluster_size=65536 -b "$dir/base.qcow2" -F qcow2 "$dir/clone$r.qcow2"
@@ -45,7 +47,7 @@ echo "\$t0 \$t1" | awk '{printf "%.1f\\n", (\$2 - \$1) / 1e6}'
 EOS
 
 # the engine, which runs each round's pair (COPY split, peer) in alternating order, the disk quiet before each
-SPLIT_REPEAT=$REPEAT SPLIT_PEER="sh $dir/peer.sh" SPLIT_QUIET="sh $root/e2e/bench/quiet-disk.sh $dir" \
+SPLIT_REPEAT=$REPEAT SPLIT_PEER="sh $dir/peer.sh" SPLIT_QUIET="sh $root/e2e/bench/quiet-disk.sh $dir; fincore -n -o RES,FILE $dir/pool/pool.data $dir/base.qcow2 | sed 's/^/cached: /' >&2" \
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.SplitBench "$dir/pool" "$SIZE" "$PERCENT" "$RATE" "$SECONDS_EACH" \
   2>&1 | tee "$dir/engine.log" | awk '/^RESULT/ {print $2, $3}' > "$dir/engine.txt"
 rm -rf "$dir/pool"

@@ -174,7 +174,7 @@ public final class SplitTask {
                     phase = SplitPhase.RELEASING;
                     long hole = pool.releaseSplit(splitter);
                     release += System.nanoTime() - t1;
-                    times = new SplitTimes(scan, fill, splitter.copyNanos(), points, pointCount, release, waited);
+                    times = new SplitTimes(scan, fill, splitter.copyNanos(), splitter.copies(), points, pointCount, release, waited);
                     if (hole < 0) {
                         record = record.at(total, record.filled(), record.bytesRelocated());
                         finish(SplitPhase.DONE, null);

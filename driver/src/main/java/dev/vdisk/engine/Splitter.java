@@ -77,6 +77,7 @@ final class Splitter implements AutoCloseable {
     private SplitCopier copier;
     /** COPY: time spent in {@link SplitCopier#copy} (the task's thread only). */
     private long copyNanos;
+    private long copies;
     /**
      * Every run and the release check ({@link #chainBlock}; the task's thread only): the first segment of the level-1
      * block whose chain resolution {@link #candidate} and {@link #fill} hold, or -1.
@@ -106,6 +107,11 @@ final class Splitter implements AutoCloseable {
     /** COPY: nanoseconds spent moving data so far. */
     long copyNanos() {
         return copyNanos;
+    }
+
+    /** COPY: stretches copied so far (one {@link SplitCopier#copy} each). */
+    long copies() {
+        return copies;
     }
 
     Vdisk vdisk() {
@@ -502,6 +508,7 @@ final class Splitter implements AutoCloseable {
             long t0 = System.nanoTime();
             copier.copy(x << shift, y << shift, (long) len << shift);
             copyNanos += System.nanoTime() - t0;
+            copies++;
             i += len;
         }
     }
