@@ -199,6 +199,7 @@ public final class SplitTask {
                 Splitter.Run run;
                 try {
                     run = splitter.fillRun(seg, runSegments(throttle));
+                    splitter.dropBehind();
                     fill += System.nanoTime() - t2;
                 } catch (OutOfSpaceException e) {
                     if (!freedOnce && pool.checkpointToFreeSpace()) {

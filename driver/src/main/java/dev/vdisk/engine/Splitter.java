@@ -513,6 +513,16 @@ final class Splitter implements AutoCloseable {
         }
     }
 
+    /**
+     * COPY: drops what the copier wrote back from the page cache ({@link SplitCopier#dropBehind}); may wait for the
+     * disk, so the caller holds no engine lock.
+     */
+    void dropBehind() {
+        if (copier != null) {
+            copier.dropBehind();
+        }
+    }
+
     /** Closes COPY's channels (the task ended). */
     @Override
     public void close() {

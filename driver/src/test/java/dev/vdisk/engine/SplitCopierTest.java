@@ -10,7 +10,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link SplitCopier}: a stretch cut into parts copied at once arrives whole, byte for byte. */
+/**
+ * {@link SplitCopier}: a stretch cut into parts copied at once arrives whole, byte for byte; copies dropped from the
+ * page cache behind the copier read back the same (from the disk).
+ */
 class SplitCopierTest {
     @TempDir
     Path dir;
@@ -34,6 +37,29 @@ class SplitCopierTest {
                         fail(units + " segments: byte " + i + " differs");
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void copiesDroppedBehindReadBackTheSame() throws Exception {
+        int seg = 64 << 10;
+        int stretch = 64 * seg; // 4 MiB
+        int copies = (int) (SplitCopier.CACHED_BYTES / stretch) + 4; // the first 4 leave the page cache
+        Path f = dir.resolve("data");
+        Files.createFile(f);
+        byte[] src = new byte[stretch];
+        new Random(11).nextBytes(src);
+        try (DataSpace ds = new DataSpace(f); SplitCopier c = new SplitCopier(ds, seg)) {
+            ds.writeFully(ByteBuffer.wrap(src), 0);
+            for (int k = 1; k <= copies; k++) {
+                c.copy(0, (long) k * stretch, stretch);
+                c.dropBehind();
+            }
+            ByteBuffer got = ByteBuffer.allocate(stretch);
+            for (int k = 1; k <= copies; k++) {
+                ds.readFully(got.clear(), (long) k * stretch);
+                assertArrayEquals(src, got.array(), "copy " + k);
             }
         }
     }

@@ -206,6 +206,18 @@ public class DataSpace implements AutoCloseable {
         }
     }
 
+    /** Waits for the writeback of {@code [pos, pos + length)} and drops those pages from the page cache. A hint. */
+    public void dropBehind(long pos, long length) {
+        try {
+            KernelRanges k = ranges();
+            if (k != null) {
+                k.dropBehind(pos, length);
+            }
+        } catch (IOException e) {
+            log.debug("no drop-behind for data space {}: {}", path, e.toString());
+        }
+    }
+
     private KernelRanges ranges() throws IOException {
         KernelRanges k = ranges;
         if (k != null || rangesTried) {

@@ -17,15 +17,17 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * A descriptor of its own on one file for the two Linux calls {@code FileChannel} lacks (bound through FFM):
+ * A descriptor of its own on one file for the Linux calls {@code FileChannel} lacks (bound through FFM):
  * {@code copy_file_range} with explicit offsets at both ends (so one descriptor serves every thread, no position to
- * share) and {@code sync_file_range(SYNC_FILE_RANGE_WRITE)}, which starts the writeback of a range without waiting for
- * it. Thread-safe; {@link #close} only once nobody copies any more.
+ * share), {@code sync_file_range(SYNC_FILE_RANGE_WRITE)}, which starts the writeback of a range without waiting for
+ * it, and {@code posix_fadvise(POSIX_FADV_DONTNEED)}, which drops a written-back range from the page cache. Thread-safe; {@link #close} only once nobody copies any more.
  */
 final class KernelRanges implements AutoCloseable {
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
     private static final int SYNC_FILE_RANGE_WRITE = 2;
+    private static final int SYNC_FILE_RANGE_WAIT_ALL = 1 | 2 | 4;
+    private static final int POSIX_FADV_DONTNEED = 4;
     private static final int EINTR = 4;
     private static final int EBADF = 9;
     private static final int EXDEV = 18;
@@ -116,6 +118,28 @@ final class KernelRanges implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the writeback of {@code [pos, pos + length)} ({@code sync_file_range} before, write, after) and drops
+     * its clean pages from the page cache. A hint: false if the kernel refused either; dirty pages are never dropped,
+     * and only an fsync decides durability.
+     */
+    boolean dropBehind(long pos, long length) {
+        if (closed) {
+            return false;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Bindings.STATE);
+            if ((int) NATIVE.syncFileRange.invokeExact(state, fd, pos, length, SYNC_FILE_RANGE_WAIT_ALL) != 0) {
+                return false;
+            }
+            return (int) NATIVE.fadvise.invokeExact(fd, pos, length, POSIX_FADV_DONTNEED) == 0;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -132,9 +156,9 @@ final class KernelRanges implements AutoCloseable {
         }
     }
 
-    /** The glibc functions, each capturing errno. */
+    /** The glibc functions, each capturing errno but {@code posix_fadvise} (which returns it). */
     private record Bindings(MethodHandle open, MethodHandle close, MethodHandle copyFileRange,
-            MethodHandle syncFileRange) {
+            MethodHandle syncFileRange, MethodHandle fadvise) {
         static final StructLayout STATE = Linker.Option.captureStateLayout();
         private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
@@ -157,7 +181,9 @@ final class KernelRanges implements AutoCloseable {
                                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG,
                                         JAVA_INT), errno),
                         linker.downcallHandle(libc.find("sync_file_range").orElseThrow(),
-                                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), errno));
+                                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), errno),
+                        linker.downcallHandle(libc.find("posix_fadvise").orElseThrow(),
+                                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT)));
             } catch (RuntimeException | LinkageError e) {
                 return null; // not Linux/glibc: DataSpace copies through a buffer and skips the writeback hint
             }
