@@ -84,7 +84,7 @@ start_server() {
   ctl="$DIR/$peer.ctl"; log="$DIR/serve-$peer.log"
   rt=$RING_THREADS; rd=$RING_DEPTH
   if [ "$peer" = engine ]; then rt=$ENGINE_RING_THREADS; rd=$ENGINE_RING_DEPTH; fi
-  rm -f "$ctl"; mkfifo "$ctl"
+  rm -f "$ctl" "$log"; mkfifo "$ctl" # no stale log: the DEVICE wait below must see this run's
   # shellcheck disable=SC2086
   "$JAVA" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx256m -XX:+AlwaysPreTouch $JAVA_OPTS -cp "$CP" \
     dev.vdisk.node.datapath.ServeMain --mount "$DIR/fuse-$peer" --size $((SIZE_MB * 1048576)) "$@" \
