@@ -8,7 +8,8 @@
 # second) over the same before and after it with no split: bin/vdisk-bench split [DIR] [SIZE] [PERCENT] [RATE] [SECONDS]
 # COPY and qemu-img run REPEAT (env, default 3) times each, in pairs whose order alternates, each after
 # quiet-disk.sh (sync, fstrim, I/O pressure settled: ext4 here discards deleted files, which slowed whatever ran
-# next); the table gives every pair's ratio and the medians. KEEP=1 keeps DIR.
+# next); the table gives every pair's ratio and the medians. KEEP=1 keeps DIR. QEMU_CACHE (default writeback, qemu-img's
+# default) is the overlay's cache mode: none writes it with O_DIRECT, the peer of a COPY that keeps no copies cached.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$root/run/bench-split}
@@ -17,6 +18,7 @@ PERCENT=${3:-1}
 RATE=${4:-200M}
 SECONDS_EACH=${5:-5}
 REPEAT=${REPEAT:-3}
+QEMU_CACHE=${QEMU_CACHE:-writeback} # qemu-img rebase -t: the overlay's cache mode (none: O_DIRECT, no page cache)
 command -v qemu-img >/dev/null 2>&1 || (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
 [ -d "$root/driver/target/lib" ] && [ -f "$root/driver/target/classes/dev/vdisk/cli/SplitBench.class" ] || (cd "$root" && ./mvnw -q -B -pl driver package -DskipTests)
 cp="$root/driver/target/classes"
@@ -41,7 +43,7 @@ while [ $r -lt "$REPEAT" ]; do
 done
 cat > "$dir/peer.sh" <<EOS
 set -eu
-t0=\$(date +%s%N); qemu-img rebase -q -b '' "$dir/clone\$1.qcow2"; sync; t1=\$(date +%s%N)
+t0=\$(date +%s%N); qemu-img rebase -q -t $QEMU_CACHE -b '' "$dir/clone\$1.qcow2"; sync; t1=\$(date +%s%N)
 rm -f "$dir/clone\$1.qcow2"
 echo "\$t0 \$t1" | awk '{printf "%.1f\\n", (\$2 - \$1) / 1e6}'
 EOS
@@ -54,7 +56,7 @@ rm -rf "$dir/pool"
 
 get() { awk -v k="$1" '$1 == k {print $2}' "$dir/engine.txt"; }
 echo "clone split of a $SIZE clone, $PERCENT % diverged, ms; $(nproc) CPUs, $(df -P "$dir" | awk 'NR==2 {print $1}'), sparse pool, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "$REPEAT rounds of COPY split / qemu-img rebase -b '' (incl. sync), alternating who goes first; each after quiet-disk.sh:"
+echo "$REPEAT rounds of COPY split / qemu-img rebase -t $QEMU_CACHE -b '' (incl. sync), alternating who goes first; each after quiet-disk.sh:"
 grep '^quiet-disk' "$dir/engine.log" | sort | uniq -c | awk '{$1 = $1 "x"; print "  " $0}'
 echo "| round | first | COPY ms | qemu-img ms | COPY vs qemu-img | COPY phases |"
 echo "|---|---|---:|---:|---:|---|"
