@@ -25,7 +25,7 @@ head -c "$bytes" /dev/urandom > "$dir/base.raw"
 qemu-img convert -q -f raw -O qcow2 "$dir/base.raw" "$dir/base.qcow2"; rm -f "$dir/base.raw"
 qemu-img create -q -f qcow2 -b "$dir/base.qcow2" -F qcow2 "$dir/top.qcow2"
 qemu-img create -q -f qcow2 -b "$dir/base.qcow2" -F qcow2 "$dir/same.qcow2"
-awk -v n=$changed -v s=$segs 'BEGIN {srand(1); for (i = 0; i < n; i++) printf "-c \"write -q -P %d %d 65536\" ", i % 250 + 1, int(rand() * s) * 65536}' > "$dir/cmds"
+awk -v n=$changed -v s=$segs 'BEGIN {srand(1); for (i = 0; i < n; i++) printf "-c \"write -q -P %d %.0f 65536\" ", i % 250 + 1, int(rand() * s) * 65536}' > "$dir/cmds"
 eval qemu-io -f qcow2 $(cat "$dir/cmds") "$dir/top.qcow2" >/dev/null
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
 t0=$(now_ms); qemu-img compare -q "$dir/base.qcow2" "$dir/top.qcow2" || true; t1=$(now_ms); qcmp=$(echo "$t1 - $t0" | bc)
