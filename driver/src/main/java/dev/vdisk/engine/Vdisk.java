@@ -93,6 +93,14 @@ public final class Vdisk {
      */
     private final ReentrantReadWriteLock[] gates = new ReentrantReadWriteLock[GATES];
     private static final int GATES = 64;
+    /**
+     * Per gate, 16 longs apart (own cache lines): at {@code 16 g} the in-place writes in flight, at {@code 16 g + 8}
+     * those completed. A page-cache write is not atomic against a concurrent read of the same page (the kernel copies
+     * into an up-to-date page that readers copy from without a lock), so reads of a segment without an entry check
+     * these and retry rather than return a torn block ({@link #readMappedUntorn}).
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray inPlaceCounts =
+            new java.util.concurrent.atomic.AtomicLongArray(GATES * 16);
     /** Tests: runs in an in-place write after it decided, before it writes (holding the segment's gate). */
     volatile Runnable beforeInPlaceWrite = () -> { };
     /** Writes (per segment piece) that went straight to the data space. */
@@ -295,7 +303,35 @@ public final class Vdisk {
                 ds.lock.unlock();
             }
         }
-        readMapped(seg, inSeg, dst);
+        readMappedUntorn(seg, inSeg, dst);
+    }
+
+    /**
+     * {@link #readMapped} for a segment without a changes-table entry, where an in-place write may be under way: a
+     * read that overlapped one of its gate's in-place writes is repeated (a few times, then under the gate held
+     * exclusively, which waits for them), so a 4 KiB block is never returned half written.
+     */
+    private void readMappedUntorn(long seg, int inSeg, ByteBuffer dst) {
+        int g = (int) (seg & (GATES - 1));
+        int pos = dst.position();
+        for (int attempt = 0; attempt < 4; attempt++) {
+            long done = inPlaceCounts.get(16 * g + 8);
+            if (inPlaceCounts.get(16 * g) == 0) {
+                readMapped(seg, inSeg, dst);
+                if (inPlaceCounts.get(16 * g) == 0 && inPlaceCounts.get(16 * g + 8) == done) {
+                    return;
+                }
+                dst.position(pos);
+            }
+            Thread.onSpinWait();
+        }
+        ReentrantReadWriteLock.WriteLock gate = gates[g].writeLock();
+        gate.lock();
+        try {
+            readMapped(seg, inSeg, dst);
+        } finally {
+            gate.unlock();
+        }
     }
 
     @GuardedBy("ds.lock")
@@ -504,8 +540,15 @@ public final class Vdisk {
                 // the entry cannot change without an entry in the table (gate), a discard or a snapshot (opLock), and
                 // a split's fill only fills holes: no need to hold the map lock across the write
                 beforeInPlaceWrite.run();
+                int g = (int) (seg & (GATES - 1));
                 int p = src.position();
-                pool.data().writeFully(src, (vbn << segmentShift) + inSeg);
+                inPlaceCounts.getAndIncrement(16 * g);
+                try {
+                    pool.data().writeFully(src, (vbn << segmentShift) + inSeg);
+                } finally {
+                    inPlaceCounts.getAndIncrement(16 * g + 8); // before the in-flight count drops: see readMappedUntorn
+                    inPlaceCounts.getAndDecrement(16 * g);
+                }
                 src.position(p);
                 inPlaceWrites.increment();
                 return true;
