@@ -20,7 +20,8 @@ SECONDS_EACH=${5:-5}
 REPEAT=${REPEAT:-3}
 QEMU_CACHE=${QEMU_CACHE:-writeback} # qemu-img rebase -t: the overlay's cache mode (none: O_DIRECT, no page cache)
 command -v qemu-img >/dev/null 2>&1 || (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
-[ -d "$root/driver/target/lib" ] && [ -f "$root/driver/target/classes/dev/vdisk/cli/SplitBench.class" ] || (cd "$root" && ./mvnw -q -B -pl driver package -DskipTests)
+# always build: classes left by an older checkout would run the old bench (Maven skips what is up to date)
+(cd "$root" && ./mvnw -q -B -pl driver package -DskipTests)
 cp="$root/driver/target/classes"
 for j in "$root"/driver/target/lib/*.jar; do cp="$cp:$j"; done
 rm -rf "$dir"; mkdir -p "$dir"
@@ -53,6 +54,12 @@ SPLIT_REPEAT=$REPEAT SPLIT_PEER="sh $dir/peer.sh" SPLIT_QUIET="sh $root/e2e/benc
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.SplitBench "$dir/pool" "$SIZE" "$PERCENT" "$RATE" "$SECONDS_EACH" \
   2>&1 | tee "$dir/engine.log" | awk '/^RESULT/ {print $2, $3}' > "$dir/engine.txt"
 rm -rf "$dir/pool"
+r=0
+while [ $r -lt "$REPEAT" ]; do
+  grep -q "^split-copy-$r-ms " "$dir/engine.txt" && grep -q "^peer-ms-$r " "$dir/engine.txt" || {
+    echo "split.sh: round $r has no result; the engine's log ends:" >&2; tail -20 "$dir/engine.log" >&2; exit 1; }
+  r=$((r + 1))
+done
 
 get() { awk -v k="$1" '$1 == k {print $2}' "$dir/engine.txt"; }
 echo "clone split of a $SIZE clone, $PERCENT % diverged, ms; $(nproc) CPUs, $(df -P "$dir" | awk 'NR==2 {print $1}'), sparse pool, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
