@@ -349,4 +349,176 @@ class InPlaceWriteTest {
         assertTrue(t.has(1L << 40));
         assertFalse(t.has((1L << 40) + 1));
     }
+
+    /**
+     * A record replayed at open marks its segment like a journal write: the segment (written in place before the
+     * crash) takes the journal until a completed point's replay position passes the record, so neither the replayed
+     * discard nor the writes after the reopen are undone by a second crash and replay.
+     */
+    @Test
+    void aRecordReplayedAtOpenGuardsItsSegmentAcrossASecondCrash() {
+        Path p = dir.resolve("p");
+        byte[] base = TestPools.filled(SEG, 40);
+        byte[] before = TestPools.filled(4096, 41);
+        byte[] after = TestPools.filled(4096, 42);
+        try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
+            pool.create("v", 4L * SEG);
+            Vdisk v = pool.vdisk("v");
+            TestPools.write(v, 0, base);
+            pool.drain();
+            TestPools.write(v, 8192, before);
+            assertEquals(1, v.inPlaceWrites());
+            pool.destageLock().lock(); // the discard stays in the changes table: replay applies it
+            try {
+                v.discard(4096, 4096);
+                v.flush();
+            } finally {
+                pool.abandonForTesting(); // crash with the discard's record replayable
+                pool.destageLock().unlock();
+            }
+        }
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            Vdisk v = pool.vdisk("v");
+            assertArrayEquals(new byte[4096], TestPools.read(v, 4096, 4096), "replayed discard");
+            assertArrayEquals(before, TestPools.read(v, 8192, 4096), "in-place write before the crash");
+            TestPools.write(v, 4096, after);
+            v.flush();
+            pool.abandonForTesting();
+        }
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            Vdisk v = pool.vdisk("v");
+            assertArrayEquals(java.util.Arrays.copyOfRange(base, 0, 4096), TestPools.read(v, 0, 4096));
+            assertArrayEquals(after, TestPools.read(v, 4096, 4096), "a second replay undid a flushed write");
+            assertArrayEquals(before, TestPools.read(v, 8192, 4096));
+            assertArrayEquals(java.util.Arrays.copyOfRange(base, 12288, SEG), TestPools.read(v, 12288, 4096));
+            assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
+        }
+    }
+
+    /** A write over two segments: in place in the owned one, through the journal in the hole; both survive a crash. */
+    @Test
+    void aWriteSpanningAnOwnedSegmentAndAHoleSplitsBetweenBothPaths() {
+        Path p = dir.resolve("p");
+        byte[] a = TestPools.filled(8192, 43);
+        try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
+            pool.create("v", 4L * SEG);
+            Vdisk v = pool.vdisk("v");
+            TestPools.write(v, 0, TestPools.filled(SEG, 44));
+            pool.drain();
+            TestPools.write(v, SEG - 4096, a);
+            assertEquals(1, v.inPlaceWrites(), "segment 0's piece did not go in place");
+            assertTrue(v.table.containsKey(1L), "segment 1's piece did not take the journal");
+            assertArrayEquals(a, TestPools.read(v, SEG - 4096, a.length));
+            v.flush();
+            pool.abandonForTesting();
+        }
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            assertArrayEquals(a, TestPools.read(pool.vdisk("v"), SEG - 4096, a.length));
+            assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
+        }
+    }
+
+    /**
+     * A grow that adds a map level waits for an in-place write in flight (opLock), and writes after it still go in
+     * place to the same segment under the new root and survive a crash after a flush.
+     */
+    @Test
+    void aGrowWaitsForAnInPlaceWriteAndTheSegmentStaysInPlaceUnderTheNewRoot() throws Exception {
+        Path p = dir.resolve("p");
+        byte[] first = TestPools.filled(4096, 45);
+        byte[] second = TestPools.filled(4096, 46);
+        long big = 1L << 30;
+        try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
+            pool.create("v", 4L * SEG);
+            Vdisk v = pool.vdisk("v");
+            TestPools.write(v, 0, TestPools.filled(SEG, 47));
+            pool.drain();
+            int height = v.tree.height();
+            assertTrue(dev.vdisk.engine.map.MapTree.heightFor(big, SEG) > height, "the grow must add a level");
+            java.util.concurrent.CompletableFuture<Void> grown = new java.util.concurrent.CompletableFuture<>();
+            boolean[] doneDuringWrite = new boolean[1];
+            v.beforeInPlaceWrite = () -> {
+                v.beforeInPlaceWrite = () -> { };
+                Thread.ofPlatform().start(() -> {
+                    try {
+                        pool.resize("v", big);
+                        grown.complete(null);
+                    } catch (Throwable t) {
+                        grown.completeExceptionally(t);
+                    }
+                });
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                doneDuringWrite[0] = grown.isDone();
+            };
+            TestPools.write(v, 4096, first);
+            grown.get();
+            assertFalse(doneDuringWrite[0], "the grow ran while an in-place write was in flight");
+            assertTrue(v.tree.height() > height);
+            TestPools.write(v, 8192, second);
+            assertEquals(2, v.inPlaceWrites(), "the segment left the in-place path after the grow");
+            v.flush();
+            pool.abandonForTesting();
+        }
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            Vdisk v = pool.vdisk("v");
+            assertEquals(big, v.size());
+            assertArrayEquals(first, TestPools.read(v, 4096, 4096));
+            assertArrayEquals(second, TestPools.read(v, 8192, 4096));
+            assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
+        }
+    }
+
+    /**
+     * A whole-segment discard waits for an in-place write in flight to it (opLock) and wins: the segment reads zeros,
+     * after a crash too, and its freed segment leaks nothing.
+     */
+    @Test
+    void aDiscardWaitsForAnInPlaceWriteInFlightAndWins() throws Exception {
+        Path p = dir.resolve("p");
+        try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
+            pool.create("v", 4L * SEG);
+            Vdisk v = pool.vdisk("v");
+            TestPools.write(v, 0, TestPools.filled(SEG, 48));
+            pool.drain();
+            java.util.concurrent.CompletableFuture<Void> discarded = new java.util.concurrent.CompletableFuture<>();
+            boolean[] doneDuringWrite = new boolean[1];
+            v.beforeInPlaceWrite = () -> {
+                v.beforeInPlaceWrite = () -> { };
+                Thread.ofPlatform().start(() -> {
+                    try {
+                        v.discard(0, SEG);
+                        discarded.complete(null);
+                    } catch (Throwable t) {
+                        discarded.completeExceptionally(t);
+                    }
+                });
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                doneDuringWrite[0] = discarded.isDone();
+            };
+            TestPools.write(v, 4096, TestPools.filled(4096, 49));
+            discarded.get();
+            assertFalse(doneDuringWrite[0], "the discard ran while an in-place write was in flight");
+            assertEquals(1, v.inPlaceWrites());
+            assertArrayEquals(new byte[SEG], TestPools.read(v, 0, SEG));
+            TestPools.write(v, 0, TestPools.filled(100, 50)); // the discarded segment: through the journal
+            assertEquals(1, v.inPlaceWrites(), "a write after the discard went in place");
+            v.flush();
+            pool.abandonForTesting();
+        }
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            Vdisk v = pool.vdisk("v");
+            byte[] expect = new byte[SEG];
+            System.arraycopy(TestPools.filled(100, 50), 0, expect, 0, 100);
+            assertArrayEquals(expect, TestPools.read(v, 0, SEG));
+            assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
+        }
+    }
 }
