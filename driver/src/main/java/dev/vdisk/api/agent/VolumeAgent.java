@@ -143,6 +143,7 @@ public interface VolumeAgent {
 
     /**
      * Stops the volume's split at a consistent point (resumable by {@link #startSplit}) or drops it from the queue.
+     * Returns once the cancel is durable: a crash afterwards neither resumes nor restarts the split.
      * Idempotent: no split, a finished one, or no such volume is not an error.
      */
     void cancelSplit(String volumeId);

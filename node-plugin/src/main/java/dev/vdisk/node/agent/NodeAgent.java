@@ -139,8 +139,9 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             }
             // then what waited in the queue (the engine records a split only once it starts), then what never started
             try {
+                // a request whose engine record says CANCELLED or PAUSED is a resume the crash came too early for
                 agent.splitQueue.restore(id -> agent.exists(id) && agent.backingDepth(id) > 0
-                        && agent.pool.splits().stream().noneMatch(p -> p.vdiskName().equals(id)));
+                        && agent.pool.splitTask(id).filter(SplitTask::running).isEmpty());
             } catch (RuntimeException e) {
                 // the volumes are fine; only queued requests and old outcomes are lost, which must not keep the node down
                 LOG.error("restoring the split queue failed; queued splits must be asked for again", e);
@@ -459,10 +460,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 return;
             }
             if (usableVolumeId(volumeId)) {
-                pool.splitTask(volumeId).filter(SplitTask::running).ifPresent(t -> {
-                    t.cancel();
-                    LOG.info("cancelling the {} split of volume {}", t.mode(), volumeId);
-                });
+                // returns once the CANCELLED record is durable: an acknowledged cancel survives a crash
+                pool.splitTask(volumeId).filter(SplitTask::running).ifPresent(splitQueue::cancelStarted);
             }
         }
     }

@@ -29,8 +29,17 @@ import org.slf4j.LoggerFactory;
  * final status of finished splits are written through on every change, so a restart re-queues what was waiting
  * ({@link #restore}) and still reports DONE, FAILED and CANCELLED with their counts. Splits that had started are the
  * engine's to resume ({@link #adopt}) once its record is durable, which is at its next consistency point, not at
- * {@link Pool#split}: until the split ends its request stays in the records too, and {@link #restore} starts it
- * again if the engine has no record of it (a crash came first).
+ * {@link Pool#split}: until the split ends its request stays in the records too.
+ *
+ * <p>The rule across a crash: the records file is the user's intent, the engine's durable record only says how far
+ * the work got. A recorded request whose split the engine did not resume at start is started again by
+ * {@link #restore}: the engine has no record of it (the crash came before the point that would have made it durable)
+ * or its durable record still says CANCELLED or PAUSED (the user resumed it and the crash came before the next
+ * point); {@link Pool#split} then continues from the durable cursor. A cancel ({@link #cancelStarted}) is the
+ * mirror: it first drops the request from the records (written through), then asks the engine to cancel and waits
+ * until the task ended, which is after the engine took the consistency point holding the CANCELLED record; so an
+ * acknowledged cancel is neither resumed by the engine (its record is no longer RUNNING) nor restarted by
+ * {@link #restore} (no request is left).
  *
  * <p>Threads: callers (agent operations, under the volume's lock) enqueue and cancel; one virtual thread per admitted
  * split ({@code vdisk-split-watch-ID}) waits for the engine task to finish and then admits the next waiting split.
@@ -78,9 +87,9 @@ final class SplitQueue {
 
     /**
      * At start, after {@link #adopt}: loads the finished statuses and queues again, in their order, the requests
-     * that had started without a durable engine record and those that were waiting, as far as {@code stillWanted}
-     * (the volume exists and still reads through a snapshot, and the engine has no record of it) says; they start as
-     * slots are free.
+     * that had started and those that were waiting, as far as {@code stillWanted} (the volume exists and still reads
+     * through a snapshot, and the engine did not resume a split of it: it has no record, or one that says CANCELLED
+     * or PAUSED, which the user's request overrides) says; they start as slots are free.
      */
     void restore(Predicate<String> stillWanted) {
         SplitRecords.Contents c = records.read();
@@ -89,7 +98,7 @@ final class SplitQueue {
             c.finished().forEach(s -> finished.put(s.volumeId(), s));
             for (SplitRecords.Queued q : c.queued()) {
                 if (!stillWanted.test(q.volumeId())) {
-                    LOG.info("dropping the recorded {} split request of volume {}: the engine has it, or nothing is"
+                    LOG.info("dropping the recorded {} split request of volume {}: the engine resumed it, or nothing is"
                             + " left to split", q.mode(), q.volumeId());
                     continue;
                 }
@@ -144,6 +153,36 @@ final class SplitQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Cancels a split the engine runs and returns once it ended: first the request leaves the records (written
+     * through, so {@link #restore} cannot start it again), then the engine is asked to cancel, whose task ends only
+     * after a consistency point made its CANCELLED record durable (so the engine does not resume it after a crash).
+     * Waits without holding {@link #lock}; the task stops after its current run (at most about 1 MiB of copying or a
+     * throttle sleep of 50 ms, then the point).
+     */
+    void cancelStarted(SplitTask t) {
+        String volumeId = t.vdiskName();
+        lock.lock();
+        try {
+            if (started.remove(volumeId) != null) {
+                persist();
+            }
+        } finally {
+            lock.unlock();
+        }
+        t.cancel();
+        LOG.info("cancelling the {} split of volume {}", t.mode(), volumeId);
+        long t0 = System.nanoTime();
+        while (t.running()) {
+            t.await(Duration.ofSeconds(10));
+            if (t.running()) {
+                LOG.warn("the cancelled split of volume {} has not stopped after {} s", volumeId,
+                        (System.nanoTime() - t0) / 1_000_000_000L);
+            }
+        }
+        LOG.info("split of volume {} stopped: {}", volumeId, t.progress().phase());
     }
 
     /** The volume is deleted: forgets its waiting request and its final status. */

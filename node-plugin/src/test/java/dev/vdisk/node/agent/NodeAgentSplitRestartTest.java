@@ -10,15 +10,19 @@ import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Splits across agent restarts (a real agent closed and started again on the same pool and state directory): queued
  * requests come back queued and run, finished statuses stay readable, a clone whose requested split never started gets
- * it, and {@code bin/vdisk split --status} reports a running agent's splits from its status file.
+ * it, a resume and cancels survive an agent killed before its next consistency point ({@link SplitCrashAgentChild}),
+ * and {@code bin/vdisk split --status} reports a running agent's splits from its status file.
  */
 @ExtendWith(Privileged.class)
 class NodeAgentSplitRestartTest {
@@ -43,7 +48,14 @@ class NodeAgentSplitRestartTest {
         LeakCheck.assertNothingLeftUnder(dir);
     }
 
+    /** Rate of the splits of the crash test: 6 MiB of data take about 6 s. */
+    static final long CRASH_RATE = MIB;
+
     private AgentConfig config(int maxSplits) {
+        return config(dir, maxSplits);
+    }
+
+    static AgentConfig config(Path dir, int maxSplits) {
         return new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB), dir.resolve("state"),
                 dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4), maxSplits);
     }
@@ -141,6 +153,67 @@ class NodeAgentSplitRestartTest {
             assertEquals("CANCELLED", agent.splitStatus("pvc-stopped").orElseThrow().phase(),
                     "a split the user cancelled is not restarted behind their back");
             assertEquals(0, RequestedSplits.startMissing(agent), "nothing left to start: idempotent");
+        }
+    }
+
+    /**
+     * Issue 5's resume across a crash, through a real agent process killed with SIGKILL before its next consistency
+     * point: a cancelled split the user resumed runs to DONE (the engine's durable record still says CANCELLED), and
+     * a cancel acknowledged before the kill stays cancelled, both for a split the engine had durably RUNNING and for
+     * one started in the dead process (whose request was in the records).
+     */
+    @Test
+    void aResumeAndACancelAcknowledgedBeforeACrashHoldAfterIt() throws Exception {
+        try (NodeAgent agent = NodeAgent.start(config(3))) {
+            source(agent);
+            for (String c : List.of("pvc-resumed", "pvc-cancelled", "pvc-fresh")) {
+                agent.cloneVolume(c, "snap-1", 16 * MIB, Map.of());
+            }
+            agent.startSplit("pvc-resumed", "share", CRASH_RATE);
+            agent.cancelSplit("pvc-resumed");
+            awaitPhase(agent, "pvc-resumed", "CANCELLED");
+            agent.startSplit("pvc-cancelled", "share", CRASH_RATE); // RUNNING, durable at the close
+        }
+        // the child's cancels each take a point; the resume comes last, so that no point follows it before the kill
+        killAfterReady(crashChild("cancel:pvc-cancelled", "start:pvc-fresh", "cancel:pvc-fresh", "start:pvc-resumed"));
+        try (NodeAgent agent = NodeAgent.start(config(3))) {
+            SplitStatus r = agent.splitStatus("pvc-resumed").orElseThrow();
+            assertTrue(List.of("SCANNING", "FILLING", "RELEASING", SplitStatus.DONE).contains(r.phase()),
+                    "the user's resume before the crash was lost: " + r);
+            for (String c : List.of("pvc-cancelled", "pvc-fresh")) {
+                assertEquals("CANCELLED", agent.splitStatus(c).orElseThrow().phase(),
+                        c + ": a cancel acknowledged before the crash was undone");
+            }
+            awaitPhase(agent, "pvc-resumed", SplitStatus.DONE);
+            assertEquals(0, agent.chainDepth("pvc-resumed"));
+            for (String c : List.of("pvc-cancelled", "pvc-fresh")) {
+                assertEquals("CANCELLED", agent.splitStatus(c).orElseThrow().phase(), c);
+                assertEquals(1, agent.chainDepth(c), c + " still reads through its snapshot");
+            }
+            assertEquals(List.of(), recordedRequests(), "no request left to restart");
+        }
+    }
+
+    private Process crashChild(String... ops) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                SplitCrashAgentChild.class.getName(), dir.toString()));
+        cmd.addAll(List.of(ops));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** Waits for the child's READY and kills it with SIGKILL at once; fails if it died or did not get there. */
+    private static void killAfterReady(Process child) throws Exception {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("READY")) {
+                // the child's other output (its log goes to stderr)
+            }
+            assertEquals("READY", line, "the child agent died before its operations were done (exit "
+                    + (child.isAlive() ? "none" : child.exitValue()) + ")");
+        } finally {
+            child.destroyForcibly(); // SIGKILL
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the killed child did not go away");
         }
     }
 
