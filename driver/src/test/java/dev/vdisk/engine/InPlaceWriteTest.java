@@ -570,6 +570,50 @@ class InPlaceWriteTest {
         }
     }
 
+    /**
+     * A clone's segment written in place stays the clone's through a split (COPY and SHARE) and its release of the
+     * hidden backing; segments the split filled go in place only after a journal write and a point, and everything
+     * flushed survives a crash after the release, with a clean check.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(SplitMode.class)
+    void aCloneWrittenInPlaceKeepsItsBytesThroughASplitAndACrash(SplitMode mode) throws Exception {
+        Path p = dir.resolve("p");
+        int segs = 4;
+        byte[] model = new byte[segs * SEG];
+        try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
+            pool.create("v", (long) segs * SEG);
+            Vdisk v = pool.vdisk("v");
+            write(v, model, 0, segs * SEG, 80);
+            pool.drain();
+            pool.snapshot("v", "s");
+            pool.clone("s", "c");
+            Vdisk c = pool.vdisk("c");
+            write(c, model, 0, 8192, 81); // a hole: the journal
+            pool.drain();
+            write(c, model, 4096, 4096, 82);
+            assertEquals(1, c.inPlaceWrites());
+            pool.delete("s"); // hidden: the clone reads through it
+            pool.delete("v");
+            SplitProgress done = pool.split("c", mode, SplitOptions.defaults()).await(java.time.Duration.ofSeconds(30));
+            assertEquals(SplitPhase.DONE, done.phase(), () -> "" + done);
+            write(c, model, 100, 200, 83);
+            assertEquals(2, c.inPlaceWrites(), "the clone's own segment left the in-place path after the split");
+            write(c, model, SEG + 4096, 4096, 84); // filled by the split: no change bit, the journal
+            assertEquals(2, c.inPlaceWrites());
+            pool.drain();
+            write(c, model, SEG + 8192, 4096, 85);
+            assertEquals(3, c.inPlaceWrites());
+            assertArrayEquals(model, TestPools.read(c, 0, model.length));
+            c.flush();
+            pool.abandonForTesting();
+        }
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            assertArrayEquals(model, TestPools.read(pool.vdisk("c"), 0, model.length), "after the crash");
+            assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
+        }
+    }
+
     private static void write(Vdisk v, byte[] model, int off, int len, int seed) {
         byte[] b = TestPools.filled(len, seed);
         System.arraycopy(b, 0, model, off, len);
