@@ -902,6 +902,7 @@ public final class Pool implements AutoCloseable {
                     destageLock.unlock();
                 }
                 checkpointLocked("resize " + name);
+                v.publishSize(); // only now: a write beyond the old size is durable only with the new size
                 log.info("resized vdisk {} from {} to {} bytes", name, old, newSize);
             }
             return info(v);

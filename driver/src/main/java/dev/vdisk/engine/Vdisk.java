@@ -70,6 +70,12 @@ public final class Vdisk {
 
     private volatile String name;
     private volatile long size;
+    /**
+     * The size the catalog records: ahead of {@link #size} from a grow until its consistency point is durable
+     * ({@link #publishSize}), so that no write beyond the old size is accepted (and flushed) while a crash would still
+     * recover the old size, whose replay drops records beyond it.
+     */
+    private volatile long catalogSize;
     private volatile boolean deleted;
 
     /**
@@ -112,6 +118,7 @@ public final class Vdisk {
         this.name = e.name();
         this.kind = e.kind();
         this.size = e.size();
+        this.catalogSize = e.size();
         this.ownerId = e.ownerId();
         this.backingId = e.backingId();
         this.epoch = e.epoch();
@@ -233,7 +240,7 @@ public final class Vdisk {
             ext.put(ORIGIN_TAG, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                     .putLong(originFamily).array());
         }
-        return new CatalogEntry(id, name, kind, hidden, size, tree.rootWord0(), tree.rootWord1(), tree.height(),
+        return new CatalogEntry(id, name, kind, hidden, catalogSize, tree.rootWord0(), tree.rootWord1(), tree.height(),
                 ownerId, backingId, epoch, createdMillis, ext);
     }
 
@@ -1111,13 +1118,18 @@ public final class Vdisk {
                     pool.allocator().addNodesOrThrow(h - tree.height(), segmentSize);
                 }
                 tree.grow(h);
-                size = newSize;
+                catalogSize = newSize; // size follows once the caller's consistency point is durable
             } finally {
                 mapLock.writeLock().unlock();
             }
         } finally {
             opLock.writeLock().unlock();
         }
+    }
+
+    /** After a grow's consistency point completed: reads and writes may use the new size. */
+    void publishSize() {
+        size = catalogSize;
     }
 
     void rename(String newName) {
