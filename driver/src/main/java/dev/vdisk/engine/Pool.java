@@ -347,8 +347,11 @@ public final class Pool implements AutoCloseable {
                     MapTree.heightFor(sizeBytes, segmentSize), 0, 0, 0, System.currentTimeMillis(), Map.of());
             Vdisk v = new Vdisk(this, e, MapTree.empty(segmentSize, e.height()));
             byId.put(id, v);
-            byName.put(name, v);
-            checkpointLocked("create " + name);
+            try {
+                checkpointLocked("create " + name);
+            } finally {
+                byName.put(name, v); // found (and written) only once durable: replay drops records of unknown ids
+            }
             log.info("created vdisk {} (id {}, {} bytes) in pool {}", name, id, sizeBytes, dir);
             return info(v);
         } finally {
@@ -558,8 +561,11 @@ public final class Pool implements AutoCloseable {
             Vdisk v = new Vdisk(this, e, MapTree.empty(segmentSize, e.height()));
             v.linkBacking(s);
             byId.put(v.id(), v);
-            byName.put(newName, v);
-            checkpointLocked("clone " + snapName + " as " + newName);
+            try {
+                checkpointLocked("clone " + snapName + " as " + newName);
+            } finally {
+                byName.put(newName, v); // as in create
+            }
             log.info("cloned snapshot {} as vdisk {} (id {})", snapName, newName, v.id());
             return info(v);
         } finally {

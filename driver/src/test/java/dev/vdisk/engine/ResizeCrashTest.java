@@ -2,15 +2,9 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import dev.vdisk.engine.io.DataSpace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,31 +17,6 @@ class ResizeCrashTest {
 
     @TempDir
     Path dir;
-
-    /** Blocks the resizing thread's first data-space write (its point's first metadata write) until released. */
-    private static final class BlockingDataSpace extends DataSpace {
-        volatile boolean armed;
-        final CountDownLatch blocked = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        BlockingDataSpace(Path p) {
-            super(p);
-        }
-
-        @Override
-        public void writeFully(ByteBuffer src, long pos) {
-            if (armed && Thread.currentThread().getName().equals("resizer")) {
-                armed = false;
-                blocked.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            super.writeFully(src, pos);
-        }
-    }
 
     @Test
     void aFlushedWriteBeyondTheOldSizeDuringAGrowSurvivesACrashBeforeItsPoint() throws Exception {
@@ -63,7 +32,7 @@ class ResizeCrashTest {
         }
         boolean accepted;
         BlockingDataSpace[] ds = new BlockingDataSpace[1];
-        try (Pool pool = Pool.open(p, TestPools.quietOptions(), d -> ds[0] = new BlockingDataSpace(d))) {
+        try (Pool pool = Pool.open(p, TestPools.quietOptions(), d -> ds[0] = new BlockingDataSpace(d, "resizer"))) {
             Vdisk v = pool.vdisk("v");
             v.flush(); // the data space is synced: a flush that follows needs no data fsync
             ds[0].armed = true;
@@ -91,7 +60,7 @@ class ResizeCrashTest {
                     return true;
                 });
                 accepted = w.get(10, TimeUnit.SECONDS);
-                copyTree(p, img); // a kill now: the page cache as it is, the resize's point not written
+                BlockingDataSpace.copyPool(p, img); // a kill now: the page cache as it is, the resize's point not written
             } finally {
                 ds[0].release.countDown();
                 t.join();
@@ -108,20 +77,5 @@ class ResizeCrashTest {
             }
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path x : s.toList()) {
-                Path y = to.resolve(from.relativize(x).toString());
-                if (Files.isDirectory(x)) {
-                    Files.createDirectories(y);
-                } else if (!x.getFileName().toString().equals("pool.lock")) {
-                    Files.copy(x, y);
-                }
-            }
-        }
-        // the layout names the data file and the journal by absolute path: point the copy at its own
-        PoolFiles.write(to, new PoolFiles.Layout(to.resolve(PoolFiles.DATA), false, to.resolve(PoolFiles.JOURNAL)));
     }
 }
