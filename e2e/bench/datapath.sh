@@ -20,7 +20,7 @@
 # target/bench-datapath under the checkout), TRANSPORT (uring, the default: FUSE over io_uring, fails if the
 # kernel cannot; dev: read/write on /dev/fuse), WORKERS (/dev/fuse worker threads, default 32), RING_THREADS and
 # RING_DEPTH (io_uring: threads per CPU queue, default 1, and entries per thread, default 64; for the engine peer
-# ENGINE_RING_THREADS, default 8, and ENGINE_RING_DEPTH, default 4), SERVE_OPTS (more
+# ENGINE_RING_THREADS, default 4, and ENGINE_RING_DEPTH, default 8), SERVE_OPTS (more
 # ServeMain flags for both servers, e.g. "--no-clone"), ROWS (space-separated subset of row names), PEERS (subset of
 # "file engine"; plain always runs), JAVA_OPTS (more JVM flags for both servers, e.g. JFR).
 # Needs root, fio, losetup, python3.
@@ -33,10 +33,10 @@ WORKERS=${WORKERS:-32}
 TRANSPORT=${TRANSPORT:-uring}
 RING_THREADS=${RING_THREADS:-1}
 RING_DEPTH=${RING_DEPTH:-64}
-# the engine is called synchronously on the ring threads (it is no BackingFile): the node agent's defaults, 8 threads
-# per CPU queue with 4 entries each, rather than the file peer's one thread
-ENGINE_RING_THREADS=${ENGINE_RING_THREADS:-8}
-ENGINE_RING_DEPTH=${ENGINE_RING_DEPTH:-4}
+# the engine is called synchronously on the ring threads (it is no BackingFile): the node agent's defaults, 4 threads
+# per CPU queue with 8 entries each, rather than the file peer's one thread
+ENGINE_RING_THREADS=${ENGINE_RING_THREADS:-4}
+ENGINE_RING_DEPTH=${ENGINE_RING_DEPTH:-8}
 SERVE_OPTS=${SERVE_OPTS:-}
 JAVA_OPTS=${JAVA_OPTS:-}
 PEERS=${PEERS:-"file engine"}
