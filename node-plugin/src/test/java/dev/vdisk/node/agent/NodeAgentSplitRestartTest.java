@@ -190,8 +190,20 @@ class NodeAgentSplitRestartTest {
                 assertEquals("CANCELLED", agent.splitStatus(c).orElseThrow().phase(), c);
                 assertEquals(1, agent.chainDepth(c), c + " still reads through its snapshot");
             }
-            assertEquals(List.of(), recordedRequests(), "no request left to restart");
+            // the split's watcher thread writes the records after the task reports DONE: give it a moment
+            assertEquals(List.of(), awaitNoRecordedRequests(), "no request left to restart");
         }
+    }
+
+    /** The recorded requests once they are empty, or as they are after 10 s. */
+    private List<String> awaitNoRecordedRequests() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        List<String> r = recordedRequests();
+        while (!r.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            r = recordedRequests();
+        }
+        return r;
     }
 
     private Process crashChild(String... ops) throws Exception {
