@@ -10,6 +10,8 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -105,12 +107,11 @@ public final class Vdisk {
      * into an up-to-date page that readers copy from without a lock), so reads of a segment without an entry check
      * these and retry rather than return a torn block ({@link #readMappedUntorn}).
      */
-    private final java.util.concurrent.atomic.AtomicLongArray inPlaceCounts =
-            new java.util.concurrent.atomic.AtomicLongArray(GATES * 16);
+    private final AtomicLongArray inPlaceCounts = new AtomicLongArray(GATES * 16);
     /** Tests: runs in an in-place write after it decided, before it writes (holding the segment's gate). */
     volatile Runnable beforeInPlaceWrite = () -> { };
     /** Writes (per segment piece) that went straight to the data space. */
-    private final java.util.concurrent.atomic.LongAdder inPlaceWrites = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder inPlaceWrites = new LongAdder();
 
     Vdisk(Pool pool, CatalogEntry e, MapTree tree) {
         this.pool = pool;
