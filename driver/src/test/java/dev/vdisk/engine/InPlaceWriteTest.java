@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -237,32 +239,17 @@ class InPlaceWriteTest {
             pool.drain();
             byte[] first = TestPools.filled(100, 30); // in place, bytes 0-99 of block 0
             byte[] second = TestPools.filled(100, 31); // through the journal (in-place barred), bytes 200-299
-            java.util.concurrent.CompletableFuture<Void> deleted = new java.util.concurrent.CompletableFuture<>();
-            v.beforeInPlaceWrite = () -> {
-                v.beforeInPlaceWrite = () -> { };
-                pool.beforeDeletePoint = () -> { // holds destageLock: the entry is destaged after both writes
-                    TestPools.write(v, 200, second);
-                    long until = System.nanoTime() + 2_000_000_000L;
-                    while (v.inPlaceWrites() == 0 && System.nanoTime() < until) {
-                        Thread.onSpinWait();
-                    }
-                };
-                Thread.ofPlatform().start(() -> {
-                    try {
-                        pool.delete("sw");
-                        deleted.complete(null);
-                    } catch (Throwable t) {
-                        deleted.completeExceptionally(t);
-                    }
-                });
-                try {
-                    Thread.sleep(300); // the journal writer creates its entry and reads the block meanwhile, if it can
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            pool.beforeDeletePoint = () -> { // holds destageLock: the entry is destaged after both writes
+                TestPools.write(v, 200, second);
+                long until = System.nanoTime() + 2_000_000_000L;
+                while (v.inPlaceWrites() == 0 && System.nanoTime() < until) {
+                    Thread.onSpinWait();
                 }
             };
+            // the journal writer creates its entry and reads the block meanwhile, if it can
+            Racer deleted = duringNextInPlaceWrite(v, () -> pool.delete("sw"));
             TestPools.write(v, 0, first);
-            deleted.get();
+            deleted.done().get();
             assertEquals(1, v.inPlaceWrites());
             pool.drain();
             assertArrayEquals(first, TestPools.read(v, 0, 100), "the in-place bytes were written over at destage");
@@ -430,28 +417,10 @@ class InPlaceWriteTest {
             pool.drain();
             int height = v.tree.height();
             assertTrue(dev.vdisk.engine.map.MapTree.heightFor(big, SEG) > height, "the grow must add a level");
-            java.util.concurrent.CompletableFuture<Void> grown = new java.util.concurrent.CompletableFuture<>();
-            boolean[] doneDuringWrite = new boolean[1];
-            v.beforeInPlaceWrite = () -> {
-                v.beforeInPlaceWrite = () -> { };
-                Thread.ofPlatform().start(() -> {
-                    try {
-                        pool.resize("v", big);
-                        grown.complete(null);
-                    } catch (Throwable t) {
-                        grown.completeExceptionally(t);
-                    }
-                });
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                doneDuringWrite[0] = grown.isDone();
-            };
+            Racer grown = duringNextInPlaceWrite(v, () -> pool.resize("v", big));
             TestPools.write(v, 4096, first);
-            grown.get();
-            assertFalse(doneDuringWrite[0], "the grow ran while an in-place write was in flight");
+            grown.done().get();
+            assertFalse(grown.doneDuringWrite().get(), "the grow ran while an in-place write was in flight");
             assertTrue(v.tree.height() > height);
             TestPools.write(v, 8192, second);
             assertEquals(2, v.inPlaceWrites(), "the segment left the in-place path after the grow");
@@ -479,28 +448,10 @@ class InPlaceWriteTest {
             Vdisk v = pool.vdisk("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 48));
             pool.drain();
-            java.util.concurrent.CompletableFuture<Void> discarded = new java.util.concurrent.CompletableFuture<>();
-            boolean[] doneDuringWrite = new boolean[1];
-            v.beforeInPlaceWrite = () -> {
-                v.beforeInPlaceWrite = () -> { };
-                Thread.ofPlatform().start(() -> {
-                    try {
-                        v.discard(0, SEG);
-                        discarded.complete(null);
-                    } catch (Throwable t) {
-                        discarded.completeExceptionally(t);
-                    }
-                });
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                doneDuringWrite[0] = discarded.isDone();
-            };
+            Racer discarded = duringNextInPlaceWrite(v, () -> v.discard(0, SEG));
             TestPools.write(v, 4096, TestPools.filled(4096, 49));
-            discarded.get();
-            assertFalse(doneDuringWrite[0], "the discard ran while an in-place write was in flight");
+            discarded.done().get();
+            assertFalse(discarded.doneDuringWrite().get(), "the discard ran while an in-place write was in flight");
             assertEquals(1, v.inPlaceWrites());
             assertArrayEquals(new byte[SEG], TestPools.read(v, 0, SEG));
             TestPools.write(v, 0, TestPools.filled(100, 50)); // the discarded segment: through the journal
@@ -618,5 +569,40 @@ class InPlaceWriteTest {
         byte[] b = TestPools.filled(len, seed);
         System.arraycopy(b, 0, model, off, len);
         TestPools.write(v, off, b);
+    }
+
+    /** An operation a test races against an in-place write. */
+    private interface RacingOp {
+        void run() throws Exception;
+    }
+
+    /** What {@link #duringNextInPlaceWrite} started: the operation's end, and whether it had ended before the write. */
+    private record Racer(CompletableFuture<Void> done, AtomicBoolean doneDuringWrite) {
+    }
+
+    /**
+     * Makes {@code v}'s next in-place write, once it decided (holding its segment's gate), start {@code op} on another
+     * thread and give it 300 ms before writing; records whether {@code op} had ended by then.
+     */
+    private static Racer duringNextInPlaceWrite(Vdisk v, RacingOp op) {
+        Racer r = new Racer(new CompletableFuture<>(), new AtomicBoolean());
+        v.beforeInPlaceWrite = () -> {
+            v.beforeInPlaceWrite = () -> { };
+            Thread.ofPlatform().start(() -> {
+                try {
+                    op.run();
+                    r.done().complete(null);
+                } catch (Throwable t) {
+                    r.done().completeExceptionally(t);
+                }
+            });
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            r.doneDuringWrite().set(r.done().isDone());
+        };
+        return r;
     }
 }
