@@ -20,7 +20,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * A descriptor of its own on one file for the Linux calls {@code FileChannel} lacks (bound through FFM):
  * {@code copy_file_range} with explicit offsets at both ends (so one descriptor serves every thread, no position to
  * share), {@code sync_file_range(SYNC_FILE_RANGE_WRITE)}, which starts the writeback of a range without waiting for
- * it, and {@code posix_fadvise(POSIX_FADV_DONTNEED)}, which drops a written-back range from the page cache. Thread-safe; {@link #close} only once nobody copies any more.
+ * it, and {@code posix_fadvise(POSIX_FADV_DONTNEED)}, which drops a written-back range from the page cache.
+ * Thread-safe; {@link #close} only once nobody copies any more.
  */
 final class KernelRanges implements AutoCloseable {
     private static final int O_RDWR = 2;
@@ -105,17 +106,7 @@ final class KernelRanges implements AutoCloseable {
      * durability.
      */
     boolean startWriteback(long pos, long length) {
-        if (closed) {
-            return false;
-        }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(Bindings.STATE);
-            return (int) NATIVE.syncFileRange.invokeExact(state, fd, pos, length, SYNC_FILE_RANGE_WRITE) == 0;
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        return syncFileRange(pos, length, SYNC_FILE_RANGE_WRITE);
     }
 
     /**
@@ -124,15 +115,26 @@ final class KernelRanges implements AutoCloseable {
      * and only an fsync decides durability.
      */
     boolean dropBehind(long pos, long length) {
+        if (!syncFileRange(pos, length, SYNC_FILE_RANGE_WAIT_ALL)) {
+            return false;
+        }
+        try {
+            return (int) NATIVE.fadvise.invokeExact(fd, pos, length, POSIX_FADV_DONTNEED) == 0;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** {@code sync_file_range} with {@code flags}; false once closed or if the kernel refused it. */
+    private boolean syncFileRange(long pos, long length, int flags) {
         if (closed) {
             return false;
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(Bindings.STATE);
-            if ((int) NATIVE.syncFileRange.invokeExact(state, fd, pos, length, SYNC_FILE_RANGE_WAIT_ALL) != 0) {
-                return false;
-            }
-            return (int) NATIVE.fadvise.invokeExact(fd, pos, length, POSIX_FADV_DONTNEED) == 0;
+            return (int) NATIVE.syncFileRange.invokeExact(state, fd, pos, length, flags) == 0;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
