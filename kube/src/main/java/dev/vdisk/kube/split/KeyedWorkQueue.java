@@ -3,8 +3,7 @@ package dev.vdisk.kube.split;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -13,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One worker thread that handles keys one at a time; a key queued again before it ran runs once. The handler
  * returns when to look at the key again (null: not until it is queued again); a handler that throws is retried
- * after a back-off.
+ * after a back-off. {@link #close} lets the key being handled finish (a reconcile interrupted between its status
+ * write and its Events would leave the next leader a status whose Events were never recorded) and starts no other.
  */
 final class KeyedWorkQueue implements AutoCloseable {
 
@@ -21,18 +21,22 @@ final class KeyedWorkQueue implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KeyedWorkQueue.class);
 
-    private final ScheduledExecutorService worker;
+    private final ScheduledThreadPoolExecutor worker;
+    /** Set by {@link #close}: keys queued or scheduled from then on are not handled. */
+    private volatile boolean closing;
     private final Function<String, Duration> handler;
     /** Keys queued and not started yet: a second enqueue of one of them is dropped. */
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
 
     KeyedWorkQueue(String threadName, Function<String, Duration> handler) {
         this.handler = handler;
-        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.worker = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
             return t;
         });
+        // a close drops the delayed re-looks instead of waiting for them
+        worker.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
     void enqueue(String key) {
@@ -49,6 +53,9 @@ final class KeyedWorkQueue implements AutoCloseable {
 
     private void run(String key) {
         queued.remove(key);
+        if (closing) {
+            return;
+        }
         try {
             Duration again = handler.apply(key);
             if (again != null) {
@@ -66,12 +73,16 @@ final class KeyedWorkQueue implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.shutdownNow();
+        closing = true;
+        worker.shutdown();
         try {
             if (!worker.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("split worker did not stop within 10 s");
+                LOG.warn("split worker did not finish its key within 10 s; interrupting it");
+                worker.shutdownNow();
+                worker.awaitTermination(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
+            worker.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }
