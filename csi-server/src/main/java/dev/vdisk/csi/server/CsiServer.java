@@ -11,6 +11,8 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -71,10 +73,12 @@ public final class CsiServer implements AutoCloseable {
                     + Epoll.unavailabilityCause());
         }
         SocketFile.prepareForBind(endpoint.socketPath());
+        Path bindDirectory = SocketFile.privateBindDirectory(endpoint.socketPath());
+        Path bound = bindDirectory.resolve("s");
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(endpoint.socketPath().toFile()))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(bound.toFile()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
@@ -87,7 +91,10 @@ public final class CsiServer implements AutoCloseable {
         Server server = builder.build();
         try {
             server.start();
+            SocketFile.publish(bound, endpoint.socketPath());
         } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(bound);
+            Files.deleteIfExists(bindDirectory);
             server.shutdownNow();
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The file system side of a unix socket: what may be removed before binding and after shutdown.
@@ -12,6 +14,10 @@ import java.nio.file.attribute.BasicFileAttributes;
  * <p>A socket left behind by a crashed predecessor is stale (nothing can be listening: the plugin owns the
  * path) and is removed. Anything else at the path is refused, never deleted: a wrong {@code --endpoint} must not
  * cost a user a file or a directory.
+ *
+ * <p>Whoever can connect to the socket can create, publish and delete volumes, so only the plugin's own user may:
+ * the socket is bound inside a fresh 0700 directory beside its path, made 0600 there, and only then renamed into
+ * place. A bind straight at the path would leave it, until a chmod, with whatever mode the umask gives.
  */
 final class SocketFile {
 
@@ -22,9 +28,12 @@ final class SocketFile {
     private SocketFile() {
     }
 
-    /** Makes the path bindable: creates the parent directory, removes a stale socket, refuses anything else. */
+    /** Makes the path bindable: creates the parent directory (0700), removes a stale socket, refuses anything else. */
     static void prepareForBind(Path path) throws IOException {
-        Files.createDirectories(path.getParent());
+        if (!Files.isDirectory(path.getParent())) {
+            Files.createDirectories(path.getParent(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -34,6 +43,23 @@ final class SocketFile {
                     + " remove it yourself or choose another --endpoint");
         }
         Files.delete(path);
+    }
+
+    /**
+     * A fresh 0700 directory beside {@code path} to bind in; short-named, since a socket path has at most 107
+     * bytes. {@link #publish} moves the bound socket out of it and removes it.
+     */
+    static Path privateBindDirectory(Path path) throws IOException {
+        return Files.createTempDirectory(path.getParent(), ".b",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    /** Makes the socket bound at {@code bound} 0600 and renames it to {@code path} (atomically: never reachable 
+     * by anyone else at any moment), then removes its private directory. */
+    static void publish(Path bound, Path path) throws IOException {
+        Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+        Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
+        Files.delete(bound.getParent());
     }
 
     /** Removes the socket after shutdown; leaves anything that is not a socket alone. */

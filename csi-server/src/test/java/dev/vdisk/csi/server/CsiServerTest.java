@@ -36,7 +36,9 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -162,6 +164,18 @@ class CsiServerTest {
         server.shutdown(Duration.ofSeconds(2));
         assertFalse(server.isServing());
         assertFalse(Files.exists(socket));
+    }
+
+    @Test
+    void onlyThePluginsOwnUserCanReachTheSocket() throws IOException {
+        startServer();
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
+        try (var entries = Files.list(socket.getParent())) {
+            assertEquals(List.of(socket), entries.toList(), "the private directory the socket was bound in is gone");
+        }
+        assertEquals("vdisk.csi.dev", IdentityGrpc.newBlockingStub(client.channel)
+                .getPluginInfo(GetPluginInfoRequest.getDefaultInstance()).getName(), "the renamed socket still serves");
     }
 
     @Test
