@@ -95,11 +95,12 @@ class LauncherIT {
         GetPluginInfoResponse info = identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
         assertEquals("e2e.vdisk.dev", info.getName());
         assertEquals(System.getProperty("vdisk.version"), info.getVendorVersion());
-        // the modes with the Node service say that volumes are reachable from their own node only; controller and
-        // standalone serve the Controller with online expansion, GroupController and SnapshotMetadata
+        // every mode says that volumes are reachable from their own node only (the external-provisioner reads it
+        // from the controller's socket); controller and standalone serve the Controller with online expansion,
+        // GroupController and SnapshotMetadata
         List<String> expected = switch (mode) {
-            case "controller" -> List.of("CONTROLLER_SERVICE", "expansion ONLINE", "GROUP_CONTROLLER_SERVICE",
-                    "SNAPSHOT_METADATA_SERVICE");
+            case "controller" -> List.of("CONTROLLER_SERVICE", "VOLUME_ACCESSIBILITY_CONSTRAINTS", "expansion ONLINE",
+                    "GROUP_CONTROLLER_SERVICE", "SNAPSHOT_METADATA_SERVICE");
             case "node" -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS");
             default -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS", "CONTROLLER_SERVICE", "expansion ONLINE",
                     "GROUP_CONTROLLER_SERVICE", "SNAPSHOT_METADATA_SERVICE");

@@ -46,11 +46,12 @@ final class ControllerCluster implements AutoCloseable {
         ResourceNodeAgents agents = new ResourceNodeAgents(client, options.kubeTimeout(),
                 new AgentApiExtents(client, agentApi));
         List<LeaderTask> leaderTasks = List.of(() -> SplitRequestController.start(client, config.driverName()));
+        String identity = LeaderIdentity.current();
         LeaderElection election = new LeaderElection(client, options.leaderNamespace(), options.leaderId(),
-                config.nodeId(), LeaderElection.Timing.DEFAULT, leaderTasks).start();
+                identity, LeaderElection.Timing.DEFAULT, leaderTasks).start();
         LOG.info("controller on Kubernetes API {}: calls wait up to {} s for node agents; leader election on lease {}/{}"
                 + " as {}", client.getMasterUrl(), options.kubeTimeout().toSeconds(), options.leaderNamespace(),
-                options.leaderId(), config.nodeId());
+                options.leaderId(), identity);
         return new ControllerCluster(client, agentApi, agents, election);
     }
 

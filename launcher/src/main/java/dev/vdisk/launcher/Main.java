@@ -121,7 +121,7 @@ public final class Main {
             throws IOException, InterruptedException {
         AtomicBoolean ready = new AtomicBoolean();
         List<Mode.Served> served = config.mode().services(config, agent, cluster);
-        List<PluginCapability> capabilities = served.stream().flatMap(s -> s.capabilities().stream()).toList();
+        List<PluginCapability> capabilities = Mode.capabilities(served);
         String version = BuildInfo.load().version();
         List<BindableService> services = new ArrayList<>();
         services.add(new IdentityService(config.driverName(), version, capabilities, ready::get));

@@ -26,7 +26,11 @@ import java.util.Optional;
  * node only, and NodeGetInfo reports that node as accessible_topology (spec: the capability says volumes "MAY NOT
  * be equally accessible by all nodes" and the CO must use the topology). The Controller brings CONTROLLER_SERVICE
  * and VolumeExpansion ONLINE (a staged volume's device grows with it and NodeExpandVolume grows its mounted file
- * system). GroupController brings GROUP_CONTROLLER_SERVICE and SnapshotMetadata SNAPSHOT_METADATA_SERVICE.
+ * system) and VOLUME_ACCESSIBILITY_CONSTRAINTS as well: the external-provisioner asks the controller's socket
+ * only, and without it sends no topology in CreateVolume and writes no node affinity on the PV, so pods would be
+ * scheduled to nodes that do not have the volume. GroupController brings GROUP_CONTROLLER_SERVICE and
+ * SnapshotMetadata SNAPSHOT_METADATA_SERVICE. {@link #capabilities} lists each capability once (standalone serves
+ * Node and Controller, which both bring VOLUME_ACCESSIBILITY_CONSTRAINTS).
  *
  * <p>Controller and standalone serve the same controller-side services over different {@link NodeAgents}:
  * standalone over the one agent in its process, controller mode over the node agents of the cluster as custom
@@ -79,12 +83,18 @@ enum Mode {
                     .setService(PluginCapability.Service.newBuilder().setType(type)).build());
         }
 
-        /** The Controller's: CONTROLLER_SERVICE, and online volume expansion. */
+        /** The Controller's: CONTROLLER_SERVICE, volumes local to a node, and online volume expansion. */
         static List<PluginCapability> controller() {
-            return List.of(service(Type.CONTROLLER_SERVICE).getFirst(), PluginCapability.newBuilder()
+            return List.of(service(Type.CONTROLLER_SERVICE).getFirst(),
+                    service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS).getFirst(), PluginCapability.newBuilder()
                     .setVolumeExpansion(PluginCapability.VolumeExpansion.newBuilder()
                             .setType(PluginCapability.VolumeExpansion.Type.ONLINE)).build());
         }
+    }
+
+    /** What GetPluginCapabilities answers for these services: each capability once, in the order served. */
+    static List<PluginCapability> capabilities(List<Served> served) {
+        return served.stream().flatMap(s -> s.capabilities().stream()).distinct().toList();
     }
 
     private final boolean ownsPool;

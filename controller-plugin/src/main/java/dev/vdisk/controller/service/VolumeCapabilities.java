@@ -50,6 +50,18 @@ final class VolumeCapabilities {
         };
     }
 
+    /**
+     * The first problem among GetCapacity's {@code caps}, if any. A capability without an access mode (UNKNOWN:
+     * external-provisioners before v5 send it when they ask for capacity) stands for "any mode", not for an
+     * impossible one: counting it as a problem made every CSIStorageCapacity 0, and the scheduler then refuses
+     * every pod with a volume of this class.
+     */
+    static Optional<String> capacityProblem(List<VolumeCapability> caps) {
+        return problem(caps.stream().map(c -> c.hasAccessMode() && c.getAccessMode().getMode() != Mode.UNKNOWN ? c
+                : c.toBuilder().setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+                        .build()).toList());
+    }
+
     /** The first problem among {@code caps}, if any. */
     static Optional<String> problem(List<VolumeCapability> caps) {
         return caps.stream().map(VolumeCapabilities::problem).flatMap(Optional::stream).findFirst();

@@ -393,7 +393,7 @@ final class VolumeController {
                 : List.copyOf(agents.nodeIds());
         GetCapacityResponse.Builder out = GetCapacityResponse.newBuilder()
                 .setMinimumVolumeSize(Int64Value.of(VolumeAgent.SIZE_GRANULARITY));
-        if (VolumeCapabilities.problem(req.getVolumeCapabilitiesList()).isPresent()) {
+        if (VolumeCapabilities.capacityProblem(req.getVolumeCapabilitiesList()).isPresent()) {
             // no storage here provisions volumes with a capability that cannot be honoured
             return out.setAvailableCapacity(0).setMaximumVolumeSize(Int64Value.of(0)).build();
         }

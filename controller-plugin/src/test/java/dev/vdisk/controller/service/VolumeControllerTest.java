@@ -18,6 +18,7 @@ import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
 import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
+import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.Reason;
@@ -134,6 +135,22 @@ class VolumeControllerTest {
                 .getAvailableCapacity(), "no storage provides that capability");
         assertThrows(IllegalArgumentException.class,
                 () -> c.getCapacity(n1.toBuilder().putParameters("bogus", "1").build()));
+    }
+
+    @Test
+    void getCapacityCountsACapabilityWithoutAccessModeAsAnyMode() {
+        // external-provisioners before v5 ask with access mode UNKNOWN; 0 there made every CSIStorageCapacity 0
+        GetCapacityRequest n1 = GetCapacityRequest.newBuilder().setAccessibleTopology(node("n1")).build();
+        VolumeCapability mount = VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.newBuilder()
+                .setFsType("ext4")).build();
+        assertEquals(GIB, c.getCapacity(n1.toBuilder().addVolumeCapabilities(mount).build()).getAvailableCapacity());
+        assertEquals(GIB, c.getCapacity(n1.toBuilder().addVolumeCapabilities(mount.toBuilder().setAccessMode(
+                VolumeCapability.AccessMode.newBuilder().setMode(Mode.UNKNOWN))).build()).getAvailableCapacity());
+        assertEquals(GIB, c.getCapacity(n1.toBuilder().addVolumeCapabilities(block(Mode.UNKNOWN)).build())
+                .getMaximumVolumeSize().getValue());
+        assertEquals(0, c.getCapacity(n1.toBuilder().addVolumeCapabilities(mount.toBuilder().setMount(
+                VolumeCapability.MountVolume.newBuilder().setFsType("btrfs"))).build()).getAvailableCapacity(),
+                "a file system no node can make still has no capacity");
     }
 
     @Test
