@@ -1,6 +1,7 @@
 package dev.vdisk.cli;
 
 import dev.vdisk.api.agent.SplitStatus;
+import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -47,7 +48,7 @@ public final class SplitStatusFile {
         StringBuilder text = new StringBuilder(MAGIC + " " + VERSION + " " + pid + " " + nowMillis + "\n");
         splits.forEach(s -> text.append(encode(s)).append('\n'));
         Path tmp = poolDir.resolve(NAME + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        PrivateFiles.writeString(tmp, text);
         Files.move(tmp, poolDir.resolve(NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 

@@ -15,6 +15,7 @@ import dev.vdisk.engine.PoolSpec;
 import dev.vdisk.engine.Vdisk;
 import dev.vdisk.engine.VdiskInfo;
 import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -626,7 +627,7 @@ public final class VdiskCli {
             }
             OutputStream stdout = to.equals("-") ? out : null;
             try (WritableByteChannel dst = stdout != null ? Channels.newChannel(stdout)
-                    : Files.newByteChannel(Path.of(to), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    : PrivateFiles.open(Path.of(to), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                             StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
                 Progress progress = new Progress(err, "read " + name, length);

@@ -9,6 +9,7 @@ import dev.vdisk.engine.format.Kind;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
+import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.engine.journal.Journal;
 import dev.vdisk.engine.journal.JournalRecord;
 import dev.vdisk.engine.map.MapTree;
@@ -139,7 +140,8 @@ public final class Pool implements AutoCloseable {
                     + " larger segment size");
         }
         try {
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
+            PrivateFiles.tighten(dir); // made earlier, e.g. by a hostPath volume
         } catch (IOException e) {
             throw new EngineIOException("cannot create pool directory " + dir + ": " + e, e);
         }
@@ -151,13 +153,15 @@ public final class Pool implements AutoCloseable {
             Path dataPath = spec.device() != null ? spec.device() : dir.resolve(PoolFiles.DATA);
             Path journalDir = spec.journalDir() != null ? spec.journalDir() : dir.resolve(PoolFiles.JOURNAL);
             if (spec.device() == null) {
+                PrivateFiles.createIfMissing(dataPath);
                 try (RandomAccessFile f = new RandomAccessFile(dataPath.toFile(), "rw")) {
                     f.setLength(segments * seg);
                 }
             } else if (!Files.isWritable(spec.device())) {
                 throw new EngineIOException("device " + spec.device() + " is not writable; check the path and permissions");
             }
-            Files.createDirectories(journalDir);
+            PrivateFiles.createDirectories(journalDir);
+            PrivateFiles.tighten(journalDir);
             try (var s = Files.list(journalDir)) {
                 if (s.findAny().isPresent()) {
                     throw new VdiskExistsException("journal directory " + journalDir + " is not empty; give an empty one");
@@ -218,6 +222,7 @@ public final class Pool implements AutoCloseable {
         Pool p = null;
         try {
             PoolFiles.Layout layout = PoolFiles.read(dir);
+            PoolFiles.makePrivate(dir, layout);
             Superblock sb;
             try (DataSpace ds = new DataSpace(layout.data())) {
                 sb = newestSuperblock(ds, layout.data());

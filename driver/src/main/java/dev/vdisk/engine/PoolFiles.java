@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -17,7 +18,8 @@ import java.util.Properties;
 /**
  * The small files of a pool directory: {@code pool.properties} (where the data space and the journal are; written
  * tmp, fsync, atomic rename, fsync directory) and {@code pool.lock} (an exclusive lock held while the pool is open;
- * the kernel drops it when the process dies, so a killed process never leaves a stale lock).
+ * the kernel drops it when the process dies, so a killed process never leaves a stale lock). Every file of a pool is
+ * created 0600 and every directory 0700 ({@link PrivateFiles}); {@link #makePrivate} tightens an older pool at open.
  *
  * <pre>
  * pool.properties:  format=1  data=&lt;absolute path of the data file or device&gt;  device=true|false
@@ -81,13 +83,31 @@ final class PoolFiles {
         StringWriter w = new StringWriter();
         props.store(w, "vdisk pool layout; do not edit while the pool is open");
         Path tmp = dir.resolve(PROPERTIES + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(ByteBuffer.wrap(w.toString().getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(PROPERTIES), StandardCopyOption.ATOMIC_MOVE);
         syncDir(dir);
+    }
+
+    /**
+     * Brings the files of a pool made before they were private to 0600 and its directories to 0700 (logging each
+     * change): the pool directory's tree, the data file and the journal directory. A data device is left alone.
+     */
+    static void makePrivate(Path dir, Layout layout) {
+        try {
+            PrivateFiles.tightenTree(dir);
+            if (!layout.device() && Files.exists(layout.data())) {
+                PrivateFiles.tighten(layout.data());
+            }
+            if (Files.isDirectory(layout.journal())) {
+                PrivateFiles.tightenTree(layout.journal());
+            }
+        } catch (IOException e) {
+            throw new EngineIOException("cannot make the files of pool " + dir + " readable by root only: " + e, e);
+        }
     }
 
     static void syncDir(Path dir) throws IOException {
@@ -112,7 +132,7 @@ final class PoolFiles {
         Path p = dir.resolve(LOCK);
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = PrivateFiles.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock l;
             try {
                 l = ch.tryLock();

@@ -10,7 +10,9 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +78,8 @@ class VdiskCliTest {
         r = run("read", "vol1", "--offset", "1M", "--length", "300000", "--to", outFile.toString());
         assertEquals(0, r.rc(), r.err());
         assertArrayEquals(data, Files.readAllBytes(outFile));
+        assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                Files.getPosixFilePermissions(outFile), "a volume's bytes are root's alone: 0600");
 
         r = run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--offset", "4K", "--from", "-");
         assertEquals(0, r.rc(), r.err());

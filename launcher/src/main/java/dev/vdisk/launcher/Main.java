@@ -16,6 +16,7 @@ import dev.vdisk.controller.service.CapacityOutOfRangeException;
 import dev.vdisk.controller.service.InvalidPageTokenException;
 import dev.vdisk.controller.service.NoSuitableNodeException;
 import dev.vdisk.controller.service.OperationPendingException;
+import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.VolumeBusyException;
@@ -159,7 +160,7 @@ public final class Main {
         if (Files.exists(pool) && !Files.isDirectory(pool)) {
             throw new IOException("--pool " + pool + " exists and is not a directory");
         }
-        Files.createDirectories(pool);
+        PrivateFiles.createDirectories(pool);
     }
 
     private static void setLogLevel(String level) {

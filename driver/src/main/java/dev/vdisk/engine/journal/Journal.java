@@ -5,6 +5,7 @@ import static dev.vdisk.engine.journal.JournalRecord.*;
 import dev.vdisk.engine.EngineIOException;
 import dev.vdisk.engine.GuardedBy;
 import dev.vdisk.engine.ThreadJoin;
+import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -98,7 +99,7 @@ public final class Journal implements AutoCloseable {
     public static Journal open(Path dir, long fileBytes, long floorSeq) {
         Journal j = new Journal(dir, fileBytes);
         try {
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
             j.recover(floorSeq);
         } catch (IOException e) {
             throw new EngineIOException("cannot open journal in " + dir + ": " + e, e);
@@ -320,7 +321,7 @@ public final class Journal implements AutoCloseable {
         }
         activeFirstSeq = nextSeq;
         activeBytes = 0;
-        active = FileChannel.open(fileFor(activeFirstSeq), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        active = PrivateFiles.open(fileFor(activeFirstSeq), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         files.put(activeFirstSeq, 0L);
         dirUnsynced = true;

@@ -18,6 +18,7 @@ import dev.vdisk.engine.SplitMode;
 import dev.vdisk.engine.SplitProgress;
 import dev.vdisk.engine.SplitTask;
 import dev.vdisk.engine.VdiskInfo;
+import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.backend.EngineBackend;
 import dev.vdisk.node.datapath.DataPath;
 import dev.vdisk.node.datapath.DataPath.AttachedVolume;
@@ -104,8 +105,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {
-        Files.createDirectories(config.stateDir());
-        FileChannel lockFile = FileChannel.open(config.stateDir().resolve("agent.lock"), StandardOpenOption.CREATE,
+        PrivateFiles.createDirectories(config.stateDir());
+        FileChannel lockFile = PrivateFiles.open(config.stateDir().resolve("agent.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
         FileLock lock = null;
         Pool pool = null;
@@ -120,6 +121,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 throw new IOException("another vdisk node agent is using the state directory " + config.stateDir()
                         + "; give each agent its own --state-dir");
             }
+            // the state file names volumes and paths, and the FUSE mount in it serves their images: root's alone
+            PrivateFiles.tightenTree(config.stateDir());
             StateFile stateFile = new StateFile(config.stateFile());
             List<StagedVolume> recorded = stateFile.read();
             pool = openOrCreatePool(config);
@@ -172,7 +175,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         if (Files.exists(dir.resolve("pool.properties"))) {
             return Pool.open(dir);
         }
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir);
         long size = config.poolSize().orElseGet(() -> {
             try {
                 return Files.getFileStore(dir).getUsableSpace() / 10 * 9;

@@ -3,6 +3,7 @@ package dev.vdisk.node.agent;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.cli.SplitStatusFile;
 import dev.vdisk.engine.SplitMode;
+import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
@@ -93,7 +94,7 @@ final class SplitRecords {
         }
         Path tmp = file.resolveSibling(NAME + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer b = StandardCharsets.UTF_8.encode(text.toString());
                 while (b.hasRemaining()) {

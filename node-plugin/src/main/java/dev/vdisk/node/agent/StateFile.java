@@ -1,5 +1,6 @@
 package dev.vdisk.node.agent;
 
+import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -95,7 +96,7 @@ final class StateFile {
             v.targets().forEach((t, ro) -> out.append(line("target", v.volumeId(), t.toString(), ro ? "ro" : "rw")));
         }
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) {

@@ -1,5 +1,6 @@
 package dev.vdisk.node.agent;
 
+import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
@@ -75,8 +76,8 @@ final class VolumeAttributes {
         Path file = file(volumeId);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            PrivateFiles.createDirectories(dir);
+            try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer b = ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.UTF_8));
                 while (b.hasRemaining()) {

@@ -1,6 +1,7 @@
 package dev.vdisk.node.backend;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 
@@ -66,7 +67,7 @@ public final class FileBackend implements BlockBackend, BackingFile, AutoCloseab
         if (direct) {
             options.add(ExtendedOpenOption.DIRECT);
         }
-        FileChannel channel = FileChannel.open(file, options.toArray(OpenOption[]::new));
+        FileChannel channel = PrivateFiles.open(file, options.toArray(OpenOption[]::new));
         try {
             if (channel.size() < size) {
                 // setLength through the non-direct descriptor below: extending needs no alignment, but keep it simple
