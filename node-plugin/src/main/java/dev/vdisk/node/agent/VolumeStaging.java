@@ -4,11 +4,12 @@ import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.engine.Reason;
 import dev.vdisk.node.datapath.DataPath.AttachedVolume;
 import dev.vdisk.node.host.Filesystems;
+import dev.vdisk.node.host.KubeletTree;
 import dev.vdisk.node.host.Mounter;
 import dev.vdisk.node.sys.ErrnoException;
+import dev.vdisk.node.sys.Libc;
+import dev.vdisk.node.sys.PathFd;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class VolumeStaging {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeStaging.class);
-    private static final int EBUSY = 16;
+    private static final String STAGING = "staging_target_path", TARGET = "target_path";
+    /** At most this many mounts stacked on one path are taken off. */
+    private static final int MAX_STACKED = 8;
 
     private final NodeAgent agent;
 
@@ -39,13 +42,14 @@ public final class VolumeStaging {
         AttachedVolume attached = agent.attachWithoutLocking(v.volumeId());
         try {
             if (!v.block()) {
-                Files.createDirectories(v.stagingPath());
-                formatIfBlank(v, attached.device());
-                List<String> options = new ArrayList<>(v.mountFlags());
-                if (v.readOnly()) {
-                    options.add("ro");
+                try (PathFd staging = tree().directory(STAGING, v.stagingPath())) {
+                    formatIfBlank(v, attached.device());
+                    List<String> options = new ArrayList<>(v.mountFlags());
+                    if (v.readOnly()) {
+                        options.add("ro");
+                    }
+                    Mounter.mount(attached.device(), staging, v.stagingPath().toString(), v.fsType(), options);
                 }
-                Mounter.mount(attached.device(), v.stagingPath(), v.fsType(), options);
             }
             LOG.info("staged volume {} on {} ({}) at {}", v.volumeId(), attached.device(),
                     v.block() ? "block" : v.fsType(), v.stagingPath());
@@ -79,11 +83,14 @@ public final class VolumeStaging {
     public void unstage(StagedVolume v, boolean deadPath) throws IOException {
         if (!v.block()) {
             if (deadPath) {
-                while (Mounter.isMountPoint(v.stagingPath()) && Mounter.unmountLazily(v.stagingPath())) {
+                for (int i = 0; i < MAX_STACKED && tree().unmount(STAGING, v.stagingPath(), true) == 0; i++) {
                     LOG.info("detached the dead mount of volume {} at {}", v.volumeId(), v.stagingPath());
                 }
             } else {
-                Mounter.unmount(v.stagingPath());
+                int r = tree().unmount(STAGING, v.stagingPath(), false);
+                if (r != 0 && r != Libc.EINVAL) {
+                    throw new ErrnoException("umount2(" + v.stagingPath() + ")", r);
+                }
             }
         }
         agent.detachWithoutLocking(v.volumeId());
@@ -92,62 +99,61 @@ public final class VolumeStaging {
 
     /**
      * Bind-mounts the staging directory (mount volume) or the device node (block volume, onto a file this method
-     * creates) at {@code target}, read-only if asked or if the access mode is read-only.
+     * creates) at {@code target}, read-only if asked or if the access mode is read-only. Both paths are opened
+     * without following links and the mount is made onto the opened target.
      */
     public void publish(StagedVolume v, Path target, boolean readOnly) throws IOException {
         boolean ro = readOnly || v.readOnly();
-        boolean created = false;
+        KubeletTree tree = tree();
         if (v.block()) {
             Path device = agent.attached(v.volumeId()).orElseThrow(() -> new AgentException(Reason.FAILED_PRECONDITION,
                     "volume " + v.volumeId() + " is staged but not attached")).device();
-            if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createFile(target);
-                created = true;
-            } else if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw new IllegalArgumentException("target_path " + target + " exists and is not a regular file;"
-                        + " a block volume is published onto a file");
-            }
-            try {
-                Mounter.bind(device, target, ro);
+            KubeletTree.OpenedFile file = tree.file(TARGET, target);
+            try (PathFd dst = file.fd(); PathFd src = PathFd.open(device, 0)) {
+                Mounter.bind(src, dst, ro);
             } catch (IOException | RuntimeException e) {
-                if (created) {
-                    Files.deleteIfExists(target);
+                if (file.created()) {
+                    tree.delete(TARGET, target);
                 }
                 throw e;
             }
         } else {
-            Files.createDirectories(target);
-            Mounter.bind(v.stagingPath(), target, ro);
+            try (PathFd src = tree.existing(STAGING, v.stagingPath()); PathFd dst = tree.directory(TARGET, target)) {
+                Mounter.bind(src, dst, ro);
+            }
         }
         LOG.info("published volume {} at {} ({})", v.volumeId(), target, ro ? "read-only" : "read-write");
     }
 
-    /** Unmounts {@code target} (every mount stacked there) and removes the file or empty directory. */
+    /**
+     * Unmounts {@code target} (every mount stacked there, never through a link) and removes the file or empty
+     * directory.
+     */
     public void unpublish(StagedVolume v, Path target) throws IOException {
-        for (int i = 0; i < 8 && Mounter.isMountPoint(target); i++) {
-            try {
-                Mounter.unmount(target);
-            } catch (ErrnoException e) {
-                if (e.errno() != EBUSY) {
-                    throw e;
-                }
+        KubeletTree tree = tree();
+        int r = 0;
+        for (int i = 0; i < MAX_STACKED && r != Libc.EINVAL; i++) {
+            r = tree.unmount(TARGET, target, false);
+            if (r == Libc.EBUSY) {
                 // a bind mount still in use: detaching it from the tree is safe, the staging mount stays
                 LOG.warn("target {} of volume {} is busy; detaching it lazily", target, v.volumeId());
-                Mounter.unmountLazily(target);
+                r = tree.unmount(TARGET, target, true);
+            }
+            if (r != 0 && r != Libc.EINVAL) {
+                throw new ErrnoException("umount2(" + target + ")", r);
             }
         }
-        if (Mounter.isMountPoint(target)) {
+        if (r != Libc.EINVAL) {
             throw new IOException("target " + target + " of volume " + v.volumeId() + " is still mounted");
         }
-        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
-            Files.delete(target);
-        } else if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                Files.delete(target);
-            } catch (IOException e) {
-                LOG.warn("left the directory {} of volume {} in place: {}", target, v.volumeId(), e.toString());
-            }
+        if (!tree.delete(TARGET, target)) {
+            LOG.warn("left the directory {} of volume {} in place: it is not empty", target, v.volumeId());
         }
         LOG.info("unpublished volume {} from {}", v.volumeId(), target);
+    }
+
+    /** Opened per call: the kubelet directory is resolved from the agent's configuration. */
+    private KubeletTree tree() {
+        return new KubeletTree(agent.config().kubeletDir());
     }
 }

@@ -44,4 +44,26 @@ public final class HostCommand {
         }
         return r.output();
     }
+
+    /**
+     * The last meaningful line of a tool's output: its own error, without the usage text some tools print after it
+     * (mkfs.xfs prints its whole option list after "Filesystem must be larger than 300MB.").
+     */
+    public static String lastLine(String output) {
+        List<String> lines = output.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        int usage = lines.size();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("Usage:") || lines.get(i).startsWith("usage:")) {
+                usage = i;
+                break;
+            }
+        }
+        for (int i = usage - 1; i >= 0; i--) {
+            String l = lines.get(i);
+            if (!l.startsWith("dmesg(1)")) { // mount(8)'s hint after the error
+                return l;
+            }
+        }
+        return usage > 0 ? lines.get(usage - 1) : "exited without saying why";
+    }
 }

@@ -1,8 +1,10 @@
 package dev.vdisk.node.host;
 
+import dev.vdisk.node.sys.BindMount;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.MountTable;
+import dev.vdisk.node.sys.PathFd;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mounts with mount(8), which turns the spec's free-form mount_flags into mount(2) flags and data the way users
- * expect; unmounts with umount2(2), whose errno we need (EINVAL = not mounted, EBUSY = in use).
+ * Mounts a file system with mount(8), which turns the spec's free-form mount_flags into mount(2) flags and data the
+ * way users expect, onto an opened directory ({@code /proc/<pid>/fd/N}, with {@code --no-canonicalize} so mount(8)
+ * does not turn it back into a path); bind-mounts with {@link BindMount} onto an opened file or directory; unmounts
+ * with umount2(2), whose errno we need (EINVAL = not mounted, EBUSY = in use).
  */
 public final class Mounter {
     private static final Logger LOG = LoggerFactory.getLogger(Mounter.class);
@@ -21,33 +25,32 @@ public final class Mounter {
     private Mounter() {
     }
 
-    /** {@code mount -t fsType [-o options] device target}. */
-    public static void mount(Path device, Path target, String fsType, List<String> options) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("mount", "-t", fsType));
+    /**
+     * {@code mount --no-canonicalize -t fsType [-o options] device /proc/<pid>/fd/N}; a failure names
+     * {@code targetName} (the request's path), not the descriptor.
+     */
+    public static void mount(Path device, PathFd target, String targetName, String fsType, List<String> options)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("mount", "--no-canonicalize", "-t", fsType));
         if (!options.isEmpty()) {
             cmd.add("-o");
             cmd.add(String.join(",", options));
         }
         cmd.add(device.toString());
-        cmd.add(target.toString());
-        HostCommand.check(cmd.toArray(String[]::new));
+        cmd.add(target.procPathForChild());
+        HostCommand.Result r = HostCommand.run(cmd.toArray(String[]::new));
+        if (r.exitCode() != 0) {
+            throw new IOException("mounting " + fsType + " at " + targetName + " failed: "
+                    + HostCommand.lastLine(r.output()).replace(target.procPathForChild(), targetName));
+        }
     }
 
     /**
-     * Bind-mounts {@code source} (a directory or a device node) onto {@code target}; read-only takes a second step,
-     * {@code remount,bind,ro}, because the kernel ignores MS_RDONLY on the first bind. If that step fails the bind is
-     * undone, so a read-only request never leaves a writable mount.
+     * Bind-mounts {@code source} (a mounted directory or a device node) onto {@code target}, read-only before it
+     * becomes visible if asked.
      */
-    public static void bind(Path source, Path target, boolean readOnly) throws IOException {
-        HostCommand.check("mount", "--bind", source.toString(), target.toString());
-        if (readOnly) {
-            try {
-                HostCommand.check("mount", "-o", "remount,bind,ro", target.toString());
-            } catch (IOException e) {
-                unmountQuietly(target);
-                throw e;
-            }
-        }
+    public static void bind(PathFd source, PathFd target, boolean readOnly) throws IOException {
+        BindMount.attach(source, target, readOnly);
     }
 
     /** Unmounts {@code target}; false if nothing was mounted there. EBUSY and other errors are exceptions. */

@@ -28,15 +28,20 @@ public final class Libc {
     // errno values (asm-generic)
     public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EBUSY = 16,
             EINVAL = 22, EFBIG = 27, ENOSPC = 28, ENODEV = 19, ENOSYS = 38, EOPNOTSUPP = 95,
-            ECONNABORTED = 103, ENOTCONN = 107, ECANCELED = 125;
-    // open(2) flags
-    public static final int O_RDONLY = 0, O_RDWR = 2, O_DIRECT = 0x4000, O_CLOEXEC = 0x80000;
+            ECONNABORTED = 103, ENOTCONN = 107, ECANCELED = 125, EEXIST = 17, ENOTDIR = 20, EISDIR = 21,
+            ELOOP = 40, ENOTEMPTY = 39, EXDEV = 18;
+    // open(2) flags; O_DIRECTORY and O_NOFOLLOW differ on aarch64
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80,
+            O_DIRECT = 0x4000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+    public static final int O_DIRECTORY = aarch64() ? 0x4000 : 0x10000, O_NOFOLLOW = aarch64() ? 0x8000 : 0x20000;
+    // *at(2) flags
+    public static final int AT_FDCWD = -100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     // mmap(2)
     public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20,
             MAP_POPULATE = 0x8000;
     // mount(2) / umount2(2) flags
     public static final long MS_NOSUID = 2, MS_NODEV = 4;
-    public static final int MNT_DETACH = 2;
+    public static final int MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
     // fallocate(2) modes
     public static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_ZERO_RANGE = 0x10;
 
@@ -52,6 +57,9 @@ public final class Libc {
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
     private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
+    private static final MethodHandle OPENAT = bind("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
+    private static final MethodHandle MKDIRAT = bind("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle UNLINKAT = bind("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
@@ -73,6 +81,10 @@ public final class Libc {
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private Libc() {
+    }
+
+    private static boolean aarch64() {
+        return System.getProperty("os.arch").equals("aarch64");
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor fd, int firstVariadic) {
@@ -237,6 +249,41 @@ public final class Libc {
             return fd;
         } catch (ErrnoException e) {
             throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** openat(2) relative to {@code dirFd}; O_CLOEXEC is always added. */
+    public static int checkedOpenAt(int dirFd, String path, int flags, int mode) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = (int) OPENAT.invokeExact(CAPTURED.get(), dirFd, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
+            if (fd < 0) {
+                throw new ErrnoException("openat(" + path + ")", errno());
+            }
+            return fd;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** mkdirat(2); returns 0 or the errno (EEXIST is an answer here, not an exception). */
+    public static int mkdirat(int dirFd, String name, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) MKDIRAT.invokeExact(CAPTURED.get(), dirFd, arena.allocateFrom(name), mode);
+            return r < 0 ? errno() : 0;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** unlinkat(2); returns 0 or the errno. */
+    public static int unlinkat(int dirFd, String name, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) UNLINKAT.invokeExact(CAPTURED.get(), dirFd, arena.allocateFrom(name), flags);
+            return r < 0 ? errno() : 0;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

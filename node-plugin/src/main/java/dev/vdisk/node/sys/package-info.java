@@ -6,5 +6,7 @@
  * allocating, and control-path callers use the {@code checked…} variants that throw {@link
  * dev.vdisk.node.sys.ErrnoException}. {@link dev.vdisk.node.sys.IoUring} is an io_uring (raw io_uring_setup and
  * io_uring_enter through {@code syscall}, mmap'd rings, 128-byte SQEs) for the FUSE io_uring transport.
+ * {@link dev.vdisk.node.sys.PathFd} opens paths below a directory without following links (openat2) and
+ * {@link dev.vdisk.node.sys.BindMount} bind-mounts onto such a descriptor (open_tree, mount_setattr, move_mount).
  */
 package dev.vdisk.node.sys;

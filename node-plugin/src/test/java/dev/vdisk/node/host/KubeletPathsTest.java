@@ -19,7 +19,10 @@ class KubeletPathsTest {
     void pathsInsideTheRootAreAcceptedAndNormalised() throws Exception {
         KubeletPaths paths = new KubeletPaths(dir.resolve("kubelet"));
         Path root = dir.resolve("kubelet").toRealPath();
-        assertEquals(root.resolve("pods/p/vol"), paths.resolve("target_path", root + "/pods/x/../p/vol"));
+        Path csi = root.resolve("pods/p/volumes/kubernetes.io~csi/vol/mount");
+        assertEquals(csi, paths.resolve("target_path", root + "/pods/x/../p/volumes/kubernetes.io~csi/vol/mount"));
+        Path blockStaging = root.resolve("plugins/kubernetes.io/csi/volumeDevices/staging/pv-1");
+        assertEquals(blockStaging, paths.resolve("staging_target_path", blockStaging.toString()));
         assertEquals(root.resolve("not/yet/there"), paths.resolve("target_path", root + "/not/yet/there"));
     }
 
@@ -50,7 +53,27 @@ class KubeletPathsTest {
         Path real = Files.createDirectories(dir.resolve("data/kubelet"));
         Path link = Files.createSymbolicLink(dir.resolve("kubelet"), real);
         KubeletPaths paths = new KubeletPaths(link);
-        assertEquals(real.toRealPath().resolve("pods/a"), paths.resolve("target_path", link + "/pods/a"));
-        assertEquals(real.toRealPath().resolve("pods/a"), paths.resolve("target_path", real.toRealPath() + "/pods/a"));
+        assertEquals(real.toRealPath().resolve("other/a"), paths.resolve("target_path", link + "/other/a"));
+        assertEquals(real.toRealPath().resolve("other/a"), paths.resolve("target_path", real.toRealPath() + "/other/a"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pods", "plugins", "pods/uid", "pods/uid/volumes", "pods/uid/volumes/kubernetes.io~csi",
+            "pods/uid/containers/app/0", "pods/uid/etc-hosts-dir/a/b", "plugins/vdisk.csi.dev",
+            "plugins/kubernetes.io/csi", "plugins/kubernetes.io/csi/vdisk.csi.dev", "plugins_registry/x",
+            "pod-resources/x"})
+    void theKubeletsOwnDirectoriesAreNotVolumePaths(String relative) {
+        KubeletPaths paths = new KubeletPaths(dir.resolve("kubelet"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> paths.resolve("target_path", paths.root() + "/" + relative));
+        assertTrue(e.getMessage().contains("the kubelet's own"), e.getMessage());
+    }
+
+    @Test
+    void aVolumePathIsOnlyNormalisedSoThatAnyOtherIsNotFoundLater() {
+        KubeletPaths paths = new KubeletPaths(dir.resolve("kubelet"));
+        assertEquals(Path.of("some/path"), paths.normalise("some/path"));
+        assertEquals(Path.of("/elsewhere"), paths.normalise("/x/../elsewhere"));
+        assertEquals(paths.root().resolve("a/b"), paths.normalise(paths.root() + "/a/./b"));
     }
 }
