@@ -8,7 +8,11 @@ import dev.vdisk.api.agent.BlockExtent;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * nothing else). One channel per agent address, kept until {@link #close}. The remote stream is consumed as the
  * caller iterates (gRPC flow control), and it runs in the caller's gRPC context, so a CSI client that cancels its
  * stream cancels the remote one too. Remote errors arrive with the node's status code, which the CSI layer passes on.
+ *
+ * <p>With an {@link AgentTrust} every channel is TLS, the agent's certificate checked against the CA and the fixed
+ * server name (not the IP dialled). Without one the token would travel in plaintext, so only loopback addresses are
+ * dialled (tests, one-machine setups); any other address fails with UNAVAILABLE and says what to configure.
  */
 public final class AgentApiClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentApiClient.class);
@@ -32,10 +40,18 @@ public final class AgentApiClient implements AutoCloseable {
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final TokenFile token;
+    private final AgentTrust trust;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
+    /** A client that dials agents in plaintext, on loopback addresses only. */
     public AgentApiClient(TokenFile token) {
+        this(token, null);
+    }
+
+    /** {@code trust} null: plaintext, on loopback addresses only. */
+    public AgentApiClient(TokenFile token, AgentTrust trust) {
         this.token = token;
+        this.trust = trust;
     }
 
     /** The snapshot's extents from {@code startOffset}, kind ALLOCATED. */
@@ -54,11 +70,48 @@ public final class AgentApiClient implements AutoCloseable {
     }
 
     private SnapshotMetadataGrpc.SnapshotMetadataBlockingStub stub(String address) {
-        ManagedChannel channel = channels.computeIfAbsent(address, a -> {
-            LOG.info("agent API: connecting to {}", a);
-            return NettyChannelBuilder.forTarget(a).usePlaintext().build();
-        });
+        ManagedChannel channel = channels.computeIfAbsent(address, this::connect);
         return SnapshotMetadataGrpc.newBlockingStub(channel).withCallCredentials(new Bearer(token));
+    }
+
+    private ManagedChannel connect(String address) {
+        if (trust == null) {
+            if (!loopback(address)) {
+                throw Status.UNAVAILABLE.withDescription("the agent at " + address + " is not on this machine and no"
+                        + " CA is configured for the agent API (--agent-ca-file): the controller's token is never sent"
+                        + " in plaintext over the network").asRuntimeException();
+            }
+            LOG.info("agent API: connecting to {} (plaintext, loopback)", address);
+            return NettyChannelBuilder.forTarget(address).usePlaintext().build();
+        }
+        try {
+            LOG.info("agent API: connecting to {} (TLS, expecting {})", address, trust.serverName());
+            return NettyChannelBuilder.forTarget(address, trust.credentials()).overrideAuthority(trust.serverName())
+                    .build();
+        } catch (IOException e) {
+            throw Status.UNAVAILABLE.withDescription("cannot read the agent API's CA " + trust.caFile() + ": "
+                    + e.getMessage()).asRuntimeException();
+        }
+    }
+
+    /** Whether {@code host:port} names this machine by a loopback literal or {@code localhost}. */
+    static boolean loopback(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = colon < 0 ? address : address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.equals("localhost")) {
+            return true;
+        }
+        if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            return false; // a name: not resolved here, so never loopback by a DNS answer
+        }
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     @Override

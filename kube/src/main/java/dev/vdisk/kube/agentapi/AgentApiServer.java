@@ -21,27 +21,44 @@ import org.slf4j.LoggerFactory;
 /**
  * The node agent's internal API on TCP: the CSI SnapshotMetadata service over this node's pool (the controller
  * proxies the sidecar's streams here). Every call passes {@link BearerTokenInterceptor} first (outermost), then the
- * same status mapping as the CSI socket; each call runs on its own virtual thread.
+ * same status mapping as the CSI socket; each call runs on its own virtual thread. The controller's token travels in
+ * each call, so the API is served over TLS ({@link ServingCertificate}); without a certificate it is served in
+ * plaintext on a loopback address only (tests, one-machine setups) and refuses to start on any other.
  */
 public final class AgentApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentApiServer.class);
 
     private final Server server;
     private final ExecutorService executor;
+    private final ServerTls tls;
 
-    private AgentApiServer(Server server, ExecutorService executor) {
+    private AgentApiServer(Server server, ExecutorService executor, ServerTls tls) {
         this.server = server;
         this.executor = executor;
+        this.tls = tls;
     }
 
-    /** Binds {@code listen} and serves; {@code auth} is required (there is no unauthenticated variant). */
+    /**
+     * Binds {@code listen} and serves; {@code auth} is required (there is no unauthenticated variant).
+     *
+     * @param certificate the TLS identity; null only for a loopback {@code listen}
+     * @throws IllegalArgumentException when {@code certificate} is null and {@code listen} is not loopback
+     * @throws IOException              when the certificate cannot be read or the address not bound
+     */
     public static AgentApiServer start(InetSocketAddress listen, String nodeId, VolumeAgent agent,
-                                       BearerTokenInterceptor auth) throws IOException {
+                                       BearerTokenInterceptor auth, ServingCertificate certificate)
+            throws IOException {
         java.util.Objects.requireNonNull(auth, "the agent API never serves without authentication");
+        if (certificate == null && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
+            throw new IllegalArgumentException("the agent API carries the controller's token: on " + listen
+                    + " it needs a TLS certificate and key (plaintext is served on loopback addresses only)");
+        }
         StatusMapper mapper = new StatusMapper()
                 .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE));
+        ServerTls tls = certificate == null ? null : ServerTls.start(certificate);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        Server server = NettyServerBuilder.forAddress(listen)
+        Server server = (tls == null ? NettyServerBuilder.forAddress(listen)
+                : NettyServerBuilder.forAddress(listen, tls.credentials()))
                 .executor(executor)
                 .addService(new SnapshotMetadataService(new LocalNodeAgents(nodeId, agent)))
                 // interceptors added later run first: authentication before anything else
@@ -53,10 +70,14 @@ public final class AgentApiServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             server.shutdownNow();
             executor.shutdownNow();
+            if (tls != null) {
+                tls.close();
+            }
             throw new IOException("cannot listen for the agent API on " + listen + ": " + e.getMessage(), e);
         }
-        LOG.info("agent API (SnapshotMetadata, token-reviewed) listening on {}", server.getListenSockets());
-        return new AgentApiServer(server, executor);
+        LOG.info("agent API (SnapshotMetadata, token-reviewed, {}) listening on {}",
+                tls == null ? "plaintext on loopback" : "TLS", server.getListenSockets());
+        return new AgentApiServer(server, executor, tls);
     }
 
     /** The bound port (the one asked for, or the free one chosen for port 0). */
@@ -77,6 +98,9 @@ public final class AgentApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             executor.shutdown();
+            if (tls != null) {
+                tls.close();
+            }
         }
         LOG.info("agent API stopped");
     }

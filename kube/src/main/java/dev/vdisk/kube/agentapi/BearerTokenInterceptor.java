@@ -6,15 +6,14 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Lets a call in only with {@code authorization: Bearer <token>} of the one allowed service account: no or a rejected
- * token is UNAUTHENTICATED, another account's is PERMISSION_DENIED, and when the API server cannot be asked the call
- * is UNAVAILABLE (the caller retries): never served unchecked. Runs on the server's call executor (virtual threads),
- * so waiting for TokenReview blocks no transport thread.
+ * token is UNAUTHENTICATED, another account's is PERMISSION_DENIED, and when the token cannot be checked now (API
+ * server unreachable, too many reviews at once) the call is UNAVAILABLE (the caller retries): never served unchecked.
+ * Runs on the server's call executor (virtual threads), so waiting for TokenReview blocks no transport thread.
  */
 public final class BearerTokenInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(BearerTokenInterceptor.class);
@@ -45,9 +44,8 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
         TokenReviewAuthenticator.Review review;
         try {
             review = authenticator.review(header.substring(BEARER.length()).strip());
-        } catch (KubernetesClientException e) {
-            return refuse(call, Status.UNAVAILABLE.withDescription("cannot check the token with the Kubernetes"
-                    + " TokenReview API: " + e.getMessage()), method, peer);
+        } catch (TokenReviewAuthenticator.Unavailable e) {
+            return refuse(call, Status.UNAVAILABLE.withDescription(e.getMessage()), method, peer);
         }
         if (!review.authenticated()) {
             return refuse(call, Status.UNAUTHENTICATED.withDescription("token rejected: " + review.error()), method,

@@ -162,7 +162,8 @@ public final class NodeClusterAgent implements AutoCloseable {
         queue.open();
         if (config.agentListen() != null) {
             apiServer = AgentApiServer.start(config.agentListen(), config.nodeId(), agent, new BearerTokenInterceptor(
-                    new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient()));
+                    new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient()),
+                    config.agentCertificate());
         }
         LOG.info("node agent joined the cluster as {}: {} volumes, {} snapshots, {} group snapshots bound here",
                 config.nodeId(), volumes.getStore().list().size(), snapshots.getStore().list().size(),

@@ -1,6 +1,7 @@
 package dev.vdisk.kube.node;
 
 import dev.vdisk.kube.agentapi.ServiceAccountName;
+import dev.vdisk.kube.agentapi.ServingCertificate;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,6 +17,9 @@ import java.util.Objects;
  * @param agentClient               the one service account the internal API accepts ({@code --agent-client-sa}),
  *                                  required with {@code agentListen}
  * @param agentApiAudience          audience the callers' tokens must be issued for; empty: the API server's own
+ * @param agentCertificate          the internal API's TLS certificate and key ({@code --agent-tls-cert},
+ *                                  {@code --agent-tls-key}); null: plaintext, allowed on a loopback
+ *                                  {@code agentListen} only
  * @param heartbeatInterval         how often the VdiskNode status (capacity, heartbeat) is written
  * @param pollInterval              how often work in progress is looked at again: a running split (its progress
  *                                  goes to the VdiskVolume), a volume the pool cannot delete yet, a wait for a
@@ -23,7 +27,8 @@ import java.util.Objects;
  * @param resyncInterval            how often the informers hand every object to the reconciler again
  */
 public record NodeClusterConfig(String nodeId, InetSocketAddress agentListen, String agentAddress,
-                                ServiceAccountName agentClient, String agentApiAudience, Duration heartbeatInterval,
+                                ServiceAccountName agentClient, String agentApiAudience,
+                                ServingCertificate agentCertificate, Duration heartbeatInterval,
                                 Duration pollInterval, Duration resyncInterval) {
 
     /** Audience of the tokens the controller sends to the internal API (a projected service-account token). */
@@ -52,18 +57,24 @@ public record NodeClusterConfig(String nodeId, InetSocketAddress agentListen, St
      */
     public static NodeClusterConfig of(String nodeId, String agentListen, String agentAddress, String agentClientSa) {
         return new NodeClusterConfig(nodeId, agentListen == null ? null : hostPort(agentListen), agentAddress,
-                agentClientSa == null ? null : ServiceAccountName.parse(agentClientSa), DEFAULT_AUDIENCE,
+                agentClientSa == null ? null : ServiceAccountName.parse(agentClientSa), DEFAULT_AUDIENCE, null,
                 Duration.ofSeconds(10), Duration.ofSeconds(3), Duration.ofMinutes(5));
     }
 
     public NodeClusterConfig withIntervals(Duration heartbeat, Duration poll, Duration resync) {
-        return new NodeClusterConfig(nodeId, agentListen, agentAddress, agentClient, agentApiAudience, heartbeat,
-                poll, resync);
+        return new NodeClusterConfig(nodeId, agentListen, agentAddress, agentClient, agentApiAudience,
+                agentCertificate, heartbeat, poll, resync);
     }
 
     public NodeClusterConfig withAudience(String audience) {
-        return new NodeClusterConfig(nodeId, agentListen, agentAddress, agentClient, audience, heartbeatInterval,
-                pollInterval, resyncInterval);
+        return new NodeClusterConfig(nodeId, agentListen, agentAddress, agentClient, audience, agentCertificate,
+                heartbeatInterval, pollInterval, resyncInterval);
+    }
+
+    /** The internal API served over TLS with {@code certificate} (null: plaintext, loopback only). */
+    public NodeClusterConfig withCertificate(ServingCertificate certificate) {
+        return new NodeClusterConfig(nodeId, agentListen, agentAddress, agentClient, agentApiAudience, certificate,
+                heartbeatInterval, pollInterval, resyncInterval);
     }
 
     /** {@code host:port} ({@code [v6]:port} too); port 0 picks a free one (tests). */

@@ -128,7 +128,7 @@ class ClusterModeTogetherTest {
     static final String DRIVER = "vdisk.csi.dev";
     static final String NS = "team-a";
     static final String CONTROLLER_SA = "system:serviceaccount:kube-system:vdisk-csi-controller";
-    static final String TOKEN = "controller-token";
+    static final String TOKEN = dev.vdisk.kube.agentapi.TestTokens.jwt("controller");
     /** User agents: the launcher's for the controller, others for the node agent and the plugin. */
     static final Map<String, Component> USER_AGENTS = Map.of("vdisk-csi-controller", Component.CONTROLLER,
             "vdisk-csi-node", Component.NODE, "kubectl-vdisk", Component.KUBECTL_PLUGIN);

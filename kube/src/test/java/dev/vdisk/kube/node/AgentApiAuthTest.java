@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import csi.v1.GetMetadataAllocatedRequest;
 import csi.v1.GetMetadataAllocatedResponse;
 import csi.v1.SnapshotMetadataGrpc;
+import dev.vdisk.kube.agentapi.TestTokens;
 import dev.vdisk.node.testing.Privileged;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
@@ -21,6 +22,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
 @EnableKubernetesMockClient(crud = true)
 class AgentApiAuthTest {
     private static final String CONTROLLER = "system:serviceaccount:kube-system:vdisk-csi-controller";
+    private static final Instant EXP = Instant.now().plusSeconds(3600);
+    private static final String CONTROLLER_TOKEN = TestTokens.jwt("controller", EXP);
+    private static final String OTHER_TOKEN = TestTokens.jwt("other", EXP);
+    private static final String APISERVER_TOKEN = TestTokens.jwt("apiserver", EXP);
 
     KubernetesMockServer server;
     KubernetesClient client;
@@ -54,12 +60,14 @@ class AgentApiAuthTest {
             String token = asked.getSpec().getToken();
             List<String> audiences = asked.getSpec().getAudiences();
             TokenReviewBuilder answer = new TokenReviewBuilder(asked);
-            return switch (token) {
-                case "controller-token" -> answer.withNewStatus().withAuthenticated(true).withAudiences(audiences)
+            String who = token.equals(CONTROLLER_TOKEN) ? "controller" : token.equals(OTHER_TOKEN) ? "other"
+                    : token.equals(APISERVER_TOKEN) ? "apiserver" : "junk";
+            return switch (who) {
+                case "controller" -> answer.withNewStatus().withAuthenticated(true).withAudiences(audiences)
                         .withNewUser().withUsername(CONTROLLER).endUser().endStatus().build();
-                case "other-token" -> answer.withNewStatus().withAuthenticated(true).withAudiences(audiences)
+                case "other" -> answer.withNewStatus().withAuthenticated(true).withAudiences(audiences)
                         .withNewUser().withUsername("system:serviceaccount:default:app").endUser().endStatus().build();
-                case "apiserver-token" -> answer.withNewStatus().withAuthenticated(true)
+                case "apiserver" -> answer.withNewStatus().withAuthenticated(true)
                         .withAudiences("https://kubernetes.default.svc").withNewUser().withUsername(CONTROLLER)
                         .endUser().endStatus().build();
                 default -> answer.withNewStatus().withAuthenticated(false).withError("invalid bearer token")
@@ -77,17 +85,24 @@ class AgentApiAuthTest {
             try {
                 assertEquals(Status.Code.UNAUTHENTICATED, call(channel, null), "no token");
                 assertEquals(0, reviews.get(), "no token, no review");
-                assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Bearer forged"), "rejected by the API server");
+                assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Bearer forged"), "not even a JWT");
+                assertEquals(0, reviews.get(), "junk is refused without a review");
+                String forged = TestTokens.jwt("controller", EXP) + "x";
+                for (int i = 0; i < 20; i++) {
+                    assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Bearer " + forged),
+                            "rejected by the API server");
+                }
+                assertEquals(1, reviews.get(), "20 calls with one bad token, one review");
                 assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Basic Y29udHJvbGxlcg=="), "not a bearer");
-                assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Bearer apiserver-token"),
+                assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Bearer " + APISERVER_TOKEN),
                         "a token for the API server, not for the agent API");
-                assertEquals(Status.Code.PERMISSION_DENIED, call(channel, "Bearer other-token"), "another account");
-                assertEquals(Status.Code.OK, call(channel, "Bearer controller-token"), "the controller");
+                assertEquals(Status.Code.PERMISSION_DENIED, call(channel, "Bearer " + OTHER_TOKEN), "another account");
+                assertEquals(Status.Code.OK, call(channel, "Bearer " + CONTROLLER_TOKEN), "the controller");
                 int before = reviews.get();
-                assertEquals(Status.Code.OK, call(channel, "Bearer controller-token"));
+                assertEquals(Status.Code.OK, call(channel, "Bearer " + CONTROLLER_TOKEN));
                 assertEquals(before, reviews.get(), "an accepted token is remembered for a while");
                 // the service's own errors come through mapped, behind authentication
-                assertEquals(Status.Code.NOT_FOUND, call(channel, "Bearer controller-token", "nope"));
+                assertEquals(Status.Code.NOT_FOUND, call(channel, "Bearer " + CONTROLLER_TOKEN, "nope"));
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
