@@ -10,7 +10,9 @@ import dev.vdisk.engine.SplitOptions;
 import dev.vdisk.engine.SplitProgress;
 import dev.vdisk.engine.SplitTask;
 import dev.vdisk.engine.Pool;
+import dev.vdisk.engine.PoolImport;
 import dev.vdisk.engine.PoolInfo;
+import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
 import dev.vdisk.engine.Vdisk;
 import dev.vdisk.engine.VdiskInfo;
@@ -42,6 +44,7 @@ import java.util.Map;
  *
  * <pre>
  * vdisk pool create DIR --size 1T [--device /dev/X] [--segment-size 64K] [--journal PATH]
+ * vdisk pool import DIR [--device /dev/X] [--journal PATH] [--accept-journal-loss]
  * vdisk [--pool DIR] pool info
  * vdisk [--pool DIR] create NAME --size 100G
  * vdisk [--pool DIR] ls
@@ -67,6 +70,8 @@ import java.util.Map;
  * the status file the agent rewrites every second ({@link SplitStatusFile}).
  * {@code rm} deletes snapshots too; {@code ls} lists vdisks then snapshots; {@code read} reads snapshots too.
  * {@code --pool} defaults to the environment variable {@code VDISK_POOL}.
+ * {@code pool import} rebuilds a missing {@code pool.properties} from the pool's own files after a clean check
+ * ({@link PoolImport}); it is what {@code pool create} points to instead of creating over an existing pool.
  */
 public final class VdiskCli {
     static final int OK = 0;
@@ -76,6 +81,7 @@ public final class VdiskCli {
 
     static final String USAGE_TEXT = """
             usage: vdisk pool create DIR --size SIZE [--device DEV] [--segment-size SIZE] [--journal DIR]
+                   vdisk pool import DIR [--device DEV] [--journal DIR] [--accept-journal-loss]
                    vdisk [--pool DIR] pool info
                    vdisk [--pool DIR] create NAME --size SIZE
                    vdisk [--pool DIR] ls
@@ -174,7 +180,7 @@ public final class VdiskCli {
                     value = name.substring(eq + 1);
                     name = name.substring(0, eq);
                 } else if (name.equals("help") || name.equals("wait") || name.equals("status")
-                        || name.equals("idle-only")) {
+                        || name.equals("idle-only") || name.equals("accept-journal-loss")) {
                     value = "true";
                 } else {
                     if (i + 1 >= argv.length) {
@@ -214,9 +220,12 @@ public final class VdiskCli {
     private int dispatch(Args a) throws IOException {
         String verb = a.word(0, "command");
         if (verb.equals("pool")) {
-            String sub = a.word(1, "pool subcommand (create or info)");
+            String sub = a.word(1, "pool subcommand (create, import or info)");
             if (sub.equals("create")) {
                 return poolCreate(a);
+            }
+            if (sub.equals("import")) {
+                return poolImport(a);
             }
             if (sub.equals("info")) {
                 a.expectWords(2);
@@ -560,6 +569,30 @@ public final class VdiskCli {
         return OK;
     }
 
+    private int poolImport(Args a) {
+        Path dir = Path.of(a.word(2, "pool directory"));
+        a.expectWords(3);
+        String dev = a.option("device");
+        String journal = a.option("journal");
+        err.println("importing pool " + dir + " (recovery, then a check) ...");
+        CheckReport r = PoolImport.run(dir, dev == null ? null : Path.of(dev), journal == null ? null : Path.of(journal),
+                a.options().containsKey("accept-journal-loss"), PoolOptions.defaults());
+        if (!r.clean()) {
+            for (CheckReport.Problem problem : r.problems()) {
+                out.println(problem);
+            }
+            err.println("vdisk: not imported: the check found " + r.problems().size() + " problem(s) (above);"
+                    + " pool.properties was not written [CORRUPT]");
+            return FAILED;
+        }
+        try (Pool p = Pool.open(dir)) {
+            PoolInfo i = p.info();
+            out.println("imported pool " + dir + " (uuid " + i.uuid() + "): " + i.vdisks() + " vdisks, "
+                    + Sizes.format(i.sizeBytes()) + ", data " + i.dataPath() + ", journal " + i.journalDir());
+        }
+        return OK;
+    }
+
     private void poolInfo(PoolInfo i) {
         out.println("directory:     " + i.dir());
         out.println("data:          " + i.dataPath());
@@ -663,6 +696,9 @@ public final class VdiskCli {
             return r.clean() ? OK : FAILED;
         } catch (dev.vdisk.engine.CorruptMetadataException e) {
             out.println("corrupt: " + e.getMessage());
+            return FAILED;
+        } catch (dev.vdisk.engine.ForeignPoolFileException e) {
+            out.println("foreign file: " + e.getMessage());
             return FAILED;
         }
     }

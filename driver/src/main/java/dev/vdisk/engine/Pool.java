@@ -47,7 +47,7 @@ public final class Pool implements AutoCloseable {
 
     private final Path dir;
     private final PoolFiles.Layout layout;
-    private final PoolFiles.Lock fileLock;
+    private final PoolLocks fileLock;
     private final PoolOptions options;
     private final DataSpace data;
     private final Allocator alloc;
@@ -103,7 +103,7 @@ public final class Pool implements AutoCloseable {
     /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
     volatile Runnable beforeDeletePoint = () -> { };
 
-    private Pool(Path dir, PoolFiles.Layout layout, PoolFiles.Lock fileLock, PoolOptions options, Superblock sb,
+    private Pool(Path dir, PoolFiles.Layout layout, PoolLocks fileLock, PoolOptions options, Superblock sb,
             DataSpace data) {
         this.dir = dir;
         this.layout = layout;
@@ -145,30 +145,32 @@ public final class Pool implements AutoCloseable {
         } catch (IOException e) {
             throw new EngineIOException("cannot create pool directory " + dir + ": " + e, e);
         }
-        PoolFiles.Lock lock = PoolFiles.lock(dir);
+        PoolLocks lock = PoolLocks.lockDirectory(dir);
         try {
             if (PoolFiles.exists(dir)) {
-                throw new VdiskExistsException("a pool already exists in " + dir + "; open it, or delete the directory first");
+                throw new VdiskExistsException("a pool already exists in " + dir + " (" + PoolFiles.PROPERTIES
+                        + "); open it instead, e.g. 'vdisk --pool " + dir + " pool info'");
             }
             Path dataPath = spec.device() != null ? spec.device() : dir.resolve(PoolFiles.DATA);
             Path journalDir = spec.journalDir() != null ? spec.journalDir() : dir.resolve(PoolFiles.JOURNAL);
             if (spec.device() == null) {
                 PrivateFiles.createIfMissing(dataPath);
-                try (RandomAccessFile f = new RandomAccessFile(dataPath.toFile(), "rw")) {
-                    f.setLength(segments * seg);
                 }
             } else if (!Files.isWritable(spec.device())) {
                 throw new EngineIOException("device " + spec.device() + " is not writable; check the path and permissions");
             }
-            PrivateFiles.createDirectories(journalDir);
-            PrivateFiles.tighten(journalDir);
-            try (var s = Files.list(journalDir)) {
-                if (s.findAny().isPresent()) {
-                    throw new VdiskExistsException("journal directory " + journalDir + " is not empty; give an empty one");
+            UUID uuid = UUID.randomUUID();
+            PoolFiles.Layout layout = new PoolFiles.Layout(dataPath, spec.device() != null, journalDir, uuid);
+            CreateGuard.refuseUsedData(dir, layout); // first: its message names the pool there
+            CreateGuard.refuseUsedJournal(dir, journalDir);
+            lock.lockFiles(dir, layout);
+            CreateGuard.refuseUsedData(dir, layout); // again under the lock: nobody created a pool there meanwhile
+            if (spec.device() == null) {
+                try (RandomAccessFile f = new RandomAccessFile(dataPath.toFile(), "rw")) {
+                    f.setLength(segments * seg);
                 }
             }
-            PoolFiles.Layout layout = new PoolFiles.Layout(dataPath, spec.device() != null, journalDir);
-            Superblock sb = new Superblock(Superblock.VERSION, Superblock.BLOCK_SIZE, seg, segments, UUID.randomUUID(),
+            Superblock sb = new Superblock(Superblock.VERSION, Superblock.BLOCK_SIZE, seg, segments, uuid,
                     0, 0, 0, 0, 0, 1);
             try (DataSpace ds = new DataSpace(dataPath)) {
                 ds.writeFully(ByteBuffer.allocateDirect(Superblock.SLOTS * Superblock.SLOT_SIZE), 0);
@@ -176,7 +178,7 @@ public final class Pool implements AutoCloseable {
             }
             Pool p = new Pool(dir, layout, lock, options, sb, new DataSpace(dataPath));
             try {
-                p.journal = Journal.open(journalDir, options.journalFileBytes(), 0);
+                p.journal = Journal.open(journalDir, options.journalFileBytes(), 0, uuid);
                 p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
                 p.checkpointWithReason("create");
                 PoolFiles.write(dir, layout);
@@ -184,8 +186,8 @@ public final class Pool implements AutoCloseable {
                 p.abandonQuietly();
                 throw e;
             }
-            log.info("created pool {} ({} segments of {} bytes, data {}, journal {})", dir, segments, seg, dataPath,
-                    journalDir);
+            log.info("created pool {} ({} segments of {} bytes, uuid {}, data {}, journal {})", dir, segments, seg,
+                    uuid, dataPath, journalDir);
             return p;
         } catch (IOException e) {
             lock.close();
@@ -218,18 +220,63 @@ public final class Pool implements AutoCloseable {
 
     /** As {@link #open(Path, PoolOptions)} with the pool's data space made by {@code dataSpaces} (crash-point tests). */
     static Pool open(Path dir, PoolOptions options, java.util.function.Function<Path, DataSpace> dataSpaces) {
-        PoolFiles.Lock lock = PoolFiles.lock(dir);
+        PoolLocks lock = PoolLocks.lockDirectory(dir);
+        PoolFiles.Layout layout;
+        try {
+            layout = PoolFiles.read(dir);
+            PoolFiles.refuseCopyNamingOthers(dir, layout);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        Pool p = openLocked(dir, lock, layout, options, dataSpaces, false);
+        if (layout.uuid() == null) { // format 1: record the UUID and store paths inside dir relative to it
+            try {
+                PoolFiles.write(dir, layout.withUuid(p.superblock.uuid()));
+            } catch (IOException | RuntimeException e) {
+                log.warn("pool {}: cannot upgrade {} ({}); it stays as it was", dir, PoolFiles.PROPERTIES, e.toString());
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Opens the pool whose files {@code layout} names, with the directory lock {@code lock} held (released on failure):
+     * locks the data space and the journal, reads the newest superblock (refused if its UUID is not the one the layout
+     * records), loads, replays and takes a consistency point. Unless {@code acceptJournalLoss}, a journal that starts
+     * after the superblock's replay position (records a consistency point still needed are gone) is refused.
+     */
+    static Pool openLocked(Path dir, PoolLocks lock, PoolFiles.Layout layout, PoolOptions options,
+            java.util.function.Function<Path, DataSpace> dataSpaces, boolean acceptJournalLoss) {
         Pool p = null;
         try {
-            PoolFiles.Layout layout = PoolFiles.read(dir);
             PoolFiles.makePrivate(dir, layout);
+            lock.lockFiles(dir, layout);
             Superblock sb;
             try (DataSpace ds = new DataSpace(layout.data())) {
                 sb = newestSuperblock(ds, layout.data());
             }
+            if (layout.uuid() != null && !layout.uuid().equals(sb.uuid())) {
+                throw new ForeignPoolFileException("the data " + (layout.device() ? "device " + layout.data()
+                        : "file " + layout.data().getFileName()) + " named by " + PoolFiles.PROPERTIES, sb.uuid(),
+                        layout.uuid());
+            }
             p = new Pool(dir, layout, lock, options, sb, dataSpaces.apply(layout.data()));
             p.load();
-            p.journal = Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq());
+            p.journal = Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq(), sb.uuid());
+            long first = p.journal.firstSeq();
+            if (first > sb.replaySeq()) {
+                String what = "the journal of pool " + dir + " starts at record " + first + " but its newest"
+                        + " consistency point (generation " + sb.generation() + ") replays from record " + sb.replaySeq()
+                        + ": records " + sb.replaySeq() + ".." + (first - 1) + " are gone (another opener shared or"
+                        + " trimmed this journal)";
+                if (!acceptJournalLoss) {
+                    throw new CorruptMetadataException(what + "; writes they held are lost: put the missing journal"
+                            + " files back if you have them, else accept the loss with 'vdisk pool import "
+                            + "--accept-journal-loss' (move pool.properties aside first) and run 'vdisk check'");
+                }
+                log.warn("{}; accepted: opening without them", what);
+            }
             p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
             p.replay(sb.replaySeq());
             p.checkpointWithReason("recovery");
@@ -253,6 +300,10 @@ public final class Pool implements AutoCloseable {
             Superblock s = Superblock.decode(b.flip());
             if (s == null) {
                 log.warn("superblock slot {} of {} is invalid (torn or never written); using the other", slot, where);
+            } else if (best != null && !best.uuid().equals(s.uuid())) {
+                throw new CorruptMetadataException("the two superblock slots of " + where + " belong to different"
+                        + " pools (" + best.uuid() + " and " + s.uuid() + "): another pool was created over part of"
+                        + " it; run 'vdisk check' and restore it from a backup");
             } else if (best == null || s.generation() > best.generation()) {
                 best = s;
             }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Properties;
+import java.util.UUID;
 
 /**
  * The small files of a pool directory: {@code pool.properties} (where the data space and the journal are; written
@@ -22,9 +23,14 @@ import java.util.Properties;
  * created 0600 and every directory 0700 ({@link PrivateFiles}); {@link #makePrivate} tightens an older pool at open.
  *
  * <pre>
- * pool.properties:  format=1  data=&lt;absolute path of the data file or device&gt;  device=true|false
- *                   journal=&lt;absolute path of the journal directory&gt;
+ * pool.properties:  format=2  uuid=&lt;pool UUID, as in the superblock&gt;
+ *                   data=&lt;data file or device&gt;  device=true|false  journal=&lt;journal directory&gt;
  * </pre>
+ *
+ * Paths inside the pool directory are stored relative to it (format 2), so that a copy of the directory names its own
+ * files and never the original's; paths outside (a device, {@code --journal}) stay absolute. Format 1 stored absolute
+ * paths and no UUID; it is still read (relative and absolute paths are both accepted). The pool's data and journal
+ * files are locked on their own ({@link PoolLocks}).
  *
  * Deviation: the lock is the JDK's {@link FileChannel#tryLock()}, which is an {@code fcntl} record lock rather than
  * {@code flock}; both exclude other processes, and the JDK also refuses a second lock from the same process.
@@ -35,7 +41,16 @@ final class PoolFiles {
     static final String DATA = "pool.data";
     static final String JOURNAL = "journal";
 
-    record Layout(Path data, boolean device, Path journal) {}
+    /** Where a pool's files are; {@code uuid} is the pool's as recorded here, null if not recorded (format 1). */
+    record Layout(Path data, boolean device, Path journal, UUID uuid) {
+        Layout(Path data, boolean device, Path journal) {
+            this(data, device, journal, null);
+        }
+
+        Layout withUuid(UUID id) {
+            return new Layout(data, device, journal, id);
+        }
+    }
 
     private PoolFiles() {}
 
@@ -53,11 +68,12 @@ final class PoolFiles {
             Properties props = new Properties();
             props.load(new StringReader(Files.readString(p)));
             String format = props.getProperty("format", "?");
-            if (!"1".equals(format)) {
-                throw new UnsupportedFormatException(p.toString(), parseOr(format), 1, 1);
+            if (!"1".equals(format) && !"2".equals(format)) {
+                throw new UnsupportedFormatException(PROPERTIES, parseOr(format), 1, 2);
             }
-            return new Layout(Path.of(props.getProperty("data")), Boolean.parseBoolean(props.getProperty("device")),
-                    Path.of(props.getProperty("journal")));
+            String uuid = props.getProperty("uuid");
+            return new Layout(dir.resolve(props.getProperty("data")), Boolean.parseBoolean(props.getProperty("device")),
+                    dir.resolve(props.getProperty("journal")), uuid == null ? null : UUID.fromString(uuid));
         } catch (IOException | RuntimeException e) {
             if (e instanceof EngineException ee) {
                 throw ee;
@@ -76,10 +92,13 @@ final class PoolFiles {
 
     static void write(Path dir, Layout layout) throws IOException {
         Properties props = new Properties();
-        props.setProperty("format", "1");
-        props.setProperty("data", layout.data().toAbsolutePath().toString());
+        props.setProperty("format", "2");
+        if (layout.uuid() != null) {
+            props.setProperty("uuid", layout.uuid().toString());
+        }
+        props.setProperty("data", stored(dir, layout.data()));
         props.setProperty("device", Boolean.toString(layout.device()));
-        props.setProperty("journal", layout.journal().toAbsolutePath().toString());
+        props.setProperty("journal", stored(dir, layout.journal()));
         StringWriter w = new StringWriter();
         props.store(w, "vdisk pool layout; do not edit while the pool is open");
         Path tmp = dir.resolve(PROPERTIES + ".tmp");
@@ -108,6 +127,45 @@ final class PoolFiles {
         } catch (IOException e) {
             throw new EngineIOException("cannot make the files of pool " + dir + " readable by root only: " + e, e);
         }
+    }
+
+     * Refuses a layout that names a data file or journal outside {@code dir} while {@code dir} has its own
+     * {@code pool.data} or {@code journal/} with journal files: the directory is a copy whose {@code pool.properties}
+     * (format 1, absolute paths) still names the original's files.
+     */
+    static void refuseCopyNamingOthers(Path dir, Layout layout) {
+        Path ownData = dir.resolve(DATA);
+        Path ownJournal = dir.resolve(JOURNAL);
+        boolean data = !same(layout.data(), ownData) && Files.exists(ownData);
+        boolean journal = !same(layout.journal(), ownJournal) && hasJournalFiles(ownJournal);
+        if (data || journal) {
+            throw new PoolLayoutException(PROPERTIES + " in " + dir + " names " + (data ? "a data file" : "a journal")
+                    + " outside the directory, which has its own " + (data ? DATA : JOURNAL + "/") + " (a copy of"
+                    + " another pool's directory?); to use this directory's own files move " + PROPERTIES
+                    + " aside and run 'vdisk pool import " + dir + "'");
+        }
+    }
+
+    private static boolean same(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    private static boolean hasJournalFiles(Path journal) {
+        if (!Files.isDirectory(journal)) {
+            return false;
+        }
+        try (var s = Files.list(journal)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".log"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@code path} relative to {@code dir} when it lies inside it, else absolute. */
+    static String stored(Path dir, Path path) {
+        Path d = dir.toAbsolutePath().normalize();
+        Path p = path.toAbsolutePath().normalize();
+        return p.startsWith(d) && !p.equals(d) ? d.relativize(p).toString() : p.toString();
     }
 
     static void syncDir(Path dir) throws IOException {

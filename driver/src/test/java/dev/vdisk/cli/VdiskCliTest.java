@@ -138,6 +138,51 @@ class VdiskCliTest {
     }
 
     @Test
+    void poolImportRebuildsALostPoolPropertiesThatCreateRefusesToReplace() throws IOException {
+        Path pool = dir.resolve("pool");
+        assertEquals(0, run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K").rc());
+        assertEquals(0, run("create", "vol1", "--size", "1M").rc());
+        assertEquals(0, run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--from", "-").rc());
+        Files.delete(pool.resolve("pool.properties"));
+
+        Result r = run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K");
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains("already holds vdisk pool") && r.err().contains("vdisk pool import " + pool)
+                && r.err().strip().lines().count() == 1, r.err());
+
+        r = run("pool", "import", pool.toString());
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("imported pool") && r.out().contains("1 vdisks"), r.out());
+        r = run("read", "vol1", "--length", "3", "--to", "-");
+        assertEquals(0, r.rc(), r.err());
+        assertEquals("abc", new String(r.outBytes(), StandardCharsets.UTF_8));
+
+        r = run("pool", "import", pool.toString());
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains("already exists"), r.err());
+    }
+
+    @Test
+    void checkFailsOnAJournalFileOfAnotherPoolNamingBothPools() throws IOException {
+        Path a = dir.resolve("pool");
+        Path b = dir.resolve("other");
+        assertEquals(0, run("pool", "create", a.toString(), "--size", "4M", "--segment-size", "4K").rc());
+        assertEquals(0, run("pool", "create", b.toString(), "--size", "4M", "--segment-size", "4K").rc());
+        assertEquals(0, run("--pool", b.toString(), "create", "v", "--size", "1M").rc());
+        assertEquals(0, run("abc".getBytes(StandardCharsets.UTF_8), "--pool", b.toString(), "write", "v", "--from", "-")
+                .rc());
+        Path foreign;
+        try (var s = Files.list(b.resolve("journal"))) {
+            foreign = s.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow();
+        }
+        Files.copy(foreign, a.resolve("journal").resolve(foreign.getFileName()));
+        Result r = run("check");
+        assertEquals(1, r.rc());
+        assertTrue(r.out().contains("foreign file: journal file " + foreign.getFileName() + " belongs to pool"),
+                r.out());
+    }
+
+    @Test
     void secondOpenOfALockedPoolIsRefused() {
         String pool = dir.resolve("pool").toString();
         assertEquals(0, run("pool", "create", pool, "--size", "4M", "--segment-size", "4K").rc());

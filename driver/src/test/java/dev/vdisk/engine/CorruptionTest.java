@@ -3,6 +3,7 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.vdisk.engine.format.Superblock;
+import dev.vdisk.engine.journal.JournalFileHeader;
 import dev.vdisk.engine.journal.JournalRecord;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -92,19 +93,20 @@ class CorruptionTest {
         pool.abandonForTesting(); // crash: no consistency point since the writes
         Path journalFile;
         try (Stream<Path> s = Files.list(p.resolve("journal"))) {
-            List<Path> files = s.sorted().toList();
+            List<Path> files = s.filter(f -> f.toString().endsWith(".log")).sorted().toList();
             journalFile = files.get(files.size() - 1);
         }
         long recordSize = JournalRecord.HEADER + seg;
-        assertEquals(n * recordSize, Files.size(journalFile));
-        flip(journalFile, bad * recordSize + JournalRecord.HEADER + 123);
+        assertEquals(JournalFileHeader.LENGTH + n * recordSize, Files.size(journalFile));
+        flip(journalFile, JournalFileHeader.LENGTH + bad * recordSize + JournalRecord.HEADER + 123);
         try (Pool reopened = Pool.open(p, TestPools.quietOptions())) {
             Vdisk r = reopened.vdisk("v");
             for (int i = 0; i < n; i++) {
                 byte[] expected = i < bad ? TestPools.filled(seg, i + 1) : new byte[seg];
                 assertArrayEquals(expected, TestPools.read(r, (long) i * seg, seg), "block " + i);
             }
-            assertEquals(bad * recordSize, Files.size(journalFile), "truncated exactly at the bad record");
+            assertEquals(JournalFileHeader.LENGTH + bad * recordSize, Files.size(journalFile),
+                    "truncated exactly at the bad record");
             assertTrue(reopened.check().clean());
         }
     }

@@ -82,14 +82,15 @@ class JournalRotationTest {
         }
     }
 
-    /** Descriptors of this process open on files of the pool's journal directory. */
+    /** Descriptors of this process open on journal files ({@code .log}; not the journal's lock file). */
     private static int openJournalDescriptors(Path pool) throws IOException {
         Path journal = pool.resolve(PoolFiles.JOURNAL).toRealPath();
         int n = 0;
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
-                    if (Files.readSymbolicLink(fd).startsWith(journal)) {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(journal) && target.getFileName().toString().endsWith(".log")) {
                         n++;
                     }
                 } catch (IOException e) {

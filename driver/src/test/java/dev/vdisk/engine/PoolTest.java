@@ -128,7 +128,7 @@ class PoolTest {
             }
         }
         UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class, () -> Pool.open(p));
-        assertTrue(e.getMessage().contains("version 7") && e.getMessage().contains("supports 1..1"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 7") && e.getMessage().contains("supports " + Superblock.MIN_VERSION + ".." + Superblock.VERSION), e.getMessage());
         assertEquals(Reason.UNSUPPORTED, e.reason());
     }
 }

@@ -29,13 +29,21 @@ import java.util.zip.CRC32C;
  *     88   4004 zeros
  *   4092      4 CRC32C of bytes 0..4091
  * </pre>
+ *
+ * The pool UUID is the pool's identity: every journal file's header carries it, and {@code pool.properties} names it,
+ * so that files of two pools (a copied directory, a shared journal) are never mixed. Both slots carry the same UUID.
  */
 public record Superblock(int version, int blockSize, int segmentSize, long segmentCount, UUID uuid, long generation,
         long catalogVbn, int catalogCrc, int catalogLength, long replaySeq, long nextVdiskId) {
 
     public static final long MAGIC = 0x4c4f4f504b534456L; // "VDSKPOOL" little-endian
-    public static final int VERSION = 1;
-    public static final int MIN_VERSION = 1;
+    /**
+     * 2: every journal file starts with a header naming the pool ({@code JournalFileHeader}); a version-1 build would
+     * take that header for a torn record and truncate the file, so it must refuse the pool. Version 1 pools existed
+     * only in development and tests (never released): not read.
+     */
+    public static final int VERSION = 2;
+    public static final int MIN_VERSION = 2;
     public static final int SLOT_SIZE = 4096;
     public static final int SLOTS = 2;
     public static final int BLOCK_SIZE = 4096;

@@ -2,10 +2,13 @@ package dev.vdisk.engine.journal;
 
 import static dev.vdisk.engine.journal.JournalRecord.*;
 
+import dev.vdisk.engine.CorruptMetadataException;
 import dev.vdisk.engine.EngineIOException;
+import dev.vdisk.engine.ForeignPoolFileException;
 import dev.vdisk.engine.GuardedBy;
 import dev.vdisk.engine.ThreadJoin;
 import dev.vdisk.engine.io.PrivateFiles;
+import dev.vdisk.engine.UnsupportedFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
@@ -36,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * (new file names) and then the active file, in that order, before it moves {@link #durableSeq}. Records are thus
  * made durable in sequence order; recovery truncates at the first bad record and drops later files, which were
  * never reported durable. Old files are unlinked outside every lock, on a virtual thread ({@link #deleteBefore}).
+ *
+ * <p>Every file starts with a {@link JournalFileHeader} naming the pool; {@link #open} refuses a file of another
+ * pool before it changes anything in the directory.
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
@@ -43,6 +50,8 @@ public final class Journal implements AutoCloseable {
 
     private final Path dir;
     private final long fileBytes;
+    /** The pool whose UUID every file's header carries. */
+    private final UUID pool;
 
     /** Guards appends, the active file and the file list. Never held while waiting for an fsync of others. */
     private final ReentrantLock appendLock = new ReentrantLock();
@@ -86,20 +95,24 @@ public final class Journal implements AutoCloseable {
 
     private record Retired(Path path, FileChannel channel) {}
 
-    private Journal(Path dir, long fileBytes) {
+    private Journal(Path dir, long fileBytes, UUID pool) {
         this.dir = dir;
         this.fileBytes = fileBytes;
+        this.pool = pool;
     }
 
     /**
      * Opens the journal in {@code dir}: scans every file, truncates at the first bad record and deletes later files
      * (their records were never flushed: flush syncs whole records in order). Sequence numbers continue after the
      * last valid record, and never below {@code floorSeq} (the replay position of the newest consistency point).
+     *
+     * @throws ForeignPoolFileException if a file's header names another pool than {@code pool} (nothing is changed)
      */
-    public static Journal open(Path dir, long fileBytes, long floorSeq) {
-        Journal j = new Journal(dir, fileBytes);
+    public static Journal open(Path dir, long fileBytes, long floorSeq, UUID pool) {
+        Journal j = new Journal(dir, fileBytes, pool);
         try {
             PrivateFiles.createDirectories(dir);
+            j.checkHeaders();
             j.recover(floorSeq);
         } catch (IOException e) {
             throw new EngineIOException("cannot open journal in " + dir + ": " + e, e);
@@ -122,6 +135,69 @@ public final class Journal implements AutoCloseable {
 
     private Path fileFor(long firstSeq) {
         return dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
+    }
+
+    /**
+     * Reads every file's header before recovery touches anything: a file of another pool, of an unsupported version,
+     * named after another sequence number than its header's, or with a damaged header is refused. A file whose header
+     * never reached the disk (shorter than a header, or zeros there: a crash right after the file was created) holds
+     * no durable record, and no later file can either (records become durable in order): those files are deleted.
+     */
+    private void checkHeaders() throws IOException {
+        List<Path> all = listFiles(dir);
+        int torn = all.size();
+        ByteBuffer b = ByteBuffer.allocate(JournalFileHeader.LENGTH);
+        for (int i = 0; i < all.size(); i++) {
+            Path p = all.get(i);
+            String name = p.getFileName().toString();
+            b.clear();
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                    // keep reading
+                }
+            }
+            b.flip();
+            JournalFileHeader h = JournalFileHeader.decode(b);
+            if (h == null) {
+                if (b.limit() < JournalFileHeader.LENGTH || allZero(b)) {
+                    torn = Math.min(torn, i);
+                    continue;
+                }
+                if (b.order(ByteOrder.LITTLE_ENDIAN).getInt(0) == MAGIC) {
+                    throw new UnsupportedFormatException("journal file " + name, 1, JournalFileHeader.MIN_VERSION,
+                            JournalFileHeader.VERSION);
+                }
+                throw new CorruptMetadataException("journal file " + name + " has no valid header (not a journal"
+                        + " file, or damaged); move it out of the journal directory if it is not this pool's, else"
+                        + " run 'vdisk check'");
+            }
+            if (h.version() < JournalFileHeader.MIN_VERSION || h.version() > JournalFileHeader.VERSION) {
+                throw new UnsupportedFormatException("journal file " + name, h.version(),
+                        JournalFileHeader.MIN_VERSION, JournalFileHeader.VERSION);
+            }
+            if (!h.pool().equals(pool)) {
+                throw new ForeignPoolFileException("journal file " + name, h.pool(), pool);
+            }
+            if (h.firstSeq() != firstSeqOf(p)) {
+                throw new CorruptMetadataException("journal file " + name + " says its first record is "
+                        + h.firstSeq() + " (renamed?); give it back its name "
+                        + String.format("%020d%s", h.firstSeq(), SUFFIX) + " or move it out of the journal directory");
+            }
+        }
+        for (int i = torn; i < all.size(); i++) {
+            log.warn("journal file {} {}; deleting it (its records were never flushed)", all.get(i),
+                    i == torn ? "has no header (created just before a crash)" : "follows a file without a header");
+            Files.delete(all.get(i));
+        }
+    }
+
+    private static boolean allZero(ByteBuffer b) {
+        for (int i = 0; i < b.limit(); i++) {
+            if (b.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void recover(long floorSeq) throws IOException {
@@ -172,7 +248,7 @@ public final class Journal implements AutoCloseable {
             buf.flip();
         }
         long seq = firstSeq;
-        int pos = 0;
+        int pos = JournalFileHeader.LENGTH; // checked by checkHeaders
         CRC32C c = new CRC32C();
         while (pos < buf.limit()) {
             if (buf.limit() - pos < HEADER) {
@@ -250,7 +326,7 @@ public final class Journal implements AutoCloseable {
                 throw new dev.vdisk.engine.PoolClosedException("journal in " + dir + " is closed; reopen the pool");
             }
             int payloadLen = payloadLength(type, length);
-            if (active == null || activeBytes + HEADER + payloadLen > fileBytes && activeBytes > 0) {
+            if (active == null || activeBytes + HEADER + payloadLen > fileBytes && activeBytes > JournalFileHeader.LENGTH) {
                 rotateWithoutLocking();
             }
             long seq = nextSeq;
@@ -325,6 +401,13 @@ public final class Journal implements AutoCloseable {
                 StandardOpenOption.TRUNCATE_EXISTING);
         files.put(activeFirstSeq, 0L);
         dirUnsynced = true;
+        ByteBuffer h = JournalFileHeader.of(pool, activeFirstSeq).encode();
+        while (h.hasRemaining()) {
+            active.write(h, h.position());
+        }
+        activeBytes = JournalFileHeader.LENGTH;
+        totalBytes += JournalFileHeader.LENGTH;
+        files.put(activeFirstSeq, activeBytes);
     }
 
     private void syncDir() throws IOException {
@@ -535,6 +618,16 @@ public final class Journal implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /** Sequence number of the first record of the oldest file, or -1 when the journal has no file. */
+    public long firstSeq() {
+        appendLock.lock();
+        try {
+            return files.isEmpty() ? -1 : files.firstKey();
+        } finally {
+            appendLock.unlock();
+        }
     }
 
     @Override

@@ -2,7 +2,8 @@ package dev.vdisk.engine.journal;
 
 /**
  * Byte layout of one journal record (seed 004's NVRAM entry). Records are appended back to back to
- * {@code NNNNNNNNNNNNNNNNNNNN.log} files named after the sequence number of their first record. Authoritative for
+ * {@code NNNNNNNNNNNNNNNNNNNN.log} files named after the sequence number of their first record, after the file's
+ * {@link JournalFileHeader} (which names the pool). Authoritative for
  * writes acknowledged since the replay position of the newest consistency point; replay stops at the first record
  * whose magic, CRC or sequence number is wrong (a torn tail) and truncates the file there. Little-endian.
  *

@@ -1,0 +1,372 @@
+package dev.vdisk.engine;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.format.Superblock;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 15, section 2: a pool's files belong to one pool and are opened by one pool at a time. A copy of a live pool's
+ * directory, a second create over existing data, a journal file of another pool and a journal that lost records a
+ * consistency point needs are each refused or kept apart, and the live pool keeps every flushed write.
+ */
+class PoolIdentityTest {
+    private static final int SEG = 4096;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aCopyOfALivePoolDirectoryListedByASecondProcessLeavesTheLiveFilesAloneAndLosesNoFlushedWrite()
+            throws Exception {
+        Path live = dir.resolve("live");
+        Path copy = dir.resolve("copy");
+        Pool pool = TestPools.create(live, 4L << 20, SEG, TestPools.quietOptions());
+        pool.create("v", 1L << 20);
+        Vdisk v = pool.vdisk("v");
+        for (int i = 0; i < 20; i++) {
+            TestPools.write(v, (long) i * SEG, TestPools.filled(SEG, i + 1));
+        }
+        v.flush();
+        cpA(live, copy); // while records wait in the journal and the destager
+        // no consistency point runs on its own (quiet options): the superblocks and the journal stay as they are,
+        // while the destager may still write data segments in place
+        byte[] superblocks = head(live.resolve(PoolFiles.DATA));
+        TreeMap<String, byte[]> journal = files(live.resolve(PoolFiles.JOURNAL));
+
+        Child ls = vdisk(copy, "ls"); // the copy names its own files: opens them, or is refused; never the live ones
+        assertArrayEquals(superblocks, head(live.resolve(PoolFiles.DATA)), "live superblocks changed: " + ls);
+        assertUnchanged(journal, live.resolve(PoolFiles.JOURNAL));
+
+        for (int i = 20; i < 40; i++) {
+            TestPools.write(v, (long) i * SEG, TestPools.filled(SEG, i + 1));
+        }
+        v.flush();
+        pool.abandonForTesting(); // a crash: everything flushed must come back from the live files
+        try (Pool reopened = Pool.open(live, TestPools.quietOptions())) {
+            Vdisk r = reopened.vdisk("v");
+            for (int i = 0; i < 40; i++) {
+                assertArrayEquals(TestPools.filled(SEG, i + 1), TestPools.read(r, (long) i * SEG, SEG), "block " + i);
+            }
+            assertTrue(reopened.check().clean());
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aDirectoryWhosePoolPropertiesNamesTheLiveFilesIsRefusedByTheirLocksInAnotherProcessAndInThisOne()
+            throws Exception {
+        Path live = dir.resolve("live");
+        Path other = dir.resolve("other");
+        Pool pool = TestPools.create(live, 4L << 20, SEG, TestPools.quietOptions());
+        pool.create("v", 1L << 20);
+        Vdisk v = pool.vdisk("v");
+        TestPools.write(v, 0, TestPools.filled(SEG, 1));
+        v.flush();
+        Files.createDirectories(other); // its own pool.lock, the live pool's files
+        Files.writeString(other.resolve(PoolFiles.PROPERTIES), formatOne(live));
+        pool.drain(); // nothing of the live pool's own writes the live files while the child runs
+        TreeMap<String, byte[]> before = files(live);
+
+        Child ls = vdisk(other, "ls");
+        assertEquals(1, ls.rc(), ls.toString());
+        assertTrue(ls.err().contains("data file pool.data of pool " + other + " is in use by another open pool")
+                && ls.err().contains("vdisk pool import") && ls.err().strip().lines().count() == 1, ls.err());
+        PoolLockedException e = assertThrows(PoolLockedException.class, () -> Pool.open(other));
+        assertTrue(e.getMessage().contains("in use by another open pool"), e.getMessage());
+        assertUnchanged(before, live);
+
+        TestPools.write(v, SEG, TestPools.filled(SEG, 2));
+        v.flush();
+        pool.abandonForTesting();
+        try (Pool reopened = Pool.open(live, TestPools.quietOptions())) {
+            assertArrayEquals(TestPools.filled(SEG, 1), TestPools.read(reopened.vdisk("v"), 0, SEG));
+            assertArrayEquals(TestPools.filled(SEG, 2), TestPools.read(reopened.vdisk("v"), SEG, SEG));
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aCopyMadeBeforeFormatTwoNamingTheOriginalsFilesIsRefusedWhetherOrNotTheOriginalIsOpen() throws Exception {
+        Path live = dir.resolve("live");
+        Path copy = dir.resolve("copy");
+        Pool pool = TestPools.create(live, 4L << 20, SEG, TestPools.quietOptions());
+        pool.create("v", 1L << 20);
+        TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 1));
+        pool.vdisk("v").flush();
+        cpA(live, copy);
+        Files.writeString(copy.resolve(PoolFiles.PROPERTIES), formatOne(live)); // what a format-1 copy holds
+        pool.drain();
+        TreeMap<String, byte[]> before = files(live);
+
+        Child ls = vdisk(copy, "ls");
+        assertEquals(1, ls.rc(), ls.toString());
+        assertTrue(ls.err().contains("vdisk pool import " + copy) && ls.err().strip().lines().count() == 1, ls.err());
+        assertUnchanged(before, live);
+        pool.close();
+
+        PoolLayoutException e = assertThrows(PoolLayoutException.class, () -> Pool.open(copy));
+        assertTrue(e.getMessage().contains("has its own pool.data"), e.getMessage());
+        Files.move(copy.resolve(PoolFiles.PROPERTIES), copy.resolve("pool.properties.old"));
+        assertTrue(PoolImport.run(copy, null, null, false, TestPools.quietOptions()).clean());
+        try (Pool a = Pool.open(live); Pool b = Pool.open(copy)) { // each on its own files now
+            assertEquals(a.info().uuid(), b.info().uuid());
+            assertArrayEquals(TestPools.filled(SEG, 1), TestPools.read(b.vdisk("v"), 0, SEG));
+        }
+    }
+
+    @Test
+    void poolPropertiesStorePathsInsideTheDirectoryRelativeToItAndTheUuid() throws IOException {
+        Path p = dir.resolve("p");
+        Path outside = dir.resolve("elsewhere-journal");
+        String uuid;
+        try (Pool pool = Pool.create(p, new PoolSpec(4L << 20, SEG, null, outside), TestPools.quietOptions())) {
+            uuid = pool.info().uuid().toString();
+        }
+        Properties props = properties(p);
+        assertEquals("2", props.getProperty("format"));
+        assertEquals(uuid, props.getProperty("uuid"));
+        assertEquals("pool.data", props.getProperty("data"));
+        assertEquals(outside.toAbsolutePath().normalize().toString(), props.getProperty("journal"));
+    }
+
+    @Test
+    void aFormatOnePoolPropertiesWithAbsolutePathsIsReadAndRewrittenRelative() throws IOException {
+        Path p = dir.resolve("p");
+        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
+            pool.create("v", 1L << 20);
+        }
+        Files.writeString(p.resolve(PoolFiles.PROPERTIES), "format=1\ndevice=false\ndata="
+                + p.resolve(PoolFiles.DATA).toAbsolutePath() + "\njournal=" + p.resolve("journal").toAbsolutePath() + "\n");
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            assertEquals(1, pool.list().size());
+        }
+        Properties props = properties(p);
+        assertEquals("2", props.getProperty("format"));
+        assertEquals("pool.data", props.getProperty("data"));
+        assertEquals("journal", props.getProperty("journal"));
+        assertNotNull(props.getProperty("uuid"));
+    }
+
+    @Test
+    void creatingOverAnExistingPoolIsRefusedAndImportBringsItBackWithItsVolumes() throws IOException {
+        Path p = dir.resolve("p");
+        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
+            pool.create("v", 1L << 20);
+            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 7));
+        }
+        // pool.properties lost and the journal directory empty: what the driver used to create a new pool over
+        Files.delete(p.resolve(PoolFiles.PROPERTIES));
+        try (Stream<Path> s = Files.list(p.resolve(PoolFiles.JOURNAL))) {
+            for (Path f : s.toList()) {
+                Files.delete(f);
+            }
+        }
+        byte[] head = head(p.resolve(PoolFiles.DATA));
+        VdiskExistsException e = assertThrows(VdiskExistsException.class,
+                () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
+        assertTrue(e.getMessage().contains("already holds vdisk pool") && e.getMessage().contains("vdisk pool import"),
+                e.getMessage());
+        assertArrayEquals(head, head(p.resolve(PoolFiles.DATA)), "the refused create changed the superblocks");
+        assertFalse(Files.exists(p.resolve(PoolFiles.PROPERTIES)));
+
+        CheckReport r = PoolImport.run(p, null, null, false, TestPools.quietOptions());
+        assertTrue(r.clean(), r.problems().toString());
+        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
+            assertArrayEquals(TestPools.filled(SEG, 7), TestPools.read(pool.vdisk("v"), 0, SEG));
+        }
+        assertThrows(VdiskExistsException.class, () -> PoolImport.run(p, null, null, false, TestPools.quietOptions()),
+                "import never replaces an existing pool.properties");
+    }
+
+    @Test
+    void creatingOverOneSurvivingSuperblockSlotOrAnyHeaderBytesIsRefused() throws IOException {
+        Path p = dir.resolve("p");
+        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
+            pool.create("v", 1L << 20);
+        }
+        Files.delete(p.resolve(PoolFiles.PROPERTIES));
+        deleteJournal(p);
+        try (RandomAccessFile f = new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
+            f.write(new byte[Superblock.SLOT_SIZE]); // slot 0 gone: slot 1 still names the pool
+        }
+        assertThrows(VdiskExistsException.class, () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
+        try (RandomAccessFile f = new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
+            f.write(new byte[2 * Superblock.SLOT_SIZE]);
+            f.seek(5000);
+            f.write(1); // no superblock, but not empty either
+        }
+        VdiskExistsException e = assertThrows(VdiskExistsException.class,
+                () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
+        assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
+    }
+
+    @Test
+    void aNonEmptyJournalDirectoryIsRefusedWithoutAdvisingToEmptyIt() throws IOException {
+        Path p = dir.resolve("p");
+        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
+            pool.create("v", 1L << 20);
+            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 7));
+        }
+        Path q = dir.resolve("q");
+        VdiskExistsException e = assertThrows(VdiskExistsException.class, () -> Pool.create(q,
+                new PoolSpec(4L << 20, SEG, null, p.resolve(PoolFiles.JOURNAL)), TestPools.quietOptions()));
+        assertTrue(e.getMessage().contains("vdisk pool import") && !e.getMessage().contains("empty one")
+                && !e.getMessage().contains("delete"), e.getMessage());
+    }
+
+    @Test
+    void aJournalFileOfAnotherPoolIsRefusedNamingTheFileAndBothUuidsAndNothingIsChanged() throws IOException {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        String uuidA;
+        String uuidB;
+        try (Pool pa = TestPools.create(a, 4L << 20, SEG, TestPools.quietOptions())) {
+            uuidA = pa.info().uuid().toString();
+        }
+        Pool pb = TestPools.create(b, 4L << 20, SEG, TestPools.quietOptions());
+        uuidB = pb.info().uuid().toString();
+        pb.create("v", 1L << 20);
+        TestPools.write(pb.vdisk("v"), 0, TestPools.filled(SEG, 3));
+        pb.vdisk("v").flush();
+        pb.abandonForTesting();
+        Path foreign = logs(b).get(0);
+        Files.copy(foreign, a.resolve(PoolFiles.JOURNAL).resolve(foreign.getFileName()));
+        TreeMap<String, byte[]> before = files(a);
+
+        ForeignPoolFileException e = assertThrows(ForeignPoolFileException.class,
+                () -> Pool.open(a, TestPools.quietOptions()));
+        assertTrue(e.getMessage().contains("journal file " + foreign.getFileName()) && e.getMessage().contains(uuidA)
+                && e.getMessage().contains(uuidB), e.getMessage());
+        assertEquals(Reason.FAILED_PRECONDITION, e.reason());
+        assertEquals(before.keySet(), files(a).keySet());
+        for (var f : before.entrySet()) {
+            assertArrayEquals(f.getValue(), files(a).get(f.getKey()), f.getKey() + " changed");
+        }
+    }
+
+    @Test
+    void aJournalMissingRecordsThatTheNewestPointReplaysIsRefusedUntilImportAcceptsTheLoss() throws IOException {
+        Path p = dir.resolve("p");
+        PoolOptions o = new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1);
+        Pool pool = TestPools.create(p, 16L << 20, SEG, o);
+        pool.create("v", 8L << 20);
+        Vdisk v = pool.vdisk("v");
+        for (int i = 0; i < 700; i++) { // 2.8 MiB of records: two journal files
+            TestPools.write(v, (long) i * SEG, TestPools.filled(SEG, i + 1));
+        }
+        v.flush();
+        pool.abandonForTesting(); // the newest point replays from before every one of these records
+        List<Path> logs = logs(p);
+        assertTrue(logs.size() >= 2, logs.toString());
+        Files.delete(logs.get(0)); // what another opener's trimming left behind
+
+        CorruptMetadataException e = assertThrows(CorruptMetadataException.class, () -> Pool.open(p, o));
+        assertTrue(e.getMessage().contains("are gone") && e.getMessage().contains("--accept-journal-loss"),
+                e.getMessage());
+        Files.move(p.resolve(PoolFiles.PROPERTIES), p.resolve("pool.properties.old"));
+        assertThrows(CorruptMetadataException.class, () -> PoolImport.run(p, null, null, false, o));
+        CheckReport r = PoolImport.run(p, null, null, true, o);
+        assertTrue(r.clean(), r.problems().toString());
+        try (Pool reopened = Pool.open(p, o)) {
+            assertEquals(8L << 20, reopened.vdisk("v").size());
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private record Child(int rc, String out, String err) {}
+
+    /** Runs {@code bin/vdisk --pool POOL ARGS...} as a separate JVM, as an operator would. */
+    private static Child vdisk(Path pool, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.vdisk.cli.VdiskCli", "--pool", pool.toString()));
+        cmd.addAll(Arrays.asList(args));
+        Path out = Files.createTempFile("vdisk-out", ".txt");
+        Path err = Files.createTempFile("vdisk-err", ".txt");
+        try {
+            Process child = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!child.waitFor(60, TimeUnit.SECONDS)) {
+                child.destroyForcibly().waitFor();
+                fail("vdisk " + String.join(" ", args) + " did not finish");
+            }
+            return new Child(child.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** A format-1 pool.properties naming {@code pool}'s files by absolute path. */
+    private static String formatOne(Path pool) {
+        return "format=1\ndevice=false\ndata=" + pool.resolve(PoolFiles.DATA).toAbsolutePath() + "\njournal="
+                + pool.resolve(PoolFiles.JOURNAL).toAbsolutePath() + "\n";
+    }
+
+    private static void assertUnchanged(TreeMap<String, byte[]> before, Path root) throws IOException {
+        TreeMap<String, byte[]> now = files(root);
+        assertEquals(before.keySet(), now.keySet(), "files added or removed");
+        for (var f : before.entrySet()) {
+            assertArrayEquals(f.getValue(), now.get(f.getKey()), f.getKey() + " changed");
+        }
+    }
+
+    private static void cpA(Path from, Path to) throws IOException, InterruptedException {
+        Process cp = new ProcessBuilder("cp", "-a", from.toString(), to.toString()).inheritIO().start();
+        assertEquals(0, cp.waitFor(), "cp -a");
+    }
+
+    /** Every file under {@code root} (relative name to content). */
+    private static TreeMap<String, byte[]> files(Path root) throws IOException {
+        TreeMap<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(f).toString(), Files.readAllBytes(f));
+            }
+        }
+        return out;
+    }
+
+    private static List<Path> logs(Path pool) throws IOException {
+        try (Stream<Path> s = Files.list(pool.resolve(PoolFiles.JOURNAL))) {
+            return s.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList();
+        }
+    }
+
+    private static void deleteJournal(Path pool) throws IOException {
+        for (Path f : logs(pool)) {
+            Files.delete(f);
+        }
+    }
+
+    private static byte[] head(Path data) throws IOException {
+        byte[] b = new byte[2 * Superblock.SLOT_SIZE];
+        try (RandomAccessFile f = new RandomAccessFile(data.toFile(), "r")) {
+            f.readFully(b);
+        }
+        return b;
+    }
+
+    private static Properties properties(Path pool) throws IOException {
+        Properties props = new Properties();
+        props.load(new java.io.StringReader(Files.readString(pool.resolve(PoolFiles.PROPERTIES), StandardCharsets.UTF_8)));
+        return props;
+    }
+}
