@@ -7,6 +7,7 @@ import dev.vdisk.engine.Lineage;
 import dev.vdisk.engine.SnapshotInfo;
 import dev.vdisk.engine.SplitMode;
 import dev.vdisk.engine.SplitOptions;
+import dev.vdisk.engine.SplitPhase;
 import dev.vdisk.engine.SplitProgress;
 import dev.vdisk.engine.SplitTask;
 import dev.vdisk.engine.Pool;
@@ -367,13 +368,19 @@ public final class VdiskCli {
                 return runningSplits(dir, e);
             }
             try (p) {
-                out.printf("%-32s %-6s %-10s %12s %12s %12s  %s%n", "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS",
+                out.printf("%-32s %-6s %-11s %12s %12s %12s  %s%n", "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS",
                         "RELOCATED", "ERROR");
                 for (SplitProgress s : p.splits()) {
-                    out.printf("%-32s %-6s %-10s %12d %12d %12s  %s%n", s.vdiskName(),
-                            s.mode().name().toLowerCase(Locale.ROOT), s.phase().name().toLowerCase(Locale.ROOT),
+                    // we hold the pool's lock and started nothing: a record still saying RUNNING (the engine's
+                    // QUEUED) belongs to a process that died (a killed 'vdisk split', a crashed node agent)
+                    boolean interrupted = s.phase() == SplitPhase.QUEUED;
+                    String mode = s.mode().name().toLowerCase(Locale.ROOT);
+                    out.printf("%-32s %-6s %-11s %12d %12d %12s  %s%n", s.vdiskName(), mode,
+                            interrupted ? "interrupted" : s.phase().name().toLowerCase(Locale.ROOT),
                             s.segmentsScanned(), s.segmentsTotal(), Sizes.format(s.bytesRelocated()),
-                            s.error() == null ? "" : s.error());
+                            interrupted ? "the process running it is gone; 'vdisk split " + s.vdiskName() + " --mode "
+                                    + mode + "' continues from the cursor (a node agent does so when it starts)"
+                                    : s.error() == null ? "" : s.error());
                 }
             }
             return OK;

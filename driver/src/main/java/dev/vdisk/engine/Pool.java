@@ -420,7 +420,7 @@ public final class Pool implements AutoCloseable {
         checkOpen();
         Vdisk v = byName.get(name);
         if (v == null) {
-            throw new VdiskNotFoundException("vdisk " + name + " does not exist in pool " + dir + "; list them with 'vdisk ls'");
+            throw new VdiskNotFoundException("vdisk " + name + " does not exist in the pool; list them with 'vdisk ls'");
         }
         return v;
     }
@@ -491,8 +491,8 @@ public final class Pool implements AutoCloseable {
     private Vdisk snapshotNamed(String name) {
         Vdisk s = snapsByName.get(name);
         if (s == null) {
-            throw new VdiskNotFoundException("vdisk or snapshot " + name + " does not exist in pool " + dir
-                    + "; list them with 'vdisk ls'");
+            throw new VdiskNotFoundException("vdisk or snapshot " + name + " does not exist in the pool; list them"
+                    + " with 'vdisk ls'");
         }
         return s;
     }
@@ -501,7 +501,7 @@ public final class Pool implements AutoCloseable {
     private void checkNameFree(String name) {
         if (byName.containsKey(name) || snapsByName.containsKey(name)) {
             throw new VdiskExistsException((byName.containsKey(name) ? "vdisk " : "snapshot ") + name
-                    + " already exists in pool " + dir + "; pick another name or delete it first");
+                    + " already exists in the pool; pick another name or delete it first");
         }
     }
 
@@ -670,7 +670,7 @@ public final class Pool implements AutoCloseable {
         checkOpen();
         Vdisk s = byId.get(snapshotId);
         if (s == null || s.kind() != Kind.SNAPSHOT) {
-            throw new VdiskNotFoundException("no snapshot with id " + snapshotId + " in pool " + dir);
+            throw new VdiskNotFoundException("no snapshot with id " + snapshotId + " in the pool");
         }
         return SnapshotChain.dependents(byId.values(), s).stream()
                 .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name()).toList();
@@ -1281,7 +1281,7 @@ public final class Pool implements AutoCloseable {
 
     void checkOpen() {
         if (closed) {
-            throw new PoolClosedException("pool " + dir + " is closed; open it again");
+            throw new PoolClosedException("the pool is closed; open it again");
         }
     }
 

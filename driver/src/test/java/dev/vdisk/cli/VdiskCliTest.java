@@ -275,4 +275,28 @@ class VdiskCliTest {
         r = run("check");
         assertEquals(0, r.rc(), r.out());
     }
+
+    @Test
+    void splitStatusShowsASplitWhoseProcessDiedAsInterruptedWithWhatToDo() throws Exception {
+        Path pool = dir.resolve("pool");
+        assertEquals(0, run("pool", "create", pool.toString(), "--size", "32M", "--segment-size", "4K").rc());
+        try (dev.vdisk.engine.Pool p = dev.vdisk.engine.Pool.open(pool)) {
+            p.create("v", 1 << 20);
+            p.vdisk("v").write(0, java.nio.ByteBuffer.allocateDirect(1 << 20));
+            p.snapshot("v", "s");
+            p.clone("s", "c");
+            dev.vdisk.engine.SplitTask t = p.split("c", dev.vdisk.engine.SplitMode.COPY,
+                    dev.vdisk.engine.SplitOptions.defaults().withRate(64 << 10));
+            t.await(java.time.Duration.ofMillis(500));
+            assertTrue(t.running(), t.progress().toString());
+            p.checkpoint(); // the RUNNING record is durable, as it is in a 'vdisk split' that gets killed
+        } // close stops the task and leaves its record RUNNING, like a kill
+        Result r = run("split", "--status");
+        assertEquals(0, r.rc(), r.err());
+        String line = r.out().lines().filter(l -> l.startsWith("c ")).findFirst().orElseThrow(() ->
+                new AssertionError(r.out()));
+        assertTrue(line.contains(" interrupted "), line);
+        assertFalse(line.contains("queued"), line);
+        assertTrue(line.contains("'vdisk split c --mode copy' continues from the cursor"), line);
+    }
 }

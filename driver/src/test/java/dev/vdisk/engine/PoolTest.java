@@ -8,6 +8,7 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,6 +106,25 @@ class PoolTest {
         Pool closed = Pool.open(dir.resolve("p"));
         closed.close();
         assertEquals(Reason.FAILED_PRECONDITION, assertThrows(PoolClosedException.class, closed::list).reason());
+    }
+
+    @Test
+    void nameClashAndNotFoundMessagesNameNoHostPath() {
+        try (Pool pool = TestPools.create(dir.resolve("p"), 1L << 20, 4096, TestPools.fastOptions())) {
+            pool.create("v", 1L << 20);
+            pool.snapshot("v", "s");
+            // these reach CSI users (CreateSnapshot, CreateVolume, DeleteVolume): the pool's directory is the node's
+            for (EngineException e : List.of(
+                    assertThrows(VdiskExistsException.class, () -> pool.snapshot("v", "s")),
+                    assertThrows(VdiskExistsException.class, () -> pool.create("s", 4096)),
+                    assertThrows(VdiskNotFoundException.class, () -> pool.vdisk("w")),
+                    assertThrows(VdiskNotFoundException.class, () -> pool.delete("w")),
+                    assertThrows(VdiskNotFoundException.class, () -> pool.clone("nope", "c")))) {
+                assertFalse(e.getMessage().contains(dir.toString()), e.getMessage());
+            }
+            assertEquals("snapshot s already exists in the pool; pick another name or delete it first",
+                    assertThrows(VdiskExistsException.class, () -> pool.snapshot("v", "s")).getMessage());
+        }
     }
 
     @Test

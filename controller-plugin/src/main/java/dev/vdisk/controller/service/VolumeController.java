@@ -406,8 +406,9 @@ final class VolumeController {
                 continue; // an unknown node has no capacity
             }
             PoolCapacity pool = agent.get().capacity();
-            long available = policy.available(pool, agent.get().listVolumes());
-            total += available;
+            List<AgentVolume> volumes = agent.get().listVolumes();
+            long available = policy.available(pool, volumes);
+            total += policy.writable(pool, volumes);
             largest = Math.max(largest, Math.min(available, policy.maximumVolumeSize(pool)));
         }
         return out.setAvailableCapacity(total).setMaximumVolumeSize(Int64Value.of(largest)).build();

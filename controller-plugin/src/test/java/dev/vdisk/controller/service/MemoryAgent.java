@@ -27,6 +27,8 @@ final class MemoryAgent implements VolumeAgent {
     final AtomicInteger creates = new AtomicInteger();
     /** How long a create takes (tests widen race windows with it). */
     volatile long createMillis;
+    /** What the pool can still write; a test sets it below the pool's size to model a filled thin pool. */
+    volatile long writableBytes = -1;
 
     MemoryAgent(long poolBytes) {
         this.poolBytes = poolBytes;
@@ -95,7 +97,7 @@ final class MemoryAgent implements VolumeAgent {
 
     @Override
     public PoolCapacity capacity() {
-        return new PoolCapacity(poolBytes, poolBytes, 0);
+        return new PoolCapacity(poolBytes, writableBytes < 0 ? poolBytes : writableBytes, 0);
     }
 
     @Override

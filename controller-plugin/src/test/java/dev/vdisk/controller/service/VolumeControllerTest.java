@@ -14,6 +14,7 @@ import csi.v1.ControllerModifyVolumeRequest;
 import csi.v1.CreateVolumeRequest;
 import csi.v1.CreateVolumeResponse;
 import csi.v1.GetCapacityRequest;
+import csi.v1.GetCapacityResponse;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
 import csi.v1.TopologyRequirement;
@@ -126,8 +127,9 @@ class VolumeControllerTest {
         c.createVolume(create("v", 256 * MIB).setAccessibilityRequirements(TopologyRequirement.newBuilder()
                 .addRequisite(node("n1"))).build());
         assertEquals(768 * MIB, c.getCapacity(n1).getAvailableCapacity());
-        assertEquals(2 * GIB - 256 * MIB, c.getCapacity(n1.toBuilder().putParameters("overprovisionRatio", "2").build())
-                .getAvailableCapacity());
+        GetCapacityResponse doubled = c.getCapacity(n1.toBuilder().putParameters("overprovisionRatio", "2").build());
+        assertEquals(GIB, doubled.getAvailableCapacity(), "provisionable 1.75 GiB, but the pool writes 1 GiB at most");
+        assertEquals(2 * GIB - 256 * MIB, doubled.getMaximumVolumeSize().getValue(), "overprovisioning still places");
         assertEquals(768 * MIB + 2 * GIB, c.getCapacity(GetCapacityRequest.getDefaultInstance()).getAvailableCapacity());
         assertEquals(0, c.getCapacity(GetCapacityRequest.newBuilder().setAccessibleTopology(node("nx")).build())
                 .getAvailableCapacity(), "unknown node");
@@ -151,6 +153,19 @@ class VolumeControllerTest {
         assertEquals(0, c.getCapacity(n1.toBuilder().addVolumeCapabilities(mount.toBuilder().setMount(
                 VolumeCapability.MountVolume.newBuilder().setFsType("btrfs"))).build()).getAvailableCapacity(),
                 "a file system no node can make still has no capacity");
+    }
+
+    @Test
+    void getCapacityReportsWhatAFilledThinPoolCanStillWriteNotWhatItCouldProvision() {
+        GetCapacityRequest n1 = GetCapacityRequest.newBuilder().setAccessibleTopology(node("n1"))
+                .putParameters("overprovisionRatio", "2").build();
+        c.createVolume(create("v", 384 * MIB).setAccessibilityRequirements(TopologyRequirement.newBuilder()
+                .addRequisite(node("n1"))).build());
+        agents.byNode().get("n1").writableBytes = 64 * 1024; // the volume's writes filled the pool
+        GetCapacityResponse full = c.getCapacity(n1);
+        assertEquals(64 * 1024, full.getAvailableCapacity(), "not the 1.625 GiB left to provision");
+        assertEquals(2 * GIB - 384 * MIB, full.getMaximumVolumeSize().getValue());
+        assertEquals(64 * 1024 + 2 * GIB, c.getCapacity(GetCapacityRequest.getDefaultInstance()).getAvailableCapacity());
     }
 
     @Test

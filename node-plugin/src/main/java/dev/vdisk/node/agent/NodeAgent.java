@@ -8,7 +8,6 @@ import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.engine.Pool;
-import dev.vdisk.engine.PoolInfo;
 import dev.vdisk.engine.PoolSpec;
 import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
@@ -18,8 +17,10 @@ import dev.vdisk.engine.SplitMode;
 import dev.vdisk.engine.SplitProgress;
 import dev.vdisk.engine.SplitTask;
 import dev.vdisk.engine.VdiskInfo;
+import dev.vdisk.node.backend.ConditionBackend;
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.backend.EngineBackend;
+import dev.vdisk.node.backend.IoCondition;
 import dev.vdisk.node.datapath.DataPath;
 import dev.vdisk.node.datapath.DataPath.AttachedVolume;
 import dev.vdisk.node.host.Mounter;
@@ -82,8 +83,14 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
      * lifetime.
      */
     private final VolumeAttributes snapshotAttributes;
+    /** Volumes whose attributes file cannot be read, with why (it names the file); logged once when it is put. */
+    private final Map<String, String> unreadableAttributes = new ConcurrentHashMap<>();
     /** Volumes whose data path is broken, with why; written under the volume's lock, read by anyone. */
     private final Map<String, String> abnormal = new ConcurrentHashMap<>();
+    /** The I/O condition of each attached volume (NodeGetVolumeStats); written under the volume's lock. */
+    private final Map<String, ConditionBackend> conditions = new ConcurrentHashMap<>();
+    /** Condition changes of all volumes, counted for the metrics. */
+    private final IoCondition.Changes conditionChanges = new IoCondition.Changes();
     /** The I/O limits of attached volumes, applied live when their attributes change. */
     private final VolumeThrottles throttles = new VolumeThrottles();
     /** Clone splits: at most {@code maxSplits} run, the rest wait. */
@@ -221,6 +228,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             }
             // attributes first: a crash before the vdisk exists leaves a file that the next create overwrites
             this.attributes.write(volumeId, attributes);
+            unreadableAttributes.remove(volumeId);
             splitQueue.forget(volumeId); // a split status of a deleted volume of the same ID
             VdiskInfo created = pool.create(volumeId, size);
             LOG.info("created volume {} ({} bytes)", volumeId, size);
@@ -259,6 +267,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             // vdisk first: attributes without a vdisk are ignored, a vdisk without its attributes would not be
             pool.delete(volumeId);
             attributes.delete(volumeId);
+            unreadableAttributes.remove(volumeId);
             LOG.info("deleted volume {}", volumeId);
         }
     }
@@ -285,8 +294,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
 
     @Override
     public PoolCapacity capacity() {
-        PoolInfo i = pool.info();
-        return new PoolCapacity(i.sizeBytes(), i.availableBytes(), i.usedBytes());
+        return PoolSpace.of(pool.info());
     }
 
     // ---------------------------------------------------------------- snapshots and clones (take the locks they name)
@@ -392,6 +400,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                         + " least its " + snap.sizeBytes() + " bytes, not " + size);
             }
             this.attributes.write(newVolumeId, attrs);
+            unreadableAttributes.remove(newVolumeId);
             splitQueue.forget(newVolumeId); // a split status of a deleted volume of the same ID
             pool.clone(snapshotId, newVolumeId);
             if (size > snap.sizeBytes()) {
@@ -556,7 +565,12 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     }
 
     private AgentSnapshot toSnapshot(SnapshotInfo s) {
-        Map<String, String> stored = usableVolumeId(s.name()) ? snapshotAttributes.read(s.name()) : Map.of();
+        Map<String, String> stored = Map.of();
+        try {
+            stored = usableVolumeId(s.name()) ? snapshotAttributes.read(s.name()) : Map.of();
+        } catch (AgentException e) {
+            LOG.warn("snapshot {}: {}", s.name(), e.getMessage()); // reported as of its engine record
+        }
         String source = stored.getOrDefault(SOURCE, s.vdiskName() != null ? s.vdiskName() : "");
         return new AgentSnapshot(s.name(), source, s.sizeBytes(), s.createdMillis(), stored.getOrDefault(GROUP, ""));
     }
@@ -566,8 +580,33 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     }
 
     private AgentVolume toVolume(VdiskInfo i) {
+        Map<String, String> attrs = readableAttributes(i.name());
         return new AgentVolume(i.name(), i.sizeBytes(), i.allocatedBytes(), staged.get(i.name()).isPresent(),
-                attributes.read(i.name()), abnormal(i.name()));
+                attrs, abnormal(i.name()).or(() -> attributesProblem(i.name())));
+    }
+
+    /**
+     * The volume's attributes; when its file cannot be read, none, and the volume is marked (its condition names
+     * the file) with one log line: one damaged file must not stop the agent or hide the other volumes.
+     */
+    private Map<String, String> readableAttributes(String volumeId) {
+        try {
+            Map<String, String> read = attributes.read(volumeId);
+            if (unreadableAttributes.remove(volumeId) != null) {
+                LOG.info("volume {}: its attributes file {} is readable again", volumeId, attributes.name(volumeId));
+            }
+            return read;
+        } catch (AgentException e) {
+            if (unreadableAttributes.put(volumeId, e.getMessage()) == null) {
+                LOG.error("volume {}: {}", volumeId, e.getMessage());
+            }
+            return Map.of();
+        }
+    }
+
+    /** Why the volume's attributes file cannot be read, if it cannot. */
+    public Optional<String> attributesProblem(String volumeId) {
+        return Optional.ofNullable(unreadableAttributes.get(volumeId));
     }
 
     /**
@@ -607,10 +646,13 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     /** Attaches the volume's vdisk as a loop device. NOT_FOUND (engine) if the vdisk does not exist. */
     AttachedVolume attachWithoutLocking(String volumeId) throws IOException {
         try {
-            return dataPath.attach(volumeId, throttles.wrap(volumeId, new EngineBackend(pool.vdisk(volumeId)),
-                    attributes.read(volumeId)));
+            ConditionBackend watched = new ConditionBackend(volumeId, new EngineBackend(pool.vdisk(volumeId)),
+                    conditionChanges);
+            conditions.put(volumeId, watched);
+            return dataPath.attach(volumeId, throttles.wrap(volumeId, watched, readableAttributes(volumeId)));
         } catch (IOException | RuntimeException e) {
             throttles.remove(volumeId);
+            conditions.remove(volumeId);
             throw e;
         }
     }
@@ -626,6 +668,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             dataPath.detach(volumeId);
         }
         throttles.remove(volumeId);
+        conditions.remove(volumeId);
         for (int n : LoopDevice.findByBackingFile(config.fuseMountPoint().resolve(volumeId))) {
             if (ours.isEmpty() || ours.get().loopNumber() != n) {
                 LOG.info("detaching /dev/loop{}, left on the image of volume {} by a dead predecessor", n, volumeId);
@@ -648,6 +691,16 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             dataPath.resize(volumeId);
         }
         return size;
+    }
+
+    /** Whether the attached volume's writes (or reads) fail now: what, why and since when. */
+    public Optional<IoCondition.Failing> ioFailing(String volumeId) {
+        return Optional.ofNullable(conditions.get(volumeId)).flatMap(ConditionBackend::failing);
+    }
+
+    /** How often volumes' I/O started failing and recovered, for the metrics. */
+    public IoCondition.Changes ioConditionChanges() {
+        return conditionChanges;
     }
 
     /** Why the volume's data path is broken, if it is (set at start when it could not be staged again). */

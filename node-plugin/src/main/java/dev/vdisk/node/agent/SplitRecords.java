@@ -107,7 +107,9 @@ final class SplitRecords {
                 d.force(true);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("writing " + file + " failed", e);
+            // the message reaches users (startSplit, cancelSplit): the file's name in the pool, not its host path
+            throw new UncheckedIOException("writing split-requests in the pool directory failed: "
+                    + FileErrors.reason(e), e);
         }
     }
 }

@@ -49,7 +49,8 @@ public final class StagedVolumes {
             } else {
                 volumes.remove(volume.volumeId());
             }
-            throw new UncheckedIOException("cannot write " + file.path() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the node state file (node-state in the agent's state"
+                    + " directory): " + FileErrors.reason(e), e);
         }
     }
 
@@ -63,7 +64,8 @@ public final class StagedVolumes {
             file.write(new ArrayList<>(volumes.values()));
         } catch (IOException e) {
             volumes.put(volumeId, previous);
-            throw new UncheckedIOException("cannot write " + file.path() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the node state file (node-state in the agent's state"
+                    + " directory): " + FileErrors.reason(e), e);
         }
     }
 }

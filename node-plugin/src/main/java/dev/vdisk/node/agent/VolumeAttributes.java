@@ -1,5 +1,7 @@
 package dev.vdisk.node.agent;
 
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.engine.Reason;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,6 +9,7 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -33,6 +36,7 @@ final class VolumeAttributes {
     static final int VERSION = 1;
 
     private final Path dir;
+    private final String subdir;
 
     VolumeAttributes(Path poolDir) {
         this(poolDir, "volume-attributes");
@@ -41,32 +45,52 @@ final class VolumeAttributes {
     /** Attributes kept in {@code <pool>/<subdir>} (snapshots keep theirs in {@code snapshot-attributes}). */
     VolumeAttributes(Path poolDir, String subdir) {
         this.dir = poolDir.resolve(subdir);
+        this.subdir = subdir;
     }
 
-    /** The stored attributes, empty when there is no file. */
+    /**
+     * The stored attributes, empty when there is no file. A file that cannot be read (not UTF-8, a bad header or
+     * line) is CORRUPT, named relative to the pool ({@link #name}): the caller decides whether that stops its call
+     * or only marks the volume.
+     */
     Map<String, String> read(String volumeId) {
         Path file = file(volumeId);
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             String header = MAGIC + " " + VERSION;
             if (lines.isEmpty() || !lines.getFirst().equals(header)) {
-                throw new IOException(file + " starts with '" + (lines.isEmpty() ? "" : lines.getFirst())
-                        + "', expected '" + header + "'");
+                throw corrupt(volumeId, "starts with '" + (lines.isEmpty() ? "" : lines.getFirst()) + "', expected '"
+                        + header + "'");
             }
             Map<String, String> out = new TreeMap<>();
-            for (String line : lines.subList(1, lines.size())) {
+            for (int i = 1; i < lines.size(); i++) {
+                String line = lines.get(i);
                 int eq = line.indexOf('=');
                 if (eq < 0) {
-                    throw new IOException(file + ": line '" + line + "' is not key=value");
+                    throw corrupt(volumeId, "line " + (i + 1) + " is not key=value");
                 }
                 out.put(decode(line.substring(0, eq)), decode(line.substring(eq + 1)));
             }
             return out;
         } catch (NoSuchFileException e) {
             return Map.of();
+        } catch (CharacterCodingException e) {
+            throw corrupt(volumeId, "is not UTF-8 text");
+        } catch (IllegalArgumentException e) {
+            throw corrupt(volumeId, "has a badly encoded key or value (" + e.getMessage() + ")");
         } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
+            throw new UncheckedIOException("reading " + name(volumeId) + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The file's name relative to the pool directory: messages reach users and name no host path. */
+    String name(String volumeId) {
+        return subdir + "/" + volumeId + ".attrs";
+    }
+
+    private AgentException corrupt(String volumeId, String what) {
+        return new AgentException(Reason.CORRUPT, name(volumeId) + " in the pool directory " + what
+                + "; repair it or delete it (the volume then has no attributes)");
     }
 
     /** Replaces the volume's attributes. */
@@ -88,7 +112,8 @@ final class VolumeAttributes {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             syncDir();
         } catch (IOException e) {
-            throw new UncheckedIOException("writing " + file + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("writing " + name(volumeId) + " in the pool directory failed: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -98,7 +123,8 @@ final class VolumeAttributes {
                 syncDir();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("deleting " + file(volumeId) + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("deleting " + name(volumeId) + " in the pool directory failed: "
+                    + e.getMessage(), e);
         }
     }
 

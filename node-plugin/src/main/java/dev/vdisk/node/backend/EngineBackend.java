@@ -5,7 +5,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Serves an engine {@link Vdisk} as a block device: plain delegation, since BlockBackend was shaped after the vdisk
- * handle. Engine errors are unchecked and reach the FUSE worker, which answers the request with EIO.
+ * handle. Engine errors are unchecked and reach the FUSE worker, which answers the request with ENOSPC for the
+ * engine's OUT_OF_SPACE and EIO otherwise (FuseErrno).
  */
 public final class EngineBackend implements BlockBackend {
     private final Vdisk vdisk;

@@ -106,11 +106,15 @@ final class FuseDispatcher {
                 default -> reply.error(unique, Libc.ENOSYS);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("FUSE request {} (opcode {}) on inode {} failed", unique, opcode, request.nodeId(), e);
-            reply.error(unique, Libc.EIO);
             FuseOp op = dataOp(opcode);
+            reply.error(unique, op != null ? FuseErrno.of(e) : Libc.EIO);
             if (op != null) {
+                // a full pool fails every write: the volume's backend logs each change of its condition once
+                // (ConditionBackend), so one line per request here would flood the log
+                LOG.debug("FUSE {} on inode {} failed: {}", op, request.nodeId(), e.toString());
                 observer.failed(op);
+            } else {
+                LOG.warn("FUSE request {} (opcode {}) on inode {} failed", unique, opcode, request.nodeId(), e);
             }
         }
     }
@@ -195,9 +199,9 @@ final class FuseDispatcher {
     void fileIoDone(int result) {
         FuseOp op = pendingOp;
         if (result < 0 || (result == 0 && op == FuseOp.WRITE)) {
-            LOG.warn("FUSE {} of {} bytes at {} failed: {}", op, pendingLength, pendingOffset,
+            LOG.debug("FUSE {} of {} bytes at {} failed: {}", op, pendingLength, pendingOffset,
                     result < 0 ? Libc.strerror(-result) : "nothing written");
-            reply.error(pendingUnique, Libc.EIO);
+            reply.error(pendingUnique, result < 0 ? FuseErrno.ofResult(result) : Libc.EIO);
             observer.failed(op);
             return;
         }

@@ -26,6 +26,6 @@ public interface FuseRequestObserver {
      */
     void served(FuseOp op, long bytes, long nanos);
 
-    /** A request whose backend call threw and that was answered with EIO. */
+    /** A request whose backend call threw, answered with EIO (ENOSPC when the pool or its disk is full). */
     void failed(FuseOp op);
 }

@@ -4,12 +4,15 @@ import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.loop.LoopDevice;
+import dev.vdisk.node.backend.IoCondition;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -18,13 +21,16 @@ import java.util.function.ToDoubleFunction;
  * {@code vdisk_volumes}, {@code vdisk_volumes_staged}, {@code vdisk_loop_devices} (loop devices on this agent's
  * FUSE images), {@code vdisk_splits{phase}} (splits the agent knows, by phase) and
  * {@code vdisk_split_relocated_bytes} (bytes relocated by those splits, summed; it falls when a finished split is
- * forgotten, so it is a gauge, not a counter).
+ * forgotten, so it is a gauge, not a counter), and {@code vdisk_volume_io_condition_changes_total{to}} (volumes
+ * whose writes or reads started failing, {@code to="failing"}, or succeed again, {@code to="ok"}).
  */
 public final class NodeAgentMetrics {
 
     /** The phases of {@link SplitStatus#phase()}; each gets a series, 0 when no split is in it. */
     static final List<String> PHASES = List.of("QUEUED", "SCANNING", "FILLING", "RELEASING", SplitStatus.DONE,
             "CANCELLED", "FAILED", "PAUSED");
+    private static final String CONDITION_CHANGES = "changes of volumes' I/O condition: to failing when writes or"
+            + " reads start failing, to ok when they succeed again";
     /** Reads within one scrape share one look at the agent; the next scrape (seconds later) reads again. */
     private static final long SAMPLE_NANOS = 500_000_000L;
 
@@ -57,6 +63,13 @@ public final class NodeAgentMetrics {
                     .description("clone splits the agent knows, by phase").tag("phase", phase).strongReference(true)
                     .register(registry);
         }
+        IoCondition.Changes changes = agent.ioConditionChanges();
+        FunctionCounter.builder("vdisk.volume.io.condition.changes", changes.failing(), LongAdder::sum)
+                .description(CONDITION_CHANGES)
+                .tag("to", "failing").register(registry);
+        FunctionCounter.builder("vdisk.volume.io.condition.changes", changes.recovered(), LongAdder::sum)
+                .description(CONDITION_CHANGES)
+                .tag("to", "ok").register(registry);
         Gauge.builder("vdisk.split.relocated", splits,
                         s -> s.get().stream().mapToLong(SplitStatus::bytesRelocated).sum())
                 .description("bytes relocated by the splits the agent knows").baseUnit("bytes")

@@ -6,9 +6,11 @@ import csi.v1.NodeGetVolumeStatsResponse;
 import csi.v1.VolumeCondition;
 import csi.v1.VolumeUsage;
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.engine.Reason;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.StagedVolume;
+import dev.vdisk.node.backend.IoCondition;
 import dev.vdisk.node.datapath.DataPath.AttachedVolume;
 import dev.vdisk.node.host.Filesystems;
 import dev.vdisk.node.host.Mounter;
@@ -153,7 +155,16 @@ final class NodeVolumes {
         }
         if (problem.isEmpty()) {
             problem = VolumeHealth.problem(attached.get().loopNumber(), attached.get().image(),
-                    v.block() ? null : v.stagingPath());
+                    v.block() ? null : v.stagingPath(), v.readOnly());
+        }
+        if (problem.isEmpty()) {
+            problem = agent.attributesProblem(volumeId);
+        }
+        Optional<IoCondition.Failing> failing = agent.ioFailing(volumeId);
+        if (failing.isPresent()) {
+            // a failing data path explains a read-only filesystem: say the cause first
+            problem = Optional.of(failing.get().what() + " since " + failing.get().since() + "; " + poolState()
+                    + problem.map(p -> "; " + p).orElse(""));
         }
         if (problem.isPresent()) {
             return NodeGetVolumeStatsResponse.newBuilder().setVolumeCondition(
@@ -173,6 +184,13 @@ final class NodeVolumes {
                     .setUsed(s.usedInodes()).setAvailable(s.freeInodes()));
         }
         return out.build();
+    }
+
+    /** The pool's state in a few words, for a failing volume's condition. */
+    private String poolState() {
+        PoolCapacity c = agent.capacity();
+        return (c.availableBytes() == 0 ? "pool full: " : "pool: ") + c.availableBytes() + " of " + c.totalBytes()
+                + " bytes writable; free space (delete volumes or snapshots, fstrim) or grow the pool";
     }
 
     NodeExpandVolumeResponse expand(String volumeId, Path volumePath, CapacityRange range, RequestedCapability cap)

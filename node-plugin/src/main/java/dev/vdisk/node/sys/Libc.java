@@ -72,6 +72,7 @@ public final class Libc {
     private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle STATVFS = bind("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
+    private static final MethodHandle STAT = bind("stat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle MMAP = bind("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
     /** syscall(2) with up to six register arguments; for calls glibc has no wrapper of (io_uring_*). */
@@ -233,6 +234,15 @@ public final class Libc {
     public static int statvfs(String path, MemorySegment buf) {
         try (Arena arena = Arena.ofConfined()) {
             return (int) STATVFS.invokeExact(CAPTURED.get(), arena.allocateFrom(path), buf);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** stat(2) into {@code buf} (struct stat, {@link FileStat#SIZE} bytes); 0 or -1 with errno. */
+    public static int stat(String path, MemorySegment buf) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) STAT.invokeExact(CAPTURED.get(), arena.allocateFrom(path), buf);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

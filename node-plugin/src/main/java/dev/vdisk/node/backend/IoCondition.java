@@ -1,0 +1,92 @@
+package dev.vdisk.node.backend;
+
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.Reason;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether one direction (writes or reads) of one volume currently fails, logged once per change: a full pool fails
+ * every new allocation, and a line (let alone a stack trace) per failed request buried the log in one short fill.
+ * The first failure logs "{@code <volume>: writes failing: pool out of space}"; the condition ends, logging
+ * "{@code <volume>: writes succeed again}", at the first success that comes {@link #QUIET_NANOS} after the last
+ * failure. The quiet time is the hysteresis a full pool needs: rewrites of already allocated blocks keep succeeding
+ * between the failing new allocations, and must not flap the condition.
+ *
+ * <p>Threading: called by every FUSE worker at once. The condition is one {@link AtomicReference}; only the thread
+ * whose compare-and-set changes it logs and counts. A success costs one volatile read while nothing fails.
+ */
+public final class IoCondition {
+    private static final Logger LOG = LoggerFactory.getLogger(IoCondition.class);
+    /** How long a direction must see no failure before a success ends its failing condition. */
+    static final long QUIET_NANOS = 2_000_000_000L;
+
+    /** A failing condition: what fails and why ({@code writes failing: pool out of space}), since when. */
+    public record Failing(String what, Instant since) {
+    }
+
+    /** Condition changes of all volumes, for the metrics. */
+    public record Changes(LongAdder failing, LongAdder recovered) {
+        public Changes() {
+            this(new LongAdder(), new LongAdder());
+        }
+    }
+
+    private final String volumeId;
+    private final String direction;
+    private final Changes changes;
+    private final AtomicReference<Failing> failing = new AtomicReference<>();
+    private volatile long lastFailureNanos;
+
+    /** @param direction "writes" or "reads", as the log line and the condition name it */
+    public IoCondition(String volumeId, String direction, Changes changes) {
+        this.volumeId = volumeId;
+        this.direction = direction;
+        this.changes = changes;
+    }
+
+    /** The failing condition, if there is one now. */
+    public Optional<Failing> current() {
+        return Optional.ofNullable(failing.get());
+    }
+
+    void failed(Throwable e) {
+        lastFailureNanos = System.nanoTime();
+        if (failing.get() != null) {
+            return;
+        }
+        Failing f = new Failing(direction + " failing: " + cause(e), Instant.now());
+        if (failing.compareAndSet(null, f)) {
+            changes.failing().increment();
+            LOG.warn("{}: {} ({})", volumeId, f.what(), e.getMessage());
+        }
+    }
+
+    void succeeded() {
+        Failing f = failing.get();
+        if (f == null || System.nanoTime() - lastFailureNanos < QUIET_NANOS) {
+            return;
+        }
+        if (failing.compareAndSet(f, null)) {
+            changes.recovered().increment();
+            LOG.info("{}: {} succeed again (failing since {})", volumeId, direction, f.since());
+        }
+    }
+
+    /** A short cause without host paths: it reaches users through NodeGetVolumeStats. */
+    private static String cause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EngineException x && x.reason() == Reason.OUT_OF_SPACE) {
+                return "pool out of space";
+            }
+            if ("No space left on device".equals(t.getMessage())) {
+                return "the pool's disk is full";
+            }
+        }
+        return "I/O error (the node agent's log has the details)";
+    }
+}
