@@ -58,18 +58,25 @@ record ContentSource(boolean snapshot, String id) {
     /**
      * The snapshot a volume source is cloned through: taken under this ID, cloned, then deleted at once, so the
      * engine keeps it hidden while the clone reads through it and nobody lists it. A function of the new volume's
-     * ID, so a retry finds (and deletes) it; '_' never occurs in a readable ID, {@code h_} IDs start otherwise.
+     * ID, so a retry finds (and deletes) it. {@code <volume ID>--clonesrc} is a valid resource name (the volume ID is
+     * one of at most {@link VolumeIds#MAX_LENGTH} characters) and no snapshot ID of {@link VolumeIds} ends that way
+     * (readable IDs contain no {@code --}, hashed ones end in hex digits). It was {@code clonesrc_<volume ID>} before
+     * issue 16, which the API server refused (422), so every clone of a PVC failed in cluster mode.
      */
     static String internalSnapshotId(String newVolumeId) {
-        return INTERNAL_PREFIX + newVolumeId;
+        return newVolumeId + INTERNAL_SUFFIX;
     }
 
-    /** Whether a snapshot is one of ours for a volume clone (ListSnapshots leaves it out during the clone's creation). */
+    /**
+     * Whether a snapshot is one of ours for a volume clone (ListSnapshots leaves it out during the clone's creation);
+     * the old prefix too, which a standalone pool may still hold for a moment.
+     */
     static boolean isInternal(String snapshotId) {
-        return snapshotId.startsWith(INTERNAL_PREFIX);
+        return snapshotId.endsWith(INTERNAL_SUFFIX) || snapshotId.startsWith(LEGACY_INTERNAL_PREFIX);
     }
 
-    private static final String INTERNAL_PREFIX = "clonesrc_";
+    private static final String INTERNAL_SUFFIX = "--clonesrc";
+    private static final String LEGACY_INTERNAL_PREFIX = "clonesrc_";
 
     @Override
     public String toString() {

@@ -37,7 +37,8 @@ final class SnapshotController {
         String source = VolumeController.required("source_volume_id", req.getSourceVolumeId());
         String snapshotId = VolumeIds.forName(name);
         // spec: same name and source -> 0 OK with the existing snapshot; another source -> ALREADY_EXISTS
-        Optional<NodeSnapshot> existing = agents.findSnapshot(snapshotId);
+        Optional<NodeSnapshot> existing = agents.findSnapshot(snapshotId)
+                .or(() -> VolumeIds.legacy(name).flatMap(agents::findSnapshot));
         if (existing.isPresent()) {
             String was = existing.get().snapshot().sourceVolumeId();
             if (!was.equals(source)) {

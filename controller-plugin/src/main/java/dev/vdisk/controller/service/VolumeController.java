@@ -81,7 +81,7 @@ final class VolumeController {
         String volumeId = VolumeIds.forName(name);
 
         // spec: a volume of this name that is compatible -> 0 OK with it; incompatible -> ALREADY_EXISTS
-        Optional<NodeVolume> existing = agents.find(volumeId);
+        Optional<NodeVolume> existing = agents.find(volumeId).or(() -> VolumeIds.legacy(name).flatMap(agents::find));
         if (existing.isPresent()) {
             incompatibility(existing.get(), name, range, caps, params, topology)
                     .or(() -> sourceMismatch(existing.get(), source)).ifPresent(why -> {

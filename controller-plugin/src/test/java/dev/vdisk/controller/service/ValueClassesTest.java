@@ -26,12 +26,13 @@ class ValueClassesTest {
     void volumeIdIsTheNameWhenReadableElseAStableHash() {
         assertEquals("pvc-0f1e2d3c-aaaa-bbbb-cccc-000011112222", VolumeIds.forName("pvc-0f1e2d3c-aaaa-bbbb-cccc-000011112222"));
         String hashed = VolumeIds.forName("My Volume/1");
-        assertTrue(hashed.matches("h_[0-9a-f]{40}"), hashed);
+        assertTrue(hashed.matches("my-volume-1--[0-9a-f]{32}"), hashed);
         assertEquals(hashed, VolumeIds.forName("My Volume/1"), "a function of the name");
         assertNotEquals(hashed, VolumeIds.forName("My Volume/2"));
-        assertTrue(VolumeIds.forName("x".repeat(129)).startsWith("h_"), "too long to pass through");
-        assertTrue(VolumeIds.forName("h_" + "0".repeat(40)).startsWith("h_") && !VolumeIds.forName("h_" + "0".repeat(40))
-                .equals("h_" + "0".repeat(40)), "a name shaped like a hashed ID is hashed too (no collision)");
+        assertTrue(VolumeIds.forName("x".repeat(129)).matches("x{94}--[0-9a-f]{32}"), "too long to pass through");
+        assertTrue(VolumeIds.forName("a--" + "0".repeat(32)).matches("a-0{32}--[0-9a-f]{32}")
+                && !VolumeIds.forName("a--" + "0".repeat(32)).equals("a--" + "0".repeat(32)),
+                "a name shaped like a hashed ID is hashed too (no collision)");
     }
 
     @Test

@@ -223,6 +223,61 @@ class ControllerOverResourcesTest {
         assertEquals(0, client.resources(VdiskSnapshot.class).list().getItems().size());
     }
 
+    /**
+     * The mock server accepts any name; the real one refuses (422) what is not an RFC 1123 subdomain, and a label
+     * value that is not one of at most 63 characters. Every object the controller writes, for awkward CSI names and
+     * for a volume clone (whose internal snapshot was {@code clonesrc_<id>}), must pass those rules (issue 16).
+     */
+    @Test
+    void everyNameAndLabelWrittenToTheApiServerIsValidThere() throws InterruptedException {
+        List<io.fabric8.kubernetes.api.model.ObjectMeta> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<io.fabric8.kubernetes.client.Watch> watches = java.util.stream.Stream.of(VdiskVolume.class,
+                VdiskSnapshot.class, VdiskGroupSnapshot.class).map(type -> watchAdded(type, written)).toList();
+        try {
+            String source = create("PVC_Data", 8 * MIB, Map.of()).getVolume().getVolumeId();
+            String snapshot = Csi.call(controller::createSnapshot, CreateSnapshotRequest.newBuilder()
+                    .setName("Snapshot One \u00e9").setSourceVolumeId(source).build()).getSnapshot().getSnapshotId();
+            Csi.call(controller::createVolume, request("pvc-clone-of-volume", 8 * MIB, Map.of()).toBuilder()
+                    .setVolumeContentSource(VolumeContentSource.newBuilder().setVolume(
+                            VolumeContentSource.VolumeSource.newBuilder().setVolumeId(source))).build());
+            Csi.call(controller::createVolume, request("x".repeat(200), 8 * MIB, Map.of()).toBuilder()
+                    .setVolumeContentSource(VolumeContentSource.newBuilder().setSnapshot(
+                            VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(snapshot))).build());
+            Csi.call(groups::createVolumeGroupSnapshot, CreateVolumeGroupSnapshotRequest.newBuilder()
+                    .setName("Group_" + "g".repeat(80)).addSourceVolumeIds(source).build());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (written.size() < 7 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } finally {
+            watches.forEach(io.fabric8.kubernetes.client.Watch::close);
+        }
+        List<String> names = written.stream().map(io.fabric8.kubernetes.api.model.ObjectMeta::getName).toList();
+        for (var meta : written) {
+            assertTrue(ApiServerNames.validObjectName(meta.getName()), "refused by the API server: " + meta.getName());
+            meta.getLabels().forEach((k, v) -> assertTrue(ApiServerNames.validLabelValue(v),
+                    "label " + k + "=" + v + " of " + meta.getName() + " refused by the API server"));
+        }
+        assertTrue(names.stream().anyMatch(n -> n.endsWith("--clonesrc")), "a volume clone's internal snapshot: " + names);
+        assertEquals(7, names.size(), "three volumes, a snapshot, a clone source, a group and its member: " + names);
+    }
+
+    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> io.fabric8.kubernetes.client.Watch watchAdded(
+            Class<T> type, List<io.fabric8.kubernetes.api.model.ObjectMeta> written) {
+        return client.resources(type).watch(new io.fabric8.kubernetes.client.Watcher<>() {
+            @Override
+            public void eventReceived(Action action, T resource) {
+                if (action == Action.ADDED) {
+                    written.add(resource.getMetadata());
+                }
+            }
+
+            @Override
+            public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+            }
+        });
+    }
+
     @Test
     void aSilentNodeAgentTimesOutAndARetryPicksUpTheSameRequest() throws InterruptedException {
         publishNode("n2");
