@@ -155,7 +155,6 @@ public final class Pool implements AutoCloseable {
             Path journalDir = spec.journalDir() != null ? spec.journalDir() : dir.resolve(PoolFiles.JOURNAL);
             if (spec.device() == null) {
                 PrivateFiles.createIfMissing(dataPath);
-                }
             } else if (!Files.isWritable(spec.device())) {
                 throw new EngineIOException("device " + spec.device() + " is not writable; check the path and permissions");
             }

@@ -129,6 +129,7 @@ final class PoolFiles {
         }
     }
 
+    /**
      * Refuses a layout that names a data file or journal outside {@code dir} while {@code dir} has its own
      * {@code pool.data} or {@code journal/} with journal files: the directory is a copy whose {@code pool.properties}
      * (format 1, absolute paths) still names the original's files.
