@@ -17,7 +17,8 @@ import static dev.vdisk.node.fuse.FuseProtocol.*;
  * The one place where FUSE opcodes are answered, whatever brought the request (a /dev/fuse worker or an
  * io_uring entry): decodes it through its slot's {@link FuseRequest}, answers against the {@link ImageDirectory}
  * and the backends, encodes the answer with the slot's {@link FuseReply} and reports data-path requests to the
- * {@link FuseRequestObserver}.
+ * {@link FuseRequestObserver}. A request from any uid but root is refused before it is looked at
+ * ({@code refuse}), whichever transport brought it.
  *
  * <p>One dispatcher per slot, confined to the thread serving that slot; it holds the slot's views and, with a
  * ring, the state of the one file I/O the slot may have in flight. With a {@link FileIo} (io_uring transport),
@@ -28,7 +29,7 @@ final class FuseDispatcher {
     static final Logger LOG = LoggerFactory.getLogger(FuseDispatcher.class);
     private static final int WANTED_INIT_FLAGS =
             FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_ASYNC_DIO | FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES;
-    private static final int EISDIR = 21, ENOTDIR = 20, ESTALE = 116, EPROTO = 71;
+    private static final int EACCES = 13, EISDIR = 21, ENOTDIR = 20, ESTALE = 116, EPROTO = 71;
 
     /** Moves bytes between a file and the slot's payload buffer asynchronously; calls back {@link #fileIoDone}. */
     interface FileIo {
@@ -75,6 +76,10 @@ final class FuseDispatcher {
         long unique = request.unique();
         int opcode = request.opcode();
         long start = System.nanoTime();
+        if (request.uid() != 0 && !releasesOnly(opcode)) {
+            refuse(unique, opcode);
+            return;
+        }
         try {
             switch (opcode) {
                 case READ -> served(FuseOp.READ, read(unique, start), start);
@@ -117,6 +122,28 @@ final class FuseDispatcher {
                 LOG.warn("FUSE request {} (opcode {}) on inode {} failed", unique, opcode, request.nodeId(), e);
             }
         }
+    }
+
+    /**
+     * Requests the kernel sends for anyone, which grant nothing: dropping lookups, interrupting, closing a file
+     * someone already holds open, and the connection's own start and end.
+     */
+    private static boolean releasesOnly(int opcode) {
+        return switch (opcode) {
+            case FORGET, BATCH_FORGET, INTERRUPT, FLUSH, RELEASE, RELEASEDIR, INIT, DESTROY -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Only root may use an image (the loop driver opens it as root): everyone else is refused here as well as by
+     * the kernel ({@code default_permissions}, modes 0600 and 0700), so that neither check alone guards the
+     * volumes' data. EPERM for an attribute change, as chmod(2) gives a non-owner; EACCES for the rest.
+     */
+    private void refuse(long unique, int opcode) {
+        LOG.warn("FUSE refused opcode {} on inode {} from uid {} (pid {}): only root may use volume images", opcode,
+                request.nodeId(), Integer.toUnsignedLong(request.uid()), request.pid());
+        reply.error(unique, opcode == SETATTR ? Libc.EPERM : EACCES);
     }
 
     /** Reports a request answered synchronously; {@code bytes < 0}: its file I/O is on the ring. */
@@ -247,7 +274,7 @@ final class FuseDispatcher {
     private void getattr(long unique, long nodeId) {
         reply.attrOutHeader();
         if (nodeId == ROOT_ID) {
-            reply.attr(16, ROOT_ID, 4096, S_IFDIR | 0755, 2, time);
+            reply.attr(16, ROOT_ID, 4096, S_IFDIR | 0700, 2, time);
         } else {
             Image image = directory.byInode(nodeId);
             if (image == null) {

@@ -88,6 +88,15 @@ final class FuseRequest {
         return header.get(JAVA_LONG_UNALIGNED, 16);
     }
 
+    /** The caller's fsuid as the kernel saw it (in the mount's user namespace); 0 for the kernel's own requests. */
+    int uid() {
+        return header.get(JAVA_INT_UNALIGNED, 24);
+    }
+
+    int pid() {
+        return header.get(JAVA_INT_UNALIGNED, 32);
+    }
+
     int bodyInt(int offset) {
         return args.get(JAVA_INT_UNALIGNED, offset);
     }

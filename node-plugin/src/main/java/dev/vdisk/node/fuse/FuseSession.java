@@ -1,5 +1,6 @@
 package dev.vdisk.node.fuse;
 
+import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
@@ -77,12 +78,13 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /**
-     * Mounts an empty image filesystem at {@code mountPoint} (created if missing). A stale {@code fuse.vdisk}
+     * Mounts an empty image filesystem at {@code mountPoint} (created 0700 if missing). A stale {@code fuse.vdisk}
      * mount left there by a dead process is detached first.
      */
     public static FuseSession mount(Path mountPoint, FuseConfig config) throws IOException {
         Path target = mountPoint.toAbsolutePath().normalize();
-        Files.createDirectories(target);
+        PrivateFiles.createDirectories(target);
+        warnIfOthersMayEnter(target.getParent());
         for (MountTable.Mount m : MountTable.mounts()) {
             if (m.mountPoint().equals(target)) {
                 LOG.warn("{} is already mounted ({}), detaching it", target, m.fsType());
@@ -97,7 +99,7 @@ public final class FuseSession implements AutoCloseable {
         FuseSession session = new FuseSession(target, fd, transport);
         try {
             Libc.checkedMount("vdisk", target.toString(), "fuse.vdisk", Libc.MS_NOSUID | Libc.MS_NODEV,
-                    "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other");
+                    "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions");
             session.start(config);
             if (!session.initDone.await(10, TimeUnit.SECONDS) || !session.initOk) {
                 throw new IOException("FUSE INIT did not complete at " + target);
@@ -121,6 +123,19 @@ public final class FuseSession implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             session.close();
             throw e;
+        }
+    }
+
+    /**
+     * The images are guarded by their modes and our own check of the caller either way; a parent only root may enter
+     * keeps everyone else from even naming them. The parent is the caller's (the node agent makes its state
+     * directory 0700), so it is not changed here.
+     */
+    private static void warnIfOthersMayEnter(Path parent) throws IOException {
+        int mode = (Integer) Files.getAttribute(parent, "unix:mode");
+        if ((mode & 0077) != 0) {
+            LOG.warn("{} (mode {}) lets users other than root reach the FUSE mount below it; make it 0700", parent,
+                    String.format("%04o", mode & 07777));
         }
     }
 

@@ -46,6 +46,20 @@ public final class Command {
         }
     }
 
+    /** Uid and gid of the unprivileged user that access tests run commands as. */
+    public static final int NOBODY = 65534;
+
+    /** Runs {@code command} as uid and gid 65534 with no supplementary groups (we run as root: see Privileged). */
+    public static Result tryAsNobody(String... command) {
+        if (which("setpriv") == null) {
+            throw new AssertionError("setpriv (util-linux) is not on PATH: cannot run a command as a non-root user");
+        }
+        List<String> all = new java.util.ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
+                "--clear-groups", "--"));
+        all.addAll(List.of(command));
+        return tryRun(60, all.toArray(String[]::new));
+    }
+
     public static Path which(String tool) {
         for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
             Path p = Path.of(dir, tool);
