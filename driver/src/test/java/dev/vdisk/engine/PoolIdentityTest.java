@@ -262,7 +262,7 @@ class PoolIdentityTest {
     }
 
     @Test
-    void aJournalMissingRecordsThatTheNewestPointReplaysIsRefusedUntilImportAcceptsTheLoss() throws IOException {
+    void aJournalMissingRecordsThatTheNewestPointReplaysIsRefusedUntilImportAcceptsTheLoss() throws Exception {
         Path p = dir.resolve("p");
         PoolOptions o = new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1);
         Pool pool = TestPools.create(p, 16L << 20, SEG, o);
@@ -280,6 +280,9 @@ class PoolIdentityTest {
         CorruptMetadataException e = assertThrows(CorruptMetadataException.class, () -> Pool.open(p, o));
         assertTrue(e.getMessage().contains("are gone") && e.getMessage().contains("--accept-journal-loss"),
                 e.getMessage());
+        Child check = vdisk(p, "check");
+        assertEquals(1, check.rc(), check.toString());
+        assertTrue(check.out().startsWith("corrupt: ") && check.out().contains("are gone"), check.toString());
         Files.move(p.resolve(PoolFiles.PROPERTIES), p.resolve("pool.properties.old"));
         assertThrows(CorruptMetadataException.class, () -> PoolImport.run(p, null, null, false, o));
         CheckReport r = PoolImport.run(p, null, null, true, o);
