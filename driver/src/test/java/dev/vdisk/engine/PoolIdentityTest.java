@@ -292,7 +292,41 @@ class PoolIdentityTest {
         }
     }
 
+    @Test
+    void checkFindsThePreviousPointsMetadataOverwrittenByAnotherWriter() throws IOException {
+        Path p = dir.resolve("p");
+        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
+            pool.create("v", 1L << 20);
+            pool.create("w", 1L << 20);
+            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 1));
+            pool.checkpoint();
+            TestPools.write(pool.vdisk("w"), 0, TestPools.filled(SEG, 2));
+            pool.checkpoint(); // the previous point's catalog is now free in memory, still the fallback on disk
+            assertTrue(pool.check().clean(), pool.check().problems().toString());
+
+            Superblock previous = previousSlot(p.resolve(PoolFiles.DATA));
+            // what a second opener of these files did: its own point wrote over segments this pool had freed
+            try (RandomAccessFile f = new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
+                f.seek(previous.catalogVbn() * SEG);
+                f.write(TestPools.filled(SEG, 99));
+            }
+            CheckReport r = pool.check();
+            assertFalse(r.clean());
+            assertTrue(r.problems().stream().anyMatch(x -> x.kind() == CheckReport.Kind.BAD_CHECKSUM
+                    && x.vbn() == previous.catalogVbn() && x.detail().contains("previous consistency point")),
+                    r.problems().toString());
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /** The superblock slot with the lower generation. */
+    private static Superblock previousSlot(Path data) throws IOException {
+        byte[] b = head(data);
+        Superblock s0 = Superblock.decode(java.nio.ByteBuffer.wrap(b, 0, Superblock.SLOT_SIZE).slice());
+        Superblock s1 = Superblock.decode(java.nio.ByteBuffer.wrap(b, Superblock.SLOT_SIZE, Superblock.SLOT_SIZE).slice());
+        return s0.generation() < s1.generation() ? s0 : s1;
+    }
 
     private record Child(int rc, String out, String err) {}
 
