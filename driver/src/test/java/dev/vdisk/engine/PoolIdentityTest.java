@@ -293,6 +293,30 @@ class PoolIdentityTest {
     }
 
     @Test
+    void aJournalFileWhoseHeaderNeverReachedTheDiskIsDroppedAndARenamedOneRefused() throws IOException {
+        Path p = dir.resolve("p");
+        Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions());
+        pool.create("v", 1L << 20);
+        TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 5));
+        pool.vdisk("v").flush();
+        pool.abandonForTesting();
+        Path last = logs(p).get(logs(p).size() - 1);
+        Path renamed = last.resolveSibling(String.format("%020d.log", 1_000_000));
+        Files.copy(last, renamed);
+        CorruptMetadataException e = assertThrows(CorruptMetadataException.class,
+                () -> Pool.open(p, TestPools.quietOptions()));
+        assertTrue(e.getMessage().contains("renamed?"), e.getMessage());
+        Files.delete(renamed);
+
+        Path empty = last.resolveSibling(String.format("%020d.log", 1_000_000)); // created, then the crash
+        Files.write(empty, new byte[20]);
+        try (Pool reopened = Pool.open(p, TestPools.quietOptions())) {
+            assertArrayEquals(TestPools.filled(SEG, 5), TestPools.read(reopened.vdisk("v"), 0, SEG));
+        }
+        assertFalse(Files.exists(empty), "a file without a header holds no durable record");
+    }
+
+    @Test
     void checkFindsThePreviousPointsMetadataOverwrittenByAnotherWriter() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
