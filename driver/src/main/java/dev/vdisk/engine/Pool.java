@@ -3,6 +3,7 @@ package dev.vdisk.engine;
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.check.CheckReport;
 import dev.vdisk.engine.check.Checker;
+import dev.vdisk.engine.check.FallbackPointCheck;
 import dev.vdisk.engine.format.Catalog;
 import dev.vdisk.engine.format.CatalogEntry;
 import dev.vdisk.engine.format.Kind;
@@ -1178,7 +1179,8 @@ public final class Pool implements AutoCloseable {
 
     /**
      * Checks the pool: walks every tree, re-reads every clean indirect block and verifies its CRC, recomputes every
-     * segment's reference count and compares it with the allocator (leaked, doubly owned), finds dangling pointers.
+     * segment's reference count and compares it with the allocator (leaked, doubly owned), finds dangling pointers;
+     * then re-reads the previous consistency point's catalog and indirect blocks ({@link FallbackPointCheck}).
      */
     public CheckReport check() {
         cpLock.lock();
@@ -1197,7 +1199,11 @@ public final class Pool implements AutoCloseable {
                             : "vdisk ";
                     trees.add(new Checker.Tree(what + v.name(), SnapshotChain.family(v), v.tree));
                 }
-                return new Checker(data, alloc, segmentSize).check(trees, catalogVbns, superblock);
+                CheckReport r = new Checker(data, alloc, segmentSize).check(trees, catalogVbns, superblock);
+                List<CheckReport.Problem> problems = new ArrayList<>(r.problems());
+                new FallbackPointCheck(data, alloc.firstDataVbn(), alloc.segmentCount(), segmentSize)
+                        .check(superblock, problems);
+                return new CheckReport(problems, r.trees(), r.indirectBlocks(), r.dataSegments());
             } finally {
                 for (Vdisk v : vs) {
                     v.mapLock.readLock().unlock();

@@ -61,8 +61,12 @@ final class PoolFiles {
     static Layout read(Path dir) {
         Path p = dir.resolve(PROPERTIES);
         if (!Files.exists(p)) {
-            throw new VdiskNotFoundException("no pool in " + dir + " (" + PROPERTIES
-                    + " is missing); create one with 'vdisk pool create " + dir + " --size SIZE'");
+            throw new VdiskNotFoundException(Files.exists(dir.resolve(DATA))
+                    ? PROPERTIES + " is missing in " + dir + " but " + DATA + " is there; rebuild the file from the"
+                            + " pool's own data with 'vdisk pool import " + dir + "'"
+                    : "no pool in " + dir + " (" + PROPERTIES + " is missing); create one with 'vdisk pool create "
+                            + dir + " --size SIZE', or if it was a pool on a device or with --journal, rebuild the"
+                            + " file with 'vdisk pool import " + dir + " --device DEV [--journal DIR]'");
         }
         try {
             Properties props = new Properties();

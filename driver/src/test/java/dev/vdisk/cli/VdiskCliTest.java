@@ -150,6 +150,10 @@ class VdiskCliTest {
         assertTrue(r.err().contains("already holds vdisk pool") && r.err().contains("vdisk pool import " + pool)
                 && r.err().strip().lines().count() == 1, r.err());
 
+        r = run("ls");
+        assertEquals(1, r.rc());
+        assertTrue(r.err().contains("vdisk pool import " + pool) && !r.err().contains("pool create"), r.err());
+
         r = run("pool", "import", pool.toString());
         assertEquals(0, r.rc(), r.err());
         assertTrue(r.out().contains("imported pool") && r.out().contains("1 vdisks"), r.out());

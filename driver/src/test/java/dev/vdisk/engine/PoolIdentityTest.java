@@ -6,13 +6,11 @@ import dev.vdisk.engine.check.CheckReport;
 import dev.vdisk.engine.format.Superblock;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -22,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 15, section 2: a pool's files belong to one pool and are opened by one pool at a time. A copy of a live pool's
- * directory, a second create over existing data, a journal file of another pool and a journal that lost records a
- * consistency point needs are each refused or kept apart, and the live pool keeps every flushed write.
+ * directory, a directory naming another pool's files, a journal file of another pool and a journal that lost records a
+ * consistency point needs are each refused or kept apart, the live pool keeps every flushed write, and the check finds
+ * what a second writer left in the previous point's metadata. Create and import: {@link PoolCreateAndImportTest}.
  */
 class PoolIdentityTest {
     private static final int SEG = 4096;
@@ -132,106 +131,6 @@ class PoolIdentityTest {
     }
 
     @Test
-    void poolPropertiesStorePathsInsideTheDirectoryRelativeToItAndTheUuid() throws IOException {
-        Path p = dir.resolve("p");
-        Path outside = dir.resolve("elsewhere-journal");
-        String uuid;
-        try (Pool pool = Pool.create(p, new PoolSpec(4L << 20, SEG, null, outside), TestPools.quietOptions())) {
-            uuid = pool.info().uuid().toString();
-        }
-        Properties props = properties(p);
-        assertEquals("2", props.getProperty("format"));
-        assertEquals(uuid, props.getProperty("uuid"));
-        assertEquals("pool.data", props.getProperty("data"));
-        assertEquals(outside.toAbsolutePath().normalize().toString(), props.getProperty("journal"));
-    }
-
-    @Test
-    void aFormatOnePoolPropertiesWithAbsolutePathsIsReadAndRewrittenRelative() throws IOException {
-        Path p = dir.resolve("p");
-        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
-        }
-        Files.writeString(p.resolve(PoolFiles.PROPERTIES), "format=1\ndevice=false\ndata="
-                + p.resolve(PoolFiles.DATA).toAbsolutePath() + "\njournal=" + p.resolve("journal").toAbsolutePath() + "\n");
-        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertEquals(1, pool.list().size());
-        }
-        Properties props = properties(p);
-        assertEquals("2", props.getProperty("format"));
-        assertEquals("pool.data", props.getProperty("data"));
-        assertEquals("journal", props.getProperty("journal"));
-        assertNotNull(props.getProperty("uuid"));
-    }
-
-    @Test
-    void creatingOverAnExistingPoolIsRefusedAndImportBringsItBackWithItsVolumes() throws IOException {
-        Path p = dir.resolve("p");
-        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 7));
-        }
-        // pool.properties lost and the journal directory empty: what the driver used to create a new pool over
-        Files.delete(p.resolve(PoolFiles.PROPERTIES));
-        try (Stream<Path> s = Files.list(p.resolve(PoolFiles.JOURNAL))) {
-            for (Path f : s.toList()) {
-                Files.delete(f);
-            }
-        }
-        byte[] head = head(p.resolve(PoolFiles.DATA));
-        VdiskExistsException e = assertThrows(VdiskExistsException.class,
-                () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("already holds vdisk pool") && e.getMessage().contains("vdisk pool import"),
-                e.getMessage());
-        assertArrayEquals(head, head(p.resolve(PoolFiles.DATA)), "the refused create changed the superblocks");
-        assertFalse(Files.exists(p.resolve(PoolFiles.PROPERTIES)));
-
-        CheckReport r = PoolImport.run(p, null, null, false, TestPools.quietOptions());
-        assertTrue(r.clean(), r.problems().toString());
-        try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertArrayEquals(TestPools.filled(SEG, 7), TestPools.read(pool.vdisk("v"), 0, SEG));
-        }
-        assertThrows(VdiskExistsException.class, () -> PoolImport.run(p, null, null, false, TestPools.quietOptions()),
-                "import never replaces an existing pool.properties");
-    }
-
-    @Test
-    void creatingOverOneSurvivingSuperblockSlotOrAnyHeaderBytesIsRefused() throws IOException {
-        Path p = dir.resolve("p");
-        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
-        }
-        Files.delete(p.resolve(PoolFiles.PROPERTIES));
-        deleteJournal(p);
-        try (RandomAccessFile f = new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
-            f.write(new byte[Superblock.SLOT_SIZE]); // slot 0 gone: slot 1 still names the pool
-        }
-        assertThrows(VdiskExistsException.class, () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
-        try (RandomAccessFile f = new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
-            f.write(new byte[2 * Superblock.SLOT_SIZE]);
-            f.seek(5000);
-            f.write(1); // no superblock, but not empty either
-        }
-        VdiskExistsException e = assertThrows(VdiskExistsException.class,
-                () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
-    }
-
-    @Test
-    void aNonEmptyJournalDirectoryIsRefusedWithoutAdvisingToEmptyIt() throws IOException {
-        Path p = dir.resolve("p");
-        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 7));
-        }
-        Path q = dir.resolve("q");
-        VdiskExistsException e = assertThrows(VdiskExistsException.class, () -> Pool.create(q,
-                new PoolSpec(4L << 20, SEG, null, p.resolve(PoolFiles.JOURNAL)), TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("vdisk pool import") && !e.getMessage().contains("empty one")
-                && !e.getMessage().contains("delete"), e.getMessage());
-    }
-
-    @Test
     void aJournalFileOfAnotherPoolIsRefusedNamingTheFileAndBothUuidsAndNothingIsChanged() throws IOException {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
@@ -262,7 +161,7 @@ class PoolIdentityTest {
     }
 
     @Test
-    void aJournalMissingRecordsThatTheNewestPointReplaysIsRefusedUntilImportAcceptsTheLoss() throws IOException {
+    void aJournalMissingRecordsThatTheNewestPointReplaysIsRefusedUntilImportAcceptsTheLoss() throws Exception {
         Path p = dir.resolve("p");
         PoolOptions o = new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1);
         Pool pool = TestPools.create(p, 16L << 20, SEG, o);
@@ -280,6 +179,9 @@ class PoolIdentityTest {
         CorruptMetadataException e = assertThrows(CorruptMetadataException.class, () -> Pool.open(p, o));
         assertTrue(e.getMessage().contains("are gone") && e.getMessage().contains("--accept-journal-loss"),
                 e.getMessage());
+        Child check = vdisk(p, "check");
+        assertEquals(1, check.rc(), check.toString());
+        assertTrue(check.out().startsWith("corrupt: ") && check.out().contains("are gone"), check.toString());
         Files.move(p.resolve(PoolFiles.PROPERTIES), p.resolve("pool.properties.old"));
         assertThrows(CorruptMetadataException.class, () -> PoolImport.run(p, null, null, false, o));
         CheckReport r = PoolImport.run(p, null, null, true, o);
@@ -289,7 +191,65 @@ class PoolIdentityTest {
         }
     }
 
+    @Test
+    void aJournalFileWhoseHeaderNeverReachedTheDiskIsDroppedAndARenamedOneRefused() throws IOException {
+        Path p = dir.resolve("p");
+        Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions());
+        pool.create("v", 1L << 20);
+        TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 5));
+        pool.vdisk("v").flush();
+        pool.abandonForTesting();
+        Path last = logs(p).get(logs(p).size() - 1);
+        Path renamed = last.resolveSibling(String.format("%020d.log", 1_000_000));
+        Files.copy(last, renamed);
+        CorruptMetadataException e = assertThrows(CorruptMetadataException.class,
+                () -> Pool.open(p, TestPools.quietOptions()));
+        assertTrue(e.getMessage().contains("renamed?"), e.getMessage());
+        Files.delete(renamed);
+
+        Path empty = last.resolveSibling(String.format("%020d.log", 1_000_000)); // created, then the crash
+        Files.write(empty, new byte[20]);
+        try (Pool reopened = Pool.open(p, TestPools.quietOptions())) {
+            assertArrayEquals(TestPools.filled(SEG, 5), TestPools.read(reopened.vdisk("v"), 0, SEG));
+        }
+        assertFalse(Files.exists(empty), "a file without a header holds no durable record");
+    }
+
+    @Test
+    void checkFindsThePreviousPointsMetadataOverwrittenByAnotherWriter() throws IOException {
+        Path p = dir.resolve("p");
+        try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
+            pool.create("v", 1L << 20);
+            pool.create("w", 1L << 20);
+            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 1));
+            pool.checkpoint();
+            TestPools.write(pool.vdisk("w"), 0, TestPools.filled(SEG, 2));
+            pool.checkpoint(); // the previous point's catalog is now free in memory, still the fallback on disk
+            assertTrue(pool.check().clean(), pool.check().problems().toString());
+
+            Superblock previous = previousSlot(p.resolve(PoolFiles.DATA));
+            // what a second opener of these files did: its own point wrote over segments this pool had freed
+            try (RandomAccessFile f = new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
+                f.seek(previous.catalogVbn() * SEG);
+                f.write(TestPools.filled(SEG, 99));
+            }
+            CheckReport r = pool.check();
+            assertFalse(r.clean());
+            assertTrue(r.problems().stream().anyMatch(x -> x.kind() == CheckReport.Kind.BAD_CHECKSUM
+                    && x.vbn() == previous.catalogVbn() && x.detail().contains("previous consistency point")),
+                    r.problems().toString());
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /** The superblock slot with the lower generation. */
+    private static Superblock previousSlot(Path data) throws IOException {
+        byte[] b = head(data);
+        Superblock s0 = Superblock.decode(java.nio.ByteBuffer.wrap(b, 0, Superblock.SLOT_SIZE).slice());
+        Superblock s1 = Superblock.decode(java.nio.ByteBuffer.wrap(b, Superblock.SLOT_SIZE, Superblock.SLOT_SIZE).slice());
+        return s0.generation() < s1.generation() ? s0 : s1;
+    }
 
     private record Child(int rc, String out, String err) {}
 
@@ -350,23 +310,11 @@ class PoolIdentityTest {
         }
     }
 
-    private static void deleteJournal(Path pool) throws IOException {
-        for (Path f : logs(pool)) {
-            Files.delete(f);
-        }
-    }
-
     private static byte[] head(Path data) throws IOException {
         byte[] b = new byte[2 * Superblock.SLOT_SIZE];
         try (RandomAccessFile f = new RandomAccessFile(data.toFile(), "r")) {
             f.readFully(b);
         }
         return b;
-    }
-
-    private static Properties properties(Path pool) throws IOException {
-        Properties props = new Properties();
-        props.load(new java.io.StringReader(Files.readString(pool.resolve(PoolFiles.PROPERTIES), StandardCharsets.UTF_8)));
-        return props;
     }
 }

@@ -2,13 +2,11 @@ package dev.vdisk.engine.journal;
 
 import static dev.vdisk.engine.journal.JournalRecord.*;
 
-import dev.vdisk.engine.CorruptMetadataException;
 import dev.vdisk.engine.EngineIOException;
 import dev.vdisk.engine.ForeignPoolFileException;
 import dev.vdisk.engine.GuardedBy;
 import dev.vdisk.engine.ThreadJoin;
 import dev.vdisk.engine.io.PrivateFiles;
-import dev.vdisk.engine.UnsupportedFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -46,7 +44,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
-    private static final String SUFFIX = ".log";
+    static final String SUFFIX = ".log";
 
     private final Path dir;
     private final long fileBytes;
@@ -112,7 +110,7 @@ public final class Journal implements AutoCloseable {
         Journal j = new Journal(dir, fileBytes, pool);
         try {
             PrivateFiles.createDirectories(dir);
-            j.checkHeaders();
+            JournalHeaders.check(listFiles(dir), pool);
             j.recover(floorSeq);
         } catch (IOException e) {
             throw new EngineIOException("cannot open journal in " + dir + ": " + e, e);
@@ -120,7 +118,7 @@ public final class Journal implements AutoCloseable {
         return j;
     }
 
-    private static List<Path> listFiles(Path dir) throws IOException {
+    static List<Path> listFiles(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             s.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().forEach(out::add);
@@ -128,76 +126,13 @@ public final class Journal implements AutoCloseable {
         return out;
     }
 
-    private static long firstSeqOf(Path p) {
+    static long firstSeqOf(Path p) {
         String n = p.getFileName().toString();
         return Long.parseLong(n.substring(0, n.length() - SUFFIX.length()));
     }
 
     private Path fileFor(long firstSeq) {
         return dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
-    }
-
-    /**
-     * Reads every file's header before recovery touches anything: a file of another pool, of an unsupported version,
-     * named after another sequence number than its header's, or with a damaged header is refused. A file whose header
-     * never reached the disk (shorter than a header, or zeros there: a crash right after the file was created) holds
-     * no durable record, and no later file can either (records become durable in order): those files are deleted.
-     */
-    private void checkHeaders() throws IOException {
-        List<Path> all = listFiles(dir);
-        int torn = all.size();
-        ByteBuffer b = ByteBuffer.allocate(JournalFileHeader.LENGTH);
-        for (int i = 0; i < all.size(); i++) {
-            Path p = all.get(i);
-            String name = p.getFileName().toString();
-            b.clear();
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-                while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
-                    // keep reading
-                }
-            }
-            b.flip();
-            JournalFileHeader h = JournalFileHeader.decode(b);
-            if (h == null) {
-                if (b.limit() < JournalFileHeader.LENGTH || allZero(b)) {
-                    torn = Math.min(torn, i);
-                    continue;
-                }
-                if (b.order(ByteOrder.LITTLE_ENDIAN).getInt(0) == MAGIC) {
-                    throw new UnsupportedFormatException("journal file " + name, 1, JournalFileHeader.MIN_VERSION,
-                            JournalFileHeader.VERSION);
-                }
-                throw new CorruptMetadataException("journal file " + name + " has no valid header (not a journal"
-                        + " file, or damaged); move it out of the journal directory if it is not this pool's, else"
-                        + " run 'vdisk check'");
-            }
-            if (h.version() < JournalFileHeader.MIN_VERSION || h.version() > JournalFileHeader.VERSION) {
-                throw new UnsupportedFormatException("journal file " + name, h.version(),
-                        JournalFileHeader.MIN_VERSION, JournalFileHeader.VERSION);
-            }
-            if (!h.pool().equals(pool)) {
-                throw new ForeignPoolFileException("journal file " + name, h.pool(), pool);
-            }
-            if (h.firstSeq() != firstSeqOf(p)) {
-                throw new CorruptMetadataException("journal file " + name + " says its first record is "
-                        + h.firstSeq() + " (renamed?); give it back its name "
-                        + String.format("%020d%s", h.firstSeq(), SUFFIX) + " or move it out of the journal directory");
-            }
-        }
-        for (int i = torn; i < all.size(); i++) {
-            log.warn("journal file {} {}; deleting it (its records were never flushed)", all.get(i),
-                    i == torn ? "has no header (created just before a crash)" : "follows a file without a header");
-            Files.delete(all.get(i));
-        }
-    }
-
-    private static boolean allZero(ByteBuffer b) {
-        for (int i = 0; i < b.limit(); i++) {
-            if (b.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void recover(long floorSeq) throws IOException {
