@@ -94,6 +94,10 @@ class NodeBadInputIT {
         assertEquals(0, Files.list(outside).count(), "nothing created through the link");
         rejected(Status.Code.NOT_FOUND, "does not exist",
                 () -> f.node.nodeStageVolume(good.toBuilder().setVolumeId("no-such-volume").build()));
+        rejected(Status.Code.INVALID_ARGUMENT, "the kubelet directory itself",
+                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath(f.kubelet.toString()).build()));
+        rejected(Status.Code.INVALID_ARGUMENT, "the kubelet's own",
+                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath(f.kubelet + "/plugins").build()));
 
         // NodePublishVolume before staging, and its own required fields
         Path target = f.target("v", 1);
@@ -107,6 +111,10 @@ class NodeBadInputIT {
                 () -> f.node.nodePublishVolume(publish.toBuilder().clearStagingTargetPath().build()));
         rejected(Status.Code.INVALID_ARGUMENT, "volume_capability missing in request",
                 () -> f.node.nodePublishVolume(publish.toBuilder().clearVolumeCapability().build()));
+        for (String kubeletOwn : new String[] {"/pods", "/pods/pod-1", "/pods/pod-1/volumes/kubernetes.io~csi"}) {
+            rejected(Status.Code.INVALID_ARGUMENT, "the kubelet's own",
+                    () -> f.node.nodePublishVolume(publish.toBuilder().setTargetPath(f.kubelet + kubeletOwn).build()));
+        }
 
         // the undo calls of something that is not there succeed and change nothing
         KernelView.Snapshot idle = f.kernel();
@@ -153,6 +161,19 @@ class NodeBadInputIT {
         rejected(Status.Code.NOT_FOUND, "is not at",
                 () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v")
                         .setVolumePath(f.kubelet + "/elsewhere").build()));
+        // spec (and csi-sanity): a volume_path the volume is not at is NOT_FOUND, even a relative one
+        rejected(Status.Code.NOT_FOUND, "is not at",
+                () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v")
+                        .setVolumePath("some/path").build()));
+        rejected(Status.Code.NOT_FOUND, "is not at",
+                () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v")
+                        .setVolumePath("some/path").build()));
+        // a file where the target directory belongs: named, not INTERNAL
+        Path fileTarget = f.target("v", 2);
+        Files.createFile(fileTarget);
+        rejected(Status.Code.INVALID_ARGUMENT, "exists and is not a directory",
+                () -> f.node.nodePublishVolume(f.publishRequest("v", fileTarget, ext4, false)));
+        Files.delete(fileTarget);
         rejected(Status.Code.OUT_OF_RANGE, "above limit_bytes",
                 () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v")
                         .setVolumePath(target.toString()).setCapacityRange(CapacityRange.newBuilder()

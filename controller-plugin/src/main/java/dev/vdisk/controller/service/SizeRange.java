@@ -50,6 +50,29 @@ record SizeRange(long requiredBytes, long limitBytes) {
         return size;
     }
 
+    /**
+     * {@link #size(long)}, raised to the smallest volume {@code min}'s file system can be made on (spec,
+     * CapacityRange: the plugin may create a volume larger than required_bytes as long as it is within
+     * limit_bytes).
+     *
+     * @throws CapacityOutOfRangeException also when limit_bytes is below that smallest size
+     */
+    long size(FileSystemMinimum min, long maxBytes) {
+        long size = size(maxBytes);
+        if (size >= min.bytes()) {
+            return size;
+        }
+        long raised = roundUp(min.bytes());
+        if (limitBytes > 0 && raised > limitBytes || raised > maxBytes) {
+            throw new CapacityOutOfRangeException("capacity_range: " + min.fsType() + " needs a volume of at least "
+                    + raised + " bytes (" + (raised >> 20) + " MiB), above "
+                    + (limitBytes > 0 && raised > limitBytes ? "limit_bytes " + limitBytes
+                    : "the largest volume a pool here can hold, " + maxBytes + " bytes")
+                    + "; allow a larger volume or use another file system");
+        }
+        return raised;
+    }
+
     /** Whether an existing volume of {@code sizeBytes} satisfies this range (CreateVolume's idempotency check). */
     boolean admits(long sizeBytes) {
         return sizeBytes >= requiredBytes && (limitBytes == 0 || sizeBytes <= limitBytes);

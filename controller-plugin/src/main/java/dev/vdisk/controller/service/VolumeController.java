@@ -112,7 +112,7 @@ final class VolumeController {
             requestedSplit(clone).ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
             return CreateVolumeResponse.newBuilder().setVolume(toVolume(clone)).build();
         }
-        long size = range.size(largestVolume(policy));
+        long size = range.size(FileSystemMinimum.of(caps, params), largestVolume(policy));
         NodeVolume created = place(topology, agents.nodeIds(), size, policy,
                 node -> agent(node).createVolume(volumeId, size, attributes));
         return CreateVolumeResponse.newBuilder().setVolume(toVolume(created)).build();

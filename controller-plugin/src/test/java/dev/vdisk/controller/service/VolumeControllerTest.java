@@ -70,6 +70,28 @@ class VolumeControllerTest {
     }
 
     @Test
+    void mountVolumesAreAtLeastTheSmallestTheirFileSystemCanBeMadeOnWithinTheLimit() {
+        assertEquals(2 * MIB, c.createVolume(create("ext4", 4096).build()).getVolume().getCapacityBytes());
+        assertEquals(300 * MIB, c.createVolume(create("xfs", 4096).clearVolumeCapabilities()
+                .addVolumeCapabilities(mount("xfs", Mode.SINGLE_NODE_WRITER)).build()).getVolume().getCapacityBytes());
+        assertEquals(300 * MIB, c.createVolume(create("xfs-param", 4096).clearVolumeCapabilities()
+                .addVolumeCapabilities(mount("", Mode.SINGLE_NODE_WRITER)).putParameters("fsType", "xfs").build())
+                .getVolume().getCapacityBytes(), "the StorageClass fsType counts when the capability names none");
+        assertEquals(4096, c.createVolume(create("raw", 4096).clearVolumeCapabilities()
+                .addVolumeCapabilities(block(Mode.SINGLE_NODE_WRITER)).build()).getVolume().getCapacityBytes());
+        CapacityOutOfRangeException e = assertThrows(CapacityOutOfRangeException.class, () -> c.createVolume(
+                create("xfs-limited", 4096).clearVolumeCapabilities().addVolumeCapabilities(mount("xfs",
+                        Mode.SINGLE_NODE_WRITER)).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(4096)
+                        .setLimitBytes(100 * MIB)).build()));
+        assertTrue(e.getMessage().contains("xfs needs a volume of at least 314572800 bytes (300 MiB), above"
+                + " limit_bytes 104857600"), e.getMessage());
+        IllegalArgumentException unsupported = assertThrows(IllegalArgumentException.class, () -> c.createVolume(
+                create("btrfs", 4096).clearVolumeCapabilities().addVolumeCapabilities(mount("", Mode.SINGLE_NODE_WRITER))
+                        .putParameters("fsType", "btrfs").build()));
+        assertTrue(unsupported.getMessage().contains("fsType='btrfs' is not valid"), unsupported.getMessage());
+    }
+
+    @Test
     void invalidRequestsNameTheProblem() {
         record Case(CreateVolumeRequest req, String text) {
         }

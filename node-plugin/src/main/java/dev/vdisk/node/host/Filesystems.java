@@ -45,10 +45,14 @@ public final class Filesystems {
      * thin and reads zeros already, so discarding it would only cost time.
      */
     public static void format(Path device, String fsType) throws IOException {
-        switch (fsType) {
-            case "ext4" -> HostCommand.check("mkfs.ext4", "-q", "-F", "-E", "nodiscard", device.toString());
-            case "xfs" -> HostCommand.check("mkfs.xfs", "-q", "-K", device.toString());
+        HostCommand.Result r = switch (fsType) {
+            case "ext4" -> HostCommand.run("mkfs.ext4", "-q", "-F", "-E", "nodiscard", device.toString());
+            case "xfs" -> HostCommand.run("mkfs.xfs", "-q", "-K", device.toString());
             default -> throw new IllegalArgumentException("fs_type " + fsType + " is not supported (ext4, xfs)");
+        };
+        if (r.exitCode() != 0) {
+            // one line: mkfs.xfs follows its error with its whole usage text
+            throw new IOException("mkfs." + fsType + " failed: " + HostCommand.lastLine(r.output()));
         }
     }
 

@@ -68,6 +68,9 @@ public final class KubeletPaths {
             relative = realRoot.relativize(p);
         } else if (p.startsWith(root) && !p.equals(root)) {
             relative = root.relativize(p);
+        } else if (p.equals(root) || p.equals(realRoot)) {
+            throw new IllegalArgumentException(field + " " + value + " is the kubelet directory itself, not a volume's"
+                    + " path");
         } else {
             throw new IllegalArgumentException(field + " " + value + " is outside the kubelet directory " + root
                     + " (see --kubelet-dir)");

@@ -31,7 +31,8 @@ import java.util.List;
 
 /**
  * The CSI Node service (spec v1.12). Every RPC reads in one order: required fields ("{@code <field>} missing in
- * request", INVALID_ARGUMENT; paths checked against the kubelet directory), the volume's lock, then
+ * request", INVALID_ARGUMENT; staging and target paths checked against the kubelet directory, a volume_path only
+ * looked up among the volume's paths), the volume's lock, then
  * {@link NodeVolumes} (idempotency check, work, response). Errors are thrown; csi-server's StatusMapper gives them
  * their codes.
  */
@@ -65,7 +66,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         if (!req.hasVolumeCapability()) {
             throw new IllegalArgumentException("volume_capability missing in request");
         }
-        RequestedCapability cap = RequestedCapability.of(req.getVolumeCapability());
+        RequestedCapability cap = RequestedCapability.of(req.getVolumeCapability(),
+                req.getVolumeContextMap().getOrDefault(RequestedCapability.CONTEXT_FS_TYPE, ""));
         try (var held = agent.locks().lock(volumeId)) {
             run(() -> volumes.stage(volumeId, staging, cap));
         }
@@ -120,7 +122,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeGetVolumeStats(NodeGetVolumeStatsRequest req, StreamObserver<NodeGetVolumeStatsResponse> response) {
         String volumeId = required("volume_id", req.getVolumeId());
-        Path volumePath = paths.resolve("volume_path", required("volume_path", req.getVolumePath()));
+        // spec: a volume_path where the volume is not staged or published -> NOT_FOUND, even a relative one
+        Path volumePath = paths.normalise(required("volume_path", req.getVolumePath()));
         NodeGetVolumeStatsResponse out;
         try (var held = agent.locks().lock(volumeId)) {
             out = call(() -> volumes.stats(volumeId, volumePath));
@@ -131,7 +134,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeExpandVolume(NodeExpandVolumeRequest req, StreamObserver<NodeExpandVolumeResponse> response) {
         String volumeId = required("volume_id", req.getVolumeId());
-        Path volumePath = paths.resolve("volume_path", required("volume_path", req.getVolumePath()));
+        Path volumePath = paths.normalise(required("volume_path", req.getVolumePath())); // as for stats
         if (req.getCapacityRange().getRequiredBytes() < 0 || req.getCapacityRange().getLimitBytes() < 0) {
             throw new IllegalArgumentException("capacity_range must not be negative");
         }
