@@ -104,6 +104,18 @@ class AgentApiTlsTest {
     }
 
     @Test
+    void aCaReplacedInItsFileIsReadAgainAfterTheAgentWasRefused() throws IOException {
+        String address = start(certs.serving("renewed", "rogue-ca", NAME));
+        Path caFile = dir.resolve("mounted-ca.crt");
+        Files.copy(ca, caFile);
+        controller = new AgentApiClient(token, new AgentTrust(caFile, NAME));
+        assertThrows(StatusRuntimeException.class, () -> call(address), "not the CA in the file");
+        Files.copy(dir.resolve("rogue-ca.crt"), caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(Status.Code.UNAUTHENTICATED, call(address), "the next call dials again with the new CA");
+        assertEquals(1, reviews.get());
+    }
+
+    @Test
     void aPlaintextClientCannotTalkToTheTlsAgent() throws Exception {
         String address = start(certs.serving("agent", "ca", NAME));
         ManagedChannel plain = NettyChannelBuilder.forTarget(address).usePlaintext().build();
