@@ -40,3 +40,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "vdisk-csi.nodeSocketDir" -}}
 {{- printf "%s/plugins/%s" .Values.node.kubeletDir .Values.driverName -}}
 {{- end -}}
+
+{{/* The Secret with the node agents' TLS pair (tls.crt, tls.key) and the CA that signed it (ca.crt). */}}
+{{- define "vdisk-csi.agentTlsSecret" -}}
+{{- printf "%s-agent-api-tls" (include "vdisk-csi.fullname" .) -}}
+{{- end -}}
+
+{{/*
+The one name every node agent's certificate carries and the controller checks (--agent-server-name): the controller
+dials agents by pod IP, which no certificate made at install time can name.
+*/}}
+{{- define "vdisk-csi.agentServerName" -}}
+{{- printf "vdisk-agent.%s.svc" .Release.Namespace -}}
+{{- end -}}

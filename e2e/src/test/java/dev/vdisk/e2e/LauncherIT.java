@@ -195,9 +195,19 @@ class LauncherIT {
         for (String word : List.of("controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
                 "--pool", "--log-level", "--demo", "--help", "--kubeconfig", "--leader-election-namespace",
                 "--leader-election-id", "--kube-timeout", "--agent-token-file", "--agent-listen", "--agent-address",
-                "--agent-client-sa")) {
+                "--agent-client-sa", "--agent-tls-cert", "--agent-tls-key", "--agent-ca-file", "--agent-server-name")) {
             assertTrue(process.stdout().contains(word), word + " missing from --help:\n" + process.stdout());
         }
+    }
+
+    @Test
+    void aNodeAgentApiOnTheNetworkWithoutTlsExitsTwoWithAOneLineReason() throws Exception {
+        LauncherProcess process = launch("node", "--agent-listen", "0.0.0.0:9810", "--agent-client-sa", "ns:sa");
+        assertEquals(2, process.waitForExit(EXIT_TIMEOUT));
+        List<String> lines = process.stderr().lines().toList();
+        assertEquals(1, lines.size(), process.stderr());
+        assertTrue(lines.getFirst().startsWith("vdisk-csi: --agent-listen 0.0.0.0:9810 is not a loopback address"),
+                lines.getFirst());
     }
 
     @Test

@@ -1,13 +1,15 @@
 package dev.vdisk.launcher;
 
+import dev.vdisk.kube.agentapi.AgentTrust;
+import dev.vdisk.kube.agentapi.ServingCertificate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
  * The command line's cluster-mode settings. Controller: the Lease it elects its leader on, how long a CSI call waits
- * for a node agent, the token it shows node agents. Node: where its internal API listens, the address it publishes,
- * the one service account it lets in. Both: an explicit kubeconfig, else fabric8's defaults (in-cluster, KUBECONFIG,
+ * for a node agent, the token it shows node agents and the CA it checks them with. Node: where its internal API
+ * listens, the address it publishes, the one service account it lets in, its TLS certificate. Both: an explicit kubeconfig, else fabric8's defaults (in-cluster, KUBECONFIG,
  * ~/.kube/config).
  *
  * @param leaderNamespace namespace of the Lease (default: env POD_NAMESPACE, else {@code default})
@@ -18,10 +20,14 @@ import java.util.Optional;
  * @param agentListen     node: host:port the internal API listens on, empty for none
  * @param agentAddress    node: host:port published for the controller (default: agentListen)
  * @param agentClientSa   node: NAMESPACE:NAME of the controller's service account, the only caller let in
+ * @param agentCertificate node: the internal API's TLS certificate and key; empty: plaintext on loopback only
+ * @param agentTrust      controller: the CA and server name node agents' certificates are checked against; empty:
+ *                        agents are dialled on loopback addresses only
  */
 record ClusterOptions(String leaderNamespace, String leaderId, Path tokenFile, Duration kubeTimeout,
                       Optional<Path> kubeconfig, Optional<String> agentListen, Optional<String> agentAddress,
-                      Optional<String> agentClientSa) {
+                      Optional<String> agentClientSa, Optional<ServingCertificate> agentCertificate,
+                      Optional<AgentTrust> agentTrust) {
 
     static final String DEFAULT_LEADER_ID = "vdisk-csi-controller";
     /**
@@ -34,6 +40,12 @@ record ClusterOptions(String leaderNamespace, String leaderId, Path tokenFile, D
     static ClusterOptions defaults() {
         String ns = System.getenv("POD_NAMESPACE");
         return new ClusterOptions(ns == null || ns.isBlank() ? "default" : ns, DEFAULT_LEADER_ID, DEFAULT_TOKEN_FILE,
-                DEFAULT_KUBE_TIMEOUT, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+                DEFAULT_KUBE_TIMEOUT, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty());
+    }
+
+    ClusterOptions withAgentTls(Optional<ServingCertificate> certificate, Optional<AgentTrust> trust) {
+        return new ClusterOptions(leaderNamespace, leaderId, tokenFile, kubeTimeout, kubeconfig, agentListen,
+                agentAddress, agentClientSa, certificate, trust);
     }
 }

@@ -1,6 +1,8 @@
 package dev.vdisk.launcher;
 
 import dev.vdisk.csi.server.Endpoint;
+import dev.vdisk.kube.agentapi.AgentTrust;
+import dev.vdisk.kube.agentapi.ServingCertificate;
 import dev.vdisk.node.fuse.FuseTransport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -29,12 +31,14 @@ final class CommandLine {
     private static final Set<String> VALUED_FLAGS = Set.of("--endpoint", "--driver-name", "--node-id", "--pool", "--log-level",
             "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits", "--fuse-transport", "--metrics-listen", "--kubeconfig",
             "--leader-election-namespace", "--leader-election-id", "--agent-token-file", "--kube-timeout",
-            "--agent-listen", "--agent-address", "--agent-client-sa");
+            "--agent-listen", "--agent-address", "--agent-client-sa", "--agent-tls-cert", "--agent-tls-key",
+            "--agent-ca-file", "--agent-server-name");
     private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits",
             "--fuse-transport");
     private static final Set<String> CONTROLLER_FLAGS = Set.of("--leader-election-namespace", "--leader-election-id",
-            "--agent-token-file", "--kube-timeout");
-    private static final Set<String> NODE_CLUSTER_FLAGS = Set.of("--agent-listen", "--agent-address", "--agent-client-sa");
+            "--agent-token-file", "--kube-timeout", "--agent-ca-file", "--agent-server-name");
+    private static final Set<String> NODE_CLUSTER_FLAGS = Set.of("--agent-listen", "--agent-address", "--agent-client-sa",
+            "--agent-tls-cert", "--agent-tls-key");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
     static final String USAGE = """
@@ -92,9 +96,20 @@ final class CommandLine {
                                   controller: service-account token (projected, audience
                                   vdisk-csi-agent-api) shown to node agents' internal API, read per call
                                   (default %s)
+              --agent-ca-file FILE
+                                  controller: PEM CA that node agents' TLS certificates must chain to.
+                                  Without it the token is sent to loopback addresses only (plaintext)
+              --agent-server-name NAME
+                                  controller: the name every node agent's certificate carries, checked
+                                  instead of the pod IP dialled (default vdisk-agent.<POD_NAMESPACE>.svc)
               --agent-listen HOST:PORT
                                   node: serve the internal API (snapshot metadata for the controller) here;
-                                  without it the node serves none
+                                  without it the node serves none. Any address but loopback needs TLS
+                                  (--agent-tls-cert and --agent-tls-key)
+              --agent-tls-cert FILE
+              --agent-tls-key FILE
+                                  node: PEM certificate (chain) and key (PKCS#8, or PKCS#1 RSA) the
+                                  internal API presents (TLS), re-read every minute
               --agent-address HOST:PORT
                                   node: the address published for the controller (default --agent-listen)
               --agent-client-sa NAMESPACE:NAME
@@ -148,6 +163,10 @@ final class CommandLine {
         String agentListen = null;
         String agentAddress = null;
         String agentClientSa = null;
+        String agentTlsCert = null;
+        String agentTlsKey = null;
+        String agentCaFile = null;
+        String agentServerName = null;
         String metricsListen = null;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
@@ -207,6 +226,10 @@ final class CommandLine {
                 case "--agent-listen" -> agentListen = value;
                 case "--agent-address" -> agentAddress = value;
                 case "--agent-client-sa" -> agentClientSa = value;
+                case "--agent-tls-cert" -> agentTlsCert = value;
+                case "--agent-tls-key" -> agentTlsKey = value;
+                case "--agent-ca-file" -> agentCaFile = value;
+                case "--agent-server-name" -> agentServerName = value;
                 default -> throw new UsageException("unknown flag " + flag);
             }
         }
@@ -216,7 +239,65 @@ final class CommandLine {
                         count("--max-volumes", maxVolumes), count("--max-splits", maxSplits), transport(fuseTransport))
                 .metrics(metricsListen == null ? Optional.empty() : Optional.of(listenAddress(metricsListen)))
                 .cluster(cluster(leaderNamespace, leaderId, tokenFile, kubeTimeout, kubeconfig, agentListen,
-                        agentAddress, agentClientSa));
+                        agentAddress, agentClientSa)
+                        .withAgentTls(certificate(agentListen, agentTlsCert, agentTlsKey),
+                                trust(agentCaFile, agentServerName, defaults.leaderNamespace())));
+    }
+
+    /**
+     * The node's TLS pair: both files or neither; without them --agent-listen must be loopback (the controller's
+     * token must not travel in plaintext).
+     */
+    private static Optional<ServingCertificate> certificate(String agentListen, String cert, String key)
+            throws UsageException {
+        if ((cert == null) != (key == null)) {
+            throw new UsageException("--agent-tls-cert and --agent-tls-key go together");
+        }
+        if (cert != null && agentListen == null) {
+            throw new UsageException("--agent-tls-cert needs --agent-listen");
+        }
+        if (cert == null) {
+            if (agentListen != null && !loopback(agentListen)) {
+                throw new UsageException("--agent-listen " + agentListen + " is not a loopback address: the internal"
+                        + " API carries the controller's token and needs --agent-tls-cert and --agent-tls-key there");
+            }
+            return Optional.empty();
+        }
+        return Optional.of(new ServingCertificate(directory("--agent-tls-cert", cert),
+                directory("--agent-tls-key", key)));
+    }
+
+    /** The controller's CA for node agents, and the name their certificates carry (default from the namespace). */
+    private static Optional<AgentTrust> trust(String caFile, String serverName, String namespace)
+            throws UsageException {
+        if (caFile == null) {
+            if (serverName != null) {
+                throw new UsageException("--agent-server-name needs --agent-ca-file");
+            }
+            return Optional.empty();
+        }
+        String dnsName = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+        if (serverName != null && !serverName.matches(dnsName)) {
+            throw new UsageException("--agent-server-name must be a DNS name like vdisk-agent.kube-system.svc; got '"
+                    + serverName + "'");
+        }
+        return Optional.of(new AgentTrust(directory("--agent-ca-file", caFile),
+                serverName == null ? AgentTrust.defaultServerName(namespace) : serverName));
+    }
+
+    private static boolean loopback(String hostPort) {
+        String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.equals("localhost")) {
+            return true;
+        }
+        try {
+            return host.matches("[0-9.]+|[0-9a-fA-F:]+") && InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static ClusterOptions cluster(String leaderNamespace, String leaderId, String tokenFile, String kubeTimeout,
@@ -245,7 +326,7 @@ final class CommandLine {
                 java.time.Duration.ofSeconds(count("--kube-timeout", kubeTimeout)),
                 kubeconfig == null ? Optional.empty() : Optional.of(directory("--kubeconfig", kubeconfig)),
                 Optional.ofNullable(agentListen), Optional.ofNullable(agentAddress == null ? agentListen : agentAddress),
-                Optional.ofNullable(agentClientSa));
+                Optional.ofNullable(agentClientSa), Optional.empty(), Optional.empty());
     }
 
     private static void hostPort(String flag, String value) throws UsageException {

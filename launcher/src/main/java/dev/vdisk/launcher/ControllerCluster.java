@@ -42,7 +42,8 @@ final class ControllerCluster implements AutoCloseable {
                     + " --kubeconfig");
         }
         KubernetesClient client = KubeApi.client(options, "vdisk-csi-controller");
-        AgentApiClient agentApi = new AgentApiClient(new TokenFile(options.tokenFile()));
+        AgentApiClient agentApi = new AgentApiClient(new TokenFile(options.tokenFile()),
+                options.agentTrust().orElse(null));
         ResourceNodeAgents agents = new ResourceNodeAgents(client, options.kubeTimeout(),
                 new AgentApiExtents(client, agentApi));
         List<LeaderTask> leaderTasks = List.of(() -> SplitRequestController.start(client, config.driverName()));

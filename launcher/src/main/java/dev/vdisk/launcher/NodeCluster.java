@@ -32,7 +32,8 @@ final class NodeCluster implements AutoCloseable {
             return Optional.empty();
         }
         NodeClusterConfig nodeConfig = NodeClusterConfig.of(config.nodeId(), options.agentListen().orElse(null),
-                options.agentAddress().orElse(null), options.agentClientSa().orElse(null));
+                options.agentAddress().orElse(null), options.agentClientSa().orElse(null))
+                .withCertificate(options.agentCertificate().orElse(null));
         KubernetesClient client = KubeApi.client(options, "vdisk-csi-node");
         try {
             return Optional.of(new NodeCluster(client, NodeClusterAgent.start(client, nodeConfig, local)));

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vdisk.kube.agentapi.AgentTrust;
+import dev.vdisk.kube.agentapi.ServingCertificate;
 import dev.vdisk.node.fuse.FuseTransport;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -72,18 +74,31 @@ class CommandLineTest {
         assertEquals(Optional.of(Path.of("/k/config")), c.kubeconfig());
 
         ClusterOptions n = CommandLine.parse(new String[] {"node", "--agent-listen", "0.0.0.0:9810",
-                "--agent-address=10.0.0.5:9810", "--agent-client-sa", "kube-system:vdisk-csi-controller"}).cluster();
+                "--agent-address=10.0.0.5:9810", "--agent-client-sa", "kube-system:vdisk-csi-controller",
+                "--agent-tls-cert", "/tls/tls.crt", "--agent-tls-key=/tls/tls.key"}).cluster();
         assertEquals(Optional.of("0.0.0.0:9810"), n.agentListen());
         assertEquals(Optional.of("10.0.0.5:9810"), n.agentAddress());
         assertEquals(Optional.of("kube-system:vdisk-csi-controller"), n.agentClientSa());
-        assertEquals(Optional.of("0.0.0.0:9810"), CommandLine.parse(new String[] {"node", "--agent-listen",
-                "0.0.0.0:9810", "--agent-client-sa", "ns:sa"}).cluster().agentAddress(), "defaults to --agent-listen");
+        assertEquals(Optional.of(new ServingCertificate(Path.of("/tls/tls.crt"), Path.of("/tls/tls.key"))),
+                n.agentCertificate());
+        assertEquals(Optional.of("127.0.0.1:9810"), CommandLine.parse(new String[] {"node", "--agent-listen",
+                "127.0.0.1:9810", "--agent-client-sa", "ns:sa"}).cluster().agentAddress(), "defaults to --agent-listen");
+        assertEquals(Optional.empty(), CommandLine.parse(new String[] {"node", "--agent-listen", "[::1]:9810",
+                "--agent-client-sa", "ns:sa"}).cluster().agentCertificate(), "plaintext on loopback");
+
+        ClusterOptions t = CommandLine.parse(new String[] {"controller", "--agent-ca-file", "/ca/ca.crt",
+                "--agent-server-name", "agents.vdisk.example"}).cluster();
+        assertEquals(Optional.of(new AgentTrust(Path.of("/ca/ca.crt"), "agents.vdisk.example")), t.agentTrust());
+        assertEquals(AgentTrust.defaultServerName(ClusterOptions.defaults().leaderNamespace()),
+                CommandLine.parse(new String[] {"controller", "--agent-ca-file", "/ca/ca.crt"}).cluster().agentTrust()
+                        .orElseThrow().serverName(), "vdisk-agent.<POD_NAMESPACE>.svc");
 
         ClusterOptions d = CommandLine.parse(new String[] {"controller"}).cluster();
         assertEquals("vdisk-csi-controller", d.leaderId());
         assertEquals(java.time.Duration.ofSeconds(60), d.kubeTimeout());
         assertEquals(Optional.empty(), d.kubeconfig());
         assertEquals(Optional.empty(), CommandLine.parse(new String[] {"node"}).cluster().agentListen());
+        assertEquals(Optional.empty(), d.agentTrust(), "no CA: loopback agents only");
     }
 
     @Test
@@ -95,6 +110,13 @@ class CommandLineTest {
     @CsvSource(delimiter = '|', value = {
             "''|missing mode",
             "nodes|unknown mode 'nodes'",
+            "node --agent-listen 0.0.0.0:9810 --agent-client-sa a:b|--agent-listen 0.0.0.0:9810 is not a loopback address",
+            "node --agent-listen 10.0.0.5:9810 --agent-client-sa a:b --agent-tls-cert /c|--agent-tls-cert and --agent-tls-key go together",
+            "node --agent-tls-cert /c --agent-tls-key /k|--agent-tls-cert needs --agent-listen",
+            "controller --agent-server-name x.svc|--agent-server-name needs --agent-ca-file",
+            "controller --agent-ca-file /c --agent-server-name X_Y|--agent-server-name must be a DNS name",
+            "node --agent-ca-file /c|--agent-ca-file is for controller mode",
+            "controller --agent-tls-key /k|--agent-tls-key is for node mode",
             "--endpoint|the mode comes first",
             "node --bogus|unknown flag --bogus",
             "node --endpoint|--endpoint needs a value",
@@ -138,7 +160,8 @@ class CommandLineTest {
         for (String word : new String[] {"controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
                 "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits",
                 "--fuse-transport", "--kubeconfig", "--leader-election-namespace", "--leader-election-id", "--kube-timeout", "--agent-token-file",
-                "--agent-listen", "--agent-address", "--agent-client-sa"}) {
+                "--agent-listen", "--agent-address", "--agent-client-sa", "--agent-tls-cert", "--agent-tls-key",
+                "--agent-ca-file", "--agent-server-name"}) {
             assertTrue(CommandLine.USAGE.contains(word), word);
         }
     }

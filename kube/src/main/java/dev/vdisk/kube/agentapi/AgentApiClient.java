@@ -9,6 +9,7 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -56,22 +57,39 @@ public final class AgentApiClient implements AutoCloseable {
 
     /** The snapshot's extents from {@code startOffset}, kind ALLOCATED. */
     public Iterator<BlockExtent> allocated(String address, String snapshotId, long startOffset) {
-        var responses = stub(address).getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
+        ManagedChannel channel = channel(address);
+        var responses = stub(channel).getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
                 .setSnapshotId(snapshotId).setStartingOffset(startOffset).build());
-        return new Extents<>(responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.ALLOCATED);
+        return new Extents<>(responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.ALLOCATED,
+                () -> forget(address, channel));
     }
 
     /** The extents changed from base to target from {@code startOffset}, kind CHANGED (the wire has no other kind). */
     public Iterator<BlockExtent> delta(String address, String baseSnapshotId, String targetSnapshotId, long startOffset) {
-        var responses = stub(address).getMetadataDelta(GetMetadataDeltaRequest.newBuilder()
+        ManagedChannel channel = channel(address);
+        var responses = stub(channel).getMetadataDelta(GetMetadataDeltaRequest.newBuilder()
                 .setBaseSnapshotId(baseSnapshotId).setTargetSnapshotId(targetSnapshotId)
                 .setStartingOffset(startOffset).build());
-        return new Extents<>(responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.CHANGED);
+        return new Extents<>(responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.CHANGED,
+                () -> forget(address, channel));
     }
 
-    private SnapshotMetadataGrpc.SnapshotMetadataBlockingStub stub(String address) {
-        ManagedChannel channel = channels.computeIfAbsent(address, this::connect);
+    private ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, this::connect);
+    }
+
+    private SnapshotMetadataGrpc.SnapshotMetadataBlockingStub stub(ManagedChannel channel) {
         return SnapshotMetadataGrpc.newBlockingStub(channel).withCallCredentials(new Bearer(token));
+    }
+
+    /**
+     * Drops a channel whose call found the agent UNAVAILABLE: the next call dials again and reads the CA again, so a
+     * CA replaced in the mounted Secret (a re-generated chart Secret) is picked up without a restart.
+     */
+    private void forget(String address, ManagedChannel channel) {
+        if (channels.remove(address, channel)) {
+            channel.shutdown();
+        }
     }
 
     private ManagedChannel connect(String address) {
@@ -155,18 +173,28 @@ public final class AgentApiClient implements AutoCloseable {
         private final Iterator<R> responses;
         private final java.util.function.Function<R, List<BlockMetadata>> tuples;
         private final BlockExtent.Kind kind;
+        private final Runnable onUnavailable;
         private Iterator<BlockMetadata> current = java.util.Collections.emptyIterator();
 
-        Extents(Iterator<R> responses, java.util.function.Function<R, List<BlockMetadata>> tuples, BlockExtent.Kind kind) {
+        Extents(Iterator<R> responses, java.util.function.Function<R, List<BlockMetadata>> tuples, BlockExtent.Kind kind,
+                Runnable onUnavailable) {
             this.responses = responses;
             this.tuples = tuples;
             this.kind = kind;
+            this.onUnavailable = onUnavailable;
         }
 
         @Override
         public boolean hasNext() {
-            while (!current.hasNext() && responses.hasNext()) {
-                current = tuples.apply(responses.next()).iterator();
+            try {
+                while (!current.hasNext() && responses.hasNext()) {
+                    current = tuples.apply(responses.next()).iterator();
+                }
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                    onUnavailable.run();
+                }
+                throw e;
             }
             return current.hasNext();
         }

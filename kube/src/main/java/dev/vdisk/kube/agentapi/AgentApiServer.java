@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +49,13 @@ public final class AgentApiServer implements AutoCloseable {
     public static AgentApiServer start(InetSocketAddress listen, String nodeId, VolumeAgent agent,
                                        BearerTokenInterceptor auth, ServingCertificate certificate)
             throws IOException {
+        return start(listen, nodeId, agent, auth, certificate, ServerTls.RELOAD);
+    }
+
+    /** {@link #start} with the certificate re-read every {@code reload} (tests). */
+    static AgentApiServer start(InetSocketAddress listen, String nodeId, VolumeAgent agent,
+                                BearerTokenInterceptor auth, ServingCertificate certificate, Duration reload)
+            throws IOException {
         java.util.Objects.requireNonNull(auth, "the agent API never serves without authentication");
         if (certificate == null && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
             throw new IllegalArgumentException("the agent API carries the controller's token: on " + listen
@@ -55,7 +63,7 @@ public final class AgentApiServer implements AutoCloseable {
         }
         StatusMapper mapper = new StatusMapper()
                 .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE));
-        ServerTls tls = certificate == null ? null : ServerTls.start(certificate);
+        ServerTls tls = certificate == null ? null : ServerTls.start(certificate, reload);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         Server server = (tls == null ? NettyServerBuilder.forAddress(listen)
                 : NettyServerBuilder.forAddress(listen, tls.credentials()))

@@ -6,6 +6,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +24,12 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
             Metadata.ASCII_STRING_MARSHALLER);
     private static final String BEARER = "Bearer ";
 
+    /** Refusals are warned about at most this often; the others go to debug and are counted in the next warning. */
+    static final Duration WARN_EVERY = Duration.ofSeconds(10);
+
     private final TokenReviewAuthenticator authenticator;
     private final ServiceAccountName allowed;
+    private final QuietRefusals quietRefusals = new QuietRefusals(System.nanoTime());
 
     public BearerTokenInterceptor(TokenReviewAuthenticator authenticator, ServiceAccountName allowed) {
         this.authenticator = authenticator;
@@ -58,10 +64,37 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
         return next.startCall(call, headers);
     }
 
-    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, String method,
-                                                         Object peer) {
-        LOG.warn("agent API call {} from {} refused: {} {}", method, peer, status.getCode(), status.getDescription());
+    private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, String method, Object peer) {
+        long quiet = quietRefusals.warnNow(System.nanoTime());
+        if (quiet >= 0) {
+            LOG.warn("agent API call {} from {} refused: {} {}{}", method, peer, status.getCode(),
+                    status.getDescription(), quiet == 0 ? "" : " (" + quiet + " more refused in the last "
+                            + WARN_EVERY.toSeconds() + " s, not logged)");
+        } else {
+            LOG.debug("agent API call {} from {} refused: {} {}", method, peer, status.getCode(),
+                    status.getDescription());
+        }
         call.close(status, new Metadata());
         return new ServerCall.Listener<>() { };
+    }
+
+    /** At most one warning per {@link #WARN_EVERY}, so a flood of junk calls cannot flood the log. */
+    static final class QuietRefusals {
+        private final AtomicLong lastWarn;
+        private final AtomicLong unlogged = new AtomicLong();
+
+        QuietRefusals(long nowNanos) {
+            lastWarn = new AtomicLong(nowNanos - WARN_EVERY.toNanos());
+        }
+
+        /** How many refusals went unlogged before this one if it is to be warned about, else -1 (counted). */
+        long warnNow(long now) {
+            long last = lastWarn.get();
+            if (now - last >= WARN_EVERY.toNanos() && lastWarn.compareAndSet(last, now)) {
+                return unlogged.getAndSet(0);
+            }
+            unlogged.incrementAndGet();
+            return -1;
+        }
     }
 }

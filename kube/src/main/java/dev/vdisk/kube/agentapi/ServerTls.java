@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent API's TLS server side: presents the {@link ServingCertificate}, read at start (a missing or mismatched
- * pair stops the start) and again every {@link #RELOAD}, so a certificate that cert-manager renews in the mounted
+ * pair stops the start) and again every {@link #RELOAD} (the default), so a certificate that cert-manager renews in the mounted
  * Secret is served without a restart. A reload that fails keeps the previous pair and logs one line.
  */
 final class ServerTls implements AutoCloseable {
@@ -40,11 +40,11 @@ final class ServerTls implements AutoCloseable {
                 .factory());
     }
 
-    /** Reads the pair now and schedules the reloads; IOException with a one-line reason when it cannot be used. */
-    static ServerTls start(ServingCertificate files) throws IOException {
+    /** Reads the pair now and again every {@code reload}; IOException with a one-line reason when it cannot be used. */
+    static ServerTls start(ServingCertificate files, Duration reload) throws IOException {
         ServerTls tls = new ServerTls(files);
         tls.load();
-        tls.reloads.scheduleWithFixedDelay(tls::reload, RELOAD.toSeconds(), RELOAD.toSeconds(), TimeUnit.SECONDS);
+        tls.reloads.scheduleWithFixedDelay(tls::reload, reload.toMillis(), reload.toMillis(), TimeUnit.MILLISECONDS);
         return tls;
     }
 

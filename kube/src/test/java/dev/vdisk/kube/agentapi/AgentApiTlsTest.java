@@ -104,6 +104,49 @@ class AgentApiTlsTest {
     }
 
     @Test
+    void aCaReplacedInItsFileIsReadAgainAfterTheAgentWasRefused() throws IOException {
+        String address = start(certs.serving("renewed", "rogue-ca", NAME));
+        Path caFile = dir.resolve("mounted-ca.crt");
+        Files.copy(ca, caFile);
+        controller = new AgentApiClient(token, new AgentTrust(caFile, NAME));
+        assertThrows(StatusRuntimeException.class, () -> call(address), "not the CA in the file");
+        Files.copy(dir.resolve("rogue-ca.crt"), caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(Status.Code.UNAUTHENTICATED, call(address), "the next call dials again with the new CA");
+        assertEquals(1, reviews.get());
+    }
+
+    @Test
+    void aRenewedCertificateIsServedWithoutARestartAndABrokenOneKeepsThePrevious() throws Exception {
+        ServingCertificate first = certs.serving("first", "ca", NAME);
+        ServingCertificate renewed = certs.serving("renewed", "rogue-ca", NAME); // from another CA, to tell them apart
+        Path mounted = dir.resolve("mounted");
+        Files.createDirectories(mounted);
+        ServingCertificate files = new ServingCertificate(mounted.resolve("tls.crt"), mounted.resolve("tls.key"));
+        Files.copy(first.certFile(), files.certFile());
+        Files.copy(first.keyFile(), files.keyFile());
+        agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), "n1", nothing(), auth(), files,
+                java.time.Duration.ofMillis(100));
+        String address = "127.0.0.1:" + agent.port();
+        try (AgentApiClient before = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
+            assertEquals(Status.Code.UNAUTHENTICATED, call(before, address));
+        }
+        Files.writeString(files.certFile(), "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n");
+        Thread.sleep(500);
+        try (AgentApiClient during = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
+            assertEquals(Status.Code.UNAUTHENTICATED, call(during, address), "a broken file keeps the previous pair");
+        }
+        Files.copy(renewed.keyFile(), files.keyFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.certFile(), files.certFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Thread.sleep(500);
+        try (AgentApiClient after = new AgentApiClient(token, new AgentTrust(dir.resolve("rogue-ca.crt"), NAME))) {
+            assertEquals(Status.Code.UNAUTHENTICATED, call(after, address), "the renewed certificate is served");
+        }
+        try (AgentApiClient old = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
+            assertThrows(StatusRuntimeException.class, () -> call(old, address), "the first one is not");
+        }
+    }
+
+    @Test
     void aPlaintextClientCannotTalkToTheTlsAgent() throws Exception {
         String address = start(certs.serving("agent", "ca", NAME));
         ManagedChannel plain = NettyChannelBuilder.forTarget(address).usePlaintext().build();
@@ -161,8 +204,12 @@ class AgentApiTlsTest {
 
     /** The status of an ALLOCATED stream through the controller's client. */
     private Status.Code call(String address) {
+        return call(controller, address);
+    }
+
+    private static Status.Code call(AgentApiClient client, String address) {
         try {
-            controller.allocated(address, "snap-1", 0).hasNext();
+            client.allocated(address, "snap-1", 0).hasNext();
             return Status.Code.OK;
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
