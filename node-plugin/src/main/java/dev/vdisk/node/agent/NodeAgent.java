@@ -257,8 +257,9 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     public void deleteVolume(String volumeId) {
         try (var held = locks.lock(volumeId)) {
             if (staged.get(volumeId).isPresent()) {
-                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged at "
-                        + staged.get(volumeId).get().stagingPath() + "; unstage it before deleting it");
+                // DeleteVolume's error reaches the PVC's events: the node, not its kubelet path
+                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
+                        + config.nodeId() + "; stop the pods using it (the CO unstages it) before deleting it");
             }
             if (info(volumeId).isEmpty()) {
                 if (usableVolumeId(volumeId)) {
