@@ -87,14 +87,19 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private final Map<String, String> unreadableAttributes = new ConcurrentHashMap<>();
     /** Volumes whose data path is broken, with why; written under the volume's lock, read by anyone. */
     private final Map<String, String> abnormal = new ConcurrentHashMap<>();
-    /** The I/O condition of each attached volume (NodeGetVolumeStats); written under the volume's lock. */
-    private final Map<String, ConditionBackend> conditions = new ConcurrentHashMap<>();
+    /**
+     * The I/O condition of each volume attached since start (NodeGetVolumeStats), kept across detach and attach so
+     * that a retried staging logs no new line; dropped when the volume is deleted.
+     */
+    private final Map<String, ConditionBackend.Conditions> conditions = new ConcurrentHashMap<>();
     /** Condition changes of all volumes, counted for the metrics. */
     private final IoCondition.Changes conditionChanges = new IoCondition.Changes();
     /** The I/O limits of attached volumes, applied live when their attributes change. */
     private final VolumeThrottles throttles = new VolumeThrottles();
     /** Clone splits: at most {@code maxSplits} run, the rest wait. */
     private final SplitQueue splitQueue;
+    /** Stages again, with backoff, what could not be staged at start. */
+    private final RestageRetries restageRetries = new RestageRetries(this);
     /** Rewrites {@code <pool>/split-status} for {@code vdisk split --status}; set at the end of start. */
     private volatile SplitStatusPublisher splitStatusPublisher;
 
@@ -137,7 +142,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             dataPath = DataPath.start(config.fuseMountPoint(), config.fuse());
             NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, dataPath,
                     new StagedVolumes(stateFile, recorded));
-            Recovery.restage(agent, recorded);
+            Recovery.restage(agent, recorded, agent.restageRetries);
             // after restaging: a resumed split competes with nothing the node needs to come back
             try {
                 List<SplitTask> resumed = pool.resumeSplits();
@@ -158,6 +163,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             }
             RequestedSplits.startMissing(agent);
             agent.splitStatusPublisher = SplitStatusPublisher.start(config.poolDir(), agent::splits);
+            agent.restageRetries.start(); // last: nothing below can fail and leave its thread running
             LOG.info("node agent ready: node {}, pool {}, {} staged volumes, {} abnormal", config.nodeId(),
                     config.poolDir(), recorded.size(), agent.abnormal.size());
             return agent;
@@ -254,8 +260,9 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     public void deleteVolume(String volumeId) {
         try (var held = locks.lock(volumeId)) {
             if (staged.get(volumeId).isPresent()) {
-                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged at "
-                        + staged.get(volumeId).get().stagingPath() + "; unstage it before deleting it");
+                // DeleteVolume's error reaches the PVC's events: the node, not its kubelet path
+                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
+                        + config.nodeId() + "; stop the pods using it (the CO unstages it) before deleting it");
             }
             if (info(volumeId).isEmpty()) {
                 if (usableVolumeId(volumeId)) {
@@ -268,6 +275,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             pool.delete(volumeId);
             attributes.delete(volumeId);
             unreadableAttributes.remove(volumeId);
+            conditions.remove(volumeId);
             LOG.info("deleted volume {}", volumeId);
         }
     }
@@ -646,13 +654,12 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     /** Attaches the volume's vdisk as a loop device. NOT_FOUND (engine) if the vdisk does not exist. */
     AttachedVolume attachWithoutLocking(String volumeId) throws IOException {
         try {
-            ConditionBackend watched = new ConditionBackend(volumeId, new EngineBackend(pool.vdisk(volumeId)),
-                    conditionChanges);
-            conditions.put(volumeId, watched);
+            ConditionBackend watched = new ConditionBackend(new EngineBackend(pool.vdisk(volumeId)),
+                    conditions.computeIfAbsent(volumeId, id -> new ConditionBackend.Conditions(id, conditionChanges,
+                            () -> capacity().availableBytes())));
             return dataPath.attach(volumeId, throttles.wrap(volumeId, watched, readableAttributes(volumeId)));
         } catch (IOException | RuntimeException e) {
             throttles.remove(volumeId);
-            conditions.remove(volumeId);
             throw e;
         }
     }
@@ -668,7 +675,6 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             dataPath.detach(volumeId);
         }
         throttles.remove(volumeId);
-        conditions.remove(volumeId);
         for (int n : LoopDevice.findByBackingFile(config.fuseMountPoint().resolve(volumeId))) {
             if (ours.isEmpty() || ours.get().loopNumber() != n) {
                 LOG.info("detaching /dev/loop{}, left on the image of volume {} by a dead predecessor", n, volumeId);
@@ -695,7 +701,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
 
     /** Whether the attached volume's writes (or reads) fail now: what, why and since when. */
     public Optional<IoCondition.Failing> ioFailing(String volumeId) {
-        return Optional.ofNullable(conditions.get(volumeId)).flatMap(ConditionBackend::failing);
+        return Optional.ofNullable(conditions.get(volumeId)).flatMap(ConditionBackend.Conditions::failing);
     }
 
     /** How often volumes' I/O started failing and recovered, for the metrics. */
@@ -723,6 +729,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
      */
     @Override
     public void close() {
+        restageRetries.close(); // before the unmounts: it must not stage anything again now
         for (StagedVolume v : staged.all()) {
             try (var held = locks.lock(v.volumeId())) {
                 v.targets().keySet().forEach(Mounter::unmountLazily);

@@ -6,6 +6,7 @@ import dev.vdisk.node.sys.MountTable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code DataPath.start} mounts a new FUSE filesystem there.</li>
  *   <li>{@link #restage}: per recorded volume, under its lock: stage (attach, mount; format only if blank, as
  *       always) and publish each recorded target. If any step fails, what was done is undone and the volume is
- *       marked abnormal with the reason: NodeGetVolumeStats reports it, NodeUnstageVolume forgets it.</li>
+ *       marked abnormal with the reason: NodeGetVolumeStats reports it, NodeUnstageVolume forgets it. A volume
+ *       that still exists but could not be staged (a full pool failing the mount or the format) is retried by
+ *       {@link RestageRetries} until it is staged or the CO unstages it.</li>
  * </ol>
  */
 final class Recovery {
@@ -86,22 +89,38 @@ final class Recovery {
         }
     }
 
-    static void restage(NodeAgent agent, List<StagedVolume> recorded) {
+    /** The start of the condition of a volume that could not be staged again; the reason follows. */
+    static final String RESTAGE_FAILED = "could not stage again after the node agent restarted: ";
+
+    /** Stages and publishes every recorded volume; what fails to stage is marked and handed to {@code retries}. */
+    static void restage(NodeAgent agent, List<StagedVolume> recorded, RestageRetries retries) {
         for (StagedVolume v : recorded) {
             try (var held = agent.locks().lock(v.volumeId())) {
-                restageOne(agent, v);
+                Optional<String> failure = restageOne(agent, v);
+                if (failure.isPresent()) {
+                    boolean exists = agent.exists(v.volumeId());
+                    agent.markAbnormal(v.volumeId(), RESTAGE_FAILED + failure.get()
+                            + (exists ? "; retrying by itself" : ""));
+                    LOG.error("volume {} is abnormal: staging it again failed: {}{}", v.volumeId(), failure.get(),
+                            exists ? "; retrying with backoff" : "");
+                    if (exists) {
+                        retries.add(v, failure.get());
+                    }
+                }
             }
         }
     }
 
-    private static void restageOne(NodeAgent agent, StagedVolume v) {
+    /**
+     * Stages {@code v} and publishes its targets; the caller holds its lock. Returns why staging failed (then nothing
+     * of it is left attached or mounted); a target that cannot be published marks the volume abnormal.
+     */
+    static Optional<String> restageOne(NodeAgent agent, StagedVolume v) {
         VolumeStaging staging = agent.staging();
         try {
             staging.stage(v);
         } catch (IOException | RuntimeException e) {
-            agent.markAbnormal(v.volumeId(), "could not stage again after the node agent restarted: " + e.getMessage());
-            LOG.error("volume {} is abnormal: staging it again failed: {}", v.volumeId(), e.getMessage());
-            return;
+            return Optional.of(String.valueOf(e.getMessage()));
         }
         for (var t : v.targets().entrySet()) {
             try {
@@ -114,5 +133,6 @@ final class Recovery {
             }
         }
         LOG.info("volume {} staged again at {} with {} targets", v.volumeId(), v.stagingPath(), v.targets().size());
+        return Optional.empty();
     }
 }

@@ -5,7 +5,8 @@
  * {@link dev.vdisk.node.agent.StateFile}). It implements the controller-facing
  * {@link dev.vdisk.api.agent.VolumeAgent} and gives the CSI Node service the host work of staging and publishing
  * ({@link dev.vdisk.node.agent.VolumeStaging}). {@link dev.vdisk.node.agent.Recovery} runs at start and puts
- * back what a dead predecessor left staged.
+ * back what a dead predecessor left staged; {@link dev.vdisk.node.agent.RestageRetries} keeps trying what could not
+ * be put back (a full pool). {@link dev.vdisk.node.agent.PoolSpace} says what the pool can really still write.
  *
  * <p>Lock order: a volume's lock ({@link dev.vdisk.node.agent.VolumeLocks}) &gt; the StagedVolumes monitor &gt;
  * the DataPath monitor &gt; the engine's locks.

@@ -3,25 +3,37 @@ package dev.vdisk.node.backend;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps a volume's {@link IoCondition}s in front of another backend: writes, discards and flushes feed the
  * "writes" condition, reads the "reads" one. Errors pass through unchanged (the FUSE dispatcher picks the errno).
+ * The conditions belong to the volume, not to one attachment: a volume detached and attached again (a retried
+ * staging) keeps its condition, so it logs no new line.
  */
 public final class ConditionBackend implements BlockBackend {
     private final BlockBackend inner;
     private final IoCondition writes;
     private final IoCondition reads;
 
-    public ConditionBackend(String volumeId, BlockBackend inner, IoCondition.Changes changes) {
-        this.inner = inner;
-        this.writes = new IoCondition(volumeId, "writes", changes);
-        this.reads = new IoCondition(volumeId, "reads", changes);
+    /** A volume's two conditions. */
+    public record Conditions(IoCondition writes, IoCondition reads) {
+        /** @param writable what the pool can write now (ends a "pool out of space" condition) */
+        public Conditions(String volumeId, IoCondition.Changes changes, LongSupplier writable) {
+            this(new IoCondition(volumeId, "writes", changes, writable),
+                    new IoCondition(volumeId, "reads", changes, writable));
+        }
+
+        /** The failing condition, writes first, if any. */
+        public Optional<IoCondition.Failing> failing() {
+            return writes.current().or(reads::current);
+        }
     }
 
-    /** The failing condition, writes first, if any. */
-    public Optional<IoCondition.Failing> failing() {
-        return writes.current().or(reads::current);
+    public ConditionBackend(BlockBackend inner, Conditions conditions) {
+        this.inner = inner;
+        this.writes = conditions.writes();
+        this.reads = conditions.reads();
     }
 
     @Override

@@ -67,8 +67,10 @@ class NodeAgentTest {
                 agent.staged().put(staged);
             }
             assertTrue(agent.getVolume("pvc-1").orElseThrow().staged());
-            assertEquals(Reason.FAILED_PRECONDITION,
-                    assertThrows(EngineException.class, () -> agent.deleteVolume("pvc-1")).reason());
+            EngineException refused = assertThrows(EngineException.class, () -> agent.deleteVolume("pvc-1"));
+            assertEquals(Reason.FAILED_PRECONDITION, refused.reason());
+            assertEquals("volume pvc-1 is staged on node " + agent.config().nodeId() + "; stop the pods using it (the"
+                    + " CO unstages it) before deleting it", refused.getMessage(), "no host path");
             // growing a staged volume grows its loop device
             agent.resizeVolume("pvc-1", 48 * MIB);
             int loop = agent.attached("pvc-1").orElseThrow().loopNumber();
