@@ -17,6 +17,7 @@ import dev.vdisk.controller.service.InvalidPageTokenException;
 import dev.vdisk.controller.service.NoSuitableNodeException;
 import dev.vdisk.controller.service.OperationPendingException;
 import dev.vdisk.engine.io.PrivateFiles;
+import dev.vdisk.kube.controller.ApiServerErrors;
 import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.VolumeBusyException;
@@ -139,7 +140,10 @@ public final class Main {
                 .register(ErrorTranslation.of(CapacityOutOfRangeException.class, Status.Code.OUT_OF_RANGE))
                 .register(ErrorTranslation.of(NoSuitableNodeException.class, Status.Code.RESOURCE_EXHAUSTED))
                 .register(ErrorTranslation.of(InvalidPageTokenException.class, Status.Code.ABORTED))
-                .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE));
+                .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE))
+                // cluster mode: an API server's refusal as one line, by HTTP code (422 INTERNAL, 403
+                // FAILED_PRECONDITION, 409 ABORTED, 5xx and no answer UNAVAILABLE); see ApiServerErrors
+                .register(new ApiServerErrors());
         CsiServer server = CsiServer.start(config.endpoint(), services, mapper, observers);
         // a second line of defence (e.g. System.exit elsewhere): shutdown is idempotent
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "vdisk-shutdown"));
