@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
  * /proc/self/mountinfo and loop devices from /sys/block/loop{@literal *}/loop/backing_file. Plus the cleanup every
  * e2e test runs at the end even when it failed.
  */
-final class KernelView {
+public final class KernelView {
 
     /** Mount points and loop devices under one directory. */
-    record Snapshot(List<String> mounts, List<String> loops) {
-        boolean isEmpty() {
+    public record Snapshot(List<String> mounts, List<String> loops) {
+        public boolean isEmpty() {
             return mounts.isEmpty() && loops.isEmpty();
         }
     }
@@ -29,7 +29,7 @@ final class KernelView {
     private KernelView() {
     }
 
-    static Snapshot under(Path dir) {
+    public static Snapshot under(Path dir) {
         String root = dir.toAbsolutePath().normalize().toString();
         return new Snapshot(mountsUnder(root), loopsUnder(root));
     }
@@ -67,7 +67,7 @@ final class KernelView {
     }
 
     /** Lazily unmounts everything under {@code dir} (deepest first) and detaches loops backed there. Never throws. */
-    static void cleanUpUnder(Path dir) {
+    public static void cleanUpUnder(Path dir) {
         String root = dir.toAbsolutePath().normalize().toString();
         try {
             for (int round = 0; round < 4 && !mountsUnder(root).isEmpty(); round++) {

@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
  * The helm binary that {@code charts/tools/fetch-helm} puts in its cache ({@code $VDISK_HELM} overrides), run on the
  * repository's chart. A missing helm fails the test that needs it, naming the script to run: never a skip.
  */
-final class Helm {
+public final class Helm {
 
     /** The release and namespace every rendering uses; the release name makes the resource names {@code vdisk-csi-*}. */
-    static final String RELEASE = "vdisk-csi";
-    static final String NAMESPACE = "vdisk-system";
+    public static final String RELEASE = "vdisk-csi";
+    public static final String NAMESPACE = "vdisk-system";
 
     private final Path binary;
 
@@ -40,7 +40,7 @@ final class Helm {
         return repoRoot().resolve("charts/vdisk-csi");
     }
 
-    static Helm find() {
+    public static Helm find() {
         String override = System.getenv("VDISK_HELM");
         Path path;
         if (override != null && !override.isBlank()) {
@@ -80,7 +80,7 @@ final class Helm {
     }
 
     /** Renders, failing the test with helm's own message when helm refuses. */
-    Manifests render(String... args) {
+    public Manifests render(String... args) {
         Result result = template(args);
         if (result.exitCode() != 0) {
             fail("helm template " + String.join(" ", args) + " failed (exit " + result.exitCode() + "):\n" + result.stderr());

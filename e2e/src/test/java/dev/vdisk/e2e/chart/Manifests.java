@@ -15,12 +15,12 @@ import java.util.regex.Pattern;
  * A stream of YAML documents (helm's output, an example file) read into fabric8's typed model: a kind fabric8 knows
  * becomes its class (Deployment, ClusterRole, CSIDriver, ...), any other a {@link GenericKubernetesResource}.
  */
-record Manifests(List<HasMetadata> objects) {
+public record Manifests(List<HasMetadata> objects) {
 
     static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final Pattern SEPARATOR = Pattern.compile("(?m)^---[ \\t]*$");
 
-    static Manifests parse(String yaml) {
+    public static Manifests parse(String yaml) {
         List<HasMetadata> objects = new ArrayList<>();
         for (String document : SEPARATOR.split(yaml)) {
             if (document.lines().allMatch(line -> line.isBlank() || line.stripLeading().startsWith("#"))) {
@@ -36,11 +36,11 @@ record Manifests(List<HasMetadata> objects) {
         return new Manifests(List.copyOf(objects));
     }
 
-    <T extends HasMetadata> List<T> all(Class<T> type) {
+    public <T extends HasMetadata> List<T> all(Class<T> type) {
         return objects.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
-    <T extends HasMetadata> T one(Class<T> type, String name) {
+    public <T extends HasMetadata> T one(Class<T> type, String name) {
         List<T> found = all(type).stream().filter(o -> name.equals(o.getMetadata().getName())).toList();
         assertEquals(1, found.size(), () -> "one " + type.getSimpleName() + " named " + name + " in " + names());
         return found.getFirst();
