@@ -13,6 +13,7 @@ import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.resource.VdiskVolumeSpec;
 import dev.vdisk.node.testing.Privileged;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Path;
@@ -104,12 +105,22 @@ class SplitBySpecTest {
         return v == null || v.getStatus() == null ? null : v.getStatus().split();
     }
 
+    /** Sets the spec's split as a user would, again on a 409: the agent writes the status meanwhile. */
     private static void setSplit(NodeFixture node, SplitSpec split) {
-        node.client.resources(VdiskVolume.class).withName("pvc-c").edit(x -> {
-            VdiskVolumeSpec s = x.getSpec();
-            x.setSpec(new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), s.attributes(), split));
-            return x;
-        });
+        for (int attempt = 1; ; attempt++) {
+            try {
+                node.client.resources(VdiskVolume.class).withName("pvc-c").edit(x -> {
+                    VdiskVolumeSpec s = x.getSpec();
+                    x.setSpec(new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), s.attributes(), split));
+                    return x;
+                });
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static List<String> reasons(NodeFixture node) {
