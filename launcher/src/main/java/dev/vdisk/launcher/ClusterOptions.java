@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * The command line's cluster-mode settings. Controller: the Lease it elects its leader on, how long a CSI call waits
  * for a node agent, the token it shows node agents and the CA it checks them with. Node: where its internal API
- * listens, the address it publishes, the one service account it lets in, its TLS certificate. Both: an explicit kubeconfig, else fabric8's defaults (in-cluster, KUBECONFIG,
- * ~/.kube/config).
+ * listens, the address it publishes, the one service account it lets in, its TLS certificate. Both: an explicit
+ * kubeconfig, else fabric8's defaults (in-cluster, KUBECONFIG, ~/.kube/config).
  *
  * @param leaderNamespace namespace of the Lease (default: env POD_NAMESPACE, else {@code default})
  * @param leaderId        name of the Lease

@@ -176,8 +176,8 @@ public final class AgentApiClient implements AutoCloseable {
         private final Runnable onUnavailable;
         private Iterator<BlockMetadata> current = java.util.Collections.emptyIterator();
 
-        Extents(Iterator<R> responses, java.util.function.Function<R, List<BlockMetadata>> tuples, BlockExtent.Kind kind,
-                Runnable onUnavailable) {
+        Extents(Iterator<R> responses, java.util.function.Function<R, List<BlockMetadata>> tuples,
+                BlockExtent.Kind kind, Runnable onUnavailable) {
             this.responses = responses;
             this.tuples = tuples;
             this.kind = kind;

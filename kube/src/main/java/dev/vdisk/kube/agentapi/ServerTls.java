@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent API's TLS server side: presents the {@link ServingCertificate}, read at start (a missing or mismatched
- * pair stops the start) and again every {@link #RELOAD} (the default), so a certificate that cert-manager renews in the mounted
- * Secret is served without a restart. A reload that fails keeps the previous pair and logs one line.
+ * pair stops the start) and again every {@link #RELOAD} (the default), so a certificate that cert-manager renews in
+ * the mounted Secret is served without a restart. A reload that fails keeps the previous pair and logs one line.
  */
 final class ServerTls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);

@@ -34,7 +34,7 @@ final class TestCertificates {
         return dir.resolve(name + ".crt");
     }
 
-    /** A serving certificate for DNS name {@code dnsName} signed by CA {@code ca}: {@code name.crt}, {@code name.key}. */
+    /** A serving certificate for {@code dnsName} signed by CA {@code ca}: {@code name.crt}, {@code name.key}. */
     ServingCertificate serving(String name, String ca, String dnsName) throws IOException {
         Path ext = dir.resolve(name + ".ext");
         Files.writeString(ext, "subjectAltName=DNS:" + dnsName + "\nextendedKeyUsage=serverAuth\n"

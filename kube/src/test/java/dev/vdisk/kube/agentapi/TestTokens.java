@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 
-/** Bearer tokens shaped like service-account tokens (JWTs) for tests; the signature is junk, as only TokenReview checks it. */
+/** Bearer tokens shaped like service-account tokens (JWTs); the signature is junk, as only TokenReview checks it. */
 public final class TestTokens {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
