@@ -1,12 +1,14 @@
 package dev.vdisk.csi.server;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 
 /**
  * The file system side of a unix socket: what may be removed before binding and after shutdown.
@@ -24,6 +26,7 @@ final class SocketFile {
     /** {@code st_mode & S_IFMT} of a socket (sys/stat.h). */
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private SocketFile() {
     }
@@ -46,12 +49,25 @@ final class SocketFile {
     }
 
     /**
-     * A fresh 0700 directory beside {@code path} to bind in; short-named, since a socket path has at most 107
-     * bytes. {@link #publish} moves the bound socket out of it and removes it.
+     * A fresh 0700 directory beside {@code path} to bind in. Its name is 4 characters, so the socket in it
+     * ({@code .xyz/s}) is no longer than a socket named {@code csi.sock} beside it: a socket path has at most 107
+     * bytes, and kubelet plugin directories are long. {@link #publish} moves the bound socket out and removes it.
      */
     static Path privateBindDirectory(Path path) throws IOException {
-        return Files.createTempDirectory(path.getParent(), ".b",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        for (int attempt = 0; ; attempt++) {
+            StringBuilder name = new StringBuilder(".");
+            for (int i = 0; i < 3; i++) {
+                name.append(Character.forDigit(RANDOM.nextInt(36), 36));
+            }
+            try {
+                return Files.createDirectory(path.resolveSibling(name.toString()),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Makes the socket bound at {@code bound} 0600 and renames it to {@code path} (atomically: never reachable 

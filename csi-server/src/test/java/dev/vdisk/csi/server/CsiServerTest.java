@@ -179,6 +179,18 @@ class CsiServerTest {
     }
 
     @Test
+    void aSocketPathNearTheKernelsLimitStillBinds() throws IOException {
+        // 107 bytes is the most sun_path holds; the private directory must not push a legal endpoint past it
+        Path parent = dir.resolve("p");
+        String padding = "x".repeat(107 - parent.toString().length() - "/".length() - "/csi.sock".length());
+        socket = parent.resolve(padding).resolve("csi.sock");
+        assertEquals(107, socket.toString().length());
+        startServer();
+        assertEquals("vdisk.csi.dev", IdentityGrpc.newBlockingStub(client.channel)
+                .getPluginInfo(GetPluginInfoRequest.getDefaultInstance()).getName());
+    }
+
+    @Test
     void thrownExceptionsBecomeMappedStatuses() throws IOException {
         startServer();
         var stub = ControllerGrpc.newBlockingStub(client.channel);
