@@ -16,6 +16,7 @@ import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.metrics.NodeAgentMetrics;
 import dev.vdisk.node.sys.Libc;
+import dev.vdisk.node.sys.StatVfs;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.LogCapture;
@@ -103,6 +104,10 @@ class FullPoolTest {
                 assertTrue(changes("ok") >= 1, "vol-raw's recovery counted");
                 NodeGetVolumeStatsResponse healthy = call(node::nodeGetVolumeStats, stats("vol-raw", rawStaging));
                 assertFalse(healthy.getVolumeCondition().getAbnormal(), healthy.toString());
+                // ext4 took the ENOSPC as such: its journal did not abort, it stays writable
+                assertFalse(StatVfs.of(fsStaging).readOnly(), "ext4 remounted itself read-only");
+                Command.run("dd", "if=/dev/urandom", "of=" + fsStaging.resolve("after"), "bs=1M", "count=4",
+                        "conv=fsync");
             } finally {
                 call(node::nodeUnstageVolume, unstage("vol-fs", fsStaging));
                 call(node::nodeUnstageVolume, unstage("vol-raw", rawStaging));
