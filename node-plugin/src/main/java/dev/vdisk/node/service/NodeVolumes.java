@@ -29,6 +29,8 @@ import java.util.Optional;
  * the recorded staging, then the work, then the answer. Where the spec forces a code, the comment cites it.
  */
 final class NodeVolumes {
+    /** Below this many writable bytes a condition calls the pool full. */
+    private static final long FULL_BELOW = 1 << 20;
     private final NodeAgent agent;
 
     NodeVolumes(NodeAgent agent) {
@@ -170,8 +172,11 @@ final class NodeVolumes {
             return NodeGetVolumeStatsResponse.newBuilder().setVolumeCondition(
                     VolumeCondition.newBuilder().setAbnormal(true).setMessage(problem.get())).build();
         }
+        // a full pool fails this volume's next new allocation; until one fails, the volume itself is fine
+        PoolCapacity pool = agent.capacity();
+        String healthy = "volume is healthy" + (full(pool) ? "; " + poolState(pool) : "");
         NodeGetVolumeStatsResponse.Builder out = NodeGetVolumeStatsResponse.newBuilder()
-                .setVolumeCondition(VolumeCondition.newBuilder().setAbnormal(false).setMessage("volume is healthy"));
+                .setVolumeCondition(VolumeCondition.newBuilder().setAbnormal(false).setMessage(healthy));
         if (v.block()) {
             long bytes = Long.parseLong(Files.readString(
                     Path.of("/sys/block/loop" + attached.get().loopNumber() + "/size")).strip()) * 512;
@@ -188,8 +193,19 @@ final class NodeVolumes {
 
     /** The pool's state in a few words, for a failing volume's condition. */
     private String poolState() {
-        PoolCapacity c = agent.capacity();
-        return (c.availableBytes() == 0 ? "pool full: " : "pool: ") + c.availableBytes() + " of " + c.totalBytes()
+        return poolState(agent.capacity());
+    }
+
+    /**
+     * Full: a new allocation fails. It reserves data and indirect segments (at most a few hundred KiB), so below
+     * {@link #FULL_BELOW} writable bytes the pool is as good as full.
+     */
+    private static boolean full(PoolCapacity c) {
+        return c.availableBytes() < FULL_BELOW;
+    }
+
+    private static String poolState(PoolCapacity c) {
+        return (full(c) ? "pool full: " : "pool: ") + c.availableBytes() + " of " + c.totalBytes()
                 + " bytes writable; free space (delete volumes or snapshots, fstrim) or grow the pool";
     }
 

@@ -16,6 +16,7 @@ import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.metrics.NodeAgentMetrics;
 import dev.vdisk.node.sys.Libc;
+import dev.vdisk.node.sys.StatVfs;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.LogCapture;
@@ -74,6 +75,11 @@ class FullPoolTest {
                 assertTrue(dd.exitCode() != 0, "200 MiB fit into a 64 MiB pool?\n" + dd.output());
                 assertTrue(dd.output().contains("No space left on device"), "ext4's writer got: " + dd.output());
 
+                NodeGetVolumeStatsResponse untouched = call(node::nodeGetVolumeStats, stats("vol-raw", rawStaging));
+                assertFalse(untouched.getVolumeCondition().getAbnormal(), "no write of vol-raw failed yet");
+                assertTrue(untouched.getVolumeCondition().getMessage().startsWith("volume is healthy; pool full: "),
+                        untouched.toString());
+
                 // a write(2) on the FUSE image itself: the kernel hands the dispatcher's errno to the writer
                 Path image = config.fuseMountPoint().resolve("vol-raw");
                 for (int i = 0; i < 20; i++) {
@@ -88,7 +94,7 @@ class FullPoolTest {
                 assertTrue(stats.getVolumeCondition().getAbnormal(), stats.toString());
                 String message = stats.getVolumeCondition().getMessage();
                 assertTrue(message.startsWith("writes failing: pool out of space since "), message);
-                assertTrue(message.contains("bytes writable"), message);
+                assertTrue(message.contains("; pool full: ") && message.contains(" of 67108864 bytes writable"), message);
                 assertFalse(message.contains(dir.toString()), "no host path in " + message);
 
                 // space comes back: the file's blocks are discarded into the pool
@@ -103,6 +109,10 @@ class FullPoolTest {
                 assertTrue(changes("ok") >= 1, "vol-raw's recovery counted");
                 NodeGetVolumeStatsResponse healthy = call(node::nodeGetVolumeStats, stats("vol-raw", rawStaging));
                 assertFalse(healthy.getVolumeCondition().getAbnormal(), healthy.toString());
+                // ext4 took the ENOSPC as such: its journal did not abort, it stays writable
+                assertFalse(StatVfs.of(fsStaging).readOnly(), "ext4 remounted itself read-only");
+                Command.run("dd", "if=/dev/urandom", "of=" + fsStaging.resolve("after"), "bs=1M", "count=4",
+                        "conv=fsync");
             } finally {
                 call(node::nodeUnstageVolume, unstage("vol-fs", fsStaging));
                 call(node::nodeUnstageVolume, unstage("vol-raw", rawStaging));
