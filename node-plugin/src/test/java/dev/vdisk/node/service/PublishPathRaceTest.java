@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 @ExtendWith(Privileged.class)
 class PublishPathRaceTest {
     private static final int PUBLISHES = 150;
+    private static final long SWAP_PAUSE_NANOS = 1_000_000;
     private static final int RENAME_EXCHANGE = 2;
     private static final int AT_FDCWD = -100;
     private static final MethodHandle RENAMEAT2 = Linker.nativeLinker().downcallHandle(
@@ -80,6 +82,9 @@ class PublishPathRaceTest {
                     while (!stop.get()) {
                         exchange(volumes, link);
                         swaps.incrementAndGet();
+                        // about one swap per millisecond: a publish's check and its mount (a few ms apart before
+                        // the fix) see different states, and some publishes still get through
+                        LockSupport.parkNanos(SWAP_PAUSE_NANOS);
                     }
                 } catch (Throwable t) {
                     throw new AssertionError(t);
@@ -113,8 +118,9 @@ class PublishPathRaceTest {
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(published, underPod, "every mount is a recorded publication and vice versa");
             assertEquals(PUBLISHES, published.size() + refused);
-            assertTrue(published.size() > 0 && refused > 0, "the race was exercised: " + published.size()
-                    + " published, " + refused + " refused");
+            // how many get through varies with timing (0 to 8 of 150 seen); the link must have been met
+            assertTrue(refused > 0, "the race was exercised: " + published.size() + " published, " + refused
+                    + " refused, " + swaps.get() + " swaps");
 
             for (Path target : new ArrayList<>(published)) {
                 h.unpublish("v", target);
