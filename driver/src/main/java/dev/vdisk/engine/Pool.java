@@ -844,7 +844,7 @@ public final class Pool implements AutoCloseable {
                     case CANCELLED -> SplitPhase.CANCELLED;
                 };
                 out.add(new SplitProgress(v.name(), r.mode(), ph, Math.min(r.cursor(), total), total, 0, r.filled(),
-                        r.bytesRelocated(), 0, -1, r.error()));
+                        r.bytesRelocated(), -1, 0, -1, r.error()));
             }
         }
         out.sort(Comparator.comparing(SplitProgress::vdiskName));

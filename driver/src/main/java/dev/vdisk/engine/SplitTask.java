@@ -37,6 +37,8 @@ public final class SplitTask {
     private volatile SplitPhase phase;
     private volatile SplitCursor record;
     private volatile long total;
+    /** {@link SplitProgress#bytesToRelocate}: counted by the task's thread before its first fill; -1 until then. */
+    private volatile long toRelocate = -1;
     private volatile long visited;
     private volatile String error;
     private volatile boolean cancelRequested;
@@ -81,10 +83,17 @@ public final class SplitTask {
         double secs = Math.max(1e-9, (end - startNanos) / 1e9);
         double bps = (r.bytesRelocated() - startBytes) / secs;
         double segsPerSec = (r.cursor() - startCursor) / secs;
-        long left = Math.max(0, total - r.cursor());
-        long eta = phase == SplitPhase.DONE ? 0 : segsPerSec > 0 ? (long) Math.ceil(left / segsPerSec) : -1;
+        long eta;
+        if (phase == SplitPhase.DONE) {
+            eta = 0;
+        } else if (toRelocate >= 0) {
+            // the bytes left at the rate bytes move: the cursor crosses empty stretches fast and data slowly
+            eta = bps > 0 ? (long) Math.ceil(Math.max(0, toRelocate - r.bytesRelocated()) / bps) : -1;
+        } else {
+            eta = segsPerSec > 0 ? (long) Math.ceil(Math.max(0, total - r.cursor()) / segsPerSec) : -1;
+        }
         return new SplitProgress(clone.name(), splitter.mode(), phase, Math.min(r.cursor(), total), total, visited,
-                r.filled(), r.bytesRelocated(), bps, eta, error);
+                r.filled(), r.bytesRelocated(), toRelocate, bps, eta, error);
     }
 
     /** Where the task's time went; complete once it finished (the last run of this process only). */
@@ -147,8 +156,13 @@ public final class SplitTask {
             int pointCount = 0;
             long release = 0;
             long waited = 0;
+            // what is left to relocate, counted once (one walk of the chain's maps, as Pool.split's space check):
+            // holes filled by user writes meanwhile only make the split end below 100 % before DONE
+            toRelocate = record.bytesRelocated() + splitter.segmentsToFill(record.cursor()) * segmentSize;
+            startNanos = System.nanoTime();
             phase = SplitPhase.FILLING;
-            log.info("split of vdisk {} ({}) running from segment {} of {}", name, splitter.mode(), record.cursor(), total);
+            log.info("split of vdisk {} ({}) running from segment {} of {}, {} bytes to relocate", name,
+                    splitter.mode(), record.cursor(), total, toRelocate - record.bytesRelocated());
             while (true) {
                 if (clone.isDeleted()) {
                     finish(SplitPhase.CANCELLED, "vdisk " + name + " was deleted during the split");

@@ -379,6 +379,43 @@ class SplitTest {
         }
     }
 
+    /**
+     * A clone mostly empty, its data at the start: the cursor crosses the first fifth slowly and the rest at once, so
+     * progress and ETA are measured over the bytes to relocate (a 2 GiB clone holding 400 MB jumped from 20 % to done,
+     * with an ETA about 3x too long; issue 16).
+     */
+    @Test
+    void progressAndEtaAreMeasuredOverTheDataToRelocateNotTheCloneSize() throws InterruptedException {
+        int seg = 4096;
+        int dataSegments = 400;
+        try (Pool pool = TestPools.create(dir.resolve("p"), 32L << 20, seg, TestPools.fastOptions())) {
+            pool.create("base", 2000L * seg);
+            TestPools.write(pool.vdisk("base"), 0, TestPools.filled(dataSegments * seg, 7));
+            pool.snapshot("base", "snap");
+            pool.clone("snap", "c");
+            long data = (long) dataSegments * seg;
+            long rate = data / 4; // four seconds
+            SplitTask task = pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(rate));
+            SplitProgress mid = task.progress();
+            while (task.running() && !(mid.bytesRelocated() >= data * 3 / 10 && mid.bytesToRelocate() >= 0)) {
+                Thread.sleep(20);
+                mid = task.progress();
+            }
+            assertEquals(data, mid.bytesToRelocate(), mid::toString);
+            assertTrue(mid.bytesRelocated() < data * 3 / 4, () -> "the split was not throttled: " + task.progress());
+            assertTrue(mid.segmentsScanned() * 100 / mid.segmentsTotal() < 20, () -> "the cursor is still in the"
+                    + " first fifth, which is all the data: " + task.progress());
+            long left = data - mid.bytesRelocated();
+            long eta = mid.etaSeconds();
+            assertTrue(eta >= 0 && eta <= 2 * left / rate + 1, () -> "ETA " + eta + " s for " + left + " bytes at "
+                    + rate + " B/s: " + task.progress());
+            SplitProgress done = task.await(Duration.ofSeconds(30));
+            assertEquals(SplitPhase.DONE, done.phase(), done::toString);
+            assertEquals(done.bytesToRelocate(), done.bytesRelocated(), "everything counted was relocated");
+            clean(pool, "after a measured split");
+        }
+    }
+
     @Test
     void idleOnlySplitWaitsWhileForegroundIoIsBusy() throws Exception {
         int seg = 4096;

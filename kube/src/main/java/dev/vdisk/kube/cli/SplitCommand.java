@@ -1,5 +1,6 @@
 package dev.vdisk.kube.cli;
 
+import dev.vdisk.kube.resource.ObjectNames;
 import dev.vdisk.kube.resource.SplitRequest;
 import dev.vdisk.kube.resource.SplitRequestPhase;
 import dev.vdisk.kube.resource.SplitRequestSpec;
@@ -87,7 +88,6 @@ final class SplitCommand {
         for (int i = 0; i < 5; i++) {
             suffix.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
         }
-        String base = pvc.length() + suffix.length() > 253 ? pvc.substring(0, 253 - suffix.length()) : pvc;
-        return base + suffix;
+        return ObjectNames.withSuffix(pvc, suffix.toString());
     }
 }

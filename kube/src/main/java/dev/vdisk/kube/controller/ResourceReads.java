@@ -63,7 +63,8 @@ final class ResourceReads {
 
     /** Volumes in the pools (of one node, or all), sorted by ID; no waiting. */
     List<VdiskVolume> volumesIn(Optional<String> node) {
-        var op = node.isPresent() ? volumes().withLabel(ResourceKeys.NODE_LABEL, node.get()) : volumes();
+        var op = node.isPresent() ? volumes().withLabel(ResourceKeys.NODE_LABEL,
+                ResourceKeys.nodeLabelValue(node.get())) : volumes();
         return op.list().getItems().stream().filter(v -> !ResourceWait.terminating(v) && inPool(v))
                 .sorted(Comparator.comparing(v -> v.getMetadata().getName())).toList();
     }
@@ -78,7 +79,8 @@ final class ResourceReads {
     }
 
     List<VdiskSnapshot> snapshotsIn(Optional<String> node) {
-        var op = node.isPresent() ? snapshots().withLabel(ResourceKeys.NODE_LABEL, node.get()) : snapshots();
+        var op = node.isPresent() ? snapshots().withLabel(ResourceKeys.NODE_LABEL,
+                ResourceKeys.nodeLabelValue(node.get())) : snapshots();
         return op.list().getItems().stream().filter(s -> !ResourceWait.terminating(s) && inPool(s))
                 .sorted(Comparator.comparing(s -> s.getMetadata().getName())).toList();
     }

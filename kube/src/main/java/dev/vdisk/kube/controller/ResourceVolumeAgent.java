@@ -365,7 +365,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
     // ---------------------------------------------------------------- helpers
 
     private boolean mine(HasMetadata r) {
-        return node.equals(r.getMetadata().getLabels() == null ? null
+        return ResourceKeys.nodeLabelValue(node).equals(r.getMetadata().getLabels() == null ? null
                 : r.getMetadata().getLabels().get(ResourceKeys.NODE_LABEL));
     }
 
@@ -425,7 +425,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
 
     private ObjectMeta meta(String name, Map<String, String> labels) {
         Map<String, String> all = new TreeMap<>(labels);
-        all.put(ResourceKeys.NODE_LABEL, node);
+        all.put(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(node));
         return new ObjectMetaBuilder().withName(name).withLabels(all)
                 .withFinalizers(ResourceKeys.NODE_AGENT_FINALIZER).build();
     }

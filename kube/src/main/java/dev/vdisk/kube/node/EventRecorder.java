@@ -1,5 +1,6 @@
 package dev.vdisk.kube.node;
 
+import dev.vdisk.kube.resource.ObjectNames;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -37,8 +38,8 @@ final class EventRecorder {
         String now = Timestamps.format(clock.instant());
         var event = new EventBuilder()
                 .withNewMetadata().withNamespace(NAMESPACE)
-                .withName(on.getMetadata().getName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
-                        .toLowerCase(Locale.ROOT)).endMetadata()
+                .withName(ObjectNames.withSuffix(on.getMetadata().getName(), "."
+                        + Long.toHexString(ThreadLocalRandom.current().nextLong()).toLowerCase(Locale.ROOT))).endMetadata()
                 .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(on.getApiVersion())
                         .withKind(on.getKind()).withName(on.getMetadata().getName())
                         .withUid(on.getMetadata().getUid()).build())

@@ -190,7 +190,8 @@ public final class NodeClusterAgent implements AutoCloseable {
 
     private <T extends CustomResource<?, S>, S> SharedIndexInformer<T> inform(
             KubernetesClient client, Class<T> type, Function<String, ReconcileJob<T, S>> job) {
-        SharedIndexInformer<T> informer = client.resources(type).withLabel(ResourceKeys.NODE_LABEL, config.nodeId())
+        SharedIndexInformer<T> informer = client.resources(type)
+                .withLabel(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(config.nodeId()))
                 .runnableInformer(config.resyncInterval().toMillis());
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override

@@ -37,8 +37,8 @@ final class SplitTracking {
         String phase = s.queued() ? QUEUED : s.phase();
         boolean sameRun = previous != null && previous.mode().equals(s.mode()) && !(finished(previous)
                 && !FINISHED.contains(phase));
-        int percent = SplitStatus.DONE.equals(phase) ? 100 : s.segmentsTotal() == 0 ? 0
-                : (int) Math.min(100, s.segmentsScanned() * 100 / s.segmentsTotal());
+        // over the data to relocate (SplitStatus.percent), so that 25/50/75 % are crossed as the data moves
+        int percent = s.percent();
         String start = sameRun && !previous.startTime().isEmpty() ? previous.startTime()
                 : QUEUED.equals(phase) ? "" : Timestamps.format(now);
         String end = !FINISHED.contains(phase) ? ""

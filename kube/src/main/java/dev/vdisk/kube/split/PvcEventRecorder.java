@@ -1,5 +1,6 @@
 package dev.vdisk.kube.split;
 
+import dev.vdisk.kube.resource.ObjectNames;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -32,7 +33,8 @@ final class PvcEventRecorder {
         String pvcName = pvc.getMetadata().getName();
         Instant now = clock.instant();
         // unique like the kubelet's: object name + a hex time stamp (+ a counter: several events can share a tick)
-        String name = pvcName + "." + Long.toHexString(now.toEpochMilli() * 1000 + sequence.incrementAndGet() % 1000);
+        String name = ObjectNames.withSuffix(pvcName,
+                "." + Long.toHexString(now.toEpochMilli() * 1000 + sequence.incrementAndGet() % 1000));
         try {
             client.v1().events().inNamespace(ns).resource(new EventBuilder()
                     .withNewMetadata().withName(name).withNamespace(ns).endMetadata()

@@ -1,5 +1,6 @@
 package dev.vdisk.kube.split;
 
+import dev.vdisk.kube.resource.ObjectNames;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.SplitRequest;
 import dev.vdisk.kube.resource.SplitRequestSpec;
@@ -41,7 +42,7 @@ final class SplitAnnotations {
     }
 
     static String requestName(String pvcName) {
-        return pvcName + "-split";
+        return ObjectNames.withSuffix(pvcName, "-split");
     }
 
     /** Whether this PVC needs looking at: it carries the annotation, or once carried it ({@code owned} exists). */

@@ -87,7 +87,7 @@ final class SimulatedNodeAgent implements AutoCloseable {
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> watch(Class<T> type, Consumer<String> reconcile) {
-        return client.resources(type).withLabel(ResourceKeys.NODE_LABEL, node).inform(new ResourceEventHandler<>() {
+        return client.resources(type).withLabel(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(node)).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
                 worker.execute(() -> reconcile.accept(obj.getMetadata().getName()));

@@ -48,6 +48,28 @@ class SplitTrackingTest {
         assertTrue(SplitTracking.finished(again));
     }
 
+    /**
+     * A 2 GiB clone holding 400 MB at its start: the cursor is at 20 % of the clone when all the data has moved, and
+     * then crosses the empty rest at once; the percent follows the bytes, so each milestone fires as the data moves.
+     */
+    @Test
+    void theMilestonesFollowTheDataNotTheCursor() {
+        long data = 400L << 20;
+        SplitProgress before = null;
+        List<String> seen = new java.util.ArrayList<>();
+        for (int tenth = 1; tenth <= 10; tenth++) {
+            SplitStatus s = new SplitStatus("pvc-c", "copy", "FILLING", 2 * tenth, 100, 0, data * tenth / 10, data,
+                    1000, 5, "", false);
+            SplitProgress now = SplitTracking.progress(s, before, T0.plusSeconds(tenth));
+            assertEquals(tenth * 10, now.percent(), "the bytes' share, not the cursor's " + 2 * tenth + " %");
+            seen.addAll(reasons(before, now));
+            before = now;
+        }
+        assertEquals(List.of("SplitStarted", "SplitProgress", "SplitProgress", "SplitProgress"), seen);
+        assertEquals(30, SplitTracking.progress(status("FILLING", 30, false), null, T0).percent(),
+                "without a count of the data, the cursor still measures");
+    }
+
     @Test
     void cancelledThenResumedIsANewRun() {
         SplitProgress running = SplitTracking.progress(status("FILLING", 60, false), null, T0);

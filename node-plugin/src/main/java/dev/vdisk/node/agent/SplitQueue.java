@@ -319,8 +319,8 @@ final class SplitQueue {
 
     static SplitStatus status(SplitProgress p, boolean queued) {
         return new SplitStatus(p.vdiskName(), p.mode().name().toLowerCase(), p.phase().name(), p.segmentsScanned(),
-                p.segmentsTotal(), p.segmentsFilled(), p.bytesRelocated(), p.bytesPerSecond(), p.etaSeconds(),
-                p.error(), queued);
+                p.segmentsTotal(), p.segmentsFilled(), p.bytesRelocated(), p.bytesToRelocate(), p.bytesPerSecond(),
+                p.etaSeconds(), p.error(), queued);
     }
 
     private static SplitStatus queuedStatus(SplitRecords.Queued w) {

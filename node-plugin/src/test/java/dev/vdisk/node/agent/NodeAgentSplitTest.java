@@ -70,6 +70,8 @@ class NodeAgentSplitTest {
             assertFalse(started.queued());
             SplitStatus done = awaitPhase(agent, "pvc-c", SplitStatus.DONE);
             assertTrue(done.segmentsFilled() > 0, "the snapshot's data was copied: " + done);
+            assertEquals(done.bytesRelocated(), done.bytesToRelocate(), "the agent reports what there was to relocate,"
+                    + " which progress is measured against: " + done);
             assertEquals(done.phase(), agent.startSplit("pvc-c", "copy", 0).phase(), "a retry: the same status");
             assertEquals(Reason.FAILED_PRECONDITION, assertThrows(EngineException.class,
                     () -> agent.startSplit("pvc-c", "share", 0)).reason(), "modes cannot be mixed");
