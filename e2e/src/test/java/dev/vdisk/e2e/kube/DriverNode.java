@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.storage.CSINodeBuilder;
 import io.fabric8.kubernetes.api.model.storage.CSINodeDriverBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +30,8 @@ import java.util.Map;
 
 /**
  * One node: {@code bin/vdisk-csi node} with the DaemonSet's flags and the node service account's token, plus what
- * the kubelet and node-driver-registrar would do for it: the Node object with the topology labels and the CSINode
- * from NodeGetInfo, and the Node-service calls for stage and publish over the node socket.
+ * the kubelet and node-driver-registrar would do for it once the driver answers: the Node object with the topology
+ * labels and the CSINode from NodeGetInfo, and the Node-service calls for stage and publish over the node socket.
  */
 final class DriverNode implements AutoCloseable {
 
@@ -53,8 +54,6 @@ final class DriverNode implements AutoCloseable {
     static DriverNode start(String name, Path base, PodSpec daemonSet, ControlPlane plane, Path launcher)
             throws Exception {
         KubernetesClient admin = plane.admin();
-        admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(name)
-                .addToLabels("kubernetes.io/hostname", name).endMetadata().build()).create();
         Path dir = base.resolve(name);
         Files.createDirectories(dir.resolve("kubelet"));
         Path kubeconfig = plane.kubeconfig(name, plane.token(RealCluster.NAMESPACE, "vdisk-csi-node", null),
@@ -92,13 +91,15 @@ final class DriverNode implements AutoCloseable {
     private void register(KubernetesClient admin) {
         NodeGetInfoResponse info = node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
         Map<String, String> segments = info.getAccessibleTopology().getSegmentsMap();
-        admin.nodes().withName(name).edit(n -> new NodeBuilder(n).editMetadata().addToLabels(segments).endMetadata()
-                .build());
+        // createOr(update): a second start after a failed one finds the objects there
+        admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(name)
+                .addToLabels("kubernetes.io/hostname", name).addToLabels(segments).endMetadata().build())
+                .createOr(NonDeletingOperation::update);
         admin.storage().v1().csiNodes().resource(new CSINodeBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withDrivers(new CSINodeDriverBuilder().withName(DRIVER).withNodeID(info.getNodeId())
                         .withTopologyKeys(List.copyOf(segments.keySet())).withNewAllocatable()
                         .withCount((int) info.getMaxVolumesPerNode()).endAllocatable().build())
-                .endSpec().build()).create();
+                .endSpec().build()).createOr(NonDeletingOperation::update);
     }
 
     String name() {

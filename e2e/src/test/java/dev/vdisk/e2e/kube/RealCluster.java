@@ -49,6 +49,7 @@ final class RealCluster implements AutoCloseable {
             "ClusterRoleBinding", "StorageClass", "CSIDriver", "VolumeSnapshotClass", "CustomResourceDefinition");
 
     private static RealCluster shared;
+    private static Throwable startFailure;
 
     private final Path dir;
     private final KubeAssets assets;
@@ -65,6 +66,11 @@ final class RealCluster implements AutoCloseable {
 
     /** The shared cluster, started on first use; skips (or under CI=true fails) when the binaries are missing. */
     static synchronized RealCluster get() throws Exception {
+        if (startFailure != null) {
+            // one failed start is enough: the next class must not spend another minute on the same failure
+            throw new IllegalStateException("the test cluster failed to start (see the first class's error)",
+                    startFailure);
+        }
         if (shared == null) {
             KubeAssets assets = KubeAssets.find();
             Path dir = Files.createTempDirectory(Path.of("/tmp"), "vdisk-kube");
@@ -74,6 +80,7 @@ final class RealCluster implements AutoCloseable {
             try {
                 cluster.start();
             } catch (Exception | Error e) {
+                startFailure = e;
                 cluster.close();
                 throw e;
             }
@@ -140,12 +147,12 @@ final class RealCluster implements AutoCloseable {
         List<Future<ControllerPod>> startingControllers = new ArrayList<>();
         try (ExecutorService starts = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String name : List.of("node-a", "node-b")) {
-                startingNodes.add(starts.submit(() -> DriverNode.start(name, dir.resolve("nodes"), daemonSet, plane,
-                        launcher)));
+                startingNodes.add(starts.submit(() -> restartingOnce(() -> DriverNode.start(name,
+                        dir.resolve("nodes"), daemonSet, plane, launcher))));
             }
             for (String pod : pods) {
-                startingControllers.add(starts.submit(() -> ControllerPod.start(pod, dir.resolve("controllers"),
-                        deployment, plane, assets, launcher)));
+                startingControllers.add(starts.submit(() -> restartingOnce(() -> ControllerPod.start(pod,
+                        dir.resolve("controllers"), deployment, plane, assets, launcher))));
             }
         }
         ExecutionException failed = null;
@@ -173,6 +180,19 @@ final class RealCluster implements AutoCloseable {
                 plane.token("kube-system", "snapshot-controller", null), "kube-system");
         parts.add(ChildProcess.start("snapshot-controller", dir, List.of(assets.binary("snapshot-controller").toString(),
                 "--kubeconfig=" + snapshotConfig, "--leader-election=false", "--v=2"), Map.of()));
+    }
+
+    /**
+     * Starts a component a second time if the first one failed, as the kubelet restarts a crashed container: on a
+     * machine shared by many jobs the driver's first connection to the API server can time out (10 s).
+     */
+    private static <T> T restartingOnce(java.util.concurrent.Callable<T> start) throws Exception {
+        try {
+            return start.call();
+        } catch (Exception e) {
+            System.err.println("restarting a component that failed to start: " + e.getMessage());
+            return start.call();
+        }
     }
 
     /** Objects go in the release namespace unless they say otherwise, as helm install --namespace puts them. */
