@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * any name &rarr; ID table that could be lost or disagree with the pools.
  *
  * <p>In cluster mode every ID is the name of a custom resource, and a group snapshot's ID is also a label value, so
- * each ID is valid for the API server by construction (`VolumeIdsTest` checks it against the API server's own rules
+ * each ID is valid for the API server by construction ({@code VolumeIdsTest} checks it against the API server's own rules
  * on fuzzed names):
  * <ul>
  *   <li>A name that is already a readable ID passes through: an RFC 1123 subdomain (lower-case letters, digits, '-'

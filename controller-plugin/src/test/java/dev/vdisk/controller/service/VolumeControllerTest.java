@@ -69,6 +69,16 @@ class VolumeControllerTest {
         assertEquals(1, agents.byNode().values().stream().mapToInt(a -> a.creates.get()).sum());
     }
 
+    /** A standalone pool may hold a volume under the ID its name had before issue 16 ({@code h_<sha>}). */
+    @Test
+    void aRetriedCreateFindsAVolumeUnderItsNamesOldId() {
+        String oldId = VolumeIds.legacy("My Volume").orElseThrow();
+        agents.byNode().get("n1").createVolume(oldId, 10 * MIB, Map.of(VolumeController.NAME, "My Volume"));
+        Volume v = c.createVolume(create("My Volume", 10 * MIB).build()).getVolume();
+        assertEquals(oldId, v.getVolumeId(), "the existing volume, not a second one under the new ID");
+        assertEquals(1, agents.byNode().values().stream().mapToInt(a -> a.creates.get()).sum());
+    }
+
     @Test
     void mountVolumesAreAtLeastTheSmallestTheirFileSystemCanBeMadeOnWithinTheLimit() {
         assertEquals(2 * MIB, c.createVolume(create("ext4", 4096).build()).getVolume().getCapacityBytes());
