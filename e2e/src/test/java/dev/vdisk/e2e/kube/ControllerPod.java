@@ -31,7 +31,7 @@ final class ControllerPod implements AutoCloseable {
     }
 
     static ControllerPod start(String podName, Path base, PodSpec deployment, ControlPlane plane, KubeAssets assets,
-                               Path launcher) throws Exception {
+                               Path launcher, Path tls) throws Exception {
         Path dir = base.resolve(podName);
         Files.createDirectories(dir);
         String ns = RealCluster.NAMESPACE;
@@ -43,6 +43,7 @@ final class ControllerPod implements AutoCloseable {
         replace.put("/csi/csi.sock", sock.toString());
         replace.put("$(POD_NAMESPACE)", ns);
         replace.put("$(NAMESPACE)", ns);
+        replace.put("/etc/vdisk-csi/agent-api-ca", tls.toString());
         replace.put("/var/run/secrets/vdisk-csi/agent-api/token", agentToken.toString());
         replace.put("0.0.0.0:9811", "127.0.0.1:" + ControlPlane.freePort());
         Map<String, String> fields = Map.of("metadata.namespace", ns, "metadata.name", podName);

@@ -51,7 +51,7 @@ final class DriverNode implements AutoCloseable {
         this.node = NodeGrpc.newBlockingStub(socket.channel());
     }
 
-    static DriverNode start(String name, Path base, PodSpec daemonSet, ControlPlane plane, Path launcher)
+    static DriverNode start(String name, Path base, PodSpec daemonSet, ControlPlane plane, Path launcher, Path tls)
             throws Exception {
         KubernetesClient admin = plane.admin();
         Path dir = base.resolve(name);
@@ -68,6 +68,7 @@ final class DriverNode implements AutoCloseable {
         replace.put("/var/lib/vdisk-csi/pool", dir.resolve("pool").toString());
         replace.put("/run/vdisk-csi", dir.resolve("state").toString());
         replace.put("/var/lib/kubelet", dir.resolve("kubelet").toString());
+        replace.put("/etc/vdisk-csi/agent-api-tls", tls.toString());
         ChartContainer chart = ChartContainer.of(daemonSet, "vdisk-csi", replace, Map.of("spec.nodeName", name,
                 "status.podIP", "127.0.0.1", "metadata.namespace", RealCluster.NAMESPACE));
         List<String> command = new ArrayList<>(List.of(launcher.toString()));

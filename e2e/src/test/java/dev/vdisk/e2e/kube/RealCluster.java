@@ -141,6 +141,7 @@ final class RealCluster implements AutoCloseable {
         Path launcher = REPO.resolve("bin/vdisk-csi");
         var daemonSet = chart.one(DaemonSet.class, "vdisk-csi-node").getSpec().getTemplate().getSpec();
         var deployment = chart.one(Deployment.class, "vdisk-csi-controller").getSpec().getTemplate().getSpec();
+        Path tls = AgentApiTls.write(chart, dir.resolve("agent-api-tls"));
         List<String> pods = controllerPodNames(admin);
         // the four JVMs start at once: one after the other they take a minute on a busy machine
         List<Future<DriverNode>> startingNodes = new ArrayList<>();
@@ -148,11 +149,11 @@ final class RealCluster implements AutoCloseable {
         try (ExecutorService starts = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String name : List.of("node-a", "node-b")) {
                 startingNodes.add(starts.submit(() -> restartingOnce(() -> DriverNode.start(name,
-                        dir.resolve("nodes"), daemonSet, plane, launcher))));
+                        dir.resolve("nodes"), daemonSet, plane, launcher, tls))));
             }
             for (String pod : pods) {
                 startingControllers.add(starts.submit(() -> restartingOnce(() -> ControllerPod.start(pod,
-                        dir.resolve("controllers"), deployment, plane, assets, launcher))));
+                        dir.resolve("controllers"), deployment, plane, assets, launcher, tls))));
             }
         }
         ExecutionException failed = null;
