@@ -10,7 +10,9 @@ import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.journal.Journal;
+import dev.vdisk.engine.journal.JournalLoss;
 import dev.vdisk.engine.journal.JournalRecord;
+import dev.vdisk.engine.journal.SyncMark;
 import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.Node;
 import java.io.IOException;
@@ -99,6 +101,8 @@ public final class Pool implements AutoCloseable {
      * segments the durable pool still shares become exclusive in memory (see {@link #inPlaceAllowed}).
      */
     private volatile long inPlaceBarrier;
+    /** Journal records found lost at open and accepted ({@link PoolOptions#acceptJournalLoss()}); set once at open. */
+    private volatile List<JournalLoss> journalLosses = List.of();
     /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
     volatile Runnable beforeDeletePoint = () -> { };
 
@@ -172,7 +176,7 @@ public final class Pool implements AutoCloseable {
             }
             Pool p = new Pool(dir, layout, lock, options, sb, new DataSpace(dataPath));
             try {
-                p.journal = Journal.open(journalDir, options.journalFileBytes(), 0);
+                p.journal = Journal.create(journalDir, options.journalFileBytes(), dir.resolve(SyncMark.FILE));
                 p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
                 p.checkpointWithReason("create");
                 PoolFiles.write(dir, layout);
@@ -203,10 +207,13 @@ public final class Pool implements AutoCloseable {
     /**
      * Opens the pool in {@code dir}: takes the exclusive lock, reads the newest valid superblock slot, loads the catalog
      * and every indirect block (checking CRCs), rebuilds reference counts, replays the journal from the replay position
-     * (stopping at the first torn record) and takes a consistency point.
+     * (dropping a torn tail) and takes a consistency point.
      *
      * @throws PoolLockedException if another process has it open
-     * @throws CorruptMetadataException if metadata fails a checksum (the message names the structure)
+     * @throws CorruptMetadataException if metadata fails a checksum or holds an impossible number (the message names
+     *     the structure)
+     * @throws JournalDamagedException if the journal lost fsynced records and {@link PoolOptions#acceptJournalLoss()}
+     *     is off
      */
     public static Pool open(Path dir, PoolOptions options) {
         return open(dir, options, DataSpace::new);
@@ -221,12 +228,24 @@ public final class Pool implements AutoCloseable {
             Superblock sb;
             try (DataSpace ds = new DataSpace(layout.data())) {
                 sb = newestSuperblock(ds, layout.data());
+                MetadataBounds.superblock(sb, layout.device() ? -1 : ds.size(), String.valueOf(
+                        layout.data().getFileName()));
             }
             p = new Pool(dir, layout, lock, options, sb, dataSpaces.apply(layout.data()));
             p.load();
-            p.journal = Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq());
+            p.journal = Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq(),
+                    dir.resolve(SyncMark.FILE), options.acceptJournalLoss());
             p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
             p.replay(sb.replaySeq());
+            p.journalLosses = p.journal.losses();
+            if (!p.journalLosses.isEmpty()) {
+                // keep what survived: destage it all and take a point past it, then drop the damaged files
+                p.drain();
+                p.journal.startOverAfterLoss();
+                for (String line : JournalLossReport.lines(p.journalLosses, p.namesById())) {
+                    log.warn("pool {}: {}", dir, line);
+                }
+            }
             p.checkpointWithReason("recovery");
             return p;
         } catch (RuntimeException e) {
@@ -262,7 +281,8 @@ public final class Pool implements AutoCloseable {
     private void load() {
         int[] counts = new int[(int) superblock.segmentCount()];
         ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
-        byte[] payload = new byte[superblock.catalogLength()];
+        // grown as verified segments arrive: the length (bounded at open) is not allocated on the superblock's word
+        byte[] payload = new byte[Math.min(superblock.catalogLength(), 1 << 20)];
         List<Long> vbns = new ArrayList<>();
         long vbn = superblock.catalogVbn();
         int crc = superblock.catalogCrc();
@@ -270,6 +290,10 @@ public final class Pool implements AutoCloseable {
         while (vbn != 0) {
             if (!alloc.isDataVbn(vbn) || vbns.contains(vbn)) {
                 throw new CorruptMetadataException("catalog segment pointer " + vbn + " is dangling or loops; run vdisk check");
+            }
+            if (payload.length < superblock.catalogLength() && payload.length - at < Catalog.payloadPerSegment(segmentSize)) {
+                payload = java.util.Arrays.copyOf(payload, (int) Math.min(superblock.catalogLength(),
+                        Math.max(2L * payload.length, at + (long) Catalog.payloadPerSegment(segmentSize))));
             }
             data.readFully(buf.clear(), vbn * segmentSize);
             Catalog.Segment s = Catalog.decodeSegment(buf, vbn, crc, payload, at);
@@ -279,13 +303,14 @@ public final class Pool implements AutoCloseable {
             vbn = s.nextVbn();
             crc = s.nextCrc();
         }
-        if (at != payload.length) {
+        if (at != superblock.catalogLength()) {
             throw new CorruptMetadataException("catalog holds " + at + " bytes where the superblock says "
-                    + payload.length + "; run vdisk check");
+                    + superblock.catalogLength() + "; run vdisk check");
         }
         catalogVbns = vbns.stream().mapToLong(Long::longValue).toArray();
         Map<Long, Node> loaded = new HashMap<>();
         for (CatalogEntry e : Catalog.decodePayload(payload)) {
+            MetadataBounds.entry(e, segmentSize);
             MapTree t = MapTree.load(data, alloc, segmentSize, "vdisk " + e.name(), e.rootWord0(), e.rootWord1(),
                     e.height(), counts, loaded, buf);
             Vdisk v = new Vdisk(this, e, t);
@@ -330,6 +355,23 @@ public final class Pool implements AutoCloseable {
         if (n > 0) {
             log.info("replayed {} journal records of pool {} from record {}", n, dir, from);
         }
+    }
+
+    /**
+     * The journal records this open found lost and accepted ({@link PoolOptions#acceptJournalLoss()}): empty unless the
+     * journal was damaged. {@link JournalLossReport#lines} says which vdisks and ranges may hold older data.
+     */
+    public List<JournalLoss> journalLosses() {
+        return journalLosses;
+    }
+
+    /** Names of every catalog entry by id (vdisks, snapshots, hidden snapshots), for reports. */
+    public Map<Long, String> namesById() {
+        Map<Long, String> out = new java.util.TreeMap<>();
+        for (Vdisk v : byId.values()) {
+            out.put(v.id(), v.name());
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- vdisks
