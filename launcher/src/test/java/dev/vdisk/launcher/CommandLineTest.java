@@ -61,6 +61,13 @@ class CommandLineTest {
     }
 
     @Test
+    void acceptJournalLossIsOffUnlessGiven() throws UsageException {
+        assertFalse(CommandLine.parse(new String[] {"node"}).acceptJournalLoss());
+        assertTrue(CommandLine.parse(new String[] {"node", "--accept-journal-loss"}).acceptJournalLoss());
+        assertTrue(CommandLine.parse(new String[] {"standalone", "--accept-journal-loss", "--demo"}).acceptJournalLoss());
+    }
+
+    @Test
     void clusterFlags() throws UsageException {
         ClusterOptions c = CommandLine.parse(new String[] {"controller", "--leader-election-namespace", "vdisk",
                 "--leader-election-id=lease-1", "--kube-timeout", "5", "--agent-token-file", "/t/token",
@@ -104,6 +111,8 @@ class CommandLineTest {
             "controller --pool /x|--pool is for node and standalone modes",
             "node extra|unexpected argument 'extra'",
             "standalone --demo=yes|--demo takes no value",
+            "controller --accept-journal-loss|--accept-journal-loss is for node and standalone modes",
+            "node --accept-journal-loss=yes|--accept-journal-loss takes no value",
             "controller --state-dir /x|--state-dir is for node and standalone modes",
             "controller --kubelet-dir /x|--kubelet-dir is for node and standalone modes",
             "node --pool-size 12Q|--pool-size must be a positive size",
@@ -138,7 +147,7 @@ class CommandLineTest {
         for (String word : new String[] {"controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
                 "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits",
                 "--fuse-transport", "--kubeconfig", "--leader-election-namespace", "--leader-election-id", "--kube-timeout", "--agent-token-file",
-                "--agent-listen", "--agent-address", "--agent-client-sa"}) {
+                "--agent-listen", "--agent-address", "--agent-client-sa", "--accept-journal-loss"}) {
             assertTrue(CommandLine.USAGE.contains(word), word);
         }
     }
