@@ -13,9 +13,19 @@ import java.util.Map;
 public final class JournalLossReport {
     private JournalLossReport() {}
 
-    /** One line per damaged place, then one per known range or one for the unknown ones. */
+    /** Vdisks listed by name in the line for unknown ranges; more are counted. */
+    private static final int NAMES_LISTED = 10;
+
+    /**
+     * One line per damaged place, then one per known range or one for the unknown ones. {@code namesById}: the pool's
+     * vdisks (every one of them may have been written by a record without a readable header).
+     */
     public static List<String> lines(List<JournalLoss> losses, Map<Long, String> namesById) {
         List<String> out = new ArrayList<>();
+        List<String> names = namesById.values().stream().sorted().toList();
+        String every = names.isEmpty() ? "every vdisk" : "every vdisk ("
+                + String.join(", ", names.subList(0, Math.min(NAMES_LISTED, names.size())))
+                + (names.size() > NAMES_LISTED ? " and " + (names.size() - NAMES_LISTED) + " more" : "") + ")";
         for (JournalLoss l : losses) {
             out.add("journal loss accepted: " + l.describe());
             for (JournalLoss.Claim c : l.claims()) {
@@ -26,11 +36,11 @@ public final class JournalLossReport {
                         + " (record " + c.seq() + ", as its damaged header says)");
             }
             if (l.toSeq() < 0) {
-                out.add("  unknown ranges of every vdisk written from record " + l.fromSeq()
+                out.add("  unknown ranges of " + every + " written from record " + l.fromSeq()
                         + " on may hold older data");
             } else if (!l.rangesKnown() && l.count() > 0) {
                 long unknown = l.count() - l.claims().size();
-                out.add("  unknown ranges of every vdisk written by " + (unknown == l.count() ? "records "
+                out.add("  unknown ranges of " + every + " written by " + (unknown == l.count() ? "records "
                         : unknown + " of records ") + l.fromSeq() + ".." + (l.toSeq() - 1) + " may hold older data");
             }
         }

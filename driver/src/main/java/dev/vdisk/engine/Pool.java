@@ -242,7 +242,7 @@ public final class Pool implements AutoCloseable {
                 // keep what survived: destage it all and take a point past it, then drop the damaged files
                 p.drain();
                 p.journal.startOverAfterLoss();
-                for (String line : JournalLossReport.lines(p.journalLosses, p.namesById())) {
+                for (String line : JournalLossReport.lines(p.journalLosses, p.vdiskNamesById())) {
                     log.warn("pool {}: {}", dir, line);
                 }
             }
@@ -365,11 +365,13 @@ public final class Pool implements AutoCloseable {
         return journalLosses;
     }
 
-    /** Names of every catalog entry by id (vdisks, snapshots, hidden snapshots), for reports. */
-    public Map<Long, String> namesById() {
+    /** Names of the vdisks (the writable catalog entries, which journal records name) by id, for reports. */
+    public Map<Long, String> vdiskNamesById() {
         Map<Long, String> out = new java.util.TreeMap<>();
         for (Vdisk v : byId.values()) {
-            out.put(v.id(), v.name());
+            if (v.kind() == Kind.VDISK) {
+                out.put(v.id(), v.name());
+            }
         }
         return out;
     }

@@ -210,10 +210,10 @@ class JournalDamageTest {
             List<JournalLoss> losses = pool.journalLosses();
             assertEquals(1, losses.size());
             assertEquals(List.of(new JournalLoss.Claim(5, id, 5L * SEG, SEG, false)), losses.getFirst().claims());
-            List<String> report = JournalLossReport.lines(losses, pool.namesById());
+            List<String> report = JournalLossReport.lines(losses, pool.vdiskNamesById());
             assertEquals(3, report.size(), report.toString());
             assertTrue(report.get(1).contains("vdisk v bytes 20480..24575 may hold older data"), report.toString());
-            assertTrue(report.get(2).contains("unknown ranges of every vdisk written by 1 of records 5..6"),
+            assertTrue(report.get(2).contains("unknown ranges of every vdisk (v) written by 1 of records 5..6"),
                     report.toString());
             assertTrue(pool.check().clean());
         }
@@ -230,9 +230,9 @@ class JournalDamageTest {
         truncate(file, 4L * RECORD);
         try (Pool pool = Pool.open(pool(), TestPools.quietOptions().withAcceptJournalLoss(true))) {
             assertBlocks(pool.vdisk("v"), 11, i -> i >= 4);
-            List<String> report = JournalLossReport.lines(pool.journalLosses(), pool.namesById());
+            List<String> report = JournalLossReport.lines(pool.journalLosses(), pool.vdiskNamesById());
             assertEquals(2, report.size(), report.toString());
-            assertTrue(report.get(1).contains("unknown ranges of every vdisk written by records 4..10"),
+            assertTrue(report.get(1).contains("unknown ranges of every vdisk (v) written by records 4..10"),
                     report.toString());
             TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 99));
             pool.vdisk("v").flush();
