@@ -133,7 +133,10 @@ final class JournalRecovery {
         return files.stream().anyMatch(f -> f.bads().stream().anyMatch(b -> b.seq() >= seq));
     }
 
-    /** Where record {@code seq} is or should have been: a bad record there, else the end of the run before it. */
+    /**
+     * Where record {@code seq} is or should have been: a bad record there, else the end of the run before it, else
+     * the start of a file named after it, else the journal directory.
+     */
     private static Cut locate(Path dir, List<FileScan> files, List<FileScan.Run> runs, long seq) {
         for (FileScan f : files) {
             for (FileScan.Bad b : f.bads()) {
@@ -152,7 +155,6 @@ final class JournalRecovery {
                 return new Cut(f.path(), 0, seq, null);
             }
         }
-        return new Cut(files.isEmpty() ? dir : files.getLast().path(), files.isEmpty() ? -1 : files.getLast().size(),
-                seq, null);
+        return new Cut(dir, -1, seq, null); // no file holds or precedes it: the directory is all there is to name
     }
 }
