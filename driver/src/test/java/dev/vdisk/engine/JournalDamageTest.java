@@ -117,7 +117,14 @@ class JournalDamageTest {
             default -> files.getLast();
         };
         Files.delete(gone);
-        refused(o, which.equals("last") ? "every record up to 1199 was fsynced" : "a file is missing before");
+        switch (which) {
+            case "first" -> refused(o, "journal: no journal file holds records 0..",
+                    "a file is missing before " + files.get(1).getFileName());
+            case "middle" -> refused(o, files.getFirst().getFileName() + " at byte " + Files.size(files.getFirst()),
+                    "a file is missing before " + files.getLast().getFileName());
+            default -> refused(o, files.get(1).getFileName() + " at byte " + Files.size(files.get(1)),
+                    "every record up to 1199 was fsynced");
+        }
     }
 
     @Test
