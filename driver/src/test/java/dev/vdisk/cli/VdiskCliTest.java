@@ -245,6 +245,32 @@ class VdiskCliTest {
     }
 
     @Test
+    void poolImportOfADamagedJournalExitsFourUntilTheSameAcceptJournalLossFlag() throws IOException {
+        Path pool = dir.resolve("pool");
+        assertEquals(0, run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K").rc());
+        assertEquals(0, run("create", "vol1", "--size", "1M").rc());
+        assertEquals(0, run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--from", "-").rc());
+        Files.delete(pool.resolve("pool.properties"));
+        try (var files = Files.list(pool.resolve("journal"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.delete(f);
+            }
+        }
+
+        Result r = run("pool", "import", pool.toString());
+        assertEquals(VdiskCli.JOURNAL_DAMAGED, r.rc(), r.out() + r.err());
+        assertTrue(r.err().contains("journal damaged: ") && r.err().contains("--accept-journal-loss"), r.err());
+        assertFalse(Files.exists(pool.resolve("pool.properties")));
+
+        r = run("pool", "import", pool.toString(), "--accept-journal-loss");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("imported pool") && r.out().contains("1 vdisks"), r.out());
+        r = run("read", "vol1", "--length", "3", "--to", "-");
+        assertEquals(0, r.rc(), r.err());
+        assertEquals("abc", new String(r.outBytes(), StandardCharsets.UTF_8), "destaged at the clean close");
+    }
+
+    @Test
     void secondOpenOfALockedPoolIsRefused() {
         String pool = dir.resolve("pool").toString();
         assertEquals(0, run("pool", "create", pool, "--size", "4M", "--segment-size", "4K").rc());
