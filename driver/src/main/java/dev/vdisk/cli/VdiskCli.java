@@ -1,6 +1,8 @@
 package dev.vdisk.cli;
 
+import dev.vdisk.engine.CorruptMetadataException;
 import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.JournalDamagedException;
 import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
 import dev.vdisk.engine.Lineage;
@@ -41,7 +43,9 @@ import java.util.Map;
 /**
  * The offline {@code vdisk} command: pool and vdisk administration and raw data transfer on a pool that no other
  * process has open. Exit status 0 on success, 1 when the work failed (one-line reason on stderr) or the check found
- * problems, 2 for a usage error.
+ * problems, 2 for a usage error, 3 when the pool's metadata is damaged, 4 when its journal lost fsynced records (the
+ * pool is not opened unless {@code --accept-journal-loss} is given; then the command runs after the pool logged, on
+ * stderr, the volume ranges that may hold older data).
  *
  * <pre>
  * vdisk pool create DIR --size 1T [--device /dev/X] [--segment-size 64K] [--journal PATH]
@@ -78,6 +82,8 @@ public final class VdiskCli {
     static final int OK = 0;
     static final int FAILED = 1;
     static final int USAGE = 2;
+    static final int DAMAGED = 3;
+    static final int JOURNAL_DAMAGED = 4;
     private static final int CHUNK = 1 << 20;
 
     static final String USAGE_TEXT = """
@@ -98,6 +104,8 @@ public final class VdiskCli {
                    vdisk [--pool DIR] tree [NAME]
                    vdisk [--pool DIR] split NAME --mode share|copy [--rate SIZE/s] [--idle-only] [--wait]
                    vdisk [--pool DIR] split --status
+            --accept-journal-loss opens a pool whose journal lost fsynced records, keeping what survives, and lists
+            the volume ranges that may hold older data (exit status 4 without it; 3 for damaged metadata)
             rm, ls and read work on snapshots too; diff prints "offset length changed|deallocated" per extent
             --pool defaults to $VDISK_POOL; sizes like 4096, 512K, 64KiB, 1.5G, 1T (binary units)""";
 
@@ -105,6 +113,8 @@ public final class VdiskCli {
     private final PrintStream err;
     private final InputStream in;
     private final Map<String, String> env;
+    /** {@code --accept-journal-loss} was given (set by {@link #run}). */
+    private boolean acceptJournalLoss;
 
     VdiskCli(PrintStream out, PrintStream err, InputStream in, Map<String, String> env) {
         this.out = out;
@@ -181,7 +191,7 @@ public final class VdiskCli {
                     value = name.substring(eq + 1);
                     name = name.substring(0, eq);
                 } else if (name.equals("help") || name.equals("wait") || name.equals("status")
-                        || name.equals("idle-only") || name.equals("accept-journal-loss")) {
+                        || name.equals("idle-only") || name.equals(ACCEPT_LOSS)) {
                     value = "true";
                 } else {
                     if (i + 1 >= argv.length) {
@@ -204,18 +214,38 @@ public final class VdiskCli {
                 out.println(USAGE_TEXT);
                 return a.words().isEmpty() && !a.options().containsKey("help") ? USAGE : OK;
             }
+            acceptJournalLoss = a.options().containsKey(ACCEPT_LOSS);
             return dispatch(a);
         } catch (UsageException e) {
             err.println("vdisk: " + e.getMessage());
             err.println("run 'vdisk --help' for usage");
             return USAGE;
+        } catch (JournalDamagedException e) {
+            err.println("vdisk: " + e.getMessage() + " [" + e.reason() + "]");
+            return JOURNAL_DAMAGED;
+        } catch (CorruptMetadataException e) {
+            err.println("vdisk: " + e.getMessage() + " [" + e.reason() + "]");
+            return DAMAGED;
         } catch (EngineException e) {
             err.println("vdisk: " + e.getMessage() + " [" + e.reason() + "]");
             return FAILED;
         } catch (IOException e) {
             err.println("vdisk: " + e);
             return FAILED;
+        } catch (RuntimeException e) {
+            err.println("vdisk: unexpected failure (a bug; please report it with the command): " + e);
+            return FAILED;
         }
+    }
+
+    private static final String ACCEPT_LOSS = "accept-journal-loss";
+
+    /**
+     * Opens the pool, with {@code --accept-journal-loss} if given; the pool logs what an accepted loss may have made
+     * older (warnings go to stderr).
+     */
+    private Pool open(Path dir) {
+        return Pool.open(dir, PoolOptions.defaults().withAcceptJournalLoss(acceptJournalLoss));
     }
 
     private int dispatch(Args a) throws IOException {
@@ -230,7 +260,7 @@ public final class VdiskCli {
             }
             if (sub.equals("info")) {
                 a.expectWords(2);
-                try (Pool p = Pool.open(poolDir(a))) {
+                try (Pool p = open(poolDir(a))) {
                     poolInfo(p.info());
                 }
                 return OK;
@@ -246,14 +276,14 @@ public final class VdiskCli {
                 if (size < 0) {
                     throw new UsageException("--size is required");
                 }
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     VdiskInfo v = p.create(name, size);
                     out.println("created " + v.name() + " " + Sizes.format(v.sizeBytes()));
                 }
             }
             case "ls" -> {
                 a.expectWords(1);
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     out.printf("%-32s %12s %12s  %s%n", "NAME", "SIZE", "ALLOCATED", "CREATED");
                     for (VdiskInfo v : p.list()) {
                         out.printf("%-32s %12s %12s  %s%n", v.name(), Sizes.format(v.sizeBytes()),
@@ -273,7 +303,7 @@ public final class VdiskCli {
             case "rm" -> {
                 String name = a.word(1, "vdisk name");
                 a.expectWords(2);
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     p.delete(name);
                     out.println("deleted " + name);
                 }
@@ -285,7 +315,7 @@ public final class VdiskCli {
                 if (size < 0) {
                     throw new UsageException("--size is required");
                 }
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     VdiskInfo v = p.resize(name, size);
                     out.println("resized " + v.name() + " to " + Sizes.format(v.sizeBytes()));
                 }
@@ -304,7 +334,7 @@ public final class VdiskCli {
                 String vd = a.word(1, "vdisk name");
                 String sn = a.word(2, "snapshot name");
                 a.expectWords(3);
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     SnapshotInfo s = p.snapshot(vd, sn);
                     out.println("created snapshot " + s.name() + " of " + vd + " (sequence " + s.sequence() + ")");
                 }
@@ -313,7 +343,7 @@ public final class VdiskCli {
                 String sn = a.word(1, "snapshot name");
                 String name = a.word(2, "clone name");
                 a.expectWords(3);
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     VdiskInfo v = p.clone(sn, name);
                     out.println("created clone " + v.name() + " of " + sn + " " + Sizes.format(v.sizeBytes()));
                 }
@@ -322,7 +352,7 @@ public final class VdiskCli {
                 String base = a.word(1, "base snapshot");
                 String target = a.word(2, "target snapshot");
                 a.expectWords(3);
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     ExtentScan scan = p.delta(base, target, a.size("offset", 0));
                     while (scan.hasNext()) {
                         Extent e = scan.next();
@@ -334,7 +364,7 @@ public final class VdiskCli {
             case "allocated" -> {
                 String sn = a.word(1, "snapshot name");
                 a.expectWords(2);
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     ExtentScan scan = p.allocated(sn, a.size("offset", 0));
                     while (scan.hasNext()) {
                         Extent e = scan.next();
@@ -345,7 +375,7 @@ public final class VdiskCli {
             case "tree" -> {
                 String only = a.words().size() > 1 ? a.words().get(1) : null;
                 a.expectWords(2);
-                try (Pool p = Pool.open(dir)) {
+                try (Pool p = open(dir)) {
                     tree(p.lineage(), only);
                 }
             }
@@ -363,7 +393,7 @@ public final class VdiskCli {
             a.expectWords(1);
             Pool p;
             try {
-                p = Pool.open(dir);
+                p = open(dir);
             } catch (dev.vdisk.engine.PoolLockedException e) {
                 return runningSplits(dir, e);
             }
@@ -407,7 +437,7 @@ public final class VdiskCli {
         if (a.options().containsKey("idle-only")) {
             o = o.withIdleOnly(o.busyOpsPerSecond());
         }
-        try (Pool p = Pool.open(dir)) {
+        try (Pool p = open(dir)) {
             SplitTask t = p.split(name, mode, o);
             SplitProgress s;
             boolean tty = System.console() != null;
@@ -583,7 +613,7 @@ public final class VdiskCli {
         String journal = a.option("journal");
         err.println("importing pool " + dir + " (recovery, then a check) ...");
         CheckReport r = PoolImport.run(dir, dev == null ? null : Path.of(dev), journal == null ? null : Path.of(journal),
-                a.options().containsKey("accept-journal-loss"), PoolOptions.defaults());
+                PoolOptions.defaults().withAcceptJournalLoss(acceptJournalLoss));
         if (!r.clean()) {
             for (CheckReport.Problem problem : r.problems()) {
                 out.println(problem);
@@ -622,7 +652,7 @@ public final class VdiskCli {
         long offset = a.size("offset", 0);
         String from = a.required("from");
         long total = from.equals("-") ? -1 : Files.size(Path.of(from));
-        try (Pool p = Pool.open(dir);
+        try (Pool p = open(dir);
                 ReadableByteChannel src = from.equals("-") ? Channels.newChannel(in)
                         : Files.newByteChannel(Path.of(from), StandardOpenOption.READ)) {
             Vdisk v = p.vdisk(name);
@@ -658,7 +688,7 @@ public final class VdiskCli {
         a.expectWords(2);
         long offset = a.size("offset", 0);
         String to = a.required("to");
-        try (Pool p = Pool.open(dir)) {
+        try (Pool p = open(dir)) {
             Vdisk v = p.list().stream().anyMatch(i -> i.name().equals(name)) ? p.vdisk(name) : p.snapshotReader(name);
             long length = a.size("length", Math.max(0, v.size() - offset));
             if (offset > v.size() || length > v.size() - offset) {
@@ -693,17 +723,23 @@ public final class VdiskCli {
 
     private int check(Path dir) {
         err.println("checking pool " + dir + " ...");
-        try (Pool p = Pool.open(dir)) {
+        try (Pool p = open(dir)) {
             CheckReport r = p.check();
             for (CheckReport.Problem problem : r.problems()) {
                 out.println(problem);
             }
-            out.println((r.clean() ? "clean: " : r.problems().size() + " problem(s): ") + r.trees() + " vdisks, "
-                    + r.indirectBlocks() + " indirect blocks, " + r.dataSegments() + " data segments checked");
-            return r.clean() ? OK : FAILED;
-        } catch (dev.vdisk.engine.CorruptMetadataException e) {
+            long lost = p.journalLosses().size();
+            out.println((r.clean() && lost == 0 ? "clean: " : r.problems().size() + " problem(s)"
+                    + (lost == 0 ? "" : ", " + lost + " damaged journal place(s) accepted (listed above)") + ": ")
+                    + r.trees() + " vdisks, " + r.indirectBlocks() + " indirect blocks, " + r.dataSegments()
+                    + " data segments checked");
+            return r.clean() && lost == 0 ? OK : FAILED;
+        } catch (JournalDamagedException e) {
+            out.println(e.getMessage());
+            return JOURNAL_DAMAGED;
+        } catch (CorruptMetadataException e) {
             out.println("corrupt: " + e.getMessage());
-            return FAILED;
+            return DAMAGED;
         } catch (dev.vdisk.engine.ForeignPoolFileException e) {
             out.println("foreign file: " + e.getMessage());
             return FAILED;

@@ -12,7 +12,9 @@ import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.engine.journal.Journal;
+import dev.vdisk.engine.journal.JournalLoss;
 import dev.vdisk.engine.journal.JournalRecord;
+import dev.vdisk.engine.journal.SyncMark;
 import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.Node;
 import java.io.IOException;
@@ -101,6 +103,8 @@ public final class Pool implements AutoCloseable {
      * segments the durable pool still shares become exclusive in memory (see {@link #inPlaceAllowed}).
      */
     private volatile long inPlaceBarrier;
+    /** Journal records found lost at open and accepted ({@link PoolOptions#acceptJournalLoss()}); set once at open. */
+    private volatile List<JournalLoss> journalLosses = List.of();
     /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
     volatile Runnable beforeDeletePoint = () -> { };
 
@@ -178,7 +182,7 @@ public final class Pool implements AutoCloseable {
             }
             Pool p = new Pool(dir, layout, lock, options, sb, new DataSpace(dataPath));
             try {
-                p.journal = Journal.open(journalDir, options.journalFileBytes(), 0, uuid);
+                p.journal = Journal.create(journalDir, options.journalFileBytes(), uuid, dir.resolve(SyncMark.FILE));
                 p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
                 p.checkpointWithReason("create");
                 PoolFiles.write(dir, layout);
@@ -209,10 +213,13 @@ public final class Pool implements AutoCloseable {
     /**
      * Opens the pool in {@code dir}: takes the exclusive lock, reads the newest valid superblock slot, loads the catalog
      * and every indirect block (checking CRCs), rebuilds reference counts, replays the journal from the replay position
-     * (stopping at the first torn record) and takes a consistency point.
+     * (dropping a torn tail) and takes a consistency point.
      *
      * @throws PoolLockedException if another process has it open
-     * @throws CorruptMetadataException if metadata fails a checksum (the message names the structure)
+     * @throws CorruptMetadataException if metadata fails a checksum or holds an impossible number (the message names
+     *     the structure)
+     * @throws JournalDamagedException if the journal lost fsynced records and {@link PoolOptions#acceptJournalLoss()}
+     *     is off
      */
     public static Pool open(Path dir, PoolOptions options) {
         return open(dir, options, DataSpace::new);
@@ -229,7 +236,7 @@ public final class Pool implements AutoCloseable {
             lock.close();
             throw e;
         }
-        Pool p = openLocked(dir, lock, layout, options, dataSpaces, false);
+        Pool p = openLocked(dir, lock, layout, options, dataSpaces);
         if (layout.uuid() == null) { // format 1: record the UUID and store paths inside dir relative to it
             try {
                 PoolFiles.write(dir, layout.withUuid(p.superblock.uuid()));
@@ -243,11 +250,11 @@ public final class Pool implements AutoCloseable {
     /**
      * Opens the pool whose files {@code layout} names, with the directory lock {@code lock} held (released on failure):
      * locks the data space and the journal, reads the newest superblock (refused if its UUID is not the one the layout
-     * records), loads, replays and takes a consistency point. Unless {@code acceptJournalLoss}, a journal that starts
-     * after the superblock's replay position (records a consistency point still needed are gone) is refused.
+     * records), loads, replays and takes a consistency point. A damaged journal (records the replay position or the
+     * sync mark needs are bad or missing) is refused unless {@link PoolOptions#acceptJournalLoss()}.
      */
     static Pool openLocked(Path dir, PoolLocks lock, PoolFiles.Layout layout, PoolOptions options,
-            java.util.function.Function<Path, DataSpace> dataSpaces, boolean acceptJournalLoss) {
+            java.util.function.Function<Path, DataSpace> dataSpaces) {
         Pool p = null;
         try {
             PoolFiles.makePrivate(dir, layout);
@@ -255,6 +262,8 @@ public final class Pool implements AutoCloseable {
             Superblock sb;
             try (DataSpace ds = new DataSpace(layout.data())) {
                 sb = newestSuperblock(ds, layout.data());
+                MetadataBounds.superblock(sb, layout.device() ? -1 : ds.size(), String.valueOf(
+                        layout.data().getFileName()));
             }
             if (layout.uuid() != null && !layout.uuid().equals(sb.uuid())) {
                 throw new ForeignPoolFileException("the data " + (layout.device() ? "device " + layout.data()
@@ -263,22 +272,19 @@ public final class Pool implements AutoCloseable {
             }
             p = new Pool(dir, layout, lock, options, sb, dataSpaces.apply(layout.data()));
             p.load();
-            p.journal = Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq(), sb.uuid());
-            long first = p.journal.firstSeq();
-            if (first > sb.replaySeq()) {
-                String what = "the journal of pool " + dir + " starts at record " + first + " but its newest"
-                        + " consistency point (generation " + sb.generation() + ") replays from record " + sb.replaySeq()
-                        + ": records " + sb.replaySeq() + ".." + (first - 1) + " are gone (another opener shared or"
-                        + " trimmed this journal)";
-                if (!acceptJournalLoss) {
-                    throw new CorruptMetadataException(what + "; writes they held are lost: put the missing journal"
-                            + " files back if you have them, else accept the loss with 'vdisk pool import "
-                            + "--accept-journal-loss' (move pool.properties aside first) and run 'vdisk check'");
-                }
-                log.warn("{}; accepted: opening without them", what);
-            }
+            p.journal = Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq(), sb.uuid(),
+                    dir.resolve(SyncMark.FILE), options.acceptJournalLoss());
             p.destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
             p.replay(sb.replaySeq());
+            p.journalLosses = p.journal.losses();
+            if (!p.journalLosses.isEmpty()) {
+                // keep what survived: destage it all and take a point past it, then drop the damaged files
+                p.drain();
+                p.journal.startOverAfterLoss();
+                for (String line : JournalLossReport.lines(p.journalLosses, p.vdiskNamesById())) {
+                    log.warn("pool {}: {}", dir, line);
+                }
+            }
             p.checkpointWithReason("recovery");
             return p;
         } catch (RuntimeException e) {
@@ -318,7 +324,8 @@ public final class Pool implements AutoCloseable {
     private void load() {
         int[] counts = new int[(int) superblock.segmentCount()];
         ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
-        byte[] payload = new byte[superblock.catalogLength()];
+        // grown as verified segments arrive: the length (bounded at open) is not allocated on the superblock's word
+        byte[] payload = new byte[Math.min(superblock.catalogLength(), 1 << 20)];
         List<Long> vbns = new ArrayList<>();
         long vbn = superblock.catalogVbn();
         int crc = superblock.catalogCrc();
@@ -326,6 +333,10 @@ public final class Pool implements AutoCloseable {
         while (vbn != 0) {
             if (!alloc.isDataVbn(vbn) || vbns.contains(vbn)) {
                 throw new CorruptMetadataException("catalog segment pointer " + vbn + " is dangling or loops; run vdisk check");
+            }
+            if (payload.length < superblock.catalogLength() && payload.length - at < Catalog.payloadPerSegment(segmentSize)) {
+                payload = java.util.Arrays.copyOf(payload, (int) Math.min(superblock.catalogLength(),
+                        Math.max(2L * payload.length, at + (long) Catalog.payloadPerSegment(segmentSize))));
             }
             data.readFully(buf.clear(), vbn * segmentSize);
             Catalog.Segment s = Catalog.decodeSegment(buf, vbn, crc, payload, at);
@@ -335,13 +346,14 @@ public final class Pool implements AutoCloseable {
             vbn = s.nextVbn();
             crc = s.nextCrc();
         }
-        if (at != payload.length) {
+        if (at != superblock.catalogLength()) {
             throw new CorruptMetadataException("catalog holds " + at + " bytes where the superblock says "
-                    + payload.length + "; run vdisk check");
+                    + superblock.catalogLength() + "; run vdisk check");
         }
         catalogVbns = vbns.stream().mapToLong(Long::longValue).toArray();
         Map<Long, Node> loaded = new HashMap<>();
         for (CatalogEntry e : Catalog.decodePayload(payload)) {
+            MetadataBounds.entry(e, segmentSize);
             MapTree t = MapTree.load(data, alloc, segmentSize, "vdisk " + e.name(), e.rootWord0(), e.rootWord1(),
                     e.height(), counts, loaded, buf);
             Vdisk v = new Vdisk(this, e, t);
@@ -386,6 +398,25 @@ public final class Pool implements AutoCloseable {
         if (n > 0) {
             log.info("replayed {} journal records of pool {} from record {}", n, dir, from);
         }
+    }
+
+    /**
+     * The journal records this open found lost and accepted ({@link PoolOptions#acceptJournalLoss()}): empty unless the
+     * journal was damaged. {@link JournalLossReport#lines} says which vdisks and ranges may hold older data.
+     */
+    public List<JournalLoss> journalLosses() {
+        return journalLosses;
+    }
+
+    /** Names of the vdisks (the writable catalog entries, which journal records name) by id, for reports. */
+    public Map<Long, String> vdiskNamesById() {
+        Map<Long, String> out = new java.util.TreeMap<>();
+        for (Vdisk v : byId.values()) {
+            if (v.kind() == Kind.VDISK) {
+                out.put(v.id(), v.name());
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- vdisks

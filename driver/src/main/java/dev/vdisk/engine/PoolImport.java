@@ -21,13 +21,12 @@ public final class PoolImport {
 
     /**
      * Imports the pool whose data is {@code device} (or {@code DIR/pool.data} if null) and whose journal is
-     * {@code journalDir} (or {@code DIR/journal}). With {@code acceptJournalLoss}, a journal missing records that the
-     * newest consistency point needs is accepted (the writes they held are lost) instead of refused.
+     * {@code journalDir} (or {@code DIR/journal}). A damaged journal is refused ({@link JournalDamagedException})
+     * unless {@link PoolOptions#acceptJournalLoss()}, as for every open.
      *
      * @return the check's report; {@code pool.properties} was written if and only if it is clean
      */
-    public static CheckReport run(Path dir, Path device, Path journalDir, boolean acceptJournalLoss,
-            PoolOptions options) {
+    public static CheckReport run(Path dir, Path device, Path journalDir, PoolOptions options) {
         if (!Files.isDirectory(dir)) {
             throw new VdiskNotFoundException("pool directory " + dir + " does not exist; give the directory that held"
                     + " the pool (or a new one, with --device and --journal naming the pool's files)");
@@ -51,8 +50,7 @@ public final class PoolImport {
         }
         PoolFiles.Layout layout = new PoolFiles.Layout(data, device != null, journal);
         CheckReport report;
-        try (Pool p = Pool.openLocked(dir, lock, layout, options, dev.vdisk.engine.io.DataSpace::new,
-                acceptJournalLoss)) {
+        try (Pool p = Pool.openLocked(dir, lock, layout, options, dev.vdisk.engine.io.DataSpace::new)) {
             report = p.check();
             if (report.clean()) {
                 PoolFiles.write(dir, layout.withUuid(p.info().uuid()));

@@ -9,12 +9,25 @@ package dev.vdisk.engine;
  * @param checkpointJournalBytes journal size that triggers a consistency point
  * @param journalHardLimitBytes journal size at which writers wait for a consistency point (backpressure)
  * @param destageDelayMillis batching delay of the destager after the first dirty segment
+ * @param acceptJournalLoss open even when the journal lost fsynced records ({@link JournalDamagedException}
+ *     otherwise); {@link Pool#journalLosses()} then lists them. An operator's decision, never a default.
  */
 public record PoolOptions(long dirtyLimitBytes, long journalFileBytes, long checkpointIntervalMillis,
-        long checkpointJournalBytes, long journalHardLimitBytes, long destageDelayMillis) {
+        long checkpointJournalBytes, long journalHardLimitBytes, long destageDelayMillis, boolean acceptJournalLoss) {
 
     public static PoolOptions defaults() {
         return new PoolOptions(64L << 20, 64L << 20, 5_000, 256L << 20, 1L << 30, 5);
+    }
+
+    public PoolOptions(long dirtyLimitBytes, long journalFileBytes, long checkpointIntervalMillis,
+            long checkpointJournalBytes, long journalHardLimitBytes, long destageDelayMillis) {
+        this(dirtyLimitBytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes, journalHardLimitBytes,
+                destageDelayMillis, false);
+    }
+
+    public PoolOptions withAcceptJournalLoss(boolean accept) {
+        return new PoolOptions(dirtyLimitBytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes,
+                journalHardLimitBytes, destageDelayMillis, accept);
     }
 
     public PoolOptions {
@@ -29,21 +42,21 @@ public record PoolOptions(long dirtyLimitBytes, long journalFileBytes, long chec
 
     public PoolOptions withCheckpointIntervalMillis(long ms) {
         return new PoolOptions(dirtyLimitBytes, journalFileBytes, ms, checkpointJournalBytes, journalHardLimitBytes,
-                destageDelayMillis);
+                destageDelayMillis, acceptJournalLoss);
     }
 
     public PoolOptions withDirtyLimitBytes(long bytes) {
         return new PoolOptions(bytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes,
-                journalHardLimitBytes, destageDelayMillis);
+                journalHardLimitBytes, destageDelayMillis, acceptJournalLoss);
     }
 
     public PoolOptions withJournal(long fileBytes, long checkpointBytes, long hardLimitBytes) {
         return new PoolOptions(dirtyLimitBytes, fileBytes, checkpointIntervalMillis, checkpointBytes, hardLimitBytes,
-                destageDelayMillis);
+                destageDelayMillis, acceptJournalLoss);
     }
 
     public PoolOptions withDestageDelayMillis(long ms) {
         return new PoolOptions(dirtyLimitBytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes,
-                journalHardLimitBytes, ms);
+                journalHardLimitBytes, ms, acceptJournalLoss);
     }
 }

@@ -2,6 +2,8 @@ package dev.vdisk.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.format.Superblock;
+import dev.vdisk.engine.io.DataSpace;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -133,7 +135,7 @@ class VdiskCliTest {
             }
         }
         Result r = run("check");
-        assertEquals(1, r.rc());
+        assertEquals(VdiskCli.DAMAGED, r.rc());
         assertTrue(r.out().contains("corrupt"), r.out());
     }
 
@@ -184,6 +186,88 @@ class VdiskCliTest {
         assertEquals(1, r.rc());
         assertTrue(r.out().contains("foreign file: journal file " + foreign.getFileName() + " belongs to pool"),
                 r.out());
+    }
+
+    @Test
+    void impossibleMetadataExitsThreeWithOneLineNamingTheFieldNeverPointingAtHelp() throws IOException {
+        String pool = dir.resolve("pool").toString();
+        assertEquals(0, run("pool", "create", pool, "--size", "4M", "--segment-size", "4K").rc());
+        Path data = dir.resolve("pool").resolve("pool.data");
+        try (DataSpace ds = new DataSpace(data)) {
+            Superblock s = null;
+            for (int slot = 0; slot < Superblock.SLOTS; slot++) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Superblock.SLOT_SIZE);
+                ds.readFully(b, (long) slot * Superblock.SLOT_SIZE);
+                Superblock one = Superblock.decode(b.flip());
+                if (one != null && (s == null || one.generation() > s.generation())) {
+                    s = one;
+                }
+            }
+            Superblock crafted = new Superblock(s.version(), s.blockSize(), s.segmentSize(), 1L << 62, s.uuid(),
+                    s.generation(), s.catalogVbn(), s.catalogCrc(), s.catalogLength(), s.replaySeq(), s.nextVdiskId());
+            ds.writeFully(crafted.encode(), (long) crafted.slot() * Superblock.SLOT_SIZE);
+        }
+        Result r = run("ls");
+        assertEquals(VdiskCli.DAMAGED, r.rc(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("segment count 4611686018427387904 is impossible"), r.err());
+        assertFalse(r.err().contains("--help"), r.err());
+    }
+
+    @Test
+    void aDamagedJournalExitsFourAndAcceptingTheLossListsWhatMayBeOlder() throws IOException {
+        String pool = dir.resolve("pool").toString();
+        assertEquals(0, run("pool", "create", pool, "--size", "8M", "--segment-size", "4K").rc());
+        assertEquals(0, run("create", "db", "--size", "1M").rc());
+        Path in = dir.resolve("in.bin");
+        Files.write(in, new byte[64 << 10]);
+        assertEquals(0, run("write", "db", "--from", in.toString()).rc());
+        Path journal;
+        try (var files = Files.list(dir.resolve("pool").resolve("journal"))) {
+            journal = files.filter(f -> f.toString().endsWith(".log")).sorted().toList().getLast(); // not journal.lock
+        }
+        try (RandomAccessFile f = new RandomAccessFile(journal.toFile(), "rw")) {
+            f.setLength(f.length() / 2); // the pool was closed cleanly: its replay position is past this
+        }
+        Result r = run("check");
+        assertEquals(VdiskCli.JOURNAL_DAMAGED, r.rc(), r.out() + r.err());
+        assertEquals(1, r.out().lines().count(), r.out());
+        assertTrue(r.out().startsWith("journal damaged: " + journal.getFileName() + " at byte "), r.out());
+        assertTrue(r.out().contains("--accept-journal-loss"), r.out());
+
+        r = run("--accept-journal-loss", "check");
+        assertEquals(1, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("1 damaged journal place(s) accepted"), r.out());
+
+        r = run("check");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().startsWith("clean"), r.out());
+    }
+
+    @Test
+    void poolImportOfADamagedJournalExitsFourUntilTheSameAcceptJournalLossFlag() throws IOException {
+        Path pool = dir.resolve("pool");
+        assertEquals(0, run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K").rc());
+        assertEquals(0, run("create", "vol1", "--size", "1M").rc());
+        assertEquals(0, run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--from", "-").rc());
+        Files.delete(pool.resolve("pool.properties"));
+        try (var files = Files.list(pool.resolve("journal"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.delete(f);
+            }
+        }
+
+        Result r = run("pool", "import", pool.toString());
+        assertEquals(VdiskCli.JOURNAL_DAMAGED, r.rc(), r.out() + r.err());
+        assertTrue(r.err().contains("journal damaged: ") && r.err().contains("--accept-journal-loss"), r.err());
+        assertFalse(Files.exists(pool.resolve("pool.properties")));
+
+        r = run("pool", "import", pool.toString(), "--accept-journal-loss");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("imported pool") && r.out().contains("1 vdisks"), r.out());
+        r = run("read", "vol1", "--length", "3", "--to", "-");
+        assertEquals(0, r.rc(), r.err());
+        assertEquals("abc", new String(r.outBytes(), StandardCharsets.UTF_8), "destaged at the clean close");
     }
 
     @Test

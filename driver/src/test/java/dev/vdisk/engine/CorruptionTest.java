@@ -3,22 +3,17 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.vdisk.engine.format.Superblock;
-import dev.vdisk.engine.journal.JournalFileHeader;
-import dev.vdisk.engine.journal.JournalRecord;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Torn and corrupt metadata: superblock slots, journal records, indirect blocks. Never silently wrong data. */
+/** Torn and corrupt metadata: superblock slots, indirect blocks. Never silently wrong data (journal: JournalDamageTest). */
 class CorruptionTest {
     @TempDir
     Path dir;
@@ -75,40 +70,6 @@ class CorruptionTest {
         CorruptMetadataException e = assertThrows(CorruptMetadataException.class, () -> Pool.open(p));
         assertTrue(e.getMessage().contains("no valid superblock"), e.getMessage());
         assertEquals(Reason.CORRUPT, e.reason());
-    }
-
-    @Test
-    void corruptJournalRecordStopsReplayThereAndTruncates() throws IOException {
-        Path p = dir.resolve("p");
-        int seg = 4096;
-        int n = 10;
-        int bad = 5;
-        Pool pool = TestPools.create(p, 4L << 20, seg, TestPools.quietOptions());
-        pool.create("v", 1L << 20);
-        Vdisk v = pool.vdisk("v");
-        for (int i = 0; i < n; i++) {
-            TestPools.write(v, (long) i * seg, TestPools.filled(seg, i + 1));
-        }
-        v.flush();
-        pool.abandonForTesting(); // crash: no consistency point since the writes
-        Path journalFile;
-        try (Stream<Path> s = Files.list(p.resolve("journal"))) {
-            List<Path> files = s.filter(f -> f.toString().endsWith(".log")).sorted().toList();
-            journalFile = files.get(files.size() - 1);
-        }
-        long recordSize = JournalRecord.HEADER + seg;
-        assertEquals(JournalFileHeader.LENGTH + n * recordSize, Files.size(journalFile));
-        flip(journalFile, JournalFileHeader.LENGTH + bad * recordSize + JournalRecord.HEADER + 123);
-        try (Pool reopened = Pool.open(p, TestPools.quietOptions())) {
-            Vdisk r = reopened.vdisk("v");
-            for (int i = 0; i < n; i++) {
-                byte[] expected = i < bad ? TestPools.filled(seg, i + 1) : new byte[seg];
-                assertArrayEquals(expected, TestPools.read(r, (long) i * seg, seg), "block " + i);
-            }
-            assertEquals(JournalFileHeader.LENGTH + bad * recordSize, Files.size(journalFile),
-                    "truncated exactly at the bad record");
-            assertTrue(reopened.check().clean());
-        }
     }
 
     @Test

@@ -81,12 +81,17 @@ class PoolCreateAndImportTest {
         assertArrayEquals(head, head(p.resolve(PoolFiles.DATA)), "the refused create changed the superblocks");
         assertFalse(Files.exists(p.resolve(PoolFiles.PROPERTIES)));
 
-        CheckReport r = PoolImport.run(p, null, null, false, TestPools.quietOptions());
+        // an emptied journal directory is journal damage like any other: import refuses it until the loss is accepted
+        JournalDamagedException d = assertThrows(JournalDamagedException.class,
+                () -> PoolImport.run(p, null, null, TestPools.quietOptions()));
+        assertTrue(d.getMessage().contains("holds no journal file"), d.getMessage());
+        assertFalse(Files.exists(p.resolve(PoolFiles.PROPERTIES)));
+        CheckReport r = PoolImport.run(p, null, null, TestPools.quietOptions().withAcceptJournalLoss(true));
         assertTrue(r.clean(), r.problems().toString());
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
             assertArrayEquals(TestPools.filled(SEG, 7), TestPools.read(pool.vdisk("v"), 0, SEG));
         }
-        assertThrows(VdiskExistsException.class, () -> PoolImport.run(p, null, null, false, TestPools.quietOptions()),
+        assertThrows(VdiskExistsException.class, () -> PoolImport.run(p, null, null, TestPools.quietOptions()),
                 "import never replaces an existing pool.properties");
     }
 

@@ -123,7 +123,7 @@ class PoolIdentityTest {
         PoolLayoutException e = assertThrows(PoolLayoutException.class, () -> Pool.open(copy));
         assertTrue(e.getMessage().contains("has its own pool.data"), e.getMessage());
         Files.move(copy.resolve(PoolFiles.PROPERTIES), copy.resolve("pool.properties.old"));
-        assertTrue(PoolImport.run(copy, null, null, false, TestPools.quietOptions()).clean());
+        assertTrue(PoolImport.run(copy, null, null, TestPools.quietOptions()).clean());
         try (Pool a = Pool.open(live); Pool b = Pool.open(copy)) { // each on its own files now
             assertEquals(a.info().uuid(), b.info().uuid());
             assertArrayEquals(TestPools.filled(SEG, 1), TestPools.read(b.vdisk("v"), 0, SEG));
@@ -176,15 +176,17 @@ class PoolIdentityTest {
         assertTrue(logs.size() >= 2, logs.toString());
         Files.delete(logs.get(0)); // what another opener's trimming left behind
 
-        CorruptMetadataException e = assertThrows(CorruptMetadataException.class, () -> Pool.open(p, o));
-        assertTrue(e.getMessage().contains("are gone") && e.getMessage().contains("--accept-journal-loss"),
+        long second = Long.parseLong(logs.get(1).getFileName().toString().replace(".log", ""));
+        String gone = ".." + (second - 1) + " (a file is missing before " + logs.get(1).getFileName() + ")";
+        JournalDamagedException e = assertThrows(JournalDamagedException.class, () -> Pool.open(p, o));
+        assertTrue(e.getMessage().contains(gone) && e.getMessage().contains("--accept-journal-loss"),
                 e.getMessage());
         Child check = vdisk(p, "check");
-        assertEquals(1, check.rc(), check.toString());
-        assertTrue(check.out().startsWith("corrupt: ") && check.out().contains("are gone"), check.toString());
+        assertEquals(4, check.rc(), check.toString());
+        assertTrue(check.out().startsWith("journal damaged: ") && check.out().contains(gone), check.toString());
         Files.move(p.resolve(PoolFiles.PROPERTIES), p.resolve("pool.properties.old"));
-        assertThrows(CorruptMetadataException.class, () -> PoolImport.run(p, null, null, false, o));
-        CheckReport r = PoolImport.run(p, null, null, true, o);
+        assertThrows(JournalDamagedException.class, () -> PoolImport.run(p, null, null, o));
+        CheckReport r = PoolImport.run(p, null, null, o.withAcceptJournalLoss(true));
         assertTrue(r.clean(), r.problems().toString());
         try (Pool reopened = Pool.open(p, o)) {
             assertEquals(8L << 20, reopened.vdisk("v").size());

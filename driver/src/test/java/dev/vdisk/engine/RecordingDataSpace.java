@@ -1,6 +1,7 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.io.DataSpace;
+import dev.vdisk.engine.journal.SyncMark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -19,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * A data space that records every write of a run in a {@link Log}: in order, with how many writes the last fsync
- * before it had made durable and the journal's files as they were just after it. {@link Log#crashImage} rebuilds the
+ * before it had made durable and the journal's files (and sync mark) as they were just after it. {@link Log#crashImage} rebuilds the
  * pool directory as a crash right after write {@code n - 1} would have left it: a kill (every write so far reached the
  * page cache) or a power loss (writes not covered by an fsync each lost or kept by a seeded {@link Random}, as
  * Lucene's MockDirectoryWrapper does). Writes and fsyncs are serialised on the log, so it is one total order; one log
@@ -113,20 +114,35 @@ final class RecordingDataSpace extends DataSpace {
             Map<String, JournalFile> journal = n == 0 ? initialJournal : writes.get(n - 1).journal();
             for (var f : journal.entrySet()) {
                 byte[] content = journalVersions.get(f.getKey()).get(f.getValue().version());
-                Files.write(img.resolve(PoolFiles.JOURNAL).resolve(f.getKey()),
-                        Arrays.copyOf(content, f.getValue().length()));
+                Path to = f.getKey().equals(SyncMark.FILE) ? img.resolve(SyncMark.FILE)
+                        : img.resolve(PoolFiles.JOURNAL).resolve(f.getKey());
+                Files.write(to, Arrays.copyOf(content, f.getValue().length()));
             }
             PoolFiles.write(img, new PoolFiles.Layout(data, false, img.resolve(PoolFiles.JOURNAL)));
         }
 
-        /** The journal files now; keeps content not seen before. */
+        /**
+         * The journal files and the sync mark now; keeps content not seen before. The mark is read first: it never
+         * runs ahead of the records read after it (a group commit writes it after their fsync).
+         */
         private Map<String, JournalFile> journalNow() {
             Map<String, JournalFile> out = new TreeMap<>();
+            Map<Path, byte[]> read = new java.util.LinkedHashMap<>();
+            try {
+                Path mark = journalDir.resolveSibling(SyncMark.FILE);
+                read.put(mark, Files.readAllBytes(mark)); // before listing: a file created after it is listed
+            } catch (NoSuchFileException e) {
+                // not created yet
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             try (Stream<Path> s = Files.list(journalDir)) {
-                for (Path p : s.toList()) {
+                List<Path> files = new ArrayList<>(read.keySet());
+                files.addAll(s.sorted().toList());
+                for (Path p : files) {
                     String name = p.getFileName().toString();
                     try {
-                        byte[] b = Files.readAllBytes(p);
+                        byte[] b = read.containsKey(p) ? read.get(p) : Files.readAllBytes(p);
                         List<byte[]> versions = journalVersions.computeIfAbsent(name, k -> new ArrayList<>());
                         byte[] newest = versions.isEmpty() ? null : versions.get(versions.size() - 1);
                         if (newest != null && Arrays.equals(b, 0, Math.min(b.length, newest.length), newest, 0,

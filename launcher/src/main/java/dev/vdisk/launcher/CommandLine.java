@@ -82,6 +82,11 @@ final class CommandLine {
                                   (FUSE over io_uring, kernel 6.14+; sets the fuse module's enable_uring,
                                   which needs /sys writable), dev (read/write on /dev/fuse), or auto:
                                   uring where the kernel can, else dev with a warning (default auto)
+              --accept-journal-loss
+                                  node, standalone: open the pool even when its journal lost records that
+                                  were fsynced (refused otherwise), keeping every record that survived; the
+                                  log then lists the volumes and byte ranges that may hold older data.
+                                  Once, after deciding so: the next start needs no flag
               --kubeconfig FILE   controller, node: the Kubernetes API to use (default: in-cluster, then
                                   KUBECONFIG, then ~/.kube/config)
               --leader-election-namespace NS
@@ -148,6 +153,7 @@ final class CommandLine {
         String pool = null;
         String logLevel = "info";
         boolean demo = false;
+        boolean acceptJournalLoss = false;
         String kubeletDir = DEFAULT_KUBELET_DIR;
         String stateDir = DEFAULT_STATE_DIR;
         String poolSize = null;
@@ -180,6 +186,16 @@ final class CommandLine {
                     throw new UsageException("--demo takes no value");
                 }
                 demo = true;
+                continue;
+            }
+            if (flag.equals("--accept-journal-loss")) {
+                if (eq >= 0) {
+                    throw new UsageException("--accept-journal-loss takes no value");
+                }
+                if (!mode.ownsPool()) {
+                    throw new UsageException(flag + " is for node and standalone modes; the controller never opens a pool");
+                }
+                acceptJournalLoss = true;
                 continue;
             }
             if (!VALUED_FLAGS.contains(flag)) {
@@ -241,7 +257,8 @@ final class CommandLine {
                 .cluster(cluster(leaderNamespace, leaderId, tokenFile, kubeTimeout, kubeconfig, agentListen,
                         agentAddress, agentClientSa)
                         .withAgentTls(certificate(agentListen, agentTlsCert, agentTlsKey),
-                                trust(agentCaFile, agentServerName, defaults.leaderNamespace())));
+                                trust(agentCaFile, agentServerName, defaults.leaderNamespace())))
+                .acceptJournalLoss(acceptJournalLoss);
     }
 
     /**
@@ -464,7 +481,7 @@ final class CommandLine {
                 : Optional.empty();
         return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo,
                 Path.of(DEFAULT_KUBELET_DIR), Path.of(DEFAULT_STATE_DIR), OptionalLong.empty(), DEFAULT_MAX_VOLUMES,
-                DEFAULT_MAX_SPLITS, FuseTransport.AUTO, Optional.empty(), ClusterOptions.defaults());
+                DEFAULT_MAX_SPLITS, FuseTransport.AUTO, Optional.empty(), ClusterOptions.defaults(), false);
     }
 
     private static String hostName() {

@@ -12,28 +12,35 @@ import java.util.OptionalLong;
  * agent's settings ({@code kubeletDir}, {@code stateDir}, {@code poolSize}, {@code maxVolumes}, {@code maxSplits}, {@code fuseTransport}) matter only there.
  * {@code metricsListen}: where to serve Prometheus metrics; empty = no metrics at all (no registry, no meters).
  * {@code cluster}: the Kubernetes settings of controller and node mode.
+ * {@code acceptJournalLoss}: node, standalone: open the pool even when its journal lost fsynced records.
  */
 record LaunchConfig(Mode mode, Endpoint endpoint, String driverName, String nodeId, Optional<Path> pool,
                     String logLevel, boolean demo, Path kubeletDir, Path stateDir, OptionalLong poolSize,
                     int maxVolumes, int maxSplits, FuseTransport fuseTransport, Optional<InetSocketAddress> metricsListen,
-                    ClusterOptions cluster) {
+                    ClusterOptions cluster, boolean acceptJournalLoss) {
 
     /** This configuration with the node agent's settings replaced. */
     LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes, int maxSplits,
                        FuseTransport fuseTransport) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, fuseTransport, metricsListen, cluster);
+                maxVolumes, maxSplits, fuseTransport, metricsListen, cluster, acceptJournalLoss);
     }
 
     /** This configuration with the metrics address replaced. */
     LaunchConfig metrics(Optional<InetSocketAddress> listen) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, fuseTransport, listen, cluster);
+                maxVolumes, maxSplits, fuseTransport, listen, cluster, acceptJournalLoss);
     }
 
     /** This configuration with the cluster-mode settings replaced. */
     LaunchConfig cluster(ClusterOptions options) {
         return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, fuseTransport, metricsListen, options);
+                maxVolumes, maxSplits, fuseTransport, metricsListen, options, acceptJournalLoss);
+    }
+
+    /** This configuration with {@code --accept-journal-loss} set or not. */
+    LaunchConfig acceptJournalLoss(boolean accept) {
+        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
+                maxVolumes, maxSplits, fuseTransport, metricsListen, cluster, accept);
     }
 }

@@ -94,7 +94,8 @@ public final class Main {
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
             agent = Optional.of(NodeAgent.start(new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
-                    config.kubeletDir(), config.nodeId(), config.maxVolumes(), fuse, config.maxSplits())));
+                    config.kubeletDir(), config.nodeId(), config.maxVolumes(), fuse, config.maxSplits(),
+                    config.acceptJournalLoss())));
         }
         Optional<NodeCluster> nodeCluster = Optional.empty();
         try {

@@ -63,6 +63,13 @@ class CommandLineTest {
     }
 
     @Test
+    void acceptJournalLossIsOffUnlessGiven() throws UsageException {
+        assertFalse(CommandLine.parse(new String[] {"node"}).acceptJournalLoss());
+        assertTrue(CommandLine.parse(new String[] {"node", "--accept-journal-loss"}).acceptJournalLoss());
+        assertTrue(CommandLine.parse(new String[] {"standalone", "--accept-journal-loss", "--demo"}).acceptJournalLoss());
+    }
+
+    @Test
     void clusterFlags() throws UsageException {
         ClusterOptions c = CommandLine.parse(new String[] {"controller", "--leader-election-namespace", "vdisk",
                 "--leader-election-id=lease-1", "--kube-timeout", "5", "--agent-token-file", "/t/token",
@@ -126,6 +133,8 @@ class CommandLineTest {
             "controller --pool /x|--pool is for node and standalone modes",
             "node extra|unexpected argument 'extra'",
             "standalone --demo=yes|--demo takes no value",
+            "controller --accept-journal-loss|--accept-journal-loss is for node and standalone modes",
+            "node --accept-journal-loss=yes|--accept-journal-loss takes no value",
             "controller --state-dir /x|--state-dir is for node and standalone modes",
             "controller --kubelet-dir /x|--kubelet-dir is for node and standalone modes",
             "node --pool-size 12Q|--pool-size must be a positive size",
@@ -161,7 +170,7 @@ class CommandLineTest {
                 "--pool", "--log-level", "--demo", "--help", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits",
                 "--fuse-transport", "--kubeconfig", "--leader-election-namespace", "--leader-election-id", "--kube-timeout", "--agent-token-file",
                 "--agent-listen", "--agent-address", "--agent-client-sa", "--agent-tls-cert", "--agent-tls-key",
-                "--agent-ca-file", "--agent-server-name"}) {
+                "--agent-ca-file", "--agent-server-name", "--accept-journal-loss"}) {
             assertTrue(CommandLine.USAGE.contains(word), word);
         }
     }

@@ -38,6 +38,8 @@ public final class Catalog {
     public static final int SEGMENT_MAGIC = 0x54414356; // "VCAT"
     public static final int VERSION = 1;
     public static final int HEADER = 24;
+    /** Bytes of an entry with an empty name and no extensions. */
+    static final int MIN_ENTRY_BYTES = 8 + 1 + 1 + 2 + 8 * 3 + 1 + 8 * 4 + 2;
     private static final int MAGIC_OFFSET = 0;
     private static final int CRC_OFFSET = MAGIC_OFFSET + 4;
     private static final int NEXT_VBN_OFFSET = CRC_OFFSET + 4;
@@ -77,6 +79,11 @@ public final class Catalog {
                 throw new dev.vdisk.engine.UnsupportedFormatException("catalog", version, VERSION, VERSION);
             }
             int count = b.getInt();
+            if (count < 0 || count > b.remaining() / MIN_ENTRY_BYTES) {
+                throw new CorruptMetadataException("catalog entry count " + count + " is impossible (its "
+                        + b.remaining() + " bytes hold at most " + b.remaining() / MIN_ENTRY_BYTES
+                        + " entries); the pool metadata is damaged, restore it from a backup");
+            }
             List<CatalogEntry> out = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 long id = b.getLong();
@@ -96,7 +103,13 @@ public final class Catalog {
                 Map<Integer, byte[]> ext = new LinkedHashMap<>();
                 for (int j = 0; j < nx; j++) {
                     int tag = Short.toUnsignedInt(b.getShort());
-                    byte[] v = new byte[b.getInt()];
+                    int length = b.getInt();
+                    if (length < 0 || length > b.remaining()) {
+                        throw new CorruptMetadataException("catalog entry " + id + " extension " + tag + " length "
+                                + length + " is impossible (" + b.remaining() + " bytes are left); the pool"
+                                + " metadata is damaged, restore it from a backup");
+                    }
+                    byte[] v = new byte[length];
                     b.get(v);
                     ext.put(tag, v);
                 }

@@ -5,6 +5,7 @@ import static dev.vdisk.engine.journal.JournalRecord.*;
 import dev.vdisk.engine.EngineIOException;
 import dev.vdisk.engine.ForeignPoolFileException;
 import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.JournalDamagedException;
 import dev.vdisk.engine.ThreadJoin;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
@@ -18,6 +19,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.locks.Condition;
@@ -35,16 +38,19 @@ import org.slf4j.LoggerFactory;
  * callers share one {@code fsync} (group commit): one of them is the leader and syncs everything appended so far,
  * the others wait for it. Rotation does not sync the full file (an fsync of a whole file under the append lock
  * stalled every writer): the file is retired, and the next group-commit leader syncs retired files, the directory
- * (new file names) and then the active file, in that order, before it moves {@link #durableSeq}. Records are thus
- * made durable in sequence order; recovery truncates at the first bad record and drops later files, which were
- * never reported durable. Old files are unlinked outside every lock, on a virtual thread ({@link #deleteBefore}).
+ * (new file names) and then the active file, in that order, then writes the {@link SyncMark}, before it moves
+ * {@link #durableSeq}. Records are thus made durable in sequence order, and recovery ({@link JournalRecovery}) tells a
+ * torn tail (at or past the durable point: truncated) from damage (fsynced records bad or missing: refused). Old files
+ * are unlinked outside every lock, on a virtual thread ({@link #deleteBefore}).
  *
- * <p>Every file starts with a {@link JournalFileHeader} naming the pool; {@link #open} refuses a file of another
- * pool before it changes anything in the directory.
+ * <p>Every file starts with a {@link JournalFileHeader} naming the pool; {@link #open} checks every header
+ * ({@link JournalHeaders}) before recovery, and refuses a file of another pool before it changes anything.
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     static final String SUFFIX = ".log";
+    /** Where a file's first record starts: after its header. Scans and truncations start here. */
+    private static final int FIRST_RECORD = JournalFileHeader.LENGTH;
 
     private final Path dir;
     private final long fileBytes;
@@ -91,6 +97,12 @@ public final class Journal implements AutoCloseable {
     private volatile long lastSeq;
     private volatile boolean closed;
 
+    /** Set at open; written by group-commit leaders (one at a time) and by close. */
+    private SyncMark mark;
+    /** What recovery found to replay; cleared by {@link #replay}. */
+    private volatile List<FileScan.Run> replayRuns = List.of();
+    private volatile List<JournalLoss> losses = List.of();
+
     private record Retired(Path path, FileChannel channel) {}
 
     private Journal(Path dir, long fileBytes, UUID pool) {
@@ -100,20 +112,39 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Opens the journal in {@code dir}: scans every file, truncates at the first bad record and deletes later files
-     * (their records were never flushed: flush syncs whole records in order). Sequence numbers continue after the
-     * last valid record, and never below {@code floorSeq} (the replay position of the newest consistency point).
+     * Opens the journal in {@code dir} and recovers it ({@link JournalRecovery} says how): a torn tail is truncated and
+     * later files deleted; damage (fsynced records bad or missing, or a journal that does not reach back to or on to
+     * {@code replaySeq}) throws {@link JournalDamagedException} unless {@code acceptLoss}, when the records that
+     * survive are kept for {@link #replay} and {@link #losses} lists the rest. Sequence numbers continue after the last
+     * record, and never below {@code replaySeq} (the replay position of the newest consistency point).
+     * {@code markFile} is the {@link SyncMark}.
      *
      * @throws ForeignPoolFileException if a file's header names another pool than {@code pool} (nothing is changed)
      */
-    public static Journal open(Path dir, long fileBytes, long floorSeq, UUID pool) {
+    public static Journal open(Path dir, long fileBytes, long replaySeq, UUID pool, Path markFile,
+            boolean acceptLoss) {
         Journal j = new Journal(dir, fileBytes, pool);
         try {
             PrivateFiles.createDirectories(dir);
-            JournalHeaders.check(listFiles(dir), pool);
-            j.recover(floorSeq);
+            j.recover(replaySeq, SyncMark.read(markFile), acceptLoss);
+            j.mark = SyncMark.open(markFile);
+            j.mark.write(j.nextSeq, true);
         } catch (IOException e) {
             throw new EngineIOException("cannot open journal in " + dir + ": " + e, e);
+        }
+        return j;
+    }
+
+    /** Opens the empty journal of a new pool; an old sync mark at {@code markFile} is overwritten. */
+    public static Journal create(Path dir, long fileBytes, UUID pool, Path markFile) {
+        Journal j = new Journal(dir, fileBytes, pool);
+        try {
+            PrivateFiles.createDirectories(dir);
+            j.recover(0, OptionalLong.empty(), false);
+            j.mark = SyncMark.open(markFile);
+            j.mark.write(j.nextSeq, true);
+        } catch (IOException e) {
+            throw new EngineIOException("cannot create journal in " + dir + ": " + e, e);
         }
         return j;
     }
@@ -126,127 +157,155 @@ public final class Journal implements AutoCloseable {
         return out;
     }
 
-    static long firstSeqOf(Path p) {
+    static long firstSeqOf(Path p) throws IOException {
         String n = p.getFileName().toString();
-        return Long.parseLong(n.substring(0, n.length() - SUFFIX.length()));
+        try {
+            return Long.parseLong(n.substring(0, n.length() - SUFFIX.length()));
+        } catch (NumberFormatException e) {
+            throw new IOException("journal directory holds " + n + ", which is not a journal file; move it away");
+        }
     }
 
     private Path fileFor(long firstSeq) {
         return dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
     }
 
-    private void recover(long floorSeq) throws IOException {
-        long expect = -1;
-        boolean broken = false;
-        for (Path p : listFiles(dir)) {
-            long first = firstSeqOf(p);
-            if (broken || (expect >= 0 && first != expect)) {
-                log.warn("journal file {} follows a torn or missing record; deleting it (its records were never flushed)", p);
-                Files.delete(p);
-                broken = true;
+    private void recover(long replaySeq, OptionalLong synced, boolean acceptLoss) throws IOException {
+        List<Path> paths = listFiles(dir);
+        Set<Path> headerless = JournalHeaders.check(paths, pool);
+        List<FileScan> scans = new ArrayList<>();
+        for (Path p : paths) {
+            scans.add(headerless.contains(p) ? FileScan.headerless(p, firstSeqOf(p))
+                    : FileScan.of(p, firstSeqOf(p), FIRST_RECORD));
+        }
+        if (synced.isEmpty() && replaySeq > 0) {
+            log.warn("journal of {} has no valid sync mark; only records below {} (the replay position) are known to"
+                    + " have been fsynced", dir, replaySeq);
+        }
+        JournalRecovery.Plan plan = JournalRecovery.plan(dir, scans, replaySeq, synced);
+        if (!plan.losses().isEmpty() && !acceptLoss) {
+            throw new JournalDamagedException(plan.losses());
+        }
+        if (plan.torn() != null) {
+            JournalRecovery.Cut t = plan.torn();
+            log.warn("journal file {}: record {} at byte {} is torn ({}); dropping it and everything after it ({} later"
+                    + " valid records), none of which was fsynced", t.file(), t.seq(), t.byteOffset(),
+                    t.problem() == null ? "missing" : t.problem(), plan.droppedAfterTorn());
+        }
+        long cut = plan.losses().isEmpty() ? plan.nextSeq() : Long.MAX_VALUE;
+        for (FileScan f : scans) {
+            if (f.firstSeq() > cut) {
+                Files.delete(f.path());
                 continue;
             }
-            Scan s = scan(p, first, null, Long.MAX_VALUE);
-            if (s.validBytes < Files.size(p)) {
-                log.warn("journal file {}: record at byte {} is torn or corrupt ({}); truncating {} bytes there",
-                        p, s.validBytes, s.problem, Files.size(p) - s.validBytes);
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                    ch.truncate(s.validBytes);
-                    ch.force(true);
-                }
-                broken = true;
+            long keep = f.size();
+            if (cut != Long.MAX_VALUE) {
+                keep = f.runs().stream().filter(r -> r.endSeq() <= cut).mapToLong(FileScan.Run::endByte).max()
+                        .orElse(Math.min(FIRST_RECORD, f.size()));
             }
-            files.put(first, s.validBytes);
-            totalBytes += s.validBytes;
-            expect = s.nextSeq;
+            // a torn tail's file whose header never reached the disk holds no record: it gets its header back
+            boolean rewrite = cut != Long.MAX_VALUE && headerless.contains(f.path());
+            try (FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.WRITE)) {
+                if (rewrite) {
+                    ch.truncate(0);
+                    writeHeader(ch, f.firstSeq());
+                    keep = FIRST_RECORD;
+                } else if (keep < f.size()) {
+                    ch.truncate(keep);
+                }
+                ch.force(true); // the sync mark written below covers every record kept
+            }
+            files.put(f.firstSeq(), keep);
+            totalBytes += keep;
         }
-        nextSeq = Math.max(expect < 0 ? 0 : expect, floorSeq);
+        replayRuns = plan.runs();
+        losses = plan.losses();
+        nextSeq = Math.max(plan.nextSeq(), replaySeq);
         lastSeq = nextSeq - 1;
         durableSeq = lastSeq;
         syncDir();
     }
 
-    private record Scan(long validBytes, long nextSeq, String problem) {}
-
-    /** Reads a file's valid prefix, passing records with seq >= {@code from} to {@code sink} (if not null). */
-    private static Scan scan(Path p, long firstSeq, RecordSink sink, long from) throws IOException {
-        ByteBuffer buf;
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size > Integer.MAX_VALUE - 16) {
-                throw new IOException("journal file " + p + " is larger than 2 GiB");
-            }
-            buf = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-            while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                // keep reading
-            }
-            buf.flip();
-        }
-        long seq = firstSeq;
-        int pos = JournalFileHeader.LENGTH; // checked by checkHeaders
-        CRC32C c = new CRC32C();
-        while (pos < buf.limit()) {
-            if (buf.limit() - pos < HEADER) {
-                return new Scan(pos, seq, "short header");
-            }
-            if (buf.getInt(pos + MAGIC_OFFSET) != MAGIC) {
-                return new Scan(pos, seq, "bad magic");
-            }
-            byte type = buf.get(pos + TYPE_OFFSET);
-            int length = buf.getInt(pos + LENGTH_OFFSET);
-            if ((type != TYPE_WRITE && type != TYPE_DISCARD) || length < 0) {
-                return new Scan(pos, seq, "bad type or length");
-            }
-            int payload = payloadLength(type, length);
-            if (buf.limit() - pos - HEADER < payload) {
-                return new Scan(pos, seq, "short payload");
-            }
-            c.reset();
-            c.update(buf.duplicate().position(pos + SEQ_OFFSET).limit(pos + HEADER + payload));
-            if ((int) c.getValue() != buf.getInt(pos + CRC_OFFSET)) {
-                return new Scan(pos, seq, "bad CRC");
-            }
-            if (buf.getLong(pos + SEQ_OFFSET) != seq) {
-                return new Scan(pos, seq, "sequence " + buf.getLong(pos + SEQ_OFFSET) + " where " + seq + " was expected");
-            }
-            if (sink != null && seq >= from) {
-                ByteBuffer pl = type == TYPE_WRITE
-                        ? buf.duplicate().position(pos + HEADER).limit(pos + HEADER + payload).slice() : null;
-                sink.record(seq, buf.getLong(pos + VDISK_OFFSET), buf.getLong(pos + OFFSET_OFFSET), length, type, pl);
-            }
-            pos += HEADER + payload;
-            seq++;
-        }
-        return new Scan(pos, seq, null);
+    /** Journal records that recovery found missing and was told to accept (empty unless it was). */
+    public List<JournalLoss> losses() {
+        return losses;
     }
 
-    /** Passes every valid record with seq >= {@code from} to {@code sink}, in order; returns how many. */
+    /**
+     * Passes every valid record with seq >= {@code from} to {@code sink}, in order, once (the records recovery found;
+     * after damage that was accepted, those on both sides of each gap); returns how many.
+     */
     public long replay(long from, RecordSink sink) {
-        long[] n = {0};
-        RecordSink counting = (seq, id, off, len, type, pl) -> {
-            n[0]++;
-            sink.record(seq, id, off, len, type, pl);
-        };
-        TreeMap<Long, Long> snapshot;
-        appendLock.lock();
-        try {
-            snapshot = new TreeMap<>(files);
-        } finally {
-            appendLock.unlock();
-        }
+        List<FileScan.Run> runs = replayRuns;
+        replayRuns = List.of();
+        long n = 0;
+        long next = from;
+        Path cached = null;
+        ByteBuffer buf = null;
+        CRC32C c = new CRC32C();
         // not under appendLock: the sink may wait for the destager, which appends nothing but reads nextSeq()
         try {
-            for (var e : snapshot.entrySet()) {
-                Long next = snapshot.higherKey(e.getKey());
-                if (next != null && next <= from) {
+            for (FileScan.Run r : runs) {
+                if (r.endSeq() <= next) {
                     continue;
                 }
-                scan(fileFor(e.getKey()), e.getKey(), counting, from);
+                if (!r.path().equals(cached)) {
+                    buf = FileScan.readAll(r.path());
+                    cached = r.path();
+                }
+                long seq = r.firstSeq();
+                for (int pos = (int) r.startByte(); pos < r.endByte(); seq++) {
+                    if (FileScan.check(buf, pos, seq, c) != null) {
+                        throw new EngineIOException("journal file " + r.path() + " changed at byte " + pos
+                                + " while it was replayed");
+                    }
+                    byte type = buf.get(pos + TYPE_OFFSET);
+                    int length = buf.getInt(pos + LENGTH_OFFSET);
+                    int payload = payloadLength(type, length);
+                    if (seq >= next) {
+                        ByteBuffer pl = type == TYPE_WRITE
+                                ? buf.duplicate().position(pos + HEADER).limit(pos + HEADER + payload).slice() : null;
+                        sink.record(seq, buf.getLong(pos + VDISK_OFFSET), buf.getLong(pos + OFFSET_OFFSET), length,
+                                type, pl);
+                        n++;
+                        next = seq + 1;
+                    }
+                    pos += HEADER + payload;
+                }
             }
         } catch (IOException e) {
             throw new EngineIOException("journal replay failed: " + e, e);
         }
-        return n[0];
+        return n;
+    }
+
+    /**
+     * After accepted damage, once everything replayed is destaged and a consistency point replays from
+     * {@link #nextSeq()}: deletes every journal file (they hold the damage, and nothing in them is needed any more)
+     * and starts an empty one there, so that the next open finds a whole journal.
+     */
+    public void startOverAfterLoss() {
+        appendLock.lock();
+        try {
+            if (active != null || !retired.isEmpty()) {
+                throw new IllegalStateException("the journal was appended to before the loss was dealt with");
+            }
+            for (long first : files.keySet()) {
+                Files.deleteIfExists(fileFor(first));
+            }
+            files.clear();
+            totalBytes = 0;
+            rotateWithoutLocking();
+            active.force(false); // its header: the file the next open must find
+            syncDir();
+            dirUnsynced = false;
+            mark.write(nextSeq, true);
+            losses = List.of();
+        } catch (IOException e) {
+            throw new EngineIOException("cannot start the journal in " + dir + " over: " + e, e);
+        } finally {
+            appendLock.unlock();
+        }
     }
 
     /**
@@ -336,13 +395,17 @@ public final class Journal implements AutoCloseable {
                 StandardOpenOption.TRUNCATE_EXISTING);
         files.put(activeFirstSeq, 0L);
         dirUnsynced = true;
-        ByteBuffer h = JournalFileHeader.of(pool, activeFirstSeq).encode();
-        while (h.hasRemaining()) {
-            active.write(h, h.position());
-        }
+        writeHeader(active, activeFirstSeq);
         activeBytes = JournalFileHeader.LENGTH;
         totalBytes += JournalFileHeader.LENGTH;
         files.put(activeFirstSeq, activeBytes);
+    }
+
+    private void writeHeader(FileChannel ch, long firstSeq) throws IOException {
+        ByteBuffer h = JournalFileHeader.of(pool, firstSeq).encode();
+        while (h.hasRemaining()) {
+            ch.write(h, h.position());
+        }
     }
 
     private void syncDir() throws IOException {
@@ -414,6 +477,7 @@ public final class Journal implements AutoCloseable {
                     if (ch != null) {
                         forceFile(ch, chPath);
                     }
+                    mark.write(end + 1, false); // before anyone hears of it: never behind a reported fsync
                 } finally {
                     syncLock.lock();
                     syncing = false;
@@ -555,16 +619,6 @@ public final class Journal implements AutoCloseable {
         return dir;
     }
 
-    /** Sequence number of the first record of the oldest file, or -1 when the journal has no file. */
-    public long firstSeq() {
-        appendLock.lock();
-        try {
-            return files.isEmpty() ? -1 : files.firstKey();
-        } finally {
-            appendLock.unlock();
-        }
-    }
-
     @Override
     public void close() {
         Thread unlinking;
@@ -585,11 +639,13 @@ public final class Journal implements AutoCloseable {
                 active.close();
                 active = null;
             }
-        } catch (IOException e) {
+            mark.write(nextSeq, true);
+        } catch (IOException | RuntimeException e) {
             log.warn("closing journal {} failed: {}", dir, e.toString());
         } finally {
             unlinking = deleter;
             appendLock.unlock();
+            mark.close();
         }
         ThreadJoin.uninterruptibly(unlinking);
     }
@@ -613,6 +669,7 @@ public final class Journal implements AutoCloseable {
         } finally {
             unlinking = deleter;
             appendLock.unlock();
+            mark.close();
         }
         ThreadJoin.uninterruptibly(unlinking);
     }

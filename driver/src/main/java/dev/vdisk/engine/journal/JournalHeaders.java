@@ -7,32 +7,29 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The first step of opening a journal, before recovery touches anything: every file's {@link JournalFileHeader} must
  * name this pool, a supported version and the file's own first sequence number.
  */
 final class JournalHeaders {
-    private static final Logger log = LoggerFactory.getLogger(JournalHeaders.class);
-
     private JournalHeaders() {}
 
     /**
      * Checks the headers of {@code files} (the journal's files, oldest first). A file of another pool, of an unsupported
      * version, named after another sequence number than its header's, or with a damaged header is refused, and nothing
-     * is changed. A file whose header never reached the disk (shorter than a header, or zeros there: a crash right
-     * after the file was created) holds no durable record, and no later file can either (records become durable in
-     * order): those files are deleted.
+     * is changed. Returns the files whose header never reached the disk (shorter than a header, or zeros there: a
+     * crash right after the file was created): they hold no record, and {@link JournalRecovery} decides, as for any
+     * missing record, whether that is a torn tail (only ever the newest file) or damage.
      */
-    static void check(List<Path> files, UUID pool) throws IOException {
-        int torn = files.size();
+    static Set<Path> check(List<Path> files, UUID pool) throws IOException {
+        Set<Path> torn = new HashSet<>();
         ByteBuffer b = ByteBuffer.allocate(JournalFileHeader.LENGTH);
         for (int i = 0; i < files.size(); i++) {
             Path p = files.get(i);
@@ -47,7 +44,7 @@ final class JournalHeaders {
             JournalFileHeader h = JournalFileHeader.decode(b);
             if (h == null) {
                 if (b.limit() < JournalFileHeader.LENGTH || allZero(b)) {
-                    torn = Math.min(torn, i);
+                    torn.add(p);
                     continue;
                 }
                 if (b.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(0) == JournalRecord.MAGIC) {
@@ -72,11 +69,7 @@ final class JournalHeaders {
                         + " or move it out of the journal directory");
             }
         }
-        for (int i = torn; i < files.size(); i++) {
-            log.warn("journal file {} {}; deleting it (its records were never flushed)", files.get(i),
-                    i == torn ? "has no header (created just before a crash)" : "follows a file without a header");
-            Files.delete(files.get(i));
-        }
+        return torn;
     }
 
     private static boolean allZero(ByteBuffer b) {

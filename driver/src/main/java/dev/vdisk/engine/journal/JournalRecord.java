@@ -3,9 +3,9 @@ package dev.vdisk.engine.journal;
 /**
  * Byte layout of one journal record (seed 004's NVRAM entry). Records are appended back to back to
  * {@code NNNNNNNNNNNNNNNNNNNN.log} files named after the sequence number of their first record, after the file's
- * {@link JournalFileHeader} (which names the pool). Authoritative for
- * writes acknowledged since the replay position of the newest consistency point; replay stops at the first record
- * whose magic, CRC or sequence number is wrong (a torn tail) and truncates the file there. Little-endian.
+ * {@link JournalFileHeader} (which names the pool). Authoritative for writes acknowledged since the replay position of
+ * the newest consistency point. A record whose magic, CRC or sequence number is wrong is a torn tail (truncated) or
+ * damage (refused), as {@link JournalRecovery} decides. Little-endian.
  *
  * <pre>
  * offset length field

@@ -14,9 +14,10 @@ import java.util.OptionalLong;
  * @param nodeId     this node's ID as the CO knows it
  * @param maxVolumes most volumes staged at once (NodeGetInfo's max_volumes_per_node)
  * @param maxSplits  most clone splits running at once ({@code --max-splits}); more wait in a queue
+ * @param acceptJournalLoss open the pool even when its journal lost fsynced records ({@code --accept-journal-loss})
  */
 public record AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Path kubeletDir, String nodeId,
-                          int maxVolumes, FuseConfig fuse, int maxSplits) {
+                          int maxVolumes, FuseConfig fuse, int maxSplits, boolean acceptJournalLoss) {
     /** Splits running at once unless {@code --max-splits} says otherwise. */
     public static final int DEFAULT_MAX_SPLITS = 2;
 
@@ -34,8 +35,17 @@ public record AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Pa
         this(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, DEFAULT_MAX_SPLITS);
     }
 
+    public AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Path kubeletDir, String nodeId,
+                       int maxVolumes, FuseConfig fuse, int maxSplits) {
+        this(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, maxSplits, false);
+    }
+
     public AgentConfig withMaxSplits(int n) {
-        return new AgentConfig(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, n);
+        return new AgentConfig(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, n, acceptJournalLoss);
+    }
+
+    public AgentConfig withAcceptJournalLoss(boolean accept) {
+        return new AgentConfig(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, maxSplits, accept);
     }
 
     public Path fuseMountPoint() {

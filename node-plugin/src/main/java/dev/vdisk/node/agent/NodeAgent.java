@@ -8,6 +8,7 @@ import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.engine.Pool;
+import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
 import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
@@ -186,7 +187,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private static Pool openOrCreatePool(AgentConfig config) throws IOException {
         Path dir = config.poolDir();
         if (Files.exists(dir.resolve("pool.properties"))) {
-            return Pool.open(dir);
+            // a damaged journal refuses to open unless the operator accepted the loss (the pool logs what it lost)
+            return Pool.open(dir, PoolOptions.defaults().withAcceptJournalLoss(config.acceptJournalLoss()));
         }
         PrivateFiles.createDirectories(dir);
         long size = config.poolSize().orElseGet(() -> {

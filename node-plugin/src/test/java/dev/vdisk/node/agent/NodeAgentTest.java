@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.JournalDamagedException;
+import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.Reason;
+import dev.vdisk.engine.Vdisk;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -178,6 +182,32 @@ class NodeAgentTest {
             assertTrue(Files.notExists(attrs), "deleted with the volume");
             assertEquals(Map.of(), agent.createVolume("pvc-a", MIB).attributes(), "a new volume of that ID starts empty");
             agent.deleteVolume("pvc-a");
+        }
+    }
+
+    @Test
+    void aDamagedJournalKeepsTheAgentFromStartingUntilTheLossIsAccepted() throws Exception {
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
+            agent.createVolume("pvc-1", MIB);
+        }
+        try (Pool pool = Pool.open(dir.resolve("pool"))) {
+            Vdisk v = pool.vdisk("pvc-1");
+            v.write(0, ByteBuffer.allocateDirect(64 << 10));
+            v.flush();
+        }
+        Path journal;
+        try (var files = Files.list(dir.resolve("pool").resolve("journal"))) {
+            journal = files.filter(f -> f.toString().endsWith(".log")).sorted().toList().getLast(); // not journal.lock
+        }
+        Files.delete(journal);
+        JournalDamagedException e = assertThrows(JournalDamagedException.class,
+                () -> NodeAgent.start(config(OptionalLong.empty())));
+        assertTrue(e.getMessage().contains("--accept-journal-loss"), e.getMessage());
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.empty()).withAcceptJournalLoss(true))) {
+            assertEquals(MIB, agent.sizeOf("pvc-1"));
+        }
+        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.empty()))) {
+            assertTrue(agent.exists("pvc-1"), "accepted once: the next start needs no flag");
         }
     }
 }
