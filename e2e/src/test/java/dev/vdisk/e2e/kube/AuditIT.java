@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -41,11 +40,10 @@ class AuditIT {
     }
 
     /**
-     * Needs the k8s-defects fixes: a PVC clone's VdiskSnapshot name is refused (422), and both replicas lead
+     * Failed before its fixes: a PVC clone's VdiskSnapshot name is refused (422), and both replicas lead
      * (one host name), so their split controllers race and the finalizer patch's resourceVersion test fails (422).
      */
     @Test
-    @Tag("needs-k8s-defects")
     void noRequestWasRefusedWith403Or422() {
         Map<String, List<AuditLog.Request>> refused = audit.answered(403, 422);
         // external-provisioner probes the CSIStorageCapacity API at start with a name it knows is invalid

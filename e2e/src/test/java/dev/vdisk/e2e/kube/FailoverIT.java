@@ -10,7 +10,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,10 +43,9 @@ class FailoverIT {
         return cluster.controllers().stream().map(ControllerPod::podName).toList();
     }
 
-    /** Needs the k8s-defects fix: the identity came from the host name, which both replicas share here. */
+    /** Failed before its fix: the identity came from the host name, which both replicas share here. */
     @Test
     @Order(1)
-    @Tag("needs-k8s-defects")
     void theLeaseIsHeldUnderTheLeadingPodsName() {
         String holder = holder();
         assertTrue(podNames().contains(holder), "Lease vdisk-system/vdisk-csi-controller is held by " + holder
@@ -72,10 +70,9 @@ class FailoverIT {
         SplitIT.awaitSplit(claims, "after-failover", "after-failover");
     }
 
-    /** Needs the k8s-defects fix: with the identity from the pod name the Lease must move to the survivor. */
+    /** Failed before its fix: with the identity from the pod name the Lease must move to the survivor. */
     @Test
     @Order(3)
-    @Tag("needs-k8s-defects")
     void theStandbyHoldsTheLeaseAfterTheLeaderDied() {
         List<String> alive = cluster.controllers().stream().filter(p -> p.processes().getFirst().isAlive())
                 .map(ControllerPod::podName).toList();

@@ -4,6 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import csi.v1.CapacityRange;
+import csi.v1.ControllerGrpc;
+import csi.v1.CreateVolumeRequest;
+import csi.v1.DeleteVolumeRequest;
+import csi.v1.Topology;
+import csi.v1.TopologyRequirement;
+import csi.v1.VolumeCapability;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -15,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -62,11 +68,34 @@ class ProvisioningIT {
     }
 
     /**
-     * Needs the k8s-defects fix: without VOLUME_ACCESSIBILITY_CONSTRAINTS the provisioner sends no topology, the
+     * Names the provisioner never sends (upper case, '_', non-ASCII, 200 characters) still become objects the API
+     * server accepts: before, such a name became {@code h_<sha>} and the server refused the VdiskVolume (422).
+     */
+    @Test
+    void anyCsiNameBecomesAVolumeTheApiServerAccepts() {
+        ControllerPod pod = cluster.controllers().stream()
+                .filter(p -> p.processes().stream().allMatch(ChildProcess::isAlive)).findFirst().orElseThrow();
+        var controller = ControllerGrpc.newBlockingStub(pod.socket().channel());
+        for (String name : List.of("PVC_Data", "vol-\u00dcber", "x".repeat(200))) {
+            String id = controller.createVolume(CreateVolumeRequest.newBuilder().setName(name)
+                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(16L << 20))
+                    .addVolumeCapabilities(VolumeCapability.newBuilder()
+                            .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                            .setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                                    .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+                    .setAccessibilityRequirements(TopologyRequirement.newBuilder().addPreferred(Topology.newBuilder()
+                            .putSegments("topology.vdisk.csi.dev/node", "node-a")))
+                    .build()).getVolume().getVolumeId();
+            assertNotNull(claims.vdisk("VdiskVolume", id).get(), "VdiskVolume " + id + " for CSI name " + name);
+            controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+        }
+    }
+
+    /**
+     * Failed before its fix: without VOLUME_ACCESSIBILITY_CONSTRAINTS the provisioner sends no topology, the
      * volume lands on any node and its PV has no nodeAffinity.
      */
     @Test
-    @Tag("needs-k8s-defects")
     void aClaimLandsOnTheSelectedNodeAndItsVolumeCarriesThatNodesAffinity() {
         claims.create("affinity-b", "64Mi", "node-b", null, null);
         claims.awaitBound("affinity-b");
@@ -83,11 +112,10 @@ class ProvisioningIT {
     }
 
     /**
-     * Needs the k8s-defects fix: provisioner v3.4.1 asks GetCapacity with access mode UNKNOWN; answered 0, every
+     * Failed before its fix: provisioner v3.4.1 asks GetCapacity with access mode UNKNOWN; answered 0, every
      * CSIStorageCapacity is 0 and a scheduler would refuse every pod with a PVC of the class.
      */
     @Test
-    @Tag("needs-k8s-defects")
     void everyNodePublishesStorageCapacityForTheClass() {
         var capacities = cluster.admin().genericKubernetesResources("storage.k8s.io/v1", "CSIStorageCapacity")
                 .inNamespace(RealCluster.NAMESPACE);

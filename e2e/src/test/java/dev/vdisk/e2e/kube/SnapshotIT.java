@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -91,10 +90,9 @@ class SnapshotIT {
         assertEquals(CONTENT, read("restored"));
     }
 
-    /** Needs the k8s-defects fix: a PVC clone made a VdiskSnapshot named clonesrc_..., which the API refuses (422). */
+    /** Failed before its fix: a PVC clone made a VdiskSnapshot named clonesrc_..., which the API refuses (422). */
     @Test
     @Order(4)
-    @Tag("needs-k8s-defects")
     void aCloneOfTheClaimHoldsItsData() throws Exception {
         claims.create("cloned", "64Mi", "node-a", "PersistentVolumeClaim", "origin");
         try {

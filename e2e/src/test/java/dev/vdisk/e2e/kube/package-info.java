@@ -6,6 +6,6 @@
  * ({@link dev.vdisk.e2e.kube.ControllerPod}) and two node agents ({@link dev.vdisk.e2e.kube.DriverNode}), each with
  * its own service account's token. The test plays scheduler and kubelet. One cluster serves every class of the suite
  * ({@link dev.vdisk.e2e.kube.RealClusterExtension}); {@link dev.vdisk.e2e.kube.AuditIT} runs last and reads the
- * audit log for refused requests. Tests tagged {@code needs-k8s-defects} wait for fixes on that branch.
+ * audit log for refused requests.
  */
 package dev.vdisk.e2e.kube;
