@@ -3,13 +3,8 @@ package dev.vdisk.engine.io;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -51,10 +46,10 @@ final class KernelRanges implements AutoCloseable {
             return null;
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(Bindings.STATE);
+            MemorySegment state = a.allocate(LibcCalls.STATE);
             int fd = (int) NATIVE.open.invokeExact(state, a.allocateFrom(path.toString()), O_RDWR | O_CLOEXEC, 0);
             if (fd < 0) {
-                throw new IOException("open(" + path + ") failed: errno " + Bindings.errno(state));
+                throw new IOException("open(" + path + ") failed: errno " + LibcCalls.errno(state));
             }
             return new KernelRanges(fd);
         } catch (IOException | RuntimeException | Error e) {
@@ -74,7 +69,7 @@ final class KernelRanges implements AutoCloseable {
             throw new IOException("closed");
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(Bindings.STATE);
+            MemorySegment state = a.allocate(LibcCalls.STATE);
             MemorySegment offIn = a.allocate(JAVA_LONG);
             MemorySegment offOut = a.allocate(JAVA_LONG);
             while (true) {
@@ -84,7 +79,7 @@ final class KernelRanges implements AutoCloseable {
                 if (n >= 0) {
                     return n;
                 }
-                int errno = Bindings.errno(state);
+                int errno = LibcCalls.errno(state);
                 switch (errno) {
                     case EINTR -> { }
                     case EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF -> {
@@ -133,7 +128,7 @@ final class KernelRanges implements AutoCloseable {
             return false;
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(Bindings.STATE);
+            MemorySegment state = a.allocate(LibcCalls.STATE);
             return (int) NATIVE.syncFileRange.invokeExact(state, fd, pos, length, flags) == 0;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -149,7 +144,7 @@ final class KernelRanges implements AutoCloseable {
         }
         closed = true;
         try (Arena a = Arena.ofConfined()) {
-            int r = (int) NATIVE.close.invokeExact(a.allocate(Bindings.STATE), fd);
+            int r = (int) NATIVE.close.invokeExact(a.allocate(LibcCalls.STATE), fd);
             assert r == 0 || r == -1;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -161,30 +156,14 @@ final class KernelRanges implements AutoCloseable {
     /** The glibc functions, each capturing errno but {@code posix_fadvise} (which returns it). */
     private record Bindings(MethodHandle open, MethodHandle close, MethodHandle copyFileRange,
             MethodHandle syncFileRange, MethodHandle fadvise) {
-        static final StructLayout STATE = Linker.Option.captureStateLayout();
-        private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-        static int errno(MemorySegment state) {
-            return (int) ERRNO.get(state, 0L);
-        }
-
         static Bindings load() {
             try {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup libc = linker.defaultLookup();
-                Linker.Option errno = Linker.Option.captureCallState("errno");
-                return new Bindings(
-                        linker.downcallHandle(libc.find("open").orElseThrow(),
-                                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), errno,
-                                Linker.Option.firstVariadicArg(2)),
-                        linker.downcallHandle(libc.find("close").orElseThrow(),
-                                FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno),
-                        linker.downcallHandle(libc.find("copy_file_range").orElseThrow(),
-                                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG,
-                                        JAVA_INT), errno),
-                        linker.downcallHandle(libc.find("sync_file_range").orElseThrow(),
-                                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), errno),
-                        linker.downcallHandle(libc.find("posix_fadvise").orElseThrow(),
+                return new Bindings(LibcCalls.open(), LibcCalls.close(),
+                        LibcCalls.downcall("copy_file_range", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
+                                JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)),
+                        LibcCalls.downcall("sync_file_range",
+                                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT)),
+                        LibcCalls.downcallWithoutErrno("posix_fadvise",
                                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT)));
             } catch (RuntimeException | LinkageError e) {
                 return null; // not Linux/glibc: DataSpace copies through a buffer and skips the writeback hint

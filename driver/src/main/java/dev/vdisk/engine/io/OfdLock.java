@@ -12,9 +12,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
@@ -65,11 +63,11 @@ public final class OfdLock implements AutoCloseable {
             throw new IOException("open file description locks need Linux with glibc");
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(Bindings.STATE);
+            MemorySegment state = a.allocate(LibcCalls.STATE);
             int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
             int fd = (int) NATIVE.open.invokeExact(state, a.allocateFrom(file.toString()), flags, 0600);
             if (fd < 0) {
-                throw new IOException("open failed: errno " + Bindings.errno(state));
+                throw new IOException("open failed: errno " + LibcCalls.errno(state));
             }
             MemorySegment fl = a.allocate(FLOCK); // zeroed: start 0, len 0 (the whole file), pid 0 (required)
             fl.set(JAVA_SHORT, 0, F_WRLCK);
@@ -78,8 +76,8 @@ public final class OfdLock implements AutoCloseable {
             if (r == 0) {
                 return new OfdLock(fd);
             }
-            int errno = Bindings.errno(state);
-            int ignored = (int) NATIVE.close.invokeExact(a.allocate(Bindings.STATE), fd);
+            int errno = LibcCalls.errno(state);
+            int ignored = (int) NATIVE.close.invokeExact(a.allocate(LibcCalls.STATE), fd);
             if (errno == EAGAIN || errno == EACCES) {
                 return null;
             }
@@ -99,7 +97,7 @@ public final class OfdLock implements AutoCloseable {
         }
         closed = true;
         try (Arena a = Arena.ofConfined()) {
-            int r = (int) NATIVE.close.invokeExact(a.allocate(Bindings.STATE), fd);
+            int r = (int) NATIVE.close.invokeExact(a.allocate(LibcCalls.STATE), fd);
             assert r == 0 || r == -1;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -109,27 +107,12 @@ public final class OfdLock implements AutoCloseable {
     }
 
     private record Bindings(MethodHandle open, MethodHandle fcntl, MethodHandle close) {
-        static final StructLayout STATE = Linker.Option.captureStateLayout();
-        private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-        static int errno(MemorySegment state) {
-            return (int) ERRNO.get(state, 0L);
-        }
-
         static Bindings load() {
             try {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup libc = linker.defaultLookup();
-                Linker.Option errno = Linker.Option.captureCallState("errno");
-                return new Bindings(
-                        linker.downcallHandle(libc.find("open").orElseThrow(),
-                                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), errno,
+                return new Bindings(LibcCalls.open(),
+                        LibcCalls.downcall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
                                 Linker.Option.firstVariadicArg(2)),
-                        linker.downcallHandle(libc.find("fcntl").orElseThrow(),
-                                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), errno,
-                                Linker.Option.firstVariadicArg(2)),
-                        linker.downcallHandle(libc.find("close").orElseThrow(),
-                                FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno));
+                        LibcCalls.close());
             } catch (RuntimeException | LinkageError e) {
                 return null;
             }
