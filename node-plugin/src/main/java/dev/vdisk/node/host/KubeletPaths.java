@@ -63,17 +63,12 @@ public final class KubeletPaths {
             throw new IllegalArgumentException(field + " " + value + " is not an absolute path");
         }
         p = p.normalize();
-        Path relative;
-        if (p.startsWith(realRoot) && !p.equals(realRoot)) {
-            relative = realRoot.relativize(p);
-        } else if (p.startsWith(root) && !p.equals(root)) {
-            relative = root.relativize(p);
-        } else if (p.equals(root) || p.equals(realRoot)) {
-            throw new IllegalArgumentException(field + " " + value + " is the kubelet directory itself, not a volume's"
-                    + " path");
-        } else {
-            throw new IllegalArgumentException(field + " " + value + " is outside the kubelet directory " + root
-                    + " (see --kubelet-dir)");
+        Path relative = inside(p);
+        if (relative == null) {
+            boolean itself = p.equals(root) || p.equals(realRoot);
+            throw new IllegalArgumentException(field + " " + value + (itself
+                    ? " is the kubelet directory itself, not a volume's path"
+                    : " is outside the kubelet directory " + root + " (see --kubelet-dir)"));
         }
         checkLayout(field, value, relative);
         Path at = realRoot;
@@ -97,6 +92,25 @@ public final class KubeletPaths {
     public Path normalise(String value) {
         Path p = Path.of(value).normalize();
         return p.startsWith(root) && !p.startsWith(realRoot) ? realRoot.resolve(root.relativize(p)) : p;
+    }
+
+    /** The root as configured (absolute, normalised), for messages. */
+    Path configuredRoot() {
+        return root;
+    }
+
+    /**
+     * {@code p} (absolute, normalised) relative to the root as resolved or as configured; null unless strictly
+     * inside it.
+     */
+    Path inside(Path p) {
+        if (p.startsWith(realRoot) && !p.equals(realRoot)) {
+            return realRoot.relativize(p);
+        }
+        if (p.startsWith(root) && !p.equals(root)) {
+            return root.relativize(p);
+        }
+        return null;
     }
 
     private static void checkLayout(String field, String value, Path relative) {

@@ -6,7 +6,6 @@ import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.PathFd;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,17 +22,10 @@ public final class KubeletTree {
     private static final int DIR_MODE = 0700;
     private static final int FILE_MODE = 0600;
 
-    private final Path root;
-    private final Path realRoot;
+    private final KubeletPaths paths;
 
     public KubeletTree(Path root) {
-        this.root = root.toAbsolutePath().normalize();
-        try {
-            Files.createDirectories(this.root);
-            this.realRoot = this.root.toRealPath();
-        } catch (IOException e) {
-            throw new UncheckedIOException("kubelet directory " + root + " is not usable: " + e.getMessage(), e);
-        }
+        this.paths = new KubeletPaths(root);
     }
 
     /** An opened file that this call created, or that was there already. */
@@ -153,7 +145,7 @@ public final class KubeletTree {
     }
 
     private PathFd openRoot() throws ErrnoException {
-        return PathFd.open(realRoot, Libc.O_DIRECTORY);
+        return PathFd.open(paths.root(), Libc.O_DIRECTORY);
     }
 
     private PathFd parent(String field, Path path, Path relative) throws IOException {
@@ -184,13 +176,11 @@ public final class KubeletTree {
 
     private Path relative(Path path) {
         Path p = path.toAbsolutePath().normalize();
-        if (p.startsWith(realRoot) && !p.equals(realRoot)) {
-            return realRoot.relativize(p);
+        Path relative = paths.inside(p);
+        if (relative == null) {
+            throw new IllegalArgumentException(p + " is outside the kubelet directory " + paths.configuredRoot());
         }
-        if (p.startsWith(root) && !p.equals(root)) {
-            return root.relativize(p);
-        }
-        throw new IllegalArgumentException(p + " is outside the kubelet directory " + root);
+        return relative;
     }
 
     /** What a failed open means for the request: a link on the way, a file where a directory belongs, ... */
