@@ -50,38 +50,38 @@ public final class ConditionBackend implements BlockBackend {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        try {
-            inner.write(offset, src);
-        } catch (IOException | RuntimeException e) {
-            writes.failed(e);
-            throw e;
-        }
+        writing(() -> inner.write(offset, src));
         writes.succeeded();
     }
 
     @Override
     public void flush() throws IOException {
-        try {
-            inner.flush();
-        } catch (IOException | RuntimeException e) {
-            writes.failed(e);
-            throw e;
-        }
+        writing(inner::flush);
     }
 
     @Override
     public void discard(long offset, long length) throws IOException {
-        try {
-            inner.discard(offset, length);
-        } catch (IOException | RuntimeException e) {
-            writes.failed(e);
-            throw e;
-        }
+        writing(() -> inner.discard(offset, length));
         writes.succeeded();
     }
 
     @Override
     public long size() {
         return inner.size();
+    }
+
+    /** Runs a call on the write path, feeding its failure to the "writes" condition. */
+    private void writing(WriteCall call) throws IOException {
+        try {
+            call.run();
+        } catch (IOException | RuntimeException e) {
+            writes.failed(e);
+            throw e;
+        }
+    }
+
+    @FunctionalInterface
+    private interface WriteCall {
+        void run() throws IOException;
     }
 }
