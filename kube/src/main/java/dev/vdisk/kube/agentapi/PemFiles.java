@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -94,7 +95,12 @@ final class PemFiles {
     }
 
     private static List<byte[]> blocks(Path file, String type) throws IOException {
-        String pem = Files.readString(file, StandardCharsets.US_ASCII);
+        String pem;
+        try {
+            pem = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + " does not exist: is the agent API's TLS Secret mounted there?", e);
+        }
         List<byte[]> found = new java.util.ArrayList<>();
         Matcher m = BLOCK.matcher(pem);
         while (m.find()) {

@@ -47,6 +47,14 @@ class PemFilesTest {
     }
 
     @Test
+    void aMissingFileIsNamedInOneLineThatSaysWhatToCheck() {
+        // was the bare NoSuchFileException, whose message is only the path
+        IOException e = assertThrows(IOException.class, () -> PemFiles.certificates(dir.resolve("tls.crt")));
+        assertEquals(dir.resolve("tls.crt") + " does not exist: is the agent API's TLS Secret mounted there?",
+                e.getMessage());
+    }
+
+    @Test
     void aFileWithoutTheExpectedBlockSaysSo() throws IOException {
         Path junk = dir.resolve("junk.pem");
         Files.writeString(junk, "no PEM here\n");
