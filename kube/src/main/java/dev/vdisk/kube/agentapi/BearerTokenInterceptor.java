@@ -1,5 +1,6 @@
 package dev.vdisk.kube.agentapi;
 
+import dev.vdisk.csi.server.RefusalWarnings;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -7,7 +8,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,7 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
 
     private final TokenReviewAuthenticator authenticator;
     private final ServiceAccountName allowed;
-    private final QuietRefusals quietRefusals = new QuietRefusals(System.nanoTime());
+    private final RefusalWarnings quietRefusals = new RefusalWarnings(WARN_EVERY, System.nanoTime());
 
     public BearerTokenInterceptor(TokenReviewAuthenticator authenticator, ServiceAccountName allowed) {
         this.authenticator = authenticator;
@@ -68,33 +68,12 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
         long quiet = quietRefusals.warnNow(System.nanoTime());
         if (quiet >= 0) {
             LOG.warn("agent API call {} from {} refused: {} {}{}", method, peer, status.getCode(),
-                    status.getDescription(), quiet == 0 ? "" : " (" + quiet + " more refused in the last "
-                            + WARN_EVERY.toSeconds() + " s, not logged)");
+                    status.getDescription(), quietRefusals.held(quiet));
         } else {
             LOG.debug("agent API call {} from {} refused: {} {}", method, peer, status.getCode(),
                     status.getDescription());
         }
         call.close(status, new Metadata());
         return new ServerCall.Listener<>() { };
-    }
-
-    /** At most one warning per {@link #WARN_EVERY}, so a flood of junk calls cannot flood the log. */
-    static final class QuietRefusals {
-        private final AtomicLong lastWarn;
-        private final AtomicLong unlogged = new AtomicLong();
-
-        QuietRefusals(long nowNanos) {
-            lastWarn = new AtomicLong(nowNanos - WARN_EVERY.toNanos());
-        }
-
-        /** How many refusals went unlogged before this one if it is to be warned about, else -1 (counted). */
-        long warnNow(long now) {
-            long last = lastWarn.get();
-            if (now - last >= WARN_EVERY.toNanos() && lastWarn.compareAndSet(last, now)) {
-                return unlogged.getAndSet(0);
-            }
-            unlogged.incrementAndGet();
-            return -1;
-        }
     }
 }

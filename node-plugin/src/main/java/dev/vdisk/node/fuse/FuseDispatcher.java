@@ -1,9 +1,11 @@
 package dev.vdisk.node.fuse;
 
+import dev.vdisk.csi.server.RefusalWarnings;
 import dev.vdisk.node.backend.BackingFile;
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.fuse.ImageDirectory.Image;
 import dev.vdisk.node.sys.Libc;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,8 @@ import static dev.vdisk.node.fuse.FuseProtocol.*;
  */
 final class FuseDispatcher {
     static final Logger LOG = LoggerFactory.getLogger(FuseDispatcher.class);
+    /** Refusals of non-root callers, across every mount and worker: a looping caller cannot flood the log. */
+    private static final RefusalWarnings REFUSALS = new RefusalWarnings(Duration.ofSeconds(10), System.nanoTime());
     private static final int WANTED_INIT_FLAGS =
             FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_ASYNC_DIO | FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES;
     private static final int EACCES = 13, EISDIR = 21, ENOTDIR = 20, ESTALE = 116, EPROTO = 71;
@@ -141,8 +145,14 @@ final class FuseDispatcher {
      * volumes' data. EPERM for an attribute change, as chmod(2) gives a non-owner; EACCES for the rest.
      */
     private void refuse(long unique, int opcode) {
-        LOG.warn("FUSE refused opcode {} on inode {} from uid {} (pid {}): only root may use volume images", opcode,
-                request.nodeId(), Integer.toUnsignedLong(request.uid()), request.pid());
+        long held = REFUSALS.warnNow(System.nanoTime());
+        if (held >= 0) {
+            LOG.warn("FUSE refused opcode {} on inode {} from uid {} (pid {}): only root may use volume images{}",
+                    opcode, request.nodeId(), Integer.toUnsignedLong(request.uid()), request.pid(), REFUSALS.held(held));
+        } else {
+            LOG.debug("FUSE refused opcode {} on inode {} from uid {} (pid {})", opcode, request.nodeId(),
+                    Integer.toUnsignedLong(request.uid()), request.pid());
+        }
         reply.error(unique, opcode == SETATTR ? Libc.EPERM : EACCES);
     }
 
