@@ -143,14 +143,7 @@ final class KernelRanges implements AutoCloseable {
             return;
         }
         closed = true;
-        try (Arena a = Arena.ofConfined()) {
-            int r = (int) NATIVE.close.invokeExact(a.allocate(LibcCalls.STATE), fd);
-            assert r == 0 || r == -1;
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        LibcCalls.closeFd(NATIVE.close, fd);
     }
 
     /** The glibc functions, each capturing errno but {@code posix_fadvise} (which returns it). */

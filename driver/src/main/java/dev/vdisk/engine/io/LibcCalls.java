@@ -3,6 +3,7 @@ package dev.vdisk.engine.io;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -53,6 +54,18 @@ final class LibcCalls {
     /** {@code int close(int fd)}, capturing errno. */
     static MethodHandle close() {
         return downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    /** Closes {@code fd} through {@code close} (a {@link #close()} handle); an error of close(2) is ignored. */
+    static void closeFd(MethodHandle close, int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            int r = (int) close.invokeExact(a.allocate(STATE), fd);
+            assert r == 0 || r == -1;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {

@@ -96,14 +96,7 @@ public final class OfdLock implements AutoCloseable {
             return;
         }
         closed = true;
-        try (Arena a = Arena.ofConfined()) {
-            int r = (int) NATIVE.close.invokeExact(a.allocate(LibcCalls.STATE), fd);
-            assert r == 0 || r == -1;
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        LibcCalls.closeFd(NATIVE.close, fd);
     }
 
     private record Bindings(MethodHandle open, MethodHandle fcntl, MethodHandle close) {
