@@ -3,12 +3,15 @@ package dev.vdisk.e2e.kube;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -96,6 +99,28 @@ final class Claims {
     }
 
     @SuppressWarnings("unchecked")
+    /** Stages and publishes the claim's volume on its node, reads {@code data.txt}, and takes the volume down. */
+    String readData(String pvcName) throws Exception {
+        PersistentVolume pv = pv(pvcName);
+        DriverNode node = nodeOf(pvcName);
+        Path mount = node.stageAndPublish(pv, "pod-" + pvcName);
+        try {
+            return Files.readString(mount.resolve("data.txt"));
+        } finally {
+            node.unpublishAndUnstage(pv, "pod-" + pvcName);
+        }
+    }
+
+    /** Creates SplitRequest {@code name} for the claim as the namespace's user does. */
+    void requestSplit(String name, String pvcName, String mode) {
+        user().genericKubernetesResources("vdisk.csi.dev/v1alpha1", "SplitRequest")
+                .inNamespace(RealCluster.USER_NAMESPACE).resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion("vdisk.csi.dev/v1alpha1").withKind("SplitRequest").withNewMetadata()
+                        .withName(name).endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("pvcName", pvcName, "mode", mode))
+                        .build()).create();
+    }
+
     static Map<String, Object> status(GenericKubernetesResource object) {
         Object status = object.getAdditionalProperties().get("status");
         return status instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();

@@ -3,10 +3,8 @@ package dev.vdisk.e2e.kube;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -61,12 +59,7 @@ class FailoverIT {
         leader.kill();
         claims.create("after-failover", "64Mi", "node-a", "VolumeSnapshot", "failover-snap");
         claims.awaitBound("after-failover");
-        claims.user().genericKubernetesResources("vdisk.csi.dev/v1alpha1", "SplitRequest")
-                .inNamespace(RealCluster.USER_NAMESPACE).resource(new GenericKubernetesResourceBuilder()
-                        .withApiVersion("vdisk.csi.dev/v1alpha1").withKind("SplitRequest").withNewMetadata()
-                        .withName("after-failover").endMetadata()
-                        .addToAdditionalProperties("spec", Map.of("pvcName", "after-failover", "mode", "share"))
-                        .build()).create();
+        claims.requestSplit("after-failover", "after-failover", "share");
         SplitIT.awaitSplit(claims, "after-failover", "after-failover");
     }
 

@@ -87,7 +87,7 @@ class SnapshotIT {
     void aClaimRestoredFromTheSnapshotHoldsItsData() throws Exception {
         claims.create("restored", "64Mi", "node-a", "VolumeSnapshot", "origin-snap");
         claims.awaitBound("restored");
-        assertEquals(CONTENT, read("restored"));
+        assertEquals(CONTENT, claims.readData("restored"));
     }
 
     /** Failed before its fix: a PVC clone made a VdiskSnapshot named clonesrc_..., which the API refuses (422). */
@@ -97,7 +97,7 @@ class SnapshotIT {
         claims.create("cloned", "64Mi", "node-a", "PersistentVolumeClaim", "origin");
         try {
             claims.awaitBound("cloned");
-            assertEquals(CONTENT, read("cloned"));
+            assertEquals(CONTENT, claims.readData("cloned"));
         } finally {
             // a pending clone keeps the provisioner's cloning-protection finalizer on the origin
             claims.pvc("cloned").delete();
@@ -120,19 +120,9 @@ class SnapshotIT {
         claims.await("PV " + originPv + " gone", () -> cluster.admin().persistentVolumes().withName(originPv).get(),
                 pv -> pv == null, "PersistentVolumeClaim", "origin");
         assertNull(claims.pvc("origin").get());
-        assertEquals(CONTENT, read("restored"));
+        assertEquals(CONTENT, claims.readData("restored"));
     }
 
-    private static String read(String pvc) throws Exception {
-        PersistentVolume pv = claims.pv(pvc);
-        DriverNode node = claims.nodeOf(pvc);
-        Path mount = node.stageAndPublish(pv, "pod-" + pvc);
-        try {
-            return Files.readString(mount.resolve("data.txt"));
-        } finally {
-            node.unpublishAndUnstage(pv, "pod-" + pvc);
-        }
-    }
 
     private static String snapshotHandle(String contentName) {
         var content = cluster.admin().genericKubernetesResources("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent")

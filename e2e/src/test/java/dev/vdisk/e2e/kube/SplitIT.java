@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
@@ -68,22 +66,17 @@ class SplitIT {
         awaitSplit(claims, "split-annotated-split", "split-annotated");
         claims.await("event SplitCompleted", () -> claims.events("PersistentVolumeClaim", "split-annotated"),
                 e -> e.contains("SplitCompleted"), "PersistentVolumeClaim", "split-annotated");
-        assertEquals(CONTENT, read("split-annotated"));
+        assertEquals(CONTENT, claims.readData("split-annotated"));
     }
 
     @Test
     void aSplitRequestFromTheUserSucceeds() throws Exception {
         claims.create("split-requested", "64Mi", "node-a", "VolumeSnapshot", "split-snap");
         claims.awaitBound("split-requested");
-        claims.user().genericKubernetesResources("vdisk.csi.dev/v1alpha1", "SplitRequest")
-                .inNamespace(RealCluster.USER_NAMESPACE).resource(new GenericKubernetesResourceBuilder()
-                        .withApiVersion("vdisk.csi.dev/v1alpha1").withKind("SplitRequest").withNewMetadata()
-                        .withName("by-request").endMetadata()
-                        .addToAdditionalProperties("spec", Map.of("pvcName", "split-requested", "mode", "share"))
-                        .build()).create();
+        claims.requestSplit("by-request", "split-requested", "share");
         GenericKubernetesResource done = awaitSplit(claims, "by-request", "split-requested");
         assertEquals(100, ((Number) Claims.status(done).get("percent")).intValue(), Claims.status(done).toString());
-        assertEquals(CONTENT, read("split-requested"));
+        assertEquals(CONTENT, claims.readData("split-requested"));
     }
 
     @Test
@@ -98,7 +91,7 @@ class SplitIT {
         assertTrue(status.output().contains(handle), "status names the volume " + handle + ":\n" + status.output());
         Plugin tree = plugin("tree", "split-origin");
         assertEquals(0, tree.exitCode(), tree.output());
-        assertEquals(CONTENT, read("split-plugin"));
+        assertEquals(CONTENT, claims.readData("split-plugin"));
     }
 
     record Plugin(int exitCode, String output) {
@@ -122,14 +115,4 @@ class SplitIT {
         return new Plugin(process.exitValue(), Files.readString(out));
     }
 
-    private static String read(String pvc) throws Exception {
-        PersistentVolume pv = claims.pv(pvc);
-        DriverNode node = claims.nodeOf(pvc);
-        Path mount = node.stageAndPublish(pv, "pod-" + pvc);
-        try {
-            return Files.readString(mount.resolve("data.txt"));
-        } finally {
-            node.unpublishAndUnstage(pv, "pod-" + pvc);
-        }
-    }
 }
