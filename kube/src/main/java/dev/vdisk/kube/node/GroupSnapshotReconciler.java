@@ -2,7 +2,7 @@ package dev.vdisk.kube.node;
 
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.engine.EngineException;
+import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
@@ -66,7 +66,7 @@ final class GroupSnapshotReconciler {
                     .map(s -> Timestamps.ofMillis(s.createdMillis())).orElse(null);
             next = new VdiskGroupSnapshotStatus(ResourcePhase.Ready, generation, created, null,
                     c.set("Ready", true, "InPool", "members taken at one instant: " + members.values()).build());
-        } catch (EngineException e) {
+        } catch (AgentException e) {
             Failure failure = new Failure(e.reason().name(), e.getMessage());
             LOG.warn("group snapshot {} refused: {} {}", name, e.reason(), e.getMessage());
             events.record(g, EventRecorder.Type.Warning, "SnapshotFailed", e.reason() + ": " + e.getMessage());
