@@ -62,6 +62,8 @@ public final class DescriptorHolder implements AutoCloseable {
     private final Map<Integer, String> connections = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean stopping;
+    /** errno of the last failed accept, 0 after a success (logged once per failure); serving thread only. */
+    private int acceptFailure;
 
     private DescriptorHolder(Path socket, Limits limits, int listenFd, int wakeFd) {
         this.socket = socket;
@@ -164,10 +166,36 @@ public final class DescriptorHolder implements AutoCloseable {
         }
     }
 
-    private void acceptAll() throws ErrnoException {
-        int fd;
-        while ((fd = UnixSockets.accept(listenFd)) >= 0) {
-            UnixSockets.PeerCredentials peer = UnixSockets.peer(fd);
+    /**
+     * Accepts every waiting connection. A failed accept (e.g. EMFILE: out of descriptors) must not stop the holder,
+     * which would release everything: it is logged once and retried after a pause, so that a listener that stays
+     * readable does not spin.
+     */
+    private void acceptAll() {
+        while (true) {
+            int fd;
+            try {
+                fd = UnixSockets.accept(listenFd);
+                acceptFailure = 0;
+            } catch (ErrnoException e) {
+                if (acceptFailure != e.errno()) {
+                    log.error("fd holder: cannot accept connections: {}; retrying every 100 ms", e.getMessage());
+                    acceptFailure = e.errno();
+                }
+                pause();
+                return;
+            }
+            if (fd < 0) {
+                return;
+            }
+            UnixSockets.PeerCredentials peer;
+            try {
+                peer = UnixSockets.peer(fd);
+            } catch (ErrnoException e) {
+                log.warn("fd holder: closing a connection whose peer is unknown: {}", e.getMessage());
+                Libc.close(fd);
+                continue;
+            }
             String name = "pid " + peer.pid() + " uid " + peer.uid();
             int own = Libc.geteuid();
             if (peer.uid() != own) {
@@ -177,6 +205,14 @@ public final class DescriptorHolder implements AutoCloseable {
             } else {
                 connections.put(fd, name);
             }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -212,7 +248,8 @@ public final class DescriptorHolder implements AutoCloseable {
             reply = entries.refuse(peer, in.truncated()
                     ? "message larger than " + HolderProtocol.MAX_MESSAGE + " bytes (records are at most "
                     + DescriptorStore.MAX_RECORD + ")"
-                    : "more than " + limits.maxFds() + " descriptors in one request");
+                    : "descriptors cut: more than " + limits.maxFds() + " in one request, or the holder is out of"
+                    + " descriptors (RLIMIT_NOFILE)");
         } else {
             try {
                 Frame frame = HolderProtocol.decode(in.data());
