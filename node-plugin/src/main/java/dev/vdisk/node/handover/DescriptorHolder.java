@@ -81,6 +81,7 @@ public final class DescriptorHolder implements AutoCloseable {
     public static DescriptorHolder start(Path socket, Limits limits) throws IOException {
         Path path = socket.toAbsolutePath().normalize();
         checkPrivateDirectory(path.getParent());
+        refuseIfServed(path);
         SocketFile.prepareForBind(path);
         int listenFd = UnixSockets.seqpacket(true);
         int wakeFd = -1;
@@ -272,6 +273,22 @@ public final class DescriptorHolder implements AutoCloseable {
     private void disconnect(int fd) {
         connections.remove(fd);
         Libc.close(fd);
+    }
+
+    /**
+     * A second holder must not take the path of a live one: the first would keep its descriptors where no agent can
+     * reach them. A socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced.
+     */
+    private static void refuseIfServed(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) || !SocketFile.describe(path).equals("socket")) {
+            return;
+        }
+        try (HolderConnection live = HolderConnection.open(path)) {
+            throw new IOException("another fd holder is serving " + path + "; stop it first (its descriptors would"
+                    + " be out of every agent's reach)");
+        } catch (ErrnoException e) {
+            // nobody listens: stale
+        }
     }
 
     /** The socket's directory must be ours and closed to everyone else; created 0700 if missing. */

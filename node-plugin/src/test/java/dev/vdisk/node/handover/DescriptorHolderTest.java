@@ -62,6 +62,9 @@ class DescriptorHolderTest {
 
     @Test
     void aStaleSocketIsReplacedAndAnOpenDirectoryRefused() throws Exception {
+        IOException live = assertThrows(IOException.class,
+                () -> DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT));
+        assertTrue(live.getMessage().startsWith("another fd holder is serving " + socket), live.getMessage());
         holder.close();
         int stale = UnixSockets.seqpacket(false);
         UnixSockets.bind(stale, socket);
