@@ -83,6 +83,16 @@ class DescriptorHolderTest {
     }
 
     @Test
+    void connectingWhereNoHolderServesFailsInOneLine() {
+        Path nowhere = tmp.resolve("holder").resolve("none.sock");
+        long start = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> HolderClient.connect(nowhere, Duration.ofMillis(300)));
+        assertTrue(System.nanoTime() - start >= 300_000_000L, "it waited for the holder");
+        assertTrue(e.getMessage().startsWith("no fd holder at " + nowhere + " after 0 s (connect("), e.getMessage());
+        assertTrue(e.getMessage().endsWith("start it with: vdisk-csi fd-holder --socket " + nowhere), e.getMessage());
+    }
+
+    @Test
     void putGetUpdateDropThroughTheClient() throws Throwable {
         int[] pipe = pipe();
         try (HolderClient client = HolderClient.connect(socket, Duration.ofSeconds(2))) {
