@@ -28,10 +28,10 @@ class DocLinksTest {
      */
     private static final Set<String> POINTERS = Set.of("docs/ARCHITECTURE.md");
 
-    /** Citations of material that never was in the repository: design notes, patent-style figures, sibling trees. */
     /** A path into docs/ as a source comment names it, e.g. docs/architecture/write-path.md. */
     private static final Pattern DOC_PATH = Pattern.compile("\\bdocs/[\\w./-]*\\.md\\b");
 
+    /** Citations of material that never was in the repository: design notes, patent-style figures, sibling trees. */
     private static final Pattern ABSENT =
             Pattern.compile("(?i)\\bseeds? \\d{3}\\b|\\bFIG\\. ?\\d|DESIGN\\.md|\\.\\./shared/");
 
