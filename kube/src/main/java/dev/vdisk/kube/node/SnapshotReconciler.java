@@ -1,10 +1,15 @@
 package dev.vdisk.kube.node;
 
+import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentLineage;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.PoolAgent;
-import dev.vdisk.api.agent.AgentException;
-import dev.vdisk.api.agent.AgentReason;
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.reconcile.Timestamps;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
@@ -93,8 +98,8 @@ final class SnapshotReconciler {
             }
             if (failure != null) {
                 LOG.warn("snapshot {} refused: {} {}", name, failure.reason(), failure.message());
-                events.record(s, EventRecorder.Type.Warning, "SnapshotFailed", failure.reason() + ": "
-                        + failure.message());
+                events.record(s, ObjectEvent.warning(EventReasons.SNAPSHOT_FAILED, failure.reason() + ": "
+                        + failure.message()));
             }
         }
         return Outcome.done(write(s, observe(s, previous, failure), previous));
