@@ -432,7 +432,7 @@ final class FuseDispatcher {
         if (major != KERNEL_VERSION) {
             LOG.error("kernel speaks FUSE {}.{}, we speak {}.{}", major, minor, KERNEL_VERSION, KERNEL_MINOR_VERSION);
             reply.error(unique, EPROTO);
-            session.initialized(false, false);
+            session.initialized(false, false, 0, 0);
             return;
         }
         int offered = request.bodyInt(FuseRequest.INIT_IN_FLAGS);
@@ -453,6 +453,6 @@ final class FuseDispatcher {
         LOG.info("FUSE {}.{} initialised: flags offered {}/{} accepted {}/{}, max_write {}, max_background {}", major,
                 minor, Integer.toHexString(offered), Integer.toHexString(offered2), Integer.toHexString(flags),
                 Integer.toHexString(flags2), config.maxWrite(), maxBackground);
-        session.initialized(true, uring);
+        session.initialized(true, uring, flags, flags2);
     }
 }

@@ -2,6 +2,7 @@ package dev.vdisk.node.fuse;
 
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.backend.BlockBackend;
+import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.MountTable;
@@ -16,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,15 +48,33 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * called from any thread except a worker; notifications are written on the main descriptor under this
  * object's monitor.
  *
+ * <p>Hand-over ({@code docs/architecture/restarts.md}): mounted with a {@link DescriptorStore}, the session runs
+ * over /dev/fuse (io_uring entries of a dead process would strand their requests), probes FUSE_NOTIFY_RESEND right
+ * after INIT (an older kernel answers EINVAL: the session then runs without hand-over), puts every worker descriptor
+ * into the store's {@link #FUSE_ENTRY} entry with a {@link FuseSessionRecord}, and updates the record before an
+ * image becomes visible and after one is removed. {@link #adopt} takes such an entry over in a new process;
+ * {@link #close} then hands over instead of unmounting while an image exists ({@link StopGate}).
+ *
  * <p>Notification layouts (a reply with unique 0 and the notify code as error):
  * <pre>
  * fuse_notify_inval_inode_out  ino u64 @0 | off i64 @8 | len i64 @16            (24 bytes)
  * fuse_notify_inval_entry_out  parent u64 @0 | namelen u32 @8 | flags u32 @12, then name and NUL
+ * FUSE_NOTIFY_RESEND           header only                                      (0 bytes)
  * </pre>
  */
 public final class FuseSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FuseSession.class);
     private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
+    /** The store entry holding the connection's descriptors. */
+    public static final String FUSE_ENTRY = "fuse";
+    /** How long a graceful hand-over waits for requests in flight. */
+    private static final long DRAIN_MILLIS = 5_000;
+
+    /** Writes FUSE_NOTIFY_RESEND on a descriptor; returns 0 or the errno (a seam for the older-kernel test). */
+    @FunctionalInterface
+    interface ResendWriter {
+        int write(int fd);
+    }
 
     private final Path mountPoint;
     private final int mainFd;
@@ -66,15 +87,21 @@ public final class FuseSession implements AutoCloseable {
     private final FuseTransport transport;
     private final LongAdder ringRequests = new LongAdder();
     /** Timestamps of the root and the images. */
-    private final long time = System.currentTimeMillis() / 1000;
+    private final long time;
+    private final StopGate gate = new StopGate();
     private volatile boolean initOk;
     private volatile boolean uringAccepted;
+    private volatile int initFlags, initFlags2;
+    private int maxWrite;
     private long connection = -1;
+    /** Where the connection is kept across a restart; null: no hand-over (none configured, or the kernel cannot). */
+    private volatile DescriptorStore store;
 
-    private FuseSession(Path mountPoint, int mainFd, FuseTransport transport) {
+    private FuseSession(Path mountPoint, int mainFd, FuseTransport transport, long time) {
         this.mountPoint = mountPoint;
         this.mainFd = mainFd;
         this.transport = transport;
+        this.time = time;
     }
 
     /**
@@ -82,6 +109,20 @@ public final class FuseSession implements AutoCloseable {
      * mount left there by a dead process is detached first.
      */
     public static FuseSession mount(Path mountPoint, FuseConfig config) throws IOException {
+        return mount(mountPoint, config, Optional.empty(), FuseSession::writeResend);
+    }
+
+    /**
+     * As {@link #mount(Path, FuseConfig)}; with a store the connection is put into it right after INIT, if the
+     * kernel can resend requests (else one line says so and the session runs without hand-over).
+     */
+    public static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store)
+            throws IOException {
+        return mount(mountPoint, config, store, FuseSession::writeResend);
+    }
+
+    static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store, ResendWriter resend)
+            throws IOException {
         Path target = mountPoint.toAbsolutePath().normalize();
         PrivateFiles.createDirectories(target);
         warnIfOthersMayEnter(target.getParent());
@@ -94,9 +135,10 @@ public final class FuseSession implements AutoCloseable {
                 }
             }
         }
-        FuseTransport transport = resolve(config.transport());
+        FuseTransport transport = store.isPresent() ? forHandOver(config.transport()) : resolve(config.transport());
         int fd = Libc.checkedOpen("/dev/fuse", Libc.O_RDWR);
-        FuseSession session = new FuseSession(target, fd, transport);
+        FuseSession session = new FuseSession(target, fd, transport, System.currentTimeMillis() / 1000);
+        session.maxWrite = config.maxWrite();
         try {
             Libc.checkedMount("vdisk", target.toString(), "fuse.vdisk", Libc.MS_NOSUID | Libc.MS_NODEV,
                     "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions");
@@ -114,6 +156,9 @@ public final class FuseSession implements AutoCloseable {
                 session.connection = session.connectionId();
                 LOG.info("mounted fuse.vdisk at {} (connection {}, /dev/fuse: {} workers, clone={})", target,
                         session.connection, config.workers(), config.cloneDevice());
+            }
+            if (store.isPresent()) {
+                session.startHandOver(store.get(), resend);
             }
             return session;
         } catch (InterruptedException e) {
@@ -137,6 +182,159 @@ public final class FuseSession implements AutoCloseable {
             LOG.warn("{} (mode {}) lets users other than root reach the FUSE mount below it; make it 0700", parent,
                     String.format("%04o", mode & 07777));
         }
+    }
+
+    /** With a holder: /dev/fuse only (FUSE_NOTIFY_RESEND requeues requests of /dev/fuse descriptors only). */
+    private static FuseTransport forHandOver(FuseTransport wanted) throws IOException {
+        if (wanted == FuseTransport.URING) {
+            throw new IOException("--fuse-transport uring cannot be used with --fd-holder: requests held by a dead "
+                    + "process's io_uring entries are never sent again; use --fuse-transport dev or auto");
+        }
+        return FuseTransport.DEV;
+    }
+
+    /**
+     * Right after INIT: probes FUSE_NOTIFY_RESEND (harmless on a fresh connection: nothing was read but not
+     * answered, except a request a worker is answering now, which the kernel then sends again and the worker's
+     * first reply is refused with ENOENT), then puts every descriptor into the store.
+     */
+    private void startHandOver(DescriptorStore holder, ResendWriter resend) throws IOException {
+        int errno = resend.write(mainFd);
+        if (errno != 0) {
+            LOG.warn("kernel {} cannot resend FUSE requests (6.9+; FUSE_NOTIFY_RESEND: {}); volumes will not survive a "
+                    + "restart of the node plugin", kernelRelease(), Libc.strerror(errno));
+            return;
+        }
+        holder.put(FUSE_ENTRY, descriptors(), record().encode());
+        store = holder;
+        LOG.info("FUSE connection {} at {} is kept by the descriptor holder ({} descriptors)", connection, mountPoint,
+                descriptors().length);
+    }
+
+    /**
+     * Takes over the connection of a dead or stopped predecessor from its store entry: checks that the mount point is
+     * still a fuse.vdisk mount of the recorded connection, serves each recorded image whose backend {@code backends}
+     * binds under its recorded inode (the others answer ESTALE), asks the kernel to send again what the predecessor
+     * had read but not answered (FUSE_NOTIFY_RESEND), then starts one worker per received descriptor. RESEND comes
+     * before the workers so that no request of ours can be requeued while we answer it. The entry's descriptors
+     * belong to the session from here on (closed by it, even if this throws).
+     */
+    public static FuseSession adopt(FuseConfig config, DescriptorStore store, DescriptorStore.Entry entry,
+                                    Map<String, BlockBackend> backends) throws IOException {
+        return adopt(config, store, entry, backends, FuseSession::writeResend);
+    }
+
+    static FuseSession adopt(FuseConfig config, DescriptorStore store, DescriptorStore.Entry entry,
+                             Map<String, BlockBackend> backends, ResendWriter resend) throws IOException {
+        int[] fds = entry.fds();
+        FuseSessionRecord record;
+        try {
+            if (fds.length == 0) {
+                throw new IOException("the fuse entry holds no descriptors");
+            }
+            record = FuseSessionRecord.decode(entry.record());
+            java.util.OptionalLong minor = MountTable.minorOf(record.mountPoint(), "fuse.vdisk");
+            if (minor.isEmpty() || minor.getAsLong() != record.connection()) {
+                throw new IOException(record.mountPoint() + " is no longer FUSE connection " + record.connection()
+                        + " (mounted: " + (minor.isPresent() ? "connection " + minor.getAsLong() : "nothing of ours") + ")");
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int fd : fds) {
+                Libc.close(fd);
+            }
+            throw e;
+        }
+        FuseConfig adopted = config.withTransport(FuseTransport.DEV).withMaxWriteOf(record.maxWrite());
+        FuseSession session = new FuseSession(record.mountPoint(), fds[0], FuseTransport.DEV, record.time());
+        for (int i = 1; i < fds.length; i++) {
+            session.workerFds.add(fds[i]);
+        }
+        session.maxWrite = record.maxWrite();
+        session.connection = record.connection();
+        session.initFlags = record.flags();
+        session.initFlags2 = record.flags2();
+        session.initOk = true;
+        session.initDone.countDown();
+        try {
+            for (var image : record.images().entrySet()) {
+                BlockBackend backend = backends.get(image.getKey());
+                if (backend != null) {
+                    session.directory.restore(image.getKey(), image.getValue(), backend);
+                } else {
+                    LOG.info("image {} (inode {}) on FUSE connection {} has no volume any more: it answers ESTALE",
+                            image.getKey(), image.getValue(), record.connection());
+                }
+            }
+            session.directory.skipTo(record.nextInode());
+            session.store = store;
+            store.update(FUSE_ENTRY, session.record().encode());
+            int errno = resend.write(fds[0]);
+            if (errno != 0) {
+                throw new ErrnoException("FUSE_NOTIFY_RESEND on adopted connection " + record.connection(), errno);
+            }
+            session.startWorkers(adopted, fds);
+        } catch (IOException | RuntimeException e) {
+            session.store = null; // the entry stays for another try; this process lets go of its copies only
+            session.closeDescriptors();
+            throw e;
+        }
+        LOG.info("took over FUSE connection {} at {}: {} images, {} workers, unanswered requests sent again",
+                record.connection(), record.mountPoint(), session.directory.list().size(), fds.length);
+        return session;
+    }
+
+    private void startWorkers(FuseConfig config, int[] fds) {
+        for (int i = 0; i < fds.length; i++) {
+            workers.add(Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-" + i)
+                    .unstarted(new FuseWorker(fds[i], this, directory, config, arena, time)));
+        }
+        workers.forEach(Thread::start);
+    }
+
+    /** Writes a FUSE_NOTIFY_RESEND notification (code 7, header only); returns 0 or the errno. */
+    static int writeResend(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = a.allocate(16, 8);
+            m.set(JAVA_INT_UNALIGNED, 0, 16);
+            m.set(JAVA_INT_UNALIGNED, 4, FuseProtocol.NOTIFY_RESEND);
+            m.set(JAVA_LONG_UNALIGNED, 8, 0L);
+            return Libc.write(fd, m, 16) < 0 ? Libc.errno() : 0;
+        }
+    }
+
+    private static String kernelRelease() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            return "(unknown release)";
+        }
+    }
+
+    /** Every descriptor a worker reads: main first, then the clones. */
+    private int[] descriptors() {
+        int[] fds = new int[1 + workerFds.size()];
+        fds[0] = mainFd;
+        for (int i = 0; i < workerFds.size(); i++) {
+            fds[i + 1] = workerFds.get(i);
+        }
+        return fds;
+    }
+
+    private FuseSessionRecord record() {
+        synchronized (directory) {
+            return new FuseSessionRecord(mountPoint, connection, maxWrite, initFlags, initFlags2, time,
+                    directory.nextInode(), directory.table());
+        }
+    }
+
+    /** Whether the connection is kept by a descriptor holder (so {@link #close} hands over). */
+    public boolean handsOver() {
+        return store != null;
+    }
+
+    /** The worker's check before answering a request it has read; see {@link StopGate}. */
+    StopGate gate() {
+        return gate;
     }
 
     /** AUTO becomes URING if the kernel can (enabling it), else DEV; URING fails here if the kernel cannot. */
@@ -210,7 +408,9 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /** Called by the worker that answered INIT; {@code uring}: the reply advertised FUSE_OVER_IO_URING. */
-    void initialized(boolean ok, boolean uring) {
+    void initialized(boolean ok, boolean uring, int flags, int flags2) {
+        initFlags = flags;
+        initFlags2 = flags2;
         uringAccepted = uring;
         initOk = ok;
         initDone.countDown();
@@ -240,16 +440,31 @@ public final class FuseSession implements AutoCloseable {
         return mountPoint.resolve(name);
     }
 
-    /** Publishes a new image file; returns its path. */
-    public Path addImage(String name, BlockBackend backend) {
-        directory.add(name, backend);
+    /**
+     * Publishes a new image file; returns its path. With a holder, the record names the image (and its inode) before
+     * the image becomes visible, so a successor never meets an inode it does not know.
+     */
+    public Path addImage(String name, BlockBackend backend) throws IOException {
+        synchronized (directory) {
+            DescriptorStore holder = store;
+            if (holder != null) {
+                Map<String, Long> table = directory.table();
+                table.put(name, directory.nextInode());
+                holder.update(FUSE_ENTRY, record().withImages(directory.nextInode() + 1, table).encode());
+            }
+            directory.add(name, backend);
+        }
         return imagePath(name);
     }
 
-    /** Removes an image file. The caller has detached whatever had it open. */
+    /** Removes an image file, then its line in the holder's record. The caller has detached whatever had it open. */
     public void removeImage(String name) throws IOException {
         if (directory.remove(name) != null) {
             invalidateEntry(name);
+            DescriptorStore holder = store;
+            if (holder != null) {
+                holder.update(FUSE_ENTRY, record().encode());
+            }
         }
     }
 
@@ -311,12 +526,46 @@ public final class FuseSession implements AutoCloseable {
      * Unmounts and stops the workers. If an image is still open (a loop device still attached), the mount is
      * detached lazily and the connection aborted, so that nothing is left mounted either way; I/O on such a
      * leftover loop device fails from then on.
+     *
+     * <p>With a holder and at least one image: hands over instead ({@link StopGate}): nothing is unmounted, requests
+     * in flight finish (up to 5 s), requests read after that stay unanswered for the successor, and the descriptors
+     * and worker buffers are left to the process's exit (workers may still be blocked reading them). With a holder
+     * and no image, unmounts as above and drops the entry.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        DescriptorStore holder = store;
+        if (holder != null && !directory.list().isEmpty()) {
+            int left = gate.close(DRAIN_MILLIS);
+            if (left > 0) {
+                LOG.warn("{} FUSE requests still in flight at {} after {} ms; the successor answers them again", left,
+                        mountPoint, DRAIN_MILLIS);
+            }
+            LOG.info("handed FUSE connection {} at {} over to the descriptor holder ({} images); not unmounted",
+                    connection, mountPoint, directory.list().size());
+            return;
+        }
+        unmountAndStop();
+        if (holder != null) {
+            try {
+                holder.drop(FUSE_ENTRY);
+            } catch (IOException e) {
+                LOG.warn("dropping the holder's entry of {} failed: {}", mountPoint, e.getMessage());
+            }
+        }
+    }
+
+    private void closeDescriptors() {
+        for (int fd : workerFds) {
+            Libc.close(fd);
+        }
+        Libc.close(mainFd);
+    }
+
+    private void unmountAndStop() {
         if (MountTable.isMountPoint(mountPoint)) {
             int r = Libc.umount2(mountPoint.toString(), 0);
             if (r == Libc.EBUSY) {
@@ -332,10 +581,7 @@ public final class FuseSession implements AutoCloseable {
             abort();
             joinWorkers(5_000);
         }
-        for (int fd : workerFds) {
-            Libc.close(fd);
-        }
-        Libc.close(mainFd);
+        closeDescriptors();
         if (workers.stream().noneMatch(Thread::isAlive)) {
             arena.close();
         } else {

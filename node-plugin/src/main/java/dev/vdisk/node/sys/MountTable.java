@@ -41,6 +41,30 @@ public final class MountTable {
         return mounts().stream().anyMatch(m -> m.mountPoint().equals(p));
     }
 
+    /**
+     * The minor device number of the topmost mount of type {@code fsType} at {@code path}, read from mountinfo
+     * without touching the mount (a stat of a FUSE mount would wait for its server); empty if there is none.
+     */
+    public static java.util.OptionalLong minorOf(Path path, String fsType) {
+        Path p = path.toAbsolutePath().normalize();
+        java.util.OptionalLong result = java.util.OptionalLong.empty();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] fields = line.split(" ");
+                String[] tail = line.substring(line.indexOf(" - ") + 3).split(" ");
+                if (Path.of(unescape(fields[4])).equals(p)) {
+                    // a mount of another type on top hides ours: empty
+                    result = tail[0].equals(fsType)
+                            ? java.util.OptionalLong.of(Long.parseLong(fields[2].substring(fields[2].indexOf(':') + 1)))
+                            : java.util.OptionalLong.empty();
+                }
+            }
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** mountinfo escapes space, tab, newline and backslash as \ooo. */
     private static String unescape(String s) {
         if (s.indexOf('\\') < 0) {
