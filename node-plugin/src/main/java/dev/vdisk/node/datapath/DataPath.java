@@ -127,6 +127,11 @@ public final class DataPath implements AutoCloseable {
         return session.handsOver();
     }
 
+    /** Requests answered that a predecessor had read but not answered. */
+    public long resentRequests() {
+        return session.resentRequests();
+    }
+
     private Optional<DescriptorStore> loopStore() {
         return session.handsOver() ? store : Optional.empty();
     }

@@ -80,6 +80,9 @@ final class FuseDispatcher {
         long unique = request.unique();
         int opcode = request.opcode();
         long start = System.nanoTime();
+        if (unique < 0) {
+            session.resent(); // bit 63: sent again after FUSE_NOTIFY_RESEND; the reply echoes it as read
+        }
         if (request.uid() != 0 && !releasesOnly(opcode)) {
             refuse(unique, opcode);
             return;

@@ -89,6 +89,7 @@ public final class FuseSession implements AutoCloseable {
     /** Timestamps of the root and the images. */
     private final long time;
     private final StopGate gate = new StopGate();
+    private final LongAdder resentRequests = new LongAdder();
     private volatile boolean initOk;
     private volatile boolean uringAccepted;
     private volatile int initFlags, initFlags2;
@@ -201,8 +202,8 @@ public final class FuseSession implements AutoCloseable {
     private void startHandOver(DescriptorStore holder, ResendWriter resend) throws IOException {
         int errno = resend.write(mainFd);
         if (errno != 0) {
-            LOG.warn("kernel {} cannot resend FUSE requests (6.9+; FUSE_NOTIFY_RESEND: {}); volumes will not survive a "
-                    + "restart of the node plugin", kernelRelease(), Libc.strerror(errno));
+            LOG.warn("kernel {} cannot resend FUSE requests (6.9+); volumes will not survive a restart of the node "
+                    + "plugin (FUSE_NOTIFY_RESEND: {})", kernelRelease(), Libc.strerror(errno));
             return;
         }
         holder.put(FUSE_ENTRY, descriptors(), record().encode());
@@ -325,6 +326,16 @@ public final class FuseSession implements AutoCloseable {
             return new FuseSessionRecord(mountPoint, connection, maxWrite, initFlags, initFlags2, time,
                     directory.nextInode(), directory.table());
         }
+    }
+
+    /** Counts a request the kernel sent again (a predecessor had read it and not answered). */
+    void resent() {
+        resentRequests.increment();
+    }
+
+    /** Requests answered that a predecessor had read but not answered (FUSE_NOTIFY_RESEND). */
+    public long resentRequests() {
+        return resentRequests.sum();
     }
 
     /** Whether the connection is kept by a descriptor holder (so {@link #close} hands over). */

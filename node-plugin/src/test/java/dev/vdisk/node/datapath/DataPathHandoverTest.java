@@ -221,9 +221,14 @@ class DataPathHandoverTest {
             assertEquals(List.of(), List.copyOf(io.errors), "no I/O error and no wrong data");
             assertTrue(io.ops.get() > opsBefore + 100, "I/O went on after the take-over: " + io.ops.get()
                     + " ops, " + opsBefore + " before the stop");
-            System.out.printf("hand-over (%s): child gone after %d ms, taken over after %d ms more; %d ops, longest "
-                            + "I/O pause %d ms%n", graceful ? "SIGTERM" : "SIGKILL", (goneAt - stoppedAt) / 1_000_000,
-                    (adoptedAt - goneAt) / 1_000_000, io.ops.get(), io.longestNanos.get() / 1_000_000);
+            System.out.printf("hand-over (%s): child gone after %d ms, taken over after %d ms more; %d ops, %d "
+                            + "requests sent again, longest I/O pause %d ms%n", graceful ? "SIGTERM" : "SIGKILL",
+                    (goneAt - stoppedAt) / 1_000_000, (adoptedAt - goneAt) / 1_000_000, io.ops.get(),
+                    adopted.resentRequests(), io.longestNanos.get() / 1_000_000);
+            if (!graceful) {
+                assertTrue(adopted.resentRequests() > 0, "the kill found a request read and not answered, and the "
+                        + "successor answered it (a 5 ms write makes that near certain)");
+            }
         } finally {
             io.stop = true;
             if (ioThread.isAlive() && adopted == null) {

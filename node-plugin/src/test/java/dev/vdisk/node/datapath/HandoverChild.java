@@ -1,9 +1,12 @@
 package dev.vdisk.node.datapath;
 
+import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.backend.FileBackend;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.TestHolder;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -23,11 +26,45 @@ public final class HandoverChild {
         DataPath dataPath = DataPath.start(dir.resolve("fuse"), config(),
                 Optional.of(new TestHolder.Child()));
         Runtime.getRuntime().addShutdownHook(new Thread(dataPath::close, "handover-child-stop"));
-        DataPath.AttachedVolume volume = dataPath.attach("vol-1", backend);
+        // slow writes: the SIGKILL almost surely finds a request read and not answered
+        DataPath.AttachedVolume volume = dataPath.attach("vol-1", new SlowWrites(backend));
         System.out.println("@@@ DEVICE " + volume.device() + " " + dataPath.handsOver());
         System.out.flush();
         Thread.sleep(600_000);
         System.exit(3);
+    }
+
+    /** Takes 5 ms per write, so that most of the time a request is in the child's hands. */
+    private record SlowWrites(BlockBackend inner) implements BlockBackend {
+        @Override
+        public int read(long offset, ByteBuffer dst) throws IOException {
+            return inner.read(offset, dst);
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) throws IOException {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inner.write(offset, src);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            inner.flush();
+        }
+
+        @Override
+        public void discard(long offset, long length) throws IOException {
+            inner.discard(offset, length);
+        }
+
+        @Override
+        public long size() {
+            return inner.size();
+        }
     }
 
     static FuseConfig config() {
