@@ -76,7 +76,11 @@ final class FuseWorker implements Runnable, FuseReply.Sink {
                 return;
             }
             if (!gate.enter()) {
-                return; // handed over: the request stays in the kernel's processing queue for the successor
+                // handed over: the request stays in the kernel's processing queue of this descriptor; requeue it
+                // (and whatever else is being processed) so that a successor already serving, even in this
+                // process, gets it. Each worker does this once, then ends.
+                FuseSession.writeResend(fd);
+                return;
             }
             try {
                 dispatcher.handle();
