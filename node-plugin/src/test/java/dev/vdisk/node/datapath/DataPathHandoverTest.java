@@ -120,6 +120,8 @@ class DataPathHandoverTest {
         final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         final AtomicLong ops = new AtomicLong();
         final AtomicLong longestNanos = new AtomicLong();
+        /** When the write now in progress started; 0 between writes. */
+        volatile long writeSince;
         volatile boolean stop;
 
         Io(Path device) throws IOException {
@@ -137,7 +139,9 @@ class DataPathHandoverTest {
                     while (buffer.hasRemaining()) {
                         buffer.putLong(i * BLOCKS + block);
                     }
+                    writeSince = System.nanoTime();
                     timed(() -> channel.write(buffer.flip(), (long) block * BLOCK));
+                    writeSince = 0;
                     written[block] = i;
                     if (i % 16 == 0) {
                         timed(() -> channel.force(false));
@@ -200,6 +204,12 @@ class DataPathHandoverTest {
             Thread.sleep(1500);
             long opsBefore = io.ops.get();
             assertTrue(opsBefore > 0, "I/O ran before the stop");
+            // stop while a write has been in the child's hands for 2 ms (each takes 5 ms there): the kill then finds
+            // a request read and not answered
+            long since;
+            while ((since = io.writeSince) == 0 || System.nanoTime() - since < 2_000_000) {
+                Thread.onSpinWait();
+            }
             long stoppedAt = System.nanoTime();
             if (graceful) {
                 child.destroy(); // SIGTERM: the gate, then exit
@@ -227,7 +237,7 @@ class DataPathHandoverTest {
                     adopted.resentRequests(), io.longestNanos.get() / 1_000_000);
             if (!graceful) {
                 assertTrue(adopted.resentRequests() > 0, "the kill found a request read and not answered, and the "
-                        + "successor answered it (a 5 ms write makes that near certain)");
+                        + "successor answered it");
             }
         } finally {
             io.stop = true;
