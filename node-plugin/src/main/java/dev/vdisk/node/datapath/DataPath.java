@@ -100,14 +100,20 @@ public final class DataPath implements AutoCloseable {
                 continue;
             }
             served.add(volumeId);
-            LoopDevice loop = LoopDevice.adopt(image, volumeId, Optional.of(store)).orElse(null);
-            if (loop == null) {
-                LOG.info("volume {} had no loop device left; attaching a new one", volumeId);
-                loop = LoopDevice.attach(image, LOGICAL_BLOCK_SIZE, volumeId, Optional.of(store));
-            }
-            AttachedVolume volume = new AttachedVolume(volumeId, image, loop.devicePath(), loop.number());
-            synchronized (dataPath) {
-                dataPath.volumes.put(volumeId, new Entry(volume, loop));
+            try {
+                LoopDevice loop = LoopDevice.adopt(image, volumeId, Optional.of(store)).orElse(null);
+                if (loop == null) {
+                    LOG.info("volume {} had no loop device left; attaching a new one", volumeId);
+                    loop = LoopDevice.attach(image, LOGICAL_BLOCK_SIZE, volumeId, Optional.of(store));
+                }
+                AttachedVolume volume = new AttachedVolume(volumeId, image, loop.devicePath(), loop.number());
+                synchronized (dataPath) {
+                    dataPath.volumes.put(volumeId, new Entry(volume, loop));
+                }
+            } catch (IOException | RuntimeException e) {
+                // the caller finds it not attached and stages it again (or marks it abnormal)
+                LOG.error("taking over the loop device of volume {} failed: {}", volumeId, e.getMessage());
+                session.removeImage(volumeId);
             }
         }
         // loop entries of volumes the record no longer lists (a crash between CLR_FD and the drop, or an image

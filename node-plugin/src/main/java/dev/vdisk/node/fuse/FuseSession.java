@@ -110,7 +110,7 @@ public final class FuseSession implements AutoCloseable {
      * mount left there by a dead process is detached first.
      */
     public static FuseSession mount(Path mountPoint, FuseConfig config) throws IOException {
-        return mount(mountPoint, config, Optional.empty(), FuseSession::writeResend);
+        return mount(mountPoint, config, Optional.empty(), FuseHandOver::writeResend);
     }
 
     /**
@@ -119,10 +119,10 @@ public final class FuseSession implements AutoCloseable {
      */
     public static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store)
             throws IOException {
-        return mount(mountPoint, config, store, FuseSession::writeResend);
+        return mount(mountPoint, config, store, FuseHandOver::writeResend);
     }
 
-    static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store, ResendWriter resend)
+    static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store, FuseHandOver.ResendWriter resend)
             throws IOException {
         Path target = mountPoint.toAbsolutePath().normalize();
         PrivateFiles.createDirectories(target);
@@ -159,7 +159,7 @@ public final class FuseSession implements AutoCloseable {
                         session.connection, config.workers(), config.cloneDevice());
             }
             if (store.isPresent()) {
-                session.startHandOver(store.get(), resend);
+                FuseHandOver.start(session, store.get(), resend);
             }
             return session;
         } catch (InterruptedException e) {
@@ -195,24 +195,6 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /**
-     * Right after INIT: probes FUSE_NOTIFY_RESEND (harmless on a fresh connection: nothing was read but not
-     * answered, except a request a worker is answering now, which the kernel then sends again and the worker's
-     * first reply is refused with ENOENT), then puts every descriptor into the store.
-     */
-    private void startHandOver(DescriptorStore holder, ResendWriter resend) throws IOException {
-        int errno = resend.write(mainFd);
-        if (errno != 0) {
-            LOG.warn("kernel {} cannot resend FUSE requests (6.9+); volumes will not survive a restart of the node "
-                    + "plugin (FUSE_NOTIFY_RESEND: {})", kernelRelease(), Libc.strerror(errno));
-            return;
-        }
-        holder.put(FUSE_ENTRY, descriptors(), record().encode());
-        store = holder;
-        LOG.info("FUSE connection {} at {} is kept by the descriptor holder ({} descriptors)", connection, mountPoint,
-                descriptors().length);
-    }
-
-    /**
      * Takes over the connection of a dead or stopped predecessor from its store entry: checks that the mount point is
      * still a fuse.vdisk mount of the recorded connection, serves each recorded image whose backend {@code backends}
      * binds under its recorded inode (the others answer ESTALE), asks the kernel to send again what the predecessor
@@ -222,30 +204,11 @@ public final class FuseSession implements AutoCloseable {
      */
     public static FuseSession adopt(FuseConfig config, DescriptorStore store, DescriptorStore.Entry entry,
                                     Map<String, BlockBackend> backends) throws IOException {
-        return adopt(config, store, entry, backends, FuseSession::writeResend);
+        return FuseHandOver.adopt(config, store, entry, backends, FuseHandOver::writeResend);
     }
 
-    static FuseSession adopt(FuseConfig config, DescriptorStore store, DescriptorStore.Entry entry,
-                             Map<String, BlockBackend> backends, ResendWriter resend) throws IOException {
-        int[] fds = entry.fds();
-        FuseSessionRecord record;
-        try {
-            if (fds.length == 0) {
-                throw new IOException("the fuse entry holds no descriptors");
-            }
-            record = FuseSessionRecord.decode(entry.record());
-            java.util.OptionalLong minor = MountTable.minorOf(record.mountPoint(), "fuse.vdisk");
-            if (minor.isEmpty() || minor.getAsLong() != record.connection()) {
-                throw new IOException(record.mountPoint() + " is no longer FUSE connection " + record.connection()
-                        + " (mounted: " + (minor.isPresent() ? "connection " + minor.getAsLong() : "nothing of ours") + ")");
-            }
-        } catch (IOException | RuntimeException e) {
-            for (int fd : fds) {
-                Libc.close(fd);
-            }
-            throw e;
-        }
-        FuseConfig adopted = config.withTransport(FuseTransport.DEV).withMaxWriteOf(record.maxWrite());
+    /** A session over a predecessor's descriptors, not yet serving ({@link FuseHandOver#adopt}). */
+    static FuseSession adopted(FuseSessionRecord record, int[] fds) {
         FuseSession session = new FuseSession(record.mountPoint(), fds[0], FuseTransport.DEV, record.time());
         for (int i = 1; i < fds.length; i++) {
             session.workerFds.add(fds[i]);
@@ -256,35 +219,35 @@ public final class FuseSession implements AutoCloseable {
         session.initFlags2 = record.flags2();
         session.initOk = true;
         session.initDone.countDown();
-        try {
-            for (var image : record.images().entrySet()) {
-                BlockBackend backend = backends.get(image.getKey());
-                if (backend != null) {
-                    session.directory.restore(image.getKey(), image.getValue(), backend);
-                } else {
-                    LOG.info("image {} (inode {}) on FUSE connection {} has no volume any more: it answers ESTALE",
-                            image.getKey(), image.getValue(), record.connection());
-                }
-            }
-            session.directory.skipTo(record.nextInode());
-            session.store = store;
-            store.update(FUSE_ENTRY, session.record().encode());
-            int errno = resend.write(fds[0]);
-            if (errno != 0) {
-                throw new ErrnoException("FUSE_NOTIFY_RESEND on adopted connection " + record.connection(), errno);
-            }
-            session.startWorkers(adopted, fds);
-        } catch (IOException | RuntimeException e) {
-            session.store = null; // the entry stays for another try; this process lets go of its copies only
-            session.closeDescriptors();
-            throw e;
-        }
-        LOG.info("took over FUSE connection {} at {}: {} images, {} workers, unanswered requests sent again",
-                record.connection(), record.mountPoint(), session.directory.list().size(), fds.length);
         return session;
     }
 
-    private void startWorkers(FuseConfig config, int[] fds) {
+    int mainFd() {
+        return mainFd;
+    }
+
+    long connection() {
+        return connection;
+    }
+
+    /** Marks the connection as kept by {@code holder} (it holds the entry already). */
+    void heldBy(DescriptorStore holder) {
+        store = holder;
+    }
+
+    ImageDirectory directory() {
+        return directory;
+    }
+
+    /** Sets (null: clears) the holder and writes the current record into its entry. */
+    void keepIn(DescriptorStore holder) throws IOException {
+        store = holder;
+        if (holder != null) {
+            holder.update(FUSE_ENTRY, record().encode());
+        }
+    }
+
+    void startWorkers(FuseConfig config, int[] fds) {
         for (int i = 0; i < fds.length; i++) {
             workers.add(Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-" + i)
                     .unstarted(new FuseWorker(fds[i], this, directory, config, arena, time)));
@@ -292,27 +255,8 @@ public final class FuseSession implements AutoCloseable {
         workers.forEach(Thread::start);
     }
 
-    /** Writes a FUSE_NOTIFY_RESEND notification (code 7, header only); returns 0 or the errno. */
-    static int writeResend(int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment m = a.allocate(16, 8);
-            m.set(JAVA_INT_UNALIGNED, 0, 16);
-            m.set(JAVA_INT_UNALIGNED, 4, FuseProtocol.NOTIFY_RESEND);
-            m.set(JAVA_LONG_UNALIGNED, 8, 0L);
-            return Libc.write(fd, m, 16) < 0 ? Libc.errno() : 0;
-        }
-    }
-
-    private static String kernelRelease() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
-        } catch (IOException e) {
-            return "(unknown release)";
-        }
-    }
-
     /** Every descriptor a worker reads: main first, then the clones. */
-    private int[] descriptors() {
+    int[] descriptors() {
         int[] fds = new int[1 + workerFds.size()];
         fds[0] = mainFd;
         for (int i = 0; i < workerFds.size(); i++) {
@@ -321,7 +265,7 @@ public final class FuseSession implements AutoCloseable {
         return fds;
     }
 
-    private FuseSessionRecord record() {
+    FuseSessionRecord record() {
         synchronized (directory) {
             return new FuseSessionRecord(mountPoint, connection, maxWrite, initFlags, initFlags2, time,
                     directory.nextInode(), directory.table());
@@ -569,7 +513,7 @@ public final class FuseSession implements AutoCloseable {
         }
     }
 
-    private void closeDescriptors() {
+    void closeDescriptors() {
         for (int fd : workerFds) {
             Libc.close(fd);
         }

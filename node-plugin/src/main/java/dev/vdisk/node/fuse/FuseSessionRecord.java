@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -36,7 +37,7 @@ public record FuseSessionRecord(Path mountPoint, long connection, int maxWrite, 
     static final short VERSION = 1;
 
     public FuseSessionRecord {
-        images = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(images));
+        images = Collections.unmodifiableMap(new LinkedHashMap<>(images));
     }
 
     public FuseSessionRecord withImages(long next, Map<String, Long> table) {

@@ -79,7 +79,7 @@ final class FuseWorker implements Runnable, FuseReply.Sink {
                 // handed over: the request stays in the kernel's processing queue of this descriptor; requeue it
                 // (and whatever else is being processed) so that a successor already serving, even in this
                 // process, gets it. Each worker does this once, then ends.
-                FuseSession.writeResend(fd);
+                FuseHandOver.writeResend(fd);
                 return;
             }
             try {

@@ -5,6 +5,7 @@ import dev.vdisk.node.backend.BlockBackend;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,8 +57,8 @@ final class ImageDirectory {
     }
 
     /** Name to inode of every image, in inode order. */
-    synchronized java.util.LinkedHashMap<String, Long> table() {
-        java.util.LinkedHashMap<String, Long> table = new java.util.LinkedHashMap<>();
+    synchronized LinkedHashMap<String, Long> table() {
+        LinkedHashMap<String, Long> table = new LinkedHashMap<>();
         list().forEach(i -> table.put(i.name(), i.inode()));
         return table;
     }

@@ -3,6 +3,7 @@ package dev.vdisk.node.loop;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
@@ -36,7 +37,7 @@ record LoopConfig(int backingFd, int blockSize, int flags, String fileName) {
     /** What LOOP_GET_STATUS64 reports that we check: lo_number and lo_file_name (loop_info64 above). */
     record Status(int number, String fileName) {
         static Status decode(MemorySegment info) {
-            byte[] name = info.asSlice(INFO_FILE_NAME - INFO, NAME_SIZE).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            byte[] name = info.asSlice(INFO_FILE_NAME - INFO, NAME_SIZE).toArray(JAVA_BYTE);
             int end = 0;
             while (end < name.length && name[end] != 0) {
                 end++;
