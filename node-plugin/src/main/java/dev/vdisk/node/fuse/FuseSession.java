@@ -70,12 +70,6 @@ public final class FuseSession implements AutoCloseable {
     /** How long a graceful hand-over waits for requests in flight. */
     private static final long DRAIN_MILLIS = 5_000;
 
-    /** Writes FUSE_NOTIFY_RESEND on a descriptor; returns 0 or the errno (a seam for the older-kernel test). */
-    @FunctionalInterface
-    interface ResendWriter {
-        int write(int fd);
-    }
-
     private final Path mountPoint;
     private final int mainFd;
     private final List<Integer> workerFds = new ArrayList<>();
@@ -122,8 +116,8 @@ public final class FuseSession implements AutoCloseable {
         return mount(mountPoint, config, store, FuseHandOver::writeResend);
     }
 
-    static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store, FuseHandOver.ResendWriter resend)
-            throws IOException {
+    static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store,
+                             FuseHandOver.ResendWriter resend) throws IOException {
         Path target = mountPoint.toAbsolutePath().normalize();
         PrivateFiles.createDirectories(target);
         warnIfOthersMayEnter(target.getParent());
