@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.handover.DescriptorHolder;
+import dev.vdisk.node.handover.DescriptorStore;
+import dev.vdisk.node.handover.HolderClient;
 import dev.vdisk.node.host.Mounter;
 import dev.vdisk.node.loop.LoopDevice;
 import dev.vdisk.node.testing.Command;
@@ -17,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -44,13 +49,44 @@ class NodeAgentHandoverTest {
         LeakCheck.assertNothingLeftUnder(dir);
     }
 
-    private AgentConfig config() {
+    private AgentConfig config(DescriptorStore store) {
         return new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4)).withDescriptors(holder);
+                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4)).withDescriptors(store);
+    }
+
+    /** The store each agent gets: the test's holder, or a new client of a real holder process's server. */
+    interface Stores {
+        DescriptorStore next() throws Exception;
     }
 
     @Test
     void aStoppedAgentsVolumesAreTakenOverByTheNext() throws Exception {
+        takeOver(() -> holder, holder::names);
+    }
+
+    @Test
+    void theSameThroughTheRealHolder() throws Exception {
+        try (DescriptorHolder server = DescriptorHolder.start(dir.resolve("holder/socket"),
+                DescriptorHolder.Limits.DEFAULT)) {
+            List<HolderClient> clients = new ArrayList<>();
+            try {
+                takeOver(() -> {
+                    clients.forEach(HolderClient::close); // the previous agent's process is gone
+                    HolderClient c = HolderClient.connect(server.socket(), Duration.ofSeconds(10));
+                    clients.add(c);
+                    return c;
+                }, () -> clients.getLast().names());
+            } finally {
+                clients.forEach(HolderClient::close);
+            }
+        }
+    }
+
+    interface Names {
+        List<String> get() throws Exception;
+    }
+
+    private void takeOver(Stores stores, Names names) throws Exception {
         Path kubelet = dir.resolve("kubelet");
         StagedVolume fs = new StagedVolume("pvc-fs", kubelet.resolve("s-fs"), false, "ext4", List.of(),
                 "SINGLE_NODE_WRITER", Map.of(kubelet.resolve("t-fs"), false));
@@ -59,7 +95,7 @@ class NodeAgentHandoverTest {
         byte[] pattern = new byte[4096];
         java.util.Arrays.fill(pattern, (byte) 0x5a);
         int fsLoop, blkLoop;
-        try (NodeAgent agent = NodeAgent.start(config())) {
+        try (NodeAgent agent = NodeAgent.start(config(stores.next()))) {
             agent.createVolume("pvc-fs", 64 * MIB);
             agent.createVolume("pvc-blk", 16 * MIB);
             for (StagedVolume v : List.of(fs, blk)) {
@@ -84,11 +120,11 @@ class NodeAgentHandoverTest {
         assertTrue(Mounter.isMountPoint(fs.stagingPath()) && Mounter.isMountPoint(kubelet.resolve("t-fs"))
                 && Mounter.isMountPoint(kubelet.resolve("t-blk")), "nothing unmounted");
         assertTrue(LoopDevice.backingFile(fsLoop) != null && LoopDevice.backingFile(blkLoop) != null, "nothing detached");
-        assertEquals(List.of("fuse", "loop/pvc-blk", "loop/pvc-fs"), holder.names());
+        assertEquals(List.of("fuse", "loop/pvc-blk", "loop/pvc-fs"), names.get().stream().sorted().toList());
         // a target that went away meanwhile is the one thing the next agent redoes
         Mounter.unmountLazily(kubelet.resolve("t-blk"));
 
-        try (NodeAgent agent = NodeAgent.start(config())) {
+        try (NodeAgent agent = NodeAgent.start(config(stores.next()))) {
             assertEquals(fsLoop, agent.attached("pvc-fs").orElseThrow().loopNumber(), "the same loop device");
             assertEquals(blkLoop, agent.attached("pvc-blk").orElseThrow().loopNumber(), "the same loop device");
             assertTrue(Mounter.isMountPoint(kubelet.resolve("t-blk")), "the missing target is published again");
@@ -115,7 +151,7 @@ class NodeAgentHandoverTest {
                 }
             }
         }
-        assertEquals(List.of(), holder.names(), "a stop with nothing staged drops every entry");
+        assertEquals(List.of(), names.get(), "a stop with nothing staged drops every entry");
         assertFalse(Mounter.isMountPoint(dir.resolve("state/fuse")), "and unmounts");
     }
 }
