@@ -3,6 +3,7 @@ package dev.vdisk.cli;
 import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.cli.shared.Programs;
+import dev.vdisk.cli.shared.ProjectVersion;
 import dev.vdisk.engine.CorruptMetadataException;
 import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.Extent;
