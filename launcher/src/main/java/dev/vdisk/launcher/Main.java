@@ -38,10 +38,13 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code vdisk-csi <controller|node|standalone> [flags]}: parses the command line, serves the mode's CSI
- * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. See {@link CommandLine#USAGE}.
+ * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. The flags: {@link LaunchCommandLine}.
  */
 public final class Main {
 
@@ -54,24 +57,45 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (CommandLine.wantsHelp(args)) {
-            System.out.print(CommandLine.USAGE);
-            System.exit(0);
+        CommandLine commandLine = LaunchCommandLine.create();
+        ParseResult parsed;
+        try {
+            parsed = commandLine.parseArgs(args);
+        } catch (ParameterException e) {
+            System.err.println(LaunchCommandLine.usageError(e).line());
+            System.exit(2);
+            return;
+        }
+        Integer helped = CommandLine.executeHelpRequest(parsed);
+        if (helped != null) {
+            System.exit(helped);
         }
         LaunchConfig config;
         try {
-            config = CommandLine.parse(args);
+            Optional<LaunchConfig> mode = LaunchCommandLine.config(parsed);
+            if (mode.isEmpty() && parsed.hasSubcommand()) {
+                System.exit(commandLine.execute(args)); // generate-completion
+            }
+            config = mode.orElseThrow(LaunchCommandLine::missingMode);
         } catch (UsageException e) {
-            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.err.println(e.line());
             System.exit(2);
             return;
         }
         setLogLevel(config.logLevel());
         try {
-            run(config);
+            switch (config.mode()) {
+                case FD_HOLDER -> {
+                    // TODO(lead): run the descriptor holder on config.holderSocket() until SIGTERM (issue 17)
+                    System.err.println("vdisk-csi: fd-holder mode is not built into this vdisk-csi yet");
+                    System.exit(1);
+                }
+                case CONTROLLER, NODE, STANDALONE -> run(config);
+            }
             System.exit(0);
         } catch (IllegalArgumentException e) {
-            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.err.println(new UsageException(LaunchCommandLine.PROGRAM + " " + config.mode().flagName(),
+                    e.getMessage()).line());
             System.exit(2);
         } catch (Exception e) {
             log.error("vdisk-csi {} failed: {}", config.mode().flagName(), e.getMessage(), e);
@@ -93,6 +117,8 @@ public final class Main {
         Optional<NodeAgent> agent = Optional.empty();
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
+            // TODO(lead): with config.fdHolder() present, pass the holder's DescriptorStore client through
+            // AgentConfig.withDescriptors(...) (issue 17)
             agent = Optional.of(NodeAgent.start(new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
                     config.kubeletDir(), config.nodeId(), config.maxVolumes(), fuse, config.maxSplits(),
                     config.acceptJournalLoss())));
