@@ -55,7 +55,19 @@ final class FlagValidation {
                         .withAgentTls(certificate(a.listen, a.tlsCert, a.tlsKey),
                                 trust(c.caFile, c.serverName, defaults.leaderNamespace())))
                 .acceptJournalLoss(p.acceptJournalLoss)
-                .handover(Optional.ofNullable(p.fdHolder).map(h -> h.toAbsolutePath().normalize()), Optional.empty());
+                .handover(fdHolder(p.fdHolder, orDefault(p.fuseTransport, "auto")), Optional.empty());
+    }
+
+    /** {@code --fd-holder}: FUSE over io_uring cannot be handed over (the kernel resends only /dev/fuse requests). */
+    private static Optional<Path> fdHolder(Path socket, String fuseTransport) throws UsageException {
+        if (socket == null) {
+            return Optional.empty();
+        }
+        if (fuseTransport.equals("uring")) {
+            throw new UsageException("--fuse-transport uring cannot be used with --fd-holder: requests a dead process"
+                    + " read through io_uring are never sent again; use --fuse-transport dev or auto");
+        }
+        return Optional.of(directory("--fd-holder", socket.toString()));
     }
 
     /** The configuration of fd-holder mode: its socket and log level; the rest are the defaults, unused. */

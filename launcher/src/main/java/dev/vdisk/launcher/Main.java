@@ -22,6 +22,8 @@ import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.VolumeBusyException;
 import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.fuse.FuseTransport;
+import dev.vdisk.node.handover.HolderClient;
 import dev.vdisk.node.metrics.DataPathMetrics;
 import dev.vdisk.node.metrics.NodeAgentMetrics;
 import io.grpc.BindableService;
@@ -45,11 +47,15 @@ import picocli.CommandLine.ParseResult;
 /**
  * {@code vdisk-csi <controller|node|standalone> [flags]}: parses the command line, serves the mode's CSI
  * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. The flags: {@link LaunchCommandLine}.
+ * {@code vdisk-csi fd-holder --socket PATH} runs the descriptor holder instead ({@link FdHolderCommand}).
  */
 public final class Main {
 
     /** How long in-flight calls may run after SIGTERM; kubelet's default grace period is 30 s. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    /** How long a node agent waits for its {@code --fd-holder} at start. */
+    private static final Duration FD_HOLDER_WAIT = Duration.ofSeconds(10);
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -85,11 +91,7 @@ public final class Main {
         setLogLevel(config.logLevel());
         try {
             switch (config.mode()) {
-                case FD_HOLDER -> {
-                    // TODO(lead): run the descriptor holder on config.holderSocket() until SIGTERM (issue 17)
-                    System.err.println("vdisk-csi: fd-holder mode is not built into this vdisk-csi yet");
-                    System.exit(1);
-                }
+                case FD_HOLDER -> FdHolderCommand.run(config.holderSocket().orElseThrow());
                 case CONTROLLER, NODE, STANDALONE -> run(config);
             }
             System.exit(0);
@@ -104,24 +106,50 @@ public final class Main {
         }
     }
 
+    /**
+     * The holder at {@code --fd-holder}, waited for up to 10 s; without one the agent runs as before, and volumes do
+     * not survive a restart.
+     */
+    private static Optional<HolderClient> connectFdHolder(LaunchConfig config) {
+        if (config.fdHolder().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(HolderClient.connect(config.fdHolder().get(), FD_HOLDER_WAIT));
+        } catch (IOException e) {
+            log.warn("starting without hand-over, volumes will not survive a restart of the node plugin: {}",
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     private static void run(LaunchConfig config) throws IOException, InterruptedException {
         ShutdownSignal signal = ShutdownSignal.install();
         // one registry for the process, only with --metrics-listen; it goes to whatever records
         Optional<PrometheusMeterRegistry> metrics = config.metricsListen().map(a -> ProcessRegistry.create());
-        FuseConfig base = FuseConfig.defaults().withTransport(config.fuseTransport());
+        // with a holder, FUSE runs over /dev/fuse: the kernel resends only requests read from /dev/fuse descriptors
+        FuseTransport transport = config.fdHolder().isPresent() && config.fuseTransport() == FuseTransport.AUTO
+                ? FuseTransport.DEV : config.fuseTransport();
+        FuseConfig base = FuseConfig.defaults().withTransport(transport);
         FuseConfig fuse = metrics.map(r -> base.withObserver(new DataPathMetrics(r))).orElse(base);
         // controller mode: the node agents as resources, and leader election (needs a Kubernetes API)
         Optional<ControllerCluster> controller = config.mode() == Mode.CONTROLLER
                 ? Optional.of(ControllerCluster.start(config)) : Optional.empty();
         Optional<NodeAgents> cluster = controller.map(ControllerCluster::agents);
         Optional<NodeAgent> agent = Optional.empty();
+        Optional<HolderClient> holder = Optional.empty();
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
-            // TODO(lead): with config.fdHolder() present, pass the holder's DescriptorStore client through
-            // AgentConfig.withDescriptors(...) (issue 17)
-            agent = Optional.of(NodeAgent.start(new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
+            holder = connectFdHolder(config);
+            AgentConfig agentConfig = new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
                     config.kubeletDir(), config.nodeId(), config.maxVolumes(), fuse, config.maxSplits(),
-                    config.acceptJournalLoss())));
+                    config.acceptJournalLoss());
+            try {
+                agent = Optional.of(NodeAgent.start(holder.map(agentConfig::withDescriptors).orElse(agentConfig)));
+            } catch (IOException | RuntimeException e) {
+                holder.ifPresent(HolderClient::close);
+                throw e;
+            }
         }
         Optional<NodeCluster> nodeCluster = Optional.empty();
         try {
@@ -141,6 +169,7 @@ public final class Main {
             controller.ifPresent(ControllerCluster::close);
             nodeCluster.ifPresent(NodeCluster::close);
             agent.ifPresent(NodeAgent::close);
+            holder.ifPresent(HolderClient::close);
             metrics.ifPresent(PrometheusMeterRegistry::close);
         }
     }

@@ -72,7 +72,8 @@ final class ModeCommands {
         @Mixin
         LogFlag log;
 
-        @Option(names = "--demo", order = 92, description = "print a short guided tour, then keep serving")
+        @Option(names = "--demo", order = 92,
+                description = "print a guided tour of the CSI calls through the socket, then keep serving")
         boolean demo;
 
         @Override
@@ -82,11 +83,12 @@ final class ModeCommands {
     }
 
     @Command(name = "fd-holder", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "keeps the FUSE and loop descriptors across node plugin restarts (run beside the node "
-                    + "plugin, which reaches it with --fd-holder); serves no CSI")
+            description = "keeps the FUSE and loop descriptors across node plugin restarts: the node agent's "
+                    + "--fd-holder. Serves PATH (0600, in a 0700 directory of its own) until SIGTERM, then closes what "
+                    + "it held; serves no CSI")
     static final class FdHolder implements ModeCommand {
         @Option(names = "--socket", paramLabel = "PATH", required = true, order = 60,
-                description = "the unix socket the holder serves its descriptors on")
+                description = "the unix socket the holder serves, e.g. /run/vdisk/fd-holder/holder.sock")
         Path socket;
         @Mixin
         LogFlag log;

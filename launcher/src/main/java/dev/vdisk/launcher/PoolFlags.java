@@ -54,7 +54,10 @@ final class PoolFlags {
     boolean acceptJournalLoss;
 
     @Option(names = "--fd-holder", paramLabel = "PATH", order = 28,
-            description = "the holder's socket (mode fd-holder); without it a restart stages every volume again")
+            description = "the fd-holder's socket: the agent keeps its FUSE connection and loop devices there, so that "
+                    + "volumes survive its restart; waits up to 10 s for it, else starts without and logs that volumes "
+                    + "will not survive a restart. FUSE then runs over /dev/fuse (auto picks dev; uring is refused). "
+                    + "Without it a restart stages every volume again")
     Path fdHolder;
 
     /** What --fuse-transport completes to. */

@@ -184,20 +184,6 @@ class LaunchCommandLineTest {
     }
 
     @Test
-    void theDescriptorHolderIsCarriedForTheLead() throws UsageException {
-        assertEquals(Optional.empty(), LaunchCommandLine.parse(new String[] {"node"}).fdHolder());
-        assertEquals(Optional.of(Path.of("/run/vdisk/holder.sock")),
-                LaunchCommandLine.parse(new String[] {"node", "--fd-holder", "/run/vdisk/../vdisk/holder.sock"}).fdHolder());
-        assertEquals(Optional.of(Path.of("/h.sock")),
-                LaunchCommandLine.parse(new String[] {"standalone", "--fd-holder=/h.sock"}).fdHolder());
-        LaunchConfig holder = LaunchCommandLine.parse(new String[] {"fd-holder", "--socket", "/run/vdisk/fd.sock"});
-        assertEquals(Mode.FD_HOLDER, holder.mode());
-        assertEquals("fd-holder", holder.mode().flagName());
-        assertEquals(Optional.of(Path.of("/run/vdisk/fd.sock")), holder.holderSocket());
-        assertEquals(Optional.empty(), holder.pool(), "the holder opens no pool");
-    }
-
-    @Test
     void aBadLineIsReportedAgainstItsMode() {
         UsageException e = assertThrows(UsageException.class,
                 () -> LaunchCommandLine.parse(new String[] {"node", "--max-splits", "0"}));
