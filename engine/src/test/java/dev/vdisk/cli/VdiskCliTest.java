@@ -38,20 +38,6 @@ class VdiskCliTest {
     }
 
     @Test
-    void sizesParseAndFormat() {
-        assertEquals(4096, Sizes.parse("4096"));
-        assertEquals(512L << 10, Sizes.parse("512K"));
-        assertEquals(64L << 10, Sizes.parse("64KiB"));
-        assertEquals(1L << 40, Sizes.parse("1T"));
-        assertEquals(3L << 29, Sizes.parse("1.5G"));
-        assertEquals(100L << 30, Sizes.parse("100GB"));
-        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("12X"));
-        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("0.3"));
-        assertEquals("64KiB", Sizes.format(64 << 10));
-        assertEquals("1.5GiB", Sizes.format(3L << 29));
-    }
-
-    @Test
     void fullLifecycle() throws IOException {
         String pool = dir.resolve("pool").toString();
         Result r = run("pool", "create", pool, "--size", "64M", "--segment-size", "16K");
@@ -114,7 +100,20 @@ class VdiskCliTest {
         assertEquals(0, run("--help").rc());
         Result r = run("frobnicate");
         assertEquals(2, r.rc());
-        assertTrue(r.err().contains("unknown command"), r.err());
+        assertEquals("vdisk: unexpected argument frobnicate (see vdisk --help)\n", r.err());
+        r = run("create", "x");
+        assertEquals("vdisk create: Missing required option: '--size=SIZE' (see vdisk create --help)\n", r.err(),
+                "one line naming the verb");
+        r = run("create", "x", "--size", "lots");
+        assertEquals(2, r.rc());
+        assertTrue(r.err().startsWith("vdisk create: Invalid value for option '--size': 'lots' is not a size"), r.err());
+        r = run("create", "--help");
+        assertEquals(0, r.rc());
+        assertTrue(r.out().contains("--size=SIZE") && r.out().contains("--pool=DIR"), "help on every verb: " + r.out());
+        assertEquals(0, run("help", "split").rc());
+        r = run("generate-completion");
+        assertEquals(0, r.rc());
+        assertTrue(r.out().contains("complete -F") && r.out().contains("vdisk"), "a bash completion script");
         assertEquals(2, run("create", "x").rc());
         assertEquals(2, run("create", "x", "--size", "lots").rc());
         ByteArrayOutputStream err = new ByteArrayOutputStream();

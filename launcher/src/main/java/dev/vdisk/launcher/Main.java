@@ -40,10 +40,13 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code vdisk-csi <controller|node|standalone> [flags]}: parses the command line, serves the mode's CSI
- * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. See {@link CommandLine#USAGE}.
+ * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. The flags: {@link LaunchCommandLine}.
  * {@code vdisk-csi fd-holder --socket PATH} runs the descriptor holder instead ({@link FdHolderCommand}).
  */
 public final class Main {
@@ -60,51 +63,44 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (CommandLine.wantsHelp(args)) {
-            System.out.print(CommandLine.USAGE);
-            System.exit(0);
-        }
-        if (args.length > 0 && args[0].equals(FdHolderCommand.MODE)) {
-            runFdHolder(args);
+        CommandLine commandLine = LaunchCommandLine.create();
+        ParseResult parsed;
+        try {
+            parsed = commandLine.parseArgs(args);
+        } catch (ParameterException e) {
+            System.err.println(LaunchCommandLine.usageError(e).line());
+            System.exit(2);
             return;
+        }
+        Integer helped = CommandLine.executeHelpRequest(parsed);
+        if (helped != null) {
+            System.exit(helped);
         }
         LaunchConfig config;
         try {
-            config = CommandLine.parse(args);
+            Optional<LaunchConfig> mode = LaunchCommandLine.config(parsed);
+            if (mode.isEmpty() && parsed.hasSubcommand()) {
+                System.exit(commandLine.execute(args)); // generate-completion
+            }
+            config = mode.orElseThrow(LaunchCommandLine::missingMode);
         } catch (UsageException e) {
-            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.err.println(e.line());
             System.exit(2);
             return;
         }
         setLogLevel(config.logLevel());
         try {
-            run(config);
+            switch (config.mode()) {
+                case FD_HOLDER -> FdHolderCommand.run(config.holderSocket().orElseThrow());
+                case CONTROLLER, NODE, STANDALONE -> run(config);
+            }
             System.exit(0);
         } catch (IllegalArgumentException e) {
-            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.err.println(new UsageException(LaunchCommandLine.PROGRAM + " " + config.mode().flagName(),
+                    e.getMessage()).line());
             System.exit(2);
         } catch (Exception e) {
             log.error("vdisk-csi {} failed: {}", config.mode().flagName(), e.getMessage(), e);
-            System.err.println("vdisk-csi: " + e.getMessage());
-            System.exit(1);
-        }
-    }
-
-    private static void runFdHolder(String[] args) {
-        FdHolderCommand.Options options;
-        try {
-            options = FdHolderCommand.parse(args);
-        } catch (UsageException e) {
-            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
-            System.exit(2);
-            return;
-        }
-        setLogLevel(options.logLevel());
-        try {
-            FdHolderCommand.run(options);
-            System.exit(0);
-        } catch (Exception e) {
-            log.error("vdisk-csi fd-holder failed: {}", e.getMessage());
             System.err.println("vdisk-csi: " + e.getMessage());
             System.exit(1);
         }

@@ -1,5 +1,6 @@
 package dev.vdisk.kube.cli;
 
+import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.kube.resource.ObjectNames;
 import dev.vdisk.kube.resource.SplitRequest;
 import dev.vdisk.kube.resource.SplitRequestPhase;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /** {@code kubectl vdisk split PVC}: creates a SplitRequest; with --wait follows it to the end. */
 final class SplitCommand {
@@ -50,7 +52,7 @@ final class SplitCommand {
     }
 
     private int follow(String namespace, String name) throws PluginException, InterruptedException {
-        ProgressBar bar = new ProgressBar(out, terminal);
+        ProgressBar bar = new ProgressBar(out, terminal, "", Duration.ZERO);
         while (true) {
             SplitRequest r = client.resources(SplitRequest.class).inNamespace(namespace).withName(name).get();
             if (r == null) {
@@ -59,8 +61,9 @@ final class SplitCommand {
                         + " was deleted before it finished");
             }
             SplitRequestStatus s = r.getStatus();
-            bar.show(s);
             SplitRequestPhase phase = s == null ? null : s.phase();
+            bar.show(s == null ? 0 : s.percent(), (phase == null ? SplitRequestPhase.Pending : phase).name(),
+                    details(s));
             if (phase == SplitRequestPhase.Succeeded) {
                 bar.finish();
                 out.println("split of volume " + s.volumeId() + " succeeded: " + ByteUnits.format(s.bytesRelocated())
@@ -74,6 +77,26 @@ final class SplitCommand {
             }
             Thread.sleep(pollInterval.toMillis());
         }
+    }
+
+    /** After the bar: bytes relocated, and while running the rate and the ETA; or what a waiting split waits for. */
+    static String details(SplitRequestStatus s) {
+        SplitRequestPhase phase = s == null || s.phase() == null ? SplitRequestPhase.Pending : s.phase();
+        StringBuilder b = new StringBuilder();
+        if (s != null && (phase == SplitRequestPhase.Running || phase == SplitRequestPhase.Succeeded)) {
+            b.append(ByteUnits.format(s.bytesRelocated()));
+            if (phase == SplitRequestPhase.Running) {
+                b.append("  ").append(ByteUnits.format(s.bytesPerSecond())).append("/s  ETA ")
+                        .append(ProgressBar.eta(s.etaSeconds()));
+            }
+        }
+        if (phase == SplitRequestPhase.Pending || phase == SplitRequestPhase.Queued) {
+            Condition waiting = s == null || s.conditions() == null ? null : s.conditions().stream()
+                    .filter(c -> "False".equals(c.getStatus())).findFirst().orElse(null);
+            b.append(waiting == null ? "waiting for the controller"
+                    : waiting.getReason() + ": " + Objects.toString(waiting.getMessage(), ""));
+        }
+        return b.toString();
     }
 
     private static String reason(List<Condition> conditions, SplitRequestPhase phase) {

@@ -1,5 +1,6 @@
 package dev.vdisk.kube.cli;
 
+import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.kube.resource.SplitProgress;
 import dev.vdisk.kube.resource.SplitSpec;
 import dev.vdisk.kube.resource.VdiskSnapshot;

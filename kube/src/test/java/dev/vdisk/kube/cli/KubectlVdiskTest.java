@@ -74,6 +74,9 @@ class KubectlVdiskTest {
         assertEquals(0, r.exit());
         assertTrue(r.out().contains("kubectl vdisk split PVC [--mode share|copy] [--rate 200MiB/s]"), r.out());
         assertTrue(r.out().contains("Exit codes:") && r.out().contains("3  the PVC does not exist"), r.out());
+        r = run("split", "--help");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("--rate=RATE") && r.out().contains("--namespace=NAMESPACE"), r.out());
     }
 
     @Test
@@ -84,11 +87,16 @@ class KubectlVdiskTest {
                 List.of("split", "db", "-n"), List.of("tree", "db", "--colour"))) {
             Result r = run(args.toArray(String[]::new));
             assertEquals(2, r.exit(), args + ": " + r);
-            assertTrue(r.err().startsWith("error: ") && r.err().contains("(kubectl vdisk --help)"), args + ": " + r);
+            assertTrue(r.err().startsWith("kubectl vdisk") && r.err().contains(" --help)\n")
+                    && r.err().lines().count() == 1, args + ": " + r);
             assertEquals("", r.out(), args.toString());
         }
-        assertEquals("error: --mode must be share or copy, not 'deep' (kubectl vdisk --help)\n",
+        assertEquals("kubectl vdisk split: --mode must be share or copy, not 'deep' (see kubectl vdisk split --help)\n",
                 run("split", "db", "--mode", "deep").err());
+        assertEquals("kubectl vdisk: missing command; use split, status or tree (see kubectl vdisk --help)\n",
+                run().err());
+        assertTrue(run("split", "db", "--rate", "fast").err().startsWith(
+                "kubectl vdisk split: Invalid value for option '--rate': 'fast' is not a rate"));
     }
 
     @Test
