@@ -409,9 +409,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private void syncDir() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        PrivateFiles.syncDirectory(dir);
     }
 
     /** Sequence number of the last appended record (-1 if none ever). */
