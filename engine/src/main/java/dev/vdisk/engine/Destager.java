@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.core.GuardedBy;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -125,11 +126,7 @@ final class Destager extends BackgroundLoop {
     @GuardedBy("Pool.destageLock")
     void drainAllWithoutLocking(Iterable<Vdisk> vdisks) {
         for (Vdisk v : vdisks) {
-            while (!v.table.isEmpty()) {
-                for (DirtySegment ds : v.table.values()) {
-                    v.destage(ds, staging);
-                }
-            }
+            v.destageAll(staging);
         }
         DirtySegment ds;
         while ((ds = queue.poll()) != null) {
@@ -143,11 +140,7 @@ final class Destager extends BackgroundLoop {
      */
     @GuardedBy("Pool.destageLock")
     void drainVdiskWithoutLocking(Vdisk v) {
-        while (!v.table.isEmpty()) {
-            for (DirtySegment ds : v.table.values()) {
-                v.destage(ds, staging);
-            }
-        }
+        v.destageAll(staging);
     }
 
     /** Stops the checkpointer and the syncer, then this thread (a final drain is the caller's). */

@@ -4,9 +4,9 @@ import static dev.vdisk.engine.journal.JournalRecord.*;
 
 import dev.vdisk.engine.EngineIOException;
 import dev.vdisk.engine.ForeignPoolFileException;
-import dev.vdisk.engine.GuardedBy;
 import dev.vdisk.engine.JournalDamagedException;
-import dev.vdisk.engine.ThreadJoin;
+import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.core.ThreadJoin;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;

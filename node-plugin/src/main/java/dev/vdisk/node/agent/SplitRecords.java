@@ -2,8 +2,8 @@ package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.cli.SplitStatusFile;
-import dev.vdisk.engine.SplitMode;
 import dev.vdisk.engine.io.PrivateFiles;
+import dev.vdisk.engine.split.SplitMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
