@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A vdisk's in-place writes: a write piece goes straight to its mapped segment when a crash could neither undo nor
- * misplace it there (docs/ARCHITECTURE.md, "In-place writes"). Lock order as {@link Vdisk}'s: operation lock, then the
+ * misplace it there (docs/architecture/write-path.md, "In-place writes"). Lock order as {@link Vdisk}'s: operation lock, then the
  * segment's gate, then the map lock.
  */
 final class InPlaceWriter {

@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * changes table first, then at the map ({@link VdiskReads}). The destager later applies each dirty segment to the
  * pool ({@link SegmentDestage}). A write to a segment that is exclusively mapped, has no changes-table entry, no
  * replayable journal record and no map change not yet durable ({@link TouchedSegments}), and whose change bit a
- * completed point holds, goes straight to the data space instead ({@link InPlaceWriter}; docs/ARCHITECTURE.md,
+ * completed point holds, goes straight to the data space instead ({@link InPlaceWriter}; docs/architecture/write-path.md,
  * "In-place writes"). Discards are {@link Discards}'. This class holds the vdisk's identity and catalog state, checks
  * each call and hands it to those parts.
  *

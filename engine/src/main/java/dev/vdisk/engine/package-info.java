@@ -13,5 +13,6 @@
  * {@code SegmentDestage}, {@code Discards}, {@code SegmentGates} and {@code TouchedSegments}. Splits are in
  * {@link dev.vdisk.engine.split}, behind {@code SplitHost} and {@code SplitClone}; sub-packages hold the on-disk
  * formats, the allocator, the maps, the journal, I/O, the check and the shared {@code core} types.
+ * See docs/architecture/README.md and on-disk-format.md.
  */
 package dev.vdisk.engine;

@@ -5,6 +5,11 @@ import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.Reason;
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.reconcile.Timestamps;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
@@ -93,8 +98,8 @@ final class SnapshotReconciler {
             }
             if (failure != null) {
                 LOG.warn("snapshot {} refused: {} {}", name, failure.reason(), failure.message());
-                events.record(s, EventRecorder.Type.Warning, "SnapshotFailed", failure.reason() + ": "
-                        + failure.message());
+                events.record(s, ObjectEvent.warning(EventReasons.SNAPSHOT_FAILED, failure.reason() + ": "
+                        + failure.message()));
             }
         }
         return Outcome.done(write(s, observe(s, previous, failure), previous));

@@ -5,6 +5,10 @@ import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.engine.EngineException;
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitProgress;
@@ -81,8 +85,8 @@ final class VolumeReconciler {
             } catch (EngineException e) {
                 failure = new Failure(e.reason().name(), e.getMessage());
                 LOG.warn("volume {} generation {} refused: {} {}", name, generation, e.reason(), e.getMessage());
-                events.record(v, EventRecorder.Type.Warning, existing.isEmpty() ? "ProvisioningFailed"
-                        : "UpdateFailed", e.reason() + ": " + e.getMessage());
+                events.record(v, ObjectEvent.warning(existing.isEmpty() ? EventReasons.PROVISIONING_FAILED
+                        : EventReasons.UPDATE_FAILED, e.reason() + ": " + e.getMessage()));
             }
             if (failure == null && spec.split() != null) {
                 splitRefusal = split(name, spec.split());
@@ -92,7 +96,7 @@ final class VolumeReconciler {
             // it was there for this generation and is gone: never re-create it empty behind its user's back
             failure = new Failure("NOT_FOUND", "the pool no longer has volume " + name + "; it was Ready before");
             LOG.error("volume {} disappeared from the pool", name);
-            events.record(v, EventRecorder.Type.Warning, "VolumeLost", failure.message());
+            events.record(v, ObjectEvent.warning(EventReasons.VOLUME_LOST, failure.message()));
         }
         VdiskVolumeStatus next = observe(v, previous, answered, failure, splitRefusal);
         write(v, next, previous);
@@ -155,7 +159,7 @@ final class VolumeReconciler {
             write(v, next, previous);
             if (news) {
                 LOG.warn("volume {} not deleted yet: {} {}", name, e.reason(), e.getMessage());
-                events.record(v, EventRecorder.Type.Warning, "DeleteFailed", e.reason() + ": " + e.getMessage());
+                events.record(v, ObjectEvent.warning(EventReasons.DELETE_FAILED, e.reason() + ": " + e.getMessage()));
             }
             return Outcome.again(next, poll);
         }
@@ -178,14 +182,14 @@ final class VolumeReconciler {
         SplitProgress split = splitRefusal != null ? splitRefusal
                 : agent.splitStatus(name).map(s -> SplitTracking.progress(s, before, now)).orElse(before);
         boolean lineageMoved = !answered || previous.phase() != ResourcePhase.Ready || SplitTracking.active(split)
-                || !java.util.Objects.equals(split, before);
+                || !Objects.equals(split, before);
         LineageFields lineage = vol.isEmpty() ? LineageFields.NONE
                 : lineageMoved ? lineage(name).map(LineageFields::of).orElse(LineageFields.NONE)
                 : new LineageFields(previous.sharedBytes(), previous.chainDepth(), previous.backingSnapshotId());
         String requestedBy = v.getSpec().split() == null ? "" : v.getSpec().split().requestedBy();
-        for (SplitTracking.Milestone m : SplitTracking.passed(before, split, requestedBy)) {
+        for (ObjectEvent m : SplitTracking.passed(before, split, requestedBy)) {
             LOG.info("volume {} split: {} {}", name, m.reason(), m.message());
-            events.record(v, m.type(), m.reason(), m.message());
+            events.record(v, m);
         }
         ResourcePhase phase = failure != null ? ResourcePhase.Failed : vol.isPresent() ? ResourcePhase.Ready
                 : ResourcePhase.Pending;

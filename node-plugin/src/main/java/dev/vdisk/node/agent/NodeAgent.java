@@ -19,11 +19,13 @@ import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.engine.split.SplitMode;
 import dev.vdisk.engine.split.SplitProgress;
 import dev.vdisk.engine.split.SplitTask;
+import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.backend.ConditionBackend;
 import dev.vdisk.node.backend.EngineBackend;
 import dev.vdisk.node.backend.IoCondition;
 import dev.vdisk.node.datapath.DataPath;
 import dev.vdisk.node.datapath.DataPath.AttachedVolume;
+import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.host.Mounter;
 import dev.vdisk.node.loop.LoopDevice;
 import java.io.IOException;
@@ -55,6 +57,11 @@ import org.slf4j.LoggerFactory;
  * mount of the first for stale), read the state file, open or create the pool, clear what a dead predecessor
  * left ({@link Recovery#clearDeadPredecessor}), mount the FUSE filesystem, then stage again what the state file
  * lists ({@link Recovery#restage}).
+ *
+ * <p>With a descriptor holder ({@link AgentConfig#descriptors}) the start first tries to take over what the
+ * predecessor left there ({@link Recovery#adopt}, then {@link Recovery#resume}: only what is missing is redone);
+ * without a usable {@code fuse} entry it drops the holder's entries and goes the way above. {@link #close} then hands
+ * the data path over instead of unmounting anything, unless nothing is staged.
  */
 public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
@@ -72,7 +79,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private final FileChannel lockFile;
     private final FileLock stateDirLock;
     private final Pool pool;
-    private final DataPath dataPath;
+    /** Set once by {@link #start} before the agent is returned (the backends of a take-over need the agent). */
+    private DataPath dataPath;
     private final StagedVolumes staged;
     private final VolumeLocks locks = new VolumeLocks(LOCK_WAIT_SECONDS);
     private final VolumeStaging staging = new VolumeStaging(this);
@@ -104,13 +112,12 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     /** Rewrites {@code <pool>/split-status} for {@code vdisk split --status}; set at the end of start. */
     private volatile SplitStatusPublisher splitStatusPublisher;
 
-    private NodeAgent(AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool, DataPath dataPath,
+    private NodeAgent(AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool,
                       StagedVolumes staged) {
         this.config = config;
         this.lockFile = lockFile;
         this.stateDirLock = stateDirLock;
         this.pool = pool;
-        this.dataPath = dataPath;
         this.staged = staged;
         this.attributes = new VolumeAttributes(config.poolDir());
         this.snapshotAttributes = new VolumeAttributes(config.poolDir(), "snapshot-attributes");
@@ -123,7 +130,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 StandardOpenOption.WRITE);
         FileLock lock = null;
         Pool pool = null;
-        DataPath dataPath = null;
+        NodeAgent created = null; // for the cleanup below
         try {
             try {
                 lock = lockFile.tryLock();
@@ -134,16 +141,34 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 throw new IOException("another vdisk node agent is using the state directory " + config.stateDir()
                         + "; give each agent its own --state-dir");
             }
-            // the state file names volumes and paths, and the FUSE mount in it serves their images: root's alone
-            PrivateFiles.tightenTree(config.stateDir());
+            // the state file names volumes and paths, and the FUSE mount in it serves their images: root's alone.
+            // With a holder the mount may be a live connection nobody serves yet: a stat of it would wait for the
+            // workers this start has not started, so the tree is tightened once the data path is up.
+            if (config.descriptors().isEmpty()) {
+                PrivateFiles.tightenTree(config.stateDir());
+            }
             StateFile stateFile = new StateFile(config.stateFile());
             List<StagedVolume> recorded = stateFile.read();
             pool = openOrCreatePool(config);
-            Recovery.clearDeadPredecessor(config.fuseMountPoint(), recorded);
-            dataPath = DataPath.start(config.fuseMountPoint(), config.fuse());
-            NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, dataPath,
-                    new StagedVolumes(stateFile, recorded));
-            Recovery.restage(agent, recorded, agent.restageRetries);
+            NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, new StagedVolumes(stateFile, recorded));
+            created = agent;
+            Optional<DescriptorStore> store = config.descriptors();
+            Optional<DataPath> adopted = store.isPresent() ? Recovery.adopt(agent, store.get(), recorded)
+                    : Optional.empty();
+            if (adopted.isPresent()) {
+                agent.dataPath = adopted.get();
+                Recovery.resume(agent, recorded, agent.restageRetries);
+            } else {
+                if (store.isPresent()) {
+                    Recovery.dropHeld(store.get());
+                }
+                Recovery.clearDeadPredecessor(config.fuseMountPoint(), recorded);
+                agent.dataPath = DataPath.start(config.fuseMountPoint(), config.fuse(), store);
+                Recovery.restage(agent, recorded, agent.restageRetries);
+            }
+            if (store.isPresent()) {
+                PrivateFiles.tightenTree(config.stateDir());
+            }
             // after restaging: a resumed split competes with nothing the node needs to come back
             try {
                 List<SplitTask> resumed = pool.resumeSplits();
@@ -169,8 +194,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                     config.poolDir(), recorded.size(), agent.abnormal.size());
             return agent;
         } catch (IOException | RuntimeException e) {
-            if (dataPath != null) {
-                dataPath.close();
+            if (created != null && created.dataPath != null) {
+                created.dataPath.close();
             }
             if (pool != null) {
                 pool.close();
@@ -656,14 +681,22 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     /** Attaches the volume's vdisk as a loop device. NOT_FOUND (engine) if the vdisk does not exist. */
     AttachedVolume attachWithoutLocking(String volumeId) throws IOException {
         try {
-            ConditionBackend watched = new ConditionBackend(new EngineBackend(pool.vdisk(volumeId)),
-                    conditions.computeIfAbsent(volumeId, id -> new ConditionBackend.Conditions(id, conditionChanges,
-                            () -> capacity().availableBytes())));
-            return dataPath.attach(volumeId, throttles.wrap(volumeId, watched, readableAttributes(volumeId)));
+            return dataPath.attach(volumeId, backendFor(volumeId));
         } catch (IOException | RuntimeException e) {
             throttles.remove(volumeId);
             throw e;
         }
+    }
+
+    /**
+     * What serves the volume's image: its vdisk, watched for I/O failures and throttled as its attributes say.
+     * NOT_FOUND (engine) if the vdisk does not exist.
+     */
+    BlockBackend backendFor(String volumeId) throws IOException {
+        ConditionBackend watched = new ConditionBackend(new EngineBackend(pool.vdisk(volumeId)),
+                conditions.computeIfAbsent(volumeId, id -> new ConditionBackend.Conditions(id, conditionChanges,
+                        () -> capacity().availableBytes())));
+        return throttles.wrap(volumeId, watched, readableAttributes(volumeId));
     }
 
     public Optional<AttachedVolume> attached(String volumeId) {
@@ -728,11 +761,16 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
      * Unmounts every staged volume (targets lazily, staging mounts with a real unmount when nothing uses them, so
      * the filesystem is written back while the data path still works), stops the data path and closes the pool.
      * The state file still lists the volumes: the next start stages and publishes them again.
+     *
+     * <p>Handing over (a descriptor holder the kernel can use, and something staged): nothing is unmounted or
+     * detached; the data path stops taking requests and finishes those in flight ({@link DataPath#close}), then the
+     * pool is closed (splits pause, and resume at the next start); the successor takes the volumes over.
      */
     @Override
     public void close() {
         restageRetries.close(); // before the unmounts: it must not stage anything again now
-        for (StagedVolume v : staged.all()) {
+        boolean handOver = dataPath.handsOver() && !dataPath.attached().isEmpty();
+        for (StagedVolume v : handOver ? List.<StagedVolume>of() : staged.all()) {
             try (var held = locks.lock(v.volumeId())) {
                 v.targets().keySet().forEach(Mounter::unmountLazily);
                 if (!v.block()) {
@@ -747,6 +785,9 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             splitStatusPublisher.close();
         }
         splitQueue.close();
+        if (handOver) {
+            LOG.info("handing {} staged volumes over to the next node agent: nothing unmounted", staged.all().size());
+        }
         dataPath.close();
         pool.close();
         try {

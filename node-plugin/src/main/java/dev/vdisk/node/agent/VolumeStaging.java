@@ -42,14 +42,7 @@ public final class VolumeStaging {
         AttachedVolume attached = agent.attachWithoutLocking(v.volumeId());
         try {
             if (!v.block()) {
-                try (PathFd staging = tree().directory(STAGING, v.stagingPath())) {
-                    formatIfBlank(v, attached.device());
-                    List<String> options = new ArrayList<>(v.mountFlags());
-                    if (v.readOnly()) {
-                        options.add("ro");
-                    }
-                    Mounter.mount(attached.device(), staging, v.stagingPath().toString(), v.fsType(), options);
-                }
+                mountStaging(v, attached.device());
             }
             LOG.info("staged volume {} on {} ({}) at {}", v.volumeId(), attached.device(),
                     v.block() ? "block" : v.fsType(), v.stagingPath());
@@ -57,6 +50,18 @@ public final class VolumeStaging {
         } catch (IOException | RuntimeException e) {
             agent.detachWithoutLocking(v.volumeId());
             throw e;
+        }
+    }
+
+    /** Mount volume: formats the device if blank and mounts it at the staging path. */
+    void mountStaging(StagedVolume v, Path device) throws IOException {
+        try (PathFd staging = tree().directory(STAGING, v.stagingPath())) {
+            formatIfBlank(v, device);
+            List<String> options = new ArrayList<>(v.mountFlags());
+            if (v.readOnly()) {
+                options.add("ro");
+            }
+            Mounter.mount(device, staging, v.stagingPath().toString(), v.fsType(), options);
         }
     }
 

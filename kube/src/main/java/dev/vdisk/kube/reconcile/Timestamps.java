@@ -1,19 +1,19 @@
-package dev.vdisk.kube.node;
+package dev.vdisk.kube.reconcile;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /** RFC 3339 times as Kubernetes writes them: UTC, whole seconds. */
-final class Timestamps {
+public final class Timestamps {
 
     private Timestamps() {
     }
 
-    static String format(Instant t) {
+    public static String format(Instant t) {
         return t.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    static String ofMillis(long epochMillis) {
+    public static String ofMillis(long epochMillis) {
         return format(Instant.ofEpochMilli(epochMillis));
     }
 }
