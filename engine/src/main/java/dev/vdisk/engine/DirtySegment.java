@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.core.GuardedBy;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 

@@ -11,7 +11,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import java.util.UUID;
@@ -105,14 +104,7 @@ final class PoolFiles {
         props.setProperty("journal", stored(dir, layout.journal()));
         StringWriter w = new StringWriter();
         props.store(w, "vdisk pool layout; do not edit while the pool is open");
-        Path tmp = dir.resolve(PROPERTIES + ".tmp");
-        try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap(w.toString().getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
-        }
-        Files.move(tmp, dir.resolve(PROPERTIES), StandardCopyOption.ATOMIC_MOVE);
-        syncDir(dir);
+        PrivateFiles.replaceDurably(dir.resolve(PROPERTIES), w.toString());
     }
 
     /**
@@ -171,12 +163,6 @@ final class PoolFiles {
         Path d = dir.toAbsolutePath().normalize();
         Path p = path.toAbsolutePath().normalize();
         return p.startsWith(d) && !p.equals(d) ? d.relativize(p).toString() : p.toString();
-    }
-
-    static void syncDir(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
     }
 
     /** The held lock; closing it releases the pool. */

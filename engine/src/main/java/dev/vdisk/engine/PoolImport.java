@@ -50,7 +50,7 @@ public final class PoolImport {
         }
         PoolFiles.Layout layout = new PoolFiles.Layout(data, device != null, journal);
         CheckReport report;
-        try (Pool p = Pool.openLocked(dir, lock, layout, options, dev.vdisk.engine.io.DataSpace::new)) {
+        try (Pool p = PoolOpener.openLocked(dir, lock, layout, options, dev.vdisk.engine.io.DataSpace::new)) {
             report = p.check();
             if (report.clean()) {
                 PoolFiles.write(dir, layout.withUuid(p.info().uuid()));

@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.core.GuardedBy;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;

@@ -372,8 +372,8 @@ class VdiskCliTest {
             p.vdisk("v").write(0, java.nio.ByteBuffer.allocateDirect(1 << 20));
             p.snapshot("v", "s");
             p.clone("s", "c");
-            dev.vdisk.engine.SplitTask t = p.split("c", dev.vdisk.engine.SplitMode.COPY,
-                    dev.vdisk.engine.SplitOptions.defaults().withRate(64 << 10));
+            dev.vdisk.engine.split.SplitTask t = p.split("c", dev.vdisk.engine.split.SplitMode.COPY,
+                    dev.vdisk.engine.split.SplitOptions.defaults().withRate(64 << 10));
             t.await(java.time.Duration.ofMillis(500));
             assertTrue(t.running(), t.progress().toString());
             p.checkpoint(); // the RUNNING record is durable, as it is in a 'vdisk split' that gets killed

@@ -44,7 +44,7 @@ class CraftedMetadataTest {
 
     private Superblock newest() {
         try (DataSpace ds = new DataSpace(data)) {
-            return Pool.newestSuperblock(ds, data);
+            return PoolOpener.newestSuperblock(ds, data);
         }
     }
 

@@ -2,6 +2,10 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitPhase;
+import dev.vdisk.engine.split.SplitProgress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,7 +114,7 @@ class InPlaceWriteTest {
             try {
                 TestPools.write(v, 0, TestPools.filled(4096, 21)); // segment 0: the older record, stays queued
                 TestPools.write(v, SEG, TestPools.filled(4096, 22)); // segment 1: destaged before the point
-                v.destage(v.table.get(1L), ByteBuffer.allocateDirect(SEG));
+                v.destage(v.changesTable().get(1L), ByteBuffer.allocateDirect(SEG));
                 pool.checkpoint(); // replay position: segment 0's record, older than segment 1's
                 TestPools.write(v, SEG, mine);
                 inPlace = v.inPlaceWrites();
@@ -389,7 +393,7 @@ class InPlaceWriteTest {
             pool.drain();
             TestPools.write(v, SEG - 4096, a);
             assertEquals(1, v.inPlaceWrites(), "segment 0's piece did not go in place");
-            assertTrue(v.table.containsKey(1L), "segment 1's piece did not take the journal");
+            assertTrue(v.changesTable().contains(1L), "segment 1's piece did not take the journal");
             assertArrayEquals(a, TestPools.read(v, SEG - 4096, a.length));
             v.flush();
             pool.abandonForTesting();
@@ -415,13 +419,13 @@ class InPlaceWriteTest {
             Vdisk v = pool.vdisk("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 47));
             pool.drain();
-            int height = v.tree.height();
+            int height = v.map().tree().height();
             assertTrue(dev.vdisk.engine.map.MapTree.heightFor(big, SEG) > height, "the grow must add a level");
             Racer grown = duringNextInPlaceWrite(v, () -> pool.resize("v", big));
             TestPools.write(v, 4096, first);
             grown.done().get();
             assertFalse(grown.doneDuringWrite().get(), "the grow ran while an in-place write was in flight");
-            assertTrue(v.tree.height() > height);
+            assertTrue(v.map().tree().height() > height);
             TestPools.write(v, 8192, second);
             assertEquals(2, v.inPlaceWrites(), "the segment left the in-place path after the grow");
             v.flush();
@@ -586,8 +590,8 @@ class InPlaceWriteTest {
      */
     private static Racer duringNextInPlaceWrite(Vdisk v, RacingOp op) {
         Racer r = new Racer(new CompletableFuture<>(), new AtomicBoolean());
-        v.beforeInPlaceWrite = () -> {
-            v.beforeInPlaceWrite = () -> { };
+        v.beforeInPlaceWrite(() -> {
+            v.beforeInPlaceWrite(() -> { });
             Thread.ofPlatform().start(() -> {
                 try {
                     op.run();
@@ -602,7 +606,7 @@ class InPlaceWriteTest {
                 Thread.currentThread().interrupt();
             }
             r.doneDuringWrite().set(r.done().isDone());
-        };
+        });
         return r;
     }
 }

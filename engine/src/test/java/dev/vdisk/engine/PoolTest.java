@@ -64,9 +64,9 @@ class PoolTest {
             Vdisk v = pool.vdisk("v");
             TestPools.write(v, 4096, TestPools.filled(8192, 1));
             pool.drain();
-            assertEquals(1, v.tree.height());
+            assertEquals(1, v.map().tree().height());
             pool.resize("v", 300L << 20); // 3 levels
-            assertEquals(3, v.tree.height());
+            assertEquals(3, v.map().tree().height());
             assertEquals(300L << 20, v.size());
             TestPools.write(v, 299L << 20, TestPools.filled(4096, 2));
             assertArrayEquals(TestPools.filled(8192, 1), TestPools.read(v, 4096, 8192));

@@ -135,7 +135,7 @@ class SnapshotCrashPointTest {
                 v.write(0, b);
                 v.flush();
                 long until = System.nanoTime() + 300_000_000L;
-                while (!v.table.isEmpty() && System.nanoTime() < until) {
+                while (!v.changesTable().isEmpty() && System.nanoTime() < until) {
                     Thread.onSpinWait();
                 }
             };

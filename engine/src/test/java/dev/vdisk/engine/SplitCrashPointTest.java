@@ -3,6 +3,12 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.vdisk.engine.format.MapEntry;
+import dev.vdisk.engine.split.SplitCursor;
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitPhase;
+import dev.vdisk.engine.split.SplitProgress;
+import dev.vdisk.engine.split.SplitTask;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@link Splitter}'s commit protocol at every crash point of a SHARE or COPY split: the split runs once on a recording data
+ * {@code Splitter}'s commit protocol at every crash point of a SHARE or COPY split: the split runs once on a recording data
  * space (rate-limited, with the task's own consistency points every 10 ms), and the pool is rebuilt as a crash right
  * after each data-space write from the {@code split} call to the pool's close would have left it (a kill, or a power
  * loss dropping writes not yet fsynced). Every image must open with a clean check, the clone must read as before, and
@@ -161,11 +167,11 @@ class SplitCrashPointTest {
     }
 
     private static long entry(Vdisk v, long s) {
-        v.mapLock.readLock().lock();
+        v.map().lock().readLock().lock();
         try {
-            return v.tree.lookup(s);
+            return v.map().tree().lookup(s);
         } finally {
-            v.mapLock.readLock().unlock();
+            v.map().lock().readLock().unlock();
         }
     }
 

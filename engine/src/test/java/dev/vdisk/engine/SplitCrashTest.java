@@ -2,6 +2,10 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitPhase;
+import dev.vdisk.engine.split.SplitProgress;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;

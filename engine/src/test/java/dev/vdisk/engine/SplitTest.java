@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.vdisk.engine.check.CheckReport;
 import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.Node;
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitPhase;
+import dev.vdisk.engine.split.SplitProgress;
+import dev.vdisk.engine.split.SplitTask;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,9 +45,9 @@ class SplitTest {
     /** Every VBN (indirect blocks and data) a tree references. */
     static Set<Long> vbns(Vdisk v) {
         Set<Long> out = new HashSet<>();
-        v.mapLock.readLock().lock();
+        v.map().lock().readLock().lock();
         try {
-            v.tree.walk(new MapTree.Visitor() {
+            v.map().tree().walk(new MapTree.Visitor() {
                 @Override
                 public boolean node(Node n, int level, long first, int crc) {
                     out.add(n.vbn());
@@ -55,7 +60,7 @@ class SplitTest {
                 }
             });
         } finally {
-            v.mapLock.readLock().unlock();
+            v.map().lock().readLock().unlock();
         }
         return out;
     }

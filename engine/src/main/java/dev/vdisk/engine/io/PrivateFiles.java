@@ -13,6 +13,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
@@ -69,6 +70,32 @@ public final class PrivateFiles {
             while (bytes.hasRemaining()) {
                 ch.write(bytes);
             }
+        }
+    }
+
+    /**
+     * Replaces {@code file} with {@code text} in UTF-8 so that a crash leaves the old or the new contents, never a
+     * mix: writes {@code <file>.tmp} (0600), fsyncs it, renames it over {@code file} and fsyncs the directory (without
+     * that the rename itself may be lost).
+     */
+    public static void replaceDurably(Path file, CharSequence text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
+            while (bytes.hasRemaining()) {
+                ch.write(bytes);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file.toAbsolutePath().getParent());
+    }
+
+    /** Fsyncs directory {@code dir}, so that entries created, renamed or deleted in it survive a crash. */
+    public static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
         }
     }
 

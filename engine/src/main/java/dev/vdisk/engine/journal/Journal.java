@@ -4,9 +4,9 @@ import static dev.vdisk.engine.journal.JournalRecord.*;
 
 import dev.vdisk.engine.EngineIOException;
 import dev.vdisk.engine.ForeignPoolFileException;
-import dev.vdisk.engine.GuardedBy;
 import dev.vdisk.engine.JournalDamagedException;
-import dev.vdisk.engine.ThreadJoin;
+import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.core.ThreadJoin;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -409,9 +409,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private void syncDir() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        PrivateFiles.syncDirectory(dir);
     }
 
     /** Sequence number of the last appended record (-1 if none ever). */

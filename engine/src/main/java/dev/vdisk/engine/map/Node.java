@@ -1,6 +1,6 @@
 package dev.vdisk.engine.map;
 
-import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.core.GuardedBy;
 
 /**
  * One indirect block in memory: its entries as words (2 per entry, see {@code MapEntry}), its children (levels

@@ -1,6 +1,6 @@
 package dev.vdisk.kube.agentapi;
 
-import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.core.GuardedBy;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,7 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
 
+import dev.vdisk.engine.OutOfSpaceException;
+import dev.vdisk.engine.PoolClosedException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -7,10 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running (or finished) split of one clone, handed out by {@link Pool#split}. The work runs on one platform daemon
- * thread per task ({@code vdisk-split-NAME}), owned by the pool: it does blocking positional I/O and holds engine
- * locks for short moments, and a pool has few concurrent splits; {@link Pool#close()} stops it at a consistent point
- * (the record stays RUNNING, so {@link Pool#resumeSplits()} continues it after the next open). Thread-safe.
+ * A running (or finished) split of one clone, handed out by {@code Pool.split} ({@link Splits#start}). The work
+ * runs on one platform daemon thread per task ({@code vdisk-split-NAME}), owned by the pool: it does blocking positional I/O and holds engine
+ * locks for short moments, and a pool has few concurrent splits; {@code Pool.close()} stops it at a consistent point
+ * (the record stays RUNNING, so {@code Pool.resumeSplits()} continues it after the next open). Thread-safe.
  *
  * <p>The loop: take the next candidate segment from the cursor, wait for idleness (idle-only), fill a run of holes
  * from it ({@link Splitter#fillRun}), advance the cursor in the clone's split record, pay the rate limit for the
@@ -28,9 +30,9 @@ public final class SplitTask {
      */
     static final int SHARE_RUN_SEGMENTS = 4096;
 
-    private final Pool pool;
+    private final SplitHost host;
     private final Splitter splitter;
-    private final Vdisk clone;
+    private final SplitClone clone;
     private final SplitOptions options;
     private final int segmentSize;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -50,12 +52,12 @@ public final class SplitTask {
     private volatile SplitTimes times = SplitTimes.NONE;
     private Thread thread;
 
-    SplitTask(Pool pool, Splitter splitter, SplitCursor record, SplitPhase phase) {
-        this.pool = pool;
+    SplitTask(SplitHost host, Splitter splitter, SplitCursor record, SplitPhase phase) {
+        this.host = host;
         this.splitter = splitter;
-        this.clone = splitter.vdisk();
+        this.clone = splitter.target();
         this.options = record.options();
-        this.segmentSize = pool.segmentSize();
+        this.segmentSize = host.segmentSize();
         this.record = record;
         this.phase = phase;
         this.total = splitter.segments();
@@ -145,8 +147,8 @@ public final class SplitTask {
     private void run() {
         String name = clone.name();
         try {
-            Throttle throttle = new Throttle(options, segmentSize, pool::foregroundOps, this::stopping);
-            long interval = Math.max(10, pool.options().checkpointIntervalMillis()) * 1_000_000L;
+            Throttle throttle = new Throttle(options, segmentSize, host::foregroundOps, this::stopping);
+            long interval = Math.max(10, host.checkpointIntervalMillis()) * 1_000_000L;
             long lastPoint = System.nanoTime();
             boolean freedOnce = false;
             int releases = 0;
@@ -156,7 +158,7 @@ public final class SplitTask {
             int pointCount = 0;
             long release = 0;
             long waited = 0;
-            // what is left to relocate, counted once (one walk of the chain's maps, as Pool.split's space check):
+            // what is left to relocate, counted once (one walk of the chain's maps, as the start's space check):
             // holes filled by user writes meanwhile only make the split end below 100 % before DONE
             toRelocate = record.bytesRelocated() + splitter.segmentsToFill(record.cursor()) * segmentSize;
             startNanos = System.nanoTime();
@@ -186,7 +188,7 @@ public final class SplitTask {
                 scan += t1 - t0;
                 if (seg < 0) {
                     phase = SplitPhase.RELEASING;
-                    long hole = pool.releaseSplit(splitter);
+                    long hole = host.release(clone, splitter::firstHoleReadingData);
                     release += System.nanoTime() - t1;
                     times = new SplitTimes(scan, fill, splitter.copyNanos(), splitter.copies(), points, pointCount, release, waited);
                     if (hole < 0) {
@@ -216,7 +218,7 @@ public final class SplitTask {
                     splitter.dropBehind();
                     fill += System.nanoTime() - t2;
                 } catch (OutOfSpaceException e) {
-                    if (!freedOnce && pool.checkpointToFreeSpace()) {
+                    if (!freedOnce && host.checkpointToFreeSpace()) {
                         freedOnce = true;
                         continue;
                     }
@@ -229,7 +231,7 @@ public final class SplitTask {
                 visited += run.visited();
                 long bytes = (long) run.data() * segmentSize;
                 record = record.at(run.next(), record.filled() + run.filled(), record.bytesRelocated() + bytes);
-                clone.setSplit(record);
+                clone.setRecord(record);
                 if (bytes > 0) {
                     long t3 = System.nanoTime();
                     throttle.acquire(bytes);
@@ -237,7 +239,7 @@ public final class SplitTask {
                 }
                 if (System.nanoTime() - lastPoint > interval) {
                     long t4 = System.nanoTime();
-                    pool.checkpointForSplit(name);
+                    host.checkpoint("split " + name);
                     lastPoint = System.nanoTime();
                     points += lastPoint - t4;
                     pointCount++;
@@ -271,13 +273,13 @@ public final class SplitTask {
 
     private void setCursor(long c) {
         record = record.at(c, record.filled(), record.bytesRelocated());
-        clone.setSplit(record);
+        clone.setRecord(record);
     }
 
     private void persist(SplitCursor r, String why) {
         record = r;
-        clone.setSplit(r);
-        pool.checkpointForSplit(clone.name() + " " + why);
+        clone.setRecord(r);
+        host.checkpoint("split " + clone.name() + " " + why);
     }
 
     private void finish(SplitPhase p, String why) {

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.core;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -11,6 +11,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.CLASS)
 @Target({ElementType.FIELD, ElementType.METHOD})
 public @interface GuardedBy {
-    /** The lock, as an expression readable in the declaring class, e.g. {@code "lock"} or {@code "Vdisk.mapLock"}. */
+    /** The lock, as an expression readable in the declaring class, e.g. {@code "lock"} or {@code "Vdisk.opLock"}. */
     String value();
 }

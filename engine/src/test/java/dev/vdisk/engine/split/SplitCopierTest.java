@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
 
 import static org.junit.jupiter.api.Assertions.*;
 

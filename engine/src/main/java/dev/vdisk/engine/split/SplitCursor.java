@@ -1,5 +1,8 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
 
+import dev.vdisk.engine.CorruptMetadataException;
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.UnsupportedFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -14,15 +17,15 @@ import java.nio.charset.StandardCharsets;
  * @param cursor the next segment index to examine; every hole below it that read data through the backing chain was
  *     filled in the map of the same consistency point (the cursor only moves after the fill)
  */
-record SplitCursor(SplitMode mode, State state, long cursor, long filled, long bytesRelocated, SplitOptions options,
+public record SplitCursor(SplitMode mode, State state, long cursor, long filled, long bytesRelocated, SplitOptions options,
         String error) {
     /** Catalog extension tag of the split record (tag 1 is the change set). */
-    static final int TAG = 2;
+    public static final int TAG = 2;
     private static final int VERSION = 1;
 
     /** What recovery does with the record: see {@link Splitter}'s commit protocol. */
-    enum State {
-        /** Started and not stopped by the user: {@link Pool#resumeSplits()} restarts it from the cursor. */
+    public enum State {
+        /** Started and not stopped by the user: {@code Pool.resumeSplits()} restarts it from the cursor. */
         RUNNING,
         /** Stopped by the pool running out of space: listed, restarted by the next {@code split} call. */
         PAUSED,
@@ -38,7 +41,7 @@ record SplitCursor(SplitMode mode, State state, long cursor, long filled, long b
         return new SplitCursor(mode, s, cursor, filled, bytesRelocated, options, why);
     }
 
-    byte[] encode() {
+    public byte[] encode() {
         byte[] msg = error == null ? new byte[0] : error.getBytes(StandardCharsets.UTF_8);
         int len = Math.min(msg.length, 1024);
         ByteBuffer b = ByteBuffer.allocate(4 + 5 * 8 + 2 + len).order(ByteOrder.LITTLE_ENDIAN);
@@ -50,7 +53,7 @@ record SplitCursor(SplitMode mode, State state, long cursor, long filled, long b
     }
 
     /** Decodes a record, or returns null for none; {@code owner} names the vdisk in errors. */
-    static SplitCursor decode(byte[] bytes, String owner) {
+    public static SplitCursor decode(byte[] bytes, String owner) {
         if (bytes == null) {
             return null;
         }

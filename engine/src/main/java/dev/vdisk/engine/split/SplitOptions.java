@@ -1,4 +1,6 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
+
+import dev.vdisk.engine.InvalidRangeException;
 
 /**
  * Throttling of a split.

@@ -1,7 +1,8 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
+
 
 /**
- * A snapshot of a split's progress, available at any time from {@link SplitTask#progress()} and {@link Pool#splits()}.
+ * A snapshot of a split's progress, available at any time from {@link SplitTask#progress()} and {@code Pool.splits()}.
  *
  * @param vdiskName the clone
  * @param segmentsScanned segments below the cursor (the next segment index to examine)

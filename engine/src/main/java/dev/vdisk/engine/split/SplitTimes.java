@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
 
 /**
  * Where a finished split task's wall time went ({@link SplitTask#times()}), in nanoseconds: for benchmarks and the

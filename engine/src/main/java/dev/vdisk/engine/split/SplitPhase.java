@@ -1,8 +1,9 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
+
 
 /** Where a {@link SplitTask} is. DONE, CANCELLED, FAILED and PAUSED are final for the running thread. */
 public enum SplitPhase {
-    /** Recorded in the catalog but not running (after an open, before {@link Pool#resumeSplits()}). */
+    /** Recorded in the catalog but not running (after an open, before {@code Pool.resumeSplits()}). */
     QUEUED,
     /** Counting the work (COPY: the space it needs). */
     SCANNING,

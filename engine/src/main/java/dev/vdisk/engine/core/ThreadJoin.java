@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.core;
 
 /** Waiting for the engine's own background threads to end when they are stopped. */
 public final class ThreadJoin {

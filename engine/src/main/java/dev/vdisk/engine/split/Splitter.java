@@ -1,14 +1,17 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
 
+import dev.vdisk.engine.OutOfSpaceException;
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.map.MapTree;
+import dev.vdisk.engine.map.StoreMap;
 import java.util.Arrays;
 
 /**
  * Fills one clone's holes from its backing chain, a run of segments at a time, and finds what is left to fill.
- * {@link SplitTask} drives it on its own thread; {@link Pool} does the final release under its locks.
+ * {@link SplitTask} drives it on its own thread; the pool does the final release under its
+ * locks ({@link SplitHost#release}).
  *
  * <p><b>One segment</b> (of a run, {@link #fillRun}): look at the clone's entry; if it is a hole, resolve the same
  * field along the backing chain (the first entry that is not a hole; a member shorter than the segment, or the end of
@@ -22,9 +25,10 @@ import java.util.Arrays;
  * result is the backing's content overlaid with every user write, in order.
  *
  * <p><b>Commit protocol</b> (what is durable is always one consistency point: the clone's map and its split record
- * {@link SplitCursor} are written at the same point; recovery is {@link Pool#open} plus {@link Pool#resumeSplits()}):
+ * {@link SplitCursor} are written at the same point; recovery is {@code Pool.open} plus {@code Pool.resumeSplits()}):
  * <ol>
- *   <li><b>Start</b> ({@link Pool#split}): the record {@code {mode, cursor, state RUNNING}} is put on the clone's
+ *   <li><b>Start</b> ({@code Pool.split}, {@link Splits#start}): the record {@code {mode, cursor, state RUNNING}}
+ *       is put on the clone's
  *       catalog entry in memory, before the task runs, and no consistency point is taken: the record becomes durable
  *       with the first point after it, which is also the first that can hold a fill (every fill comes after the
  *       record, and a point writes every map with every record). Crash before that point: no record, no change; the
@@ -42,12 +46,12 @@ import java.util.Arrays;
  *       fills durable together. Crash after it: resume from i + 1.</li>
  *   <li><b>Pause or cancel</b>: the record's state becomes {@link SplitCursor.State#PAUSED} (out of space, with the
  *       error) or {@link SplitCursor.State#CANCELLED} and a point is taken. Recovery lists such a split
- *       ({@link Pool#splits()}) but does not restart it; the next {@code split} call of the same mode does, from the
+ *       ({@code Pool.splits()}) but does not restart it; the next {@code split} call of the same mode does, from the
  *       cursor. Crash before that point: the record still says RUNNING and the split resumes on
  *       {@code resumeSplits}.</li>
- *   <li><b>Release</b> ({@code Pool.releaseSplit}, under cpLock and destageLock; the clone's operation lock for
+ *   <li><b>Release</b> ({@link SplitHost#release}, under cpLock and destageLock; the clone's operation lock for
  *       the flip): check that no hole of the clone still resolves to data in the chain (else go back to step 2
- *       from that segment); clear the clone's backing, record its former sharing family (extension {@link Vdisk#ORIGIN_TAG}, for the
+ *       from that segment); clear the clone's backing, record its former sharing family (a catalog extension of the clone, for the
  *       check), drop the split record, free the former backing snapshot if it was hidden and this was its last
  *       dependent (cascading), and take one consistency point. Crash before the point: the record says RUNNING with
  *       the cursor at the end, so the resumed task only releases. After it: the clone has no backing and no record;
@@ -67,8 +71,9 @@ import java.util.Arrays;
  * (1 MiB), about the cost of one destage of 16 segments. Foreground reads never wait for the copy.
  */
 final class Splitter implements AutoCloseable {
-    private final Pool pool;
-    private final Vdisk clone;
+    private final SplitHost host;
+    private final SplitClone clone;
+    private final StoreMap map;
     private final SplitMode mode;
     private final int segmentSize;
     private final int shift;
@@ -90,11 +95,12 @@ final class Splitter implements AutoCloseable {
     private final long[] words;
     private final long[] vbns;
 
-    Splitter(Pool pool, Vdisk clone, SplitMode mode) {
-        this.pool = pool;
+    Splitter(SplitHost host, SplitClone clone, SplitMode mode) {
+        this.host = host;
         this.clone = clone;
+        this.map = clone.map();
         this.mode = mode;
-        this.segmentSize = pool.segmentSize();
+        this.segmentSize = host.segmentSize();
         this.shift = Integer.numberOfTrailingZeros(segmentSize);
         int fanout = IndirectBlock.fanout(segmentSize);
         this.candidate = new boolean[fanout];
@@ -113,7 +119,7 @@ final class Splitter implements AutoCloseable {
         return copies;
     }
 
-    Vdisk vdisk() {
+    SplitClone target() {
         return clone;
     }
 
@@ -123,7 +129,7 @@ final class Splitter implements AutoCloseable {
 
     /** Segments of the clone (its size rounded up). */
     long segments() {
-        return (clone.sizeWithoutCheck() + segmentSize - 1) >>> shift;
+        return map.segments();
     }
 
     /**
@@ -131,7 +137,7 @@ final class Splitter implements AutoCloseable {
      * data or a ZERO entry can shadow data), or -1. Skips missing subtrees, so sparse chains cost little.
      */
     long nextCandidate(long from) {
-        return Vdisk.nextMappedInChain(clone.backing(), from, segments());
+        return StoreMap.nextMappedInChain(map.backing(), from, segments());
     }
 
     /** The segments {@code [from, end)} of the level-1 indirect block holding {@code from}, within the clone. */
@@ -152,11 +158,11 @@ final class Splitter implements AutoCloseable {
         int off = (int) (from - b0);
         int n = (int) (leafEnd(from) - from);
         long[] mine = new long[n];
-        clone.mapLock.readLock().lock();
+        map.lock().readLock().lock();
         try {
-            clone.tree.lookupRun(from, n, mine);
+            map.tree().lookupRun(from, n, mine);
         } finally {
-            clone.mapLock.readLock().unlock();
+            map.lock().readLock().unlock();
         }
         return new Leaf(from, n, mine, Arrays.copyOfRange(candidate, off, off + n), Arrays.copyOfRange(fill, off, off + n));
     }
@@ -187,11 +193,11 @@ final class Splitter implements AutoCloseable {
             long b0 = c & -fanout;
             int from = (int) (c - b0);
             int n = (int) (leafEnd(c) - b0);
-            clone.mapLock.readLock().lock();
+            map.lock().readLock().lock();
             try {
-                clone.tree.lookupRun(c, n - from, words);
+                map.tree().lookupRun(c, n - from, words);
             } finally {
-                clone.mapLock.readLock().unlock();
+                map.lock().readLock().unlock();
             }
             int firstHole = -1;
             for (int i = 0; i < n - from; i++) {
@@ -218,7 +224,7 @@ final class Splitter implements AutoCloseable {
      * Resolves the chain for the level-1 block starting at segment {@code b0} into {@link #candidate} and
      * {@link #fill}, unless they already hold it: one walk per chain member for the whole block, reused by the runs
      * in it. Valid for the task's life: snapshots never change their maps, and the chain of a clone stays the same
-     * while it is backed. Follows {@code Vdisk.readMapped}'s rules: the first entry that is not a hole wins; a member
+     * while it is backed. Follows the read path's rules: the first entry that is not a hole wins; a member
      * shorter than the segment, or the end of the chain, means zeros (nothing to fill).
      */
     private void chainBlock(long b0) {
@@ -229,15 +235,15 @@ final class Splitter implements AutoCloseable {
         int n = fill.length;
         Arrays.fill(candidate, false);
         Arrays.fill(fill, -1L); // unresolved (no word is negative)
-        for (Vdisk x = clone.backing(); x != null; x = x.backing()) {
-            x.mapLock.readLock().lock();
+        for (StoreMap x = map.backing(); x != null; x = x.backing()) {
+            x.lock().readLock().lock();
             try {
-                x.tree.lookupRun(b0, n, words);
+                x.tree().lookupRun(b0, n, words);
             } finally {
-                x.mapLock.readLock().unlock();
+                x.lock().readLock().unlock();
             }
             // segments of the block inside this member (a shorter member resolves the rest to zeros)
-            long size = x.sizeWithoutCheck();
+            long size = x.size();
             int inside = (int) Math.max(0, Math.min(n, ((size + segmentSize - 1) >>> shift) - b0));
             for (int i = 0; i < inside; i++) {
                 long w = words[i];
@@ -293,11 +299,11 @@ final class Splitter implements AutoCloseable {
         int n = 0;
         long next = first;
         int height;
-        clone.mapLock.readLock().lock();
+        map.lock().readLock().lock();
         try {
-            height = clone.tree.height();
+            height = map.tree().height();
         } finally {
-            clone.mapLock.readLock().unlock();
+            map.lock().readLock().unlock();
         }
         for (int i = 0; i < l.n() && visited < segs.length; i++) {
             if (!l.candidate()[i]) {
@@ -315,7 +321,7 @@ final class Splitter implements AutoCloseable {
         if (n == 0) {
             return new Run(next, visited, 0, 0);
         }
-        Allocator alloc = pool.allocator();
+        Allocator alloc = host.allocator();
         long reserved = height + dataEntries(src, n);
         if (!alloc.tryReserve(reserved)) {
             // short of space: the first hole alone, so that a nearly full pool still progresses
@@ -335,21 +341,21 @@ final class Splitter implements AutoCloseable {
             // consistency point, the check) ever sees a Y counted but unreferenced, and no destage changes this map
             // between the hole test and the install (maps change only under destageLock), so the holes seen here
             // stay holes until the install. The copy of a 1 MiB run costs about what one destage costs.
-            pool.destageLock().lock();
+            host.destageLock().lock();
             try {
-                pool.checkOpen();
-                if (clone.isDeleted() || clone.backing() == null) {
+                host.checkOpen();
+                if (clone.isDeleted() || map.backing() == null) {
                     return new Run(next, visited, 0, 0); // the clone went away (or is already released)
                 }
-                clone.mapLock.readLock().lock();
+                map.lock().readLock().lock();
                 try {
                     for (int i = 0; i < n; i++) {
-                        if (!MapEntry.isHole(clone.tree.lookup(segs[i]))) {
+                        if (!MapEntry.isHole(map.tree().lookup(segs[i]))) {
                             src[i] = MapEntry.HOLE; // a user write won: leave it alone
                         }
                     }
                 } finally {
-                    clone.mapLock.readLock().unlock();
+                    map.lock().readLock().unlock();
                 }
                 for (int i = 0; i < n; i++) {
                     if (MapEntry.isMapped(src[i])) {
@@ -361,18 +367,18 @@ final class Splitter implements AutoCloseable {
                 copyRuns(src, dst, n);
                 int filled = 0;
                 int data = 0;
-                clone.mapLock.writeLock().lock();
+                map.lock().writeLock().lock();
                 try {
                     int created = 0;
                     for (int i = 0; i < n; i++) {
-                        if (MapEntry.isHole(src[i]) || !MapEntry.isHole(clone.tree.lookup(segs[i]))) {
+                        if (MapEntry.isHole(src[i]) || !MapEntry.isHole(map.tree().lookup(segs[i]))) {
                             continue;
                         }
                         boolean isData = MapEntry.isMapped(src[i]);
                         long word = isData ? MapEntry.mapped(dst[i]) : MapEntry.ZERO;
-                        clone.tree.set(segs[i], word, (int) clone.epoch(), alloc);
-                        clone.touched.mark(segs[i]); // not durable before the next point: no in-place write yet
-                        created += clone.tree.lastCreated();
+                        map.tree().set(segs[i], word, clone.epoch(), alloc);
+                        clone.markTouched(segs[i]); // not durable before the next point: no in-place write yet
+                        created += map.tree().lastCreated();
                         if (isData) {
                             dst[i] = 0; // referenced by the map now
                         }
@@ -383,11 +389,11 @@ final class Splitter implements AutoCloseable {
                     reserved -= fromReservation;
                     alloc.nodesCreated(created, fromReservation);
                 } finally {
-                    clone.mapLock.writeLock().unlock();
+                    map.lock().writeLock().unlock();
                 }
                 return new Run(next, visited, filled, data);
             } finally {
-                pool.destageLock().unlock();
+                host.destageLock().unlock();
             }
         } finally {
             if (allocated > 0) {
@@ -429,13 +435,13 @@ final class Splitter implements AutoCloseable {
         if (toFill == 0) {
             return new Run(next, visited, 0, 0);
         }
-        Allocator alloc = pool.allocator();
+        Allocator alloc = host.allocator();
         long reserved;
-        clone.mapLock.readLock().lock();
+        map.lock().readLock().lock();
         try {
-            reserved = clone.tree.height(); // a path copy
+            reserved = map.tree().height(); // a path copy
         } finally {
-            clone.mapLock.readLock().unlock();
+            map.lock().readLock().unlock();
         }
         if (!alloc.tryReserve(reserved)) {
             throw new OutOfSpaceException(mode + " split of clone " + clone.name() + " at segment " + first,
@@ -444,26 +450,26 @@ final class Splitter implements AutoCloseable {
         try {
             // destageLock: no destage changes this map between the hole test and the install (maps change only
             // under it); the clone's map write lock for the install itself
-            pool.destageLock().lock();
+            host.destageLock().lock();
             try {
-                pool.checkOpen();
-                if (clone.isDeleted() || clone.backing() == null) {
+                host.checkOpen();
+                if (clone.isDeleted() || map.backing() == null) {
                     return new Run(next, visited, 0, 0); // the clone went away (or is already released)
                 }
                 int filled;
                 int created;
-                clone.mapLock.writeLock().lock();
+                map.lock().writeLock().lock();
                 try {
-                    filled = clone.tree.fillHoles(first, n, words, (int) clone.epoch(), alloc, vbns);
-                    created = clone.tree.lastCreated();
+                    filled = map.tree().fillHoles(first, n, words, clone.epoch(), alloc, vbns);
+                    created = map.tree().lastCreated();
                     for (long k = 0; k < n; k++) { // not durable before the next point: no in-place write yet
-                        clone.touched.mark(first + k);
+                        clone.markTouched(first + k);
                     }
                     long fromReservation = Math.min(created, reserved);
                     reserved -= fromReservation;
                     alloc.nodesCreated(created, fromReservation);
                 } finally {
-                    clone.mapLock.writeLock().unlock();
+                    map.lock().writeLock().unlock();
                 }
                 int data = 0;
                 for (int i = 0; i < n; i++) {
@@ -471,7 +477,7 @@ final class Splitter implements AutoCloseable {
                 }
                 return new Run(next, visited, filled, data);
             } finally {
-                pool.destageLock().unlock();
+                host.destageLock().unlock();
             }
         } finally {
             alloc.unreserve(reserved);
@@ -502,7 +508,7 @@ final class Splitter implements AutoCloseable {
                 len++;
             }
             if (copier == null) {
-                copier = new SplitCopier(pool.data(), segmentSize);
+                copier = new SplitCopier(host.data(), segmentSize);
             }
             long t0 = System.nanoTime();
             copier.copy(x << shift, y << shift, (long) len << shift);

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
 
 /** How the splitter fills a clone's holes that read data through its backing chain. */
 public enum SplitMode {

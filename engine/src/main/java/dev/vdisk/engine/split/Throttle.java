@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.split;
 
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
