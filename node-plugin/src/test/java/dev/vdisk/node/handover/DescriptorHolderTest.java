@@ -93,6 +93,19 @@ class DescriptorHolderTest {
     }
 
     @Test
+    void aStoppingHolderLeavesItsSuccessorsSocketAlone() throws Exception {
+        // the successor took the path while this one was still stopping (its socket moved away stands for that)
+        Files.move(socket, socket.resolveSibling("old.sock"));
+        try (DescriptorHolder successor = DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT)) {
+            holder.close();
+            assertTrue(Files.exists(socket), "the successor's socket is still there");
+            try (HolderClient client = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+                assertEquals(List.of(), client.names());
+            }
+        }
+    }
+
+    @Test
     void putGetUpdateDropThroughTheClient() throws Throwable {
         int[] pipe = pipe();
         try (HolderClient client = HolderClient.connect(socket, Duration.ofSeconds(2))) {
