@@ -296,7 +296,8 @@ public final class DescriptorHolder implements AutoCloseable {
 
     /**
      * A second holder must not take the path of a live one: the first would keep its descriptors where no agent can
-     * reach them. A socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced.
+     * reach them. Only a socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced; a holder that
+     * is not accepting (EAGAIN: its backlog is full) is alive.
      */
     private static void refuseIfServed(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) || !SocketFile.describe(path).equals("socket")) {
@@ -306,7 +307,10 @@ public final class DescriptorHolder implements AutoCloseable {
             throw new IOException("another fd holder is serving " + path + "; stop it first (its descriptors would"
                     + " be out of every agent's reach)");
         } catch (ErrnoException e) {
-            // nobody listens: stale
+            if (e.errno() != UnixSockets.ECONNREFUSED && e.errno() != Libc.ENOENT) {
+                throw new IOException("another fd holder is serving " + path + " but not accepting (" + e.getMessage()
+                        + "); stop it first", e);
+            }
         }
     }
 

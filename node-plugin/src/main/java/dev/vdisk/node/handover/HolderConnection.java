@@ -39,9 +39,13 @@ final class HolderConnection implements AutoCloseable {
         this.socket = socket;
     }
 
-    /** Connects; ENOENT or ECONNREFUSED (no holder there now) are {@link ErrnoException}s with that errno. */
+    /**
+     * Connects; ENOENT or ECONNREFUSED (no holder there now) and EAGAIN (a holder that is not accepting: its backlog
+     * is full) are {@link ErrnoException}s with that errno. Non-blocking, like every send: a stuck holder must never
+     * block the agent's thread, which holds {@link HolderClient}'s monitor.
+     */
     static HolderConnection open(Path socket) throws ErrnoException {
-        int fd = UnixSockets.seqpacket(false);
+        int fd = UnixSockets.seqpacket(true);
         try {
             UnixSockets.connect(fd, socket);
             return new HolderConnection(fd, socket);
@@ -54,13 +58,14 @@ final class HolderConnection implements AutoCloseable {
     /** Sends {@code op name body fds} and waits for the answer; an ERROR answer is a {@link HolderRefusedException}. */
     Answer call(Op op, String name, byte[] body, int[] fds) throws IOException {
         try {
-            UnixSockets.send(fd, HolderProtocol.encode(op.code, name, body), fds, false);
+            UnixSockets.send(fd, HolderProtocol.encode(op.code, name, body), fds, true);
         } catch (ErrnoException e) {
             // a holder that refused us at accept has said why before closing: report that, not EPIPE
             if (readable(0)) {
                 answer();
             }
-            throw new IOException("fd holder at " + socket + " is gone: " + e.getMessage(), e);
+            // EAGAIN: its queue is full though we wait for each answer, so it reads nothing: stuck
+            throw new IOException("fd holder at " + socket + " is gone or stuck: " + e.getMessage(), e);
         }
         if (!readable(ANSWER_WAIT.toMillis())) {
             throw new IOException("fd holder at " + socket + " did not answer " + op + " " + name + " within "

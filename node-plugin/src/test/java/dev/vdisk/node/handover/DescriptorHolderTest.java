@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The holder in this JVM, over its real socket: privacy of the socket, the table, and bad requests. */
@@ -90,6 +91,25 @@ class DescriptorHolderTest {
         assertTrue(System.nanoTime() - start >= 300_000_000L, "it waited for the holder");
         assertTrue(e.getMessage().startsWith("no fd holder at " + nowhere + " after 0 s (connect("), e.getMessage());
         assertTrue(e.getMessage().endsWith("start it with: vdisk-csi fd-holder --socket " + nowhere), e.getMessage());
+    }
+
+    @Test
+    void aHolderThatDoesNotAcceptHangsNeitherAClientNorASecondHolder() throws Exception {
+        Path stuck = tmp.resolve("holder").resolve("stuck.sock");
+        int listener = UnixSockets.seqpacket(false);
+        opened.add(listener);
+        UnixSockets.bind(listener, stuck);
+        UnixSockets.listen(listener, 0);
+        int first = UnixSockets.seqpacket(false);
+        opened.add(first);
+        UnixSockets.connect(first, stuck); // nobody accepts: the backlog of 0 is full now
+
+        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(IOException.class, () -> HolderClient.connect(stuck, Duration.ofMillis(300))));
+        assertTrue(e.getMessage().startsWith("no fd holder at " + stuck + " after 0 s"), e.getMessage());
+        IOException live = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(IOException.class, () -> DescriptorHolder.start(stuck, DescriptorHolder.Limits.DEFAULT)));
+        assertTrue(live.getMessage().startsWith("another fd holder is serving " + stuck), live.getMessage());
     }
 
     @Test
