@@ -47,6 +47,8 @@ public final class HolderClient implements DescriptorStore {
     private final Thread watcher;
     private HolderConnection connection;
     private boolean closed;
+    /** Why the last reconnect failed other than "no holder there yet" (logged once per reason); null after a success. */
+    private String reconnectFailure;
 
     private HolderClient(Path socket, HolderConnection connection) {
         this.socket = socket;
@@ -221,7 +223,13 @@ public final class HolderClient implements DescriptorStore {
                         reconnect();
                     }
                 } catch (IOException e) {
-                    lost(e);
+                    if (connection != null) {
+                        lost(e);
+                    } else if (!e.getMessage().equals(reconnectFailure)) {
+                        reconnectFailure = e.getMessage();
+                        log.warn("cannot reconnect to the fd holder at {}: {}; retrying every {} s", socket,
+                                reconnectFailure, RETRY.toSeconds());
+                    }
                 }
             }
         }
@@ -251,6 +259,7 @@ public final class HolderClient implements DescriptorStore {
                 }
             }
             connection = fresh;
+            reconnectFailure = null;
             log.info("fd holder at {} is back: restored {} of {} entries", socket, restored, mirror.size());
         } catch (IOException | RuntimeException e) {
             fresh.close();

@@ -42,14 +42,22 @@ final class HolderConnection implements AutoCloseable {
     /**
      * Connects; ENOENT or ECONNREFUSED (no holder there now) and EAGAIN (a holder that is not accepting: its backlog
      * is full) are {@link ErrnoException}s with that errno. Non-blocking, like every send: a stuck holder must never
-     * block the agent's thread, which holds {@link HolderClient}'s monitor.
+     * block the agent's thread, which holds {@link HolderClient}'s monitor. A holder of another uid is refused
+     * (an {@link IOException}): it would get the agent's /dev/fuse descriptors, i.e. every volume's data.
      */
-    static HolderConnection open(Path socket) throws ErrnoException {
+    static HolderConnection open(Path socket) throws IOException {
         int fd = UnixSockets.seqpacket(true);
         try {
             UnixSockets.connect(fd, socket);
+            int holderUid = UnixSockets.peer(fd).uid();
+            int own = Libc.geteuid();
+            if (holderUid != own) {
+                throw new IOException("fd holder at " + socket + " runs as uid " + holderUid + ", not as this process's"
+                        + " uid " + own + "; refusing to hand it descriptors (who can write to " + socket.getParent()
+                        + "?)");
+            }
             return new HolderConnection(fd, socket);
-        } catch (ErrnoException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             Libc.close(fd);
             throw e;
         }
