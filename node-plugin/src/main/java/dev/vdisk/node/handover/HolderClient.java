@@ -120,7 +120,11 @@ public final class HolderClient implements DescriptorStore {
         if (record.length > MAX_RECORD) {
             throw new IllegalArgumentException("entry " + name + ": a " + record.length + "-byte record; at most " + MAX_RECORD);
         }
-        send(Op.UPDATE, name, record, new int[0]);
+        if (send(Op.UPDATE, name, record, new int[0]) == Status.NOT_FOUND) {
+            // the holder lost it (another client dropped it, or it refused it on a reconnect): the whole entry again
+            log.warn("fd holder at {} did not hold {}; putting it again", socket, name);
+            send(Op.PUT, name, record, held.fds());
+        }
         mirror.put(name, new Mirrored(held.fds(), record.clone()));
     }
 
@@ -178,18 +182,23 @@ public final class HolderClient implements DescriptorStore {
         watcher.interrupt();
     }
 
-    /** Sends one change to the holder if connected; a broken connection makes it a mirror-only change. */
-    private void send(Op op, String name, byte[] body, int[] fds) throws IOException {
+    /**
+     * Sends one change to the holder if connected; a broken connection makes it a mirror-only change. The answer's
+     * status, or null when the holder was not reached.
+     */
+    private Status send(Op op, String name, byte[] body, int[] fds) throws IOException {
         if (connection == null) {
-            return;
+            return null;
         }
         try {
             Answer answer = connection.call(op, name, body, fds);
             HolderProtocol.closeAll(answer.fds());
+            return answer.status();
         } catch (HolderRefusedException e) {
             throw e;
         } catch (IOException e) {
             lost(e);
+            return null;
         }
     }
 

@@ -156,6 +156,26 @@ class DescriptorHolderTest {
     }
 
     @Test
+    void anUpdateOfAnEntryTheHolderLostPutsItAgain() throws Throwable {
+        int[] pipe = pipe();
+        try (HolderClient agent = HolderClient.connect(socket, Duration.ofSeconds(2));
+                HolderClient other = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+            agent.put("fuse", new int[] {pipe[1]}, bytes("images: a"));
+            other.drop("fuse");
+            agent.update("fuse", bytes("images: a, b"));
+        }
+        Libc.close(pipe[1]);
+        opened.remove((Integer) pipe[1]);
+        try (HolderClient successor = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+            DescriptorStore.Entry fuse = successor.get("fuse").orElseThrow(
+                    () -> new AssertionError("the holder does not hold the updated entry"));
+            assertArrayEquals(bytes("images: a, b"), fuse.record());
+            Libc.close(fuse.fds()[0]);
+        }
+        assertEquals("EAGAIN", TestPipe.read(pipe[0]), "the holder holds the descriptor again");
+    }
+
+    @Test
     void aFullHolderRefusesNewEntriesAndKeepsServing() throws Throwable {
         int[] pipe = pipe();
         try (HolderClient client = HolderClient.connect(socket, Duration.ofSeconds(2))) {
