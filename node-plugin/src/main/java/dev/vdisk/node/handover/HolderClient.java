@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The mirror is this client's view of the store: it is filled from the holder when the client connects (what a
  * predecessor left), every change goes to the mirror and to the holder, and {@link #get} and {@link #names} answer
- * from the mirror. When the holder goes away (its socket closes, or a call fails), a daemon thread
+ * from the mirror. When the holder goes away (its socket closes, a call fails, or another file takes its path, where
+ * a successor would look), a daemon thread
  * ({@code fd-holder-client}) connects again every second and makes the new holder hold exactly the mirror (puts
  * every entry, drops any other). Calls made while the holder is away succeed against the mirror and reach the
  * holder on reconnect: in that window the volumes are at risk only if this process dies too. One line is logged
@@ -227,6 +228,9 @@ public final class HolderClient implements DescriptorStore {
                 try {
                     if (connection != null && connection.brokenWhileIdle()) {
                         lost(new IOException("the holder closed the connection"));
+                    } else if (connection != null && connection.replacedAtPath()) {
+                        lost(new IOException(socket + " is no longer this holder's socket: a successor could not"
+                                + " reach what it holds"));
                     }
                     if (connection == null) {
                         reconnect();

@@ -8,7 +8,10 @@ import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.UnixSockets;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 
 /**
@@ -33,10 +36,13 @@ final class HolderConnection implements AutoCloseable {
 
     private final int fd;
     private final Path socket;
+    /** The dev/inode of the socket file when this connection was made (null if unreadable). */
+    private final Object socketKey;
 
-    private HolderConnection(int fd, Path socket) {
+    private HolderConnection(int fd, Path socket, Object socketKey) {
         this.fd = fd;
         this.socket = socket;
+        this.socketKey = socketKey;
     }
 
     /**
@@ -56,7 +62,7 @@ final class HolderConnection implements AutoCloseable {
                         + " uid " + own + "; refusing to hand it descriptors (who can write to " + socket.getParent()
                         + "?)");
             }
-            return new HolderConnection(fd, socket);
+            return new HolderConnection(fd, socket, fileKey(socket));
         } catch (IOException | RuntimeException e) {
             Libc.close(fd);
             throw e;
@@ -85,6 +91,23 @@ final class HolderConnection implements AutoCloseable {
     /** True when the holder closed this connection or sent something unasked (it never does while healthy). */
     boolean brokenWhileIdle() throws ErrnoException {
         return readable(0);
+    }
+
+    /**
+     * True when the file at the socket's path is no longer the one this connection was made through (replaced by
+     * another holder's, or removed): the holder at the other end lives on, but no successor of this process can
+     * reach what it holds.
+     */
+    boolean replacedAtPath() {
+        return socketKey != null && !socketKey.equals(fileKey(socket));
+    }
+
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private boolean readable(long millis) throws ErrnoException {

@@ -176,6 +176,28 @@ class DescriptorHolderTest {
     }
 
     @Test
+    void aClientMovesToTheHolderThatTookItsPath() throws Throwable {
+        int[] pipe = pipe();
+        try (HolderClient agent = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+            agent.put("fuse", new int[] {pipe[1]}, bytes("session"));
+            // the old holder lives on, but where no successor of the agent would look
+            Files.move(socket, socket.resolveSibling("old.sock"));
+            try (DescriptorHolder successor = DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT)) {
+                long start = System.nanoTime();
+                List<String> names = List.of();
+                while (names.isEmpty() && System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
+                    Thread.sleep(200);
+                    try (HolderClient probe = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+                        names = probe.names();
+                    }
+                }
+                assertEquals(List.of("fuse"), names, "the agent put its entries into the holder at its path");
+                System.out.printf("entries moved to the new holder in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+            }
+        }
+    }
+
+    @Test
     void aFullHolderRefusesNewEntriesAndKeepsServing() throws Throwable {
         int[] pipe = pipe();
         try (HolderClient client = HolderClient.connect(socket, Duration.ofSeconds(2))) {
