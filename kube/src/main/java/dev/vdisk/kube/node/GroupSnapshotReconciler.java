@@ -1,8 +1,8 @@
 package dev.vdisk.kube.node;
 
+import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.engine.EngineException;
 import dev.vdisk.kube.reconcile.Conditions;
 import dev.vdisk.kube.reconcile.EventRecorder;
 import dev.vdisk.kube.reconcile.ObjectEvent;
@@ -71,7 +71,7 @@ final class GroupSnapshotReconciler {
                     .map(s -> Timestamps.ofMillis(s.createdMillis())).orElse(null);
             next = new VdiskGroupSnapshotStatus(ResourcePhase.Ready, generation, created, null,
                     c.set("Ready", true, "InPool", "members taken at one instant: " + members.values()).build());
-        } catch (EngineException e) {
+        } catch (AgentException e) {
             Failure failure = new Failure(e.reason().name(), e.getMessage());
             LOG.warn("group snapshot {} refused: {} {}", name, e.reason(), e.getMessage());
             events.record(g, ObjectEvent.warning(EventReasons.SNAPSHOT_FAILED, e.reason() + ": " + e.getMessage()));

@@ -1,7 +1,10 @@
 package dev.vdisk.kube.node;
 
 import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.PoolAgent;
 import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.controller.agents.LocalNodeAgents;
+import dev.vdisk.controller.metadata.SnapshotStreams;
 import dev.vdisk.kube.agentapi.AgentApiServer;
 import dev.vdisk.kube.agentapi.BearerTokenInterceptor;
 import dev.vdisk.kube.agentapi.TokenReviewAuthenticator;
@@ -41,7 +44,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node agent in a cluster: reconciles the VdiskVolumes, VdiskSnapshots and VdiskGroupSnapshots labelled with this
- * node against the local {@link VolumeAgent}, publishes the VdiskNode, and serves the internal API.
+ * node against the local {@link PoolAgent}, publishes the VdiskNode, and serves the internal API.
  *
  * <p>Threads: fabric8's informer threads only add an object's key ({@code Kind/name}) to the {@link KeyedWorkQueue}
  * (never blocks); the queue runs each object's reconcile on a virtual thread, one at a time per object, objects in
@@ -88,7 +91,7 @@ public final class NodeClusterAgent implements AutoCloseable {
      * Joins the cluster: starts the informers (waits for their first list), the reconcilers, the heartbeat and, if
      * configured, the internal API. Close it before closing {@code agent} (which it does not close).
      */
-    public static NodeClusterAgent start(KubernetesClient client, NodeClusterConfig config, VolumeAgent agent)
+    public static NodeClusterAgent start(KubernetesClient client, NodeClusterConfig config, PoolAgent agent)
             throws IOException {
         NodeClusterAgent node = new NodeClusterAgent(config);
         try {
@@ -100,7 +103,7 @@ public final class NodeClusterAgent implements AutoCloseable {
         }
     }
 
-    private void startWith(KubernetesClient client, VolumeAgent agent) throws IOException {
+    private void startWith(KubernetesClient client, PoolAgent agent) throws IOException {
         Clock clock = Clock.systemUTC();
         ResourceWriter writer = new ResourceWriter(client);
         EventRecorder events = new EventRecorder(client, EventSource.onNode(COMPONENT, config.nodeId()), clock);
@@ -175,7 +178,8 @@ public final class NodeClusterAgent implements AutoCloseable {
         queue.addEvery(STAGED_CHECK + "/" + config.nodeId(), config.heartbeatInterval());
         queue.open();
         if (config.agentListen() != null) {
-            apiServer = AgentApiServer.start(config.agentListen(), config.nodeId(), agent, new BearerTokenInterceptor(
+            apiServer = AgentApiServer.start(config.agentListen(),
+                    SnapshotStreams.of(new LocalNodeAgents(config.nodeId(), agent)), new BearerTokenInterceptor(
                     new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient()),
                     config.agentCertificate());
         }

@@ -47,7 +47,7 @@ final class SplitTracking {
                 Math.round(s.bytesPerSecond()), s.etaSeconds(), s.message(), start, end);
     }
 
-    /** A split the agent refused to start (reason: the engine's Reason name). */
+    /** A split the agent refused to start (reason: the agent API's AgentReason name). */
     static SplitProgress refused(String mode, String reason, String message, Instant now) {
         String t = Timestamps.format(now);
         return new SplitProgress(mode, "FAILED", 0, 0, 0, 0, 0, -1, reason + ": " + message, t, t);

@@ -1,10 +1,10 @@
 package dev.vdisk.kube.node;
 
+import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentLineage;
 import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.PoolAgent;
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.engine.EngineException;
 import dev.vdisk.kube.reconcile.Conditions;
 import dev.vdisk.kube.reconcile.EventRecorder;
 import dev.vdisk.kube.reconcile.ObjectEvent;
@@ -36,14 +36,14 @@ import org.slf4j.LoggerFactory;
 final class VolumeReconciler {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeReconciler.class);
 
-    private final VolumeAgent agent;
+    private final PoolAgent agent;
     private final ResourceWriter writer;
     private final EventRecorder events;
     private final NodeObjects objects;
     private final Clock clock;
     private final Duration poll;
 
-    VolumeReconciler(VolumeAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects, Clock clock,
+    VolumeReconciler(PoolAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects, Clock clock,
                      Duration poll) {
         this.agent = agent;
         this.writer = writer;
@@ -82,7 +82,7 @@ final class VolumeReconciler {
             }
             try {
                 apply(name, spec, existing);
-            } catch (EngineException e) {
+            } catch (AgentException e) {
                 failure = new Failure(e.reason().name(), e.getMessage());
                 LOG.warn("volume {} generation {} refused: {} {}", name, generation, e.reason(), e.getMessage());
                 events.record(v, ObjectEvent.warning(existing.isEmpty() ? EventReasons.PROVISIONING_FAILED
@@ -131,7 +131,7 @@ final class VolumeReconciler {
                 agent.startSplit(name, split.mode(), split.rateBytesPerSecond());
             }
             return null;
-        } catch (EngineException e) {
+        } catch (AgentException e) {
             LOG.warn("split of volume {} refused: {} {}", name, e.reason(), e.getMessage());
             return SplitTracking.refused(split.mode(), e.reason().name(), e.getMessage(), clock.instant());
         }
@@ -151,7 +151,7 @@ final class VolumeReconciler {
         }
         try {
             agent.deleteVolume(name);
-        } catch (EngineException e) {
+        } catch (AgentException e) {
             // the pool still has it (staged, most likely): keep the finalizer, say why, try again later
             Failure failure = new Failure(e.reason().name(), e.getMessage());
             boolean news = previous == null || !failure.equals(previous.failure());
@@ -224,11 +224,7 @@ final class VolumeReconciler {
     }
 
     private Optional<AgentLineage> lineage(String name) {
-        try {
-            return agent.lineage(name);
-        } catch (UnsupportedOperationException e) {
-            return Optional.empty();
-        }
+        return agent.lineage(name);
     }
 
     private VdiskVolumeStatus pending(VdiskVolume v, VdiskVolumeStatus previous, String why) {

@@ -4,6 +4,6 @@
  * {@link dev.vdisk.kube.reconcile.Backoff}, a close that lets running work finish),
  * {@link dev.vdisk.kube.reconcile.EventRecorder} (core/v1 Events named as the kubelet names them) and
  * {@link dev.vdisk.kube.reconcile.Conditions} (status conditions the Kubernetes way). It knows nothing of our
- * resources; why it is ours and not the Java Operator SDK: docs/decisions/0001-reconcile-toolkit.md.
+ * resources; why it is ours and not the Java Operator SDK: docs/decisions/0013-reconcile-toolkit.md.
  */
 package dev.vdisk.kube.reconcile;

@@ -58,7 +58,7 @@ final class SplitStatusMirror {
                 conditions);
     }
 
-    /** Failed for good, {@code reason} a CamelCase word or the engine's Reason name. Keeps the progress so far. */
+    /** Failed for good, {@code reason} a CamelCase word or the agent API's AgentReason name. Keeps the progress so far. */
     static SplitRequestStatus failed(SplitRequestStatus old, long generation, String volumeId, String reason,
                                      String message, Instant now) {
         // a request refused before it was accepted says so in Accepted; one that failed later keeps Accepted=True

@@ -1,18 +1,23 @@
-package dev.vdisk.cli;
+package dev.vdisk.api.agent;
 
-import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code <pool>/split-status}: the clone splits of a pool as the node agent that holds it open sees them, rewritten by
@@ -27,11 +32,17 @@ import java.util.Optional;
  * <p>Not authoritative: a copy of the agent's view at the time it was written (tmp &rarr; rename, no fsync: losing
  * it in a crash loses nothing the next start does not rewrite). A reader judges freshness by the time in line 1; the
  * agent deletes the file when it stops.
+ *
+ * <p>It is part of the agent API, not of the CLI or the engine: the node agent writes it and the offline CLI reads
+ * it, and its lines are {@link SplitStatus}es.
  */
 public final class SplitStatusFile {
     public static final String NAME = "split-status";
     static final String MAGIC = "vdisk-split-status";
     static final int VERSION = 1;
+    /** Created 0600, as every pool file (the file names volumes). */
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     /** What the file says: who wrote it, when, and the splits. */
     public record Contents(long pid, long writtenMillis, List<SplitStatus> splits) {
@@ -48,7 +59,13 @@ public final class SplitStatusFile {
         StringBuilder text = new StringBuilder(MAGIC + " " + VERSION + " " + pid + " " + nowMillis + "\n");
         splits.forEach(s -> text.append(encode(s)).append('\n'));
         Path tmp = poolDir.resolve(NAME + ".tmp");
-        PrivateFiles.writeString(tmp, text);
+        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), OWNER_ONLY)) {
+            ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
+            while (bytes.hasRemaining()) {
+                ch.write(bytes);
+            }
+        }
         Files.move(tmp, poolDir.resolve(NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 

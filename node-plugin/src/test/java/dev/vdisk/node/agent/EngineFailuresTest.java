@@ -1,9 +1,12 @@
-package dev.vdisk.csi.server;
+package dev.vdisk.node.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
+import dev.vdisk.csi.server.StatusMapper;
 import dev.vdisk.engine.CorruptMetadataException;
 import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.EngineIOException;
@@ -17,8 +20,6 @@ import dev.vdisk.engine.UnsupportedFormatException;
 import dev.vdisk.engine.VdiskExistsException;
 import dev.vdisk.engine.VdiskNotFoundException;
 import io.grpc.Status;
-import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,8 +27,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every engine exception, and every {@link Reason}, gets its status code from StatusMapper with its message. */
-class EngineErrorMappingTest {
+/**
+ * Every engine exception leaves the node agent as the API failure of its reason, with its message, and so gets the
+ * status code it always had from csi-server's StatusMapper.
+ */
+class EngineFailuresTest {
 
     private final StatusMapper mapper = new StatusMapper();
 
@@ -42,39 +46,37 @@ class EngineErrorMappingTest {
                 Arguments.of(new PoolClosedException("pool is closed"), Status.Code.FAILED_PRECONDITION),
                 Arguments.of(new CorruptMetadataException("indirect block 9 fails its checksum"), Status.Code.DATA_LOSS),
                 Arguments.of(new UnsupportedFormatException("superblock", 9, 1, 1), Status.Code.FAILED_PRECONDITION),
-                Arguments.of(new EngineIOException("pread failed: EIO"), Status.Code.INTERNAL),
-                Arguments.of(new AgentException(Reason.FAILED_PRECONDITION, "volume pvc-1 is staged"),
-                        Status.Code.FAILED_PRECONDITION));
+                Arguments.of(new EngineIOException("pread failed: EIO"), Status.Code.INTERNAL));
     }
 
     @ParameterizedTest
     @MethodSource("engineExceptions")
     void engineExceptionGetsTheCodeOfItsReasonAndKeepsItsMessage(EngineException error, Status.Code expected) {
-        Status status = mapper.toStatus(error);
+        AgentException translated = EngineFailures.translate(error);
+        assertEquals(error.reason().name(), translated.reason().name(), "same reason, by name");
+        assertEquals(error.getMessage(), translated.getMessage());
+        assertSame(error, translated.getCause());
+        Status status = mapper.toStatus(translated);
         assertEquals(expected, status.getCode(), error.toString());
         assertEquals(error.getMessage(), status.getDescription());
-        assertSame(error, status.getCause());
     }
 
+    /** The names are stored in resources' failure fields (cluster mode): they stay the engine's. */
     @ParameterizedTest
     @EnumSource(Reason.class)
-    void everyReasonMapsToACodeOtherThanUnknownOrOk(Reason reason) {
-        Status.Code code = mapper.toStatus(new AgentException(reason, "r")).getCode();
-        assertEquals(StatusMapper.codeOf(reason), code);
-        assertEquals(false, code == Status.Code.OK || code == Status.Code.UNKNOWN || code == Status.Code.UNIMPLEMENTED,
-                reason + " -> " + code);
+    void everyEngineReasonHasTheApiReasonOfItsName(Reason reason) {
+        assertEquals(AgentReason.valueOf(reason.name()), EngineFailures.reasonOf(reason));
     }
 
     @Test
-    void wrappedEngineExceptionIsUnwrappedFirst() {
-        assertEquals(Status.Code.NOT_FOUND,
-                mapper.toStatus(new CompletionException(new VdiskNotFoundException("gone"))).getCode());
-    }
-
-    @Test
-    void aRegisteredTranslationStillWinsOverTheReason() {
-        mapper.register(e -> e instanceof OutOfSpaceException ? Optional.of(Status.ABORTED.withDescription("custom"))
-                : Optional.empty());
-        assertEquals(Status.Code.ABORTED, mapper.toStatus(new OutOfSpaceException("w", 0, 1)).getCode());
+    void translatingPassesResultsAndOtherExceptionsThrough() {
+        assertEquals("ok", EngineFailures.translating(() -> "ok"));
+        IllegalStateException bug = new IllegalStateException("bug");
+        assertSame(bug, assertThrows(IllegalStateException.class, () -> EngineFailures.translating(() -> {
+            throw bug;
+        })));
+        assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class, () -> EngineFailures.translating(() -> {
+            throw new VdiskNotFoundException("gone");
+        })).reason());
     }
 }

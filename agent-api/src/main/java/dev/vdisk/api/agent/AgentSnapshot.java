@@ -8,7 +8,7 @@ package dev.vdisk.api.agent;
  * @param sourceVolumeId the volume it was taken of; kept after that volume is deleted (snapshots outlive it)
  * @param sizeBytes      the source volume's size when it was taken
  * @param createdMillis  when it was taken (epoch milliseconds)
- * @param groupId        the group snapshot it was taken in ({@link VolumeAgent#createSnapshotGroup}), empty if none
+ * @param groupId        the group snapshot it was taken in ({@link SnapshotApi#createSnapshotGroup}), empty if none
  */
 public record AgentSnapshot(String snapshotId, String sourceVolumeId, long sizeBytes, long createdMillis,
                             String groupId) {

@@ -1,7 +1,7 @@
 package dev.vdisk.api.agent;
 
 /**
- * One extent of a snapshot-metadata stream ({@link VolumeAgent#allocated}, {@link VolumeAgent#delta}): {@code length}
+ * One extent of a snapshot-metadata stream ({@link ExtentApi#allocated}, {@link ExtentApi#delta}): {@code length}
  * bytes from byte {@code offset}. Extents of one stream are ascending, non-overlapping and coalesced.
  *
  * @param kind ALLOCATED (in use in the snapshot), CHANGED (in use in the target and possibly different from the base:

@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * A volume as the agent reports it.
  *
- * @param sizeBytes      the size the volume's block device has (a multiple of {@link VolumeAgent#SIZE_GRANULARITY})
+ * @param sizeBytes      the size the volume's block device has (a multiple of {@link VolumeApi#SIZE_GRANULARITY})
  * @param allocatedBytes pool space its data occupies (thin: grows with writes, shrinks with discards)
  * @param staged         whether it is staged on this node (then it cannot be deleted)
  * @param attributes     what the controller stored with the volume (its CSI name, creation parameters, mutable
