@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * when the holder is lost and one when its entries are restored.
  *
  * <p>Threading: every method and the reconnect thread hold this object's monitor while they touch the mirror or
- * the connection, so calls are serialized and a reconnect never interleaves with a call. A call waits at most
+ * the connection, so calls are serialized and a reconnect never interleaves with a call. The reconnect connects
+ * to and lists the new holder before it takes the monitor, so a holder that is stuck delays only the watcher. A call waits at most
  * {@link HolderConnection#ANSWER_WAIT} for the holder; a holder that does not answer counts as gone.
  */
 public final class HolderClient implements DescriptorStore {
@@ -48,7 +49,10 @@ public final class HolderClient implements DescriptorStore {
     private final Thread watcher;
     private HolderConnection connection;
     private boolean closed;
-    /** Why the last reconnect failed other than "no holder there yet" (logged once per reason); null after a success. */
+    /**
+     * Why the last reconnect failed other than "no holder there yet" (logged once per reason); null after a success.
+     * Watcher thread only.
+     */
     private String reconnectFailure;
 
     private HolderClient(Path socket, HolderConnection connection) {
@@ -232,51 +236,75 @@ public final class HolderClient implements DescriptorStore {
                         lost(new IOException(socket + " is no longer this holder's socket: a successor could not"
                                 + " reach what it holds"));
                     }
-                    if (connection == null) {
-                        reconnect();
-                    }
                 } catch (IOException e) {
-                    if (connection != null) {
-                        lost(e);
-                    } else if (!e.getMessage().equals(reconnectFailure)) {
-                        reconnectFailure = e.getMessage();
-                        log.warn("cannot reconnect to the fd holder at {}: {}; retrying every {} s", socket,
-                                reconnectFailure, RETRY.toSeconds());
-                    }
+                    lost(e);
+                }
+                if (connection != null) {
+                    continue;
                 }
             }
+            reconnect();
         }
     }
 
-    /** Caller holds the monitor. Makes a new holder hold exactly the mirror. */
-    private void reconnect() throws IOException {
+    /**
+     * Watcher thread, without the monitor: connects and lists what the holder holds, so that a holder that accepts
+     * but does not answer costs this thread up to {@link HolderConnection#ANSWER_WAIT}, never the agent's calls;
+     * then, holding the monitor, makes it hold exactly the mirror. A failure other than "no holder there yet" is
+     * logged once per reason.
+     */
+    private void reconnect() {
         HolderConnection fresh;
         try {
             fresh = HolderConnection.open(socket);
         } catch (ErrnoException e) {
             return; // not back yet
+        } catch (IOException e) {
+            reconnectFailed(e);
+            return;
         }
         try {
-            for (String name : list(fresh)) {
-                if (!mirror.containsKey(name)) {
-                    fresh.call(Op.DROP, name, new byte[0], new int[0]);
+            List<String> held = list(fresh);
+            synchronized (this) {
+                if (closed) {
+                    fresh.close();
+                    return;
                 }
+                restore(fresh, held);
             }
-            int restored = 0;
-            for (var entry : mirror.entrySet()) {
-                try {
-                    fresh.call(Op.PUT, entry.getKey(), entry.getValue().record(), entry.getValue().fds());
-                    restored++;
-                } catch (HolderRefusedException e) {
-                    log.error("fd holder at {} refused entry {} on reconnect: {}", socket, entry.getKey(), e.getMessage());
-                }
-            }
-            connection = fresh;
-            reconnectFailure = null;
-            log.info("fd holder at {} is back: restored {} of {} entries", socket, restored, mirror.size());
         } catch (IOException | RuntimeException e) {
             fresh.close();
-            throw e;
+            reconnectFailed(e);
+        }
+    }
+
+    /** Caller holds the monitor. Drops what {@code fresh} holds that the mirror has not, puts every mirrored entry. */
+    private void restore(HolderConnection fresh, List<String> held) throws IOException {
+        for (String name : held) {
+            if (!mirror.containsKey(name)) {
+                fresh.call(Op.DROP, name, new byte[0], new int[0]);
+            }
+        }
+        int restored = 0;
+        for (var entry : mirror.entrySet()) {
+            try {
+                fresh.call(Op.PUT, entry.getKey(), entry.getValue().record(), entry.getValue().fds());
+                restored++;
+            } catch (HolderRefusedException e) {
+                log.error("fd holder at {} refused entry {} on reconnect: {}", socket, entry.getKey(), e.getMessage());
+            }
+        }
+        connection = fresh;
+        reconnectFailure = null;
+        log.info("fd holder at {} is back: restored {} of {} entries", socket, restored, mirror.size());
+    }
+
+    /** Watcher thread only (as is {@link #reconnectFailure}). */
+    private void reconnectFailed(Exception e) {
+        String why = String.valueOf(e.getMessage());
+        if (!why.equals(reconnectFailure)) {
+            reconnectFailure = why;
+            log.warn("cannot reconnect to the fd holder at {}: {}; retrying every {} s", socket, why, RETRY.toSeconds());
         }
     }
 

@@ -113,6 +113,29 @@ class DescriptorHolderTest {
     }
 
     @Test
+    void aStuckHolderDelaysNoCallOfTheAgent() throws Exception {
+        try (HolderClient agent = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+            holder.close();
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (agent.connected() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertFalse(agent.connected(), "the client noticed that its holder stopped");
+            int stuck = UnixSockets.seqpacket(false);
+            opened.add(stuck);
+            UnixSockets.bind(stuck, socket);
+            UnixSockets.listen(stuck, 64); // a holder that accepts nothing and answers nothing
+            Thread.sleep(1500); // the watcher is waiting for its answer now
+
+            long start = System.nanoTime();
+            agent.put("loop/pvc-1", new int[0], bytes("staged"));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 1000, "a put took " + millis + " ms while the watcher waited for a stuck holder");
+            assertEquals(List.of("loop/pvc-1"), agent.names());
+        }
+    }
+
+    @Test
     void aStoppingHolderLeavesItsSuccessorsSocketAlone() throws Exception {
         // the successor took the path while this one was still stopping (its socket moved away stands for that)
         Files.move(socket, socket.resolveSibling("old.sock"));
