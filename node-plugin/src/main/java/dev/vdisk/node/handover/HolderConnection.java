@@ -110,8 +110,19 @@ final class HolderConnection implements AutoCloseable {
         }
     }
 
+    /** Waits up to {@code millis} for the socket to be readable; a signal (EINTR) is not the end of the wait. */
     private boolean readable(long millis) throws ErrnoException {
-        return UnixSockets.poll(new int[] {fd}, (int) millis)[0] != 0;
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (true) {
+            if (UnixSockets.poll(new int[] {fd}, (int) millis)[0] != 0) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            millis = (left + 999_999) / 1_000_000;
+        }
     }
 
     private Answer answer() throws IOException {

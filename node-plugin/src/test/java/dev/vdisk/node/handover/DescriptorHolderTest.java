@@ -136,6 +136,52 @@ class DescriptorHolderTest {
     }
 
     @Test
+    void aSignalWhileWaitingForAnAnswerIsNotATimeout() throws Throwable {
+        Path slow = tmp.resolve("holder").resolve("slow.sock");
+        int listener = UnixSockets.seqpacket(false);
+        opened.add(listener);
+        UnixSockets.bind(listener, slow);
+        UnixSockets.listen(listener, 4);
+        Thread.ofPlatform().daemon().start(() -> answerSlowly(listener));
+        try (HolderClient agent = HolderClient.connect(slow, Duration.ofSeconds(2))) {
+            int caller = ThreadSignal.currentTid();
+            Thread signaller = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(300);
+                    ThreadSignal.sigpipe(caller); // the JVM's SIGPIPE handler ignores it; poll(2) returns EINTR
+                } catch (Throwable e) {
+                    throw new AssertionError(e);
+                }
+            });
+            agent.put("loop/pvc-1", new int[0], bytes("staged"));
+            signaller.join();
+            assertTrue(agent.connected(), "a signal during the wait made the client drop a holder that answered");
+        }
+    }
+
+    /** A holder that answers OK to everything, all but the first request (the client's LIST) a second late. */
+    private static void answerSlowly(int listener) {
+        try {
+            int fd = UnixSockets.accept(listener); // blocks: a blocking listener
+            for (int n = 0; ; n++) {
+                UnixSockets.poll(new int[] {fd}, -1);
+                UnixSockets.Received in = UnixSockets.receive(fd, HolderProtocol.MAX_MESSAGE, 8, true);
+                HolderProtocol.closeAll(in.fds());
+                if (in.closed()) {
+                    break;
+                }
+                if (n > 0) {
+                    Thread.sleep(1000);
+                }
+                UnixSockets.send(fd, HolderProtocol.encode(Status.OK, "", new byte[0]), new int[0], false);
+            }
+            Libc.close(fd);
+        } catch (Exception e) {
+            // the test is over
+        }
+    }
+
+    @Test
     void aStoppingHolderLeavesItsSuccessorsSocketAlone() throws Exception {
         // the successor took the path while this one was still stopping (its socket moved away stands for that)
         Files.move(socket, socket.resolveSibling("old.sock"));
