@@ -10,7 +10,9 @@ import dev.vdisk.node.sys.UnixSockets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
@@ -54,6 +56,8 @@ public final class DescriptorHolder implements AutoCloseable {
     }
 
     private final Path socket;
+    /** The dev/inode of the socket file this holder published: the only one it may remove at stop. */
+    private final Object socketKey;
     private final Limits limits;
     private final int listenFd;
     private final int wakeFd;
@@ -65,8 +69,9 @@ public final class DescriptorHolder implements AutoCloseable {
     /** errno of the last failed accept, 0 after a success (logged once per failure); serving thread only. */
     private int acceptFailure;
 
-    private DescriptorHolder(Path socket, Limits limits, int listenFd, int wakeFd) {
+    private DescriptorHolder(Path socket, Object socketKey, Limits limits, int listenFd, int wakeFd) {
         this.socket = socket;
+        this.socketKey = socketKey;
         this.limits = limits;
         this.listenFd = listenFd;
         this.wakeFd = wakeFd;
@@ -85,12 +90,14 @@ public final class DescriptorHolder implements AutoCloseable {
         SocketFile.prepareForBind(path);
         int listenFd = UnixSockets.seqpacket(true);
         int wakeFd = -1;
+        Object socketKey;
         try {
             Path bindDirectory = SocketFile.privateBindDirectory(path);
             Path bound = bindDirectory.resolve("s");
             try {
                 UnixSockets.bind(listenFd, bound);
                 UnixSockets.listen(listenFd, 64);
+                socketKey = fileKey(bound);
                 SocketFile.publish(bound, path);
             } finally {
                 Files.deleteIfExists(bound);
@@ -104,7 +111,7 @@ public final class DescriptorHolder implements AutoCloseable {
             }
             throw e;
         }
-        DescriptorHolder holder = new DescriptorHolder(path, limits, listenFd, wakeFd);
+        DescriptorHolder holder = new DescriptorHolder(path, socketKey, limits, listenFd, wakeFd);
         holder.thread.start();
         log.info("fd holder serving on {} (at most {} entries, {} fds each)", path, limits.maxEntries(), limits.maxFds());
         return holder;
@@ -114,11 +121,24 @@ public final class DescriptorHolder implements AutoCloseable {
         return socket;
     }
 
-    /** Stops serving, removes the socket and closes every descriptor held: what it held is let go. */
+    /**
+     * Removes the socket, then stops serving and closes every descriptor held: what it held is let go. The socket goes
+     * first, and only if it is still the one this holder published: once this holder stops listening, a successor
+     * may replace the path (a socket nobody listens on is stale), and its socket must not be removed by this one.
+     */
     @Override
     public void close() {
         if (stopping) {
             return;
+        }
+        try {
+            if (socketKey.equals(fileKey(socket))) {
+                Files.delete(socket);
+            }
+        } catch (NoSuchFileException e) {
+            // removed by hand: nothing to do
+        } catch (IOException e) {
+            log.warn("fd holder: cannot remove {}: {}", socket, e.getMessage());
         }
         stopping = true;
         UnixSockets.signal(wakeFd);
@@ -127,12 +147,11 @@ public final class DescriptorHolder implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            SocketFile.removeIfSocket(socket);
-        } catch (IOException e) {
-            log.warn("fd holder: cannot remove {}: {}", socket, e.getMessage());
-        }
         log.info("fd holder stopped; released what it held");
+    }
+
+    private static Object fileKey(Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
     }
 
     /** The serving thread's loop. */
@@ -277,7 +296,8 @@ public final class DescriptorHolder implements AutoCloseable {
 
     /**
      * A second holder must not take the path of a live one: the first would keep its descriptors where no agent can
-     * reach them. A socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced.
+     * reach them. Only a socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced; a holder that
+     * is not accepting (EAGAIN: its backlog is full) is alive.
      */
     private static void refuseIfServed(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) || !SocketFile.describe(path).equals("socket")) {
@@ -287,7 +307,10 @@ public final class DescriptorHolder implements AutoCloseable {
             throw new IOException("another fd holder is serving " + path + "; stop it first (its descriptors would"
                     + " be out of every agent's reach)");
         } catch (ErrnoException e) {
-            // nobody listens: stale
+            if (e.errno() != UnixSockets.ECONNREFUSED && e.errno() != Libc.ENOENT) {
+                throw new IOException("another fd holder is serving " + path + " but not accepting (" + e.getMessage()
+                        + "); stop it first", e);
+            }
         }
     }
 

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The holder in this JVM, over its real socket: privacy of the socket, the table, and bad requests. */
@@ -93,6 +94,107 @@ class DescriptorHolderTest {
     }
 
     @Test
+    void aHolderThatDoesNotAcceptHangsNeitherAClientNorASecondHolder() throws Exception {
+        Path stuck = tmp.resolve("holder").resolve("stuck.sock");
+        int listener = UnixSockets.seqpacket(false);
+        opened.add(listener);
+        UnixSockets.bind(listener, stuck);
+        UnixSockets.listen(listener, 0);
+        int first = UnixSockets.seqpacket(false);
+        opened.add(first);
+        UnixSockets.connect(first, stuck); // nobody accepts: the backlog of 0 is full now
+
+        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(IOException.class, () -> HolderClient.connect(stuck, Duration.ofMillis(300))));
+        assertTrue(e.getMessage().startsWith("no fd holder at " + stuck + " after 0 s"), e.getMessage());
+        IOException live = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(IOException.class, () -> DescriptorHolder.start(stuck, DescriptorHolder.Limits.DEFAULT)));
+        assertTrue(live.getMessage().startsWith("another fd holder is serving " + stuck), live.getMessage());
+    }
+
+    @Test
+    void aStuckHolderDelaysNoCallOfTheAgent() throws Exception {
+        try (HolderClient agent = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+            holder.close();
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (agent.connected() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertFalse(agent.connected(), "the client noticed that its holder stopped");
+            int stuck = UnixSockets.seqpacket(false);
+            opened.add(stuck);
+            UnixSockets.bind(stuck, socket);
+            UnixSockets.listen(stuck, 64); // a holder that accepts nothing and answers nothing
+            Thread.sleep(1500); // the watcher is waiting for its answer now
+
+            long start = System.nanoTime();
+            agent.put("loop/pvc-1", new int[0], bytes("staged"));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 1000, "a put took " + millis + " ms while the watcher waited for a stuck holder");
+            assertEquals(List.of("loop/pvc-1"), agent.names());
+        }
+    }
+
+    @Test
+    void aSignalWhileWaitingForAnAnswerIsNotATimeout() throws Throwable {
+        Path slow = tmp.resolve("holder").resolve("slow.sock");
+        int listener = UnixSockets.seqpacket(false);
+        opened.add(listener);
+        UnixSockets.bind(listener, slow);
+        UnixSockets.listen(listener, 4);
+        Thread.ofPlatform().daemon().start(() -> answerSlowly(listener));
+        try (HolderClient agent = HolderClient.connect(slow, Duration.ofSeconds(2))) {
+            int caller = ThreadSignal.currentTid();
+            Thread signaller = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(300);
+                    ThreadSignal.sigpipe(caller); // the JVM's SIGPIPE handler ignores it; poll(2) returns EINTR
+                } catch (Throwable e) {
+                    throw new AssertionError(e);
+                }
+            });
+            agent.put("loop/pvc-1", new int[0], bytes("staged"));
+            signaller.join();
+            assertTrue(agent.connected(), "a signal during the wait made the client drop a holder that answered");
+        }
+    }
+
+    /** A holder that answers OK to everything, all but the first request (the client's LIST) a second late. */
+    private static void answerSlowly(int listener) {
+        try {
+            int fd = UnixSockets.accept(listener); // blocks: a blocking listener
+            for (int n = 0; ; n++) {
+                UnixSockets.poll(new int[] {fd}, -1);
+                UnixSockets.Received in = UnixSockets.receive(fd, HolderProtocol.MAX_MESSAGE, 8, true);
+                HolderProtocol.closeAll(in.fds());
+                if (in.closed()) {
+                    break;
+                }
+                if (n > 0) {
+                    Thread.sleep(1000);
+                }
+                UnixSockets.send(fd, HolderProtocol.encode(Status.OK, "", new byte[0]), new int[0], false);
+            }
+            Libc.close(fd);
+        } catch (Exception e) {
+            // the test is over
+        }
+    }
+
+    @Test
+    void aStoppingHolderLeavesItsSuccessorsSocketAlone() throws Exception {
+        // the successor took the path while this one was still stopping (its socket moved away stands for that)
+        Files.move(socket, socket.resolveSibling("old.sock"));
+        try (DescriptorHolder successor = DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT)) {
+            holder.close();
+            assertTrue(Files.exists(socket), "the successor's socket is still there");
+            try (HolderClient client = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+                assertEquals(List.of(), client.names());
+            }
+        }
+    }
+
+    @Test
     void putGetUpdateDropThroughTheClient() throws Throwable {
         int[] pipe = pipe();
         try (HolderClient client = HolderClient.connect(socket, Duration.ofSeconds(2))) {
@@ -120,6 +222,48 @@ class DescriptorHolderTest {
             }
         });
         assertEquals("fd holder: empty entry name", e.getMessage());
+    }
+
+    @Test
+    void anUpdateOfAnEntryTheHolderLostPutsItAgain() throws Throwable {
+        int[] pipe = pipe();
+        try (HolderClient agent = HolderClient.connect(socket, Duration.ofSeconds(2));
+                HolderClient other = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+            agent.put("fuse", new int[] {pipe[1]}, bytes("images: a"));
+            other.drop("fuse");
+            agent.update("fuse", bytes("images: a, b"));
+        }
+        Libc.close(pipe[1]);
+        opened.remove((Integer) pipe[1]);
+        try (HolderClient successor = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+            DescriptorStore.Entry fuse = successor.get("fuse").orElseThrow(
+                    () -> new AssertionError("the holder does not hold the updated entry"));
+            assertArrayEquals(bytes("images: a, b"), fuse.record());
+            Libc.close(fuse.fds()[0]);
+        }
+        assertEquals("EAGAIN", TestPipe.read(pipe[0]), "the holder holds the descriptor again");
+    }
+
+    @Test
+    void aClientMovesToTheHolderThatTookItsPath() throws Throwable {
+        int[] pipe = pipe();
+        try (HolderClient agent = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+            agent.put("fuse", new int[] {pipe[1]}, bytes("session"));
+            // the old holder lives on, but where no successor of the agent would look
+            Files.move(socket, socket.resolveSibling("old.sock"));
+            try (DescriptorHolder successor = DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT)) {
+                long start = System.nanoTime();
+                List<String> names = List.of();
+                while (names.isEmpty() && System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
+                    Thread.sleep(200);
+                    try (HolderClient probe = HolderClient.connect(socket, Duration.ofSeconds(2))) {
+                        names = probe.names();
+                    }
+                }
+                assertEquals(List.of("fuse"), names, "the agent put its entries into the holder at its path");
+                System.out.printf("entries moved to the new holder in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+            }
+        }
     }
 
     @Test
