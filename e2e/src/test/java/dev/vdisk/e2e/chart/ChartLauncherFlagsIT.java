@@ -36,10 +36,14 @@ class ChartLauncherFlagsIT {
                 .getTemplate().getSpec(), "vdisk-csi");
         Container node = ChartWorkloadsTest.container(chart.one(DaemonSet.class, "vdisk-csi-node").getSpec()
                 .getTemplate().getSpec(), "vdisk-csi");
+        Container holder = ChartWorkloadsTest.container(chart.one(DaemonSet.class, "vdisk-csi-fd-holder").getSpec()
+                .getTemplate().getSpec(), "fd-holder");
         assertEquals("controller", controller.getArgs().getFirst());
         assertEquals("node", node.getArgs().getFirst());
+        assertEquals("fd-holder", holder.getArgs().getFirst());
+        assertTrue(known.contains("--fd-holder") && known.contains("--socket"), "the help lists the holder's flags");
         Set<String> unknown = new TreeSet<>();
-        for (Container driver : List.of(controller, node)) {
+        for (Container driver : List.of(controller, node, holder)) {
             for (String arg : driver.getArgs().subList(1, driver.getArgs().size())) {
                 String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
                 if (!known.contains(flag)) {
