@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A set of segment indices as a paged bitmap (seed 003, FIG. 43): pages of {@link #PAGE_BITS} bits indexed by the
+ * A set of segment indices as a paged bitmap: pages of {@link #PAGE_BITS} bits indexed by the
  * high bits of the segment index; an all-zero page is not stored. Used for a vdisk's current change set (segments
  * written or discarded since its newest snapshot) and for a snapshot's frozen change index (segments changed while
  * it was the youngest snapshot). Persisted as a catalog extension ({@link #TAG}) at every consistency point.

@@ -13,7 +13,7 @@ import java.util.Set;
  * is computed under {@code Pool.cpLock}, so snapshot deletions and consistency points interleave between pages; a
  * snapshot of the scan deleted meanwhile ends it with {@link VdiskNotFoundException}.
  *
- * <p>Delta (seed 003, FIG. 40), per segment ascending from the start offset: skip it unless it is in use in M (mapped
+ * <p>Delta, per segment ascending from the start offset: skip it unless it is in use in M (mapped
  * in M or along M's backing chain) or in L; if in use in L only, emit DEALLOCATED; else for I = L..M-1 (snapshots of
  * the vdisk in sequence order, hidden ones included; deleted ones merged their change index into their predecessor)
  * emit CHANGED at the first I whose change index has the segment or in which it is not in use; a segment in use in
@@ -79,7 +79,7 @@ public final class ExtentScan implements Iterator<Extent> {
         return returnedEnd;
     }
 
-    /** Number of distinct change indexes consulted so far (seed 003's cost: at most M - L). */
+    /** Number of distinct change indexes consulted so far (at most M - L: the delta's cost bound). */
     public int changeIndexesTouched() {
         return touched.size();
     }

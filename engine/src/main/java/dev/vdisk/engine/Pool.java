@@ -748,7 +748,7 @@ public final class Pool implements AutoCloseable {
     /**
      * Extents to apply to a copy of snapshot {@code baseSnap} to make it equal to {@code targetSnap} (younger, same
      * vdisk), from byte {@code startOffset}: CHANGED (read from the target) and DEALLOCATED (zero there), ascending,
-     * non-overlapping; never a false negative (seed 003, FIG. 40: segments outer, snapshots base..target-1 inner).
+     * non-overlapping; never a false negative (segments in the outer loop, snapshots base..target-1 in the inner one).
      *
      * @throws VdiskNotFoundException unknown snapshot
      * @throws InvalidRangeException snapshots of different vdisks, or target not younger than base

@@ -6,8 +6,8 @@ package dev.vdisk.engine;
  * @param rateBytesPerSecond upper bound on the bytes the splitter fills per second (token bucket; SHARE counts the
  *     logical bytes of the segments it shares, COPY the bytes it copies); 0 = unlimited
  * @param idleOnly back off while the pool's foreground I/O (reads, writes, discards of any vdisk) is busy: the
- *     splitter sleeps while the recent foreground rate is above {@code busyOpsPerSecond} (seed 000 claim 12, "during
- *     periods of reduced processing activity")
+ *     splitter sleeps while the recent foreground rate is above {@code busyOpsPerSecond}, so
+ *     that relocation runs in the quiet periods
  * @param busyOpsPerSecond foreground operations per second above which an {@code idleOnly} split waits
  */
 public record SplitOptions(long rateBytesPerSecond, boolean idleOnly, long busyOpsPerSecond) {

@@ -7,9 +7,8 @@ import dev.vdisk.engine.map.MapTree;
 import java.util.Arrays;
 
 /**
- * Fills one clone's holes from its backing chain, a run of segments at a time, and finds what is left to fill (seed
- * 000, claims 1-5 and 40-42; seed 001, claims 16-18). {@link SplitTask} drives it on its own thread; {@link Pool} does
- * the final release under its locks.
+ * Fills one clone's holes from its backing chain, a run of segments at a time, and finds what is left to fill.
+ * {@link SplitTask} drives it on its own thread; {@link Pool} does the final release under its locks.
  *
  * <p><b>One segment</b> (of a run, {@link #fillRun}): look at the clone's entry; if it is a hole, resolve the same
  * field along the backing chain (the first entry that is not a hole; a member shorter than the segment, or the end of

@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * then at the map. The destager later applies each dirty segment to the pool ({@link #destage}). A write to a segment
  * that is exclusively mapped, has no changes-table entry, no replayable journal record and no map change not yet
  * durable ({@link #touched}), and whose change bit a completed point holds, goes straight to the data space instead
- * ({@link #tryWriteInPlace}; docs/ARCHITECTURE.md, "In-place writes").
+ * ({@link #tryWriteInPlace}; docs/architecture/write-path.md, "In-place writes").
  *
  * <p>Lock order: {@code Pool.cpLock} &gt; {@code Pool.destageLock} &gt; {@link #opLock} &gt; segment gate
  * &gt; {@code DirtySegment.lock} &gt; {@link #mapLock} &gt; allocator and journal (leaves).

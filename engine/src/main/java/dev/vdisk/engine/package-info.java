@@ -6,6 +6,6 @@
  * ({@code TouchedSegments}); snapshots, clones and hidden snapshots
  * ({@code Pool.snapshot}, {@code Pool.clone}, relations in {@code SnapshotChain}), change indexes ({@code ChangeSet})
  * and the delta/allocated scans ({@link dev.vdisk.engine.ExtentScan}); sub-packages hold the on-disk formats, the
- * allocator, the maps, the journal, I/O and the check. See docs/ARCHITECTURE.md, "The engine".
+ * allocator, the maps, the journal, I/O and the check. See docs/architecture/README.md and on-disk-format.md.
  */
 package dev.vdisk.engine;

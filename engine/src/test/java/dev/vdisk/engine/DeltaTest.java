@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Property 6 and seed 003's delta requirements: correctness, no false negative, resumability, cost, errors. */
+/** Property 6 (deltas): correctness, no false negative, resumability, cost, errors. */
 class DeltaTest {
     @TempDir
     Path dir;

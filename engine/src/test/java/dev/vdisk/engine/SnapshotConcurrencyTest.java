@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Property 2 and seed 003 item 13 under load: writers keep writing (and discarding) while snapshots are taken and
+ * Property 2 (snapshots) under load: writers keep writing (and discarding) while snapshots are taken and
  * deltas computed; every snapshot keeps the content it had when first read, and each delta applied to the older
  * snapshot's image yields the younger one's.
  */

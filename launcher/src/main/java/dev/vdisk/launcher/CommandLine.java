@@ -124,8 +124,8 @@ final class CommandLine {
               --metrics-listen HOST:PORT
                                   serve Prometheus metrics on http://HOST:PORT/metrics (and /healthz);
                                   e.g. 0.0.0.0:9808, [::1]:9808, :9808 (every address). Default: off
-              --demo              standalone only: print a short guided tour of what works so far,
-                                  then keep serving
+              --demo              standalone only: print a guided tour of the CSI calls through the
+                                  socket, then keep serving
               -h, --help          print this help and exit
 
             Stop with SIGTERM or Ctrl-C: in-flight calls finish, the socket is removed, exit code 0.

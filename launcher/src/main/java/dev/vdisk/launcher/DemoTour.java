@@ -40,9 +40,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code --demo}: a short guided tour of what exists so far, printed to stdout. It talks to the running server
- * the way a CSI sidecar does (gRPC over the unix socket) and explains each answer. It grows with the project:
- * each issue that adds a service adds its step here.
+ * {@code --demo}: a guided tour of standalone mode's services, printed to stdout. It talks to the running server
+ * the way a CSI sidecar does (gRPC over the unix socket) and explains each answer. A new CSI service adds its step
+ * here.
  */
 final class DemoTour {
 

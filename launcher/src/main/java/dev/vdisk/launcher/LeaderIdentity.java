@@ -19,8 +19,8 @@ import java.util.random.RandomGenerator;
  *   <li>Outside a pod: the host name plus a random suffix (two processes on one host must differ too).</li>
  *   <li>No host name at all: {@code vdisk-csi-controller-} plus a random suffix.</li>
  * </ol>
- * The host name comes from env {@code HOSTNAME} or the kernel, never from a DNS lookup, which is what fell back to
- * {@code localhost} for every replica before (issue 16).
+ * The host name comes from env {@code HOSTNAME} or the kernel, never from a DNS lookup, which can answer
+ * {@code localhost} on every replica (they would then share the identity and both lead).
  */
 final class LeaderIdentity {
 

@@ -19,7 +19,7 @@ import java.util.Optional;
  * The three ways to run, and what each serves. Identity is served by every mode (Main adds it); each mode
  * lists the other CSI services it implements, each with the plugin capability it makes true.
  *
- * <p>Adding a service is one line in the modes that serve it, e.g. when the Controller exists:
+ * <p>Adding a service is one line in the modes that serve it, as for the Controller:
  * {@code new Served(new ControllerService(...), Served.service(Type.CONTROLLER_SERVICE))}.
  * Capabilities are derived from this list only, so GetPluginCapabilities can never advertise a service that
  * is not registered. The Node service brings VOLUME_ACCESSIBILITY_CONSTRAINTS: a vdisk is reachable from its own

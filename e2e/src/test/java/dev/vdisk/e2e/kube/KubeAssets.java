@@ -9,8 +9,8 @@ import java.util.List;
 import org.opentest4j.TestAbortedException;
 
 /**
- * Where the Kubernetes binaries are: {@code $VDISK_KUBE_ASSETS} (the directory {@code ../shared/k8s/unpack} prints,
- * like envtest's assets) for the API server, controller manager and CSI sidecars, and etcd on the PATH or in
+ * Where the Kubernetes binaries are: {@code $VDISK_KUBE_ASSETS} (a directory like envtest's assets; {@code .ci/run}
+ * sets it on the CI machines) for the API server, controller manager and CSI sidecars, and etcd on the PATH or in
  * /usr/bin. Without the variable the suite skips with one line saying how to get them, except under CI=true, where
  * anything missing fails the run.
  */
@@ -33,8 +33,8 @@ record KubeAssets(Path dir, Path etcd) {
         boolean ci = "true".equals(System.getenv("CI"));
         String value = System.getenv(VARIABLE);
         if (value == null || value.isBlank()) {
-            String how = VARIABLE + " is not set: run `export " + VARIABLE + "=$(../shared/k8s/unpack)` (and"
-                    + " apt-get install etcd-server) to run the real API server suite";
+            String how = VARIABLE + " is not set: point it at a directory holding " + String.join(", ", BINARIES)
+                    + " and crds/ (and apt-get install etcd-server) to run the real API server suite";
             if (ci) {
                 fail(how);
             }

@@ -1,7 +1,7 @@
 package dev.vdisk.engine.journal;
 
 /**
- * Byte layout of one journal record (seed 004's NVRAM entry). Records are appended back to back to
+ * Byte layout of one journal record. Records are appended back to back to
  * {@code NNNNNNNNNNNNNNNNNNNN.log} files named after the sequence number of their first record, after the file's
  * {@link JournalFileHeader} (which names the pool). Authoritative for writes acknowledged since the replay position of
  * the newest consistency point. A record whose magic, CRC or sequence number is wrong is a torn tail (truncated) or

@@ -38,7 +38,7 @@ public final class FileBackend implements BlockBackend, BackingFile, AutoCloseab
      * O_DIRECT choice; with {@code native_} reads and writes use it too, through pread/pwrite.
      */
     private final int fd;
-    /** Plain pread/pwrite through FFM instead of FileChannel: less per-call overhead (see docs/BENCHMARKS.md). */
+    /** Plain pread/pwrite through FFM instead of FileChannel: less per-call overhead (docs/benchmarks/archive.md). */
     private final boolean native_;
     private volatile long size;
 

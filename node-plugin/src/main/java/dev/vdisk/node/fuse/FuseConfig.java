@@ -22,7 +22,8 @@ import java.util.Objects;
  *                      own ring. Synchronous backends (the engine) block a thread per request, so they want
  *                      several; file-backed images do their I/O on the ring and need one. Default 4 x 8: since
  *                      the engine writes in place, most of its calls are page-cache copies that do not block, and
- *                      4 threads of 8 entries served 7-30 % more IOPS with a lower p99 than 8 of 4 (BENCHMARKS)
+ *                      4 threads of 8 entries served 7-30 % more IOPS with a lower p99 than 8 of 4
+ *                      (docs/benchmarks/archive.md)
  * @param ringDepth     io_uring transport: request slots (ring entries, 1 MiB payload buffer each, mapped lazily)
  *                      per thread
  */

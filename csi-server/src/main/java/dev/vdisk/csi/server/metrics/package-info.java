@@ -4,6 +4,7 @@
  * node plugin's {@code dev.vdisk.node.metrics} for the data path and the agent); nothing here is static or global.
  *
  * <p>Entry point: {@link dev.vdisk.csi.server.metrics.MetricsEndpoint#start}, the HTTP endpoint Prometheus scrapes
- * ({@code GET /metrics}, {@code GET /healthz}). Metric names and labels are listed in docs/ARCHITECTURE.md, "Metrics".
+ * ({@code GET /metrics}, {@code GET /healthz}). Metric names and labels are listed in
+ * docs/architecture/csi-server.md, "Metrics".
  */
 package dev.vdisk.csi.server.metrics;
