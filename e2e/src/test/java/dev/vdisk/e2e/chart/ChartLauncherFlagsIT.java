@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
 class ChartLauncherFlagsIT {
 
     private static final Pattern FLAG = Pattern.compile("(?m)^\\s+(--[a-z][a-z-]*)");
+    /** A usage line ({@code vdisk-csi fd-holder --socket PATH ...}): a mode with its own flags lists them there. */
+    private static final Pattern USAGE = Pattern.compile("(?m)^(?:Usage:)?\\s+vdisk-csi [a-z-]+ .*$");
+    private static final Pattern ANY_FLAG = Pattern.compile("--[a-z][a-z-]*");
 
     @Test
     void chartPassesOnlyFlagsTheLauncherKnows() throws IOException, InterruptedException {
@@ -66,6 +69,13 @@ class ChartLauncherFlagsIT {
             Matcher m = FLAG.matcher(help);
             while (m.find()) {
                 flags.add(m.group(1));
+            }
+            Matcher usage = USAGE.matcher(help);
+            while (usage.find()) {
+                Matcher f = ANY_FLAG.matcher(usage.group());
+                while (f.find()) {
+                    flags.add(f.group());
+                }
             }
             return flags;
         } finally {
