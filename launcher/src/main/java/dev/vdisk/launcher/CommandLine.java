@@ -32,9 +32,9 @@ final class CommandLine {
             "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits", "--fuse-transport", "--metrics-listen", "--kubeconfig",
             "--leader-election-namespace", "--leader-election-id", "--agent-token-file", "--kube-timeout",
             "--agent-listen", "--agent-address", "--agent-client-sa", "--agent-tls-cert", "--agent-tls-key",
-            "--agent-ca-file", "--agent-server-name");
+            "--agent-ca-file", "--agent-server-name", "--fd-holder");
     private static final Set<String> NODE_FLAGS = Set.of("--pool", "--kubelet-dir", "--state-dir", "--pool-size", "--max-volumes", "--max-splits",
-            "--fuse-transport");
+            "--fuse-transport", "--fd-holder");
     private static final Set<String> CONTROLLER_FLAGS = Set.of("--leader-election-namespace", "--leader-election-id",
             "--agent-token-file", "--kube-timeout", "--agent-ca-file", "--agent-server-name");
     private static final Set<String> NODE_CLUSTER_FLAGS = Set.of("--agent-listen", "--agent-address", "--agent-client-sa",
@@ -43,6 +43,7 @@ final class CommandLine {
 
     static final String USAGE = """
             Usage: vdisk-csi <mode> [flags]
+                   vdisk-csi fd-holder --socket PATH [--log-level LEVEL]
                    vdisk-csi --help
 
             vdisk-csi is a CSI driver for node-local thin block volumes. One executable serves every mode;
@@ -55,6 +56,9 @@ final class CommandLine {
                            (run on every node, next to node-driver-registrar).
               standalone   both on one socket against one local pool, without Kubernetes: for trying
                            vdisk-csi out and for the end-to-end tests.
+              fd-holder    keeps the node agent's FUSE and loop device descriptors open (its --fd-holder),
+                           so that volumes survive a restart of the node plugin. Serves PATH (0600, in
+                           a 0700 directory of its own) until SIGTERM, then closes what it held.
               controller and standalone serve Controller, GroupController and SnapshotMetadata
               (standalone on its local pool); node and standalone serve the Node service.
               Controller mode needs a Kubernetes API (in-cluster, KUBECONFIG, ~/.kube/config or
@@ -82,6 +86,10 @@ final class CommandLine {
                                   (FUSE over io_uring, kernel 6.14+; sets the fuse module's enable_uring,
                                   which needs /sys writable), dev (read/write on /dev/fuse), or auto:
                                   uring where the kernel can, else dev with a warning (default auto)
+              --fd-holder PATH    node, standalone: the fd-holder's socket. The agent keeps its FUSE connection
+                                  and loop devices there, so that volumes survive its restart; waits up to
+                                  10 s for it, else starts without and logs that volumes will not survive a
+                                  restart. FUSE then runs over /dev/fuse (auto picks dev; uring is refused)
               --accept-journal-loss
                                   node, standalone: open the pool even when its journal lost records that
                                   were fsynced (refused otherwise), keeping every record that survived; the
@@ -160,6 +168,7 @@ final class CommandLine {
         String maxVolumes = Integer.toString(DEFAULT_MAX_VOLUMES);
         String maxSplits = Integer.toString(DEFAULT_MAX_SPLITS);
         String fuseTransport = "auto";
+        String fdHolder = null;
         ClusterOptions defaults = ClusterOptions.defaults();
         String leaderNamespace = defaults.leaderNamespace();
         String leaderId = defaults.leaderId();
@@ -233,6 +242,7 @@ final class CommandLine {
                 case "--max-volumes" -> maxVolumes = value;
                 case "--max-splits" -> maxSplits = value;
                 case "--fuse-transport" -> fuseTransport = value;
+                case "--fd-holder" -> fdHolder = value;
                 case "--metrics-listen" -> metricsListen = value;
                 case "--leader-election-namespace" -> leaderNamespace = value;
                 case "--leader-election-id" -> leaderId = value;
@@ -258,7 +268,20 @@ final class CommandLine {
                         agentAddress, agentClientSa)
                         .withAgentTls(certificate(agentListen, agentTlsCert, agentTlsKey),
                                 trust(agentCaFile, agentServerName, defaults.leaderNamespace())))
-                .acceptJournalLoss(acceptJournalLoss);
+                .acceptJournalLoss(acceptJournalLoss)
+                .fdHolder(fdHolder(fdHolder, fuseTransport));
+    }
+
+    /** {@code --fd-holder}: a socket path; FUSE over io_uring cannot be handed over (the kernel resends only /dev/fuse requests). */
+    private static Optional<Path> fdHolder(String socket, String fuseTransport) throws UsageException {
+        if (socket == null) {
+            return Optional.empty();
+        }
+        if (fuseTransport.equals("uring")) {
+            throw new UsageException("--fuse-transport uring cannot be used with --fd-holder: requests a dead process"
+                    + " read through io_uring are never sent again; use --fuse-transport dev or auto");
+        }
+        return Optional.of(directory("--fd-holder", socket));
     }
 
     /**
@@ -448,7 +471,7 @@ final class CommandLine {
         }
         throw new UsageException(word.startsWith("-")
                 ? "the mode comes first: vdisk-csi <controller|node|standalone> [flags]"
-                : "unknown mode '" + word + "': use controller, node or standalone");
+                : "unknown mode '" + word + "': use controller, node, standalone or fd-holder");
     }
 
     private static LaunchConfig validate(Mode mode, String endpointUri, String driverName, String nodeId, String pool,
@@ -481,7 +504,7 @@ final class CommandLine {
                 : Optional.empty();
         return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo,
                 Path.of(DEFAULT_KUBELET_DIR), Path.of(DEFAULT_STATE_DIR), OptionalLong.empty(), DEFAULT_MAX_VOLUMES,
-                DEFAULT_MAX_SPLITS, FuseTransport.AUTO, Optional.empty(), ClusterOptions.defaults(), false);
+                DEFAULT_MAX_SPLITS, FuseTransport.AUTO, Optional.empty(), ClusterOptions.defaults(), false, Optional.empty());
     }
 
     private static String hostName() {

@@ -22,6 +22,8 @@ import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.VolumeBusyException;
 import dev.vdisk.node.fuse.FuseConfig;
+import dev.vdisk.node.fuse.FuseTransport;
+import dev.vdisk.node.handover.HolderClient;
 import dev.vdisk.node.metrics.DataPathMetrics;
 import dev.vdisk.node.metrics.NodeAgentMetrics;
 import io.grpc.BindableService;
@@ -42,11 +44,15 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code vdisk-csi <controller|node|standalone> [flags]}: parses the command line, serves the mode's CSI
  * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. See {@link CommandLine#USAGE}.
+ * {@code vdisk-csi fd-holder --socket PATH} runs the descriptor holder instead ({@link FdHolderCommand}).
  */
 public final class Main {
 
     /** How long in-flight calls may run after SIGTERM; kubelet's default grace period is 30 s. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    /** How long a node agent waits for its {@code --fd-holder} at start. */
+    private static final Duration FD_HOLDER_WAIT = Duration.ofSeconds(10);
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -57,6 +63,10 @@ public final class Main {
         if (CommandLine.wantsHelp(args)) {
             System.out.print(CommandLine.USAGE);
             System.exit(0);
+        }
+        if (args.length > 0 && args[0].equals(FdHolderCommand.MODE)) {
+            runFdHolder(args);
+            return;
         }
         LaunchConfig config;
         try {
@@ -80,22 +90,70 @@ public final class Main {
         }
     }
 
+    private static void runFdHolder(String[] args) {
+        FdHolderCommand.Options options;
+        try {
+            options = FdHolderCommand.parse(args);
+        } catch (UsageException e) {
+            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.exit(2);
+            return;
+        }
+        setLogLevel(options.logLevel());
+        try {
+            FdHolderCommand.run(options);
+            System.exit(0);
+        } catch (Exception e) {
+            log.error("vdisk-csi fd-holder failed: {}", e.getMessage());
+            System.err.println("vdisk-csi: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /**
+     * The holder at {@code --fd-holder}, waited for up to 10 s; without one the agent runs as before, and volumes do
+     * not survive a restart.
+     */
+    private static Optional<HolderClient> connectFdHolder(LaunchConfig config) {
+        if (config.fdHolder().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(HolderClient.connect(config.fdHolder().get(), FD_HOLDER_WAIT));
+        } catch (IOException e) {
+            log.warn("starting without hand-over, volumes will not survive a restart of the node plugin: {}",
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     private static void run(LaunchConfig config) throws IOException, InterruptedException {
         ShutdownSignal signal = ShutdownSignal.install();
         // one registry for the process, only with --metrics-listen; it goes to whatever records
         Optional<PrometheusMeterRegistry> metrics = config.metricsListen().map(a -> ProcessRegistry.create());
-        FuseConfig base = FuseConfig.defaults().withTransport(config.fuseTransport());
+        // with a holder, FUSE runs over /dev/fuse: the kernel resends only requests read from /dev/fuse descriptors
+        FuseTransport transport = config.fdHolder().isPresent() && config.fuseTransport() == FuseTransport.AUTO
+                ? FuseTransport.DEV : config.fuseTransport();
+        FuseConfig base = FuseConfig.defaults().withTransport(transport);
         FuseConfig fuse = metrics.map(r -> base.withObserver(new DataPathMetrics(r))).orElse(base);
         // controller mode: the node agents as resources, and leader election (needs a Kubernetes API)
         Optional<ControllerCluster> controller = config.mode() == Mode.CONTROLLER
                 ? Optional.of(ControllerCluster.start(config)) : Optional.empty();
         Optional<NodeAgents> cluster = controller.map(ControllerCluster::agents);
         Optional<NodeAgent> agent = Optional.empty();
+        Optional<HolderClient> holder = Optional.empty();
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
-            agent = Optional.of(NodeAgent.start(new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
+            holder = connectFdHolder(config);
+            AgentConfig agentConfig = new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
                     config.kubeletDir(), config.nodeId(), config.maxVolumes(), fuse, config.maxSplits(),
-                    config.acceptJournalLoss())));
+                    config.acceptJournalLoss());
+            try {
+                agent = Optional.of(NodeAgent.start(holder.map(agentConfig::withDescriptors).orElse(agentConfig)));
+            } catch (IOException | RuntimeException e) {
+                holder.ifPresent(HolderClient::close);
+                throw e;
+            }
         }
         Optional<NodeCluster> nodeCluster = Optional.empty();
         try {
@@ -115,6 +173,7 @@ public final class Main {
             controller.ifPresent(ControllerCluster::close);
             nodeCluster.ifPresent(NodeCluster::close);
             agent.ifPresent(NodeAgent::close);
+            holder.ifPresent(HolderClient::close);
             metrics.ifPresent(PrometheusMeterRegistry::close);
         }
     }

@@ -20,8 +20,10 @@ import java.security.SecureRandom;
  * <p>Whoever can connect to the socket can create, publish and delete volumes, so only the plugin's own user may:
  * the socket is bound inside a fresh 0700 directory beside its path, made 0600 there, and only then renamed into
  * place. A bind straight at the path would leave it, until a chmod, with whatever mode the umask gives.
+ *
+ * <p>Public for the node plugin's descriptor holder, whose socket is made the same way.
  */
-final class SocketFile {
+public final class SocketFile {
 
     /** {@code st_mode & S_IFMT} of a socket (sys/stat.h). */
     private static final int S_IFMT = 0170000;
@@ -32,7 +34,7 @@ final class SocketFile {
     }
 
     /** Makes the path bindable: creates the parent directory (0700), removes a stale socket, refuses anything else. */
-    static void prepareForBind(Path path) throws IOException {
+    public static void prepareForBind(Path path) throws IOException {
         if (!Files.isDirectory(path.getParent())) {
             Files.createDirectories(path.getParent(),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -43,7 +45,7 @@ final class SocketFile {
         String kind = describe(path);
         if (!kind.equals("socket")) {
             throw new IOException("refusing to bind " + path + ": a " + kind + " is there, not a socket;"
-                    + " remove it yourself or choose another --endpoint");
+                    + " remove it yourself or choose another path");
         }
         Files.delete(path);
     }
@@ -53,7 +55,7 @@ final class SocketFile {
      * ({@code .xyz/s}) is no longer than a socket named {@code csi.sock} beside it: a socket path has at most 107
      * bytes, and kubelet plugin directories are long. {@link #publish} moves the bound socket out and removes it.
      */
-    static Path privateBindDirectory(Path path) throws IOException {
+    public static Path privateBindDirectory(Path path) throws IOException {
         for (int attempt = 0; ; attempt++) {
             StringBuilder name = new StringBuilder(".");
             for (int i = 0; i < 3; i++) {
@@ -72,21 +74,21 @@ final class SocketFile {
 
     /** Makes the socket bound at {@code bound} 0600 and renames it to {@code path} (atomically: never reachable 
      * by anyone else at any moment), then removes its private directory. */
-    static void publish(Path bound, Path path) throws IOException {
+    public static void publish(Path bound, Path path) throws IOException {
         Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
         Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
         Files.delete(bound.getParent());
     }
 
     /** Removes the socket after shutdown; leaves anything that is not a socket alone. */
-    static void removeIfSocket(Path path) throws IOException {
+    public static void removeIfSocket(Path path) throws IOException {
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && describe(path).equals("socket")) {
             Files.deleteIfExists(path);
         }
     }
 
     /** "socket", "regular file", "directory", "symbolic link" or "special file" (fifo, device). */
-    static String describe(Path path) throws IOException {
+    public static String describe(Path path) throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (attributes.isSymbolicLink()) {
             return "symbolic link";

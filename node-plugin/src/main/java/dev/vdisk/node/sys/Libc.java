@@ -88,12 +88,18 @@ public final class Libc {
         return System.getProperty("os.arch").equals("aarch64");
     }
 
-    private static MethodHandle bind(String name, FunctionDescriptor fd, int firstVariadic) {
+    /** A downcall to libc's {@code name} that captures errno; for the other classes of this package. */
+    static MethodHandle bind(String name, FunctionDescriptor fd, int firstVariadic) {
         MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc has no " + name));
         Linker.Option[] options = firstVariadic >= 0
                 ? new Linker.Option[] {CAPTURE, Linker.Option.firstVariadicArg(firstVariadic)}
                 : new Linker.Option[] {CAPTURE};
         return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    /** This thread's errno capture segment: the first argument of every handle {@link #bind} returns. */
+    static MemorySegment captureState() {
+        return CAPTURED.get();
     }
 
     /** errno of this thread's last call through this class. */

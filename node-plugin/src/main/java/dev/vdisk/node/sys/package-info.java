@@ -8,5 +8,7 @@
  * io_uring_enter through {@code syscall}, mmap'd rings, 128-byte SQEs) for the FUSE io_uring transport.
  * {@link dev.vdisk.node.sys.PathFd} opens paths below a directory without following links (openat2) and
  * {@link dev.vdisk.node.sys.BindMount} bind-mounts onto such a descriptor (open_tree, mount_setattr, move_mount).
+ * {@link dev.vdisk.node.sys.UnixSockets} passes descriptors over AF_UNIX SOCK_SEQPACKET sockets (SCM_RIGHTS) for the
+ * descriptor holder.
  */
 package dev.vdisk.node.sys;

@@ -1,0 +1,310 @@
+package dev.vdisk.node.handover;
+
+import dev.vdisk.csi.server.SocketFile;
+import dev.vdisk.node.handover.HeldEntries.Reply;
+import dev.vdisk.node.handover.HolderProtocol.Frame;
+import dev.vdisk.node.handover.HolderProtocol.ProtocolException;
+import dev.vdisk.node.sys.ErrnoException;
+import dev.vdisk.node.sys.Libc;
+import dev.vdisk.node.sys.UnixSockets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The holder process's server ({@code vdisk-csi fd-holder}): keeps the descriptors agents put, and gives them to
+ * whoever asks, over {@link HolderProtocol} on a unix socket.
+ *
+ * <p>Who may talk to it: only its own uid. The socket is 0600 in a 0700 directory that its uid owns (created if
+ * missing, refused if anyone else may enter it), and each accepted peer's SO_PEERCRED uid is checked as well:
+ * a peer with another uid gets one ERROR answer and is disconnected.
+ *
+ * <p>Threading: one thread ({@code fd-holder}) does everything: poll(2) over the listening socket, an eventfd
+ * that {@link #close} signals, and every connection, all non-blocking; it owns the table ({@link HeldEntries}) and
+ * the connections. Each request is answered in full (the descriptors it brought are in the table) before the next
+ * is read. An answer is sent without waiting: a client whose socket buffer is full (it sends without reading its
+ * answers) is disconnected, so a slow or stuck client never holds up the others.
+ */
+public final class DescriptorHolder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DescriptorHolder.class);
+
+    /**
+     * Bounds: entries in the table, descriptors per entry (the kernel's per-message limit is 253), connections at
+     * once (more are refused until one closes).
+     */
+    public record Limits(int maxEntries, int maxFds, int maxConnections) {
+        public static final Limits DEFAULT = new Limits(4096, UnixSockets.MAX_FDS_PER_MESSAGE, 64);
+
+        public Limits {
+            if (maxEntries < 1 || maxFds < 1 || maxFds > UnixSockets.MAX_FDS_PER_MESSAGE || maxConnections < 1) {
+                throw new IllegalArgumentException("holder limits out of range: " + maxEntries + " entries, " + maxFds
+                        + " fds (1.." + UnixSockets.MAX_FDS_PER_MESSAGE + "), " + maxConnections + " connections");
+            }
+        }
+    }
+
+    private final Path socket;
+    private final Limits limits;
+    private final int listenFd;
+    private final int wakeFd;
+    private final HeldEntries entries;
+    /** Connection fd to how log lines name the peer; serving thread only. */
+    private final Map<Integer, String> connections = new LinkedHashMap<>();
+    private final Thread thread;
+    private volatile boolean stopping;
+    /** errno of the last failed accept, 0 after a success (logged once per failure); serving thread only. */
+    private int acceptFailure;
+
+    private DescriptorHolder(Path socket, Limits limits, int listenFd, int wakeFd) {
+        this.socket = socket;
+        this.limits = limits;
+        this.listenFd = listenFd;
+        this.wakeFd = wakeFd;
+        this.entries = new HeldEntries(limits);
+        this.thread = Thread.ofPlatform().name("fd-holder").unstarted(this::serve);
+    }
+
+    /**
+     * Binds {@code socket} (0600, directory 0700; a stale socket left by a dead holder is replaced) and starts
+     * serving on a thread of its own.
+     */
+    public static DescriptorHolder start(Path socket, Limits limits) throws IOException {
+        Path path = socket.toAbsolutePath().normalize();
+        checkPrivateDirectory(path.getParent());
+        refuseIfServed(path);
+        SocketFile.prepareForBind(path);
+        int listenFd = UnixSockets.seqpacket(true);
+        int wakeFd = -1;
+        try {
+            Path bindDirectory = SocketFile.privateBindDirectory(path);
+            Path bound = bindDirectory.resolve("s");
+            try {
+                UnixSockets.bind(listenFd, bound);
+                UnixSockets.listen(listenFd, 64);
+                SocketFile.publish(bound, path);
+            } finally {
+                Files.deleteIfExists(bound);
+                Files.deleteIfExists(bindDirectory);
+            }
+            wakeFd = UnixSockets.eventfd();
+        } catch (IOException | RuntimeException e) {
+            Libc.close(listenFd);
+            if (wakeFd >= 0) {
+                Libc.close(wakeFd);
+            }
+            throw e;
+        }
+        DescriptorHolder holder = new DescriptorHolder(path, limits, listenFd, wakeFd);
+        holder.thread.start();
+        log.info("fd holder serving on {} (at most {} entries, {} fds each)", path, limits.maxEntries(), limits.maxFds());
+        return holder;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** Stops serving, removes the socket and closes every descriptor held: what it held is let go. */
+    @Override
+    public void close() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        UnixSockets.signal(wakeFd);
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            SocketFile.removeIfSocket(socket);
+        } catch (IOException e) {
+            log.warn("fd holder: cannot remove {}: {}", socket, e.getMessage());
+        }
+        log.info("fd holder stopped; released what it held");
+    }
+
+    /** The serving thread's loop. */
+    private void serve() {
+        try {
+            while (!stopping) {
+                List<Integer> open = new ArrayList<>(connections.keySet());
+                int[] fds = new int[open.size() + 2];
+                fds[0] = wakeFd;
+                fds[1] = listenFd;
+                for (int i = 0; i < open.size(); i++) {
+                    fds[i + 2] = open.get(i);
+                }
+                short[] ready = UnixSockets.poll(fds, -1);
+                if (ready[1] != 0) {
+                    acceptAll();
+                }
+                for (int i = 0; i < open.size(); i++) {
+                    if (ready[i + 2] != 0) {
+                        serveOne(open.get(i));
+                    }
+                }
+            }
+        } catch (ErrnoException e) {
+            log.error("fd holder: serving stopped: {}; what it held is released", e.getMessage());
+        } finally {
+            connections.keySet().forEach(Libc::close);
+            connections.clear();
+            entries.close();
+            Libc.close(listenFd);
+            Libc.close(wakeFd);
+        }
+    }
+
+    /**
+     * Accepts every waiting connection. A failed accept (e.g. EMFILE: out of descriptors) must not stop the holder,
+     * which would release everything: it is logged once and retried after a pause, so that a listener that stays
+     * readable does not spin.
+     */
+    private void acceptAll() {
+        while (true) {
+            int fd;
+            try {
+                fd = UnixSockets.accept(listenFd);
+                acceptFailure = 0;
+            } catch (ErrnoException e) {
+                if (acceptFailure != e.errno()) {
+                    log.error("fd holder: cannot accept connections: {}; retrying every 100 ms", e.getMessage());
+                    acceptFailure = e.errno();
+                }
+                pause();
+                return;
+            }
+            if (fd < 0) {
+                return;
+            }
+            UnixSockets.PeerCredentials peer;
+            try {
+                peer = UnixSockets.peer(fd);
+            } catch (ErrnoException e) {
+                log.warn("fd holder: closing a connection whose peer is unknown: {}", e.getMessage());
+                Libc.close(fd);
+                continue;
+            }
+            String name = "pid " + peer.pid() + " uid " + peer.uid();
+            int own = Libc.geteuid();
+            if (peer.uid() != own) {
+                refuseAndClose(fd, name, "refused: peer uid " + peer.uid() + " is not the holder's uid " + own);
+            } else if (connections.size() >= limits.maxConnections()) {
+                refuseAndClose(fd, name, "refused: " + limits.maxConnections() + " connections are open already");
+            } else {
+                connections.put(fd, name);
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void refuseAndClose(int fd, String peer, String why) {
+        log.warn("fd holder: {} ({})", why, peer);
+        try {
+            UnixSockets.send(fd, HolderProtocol.error(why), new int[0], true);
+        } catch (ErrnoException e) {
+            // the peer is gone already: nothing to tell
+        }
+        Libc.close(fd);
+    }
+
+    /** Reads one request from a readable connection and answers it; a closed or broken one is dropped. */
+    private void serveOne(int fd) {
+        String peer = connections.get(fd);
+        UnixSockets.Received in;
+        try {
+            in = UnixSockets.receive(fd, HolderProtocol.MAX_MESSAGE, limits.maxFds(), true);
+        } catch (ErrnoException e) {
+            if (e.errno() != Libc.EAGAIN) {
+                disconnect(fd);
+            }
+            return;
+        }
+        if (in.closed()) {
+            disconnect(fd);
+            return;
+        }
+        Reply reply;
+        if (in.truncated() || in.controlTruncated()) {
+            HolderProtocol.closeAll(in.fds());
+            reply = entries.refuse(peer, in.truncated()
+                    ? "message larger than " + HolderProtocol.MAX_MESSAGE + " bytes (records are at most "
+                    + DescriptorStore.MAX_RECORD + ")"
+                    : "descriptors cut: more than " + limits.maxFds() + " in one request, or the holder is out of"
+                    + " descriptors (RLIMIT_NOFILE)");
+        } else {
+            try {
+                Frame frame = HolderProtocol.decode(in.data());
+                reply = entries.handle(frame, in.fds(), peer);
+            } catch (ProtocolException e) {
+                HolderProtocol.closeAll(in.fds());
+                reply = entries.refuse(peer, e.getMessage());
+            }
+        }
+        try {
+            UnixSockets.send(fd, reply.message(), reply.fds(), true);
+        } catch (ErrnoException e) {
+            if (e.errno() == Libc.EAGAIN) {
+                log.warn("fd holder: disconnecting {}: it does not read its answers", peer);
+            }
+            disconnect(fd);
+        }
+    }
+
+    private void disconnect(int fd) {
+        connections.remove(fd);
+        Libc.close(fd);
+    }
+
+    /**
+     * A second holder must not take the path of a live one: the first would keep its descriptors where no agent can
+     * reach them. A socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced.
+     */
+    private static void refuseIfServed(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) || !SocketFile.describe(path).equals("socket")) {
+            return;
+        }
+        try (HolderConnection live = HolderConnection.open(path)) {
+            throw new IOException("another fd holder is serving " + path + "; stop it first (its descriptors would"
+                    + " be out of every agent's reach)");
+        } catch (ErrnoException e) {
+            // nobody listens: stale
+        }
+    }
+
+    /** The socket's directory must be ours and closed to everyone else; created 0700 if missing. */
+    private static void checkPrivateDirectory(Path directory) throws IOException {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            dev.vdisk.engine.io.PrivateFiles.createDirectories(directory);
+        }
+        PosixFileAttributes attributes = Files.readAttributes(directory, PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        Set<PosixFilePermission> permissions = attributes.permissions();
+        boolean open = permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
+        int ownerUid = (Integer) Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isDirectory() || open || ownerUid != Libc.geteuid()) {
+            throw new IOException("the fd holder's socket needs a directory of its own, mode 0700, owned by uid "
+                    + Libc.geteuid() + "; " + directory + " is not: use e.g. " + directory.resolve("fd-holder")
+                    .resolve(Path.of("holder.sock")));
+        }
+    }
+}

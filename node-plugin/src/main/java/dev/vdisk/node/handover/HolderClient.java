@@ -1,0 +1,325 @@
+package dev.vdisk.node.handover;
+
+import dev.vdisk.node.handover.HolderConnection.Answer;
+import dev.vdisk.node.handover.HolderConnection.HolderRefusedException;
+import dev.vdisk.node.handover.HolderProtocol.Op;
+import dev.vdisk.node.handover.HolderProtocol.ProtocolException;
+import dev.vdisk.node.handover.HolderProtocol.Status;
+import dev.vdisk.node.sys.ErrnoException;
+import dev.vdisk.node.sys.UnixSockets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent's {@link DescriptorStore}: a {@link DescriptorHolder} reached over its socket, and a mirror of
+ * every entry in this process (its own duplicates of the descriptors, and the records).
+ *
+ * <p>The mirror is this client's view of the store: it is filled from the holder when the client connects (what a
+ * predecessor left), every change goes to the mirror and to the holder, and {@link #get} and {@link #names} answer
+ * from the mirror. When the holder goes away (its socket closes, or a call fails), a daemon thread
+ * ({@code fd-holder-client}) connects again every second and makes the new holder hold exactly the mirror (puts
+ * every entry, drops any other). Calls made while the holder is away succeed against the mirror and reach the
+ * holder on reconnect: in that window the volumes are at risk only if this process dies too. One line is logged
+ * when the holder is lost and one when its entries are restored.
+ *
+ * <p>Threading: every method and the reconnect thread hold this object's monitor while they touch the mirror or
+ * the connection, so calls are serialized and a reconnect never interleaves with a call. A call waits at most
+ * {@link HolderConnection#ANSWER_WAIT} for the holder; a holder that does not answer counts as gone.
+ */
+public final class HolderClient implements DescriptorStore {
+    private static final Logger log = LoggerFactory.getLogger(HolderClient.class);
+    private static final Duration RETRY = Duration.ofSeconds(1);
+
+    /** A mirrored entry: descriptors owned by this client, and the record. */
+    private record Mirrored(int[] fds, byte[] record) {
+    }
+
+    private final Path socket;
+    private final TreeMap<String, Mirrored> mirror = new TreeMap<>();
+    private final Thread watcher;
+    private HolderConnection connection;
+    private boolean closed;
+
+    private HolderClient(Path socket, HolderConnection connection) {
+        this.socket = socket;
+        this.connection = connection;
+        this.watcher = Thread.ofPlatform().daemon().name("fd-holder-client").unstarted(this::watch);
+    }
+
+    /**
+     * Connects to the holder at {@code socket}, waiting up to {@code wait} for it to appear, and mirrors what it
+     * holds; fails with a one-line message if no holder answers in time.
+     */
+    public static HolderClient connect(Path socket, Duration wait) throws IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        HolderConnection connection;
+        while (true) {
+            try {
+                connection = HolderConnection.open(socket);
+                break;
+            } catch (ErrnoException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IOException("no fd holder at " + socket + " after " + wait.toSeconds() + " s ("
+                            + e.getMessage() + "); start it with: vdisk-csi fd-holder --socket " + socket);
+                }
+                sleep(Duration.ofMillis(100));
+            }
+        }
+        HolderClient client = new HolderClient(socket, connection);
+        try {
+            synchronized (client) {
+                client.pull(connection);
+            }
+        } catch (IOException | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+        client.watcher.start();
+        log.info("fd holder at {}: connected, it holds {} entries", socket, client.mirror.size());
+        return client;
+    }
+
+    @Override
+    public synchronized void put(String name, int[] fds, byte[] record) throws IOException {
+        checkOpen();
+        checkName(name);
+        if (record.length > MAX_RECORD || fds.length > UnixSockets.MAX_FDS_PER_MESSAGE) {
+            throw new IllegalArgumentException("entry " + name + ": " + fds.length + " descriptors and a "
+                    + record.length + "-byte record; at most " + UnixSockets.MAX_FDS_PER_MESSAGE + " and " + MAX_RECORD);
+        }
+        int[] own = duplicate(fds);
+        try {
+            send(Op.PUT, name, record, own);
+        } catch (IOException | RuntimeException e) {
+            HolderProtocol.closeAll(own);
+            throw e;
+        }
+        Mirrored old = mirror.put(name, new Mirrored(own, record.clone()));
+        if (old != null) {
+            HolderProtocol.closeAll(old.fds());
+        }
+    }
+
+    @Override
+    public synchronized void update(String name, byte[] record) throws IOException {
+        checkOpen();
+        Mirrored held = mirror.get(name);
+        if (held == null) {
+            throw new IOException("fd holder: no entry " + name + " to update; put it first");
+        }
+        if (record.length > MAX_RECORD) {
+            throw new IllegalArgumentException("entry " + name + ": a " + record.length + "-byte record; at most " + MAX_RECORD);
+        }
+        send(Op.UPDATE, name, record, new int[0]);
+        mirror.put(name, new Mirrored(held.fds(), record.clone()));
+    }
+
+    @Override
+    public synchronized Optional<Entry> get(String name) throws IOException {
+        checkOpen();
+        Mirrored held = mirror.get(name);
+        if (held == null) {
+            return Optional.empty();
+        }
+        int[] fds = duplicate(held.fds());
+        return Optional.of(new Entry(fds, held.record()));
+    }
+
+    @Override
+    public synchronized void drop(String name) throws IOException {
+        checkOpen();
+        send(Op.DROP, name, new byte[0], new int[0]);
+        Mirrored held = mirror.remove(name);
+        if (held != null) {
+            HolderProtocol.closeAll(held.fds());
+        }
+    }
+
+    @Override
+    public synchronized List<String> names() {
+        return List.copyOf(mirror.keySet());
+    }
+
+    /** True while connected to a holder (false in the window after it went away, until the reconnect). */
+    public synchronized boolean connected() {
+        return connection != null;
+    }
+
+    /** Closes the connection and this process's duplicates; the holder keeps what it holds. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (connection == null && !mirror.isEmpty()) {
+                log.warn("fd holder at {} is away while the agent stops: {} entries are not held by anyone", socket,
+                        mirror.size());
+            }
+            if (connection != null) {
+                connection.close();
+                connection = null;
+            }
+            mirror.values().forEach(m -> HolderProtocol.closeAll(m.fds()));
+            mirror.clear();
+            notifyAll();
+        }
+        watcher.interrupt();
+    }
+
+    /** Sends one change to the holder if connected; a broken connection makes it a mirror-only change. */
+    private void send(Op op, String name, byte[] body, int[] fds) throws IOException {
+        if (connection == null) {
+            return;
+        }
+        try {
+            Answer answer = connection.call(op, name, body, fds);
+            HolderProtocol.closeAll(answer.fds());
+        } catch (HolderRefusedException e) {
+            throw e;
+        } catch (IOException e) {
+            lost(e);
+        }
+    }
+
+    /** Caller holds the monitor. */
+    private void lost(IOException why) {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+            log.warn("lost the fd holder at {} ({}); reconnecting every {} s; until then the volumes do not survive"
+                    + " a restart of this process", socket, why.getMessage(), RETRY.toSeconds());
+        }
+    }
+
+    /** The watcher thread: notices a holder that went away while idle, and reconnects. */
+    private void watch() {
+        while (true) {
+            try {
+                Thread.sleep(RETRY);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                try {
+                    if (connection != null && connection.brokenWhileIdle()) {
+                        lost(new IOException("the holder closed the connection"));
+                    }
+                    if (connection == null) {
+                        reconnect();
+                    }
+                } catch (IOException e) {
+                    lost(e);
+                }
+            }
+        }
+    }
+
+    /** Caller holds the monitor. Makes a new holder hold exactly the mirror. */
+    private void reconnect() throws IOException {
+        HolderConnection fresh;
+        try {
+            fresh = HolderConnection.open(socket);
+        } catch (ErrnoException e) {
+            return; // not back yet
+        }
+        try {
+            for (String name : list(fresh)) {
+                if (!mirror.containsKey(name)) {
+                    fresh.call(Op.DROP, name, new byte[0], new int[0]);
+                }
+            }
+            int restored = 0;
+            for (var entry : mirror.entrySet()) {
+                try {
+                    fresh.call(Op.PUT, entry.getKey(), entry.getValue().record(), entry.getValue().fds());
+                    restored++;
+                } catch (HolderRefusedException e) {
+                    log.error("fd holder at {} refused entry {} on reconnect: {}", socket, entry.getKey(), e.getMessage());
+                }
+            }
+            connection = fresh;
+            log.info("fd holder at {} is back: restored {} of {} entries", socket, restored, mirror.size());
+        } catch (IOException | RuntimeException e) {
+            fresh.close();
+            throw e;
+        }
+    }
+
+    /** Caller holds the monitor. Fills the mirror with what the holder holds (at connect: a predecessor's entries). */
+    private void pull(HolderConnection from) throws IOException {
+        for (String name : list(from)) {
+            Answer answer = from.call(Op.GET, name, new byte[0], new int[0]);
+            if (answer.status() == Status.OK) {
+                mirror.put(name, new Mirrored(answer.fds(), answer.frame().body()));
+            } else {
+                HolderProtocol.closeAll(answer.fds());
+            }
+        }
+    }
+
+    private static List<String> list(HolderConnection from) throws IOException {
+        List<String> names = new ArrayList<>();
+        String cursor = "";
+        while (true) {
+            Answer answer = from.call(Op.LIST, cursor, new byte[0], new int[0]);
+            String body = answer.frame().bodyText();
+            if (!body.isEmpty()) {
+                names.addAll(List.of(body.split("\n")));
+            }
+            if (answer.status() != Status.MORE || names.isEmpty()) {
+                return names;
+            }
+            cursor = names.getLast();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("fd holder client for " + socket + " is closed");
+        }
+    }
+
+    private static void checkName(String name) {
+        try {
+            HolderProtocol.checkName(name, false);
+        } catch (ProtocolException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /** Duplicates of {@code fds} owned by the caller; none left open if one fails. */
+    private static int[] duplicate(int[] fds) throws ErrnoException {
+        int[] copies = new int[fds.length];
+        for (int i = 0; i < fds.length; i++) {
+            try {
+                copies[i] = UnixSockets.dup(fds[i]);
+            } catch (ErrnoException e) {
+                HolderProtocol.closeAll(java.util.Arrays.copyOf(copies, i));
+                throw e;
+            }
+        }
+        return copies;
+    }
+
+    private static void sleep(Duration duration) throws IOException {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the fd holder");
+        }
+    }
+}
