@@ -112,6 +112,17 @@ final class NodeFixture implements AutoCloseable {
         return process.stderr();
     }
 
+    /** The last {@code lines} lines of every process this fixture started, oldest first (for failure messages). */
+    String logs(int lines) {
+        StringBuilder out = new StringBuilder();
+        for (LauncherProcess p : started) {
+            List<String> all = p.stderr().lines().toList();
+            out.append("== pid ").append(p.pid()).append(p == holder ? " (holder)" : " (node)").append('\n');
+            all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> out.append(l).append('\n'));
+        }
+        return out.toString();
+    }
+
     /** Whether the node process (the last one started) still runs. */
     boolean running() {
         return process != null && process.alive();

@@ -90,14 +90,14 @@ class NodeHandoverIT {
         System.out.println("handover: ext4 on fs is " + (fsReadWrite ? "read-write" : "READ-ONLY"));
         for (IoReport r : reports) {
             assertTrue(r.acknowledged() > 0, r.toString());
-            assertEquals(0, r.errors(), "I/O errors: " + r + "\nnode log:\n" + tail(rig.node.stderr()));
+            assertEquals(0, r.errors(), "I/O errors: " + r + "\nlogs:\n" + rig.node.logs(30));
             assertEquals(0, r.lost(), "acknowledged writes lost: " + r);
         }
         assertTrue(fsReadWrite && rig.fsReadWrite(), "ext4 on fs went read-only");
         assertEquals(rig.staged(), rig.node.kernel(), "the same mounts and loop devices as before the restarts");
         for (IoReport r : reports) {
-            assertTrue(r.longestPause().compareTo(pauseLimit) < 0,
-                    "longest pause " + r.longestPause().toMillis() + " ms, limit " + pauseLimit.toMillis() + " ms: " + r);
+            assertTrue(r.longestPause().compareTo(pauseLimit) < 0, "longest pause " + r.longestPause().toMillis()
+                    + " ms, limit " + pauseLimit.toMillis() + " ms: " + r + "\nlogs:\n" + rig.node.logs(15));
         }
         rig.unstageAndStop();
         assertTrue(rig.node.kernel().isEmpty(), "left after unstage and stop: " + rig.node.kernel());
