@@ -1,5 +1,8 @@
 # One image for every mode of vdisk-csi (controller, node, standalone), with the offline pool tool (vdisk) and the
-# kubectl plugin (kubectl-vdisk). Build from the repository root with any OCI builder, e.g.
+# kubectl plugin (kubectl-vdisk), for users with a registry at hand: it starts from Temurin's images on Docker Hub
+# and has not been built in CI. bin/vdisk-image builds the same layout from Debian packages and Maven Central only
+# (no registry; a smaller, jlinked Java), and .ci/run builds and starts that one. Build from the repository root
+# with any OCI builder, e.g.
 #
 #   docker build -t ghcr.io/vdisk-csi/vdisk-csi:0.1.0 .
 #   podman build -t ghcr.io/vdisk-csi/vdisk-csi:0.1.0 .
@@ -20,13 +23,13 @@ RUN ./mvnw -q -B -DskipTests -pl launcher -am package \
  && cp launcher/target/launcher-*.jar /out/launcher/target/ \
  && cp -r launcher/target/lib /out/launcher/target/lib \
  && cp -r engine/target/classes engine/target/lib /out/engine/target/ \
- && rm -f /out/bin/vdisk-bench
+ && rm -f /out/bin/vdisk-bench /out/bin/vdisk-image
 
 FROM eclipse-temurin:25-jre-noble
-# fuse3: /dev/fuse tooling for the data path; e2fsprogs, xfsprogs: mkfs, resize2fs, xfs_growfs for mount volumes;
-# util-linux: losetup, blkid, mount, blkdiscard, fstrim.
+# e2fsprogs, xfsprogs: mkfs, resize2fs, xfs_growfs for mount volumes; util-linux: blkid, mount. No fuse3: the node
+# plugin opens /dev/fuse and mounts it with mount(2) itself.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fuse3 e2fsprogs xfsprogs util-linux \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends e2fsprogs xfsprogs util-linux \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /opt/vdisk-csi/
 ENV PATH=/opt/vdisk-csi/bin:$PATH

@@ -1,5 +1,6 @@
 package dev.vdisk.cli;
 
+import dev.vdisk.api.agent.SplitStatusFile;
 import dev.vdisk.engine.CorruptMetadataException;
 import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.JournalDamagedException;

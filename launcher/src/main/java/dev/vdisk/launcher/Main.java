@@ -189,7 +189,7 @@ public final class Main {
         services.add(new IdentityService(config.driverName(), version, capabilities, ready::get));
         served.forEach(s -> services.add(s.service()));
 
-        // engine exceptions map by their Reason inside StatusMapper; what else a plugin throws is registered here.
+        // agent failures map by their AgentReason inside StatusMapper; what else a plugin throws is registered here.
         // spec: "Operation pending for volume" -> ABORTED (node and controller locks); CreateVolume: "Unsupported
         // capacity_range" -> OUT_OF_RANGE, "Unable to provision in accessible_topology" -> RESOURCE_EXHAUSTED;
         // ListVolumes, ListSnapshots: "Invalid starting_token" -> ABORTED; GetMetadataAllocated/Delta: "Invalid

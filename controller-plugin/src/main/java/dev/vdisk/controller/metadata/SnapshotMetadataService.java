@@ -8,11 +8,11 @@ import csi.v1.GetMetadataDeltaRequest;
 import csi.v1.GetMetadataDeltaResponse;
 import csi.v1.SnapshotMetadataGrpc;
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.BlockExtent;
-import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.api.agent.ExtentApi;
 import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.agents.NodeSnapshot;
-import dev.vdisk.engine.Reason;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Iterator;
@@ -38,10 +38,15 @@ public final class SnapshotMetadataService extends SnapshotMetadataGrpc.Snapshot
     /** How often a stream whose client is not ready looks again. */
     private static final long READY_POLL_NANOS = 1_000_000;
 
-    private final NodeAgents agents;
+    private final SnapshotStreams streams;
 
+    /** Over the controller's node agents. */
     public SnapshotMetadataService(NodeAgents agents) {
-        this.agents = agents;
+        this(SnapshotStreams.of(agents));
+    }
+
+    public SnapshotMetadataService(SnapshotStreams streams) {
+        this.streams = streams;
     }
 
     @Override
@@ -122,12 +127,12 @@ public final class SnapshotMetadataService extends SnapshotMetadataGrpc.Snapshot
     }
 
     private NodeSnapshot existing(String snapshotId) {
-        return agents.findSnapshot(snapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+        return streams.findSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                 "snapshot " + snapshotId + " does not exist"));
     }
 
-    private VolumeAgent agent(NodeSnapshot s) {
-        return agents.agent(s.nodeId()).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+    private ExtentApi agent(NodeSnapshot s) {
+        return streams.extentsOn(s.nodeId()).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                 "no node agent known for node " + s.nodeId() + ", which holds snapshot " + s.snapshot().snapshotId()));
     }
 

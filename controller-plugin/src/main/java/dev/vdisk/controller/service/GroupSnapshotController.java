@@ -6,10 +6,10 @@ import csi.v1.DeleteVolumeGroupSnapshotRequest;
 import csi.v1.GetVolumeGroupSnapshotRequest;
 import csi.v1.VolumeGroupSnapshot;
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.agents.NodeVolume;
-import dev.vdisk.engine.Reason;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +53,7 @@ final class GroupSnapshotController {
             Set<String> had = existing.stream().map(s -> s.snapshot().sourceVolumeId())
                     .collect(Collectors.toCollection(TreeSet::new));
             if (!had.equals(volumes)) {
-                throw new AgentException(Reason.ALREADY_EXISTS, "group snapshot " + groupId + " for name '" + name
+                throw new AgentException(AgentReason.ALREADY_EXISTS, "group snapshot " + groupId + " for name '" + name
                         + "' already exists of volumes " + had + ", not " + volumes);
             }
             return toGroup(groupId, existing);
@@ -61,7 +61,7 @@ final class GroupSnapshotController {
         Map<String, String> snapshotIdByVolume = new LinkedHashMap<>();
         String node = null;
         for (String volumeId : volumes) {
-            NodeVolume v = agents.find(volumeId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+            NodeVolume v = agents.find(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                     "source volume " + volumeId + " does not exist"));
             if (node != null && !node.equals(v.nodeId())) {
                 // spec: INVALID_ARGUMENT for source volumes that cannot be snapshotted together
@@ -92,7 +92,7 @@ final class GroupSnapshotController {
         String groupId = VolumeController.required("group_snapshot_id", req.getGroupSnapshotId());
         List<NodeSnapshot> members = members(groupId);
         if (members.isEmpty()) {
-            throw new AgentException(Reason.NOT_FOUND, "group snapshot " + groupId + " does not exist");
+            throw new AgentException(AgentReason.NOT_FOUND, "group snapshot " + groupId + " does not exist");
         }
         checkMembers(groupId, members, req.getSnapshotIdsList());
         return toGroup(groupId, members);

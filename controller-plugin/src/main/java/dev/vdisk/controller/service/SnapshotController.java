@@ -10,11 +10,11 @@ import csi.v1.ListSnapshotsRequest;
 import csi.v1.ListSnapshotsResponse;
 import csi.v1.Snapshot;
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.agents.NodeVolume;
-import dev.vdisk.engine.Reason;
 import java.util.List;
 import java.util.Optional;
 
@@ -42,12 +42,12 @@ final class SnapshotController {
         if (existing.isPresent()) {
             String was = existing.get().snapshot().sourceVolumeId();
             if (!was.equals(source)) {
-                throw new AgentException(Reason.ALREADY_EXISTS, "snapshot " + snapshotId + " for name '" + name
+                throw new AgentException(AgentReason.ALREADY_EXISTS, "snapshot " + snapshotId + " for name '" + name
                         + "' already exists of volume " + was + ", not of " + source);
             }
             return CreateSnapshotResponse.newBuilder().setSnapshot(toSnapshot(existing.get())).build();
         }
-        NodeVolume volume = agents.find(source).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+        NodeVolume volume = agents.find(source).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                 "source volume " + source + " does not exist"));
         AgentSnapshot taken = VolumeController.agent(agents, volume.nodeId()).createSnapshot(snapshotId, source);
         return CreateSnapshotResponse.newBuilder().setSnapshot(toSnapshot(new NodeSnapshot(volume.nodeId(), taken)))
@@ -68,7 +68,7 @@ final class SnapshotController {
 
     GetSnapshotResponse getSnapshot(GetSnapshotRequest req) {
         String snapshotId = VolumeController.required("snapshot_id", req.getSnapshotId());
-        NodeSnapshot s = agents.findSnapshot(snapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+        NodeSnapshot s = agents.findSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                 "snapshot " + snapshotId + " does not exist"));
         return GetSnapshotResponse.newBuilder().setSnapshot(toSnapshot(s)).build();
     }

@@ -21,13 +21,13 @@ import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCondition;
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.agents.NodeVolume;
-import dev.vdisk.engine.Reason;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,7 +85,7 @@ final class VolumeController {
         if (existing.isPresent()) {
             incompatibility(existing.get(), name, range, caps, params, topology)
                     .or(() -> sourceMismatch(existing.get(), source)).ifPresent(why -> {
-                        throw new AgentException(Reason.ALREADY_EXISTS, "volume " + volumeId + " for name '" + name
+                        throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + volumeId + " for name '" + name
                                 + "' already exists, but " + why);
                     });
             if (source.isPresent() && !source.get().snapshot()) {
@@ -156,12 +156,12 @@ final class VolumeController {
         String node;
         long sourceSize;
         if (source.snapshot()) {
-            NodeSnapshot s = agents.findSnapshot(source.id()).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+            NodeSnapshot s = agents.findSnapshot(source.id()).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                     "volume_content_source: snapshot " + source.id() + " does not exist"));
             node = s.nodeId();
             sourceSize = s.snapshot().sizeBytes();
         } else {
-            NodeVolume v = agents.find(source.id()).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+            NodeVolume v = agents.find(source.id()).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                     "volume_content_source: volume " + source.id() + " does not exist"));
             node = v.nodeId();
             sourceSize = v.volume().sizeBytes();
@@ -450,7 +450,7 @@ final class VolumeController {
         if (size > current) {
             long available = policy.available(pool, agent.listVolumes());
             if (size - current > available) {
-                throw new AgentException(Reason.OUT_OF_SPACE, "volume " + volumeId + " cannot grow by "
+                throw new AgentException(AgentReason.OUT_OF_SPACE, "volume " + volumeId + " cannot grow by "
                         + (size - current) + " bytes: node " + volume.nodeId() + " has " + available
                         + " bytes left to provision");
             }
@@ -477,7 +477,7 @@ final class VolumeController {
     // ---------------------------------------------------------------- helpers
 
     private NodeVolume existing(String volumeId) {
-        return agents.find(volumeId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+        return agents.find(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                 "volume " + volumeId + " does not exist"));
     }
 

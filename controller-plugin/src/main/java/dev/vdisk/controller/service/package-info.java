@@ -12,7 +12,7 @@
  * {@link dev.vdisk.controller.service.VolumeIds}, {@link dev.vdisk.controller.service.CapacityPolicy}.
  *
  * <p>Errors are thrown, never turned into statuses here: {@link java.lang.IllegalArgumentException} (INVALID_ARGUMENT),
- * the agent's {@link dev.vdisk.engine.EngineException}s (by reason), and this package's own exceptions, which the
+ * the agent's {@link dev.vdisk.api.agent.AgentException}s (by reason), and this package's own exceptions, which the
  * launcher registers with csi-server's StatusMapper: {@link dev.vdisk.controller.service.CapacityOutOfRangeException}
  * (OUT_OF_RANGE), {@link dev.vdisk.controller.service.NoSuitableNodeException} (RESOURCE_EXHAUSTED),
  * {@link dev.vdisk.controller.service.InvalidPageTokenException} (ABORTED) and

@@ -9,8 +9,8 @@ import csi.v1.DeleteVolumeGroupSnapshotRequest;
 import csi.v1.GetVolumeGroupSnapshotRequest;
 import csi.v1.Snapshot;
 import csi.v1.VolumeGroupSnapshot;
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,8 +25,8 @@ class GroupSnapshotControllerTest {
                 .addAllSourceVolumeIds(List.of(volumes)).build());
     }
 
-    private static Reason reason(Runnable call) {
-        return assertThrows(EngineException.class, call::run).reason();
+    private static AgentReason reason(Runnable call) {
+        return assertThrows(AgentException.class, call::run).reason();
     }
 
     @Test
@@ -42,12 +42,12 @@ class GroupSnapshotControllerTest {
                 && s.getReadyToUse()));
         assertTrue(g.getReadyToUse());
         assertEquals(g, create("group-1", "pvc-a", "pvc-b"), "a retry");
-        assertEquals(Reason.ALREADY_EXISTS, reason(() -> create("group-1", "pvc-a")), "same name, other volumes");
+        assertEquals(AgentReason.ALREADY_EXISTS, reason(() -> create("group-1", "pvc-a")), "same name, other volumes");
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> create("group-2", "pvc-a", "pvc-c"));
         assertTrue(e.getMessage().contains("crash consistency"), e.getMessage());
-        assertEquals(Reason.NOT_FOUND, reason(() -> create("group-2", "pvc-a", "nope")));
+        assertEquals(AgentReason.NOT_FOUND, reason(() -> create("group-2", "pvc-a", "nope")));
         assertThrows(IllegalArgumentException.class, () -> create("group-2"));
         assertThrows(IllegalArgumentException.class, () -> create("group-2", "pvc-a", "pvc-a"));
         assertThrows(IllegalArgumentException.class, () -> create("", "pvc-a"));
@@ -62,7 +62,7 @@ class GroupSnapshotControllerTest {
         groups.delete(DeleteVolumeGroupSnapshotRequest.newBuilder().setGroupSnapshotId("group-1").addAllSnapshotIds(ids)
                 .build());
         groups.delete(DeleteVolumeGroupSnapshotRequest.newBuilder().setGroupSnapshotId("group-1").build());
-        assertEquals(Reason.NOT_FOUND, reason(() -> groups.get(GetVolumeGroupSnapshotRequest.newBuilder()
+        assertEquals(AgentReason.NOT_FOUND, reason(() -> groups.get(GetVolumeGroupSnapshotRequest.newBuilder()
                 .setGroupSnapshotId("group-1").build())));
         assertTrue(agents.byNode().get("n1").snapshots.isEmpty());
     }

@@ -1,13 +1,13 @@
 package dev.vdisk.controller.service;
 
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.engine.Reason;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +40,7 @@ final class MemoryAgent implements VolumeAgent {
         AgentVolume existing = volumes.get(volumeId);
         if (existing != null) {
             if (existing.sizeBytes() != size) {
-                throw new AgentException(Reason.ALREADY_EXISTS, "other size");
+                throw new AgentException(AgentReason.ALREADY_EXISTS, "other size");
             }
             return existing;
         }
@@ -59,7 +59,7 @@ final class MemoryAgent implements VolumeAgent {
 
     @Override
     public synchronized AgentVolume updateAttributes(String volumeId, Map<String, String> attributes) {
-        AgentVolume v = getVolume(volumeId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, volumeId));
+        AgentVolume v = getVolume(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, volumeId));
         Map<String, String> merged = new TreeMap<>(v.attributes());
         merged.putAll(attributes);
         AgentVolume out = new AgentVolume(volumeId, v.sizeBytes(), 0, v.staged(), merged, v.abnormal());
@@ -71,14 +71,14 @@ final class MemoryAgent implements VolumeAgent {
     public synchronized void deleteVolume(String volumeId) {
         AgentVolume v = volumes.get(volumeId);
         if (v != null && v.staged()) {
-            throw new AgentException(Reason.FAILED_PRECONDITION, "staged");
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "staged");
         }
         volumes.remove(volumeId);
     }
 
     @Override
     public synchronized AgentVolume resizeVolume(String volumeId, long newSizeBytes) {
-        AgentVolume v = getVolume(volumeId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, volumeId));
+        AgentVolume v = getVolume(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, volumeId));
         long size = Math.max(v.sizeBytes(), SizeRange.roundUp(newSizeBytes));
         AgentVolume out = new AgentVolume(volumeId, size, 0, v.staged(), v.attributes(), v.abnormal());
         volumes.put(volumeId, out);
@@ -111,11 +111,11 @@ final class MemoryAgent implements VolumeAgent {
         for (var e : snapshotIdByVolumeId.entrySet()) {
             AgentSnapshot s = snapshots.get(e.getValue());
             if (s != null && !s.sourceVolumeId().equals(e.getKey())) {
-                throw new AgentException(Reason.ALREADY_EXISTS, "other source");
+                throw new AgentException(AgentReason.ALREADY_EXISTS, "other source");
             }
             if (s == null) {
                 if (!volumes.containsKey(e.getKey())) {
-                    throw new AgentException(Reason.NOT_FOUND, e.getKey());
+                    throw new AgentException(AgentReason.NOT_FOUND, e.getKey());
                 }
                 missing.put(e.getKey(), e.getValue());
             }
@@ -146,7 +146,7 @@ final class MemoryAgent implements VolumeAgent {
         if (volumes.containsKey(newVolumeId)) {
             return volumes.get(newVolumeId);
         }
-        AgentSnapshot s = getSnapshot(snapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, snapshotId));
+        AgentSnapshot s = getSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, snapshotId));
         long size = Math.max(s.sizeBytes(), SizeRange.roundUp(sizeBytes));
         AgentVolume v = new AgentVolume(newVolumeId, size, 0, false, attributes, Optional.empty());
         volumes.put(newVolumeId, v);
@@ -156,13 +156,13 @@ final class MemoryAgent implements VolumeAgent {
 
     @Override
     public Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
-        getSnapshot(snapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, snapshotId));
+        getSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, snapshotId));
         return extents.getOrDefault(snapshotId, List.of()).stream().filter(e -> e.end() > startOffset).iterator();
     }
 
     @Override
     public Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
-        getSnapshot(baseSnapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND, baseSnapshotId));
+        getSnapshot(baseSnapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, baseSnapshotId));
         return allocated(targetSnapshotId, startOffset);
     }
 
@@ -172,11 +172,11 @@ final class MemoryAgent implements VolumeAgent {
     @Override
     public synchronized SplitStatus startSplit(String volumeId, String mode, long rateBytesPerSecond) {
         if (!volumes.containsKey(volumeId)) {
-            throw new AgentException(Reason.NOT_FOUND, volumeId);
+            throw new AgentException(AgentReason.NOT_FOUND, volumeId);
         }
         SplitStatus s = splits.get(volumeId);
         if (s != null && !s.mode().equals(mode)) {
-            throw new AgentException(Reason.FAILED_PRECONDITION, "other mode");
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "other mode");
         }
         return splits.computeIfAbsent(volumeId, id -> new SplitStatus(id, mode, SplitStatus.DONE, 1, 1, 1, 0, 0, 0,
                 "", false));
@@ -197,7 +197,7 @@ final class MemoryAgent implements VolumeAgent {
     @Override
     public int chainDepth(String id) {
         if (!volumes.containsKey(id) && !snapshots.containsKey(id)) {
-            throw new AgentException(Reason.NOT_FOUND, id);
+            throw new AgentException(AgentReason.NOT_FOUND, id);
         }
         return depths.getOrDefault(id, 0);
     }

@@ -21,8 +21,8 @@ import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import csi.v1.VolumeContentSource;
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,8 +66,8 @@ class SnapshotControllerTest {
                 .setVolumeId(id)).build();
     }
 
-    private static Reason reason(Runnable call) {
-        return assertThrows(EngineException.class, call::run).reason();
+    private static AgentReason reason(Runnable call) {
+        return assertThrows(AgentException.class, call::run).reason();
     }
 
     @Test
@@ -80,18 +80,18 @@ class SnapshotControllerTest {
         assertTrue(s.getReadyToUse());
         assertTrue(s.hasCreationTime());
         assertEquals(s, snapshot("snapshot-1", "pvc-a"));
-        assertEquals(Reason.ALREADY_EXISTS, reason(() -> snapshot("snapshot-1", "pvc-b")));
-        assertEquals(Reason.NOT_FOUND, reason(() -> snapshot("snapshot-2", "nope")));
+        assertEquals(AgentReason.ALREADY_EXISTS, reason(() -> snapshot("snapshot-1", "pvc-b")));
+        assertEquals(AgentReason.NOT_FOUND, reason(() -> snapshot("snapshot-2", "nope")));
         assertTrue(snapshot("Snapshot Two", "pvc-b").getSnapshotId().startsWith("snapshot-two--"));
         assertThrows(IllegalArgumentException.class, () -> snapshot("", "pvc-a"));
         assertThrows(IllegalArgumentException.class, () -> snapshot("x", ""));
-        assertEquals(Reason.NOT_FOUND, reason(() -> snapshots.getSnapshot(GetSnapshotRequest.newBuilder()
+        assertEquals(AgentReason.NOT_FOUND, reason(() -> snapshots.getSnapshot(GetSnapshotRequest.newBuilder()
                 .setSnapshotId("nope").build())));
         assertEquals(s, snapshots.getSnapshot(GetSnapshotRequest.newBuilder().setSnapshotId("snapshot-1").build())
                 .getSnapshot());
         snapshots.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId("snapshot-1").build());
         snapshots.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId("snapshot-1").build());
-        assertEquals(Reason.NOT_FOUND, reason(() -> snapshots.getSnapshot(GetSnapshotRequest.newBuilder()
+        assertEquals(AgentReason.NOT_FOUND, reason(() -> snapshots.getSnapshot(GetSnapshotRequest.newBuilder()
                 .setSnapshotId("snapshot-1").build())));
     }
 
@@ -137,9 +137,9 @@ class SnapshotControllerTest {
         assertEquals("n2", c.getAccessibleTopology(0).getSegmentsMap().get(TopologyPicker.KEY));
         assertEquals(fromSnapshot("snap-a"), c.getContentSource());
         assertEquals(c, volumes.createVolume(clone("pvc-c", fromSnapshot("snap-a")).build()).getVolume(), "a retry");
-        assertEquals(Reason.ALREADY_EXISTS, reason(() -> volumes.createVolume(clone("pvc-c", fromVolume("pvc-a"))
+        assertEquals(AgentReason.ALREADY_EXISTS, reason(() -> volumes.createVolume(clone("pvc-c", fromVolume("pvc-a"))
                 .build())));
-        assertEquals(Reason.ALREADY_EXISTS, reason(() -> volumes.createVolume(clone("pvc-a", fromSnapshot("snap-a"))
+        assertEquals(AgentReason.ALREADY_EXISTS, reason(() -> volumes.createVolume(clone("pvc-a", fromSnapshot("snap-a"))
                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10 * MIB)).build())),
                 "an existing volume without a source is not the clone asked for");
 
@@ -149,8 +149,8 @@ class SnapshotControllerTest {
         assertEquals(fromVolume("pvc-a"), v.getContentSource());
         assertEquals(List.of("snap-a"), ids(ListSnapshotsRequest.newBuilder()), "the internal snapshot is not listed");
 
-        assertEquals(Reason.NOT_FOUND, reason(() -> volumes.createVolume(clone("x", fromSnapshot("nope")).build())));
-        assertEquals(Reason.NOT_FOUND, reason(() -> volumes.createVolume(clone("x", fromVolume("nope")).build())));
+        assertEquals(AgentReason.NOT_FOUND, reason(() -> volumes.createVolume(clone("x", fromSnapshot("nope")).build())));
+        assertEquals(AgentReason.NOT_FOUND, reason(() -> volumes.createVolume(clone("x", fromVolume("nope")).build())));
         assertThrows(CapacityOutOfRangeException.class, () -> volumes.createVolume(clone("x", fromSnapshot("snap-a"))
                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(MIB)).build()));
         assertThrows(CapacityOutOfRangeException.class, () -> volumes.createVolume(clone("x", fromSnapshot("snap-a"))

@@ -21,8 +21,8 @@ import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,8 +63,8 @@ class VolumeControllerTest {
                         .setCapacityRange(CapacityRange.newBuilder().setLimitBytes(10 * MIB)).build(),
                 create("pvc-a", MIB).build().toBuilder().clearVolumeCapabilities()
                         .addVolumeCapabilities(mount("xfs", Mode.SINGLE_NODE_WRITER)).build())) {
-            EngineException e = assertThrows(EngineException.class, () -> c.createVolume(bad));
-            assertEquals(Reason.ALREADY_EXISTS, e.reason(), e.getMessage());
+            AgentException e = assertThrows(AgentException.class, () -> c.createVolume(bad));
+            assertEquals(AgentReason.ALREADY_EXISTS, e.reason(), e.getMessage());
         }
         assertEquals(1, agents.byNode().values().stream().mapToInt(a -> a.creates.get()).sum());
     }
@@ -142,7 +142,7 @@ class VolumeControllerTest {
                 .setAccessibilityRequirements(TopologyRequirement.newBuilder().addRequisite(node("n7"))).build()));
         assertThrows(CapacityOutOfRangeException.class, () -> c.createVolume(create("v6", 3 * GIB).build()),
                 "larger than any pool");
-        assertEquals(Reason.ALREADY_EXISTS, assertThrows(EngineException.class, () -> c.createVolume(create("v1", 512 * MIB)
+        assertEquals(AgentReason.ALREADY_EXISTS, assertThrows(AgentException.class, () -> c.createVolume(create("v1", 512 * MIB)
                 .setAccessibilityRequirements(TopologyRequirement.newBuilder().addRequisite(node("n1"))).build())).reason(),
                 "exists on a node outside the requisite");
         // overprovisioning doubles n1's room
@@ -247,7 +247,7 @@ class VolumeControllerTest {
         assertThrows(CapacityOutOfRangeException.class, () -> c.controllerExpandVolume(ControllerExpandVolumeRequest
                 .newBuilder().setVolumeId("v").setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(200 * MIB)
                         .setLimitBytes(150 * MIB)).build()));
-        assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class, () -> c.controllerExpandVolume(
+        assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class, () -> c.controllerExpandVolume(
                 ControllerExpandVolumeRequest.newBuilder().setVolumeId("nope").setCapacityRange(CapacityRange.newBuilder()
                         .setRequiredBytes(MIB)).build())).reason());
 

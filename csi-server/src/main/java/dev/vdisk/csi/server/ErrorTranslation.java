@@ -6,7 +6,7 @@ import java.util.function.Function;
 
 /**
  * How a module teaches {@link StatusMapper} its own exceptions, without csi-server depending on that module.
- * (The engine's exceptions need none: StatusMapper maps every {@code EngineException} by its reason.)
+ * (The agent API's failures need none: StatusMapper maps every {@code AgentException} by its reason.)
  *
  * <p>The launcher registers one translation per exception type when it builds the server, e.g.
  * {@code mapper.register(ErrorTranslation.of(VolumeBusyException.class, Status.Code.ABORTED))} or

@@ -1,7 +1,7 @@
 package dev.vdisk.csi.server;
 
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -22,8 +22,8 @@ import java.util.concurrent.TimeoutException;
  *   <li>{@link StatusRuntimeException} / {@link StatusException}: the service chose the status; it passes through.</li>
  *   <li>{@link CompletionException} / {@link ExecutionException}: unwrapped, the cause is mapped.</li>
  *   <li>Registered {@link ErrorTranslation}s, in registration order; the first that answers wins.</li>
- *   <li>{@link EngineException} (the engine's typed exceptions and the node agent's refusals): by
- *       {@link EngineException#reason()}, see {@link #codeOf(Reason)}.</li>
+ *   <li>{@link AgentException} (the agent API's failures: the node agent translates the engine's into them): by
+ *       {@link AgentException#reason()}, see {@link #codeOf(AgentReason)}.</li>
  *   <li>Built-in JDK mappings: {@link IllegalArgumentException} &rarr; INVALID_ARGUMENT (the spec's code for a
  *       missing or invalid field), {@link UnsupportedOperationException} &rarr; UNIMPLEMENTED,
  *       {@link TimeoutException} &rarr; DEADLINE_EXCEEDED, {@link CancellationException} and
@@ -57,7 +57,7 @@ public final class StatusMapper {
             case CompletionException e when e.getCause() != null -> toStatus(e.getCause());
             case ExecutionException e when e.getCause() != null -> toStatus(e.getCause());
             default -> translate(translations, error)
-                    .or(() -> error instanceof EngineException e
+                    .or(() -> error instanceof AgentException e
                             ? Optional.of(Status.fromCode(codeOf(e.reason())).withDescription(describe(e)).withCause(e))
                             : Optional.empty())
                     .or(() -> translate(BUILT_IN, error))
@@ -67,10 +67,10 @@ public final class StatusMapper {
     }
 
     /**
-     * The gRPC code of an engine error. Every {@link Reason} has one (the switch has no default, so a new reason
-     * does not compile until it is mapped here).
+     * The gRPC code of an agent failure. Every {@link AgentReason} has one (the switch has no default, so a new
+     * reason does not compile until it is mapped here).
      */
-    static Status.Code codeOf(Reason reason) {
+    static Status.Code codeOf(AgentReason reason) {
         return switch (reason) {
             case NOT_FOUND -> Status.Code.NOT_FOUND;
             case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;

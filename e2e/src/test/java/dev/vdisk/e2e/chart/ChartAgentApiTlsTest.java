@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.controller.metadata.SnapshotStreams;
 import dev.vdisk.kube.agentapi.AgentApiClient;
 import dev.vdisk.kube.agentapi.AgentApiServer;
 import dev.vdisk.kube.agentapi.AgentTrust;
@@ -66,7 +66,7 @@ class ChartAgentApiTlsTest {
         // a client with no API server behind it: the token above is refused before any TokenReview
         try (KubernetesClient nowhere = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
                 .withMasterUrl("https://127.0.0.1:1").withRequestRetryBackoffLimit(0).build()).build();
-             AgentApiServer agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), "n1", nothing(),
+             AgentApiServer agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), nothing(),
                      new BearerTokenInterceptor(new TokenReviewAuthenticator(nowhere, "vdisk-csi-agent-api"),
                              ServiceAccountName.parse(Helm.NAMESPACE + ":vdisk-csi-controller")),
                      new ServingCertificate(dir.resolve("tls.crt"), dir.resolve("tls.key")));
@@ -135,9 +135,9 @@ class ChartAgentApiTlsTest {
     }
 
     /** Nothing gets past authentication here, so the agent behind it is never asked. */
-    private static VolumeAgent nothing() {
-        return (VolumeAgent) Proxy.newProxyInstance(VolumeAgent.class.getClassLoader(),
-                new Class<?>[] {VolumeAgent.class}, (p, m, a) -> {
+    private static SnapshotStreams nothing() {
+        return (SnapshotStreams) Proxy.newProxyInstance(SnapshotStreams.class.getClassLoader(),
+                new Class<?>[] {SnapshotStreams.class}, (p, m, a) -> {
                     throw new AssertionError("the agent was asked " + m.getName());
                 });
     }

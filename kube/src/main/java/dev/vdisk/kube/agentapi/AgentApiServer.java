@@ -1,9 +1,8 @@
 package dev.vdisk.kube.agentapi;
 
-import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.controller.agents.LocalNodeAgents;
 import dev.vdisk.controller.metadata.OffsetOutOfRangeException;
 import dev.vdisk.controller.metadata.SnapshotMetadataService;
+import dev.vdisk.controller.metadata.SnapshotStreams;
 import dev.vdisk.csi.server.ErrorTranslation;
 import dev.vdisk.csi.server.StatusMapper;
 import dev.vdisk.csi.server.StatusMappingInterceptor;
@@ -42,19 +41,20 @@ public final class AgentApiServer implements AutoCloseable {
     /**
      * Binds {@code listen} and serves; {@code auth} is required (there is no unauthenticated variant).
      *
+     * @param pool        this node's snapshots and their extent streams
      * @param certificate the TLS identity; null only for a loopback {@code listen}
      * @throws IllegalArgumentException when {@code certificate} is null and {@code listen} is not loopback
      * @throws IOException              when the certificate cannot be read or the address not bound
      */
-    public static AgentApiServer start(InetSocketAddress listen, String nodeId, VolumeAgent agent,
-                                       BearerTokenInterceptor auth, ServingCertificate certificate)
+    public static AgentApiServer start(InetSocketAddress listen, SnapshotStreams pool, BearerTokenInterceptor auth,
+                                       ServingCertificate certificate)
             throws IOException {
-        return start(listen, nodeId, agent, auth, certificate, ServerTls.RELOAD);
+        return start(listen, pool, auth, certificate, ServerTls.RELOAD);
     }
 
     /** {@link #start} with the certificate re-read every {@code reload} (tests). */
-    static AgentApiServer start(InetSocketAddress listen, String nodeId, VolumeAgent agent,
-                                BearerTokenInterceptor auth, ServingCertificate certificate, Duration reload)
+    static AgentApiServer start(InetSocketAddress listen, SnapshotStreams pool, BearerTokenInterceptor auth,
+                                ServingCertificate certificate, Duration reload)
             throws IOException {
         java.util.Objects.requireNonNull(auth, "the agent API never serves without authentication");
         if (certificate == null && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
@@ -68,7 +68,7 @@ public final class AgentApiServer implements AutoCloseable {
         Server server = (tls == null ? NettyServerBuilder.forAddress(listen)
                 : NettyServerBuilder.forAddress(listen, tls.credentials()))
                 .executor(executor)
-                .addService(new SnapshotMetadataService(new LocalNodeAgents(nodeId, agent)))
+                .addService(new SnapshotMetadataService(pool))
                 // interceptors added later run first: authentication before anything else
                 .intercept(new StatusMappingInterceptor(mapper))
                 .intercept(auth)

@@ -1,11 +1,11 @@
 package dev.vdisk.kube.controller;
 
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.engine.Reason;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.NodeCapacity;
 import dev.vdisk.kube.resource.SplitProgress;
@@ -55,11 +55,11 @@ final class AgentViews {
      * same code as in standalone mode. A reason this build does not know (a newer node agent) is FAILED_PRECONDITION.
      */
     static AgentException refusal(Failure f, String what) {
-        Reason reason;
+        AgentReason reason;
         try {
-            reason = Reason.valueOf(f.reason());
+            reason = AgentReason.valueOf(f.reason());
         } catch (IllegalArgumentException | NullPointerException e) {
-            return new AgentException(Reason.FAILED_PRECONDITION, what + ": the node agent refused with unknown reason "
+            return new AgentException(AgentReason.FAILED_PRECONDITION, what + ": the node agent refused with unknown reason "
                     + f.reason() + ": " + f.message());
         }
         return new AgentException(reason, f.message() == null ? what + " refused (" + reason + ")" : f.message());

@@ -1,6 +1,7 @@
 package dev.vdisk.kube.controller;
 
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.BlockExtent;
@@ -8,7 +9,6 @@ import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.controller.service.OperationPendingException;
-import dev.vdisk.engine.Reason;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitSpec;
@@ -98,7 +98,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
                     + ", not " + node + "; retry to pick that up");
         }
         if (had.sizeBytes() != spec.sizeBytes() || !Objects.equals(had.sourceSnapshotId(), spec.sourceSnapshotId())) {
-            throw new AgentException(Reason.ALREADY_EXISTS, "volume " + id + " exists with " + had.sizeBytes()
+            throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + id + " exists with " + had.sizeBytes()
                     + " bytes from " + Optional.ofNullable(had.sourceSnapshotId()).orElse("nothing") + ", not "
                     + spec.sizeBytes() + " bytes from " + Optional.ofNullable(spec.sourceSnapshotId()).orElse("nothing"));
         }
@@ -175,7 +175,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
         }
         if (!ResourceWait.terminating(v)) {
             if (v.getStatus() != null && v.getStatus().staged()) {
-                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
+                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
                         + node + "; unstage it before deleting it");
             }
             r.delete();
@@ -216,7 +216,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
             return n;
         });
         if (!s.getSpec().sourceVolumeId().equals(source) || !s.getSpec().nodeName().equals(node)) {
-            throw new AgentException(Reason.ALREADY_EXISTS, "snapshot " + id + " exists of volume "
+            throw new AgentException(AgentReason.ALREADY_EXISTS, "snapshot " + id + " exists of volume "
                     + s.getSpec().sourceVolumeId() + " on node " + s.getSpec().nodeName() + ", not of " + source);
         }
         VdiskSnapshot done = wait.until(r, ResourceReads::settled, "snapshot " + id);
@@ -246,7 +246,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
             return n;
         });
         if (!g.getSpec().members().equals(snapshotIdByVolumeId) || !g.getSpec().nodeName().equals(node)) {
-            throw new AgentException(Reason.ALREADY_EXISTS, "group snapshot " + groupId + " exists of "
+            throw new AgentException(AgentReason.ALREADY_EXISTS, "group snapshot " + groupId + " exists of "
                     + g.getSpec().members() + " on node " + g.getSpec().nodeName());
         }
         VdiskGroupSnapshot done = wait.until(r, ResourceReads::settled, "group snapshot " + groupId);
@@ -357,7 +357,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
         if (volume.isPresent()) {
             return volume.get().getStatus().chainDepth();
         }
-        VdiskSnapshot s = reads.snapshot(id).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+        VdiskSnapshot s = reads.snapshot(id).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                 "no volume or snapshot " + id));
         return reads.volume(s.getSpec().sourceVolumeId()).map(v -> v.getStatus().chainDepth()).orElse(0);
     }
@@ -372,7 +372,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
     private VdiskVolume present(String id) {
         VdiskVolume v = reads.volumes().withName(id).get();
         if (v == null || ResourceWait.terminating(v) || !ResourceReads.inPool(v)) {
-            throw new AgentException(Reason.NOT_FOUND, "volume " + id + " does not exist");
+            throw new AgentException(AgentReason.NOT_FOUND, "volume " + id + " does not exist");
         }
         return v;
     }

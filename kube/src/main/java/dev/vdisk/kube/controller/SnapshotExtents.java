@@ -9,9 +9,9 @@ import java.util.Iterator;
  */
 public interface SnapshotExtents {
 
-    /** {@link dev.vdisk.api.agent.VolumeAgent#allocated} of the agent on {@code node}. */
+    /** {@link dev.vdisk.api.agent.ExtentApi#allocated} of the agent on {@code node}. */
     Iterator<BlockExtent> allocated(String node, String snapshotId, long startOffset);
 
-    /** {@link dev.vdisk.api.agent.VolumeAgent#delta} of the agent on {@code node}. */
+    /** {@link dev.vdisk.api.agent.ExtentApi#delta} of the agent on {@code node}. */
     Iterator<BlockExtent> delta(String node, String baseSnapshotId, String targetSnapshotId, long startOffset);
 }

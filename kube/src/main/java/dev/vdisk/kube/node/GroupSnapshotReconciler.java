@@ -1,8 +1,13 @@
 package dev.vdisk.kube.node;
 
+import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.engine.EngineException;
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.reconcile.Timestamps;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
@@ -66,10 +71,10 @@ final class GroupSnapshotReconciler {
                     .map(s -> Timestamps.ofMillis(s.createdMillis())).orElse(null);
             next = new VdiskGroupSnapshotStatus(ResourcePhase.Ready, generation, created, null,
                     c.set("Ready", true, "InPool", "members taken at one instant: " + members.values()).build());
-        } catch (EngineException e) {
+        } catch (AgentException e) {
             Failure failure = new Failure(e.reason().name(), e.getMessage());
             LOG.warn("group snapshot {} refused: {} {}", name, e.reason(), e.getMessage());
-            events.record(g, EventRecorder.Type.Warning, "SnapshotFailed", e.reason() + ": " + e.getMessage());
+            events.record(g, ObjectEvent.warning(EventReasons.SNAPSHOT_FAILED, e.reason() + ": " + e.getMessage()));
             next = new VdiskGroupSnapshotStatus(ResourcePhase.Failed, generation, null, failure,
                     c.set("Ready", false, failure.reason(), failure.message()).build());
         }

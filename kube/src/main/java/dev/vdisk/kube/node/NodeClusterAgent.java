@@ -1,10 +1,17 @@
 package dev.vdisk.kube.node;
 
 import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.PoolAgent;
 import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.controller.agents.LocalNodeAgents;
+import dev.vdisk.controller.metadata.SnapshotStreams;
 import dev.vdisk.kube.agentapi.AgentApiServer;
 import dev.vdisk.kube.agentapi.BearerTokenInterceptor;
 import dev.vdisk.kube.agentapi.TokenReviewAuthenticator;
+import dev.vdisk.kube.reconcile.Backoff;
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.EventSource;
+import dev.vdisk.kube.reconcile.KeyedWorkQueue;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
@@ -31,44 +38,48 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A node agent in a cluster: reconciles the VdiskVolumes, VdiskSnapshots and VdiskGroupSnapshots labelled with this
- * node against the local {@link VolumeAgent}, publishes the VdiskNode, and serves the internal API.
+ * node against the local {@link PoolAgent}, publishes the VdiskNode, and serves the internal API.
  *
- * <p>Threads: fabric8's informer threads only hand an object's key to the {@link ObjectWorkQueue} (never blocks);
- * the queue runs each object's reconcile on a virtual thread, one at a time per object, objects in parallel (the
- * agent serialises per volume itself); its one timer thread only submits (split refresh, waits, retries, the
- * heartbeat, which runs on the queue too). The internal API's calls run on the gRPC server's virtual threads.
+ * <p>Threads: fabric8's informer threads only add an object's key ({@code Kind/name}) to the {@link KeyedWorkQueue}
+ * (never blocks); the queue runs each object's reconcile on a virtual thread, one at a time per object, objects in
+ * parallel (the agent serialises per volume itself); its one timer thread only adds (split refresh, waits, retries
+ * with back-off, the heartbeat, which runs on the queue too). The internal API's calls run on the gRPC server's
+ * virtual threads.
  *
  * <p>A restart repeats no finished work: each reconciler answers a generation once ({@code observedGeneration}) and
  * afterwards only refreshes what the pool reports; the previous status comes from the last write of this process,
  * or from the object itself after a restart.
  */
 public final class NodeClusterAgent implements AutoCloseable {
+    /** The Events' source component. */
+    static final String COMPONENT = "vdisk-csi-node";
     private static final Logger LOG = LoggerFactory.getLogger(NodeClusterAgent.class);
     /** Back-off after a failed reconcile (API server unreachable, conflict): doubles up to the maximum. */
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration MAX_RETRY = Duration.ofMinutes(1);
+    private static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
+    private static final String HEARTBEAT = "VdiskNode";
+    private static final String STAGED_CHECK = "StagedCheck";
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
 
     private final NodeClusterConfig config;
-    private final ObjectWorkQueue queue = new ObjectWorkQueue();
+    /** Any number of objects at once: each reconcile mostly waits on the pool or the API server. */
+    private final KeyedWorkQueue queue = new KeyedWorkQueue("vdisk-node", Integer.MAX_VALUE, RETRY, this::handle);
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     /** key -> the status this process last wrote or read; touched only by the key's work (one at a time). */
     private final Map<String, Object> lastStatus = new ConcurrentHashMap<>();
-    /** key -> current back-off; touched only by the key's work. */
-    private final Map<String, Duration> backoff = new ConcurrentHashMap<>();
+    /** Kind -> its reconcile by name; filled before the queue opens. */
+    private final Map<String, Function<String, Duration>> byKind = new ConcurrentHashMap<>();
     private SharedIndexInformer<VdiskVolume> volumes;
     private SharedIndexInformer<VdiskSnapshot> snapshots;
     private SharedIndexInformer<VdiskGroupSnapshot> groups;
-    private Function<String, ReconcileJob<VdiskVolume, VdiskVolumeStatus>> volumeJob;
-    private Function<String, ReconcileJob<VdiskSnapshot, VdiskSnapshotStatus>> snapshotJob;
-    private Function<String, ReconcileJob<VdiskGroupSnapshot, VdiskGroupSnapshotStatus>> groupJob;
+    private ReconcileJob<VdiskVolume, VdiskVolumeStatus> volumeJob;
+    private ReconcileJob<VdiskSnapshot, VdiskSnapshotStatus> snapshotJob;
+    private ReconcileJob<VdiskGroupSnapshot, VdiskGroupSnapshotStatus> groupJob;
     private NodeHeartbeat heartbeat;
     private AgentApiServer apiServer;
 
@@ -80,7 +91,7 @@ public final class NodeClusterAgent implements AutoCloseable {
      * Joins the cluster: starts the informers (waits for their first list), the reconcilers, the heartbeat and, if
      * configured, the internal API. Close it before closing {@code agent} (which it does not close).
      */
-    public static NodeClusterAgent start(KubernetesClient client, NodeClusterConfig config, VolumeAgent agent)
+    public static NodeClusterAgent start(KubernetesClient client, NodeClusterConfig config, PoolAgent agent)
             throws IOException {
         NodeClusterAgent node = new NodeClusterAgent(config);
         try {
@@ -92,10 +103,10 @@ public final class NodeClusterAgent implements AutoCloseable {
         }
     }
 
-    private void startWith(KubernetesClient client, VolumeAgent agent) throws IOException {
+    private void startWith(KubernetesClient client, PoolAgent agent) throws IOException {
         Clock clock = Clock.systemUTC();
         ResourceWriter writer = new ResourceWriter(client);
-        EventRecorder events = new EventRecorder(client, config.nodeId(), clock);
+        EventRecorder events = new EventRecorder(client, EventSource.onNode(COMPONENT, config.nodeId()), clock);
         NodeObjects objects = new NodeObjects() {
             @Override
             public Optional<VdiskVolume> volume(String name) {
@@ -118,29 +129,27 @@ public final class NodeClusterAgent implements AutoCloseable {
                 config.pollInterval());
         GroupSnapshotReconciler groupReconciler = new GroupSnapshotReconciler(agent, writer, events, clock);
 
-        volumeJob = name -> new ReconcileJob<VdiskVolume, VdiskVolumeStatus>("VdiskVolume/" + name,
-                () -> volumes.getStore().getByKey(name), (v, prev) -> {
-                    var outcome = volumeReconciler.reconcile(v, prev);
-                    String before = prev == null ? null : prev.backingSnapshotId();
-                    String after = outcome.status() == null ? null : outcome.status().backingSnapshotId();
-                    if (!Objects.equals(before, after)) {
-                        // a clone appeared, split off or went: its snapshot's dependents changed
-                        Stream.of(before, after).filter(Objects::nonNull)
-                                .forEach(snap -> snapshotJob.apply(snap).submit());
-                    }
-                    return outcome;
-                });
-        snapshotJob = name -> new ReconcileJob<>("VdiskSnapshot/" + name,
-                () -> snapshots.getStore().getByKey(name), snapshotReconciler::reconcile);
-        groupJob = name -> new ReconcileJob<VdiskGroupSnapshot, VdiskGroupSnapshotStatus>("VdiskGroupSnapshot/" + name,
-                () -> groups.getStore().getByKey(name), (g, prev) -> {
-                    var outcome = groupReconciler.reconcile(g, prev);
-                    if (outcome.status() != null && outcome.status().phase() != ResourcePhase.Pending) {
-                        // its members waited for it
-                        g.getSpec().members().values().forEach(m -> snapshotJob.apply(m).submit());
-                    }
-                    return outcome;
-                });
+        volumeJob = new ReconcileJob<>(VdiskVolume.class, name -> volumes.getStore().getByKey(name), (v, prev) -> {
+            var outcome = volumeReconciler.reconcile(v, prev);
+            String before = prev == null ? null : prev.backingSnapshotId();
+            String after = outcome.status() == null ? null : outcome.status().backingSnapshotId();
+            if (!Objects.equals(before, after)) {
+                // a clone appeared, split off or went: its snapshot's dependents changed
+                Stream.of(before, after).filter(Objects::nonNull)
+                        .forEach(snapshotJob::submit);
+            }
+            return outcome;
+        });
+        snapshotJob = new ReconcileJob<>(VdiskSnapshot.class, name -> snapshots.getStore().getByKey(name),
+                snapshotReconciler::reconcile);
+        groupJob = new ReconcileJob<>(VdiskGroupSnapshot.class, name -> groups.getStore().getByKey(name), (g, prev) -> {
+            var outcome = groupReconciler.reconcile(g, prev);
+            if (outcome.status() != null && outcome.status().phase() != ResourcePhase.Pending) {
+                // its members waited for it
+                g.getSpec().members().values().forEach(snapshotJob::submit);
+            }
+            return outcome;
+        });
         volumes = inform(client, VdiskVolume.class, volumeJob);
         snapshots = inform(client, VdiskSnapshot.class, snapshotJob);
         groups = inform(client, VdiskGroupSnapshot.class, groupJob);
@@ -155,13 +164,22 @@ public final class NodeClusterAgent implements AutoCloseable {
             }
         }
         heartbeat = new NodeHeartbeat(client, writer, agent, config.nodeId(), config.agentAddress(), clock);
-        queue.submitEvery("VdiskNode/" + config.nodeId(), config.heartbeatInterval(), heartbeat::beat);
+        byKind.put(HEARTBEAT, name -> {
+            heartbeat.beat();
+            return null;
+        });
         // NodeStage/NodeUnstage change no resource: without this, a status written while staged would say so until
         // the next resync, and the controller refuse DeleteVolume after the unstage for that long
-        queue.submitEvery("staged-check", config.heartbeatInterval(), () -> recheckStaged(agent));
+        byKind.put(STAGED_CHECK, name -> {
+            recheckStaged(agent);
+            return null;
+        });
+        queue.addEvery(HEARTBEAT + "/" + config.nodeId(), config.heartbeatInterval());
+        queue.addEvery(STAGED_CHECK + "/" + config.nodeId(), config.heartbeatInterval());
         queue.open();
         if (config.agentListen() != null) {
-            apiServer = AgentApiServer.start(config.agentListen(), config.nodeId(), agent, new BearerTokenInterceptor(
+            apiServer = AgentApiServer.start(config.agentListen(),
+                    SnapshotStreams.of(new LocalNodeAgents(config.nodeId(), agent)), new BearerTokenInterceptor(
                     new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient()),
                     config.agentCertificate());
         }
@@ -178,9 +196,19 @@ public final class NodeClusterAgent implements AutoCloseable {
                     : v.getStatus();
             if (s != null && s.phase() == ResourcePhase.Ready
                     && agent.getVolume(name).map(AgentVolume::staged).orElse(s.staged()) != s.staged()) {
-                volumeJob.apply(name).submit();
+                volumeJob.submit(name);
             }
         }
+    }
+
+    /** The queue's handler: {@code Kind/name} to that kind's reconcile. */
+    private Duration handle(String key) {
+        int slash = key.indexOf('/');
+        Function<String, Duration> reconcile = slash < 0 ? null : byKind.get(key.substring(0, slash));
+        if (reconcile == null) {
+            throw new IllegalStateException("no reconcile for key " + key + ": keys are Kind/name of a kind set up");
+        }
+        return reconcile.apply(key.substring(slash + 1));
     }
 
     /** The internal API's port (tests bind port 0), empty without one. */
@@ -189,14 +217,14 @@ public final class NodeClusterAgent implements AutoCloseable {
     }
 
     private <T extends CustomResource<?, S>, S> SharedIndexInformer<T> inform(
-            KubernetesClient client, Class<T> type, Function<String, ReconcileJob<T, S>> job) {
+            KubernetesClient client, Class<T> type, ReconcileJob<T, S> job) {
         SharedIndexInformer<T> informer = client.resources(type)
                 .withLabel(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(config.nodeId()))
                 .runnableInformer(config.resyncInterval().toMillis());
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
-                job.apply(obj.getMetadata().getName()).submit();
+                job.submit(obj.getMetadata().getName());
             }
 
             @Override
@@ -208,7 +236,7 @@ public final class NodeClusterAgent implements AutoCloseable {
                         || !Objects.equals(before.getMetadata().getDeletionTimestamp(),
                         after.getMetadata().getDeletionTimestamp())
                         || !Objects.equals(before.getMetadata().getFinalizers(), after.getMetadata().getFinalizers())) {
-                    job.apply(after.getMetadata().getName()).submit();
+                    job.submit(after.getMetadata().getName());
                 }
             }
 
@@ -223,51 +251,43 @@ public final class NodeClusterAgent implements AutoCloseable {
         return informer;
     }
 
-    /** One object's reconcile, run by the queue: previous status, the reconciler, then what comes next. */
-    private final class ReconcileJob<T extends CustomResource<?, S>, S> implements Runnable {
-        private final String key;
-        private final Supplier<T> current;
+    /** One kind's reconcile, run by the queue per object: previous status, the reconciler, then what comes next. */
+    private final class ReconcileJob<T extends CustomResource<?, S>, S> {
+        private final String kind;
+        private final Function<String, T> current;
         private final BiFunction<T, S, Outcome<S>> work;
 
-        ReconcileJob(String key, Supplier<T> current, BiFunction<T, S, Outcome<S>> work) {
-            this.key = key;
+        ReconcileJob(Class<T> type, Function<String, T> current, BiFunction<T, S, Outcome<S>> work) {
+            this.kind = type.getSimpleName();
             this.current = current;
             this.work = work;
+            byKind.put(kind, this::run);
         }
 
-        void submit() {
-            queue.submit(key, this);
+        void submit(String name) {
+            queue.add(kind + "/" + name);
         }
 
-        @Override
-        public void run() {
-            T obj = current.get();
+        /** @return when to look again; a failure propagates to the queue, which retries with back-off */
+        private Duration run(String name) {
+            String key = kind + "/" + name;
+            T obj = current.apply(name);
             if (obj == null) {
-                return; // gone: a deletion with our finalizer went through the reconciler first
+                return null; // gone: a deletion with our finalizer went through the reconciler first
             }
             @SuppressWarnings("unchecked")
             S remembered = (S) lastStatus.get(key);
             S previous = remembered != null ? remembered : obj.getStatus();
-            try {
-                Outcome<S> outcome = work.apply(obj, previous);
-                backoff.remove(key);
-                if (outcome.gone()) {
-                    lastStatus.remove(key);
-                    queue.forget(key);
-                    return;
-                }
-                if (outcome.status() != null) {
-                    lastStatus.put(key, outcome.status());
-                }
-                if (outcome.again() != null) {
-                    queue.submitAfter(key, outcome.again(), this);
-                }
-            } catch (RuntimeException e) {
-                Duration wait = backoff.merge(key, FIRST_RETRY, (a, b) -> a.multipliedBy(2).compareTo(MAX_RETRY) > 0
-                        ? MAX_RETRY : a.multipliedBy(2));
-                LOG.warn("reconciling {} failed, again in {} s: {}", key, wait.toSeconds(), e.toString());
-                queue.submitAfter(key, wait, this);
+            Outcome<S> outcome = work.apply(obj, previous);
+            if (outcome.gone()) {
+                lastStatus.remove(key);
+                queue.forget(key);
+                return null;
             }
+            if (outcome.status() != null) {
+                lastStatus.put(key, outcome.status());
+            }
+            return outcome.again();
         }
     }
 

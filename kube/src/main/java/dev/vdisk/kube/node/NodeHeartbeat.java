@@ -2,6 +2,8 @@ package dev.vdisk.kube.node;
 
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.Timestamps;
 import dev.vdisk.kube.resource.NodeCapacity;
 import dev.vdisk.kube.resource.VdiskNode;
 import dev.vdisk.kube.resource.VdiskNodeStatus;

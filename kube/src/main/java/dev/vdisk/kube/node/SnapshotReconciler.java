@@ -1,10 +1,15 @@
 package dev.vdisk.kube.node;
 
+import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentLineage;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
-import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.PoolAgent;
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.reconcile.Timestamps;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
@@ -29,14 +34,14 @@ import org.slf4j.LoggerFactory;
 final class SnapshotReconciler {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotReconciler.class);
 
-    private final VolumeAgent agent;
+    private final PoolAgent agent;
     private final ResourceWriter writer;
     private final EventRecorder events;
     private final NodeObjects objects;
     private final Clock clock;
     private final Duration poll;
 
-    SnapshotReconciler(VolumeAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects,
+    SnapshotReconciler(PoolAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects,
                        Clock clock, Duration poll) {
         this.poll = poll;
         this.agent = agent;
@@ -73,7 +78,7 @@ final class SnapshotReconciler {
         if (!answered) {
             Optional<AgentSnapshot> existing = agent.getSnapshot(name);
             if (existing.isPresent() && !existing.get().sourceVolumeId().equals(source)) {
-                failure = new Failure(Reason.ALREADY_EXISTS.name(), "snapshot " + name + " exists, taken of volume "
+                failure = new Failure(AgentReason.ALREADY_EXISTS.name(), "snapshot " + name + " exists, taken of volume "
                         + existing.get().sourceVolumeId() + ", not " + source);
             } else if (existing.isEmpty() && refusedGroup(name).isPresent()) {
                 VdiskGroupSnapshot g = refusedGroup(name).get();
@@ -87,14 +92,14 @@ final class SnapshotReconciler {
                 }
                 try {
                     agent.createSnapshot(name, source);
-                } catch (EngineException e) {
+                } catch (AgentException e) {
                     failure = new Failure(e.reason().name(), e.getMessage());
                 }
             }
             if (failure != null) {
                 LOG.warn("snapshot {} refused: {} {}", name, failure.reason(), failure.message());
-                events.record(s, EventRecorder.Type.Warning, "SnapshotFailed", failure.reason() + ": "
-                        + failure.message());
+                events.record(s, ObjectEvent.warning(EventReasons.SNAPSHOT_FAILED, failure.reason() + ": "
+                        + failure.message()));
             }
         }
         return Outcome.done(write(s, observe(s, previous, failure), previous));
@@ -149,11 +154,7 @@ final class SnapshotReconciler {
     }
 
     private Optional<AgentLineage> lineage(String name) {
-        try {
-            return agent.lineage(name);
-        } catch (UnsupportedOperationException e) {
-            return Optional.empty();
-        }
+        return agent.lineage(name);
     }
 
     private VdiskSnapshotStatus pending(VdiskSnapshot s, VdiskSnapshotStatus previous, String why) {

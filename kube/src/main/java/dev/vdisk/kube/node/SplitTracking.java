@@ -1,6 +1,9 @@
 package dev.vdisk.kube.node;
 
 import dev.vdisk.api.agent.SplitStatus;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.reconcile.Timestamps;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.SplitProgress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,10 +19,6 @@ final class SplitTracking {
     static final String QUEUED = "QUEUED";
     private static final Set<String> FINISHED = Set.of(SplitStatus.DONE, "CANCELLED", "FAILED");
     private static final int[] MILESTONES = {25, 50, 75};
-
-    /** One event to record. */
-    record Milestone(EventRecorder.Type type, String reason, String message) {
-    }
 
     private SplitTracking() {
     }
@@ -48,14 +47,14 @@ final class SplitTracking {
                 Math.round(s.bytesPerSecond()), s.etaSeconds(), s.message(), start, end);
     }
 
-    /** A split the agent refused to start (reason: the engine's Reason name). */
+    /** A split the agent refused to start (reason: the agent API's AgentReason name). */
     static SplitProgress refused(String mode, String reason, String message, Instant now) {
         String t = Timestamps.format(now);
         return new SplitProgress(mode, "FAILED", 0, 0, 0, 0, 0, -1, reason + ": " + message, t, t);
     }
 
-    static List<Milestone> passed(SplitProgress before, SplitProgress after, String requestedBy) {
-        List<Milestone> out = new ArrayList<>();
+    static List<ObjectEvent> passed(SplitProgress before, SplitProgress after, String requestedBy) {
+        List<ObjectEvent> out = new ArrayList<>();
         if (after == null || (before != null && before.equals(after))) {
             return out;
         }
@@ -64,13 +63,13 @@ final class SplitTracking {
                 && !finished(after);
         boolean wasRunning = !newRun && !QUEUED.equals(before.phase());
         if (!QUEUED.equals(after.phase()) && !wasRunning && !"FAILED".equals(after.phase())) {
-            out.add(new Milestone(EventRecorder.Type.Normal, "SplitStarted", after.mode() + " split started" + by));
+            out.add(ObjectEvent.normal(EventReasons.SPLIT_STARTED, after.mode() + " split started" + by));
         }
         int from = newRun ? 0 : before.percent();
         if (!finished(after)) {
             for (int m : MILESTONES) {
                 if (from < m && after.percent() >= m) {
-                    out.add(new Milestone(EventRecorder.Type.Normal, "SplitProgress", after.mode() + " split at "
+                    out.add(ObjectEvent.normal(EventReasons.SPLIT_PROGRESS, after.mode() + " split at "
                             + after.percent() + "% (" + after.bytesRelocated() + " bytes relocated, "
                             + after.bytesPerSecond() + " B/s)"));
                     break; // one event per observation, however far it jumped
@@ -80,14 +79,14 @@ final class SplitTracking {
         boolean changedPhase = newRun || !before.phase().equals(after.phase());
         if (changedPhase) {
             switch (after.phase()) {
-                case SplitStatus.DONE -> out.add(new Milestone(EventRecorder.Type.Normal, "SplitCompleted",
+                case SplitStatus.DONE -> out.add(ObjectEvent.normal(EventReasons.SPLIT_COMPLETED,
                         after.mode() + " split completed: " + after.bytesRelocated() + " bytes relocated; the volume"
                                 + " no longer reads through a snapshot"));
-                case "CANCELLED" -> out.add(new Milestone(EventRecorder.Type.Normal, "SplitCancelled",
+                case "CANCELLED" -> out.add(ObjectEvent.normal(EventReasons.SPLIT_CANCELLED,
                         after.mode() + " split cancelled at " + after.percent() + "%; starting it again resumes"));
-                case "FAILED" -> out.add(new Milestone(EventRecorder.Type.Warning, "SplitFailed",
+                case "FAILED" -> out.add(ObjectEvent.warning(EventReasons.SPLIT_FAILED,
                         after.mode() + " split failed: " + after.message()));
-                case "PAUSED" -> out.add(new Milestone(EventRecorder.Type.Warning, "SplitPaused",
+                case "PAUSED" -> out.add(ObjectEvent.warning(EventReasons.SPLIT_PAUSED,
                         after.mode() + " split paused: " + after.message()));
                 default -> {
                 }

@@ -1,10 +1,14 @@
 package dev.vdisk.kube.node;
 
+import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentLineage;
 import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.PoolAgent;
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.engine.EngineException;
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitProgress;
@@ -32,14 +36,14 @@ import org.slf4j.LoggerFactory;
 final class VolumeReconciler {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeReconciler.class);
 
-    private final VolumeAgent agent;
+    private final PoolAgent agent;
     private final ResourceWriter writer;
     private final EventRecorder events;
     private final NodeObjects objects;
     private final Clock clock;
     private final Duration poll;
 
-    VolumeReconciler(VolumeAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects, Clock clock,
+    VolumeReconciler(PoolAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects, Clock clock,
                      Duration poll) {
         this.agent = agent;
         this.writer = writer;
@@ -78,11 +82,11 @@ final class VolumeReconciler {
             }
             try {
                 apply(name, spec, existing);
-            } catch (EngineException e) {
+            } catch (AgentException e) {
                 failure = new Failure(e.reason().name(), e.getMessage());
                 LOG.warn("volume {} generation {} refused: {} {}", name, generation, e.reason(), e.getMessage());
-                events.record(v, EventRecorder.Type.Warning, existing.isEmpty() ? "ProvisioningFailed"
-                        : "UpdateFailed", e.reason() + ": " + e.getMessage());
+                events.record(v, ObjectEvent.warning(existing.isEmpty() ? EventReasons.PROVISIONING_FAILED
+                        : EventReasons.UPDATE_FAILED, e.reason() + ": " + e.getMessage()));
             }
             if (failure == null && spec.split() != null) {
                 splitRefusal = split(name, spec.split());
@@ -92,7 +96,7 @@ final class VolumeReconciler {
             // it was there for this generation and is gone: never re-create it empty behind its user's back
             failure = new Failure("NOT_FOUND", "the pool no longer has volume " + name + "; it was Ready before");
             LOG.error("volume {} disappeared from the pool", name);
-            events.record(v, EventRecorder.Type.Warning, "VolumeLost", failure.message());
+            events.record(v, ObjectEvent.warning(EventReasons.VOLUME_LOST, failure.message()));
         }
         VdiskVolumeStatus next = observe(v, previous, answered, failure, splitRefusal);
         write(v, next, previous);
@@ -127,7 +131,7 @@ final class VolumeReconciler {
                 agent.startSplit(name, split.mode(), split.rateBytesPerSecond());
             }
             return null;
-        } catch (EngineException e) {
+        } catch (AgentException e) {
             LOG.warn("split of volume {} refused: {} {}", name, e.reason(), e.getMessage());
             return SplitTracking.refused(split.mode(), e.reason().name(), e.getMessage(), clock.instant());
         }
@@ -147,7 +151,7 @@ final class VolumeReconciler {
         }
         try {
             agent.deleteVolume(name);
-        } catch (EngineException e) {
+        } catch (AgentException e) {
             // the pool still has it (staged, most likely): keep the finalizer, say why, try again later
             Failure failure = new Failure(e.reason().name(), e.getMessage());
             boolean news = previous == null || !failure.equals(previous.failure());
@@ -155,7 +159,7 @@ final class VolumeReconciler {
             write(v, next, previous);
             if (news) {
                 LOG.warn("volume {} not deleted yet: {} {}", name, e.reason(), e.getMessage());
-                events.record(v, EventRecorder.Type.Warning, "DeleteFailed", e.reason() + ": " + e.getMessage());
+                events.record(v, ObjectEvent.warning(EventReasons.DELETE_FAILED, e.reason() + ": " + e.getMessage()));
             }
             return Outcome.again(next, poll);
         }
@@ -178,14 +182,14 @@ final class VolumeReconciler {
         SplitProgress split = splitRefusal != null ? splitRefusal
                 : agent.splitStatus(name).map(s -> SplitTracking.progress(s, before, now)).orElse(before);
         boolean lineageMoved = !answered || previous.phase() != ResourcePhase.Ready || SplitTracking.active(split)
-                || !java.util.Objects.equals(split, before);
+                || !Objects.equals(split, before);
         LineageFields lineage = vol.isEmpty() ? LineageFields.NONE
                 : lineageMoved ? lineage(name).map(LineageFields::of).orElse(LineageFields.NONE)
                 : new LineageFields(previous.sharedBytes(), previous.chainDepth(), previous.backingSnapshotId());
         String requestedBy = v.getSpec().split() == null ? "" : v.getSpec().split().requestedBy();
-        for (SplitTracking.Milestone m : SplitTracking.passed(before, split, requestedBy)) {
+        for (ObjectEvent m : SplitTracking.passed(before, split, requestedBy)) {
             LOG.info("volume {} split: {} {}", name, m.reason(), m.message());
-            events.record(v, m.type(), m.reason(), m.message());
+            events.record(v, m);
         }
         ResourcePhase phase = failure != null ? ResourcePhase.Failed : vol.isPresent() ? ResourcePhase.Ready
                 : ResourcePhase.Pending;
@@ -220,11 +224,7 @@ final class VolumeReconciler {
     }
 
     private Optional<AgentLineage> lineage(String name) {
-        try {
-            return agent.lineage(name);
-        } catch (UnsupportedOperationException e) {
-            return Optional.empty();
-        }
+        return agent.lineage(name);
     }
 
     private VdiskVolumeStatus pending(VdiskVolume v, VdiskVolumeStatus previous, String why) {

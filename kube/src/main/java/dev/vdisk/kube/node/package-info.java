@@ -2,7 +2,7 @@
  * The node agent in a cluster: entry point {@link dev.vdisk.kube.node.NodeClusterAgent#start} with a
  * {@link dev.vdisk.kube.node.NodeClusterConfig}. It watches the VdiskVolumes, VdiskSnapshots and VdiskGroupSnapshots
  * bound to its node (label {@code vdisk.csi.dev/node}), reconciles each against the node's
- * {@link dev.vdisk.api.agent.VolumeAgent} ({@code VolumeReconciler}, {@code SnapshotReconciler},
+ * {@link dev.vdisk.api.agent.PoolAgent} ({@code VolumeReconciler}, {@code SnapshotReconciler},
  * {@code GroupSnapshotReconciler}), writes status through the status subresource, records Events, publishes its
  * VdiskNode ({@code NodeHeartbeat}) and serves the internal API ({@link dev.vdisk.kube.agentapi}).
  *

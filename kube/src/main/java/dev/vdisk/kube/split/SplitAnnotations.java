@@ -1,5 +1,8 @@
 package dev.vdisk.kube.split;
 
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.ObjectNames;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.SplitRequest;
@@ -32,11 +35,11 @@ final class SplitAnnotations {
     private static final Logger LOG = LoggerFactory.getLogger(SplitAnnotations.class);
 
     private final KubernetesClient client;
-    private final PvcEventRecorder events;
+    private final EventRecorder events;
     /** PVC uid + bad values already reported, so a resync or another PVC change does not repeat the Warning. */
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
-    SplitAnnotations(KubernetesClient client, PvcEventRecorder events) {
+    SplitAnnotations(KubernetesClient client, EventRecorder events) {
         this.client = client;
         this.events = events;
     }
@@ -75,7 +78,8 @@ final class SplitAnnotations {
             rate = rateText == null ? null : ByteUnits.parseRate(rateText);
         } catch (IllegalArgumentException e) {
             if (warned.add(pvc.getMetadata().getUid() + "|" + mode + "|" + annotations(pvc).get(RATE_ANNOTATION))) {
-                events.record(pvc, new PvcEvent(true, "SplitFailed", "bad split annotation: " + e.getMessage()));
+                events.record(pvc, ObjectEvent.warning(EventReasons.SPLIT_FAILED, "bad split annotation: "
+                        + e.getMessage()));
             }
             return;
         }

@@ -1,5 +1,8 @@
 package dev.vdisk.kube.split;
 
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.ObjectEvent;
+import dev.vdisk.kube.resource.EventReasons;
 import dev.vdisk.kube.resource.SplitRequestPhase;
 import dev.vdisk.kube.resource.SplitRequestStatus;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -19,8 +22,8 @@ final class SplitMilestones {
     private SplitMilestones() {
     }
 
-    static List<PvcEvent> between(SplitRequestStatus old, SplitRequestStatus now, String mode, String requestedBy) {
-        List<PvcEvent> events = new ArrayList<>();
+    static List<ObjectEvent> between(SplitRequestStatus old, SplitRequestStatus now, String mode, String requestedBy) {
+        List<ObjectEvent> events = new ArrayList<>();
         SplitRequestPhase before = old == null ? null : old.phase();
         SplitRequestPhase after = now.phase();
         if (before == after && after != SplitRequestPhase.Running) {
@@ -28,14 +31,14 @@ final class SplitMilestones {
         }
         boolean startedBefore = old != null && old.startTime() != null;
         if (!startedBefore && now.startTime() != null && after != SplitRequestPhase.Failed) {
-            events.add(new PvcEvent(false, "SplitStarted", mode + " split of volume " + now.volumeId()
+            events.add(ObjectEvent.normal(EventReasons.SPLIT_STARTED, mode + " split of volume " + now.volumeId()
                     + " started (" + requestedBy + ")"));
         }
         if (after == SplitRequestPhase.Running) {
             int was = old == null ? 0 : old.percent();
             for (int m : MILESTONES) {
                 if (was < m && now.percent() >= m) {
-                    events.add(new PvcEvent(false, "SplitProgress", String.format(Locale.ROOT,
+                    events.add(ObjectEvent.normal(EventReasons.SPLIT_PROGRESS, String.format(Locale.ROOT,
                             "%d%% split (%s relocated, %s/s, ETA %s)", m, ByteUnits.format(now.bytesRelocated()),
                             ByteUnits.format(now.bytesPerSecond()), eta(now.etaSeconds()))));
                 }
@@ -45,14 +48,14 @@ final class SplitMilestones {
             return events;
         }
         switch (after) {
-            case Succeeded -> events.add(new PvcEvent(false, "SplitCompleted", mode + " split of volume "
+            case Succeeded -> events.add(ObjectEvent.normal(EventReasons.SPLIT_COMPLETED, mode + " split of volume "
                     + now.volumeId() + " completed (" + ByteUnits.format(now.bytesRelocated()) + " relocated): it no "
                     + "longer reads through any snapshot"));
-            case Cancelled -> events.add(new PvcEvent(false, "SplitCancelled", mode + " split of volume "
+            case Cancelled -> events.add(ObjectEvent.normal(EventReasons.SPLIT_CANCELLED, mode + " split of volume "
                     + now.volumeId() + " cancelled at " + now.percent() + "%"));
             case Failed -> {
-                Condition failed = RequestConditions.find(now.conditions(), RequestConditions.FAILED);
-                events.add(new PvcEvent(true, "SplitFailed", mode + " split "
+                Condition failed = Conditions.find(now.conditions(), SplitStatusMirror.FAILED);
+                events.add(ObjectEvent.warning(EventReasons.SPLIT_FAILED, mode + " split "
                         + (now.volumeId() == null ? "" : "of volume " + now.volumeId() + " ") + "failed: "
                         + (failed == null ? "unknown" : failed.getReason() + ": " + failed.getMessage())));
             }

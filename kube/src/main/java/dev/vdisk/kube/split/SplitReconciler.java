@@ -1,5 +1,7 @@
 package dev.vdisk.kube.split;
 
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.ObjectEvent;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitProgress;
@@ -50,13 +52,13 @@ final class SplitReconciler {
 
     private final KubernetesClient client;
     private final PvcVolumeResolver resolver;
-    private final PvcEventRecorder events;
+    private final EventRecorder events;
     private final Clock clock;
 
-    SplitReconciler(KubernetesClient client, String driverName, Clock clock) {
+    SplitReconciler(KubernetesClient client, String driverName, EventRecorder events, Clock clock) {
         this.client = client;
         this.resolver = new PvcVolumeResolver(client, driverName);
-        this.events = new PvcEventRecorder(client, clock);
+        this.events = events;
         this.clock = clock;
     }
 
@@ -260,15 +262,19 @@ final class SplitReconciler {
         // the finalizer patch that may follow tests the resourceVersion: it must be this write's
         request.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
         request.setStatus(next);
-        List<PvcEvent> due = SplitMilestones.between(old, next, request.getSpec().mode(),
+        List<ObjectEvent> due = SplitMilestones.between(old, next, request.getSpec().mode(),
                 SplitOwner.of(request).requestedBy());
         if (due.isEmpty()) {
             return;
         }
         PersistentVolumeClaim target = pvc != null ? pvc : client.persistentVolumeClaims()
                 .inNamespace(request.getMetadata().getNamespace()).withName(request.getSpec().pvcName()).get();
-        if (target != null) {
-            due.forEach(e -> events.record(target, e));
+        for (ObjectEvent e : due) {
+            LOG.info("split request {}/{}: event {} on pvc {}: {}", request.getMetadata().getNamespace(),
+                    request.getMetadata().getName(), e.reason(), request.getSpec().pvcName(), e.message());
+            if (target != null) {
+                events.record(target, e);
+            }
         }
     }
 

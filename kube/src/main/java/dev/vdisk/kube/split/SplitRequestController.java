@@ -1,5 +1,9 @@
 package dev.vdisk.kube.split;
 
+import dev.vdisk.kube.reconcile.Backoff;
+import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.reconcile.EventSource;
+import dev.vdisk.kube.reconcile.KeyedWorkQueue;
 import dev.vdisk.kube.resource.SplitRequest;
 import dev.vdisk.kube.resource.VdiskVolume;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -37,15 +41,22 @@ public final class SplitRequestController implements AutoCloseable {
     private static final String REQUEST = "request/";
     private static final String PVC = "pvc/";
 
+    /** The Events' source component. */
+    static final String COMPONENT = "vdisk-csi-controller";
+    /** A request whose reconcile failed (API server unreachable, conflict) is looked at again after this. */
+    static final Duration ERROR_RETRY = Duration.ofSeconds(2);
+
     private final KeyedWorkQueue queue;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private SharedIndexInformer<SplitRequest> requestInformer;
     private SharedIndexInformer<PersistentVolumeClaim> pvcInformer;
 
     private SplitRequestController(KubernetesClient client, String driverName, Clock clock) {
-        SplitReconciler reconciler = new SplitReconciler(client, driverName, clock);
-        SplitAnnotations annotations = new SplitAnnotations(client, new PvcEventRecorder(client, clock));
-        this.queue = new KeyedWorkQueue("split-requests", key -> {
+        EventRecorder events = new EventRecorder(client, EventSource.cluster(COMPONENT), clock);
+        SplitReconciler reconciler = new SplitReconciler(client, driverName, events, clock);
+        SplitAnnotations annotations = new SplitAnnotations(client, events);
+        // one key at a time: two requests for one PVC, looked at one after the other, cannot both be accepted
+        this.queue = new KeyedWorkQueue("split-requests", 1, Backoff.fixed(ERROR_RETRY), key -> {
             if (key.startsWith(REQUEST)) {
                 String[] nsName = key.substring(REQUEST.length()).split("/", 2);
                 return reconciler.reconcile(nsName[0], nsName[1]);
@@ -85,7 +96,7 @@ public final class SplitRequestController implements AutoCloseable {
                 BY_PVC, r -> List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().pvcName()),
                 BY_VOLUME, r -> r.getStatus() == null || r.getStatus().volumeId() == null ? List.of()
                         : List.of(r.getStatus().volumeId())));
-        requestInformer.addEventHandler(handler(r -> queue.enqueue(REQUEST + Cache.metaNamespaceKeyFunc(r)),
+        requestInformer.addEventHandler(handler(r -> queue.add(REQUEST + Cache.metaNamespaceKeyFunc(r)),
                 (before, after) -> after.getMetadata().getDeletionTimestamp() != null
                         || !SplitStatusMirror.terminal(after.getStatus()), false));
 
@@ -96,7 +107,7 @@ public final class SplitRequestController implements AutoCloseable {
                 .runnableInformer(resyncMillis);
         volumeInformer.addEventHandler(handler(v -> requestInformer.getIndexer()
                         .byIndex(BY_VOLUME, v.getMetadata().getName())
-                        .forEach(r -> queue.enqueue(REQUEST + Cache.metaNamespaceKeyFunc(r))),
+                        .forEach(r -> queue.add(REQUEST + Cache.metaNamespaceKeyFunc(r))),
                 (before, after) -> true, true));
 
         informers.addAll(List.of(requestInformer, pvcInformer, volumeInformer));
@@ -110,17 +121,18 @@ public final class SplitRequestController implements AutoCloseable {
                 throw new IllegalStateException("split informers did not sync: " + e, e);
             }
         }
+        queue.open();
     }
 
     /** A PVC changed: its annotation may ask for (or no longer ask for) a split; requests waiting for it look again. */
     private void pvcChanged(PersistentVolumeClaim pvc) {
         String key = Cache.metaNamespaceKeyFunc(pvc);
         if (SplitAnnotations.concerns(pvc, ownedRequest(pvc) != null)) {
-            queue.enqueue(PVC + key);
+            queue.add(PVC + key);
         }
         requestInformer.getIndexer().byIndex(BY_PVC, key).stream()
                 .filter(r -> r.getStatus() == null || r.getStatus().volumeId() == null)
-                .forEach(r -> queue.enqueue(REQUEST + Cache.metaNamespaceKeyFunc(r)));
+                .forEach(r -> queue.add(REQUEST + Cache.metaNamespaceKeyFunc(r)));
     }
 
     private SplitRequest ownedRequest(PersistentVolumeClaim pvc) {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.GetMetadataAllocatedRequest;
 import csi.v1.SnapshotMetadataGrpc;
-import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.controller.metadata.SnapshotStreams;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -124,7 +124,7 @@ class AgentApiTlsTest {
         ServingCertificate files = new ServingCertificate(mounted.resolve("tls.crt"), mounted.resolve("tls.key"));
         Files.copy(first.certFile(), files.certFile());
         Files.copy(first.keyFile(), files.keyFile());
-        agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), "n1", nothing(), auth(), files,
+        agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), nothing(), auth(), files,
                 java.time.Duration.ofMillis(100));
         String address = "127.0.0.1:" + agent.port();
         try (AgentApiClient before = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
@@ -164,7 +164,7 @@ class AgentApiTlsTest {
     @Test
     void withoutACertificateTheAgentServesOnLoopbackOnly() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> AgentApiServer.start(new InetSocketAddress("0.0.0.0", 0), "n1", nothing(), auth(), null));
+                () -> AgentApiServer.start(new InetSocketAddress("0.0.0.0", 0), nothing(), auth(), null));
         assertTrue(e.getMessage().contains("needs a TLS certificate"), e.getMessage());
         String address = start(null);
         controller = new AgentApiClient(token);
@@ -188,13 +188,13 @@ class AgentApiTlsTest {
         ServingCertificate one = certs.serving("one", "ca", NAME);
         ServingCertificate two = certs.serving("two", "ca", NAME);
         IOException e = assertThrows(IOException.class, () -> AgentApiServer.start(
-                new InetSocketAddress("127.0.0.1", 0), "n1", nothing(), auth(),
+                new InetSocketAddress("127.0.0.1", 0), nothing(), auth(),
                 new ServingCertificate(one.certFile(), two.keyFile())));
         assertTrue(e.getMessage().contains("does not belong to the certificate"), e.getMessage());
     }
 
     private String start(ServingCertificate certificate) throws IOException {
-        agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), "n1", nothing(), auth(), certificate);
+        agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), nothing(), auth(), certificate);
         return "127.0.0.1:" + agent.port();
     }
 
@@ -220,9 +220,9 @@ class AgentApiTlsTest {
     }
 
     /** No call gets past authentication here, so the agent behind it is never asked. */
-    private static VolumeAgent nothing() {
-        return (VolumeAgent) Proxy.newProxyInstance(VolumeAgent.class.getClassLoader(),
-                new Class<?>[] {VolumeAgent.class}, (p, m, a) -> {
+    private static SnapshotStreams nothing() {
+        return (SnapshotStreams) Proxy.newProxyInstance(SnapshotStreams.class.getClassLoader(),
+                new Class<?>[] {SnapshotStreams.class}, (p, m, a) -> {
                     throw new AssertionError("the agent was asked " + m.getName());
                 });
     }

@@ -8,16 +8,13 @@ import csi.v1.GetMetadataAllocatedRequest;
 import csi.v1.GetMetadataAllocatedResponse;
 import csi.v1.GetMetadataDeltaRequest;
 import csi.v1.GetMetadataDeltaResponse;
-import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentSnapshot;
-import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.BlockExtent;
-import dev.vdisk.api.agent.PoolCapacity;
-import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.controller.agents.LocalNodeAgents;
+import dev.vdisk.api.agent.ExtentApi;
+import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.metadata.SnapshotMetadataService;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.controller.metadata.SnapshotStreams;
+import dev.vdisk.csi.server.StatusMapper;
 import dev.vdisk.kube.agentapi.AgentApiClient;
 import dev.vdisk.kube.agentapi.TokenFile;
 import dev.vdisk.kube.resource.NodeCapacity;
@@ -28,18 +25,17 @@ import dev.vdisk.kube.resource.VdiskNodeStatus;
 import dev.vdisk.kube.resource.VdiskSnapshot;
 import dev.vdisk.kube.resource.VdiskSnapshotSpec;
 import dev.vdisk.kube.resource.VdiskSnapshotStatus;
-import dev.vdisk.csi.server.StatusMapper;
-import io.grpc.ForwardingServerCallListener;
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
+import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -48,7 +44,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -87,7 +82,7 @@ class SnapshotMetadataProxyTest {
         };
         // the node side: its SnapshotMetadata service, errors mapped by csi-server's StatusMapper as the real one does
         node = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new SnapshotMetadataService(new LocalNodeAgents("n1", new ExtentAgent())))
+                .addService(new SnapshotMetadataService(new ExtentNode()))
                 .intercept(new MapErrors()).intercept(recordAuth).build().start();
         publishNode("n1", "127.0.0.1:" + ((InetSocketAddress) node.getListenSockets().getFirst()).getPort());
         publishNode("n2", null);
@@ -190,12 +185,18 @@ class SnapshotMetadataProxyTest {
         }
     }
 
-    /** The node's pool as far as these streams go: s1 and s2 of volume v1; every other call is not for this test. */
-    static final class ExtentAgent implements VolumeAgent {
+    /** The node's pool as far as these streams go: s1 and s2 of volume v1 (its snapshots and their extents only). */
+    static final class ExtentNode implements SnapshotStreams, ExtentApi {
         @Override
-        public Optional<AgentSnapshot> getSnapshot(String id) {
+        public Optional<NodeSnapshot> findSnapshot(String id) {
             return id.equals("s1") || id.equals("s2")
-                    ? Optional.of(new AgentSnapshot(id, "v1", 1 << 20, id.equals("s1") ? 1 : 2)) : Optional.empty();
+                    ? Optional.of(new NodeSnapshot("n1", new AgentSnapshot(id, "v1", 1 << 20, id.equals("s1") ? 1 : 2)))
+                    : Optional.empty();
+        }
+
+        @Override
+        public Optional<ExtentApi> extentsOn(String nodeId) {
+            return nodeId.equals("n1") ? Optional.of(this) : Optional.empty();
         }
 
         @Override
@@ -207,90 +208,6 @@ class SnapshotMetadataProxyTest {
         @Override
         public Iterator<BlockExtent> delta(String base, String target, long startOffset) {
             return List.of(new BlockExtent(4096, 4096, BlockExtent.Kind.CHANGED)).iterator();
-        }
-
-        @Override
-        public AgentVolume createVolume(String id, long size, Map<String, String> attributes) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public AgentVolume updateAttributes(String id, Map<String, String> attributes) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void deleteVolume(String id) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public AgentVolume resizeVolume(String id, long size) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<AgentVolume> getVolume(String id) {
-            return Optional.empty();
-        }
-
-        @Override
-        public List<AgentVolume> listVolumes() {
-            return List.of();
-        }
-
-        @Override
-        public PoolCapacity capacity() {
-            return new PoolCapacity(0, 0, 0);
-        }
-
-        @Override
-        public AgentSnapshot createSnapshot(String id, String source) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public List<AgentSnapshot> createSnapshotGroup(String group, Map<String, String> ids) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void deleteSnapshot(String id) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public List<AgentSnapshot> listSnapshots() {
-            return List.of();
-        }
-
-        @Override
-        public AgentVolume cloneVolume(String id, String snapshot, long size, Map<String, String> attributes) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public SplitStatus startSplit(String id, String mode, long rate) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<SplitStatus> splitStatus(String id) {
-            return Optional.empty();
-        }
-
-        @Override
-        public void cancelSplit(String id) {
-        }
-
-        @Override
-        public List<SplitStatus> splits() {
-            return List.of();
-        }
-
-        @Override
-        public int chainDepth(String id) {
-            throw new AgentException(Reason.NOT_FOUND, id);
         }
     }
 }

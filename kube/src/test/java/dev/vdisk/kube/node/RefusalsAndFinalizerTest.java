@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.kube.reconcile.EventRecorder;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskVolume;
@@ -116,7 +117,7 @@ class RefusalsAndFinalizerTest {
     }
 
     static List<Event> events(NodeFixture node, String name) {
-        return node.client.v1().events().inNamespace(EventRecorder.NAMESPACE).list().getItems().stream()
+        return node.client.v1().events().inNamespace(EventRecorder.CLUSTER_SCOPED_NAMESPACE).list().getItems().stream()
                 .filter(e -> e.getInvolvedObject().getName().equals(name)).toList();
     }
 }

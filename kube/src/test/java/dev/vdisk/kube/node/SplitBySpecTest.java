@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vdisk.kube.reconcile.EventRecorder;
 import dev.vdisk.kube.resource.SplitProgress;
 import dev.vdisk.kube.resource.SplitSpec;
 import dev.vdisk.kube.resource.VdiskVolume;
@@ -124,7 +125,7 @@ class SplitBySpecTest {
     }
 
     private static List<String> reasons(NodeFixture node) {
-        return node.client.v1().events().inNamespace(EventRecorder.NAMESPACE).list().getItems().stream()
+        return node.client.v1().events().inNamespace(EventRecorder.CLUSTER_SCOPED_NAMESPACE).list().getItems().stream()
                 .map(e -> e.getReason()).toList();
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.api.agent.SplitStatus;
+import dev.vdisk.kube.reconcile.ObjectEvent;
 import dev.vdisk.kube.resource.SplitProgress;
 import java.time.Instant;
 import java.util.List;
@@ -18,7 +19,7 @@ class SplitTrackingTest {
     }
 
     private static List<String> reasons(SplitProgress before, SplitProgress after) {
-        return SplitTracking.passed(before, after, "test").stream().map(SplitTracking.Milestone::reason).toList();
+        return SplitTracking.passed(before, after, "test").stream().map(ObjectEvent::reason).toList();
     }
 
     @Test

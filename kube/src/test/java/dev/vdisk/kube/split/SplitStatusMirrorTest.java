@@ -3,6 +3,9 @@ package dev.vdisk.kube.split;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.vdisk.kube.reconcile.Conditions;
+import dev.vdisk.kube.reconcile.EventType;
+import dev.vdisk.kube.reconcile.ObjectEvent;
 import dev.vdisk.kube.resource.SplitProgress;
 import dev.vdisk.kube.resource.SplitRequestPhase;
 import dev.vdisk.kube.resource.SplitRequestStatus;
@@ -30,8 +33,8 @@ class SplitStatusMirrorTest {
         SplitRequestStatus s = SplitStatusMirror.fromProgress(accepted(), 1, "v",
                 new SplitProgress("copy", "PAUSED", 40, 4, 10, 4096, 0, -1, "pool full", "2026-11-22T07:00:00Z", ""),
                 NOW);
-        assertEquals("Paused", RequestConditions.find(s.conditions(), "Complete").getReason());
-        assertEquals("pool full", RequestConditions.find(s.conditions(), "Complete").getMessage());
+        assertEquals("Paused", Conditions.find(s.conditions(), "Complete").getReason());
+        assertEquals("pool full", Conditions.find(s.conditions(), "Complete").getMessage());
     }
 
     @Test
@@ -52,8 +55,8 @@ class SplitStatusMirrorTest {
         SplitRequestStatus a = SplitStatusMirror.fromProgress(accepted(), 1, "v", progress("FILLING", 10), NOW);
         SplitRequestStatus b = SplitStatusMirror.fromProgress(a, 1, "v", progress("FILLING", 20),
                 NOW.plusSeconds(30));
-        assertEquals(RequestConditions.find(a.conditions(), "Complete").getLastTransitionTime(),
-                RequestConditions.find(b.conditions(), "Complete").getLastTransitionTime());
+        assertEquals(Conditions.find(a.conditions(), "Complete").getLastTransitionTime(),
+                Conditions.find(b.conditions(), "Complete").getLastTransitionTime());
         assertEquals(2, b.conditions().size(), "Accepted and Complete, no duplicates: " + b.conditions());
     }
 
@@ -68,9 +71,9 @@ class SplitStatusMirrorTest {
         SplitRequestStatus c = SplitStatusMirror.fromProgress(b, 1, "v", progress("DONE", 100), NOW);
         assertEquals(List.of("SplitCompleted"), reasons(SplitMilestones.between(b, c, "copy", "x")));
         SplitRequestStatus failed = SplitStatusMirror.failed(accepted(), 1, "v", "OUT_OF_SPACE", "0 B free", NOW);
-        List<PvcEvent> events = SplitMilestones.between(accepted(), failed, "copy", "x");
+        List<ObjectEvent> events = SplitMilestones.between(accepted(), failed, "copy", "x");
         assertEquals(1, events.size());
-        assertEquals(true, events.getFirst().warning());
+        assertEquals(EventType.Warning, events.getFirst().type());
         assertEquals("copy split of volume v failed: OUT_OF_SPACE: 0 B free", events.getFirst().message());
     }
 
@@ -83,7 +86,7 @@ class SplitStatusMirrorTest {
                 phase.equals("QUEUED") ? "" : "2026-11-22T07:00:00Z", "");
     }
 
-    private static List<String> reasons(List<PvcEvent> events) {
-        return events.stream().map(PvcEvent::reason).toList();
+    private static List<String> reasons(List<ObjectEvent> events) {
+        return events.stream().map(ObjectEvent::reason).toList();
     }
 }

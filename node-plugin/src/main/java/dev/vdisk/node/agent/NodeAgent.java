@@ -1,29 +1,34 @@
 package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentLineage;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.api.agent.VolumeAgent;
+import dev.vdisk.api.agent.PoolAgent;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
 import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.Lineage;
 import dev.vdisk.engine.SnapshotInfo;
 import dev.vdisk.engine.SplitMode;
 import dev.vdisk.engine.SplitProgress;
 import dev.vdisk.engine.SplitTask;
 import dev.vdisk.engine.VdiskInfo;
+import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.backend.ConditionBackend;
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.backend.EngineBackend;
 import dev.vdisk.node.backend.IoCondition;
 import dev.vdisk.node.datapath.DataPath;
 import dev.vdisk.node.datapath.DataPath.AttachedVolume;
+import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.host.Mounter;
 import dev.vdisk.node.loop.LoopDevice;
 import java.io.IOException;
@@ -55,8 +60,13 @@ import org.slf4j.LoggerFactory;
  * mount of the first for stale), read the state file, open or create the pool, clear what a dead predecessor
  * left ({@link Recovery#clearDeadPredecessor}), mount the FUSE filesystem, then stage again what the state file
  * lists ({@link Recovery#restage}).
+ *
+ * <p>With a descriptor holder ({@link AgentConfig#descriptors}) the start first tries to take over what the
+ * predecessor left there ({@link Recovery#adopt}, then {@link Recovery#resume}: only what is missing is redone);
+ * without a usable {@code fuse} entry it drops the holder's entries and goes the way above. {@link #close} then hands
+ * the data path over instead of unmounting anything, unless nothing is staged.
  */
-public final class NodeAgent implements VolumeAgent, AutoCloseable {
+public final class NodeAgent implements PoolAgent, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
     private static final long BLOCK = SIZE_GRANULARITY;
     /** The engine's vdisk names; volume IDs are also file names (FUSE image, attributes file). */
@@ -72,7 +82,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     private final FileChannel lockFile;
     private final FileLock stateDirLock;
     private final Pool pool;
-    private final DataPath dataPath;
+    /** Set once by {@link #start} before the agent is returned (the backends of a take-over need the agent). */
+    private DataPath dataPath;
     private final StagedVolumes staged;
     private final VolumeLocks locks = new VolumeLocks(LOCK_WAIT_SECONDS);
     private final VolumeStaging staging = new VolumeStaging(this);
@@ -104,13 +115,12 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     /** Rewrites {@code <pool>/split-status} for {@code vdisk split --status}; set at the end of start. */
     private volatile SplitStatusPublisher splitStatusPublisher;
 
-    private NodeAgent(AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool, DataPath dataPath,
+    private NodeAgent(AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool,
                       StagedVolumes staged) {
         this.config = config;
         this.lockFile = lockFile;
         this.stateDirLock = stateDirLock;
         this.pool = pool;
-        this.dataPath = dataPath;
         this.staged = staged;
         this.attributes = new VolumeAttributes(config.poolDir());
         this.snapshotAttributes = new VolumeAttributes(config.poolDir(), "snapshot-attributes");
@@ -123,7 +133,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 StandardOpenOption.WRITE);
         FileLock lock = null;
         Pool pool = null;
-        DataPath dataPath = null;
+        NodeAgent created = null; // for the cleanup below
         try {
             try {
                 lock = lockFile.tryLock();
@@ -134,22 +144,40 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 throw new IOException("another vdisk node agent is using the state directory " + config.stateDir()
                         + "; give each agent its own --state-dir");
             }
-            // the state file names volumes and paths, and the FUSE mount in it serves their images: root's alone
-            PrivateFiles.tightenTree(config.stateDir());
+            // the state file names volumes and paths, and the FUSE mount in it serves their images: root's alone.
+            // With a holder the mount may be a live connection nobody serves yet: a stat of it would wait for the
+            // workers this start has not started, so the tree is tightened once the data path is up.
+            if (config.descriptors().isEmpty()) {
+                PrivateFiles.tightenTree(config.stateDir());
+            }
             StateFile stateFile = new StateFile(config.stateFile());
             List<StagedVolume> recorded = stateFile.read();
             pool = openOrCreatePool(config);
-            Recovery.clearDeadPredecessor(config.fuseMountPoint(), recorded);
-            dataPath = DataPath.start(config.fuseMountPoint(), config.fuse());
-            NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, dataPath,
-                    new StagedVolumes(stateFile, recorded));
-            Recovery.restage(agent, recorded, agent.restageRetries);
+            NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, new StagedVolumes(stateFile, recorded));
+            created = agent;
+            Optional<DescriptorStore> store = config.descriptors();
+            Optional<DataPath> adopted = store.isPresent() ? Recovery.adopt(agent, store.get(), recorded)
+                    : Optional.empty();
+            if (adopted.isPresent()) {
+                agent.dataPath = adopted.get();
+                Recovery.resume(agent, recorded, agent.restageRetries);
+            } else {
+                if (store.isPresent()) {
+                    Recovery.dropHeld(store.get());
+                }
+                Recovery.clearDeadPredecessor(config.fuseMountPoint(), recorded);
+                agent.dataPath = DataPath.start(config.fuseMountPoint(), config.fuse(), store);
+                Recovery.restage(agent, recorded, agent.restageRetries);
+            }
+            if (store.isPresent()) {
+                PrivateFiles.tightenTree(config.stateDir());
+            }
             // after restaging: a resumed split competes with nothing the node needs to come back
             try {
                 List<SplitTask> resumed = pool.resumeSplits();
                 agent.splitQueue.adopt(resumed);
                 resumed.forEach(t -> LOG.info("resumed {} split of volume {}", t.mode(), t.vdiskName()));
-            } catch (dev.vdisk.engine.EngineException e) {
+            } catch (EngineException e) {
                 // the clones stay correct (still backed); startSplit resumes them from their cursor
                 LOG.warn("resuming interrupted splits failed, they wait for a new request: {}", e.getMessage());
             }
@@ -169,8 +197,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                     config.poolDir(), recorded.size(), agent.abnormal.size());
             return agent;
         } catch (IOException | RuntimeException e) {
-            if (dataPath != null) {
-                dataPath.close();
+            if (created != null && created.dataPath != null) {
+                created.dataPath.close();
             }
             if (pool != null) {
                 pool.close();
@@ -229,7 +257,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             Optional<VdiskInfo> existing = info(volumeId);
             if (existing.isPresent()) {
                 if (existing.get().sizeBytes() != size) {
-                    throw new AgentException(Reason.ALREADY_EXISTS, "volume " + volumeId + " exists with "
+                    throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + volumeId + " exists with "
                             + existing.get().sizeBytes() + " bytes, not " + size);
                 }
                 return toVolume(existing.get());
@@ -241,13 +269,15 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             VdiskInfo created = pool.create(volumeId, size);
             LOG.info("created volume {} ({} bytes)", volumeId, size);
             return toVolume(created);
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 
     @Override
     public AgentVolume updateAttributes(String volumeId, Map<String, String> changes) {
         try (var held = locks.lock(volumeId)) {
-            VdiskInfo info = info(volumeId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+            VdiskInfo info = info(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                     "volume " + volumeId + " does not exist"));
             Map<String, String> merged = new TreeMap<>(attributes.read(volumeId));
             merged.putAll(changes);
@@ -255,6 +285,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             throttles.update(volumeId, merged);
             LOG.info("volume {} attributes set: {}", volumeId, changes.keySet());
             return toVolume(info);
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 
@@ -263,7 +295,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         try (var held = locks.lock(volumeId)) {
             if (staged.get(volumeId).isPresent()) {
                 // DeleteVolume's error reaches the PVC's events: the node, not its kubelet path
-                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
+                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
                         + config.nodeId() + "; stop the pods using it (the CO unstages it) before deleting it");
             }
             if (info(volumeId).isEmpty()) {
@@ -279,6 +311,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             unreadableAttributes.remove(volumeId);
             conditions.remove(volumeId);
             LOG.info("deleted volume {}", volumeId);
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 
@@ -289,22 +323,24 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             return toVolume(info(volumeId).orElseThrow());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 
     @Override
     public Optional<AgentVolume> getVolume(String volumeId) {
-        return info(volumeId).map(this::toVolume);
+        return EngineFailures.translating(() -> info(volumeId).map(this::toVolume));
     }
 
     @Override
     public List<AgentVolume> listVolumes() {
-        return pool.list().stream().map(this::toVolume).toList();
+        return EngineFailures.translating(() -> pool.list().stream().map(this::toVolume).toList());
     }
 
     @Override
     public PoolCapacity capacity() {
-        return PoolSpace.of(pool.info());
+        return EngineFailures.translating(() -> PoolSpace.of(pool.info()));
     }
 
     // ---------------------------------------------------------------- snapshots and clones (take the locks they name)
@@ -323,7 +359,7 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     @Override
     public List<AgentSnapshot> createSnapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
         if (groupId.isEmpty()) {
-            throw new AgentException(Reason.INVALID_ARGUMENT, "a group snapshot needs a group ID");
+            throw new AgentException(AgentReason.INVALID_ARGUMENT, "a group snapshot needs a group ID");
         }
         return snapshotGroup(groupId, snapshotIdByVolumeId);
     }
@@ -339,18 +375,18 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             for (Map.Entry<String, String> e : sorted.entrySet()) {
                 Optional<AgentSnapshot> existing = snapshotWithoutLocking(e.getValue());
                 if (existing.isPresent() && !existing.get().sourceVolumeId().equals(e.getKey())) {
-                    throw new AgentException(Reason.ALREADY_EXISTS, "snapshot " + e.getValue() + " exists, taken of"
-                            + " volume " + existing.get().sourceVolumeId() + ", not " + e.getKey());
+                    throw new AgentException(AgentReason.ALREADY_EXISTS, "snapshot " + e.getValue() + " exists, taken"
+                            + " of volume " + existing.get().sourceVolumeId() + ", not " + e.getKey());
                 }
                 if (existing.isEmpty()) {
                     if (info(e.getKey()).isEmpty()) {
-                        throw new AgentException(Reason.NOT_FOUND, "volume " + e.getKey() + " does not exist");
+                        throw new AgentException(AgentReason.NOT_FOUND, "volume " + e.getKey() + " does not exist");
                     }
                     missing.put(e.getKey(), e.getValue());
                 }
             }
             if (!missing.isEmpty() && missing.size() != sorted.size()) {
-                throw new AgentException(Reason.ALREADY_EXISTS, "snapshots " + sorted.values() + " exist only in"
+                throw new AgentException(AgentReason.ALREADY_EXISTS, "snapshots " + sorted.values() + " exist only in"
                         + " part (missing " + missing.values() + "): a group is taken at one instant or not at all");
             }
             if (!missing.isEmpty()) {
@@ -362,6 +398,8 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 LOG.info("took snapshots {}", missing);
             }
             return sorted.values().stream().map(id -> snapshotWithoutLocking(id).orElseThrow()).toList();
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         } finally {
             java.util.Collections.reverse(held);
             held.forEach(VolumeLocks.Held::close);
@@ -379,18 +417,20 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             if (usableVolumeId(snapshotId)) {
                 snapshotAttributes.delete(snapshotId);
             }
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 
     @Override
     public Optional<AgentSnapshot> getSnapshot(String snapshotId) {
-        return snapshotWithoutLocking(snapshotId);
+        return EngineFailures.translating(() -> snapshotWithoutLocking(snapshotId));
     }
 
     @Override
     public List<AgentSnapshot> listSnapshots() {
-        return pool.snapshots().stream().map(this::toSnapshot).sorted(Comparator.comparing(AgentSnapshot::snapshotId))
-                .toList();
+        return EngineFailures.translating(() -> pool.snapshots().stream().map(this::toSnapshot)
+                .sorted(Comparator.comparing(AgentSnapshot::snapshotId)).toList());
     }
 
     /** Locks the new volume's ID; the engine keeps the snapshot alive while the clone reads through it. */
@@ -403,10 +443,10 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             if (existing.isPresent()) {
                 return toVolume(existing.get());
             }
-            SnapshotInfo snap = snapshotInfo(snapshotId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+            SnapshotInfo snap = snapshotInfo(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                     "snapshot " + snapshotId + " does not exist"));
             if (size < snap.sizeBytes()) {
-                throw new AgentException(Reason.INVALID_ARGUMENT, "a clone of snapshot " + snapshotId + " needs at"
+                throw new AgentException(AgentReason.INVALID_ARGUMENT, "a clone of snapshot " + snapshotId + " needs at"
                         + " least its " + snap.sizeBytes() + " bytes, not " + size);
             }
             this.attributes.write(newVolumeId, attrs);
@@ -418,17 +458,19 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             }
             LOG.info("cloned snapshot {} as volume {} ({} bytes)", snapshotId, newVolumeId, size);
             return toVolume(info(newVolumeId).orElseThrow());
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 
     @Override
     public Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
-        return extents(pool.allocated(snapshotId, startOffset));
+        return EngineFailures.translating(() -> extents(pool.allocated(snapshotId, startOffset)));
     }
 
     @Override
     public Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
-        return extents(pool.delta(baseSnapshotId, targetSnapshotId, startOffset));
+        return EngineFailures.translating(() -> extents(pool.delta(baseSnapshotId, targetSnapshotId, startOffset)));
     }
 
     // ---------------------------------------------------------------- clone splits (take the volume's lock)
@@ -438,21 +480,21 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         SplitMode m = switch (mode) {
             case "share" -> SplitMode.SHARE;
             case "copy" -> SplitMode.COPY;
-            default -> throw new AgentException(Reason.INVALID_ARGUMENT, "split mode '" + mode + "' of volume "
+            default -> throw new AgentException(AgentReason.INVALID_ARGUMENT, "split mode '" + mode + "' of volume "
                     + volumeId + " is neither share nor copy");
         };
         if (rateBytesPerSecond < 0) {
-            throw new AgentException(Reason.INVALID_ARGUMENT, "split rate " + rateBytesPerSecond + " of volume "
+            throw new AgentException(AgentReason.INVALID_ARGUMENT, "split rate " + rateBytesPerSecond + " of volume "
                     + volumeId + " is negative");
         }
         try (var held = locks.lock(volumeId)) {
             if (info(volumeId).isEmpty()) {
-                throw new AgentException(Reason.NOT_FOUND, "volume " + volumeId + " does not exist");
+                throw new AgentException(AgentReason.NOT_FOUND, "volume " + volumeId + " does not exist");
             }
             Optional<SplitStatus> current = splitStatusWithoutLocking(volumeId);
             if (current.isPresent() && (current.get().queued() || isRunningOrDone(current.get()))) {
                 if (!current.get().mode().equals(mode)) {
-                    throw new AgentException(Reason.FAILED_PRECONDITION, "a " + current.get().mode() + " split of"
+                    throw new AgentException(AgentReason.FAILED_PRECONDITION, "a " + current.get().mode() + " split of"
                             + " volume " + volumeId + " is " + current.get().phase().toLowerCase() + "; modes cannot"
                             + " be mixed");
                 }
@@ -460,19 +502,21 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             }
             // a cancelled or paused split still has its backing; the engine resumes it from its cursor
             if (current.isEmpty() && backingDepth(volumeId) == 0) {
-                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId
+                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId
                         + " has no backing snapshot");
             }
             SplitStatus s = splitQueue.submit(volumeId, m, rateBytesPerSecond);
             LOG.info("split of volume {} requested: {} at {} B/s, {}", volumeId, mode, rateBytesPerSecond,
                     s.queued() ? "queued" : "started");
             return s;
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 
     @Override
     public Optional<SplitStatus> splitStatus(String volumeId) {
-        return splitStatusWithoutLocking(volumeId);
+        return EngineFailures.translating(() -> splitStatusWithoutLocking(volumeId));
     }
 
     @Override
@@ -485,13 +529,15 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
                 // returns once the CANCELLED record is durable: an acknowledged cancel survives a crash
                 pool.splitTask(volumeId).filter(SplitTask::running).ifPresent(splitQueue::cancelStarted);
             }
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 
     @Override
     public List<SplitStatus> splits() {
         Map<String, SplitStatus> out = new TreeMap<>();
-        for (SplitProgress p : pool.splits()) {
+        for (SplitProgress p : EngineFailures.translating(pool::splits)) {
             out.put(p.vdiskName(), SplitQueue.status(p, false));
         }
         splitQueue.queued().forEach(s -> out.put(s.volumeId(), s));
@@ -519,30 +565,28 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     /** Length of the volume's backing chain (0: not a clone, or no longer one). */
     private int backingDepth(String volumeId) {
         return pool.lineage().stream().filter(l -> !l.snapshot() && l.name().equals(volumeId)).findFirst()
-                .map(dev.vdisk.engine.Lineage::depth).orElse(0);
+                .map(Lineage::depth).orElse(0);
     }
 
     /** The engine's lineage depth of the visible volume or snapshot of that name (hidden snapshots have no ID). */
     @Override
     public int chainDepth(String id) {
-        return pool.lineage().stream().filter(l -> !l.hidden() && l.name().equals(id)).findFirst()
-                .map(dev.vdisk.engine.Lineage::depth).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+        return EngineFailures.translating(pool::lineage).stream().filter(l -> !l.hidden() && l.name().equals(id))
+                .findFirst().map(Lineage::depth).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                         "no volume or snapshot " + id));
     }
 
     /** One pass over the engine's lineage: the entry itself, its backing snapshot and what reads through it. */
     @Override
-    public Optional<dev.vdisk.api.agent.AgentLineage> lineage(String id) {
-        List<dev.vdisk.engine.Lineage> all = pool.lineage();
-        Optional<dev.vdisk.engine.Lineage> self = all.stream().filter(l -> !l.hidden() && l.name().equals(id))
-                .findFirst();
+    public Optional<AgentLineage> lineage(String id) {
+        List<Lineage> all = EngineFailures.translating(pool::lineage);
+        Optional<Lineage> self = all.stream().filter(l -> !l.hidden() && l.name().equals(id)).findFirst();
         return self.map(l -> {
-            Optional<dev.vdisk.engine.Lineage> backing = all.stream().filter(b -> b.id() == l.backingId()).findFirst();
+            Optional<Lineage> backing = all.stream().filter(b -> b.id() == l.backingId()).findFirst();
             List<String> dependents = all.stream().filter(d -> l.snapshot() && d.backingId() == l.id())
                     .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name()).toList();
-            return new dev.vdisk.api.agent.AgentLineage(id, l.snapshot(),
-                    backing.map(dev.vdisk.engine.Lineage::name).orElse(""),
-                    backing.map(dev.vdisk.engine.Lineage::hidden).orElse(false), l.depth(), l.ownBytes(),
+            return new AgentLineage(id, l.snapshot(), backing.map(Lineage::name).orElse(""),
+                    backing.map(Lineage::hidden).orElse(false), l.depth(), l.ownBytes(),
                     l.sharedBytes(), dependents);
         });
     }
@@ -551,12 +595,12 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
-                return scan.hasNext();
+                return EngineFailures.translating(scan::hasNext);
             }
 
             @Override
             public BlockExtent next() {
-                Extent e = scan.next();
+                Extent e = EngineFailures.translating(scan::next);
                 return new BlockExtent(e.offset(), e.length(), switch (e.kind()) {
                     case ALLOCATED -> BlockExtent.Kind.ALLOCATED;
                     case CHANGED -> BlockExtent.Kind.CHANGED;
@@ -629,14 +673,14 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
 
     private static void checkVolumeId(String volumeId) {
         if (!usableVolumeId(volumeId)) {
-            throw new AgentException(Reason.INVALID_ARGUMENT, "volume ID '" + volumeId + "' is not a usable name:"
+            throw new AgentException(AgentReason.INVALID_ARGUMENT, "volume ID '" + volumeId + "' is not a usable name:"
                     + " use 1-253 characters of A-Z a-z 0-9 . _ : - (not '.' or '..')");
         }
     }
 
     private static long roundUp(long bytes) {
         if (bytes <= 0) {
-            throw new AgentException(Reason.INVALID_ARGUMENT, "volume size must be positive, got " + bytes);
+            throw new AgentException(AgentReason.INVALID_ARGUMENT, "volume size must be positive, got " + bytes);
         }
         return (bytes + BLOCK - 1) / BLOCK * BLOCK;
     }
@@ -656,14 +700,22 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
     /** Attaches the volume's vdisk as a loop device. NOT_FOUND (engine) if the vdisk does not exist. */
     AttachedVolume attachWithoutLocking(String volumeId) throws IOException {
         try {
-            ConditionBackend watched = new ConditionBackend(new EngineBackend(pool.vdisk(volumeId)),
-                    conditions.computeIfAbsent(volumeId, id -> new ConditionBackend.Conditions(id, conditionChanges,
-                            () -> capacity().availableBytes())));
-            return dataPath.attach(volumeId, throttles.wrap(volumeId, watched, readableAttributes(volumeId)));
+            return dataPath.attach(volumeId, backendFor(volumeId));
         } catch (IOException | RuntimeException e) {
             throttles.remove(volumeId);
             throw e;
         }
+    }
+
+    /**
+     * What serves the volume's image: its vdisk, watched for I/O failures and throttled as its attributes say.
+     * NOT_FOUND (engine) if the vdisk does not exist.
+     */
+    BlockBackend backendFor(String volumeId) throws IOException {
+        ConditionBackend watched = new ConditionBackend(new EngineBackend(pool.vdisk(volumeId)),
+                conditions.computeIfAbsent(volumeId, id -> new ConditionBackend.Conditions(id, conditionChanges,
+                        () -> capacity().availableBytes())));
+        return throttles.wrap(volumeId, watched, readableAttributes(volumeId));
     }
 
     public Optional<AttachedVolume> attached(String volumeId) {
@@ -728,11 +780,16 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
      * Unmounts every staged volume (targets lazily, staging mounts with a real unmount when nothing uses them, so
      * the filesystem is written back while the data path still works), stops the data path and closes the pool.
      * The state file still lists the volumes: the next start stages and publishes them again.
+     *
+     * <p>Handing over (a descriptor holder the kernel can use, and something staged): nothing is unmounted or
+     * detached; the data path stops taking requests and finishes those in flight ({@link DataPath#close}), then the
+     * pool is closed (splits pause, and resume at the next start); the successor takes the volumes over.
      */
     @Override
     public void close() {
         restageRetries.close(); // before the unmounts: it must not stage anything again now
-        for (StagedVolume v : staged.all()) {
+        boolean handOver = dataPath.handsOver() && !dataPath.attached().isEmpty();
+        for (StagedVolume v : handOver ? List.<StagedVolume>of() : staged.all()) {
             try (var held = locks.lock(v.volumeId())) {
                 v.targets().keySet().forEach(Mounter::unmountLazily);
                 if (!v.block()) {
@@ -747,6 +804,9 @@ public final class NodeAgent implements VolumeAgent, AutoCloseable {
             splitStatusPublisher.close();
         }
         splitQueue.close();
+        if (handOver) {
+            LOG.info("handing {} staged volumes over to the next node agent: nothing unmounted", staged.all().size());
+        }
         dataPath.close();
         pool.close();
         try {

@@ -1,11 +1,17 @@
 package dev.vdisk.node.agent;
 
+import dev.vdisk.node.backend.BlockBackend;
+import dev.vdisk.node.datapath.DataPath;
+import dev.vdisk.node.datapath.DataPath.AttachedVolume;
+import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.host.Mounter;
 import dev.vdisk.node.loop.LoopDevice;
 import dev.vdisk.node.sys.MountTable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -31,6 +37,17 @@ import org.slf4j.LoggerFactory;
  *       that still exists but could not be staged (a full pool failing the mount or the format) is retried by
  *       {@link RestageRetries} until it is staged or the CO unstages it.</li>
  * </ol>
+ *
+ * <p>With a descriptor holder whose {@code fuse} entry is still the connection mounted at the FUSE mount point, the
+ * predecessor's data path is alive and is taken over instead ({@code docs/architecture/restarts.md}):
+ * <ol>
+ *   <li>{@link #adopt}: bind each recorded volume's image to its engine backend, take the connection over (the
+ *       kernel resends what the predecessor left unanswered) and each volume's loop device; images and loops of
+ *       volumes the state file does not list are detached and dropped.</li>
+ *   <li>{@link #resume}: per recorded volume, under its lock, redo only what is missing: the staging mount, a
+ *       published target, or (no loop device taken over) the whole staging.</li>
+ * </ol>
+ * Without such an entry, {@link #dropHeld} lets go of everything the holder keeps and the steps above run.
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
@@ -89,6 +106,77 @@ final class Recovery {
         }
     }
 
+    /**
+     * Takes over the data path the holder keeps, if its {@code fuse} entry is still the mounted connection; empty
+     * otherwise. Volumes the state file lists but the pool no longer has get no backend (their images answer ESTALE).
+     */
+    static Optional<DataPath> adopt(NodeAgent agent, DescriptorStore store, List<StagedVolume> recorded)
+            throws IOException {
+        Map<String, BlockBackend> backends = new LinkedHashMap<>();
+        for (StagedVolume v : recorded) {
+            try {
+                if (agent.exists(v.volumeId())) {
+                    backends.put(v.volumeId(), agent.backendFor(v.volumeId()));
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("volume {} cannot be served after the restart: {}", v.volumeId(), e.getMessage());
+            }
+        }
+        return DataPath.adopt(agent.config().fuse(), store, backends);
+    }
+
+    /** Lets go of every entry the holder keeps (no usable connection in it): the fresh start replaces them. */
+    static void dropHeld(DescriptorStore store) throws IOException {
+        for (String name : store.names()) {
+            LOG.info("dropping the descriptor holder's entry {}: its connection cannot be taken over", name);
+            store.drop(name);
+        }
+    }
+
+    /**
+     * After {@link #adopt}: per recorded volume, under its lock, checks the staging mount and every published
+     * target and redoes only what is missing; a volume whose loop device was not taken over is staged again.
+     */
+    static void resume(NodeAgent agent, List<StagedVolume> recorded, RestageRetries retries) {
+        for (StagedVolume v : recorded) {
+            try (var held = agent.locks().lock(v.volumeId())) {
+                Optional<AttachedVolume> attached = agent.attached(v.volumeId());
+                if (attached.isEmpty()) {
+                    restageOrMark(agent, v, retries);
+                    continue;
+                }
+                int redone = 0;
+                if (!v.block() && !Mounter.isMountPoint(v.stagingPath())) {
+                    try {
+                        agent.staging().mountStaging(v, attached.get().device());
+                        redone++;
+                    } catch (IOException | RuntimeException e) {
+                        agent.markAbnormal(v.volumeId(), RESTAGE_FAILED + e.getMessage());
+                        LOG.error("volume {} is abnormal: mounting it again at {} failed: {}", v.volumeId(),
+                                v.stagingPath(), e.getMessage());
+                        continue;
+                    }
+                }
+                for (var t : v.targets().entrySet()) {
+                    if (Mounter.isMountPoint(t.getKey())) {
+                        continue;
+                    }
+                    try {
+                        agent.staging().publish(v, t.getKey(), t.getValue());
+                        redone++;
+                    } catch (IOException | RuntimeException e) {
+                        agent.markAbnormal(v.volumeId(), "could not publish again at " + t.getKey()
+                                + " after the node agent restarted: " + e.getMessage());
+                        LOG.error("volume {} is abnormal: publishing it again at {} failed: {}", v.volumeId(),
+                                t.getKey(), e.getMessage());
+                    }
+                }
+                LOG.info("volume {} taken over on {} ({} mounts redone)", v.volumeId(), attached.get().device(),
+                        redone);
+            }
+        }
+    }
+
     /** The start of the condition of a volume that could not be staged again; the reason follows. */
     static final String RESTAGE_FAILED = "could not stage again after the node agent restarted: ";
 
@@ -96,17 +184,22 @@ final class Recovery {
     static void restage(NodeAgent agent, List<StagedVolume> recorded, RestageRetries retries) {
         for (StagedVolume v : recorded) {
             try (var held = agent.locks().lock(v.volumeId())) {
-                Optional<String> failure = restageOne(agent, v);
-                if (failure.isPresent()) {
-                    boolean exists = agent.exists(v.volumeId());
-                    agent.markAbnormal(v.volumeId(), RESTAGE_FAILED + failure.get()
-                            + (exists ? "; retrying by itself" : ""));
-                    LOG.error("volume {} is abnormal: staging it again failed: {}{}", v.volumeId(), failure.get(),
-                            exists ? "; retrying with backoff" : "");
-                    if (exists) {
-                        retries.add(v, failure.get());
-                    }
-                }
+                restageOrMark(agent, v, retries);
+            }
+        }
+    }
+
+    /** Stages {@code v} again; if that fails, marks it abnormal and hands it to {@code retries}. Caller holds its lock. */
+    private static void restageOrMark(NodeAgent agent, StagedVolume v, RestageRetries retries) {
+        Optional<String> failure = restageOne(agent, v);
+        if (failure.isPresent()) {
+            boolean exists = agent.exists(v.volumeId());
+            agent.markAbnormal(v.volumeId(), RESTAGE_FAILED + failure.get()
+                    + (exists ? "; retrying by itself" : ""));
+            LOG.error("volume {} is abnormal: staging it again failed: {}{}", v.volumeId(), failure.get(),
+                    exists ? "; retrying with backoff" : "");
+            if (exists) {
+                retries.add(v, failure.get());
             }
         }
     }

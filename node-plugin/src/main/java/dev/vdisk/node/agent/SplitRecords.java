@@ -1,7 +1,7 @@
 package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.cli.SplitStatusFile;
+import dev.vdisk.api.agent.SplitStatusFile;
 import dev.vdisk.engine.SplitMode;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.cli.SplitStatusFile;
+import dev.vdisk.api.agent.SplitStatusFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.AgentException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,7 +89,7 @@ final class VolumeAttributes {
     }
 
     private AgentException corrupt(String volumeId, String what) {
-        return new AgentException(Reason.CORRUPT, name(volumeId) + " in the pool directory " + what
+        return new AgentException(AgentReason.CORRUPT, name(volumeId) + " in the pool directory " + what
                 + "; repair it or delete it (the volume then has no attributes)");
     }
 

@@ -1,7 +1,7 @@
 package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.AgentException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.node.datapath.DataPath.AttachedVolume;
 import dev.vdisk.node.host.Filesystems;
 import dev.vdisk.node.host.KubeletTree;
@@ -42,14 +42,7 @@ public final class VolumeStaging {
         AttachedVolume attached = agent.attachWithoutLocking(v.volumeId());
         try {
             if (!v.block()) {
-                try (PathFd staging = tree().directory(STAGING, v.stagingPath())) {
-                    formatIfBlank(v, attached.device());
-                    List<String> options = new ArrayList<>(v.mountFlags());
-                    if (v.readOnly()) {
-                        options.add("ro");
-                    }
-                    Mounter.mount(attached.device(), staging, v.stagingPath().toString(), v.fsType(), options);
-                }
+                mountStaging(v, attached.device());
             }
             LOG.info("staged volume {} on {} ({}) at {}", v.volumeId(), attached.device(),
                     v.block() ? "block" : v.fsType(), v.stagingPath());
@@ -60,18 +53,30 @@ public final class VolumeStaging {
         }
     }
 
+    /** Mount volume: formats the device if blank and mounts it at the staging path. */
+    void mountStaging(StagedVolume v, Path device) throws IOException {
+        try (PathFd staging = tree().directory(STAGING, v.stagingPath())) {
+            formatIfBlank(v, device);
+            List<String> options = new ArrayList<>(v.mountFlags());
+            if (v.readOnly()) {
+                options.add("ro");
+            }
+            Mounter.mount(device, staging, v.stagingPath().toString(), v.fsType(), options);
+        }
+    }
+
     private static void formatIfBlank(StagedVolume v, Path device) throws IOException {
         Map<String, String> found = Filesystems.probe(device);
         if (found.isEmpty()) {
             if (v.readOnly()) {
-                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + v.volumeId() + " is blank and the"
+                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + v.volumeId() + " is blank and the"
                         + " access mode " + v.accessMode() + " is read-only: there is no filesystem to mount");
             }
             Filesystems.format(device, v.fsType());
             LOG.info("formatted volume {} ({}) as {}", v.volumeId(), device, v.fsType());
         } else if (!v.fsType().equals(found.get("TYPE"))) {
             // never format over anything: a partition table, another filesystem, LVM, ... may be someone's data
-            throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + v.volumeId() + " holds " + found
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + v.volumeId() + " holds " + found
                     + " and the request asks for " + v.fsType() + "; refusing to format over an existing signature");
         }
     }
@@ -106,7 +111,7 @@ public final class VolumeStaging {
         boolean ro = readOnly || v.readOnly();
         KubeletTree tree = tree();
         if (v.block()) {
-            Path device = agent.attached(v.volumeId()).orElseThrow(() -> new AgentException(Reason.FAILED_PRECONDITION,
+            Path device = agent.attached(v.volumeId()).orElseThrow(() -> new AgentException(AgentReason.FAILED_PRECONDITION,
                     "volume " + v.volumeId() + " is staged but not attached")).device();
             KubeletTree.OpenedFile file = tree.file(TARGET, target);
             try (PathFd dst = file.fd(); PathFd src = PathFd.open(device, 0)) {

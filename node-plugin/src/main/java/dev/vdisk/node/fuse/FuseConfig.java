@@ -76,6 +76,11 @@ public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int max
         return new FuseConfig(workers, maxWrite, cloneDevice, maxBackground, observer, t, ringThreads, ringDepth);
     }
 
+    /** The same with {@code maxWrite} (a taken-over connection keeps the max_write its INIT negotiated). */
+    public FuseConfig withMaxWriteOf(int bytes) {
+        return new FuseConfig(workers, bytes, cloneDevice, maxBackground, observer, transport, ringThreads, ringDepth);
+    }
+
     public FuseConfig withRing(int threadsPerQueue, int depth) {
         return new FuseConfig(workers, maxWrite, cloneDevice, maxBackground, observer, transport, threadsPerQueue, depth);
     }

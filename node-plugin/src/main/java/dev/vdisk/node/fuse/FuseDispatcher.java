@@ -80,6 +80,9 @@ final class FuseDispatcher {
         long unique = request.unique();
         int opcode = request.opcode();
         long start = System.nanoTime();
+        if (unique < 0) {
+            session.resent(); // bit 63: sent again after FUSE_NOTIFY_RESEND; the reply echoes it as read
+        }
         if (request.uid() != 0 && !releasesOnly(opcode)) {
             refuse(unique, opcode);
             return;
@@ -432,7 +435,7 @@ final class FuseDispatcher {
         if (major != KERNEL_VERSION) {
             LOG.error("kernel speaks FUSE {}.{}, we speak {}.{}", major, minor, KERNEL_VERSION, KERNEL_MINOR_VERSION);
             reply.error(unique, EPROTO);
-            session.initialized(false, false);
+            session.initialized(false, false, 0, 0);
             return;
         }
         int offered = request.bodyInt(FuseRequest.INIT_IN_FLAGS);
@@ -453,6 +456,6 @@ final class FuseDispatcher {
         LOG.info("FUSE {}.{} initialised: flags offered {}/{} accepted {}/{}, max_write {}, max_background {}", major,
                 minor, Integer.toHexString(offered), Integer.toHexString(offered2), Integer.toHexString(flags),
                 Integer.toHexString(flags2), config.maxWrite(), maxBackground);
-        session.initialized(true, uring);
+        session.initialized(true, uring, flags, flags2);
     }
 }

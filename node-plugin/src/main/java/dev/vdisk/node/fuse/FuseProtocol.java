@@ -40,6 +40,8 @@ final class FuseProtocol {
     // notification codes (fuse_out_header.error of a message with unique 0)
     static final int NOTIFY_INVAL_INODE = 2;
     static final int NOTIFY_INVAL_ENTRY = 3;
+    /** Kernel 6.9+: requeue every request read from a /dev/fuse descriptor but not answered (unique gets bit 63). */
+    static final int NOTIFY_RESEND = 7;
 
     /** ioctl(2) request: _IOR(229, 0, uint32_t); makes a new /dev/fuse descriptor serve the same connection. */
     static final long FUSE_DEV_IOC_CLONE = 0x8004E500L;

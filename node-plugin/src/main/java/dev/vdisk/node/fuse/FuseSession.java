@@ -2,6 +2,7 @@ package dev.vdisk.node.fuse;
 
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.backend.BlockBackend;
+import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.MountTable;
@@ -16,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,15 +48,27 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * called from any thread except a worker; notifications are written on the main descriptor under this
  * object's monitor.
  *
+ * <p>Hand-over ({@code docs/architecture/restarts.md}): mounted with a {@link DescriptorStore}, the session runs
+ * over /dev/fuse (io_uring entries of a dead process would strand their requests), probes FUSE_NOTIFY_RESEND right
+ * after INIT (an older kernel answers EINVAL: the session then runs without hand-over), puts every worker descriptor
+ * into the store's {@link #FUSE_ENTRY} entry with a {@link FuseSessionRecord}, and updates the record before an
+ * image becomes visible and after one is removed. {@link #adopt} takes such an entry over in a new process;
+ * {@link #close} then hands over instead of unmounting while an image exists ({@link StopGate}).
+ *
  * <p>Notification layouts (a reply with unique 0 and the notify code as error):
  * <pre>
  * fuse_notify_inval_inode_out  ino u64 @0 | off i64 @8 | len i64 @16            (24 bytes)
  * fuse_notify_inval_entry_out  parent u64 @0 | namelen u32 @8 | flags u32 @12, then name and NUL
+ * FUSE_NOTIFY_RESEND           header only                                      (0 bytes)
  * </pre>
  */
 public final class FuseSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FuseSession.class);
     private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
+    /** The store entry holding the connection's descriptors. */
+    public static final String FUSE_ENTRY = "fuse";
+    /** How long a graceful hand-over waits for requests in flight. */
+    private static final long DRAIN_MILLIS = 5_000;
 
     private final Path mountPoint;
     private final int mainFd;
@@ -66,15 +81,22 @@ public final class FuseSession implements AutoCloseable {
     private final FuseTransport transport;
     private final LongAdder ringRequests = new LongAdder();
     /** Timestamps of the root and the images. */
-    private final long time = System.currentTimeMillis() / 1000;
+    private final long time;
+    private final StopGate gate = new StopGate();
+    private final LongAdder resentRequests = new LongAdder();
     private volatile boolean initOk;
     private volatile boolean uringAccepted;
+    private volatile int initFlags, initFlags2;
+    private int maxWrite;
     private long connection = -1;
+    /** Where the connection is kept across a restart; null: no hand-over (none configured, or the kernel cannot). */
+    private volatile DescriptorStore store;
 
-    private FuseSession(Path mountPoint, int mainFd, FuseTransport transport) {
+    private FuseSession(Path mountPoint, int mainFd, FuseTransport transport, long time) {
         this.mountPoint = mountPoint;
         this.mainFd = mainFd;
         this.transport = transport;
+        this.time = time;
     }
 
     /**
@@ -82,6 +104,20 @@ public final class FuseSession implements AutoCloseable {
      * mount left there by a dead process is detached first.
      */
     public static FuseSession mount(Path mountPoint, FuseConfig config) throws IOException {
+        return mount(mountPoint, config, Optional.empty(), FuseHandOver::writeResend);
+    }
+
+    /**
+     * As {@link #mount(Path, FuseConfig)}; with a store the connection is put into it right after INIT, if the
+     * kernel can resend requests (else one line says so and the session runs without hand-over).
+     */
+    public static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store)
+            throws IOException {
+        return mount(mountPoint, config, store, FuseHandOver::writeResend);
+    }
+
+    static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store,
+                             FuseHandOver.ResendWriter resend) throws IOException {
         Path target = mountPoint.toAbsolutePath().normalize();
         PrivateFiles.createDirectories(target);
         warnIfOthersMayEnter(target.getParent());
@@ -94,9 +130,10 @@ public final class FuseSession implements AutoCloseable {
                 }
             }
         }
-        FuseTransport transport = resolve(config.transport());
+        FuseTransport transport = store.isPresent() ? forHandOver(config.transport()) : resolve(config.transport());
         int fd = Libc.checkedOpen("/dev/fuse", Libc.O_RDWR);
-        FuseSession session = new FuseSession(target, fd, transport);
+        FuseSession session = new FuseSession(target, fd, transport, System.currentTimeMillis() / 1000);
+        session.maxWrite = config.maxWrite();
         try {
             Libc.checkedMount("vdisk", target.toString(), "fuse.vdisk", Libc.MS_NOSUID | Libc.MS_NODEV,
                     "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions");
@@ -114,6 +151,9 @@ public final class FuseSession implements AutoCloseable {
                 session.connection = session.connectionId();
                 LOG.info("mounted fuse.vdisk at {} (connection {}, /dev/fuse: {} workers, clone={})", target,
                         session.connection, config.workers(), config.cloneDevice());
+            }
+            if (store.isPresent()) {
+                FuseHandOver.start(session, store.get(), resend);
             }
             return session;
         } catch (InterruptedException e) {
@@ -137,6 +177,113 @@ public final class FuseSession implements AutoCloseable {
             LOG.warn("{} (mode {}) lets users other than root reach the FUSE mount below it; make it 0700", parent,
                     String.format("%04o", mode & 07777));
         }
+    }
+
+    /** With a holder: /dev/fuse only (FUSE_NOTIFY_RESEND requeues requests of /dev/fuse descriptors only). */
+    private static FuseTransport forHandOver(FuseTransport wanted) throws IOException {
+        if (wanted == FuseTransport.URING) {
+            throw new IOException("--fuse-transport uring cannot be used with --fd-holder: requests held by a dead "
+                    + "process's io_uring entries are never sent again; use --fuse-transport dev or auto");
+        }
+        return FuseTransport.DEV;
+    }
+
+    /**
+     * Takes over the connection of a dead or stopped predecessor from its store entry: checks that the mount point is
+     * still a fuse.vdisk mount of the recorded connection, serves each recorded image whose backend {@code backends}
+     * binds under its recorded inode (the others answer ESTALE), asks the kernel to send again what the predecessor
+     * had read but not answered (FUSE_NOTIFY_RESEND), then starts one worker per received descriptor. RESEND comes
+     * before the workers so that no request of ours can be requeued while we answer it. The entry's descriptors
+     * belong to the session from here on (closed by it, even if this throws).
+     */
+    public static FuseSession adopt(FuseConfig config, DescriptorStore store, DescriptorStore.Entry entry,
+                                    Map<String, BlockBackend> backends) throws IOException {
+        return FuseHandOver.adopt(config, store, entry, backends, FuseHandOver::writeResend);
+    }
+
+    /** A session over a predecessor's descriptors, not yet serving ({@link FuseHandOver#adopt}). */
+    static FuseSession adopted(FuseSessionRecord record, int[] fds) {
+        FuseSession session = new FuseSession(record.mountPoint(), fds[0], FuseTransport.DEV, record.time());
+        for (int i = 1; i < fds.length; i++) {
+            session.workerFds.add(fds[i]);
+        }
+        session.maxWrite = record.maxWrite();
+        session.connection = record.connection();
+        session.initFlags = record.flags();
+        session.initFlags2 = record.flags2();
+        session.initOk = true;
+        session.initDone.countDown();
+        return session;
+    }
+
+    int mainFd() {
+        return mainFd;
+    }
+
+    long connection() {
+        return connection;
+    }
+
+    /** Marks the connection as kept by {@code holder} (it holds the entry already). */
+    void heldBy(DescriptorStore holder) {
+        store = holder;
+    }
+
+    ImageDirectory directory() {
+        return directory;
+    }
+
+    /** Sets (null: clears) the holder and writes the current record into its entry. */
+    void keepIn(DescriptorStore holder) throws IOException {
+        store = holder;
+        if (holder != null) {
+            holder.update(FUSE_ENTRY, record().encode());
+        }
+    }
+
+    void startWorkers(FuseConfig config, int[] fds) {
+        for (int i = 0; i < fds.length; i++) {
+            workers.add(Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-" + i)
+                    .unstarted(new FuseWorker(fds[i], this, directory, config, arena, time)));
+        }
+        workers.forEach(Thread::start);
+    }
+
+    /** Every descriptor a worker reads: main first, then the clones. */
+    int[] descriptors() {
+        int[] fds = new int[1 + workerFds.size()];
+        fds[0] = mainFd;
+        for (int i = 0; i < workerFds.size(); i++) {
+            fds[i + 1] = workerFds.get(i);
+        }
+        return fds;
+    }
+
+    FuseSessionRecord record() {
+        synchronized (directory) {
+            return new FuseSessionRecord(mountPoint, connection, maxWrite, initFlags, initFlags2, time,
+                    directory.nextInode(), directory.table());
+        }
+    }
+
+    /** Counts a request the kernel sent again (a predecessor had read it and not answered). */
+    void resent() {
+        resentRequests.increment();
+    }
+
+    /** Requests answered that a predecessor had read but not answered (FUSE_NOTIFY_RESEND). */
+    public long resentRequests() {
+        return resentRequests.sum();
+    }
+
+    /** Whether the connection is kept by a descriptor holder (so {@link #close} hands over). */
+    public boolean handsOver() {
+        return store != null;
+    }
+
+    /** The worker's check before answering a request it has read; see {@link StopGate}. */
+    StopGate gate() {
+        return gate;
     }
 
     /** AUTO becomes URING if the kernel can (enabling it), else DEV; URING fails here if the kernel cannot. */
@@ -210,7 +357,9 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /** Called by the worker that answered INIT; {@code uring}: the reply advertised FUSE_OVER_IO_URING. */
-    void initialized(boolean ok, boolean uring) {
+    void initialized(boolean ok, boolean uring, int flags, int flags2) {
+        initFlags = flags;
+        initFlags2 = flags2;
         uringAccepted = uring;
         initOk = ok;
         initDone.countDown();
@@ -240,16 +389,31 @@ public final class FuseSession implements AutoCloseable {
         return mountPoint.resolve(name);
     }
 
-    /** Publishes a new image file; returns its path. */
-    public Path addImage(String name, BlockBackend backend) {
-        directory.add(name, backend);
+    /**
+     * Publishes a new image file; returns its path. With a holder, the record names the image (and its inode) before
+     * the image becomes visible, so a successor never meets an inode it does not know.
+     */
+    public Path addImage(String name, BlockBackend backend) throws IOException {
+        synchronized (directory) {
+            DescriptorStore holder = store;
+            if (holder != null) {
+                Map<String, Long> table = directory.table();
+                table.put(name, directory.nextInode());
+                holder.update(FUSE_ENTRY, record().withImages(directory.nextInode() + 1, table).encode());
+            }
+            directory.add(name, backend);
+        }
         return imagePath(name);
     }
 
-    /** Removes an image file. The caller has detached whatever had it open. */
+    /** Removes an image file, then its line in the holder's record. The caller has detached whatever had it open. */
     public void removeImage(String name) throws IOException {
         if (directory.remove(name) != null) {
             invalidateEntry(name);
+            DescriptorStore holder = store;
+            if (holder != null) {
+                holder.update(FUSE_ENTRY, record().encode());
+            }
         }
     }
 
@@ -311,12 +475,46 @@ public final class FuseSession implements AutoCloseable {
      * Unmounts and stops the workers. If an image is still open (a loop device still attached), the mount is
      * detached lazily and the connection aborted, so that nothing is left mounted either way; I/O on such a
      * leftover loop device fails from then on.
+     *
+     * <p>With a holder and at least one image: hands over instead ({@link StopGate}): nothing is unmounted, requests
+     * in flight finish (up to 5 s), requests read after that stay unanswered for the successor, and the descriptors
+     * and worker buffers are left to the process's exit (workers may still be blocked reading them). With a holder
+     * and no image, unmounts as above and drops the entry.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        DescriptorStore holder = store;
+        if (holder != null && !directory.list().isEmpty()) {
+            int left = gate.close(DRAIN_MILLIS);
+            if (left > 0) {
+                LOG.warn("{} FUSE requests still in flight at {} after {} ms; the successor answers them again", left,
+                        mountPoint, DRAIN_MILLIS);
+            }
+            LOG.info("handed FUSE connection {} at {} over to the descriptor holder ({} images); not unmounted",
+                    connection, mountPoint, directory.list().size());
+            return;
+        }
+        unmountAndStop();
+        if (holder != null) {
+            try {
+                holder.drop(FUSE_ENTRY);
+            } catch (IOException e) {
+                LOG.warn("dropping the holder's entry of {} failed: {}", mountPoint, e.getMessage());
+            }
+        }
+    }
+
+    void closeDescriptors() {
+        for (int fd : workerFds) {
+            Libc.close(fd);
+        }
+        Libc.close(mainFd);
+    }
+
+    private void unmountAndStop() {
         if (MountTable.isMountPoint(mountPoint)) {
             int r = Libc.umount2(mountPoint.toString(), 0);
             if (r == Libc.EBUSY) {
@@ -332,10 +530,7 @@ public final class FuseSession implements AutoCloseable {
             abort();
             joinWorkers(5_000);
         }
-        for (int fd : workerFds) {
-            Libc.close(fd);
-        }
-        Libc.close(mainFd);
+        closeDescriptors();
         if (workers.stream().noneMatch(Thread::isAlive)) {
             arena.close();
         } else {

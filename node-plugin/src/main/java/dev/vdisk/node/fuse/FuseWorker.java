@@ -40,9 +40,11 @@ final class FuseWorker implements Runnable, FuseReply.Sink {
     /** From 16 bytes before the payload: a READ's header + data leave from here. */
     private final MemorySegment dataReply;
     private final FuseDispatcher dispatcher;
+    private final StopGate gate;
 
     FuseWorker(int fd, FuseSession session, ImageDirectory directory, FuseConfig config, Arena arena, long time) {
         this.fd = fd;
+        this.gate = session.gate();
         // PAYLOAD bytes of headroom, the payload, and a page of slack for requests longer than their header
         MemorySegment buffer = arena.allocate(PAYLOAD + config.maxWrite() + 4096, 4096);
         this.requestArea = buffer.asSlice(REQUEST_START);
@@ -73,7 +75,18 @@ final class FuseWorker implements Runnable, FuseReply.Sink {
                 LOG.error("short FUSE request of {} bytes; worker stops", n);
                 return;
             }
-            dispatcher.handle();
+            if (!gate.enter()) {
+                // handed over: the request stays in the kernel's processing queue of this descriptor; requeue it
+                // (and whatever else is being processed) so that a successor already serving, even in this
+                // process, gets it. Each worker does this once, then ends.
+                FuseHandOver.writeResend(fd);
+                return;
+            }
+            try {
+                dispatcher.handle();
+            } finally {
+                gate.exit();
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.vdisk.node.backend.BlockBackend;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +32,38 @@ final class ImageDirectory {
     private long nextInode = 2;
 
     synchronized Image add(String name, BlockBackend backend) {
+        return put(name, nextInode, backend);
+    }
+
+    /**
+     * Puts back an image a predecessor served under {@code inode} (adoption): the kernel may still hold that inode
+     * for it, so the number must not change.
+     */
+    synchronized Image restore(String name, long inode, BlockBackend backend) {
+        if (inode < 2 || byInode(inode) != null) {
+            throw new IllegalStateException("inode " + inode + " of image " + name + " is taken or invalid");
+        }
+        return put(name, inode, backend);
+    }
+
+    /** The inode the next {@link #add} hands out. */
+    synchronized long nextInode() {
+        return nextInode;
+    }
+
+    /** Raises the next inode (adoption: no inode a predecessor handed out is handed out again). */
+    synchronized void skipTo(long next) {
+        nextInode = Math.max(nextInode, next);
+    }
+
+    /** Name to inode of every image, in inode order. */
+    synchronized LinkedHashMap<String, Long> table() {
+        LinkedHashMap<String, Long> table = new LinkedHashMap<>();
+        list().forEach(i -> table.put(i.name(), i.inode()));
+        return table;
+    }
+
+    private Image put(String name, long inode, BlockBackend backend) {
         byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
         if (bytes.length == 0 || bytes.length > 255 || name.contains("/") || name.equals(".") || name.equals("..")
                 || name.indexOf('\0') >= 0) {
@@ -39,7 +72,8 @@ final class ImageDirectory {
         if (byName.containsKey(name)) {
             throw new IllegalStateException("image " + name + " already exists");
         }
-        Image image = new Image(nextInode++, name, backend);
+        Image image = new Image(inode, name, backend);
+        nextInode = Math.max(nextInode, inode + 1);
         Image[] table = byInode;
         if (image.inode() >= table.length) {
             table = Arrays.copyOf(table, (int) Math.max(table.length * 2L, image.inode() + 1));

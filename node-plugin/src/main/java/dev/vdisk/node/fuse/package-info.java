@@ -14,6 +14,8 @@
  * (requests) or encodes (replies) them. Protocol version: 7.38 ({@code include/uapi/linux/fuse.h}), plus
  * FUSE_OVER_IO_URING (7.42) in flags2. Each answered data-path request ({@link dev.vdisk.node.fuse.FuseOp}) is
  * reported to the {@link dev.vdisk.node.fuse.FuseRequestObserver} of the {@link dev.vdisk.node.fuse.FuseConfig}
- * (metrics), on the serving thread, without allocating.
+ * (metrics), on the serving thread, without allocating. Hand-over to a successor process (a descriptor holder):
+ * {@link dev.vdisk.node.fuse.FuseSessionRecord} (what the holder keeps besides the descriptors),
+ * {@code FuseSession.adopt}, and the {@code StopGate} of a graceful stop.
  */
 package dev.vdisk.node.fuse;

@@ -1,7 +1,7 @@
 package dev.vdisk.node.host;
 
 import dev.vdisk.api.agent.AgentException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentReason;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -66,7 +66,7 @@ public final class Filesystems {
             case "ext4" -> {
                 HostCommand.Result r = HostCommand.run("resize2fs", device.toString());
                 if (r.exitCode() != 0 && r.output().contains("Permission denied")) {
-                    throw new AgentException(Reason.FAILED_PRECONDITION, "growing ext4 on " + device + " online was"
+                    throw new AgentException(AgentReason.FAILED_PRECONDITION, "growing ext4 on " + device + " online was"
                             + " refused: the kernel requires CAP_SYS_RESOURCE, which this process lacks ("
                             + r.output().lines().filter(l -> l.contains("Permission")).findFirst().orElse("") + ")");
                 }

@@ -1,7 +1,7 @@
 package dev.vdisk.node.host;
 
 import dev.vdisk.api.agent.AgentException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.PathFd;
@@ -154,7 +154,7 @@ public final class KubeletTree {
             return top.openBeneath(parent == null ? "" : parent.toString(), Libc.O_DIRECTORY, 0);
         } catch (ErrnoException e) {
             if (e.errno() == Libc.ENOENT) {
-                throw new AgentException(Reason.FAILED_PRECONDITION, "the parent directory of " + field + " " + path
+                throw new AgentException(AgentReason.FAILED_PRECONDITION, "the parent directory of " + field + " " + path
                         + " does not exist; the CO creates it before NodePublishVolume");
             }
             throw refusal(field, path, e);

@@ -3,6 +3,7 @@ package dev.vdisk.node.loop;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
@@ -30,6 +31,26 @@ record LoopConfig(int backingFd, int blockSize, int flags, String fileName) {
     private static final long INFO_FLAGS = INFO + 52;
     private static final long INFO_FILE_NAME = INFO + 56;
     private static final int NAME_SIZE = 64;
+
+    static final long INFO_SIZE = 232;
+
+    /** What LOOP_GET_STATUS64 reports that we check: lo_number and lo_file_name (loop_info64 above). */
+    record Status(int number, String fileName) {
+        static Status decode(MemorySegment info) {
+            byte[] name = info.asSlice(INFO_FILE_NAME - INFO, NAME_SIZE).toArray(JAVA_BYTE);
+            int end = 0;
+            while (end < name.length && name[end] != 0) {
+                end++;
+            }
+            return new Status(info.get(JAVA_INT_UNALIGNED, 40), new String(name, 0, end, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** lo_file_name as the kernel keeps it: at most 63 bytes. */
+    static String truncatedName(String name) {
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        return bytes.length <= NAME_SIZE - 1 ? name : new String(bytes, 0, NAME_SIZE - 1, StandardCharsets.UTF_8);
+    }
 
     void encode(MemorySegment m) {
         m.asSlice(0, SIZE).fill((byte) 0);

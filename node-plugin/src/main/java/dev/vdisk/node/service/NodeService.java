@@ -20,7 +20,9 @@ import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.NodeUnstageVolumeResponse;
 import csi.v1.Topology;
 import dev.vdisk.api.agent.AgentException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentReason;
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.node.agent.EngineFailures;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.host.KubeletPaths;
 import io.grpc.stub.StreamObserver;
@@ -95,7 +97,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         if (req.getStagingTargetPath().isEmpty()) {
             // spec, NodePublishVolume errors: "Staging target path not set" (STAGE_UNSTAGE_VOLUME advertised)
             // -> FAILED_PRECONDITION, not INVALID_ARGUMENT
-            throw new AgentException(Reason.FAILED_PRECONDITION, "staging_target_path missing in request; this plugin"
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "staging_target_path missing in request; this plugin"
                     + " stages volumes (STAGE_UNSTAGE_VOLUME)");
         }
         Path staging = paths.resolve("staging_target_path", req.getStagingTargetPath());
@@ -184,13 +186,16 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         T get() throws IOException;
     }
 
-    /** Host I/O failures surface as unchecked, so StatusMapper answers INTERNAL with their message. */
+    /**
+     * The service's boundary for failures: host I/O failures surface as unchecked, so StatusMapper answers INTERNAL
+     * with their message; the engine's become the agent API's ({@link EngineFailures}), which StatusMapper maps by
+     * reason.
+     */
     private static void run(Work work) {
-        try {
+        call(() -> {
             work.run();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
-        }
+            return null;
+        });
     }
 
     private static <T> T call(Query<T> query) {
@@ -198,6 +203,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             return query.get();
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
+        } catch (EngineException e) {
+            throw EngineFailures.translate(e);
         }
     }
 }

@@ -6,8 +6,8 @@ import csi.v1.NodeGetVolumeStatsResponse;
 import csi.v1.VolumeCondition;
 import csi.v1.VolumeUsage;
 import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.PoolCapacity;
-import dev.vdisk.engine.Reason;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.StagedVolume;
 import dev.vdisk.node.backend.IoCondition;
@@ -45,30 +45,30 @@ final class NodeVolumes {
             StagedVolume e = existing.get();
             if (!e.stagingPath().equals(staging)) {
                 // spec: "The CO SHALL ensure that there is only one staging_target_path per volume"
-                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is already staged at "
+                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is already staged at "
                         + e.stagingPath() + "; one staging_target_path per volume");
             }
             if (!e.sameStagingAs(wanted)) {
                 // spec, NodeStageVolume errors: "Volume published but is incompatible" -> ALREADY_EXISTS
-                throw new AgentException(Reason.ALREADY_EXISTS, "volume " + volumeId + " is staged at " + staging
+                throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + volumeId + " is staged at " + staging
                         + " as " + describe(e) + ", the request asks for " + describe(wanted));
             }
             Optional<String> broken = agent.abnormal(volumeId);
             if (broken.isPresent()) {
-                throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged but broken ("
+                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is staged but broken ("
                         + broken.get() + "); NodeUnstageVolume cleans it up");
             }
             return;
         }
         if (!agent.exists(volumeId)) {
-            throw new AgentException(Reason.NOT_FOUND, "volume " + volumeId + " does not exist on this node");
+            throw new AgentException(AgentReason.NOT_FOUND, "volume " + volumeId + " does not exist on this node");
         }
         if (agent.staged().size() >= agent.config().maxVolumes()) {
             throw Status.RESOURCE_EXHAUSTED.withDescription(agent.staged().size() + " volumes are staged, the most this"
                     + " node takes (--max-volumes " + agent.config().maxVolumes() + ")").asRuntimeException();
         }
         if (!cap.block() && Mounter.isMountPoint(staging)) {
-            throw new AgentException(Reason.FAILED_PRECONDITION, "staging_target_path " + staging
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "staging_target_path " + staging
                     + " is already a mount point, not of this volume");
         }
         agent.staging().stage(wanted);
@@ -89,7 +89,7 @@ final class NodeVolumes {
         }
         StagedVolume v = existing.get();
         if (!v.targets().isEmpty()) {
-            throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is still published at "
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is still published at "
                     + v.targets().keySet() + "; NodeUnpublishVolume comes first");
         }
         agent.staging().unstage(v, agent.abnormal(volumeId).isPresent());
@@ -101,7 +101,7 @@ final class NodeVolumes {
             throws IOException {
         StagedVolume v = stagedOrThrow(volumeId);
         if (!v.stagingPath().equals(staging)) {
-            throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is staged at "
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is staged at "
                     + v.stagingPath() + ", not at " + staging);
         }
         if (v.block() != cap.block()) {
@@ -112,20 +112,20 @@ final class NodeVolumes {
         if (publishedReadOnly != null) {
             if (publishedReadOnly != (readOnly || v.readOnly())) {
                 // spec, NodePublishVolume errors: published at target_path but incompatible -> ALREADY_EXISTS
-                throw new AgentException(Reason.ALREADY_EXISTS, "volume " + volumeId + " is published at " + target
+                throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + volumeId + " is published at " + target
                         + (publishedReadOnly ? " read-only" : " read-write") + "; the request differs in readonly");
             }
             return;
         }
         Optional<String> broken = agent.abnormal(volumeId);
         if (broken.isPresent()) {
-            throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is broken (" + broken.get()
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is broken (" + broken.get()
                     + "); unstage it and stage it again");
         }
         if (cap.mode() == csi.v1.VolumeCapability.AccessMode.Mode.SINGLE_NODE_SINGLE_WRITER && !readOnly
                 && v.targets().containsValue(false)) {
             // spec, second NodePublishVolume of a non-MULTI_NODE volume at another target -> FAILED_PRECONDITION
-            throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " has SINGLE_NODE_SINGLE_WRITER"
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " has SINGLE_NODE_SINGLE_WRITER"
                     + " access and is already published read-write at " + v.targets().keySet());
         }
         agent.staging().publish(v, target, readOnly);
@@ -219,7 +219,7 @@ final class NodeVolumes {
         }
         Optional<String> broken = agent.abnormal(volumeId);
         if (broken.isPresent()) {
-            throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is broken (" + broken.get() + ")");
+            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is broken (" + broken.get() + ")");
         }
         long limit = range.getLimitBytes();
         if (limit > 0 && Math.max(range.getRequiredBytes(), agent.sizeOf(volumeId)) > limit) {
@@ -244,22 +244,22 @@ final class NodeVolumes {
             return v.get();
         }
         if (!agent.exists(volumeId)) {
-            throw new AgentException(Reason.NOT_FOUND, "volume " + volumeId + " does not exist on this node");
+            throw new AgentException(AgentReason.NOT_FOUND, "volume " + volumeId + " does not exist on this node");
         }
         // spec: NodeStageVolume MUST be called and return success before any NodePublishVolume
-        throw new AgentException(Reason.FAILED_PRECONDITION, "volume " + volumeId + " is not staged on this node;"
+        throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is not staged on this node;"
                 + " NodeStageVolume comes first");
     }
 
     private StagedVolume stagedOrNotFound(String volumeId) {
-        return agent.staged().get(volumeId).orElseThrow(() -> new AgentException(Reason.NOT_FOUND,
+        return agent.staged().get(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
                 "volume " + volumeId + " is not staged on this node"));
     }
 
     /** Spec, NodeGetVolumeStats/NodeExpandVolume: a volume_path where the volume is not -> NOT_FOUND. */
     private static void checkVolumePath(StagedVolume v, Path volumePath) {
         if (!volumePath.equals(v.stagingPath()) && !v.targets().containsKey(volumePath)) {
-            throw new AgentException(Reason.NOT_FOUND, "volume " + v.volumeId() + " is not at " + volumePath
+            throw new AgentException(AgentReason.NOT_FOUND, "volume " + v.volumeId() + " is not at " + volumePath
                     + " (staged at " + v.stagingPath() + ", published at " + v.targets().keySet() + ")");
         }
     }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /** Reads /proc/self/mountinfo: which paths are mount points, and with which filesystem type. */
 public final class MountTable {
@@ -39,6 +40,30 @@ public final class MountTable {
     public static boolean isMountPoint(Path path) {
         Path p = path.toAbsolutePath().normalize();
         return mounts().stream().anyMatch(m -> m.mountPoint().equals(p));
+    }
+
+    /**
+     * The minor device number of the topmost mount of type {@code fsType} at {@code path}, read from mountinfo
+     * without touching the mount (a stat of a FUSE mount would wait for its server); empty if there is none.
+     */
+    public static OptionalLong minorOf(Path path, String fsType) {
+        Path p = path.toAbsolutePath().normalize();
+        OptionalLong result = OptionalLong.empty();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] fields = line.split(" ");
+                String[] tail = line.substring(line.indexOf(" - ") + 3).split(" ");
+                if (Path.of(unescape(fields[4])).equals(p)) {
+                    // a mount of another type on top hides ours: empty
+                    result = tail[0].equals(fsType)
+                            ? OptionalLong.of(Long.parseLong(fields[2].substring(fields[2].indexOf(':') + 1)))
+                            : OptionalLong.empty();
+                }
+            }
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** mountinfo escapes space, tab, newline and backslash as \ooo. */

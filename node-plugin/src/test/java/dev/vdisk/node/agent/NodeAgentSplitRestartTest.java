@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.cli.SplitStatusFile;
+import dev.vdisk.api.agent.SplitStatusFile;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.Lineage;
 import dev.vdisk.engine.Pool;
-import dev.vdisk.engine.Reason;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
@@ -63,7 +63,7 @@ class NodeAgentSplitTest {
             assertEquals(2, agent.chainDepth("pvc-cc"), "a clone of a clone's snapshot");
             agent.deleteVolume("pvc-cc");
             agent.deleteSnapshot("snap-c");
-            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class, () -> agent.chainDepth("nope")).reason());
+            assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class, () -> agent.chainDepth("nope")).reason());
 
             SplitStatus started = agent.startSplit("pvc-c", "copy", 0);
             assertEquals("copy", started.mode());
@@ -73,7 +73,7 @@ class NodeAgentSplitTest {
             assertEquals(done.bytesRelocated(), done.bytesToRelocate(), "the agent reports what there was to relocate,"
                     + " which progress is measured against: " + done);
             assertEquals(done.phase(), agent.startSplit("pvc-c", "copy", 0).phase(), "a retry: the same status");
-            assertEquals(Reason.FAILED_PRECONDITION, assertThrows(EngineException.class,
+            assertEquals(AgentReason.FAILED_PRECONDITION, assertThrows(AgentException.class,
                     () -> agent.startSplit("pvc-c", "share", 0)).reason(), "modes cannot be mixed");
             assertEquals(List.of("pvc-c"), agent.splits().stream().map(SplitStatus::volumeId).toList());
 
@@ -105,7 +105,7 @@ class NodeAgentSplitTest {
             assertTrue(b.queued(), "one slot, taken: " + b);
             assertEquals("QUEUED", agent.splitStatus("pvc-b").orElseThrow().phase());
             assertTrue(agent.splits().stream().anyMatch(s -> s.volumeId().equals("pvc-b") && s.queued()));
-            assertEquals(Reason.FAILED_PRECONDITION, assertThrows(EngineException.class,
+            assertEquals(AgentReason.FAILED_PRECONDITION, assertThrows(AgentException.class,
                     () -> agent.startSplit("pvc-b", "copy", 0)).reason(), "queued in the other mode");
 
             awaitPhase(agent, "pvc-a", SplitStatus.DONE);
@@ -143,15 +143,15 @@ class NodeAgentSplitTest {
     void refusals() throws Exception {
         try (NodeAgent agent = NodeAgent.start(config(2))) {
             agent.createVolume("pvc-plain", 8 * MIB);
-            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class,
+            assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class,
                     () -> agent.startSplit("nope", "copy", 0)).reason());
-            EngineException notClone = assertThrows(EngineException.class,
+            AgentException notClone = assertThrows(AgentException.class,
                     () -> agent.startSplit("pvc-plain", "copy", 0));
-            assertEquals(Reason.FAILED_PRECONDITION, notClone.reason());
+            assertEquals(AgentReason.FAILED_PRECONDITION, notClone.reason());
             assertEquals("volume pvc-plain has no backing snapshot", notClone.getMessage());
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
+            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
                     () -> agent.startSplit("pvc-plain", "move", 0)).reason());
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
+            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
                     () -> agent.startSplit("pvc-plain", "copy", -1)).reason());
             assertTrue(agent.splits().isEmpty());
         }

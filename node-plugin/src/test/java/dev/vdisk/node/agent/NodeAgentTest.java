@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vdisk.api.agent.AgentException;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
-import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.JournalDamagedException;
 import dev.vdisk.engine.Pool;
-import dev.vdisk.engine.Reason;
 import dev.vdisk.engine.Vdisk;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.LeakCheck;
@@ -53,14 +53,14 @@ class NodeAgentTest {
             AgentVolume v = agent.createVolume("pvc-1", 10 * MIB + 1);
             assertEquals(new AgentVolume("pvc-1", 10 * MIB + 4096, 0, false), v, "rounded up to 4 KiB");
             assertEquals(v, agent.createVolume("pvc-1", 10 * MIB + 1), "same size again: the same volume");
-            EngineException e = assertThrows(EngineException.class, () -> agent.createVolume("pvc-1", 20 * MIB));
-            assertEquals(Reason.ALREADY_EXISTS, e.reason());
-            assertEquals(Reason.INVALID_ARGUMENT,
-                    assertThrows(EngineException.class, () -> agent.createVolume("..", MIB)).reason());
+            AgentException e = assertThrows(AgentException.class, () -> agent.createVolume("pvc-1", 20 * MIB));
+            assertEquals(AgentReason.ALREADY_EXISTS, e.reason());
+            assertEquals(AgentReason.INVALID_ARGUMENT,
+                    assertThrows(AgentException.class, () -> agent.createVolume("..", MIB)).reason());
             assertEquals(32 * MIB, agent.resizeVolume("pvc-1", 32 * MIB).sizeBytes());
             assertEquals(32 * MIB, agent.resizeVolume("pvc-1", 16 * MIB).sizeBytes(), "never shrinks");
-            assertEquals(Reason.NOT_FOUND,
-                    assertThrows(EngineException.class, () -> agent.resizeVolume("nope", MIB)).reason());
+            assertEquals(AgentReason.NOT_FOUND,
+                    assertThrows(AgentException.class, () -> agent.resizeVolume("nope", MIB)).reason());
             assertEquals(List.of("pvc-1"), agent.listVolumes().stream().map(AgentVolume::volumeId).toList());
 
             // a staged volume cannot be deleted
@@ -71,8 +71,8 @@ class NodeAgentTest {
                 agent.staged().put(staged);
             }
             assertTrue(agent.getVolume("pvc-1").orElseThrow().staged());
-            EngineException refused = assertThrows(EngineException.class, () -> agent.deleteVolume("pvc-1"));
-            assertEquals(Reason.FAILED_PRECONDITION, refused.reason());
+            AgentException refused = assertThrows(AgentException.class, () -> agent.deleteVolume("pvc-1"));
+            assertEquals(AgentReason.FAILED_PRECONDITION, refused.reason());
             assertEquals("volume pvc-1 is staged on node " + agent.config().nodeId() + "; stop the pods using it (the"
                     + " CO unstages it) before deleting it", refused.getMessage(), "no host path");
             // growing a staged volume grows its loop device
@@ -98,19 +98,19 @@ class NodeAgentTest {
             assertEquals("pvc-a", s.sourceVolumeId());
             assertEquals(8 * MIB, s.sizeBytes());
             assertEquals(s, agent.createSnapshot("snap-1", "pvc-a"), "a retry returns the same snapshot");
-            assertEquals(Reason.ALREADY_EXISTS,
-                    assertThrows(EngineException.class, () -> agent.createSnapshot("snap-1", "pvc-b")).reason());
-            assertEquals(Reason.NOT_FOUND,
-                    assertThrows(EngineException.class, () -> agent.createSnapshot("snap-2", "nope")).reason());
+            assertEquals(AgentReason.ALREADY_EXISTS,
+                    assertThrows(AgentException.class, () -> agent.createSnapshot("snap-1", "pvc-b")).reason());
+            assertEquals(AgentReason.NOT_FOUND,
+                    assertThrows(AgentException.class, () -> agent.createSnapshot("snap-2", "nope")).reason());
             assertFalse(agent.allocated("snap-1", 0).hasNext(), "nothing was written");
 
             AgentVolume clone = agent.cloneVolume("pvc-c", "snap-1", 16 * MIB, Map.of("name", "c"));
             assertEquals(16 * MIB, clone.sizeBytes(), "grown past the snapshot's size");
             assertEquals(Map.of("name", "c"), clone.attributes());
             assertEquals(clone, agent.cloneVolume("pvc-c", "snap-1", 16 * MIB, Map.of("name", "c")));
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
+            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
                     () -> agent.cloneVolume("pvc-d", "snap-1", MIB, Map.of())).reason());
-            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class,
+            assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class,
                     () -> agent.cloneVolume("pvc-d", "nope", 8 * MIB, Map.of())).reason());
 
             // the source goes, the snapshot stays and still names it
@@ -126,10 +126,10 @@ class NodeAgentTest {
             List<AgentSnapshot> group = agent.createSnapshotGroup("g", Map.of("pvc-b", "g-b", "pvc-c", "g-c"));
             assertEquals(List.of("g-b", "g-c"), group.stream().map(AgentSnapshot::snapshotId).toList());
             assertEquals(List.of("g", "g"), group.stream().map(AgentSnapshot::groupId).toList());
-            assertEquals(Reason.ALREADY_EXISTS, assertThrows(EngineException.class, () -> agent.createSnapshotGroup("g",
+            assertEquals(AgentReason.ALREADY_EXISTS, assertThrows(AgentException.class, () -> agent.createSnapshotGroup("g",
                     Map.of("pvc-b", "g-b", "pvc-c", "g-x"))).reason(), "a group that exists only in part");
             assertEquals(group, agent.createSnapshotGroup("g", Map.of("pvc-b", "g-b", "pvc-c", "g-c")));
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
+            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
                     () -> agent.delta("g-b", "g-c", 0)).reason(), "snapshots of different volumes");
             agent.deleteVolume("pvc-c");
             agent.deleteVolume("pvc-b");
@@ -169,9 +169,9 @@ class NodeAgentTest {
             assertEquals(Optional.empty(), v.abnormal());
             assertEquals(v, agent.createVolume("pvc-a", MIB, Map.of("other", "ignored")), "existing: returned as it is");
             agent.updateAttributes("pvc-a", Map.of("maxIops", "100", "fsType", "xfs"));
-            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class,
+            assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class,
                     () -> agent.updateAttributes("nope", Map.of("a", "b"))).reason());
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class,
+            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
                     () -> agent.createVolume("../escape", MIB)).reason(), "never a path outside the attributes directory");
         }
         try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {

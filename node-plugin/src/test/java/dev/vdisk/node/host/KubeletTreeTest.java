@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.api.agent.AgentException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.PathFd;
 import java.nio.file.Files;
@@ -59,7 +59,7 @@ class KubeletTreeTest {
         KubeletTree tree = new KubeletTree(dir.resolve("kubelet"));
         Path target = dir.resolve("kubelet/plugins/kubernetes.io/csi/volumeDevices/publish/pv/pod");
         AgentException e = assertThrows(AgentException.class, () -> tree.file("target_path", target));
-        assertEquals(Reason.FAILED_PRECONDITION, e.reason());
+        assertEquals(AgentReason.FAILED_PRECONDITION, e.reason());
         assertTrue(e.getMessage().contains("parent directory"), e.getMessage());
         Files.createDirectories(target.getParent());
         KubeletTree.OpenedFile first = tree.file("target_path", target);

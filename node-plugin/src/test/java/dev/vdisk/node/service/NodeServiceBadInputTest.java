@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.api.agent.AgentException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
@@ -63,7 +63,7 @@ class NodeServiceBadInputTest {
             Path orphan = h.kubelet.resolve("plugins/kubernetes.io/csi/volumeDevices/publish/b/pod");
             AgentException missing = assertThrows(AgentException.class,
                     () -> h.publish(h.publishRequest("b", orphan, NodeServiceHarness.block())));
-            assertEquals(Reason.FAILED_PRECONDITION, missing.reason());
+            assertEquals(AgentReason.FAILED_PRECONDITION, missing.reason());
             assertTrue(missing.getMessage().contains("parent directory"), missing.getMessage());
             assertFalse(missing.getMessage().contains("\n"));
             h.unstage("b");
@@ -77,9 +77,9 @@ class NodeServiceBadInputTest {
             h.stage(h.stageRequest("b", NodeServiceHarness.block()));
             for (String path : new String[] {"some/path", "/path/does/not/exist", h.kubelet + "/elsewhere"}) {
                 AgentException stats = assertThrows(AgentException.class, () -> h.stats("b", path));
-                assertEquals(Reason.NOT_FOUND, stats.reason(), path);
+                assertEquals(AgentReason.NOT_FOUND, stats.reason(), path);
                 AgentException expand = assertThrows(AgentException.class, () -> h.expand("b", path));
-                assertEquals(Reason.NOT_FOUND, expand.reason(), path);
+                assertEquals(AgentReason.NOT_FOUND, expand.reason(), path);
             }
             assertEquals(64 * MIB, h.expand("b", h.staging("b").toString()).getCapacityBytes(), "its own path works");
             h.unstage("b");
