@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * process is left.
  *
  * <p>{@code -Dvdisk.e2e.holder=false} runs the same without a holder: it fails with the errors the issue describes
- * (the proof that these tests can fail; on 2026-12-07: EIO on both volumes from the first second after the kill,
- * and from 4 s after the SIGTERM).
+ * (the proof that these tests can fail; on 2026-12-07: EIO on both volumes within 0.1 s of a kill and EROFS on ext4
+ * about 4 s later; EIO about 3 s after a SIGTERM).
  */
 @ExtendWith({Privileged.class, HandoverKernel.class})
 class NodeHandoverIT {
