@@ -11,10 +11,6 @@ import java.util.List;
 record IoReport(String volume, long acknowledged, long reads, long errors, List<String> firstErrors, long lost,
         List<String> firstLost, Duration longestPause, Duration median, Duration p99) {
 
-    boolean clean() {
-        return errors == 0 && lost == 0;
-    }
-
     @Override
     public String toString() {
         return String.format("%s: %d writes acknowledged, %d reads verified, %d I/O errors %s, %d acknowledged writes"

@@ -113,10 +113,6 @@ final class LauncherProcess implements AutoCloseable {
         fail("no socket " + socket + " after " + START_TIMEOUT + "; stderr:\n" + stderr());
     }
 
-    boolean alive() {
-        return process.isAlive();
-    }
-
     ManagedChannel channel() {
         if (channel == null) {
             group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());

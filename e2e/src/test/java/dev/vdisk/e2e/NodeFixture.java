@@ -82,10 +82,6 @@ final class NodeFixture implements AutoCloseable {
         assertEquals(0, holder.terminate(), holder.stderr());
     }
 
-    String holderStderr() {
-        return holder == null ? "(no holder)" : holder.stderr();
-    }
-
     void start() throws Exception {
         List<String> args = new ArrayList<>(List.of("node", "--endpoint", "unix://" + socket, "--node-id", "e2e-node",
                 "--pool", pool.toString(), "--state-dir", state.toString(), "--kubelet-dir", kubelet.toString(),
@@ -121,11 +117,6 @@ final class NodeFixture implements AutoCloseable {
             all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> out.append(l).append('\n'));
         }
         return out.toString();
-    }
-
-    /** Whether the node process (the last one started) still runs. */
-    boolean running() {
-        return process != null && process.alive();
     }
 
     Path staging(String volumeId) {
