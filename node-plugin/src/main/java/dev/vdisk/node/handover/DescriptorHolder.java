@@ -141,6 +141,11 @@ public final class DescriptorHolder implements AutoCloseable {
         return socket;
     }
 
+    /** The wake-up eventfd's number, for a test that checks it stays open until {@link #close}. */
+    int wakeFd() {
+        return wakeFd;
+    }
+
     /**
      * Blocks until serving ends: empty once {@link #close} stopped it, else why it stopped by itself (what it held is
      * released then, and the process had better exit so that its supervisor restarts it).
@@ -175,6 +180,11 @@ public final class DescriptorHolder implements AutoCloseable {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // closed here, not by the serving thread: until the join, this method may still signal it, and a number
+        // closed earlier could by then be another file's (interrupted: the thread may still poll it, so it stays)
+        if (!thread.isAlive()) {
+            Libc.close(wakeFd);
         }
         log.info("fd holder stopped; released what it held");
     }
@@ -212,7 +222,6 @@ public final class DescriptorHolder implements AutoCloseable {
             connections.clear();
             entries.close();
             Libc.close(listenFd);
-            Libc.close(wakeFd);
         }
     }
 

@@ -408,12 +408,15 @@ class DescriptorHolderTest {
     }
 
     @Test
-    void whenServingStopsAnywayItSaysWhy() throws Exception {
+    void whenServingStopsAnywayItSaysWhyAndKeepsItsWakeUpUntilClosed() throws Exception {
         DescriptorHolder failing = startFailing();
         try {
             assertTrue(dropped(failing.socket(), Op.GET, "fatal", new int[0]));
             Optional<String> why = assertTimeoutPreemptively(Duration.ofSeconds(5), failing::awaitServingEnd);
             assertEquals(Optional.of("java.lang.StackOverflowError"), why);
+            // close() still signals the wake-up descriptor: it must not have been closed (its number reused) yet
+            assertEquals("anon_inode:[eventfd]",
+                    Files.readSymbolicLink(Path.of("/proc/self/fd/" + failing.wakeFd())).toString());
         } finally {
             failing.close();
         }
