@@ -326,6 +326,38 @@ class DescriptorHolderTest {
         }
     }
 
+    @Test
+    void aClientStartedAwayPutsItsEntriesWhenAHolderAppears() throws Throwable {
+        int[] pipe = pipe();
+        Path later = tmp.resolve("later").resolve("holder.sock");
+        long start = System.nanoTime();
+        try (HolderClient agent = HolderClient.connectOrAway(later, Duration.ofMillis(300))) {
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(waited >= 300 && waited < 3000, "waited " + waited + " ms for the holder, a bounded wait");
+            assertFalse(agent.connected());
+            assertEquals(Optional.empty(), agent.get("fuse"), "nothing to take over: the agent mounts afresh");
+            agent.put("fuse", new int[] {pipe[1]}, bytes("session"));
+            agent.put("loop/pvc-1", new int[0], bytes("loop"));
+            try (DescriptorHolder appeared = DescriptorHolder.start(later, DescriptorHolder.Limits.DEFAULT)) {
+                long up = System.nanoTime();
+                while (!agent.connected() && System.nanoTime() - up < Duration.ofSeconds(5).toNanos()) {
+                    Thread.sleep(50);
+                }
+                assertTrue(agent.connected(), "the client connected to the holder that appeared");
+                System.out.printf("entries put %d ms after the holder appeared%n", (System.nanoTime() - up) / 1_000_000);
+                agent.update("fuse", bytes("session, image a"));
+                try (HolderClient successor = HolderClient.connect(later, Duration.ofSeconds(2))) {
+                    assertEquals(List.of("fuse", "loop/pvc-1"), successor.names());
+                    DescriptorStore.Entry fuse = successor.get("fuse").orElseThrow();
+                    assertArrayEquals(bytes("session, image a"), fuse.record());
+                    TestPipe.write(fuse.fds()[0], "through the late holder");
+                    Libc.close(fuse.fds()[0]);
+                }
+                assertEquals("through the late holder", TestPipe.read(pipe[0]));
+            }
+        }
+    }
+
     /** A table whose requests for some names fail the way a bug, an exhausted heap or worse would. */
     private static final class FailingEntries extends HeldEntries {
         FailingEntries(DescriptorHolder.Limits limits) {
