@@ -245,7 +245,8 @@ public final class DescriptorHolder implements AutoCloseable {
         try {
             acceptAll();
         } catch (RuntimeException | OutOfMemoryError e) {
-            log.error("fd holder: accepting connections failed, retrying: {}", String.valueOf(e));
+            log.error("fd holder: accepting connections failed, retrying in 100 ms: {}", String.valueOf(e));
+            pause(); // a listener that stays readable must not spin
         }
     }
 
