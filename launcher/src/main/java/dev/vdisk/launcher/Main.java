@@ -107,20 +107,12 @@ public final class Main {
     }
 
     /**
-     * The holder at {@code --fd-holder}, waited for up to 10 s; without one the agent runs as before, and volumes do
-     * not survive a restart.
+     * The holder at {@code --fd-holder}, waited for up to 10 s (what the agent's start finds in it decides between
+     * taking the volumes over and a fresh mount); without one the client starts away and puts the agent's entries
+     * into the holder once it is up, so that hand-over is on from then on.
      */
     private static Optional<HolderClient> connectFdHolder(LaunchConfig config) {
-        if (config.fdHolder().isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(HolderClient.connect(config.fdHolder().get(), FD_HOLDER_WAIT));
-        } catch (IOException e) {
-            log.warn("starting without hand-over, volumes will not survive a restart of the node plugin: {}",
-                    e.getMessage());
-            return Optional.empty();
-        }
+        return config.fdHolder().map(socket -> HolderClient.connectOrAway(socket, FD_HOLDER_WAIT));
     }
 
     private static void run(LaunchConfig config) throws IOException, InterruptedException {

@@ -55,8 +55,9 @@ final class PoolFlags {
 
     @Option(names = "--fd-holder", paramLabel = "PATH", order = 28,
             description = "the fd-holder's socket: the agent keeps its FUSE connection and loop devices there, so that "
-                    + "volumes survive its restart; waits up to 10 s for it, else starts without and logs that volumes "
-                    + "will not survive a restart. FUSE then runs over /dev/fuse (auto picks dev; uring is refused). "
+                    + "volumes survive its restart; waits up to 10 s for it, else mounts afresh and puts its entries "
+                    + "there once the holder is up (until then volumes do not survive a restart). FUSE then runs over "
+                    + "/dev/fuse (auto picks dev; uring is refused). "
                     + "Without it a restart stages every volume again")
     Path fdHolder;
 

@@ -49,6 +49,8 @@ public final class HolderClient implements DescriptorStore {
     private final Thread watcher;
     private HolderConnection connection;
     private boolean closed;
+    /** False only while a client started away has never reached a holder (for the log line); under the monitor. */
+    private boolean reachedOnce;
     /**
      * Why the last reconnect failed other than "no holder there yet" (logged once per reason); null after a success.
      * Watcher thread only.
@@ -58,6 +60,7 @@ public final class HolderClient implements DescriptorStore {
     private HolderClient(Path socket, HolderConnection connection) {
         this.socket = socket;
         this.connection = connection;
+        this.reachedOnce = connection != null;
         this.watcher = Thread.ofPlatform().daemon().name("fd-holder-client").unstarted(this::watch);
     }
 
@@ -92,6 +95,27 @@ public final class HolderClient implements DescriptorStore {
         client.watcher.start();
         log.info("fd holder at {}: connected, it holds {} entries", socket, client.mirror.size());
         return client;
+    }
+
+    /**
+     * As {@link #connect}, but with no holder in time the client starts away instead of failing: it holds nothing, so
+     * the agent's start finds nothing to adopt and mounts afresh (the wait bounds that decision), and its watcher
+     * connects once a holder appears and makes it hold exactly what the agent put meanwhile. The away client never
+     * takes entries from that holder: a holder that appears later is a new one and holds nothing, since one that held
+     * a predecessor's entries would have answered within {@code wait}; and if one was up but stuck that long, the
+     * fresh start has cleared what its entries describe (the old FUSE mount, the old loop devices), so they are
+     * dropped rather than taken over.
+     */
+    public static HolderClient connectOrAway(Path socket, Duration wait) {
+        try {
+            return connect(socket, wait);
+        } catch (IOException e) {
+            HolderClient client = new HolderClient(socket, null);
+            client.watcher.start();
+            log.warn("{}; starting without it: volumes survive a restart of this process only once a holder is up"
+                    + " (this agent's entries are put into it then)", e.getMessage());
+            return client;
+        }
     }
 
     @Override
@@ -296,7 +320,9 @@ public final class HolderClient implements DescriptorStore {
         }
         connection = fresh;
         reconnectFailure = null;
-        log.info("fd holder at {} is back: restored {} of {} entries", socket, restored, mirror.size());
+        log.info("fd holder at {} is {}: restored {} of {} entries", socket, reachedOnce ? "back" : "up", restored,
+                mirror.size());
+        reachedOnce = true;
     }
 
     /** Watcher thread only (as is {@link #reconnectFailure}). */
