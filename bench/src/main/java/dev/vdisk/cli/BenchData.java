@@ -6,8 +6,7 @@ import java.util.Random;
 
 /** The data the engine benchmarks write: a vdisk full of random bytes, and random whole segments rewritten. */
 final class BenchData {
-    private BenchData() {
-    }
+    private BenchData() {}
 
     /** Writes {@code size} random bytes from offset 0, 1 MiB at a time. */
     static void fill(Vdisk v, long size, Random rnd) {

@@ -39,7 +39,8 @@ public final class EngineBench {
         long flushInterval = Long.parseLong(a[8]);
         boolean create = a.length > 9 && a[9].equals("create");
         PoolOptions o = PoolOptions.defaults();
-        try (Pool pool = create ? Pool.create(dir, PoolSpec.ofSize(Sizes.parse(System.getProperty("bench.pool", "16G"))), o)
+        try (Pool pool = create
+                ? Pool.create(dir, PoolSpec.ofSize(Sizes.parse(System.getProperty("bench.pool", "16G"))), o)
                 : Pool.open(dir, o)) {
             if (pool.list().stream().noneMatch(v -> v.name().equals(name))) {
                 pool.create(name, size);

@@ -79,8 +79,8 @@ public final class SnapshotBench {
     }
 
     private static void delta(Path dir, long size, double percent) {
-        try (Pool pool = Pool.create(dir, new PoolSpec(size + size / 4 + (256L << 20), SEG, null, null),
-                PoolOptions.defaults())) {
+        try (Pool pool = Pool.create(
+                dir, new PoolSpec(size + size / 4 + (256L << 20), SEG, null, null), PoolOptions.defaults())) {
             pool.create("v", size);
             Vdisk v = pool.vdisk("v");
             Random rnd = new Random(1);
@@ -107,8 +107,13 @@ public final class SnapshotBench {
                 times[run] = System.nanoTime() - t0;
                 indexes = scan.changeIndexesTouched();
             }
-            System.out.printf(Locale.ROOT, "RESULT delta %.3f ms %d extents %d bytes %d indexes (warm median; cold %.3f"
-                    + " ms)%n", median(Arrays.copyOfRange(times, 1, times.length)) / 1e6, extents, bytes, indexes,
+            System.out.printf(
+                    Locale.ROOT,
+                    "RESULT delta %.3f ms %d extents %d bytes %d indexes (warm median; cold %.3f" + " ms)%n",
+                    median(Arrays.copyOfRange(times, 1, times.length)) / 1e6,
+                    extents,
+                    bytes,
+                    indexes,
                     times[0] / 1e6);
             long t0 = System.nanoTime();
             Vdisk l = pool.snapshotReader("L");

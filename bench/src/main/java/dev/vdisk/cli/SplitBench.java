@@ -61,7 +61,9 @@ public final class SplitBench {
         String peer = env("SPLIT_PEER", null);
         String quiet = env("SPLIT_QUIET", null);
         // room for the COPY splits, the throttled one's up-front space check and the base
-        try (Pool pool = Pool.create(dir, new PoolSpec((2 + repeat) * size + size / 4 + (512L << 20), SEG, null, null),
+        try (Pool pool = Pool.create(
+                dir,
+                new PoolSpec((2 + repeat) * size + size / 4 + (512L << 20), SEG, null, null),
                 PoolOptions.defaults())) {
             setUp(pool, size, percent, repeat);
             for (int i = 0; i < WARMUPS; i++) {
@@ -89,7 +91,8 @@ public final class SplitBench {
             }
             foregroundLatency(pool, pool.vdisk("cread"), size, rate, seconds);
             if (!pool.check().clean()) {
-                throw new IllegalStateException("check after the splits: " + pool.check().problems());
+                throw new IllegalStateException(
+                        "check after the splits: " + pool.check().problems());
             }
         }
     }
@@ -116,12 +119,13 @@ public final class SplitBench {
     /** Runs the peer's command for round {@code r} ({@code sh -c "PEER r"}); its last output line is its time in ms. */
     private static String runPeer(String peer, int r) {
         try {
-            Process p = new ProcessBuilder("sh", "-c", peer + " " + r).redirectError(ProcessBuilder.Redirect.INHERIT)
+            Process p = new ProcessBuilder("sh", "-c", peer + " " + r)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
             if (p.waitFor() != 0 || out.isEmpty()) {
-                throw new IllegalStateException("peer command " + peer + " " + r + " failed (exit " + p.exitValue()
-                        + "): " + out);
+                throw new IllegalStateException(
+                        "peer command " + peer + " " + r + " failed (exit " + p.exitValue() + "): " + out);
             }
             return out.substring(out.lastIndexOf('\n') + 1).strip();
         } catch (IOException e) {
@@ -140,10 +144,12 @@ public final class SplitBench {
      */
     private static void settle(String quiet) {
         try {
-            Process p = new ProcessBuilder("sh", "-c", quiet == null ? "sync" : quiet).inheritIO().start();
+            Process p = new ProcessBuilder("sh", "-c", quiet == null ? "sync" : quiet)
+                    .inheritIO()
+                    .start();
             if (p.waitFor() != 0) {
-                throw new IllegalStateException((quiet == null ? "sync" : quiet) + " failed with exit code "
-                        + p.exitValue());
+                throw new IllegalStateException(
+                        (quiet == null ? "sync" : quiet) + " failed with exit code " + p.exitValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -179,17 +185,21 @@ public final class SplitBench {
         long window = (long) (seconds * 1e9);
         readFor(clone, size, 1_000_000_000L, 1); // warm-up (JIT of the read path)
         long[] idle = readFor(clone, size, window, 2);
-        SplitTask t = pool.split(clone.name(), SplitMode.COPY, SplitOptions.defaults().withRate(rate));
+        SplitTask t =
+                pool.split(clone.name(), SplitMode.COPY, SplitOptions.defaults().withRate(rate));
         long[] busy = readFor(clone, size, window, 3);
         SplitProgress p = t.progress();
         t.cancel();
         SplitProgress end = t.await(Duration.ofMinutes(5));
         if (p.phase() != SplitPhase.FILLING || end.phase() != SplitPhase.CANCELLED) {
-            throw new IllegalStateException("the throttled split was not running throughout the window: " + p
-                    + " then " + end);
+            throw new IllegalStateException(
+                    "the throttled split was not running throughout the window: " + p + " then " + end);
         }
-        System.out.printf(Locale.ROOT, "RESULT fg-split-rate %.1f MiB/s (%d MiB copied in the window)%n",
-                p.bytesPerSecond() / 1048576, p.bytesRelocated() >> 20);
+        System.out.printf(
+                Locale.ROOT,
+                "RESULT fg-split-rate %.1f MiB/s (%d MiB copied in the window)%n",
+                p.bytesPerSecond() / 1048576,
+                p.bytesRelocated() >> 20);
         long[] after = readFor(clone, size, window, 4);
         report("idle", merged(idle, after));
         report("split", busy);
@@ -225,8 +235,14 @@ public final class SplitBench {
     }
 
     private static void report(String what, long[] sorted) {
-        System.out.printf(Locale.ROOT, "RESULT fg-read-%s %d reads p50 %.1f p99 %.1f p999 %.1f us%n", what,
-                sorted.length, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999));
+        System.out.printf(
+                Locale.ROOT,
+                "RESULT fg-read-%s %d reads p50 %.1f p99 %.1f p999 %.1f us%n",
+                what,
+                sorted.length,
+                pct(sorted, 0.50),
+                pct(sorted, 0.99),
+                pct(sorted, 0.999));
     }
 
     private static double pct(long[] sorted, double q) {

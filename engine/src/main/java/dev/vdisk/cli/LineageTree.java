@@ -71,8 +71,9 @@ final class LineageTree {
 
     private void printTree(Lineage l, Map<Long, List<Lineage>> children, String indent) {
         String label = indent + (l.snapshot() ? "@" : "") + l.name() + (l.hidden() ? " (hidden)" : "");
-        out.printf("%-48s %12s %12s %12s%n", label, new ByteSize(l.sizeBytes()), new ByteSize(l.ownBytes()),
-                new ByteSize(l.sharedBytes()));
+        out.printf(
+                "%-48s %12s %12s %12s%n",
+                label, new ByteSize(l.sizeBytes()), new ByteSize(l.ownBytes()), new ByteSize(l.sharedBytes()));
         for (Lineage c : children.getOrDefault(l.id(), List.of())) {
             printTree(c, children, indent + "  ");
         }

@@ -9,8 +9,8 @@ import dev.vdisk.engine.check.CheckReport;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code vdisk pool create|import|info}. {@code pool import} rebuilds a missing {@code pool.properties} from the pool's
@@ -29,12 +29,16 @@ final class PoolCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a pool in DIR.")
-    int create(@Parameters(paramLabel = "DIR") Path dir,
-               @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size,
-               @Option(names = "--device", paramLabel = "DEV", description = "data on this block device") Path device,
-               @Option(names = "--segment-size", paramLabel = "SIZE") ByteSize segmentSize,
-               @Option(names = "--journal", paramLabel = "DIR", description = "the journal elsewhere, e.g. on a "
-                       + "faster disk") Path journal) {
+    int create(
+            @Parameters(paramLabel = "DIR") Path dir,
+            @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size,
+            @Option(names = "--device", paramLabel = "DEV", description = "data on this block device") Path device,
+            @Option(names = "--segment-size", paramLabel = "SIZE") ByteSize segmentSize,
+            @Option(
+                            names = "--journal",
+                            paramLabel = "DIR",
+                            description = "the journal elsewhere, e.g. on a " + "faster disk")
+                    Path journal) {
         long seg = segmentSize == null ? PoolSpec.DEFAULT_SEGMENT_SIZE : segmentSize.bytes();
         if (seg > Integer.MAX_VALUE) {
             throw VdiskCli.usage(top.current(), "--segment-size is too large");
@@ -47,19 +51,23 @@ final class PoolCommand implements Runnable {
         return VdiskCli.OK;
     }
 
-    @Command(name = "import", mixinStandardHelpOptions = true, description = "Rebuild a lost pool.properties of the "
-            + "pool in DIR from its own files, after a clean check.")
-    int importPool(@Parameters(paramLabel = "DIR") Path dir,
-                   @Option(names = "--device", paramLabel = "DEV") Path device,
-                   @Option(names = "--journal", paramLabel = "DIR") Path journal) {
+    @Command(
+            name = "import",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Rebuild a lost pool.properties of the " + "pool in DIR from its own files, after a clean check.")
+    int importPool(
+            @Parameters(paramLabel = "DIR") Path dir,
+            @Option(names = "--device", paramLabel = "DEV") Path device,
+            @Option(names = "--journal", paramLabel = "DIR") Path journal) {
         top.err.println("importing pool " + dir + " (recovery, then a check) ...");
         CheckReport r = PoolImport.run(dir, device, journal, top.poolOptions());
         if (!r.clean()) {
             for (CheckReport.Problem problem : r.problems()) {
                 top.out.println(problem);
             }
-            top.err.println("vdisk: not imported: the check found " + r.problems().size() + " problem(s) (above);"
-                    + " pool.properties was not written [CORRUPT]");
+            top.err.println("vdisk: not imported: the check found "
+                    + r.problems().size() + " problem(s) (above);" + " pool.properties was not written [CORRUPT]");
             return VdiskCli.FAILED;
         }
         try (Pool p = Pool.open(dir)) {
@@ -70,8 +78,10 @@ final class PoolCommand implements Runnable {
         return VdiskCli.OK;
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Size, used, free, segment size, "
-            + "generation, journal size.")
+    @Command(
+            name = "info",
+            mixinStandardHelpOptions = true,
+            description = "Size, used, free, segment size, " + "generation, journal size.")
     int info() {
         try (Pool p = top.open(top.poolDir())) {
             PoolInfo i = p.info();

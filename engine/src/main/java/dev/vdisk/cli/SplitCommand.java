@@ -1,7 +1,7 @@
 package dev.vdisk.cli;
 
-import dev.vdisk.api.agent.SplitStatusFile;
 import dev.vdisk.api.agent.SplitStatus;
+import dev.vdisk.api.agent.SplitStatusFile;
 import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.engine.Pool;
@@ -35,10 +35,14 @@ import picocli.CommandLine.ParentCommand;
  * their cursor; when a node agent holds the pool open, it lists the agent's running, queued and finished splits from
  * the status file the agent rewrites every second ({@link SplitStatusFile}).
  */
-@Command(name = "split", mixinStandardHelpOptions = true,
-        description = {"Detach clone NAME from its snapshot, with a progress bar on stderr; an interrupted split "
-                + "continues from its cursor next time.", "--status lists the pool's recorded splits, or a running "
-                + "node agent's."})
+@Command(
+        name = "split",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Detach clone NAME from its snapshot, with a progress bar on stderr; an interrupted split "
+                    + "continues from its cursor next time.",
+            "--status lists the pool's recorded splits, or a running " + "node agent's."
+        })
 final class SplitCommand implements Callable<Integer> {
 
     /** How old the node agent's status file may be before it is taken for a dead agent's leftover. */
@@ -50,11 +54,17 @@ final class SplitCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", arity = "0..1", description = "the clone")
     String name;
 
-    @Option(names = "--mode", paramLabel = "share|copy", completionCandidates = Modes.class,
+    @Option(
+            names = "--mode",
+            paramLabel = "share|copy",
+            completionCandidates = Modes.class,
             description = "share: the clone takes over the snapshot's data; copy: copies it")
     String mode;
 
-    @Option(names = "--rate", paramLabel = "SIZE/s", converter = ByteSize.RateConverter.class,
+    @Option(
+            names = "--rate",
+            paramLabel = "SIZE/s",
+            converter = ByteSize.RateConverter.class,
             description = "at most this many bytes per second, e.g. 200MiB/s")
     ByteSize rate;
 
@@ -91,11 +101,12 @@ final class SplitCommand implements Callable<Integer> {
         if (mode == null) {
             throw VdiskCli.usage(top.current(), "missing required option: '--mode=share|copy'");
         }
-        SplitMode m = switch (mode.toLowerCase(Locale.ROOT)) {
-            case "share" -> SplitMode.SHARE;
-            case "copy" -> SplitMode.COPY;
-            default -> throw VdiskCli.usage(top.current(), "--mode must be share or copy, not '" + mode + "'");
-        };
+        SplitMode m =
+                switch (mode.toLowerCase(Locale.ROOT)) {
+                    case "share" -> SplitMode.SHARE;
+                    case "copy" -> SplitMode.COPY;
+                    default -> throw VdiskCli.usage(top.current(), "--mode must be share or copy, not '" + mode + "'");
+                };
         SplitOptions o = SplitOptions.defaults().withRate(rate == null ? 0 : rate.bytes());
         if (idleOnly) {
             o = o.withIdleOnly(o.busyOpsPerSecond());
@@ -107,9 +118,12 @@ final class SplitCommand implements Callable<Integer> {
             do {
                 s = t.await(Duration.ofMillis(200));
                 long total = Math.max(1, s.segmentsTotal());
-                bar.show((int) Math.min(100, s.segmentsScanned() * 100 / total), "", new ByteSize(s.bytesRelocated())
-                        + " " + new ByteSize((long) s.bytesPerSecond()).toFixedString() + "/s ETA "
-                        + ProgressBar.eta(s.etaSeconds()));
+                bar.show(
+                        (int) Math.min(100, s.segmentsScanned() * 100 / total),
+                        "",
+                        new ByteSize(s.bytesRelocated())
+                                + " " + new ByteSize((long) s.bytesPerSecond()).toFixedString() + "/s ETA "
+                                + ProgressBar.eta(s.etaSeconds()));
             } while (!s.finished());
             bar.finish();
             return switch (s.phase()) {
@@ -124,8 +138,8 @@ final class SplitCommand implements Callable<Integer> {
                     yield VdiskCli.FAILED;
                 }
                 default -> {
-                    top.err.println("vdisk: split of " + name + " " + s.phase().name().toLowerCase(Locale.ROOT)
-                            + (s.error() == null ? "" : ": " + s.error()));
+                    top.err.println("vdisk: split of " + name + " "
+                            + s.phase().name().toLowerCase(Locale.ROOT) + (s.error() == null ? "" : ": " + s.error()));
                     yield VdiskCli.FAILED;
                 }
             };
@@ -140,18 +154,25 @@ final class SplitCommand implements Callable<Integer> {
             return runningSplits(dir, e);
         }
         try (p) {
-            top.out.printf("%-32s %-6s %-11s %12s %12s %12s  %s%n", "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS",
-                    "RELOCATED", "ERROR");
+            top.out.printf(
+                    "%-32s %-6s %-11s %12s %12s %12s  %s%n",
+                    "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS", "RELOCATED", "ERROR");
             for (SplitProgress s : p.splits()) {
                 // we hold the pool's lock and started nothing: a record still saying RUNNING (the engine's
                 // QUEUED) belongs to a process that died (a killed 'vdisk split', a crashed node agent)
                 boolean interrupted = s.phase() == SplitPhase.QUEUED;
                 String m = s.mode().name().toLowerCase(Locale.ROOT);
-                top.out.printf("%-32s %-6s %-11s %12d %12d %12s  %s%n", s.vdiskName(), m,
+                top.out.printf(
+                        "%-32s %-6s %-11s %12d %12d %12s  %s%n",
+                        s.vdiskName(),
+                        m,
                         interrupted ? "interrupted" : s.phase().name().toLowerCase(Locale.ROOT),
-                        s.segmentsScanned(), s.segmentsTotal(), new ByteSize(s.bytesRelocated()),
-                        interrupted ? "the process running it is gone; 'vdisk split " + s.vdiskName() + " --mode "
-                                + m + "' continues from the cursor (a node agent does so when it starts)"
+                        s.segmentsScanned(),
+                        s.segmentsTotal(),
+                        new ByteSize(s.bytesRelocated()),
+                        interrupted
+                                ? "the process running it is gone; 'vdisk split " + s.vdiskName() + " --mode " + m
+                                        + "' continues from the cursor (a node agent does so when it starts)"
                                 : s.error() == null ? "" : s.error());
             }
         }
@@ -173,19 +194,33 @@ final class SplitCommand implements Callable<Integer> {
         long age = c.map(x -> System.currentTimeMillis() - x.writtenMillis()).orElse(Long.MAX_VALUE);
         if (c.isEmpty() || age > STATUS_FRESH_MILLIS) {
             top.err.println("vdisk: " + locked.getMessage() + ", and it publishes no fresh split status ("
-                    + (c.isEmpty() ? "no " + SplitStatusFile.NAME + " file" : SplitStatusFile.NAME + " is " + age / 1000
-                    + " s old") + "); only a node agent writes one");
+                    + (c.isEmpty()
+                            ? "no " + SplitStatusFile.NAME + " file"
+                            : SplitStatusFile.NAME + " is " + age / 1000 + " s old")
+                    + "); only a node agent writes one");
             return VdiskCli.FAILED;
         }
-        top.out.printf(Locale.ROOT, "pool in use by node agent pid %d; its splits as of %.1f s ago:%n", c.get().pid(),
+        top.out.printf(
+                Locale.ROOT,
+                "pool in use by node agent pid %d; its splits as of %.1f s ago:%n",
+                c.get().pid(),
                 age / 1000.0);
-        top.out.printf("%-32s %-6s %-10s %12s %12s %12s %10s %8s  %s%n", "VDISK", "MODE", "PHASE", "CURSOR",
-                "SEGMENTS", "RELOCATED", "MiB/s", "ETA", "MESSAGE");
+        top.out.printf(
+                "%-32s %-6s %-10s %12s %12s %12s %10s %8s  %s%n",
+                "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS", "RELOCATED", "MiB/s", "ETA", "MESSAGE");
         for (SplitStatus s : c.get().splits()) {
-            top.out.printf(Locale.ROOT, "%-32s %-6s %-10s %12d %12d %12s %10.1f %8s  %s%n", s.volumeId(), s.mode(),
-                    s.phase().toLowerCase(Locale.ROOT), s.segmentsScanned(), s.segmentsTotal(),
-                    new ByteSize(s.bytesRelocated()), s.bytesPerSecond() / (1 << 20),
-                    s.etaSeconds() < 0 ? "--" : s.etaSeconds() + "s", s.message());
+            top.out.printf(
+                    Locale.ROOT,
+                    "%-32s %-6s %-10s %12d %12d %12s %10.1f %8s  %s%n",
+                    s.volumeId(),
+                    s.mode(),
+                    s.phase().toLowerCase(Locale.ROOT),
+                    s.segmentsScanned(),
+                    s.segmentsTotal(),
+                    new ByteSize(s.bytesRelocated()),
+                    s.bytesPerSecond() / (1 << 20),
+                    s.etaSeconds() < 0 ? "--" : s.etaSeconds() + "s",
+                    s.message());
         }
         return VdiskCli.OK;
     }

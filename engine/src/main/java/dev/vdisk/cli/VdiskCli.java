@@ -1,8 +1,8 @@
 package dev.vdisk.cli;
 
 import dev.vdisk.cli.shared.ByteSize;
-import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.cli.shared.Programs;
+import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.cli.shared.ProjectVersion;
 import dev.vdisk.engine.CorruptMetadataException;
 import dev.vdisk.engine.EngineException;
@@ -10,20 +10,13 @@ import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
 import dev.vdisk.engine.ForeignPoolFileException;
 import dev.vdisk.engine.JournalDamagedException;
-import dev.vdisk.engine.Lineage;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolOptions;
-import dev.vdisk.engine.PoolSpec;
 import dev.vdisk.engine.SnapshotInfo;
 import dev.vdisk.engine.Vdisk;
 import dev.vdisk.engine.VdiskInfo;
 import dev.vdisk.engine.check.CheckReport;
 import dev.vdisk.engine.io.PrivateFiles;
-import dev.vdisk.engine.split.SplitMode;
-import dev.vdisk.engine.split.SplitOptions;
-import dev.vdisk.engine.split.SplitPhase;
-import dev.vdisk.engine.split.SplitProgress;
-import dev.vdisk.engine.split.SplitTask;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,7 +32,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -64,13 +56,19 @@ import picocli.CommandLine.Spec;
  * the line ({@link Programs} sets it up as the other two programs do). {@code rm} deletes snapshots too; {@code ls}
  * lists vdisks then snapshots; {@code read} reads snapshots too. {@code --pool} defaults to {@code $VDISK_POOL}.
  */
-@Command(name = "vdisk", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+@Command(
+        name = "vdisk",
+        mixinStandardHelpOptions = true,
+        versionProvider = ProjectVersion.class,
         subcommands = {PoolCommand.class, SplitCommand.class, HelpCommand.class},
         description = "Pool and vdisk administration and raw transfers on a pool that no other process has open.",
-        footer = {"", "Sizes: a number with an optional binary unit, e.g. 4096, 512K, 64KiB, 1.5G, 1T.",
-                "rm, ls and read work on snapshots too; diff prints \"offset length changed|deallocated\" per extent.",
-                "Exit status: 0 done, 1 failed (reason on stderr) or an unclean check, 2 bad command line,",
-                "3 damaged pool metadata, 4 journal lost fsynced records (see --accept-journal-loss)."})
+        footer = {
+            "",
+            "Sizes: a number with an optional binary unit, e.g. 4096, 512K, 64KiB, 1.5G, 1T.",
+            "rm, ls and read work on snapshots too; diff prints \"offset length changed|deallocated\" per extent.",
+            "Exit status: 0 done, 1 failed (reason on stderr) or an unclean check, 2 bad command line,",
+            "3 damaged pool metadata, 4 journal lost fsynced records (see --accept-journal-loss)."
+        })
 public final class VdiskCli implements Callable<Integer> {
     static final int OK = 0;
     static final int FAILED = 1;
@@ -89,11 +87,16 @@ public final class VdiskCli implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--pool", paramLabel = "DIR", scope = ScopeType.INHERIT,
+    @Option(
+            names = "--pool",
+            paramLabel = "DIR",
+            scope = ScopeType.INHERIT,
             description = "the pool's directory (default: $VDISK_POOL)")
     Path pool;
 
-    @Option(names = "--accept-journal-loss", scope = ScopeType.INHERIT,
+    @Option(
+            names = "--accept-journal-loss",
+            scope = ScopeType.INHERIT,
             description = "open a pool whose journal lost fsynced records, keeping what survives, and list the "
                     + "volume ranges that may hold older data (exit status 4 without it)")
     boolean acceptJournalLoss;
@@ -141,7 +144,10 @@ public final class VdiskCli implements Callable<Integer> {
     /** {@code vdisk} alone: a usage error, as in the other two programs. */
     @Override
     public Integer call() {
-        throw usage(spec, "missing command; one of: " + String.join(", ", spec.subcommands().keySet()));
+        throw usage(
+                spec,
+                "missing command; one of: "
+                        + String.join(", ", spec.subcommands().keySet()));
     }
 
     static ParameterException usage(CommandSpec spec, String reason) {
@@ -182,8 +188,9 @@ public final class VdiskCli implements Callable<Integer> {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a thin vdisk (allocates nothing).")
-    int create(@Parameters(paramLabel = "NAME") String name,
-               @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size) {
+    int create(
+            @Parameters(paramLabel = "NAME") String name,
+            @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size) {
         try (Pool p = open(poolDir())) {
             VdiskInfo v = p.create(name, size.bytes());
             out.println("created " + v.name() + " " + new ByteSize(v.sizeBytes()));
@@ -191,22 +198,32 @@ public final class VdiskCli implements Callable<Integer> {
         return OK;
     }
 
-    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List vdisks (name, size, allocated, created), "
-            + "then snapshots.")
+    @Command(
+            name = "ls",
+            mixinStandardHelpOptions = true,
+            description = "List vdisks (name, size, allocated, created), " + "then snapshots.")
     int ls() {
         try (Pool p = open(poolDir())) {
             out.printf("%-32s %12s %12s  %s%n", "NAME", "SIZE", "ALLOCATED", "CREATED");
             for (VdiskInfo v : p.list()) {
-                out.printf("%-32s %12s %12s  %s%n", v.name(), new ByteSize(v.sizeBytes()),
-                        new ByteSize(v.allocatedBytes()), Instant.ofEpochMilli(v.createdMillis()));
+                out.printf(
+                        "%-32s %12s %12s  %s%n",
+                        v.name(),
+                        new ByteSize(v.sizeBytes()),
+                        new ByteSize(v.allocatedBytes()),
+                        Instant.ofEpochMilli(v.createdMillis()));
             }
             List<SnapshotInfo> snaps = p.snapshots();
             if (!snaps.isEmpty()) {
                 out.printf("%n%-32s %-24s %8s %12s  %s%n", "SNAPSHOT", "OF", "SEQ", "SIZE", "CREATED");
                 for (SnapshotInfo s : snaps) {
-                    out.printf("%-32s %-24s %8d %12s  %s%n", s.name(),
+                    out.printf(
+                            "%-32s %-24s %8d %12s  %s%n",
+                            s.name(),
                             s.vdiskName() == null ? "(deleted, id " + s.vdiskId() + ")" : s.vdiskName(),
-                            s.sequence(), new ByteSize(s.sizeBytes()), Instant.ofEpochMilli(s.createdMillis()));
+                            s.sequence(),
+                            new ByteSize(s.sizeBytes()),
+                            Instant.ofEpochMilli(s.createdMillis()));
                 }
             }
         }
@@ -223,8 +240,9 @@ public final class VdiskCli implements Callable<Integer> {
     }
 
     @Command(name = "resize", mixinStandardHelpOptions = true, description = "Grow a vdisk; shrinking is refused.")
-    int resize(@Parameters(paramLabel = "NAME") String name,
-               @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size) {
+    int resize(
+            @Parameters(paramLabel = "NAME") String name,
+            @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size) {
         try (Pool p = open(poolDir())) {
             VdiskInfo v = p.resize(name, size.bytes());
             out.println("resized " + v.name() + " to " + new ByteSize(v.sizeBytes()));
@@ -233,8 +251,7 @@ public final class VdiskCli implements Callable<Integer> {
     }
 
     @Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Snapshot a vdisk.")
-    int snapshot(@Parameters(paramLabel = "VDISK") String vdisk,
-                 @Parameters(paramLabel = "SNAP") String name) {
+    int snapshot(@Parameters(paramLabel = "VDISK") String vdisk, @Parameters(paramLabel = "SNAP") String name) {
         try (Pool p = open(poolDir())) {
             SnapshotInfo s = p.snapshot(vdisk, name);
             out.println("created snapshot " + s.name() + " of " + vdisk + " (sequence " + s.sequence() + ")");
@@ -242,10 +259,11 @@ public final class VdiskCli implements Callable<Integer> {
         return OK;
     }
 
-    @Command(name = "clone", mixinStandardHelpOptions = true, description = "Create a vdisk reading through a "
-            + "snapshot.")
-    int clone(@Parameters(paramLabel = "SNAP") String snapshot,
-              @Parameters(paramLabel = "NAME") String name) {
+    @Command(
+            name = "clone",
+            mixinStandardHelpOptions = true,
+            description = "Create a vdisk reading through a " + "snapshot.")
+    int clone(@Parameters(paramLabel = "SNAP") String snapshot, @Parameters(paramLabel = "NAME") String name) {
         try (Pool p = open(poolDir())) {
             VdiskInfo v = p.clone(snapshot, name);
             out.println("created clone " + v.name() + " of " + snapshot + " " + new ByteSize(v.sizeBytes()));
@@ -253,11 +271,15 @@ public final class VdiskCli implements Callable<Integer> {
         return OK;
     }
 
-    @Command(name = "diff", mixinStandardHelpOptions = true, description = "The extents that differ from BASE to "
-            + "TARGET, one per line: offset length changed|deallocated.")
-    int diff(@Parameters(paramLabel = "BASE") String base,
-             @Parameters(paramLabel = "TARGET") String target,
-             @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize offset) {
+    @Command(
+            name = "diff",
+            mixinStandardHelpOptions = true,
+            description = "The extents that differ from BASE to "
+                    + "TARGET, one per line: offset length changed|deallocated.")
+    int diff(
+            @Parameters(paramLabel = "BASE") String base,
+            @Parameters(paramLabel = "TARGET") String target,
+            @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize offset) {
         try (Pool p = open(poolDir())) {
             ExtentScan scan = p.delta(base, target, offset.bytes());
             while (scan.hasNext()) {
@@ -269,10 +291,13 @@ public final class VdiskCli implements Callable<Integer> {
         return OK;
     }
 
-    @Command(name = "allocated", mixinStandardHelpOptions = true, description = "The allocated extents of a snapshot, "
-            + "one per line: offset length.")
-    int allocated(@Parameters(paramLabel = "SNAP") String snapshot,
-                  @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize offset) {
+    @Command(
+            name = "allocated",
+            mixinStandardHelpOptions = true,
+            description = "The allocated extents of a snapshot, " + "one per line: offset length.")
+    int allocated(
+            @Parameters(paramLabel = "SNAP") String snapshot,
+            @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize offset) {
         try (Pool p = open(poolDir())) {
             ExtentScan scan = p.allocated(snapshot, offset.bytes());
             while (scan.hasNext()) {
@@ -283,8 +308,11 @@ public final class VdiskCli implements Callable<Integer> {
         return OK;
     }
 
-    @Command(name = "tree", mixinStandardHelpOptions = true, description = "The lineage with own and shared sizes: "
-            + "vdisks, their snapshots, the clones reading through them.")
+    @Command(
+            name = "tree",
+            mixinStandardHelpOptions = true,
+            description = "The lineage with own and shared sizes: "
+                    + "vdisks, their snapshots, the clones reading through them.")
     int tree(@Parameters(paramLabel = "NAME", arity = "0..1") String only) {
         try (Pool p = open(poolDir())) {
             if (!new LineageTree(out).print(p.lineage(), only)) {
@@ -294,8 +322,10 @@ public final class VdiskCli implements Callable<Integer> {
         return OK;
     }
 
-    @Command(name = "check", mixinStandardHelpOptions = true, description = "Check the pool's metadata; exit status 1 "
-            + "when it finds problems.")
+    @Command(
+            name = "check",
+            mixinStandardHelpOptions = true,
+            description = "Check the pool's metadata; exit status 1 " + "when it finds problems.")
     int check() {
         Path dir = poolDir();
         err.println("checking pool " + dir + " ...");
@@ -305,8 +335,13 @@ public final class VdiskCli implements Callable<Integer> {
                 out.println(problem);
             }
             long lost = p.journalLosses().size();
-            out.println((r.clean() && lost == 0 ? "clean: " : r.problems().size() + " problem(s)"
-                    + (lost == 0 ? "" : ", " + lost + " damaged journal place(s) accepted (listed above)") + ": ")
+            out.println((r.clean() && lost == 0
+                            ? "clean: "
+                            : r.problems().size() + " problem(s)"
+                                    + (lost == 0
+                                            ? ""
+                                            : ", " + lost + " damaged journal place(s) accepted (listed above)")
+                                    + ": ")
                     + r.trees() + " vdisks, " + r.indirectBlocks() + " indirect blocks, " + r.dataSegments()
                     + " data segments checked");
             return r.clean() && lost == 0 ? OK : FAILED;
@@ -322,15 +357,20 @@ public final class VdiskCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "write", mixinStandardHelpOptions = true, description = "Write a file (or stdin: -) into a vdisk; "
-            + "a progress bar on stderr for large ones.")
-    int write(@Parameters(paramLabel = "NAME") String name,
-              @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize at,
-              @Option(names = "--from", required = true, paramLabel = "FILE|-") String from) throws IOException {
+    @Command(
+            name = "write",
+            mixinStandardHelpOptions = true,
+            description = "Write a file (or stdin: -) into a vdisk; " + "a progress bar on stderr for large ones.")
+    int write(
+            @Parameters(paramLabel = "NAME") String name,
+            @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize at,
+            @Option(names = "--from", required = true, paramLabel = "FILE|-") String from)
+            throws IOException {
         long offset = at.bytes();
         long total = from.equals("-") ? -1 : Files.size(Path.of(from));
         try (Pool p = open(poolDir());
-                ReadableByteChannel src = from.equals("-") ? Channels.newChannel(in)
+                ReadableByteChannel src = from.equals("-")
+                        ? Channels.newChannel(in)
                         : Files.newByteChannel(Path.of(from), StandardOpenOption.READ)) {
             Vdisk v = p.vdisk(name);
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
@@ -360,23 +400,33 @@ public final class VdiskCli implements Callable<Integer> {
         return OK;
     }
 
-    @Command(name = "read", mixinStandardHelpOptions = true, description = "Read a vdisk or a snapshot into a file (or "
-            + "stdout: -); a progress bar on stderr for large ones.")
-    int read(@Parameters(paramLabel = "NAME") String name,
-             @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize at,
-             @Option(names = "--length", paramLabel = "SIZE", description = "default: to the end") ByteSize size,
-             @Option(names = "--to", required = true, paramLabel = "FILE|-") String to) throws IOException {
+    @Command(
+            name = "read",
+            mixinStandardHelpOptions = true,
+            description = "Read a vdisk or a snapshot into a file (or "
+                    + "stdout: -); a progress bar on stderr for large ones.")
+    int read(
+            @Parameters(paramLabel = "NAME") String name,
+            @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize at,
+            @Option(names = "--length", paramLabel = "SIZE", description = "default: to the end") ByteSize size,
+            @Option(names = "--to", required = true, paramLabel = "FILE|-") String to)
+            throws IOException {
         long offset = at.bytes();
         try (Pool p = open(poolDir())) {
             Vdisk v = p.list().stream().anyMatch(i -> i.name().equals(name)) ? p.vdisk(name) : p.snapshotReader(name);
             long length = size != null ? size.bytes() : Math.max(0, v.size() - offset);
             if (offset > v.size() || length > v.size() - offset) {
-                throw usage(current(), "range " + offset + "+" + length + " is outside " + name + " of " + v.size()
-                        + " bytes");
+                throw usage(
+                        current(),
+                        "range " + offset + "+" + length + " is outside " + name + " of " + v.size() + " bytes");
             }
             OutputStream stdout = to.equals("-") ? out : null;
-            try (WritableByteChannel dst = stdout != null ? Channels.newChannel(stdout)
-                    : PrivateFiles.open(Path.of(to), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            try (WritableByteChannel dst = stdout != null
+                    ? Channels.newChannel(stdout)
+                    : PrivateFiles.open(
+                            Path.of(to),
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE,
                             StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
                 Transfer progress = new Transfer("read " + name, length);
@@ -408,15 +458,18 @@ public final class VdiskCli implements Callable<Integer> {
 
         Transfer(String what, long total) {
             this.total = total;
-            this.bar = total < PROGRESS_MIN_BYTES ? null
+            this.bar = total < PROGRESS_MIN_BYTES
+                    ? null
                     : new ProgressBar(err, System.console() != null, what, Duration.ofMillis(200));
         }
 
         void update(long done) {
             if (bar != null) {
                 double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-                bar.show((int) (done * 100 / total), "", new ByteSize(done) + " "
-                        + new ByteSize((long) (done / secs)).toFixedString() + "/s");
+                bar.show(
+                        (int) (done * 100 / total),
+                        "",
+                        new ByteSize(done) + " " + new ByteSize((long) (done / secs)).toFixedString() + "/s");
             }
         }
 

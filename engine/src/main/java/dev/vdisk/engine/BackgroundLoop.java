@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * and the loop goes on after {@code retryMillis}. Subclasses keep their wake-up state under {@link #lock}.
  */
 abstract class BackgroundLoop implements Runnable {
-    private final Logger log = LoggerFactory.getLogger(getClass());
+    private final Logger LOG = LoggerFactory.getLogger(getClass());
     /** Guards the subclass's wake-up state; the thread sleeps on {@link #signal}. */
     protected final ReentrantLock lock = new ReentrantLock();
+
     protected final Condition signal = lock.newCondition();
     private final String job;
     private final Path poolDir;
@@ -36,7 +37,10 @@ abstract class BackgroundLoop implements Runnable {
     }
 
     void start(String poolName) {
-        thread = Thread.ofPlatform().daemon().name("vdisk-" + job + "-" + poolName).start(this);
+        thread = Thread.ofPlatform()
+                .daemon()
+                .name("vdisk-" + job + "-" + poolName)
+                .start(this);
     }
 
     /** Called with {@link #lock} held: sleeps on {@link #signal} until there is work (or a tick passed). */
@@ -69,9 +73,13 @@ abstract class BackgroundLoop implements Runnable {
             } catch (PoolClosedException e) {
                 return;
             } catch (RuntimeException e) {
-                log.error("{} of pool {} failed{}: {}", job, poolDir,
-                        retryMillis > 0 ? "; retrying in " + retryMillis + " ms" : "", e.toString());
-                log.debug("{} of pool {} failed", job, poolDir, e);
+                LOG.error(
+                        "{} of pool {} failed{}: {}",
+                        job,
+                        poolDir,
+                        retryMillis > 0 ? "; retrying in " + retryMillis + " ms" : "",
+                        e.toString());
+                LOG.debug("{} of pool {} failed", job, poolDir, e);
                 if (retryMillis > 0 && !pause()) {
                     return;
                 }

@@ -27,8 +27,7 @@ final class CatalogLoader {
     /** What the load found: the catalog's segments, the entries with their maps, the indirect blocks counted. */
     record Result(long[] catalogVbns, List<Loaded> entries, int indirectBlocks) {}
 
-    private CatalogLoader() {
-    }
+    private CatalogLoader() {}
 
     static Result load(DataSpace data, Allocator alloc, Superblock superblock) {
         int segmentSize = superblock.segmentSize();
@@ -42,10 +41,13 @@ final class CatalogLoader {
         int at = 0;
         while (vbn != 0) {
             if (!alloc.isDataVbn(vbn) || vbns.contains(vbn)) {
-                throw new CorruptMetadataException("catalog segment pointer " + vbn + " is dangling or loops; run vdisk check");
+                throw new CorruptMetadataException(
+                        "catalog segment pointer " + vbn + " is dangling or loops; run vdisk check");
             }
-            if (payload.length < superblock.catalogLength() && payload.length - at < Catalog.payloadPerSegment(segmentSize)) {
-                payload = Arrays.copyOf(payload, (int) Math.min(superblock.catalogLength(),
+            if (payload.length < superblock.catalogLength()
+                    && payload.length - at < Catalog.payloadPerSegment(segmentSize)) {
+                payload = Arrays.copyOf(payload, (int) Math.min(
+                        superblock.catalogLength(),
                         Math.max(2L * payload.length, at + (long) Catalog.payloadPerSegment(segmentSize))));
             }
             data.readFully(buf.clear(), vbn * segmentSize);
@@ -66,8 +68,17 @@ final class CatalogLoader {
         List<Loaded> out = new ArrayList<>();
         for (CatalogEntry e : Catalog.decodePayload(payload)) {
             MetadataBounds.entry(e, segmentSize);
-            MapTree t = MapTree.load(data, alloc, segmentSize, "vdisk " + e.name(), e.rootWord0(), e.rootWord1(),
-                    e.height(), counts, nodes, buf);
+            MapTree t = MapTree.load(
+                    data,
+                    alloc,
+                    segmentSize,
+                    "vdisk " + e.name(),
+                    e.rootWord0(),
+                    e.rootWord1(),
+                    e.height(),
+                    counts,
+                    nodes,
+                    buf);
             out.add(new Loaded(e, t));
             byId.put(e.id(), e);
         }

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Callers hold {@code Pool.cpLock} for {@link #takeLocked}; it takes {@code Pool.destageLock} itself.
  */
 final class ConsistencyPoints {
-    private static final Logger log = LoggerFactory.getLogger(ConsistencyPoints.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ConsistencyPoints.class);
 
     private final Path dir;
     private final PoolOptions options;
@@ -38,12 +38,16 @@ final class ConsistencyPoints {
     private final ReentrantLock destageLock;
     /** Set once the journal is open, before the first point. */
     private Journal journal;
+
     @GuardedBy("Pool.cpLock")
     private Superblock superblock;
+
     @GuardedBy("Pool.cpLock")
     private long[] catalogVbns = new long[0];
+
     @GuardedBy("Pool.cpLock")
     private long prevReplaySeq;
+
     private volatile long lastCheckpointNanos = System.nanoTime();
     /**
      * While the journal is replayed at open: the sequence number of the record being applied. A consistency point
@@ -60,8 +64,8 @@ final class ConsistencyPoints {
      */
     private volatile long inPlaceBarrier;
 
-    ConsistencyPoints(Path dir, PoolOptions options, DataSpace data, Allocator alloc, ReentrantLock destageLock,
-            Superblock sb) {
+    ConsistencyPoints(
+            Path dir, PoolOptions options, DataSpace data, Allocator alloc, ReentrantLock destageLock, Superblock sb) {
         this.dir = dir;
         this.options = options;
         this.data = data;
@@ -173,8 +177,14 @@ final class ConsistencyPoints {
             journal.deleteBefore(prevReplaySeq);
             prevReplaySeq = replay;
             lastCheckpointNanos = System.nanoTime();
-            log.debug("consistency point {} of pool {} ({}): replay from {}, released {} segments, {} us",
-                    next.generation(), dir, why, replay, released, (System.nanoTime() - t0) / 1000);
+            LOG.debug(
+                    "consistency point {} of pool {} ({}): replay from {}, released {} segments, {} us",
+                    next.generation(),
+                    dir,
+                    why,
+                    replay,
+                    released,
+                    (System.nanoTime() - t0) / 1000);
         } finally {
             destageLock.unlock();
         }

@@ -23,6 +23,7 @@ final class Destager extends BackgroundLoop {
     /** Written under {@link #lock}; read without it to skip redundant wake-ups on the write path. */
     @GuardedBy("lock")
     private volatile boolean urgent;
+
     private final JournalSyncer syncer;
     private final Checkpointer checkpointer;
 

@@ -23,8 +23,10 @@ final class DirtySegment {
      * and by the destager for the whole destage of this segment (so no write interleaves with it).
      */
     final ReentrantLock lock = new ReentrantLock();
+
     @GuardedBy("lock")
     final int[] slots;
+
     @GuardedBy("lock")
     int dirtyBlocks;
     /** Blocks not dirty read zeros, not the map's content (whole-segment discard). */
@@ -39,10 +41,13 @@ final class DirtySegment {
     /** Lowest journal sequence number whose effect is (or was) in this entry: the replay position bound. */
     @GuardedBy("lock")
     long minSeq = Long.MAX_VALUE;
+
     @GuardedBy("lock")
     long maxSeq = -1;
+
     @GuardedBy("lock")
     boolean queued;
+
     @GuardedBy("lock")
     boolean dead;
 

@@ -33,7 +33,12 @@ final class Discards {
     private final int segmentSize;
     private final int segmentShift;
 
-    Discards(Vdisk owner, VdiskServices svc, StoreMap map, ChangesTable table, TouchedSegments touched,
+    Discards(
+            Vdisk owner,
+            VdiskServices svc,
+            StoreMap map,
+            ChangesTable table,
+            TouchedSegments touched,
             ReentrantReadWriteLock opLock) {
         this.owner = owner;
         this.slab = svc.slab();
@@ -94,7 +99,9 @@ final class Discards {
         long fullTo = (end & (segmentSize - 1)) == 0 ? lastSeg + 1 : lastSeg; // exclusive
         if ((offset & (segmentSize - 1)) != 0) {
             int from = (int) (offset & (segmentSize - 1));
-            int to = firstSeg == lastSeg && (end & (segmentSize - 1)) != 0 ? (int) (end & (segmentSize - 1)) : segmentSize;
+            int to = firstSeg == lastSeg && (end & (segmentSize - 1)) != 0
+                    ? (int) (end & (segmentSize - 1))
+                    : segmentSize;
             zeroPartial(firstSeg, from, to, seq, slots);
         }
         if ((end & (segmentSize - 1)) != 0 && (lastSeg != firstSeg || (offset & (segmentSize - 1)) == 0)) {
@@ -191,8 +198,10 @@ final class Discards {
                 return;
             }
             if (!table.reserveWithoutLocking(ds)) {
-                throw new OutOfSpaceException("discard in shared segment " + seg + " of vdisk " + owner.name(),
-                        alloc.usage().available() * segmentSize, segmentSize);
+                throw new OutOfSpaceException(
+                        "discard in shared segment " + seg + " of vdisk " + owner.name(),
+                        alloc.usage().available() * segmentSize,
+                        segmentSize);
             }
             table.enqueueWithoutLocking(ds);
         } finally {

@@ -30,6 +30,7 @@ public final class ExtentScan implements Iterator<Extent> {
 
     /** The pool's cpLock: each page holds it (no deletion meanwhile). */
     private final ReentrantLock cpLock;
+
     private final PoolHooks pool;
     private final VdiskCatalog catalog;
     private final Vdisk base;
@@ -44,8 +45,15 @@ public final class ExtentScan implements Iterator<Extent> {
     private Extent pending;
     private long returnedEnd;
 
-    ExtentScan(ReentrantLock cpLock, PoolHooks pool, VdiskCatalog catalog, int segmentSize, Vdisk base, Vdisk target,
-            List<Vdisk> between, long startOffset) {
+    ExtentScan(
+            ReentrantLock cpLock,
+            PoolHooks pool,
+            VdiskCatalog catalog,
+            int segmentSize,
+            Vdisk base,
+            Vdisk target,
+            List<Vdisk> between,
+            long startOffset) {
         if (startOffset < 0) {
             throw new InvalidRangeException("start offset " + startOffset + " is negative");
         }

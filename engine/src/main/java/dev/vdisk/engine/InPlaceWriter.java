@@ -28,10 +28,17 @@ final class InPlaceWriter {
     /** Writes (per segment piece) that went straight to the data space. */
     private final LongAdder writes = new LongAdder();
     /** Tests: runs in an in-place write after it decided, before it writes (holding the segment's gate). */
-    volatile Runnable beforeWrite = () -> { };
+    volatile Runnable beforeWrite = () -> {};
 
-    InPlaceWriter(Vdisk owner, VdiskServices svc, StoreMap map, ChangesTable table, TouchedSegments touched,
-            ChangeSet changes, SegmentGates gates, ReentrantReadWriteLock opLock) {
+    InPlaceWriter(
+            Vdisk owner,
+            VdiskServices svc,
+            StoreMap map,
+            ChangesTable table,
+            TouchedSegments touched,
+            ChangeSet changes,
+            SegmentGates gates,
+            ReentrantReadWriteLock opLock) {
         this.owner = owner;
         this.data = svc.data();
         this.alloc = svc.alloc();

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * #checkpoint()}), {@link dev.vdisk.engine.split.Splits} (splits); vdisks are {@link Vdisk}s.
  */
 public final class Pool implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Pool.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Pool.class);
     /** Largest vdisk: 1 PiB. */
     public static final long MAX_VDISK_SIZE = VdiskCatalog.MAX_VDISK_SIZE;
 
@@ -75,6 +75,7 @@ public final class Pool implements AutoCloseable {
     private final ConsistencyPoints points;
     /** Snapshots and clones; made with the vdisk services, once the journal is open. */
     private Snapshots snapshots;
+
     private volatile boolean closed;
     /** Foreground I/O operations (reads, writes, discards) of all vdisks: idle-only splits watch its rate. */
     private final LongAdder foregroundOps = new LongAdder();
@@ -83,10 +84,9 @@ public final class Pool implements AutoCloseable {
     /** Journal records found lost at open and accepted ({@link PoolOptions#acceptJournalLoss()}); set once at open. */
     private volatile List<JournalLoss> journalLosses = List.of();
     /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
-    volatile Runnable beforeDeletePoint = () -> { };
+    volatile Runnable beforeDeletePoint = () -> {};
 
-    Pool(Path dir, PoolFiles.Layout layout, PoolLocks fileLock, PoolOptions options, Superblock sb,
-            DataSpace data) {
+    Pool(Path dir, PoolFiles.Layout layout, PoolLocks fileLock, PoolOptions options, Superblock sb, DataSpace data) {
         this.dir = dir;
         this.layout = layout;
         this.fileLock = fileLock;
@@ -145,8 +145,13 @@ public final class Pool implements AutoCloseable {
         CatalogLoader.Result r = CatalogLoader.load(data, alloc, superblock);
         points.loaded(r.catalogVbns());
         loaded = r.entries();
-        log.info("opened pool {}: generation {}, {} vdisks, {} indirect blocks, replay from journal record {}", dir,
-                superblock.generation(), loaded.size(), r.indirectBlocks(), superblock.replaySeq());
+        LOG.info(
+                "opened pool {}: generation {}, {} vdisks, {} indirect blocks, replay from journal record {}",
+                dir,
+                superblock.generation(),
+                loaded.size(),
+                r.indirectBlocks(),
+                superblock.replaySeq());
     }
 
     /** Step 2 (the first of a create): the journal; the loaded vdisks; the background threads. */
@@ -167,8 +172,15 @@ public final class Pool implements AutoCloseable {
         }
         loaded = List.of();
         snapshots = new Snapshots(dir, cpLock, destageLock, catalog, points, services);
-        splits = new Splits(new PoolSplitHost(services, options.checkpointIntervalMillis(), foregroundOps::sum,
-                cpLock, destageLock, catalog, points, snapshots));
+        splits = new Splits(new PoolSplitHost(
+                services,
+                options.checkpointIntervalMillis(),
+                foregroundOps::sum,
+                cpLock,
+                destageLock,
+                catalog,
+                points,
+                snapshots));
         destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
     }
 
@@ -182,7 +194,7 @@ public final class Pool implements AutoCloseable {
             drain();
             journal.startOverAfterLoss();
             for (String line : JournalLossReport.lines(journalLosses, vdiskNamesById())) {
-                log.warn("pool {}: {}", dir, line);
+                LOG.warn("pool {}: {}", dir, line);
             }
         }
     }
@@ -236,7 +248,7 @@ public final class Pool implements AutoCloseable {
         });
         points.replaying(Long.MAX_VALUE);
         if (n > 0) {
-            log.info("replayed {} journal records of pool {} from record {}", n, dir, from);
+            LOG.info("replayed {} journal records of pool {} from record {}", n, dir, from);
         }
     }
 
@@ -264,8 +276,20 @@ public final class Pool implements AutoCloseable {
             checkOpen();
             catalog.checkNameFree(name);
             long id = catalog.takeId();
-            CatalogEntry e = new CatalogEntry(id, name, Kind.VDISK, false, sizeBytes, MapEntry.HOLE, 0,
-                    MapTree.heightFor(sizeBytes, segmentSize), 0, 0, 0, System.currentTimeMillis(), Map.of());
+            CatalogEntry e = new CatalogEntry(
+                    id,
+                    name,
+                    Kind.VDISK,
+                    false,
+                    sizeBytes,
+                    MapEntry.HOLE,
+                    0,
+                    MapTree.heightFor(sizeBytes, segmentSize),
+                    0,
+                    0,
+                    0,
+                    System.currentTimeMillis(),
+                    Map.of());
             Vdisk v = new Vdisk(services, e, MapTree.empty(segmentSize, e.height()));
             catalog.add(v);
             try {
@@ -273,7 +297,7 @@ public final class Pool implements AutoCloseable {
             } finally {
                 catalog.name(v); // found (and written) only once durable: replay drops records of unknown ids
             }
-            log.info("created vdisk {} (id {}, {} bytes) in pool {}", name, id, sizeBytes, dir);
+            LOG.info("created vdisk {} (id {}, {} bytes) in pool {}", name, id, sizeBytes, dir);
             return v.info();
         } finally {
             cpLock.unlock();
@@ -308,7 +332,7 @@ public final class Pool implements AutoCloseable {
                     catalog.unnameSnapshot(name);
                     if (!SnapshotChain.dependents(catalog.all(), v).isEmpty()) {
                         v.hide();
-                        log.info("snapshot {} (id {}) hidden: clones still read through it", name, v.id());
+                        LOG.info("snapshot {} (id {}) hidden: clones still read through it", name, v.id());
                     } else {
                         snapshots.releaseLocked(v);
                     }
@@ -321,7 +345,7 @@ public final class Pool implements AutoCloseable {
             } finally {
                 destageLock.unlock();
             }
-            log.info("deleted {} (id {}) from pool {}", name, v.id(), dir);
+            LOG.info("deleted {} (id {}) from pool {}", name, v.id(), dir);
         } finally {
             cpLock.unlock();
         }
@@ -488,8 +512,6 @@ public final class Pool implements AutoCloseable {
         return out;
     }
 
-
-
     /** Grows vdisk {@code name} to {@code newSize}; instant, allocates at most a few indirect blocks. */
     public VdiskInfo resize(String name, long newSize) {
         VdiskCatalog.checkSize(newSize);
@@ -511,7 +533,7 @@ public final class Pool implements AutoCloseable {
                 }
                 checkpointLocked("resize " + name);
                 v.publishSize(); // only now: a write beyond the old size is durable only with the new size
-                log.info("resized vdisk {} from {} to {} bytes", name, old, newSize);
+                LOG.info("resized vdisk {} from {} to {} bytes", name, old, newSize);
             }
             return v.info();
         } finally {
@@ -522,9 +544,11 @@ public final class Pool implements AutoCloseable {
     /** Vdisks (not snapshots; see {@link #snapshots()}), by name. */
     public List<VdiskInfo> list() {
         checkOpen();
-        return catalog.vdisks().stream().sorted(Comparator.comparing(Vdisk::name)).map(Vdisk::info).toList();
+        return catalog.vdisks().stream()
+                .sorted(Comparator.comparing(Vdisk::name))
+                .map(Vdisk::info)
+                .toList();
     }
-
 
     // ---------------------------------------------------------------- consistency points
 
@@ -633,12 +657,13 @@ public final class Pool implements AutoCloseable {
             try {
                 List<Checker.Tree> trees = new ArrayList<>();
                 for (Vdisk v : vs) {
-                    String what = v.kind() == Kind.SNAPSHOT ? (v.hidden() ? "hidden snapshot " : "snapshot ")
-                            : "vdisk ";
-                    trees.add(new Checker.Tree(what + v.name(), SnapshotChain.family(v), v.map().tree()));
+                    String what =
+                            v.kind() == Kind.SNAPSHOT ? (v.hidden() ? "hidden snapshot " : "snapshot ") : "vdisk ";
+                    trees.add(new Checker.Tree(
+                            what + v.name(), SnapshotChain.family(v), v.map().tree()));
                 }
-                CheckReport r = new Checker(data, alloc, segmentSize).check(trees, points.catalogVbns(),
-                        points.superblock());
+                CheckReport r =
+                        new Checker(data, alloc, segmentSize).check(trees, points.catalogVbns(), points.superblock());
                 List<CheckReport.Problem> problems = new ArrayList<>(r.problems());
                 new FallbackPointCheck(data, alloc.firstDataVbn(), alloc.segmentCount(), segmentSize)
                         .check(points.superblock(), problems);
@@ -664,10 +689,23 @@ public final class Pool implements AutoCloseable {
         } finally {
             cpLock.unlock();
         }
-        return new PoolInfo(dir, layout.data(), layout.journal(), sb.uuid(), sb.version(), segmentSize,
-                sb.segmentCount() * segmentSize, u.used() * segmentSize, u.free() * segmentSize,
-                u.available() * segmentSize, u.pending() * segmentSize, u.reserved() * segmentSize, sb.generation(),
-                catalog.vdiskCount(), journal.liveBytes(), (long) slab.used() * Slab.BLOCK);
+        return new PoolInfo(
+                dir,
+                layout.data(),
+                layout.journal(),
+                sb.uuid(),
+                sb.version(),
+                segmentSize,
+                sb.segmentCount() * segmentSize,
+                u.used() * segmentSize,
+                u.free() * segmentSize,
+                u.available() * segmentSize,
+                u.pending() * segmentSize,
+                u.reserved() * segmentSize,
+                sb.generation(),
+                catalog.vdiskCount(),
+                journal.liveBytes(),
+                (long) slab.used() * Slab.BLOCK);
     }
 
     // ---------------------------------------------------------------- close
@@ -692,7 +730,7 @@ public final class Pool implements AutoCloseable {
             closed = true;
             journal.close();
             data.close();
-            log.info("closed pool {} at generation {}", dir, points.superblock().generation());
+            LOG.info("closed pool {} at generation {}", dir, points.superblock().generation());
         } finally {
             cpLock.unlock();
             if (closed) {

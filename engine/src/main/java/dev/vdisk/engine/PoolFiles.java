@@ -60,12 +60,16 @@ final class PoolFiles {
     static Layout read(Path dir) {
         Path p = dir.resolve(PROPERTIES);
         if (!Files.exists(p)) {
-            throw new VdiskNotFoundException(Files.exists(dir.resolve(DATA))
-                    ? PROPERTIES + " is missing in " + dir + " but " + DATA + " is there; rebuild the file from the"
-                            + " pool's own data with 'vdisk pool import " + dir + "'"
-                    : "no pool in " + dir + " (" + PROPERTIES + " is missing); create one with 'vdisk pool create "
-                            + dir + " --size SIZE', or if it was a pool on a device or with --journal, rebuild the"
-                            + " file with 'vdisk pool import " + dir + " --device DEV [--journal DIR]'");
+            throw new VdiskNotFoundException(
+                    Files.exists(dir.resolve(DATA))
+                            ? PROPERTIES + " is missing in " + dir + " but " + DATA
+                                    + " is there; rebuild the file from the"
+                                    + " pool's own data with 'vdisk pool import " + dir + "'"
+                            : "no pool in " + dir + " (" + PROPERTIES
+                                    + " is missing); create one with 'vdisk pool create "
+                                    + dir
+                                    + " --size SIZE', or if it was a pool on a device or with --journal, rebuild the"
+                                    + " file with 'vdisk pool import " + dir + " --device DEV [--journal DIR]'");
         }
         try {
             Properties props = new Properties();
@@ -75,13 +79,17 @@ final class PoolFiles {
                 throw new UnsupportedFormatException(PROPERTIES, parseOr(format), 1, 2);
             }
             String uuid = props.getProperty("uuid");
-            return new Layout(dir.resolve(props.getProperty("data")), Boolean.parseBoolean(props.getProperty("device")),
-                    dir.resolve(props.getProperty("journal")), uuid == null ? null : UUID.fromString(uuid));
+            return new Layout(
+                    dir.resolve(props.getProperty("data")),
+                    Boolean.parseBoolean(props.getProperty("device")),
+                    dir.resolve(props.getProperty("journal")),
+                    uuid == null ? null : UUID.fromString(uuid));
         } catch (IOException | RuntimeException e) {
             if (e instanceof EngineException ee) {
                 throw ee;
             }
-            throw new CorruptMetadataException(p + " is unreadable (" + e + "); recreate it with the data and journal paths", e);
+            throw new CorruptMetadataException(
+                    p + " is unreadable (" + e + "); recreate it with the data and journal paths", e);
         }
     }
 

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * is imported over an existing {@code pool.properties}.
  */
 public final class PoolImport {
-    private static final Logger log = LoggerFactory.getLogger(PoolImport.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PoolImport.class);
 
     private PoolImport() {}
 
@@ -54,7 +54,11 @@ public final class PoolImport {
             report = p.check();
             if (report.clean()) {
                 PoolFiles.write(dir, layout.withUuid(p.info().uuid()));
-                log.info("imported pool {} (uuid {}, {} vdisks)", dir, p.info().uuid(), p.info().vdisks());
+                LOG.info(
+                        "imported pool {} (uuid {}, {} vdisks)",
+                        dir,
+                        p.info().uuid(),
+                        p.info().vdisks());
             }
         } catch (IOException e) {
             throw new EngineIOException("cannot write " + PoolFiles.PROPERTIES + " in " + dir + ": " + e, e);

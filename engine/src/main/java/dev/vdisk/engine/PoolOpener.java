@@ -22,10 +22,9 @@ import org.slf4j.LoggerFactory;
  * opened so far is released.
  */
 final class PoolOpener {
-    private static final Logger log = LoggerFactory.getLogger(PoolOpener.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PoolOpener.class);
 
-    private PoolOpener() {
-    }
+    private PoolOpener() {}
 
     /** Creates a pool in {@code dir} (created if missing) and opens it. */
     static Pool create(Path dir, PoolSpec spec, PoolOptions options) {
@@ -40,8 +39,8 @@ final class PoolOpener {
                     + " segments of " + seg + " bytes; give a larger --size");
         }
         if (segments > Integer.MAX_VALUE) {
-            throw new InvalidRangeException("pool size " + spec.sizeBytes() + " has more than 2^31 segments; use a"
-                    + " larger segment size");
+            throw new InvalidRangeException(
+                    "pool size " + spec.sizeBytes() + " has more than 2^31 segments; use a" + " larger segment size");
         }
         try {
             PrivateFiles.createDirectories(dir);
@@ -60,7 +59,8 @@ final class PoolOpener {
             if (spec.device() == null) {
                 PrivateFiles.createIfMissing(dataPath);
             } else if (!Files.isWritable(spec.device())) {
-                throw new EngineIOException("device " + spec.device() + " is not writable; check the path and permissions");
+                throw new EngineIOException(
+                        "device " + spec.device() + " is not writable; check the path and permissions");
             }
             UUID uuid = UUID.randomUUID();
             PoolFiles.Layout layout = new PoolFiles.Layout(dataPath, spec.device() != null, journalDir, uuid);
@@ -73,24 +73,30 @@ final class PoolOpener {
                     f.setLength(segments * seg);
                 }
             }
-            Superblock sb = new Superblock(Superblock.VERSION, Superblock.BLOCK_SIZE, seg, segments, uuid,
-                    0, 0, 0, 0, 0, 1);
+            Superblock sb =
+                    new Superblock(Superblock.VERSION, Superblock.BLOCK_SIZE, seg, segments, uuid, 0, 0, 0, 0, 0, 1);
             try (DataSpace ds = new DataSpace(dataPath)) {
                 ds.writeFully(ByteBuffer.allocateDirect(Superblock.SLOTS * Superblock.SLOT_SIZE), 0);
                 ds.force();
             }
             Pool p = new Pool(dir, layout, lock, options, sb, new DataSpace(dataPath));
             try {
-                p.attachJournal(Journal.create(journalDir, options.journalFileBytes(), uuid,
-                        dir.resolve(SyncMark.FILE)));
+                p.attachJournal(
+                        Journal.create(journalDir, options.journalFileBytes(), uuid, dir.resolve(SyncMark.FILE)));
                 p.checkpointWithReason("create");
                 PoolFiles.write(dir, layout);
             } catch (RuntimeException | IOException e) {
                 p.abandonQuietly();
                 throw e;
             }
-            log.info("created pool {} ({} segments of {} bytes, uuid {}, data {}, journal {})", dir, segments, seg,
-                    uuid, dataPath, journalDir);
+            LOG.info(
+                    "created pool {} ({} segments of {} bytes, uuid {}, data {}, journal {})",
+                    dir,
+                    segments,
+                    seg,
+                    uuid,
+                    dataPath,
+                    journalDir);
             return p;
         } catch (IOException e) {
             lock.close();
@@ -132,7 +138,8 @@ final class PoolOpener {
             try {
                 PoolFiles.write(dir, layout.withUuid(p.uuid()));
             } catch (IOException | RuntimeException e) {
-                log.warn("pool {}: cannot upgrade {} ({}); it stays as it was", dir, PoolFiles.PROPERTIES, e.toString());
+                LOG.warn(
+                        "pool {}: cannot upgrade {} ({}); it stays as it was", dir, PoolFiles.PROPERTIES, e.toString());
             }
         }
         return p;
@@ -144,7 +151,11 @@ final class PoolOpener {
      * records), loads, replays and takes a consistency point. A damaged journal (records the replay position or the
      * sync mark needs are bad or missing) is refused unless {@link PoolOptions#acceptJournalLoss()}.
      */
-    static Pool openLocked(Path dir, PoolLocks lock, PoolFiles.Layout layout, PoolOptions options,
+    static Pool openLocked(
+            Path dir,
+            PoolLocks lock,
+            PoolFiles.Layout layout,
+            PoolOptions options,
             Function<Path, DataSpace> dataSpaces) {
         Pool p = null;
         try {
@@ -153,18 +164,29 @@ final class PoolOpener {
             Superblock sb;
             try (DataSpace ds = new DataSpace(layout.data())) {
                 sb = newestSuperblock(ds, layout.data());
-                MetadataBounds.superblock(sb, layout.device() ? -1 : ds.size(), String.valueOf(
-                        layout.data().getFileName()));
+                MetadataBounds.superblock(
+                        sb,
+                        layout.device() ? -1 : ds.size(),
+                        String.valueOf(layout.data().getFileName()));
             }
             if (layout.uuid() != null && !layout.uuid().equals(sb.uuid())) {
-                throw new ForeignPoolFileException("the data " + (layout.device() ? "device " + layout.data()
-                        : "file " + layout.data().getFileName()) + " named by " + PoolFiles.PROPERTIES, sb.uuid(),
+                throw new ForeignPoolFileException(
+                        "the data "
+                                + (layout.device()
+                                        ? "device " + layout.data()
+                                        : "file " + layout.data().getFileName()) + " named by " + PoolFiles.PROPERTIES,
+                        sb.uuid(),
                         layout.uuid());
             }
             p = new Pool(dir, layout, lock, options, sb, dataSpaces.apply(layout.data()));
             p.loadCatalog();
-            p.attachJournal(Journal.open(layout.journal(), options.journalFileBytes(), sb.replaySeq(), sb.uuid(),
-                    dir.resolve(SyncMark.FILE), options.acceptJournalLoss()));
+            p.attachJournal(Journal.open(
+                    layout.journal(),
+                    options.journalFileBytes(),
+                    sb.replaySeq(),
+                    sb.uuid(),
+                    dir.resolve(SyncMark.FILE),
+                    options.acceptJournalLoss()));
             p.replay(sb.replaySeq());
             p.keepWhatSurvivedLosses();
             p.checkpointWithReason("recovery");
@@ -187,7 +209,7 @@ final class PoolOpener {
             ds.readFully(b, (long) slot * Superblock.SLOT_SIZE);
             Superblock s = Superblock.decode(b.flip());
             if (s == null) {
-                log.warn("superblock slot {} of {} is invalid (torn or never written); using the other", slot, where);
+                LOG.warn("superblock slot {} of {} is invalid (torn or never written); using the other", slot, where);
             } else if (best != null && !best.uuid().equals(s.uuid())) {
                 throw new CorruptMetadataException("the two superblock slots of " + where + " belong to different"
                         + " pools (" + best.uuid() + " and " + s.uuid() + "): another pool was created over part of"

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * and the release, which changes the catalog under the pool's locks.
  */
 final class PoolSplitHost implements SplitHost {
-    private static final Logger log = LoggerFactory.getLogger(PoolSplitHost.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PoolSplitHost.class);
 
     private final VdiskServices services;
     private final PoolHooks pool;
@@ -26,8 +26,14 @@ final class PoolSplitHost implements SplitHost {
     private final ConsistencyPoints points;
     private final Snapshots snapshots;
 
-    PoolSplitHost(VdiskServices services, long checkpointIntervalMillis, LongSupplier foregroundOps,
-            ReentrantLock cpLock, ReentrantLock destageLock, VdiskCatalog catalog, ConsistencyPoints points,
+    PoolSplitHost(
+            VdiskServices services,
+            long checkpointIntervalMillis,
+            LongSupplier foregroundOps,
+            ReentrantLock cpLock,
+            ReentrantLock destageLock,
+            VdiskCatalog catalog,
+            ConsistencyPoints points,
             Snapshots snapshots) {
         this.services = services;
         this.pool = services.pool();
@@ -111,7 +117,8 @@ final class PoolSplitHost implements SplitHost {
                 // operation lock: writes go on during it. Only the flip itself excludes them.
                 long hole = firstHoleReadingData.getAsLong();
                 if (hole >= 0) {
-                    log.warn("split of vdisk {}: segment {} still reads the backing; filling again", clone.name(), hole);
+                    LOG.warn(
+                            "split of vdisk {}: segment {} still reads the backing; filling again", clone.name(), hole);
                     return hole;
                 }
                 clone.opLock().writeLock().lock();
@@ -129,17 +136,25 @@ final class PoolSplitHost implements SplitHost {
                 } finally {
                     clone.opLock().writeLock().unlock();
                 }
-                if (former != null && former.hidden() && catalog.isLive(former)
+                if (former != null
+                        && former.hidden()
+                        && catalog.isLive(former)
                         && SnapshotChain.dependents(catalog.all(), former).isEmpty()) {
-                    log.info("freeing hidden snapshot {} (id {}): split vdisk {} was its last dependent",
-                            former.name(), former.id(), clone.name());
+                    LOG.info(
+                            "freeing hidden snapshot {} (id {}): split vdisk {} was its last dependent",
+                            former.name(),
+                            former.id(),
+                            clone.name());
                     snapshots.releaseLocked(former);
                 }
-                points.takeLocked("split " + clone.name() + " release", catalog.all(), catalog.nextId()); // as in delete
+                points.takeLocked(
+                        "split " + clone.name() + " release", catalog.all(), catalog.nextId()); // as in delete
             } finally {
                 destageLock.unlock();
             }
-            log.info("split of vdisk {} released its backing snapshot {}", clone.name(),
+            LOG.info(
+                    "split of vdisk {} released its backing snapshot {}",
+                    clone.name(),
                     former == null ? "(none)" : former.name());
             return -1;
         } finally {

@@ -33,8 +33,14 @@ final class SegmentDestage {
     private final int segmentShift;
     private final int blocksPerSegment;
 
-    SegmentDestage(Vdisk owner, VdiskServices svc, StoreMap map, ChangesTable table, TouchedSegments touched,
-            ChangeSet changes, ChainReader chain) {
+    SegmentDestage(
+            Vdisk owner,
+            VdiskServices svc,
+            StoreMap map,
+            ChangesTable table,
+            TouchedSegments touched,
+            ChangeSet changes,
+            ChainReader chain) {
         this.owner = owner;
         this.data = svc.data();
         this.alloc = svc.alloc();
@@ -98,7 +104,8 @@ final class SegmentDestage {
                 if (exclusive) {
                     data.writeFully(staging.clear(), segPos);
                 } else {
-                    long vbn = ds.reservation > 0 ? alloc.allocate(true, segmentSize) : alloc.allocate(false, segmentSize);
+                    long vbn =
+                            ds.reservation > 0 ? alloc.allocate(true, segmentSize) : alloc.allocate(false, segmentSize);
                     if (ds.reservation > 0) {
                         ds.reservation--;
                     }

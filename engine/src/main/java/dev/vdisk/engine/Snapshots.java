@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * &gt; its map lock.
  */
 final class Snapshots {
-    private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
 
     private final Path dir;
     private final PoolHooks pool;
@@ -42,7 +42,12 @@ final class Snapshots {
     /** Nodes the last snapshot operation touched (written or shared), for the O(1) test. */
     private volatile long lastSnapshotNodes;
 
-    Snapshots(Path dir, ReentrantLock cpLock, ReentrantLock destageLock, VdiskCatalog catalog, ConsistencyPoints points,
+    Snapshots(
+            Path dir,
+            ReentrantLock cpLock,
+            ReentrantLock destageLock,
+            VdiskCatalog catalog,
+            ConsistencyPoints points,
             VdiskServices services) {
         this.dir = dir;
         this.pool = services.pool();
@@ -108,9 +113,19 @@ final class Snapshots {
                             nodes += v.map().tree().checkpoint(data, alloc, buf);
                             MapTree shared = v.map().tree().share(alloc);
                             nodes += shared.root() == null ? 0 : 1;
-                            CatalogEntry e = new CatalogEntry(catalog.takeId(), snapNamesByVdisk.get(v.name()),
-                                    Kind.SNAPSHOT, false, v.sizeWithoutCheck(), shared.rootWord0(),
-                                    shared.rootWord1(), shared.height(), v.id(), v.backingId(), v.epoch(), now,
+                            CatalogEntry e = new CatalogEntry(
+                                    catalog.takeId(),
+                                    snapNamesByVdisk.get(v.name()),
+                                    Kind.SNAPSHOT,
+                                    false,
+                                    v.sizeWithoutCheck(),
+                                    shared.rootWord0(),
+                                    shared.rootWord1(),
+                                    shared.height(),
+                                    v.id(),
+                                    v.backingId(),
+                                    v.epoch(),
+                                    now,
                                     Map.of());
                             Vdisk s = new Vdisk(services, e, shared);
                             s.linkBacking(v.backing());
@@ -137,9 +152,11 @@ final class Snapshots {
                 destageLock.unlock();
             }
             lastSnapshotNodes = nodes;
-            points.takeLocked("snapshot " + snaps.stream().map(Vdisk::name).toList(), catalog.all(),
-                    catalog.nextId());
-            log.info("took snapshot(s) {} in pool {}", snaps.stream().map(Vdisk::name).toList(), dir);
+            points.takeLocked("snapshot " + snaps.stream().map(Vdisk::name).toList(), catalog.all(), catalog.nextId());
+            LOG.info(
+                    "took snapshot(s) {} in pool {}",
+                    snaps.stream().map(Vdisk::name).toList(),
+                    dir);
             return snaps.stream().map(this::snapshotInfo).toList();
         } finally {
             cpLock.unlock();
@@ -163,8 +180,20 @@ final class Snapshots {
             Vdisk s = catalog.snapshot(snapName);
             catalog.checkNameFree(newName);
             long size = s.sizeWithoutCheck();
-            CatalogEntry e = new CatalogEntry(catalog.takeId(), newName, Kind.VDISK, false, size, MapEntry.HOLE, 0,
-                    MapTree.heightFor(size, segmentSize), 0, s.id(), 0, System.currentTimeMillis(), Map.of());
+            CatalogEntry e = new CatalogEntry(
+                    catalog.takeId(),
+                    newName,
+                    Kind.VDISK,
+                    false,
+                    size,
+                    MapEntry.HOLE,
+                    0,
+                    MapTree.heightFor(size, segmentSize),
+                    0,
+                    s.id(),
+                    0,
+                    System.currentTimeMillis(),
+                    Map.of());
             Vdisk v = new Vdisk(services, e, MapTree.empty(segmentSize, e.height()));
             v.linkBacking(s);
             catalog.add(v);
@@ -173,7 +202,7 @@ final class Snapshots {
             } finally {
                 catalog.name(v); // as in create
             }
-            log.info("cloned snapshot {} as vdisk {} (id {})", snapName, newName, v.id());
+            LOG.info("cloned snapshot {} as vdisk {} (id {})", snapName, newName, v.id());
             return v.info();
         } finally {
             cpLock.unlock();
@@ -190,8 +219,10 @@ final class Snapshots {
     List<SnapshotInfo> snapshots(String vdiskName) {
         pool.checkOpen();
         Vdisk v = catalog.vdisk(vdiskName);
-        return SnapshotChain.snapshotsOf(catalog.all(), v.id()).stream().filter(s -> !s.hidden())
-                .map(this::snapshotInfo).toList();
+        return SnapshotChain.snapshotsOf(catalog.all(), v.id()).stream()
+                .filter(s -> !s.hidden())
+                .map(this::snapshotInfo)
+                .toList();
     }
 
     /** All visible snapshots of the pool (also those of deleted vdisks), by vdisk id then creation order. */
@@ -199,7 +230,8 @@ final class Snapshots {
         pool.checkOpen();
         return catalog.snapshots().stream()
                 .sorted(Comparator.comparingLong(Vdisk::ownerId).thenComparingLong(Vdisk::epoch))
-                .map(this::snapshotInfo).toList();
+                .map(this::snapshotInfo)
+                .toList();
     }
 
     /** Snapshot {@code snapName}'s description. */
@@ -210,8 +242,16 @@ final class Snapshots {
 
     private SnapshotInfo snapshotInfo(Vdisk s) {
         Vdisk owner = catalog.byId(s.ownerId());
-        return new SnapshotInfo(s.id(), s.name(), s.ownerId(), owner == null || owner.kind() != Kind.VDISK ? null
-                : owner.name(), s.epoch(), s.sizeWithoutCheck(), s.createdMillis(), s.backingId(), s.hidden());
+        return new SnapshotInfo(
+                s.id(),
+                s.name(),
+                s.ownerId(),
+                owner == null || owner.kind() != Kind.VDISK ? null : owner.name(),
+                s.epoch(),
+                s.sizeWithoutCheck(),
+                s.createdMillis(),
+                s.backingId(),
+                s.hidden());
     }
 
     /**
@@ -225,7 +265,8 @@ final class Snapshots {
             throw new VdiskNotFoundException("no snapshot with id " + snapshotId + " in the pool");
         }
         return SnapshotChain.dependents(catalog.all(), s).stream()
-                .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name()).toList();
+                .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name())
+                .toList();
     }
 
     /** As {@link #dependents(long)} for a visible snapshot. */
@@ -239,7 +280,9 @@ final class Snapshots {
         try {
             pool.checkOpen();
             List<Lineage> out = new ArrayList<>();
-            for (Vdisk v : catalog.all().stream().sorted(Comparator.comparingLong(Vdisk::id)).toList()) {
+            for (Vdisk v : catalog.all().stream()
+                    .sorted(Comparator.comparingLong(Vdisk::id))
+                    .toList()) {
                 long[] os;
                 v.map().lock().readLock().lock();
                 try {
@@ -247,8 +290,16 @@ final class Snapshots {
                 } finally {
                     v.map().lock().readLock().unlock();
                 }
-                out.add(new Lineage(v.id(), v.name(), v.kind() == Kind.SNAPSHOT, v.hidden(), v.ownerId(),
-                        v.backingId(), SnapshotChain.depth(v), v.sizeWithoutCheck(), os[0] * segmentSize,
+                out.add(new Lineage(
+                        v.id(),
+                        v.name(),
+                        v.kind() == Kind.SNAPSHOT,
+                        v.hidden(),
+                        v.ownerId(),
+                        v.backingId(),
+                        SnapshotChain.depth(v),
+                        v.sizeWithoutCheck(),
+                        os[0] * segmentSize,
                         os[1] * segmentSize));
             }
             return out;
@@ -289,7 +340,8 @@ final class Snapshots {
                         + "; give the older snapshot as the base");
             }
             List<Vdisk> between = SnapshotChain.snapshotsOf(catalog.all(), l.ownerId()).stream()
-                    .filter(x -> x.epoch() >= l.epoch() && x.epoch() < m.epoch()).toList();
+                    .filter(x -> x.epoch() >= l.epoch() && x.epoch() < m.epoch())
+                    .toList();
             return new ExtentScan(cpLock, pool, catalog, segmentSize, l, m, between, startOffset);
         } finally {
             cpLock.unlock();
@@ -312,8 +364,11 @@ final class Snapshots {
             }
         }
         Vdisk b = v.backing();
-        if (b != null && b.hidden() && catalog.isLive(b) && SnapshotChain.dependents(catalog.all(), b).isEmpty()) {
-            log.info("freeing hidden snapshot {} (id {}): its last dependent is gone", b.name(), b.id());
+        if (b != null
+                && b.hidden()
+                && catalog.isLive(b)
+                && SnapshotChain.dependents(catalog.all(), b).isEmpty()) {
+            LOG.info("freeing hidden snapshot {} (id {}): its last dependent is gone", b.name(), b.id());
             releaseLocked(b);
         }
     }

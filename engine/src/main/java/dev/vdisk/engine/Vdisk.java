@@ -39,6 +39,7 @@ public final class Vdisk {
     private volatile long backingId;
     /** Vdisk: the sequence its next snapshot gets (and birth stamp of new entries); snapshot: its sequence. */
     private volatile long epoch;
+
     private final long createdMillis;
     private final Map<Integer, byte[]> extensions;
     /** Snapshot: deleted by the user but still read through by clones (written under Pool.cpLock). */
@@ -62,6 +63,7 @@ public final class Vdisk {
      * place the map changes). Snapshot: its change index, the segments changed while it was the youngest.
      */
     private final ChangeSet changes;
+
     private final int segmentSize;
 
     private volatile String name;
@@ -71,6 +73,7 @@ public final class Vdisk {
      * recover the old size, whose replay drops records beyond it.
      */
     private volatile long catalogSize;
+
     private volatile boolean deleted;
 
     /**
@@ -82,6 +85,7 @@ public final class Vdisk {
     private final StoreMap map;
     /** Segments with a replayable journal record or a map change not yet durable: never written in place. */
     private final TouchedSegments touched = new TouchedSegments();
+
     private final ChangesTable table;
     private final VdiskReads reads;
     private final InPlaceWriter inPlace;
@@ -105,7 +109,8 @@ public final class Vdisk {
         this.changes = ChangeSet.decode(e.extensions().get(ChangeSet.TAG), e.name());
         this.split = SplitCursor.decode(e.extensions().get(SplitCursor.TAG), e.name());
         byte[] origin = e.extensions().get(ORIGIN_TAG);
-        this.originFamily = origin == null ? 0
+        this.originFamily = origin == null
+                ? 0
                 : ByteBuffer.wrap(origin).order(ByteOrder.LITTLE_ENDIAN).getLong();
         this.segmentSize = svc.segmentSize();
         this.map = new StoreMap(tree, e.size(), segmentSize);
@@ -219,19 +224,35 @@ public final class Vdisk {
         }
         ext.remove(ORIGIN_TAG);
         if (originFamily != 0) {
-            ext.put(ORIGIN_TAG, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                    .putLong(originFamily).array());
+            ext.put(
+                    ORIGIN_TAG,
+                    ByteBuffer.allocate(8)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .putLong(originFamily)
+                            .array());
         }
-        return new CatalogEntry(id, name, kind, hidden, catalogSize, map.tree().rootWord0(), map.tree().rootWord1(), map.tree().height(),
-                ownerId, backingId, epoch, createdMillis, ext);
+        return new CatalogEntry(
+                id,
+                name,
+                kind,
+                hidden,
+                catalogSize,
+                map.tree().rootWord0(),
+                map.tree().rootWord1(),
+                map.tree().height(),
+                ownerId,
+                backingId,
+                epoch,
+                createdMillis,
+                ext);
     }
 
     /** Throws if the pool is closed or this vdisk deleted (or a hidden snapshot). */
     void checkLive() {
         pool.checkOpen();
         if (deleted || hidden) {
-            throw new VdiskNotFoundException((kind == Kind.SNAPSHOT ? "snapshot " : "vdisk ") + name
-                    + " was deleted; open an existing one");
+            throw new VdiskNotFoundException(
+                    (kind == Kind.SNAPSHOT ? "snapshot " : "vdisk ") + name + " was deleted; open an existing one");
         }
     }
 

@@ -18,6 +18,7 @@ final class VdiskCatalog {
     private final ConcurrentHashMap<String, Vdisk> byName = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Vdisk> snapsByName = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Vdisk> byId = new ConcurrentHashMap<>();
+
     @GuardedBy("Pool.cpLock")
     private long nextId;
 
@@ -80,7 +81,8 @@ final class VdiskCatalog {
     Vdisk vdisk(String name) {
         Vdisk v = byName.get(name);
         if (v == null) {
-            throw new VdiskNotFoundException("vdisk " + name + " does not exist in the pool; list them with 'vdisk ls'");
+            throw new VdiskNotFoundException(
+                    "vdisk " + name + " does not exist in the pool; list them with 'vdisk ls'");
         }
         return v;
     }
@@ -89,8 +91,8 @@ final class VdiskCatalog {
     Vdisk snapshot(String name) {
         Vdisk s = snapsByName.get(name);
         if (s == null) {
-            throw new VdiskNotFoundException("vdisk or snapshot " + name + " does not exist in the pool; list them"
-                    + " with 'vdisk ls'");
+            throw new VdiskNotFoundException(
+                    "vdisk or snapshot " + name + " does not exist in the pool; list them" + " with 'vdisk ls'");
         }
         return s;
     }
@@ -155,8 +157,8 @@ final class VdiskCatalog {
 
     static void checkSize(long size) {
         if (size <= 0 || size % Slab.BLOCK != 0 || size > MAX_VDISK_SIZE) {
-            throw new InvalidRangeException("vdisk size " + size + " must be a positive multiple of 4096 up to "
-                    + MAX_VDISK_SIZE + " bytes");
+            throw new InvalidRangeException(
+                    "vdisk size " + size + " must be a positive multiple of 4096 up to " + MAX_VDISK_SIZE + " bytes");
         }
     }
 }

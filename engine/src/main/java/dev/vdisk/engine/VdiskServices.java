@@ -9,6 +9,12 @@ import dev.vdisk.engine.journal.Journal;
  * (the changes table's memory), journal, destager and zeros, and the pool-wide decisions ({@link PoolHooks}). One
  * per open pool, made once its journal is open.
  */
-record VdiskServices(int segmentSize, DataSpace data, Allocator alloc, Slab slab, Journal journal, Destager destager,
-        Zeros zeros, PoolHooks pool) {
-}
+record VdiskServices(
+        int segmentSize,
+        DataSpace data,
+        Allocator alloc,
+        Slab slab,
+        Journal journal,
+        Destager destager,
+        Zeros zeros,
+        PoolHooks pool) {}

@@ -26,8 +26,14 @@ final class VdiskWrites {
     private final int segmentSize;
     private final int segmentShift;
 
-    VdiskWrites(Vdisk owner, VdiskServices svc, StoreMap map, ChangesTable table, TouchedSegments touched,
-            InPlaceWriter inPlace, ReentrantReadWriteLock opLock) {
+    VdiskWrites(
+            Vdisk owner,
+            VdiskServices svc,
+            StoreMap map,
+            ChangesTable table,
+            TouchedSegments touched,
+            InPlaceWriter inPlace,
+            ReentrantReadWriteLock opLock) {
         this.owner = owner;
         this.slab = svc.slab();
         this.alloc = svc.alloc();
@@ -98,8 +104,10 @@ final class VdiskWrites {
                 }
                 if (attempt >= 3 || !pool.checkpointToFreeSpace()) {
                     Allocator.Usage u = alloc.usage();
-                    throw new OutOfSpaceException("write of " + len + " bytes at " + pos + " to vdisk " + owner.name(),
-                            u.available() * segmentSize, (1L + map.tree().height()) * segmentSize);
+                    throw new OutOfSpaceException(
+                            "write of " + len + " bytes at " + pos + " to vdisk " + owner.name(),
+                            u.available() * segmentSize,
+                            (1L + map.tree().height()) * segmentSize);
                 }
             }
         } finally {
@@ -116,7 +124,8 @@ final class VdiskWrites {
                 if (!table.reserveWithoutLocking(ds)) {
                     return false;
                 }
-                long seq = replaySeq >= 0 ? replaySeq
+                long seq = replaySeq >= 0
+                        ? replaySeq
                         : journal.append(owner.id(), pos, src.remaining(), JournalRecord.TYPE_WRITE, src);
                 ds.noteSeqWithoutLocking(seq);
                 touched.mark(seg); // after the append, under ds.lock: see TouchedSegments

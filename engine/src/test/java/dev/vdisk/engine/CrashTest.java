@@ -37,10 +37,18 @@ class CrashTest {
         int totalFlushed = 0;
         for (int round = 1; round <= rounds && System.nanoTime() < deadline; round++) {
             String javaCmd = ProcessHandle.current().info().command().orElseThrow();
-            Process child = new ProcessBuilder(javaCmd, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                    CrashChild.class.getName(), p.toString(), Integer.toString(round))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process child = new ProcessBuilder(
+                            javaCmd,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-Xshare:auto",
+                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            CrashChild.class.getName(),
+                            p.toString(),
+                            Integer.toString(round))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             AtomicLong lastFlushed = new AtomicLong(-1);
             AtomicInteger ready = new AtomicInteger();
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
@@ -113,7 +121,10 @@ class CrashTest {
                     }
                     state[blk] = got == null ? null : new long[] {got[0], got[1]};
                 }
-                assertTrue(bad.isEmpty(), "round " + round + " (last flushed " + flushed + "): " + bad.subList(0, Math.min(10, bad.size())));
+                assertTrue(
+                        bad.isEmpty(),
+                        "round " + round + " (last flushed " + flushed + "): "
+                                + bad.subList(0, Math.min(10, bad.size())));
                 var report = pool.check();
                 assertTrue(report.clean(), () -> "round check: " + report.problems());
             }

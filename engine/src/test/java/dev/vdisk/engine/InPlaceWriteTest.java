@@ -60,7 +60,9 @@ class InPlaceWriteTest {
             pool.drain();
             TestPools.write(v, 8192, TestPools.filled(4096, 8));
             assertEquals(3, v.inPlaceWrites(), "the copied segment, checkpointed, is exclusive again");
-            assertArrayEquals(TestPools.filled(4096, 6), TestPools.read(pool.snapshotReader("s"), 8192, 4096),
+            assertArrayEquals(
+                    TestPools.filled(4096, 6),
+                    TestPools.read(pool.snapshotReader("s"), 8192, 4096),
                     "the snapshot kept its content");
 
             // a clone's holes read the snapshot: written through the journal, then in place once checkpointed
@@ -144,7 +146,8 @@ class InPlaceWriteTest {
         Path p = dir.resolve("p");
         byte[][] model = new byte[threads][size];
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
         java.util.concurrent.atomic.AtomicInteger snapshots = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.LongAdder pieces = new java.util.concurrent.atomic.LongAdder(); // per segment
         long inPlace;
@@ -581,8 +584,7 @@ class InPlaceWriteTest {
     }
 
     /** What {@link #duringNextInPlaceWrite} started: the operation's end, and whether it had ended before the write. */
-    private record Racer(CompletableFuture<Void> done, AtomicBoolean doneDuringWrite) {
-    }
+    private record Racer(CompletableFuture<Void> done, AtomicBoolean doneDuringWrite) {}
 
     /**
      * Makes {@code v}'s next in-place write, once it decided (holding its segment's gate), start {@code op} on another
@@ -591,7 +593,7 @@ class InPlaceWriteTest {
     private static Racer duringNextInPlaceWrite(Vdisk v, RacingOp op) {
         Racer r = new Racer(new CompletableFuture<>(), new AtomicBoolean());
         v.beforeInPlaceWrite(() -> {
-            v.beforeInPlaceWrite(() -> { });
+            v.beforeInPlaceWrite(() -> {});
             Thread.ofPlatform().start(() -> {
                 try {
                     op.run();

@@ -47,8 +47,10 @@ class PoolCreateAndImportTest {
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
             pool.create("v", 1L << 20);
         }
-        Files.writeString(p.resolve(PoolFiles.PROPERTIES), "format=1\ndevice=false\ndata="
-                + p.resolve(PoolFiles.DATA).toAbsolutePath() + "\njournal=" + p.resolve("journal").toAbsolutePath() + "\n");
+        Files.writeString(
+                p.resolve(PoolFiles.PROPERTIES),
+                "format=1\ndevice=false\ndata=" + p.resolve(PoolFiles.DATA).toAbsolutePath() + "\njournal="
+                        + p.resolve("journal").toAbsolutePath() + "\n");
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
             assertEquals(1, pool.list().size());
         }
@@ -74,16 +76,18 @@ class PoolCreateAndImportTest {
             }
         }
         byte[] head = head(p.resolve(PoolFiles.DATA));
-        VdiskExistsException e = assertThrows(VdiskExistsException.class,
-                () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("already holds vdisk pool") && e.getMessage().contains("vdisk pool import"),
+        VdiskExistsException e = assertThrows(
+                VdiskExistsException.class, () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
+        assertTrue(
+                e.getMessage().contains("already holds vdisk pool")
+                        && e.getMessage().contains("vdisk pool import"),
                 e.getMessage());
         assertArrayEquals(head, head(p.resolve(PoolFiles.DATA)), "the refused create changed the superblocks");
         assertFalse(Files.exists(p.resolve(PoolFiles.PROPERTIES)));
 
         // an emptied journal directory is journal damage like any other: import refuses it until the loss is accepted
-        JournalDamagedException d = assertThrows(JournalDamagedException.class,
-                () -> PoolImport.run(p, null, null, TestPools.quietOptions()));
+        JournalDamagedException d = assertThrows(
+                JournalDamagedException.class, () -> PoolImport.run(p, null, null, TestPools.quietOptions()));
         assertTrue(d.getMessage().contains("holds no journal file"), d.getMessage());
         assertFalse(Files.exists(p.resolve(PoolFiles.PROPERTIES)));
         CheckReport r = PoolImport.run(p, null, null, TestPools.quietOptions().withAcceptJournalLoss(true));
@@ -91,7 +95,9 @@ class PoolCreateAndImportTest {
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
             assertArrayEquals(TestPools.filled(SEG, 7), TestPools.read(pool.vdisk("v"), 0, SEG));
         }
-        assertThrows(VdiskExistsException.class, () -> PoolImport.run(p, null, null, TestPools.quietOptions()),
+        assertThrows(
+                VdiskExistsException.class,
+                () -> PoolImport.run(p, null, null, TestPools.quietOptions()),
                 "import never replaces an existing pool.properties");
     }
 
@@ -112,8 +118,8 @@ class PoolCreateAndImportTest {
             f.seek(5000);
             f.write(1); // no superblock, but not empty either
         }
-        VdiskExistsException e = assertThrows(VdiskExistsException.class,
-                () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
+        VdiskExistsException e = assertThrows(
+                VdiskExistsException.class, () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
         assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
     }
 
@@ -125,10 +131,15 @@ class PoolCreateAndImportTest {
             TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 7));
         }
         Path q = dir.resolve("q");
-        VdiskExistsException e = assertThrows(VdiskExistsException.class, () -> Pool.create(q,
-                new PoolSpec(4L << 20, SEG, null, p.resolve(PoolFiles.JOURNAL)), TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("vdisk pool import") && !e.getMessage().contains("empty one")
-                && !e.getMessage().contains("delete"), e.getMessage());
+        VdiskExistsException e = assertThrows(
+                VdiskExistsException.class,
+                () -> Pool.create(
+                        q, new PoolSpec(4L << 20, SEG, null, p.resolve(PoolFiles.JOURNAL)), TestPools.quietOptions()));
+        assertTrue(
+                e.getMessage().contains("vdisk pool import")
+                        && !e.getMessage().contains("empty one")
+                        && !e.getMessage().contains("delete"),
+                e.getMessage());
     }
 
     @Test
@@ -151,15 +162,20 @@ class PoolCreateAndImportTest {
                 f.write(b);
             }
         }
-        UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
-                () -> Pool.open(p, TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("version 1") && e.getMessage().contains("cannot be migrated")
-                && !e.getMessage().contains("upgrade"), e.getMessage());
+        UnsupportedFormatException e =
+                assertThrows(UnsupportedFormatException.class, () -> Pool.open(p, TestPools.quietOptions()));
+        assertTrue(
+                e.getMessage().contains("version 1")
+                        && e.getMessage().contains("cannot be migrated")
+                        && !e.getMessage().contains("upgrade"),
+                e.getMessage());
     }
 
     private static List<Path> logs(Path pool) throws IOException {
         try (Stream<Path> s = Files.list(pool.resolve(PoolFiles.JOURNAL))) {
-            return s.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList();
+            return s.filter(f -> f.getFileName().toString().endsWith(".log"))
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -43,7 +43,8 @@ class SnapshotConcurrencyTest {
                                 v.discard(off, seg);
                             } else {
                                 b.clear();
-                                b.put(TestPools.filled(2 * seg, tt * 1_000_000 + i)).flip();
+                                b.put(TestPools.filled(2 * seg, tt * 1_000_000 + i))
+                                        .flip();
                                 v.write(off + rnd.nextInt(seg), b.limit(seg + rnd.nextInt(seg)));
                             }
                         }
@@ -72,7 +73,8 @@ class SnapshotConcurrencyTest {
             }
             assertNull(failure.get(), () -> "writer failed: " + failure.get());
             for (int s = 0; s < 12; s++) {
-                assertTrue(Arrays.equals(images.get(s), ModelTest.readAll(pool.snapshotReader("s" + s))),
+                assertTrue(
+                        Arrays.equals(images.get(s), ModelTest.readAll(pool.snapshotReader("s" + s))),
                         "snapshot s" + s + " changed");
             }
             assertTrue(pool.check().clean());

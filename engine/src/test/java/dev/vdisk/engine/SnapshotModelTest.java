@@ -46,23 +46,36 @@ class SnapshotModelTest {
                     int size = segmentSize * (8 + rnd.nextInt(40));
                     pool.create(n, size);
                     vdisks.put(n, new byte[size]);
-                    ownerKey.put(n, pool.list().stream().filter(i -> i.name().equals(n)).findFirst().orElseThrow().id());
+                    ownerKey.put(
+                            n,
+                            pool.list().stream()
+                                    .filter(i -> i.name().equals(n))
+                                    .findFirst()
+                                    .orElseThrow()
+                                    .id());
                     continue;
                 }
                 String vn = pick(rnd, vdisks.keySet());
                 byte[] m = vdisks.get(vn);
                 if (r < 40) {
-                    int len = Math.min(m.length, rnd.nextBoolean() ? 4096 * (1 + rnd.nextInt(2 * segmentSize / 4096))
-                            : 1 + rnd.nextInt(2 * segmentSize));
-                    int off = rnd.nextBoolean() ? 4096 * rnd.nextInt((m.length - len) / 4096 + 1)
+                    int len = Math.min(
+                            m.length,
+                            rnd.nextBoolean()
+                                    ? 4096 * (1 + rnd.nextInt(2 * segmentSize / 4096))
+                                    : 1 + rnd.nextInt(2 * segmentSize));
+                    int off = rnd.nextBoolean()
+                            ? 4096 * rnd.nextInt((m.length - len) / 4096 + 1)
                             : rnd.nextInt(m.length - len + 1);
                     byte[] d = TestPools.filled(len, op);
                     TestPools.write(pool.vdisk(vn), off, d);
                     System.arraycopy(d, 0, m, off, len);
                 } else if (r < 48) {
-                    int off = rnd.nextBoolean() ? segmentSize * rnd.nextInt(m.length / segmentSize) : rnd.nextInt(m.length);
-                    int len = Math.min(m.length - off, rnd.nextBoolean() ? segmentSize * (1 + rnd.nextInt(3))
-                            : 1 + rnd.nextInt(2 * segmentSize));
+                    int off = rnd.nextBoolean()
+                            ? segmentSize * rnd.nextInt(m.length / segmentSize)
+                            : rnd.nextInt(m.length);
+                    int len = Math.min(
+                            m.length - off,
+                            rnd.nextBoolean() ? segmentSize * (1 + rnd.nextInt(3)) : 1 + rnd.nextInt(2 * segmentSize));
                     pool.vdisk(vn).discard(off, len);
                     Arrays.fill(m, off, off + len, (byte) 0);
                 } else if (r < 56) {
@@ -74,7 +87,13 @@ class SnapshotModelTest {
                     String cn = "c" + names++;
                     pool.clone(s.name(), cn);
                     vdisks.put(cn, s.content().clone());
-                    ownerKey.put(cn, pool.list().stream().filter(i -> i.name().equals(cn)).findFirst().orElseThrow().id());
+                    ownerKey.put(
+                            cn,
+                            pool.list().stream()
+                                    .filter(i -> i.name().equals(cn))
+                                    .findFirst()
+                                    .orElseThrow()
+                                    .id());
                 } else if (r < 65 && !snaps.isEmpty()) {
                     String sn = pick(rnd, snaps.keySet());
                     pool.delete(sn);
@@ -91,11 +110,15 @@ class SnapshotModelTest {
                 } else if (r < 85) {
                     int len = Math.min(m.length, 1 + rnd.nextInt(3 * segmentSize));
                     int off = rnd.nextInt(m.length - len + 1);
-                    assertArrayEquals(Arrays.copyOfRange(m, off, off + len), TestPools.read(pool.vdisk(vn), off, len),
+                    assertArrayEquals(
+                            Arrays.copyOfRange(m, off, off + len),
+                            TestPools.read(pool.vdisk(vn), off, len),
                             "op " + op + ": read of " + vn);
                 } else if (r < 92 && !snaps.isEmpty()) {
                     Snap s = snaps.get(pick(rnd, snaps.keySet()));
-                    assertArrayEquals(s.content(), ModelTest.readAll(pool.snapshotReader(s.name())),
+                    assertArrayEquals(
+                            s.content(),
+                            ModelTest.readAll(pool.snapshotReader(s.name())),
                             "op " + op + ": snapshot " + s.name());
                 } else if (r < 94) {
                     deltaMatches(pool, snaps, rnd, op);

@@ -87,7 +87,8 @@ class SplitCrashPointTest {
         List<String> failures = new ArrayList<>();
         Random rnd = new Random(powerLoss ? 17 : 3);
         Path images = Files.isDirectory(Path.of("/dev/shm"))
-                ? Files.createTempDirectory(Path.of("/dev/shm"), "splitpoints") : dir.resolve("images");
+                ? Files.createTempDirectory(Path.of("/dev/shm"), "splitpoints")
+                : dir.resolve("images");
         int[] seen = new int[3];
         try {
             for (int n = start; n <= rec.count(); n++) {
@@ -104,15 +105,16 @@ class SplitCrashPointTest {
         } finally {
             deleteTree(images);
         }
-        assertTrue(failures.isEmpty(), failures.size() + " of " + (rec.count() - start + 1) + " crash points fail:\n"
-                + failures.stream().limit(12).collect(Collectors.joining("\n")));
+        assertTrue(
+                failures.isEmpty(),
+                failures.size() + " of " + (rec.count() - start + 1) + " crash points fail:\n"
+                        + failures.stream().limit(12).collect(Collectors.joining("\n")));
         assertTrue(seen[2] > 0, "no crash point found the split running midway: " + java.util.Arrays.toString(seen));
         assertTrue(seen[0] > 0, "no crash point found the split released: " + java.util.Arrays.toString(seen));
     }
 
     /** Checks one image; returns 0 released, 1 never started, 2 running. */
-    private static int verify(Path img, SplitMode mode, boolean acknowledged, long[][] expected,
-            boolean[] holeBefore) {
+    private static int verify(Path img, SplitMode mode, boolean acknowledged, long[][] expected, boolean[] holeBefore) {
         int state;
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             var report = pool.check();
@@ -127,14 +129,16 @@ class SplitCrashPointTest {
                 assertFalse(acknowledged, "the split was DONE, yet the clone still reads through its backing");
                 if (r == null) {
                     for (int s = 0; s < SEGMENTS; s++) {
-                        assertTrue(!holeBefore[s] || MapEntry.isHole(entry(c, s)),
+                        assertTrue(
+                                !holeBefore[s] || MapEntry.isHole(entry(c, s)),
                                 "no split record, yet segment " + s + " was filled");
                     }
                     state = 1;
                 } else {
                     assertEquals(SplitCursor.State.RUNNING, r.state(), r::toString);
                     for (long s = 0; s < Math.min(r.cursor(), SEGMENTS); s++) {
-                        assertFalse(MapEntry.isHole(entry(c, s)) && MapEntry.isMapped(throughChain(c, s)),
+                        assertFalse(
+                                MapEntry.isHole(entry(c, s)) && MapEntry.isMapped(throughChain(c, s)),
                                 "segment " + s + " below the cursor " + r.cursor() + " still reads the backing");
                     }
                     state = 2;
@@ -144,8 +148,8 @@ class SplitCrashPointTest {
             List<SplitTask> resumed = pool.resumeSplits();
             assertEquals(state == 2 ? 1 : 0, resumed.size(), "splits resumed");
             if (state != 0) {
-                SplitProgress pr = pool.split("c", mode, SplitOptions.defaults())
-                        .await(Duration.ofSeconds(30));
+                SplitProgress pr =
+                        pool.split("c", mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
                 assertEquals(SplitPhase.DONE, pr.phase(), pr::toString);
             }
             assertNull(c.backing(), "backing after the recovered split");

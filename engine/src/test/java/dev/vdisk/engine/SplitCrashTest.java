@@ -63,10 +63,18 @@ class SplitCrashTest {
         int round;
         for (round = 1; round <= 12 && System.nanoTime() < deadline; round++) {
             String javaCmd = ProcessHandle.current().info().command().orElseThrow();
-            Process child = new ProcessBuilder(javaCmd, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                    SplitCrashChild.class.getName(), p.toString(), Integer.toString(round))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process child = new ProcessBuilder(
+                            javaCmd,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-Xshare:auto",
+                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            SplitCrashChild.class.getName(),
+                            p.toString(),
+                            Integer.toString(round))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             AtomicLong lastFlushed = new AtomicLong(-1);
             AtomicInteger ready = new AtomicInteger();
             AtomicInteger resumes = new AtomicInteger();
@@ -79,7 +87,7 @@ class SplitCrashTest {
                             case "FLUSHED" -> lastFlushed.set(Long.parseLong(w[1]));
                             case "READY" -> ready.set(1);
                             case "RESUMED" -> resumes.incrementAndGet();
-                            default -> { }
+                            default -> {}
                         }
                     }
                 } catch (Exception e) {
@@ -107,24 +115,36 @@ class SplitCrashTest {
                         int last = lastWriteTo(seq, c, blk, flushed);
                         long[] got = now[blk];
                         if (last >= 0) {
-                            assertTrue(got != null && got[0] == round && got[1] >= last && SplitCrashChild.blockOf(seq, (int) got[1]) == blk
-                                    && SplitCrashChild.cloneOf((int) got[1]).equals(c),
+                            assertTrue(
+                                    got != null
+                                            && got[0] == round
+                                            && got[1] >= last
+                                            && SplitCrashChild.blockOf(seq, (int) got[1]) == blk
+                                            && SplitCrashChild.cloneOf((int) got[1])
+                                                    .equals(c),
                                     "round " + round + ": flushed write " + last + " to block " + blk + " of " + c
                                             + " missing: " + java.util.Arrays.toString(got));
                         } else if (!java.util.Arrays.equals(was[blk], got)) {
-                            assertTrue(got != null && got[0] == round
-                                    && SplitCrashChild.cloneOf((int) got[1]).equals(c),
+                            assertTrue(
+                                    got != null
+                                            && got[0] == round
+                                            && SplitCrashChild.cloneOf((int) got[1])
+                                                    .equals(c),
                                     "round " + round + ": block " + blk + " of " + c + " holds "
-                                            + java.util.Arrays.toString(got) + ", not the base or a write of the round");
+                                            + java.util.Arrays.toString(got)
+                                            + ", not the base or a write of the round");
                         }
                     }
                     start.put(c, now);
                 }
                 for (SplitProgress s : pool.splits()) {
                     long before = cursor.get(s.vdiskName());
-                    assertTrue(s.segmentsScanned() >= before, "round " + round + ": cursor of " + s.vdiskName()
-                            + " went back from " + before + " to " + s.segmentsScanned());
-                    assertEquals(SplitPhase.QUEUED, s.phase(), "after a crash a running split is recorded, not running");
+                    assertTrue(
+                            s.segmentsScanned() >= before,
+                            "round " + round + ": cursor of " + s.vdiskName() + " went back from " + before + " to "
+                                    + s.segmentsScanned());
+                    assertEquals(
+                            SplitPhase.QUEUED, s.phase(), "after a crash a running split is recorded, not running");
                     cursor.put(s.vdiskName(), s.segmentsScanned());
                     if (s.segmentsScanned() > 0 && s.segmentsScanned() < s.segmentsTotal()) {
                         midway++;
@@ -138,8 +158,9 @@ class SplitCrashTest {
         try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
             pool.resumeSplits();
             for (String c : List.of("cs", "cc")) {
-                SplitProgress done = pool.split(c, c.equals("cs") ? SplitMode.SHARE : SplitMode.COPY,
-                        SplitOptions.defaults()).await(Duration.ofSeconds(30));
+                SplitProgress done = pool.split(
+                                c, c.equals("cs") ? SplitMode.SHARE : SplitMode.COPY, SplitOptions.defaults())
+                        .await(Duration.ofSeconds(30));
                 assertEquals(SplitPhase.DONE, done.phase(), done::toString);
             }
             pool.delete("snap");
@@ -158,7 +179,8 @@ class SplitCrashTest {
 
     private static int lastWriteTo(int[] seq, String clone, int blk, int upTo) {
         for (int i = upTo; i >= 0; i--) {
-            if (SplitCrashChild.blockOf(seq, i) == blk && SplitCrashChild.cloneOf(i).equals(clone)) {
+            if (SplitCrashChild.blockOf(seq, i) == blk
+                    && SplitCrashChild.cloneOf(i).equals(clone)) {
                 return i;
             }
         }

@@ -21,8 +21,8 @@ public record ByteSize(long bytes) {
 
     private static final String UNITS = "KMGTP";
     private static final String[] SUFFIXES = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    private static final Pattern SYNTAX = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(?:([KMGTP])(i)?)?(B)?",
-            Pattern.CASE_INSENSITIVE);
+    private static final Pattern SYNTAX =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(?:([KMGTP])(i)?)?(B)?", Pattern.CASE_INSENSITIVE);
     private static final String EXAMPLES = "4096, 512K, 64KiB, 1.5G or 1T";
 
     public ByteSize {
@@ -39,15 +39,18 @@ public record ByteSize(long bytes) {
     public static ByteSize parse(String text) {
         Matcher m = SYNTAX.matcher(text.strip());
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a size; write e.g. " + EXAMPLES + " (binary units)");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a size; write e.g. " + EXAMPLES + " (binary units)");
         }
         int shift = m.group(2) == null ? 0 : 10 * (UNITS.indexOf(m.group(2).toUpperCase(Locale.ROOT)) + 1);
         try {
-            return new ByteSize(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(2).pow(shift))
-                    .setScale(0, RoundingMode.UNNECESSARY).longValueExact());
+            return new ByteSize(new BigDecimal(m.group(1))
+                    .multiply(BigDecimal.valueOf(2).pow(shift))
+                    .setScale(0, RoundingMode.UNNECESSARY)
+                    .longValueExact());
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a whole number of bytes below 8 EiB; write e.g. "
-                    + EXAMPLES);
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a whole number of bytes below 8 EiB; write e.g. " + EXAMPLES);
         }
     }
 
@@ -68,8 +71,10 @@ public record ByteSize(long bytes) {
         if (s.unit() == 0) {
             return bytes + "B";
         }
-        return (s.value() == Math.rint(s.value()) ? String.format(Locale.ROOT, "%.0f", s.value())
-                : String.format(Locale.ROOT, "%.1f", s.value())) + SUFFIXES[s.unit()];
+        return (s.value() == Math.rint(s.value())
+                        ? String.format(Locale.ROOT, "%.0f", s.value())
+                        : String.format(Locale.ROOT, "%.1f", s.value()))
+                + SUFFIXES[s.unit()];
     }
 
     /**
@@ -91,8 +96,7 @@ public record ByteSize(long bytes) {
         return new Scaled(v, u);
     }
 
-    private record Scaled(double value, int unit) {
-    }
+    private record Scaled(double value, int unit) {}
 
     /** For picocli: {@code @Option(converter = ByteSize.Converter.class)}, or registered for the type. */
     public static final class Converter implements ITypeConverter<ByteSize> {

@@ -18,14 +18,17 @@ public final class Programs {
     /** Exit code of a bad command line, in all three programs. */
     public static final int USAGE = 2;
 
-    private Programs() {
-    }
+    private Programs() {}
 
     /** The command line of {@code command}, whose {@code @Command} names the program. */
     public static CommandLine commandLine(Object command) {
         CommandLine cl = new CommandLine(command);
         cl.addSubcommand("generate-completion", new AutoComplete.GenerateCompletion());
-        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        cl.getSubcommands()
+                .get("generate-completion")
+                .getCommandSpec()
+                .usageMessage()
+                .hidden(false);
         cl.registerConverter(ByteSize.class, new ByteSize.Converter());
         cl.setOverwrittenOptionsAllowed(true);
         cl.setUsageHelpWidth(100);

@@ -51,8 +51,10 @@ public final class ProgressBar {
             return;
         }
         if (terminal) {
-            out.print("\r" + line + (lastLine != null && lastLine.length() > line.length()
-                    ? " ".repeat(lastLine.length() - line.length()) : ""));
+            out.print("\r" + line
+                    + (lastLine != null && lastLine.length() > line.length()
+                            ? " ".repeat(lastLine.length() - line.length())
+                            : ""));
         } else {
             out.println(line);
         }
@@ -79,7 +81,10 @@ public final class ProgressBar {
         if (!label.isEmpty()) {
             b.append(label).append(' ');
         }
-        b.append('[').append("#".repeat(filled)).append("-".repeat(WIDTH - filled)).append(']');
+        b.append('[')
+                .append("#".repeat(filled))
+                .append("-".repeat(WIDTH - filled))
+                .append(']');
         b.append(String.format(Locale.ROOT, " %3d%%", pct));
         if (!state.isEmpty()) {
             b.append(' ').append(String.format(Locale.ROOT, "%-" + STATE_WIDTH + "s", state));
@@ -95,7 +100,8 @@ public final class ProgressBar {
         if (seconds < 0) {
             return "?";
         }
-        return seconds >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds % 3600 / 60,
-                seconds % 60) : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
+        return seconds >= 3600
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+                : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
     }
 }

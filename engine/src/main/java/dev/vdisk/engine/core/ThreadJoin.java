@@ -2,8 +2,7 @@ package dev.vdisk.engine.core;
 
 /** Waiting for the engine's own background threads to end when they are stopped. */
 public final class ThreadJoin {
-    private ThreadJoin() {
-    }
+    private ThreadJoin() {}
 
     /**
      * Joins {@code t} (nothing if it is null or the caller itself), even if the caller is interrupted meanwhile: a

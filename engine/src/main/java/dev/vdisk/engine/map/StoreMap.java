@@ -15,8 +15,10 @@ public final class StoreMap {
      * written by the destager, splits and consistency points.
      */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
     @GuardedBy("lock")
     private final MapTree tree;
+
     private final int segmentSize;
     private final int segmentShift;
     /** The backing store's map, null if none (cleared by a split's release, under this map's write lock). */

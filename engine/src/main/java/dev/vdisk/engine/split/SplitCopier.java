@@ -40,6 +40,7 @@ final class SplitCopier implements AutoCloseable {
     private ExecutorService helpers;
     /** Copied ranges whose pages may still be cached, oldest first: {@code {to, length}}. */
     private final ArrayDeque<long[]> cached = new ArrayDeque<>();
+
     private long cachedBytes;
 
     /** {@code unit}: parts are multiples of it (a segment), so each copies whole pages. */
@@ -80,8 +81,12 @@ final class SplitCopier implements AutoCloseable {
             return;
         }
         if (helpers == null) {
-            helpers = Executors.newFixedThreadPool(parts - 1,
-                    Thread.ofPlatform().daemon().name(Thread.currentThread().getName() + "-copy-", 1).factory());
+            helpers = Executors.newFixedThreadPool(
+                    parts - 1,
+                    Thread.ofPlatform()
+                            .daemon()
+                            .name(Thread.currentThread().getName() + "-copy-", 1)
+                            .factory());
         }
         List<Future<?>> others = new ArrayList<>(n - 1);
         long per = units / n * unit;
@@ -104,7 +109,8 @@ final class SplitCopier implements AutoCloseable {
                     break;
                 } catch (ExecutionException e) {
                     if (failed == null) {
-                        failed = e.getCause() instanceof RuntimeException r ? r
+                        failed = e.getCause() instanceof RuntimeException r
+                                ? r
                                 : new EngineIOException("copy helper failed: " + e.getCause(), e.getCause());
                     }
                     break;

@@ -17,10 +17,17 @@ import java.nio.charset.StandardCharsets;
  * @param cursor the next segment index to examine; every hole below it that read data through the backing chain was
  *     filled in the map of the same consistency point (the cursor only moves after the fill)
  */
-public record SplitCursor(SplitMode mode, State state, long cursor, long filled, long bytesRelocated, SplitOptions options,
+public record SplitCursor(
+        SplitMode mode,
+        State state,
+        long cursor,
+        long filled,
+        long bytesRelocated,
+        SplitOptions options,
         String error) {
     /** Catalog extension tag of the split record (tag 1 is the change set). */
     public static final int TAG = 2;
+
     private static final int VERSION = 1;
 
     /** What recovery does with the record: see {@link Splitter}'s commit protocol. */
@@ -45,9 +52,16 @@ public record SplitCursor(SplitMode mode, State state, long cursor, long filled,
         byte[] msg = error == null ? new byte[0] : error.getBytes(StandardCharsets.UTF_8);
         int len = Math.min(msg.length, 1024);
         ByteBuffer b = ByteBuffer.allocate(4 + 5 * 8 + 2 + len).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) VERSION).put((byte) mode.ordinal()).put((byte) state.ordinal())
-                .put((byte) (options.idleOnly() ? 1 : 0)).putLong(cursor).putLong(filled).putLong(bytesRelocated)
-                .putLong(options.rateBytesPerSecond()).putLong(options.busyOpsPerSecond()).putShort((short) len)
+        b.put((byte) VERSION)
+                .put((byte) mode.ordinal())
+                .put((byte) state.ordinal())
+                .put((byte) (options.idleOnly() ? 1 : 0))
+                .putLong(cursor)
+                .putLong(filled)
+                .putLong(bytesRelocated)
+                .putLong(options.rateBytesPerSecond())
+                .putLong(options.busyOpsPerSecond())
+                .putShort((short) len)
                 .put(msg, 0, len);
         return b.array();
     }
@@ -73,14 +87,20 @@ public record SplitCursor(SplitMode mode, State state, long cursor, long filled,
             long busy = b.getLong();
             byte[] msg = new byte[Short.toUnsignedInt(b.getShort())];
             b.get(msg);
-            return new SplitCursor(mode, state, cursor, filled, bytes2, new SplitOptions(rate, idle, busy),
+            return new SplitCursor(
+                    mode,
+                    state,
+                    cursor,
+                    filled,
+                    bytes2,
+                    new SplitOptions(rate, idle, busy),
                     msg.length == 0 ? null : new String(msg, StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             if (e instanceof EngineException ee) {
                 throw ee;
             }
-            throw new CorruptMetadataException("split record of vdisk " + owner + " is damaged (" + e
-                    + "); run vdisk check");
+            throw new CorruptMetadataException(
+                    "split record of vdisk " + owner + " is damaged (" + e + "); run vdisk check");
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.vdisk.engine.split;
 
-
 /**
  * A snapshot of a split's progress, available at any time from {@link SplitTask#progress()} and {@code Pool.splits()}.
  *
@@ -19,13 +18,25 @@ package dev.vdisk.engine.split;
  *     rate), -1 if unknown
  * @param error why the split FAILED or is PAUSED, else null
  */
-public record SplitProgress(String vdiskName, SplitMode mode, SplitPhase phase, long segmentsScanned,
-        long segmentsTotal, long segmentsVisited, long segmentsFilled, long bytesRelocated, long bytesToRelocate,
-        double bytesPerSecond, long etaSeconds, String error) {
+public record SplitProgress(
+        String vdiskName,
+        SplitMode mode,
+        SplitPhase phase,
+        long segmentsScanned,
+        long segmentsTotal,
+        long segmentsVisited,
+        long segmentsFilled,
+        long bytesRelocated,
+        long bytesToRelocate,
+        double bytesPerSecond,
+        long etaSeconds,
+        String error) {
 
     /** True once the running thread is gone (DONE, CANCELLED, FAILED, PAUSED). */
     public boolean finished() {
-        return phase == SplitPhase.DONE || phase == SplitPhase.CANCELLED || phase == SplitPhase.FAILED
+        return phase == SplitPhase.DONE
+                || phase == SplitPhase.CANCELLED
+                || phase == SplitPhase.FAILED
                 || phase == SplitPhase.PAUSED;
     }
 }

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * release the backing.
  */
 public final class SplitTask {
-    private static final Logger log = LoggerFactory.getLogger(SplitTask.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SplitTask.class);
 
     /** Bytes a COPY run moves at once: large I/O, and about one destage's worth of holding destageLock. */
     static final int COPY_RUN_BYTES = 1 << 20;
@@ -41,6 +41,7 @@ public final class SplitTask {
     private volatile long total;
     /** {@link SplitProgress#bytesToRelocate}: counted by the task's thread before its first fill; -1 until then. */
     private volatile long toRelocate = -1;
+
     private volatile long visited;
     private volatile String error;
     private volatile boolean cancelRequested;
@@ -94,8 +95,19 @@ public final class SplitTask {
         } else {
             eta = segsPerSec > 0 ? (long) Math.ceil(Math.max(0, total - r.cursor()) / segsPerSec) : -1;
         }
-        return new SplitProgress(clone.name(), splitter.mode(), phase, Math.min(r.cursor(), total), total, visited,
-                r.filled(), r.bytesRelocated(), toRelocate, bps, eta, error);
+        return new SplitProgress(
+                clone.name(),
+                splitter.mode(),
+                phase,
+                Math.min(r.cursor(), total),
+                total,
+                visited,
+                r.filled(),
+                r.bytesRelocated(),
+                toRelocate,
+                bps,
+                eta,
+                error);
     }
 
     /** Where the task's time went; complete once it finished (the last run of this process only). */
@@ -124,7 +136,8 @@ public final class SplitTask {
     }
 
     void start() {
-        thread = Thread.ofPlatform().daemon().name("vdisk-split-" + clone.name()).start(this::run);
+        thread =
+                Thread.ofPlatform().daemon().name("vdisk-split-" + clone.name()).start(this::run);
     }
 
     /** Pool close: stop at a consistent point and wait; the record stays RUNNING. */
@@ -163,8 +176,13 @@ public final class SplitTask {
             toRelocate = record.bytesRelocated() + splitter.segmentsToFill(record.cursor()) * segmentSize;
             startNanos = System.nanoTime();
             phase = SplitPhase.FILLING;
-            log.info("split of vdisk {} ({}) running from segment {} of {}, {} bytes to relocate", name,
-                    splitter.mode(), record.cursor(), total, toRelocate - record.bytesRelocated());
+            LOG.info(
+                    "split of vdisk {} ({}) running from segment {} of {}, {} bytes to relocate",
+                    name,
+                    splitter.mode(),
+                    record.cursor(),
+                    total,
+                    toRelocate - record.bytesRelocated());
             while (true) {
                 if (clone.isDeleted()) {
                     finish(SplitPhase.CANCELLED, "vdisk " + name + " was deleted during the split");
@@ -172,14 +190,16 @@ public final class SplitTask {
                 }
                 if (stopRequested) {
                     phase = SplitPhase.QUEUED;
-                    log.info("split of vdisk {} stopped at segment {} (pool closing; resumes after the next open)", name,
+                    LOG.info(
+                            "split of vdisk {} stopped at segment {} (pool closing; resumes after the next open)",
+                            name,
                             record.cursor());
                     return;
                 }
                 if (cancelRequested) {
                     persist(record.in(SplitCursor.State.CANCELLED, null), "cancel");
                     finish(SplitPhase.CANCELLED, null);
-                    log.info("split of vdisk {} cancelled at segment {}", name, record.cursor());
+                    LOG.info("split of vdisk {} cancelled at segment {}", name, record.cursor());
                     return;
                 }
                 long t0 = System.nanoTime();
@@ -190,17 +210,22 @@ public final class SplitTask {
                     phase = SplitPhase.RELEASING;
                     long hole = host.release(clone, splitter::firstHoleReadingData);
                     release += System.nanoTime() - t1;
-                    times = new SplitTimes(scan, fill, splitter.copyNanos(), splitter.copies(), points, pointCount, release, waited);
+                    times = new SplitTimes(
+                            scan, fill, splitter.copyNanos(), splitter.copies(), points, pointCount, release, waited);
                     if (hole < 0) {
                         record = record.at(total, record.filled(), record.bytesRelocated());
                         finish(SplitPhase.DONE, null);
-                        log.info("split of vdisk {} done: {} segments filled, {} bytes; {}", name, record.filled(),
-                                record.bytesRelocated(), times);
+                        LOG.info(
+                                "split of vdisk {} done: {} segments filled, {} bytes; {}",
+                                name,
+                                record.filled(),
+                                record.bytesRelocated(),
+                                times);
                         return;
                     }
                     if (++releases > 3) {
-                        throw new IllegalStateException("segment " + hole + " still reads the backing after "
-                                + releases + " passes");
+                        throw new IllegalStateException(
+                                "segment " + hole + " still reads the backing after " + releases + " passes");
                     }
                     setCursor(hole);
                     phase = SplitPhase.FILLING;
@@ -224,7 +249,7 @@ public final class SplitTask {
                     }
                     persist(record.in(SplitCursor.State.PAUSED, e.getMessage()), "pause");
                     finish(SplitPhase.PAUSED, e.getMessage());
-                    log.warn("split of vdisk {} paused at segment {}: {}", name, seg, e.getMessage());
+                    LOG.warn("split of vdisk {} paused at segment {}: {}", name, seg, e.getMessage());
                     return;
                 }
                 freedOnce = false;
@@ -247,11 +272,11 @@ public final class SplitTask {
             }
         } catch (PoolClosedException e) {
             phase = SplitPhase.QUEUED;
-            log.info("split of vdisk {} stopped: the pool closed", name);
+            LOG.info("split of vdisk {} stopped: the pool closed", name);
         } catch (RuntimeException e) {
             error = e.toString();
             phase = SplitPhase.FAILED;
-            log.error("split of vdisk {} failed at segment {}: {}", name, record.cursor(), e.toString(), e);
+            LOG.error("split of vdisk {} failed at segment {}: {}", name, record.cursor(), e.toString(), e);
         } finally {
             splitter.close();
             if (endNanos == 0) {

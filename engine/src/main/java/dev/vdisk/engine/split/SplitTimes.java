@@ -13,15 +13,29 @@ package dev.vdisk.engine.split;
  * @param releaseNanos the release (its check, and the final consistency point that makes the copies durable)
  * @param throttleNanos waiting for idleness or for the rate limit
  */
-public record SplitTimes(long scanNanos, long fillNanos, long copyNanos, long copies, long pointNanos, int points,
-        long releaseNanos, long throttleNanos) {
+public record SplitTimes(
+        long scanNanos,
+        long fillNanos,
+        long copyNanos,
+        long copies,
+        long pointNanos,
+        int points,
+        long releaseNanos,
+        long throttleNanos) {
     static final SplitTimes NONE = new SplitTimes(0, 0, 0, 0, 0, 0, 0, 0);
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT,
+        return String.format(
+                java.util.Locale.ROOT,
                 "scan %.1f ms, fill %.1f ms (copy %.1f ms, %d stretches), %d points %.1f ms, release %.1f ms, throttle %.1f ms",
-                scanNanos / 1e6, fillNanos / 1e6, copyNanos / 1e6, copies, points, pointNanos / 1e6, releaseNanos / 1e6,
+                scanNanos / 1e6,
+                fillNanos / 1e6,
+                copyNanos / 1e6,
+                copies,
+                points,
+                pointNanos / 1e6,
+                releaseNanos / 1e6,
                 throttleNanos / 1e6);
     }
 }

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * freely.
  */
 public final class Splits {
-    private static final Logger log = LoggerFactory.getLogger(Splits.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Splits.class);
 
     private final SplitHost host;
     /** Written under the pool's cpLock; read freely. */
@@ -44,9 +44,12 @@ public final class Splits {
         }
         Splitter s = new Splitter(host, clone, mode);
         if (clone.map().backing() == null) {
-            t = new SplitTask(host, s, new SplitCursor(mode, SplitCursor.State.RUNNING, s.segments(), 0, 0,
-                    options, null), SplitPhase.DONE);
-            log.info("split of vdisk {}: it has no backing store; nothing to do", clone.name());
+            t = new SplitTask(
+                    host,
+                    s,
+                    new SplitCursor(mode, SplitCursor.State.RUNNING, s.segments(), 0, 0, options, null),
+                    SplitPhase.DONE);
+            LOG.info("split of vdisk {}: it has no backing store; nothing to do", clone.name());
             tasks.put(clone.id(), t);
             return t;
         }
@@ -54,25 +57,34 @@ public final class Splits {
         if (mode == SplitMode.COPY) {
             int segmentSize = host.segmentSize();
             long need = s.segmentsToFill(from);
-            need += need / Math.max(1, segmentSize / 16) + 2L * clone.map().tree().height();
+            need += need / Math.max(1, segmentSize / 16)
+                    + 2L * clone.map().tree().height();
             long avail = host.allocator().usage().available();
             if (need > avail) {
-                throw new OutOfSpaceException("copy split of vdisk " + clone.name() + " (" + need
-                        + " segments of data and map still come from its backing chain)", avail * segmentSize,
+                throw new OutOfSpaceException(
+                        "copy split of vdisk " + clone.name() + " (" + need
+                                + " segments of data and map still come from its backing chain)",
+                        avail * segmentSize,
                         need * segmentSize);
             }
         }
-        rec = rec == null ? new SplitCursor(mode, SplitCursor.State.RUNNING, 0, 0, 0, options, null)
-                : new SplitCursor(mode, SplitCursor.State.RUNNING, from, rec.filled(), rec.bytesRelocated(),
-                        options, null);
+        rec = rec == null
+                ? new SplitCursor(mode, SplitCursor.State.RUNNING, 0, 0, 0, options, null)
+                : new SplitCursor(
+                        mode, SplitCursor.State.RUNNING, from, rec.filled(), rec.bytesRelocated(), options, null);
         // no consistency point here: the record rides on the next one, with the first fills (step 1 of the
         // protocol); until then nothing durable has changed and a crash simply undoes the request
         clone.setRecord(rec);
         t = new SplitTask(host, s, rec, SplitPhase.SCANNING);
         tasks.put(clone.id(), t);
         t.start();
-        log.info("started {} split of vdisk {} from segment {} (rate {} B/s, idle only {})", mode, clone.name(), from,
-                options.rateBytesPerSecond(), options.idleOnly());
+        LOG.info(
+                "started {} split of vdisk {} from segment {} (rate {} B/s, idle only {})",
+                mode,
+                clone.name(),
+                from,
+                options.rateBytesPerSecond(),
+                options.idleOnly());
         return t;
     }
 
@@ -95,13 +107,25 @@ public final class Splits {
             return Optional.empty();
         }
         long total = clone.map().segments();
-        SplitPhase ph = switch (r.state()) {
-            case RUNNING -> SplitPhase.QUEUED;
-            case PAUSED -> SplitPhase.PAUSED;
-            case CANCELLED -> SplitPhase.CANCELLED;
-        };
-        return Optional.of(new SplitProgress(clone.name(), r.mode(), ph, Math.min(r.cursor(), total), total, 0,
-                r.filled(), r.bytesRelocated(), -1, 0, -1, r.error()));
+        SplitPhase ph =
+                switch (r.state()) {
+                    case RUNNING -> SplitPhase.QUEUED;
+                    case PAUSED -> SplitPhase.PAUSED;
+                    case CANCELLED -> SplitPhase.CANCELLED;
+                };
+        return Optional.of(new SplitProgress(
+                clone.name(),
+                r.mode(),
+                ph,
+                Math.min(r.cursor(), total),
+                total,
+                0,
+                r.filled(),
+                r.bytesRelocated(),
+                -1,
+                0,
+                -1,
+                r.error()));
     }
 
     /** Pool close: stops every task at a consistent point and waits (records stay RUNNING). Hold no pool lock. */

@@ -81,6 +81,7 @@ final class Splitter implements AutoCloseable {
     private SplitCopier copier;
     /** COPY: time spent in {@link SplitCopier#copy} (the task's thread only). */
     private long copyNanos;
+
     private long copies;
     /**
      * Every run and the release check ({@link #chainBlock}; the task's thread only): the first segment of the level-1
@@ -93,6 +94,7 @@ final class Splitter implements AutoCloseable {
     private final long[] fill;
     /** Scratch of one block: a chain member's or the clone's entries, a run's words, its data segments. */
     private final long[] words;
+
     private final long[] vbns;
 
     Splitter(SplitHost host, SplitClone clone, SplitMode mode) {
@@ -164,7 +166,8 @@ final class Splitter implements AutoCloseable {
         } finally {
             map.lock().readLock().unlock();
         }
-        return new Leaf(from, n, mine, Arrays.copyOfRange(candidate, off, off + n), Arrays.copyOfRange(fill, off, off + n));
+        return new Leaf(
+                from, n, mine, Arrays.copyOfRange(candidate, off, off + n), Arrays.copyOfRange(fill, off, off + n));
     }
 
     /** Holes from {@code from} on that read data through the chain: the segments a COPY still has to write. */
@@ -260,7 +263,8 @@ final class Splitter implements AutoCloseable {
         }
         for (int i = 0; i < n; i++) {
             long w = fill[i];
-            fill[i] = !candidate[i] || w <= 0 ? MapEntry.HOLE
+            fill[i] = !candidate[i] || w <= 0
+                    ? MapEntry.HOLE
                     : MapEntry.isMapped(w) ? MapEntry.mapped(MapEntry.vbn(w)) : MapEntry.ZERO;
         }
         blockFirst = b0;
@@ -330,8 +334,10 @@ final class Splitter implements AutoCloseable {
             visited = visitedAt[0];
             reserved = height + dataEntries(src, n);
             if (!alloc.tryReserve(reserved)) {
-                throw new OutOfSpaceException(mode + " split of clone " + clone.name() + " at segment " + segs[0],
-                        alloc.usage().available() * segmentSize, reserved * segmentSize);
+                throw new OutOfSpaceException(
+                        mode + " split of clone " + clone.name() + " at segment " + segs[0],
+                        alloc.usage().available() * segmentSize,
+                        reserved * segmentSize);
             }
         }
         long[] dst = new long[n];
@@ -371,7 +377,8 @@ final class Splitter implements AutoCloseable {
                 try {
                     int created = 0;
                     for (int i = 0; i < n; i++) {
-                        if (MapEntry.isHole(src[i]) || !MapEntry.isHole(map.tree().lookup(segs[i]))) {
+                        if (MapEntry.isHole(src[i])
+                                || !MapEntry.isHole(map.tree().lookup(segs[i]))) {
                             continue;
                         }
                         boolean isData = MapEntry.isMapped(src[i]);
@@ -444,8 +451,10 @@ final class Splitter implements AutoCloseable {
             map.lock().readLock().unlock();
         }
         if (!alloc.tryReserve(reserved)) {
-            throw new OutOfSpaceException(mode + " split of clone " + clone.name() + " at segment " + first,
-                    alloc.usage().available() * segmentSize, reserved * segmentSize);
+            throw new OutOfSpaceException(
+                    mode + " split of clone " + clone.name() + " at segment " + first,
+                    alloc.usage().available() * segmentSize,
+                    reserved * segmentSize);
         }
         try {
             // destageLock: no destage changes this map between the hole test and the install (maps change only
@@ -503,7 +512,9 @@ final class Splitter implements AutoCloseable {
             long x = MapEntry.vbn(src[i]);
             long y = dst[i];
             int len = 1;
-            while (i + len < n && MapEntry.isMapped(src[i + len]) && MapEntry.vbn(src[i + len]) == x + len
+            while (i + len < n
+                    && MapEntry.isMapped(src[i + len])
+                    && MapEntry.vbn(src[i + len]) == x + len
                     && dst[i + len] == y + len) {
                 len++;
             }

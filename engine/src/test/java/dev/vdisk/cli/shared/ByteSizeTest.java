@@ -13,9 +13,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ByteSizeTest {
 
     @ParameterizedTest
-    @CsvSource({"4096, 4096", "512K, 524288", "64KiB, 65536", "1T, 1099511627776", "1.5G, 1610612736",
-            "100GB, 107374182400", "2t, 2199023255552", "100 MiB, 104857600", "512B, 512", "0, 0", "0.5K, 512",
-            "200mib, 209715200", "1P, 1125899906842624"})
+    @CsvSource({
+        "4096, 4096",
+        "512K, 524288",
+        "64KiB, 65536",
+        "1T, 1099511627776",
+        "1.5G, 1610612736",
+        "100GB, 107374182400",
+        "2t, 2199023255552",
+        "100 MiB, 104857600",
+        "512B, 512",
+        "0, 0",
+        "0.5K, 512",
+        "200mib, 209715200",
+        "1P, 1125899906842624"
+    })
     void parsesWhatTheDocsShow(String text, long bytes) {
         assertEquals(bytes, ByteSize.parse(text).bytes());
     }
@@ -35,13 +47,20 @@ class ByteSizeTest {
 
     @Test
     void aRateThatIsNotOneSaysRate() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ByteSize.parsePerSecond("fast/s")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ByteSize.parsePerSecond("fast/s"))
+                .getMessage()
                 .startsWith("'fast/s' is not a rate"));
     }
 
     @ParameterizedTest
-    @CsvSource({"0, 0B, 0 B", "1023, 1023B, 1023 B", "1024, 1KiB, 1.0 KiB", "65536, 64KiB, 64.0 KiB",
-            "1610612736, 1.5GiB, 1.5 GiB", "10737418240, 10GiB, 10.0 GiB"})
+    @CsvSource({
+        "0, 0B, 0 B",
+        "1023, 1023B, 1023 B",
+        "1024, 1KiB, 1.0 KiB",
+        "65536, 64KiB, 64.0 KiB",
+        "1610612736, 1.5GiB, 1.5 GiB",
+        "10737418240, 10GiB, 10.0 GiB"
+    })
     void rendersCompactAndFixed(long bytes, String compact, String fixed) {
         assertEquals(compact, new ByteSize(bytes).toString());
         assertEquals(fixed, new ByteSize(bytes).toFixedString());

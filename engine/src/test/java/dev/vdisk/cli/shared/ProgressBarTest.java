@@ -13,9 +13,11 @@ class ProgressBarTest {
 
     @Test
     void layoutIsLabelBarPercentStateDetails() {
-        assertEquals("[###############---------------]  50% Running   5.0 MiB",
+        assertEquals(
+                "[###############---------------]  50% Running   5.0 MiB",
                 ProgressBar.render("", 50, "Running", "5.0 MiB"));
-        assertEquals("split c [#########---------------------]  30% 1MiB ETA 0:12",
+        assertEquals(
+                "split c [#########---------------------]  30% 1MiB ETA 0:12",
                 ProgressBar.render("split c", 30, "", "1MiB ETA 0:12"));
         assertEquals("[------------------------------]   0%", ProgressBar.render("", -5, "", ""));
         assertEquals("[##############################] 100% Succeeded", ProgressBar.render("", 140, "Succeeded", ""));
@@ -31,8 +33,8 @@ class ProgressBarTest {
     @Test
     void aLogGetsALineOnlyWhenThePercentOrStateChanges() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, "w",
-                Duration.ZERO);
+        ProgressBar bar =
+                new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, "w", Duration.ZERO);
         bar.show(10, "", "1 MiB");
         bar.show(10, "", "2 MiB");
         bar.show(11, "", "3 MiB");
@@ -44,12 +46,13 @@ class ProgressBarTest {
     @Test
     void aTerminalRedrawsInPlaceAndPadsAShorterLine() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, "", Duration.ZERO);
+        ProgressBar bar =
+                new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, "", Duration.ZERO);
         bar.show(10, "", "1000 B");
         bar.show(10, "", "9 B");
         bar.finish();
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertEquals("\r[###---------------------------]  10% 1000 B\r[###---------------------------]  10% 9 B   \n",
-                text);
+        assertEquals(
+                "\r[###---------------------------]  10% 1000 B\r[###---------------------------]  10% 9 B   \n", text);
     }
 }

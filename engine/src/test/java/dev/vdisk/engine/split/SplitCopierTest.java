@@ -25,7 +25,8 @@ class SplitCopierTest {
         Files.createFile(f);
         byte[] src = new byte[37 * seg]; // not a multiple of the parts: the caller's part takes the remainder
         new Random(7).nextBytes(src);
-        try (DataSpace ds = new DataSpace(f); SplitCopier c = new SplitCopier(ds, seg)) {
+        try (DataSpace ds = new DataSpace(f);
+                SplitCopier c = new SplitCopier(ds, seg)) {
             ds.writeFully(ByteBuffer.wrap(src), 0);
             for (int units : new int[] {1, 2, 3, 16, 37}) {
                 long to = (64L + units) * seg;
@@ -50,7 +51,8 @@ class SplitCopierTest {
         Files.createFile(f);
         byte[] src = new byte[stretch];
         new Random(11).nextBytes(src);
-        try (DataSpace ds = new DataSpace(f); SplitCopier c = new SplitCopier(ds, seg)) {
+        try (DataSpace ds = new DataSpace(f);
+                SplitCopier c = new SplitCopier(ds, seg)) {
             ds.writeFully(ByteBuffer.wrap(src), 0);
             for (int k = 1; k <= copies; k++) {
                 c.copy(0, (long) k * stretch, stretch);

@@ -28,13 +28,12 @@ import java.util.regex.Pattern;
  * here.
  */
 final class PemFiles {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
     /** DER of AlgorithmIdentifier {rsaEncryption, NULL}, what PKCS#8 puts before an RSA key. */
     private static final byte[] RSA_ALGORITHM = HexFormat.of().parseHex("300d06092a864886f70d0101010500");
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     /** The certificate chain in {@code file}, the leaf first. */
     static List<X509Certificate> certificates(Path file) throws IOException {
@@ -74,11 +73,12 @@ final class PemFiles {
 
     /** Whether {@code key} belongs to {@code certificate}: a signature made with one verifies with the other. */
     static boolean matches(PrivateKey key, X509Certificate certificate) {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            default -> key.getAlgorithm();
-        };
+        String algorithm =
+                switch (key.getAlgorithm()) {
+                    case "RSA" -> "SHA256withRSA";
+                    case "EC" -> "SHA256withECDSA";
+                    default -> key.getAlgorithm();
+                };
         byte[] probe = "vdisk-csi agent API".getBytes(StandardCharsets.US_ASCII);
         try {
             Signature sign = Signature.getInstance(algorithm);

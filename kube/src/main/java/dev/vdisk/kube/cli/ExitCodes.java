@@ -14,6 +14,5 @@ final class ExitCodes {
     /** The PVC does not exist, is not bound, or is not a vdisk-csi volume. */
     static final int NOT_FOUND = 3;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

@@ -11,5 +11,4 @@ package dev.vdisk.kube.cli;
  * @param rate      bytes per second, null for no limit
  * @param await     --wait: follow the split until it ends
  */
-record Invocation(String command, String pvc, String namespace, String mode, Long rate, boolean await) {
-}
+record Invocation(String command, String pvc, String namespace, String mode, Long rate, boolean await) {}

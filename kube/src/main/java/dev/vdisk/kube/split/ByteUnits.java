@@ -8,8 +8,7 @@ import dev.vdisk.cli.shared.ByteSize;
  */
 public final class ByteUnits {
 
-    private ByteUnits() {
-    }
+    private ByteUnits() {}
 
     /** {@code 512 B}, {@code 1.0 KiB}, {@code 10.0 GiB}: {@link ByteSize#toFixedString()}. */
     public static String format(long bytes) {

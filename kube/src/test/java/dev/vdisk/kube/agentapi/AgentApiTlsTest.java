@@ -41,6 +41,7 @@ class AgentApiTlsTest {
 
     KubernetesMockServer server;
     KubernetesClient client;
+
     @TempDir
     Path dir;
 
@@ -56,15 +57,24 @@ class AgentApiTlsTest {
         certs = new TestCertificates(dir);
         ca = certs.ca("ca");
         certs.ca("rogue-ca");
-        server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, req -> {
-            reviews.incrementAndGet();
-            TokenReview asked = client.getKubernetesSerialization().unmarshal(req.getBody().readUtf8(),
-                    TokenReview.class);
-            return new TokenReviewBuilder(asked).withNewStatus().withAuthenticated(false)
-                    .withError("the test lets nobody in").endStatus().build();
-        }).always();
+        server.expect()
+                .post()
+                .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+                .andReply(201, req -> {
+                    reviews.incrementAndGet();
+                    TokenReview asked = client.getKubernetesSerialization()
+                            .unmarshal(req.getBody().readUtf8(), TokenReview.class);
+                    return new TokenReviewBuilder(asked)
+                            .withNewStatus()
+                            .withAuthenticated(false)
+                            .withError("the test lets nobody in")
+                            .endStatus()
+                            .build();
+                })
+                .always();
         token = new TokenFile(dir.resolve("token"));
-        Files.writeString(token.path(), TestTokens.jwt("controller", Instant.now().plusSeconds(3600)));
+        Files.writeString(
+                token.path(), TestTokens.jwt("controller", Instant.now().plusSeconds(3600)));
     }
 
     @AfterEach
@@ -124,8 +134,8 @@ class AgentApiTlsTest {
         ServingCertificate files = new ServingCertificate(mounted.resolve("tls.crt"), mounted.resolve("tls.key"));
         Files.copy(first.certFile(), files.certFile());
         Files.copy(first.keyFile(), files.keyFile());
-        agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), nothing(), auth(), files,
-                java.time.Duration.ofMillis(100));
+        agent = AgentApiServer.start(
+                new InetSocketAddress("127.0.0.1", 0), nothing(), auth(), files, java.time.Duration.ofMillis(100));
         String address = "127.0.0.1:" + agent.port();
         try (AgentApiClient before = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
             assertEquals(Status.Code.UNAUTHENTICATED, call(before, address));
@@ -149,10 +159,14 @@ class AgentApiTlsTest {
     @Test
     void aPlaintextClientCannotTalkToTheTlsAgent() throws Exception {
         String address = start(certs.serving("agent", "ca", NAME));
-        ManagedChannel plain = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+        ManagedChannel plain =
+                NettyChannelBuilder.forTarget(address).usePlaintext().build();
         try {
-            var responses = SnapshotMetadataGrpc.newBlockingStub(plain).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder().setSnapshotId("s").build());
+            var responses = SnapshotMetadataGrpc.newBlockingStub(plain)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
+                            .setSnapshotId("s")
+                            .build());
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, responses::hasNext);
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
         } finally {
@@ -163,7 +177,8 @@ class AgentApiTlsTest {
 
     @Test
     void withoutACertificateTheAgentServesOnLoopbackOnly() throws IOException {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> AgentApiServer.start(new InetSocketAddress("0.0.0.0", 0), nothing(), auth(), null));
         assertTrue(e.getMessage().contains("needs a TLS certificate"), e.getMessage());
         String address = start(null);
@@ -177,8 +192,11 @@ class AgentApiTlsTest {
         controller = new AgentApiClient(token);
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call("10.1.2.3:9810"));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("--agent-ca-file"), e.getStatus().getDescription());
-        assertTrue(AgentApiClient.loopback("127.0.0.1:1") && AgentApiClient.loopback("[::1]:1")
+        assertTrue(
+                e.getStatus().getDescription().contains("--agent-ca-file"),
+                e.getStatus().getDescription());
+        assertTrue(AgentApiClient.loopback("127.0.0.1:1")
+                && AgentApiClient.loopback("[::1]:1")
                 && AgentApiClient.loopback("localhost:1"));
         assertTrue(!AgentApiClient.loopback("10.1.2.3:1") && !AgentApiClient.loopback("loopback.example.com:1"));
     }
@@ -187,9 +205,13 @@ class AgentApiTlsTest {
     void aKeyThatIsNotTheCertificatesStopsTheStart() throws IOException {
         ServingCertificate one = certs.serving("one", "ca", NAME);
         ServingCertificate two = certs.serving("two", "ca", NAME);
-        IOException e = assertThrows(IOException.class, () -> AgentApiServer.start(
-                new InetSocketAddress("127.0.0.1", 0), nothing(), auth(),
-                new ServingCertificate(one.certFile(), two.keyFile())));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> AgentApiServer.start(
+                        new InetSocketAddress("127.0.0.1", 0),
+                        nothing(),
+                        auth(),
+                        new ServingCertificate(one.certFile(), two.keyFile())));
         assertTrue(e.getMessage().contains("does not belong to the certificate"), e.getMessage());
     }
 
@@ -209,7 +231,7 @@ class AgentApiTlsTest {
 
     private static Status.Code call(AgentApiClient client, String address) {
         try {
-            client.allocated(address, "snap-1", 0).hasNext();
+            boolean unused = client.allocated(address, "snap-1", 0).hasNext(); // the call happens on the first hasNext
             return Status.Code.OK;
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
@@ -221,8 +243,8 @@ class AgentApiTlsTest {
 
     /** No call gets past authentication here, so the agent behind it is never asked. */
     private static SnapshotStreams nothing() {
-        return (SnapshotStreams) Proxy.newProxyInstance(SnapshotStreams.class.getClassLoader(),
-                new Class<?>[] {SnapshotStreams.class}, (p, m, a) -> {
+        return (SnapshotStreams) Proxy.newProxyInstance(
+                SnapshotStreams.class.getClassLoader(), new Class<?>[] {SnapshotStreams.class}, (p, m, a) -> {
                     throw new AssertionError("the agent was asked " + m.getName());
                 });
     }
