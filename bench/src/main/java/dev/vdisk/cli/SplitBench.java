@@ -12,9 +12,12 @@ import dev.vdisk.engine.split.SplitTask;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
@@ -122,7 +125,7 @@ public final class SplitBench {
             Process p = new ProcessBuilder("sh", "-c", peer + " " + r)
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (p.waitFor() != 0 || out.isEmpty()) {
                 throw new IllegalStateException(
                         "peer command " + peer + " " + r + " failed (exit " + p.exitValue() + "): " + out);
@@ -166,7 +169,7 @@ public final class SplitBench {
         pool.snapshot("v", "s");
         long segs = size / SEG;
         int changed = (int) Math.round(segs * percent / 100);
-        java.util.List<String> clones = new java.util.ArrayList<>(java.util.List.of("cshare", "cread"));
+        List<String> clones = new ArrayList<>(List.of("cshare", "cread"));
         for (int r = 0; r < repeat; r++) {
             clones.add("ccopy" + r);
         }

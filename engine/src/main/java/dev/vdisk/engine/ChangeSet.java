@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
@@ -106,7 +107,7 @@ final class ChangeSet {
                 s.pages.put(key, p);
             }
             return s;
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new CorruptMetadataException("change index of " + owner + " is truncated; run vdisk check", e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.io.DataSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ public final class PoolImport {
         }
         PoolFiles.Layout layout = new PoolFiles.Layout(data, device != null, journal);
         CheckReport report;
-        try (Pool p = PoolOpener.openLocked(dir, lock, layout, options, dev.vdisk.engine.io.DataSpace::new)) {
+        try (Pool p = PoolOpener.openLocked(dir, lock, layout, options, DataSpace::new)) {
             report = p.check();
             if (report.clean()) {
                 PoolFiles.write(dir, layout.withUuid(p.info().uuid()));

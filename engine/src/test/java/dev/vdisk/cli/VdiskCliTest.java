@@ -2,18 +2,25 @@ package dev.vdisk.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitTask;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -234,7 +241,7 @@ class VdiskCliTest {
         try (DataSpace ds = new DataSpace(data)) {
             Superblock s = null;
             for (int slot = 0; slot < Superblock.SLOTS; slot++) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Superblock.SLOT_SIZE);
+                ByteBuffer b = ByteBuffer.allocate(Superblock.SLOT_SIZE);
                 ds.readFully(b, (long) slot * Superblock.SLOT_SIZE);
                 Superblock one = Superblock.decode(b.flip());
                 if (one != null && (s == null || one.generation() > s.generation())) {
@@ -337,7 +344,7 @@ class VdiskCliTest {
                 0,
                 run("pool", "create", pool, "--size", "4M", "--segment-size", "4K")
                         .rc());
-        try (var p = dev.vdisk.engine.Pool.open(dir.resolve("pool"))) {
+        try (var p = Pool.open(dir.resolve("pool"))) {
             Result r = run("ls");
             assertEquals(1, r.rc());
             assertTrue(r.err().contains("already open"), r.err());
@@ -426,7 +433,7 @@ class VdiskCliTest {
                         .rc());
         assertEquals(0, run("create", "v", "--size", "1M").rc());
         byte[] data = new byte[1 << 20];
-        new java.util.Random(5).nextBytes(data);
+        new Random(5).nextBytes(data);
         Path f = dir.resolve("in");
         Files.write(f, data);
         assertEquals(0, run("write", "v", "--from", f.toString()).rc());
@@ -458,16 +465,13 @@ class VdiskCliTest {
                 0,
                 run("pool", "create", pool.toString(), "--size", "32M", "--segment-size", "4K")
                         .rc());
-        try (dev.vdisk.engine.Pool p = dev.vdisk.engine.Pool.open(pool)) {
+        try (Pool p = Pool.open(pool)) {
             p.create("v", 1 << 20);
-            p.vdisk("v").write(0, java.nio.ByteBuffer.allocateDirect(1 << 20));
+            p.vdisk("v").write(0, ByteBuffer.allocateDirect(1 << 20));
             p.snapshot("v", "s");
             p.clone("s", "c");
-            dev.vdisk.engine.split.SplitTask t = p.split(
-                    "c",
-                    dev.vdisk.engine.split.SplitMode.COPY,
-                    dev.vdisk.engine.split.SplitOptions.defaults().withRate(64 << 10));
-            t.await(java.time.Duration.ofMillis(500));
+            SplitTask t = p.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(64 << 10));
+            t.await(Duration.ofMillis(500));
             assertTrue(t.running(), t.progress().toString());
             p.checkpoint(); // the RUNNING record is durable, as it is in a 'vdisk split' that gets killed
         } // close stops the task and leaves its record RUNNING, like a kill

@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +82,7 @@ class CrashTest {
 
             int[] seq = CrashChild.sequence(round, (int) Math.max(flushed + 1, 0) + 1);
             long[] required = new long[CrashChild.BLOCKS];
-            java.util.Arrays.fill(required, -1);
+            Arrays.fill(required, -1);
             for (int i = 0; i <= flushed; i++) {
                 required[seq[i]] = i;
             }

@@ -2,14 +2,17 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -118,7 +121,7 @@ class InPlaceCrashPointTest {
 
     /** Runs the rounds; returns how many writes went in place. */
     private static long runHistory(
-            java.util.function.Supplier<Pool> opener,
+            Supplier<Pool> opener,
             RecordingDataSpace.Log rec,
             List<Op> history,
             Map<Integer, Integer> now,
@@ -277,9 +280,9 @@ class InPlaceCrashPointTest {
         return "between operations";
     }
 
-    private static void deleteTree(Path p) throws java.io.IOException {
+    private static void deleteTree(Path p) throws IOException {
         try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(x);
             }
         }

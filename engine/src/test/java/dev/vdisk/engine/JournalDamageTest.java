@@ -12,8 +12,12 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -68,7 +72,7 @@ class JournalDamageTest {
         return e;
     }
 
-    private static void assertBlocks(Vdisk v, int n, java.util.function.IntPredicate lost) {
+    private static void assertBlocks(Vdisk v, int n, IntPredicate lost) {
         for (int i = 0; i < n; i++) {
             byte[] expected = lost.test(i) ? new byte[SEG] : TestPools.filled(SEG, i + 1);
             assertArrayEquals(expected, TestPools.read(v, (long) i * SEG, SEG), "block " + i);
@@ -205,7 +209,7 @@ class JournalDamageTest {
         long id = flushedWritesThenCrash(11, TestPools.quietOptions());
         Path file = journalFiles().getLast();
         byte[] torn = record(11, id, 11L * SEG, TestPools.filled(SEG, 12));
-        Files.write(file, java.util.Arrays.copyOf(torn, RECORD / 2), StandardOpenOption.APPEND);
+        Files.write(file, Arrays.copyOf(torn, RECORD / 2), StandardOpenOption.APPEND);
         try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
             assertBlocks(pool.vdisk("v"), 12, i -> i == 11);
             assertTrue(pool.journalLosses().isEmpty());
@@ -285,8 +289,8 @@ class JournalDamageTest {
         return new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1);
     }
 
-    private static java.util.Map<Path, Long> sizes(List<Path> files) throws IOException {
-        java.util.Map<Path, Long> out = new java.util.TreeMap<>();
+    private static Map<Path, Long> sizes(List<Path> files) throws IOException {
+        Map<Path, Long> out = new TreeMap<>();
         for (Path f : files) {
             out.put(f, Files.size(f));
         }
@@ -302,7 +306,7 @@ class JournalDamageTest {
         assertEquals(3, files.size(), files.toString());
         Files.delete(files.getFirst());
         Files.delete(pool().resolve("journal.synced"));
-        java.util.Map<Path, Long> before = sizes(journalFiles());
+        Map<Path, Long> before = sizes(journalFiles());
         refused(
                 o,
                 "journal: no journal file holds records 0..",
@@ -318,7 +322,7 @@ class JournalDamageTest {
         try (RandomAccessFile f = new RandomAccessFile(files.get(1).toFile(), "rw")) {
             f.write(new byte[H]); // the header's block read back as zeros
         }
-        java.util.Map<Path, Long> before = sizes(files);
+        Map<Path, Long> before = sizes(files);
         refused(
                 o,
                 files.get(1).getFileName() + " at byte 0: no file header",

@@ -7,12 +7,15 @@ import dev.vdisk.engine.format.Superblock;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -153,9 +156,9 @@ class PoolCreateAndImportTest {
                 byte[] b = new byte[Superblock.SLOT_SIZE];
                 f.seek((long) slot * Superblock.SLOT_SIZE);
                 f.readFully(b);
-                java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
                 bb.putInt(8, 1);
-                java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+                CRC32C c = new CRC32C();
                 c.update(b, 0, Superblock.SLOT_SIZE - 4);
                 bb.putInt(Superblock.SLOT_SIZE - 4, (int) c.getValue());
                 f.seek((long) slot * Superblock.SLOT_SIZE);

@@ -6,6 +6,7 @@ import dev.vdisk.engine.check.CheckReport;
 import dev.vdisk.engine.format.Superblock;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -262,10 +263,10 @@ class PoolIdentityTest {
     /** The superblock slot with the lower generation. */
     private static Superblock previousSlot(Path data) throws IOException {
         byte[] b = head(data);
-        Superblock s0 = Superblock.decode(
-                java.nio.ByteBuffer.wrap(b, 0, Superblock.SLOT_SIZE).slice());
-        Superblock s1 = Superblock.decode(java.nio.ByteBuffer.wrap(b, Superblock.SLOT_SIZE, Superblock.SLOT_SIZE)
-                .slice());
+        Superblock s0 =
+                Superblock.decode(ByteBuffer.wrap(b, 0, Superblock.SLOT_SIZE).slice());
+        Superblock s1 = Superblock.decode(
+                ByteBuffer.wrap(b, Superblock.SLOT_SIZE, Superblock.SLOT_SIZE).slice());
         return s0.generation() < s1.generation() ? s0 : s1;
     }
 

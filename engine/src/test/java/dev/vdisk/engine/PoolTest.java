@@ -8,6 +8,7 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,7 @@ class PoolTest {
                     pool.info().usedBytes() <= used - 30L * seg,
                     "used " + pool.info().usedBytes() + " was " + used);
             byte[] expected = TestPools.filled(32 * seg, 3);
-            java.util.Arrays.fill(expected, seg, 31 * seg + 100, (byte) 0);
+            Arrays.fill(expected, seg, 31 * seg + 100, (byte) 0);
             assertArrayEquals(expected, TestPools.read(v, 0, 32 * seg));
             assertTrue(pool.check().clean());
         }

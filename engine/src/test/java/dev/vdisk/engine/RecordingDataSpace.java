@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -131,7 +132,7 @@ final class RecordingDataSpace extends DataSpace {
          */
         private Map<String, JournalFile> journalNow() {
             Map<String, JournalFile> out = new TreeMap<>();
-            Map<Path, byte[]> read = new java.util.LinkedHashMap<>();
+            Map<Path, byte[]> read = new LinkedHashMap<>();
             try {
                 Path mark = journalDir.resolveSibling(SyncMark.FILE);
                 read.put(mark, Files.readAllBytes(mark)); // before listing: a file created after it is listed

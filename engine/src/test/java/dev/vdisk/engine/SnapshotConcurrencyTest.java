@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ class SnapshotConcurrencyTest {
             for (int t = 0; t < 3; t++) {
                 int tt = t;
                 writers.add(Thread.ofPlatform().start(() -> {
-                    java.util.Random rnd = new java.util.Random(tt);
+                    Random rnd = new Random(tt);
                     ByteBuffer b = ByteBuffer.allocateDirect(2 * seg);
                     try {
                         for (int i = 0; !stop.get(); i++) {

@@ -2,21 +2,27 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link SnapshotCrashTest}'s history made deterministic: the same rhythm of writes, snapshots, clones and deletions
@@ -112,7 +118,7 @@ class SnapshotCrashPointTest {
             Map<String, Map<Integer, Integer>> snapContent,
             Map<String, String> cloneOf,
             List<String> failures)
-            throws java.io.IOException {
+            throws IOException {
         for (int n = 0; n <= points; n++) {
             Path img = images.resolve("img" + n);
             rec.crashImage(initial, n, powerLoss ? new Random(rnd.nextLong()) : null, img);
@@ -134,7 +140,7 @@ class SnapshotCrashPointTest {
      * a second); no crash point may show the snapshot with other content than it was taken with.
      */
     @ParameterizedTest(name = "segment size {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {4096, 16384})
+    @ValueSource(ints = {4096, 16384})
     void writeDuringASnapshotDeletionNeverReachesTheSnapshot(int segmentSize) throws Exception {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 128L * segmentSize, segmentSize, TestPools.quietOptions())) {
@@ -183,7 +189,7 @@ class SnapshotCrashPointTest {
                         long[] got = decodeAll(pool.snapshotReader("s0"))[0];
                         if (!is(got, 0)) {
                             failures.add("crash right after write " + (n - 1) + ": snapshot s0 block 0 holds write "
-                                    + java.util.Arrays.toString(got) + ", taken with write 0");
+                                    + Arrays.toString(got) + ", taken with write 0");
                         }
                     }
                 }
@@ -201,7 +207,7 @@ class SnapshotCrashPointTest {
      * abandoned (a crash after a flush) and opened again, so that recovery's writes are crash points too.
      */
     private static void runHistory(
-            java.util.function.Supplier<Pool> opener,
+            Supplier<Pool> opener,
             RecordingDataSpace.Log rec,
             List<Op> history,
             Map<String, Map<Integer, Integer>> snapContent,
@@ -306,12 +312,12 @@ class SnapshotCrashPointTest {
             }
             checkVdisk(pool.vdisk("crash"), n, history);
             // what SnapshotCrashTest does next: delete everything but the vdisk
-            for (String name : new java.util.TreeSet<>(vdisks)) {
+            for (String name : new TreeSet<>(vdisks)) {
                 if (!name.equals("crash")) {
                     pool.delete(name);
                 }
             }
-            for (String name : new java.util.TreeSet<>(snaps)) {
+            for (String name : new TreeSet<>(snaps)) {
                 pool.delete(name);
             }
             assertEquals(
@@ -370,7 +376,7 @@ class SnapshotCrashPointTest {
             int b = blk;
             assertTrue(
                     ok,
-                    () -> name + " block " + b + " holds " + java.util.Arrays.toString(got[b]) + ", expected " + old
+                    () -> name + " block " + b + " holds " + Arrays.toString(got[b]) + ", expected " + old
                             + (mine == null ? "" : " or " + mine));
         }
     }
@@ -402,8 +408,8 @@ class SnapshotCrashPointTest {
             Integer a = acked;
             assertTrue(
                     ok,
-                    () -> "vdisk block " + b + " holds " + java.util.Arrays.toString(got[b]) + ", expected " + a
-                            + " or one of " + later);
+                    () -> "vdisk block " + b + " holds " + Arrays.toString(got[b]) + ", expected " + a + " or one of "
+                            + later);
         }
     }
 
@@ -439,9 +445,9 @@ class SnapshotCrashPointTest {
         return "between operations";
     }
 
-    private static void deleteTree(Path p) throws java.io.IOException {
+    private static void deleteTree(Path p) throws IOException {
         try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(x);
             }
         }

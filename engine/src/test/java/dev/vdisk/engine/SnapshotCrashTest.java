@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,11 +60,11 @@ class SnapshotCrashTest {
                     .start();
             AtomicLong lastFlushed = new AtomicLong(-1);
             AtomicInteger ready = new AtomicInteger();
-            Map<String, Integer> snaps = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
-            Map<String, String[]> clones = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
-            List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-            Set<String> deleted = java.util.Collections.synchronizedSet(new HashSet<>());
-            Set<String> deleting = java.util.Collections.synchronizedSet(new HashSet<>()); // may be gone
+            Map<String, Integer> snaps = Collections.synchronizedMap(new LinkedHashMap<>());
+            Map<String, String[]> clones = Collections.synchronizedMap(new LinkedHashMap<>());
+            List<String> lines = Collections.synchronizedList(new ArrayList<>());
+            Set<String> deleted = Collections.synchronizedSet(new HashSet<>());
+            Set<String> deleting = Collections.synchronizedSet(new HashSet<>()); // may be gone
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
                     String line;
@@ -158,7 +159,7 @@ class SnapshotCrashTest {
                         .filter(n -> !n.equals("crash"))
                         .forEach(rest::add);
                 pool.snapshots().stream().map(SnapshotInfo::name).forEach(rest::add);
-                java.util.Collections.shuffle(rest, rnd);
+                Collections.shuffle(rest, rnd);
                 for (String n : rest) {
                     pool.delete(n);
                 }

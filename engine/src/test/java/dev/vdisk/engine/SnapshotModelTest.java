@@ -6,6 +6,8 @@ import dev.vdisk.engine.check.CheckReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -146,7 +148,7 @@ class SnapshotModelTest {
             // delete everything in random order: all space comes back
             List<String> all = new ArrayList<>(vdisks.keySet());
             all.addAll(snaps.keySet());
-            java.util.Collections.shuffle(all, rnd);
+            Collections.shuffle(all, rnd);
             for (String n : all) {
                 pool.delete(n);
                 CheckReport c = pool.check();
@@ -165,7 +167,7 @@ class SnapshotModelTest {
     /** Applies delta(L, M) of two random snapshots of one vdisk to a copy of L and compares with M. */
     static void deltaMatches(Pool pool, Map<String, Snap> snaps, Random rnd, int op) {
         List<Snap> list = new ArrayList<>(snaps.values());
-        java.util.Collections.shuffle(list, rnd);
+        Collections.shuffle(list, rnd);
         for (Snap l : list) {
             for (Snap m : list) {
                 SnapshotInfo li = pool.snapshotInfo(l.name());
@@ -180,7 +182,7 @@ class SnapshotModelTest {
         }
     }
 
-    static String pick(Random rnd, java.util.Collection<String> c) {
+    static String pick(Random rnd, Collection<String> c) {
         int i = rnd.nextInt(c.size());
         for (String s : c) {
             if (i-- == 0) {

@@ -3,6 +3,7 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -107,7 +108,7 @@ class SnapshotTest {
             TestPools.write(c, 16384 + 100, new byte[] {1, 2, 3});
             pool.drain();
             assertArrayEquals(new byte[16384], TestPools.read(c, 0, 16384));
-            byte[] expect = java.util.Arrays.copyOfRange(base, 16384, 32768);
+            byte[] expect = Arrays.copyOfRange(base, 16384, 32768);
             expect[100] = 1;
             expect[101] = 2;
             expect[102] = 3;

@@ -9,11 +9,14 @@ import dev.vdisk.engine.split.SplitOptions;
 import dev.vdisk.engine.split.SplitPhase;
 import dev.vdisk.engine.split.SplitProgress;
 import dev.vdisk.engine.split.SplitTask;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
@@ -109,8 +112,8 @@ class SplitCrashPointTest {
                 failures.isEmpty(),
                 failures.size() + " of " + (rec.count() - start + 1) + " crash points fail:\n"
                         + failures.stream().limit(12).collect(Collectors.joining("\n")));
-        assertTrue(seen[2] > 0, "no crash point found the split running midway: " + java.util.Arrays.toString(seen));
-        assertTrue(seen[0] > 0, "no crash point found the split released: " + java.util.Arrays.toString(seen));
+        assertTrue(seen[2] > 0, "no crash point found the split running midway: " + Arrays.toString(seen));
+        assertTrue(seen[0] > 0, "no crash point found the split released: " + Arrays.toString(seen));
     }
 
     /** Checks one image; returns 0 released, 1 never started, 2 running. */
@@ -162,9 +165,9 @@ class SplitCrashPointTest {
         return state;
     }
 
-    private static void deleteTree(Path p) throws java.io.IOException {
+    private static void deleteTree(Path p) throws IOException {
         try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(x);
             }
         }

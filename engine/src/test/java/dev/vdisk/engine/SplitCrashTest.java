@@ -11,6 +11,7 @@ import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,15 +124,15 @@ class SplitCrashTest {
                                             && SplitCrashChild.cloneOf((int) got[1])
                                                     .equals(c),
                                     "round " + round + ": flushed write " + last + " to block " + blk + " of " + c
-                                            + " missing: " + java.util.Arrays.toString(got));
-                        } else if (!java.util.Arrays.equals(was[blk], got)) {
+                                            + " missing: " + Arrays.toString(got));
+                        } else if (!Arrays.equals(was[blk], got)) {
                             assertTrue(
                                     got != null
                                             && got[0] == round
                                             && SplitCrashChild.cloneOf((int) got[1])
                                                     .equals(c),
                                     "round " + round + ": block " + blk + " of " + c + " holds "
-                                            + java.util.Arrays.toString(got)
+                                            + Arrays.toString(got)
                                             + ", not the base or a write of the round");
                         }
                     }

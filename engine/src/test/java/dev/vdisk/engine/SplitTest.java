@@ -14,12 +14,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,7 +139,7 @@ class SplitTest {
             assertTrue(clones >= 2, "history made " + clones + " clones");
             // split every clone, youngest first half the time
             List<String> order = new ArrayList<>(vdisks.keySet());
-            java.util.Collections.shuffle(order, rnd);
+            Collections.shuffle(order, rnd);
             for (String cn : order) {
                 Vdisk c = pool.vdisk(cn);
                 boolean backed = c.backing() != null;
@@ -448,7 +450,7 @@ class SplitTest {
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, seg, TestPools.fastOptions())) {
             cloneOfFullSnapshot(pool, seg, 200, "c");
             Vdisk base = pool.vdisk("base");
-            java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
+            AtomicBoolean busy = new AtomicBoolean(true);
             Thread reader = Thread.ofPlatform().start(() -> {
                 while (busy.get()) {
                     TestPools.read(base, 0, 4096); // thousands of reads per second

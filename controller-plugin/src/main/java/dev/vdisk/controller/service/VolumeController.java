@@ -32,7 +32,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,10 +143,10 @@ final class VolumeController {
      */
     private NodeVolume place(
             TopologyPicker topology,
-            java.util.SortedSet<String> candidates,
+            SortedSet<String> candidates,
             long size,
             CapacityPolicy policy,
-            java.util.function.Function<String, AgentVolume> create) {
+            Function<String, AgentVolume> create) {
         for (int attempt = 1; ; attempt++) {
             String node = topology.pick(candidates, n -> whyNot(n, size, policy));
             try (var held = nodeCapacity.lock(node)) {
@@ -175,7 +179,7 @@ final class VolumeController {
             TopologyPicker topology,
             CapacityPolicy policy,
             Map<String, String> attributes,
-            java.util.function.IntFunction<Optional<String>> splitForDepth) {
+            IntFunction<Optional<String>> splitForDepth) {
         String node;
         long sourceSize;
         if (source.snapshot()) {
@@ -202,7 +206,7 @@ final class VolumeController {
             throw new NoSuitableNodeException("the content source " + source + " is on node " + node + ", which is"
                     + " not among the requisite topologies; a clone can only be created on its source's node");
         }
-        return place(topology, new java.util.TreeSet<>(List.of(node)), size, policy, chosen -> {
+        return place(topology, new TreeSet<>(List.of(node)), size, policy, chosen -> {
             VolumeAgent agent = agent(chosen);
             // stored with the clone before it exists, so that the node agent retries a split a crash kept from starting
             splitForDepth

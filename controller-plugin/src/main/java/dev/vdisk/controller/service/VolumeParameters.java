@@ -6,6 +6,7 @@ import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The StorageClass parameters (CreateVolumeRequest.parameters, also sent to GetCapacity and
@@ -100,8 +101,8 @@ record VolumeParameters(
 
     static String oneOf(String key, String value, Set<String> allowed) {
         if (!allowed.contains(value)) {
-            throw new IllegalArgumentException("parameter " + key + "='" + value + "' is not valid: use one of "
-                    + new java.util.TreeSet<>(allowed));
+            throw new IllegalArgumentException(
+                    "parameter " + key + "='" + value + "' is not valid: use one of " + new TreeSet<>(allowed));
         }
         return value;
     }

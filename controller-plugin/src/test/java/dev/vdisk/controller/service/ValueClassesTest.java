@@ -11,6 +11,8 @@ import csi.v1.Topology;
 import csi.v1.TopologyRequirement;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.vdisk.api.agent.AgentVolume;
+import dev.vdisk.api.agent.PoolCapacity;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -218,8 +220,8 @@ class ValueClassesTest {
 
     @Test
     void capacityPolicyCountsProvisionedSizesTimesTheRatio() {
-        var pool = new dev.vdisk.api.agent.PoolCapacity(1 << 30, 1 << 30, 0);
-        var v = new dev.vdisk.api.agent.AgentVolume("a", 256 << 20, 0, false);
+        var pool = new PoolCapacity(1 << 30, 1 << 30, 0);
+        var v = new AgentVolume("a", 256 << 20, 0, false);
         assertEquals((1 << 30) - (256 << 20), new CapacityPolicy(1.0).available(pool, List.of(v)));
         assertEquals((2L << 30) - (256 << 20), new CapacityPolicy(2.0).available(pool, List.of(v)));
         assertEquals(0, new CapacityPolicy(0.1).available(pool, List.of(v)), "never negative");

@@ -13,6 +13,7 @@ import csi.v1.ControllerExpandVolumeRequest;
 import csi.v1.ControllerModifyVolumeRequest;
 import csi.v1.CreateVolumeRequest;
 import csi.v1.CreateVolumeResponse;
+import csi.v1.DeleteVolumeRequest;
 import csi.v1.GetCapacityRequest;
 import csi.v1.GetCapacityResponse;
 import csi.v1.ListVolumesRequest;
@@ -21,8 +22,11 @@ import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
+import csi.v1.VolumeContentSource;
+import csi.v1.VolumeContentSource.VolumeSource;
 import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentReason;
+import dev.vdisk.api.agent.AgentVolume;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +36,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
@@ -172,13 +177,13 @@ class VolumeControllerTest {
                 new Case(create("x", MIB).putMutableParameters("maxIops", "-3").build(), "maxIops"),
                 new Case(
                         create("x", MIB)
-                                .setVolumeContentSource(csi.v1.VolumeContentSource.newBuilder()
-                                        .setVolume(csi.v1.VolumeContentSource.VolumeSource.newBuilder()))
+                                .setVolumeContentSource(
+                                        VolumeContentSource.newBuilder().setVolume(VolumeSource.newBuilder()))
                                 .build(),
                         "volume_content_source.volume.volume_id missing in request"),
                 new Case(
                         create("x", MIB)
-                                .setVolumeContentSource(csi.v1.VolumeContentSource.newBuilder())
+                                .setVolumeContentSource(VolumeContentSource.newBuilder())
                                 .build(),
                         "names neither a snapshot nor a volume"))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.createVolume(k.req()));
@@ -363,12 +368,10 @@ class VolumeControllerTest {
                 break;
             }
             if (round++ == 0) {
-                c.deleteVolume(csi.v1.DeleteVolumeRequest.newBuilder()
-                        .setVolumeId("v1")
-                        .build()); // already listed
-                c.deleteVolume(csi.v1.DeleteVolumeRequest.newBuilder()
-                        .setVolumeId("v5")
-                        .build()); // not yet listed
+                c.deleteVolume(
+                        DeleteVolumeRequest.newBuilder().setVolumeId("v1").build()); // already listed
+                c.deleteVolume(
+                        DeleteVolumeRequest.newBuilder().setVolumeId("v5").build()); // not yet listed
                 c.createVolume(create("v55", MIB).build()); // sorts after the token
             }
             page = c.listVolumes(ListVolumesRequest.newBuilder()
@@ -518,7 +521,7 @@ class VolumeControllerTest {
         assertEquals(
                 1000 * MIB,
                 one.byNode().get("n1").volumes.values().stream()
-                        .mapToLong(dev.vdisk.api.agent.AgentVolume::sizeBytes)
+                        .mapToLong(AgentVolume::sizeBytes)
                         .sum());
     }
 
@@ -527,7 +530,7 @@ class VolumeControllerTest {
         OperationLocks locks = new OperationLocks(Duration.ofMillis(50));
         try (var held = locks.lock("v")) {
             var t = Executors.newVirtualThreadPerTaskExecutor().submit(() -> locks.lock("v"));
-            var e = assertThrows(java.util.concurrent.ExecutionException.class, t::get);
+            var e = assertThrows(ExecutionException.class, t::get);
             assertTrue(e.getCause() instanceof OperationPendingException, e.toString());
             try (var other = locks.lock("w")) {
                 assertEquals(2, locks.size(), "other volumes are not blocked");

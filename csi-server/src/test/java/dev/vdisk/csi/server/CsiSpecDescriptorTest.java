@@ -18,6 +18,7 @@ import csi.v1.NodeGrpc;
 import csi.v1.SnapshotMetadataGrpc;
 import csi.v1.ValidateVolumeCapabilitiesRequest;
 import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.ServiceDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -225,7 +226,7 @@ class CsiSpecDescriptorTest {
     }
 
     private static io.grpc.MethodDescriptor<?, ?> grpcMethod(String service, String method) {
-        io.grpc.ServiceDescriptor descriptor =
+        ServiceDescriptor descriptor =
                 switch (service) {
                     case "csi.v1.Identity" -> IdentityGrpc.getServiceDescriptor();
                     case "csi.v1.Controller" -> ControllerGrpc.getServiceDescriptor();

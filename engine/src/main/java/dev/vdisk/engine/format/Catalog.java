@@ -1,6 +1,8 @@
 package dev.vdisk.engine.format;
 
 import dev.vdisk.engine.CorruptMetadataException;
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.UnsupportedFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +89,7 @@ public final class Catalog {
             ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
             int version = b.getInt();
             if (version != VERSION) {
-                throw new dev.vdisk.engine.UnsupportedFormatException("catalog", version, VERSION, VERSION);
+                throw new UnsupportedFormatException("catalog", version, VERSION, VERSION);
             }
             int count = b.getInt();
             if (count < 0 || count > b.remaining() / MIN_ENTRY_BYTES) {
@@ -144,7 +146,7 @@ public final class Catalog {
             }
             return out;
         } catch (RuntimeException e) {
-            if (e instanceof dev.vdisk.engine.EngineException ee) {
+            if (e instanceof EngineException ee) {
                 throw ee;
             }
             throw new CorruptMetadataException("catalog payload is malformed (" + e + "); run vdisk check", e);

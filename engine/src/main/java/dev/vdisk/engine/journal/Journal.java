@@ -5,6 +5,7 @@ import static dev.vdisk.engine.journal.JournalRecord.*;
 import dev.vdisk.engine.EngineIOException;
 import dev.vdisk.engine.ForeignPoolFileException;
 import dev.vdisk.engine.JournalDamagedException;
+import dev.vdisk.engine.PoolClosedException;
 import dev.vdisk.engine.core.GuardedBy;
 import dev.vdisk.engine.core.ThreadJoin;
 import dev.vdisk.engine.io.PrivateFiles;
@@ -350,7 +351,7 @@ public final class Journal implements AutoCloseable {
         boolean interrupted = Thread.interrupted();
         try {
             if (closed) {
-                throw new dev.vdisk.engine.PoolClosedException("journal in " + dir + " is closed; reopen the pool");
+                throw new PoolClosedException("journal in " + dir + " is closed; reopen the pool");
             }
             int payloadLen = payloadLength(type, length);
             if (active == null

@@ -7,6 +7,7 @@ import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.io.DataSpace;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.function.LongConsumer;
 
@@ -116,7 +117,7 @@ public final class MapTree {
         }
         if (leaf == null) {
             long w = root == null && rootWord0 == MapEntry.ZERO ? MapEntry.ZERO : MapEntry.HOLE;
-            java.util.Arrays.fill(out, 0, n, w);
+            Arrays.fill(out, 0, n, w);
             return;
         }
         int i0 = index(from, 1);
@@ -154,7 +155,7 @@ public final class MapTree {
         }
         lastCreated = 0;
         if (root == null && rootWord0 == MapEntry.ZERO) {
-            java.util.Arrays.fill(words, 0, n, MapEntry.HOLE); // reads zeros everywhere: no hole to fill
+            Arrays.fill(words, 0, n, MapEntry.HOLE); // reads zeros everywhere: no hole to fill
             return 0;
         }
         Node leaf = root;

@@ -1,5 +1,7 @@
 package dev.vdisk.engine.split;
 
+import java.util.Locale;
+
 /**
  * Where a finished split task's wall time went ({@link SplitTask#times()}), in nanoseconds: for benchmarks and the
  * task's final log line. The phases do not overlap; what is left of the wall time is the loop itself.
@@ -27,7 +29,7 @@ public record SplitTimes(
     @Override
     public String toString() {
         return String.format(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 "scan %.1f ms, fill %.1f ms (copy %.1f ms, %d stretches), %d points %.1f ms, release %.1f ms, throttle %.1f ms",
                 scanNanos / 1e6,
                 fillNanos / 1e6,

@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,7 +176,7 @@ public final class AgentApiClient implements AutoCloseable {
                 Metadata headers = new Metadata();
                 headers.put(AUTHORIZATION, "Bearer " + token.read());
                 applier.apply(headers);
-            } catch (io.grpc.StatusRuntimeException e) {
+            } catch (StatusRuntimeException e) {
                 applier.fail(e.getStatus());
             }
         }
@@ -183,14 +185,14 @@ public final class AgentApiClient implements AutoCloseable {
     /** The extents of a stream of responses, one response's tuples after the other. */
     private static final class Extents<R> implements Iterator<BlockExtent> {
         private final Iterator<R> responses;
-        private final java.util.function.Function<R, List<BlockMetadata>> tuples;
+        private final Function<R, List<BlockMetadata>> tuples;
         private final BlockExtent.Kind kind;
         private final Runnable onUnavailable;
-        private Iterator<BlockMetadata> current = java.util.Collections.emptyIterator();
+        private Iterator<BlockMetadata> current = Collections.emptyIterator();
 
         Extents(
                 Iterator<R> responses,
-                java.util.function.Function<R, List<BlockMetadata>> tuples,
+                Function<R, List<BlockMetadata>> tuples,
                 BlockExtent.Kind kind,
                 Runnable onUnavailable) {
             this.responses = responses;

@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +61,7 @@ public final class AgentApiServer implements AutoCloseable {
             ServingCertificate certificate,
             Duration reload)
             throws IOException {
-        java.util.Objects.requireNonNull(auth, "the agent API never serves without authentication");
+        Objects.requireNonNull(auth, "the agent API never serves without authentication");
         if (certificate == null
                 && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
             throw new IllegalArgumentException("the agent API carries the controller's token: on " + listen

@@ -15,6 +15,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,7 +44,7 @@ final class PemFiles {
         }
         try {
             CertificateFactory x509 = CertificateFactory.getInstance("X.509");
-            List<X509Certificate> chain = new java.util.ArrayList<>();
+            List<X509Certificate> chain = new ArrayList<>();
             for (byte[] der : ders) {
                 chain.add((X509Certificate) x509.generateCertificate(new ByteArrayInputStream(der)));
             }
@@ -101,7 +102,7 @@ final class PemFiles {
         } catch (NoSuchFileException e) {
             throw new IOException(file + " does not exist: is the agent API's TLS Secret mounted there?", e);
         }
-        List<byte[]> found = new java.util.ArrayList<>();
+        List<byte[]> found = new ArrayList<>();
         Matcher m = BLOCK.matcher(pem);
         while (m.find()) {
             if (m.group(1).equals(type)) {

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -446,8 +447,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
      * The resource as it is, or created from {@code fresh}. One still being deleted is waited for first (bounded),
      * then created anew; a concurrent create (409) is read back.
      */
-    private <T extends HasMetadata> T existingOrCreated(
-            Resource<T> r, String id, String kind, java.util.function.Supplier<T> fresh) {
+    private <T extends HasMetadata> T existingOrCreated(Resource<T> r, String id, String kind, Supplier<T> fresh) {
         T existing = r.get();
         if (existing != null && ResourceWait.terminating(existing)) {
             wait.until(r, Objects::isNull, kind + " " + id + " (still being deleted)");

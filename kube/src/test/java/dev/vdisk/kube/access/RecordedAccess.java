@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -119,13 +120,13 @@ public final class RecordedAccess {
         boolean named = seg.size() >= 2;
         boolean watch = Set.of(query.split("&")).stream().anyMatch(p -> p.equals("watch=true") || p.equals("watch=1"));
         String verb =
-                switch (method.toUpperCase(java.util.Locale.ROOT)) {
+                switch (method.toUpperCase(Locale.ROOT)) {
                     case "GET" -> watch ? "watch" : named ? "get" : "list";
                     case "POST" -> "create";
                     case "PUT" -> "update";
                     case "PATCH" -> "patch";
                     case "DELETE" -> named ? "delete" : "deletecollection";
-                    default -> method.toLowerCase(java.util.Locale.ROOT);
+                    default -> method.toLowerCase(Locale.ROOT);
                 };
         return new Access(group, resource, verb);
     }

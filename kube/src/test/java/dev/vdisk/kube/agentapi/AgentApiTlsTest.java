@@ -21,6 +21,8 @@ import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -120,7 +122,7 @@ class AgentApiTlsTest {
         Files.copy(ca, caFile);
         controller = new AgentApiClient(token, new AgentTrust(caFile, NAME));
         assertThrows(StatusRuntimeException.class, () -> call(address), "not the CA in the file");
-        Files.copy(dir.resolve("rogue-ca.crt"), caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve("rogue-ca.crt"), caFile, StandardCopyOption.REPLACE_EXISTING);
         assertEquals(Status.Code.UNAUTHENTICATED, call(address), "the next call dials again with the new CA");
         assertEquals(1, reviews.get());
     }
@@ -135,7 +137,7 @@ class AgentApiTlsTest {
         Files.copy(first.certFile(), files.certFile());
         Files.copy(first.keyFile(), files.keyFile());
         agent = AgentApiServer.start(
-                new InetSocketAddress("127.0.0.1", 0), nothing(), auth(), files, java.time.Duration.ofMillis(100));
+                new InetSocketAddress("127.0.0.1", 0), nothing(), auth(), files, Duration.ofMillis(100));
         String address = "127.0.0.1:" + agent.port();
         try (AgentApiClient before = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
             assertEquals(Status.Code.UNAUTHENTICATED, call(before, address));
@@ -145,8 +147,8 @@ class AgentApiTlsTest {
         try (AgentApiClient during = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
             assertEquals(Status.Code.UNAUTHENTICATED, call(during, address), "a broken file keeps the previous pair");
         }
-        Files.copy(renewed.keyFile(), files.keyFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(renewed.certFile(), files.certFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.keyFile(), files.keyFile(), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.certFile(), files.certFile(), StandardCopyOption.REPLACE_EXISTING);
         Thread.sleep(500);
         try (AgentApiClient after = new AgentApiClient(token, new AgentTrust(dir.resolve("rogue-ca.crt"), NAME))) {
             assertEquals(Status.Code.UNAUTHENTICATED, call(after, address), "the renewed certificate is served");

@@ -10,6 +10,7 @@ import dev.vdisk.kube.access.Component;
 import dev.vdisk.kube.access.RecordedAccess;
 import dev.vdisk.kube.resource.SplitRequest;
 import dev.vdisk.kube.resource.SplitRequestSpec;
+import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.split.SplitFixture;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -200,12 +201,10 @@ class KubectlVdiskTest {
 
     @Test
     void statusShowsVolumeNodeSizeBackingAndSplit() {
-        fx.run(() -> client.resources(dev.vdisk.kube.resource.VdiskVolume.class)
-                .withName("vol-db")
-                .edit(v -> {
-                    v.getSpec();
-                    return v;
-                }));
+        fx.run(() -> client.resources(VdiskVolume.class).withName("vol-db").edit(v -> {
+            v.getSpec();
+            return v;
+        }));
         fx.report("vol-db", progress("copy", "FILLING", 40, 4L << 20));
         RecordedAccess.drain(server);
         Result r = run("status", "db", "-n", NS);

@@ -13,6 +13,7 @@ import csi.v1.ControllerModifyVolumeRequest;
 import csi.v1.CreateSnapshotRequest;
 import csi.v1.CreateVolumeGroupSnapshotRequest;
 import csi.v1.CreateVolumeRequest;
+import csi.v1.CreateVolumeResponse;
 import csi.v1.DeleteSnapshotRequest;
 import csi.v1.DeleteVolumeGroupSnapshotRequest;
 import csi.v1.DeleteVolumeRequest;
@@ -26,20 +27,28 @@ import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeContentSource;
 import csi.v1.VolumeGroupSnapshot;
+import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.controller.service.CloneSplitHook;
 import dev.vdisk.controller.service.ControllerService;
 import dev.vdisk.controller.service.GroupControllerService;
 import dev.vdisk.kube.access.Component;
 import dev.vdisk.kube.access.RecordedAccess;
 import dev.vdisk.kube.resource.Failure;
+import dev.vdisk.kube.resource.NodeCapacity;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
 import dev.vdisk.kube.resource.VdiskNode;
+import dev.vdisk.kube.resource.VdiskNodeStatus;
 import dev.vdisk.kube.resource.VdiskSnapshot;
 import dev.vdisk.kube.resource.VdiskVolume;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.grpc.Status;
@@ -48,7 +57,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -357,9 +368,8 @@ class ControllerOverResourcesTest {
      */
     @Test
     void everyNameAndLabelWrittenToTheApiServerIsValidThere() throws InterruptedException {
-        List<io.fabric8.kubernetes.api.model.ObjectMeta> written = new java.util.concurrent.CopyOnWriteArrayList<>();
-        List<io.fabric8.kubernetes.client.Watch> watches = java.util.stream.Stream.of(
-                        VdiskVolume.class, VdiskSnapshot.class, VdiskGroupSnapshot.class)
+        List<ObjectMeta> written = new CopyOnWriteArrayList<>();
+        List<Watch> watches = Stream.of(VdiskVolume.class, VdiskSnapshot.class, VdiskGroupSnapshot.class)
                 .map(type -> watchAdded(type, written))
                 .toList();
         try {
@@ -397,11 +407,9 @@ class ControllerOverResourcesTest {
                 Thread.sleep(20);
             }
         } finally {
-            watches.forEach(io.fabric8.kubernetes.client.Watch::close);
+            watches.forEach(Watch::close);
         }
-        List<String> names = written.stream()
-                .map(io.fabric8.kubernetes.api.model.ObjectMeta::getName)
-                .toList();
+        List<String> names = written.stream().map(ObjectMeta::getName).toList();
         for (var meta : written) {
             assertTrue(ApiServerNames.validObjectName(meta.getName()), "refused by the API server: " + meta.getName());
             meta.getLabels()
@@ -414,9 +422,8 @@ class ControllerOverResourcesTest {
         assertEquals(7, names.size(), "three volumes, a snapshot, a clone source, a group and its member: " + names);
     }
 
-    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> io.fabric8.kubernetes.client.Watch watchAdded(
-            Class<T> type, List<io.fabric8.kubernetes.api.model.ObjectMeta> written) {
-        return client.resources(type).watch(new io.fabric8.kubernetes.client.Watcher<>() {
+    private <T extends HasMetadata> Watch watchAdded(Class<T> type, List<ObjectMeta> written) {
+        return client.resources(type).watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, T resource) {
                 if (action == Action.ADDED) {
@@ -425,7 +432,7 @@ class ControllerOverResourcesTest {
             }
 
             @Override
-            public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+            public void onClose(WatcherException cause) {}
         });
     }
 
@@ -540,7 +547,7 @@ class ControllerOverResourcesTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private csi.v1.CreateVolumeResponse create(String name, long bytes, Map<String, String> params) {
+    private CreateVolumeResponse create(String name, long bytes, Map<String, String> params) {
         return Csi.call(controller::createVolume, request(name, bytes, params));
     }
 
@@ -577,13 +584,12 @@ class ControllerOverResourcesTest {
         n.setMetadata(new ObjectMetaBuilder().withName(node).build());
         client.resources(VdiskNode.class).resource(n).create();
         client.resources(VdiskNode.class).withName(node).editStatus(x -> {
-            x.setStatus(new dev.vdisk.kube.resource.VdiskNodeStatus(
-                    new dev.vdisk.kube.resource.NodeCapacity(1024 * MIB, 1024 * MIB, 0), null, null, List.of()));
+            x.setStatus(new VdiskNodeStatus(new NodeCapacity(1024 * MIB, 1024 * MIB, 0), null, null, List.of()));
             return x;
         });
     }
 
-    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void awaitGone(Class<T> type, String name) {
+    private <T extends HasMetadata> void awaitGone(Class<T> type, String name) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (client.resources(type).withName(name).get() != null) {
             assertTrue(System.nanoTime() < deadline, name + " still exists after 10 s");
@@ -607,12 +613,12 @@ class ControllerOverResourcesTest {
     /** No snapshot metadata in these tests (the internal API has its own). */
     static final class NoExtents implements SnapshotExtents {
         @Override
-        public Iterator<dev.vdisk.api.agent.BlockExtent> allocated(String node, String snapshotId, long startOffset) {
+        public Iterator<BlockExtent> allocated(String node, String snapshotId, long startOffset) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public Iterator<dev.vdisk.api.agent.BlockExtent> delta(String node, String base, String target, long offset) {
+        public Iterator<BlockExtent> delta(String node, String base, String target, long offset) {
             throw new UnsupportedOperationException();
         }
     }

@@ -25,6 +25,7 @@ import dev.vdisk.kube.access.RecordedAccess;
 import dev.vdisk.kube.node.NodeClusterAgent;
 import dev.vdisk.kube.node.NodeClusterConfig;
 import dev.vdisk.kube.resource.ResourceKeys;
+import dev.vdisk.kube.resource.VdiskNode;
 import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
@@ -221,15 +222,8 @@ class ControllerWithRealNodeAgentTest {
 
     private static void awaitNode(KubernetesClient c) throws InterruptedException {
         long deadline = System.nanoTime() + 20_000_000_000L;
-        while (c.resources(dev.vdisk.kube.resource.VdiskNode.class)
-                                .withName("n1")
-                                .get()
-                        == null
-                || c.resources(dev.vdisk.kube.resource.VdiskNode.class)
-                                .withName("n1")
-                                .get()
-                                .getStatus()
-                        == null) {
+        while (c.resources(VdiskNode.class).withName("n1").get() == null
+                || c.resources(VdiskNode.class).withName("n1").get().getStatus() == null) {
             assertTrue(System.nanoTime() < deadline, "node n1 published its VdiskNode");
             Thread.sleep(50);
         }

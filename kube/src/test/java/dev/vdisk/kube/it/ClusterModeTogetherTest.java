@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import csi.v1.BlockMetadata;
 import csi.v1.CapacityRange;
+import csi.v1.ControllerExpandVolumeRequest;
 import csi.v1.ControllerGetVolumeRequest;
 import csi.v1.CreateSnapshotRequest;
 import csi.v1.CreateVolumeRequest;
@@ -31,6 +32,7 @@ import dev.vdisk.kube.access.ApiAccess;
 import dev.vdisk.kube.access.Component;
 import dev.vdisk.kube.access.RecordedAccess;
 import dev.vdisk.kube.agentapi.AgentApiClient;
+import dev.vdisk.kube.agentapi.TestTokens;
 import dev.vdisk.kube.agentapi.TokenFile;
 import dev.vdisk.kube.cli.KubectlVdisk;
 import dev.vdisk.kube.controller.AgentApiExtents;
@@ -83,6 +85,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -100,6 +103,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The three sides of cluster mode together, each with its own client (its User-Agent tells its requests apart) on
@@ -116,7 +120,7 @@ class ClusterModeTogetherTest {
 
     static {
         // the mock server and the clients log every request: thousands of lines that slow the test down
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.fabric8"))
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.fabric8"))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
     }
@@ -129,7 +133,7 @@ class ClusterModeTogetherTest {
     static final String DRIVER = "vdisk.csi.dev";
     static final String NS = "team-a";
     static final String CONTROLLER_SA = "system:serviceaccount:kube-system:vdisk-csi-controller";
-    static final String TOKEN = dev.vdisk.kube.agentapi.TestTokens.jwt("controller");
+    static final String TOKEN = TestTokens.jwt("controller");
     /** User agents: the launcher's for the controller, others for the node agent and the plugin. */
     static final Map<String, Component> USER_AGENTS = Map.of(
             "vdisk-csi-controller",
@@ -792,7 +796,7 @@ class ClusterModeTogetherTest {
             // an online expansion: the node answers the new generation while the volume is staged
             call(
                     controller::controllerExpandVolume,
-                    csi.v1.ControllerExpandVolumeRequest.newBuilder()
+                    ControllerExpandVolumeRequest.newBuilder()
                             .setVolumeId(id)
                             .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(32 * MIB))
                             .build());
@@ -1079,7 +1083,7 @@ class ClusterModeTogetherTest {
     private List<String> pvcEvents(String pvc) {
         return client.v1().events().inNamespace(NS).list().getItems().stream()
                 .filter(e -> e.getInvolvedObject().getName().equals(pvc))
-                .sorted(java.util.Comparator.comparing(e ->
+                .sorted(Comparator.comparing(e ->
                         e.getMetadata().getCreationTimestamp() + e.getMetadata().getName()))
                 .map(Event::getReason)
                 .toList();

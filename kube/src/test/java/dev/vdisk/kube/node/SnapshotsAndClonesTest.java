@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.kube.resource.ResourcePhase;
+import dev.vdisk.kube.resource.VdiskGroupSnapshot;
 import dev.vdisk.kube.resource.VdiskSnapshot;
 import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.node.testing.Privileged;
@@ -101,10 +102,7 @@ class SnapshotsAndClonesTest {
                     node.agent.getSnapshot("gs-b").orElseThrow().createdMillis(),
                     "one instant");
 
-            node.client
-                    .resources(dev.vdisk.kube.resource.VdiskGroupSnapshot.class)
-                    .withName("group-1")
-                    .delete();
+            node.client.resources(VdiskGroupSnapshot.class).withName("group-1").delete();
             await("group gone", () -> node.group("group-1") == null, () -> node.group("group-1"));
             assertTrue(node.agent.getSnapshot("gs-a").isEmpty(), "members deleted with the group");
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitProgress;
 import dev.vdisk.kube.resource.SplitSpec;
 import dev.vdisk.kube.resource.VdiskVolume;
@@ -109,10 +110,7 @@ class SplitBySpecTest {
             assertTrue(
                     split(node, "pvc-1").message().startsWith("FAILED_PRECONDITION: "),
                     split(node, "pvc-1").message());
-            assertEquals(
-                    dev.vdisk.kube.resource.ResourcePhase.Ready,
-                    node.volume("pvc-1").getStatus().phase(),
-                    "the volume itself is fine");
+            assertEquals(ResourcePhase.Ready, node.volume("pvc-1").getStatus().phase(), "the volume itself is fine");
             await("a SplitFailed event", () -> reasons(node).contains("SplitFailed"), () -> reasons(node));
         }
     }

@@ -7,6 +7,7 @@ import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.kube.reconcile.ObjectEvent;
 import dev.vdisk.kube.resource.SplitProgress;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +60,7 @@ class SplitTrackingTest {
     void theMilestonesFollowTheDataNotTheCursor() {
         long data = 400L << 20;
         SplitProgress before = null;
-        List<String> seen = new java.util.ArrayList<>();
+        List<String> seen = new ArrayList<>();
         for (int tenth = 1; tenth <= 10; tenth++) {
             SplitStatus s = new SplitStatus(
                     "pvc-c", "copy", "FILLING", 2 * tenth, 100, 0, data * tenth / 10, data, 1000, 5, "", false);

@@ -14,7 +14,9 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,9 +113,9 @@ class AnnotationTriggeredSplitTest {
                 .inNamespace(NS)
                 .withName(pvc)
                 .edit(p -> {
-                    java.util.Map<String, String> a = new java.util.HashMap<>(
+                    Map<String, String> a = new HashMap<>(
                             p.getMetadata().getAnnotations() == null
-                                    ? java.util.Map.of()
+                                    ? Map.of()
                                     : p.getMetadata().getAnnotations());
                     a.put(key, value);
                     p.getMetadata().setAnnotations(a);

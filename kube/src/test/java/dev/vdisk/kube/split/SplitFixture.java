@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.vdisk.kube.access.ApiRule;
 import dev.vdisk.kube.access.RecordedAccess;
 import dev.vdisk.kube.access.SplitControllerAccess;
+import dev.vdisk.kube.resource.Failure;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitProgress;
@@ -34,12 +35,14 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * A mock API server (CRUD mode, with the generated CRDs so that status subresources and generations behave) holding
@@ -57,9 +60,9 @@ public final class SplitFixture implements AutoCloseable {
 
     static {
         // the mock server and the client log every request at DEBUG/INFO: thousands of lines that slow the tests
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.INFO);
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.fabric8"))
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.fabric8"))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
     }
@@ -224,17 +227,13 @@ public final class SplitFixture implements AutoCloseable {
         run(() -> {
             VdiskVolume v =
                     client.resources(VdiskVolume.class).withName(volumeId).get();
-            v.setStatus(status(
-                    v,
-                    v.getStatus().backingSnapshotId(),
-                    v.getStatus().split(),
-                    new dev.vdisk.kube.resource.Failure(reason, message)));
+            v.setStatus(
+                    status(v, v.getStatus().backingSnapshotId(), v.getStatus().split(), new Failure(reason, message)));
             client.resources(VdiskVolume.class).resource(v).updateStatus();
         });
     }
 
-    private static VdiskVolumeStatus status(
-            VdiskVolume v, String backing, SplitProgress split, dev.vdisk.kube.resource.Failure failure) {
+    private static VdiskVolumeStatus status(VdiskVolume v, String backing, SplitProgress split, Failure failure) {
         return new VdiskVolumeStatus(
                 failure == null ? ResourcePhase.Ready : ResourcePhase.Failed,
                 v.getMetadata().getGeneration(),
@@ -296,7 +295,7 @@ public final class SplitFixture implements AutoCloseable {
     public List<Event> events(String pvc) {
         return call(() -> client.v1().events().inNamespace(NS).list().getItems().stream()
                 .filter(e -> e.getInvolvedObject().getName().equals(pvc))
-                .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getName()))
+                .sorted(Comparator.comparing(e -> e.getMetadata().getName()))
                 .toList());
     }
 
