@@ -59,6 +59,11 @@ abstract class BackgroundLoop implements Runnable {
         while (!stopping) {
             lock.lock();
             try {
+                // checked under the lock: stop() sets the flag before it signals under the lock, so a stop that came
+                // after the loop's check above is seen here, and one that comes later wakes the wait
+                if (stopping) {
+                    return;
+                }
                 awaitWorkLocked();
             } catch (InterruptedException e) {
                 return;
