@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,11 +39,8 @@ final class RealNode implements AutoCloseable {
     private static final List<String> TOOLS = List.of("containerd", "ctr", "runc", "buildah", "podman", "ip",
             "iptables", "mount");
 
-    /** The kubelet makes these (fixed paths in 1.24); removed at the end when they were not there before. */
-    private static final List<Path> LOG_DIRS = List.of(Path.of("/var/log/pods"), Path.of("/var/log/containers"));
-
     private final Path dir;
-    private final List<Path> logDirsMade = new ArrayList<>();
+    private final NodeLeftovers leftovers = NodeLeftovers.before(List.of(NAMESPACE, RealNodeIT.USER_NAMESPACE));
     private final List<AutoCloseable> parts = new ArrayList<>();
     private ControlPlane plane;
     private Containerd containerd;
@@ -69,7 +65,6 @@ final class RealNode implements AutoCloseable {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "vdisk-node",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         RealNode node = new RealNode(dir);
-        LOG_DIRS.stream().filter(d -> !Files.exists(d)).forEach(node.logDirsMade::add);
         try {
             node.startParts(assets);
             return node;
@@ -329,8 +324,7 @@ final class RealNode implements AutoCloseable {
         }
         parts.clear();
         KernelView.cleanUpUnder(dir);
-        removeCgroups();
-        removePodLogs();
+        leftovers.remove();
         // the bulky parts (images, pool, pods' files); the logs stay for a failed run's reader
         for (String bulky : List.of("containerd/root", "containerd/state", "pool", "kubelet/root", "state")) {
             HostCommand.quietly("rm", "-rf", "--one-file-system", dir.resolve(bulky).toString());
@@ -361,53 +355,6 @@ final class RealNode implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(500);
-        }
-    }
-
-    /** The kubelet's kubepods cgroups (cgroupfs, v1: one tree per controller), deepest first, once empty. */
-    private static void removeCgroups() {
-        try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path controller : controllers.toList()) {
-                Path kubepods = controller.resolve("kubepods");
-                if (!Files.isDirectory(kubepods)) {
-                    continue;
-                }
-                try (Stream<Path> walk = Files.walk(kubepods)) {
-                    for (Path cgroup : walk.filter(Files::isDirectory)
-                            .sorted(Comparator.comparingInt(p -> -p.getNameCount())).toList()) {
-                        try {
-                            Files.delete(cgroup);
-                        } catch (IOException e) {
-                            System.err.println("cleanup: cgroup " + cgroup + " not removed: " + e);
-                        }
-                    }
-                }
-            }
-        } catch (IOException e) {
-            System.err.println("cleanup: cgroups: " + e);
-        }
-    }
-
-    /** The kubelet writes container logs to /var/log/pods (fixed in 1.24): remove this node's. */
-    private void removePodLogs() {
-        for (Path logs : LOG_DIRS) {
-            try (Stream<Path> entries = Files.list(logs)) {
-                for (Path entry : entries.filter(e -> e.getFileName().toString().startsWith(NAMESPACE + "_")
-                        || e.getFileName().toString().startsWith(RealNodeIT.USER_NAMESPACE + "_")
-                        || e.getFileName().toString().contains("_" + NAMESPACE + "_")
-                        || e.getFileName().toString().contains("_" + RealNodeIT.USER_NAMESPACE + "_")).toList()) {
-                    HostCommand.quietly("rm", "-rf", entry.toString());
-                }
-            } catch (IOException e) {
-                // no logs written
-            }
-        }
-        for (Path made : logDirsMade) {
-            try {
-                Files.deleteIfExists(made);
-            } catch (IOException e) {
-                System.err.println("cleanup: " + made + " not removed (not empty?): " + e);
-            }
         }
     }
 }
