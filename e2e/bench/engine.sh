@@ -19,11 +19,11 @@ if ! command -v qemu-img >/dev/null 2>&1; then
   echo "installing qemu-utils for qemu-img" >&2
   (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
 fi
-if [ ! -d "$root/engine/target/lib" ]; then
-  (cd "$root" && ./mvnw -q -B -pl engine package -DskipTests)
+if [ ! -d "$root/bench/target/lib" ]; then
+  (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
 fi
-cp="$root/engine/target/classes"
-for j in "$root"/engine/target/lib/*.jar; do cp="$cp:$j"; done
+cp="$root/bench/target/classes"
+for j in "$root"/bench/target/lib/*.jar; do cp="$cp:$j"; done
 
 bytes() { # human size -> bytes
   n=$(echo "$1" | sed 's/[KMGTkmgt].*//'); u=$(echo "$1" | sed 's/^[0-9]*//' | cut -c1 | tr a-z A-Z)

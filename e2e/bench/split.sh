@@ -21,9 +21,9 @@ REPEAT=${REPEAT:-3}
 QEMU_CACHE=${QEMU_CACHE:-writeback} # qemu-img rebase -t: the overlay's cache mode (none: O_DIRECT, no page cache)
 command -v qemu-img >/dev/null 2>&1 || (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
 # always build: classes left by an older checkout would run the old bench (Maven skips what is up to date)
-(cd "$root" && ./mvnw -q -B -pl engine package -DskipTests)
-cp="$root/engine/target/classes"
-for j in "$root"/engine/target/lib/*.jar; do cp="$cp:$j"; done
+(cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
+cp="$root/bench/target/classes"
+for j in "$root"/bench/target/lib/*.jar; do cp="$cp:$j"; done
 rm -rf "$dir"; mkdir -p "$dir"
 bytes=$(echo "$SIZE" | awk '{n = $1 + 0; u = substr($1, length($1)); m = (u == "G") ? 2^30 : (u == "M") ? 2^20 : (u == "T") ? 2^40 : 1; printf "%.0f", n * m}')
 

@@ -53,3 +53,15 @@ dials agents by pod IP, which no certificate made at install time can name.
 {{- define "vdisk-csi.agentServerName" -}}
 {{- printf "vdisk-agent.%s.svc" .Release.Namespace -}}
 {{- end -}}
+
+{{- define "vdisk-csi.holderImage" -}}
+{{- printf "%s:%s" .Values.holder.image.repository (default .Chart.AppVersion .Values.holder.image.tag) -}}
+{{- end -}}
+
+{{/*
+The descriptor holder's socket on the host: in the node plugin's state directory, which both pods mount at the same
+path, inside a directory of its own (the holder makes it 0700).
+*/}}
+{{- define "vdisk-csi.holderSocket" -}}
+{{- printf "%s/fd-holder/holder.sock" .Values.node.stateDir -}}
+{{- end -}}

@@ -66,6 +66,43 @@ public final class KernelView {
         return out;
     }
 
+    /**
+     * Whether the file system mounted at {@code mountPoint} is read-write: both its mount's options and its super
+     * block's (ext4 remounts itself read-only after an I/O error by setting the latter) start with {@code rw}.
+     */
+    public static boolean readWrite(Path mountPoint) {
+        String point = mountPoint.toAbsolutePath().normalize().toString();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] fields = line.split(" ");
+                int dash = List.of(fields).indexOf("-");
+                if (fields[4].equals(point) && dash > 0 && dash + 3 < fields.length) {
+                    return fields[5].startsWith("rw") && fields[dash + 3].startsWith("rw");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError(point + " is not a mount point");
+    }
+
+    /** Processes whose command line names something under {@code dir} (a node or holder left running). */
+    public static List<String> processesUnder(Path dir) {
+        String root = dir.toAbsolutePath().normalize().toString();
+        List<String> out = new ArrayList<>();
+        ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid()).forEach(p -> {
+            try {
+                String cmdline = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+                if (cmdline.contains(root + "/") || cmdline.contains(root + " ")) {
+                    out.add(p.pid() + " " + cmdline.strip());
+                }
+            } catch (IOException e) {
+                // gone meanwhile
+            }
+        });
+        return out;
+    }
+
     /** Lazily unmounts everything under {@code dir} (deepest first) and detaches loops backed there. Never throws. */
     public static void cleanUpUnder(Path dir) {
         String root = dir.toAbsolutePath().normalize().toString();

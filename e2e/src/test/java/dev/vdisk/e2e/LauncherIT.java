@@ -206,7 +206,7 @@ class LauncherIT {
         assertEquals(2, process.waitForExit(EXIT_TIMEOUT));
         List<String> lines = process.stderr().lines().toList();
         assertEquals(1, lines.size(), process.stderr());
-        assertTrue(lines.getFirst().startsWith("vdisk-csi: --agent-listen 0.0.0.0:9810 is not a loopback address"),
+        assertTrue(lines.getFirst().startsWith("vdisk-csi node: --agent-listen 0.0.0.0:9810 is not a loopback address"),
                 lines.getFirst());
     }
 
@@ -215,7 +215,7 @@ class LauncherIT {
         LauncherProcess process = launch("node", "--no-such-flag");
         assertEquals(2, process.waitForExit(EXIT_TIMEOUT));
         List<String> lines = process.stderr().lines().toList();
-        assertEquals(List.of("vdisk-csi: unknown flag --no-such-flag (see vdisk-csi --help)"), lines);
+        assertEquals(List.of("vdisk-csi node: Unknown option: '--no-such-flag' (see vdisk-csi node --help)"), lines);
         assertFalse(Files.exists(socket()));
     }
 }

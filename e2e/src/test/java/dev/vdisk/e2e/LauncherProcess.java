@@ -55,6 +55,18 @@ final class LauncherProcess implements AutoCloseable {
         return new LauncherProcess(process, out, err, socket);
     }
 
+    /** Starts {@code bin/vdisk-csi fd-holder --socket socket} and waits for its socket. */
+    static LauncherProcess startHolder(Path workDir, Path socket) throws IOException, InterruptedException {
+        LauncherProcess holder = start(workDir, socket, "fd-holder", "--socket", socket.toString());
+        try {
+            holder.awaitSocketFile();
+        } catch (AssertionError | InterruptedException e) {
+            holder.close();
+            throw e;
+        }
+        return holder;
+    }
+
     /** Runs to completion (for --help, bad flags, refused starts) and returns the exit code. */
     int waitForExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -84,6 +96,21 @@ final class LauncherProcess implements AutoCloseable {
         }
         fail("vdisk-csi not ready after " + START_TIMEOUT + "; stderr:\n" + stderr());
         return null;
+    }
+
+    /** Waits until the socket file exists (a process that serves no gRPC, like the descriptor holder). */
+    void awaitSocketFile() throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                fail("vdisk-csi exited with " + process.exitValue() + " before it was ready; stderr:\n" + stderr());
+            }
+            if (Files.exists(socket)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        fail("no socket " + socket + " after " + START_TIMEOUT + "; stderr:\n" + stderr());
     }
 
     ManagedChannel channel() {

@@ -14,6 +14,7 @@ import dev.vdisk.engine.PoolSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -22,6 +23,7 @@ import java.util.function.Function;
  * {@code bin/vdisk-csi node} as a real process with its own pool, state and kubelet directories under a test
  * directory, a Node stub on its socket, and request builders shaped like the kubelet's. Volumes are created with the
  * engine API while the process is stopped (node mode has no Controller, and the pool is locked while it runs).
+ * Optionally a descriptor holder process ({@link #startHolder}) that the node is pointed at.
  * {@link #close} stops every process and unmounts and detaches whatever is left under the directory.
  */
 final class NodeFixture implements AutoCloseable {
@@ -34,6 +36,8 @@ final class NodeFixture implements AutoCloseable {
     private final Path socket;
     private final List<LauncherProcess> started = new ArrayList<>();
     private LauncherProcess process;
+    private Path holderSocket;
+    private LauncherProcess holder;
     NodeGrpc.NodeBlockingStub node;
 
     NodeFixture(Path dir) throws IOException {
@@ -61,10 +65,31 @@ final class NodeFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts {@code bin/vdisk-csi fd-holder} with its socket in the state directory (as the chart places it) and
+     * waits for the socket; every later {@link #start} passes {@code --fd-holder} to the node.
+     */
+    void startHolder() throws Exception {
+        holderSocket = state.resolve("fd-holder/holder.sock");
+        // the chart's hostPath makes the state directory before either pod starts
+        Files.createDirectories(state, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        holder = LauncherProcess.startHolder(dir, holderSocket);
+        started.add(holder);
+    }
+
+    /** SIGTERM to the holder; it must exit 0. */
+    void stopHolder() throws Exception {
+        assertEquals(0, holder.terminate(), holder.stderr());
+    }
+
     void start() throws Exception {
-        process = LauncherProcess.start(dir, socket, "node", "--endpoint", "unix://" + socket, "--node-id", "e2e-node",
+        List<String> args = new ArrayList<>(List.of("node", "--endpoint", "unix://" + socket, "--node-id", "e2e-node",
                 "--pool", pool.toString(), "--state-dir", state.toString(), "--kubelet-dir", kubelet.toString(),
-                "--max-volumes", "8");
+                "--max-volumes", "8"));
+        if (holderSocket != null) {
+            args.addAll(List.of("--fd-holder", holderSocket.toString()));
+        }
+        process = LauncherProcess.start(dir, socket, args.toArray(String[]::new));
         started.add(process);
         node = NodeGrpc.newBlockingStub(process.awaitReady());
     }
@@ -81,6 +106,17 @@ final class NodeFixture implements AutoCloseable {
 
     String stderr() {
         return process.stderr();
+    }
+
+    /** The last {@code lines} lines of every process this fixture started, oldest first (for failure messages). */
+    String logs(int lines) {
+        StringBuilder out = new StringBuilder();
+        for (LauncherProcess p : started) {
+            List<String> all = p.stderr().lines().toList();
+            out.append("== pid ").append(p.pid()).append(p == holder ? " (holder)" : " (node)").append('\n');
+            all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> out.append(l).append('\n'));
+        }
+        return out.toString();
     }
 
     Path staging(String volumeId) {
@@ -140,7 +176,8 @@ final class NodeFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        for (LauncherProcess p : started) {
+        // the node before the holder: a node stopping with volumes staged hands them to the holder first
+        for (LauncherProcess p : started.reversed()) {
             p.close();
         }
         KernelView.cleanUpUnder(dir);

@@ -14,6 +14,8 @@ import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One {@code bin/vdisk-csi standalone} process under a test directory (pool, state and kubelet dirs inside it), with
@@ -38,13 +40,20 @@ final class StandaloneFixture {
     }
 
     /** Starts the process on a pool of {@code poolSize} (e.g. "1G") and waits until it serves. */
-    static StandaloneFixture start(Path dir, String poolSize) throws Exception {
+    static StandaloneFixture start(Path dir, String poolSize, String... extraFlags) throws Exception {
         Path socket = dir.resolve("run/csi.sock");
         Files.createDirectories(dir.resolve("kubelet"));
-        LauncherProcess process = LauncherProcess.start(dir, socket, "standalone", "--endpoint", "unix://" + socket,
+        List<String> args = new ArrayList<>(List.of("standalone", "--endpoint", "unix://" + socket,
                 "--node-id", NODE, "--pool", dir.resolve("pool").toString(), "--pool-size", poolSize, "--state-dir",
-                dir.resolve("state").toString(), "--kubelet-dir", dir.resolve("kubelet").toString());
+                dir.resolve("state").toString(), "--kubelet-dir", dir.resolve("kubelet").toString()));
+        args.addAll(List.of(extraFlags));
+        LauncherProcess process = LauncherProcess.start(dir, socket, args.toArray(String[]::new));
         return new StandaloneFixture(dir, process, process.awaitReady());
+    }
+
+    /** SIGKILL: no cleanup at all; start another fixture on the same directory to go on. */
+    void kill() throws InterruptedException {
+        process.kill();
     }
 
     /** SIGTERM must end the process with 0; whatever happens, nothing may stay mounted or attached under the dir. */
@@ -60,6 +69,11 @@ final class StandaloneFixture {
             KernelView.cleanUpUnder(dir);
         }
         assertTrue(KernelView.under(dir).isEmpty(), "leaked: " + KernelView.under(dir));
+    }
+
+    /** Ends the process (SIGTERM, then SIGKILL) without checks: cleanup after a failure. */
+    void close() {
+        process.close();
     }
 
     String stderr() {

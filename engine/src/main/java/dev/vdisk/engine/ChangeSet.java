@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.TreeMap;
 final class ChangeSet {
     /** Catalog extension tag of a vdisk's current change set or a snapshot's change index. */
     static final int TAG = 1;
+
     static final int PAGE_WORDS = 64;
     static final int PAGE_BITS = PAGE_WORDS * 64;
     private static final int VERSION = 1;
@@ -71,7 +73,8 @@ final class ChangeSet {
     }
 
     synchronized byte[] encode() {
-        ByteBuffer b = ByteBuffer.allocate(8 + pages.size() * (8 + 8 * PAGE_WORDS)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+                ByteBuffer.allocate(8 + pages.size() * (8 + 8 * PAGE_WORDS)).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(VERSION).putInt(pages.size());
         for (Map.Entry<Long, long[]> e : pages.entrySet()) {
             b.putLong(e.getKey());
@@ -91,8 +94,8 @@ final class ChangeSet {
             ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             int version = b.getInt();
             if (version != VERSION) {
-                throw new CorruptMetadataException("change index of " + owner + " has version " + version
-                        + ", supported " + VERSION);
+                throw new CorruptMetadataException(
+                        "change index of " + owner + " has version " + version + ", supported " + VERSION);
             }
             int n = b.getInt();
             for (int i = 0; i < n; i++) {
@@ -104,7 +107,7 @@ final class ChangeSet {
                 s.pages.put(key, p);
             }
             return s;
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new CorruptMetadataException("change index of " + owner + " is truncated; run vdisk check", e);
         }
     }

@@ -23,7 +23,9 @@ final class CreateGuard {
 
     /** Refuses when the first two superblock slots of the data space are not all zeros. */
     static void refuseUsedData(Path dir, PoolFiles.Layout layout) {
-        String what = layout.device() ? "device " + layout.data() : "data file " + layout.data().getFileName();
+        String what = layout.device()
+                ? "device " + layout.data()
+                : "data file " + layout.data().getFileName();
         ByteBuffer head = ByteBuffer.allocateDirect(Superblock.SLOTS * Superblock.SLOT_SIZE);
         try (DataSpace ds = new DataSpace(layout.data())) {
             ds.readFully(head, 0); // zeros past the end of a short file
@@ -32,8 +34,10 @@ final class CreateGuard {
         for (int slot = 0; slot < Superblock.SLOTS; slot++) {
             Superblock sb;
             try {
-                sb = Superblock.decode(head.duplicate().position(slot * Superblock.SLOT_SIZE)
-                        .limit((slot + 1) * Superblock.SLOT_SIZE).slice());
+                sb = Superblock.decode(head.duplicate()
+                        .position(slot * Superblock.SLOT_SIZE)
+                        .limit((slot + 1) * Superblock.SLOT_SIZE)
+                        .slice());
             } catch (UnsupportedFormatException e) {
                 throw new VdiskExistsException("the " + what + " already holds a vdisk pool of another format"
                         + " version; creating would destroy it: open it with the vdisk build that made it");
@@ -60,7 +64,9 @@ final class CreateGuard {
         }
         List<Path> used;
         try (Stream<Path> s = Files.list(journalDir)) {
-            used = s.filter(p -> !p.getFileName().toString().equals(PoolLocks.JOURNAL_LOCK)).sorted().toList();
+            used = s.filter(p -> !p.getFileName().toString().equals(PoolLocks.JOURNAL_LOCK))
+                    .sorted()
+                    .toList();
         }
         if (used.isEmpty()) {
             return;
@@ -95,7 +101,9 @@ final class CreateGuard {
 
     private static String importFlags(Path dir, PoolFiles.Layout layout) {
         String flags = layout.device() ? " --device " + layout.data() : "";
-        if (!layout.journal().toAbsolutePath().normalize()
+        if (!layout.journal()
+                .toAbsolutePath()
+                .normalize()
                 .equals(dir.resolve(PoolFiles.JOURNAL).toAbsolutePath().normalize())) {
             flags += " --journal " + layout.journal();
         }

@@ -1,13 +1,10 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.core.GuardedBy;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one background thread that applies dirty segments to the pool (consistency points are the {@link Checkpointer}'s,
@@ -15,9 +12,7 @@ import org.slf4j.LoggerFactory;
  * a short batching delay after the first dirty segment (so that neighbouring small writes land in one destage) unless
  * the changes table is under pressure, then drains everything queued.
  */
-final class Destager implements Runnable {
-    private static final Logger log = LoggerFactory.getLogger(Destager.class);
-
+final class Destager extends BackgroundLoop {
     private final Pool pool;
     private final ConcurrentLinkedQueue<DirtySegment> queue = new ConcurrentLinkedQueue<>();
     /** Size of {@link #queue} ({@code ConcurrentLinkedQueue.size()} walks the whole queue). */
@@ -25,26 +20,24 @@ final class Destager implements Runnable {
     /** Owned by the destager thread (and by whoever holds Pool.destageLock for a synchronous drain). */
     @GuardedBy("Pool.destageLock")
     private final ByteBuffer staging;
-    /** Guards the wake-up flags; the thread sleeps on {@link #work}. */
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition work = lock.newCondition();
     /** Written under {@link #lock}; read without it to skip redundant wake-ups on the write path. */
     @GuardedBy("lock")
     private volatile boolean urgent;
-    private volatile boolean stopping;
-    private Thread thread;
+
     private final JournalSyncer syncer;
     private final Checkpointer checkpointer;
 
     Destager(Pool pool, int segmentSize) {
+        super("destager", pool.dir(), 1000);
         this.pool = pool;
         this.staging = ByteBuffer.allocateDirect(segmentSize);
         this.syncer = new JournalSyncer(pool);
         this.checkpointer = new Checkpointer(pool);
     }
 
+    @Override
     void start(String poolName) {
-        thread = Thread.ofPlatform().daemon().name("vdisk-destager-" + poolName).start(this);
+        super.start(poolName);
         syncer.start(poolName);
         checkpointer.start(poolName);
     }
@@ -64,7 +57,7 @@ final class Destager implements Runnable {
         lock.lock();
         try {
             urgent |= now;
-            work.signalAll();
+            signal.signalAll();
         } finally {
             lock.unlock();
         }
@@ -75,42 +68,21 @@ final class Destager implements Runnable {
     }
 
     @Override
-    public void run() {
+    protected void awaitWorkLocked() throws InterruptedException {
         PoolOptions o = pool.options();
-        while (!stopping) {
-            try {
-                waitForWork(o);
-                if (stopping) {
-                    break;
-                }
-                drainOnce();
-                checkpointer.wake();
-            } catch (PoolClosedException e) {
-                break;
-            } catch (RuntimeException e) {
-                log.error("destager of pool {} failed; retrying in 1 s: {}", pool.dir(), e.toString(), e);
-                sleepQuietly(1000);
-            }
+        if (queue.isEmpty() && !urgent) {
+            signal.awaitNanos(tickNanos(o));
         }
+        if (!queue.isEmpty() && !urgent && o.destageDelayMillis() > 0) {
+            signal.awaitNanos(TimeUnit.MILLISECONDS.toNanos(o.destageDelayMillis()));
+        }
+        urgent = false;
     }
 
-    private void waitForWork(PoolOptions o) {
-        lock.lock();
-        try {
-            long tick = TimeUnit.MILLISECONDS.toNanos(Math.max(10, o.checkpointIntervalMillis() / 4));
-            if (queue.isEmpty() && !urgent) {
-                work.awaitNanos(tick);
-            }
-            if (!queue.isEmpty() && !urgent && o.destageDelayMillis() > 0) {
-                work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(o.destageDelayMillis()));
-            }
-            urgent = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stopping = true;
-        } finally {
-            lock.unlock();
-        }
+    @Override
+    protected void round() {
+        drainOnce();
+        checkpointer.wake();
     }
 
     /**
@@ -124,7 +96,7 @@ final class Destager implements Runnable {
         long appended = pool.journal().lastSeq();
         int polled = 0;
         int skipped = 0;
-        for (int i = 0; i < n && !stopping; i++) {
+        for (int i = 0; i < n && !stopping(); i++) {
             DirtySegment ds = queue.poll();
             if (ds == null) {
                 break;
@@ -146,7 +118,7 @@ final class Destager implements Runnable {
                 syncer.request();
             }
         }
-        if (skipped > 0 && skipped == polled && !stopping) {
+        if (skipped > 0 && skipped == polled && !stopping()) {
             pool.journal().awaitDurable(appended);
         }
     }
@@ -155,11 +127,7 @@ final class Destager implements Runnable {
     @GuardedBy("Pool.destageLock")
     void drainAllWithoutLocking(Iterable<Vdisk> vdisks) {
         for (Vdisk v : vdisks) {
-            while (!v.table.isEmpty()) {
-                for (DirtySegment ds : v.table.values()) {
-                    v.destage(ds, staging);
-                }
-            }
+            v.destageAll(staging);
         }
         DirtySegment ds;
         while ((ds = queue.poll()) != null) {
@@ -173,26 +141,14 @@ final class Destager implements Runnable {
      */
     @GuardedBy("Pool.destageLock")
     void drainVdiskWithoutLocking(Vdisk v) {
-        while (!v.table.isEmpty()) {
-            for (DirtySegment ds : v.table.values()) {
-                v.destage(ds, staging);
-            }
-        }
+        v.destageAll(staging);
     }
 
+    /** Stops the checkpointer and the syncer, then this thread (a final drain is the caller's). */
+    @Override
     void stop() {
         checkpointer.stop();
         syncer.stop();
-        stopping = true;
-        wake(true);
-        ThreadJoin.uninterruptibly(thread);
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        super.stop();
     }
 }

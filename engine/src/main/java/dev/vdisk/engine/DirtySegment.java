@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.core.GuardedBy;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -22,8 +23,10 @@ final class DirtySegment {
      * and by the destager for the whole destage of this segment (so no write interleaves with it).
      */
     final ReentrantLock lock = new ReentrantLock();
+
     @GuardedBy("lock")
     final int[] slots;
+
     @GuardedBy("lock")
     int dirtyBlocks;
     /** Blocks not dirty read zeros, not the map's content (whole-segment discard). */
@@ -38,10 +41,13 @@ final class DirtySegment {
     /** Lowest journal sequence number whose effect is (or was) in this entry: the replay position bound. */
     @GuardedBy("lock")
     long minSeq = Long.MAX_VALUE;
+
     @GuardedBy("lock")
     long maxSeq = -1;
+
     @GuardedBy("lock")
     boolean queued;
+
     @GuardedBy("lock")
     boolean dead;
 

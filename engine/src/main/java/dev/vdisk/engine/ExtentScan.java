@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A resumable stream of {@link Extent}s over one snapshot ({@code allocated}) or between two snapshots of one vdisk
@@ -27,7 +28,11 @@ public final class ExtentScan implements Iterator<Extent> {
     /** Segments examined per page (bounds the time cpLock is held). */
     private static final int PAGE_SEGMENTS = 4096;
 
-    private final Pool pool;
+    /** The pool's cpLock: each page holds it (no deletion meanwhile). */
+    private final ReentrantLock cpLock;
+
+    private final PoolHooks pool;
+    private final VdiskCatalog catalog;
     private final Vdisk base;
     private final Vdisk target;
     private final List<Vdisk> between;
@@ -40,17 +45,27 @@ public final class ExtentScan implements Iterator<Extent> {
     private Extent pending;
     private long returnedEnd;
 
-    ExtentScan(Pool pool, Vdisk base, Vdisk target, List<Vdisk> between, long startOffset) {
+    ExtentScan(
+            ReentrantLock cpLock,
+            PoolHooks pool,
+            VdiskCatalog catalog,
+            int segmentSize,
+            Vdisk base,
+            Vdisk target,
+            List<Vdisk> between,
+            long startOffset) {
         if (startOffset < 0) {
             throw new InvalidRangeException("start offset " + startOffset + " is negative");
         }
+        this.cpLock = cpLock;
         this.pool = pool;
+        this.catalog = catalog;
         this.base = base;
         this.target = target;
         this.between = List.copyOf(between);
-        this.shift = Integer.numberOfTrailingZeros(pool.segmentSize());
+        this.shift = Integer.numberOfTrailingZeros(segmentSize);
         long size = target.sizeWithoutCheck();
-        this.endSeg = (size + pool.segmentSize() - 1) >>> shift;
+        this.endSeg = (size + segmentSize - 1) >>> shift;
         this.startOffset = Math.min(startOffset, size);
         this.nextSeg = this.startOffset >>> shift;
         this.returnedEnd = this.startOffset;
@@ -90,19 +105,19 @@ public final class ExtentScan implements Iterator<Extent> {
     }
 
     private void page() {
-        pool.cpLock().lock();
+        cpLock.lock();
         try {
             pool.checkOpen();
             for (Vdisk v : base == null ? List.of(target) : List.of(base, target)) {
-                if (!pool.isLive(v) || v.hidden()) {
+                if (!catalog.isLive(v) || v.hidden()) {
                     throw new VdiskNotFoundException("snapshot " + v.name() + " was deleted during the scan");
                 }
             }
             int examined = 0;
             while (nextSeg < endSeg && examined < PAGE_SEGMENTS) {
-                long c = target.nextCandidate(nextSeg);
+                long c = target.map().nextCandidate(nextSeg);
                 if (base != null) {
-                    long b = base.nextCandidate(nextSeg);
+                    long b = base.map().nextCandidate(nextSeg);
                     if (b >= 0 && (c < 0 || b < c)) {
                         c = b;
                     }
@@ -123,21 +138,21 @@ public final class ExtentScan implements Iterator<Extent> {
                 pending = null;
             }
         } finally {
-            pool.cpLock().unlock();
+            cpLock.unlock();
         }
     }
 
     private Extent.Kind classify(long seg) {
-        boolean inM = target.inUse(seg);
+        boolean inM = target.map().inUse(seg);
         if (base == null) {
             return inM ? Extent.Kind.ALLOCATED : null;
         }
         if (!inM) {
-            return base.inUse(seg) ? Extent.Kind.DEALLOCATED : null;
+            return base.map().inUse(seg) ? Extent.Kind.DEALLOCATED : null;
         }
         for (Vdisk i : between) {
             touched.add(i.id());
-            if (i.changes.has(seg) || !i.inUse(seg)) {
+            if (i.changes().has(seg) || !i.map().inUse(seg)) {
                 return Extent.Kind.CHANGED;
             }
         }

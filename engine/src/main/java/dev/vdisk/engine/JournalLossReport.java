@@ -23,15 +23,17 @@ public final class JournalLossReport {
     public static List<String> lines(List<JournalLoss> losses, Map<Long, String> namesById) {
         List<String> out = new ArrayList<>();
         List<String> names = namesById.values().stream().sorted().toList();
-        String every = names.isEmpty() ? "every vdisk" : "every vdisk ("
-                + String.join(", ", names.subList(0, Math.min(NAMES_LISTED, names.size())))
-                + (names.size() > NAMES_LISTED ? " and " + (names.size() - NAMES_LISTED) + " more" : "") + ")";
+        String every = names.isEmpty()
+                ? "every vdisk"
+                : "every vdisk ("
+                        + String.join(", ", names.subList(0, Math.min(NAMES_LISTED, names.size())))
+                        + (names.size() > NAMES_LISTED ? " and " + (names.size() - NAMES_LISTED) + " more" : "") + ")";
         for (JournalLoss l : losses) {
             out.add("journal loss accepted: " + l.describe());
             for (JournalLoss.Claim c : l.claims()) {
                 String name = namesById.get(c.vdiskId());
-                out.add("  " + (name == null ? "vdisk id " + c.vdiskId() + " (no longer in the pool)"
-                        : "vdisk " + name) + " bytes " + c.offset() + ".." + (c.offset() + c.length() - 1)
+                out.add("  " + (name == null ? "vdisk id " + c.vdiskId() + " (no longer in the pool)" : "vdisk " + name)
+                        + " bytes " + c.offset() + ".." + (c.offset() + c.length() - 1)
                         + (c.discard() ? " may hold data discarded since" : " may hold older data")
                         + " (record " + c.seq() + ", as its damaged header says)");
             }
@@ -40,8 +42,9 @@ public final class JournalLossReport {
                         + " on may hold older data");
             } else if (!l.rangesKnown() && l.count() > 0) {
                 long unknown = l.count() - l.claims().size();
-                out.add("  unknown ranges of " + every + " written by " + (unknown == l.count() ? "records "
-                        : unknown + " of records ") + l.fromSeq() + ".." + (l.toSeq() - 1) + " may hold older data");
+                out.add("  unknown ranges of " + every + " written by "
+                        + (unknown == l.count() ? "records " : unknown + " of records ") + l.fromSeq() + ".."
+                        + (l.toSeq() - 1) + " may hold older data");
             }
         }
         return out;

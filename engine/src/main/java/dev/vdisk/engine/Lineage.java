@@ -11,5 +11,14 @@ package dev.vdisk.engine;
  * @param ownBytes data referenced by this one alone (count 1, no shared indirect block on the path)
  * @param sharedBytes data also referenced by other vdisks or snapshots
  */
-public record Lineage(long id, String name, boolean snapshot, boolean hidden, long ownerId, long backingId, int depth,
-        long sizeBytes, long ownBytes, long sharedBytes) {}
+public record Lineage(
+        long id,
+        String name,
+        boolean snapshot,
+        boolean hidden,
+        long ownerId,
+        long backingId,
+        int depth,
+        long sizeBytes,
+        long ownBytes,
+        long sharedBytes) {}

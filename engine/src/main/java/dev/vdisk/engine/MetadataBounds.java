@@ -31,8 +31,11 @@ final class MetadataBounds {
         }
         long reserved = Superblock.reservedSegments(seg);
         if (sb.segmentCount() <= reserved || sb.segmentCount() > Integer.MAX_VALUE) {
-            throw field(where, "segment count", sb.segmentCount(), "must be above " + reserved + " and at most "
-                    + Integer.MAX_VALUE);
+            throw field(
+                    where,
+                    "segment count",
+                    sb.segmentCount(),
+                    "must be above " + reserved + " and at most " + Integer.MAX_VALUE);
         }
         long bytes = sb.segmentCount() * seg;
         if (dataBytes >= 0 && dataBytes < bytes) {
@@ -42,8 +45,11 @@ final class MetadataBounds {
         }
         long maxCatalog = Math.min(MAX_ARRAY, (sb.segmentCount() - reserved) * Catalog.payloadPerSegment(seg));
         if (sb.catalogLength() < 0 || sb.catalogLength() > maxCatalog) {
-            throw field(where, "catalog length", sb.catalogLength(), "must be from 0 to " + maxCatalog
-                    + " (what the pool's segments can hold)");
+            throw field(
+                    where,
+                    "catalog length",
+                    sb.catalogLength(),
+                    "must be from 0 to " + maxCatalog + " (what the pool's segments can hold)");
         }
         if (sb.replaySeq() < 0) {
             throw field(where, "journal replay position", sb.replaySeq(), "must not be negative");

@@ -11,7 +11,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import java.util.UUID;
@@ -61,12 +60,16 @@ final class PoolFiles {
     static Layout read(Path dir) {
         Path p = dir.resolve(PROPERTIES);
         if (!Files.exists(p)) {
-            throw new VdiskNotFoundException(Files.exists(dir.resolve(DATA))
-                    ? PROPERTIES + " is missing in " + dir + " but " + DATA + " is there; rebuild the file from the"
-                            + " pool's own data with 'vdisk pool import " + dir + "'"
-                    : "no pool in " + dir + " (" + PROPERTIES + " is missing); create one with 'vdisk pool create "
-                            + dir + " --size SIZE', or if it was a pool on a device or with --journal, rebuild the"
-                            + " file with 'vdisk pool import " + dir + " --device DEV [--journal DIR]'");
+            throw new VdiskNotFoundException(
+                    Files.exists(dir.resolve(DATA))
+                            ? PROPERTIES + " is missing in " + dir + " but " + DATA
+                                    + " is there; rebuild the file from the"
+                                    + " pool's own data with 'vdisk pool import " + dir + "'"
+                            : "no pool in " + dir + " (" + PROPERTIES
+                                    + " is missing); create one with 'vdisk pool create "
+                                    + dir
+                                    + " --size SIZE', or if it was a pool on a device or with --journal, rebuild the"
+                                    + " file with 'vdisk pool import " + dir + " --device DEV [--journal DIR]'");
         }
         try {
             Properties props = new Properties();
@@ -76,13 +79,17 @@ final class PoolFiles {
                 throw new UnsupportedFormatException(PROPERTIES, parseOr(format), 1, 2);
             }
             String uuid = props.getProperty("uuid");
-            return new Layout(dir.resolve(props.getProperty("data")), Boolean.parseBoolean(props.getProperty("device")),
-                    dir.resolve(props.getProperty("journal")), uuid == null ? null : UUID.fromString(uuid));
+            return new Layout(
+                    dir.resolve(props.getProperty("data")),
+                    Boolean.parseBoolean(props.getProperty("device")),
+                    dir.resolve(props.getProperty("journal")),
+                    uuid == null ? null : UUID.fromString(uuid));
         } catch (IOException | RuntimeException e) {
             if (e instanceof EngineException ee) {
                 throw ee;
             }
-            throw new CorruptMetadataException(p + " is unreadable (" + e + "); recreate it with the data and journal paths", e);
+            throw new CorruptMetadataException(
+                    p + " is unreadable (" + e + "); recreate it with the data and journal paths", e);
         }
     }
 
@@ -105,14 +112,7 @@ final class PoolFiles {
         props.setProperty("journal", stored(dir, layout.journal()));
         StringWriter w = new StringWriter();
         props.store(w, "vdisk pool layout; do not edit while the pool is open");
-        Path tmp = dir.resolve(PROPERTIES + ".tmp");
-        try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap(w.toString().getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
-        }
-        Files.move(tmp, dir.resolve(PROPERTIES), StandardCopyOption.ATOMIC_MOVE);
-        syncDir(dir);
+        PrivateFiles.replaceDurably(dir.resolve(PROPERTIES), w.toString());
     }
 
     /**
@@ -171,12 +171,6 @@ final class PoolFiles {
         Path d = dir.toAbsolutePath().normalize();
         Path p = path.toAbsolutePath().normalize();
         return p.startsWith(d) && !p.equals(d) ? d.relativize(p).toString() : p.toString();
-    }
-
-    static void syncDir(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
     }
 
     /** The held lock; closing it releases the pool. */

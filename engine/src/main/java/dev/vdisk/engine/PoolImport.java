@@ -1,6 +1,7 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.io.DataSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * is imported over an existing {@code pool.properties}.
  */
 public final class PoolImport {
-    private static final Logger log = LoggerFactory.getLogger(PoolImport.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PoolImport.class);
 
     private PoolImport() {}
 
@@ -50,11 +51,15 @@ public final class PoolImport {
         }
         PoolFiles.Layout layout = new PoolFiles.Layout(data, device != null, journal);
         CheckReport report;
-        try (Pool p = Pool.openLocked(dir, lock, layout, options, dev.vdisk.engine.io.DataSpace::new)) {
+        try (Pool p = PoolOpener.openLocked(dir, lock, layout, options, DataSpace::new)) {
             report = p.check();
             if (report.clean()) {
                 PoolFiles.write(dir, layout.withUuid(p.info().uuid()));
-                log.info("imported pool {} (uuid {}, {} vdisks)", dir, p.info().uuid(), p.info().vdisks());
+                LOG.info(
+                        "imported pool {} (uuid {}, {} vdisks)",
+                        dir,
+                        p.info().uuid(),
+                        p.info().vdisks());
             }
         } catch (IOException e) {
             throw new EngineIOException("cannot write " + PoolFiles.PROPERTIES + " in " + dir + ": " + e, e);

@@ -3,7 +3,6 @@ package dev.vdisk.engine;
 import dev.vdisk.engine.io.OfdLock;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -36,8 +35,13 @@ final class PoolLocks implements AutoCloseable {
      * @throws PoolLockedException if another open pool holds either, in this process or another
      */
     void lockFiles(Path dir, PoolFiles.Layout layout) {
-        dataLock = lock(layout.data(), false, layout.device() ? "data device " + layout.data()
-                : "data file " + layout.data().getFileName(), dir);
+        dataLock = lock(
+                layout.data(),
+                false,
+                layout.device()
+                        ? "data device " + layout.data()
+                        : "data file " + layout.data().getFileName(),
+                dir);
         try {
             PrivateFiles.createDirectories(layout.journal());
         } catch (IOException e) {
@@ -51,8 +55,10 @@ final class PoolLocks implements AutoCloseable {
         try {
             l = OfdLock.tryLock(file, create);
         } catch (IOException e) {
-            throw new EngineIOException("cannot lock the " + what + " of pool " + dir + " (" + e.getMessage()
-                    + "); check that it exists and is writable", e);
+            throw new EngineIOException(
+                    "cannot lock the " + what + " of pool " + dir + " (" + e.getMessage()
+                            + "); check that it exists and is writable",
+                    e);
         }
         if (l == null) {
             throw new PoolLockedException("the " + what + " of pool " + dir + " is in use by another open pool (another"

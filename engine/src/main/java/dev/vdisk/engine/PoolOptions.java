@@ -12,51 +12,99 @@ package dev.vdisk.engine;
  * @param acceptJournalLoss open even when the journal lost fsynced records ({@link JournalDamagedException}
  *     otherwise); {@link Pool#journalLosses()} then lists them. An operator's decision, never a default.
  */
-public record PoolOptions(long dirtyLimitBytes, long journalFileBytes, long checkpointIntervalMillis,
-        long checkpointJournalBytes, long journalHardLimitBytes, long destageDelayMillis, boolean acceptJournalLoss) {
+public record PoolOptions(
+        long dirtyLimitBytes,
+        long journalFileBytes,
+        long checkpointIntervalMillis,
+        long checkpointJournalBytes,
+        long journalHardLimitBytes,
+        long destageDelayMillis,
+        boolean acceptJournalLoss) {
 
     public static PoolOptions defaults() {
         return new PoolOptions(64L << 20, 64L << 20, 5_000, 256L << 20, 1L << 30, 5);
     }
 
-    public PoolOptions(long dirtyLimitBytes, long journalFileBytes, long checkpointIntervalMillis,
-            long checkpointJournalBytes, long journalHardLimitBytes, long destageDelayMillis) {
-        this(dirtyLimitBytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes, journalHardLimitBytes,
-                destageDelayMillis, false);
+    public PoolOptions(
+            long dirtyLimitBytes,
+            long journalFileBytes,
+            long checkpointIntervalMillis,
+            long checkpointJournalBytes,
+            long journalHardLimitBytes,
+            long destageDelayMillis) {
+        this(
+                dirtyLimitBytes,
+                journalFileBytes,
+                checkpointIntervalMillis,
+                checkpointJournalBytes,
+                journalHardLimitBytes,
+                destageDelayMillis,
+                false);
     }
 
     public PoolOptions withAcceptJournalLoss(boolean accept) {
-        return new PoolOptions(dirtyLimitBytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes,
-                journalHardLimitBytes, destageDelayMillis, accept);
+        return new PoolOptions(
+                dirtyLimitBytes,
+                journalFileBytes,
+                checkpointIntervalMillis,
+                checkpointJournalBytes,
+                journalHardLimitBytes,
+                destageDelayMillis,
+                accept);
     }
 
     public PoolOptions {
         if (dirtyLimitBytes < (2L << 20)) {
             throw new InvalidRangeException("dirty limit " + dirtyLimitBytes + " is below the minimum of 2 MiB");
         }
-        if (journalFileBytes < (2L << 20) || checkpointJournalBytes < journalFileBytes
+        if (journalFileBytes < (2L << 20)
+                || checkpointJournalBytes < journalFileBytes
                 || journalHardLimitBytes < checkpointJournalBytes) {
             throw new InvalidRangeException("journal limits must satisfy 2 MiB <= file <= checkpoint <= hard limit");
         }
     }
 
     public PoolOptions withCheckpointIntervalMillis(long ms) {
-        return new PoolOptions(dirtyLimitBytes, journalFileBytes, ms, checkpointJournalBytes, journalHardLimitBytes,
-                destageDelayMillis, acceptJournalLoss);
+        return new PoolOptions(
+                dirtyLimitBytes,
+                journalFileBytes,
+                ms,
+                checkpointJournalBytes,
+                journalHardLimitBytes,
+                destageDelayMillis,
+                acceptJournalLoss);
     }
 
     public PoolOptions withDirtyLimitBytes(long bytes) {
-        return new PoolOptions(bytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes,
-                journalHardLimitBytes, destageDelayMillis, acceptJournalLoss);
+        return new PoolOptions(
+                bytes,
+                journalFileBytes,
+                checkpointIntervalMillis,
+                checkpointJournalBytes,
+                journalHardLimitBytes,
+                destageDelayMillis,
+                acceptJournalLoss);
     }
 
     public PoolOptions withJournal(long fileBytes, long checkpointBytes, long hardLimitBytes) {
-        return new PoolOptions(dirtyLimitBytes, fileBytes, checkpointIntervalMillis, checkpointBytes, hardLimitBytes,
-                destageDelayMillis, acceptJournalLoss);
+        return new PoolOptions(
+                dirtyLimitBytes,
+                fileBytes,
+                checkpointIntervalMillis,
+                checkpointBytes,
+                hardLimitBytes,
+                destageDelayMillis,
+                acceptJournalLoss);
     }
 
     public PoolOptions withDestageDelayMillis(long ms) {
-        return new PoolOptions(dirtyLimitBytes, journalFileBytes, checkpointIntervalMillis, checkpointJournalBytes,
-                journalHardLimitBytes, ms, acceptJournalLoss);
+        return new PoolOptions(
+                dirtyLimitBytes,
+                journalFileBytes,
+                checkpointIntervalMillis,
+                checkpointJournalBytes,
+                journalHardLimitBytes,
+                ms,
+                acceptJournalLoss);
     }
 }

@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.core.GuardedBy;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,11 +17,15 @@ final class Slab {
     private final int capacity;
     /** Guards the free stack; writers wait on {@link #returned} when it is empty. */
     private final ReentrantLock lock = new ReentrantLock();
+
     private final Condition returned = lock.newCondition();
+
     @GuardedBy("lock")
     private final int[] freeStack;
+
     @GuardedBy("lock")
     private int freeCount;
+
     private volatile Runnable onPressure = () -> {};
 
     Slab(int capacity) {

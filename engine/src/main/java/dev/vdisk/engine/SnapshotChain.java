@@ -75,7 +75,8 @@ final class SnapshotChain {
             if (b != null) {
                 cur = b;
             } else if (cur.originFamily() != 0) {
-                return cur.originFamily(); // a split clone (or its snapshot) may still share segments with its former chain
+                return cur.originFamily(); // a split clone (or its snapshot) may still share segments with its former
+                // chain
             } else {
                 return cur.kind() == Kind.SNAPSHOT ? cur.ownerId() : cur.id();
             }

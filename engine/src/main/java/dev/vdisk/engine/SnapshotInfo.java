@@ -8,5 +8,13 @@ package dev.vdisk.engine;
  * @param backingId the snapshot its holes read through (its vdisk's backing when taken), 0 if none
  * @param hidden deleted by the user but kept while clones still read through it
  */
-public record SnapshotInfo(long id, String name, long vdiskId, String vdiskName, long sequence, long sizeBytes,
-        long createdMillis, long backingId, boolean hidden) {}
+public record SnapshotInfo(
+        long id,
+        String name,
+        long vdiskId,
+        String vdiskName,
+        long sequence,
+        long sizeBytes,
+        long createdMillis,
+        long backingId,
+        boolean hidden) {}

@@ -6,7 +6,9 @@ public class UnsupportedFormatException extends EngineException {
 
     public UnsupportedFormatException(String structure, int actual, int minSupported, int maxSupported) {
         super(structure + " has format version " + actual + ", this build supports " + minSupported + ".."
-                + maxSupported + (actual > maxSupported ? "; upgrade vdisk to open this pool"
+                + maxSupported
+                + (actual > maxSupported
+                        ? "; upgrade vdisk to open this pool"
                         : "; it was written by a development build before " + minSupported
                                 + " and cannot be migrated: open it with that build, copy the data out, and create a"
                                 + " new pool"));

@@ -1,11 +1,18 @@
 /**
  * The vdisk storage engine. Entry point: {@link dev.vdisk.engine.Pool} ({@code create}, {@code open}), which hands
  * out {@link dev.vdisk.engine.Vdisk} handles for I/O. Every deliberate error is an
- * {@link dev.vdisk.engine.EngineException} with a stable {@link dev.vdisk.engine.Reason}. Internals: the changes
- * table ({@code DirtySegment}, {@code Slab}), the {@code Destager}, in-place writes and the segments they must avoid
- * ({@code TouchedSegments}); snapshots, clones and hidden snapshots
- * ({@code Pool.snapshot}, {@code Pool.clone}, relations in {@code SnapshotChain}), change indexes ({@code ChangeSet})
- * and the delta/allocated scans ({@link dev.vdisk.engine.ExtentScan}); sub-packages hold the on-disk formats, the
- * allocator, the maps, the journal, I/O and the check. See docs/architecture/README.md and on-disk-format.md.
+ * {@link dev.vdisk.engine.EngineException} with a stable {@link dev.vdisk.engine.Reason}.
+ *
+ * <p>The pool's parts: {@code PoolOpener} and {@code CatalogLoader} (create, open, recovery),
+ * {@code ConsistencyPoints}, {@code VdiskCatalog} (entries by id and name), {@code Snapshots} (snapshots, clones,
+ * hidden snapshots, lineage; relations in {@code SnapshotChain}, change indexes in {@code ChangeSet}, scans in
+ * {@link dev.vdisk.engine.ExtentScan}), and the background threads ({@code Destager}, {@code JournalSyncer},
+ * {@code Checkpointer} on one {@code BackgroundLoop}). A vdisk's parts, handed the pool's services
+ * ({@code VdiskServices}) rather than the pool: {@code VdiskReads} (read path), {@code VdiskWrites} and
+ * {@code InPlaceWriter} (write path), {@code ChangesTable} ({@code DirtySegment}s in the {@code Slab}),
+ * {@code SegmentDestage}, {@code Discards}, {@code SegmentGates} and {@code TouchedSegments}. Splits are in
+ * {@link dev.vdisk.engine.split}, behind {@code SplitHost} and {@code SplitClone}; sub-packages hold the on-disk
+ * formats, the allocator, the maps, the journal, I/O, the check and the shared {@code core} types.
+ * See docs/architecture/README.md and on-disk-format.md.
  */
 package dev.vdisk.engine;

@@ -2,18 +2,25 @@ package dev.vdisk.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitTask;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,27 +35,18 @@ class VdiskCliTest {
     private Result run(byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = new VdiskCli(new PrintStream(out, true), new PrintStream(err, true), new ByteArrayInputStream(stdin),
-                Map.of("VDISK_POOL", dir.resolve("pool").toString())).run(args);
-        return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
+        int rc = new VdiskCli(
+                        new PrintStream(out, true),
+                        new PrintStream(err, true),
+                        new ByteArrayInputStream(stdin),
+                        Map.of("VDISK_POOL", dir.resolve("pool").toString()))
+                .run(args);
+        return new Result(
+                rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
     }
 
     private Result run(String... args) {
         return run(new byte[0], args);
-    }
-
-    @Test
-    void sizesParseAndFormat() {
-        assertEquals(4096, Sizes.parse("4096"));
-        assertEquals(512L << 10, Sizes.parse("512K"));
-        assertEquals(64L << 10, Sizes.parse("64KiB"));
-        assertEquals(1L << 40, Sizes.parse("1T"));
-        assertEquals(3L << 29, Sizes.parse("1.5G"));
-        assertEquals(100L << 30, Sizes.parse("100GB"));
-        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("12X"));
-        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("0.3"));
-        assertEquals("64KiB", Sizes.format(64 << 10));
-        assertEquals("1.5GiB", Sizes.format(3L << 29));
     }
 
     @Test
@@ -80,8 +78,10 @@ class VdiskCliTest {
         r = run("read", "vol1", "--offset", "1M", "--length", "300000", "--to", outFile.toString());
         assertEquals(0, r.rc(), r.err());
         assertArrayEquals(data, Files.readAllBytes(outFile));
-        assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
-                Files.getPosixFilePermissions(outFile), "a volume's bytes are root's alone: 0600");
+        assertEquals(
+                Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                Files.getPosixFilePermissions(outFile),
+                "a volume's bytes are root's alone: 0600");
 
         r = run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--offset", "4K", "--from", "-");
         assertEquals(0, r.rc(), r.err());
@@ -114,12 +114,32 @@ class VdiskCliTest {
         assertEquals(0, run("--help").rc());
         Result r = run("frobnicate");
         assertEquals(2, r.rc());
-        assertTrue(r.err().contains("unknown command"), r.err());
+        assertEquals("vdisk: unexpected argument frobnicate (see vdisk --help)\n", r.err());
+        r = run("create", "x");
+        assertEquals(
+                "vdisk create: Missing required option: '--size=SIZE' (see vdisk create --help)\n",
+                r.err(),
+                "one line naming the verb");
+        r = run("create", "x", "--size", "lots");
+        assertEquals(2, r.rc());
+        assertTrue(
+                r.err().startsWith("vdisk create: Invalid value for option '--size': 'lots' is not a size"), r.err());
+        r = run("create", "--help");
+        assertEquals(0, r.rc());
+        assertTrue(r.out().contains("--size=SIZE") && r.out().contains("--pool=DIR"), "help on every verb: " + r.out());
+        assertEquals(0, run("help", "split").rc());
+        r = run("generate-completion");
+        assertEquals(0, r.rc());
+        assertTrue(r.out().contains("complete -F") && r.out().contains("vdisk"), "a bash completion script");
         assertEquals(2, run("create", "x").rc());
         assertEquals(2, run("create", "x", "--size", "lots").rc());
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = new VdiskCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err),
-                new ByteArrayInputStream(new byte[0]), Map.of()).run(new String[] {"ls"});
+        int rc = new VdiskCli(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(err),
+                        new ByteArrayInputStream(new byte[0]),
+                        Map.of())
+                .run(new String[] {"ls"});
         assertEquals(2, rc);
         assertTrue(err.toString().contains("VDISK_POOL"));
     }
@@ -127,8 +147,12 @@ class VdiskCliTest {
     @Test
     void checkReportsCorruptionWithNonZeroExit() throws IOException {
         String pool = dir.resolve("pool").toString();
-        assertEquals(0, run("pool", "create", pool, "--size", "4M", "--segment-size", "4K").rc());
-        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("pool").resolve("pool.data").toFile(), "rw")) {
+        assertEquals(
+                0,
+                run("pool", "create", pool, "--size", "4M", "--segment-size", "4K")
+                        .rc());
+        try (RandomAccessFile f =
+                new RandomAccessFile(dir.resolve("pool").resolve("pool.data").toFile(), "rw")) {
             for (long pos : new long[] {20, 4096 + 20}) {
                 f.seek(pos);
                 f.write(0x42);
@@ -142,15 +166,24 @@ class VdiskCliTest {
     @Test
     void poolImportRebuildsALostPoolPropertiesThatCreateRefusesToReplace() throws IOException {
         Path pool = dir.resolve("pool");
-        assertEquals(0, run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K").rc());
+        assertEquals(
+                0,
+                run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K")
+                        .rc());
         assertEquals(0, run("create", "vol1", "--size", "1M").rc());
-        assertEquals(0, run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--from", "-").rc());
+        assertEquals(
+                0,
+                run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--from", "-")
+                        .rc());
         Files.delete(pool.resolve("pool.properties"));
 
         Result r = run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K");
         assertEquals(1, r.rc());
-        assertTrue(r.err().contains("already holds vdisk pool") && r.err().contains("vdisk pool import " + pool)
-                && r.err().strip().lines().count() == 1, r.err());
+        assertTrue(
+                r.err().contains("already holds vdisk pool")
+                        && r.err().contains("vdisk pool import " + pool)
+                        && r.err().strip().lines().count() == 1,
+                r.err());
 
         r = run("ls");
         assertEquals(1, r.rc());
@@ -172,11 +205,20 @@ class VdiskCliTest {
     void checkFailsOnAJournalFileOfAnotherPoolNamingBothPools() throws IOException {
         Path a = dir.resolve("pool");
         Path b = dir.resolve("other");
-        assertEquals(0, run("pool", "create", a.toString(), "--size", "4M", "--segment-size", "4K").rc());
-        assertEquals(0, run("pool", "create", b.toString(), "--size", "4M", "--segment-size", "4K").rc());
-        assertEquals(0, run("--pool", b.toString(), "create", "v", "--size", "1M").rc());
-        assertEquals(0, run("abc".getBytes(StandardCharsets.UTF_8), "--pool", b.toString(), "write", "v", "--from", "-")
-                .rc());
+        assertEquals(
+                0,
+                run("pool", "create", a.toString(), "--size", "4M", "--segment-size", "4K")
+                        .rc());
+        assertEquals(
+                0,
+                run("pool", "create", b.toString(), "--size", "4M", "--segment-size", "4K")
+                        .rc());
+        assertEquals(
+                0, run("--pool", b.toString(), "create", "v", "--size", "1M").rc());
+        assertEquals(
+                0,
+                run("abc".getBytes(StandardCharsets.UTF_8), "--pool", b.toString(), "write", "v", "--from", "-")
+                        .rc());
         Path foreign;
         try (var s = Files.list(b.resolve("journal"))) {
             foreign = s.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow();
@@ -184,27 +226,40 @@ class VdiskCliTest {
         Files.copy(foreign, a.resolve("journal").resolve(foreign.getFileName()));
         Result r = run("check");
         assertEquals(1, r.rc());
-        assertTrue(r.out().contains("foreign file: journal file " + foreign.getFileName() + " belongs to pool"),
-                r.out());
+        assertTrue(
+                r.out().contains("foreign file: journal file " + foreign.getFileName() + " belongs to pool"), r.out());
     }
 
     @Test
     void impossibleMetadataExitsThreeWithOneLineNamingTheFieldNeverPointingAtHelp() throws IOException {
         String pool = dir.resolve("pool").toString();
-        assertEquals(0, run("pool", "create", pool, "--size", "4M", "--segment-size", "4K").rc());
+        assertEquals(
+                0,
+                run("pool", "create", pool, "--size", "4M", "--segment-size", "4K")
+                        .rc());
         Path data = dir.resolve("pool").resolve("pool.data");
         try (DataSpace ds = new DataSpace(data)) {
             Superblock s = null;
             for (int slot = 0; slot < Superblock.SLOTS; slot++) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Superblock.SLOT_SIZE);
+                ByteBuffer b = ByteBuffer.allocate(Superblock.SLOT_SIZE);
                 ds.readFully(b, (long) slot * Superblock.SLOT_SIZE);
                 Superblock one = Superblock.decode(b.flip());
                 if (one != null && (s == null || one.generation() > s.generation())) {
                     s = one;
                 }
             }
-            Superblock crafted = new Superblock(s.version(), s.blockSize(), s.segmentSize(), 1L << 62, s.uuid(),
-                    s.generation(), s.catalogVbn(), s.catalogCrc(), s.catalogLength(), s.replaySeq(), s.nextVdiskId());
+            Superblock crafted = new Superblock(
+                    s.version(),
+                    s.blockSize(),
+                    s.segmentSize(),
+                    1L << 62,
+                    s.uuid(),
+                    s.generation(),
+                    s.catalogVbn(),
+                    s.catalogCrc(),
+                    s.catalogLength(),
+                    s.replaySeq(),
+                    s.nextVdiskId());
             ds.writeFully(crafted.encode(), (long) crafted.slot() * Superblock.SLOT_SIZE);
         }
         Result r = run("ls");
@@ -217,14 +272,20 @@ class VdiskCliTest {
     @Test
     void aDamagedJournalExitsFourAndAcceptingTheLossListsWhatMayBeOlder() throws IOException {
         String pool = dir.resolve("pool").toString();
-        assertEquals(0, run("pool", "create", pool, "--size", "8M", "--segment-size", "4K").rc());
+        assertEquals(
+                0,
+                run("pool", "create", pool, "--size", "8M", "--segment-size", "4K")
+                        .rc());
         assertEquals(0, run("create", "db", "--size", "1M").rc());
         Path in = dir.resolve("in.bin");
         Files.write(in, new byte[64 << 10]);
         assertEquals(0, run("write", "db", "--from", in.toString()).rc());
         Path journal;
         try (var files = Files.list(dir.resolve("pool").resolve("journal"))) {
-            journal = files.filter(f -> f.toString().endsWith(".log")).sorted().toList().getLast(); // not journal.lock
+            journal = files.filter(f -> f.toString().endsWith(".log"))
+                    .sorted()
+                    .toList()
+                    .getLast(); // not journal.lock
         }
         try (RandomAccessFile f = new RandomAccessFile(journal.toFile(), "rw")) {
             f.setLength(f.length() / 2); // the pool was closed cleanly: its replay position is past this
@@ -247,9 +308,15 @@ class VdiskCliTest {
     @Test
     void poolImportOfADamagedJournalExitsFourUntilTheSameAcceptJournalLossFlag() throws IOException {
         Path pool = dir.resolve("pool");
-        assertEquals(0, run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K").rc());
+        assertEquals(
+                0,
+                run("pool", "create", pool.toString(), "--size", "4M", "--segment-size", "4K")
+                        .rc());
         assertEquals(0, run("create", "vol1", "--size", "1M").rc());
-        assertEquals(0, run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--from", "-").rc());
+        assertEquals(
+                0,
+                run("abc".getBytes(StandardCharsets.UTF_8), "write", "vol1", "--from", "-")
+                        .rc());
         Files.delete(pool.resolve("pool.properties"));
         try (var files = Files.list(pool.resolve("journal"))) {
             for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
@@ -273,8 +340,11 @@ class VdiskCliTest {
     @Test
     void secondOpenOfALockedPoolIsRefused() {
         String pool = dir.resolve("pool").toString();
-        assertEquals(0, run("pool", "create", pool, "--size", "4M", "--segment-size", "4K").rc());
-        try (var p = dev.vdisk.engine.Pool.open(dir.resolve("pool"))) {
+        assertEquals(
+                0,
+                run("pool", "create", pool, "--size", "4M", "--segment-size", "4K")
+                        .rc());
+        try (var p = Pool.open(dir.resolve("pool"))) {
             Result r = run("ls");
             assertEquals(1, r.rc());
             assertTrue(r.err().contains("already open"), r.err());
@@ -284,13 +354,22 @@ class VdiskCliTest {
     @Test
     void snapshotCloneDiffAllocatedTreeAndRm() {
         String pool = dir.resolve("pool").toString();
-        assertEquals(0, run("pool", "create", pool, "--size", "16M", "--segment-size", "4K").rc());
+        assertEquals(
+                0,
+                run("pool", "create", pool, "--size", "16M", "--segment-size", "4K")
+                        .rc());
         assertEquals(0, run("create", "vol", "--size", "1M").rc());
-        assertEquals(0, run("abcd".getBytes(StandardCharsets.UTF_8), "write", "vol", "--offset", "8K", "--from", "-").rc());
+        assertEquals(
+                0,
+                run("abcd".getBytes(StandardCharsets.UTF_8), "write", "vol", "--offset", "8K", "--from", "-")
+                        .rc());
         Result r = run("snapshot", "vol", "s1");
         assertEquals(0, r.rc(), r.err());
         assertTrue(r.out().contains("created snapshot s1 of vol"), r.out());
-        assertEquals(0, run("xy".getBytes(StandardCharsets.UTF_8), "write", "vol", "--offset", "40K", "--from", "-").rc());
+        assertEquals(
+                0,
+                run("xy".getBytes(StandardCharsets.UTF_8), "write", "vol", "--offset", "40K", "--from", "-")
+                        .rc());
         assertEquals(0, run("snapshot", "vol", "s2").rc());
 
         r = run("diff", "s1", "s2");
@@ -315,19 +394,31 @@ class VdiskCliTest {
         assertTrue(r.err().contains("does not exist"), r.err());
 
         r = run("ls");
-        assertTrue(r.out().contains("SNAPSHOT") && r.out().contains("s1") && r.out().contains("s2"), r.out());
+        assertTrue(
+                r.out().contains("SNAPSHOT")
+                        && r.out().contains("s1")
+                        && r.out().contains("s2"),
+                r.out());
         assertEquals(0, run("rm", "s1").rc()); // cl still reads through it: hidden
         r = run("ls");
         assertFalse(r.out().contains("s1 "), r.out());
         r = run("tree");
         assertEquals(0, r.rc(), r.err());
-        assertTrue(r.out().contains("@s1 (hidden)") && r.out().contains("    cl") && r.out().contains("  @s2"), r.out());
+        assertTrue(
+                r.out().contains("@s1 (hidden)")
+                        && r.out().contains("    cl")
+                        && r.out().contains("  @s2"),
+                r.out());
         r = run("tree", "cl");
         assertTrue(r.out().contains("cl") && !r.out().contains("@s2"), r.out());
         assertEquals(0, run("rm", "cl").rc());
         assertEquals(0, run("rm", "vol").rc());
         r = run("tree");
-        assertTrue(r.out().contains("(deleted vdisk") && r.out().contains("@s2") && !r.out().contains("s1"), r.out());
+        assertTrue(
+                r.out().contains("(deleted vdisk")
+                        && r.out().contains("@s2")
+                        && !r.out().contains("s1"),
+                r.out());
         assertEquals(0, run("rm", "s2").rc());
         r = run("check");
         assertEquals(0, r.rc(), r.out());
@@ -336,10 +427,13 @@ class VdiskCliTest {
 
     @Test
     void splitDetachesACloneWithProgressAndStatus() throws IOException {
-        assertEquals(0, run("pool", "create", dir.resolve("pool").toString(), "--size", "32M", "--segment-size", "4K").rc());
+        assertEquals(
+                0,
+                run("pool", "create", dir.resolve("pool").toString(), "--size", "32M", "--segment-size", "4K")
+                        .rc());
         assertEquals(0, run("create", "v", "--size", "1M").rc());
         byte[] data = new byte[1 << 20];
-        new java.util.Random(5).nextBytes(data);
+        new Random(5).nextBytes(data);
         Path f = dir.resolve("in");
         Files.write(f, data);
         assertEquals(0, run("write", "v", "--from", f.toString()).rc());
@@ -367,22 +461,27 @@ class VdiskCliTest {
     @Test
     void splitStatusShowsASplitWhoseProcessDiedAsInterruptedWithWhatToDo() throws Exception {
         Path pool = dir.resolve("pool");
-        assertEquals(0, run("pool", "create", pool.toString(), "--size", "32M", "--segment-size", "4K").rc());
-        try (dev.vdisk.engine.Pool p = dev.vdisk.engine.Pool.open(pool)) {
+        assertEquals(
+                0,
+                run("pool", "create", pool.toString(), "--size", "32M", "--segment-size", "4K")
+                        .rc());
+        try (Pool p = Pool.open(pool)) {
             p.create("v", 1 << 20);
-            p.vdisk("v").write(0, java.nio.ByteBuffer.allocateDirect(1 << 20));
+            p.vdisk("v").write(0, ByteBuffer.allocateDirect(1 << 20));
             p.snapshot("v", "s");
             p.clone("s", "c");
-            dev.vdisk.engine.SplitTask t = p.split("c", dev.vdisk.engine.SplitMode.COPY,
-                    dev.vdisk.engine.SplitOptions.defaults().withRate(64 << 10));
-            t.await(java.time.Duration.ofMillis(500));
+            SplitTask t = p.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(64 << 10));
+            t.await(Duration.ofMillis(500));
             assertTrue(t.running(), t.progress().toString());
             p.checkpoint(); // the RUNNING record is durable, as it is in a 'vdisk split' that gets killed
         } // close stops the task and leaves its record RUNNING, like a kill
         Result r = run("split", "--status");
         assertEquals(0, r.rc(), r.err());
-        String line = r.out().lines().filter(l -> l.startsWith("c ")).findFirst().orElseThrow(() ->
-                new AssertionError(r.out()));
+        String line = r.out()
+                .lines()
+                .filter(l -> l.startsWith("c "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(r.out()));
         assertTrue(line.contains(" interrupted "), line);
         assertFalse(line.contains("queued"), line);
         assertTrue(line.contains("'vdisk split c --mode copy' continues from the cursor"), line);

@@ -22,9 +22,16 @@ class ChildProcessKillTest {
         int n = 3000; // about 30 KiB: fits in the pipe, so the child finishes printing without a reader
         Path marker = dir.resolve("printed");
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process child = new ProcessBuilder(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                PrintThenSleepChild.class.getName(), Integer.toString(n), marker.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process child = new ProcessBuilder(
+                        java,
+                        "-Xshare:auto",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PrintThenSleepChild.class.getName(),
+                        Integer.toString(n),
+                        marker.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         try {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(marker) && child.isAlive() && System.nanoTime() < until) {

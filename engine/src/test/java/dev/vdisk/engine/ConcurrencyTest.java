@@ -36,7 +36,8 @@ class ConcurrencyTest {
         long t = b.getLong(block * BLOCK);
         for (int i = 1; i < BLOCK / 8; i++) {
             if (b.getLong(block * BLOCK + i * 8) != t) {
-                throw new AssertionError("torn block: word 0 is " + t + ", word " + i + " is " + b.getLong(block * BLOCK + i * 8));
+                throw new AssertionError(
+                        "torn block: word 0 is " + t + ", word " + i + " is " + b.getLong(block * BLOCK + i * 8));
             }
         }
         return t;

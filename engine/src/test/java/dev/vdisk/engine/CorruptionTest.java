@@ -84,7 +84,7 @@ class CorruptionTest {
                 TestPools.write(v, (long) i * 200_000 / 4096 * 4096, TestPools.filled(seg, i));
             }
             pool.drain();
-            rootVbn = v.tree.root().vbn();
+            rootVbn = v.map().tree().root().vbn();
             assertNotEquals(0, rootVbn);
         }
         Path data = p.resolve("pool.data");
@@ -103,7 +103,7 @@ class CorruptionTest {
             Vdisk v = pool.vdisk("v");
             TestPools.write(v, 0, TestPools.filled(seg, 1));
             pool.drain();
-            long leaf = v.tree.root().child(0).vbn();
+            long leaf = v.map().tree().root().child(0).vbn();
             assertTrue(pool.check().clean());
             ByteBuffer one = ByteBuffer.allocateDirect(1).order(ByteOrder.LITTLE_ENDIAN);
             one.put((byte) 0x77).flip();

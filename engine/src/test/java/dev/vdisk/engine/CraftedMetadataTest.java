@@ -29,6 +29,7 @@ class CraftedMetadataTest {
 
     @TempDir
     Path dir;
+
     private Path pool;
     private Path data;
 
@@ -44,7 +45,7 @@ class CraftedMetadataTest {
 
     private Superblock newest() {
         try (DataSpace ds = new DataSpace(data)) {
-            return Pool.newestSuperblock(ds, data);
+            return PoolOpener.newestSuperblock(ds, data);
         }
     }
 
@@ -56,10 +57,20 @@ class CraftedMetadataTest {
         }
     }
 
-    private static Superblock with(Superblock s, int segmentSize, long segmentCount, int catalogCrc,
-            int catalogLength) {
-        return new Superblock(s.version(), s.blockSize(), segmentSize, segmentCount, s.uuid(), s.generation(),
-                s.catalogVbn(), catalogCrc, catalogLength, s.replaySeq(), s.nextVdiskId());
+    private static Superblock with(
+            Superblock s, int segmentSize, long segmentCount, int catalogCrc, int catalogLength) {
+        return new Superblock(
+                s.version(),
+                s.blockSize(),
+                segmentSize,
+                segmentCount,
+                s.uuid(),
+                s.generation(),
+                s.catalogVbn(),
+                catalogCrc,
+                catalogLength,
+                s.replaySeq(),
+                s.nextVdiskId());
     }
 
     /** Replaces the (one-segment) catalog payload, recomputing the segment's and the superblock's CRCs. */
@@ -85,8 +96,8 @@ class CraftedMetadataTest {
     }
 
     private void refused(String... fragments) {
-        CorruptMetadataException e = assertThrows(CorruptMetadataException.class,
-                () -> Pool.open(pool, TestPools.quietOptions()));
+        CorruptMetadataException e =
+                assertThrows(CorruptMetadataException.class, () -> Pool.open(pool, TestPools.quietOptions()));
         assertEquals(Reason.CORRUPT, e.reason());
         for (String f : fragments) {
             assertTrue(e.getMessage().contains(f), "'" + f + "' missing in: " + e.getMessage());
@@ -132,8 +143,22 @@ class CraftedMetadataTest {
     void anExtensionLengthOfTwoToTheThirtyOneIsRefusedBeforeAllocating() {
         List<CatalogEntry> es = new ArrayList<>(entries());
         CatalogEntry e = es.getFirst();
-        es.set(0, new CatalogEntry(e.id(), e.name(), e.kind(), e.hidden(), e.size(), e.rootWord0(), e.rootWord1(),
-                e.height(), e.ownerId(), e.backingId(), e.epoch(), e.createdMillis(), Map.of(9, new byte[8])));
+        es.set(
+                0,
+                new CatalogEntry(
+                        e.id(),
+                        e.name(),
+                        e.kind(),
+                        e.hidden(),
+                        e.size(),
+                        e.rootWord0(),
+                        e.rootWord1(),
+                        e.height(),
+                        e.ownerId(),
+                        e.backingId(),
+                        e.epoch(),
+                        e.createdMillis(),
+                        Map.of(9, new byte[8])));
         byte[] payload = Catalog.encodePayload(es);
         int name = e.name().length();
         int extLength = 8 + 8 + 1 + 1 + 2 + name + 8 * 3 + 1 + 8 * 4 + 2 + 2; // after the tag of the only extension
@@ -146,8 +171,22 @@ class CraftedMetadataTest {
     void anImpossibleTreeHeightIsRefused() {
         List<CatalogEntry> es = new ArrayList<>(entries());
         CatalogEntry e = es.getFirst();
-        es.set(0, new CatalogEntry(e.id(), e.name(), e.kind(), e.hidden(), e.size(), e.rootWord0(), e.rootWord1(),
-                100, e.ownerId(), e.backingId(), e.epoch(), e.createdMillis(), e.extensions()));
+        es.set(
+                0,
+                new CatalogEntry(
+                        e.id(),
+                        e.name(),
+                        e.kind(),
+                        e.hidden(),
+                        e.size(),
+                        e.rootWord0(),
+                        e.rootWord1(),
+                        100,
+                        e.ownerId(),
+                        e.backingId(),
+                        e.epoch(),
+                        e.createdMillis(),
+                        e.extensions()));
         craftCatalog(Catalog.encodePayload(es));
         refused("catalog entry " + e.id() + " (v): tree height 100 is impossible");
     }

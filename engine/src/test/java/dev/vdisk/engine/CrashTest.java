@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -37,10 +38,18 @@ class CrashTest {
         int totalFlushed = 0;
         for (int round = 1; round <= rounds && System.nanoTime() < deadline; round++) {
             String javaCmd = ProcessHandle.current().info().command().orElseThrow();
-            Process child = new ProcessBuilder(javaCmd, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                    CrashChild.class.getName(), p.toString(), Integer.toString(round))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process child = new ProcessBuilder(
+                            javaCmd,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-Xshare:auto",
+                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            CrashChild.class.getName(),
+                            p.toString(),
+                            Integer.toString(round))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             AtomicLong lastFlushed = new AtomicLong(-1);
             AtomicInteger ready = new AtomicInteger();
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
@@ -73,7 +82,7 @@ class CrashTest {
 
             int[] seq = CrashChild.sequence(round, (int) Math.max(flushed + 1, 0) + 1);
             long[] required = new long[CrashChild.BLOCKS];
-            java.util.Arrays.fill(required, -1);
+            Arrays.fill(required, -1);
             for (int i = 0; i <= flushed; i++) {
                 required[seq[i]] = i;
             }
@@ -113,7 +122,10 @@ class CrashTest {
                     }
                     state[blk] = got == null ? null : new long[] {got[0], got[1]};
                 }
-                assertTrue(bad.isEmpty(), "round " + round + " (last flushed " + flushed + "): " + bad.subList(0, Math.min(10, bad.size())));
+                assertTrue(
+                        bad.isEmpty(),
+                        "round " + round + " (last flushed " + flushed + "): "
+                                + bad.subList(0, Math.min(10, bad.size())));
                 var report = pool.check();
                 assertTrue(report.clean(), () -> "round check: " + report.problems());
             }

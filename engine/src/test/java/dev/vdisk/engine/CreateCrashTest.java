@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A created or cloned vdisk is durable only with its consistency point: a write to it that the engine accepts and a
@@ -35,41 +35,45 @@ class CreateCrashTest {
         try (Pool pool = Pool.open(p, TestPools.quietOptions(), d -> ds[0] = new BlockingDataSpace(d, "creator"))) {
             ds[0].armed = true;
             CompletableFuture<Void> created = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                try {
-                    if (clone) {
-                        pool.clone("s", "n");
-                    } else {
-                        pool.create("n", 4L * SEG);
-                    }
-                    created.complete(null);
-                } catch (Throwable e) {
-                    created.completeExceptionally(e);
-                } finally {
-                    ds[0].release.countDown();
-                }
-            }, "creator");
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            if (clone) {
+                                pool.clone("s", "n");
+                            } else {
+                                pool.create("n", 4L * SEG);
+                            }
+                            created.complete(null);
+                        } catch (Throwable e) {
+                            created.completeExceptionally(e);
+                        } finally {
+                            ds[0].release.countDown();
+                        }
+                    },
+                    "creator");
             t.start();
             try {
                 assertTrue(ds[0].blocked.await(10, TimeUnit.SECONDS), "the point wrote nothing");
                 accepted = CompletableFuture.supplyAsync(() -> {
-                    Vdisk n;
-                    try {
-                        n = pool.vdisk("n");
-                    } catch (VdiskNotFoundException e) {
-                        return false; // not there until durable: nothing to lose
-                    }
-                    TestPools.write(n, 4096, data);
-                    n.flush();
-                    return true;
-                }).get(10, TimeUnit.SECONDS);
+                            Vdisk n;
+                            try {
+                                n = pool.vdisk("n");
+                            } catch (VdiskNotFoundException e) {
+                                return false; // not there until durable: nothing to lose
+                            }
+                            TestPools.write(n, 4096, data);
+                            n.flush();
+                            return true;
+                        })
+                        .get(10, TimeUnit.SECONDS);
                 BlockingDataSpace.copyPool(p, img); // a kill now: the point not written
             } finally {
                 ds[0].release.countDown();
                 t.join();
             }
             created.get();
-            assertArrayEquals(accepted ? data : TestPools.read(pool.vdisk("n"), 4096, 4096),
+            assertArrayEquals(
+                    accepted ? data : TestPools.read(pool.vdisk("n"), 4096, 4096),
                     TestPools.read(pool.vdisk("n"), 4096, 4096));
         }
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {

@@ -92,7 +92,8 @@ class DeltaTest {
                         int from = seg * segmentSize;
                         if (!Arrays.equals(a, from, from + segmentSize, b, from, from + segmentSize)) {
                             long f = from;
-                            assertTrue(ex.stream().anyMatch(e -> e.offset() <= f && e.end() >= f + segmentSize),
+                            assertTrue(
+                                    ex.stream().anyMatch(e -> e.offset() <= f && e.end() >= f + segmentSize),
                                     "changed segment " + seg + " missing from delta " + l + ".." + mm);
                         }
                     }
@@ -157,15 +158,40 @@ class DeltaTest {
             pool.snapshot("a", "a1");
             pool.snapshot("a", "a2");
             pool.snapshot("b", "b1");
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class, () -> pool.delta("a1", "b1", 0)).reason());
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class, () -> pool.delta("a2", "a1", 0)).reason());
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(EngineException.class, () -> pool.delta("a1", "a1", 0)).reason());
-            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class, () -> pool.delta("a1", "zz", 0)).reason());
-            assertEquals(Reason.NOT_FOUND, assertThrows(EngineException.class, () -> pool.allocated("zz", 0)).reason());
-            assertEquals(Reason.FAILED_PRECONDITION, assertThrows(EngineException.class,
-                    () -> TestPools.write(pool.snapshotReader("a1"), 0, new byte[4096])).reason());
-            assertEquals(Reason.ALREADY_EXISTS, assertThrows(EngineException.class, () -> pool.snapshot("a", "b1")).reason());
-            assertEquals(Reason.ALREADY_EXISTS, assertThrows(EngineException.class, () -> pool.snapshot("a", "b")).reason());
+            assertEquals(
+                    Reason.INVALID_ARGUMENT,
+                    assertThrows(EngineException.class, () -> pool.delta("a1", "b1", 0))
+                            .reason());
+            assertEquals(
+                    Reason.INVALID_ARGUMENT,
+                    assertThrows(EngineException.class, () -> pool.delta("a2", "a1", 0))
+                            .reason());
+            assertEquals(
+                    Reason.INVALID_ARGUMENT,
+                    assertThrows(EngineException.class, () -> pool.delta("a1", "a1", 0))
+                            .reason());
+            assertEquals(
+                    Reason.NOT_FOUND,
+                    assertThrows(EngineException.class, () -> pool.delta("a1", "zz", 0))
+                            .reason());
+            assertEquals(
+                    Reason.NOT_FOUND,
+                    assertThrows(EngineException.class, () -> pool.allocated("zz", 0))
+                            .reason());
+            assertEquals(
+                    Reason.FAILED_PRECONDITION,
+                    assertThrows(
+                                    EngineException.class,
+                                    () -> TestPools.write(pool.snapshotReader("a1"), 0, new byte[4096]))
+                            .reason());
+            assertEquals(
+                    Reason.ALREADY_EXISTS,
+                    assertThrows(EngineException.class, () -> pool.snapshot("a", "b1"))
+                            .reason());
+            assertEquals(
+                    Reason.ALREADY_EXISTS,
+                    assertThrows(EngineException.class, () -> pool.snapshot("a", "b"))
+                            .reason());
         }
     }
 
@@ -180,13 +206,23 @@ class DeltaTest {
             pool.vdisk("c").discard(2 * 4096, 4096);
             TestPools.write(pool.vdisk("c"), 30 * 4096, TestPools.filled(100, 3));
             pool.snapshot("c", "cs");
-            assertEquals(List.of(new Extent(4096, 3 * 4096, Extent.Kind.ALLOCATED),
-                    new Extent(20 * 4096, 4096, Extent.Kind.ALLOCATED)), collect(pool.allocated("s", 0)));
-            assertEquals(List.of(new Extent(4096, 4096, Extent.Kind.ALLOCATED),
-                    new Extent(3 * 4096, 4096, Extent.Kind.ALLOCATED), new Extent(20 * 4096, 4096, Extent.Kind.ALLOCATED),
-                    new Extent(30 * 4096, 4096, Extent.Kind.ALLOCATED)), collect(pool.allocated("cs", 0)));
-            assertEquals(List.of(new Extent(20 * 4096 + 5, 4096 - 5, Extent.Kind.ALLOCATED),
-                    new Extent(30 * 4096, 4096, Extent.Kind.ALLOCATED)), collect(pool.allocated("cs", 20 * 4096 + 5)));
+            assertEquals(
+                    List.of(
+                            new Extent(4096, 3 * 4096, Extent.Kind.ALLOCATED),
+                            new Extent(20 * 4096, 4096, Extent.Kind.ALLOCATED)),
+                    collect(pool.allocated("s", 0)));
+            assertEquals(
+                    List.of(
+                            new Extent(4096, 4096, Extent.Kind.ALLOCATED),
+                            new Extent(3 * 4096, 4096, Extent.Kind.ALLOCATED),
+                            new Extent(20 * 4096, 4096, Extent.Kind.ALLOCATED),
+                            new Extent(30 * 4096, 4096, Extent.Kind.ALLOCATED)),
+                    collect(pool.allocated("cs", 0)));
+            assertEquals(
+                    List.of(
+                            new Extent(20 * 4096 + 5, 4096 - 5, Extent.Kind.ALLOCATED),
+                            new Extent(30 * 4096, 4096, Extent.Kind.ALLOCATED)),
+                    collect(pool.allocated("cs", 20 * 4096 + 5)));
         }
     }
 }

@@ -2,14 +2,17 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,10 +54,17 @@ class InPlaceCrashPointTest {
     }
 
     @ParameterizedTest(name = "segment size {0}, power loss {1}, timer {2} ms")
-    @CsvSource({"4096, false, 0", "4096, true, 0", "16384, false, 0", "16384, true, 0", "16384, false, 2",
-            "16384, true, 2"})
+    @CsvSource({
+        "4096, false, 0",
+        "4096, true, 0",
+        "16384, false, 0",
+        "16384, true, 0",
+        "16384, false, 2",
+        "16384, true, 2"
+    })
     void everyCrashPointKeepsEveryFlushedWrite(int segmentSize, boolean powerLoss, int timerMillis) throws Exception {
-        PoolOptions options = timerMillis == 0 ? TestPools.quietOptions()
+        PoolOptions options = timerMillis == 0
+                ? TestPools.quietOptions()
                 : TestPools.quietOptions().withCheckpointIntervalMillis(timerMillis);
         Path p = dir.resolve("p");
         ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
@@ -74,13 +84,19 @@ class InPlaceCrashPointTest {
         RecordingDataSpace.Log rec = new RecordingDataSpace.Log(p.resolve(PoolFiles.JOURNAL));
         List<Op> history = new ArrayList<>();
         Map<Integer, Integer> snapContent = new HashMap<>();
-        long inPlace = runHistory(() -> Pool.open(p, options, d -> new RecordingDataSpace(d, rec)), rec, history, now,
-                snapContent, segmentSize);
+        long inPlace = runHistory(
+                () -> Pool.open(p, options, d -> new RecordingDataSpace(d, rec)),
+                rec,
+                history,
+                now,
+                snapContent,
+                segmentSize);
         assertTrue(inPlace >= ROUNDS * WRITES_PER_ROUND / 3, "only " + inPlace + " writes went in place");
         int points = rec.count();
         List<String> failures = new ArrayList<>();
         Path images = Files.isDirectory(Path.of("/dev/shm"))
-                ? Files.createTempDirectory(Path.of("/dev/shm"), "inplace") : dir.resolve("images");
+                ? Files.createTempDirectory(Path.of("/dev/shm"), "inplace")
+                : dir.resolve("images");
         Random rnd = new Random(segmentSize * 7L + (powerLoss ? 1 : 0) + timerMillis);
         try {
             for (int n = 0; n <= points; n++) {
@@ -97,13 +113,20 @@ class InPlaceCrashPointTest {
         } finally {
             deleteTree(images);
         }
-        assertTrue(failures.isEmpty(), failures.size() + " of " + (points + 1) + " crash points fail ("
-                + inPlace + " in-place writes):\n" + failures.stream().limit(12).collect(Collectors.joining("\n")));
+        assertTrue(
+                failures.isEmpty(),
+                failures.size() + " of " + (points + 1) + " crash points fail (" + inPlace + " in-place writes):\n"
+                        + failures.stream().limit(12).collect(Collectors.joining("\n")));
     }
 
     /** Runs the rounds; returns how many writes went in place. */
-    private static long runHistory(java.util.function.Supplier<Pool> opener, RecordingDataSpace.Log rec,
-            List<Op> history, Map<Integer, Integer> now, Map<Integer, Integer> snapContent, int segmentSize) {
+    private static long runHistory(
+            Supplier<Pool> opener,
+            RecordingDataSpace.Log rec,
+            List<Op> history,
+            Map<Integer, Integer> now,
+            Map<Integer, Integer> snapContent,
+            int segmentSize) {
         int perSeg = segmentSize / BLOCK;
         Pool pool = opener.get();
         Vdisk v = pool.vdisk("v");
@@ -184,10 +207,14 @@ class InPlaceCrashPointTest {
                 }
                 int x = blk;
                 Integer a = acked;
-                assertTrue(is(got[x], a) || later.stream().anyMatch(w -> is(got[x], w)),
+                assertTrue(
+                        is(got[x], a) || later.stream().anyMatch(w -> is(got[x], w)),
                         () -> "block " + x + " holds " + got[x] + ", expected " + a + " or one of " + later);
             }
-            Op snap = history.stream().filter(o -> o.kind().equals("snapshot")).findFirst().orElseThrow();
+            Op snap = history.stream()
+                    .filter(o -> o.kind().equals("snapshot"))
+                    .findFirst()
+                    .orElseThrow();
             boolean present = pool.snapshots().stream().anyMatch(s -> s.name().equals("s"));
             if (snap.done(n)) {
                 assertTrue(present, "snapshot s was acknowledged but is missing");
@@ -198,7 +225,8 @@ class InPlaceCrashPointTest {
             Integer[] s = decodeAll(pool.snapshotReader("s"));
             for (int blk = 0; blk < BLOCKS; blk++) {
                 int x = blk;
-                assertTrue(is(s[x], snapContent.get(x)),
+                assertTrue(
+                        is(s[x], snapContent.get(x)),
                         () -> "snapshot block " + x + " holds " + s[x] + ", taken with " + snapContent.get(x));
             }
             // every change since the snapshot is marked: a delta to a snapshot of the vdisk now reproduces it
@@ -252,9 +280,9 @@ class InPlaceCrashPointTest {
         return "between operations";
     }
 
-    private static void deleteTree(Path p) throws java.io.IOException {
+    private static void deleteTree(Path p) throws IOException {
         try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(x);
             }
         }

@@ -2,14 +2,28 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.map.MapTree;
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitPhase;
+import dev.vdisk.engine.split.SplitProgress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Which writes go straight to the data space: a segment written, destaged and captured by a completed consistency
@@ -56,7 +70,9 @@ class InPlaceWriteTest {
             pool.drain();
             TestPools.write(v, 8192, TestPools.filled(4096, 8));
             assertEquals(3, v.inPlaceWrites(), "the copied segment, checkpointed, is exclusive again");
-            assertArrayEquals(TestPools.filled(4096, 6), TestPools.read(pool.snapshotReader("s"), 8192, 4096),
+            assertArrayEquals(
+                    TestPools.filled(4096, 6),
+                    TestPools.read(pool.snapshotReader("s"), 8192, 4096),
                     "the snapshot kept its content");
 
             // a clone's holes read the snapshot: written through the journal, then in place once checkpointed
@@ -110,7 +126,7 @@ class InPlaceWriteTest {
             try {
                 TestPools.write(v, 0, TestPools.filled(4096, 21)); // segment 0: the older record, stays queued
                 TestPools.write(v, SEG, TestPools.filled(4096, 22)); // segment 1: destaged before the point
-                v.destage(v.table.get(1L), ByteBuffer.allocateDirect(SEG));
+                v.destage(v.changesTable().get(1L), ByteBuffer.allocateDirect(SEG));
                 pool.checkpoint(); // replay position: segment 0's record, older than segment 1's
                 TestPools.write(v, SEG, mine);
                 inPlace = v.inPlaceWrites();
@@ -139,10 +155,10 @@ class InPlaceWriteTest {
         int size = 8 * SEG;
         Path p = dir.resolve("p");
         byte[][] model = new byte[threads][size];
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        java.util.concurrent.atomic.AtomicInteger snapshots = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.LongAdder pieces = new java.util.concurrent.atomic.LongAdder(); // per segment
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        AtomicInteger snapshots = new AtomicInteger();
+        LongAdder pieces = new LongAdder(); // per segment
         long inPlace;
         try (Pool pool = TestPools.create(p, 256L * SEG, SEG, TestPools.fastOptions())) {
             pool.create("v", size);
@@ -172,7 +188,7 @@ class InPlaceWriteTest {
                 int me = t;
                 writers.add(Thread.ofPlatform().start(() -> {
                     try {
-                        java.util.Random rnd = new java.util.Random(me);
+                        Random rnd = new Random(me);
                         ByteBuffer buf = ByteBuffer.allocateDirect(slice);
                         for (int i = 0; i < 3000 || snapshots.get() < 6; i++) {
                             int chunk = rnd.nextInt(size / (threads * slice));
@@ -268,9 +284,9 @@ class InPlaceWriteTest {
             Vdisk v = pool.vdisk("v");
             TestPools.write(v, 0, new byte[SEG]);
             pool.drain();
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicLong torn = new java.util.concurrent.atomic.AtomicLong();
-            java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong torn = new AtomicLong();
+            AtomicLong reads = new AtomicLong();
             Thread reader = Thread.ofPlatform().start(() -> {
                 ByteBuffer b = ByteBuffer.allocateDirect(4096);
                 while (!stop.get()) {
@@ -369,10 +385,10 @@ class InPlaceWriteTest {
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
             Vdisk v = pool.vdisk("v");
-            assertArrayEquals(java.util.Arrays.copyOfRange(base, 0, 4096), TestPools.read(v, 0, 4096));
+            assertArrayEquals(Arrays.copyOfRange(base, 0, 4096), TestPools.read(v, 0, 4096));
             assertArrayEquals(after, TestPools.read(v, 4096, 4096), "a second replay undid a flushed write");
             assertArrayEquals(before, TestPools.read(v, 8192, 4096));
-            assertArrayEquals(java.util.Arrays.copyOfRange(base, 12288, SEG), TestPools.read(v, 12288, 4096));
+            assertArrayEquals(Arrays.copyOfRange(base, 12288, SEG), TestPools.read(v, 12288, 4096));
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
     }
@@ -389,7 +405,7 @@ class InPlaceWriteTest {
             pool.drain();
             TestPools.write(v, SEG - 4096, a);
             assertEquals(1, v.inPlaceWrites(), "segment 0's piece did not go in place");
-            assertTrue(v.table.containsKey(1L), "segment 1's piece did not take the journal");
+            assertTrue(v.changesTable().contains(1L), "segment 1's piece did not take the journal");
             assertArrayEquals(a, TestPools.read(v, SEG - 4096, a.length));
             v.flush();
             pool.abandonForTesting();
@@ -415,13 +431,13 @@ class InPlaceWriteTest {
             Vdisk v = pool.vdisk("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 47));
             pool.drain();
-            int height = v.tree.height();
-            assertTrue(dev.vdisk.engine.map.MapTree.heightFor(big, SEG) > height, "the grow must add a level");
+            int height = v.map().tree().height();
+            assertTrue(MapTree.heightFor(big, SEG) > height, "the grow must add a level");
             Racer grown = duringNextInPlaceWrite(v, () -> pool.resize("v", big));
             TestPools.write(v, 4096, first);
             grown.done().get();
             assertFalse(grown.doneDuringWrite().get(), "the grow ran while an in-place write was in flight");
-            assertTrue(v.tree.height() > height);
+            assertTrue(v.map().tree().height() > height);
             TestPools.write(v, 8192, second);
             assertEquals(2, v.inPlaceWrites(), "the segment left the in-place path after the grow");
             v.flush();
@@ -526,8 +542,8 @@ class InPlaceWriteTest {
      * hidden backing; segments the split filled go in place only after a journal write and a point, and everything
      * flushed survives a crash after the release, with a clean check.
      */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(SplitMode.class)
+    @ParameterizedTest
+    @EnumSource(SplitMode.class)
     void aCloneWrittenInPlaceKeepsItsBytesThroughASplitAndACrash(SplitMode mode) throws Exception {
         Path p = dir.resolve("p");
         int segs = 4;
@@ -546,7 +562,7 @@ class InPlaceWriteTest {
             assertEquals(1, c.inPlaceWrites());
             pool.delete("s"); // hidden: the clone reads through it
             pool.delete("v");
-            SplitProgress done = pool.split("c", mode, SplitOptions.defaults()).await(java.time.Duration.ofSeconds(30));
+            SplitProgress done = pool.split("c", mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, done.phase(), () -> "" + done);
             write(c, model, 100, 200, 83);
             assertEquals(2, c.inPlaceWrites(), "the clone's own segment left the in-place path after the split");
@@ -577,8 +593,7 @@ class InPlaceWriteTest {
     }
 
     /** What {@link #duringNextInPlaceWrite} started: the operation's end, and whether it had ended before the write. */
-    private record Racer(CompletableFuture<Void> done, AtomicBoolean doneDuringWrite) {
-    }
+    private record Racer(CompletableFuture<Void> done, AtomicBoolean doneDuringWrite) {}
 
     /**
      * Makes {@code v}'s next in-place write, once it decided (holding its segment's gate), start {@code op} on another
@@ -586,8 +601,8 @@ class InPlaceWriteTest {
      */
     private static Racer duringNextInPlaceWrite(Vdisk v, RacingOp op) {
         Racer r = new Racer(new CompletableFuture<>(), new AtomicBoolean());
-        v.beforeInPlaceWrite = () -> {
-            v.beforeInPlaceWrite = () -> { };
+        v.beforeInPlaceWrite(() -> {
+            v.beforeInPlaceWrite(() -> {});
             Thread.ofPlatform().start(() -> {
                 try {
                     op.run();
@@ -602,7 +617,7 @@ class InPlaceWriteTest {
                 Thread.currentThread().interrupt();
             }
             r.doneDuringWrite().set(r.done().isDone());
-        };
+        });
         return r;
     }
 }

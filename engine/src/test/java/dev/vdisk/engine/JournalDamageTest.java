@@ -12,8 +12,12 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -68,7 +72,7 @@ class JournalDamageTest {
         return e;
     }
 
-    private static void assertBlocks(Vdisk v, int n, java.util.function.IntPredicate lost) {
+    private static void assertBlocks(Vdisk v, int n, IntPredicate lost) {
         for (int i = 0; i < n; i++) {
             byte[] expected = lost.test(i) ? new byte[SEG] : TestPools.filled(SEG, i + 1);
             assertArrayEquals(expected, TestPools.read(v, (long) i * SEG, SEG), "block " + i);
@@ -77,9 +81,12 @@ class JournalDamageTest {
 
     /** A well-formed record, as Journal.append writes it. */
     private static byte[] record(long seq, long vdiskId, long offset, byte[] payload) {
-        ByteBuffer b = ByteBuffer.allocate(JournalRecord.HEADER + payload.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(JournalRecord.MAGIC_OFFSET, JournalRecord.MAGIC).putLong(JournalRecord.SEQ_OFFSET, seq)
-                .putLong(JournalRecord.VDISK_OFFSET, vdiskId).putLong(JournalRecord.OFFSET_OFFSET, offset)
+        ByteBuffer b =
+                ByteBuffer.allocate(JournalRecord.HEADER + payload.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(JournalRecord.MAGIC_OFFSET, JournalRecord.MAGIC)
+                .putLong(JournalRecord.SEQ_OFFSET, seq)
+                .putLong(JournalRecord.VDISK_OFFSET, vdiskId)
+                .putLong(JournalRecord.OFFSET_OFFSET, offset)
                 .putInt(JournalRecord.LENGTH_OFFSET, payload.length)
                 .putInt(JournalRecord.TYPE_OFFSET, JournalRecord.TYPE_WRITE);
         b.put(JournalRecord.HEADER, payload);
@@ -102,10 +109,14 @@ class JournalDamageTest {
         assertEquals(H + 11L * RECORD, Files.size(file));
         truncate(file, Files.size(file) / 2);
         long at = H + (Files.size(file) - H) / RECORD * RECORD; // the first record the cut reached
-        refused(TestPools.quietOptions(), file.getFileName().toString(), "at byte " + at,
-                "records 5..10 lost", "every record up to 10 was fsynced");
-        assertEquals((H + 11L * RECORD) / 2, Files.size(file),
-                "nothing was truncated: the operator may still restore it");
+        refused(
+                TestPools.quietOptions(),
+                file.getFileName().toString(),
+                "at byte " + at,
+                "records 5..10 lost",
+                "every record up to 10 was fsynced");
+        assertEquals(
+                (H + 11L * RECORD) / 2, Files.size(file), "nothing was truncated: the operator may still restore it");
     }
 
     @ParameterizedTest(name = "deleting journal file {0}")
@@ -115,19 +126,29 @@ class JournalDamageTest {
         flushedWritesThenCrash(1200, o); // about 4.9 MB of records: three files of 2 MiB
         List<Path> files = journalFiles();
         assertEquals(3, files.size(), files.toString());
-        Path gone = switch (which) {
-            case "first" -> files.getFirst();
-            case "middle" -> files.get(1);
-            default -> files.getLast();
-        };
+        Path gone =
+                switch (which) {
+                    case "first" -> files.getFirst();
+                    case "middle" -> files.get(1);
+                    default -> files.getLast();
+                };
         Files.delete(gone);
         switch (which) {
-            case "first" -> refused(o, "journal: no journal file holds records 0..",
-                    "a file is missing before " + files.get(1).getFileName());
-            case "middle" -> refused(o, files.getFirst().getFileName() + " at byte " + Files.size(files.getFirst()),
-                    "a file is missing before " + files.getLast().getFileName());
-            default -> refused(o, files.get(1).getFileName() + " at byte " + Files.size(files.get(1)),
-                    "every record up to 1199 was fsynced");
+            case "first" ->
+                refused(
+                        o,
+                        "journal: no journal file holds records 0..",
+                        "a file is missing before " + files.get(1).getFileName());
+            case "middle" ->
+                refused(
+                        o,
+                        files.getFirst().getFileName() + " at byte " + Files.size(files.getFirst()),
+                        "a file is missing before " + files.getLast().getFileName());
+            default ->
+                refused(
+                        o,
+                        files.get(1).getFileName() + " at byte " + Files.size(files.get(1)),
+                        "every record up to 1199 was fsynced");
         }
     }
 
@@ -151,8 +172,11 @@ class JournalDamageTest {
             f.seek(at);
             f.write(garbage);
         }
-        JournalDamagedException e = refused(TestPools.quietOptions(), file.getFileName().toString(),
-                "at byte " + (H + 5L * RECORD), "bad CRC, and valid records follow from record 7");
+        JournalDamagedException e = refused(
+                TestPools.quietOptions(),
+                file.getFileName().toString(),
+                "at byte " + (H + 5L * RECORD),
+                "bad CRC, and valid records follow from record 7");
         assertEquals(5, e.losses().getFirst().fromSeq());
         assertEquals(7, e.losses().getFirst().toSeq(), "record 6's header was overwritten as well");
         assertEquals(H + 11L * RECORD, Files.size(file), "nothing was truncated");
@@ -173,7 +197,10 @@ class JournalDamageTest {
         assertEquals(11, replay);
         Path file = journalFiles().getLast();
         truncate(file, Files.size(file) / 2);
-        refused(TestPools.quietOptions(), file.getFileName().toString(), "before record 11",
+        refused(
+                TestPools.quietOptions(),
+                file.getFileName().toString(),
+                "before record 11",
                 "no fsynced record is lost");
     }
 
@@ -182,7 +209,7 @@ class JournalDamageTest {
         long id = flushedWritesThenCrash(11, TestPools.quietOptions());
         Path file = journalFiles().getLast();
         byte[] torn = record(11, id, 11L * SEG, TestPools.filled(SEG, 12));
-        Files.write(file, java.util.Arrays.copyOf(torn, RECORD / 2), StandardOpenOption.APPEND);
+        Files.write(file, Arrays.copyOf(torn, RECORD / 2), StandardOpenOption.APPEND);
         try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
             assertBlocks(pool.vdisk("v"), 12, i -> i == 11);
             assertTrue(pool.journalLosses().isEmpty());
@@ -220,11 +247,14 @@ class JournalDamageTest {
             assertBlocks(pool.vdisk("v"), 11, i -> i == 5 || i == 6);
             List<JournalLoss> losses = pool.journalLosses();
             assertEquals(1, losses.size());
-            assertEquals(List.of(new JournalLoss.Claim(5, id, 5L * SEG, SEG, false)), losses.getFirst().claims());
+            assertEquals(
+                    List.of(new JournalLoss.Claim(5, id, 5L * SEG, SEG, false)),
+                    losses.getFirst().claims());
             List<String> report = JournalLossReport.lines(losses, pool.vdiskNamesById());
             assertEquals(3, report.size(), report.toString());
             assertTrue(report.get(1).contains("vdisk v bytes 20480..24575 may hold older data"), report.toString());
-            assertTrue(report.get(2).contains("unknown ranges of every vdisk (v) written by 1 of records 5..6"),
+            assertTrue(
+                    report.get(2).contains("unknown ranges of every vdisk (v) written by 1 of records 5..6"),
                     report.toString());
             assertTrue(pool.check().clean());
         }
@@ -243,7 +273,8 @@ class JournalDamageTest {
             assertBlocks(pool.vdisk("v"), 11, i -> i >= 4);
             List<String> report = JournalLossReport.lines(pool.journalLosses(), pool.vdiskNamesById());
             assertEquals(2, report.size(), report.toString());
-            assertTrue(report.get(1).contains("unknown ranges of every vdisk (v) written by records 4..10"),
+            assertTrue(
+                    report.get(1).contains("unknown ranges of every vdisk (v) written by records 4..10"),
                     report.toString());
             TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 99));
             pool.vdisk("v").flush();
@@ -258,8 +289,8 @@ class JournalDamageTest {
         return new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1);
     }
 
-    private static java.util.Map<Path, Long> sizes(List<Path> files) throws IOException {
-        java.util.Map<Path, Long> out = new java.util.TreeMap<>();
+    private static Map<Path, Long> sizes(List<Path> files) throws IOException {
+        Map<Path, Long> out = new TreeMap<>();
         for (Path f : files) {
             out.put(f, Files.size(f));
         }
@@ -275,9 +306,11 @@ class JournalDamageTest {
         assertEquals(3, files.size(), files.toString());
         Files.delete(files.getFirst());
         Files.delete(pool().resolve("journal.synced"));
-        java.util.Map<Path, Long> before = sizes(journalFiles());
-        refused(o, "journal: no journal file holds records 0..", "a file is missing before "
-                + files.get(1).getFileName());
+        Map<Path, Long> before = sizes(journalFiles());
+        refused(
+                o,
+                "journal: no journal file holds records 0..",
+                "a file is missing before " + files.get(1).getFileName());
         assertEquals(before, sizes(journalFiles()), "the flushed records of the later files were kept");
     }
 
@@ -289,10 +322,16 @@ class JournalDamageTest {
         try (RandomAccessFile f = new RandomAccessFile(files.get(1).toFile(), "rw")) {
             f.write(new byte[H]); // the header's block read back as zeros
         }
-        java.util.Map<Path, Long> before = sizes(files);
-        refused(o, files.get(1).getFileName() + " at byte 0: no file header",
-                "valid records follow from record " + files.get(2).getFileName().toString().replaceFirst("^0+", "")
-                        .replace(".log", ""));
+        Map<Path, Long> before = sizes(files);
+        refused(
+                o,
+                files.get(1).getFileName() + " at byte 0: no file header",
+                "valid records follow from record "
+                        + files.get(2)
+                                .getFileName()
+                                .toString()
+                                .replaceFirst("^0+", "")
+                                .replace(".log", ""));
         assertEquals(before, sizes(journalFiles()), "neither that file nor the one after it was deleted");
     }
 

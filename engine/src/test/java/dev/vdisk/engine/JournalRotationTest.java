@@ -43,7 +43,9 @@ class JournalRotationTest {
         try (Pool reopened = Pool.open(p, smallFiles())) {
             Vdisk r = reopened.vdisk("v");
             for (int i = 0; i < BLOCKS; i++) {
-                assertArrayEquals(TestPools.filled(4096, i), TestPools.read(r, (long) (i * 7 % 4096) * 4096, 4096),
+                assertArrayEquals(
+                        TestPools.filled(4096, i),
+                        TestPools.read(r, (long) (i * 7 % 4096) * 4096, 4096),
                         "block written by write " + i);
             }
             assertTrue(reopened.check().clean());
@@ -78,7 +80,8 @@ class JournalRotationTest {
 
     private static int journalFiles(Path pool) throws IOException {
         try (Stream<Path> s = Files.list(pool.resolve(PoolFiles.JOURNAL))) {
-            return (int) s.filter(f -> f.getFileName().toString().endsWith(".log")).count();
+            return (int)
+                    s.filter(f -> f.getFileName().toString().endsWith(".log")).count();
         }
     }
 
@@ -90,7 +93,8 @@ class JournalRotationTest {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
                     Path target = Files.readSymbolicLink(fd);
-                    if (target.startsWith(journal) && target.getFileName().toString().endsWith(".log")) {
+                    if (target.startsWith(journal)
+                            && target.getFileName().toString().endsWith(".log")) {
                         n++;
                     }
                 } catch (IOException e) {

@@ -40,10 +40,12 @@ class ModelTest {
                 byte[] m = model[d];
                 int r = rnd.nextInt(100);
                 if (r < 45) {
-                    int len = rnd.nextBoolean() ? 4096 * (1 + rnd.nextInt(3 * segmentSize / 4096))
+                    int len = rnd.nextBoolean()
+                            ? 4096 * (1 + rnd.nextInt(3 * segmentSize / 4096))
                             : 1 + rnd.nextInt(3 * segmentSize);
                     len = Math.min(len, m.length);
-                    long off = rnd.nextBoolean() ? 4096L * rnd.nextInt((m.length - len) / 4096 + 1)
+                    long off = rnd.nextBoolean()
+                            ? 4096L * rnd.nextInt((m.length - len) / 4096 + 1)
                             : rnd.nextInt(m.length - len + 1);
                     byte[] data = TestPools.filled(len, op);
                     TestPools.write(v, off, data);
@@ -67,7 +69,9 @@ class ModelTest {
                     int len = 1 + rnd.nextInt(2 * segmentSize);
                     len = Math.min(len, m.length);
                     int off = rnd.nextInt(m.length - len + 1);
-                    assertArrayEquals(Arrays.copyOfRange(m, off, off + len), TestPools.read(v, off, len),
+                    assertArrayEquals(
+                            Arrays.copyOfRange(m, off, off + len),
+                            TestPools.read(v, off, len),
                             "op " + op + ": read of " + len + " at " + off + " of " + names[d]);
                 } else if (r < 97) {
                     if (rnd.nextBoolean()) {

@@ -7,12 +7,15 @@ import dev.vdisk.engine.format.Superblock;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,8 +50,10 @@ class PoolCreateAndImportTest {
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
             pool.create("v", 1L << 20);
         }
-        Files.writeString(p.resolve(PoolFiles.PROPERTIES), "format=1\ndevice=false\ndata="
-                + p.resolve(PoolFiles.DATA).toAbsolutePath() + "\njournal=" + p.resolve("journal").toAbsolutePath() + "\n");
+        Files.writeString(
+                p.resolve(PoolFiles.PROPERTIES),
+                "format=1\ndevice=false\ndata=" + p.resolve(PoolFiles.DATA).toAbsolutePath() + "\njournal="
+                        + p.resolve("journal").toAbsolutePath() + "\n");
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
             assertEquals(1, pool.list().size());
         }
@@ -74,16 +79,18 @@ class PoolCreateAndImportTest {
             }
         }
         byte[] head = head(p.resolve(PoolFiles.DATA));
-        VdiskExistsException e = assertThrows(VdiskExistsException.class,
-                () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("already holds vdisk pool") && e.getMessage().contains("vdisk pool import"),
+        VdiskExistsException e = assertThrows(
+                VdiskExistsException.class, () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
+        assertTrue(
+                e.getMessage().contains("already holds vdisk pool")
+                        && e.getMessage().contains("vdisk pool import"),
                 e.getMessage());
         assertArrayEquals(head, head(p.resolve(PoolFiles.DATA)), "the refused create changed the superblocks");
         assertFalse(Files.exists(p.resolve(PoolFiles.PROPERTIES)));
 
         // an emptied journal directory is journal damage like any other: import refuses it until the loss is accepted
-        JournalDamagedException d = assertThrows(JournalDamagedException.class,
-                () -> PoolImport.run(p, null, null, TestPools.quietOptions()));
+        JournalDamagedException d = assertThrows(
+                JournalDamagedException.class, () -> PoolImport.run(p, null, null, TestPools.quietOptions()));
         assertTrue(d.getMessage().contains("holds no journal file"), d.getMessage());
         assertFalse(Files.exists(p.resolve(PoolFiles.PROPERTIES)));
         CheckReport r = PoolImport.run(p, null, null, TestPools.quietOptions().withAcceptJournalLoss(true));
@@ -91,7 +98,9 @@ class PoolCreateAndImportTest {
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
             assertArrayEquals(TestPools.filled(SEG, 7), TestPools.read(pool.vdisk("v"), 0, SEG));
         }
-        assertThrows(VdiskExistsException.class, () -> PoolImport.run(p, null, null, TestPools.quietOptions()),
+        assertThrows(
+                VdiskExistsException.class,
+                () -> PoolImport.run(p, null, null, TestPools.quietOptions()),
                 "import never replaces an existing pool.properties");
     }
 
@@ -112,8 +121,8 @@ class PoolCreateAndImportTest {
             f.seek(5000);
             f.write(1); // no superblock, but not empty either
         }
-        VdiskExistsException e = assertThrows(VdiskExistsException.class,
-                () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
+        VdiskExistsException e = assertThrows(
+                VdiskExistsException.class, () -> TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions()));
         assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
     }
 
@@ -125,10 +134,15 @@ class PoolCreateAndImportTest {
             TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 7));
         }
         Path q = dir.resolve("q");
-        VdiskExistsException e = assertThrows(VdiskExistsException.class, () -> Pool.create(q,
-                new PoolSpec(4L << 20, SEG, null, p.resolve(PoolFiles.JOURNAL)), TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("vdisk pool import") && !e.getMessage().contains("empty one")
-                && !e.getMessage().contains("delete"), e.getMessage());
+        VdiskExistsException e = assertThrows(
+                VdiskExistsException.class,
+                () -> Pool.create(
+                        q, new PoolSpec(4L << 20, SEG, null, p.resolve(PoolFiles.JOURNAL)), TestPools.quietOptions()));
+        assertTrue(
+                e.getMessage().contains("vdisk pool import")
+                        && !e.getMessage().contains("empty one")
+                        && !e.getMessage().contains("delete"),
+                e.getMessage());
     }
 
     @Test
@@ -142,24 +156,29 @@ class PoolCreateAndImportTest {
                 byte[] b = new byte[Superblock.SLOT_SIZE];
                 f.seek((long) slot * Superblock.SLOT_SIZE);
                 f.readFully(b);
-                java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
                 bb.putInt(8, 1);
-                java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+                CRC32C c = new CRC32C();
                 c.update(b, 0, Superblock.SLOT_SIZE - 4);
                 bb.putInt(Superblock.SLOT_SIZE - 4, (int) c.getValue());
                 f.seek((long) slot * Superblock.SLOT_SIZE);
                 f.write(b);
             }
         }
-        UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
-                () -> Pool.open(p, TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("version 1") && e.getMessage().contains("cannot be migrated")
-                && !e.getMessage().contains("upgrade"), e.getMessage());
+        UnsupportedFormatException e =
+                assertThrows(UnsupportedFormatException.class, () -> Pool.open(p, TestPools.quietOptions()));
+        assertTrue(
+                e.getMessage().contains("version 1")
+                        && e.getMessage().contains("cannot be migrated")
+                        && !e.getMessage().contains("upgrade"),
+                e.getMessage());
     }
 
     private static List<Path> logs(Path pool) throws IOException {
         try (Stream<Path> s = Files.list(pool.resolve(PoolFiles.JOURNAL))) {
-            return s.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList();
+            return s.filter(f -> f.getFileName().toString().endsWith(".log"))
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -66,8 +66,9 @@ class PoolFilesArePrivateTest {
         TreeMap<String, String> modes = new TreeMap<>();
         try (Stream<Path> paths = Files.walk(pool)) {
             for (Path p : paths.toList()) {
-                modes.put(pool.relativize(p).toString(), PosixFilePermissions.toString(
-                        Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)));
+                modes.put(
+                        pool.relativize(p).toString(),
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)));
             }
         }
         return modes;
@@ -87,9 +88,13 @@ class PoolFilesArePrivateTest {
     void everyFileOfANewPoolIs0600AndEveryDirectory0700() throws IOException {
         makePool();
         TreeMap<String, String> modes = modes();
-        assertTrue(modes.keySet().containsAll(List.of("", "pool.data", "pool.lock", "pool.properties", "journal",
-                "split-status")), "the pool has its files: " + modes.keySet());
-        assertTrue(modes.keySet().stream().anyMatch(p -> p.startsWith("journal/")), "a journal file: " + modes.keySet());
+        assertTrue(
+                modes.keySet()
+                        .containsAll(
+                                List.of("", "pool.data", "pool.lock", "pool.properties", "journal", "split-status")),
+                "the pool has its files: " + modes.keySet());
+        assertTrue(
+                modes.keySet().stream().anyMatch(p -> p.startsWith("journal/")), "a journal file: " + modes.keySet());
         assertEquals(expectedModes(), modes);
     }
 
@@ -101,10 +106,12 @@ class PoolFilesArePrivateTest {
             all = paths.toList();
         }
         for (Path p : all) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            Files.setPosixFilePermissions(
+                    p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
         }
         try (Pool p = Pool.open(pool, TestPools.fastOptions())) {
-            assertEquals(SECRET.length, TestPools.read(p.vdisk("vol-a"), 0, SECRET.length).length, "the pool still opens");
+            assertEquals(
+                    SECRET.length, TestPools.read(p.vdisk("vol-a"), 0, SECRET.length).length, "the pool still opens");
         }
         assertEquals(expectedModes(), modes());
     }
@@ -120,7 +127,11 @@ class PoolFilesArePrivateTest {
         assertEquals(0, asNobody("cat", control.toString()).exitCode(), "nobody reads a 0644 file beside the pool");
 
         for (String file : List.of("pool.data", "journal", "pool.properties")) {
-            Run r = asNobody("grep", "-rac", new String(SECRET, StandardCharsets.UTF_8), pool.resolve(file).toString());
+            Run r = asNobody(
+                    "grep",
+                    "-rac",
+                    new String(SECRET, StandardCharsets.UTF_8),
+                    pool.resolve(file).toString());
             assertNotEquals(0, r.exitCode(), "nobody grepped " + file + ": " + r.output());
             assertTrue(r.output().contains("Permission denied"), r.output());
             assertFalse(r.output().contains(":1"), r.output());
@@ -131,7 +142,8 @@ class PoolFilesArePrivateTest {
     private record Run(int exitCode, String output) {}
 
     private static Run asNobody(String... command) throws IOException, InterruptedException {
-        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+        List<String> all =
+                new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
         all.addAll(List.of(command));
         Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
         p.getOutputStream().close();
@@ -145,7 +157,8 @@ class PoolFilesArePrivateTest {
         int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         boolean setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv")
                 .anyMatch(t -> Files.isExecutable(Path.of(t)));
-        String missing = uid != 0 ? "not running as root (uid " + uid + ")" : !setpriv ? "setpriv is not installed" : null;
+        String missing =
+                uid != 0 ? "not running as root (uid " + uid + ")" : !setpriv ? "setpriv is not installed" : null;
         if (missing != null) {
             if ("true".equals(System.getenv("CI"))) {
                 throw new AssertionError("cannot run a command as nobody: " + missing);

@@ -6,6 +6,7 @@ import dev.vdisk.engine.check.CheckReport;
 import dev.vdisk.engine.format.Superblock;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,8 +86,11 @@ class PoolIdentityTest {
 
         Child ls = vdisk(other, "ls");
         assertEquals(1, ls.rc(), ls.toString());
-        assertTrue(ls.err().contains("data file pool.data of pool " + other + " is in use by another open pool")
-                && ls.err().contains("vdisk pool import") && ls.err().strip().lines().count() == 1, ls.err());
+        assertTrue(
+                ls.err().contains("data file pool.data of pool " + other + " is in use by another open pool")
+                        && ls.err().contains("vdisk pool import")
+                        && ls.err().strip().lines().count() == 1,
+                ls.err());
         PoolLockedException e = assertThrows(PoolLockedException.class, () -> Pool.open(other));
         assertTrue(e.getMessage().contains("in use by another open pool"), e.getMessage());
         assertUnchanged(before, live);
@@ -116,7 +120,10 @@ class PoolIdentityTest {
 
         Child ls = vdisk(copy, "ls");
         assertEquals(1, ls.rc(), ls.toString());
-        assertTrue(ls.err().contains("vdisk pool import " + copy) && ls.err().strip().lines().count() == 1, ls.err());
+        assertTrue(
+                ls.err().contains("vdisk pool import " + copy)
+                        && ls.err().strip().lines().count() == 1,
+                ls.err());
         assertUnchanged(before, live);
         pool.close();
 
@@ -124,7 +131,8 @@ class PoolIdentityTest {
         assertTrue(e.getMessage().contains("has its own pool.data"), e.getMessage());
         Files.move(copy.resolve(PoolFiles.PROPERTIES), copy.resolve("pool.properties.old"));
         assertTrue(PoolImport.run(copy, null, null, TestPools.quietOptions()).clean());
-        try (Pool a = Pool.open(live); Pool b = Pool.open(copy)) { // each on its own files now
+        try (Pool a = Pool.open(live);
+                Pool b = Pool.open(copy)) { // each on its own files now
             assertEquals(a.info().uuid(), b.info().uuid());
             assertArrayEquals(TestPools.filled(SEG, 1), TestPools.read(b.vdisk("v"), 0, SEG));
         }
@@ -149,10 +157,13 @@ class PoolIdentityTest {
         Files.copy(foreign, a.resolve(PoolFiles.JOURNAL).resolve(foreign.getFileName()));
         TreeMap<String, byte[]> before = files(a);
 
-        ForeignPoolFileException e = assertThrows(ForeignPoolFileException.class,
-                () -> Pool.open(a, TestPools.quietOptions()));
-        assertTrue(e.getMessage().contains("journal file " + foreign.getFileName()) && e.getMessage().contains(uuidA)
-                && e.getMessage().contains(uuidB), e.getMessage());
+        ForeignPoolFileException e =
+                assertThrows(ForeignPoolFileException.class, () -> Pool.open(a, TestPools.quietOptions()));
+        assertTrue(
+                e.getMessage().contains("journal file " + foreign.getFileName())
+                        && e.getMessage().contains(uuidA)
+                        && e.getMessage().contains(uuidB),
+                e.getMessage());
         assertEquals(Reason.FAILED_PRECONDITION, e.reason());
         assertEquals(before.keySet(), files(a).keySet());
         for (var f : before.entrySet()) {
@@ -177,10 +188,10 @@ class PoolIdentityTest {
         Files.delete(logs.get(0)); // what another opener's trimming left behind
 
         long second = Long.parseLong(logs.get(1).getFileName().toString().replace(".log", ""));
-        String gone = ".." + (second - 1) + " (a file is missing before " + logs.get(1).getFileName() + ")";
+        String gone = ".." + (second - 1) + " (a file is missing before "
+                + logs.get(1).getFileName() + ")";
         JournalDamagedException e = assertThrows(JournalDamagedException.class, () -> Pool.open(p, o));
-        assertTrue(e.getMessage().contains(gone) && e.getMessage().contains("--accept-journal-loss"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains(gone) && e.getMessage().contains("--accept-journal-loss"), e.getMessage());
         Child check = vdisk(p, "check");
         assertEquals(4, check.rc(), check.toString());
         assertTrue(check.out().startsWith("journal damaged: ") && check.out().contains(gone), check.toString());
@@ -204,8 +215,8 @@ class PoolIdentityTest {
         Path last = logs(p).get(logs(p).size() - 1);
         Path renamed = last.resolveSibling(String.format("%020d.log", 1_000_000));
         Files.copy(last, renamed);
-        CorruptMetadataException e = assertThrows(CorruptMetadataException.class,
-                () -> Pool.open(p, TestPools.quietOptions()));
+        CorruptMetadataException e =
+                assertThrows(CorruptMetadataException.class, () -> Pool.open(p, TestPools.quietOptions()));
         assertTrue(e.getMessage().contains("renamed?"), e.getMessage());
         Files.delete(renamed);
 
@@ -231,14 +242,18 @@ class PoolIdentityTest {
 
             Superblock previous = previousSlot(p.resolve(PoolFiles.DATA));
             // what a second opener of these files did: its own point wrote over segments this pool had freed
-            try (RandomAccessFile f = new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
+            try (RandomAccessFile f =
+                    new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
                 f.seek(previous.catalogVbn() * SEG);
                 f.write(TestPools.filled(SEG, 99));
             }
             CheckReport r = pool.check();
             assertFalse(r.clean());
-            assertTrue(r.problems().stream().anyMatch(x -> x.kind() == CheckReport.Kind.BAD_CHECKSUM
-                    && x.vbn() == previous.catalogVbn() && x.detail().contains("previous consistency point")),
+            assertTrue(
+                    r.problems().stream()
+                            .anyMatch(x -> x.kind() == CheckReport.Kind.BAD_CHECKSUM
+                                    && x.vbn() == previous.catalogVbn()
+                                    && x.detail().contains("previous consistency point")),
                     r.problems().toString());
         }
     }
@@ -248,8 +263,10 @@ class PoolIdentityTest {
     /** The superblock slot with the lower generation. */
     private static Superblock previousSlot(Path data) throws IOException {
         byte[] b = head(data);
-        Superblock s0 = Superblock.decode(java.nio.ByteBuffer.wrap(b, 0, Superblock.SLOT_SIZE).slice());
-        Superblock s1 = Superblock.decode(java.nio.ByteBuffer.wrap(b, Superblock.SLOT_SIZE, Superblock.SLOT_SIZE).slice());
+        Superblock s0 =
+                Superblock.decode(ByteBuffer.wrap(b, 0, Superblock.SLOT_SIZE).slice());
+        Superblock s1 = Superblock.decode(
+                ByteBuffer.wrap(b, Superblock.SLOT_SIZE, Superblock.SLOT_SIZE).slice());
         return s0.generation() < s1.generation() ? s0 : s1;
     }
 
@@ -257,14 +274,22 @@ class PoolIdentityTest {
 
     /** Runs {@code bin/vdisk --pool POOL ARGS...} as a separate JVM, as an operator would. */
     private static Child vdisk(Path pool, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.vdisk.cli.VdiskCli", "--pool", pool.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.vdisk.cli.VdiskCli",
+                "--pool",
+                pool.toString()));
         cmd.addAll(Arrays.asList(args));
         Path out = Files.createTempFile("vdisk-out", ".txt");
         Path err = Files.createTempFile("vdisk-err", ".txt");
         try {
-            Process child = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process child = new ProcessBuilder(cmd)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
                 child.destroyForcibly().waitFor();
                 fail("vdisk " + String.join(" ", args) + " did not finish");
@@ -291,7 +316,9 @@ class PoolIdentityTest {
     }
 
     private static void cpA(Path from, Path to) throws IOException, InterruptedException {
-        Process cp = new ProcessBuilder("cp", "-a", from.toString(), to.toString()).inheritIO().start();
+        Process cp = new ProcessBuilder("cp", "-a", from.toString(), to.toString())
+                .inheritIO()
+                .start();
         assertEquals(0, cp.waitFor(), "cp -a");
     }
 
@@ -308,7 +335,9 @@ class PoolIdentityTest {
 
     private static List<Path> logs(Path pool) throws IOException {
         try (Stream<Path> s = Files.list(pool.resolve(PoolFiles.JOURNAL))) {
-            return s.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList();
+            return s.filter(f -> f.getFileName().toString().endsWith(".log"))
+                    .sorted()
+                    .toList();
         }
     }
 

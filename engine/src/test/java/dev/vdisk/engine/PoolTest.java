@@ -8,6 +8,7 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -48,9 +49,11 @@ class PoolTest {
             pool.checkpoint();
             pool.checkpoint();
             assertEquals(2L * seg, pool.list().get(0).allocatedBytes());
-            assertTrue(pool.info().usedBytes() <= used - 30L * seg, "used " + pool.info().usedBytes() + " was " + used);
+            assertTrue(
+                    pool.info().usedBytes() <= used - 30L * seg,
+                    "used " + pool.info().usedBytes() + " was " + used);
             byte[] expected = TestPools.filled(32 * seg, 3);
-            java.util.Arrays.fill(expected, seg, 31 * seg + 100, (byte) 0);
+            Arrays.fill(expected, seg, 31 * seg + 100, (byte) 0);
             assertArrayEquals(expected, TestPools.read(v, 0, 32 * seg));
             assertTrue(pool.check().clean());
         }
@@ -64,14 +67,15 @@ class PoolTest {
             Vdisk v = pool.vdisk("v");
             TestPools.write(v, 4096, TestPools.filled(8192, 1));
             pool.drain();
-            assertEquals(1, v.tree.height());
+            assertEquals(1, v.map().tree().height());
             pool.resize("v", 300L << 20); // 3 levels
-            assertEquals(3, v.tree.height());
+            assertEquals(3, v.map().tree().height());
             assertEquals(300L << 20, v.size());
             TestPools.write(v, 299L << 20, TestPools.filled(4096, 2));
             assertArrayEquals(TestPools.filled(8192, 1), TestPools.read(v, 4096, 8192));
             assertArrayEquals(TestPools.filled(4096, 2), TestPools.read(v, 299L << 20, 4096));
-            ShrinkNotSupportedException e = assertThrows(ShrinkNotSupportedException.class, () -> pool.resize("v", 1L << 20));
+            ShrinkNotSupportedException e =
+                    assertThrows(ShrinkNotSupportedException.class, () -> pool.resize("v", 1L << 20));
             assertEquals(Reason.FAILED_PRECONDITION, e.reason());
             assertTrue(e.getMessage().contains("only grow"), e.getMessage());
             assertTrue(pool.check().clean());
@@ -88,24 +92,40 @@ class PoolTest {
     void errorsCarryReasonsAndSayWhatToDo() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 1L << 20, 4096, TestPools.fastOptions())) {
             pool.create("v", 1L << 20);
-            assertEquals(Reason.ALREADY_EXISTS, assertThrows(VdiskExistsException.class, () -> pool.create("v", 4096)).reason());
-            assertEquals(Reason.NOT_FOUND, assertThrows(VdiskNotFoundException.class, () -> pool.vdisk("w")).reason());
-            assertEquals(Reason.NOT_FOUND, assertThrows(VdiskNotFoundException.class, () -> pool.delete("w")).reason());
-            assertEquals(Reason.INVALID_ARGUMENT, assertThrows(InvalidRangeException.class, () -> pool.create("x", 1000)).reason());
+            assertEquals(
+                    Reason.ALREADY_EXISTS,
+                    assertThrows(VdiskExistsException.class, () -> pool.create("v", 4096))
+                            .reason());
+            assertEquals(
+                    Reason.NOT_FOUND,
+                    assertThrows(VdiskNotFoundException.class, () -> pool.vdisk("w"))
+                            .reason());
+            assertEquals(
+                    Reason.NOT_FOUND,
+                    assertThrows(VdiskNotFoundException.class, () -> pool.delete("w"))
+                            .reason());
+            assertEquals(
+                    Reason.INVALID_ARGUMENT,
+                    assertThrows(InvalidRangeException.class, () -> pool.create("x", 1000))
+                            .reason());
             assertThrows(InvalidRangeException.class, () -> pool.create("bad/name", 4096));
             Vdisk v = pool.vdisk("v");
-            InvalidRangeException r = assertThrows(InvalidRangeException.class,
-                    () -> v.write((1L << 20) - 10, ByteBuffer.allocateDirect(4096)));
+            InvalidRangeException r = assertThrows(
+                    InvalidRangeException.class, () -> v.write((1L << 20) - 10, ByteBuffer.allocateDirect(4096)));
             assertTrue(r.getMessage().contains("outside vdisk v"), r.getMessage());
             assertThrows(InvalidRangeException.class, () -> v.discard(-1, 10));
-            assertEquals(Reason.FAILED_PRECONDITION,
-                    assertThrows(PoolLockedException.class, () -> Pool.open(dir.resolve("p"))).reason());
+            assertEquals(
+                    Reason.FAILED_PRECONDITION,
+                    assertThrows(PoolLockedException.class, () -> Pool.open(dir.resolve("p")))
+                            .reason());
             pool.delete("v");
             assertThrows(VdiskNotFoundException.class, () -> v.write(0, ByteBuffer.allocateDirect(4096)));
         }
         Pool closed = Pool.open(dir.resolve("p"));
         closed.close();
-        assertEquals(Reason.FAILED_PRECONDITION, assertThrows(PoolClosedException.class, closed::list).reason());
+        assertEquals(
+                Reason.FAILED_PRECONDITION,
+                assertThrows(PoolClosedException.class, closed::list).reason());
     }
 
     @Test
@@ -122,8 +142,10 @@ class PoolTest {
                     assertThrows(VdiskNotFoundException.class, () -> pool.clone("nope", "c")))) {
                 assertFalse(e.getMessage().contains(dir.toString()), e.getMessage());
             }
-            assertEquals("snapshot s already exists in the pool; pick another name or delete it first",
-                    assertThrows(VdiskExistsException.class, () -> pool.snapshot("v", "s")).getMessage());
+            assertEquals(
+                    "snapshot s already exists in the pool; pick another name or delete it first",
+                    assertThrows(VdiskExistsException.class, () -> pool.snapshot("v", "s"))
+                            .getMessage());
         }
     }
 
@@ -148,7 +170,10 @@ class PoolTest {
             }
         }
         UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class, () -> Pool.open(p));
-        assertTrue(e.getMessage().contains("version 7") && e.getMessage().contains("supports " + Superblock.MIN_VERSION + ".." + Superblock.VERSION), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("version 7")
+                        && e.getMessage().contains("supports " + Superblock.MIN_VERSION + ".." + Superblock.VERSION),
+                e.getMessage());
         assertEquals(Reason.UNSUPPORTED, e.reason());
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -79,6 +80,7 @@ final class RecordingDataSpace extends DataSpace {
          * no longer extends it (recovery truncated a torn tail and appended again).
          */
         private final Map<String, List<byte[]>> journalVersions = new HashMap<>();
+
         private int durable;
         /** The journal files when recording began. */
         private final Map<String, JournalFile> initialJournal;
@@ -111,10 +113,13 @@ final class RecordingDataSpace extends DataSpace {
                     }
                 }
             }
-            Map<String, JournalFile> journal = n == 0 ? initialJournal : writes.get(n - 1).journal();
+            Map<String, JournalFile> journal =
+                    n == 0 ? initialJournal : writes.get(n - 1).journal();
             for (var f : journal.entrySet()) {
-                byte[] content = journalVersions.get(f.getKey()).get(f.getValue().version());
-                Path to = f.getKey().equals(SyncMark.FILE) ? img.resolve(SyncMark.FILE)
+                byte[] content =
+                        journalVersions.get(f.getKey()).get(f.getValue().version());
+                Path to = f.getKey().equals(SyncMark.FILE)
+                        ? img.resolve(SyncMark.FILE)
                         : img.resolve(PoolFiles.JOURNAL).resolve(f.getKey());
                 Files.write(to, Arrays.copyOf(content, f.getValue().length()));
             }
@@ -127,7 +132,7 @@ final class RecordingDataSpace extends DataSpace {
          */
         private Map<String, JournalFile> journalNow() {
             Map<String, JournalFile> out = new TreeMap<>();
-            Map<Path, byte[]> read = new java.util.LinkedHashMap<>();
+            Map<Path, byte[]> read = new LinkedHashMap<>();
             try {
                 Path mark = journalDir.resolveSibling(SyncMark.FILE);
                 read.put(mark, Files.readAllBytes(mark)); // before listing: a file created after it is listed
@@ -145,8 +150,14 @@ final class RecordingDataSpace extends DataSpace {
                         byte[] b = read.containsKey(p) ? read.get(p) : Files.readAllBytes(p);
                         List<byte[]> versions = journalVersions.computeIfAbsent(name, k -> new ArrayList<>());
                         byte[] newest = versions.isEmpty() ? null : versions.get(versions.size() - 1);
-                        if (newest != null && Arrays.equals(b, 0, Math.min(b.length, newest.length), newest, 0,
-                                Math.min(b.length, newest.length))) {
+                        if (newest != null
+                                && Arrays.equals(
+                                        b,
+                                        0,
+                                        Math.min(b.length, newest.length),
+                                        newest,
+                                        0,
+                                        Math.min(b.length, newest.length))) {
                             if (b.length > newest.length) {
                                 versions.set(versions.size() - 1, b);
                             }

@@ -37,16 +37,18 @@ class ResizeCrashTest {
             v.flush(); // the data space is synced: a flush that follows needs no data fsync
             ds[0].armed = true;
             CompletableFuture<Void> resized = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                try {
-                    pool.resize("v", newSize);
-                    resized.complete(null);
-                } catch (Throwable e) {
-                    resized.completeExceptionally(e);
-                } finally {
-                    ds[0].release.countDown();
-                }
-            }, "resizer");
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            pool.resize("v", newSize);
+                            resized.complete(null);
+                        } catch (Throwable e) {
+                            resized.completeExceptionally(e);
+                        } finally {
+                            ds[0].release.countDown();
+                        }
+                    },
+                    "resizer");
             t.start();
             try {
                 assertTrue(ds[0].blocked.await(10, TimeUnit.SECONDS), "the resize's point wrote nothing");
@@ -60,7 +62,8 @@ class ResizeCrashTest {
                     return true;
                 });
                 accepted = w.get(10, TimeUnit.SECONDS);
-                BlockingDataSpace.copyPool(p, img); // a kill now: the page cache as it is, the resize's point not written
+                BlockingDataSpace.copyPool(
+                        p, img); // a kill now: the page cache as it is, the resize's point not written
             } finally {
                 ds[0].release.countDown();
                 t.join();
@@ -71,8 +74,9 @@ class ResizeCrashTest {
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             Vdisk v = pool.vdisk("v");
             if (accepted) {
-                assertTrue(v.size() >= oldSize + beyond.length, "a flushed write lies beyond the recovered size "
-                        + v.size());
+                assertTrue(
+                        v.size() >= oldSize + beyond.length,
+                        "a flushed write lies beyond the recovered size " + v.size());
                 assertArrayEquals(beyond, TestPools.read(v, oldSize, beyond.length), "a flushed write was lost");
             }
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());

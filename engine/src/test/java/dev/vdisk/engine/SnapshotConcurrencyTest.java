@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ class SnapshotConcurrencyTest {
             for (int t = 0; t < 3; t++) {
                 int tt = t;
                 writers.add(Thread.ofPlatform().start(() -> {
-                    java.util.Random rnd = new java.util.Random(tt);
+                    Random rnd = new Random(tt);
                     ByteBuffer b = ByteBuffer.allocateDirect(2 * seg);
                     try {
                         for (int i = 0; !stop.get(); i++) {
@@ -43,7 +44,8 @@ class SnapshotConcurrencyTest {
                                 v.discard(off, seg);
                             } else {
                                 b.clear();
-                                b.put(TestPools.filled(2 * seg, tt * 1_000_000 + i)).flip();
+                                b.put(TestPools.filled(2 * seg, tt * 1_000_000 + i))
+                                        .flip();
                                 v.write(off + rnd.nextInt(seg), b.limit(seg + rnd.nextInt(seg)));
                             }
                         }
@@ -72,7 +74,8 @@ class SnapshotConcurrencyTest {
             }
             assertNull(failure.get(), () -> "writer failed: " + failure.get());
             for (int s = 0; s < 12; s++) {
-                assertTrue(Arrays.equals(images.get(s), ModelTest.readAll(pool.snapshotReader("s" + s))),
+                assertTrue(
+                        Arrays.equals(images.get(s), ModelTest.readAll(pool.snapshotReader("s" + s))),
                         "snapshot s" + s + " changed");
             }
             assertTrue(pool.check().clean());

@@ -2,21 +2,27 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link SnapshotCrashTest}'s history made deterministic: the same rhythm of writes, snapshots, clones and deletions
@@ -58,7 +64,8 @@ class SnapshotCrashPointTest {
     @CsvSource({"4096, false, 0", "4096, true, 0", "16384, false, 0", "16384, true, 0", "16384, false, 2"})
     void everyCrashPointKeepsEveryAcknowledgedObject(int segmentSize, boolean powerLoss, int timerMillis)
             throws Exception {
-        PoolOptions options = timerMillis == 0 ? TestPools.quietOptions()
+        PoolOptions options = timerMillis == 0
+                ? TestPools.quietOptions()
                 : TestPools.quietOptions().withCheckpointIntervalMillis(timerMillis);
         Path p = dir.resolve("p");
         // small enough that freed segments are reused within the history
@@ -71,34 +78,55 @@ class SnapshotCrashPointTest {
         List<Op> history = new ArrayList<>();
         Map<String, Map<Integer, Integer>> snapContent = new HashMap<>();
         Map<String, String> cloneOf = new LinkedHashMap<>();
-        runHistory(() -> Pool.open(p, options, d -> new RecordingDataSpace(d, rec)), rec, history,
-                snapContent, cloneOf);
+        runHistory(
+                () -> Pool.open(p, options, d -> new RecordingDataSpace(d, rec)), rec, history, snapContent, cloneOf);
         int points = rec.count();
         List<String> failures = new ArrayList<>();
         // images on tmpfs when there is one: each open and delete syncs, and there are hundreds of images
         Path images = Files.isDirectory(Path.of("/dev/shm"))
-                ? Files.createTempDirectory(Path.of("/dev/shm"), "crashpoints") : dir.resolve("images");
+                ? Files.createTempDirectory(Path.of("/dev/shm"), "crashpoints")
+                : dir.resolve("images");
         try {
-            checkImages(rec, initial, points, powerLoss, new Random(segmentSize * 31L + (powerLoss ? 1 : 0)), images,
-                    history, snapContent, cloneOf, failures);
+            checkImages(
+                    rec,
+                    initial,
+                    points,
+                    powerLoss,
+                    new Random(segmentSize * 31L + (powerLoss ? 1 : 0)),
+                    images,
+                    history,
+                    snapContent,
+                    cloneOf,
+                    failures);
         } finally {
             deleteTree(images);
         }
-        assertTrue(failures.isEmpty(), failures.size() + " of " + (points + 1) + " crash points fail:\n"
-                + failures.stream().limit(12).collect(Collectors.joining("\n")));
+        assertTrue(
+                failures.isEmpty(),
+                failures.size() + " of " + (points + 1) + " crash points fail:\n"
+                        + failures.stream().limit(12).collect(Collectors.joining("\n")));
     }
 
-    private static void checkImages(RecordingDataSpace.Log rec, Path initial, int points, boolean powerLoss,
-            Random rnd, Path images, List<Op> history, Map<String, Map<Integer, Integer>> snapContent,
-            Map<String, String> cloneOf, List<String> failures) throws java.io.IOException {
+    private static void checkImages(
+            RecordingDataSpace.Log rec,
+            Path initial,
+            int points,
+            boolean powerLoss,
+            Random rnd,
+            Path images,
+            List<Op> history,
+            Map<String, Map<Integer, Integer>> snapContent,
+            Map<String, String> cloneOf,
+            List<String> failures)
+            throws IOException {
         for (int n = 0; n <= points; n++) {
             Path img = images.resolve("img" + n);
             rec.crashImage(initial, n, powerLoss ? new Random(rnd.nextLong()) : null, img);
             try {
                 verify(img, n, history, snapContent, cloneOf);
             } catch (AssertionError | RuntimeException e) {
-                failures.add("crash right after write " + (n - 1) + " of " + points + " (" + opAt(history, n) + "): "
-                        + e);
+                failures.add(
+                        "crash right after write " + (n - 1) + " of " + points + " (" + opAt(history, n) + "): " + e);
             }
             deleteTree(img);
         }
@@ -112,7 +140,7 @@ class SnapshotCrashPointTest {
      * a second); no crash point may show the snapshot with other content than it was taken with.
      */
     @ParameterizedTest(name = "segment size {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {4096, 16384})
+    @ValueSource(ints = {4096, 16384})
     void writeDuringASnapshotDeletionNeverReachesTheSnapshot(int segmentSize) throws Exception {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 128L * segmentSize, segmentSize, TestPools.quietOptions())) {
@@ -135,18 +163,19 @@ class SnapshotCrashPointTest {
                 v.write(0, b);
                 v.flush();
                 long until = System.nanoTime() + 300_000_000L;
-                while (!v.table.isEmpty() && System.nanoTime() < until) {
+                while (!v.changesTable().isEmpty() && System.nanoTime() < until) {
                     Thread.onSpinWait();
                 }
             };
             deleteStart = rec.count();
             pool.delete("s0");
             deleteEnd = rec.count();
-            pool.beforeDeletePoint = () -> { };
+            pool.beforeDeletePoint = () -> {};
         }
         List<String> failures = new ArrayList<>();
         Path images = Files.isDirectory(Path.of("/dev/shm"))
-                ? Files.createTempDirectory(Path.of("/dev/shm"), "crashpoints") : dir.resolve("images");
+                ? Files.createTempDirectory(Path.of("/dev/shm"), "crashpoints")
+                : dir.resolve("images");
         try {
             for (int n = deleteStart; n <= deleteEnd; n++) {
                 Path img = images.resolve("img" + n);
@@ -160,7 +189,7 @@ class SnapshotCrashPointTest {
                         long[] got = decodeAll(pool.snapshotReader("s0"))[0];
                         if (!is(got, 0)) {
                             failures.add("crash right after write " + (n - 1) + ": snapshot s0 block 0 holds write "
-                                    + java.util.Arrays.toString(got) + ", taken with write 0");
+                                    + Arrays.toString(got) + ", taken with write 0");
                         }
                     }
                 }
@@ -177,8 +206,12 @@ class SnapshotCrashPointTest {
      * a consistency point between their writes and their flush (as the child's timer does); halfway the pool is
      * abandoned (a crash after a flush) and opened again, so that recovery's writes are crash points too.
      */
-    private static void runHistory(java.util.function.Supplier<Pool> opener, RecordingDataSpace.Log rec,
-            List<Op> history, Map<String, Map<Integer, Integer>> snapContent, Map<String, String> cloneOf) {
+    private static void runHistory(
+            Supplier<Pool> opener,
+            RecordingDataSpace.Log rec,
+            List<Op> history,
+            Map<String, Map<Integer, Integer>> snapContent,
+            Map<String, String> cloneOf) {
         Pool pool = opener.get();
         Vdisk v = pool.vdisk("crash");
         Map<Integer, Integer> now = new HashMap<>();
@@ -254,33 +287,41 @@ class SnapshotCrashPointTest {
         history.add(new Op("delete", name, before, rec.count(), null));
     }
 
-    private static void verify(Path img, int n, List<Op> history, Map<String, Map<Integer, Integer>> snapContent,
+    private static void verify(
+            Path img,
+            int n,
+            List<Op> history,
+            Map<String, Map<Integer, Integer>> snapContent,
             Map<String, String> cloneOf) {
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             var report = pool.check();
             assertTrue(report.clean(), () -> "check after open: " + report.problems());
-            Set<String> snaps = pool.snapshots().stream().map(SnapshotInfo::name).collect(Collectors.toSet());
+            Set<String> snaps =
+                    pool.snapshots().stream().map(SnapshotInfo::name).collect(Collectors.toSet());
             Set<String> vdisks = pool.list().stream().map(VdiskInfo::name).collect(Collectors.toSet());
             Set<String> all = pool.lineage().stream().map(Lineage::name).collect(Collectors.toSet());
             for (String name : snapContent.keySet()) {
                 checkObject(pool, n, history, name, snaps, all, snapContent.get(name), Map.of(), null);
             }
             for (var c : cloneOf.entrySet()) {
-                Op w = history.stream().filter(o -> o.kind().equals("write") && o.name().equals(c.getKey()))
-                        .findFirst().orElseThrow();
+                Op w = history.stream()
+                        .filter(o -> o.kind().equals("write") && o.name().equals(c.getKey()))
+                        .findFirst()
+                        .orElseThrow();
                 checkObject(pool, n, history, c.getKey(), vdisks, all, snapContent.get(c.getValue()), w.blocks(), w);
             }
             checkVdisk(pool.vdisk("crash"), n, history);
             // what SnapshotCrashTest does next: delete everything but the vdisk
-            for (String name : new java.util.TreeSet<>(vdisks)) {
+            for (String name : new TreeSet<>(vdisks)) {
                 if (!name.equals("crash")) {
                     pool.delete(name);
                 }
             }
-            for (String name : new java.util.TreeSet<>(snaps)) {
+            for (String name : new TreeSet<>(snaps)) {
                 pool.delete(name);
             }
-            assertEquals(List.of("crash"), pool.lineage().stream().map(Lineage::name).toList(), "after deleting all");
+            assertEquals(
+                    List.of("crash"), pool.lineage().stream().map(Lineage::name).toList(), "after deleting all");
             var after = pool.check();
             assertTrue(after.clean(), () -> "check after deleting all: " + after.problems());
         }
@@ -291,11 +332,23 @@ class SnapshotCrashPointTest {
      * is acknowledged) when created and not being deleted; absent before its creation started and after its deletion
      * was acknowledged; either in between.
      */
-    private static void checkObject(Pool pool, int n, List<Op> history, String name, Set<String> listed,
-            Set<String> inCatalog, Map<Integer, Integer> base, Map<Integer, Integer> own, Op ownWrite) {
-        Op created = history.stream().filter(o -> o.kind().equals("create") && o.name().equals(name)).findFirst()
+    private static void checkObject(
+            Pool pool,
+            int n,
+            List<Op> history,
+            String name,
+            Set<String> listed,
+            Set<String> inCatalog,
+            Map<Integer, Integer> base,
+            Map<Integer, Integer> own,
+            Op ownWrite) {
+        Op created = history.stream()
+                .filter(o -> o.kind().equals("create") && o.name().equals(name))
+                .findFirst()
                 .orElseThrow();
-        Op deleted = history.stream().filter(o -> o.kind().equals("delete") && o.name().equals(name)).findFirst()
+        Op deleted = history.stream()
+                .filter(o -> o.kind().equals("delete") && o.name().equals(name))
+                .findFirst()
                 .orElse(null);
         boolean present = listed.contains(name);
         if (created.done(n) && (deleted == null || !deleted.started(n))) {
@@ -315,12 +368,16 @@ class SnapshotCrashPointTest {
         for (int blk = 0; blk < BLOCKS; blk++) {
             Integer mine = own.get(blk);
             Integer old = base.get(blk);
-            boolean ok = ownWrite != null && mine != null && ownWrite.done(n) ? is(got[blk], mine)
-                    : ownWrite != null && mine != null && ownWrite.started(n) ? is(got[blk], mine) || is(got[blk], old)
-                    : is(got[blk], old);
+            boolean ok = ownWrite != null && mine != null && ownWrite.done(n)
+                    ? is(got[blk], mine)
+                    : ownWrite != null && mine != null && ownWrite.started(n)
+                            ? is(got[blk], mine) || is(got[blk], old)
+                            : is(got[blk], old);
             int b = blk;
-            assertTrue(ok, () -> name + " block " + b + " holds " + java.util.Arrays.toString(got[b]) + ", expected "
-                    + old + (mine == null ? "" : " or " + mine));
+            assertTrue(
+                    ok,
+                    () -> name + " block " + b + " holds " + Arrays.toString(got[b]) + ", expected " + old
+                            + (mine == null ? "" : " or " + mine));
         }
     }
 
@@ -335,7 +392,9 @@ class SnapshotCrashPointTest {
             Integer acked = null;
             List<Integer> later = new ArrayList<>();
             for (Op o : history) {
-                if (o.kind().equals("write") && o.name().equals("crash") && o.blocks().containsKey(blk)) {
+                if (o.kind().equals("write")
+                        && o.name().equals("crash")
+                        && o.blocks().containsKey(blk)) {
                     if (o.done(n)) {
                         acked = o.blocks().get(blk);
                         later.clear();
@@ -347,8 +406,10 @@ class SnapshotCrashPointTest {
             int b = blk;
             boolean ok = is(got[b], acked) || later.stream().anyMatch(x -> is(got[b], x));
             Integer a = acked;
-            assertTrue(ok, () -> "vdisk block " + b + " holds " + java.util.Arrays.toString(got[b]) + ", expected "
-                    + a + " or one of " + later);
+            assertTrue(
+                    ok,
+                    () -> "vdisk block " + b + " holds " + Arrays.toString(got[b]) + ", expected " + a + " or one of "
+                            + later);
         }
     }
 
@@ -384,9 +445,9 @@ class SnapshotCrashPointTest {
         return "between operations";
     }
 
-    private static void deleteTree(Path p) throws java.io.IOException {
+    private static void deleteTree(Path p) throws IOException {
         try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(x);
             }
         }

@@ -7,7 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,17 +46,25 @@ class SnapshotCrashTest {
         int round;
         for (round = 1; round <= rounds && System.nanoTime() < deadline; round++) {
             String javaCmd = ProcessHandle.current().info().command().orElseThrow();
-            Process child = new ProcessBuilder(javaCmd, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                    SnapshotCrashChild.class.getName(), p.toString(), Integer.toString(round))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process child = new ProcessBuilder(
+                            javaCmd,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-Xshare:auto",
+                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            SnapshotCrashChild.class.getName(),
+                            p.toString(),
+                            Integer.toString(round))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             AtomicLong lastFlushed = new AtomicLong(-1);
             AtomicInteger ready = new AtomicInteger();
-            Map<String, Integer> snaps = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
-            Map<String, String[]> clones = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
-            List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-            Set<String> deleted = java.util.Collections.synchronizedSet(new HashSet<>());
-            Set<String> deleting = java.util.Collections.synchronizedSet(new HashSet<>()); // may be gone
+            Map<String, Integer> snaps = Collections.synchronizedMap(new LinkedHashMap<>());
+            Map<String, String[]> clones = Collections.synchronizedMap(new LinkedHashMap<>());
+            List<String> lines = Collections.synchronizedList(new ArrayList<>());
+            Set<String> deleted = Collections.synchronizedSet(new HashSet<>());
+            Set<String> deleting = Collections.synchronizedSet(new HashSet<>()); // may be gone
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
                     String line;
@@ -70,7 +78,7 @@ class SnapshotCrashTest {
                             case "CLONE" -> clones.put(w[1], new String[] {w[2], w[3]});
                             case "DELETED" -> deleted.add(w[1]);
                             case "DELETING" -> deleting.add(w[1]);
-                            default -> { }
+                            default -> {}
                         }
                     }
                 } catch (Exception e) {
@@ -85,7 +93,9 @@ class SnapshotCrashTest {
             Thread.sleep(200 + rnd.nextInt(1200));
             ChildProcessKill.sigkillAndReadAll(child, reader, round);
             long flushed = lastFlushed.get();
-            int maxIndex = (int) Math.max(flushed, snaps.values().stream().mapToInt(Integer::intValue).max().orElse(0));
+            int maxIndex = (int) Math.max(
+                    flushed,
+                    snaps.values().stream().mapToInt(Integer::intValue).max().orElse(0));
             int[] seq = CrashChild.sequence(round, maxIndex + 2);
 
             try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
@@ -96,26 +106,31 @@ class SnapshotCrashTest {
                 for (int i = 0; i <= flushed; i++) {
                     long[] got = now[seq[i]];
                     int blk = seq[i];
-                    assertTrue(got != null && got[0] == round && got[1] >= lastWriteTo(seq, blk, (int) flushed),
+                    assertTrue(
+                            got != null && got[0] == round && got[1] >= lastWriteTo(seq, blk, (int) flushed),
                             "round " + round + ": flushed write " + i + " to block " + blk + " missing");
                 }
                 // snapshots: exactly the writes before them
                 for (var e : snaps.entrySet()) {
-                    if (deleted.contains(e.getKey()) || (deleting.contains(e.getKey())
-                            && pool.snapshots().stream().noneMatch(x -> x.name().equals(e.getKey())))) {
+                    if (deleted.contains(e.getKey())
+                            || (deleting.contains(e.getKey())
+                                    && pool.snapshots().stream()
+                                            .noneMatch(x -> x.name().equals(e.getKey())))) {
                         continue;
                     }
                     long[][] expect = expected(start, seq, round, e.getValue());
                     long[][] got = decodeAll(pool.snapshotReader(e.getKey()));
                     for (int blk = 0; blk < blocks; blk++) {
-                        assertArrayEquals(expect[blk], got[blk], "round " + round + ": snapshot " + e.getKey()
-                                + " block " + blk);
+                        assertArrayEquals(
+                                expect[blk], got[blk], "round " + round + ": snapshot " + e.getKey() + " block " + blk);
                     }
                     snapsVerified++;
                 }
                 for (var e : clones.entrySet()) {
-                    if (deleted.contains(e.getKey()) || (deleting.contains(e.getKey())
-                            && pool.list().stream().noneMatch(x -> x.name().equals(e.getKey())))) {
+                    if (deleted.contains(e.getKey())
+                            || (deleting.contains(e.getKey())
+                                    && pool.list().stream()
+                                            .noneMatch(x -> x.name().equals(e.getKey())))) {
                         continue;
                     }
                     long[][] expect = expected(start, seq, round, snaps.get(e.getValue()[0]));
@@ -125,19 +140,26 @@ class SnapshotCrashTest {
                                 new long[] {round, SnapshotCrashChild.CLONE_TAG + taken};
                     }
                     int rr = round;
-                    assertTrue(pool.list().stream().anyMatch(i -> i.name().equals(e.getKey())), () -> "round " + rr
-                            + ": acknowledged clone " + e.getKey() + " missing; lineage " + pool.lineage() + "; log "
-                            + lines);
+                    assertTrue(
+                            pool.list().stream().anyMatch(i -> i.name().equals(e.getKey())),
+                            () -> "round " + rr
+                                    + ": acknowledged clone " + e.getKey() + " missing; lineage " + pool.lineage()
+                                    + "; log "
+                                    + lines);
                     long[][] got = decodeAll(pool.vdisk(e.getKey()));
                     for (int blk = 0; blk < blocks; blk++) {
-                        assertArrayEquals(expect[blk], got[blk], "round " + round + ": clone " + e.getKey() + " block " + blk);
+                        assertArrayEquals(
+                                expect[blk], got[blk], "round " + round + ": clone " + e.getKey() + " block " + blk);
                     }
                 }
                 // clean up everything but the vdisk, in random order
                 List<String> rest = new ArrayList<>();
-                pool.list().stream().map(VdiskInfo::name).filter(n -> !n.equals("crash")).forEach(rest::add);
+                pool.list().stream()
+                        .map(VdiskInfo::name)
+                        .filter(n -> !n.equals("crash"))
+                        .forEach(rest::add);
                 pool.snapshots().stream().map(SnapshotInfo::name).forEach(rest::add);
-                java.util.Collections.shuffle(rest, rnd);
+                Collections.shuffle(rest, rnd);
                 for (String n : rest) {
                     pool.delete(n);
                 }

@@ -6,6 +6,8 @@ import dev.vdisk.engine.check.CheckReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,23 +48,36 @@ class SnapshotModelTest {
                     int size = segmentSize * (8 + rnd.nextInt(40));
                     pool.create(n, size);
                     vdisks.put(n, new byte[size]);
-                    ownerKey.put(n, pool.list().stream().filter(i -> i.name().equals(n)).findFirst().orElseThrow().id());
+                    ownerKey.put(
+                            n,
+                            pool.list().stream()
+                                    .filter(i -> i.name().equals(n))
+                                    .findFirst()
+                                    .orElseThrow()
+                                    .id());
                     continue;
                 }
                 String vn = pick(rnd, vdisks.keySet());
                 byte[] m = vdisks.get(vn);
                 if (r < 40) {
-                    int len = Math.min(m.length, rnd.nextBoolean() ? 4096 * (1 + rnd.nextInt(2 * segmentSize / 4096))
-                            : 1 + rnd.nextInt(2 * segmentSize));
-                    int off = rnd.nextBoolean() ? 4096 * rnd.nextInt((m.length - len) / 4096 + 1)
+                    int len = Math.min(
+                            m.length,
+                            rnd.nextBoolean()
+                                    ? 4096 * (1 + rnd.nextInt(2 * segmentSize / 4096))
+                                    : 1 + rnd.nextInt(2 * segmentSize));
+                    int off = rnd.nextBoolean()
+                            ? 4096 * rnd.nextInt((m.length - len) / 4096 + 1)
                             : rnd.nextInt(m.length - len + 1);
                     byte[] d = TestPools.filled(len, op);
                     TestPools.write(pool.vdisk(vn), off, d);
                     System.arraycopy(d, 0, m, off, len);
                 } else if (r < 48) {
-                    int off = rnd.nextBoolean() ? segmentSize * rnd.nextInt(m.length / segmentSize) : rnd.nextInt(m.length);
-                    int len = Math.min(m.length - off, rnd.nextBoolean() ? segmentSize * (1 + rnd.nextInt(3))
-                            : 1 + rnd.nextInt(2 * segmentSize));
+                    int off = rnd.nextBoolean()
+                            ? segmentSize * rnd.nextInt(m.length / segmentSize)
+                            : rnd.nextInt(m.length);
+                    int len = Math.min(
+                            m.length - off,
+                            rnd.nextBoolean() ? segmentSize * (1 + rnd.nextInt(3)) : 1 + rnd.nextInt(2 * segmentSize));
                     pool.vdisk(vn).discard(off, len);
                     Arrays.fill(m, off, off + len, (byte) 0);
                 } else if (r < 56) {
@@ -74,7 +89,13 @@ class SnapshotModelTest {
                     String cn = "c" + names++;
                     pool.clone(s.name(), cn);
                     vdisks.put(cn, s.content().clone());
-                    ownerKey.put(cn, pool.list().stream().filter(i -> i.name().equals(cn)).findFirst().orElseThrow().id());
+                    ownerKey.put(
+                            cn,
+                            pool.list().stream()
+                                    .filter(i -> i.name().equals(cn))
+                                    .findFirst()
+                                    .orElseThrow()
+                                    .id());
                 } else if (r < 65 && !snaps.isEmpty()) {
                     String sn = pick(rnd, snaps.keySet());
                     pool.delete(sn);
@@ -91,11 +112,15 @@ class SnapshotModelTest {
                 } else if (r < 85) {
                     int len = Math.min(m.length, 1 + rnd.nextInt(3 * segmentSize));
                     int off = rnd.nextInt(m.length - len + 1);
-                    assertArrayEquals(Arrays.copyOfRange(m, off, off + len), TestPools.read(pool.vdisk(vn), off, len),
+                    assertArrayEquals(
+                            Arrays.copyOfRange(m, off, off + len),
+                            TestPools.read(pool.vdisk(vn), off, len),
                             "op " + op + ": read of " + vn);
                 } else if (r < 92 && !snaps.isEmpty()) {
                     Snap s = snaps.get(pick(rnd, snaps.keySet()));
-                    assertArrayEquals(s.content(), ModelTest.readAll(pool.snapshotReader(s.name())),
+                    assertArrayEquals(
+                            s.content(),
+                            ModelTest.readAll(pool.snapshotReader(s.name())),
                             "op " + op + ": snapshot " + s.name());
                 } else if (r < 94) {
                     deltaMatches(pool, snaps, rnd, op);
@@ -123,7 +148,7 @@ class SnapshotModelTest {
             // delete everything in random order: all space comes back
             List<String> all = new ArrayList<>(vdisks.keySet());
             all.addAll(snaps.keySet());
-            java.util.Collections.shuffle(all, rnd);
+            Collections.shuffle(all, rnd);
             for (String n : all) {
                 pool.delete(n);
                 CheckReport c = pool.check();
@@ -142,7 +167,7 @@ class SnapshotModelTest {
     /** Applies delta(L, M) of two random snapshots of one vdisk to a copy of L and compares with M. */
     static void deltaMatches(Pool pool, Map<String, Snap> snaps, Random rnd, int op) {
         List<Snap> list = new ArrayList<>(snaps.values());
-        java.util.Collections.shuffle(list, rnd);
+        Collections.shuffle(list, rnd);
         for (Snap l : list) {
             for (Snap m : list) {
                 SnapshotInfo li = pool.snapshotInfo(l.name());
@@ -157,7 +182,7 @@ class SnapshotModelTest {
         }
     }
 
-    static String pick(Random rnd, java.util.Collection<String> c) {
+    static String pick(Random rnd, Collection<String> c) {
         int i = rnd.nextInt(c.size());
         for (String s : c) {
             if (i-- == 0) {

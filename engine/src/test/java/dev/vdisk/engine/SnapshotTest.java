@@ -3,6 +3,7 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,8 @@ class SnapshotTest {
     void snapshotTouchesTheSameNodesFor1GiBAnd1TiB(int segmentSize) {
         long[] touched = new long[2];
         long[] sizes = {1L << 30, 1L << 40};
-        try (Pool pool = TestPools.create(dir.resolve("p" + segmentSize), 64L << 20, segmentSize, TestPools.fastOptions())) {
+        try (Pool pool =
+                TestPools.create(dir.resolve("p" + segmentSize), 64L << 20, segmentSize, TestPools.fastOptions())) {
             for (int i = 0; i < 2; i++) {
                 String n = "v" + i;
                 pool.create(n, sizes[i]);
@@ -34,7 +36,8 @@ class SnapshotTest {
                 pool.snapshot(n, n + "-s2");
                 assertEquals(touched[i], pool.lastSnapshotNodes());
                 pool.clone(n + "-s", n + "-c");
-                assertArrayEquals(TestPools.filled(8192, 3), TestPools.read(pool.vdisk(n + "-c"), 3 * (sizes[i] / 8), 8192));
+                assertArrayEquals(
+                        TestPools.filled(8192, 3), TestPools.read(pool.vdisk(n + "-c"), 3 * (sizes[i] / 8), 8192));
             }
             assertEquals(1, touched[0], "nodes touched by a snapshot of a 1 GiB vdisk");
             assertEquals(touched[0], touched[1], "1 GiB vs 1 TiB");
@@ -55,12 +58,15 @@ class SnapshotTest {
             assertEquals(List.of("c1", "c1s"), pool.dependents("s"));
             long sid = pool.snapshotInfo("s").id();
             pool.delete("s");
-            assertTrue(pool.snapshots().stream().noneMatch(x -> x.name().equals("s")), "hidden snapshots are not listed");
+            assertTrue(
+                    pool.snapshots().stream().noneMatch(x -> x.name().equals("s")), "hidden snapshots are not listed");
             assertThrows(VdiskNotFoundException.class, () -> pool.clone("s", "c3"));
             assertEquals(List.of("c1", "c1s"), pool.dependents(sid));
             pool.snapshot("v", "s"); // the name is reusable
             pool.delete("v");
-            assertEquals(List.of("s", "c1s"), pool.snapshots().stream().map(SnapshotInfo::name).toList(),
+            assertEquals(
+                    List.of("s", "c1s"),
+                    pool.snapshots().stream().map(SnapshotInfo::name).toList(),
                     "snapshots outlive their vdisk");
             assertNull(pool.snapshotInfo("s").vdiskName());
             assertArrayEquals(TestPools.filled(256 * 1024, 1), TestPools.read(pool.vdisk("c2"), 0, 256 * 1024));
@@ -68,7 +74,10 @@ class SnapshotTest {
             pool.delete("c1s"); // still read by c2: hidden
             assertEquals(List.of("c1s (hidden)"), pool.dependents(sid));
             assertTrue(pool.lineage().stream().anyMatch(l -> l.id() == sid && l.hidden()));
-            Lineage c2 = pool.lineage().stream().filter(l -> l.name().equals("c2")).findFirst().orElseThrow();
+            Lineage c2 = pool.lineage().stream()
+                    .filter(l -> l.name().equals("c2"))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(2, c2.depth());
             assertTrue(pool.check().clean());
             pool.close();
@@ -99,14 +108,17 @@ class SnapshotTest {
             TestPools.write(c, 16384 + 100, new byte[] {1, 2, 3});
             pool.drain();
             assertArrayEquals(new byte[16384], TestPools.read(c, 0, 16384));
-            byte[] expect = java.util.Arrays.copyOfRange(base, 16384, 32768);
+            byte[] expect = Arrays.copyOfRange(base, 16384, 32768);
             expect[100] = 1;
             expect[101] = 2;
             expect[102] = 3;
             assertArrayEquals(expect, TestPools.read(c, 16384, 16384));
             assertArrayEquals(base, TestPools.read(pool.snapshotReader("s"), 0, 1 << 20));
-            assertEquals(Reason.FAILED_PRECONDITION, assertThrows(ReadOnlyException.class,
-                    () -> pool.snapshotReader("s").discard(0, 4096)).reason());
+            assertEquals(
+                    Reason.FAILED_PRECONDITION,
+                    assertThrows(ReadOnlyException.class, () -> pool.snapshotReader("s")
+                                    .discard(0, 4096))
+                            .reason());
         }
     }
 

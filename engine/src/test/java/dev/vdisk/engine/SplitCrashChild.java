@@ -1,5 +1,8 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitTask;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 

@@ -3,11 +3,20 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.vdisk.engine.format.MapEntry;
+import dev.vdisk.engine.split.SplitCursor;
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitPhase;
+import dev.vdisk.engine.split.SplitProgress;
+import dev.vdisk.engine.split.SplitTask;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
@@ -16,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@link Splitter}'s commit protocol at every crash point of a SHARE or COPY split: the split runs once on a recording data
+ * {@code Splitter}'s commit protocol at every crash point of a SHARE or COPY split: the split runs once on a recording data
  * space (rate-limited, with the task's own consistency points every 10 ms), and the pool is rebuilt as a crash right
  * after each data-space write from the {@code split} call to the pool's close would have left it (a kill, or a power
  * loss dropping writes not yet fsynced). Every image must open with a clean check, the clone must read as before, and
@@ -81,7 +90,8 @@ class SplitCrashPointTest {
         List<String> failures = new ArrayList<>();
         Random rnd = new Random(powerLoss ? 17 : 3);
         Path images = Files.isDirectory(Path.of("/dev/shm"))
-                ? Files.createTempDirectory(Path.of("/dev/shm"), "splitpoints") : dir.resolve("images");
+                ? Files.createTempDirectory(Path.of("/dev/shm"), "splitpoints")
+                : dir.resolve("images");
         int[] seen = new int[3];
         try {
             for (int n = start; n <= rec.count(); n++) {
@@ -98,15 +108,16 @@ class SplitCrashPointTest {
         } finally {
             deleteTree(images);
         }
-        assertTrue(failures.isEmpty(), failures.size() + " of " + (rec.count() - start + 1) + " crash points fail:\n"
-                + failures.stream().limit(12).collect(Collectors.joining("\n")));
-        assertTrue(seen[2] > 0, "no crash point found the split running midway: " + java.util.Arrays.toString(seen));
-        assertTrue(seen[0] > 0, "no crash point found the split released: " + java.util.Arrays.toString(seen));
+        assertTrue(
+                failures.isEmpty(),
+                failures.size() + " of " + (rec.count() - start + 1) + " crash points fail:\n"
+                        + failures.stream().limit(12).collect(Collectors.joining("\n")));
+        assertTrue(seen[2] > 0, "no crash point found the split running midway: " + Arrays.toString(seen));
+        assertTrue(seen[0] > 0, "no crash point found the split released: " + Arrays.toString(seen));
     }
 
     /** Checks one image; returns 0 released, 1 never started, 2 running. */
-    private static int verify(Path img, SplitMode mode, boolean acknowledged, long[][] expected,
-            boolean[] holeBefore) {
+    private static int verify(Path img, SplitMode mode, boolean acknowledged, long[][] expected, boolean[] holeBefore) {
         int state;
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             var report = pool.check();
@@ -121,14 +132,16 @@ class SplitCrashPointTest {
                 assertFalse(acknowledged, "the split was DONE, yet the clone still reads through its backing");
                 if (r == null) {
                     for (int s = 0; s < SEGMENTS; s++) {
-                        assertTrue(!holeBefore[s] || MapEntry.isHole(entry(c, s)),
+                        assertTrue(
+                                !holeBefore[s] || MapEntry.isHole(entry(c, s)),
                                 "no split record, yet segment " + s + " was filled");
                     }
                     state = 1;
                 } else {
                     assertEquals(SplitCursor.State.RUNNING, r.state(), r::toString);
                     for (long s = 0; s < Math.min(r.cursor(), SEGMENTS); s++) {
-                        assertFalse(MapEntry.isHole(entry(c, s)) && MapEntry.isMapped(throughChain(c, s)),
+                        assertFalse(
+                                MapEntry.isHole(entry(c, s)) && MapEntry.isMapped(throughChain(c, s)),
                                 "segment " + s + " below the cursor " + r.cursor() + " still reads the backing");
                     }
                     state = 2;
@@ -138,8 +151,8 @@ class SplitCrashPointTest {
             List<SplitTask> resumed = pool.resumeSplits();
             assertEquals(state == 2 ? 1 : 0, resumed.size(), "splits resumed");
             if (state != 0) {
-                SplitProgress pr = pool.split("c", mode, SplitOptions.defaults())
-                        .await(Duration.ofSeconds(30));
+                SplitProgress pr =
+                        pool.split("c", mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
                 assertEquals(SplitPhase.DONE, pr.phase(), pr::toString);
             }
             assertNull(c.backing(), "backing after the recovered split");
@@ -152,20 +165,20 @@ class SplitCrashPointTest {
         return state;
     }
 
-    private static void deleteTree(Path p) throws java.io.IOException {
+    private static void deleteTree(Path p) throws IOException {
         try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(x);
             }
         }
     }
 
     private static long entry(Vdisk v, long s) {
-        v.mapLock.readLock().lock();
+        v.map().lock().readLock().lock();
         try {
-            return v.tree.lookup(s);
+            return v.map().tree().lookup(s);
         } finally {
-            v.mapLock.readLock().unlock();
+            v.map().lock().readLock().unlock();
         }
     }
 

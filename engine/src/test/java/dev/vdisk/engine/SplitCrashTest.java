@@ -2,11 +2,16 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitPhase;
+import dev.vdisk.engine.split.SplitProgress;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,10 +64,18 @@ class SplitCrashTest {
         int round;
         for (round = 1; round <= 12 && System.nanoTime() < deadline; round++) {
             String javaCmd = ProcessHandle.current().info().command().orElseThrow();
-            Process child = new ProcessBuilder(javaCmd, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-                    SplitCrashChild.class.getName(), p.toString(), Integer.toString(round))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process child = new ProcessBuilder(
+                            javaCmd,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-Xshare:auto",
+                            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            SplitCrashChild.class.getName(),
+                            p.toString(),
+                            Integer.toString(round))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             AtomicLong lastFlushed = new AtomicLong(-1);
             AtomicInteger ready = new AtomicInteger();
             AtomicInteger resumes = new AtomicInteger();
@@ -75,7 +88,7 @@ class SplitCrashTest {
                             case "FLUSHED" -> lastFlushed.set(Long.parseLong(w[1]));
                             case "READY" -> ready.set(1);
                             case "RESUMED" -> resumes.incrementAndGet();
-                            default -> { }
+                            default -> {}
                         }
                     }
                 } catch (Exception e) {
@@ -103,24 +116,36 @@ class SplitCrashTest {
                         int last = lastWriteTo(seq, c, blk, flushed);
                         long[] got = now[blk];
                         if (last >= 0) {
-                            assertTrue(got != null && got[0] == round && got[1] >= last && SplitCrashChild.blockOf(seq, (int) got[1]) == blk
-                                    && SplitCrashChild.cloneOf((int) got[1]).equals(c),
+                            assertTrue(
+                                    got != null
+                                            && got[0] == round
+                                            && got[1] >= last
+                                            && SplitCrashChild.blockOf(seq, (int) got[1]) == blk
+                                            && SplitCrashChild.cloneOf((int) got[1])
+                                                    .equals(c),
                                     "round " + round + ": flushed write " + last + " to block " + blk + " of " + c
-                                            + " missing: " + java.util.Arrays.toString(got));
-                        } else if (!java.util.Arrays.equals(was[blk], got)) {
-                            assertTrue(got != null && got[0] == round
-                                    && SplitCrashChild.cloneOf((int) got[1]).equals(c),
+                                            + " missing: " + Arrays.toString(got));
+                        } else if (!Arrays.equals(was[blk], got)) {
+                            assertTrue(
+                                    got != null
+                                            && got[0] == round
+                                            && SplitCrashChild.cloneOf((int) got[1])
+                                                    .equals(c),
                                     "round " + round + ": block " + blk + " of " + c + " holds "
-                                            + java.util.Arrays.toString(got) + ", not the base or a write of the round");
+                                            + Arrays.toString(got)
+                                            + ", not the base or a write of the round");
                         }
                     }
                     start.put(c, now);
                 }
                 for (SplitProgress s : pool.splits()) {
                     long before = cursor.get(s.vdiskName());
-                    assertTrue(s.segmentsScanned() >= before, "round " + round + ": cursor of " + s.vdiskName()
-                            + " went back from " + before + " to " + s.segmentsScanned());
-                    assertEquals(SplitPhase.QUEUED, s.phase(), "after a crash a running split is recorded, not running");
+                    assertTrue(
+                            s.segmentsScanned() >= before,
+                            "round " + round + ": cursor of " + s.vdiskName() + " went back from " + before + " to "
+                                    + s.segmentsScanned());
+                    assertEquals(
+                            SplitPhase.QUEUED, s.phase(), "after a crash a running split is recorded, not running");
                     cursor.put(s.vdiskName(), s.segmentsScanned());
                     if (s.segmentsScanned() > 0 && s.segmentsScanned() < s.segmentsTotal()) {
                         midway++;
@@ -134,8 +159,9 @@ class SplitCrashTest {
         try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
             pool.resumeSplits();
             for (String c : List.of("cs", "cc")) {
-                SplitProgress done = pool.split(c, c.equals("cs") ? SplitMode.SHARE : SplitMode.COPY,
-                        SplitOptions.defaults()).await(Duration.ofSeconds(30));
+                SplitProgress done = pool.split(
+                                c, c.equals("cs") ? SplitMode.SHARE : SplitMode.COPY, SplitOptions.defaults())
+                        .await(Duration.ofSeconds(30));
                 assertEquals(SplitPhase.DONE, done.phase(), done::toString);
             }
             pool.delete("snap");
@@ -154,7 +180,8 @@ class SplitCrashTest {
 
     private static int lastWriteTo(int[] seq, String clone, int blk, int upTo) {
         for (int i = upTo; i >= 0; i--) {
-            if (SplitCrashChild.blockOf(seq, i) == blk && SplitCrashChild.cloneOf(i).equals(clone)) {
+            if (SplitCrashChild.blockOf(seq, i) == blk
+                    && SplitCrashChild.cloneOf(i).equals(clone)) {
                 return i;
             }
         }

@@ -5,16 +5,23 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.vdisk.engine.check.CheckReport;
 import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.Node;
+import dev.vdisk.engine.split.SplitMode;
+import dev.vdisk.engine.split.SplitOptions;
+import dev.vdisk.engine.split.SplitPhase;
+import dev.vdisk.engine.split.SplitProgress;
+import dev.vdisk.engine.split.SplitTask;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,9 +47,9 @@ class SplitTest {
     /** Every VBN (indirect blocks and data) a tree references. */
     static Set<Long> vbns(Vdisk v) {
         Set<Long> out = new HashSet<>();
-        v.mapLock.readLock().lock();
+        v.map().lock().readLock().lock();
         try {
-            v.tree.walk(new MapTree.Visitor() {
+            v.map().tree().walk(new MapTree.Visitor() {
                 @Override
                 public boolean node(Node n, int level, long first, int crc) {
                     out.add(n.vbn());
@@ -55,7 +62,7 @@ class SplitTest {
                 }
             });
         } finally {
-            v.mapLock.readLock().unlock();
+            v.map().lock().readLock().unlock();
         }
         return out;
     }
@@ -93,15 +100,19 @@ class SplitTest {
                 if (r < 50) {
                     int len = 1 + rnd.nextInt(2 * segmentSize);
                     len = Math.min(len, m.length);
-                    int off = rnd.nextBoolean() ? 4096 * rnd.nextInt((m.length - len) / 4096 + 1)
+                    int off = rnd.nextBoolean()
+                            ? 4096 * rnd.nextInt((m.length - len) / 4096 + 1)
                             : rnd.nextInt(m.length - len + 1);
                     byte[] d = TestPools.filled(len, op + 1);
                     TestPools.write(pool.vdisk(vn), off, d);
                     System.arraycopy(d, 0, m, off, len);
                 } else if (r < 60) {
-                    int off = rnd.nextBoolean() ? segmentSize * rnd.nextInt(m.length / segmentSize) : rnd.nextInt(m.length);
-                    int len = Math.min(m.length - off, rnd.nextBoolean() ? segmentSize * (1 + rnd.nextInt(3))
-                            : 1 + rnd.nextInt(2 * segmentSize));
+                    int off = rnd.nextBoolean()
+                            ? segmentSize * rnd.nextInt(m.length / segmentSize)
+                            : rnd.nextInt(m.length);
+                    int len = Math.min(
+                            m.length - off,
+                            rnd.nextBoolean() ? segmentSize * (1 + rnd.nextInt(3)) : 1 + rnd.nextInt(2 * segmentSize));
                     pool.vdisk(vn).discard(off, len);
                     Arrays.fill(m, off, off + len, (byte) 0);
                 } else if (r < 72) {
@@ -123,11 +134,12 @@ class SplitTest {
                     vdisks.put(vn, Arrays.copyOf(m, grown));
                 }
             }
-            long clones = vdisks.keySet().stream().filter(n -> n.startsWith("c")).count();
+            long clones =
+                    vdisks.keySet().stream().filter(n -> n.startsWith("c")).count();
             assertTrue(clones >= 2, "history made " + clones + " clones");
             // split every clone, youngest first half the time
             List<String> order = new ArrayList<>(vdisks.keySet());
-            java.util.Collections.shuffle(order, rnd);
+            Collections.shuffle(order, rnd);
             for (String cn : order) {
                 Vdisk c = pool.vdisk(cn);
                 boolean backed = c.backing() != null;
@@ -137,7 +149,8 @@ class SplitTest {
                 pool.checkpoint();
                 assertArrayEquals(vdisks.get(cn), ModelTest.readAll(pool.vdisk(cn)), "split " + cn);
                 Pool pl = pool;
-                assertTrue(pl.lineage().stream().filter(l -> l.name().equals(cn)).allMatch(l -> l.backingId() == 0),
+                assertTrue(
+                        pl.lineage().stream().filter(l -> l.name().equals(cn)).allMatch(l -> l.backingId() == 0),
                         () -> "lineage of " + cn + ": " + pl.lineage());
                 if (mode == SplitMode.COPY && backed) {
                     Set<Long> mine = vbns(pool.vdisk(cn));
@@ -146,11 +159,15 @@ class SplitTest {
                 }
                 clean(pool, "after splitting " + cn);
                 for (var e : vdisks.entrySet()) {
-                    assertArrayEquals(e.getValue(), ModelTest.readAll(pool.vdisk(e.getKey())), "after split of "
-                            + cn + ": " + e.getKey());
+                    assertArrayEquals(
+                            e.getValue(),
+                            ModelTest.readAll(pool.vdisk(e.getKey())),
+                            "after split of " + cn + ": " + e.getKey());
                 }
                 for (var e : snaps.entrySet()) {
-                    assertArrayEquals(e.getValue(), ModelTest.readAll(pool.snapshotReader(e.getKey())),
+                    assertArrayEquals(
+                            e.getValue(),
+                            ModelTest.readAll(pool.snapshotReader(e.getKey())),
                             "after split of " + cn + ": snapshot " + e.getKey());
                 }
             }
@@ -171,7 +188,8 @@ class SplitTest {
                 }
             }
             Pool pp = pool;
-            assertTrue(pp.lineage().stream().allMatch(l -> !l.snapshot()),
+            assertTrue(
+                    pp.lineage().stream().allMatch(l -> !l.snapshot()),
                     () -> "hidden snapshots left after their dependents were split: " + pp.lineage());
         } finally {
             pool.close();
@@ -223,8 +241,10 @@ class SplitTest {
                             }
                             assertArrayEquals(d, TestPools.read(c, at, len), "read back of block " + b);
                             int u = (rnd.nextInt(segments / 7)) * 7 + 3; // untouched: must read the base
-                            assertArrayEquals(Arrays.copyOfRange(untouched, u * seg, u * seg + seg),
-                                    TestPools.read(c, (long) u * seg, seg), "untouched block " + u);
+                            assertArrayEquals(
+                                    Arrays.copyOfRange(untouched, u * seg, u * seg + seg),
+                                    TestPools.read(c, (long) u * seg, seg),
+                                    "untouched block " + u);
                         }
                     } catch (Throwable e) {
                         failure.compareAndSet(null, e);
@@ -274,7 +294,8 @@ class SplitTest {
         long c1;
         try (Pool pool = TestPools.create(p, 32L << 20, seg, TestPools.fastOptions())) {
             base = cloneOfFullSnapshot(pool, seg, segments, "c");
-            SplitTask t = pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
+            SplitTask t =
+                    pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
             while (t.progress().segmentsScanned() < segments / 4) {
                 Thread.onSpinWait();
             }
@@ -294,7 +315,8 @@ class SplitTest {
             assertEquals(SplitPhase.CANCELLED, listed.get(0).phase());
             assertEquals(c1, listed.get(0).segmentsScanned(), "persisted cursor");
             assertTrue(pool.resumeSplits().isEmpty(), "a cancelled split waits for a split call");
-            SplitProgress p2 = pool.split("c", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(30));
+            SplitProgress p2 =
+                    pool.split("c", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, p2.phase(), p2::toString);
             assertEquals(segments - c1, p2.segmentsVisited(), "the second run starts at the cursor");
             assertEquals(segments, p2.segmentsFilled(), "filled over both runs");
@@ -325,15 +347,16 @@ class SplitTest {
                 // the pool is nearly full
             }
             pool.drain();
-            OutOfSpaceException e = assertThrows(OutOfSpaceException.class,
-                    () -> pool.split("c", SplitMode.COPY, SplitOptions.defaults()));
+            OutOfSpaceException e = assertThrows(
+                    OutOfSpaceException.class, () -> pool.split("c", SplitMode.COPY, SplitOptions.defaults()));
             assertTrue(e.getMessage().contains("copy split of vdisk c"), e.getMessage());
             assertEquals(List.of(), pool.splits(), "a refused split is not recorded");
             // free some room: enough to pass the estimate, then take it away midway
             pool.delete("filler");
             pool.checkpoint();
             pool.checkpoint();
-            SplitTask t = pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(200L * seg));
+            SplitTask t =
+                    pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(200L * seg));
             pool.create("hog", 4L << 20);
             try {
                 for (long o = 0; o + junk.length <= (4L << 20); o += junk.length) {
@@ -352,7 +375,8 @@ class SplitTest {
             pool.delete("hog");
             pool.checkpoint();
             pool.checkpoint();
-            SplitProgress done = pool.split("c", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(30));
+            SplitProgress done =
+                    pool.split("c", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, done.phase(), done::toString);
             assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")), "clone after resume");
             pool.delete("snap");
@@ -369,7 +393,8 @@ class SplitTest {
             byte[] base = cloneOfFullSnapshot(pool, seg, segments, "c");
             long rate = segments * (long) seg; // one second's worth
             long t0 = System.nanoTime();
-            SplitProgress pr = pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withRate(rate))
+            SplitProgress pr = pool.split(
+                            "c", SplitMode.SHARE, SplitOptions.defaults().withRate(rate))
                     .await(Duration.ofSeconds(30));
             double secs = (System.nanoTime() - t0) / 1e9;
             assertEquals(SplitPhase.DONE, pr.phase());
@@ -395,7 +420,8 @@ class SplitTest {
             pool.clone("snap", "c");
             long data = (long) dataSegments * seg;
             long rate = data / 4; // four seconds
-            SplitTask task = pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(rate));
+            SplitTask task =
+                    pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(rate));
             SplitProgress mid = task.progress();
             while (task.running() && !(mid.bytesRelocated() >= data * 3 / 10 && mid.bytesToRelocate() >= 0)) {
                 Thread.sleep(20);
@@ -403,12 +429,14 @@ class SplitTest {
             }
             assertEquals(data, mid.bytesToRelocate(), mid::toString);
             assertTrue(mid.bytesRelocated() < data * 3 / 4, () -> "the split was not throttled: " + task.progress());
-            assertTrue(mid.segmentsScanned() * 100 / mid.segmentsTotal() < 20, () -> "the cursor is still in the"
-                    + " first fifth, which is all the data: " + task.progress());
+            assertTrue(
+                    mid.segmentsScanned() * 100 / mid.segmentsTotal() < 20,
+                    () -> "the cursor is still in the" + " first fifth, which is all the data: " + task.progress());
             long left = data - mid.bytesRelocated();
             long eta = mid.etaSeconds();
-            assertTrue(eta >= 0 && eta <= 2 * left / rate + 1, () -> "ETA " + eta + " s for " + left + " bytes at "
-                    + rate + " B/s: " + task.progress());
+            assertTrue(
+                    eta >= 0 && eta <= 2 * left / rate + 1,
+                    () -> "ETA " + eta + " s for " + left + " bytes at " + rate + " B/s: " + task.progress());
             SplitProgress done = task.await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, done.phase(), done::toString);
             assertEquals(done.bytesToRelocate(), done.bytesRelocated(), "everything counted was relocated");
@@ -422,22 +450,24 @@ class SplitTest {
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, seg, TestPools.fastOptions())) {
             cloneOfFullSnapshot(pool, seg, 200, "c");
             Vdisk base = pool.vdisk("base");
-            java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
+            AtomicBoolean busy = new AtomicBoolean(true);
             Thread reader = Thread.ofPlatform().start(() -> {
                 while (busy.get()) {
                     TestPools.read(base, 0, 4096); // thousands of reads per second
                 }
             });
             Thread.sleep(50);
-            SplitTask t = pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withIdleOnly(100));
+            SplitTask t =
+                    pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withIdleOnly(100));
             Thread.sleep(500);
             long scannedWhileBusy = t.progress().segmentsScanned();
             busy.set(false);
             reader.join();
             SplitProgress done = t.await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, done.phase());
-            assertTrue(scannedWhileBusy < 200, "split ran at full speed while foreground I/O was busy: "
-                    + scannedWhileBusy);
+            assertTrue(
+                    scannedWhileBusy < 200,
+                    "split ran at full speed while foreground I/O was busy: " + scannedWhileBusy);
         }
     }
 
@@ -445,11 +475,13 @@ class SplitTest {
     void errorCasesAndHiddenBackingFreed() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, 4096, TestPools.fastOptions())) {
             byte[] base = cloneOfFullSnapshot(pool, 4096, 64, "c");
-            InvalidRangeException e = assertThrows(InvalidRangeException.class,
-                    () -> pool.split("snap", SplitMode.SHARE, SplitOptions.defaults()));
+            InvalidRangeException e = assertThrows(
+                    InvalidRangeException.class, () -> pool.split("snap", SplitMode.SHARE, SplitOptions.defaults()));
             assertEquals(Reason.INVALID_ARGUMENT, e.reason());
-            assertThrows(VdiskNotFoundException.class, () -> pool.split("nope", SplitMode.SHARE, SplitOptions.defaults()));
-            SplitProgress plain = pool.split("base", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(5));
+            assertThrows(
+                    VdiskNotFoundException.class, () -> pool.split("nope", SplitMode.SHARE, SplitOptions.defaults()));
+            SplitProgress plain =
+                    pool.split("base", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(5));
             assertEquals(SplitPhase.DONE, plain.phase(), "a vdisk without backing: nothing to do");
             long snapId = pool.snapshotInfo("snap").id();
             pool.delete("snap"); // hidden: c reads through it
@@ -463,7 +495,8 @@ class SplitTest {
             assertTrue(pool.info().usedBytes() <= usedBefore + 4 * 4096L, "the hidden snapshot's space came back");
             assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")));
             clean(pool, "after freeing the hidden backing");
-            SplitProgress again = pool.split("c", SplitMode.SHARE, SplitOptions.defaults()).await(Duration.ofSeconds(5));
+            SplitProgress again =
+                    pool.split("c", SplitMode.SHARE, SplitOptions.defaults()).await(Duration.ofSeconds(5));
             assertEquals(SplitPhase.DONE, again.phase(), "splitting a split clone again is a no-op");
         }
     }
@@ -477,8 +510,10 @@ class SplitTest {
         try (Pool pool = TestPools.create(p, 32L << 20, seg, TestPools.fastOptions())) {
             base = cloneOfFullSnapshot(pool, seg, segments, "c");
             pool.clone("snap", "gone");
-            SplitTask t = pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withRate(segments * (long) seg));
-            SplitTask g = pool.split("gone", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
+            SplitTask t =
+                    pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withRate(segments * (long) seg));
+            SplitTask g =
+                    pool.split("gone", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
             assertSame(t, pool.split("c", SplitMode.SHARE, SplitOptions.defaults()), "a second split returns the task");
             while (t.progress().segmentsScanned() < segments / 5 || g.progress().segmentsScanned() < 10) {
                 Thread.onSpinWait();

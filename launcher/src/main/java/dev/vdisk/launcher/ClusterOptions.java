@@ -34,8 +34,10 @@ record ClusterOptions(String leaderNamespace, String leaderId, Path tokenFile, D
      * Where the chart mounts the controller's projected service-account token with audience
      * {@code vdisk-csi-agent-api}, the one node agents accept (the pod's own token is for the API server only).
      */
-    static final Path DEFAULT_TOKEN_FILE = Path.of("/var/run/secrets/vdisk-csi/agent-api/token");
-    static final Duration DEFAULT_KUBE_TIMEOUT = Duration.ofSeconds(60);
+    static final String DEFAULT_TOKEN_PATH = "/var/run/secrets/vdisk-csi/agent-api/token";
+    static final Path DEFAULT_TOKEN_FILE = Path.of(DEFAULT_TOKEN_PATH);
+    static final int DEFAULT_KUBE_TIMEOUT_SECONDS = 60;
+    static final Duration DEFAULT_KUBE_TIMEOUT = Duration.ofSeconds(DEFAULT_KUBE_TIMEOUT_SECONDS);
 
     static ClusterOptions defaults() {
         String ns = System.getenv("POD_NAMESPACE");

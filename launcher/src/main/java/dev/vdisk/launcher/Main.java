@@ -40,10 +40,13 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code vdisk-csi <controller|node|standalone> [flags]}: parses the command line, serves the mode's CSI
- * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. See {@link CommandLine#USAGE}.
+ * services on one unix socket until SIGTERM/SIGINT, then stops gracefully. The flags: {@link LaunchCommandLine}.
  * {@code vdisk-csi fd-holder --socket PATH} runs the descriptor holder instead ({@link FdHolderCommand}).
  */
 public final class Main {
@@ -60,28 +63,41 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (CommandLine.wantsHelp(args)) {
-            System.out.print(CommandLine.USAGE);
-            System.exit(0);
-        }
-        if (args.length > 0 && args[0].equals(FdHolderCommand.MODE)) {
-            runFdHolder(args);
+        CommandLine commandLine = LaunchCommandLine.create();
+        ParseResult parsed;
+        try {
+            parsed = commandLine.parseArgs(args);
+        } catch (ParameterException e) {
+            System.err.println(LaunchCommandLine.usageError(e).line());
+            System.exit(2);
             return;
+        }
+        Integer helped = CommandLine.executeHelpRequest(parsed);
+        if (helped != null) {
+            System.exit(helped);
         }
         LaunchConfig config;
         try {
-            config = CommandLine.parse(args);
+            Optional<LaunchConfig> mode = LaunchCommandLine.config(parsed);
+            if (mode.isEmpty() && parsed.hasSubcommand()) {
+                System.exit(commandLine.execute(args)); // generate-completion
+            }
+            config = mode.orElseThrow(LaunchCommandLine::missingMode);
         } catch (UsageException e) {
-            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.err.println(e.line());
             System.exit(2);
             return;
         }
         setLogLevel(config.logLevel());
         try {
-            run(config);
+            switch (config.mode()) {
+                case FD_HOLDER -> FdHolderCommand.run(config.holderSocket().orElseThrow());
+                case CONTROLLER, NODE, STANDALONE -> run(config);
+            }
             System.exit(0);
         } catch (IllegalArgumentException e) {
-            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
+            System.err.println(new UsageException(LaunchCommandLine.PROGRAM + " " + config.mode().flagName(),
+                    e.getMessage()).line());
             System.exit(2);
         } catch (Exception e) {
             log.error("vdisk-csi {} failed: {}", config.mode().flagName(), e.getMessage(), e);
@@ -90,41 +106,13 @@ public final class Main {
         }
     }
 
-    private static void runFdHolder(String[] args) {
-        FdHolderCommand.Options options;
-        try {
-            options = FdHolderCommand.parse(args);
-        } catch (UsageException e) {
-            System.err.println("vdisk-csi: " + e.getMessage() + " (see vdisk-csi --help)");
-            System.exit(2);
-            return;
-        }
-        setLogLevel(options.logLevel());
-        try {
-            FdHolderCommand.run(options);
-            System.exit(0);
-        } catch (Exception e) {
-            log.error("vdisk-csi fd-holder failed: {}", e.getMessage());
-            System.err.println("vdisk-csi: " + e.getMessage());
-            System.exit(1);
-        }
-    }
-
     /**
-     * The holder at {@code --fd-holder}, waited for up to 10 s; without one the agent runs as before, and volumes do
-     * not survive a restart.
+     * The holder at {@code --fd-holder}, waited for up to 10 s (what the agent's start finds in it decides between
+     * taking the volumes over and a fresh mount); without one the client starts away and puts the agent's entries
+     * into the holder once it is up, so that hand-over is on from then on.
      */
     private static Optional<HolderClient> connectFdHolder(LaunchConfig config) {
-        if (config.fdHolder().isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(HolderClient.connect(config.fdHolder().get(), FD_HOLDER_WAIT));
-        } catch (IOException e) {
-            log.warn("starting without hand-over, volumes will not survive a restart of the node plugin: {}",
-                    e.getMessage());
-            return Optional.empty();
-        }
+        return config.fdHolder().map(socket -> HolderClient.connectOrAway(socket, FD_HOLDER_WAIT));
     }
 
     private static void run(LaunchConfig config) throws IOException, InterruptedException {

@@ -19,8 +19,8 @@ import java.util.Optional;
  * The three ways to run, and what each serves. Identity is served by every mode (Main adds it); each mode
  * lists the other CSI services it implements, each with the plugin capability it makes true.
  *
- * <p>Adding a service is one line in the modes that serve it, as for the Controller:
- * {@code new Served(new ControllerService(...), Served.service(Type.CONTROLLER_SERVICE))}.
+ * <p>Adding a service is one line in the modes that serve it, e.g.
+ * {@code new Served(new GroupControllerService(agents), Served.service(Type.GROUP_CONTROLLER_SERVICE))}.
  * Capabilities are derived from this list only, so GetPluginCapabilities can never advertise a service that
  * is not registered. The Node service brings VOLUME_ACCESSIBILITY_CONSTRAINTS: a vdisk is reachable from its own
  * node only, and NodeGetInfo reports that node as accessible_topology (spec: the capability says volumes "MAY NOT
@@ -64,6 +64,17 @@ enum Mode {
             out.add(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)));
             out.addAll(controllerSide(agents));
             return out;
+        }
+    },
+
+    /**
+     * Per node, beside the node plugin: keeps the FUSE and loop descriptors across node plugin restarts. Serves no
+     * CSI; Main runs it instead of a CSI server.
+     */
+    FD_HOLDER(false) {
+        @Override
+        List<Served> services(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster) {
+            return List.of();
         }
     };
 
@@ -114,7 +125,8 @@ enum Mode {
         return ownsPool;
     }
 
+    /** The mode as the command line spells it: {@code controller}, {@code fd-holder}. */
     String flagName() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

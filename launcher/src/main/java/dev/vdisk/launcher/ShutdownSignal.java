@@ -28,6 +28,12 @@ final class ShutdownSignal {
         return signal;
     }
 
+    /** Releases {@link #await()} as a signal would, with {@code why} as the name (the process must stop). */
+    void release(String why) {
+        name = why;
+        received.countDown();
+    }
+
     /** Blocks until a signal arrives; returns its name, e.g. SIGTERM. */
     String await() throws InterruptedException {
         received.await();

@@ -15,19 +15,19 @@ class MetricsListenFlagTest {
 
     @Test
     void offByDefault() throws UsageException {
-        assertEquals(Optional.empty(), CommandLine.parse(new String[] {"node"}).metricsListen());
+        assertEquals(Optional.empty(), LaunchCommandLine.parse(new String[] {"node"}).metricsListen());
     }
 
     @Test
     void parsedInEveryModeAndBothSpellings() throws UsageException {
         assertEquals(Optional.of(new InetSocketAddress("127.0.0.1", 9808)),
-                CommandLine.parse(new String[] {"controller", "--metrics-listen", "127.0.0.1:9808"}).metricsListen());
+                LaunchCommandLine.parse(new String[] {"controller", "--metrics-listen", "127.0.0.1:9808"}).metricsListen());
         assertEquals(Optional.of(new InetSocketAddress("::1", 9100)),
-                CommandLine.parse(new String[] {"standalone", "--metrics-listen=[::1]:9100"}).metricsListen());
-        InetSocketAddress any = CommandLine.parse(new String[] {"node", "--metrics-listen=:9808"}).metricsListen().orElseThrow();
+                LaunchCommandLine.parse(new String[] {"standalone", "--metrics-listen=[::1]:9100"}).metricsListen());
+        InetSocketAddress any = LaunchCommandLine.parse(new String[] {"node", "--metrics-listen=:9808"}).metricsListen().orElseThrow();
         assertTrue(any.getAddress().isAnyLocalAddress(), "no host: every address, got " + any);
         assertEquals(9808, any.getPort());
-        assertEquals(new InetSocketAddress("localhost", 1), CommandLine.listenAddress("localhost:1"));
+        assertEquals(new InetSocketAddress("localhost", 1), FlagValidation.listenAddress("localhost:1"));
     }
 
     @ParameterizedTest
@@ -43,15 +43,15 @@ class MetricsListenFlagTest {
     })
     void malformedValuesAreRefusedWithAReason(String value, String reason) {
         UsageException e = assertThrows(UsageException.class,
-                () -> CommandLine.parse(new String[] {"node", "--metrics-listen", value}));
+                () -> LaunchCommandLine.parse(new String[] {"node", "--metrics-listen", value}));
         assertTrue(e.getMessage().startsWith("--metrics-listen"), e.getMessage());
         assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
 
     @Test
     void needsAValueAndIsInTheHelp() {
-        assertEquals("--metrics-listen needs a value", assertThrows(UsageException.class,
-                () -> CommandLine.parse(new String[] {"node", "--metrics-listen"})).getMessage());
-        assertTrue(CommandLine.USAGE.contains("--metrics-listen HOST:PORT"));
+        assertEquals("Missing required parameter for option '--metrics-listen' (HOST:PORT)", assertThrows(UsageException.class,
+                () -> LaunchCommandLine.parse(new String[] {"node", "--metrics-listen"})).getMessage());
+        assertTrue(LaunchCommandLine.create().getUsageMessage().contains("--metrics-listen HOST:PORT"));
     }
 }

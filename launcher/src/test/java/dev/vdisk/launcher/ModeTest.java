@@ -29,7 +29,7 @@ class ModeTest {
     @Test
     void theControllerAdvertisesVolumeAccessibilityConstraintsSoTheProvisionerSendsTopologyAndWritesNodeAffinity()
             throws UsageException {
-        LaunchConfig config = CommandLine.parse(new String[] {"controller"});
+        LaunchConfig config = LaunchCommandLine.parse(new String[] {"controller"});
         List<String> advertised = names(Mode.capabilities(
                 Mode.CONTROLLER.services(config, Optional.empty(), Optional.of(NO_NODES))));
         assertEquals(List.of("CONTROLLER_SERVICE", "VOLUME_ACCESSIBILITY_CONSTRAINTS", "expansion ONLINE",

@@ -16,8 +16,15 @@ import java.util.List;
  * @param dependents        for a snapshot: the volumes and snapshots that read through it directly (a deleted one
  *                          with the suffix {@code " (hidden)"}); empty for a volume
  */
-public record AgentLineage(String id, boolean snapshot, String backingSnapshotId, boolean backingDeleted,
-                           int chainDepth, long ownBytes, long sharedBytes, List<String> dependents) {
+public record AgentLineage(
+        String id,
+        boolean snapshot,
+        String backingSnapshotId,
+        boolean backingDeleted,
+        int chainDepth,
+        long ownBytes,
+        long sharedBytes,
+        List<String> dependents) {
 
     public AgentLineage {
         dependents = List.copyOf(dependents);

@@ -10,8 +10,8 @@ package dev.vdisk.api.agent;
  * @param createdMillis  when it was taken (epoch milliseconds)
  * @param groupId        the group snapshot it was taken in ({@link SnapshotApi#createSnapshotGroup}), empty if none
  */
-public record AgentSnapshot(String snapshotId, String sourceVolumeId, long sizeBytes, long createdMillis,
-                            String groupId) {
+public record AgentSnapshot(
+        String snapshotId, String sourceVolumeId, long sizeBytes, long createdMillis, String groupId) {
 
     /** A snapshot taken on its own. */
     public AgentSnapshot(String snapshotId, String sourceVolumeId, long sizeBytes, long createdMillis) {

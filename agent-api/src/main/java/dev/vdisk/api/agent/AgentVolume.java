@@ -13,8 +13,13 @@ import java.util.Optional;
  *                       parameters); opaque to the agent, kept as long as the volume exists
  * @param abnormal       why the volume's data path on this node is broken, if it is (the CSI volume condition)
  */
-public record AgentVolume(String volumeId, long sizeBytes, long allocatedBytes, boolean staged,
-                          Map<String, String> attributes, Optional<String> abnormal) {
+public record AgentVolume(
+        String volumeId,
+        long sizeBytes,
+        long allocatedBytes,
+        boolean staged,
+        Map<String, String> attributes,
+        Optional<String> abnormal) {
 
     public AgentVolume {
         attributes = Map.copyOf(attributes);

@@ -5,5 +5,4 @@ package dev.vdisk.api.agent;
  * the pool's owner can report ({@link LineageApi}). The node agent implements it; the cluster mode's node side
  * reconciles resources against it.
  */
-public interface PoolAgent extends VolumeAgent, LineageApi {
-}
+public interface PoolAgent extends VolumeAgent, LineageApi {}

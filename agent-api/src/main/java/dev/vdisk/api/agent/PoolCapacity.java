@@ -7,5 +7,4 @@ package dev.vdisk.api.agent;
  * @param availableBytes what writes and new volumes can still claim (GetCapacity's answer)
  * @param usedBytes      space held by data and metadata
  */
-public record PoolCapacity(long totalBytes, long availableBytes, long usedBytes) {
-}
+public record PoolCapacity(long totalBytes, long availableBytes, long usedBytes) {}

@@ -18,9 +18,19 @@ package dev.vdisk.api.agent;
  * @param message         why it FAILED or is PAUSED, else empty
  * @param queued          true while the agent holds it back because enough splits run already
  */
-public record SplitStatus(String volumeId, String mode, String phase, long segmentsScanned, long segmentsTotal,
-                          long segmentsFilled, long bytesRelocated, long bytesToRelocate, double bytesPerSecond,
-                          long etaSeconds, String message, boolean queued) {
+public record SplitStatus(
+        String volumeId,
+        String mode,
+        String phase,
+        long segmentsScanned,
+        long segmentsTotal,
+        long segmentsFilled,
+        long bytesRelocated,
+        long bytesToRelocate,
+        double bytesPerSecond,
+        long etaSeconds,
+        String message,
+        boolean queued) {
 
     /** Phase of a split that is finished for good. */
     public static final String DONE = "DONE";
@@ -30,11 +40,31 @@ public record SplitStatus(String volumeId, String mode, String phase, long segme
     }
 
     /** A status whose data to relocate is not known (queued, finished, or from a source that does not count it). */
-    public SplitStatus(String volumeId, String mode, String phase, long segmentsScanned, long segmentsTotal,
-                       long segmentsFilled, long bytesRelocated, double bytesPerSecond, long etaSeconds,
-                       String message, boolean queued) {
-        this(volumeId, mode, phase, segmentsScanned, segmentsTotal, segmentsFilled, bytesRelocated, -1,
-                bytesPerSecond, etaSeconds, message, queued);
+    public SplitStatus(
+            String volumeId,
+            String mode,
+            String phase,
+            long segmentsScanned,
+            long segmentsTotal,
+            long segmentsFilled,
+            long bytesRelocated,
+            double bytesPerSecond,
+            long etaSeconds,
+            String message,
+            boolean queued) {
+        this(
+                volumeId,
+                mode,
+                phase,
+                segmentsScanned,
+                segmentsTotal,
+                segmentsFilled,
+                bytesRelocated,
+                -1,
+                bytesPerSecond,
+                etaSeconds,
+                message,
+                queued);
     }
 
     /**

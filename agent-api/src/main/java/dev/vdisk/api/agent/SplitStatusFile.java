@@ -51,16 +51,17 @@ public final class SplitStatusFile {
         }
     }
 
-    private SplitStatusFile() {
-    }
+    private SplitStatusFile() {}
 
     /** Rewrites {@code <poolDir>/split-status}. */
     public static void write(Path poolDir, long pid, long nowMillis, List<SplitStatus> splits) throws IOException {
         StringBuilder text = new StringBuilder(MAGIC + " " + VERSION + " " + pid + " " + nowMillis + "\n");
         splits.forEach(s -> text.append(encode(s)).append('\n'));
         Path tmp = poolDir.resolve(NAME + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING), OWNER_ONLY)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp,
+                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING),
+                OWNER_ONLY)) {
             ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
             while (bytes.hasRemaining()) {
                 ch.write(bytes);
@@ -96,10 +97,23 @@ public final class SplitStatusFile {
 
     /** One split as one line of URL-encoded fields (see the class comment for their order). */
     public static String encode(SplitStatus s) {
-        return String.join(" ", List.of(s.volumeId(), s.mode(), s.phase(), Boolean.toString(s.queued()),
-                Long.toString(s.segmentsScanned()), Long.toString(s.segmentsTotal()), Long.toString(s.segmentsFilled()),
-                Long.toString(s.bytesRelocated()), Double.toString(s.bytesPerSecond()), Long.toString(s.etaSeconds()),
-                s.message()).stream().map(f -> URLEncoder.encode(f, StandardCharsets.UTF_8)).toList());
+        return String.join(
+                " ",
+                List.of(
+                                s.volumeId(),
+                                s.mode(),
+                                s.phase(),
+                                Boolean.toString(s.queued()),
+                                Long.toString(s.segmentsScanned()),
+                                Long.toString(s.segmentsTotal()),
+                                Long.toString(s.segmentsFilled()),
+                                Long.toString(s.bytesRelocated()),
+                                Double.toString(s.bytesPerSecond()),
+                                Long.toString(s.etaSeconds()),
+                                s.message())
+                        .stream()
+                        .map(f -> URLEncoder.encode(f, StandardCharsets.UTF_8))
+                        .toList());
     }
 
     /** The inverse of {@link #encode}. */
@@ -111,7 +125,17 @@ public final class SplitStatusFile {
         for (int i = 0; i < f.length; i++) {
             f[i] = URLDecoder.decode(f[i], StandardCharsets.UTF_8);
         }
-        return new SplitStatus(f[0], f[1], f[2], Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]),
-                Long.parseLong(f[7]), Double.parseDouble(f[8]), Long.parseLong(f[9]), f[10], Boolean.parseBoolean(f[3]));
+        return new SplitStatus(
+                f[0],
+                f[1],
+                f[2],
+                Long.parseLong(f[4]),
+                Long.parseLong(f[5]),
+                Long.parseLong(f[6]),
+                Long.parseLong(f[7]),
+                Double.parseDouble(f[8]),
+                Long.parseLong(f[9]),
+                f[10],
+                Boolean.parseBoolean(f[3]));
     }
 }

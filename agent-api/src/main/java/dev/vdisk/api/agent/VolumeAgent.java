@@ -5,5 +5,4 @@ package dev.vdisk.api.agent;
  * and clone splits. Implemented by the node agent itself (standalone mode) and by the controller's view of a node
  * through resources (cluster mode). The node agent serves {@link PoolAgent}: this and {@link LineageApi}.
  */
-public interface VolumeAgent extends VolumeApi, SnapshotApi, ExtentApi, SplitApi {
-}
+public interface VolumeAgent extends VolumeApi, SnapshotApi, ExtentApi, SplitApi {}

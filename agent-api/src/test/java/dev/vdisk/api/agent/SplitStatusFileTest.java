@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SplitStatusFileTest {
 
-    private static final SplitStatus RUNNING = new SplitStatus("pvc 1/é", "copy", "FILLING", 3, 10, 2, 8192, 1.5e6, 42,
-            "a message with spaces", false);
+    private static final SplitStatus RUNNING =
+            new SplitStatus("pvc 1/é", "copy", "FILLING", 3, 10, 2, 8192, 1.5e6, 42, "a message with spaces", false);
     private static final SplitStatus QUEUED = new SplitStatus("pvc-2", "share", "QUEUED", 0, 0, 0, 0, 0, -1, "", true);
 
     @TempDir
@@ -32,8 +32,9 @@ class SplitStatusFileTest {
         SplitStatusFile.write(pool, 77, 1234, List.of(QUEUED, RUNNING));
         SplitStatusFile.Contents c = SplitStatusFile.read(pool).orElseThrow();
         assertEquals(new SplitStatusFile.Contents(77, 1234, List.of(QUEUED, RUNNING)), c);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
-                pool.resolve(SplitStatusFile.NAME))));
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(pool.resolve(SplitStatusFile.NAME))));
         SplitStatusFile.delete(pool);
         assertTrue(SplitStatusFile.read(pool).isEmpty(), "no file, no contents");
     }

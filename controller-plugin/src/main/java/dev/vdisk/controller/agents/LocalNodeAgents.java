@@ -2,6 +2,7 @@ package dev.vdisk.controller.agents;
 
 import dev.vdisk.api.agent.VolumeAgent;
 import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedSet;
@@ -17,7 +18,7 @@ public record LocalNodeAgents(String nodeId, VolumeAgent agent) implements NodeA
 
     @Override
     public SortedSet<String> nodeIds() {
-        return Collections.unmodifiableSortedSet(new TreeSet<>(java.util.List.of(nodeId)));
+        return Collections.unmodifiableSortedSet(new TreeSet<>(List.of(nodeId)));
     }
 
     @Override

@@ -63,6 +63,9 @@ final class ExtentBatches implements Iterator<List<BlockMetadata>> {
     }
 
     private BlockMetadata tuple() {
-        return BlockMetadata.newBuilder().setByteOffset(pendingOffset).setSizeBytes(pendingEnd - pendingOffset).build();
+        return BlockMetadata.newBuilder()
+                .setByteOffset(pendingOffset)
+                .setSizeBytes(pendingEnd - pendingOffset)
+                .build();
     }
 }

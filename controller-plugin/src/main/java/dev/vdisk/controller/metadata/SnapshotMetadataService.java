@@ -50,16 +50,21 @@ public final class SnapshotMetadataService extends SnapshotMetadataGrpc.Snapshot
     }
 
     @Override
-    public void getMetadataAllocated(GetMetadataAllocatedRequest req,
-                                     StreamObserver<GetMetadataAllocatedResponse> response) {
+    public void getMetadataAllocated(
+            GetMetadataAllocatedRequest req, StreamObserver<GetMetadataAllocatedResponse> response) {
         String snapshotId = required("snapshot_id", req.getSnapshotId());
         NodeSnapshot snap = existing(snapshotId);
         long size = snap.snapshot().sizeBytes();
         checkOffset(req.getStartingOffset(), size);
         Iterator<BlockExtent> extents = agent(snap).allocated(snapshotId, req.getStartingOffset());
-        stream(new ExtentBatches(extents, req.getMaxResults()), response, batch -> GetMetadataAllocatedResponse
-                .newBuilder().setBlockMetadataType(BlockMetadataType.VARIABLE_LENGTH).setVolumeCapacityBytes(size)
-                .addAllBlockMetadata(batch).build());
+        stream(
+                new ExtentBatches(extents, req.getMaxResults()),
+                response,
+                batch -> GetMetadataAllocatedResponse.newBuilder()
+                        .setBlockMetadataType(BlockMetadataType.VARIABLE_LENGTH)
+                        .setVolumeCapacityBytes(size)
+                        .addAllBlockMetadata(batch)
+                        .build());
     }
 
     /**
@@ -84,9 +89,11 @@ public final class SnapshotMetadataService extends SnapshotMetadataGrpc.Snapshot
         checkOffset(req.getStartingOffset(), size);
         // the agent refuses a target that is not younger than the base (INVALID_ARGUMENT) before any extent
         Iterator<BlockExtent> extents = agent(target).delta(baseId, targetId, req.getStartingOffset());
-        stream(new ExtentBatches(extents, req.getMaxResults()), response, batch -> GetMetadataDeltaResponse
-                .newBuilder().setBlockMetadataType(BlockMetadataType.VARIABLE_LENGTH).setVolumeCapacityBytes(size)
-                .addAllBlockMetadata(batch).build());
+        stream(new ExtentBatches(extents, req.getMaxResults()), response, batch -> GetMetadataDeltaResponse.newBuilder()
+                .setBlockMetadataType(BlockMetadataType.VARIABLE_LENGTH)
+                .setVolumeCapacityBytes(size)
+                .addAllBlockMetadata(batch)
+                .build());
     }
 
     /**
@@ -95,8 +102,8 @@ public final class SnapshotMetadataService extends SnapshotMetadataGrpc.Snapshot
      * the transport can take it ({@code isReady}); the call runs on a virtual thread, so waiting parks it cheaply
      * and a slow client never makes us buffer the whole stream.
      */
-    private static <T> void stream(ExtentBatches batches, StreamObserver<T> response,
-                                   Function<List<BlockMetadata>, T> message) {
+    private static <T> void stream(
+            ExtentBatches batches, StreamObserver<T> response, Function<List<BlockMetadata>, T> message) {
         boolean sent = false;
         while (batches.hasNext()) {
             if (response instanceof ServerCallStreamObserver<T> call) {
@@ -121,19 +128,22 @@ public final class SnapshotMetadataService extends SnapshotMetadataGrpc.Snapshot
             throw new IllegalArgumentException("starting_offset must not be negative, got " + offset);
         }
         if (offset >= size) {
-            throw new OffsetOutOfRangeException("starting_offset " + offset + " is not below the volume size "
-                    + size);
+            throw new OffsetOutOfRangeException("starting_offset " + offset + " is not below the volume size " + size);
         }
     }
 
     private NodeSnapshot existing(String snapshotId) {
-        return streams.findSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                "snapshot " + snapshotId + " does not exist"));
+        return streams.findSnapshot(snapshotId)
+                .orElseThrow(
+                        () -> new AgentException(AgentReason.NOT_FOUND, "snapshot " + snapshotId + " does not exist"));
     }
 
     private ExtentApi agent(NodeSnapshot s) {
-        return streams.extentsOn(s.nodeId()).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                "no node agent known for node " + s.nodeId() + ", which holds snapshot " + s.snapshot().snapshotId()));
+        return streams.extentsOn(s.nodeId())
+                .orElseThrow(() -> new AgentException(
+                        AgentReason.NOT_FOUND,
+                        "no node agent known for node " + s.nodeId() + ", which holds snapshot "
+                                + s.snapshot().snapshotId()));
     }
 
     private static String required(String field, String value) {

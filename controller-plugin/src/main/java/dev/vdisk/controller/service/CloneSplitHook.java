@@ -33,14 +33,18 @@ public interface CloneSplitHook {
      * for again (a retried CreateVolume calls the hook again, and the agent's start is idempotent).
      */
     static CloneSplitHook startingOn(NodeAgents agents) {
-        Logger log = LoggerFactory.getLogger(CloneSplitHook.class);
+        Logger LOG = LoggerFactory.getLogger(CloneSplitHook.class);
         return (nodeId, volumeId, mode) -> {
             try {
                 VolumeController.agent(agents, nodeId).startSplit(volumeId, mode, 0);
-                log.info("volume {}: asked node {} for a {} split off its snapshot", volumeId, nodeId, mode);
+                LOG.info("volume {}: asked node {} for a {} split off its snapshot", volumeId, nodeId, mode);
             } catch (RuntimeException e) {
-                log.warn("volume {}: starting its {} split on node {} failed, it stays a thin clone: {}", volumeId,
-                        mode, nodeId, e.getMessage());
+                LOG.warn(
+                        "volume {}: starting its {} split on node {} failed, it stays a thin clone: {}",
+                        volumeId,
+                        mode,
+                        nodeId,
+                        e.getMessage());
             }
         };
     }
@@ -50,8 +54,11 @@ public interface CloneSplitHook {
 
         @Override
         public void startSplit(String nodeId, String volumeId, String mode) {
-            LOG.warn("volume {} asks for splitOnClone={}, but no clone splitter is wired here: it stays a thin"
-                    + " clone of its snapshot", volumeId, mode);
+            LOG.warn(
+                    "volume {} asks for splitOnClone={}, but no clone splitter is wired here: it stays a thin"
+                            + " clone of its snapshot",
+                    volumeId,
+                    mode);
         }
     };
 }

@@ -21,14 +21,20 @@ record ContentSource(boolean snapshot, String id) {
             return Optional.empty();
         }
         return switch (source.getTypeCase()) {
-            case SNAPSHOT -> Optional.of(new ContentSource(true,
-                    VolumeController.required("volume_content_source.snapshot.snapshot_id",
-                            source.getSnapshot().getSnapshotId())));
-            case VOLUME -> Optional.of(new ContentSource(false,
-                    VolumeController.required("volume_content_source.volume.volume_id",
-                            source.getVolume().getVolumeId())));
-            case TYPE_NOT_SET -> throw new IllegalArgumentException("volume_content_source names neither a snapshot"
-                    + " nor a volume");
+            case SNAPSHOT ->
+                Optional.of(new ContentSource(
+                        true,
+                        VolumeController.required(
+                                "volume_content_source.snapshot.snapshot_id",
+                                source.getSnapshot().getSnapshotId())));
+            case VOLUME ->
+                Optional.of(new ContentSource(
+                        false,
+                        VolumeController.required(
+                                "volume_content_source.volume.volume_id",
+                                source.getVolume().getVolumeId())));
+            case TYPE_NOT_SET ->
+                throw new IllegalArgumentException("volume_content_source names neither a snapshot" + " nor a volume");
         };
     }
 

@@ -55,15 +55,30 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
      * Not PUBLISH_UNPUBLISH_VOLUME (a vdisk is reachable from its own node only; the Node service attaches it), so
      * not LIST_VOLUMES_PUBLISHED_NODES either (spec: it requires PUBLISH_UNPUBLISH_VOLUME).
      */
-    static final List<Type> CAPABILITIES = List.of(Type.CREATE_DELETE_VOLUME, Type.LIST_VOLUMES, Type.GET_CAPACITY,
-            Type.EXPAND_VOLUME, Type.GET_VOLUME, Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER,
-            Type.MODIFY_VOLUME, Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.GET_SNAPSHOT,
+    static final List<Type> CAPABILITIES = List.of(
+            Type.CREATE_DELETE_VOLUME,
+            Type.LIST_VOLUMES,
+            Type.GET_CAPACITY,
+            Type.EXPAND_VOLUME,
+            Type.GET_VOLUME,
+            Type.VOLUME_CONDITION,
+            Type.SINGLE_NODE_MULTI_WRITER,
+            Type.MODIFY_VOLUME,
+            Type.CREATE_DELETE_SNAPSHOT,
+            Type.LIST_SNAPSHOTS,
+            Type.GET_SNAPSHOT,
             Type.CLONE_VOLUME);
 
-    private static final ControllerGetCapabilitiesResponse CAPABILITIES_RESPONSE = ControllerGetCapabilitiesResponse
-            .newBuilder().addAllCapabilities(CAPABILITIES.stream().map(t -> ControllerServiceCapability.newBuilder()
-                    .setRpc(ControllerServiceCapability.RPC.newBuilder().setType(t)).build()).toList())
-            .build();
+    private static final ControllerGetCapabilitiesResponse CAPABILITIES_RESPONSE =
+            ControllerGetCapabilitiesResponse.newBuilder()
+                    .addAllCapabilities(CAPABILITIES.stream()
+                            .map(t -> ControllerServiceCapability.newBuilder()
+                                    .setRpc(ControllerServiceCapability.RPC
+                                            .newBuilder()
+                                            .setType(t))
+                                    .build())
+                            .toList())
+                    .build();
 
     private final VolumeController volumes;
     private final SnapshotController snapshots;
@@ -103,27 +118,28 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     @Override
-    public void controllerExpandVolume(ControllerExpandVolumeRequest req,
-                                       StreamObserver<ControllerExpandVolumeResponse> response) {
+    public void controllerExpandVolume(
+            ControllerExpandVolumeRequest req, StreamObserver<ControllerExpandVolumeResponse> response) {
         String volumeId = VolumeController.required("volume_id", req.getVolumeId());
         reply(response, locked(volumeId, () -> volumes.controllerExpandVolume(req)));
     }
 
     @Override
-    public void controllerModifyVolume(ControllerModifyVolumeRequest req,
-                                       StreamObserver<ControllerModifyVolumeResponse> response) {
+    public void controllerModifyVolume(
+            ControllerModifyVolumeRequest req, StreamObserver<ControllerModifyVolumeResponse> response) {
         String volumeId = VolumeController.required("volume_id", req.getVolumeId());
         reply(response, locked(volumeId, () -> volumes.controllerModifyVolume(req)));
     }
 
     @Override
-    public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest req,
-                                           StreamObserver<ValidateVolumeCapabilitiesResponse> response) {
+    public void validateVolumeCapabilities(
+            ValidateVolumeCapabilitiesRequest req, StreamObserver<ValidateVolumeCapabilitiesResponse> response) {
         reply(response, volumes.validateVolumeCapabilities(req));
     }
 
     @Override
-    public void controllerGetVolume(ControllerGetVolumeRequest req, StreamObserver<ControllerGetVolumeResponse> response) {
+    public void controllerGetVolume(
+            ControllerGetVolumeRequest req, StreamObserver<ControllerGetVolumeResponse> response) {
         reply(response, volumes.controllerGetVolume(req));
     }
 
@@ -163,8 +179,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     @Override
-    public void controllerGetCapabilities(ControllerGetCapabilitiesRequest req,
-                                          StreamObserver<ControllerGetCapabilitiesResponse> response) {
+    public void controllerGetCapabilities(
+            ControllerGetCapabilitiesRequest req, StreamObserver<ControllerGetCapabilitiesResponse> response) {
         reply(response, CAPABILITIES_RESPONSE);
     }
 

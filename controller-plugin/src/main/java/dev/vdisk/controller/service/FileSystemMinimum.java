@@ -17,6 +17,7 @@ record FileSystemMinimum(String fsType, long bytes) {
     static final FileSystemMinimum NONE = new FileSystemMinimum("", 0);
     /** What the node formats when neither the capability nor the parameters name a file system. */
     static final String NODE_DEFAULT = "ext4";
+
     private static final Map<String, Long> BYTES = Map.of("ext4", 2L << 20, "xfs", 300L << 20);
 
     /** The file system the node will make: the capabilities' fs_type, else the fsType parameter, else ext4. */
@@ -24,7 +25,10 @@ record FileSystemMinimum(String fsType, long bytes) {
         if (caps.stream().noneMatch(VolumeCapability::hasMount)) {
             return NONE;
         }
-        String fs = VolumeCapabilities.fsTypes(caps).stream().findFirst().or(params::fsType).orElse(NODE_DEFAULT);
+        String fs = VolumeCapabilities.fsTypes(caps).stream()
+                .findFirst()
+                .or(params::fsType)
+                .orElse(NODE_DEFAULT);
         return new FileSystemMinimum(fs, BYTES.getOrDefault(fs, 0L));
     }
 }

@@ -21,11 +21,16 @@ import io.grpc.stub.StreamObserver;
  */
 public final class GroupControllerService extends GroupControllerGrpc.GroupControllerImplBase {
 
-    private static final GroupControllerGetCapabilitiesResponse CAPABILITIES = GroupControllerGetCapabilitiesResponse
-            .newBuilder().addCapabilities(GroupControllerServiceCapability.newBuilder().setRpc(
-                    GroupControllerServiceCapability.RPC.newBuilder().setType(
-                            GroupControllerServiceCapability.RPC.Type.CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT)))
-            .build();
+    private static final GroupControllerGetCapabilitiesResponse CAPABILITIES =
+            GroupControllerGetCapabilitiesResponse.newBuilder()
+                    .addCapabilities(GroupControllerServiceCapability.newBuilder()
+                            .setRpc(GroupControllerServiceCapability.RPC
+                                    .newBuilder()
+                                    .setType(
+                                            GroupControllerServiceCapability.RPC
+                                                    .Type
+                                                    .CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT)))
+                    .build();
 
     private final GroupSnapshotController groups;
     private final OperationLocks locks = new OperationLocks(ControllerService.LOCK_WAIT);
@@ -35,25 +40,28 @@ public final class GroupControllerService extends GroupControllerGrpc.GroupContr
     }
 
     @Override
-    public void groupControllerGetCapabilities(GroupControllerGetCapabilitiesRequest req,
-                                               StreamObserver<GroupControllerGetCapabilitiesResponse> response) {
+    public void groupControllerGetCapabilities(
+            GroupControllerGetCapabilitiesRequest req,
+            StreamObserver<GroupControllerGetCapabilitiesResponse> response) {
         reply(response, CAPABILITIES);
     }
 
     @Override
-    public void createVolumeGroupSnapshot(CreateVolumeGroupSnapshotRequest req,
-                                          StreamObserver<CreateVolumeGroupSnapshotResponse> response) {
+    public void createVolumeGroupSnapshot(
+            CreateVolumeGroupSnapshotRequest req, StreamObserver<CreateVolumeGroupSnapshotResponse> response) {
         String groupId = GroupSnapshotController.groupId(VolumeController.required("name", req.getName()));
         CreateVolumeGroupSnapshotResponse out;
         try (var held = locks.lock(groupId)) {
-            out = CreateVolumeGroupSnapshotResponse.newBuilder().setGroupSnapshot(groups.create(req)).build();
+            out = CreateVolumeGroupSnapshotResponse.newBuilder()
+                    .setGroupSnapshot(groups.create(req))
+                    .build();
         }
         reply(response, out);
     }
 
     @Override
-    public void deleteVolumeGroupSnapshot(DeleteVolumeGroupSnapshotRequest req,
-                                          StreamObserver<DeleteVolumeGroupSnapshotResponse> response) {
+    public void deleteVolumeGroupSnapshot(
+            DeleteVolumeGroupSnapshotRequest req, StreamObserver<DeleteVolumeGroupSnapshotResponse> response) {
         String groupId = VolumeController.required("group_snapshot_id", req.getGroupSnapshotId());
         try (var held = locks.lock(groupId)) {
             groups.delete(req);
@@ -62,9 +70,13 @@ public final class GroupControllerService extends GroupControllerGrpc.GroupContr
     }
 
     @Override
-    public void getVolumeGroupSnapshot(GetVolumeGroupSnapshotRequest req,
-                                       StreamObserver<GetVolumeGroupSnapshotResponse> response) {
-        reply(response, GetVolumeGroupSnapshotResponse.newBuilder().setGroupSnapshot(groups.get(req)).build());
+    public void getVolumeGroupSnapshot(
+            GetVolumeGroupSnapshotRequest req, StreamObserver<GetVolumeGroupSnapshotResponse> response) {
+        reply(
+                response,
+                GetVolumeGroupSnapshotResponse.newBuilder()
+                        .setGroupSnapshot(groups.get(req))
+                        .build());
     }
 
     private static <T> void reply(StreamObserver<T> response, T message) {

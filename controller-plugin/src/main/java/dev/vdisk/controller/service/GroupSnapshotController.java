@@ -43,26 +43,30 @@ final class GroupSnapshotController {
         }
         Set<String> volumes = new TreeSet<>(req.getSourceVolumeIdsList());
         if (volumes.size() != req.getSourceVolumeIdsCount() || volumes.contains("")) {
-            throw new IllegalArgumentException("source_volume_ids " + req.getSourceVolumeIdsList()
-                    + " name a volume twice or an empty ID");
+            throw new IllegalArgumentException(
+                    "source_volume_ids " + req.getSourceVolumeIdsList() + " name a volume twice or an empty ID");
         }
         String groupId = groupId(name);
         // spec: the same name with other source volumes -> ALREADY_EXISTS; the same -> 0 OK with the existing group
         List<NodeSnapshot> existing = members(groupId);
         if (!existing.isEmpty()) {
-            Set<String> had = existing.stream().map(s -> s.snapshot().sourceVolumeId())
+            Set<String> had = existing.stream()
+                    .map(s -> s.snapshot().sourceVolumeId())
                     .collect(Collectors.toCollection(TreeSet::new));
             if (!had.equals(volumes)) {
-                throw new AgentException(AgentReason.ALREADY_EXISTS, "group snapshot " + groupId + " for name '" + name
-                        + "' already exists of volumes " + had + ", not " + volumes);
+                throw new AgentException(
+                        AgentReason.ALREADY_EXISTS,
+                        "group snapshot " + groupId + " for name '" + name + "' already exists of volumes " + had
+                                + ", not " + volumes);
             }
             return toGroup(groupId, existing);
         }
         Map<String, String> snapshotIdByVolume = new LinkedHashMap<>();
         String node = null;
         for (String volumeId : volumes) {
-            NodeVolume v = agents.find(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                    "source volume " + volumeId + " does not exist"));
+            NodeVolume v = agents.find(volumeId)
+                    .orElseThrow(() ->
+                            new AgentException(AgentReason.NOT_FOUND, "source volume " + volumeId + " does not exist"));
             if (node != null && !node.equals(v.nodeId())) {
                 // spec: INVALID_ARGUMENT for source volumes that cannot be snapshotted together
                 throw new IllegalArgumentException("source volumes are on different nodes (" + node + ", "
@@ -73,8 +77,10 @@ final class GroupSnapshotController {
             snapshotIdByVolume.put(volumeId, VolumeIds.forName(groupId + "." + volumeId));
         }
         String on = node;
-        List<NodeSnapshot> taken = VolumeController.agent(agents, on).createSnapshotGroup(groupId, snapshotIdByVolume)
-                .stream().map(s -> new NodeSnapshot(on, s)).toList();
+        List<NodeSnapshot> taken =
+                VolumeController.agent(agents, on).createSnapshotGroup(groupId, snapshotIdByVolume).stream()
+                        .map(s -> new NodeSnapshot(on, s))
+                        .toList();
         return toGroup(groupId, taken);
     }
 
@@ -84,7 +90,8 @@ final class GroupSnapshotController {
         List<NodeSnapshot> members = members(groupId);
         checkMembers(groupId, members, req.getSnapshotIdsList());
         for (NodeSnapshot s : members) {
-            VolumeController.agent(agents, s.nodeId()).deleteSnapshot(s.snapshot().snapshotId());
+            VolumeController.agent(agents, s.nodeId())
+                    .deleteSnapshot(s.snapshot().snapshotId());
         }
     }
 
@@ -103,21 +110,30 @@ final class GroupSnapshotController {
         if (members.isEmpty() || asked.isEmpty()) {
             return;
         }
-        Set<String> have = members.stream().map(s -> s.snapshot().snapshotId()).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> have =
+                members.stream().map(s -> s.snapshot().snapshotId()).collect(Collectors.toCollection(TreeSet::new));
         if (!have.equals(new TreeSet<>(asked))) {
-            throw new IllegalArgumentException("snapshot_ids " + new TreeSet<>(asked) + " are not the snapshots of group"
-                    + " snapshot " + groupId + ": " + have);
+            throw new IllegalArgumentException("snapshot_ids " + new TreeSet<>(asked)
+                    + " are not the snapshots of group" + " snapshot " + groupId + ": " + have);
         }
     }
 
     private List<NodeSnapshot> members(String groupId) {
-        return agents.listSnapshots().stream().filter(s -> s.snapshot().groupId().equals(groupId)).toList();
+        return agents.listSnapshots().stream()
+                .filter(s -> s.snapshot().groupId().equals(groupId))
+                .toList();
     }
 
     private static VolumeGroupSnapshot toGroup(String groupId, List<NodeSnapshot> members) {
-        long created = members.stream().mapToLong(s -> s.snapshot().createdMillis()).min().orElse(0);
-        VolumeGroupSnapshot.Builder out = VolumeGroupSnapshot.newBuilder().setGroupSnapshotId(groupId)
-                .setReadyToUse(true).setCreationTime(Timestamp.newBuilder().setSeconds(Math.floorDiv(created, 1000))
+        long created = members.stream()
+                .mapToLong(s -> s.snapshot().createdMillis())
+                .min()
+                .orElse(0);
+        VolumeGroupSnapshot.Builder out = VolumeGroupSnapshot.newBuilder()
+                .setGroupSnapshotId(groupId)
+                .setReadyToUse(true)
+                .setCreationTime(Timestamp.newBuilder()
+                        .setSeconds(Math.floorDiv(created, 1000))
                         .setNanos((int) Math.floorMod(created, 1000) * 1_000_000));
         members.forEach(s -> out.addSnapshots(SnapshotController.toSnapshot(s)));
         return out.build();

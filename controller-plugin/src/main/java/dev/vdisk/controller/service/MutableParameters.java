@@ -27,13 +27,15 @@ record MutableParameters(Optional<String> splitOnClone, OptionalLong maxIops, Op
         OptionalLong bps = OptionalLong.empty();
         for (var e : new TreeMap<>(parameters).entrySet()) {
             switch (e.getKey()) {
-                case VolumeParameters.SPLIT_ON_CLONE -> split = Optional.of(VolumeParameters.oneOf(e.getKey(),
-                        e.getValue(), VolumeParameters.SPLIT_MODES));
+                case VolumeParameters.SPLIT_ON_CLONE ->
+                    split = Optional.of(VolumeParameters.oneOf(e.getKey(), e.getValue(), VolumeParameters.SPLIT_MODES));
                 case MAX_IOPS -> iops = OptionalLong.of(limit(e.getKey(), e.getValue(), 1L << 40));
                 case MAX_BYTES_PER_SECOND -> bps = OptionalLong.of(limit(e.getKey(), e.getValue(), 1L << 50));
-                default -> throw new IllegalArgumentException("unknown mutable parameter '" + e.getKey()
-                        + "': the mutable parameters are " + VolumeParameters.SPLIT_ON_CLONE + ", " + MAX_IOPS + ", "
-                        + MAX_BYTES_PER_SECOND);
+                default ->
+                    throw new IllegalArgumentException("unknown mutable parameter '" + e.getKey()
+                            + "': the mutable parameters are " + VolumeParameters.SPLIT_ON_CLONE + ", " + MAX_IOPS
+                            + ", "
+                            + MAX_BYTES_PER_SECOND);
             }
         }
         return new MutableParameters(split, iops, bps);

@@ -15,11 +15,11 @@ import java.util.Base64;
 final class PageToken {
     private static final String PREFIX = "v1:";
 
-    private PageToken() {
-    }
+    private PageToken() {}
 
     static String after(String lastVolumeId) {
-        return Base64.getUrlEncoder().withoutPadding()
+        return Base64.getUrlEncoder()
+                .withoutPadding()
                 .encodeToString((PREFIX + lastVolumeId).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -38,7 +38,7 @@ final class PageToken {
     }
 
     private static InvalidPageTokenException invalid(String token) {
-        return new InvalidPageTokenException("starting_token '" + token + "' was not issued by this plugin; start"
-                + " again without a token");
+        return new InvalidPageTokenException(
+                "starting_token '" + token + "' was not issued by this plugin; start" + " again without a token");
     }
 }

@@ -37,7 +37,9 @@ record SizeRange(long requiredBytes, long limitBytes) {
                         + " bytes), above limit_bytes " + limitBytes);
             }
         } else {
-            size = limitBytes > 0 ? Math.min(DEFAULT_SIZE, limitBytes / SIZE_GRANULARITY * SIZE_GRANULARITY) : DEFAULT_SIZE;
+            size = limitBytes > 0
+                    ? Math.min(DEFAULT_SIZE, limitBytes / SIZE_GRANULARITY * SIZE_GRANULARITY)
+                    : DEFAULT_SIZE;
             if (size == 0) {
                 throw new CapacityOutOfRangeException("capacity_range: limit_bytes " + limitBytes + " is below the"
                         + " smallest volume, " + SIZE_GRANULARITY + " bytes");
@@ -66,8 +68,9 @@ record SizeRange(long requiredBytes, long limitBytes) {
         if (limitBytes > 0 && raised > limitBytes || raised > maxBytes) {
             throw new CapacityOutOfRangeException("capacity_range: " + min.fsType() + " needs a volume of at least "
                     + raised + " bytes (" + (raised >> 20) + " MiB), above "
-                    + (limitBytes > 0 && raised > limitBytes ? "limit_bytes " + limitBytes
-                    : "the largest volume a pool here can hold, " + maxBytes + " bytes")
+                    + (limitBytes > 0 && raised > limitBytes
+                            ? "limit_bytes " + limitBytes
+                            : "the largest volume a pool here can hold, " + maxBytes + " bytes")
                     + "; allow a larger volume or use another file system");
         }
         return raised;

@@ -37,20 +37,26 @@ final class SnapshotController {
         String source = VolumeController.required("source_volume_id", req.getSourceVolumeId());
         String snapshotId = VolumeIds.forName(name);
         // spec: same name and source -> 0 OK with the existing snapshot; another source -> ALREADY_EXISTS
-        Optional<NodeSnapshot> existing = agents.findSnapshot(snapshotId)
-                .or(() -> VolumeIds.legacy(name).flatMap(agents::findSnapshot));
+        Optional<NodeSnapshot> existing =
+                agents.findSnapshot(snapshotId).or(() -> VolumeIds.legacy(name).flatMap(agents::findSnapshot));
         if (existing.isPresent()) {
             String was = existing.get().snapshot().sourceVolumeId();
             if (!was.equals(source)) {
-                throw new AgentException(AgentReason.ALREADY_EXISTS, "snapshot " + snapshotId + " for name '" + name
-                        + "' already exists of volume " + was + ", not of " + source);
+                throw new AgentException(
+                        AgentReason.ALREADY_EXISTS,
+                        "snapshot " + snapshotId + " for name '" + name + "' already exists of volume " + was
+                                + ", not of " + source);
             }
-            return CreateSnapshotResponse.newBuilder().setSnapshot(toSnapshot(existing.get())).build();
+            return CreateSnapshotResponse.newBuilder()
+                    .setSnapshot(toSnapshot(existing.get()))
+                    .build();
         }
-        NodeVolume volume = agents.find(source).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                "source volume " + source + " does not exist"));
+        NodeVolume volume = agents.find(source)
+                .orElseThrow(
+                        () -> new AgentException(AgentReason.NOT_FOUND, "source volume " + source + " does not exist"));
         AgentSnapshot taken = VolumeController.agent(agents, volume.nodeId()).createSnapshot(snapshotId, source);
-        return CreateSnapshotResponse.newBuilder().setSnapshot(toSnapshot(new NodeSnapshot(volume.nodeId(), taken)))
+        return CreateSnapshotResponse.newBuilder()
+                .setSnapshot(toSnapshot(new NodeSnapshot(volume.nodeId(), taken)))
                 .build();
     }
 
@@ -68,8 +74,9 @@ final class SnapshotController {
 
     GetSnapshotResponse getSnapshot(GetSnapshotRequest req) {
         String snapshotId = VolumeController.required("snapshot_id", req.getSnapshotId());
-        NodeSnapshot s = agents.findSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                "snapshot " + snapshotId + " does not exist"));
+        NodeSnapshot s = agents.findSnapshot(snapshotId)
+                .orElseThrow(
+                        () -> new AgentException(AgentReason.NOT_FOUND, "snapshot " + snapshotId + " does not exist"));
         return GetSnapshotResponse.newBuilder().setSnapshot(toSnapshot(s)).build();
     }
 
@@ -82,15 +89,18 @@ final class SnapshotController {
         if (req.getMaxEntries() < 0) {
             throw new IllegalArgumentException("max_entries must not be negative, got " + req.getMaxEntries());
         }
-        Optional<String> after = req.getStartingToken().isEmpty() ? Optional.empty()
+        Optional<String> after = req.getStartingToken().isEmpty()
+                ? Optional.empty()
                 : Optional.of(PageToken.decode(req.getStartingToken()));
-        List<NodeSnapshot> all = req.getSnapshotId().isEmpty() ? agents.listSnapshots()
+        List<NodeSnapshot> all = req.getSnapshotId().isEmpty()
+                ? agents.listSnapshots()
                 : agents.findSnapshot(req.getSnapshotId()).stream().toList();
         List<NodeSnapshot> rest = all.stream()
                 .filter(s -> !ContentSource.isInternal(s.snapshot().snapshotId()))
                 .filter(s -> req.getSourceVolumeId().isEmpty()
                         || s.snapshot().sourceVolumeId().equals(req.getSourceVolumeId()))
-                .filter(s -> after.isEmpty() || s.snapshot().snapshotId().compareTo(after.get()) > 0).toList();
+                .filter(s -> after.isEmpty() || s.snapshot().snapshotId().compareTo(after.get()) > 0)
+                .toList();
         int n = req.getMaxEntries() == 0 ? rest.size() : Math.min(req.getMaxEntries(), rest.size());
         ListSnapshotsResponse.Builder out = ListSnapshotsResponse.newBuilder();
         for (NodeSnapshot s : rest.subList(0, n)) {
@@ -105,9 +115,14 @@ final class SnapshotController {
     /** Spec: ready_to_use true once it can be a volume's content source, which is at once here. */
     static Snapshot toSnapshot(NodeSnapshot s) {
         AgentSnapshot a = s.snapshot();
-        return Snapshot.newBuilder().setSnapshotId(a.snapshotId()).setSourceVolumeId(a.sourceVolumeId())
-                .setSizeBytes(a.sizeBytes()).setReadyToUse(true).setGroupSnapshotId(a.groupId())
-                .setCreationTime(Timestamp.newBuilder().setSeconds(Math.floorDiv(a.createdMillis(), 1000))
+        return Snapshot.newBuilder()
+                .setSnapshotId(a.snapshotId())
+                .setSourceVolumeId(a.sourceVolumeId())
+                .setSizeBytes(a.sizeBytes())
+                .setReadyToUse(true)
+                .setGroupSnapshotId(a.groupId())
+                .setCreationTime(Timestamp.newBuilder()
+                        .setSeconds(Math.floorDiv(a.createdMillis(), 1000))
                         .setNanos((int) Math.floorMod(a.createdMillis(), 1000) * 1_000_000))
                 .build();
     }

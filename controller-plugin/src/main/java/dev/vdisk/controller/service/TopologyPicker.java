@@ -33,11 +33,14 @@ record TopologyPicker(List<String> requisite, List<String> preferred) {
             return new TopologyPicker(List.of(), List.of());
         }
         TopologyRequirement r = requirement.get();
-        List<String> requisite = r.getRequisiteList().stream().map(t -> nodeOf("requisite", t)).toList();
-        List<String> preferred = r.getPreferredList().stream().map(t -> nodeOf("preferred", t)).toList();
+        List<String> requisite =
+                r.getRequisiteList().stream().map(t -> nodeOf("requisite", t)).toList();
+        List<String> preferred =
+                r.getPreferredList().stream().map(t -> nodeOf("preferred", t)).toList();
         if (requisite.isEmpty() && preferred.isEmpty()) {
             // spec: "If TopologyRequirement is specified either requisite or preferred or both MUST be specified"
-            throw new IllegalArgumentException("accessibility_requirements has neither requisite nor preferred topologies");
+            throw new IllegalArgumentException(
+                    "accessibility_requirements has neither requisite nor preferred topologies");
         }
         for (String node : preferred) {
             if (!requisite.isEmpty() && !requisite.contains(node)) {

@@ -17,11 +17,13 @@ final class VolumeCapabilities {
      * SINGLE_NODE_WRITER must be accepted next to the two newer modes (spec, SINGLE_NODE_MULTI_WRITER capability:
      * "Plugins MUST accept and allow use of the SINGLE_NODE_WRITER access mode").
      */
-    private static final Set<Mode> SUPPORTED_MODES = Set.of(Mode.SINGLE_NODE_WRITER, Mode.SINGLE_NODE_READER_ONLY,
-            Mode.SINGLE_NODE_SINGLE_WRITER, Mode.SINGLE_NODE_MULTI_WRITER);
+    private static final Set<Mode> SUPPORTED_MODES = Set.of(
+            Mode.SINGLE_NODE_WRITER,
+            Mode.SINGLE_NODE_READER_ONLY,
+            Mode.SINGLE_NODE_SINGLE_WRITER,
+            Mode.SINGLE_NODE_MULTI_WRITER);
 
-    private VolumeCapabilities() {
-    }
+    private VolumeCapabilities() {}
 
     /** Why {@code c} cannot be honoured, or empty when it can. */
     static Optional<String> problem(VolumeCapability c) {
@@ -30,8 +32,9 @@ final class VolumeCapabilities {
         }
         Mode mode = c.getAccessMode().getMode();
         if (!SUPPORTED_MODES.contains(mode)) {
-            return Optional.of("access mode " + mode + " is not supported: vdisk volumes are local to one node; use"
-                    + " SINGLE_NODE_WRITER, SINGLE_NODE_READER_ONLY, SINGLE_NODE_SINGLE_WRITER or SINGLE_NODE_MULTI_WRITER");
+            return Optional.of(
+                    "access mode " + mode + " is not supported: vdisk volumes are local to one node; use"
+                            + " SINGLE_NODE_WRITER, SINGLE_NODE_READER_ONLY, SINGLE_NODE_SINGLE_WRITER or SINGLE_NODE_MULTI_WRITER");
         }
         return switch (c.getAccessTypeCase()) {
             case BLOCK -> Optional.empty();
@@ -57,14 +60,22 @@ final class VolumeCapabilities {
      * every pod with a volume of this class.
      */
     static Optional<String> capacityProblem(List<VolumeCapability> caps) {
-        return problem(caps.stream().map(c -> c.hasAccessMode() && c.getAccessMode().getMode() != Mode.UNKNOWN ? c
-                : c.toBuilder().setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
-                        .build()).toList());
+        return problem(caps.stream()
+                .map(c -> c.hasAccessMode() && c.getAccessMode().getMode() != Mode.UNKNOWN
+                        ? c
+                        : c.toBuilder()
+                                .setAccessMode(
+                                        VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+                                .build())
+                .toList());
     }
 
     /** The first problem among {@code caps}, if any. */
     static Optional<String> problem(List<VolumeCapability> caps) {
-        return caps.stream().map(VolumeCapabilities::problem).flatMap(Optional::stream).findFirst();
+        return caps.stream()
+                .map(VolumeCapabilities::problem)
+                .flatMap(Optional::stream)
+                .findFirst();
     }
 
     /**
@@ -82,8 +93,11 @@ final class VolumeCapabilities {
 
     /** The file systems the mount capabilities name (empty fs_type names none). */
     static Set<String> fsTypes(List<VolumeCapability> caps) {
-        return Set.copyOf(caps.stream().filter(VolumeCapability::hasMount).map(c -> c.getMount().getFsType())
-                .filter(fs -> !fs.isEmpty()).toList());
+        return Set.copyOf(caps.stream()
+                .filter(VolumeCapability::hasMount)
+                .map(c -> c.getMount().getFsType())
+                .filter(fs -> !fs.isEmpty())
+                .toList());
     }
 
     /** Whether every capability is a block one (then no file system needs growing after an expansion). */

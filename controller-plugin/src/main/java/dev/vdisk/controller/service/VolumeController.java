@@ -32,7 +32,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,17 +80,22 @@ final class VolumeController {
         checkConsistent(params, mutable, caps);
         Optional<ContentSource> source = ContentSource.of(req.hasVolumeContentSource(), req.getVolumeContentSource());
         SizeRange range = SizeRange.of(req.getCapacityRange());
-        TopologyPicker topology = TopologyPicker.of(req.hasAccessibilityRequirements()
-                ? Optional.of(req.getAccessibilityRequirements()) : Optional.empty());
+        TopologyPicker topology = TopologyPicker.of(
+                req.hasAccessibilityRequirements()
+                        ? Optional.of(req.getAccessibilityRequirements())
+                        : Optional.empty());
         String volumeId = VolumeIds.forName(name);
 
         // spec: a volume of this name that is compatible -> 0 OK with it; incompatible -> ALREADY_EXISTS
-        Optional<NodeVolume> existing = agents.find(volumeId).or(() -> VolumeIds.legacy(name).flatMap(agents::find));
+        Optional<NodeVolume> existing =
+                agents.find(volumeId).or(() -> VolumeIds.legacy(name).flatMap(agents::find));
         if (existing.isPresent()) {
             incompatibility(existing.get(), name, range, caps, params, topology)
-                    .or(() -> sourceMismatch(existing.get(), source)).ifPresent(why -> {
-                        throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + volumeId + " for name '" + name
-                                + "' already exists, but " + why);
+                    .or(() -> sourceMismatch(existing.get(), source))
+                    .ifPresent(why -> {
+                        throw new AgentException(
+                                AgentReason.ALREADY_EXISTS,
+                                "volume " + volumeId + " for name '" + name + "' already exists, but " + why);
                     });
             if (source.isPresent() && !source.get().snapshot()) {
                 // a crash after the clone may have left the internal snapshot visible; hidden from now on
@@ -94,10 +103,12 @@ final class VolumeController {
             }
             if (source.isPresent()) {
                 // a crash after the clone may have come before the split was asked for; the agent's start is idempotent
-                requestedSplit(existing.get()).ifPresent(mode -> splits.startSplit(existing.get().nodeId(), volumeId,
-                        mode));
+                requestedSplit(existing.get())
+                        .ifPresent(mode -> splits.startSplit(existing.get().nodeId(), volumeId, mode));
             }
-            return CreateVolumeResponse.newBuilder().setVolume(toVolume(existing.get())).build();
+            return CreateVolumeResponse.newBuilder()
+                    .setVolume(toVolume(existing.get()))
+                    .build();
         }
 
         CapacityPolicy policy = new CapacityPolicy(params.ratio());
@@ -106,15 +117,22 @@ final class VolumeController {
         attributes.put(NAME, name);
         if (source.isPresent()) {
             attributes.put(ContentSource.ATTRIBUTE, source.get().attribute());
-            Optional<String> asked = mutable.splitOnClone().or(params::splitOnClone).filter(mode -> !mode.equals("none"));
-            NodeVolume clone = cloneFrom(source.get(), volumeId, range, topology, policy, attributes,
+            Optional<String> asked =
+                    mutable.splitOnClone().or(params::splitOnClone).filter(mode -> !mode.equals("none"));
+            NodeVolume clone = cloneFrom(
+                    source.get(),
+                    volumeId,
+                    range,
+                    topology,
+                    policy,
+                    attributes,
                     depth -> asked.or(() -> tooDeep(volumeId, depth, params)));
             requestedSplit(clone).ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
             return CreateVolumeResponse.newBuilder().setVolume(toVolume(clone)).build();
         }
         long size = range.size(FileSystemMinimum.of(caps, params), largestVolume(policy));
-        NodeVolume created = place(topology, agents.nodeIds(), size, policy,
-                node -> agent(node).createVolume(volumeId, size, attributes));
+        NodeVolume created = place(
+                topology, agents.nodeIds(), size, policy, node -> agent(node).createVolume(volumeId, size, attributes));
         return CreateVolumeResponse.newBuilder().setVolume(toVolume(created)).build();
     }
 
@@ -123,8 +141,12 @@ final class VolumeController {
      * {@code create} there. If another create took the room in between, picks again: the pick then sees that
      * volume, so each round either succeeds or moves on, and no node ends up above its limit.
      */
-    private NodeVolume place(TopologyPicker topology, java.util.SortedSet<String> candidates, long size,
-                             CapacityPolicy policy, java.util.function.Function<String, AgentVolume> create) {
+    private NodeVolume place(
+            TopologyPicker topology,
+            SortedSet<String> candidates,
+            long size,
+            CapacityPolicy policy,
+            Function<String, AgentVolume> create) {
         for (int attempt = 1; ; attempt++) {
             String node = topology.pick(candidates, n -> whyNot(n, size, policy));
             try (var held = nodeCapacity.lock(node)) {
@@ -150,19 +172,27 @@ final class VolumeController {
      * snapshot's); a source on a node the requisite topologies exclude -> RESOURCE_EXHAUSTED ("Unable to provision
      * in accessible_topology": the request is valid, this plugin cannot place a clone elsewhere).
      */
-    private NodeVolume cloneFrom(ContentSource source, String volumeId, SizeRange range, TopologyPicker topology,
-                                 CapacityPolicy policy, Map<String, String> attributes,
-                                 java.util.function.IntFunction<Optional<String>> splitForDepth) {
+    private NodeVolume cloneFrom(
+            ContentSource source,
+            String volumeId,
+            SizeRange range,
+            TopologyPicker topology,
+            CapacityPolicy policy,
+            Map<String, String> attributes,
+            IntFunction<Optional<String>> splitForDepth) {
         String node;
         long sourceSize;
         if (source.snapshot()) {
-            NodeSnapshot s = agents.findSnapshot(source.id()).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                    "volume_content_source: snapshot " + source.id() + " does not exist"));
+            NodeSnapshot s = agents.findSnapshot(source.id())
+                    .orElseThrow(() -> new AgentException(
+                            AgentReason.NOT_FOUND,
+                            "volume_content_source: snapshot " + source.id() + " does not exist"));
             node = s.nodeId();
             sourceSize = s.snapshot().sizeBytes();
         } else {
-            NodeVolume v = agents.find(source.id()).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                    "volume_content_source: volume " + source.id() + " does not exist"));
+            NodeVolume v = agents.find(source.id())
+                    .orElseThrow(() -> new AgentException(
+                            AgentReason.NOT_FOUND, "volume_content_source: volume " + source.id() + " does not exist"));
             node = v.nodeId();
             sourceSize = v.volume().sizeBytes();
         }
@@ -176,10 +206,11 @@ final class VolumeController {
             throw new NoSuitableNodeException("the content source " + source + " is on node " + node + ", which is"
                     + " not among the requisite topologies; a clone can only be created on its source's node");
         }
-        return place(topology, new java.util.TreeSet<>(List.of(node)), size, policy, chosen -> {
+        return place(topology, new TreeSet<>(List.of(node)), size, policy, chosen -> {
             VolumeAgent agent = agent(chosen);
             // stored with the clone before it exists, so that the node agent retries a split a crash kept from starting
-            splitForDepth.apply(agent.chainDepth(source.id()) + 1)
+            splitForDepth
+                    .apply(agent.chainDepth(source.id()) + 1)
                     .ifPresent(mode -> attributes.put(CloneSplitHook.REQUESTED, mode));
             if (source.snapshot()) {
                 return agent.cloneVolume(volumeId, source.id(), size, attributes);
@@ -201,7 +232,10 @@ final class VolumeController {
         if (params.maxChainDepth().isEmpty() || depth <= params.maxChainDepth().getAsInt()) {
             return Optional.empty();
         }
-        LOG.info("volume {}: chain depth {} exceeds maxChainDepth {}; splitting it in copy mode", volumeId, depth,
+        LOG.info(
+                "volume {}: chain depth {} exceeds maxChainDepth {}; splitting it in copy mode",
+                volumeId,
+                depth,
                 params.maxChainDepth().getAsInt());
         return Optional.of("copy");
     }
@@ -213,34 +247,46 @@ final class VolumeController {
 
     /** Why the existing volume's content source is not the requested one, if it is not. */
     private static Optional<String> sourceMismatch(NodeVolume existing, Optional<ContentSource> asked) {
-        Optional<ContentSource> has = ContentSource.parse(existing.volume().attributes().get(ContentSource.ATTRIBUTE));
+        Optional<ContentSource> has =
+                ContentSource.parse(existing.volume().attributes().get(ContentSource.ATTRIBUTE));
         if (has.equals(asked)) {
             return Optional.empty();
         }
-        return Optional.of("it was created from " + has.map(ContentSource::toString).orElse("no content source")
-                + ", not from " + asked.map(ContentSource::toString).orElse("no content source"));
+        return Optional.of(
+                "it was created from " + has.map(ContentSource::toString).orElse("no content source") + ", not from "
+                        + asked.map(ContentSource::toString).orElse("no content source"));
     }
 
-    private static void checkConsistent(VolumeParameters params, MutableParameters mutable, List<VolumeCapability> caps) {
-        if (params.splitOnClone().isPresent() && mutable.splitOnClone().isPresent()
+    private static void checkConsistent(
+            VolumeParameters params, MutableParameters mutable, List<VolumeCapability> caps) {
+        if (params.splitOnClone().isPresent()
+                && mutable.splitOnClone().isPresent()
                 && !params.splitOnClone().equals(mutable.splitOnClone())) {
-            throw new IllegalArgumentException("splitOnClone is '" + params.splitOnClone().get() + "' in parameters but '"
-                    + mutable.splitOnClone().get() + "' in mutable_parameters");
+            throw new IllegalArgumentException(
+                    "splitOnClone is '" + params.splitOnClone().get() + "' in parameters but '"
+                            + mutable.splitOnClone().get() + "' in mutable_parameters");
         }
         Set<String> fs = VolumeCapabilities.fsTypes(caps);
         if (fs.size() > 1) {
             throw new IllegalArgumentException("volume_capabilities name different file systems " + fs);
         }
-        if (params.fsType().isPresent() && !fs.isEmpty() && !fs.contains(params.fsType().get())) {
-            throw new IllegalArgumentException("parameter fsType=" + params.fsType().get()
-                    + " contradicts the volume capability's fs_type " + fs.iterator().next());
+        if (params.fsType().isPresent()
+                && !fs.isEmpty()
+                && !fs.contains(params.fsType().get())) {
+            throw new IllegalArgumentException(
+                    "parameter fsType=" + params.fsType().get() + " contradicts the volume capability's fs_type "
+                            + fs.iterator().next());
         }
     }
 
     /** Why the existing volume is not what this CreateVolume asks for, if it is not. */
-    private static Optional<String> incompatibility(NodeVolume existing, String name, SizeRange range,
-                                                    List<VolumeCapability> caps, VolumeParameters params,
-                                                    TopologyPicker topology) {
+    private static Optional<String> incompatibility(
+            NodeVolume existing,
+            String name,
+            SizeRange range,
+            List<VolumeCapability> caps,
+            VolumeParameters params,
+            TopologyPicker topology) {
         AgentVolume v = existing.volume();
         Map<String, String> stored = v.attributes();
         if (!name.equals(stored.get(NAME))) {
@@ -271,8 +317,11 @@ final class VolumeController {
 
     /** The largest volume any known node could hold (the engine's limit when none is known: the picker will say why). */
     private long largestVolume(CapacityPolicy policy) {
-        return agents.nodeIds().stream().flatMap(n -> agents.agent(n).stream())
-                .mapToLong(a -> policy.maximumVolumeSize(a.capacity())).max().orElse(VolumeAgent.MAX_VOLUME_BYTES);
+        return agents.nodeIds().stream()
+                .flatMap(n -> agents.agent(n).stream())
+                .mapToLong(a -> policy.maximumVolumeSize(a.capacity()))
+                .max()
+                .orElse(VolumeAgent.MAX_VOLUME_BYTES);
     }
 
     private Optional<String> whyNot(String node, long size, CapacityPolicy policy) {
@@ -313,11 +362,13 @@ final class VolumeController {
         NodeVolume volume = existing(volumeId);
         Optional<String> problem = unsupported(volume, req);
         if (problem.isPresent()) {
-            return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(problem.get()).build();
+            return ValidateVolumeCapabilitiesResponse.newBuilder()
+                    .setMessage(problem.get())
+                    .build();
         }
         // spec: confirmed only if every capability (and parameter) is supported; it echoes what was validated
-        return ValidateVolumeCapabilitiesResponse.newBuilder().setConfirmed(
-                ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
+        return ValidateVolumeCapabilitiesResponse.newBuilder()
+                .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
                         .putAllVolumeContext(req.getVolumeContextMap())
                         .addAllVolumeCapabilities(req.getVolumeCapabilitiesList())
                         .putAllParameters(req.getParametersMap())
@@ -346,8 +397,8 @@ final class VolumeController {
             return fs.map(m -> "volume_capabilities do not match the volume: " + m);
         }
         if (!req.getVolumeContextMap().isEmpty() && !req.getVolumeContextMap().equals(context(stored))) {
-            return Optional.of("volume_context " + req.getVolumeContextMap() + " is not this volume's "
-                    + context(stored));
+            return Optional.of(
+                    "volume_context " + req.getVolumeContextMap() + " is not this volume's " + context(stored));
         }
         return Optional.empty();
     }
@@ -358,7 +409,8 @@ final class VolumeController {
         String volumeId = required("volume_id", req.getVolumeId());
         NodeVolume volume = existing(volumeId);
         // spec: with VOLUME_CONDITION, volume_condition MUST be set
-        return ControllerGetVolumeResponse.newBuilder().setVolume(withSplit(volume))
+        return ControllerGetVolumeResponse.newBuilder()
+                .setVolume(withSplit(volume))
                 .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(volume)))
                 .build();
     }
@@ -368,14 +420,17 @@ final class VolumeController {
             // spec: max_entries "MUST NOT be negative"
             throw new IllegalArgumentException("max_entries must not be negative, got " + req.getMaxEntries());
         }
-        Optional<String> after = req.getStartingToken().isEmpty() ? Optional.empty()
+        Optional<String> after = req.getStartingToken().isEmpty()
+                ? Optional.empty()
                 : Optional.of(PageToken.decode(req.getStartingToken()));
         List<NodeVolume> rest = agents.listVolumes().stream()
-                .filter(v -> after.isEmpty() || v.volume().volumeId().compareTo(after.get()) > 0).toList();
+                .filter(v -> after.isEmpty() || v.volume().volumeId().compareTo(after.get()) > 0)
+                .toList();
         int n = req.getMaxEntries() == 0 ? rest.size() : Math.min(req.getMaxEntries(), rest.size());
         ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
         for (NodeVolume v : rest.subList(0, n)) {
-            out.addEntries(ListVolumesResponse.Entry.newBuilder().setVolume(withSplit(v))
+            out.addEntries(ListVolumesResponse.Entry.newBuilder()
+                    .setVolume(withSplit(v))
                     .setStatus(ListVolumesResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(v))));
         }
         if (n < rest.size()) {
@@ -391,11 +446,13 @@ final class VolumeController {
         List<String> nodes = req.hasAccessibleTopology()
                 ? List.of(TopologyPicker.nodeOf("accessible_topology", req.getAccessibleTopology()))
                 : List.copyOf(agents.nodeIds());
-        GetCapacityResponse.Builder out = GetCapacityResponse.newBuilder()
-                .setMinimumVolumeSize(Int64Value.of(VolumeAgent.SIZE_GRANULARITY));
+        GetCapacityResponse.Builder out =
+                GetCapacityResponse.newBuilder().setMinimumVolumeSize(Int64Value.of(VolumeAgent.SIZE_GRANULARITY));
         if (VolumeCapabilities.capacityProblem(req.getVolumeCapabilitiesList()).isPresent()) {
             // no storage here provisions volumes with a capability that cannot be honoured
-            return out.setAvailableCapacity(0).setMaximumVolumeSize(Int64Value.of(0)).build();
+            return out.setAvailableCapacity(0)
+                    .setMaximumVolumeSize(Int64Value.of(0))
+                    .build();
         }
         CapacityPolicy policy = new CapacityPolicy(params.ratio());
         long total = 0;
@@ -411,7 +468,9 @@ final class VolumeController {
             total += policy.writable(pool, volumes);
             largest = Math.max(largest, Math.min(available, policy.maximumVolumeSize(pool)));
         }
-        return out.setAvailableCapacity(total).setMaximumVolumeSize(Int64Value.of(largest)).build();
+        return out.setAvailableCapacity(total)
+                .setMaximumVolumeSize(Int64Value.of(largest))
+                .build();
     }
 
     // ---------------------------------------------------------------- ControllerExpandVolume, ControllerModifyVolume
@@ -437,22 +496,26 @@ final class VolumeController {
         }
         // a block volume has no file system to grow; without a capability we cannot tell, so the node is asked
         boolean block = req.hasVolumeCapability() && req.getVolumeCapability().hasBlock();
-        return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(current).setNodeExpansionRequired(!block)
+        return ControllerExpandVolumeResponse.newBuilder()
+                .setCapacityBytes(current)
+                .setNodeExpansionRequired(!block)
                 .build();
     }
 
     /** Grows the volume if asked and there is room; the caller holds the node's capacity lock. Returns the size. */
-    private static long expandWithoutLocking(String volumeId, SizeRange range, NodeVolume volume, VolumeAgent agent,
-                                             CapacityPolicy policy) {
+    private static long expandWithoutLocking(
+            String volumeId, SizeRange range, NodeVolume volume, VolumeAgent agent, CapacityPolicy policy) {
         PoolCapacity pool = agent.capacity();
         long size = range.size(policy.maximumVolumeSize(pool));
         long current = volume.volume().sizeBytes();
         if (size > current) {
             long available = policy.available(pool, agent.listVolumes());
             if (size - current > available) {
-                throw new AgentException(AgentReason.OUT_OF_SPACE, "volume " + volumeId + " cannot grow by "
-                        + (size - current) + " bytes: node " + volume.nodeId() + " has " + available
-                        + " bytes left to provision");
+                throw new AgentException(
+                        AgentReason.OUT_OF_SPACE,
+                        "volume " + volumeId + " cannot grow by "
+                                + (size - current) + " bytes: node " + volume.nodeId() + " has " + available
+                                + " bytes left to provision");
             }
             current = agent.resizeVolume(volumeId, size).sizeBytes();
         } else if (range.limitBytes() > 0 && current > range.limitBytes()) {
@@ -477,8 +540,8 @@ final class VolumeController {
     // ---------------------------------------------------------------- helpers
 
     private NodeVolume existing(String volumeId) {
-        return agents.find(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                "volume " + volumeId + " does not exist"));
+        return agents.find(volumeId)
+                .orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, "volume " + volumeId + " does not exist"));
     }
 
     private VolumeAgent agent(String node) {
@@ -486,7 +549,8 @@ final class VolumeController {
     }
 
     static VolumeAgent agent(NodeAgents agents, String node) {
-        return agents.agent(node).orElseThrow(() -> new NoSuitableNodeException("no node agent known for node " + node));
+        return agents.agent(node)
+                .orElseThrow(() -> new NoSuitableNodeException("no node agent known for node " + node));
     }
 
     private static double storedRatio(AgentVolume v) {
@@ -496,7 +560,8 @@ final class VolumeController {
 
     /** The volume as CSI reports it: ID, size, its node as the only accessible topology, its static context. */
     static Volume toVolume(NodeVolume v) {
-        Volume.Builder out = Volume.newBuilder().setVolumeId(v.volume().volumeId())
+        Volume.Builder out = Volume.newBuilder()
+                .setVolumeId(v.volume().volumeId())
                 .setCapacityBytes(v.volume().sizeBytes())
                 .putAllVolumeContext(context(v.volume().attributes()))
                 .addAccessibleTopology(Topology.newBuilder().putSegments(TopologyPicker.KEY, v.nodeId()));
@@ -513,8 +578,12 @@ final class VolumeController {
      */
     private Volume withSplit(NodeVolume v) {
         Volume plain = toVolume(v);
-        return agents.agent(v.nodeId()).flatMap(a -> a.splitStatus(v.volume().volumeId()))
-                .map(s -> plain.toBuilder().putVolumeContext(SPLIT_CONTEXT, s.phase()).build()).orElse(plain);
+        return agents.agent(v.nodeId())
+                .flatMap(a -> a.splitStatus(v.volume().volumeId()))
+                .map(s -> plain.toBuilder()
+                        .putVolumeContext(SPLIT_CONTEXT, s.phase())
+                        .build())
+                .orElse(plain);
     }
 
     /** The volume_context key of a clone split's phase (QUEUED, FILLING, DONE, ...) in GetVolume and ListVolumes. */
@@ -527,10 +596,16 @@ final class VolumeController {
     }
 
     private static VolumeCondition condition(NodeVolume v) {
-        return v.volume().abnormal()
-                .map(why -> VolumeCondition.newBuilder().setAbnormal(true).setMessage(why).build())
-                .orElseGet(() -> VolumeCondition.newBuilder().setAbnormal(false)
-                        .setMessage("volume is in the pool of node " + v.nodeId()).build());
+        return v.volume()
+                .abnormal()
+                .map(why -> VolumeCondition.newBuilder()
+                        .setAbnormal(true)
+                        .setMessage(why)
+                        .build())
+                .orElseGet(() -> VolumeCondition.newBuilder()
+                        .setAbnormal(false)
+                        .setMessage("volume is in the pool of node " + v.nodeId())
+                        .build());
     }
 
     static String required(String field, String value) {

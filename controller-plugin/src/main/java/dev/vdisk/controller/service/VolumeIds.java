@@ -41,13 +41,13 @@ final class VolumeIds {
     /** The longest group snapshot ID: it is also the value of a label, and those have at most 63 characters. */
     static final int MAX_GROUP_LENGTH = 63;
 
-    private static final Pattern SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern OTHER = Pattern.compile("[^a-z0-9]+");
     private static final Pattern OLD_READABLE = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,126}[a-z0-9])?");
     private static final int HASH_HEX = 32;
 
-    private VolumeIds() {
-    }
+    private VolumeIds() {}
 
     /** A volume's or snapshot's ID. */
     static String forName(String name) {
@@ -60,7 +60,9 @@ final class VolumeIds {
     }
 
     private static String forName(String name, int maxLength) {
-        if (name.length() <= maxLength && !name.contains("--") && SUBDOMAIN.matcher(name).matches()) {
+        if (name.length() <= maxLength
+                && !name.contains("--")
+                && SUBDOMAIN.matcher(name).matches()) {
             return name;
         }
         String slug = OTHER.matcher(name.toLowerCase(Locale.ROOT)).replaceAll("-");
@@ -70,7 +72,9 @@ final class VolumeIds {
 
     /** The ID this name had before issue 16, when it differs from {@link #forName}'s (standalone pools only). */
     static Optional<String> legacy(String name) {
-        String old = OLD_READABLE.matcher(name).matches() ? name : "h_" + sha256Hex(name).substring(0, 40);
+        String old = OLD_READABLE.matcher(name).matches()
+                ? name
+                : "h_" + sha256Hex(name).substring(0, 40);
         return old.equals(forName(name)) ? Optional.empty() : Optional.of(old);
     }
 
@@ -88,7 +92,8 @@ final class VolumeIds {
 
     private static String sha256Hex(String name) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

@@ -6,6 +6,7 @@ import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The StorageClass parameters (CreateVolumeRequest.parameters, also sent to GetCapacity and
@@ -25,8 +26,11 @@ import java.util.TreeMap;
  *                           GetCapacity as well, so capacity reports and creations use the same ratio; it is stored
  *                           with each volume so that ControllerExpandVolume (which gets no parameters) uses it too.
  */
-record VolumeParameters(Optional<String> fsType, Optional<String> splitOnClone, OptionalInt maxChainDepth,
-                        OptionalDouble overprovisionRatio) {
+record VolumeParameters(
+        Optional<String> fsType,
+        Optional<String> splitOnClone,
+        OptionalInt maxChainDepth,
+        OptionalDouble overprovisionRatio) {
 
     static final String FS_TYPE = "fsType";
     static final String SPLIT_ON_CLONE = "splitOnClone";
@@ -53,9 +57,10 @@ record VolumeParameters(Optional<String> fsType, Optional<String> splitOnClone, 
                 case SPLIT_ON_CLONE -> split = Optional.of(oneOf(key, value, SPLIT_MODES));
                 case MAX_CHAIN_DEPTH -> depth = OptionalInt.of((int) positive(key, value, MAX_CHAIN_DEPTH_LIMIT));
                 case OVERPROVISION_RATIO -> ratio = OptionalDouble.of(ratio(value));
-                default -> throw new IllegalArgumentException("unknown parameter '" + key + "': the parameters are "
-                        + FS_TYPE + ", " + SPLIT_ON_CLONE + ", " + MAX_CHAIN_DEPTH + ", " + OVERPROVISION_RATIO
-                        + " (and the provisioner's " + PROVISIONER_PREFIX + "* keys)");
+                default ->
+                    throw new IllegalArgumentException("unknown parameter '" + key + "': the parameters are "
+                            + FS_TYPE + ", " + SPLIT_ON_CLONE + ", " + MAX_CHAIN_DEPTH + ", " + OVERPROVISION_RATIO
+                            + " (and the provisioner's " + PROVISIONER_PREFIX + "* keys)");
             }
         }
         return new VolumeParameters(fsType, split, depth, ratio);
@@ -96,8 +101,8 @@ record VolumeParameters(Optional<String> fsType, Optional<String> splitOnClone, 
 
     static String oneOf(String key, String value, Set<String> allowed) {
         if (!allowed.contains(value)) {
-            throw new IllegalArgumentException("parameter " + key + "='" + value + "' is not valid: use one of "
-                    + new java.util.TreeSet<>(allowed));
+            throw new IllegalArgumentException(
+                    "parameter " + key + "='" + value + "' is not valid: use one of " + new TreeSet<>(allowed));
         }
         return value;
     }
@@ -110,8 +115,8 @@ record VolumeParameters(Optional<String> fsType, Optional<String> splitOnClone, 
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("parameter " + key + "='" + value + "' is not valid: use a whole number"
-                    + " from 1 to " + max);
+            throw new IllegalArgumentException(
+                    "parameter " + key + "='" + value + "' is not valid: use a whole number" + " from 1 to " + max);
         }
     }
 

@@ -24,6 +24,7 @@ final class MemoryAgent implements VolumeAgent {
     final Map<String, AgentSnapshot> snapshots = new ConcurrentSkipListMap<>();
     /** Snapshot ID -> extents its streams return (tests set them). */
     final Map<String, List<BlockExtent>> extents = new ConcurrentSkipListMap<>();
+
     final AtomicInteger creates = new AtomicInteger();
     /** How long a create takes (tests widen race windows with it). */
     volatile long createMillis;
@@ -106,7 +107,8 @@ final class MemoryAgent implements VolumeAgent {
     }
 
     @Override
-    public synchronized List<AgentSnapshot> createSnapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
+    public synchronized List<AgentSnapshot> createSnapshotGroup(
+            String groupId, Map<String, String> snapshotIdByVolumeId) {
         Map<String, String> missing = new LinkedHashMap<>();
         for (var e : snapshotIdByVolumeId.entrySet()) {
             AgentSnapshot s = snapshots.get(e.getValue());
@@ -120,9 +122,13 @@ final class MemoryAgent implements VolumeAgent {
                 missing.put(e.getKey(), e.getValue());
             }
         }
-        missing.forEach((v, s) -> snapshots.put(s, new AgentSnapshot(s, v, volumes.get(v).sizeBytes(), 1000, groupId)));
+        missing.forEach((v, s) ->
+                snapshots.put(s, new AgentSnapshot(s, v, volumes.get(v).sizeBytes(), 1000, groupId)));
         missing.forEach((v, s) -> depths.put(s, depths.getOrDefault(v, 0)));
-        return snapshotIdByVolumeId.values().stream().sorted().map(snapshots::get).toList();
+        return snapshotIdByVolumeId.values().stream()
+                .sorted()
+                .map(snapshots::get)
+                .toList();
     }
 
     @Override
@@ -141,12 +147,12 @@ final class MemoryAgent implements VolumeAgent {
     }
 
     @Override
-    public synchronized AgentVolume cloneVolume(String newVolumeId, String snapshotId, long sizeBytes,
-                                                Map<String, String> attributes) {
+    public synchronized AgentVolume cloneVolume(
+            String newVolumeId, String snapshotId, long sizeBytes, Map<String, String> attributes) {
         if (volumes.containsKey(newVolumeId)) {
             return volumes.get(newVolumeId);
         }
-        AgentSnapshot s = getSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, snapshotId));
+        AgentSnapshot s = requireSnapshot(snapshotId);
         long size = Math.max(s.sizeBytes(), SizeRange.roundUp(sizeBytes));
         AgentVolume v = new AgentVolume(newVolumeId, size, 0, false, attributes, Optional.empty());
         volumes.put(newVolumeId, v);
@@ -156,14 +162,20 @@ final class MemoryAgent implements VolumeAgent {
 
     @Override
     public Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
-        getSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, snapshotId));
-        return extents.getOrDefault(snapshotId, List.of()).stream().filter(e -> e.end() > startOffset).iterator();
+        requireSnapshot(snapshotId);
+        return extents.getOrDefault(snapshotId, List.of()).stream()
+                .filter(e -> e.end() > startOffset)
+                .iterator();
     }
 
     @Override
     public Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
-        getSnapshot(baseSnapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, baseSnapshotId));
+        requireSnapshot(baseSnapshotId);
         return allocated(targetSnapshotId, startOffset);
+    }
+
+    private AgentSnapshot requireSnapshot(String snapshotId) {
+        return getSnapshot(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, snapshotId));
     }
 
     /** Split requests by volume ID (tests read and set them); a split here is DONE at once. */
@@ -178,8 +190,8 @@ final class MemoryAgent implements VolumeAgent {
         if (s != null && !s.mode().equals(mode)) {
             throw new AgentException(AgentReason.FAILED_PRECONDITION, "other mode");
         }
-        return splits.computeIfAbsent(volumeId, id -> new SplitStatus(id, mode, SplitStatus.DONE, 1, 1, 1, 0, 0, 0,
-                "", false));
+        return splits.computeIfAbsent(
+                volumeId, id -> new SplitStatus(id, mode, SplitStatus.DONE, 1, 1, 1, 0, 0, 0, "", false));
     }
 
     @Override
@@ -188,8 +200,7 @@ final class MemoryAgent implements VolumeAgent {
     }
 
     @Override
-    public void cancelSplit(String volumeId) {
-    }
+    public void cancelSplit(String volumeId) {}
 
     /** Chain depth by volume or snapshot ID as the engine counts it (absent: 0). */
     final Map<String, Integer> depths = new ConcurrentSkipListMap<>();

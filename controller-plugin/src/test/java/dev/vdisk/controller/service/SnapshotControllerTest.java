@@ -34,36 +34,47 @@ class SnapshotControllerTest {
 
     private final Agents agents = Agents.of("n1", GIB, "n2", GIB);
     private final List<String> splits = new ArrayList<>();
-    private final VolumeController volumes = new VolumeController(agents,
-            (node, volume, mode) -> splits.add(node + "/" + volume + "/" + mode));
+    private final VolumeController volumes =
+            new VolumeController(agents, (node, volume, mode) -> splits.add(node + "/" + volume + "/" + mode));
     private final SnapshotController snapshots = new SnapshotController(agents);
 
     private Volume volume(String name, long size, String node) {
-        return volumes.createVolume(CreateVolumeRequest.newBuilder().setName(name)
-                .addVolumeCapabilities(mount("ext4", Mode.SINGLE_NODE_WRITER))
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(size))
-                .setAccessibilityRequirements(TopologyRequirement.newBuilder().addRequisite(node(node))).build())
+        return volumes.createVolume(CreateVolumeRequest.newBuilder()
+                        .setName(name)
+                        .addVolumeCapabilities(mount("ext4", Mode.SINGLE_NODE_WRITER))
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(size))
+                        .setAccessibilityRequirements(
+                                TopologyRequirement.newBuilder().addRequisite(node(node)))
+                        .build())
                 .getVolume();
     }
 
     private Snapshot snapshot(String name, String source) {
-        return snapshots.createSnapshot(CreateSnapshotRequest.newBuilder().setName(name).setSourceVolumeId(source)
-                .build()).getSnapshot();
+        return snapshots
+                .createSnapshot(CreateSnapshotRequest.newBuilder()
+                        .setName(name)
+                        .setSourceVolumeId(source)
+                        .build())
+                .getSnapshot();
     }
 
     private static CreateVolumeRequest.Builder clone(String name, VolumeContentSource source) {
-        return CreateVolumeRequest.newBuilder().setName(name).addVolumeCapabilities(mount("ext4", Mode.SINGLE_NODE_WRITER))
+        return CreateVolumeRequest.newBuilder()
+                .setName(name)
+                .addVolumeCapabilities(mount("ext4", Mode.SINGLE_NODE_WRITER))
                 .setVolumeContentSource(source);
     }
 
     private static VolumeContentSource fromSnapshot(String id) {
-        return VolumeContentSource.newBuilder().setSnapshot(VolumeContentSource.SnapshotSource.newBuilder()
-                .setSnapshotId(id)).build();
+        return VolumeContentSource.newBuilder()
+                .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(id))
+                .build();
     }
 
     private static VolumeContentSource fromVolume(String id) {
-        return VolumeContentSource.newBuilder().setVolume(VolumeContentSource.VolumeSource.newBuilder()
-                .setVolumeId(id)).build();
+        return VolumeContentSource.newBuilder()
+                .setVolume(VolumeContentSource.VolumeSource.newBuilder().setVolumeId(id))
+                .build();
     }
 
     private static AgentReason reason(Runnable call) {
@@ -85,14 +96,26 @@ class SnapshotControllerTest {
         assertTrue(snapshot("Snapshot Two", "pvc-b").getSnapshotId().startsWith("snapshot-two--"));
         assertThrows(IllegalArgumentException.class, () -> snapshot("", "pvc-a"));
         assertThrows(IllegalArgumentException.class, () -> snapshot("x", ""));
-        assertEquals(AgentReason.NOT_FOUND, reason(() -> snapshots.getSnapshot(GetSnapshotRequest.newBuilder()
-                .setSnapshotId("nope").build())));
-        assertEquals(s, snapshots.getSnapshot(GetSnapshotRequest.newBuilder().setSnapshotId("snapshot-1").build())
-                .getSnapshot());
-        snapshots.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId("snapshot-1").build());
-        snapshots.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId("snapshot-1").build());
-        assertEquals(AgentReason.NOT_FOUND, reason(() -> snapshots.getSnapshot(GetSnapshotRequest.newBuilder()
-                .setSnapshotId("snapshot-1").build())));
+        assertEquals(
+                AgentReason.NOT_FOUND,
+                reason(() -> snapshots.getSnapshot(
+                        GetSnapshotRequest.newBuilder().setSnapshotId("nope").build())));
+        assertEquals(
+                s,
+                snapshots
+                        .getSnapshot(GetSnapshotRequest.newBuilder()
+                                .setSnapshotId("snapshot-1")
+                                .build())
+                        .getSnapshot());
+        snapshots.deleteSnapshot(
+                DeleteSnapshotRequest.newBuilder().setSnapshotId("snapshot-1").build());
+        snapshots.deleteSnapshot(
+                DeleteSnapshotRequest.newBuilder().setSnapshotId("snapshot-1").build());
+        assertEquals(
+                AgentReason.NOT_FOUND,
+                reason(() -> snapshots.getSnapshot(GetSnapshotRequest.newBuilder()
+                        .setSnapshotId("snapshot-1")
+                        .build())));
     }
 
     @Test
@@ -106,25 +129,35 @@ class SnapshotControllerTest {
         String token = "";
         int pages = 0;
         do {
-            ListSnapshotsResponse r = snapshots.listSnapshots(ListSnapshotsRequest.newBuilder().setMaxEntries(2)
-                    .setStartingToken(token).build());
+            ListSnapshotsResponse r = snapshots.listSnapshots(ListSnapshotsRequest.newBuilder()
+                    .setMaxEntries(2)
+                    .setStartingToken(token)
+                    .build());
             r.getEntriesList().forEach(e -> seen.add(e.getSnapshot().getSnapshotId()));
             token = r.getNextToken();
             pages++;
         } while (!token.isEmpty());
         assertEquals(List.of("snap-0", "snap-1", "snap-2", "snap-3", "snap-4"), seen);
         assertEquals(3, pages);
-        assertEquals(List.of("snap-1", "snap-3"), ids(ListSnapshotsRequest.newBuilder().setSourceVolumeId("pvc-b")));
+        assertEquals(
+                List.of("snap-1", "snap-3"),
+                ids(ListSnapshotsRequest.newBuilder().setSourceVolumeId("pvc-b")));
         assertEquals(List.of("snap-2"), ids(ListSnapshotsRequest.newBuilder().setSnapshotId("snap-2")));
-        assertEquals(List.of(), ids(ListSnapshotsRequest.newBuilder().setSnapshotId("snap-2").setSourceVolumeId("pvc-b")));
+        assertEquals(
+                List.of(),
+                ids(ListSnapshotsRequest.newBuilder().setSnapshotId("snap-2").setSourceVolumeId("pvc-b")));
         assertEquals(List.of(), ids(ListSnapshotsRequest.newBuilder().setSnapshotId("nope")));
-        assertThrows(InvalidPageTokenException.class, () -> ids(ListSnapshotsRequest.newBuilder()
-                .setStartingToken("garbage!")));
-        assertThrows(IllegalArgumentException.class, () -> ids(ListSnapshotsRequest.newBuilder().setMaxEntries(-1)));
+        assertThrows(
+                InvalidPageTokenException.class,
+                () -> ids(ListSnapshotsRequest.newBuilder().setStartingToken("garbage!")));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ids(ListSnapshotsRequest.newBuilder().setMaxEntries(-1)));
     }
 
     private List<String> ids(ListSnapshotsRequest.Builder req) {
-        return snapshots.listSnapshots(req.build()).getEntriesList().stream().map(e -> e.getSnapshot().getSnapshotId())
+        return snapshots.listSnapshots(req.build()).getEntriesList().stream()
+                .map(e -> e.getSnapshot().getSnapshotId())
                 .toList();
     }
 
@@ -132,37 +165,64 @@ class SnapshotControllerTest {
     void clonesLiveOnTheirSourceNodeAndReportTheirSource() {
         volume("pvc-a", 10 * MIB, "n2");
         snapshot("snap-a", "pvc-a");
-        Volume c = volumes.createVolume(clone("pvc-c", fromSnapshot("snap-a")).build()).getVolume();
+        Volume c = volumes.createVolume(clone("pvc-c", fromSnapshot("snap-a")).build())
+                .getVolume();
         assertEquals(10 * MIB, c.getCapacityBytes(), "no capacity_range: the snapshot's size");
         assertEquals("n2", c.getAccessibleTopology(0).getSegmentsMap().get(TopologyPicker.KEY));
         assertEquals(fromSnapshot("snap-a"), c.getContentSource());
-        assertEquals(c, volumes.createVolume(clone("pvc-c", fromSnapshot("snap-a")).build()).getVolume(), "a retry");
-        assertEquals(AgentReason.ALREADY_EXISTS, reason(() -> volumes.createVolume(clone("pvc-c", fromVolume("pvc-a"))
-                .build())));
-        assertEquals(AgentReason.ALREADY_EXISTS, reason(() -> volumes.createVolume(clone("pvc-a", fromSnapshot("snap-a"))
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10 * MIB)).build())),
+        assertEquals(
+                c,
+                volumes.createVolume(clone("pvc-c", fromSnapshot("snap-a")).build())
+                        .getVolume(),
+                "a retry");
+        assertEquals(
+                AgentReason.ALREADY_EXISTS,
+                reason(() ->
+                        volumes.createVolume(clone("pvc-c", fromVolume("pvc-a")).build())));
+        assertEquals(
+                AgentReason.ALREADY_EXISTS,
+                reason(() -> volumes.createVolume(clone("pvc-a", fromSnapshot("snap-a"))
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10 * MIB))
+                        .build())),
                 "an existing volume without a source is not the clone asked for");
 
         Volume v = volumes.createVolume(clone("pvc-d", fromVolume("pvc-a"))
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(20 * MIB)).build()).getVolume();
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(20 * MIB))
+                        .build())
+                .getVolume();
         assertEquals(20 * MIB, v.getCapacityBytes());
         assertEquals(fromVolume("pvc-a"), v.getContentSource());
         assertEquals(List.of("snap-a"), ids(ListSnapshotsRequest.newBuilder()), "the internal snapshot is not listed");
 
-        assertEquals(AgentReason.NOT_FOUND, reason(() -> volumes.createVolume(clone("x", fromSnapshot("nope")).build())));
-        assertEquals(AgentReason.NOT_FOUND, reason(() -> volumes.createVolume(clone("x", fromVolume("nope")).build())));
-        assertThrows(CapacityOutOfRangeException.class, () -> volumes.createVolume(clone("x", fromSnapshot("snap-a"))
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(MIB)).build()));
-        assertThrows(CapacityOutOfRangeException.class, () -> volumes.createVolume(clone("x", fromSnapshot("snap-a"))
-                .setCapacityRange(CapacityRange.newBuilder().setLimitBytes(MIB)).build()));
-        NoSuitableNodeException e = assertThrows(NoSuitableNodeException.class, () -> volumes.createVolume(
-                clone("x", fromSnapshot("snap-a")).setAccessibilityRequirements(TopologyRequirement.newBuilder()
-                        .addRequisite(node("n1"))).build()));
+        assertEquals(
+                AgentReason.NOT_FOUND,
+                reason(() ->
+                        volumes.createVolume(clone("x", fromSnapshot("nope")).build())));
+        assertEquals(
+                AgentReason.NOT_FOUND,
+                reason(() -> volumes.createVolume(clone("x", fromVolume("nope")).build())));
+        assertThrows(
+                CapacityOutOfRangeException.class,
+                () -> volumes.createVolume(clone("x", fromSnapshot("snap-a"))
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(MIB))
+                        .build()));
+        assertThrows(
+                CapacityOutOfRangeException.class,
+                () -> volumes.createVolume(clone("x", fromSnapshot("snap-a"))
+                        .setCapacityRange(CapacityRange.newBuilder().setLimitBytes(MIB))
+                        .build()));
+        NoSuitableNodeException e = assertThrows(
+                NoSuitableNodeException.class,
+                () -> volumes.createVolume(clone("x", fromSnapshot("snap-a"))
+                        .setAccessibilityRequirements(
+                                TopologyRequirement.newBuilder().addRequisite(node("n1")))
+                        .build()));
         assertTrue(e.getMessage().contains("on node n2"), e.getMessage());
         assertEquals(List.of(), splits);
 
         // deleting the source with clones and snapshots alive succeeds
-        volumes.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId("pvc-a").build());
+        volumes.deleteVolume(
+                DeleteVolumeRequest.newBuilder().setVolumeId("pvc-a").build());
         assertEquals("pvc-a", snapshot("snap-a", "pvc-a").getSourceVolumeId(), "the snapshot outlives its source");
     }
 
@@ -170,16 +230,26 @@ class SnapshotControllerTest {
     void splitOnCloneShareOrCopyCallsTheHook() {
         volume("pvc-a", MIB, "n1");
         snapshot("snap-a", "pvc-a");
-        volumes.createVolume(clone("pvc-s", fromSnapshot("snap-a")).putParameters("splitOnClone", "copy").build());
-        volumes.createVolume(clone("pvc-n", fromSnapshot("snap-a")).putParameters("splitOnClone", "none").build());
+        volumes.createVolume(clone("pvc-s", fromSnapshot("snap-a"))
+                .putParameters("splitOnClone", "copy")
+                .build());
+        volumes.createVolume(clone("pvc-n", fromSnapshot("snap-a"))
+                .putParameters("splitOnClone", "none")
+                .build());
         assertEquals(List.of("n1/pvc-s/copy"), splits);
-        assertEquals("copy", agents.byNode().get("n1").volumes.get("pvc-s").attributes().get(CloneSplitHook.REQUESTED),
+        assertEquals(
+                "copy",
+                agents.byNode().get("n1").volumes.get("pvc-s").attributes().get(CloneSplitHook.REQUESTED),
                 "the request is stored with the clone, for the agent to retry after a crash");
         assertFalse(agents.byNode().get("n1").volumes.get("pvc-n").attributes().containsKey(CloneSplitHook.REQUESTED));
         // a CreateVolume retried after a crash between the clone and the hook asks again (the agent's start is
         // idempotent); a plain volume's retry never does
-        volumes.createVolume(clone("pvc-s", fromSnapshot("snap-a")).putParameters("splitOnClone", "copy").build());
-        volumes.createVolume(clone("pvc-n", fromSnapshot("snap-a")).putParameters("splitOnClone", "none").build());
+        volumes.createVolume(clone("pvc-s", fromSnapshot("snap-a"))
+                .putParameters("splitOnClone", "copy")
+                .build());
+        volumes.createVolume(clone("pvc-n", fromSnapshot("snap-a"))
+                .putParameters("splitOnClone", "none")
+                .build());
         assertEquals(List.of("n1/pvc-s/copy", "n1/pvc-s/copy"), splits);
     }
 
@@ -187,15 +257,23 @@ class SnapshotControllerTest {
     void aCloneDeeperThanMaxChainDepthIsSplitInCopyMode() {
         volume("pvc-a", MIB, "n1");
         snapshot("snap-a", "pvc-a");
-        volumes.createVolume(clone("pvc-1", fromSnapshot("snap-a")).putParameters("maxChainDepth", "1").build());
+        volumes.createVolume(clone("pvc-1", fromSnapshot("snap-a"))
+                .putParameters("maxChainDepth", "1")
+                .build());
         assertEquals(List.of(), splits, "depth 1 is within the limit");
         snapshot("snap-1", "pvc-1");
-        volumes.createVolume(clone("pvc-2", fromSnapshot("snap-1")).putParameters("maxChainDepth", "1").build());
+        volumes.createVolume(clone("pvc-2", fromSnapshot("snap-1"))
+                .putParameters("maxChainDepth", "1")
+                .build());
         assertEquals(List.of("n1/pvc-2/copy"), splits, "depth 2 exceeds it");
-        assertEquals("copy", agents.byNode().get("n1").volumes.get("pvc-2").attributes().get(CloneSplitHook.REQUESTED),
+        assertEquals(
+                "copy",
+                agents.byNode().get("n1").volumes.get("pvc-2").attributes().get(CloneSplitHook.REQUESTED),
                 "decided before the clone exists and stored with it");
-        volumes.createVolume(clone("pvc-3", fromSnapshot("snap-1")).putParameters("maxChainDepth", "1")
-                .putParameters("splitOnClone", "share").build());
+        volumes.createVolume(clone("pvc-3", fromSnapshot("snap-1"))
+                .putParameters("maxChainDepth", "1")
+                .putParameters("splitOnClone", "share")
+                .build());
         assertEquals(List.of("n1/pvc-2/copy", "n1/pvc-3/share"), splits, "an asked-for split ends the chain too");
         volumes.createVolume(clone("pvc-4", fromSnapshot("snap-1")).build());
         assertEquals(2, splits.size(), "no maxChainDepth, no limit (pvc-4 has depth 2 too)");
@@ -206,15 +284,29 @@ class SnapshotControllerTest {
         VolumeController wired = new VolumeController(agents, CloneSplitHook.startingOn(agents));
         volume("pvc-a", MIB, "n1");
         snapshot("snap-a", "pvc-a");
-        Volume created = wired.createVolume(clone("pvc-s", fromSnapshot("snap-a")).putParameters("splitOnClone",
-                "copy").build()).getVolume();
-        assertFalse(created.getVolumeContextMap().containsKey("vdisk.csi.dev/split"),
+        Volume created = wired.createVolume(clone("pvc-s", fromSnapshot("snap-a"))
+                        .putParameters("splitOnClone", "copy")
+                        .build())
+                .getVolume();
+        assertFalse(
+                created.getVolumeContextMap().containsKey("vdisk.csi.dev/split"),
                 "CreateVolume's context is the static one the CO stores");
         assertEquals("copy", agents.byNode().get("n1").splits.get("pvc-s").mode());
-        assertEquals("DONE", wired.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId("pvc-s")
-                .build()).getVolume().getVolumeContextOrThrow("vdisk.csi.dev/split"));
-        assertFalse(wired.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId("pvc-a").build())
-                .getVolume().getVolumeContextMap().containsKey("vdisk.csi.dev/split"), "no split, no key");
+        assertEquals(
+                "DONE",
+                wired.controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                .setVolumeId("pvc-s")
+                                .build())
+                        .getVolume()
+                        .getVolumeContextOrThrow("vdisk.csi.dev/split"));
+        assertFalse(
+                wired.controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                .setVolumeId("pvc-a")
+                                .build())
+                        .getVolume()
+                        .getVolumeContextMap()
+                        .containsKey("vdisk.csi.dev/split"),
+                "no split, no key");
         // a refusal (a different mode) is logged, not thrown: the clone exists either way
         CloneSplitHook.startingOn(agents).startSplit("n1", "pvc-s", "share");
         assertEquals("copy", agents.byNode().get("n1").splits.get("pvc-s").mode());

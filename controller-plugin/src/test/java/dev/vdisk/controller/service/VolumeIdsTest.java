@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 class VolumeIdsTest {
 
     /** IsDNS1123Subdomain: at most 253 characters, dot-separated labels of [a-z0-9-], alphanumeric at both ends. */
-    private static final Pattern SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     /** IsValidLabelValue: at most 63 characters, empty or alphanumeric at both ends with '-', '_', '.' between. */
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
 
@@ -57,7 +58,8 @@ class VolumeIdsTest {
             String other = nameById.putIfAbsent(id, name);
             assertTrue(other == null || other.equals(name), () -> "'" + name + "' and '" + other + "' share ID " + id);
             String otherGroup = nameByGroupId.putIfAbsent(group, name);
-            assertTrue(otherGroup == null || otherGroup.equals(name),
+            assertTrue(
+                    otherGroup == null || otherGroup.equals(name),
                     () -> "'" + name + "' and '" + otherGroup + "' share group ID " + group);
         }
     }
@@ -65,20 +67,29 @@ class VolumeIdsTest {
     @Test
     void namesThatDifferOnlyInCaseGetDifferentIds() {
         List<String> variants = List.of("pvc-data", "PVC-DATA", "Pvc-Data", "pvc-Data", "PVC_DATA", "pvc_data");
-        assertEquals(variants.size(), variants.stream().map(VolumeIds::forName).distinct().count(),
+        assertEquals(
+                variants.size(),
+                variants.stream().map(VolumeIds::forName).distinct().count(),
                 variants.stream().map(VolumeIds::forName).toList().toString());
-        assertEquals(variants.size(), variants.stream().map(VolumeIds::forGroupName).distinct().count());
+        assertEquals(
+                variants.size(),
+                variants.stream().map(VolumeIds::forGroupName).distinct().count());
     }
 
     @Test
     void whatTheSidecarsSendPassesThroughSoOperatorsSeeThePvName() {
-        for (String name : List.of("pvc-0f1e2d3c-aaaa-bbbb-cccc-000011112222",
-                "snapshot-0f1e2d3c-aaaa-bbbb-cccc-000011112222", "groupsnapshot-0f1e2d3c-aaaa-bbbb-cccc-000011112222",
-                "a", "a.b-c", "x".repeat(128))) {
+        for (String name : List.of(
+                "pvc-0f1e2d3c-aaaa-bbbb-cccc-000011112222",
+                "snapshot-0f1e2d3c-aaaa-bbbb-cccc-000011112222",
+                "groupsnapshot-0f1e2d3c-aaaa-bbbb-cccc-000011112222",
+                "a",
+                "a.b-c",
+                "x".repeat(128))) {
             assertEquals(name, VolumeIds.forName(name));
             assertEquals(Optional.empty(), VolumeIds.legacy(name), "unchanged IDs need no legacy lookup");
         }
-        assertEquals("groupsnapshot-0f1e2d3c-aaaa-bbbb-cccc-000011112222",
+        assertEquals(
+                "groupsnapshot-0f1e2d3c-aaaa-bbbb-cccc-000011112222",
                 VolumeIds.forGroupName("groupsnapshot-0f1e2d3c-aaaa-bbbb-cccc-000011112222"));
         assertTrue(VolumeIds.forGroupName("g".repeat(64)).length() <= 63, "a label value is at most 63");
         assertEquals("pvc-a--clonesrc", ContentSource.internalSnapshotId("pvc-a"));
@@ -93,25 +104,61 @@ class VolumeIdsTest {
     }
 
     private static List<String> edgeNames() {
-        return List.of("", "-", ".", "_", "a", "A", "a-", "-a", "a.", ".a", "a..b", "a.-b", "a-.b", "a--b", "a_b",
-                "x".repeat(128), "x".repeat(129), "x".repeat(253), "x".repeat(254), "X".repeat(300), "é", "日本語",
-                "İstanbul", "ß", "\u0000", " ", "pvc-1 ", "🙂", "a".repeat(63), "a".repeat(64), "id--" + "0".repeat(32),
-                "x--" + "0".repeat(32), "a.b.c.d", "1", "0-0", "--", "----", "-" + "a".repeat(200));
+        return List.of(
+                "",
+                "-",
+                ".",
+                "_",
+                "a",
+                "A",
+                "a-",
+                "-a",
+                "a.",
+                ".a",
+                "a..b",
+                "a.-b",
+                "a-.b",
+                "a--b",
+                "a_b",
+                "x".repeat(128),
+                "x".repeat(129),
+                "x".repeat(253),
+                "x".repeat(254),
+                "X".repeat(300),
+                "é",
+                "日本語",
+                "İstanbul",
+                "ß",
+                "\u0000",
+                " ",
+                "pvc-1 ",
+                "🙂",
+                "a".repeat(63),
+                "a".repeat(64),
+                "id--" + "0".repeat(32),
+                "x--" + "0".repeat(32),
+                "a.b.c.d",
+                "1",
+                "0-0",
+                "--",
+                "----",
+                "-" + "a".repeat(200));
     }
 
     private static String randomName(Random random) {
         String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/: éß日İ🙂";
-        int length = switch (random.nextInt(4)) {
-            case 0 -> 1 + random.nextInt(8);
-            case 1 -> 1 + random.nextInt(64);
-            case 2 -> 120 + random.nextInt(20);
-            default -> 1 + random.nextInt(300);
-        };
+        int length =
+                switch (random.nextInt(4)) {
+                    case 0 -> 1 + random.nextInt(8);
+                    case 1 -> 1 + random.nextInt(64);
+                    case 2 -> 120 + random.nextInt(20);
+                    default -> 1 + random.nextInt(300);
+                };
         StringBuilder out = new StringBuilder();
         int[] points = alphabet.codePoints().toArray();
         for (int i = 0; i < length; i++) {
-            out.appendCodePoint(random.nextInt(3) == 0 ? points[random.nextInt(points.length)]
-                    : points[random.nextInt(26)]);
+            out.appendCodePoint(
+                    random.nextInt(3) == 0 ? points[random.nextInt(points.length)] : points[random.nextInt(26)]);
         }
         String name = out.toString();
         return random.nextInt(5) == 0 ? name.toUpperCase(Locale.ROOT) : name;

@@ -14,7 +14,8 @@ public record BuildInfo(String version) {
     public static BuildInfo load() {
         try (InputStream in = BuildInfo.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                throw new IllegalStateException(RESOURCE + " missing next to " + BuildInfo.class.getName() + ": broken build");
+                throw new IllegalStateException(
+                        RESOURCE + " missing next to " + BuildInfo.class.getName() + ": broken build");
             }
             Properties properties = new Properties();
             properties.load(in);

@@ -35,11 +35,12 @@ import org.slf4j.MDC;
  */
 final class CallLoggingInterceptor implements ServerInterceptor {
 
-    static final Metadata.Key<String> REQUEST_ID_HEADER = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> REQUEST_ID_HEADER =
+            Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> REQUEST_ID = Context.key("vdisk-request-id");
     static final String MDC_KEY = "rid";
 
-    private static final Logger log = LoggerFactory.getLogger(CallLoggingInterceptor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(CallLoggingInterceptor.class);
 
     /** Liveness probes call Probe every few seconds; their successes are not worth a line at info. */
     private static final String PROBE = "csi.v1.Identity/Probe";
@@ -96,7 +97,9 @@ final class CallLoggingInterceptor implements ServerInterceptor {
             if (field.isRepeated()) {
                 List<?> values = (List<?>) request.getField(field);
                 if (!values.isEmpty()) {
-                    out.add(field.getName() + "=" + String.join(",", values.stream().map(String::valueOf).toList()));
+                    out.add(field.getName() + "="
+                            + String.join(
+                                    ",", values.stream().map(String::valueOf).toList()));
                 }
             } else if (!((String) request.getField(field)).isEmpty()) {
                 out.add(field.getName() + "=" + request.getField(field));
@@ -132,17 +135,30 @@ final class CallLoggingInterceptor implements ServerInterceptor {
             String idPart = ids.isEmpty() ? "" : " " + ids;
             if (status.isOk()) {
                 if (method.equals(PROBE)) {
-                    log.debug("{} rid={}{} -> OK {} ms", method, requestId, idPart, millis);
+                    LOG.debug("{} rid={}{} -> OK {} ms", method, requestId, idPart, millis);
                 } else {
-                    log.info("{} rid={}{} -> OK {} ms", method, requestId, idPart, millis);
+                    LOG.info("{} rid={}{} -> OK {} ms", method, requestId, idPart, millis);
                 }
             } else if (status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN) {
                 // a bug or an unexpected failure: the stack trace is the useful part
-                log.warn("{} rid={}{} -> {} {} ms: {}", method, requestId, idPart, status.getCode(), millis,
-                        status.getDescription(), status.getCause());
+                LOG.warn(
+                        "{} rid={}{} -> {} {} ms: {}",
+                        method,
+                        requestId,
+                        idPart,
+                        status.getCode(),
+                        millis,
+                        status.getDescription(),
+                        status.getCause());
             } else {
                 // an answer the spec defines (NOT_FOUND, INVALID_ARGUMENT, ...): the description says it all
-                log.warn("{} rid={}{} -> {} {} ms: {}", method, requestId, idPart, status.getCode(), millis,
+                LOG.warn(
+                        "{} rid={}{} -> {} {} ms: {}",
+                        method,
+                        requestId,
+                        idPart,
+                        status.getCode(),
+                        millis,
                         status.getDescription());
             }
             super.close(status, trailers);

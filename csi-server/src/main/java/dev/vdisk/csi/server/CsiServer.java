@@ -5,8 +5,8 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CsiServer implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(CsiServer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(CsiServer.class);
     /** After the graceful wait, how long the forced shutdown may take before we give up waiting. */
     private static final Duration FORCED_WAIT = Duration.ofSeconds(2);
 
@@ -46,7 +46,8 @@ public final class CsiServer implements AutoCloseable {
     private final ExecutorService executor;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private CsiServer(Endpoint endpoint, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor) {
+    private CsiServer(
+            Endpoint endpoint, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor) {
         this.endpoint = endpoint;
         this.server = server;
         this.boss = boss;
@@ -58,7 +59,8 @@ public final class CsiServer implements AutoCloseable {
      * Binds the socket and starts serving. A stale socket at the path is replaced; anything else there is
      * refused with an {@link IOException} naming the path and what is there, and left untouched.
      */
-    public static CsiServer start(Endpoint endpoint, List<BindableService> services, StatusMapper mapper) throws IOException {
+    public static CsiServer start(Endpoint endpoint, List<BindableService> services, StatusMapper mapper)
+            throws IOException {
         return start(endpoint, services, mapper, List.of());
     }
 
@@ -66,8 +68,9 @@ public final class CsiServer implements AutoCloseable {
      * As {@link #start(Endpoint, List, StatusMapper)}, with {@code observers} between logging and error mapping, so
      * they see each call's mapped status (e.g. {@code metrics.CallMetricsInterceptor}).
      */
-    public static CsiServer start(Endpoint endpoint, List<BindableService> services, StatusMapper mapper,
-                                  List<ServerInterceptor> observers) throws IOException {
+    public static CsiServer start(
+            Endpoint endpoint, List<BindableService> services, StatusMapper mapper, List<ServerInterceptor> observers)
+            throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("unix domain sockets need netty's epoll transport, which did not load: "
                     + Epoll.unavailabilityCause());
@@ -101,7 +104,12 @@ public final class CsiServer implements AutoCloseable {
             executor.shutdownNow();
             throw e;
         }
-        log.info("serving {} on {}", services.stream().map(s -> s.bindService().getServiceDescriptor().getName()).toList(), endpoint);
+        LOG.info(
+                "serving {} on {}",
+                services.stream()
+                        .map(s -> s.bindService().getServiceDescriptor().getName())
+                        .toList(),
+                endpoint);
         return new CsiServer(endpoint, server, boss, workers, executor);
     }
 
@@ -122,11 +130,11 @@ public final class CsiServer implements AutoCloseable {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        log.info("shutting down {} (in-flight calls get up to {} ms)", endpoint, grace.toMillis());
+        LOG.info("shutting down {} (in-flight calls get up to {} ms)", endpoint, grace.toMillis());
         server.shutdown();
         try {
             if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("calls still running after {} ms; cancelling them", grace.toMillis());
+                LOG.warn("calls still running after {} ms; cancelling them", grace.toMillis());
                 server.shutdownNow();
                 server.awaitTermination(FORCED_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -140,10 +148,10 @@ public final class CsiServer implements AutoCloseable {
             try {
                 SocketFile.removeIfSocket(endpoint.socketPath());
             } catch (IOException e) {
-                log.warn("could not remove socket {}: {}", endpoint.socketPath(), e.toString());
+                LOG.warn("could not remove socket {}: {}", endpoint.socketPath(), e.toString());
             }
         }
-        log.info("stopped {}", endpoint);
+        LOG.info("stopped {}", endpoint);
     }
 
     /** Blocks until the server has terminated (after {@link #shutdown}). */

@@ -24,9 +24,12 @@ public interface ErrorTranslation {
     }
 
     /** Maps every {@code type} (and subclass) to {@code code}, with a description built from the exception. */
-    static <E extends Throwable> ErrorTranslation of(Class<E> type, Status.Code code, Function<? super E, String> description) {
+    static <E extends Throwable> ErrorTranslation of(
+            Class<E> type, Status.Code code, Function<? super E, String> description) {
         return error -> type.isInstance(error)
-                ? Optional.of(Status.fromCode(code).withDescription(description.apply(type.cast(error))).withCause(error))
+                ? Optional.of(Status.fromCode(code)
+                        .withDescription(description.apply(type.cast(error)))
+                        .withCause(error))
                 : Optional.empty();
     }
 }

@@ -36,13 +36,19 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
      * @param capabilities what the running mode implements, nothing more
      * @param ready        Probe's answer; false while the plugin is still starting
      */
-    public IdentityService(String driverName, String version, List<PluginCapability> capabilities, BooleanSupplier ready) {
+    public IdentityService(
+            String driverName, String version, List<PluginCapability> capabilities, BooleanSupplier ready) {
         if (!DRIVER_NAME.matcher(driverName).matches()) {
             throw new IllegalArgumentException("driver name '" + driverName + "' is not valid for CSI: at most 63"
                     + " characters, letters, digits, '-' and '.', starting and ending with a letter or digit");
         }
-        this.info = GetPluginInfoResponse.newBuilder().setName(driverName).setVendorVersion(version).build();
-        this.capabilities = GetPluginCapabilitiesResponse.newBuilder().addAllCapabilities(capabilities).build();
+        this.info = GetPluginInfoResponse.newBuilder()
+                .setName(driverName)
+                .setVendorVersion(version)
+                .build();
+        this.capabilities = GetPluginCapabilitiesResponse.newBuilder()
+                .addAllCapabilities(capabilities)
+                .build();
         this.ready = ready;
     }
 
@@ -53,15 +59,17 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
     }
 
     @Override
-    public void getPluginCapabilities(GetPluginCapabilitiesRequest request,
-                                      StreamObserver<GetPluginCapabilitiesResponse> response) {
+    public void getPluginCapabilities(
+            GetPluginCapabilitiesRequest request, StreamObserver<GetPluginCapabilitiesResponse> response) {
         response.onNext(capabilities);
         response.onCompleted();
     }
 
     @Override
     public void probe(ProbeRequest request, StreamObserver<ProbeResponse> response) {
-        response.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(ready.getAsBoolean())).build());
+        response.onNext(ProbeResponse.newBuilder()
+                .setReady(BoolValue.of(ready.getAsBoolean()))
+                .build());
         response.onCompleted();
     }
 }

@@ -31,7 +31,9 @@ public final class RefusalWarnings {
 
     /** The suffix a warning adds for the refusals it stands for: empty, or " (N more refused in the last P s, ...)". */
     public String held(long unloggedBefore) {
-        return unloggedBefore == 0 ? "" : " (" + unloggedBefore + " more refused in the last "
-                + Duration.ofNanos(periodNanos).toSeconds() + " s, not logged)";
+        return unloggedBefore == 0
+                ? ""
+                : " (" + unloggedBefore + " more refused in the last "
+                        + Duration.ofNanos(periodNanos).toSeconds() + " s, not logged)";
     }
 }

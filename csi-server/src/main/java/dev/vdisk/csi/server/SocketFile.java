@@ -27,16 +27,17 @@ public final class SocketFile {
 
     /** {@code st_mode & S_IFMT} of a socket (sys/stat.h). */
     private static final int S_IFMT = 0170000;
+
     private static final int S_IFSOCK = 0140000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private SocketFile() {
-    }
+    private SocketFile() {}
 
     /** Makes the path bindable: creates the parent directory (0700), removes a stale socket, refuses anything else. */
     public static void prepareForBind(Path path) throws IOException {
         if (!Files.isDirectory(path.getParent())) {
-            Files.createDirectories(path.getParent(),
+            Files.createDirectories(
+                    path.getParent(),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
@@ -62,7 +63,8 @@ public final class SocketFile {
                 name.append(Character.forDigit(RANDOM.nextInt(36), 36));
             }
             try {
-                return Files.createDirectory(path.resolveSibling(name.toString()),
+                return Files.createDirectory(
+                        path.resolveSibling(name.toString()),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (FileAlreadyExistsException e) {
                 if (attempt == 20) {
@@ -72,7 +74,7 @@ public final class SocketFile {
         }
     }
 
-    /** Makes the socket bound at {@code bound} 0600 and renames it to {@code path} (atomically: never reachable 
+    /** Makes the socket bound at {@code bound} 0600 and renames it to {@code path} (atomically: never reachable
      * by anyone else at any moment), then removes its private directory. */
     public static void publish(Path bound, Path path) throws IOException {
         Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
@@ -89,7 +91,8 @@ public final class SocketFile {
 
     /** "socket", "regular file", "directory", "symbolic link" or "special file" (fifo, device). */
     public static String describe(Path path) throws IOException {
-        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        BasicFileAttributes attributes =
+                Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (attributes.isSymbolicLink()) {
             return "symbolic link";
         }

@@ -56,13 +56,17 @@ public final class StatusMapper {
             case StatusException e -> e.getStatus();
             case CompletionException e when e.getCause() != null -> toStatus(e.getCause());
             case ExecutionException e when e.getCause() != null -> toStatus(e.getCause());
-            default -> translate(translations, error)
-                    .or(() -> error instanceof AgentException e
-                            ? Optional.of(Status.fromCode(codeOf(e.reason())).withDescription(describe(e)).withCause(e))
-                            : Optional.empty())
-                    .or(() -> translate(BUILT_IN, error))
-                    .orElseGet(() -> Status.INTERNAL.withDescription(error.getClass().getName() + ": " + describe(error))
-                            .withCause(error));
+            default ->
+                translate(translations, error)
+                        .or(() -> error instanceof AgentException e
+                                ? Optional.of(Status.fromCode(codeOf(e.reason()))
+                                        .withDescription(describe(e))
+                                        .withCause(e))
+                                : Optional.empty())
+                        .or(() -> translate(BUILT_IN, error))
+                        .orElseGet(() -> Status.INTERNAL
+                                .withDescription(error.getClass().getName() + ": " + describe(error))
+                                .withCause(error));
         };
     }
 
@@ -77,7 +81,8 @@ public final class StatusMapper {
             // the spec's code for "unable to provision in the accessible topology / out of capacity"
             case OUT_OF_SPACE -> Status.Code.RESOURCE_EXHAUSTED;
             case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
-            // shrink, locked pool, closed pool, staged volume: retrying the same call cannot help until the state changes
+            // shrink, locked pool, closed pool, staged volume: retrying the same call cannot help until the state
+            // changes
             case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
             // damaged metadata: gRPC's DATA_LOSS ("unrecoverable data loss or corruption") says exactly that, and
             // unlike INTERNAL it tells an operator that retrying will not fix it; run `vdisk check`

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatusMappingInterceptor implements ServerInterceptor {
 
-    private static final Logger log = LoggerFactory.getLogger(StatusMappingInterceptor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(StatusMappingInterceptor.class);
 
     private final StatusMapper mapper;
 
@@ -39,7 +39,7 @@ public final class StatusMappingInterceptor implements ServerInterceptor {
             delegate = next.startCall(mappingCall, headers);
         } catch (RuntimeException e) {
             mappingCall.fail(e);
-            return new ServerCall.Listener<>() { };
+            return new ServerCall.Listener<>() {};
         }
         return new SimpleForwardingServerCallListener<>(delegate) {
             @Override
@@ -82,7 +82,7 @@ public final class StatusMappingInterceptor implements ServerInterceptor {
         @Override
         public void close(Status status, Metadata trailers) {
             if (!closed.compareAndSet(false, true)) {
-                log.debug("call already closed; dropping second status {}", status.getCode());
+                LOG.debug("call already closed; dropping second status {}", status.getCode());
                 return;
             }
             Status mapped = status.getCode() == Status.Code.UNKNOWN && status.getCause() != null

@@ -50,22 +50,29 @@ class AgentErrorMappingTest {
     void everyReasonMapsToACodeOtherThanUnknownOrOk(AgentReason reason) {
         Status.Code code = mapper.toStatus(new AgentException(reason, "r")).getCode();
         assertEquals(StatusMapper.codeOf(reason), code);
-        assertEquals(false, code == Status.Code.OK || code == Status.Code.UNKNOWN || code == Status.Code.UNIMPLEMENTED,
+        assertEquals(
+                false,
+                code == Status.Code.OK || code == Status.Code.UNKNOWN || code == Status.Code.UNIMPLEMENTED,
                 reason + " -> " + code);
     }
 
     @Test
     void wrappedAgentFailureIsUnwrappedFirst() {
-        assertEquals(Status.Code.NOT_FOUND, mapper.toStatus(new CompletionException(
-                new AgentException(AgentReason.NOT_FOUND, "gone"))).getCode());
+        assertEquals(
+                Status.Code.NOT_FOUND,
+                mapper.toStatus(new CompletionException(new AgentException(AgentReason.NOT_FOUND, "gone")))
+                        .getCode());
     }
 
     @Test
     void aRegisteredTranslationStillWinsOverTheReason() {
         mapper.register(e -> e instanceof AgentException a && a.reason() == AgentReason.OUT_OF_SPACE
-                ? Optional.of(Status.ABORTED.withDescription("custom")) : Optional.empty());
-        assertEquals(Status.Code.ABORTED, mapper.toStatus(new AgentException(AgentReason.OUT_OF_SPACE, "w"))
-                .getCode());
+                ? Optional.of(Status.ABORTED.withDescription("custom"))
+                : Optional.empty());
+        assertEquals(
+                Status.Code.ABORTED,
+                mapper.toStatus(new AgentException(AgentReason.OUT_OF_SPACE, "w"))
+                        .getCode());
     }
 
     /** A failure that no module translated (an engine exception escaping untranslated, say) is INTERNAL. */

@@ -76,14 +76,16 @@ class CsiServerTest {
         }
 
         @Override
-        public void controllerPublishVolume(ControllerPublishVolumeRequest request,
-                                            StreamObserver<ControllerPublishVolumeResponse> response) {
+        public void controllerPublishVolume(
+                ControllerPublishVolumeRequest request, StreamObserver<ControllerPublishVolumeResponse> response) {
             throw new IllegalStateException("bug");
         }
 
         @Override
         public void getCapacity(GetCapacityRequest request, StreamObserver<GetCapacityResponse> response) {
-            response.onNext(GetCapacityResponse.newBuilder().setAvailableCapacity(Thread.currentThread().isVirtual() ? 1 : 0).build());
+            response.onNext(GetCapacityResponse.newBuilder()
+                    .setAvailableCapacity(Thread.currentThread().isVirtual() ? 1 : 0)
+                    .build());
             response.onCompleted();
         }
 
@@ -96,13 +98,15 @@ class CsiServerTest {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             }
-            response.onNext(ListVolumesResponse.newBuilder().setNextToken("done").build());
+            response.onNext(
+                    ListVolumesResponse.newBuilder().setNextToken("done").build());
             response.onCompleted();
         }
     }
 
     @TempDir
     Path dir;
+
     private Path socket;
     private final AtomicBoolean ready = new AtomicBoolean();
     private final ScriptedController controller = new ScriptedController();
@@ -129,10 +133,15 @@ class CsiServerTest {
     }
 
     private void startServer() throws IOException {
-        StatusMapper mapper = new StatusMapper().register(ErrorTranslation.of(NoSuchVolume.class, Status.Code.NOT_FOUND));
-        IdentityService identity = new IdentityService("vdisk.csi.dev", "1.2.3",
-                List.of(PluginCapability.newBuilder().setService(PluginCapability.Service.newBuilder()
-                        .setType(PluginCapability.Service.Type.CONTROLLER_SERVICE)).build()),
+        StatusMapper mapper =
+                new StatusMapper().register(ErrorTranslation.of(NoSuchVolume.class, Status.Code.NOT_FOUND));
+        IdentityService identity = new IdentityService(
+                "vdisk.csi.dev",
+                "1.2.3",
+                List.of(PluginCapability.newBuilder()
+                        .setService(PluginCapability.Service.newBuilder()
+                                .setType(PluginCapability.Service.Type.CONTROLLER_SERVICE))
+                        .build()),
                 ready::get);
         server = CsiServer.start(new Endpoint(socket), List.of(identity, controller), mapper);
         client = new UnixSocketClient(socket);
@@ -145,8 +154,12 @@ class CsiServerTest {
         var info = identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
         assertEquals("vdisk.csi.dev", info.getName());
         assertEquals("1.2.3", info.getVendorVersion());
-        assertEquals(PluginCapability.Service.Type.CONTROLLER_SERVICE,
-                identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilities(0).getService().getType());
+        assertEquals(
+                PluginCapability.Service.Type.CONTROLLER_SERVICE,
+                identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                        .getCapabilities(0)
+                        .getService()
+                        .getType());
 
         var probe = identity.probe(ProbeRequest.getDefaultInstance());
         assertTrue(probe.hasReady(), "ready is always set, so a CO never has to assume");
@@ -169,13 +182,19 @@ class CsiServerTest {
     @Test
     void onlyThePluginsOwnUserCanReachTheSocket() throws IOException {
         startServer();
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
         try (var entries = Files.list(socket.getParent())) {
             assertEquals(List.of(socket), entries.toList(), "the private directory the socket was bound in is gone");
         }
-        assertEquals("vdisk.csi.dev", IdentityGrpc.newBlockingStub(client.channel)
-                .getPluginInfo(GetPluginInfoRequest.getDefaultInstance()).getName(), "the renamed socket still serves");
+        assertEquals(
+                "vdisk.csi.dev",
+                IdentityGrpc.newBlockingStub(client.channel)
+                        .getPluginInfo(GetPluginInfoRequest.getDefaultInstance())
+                        .getName(),
+                "the renamed socket still serves");
     }
 
     @Test
@@ -186,8 +205,11 @@ class CsiServerTest {
         socket = parent.resolve(padding).resolve("csi.sock");
         assertEquals(107, socket.toString().length());
         startServer();
-        assertEquals("vdisk.csi.dev", IdentityGrpc.newBlockingStub(client.channel)
-                .getPluginInfo(GetPluginInfoRequest.getDefaultInstance()).getName());
+        assertEquals(
+                "vdisk.csi.dev",
+                IdentityGrpc.newBlockingStub(client.channel)
+                        .getPluginInfo(GetPluginInfoRequest.getDefaultInstance())
+                        .getName());
     }
 
     @Test
@@ -195,43 +217,53 @@ class CsiServerTest {
         startServer();
         var stub = ControllerGrpc.newBlockingStub(client.channel);
 
-        StatusRuntimeException invalid = assertThrows(StatusRuntimeException.class,
-                () -> stub.createVolume(CreateVolumeRequest.newBuilder().setName("pvc-1").build()));
+        StatusRuntimeException invalid = assertThrows(
+                StatusRuntimeException.class,
+                () -> stub.createVolume(
+                        CreateVolumeRequest.newBuilder().setName("pvc-1").build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, invalid.getStatus().getCode());
         assertEquals("capacity_range missing in request", invalid.getStatus().getDescription());
 
-        StatusRuntimeException notFound = assertThrows(StatusRuntimeException.class,
-                () -> stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId("pvc-7").build()));
+        StatusRuntimeException notFound = assertThrows(
+                StatusRuntimeException.class,
+                () -> stub.deleteVolume(
+                        DeleteVolumeRequest.newBuilder().setVolumeId("pvc-7").build()));
         assertEquals(Status.Code.NOT_FOUND, notFound.getStatus().getCode(), "onError(exception) is mapped too");
         assertEquals("volume pvc-7 does not exist", notFound.getStatus().getDescription());
 
-        StatusRuntimeException internal = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException internal = assertThrows(
+                StatusRuntimeException.class,
                 () -> stub.controllerPublishVolume(ControllerPublishVolumeRequest.getDefaultInstance()));
         assertEquals(Status.Code.INTERNAL, internal.getStatus().getCode());
-        assertEquals("java.lang.IllegalStateException: bug", internal.getStatus().getDescription());
+        assertEquals(
+                "java.lang.IllegalStateException: bug", internal.getStatus().getDescription());
     }
 
     @Test
     void unregisteredServiceIsUnimplemented() throws IOException {
         startServer();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> NodeGrpc.newBlockingStub(client.channel).nodeStageVolume(NodeStageVolumeRequest.getDefaultInstance()));
+        StatusRuntimeException e =
+                assertThrows(StatusRuntimeException.class, () -> NodeGrpc.newBlockingStub(client.channel)
+                        .nodeStageVolume(NodeStageVolumeRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
     }
 
     @Test
     void serviceCodeRunsOnVirtualThreads() throws IOException {
         startServer();
-        assertEquals(1, ControllerGrpc.newBlockingStub(client.channel).getCapacity(GetCapacityRequest.getDefaultInstance())
-                .getAvailableCapacity());
+        assertEquals(
+                1,
+                ControllerGrpc.newBlockingStub(client.channel)
+                        .getCapacity(GetCapacityRequest.getDefaultInstance())
+                        .getAvailableCapacity());
     }
 
     @Test
     void gracefulShutdownLetsInFlightCallsFinish() throws Exception {
         startServer();
         var stub = ControllerGrpc.newBlockingStub(client.channel);
-        CompletableFuture<ListVolumesResponse> inFlight = CompletableFuture.supplyAsync(
-                () -> stub.listVolumes(ListVolumesRequest.getDefaultInstance()));
+        CompletableFuture<ListVolumesResponse> inFlight =
+                CompletableFuture.supplyAsync(() -> stub.listVolumes(ListVolumesRequest.getDefaultInstance()));
         assertTrue(controller.slowCallStarted.await(5, TimeUnit.SECONDS));
         server.shutdown(Duration.ofSeconds(5));
         assertEquals("done", inFlight.get(5, TimeUnit.SECONDS).getNextToken());
@@ -246,8 +278,11 @@ class CsiServerTest {
         }
         assertEquals("socket", SocketFile.describe(socket), "closing a JDK unix socket leaves its file behind");
         startServer();
-        assertEquals("vdisk.csi.dev",
-                IdentityGrpc.newBlockingStub(client.channel).getPluginInfo(GetPluginInfoRequest.getDefaultInstance()).getName());
+        assertEquals(
+                "vdisk.csi.dev",
+                IdentityGrpc.newBlockingStub(client.channel)
+                        .getPluginInfo(GetPluginInfoRequest.getDefaultInstance())
+                        .getName());
     }
 
     @Test
@@ -255,7 +290,8 @@ class CsiServerTest {
         Files.createDirectories(socket.getParent());
         Files.writeString(socket, "precious");
         IOException e = assertThrows(IOException.class, this::startServer);
-        assertTrue(e.getMessage().contains(socket.toString()) && e.getMessage().contains("regular file"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(socket.toString()) && e.getMessage().contains("regular file"), e.getMessage());
         assertEquals("precious", Files.readString(socket));
     }
 
@@ -285,19 +321,37 @@ class CsiServerTest {
     void oneLogLinePerCallWithIdsStatusAndDurationButNoSecrets() throws IOException {
         startServer();
         var stub = ControllerGrpc.newBlockingStub(client.channel);
-        assertThrows(StatusRuntimeException.class, () -> stub.createVolume(CreateVolumeRequest.newBuilder()
-                .setName("pvc-1").putSecrets("password", "hunter2").build()));
+        assertThrows(
+                StatusRuntimeException.class,
+                () -> stub.createVolume(CreateVolumeRequest.newBuilder()
+                        .setName("pvc-1")
+                        .putSecrets("password", "hunter2")
+                        .build()));
         Metadata headers = new Metadata();
         headers.put(CallLoggingInterceptor.REQUEST_ID_HEADER, "req-42");
-        assertThrows(StatusRuntimeException.class, () -> stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId("pvc-7").putSecrets("token", "s3cr3t").build()));
+        assertThrows(StatusRuntimeException.class, () -> stub.withInterceptors(
+                        MetadataUtils.newAttachHeadersInterceptor(headers))
+                .deleteVolume(DeleteVolumeRequest.newBuilder()
+                        .setVolumeId("pvc-7")
+                        .putSecrets("token", "s3cr3t")
+                        .build()));
         IdentityGrpc.newBlockingStub(client.channel).getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
 
-        List<String> lines = callLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        List<String> lines =
+                callLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         assertEquals(3, lines.size(), lines.toString());
-        assertTrue(lines.get(0).matches("csi\\.v1\\.Controller/CreateVolume rid=[0-9a-f]{8} -> INVALID_ARGUMENT \\d+ ms: .*"), lines.get(0));
-        assertTrue(lines.get(1).matches("csi\\.v1\\.Controller/DeleteVolume rid=req-42 volume_id=pvc-7 -> NOT_FOUND \\d+ ms: .*"), lines.get(1));
-        assertTrue(lines.get(2).matches("csi\\.v1\\.Identity/GetPluginInfo rid=[0-9a-f]{8} -> OK \\d+ ms"), lines.get(2));
-        assertTrue(lines.stream().noneMatch(l -> l.contains("hunter2") || l.contains("s3cr3t") || l.contains("password")));
+        assertTrue(
+                lines.get(0)
+                        .matches("csi\\.v1\\.Controller/CreateVolume rid=[0-9a-f]{8} -> INVALID_ARGUMENT \\d+ ms: .*"),
+                lines.get(0));
+        assertTrue(
+                lines.get(1)
+                        .matches(
+                                "csi\\.v1\\.Controller/DeleteVolume rid=req-42 volume_id=pvc-7 -> NOT_FOUND \\d+ ms: .*"),
+                lines.get(1));
+        assertTrue(
+                lines.get(2).matches("csi\\.v1\\.Identity/GetPluginInfo rid=[0-9a-f]{8} -> OK \\d+ ms"), lines.get(2));
+        assertTrue(
+                lines.stream().noneMatch(l -> l.contains("hunter2") || l.contains("s3cr3t") || l.contains("password")));
     }
 }

@@ -34,8 +34,7 @@ class StatusMapperTest {
         }
     }
 
-    static final class SpecialVolumeNotFound extends RuntimeException {
-    }
+    static final class SpecialVolumeNotFound extends RuntimeException {}
 
     private final StatusMapper mapper = new StatusMapper();
 
@@ -60,18 +59,26 @@ class StatusMapperTest {
 
     @Test
     void unsupportedOperationIsUnimplemented() {
-        assertEquals(Status.Code.UNIMPLEMENTED, mapper.toStatus(new UnsupportedOperationException("no resize")).getCode());
+        assertEquals(
+                Status.Code.UNIMPLEMENTED,
+                mapper.toStatus(new UnsupportedOperationException("no resize")).getCode());
     }
 
     @Test
     void timeoutIsDeadlineExceeded() {
-        assertEquals(Status.Code.DEADLINE_EXCEEDED, mapper.toStatus(new TimeoutException("flush")).getCode());
+        assertEquals(
+                Status.Code.DEADLINE_EXCEEDED,
+                mapper.toStatus(new TimeoutException("flush")).getCode());
     }
 
     @Test
     void cancellationAndInterruptionAreCancelled() {
-        assertEquals(Status.Code.CANCELLED, mapper.toStatus(new CancellationException()).getCode());
-        assertEquals(Status.Code.CANCELLED, mapper.toStatus(new InterruptedException()).getCode());
+        assertEquals(
+                Status.Code.CANCELLED,
+                mapper.toStatus(new CancellationException()).getCode());
+        assertEquals(
+                Status.Code.CANCELLED,
+                mapper.toStatus(new InterruptedException()).getCode());
     }
 
     @Test
@@ -85,24 +92,35 @@ class StatusMapperTest {
 
     @Test
     void descriptionIsNeverEmpty() {
-        assertEquals("java.lang.NullPointerException: NullPointerException",
+        assertEquals(
+                "java.lang.NullPointerException: NullPointerException",
                 mapper.toStatus(new NullPointerException()).getDescription());
-        assertEquals("IllegalArgumentException", mapper.toStatus(new IllegalArgumentException()).getDescription());
+        assertEquals(
+                "IllegalArgumentException",
+                mapper.toStatus(new IllegalArgumentException()).getDescription());
     }
 
     @Test
     void wrappersAreUnwrapped() {
-        assertEquals(Status.Code.INVALID_ARGUMENT,
-                mapper.toStatus(new CompletionException(new IllegalArgumentException("bad"))).getCode());
-        assertEquals(Status.Code.NOT_FOUND,
-                mapper.toStatus(new ExecutionException(Status.NOT_FOUND.asRuntimeException())).getCode());
-        assertEquals(Status.Code.INTERNAL, mapper.toStatus(new CompletionException(null)).getCode());
+        assertEquals(
+                Status.Code.INVALID_ARGUMENT,
+                mapper.toStatus(new CompletionException(new IllegalArgumentException("bad")))
+                        .getCode());
+        assertEquals(
+                Status.Code.NOT_FOUND,
+                mapper.toStatus(new ExecutionException(Status.NOT_FOUND.asRuntimeException()))
+                        .getCode());
+        assertEquals(
+                Status.Code.INTERNAL,
+                mapper.toStatus(new CompletionException(null)).getCode());
     }
 
     @Test
     void registeredTranslationsMapModuleExceptions() {
         mapper.register(ErrorTranslation.of(VolumeNotFound.class, Status.Code.NOT_FOUND))
-                .register(ErrorTranslation.of(OutOfSpace.class, Status.Code.RESOURCE_EXHAUSTED,
+                .register(ErrorTranslation.of(
+                        OutOfSpace.class,
+                        Status.Code.RESOURCE_EXHAUSTED,
                         e -> "pool has " + e.free + " bytes free, " + e.requested + " requested"));
 
         Status notFound = mapper.toStatus(new VolumeNotFound("pvc-9"));
@@ -114,22 +132,31 @@ class StatusMapperTest {
         assertEquals("pool has 4096 bytes free, 1048576 requested", full.getDescription());
         assertTrue(full.getCause() instanceof OutOfSpace);
 
-        assertEquals(Status.Code.RESOURCE_EXHAUSTED,
-                mapper.toStatus(new CompletionException(new OutOfSpace(0, 1))).getCode(), "unwrapped, then translated");
+        assertEquals(
+                Status.Code.RESOURCE_EXHAUSTED,
+                mapper.toStatus(new CompletionException(new OutOfSpace(0, 1))).getCode(),
+                "unwrapped, then translated");
     }
 
     @Test
     void firstRegisteredTranslationWinsAndBeatsBuiltIns() {
-        mapper.register(e -> e instanceof SpecialVolumeNotFound ? Optional.of(Status.NOT_FOUND.withDescription("special")) : Optional.empty())
+        mapper.register(e -> e instanceof SpecialVolumeNotFound
+                        ? Optional.of(Status.NOT_FOUND.withDescription("special"))
+                        : Optional.empty())
                 .register(ErrorTranslation.of(RuntimeException.class, Status.Code.UNAVAILABLE));
         assertEquals("special", mapper.toStatus(new SpecialVolumeNotFound()).getDescription());
-        assertEquals(Status.Code.UNAVAILABLE, mapper.toStatus(new IllegalArgumentException("x")).getCode());
-        assertEquals(Status.Code.INTERNAL, mapper.toStatus(new Exception("checked")).getCode());
+        assertEquals(
+                Status.Code.UNAVAILABLE,
+                mapper.toStatus(new IllegalArgumentException("x")).getCode());
+        assertEquals(
+                Status.Code.INTERNAL, mapper.toStatus(new Exception("checked")).getCode());
     }
 
     @Test
     void translationForAnotherTypeDoesNotAnswer() {
-        assertEquals(Optional.empty(), ErrorTranslation.of(VolumeNotFound.class, Status.Code.NOT_FOUND)
-                .translate(new IllegalStateException()));
+        assertEquals(
+                Optional.empty(),
+                ErrorTranslation.of(VolumeNotFound.class, Status.Code.NOT_FOUND)
+                        .translate(new IllegalStateException()));
     }
 }

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
 class ChartLauncherFlagsIT {
 
     private static final Pattern FLAG = Pattern.compile("(?m)^\\s+(--[a-z][a-z-]*)");
+    /** A usage line ({@code vdisk-csi fd-holder --socket PATH ...}): a mode with its own flags lists them there. */
+    private static final Pattern USAGE = Pattern.compile("(?m)^(?:Usage:)?\\s+vdisk-csi [a-z-]+ .*$");
+    private static final Pattern ANY_FLAG = Pattern.compile("--[a-z][a-z-]*");
 
     @Test
     void chartPassesOnlyFlagsTheLauncherKnows() throws IOException, InterruptedException {
@@ -36,10 +39,14 @@ class ChartLauncherFlagsIT {
                 .getTemplate().getSpec(), "vdisk-csi");
         Container node = ChartWorkloadsTest.container(chart.one(DaemonSet.class, "vdisk-csi-node").getSpec()
                 .getTemplate().getSpec(), "vdisk-csi");
+        Container holder = ChartWorkloadsTest.container(chart.one(DaemonSet.class, "vdisk-csi-fd-holder").getSpec()
+                .getTemplate().getSpec(), "fd-holder");
         assertEquals("controller", controller.getArgs().getFirst());
         assertEquals("node", node.getArgs().getFirst());
+        assertEquals("fd-holder", holder.getArgs().getFirst());
+        assertTrue(known.contains("--fd-holder") && known.contains("--socket"), "the help lists the holder's flags");
         Set<String> unknown = new TreeSet<>();
-        for (Container driver : List.of(controller, node)) {
+        for (Container driver : List.of(controller, node, holder)) {
             for (String arg : driver.getArgs().subList(1, driver.getArgs().size())) {
                 String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
                 if (!known.contains(flag)) {
@@ -62,6 +69,13 @@ class ChartLauncherFlagsIT {
             Matcher m = FLAG.matcher(help);
             while (m.find()) {
                 flags.add(m.group(1));
+            }
+            Matcher usage = USAGE.matcher(help);
+            while (usage.find()) {
+                Matcher f = ANY_FLAG.matcher(usage.group());
+                while (f.find()) {
+                    flags.add(f.group());
+                }
             }
             return flags;
         } finally {

@@ -22,12 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 class DocLinksTest {
 
-    /**
-     * Files kept only so that old links still land somewhere: their anchors are not checked. The single-file
-     * architecture document moved to docs/architecture/ and is now a table of where each section went.
-     */
-    private static final Set<String> POINTERS = Set.of("docs/ARCHITECTURE.md");
-
     /** A path into docs/ as a source comment names it, e.g. docs/architecture/write-path.md. */
     private static final Pattern DOC_PATH = Pattern.compile("\\bdocs/[\\w./-]*\\.md\\b");
 
@@ -116,7 +110,7 @@ class DocLinksTest {
             return "no such file";
         }
         String relative = root.relativize(resolved).toString();
-        if (anchor == null || !relative.endsWith(".md") || POINTERS.contains(relative)) {
+        if (anchor == null || !relative.endsWith(".md")) {
             return null;
         }
         return MarkdownLinks.anchors(Files.readString(resolved)).contains(anchor) ? null : "no heading #" + anchor;

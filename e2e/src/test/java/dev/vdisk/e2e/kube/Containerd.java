@@ -1,6 +1,5 @@
 package dev.vdisk.e2e.kube;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,8 +53,8 @@ final class Containerd implements AutoCloseable {
                     conf_dir = "%4$s"
                 """.formatted(dir, containerd.socket, PAUSE_IMAGE, cniConfDir));
         try {
-            containerd.process = ChildProcess.start("containerd", dir, List.of("containerd", "--config",
-                    config.toString()), Map.of());
+            containerd.process = ChildProcess.start(
+                    "containerd", dir, List.of("containerd", "--config", config.toString()), Map.of());
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (!Files.exists(containerd.socket)) {
                 if (!containerd.process.isAlive() || System.nanoTime() > deadline) {
@@ -81,14 +80,20 @@ final class Containerd implements AutoCloseable {
 
     /** A second name for an image already in the CRI's namespace. */
     void tagImage(String image, String newName) {
-        HostCommand.run("ctr", "--address", socket.toString(), "-n", "k8s.io", "images", "tag", "--force", image,
-                newName);
+        HostCommand.run(
+                "ctr", "--address", socket.toString(), "-n", "k8s.io", "images", "tag", "--force", image, newName);
     }
 
     /** crictl against this containerd, e.g. {@code ps -a}. */
     String crictl(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(crictl.toString(), "--runtime-endpoint",
-                endpoint(), "--image-endpoint", endpoint(), "--timeout", "60s"));
+        List<String> command = new java.util.ArrayList<>(List.of(
+                crictl.toString(),
+                "--runtime-endpoint",
+                endpoint(),
+                "--image-endpoint",
+                endpoint(),
+                "--timeout",
+                "60s"));
         command.addAll(List.of(args));
         return HostCommand.run(command);
     }
@@ -109,7 +114,8 @@ final class Containerd implements AutoCloseable {
         process.close();
         process = null;
         // a shim outlives containerd by design (it is reparented): stop those of this socket only
-        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(socket.toString()))
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains(socket.toString()))
                 .forEach(ProcessHandle::destroyForcibly);
     }
 

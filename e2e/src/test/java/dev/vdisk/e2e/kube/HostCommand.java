@@ -10,8 +10,7 @@ import java.util.concurrent.TimeUnit;
 /** A command of the real node's setup (ip, iptables, buildah, ctr, crictl) run to its end; output in one string. */
 final class HostCommand {
 
-    private HostCommand() {
-    }
+    private HostCommand() {}
 
     /** Runs the command; a non-zero exit or 300 s without one throws with the command's output. */
     static String run(List<String> command) {
@@ -24,8 +23,8 @@ final class HostCommand {
                 throw new IllegalStateException(String.join(" ", command) + " timed out");
             }
             if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + p.exitValue() + ": "
-                        + out.strip());
+                throw new IllegalStateException(
+                        String.join(" ", command) + " exited " + p.exitValue() + ": " + out.strip());
             }
             return out;
         } catch (IOException e) {

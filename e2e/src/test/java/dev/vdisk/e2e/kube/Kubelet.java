@@ -32,7 +32,8 @@ final class Kubelet implements AutoCloseable {
         Files.createDirectories(dir);
         Kubelet kubelet = new Kubelet(dir.resolve("root"));
         for (String sysctl : SYSCTLS) {
-            kubelet.sysctlsBefore.put(sysctl, Files.readString(Path.of("/proc/sys", sysctl)).strip());
+            kubelet.sysctlsBefore.put(
+                    sysctl, Files.readString(Path.of("/proc/sys", sysctl)).strip());
         }
         List<Path> cert = plane.pki().clientCert("kubelet-" + nodeName, "system:node:" + nodeName, "system:nodes");
         Path kubeconfig = dir.resolve("kubeconfig");
@@ -75,14 +76,24 @@ final class Kubelet implements AutoCloseable {
                 imageGCHighThresholdPercent: 100
                 imageGCLowThresholdPercent: 99
                 serializeImagePulls: false
-                """.formatted(ControlPlane.freePort(), ControlPlane.freePort(), plane.pki().caCert(),
-                dir.resolve("volume-plugins")));
+                """.formatted(
+                ControlPlane.freePort(), ControlPlane.freePort(), plane.pki().caCert(), dir.resolve("volume-plugins")));
         try {
-            kubelet.process = ChildProcess.start("kubelet", dir, List.of(assets.binary("kubelet").toString(),
-                    "--config=" + config, "--kubeconfig=" + kubeconfig, "--root-dir=" + kubelet.rootDir,
-                    "--cert-dir=" + dir.resolve("pki"), "--container-runtime=remote",
-                    "--container-runtime-endpoint=" + containerd.endpoint(), "--hostname-override=" + nodeName,
-                    "--node-ip=" + PodNetwork.GATEWAY, "--v=2"), Map.of());
+            kubelet.process = ChildProcess.start(
+                    "kubelet",
+                    dir,
+                    List.of(
+                            assets.binary("kubelet").toString(),
+                            "--config=" + config,
+                            "--kubeconfig=" + kubeconfig,
+                            "--root-dir=" + kubelet.rootDir,
+                            "--cert-dir=" + dir.resolve("pki"),
+                            "--container-runtime=remote",
+                            "--container-runtime-endpoint=" + containerd.endpoint(),
+                            "--hostname-override=" + nodeName,
+                            "--node-ip=" + PodNetwork.GATEWAY,
+                            "--v=2"),
+                    Map.of());
             return kubelet;
         } catch (Exception | Error e) {
             kubelet.close();

@@ -18,8 +18,7 @@ final class NodeImages {
     /** Image name -> the assets binary it wraps; the versions are the binaries' (KUBE README). */
     static final Map<String, String> SIDECARS = sidecars();
 
-    private NodeImages() {
-    }
+    private NodeImages() {}
 
     private static Map<String, String> sidecars() {
         Map<String, String> images = new LinkedHashMap<>();
@@ -68,7 +67,9 @@ final class NodeImages {
             HostCommand.run("buildah", "copy", container, binary.toString(), "/" + file);
             List<String> entrypoint = new ArrayList<>(List.of("/" + file));
             entrypoint.addAll(args);
-            String json = "[" + String.join(",", entrypoint.stream().map(a -> "\"" + a + "\"").toList()) + "]";
+            String json = "["
+                    + String.join(
+                            ",", entrypoint.stream().map(a -> "\"" + a + "\"").toList()) + "]";
             HostCommand.run("buildah", "config", "--entrypoint", json, container);
             HostCommand.run("buildah", "commit", "-q", container, "docker-archive:" + archive + ":" + name);
         } finally {

@@ -47,7 +47,8 @@ final class NodeLeftovers {
                 }
                 try (Stream<Path> walk = Files.walk(kubepods)) {
                     for (Path cgroup : walk.filter(Files::isDirectory)
-                            .sorted(Comparator.comparingInt(p -> -p.getNameCount())).toList()) {
+                            .sorted(Comparator.comparingInt(p -> -p.getNameCount()))
+                            .toList()) {
                         try {
                             Files.delete(cgroup);
                         } catch (IOException e) {
@@ -69,7 +70,8 @@ final class NodeLeftovers {
     private void removePodLogs() {
         for (Path logs : LOG_DIRS) {
             try (Stream<Path> entries = Files.list(logs)) {
-                for (Path entry : entries.filter(e -> ours(e.getFileName().toString())).toList()) {
+                for (Path entry :
+                        entries.filter(e -> ours(e.getFileName().toString())).toList()) {
                     HostCommand.quietly("rm", "-rf", entry.toString());
                 }
             } catch (IOException e) {

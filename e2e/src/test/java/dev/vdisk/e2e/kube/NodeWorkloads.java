@@ -24,26 +24,51 @@ record NodeWorkloads(KubernetesClient admin, String namespace) {
 
     /** A PVC of 64Mi; {@code source} is null, {@code VolumeSnapshot/<name>} or {@code PersistentVolumeClaim/<name>}. */
     void claim(String name, String source, boolean block) {
-        PersistentVolumeClaimBuilder pvc = new PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
-                .endMetadata().withNewSpec().withStorageClassName(CLASS).withAccessModes("ReadWriteOnce")
-                .withVolumeMode(block ? "Block" : "Filesystem").withNewResources()
-                .addToRequests("storage", new Quantity("64Mi")).endResources().endSpec();
+        PersistentVolumeClaimBuilder pvc = new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withStorageClassName(CLASS)
+                .withAccessModes("ReadWriteOnce")
+                .withVolumeMode(block ? "Block" : "Filesystem")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("64Mi"))
+                .endResources()
+                .endSpec();
         if (source != null) {
             String[] kindName = source.split("/");
             String group = kindName[0].equals("VolumeSnapshot") ? "snapshot.storage.k8s.io" : null;
-            pvc.editSpec().withDataSource(new TypedLocalObjectReference(group, kindName[0], kindName[1])).endSpec();
+            pvc.editSpec()
+                    .withDataSource(new TypedLocalObjectReference(group, kindName[0], kindName[1]))
+                    .endSpec();
         }
-        admin.persistentVolumeClaims().inNamespace(namespace).resource(pvc.build()).create();
+        admin.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .resource(pvc.build())
+                .create();
     }
 
     /** A VolumeSnapshot of a PVC with the chart's class; waits until it is ready to use. */
     void snapshot(String name, String claim) {
         var snapshots = admin.genericKubernetesResources("snapshot.storage.k8s.io/v1", "VolumeSnapshot")
                 .inNamespace(namespace);
-        snapshots.resource(new GenericKubernetesResourceBuilder().withApiVersion("snapshot.storage.k8s.io/v1")
-                .withKind("VolumeSnapshot").withNewMetadata().withName(name).endMetadata()
-                .addToAdditionalProperties("spec", Map.of("volumeSnapshotClassName", CLASS,
-                        "source", Map.of("persistentVolumeClaimName", claim))).build()).create();
+        snapshots
+                .resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion("snapshot.storage.k8s.io/v1")
+                        .withKind("VolumeSnapshot")
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .addToAdditionalProperties(
+                                "spec",
+                                Map.of(
+                                        "volumeSnapshotClassName",
+                                        CLASS,
+                                        "source",
+                                        Map.of("persistentVolumeClaimName", claim)))
+                        .build())
+                .create();
         snapshots.withName(name).waitUntilCondition(s -> s != null && readyToUse(s), 120, TimeUnit.SECONDS);
     }
 
@@ -58,22 +83,54 @@ record NodeWorkloads(KubernetesClient admin, String namespace) {
      */
     Pod run(String name, List<String> claims, List<String> blockClaims, long uid, Long fsGroup, String script)
             throws IOException {
-        PodBuilder pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withNewSpec().withRestartPolicy("Never").withTerminationGracePeriodSeconds(5L)
-                .withNewSecurityContext().withRunAsUser(uid).withFsGroup(fsGroup).endSecurityContext()
-                .addNewContainer().withName("app").withImage(RealNode.driverImage()).withImagePullPolicy("IfNotPresent")
-                .withCommand("sh", "-c", script).endContainer().endSpec();
+        PodBuilder pod = new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withTerminationGracePeriodSeconds(5L)
+                .withNewSecurityContext()
+                .withRunAsUser(uid)
+                .withFsGroup(fsGroup)
+                .endSecurityContext()
+                .addNewContainer()
+                .withName("app")
+                .withImage(RealNode.driverImage())
+                .withImagePullPolicy("IfNotPresent")
+                .withCommand("sh", "-c", script)
+                .endContainer()
+                .endSpec();
         for (String claim : claims) {
-            pod.editSpec().editFirstContainer().addNewVolumeMount().withName(claim).withMountPath("/" + claim)
-                    .endVolumeMount().endContainer().endSpec();
+            pod.editSpec()
+                    .editFirstContainer()
+                    .addNewVolumeMount()
+                    .withName(claim)
+                    .withMountPath("/" + claim)
+                    .endVolumeMount()
+                    .endContainer()
+                    .endSpec();
         }
         for (String claim : blockClaims) {
-            pod.editSpec().editFirstContainer().addNewVolumeDevice().withName(claim).withDevicePath("/dev/" + claim)
-                    .endVolumeDevice().endContainer().endSpec();
+            pod.editSpec()
+                    .editFirstContainer()
+                    .addNewVolumeDevice()
+                    .withName(claim)
+                    .withDevicePath("/dev/" + claim)
+                    .endVolumeDevice()
+                    .endContainer()
+                    .endSpec();
         }
         for (String claim : concat(claims, blockClaims)) {
-            pod.editSpec().addNewVolume().withName(claim).withNewPersistentVolumeClaim().withClaimName(claim)
-                    .endPersistentVolumeClaim().endVolume().endSpec();
+            pod.editSpec()
+                    .addNewVolume()
+                    .withName(claim)
+                    .withNewPersistentVolumeClaim()
+                    .withClaimName(claim)
+                    .endPersistentVolumeClaim()
+                    .endVolume()
+                    .endSpec();
         }
         admin.resource(pod.build()).create();
         return awaitEnd(name);
@@ -81,26 +138,61 @@ record NodeWorkloads(KubernetesClient admin, String namespace) {
 
     /** Like {@link #run} (uid 0, mount claims only) but returns once the pod runs, for a script that loops. */
     Pod start(String name, List<String> claims, String script) throws IOException {
-        PodBuilder pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withNewSpec().withRestartPolicy("Never").withTerminationGracePeriodSeconds(5L)
-                .withNewSecurityContext().withRunAsUser(0L).endSecurityContext()
-                .addNewContainer().withName("app").withImage(RealNode.driverImage()).withImagePullPolicy("IfNotPresent")
-                .withCommand("sh", "-c", script).endContainer().endSpec();
+        PodBuilder pod = new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withTerminationGracePeriodSeconds(5L)
+                .withNewSecurityContext()
+                .withRunAsUser(0L)
+                .endSecurityContext()
+                .addNewContainer()
+                .withName("app")
+                .withImage(RealNode.driverImage())
+                .withImagePullPolicy("IfNotPresent")
+                .withCommand("sh", "-c", script)
+                .endContainer()
+                .endSpec();
         for (String claim : claims) {
-            pod.editSpec().editFirstContainer().addNewVolumeMount().withName(claim).withMountPath("/" + claim)
-                    .endVolumeMount().endContainer().endSpec().editSpec().addNewVolume().withName(claim)
-                    .withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim().endVolume()
+            pod.editSpec()
+                    .editFirstContainer()
+                    .addNewVolumeMount()
+                    .withName(claim)
+                    .withMountPath("/" + claim)
+                    .endVolumeMount()
+                    .endContainer()
+                    .endSpec()
+                    .editSpec()
+                    .addNewVolume()
+                    .withName(claim)
+                    .withNewPersistentVolumeClaim()
+                    .withClaimName(claim)
+                    .endPersistentVolumeClaim()
+                    .endVolume()
                     .endSpec();
         }
         admin.resource(pod.build()).create();
-        return admin.pods().inNamespace(namespace).withName(name).waitUntilCondition(p -> p != null
-                && !"Pending".equals(p.getStatus().getPhase()), 180, TimeUnit.SECONDS);
+        return admin.pods()
+                .inNamespace(namespace)
+                .withName(name)
+                .waitUntilCondition(
+                        p -> p != null && !"Pending".equals(p.getStatus().getPhase()), 180, TimeUnit.SECONDS);
     }
 
     /** Waits until the pod ended (Succeeded or Failed). */
     Pod awaitEnd(String name) {
-        return admin.pods().inNamespace(namespace).withName(name).waitUntilCondition(p -> p != null
-                && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()), 180, TimeUnit.SECONDS);
+        return admin.pods()
+                .inNamespace(namespace)
+                .withName(name)
+                .waitUntilCondition(
+                        p -> p != null
+                                && List.of("Succeeded", "Failed")
+                                        .contains(p.getStatus().getPhase()),
+                        180,
+                        TimeUnit.SECONDS);
     }
 
     /** Sets an annotation on a PVC, as {@code kubectl annotate pvc} does. */
@@ -113,10 +205,15 @@ record NodeWorkloads(KubernetesClient admin, String namespace) {
 
     /** Waits until the SplitRequest the driver made (or the user) reports phase Succeeded; returns its status. */
     Map<?, ?> awaitSplit(String request) {
-        var requests = admin.genericKubernetesResources("vdisk.csi.dev/v1alpha1", "SplitRequest").inNamespace(namespace);
-        GenericKubernetesResource done = requests.withName(request).waitUntilCondition(r -> r != null
-                && r.getAdditionalProperties().get("status") instanceof Map<?, ?> status
-                && "Succeeded".equals(status.get("phase")), 180, TimeUnit.SECONDS);
+        var requests = admin.genericKubernetesResources("vdisk.csi.dev/v1alpha1", "SplitRequest")
+                .inNamespace(namespace);
+        GenericKubernetesResource done = requests.withName(request)
+                .waitUntilCondition(
+                        r -> r != null
+                                && r.getAdditionalProperties().get("status") instanceof Map<?, ?> status
+                                && "Succeeded".equals(status.get("phase")),
+                        180,
+                        TimeUnit.SECONDS);
         return (Map<?, ?>) done.getAdditionalProperties().get("status");
     }
 
@@ -133,9 +230,16 @@ record NodeWorkloads(KubernetesClient admin, String namespace) {
     /** Deletes claims in this order and waits until their PVs are gone (the driver deleted the volumes). */
     void deleteClaims(String... claims) {
         for (String claim : claims) {
-            String volume = admin.persistentVolumeClaims().inNamespace(namespace).withName(claim).get().getSpec()
+            String volume = admin.persistentVolumeClaims()
+                    .inNamespace(namespace)
+                    .withName(claim)
+                    .get()
+                    .getSpec()
                     .getVolumeName();
-            admin.persistentVolumeClaims().inNamespace(namespace).withName(claim).delete();
+            admin.persistentVolumeClaims()
+                    .inNamespace(namespace)
+                    .withName(claim)
+                    .delete();
             admin.persistentVolumes().withName(volume).waitUntilCondition(pv -> pv == null, 90, TimeUnit.SECONDS);
         }
     }

@@ -23,9 +23,27 @@ final class PodNetwork implements AutoCloseable {
 
     private PodNetwork(Path dir, int apiPort) {
         this.dir = dir;
-        this.dnat = new String[] {"-t", "nat", "PREROUTING", "-i", BRIDGE, "-d", SERVICE_IP, "-p", "tcp", "--dport",
-                "443", "-m", "comment", "--comment", "vdisk-e2e", "-j", "DNAT", "--to-destination",
-                "127.0.0.1:" + apiPort};
+        this.dnat = new String[] {
+            "-t",
+            "nat",
+            "PREROUTING",
+            "-i",
+            BRIDGE,
+            "-d",
+            SERVICE_IP,
+            "-p",
+            "tcp",
+            "--dport",
+            "443",
+            "-m",
+            "comment",
+            "--comment",
+            "vdisk-e2e",
+            "-j",
+            "DNAT",
+            "--to-destination",
+            "127.0.0.1:" + apiPort
+        };
     }
 
     /** Makes the bridge and the rule and writes the CNI configuration into {@code dir}/cni. */
@@ -44,7 +62,8 @@ final class PodNetwork implements AutoCloseable {
             HostCommand.run(net.iptables("-A"));
             net.ruleAdded = true;
             Files.createDirectories(dir.resolve("cni"));
-            Files.writeString(dir.resolve("cni/10-vdisk-e2e.conf"), """
+            Files.writeString(
+                    dir.resolve("cni/10-vdisk-e2e.conf"), """
                     {"cniVersion": "0.4.0", "name": "vdisk-e2e", "type": "bridge", "bridge": "%s",
                      "isGateway": true, "isDefaultGateway": true, "ipMasq": false, "hairpinMode": true,
                      "ipam": {"type": "host-local", "dataDir": "%s",

@@ -34,10 +34,16 @@ final class RealNode implements AutoCloseable {
 
     static final String NODE = "vdisk-e2e-node";
     static final String NAMESPACE = Helm.NAMESPACE;
-    private static final Set<String> CLUSTER_KINDS = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding",
-            "StorageClass", "CSIDriver", "VolumeSnapshotClass", "CustomResourceDefinition");
-    private static final List<String> TOOLS = List.of("containerd", "ctr", "runc", "buildah", "podman", "ip",
-            "iptables", "mount");
+    private static final Set<String> CLUSTER_KINDS = Set.of(
+            "Namespace",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "StorageClass",
+            "CSIDriver",
+            "VolumeSnapshotClass",
+            "CustomResourceDefinition");
+    private static final List<String> TOOLS =
+            List.of("containerd", "ctr", "runc", "buildah", "podman", "ip", "iptables", "mount");
 
     private final Path dir;
     private final NodeLeftovers leftovers = NodeLeftovers.before(List.of(NAMESPACE, RealNodeIT.USER_NAMESPACE));
@@ -53,8 +59,13 @@ final class RealNode implements AutoCloseable {
     /** The driver image's name: the chart's default, which bin/vdisk-image tags. */
     static String driverImage() throws IOException {
         String chart = Files.readString(RealCluster.REPO.resolve("charts/vdisk-csi/Chart.yaml"));
-        String version = chart.lines().filter(l -> l.startsWith("appVersion:")).findFirst().orElseThrow()
-                .substring("appVersion:".length()).strip().replace("\"", "");
+        String version = chart.lines()
+                .filter(l -> l.startsWith("appVersion:"))
+                .findFirst()
+                .orElseThrow()
+                .substring("appVersion:".length())
+                .strip()
+                .replace("\"", "");
         return "ghcr.io/vdisk-csi/vdisk-csi:" + version;
     }
 
@@ -62,7 +73,9 @@ final class RealNode implements AutoCloseable {
     static RealNode start() throws Exception {
         KubeAssets assets = KubeAssets.find();
         requireAll(assets);
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "vdisk-node",
+        Path dir = Files.createTempDirectory(
+                Path.of("/tmp"),
+                "vdisk-node",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         RealNode node = new RealNode(dir);
         try {
@@ -81,14 +94,18 @@ final class RealNode implements AutoCloseable {
                 missing.add(tool);
             }
         }
-        for (String binary : List.of("kubelet", "kube-scheduler", "crictl", "livenessprobe",
-                "csi-node-driver-registrar")) {
+        for (String binary :
+                List.of("kubelet", "kube-scheduler", "crictl", "livenessprobe", "csi-node-driver-registrar")) {
             if (!Files.isExecutable(assets.binary(binary))) {
                 missing.add(assets.binary(binary).toString());
             }
         }
-        for (String file : List.of("/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/loopback",
-                "/usr/bin/catatonit", "/dev/fuse")) {
+        for (String file : List.of(
+                "/usr/lib/cni/bridge",
+                "/usr/lib/cni/host-local",
+                "/usr/lib/cni/loopback",
+                "/usr/bin/catatonit",
+                "/dev/fuse")) {
             if (!Files.exists(Path.of(file))) {
                 missing.add(file);
             }
@@ -125,18 +142,29 @@ final class RealNode implements AutoCloseable {
         NodeImages.load(containerd, assets, driverImage(), dir.resolve("images"));
         long images = System.nanoTime();
         Path admin = plane.kubeconfig("scheduler", plane.adminToken(), "default");
-        parts.add(ChildProcess.start("kube-scheduler", dir, List.of(assets.binary("kube-scheduler").toString(),
-                "--kubeconfig=" + admin, "--leader-elect=false", "--bind-address=127.0.0.1",
-                "--secure-port=" + ControlPlane.freePort()), Map.of()));
+        parts.add(ChildProcess.start(
+                "kube-scheduler",
+                dir,
+                List.of(
+                        assets.binary("kube-scheduler").toString(),
+                        "--kubeconfig=" + admin,
+                        "--leader-elect=false",
+                        "--bind-address=127.0.0.1",
+                        "--secure-port=" + ControlPlane.freePort()),
+                Map.of()));
         kubelet = Kubelet.start(NODE, dir.resolve("kubelet"), plane, assets, containerd);
         parts.add(kubelet);
         awaitReady();
         kubelet.restoreSysctls();
         long ready = System.nanoTime();
         installChart();
-        System.out.printf("real node %s: images loaded in %d s, node Ready %d s later, chart's pods ready %d s later"
-                        + " (logs in %s)%n", NODE, TimeUnit.NANOSECONDS.toSeconds(images - start),
-                TimeUnit.NANOSECONDS.toSeconds(ready - images), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - ready),
+        System.out.printf(
+                "real node %s: images loaded in %d s, node Ready %d s later, chart's pods ready %d s later"
+                        + " (logs in %s)%n",
+                NODE,
+                TimeUnit.NANOSECONDS.toSeconds(images - start),
+                TimeUnit.NANOSECONDS.toSeconds(ready - images),
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - ready),
                 dir);
     }
 
@@ -147,8 +175,10 @@ final class RealNode implements AutoCloseable {
                 throw new IllegalStateException("the kubelet exited: " + kubelet.tail());
             }
             Node node = plane.admin().nodes().withName(NODE).get();
-            if (node != null && node.getStatus().getConditions().stream()
-                    .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"))) {
+            if (node != null
+                    && node.getStatus().getConditions().stream()
+                            .anyMatch(c ->
+                                    c.getType().equals("Ready") && c.getStatus().equals("True"))) {
                 return;
             }
             Thread.sleep(500);
@@ -159,8 +189,12 @@ final class RealNode implements AutoCloseable {
     /** The chart's values for this node: the sidecar versions the binaries are, and the node's own paths. */
     List<String> chartValues() {
         List<String> values = new ArrayList<>(NodeImages.chartValues());
-        values.addAll(List.of("node.kubeletDir=" + kubelet.rootDir(), "node.poolPath=" + dir.resolve("pool"),
-                "node.stateDir=" + dir.resolve("state"), "node.poolSize=4G", "controller.replicas=1"));
+        values.addAll(List.of(
+                "node.kubeletDir=" + kubelet.rootDir(),
+                "node.poolPath=" + dir.resolve("pool"),
+                "node.stateDir=" + dir.resolve("state"),
+                "node.poolSize=4G",
+                "controller.replicas=1"));
         return values;
     }
 
@@ -171,7 +205,12 @@ final class RealNode implements AutoCloseable {
         HostCommand.run("mount", "--bind", state.toString(), state.toString());
         HostCommand.run("mount", "--make-shared", state.toString());
         KubernetesClient admin = plane.admin();
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NAMESPACE)
+                        .endMetadata()
+                        .build())
                 .create();
         List<String> args = new ArrayList<>(List.of("--kube-version", "1.30", "--include-crds"));
         for (String value : chartValues()) {
@@ -181,7 +220,8 @@ final class RealNode implements AutoCloseable {
         Manifests chart = Helm.find().render(args.toArray(String[]::new));
         List<HasMetadata> crds = new ArrayList<>(chart.all(CustomResourceDefinition.class));
         try (Stream<Path> files = Files.list(KubeAssets.find().snapshotCrds())) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 crds.addAll(Manifests.parse(Files.readString(file)).objects());
             }
         }
@@ -189,10 +229,18 @@ final class RealNode implements AutoCloseable {
             admin.resource(crd).create();
         }
         for (HasMetadata crd : crds) {
-            admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions()
-                            .stream().anyMatch(k -> k.getType().equals("Established") && k.getStatus().equals("True")),
-                            60, TimeUnit.SECONDS);
+            admin.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .withName(crd.getMetadata().getName())
+                    .waitUntilCondition(
+                            c -> c != null
+                                    && c.getStatus() != null
+                                    && c.getStatus().getConditions().stream()
+                                            .anyMatch(k -> k.getType().equals("Established")
+                                                    && k.getStatus().equals("True")),
+                            60,
+                            TimeUnit.SECONDS);
         }
         for (HasMetadata object : chart.objects()) {
             if (object instanceof CustomResourceDefinition) {
@@ -205,16 +253,23 @@ final class RealNode implements AutoCloseable {
         }
         // the common snapshot controller (not the chart's): its account from the suite's manifest, run as a process
         try (var in = RealNode.class.getResourceAsStream("snapshot-controller.yaml")) {
-            for (HasMetadata object : Manifests.parse(new String(in.readAllBytes(),
-                    java.nio.charset.StandardCharsets.UTF_8)).objects()) {
+            for (HasMetadata object : Manifests.parse(
+                            new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .objects()) {
                 admin.resource(object).create();
             }
         }
-        Path snapshotConfig = plane.kubeconfig("snapshot-controller",
-                plane.token("kube-system", "snapshot-controller", null), "kube-system");
-        parts.add(ChildProcess.start("snapshot-controller", dir, List.of(
-                KubeAssets.find().binary("snapshot-controller").toString(), "--kubeconfig=" + snapshotConfig,
-                "--leader-election=false", "--v=2"), Map.of()));
+        Path snapshotConfig = plane.kubeconfig(
+                "snapshot-controller", plane.token("kube-system", "snapshot-controller", null), "kube-system");
+        parts.add(ChildProcess.start(
+                "snapshot-controller",
+                dir,
+                List.of(
+                        KubeAssets.find().binary("snapshot-controller").toString(),
+                        "--kubeconfig=" + snapshotConfig,
+                        "--leader-election=false",
+                        "--v=2"),
+                Map.of()));
         awaitChartPods(180);
     }
 
@@ -243,9 +298,16 @@ final class RealNode implements AutoCloseable {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         while (System.nanoTime() < deadline) {
-            var pods = admin.pods().inNamespace(NAMESPACE).list().getItems();
-            if (pods.size() == 2 && pods.stream().allMatch(p -> ready(p) && p.getSpec().getContainers().stream()
-                    .filter(c -> c.getName().equals("vdisk-csi")).allMatch(c -> c.getImage().equals(upgraded)))) {
+            // the node plugin's and the controller's pods (other DaemonSets of the chart may run beside them)
+            var pods = admin.pods().inNamespace(NAMESPACE).list().getItems().stream()
+                    .filter(p -> List.of("node", "controller").contains(component(p)))
+                    .toList();
+            if (pods.size() == 2
+                    && pods.stream()
+                            .allMatch(p -> ready(p)
+                                    && p.getSpec().getContainers().stream()
+                                            .filter(c -> c.getName().equals("vdisk-csi"))
+                                            .allMatch(c -> c.getImage().equals(upgraded)))) {
                 return;
             }
             Thread.sleep(1000);
@@ -269,8 +331,12 @@ final class RealNode implements AutoCloseable {
         }
         StringBuilder why = new StringBuilder("the chart's pods were not ready in " + seconds + " s:");
         for (var pod : admin.pods().inNamespace(NAMESPACE).list().getItems()) {
-            why.append("\n  ").append(pod.getMetadata().getName()).append(' ').append(pod.getStatus().getPhase())
-                    .append(' ').append(pod.getStatus().getContainerStatuses());
+            why.append("\n  ")
+                    .append(pod.getMetadata().getName())
+                    .append(' ')
+                    .append(pod.getStatus().getPhase())
+                    .append(' ')
+                    .append(pod.getStatus().getContainerStatuses());
         }
         throw new IllegalStateException(why.toString());
     }
@@ -280,15 +346,19 @@ final class RealNode implements AutoCloseable {
     }
 
     static boolean ready(io.fabric8.kubernetes.api.model.Pod pod) {
-        return "Running".equals(pod.getStatus().getPhase()) && pod.getStatus().getContainerStatuses() != null
+        return "Running".equals(pod.getStatus().getPhase())
+                && pod.getStatus().getContainerStatuses() != null
                 && !pod.getStatus().getContainerStatuses().isEmpty()
                 && pod.getStatus().getContainerStatuses().stream().allMatch(c -> Boolean.TRUE.equals(c.getReady()));
     }
 
     /** A container's log as the kubelet wrote it on this host (the API server has no kubelet client here). */
     String podLog(io.fabric8.kubernetes.api.model.Pod pod, String container) throws IOException {
-        Path dir = Path.of("/var/log/pods", pod.getMetadata().getNamespace() + "_" + pod.getMetadata().getName() + "_"
-                + pod.getMetadata().getUid(), container);
+        Path dir = Path.of(
+                "/var/log/pods",
+                pod.getMetadata().getNamespace() + "_" + pod.getMetadata().getName() + "_"
+                        + pod.getMetadata().getUid(),
+                container);
         StringBuilder log = new StringBuilder();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.sorted().toList()) {
@@ -327,7 +397,8 @@ final class RealNode implements AutoCloseable {
         leftovers.remove();
         // the bulky parts (images, pool, pods' files); the logs stay for a failed run's reader
         for (String bulky : List.of("containerd/root", "containerd/state", "pool", "kubelet/root", "state")) {
-            HostCommand.quietly("rm", "-rf", "--one-file-system", dir.resolve(bulky).toString());
+            HostCommand.quietly(
+                    "rm", "-rf", "--one-file-system", dir.resolve(bulky).toString());
         }
     }
 
@@ -339,12 +410,15 @@ final class RealNode implements AutoCloseable {
                     .filter(p -> !NAMESPACE.equals(p.getMetadata().getNamespace()))
                     .forEach(p -> admin.resource(p).delete());
             admin.persistentVolumeClaims().inAnyNamespace().delete();
-            waitUntil(() -> admin.pods().inAnyNamespace().list().getItems().stream()
-                    .allMatch(p -> NAMESPACE.equals(p.getMetadata().getNamespace())), 90);
+            waitUntil(
+                    () -> admin.pods().inAnyNamespace().list().getItems().stream()
+                            .allMatch(p -> NAMESPACE.equals(p.getMetadata().getNamespace())),
+                    90);
             waitUntil(() -> admin.persistentVolumes().list().getItems().isEmpty(), 60);
             admin.apps().deployments().inNamespace(NAMESPACE).delete();
             admin.apps().daemonSets().inNamespace(NAMESPACE).delete();
-            waitUntil(() -> admin.pods().inNamespace(NAMESPACE).list().getItems().isEmpty(), 90);
+            waitUntil(
+                    () -> admin.pods().inNamespace(NAMESPACE).list().getItems().isEmpty(), 90);
         } catch (RuntimeException | InterruptedException e) {
             System.err.println("cleanup: removing the pods through the API failed: " + e);
         }

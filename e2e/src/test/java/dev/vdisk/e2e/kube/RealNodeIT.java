@@ -41,11 +41,18 @@ class RealNodeIT {
         KubernetesClient admin = node.admin();
         // the snapshot controller's manifest (shared with the API server suite) may have made it already
         if (admin.namespaces().withName(USER_NAMESPACE).get() == null) {
-            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(USER_NAMESPACE)
-                    .endMetadata().build()).create();
+            admin.namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(USER_NAMESPACE)
+                            .endMetadata()
+                            .build())
+                    .create();
         }
         // the controller manager makes the namespace's default service account; a pod before it is refused
-        admin.serviceAccounts().inNamespace(USER_NAMESPACE).withName("default")
+        admin.serviceAccounts()
+                .inNamespace(USER_NAMESPACE)
+                .withName("default")
                 .waitUntilCondition(sa -> sa != null, 60, TimeUnit.SECONDS);
         user = new NodeWorkloads(admin, USER_NAMESPACE);
     }
@@ -60,11 +67,21 @@ class RealNodeIT {
     @Test
     void theNodeIsReadyAndTheChartsPodsRunAndRegisterTheDriver() throws Exception {
         node.awaitChartPods(10);
-        CSINode csiNode = node.admin().storage().v1().csiNodes().withName(RealNode.NODE)
-                .waitUntilCondition(n -> n != null && n.getSpec().getDrivers() != null
-                        && n.getSpec().getDrivers().stream().anyMatch(d -> d.getName().equals("vdisk.csi.dev")),
-                        60, TimeUnit.SECONDS);
-        assertTrue(csiNode.getSpec().getDrivers().stream().anyMatch(d -> d.getName().equals("vdisk.csi.dev")),
+        CSINode csiNode = node.admin()
+                .storage()
+                .v1()
+                .csiNodes()
+                .withName(RealNode.NODE)
+                .waitUntilCondition(
+                        n -> n != null
+                                && n.getSpec().getDrivers() != null
+                                && n.getSpec().getDrivers().stream()
+                                        .anyMatch(d -> d.getName().equals("vdisk.csi.dev")),
+                        60,
+                        TimeUnit.SECONDS);
+        assertTrue(
+                csiNode.getSpec().getDrivers().stream()
+                        .anyMatch(d -> d.getName().equals("vdisk.csi.dev")),
                 "node-driver-registrar registered the driver with the kubelet");
     }
 
@@ -72,10 +89,20 @@ class RealNodeIT {
     void whatOnePodWritesAnotherReadsAfterTheFirstIsDeleted() throws Exception {
         String claim = "data-" + id();
         user.claim(claim, null, false);
-        assertSucceeded(user.run("writer-" + claim, List.of(claim), List.of(), 0, null,
+        assertSucceeded(user.run(
+                "writer-" + claim,
+                List.of(claim),
+                List.of(),
+                0,
+                null,
                 "echo written-by-" + claim + " > /" + claim + "/file && sync"));
         user.deletePod("writer-" + claim);
-        assertSucceeded(user.run("reader-" + claim, List.of(claim), List.of(), 0, null,
+        assertSucceeded(user.run(
+                "reader-" + claim,
+                List.of(claim),
+                List.of(),
+                0,
+                null,
                 "grep -qx written-by-" + claim + " /" + claim + "/file"));
         user.deletePod("reader-" + claim);
         user.deleteClaims(claim);
@@ -85,16 +112,26 @@ class RealNodeIT {
     void aSnapshotsRestoreAndACloneHoldWhatThePodWrote() throws Exception {
         String origin = "origin-" + id();
         user.claim(origin, null, false);
-        assertSucceeded(user.run("writer-" + origin, List.of(origin), List.of(), 0, null,
+        assertSucceeded(user.run(
+                "writer-" + origin,
+                List.of(origin),
+                List.of(),
+                0,
+                null,
                 "echo before-snapshot > /" + origin + "/file && sync"));
         // the writer is gone before the snapshot: nothing freezes a mounted file system here
         user.deletePod("writer-" + origin);
         user.snapshot("snap-" + origin, origin);
         user.claim("restored-" + origin, "VolumeSnapshot/snap-" + origin, false);
         user.claim("clone-" + origin, "PersistentVolumeClaim/" + origin, false);
-        assertSucceeded(user.run("reader-" + origin, List.of("restored-" + origin, "clone-" + origin), List.of(), 0,
-                null, "grep -qx before-snapshot /restored-" + origin + "/file"
-                        + " && grep -qx before-snapshot /clone-" + origin + "/file"));
+        assertSucceeded(user.run(
+                "reader-" + origin,
+                List.of("restored-" + origin, "clone-" + origin),
+                List.of(),
+                0,
+                null,
+                "grep -qx before-snapshot /restored-" + origin + "/file" + " && grep -qx before-snapshot /clone-"
+                        + origin + "/file"));
         user.deletePod("reader-" + origin);
         user.deleteClaims("restored-" + origin, "clone-" + origin);
         user.deleteSnapshot("snap-" + origin);
@@ -105,7 +142,12 @@ class RealNodeIT {
     void aRawBlockClaimIsADeviceInThePod() throws Exception {
         String claim = "block-" + id();
         user.claim(claim, null, true);
-        assertSucceeded(user.run("raw-" + claim, List.of(), List.of(claim), 0, null,
+        assertSucceeded(user.run(
+                "raw-" + claim,
+                List.of(),
+                List.of(claim),
+                0,
+                null,
                 "test -b /dev/" + claim + " && echo raw-" + claim + " > /dev/" + claim + " && sync"
                         + " && head -c 15 /dev/" + claim + " | grep -q raw-" + claim.substring(0, 10)));
         user.deletePod("raw-" + claim);
@@ -116,7 +158,12 @@ class RealNodeIT {
     void fsGroupOwnsTheFileSystemForANonRootPod() throws Exception {
         String claim = "group-" + id();
         user.claim(claim, null, false);
-        assertSucceeded(user.run("fsgroup-" + claim, List.of(claim), List.of(), 1000, 2000L,
+        assertSucceeded(user.run(
+                "fsgroup-" + claim,
+                List.of(claim),
+                List.of(),
+                1000,
+                2000L,
                 "test \"$(stat -c %g /" + claim + ")\" = 2000 && echo ok > /" + claim + "/by-uid-1000"
                         + " && test \"$(stat -c %g /" + claim + "/by-uid-1000)\" = 2000"));
         user.deletePod("fsgroup-" + claim);
@@ -128,7 +175,12 @@ class RealNodeIT {
         String origin = "split-" + id();
         String clone = "branch-" + origin;
         user.claim(origin, null, false);
-        assertSucceeded(user.run("writer-" + origin, List.of(origin), List.of(), 0, null,
+        assertSucceeded(user.run(
+                "writer-" + origin,
+                List.of(origin),
+                List.of(),
+                0,
+                null,
                 "head -c 16777216 /dev/urandom > /" + origin + "/blob && md5sum /" + origin + "/blob | cut -c1-32"
                         + " > /" + origin + "/blob.md5 && sync"));
         user.deletePod("writer-" + origin);
@@ -137,19 +189,32 @@ class RealNodeIT {
         // the application: checks the data and appends to the clone every half second; any failure ends it Failed
         String app = "app-" + origin;
         String dir = "/" + clone;
-        Pod running = user.start(app, List.of(clone), "while true; do"
-                + " test \"$(md5sum " + dir + "/blob | cut -c1-32)\" = \"$(cat " + dir + "/blob.md5)\" || exit 1;"
-                + " date +%s%N >> " + dir + "/log && sync " + dir + "/log || exit 2; sleep 0.5; done");
+        Pod running = user.start(
+                app,
+                List.of(clone),
+                "while true; do"
+                        + " test \"$(md5sum " + dir + "/blob | cut -c1-32)\" = \"$(cat " + dir
+                        + "/blob.md5)\" || exit 1;"
+                        + " date +%s%N >> " + dir + "/log && sync " + dir + "/log || exit 2; sleep 0.5; done");
         assertEquals("Running", running.getStatus().getPhase(), "the application pod runs");
         user.annotate(clone, "vdisk.csi.dev/split", "copy");
         Map<?, ?> status = user.awaitSplit(clone + "-split");
-        Pod after = node.admin().pods().inNamespace(USER_NAMESPACE).withName(app).get();
-        assertEquals("Running", after.getStatus().getPhase(), "the application kept running through the split "
-                + status + ": " + after.getStatus().getContainerStatuses());
+        Pod after =
+                node.admin().pods().inNamespace(USER_NAMESPACE).withName(app).get();
+        assertEquals(
+                "Running",
+                after.getStatus().getPhase(),
+                "the application kept running through the split " + status + ": "
+                        + after.getStatus().getContainerStatuses());
         user.deletePod(app);
         user.deleteSnapshot("snap-" + origin);
         user.deleteClaims(origin);
-        assertSucceeded(user.run("reader-" + clone, List.of(clone), List.of(), 0, null,
+        assertSucceeded(user.run(
+                "reader-" + clone,
+                List.of(clone),
+                List.of(),
+                0,
+                null,
                 "test \"$(md5sum " + dir + "/blob | cut -c1-32)\" = \"$(cat " + dir + "/blob.md5)\""
                         + " && test $(wc -l < " + dir + "/log) -ge 2"));
         user.deletePod("reader-" + clone);
@@ -167,28 +232,37 @@ class RealNodeIT {
         user.claim(claim, null, false);
         String dir = "/" + claim;
         String app = "app-" + claim;
-        Pod running = user.start(app, List.of(claim), "echo before-upgrade > " + dir + "/file && sync; i=0;"
-                + " while true; do i=$((i+1)); if echo $i >> " + dir + "/log && sync " + dir + "/log;"
-                + " then echo ok $i; else echo error $i; fi; sleep 0.5; done");
+        Pod running = user.start(
+                app,
+                List.of(claim),
+                "echo before-upgrade > " + dir + "/file && sync; i=0;"
+                        + " while true; do i=$((i+1)); if echo $i >> " + dir + "/log && sync " + dir + "/log;"
+                        + " then echo ok $i; else echo error $i; fi; sleep 0.5; done");
         assertEquals("Running", running.getStatus().getPhase(), "the application pod runs");
         Thread.sleep(3000);
         long start = System.nanoTime();
         node.upgradeDriverImage("e2e-upgrade");
         long upgradeSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
         Thread.sleep(5000);
-        Pod after = node.admin().pods().inNamespace(USER_NAMESPACE).withName(app).get();
+        Pod after =
+                node.admin().pods().inNamespace(USER_NAMESPACE).withName(app).get();
         String seen = node.podLog(after, "app");
         // CRI log lines: "<time> stdout F ok 12"; the script prints one ok or error line per write
         long ok = seen.lines().filter(l -> l.matches(".* stdout F ok \\d+")).count();
-        long errors = seen.lines().filter(l -> l.matches(".* stdout F error \\d+")).count();
-        System.out.printf("upgrade of the driver image: chart's pods ready on the new tag in %d s; the application"
+        long errors =
+                seen.lines().filter(l -> l.matches(".* stdout F error \\d+")).count();
+        System.out.printf(
+                "upgrade of the driver image: chart's pods ready on the new tag in %d s; the application"
                         + " pod is %s with %d writes ok and %d failed; first error message: %s; last line: %s%n",
-                upgradeSeconds, after.getStatus().getPhase(), ok, errors,
+                upgradeSeconds,
+                after.getStatus().getPhase(),
+                ok,
+                errors,
                 seen.lines().filter(l -> l.contains(" stderr ")).findFirst().orElse("none"),
                 seen.lines().reduce((a, b) -> b).orElse(""));
         user.deletePod(app);
-        assertSucceeded(user.run("reader-" + claim, List.of(claim), List.of(), 0, null,
-                "grep -qx before-upgrade " + dir + "/file"));
+        assertSucceeded(user.run(
+                "reader-" + claim, List.of(claim), List.of(), 0, null, "grep -qx before-upgrade " + dir + "/file"));
         user.deletePod("reader-" + claim);
         user.deleteClaims(claim);
     }
@@ -197,21 +271,32 @@ class RealNodeIT {
     @Test
     @Order(Integer.MAX_VALUE)
     void afterEveryClaimIsDeletedThePoolHoldsNoVolume() throws Exception {
-        Pod agent = node.admin().pods().inNamespace(RealNode.NAMESPACE)
-                .withLabel("app.kubernetes.io/component", "node").list().getItems().getFirst();
+        Pod agent = node.admin()
+                .pods()
+                .inNamespace(RealNode.NAMESPACE)
+                .withLabel("app.kubernetes.io/component", "node")
+                .list()
+                .getItems()
+                .getFirst();
         URI metrics = URI.create("http://" + agent.getStatus().getPodIP() + ":9811/metrics");
         String scraped;
         try (HttpClient http = HttpClient.newHttpClient()) {
-            scraped = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            scraped = http.send(
+                            HttpRequest.newBuilder(metrics)
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         }
         assertEquals(0.0, gauge(scraped, "vdisk_volumes"), "volumes in the pool (" + metrics + ")");
         assertEquals(0.0, gauge(scraped, "vdisk_loop_devices"), "loop devices of the node agent");
     }
 
     private static double gauge(String scraped, String name) {
-        return scraped.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return scraped.lines()
+                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private static String id() {
@@ -219,7 +304,10 @@ class RealNodeIT {
     }
 
     private static void assertSucceeded(Pod pod) {
-        assertEquals("Succeeded", pod.getStatus().getPhase(), "pod " + pod.getMetadata().getName()
-                + " (its script checks the data): " + pod.getStatus().getContainerStatuses());
+        assertEquals(
+                "Succeeded",
+                pod.getStatus().getPhase(),
+                "pod " + pod.getMetadata().getName() + " (its script checks the data): "
+                        + pod.getStatus().getContainerStatuses());
     }
 }

@@ -1,8 +1,8 @@
 package dev.vdisk.engine.alloc;
 
 import dev.vdisk.engine.CorruptMetadataException;
-import dev.vdisk.engine.GuardedBy;
 import dev.vdisk.engine.OutOfSpaceException;
+import dev.vdisk.engine.core.GuardedBy;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,16 +29,22 @@ public final class Allocator {
 
     /** Guards every field below. Held only for short, non-blocking critical sections. */
     private final ReentrantLock lock = new ReentrantLock();
+
     @GuardedBy("lock")
     private final int[] refs;
+
     @GuardedBy("lock")
     private long free;
+
     @GuardedBy("lock")
     private long reserved;
+
     @GuardedBy("lock")
     private long liveNodes;
+
     @GuardedBy("lock")
     private long catalogSegments = 1;
+
     @GuardedBy("lock")
     private long cursor;
     /** Segments that reached 0 since the last consistency point. */
@@ -321,7 +327,13 @@ public final class Allocator {
         try {
             long pending = pendingNew.size() + pendingOld.size();
             long total = segmentCount - firstDataVbn;
-            return new Usage(total, total - free - pending, free, pending, reserved, liveNodes,
+            return new Usage(
+                    total,
+                    total - free - pending,
+                    free,
+                    pending,
+                    reserved,
+                    liveNodes,
                     metadataHeadroomWithoutLocking());
         } finally {
             lock.unlock();

@@ -46,7 +46,8 @@ public final class Checker {
         int at = 0;
         for (long v : catalogVbns) {
             if (!alloc.isDataVbn(v)) {
-                problems.add(new CheckReport.Problem(CheckReport.Kind.DANGLING, v, "catalog segment outside the data area"));
+                problems.add(
+                        new CheckReport.Problem(CheckReport.Kind.DANGLING, v, "catalog segment outside the data area"));
                 continue;
             }
             counts[(int) v]++;
@@ -81,10 +82,13 @@ public final class Checker {
                             data.readFully(buf.clear(), v * segmentSize);
                             int actual = IndirectBlock.crc(buf);
                             if (actual != expectedCrc) {
-                                problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, v, "indirect block of "
-                                        + tree.name() + " (level " + level + ", segments from " + first
-                                        + ") fails its checksum: expected " + Integer.toHexString(expectedCrc)
-                                        + ", found " + Integer.toHexString(actual)));
+                                problems.add(new CheckReport.Problem(
+                                        CheckReport.Kind.BAD_CHECKSUM,
+                                        v,
+                                        "indirect block of "
+                                                + tree.name() + " (level " + level + ", segments from " + first
+                                                + ") fails its checksum: expected " + Integer.toHexString(expectedCrc)
+                                                + ", found " + Integer.toHexString(actual)));
                             }
                         }
                     }
@@ -99,19 +103,26 @@ public final class Checker {
 
                 private boolean reference(long v, String what) {
                     if (!alloc.isDataVbn(v)) {
-                        problems.add(new CheckReport.Problem(CheckReport.Kind.DANGLING, v,
+                        problems.add(new CheckReport.Problem(
+                                CheckReport.Kind.DANGLING,
+                                v,
                                 what + " of " + tree.name() + " points outside the data area"));
                         return false;
                     }
                     int i = (int) v;
                     counts[i]++;
                     if (lastTree[i] == treeNo) {
-                        problems.add(new CheckReport.Problem(CheckReport.Kind.DOUBLY_OWNED, v,
+                        problems.add(new CheckReport.Problem(
+                                CheckReport.Kind.DOUBLY_OWNED,
+                                v,
                                 what + " of " + tree.name() + " is referenced twice within that vdisk"));
                     } else if (family[i] != 0 && family[i] != tree.family() + 1) {
-                        problems.add(new CheckReport.Problem(CheckReport.Kind.DOUBLY_OWNED, v, what + " of "
-                                + tree.name() + " is also referenced by an unrelated "
-                                + (family[i] == -1 ? "catalog" : "vdisk")));
+                        problems.add(new CheckReport.Problem(
+                                CheckReport.Kind.DOUBLY_OWNED,
+                                v,
+                                what + " of "
+                                        + tree.name() + " is also referenced by an unrelated "
+                                        + (family[i] == -1 ? "catalog" : "vdisk")));
                     }
                     lastTree[i] = treeNo;
                     if (family[i] == 0) {
@@ -127,10 +138,15 @@ public final class Checker {
             int c = counts[(int) v];
             int a = counted[(int) v];
             if (c > a) {
-                problems.add(new CheckReport.Problem(CheckReport.Kind.DOUBLY_OWNED, v,
-                        "referenced " + c + " times but the allocator counts " + a + " (it could be reused while in use)"));
+                problems.add(new CheckReport.Problem(
+                        CheckReport.Kind.DOUBLY_OWNED,
+                        v,
+                        "referenced " + c + " times but the allocator counts " + a
+                                + " (it could be reused while in use)"));
             } else if (a > c) {
-                problems.add(new CheckReport.Problem(CheckReport.Kind.LEAKED, v,
+                problems.add(new CheckReport.Problem(
+                        CheckReport.Kind.LEAKED,
+                        v,
                         "the allocator counts " + a + " references but only " + c + " exist"));
             }
         }

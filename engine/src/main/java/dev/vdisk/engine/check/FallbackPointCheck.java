@@ -56,7 +56,9 @@ public final class FallbackPointCheck {
         BitSet seen = new BitSet();
         while (vbn != 0) {
             if (!isData(vbn) || seen.get((int) vbn)) {
-                problems.add(new CheckReport.Problem(CheckReport.Kind.DANGLING, vbn,
+                problems.add(new CheckReport.Problem(
+                        CheckReport.Kind.DANGLING,
+                        vbn,
                         "catalog segment of the " + point + " is outside the data area or loops"));
                 return;
             }
@@ -68,8 +70,10 @@ public final class FallbackPointCheck {
                 vbn = s.nextVbn();
                 crc = s.nextCrc();
             } catch (RuntimeException e) {
-                problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, vbn, "catalog segment of the "
-                        + point + " was overwritten: " + e.getMessage()));
+                problems.add(new CheckReport.Problem(
+                        CheckReport.Kind.BAD_CHECKSUM,
+                        vbn,
+                        "catalog segment of the " + point + " was overwritten: " + e.getMessage()));
                 return;
             }
         }
@@ -77,24 +81,42 @@ public final class FallbackPointCheck {
         try {
             entries = Catalog.decodePayload(payload);
         } catch (RuntimeException e) {
-            problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, prev.catalogVbn(), "catalog of the "
-                    + point + " does not decode: " + e.getMessage()));
+            problems.add(new CheckReport.Problem(
+                    CheckReport.Kind.BAD_CHECKSUM,
+                    prev.catalogVbn(),
+                    "catalog of the " + point + " does not decode: " + e.getMessage()));
             return;
         }
         seen.clear();
         long[] words = new long[2 * IndirectBlock.fanout(segmentSize)];
         for (CatalogEntry e : entries) {
             if (MapEntry.isMapped(e.rootWord0())) {
-                walk(MapEntry.vbn(e.rootWord0()), MapEntry.crc(e.rootWord1()), e.height(), e.name() + " of the " + point,
-                        seen, buf, words, problems);
+                walk(
+                        MapEntry.vbn(e.rootWord0()),
+                        MapEntry.crc(e.rootWord1()),
+                        e.height(),
+                        e.name() + " of the " + point,
+                        seen,
+                        buf,
+                        words,
+                        problems);
             }
         }
     }
 
-    private void walk(long vbn, int crc, int level, String owner, BitSet seen, ByteBuffer buf, long[] words,
+    private void walk(
+            long vbn,
+            int crc,
+            int level,
+            String owner,
+            BitSet seen,
+            ByteBuffer buf,
+            long[] words,
             List<CheckReport.Problem> problems) {
         if (!isData(vbn)) {
-            problems.add(new CheckReport.Problem(CheckReport.Kind.DANGLING, vbn,
+            problems.add(new CheckReport.Problem(
+                    CheckReport.Kind.DANGLING,
+                    vbn,
                     "indirect block (level " + level + ") of " + owner + " points outside the data area"));
             return;
         }
@@ -105,9 +127,13 @@ public final class FallbackPointCheck {
         data.readFully(buf.clear(), vbn * segmentSize);
         int actual = IndirectBlock.crc(buf);
         if (actual != crc) {
-            problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, vbn, "indirect block (level " + level
-                    + ") of " + owner + " was overwritten: expected CRC " + Integer.toHexString(crc) + ", found "
-                    + Integer.toHexString(actual)));
+            problems.add(new CheckReport.Problem(
+                    CheckReport.Kind.BAD_CHECKSUM,
+                    vbn,
+                    "indirect block (level " + level
+                            + ") of " + owner + " was overwritten: expected CRC " + Integer.toHexString(crc)
+                            + ", found "
+                            + Integer.toHexString(actual)));
             return;
         }
         if (level == 1) {
@@ -117,8 +143,15 @@ public final class FallbackPointCheck {
         long[] children = words.clone(); // the buffer and words are reused below
         for (int i = 0; i < children.length / 2; i++) {
             if (MapEntry.isMapped(children[2 * i])) {
-                walk(MapEntry.vbn(children[2 * i]), MapEntry.crc(children[2 * i + 1]), level - 1, owner, seen, buf,
-                        words, problems);
+                walk(
+                        MapEntry.vbn(children[2 * i]),
+                        MapEntry.crc(children[2 * i + 1]),
+                        level - 1,
+                        owner,
+                        seen,
+                        buf,
+                        words,
+                        problems);
             }
         }
     }

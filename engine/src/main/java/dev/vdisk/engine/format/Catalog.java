@@ -1,6 +1,8 @@
 package dev.vdisk.engine.format;
 
 import dev.vdisk.engine.CorruptMetadataException;
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.UnsupportedFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +42,7 @@ public final class Catalog {
     public static final int HEADER = 24;
     /** Bytes of an entry with an empty name and no extensions. */
     static final int MIN_ENTRY_BYTES = 8 + 1 + 1 + 2 + 8 * 3 + 1 + 8 * 4 + 2;
+
     private static final int MAGIC_OFFSET = 0;
     private static final int CRC_OFFSET = MAGIC_OFFSET + 4;
     private static final int NEXT_VBN_OFFSET = CRC_OFFSET + 4;
@@ -60,10 +63,20 @@ public final class Catalog {
         b.putInt(VERSION).putInt(entries.size());
         for (CatalogEntry e : entries) {
             byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-            b.putLong(e.id()).put((byte) e.kind().code).put((byte) (e.hidden() ? 1 : 0)).putShort((short) name.length)
-                    .put(name).putLong(e.size()).putLong(e.rootWord0()).putLong(e.rootWord1())
-                    .put((byte) e.height()).putLong(e.ownerId()).putLong(e.backingId()).putLong(e.epoch())
-                    .putLong(e.createdMillis()).putShort((short) e.extensions().size());
+            b.putLong(e.id())
+                    .put((byte) e.kind().code)
+                    .put((byte) (e.hidden() ? 1 : 0))
+                    .putShort((short) name.length)
+                    .put(name)
+                    .putLong(e.size())
+                    .putLong(e.rootWord0())
+                    .putLong(e.rootWord1())
+                    .put((byte) e.height())
+                    .putLong(e.ownerId())
+                    .putLong(e.backingId())
+                    .putLong(e.epoch())
+                    .putLong(e.createdMillis())
+                    .putShort((short) e.extensions().size());
             for (Map.Entry<Integer, byte[]> x : e.extensions().entrySet()) {
                 b.putShort((short) (int) x.getKey()).putInt(x.getValue().length).put(x.getValue());
             }
@@ -76,7 +89,7 @@ public final class Catalog {
             ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
             int version = b.getInt();
             if (version != VERSION) {
-                throw new dev.vdisk.engine.UnsupportedFormatException("catalog", version, VERSION, VERSION);
+                throw new UnsupportedFormatException("catalog", version, VERSION, VERSION);
             }
             int count = b.getInt();
             if (count < 0 || count > b.remaining() / MIN_ENTRY_BYTES) {
@@ -116,12 +129,24 @@ public final class Catalog {
                 if (kind == null) {
                     throw new CorruptMetadataException("catalog entry " + id + " has an unknown kind; run vdisk check");
                 }
-                out.add(new CatalogEntry(id, new String(name, StandardCharsets.UTF_8), kind, hidden, size, w0, w1,
-                        height, owner, backing, epoch, created, ext));
+                out.add(new CatalogEntry(
+                        id,
+                        new String(name, StandardCharsets.UTF_8),
+                        kind,
+                        hidden,
+                        size,
+                        w0,
+                        w1,
+                        height,
+                        owner,
+                        backing,
+                        epoch,
+                        created,
+                        ext));
             }
             return out;
         } catch (RuntimeException e) {
-            if (e instanceof dev.vdisk.engine.EngineException ee) {
+            if (e instanceof EngineException ee) {
                 throw ee;
             }
             throw new CorruptMetadataException("catalog payload is malformed (" + e + "); run vdisk check", e);

@@ -15,8 +15,19 @@ import java.util.Map;
  * @param epoch snapshot epoch (birth stamp of new map entries)
  * @param extensions versioned extension fields by tag (change index root, in-use map root, split cursor, ...)
  */
-public record CatalogEntry(long id, String name, Kind kind, boolean hidden, long size, long rootWord0,
-        long rootWord1, int height, long ownerId, long backingId, long epoch, long createdMillis,
+public record CatalogEntry(
+        long id,
+        String name,
+        Kind kind,
+        boolean hidden,
+        long size,
+        long rootWord0,
+        long rootWord1,
+        int height,
+        long ownerId,
+        long backingId,
+        long epoch,
+        long createdMillis,
         Map<Integer, byte[]> extensions) {
 
     public CatalogEntry {

@@ -33,8 +33,18 @@ import java.util.zip.CRC32C;
  * The pool UUID is the pool's identity: every journal file's header carries it, and {@code pool.properties} names it,
  * so that files of two pools (a copied directory, a shared journal) are never mixed. Both slots carry the same UUID.
  */
-public record Superblock(int version, int blockSize, int segmentSize, long segmentCount, UUID uuid, long generation,
-        long catalogVbn, int catalogCrc, int catalogLength, long replaySeq, long nextVdiskId) {
+public record Superblock(
+        int version,
+        int blockSize,
+        int segmentSize,
+        long segmentCount,
+        UUID uuid,
+        long generation,
+        long catalogVbn,
+        int catalogCrc,
+        int catalogLength,
+        long replaySeq,
+        long nextVdiskId) {
 
     public static final long MAGIC = 0x4c4f4f504b534456L; // "VDSKPOOL" little-endian
     /**
@@ -43,6 +53,7 @@ public record Superblock(int version, int blockSize, int segmentSize, long segme
      * only in development and tests (never released): not read.
      */
     public static final int VERSION = 2;
+
     public static final int MIN_VERSION = 2;
     public static final int SLOT_SIZE = 4096;
     public static final int SLOTS = 2;
@@ -73,8 +84,18 @@ public record Superblock(int version, int blockSize, int segmentSize, long segme
     }
 
     public Superblock next(long catalogVbn, int catalogCrc, int catalogLength, long replaySeq, long nextVdiskId) {
-        return new Superblock(VERSION, blockSize, segmentSize, segmentCount, uuid, generation + 1, catalogVbn,
-                catalogCrc, catalogLength, replaySeq, nextVdiskId);
+        return new Superblock(
+                VERSION,
+                blockSize,
+                segmentSize,
+                segmentCount,
+                uuid,
+                generation + 1,
+                catalogVbn,
+                catalogCrc,
+                catalogLength,
+                replaySeq,
+                nextVdiskId);
     }
 
     /** Encodes into a fresh 4 KiB buffer, positioned at 0. */
@@ -116,9 +137,17 @@ public record Superblock(int version, int blockSize, int segmentSize, long segme
         if (version < MIN_VERSION || version > VERSION) {
             throw new UnsupportedFormatException("pool superblock", version, MIN_VERSION, VERSION);
         }
-        return new Superblock(version, b.getInt(BLOCK_SIZE_OFFSET), b.getInt(SEGMENT_SIZE_OFFSET),
-                b.getLong(SEGMENT_COUNT_OFFSET), new UUID(b.getLong(UUID_OFFSET), b.getLong(UUID_OFFSET + 8)),
-                b.getLong(GENERATION_OFFSET), b.getLong(CATALOG_VBN_OFFSET), b.getInt(CATALOG_CRC_OFFSET),
-                b.getInt(CATALOG_LENGTH_OFFSET), b.getLong(REPLAY_SEQ_OFFSET), b.getLong(NEXT_ID_OFFSET));
+        return new Superblock(
+                version,
+                b.getInt(BLOCK_SIZE_OFFSET),
+                b.getInt(SEGMENT_SIZE_OFFSET),
+                b.getLong(SEGMENT_COUNT_OFFSET),
+                new UUID(b.getLong(UUID_OFFSET), b.getLong(UUID_OFFSET + 8)),
+                b.getLong(GENERATION_OFFSET),
+                b.getLong(CATALOG_VBN_OFFSET),
+                b.getInt(CATALOG_CRC_OFFSET),
+                b.getInt(CATALOG_LENGTH_OFFSET),
+                b.getLong(REPLAY_SEQ_OFFSET),
+                b.getLong(NEXT_ID_OFFSET));
     }
 }

@@ -1,7 +1,7 @@
 package dev.vdisk.engine.io;
 
 import dev.vdisk.engine.EngineIOException;
-import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.core.GuardedBy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -25,17 +25,19 @@ import org.slf4j.LoggerFactory;
  * <p>Not final: crash-point tests subclass it to record every write and fsync of a run (and replay any prefix).
  */
 public class DataSpace implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(DataSpace.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DataSpace.class);
 
     private final Path path;
     private final Object reopenLock = new Object();
     /** Replaced only under {@link #reopenLock}; read without it (volatile). */
     @GuardedBy("reopenLock")
     private volatile FileChannel channel;
+
     private volatile boolean closed;
     /** The in-kernel copier's own descriptor, opened at the first copy; null until then or where unsupported. */
     @GuardedBy("reopenLock")
     private volatile KernelRanges ranges;
+
     @GuardedBy("reopenLock")
     private volatile boolean rangesTried;
     /**
@@ -64,7 +66,8 @@ public class DataSpace implements AutoCloseable {
         try {
             return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new EngineIOException("cannot open data space " + path + ": " + e + "; check that it exists and is writable", e);
+            throw new EngineIOException(
+                    "cannot open data space " + path + ": " + e + "; check that it exists and is writable", e);
         }
     }
 
@@ -107,8 +110,10 @@ public class DataSpace implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new EngineIOException("write of data space " + path + " at byte " + pos + " failed: " + e
-                    + "; the disk may be full or failing", e);
+            throw new EngineIOException(
+                    "write of data space " + path + " at byte " + pos + " failed: " + e
+                            + "; the disk may be full or failing",
+                    e);
         } finally {
             countCompleted(); // after the write returned (or failed partway): see {@link #completed}
             if (interrupted) {
@@ -175,8 +180,10 @@ public class DataSpace implements AutoCloseable {
                 done += n;
             }
         } catch (IOException e) {
-            throw new EngineIOException("copy of " + length + " bytes in data space " + path + " from byte " + from
-                    + " to byte " + to + " failed at byte " + done + ": " + e + "; the disk may be full or failing", e);
+            throw new EngineIOException(
+                    "copy of " + length + " bytes in data space " + path + " from byte " + from + " to byte " + to
+                            + " failed at byte " + done + ": " + e + "; the disk may be full or failing",
+                    e);
         } finally {
             countCompleted();
         }
@@ -202,7 +209,7 @@ public class DataSpace implements AutoCloseable {
                 k.startWriteback(pos, length);
             }
         } catch (IOException e) {
-            log.debug("no writeback hint for data space {}: {}", path, e.toString());
+            LOG.debug("no writeback hint for data space {}: {}", path, e.toString());
         }
     }
 
@@ -214,7 +221,7 @@ public class DataSpace implements AutoCloseable {
                 k.dropBehind(pos, length);
             }
         } catch (IOException e) {
-            log.debug("no drop-behind for data space {}: {}", path, e.toString());
+            LOG.debug("no drop-behind for data space {}: {}", path, e.toString());
         }
     }
 
@@ -240,11 +247,11 @@ public class DataSpace implements AutoCloseable {
             throw new EngineIOException("data space " + path + " is closed", cause);
         }
         if (!(cause instanceof ClosedByInterruptException) && failed == channel && !failed.isOpen()) {
-            log.warn("data space {} was closed under us ({}); reopening", path, cause.toString());
+            LOG.warn("data space {} was closed under us ({}); reopening", path, cause.toString());
         }
         synchronized (reopenLock) {
             if (channel == failed && !closed) {
-                log.info("reopening data space {} after an interrupt closed its channel", path);
+                LOG.info("reopening data space {} after an interrupt closed its channel", path);
                 channel = openChannel();
             }
         }
@@ -276,9 +283,8 @@ public class DataSpace implements AutoCloseable {
             try {
                 channel.close();
             } catch (IOException e) {
-                log.warn("closing data space {} failed: {}", path, e.toString());
+                LOG.warn("closing data space {} failed: {}", path, e.toString());
             }
         }
     }
-
 }

@@ -1,15 +1,15 @@
 package dev.vdisk.engine.io;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A descriptor of its own on one file for the Linux calls {@code FileChannel} lacks (bound through FFM):
@@ -81,7 +81,7 @@ final class KernelRanges implements AutoCloseable {
                 }
                 int errno = LibcCalls.errno(state);
                 switch (errno) {
-                    case EINTR -> { }
+                    case EINTR -> {}
                     case EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EBADF -> {
                         return -1;
                     }
@@ -147,16 +147,26 @@ final class KernelRanges implements AutoCloseable {
     }
 
     /** The glibc functions, each capturing errno but {@code posix_fadvise} (which returns it). */
-    private record Bindings(MethodHandle open, MethodHandle close, MethodHandle copyFileRange,
-            MethodHandle syncFileRange, MethodHandle fadvise) {
+    private record Bindings(
+            MethodHandle open,
+            MethodHandle close,
+            MethodHandle copyFileRange,
+            MethodHandle syncFileRange,
+            MethodHandle fadvise) {
         static Bindings load() {
             try {
-                return new Bindings(LibcCalls.open(), LibcCalls.close(),
-                        LibcCalls.downcall("copy_file_range", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
-                                JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)),
-                        LibcCalls.downcall("sync_file_range",
+                return new Bindings(
+                        LibcCalls.open(),
+                        LibcCalls.close(),
+                        LibcCalls.downcall(
+                                "copy_file_range",
+                                FunctionDescriptor.of(
+                                        JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)),
+                        LibcCalls.downcall(
+                                "sync_file_range",
                                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT)),
-                        LibcCalls.downcallWithoutErrno("posix_fadvise",
+                        LibcCalls.downcallWithoutErrno(
+                                "posix_fadvise",
                                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT)));
             } catch (RuntimeException | LinkageError e) {
                 return null; // not Linux/glibc: DataSpace copies through a buffer and skips the writeback hint

@@ -22,11 +22,11 @@ import java.util.stream.Stream;
 final class LibcCalls {
     /** The call state a {@link #downcall} handle writes errno into; allocate one per call. */
     static final StructLayout STATE = Linker.Option.captureStateLayout();
+
     private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private LibcCalls() {
-    }
+    private LibcCalls() {}
 
     /** The errno the last call through a {@link #downcall} handle left in {@code state}. */
     static int errno(MemorySegment state) {
@@ -35,8 +35,8 @@ final class LibcCalls {
 
     /** Binds {@code name} capturing errno, with {@code options} such as {@code firstVariadicArg}. */
     static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        Linker.Option[] all = Stream.concat(Stream.of(CAPTURE_ERRNO), Stream.of(options))
-                .toArray(Linker.Option[]::new);
+        Linker.Option[] all =
+                Stream.concat(Stream.of(CAPTURE_ERRNO), Stream.of(options)).toArray(Linker.Option[]::new);
         return bind(name, descriptor, all);
     }
 
@@ -47,7 +47,9 @@ final class LibcCalls {
 
     /** {@code int open(const char *path, int flags, mode_t mode)}, capturing errno. */
     static MethodHandle open() {
-        return downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+        return downcall(
+                "open",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
     }
 

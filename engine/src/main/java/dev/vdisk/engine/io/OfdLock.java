@@ -39,9 +39,14 @@ public final class OfdLock implements AutoCloseable {
     private static final int EACCES = 13;
     private static final int EAGAIN = 11;
     /** {@code struct flock} on 64-bit Linux: type, whence, (pad), start, len, pid, (pad). */
-    private static final StructLayout FLOCK = MemoryLayout.structLayout(JAVA_SHORT.withName("l_type"),
-            JAVA_SHORT.withName("l_whence"), MemoryLayout.paddingLayout(4), JAVA_LONG.withName("l_start"),
-            JAVA_LONG.withName("l_len"), JAVA_INT.withName("l_pid"), MemoryLayout.paddingLayout(4));
+    private static final StructLayout FLOCK = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("l_type"),
+            JAVA_SHORT.withName("l_whence"),
+            MemoryLayout.paddingLayout(4),
+            JAVA_LONG.withName("l_start"),
+            JAVA_LONG.withName("l_len"),
+            JAVA_INT.withName("l_pid"),
+            MemoryLayout.paddingLayout(4));
 
     private static final Bindings NATIVE = Bindings.load();
 
@@ -102,8 +107,11 @@ public final class OfdLock implements AutoCloseable {
     private record Bindings(MethodHandle open, MethodHandle fcntl, MethodHandle close) {
         static Bindings load() {
             try {
-                return new Bindings(LibcCalls.open(),
-                        LibcCalls.downcall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+                return new Bindings(
+                        LibcCalls.open(),
+                        LibcCalls.downcall(
+                                "fcntl",
+                                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
                                 Linker.Option.firstVariadicArg(2)),
                         LibcCalls.close());
             } catch (RuntimeException | LinkageError e) {

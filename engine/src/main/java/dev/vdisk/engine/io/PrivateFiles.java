@@ -1,8 +1,5 @@
 package dev.vdisk.engine.io;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
@@ -22,6 +20,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Files and directories only root may read: every file the engine, the node agent and the CLI create is 0600 and
@@ -33,18 +33,21 @@ import java.util.Set;
  * paths: a reader who is not root must get nothing from them.
  */
 public final class PrivateFiles {
-    private static final Logger log = LoggerFactory.getLogger(PrivateFiles.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PrivateFiles.class);
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final FileAttribute<Set<PosixFilePermission>> FILE = PosixFilePermissions.asFileAttribute(FILE_MODE);
     private static final FileAttribute<Set<PosixFilePermission>> DIR = PosixFilePermissions.asFileAttribute(DIR_MODE);
     private static final int STICKY = 01000, OTHERS_WRITE = 0002;
     private static final Set<PosixFilePermission> GROUP_AND_OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
 
-    private PrivateFiles() {
-    }
+    private PrivateFiles() {}
 
     /** Creates {@code dir} and its missing parents, each 0700; directories that exist are left as they are. */
     public static Path createDirectories(Path dir) throws IOException {
@@ -63,12 +66,38 @@ public final class PrivateFiles {
 
     /** Replaces the contents of {@code file} with {@code text} in UTF-8 (0600 if created; not synced). */
     public static void writeString(Path file, CharSequence text) throws IOException {
-        try (FileChannel ch = open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch =
+                open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
             while (bytes.hasRemaining()) {
                 ch.write(bytes);
             }
+        }
+    }
+
+    /**
+     * Replaces {@code file} with {@code text} in UTF-8 so that a crash leaves the old or the new contents, never a
+     * mix: writes {@code <file>.tmp} (0600), fsyncs it, renames it over {@code file} and fsyncs the directory (without
+     * that the rename itself may be lost).
+     */
+    public static void replaceDurably(Path file, CharSequence text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch =
+                open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
+            while (bytes.hasRemaining()) {
+                ch.write(bytes);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file.toAbsolutePath().getParent());
+    }
+
+    /** Fsyncs directory {@code dir}, so that entries created, renamed or deleted in it survive a crash. */
+    public static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
         }
     }
 
@@ -89,7 +118,7 @@ public final class PrivateFiles {
             return false;
         }
         Files.setPosixFilePermissions(path, tight);
-        log.info("tightened {} from {} to {}: only root may read vdisk files", path, octal(old), octal(tight));
+        LOG.info("tightened {} from {} to {}: only root may read vdisk files", path, octal(old), octal(tight));
         return true;
     }
 
@@ -102,7 +131,9 @@ public final class PrivateFiles {
     public static int tightenTree(Path dir) throws IOException {
         int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         if ((mode & (STICKY | OTHERS_WRITE)) != 0) {
-            log.warn("not tightening {} (mode {}): a shared directory; give vdisk a directory of its own", dir,
+            LOG.warn(
+                    "not tightening {} (mode {}): a shared directory; give vdisk a directory of its own",
+                    dir,
                     String.format("%04o", mode & 07777));
             return 0;
         }
@@ -127,7 +158,7 @@ public final class PrivateFiles {
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException e) {
                 // a dead FUSE mount (ENOTCONN) or a file removed meanwhile: nothing of ours to tighten there
-                log.debug("not tightening {}: {}", file, e.toString());
+                LOG.debug("not tightening {}: {}", file, e.toString());
                 return FileVisitResult.CONTINUE;
             }
         });

@@ -75,7 +75,11 @@ record FileScan(Path path, long firstSeq, long size, List<Run> runs, List<Bad> b
      * its first one is missing at byte 0.
      */
     static FileScan headerless(Path p, long firstSeq) throws IOException {
-        return new FileScan(p, firstSeq, Files.size(p), List.of(),
+        return new FileScan(
+                p,
+                firstSeq,
+                Files.size(p),
+                List.of(),
                 List.of(new Bad(p, 0, firstSeq, "no file header (the file was created just before a crash)", null)),
                 firstSeq);
     }
@@ -124,7 +128,8 @@ record FileScan(Path path, long firstSeq, long size, List<Run> runs, List<Bad> b
     }
 
     private static JournalLoss.Claim claimAt(ByteBuffer buf, int pos, long seq) {
-        if (buf.limit() - pos < HEADER || buf.getInt(pos + MAGIC_OFFSET) != MAGIC
+        if (buf.limit() - pos < HEADER
+                || buf.getInt(pos + MAGIC_OFFSET) != MAGIC
                 || buf.getLong(pos + SEQ_OFFSET) != seq) {
             return null;
         }
@@ -133,8 +138,8 @@ record FileScan(Path path, long firstSeq, long size, List<Run> runs, List<Bad> b
         if ((type != TYPE_WRITE && type != TYPE_DISCARD) || length < 0) {
             return null;
         }
-        return new JournalLoss.Claim(seq, buf.getLong(pos + VDISK_OFFSET), buf.getLong(pos + OFFSET_OFFSET), length,
-                type == TYPE_DISCARD);
+        return new JournalLoss.Claim(
+                seq, buf.getLong(pos + VDISK_OFFSET), buf.getLong(pos + OFFSET_OFFSET), length, type == TYPE_DISCARD);
     }
 
     /**

@@ -4,9 +4,10 @@ import static dev.vdisk.engine.journal.JournalRecord.*;
 
 import dev.vdisk.engine.EngineIOException;
 import dev.vdisk.engine.ForeignPoolFileException;
-import dev.vdisk.engine.GuardedBy;
 import dev.vdisk.engine.JournalDamagedException;
-import dev.vdisk.engine.ThreadJoin;
+import dev.vdisk.engine.PoolClosedException;
+import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.core.ThreadJoin;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * ({@link JournalHeaders}) before recovery, and refuses a file of another pool before it changes anything.
  */
 public final class Journal implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Journal.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     static final String SUFFIX = ".log";
     /** Where a file's first record starts: after its header. Scans and truncations start here. */
     private static final int FIRST_RECORD = JournalFileHeader.LENGTH;
@@ -59,14 +60,19 @@ public final class Journal implements AutoCloseable {
 
     /** Guards appends, the active file and the file list. Never held while waiting for an fsync of others. */
     private final ReentrantLock appendLock = new ReentrantLock();
+
     @GuardedBy("appendLock")
     private final TreeMap<Long, Long> files = new TreeMap<>(); // first seq -> bytes
+
     @GuardedBy("appendLock")
     private FileChannel active;
+
     @GuardedBy("appendLock")
     private long activeFirstSeq;
+
     @GuardedBy("appendLock")
     private long activeBytes;
+
     @GuardedBy("appendLock")
     private long nextSeq;
     /** Written under appendLock; read freely (every write checks it for backpressure). */
@@ -81,18 +87,24 @@ public final class Journal implements AutoCloseable {
     /** The last unlink of old files, joined on close; null if none ran. */
     @GuardedBy("appendLock")
     private Thread deleter;
+
     @GuardedBy("appendLock")
     private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+
     @GuardedBy("appendLock")
     private final ByteBuffer[] gather = new ByteBuffer[2];
+
     @GuardedBy("appendLock")
     private final CRC32C crc = new CRC32C();
 
     /** Guards the group commit hand-off. */
     private final ReentrantLock syncLock = new ReentrantLock();
+
     private final Condition synced = syncLock.newCondition();
+
     @GuardedBy("syncLock")
     private boolean syncing;
+
     private volatile long durableSeq;
     private volatile long lastSeq;
     private volatile boolean closed;
@@ -101,6 +113,7 @@ public final class Journal implements AutoCloseable {
     private SyncMark mark;
     /** What recovery found to replay; cleared by {@link #replay}. */
     private volatile List<FileScan.Run> replayRuns = List.of();
+
     private volatile List<JournalLoss> losses = List.of();
 
     private record Retired(Path path, FileChannel channel) {}
@@ -121,8 +134,7 @@ public final class Journal implements AutoCloseable {
      *
      * @throws ForeignPoolFileException if a file's header names another pool than {@code pool} (nothing is changed)
      */
-    public static Journal open(Path dir, long fileBytes, long replaySeq, UUID pool, Path markFile,
-            boolean acceptLoss) {
+    public static Journal open(Path dir, long fileBytes, long replaySeq, UUID pool, Path markFile, boolean acceptLoss) {
         Journal j = new Journal(dir, fileBytes, pool);
         try {
             PrivateFiles.createDirectories(dir);
@@ -175,12 +187,17 @@ public final class Journal implements AutoCloseable {
         Set<Path> headerless = JournalHeaders.check(paths, pool);
         List<FileScan> scans = new ArrayList<>();
         for (Path p : paths) {
-            scans.add(headerless.contains(p) ? FileScan.headerless(p, firstSeqOf(p))
-                    : FileScan.of(p, firstSeqOf(p), FIRST_RECORD));
+            scans.add(
+                    headerless.contains(p)
+                            ? FileScan.headerless(p, firstSeqOf(p))
+                            : FileScan.of(p, firstSeqOf(p), FIRST_RECORD));
         }
         if (synced.isEmpty() && replaySeq > 0) {
-            log.warn("journal of {} has no valid sync mark; only records below {} (the replay position) are known to"
-                    + " have been fsynced", dir, replaySeq);
+            LOG.warn(
+                    "journal of {} has no valid sync mark; only records below {} (the replay position) are known to"
+                            + " have been fsynced",
+                    dir,
+                    replaySeq);
         }
         JournalRecovery.Plan plan = JournalRecovery.plan(dir, scans, replaySeq, synced);
         if (!plan.losses().isEmpty() && !acceptLoss) {
@@ -188,9 +205,14 @@ public final class Journal implements AutoCloseable {
         }
         if (plan.torn() != null) {
             JournalRecovery.Cut t = plan.torn();
-            log.warn("journal file {}: record {} at byte {} is torn ({}); dropping it and everything after it ({} later"
-                    + " valid records), none of which was fsynced", t.file(), t.seq(), t.byteOffset(),
-                    t.problem() == null ? "missing" : t.problem(), plan.droppedAfterTorn());
+            LOG.warn(
+                    "journal file {}: record {} at byte {} is torn ({}); dropping it and everything after it ({} later"
+                            + " valid records), none of which was fsynced",
+                    t.file(),
+                    t.seq(),
+                    t.byteOffset(),
+                    t.problem() == null ? "missing" : t.problem(),
+                    plan.droppedAfterTorn());
         }
         long cut = plan.losses().isEmpty() ? plan.nextSeq() : Long.MAX_VALUE;
         for (FileScan f : scans) {
@@ -200,7 +222,10 @@ public final class Journal implements AutoCloseable {
             }
             long keep = f.size();
             if (cut != Long.MAX_VALUE) {
-                keep = f.runs().stream().filter(r -> r.endSeq() <= cut).mapToLong(FileScan.Run::endByte).max()
+                keep = f.runs().stream()
+                        .filter(r -> r.endSeq() <= cut)
+                        .mapToLong(FileScan.Run::endByte)
+                        .max()
                         .orElse(Math.min(FIRST_RECORD, f.size()));
             }
             // a torn tail's file whose header never reached the disk holds no record: it gets its header back
@@ -256,17 +281,26 @@ public final class Journal implements AutoCloseable {
                 long seq = r.firstSeq();
                 for (int pos = (int) r.startByte(); pos < r.endByte(); seq++) {
                     if (FileScan.check(buf, pos, seq, c) != null) {
-                        throw new EngineIOException("journal file " + r.path() + " changed at byte " + pos
-                                + " while it was replayed");
+                        throw new EngineIOException(
+                                "journal file " + r.path() + " changed at byte " + pos + " while it was replayed");
                     }
                     byte type = buf.get(pos + TYPE_OFFSET);
                     int length = buf.getInt(pos + LENGTH_OFFSET);
                     int payload = payloadLength(type, length);
                     if (seq >= next) {
                         ByteBuffer pl = type == TYPE_WRITE
-                                ? buf.duplicate().position(pos + HEADER).limit(pos + HEADER + payload).slice() : null;
-                        sink.record(seq, buf.getLong(pos + VDISK_OFFSET), buf.getLong(pos + OFFSET_OFFSET), length,
-                                type, pl);
+                                ? buf.duplicate()
+                                        .position(pos + HEADER)
+                                        .limit(pos + HEADER + payload)
+                                        .slice()
+                                : null;
+                        sink.record(
+                                seq,
+                                buf.getLong(pos + VDISK_OFFSET),
+                                buf.getLong(pos + OFFSET_OFFSET),
+                                length,
+                                type,
+                                pl);
                         n++;
                         next = seq + 1;
                     }
@@ -317,16 +351,21 @@ public final class Journal implements AutoCloseable {
         boolean interrupted = Thread.interrupted();
         try {
             if (closed) {
-                throw new dev.vdisk.engine.PoolClosedException("journal in " + dir + " is closed; reopen the pool");
+                throw new PoolClosedException("journal in " + dir + " is closed; reopen the pool");
             }
             int payloadLen = payloadLength(type, length);
-            if (active == null || activeBytes + HEADER + payloadLen > fileBytes && activeBytes > JournalFileHeader.LENGTH) {
+            if (active == null
+                    || activeBytes + HEADER + payloadLen > fileBytes && activeBytes > JournalFileHeader.LENGTH) {
                 rotateWithoutLocking();
             }
             long seq = nextSeq;
             header.clear();
-            header.putInt(MAGIC_OFFSET, MAGIC).putInt(CRC_OFFSET, 0).putLong(SEQ_OFFSET, seq)
-                    .putLong(VDISK_OFFSET, vdiskId).putLong(OFFSET_OFFSET, offset).putInt(LENGTH_OFFSET, length)
+            header.putInt(MAGIC_OFFSET, MAGIC)
+                    .putInt(CRC_OFFSET, 0)
+                    .putLong(SEQ_OFFSET, seq)
+                    .putLong(VDISK_OFFSET, vdiskId)
+                    .putLong(OFFSET_OFFSET, offset)
+                    .putInt(LENGTH_OFFSET, length)
                     .putInt(TYPE_OFFSET, type & 0xff);
             crc.reset();
             crc.update(header.position(SEQ_OFFSET));
@@ -374,7 +413,8 @@ public final class Journal implements AutoCloseable {
             lastSeq = seq;
             return seq;
         } catch (IOException e) {
-            throw new EngineIOException("journal append in " + dir + " failed: " + e + "; the journal disk may be full", e);
+            throw new EngineIOException(
+                    "journal append in " + dir + " failed: " + e + "; the journal disk may be full", e);
         } finally {
             appendLock.unlock();
             if (interrupted) {
@@ -391,7 +431,10 @@ public final class Journal implements AutoCloseable {
         }
         activeFirstSeq = nextSeq;
         activeBytes = 0;
-        active = PrivateFiles.open(fileFor(activeFirstSeq), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        active = PrivateFiles.open(
+                fileFor(activeFirstSeq),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         files.put(activeFirstSeq, 0L);
         dirUnsynced = true;
@@ -409,9 +452,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private void syncDir() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        PrivateFiles.syncDirectory(dir);
     }
 
     /** Sequence number of the last appended record (-1 if none ever). */
@@ -525,7 +566,7 @@ public final class Journal implements AutoCloseable {
             try {
                 r.channel().close();
             } catch (IOException e) {
-                log.warn("closing journal file {} failed: {}", r.path(), e.toString());
+                LOG.warn("closing journal file {} failed: {}", r.path(), e.toString());
             }
         }
     }
@@ -608,9 +649,9 @@ public final class Journal implements AutoCloseable {
         for (Path p : doomed) {
             try {
                 Files.deleteIfExists(p);
-                log.debug("deleted journal file {}", p);
+                LOG.debug("deleted journal file {}", p);
             } catch (IOException e) {
-                log.warn("cannot delete old journal file {}: {}", p, e.toString());
+                LOG.warn("cannot delete old journal file {}: {}", p, e.toString());
             }
         }
     }
@@ -641,7 +682,7 @@ public final class Journal implements AutoCloseable {
             }
             mark.write(nextSeq, true);
         } catch (IOException | RuntimeException e) {
-            log.warn("closing journal {} failed: {}", dir, e.toString());
+            LOG.warn("closing journal {} failed: {}", dir, e.toString());
         } finally {
             unlinking = deleter;
             appendLock.unlock();
@@ -665,7 +706,7 @@ public final class Journal implements AutoCloseable {
                 active = null;
             }
         } catch (IOException e) {
-            log.warn("abandoning journal {} failed: {}", dir, e.toString());
+            LOG.warn("abandoning journal {} failed: {}", dir, e.toString());
         } finally {
             unlinking = deleter;
             appendLock.unlock();

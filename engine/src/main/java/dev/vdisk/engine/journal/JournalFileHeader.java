@@ -70,7 +70,9 @@ public record JournalFileHeader(int version, UUID pool, long firstSeq) {
         if (d.limit() < LENGTH || d.getInt(MAGIC_OFFSET) != MAGIC || d.getInt(CRC_OFFSET) != crc(d)) {
             return null;
         }
-        return new JournalFileHeader(d.getInt(VERSION_OFFSET),
-                new UUID(d.getLong(UUID_OFFSET), d.getLong(UUID_OFFSET + 8)), d.getLong(FIRST_SEQ_OFFSET));
+        return new JournalFileHeader(
+                d.getInt(VERSION_OFFSET),
+                new UUID(d.getLong(UUID_OFFSET), d.getLong(UUID_OFFSET + 8)),
+                d.getLong(FIRST_SEQ_OFFSET));
     }
 }

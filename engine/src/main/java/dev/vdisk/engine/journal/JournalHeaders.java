@@ -48,16 +48,16 @@ final class JournalHeaders {
                     continue;
                 }
                 if (b.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(0) == JournalRecord.MAGIC) {
-                    throw new UnsupportedFormatException("journal file " + name, 1, JournalFileHeader.MIN_VERSION,
-                            JournalFileHeader.VERSION);
+                    throw new UnsupportedFormatException(
+                            "journal file " + name, 1, JournalFileHeader.MIN_VERSION, JournalFileHeader.VERSION);
                 }
                 throw new CorruptMetadataException("journal file " + name + " has no valid header (not a journal"
                         + " file, or damaged); move it out of the journal directory if it is not this pool's, else"
                         + " run 'vdisk check'");
             }
             if (h.version() < JournalFileHeader.MIN_VERSION || h.version() > JournalFileHeader.VERSION) {
-                throw new UnsupportedFormatException("journal file " + name, h.version(),
-                        JournalFileHeader.MIN_VERSION, JournalFileHeader.VERSION);
+                throw new UnsupportedFormatException(
+                        "journal file " + name, h.version(), JournalFileHeader.MIN_VERSION, JournalFileHeader.VERSION);
             }
             if (!h.pool().equals(pool)) {
                 throw new ForeignPoolFileException("journal file " + name, h.pool(), pool);

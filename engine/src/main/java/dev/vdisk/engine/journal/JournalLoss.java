@@ -37,9 +37,13 @@ public record JournalLoss(Path file, long byteOffset, long fromSeq, long toSeq, 
 
     /** One line: where, what, which records. */
     public String describe() {
-        String which = toSeq < 0 ? "records from " + fromSeq + " on may be lost (how many is unknown)"
-                : toSeq == fromSeq ? "no fsynced record is lost (sync mark), unsynced ones may be"
-                : toSeq - fromSeq == 1 ? "record " + fromSeq + " lost" : "records " + fromSeq + ".." + (toSeq - 1) + " lost";
+        String which = toSeq < 0
+                ? "records from " + fromSeq + " on may be lost (how many is unknown)"
+                : toSeq == fromSeq
+                        ? "no fsynced record is lost (sync mark), unsynced ones may be"
+                        : toSeq - fromSeq == 1
+                                ? "record " + fromSeq + " lost"
+                                : "records " + fromSeq + ".." + (toSeq - 1) + " lost";
         return file.getFileName() + (byteOffset < 0 ? "" : " at byte " + byteOffset) + ": " + problem + "; " + which;
     }
 }

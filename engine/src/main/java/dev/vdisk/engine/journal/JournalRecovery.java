@@ -69,7 +69,8 @@ final class JournalRecovery {
             }
             Cut torn = c < Math.max(end, highest) || hasBadAt(files, c) ? locate(dir, files, runs, c) : null;
             long cut = c;
-            List<FileScan.Run> kept = runs.stream().filter(r -> r.endSeq() <= cut).toList();
+            List<FileScan.Run> kept =
+                    runs.stream().filter(r -> r.endSeq() <= cut).toList();
             return new Plan(kept, List.of(), torn, dropped, cut);
         }
         List<JournalLoss> losses = losses(dir, files, runs, replaySeq, durable, mark, end);
@@ -77,8 +78,14 @@ final class JournalRecovery {
     }
 
     /** The holes in {@code [R, D)} and after it up to the last valid record, plus an early end. */
-    private static List<JournalLoss> losses(Path dir, List<FileScan> files, List<FileScan.Run> runs, long replaySeq,
-            long durable, OptionalLong mark, long end) {
+    private static List<JournalLoss> losses(
+            Path dir,
+            List<FileScan> files,
+            List<FileScan.Run> runs,
+            long replaySeq,
+            long durable,
+            OptionalLong mark,
+            long end) {
         List<JournalLoss> out = new ArrayList<>();
         long c = replaySeq;
         for (FileScan.Run r : runs) {
@@ -92,27 +99,43 @@ final class JournalRecovery {
         }
         if (out.isEmpty() && !files.isEmpty() && files.getFirst().firstSeq() > replaySeq) {
             long first = files.getFirst().firstSeq(); // no record follows the hole: the loop saw none
-            out.add(loss(dir, files, runs, replaySeq, first, "no journal file holds records " + replaySeq + ".."
-                    + (first - 1) + " (a file is missing before " + files.getFirst().path().getFileName() + ")"));
+            out.add(loss(
+                    dir,
+                    files,
+                    runs,
+                    replaySeq,
+                    first,
+                    "no journal file holds records " + replaySeq + ".." + (first - 1) + " (a file is missing before "
+                            + files.getFirst().path().getFileName() + ")"));
         }
         if (end < replaySeq) {
-            String where = files.isEmpty() ? "the journal directory holds no journal file"
+            String where = files.isEmpty()
+                    ? "the journal directory holds no journal file"
                     : "the journal ends at record " + end;
             Cut at = locate(dir, files, runs, end);
-            out.add(new JournalLoss(at.file(), at.byteOffset(), replaySeq, mark.isPresent() ? durable : -1,
+            out.add(new JournalLoss(
+                    at.file(),
+                    at.byteOffset(),
+                    replaySeq,
+                    mark.isPresent() ? durable : -1,
                     where + ", before record " + replaySeq + " where the pool's last consistency point replays from",
                     List.of()));
         } else if (c < durable) {
             Cut at = locate(dir, files, runs, c);
-            out.add(new JournalLoss(at.file(), at.byteOffset(), c, durable, (at.problem() == null
-                    ? "the journal ends at record " + c : at.problem() + " at record " + c)
-                    + ", but every record up to " + (durable - 1) + " was fsynced", claims(files, c, durable)));
+            out.add(new JournalLoss(
+                    at.file(),
+                    at.byteOffset(),
+                    c,
+                    durable,
+                    (at.problem() == null ? "the journal ends at record " + c : at.problem() + " at record " + c)
+                            + ", but every record up to " + (durable - 1) + " was fsynced",
+                    claims(files, c, durable)));
         }
         return out;
     }
 
-    private static JournalLoss loss(Path dir, List<FileScan> files, List<FileScan.Run> runs, long from, long to,
-            String problem) {
+    private static JournalLoss loss(
+            Path dir, List<FileScan> files, List<FileScan.Run> runs, long from, long to, String problem) {
         Cut at = locate(dir, files, runs, from);
         return new JournalLoss(at.file(), at.byteOffset(), from, to, problem, claims(files, from, to));
     }

@@ -1,12 +1,13 @@
 package dev.vdisk.engine.map;
 
 import dev.vdisk.engine.CorruptMetadataException;
-import dev.vdisk.engine.GuardedBy;
 import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.core.GuardedBy;
 import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.io.DataSpace;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.function.LongConsumer;
 
@@ -25,12 +26,16 @@ public final class MapTree {
     private final int segmentSize;
     private final int fanout;
     private final int shift;
+
     @GuardedBy("Vdisk.mapLock")
     private int height;
+
     @GuardedBy("Vdisk.mapLock")
     private Node root;
+
     @GuardedBy("Vdisk.mapLock")
     private long rootWord0;
+
     @GuardedBy("Vdisk.mapLock")
     private long rootWord1;
     /** Nodes created by the last {@link #set} or {@link #grow}, for the allocator's accounting. */
@@ -112,7 +117,7 @@ public final class MapTree {
         }
         if (leaf == null) {
             long w = root == null && rootWord0 == MapEntry.ZERO ? MapEntry.ZERO : MapEntry.HOLE;
-            java.util.Arrays.fill(out, 0, n, w);
+            Arrays.fill(out, 0, n, w);
             return;
         }
         int i0 = index(from, 1);
@@ -150,7 +155,7 @@ public final class MapTree {
         }
         lastCreated = 0;
         if (root == null && rootWord0 == MapEntry.ZERO) {
-            java.util.Arrays.fill(words, 0, n, MapEntry.HOLE); // reads zeros everywhere: no hole to fill
+            Arrays.fill(words, 0, n, MapEntry.HOLE); // reads zeros everywhere: no hole to fill
             return 0;
         }
         Node leaf = root;
@@ -485,22 +490,40 @@ public final class MapTree {
      * Loads a tree from disk, checking every indirect block's CRC and every pointer's range, and adds one count per
      * reference to {@code counts}. {@code loaded} dedupes blocks shared between trees (each is read once).
      */
-    public static MapTree load(DataSpace data, Allocator alloc, int segmentSize, String owner, long word0,
-            long word1, int height, int[] counts, Map<Long, Node> loaded, ByteBuffer buf) {
+    public static MapTree load(
+            DataSpace data,
+            Allocator alloc,
+            int segmentSize,
+            String owner,
+            long word0,
+            long word1,
+            int height,
+            int[] counts,
+            Map<Long, Node> loaded,
+            ByteBuffer buf) {
         MapTree t = new MapTree(segmentSize, height);
         t.rootWord0 = word0;
         t.rootWord1 = word1;
         if (MapEntry.isMapped(word0)) {
-            t.root = t.loadNode(data, alloc, owner, MapEntry.vbn(word0), MapEntry.crc(word1), height, 0, counts,
-                    loaded, buf);
+            t.root = t.loadNode(
+                    data, alloc, owner, MapEntry.vbn(word0), MapEntry.crc(word1), height, 0, counts, loaded, buf);
         }
         return t;
     }
 
-    private Node loadNode(DataSpace data, Allocator alloc, String owner, long vbn, int crc, int level, long base,
-            int[] counts, Map<Long, Node> loaded, ByteBuffer buf) {
-        String where = "indirect block at VBN " + vbn + " (" + owner + ", level " + level + ", segments from " + base
-                + ")";
+    private Node loadNode(
+            DataSpace data,
+            Allocator alloc,
+            String owner,
+            long vbn,
+            int crc,
+            int level,
+            long base,
+            int[] counts,
+            Map<Long, Node> loaded,
+            ByteBuffer buf) {
+        String where =
+                "indirect block at VBN " + vbn + " (" + owner + ", level " + level + ", segments from " + base + ")";
         if (!alloc.isDataVbn(vbn)) {
             throw new CorruptMetadataException(where + " is a dangling pointer outside the data area; run vdisk check");
         }
@@ -531,8 +554,17 @@ public final class MapTree {
             }
             long v = MapEntry.vbn(w0);
             if (level > 1) {
-                n.children[i] = loadNode(data, alloc, owner, v, MapEntry.crc(n.words[2 * i + 1]), level - 1,
-                        base + i * span, counts, loaded, buf);
+                n.children[i] = loadNode(
+                        data,
+                        alloc,
+                        owner,
+                        v,
+                        MapEntry.crc(n.words[2 * i + 1]),
+                        level - 1,
+                        base + i * span,
+                        counts,
+                        loaded,
+                        buf);
             } else {
                 if (!alloc.isDataVbn(v)) {
                     throw new CorruptMetadataException(where + " entry " + i + " points at VBN " + v

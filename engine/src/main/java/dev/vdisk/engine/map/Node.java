@@ -1,6 +1,6 @@
 package dev.vdisk.engine.map;
 
-import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.core.GuardedBy;
 
 /**
  * One indirect block in memory: its entries as words (2 per entry, see {@code MapEntry}), its children (levels
@@ -10,13 +10,16 @@ import dev.vdisk.engine.GuardedBy;
  */
 public final class Node {
     final int level;
+
     @GuardedBy("Vdisk.mapLock")
     final long[] words;
     /** Children for levels above 1, null elsewhere; {@code children[i] != null} iff entry i points at a block. */
     @GuardedBy("Vdisk.mapLock")
     final Node[] children;
+
     @GuardedBy("Vdisk.mapLock")
     long vbn;
+
     @GuardedBy("Vdisk.mapLock")
     boolean dirty;
 

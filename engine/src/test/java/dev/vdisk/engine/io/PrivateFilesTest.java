@@ -31,7 +31,8 @@ class PrivateFilesTest {
 
         Path loose = Files.writeString(dir.resolve("loose"), "x");
         Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-r--r--"));
-        PrivateFiles.open(loose, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
+        PrivateFiles.open(loose, StandardOpenOption.CREATE, StandardOpenOption.WRITE)
+                .close();
         assertEquals("rw-r--r--", mode(loose), "open never changes an existing file: tighten does");
     }
 

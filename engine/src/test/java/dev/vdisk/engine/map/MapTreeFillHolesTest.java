@@ -22,8 +22,10 @@ class MapTreeFillHolesTest {
         long[] words = {MapEntry.mapped(x), MapEntry.mapped(y), MapEntry.ZERO, MapEntry.HOLE, MapEntry.mapped(y)};
         int installed = t.fillHoles(299, words.length, words, 7, alloc, new long[words.length]);
         assertEquals(2, installed);
-        assertArrayEquals(new long[] {MapEntry.mapped(x), MapEntry.HOLE, MapEntry.HOLE, MapEntry.HOLE,
-                MapEntry.mapped(y)}, words, "what was installed");
+        assertArrayEquals(
+                new long[] {MapEntry.mapped(x), MapEntry.HOLE, MapEntry.HOLE, MapEntry.HOLE, MapEntry.mapped(y)},
+                words,
+                "what was installed");
         assertEquals(MapEntry.mapped(x), t.lookup(299));
         assertEquals(MapEntry.mapped(mine), t.lookup(300), "the user's write stays");
         assertEquals(MapEntry.ZERO, t.lookup(301), "the discard stays");
@@ -32,10 +34,13 @@ class MapTreeFillHolesTest {
         assertEquals(2, alloc.refcount(x), "one reference taken for the fill");
         assertEquals(2, alloc.refcount(y), "one reference taken for the fill of 303 only");
         assertEquals(1, alloc.refcount(mine));
-        assertEquals(0, t.fillHoles(299, 1, new long[] {MapEntry.mapped(y)}, 7, alloc, new long[1]),
+        assertEquals(
+                0,
+                t.fillHoles(299, 1, new long[] {MapEntry.mapped(y)}, 7, alloc, new long[1]),
                 "no hole left: nothing installed");
         assertEquals(2, alloc.refcount(y));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> t.fillHoles(255, 2, new long[] {MapEntry.ZERO, MapEntry.ZERO}, 7, alloc, new long[2]),
                 "a run spans one level-1 block");
     }

@@ -8,8 +8,7 @@ import java.util.List;
  */
 public final class ApiAccess {
 
-    private ApiAccess() {
-    }
+    private ApiAccess() {}
 
     public static List<ApiRule> of(Component component) {
         return switch (component) {

@@ -13,15 +13,33 @@ import java.util.stream.Stream;
 final class ControllerAccess {
 
     /** The controller's own rules and those of the split-request controller it runs as leader. */
-    static final List<ApiRule> RULES = Stream.concat(Stream.of(
-            ApiRule.of(ResourceKeys.GROUP, "vdiskvolumes", "get", "list", "watch", "create", "patch", "delete"),
-            ApiRule.of(ResourceKeys.GROUP, "vdisksnapshots", "get", "list", "watch", "create", "delete"),
-            ApiRule.of(ResourceKeys.GROUP, "vdiskgroupsnapshots", "get", "list", "watch", "create", "delete"),
-            ApiRule.of(ResourceKeys.GROUP, "vdisknodes", "get", "list"),
-            // fabric8's LeaseLock: read, create the first time, then renew, take over or release (all patches)
-            ApiRule.of("coordination.k8s.io", "leases", "get", "create", "patch")),
-            SplitControllerAccess.RULES.stream()).toList();
+    static final List<ApiRule> RULES = Stream.concat(
+                    Stream.of(
+                            ApiRule.of(
+                                    ResourceKeys.GROUP,
+                                    "vdiskvolumes",
+                                    "get",
+                                    "list",
+                                    "watch",
+                                    "create",
+                                    "patch",
+                                    "delete"),
+                            ApiRule.of(
+                                    ResourceKeys.GROUP, "vdisksnapshots", "get", "list", "watch", "create", "delete"),
+                            ApiRule.of(
+                                    ResourceKeys.GROUP,
+                                    "vdiskgroupsnapshots",
+                                    "get",
+                                    "list",
+                                    "watch",
+                                    "create",
+                                    "delete"),
+                            ApiRule.of(ResourceKeys.GROUP, "vdisknodes", "get", "list"),
+                            // fabric8's LeaseLock: read, create the first time, then renew, take over or release (all
+                            // patches)
+                            ApiRule.of("coordination.k8s.io", "leases", "get", "create", "patch")),
+                    SplitControllerAccess.RULES.stream())
+            .toList();
 
-    private ControllerAccess() {
-    }
+    private ControllerAccess() {}
 }

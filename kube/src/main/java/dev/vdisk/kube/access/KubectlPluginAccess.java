@@ -16,6 +16,5 @@ final class KubectlPluginAccess {
             ApiRule.of("vdisk.csi.dev", "vdiskvolumes", "get", "list"),
             ApiRule.of("vdisk.csi.dev", "vdisksnapshots", "get", "list"));
 
-    private KubectlPluginAccess() {
-    }
+    private KubectlPluginAccess() {}
 }

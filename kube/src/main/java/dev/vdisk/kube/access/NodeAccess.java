@@ -23,6 +23,5 @@ final class NodeAccess {
             ApiRule.of("", "events", "create"),
             ApiRule.of("authentication.k8s.io", "tokenreviews", "create"));
 
-    private NodeAccess() {
-    }
+    private NodeAccess() {}
 }

@@ -22,6 +22,5 @@ public final class SplitControllerAccess {
             // SplitStarted/SplitProgress/SplitCompleted/SplitFailed/SplitCancelled on the PVC
             ApiRule.of("", "events", "create"));
 
-    private SplitControllerAccess() {
-    }
+    private SplitControllerAccess() {}
 }

@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class AgentApiClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentApiClient.class);
 
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final TokenFile token;
     private final AgentTrust trust;
@@ -58,20 +61,27 @@ public final class AgentApiClient implements AutoCloseable {
     /** The snapshot's extents from {@code startOffset}, kind ALLOCATED. */
     public Iterator<BlockExtent> allocated(String address, String snapshotId, long startOffset) {
         ManagedChannel channel = channel(address);
-        var responses = stub(channel).getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
-                .setSnapshotId(snapshotId).setStartingOffset(startOffset).build());
-        return new Extents<>(responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.ALLOCATED,
-                () -> forget(address, channel));
+        var responses = stub(channel)
+                .getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
+                        .setSnapshotId(snapshotId)
+                        .setStartingOffset(startOffset)
+                        .build());
+        return new Extents<>(
+                responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.ALLOCATED, () -> forget(address, channel));
     }
 
     /** The extents changed from base to target from {@code startOffset}, kind CHANGED (the wire has no other kind). */
-    public Iterator<BlockExtent> delta(String address, String baseSnapshotId, String targetSnapshotId, long startOffset) {
+    public Iterator<BlockExtent> delta(
+            String address, String baseSnapshotId, String targetSnapshotId, long startOffset) {
         ManagedChannel channel = channel(address);
-        var responses = stub(channel).getMetadataDelta(GetMetadataDeltaRequest.newBuilder()
-                .setBaseSnapshotId(baseSnapshotId).setTargetSnapshotId(targetSnapshotId)
-                .setStartingOffset(startOffset).build());
-        return new Extents<>(responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.CHANGED,
-                () -> forget(address, channel));
+        var responses = stub(channel)
+                .getMetadataDelta(GetMetadataDeltaRequest.newBuilder()
+                        .setBaseSnapshotId(baseSnapshotId)
+                        .setTargetSnapshotId(targetSnapshotId)
+                        .setStartingOffset(startOffset)
+                        .build());
+        return new Extents<>(
+                responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.CHANGED, () -> forget(address, channel));
     }
 
     private ManagedChannel channel(String address) {
@@ -95,20 +105,24 @@ public final class AgentApiClient implements AutoCloseable {
     private ManagedChannel connect(String address) {
         if (trust == null) {
             if (!loopback(address)) {
-                throw Status.UNAVAILABLE.withDescription("the agent at " + address + " is not on this machine and no"
-                        + " CA is configured for the agent API (--agent-ca-file): the controller's token is never sent"
-                        + " in plaintext over the network").asRuntimeException();
+                throw Status.UNAVAILABLE
+                        .withDescription("the agent at " + address + " is not on this machine and no"
+                                + " CA is configured for the agent API (--agent-ca-file): the controller's token is never sent"
+                                + " in plaintext over the network")
+                        .asRuntimeException();
             }
             LOG.info("agent API: connecting to {} (plaintext, loopback)", address);
             return NettyChannelBuilder.forTarget(address).usePlaintext().build();
         }
         try {
             LOG.info("agent API: connecting to {} (TLS, expecting {})", address, trust.serverName());
-            return NettyChannelBuilder.forTarget(address, trust.credentials()).overrideAuthority(trust.serverName())
+            return NettyChannelBuilder.forTarget(address, trust.credentials())
+                    .overrideAuthority(trust.serverName())
                     .build();
         } catch (IOException e) {
-            throw Status.UNAVAILABLE.withDescription("cannot read the agent API's CA " + trust.caFile() + ": "
-                    + e.getMessage()).asRuntimeException();
+            throw Status.UNAVAILABLE
+                    .withDescription("cannot read the agent API's CA " + trust.caFile() + ": " + e.getMessage())
+                    .asRuntimeException();
         }
     }
 
@@ -162,7 +176,7 @@ public final class AgentApiClient implements AutoCloseable {
                 Metadata headers = new Metadata();
                 headers.put(AUTHORIZATION, "Bearer " + token.read());
                 applier.apply(headers);
-            } catch (io.grpc.StatusRuntimeException e) {
+            } catch (StatusRuntimeException e) {
                 applier.fail(e.getStatus());
             }
         }
@@ -171,13 +185,16 @@ public final class AgentApiClient implements AutoCloseable {
     /** The extents of a stream of responses, one response's tuples after the other. */
     private static final class Extents<R> implements Iterator<BlockExtent> {
         private final Iterator<R> responses;
-        private final java.util.function.Function<R, List<BlockMetadata>> tuples;
+        private final Function<R, List<BlockMetadata>> tuples;
         private final BlockExtent.Kind kind;
         private final Runnable onUnavailable;
-        private Iterator<BlockMetadata> current = java.util.Collections.emptyIterator();
+        private Iterator<BlockMetadata> current = Collections.emptyIterator();
 
-        Extents(Iterator<R> responses, java.util.function.Function<R, List<BlockMetadata>> tuples,
-                BlockExtent.Kind kind, Runnable onUnavailable) {
+        Extents(
+                Iterator<R> responses,
+                Function<R, List<BlockMetadata>> tuples,
+                BlockExtent.Kind kind,
+                Runnable onUnavailable) {
             this.responses = responses;
             this.tuples = tuples;
             this.kind = kind;

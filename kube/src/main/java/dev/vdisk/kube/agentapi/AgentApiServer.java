@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -46,18 +47,23 @@ public final class AgentApiServer implements AutoCloseable {
      * @throws IllegalArgumentException when {@code certificate} is null and {@code listen} is not loopback
      * @throws IOException              when the certificate cannot be read or the address not bound
      */
-    public static AgentApiServer start(InetSocketAddress listen, SnapshotStreams pool, BearerTokenInterceptor auth,
-                                       ServingCertificate certificate)
+    public static AgentApiServer start(
+            InetSocketAddress listen, SnapshotStreams pool, BearerTokenInterceptor auth, ServingCertificate certificate)
             throws IOException {
         return start(listen, pool, auth, certificate, ServerTls.RELOAD);
     }
 
     /** {@link #start} with the certificate re-read every {@code reload} (tests). */
-    static AgentApiServer start(InetSocketAddress listen, SnapshotStreams pool, BearerTokenInterceptor auth,
-                                ServingCertificate certificate, Duration reload)
+    static AgentApiServer start(
+            InetSocketAddress listen,
+            SnapshotStreams pool,
+            BearerTokenInterceptor auth,
+            ServingCertificate certificate,
+            Duration reload)
             throws IOException {
-        java.util.Objects.requireNonNull(auth, "the agent API never serves without authentication");
-        if (certificate == null && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
+        Objects.requireNonNull(auth, "the agent API never serves without authentication");
+        if (certificate == null
+                && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
             throw new IllegalArgumentException("the agent API carries the controller's token: on " + listen
                     + " it needs a TLS certificate and key (plaintext is served on loopback addresses only)");
         }
@@ -65,8 +71,9 @@ public final class AgentApiServer implements AutoCloseable {
                 .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE));
         ServerTls tls = certificate == null ? null : ServerTls.start(certificate, reload);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        Server server = (tls == null ? NettyServerBuilder.forAddress(listen)
-                : NettyServerBuilder.forAddress(listen, tls.credentials()))
+        Server server = (tls == null
+                        ? NettyServerBuilder.forAddress(listen)
+                        : NettyServerBuilder.forAddress(listen, tls.credentials()))
                 .executor(executor)
                 .addService(new SnapshotMetadataService(pool))
                 // interceptors added later run first: authentication before anything else
@@ -83,8 +90,10 @@ public final class AgentApiServer implements AutoCloseable {
             }
             throw new IOException("cannot listen for the agent API on " + listen + ": " + e.getMessage(), e);
         }
-        LOG.info("agent API (SnapshotMetadata, token-reviewed, {}) listening on {}",
-                tls == null ? "plaintext on loopback" : "TLS", server.getListenSockets());
+        LOG.info(
+                "agent API (SnapshotMetadata, token-reviewed, {}) listening on {}",
+                tls == null ? "plaintext on loopback" : "TLS",
+                server.getListenSockets());
         return new AgentApiServer(server, executor, tls);
     }
 

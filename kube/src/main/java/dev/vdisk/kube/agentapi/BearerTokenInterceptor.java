@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 public final class BearerTokenInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(BearerTokenInterceptor.class);
 
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
-            Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final String BEARER = "Bearer ";
 
     /** Refusals are warned about at most this often; the others go to debug and are counted in the next warning. */
@@ -37,15 +37,20 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                       ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
         Object peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
         String header = headers.get(AUTHORIZATION);
-        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())
+        if (header == null
+                || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())
                 || header.substring(BEARER.length()).isBlank()) {
-            return refuse(call, Status.UNAUTHENTICATED.withDescription("the agent API needs an authorization: Bearer"
-                    + " header with a service-account token of " + allowed), method, peer);
+            return refuse(
+                    call,
+                    Status.UNAUTHENTICATED.withDescription("the agent API needs an authorization: Bearer"
+                            + " header with a service-account token of " + allowed),
+                    method,
+                    peer);
         }
         TokenReviewAuthenticator.Review review;
         try {
@@ -54,12 +59,16 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
             return refuse(call, Status.UNAVAILABLE.withDescription(e.getMessage()), method, peer);
         }
         if (!review.authenticated()) {
-            return refuse(call, Status.UNAUTHENTICATED.withDescription("token rejected: " + review.error()), method,
-                    peer);
+            return refuse(
+                    call, Status.UNAUTHENTICATED.withDescription("token rejected: " + review.error()), method, peer);
         }
         if (!review.username().equals(allowed.username())) {
-            return refuse(call, Status.PERMISSION_DENIED.withDescription(review.username() + " may not call the agent"
-                    + " API; only " + allowed.username() + " may"), method, peer);
+            return refuse(
+                    call,
+                    Status.PERMISSION_DENIED.withDescription(review.username() + " may not call the agent"
+                            + " API; only " + allowed.username() + " may"),
+                    method,
+                    peer);
         }
         return next.startCall(call, headers);
     }
@@ -67,13 +76,22 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
     private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, String method, Object peer) {
         long quiet = quietRefusals.warnNow(System.nanoTime());
         if (quiet >= 0) {
-            LOG.warn("agent API call {} from {} refused: {} {}{}", method, peer, status.getCode(),
-                    status.getDescription(), quietRefusals.held(quiet));
+            LOG.warn(
+                    "agent API call {} from {} refused: {} {}{}",
+                    method,
+                    peer,
+                    status.getCode(),
+                    status.getDescription(),
+                    quietRefusals.held(quiet));
         } else {
-            LOG.debug("agent API call {} from {} refused: {} {}", method, peer, status.getCode(),
+            LOG.debug(
+                    "agent API call {} from {} refused: {} {}",
+                    method,
+                    peer,
+                    status.getCode(),
                     status.getDescription());
         }
         call.close(status, new Metadata());
-        return new ServerCall.Listener<>() { };
+        return new ServerCall.Listener<>() {};
     }
 }

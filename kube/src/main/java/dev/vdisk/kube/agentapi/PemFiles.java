@@ -15,6 +15,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,13 +29,12 @@ import java.util.regex.Pattern;
  * here.
  */
 final class PemFiles {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
     /** DER of AlgorithmIdentifier {rsaEncryption, NULL}, what PKCS#8 puts before an RSA key. */
     private static final byte[] RSA_ALGORITHM = HexFormat.of().parseHex("300d06092a864886f70d0101010500");
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     /** The certificate chain in {@code file}, the leaf first. */
     static List<X509Certificate> certificates(Path file) throws IOException {
@@ -44,7 +44,7 @@ final class PemFiles {
         }
         try {
             CertificateFactory x509 = CertificateFactory.getInstance("X.509");
-            List<X509Certificate> chain = new java.util.ArrayList<>();
+            List<X509Certificate> chain = new ArrayList<>();
             for (byte[] der : ders) {
                 chain.add((X509Certificate) x509.generateCertificate(new ByteArrayInputStream(der)));
             }
@@ -74,11 +74,12 @@ final class PemFiles {
 
     /** Whether {@code key} belongs to {@code certificate}: a signature made with one verifies with the other. */
     static boolean matches(PrivateKey key, X509Certificate certificate) {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            default -> key.getAlgorithm();
-        };
+        String algorithm =
+                switch (key.getAlgorithm()) {
+                    case "RSA" -> "SHA256withRSA";
+                    case "EC" -> "SHA256withECDSA";
+                    default -> key.getAlgorithm();
+                };
         byte[] probe = "vdisk-csi agent API".getBytes(StandardCharsets.US_ASCII);
         try {
             Signature sign = Signature.getInstance(algorithm);
@@ -101,7 +102,7 @@ final class PemFiles {
         } catch (NoSuchFileException e) {
             throw new IOException(file + " does not exist: is the agent API's TLS Secret mounted there?", e);
         }
-        List<byte[]> found = new java.util.ArrayList<>();
+        List<byte[]> found = new ArrayList<>();
         Matcher m = BLOCK.matcher(pem);
         while (m.find()) {
             if (m.group(1).equals(type)) {

@@ -1,6 +1,6 @@
 package dev.vdisk.kube.agentapi;
 
-import dev.vdisk.engine.GuardedBy;
+import dev.vdisk.engine.core.GuardedBy;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,15 +13,16 @@ import java.util.Optional;
  */
 final class ReviewCache {
 
-    private record Entry(TokenReviewAuthenticator.Review review, Instant until) {
-    }
+    private record Entry(TokenReviewAuthenticator.Review review, Instant until) {}
 
     private final int maxAccepted;
     private final int maxRefused;
     /** Guards both maps; held only for map operations, never across a review. */
     private final Object lock = new Object();
+
     @GuardedBy("lock")
     private final LinkedHashMap<String, Entry> accepted = new LinkedHashMap<>();
+
     @GuardedBy("lock")
     private final LinkedHashMap<String, Entry> refused = new LinkedHashMap<>();
 
@@ -68,8 +69,8 @@ final class ReviewCache {
         }
     }
 
-    private static Optional<TokenReviewAuthenticator.Review> lookUpWithoutLocking(Map<String, Entry> map, String key,
-                                                                                  Instant now) {
+    private static Optional<TokenReviewAuthenticator.Review> lookUpWithoutLocking(
+            Map<String, Entry> map, String key, Instant now) {
         Entry e = map.get(key);
         if (e == null) {
             return Optional.empty();

@@ -36,8 +36,8 @@ final class ServerTls implements AutoCloseable {
 
     private ServerTls(ServingCertificate files) {
         this.files = files;
-        this.reloads = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("agent-api-tls")
-                .factory());
+        this.reloads = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("agent-api-tls").factory());
     }
 
     /** Reads the pair now and again every {@code reload}; IOException with a one-line reason when it cannot be used. */
@@ -62,8 +62,10 @@ final class ServerTls implements AutoCloseable {
         keys.updateIdentityCredentials(chain.toArray(X509Certificate[]::new), key);
         BigInteger now = chain.getFirst().getSerialNumber();
         if (!now.equals(serial)) {
-            LOG.info("agent API: serving certificate {} (serial {}, valid until {})",
-                    chain.getFirst().getSubjectX500Principal().getName(), now.toString(16),
+            LOG.info(
+                    "agent API: serving certificate {} (serial {}, valid until {})",
+                    chain.getFirst().getSubjectX500Principal().getName(),
+                    now.toString(16),
                     chain.getFirst().getNotAfter().toInstant());
             serial = now;
         }
@@ -75,7 +77,8 @@ final class ServerTls implements AutoCloseable {
             failing = false;
         } catch (IOException | RuntimeException e) {
             if (!failing) {
-                LOG.warn("agent API: cannot reload the serving certificate, still serving the previous one: {}",
+                LOG.warn(
+                        "agent API: cannot reload the serving certificate, still serving the previous one: {}",
                         e.getMessage());
             }
             failing = true;

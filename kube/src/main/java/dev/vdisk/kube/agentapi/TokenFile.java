@@ -19,13 +19,16 @@ public record TokenFile(Path path) {
         try {
             String token = Files.readString(path).strip();
             if (token.isEmpty()) {
-                throw Status.UNAVAILABLE.withDescription("service-account token file " + path + " is empty")
+                throw Status.UNAVAILABLE
+                        .withDescription("service-account token file " + path + " is empty")
                         .asRuntimeException();
             }
             return token;
         } catch (IOException e) {
-            throw Status.UNAVAILABLE.withDescription("cannot read the service-account token for the agent API from "
-                    + path + ": " + e.getMessage()).asRuntimeException();
+            throw Status.UNAVAILABLE
+                    .withDescription("cannot read the service-account token for the agent API from " + path + ": "
+                            + e.getMessage())
+                    .asRuntimeException();
         }
     }
 }

@@ -44,6 +44,7 @@ public final class TokenReviewAuthenticator {
     static final int MAX_ACCEPTED = 256;
     /** Refused tokens remembered at most (a few hundred KiB); beyond it the oldest refusal is forgotten. */
     static final int MAX_REFUSED = 4096;
+
     static final int REVIEWS_AT_ONCE = 4;
     static final Duration REVIEW_WAIT = Duration.ofSeconds(2);
 
@@ -71,6 +72,7 @@ public final class TokenReviewAuthenticator {
     private final ReviewCache cache;
     /** Token digest -> the review running for it; the caller that put it there runs it and removes it. */
     private final Map<String, CompletableFuture<Review>> running = new ConcurrentHashMap<>();
+
     private final Semaphore reviews = new Semaphore(REVIEWS_AT_ONCE);
 
     /** {@code audience} empty: the API server's own audiences (plain service-account tokens pass). */
@@ -149,14 +151,19 @@ public final class TokenReviewAuthenticator {
     }
 
     private Review askWithPermit(String token) {
-        TokenReview asked = new TokenReviewBuilder().withNewSpec().withToken(token)
-                .withAudiences(audience.isEmpty() ? List.of() : List.of(audience)).endSpec().build();
+        TokenReview asked = new TokenReviewBuilder()
+                .withNewSpec()
+                .withToken(token)
+                .withAudiences(audience.isEmpty() ? List.of() : List.of(audience))
+                .endSpec()
+                .build();
         TokenReview answer = client.authentication().v1().tokenReviews().create(asked);
         var status = answer.getStatus();
         if (status == null || !Boolean.TRUE.equals(status.getAuthenticated()) || status.getUser() == null) {
             return Review.rejected(status == null ? null : status.getError());
         }
-        if (!audience.isEmpty() && (status.getAudiences() == null || !status.getAudiences().contains(audience))) {
+        if (!audience.isEmpty()
+                && (status.getAudiences() == null || !status.getAudiences().contains(audience))) {
             return Review.rejected("the token is not for audience " + audience);
         }
         return Review.accepted(status.getUser().getUsername());
@@ -180,8 +187,8 @@ public final class TokenReviewAuthenticator {
 
     private static String digest(String token) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

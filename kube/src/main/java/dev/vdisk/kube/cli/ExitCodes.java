@@ -1,5 +1,7 @@
 package dev.vdisk.kube.cli;
 
+import dev.vdisk.cli.shared.Programs;
+
 /** The plugin's exit codes, as {@code kubectl vdisk --help} documents them. */
 final class ExitCodes {
 
@@ -8,10 +10,9 @@ final class ExitCodes {
     /** The split failed or was cancelled, or the API server refused a request; the reason is on stderr. */
     static final int FAILED = 1;
     /** Bad command line. */
-    static final int USAGE = 2;
+    static final int USAGE = Programs.USAGE;
     /** The PVC does not exist, is not bound, or is not a vdisk-csi volume. */
     static final int NOT_FOUND = 3;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

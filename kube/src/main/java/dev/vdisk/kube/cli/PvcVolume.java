@@ -20,7 +20,10 @@ record PvcVolume(PersistentVolumeClaim pvc, PersistentVolume pv, String volumeId
     private static final Pattern RESOURCE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
     static PersistentVolumeClaim claim(KubernetesClient client, String namespace, String name) throws PluginException {
-        PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+        PersistentVolumeClaim pvc = client.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
         if (pvc == null) {
             throw new PluginException(ExitCodes.NOT_FOUND, "PVC " + namespace + "/" + name + " not found");
         }
@@ -34,19 +37,28 @@ record PvcVolume(PersistentVolumeClaim pvc, PersistentVolume pv, String volumeId
             throw new PluginException(ExitCodes.NOT_FOUND, "PVC " + namespace + "/" + name + " is not bound yet");
         }
         PersistentVolume pv = client.persistentVolumes().withName(pvName).get();
-        CSIPersistentVolumeSource csi = pv == null || pv.getSpec() == null ? null : pv.getSpec().getCsi();
+        CSIPersistentVolumeSource csi =
+                pv == null || pv.getSpec() == null ? null : pv.getSpec().getCsi();
         if (csi == null) {
-            throw new PluginException(ExitCodes.NOT_FOUND, "PVC " + namespace + "/" + name + " is bound to PV "
-                    + pvName + (pv == null ? ", which does not exist" : ", which is not a CSI volume"));
+            throw new PluginException(
+                    ExitCodes.NOT_FOUND,
+                    "PVC " + namespace + "/" + name + " is bound to PV " + pvName
+                            + (pv == null ? ", which does not exist" : ", which is not a CSI volume"));
         }
         // a handle that cannot name a resource (another driver's "server:/export") is not ours: do not ask for it
         VdiskVolume volume = RESOURCE_NAME.matcher(csi.getVolumeHandle()).matches()
-                ? client.resources(VdiskVolume.class).withName(csi.getVolumeHandle()).get() : null;
+                ? client.resources(VdiskVolume.class)
+                        .withName(csi.getVolumeHandle())
+                        .get()
+                : null;
         if (volume == null) {
-            throw new PluginException(ExitCodes.NOT_FOUND, "PVC " + namespace + "/" + name + " is bound to PV "
-                    + pvName + " (driver " + csi.getDriver() + ", volume " + csi.getVolumeHandle()
-                    + "), which is not a vdisk-csi volume in cluster mode (no VdiskVolume " + csi.getVolumeHandle()
-                    + ")");
+            throw new PluginException(
+                    ExitCodes.NOT_FOUND,
+                    "PVC " + namespace + "/" + name + " is bound to PV "
+                            + pvName + " (driver " + csi.getDriver() + ", volume " + csi.getVolumeHandle()
+                            + "), which is not a vdisk-csi volume in cluster mode (no VdiskVolume "
+                            + csi.getVolumeHandle()
+                            + ")");
         }
         return new PvcVolume(pvc, pv, csi.getVolumeHandle(), volume);
     }

@@ -1,5 +1,6 @@
 package dev.vdisk.kube.cli;
 
+import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.kube.resource.SplitProgress;
 import dev.vdisk.kube.resource.SplitSpec;
 import dev.vdisk.kube.resource.VdiskSnapshot;
@@ -28,13 +29,29 @@ final class StatusCommand {
         row("PVC", namespace + "/" + inv.pvc());
         row("Volume", found.volumeId() + " (PV " + found.pv().getMetadata().getName() + ")");
         row("Node", v.getSpec().nodeName());
-        row("Phase", s == null || s.phase() == null ? "Pending (no report from the node agent yet)"
-                : s.phase() + (s.failure() == null ? "" : " (" + s.failure().reason() + ": " + s.failure().message()
-                + ")"));
-        row("Size", ByteUnits.format(s != null && s.sizeBytes() > 0 ? s.sizeBytes() : v.getSpec().sizeBytes()));
+        row(
+                "Phase",
+                s == null || s.phase() == null
+                        ? "Pending (no report from the node agent yet)"
+                        : s.phase()
+                                + (s.failure() == null
+                                        ? ""
+                                        : " (" + s.failure().reason() + ": "
+                                                + s.failure().message() + ")"));
+        row(
+                "Size",
+                ByteUnits.format(
+                        s != null && s.sizeBytes() > 0
+                                ? s.sizeBytes()
+                                : v.getSpec().sizeBytes()));
         if (s != null) {
-            row("Allocated", ByteUnits.format(s.allocatedBytes()) + (s.sharedBytes() > 0
-                    ? " (" + ByteUnits.format(s.sharedBytes()) + " of it read through the backing snapshot)" : ""));
+            row(
+                    "Allocated",
+                    ByteUnits.format(s.allocatedBytes())
+                            + (s.sharedBytes() > 0
+                                    ? " (" + ByteUnits.format(s.sharedBytes())
+                                            + " of it read through the backing snapshot)"
+                                    : ""));
             row("Backing", backing(s));
             if (s.abnormal() != null && !s.abnormal().isEmpty()) {
                 row("Abnormal", s.abnormal());
@@ -61,10 +78,17 @@ final class StatusCommand {
         if (p == null) {
             return asked == null ? "none" : asked.mode() + " split asked" + by + ", not started yet";
         }
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%s %s %d%%, %s relocated", p.mode(),
-                p.phase(), p.percent(), ByteUnits.format(p.bytesRelocated())));
+        StringBuilder b = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%s %s %d%%, %s relocated",
+                p.mode(),
+                p.phase(),
+                p.percent(),
+                ByteUnits.format(p.bytesRelocated())));
         if (!"DONE".equals(p.phase()) && !"CANCELLED".equals(p.phase()) && !"FAILED".equals(p.phase())) {
-            b.append(", ").append(ByteUnits.format(p.bytesPerSecond())).append("/s, ETA ")
+            b.append(", ")
+                    .append(ByteUnits.format(p.bytesPerSecond()))
+                    .append("/s, ETA ")
                     .append(ProgressBar.eta(p.etaSeconds()));
         }
         if (p.message() != null && !p.message().isEmpty()) {

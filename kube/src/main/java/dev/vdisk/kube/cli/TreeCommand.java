@@ -38,29 +38,38 @@ final class TreeCommand {
     int run(Invocation inv, String namespace) throws PluginException {
         PvcVolume found = PvcVolume.find(client, namespace, inv.pvc());
         volumes = new HashMap<>();
-        client.resources(VdiskVolume.class).list().getItems().forEach(v -> volumes.put(v.getMetadata().getName(), v));
+        client.resources(VdiskVolume.class)
+                .list()
+                .getItems()
+                .forEach(v -> volumes.put(v.getMetadata().getName(), v));
         snapshots = new HashMap<>();
-        client.resources(VdiskSnapshot.class).list().getItems()
+        client.resources(VdiskSnapshot.class)
+                .list()
+                .getItems()
                 .forEach(s -> snapshots.put(s.getMetadata().getName(), s));
         claimByVolume = new HashMap<>();
         for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec() != null && pv.getSpec().getCsi() != null && pv.getSpec().getClaimRef() != null) {
-                claimByVolume.put(pv.getSpec().getCsi().getVolumeHandle(),
-                        pv.getSpec().getClaimRef().getNamespace() + "/" + pv.getSpec().getClaimRef().getName());
+            if (pv.getSpec() != null
+                    && pv.getSpec().getCsi() != null
+                    && pv.getSpec().getClaimRef() != null) {
+                claimByVolume.put(
+                        pv.getSpec().getCsi().getVolumeHandle(),
+                        pv.getSpec().getClaimRef().getNamespace() + "/"
+                                + pv.getSpec().getClaimRef().getName());
             }
         }
         String backing = backingOf(found.volumeId());
         out.println("PVC " + namespace + "/" + inv.pvc() + " (volume " + found.volumeId() + ") "
-                + (backing == null ? "reads through no snapshot"
-                : "reads through snapshot " + backing + (hidden(backing) ? " (hidden)" : "")));
+                + (backing == null
+                        ? "reads through no snapshot"
+                        : "reads through snapshot " + backing + (hidden(backing) ? " (hidden)" : "")));
         Node root = root(found.volumeId());
         print(root, "", "", found.volumeId());
         return ExitCodes.OK;
     }
 
     /** A volume or a snapshot, {@code snapshot} telling which. */
-    private record Node(String id, boolean snapshot) {
-    }
+    private record Node(String id, boolean snapshot) {}
 
     /** Walks up from the volume: its backing snapshot, that snapshot's source volume, ... to the oldest known. */
     private Node root(String volumeId) {
@@ -89,19 +98,20 @@ final class TreeCommand {
         List<Node> children = children(node);
         for (int i = 0; i < children.size(); i++) {
             boolean last = i == children.size() - 1;
-            print(children.get(i), restPrefix + (last ? "└── " : "├── "), restPrefix + (last ? "    " : "│   "),
-                    self);
+            print(children.get(i), restPrefix + (last ? "└── " : "├── "), restPrefix + (last ? "    " : "│   "), self);
         }
     }
 
     private List<Node> children(Node node) {
         List<Node> out = new ArrayList<>();
         if (node.snapshot()) {
-            volumes.values().stream().filter(v -> node.id().equals(backing(v.getStatus())))
+            volumes.values().stream()
+                    .filter(v -> node.id().equals(backing(v.getStatus())))
                     .sorted(Comparator.comparing(v -> v.getMetadata().getName()))
                     .forEach(v -> out.add(new Node(v.getMetadata().getName(), false)));
         } else {
-            snapshots.values().stream().filter(s -> node.id().equals(s.getSpec().sourceVolumeId()))
+            snapshots.values().stream()
+                    .filter(s -> node.id().equals(s.getSpec().sourceVolumeId()))
                     .sorted(Comparator.comparing(s -> s.getMetadata().getName()))
                     .forEach(s -> out.add(new Node(s.getMetadata().getName(), true)));
         }
@@ -110,14 +120,19 @@ final class TreeCommand {
 
     private String label(Node node, String self) {
         if (node.snapshot()) {
-            long dependents = volumes.values().stream().filter(v -> node.id().equals(backing(v.getStatus()))).count();
+            long dependents = volumes.values().stream()
+                    .filter(v -> node.id().equals(backing(v.getStatus())))
+                    .count();
             String base = "snapshot " + node.id();
             if (hidden(node.id())) {
-                return base + "  (hidden: deleted, kept for " + dependents + " dependent"
-                        + (dependents == 1 ? "" : "s") + ")";
+                return base + "  (hidden: deleted, kept for " + dependents + " dependent" + (dependents == 1 ? "" : "s")
+                        + ")";
             }
             VdiskSnapshot s = snapshots.get(node.id());
-            return base + (s.getStatus() == null ? "" : "  " + ByteUnits.format(s.getStatus().sizeBytes()))
+            return base
+                    + (s.getStatus() == null
+                            ? ""
+                            : "  " + ByteUnits.format(s.getStatus().sizeBytes()))
                     + (dependents == 0 ? "" : "  " + dependents + " clone" + (dependents == 1 ? "" : "s"));
         }
         VdiskVolume v = volumes.get(node.id());
@@ -128,7 +143,11 @@ final class TreeCommand {
             VdiskVolumeStatus s = v.getStatus();
             b.append("  ").append(ByteUnits.format(s.allocatedBytes())).append(" allocated");
             if (s.split() != null && !"DONE".equals(s.split().phase())) {
-                b.append("  split ").append(s.split().phase()).append(' ').append(s.split().percent()).append('%');
+                b.append("  split ")
+                        .append(s.split().phase())
+                        .append(' ')
+                        .append(s.split().percent())
+                        .append('%');
             }
         }
         if (v != null) {
@@ -151,7 +170,10 @@ final class TreeCommand {
     }
 
     private static String backing(VdiskVolumeStatus s) {
-        return s == null || s.backingSnapshotId() == null || s.backingSnapshotId().isEmpty()
-                ? null : s.backingSnapshotId();
+        return s == null
+                        || s.backingSnapshotId() == null
+                        || s.backingSnapshotId().isEmpty()
+                ? null
+                : s.backingSnapshotId();
     }
 }

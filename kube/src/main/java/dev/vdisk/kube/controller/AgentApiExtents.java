@@ -31,10 +31,12 @@ public final class AgentApiExtents implements SnapshotExtents {
     /** UNAVAILABLE (the CO retries) while the node publishes no address: its agent is down or serves no API. */
     private String address(String node) {
         VdiskNode n = client.resources(VdiskNode.class).withName(node).get();
-        String address = n == null || n.getStatus() == null ? null : n.getStatus().agentAddress();
+        String address =
+                n == null || n.getStatus() == null ? null : n.getStatus().agentAddress();
         if (address == null || address.isBlank()) {
-            throw Status.UNAVAILABLE.withDescription("node " + node + " publishes no agent API address (its agent is"
-                    + " down or runs without --agent-listen); snapshot metadata of its pool cannot be read now")
+            throw Status.UNAVAILABLE
+                    .withDescription("node " + node + " publishes no agent API address (its agent is"
+                            + " down or runs without --agent-listen); snapshot metadata of its pool cannot be read now")
                     .asRuntimeException();
         }
         return address;

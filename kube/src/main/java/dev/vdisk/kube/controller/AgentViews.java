@@ -22,32 +22,55 @@ import java.util.Optional;
  */
 final class AgentViews {
 
-    private AgentViews() {
-    }
+    private AgentViews() {}
 
     static AgentVolume volume(VdiskVolume v) {
         var s = v.getStatus();
-        Map<String, String> attributes = s.attributes() != null ? s.attributes()
+        Map<String, String> attributes = s.attributes() != null
+                ? s.attributes()
                 : v.getSpec().attributes() != null ? v.getSpec().attributes() : Map.of();
-        return new AgentVolume(v.getMetadata().getName(), s.sizeBytes(), s.allocatedBytes(), s.staged(), attributes,
+        return new AgentVolume(
+                v.getMetadata().getName(),
+                s.sizeBytes(),
+                s.allocatedBytes(),
+                s.staged(),
+                attributes,
                 Optional.ofNullable(s.abnormal()).filter(a -> !a.isEmpty()));
     }
 
     static AgentSnapshot snapshot(VdiskSnapshot v) {
         var s = v.getStatus();
-        long created = s.creationTime() == null ? 0 : OffsetDateTime.parse(s.creationTime()).toInstant().toEpochMilli();
-        return new AgentSnapshot(v.getMetadata().getName(), v.getSpec().sourceVolumeId(), s.sizeBytes(), created,
+        long created = s.creationTime() == null
+                ? 0
+                : OffsetDateTime.parse(s.creationTime()).toInstant().toEpochMilli();
+        return new AgentSnapshot(
+                v.getMetadata().getName(),
+                v.getSpec().sourceVolumeId(),
+                s.sizeBytes(),
+                created,
                 s.groupId() == null ? "" : s.groupId());
     }
 
     static SplitStatus split(String volumeId, SplitProgress p) {
-        return new SplitStatus(volumeId, p.mode(), p.phase(), p.segmentsScanned(), p.segmentsTotal(), 0,
-                p.bytesRelocated(), p.bytesPerSecond(), p.etaSeconds(), p.message(), "QUEUED".equals(p.phase()));
+        return new SplitStatus(
+                volumeId,
+                p.mode(),
+                p.phase(),
+                p.segmentsScanned(),
+                p.segmentsTotal(),
+                0,
+                p.bytesRelocated(),
+                p.bytesPerSecond(),
+                p.etaSeconds(),
+                p.message(),
+                "QUEUED".equals(p.phase()));
     }
 
     static PoolCapacity capacity(VdiskNode n) {
         NodeCapacity c = n.getStatus() == null ? null : n.getStatus().capacity();
-        return c == null ? new PoolCapacity(0, 0, 0) : new PoolCapacity(c.totalBytes(), c.availableBytes(), c.usedBytes());
+        return c == null
+                ? new PoolCapacity(0, 0, 0)
+                : new PoolCapacity(c.totalBytes(), c.availableBytes(), c.usedBytes());
     }
 
     /**
@@ -59,8 +82,9 @@ final class AgentViews {
         try {
             reason = AgentReason.valueOf(f.reason());
         } catch (IllegalArgumentException | NullPointerException e) {
-            return new AgentException(AgentReason.FAILED_PRECONDITION, what + ": the node agent refused with unknown reason "
-                    + f.reason() + ": " + f.message());
+            return new AgentException(
+                    AgentReason.FAILED_PRECONDITION,
+                    what + ": the node agent refused with unknown reason " + f.reason() + ": " + f.message());
         }
         return new AgentException(reason, f.message() == null ? what + " refused (" + reason + ")" : f.message());
     }

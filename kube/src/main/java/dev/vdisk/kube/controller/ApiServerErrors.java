@@ -34,6 +34,7 @@ public final class ApiServerErrors implements ErrorTranslation {
     private static final Pattern METHOD = Pattern.compile("Failure executing: (\\w+) at: (\\S+?)\\.?(\\s|$)");
     /** The API server's message repeats the object: {@code VdiskSnapshot.vdisk.csi.dev "x" is invalid: }. */
     private static final Pattern OBJECT_PREFIX = Pattern.compile("^\\S+ \"[^\"]*\" is invalid: ");
+
     private static final int MAX_REASON = 400;
 
     @Override
@@ -41,7 +42,9 @@ public final class ApiServerErrors implements ErrorTranslation {
         if (!(error instanceof KubernetesClientException e)) {
             return Optional.empty();
         }
-        return Optional.of(Status.fromCode(codeOf(e.getCode())).withDescription(describe(e)).withCause(e));
+        return Optional.of(Status.fromCode(codeOf(e.getCode()))
+                .withDescription(describe(e))
+                .withCause(e));
     }
 
     static Status.Code codeOf(int http) {
@@ -57,7 +60,8 @@ public final class ApiServerErrors implements ErrorTranslation {
 
     /** One line: what was asked, of which object, what the API server answered and why. */
     static String describe(KubernetesClientException e) {
-        String line = action(e) + " " + object(e) + ": " + verdict(e) + reason(e).map(r -> ": " + r).orElse("");
+        String line = action(e) + " " + object(e) + ": " + verdict(e)
+                + reason(e).map(r -> ": " + r).orElse("");
         if (e.getCode() == 403) {
             line += "; the driver's service account lacks this permission: check the chart's RBAC";
         }
@@ -66,24 +70,30 @@ public final class ApiServerErrors implements ErrorTranslation {
 
     private static String action(KubernetesClientException e) {
         Matcher m = METHOD.matcher(String.valueOf(e.getMessage()));
-        return !m.find() ? "calling the API server about" : switch (m.group(1)) {
-            case "POST" -> "creating";
-            case "PUT", "PATCH" -> "updating";
-            case "DELETE" -> "deleting";
-            case "GET" -> "reading";
-            default -> m.group(1) + " of";
-        };
+        return !m.find()
+                ? "calling the API server about"
+                : switch (m.group(1)) {
+                    case "POST" -> "creating";
+                    case "PUT", "PATCH" -> "updating";
+                    case "DELETE" -> "deleting";
+                    case "GET" -> "reading";
+                    default -> m.group(1) + " of";
+                };
     }
 
     /** The kind (or resource) and name, from the answer, else from what fabric8 knew, else from the URL. */
     private static String object(KubernetesClientException e) {
-        Optional<StatusDetails> details = Optional.ofNullable(e.getStatus()).map(io.fabric8.kubernetes.api.model.Status::getDetails);
+        Optional<StatusDetails> details =
+                Optional.ofNullable(e.getStatus()).map(io.fabric8.kubernetes.api.model.Status::getDetails);
         List<String> fromUrl = resourceAndName(e);
-        String kind = details.map(StatusDetails::getKind).filter(k -> !k.isEmpty())
+        String kind = details.map(StatusDetails::getKind)
+                .filter(k -> !k.isEmpty())
                 .or(() -> Optional.ofNullable(e.getResourcePlural()))
                 .orElse(fromUrl.isEmpty() ? "an object" : fromUrl.getFirst());
-        String name = Optional.ofNullable(e.getName()).or(() -> details.map(StatusDetails::getName))
-                .filter(n -> !n.isEmpty()).orElse(fromUrl.size() > 1 ? fromUrl.get(1) : "");
+        String name = Optional.ofNullable(e.getName())
+                .or(() -> details.map(StatusDetails::getName))
+                .filter(n -> !n.isEmpty())
+                .orElse(fromUrl.size() > 1 ? fromUrl.get(1) : "");
         return name.isEmpty() ? kind : kind + " " + name;
     }
 
@@ -94,7 +104,9 @@ public final class ApiServerErrors implements ErrorTranslation {
             return List.of();
         }
         List<String> path = List.of(m.group(2).replaceFirst("[?#].*", "").split("/"));
-        int at = path.indexOf("apis") >= 0 ? path.indexOf("apis") + 3 : path.indexOf("api") >= 0 ? path.indexOf("api") + 2 : -1;
+        int at = path.indexOf("apis") >= 0
+                ? path.indexOf("apis") + 3
+                : path.indexOf("api") >= 0 ? path.indexOf("api") + 2 : -1;
         if (at < 0 || at >= path.size()) {
             return List.of();
         }
@@ -109,18 +121,26 @@ public final class ApiServerErrors implements ErrorTranslation {
         if (code <= 0) {
             return "the API server could not be reached";
         }
-        String reason = Optional.ofNullable(e.getStatus()).map(io.fabric8.kubernetes.api.model.Status::getReason)
-                .filter(r -> !r.isEmpty()).map(r -> " " + r).orElse("");
+        String reason = Optional.ofNullable(e.getStatus())
+                .map(io.fabric8.kubernetes.api.model.Status::getReason)
+                .filter(r -> !r.isEmpty())
+                .map(r -> " " + r)
+                .orElse("");
         return (code >= 500 ? "the API server failed (" : "the API server refused it (") + code + reason + ")";
     }
 
     private static Optional<String> reason(KubernetesClientException e) {
         String text;
-        List<StatusCause> causes = Optional.ofNullable(e.getStatus()).map(io.fabric8.kubernetes.api.model.Status::getDetails)
-                .map(StatusDetails::getCauses).orElse(List.of());
+        List<StatusCause> causes = Optional.ofNullable(e.getStatus())
+                .map(io.fabric8.kubernetes.api.model.Status::getDetails)
+                .map(StatusDetails::getCauses)
+                .orElse(List.of());
         if (!causes.isEmpty()) {
-            text = String.join("; ", causes.stream().map(c -> (c.getField() == null ? "" : c.getField() + ": ")
-                    + c.getMessage()).toList());
+            text = String.join(
+                    "; ",
+                    causes.stream()
+                            .map(c -> (c.getField() == null ? "" : c.getField() + ": ") + c.getMessage())
+                            .toList());
         } else if (e.getStatus() != null && e.getStatus().getMessage() != null) {
             text = OBJECT_PREFIX.matcher(e.getStatus().getMessage()).replaceFirst("");
         } else if (e.getCode() <= 0) {
@@ -128,13 +148,15 @@ public final class ApiServerErrors implements ErrorTranslation {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            text = root == e ? firstLine(e.getMessage()) : root.getClass().getSimpleName()
-                    + (root.getMessage() == null ? "" : " " + root.getMessage());
+            text = root == e
+                    ? firstLine(e.getMessage())
+                    : root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " " + root.getMessage());
         } else {
             return Optional.empty();
         }
         text = text.replaceAll("\\s+", " ").strip();
-        return text.isEmpty() ? Optional.empty()
+        return text.isEmpty()
+                ? Optional.empty()
                 : Optional.of(text.length() <= MAX_REASON ? text : text.substring(0, MAX_REASON) + "...");
     }
 

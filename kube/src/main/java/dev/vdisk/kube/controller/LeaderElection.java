@@ -27,8 +27,8 @@ public final class LeaderElection implements AutoCloseable {
      * released lease within {@code retryPeriod} and a dead leader's within {@code leaseDuration + retryPeriod}.
      */
     public record Timing(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
-        public static final Timing DEFAULT = new Timing(Duration.ofSeconds(15), Duration.ofSeconds(10),
-                Duration.ofSeconds(2));
+        public static final Timing DEFAULT =
+                new Timing(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
     }
 
     private final KubernetesClient client;
@@ -43,8 +43,13 @@ public final class LeaderElection implements AutoCloseable {
     private volatile CompletableFuture<?> election;
     private Thread loop;
 
-    public LeaderElection(KubernetesClient client, String namespace, String name, String identity, Timing timing,
-                          List<LeaderTask> tasks) {
+    public LeaderElection(
+            KubernetesClient client,
+            String namespace,
+            String name,
+            String identity,
+            Timing timing,
+            List<LeaderTask> tasks) {
         this.client = Objects.requireNonNull(client);
         this.namespace = Objects.requireNonNull(namespace);
         this.name = Objects.requireNonNull(name);
@@ -66,16 +71,21 @@ public final class LeaderElection implements AutoCloseable {
 
     private void stand() {
         while (!closed) {
-            var elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
-                    .withName(name)
-                    .withLock(new LeaseLock(namespace, name, identity))
-                    .withLeaseDuration(timing.leaseDuration())
-                    .withRenewDeadline(timing.renewDeadline())
-                    .withRetryPeriod(timing.retryPeriod())
-                    .withReleaseOnCancel(true)
-                    .withLeaderCallbacks(new LeaderCallbacks(this::startLeading, this::stopLeading,
-                            leader -> LOG.info("leader election: lease {}/{} is held by {}", namespace, name, leader)))
-                    .build()).build();
+            var elector = client.leaderElector()
+                    .withConfig(new LeaderElectionConfigBuilder()
+                            .withName(name)
+                            .withLock(new LeaseLock(namespace, name, identity))
+                            .withLeaseDuration(timing.leaseDuration())
+                            .withRenewDeadline(timing.renewDeadline())
+                            .withRetryPeriod(timing.retryPeriod())
+                            .withReleaseOnCancel(true)
+                            .withLeaderCallbacks(new LeaderCallbacks(
+                                    this::startLeading,
+                                    this::stopLeading,
+                                    leader -> LOG.info(
+                                            "leader election: lease {}/{} is held by {}", namespace, name, leader)))
+                            .build())
+                    .build();
             election = elector.start();
             try {
                 election.join();

@@ -33,7 +33,8 @@ public final class ResourceNodeAgents implements NodeAgents {
 
     @Override
     public SortedSet<String> nodeIds() {
-        return reads.nodes().list().getItems().stream().map(ResourceReads::name)
+        return reads.nodes().list().getItems().stream()
+                .map(ResourceReads::name)
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
@@ -54,7 +55,8 @@ public final class ResourceNodeAgents implements NodeAgents {
     @Override
     public List<NodeVolume> listVolumes() {
         return reads.volumesIn(Optional.empty()).stream()
-                .map(v -> new NodeVolume(v.getSpec().nodeName(), AgentViews.volume(v))).toList();
+                .map(v -> new NodeVolume(v.getSpec().nodeName(), AgentViews.volume(v)))
+                .toList();
     }
 
     @Override
@@ -65,6 +67,7 @@ public final class ResourceNodeAgents implements NodeAgents {
     @Override
     public List<NodeSnapshot> listSnapshots() {
         return reads.snapshotsIn(Optional.empty()).stream()
-                .map(s -> new NodeSnapshot(s.getSpec().nodeName(), AgentViews.snapshot(s))).toList();
+                .map(s -> new NodeSnapshot(s.getSpec().nodeName(), AgentViews.snapshot(s)))
+                .toList();
     }
 }

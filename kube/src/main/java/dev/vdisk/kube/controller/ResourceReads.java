@@ -7,10 +7,10 @@ import dev.vdisk.kube.resource.VdiskNode;
 import dev.vdisk.kube.resource.VdiskSnapshot;
 import dev.vdisk.kube.resource.VdiskVolume;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +39,8 @@ final class ResourceReads {
         return client.resources(VdiskSnapshot.class);
     }
 
-    MixedOperation<VdiskGroupSnapshot, KubernetesResourceList<VdiskGroupSnapshot>, Resource<VdiskGroupSnapshot>> groups() {
+    MixedOperation<VdiskGroupSnapshot, KubernetesResourceList<VdiskGroupSnapshot>, Resource<VdiskGroupSnapshot>>
+            groups() {
         return client.resources(VdiskGroupSnapshot.class);
     }
 
@@ -63,10 +64,13 @@ final class ResourceReads {
 
     /** Volumes in the pools (of one node, or all), sorted by ID; no waiting. */
     List<VdiskVolume> volumesIn(Optional<String> node) {
-        var op = node.isPresent() ? volumes().withLabel(ResourceKeys.NODE_LABEL,
-                ResourceKeys.nodeLabelValue(node.get())) : volumes();
-        return op.list().getItems().stream().filter(v -> !ResourceWait.terminating(v) && inPool(v))
-                .sorted(Comparator.comparing(v -> v.getMetadata().getName())).toList();
+        var op = node.isPresent()
+                ? volumes().withLabel(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(node.get()))
+                : volumes();
+        return op.list().getItems().stream()
+                .filter(v -> !ResourceWait.terminating(v) && inPool(v))
+                .sorted(Comparator.comparing(v -> v.getMetadata().getName()))
+                .toList();
     }
 
     Optional<VdiskSnapshot> snapshot(String id) {
@@ -79,10 +83,13 @@ final class ResourceReads {
     }
 
     List<VdiskSnapshot> snapshotsIn(Optional<String> node) {
-        var op = node.isPresent() ? snapshots().withLabel(ResourceKeys.NODE_LABEL,
-                ResourceKeys.nodeLabelValue(node.get())) : snapshots();
-        return op.list().getItems().stream().filter(s -> !ResourceWait.terminating(s) && inPool(s))
-                .sorted(Comparator.comparing(s -> s.getMetadata().getName())).toList();
+        var op = node.isPresent()
+                ? snapshots().withLabel(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(node.get()))
+                : snapshots();
+        return op.list().getItems().stream()
+                .filter(s -> !ResourceWait.terminating(s) && inPool(s))
+                .sorted(Comparator.comparing(s -> s.getMetadata().getName()))
+                .toList();
     }
 
     static boolean inPool(VdiskVolume v) {
@@ -95,19 +102,24 @@ final class ResourceReads {
 
     /** The node agent refused the current spec (status.failure says why). */
     static boolean refused(VdiskVolume v) {
-        return v.getStatus() != null && v.getStatus().phase() == ResourcePhase.Failed && v.getStatus().failure() != null;
+        return v.getStatus() != null
+                && v.getStatus().phase() == ResourcePhase.Failed
+                && v.getStatus().failure() != null;
     }
 
     static boolean settled(VdiskVolume v) {
-        return ResourceWait.settled(v, v == null || v.getStatus() == null ? null : v.getStatus().observedGeneration());
+        return ResourceWait.settled(
+                v, v == null || v.getStatus() == null ? null : v.getStatus().observedGeneration());
     }
 
     static boolean settled(VdiskSnapshot s) {
-        return ResourceWait.settled(s, s == null || s.getStatus() == null ? null : s.getStatus().observedGeneration());
+        return ResourceWait.settled(
+                s, s == null || s.getStatus() == null ? null : s.getStatus().observedGeneration());
     }
 
     static boolean settled(VdiskGroupSnapshot g) {
-        return ResourceWait.settled(g, g == null || g.getStatus() == null ? null : g.getStatus().observedGeneration());
+        return ResourceWait.settled(
+                g, g == null || g.getStatus() == null ? null : g.getStatus().observedGeneration());
     }
 
     static String name(HasMetadata r) {

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,13 +76,16 @@ final class ResourceVolumeAgent implements VolumeAgent {
 
     @Override
     public AgentVolume createVolume(String volumeId, long sizeBytes, Map<String, String> attributes) {
-        return ensureVolume(volumeId, new VdiskVolumeSpec(node, roundUp(sizeBytes), null, new TreeMap<>(attributes), null));
+        return ensureVolume(
+                volumeId, new VdiskVolumeSpec(node, roundUp(sizeBytes), null, new TreeMap<>(attributes), null));
     }
 
     @Override
-    public AgentVolume cloneVolume(String newVolumeId, String snapshotId, long sizeBytes, Map<String, String> attributes) {
-        return ensureVolume(newVolumeId, new VdiskVolumeSpec(node, roundUp(sizeBytes), snapshotId,
-                new TreeMap<>(attributes), null));
+    public AgentVolume cloneVolume(
+            String newVolumeId, String snapshotId, long sizeBytes, Map<String, String> attributes) {
+        return ensureVolume(
+                newVolumeId,
+                new VdiskVolumeSpec(node, roundUp(sizeBytes), snapshotId, new TreeMap<>(attributes), null));
     }
 
     private AgentVolume ensureVolume(String id, VdiskVolumeSpec spec) {
@@ -98,18 +102,30 @@ final class ResourceVolumeAgent implements VolumeAgent {
                     + ", not " + node + "; retry to pick that up");
         }
         if (had.sizeBytes() != spec.sizeBytes() || !Objects.equals(had.sourceSnapshotId(), spec.sourceSnapshotId())) {
-            throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + id + " exists with " + had.sizeBytes()
-                    + " bytes from " + Optional.ofNullable(had.sourceSnapshotId()).orElse("nothing") + ", not "
-                    + spec.sizeBytes() + " bytes from " + Optional.ofNullable(spec.sourceSnapshotId()).orElse("nothing"));
+            throw new AgentException(
+                    AgentReason.ALREADY_EXISTS,
+                    "volume " + id + " exists with " + had.sizeBytes()
+                            + " bytes from "
+                            + Optional.ofNullable(had.sourceSnapshotId()).orElse("nothing") + ", not "
+                            + spec.sizeBytes() + " bytes from "
+                            + Optional.ofNullable(spec.sourceSnapshotId()).orElse("nothing"));
         }
         VdiskVolume done = settledVolume(r, id);
         if (ResourceReads.refused(done) && !ResourceReads.inPool(done)) {
             // nothing in the pool: drop the request, so a retry asks afresh instead of reading this refusal forever
             r.delete();
-            LOG.info("volume {}: node {} refused it ({}), request deleted", id, node, done.getStatus().failure().reason());
+            LOG.info(
+                    "volume {}: node {} refused it ({}), request deleted",
+                    id,
+                    node,
+                    done.getStatus().failure().reason());
             throw AgentViews.refusal(done.getStatus().failure(), "volume " + id);
         }
-        LOG.info("volume {}: ready on node {}, {} bytes", id, node, done.getStatus().sizeBytes());
+        LOG.info(
+                "volume {}: ready on node {}, {} bytes",
+                id,
+                node,
+                done.getStatus().sizeBytes());
         return AgentViews.volume(done);
     }
 
@@ -121,27 +137,34 @@ final class ResourceVolumeAgent implements VolumeAgent {
             return AgentViews.volume(v);
         }
         long before = v.getSpec().sizeBytes();
-        return change(volumeId, s -> withSize(s, Math.max(size, s.sizeBytes())), s -> withSize(s, before),
+        return change(
+                volumeId,
+                s -> withSize(s, Math.max(size, s.sizeBytes())),
+                s -> withSize(s, before),
                 "resize to " + size + " bytes");
     }
 
     @Override
     public AgentVolume updateAttributes(String volumeId, Map<String, String> attributes) {
         VdiskVolume v = present(volumeId);
-        Map<String, String> before = v.getSpec().attributes() == null ? Map.of() : v.getSpec().attributes();
+        Map<String, String> before =
+                v.getSpec().attributes() == null ? Map.of() : v.getSpec().attributes();
         Map<String, String> merged = new TreeMap<>(before);
         merged.putAll(attributes);
         if (merged.equals(before) && ResourceReads.settled(v) && !ResourceReads.refused(v)) {
             return AgentViews.volume(v);
         }
-        return change(volumeId, s -> new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), merged,
-                s.split()), s -> new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(),
-                new TreeMap<>(before), s.split()), "attributes " + attributes.keySet());
+        return change(
+                volumeId,
+                s -> new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), merged, s.split()),
+                s -> new VdiskVolumeSpec(
+                        s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), new TreeMap<>(before), s.split()),
+                "attributes " + attributes.keySet());
     }
 
     /** Writes the spec change, waits for the answer; a refusal reverts the change (new generation) and is thrown. */
-    private AgentVolume change(String id, UnaryOperator<VdiskVolumeSpec> to, UnaryOperator<VdiskVolumeSpec> back,
-                               String what) {
+    private AgentVolume change(
+            String id, UnaryOperator<VdiskVolumeSpec> to, UnaryOperator<VdiskVolumeSpec> back, String what) {
         Resource<VdiskVolume> r = reads.volumes().withName(id);
         r.edit(v -> {
             v.setSpec(to.apply(v.getSpec()));
@@ -153,7 +176,11 @@ final class ResourceVolumeAgent implements VolumeAgent {
                 v.setSpec(back.apply(v.getSpec()));
                 return v;
             });
-            LOG.info("volume {}: node {} refused {} ({}), spec reverted", id, node, what,
+            LOG.info(
+                    "volume {}: node {} refused {} ({}), spec reverted",
+                    id,
+                    node,
+                    what,
                     done.getStatus().failure().reason());
             throw AgentViews.refusal(done.getStatus().failure(), "volume " + id + ": " + what);
         }
@@ -175,8 +202,9 @@ final class ResourceVolumeAgent implements VolumeAgent {
         }
         if (!ResourceWait.terminating(v)) {
             if (v.getStatus() != null && v.getStatus().staged()) {
-                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
-                        + node + "; unstage it before deleting it");
+                throw new AgentException(
+                        AgentReason.FAILED_PRECONDITION,
+                        "volume " + volumeId + " is staged on node " + node + "; unstage it before deleting it");
             }
             r.delete();
             LOG.info("volume {}: deletion asked of node {}", volumeId, node);
@@ -191,7 +219,9 @@ final class ResourceVolumeAgent implements VolumeAgent {
 
     @Override
     public List<AgentVolume> listVolumes() {
-        return reads.volumesIn(Optional.of(node)).stream().map(AgentViews::volume).toList();
+        return reads.volumesIn(Optional.of(node)).stream()
+                .map(AgentViews::volume)
+                .toList();
     }
 
     @Override
@@ -215,9 +245,12 @@ final class ResourceVolumeAgent implements VolumeAgent {
             n.setSpec(new VdiskSnapshotSpec(node, source));
             return n;
         });
-        if (!s.getSpec().sourceVolumeId().equals(source) || !s.getSpec().nodeName().equals(node)) {
-            throw new AgentException(AgentReason.ALREADY_EXISTS, "snapshot " + id + " exists of volume "
-                    + s.getSpec().sourceVolumeId() + " on node " + s.getSpec().nodeName() + ", not of " + source);
+        if (!s.getSpec().sourceVolumeId().equals(source)
+                || !s.getSpec().nodeName().equals(node)) {
+            throw new AgentException(
+                    AgentReason.ALREADY_EXISTS,
+                    "snapshot " + id + " exists of volume " + s.getSpec().sourceVolumeId() + " on node "
+                            + s.getSpec().nodeName() + ", not of " + source);
         }
         VdiskSnapshot done = wait.until(r, ResourceReads::settled, "snapshot " + id);
         if (done == null || ResourceWait.terminating(done)) {
@@ -225,7 +258,11 @@ final class ResourceVolumeAgent implements VolumeAgent {
         }
         if (done.getStatus().phase() == ResourcePhase.Failed && done.getStatus().failure() != null) {
             r.delete();
-            LOG.info("snapshot {}: node {} refused it ({}), request deleted", id, node, done.getStatus().failure().reason());
+            LOG.info(
+                    "snapshot {}: node {} refused it ({}), request deleted",
+                    id,
+                    node,
+                    done.getStatus().failure().reason());
             throw AgentViews.refusal(done.getStatus().failure(), "snapshot " + id);
         }
         LOG.info("snapshot {}: taken on node {} of volume {}", id, node, source);
@@ -245,9 +282,12 @@ final class ResourceVolumeAgent implements VolumeAgent {
             n.setSpec(new VdiskGroupSnapshotSpec(node, new TreeMap<>(snapshotIdByVolumeId)));
             return n;
         });
-        if (!g.getSpec().members().equals(snapshotIdByVolumeId) || !g.getSpec().nodeName().equals(node)) {
-            throw new AgentException(AgentReason.ALREADY_EXISTS, "group snapshot " + groupId + " exists of "
-                    + g.getSpec().members() + " on node " + g.getSpec().nodeName());
+        if (!g.getSpec().members().equals(snapshotIdByVolumeId)
+                || !g.getSpec().nodeName().equals(node)) {
+            throw new AgentException(
+                    AgentReason.ALREADY_EXISTS,
+                    "group snapshot " + groupId + " exists of " + g.getSpec().members() + " on node "
+                            + g.getSpec().nodeName());
         }
         VdiskGroupSnapshot done = wait.until(r, ResourceReads::settled, "group snapshot " + groupId);
         if (done == null || ResourceWait.terminating(done)) {
@@ -258,8 +298,8 @@ final class ResourceVolumeAgent implements VolumeAgent {
             throw AgentViews.refusal(done.getStatus().failure(), "group snapshot " + groupId);
         }
         List<AgentSnapshot> out = new ArrayList<>();
-        snapshotIdByVolumeId.forEach((volume, snapshot) ->
-                out.add(ensureSnapshot(snapshot, volume, Map.of(GROUP_LABEL, groupId))));
+        snapshotIdByVolumeId.forEach(
+                (volume, snapshot) -> out.add(ensureSnapshot(snapshot, volume, Map.of(GROUP_LABEL, groupId))));
         LOG.info("group snapshot {}: {} members taken on node {}", groupId, out.size(), node);
         return out;
     }
@@ -276,9 +316,12 @@ final class ResourceVolumeAgent implements VolumeAgent {
             r.delete();
             LOG.info("snapshot {}: deletion asked of node {}", snapshotId, node);
         }
-        String group = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(GROUP_LABEL);
-        if (group != null && reads.snapshots().withLabel(GROUP_LABEL, group).list().getItems().stream()
-                .allMatch(ResourceWait::terminating)) {
+        String group = s.getMetadata().getLabels() == null
+                ? null
+                : s.getMetadata().getLabels().get(GROUP_LABEL);
+        if (group != null
+                && reads.snapshots().withLabel(GROUP_LABEL, group).list().getItems().stream()
+                        .allMatch(ResourceWait::terminating)) {
             reads.groups().withName(group).delete();
             LOG.info("group snapshot {}: its last member is deleted, so is it", group);
         }
@@ -292,7 +335,9 @@ final class ResourceVolumeAgent implements VolumeAgent {
 
     @Override
     public List<AgentSnapshot> listSnapshots() {
-        return reads.snapshotsIn(Optional.of(node)).stream().map(AgentViews::snapshot).toList();
+        return reads.snapshotsIn(Optional.of(node)).stream()
+                .map(AgentViews::snapshot)
+                .toList();
     }
 
     @Override
@@ -316,8 +361,8 @@ final class ResourceVolumeAgent implements VolumeAgent {
         if (!same || !ResourceReads.settled(v) || ResourceReads.refused(v)) {
             change(volumeId, s -> withSplit(s, wanted), s -> withSplit(s, before), mode + " split");
         }
-        return splitStatus(volumeId).orElseGet(() -> new SplitStatus(volumeId, mode, "QUEUED", 0, 0, 0, 0, 0, -1, "",
-                true));
+        return splitStatus(volumeId)
+                .orElseGet(() -> new SplitStatus(volumeId, mode, "QUEUED", 0, 0, 0, 0, 0, -1, "", true));
     }
 
     @Override
@@ -332,18 +377,26 @@ final class ResourceVolumeAgent implements VolumeAgent {
     @Override
     public void cancelSplit(String volumeId) {
         VdiskVolume v = reads.volumes().withName(volumeId).get();
-        if (v == null || ResourceWait.terminating(v) || v.getSpec().split() == null || v.getSpec().split().cancel()) {
+        if (v == null
+                || ResourceWait.terminating(v)
+                || v.getSpec().split() == null
+                || v.getSpec().split().cancel()) {
             return;
         }
         SplitSpec s = v.getSpec().split();
-        change(volumeId, x -> withSplit(x, new SplitSpec(s.mode(), s.rateBytesPerSecond(), true, s.requestedBy())),
-                x -> withSplit(x, s), "split cancel");
+        change(
+                volumeId,
+                x -> withSplit(x, new SplitSpec(s.mode(), s.rateBytesPerSecond(), true, s.requestedBy())),
+                x -> withSplit(x, s),
+                "split cancel");
     }
 
     @Override
     public List<SplitStatus> splits() {
-        return reads.volumesIn(Optional.of(node)).stream().filter(v -> v.getStatus().split() != null)
-                .map(v -> AgentViews.split(ResourceReads.name(v), v.getStatus().split())).toList();
+        return reads.volumesIn(Optional.of(node)).stream()
+                .filter(v -> v.getStatus().split() != null)
+                .map(v -> AgentViews.split(ResourceReads.name(v), v.getStatus().split()))
+                .toList();
     }
 
     /**
@@ -357,16 +410,21 @@ final class ResourceVolumeAgent implements VolumeAgent {
         if (volume.isPresent()) {
             return volume.get().getStatus().chainDepth();
         }
-        VdiskSnapshot s = reads.snapshot(id).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                "no volume or snapshot " + id));
-        return reads.volume(s.getSpec().sourceVolumeId()).map(v -> v.getStatus().chainDepth()).orElse(0);
+        VdiskSnapshot s = reads.snapshot(id)
+                .orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, "no volume or snapshot " + id));
+        return reads.volume(s.getSpec().sourceVolumeId())
+                .map(v -> v.getStatus().chainDepth())
+                .orElse(0);
     }
 
     // ---------------------------------------------------------------- helpers
 
     private boolean mine(HasMetadata r) {
-        return ResourceKeys.nodeLabelValue(node).equals(r.getMetadata().getLabels() == null ? null
-                : r.getMetadata().getLabels().get(ResourceKeys.NODE_LABEL));
+        return ResourceKeys.nodeLabelValue(node)
+                .equals(
+                        r.getMetadata().getLabels() == null
+                                ? null
+                                : r.getMetadata().getLabels().get(ResourceKeys.NODE_LABEL));
     }
 
     private VdiskVolume present(String id) {
@@ -389,8 +447,7 @@ final class ResourceVolumeAgent implements VolumeAgent {
      * The resource as it is, or created from {@code fresh}. One still being deleted is waited for first (bounded),
      * then created anew; a concurrent create (409) is read back.
      */
-    private <T extends HasMetadata> T existingOrCreated(Resource<T> r, String id, String kind,
-                                                       java.util.function.Supplier<T> fresh) {
+    private <T extends HasMetadata> T existingOrCreated(Resource<T> r, String id, String kind, Supplier<T> fresh) {
         T existing = r.get();
         if (existing != null && ResourceWait.terminating(existing)) {
             wait.until(r, Objects::isNull, kind + " " + id + " (still being deleted)");
@@ -418,7 +475,9 @@ final class ResourceVolumeAgent implements VolumeAgent {
         try {
             wait.until(r, Objects::isNull, what);
         } catch (OperationPendingException e) {
-            LOG.info("{}: deletion still pending on node {}; its finalizer keeps it until the node agent is done", what,
+            LOG.info(
+                    "{}: deletion still pending on node {}; its finalizer keeps it until the node agent is done",
+                    what,
                     node);
         }
     }
@@ -426,8 +485,11 @@ final class ResourceVolumeAgent implements VolumeAgent {
     private ObjectMeta meta(String name, Map<String, String> labels) {
         Map<String, String> all = new TreeMap<>(labels);
         all.put(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(node));
-        return new ObjectMetaBuilder().withName(name).withLabels(all)
-                .withFinalizers(ResourceKeys.NODE_AGENT_FINALIZER).build();
+        return new ObjectMetaBuilder()
+                .withName(name)
+                .withLabels(all)
+                .withFinalizers(ResourceKeys.NODE_AGENT_FINALIZER)
+                .build();
     }
 
     private static VdiskVolumeSpec withSize(VdiskVolumeSpec s, long size) {

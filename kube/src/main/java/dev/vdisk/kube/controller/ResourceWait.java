@@ -49,7 +49,8 @@ record ResourceWait(Duration timeout) {
         if (r == null || terminating(r)) {
             return true;
         }
-        long generation = r.getMetadata().getGeneration() == null ? 1 : r.getMetadata().getGeneration();
+        long generation =
+                r.getMetadata().getGeneration() == null ? 1 : r.getMetadata().getGeneration();
         return observedGeneration != null && observedGeneration >= generation;
     }
 

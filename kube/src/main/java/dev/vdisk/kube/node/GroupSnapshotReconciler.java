@@ -43,7 +43,8 @@ final class GroupSnapshotReconciler {
 
     Outcome<VdiskGroupSnapshotStatus> reconcile(VdiskGroupSnapshot g, VdiskGroupSnapshotStatus previous) {
         String name = g.getMetadata().getName();
-        Map<String, String> members = g.getSpec().members() == null ? Map.of() : g.getSpec().members();
+        Map<String, String> members =
+                g.getSpec().members() == null ? Map.of() : g.getSpec().members();
         if (g.getMetadata().getDeletionTimestamp() != null) {
             if (ResourceWriter.hasFinalizer(g)) {
                 members.values().forEach(agent::deleteSnapshot);
@@ -59,7 +60,8 @@ final class GroupSnapshotReconciler {
             }
         }
         Long generation = g.getMetadata().getGeneration();
-        if (previous != null && previous.phase() != ResourcePhase.Pending
+        if (previous != null
+                && previous.phase() != ResourcePhase.Pending
                 && Objects.equals(previous.observedGeneration(), generation)) {
             return Outcome.done(previous); // taken or refused: nothing in it changes
         }
@@ -67,15 +69,26 @@ final class GroupSnapshotReconciler {
         VdiskGroupSnapshotStatus next;
         try {
             List<AgentSnapshot> taken = agent.createSnapshotGroup(name, members);
-            String created = taken.stream().min(Comparator.comparingLong(AgentSnapshot::createdMillis))
-                    .map(s -> Timestamps.ofMillis(s.createdMillis())).orElse(null);
-            next = new VdiskGroupSnapshotStatus(ResourcePhase.Ready, generation, created, null,
-                    c.set("Ready", true, "InPool", "members taken at one instant: " + members.values()).build());
+            String created = taken.stream()
+                    .min(Comparator.comparingLong(AgentSnapshot::createdMillis))
+                    .map(s -> Timestamps.ofMillis(s.createdMillis()))
+                    .orElse(null);
+            next = new VdiskGroupSnapshotStatus(
+                    ResourcePhase.Ready,
+                    generation,
+                    created,
+                    null,
+                    c.set("Ready", true, "InPool", "members taken at one instant: " + members.values())
+                            .build());
         } catch (AgentException e) {
             Failure failure = new Failure(e.reason().name(), e.getMessage());
             LOG.warn("group snapshot {} refused: {} {}", name, e.reason(), e.getMessage());
             events.record(g, ObjectEvent.warning(EventReasons.SNAPSHOT_FAILED, e.reason() + ": " + e.getMessage()));
-            next = new VdiskGroupSnapshotStatus(ResourcePhase.Failed, generation, null, failure,
+            next = new VdiskGroupSnapshotStatus(
+                    ResourcePhase.Failed,
+                    generation,
+                    null,
+                    failure,
                     c.set("Ready", false, failure.reason(), failure.message()).build());
         }
         writer.writeStatus(VdiskGroupSnapshot.class, name, next);

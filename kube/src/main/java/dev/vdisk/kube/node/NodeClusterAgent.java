@@ -59,9 +59,11 @@ import org.slf4j.LoggerFactory;
 public final class NodeClusterAgent implements AutoCloseable {
     /** The Events' source component. */
     static final String COMPONENT = "vdisk-csi-node";
+
     private static final Logger LOG = LoggerFactory.getLogger(NodeClusterAgent.class);
     /** Back-off after a failed reconcile (API server unreachable, conflict): doubles up to the maximum. */
     private static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
+
     private static final String HEARTBEAT = "VdiskNode";
     private static final String STAGED_CHECK = "StagedCheck";
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
@@ -69,11 +71,13 @@ public final class NodeClusterAgent implements AutoCloseable {
     private final NodeClusterConfig config;
     /** Any number of objects at once: each reconcile mostly waits on the pool or the API server. */
     private final KeyedWorkQueue queue = new KeyedWorkQueue("vdisk-node", Integer.MAX_VALUE, RETRY, this::handle);
+
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     /** key -> the status this process last wrote or read; touched only by the key's work (one at a time). */
     private final Map<String, Object> lastStatus = new ConcurrentHashMap<>();
     /** Kind -> its reconcile by name; filled before the queue opens. */
     private final Map<String, Function<String, Duration>> byKind = new ConcurrentHashMap<>();
+
     private SharedIndexInformer<VdiskVolume> volumes;
     private SharedIndexInformer<VdiskSnapshot> snapshots;
     private SharedIndexInformer<VdiskGroupSnapshot> groups;
@@ -123,33 +127,35 @@ public final class NodeClusterAgent implements AutoCloseable {
                 return groups.getStore().list();
             }
         };
-        VolumeReconciler volumeReconciler = new VolumeReconciler(agent, writer, events, objects, clock,
-                config.pollInterval());
-        SnapshotReconciler snapshotReconciler = new SnapshotReconciler(agent, writer, events, objects, clock,
-                config.pollInterval());
+        VolumeReconciler volumeReconciler =
+                new VolumeReconciler(agent, writer, events, objects, clock, config.pollInterval());
+        SnapshotReconciler snapshotReconciler =
+                new SnapshotReconciler(agent, writer, events, objects, clock, config.pollInterval());
         GroupSnapshotReconciler groupReconciler = new GroupSnapshotReconciler(agent, writer, events, clock);
 
-        volumeJob = new ReconcileJob<>(VdiskVolume.class, name -> volumes.getStore().getByKey(name), (v, prev) -> {
-            var outcome = volumeReconciler.reconcile(v, prev);
-            String before = prev == null ? null : prev.backingSnapshotId();
-            String after = outcome.status() == null ? null : outcome.status().backingSnapshotId();
-            if (!Objects.equals(before, after)) {
-                // a clone appeared, split off or went: its snapshot's dependents changed
-                Stream.of(before, after).filter(Objects::nonNull)
-                        .forEach(snapshotJob::submit);
-            }
-            return outcome;
-        });
-        snapshotJob = new ReconcileJob<>(VdiskSnapshot.class, name -> snapshots.getStore().getByKey(name),
-                snapshotReconciler::reconcile);
-        groupJob = new ReconcileJob<>(VdiskGroupSnapshot.class, name -> groups.getStore().getByKey(name), (g, prev) -> {
-            var outcome = groupReconciler.reconcile(g, prev);
-            if (outcome.status() != null && outcome.status().phase() != ResourcePhase.Pending) {
-                // its members waited for it
-                g.getSpec().members().values().forEach(snapshotJob::submit);
-            }
-            return outcome;
-        });
+        volumeJob =
+                new ReconcileJob<>(VdiskVolume.class, name -> volumes.getStore().getByKey(name), (v, prev) -> {
+                    var outcome = volumeReconciler.reconcile(v, prev);
+                    String before = prev == null ? null : prev.backingSnapshotId();
+                    String after =
+                            outcome.status() == null ? null : outcome.status().backingSnapshotId();
+                    if (!Objects.equals(before, after)) {
+                        // a clone appeared, split off or went: its snapshot's dependents changed
+                        Stream.of(before, after).filter(Objects::nonNull).forEach(snapshotJob::submit);
+                    }
+                    return outcome;
+                });
+        snapshotJob = new ReconcileJob<>(
+                VdiskSnapshot.class, name -> snapshots.getStore().getByKey(name), snapshotReconciler::reconcile);
+        groupJob = new ReconcileJob<>(
+                VdiskGroupSnapshot.class, name -> groups.getStore().getByKey(name), (g, prev) -> {
+                    var outcome = groupReconciler.reconcile(g, prev);
+                    if (outcome.status() != null && outcome.status().phase() != ResourcePhase.Pending) {
+                        // its members waited for it
+                        g.getSpec().members().values().forEach(snapshotJob::submit);
+                    }
+                    return outcome;
+                });
         volumes = inform(client, VdiskVolume.class, volumeJob);
         snapshots = inform(client, VdiskSnapshot.class, snapshotJob);
         groups = inform(client, VdiskGroupSnapshot.class, groupJob);
@@ -178,13 +184,18 @@ public final class NodeClusterAgent implements AutoCloseable {
         queue.addEvery(STAGED_CHECK + "/" + config.nodeId(), config.heartbeatInterval());
         queue.open();
         if (config.agentListen() != null) {
-            apiServer = AgentApiServer.start(config.agentListen(),
-                    SnapshotStreams.of(new LocalNodeAgents(config.nodeId(), agent)), new BearerTokenInterceptor(
-                    new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient()),
+            apiServer = AgentApiServer.start(
+                    config.agentListen(),
+                    SnapshotStreams.of(new LocalNodeAgents(config.nodeId(), agent)),
+                    new BearerTokenInterceptor(
+                            new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient()),
                     config.agentCertificate());
         }
-        LOG.info("node agent joined the cluster as {}: {} volumes, {} snapshots, {} group snapshots bound here",
-                config.nodeId(), volumes.getStore().list().size(), snapshots.getStore().list().size(),
+        LOG.info(
+                "node agent joined the cluster as {}: {} volumes, {} snapshots, {} group snapshots bound here",
+                config.nodeId(),
+                volumes.getStore().list().size(),
+                snapshots.getStore().list().size(),
                 groups.getStore().list().size());
     }
 
@@ -192,9 +203,10 @@ public final class NodeClusterAgent implements AutoCloseable {
     private void recheckStaged(VolumeAgent agent) {
         for (VdiskVolume v : volumes.getStore().list()) {
             String name = v.getMetadata().getName();
-            VdiskVolumeStatus s = lastStatus.get("VdiskVolume/" + name) instanceof VdiskVolumeStatus last ? last
-                    : v.getStatus();
-            if (s != null && s.phase() == ResourcePhase.Ready
+            VdiskVolumeStatus s =
+                    lastStatus.get("VdiskVolume/" + name) instanceof VdiskVolumeStatus last ? last : v.getStatus();
+            if (s != null
+                    && s.phase() == ResourcePhase.Ready
                     && agent.getVolume(name).map(AgentVolume::staged).orElse(s.staged()) != s.staged()) {
                 volumeJob.submit(name);
             }
@@ -230,12 +242,19 @@ public final class NodeClusterAgent implements AutoCloseable {
             @Override
             public void onUpdate(T before, T after) {
                 // not for our own status writes: a new spec, a deletion, or a resync (same resourceVersion)
-                boolean resync = Objects.equals(before.getMetadata().getResourceVersion(),
+                boolean resync = Objects.equals(
+                        before.getMetadata().getResourceVersion(),
                         after.getMetadata().getResourceVersion());
-                if (resync || !Objects.equals(before.getMetadata().getGeneration(), after.getMetadata().getGeneration())
-                        || !Objects.equals(before.getMetadata().getDeletionTimestamp(),
-                        after.getMetadata().getDeletionTimestamp())
-                        || !Objects.equals(before.getMetadata().getFinalizers(), after.getMetadata().getFinalizers())) {
+                if (resync
+                        || !Objects.equals(
+                                before.getMetadata().getGeneration(),
+                                after.getMetadata().getGeneration())
+                        || !Objects.equals(
+                                before.getMetadata().getDeletionTimestamp(),
+                                after.getMetadata().getDeletionTimestamp())
+                        || !Objects.equals(
+                                before.getMetadata().getFinalizers(),
+                                after.getMetadata().getFinalizers())) {
                     job.submit(after.getMetadata().getName());
                 }
             }

@@ -26,10 +26,16 @@ import java.util.Objects;
  *                                  source
  * @param resyncInterval            how often the informers hand every object to the reconciler again
  */
-public record NodeClusterConfig(String nodeId, InetSocketAddress agentListen, String agentAddress,
-                                ServiceAccountName agentClient, String agentApiAudience,
-                                ServingCertificate agentCertificate, Duration heartbeatInterval,
-                                Duration pollInterval, Duration resyncInterval) {
+public record NodeClusterConfig(
+        String nodeId,
+        InetSocketAddress agentListen,
+        String agentAddress,
+        ServiceAccountName agentClient,
+        String agentApiAudience,
+        ServingCertificate agentCertificate,
+        Duration heartbeatInterval,
+        Duration pollInterval,
+        Duration resyncInterval) {
 
     /** Audience of the tokens the controller sends to the internal API (a projected service-account token). */
     public static final String DEFAULT_AUDIENCE = "vdisk-csi-agent-api";
@@ -56,25 +62,56 @@ public record NodeClusterConfig(String nodeId, InetSocketAddress agentListen, St
      * heartbeat, 3 s poll, 5 min resync).
      */
     public static NodeClusterConfig of(String nodeId, String agentListen, String agentAddress, String agentClientSa) {
-        return new NodeClusterConfig(nodeId, agentListen == null ? null : hostPort(agentListen), agentAddress,
-                agentClientSa == null ? null : ServiceAccountName.parse(agentClientSa), DEFAULT_AUDIENCE, null,
-                Duration.ofSeconds(10), Duration.ofSeconds(3), Duration.ofMinutes(5));
+        return new NodeClusterConfig(
+                nodeId,
+                agentListen == null ? null : hostPort(agentListen),
+                agentAddress,
+                agentClientSa == null ? null : ServiceAccountName.parse(agentClientSa),
+                DEFAULT_AUDIENCE,
+                null,
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(3),
+                Duration.ofMinutes(5));
     }
 
     public NodeClusterConfig withIntervals(Duration heartbeat, Duration poll, Duration resync) {
-        return new NodeClusterConfig(nodeId, agentListen, agentAddress, agentClient, agentApiAudience,
-                agentCertificate, heartbeat, poll, resync);
+        return new NodeClusterConfig(
+                nodeId,
+                agentListen,
+                agentAddress,
+                agentClient,
+                agentApiAudience,
+                agentCertificate,
+                heartbeat,
+                poll,
+                resync);
     }
 
     public NodeClusterConfig withAudience(String audience) {
-        return new NodeClusterConfig(nodeId, agentListen, agentAddress, agentClient, audience, agentCertificate,
-                heartbeatInterval, pollInterval, resyncInterval);
+        return new NodeClusterConfig(
+                nodeId,
+                agentListen,
+                agentAddress,
+                agentClient,
+                audience,
+                agentCertificate,
+                heartbeatInterval,
+                pollInterval,
+                resyncInterval);
     }
 
     /** The internal API served over TLS with {@code certificate} (null: plaintext, loopback only). */
     public NodeClusterConfig withCertificate(ServingCertificate certificate) {
-        return new NodeClusterConfig(nodeId, agentListen, agentAddress, agentClient, agentApiAudience, certificate,
-                heartbeatInterval, pollInterval, resyncInterval);
+        return new NodeClusterConfig(
+                nodeId,
+                agentListen,
+                agentAddress,
+                agentClient,
+                agentApiAudience,
+                certificate,
+                heartbeatInterval,
+                pollInterval,
+                resyncInterval);
     }
 
     /** {@code host:port} ({@code [v6]:port} too); port 0 picks a free one (tests). */

@@ -33,10 +33,16 @@ final class NodeHeartbeat {
     private final Clock clock;
     /** Last Ready condition written; only the work queue's one thread for this key touches it. */
     private List<Condition> conditions;
+
     private boolean created;
 
-    NodeHeartbeat(KubernetesClient client, ResourceWriter writer, VolumeAgent agent, String nodeId,
-                  String agentAddress, Clock clock) {
+    NodeHeartbeat(
+            KubernetesClient client,
+            ResourceWriter writer,
+            VolumeAgent agent,
+            String nodeId,
+            String agentAddress,
+            Clock clock) {
         this.client = client;
         this.writer = writer;
         this.agent = agent;
@@ -56,10 +62,17 @@ final class NodeHeartbeat {
     private void write(boolean ready, String reason, String message) {
         ensureCreated();
         PoolCapacity c = agent.capacity();
-        conditions = new Conditions(conditions, 0L, clock.instant()).set("Ready", ready, reason, message).build();
-        writer.writeStatus(VdiskNode.class, nodeId, new VdiskNodeStatus(
-                new NodeCapacity(c.totalBytes(), c.availableBytes(), c.usedBytes()), agentAddress,
-                Timestamps.format(clock.instant()), conditions));
+        conditions = new Conditions(conditions, 0L, clock.instant())
+                .set("Ready", ready, reason, message)
+                .build();
+        writer.writeStatus(
+                VdiskNode.class,
+                nodeId,
+                new VdiskNodeStatus(
+                        new NodeCapacity(c.totalBytes(), c.availableBytes(), c.usedBytes()),
+                        agentAddress,
+                        Timestamps.format(clock.instant()),
+                        conditions));
     }
 
     private void ensureCreated() {

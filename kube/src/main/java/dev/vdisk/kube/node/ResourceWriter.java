@@ -33,8 +33,10 @@ final class ResourceWriter {
     <T extends CustomResource<?, ?>> T addFinalizer(Class<T> type, String name) {
         try {
             return client.resources(type).withName(name).edit(r -> {
-                List<String> f = new ArrayList<>(r.getMetadata().getFinalizers() == null ? List.of()
-                        : r.getMetadata().getFinalizers());
+                List<String> f = new ArrayList<>(
+                        r.getMetadata().getFinalizers() == null
+                                ? List.of()
+                                : r.getMetadata().getFinalizers());
                 if (!f.contains(ResourceKeys.NODE_AGENT_FINALIZER)) {
                     f.add(ResourceKeys.NODE_AGENT_FINALIZER);
                 }
@@ -53,8 +55,10 @@ final class ResourceWriter {
     <T extends CustomResource<?, ?>> void removeFinalizer(Class<T> type, String name) {
         try {
             client.resources(type).withName(name).edit(r -> {
-                List<String> f = new ArrayList<>(r.getMetadata().getFinalizers() == null ? List.of()
-                        : r.getMetadata().getFinalizers());
+                List<String> f = new ArrayList<>(
+                        r.getMetadata().getFinalizers() == null
+                                ? List.of()
+                                : r.getMetadata().getFinalizers());
                 f.remove(ResourceKeys.NODE_AGENT_FINALIZER);
                 r.getMetadata().setFinalizers(f);
                 return r;
@@ -89,8 +93,8 @@ final class ResourceWriter {
         try {
             return type.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("resource class " + type.getName() + " needs a public no-arg constructor",
-                    e);
+            throw new IllegalStateException(
+                    "resource class " + type.getName() + " needs a public no-arg constructor", e);
         }
     }
 }

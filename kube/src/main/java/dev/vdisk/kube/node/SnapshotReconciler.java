@@ -41,8 +41,13 @@ final class SnapshotReconciler {
     private final Clock clock;
     private final Duration poll;
 
-    SnapshotReconciler(PoolAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects,
-                       Clock clock, Duration poll) {
+    SnapshotReconciler(
+            PoolAgent agent,
+            ResourceWriter writer,
+            EventRecorder events,
+            NodeObjects objects,
+            Clock clock,
+            Duration poll) {
         this.poll = poll;
         this.agent = agent;
         this.writer = writer;
@@ -68,7 +73,8 @@ final class SnapshotReconciler {
             }
         }
         Long generation = s.getMetadata().getGeneration();
-        boolean answered = previous != null && previous.phase() != ResourcePhase.Pending
+        boolean answered = previous != null
+                && previous.phase() != ResourcePhase.Pending
                 && Objects.equals(previous.observedGeneration(), generation);
         if (answered && previous.phase() == ResourcePhase.Failed) {
             return Outcome.done(previous);
@@ -78,17 +84,20 @@ final class SnapshotReconciler {
         if (!answered) {
             Optional<AgentSnapshot> existing = agent.getSnapshot(name);
             if (existing.isPresent() && !existing.get().sourceVolumeId().equals(source)) {
-                failure = new Failure(AgentReason.ALREADY_EXISTS.name(), "snapshot " + name + " exists, taken of volume "
-                        + existing.get().sourceVolumeId() + ", not " + source);
+                failure = new Failure(
+                        AgentReason.ALREADY_EXISTS.name(),
+                        "snapshot " + name + " exists, taken of volume "
+                                + existing.get().sourceVolumeId() + ", not " + source);
             } else if (existing.isEmpty() && refusedGroup(name).isPresent()) {
                 VdiskGroupSnapshot g = refusedGroup(name).get();
-                failure = new Failure(g.getStatus().failure().reason(), "group snapshot " + g.getMetadata().getName()
-                        + " was refused: " + g.getStatus().failure().message());
+                failure = new Failure(
+                        g.getStatus().failure().reason(),
+                        "group snapshot " + g.getMetadata().getName() + " was refused: "
+                                + g.getStatus().failure().message());
             } else if (existing.isEmpty()) {
                 Optional<String> waitFor = waitingFor(name, source);
                 if (waitFor.isPresent()) {
-                    return Outcome.again(write(s, pending(s, previous, waitFor.get()), previous),
-                            poll);
+                    return Outcome.again(write(s, pending(s, previous, waitFor.get()), previous), poll);
                 }
                 try {
                     agent.createSnapshot(name, source);
@@ -98,8 +107,9 @@ final class SnapshotReconciler {
             }
             if (failure != null) {
                 LOG.warn("snapshot {} refused: {} {}", name, failure.reason(), failure.message());
-                events.record(s, ObjectEvent.warning(EventReasons.SNAPSHOT_FAILED, failure.reason() + ": "
-                        + failure.message()));
+                events.record(
+                        s,
+                        ObjectEvent.warning(EventReasons.SNAPSHOT_FAILED, failure.reason() + ": " + failure.message()));
             }
         }
         return Outcome.done(write(s, observe(s, previous, failure), previous));
@@ -108,9 +118,11 @@ final class SnapshotReconciler {
     /** The refused group snapshot it is a member of: it is not taken alone either. */
     private Optional<VdiskGroupSnapshot> refusedGroup(String name) {
         return objects.groups().stream()
-                .filter(g -> g.getSpec() != null && g.getSpec().members() != null
+                .filter(g -> g.getSpec() != null
+                        && g.getSpec().members() != null
                         && g.getSpec().members().containsValue(name))
-                .filter(g -> g.getStatus() != null && g.getStatus().phase() == ResourcePhase.Failed
+                .filter(g -> g.getStatus() != null
+                        && g.getStatus().phase() == ResourcePhase.Failed
                         && g.getStatus().failure() != null)
                 .findFirst();
     }
@@ -118,16 +130,20 @@ final class SnapshotReconciler {
     /** Why it cannot be taken yet: its group is still to be taken, or its volume is still being created. */
     private Optional<String> waitingFor(String name, String source) {
         Optional<String> group = objects.groups().stream()
-                .filter(g -> g.getSpec() != null && g.getSpec().members() != null
+                .filter(g -> g.getSpec() != null
+                        && g.getSpec().members() != null
                         && g.getSpec().members().containsValue(name))
                 .filter(g -> g.getStatus() == null || g.getStatus().phase() == ResourcePhase.Pending)
-                .map(g -> "waiting for group snapshot " + g.getMetadata().getName()).findFirst();
+                .map(g -> "waiting for group snapshot " + g.getMetadata().getName())
+                .findFirst();
         if (group.isPresent()) {
             return group;
         }
-        boolean volumeComing = agent.getVolume(source).isEmpty() && objects.volume(source)
-                .filter(v -> v.getMetadata().getDeletionTimestamp() == null)
-                .filter(v -> v.getStatus() == null || v.getStatus().phase() == ResourcePhase.Pending).isPresent();
+        boolean volumeComing = agent.getVolume(source).isEmpty()
+                && objects.volume(source)
+                        .filter(v -> v.getMetadata().getDeletionTimestamp() == null)
+                        .filter(v -> v.getStatus() == null || v.getStatus().phase() == ResourcePhase.Pending)
+                        .isPresent();
         return volumeComing ? Optional.of("waiting for volume " + source) : Optional.empty();
     }
 
@@ -135,21 +151,27 @@ final class SnapshotReconciler {
         String name = s.getMetadata().getName();
         Instant now = clock.instant();
         Optional<AgentSnapshot> snap = failure == null ? agent.getSnapshot(name) : Optional.empty();
-        List<String> dependents = snap.isEmpty() ? List.of() : lineage(name).map(AgentLineage::dependents)
-                .orElse(List.of());
-        ResourcePhase phase = failure != null ? ResourcePhase.Failed : snap.isPresent() ? ResourcePhase.Ready
-                : ResourcePhase.Pending;
-        Conditions c = new Conditions(previous == null ? null : previous.conditions(), s.getMetadata().getGeneration(),
-                now);
+        List<String> dependents = snap.isEmpty()
+                ? List.of()
+                : lineage(name).map(AgentLineage::dependents).orElse(List.of());
+        ResourcePhase phase =
+                failure != null ? ResourcePhase.Failed : snap.isPresent() ? ResourcePhase.Ready : ResourcePhase.Pending;
+        Conditions c = new Conditions(
+                previous == null ? null : previous.conditions(), s.getMetadata().getGeneration(), now);
         switch (phase) {
             case Ready -> c.set("Ready", true, "InPool", "the pool has the snapshot");
             case Failed -> c.set("Ready", false, failure.reason(), failure.message());
             case Pending -> c.set("Ready", false, "Missing", "the pool has no snapshot " + name);
         }
-        return new VdiskSnapshotStatus(phase, s.getMetadata().getGeneration(),
+        return new VdiskSnapshotStatus(
+                phase,
+                s.getMetadata().getGeneration(),
                 snap.map(AgentSnapshot::sizeBytes).orElse(0L),
-                snap.map(a -> Timestamps.ofMillis(a.createdMillis())).orElse(null), snap.isPresent(),
-                snap.map(AgentSnapshot::groupId).filter(g -> !g.isEmpty()).orElse(null), dependents, failure,
+                snap.map(a -> Timestamps.ofMillis(a.createdMillis())).orElse(null),
+                snap.isPresent(),
+                snap.map(AgentSnapshot::groupId).filter(g -> !g.isEmpty()).orElse(null),
+                dependents,
+                failure,
                 c.build());
     }
 
@@ -158,10 +180,21 @@ final class SnapshotReconciler {
     }
 
     private VdiskSnapshotStatus pending(VdiskSnapshot s, VdiskSnapshotStatus previous, String why) {
-        Conditions c = new Conditions(previous == null ? null : previous.conditions(), s.getMetadata().getGeneration(),
-                clock.instant()).set("Ready", false, "Waiting", why);
-        return new VdiskSnapshotStatus(ResourcePhase.Pending, s.getMetadata().getGeneration(), 0, null, false, null,
-                List.of(), null, c.build());
+        Conditions c = new Conditions(
+                        previous == null ? null : previous.conditions(),
+                        s.getMetadata().getGeneration(),
+                        clock.instant())
+                .set("Ready", false, "Waiting", why);
+        return new VdiskSnapshotStatus(
+                ResourcePhase.Pending,
+                s.getMetadata().getGeneration(),
+                0,
+                null,
+                false,
+                null,
+                List.of(),
+                null,
+                c.build());
     }
 
     private VdiskSnapshotStatus write(VdiskSnapshot s, VdiskSnapshotStatus next, VdiskSnapshotStatus previous) {

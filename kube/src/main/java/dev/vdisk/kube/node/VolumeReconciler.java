@@ -43,8 +43,13 @@ final class VolumeReconciler {
     private final Clock clock;
     private final Duration poll;
 
-    VolumeReconciler(PoolAgent agent, ResourceWriter writer, EventRecorder events, NodeObjects objects, Clock clock,
-                     Duration poll) {
+    VolumeReconciler(
+            PoolAgent agent,
+            ResourceWriter writer,
+            EventRecorder events,
+            NodeObjects objects,
+            Clock clock,
+            Duration poll) {
         this.agent = agent;
         this.writer = writer;
         this.events = events;
@@ -66,7 +71,8 @@ final class VolumeReconciler {
             }
         }
         Long generation = v.getMetadata().getGeneration();
-        boolean answered = previous != null && previous.phase() != ResourcePhase.Pending
+        boolean answered = previous != null
+                && previous.phase() != ResourcePhase.Pending
                 && Objects.equals(previous.observedGeneration(), generation);
         if (answered && previous.phase() == ResourcePhase.Failed) {
             return Outcome.done(previous); // refused for this generation; a new spec retries
@@ -77,16 +83,20 @@ final class VolumeReconciler {
             VdiskVolumeSpec spec = v.getSpec();
             Optional<AgentVolume> existing = agent.getVolume(name);
             if (existing.isEmpty() && spec.sourceSnapshotId() != null && waitingForSnapshot(spec.sourceSnapshotId())) {
-                return Outcome.again(write(v, pending(v, previous, "waiting for snapshot " + spec.sourceSnapshotId()),
-                        previous), poll);
+                return Outcome.again(
+                        write(v, pending(v, previous, "waiting for snapshot " + spec.sourceSnapshotId()), previous),
+                        poll);
             }
             try {
                 apply(name, spec, existing);
             } catch (AgentException e) {
                 failure = new Failure(e.reason().name(), e.getMessage());
                 LOG.warn("volume {} generation {} refused: {} {}", name, generation, e.reason(), e.getMessage());
-                events.record(v, ObjectEvent.warning(existing.isEmpty() ? EventReasons.PROVISIONING_FAILED
-                        : EventReasons.UPDATE_FAILED, e.reason() + ": " + e.getMessage()));
+                events.record(
+                        v,
+                        ObjectEvent.warning(
+                                existing.isEmpty() ? EventReasons.PROVISIONING_FAILED : EventReasons.UPDATE_FAILED,
+                                e.reason() + ": " + e.getMessage()));
             }
             if (failure == null && spec.split() != null) {
                 splitRefusal = split(name, spec.split());
@@ -139,9 +149,11 @@ final class VolumeReconciler {
 
     /** A clone whose snapshot is still being taken on this node waits for it instead of failing NOT_FOUND. */
     private boolean waitingForSnapshot(String snapshotId) {
-        return agent.getSnapshot(snapshotId).isEmpty() && objects.snapshot(snapshotId)
-                .filter(s -> s.getMetadata().getDeletionTimestamp() == null)
-                .filter(s -> s.getStatus() == null || s.getStatus().phase() != ResourcePhase.Failed).isPresent();
+        return agent.getSnapshot(snapshotId).isEmpty()
+                && objects.snapshot(snapshotId)
+                        .filter(s -> s.getMetadata().getDeletionTimestamp() == null)
+                        .filter(s -> s.getStatus() == null || s.getStatus().phase() != ResourcePhase.Failed)
+                        .isPresent();
     }
 
     private Outcome<VdiskVolumeStatus> delete(VdiskVolume v, VdiskVolumeStatus previous) {
@@ -173,43 +185,65 @@ final class VolumeReconciler {
      * it can have changed: a new generation, or a split that moved; an answered volume's resync reuses the previous
      * values (so a resync of many volumes does not walk the pool once per volume; sharedBytes may lag meanwhile).
      */
-    private VdiskVolumeStatus observe(VdiskVolume v, VdiskVolumeStatus previous, boolean answered, Failure failure,
-                                      SplitProgress splitRefusal) {
+    private VdiskVolumeStatus observe(
+            VdiskVolume v, VdiskVolumeStatus previous, boolean answered, Failure failure, SplitProgress splitRefusal) {
         String name = v.getMetadata().getName();
         Instant now = clock.instant();
         Optional<AgentVolume> vol = agent.getVolume(name);
         SplitProgress before = previous == null ? null : previous.split();
-        SplitProgress split = splitRefusal != null ? splitRefusal
-                : agent.splitStatus(name).map(s -> SplitTracking.progress(s, before, now)).orElse(before);
-        boolean lineageMoved = !answered || previous.phase() != ResourcePhase.Ready || SplitTracking.active(split)
+        SplitProgress split = splitRefusal != null
+                ? splitRefusal
+                : agent.splitStatus(name)
+                        .map(s -> SplitTracking.progress(s, before, now))
+                        .orElse(before);
+        boolean lineageMoved = !answered
+                || previous.phase() != ResourcePhase.Ready
+                || SplitTracking.active(split)
                 || !Objects.equals(split, before);
-        LineageFields lineage = vol.isEmpty() ? LineageFields.NONE
-                : lineageMoved ? lineage(name).map(LineageFields::of).orElse(LineageFields.NONE)
-                : new LineageFields(previous.sharedBytes(), previous.chainDepth(), previous.backingSnapshotId());
-        String requestedBy = v.getSpec().split() == null ? "" : v.getSpec().split().requestedBy();
+        LineageFields lineage = vol.isEmpty()
+                ? LineageFields.NONE
+                : lineageMoved
+                        ? lineage(name).map(LineageFields::of).orElse(LineageFields.NONE)
+                        : new LineageFields(
+                                previous.sharedBytes(), previous.chainDepth(), previous.backingSnapshotId());
+        String requestedBy =
+                v.getSpec().split() == null ? "" : v.getSpec().split().requestedBy();
         for (ObjectEvent m : SplitTracking.passed(before, split, requestedBy)) {
             LOG.info("volume {} split: {} {}", name, m.reason(), m.message());
             events.record(v, m);
         }
-        ResourcePhase phase = failure != null ? ResourcePhase.Failed : vol.isPresent() ? ResourcePhase.Ready
-                : ResourcePhase.Pending;
-        Conditions conditions = new Conditions(previous == null ? null : previous.conditions(),
-                v.getMetadata().getGeneration(), now);
+        ResourcePhase phase =
+                failure != null ? ResourcePhase.Failed : vol.isPresent() ? ResourcePhase.Ready : ResourcePhase.Pending;
+        Conditions conditions = new Conditions(
+                previous == null ? null : previous.conditions(), v.getMetadata().getGeneration(), now);
         switch (phase) {
             case Ready -> conditions.set("Ready", true, "InPool", "the pool has the volume as the spec says");
             case Failed -> conditions.set("Ready", false, failure.reason(), failure.message());
             case Pending -> conditions.set("Ready", false, "Missing", "the pool has no volume " + name);
         }
         if (split != null) {
-            conditions.set("Split", SplitStatus.DONE.equals(split.phase()), split.phase(), split.message().isEmpty()
-                    ? split.mode() + " split " + split.phase().toLowerCase() + " at " + split.percent() + "%"
-                    : split.message());
+            conditions.set(
+                    "Split",
+                    SplitStatus.DONE.equals(split.phase()),
+                    split.phase(),
+                    split.message().isEmpty()
+                            ? split.mode() + " split " + split.phase().toLowerCase() + " at " + split.percent() + "%"
+                            : split.message());
         }
-        return new VdiskVolumeStatus(phase, v.getMetadata().getGeneration(), vol.map(AgentVolume::sizeBytes).orElse(0L),
-                vol.map(AgentVolume::allocatedBytes).orElse(0L), lineage.sharedBytes(),
-                vol.map(AgentVolume::staged).orElse(false), lineage.chainDepth(), lineage.backingSnapshotId(),
-                vol.map(AgentVolume::attributes).orElse(null), vol.flatMap(AgentVolume::abnormal).orElse(null), split,
-                failure, conditions.build());
+        return new VdiskVolumeStatus(
+                phase,
+                v.getMetadata().getGeneration(),
+                vol.map(AgentVolume::sizeBytes).orElse(0L),
+                vol.map(AgentVolume::allocatedBytes).orElse(0L),
+                lineage.sharedBytes(),
+                vol.map(AgentVolume::staged).orElse(false),
+                lineage.chainDepth(),
+                lineage.backingSnapshotId(),
+                vol.map(AgentVolume::attributes).orElse(null),
+                vol.flatMap(AgentVolume::abnormal).orElse(null),
+                split,
+                failure,
+                conditions.build());
     }
 
     /** The lineage part of a volume's status. */
@@ -228,21 +262,60 @@ final class VolumeReconciler {
     }
 
     private VdiskVolumeStatus pending(VdiskVolume v, VdiskVolumeStatus previous, String why) {
-        Conditions c = new Conditions(previous == null ? null : previous.conditions(), v.getMetadata().getGeneration(),
-                clock.instant()).set("Ready", false, "Waiting", why);
-        return new VdiskVolumeStatus(ResourcePhase.Pending, v.getMetadata().getGeneration(), 0, 0, 0, false, 0, null,
-                null, null, previous == null ? null : previous.split(), null, c.build());
+        Conditions c = new Conditions(
+                        previous == null ? null : previous.conditions(),
+                        v.getMetadata().getGeneration(),
+                        clock.instant())
+                .set("Ready", false, "Waiting", why);
+        return new VdiskVolumeStatus(
+                ResourcePhase.Pending,
+                v.getMetadata().getGeneration(),
+                0,
+                0,
+                0,
+                false,
+                0,
+                null,
+                null,
+                null,
+                previous == null ? null : previous.split(),
+                null,
+                c.build());
     }
 
     private VdiskVolumeStatus withFailure(VdiskVolumeStatus p, VdiskVolume v, Failure failure) {
-        Conditions c = new Conditions(p == null ? null : p.conditions(), v.getMetadata().getGeneration(),
-                clock.instant()).set("Ready", false, "DeleteRefused:" + failure.reason(), failure.message());
+        Conditions c = new Conditions(
+                        p == null ? null : p.conditions(), v.getMetadata().getGeneration(), clock.instant())
+                .set("Ready", false, "DeleteRefused:" + failure.reason(), failure.message());
         return p == null
-                ? new VdiskVolumeStatus(ResourcePhase.Failed, v.getMetadata().getGeneration(), 0, 0, 0, false, 0, null,
-                null, null, null, failure, c.build())
-                : new VdiskVolumeStatus(p.phase(), p.observedGeneration(), p.sizeBytes(), p.allocatedBytes(),
-                p.sharedBytes(), p.staged(), p.chainDepth(), p.backingSnapshotId(), p.attributes(), p.abnormal(),
-                p.split(), failure, c.build());
+                ? new VdiskVolumeStatus(
+                        ResourcePhase.Failed,
+                        v.getMetadata().getGeneration(),
+                        0,
+                        0,
+                        0,
+                        false,
+                        0,
+                        null,
+                        null,
+                        null,
+                        null,
+                        failure,
+                        c.build())
+                : new VdiskVolumeStatus(
+                        p.phase(),
+                        p.observedGeneration(),
+                        p.sizeBytes(),
+                        p.allocatedBytes(),
+                        p.sharedBytes(),
+                        p.staged(),
+                        p.chainDepth(),
+                        p.backingSnapshotId(),
+                        p.attributes(),
+                        p.abnormal(),
+                        p.split(),
+                        failure,
+                        c.build());
     }
 
     private VdiskVolumeStatus write(VdiskVolume v, VdiskVolumeStatus next, VdiskVolumeStatus previous) {

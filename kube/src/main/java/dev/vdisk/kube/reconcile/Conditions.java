@@ -35,11 +35,19 @@ public final class Conditions {
     public Conditions set(String type, boolean status, String reason, String message) {
         String s = status ? "True" : "False";
         Condition before = find(previous, type);
-        String since = before != null && before.getStatus().equals(s) ? before.getLastTransitionTime()
+        String since = before != null && before.getStatus().equals(s)
+                ? before.getLastTransitionTime()
                 : Timestamps.format(now);
-        set.put(type, new ConditionBuilder().withType(type).withStatus(s).withReason(reason)
-                .withMessage(Objects.requireNonNullElse(message, "")).withObservedGeneration(generation)
-                .withLastTransitionTime(since).build());
+        set.put(
+                type,
+                new ConditionBuilder()
+                        .withType(type)
+                        .withStatus(s)
+                        .withReason(reason)
+                        .withMessage(Objects.requireNonNullElse(message, ""))
+                        .withObservedGeneration(generation)
+                        .withLastTransitionTime(since)
+                        .build());
         return this;
     }
 
@@ -60,7 +68,11 @@ public final class Conditions {
 
     /** The condition of {@code type}, null if there is none. */
     public static Condition find(List<Condition> conditions, String type) {
-        return conditions == null ? null
-                : conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+        return conditions == null
+                ? null
+                : conditions.stream()
+                        .filter(c -> c.getType().equals(type))
+                        .findFirst()
+                        .orElse(null);
     }
 }

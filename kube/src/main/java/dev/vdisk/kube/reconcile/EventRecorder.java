@@ -45,11 +45,19 @@ public final class EventRecorder {
         String eventNamespace = namespace == null ? CLUSTER_SCOPED_NAMESPACE : namespace;
         String objectName = on.getMetadata().getName();
         try {
-            client.v1().events().inNamespace(eventNamespace).resource(build(on, eventNamespace, event)).create();
+            client.v1()
+                    .events()
+                    .inNamespace(eventNamespace)
+                    .resource(build(on, eventNamespace, event))
+                    .create();
             LOG.debug("event {} on {} {}: {}", event.reason(), on.getKind(), objectName, event.message());
         } catch (KubernetesClientException e) {
-            LOG.warn("event {} on {} {} not recorded: {}", event.reason(), on.getKind(),
-                    namespace == null ? objectName : namespace + "/" + objectName, e.getMessage());
+            LOG.warn(
+                    "event {} on {} {} not recorded: {}",
+                    event.reason(),
+                    on.getKind(),
+                    namespace == null ? objectName : namespace + "/" + objectName,
+                    e.getMessage());
         }
     }
 
@@ -59,22 +67,35 @@ public final class EventRecorder {
         String objectName = on.getMetadata().getName();
         String time = Timestamps.format(now);
         EventBuilder b = new EventBuilder()
-                .withNewMetadata().withNamespace(eventNamespace)
+                .withNewMetadata()
+                .withNamespace(eventNamespace)
                 .withName(ObjectNames.withSuffix(objectName, "." + Long.toHexString(uniqueNanos(now))))
                 .endMetadata()
                 .withInvolvedObject(new ObjectReferenceBuilder()
-                        .withApiVersion(on.getApiVersion() != null ? on.getApiVersion()
-                                : HasMetadata.getApiVersion(on.getClass()))
+                        .withApiVersion(
+                                on.getApiVersion() != null
+                                        ? on.getApiVersion()
+                                        : HasMetadata.getApiVersion(on.getClass()))
                         .withKind(on.getKind() != null ? on.getKind() : HasMetadata.getKind(on.getClass()))
-                        .withNamespace(on.getMetadata().getNamespace()).withName(objectName)
-                        .withUid(on.getMetadata().getUid()).build())
-                .withType(event.type().name()).withReason(event.reason()).withMessage(event.message())
-                .withFirstTimestamp(time).withLastTimestamp(time).withCount(1);
+                        .withNamespace(on.getMetadata().getNamespace())
+                        .withName(objectName)
+                        .withUid(on.getMetadata().getUid())
+                        .build())
+                .withType(event.type().name())
+                .withReason(event.reason())
+                .withMessage(event.message())
+                .withFirstTimestamp(time)
+                .withLastTimestamp(time)
+                .withCount(1);
         if (source.host() == null) {
             b.withNewSource().withComponent(source.component()).endSource();
         } else {
-            b.withNewSource().withComponent(source.component()).withHost(source.host()).endSource()
-                    .withReportingComponent(source.component()).withReportingInstance(source.host());
+            b.withNewSource()
+                    .withComponent(source.component())
+                    .withHost(source.host())
+                    .endSource()
+                    .withReportingComponent(source.component())
+                    .withReportingInstance(source.host());
         }
         return b.build();
     }

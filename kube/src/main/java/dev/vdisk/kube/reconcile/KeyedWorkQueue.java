@@ -69,6 +69,7 @@ public final class KeyedWorkQueue implements AutoCloseable {
     private final Map<String, Integer> failures = new HashMap<>();
     /** Workers started and not finished; guarded by {@link #lock}. */
     private int busy;
+
     private boolean opened;
     private volatile boolean closed;
 
@@ -84,8 +85,10 @@ public final class KeyedWorkQueue implements AutoCloseable {
         this.parallelism = parallelism;
         this.backoff = Objects.requireNonNull(backoff);
         this.handler = Objects.requireNonNull(handler);
-        this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(name + "-", 0).factory());
-        this.timer = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name(name + "-timer").daemon().factory());
+        this.workers = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name(name + "-", 0).factory());
+        this.timer = new ScheduledThreadPoolExecutor(
+                1, Thread.ofPlatform().name(name + "-timer").daemon().factory());
         timer.setRemoveOnCancelPolicy(true);
     }
 
@@ -108,12 +111,15 @@ public final class KeyedWorkQueue implements AutoCloseable {
             }
             cancelTimer(key);
             ScheduledFuture<?>[] self = new ScheduledFuture<?>[1];
-            self[0] = timer.schedule(() -> {
-                synchronized (lock) {
-                    timers.remove(key, self[0]); // set before this can run: it was assigned under the lock
-                }
-                add(key);
-            }, delay.toMillis(), TimeUnit.MILLISECONDS);
+            self[0] = timer.schedule(
+                    () -> {
+                        synchronized (lock) {
+                            timers.remove(key, self[0]); // set before this can run: it was assigned under the lock
+                        }
+                        add(key);
+                    },
+                    delay.toMillis(),
+                    TimeUnit.MILLISECONDS);
             timers.put(key, self[0]);
         }
     }
@@ -210,7 +216,12 @@ public final class KeyedWorkQueue implements AutoCloseable {
         synchronized (lock) {
             wait = backoff.after(failures.merge(key, 1, Integer::sum));
         }
-        LOG.warn("{}: {} failed, again in {} ms: {}{}", name, key, wait.toMillis(), failure,
+        LOG.warn(
+                "{}: {} failed, again in {} ms: {}{}",
+                name,
+                key,
+                wait.toMillis(),
+                failure,
                 failure.getCause() == null ? "" : " caused by " + failure.getCause());
         addAfter(key, wait);
     }

@@ -6,8 +6,7 @@ import java.time.temporal.ChronoUnit;
 /** RFC 3339 times as Kubernetes writes them: UTC, whole seconds. */
 public final class Timestamps {
 
-    private Timestamps() {
-    }
+    private Timestamps() {}
 
     public static String format(Instant t) {
         return t.truncatedTo(ChronoUnit.SECONDS).toString();

@@ -21,12 +21,12 @@ public final class EventReasons {
     public static final String SPLIT_STARTED = "SplitStarted";
     /** 25, 50 or 75 % of the split's data relocated. */
     public static final String SPLIT_PROGRESS = "SplitProgress";
+
     public static final String SPLIT_PAUSED = "SplitPaused";
     public static final String SPLIT_COMPLETED = "SplitCompleted";
     public static final String SPLIT_CANCELLED = "SplitCancelled";
     /** A split failed, was refused, or was asked for with a bad annotation. */
     public static final String SPLIT_FAILED = "SplitFailed";
 
-    private EventReasons() {
-    }
+    private EventReasons() {}
 }

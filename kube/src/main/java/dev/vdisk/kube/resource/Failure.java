@@ -7,5 +7,4 @@ package dev.vdisk.kube.resource;
  * @param reason  the agent API's {@code dev.vdisk.api.agent.AgentReason} name, e.g. {@code OUT_OF_SPACE}
  * @param message what happened and what to do, for people
  */
-public record Failure(String reason, String message) {
-}
+public record Failure(String reason, String message) {}

@@ -7,5 +7,4 @@ package dev.vdisk.kube.resource;
  * @param availableBytes what writes and new volumes can still claim
  * @param usedBytes      space held by data and metadata
  */
-public record NodeCapacity(long totalBytes, long availableBytes, long usedBytes) {
-}
+public record NodeCapacity(long totalBytes, long availableBytes, long usedBytes) {}

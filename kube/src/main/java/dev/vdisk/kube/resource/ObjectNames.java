@@ -14,8 +14,7 @@ public final class ObjectNames {
     /** metadata.name's limit for the objects we derive names for. */
     public static final int MAX_LENGTH = 253;
 
-    private ObjectNames() {
-    }
+    private ObjectNames() {}
 
     /**
      * {@code base + suffix} when that fits; else base cut short (so that it still ends in a letter or digit), '-', 8 hex
@@ -38,7 +37,8 @@ public final class ObjectNames {
 
     private static String sha256Hex(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

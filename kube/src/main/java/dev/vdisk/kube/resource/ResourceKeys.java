@@ -33,8 +33,7 @@ public final class ResourceKeys {
     /** PVC annotation whose value ({@code share} or {@code copy}) starts a split of the PVC's volume. */
     public static final String SPLIT_ANNOTATION = GROUP + "/split";
 
-    private ResourceKeys() {
-    }
+    private ResourceKeys() {}
 
     /**
      * The {@link #NODE_LABEL} value of a node: the node ID itself when it is a valid label value (at most 63
@@ -45,11 +44,14 @@ public final class ResourceKeys {
         if (nodeId.length() <= 63 && LABEL_VALUE.matcher(nodeId).matches()) {
             return nodeId;
         }
-        String prefix = nodeId.substring(0, Math.min(30, nodeId.length())).replaceAll("[^-A-Za-z0-9_.]", "-")
-                .replaceAll("[^A-Za-z0-9]+$", "").replaceAll("^[^A-Za-z0-9]+", "");
+        String prefix = nodeId.substring(0, Math.min(30, nodeId.length()))
+                .replaceAll("[^-A-Za-z0-9_.]", "-")
+                .replaceAll("[^A-Za-z0-9]+$", "")
+                .replaceAll("^[^A-Za-z0-9]+", "");
         try {
-            String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(nodeId.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+            String hash = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(nodeId.getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 32);
             return prefix.isEmpty() ? hash : prefix + "-" + hash;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);

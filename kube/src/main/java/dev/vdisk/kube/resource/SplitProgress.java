@@ -15,7 +15,15 @@ package dev.vdisk.kube.resource;
  * @param startTime       when it started (RFC 3339), empty while queued
  * @param completionTime  when it finished (RFC 3339), empty until then
  */
-public record SplitProgress(String mode, String phase, int percent, long segmentsScanned, long segmentsTotal,
-                            long bytesRelocated, long bytesPerSecond, long etaSeconds, String message,
-                            String startTime, String completionTime) {
-}
+public record SplitProgress(
+        String mode,
+        String phase,
+        int percent,
+        long segmentsScanned,
+        long segmentsTotal,
+        long bytesRelocated,
+        long bytesPerSecond,
+        long etaSeconds,
+        String message,
+        String startTime,
+        String completionTime) {}

@@ -12,6 +12,7 @@ import io.fabric8.generator.annotation.Required;
  *                           (copies the data; afterwards nothing is shared)
  * @param rateBytesPerSecond at most this many bytes per second; 0 or absent for no limit
  */
-public record SplitRequestSpec(@Required String pvcName, @Required @Pattern("^(share|copy)$") String mode,
-                               @Min(0) Long rateBytesPerSecond) {
-}
+public record SplitRequestSpec(
+        @Required String pvcName,
+        @Required @Pattern("^(share|copy)$") String mode,
+        @Min(0) Long rateBytesPerSecond) {}

@@ -17,7 +17,14 @@ import java.util.List;
  * @param completionTime     when it finished (RFC 3339)
  * @param conditions         Accepted, Complete, Failed with reason and message (there is no free-text error field)
  */
-public record SplitRequestStatus(SplitRequestPhase phase, Long observedGeneration, String volumeId, int percent,
-                                 long bytesRelocated, long bytesPerSecond, long etaSeconds, String startTime,
-                                 String completionTime, List<Condition> conditions) {
-}
+public record SplitRequestStatus(
+        SplitRequestPhase phase,
+        Long observedGeneration,
+        String volumeId,
+        int percent,
+        long bytesRelocated,
+        long bytesPerSecond,
+        long etaSeconds,
+        String startTime,
+        String completionTime,
+        List<Condition> conditions) {}

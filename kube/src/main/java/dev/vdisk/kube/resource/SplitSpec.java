@@ -9,5 +9,4 @@ package dev.vdisk.kube.resource;
  * @param requestedBy        who asked, for events and status: {@code SplitRequest ns/name}, {@code PVC ns/name},
  *                           {@code CreateVolume} (split on clone) or {@code CSI}
  */
-public record SplitSpec(String mode, long rateBytesPerSecond, boolean cancel, String requestedBy) {
-}
+public record SplitSpec(String mode, long rateBytesPerSecond, boolean cancel, String requestedBy) {}

@@ -17,7 +17,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("vdgs")
 @AdditionalPrinterColumn(name = "Node", jsonPath = ".spec.nodeName", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class VdiskGroupSnapshot extends CustomResource<VdiskGroupSnapshotSpec, VdiskGroupSnapshotStatus> {
     private static final long serialVersionUID = 1L;
 }

@@ -9,5 +9,5 @@ import java.util.Map;
  * @param nodeName the node of every member volume
  * @param members  volume ID &rarr; ID of the snapshot to take of it
  */
-public record VdiskGroupSnapshotSpec(@Required String nodeName, @Required Map<String, String> members) {
-}
+public record VdiskGroupSnapshotSpec(
+        @Required String nodeName, @Required Map<String, String> members) {}

@@ -12,6 +12,9 @@ import java.util.List;
  * @param failure            why the agent refused the spec (phase Failed), null otherwise
  * @param conditions         Kubernetes-style conditions
  */
-public record VdiskGroupSnapshotStatus(ResourcePhase phase, Long observedGeneration, String creationTime,
-                                       Failure failure, List<Condition> conditions) {
-}
+public record VdiskGroupSnapshotStatus(
+        ResourcePhase phase,
+        Long observedGeneration,
+        String creationTime,
+        Failure failure,
+        List<Condition> conditions) {}

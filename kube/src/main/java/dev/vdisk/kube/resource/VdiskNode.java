@@ -12,9 +12,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(ResourceKeys.VERSION)
 @Plural("vdisknodes")
 @ShortNames("vdn")
-@AdditionalPrinterColumn(name = "Total", jsonPath = ".status.capacity.totalBytes", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Available", jsonPath = ".status.capacity.availableBytes", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Heartbeat", jsonPath = ".status.heartbeatTime", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "Total",
+        jsonPath = ".status.capacity.totalBytes",
+        type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Available",
+        jsonPath = ".status.capacity.availableBytes",
+        type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Heartbeat",
+        jsonPath = ".status.heartbeatTime",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class VdiskNode extends CustomResource<Void, VdiskNodeStatus> {
     private static final long serialVersionUID = 1L;
 }

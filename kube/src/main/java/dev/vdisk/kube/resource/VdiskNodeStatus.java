@@ -11,6 +11,5 @@ import java.util.List;
  * @param heartbeatTime when it last wrote this status (RFC 3339); a stale heartbeat means the agent is down
  * @param conditions    Ready and friends
  */
-public record VdiskNodeStatus(NodeCapacity capacity, String agentAddress, String heartbeatTime,
-                              List<Condition> conditions) {
-}
+public record VdiskNodeStatus(
+        NodeCapacity capacity, String agentAddress, String heartbeatTime, List<Condition> conditions) {}

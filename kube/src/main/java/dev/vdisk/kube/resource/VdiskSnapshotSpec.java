@@ -8,5 +8,5 @@ import io.fabric8.generator.annotation.Required;
  * @param nodeName       the node of the source volume
  * @param sourceVolumeId the volume to take it of
  */
-public record VdiskSnapshotSpec(@Required String nodeName, @Required String sourceVolumeId) {
-}
+public record VdiskSnapshotSpec(
+        @Required String nodeName, @Required String sourceVolumeId) {}

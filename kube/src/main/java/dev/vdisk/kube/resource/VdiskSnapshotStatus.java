@@ -16,7 +16,13 @@ import java.util.List;
  * @param failure            why the agent refused the spec (phase Failed), null otherwise
  * @param conditions         Kubernetes-style conditions
  */
-public record VdiskSnapshotStatus(ResourcePhase phase, Long observedGeneration, long sizeBytes, String creationTime,
-                                  boolean readyToUse, String groupId, List<String> dependents, Failure failure,
-                                  List<Condition> conditions) {
-}
+public record VdiskSnapshotStatus(
+        ResourcePhase phase,
+        Long observedGeneration,
+        long sizeBytes,
+        String creationTime,
+        boolean readyToUse,
+        String groupId,
+        List<String> dependents,
+        Failure failure,
+        List<Condition> conditions) {}

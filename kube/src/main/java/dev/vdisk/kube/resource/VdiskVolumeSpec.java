@@ -13,6 +13,9 @@ import java.util.Map;
  *                         them is ControllerModifyVolume
  * @param split            the split to run, or null for none
  */
-public record VdiskVolumeSpec(@Required String nodeName, @Required long sizeBytes, String sourceSnapshotId,
-                              Map<String, String> attributes, SplitSpec split) {
-}
+public record VdiskVolumeSpec(
+        @Required String nodeName,
+        @Required long sizeBytes,
+        String sourceSnapshotId,
+        Map<String, String> attributes,
+        SplitSpec split) {}

@@ -21,8 +21,17 @@ import java.util.Map;
  * @param failure            why the agent refused the spec (phase Failed), null otherwise
  * @param conditions         Ready, Split, ... in Kubernetes' usual form
  */
-public record VdiskVolumeStatus(ResourcePhase phase, Long observedGeneration, long sizeBytes, long allocatedBytes,
-                                long sharedBytes, boolean staged, int chainDepth, String backingSnapshotId,
-                                Map<String, String> attributes, String abnormal, SplitProgress split, Failure failure,
-                                List<Condition> conditions) {
-}
+public record VdiskVolumeStatus(
+        ResourcePhase phase,
+        Long observedGeneration,
+        long sizeBytes,
+        long allocatedBytes,
+        long sharedBytes,
+        boolean staged,
+        int chainDepth,
+        String backingSnapshotId,
+        Map<String, String> attributes,
+        String abnormal,
+        SplitProgress split,
+        Failure failure,
+        List<Condition> conditions) {}

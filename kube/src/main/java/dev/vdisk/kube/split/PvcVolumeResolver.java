@@ -17,25 +17,32 @@ final class PvcVolumeResolver {
     }
 
     PvcResolution resolve(String namespace, String pvcName) {
-        PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(namespace).withName(pvcName).get();
+        PersistentVolumeClaim pvc = client.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName(pvcName)
+                .get();
         if (pvc == null) {
             return new PvcResolution.Waiting("PvcNotFound", "PVC " + namespace + "/" + pvcName + " does not exist");
         }
         String pvName = pvc.getSpec() == null ? null : pvc.getSpec().getVolumeName();
         if (pvName == null || pvName.isEmpty()) {
-            return new PvcResolution.Waiting("PvcNotBound", "PVC " + namespace + "/" + pvcName
-                    + " is not bound to a volume yet");
+            return new PvcResolution.Waiting(
+                    "PvcNotBound", "PVC " + namespace + "/" + pvcName + " is not bound to a volume yet");
         }
         PersistentVolume pv = client.persistentVolumes().withName(pvName).get();
         if (pv == null) {
-            return new PvcResolution.Waiting("PvNotFound", "PV " + pvName + " of PVC " + namespace + "/" + pvcName
-                    + " does not exist");
+            return new PvcResolution.Waiting(
+                    "PvNotFound", "PV " + pvName + " of PVC " + namespace + "/" + pvcName + " does not exist");
         }
-        CSIPersistentVolumeSource csi = pv.getSpec() == null ? null : pv.getSpec().getCsi();
+        CSIPersistentVolumeSource csi =
+                pv.getSpec() == null ? null : pv.getSpec().getCsi();
         if (csi == null || !driverName.equals(csi.getDriver())) {
-            return new PvcResolution.Refused(pvc, "NotVdiskVolume", "PVC " + namespace + "/" + pvcName
-                    + " is bound to PV " + pvName + ", which is not a " + driverName + " volume"
-                    + (csi == null ? "" : " (its CSI driver is " + csi.getDriver() + ")"));
+            return new PvcResolution.Refused(
+                    pvc,
+                    "NotVdiskVolume",
+                    "PVC " + namespace + "/" + pvcName
+                            + " is bound to PV " + pvName + ", which is not a " + driverName + " volume"
+                            + (csi == null ? "" : " (its CSI driver is " + csi.getDriver() + ")"));
         }
         return new PvcResolution.Found(pvc, csi.getVolumeHandle());
     }

@@ -29,6 +29,7 @@ final class SplitAnnotations {
 
     /** Label on the requests this class creates, so that only those are ever deleted by it. */
     static final String FROM_LABEL = ResourceKeys.GROUP + "/split-from";
+
     static final String FROM_ANNOTATION = "annotation";
     static final String RATE_ANNOTATION = ResourceKeys.GROUP + "/split-rate";
 
@@ -60,8 +61,14 @@ final class SplitAnnotations {
         String mode = annotations(pvc).get(ResourceKeys.SPLIT_ANNOTATION);
         if (mode == null || pvc.getMetadata().getDeletionTimestamp() != null) {
             if (owned != null && owned.getMetadata().getDeletionTimestamp() == null) {
-                client.resources(SplitRequest.class).inNamespace(ns).withName(owned.getMetadata().getName()).delete();
-                LOG.info("pvc {}/{}: split annotation removed, split request {} deleted", ns, name,
+                client.resources(SplitRequest.class)
+                        .inNamespace(ns)
+                        .withName(owned.getMetadata().getName())
+                        .delete();
+                LOG.info(
+                        "pvc {}/{}: split annotation removed, split request {} deleted",
+                        ns,
+                        name,
                         owned.getMetadata().getName());
             }
             return;
@@ -77,21 +84,31 @@ final class SplitAnnotations {
             String rateText = annotations(pvc).get(RATE_ANNOTATION);
             rate = rateText == null ? null : ByteUnits.parseRate(rateText);
         } catch (IllegalArgumentException e) {
-            if (warned.add(pvc.getMetadata().getUid() + "|" + mode + "|" + annotations(pvc).get(RATE_ANNOTATION))) {
-                events.record(pvc, ObjectEvent.warning(EventReasons.SPLIT_FAILED, "bad split annotation: "
-                        + e.getMessage()));
+            if (warned.add(pvc.getMetadata().getUid() + "|" + mode + "|"
+                    + annotations(pvc).get(RATE_ANNOTATION))) {
+                events.record(
+                        pvc, ObjectEvent.warning(EventReasons.SPLIT_FAILED, "bad split annotation: " + e.getMessage()));
             }
             return;
         }
         SplitRequest request = new SplitRequest();
-        request.setMetadata(new ObjectMetaBuilder().withName(requestName(name)).withNamespace(ns)
+        request.setMetadata(new ObjectMetaBuilder()
+                .withName(requestName(name))
+                .withNamespace(ns)
                 .addToLabels(FROM_LABEL, FROM_ANNOTATION)
-                .addToOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("PersistentVolumeClaim")
-                        .withName(name).withUid(pvc.getMetadata().getUid()).build())
+                .addToOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("v1")
+                        .withKind("PersistentVolumeClaim")
+                        .withName(name)
+                        .withUid(pvc.getMetadata().getUid())
+                        .build())
                 .build());
         request.setSpec(new SplitRequestSpec(name, mode, rate));
         try {
-            client.resources(SplitRequest.class).inNamespace(ns).resource(request).create();
+            client.resources(SplitRequest.class)
+                    .inNamespace(ns)
+                    .resource(request)
+                    .create();
             LOG.info("pvc {}/{}: split annotation {}: split request {} created", ns, name, mode, requestName(name));
         } catch (KubernetesClientException e) {
             if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
@@ -103,10 +120,12 @@ final class SplitAnnotations {
 
     /** The request this class created for {@code pvc}, if {@code candidate} is one. */
     static boolean ownedBy(SplitRequest candidate, PersistentVolumeClaim pvc) {
-        return FROM_ANNOTATION.equals(candidate.getMetadata().getLabels() == null ? null
-                : candidate.getMetadata().getLabels().get(FROM_LABEL))
+        return FROM_ANNOTATION.equals(
+                        candidate.getMetadata().getLabels() == null
+                                ? null
+                                : candidate.getMetadata().getLabels().get(FROM_LABEL))
                 && candidate.getMetadata().getOwnerReferences().stream()
-                .anyMatch(o -> o.getUid().equals(pvc.getMetadata().getUid()));
+                        .anyMatch(o -> o.getUid().equals(pvc.getMetadata().getUid()));
     }
 
     private static Map<String, String> annotations(PersistentVolumeClaim pvc) {

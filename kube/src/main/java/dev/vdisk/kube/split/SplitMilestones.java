@@ -19,8 +19,7 @@ final class SplitMilestones {
 
     private static final int[] MILESTONES = {25, 50, 75};
 
-    private SplitMilestones() {
-    }
+    private SplitMilestones() {}
 
     static List<ObjectEvent> between(SplitRequestStatus old, SplitRequestStatus now, String mode, String requestedBy) {
         List<ObjectEvent> events = new ArrayList<>();
@@ -31,16 +30,23 @@ final class SplitMilestones {
         }
         boolean startedBefore = old != null && old.startTime() != null;
         if (!startedBefore && now.startTime() != null && after != SplitRequestPhase.Failed) {
-            events.add(ObjectEvent.normal(EventReasons.SPLIT_STARTED, mode + " split of volume " + now.volumeId()
-                    + " started (" + requestedBy + ")"));
+            events.add(ObjectEvent.normal(
+                    EventReasons.SPLIT_STARTED,
+                    mode + " split of volume " + now.volumeId() + " started (" + requestedBy + ")"));
         }
         if (after == SplitRequestPhase.Running) {
             int was = old == null ? 0 : old.percent();
             for (int m : MILESTONES) {
                 if (was < m && now.percent() >= m) {
-                    events.add(ObjectEvent.normal(EventReasons.SPLIT_PROGRESS, String.format(Locale.ROOT,
-                            "%d%% split (%s relocated, %s/s, ETA %s)", m, ByteUnits.format(now.bytesRelocated()),
-                            ByteUnits.format(now.bytesPerSecond()), eta(now.etaSeconds()))));
+                    events.add(ObjectEvent.normal(
+                            EventReasons.SPLIT_PROGRESS,
+                            String.format(
+                                    Locale.ROOT,
+                                    "%d%% split (%s relocated, %s/s, ETA %s)",
+                                    m,
+                                    ByteUnits.format(now.bytesRelocated()),
+                                    ByteUnits.format(now.bytesPerSecond()),
+                                    eta(now.etaSeconds()))));
                 }
             }
         }
@@ -48,19 +54,26 @@ final class SplitMilestones {
             return events;
         }
         switch (after) {
-            case Succeeded -> events.add(ObjectEvent.normal(EventReasons.SPLIT_COMPLETED, mode + " split of volume "
-                    + now.volumeId() + " completed (" + ByteUnits.format(now.bytesRelocated()) + " relocated): it no "
-                    + "longer reads through any snapshot"));
-            case Cancelled -> events.add(ObjectEvent.normal(EventReasons.SPLIT_CANCELLED, mode + " split of volume "
-                    + now.volumeId() + " cancelled at " + now.percent() + "%"));
+            case Succeeded ->
+                events.add(ObjectEvent.normal(
+                        EventReasons.SPLIT_COMPLETED,
+                        mode + " split of volume "
+                                + now.volumeId() + " completed (" + ByteUnits.format(now.bytesRelocated())
+                                + " relocated): it no "
+                                + "longer reads through any snapshot"));
+            case Cancelled ->
+                events.add(ObjectEvent.normal(
+                        EventReasons.SPLIT_CANCELLED,
+                        mode + " split of volume " + now.volumeId() + " cancelled at " + now.percent() + "%"));
             case Failed -> {
                 Condition failed = Conditions.find(now.conditions(), SplitStatusMirror.FAILED);
-                events.add(ObjectEvent.warning(EventReasons.SPLIT_FAILED, mode + " split "
-                        + (now.volumeId() == null ? "" : "of volume " + now.volumeId() + " ") + "failed: "
-                        + (failed == null ? "unknown" : failed.getReason() + ": " + failed.getMessage())));
+                events.add(ObjectEvent.warning(
+                        EventReasons.SPLIT_FAILED,
+                        mode + " split "
+                                + (now.volumeId() == null ? "" : "of volume " + now.volumeId() + " ") + "failed: "
+                                + (failed == null ? "unknown" : failed.getReason() + ": " + failed.getMessage())));
             }
-            default -> {
-            }
+            default -> {}
         }
         return events;
     }
@@ -69,7 +82,8 @@ final class SplitMilestones {
         if (seconds < 0) {
             return "unknown";
         }
-        return seconds >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, seconds % 3600 / 60)
+        return seconds >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, seconds % 3600 / 60)
                 : String.format(Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60);
     }
 }

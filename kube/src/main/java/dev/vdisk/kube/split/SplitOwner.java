@@ -7,7 +7,8 @@ import dev.vdisk.kube.resource.SplitSpec;
 record SplitOwner(String namespace, String name) {
 
     static SplitOwner of(SplitRequest request) {
-        return new SplitOwner(request.getMetadata().getNamespace(), request.getMetadata().getName());
+        return new SplitOwner(
+                request.getMetadata().getNamespace(), request.getMetadata().getName());
     }
 
     String requestedBy() {

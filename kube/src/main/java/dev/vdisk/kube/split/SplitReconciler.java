@@ -93,8 +93,11 @@ final class SplitReconciler {
         PvcResolution resolution = resolver.resolve(owner.namespace(), pvcName);
         switch (resolution) {
             case PvcResolution.Waiting w -> {
-                write(request, SplitStatusMirror.waiting(request.getStatus(), generation, w.reason(), w.message(),
-                        clock.instant()), null);
+                write(
+                        request,
+                        SplitStatusMirror.waiting(
+                                request.getStatus(), generation, w.reason(), w.message(), clock.instant()),
+                        null);
                 return WAIT_RETRY;
             }
             case PvcResolution.Refused f -> {
@@ -112,35 +115,75 @@ final class SplitReconciler {
         String pvcRef = owner.namespace() + "/" + pvc.getMetadata().getName();
         VdiskVolume volume = volume(volumeId);
         if (volume == null) {
-            write(request, SplitStatusMirror.waiting(request.getStatus(), generation, "VolumeNotFound",
-                    "volume " + volumeId + " of PVC " + pvcRef + " has no VdiskVolume yet", clock.instant()), null);
+            write(
+                    request,
+                    SplitStatusMirror.waiting(
+                            request.getStatus(),
+                            generation,
+                            "VolumeNotFound",
+                            "volume " + volumeId + " of PVC " + pvcRef + " has no VdiskVolume yet",
+                            clock.instant()),
+                    null);
             return WAIT_RETRY;
         }
         SplitSpec current = volume.getSpec().split();
         if (current != null && !owner.owns(current) && splitActive(volume)) {
-            refuse(request, pvc, volumeId, "Rejected", "volume " + volumeId + " of PVC " + pvcRef
-                    + " is already being split (" + current.requestedBy() + "); wait for it to finish");
+            refuse(
+                    request,
+                    pvc,
+                    volumeId,
+                    "Rejected",
+                    "volume " + volumeId + " of PVC " + pvcRef + " is already being split (" + current.requestedBy()
+                            + "); wait for it to finish");
             return null;
         }
         VdiskVolumeStatus vs = volume.getStatus();
         if (vs == null || vs.phase() == ResourcePhase.Pending) {
-            write(request, SplitStatusMirror.waiting(request.getStatus(), generation, "VolumeNotReady",
-                    "volume " + volumeId + " is not in its node's pool yet", clock.instant()), null);
+            write(
+                    request,
+                    SplitStatusMirror.waiting(
+                            request.getStatus(),
+                            generation,
+                            "VolumeNotReady",
+                            "volume " + volumeId + " is not in its node's pool yet",
+                            clock.instant()),
+                    null);
             return WAIT_RETRY;
         }
         if (vs.backingSnapshotId() == null || vs.backingSnapshotId().isEmpty()) {
-            refuse(request, pvc, volumeId, "NotAClone", "volume " + volumeId + " of PVC " + pvcRef
-                    + " reads through no snapshot (never cloned, or already split): nothing to split");
+            refuse(
+                    request,
+                    pvc,
+                    volumeId,
+                    "NotAClone",
+                    "volume " + volumeId + " of PVC " + pvcRef
+                            + " reads through no snapshot (never cloned, or already split): nothing to split");
             return null;
         }
         Long rate = request.getSpec().rateBytesPerSecond();
         SplitSpec split = new SplitSpec(request.getSpec().mode(), rate == null ? 0 : rate, false, owner.requestedBy());
         patchVolumeSplit(volumeId, split);
-        LOG.info("split request {}/{}: volume {} ({}) on node {} gets split {} rate {} B/s", owner.namespace(),
-                owner.name(), volumeId, pvcRef, volume.getSpec().nodeName(), split.mode(), split.rateBytesPerSecond());
-        write(request, SplitStatusMirror.accepted(request.getStatus(), generation, volumeId, "splitting volume "
-                + volumeId + " of PVC " + pvcRef + " off snapshot " + vs.backingSnapshotId() + " on node "
-                + volume.getSpec().nodeName(), clock.instant()), pvc);
+        LOG.info(
+                "split request {}/{}: volume {} ({}) on node {} gets split {} rate {} B/s",
+                owner.namespace(),
+                owner.name(),
+                volumeId,
+                pvcRef,
+                volume.getSpec().nodeName(),
+                split.mode(),
+                split.rateBytesPerSecond());
+        write(
+                request,
+                SplitStatusMirror.accepted(
+                        request.getStatus(),
+                        generation,
+                        volumeId,
+                        "splitting volume "
+                                + volumeId + " of PVC " + pvcRef + " off snapshot " + vs.backingSnapshotId()
+                                + " on node "
+                                + volume.getSpec().nodeName(),
+                        clock.instant()),
+                pvc);
         return null;
     }
 
@@ -149,15 +192,24 @@ final class SplitReconciler {
         SplitRequestStatus old = request.getStatus();
         long generation = generation(request);
         if (volume == null) {
-            refuse(request, null, old.volumeId(), "VolumeNotFound", "volume " + old.volumeId()
-                    + " was deleted during the split");
+            refuse(
+                    request,
+                    null,
+                    old.volumeId(),
+                    "VolumeNotFound",
+                    "volume " + old.volumeId() + " was deleted during the split");
             return;
         }
         SplitSpec split = volume.getSpec().split();
         if (!owner.owns(split)) {
-            refuse(request, null, old.volumeId(), "SplitReplaced", "volume " + old.volumeId()
-                    + "'s split is no longer this request's (now: "
-                    + (split == null ? "none" : split.requestedBy()) + ")");
+            refuse(
+                    request,
+                    null,
+                    old.volumeId(),
+                    "SplitReplaced",
+                    "volume " + old.volumeId()
+                            + "'s split is no longer this request's (now: "
+                            + (split == null ? "none" : split.requestedBy()) + ")");
             return;
         }
         SplitRequestStatus next = fromVolume(old, generation, volume);
@@ -174,14 +226,20 @@ final class SplitReconciler {
     private SplitRequestStatus fromVolume(SplitRequestStatus old, long generation, VdiskVolume volume) {
         VdiskVolumeStatus vs = volume.getStatus();
         // status.split answers this request only once the agent has seen the generation that carries it
-        if (vs == null || !Objects.equals(vs.observedGeneration(), volume.getMetadata().getGeneration())) {
+        if (vs == null
+                || !Objects.equals(vs.observedGeneration(), volume.getMetadata().getGeneration())) {
             return null;
         }
         SplitProgress progress = vs.split();
         boolean fresh = progress != null && !SplitStatusMirror.finished(progress);
         if (!fresh && vs.phase() == ResourcePhase.Failed && vs.failure() != null) {
-            return SplitStatusMirror.failed(old, generation, old.volumeId(), vs.failure().reason(),
-                    vs.failure().message(), clock.instant());
+            return SplitStatusMirror.failed(
+                    old,
+                    generation,
+                    old.volumeId(),
+                    vs.failure().reason(),
+                    vs.failure().message(),
+                    clock.instant());
         }
         if (progress == null) {
             return null;
@@ -199,17 +257,24 @@ final class SplitReconciler {
             if (volume != null && owner.owns(volume.getSpec().split())) {
                 SplitSpec split = volume.getSpec().split();
                 if (!split.cancel()) {
-                    patchVolumeSplit(status.volumeId(), new SplitSpec(split.mode(), split.rateBytesPerSecond(), true,
-                            split.requestedBy()));
-                    LOG.info("split request {}/{} deleted: cancelling the split of volume {}", owner.namespace(),
-                            owner.name(), status.volumeId());
+                    patchVolumeSplit(
+                            status.volumeId(),
+                            new SplitSpec(split.mode(), split.rateBytesPerSecond(), true, split.requestedBy()));
+                    LOG.info(
+                            "split request {}/{} deleted: cancelling the split of volume {}",
+                            owner.namespace(),
+                            owner.name(),
+                            status.volumeId());
                     return null;
                 }
                 VdiskVolumeStatus vs = volume.getStatus();
-                boolean seen = vs != null && Objects.equals(vs.observedGeneration(),
-                        volume.getMetadata().getGeneration());
-                boolean stopped = seen && (vs.split() == null || SplitStatusMirror.finished(vs.split())
-                        || vs.phase() == ResourcePhase.Failed);
+                boolean seen = vs != null
+                        && Objects.equals(
+                                vs.observedGeneration(), volume.getMetadata().getGeneration());
+                boolean stopped = seen
+                        && (vs.split() == null
+                                || SplitStatusMirror.finished(vs.split())
+                                || vs.phase() == ResourcePhase.Failed);
                 if (!stopped) {
                     return null; // the node agent's next status wakes us
                 }
@@ -232,18 +297,34 @@ final class SplitReconciler {
     }
 
     private SplitRequestStatus cancelled(SplitRequestStatus status, SplitRequest request) {
-        SplitProgress stopped = new SplitProgress(request.getSpec().mode(), "CANCELLED", status.percent(), 0, 0,
-                status.bytesRelocated(), 0, 0, "", status.startTime(), null);
-        return SplitStatusMirror.fromProgress(status, generation(request), status.volumeId(), stopped,
-                clock.instant());
+        SplitProgress stopped = new SplitProgress(
+                request.getSpec().mode(),
+                "CANCELLED",
+                status.percent(),
+                0,
+                0,
+                status.bytesRelocated(),
+                0,
+                0,
+                "",
+                status.startTime(),
+                null);
+        return SplitStatusMirror.fromProgress(status, generation(request), status.volumeId(), stopped, clock.instant());
     }
 
-    private void refuse(SplitRequest request, PersistentVolumeClaim pvc, String volumeId, String reason,
-                        String message) {
-        LOG.info("split request {}/{} failed: {}: {}", request.getMetadata().getNamespace(),
-                request.getMetadata().getName(), reason, message);
-        write(request, SplitStatusMirror.failed(request.getStatus(), generation(request), volumeId, reason, message,
-                clock.instant()), pvc);
+    private void refuse(
+            SplitRequest request, PersistentVolumeClaim pvc, String volumeId, String reason, String message) {
+        LOG.info(
+                "split request {}/{} failed: {}: {}",
+                request.getMetadata().getNamespace(),
+                request.getMetadata().getName(),
+                reason,
+                message);
+        write(
+                request,
+                SplitStatusMirror.failed(
+                        request.getStatus(), generation(request), volumeId, reason, message, clock.instant()),
+                pvc);
     }
 
     /**
@@ -256,22 +337,35 @@ final class SplitReconciler {
         if (next.equals(old)) {
             return;
         }
-        SplitRequest written = requests().inNamespace(request.getMetadata().getNamespace())
-                .withName(request.getMetadata().getName()).subresource("status").patch(PatchContext.of(PatchType.JSON),
+        SplitRequest written = requests()
+                .inNamespace(request.getMetadata().getNamespace())
+                .withName(request.getMetadata().getName())
+                .subresource("status")
+                .patch(
+                        PatchContext.of(PatchType.JSON),
                         Serialization.asJson(List.of(Map.of("op", "add", "path", "/status", "value", next))));
         // the finalizer patch that may follow tests the resourceVersion: it must be this write's
         request.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
         request.setStatus(next);
-        List<ObjectEvent> due = SplitMilestones.between(old, next, request.getSpec().mode(),
-                SplitOwner.of(request).requestedBy());
+        List<ObjectEvent> due = SplitMilestones.between(
+                old, next, request.getSpec().mode(), SplitOwner.of(request).requestedBy());
         if (due.isEmpty()) {
             return;
         }
-        PersistentVolumeClaim target = pvc != null ? pvc : client.persistentVolumeClaims()
-                .inNamespace(request.getMetadata().getNamespace()).withName(request.getSpec().pvcName()).get();
+        PersistentVolumeClaim target = pvc != null
+                ? pvc
+                : client.persistentVolumeClaims()
+                        .inNamespace(request.getMetadata().getNamespace())
+                        .withName(request.getSpec().pvcName())
+                        .get();
         for (ObjectEvent e : due) {
-            LOG.info("split request {}/{}: event {} on pvc {}: {}", request.getMetadata().getNamespace(),
-                    request.getMetadata().getName(), e.reason(), request.getSpec().pvcName(), e.message());
+            LOG.info(
+                    "split request {}/{}: event {} on pvc {}: {}",
+                    request.getMetadata().getNamespace(),
+                    request.getMetadata().getName(),
+                    e.reason(),
+                    request.getSpec().pvcName(),
+                    e.message());
             if (target != null) {
                 events.record(target, e);
             }
@@ -293,17 +387,25 @@ final class SplitReconciler {
     private void patchVolumeSplit(String volumeId, SplitSpec split) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("split", split);
-        volumes().withName(volumeId).patch(PatchContext.of(PatchType.JSON_MERGE),
-                Serialization.asJson(Map.of("spec", spec)));
+        volumes()
+                .withName(volumeId)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("spec", spec)));
     }
 
     private SplitRequest setFinalizers(SplitRequest request, List<String> finalizers) {
         // the test of resourceVersion makes the patch fail on a concurrent change instead of dropping a finalizer
         List<Map<String, Object>> patch = List.of(
-                Map.of("op", "test", "path", "/metadata/resourceVersion",
-                        "value", request.getMetadata().getResourceVersion()),
+                Map.of(
+                        "op",
+                        "test",
+                        "path",
+                        "/metadata/resourceVersion",
+                        "value",
+                        request.getMetadata().getResourceVersion()),
                 Map.of("op", "add", "path", "/metadata/finalizers", "value", finalizers));
-        return requests().inNamespace(request.getMetadata().getNamespace()).withName(request.getMetadata().getName())
+        return requests()
+                .inNamespace(request.getMetadata().getNamespace())
+                .withName(request.getMetadata().getName())
                 .patch(PatchContext.of(PatchType.JSON), Serialization.asJson(patch));
     }
 
@@ -323,7 +425,8 @@ final class SplitReconciler {
             return false;
         }
         VdiskVolumeStatus vs = volume.getStatus();
-        boolean seen = vs != null && Objects.equals(vs.observedGeneration(), volume.getMetadata().getGeneration());
+        boolean seen = vs != null
+                && Objects.equals(vs.observedGeneration(), volume.getMetadata().getGeneration());
         return !(seen && (SplitStatusMirror.finished(vs.split()) || vs.phase() == ResourcePhase.Failed));
     }
 

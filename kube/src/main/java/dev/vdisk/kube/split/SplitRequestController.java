@@ -93,22 +93,31 @@ public final class SplitRequestController implements AutoCloseable {
     private void startInformers(KubernetesClient client, long resyncMillis) {
         requestInformer = client.resources(SplitRequest.class).inAnyNamespace().runnableInformer(resyncMillis);
         requestInformer.addIndexers(Map.of(
-                BY_PVC, r -> List.of(r.getMetadata().getNamespace() + "/" + r.getSpec().pvcName()),
-                BY_VOLUME, r -> r.getStatus() == null || r.getStatus().volumeId() == null ? List.of()
-                        : List.of(r.getStatus().volumeId())));
-        requestInformer.addEventHandler(handler(r -> queue.add(REQUEST + Cache.metaNamespaceKeyFunc(r)),
+                BY_PVC,
+                        r -> List.of(r.getMetadata().getNamespace() + "/"
+                                + r.getSpec().pvcName()),
+                BY_VOLUME,
+                        r -> r.getStatus() == null || r.getStatus().volumeId() == null
+                                ? List.of()
+                                : List.of(r.getStatus().volumeId())));
+        requestInformer.addEventHandler(handler(
+                r -> queue.add(REQUEST + Cache.metaNamespaceKeyFunc(r)),
                 (before, after) -> after.getMetadata().getDeletionTimestamp() != null
-                        || !SplitStatusMirror.terminal(after.getStatus()), false));
+                        || !SplitStatusMirror.terminal(after.getStatus()),
+                false));
 
         pvcInformer = client.persistentVolumeClaims().inAnyNamespace().runnableInformer(resyncMillis);
         pvcInformer.addEventHandler(handler(this::pvcChanged, (before, after) -> true, true));
 
-        SharedIndexInformer<VdiskVolume> volumeInformer = client.resources(VdiskVolume.class)
-                .runnableInformer(resyncMillis);
-        volumeInformer.addEventHandler(handler(v -> requestInformer.getIndexer()
+        SharedIndexInformer<VdiskVolume> volumeInformer =
+                client.resources(VdiskVolume.class).runnableInformer(resyncMillis);
+        volumeInformer.addEventHandler(handler(
+                v -> requestInformer
+                        .getIndexer()
                         .byIndex(BY_VOLUME, v.getMetadata().getName())
                         .forEach(r -> queue.add(REQUEST + Cache.metaNamespaceKeyFunc(r))),
-                (before, after) -> true, true));
+                (before, after) -> true,
+                true));
 
         informers.addAll(List.of(requestInformer, pvcInformer, volumeInformer));
         for (SharedIndexInformer<?> informer : informers) {
@@ -137,12 +146,13 @@ public final class SplitRequestController implements AutoCloseable {
 
     private SplitRequest ownedRequest(PersistentVolumeClaim pvc) {
         return requestInformer.getIndexer().byIndex(BY_PVC, Cache.metaNamespaceKeyFunc(pvc)).stream()
-                .filter(r -> SplitAnnotations.ownedBy(r, pvc)).findFirst().orElse(null);
+                .filter(r -> SplitAnnotations.ownedBy(r, pvc))
+                .findFirst()
+                .orElse(null);
     }
 
-    private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> changed,
-                                                                         UpdateFilter<T> onUpdate,
-                                                                         boolean onDelete) {
+    private static <T extends HasMetadata> ResourceEventHandler<T> handler(
+            Consumer<T> changed, UpdateFilter<T> onUpdate, boolean onDelete) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {

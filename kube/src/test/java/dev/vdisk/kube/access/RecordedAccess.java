@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +33,7 @@ public final class RecordedAccess {
         }
     }
 
-    private RecordedAccess() {
-    }
+    private RecordedAccess() {}
 
     /** Takes every request the server recorded so far (discovery and other non-resource paths are left out). */
     public static List<Access> drain(KubernetesMockServer server) {
@@ -76,15 +76,19 @@ public final class RecordedAccess {
     public static Set<Access> assertDeclared(KubernetesMockServer server, Component component, String userAgent) {
         Set<Access> seen = new TreeSet<>(drain(server, userAgent));
         List<ApiRule> rules = ApiAccess.of(component);
-        List<Access> undeclared = seen.stream().filter(a -> rules.stream().noneMatch(rule -> allows(rule, a))).toList();
+        List<Access> undeclared = seen.stream()
+                .filter(a -> rules.stream().noneMatch(rule -> allows(rule, a)))
+                .toList();
         if (!undeclared.isEmpty()) {
-            fail(component + " made requests its ApiAccess does not declare: " + undeclared + " (declared: " + rules + ")");
+            fail(component + " made requests its ApiAccess does not declare: " + undeclared + " (declared: " + rules
+                    + ")");
         }
         return seen;
     }
 
     public static boolean allows(ApiRule rule, Access a) {
-        return rule.apiGroup().equals(a.apiGroup()) && rule.resource().equals(a.resource())
+        return rule.apiGroup().equals(a.apiGroup())
+                && rule.resource().equals(a.resource())
                 && rule.verbs().contains(a.verb());
     }
 
@@ -96,7 +100,8 @@ public final class RecordedAccess {
         int q = pathAndQuery.indexOf('?');
         String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
         String query = q < 0 ? "" : pathAndQuery.substring(q + 1);
-        List<String> seg = new ArrayList<>(List.of(path.replaceAll("^/+|/+$", "").split("/")));
+        List<String> seg =
+                new ArrayList<>(List.of(path.replaceAll("^/+|/+$", "").split("/")));
         String group;
         if (seg.size() >= 3 && seg.get(0).equals("api")) {
             group = "";
@@ -114,14 +119,15 @@ public final class RecordedAccess {
         String resource = seg.get(0) + (seg.size() >= 3 ? "/" + seg.get(2) : "");
         boolean named = seg.size() >= 2;
         boolean watch = Set.of(query.split("&")).stream().anyMatch(p -> p.equals("watch=true") || p.equals("watch=1"));
-        String verb = switch (method.toUpperCase(java.util.Locale.ROOT)) {
-            case "GET" -> watch ? "watch" : named ? "get" : "list";
-            case "POST" -> "create";
-            case "PUT" -> "update";
-            case "PATCH" -> "patch";
-            case "DELETE" -> named ? "delete" : "deletecollection";
-            default -> method.toLowerCase(java.util.Locale.ROOT);
-        };
+        String verb =
+                switch (method.toUpperCase(Locale.ROOT)) {
+                    case "GET" -> watch ? "watch" : named ? "get" : "list";
+                    case "POST" -> "create";
+                    case "PUT" -> "update";
+                    case "PATCH" -> "patch";
+                    case "DELETE" -> named ? "delete" : "deletecollection";
+                    default -> method.toLowerCase(Locale.ROOT);
+                };
         return new Access(group, resource, verb);
     }
 }

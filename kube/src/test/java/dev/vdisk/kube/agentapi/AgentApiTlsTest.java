@@ -21,6 +21,8 @@ import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +43,7 @@ class AgentApiTlsTest {
 
     KubernetesMockServer server;
     KubernetesClient client;
+
     @TempDir
     Path dir;
 
@@ -56,15 +59,24 @@ class AgentApiTlsTest {
         certs = new TestCertificates(dir);
         ca = certs.ca("ca");
         certs.ca("rogue-ca");
-        server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, req -> {
-            reviews.incrementAndGet();
-            TokenReview asked = client.getKubernetesSerialization().unmarshal(req.getBody().readUtf8(),
-                    TokenReview.class);
-            return new TokenReviewBuilder(asked).withNewStatus().withAuthenticated(false)
-                    .withError("the test lets nobody in").endStatus().build();
-        }).always();
+        server.expect()
+                .post()
+                .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+                .andReply(201, req -> {
+                    reviews.incrementAndGet();
+                    TokenReview asked = client.getKubernetesSerialization()
+                            .unmarshal(req.getBody().readUtf8(), TokenReview.class);
+                    return new TokenReviewBuilder(asked)
+                            .withNewStatus()
+                            .withAuthenticated(false)
+                            .withError("the test lets nobody in")
+                            .endStatus()
+                            .build();
+                })
+                .always();
         token = new TokenFile(dir.resolve("token"));
-        Files.writeString(token.path(), TestTokens.jwt("controller", Instant.now().plusSeconds(3600)));
+        Files.writeString(
+                token.path(), TestTokens.jwt("controller", Instant.now().plusSeconds(3600)));
     }
 
     @AfterEach
@@ -110,7 +122,7 @@ class AgentApiTlsTest {
         Files.copy(ca, caFile);
         controller = new AgentApiClient(token, new AgentTrust(caFile, NAME));
         assertThrows(StatusRuntimeException.class, () -> call(address), "not the CA in the file");
-        Files.copy(dir.resolve("rogue-ca.crt"), caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve("rogue-ca.crt"), caFile, StandardCopyOption.REPLACE_EXISTING);
         assertEquals(Status.Code.UNAUTHENTICATED, call(address), "the next call dials again with the new CA");
         assertEquals(1, reviews.get());
     }
@@ -124,8 +136,8 @@ class AgentApiTlsTest {
         ServingCertificate files = new ServingCertificate(mounted.resolve("tls.crt"), mounted.resolve("tls.key"));
         Files.copy(first.certFile(), files.certFile());
         Files.copy(first.keyFile(), files.keyFile());
-        agent = AgentApiServer.start(new InetSocketAddress("127.0.0.1", 0), nothing(), auth(), files,
-                java.time.Duration.ofMillis(100));
+        agent = AgentApiServer.start(
+                new InetSocketAddress("127.0.0.1", 0), nothing(), auth(), files, Duration.ofMillis(100));
         String address = "127.0.0.1:" + agent.port();
         try (AgentApiClient before = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
             assertEquals(Status.Code.UNAUTHENTICATED, call(before, address));
@@ -135,8 +147,8 @@ class AgentApiTlsTest {
         try (AgentApiClient during = new AgentApiClient(token, new AgentTrust(ca, NAME))) {
             assertEquals(Status.Code.UNAUTHENTICATED, call(during, address), "a broken file keeps the previous pair");
         }
-        Files.copy(renewed.keyFile(), files.keyFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(renewed.certFile(), files.certFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.keyFile(), files.keyFile(), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.certFile(), files.certFile(), StandardCopyOption.REPLACE_EXISTING);
         Thread.sleep(500);
         try (AgentApiClient after = new AgentApiClient(token, new AgentTrust(dir.resolve("rogue-ca.crt"), NAME))) {
             assertEquals(Status.Code.UNAUTHENTICATED, call(after, address), "the renewed certificate is served");
@@ -149,10 +161,14 @@ class AgentApiTlsTest {
     @Test
     void aPlaintextClientCannotTalkToTheTlsAgent() throws Exception {
         String address = start(certs.serving("agent", "ca", NAME));
-        ManagedChannel plain = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+        ManagedChannel plain =
+                NettyChannelBuilder.forTarget(address).usePlaintext().build();
         try {
-            var responses = SnapshotMetadataGrpc.newBlockingStub(plain).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder().setSnapshotId("s").build());
+            var responses = SnapshotMetadataGrpc.newBlockingStub(plain)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
+                            .setSnapshotId("s")
+                            .build());
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, responses::hasNext);
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
         } finally {
@@ -163,7 +179,8 @@ class AgentApiTlsTest {
 
     @Test
     void withoutACertificateTheAgentServesOnLoopbackOnly() throws IOException {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> AgentApiServer.start(new InetSocketAddress("0.0.0.0", 0), nothing(), auth(), null));
         assertTrue(e.getMessage().contains("needs a TLS certificate"), e.getMessage());
         String address = start(null);
@@ -177,8 +194,11 @@ class AgentApiTlsTest {
         controller = new AgentApiClient(token);
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call("10.1.2.3:9810"));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("--agent-ca-file"), e.getStatus().getDescription());
-        assertTrue(AgentApiClient.loopback("127.0.0.1:1") && AgentApiClient.loopback("[::1]:1")
+        assertTrue(
+                e.getStatus().getDescription().contains("--agent-ca-file"),
+                e.getStatus().getDescription());
+        assertTrue(AgentApiClient.loopback("127.0.0.1:1")
+                && AgentApiClient.loopback("[::1]:1")
                 && AgentApiClient.loopback("localhost:1"));
         assertTrue(!AgentApiClient.loopback("10.1.2.3:1") && !AgentApiClient.loopback("loopback.example.com:1"));
     }
@@ -187,9 +207,13 @@ class AgentApiTlsTest {
     void aKeyThatIsNotTheCertificatesStopsTheStart() throws IOException {
         ServingCertificate one = certs.serving("one", "ca", NAME);
         ServingCertificate two = certs.serving("two", "ca", NAME);
-        IOException e = assertThrows(IOException.class, () -> AgentApiServer.start(
-                new InetSocketAddress("127.0.0.1", 0), nothing(), auth(),
-                new ServingCertificate(one.certFile(), two.keyFile())));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> AgentApiServer.start(
+                        new InetSocketAddress("127.0.0.1", 0),
+                        nothing(),
+                        auth(),
+                        new ServingCertificate(one.certFile(), two.keyFile())));
         assertTrue(e.getMessage().contains("does not belong to the certificate"), e.getMessage());
     }
 
@@ -209,7 +233,7 @@ class AgentApiTlsTest {
 
     private static Status.Code call(AgentApiClient client, String address) {
         try {
-            client.allocated(address, "snap-1", 0).hasNext();
+            boolean unused = client.allocated(address, "snap-1", 0).hasNext(); // the call happens on the first hasNext
             return Status.Code.OK;
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
@@ -221,8 +245,8 @@ class AgentApiTlsTest {
 
     /** No call gets past authentication here, so the agent behind it is never asked. */
     private static SnapshotStreams nothing() {
-        return (SnapshotStreams) Proxy.newProxyInstance(SnapshotStreams.class.getClassLoader(),
-                new Class<?>[] {SnapshotStreams.class}, (p, m, a) -> {
+        return (SnapshotStreams) Proxy.newProxyInstance(
+                SnapshotStreams.class.getClassLoader(), new Class<?>[] {SnapshotStreams.class}, (p, m, a) -> {
                     throw new AssertionError("the agent was asked " + m.getName());
                 });
     }

@@ -40,8 +40,8 @@ class PemFilesTest {
         assertFalse(PemFiles.matches(rsa1, ca));
 
         Path ec = dir.resolve("ec.key");
-        Command.run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
-                ec.toString());
+        Command.run(
+                "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", ec.toString());
         assertEquals("EC", PemFiles.privateKey(ec).getAlgorithm());
         assertFalse(PemFiles.matches(PemFiles.privateKey(ec), cert1));
     }
@@ -50,7 +50,8 @@ class PemFilesTest {
     void aMissingFileIsNamedInOneLineThatSaysWhatToCheck() {
         // was the bare NoSuchFileException, whose message is only the path
         IOException e = assertThrows(IOException.class, () -> PemFiles.certificates(dir.resolve("tls.crt")));
-        assertEquals(dir.resolve("tls.crt") + " does not exist: is the agent API's TLS Secret mounted there?",
+        assertEquals(
+                dir.resolve("tls.crt") + " does not exist: is the agent API's TLS Secret mounted there?",
                 e.getMessage());
     }
 
@@ -58,9 +59,11 @@ class PemFilesTest {
     void aFileWithoutTheExpectedBlockSaysSo() throws IOException {
         Path junk = dir.resolve("junk.pem");
         Files.writeString(junk, "no PEM here\n");
-        assertTrue(assertThrows(IOException.class, () -> PemFiles.certificates(junk)).getMessage()
+        assertTrue(assertThrows(IOException.class, () -> PemFiles.certificates(junk))
+                .getMessage()
                 .endsWith("holds no PEM certificate"));
-        assertTrue(assertThrows(IOException.class, () -> PemFiles.privateKey(junk)).getMessage()
+        assertTrue(assertThrows(IOException.class, () -> PemFiles.privateKey(junk))
+                .getMessage()
                 .endsWith("must hold exactly one PEM 'PRIVATE KEY' or 'RSA PRIVATE KEY'"));
     }
 }

@@ -28,23 +28,62 @@ final class TestCertificates {
 
     /** A self-signed CA named {@code name}: {@code name.crt}, {@code name.key}. */
     Path ca(String name) {
-        Command.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-keyout", file(name + ".key"), "-out", file(name + ".crt"), "-subj", "/CN=" + name,
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        Command.run(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-keyout",
+                file(name + ".key"),
+                "-out",
+                file(name + ".crt"),
+                "-subj",
+                "/CN=" + name,
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign");
         return dir.resolve(name + ".crt");
     }
 
     /** A serving certificate for {@code dnsName} signed by CA {@code ca}: {@code name.crt}, {@code name.key}. */
     ServingCertificate serving(String name, String ca, String dnsName) throws IOException {
         Path ext = dir.resolve(name + ".ext");
-        Files.writeString(ext, "subjectAltName=DNS:" + dnsName + "\nextendedKeyUsage=serverAuth\n"
-                + "basicConstraints=CA:FALSE\n");
+        Files.writeString(
+                ext,
+                "subjectAltName=DNS:" + dnsName + "\nextendedKeyUsage=serverAuth\n" + "basicConstraints=CA:FALSE\n");
         Command.run("openssl", "genrsa", "-traditional", "-out", file(name + ".key"), "2048");
-        Command.run("openssl", "req", "-new", "-key", file(name + ".key"), "-subj", "/CN=" + dnsName,
-                "-out", file(name + ".csr"));
-        Command.run("openssl", "x509", "-req", "-in", file(name + ".csr"), "-CA", file(ca + ".crt"),
-                "-CAkey", file(ca + ".key"), "-CAcreateserial", "-days", "2", "-extfile", ext.toString(),
-                "-out", file(name + ".crt"));
+        Command.run(
+                "openssl",
+                "req",
+                "-new",
+                "-key",
+                file(name + ".key"),
+                "-subj",
+                "/CN=" + dnsName,
+                "-out",
+                file(name + ".csr"));
+        Command.run(
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                file(name + ".csr"),
+                "-CA",
+                file(ca + ".crt"),
+                "-CAkey",
+                file(ca + ".key"),
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                ext.toString(),
+                "-out",
+                file(name + ".crt"));
         return new ServingCertificate(dir.resolve(name + ".crt"), dir.resolve(name + ".key"));
     }
 

@@ -8,8 +8,7 @@ import java.util.Base64;
 public final class TestTokens {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
-    private TestTokens() {
-    }
+    private TestTokens() {}
 
     /** A JWT for {@code subject} that expires at {@code exp}. */
     public static String jwt(String subject, Instant exp) {

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,23 +45,37 @@ class TokenReviewAuthenticatorTest {
 
     /** Tokens the fake API server accepts as the controller's. */
     final Set<String> valid = ConcurrentHashMap.newKeySet();
+
     final AtomicInteger reviews = new AtomicInteger();
     final MovingClock clock = new MovingClock(T0);
     TokenReviewAuthenticator authenticator;
 
     @BeforeEach
     void answerTokenReviews() {
-        server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, req -> {
-            reviews.incrementAndGet();
-            TokenReview asked = client.getKubernetesSerialization().unmarshal(req.getBody().readUtf8(),
-                    TokenReview.class);
-            TokenReviewBuilder answer = new TokenReviewBuilder(asked);
-            return valid.contains(asked.getSpec().getToken())
-                    ? answer.withNewStatus().withAuthenticated(true).withAudiences(asked.getSpec().getAudiences())
-                    .withNewUser().withUsername(CONTROLLER).endUser().endStatus().build()
-                    : answer.withNewStatus().withAuthenticated(false).withError("invalid bearer token").endStatus()
-                    .build();
-        }).always();
+        server.expect()
+                .post()
+                .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+                .andReply(201, req -> {
+                    reviews.incrementAndGet();
+                    TokenReview asked = client.getKubernetesSerialization()
+                            .unmarshal(req.getBody().readUtf8(), TokenReview.class);
+                    TokenReviewBuilder answer = new TokenReviewBuilder(asked);
+                    return valid.contains(asked.getSpec().getToken())
+                            ? answer.withNewStatus()
+                                    .withAuthenticated(true)
+                                    .withAudiences(asked.getSpec().getAudiences())
+                                    .withNewUser()
+                                    .withUsername(CONTROLLER)
+                                    .endUser()
+                                    .endStatus()
+                                    .build()
+                            : answer.withNewStatus()
+                                    .withAuthenticated(false)
+                                    .withError("invalid bearer token")
+                                    .endStatus()
+                                    .build();
+                })
+                .always();
         authenticator = new TokenReviewAuthenticator(client, AUDIENCE, clock, new ReviewCache(4, MAX_REFUSED));
     }
 
@@ -127,9 +142,17 @@ class TokenReviewAuthenticatorTest {
 
     @Test
     void junkThatIsNoServiceAccountTokenNeverReachesTheApiServer() {
-        for (String junk : List.of("forged", "a.b", "a.b.c", "x." + "e30" + ".", "x.bm90IGpzb24.y",
-                "x.WzFd.y", "x.eyJleHAiOiJzb29uIn0.y", "x".repeat(20_000) + ".e30.y",
-                TestTokens.jwt("controller", T0.minusSeconds(1)), TestTokens.jwt("controller", T0))) {
+        for (String junk : List.of(
+                "forged",
+                "a.b",
+                "a.b.c",
+                "x." + "e30" + ".",
+                "x.bm90IGpzb24.y",
+                "x.WzFd.y",
+                "x.eyJleHAiOiJzb29uIn0.y",
+                "x".repeat(20_000) + ".e30.y",
+                TestTokens.jwt("controller", T0.minusSeconds(1)),
+                TestTokens.jwt("controller", T0))) {
             assertFalse(authenticator.review(junk).authenticated(), junk);
         }
         assertEquals(0, reviews.get());
@@ -142,7 +165,9 @@ class TokenReviewAuthenticatorTest {
         assertTrue(authenticator.review(controller).authenticated());
         int flood = MAX_REFUSED + 100;
         for (int i = 0; i < flood; i++) {
-            assertFalse(authenticator.review(TestTokens.jwt("junk-" + i, T0.plusSeconds(3600))).authenticated());
+            assertFalse(authenticator
+                    .review(TestTokens.jwt("junk-" + i, T0.plusSeconds(3600)))
+                    .authenticated());
         }
         assertEquals(1 + flood, reviews.get());
         assertEquals(1 + MAX_REFUSED, authenticator.cached(), "bounded");
@@ -154,8 +179,12 @@ class TokenReviewAuthenticatorTest {
     void anApiServerThatCannotAnswerMakesTheCallUnavailableAndIsNotRemembered() {
         String token = TestTokens.jwt("controller", T0.plusSeconds(3600));
         // a port nobody listens on, and no retries (fabric8's backoff would take 20 s)
-        try (KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("https://127.0.0.1:1").withRequestRetryBackoffLimit(0).build()).build()) {
+        try (KubernetesClient unreachable = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl("https://127.0.0.1:1")
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build()) {
             authenticator = new TokenReviewAuthenticator(unreachable, AUDIENCE, clock, new ReviewCache(4, 4));
             assertThrows(TokenReviewAuthenticator.Unavailable.class, () -> authenticator.review(token));
             assertEquals(0, authenticator.cached(), "no answer, nothing remembered");
@@ -184,12 +213,12 @@ class TokenReviewAuthenticatorTest {
         }
 
         @Override
-        public java.time.ZoneId getZone() {
+        public ZoneId getZone() {
             return ZoneOffset.UTC;
         }
 
         @Override
-        public Clock withZone(java.time.ZoneId zone) {
+        public Clock withZone(ZoneId zone) {
             return this;
         }
     }

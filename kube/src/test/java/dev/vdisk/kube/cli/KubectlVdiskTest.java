@@ -10,6 +10,7 @@ import dev.vdisk.kube.access.Component;
 import dev.vdisk.kube.access.RecordedAccess;
 import dev.vdisk.kube.resource.SplitRequest;
 import dev.vdisk.kube.resource.SplitRequestSpec;
+import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.split.SplitFixture;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -35,8 +36,7 @@ class KubectlVdiskTest {
     SplitFixture fx;
 
     /** The outcome of one plugin run. */
-    record Result(int exit, String out, String err) {
-    }
+    record Result(int exit, String out, String err) {}
 
     @BeforeEach
     void setUp() {
@@ -61,10 +61,15 @@ class KubectlVdiskTest {
     Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = KubectlVdisk.run(args,
-                () -> new KubernetesClientBuilder().withConfig(client.getConfiguration()).build(),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                false, Duration.ofMillis(20));
+        int exit = KubectlVdisk.run(
+                args,
+                () -> new KubernetesClientBuilder()
+                        .withConfig(client.getConfiguration())
+                        .build(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                false,
+                Duration.ofMillis(20));
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -74,21 +79,40 @@ class KubectlVdiskTest {
         assertEquals(0, r.exit());
         assertTrue(r.out().contains("kubectl vdisk split PVC [--mode share|copy] [--rate 200MiB/s]"), r.out());
         assertTrue(r.out().contains("Exit codes:") && r.out().contains("3  the PVC does not exist"), r.out());
+        r = run("split", "--help");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("--rate=RATE") && r.out().contains("--namespace=NAMESPACE"), r.out());
     }
 
     @Test
     void usageErrorsExit2() {
-        for (List<String> args : List.of(List.<String>of(), List.of("frobnicate", "db"), List.of("split"),
-                List.of("split", "a", "b"), List.of("split", "db", "--mode", "deep"),
-                List.of("split", "db", "--rate", "fast"), List.of("status", "db", "--wait"),
-                List.of("split", "db", "-n"), List.of("tree", "db", "--colour"))) {
+        for (List<String> args : List.of(
+                List.<String>of(),
+                List.of("frobnicate", "db"),
+                List.of("split"),
+                List.of("split", "a", "b"),
+                List.of("split", "db", "--mode", "deep"),
+                List.of("split", "db", "--rate", "fast"),
+                List.of("status", "db", "--wait"),
+                List.of("split", "db", "-n"),
+                List.of("tree", "db", "--colour"))) {
             Result r = run(args.toArray(String[]::new));
             assertEquals(2, r.exit(), args + ": " + r);
-            assertTrue(r.err().startsWith("error: ") && r.err().contains("(kubectl vdisk --help)"), args + ": " + r);
+            assertTrue(
+                    r.err().startsWith("kubectl vdisk")
+                            && r.err().contains(" --help)\n")
+                            && r.err().lines().count() == 1,
+                    args + ": " + r);
             assertEquals("", r.out(), args.toString());
         }
-        assertEquals("error: --mode must be share or copy, not 'deep' (kubectl vdisk --help)\n",
+        assertEquals(
+                "kubectl vdisk split: --mode must be share or copy, not 'deep' (see kubectl vdisk split --help)\n",
                 run("split", "db", "--mode", "deep").err());
+        assertEquals(
+                "kubectl vdisk: missing command; use split, status or tree (see kubectl vdisk --help)\n", run().err());
+        assertTrue(run("split", "db", "--rate", "fast")
+                .err()
+                .startsWith("kubectl vdisk split: Invalid value for option '--rate': 'fast' is not a rate"));
     }
 
     @Test
@@ -96,17 +120,23 @@ class KubectlVdiskTest {
         RecordedAccess.drain(server);
         Result r = run("split", "db", "--mode", "copy", "--rate", "200MiB/s", "-n", NS);
         Set<RecordedAccess.Access> seen = RecordedAccess.assertDeclared(server, Component.KUBECTL_PLUGIN);
-        assertTrue(seen.contains(new RecordedAccess.Access("vdisk.csi.dev", "splitrequests", "create")), seen
-                .toString());
+        assertTrue(
+                seen.contains(new RecordedAccess.Access("vdisk.csi.dev", "splitrequests", "create")), seen.toString());
         assertEquals(0, r.exit(), r.toString());
-        List<SplitRequest> requests = fx.call(() -> client.resources(SplitRequest.class).inNamespace(NS).list()
-                .getItems());
+        List<SplitRequest> requests = fx.call(() ->
+                client.resources(SplitRequest.class).inNamespace(NS).list().getItems());
         assertEquals(1, requests.size());
         SplitRequest created = requests.getFirst();
         assertEquals(new SplitRequestSpec("db", "copy", 200L << 20), created.getSpec());
-        assertTrue(created.getMetadata().getName().matches("db-split-[a-z0-9]{5}"), created.getMetadata().getName());
-        assertTrue(r.out().startsWith("splitrequest.vdisk.csi.dev/" + created.getMetadata().getName()
-                + " created (copy split of PVC team-a/db, at most 200.0 MiB/s)"), r.out());
+        assertTrue(
+                created.getMetadata().getName().matches("db-split-[a-z0-9]{5}"),
+                created.getMetadata().getName());
+        assertTrue(
+                r.out()
+                        .startsWith("splitrequest.vdisk.csi.dev/"
+                                + created.getMetadata().getName()
+                                + " created (copy split of PVC team-a/db, at most 200.0 MiB/s)"),
+                r.out());
     }
 
     @Test
@@ -114,28 +144,47 @@ class KubectlVdiskTest {
         Result r = run("split", "nope", "-n", NS);
         assertEquals(3, r.exit());
         assertEquals("error: PVC team-a/nope not found\n", r.err());
-        assertTrue(fx.call(() -> client.resources(SplitRequest.class).inNamespace(NS).list().getItems()).isEmpty());
+        assertTrue(fx.call(() -> client.resources(SplitRequest.class)
+                        .inNamespace(NS)
+                        .list()
+                        .getItems())
+                .isEmpty());
     }
 
     @Test
     void splitWaitShowsProgressUntilSucceeded() throws Exception {
         fx.startController();
-        CompletableFuture<Result> plugin = CompletableFuture.supplyAsync(
-                () -> run("split", "db", "--mode", "copy", "-n", NS, "--wait"));
-        await("spec.split set", () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
+        CompletableFuture<Result> plugin =
+                CompletableFuture.supplyAsync(() -> run("split", "db", "--mode", "copy", "-n", NS, "--wait"));
+        await(
+                "spec.split set",
+                () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
                 () -> fx.vdiskVolume("vol-db"));
         fx.report("vol-db", progress("copy", "FILLING", 50, 5L << 20));
-        await("plugin saw 50%", () -> fx.call(() -> client.resources(SplitRequest.class).inNamespace(NS).list()
-                .getItems().getFirst().getStatus().percent()) == 50, () -> "");
+        await(
+                "plugin saw 50%",
+                () -> fx.call(() -> client.resources(SplitRequest.class)
+                                .inNamespace(NS)
+                                .list()
+                                .getItems()
+                                .getFirst()
+                                .getStatus()
+                                .percent())
+                        == 50,
+                () -> "");
         fx.run(() -> sleep(200));
         fx.report("vol-db", progress("copy", "DONE", 100, 10L << 20));
         Result r = plugin.get();
         assertEquals(0, r.exit(), r.toString());
-        assertTrue(r.out().contains("[###############---------------]  50% Running   5.0 MiB  4.0 MiB/s  ETA 0:12"),
+        assertTrue(
+                r.out().contains("[###############---------------]  50% Running   5.0 MiB  4.0 MiB/s  ETA 0:12"),
                 r.out());
         assertTrue(r.out().contains("[##############################] 100% Succeeded 10.0 MiB"), r.out());
-        assertTrue(r.out().endsWith("split of volume vol-db succeeded: 10.0 MiB relocated; the PVC no longer depends"
-                + " on any snapshot\n"), r.out());
+        assertTrue(
+                r.out()
+                        .endsWith("split of volume vol-db succeeded: 10.0 MiB relocated; the PVC no longer depends"
+                                + " on any snapshot\n"),
+                r.out());
     }
 
     @Test
@@ -143,17 +192,19 @@ class KubectlVdiskTest {
         fx.startController();
         Result r = run("split", "src", "-n", NS, "--wait"); // src reads through no snapshot
         assertEquals(1, r.exit(), r.toString());
-        assertTrue(r.err().startsWith("error: split failed: NotAClone: volume vol-src of PVC team-a/src reads "
-                + "through no snapshot"), r.err());
+        assertTrue(
+                r.err()
+                        .startsWith("error: split failed: NotAClone: volume vol-src of PVC team-a/src reads "
+                                + "through no snapshot"),
+                r.err());
     }
 
     @Test
     void statusShowsVolumeNodeSizeBackingAndSplit() {
-        fx.run(() -> client.resources(dev.vdisk.kube.resource.VdiskVolume.class).withName("vol-db")
-                .edit(v -> {
-                    v.getSpec();
-                    return v;
-                }));
+        fx.run(() -> client.resources(VdiskVolume.class).withName("vol-db").edit(v -> {
+            v.getSpec();
+            return v;
+        }));
         fx.report("vol-db", progress("copy", "FILLING", 40, 4L << 20));
         RecordedAccess.drain(server);
         Result r = run("status", "db", "-n", NS);
@@ -171,8 +222,11 @@ class KubectlVdiskTest {
                 """, r.out());
 
         Result hidden = run("status", "orphan", "-n", NS);
-        assertTrue(hidden.out().contains("Backing:   snap-gone (hidden: its snapshot was deleted, the data is kept for "
-                + "the volumes that read through it), chain depth 1"), hidden.out());
+        assertTrue(
+                hidden.out()
+                        .contains("Backing:   snap-gone (hidden: its snapshot was deleted, the data is kept for "
+                                + "the volumes that read through it), chain depth 1"),
+                hidden.out());
         assertTrue(hidden.out().contains("Split:     none"), hidden.out());
     }
 

@@ -4,11 +4,11 @@ import java.util.regex.Pattern;
 
 /** The API server's rules for what the controller writes (apimachinery's IsDNS1123Subdomain and IsValidLabelValue). */
 final class ApiServerNames {
-    private static final Pattern SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
 
-    private ApiServerNames() {
-    }
+    private ApiServerNames() {}
 
     /** metadata.name of a cluster-scoped custom resource: a lowercase RFC 1123 subdomain of at most 253. */
     static boolean validObjectName(String name) {

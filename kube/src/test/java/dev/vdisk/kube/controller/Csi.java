@@ -29,8 +29,7 @@ final class Csi {
         }
     }
 
-    private Csi() {
-    }
+    private Csi() {}
 
     static <Q, R> R call(BiConsumer<Q, StreamObserver<R>> method, Q request) {
         List<R> out = new ArrayList<>();
@@ -47,8 +46,7 @@ final class Csi {
                 }
 
                 @Override
-                public void onCompleted() {
-                }
+                public void onCompleted() {}
             });
         } catch (RuntimeException e) {
             throw new Failed(MAPPER.toStatus(e), e);

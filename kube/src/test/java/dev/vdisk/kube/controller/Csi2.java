@@ -6,8 +6,7 @@ import java.util.List;
 /** A stream observer that collects a server stream's messages and rethrows its error. */
 final class Csi2 {
 
-    private Csi2() {
-    }
+    private Csi2() {}
 
     static <T> StreamObserver<T> collect(List<T> out) {
         return new StreamObserver<>() {
@@ -22,8 +21,7 @@ final class Csi2 {
             }
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         };
     }
 }

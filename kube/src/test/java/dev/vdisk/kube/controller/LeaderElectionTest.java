@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class LeaderElectionTest {
 
-    static final LeaderElection.Timing FAST = new LeaderElection.Timing(Duration.ofSeconds(2),
-            Duration.ofMillis(1500), Duration.ofMillis(200));
+    static final LeaderElection.Timing FAST =
+            new LeaderElection.Timing(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200));
 
     KubernetesMockServer server;
     KubernetesClient client;
@@ -38,7 +38,8 @@ class LeaderElectionTest {
 
         Replica(String name) {
             own = server.createClient(b -> b.withConfig(new ConfigBuilder(client.getConfiguration())
-                    .withUserAgent("vdisk-controller-" + name).build()));
+                    .withUserAgent("vdisk-controller-" + name)
+                    .build()));
             election = new LeaderElection(own, "kube-system", "vdisk-csi-controller", name, FAST, List.of(() -> {
                 started.incrementAndGet();
                 running.incrementAndGet();
@@ -86,12 +87,16 @@ class LeaderElectionTest {
         System.out.println("leader hand-over after release: " + handover + " ms");
         assertTrue(handover < 3_000, "hand-over within seconds: " + handover + " ms");
         assertEquals(1, b.running.get());
-        Lease lease = client.leases().inNamespace("kube-system").withName("vdisk-csi-controller").get();
+        Lease lease = client.leases()
+                .inNamespace("kube-system")
+                .withName("vdisk-csi-controller")
+                .get();
         assertEquals("b", lease.getSpec().getHolderIdentity());
 
         var seen = RecordedAccess.assertDeclared(server, Component.CONTROLLER, "vdisk-controller-");
         System.out.println("leader election requests: " + seen);
-        assertTrue(seen.contains(new RecordedAccess.Access("coordination.k8s.io", "leases", "create")), seen.toString());
+        assertTrue(
+                seen.contains(new RecordedAccess.Access("coordination.k8s.io", "leases", "create")), seen.toString());
         assertTrue(seen.contains(new RecordedAccess.Access("coordination.k8s.io", "leases", "patch")), seen.toString());
     }
 

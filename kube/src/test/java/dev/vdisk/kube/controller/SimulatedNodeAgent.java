@@ -40,11 +40,9 @@ import java.util.function.Consumer;
  */
 final class SimulatedNodeAgent implements AutoCloseable {
 
-    record Vol(long size, String backing, int depth, Map<String, String> attributes) {
-    }
+    record Vol(long size, String backing, int depth, Map<String, String> attributes) {}
 
-    record Snap(String source, long size, String created, String group, int depth) {
-    }
+    record Snap(String source, long size, String created, String group, int depth) {}
 
     final String node;
     final long poolBytes;
@@ -55,6 +53,7 @@ final class SimulatedNodeAgent implements AutoCloseable {
     final Map<String, Failure> refuse = new ConcurrentHashMap<>();
     /** Creates done in the pool (an idempotent retry must not add one). */
     final AtomicInteger creates = new AtomicInteger();
+
     private final KubernetesClient client;
     private final ExecutorService worker = Executors.newSingleThreadExecutor();
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
@@ -80,28 +79,33 @@ final class SimulatedNodeAgent implements AutoCloseable {
             client.resources(VdiskNode.class).resource(n).create();
         }
         client.resources(VdiskNode.class).withName(node).editStatus(x -> {
-            x.setStatus(new VdiskNodeStatus(new NodeCapacity(poolBytes, poolBytes - used(), used()), null,
-                    Instant.now().toString(), List.of()));
+            x.setStatus(new VdiskNodeStatus(
+                    new NodeCapacity(poolBytes, poolBytes - used(), used()),
+                    null,
+                    Instant.now().toString(),
+                    List.of()));
             return x;
         });
     }
 
     private <T extends HasMetadata> SharedIndexInformer<T> watch(Class<T> type, Consumer<String> reconcile) {
-        return client.resources(type).withLabel(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(node)).inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T obj) {
-                worker.execute(() -> reconcile.accept(obj.getMetadata().getName()));
-            }
+        return client.resources(type)
+                .withLabel(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(node))
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(T obj) {
+                        worker.execute(() -> reconcile.accept(obj.getMetadata().getName()));
+                    }
 
-            @Override
-            public void onUpdate(T oldObj, T newObj) {
-                worker.execute(() -> reconcile.accept(newObj.getMetadata().getName()));
-            }
+                    @Override
+                    public void onUpdate(T oldObj, T newObj) {
+                        worker.execute(
+                                () -> reconcile.accept(newObj.getMetadata().getName()));
+                    }
 
-            @Override
-            public void onDelete(T obj, boolean unknown) {
-            }
-        });
+                    @Override
+                    public void onDelete(T obj, boolean unknown) {}
+                });
     }
 
     long used() {
@@ -113,9 +117,20 @@ final class SimulatedNodeAgent implements AutoCloseable {
         staged.put(volumeId, on);
         client.resources(VdiskVolume.class).withName(volumeId).editStatus(v -> {
             VdiskVolumeStatus s = v.getStatus();
-            v.setStatus(new VdiskVolumeStatus(s.phase(), s.observedGeneration(), s.sizeBytes(), s.allocatedBytes(),
-                    s.sharedBytes(), on, s.chainDepth(), s.backingSnapshotId(), s.attributes(), s.abnormal(), s.split(),
-                    s.failure(), s.conditions()));
+            v.setStatus(new VdiskVolumeStatus(
+                    s.phase(),
+                    s.observedGeneration(),
+                    s.sizeBytes(),
+                    s.allocatedBytes(),
+                    s.sharedBytes(),
+                    on,
+                    s.chainDepth(),
+                    s.backingSnapshotId(),
+                    s.attributes(),
+                    s.abnormal(),
+                    s.split(),
+                    s.failure(),
+                    s.conditions()));
             return v;
         });
     }
@@ -135,14 +150,17 @@ final class SimulatedNodeAgent implements AutoCloseable {
             return;
         }
         long generation = v.getMetadata().getGeneration();
-        if (v.getStatus() != null && v.getStatus().observedGeneration() != null
+        if (v.getStatus() != null
+                && v.getStatus().observedGeneration() != null
                 && v.getStatus().observedGeneration() >= generation) {
             return;
         }
         var spec = v.getSpec();
         Failure failure = null;
         Vol have = volumes.get(id);
-        Failure injected = refuse.getOrDefault(id, spec.attributes() == null ? null : refuse.get(spec.attributes().get("name")));
+        Failure injected = refuse.getOrDefault(
+                id,
+                spec.attributes() == null ? null : refuse.get(spec.attributes().get("name")));
         if (injected != null) {
             failure = injected;
         } else if (have == null) {
@@ -150,10 +168,15 @@ final class SimulatedNodeAgent implements AutoCloseable {
             if (spec.sourceSnapshotId() != null && source == null) {
                 failure = new Failure("NOT_FOUND", "snapshot " + spec.sourceSnapshotId() + " does not exist");
             } else if (used() + spec.sizeBytes() > poolBytes) {
-                failure = new Failure("OUT_OF_SPACE", "pool of node " + node + " has " + (poolBytes - used())
-                        + " bytes left, " + spec.sizeBytes() + " asked");
+                failure = new Failure(
+                        "OUT_OF_SPACE",
+                        "pool of node " + node + " has " + (poolBytes - used()) + " bytes left, " + spec.sizeBytes()
+                                + " asked");
             } else {
-                have = new Vol(spec.sizeBytes(), spec.sourceSnapshotId(), source == null ? 0 : source.depth() + 1,
+                have = new Vol(
+                        spec.sizeBytes(),
+                        spec.sourceSnapshotId(),
+                        source == null ? 0 : source.depth() + 1,
                         new TreeMap<>(spec.attributes()));
                 volumes.put(id, have);
                 creates.incrementAndGet();
@@ -171,12 +194,15 @@ final class SimulatedNodeAgent implements AutoCloseable {
             volumes.put(id, have);
         }
         SplitProgress split = v.getStatus() == null ? null : v.getStatus().split();
-        if (have != null && failure == null && spec.split() != null
+        if (have != null
+                && failure == null
+                && spec.split() != null
                 && (split == null || !split.phase().equals(spec.split().cancel() ? "CANCELLED" : "DONE"))) {
             SplitSpec want = spec.split();
             if (want.cancel()) {
                 split = split == null ? null : progress(want.mode(), "CANCELLED", split.percent());
-            } else if (have.backing() == null && (split == null || !split.phase().equals("DONE"))) {
+            } else if (have.backing() == null
+                    && (split == null || !split.phase().equals("DONE"))) {
                 failure = new Failure("FAILED_PRECONDITION", "volume " + id + " reads through no snapshot");
             } else {
                 split = progress(want.mode(), "DONE", 100);
@@ -188,16 +214,37 @@ final class SimulatedNodeAgent implements AutoCloseable {
         Failure f = failure;
         SplitProgress sp = split;
         client.resources(VdiskVolume.class).withName(id).editStatus(x -> {
-            x.setStatus(new VdiskVolumeStatus(f == null ? ResourcePhase.Ready : ResourcePhase.Failed, generation,
-                    now == null ? 0 : now.size(), 0, 0, staged.getOrDefault(id, false), now == null ? 0 : now.depth(),
-                    now == null ? null : now.backing(), now == null ? null : now.attributes(), null, sp, f, List.of()));
+            x.setStatus(new VdiskVolumeStatus(
+                    f == null ? ResourcePhase.Ready : ResourcePhase.Failed,
+                    generation,
+                    now == null ? 0 : now.size(),
+                    0,
+                    0,
+                    staged.getOrDefault(id, false),
+                    now == null ? 0 : now.depth(),
+                    now == null ? null : now.backing(),
+                    now == null ? null : now.attributes(),
+                    null,
+                    sp,
+                    f,
+                    List.of()));
             return x;
         });
         publishNode();
     }
 
     private static SplitProgress progress(String mode, String phase, int percent) {
-        return new SplitProgress(mode, phase, percent, percent, 100, 0, 0, 0, "", Instant.now().toString(),
+        return new SplitProgress(
+                mode,
+                phase,
+                percent,
+                percent,
+                100,
+                0,
+                0,
+                0,
+                "",
+                Instant.now().toString(),
                 phase.equals("DONE") ? Instant.now().toString() : "");
     }
 
@@ -212,7 +259,8 @@ final class SimulatedNodeAgent implements AutoCloseable {
             return;
         }
         long generation = s.getMetadata().getGeneration();
-        if (s.getStatus() != null && s.getStatus().observedGeneration() != null
+        if (s.getStatus() != null
+                && s.getStatus().observedGeneration() != null
                 && s.getStatus().observedGeneration() >= generation) {
             return;
         }
@@ -223,22 +271,35 @@ final class SimulatedNodeAgent implements AutoCloseable {
             if (source == null) {
                 failure = new Failure("NOT_FOUND", "volume " + s.getSpec().sourceVolumeId() + " does not exist");
             } else {
-                have = new Snap(s.getSpec().sourceVolumeId(), source.size(), Instant.now().toString(), "", source.depth());
+                have = new Snap(
+                        s.getSpec().sourceVolumeId(),
+                        source.size(),
+                        Instant.now().toString(),
+                        "",
+                        source.depth());
                 snapshots.put(id, have);
             }
         }
         Snap now = have;
         Failure f = failure;
         client.resources(VdiskSnapshot.class).withName(id).editStatus(x -> {
-            x.setStatus(new VdiskSnapshotStatus(f == null ? ResourcePhase.Ready : ResourcePhase.Failed, generation,
-                    now == null ? 0 : now.size(), now == null ? null : now.created(), now != null,
-                    now == null ? null : now.group(), List.of(), f, List.of()));
+            x.setStatus(new VdiskSnapshotStatus(
+                    f == null ? ResourcePhase.Ready : ResourcePhase.Failed,
+                    generation,
+                    now == null ? 0 : now.size(),
+                    now == null ? null : now.created(),
+                    now != null,
+                    now == null ? null : now.group(),
+                    List.of(),
+                    f,
+                    List.of()));
             return x;
         });
     }
 
     private synchronized void reconcileGroup(String id) {
-        VdiskGroupSnapshot g = client.resources(VdiskGroupSnapshot.class).withName(id).get();
+        VdiskGroupSnapshot g =
+                client.resources(VdiskGroupSnapshot.class).withName(id).get();
         if (g == null) {
             return;
         }
@@ -247,7 +308,8 @@ final class SimulatedNodeAgent implements AutoCloseable {
             return;
         }
         long generation = g.getMetadata().getGeneration();
-        if (g.getStatus() != null && g.getStatus().observedGeneration() != null
+        if (g.getStatus() != null
+                && g.getStatus().observedGeneration() != null
                 && g.getStatus().observedGeneration() >= generation) {
             return;
         }
@@ -259,13 +321,21 @@ final class SimulatedNodeAgent implements AutoCloseable {
             }
         }
         if (failure == null) {
-            g.getSpec().members().forEach((volume, snap) -> snapshots.putIfAbsent(snap,
-                    new Snap(volume, volumes.get(volume).size(), created, id, volumes.get(volume).depth())));
+            g.getSpec()
+                    .members()
+                    .forEach((volume, snap) -> snapshots.putIfAbsent(
+                            snap,
+                            new Snap(
+                                    volume,
+                                    volumes.get(volume).size(),
+                                    created,
+                                    id,
+                                    volumes.get(volume).depth())));
         }
         Failure f = failure;
         client.resources(VdiskGroupSnapshot.class).withName(id).editStatus(x -> {
-            x.setStatus(new VdiskGroupSnapshotStatus(f == null ? ResourcePhase.Ready : ResourcePhase.Failed, generation,
-                    created, f, List.of()));
+            x.setStatus(new VdiskGroupSnapshotStatus(
+                    f == null ? ResourcePhase.Ready : ResourcePhase.Failed, generation, created, f, List.of()));
             return x;
         });
     }

@@ -60,6 +60,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotMetadataProxyTest {
 
     KubernetesClient client;
+
     @TempDir
     Path dir;
 
@@ -73,18 +74,23 @@ class SnapshotMetadataProxyTest {
     void setUp() throws IOException {
         ServerInterceptor recordAuth = new ServerInterceptor() {
             @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                               ServerCallHandler<Q, R> next) {
-                authorizations.add(String.valueOf(headers.get(Metadata.Key.of("authorization",
-                        Metadata.ASCII_STRING_MARSHALLER))));
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                authorizations.add(String.valueOf(
+                        headers.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER))));
                 return next.startCall(call, headers);
             }
         };
         // the node side: its SnapshotMetadata service, errors mapped by csi-server's StatusMapper as the real one does
         node = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new SnapshotMetadataService(new ExtentNode()))
-                .intercept(new MapErrors()).intercept(recordAuth).build().start();
-        publishNode("n1", "127.0.0.1:" + ((InetSocketAddress) node.getListenSockets().getFirst()).getPort());
+                .intercept(new MapErrors())
+                .intercept(recordAuth)
+                .build()
+                .start();
+        publishNode(
+                "n1",
+                "127.0.0.1:" + ((InetSocketAddress) node.getListenSockets().getFirst()).getPort());
         publishNode("n2", null);
         snapshot("s1", "n1", "v1");
         snapshot("s2", "n1", "v1");
@@ -93,8 +99,8 @@ class SnapshotMetadataProxyTest {
         token = dir.resolve("token");
         Files.writeString(token, "token-1\n");
         api = new AgentApiClient(new TokenFile(token));
-        service = new SnapshotMetadataService(new ResourceNodeAgents(client, Duration.ofSeconds(2),
-                new AgentApiExtents(client, api)));
+        service = new SnapshotMetadataService(
+                new ResourceNodeAgents(client, Duration.ofSeconds(2), new AgentApiExtents(client, api)));
     }
 
     @AfterEach
@@ -106,27 +112,40 @@ class SnapshotMetadataProxyTest {
     @Test
     void allocatedAndDeltaComeFromTheOwningNodeWithTheCurrentToken() throws IOException {
         List<GetMetadataAllocatedResponse> allocated = new ArrayList<>();
-        service.getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder().setSnapshotId("s1").build(),
-                Csi2.collect(allocated));
-        assertEquals(List.of(meta(0, 4096), meta(65536, 8192)), allocated.stream()
-                .flatMap(r -> r.getBlockMetadataList().stream()).toList());
+        service.getMetadataAllocated(
+                GetMetadataAllocatedRequest.newBuilder().setSnapshotId("s1").build(), Csi2.collect(allocated));
+        assertEquals(
+                List.of(meta(0, 4096), meta(65536, 8192)),
+                allocated.stream()
+                        .flatMap(r -> r.getBlockMetadataList().stream())
+                        .toList());
         assertEquals(1 << 20, allocated.getFirst().getVolumeCapacityBytes());
 
         Files.writeString(token, "token-2\n"); // the kubelet rotated it
         List<GetMetadataDeltaResponse> delta = new ArrayList<>();
-        service.getMetadataDelta(GetMetadataDeltaRequest.newBuilder().setBaseSnapshotId("s1")
-                .setTargetSnapshotId("s2").build(), Csi2.collect(delta));
-        assertEquals(List.of(meta(4096, 4096)), delta.stream().flatMap(r -> r.getBlockMetadataList().stream()).toList());
+        service.getMetadataDelta(
+                GetMetadataDeltaRequest.newBuilder()
+                        .setBaseSnapshotId("s1")
+                        .setTargetSnapshotId("s2")
+                        .build(),
+                Csi2.collect(delta));
+        assertEquals(
+                List.of(meta(4096, 4096)),
+                delta.stream().flatMap(r -> r.getBlockMetadataList().stream()).toList());
         assertEquals(List.of("Bearer token-1", "Bearer token-2"), authorizations);
     }
 
     @Test
     void theNodesCodesArePassedOnAndANodeWithoutAddressIsUnavailable() {
         Status notFound = Csi.MAPPER.toStatus(assertFails(() -> service.getMetadataAllocated(
-                GetMetadataAllocatedRequest.newBuilder().setSnapshotId("gone-on-node").build(), Csi2.collect(new ArrayList<>()))));
+                GetMetadataAllocatedRequest.newBuilder()
+                        .setSnapshotId("gone-on-node")
+                        .build(),
+                Csi2.collect(new ArrayList<>()))));
         assertEquals(Status.Code.NOT_FOUND, notFound.getCode(), notFound.toString());
         Status unavailable = Csi.MAPPER.toStatus(assertFails(() -> service.getMetadataAllocated(
-                GetMetadataAllocatedRequest.newBuilder().setSnapshotId("s3").build(), Csi2.collect(new ArrayList<>()))));
+                GetMetadataAllocatedRequest.newBuilder().setSnapshotId("s3").build(),
+                Csi2.collect(new ArrayList<>()))));
         assertEquals(Status.Code.UNAVAILABLE, unavailable.getCode());
         assertTrue(unavailable.getDescription().contains("node n2 publishes no agent API address"));
     }
@@ -141,7 +160,10 @@ class SnapshotMetadataProxyTest {
     }
 
     private static BlockMetadata meta(long offset, long size) {
-        return BlockMetadata.newBuilder().setByteOffset(offset).setSizeBytes(size).build();
+        return BlockMetadata.newBuilder()
+                .setByteOffset(offset)
+                .setSizeBytes(size)
+                .build();
     }
 
     private void publishNode(String name, String address) {
@@ -156,12 +178,22 @@ class SnapshotMetadataProxyTest {
 
     private void snapshot(String id, String node, String source) {
         VdiskSnapshot s = new VdiskSnapshot();
-        s.setMetadata(new ObjectMetaBuilder().withName(id).addToLabels(ResourceKeys.NODE_LABEL, node).build());
+        s.setMetadata(new ObjectMetaBuilder()
+                .withName(id)
+                .addToLabels(ResourceKeys.NODE_LABEL, node)
+                .build());
         s.setSpec(new VdiskSnapshotSpec(node, source));
         client.resources(VdiskSnapshot.class).resource(s).create();
         client.resources(VdiskSnapshot.class).withName(id).editStatus(x -> {
-            x.setStatus(new VdiskSnapshotStatus(ResourcePhase.Ready, x.getMetadata().getGeneration(), 1 << 20,
-                    id.equals("s1") ? "2026-11-22T07:00:00Z" : "2026-11-22T07:01:00Z", true, "", List.of(), null,
+            x.setStatus(new VdiskSnapshotStatus(
+                    ResourcePhase.Ready,
+                    x.getMetadata().getGeneration(),
+                    1 << 20,
+                    id.equals("s1") ? "2026-11-22T07:00:00Z" : "2026-11-22T07:01:00Z",
+                    true,
+                    "",
+                    List.of(),
+                    null,
                     List.of()));
             return x;
         });
@@ -170,9 +202,10 @@ class SnapshotMetadataProxyTest {
     /** What escapes the node's service becomes a status by StatusMapper (csi-server's interceptor is not public). */
     static final class MapErrors implements ServerInterceptor {
         @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                           ServerCallHandler<Q, R> next) {
-            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+                    next.startCall(call, headers)) {
                 @Override
                 public void onHalfClose() {
                     try {
@@ -201,13 +234,16 @@ class SnapshotMetadataProxyTest {
 
         @Override
         public Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
-            return List.of(new BlockExtent(0, 4096, BlockExtent.Kind.ALLOCATED),
-                    new BlockExtent(65536, 8192, BlockExtent.Kind.ALLOCATED)).iterator();
+            return List.of(
+                            new BlockExtent(0, 4096, BlockExtent.Kind.ALLOCATED),
+                            new BlockExtent(65536, 8192, BlockExtent.Kind.ALLOCATED))
+                    .iterator();
         }
 
         @Override
         public Iterator<BlockExtent> delta(String base, String target, long startOffset) {
-            return List.of(new BlockExtent(4096, 4096, BlockExtent.Kind.CHANGED)).iterator();
+            return List.of(new BlockExtent(4096, 4096, BlockExtent.Kind.CHANGED))
+                    .iterator();
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.vdisk.kube.node;
 
 import static dev.vdisk.kube.node.NodeFixture.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.GetMetadataAllocatedRequest;
@@ -53,35 +52,68 @@ class AgentApiAuthTest {
     @Test
     void onlyTheControllersAccountGetsIn() throws Exception {
         AtomicInteger reviews = new AtomicInteger();
-        server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, req -> {
-            reviews.incrementAndGet();
-            TokenReview asked = client.getKubernetesSerialization().unmarshal(req.getBody().readUtf8(),
-                    TokenReview.class);
-            String token = asked.getSpec().getToken();
-            List<String> audiences = asked.getSpec().getAudiences();
-            TokenReviewBuilder answer = new TokenReviewBuilder(asked);
-            String who = token.equals(CONTROLLER_TOKEN) ? "controller" : token.equals(OTHER_TOKEN) ? "other"
-                    : token.equals(APISERVER_TOKEN) ? "apiserver" : "junk";
-            return switch (who) {
-                case "controller" -> answer.withNewStatus().withAuthenticated(true).withAudiences(audiences)
-                        .withNewUser().withUsername(CONTROLLER).endUser().endStatus().build();
-                case "other" -> answer.withNewStatus().withAuthenticated(true).withAudiences(audiences)
-                        .withNewUser().withUsername("system:serviceaccount:default:app").endUser().endStatus().build();
-                case "apiserver" -> answer.withNewStatus().withAuthenticated(true)
-                        .withAudiences("https://kubernetes.default.svc").withNewUser().withUsername(CONTROLLER)
-                        .endUser().endStatus().build();
-                default -> answer.withNewStatus().withAuthenticated(false).withError("invalid bearer token")
-                        .endStatus().build();
-            };
-        }).always();
+        server.expect()
+                .post()
+                .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+                .andReply(201, req -> {
+                    reviews.incrementAndGet();
+                    TokenReview asked = client.getKubernetesSerialization()
+                            .unmarshal(req.getBody().readUtf8(), TokenReview.class);
+                    String token = asked.getSpec().getToken();
+                    List<String> audiences = asked.getSpec().getAudiences();
+                    TokenReviewBuilder answer = new TokenReviewBuilder(asked);
+                    String who = token.equals(CONTROLLER_TOKEN)
+                            ? "controller"
+                            : token.equals(OTHER_TOKEN)
+                                    ? "other"
+                                    : token.equals(APISERVER_TOKEN) ? "apiserver" : "junk";
+                    return switch (who) {
+                        case "controller" ->
+                            answer.withNewStatus()
+                                    .withAuthenticated(true)
+                                    .withAudiences(audiences)
+                                    .withNewUser()
+                                    .withUsername(CONTROLLER)
+                                    .endUser()
+                                    .endStatus()
+                                    .build();
+                        case "other" ->
+                            answer.withNewStatus()
+                                    .withAuthenticated(true)
+                                    .withAudiences(audiences)
+                                    .withNewUser()
+                                    .withUsername("system:serviceaccount:default:app")
+                                    .endUser()
+                                    .endStatus()
+                                    .build();
+                        case "apiserver" ->
+                            answer.withNewStatus()
+                                    .withAuthenticated(true)
+                                    .withAudiences("https://kubernetes.default.svc")
+                                    .withNewUser()
+                                    .withUsername(CONTROLLER)
+                                    .endUser()
+                                    .endStatus()
+                                    .build();
+                        default ->
+                            answer.withNewStatus()
+                                    .withAuthenticated(false)
+                                    .withError("invalid bearer token")
+                                    .endStatus()
+                                    .build();
+                    };
+                })
+                .always();
 
-        NodeClusterConfig config = NodeClusterConfig.of(NodeFixture.NODE, "127.0.0.1:0", "127.0.0.1:9810",
-                "kube-system:vdisk-csi-controller");
+        NodeClusterConfig config = NodeClusterConfig.of(
+                NodeFixture.NODE, "127.0.0.1:0", "127.0.0.1:9810", "kube-system:vdisk-csi-controller");
         try (NodeFixture node = new NodeFixture(server, client, dir, config)) {
             node.agent.createVolume("pvc-1", 4 * MIB);
             node.agent.createSnapshot("snap-1", "pvc-1");
             int port = node.cluster.agentApiPort().orElseThrow();
-            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port)
+                    .usePlaintext()
+                    .build();
             try {
                 assertEquals(Status.Code.UNAUTHENTICATED, call(channel, null), "no token");
                 assertEquals(0, reviews.get(), "no token, no review");
@@ -89,12 +121,16 @@ class AgentApiAuthTest {
                 assertEquals(0, reviews.get(), "junk is refused without a review");
                 String forged = TestTokens.jwt("controller", EXP) + "x";
                 for (int i = 0; i < 20; i++) {
-                    assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Bearer " + forged),
+                    assertEquals(
+                            Status.Code.UNAUTHENTICATED,
+                            call(channel, "Bearer " + forged),
                             "rejected by the API server");
                 }
                 assertEquals(1, reviews.get(), "20 calls with one bad token, one review");
                 assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Basic Y29udHJvbGxlcg=="), "not a bearer");
-                assertEquals(Status.Code.UNAUTHENTICATED, call(channel, "Bearer " + APISERVER_TOKEN),
+                assertEquals(
+                        Status.Code.UNAUTHENTICATED,
+                        call(channel, "Bearer " + APISERVER_TOKEN),
                         "a token for the API server, not for the agent API");
                 assertEquals(Status.Code.PERMISSION_DENIED, call(channel, "Bearer " + OTHER_TOKEN), "another account");
                 assertEquals(Status.Code.OK, call(channel, "Bearer " + CONTROLLER_TOKEN), "the controller");
@@ -122,8 +158,10 @@ class AgentApiAuthTest {
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                 .withDeadlineAfter(10, TimeUnit.SECONDS);
         try {
-            Iterator<GetMetadataAllocatedResponse> it = stub.getMetadataAllocated(GetMetadataAllocatedRequest
-                    .newBuilder().setSnapshotId(snapshotId).build());
+            Iterator<GetMetadataAllocatedResponse> it =
+                    stub.getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
+                            .setSnapshotId(snapshotId)
+                            .build());
             long capacity = 0;
             while (it.hasNext()) {
                 capacity = it.next().getVolumeCapacityBytes();

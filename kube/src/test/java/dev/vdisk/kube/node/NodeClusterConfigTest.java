@@ -17,7 +17,8 @@ class NodeClusterConfigTest {
         assertEquals(9810, c.agentListen().getPort());
         assertEquals("0.0.0.0", c.agentListen().getHostString());
         assertEquals(new ServiceAccountName("kube-system", "vdisk-ctl"), c.agentClient());
-        assertEquals("system:serviceaccount:kube-system:vdisk-ctl", c.agentClient().username());
+        assertEquals(
+                "system:serviceaccount:kube-system:vdisk-ctl", c.agentClient().username());
         assertEquals(NodeClusterConfig.DEFAULT_AUDIENCE, c.agentApiAudience());
         assertEquals(Duration.ofSeconds(10), c.heartbeatInterval());
         assertEquals(9810, NodeClusterConfig.hostPort("[::1]:9810").getPort());
@@ -26,9 +27,13 @@ class NodeClusterConfigTest {
 
     @Test
     void refusals() {
-        assertThrows(IllegalArgumentException.class, () -> NodeClusterConfig.of("n1", "0.0.0.0:9810", "a:1", null),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> NodeClusterConfig.of("n1", "0.0.0.0:9810", "a:1", null),
                 "never listen without an allowed account");
-        assertThrows(IllegalArgumentException.class, () -> NodeClusterConfig.of("n1", "0.0.0.0:9810", null, "a:b"),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> NodeClusterConfig.of("n1", "0.0.0.0:9810", null, "a:b"),
                 "never listen where the controller cannot find it");
         assertThrows(IllegalArgumentException.class, () -> NodeClusterConfig.of("", null, null, null));
         assertThrows(IllegalArgumentException.class, () -> NodeClusterConfig.hostPort("9810"));

@@ -2,6 +2,8 @@ package dev.vdisk.kube.node;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.vdisk.kube.access.Component;
+import dev.vdisk.kube.access.RecordedAccess;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.SplitSpec;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
@@ -12,22 +14,20 @@ import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.resource.VdiskVolumeSpec;
 import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
+import dev.vdisk.node.agent.StagedVolume;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.LeakCheck;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import dev.vdisk.kube.access.Component;
-import dev.vdisk.kube.access.RecordedAccess;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import dev.vdisk.node.agent.StagedVolume;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
-import java.io.InputStream;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +54,7 @@ final class NodeFixture implements AutoCloseable {
     final KubernetesClient client;
     /** The node agent's client. */
     final KubernetesClient nodeClient;
+
     final Path dir;
     NodeAgent agent;
     NodeClusterAgent cluster;
@@ -68,7 +69,8 @@ final class NodeFixture implements AutoCloseable {
         this.server = server;
         this.client = client;
         this.nodeClient = server.createClient(b -> b.withConfig(new ConfigBuilder(client.getConfiguration())
-                .withUserAgent(USER_AGENT).build()));
+                .withUserAgent(USER_AGENT)
+                .build()));
         this.dir = dir;
         this.config = config.withIntervals(Duration.ofMillis(500), Duration.ofMillis(200), Duration.ofMinutes(5));
         installCrds(client);
@@ -77,24 +79,38 @@ final class NodeFixture implements AutoCloseable {
 
     static void installCrds(KubernetesClient client) throws IOException {
         for (String plural : List.of("vdiskvolumes", "vdisksnapshots", "vdiskgroupsnapshots", "vdisknodes")) {
-            try (InputStream in = NodeFixture.class.getResourceAsStream("/META-INF/fabric8/" + plural + "."
-                    + ResourceKeys.GROUP + "-v1.yml")) {
+            try (InputStream in = NodeFixture.class.getResourceAsStream(
+                    "/META-INF/fabric8/" + plural + "." + ResourceKeys.GROUP + "-v1.yml")) {
                 if (in == null) {
                     throw new IOException("generated CRD of " + plural + " not on the classpath");
                 }
-                CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(in,
-                        CustomResourceDefinition.class);
-                if (client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                        .get() == null) {
-                    client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+                CustomResourceDefinition crd =
+                        client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+                if (client.apiextensions()
+                                .v1()
+                                .customResourceDefinitions()
+                                .withName(crd.getMetadata().getName())
+                                .get()
+                        == null) {
+                    client.apiextensions()
+                            .v1()
+                            .customResourceDefinitions()
+                            .resource(crd)
+                            .create();
                 }
             }
         }
     }
 
     private void start() throws IOException {
-        agent = NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(POOL_BYTES),
-                dir.resolve("state"), dir.resolve("kubelet"), NODE, 4, FuseConfig.defaults().withWorkers(2)));
+        agent = NodeAgent.start(new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(POOL_BYTES),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                NODE,
+                4,
+                FuseConfig.defaults().withWorkers(2)));
         try {
             cluster = NodeClusterAgent.start(nodeClient, config, agent);
         } catch (IOException | RuntimeException e) {
@@ -111,21 +127,30 @@ final class NodeFixture implements AutoCloseable {
 
     VdiskVolume createVolume(String name, long size, String source, Map<String, String> attributes, SplitSpec split) {
         VdiskVolume v = new VdiskVolume();
-        v.setMetadata(new ObjectMetaBuilder().withName(name).addToLabels(ResourceKeys.NODE_LABEL, NODE).build());
+        v.setMetadata(new ObjectMetaBuilder()
+                .withName(name)
+                .addToLabels(ResourceKeys.NODE_LABEL, NODE)
+                .build());
         v.setSpec(new VdiskVolumeSpec(NODE, size, source, attributes, split));
         return client.resources(VdiskVolume.class).resource(v).create();
     }
 
     VdiskSnapshot createSnapshot(String name, String source) {
         VdiskSnapshot s = new VdiskSnapshot();
-        s.setMetadata(new ObjectMetaBuilder().withName(name).addToLabels(ResourceKeys.NODE_LABEL, NODE).build());
+        s.setMetadata(new ObjectMetaBuilder()
+                .withName(name)
+                .addToLabels(ResourceKeys.NODE_LABEL, NODE)
+                .build());
         s.setSpec(new VdiskSnapshotSpec(NODE, source));
         return client.resources(VdiskSnapshot.class).resource(s).create();
     }
 
     VdiskGroupSnapshot createGroup(String name, Map<String, String> members) {
         VdiskGroupSnapshot g = new VdiskGroupSnapshot();
-        g.setMetadata(new ObjectMetaBuilder().withName(name).addToLabels(ResourceKeys.NODE_LABEL, NODE).build());
+        g.setMetadata(new ObjectMetaBuilder()
+                .withName(name)
+                .addToLabels(ResourceKeys.NODE_LABEL, NODE)
+                .build());
         g.setSpec(new VdiskGroupSnapshotSpec(NODE, members));
         return client.resources(VdiskGroupSnapshot.class).resource(g).create();
     }
@@ -160,8 +185,14 @@ final class NodeFixture implements AutoCloseable {
 
     /** Writes {@code data} at offset 0 of the volume through its loop device (staged as a block volume meanwhile). */
     void write(String volumeId, byte[] data) throws IOException {
-        StagedVolume staged = new StagedVolume(volumeId, agent.config().kubeletDir().resolve("s-" + volumeId), true,
-                "", List.of(), "SINGLE_NODE_WRITER", Map.of());
+        StagedVolume staged = new StagedVolume(
+                volumeId,
+                agent.config().kubeletDir().resolve("s-" + volumeId),
+                true,
+                "",
+                List.of(),
+                "SINGLE_NODE_WRITER",
+                Map.of());
         try (var held = agent.locks().lock(volumeId)) {
             agent.staging().stage(staged);
             agent.staged().put(staged);

@@ -41,23 +41,31 @@ class RefusalsAndFinalizerTest {
         try (NodeFixture node = new NodeFixture(server, client, dir)) {
             // thin volumes may overcommit the pool (the controller checks capacity), but not exceed the engine's limit
             node.createVolume("pvc-big", 2 * VolumeAgent.MAX_VOLUME_BYTES, null, Map.of(), null);
-            await("pvc-big Failed", () -> phase(node.volume("pvc-big")) == ResourcePhase.Failed,
-                    () -> node.volume("pvc-big").getStatus());
+            await("pvc-big Failed", () -> phase(node.volume("pvc-big")) == ResourcePhase.Failed, () -> node.volume(
+                            "pvc-big")
+                    .getStatus());
             VdiskVolume v = node.volume("pvc-big");
             assertEquals("INVALID_ARGUMENT", v.getStatus().failure().reason());
             assertNotNull(v.getStatus().failure().message());
-            assertEquals("INVALID_ARGUMENT", v.getStatus().conditions().getFirst().getReason());
+            assertEquals(
+                    "INVALID_ARGUMENT", v.getStatus().conditions().getFirst().getReason());
             assertTrue(node.agent.getVolume("pvc-big").isEmpty());
-            await("a ProvisioningFailed event", () -> events(node, "pvc-big").stream()
-                    .anyMatch(e -> e.getReason().equals("ProvisioningFailed") && e.getType().equals("Warning")
-                            && e.getMessage().startsWith("INVALID_ARGUMENT")), () -> events(node, "pvc-big"));
+            await(
+                    "a ProvisioningFailed event",
+                    () -> events(node, "pvc-big").stream()
+                            .anyMatch(e -> e.getReason().equals("ProvisioningFailed")
+                                    && e.getType().equals("Warning")
+                                    && e.getMessage().startsWith("INVALID_ARGUMENT")),
+                    () -> events(node, "pvc-big"));
 
             // a new spec retries
             client.resources(VdiskVolume.class).withName("pvc-big").edit(x -> {
                 x.setSpec(new VdiskVolumeSpec(x.getSpec().nodeName(), 4 * MIB, null, Map.of(), null));
                 return x;
             });
-            await("pvc-big Ready at generation 2", () -> VolumeLifecycleTest.ready(node.volume("pvc-big"), 2),
+            await(
+                    "pvc-big Ready at generation 2",
+                    () -> VolumeLifecycleTest.ready(node.volume("pvc-big"), 2),
                     () -> node.volume("pvc-big").getStatus());
             assertEquals(null, node.volume("pvc-big").getStatus().failure(), "the failure is cleared");
         }
@@ -67,21 +75,30 @@ class RefusalsAndFinalizerTest {
     void aStagedVolumeKeepsItsFinalizerUntilItCanBeDeleted() throws Exception {
         try (NodeFixture node = new NodeFixture(server, client, dir)) {
             node.createVolume("pvc-1", 8 * MIB, null, Map.of(), null);
-            await("pvc-1 Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-1"), 1),
-                    () -> node.volume("pvc-1").getStatus());
-            StagedVolume staged = new StagedVolume("pvc-1", node.agent.config().kubeletDir().resolve("s"), true, "",
-                    List.of(), "SINGLE_NODE_WRITER", Map.of());
+            await("pvc-1 Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-1"), 1), () -> node.volume("pvc-1")
+                    .getStatus());
+            StagedVolume staged = new StagedVolume(
+                    "pvc-1",
+                    node.agent.config().kubeletDir().resolve("s"),
+                    true,
+                    "",
+                    List.of(),
+                    "SINGLE_NODE_WRITER",
+                    Map.of());
             try (var held = node.agent.locks().lock("pvc-1")) {
                 node.agent.staging().stage(staged);
                 node.agent.staged().put(staged);
             }
             try {
                 client.resources(VdiskVolume.class).withName("pvc-1").delete();
-                await("the refusal in status", () -> node.volume("pvc-1").getStatus().failure() != null,
+                await(
+                        "the refusal in status",
+                        () -> node.volume("pvc-1").getStatus().failure() != null,
                         () -> node.volume("pvc-1").getStatus());
                 VdiskVolume v = node.volume("pvc-1");
                 assertNotNull(v.getMetadata().getDeletionTimestamp());
-                assertTrue(v.getMetadata().getFinalizers().contains(ResourceKeys.NODE_AGENT_FINALIZER),
+                assertTrue(
+                        v.getMetadata().getFinalizers().contains(ResourceKeys.NODE_AGENT_FINALIZER),
                         "the pool still has it");
                 assertEquals("FAILED_PRECONDITION", v.getStatus().failure().reason());
                 assertTrue(node.agent.getVolume("pvc-1").isPresent());
@@ -92,7 +109,8 @@ class RefusalsAndFinalizerTest {
                 }
             }
             // unstaged: the next retry deletes it and lets the object go
-            await("pvc-1 gone", () -> node.volume("pvc-1") == null, () -> node.volume("pvc-1").getStatus());
+            await("pvc-1 gone", () -> node.volume("pvc-1") == null, () -> node.volume("pvc-1")
+                    .getStatus());
             assertTrue(node.agent.getVolume("pvc-1").isEmpty());
         }
     }
@@ -101,12 +119,12 @@ class RefusalsAndFinalizerTest {
     void aVolumeLostFromThePoolIsReportedNotRecreated() throws Exception {
         try (NodeFixture node = new NodeFixture(server, client, dir)) {
             node.createVolume("pvc-1", 4 * MIB, null, Map.of(), null);
-            await("pvc-1 Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-1"), 1),
-                    () -> node.volume("pvc-1").getStatus());
+            await("pvc-1 Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-1"), 1), () -> node.volume("pvc-1")
+                    .getStatus());
             node.agent.deleteVolume("pvc-1"); // behind the reconciler's back
             node.restart(); // the resync sees it
-            await("pvc-1 Failed", () -> phase(node.volume("pvc-1")) == ResourcePhase.Failed,
-                    () -> node.volume("pvc-1").getStatus());
+            await("pvc-1 Failed", () -> phase(node.volume("pvc-1")) == ResourcePhase.Failed, () -> node.volume("pvc-1")
+                    .getStatus());
             assertEquals("NOT_FOUND", node.volume("pvc-1").getStatus().failure().reason());
             assertTrue(node.agent.getVolume("pvc-1").isEmpty(), "not re-created empty");
         }
@@ -118,6 +136,7 @@ class RefusalsAndFinalizerTest {
 
     static List<Event> events(NodeFixture node, String name) {
         return node.client.v1().events().inNamespace(EventRecorder.CLUSTER_SCOPED_NAMESPACE).list().getItems().stream()
-                .filter(e -> e.getInvolvedObject().getName().equals(name)).toList();
+                .filter(e -> e.getInvolvedObject().getName().equals(name))
+                .toList();
     }
 }

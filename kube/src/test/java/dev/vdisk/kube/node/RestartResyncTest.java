@@ -37,9 +37,12 @@ class RestartResyncTest {
             node.createVolume("pvc-1", 8 * MIB, null, Map.of(), null);
             node.createSnapshot("snap-1", "pvc-1");
             node.createVolume("pvc-2", 8 * MIB, "snap-1", Map.of(), null);
-            await("all Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-2"), 1)
-                    && SnapshotsAndClonesTest.ready(node.snapshot("snap-1"))
-                    && List.of("pvc-2").equals(node.snapshot("snap-1").getStatus().dependents()),
+            await(
+                    "all Ready",
+                    () -> VolumeLifecycleTest.ready(node.volume("pvc-2"), 1)
+                            && SnapshotsAndClonesTest.ready(node.snapshot("snap-1"))
+                            && List.of("pvc-2")
+                                    .equals(node.snapshot("snap-1").getStatus().dependents()),
                     () -> node.snapshot("snap-1").getStatus());
             String created = node.snapshot("snap-1").getStatus().creationTime();
             String volumeVersion = node.volume("pvc-1").getMetadata().getResourceVersion();
@@ -52,29 +55,42 @@ class RestartResyncTest {
             // the restarted agent has listed everything and reconciled it; give it time to (wrongly) write
             Thread.sleep(1500);
             List<String> writes = new ArrayList<>();
-            for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS); r != null;
-                 r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
-                if (!r.getMethod().equals("GET") && !r.getPath().contains("/vdisknodes")
+            for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS);
+                    r != null;
+                    r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
+                if (!r.getMethod().equals("GET")
+                        && !r.getPath().contains("/vdisknodes")
                         && !r.getPath().contains("/events")) {
                     writes.add(r.getMethod() + " " + r.getPath());
                 }
             }
             assertEquals(List.of(), writes, "nothing written for finished work");
             assertEquals(created, node.snapshot("snap-1").getStatus().creationTime());
-            assertEquals(createdMillis, node.agent.getSnapshot("snap-1").orElseThrow().createdMillis());
+            assertEquals(
+                    createdMillis,
+                    node.agent.getSnapshot("snap-1").orElseThrow().createdMillis());
             assertEquals(volumeVersion, node.volume("pvc-1").getMetadata().getResourceVersion());
             assertEquals(snapshotVersion, node.snapshot("snap-1").getMetadata().getResourceVersion());
 
-            VdiskNode vn = client.resources(VdiskNode.class).withName(NodeFixture.NODE).get();
+            VdiskNode vn =
+                    client.resources(VdiskNode.class).withName(NodeFixture.NODE).get();
             long total = vn.getStatus().capacity().totalBytes();
-            assertTrue(total > NodeFixture.POOL_BYTES / 2 && total <= NodeFixture.POOL_BYTES, "the pool's size: " + total);
+            assertTrue(
+                    total > NodeFixture.POOL_BYTES / 2 && total <= NodeFixture.POOL_BYTES, "the pool's size: " + total);
             assertTrue(vn.getStatus().capacity().availableBytes() < total);
             String beat = vn.getStatus().heartbeatTime();
-            await("another heartbeat", () -> !beat.equals(client.resources(VdiskNode.class)
-                    .withName(NodeFixture.NODE).get().getStatus().heartbeatTime()), () -> beat);
+            await(
+                    "another heartbeat",
+                    () -> !beat.equals(client.resources(VdiskNode.class)
+                            .withName(NodeFixture.NODE)
+                            .get()
+                            .getStatus()
+                            .heartbeatTime()),
+                    () -> beat);
             assertEquals("True", vn.getStatus().conditions().getFirst().getStatus());
         }
-        VdiskNode stopped = client.resources(VdiskNode.class).withName(NodeFixture.NODE).get();
+        VdiskNode stopped =
+                client.resources(VdiskNode.class).withName(NodeFixture.NODE).get();
         assertEquals("AgentStopped", stopped.getStatus().conditions().getFirst().getReason());
     }
 

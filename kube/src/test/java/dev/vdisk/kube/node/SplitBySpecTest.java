@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vdisk.kube.reconcile.EventRecorder;
+import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitProgress;
 import dev.vdisk.kube.resource.SplitSpec;
 import dev.vdisk.kube.resource.VdiskVolume;
@@ -41,8 +42,9 @@ class SplitBySpecTest {
     void startProgressCancelResumeComplete() throws Exception {
         try (NodeFixture node = new NodeFixture(server, client, dir)) {
             node.createVolume("pvc-src", 16 * MIB, null, Map.of(), null);
-            await("pvc-src Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-src"), 1),
-                    () -> node.volume("pvc-src").getStatus());
+            await("pvc-src Ready", () -> VolumeLifecycleTest.ready(node.volume("pvc-src"), 1), () -> node.volume(
+                            "pvc-src")
+                    .getStatus());
             byte[] data = new byte[(int) (6 * MIB)];
             new Random(1).nextBytes(data);
             node.write("pvc-src", data);
@@ -51,13 +53,16 @@ class SplitBySpecTest {
             node.createVolume("pvc-c", 16 * MIB, "snap-1", Map.of(), new SplitSpec("copy", MIB, false, "test"));
 
             List<SplitProgress> seen = new ArrayList<>();
-            await("the split running with progress", () -> {
-                SplitProgress p = split(node, "pvc-c");
-                if (p != null && (seen.isEmpty() || !seen.getLast().equals(p))) {
-                    seen.add(p);
-                }
-                return p != null && p.phase().equals("FILLING") && p.percent() > 0 && p.bytesRelocated() > 0;
-            }, () -> seen);
+            await(
+                    "the split running with progress",
+                    () -> {
+                        SplitProgress p = split(node, "pvc-c");
+                        if (p != null && (seen.isEmpty() || !seen.getLast().equals(p))) {
+                            seen.add(p);
+                        }
+                        return p != null && p.phase().equals("FILLING") && p.percent() > 0 && p.bytesRelocated() > 0;
+                    },
+                    () -> seen);
             SplitProgress running = split(node, "pvc-c");
             assertEquals("copy", running.mode());
             assertFalse(running.startTime().isEmpty());
@@ -74,16 +79,22 @@ class SplitBySpecTest {
 
             setSplit(node, new SplitSpec("copy", 0, false, "test"));
             await("done", () -> split(node, "pvc-c").phase().equals("DONE"), () -> split(node, "pvc-c"));
-            await("the volume's lineage refreshed", () -> node.volume("pvc-c").getStatus().backingSnapshotId() == null,
+            await(
+                    "the volume's lineage refreshed",
+                    () -> node.volume("pvc-c").getStatus().backingSnapshotId() == null,
                     () -> node.volume("pvc-c").getStatus());
             VdiskVolume v = node.volume("pvc-c");
             assertEquals(100, v.getStatus().split().percent());
             assertEquals(0, v.getStatus().chainDepth());
             assertNull(v.getStatus().backingSnapshotId());
-            assertTrue(v.getStatus().conditions().stream().anyMatch(c -> c.getType().equals("Split")
-                    && c.getStatus().equals("True")), v.getStatus().conditions().toString());
+            assertTrue(
+                    v.getStatus().conditions().stream()
+                            .anyMatch(c ->
+                                    c.getType().equals("Split") && c.getStatus().equals("True")),
+                    v.getStatus().conditions().toString());
             await("a SplitCompleted event", () -> reasons(node).contains("SplitCompleted"), () -> reasons(node));
-            assertEquals(1, reasons(node).stream().filter("SplitCompleted"::equals).count());
+            assertEquals(
+                    1, reasons(node).stream().filter("SplitCompleted"::equals).count());
         }
     }
 
@@ -91,12 +102,15 @@ class SplitBySpecTest {
     void aVolumeWithoutBackingRefusesTheSplit() throws Exception {
         try (NodeFixture node = new NodeFixture(server, client, dir)) {
             node.createVolume("pvc-1", 4 * MIB, null, Map.of(), new SplitSpec("share", 0, false, "test"));
-            await("split FAILED", () -> split(node, "pvc-1") != null && split(node, "pvc-1").phase().equals("FAILED"),
+            await(
+                    "split FAILED",
+                    () -> split(node, "pvc-1") != null
+                            && split(node, "pvc-1").phase().equals("FAILED"),
                     () -> node.volume("pvc-1").getStatus());
-            assertTrue(split(node, "pvc-1").message().startsWith("FAILED_PRECONDITION: "), split(node, "pvc-1")
-                    .message());
-            assertEquals(dev.vdisk.kube.resource.ResourcePhase.Ready, node.volume("pvc-1").getStatus().phase(),
-                    "the volume itself is fine");
+            assertTrue(
+                    split(node, "pvc-1").message().startsWith("FAILED_PRECONDITION: "),
+                    split(node, "pvc-1").message());
+            assertEquals(ResourcePhase.Ready, node.volume("pvc-1").getStatus().phase(), "the volume itself is fine");
             await("a SplitFailed event", () -> reasons(node).contains("SplitFailed"), () -> reasons(node));
         }
     }
@@ -112,7 +126,8 @@ class SplitBySpecTest {
             try {
                 node.client.resources(VdiskVolume.class).withName("pvc-c").edit(x -> {
                     VdiskVolumeSpec s = x.getSpec();
-                    x.setSpec(new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), s.attributes(), split));
+                    x.setSpec(new VdiskVolumeSpec(
+                            s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), s.attributes(), split));
                     return x;
                 });
                 return;
@@ -126,6 +141,7 @@ class SplitBySpecTest {
 
     private static List<String> reasons(NodeFixture node) {
         return node.client.v1().events().inNamespace(EventRecorder.CLUSTER_SCOPED_NAMESPACE).list().getItems().stream()
-                .map(e -> e.getReason()).toList();
+                .map(e -> e.getReason())
+                .toList();
     }
 }

@@ -7,6 +7,7 @@ import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.kube.reconcile.ObjectEvent;
 import dev.vdisk.kube.resource.SplitProgress;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,9 @@ class SplitTrackingTest {
     }
 
     private static List<String> reasons(SplitProgress before, SplitProgress after) {
-        return SplitTracking.passed(before, after, "test").stream().map(ObjectEvent::reason).toList();
+        return SplitTracking.passed(before, after, "test").stream()
+                .map(ObjectEvent::reason)
+                .toList();
     }
 
     @Test
@@ -57,17 +60,19 @@ class SplitTrackingTest {
     void theMilestonesFollowTheDataNotTheCursor() {
         long data = 400L << 20;
         SplitProgress before = null;
-        List<String> seen = new java.util.ArrayList<>();
+        List<String> seen = new ArrayList<>();
         for (int tenth = 1; tenth <= 10; tenth++) {
-            SplitStatus s = new SplitStatus("pvc-c", "copy", "FILLING", 2 * tenth, 100, 0, data * tenth / 10, data,
-                    1000, 5, "", false);
+            SplitStatus s = new SplitStatus(
+                    "pvc-c", "copy", "FILLING", 2 * tenth, 100, 0, data * tenth / 10, data, 1000, 5, "", false);
             SplitProgress now = SplitTracking.progress(s, before, T0.plusSeconds(tenth));
             assertEquals(tenth * 10, now.percent(), "the bytes' share, not the cursor's " + 2 * tenth + " %");
             seen.addAll(reasons(before, now));
             before = now;
         }
         assertEquals(List.of("SplitStarted", "SplitProgress", "SplitProgress", "SplitProgress"), seen);
-        assertEquals(30, SplitTracking.progress(status("FILLING", 30, false), null, T0).percent(),
+        assertEquals(
+                30,
+                SplitTracking.progress(status("FILLING", 30, false), null, T0).percent(),
                 "without a count of the data, the cursor still measures");
     }
 
@@ -79,7 +84,9 @@ class SplitTrackingTest {
         SplitProgress resumed = SplitTracking.progress(status("FILLING", 61, false), cancelled, T0.plusSeconds(2));
         assertEquals("", resumed.completionTime());
         assertEquals("2026-11-22T07:00:02Z", resumed.startTime(), "a new run starts now");
-        assertEquals(List.of("SplitStarted", "SplitProgress"), reasons(cancelled, resumed),
+        assertEquals(
+                List.of("SplitStarted", "SplitProgress"),
+                reasons(cancelled, resumed),
                 "started again; at 61 % it has passed 50 % in this run");
     }
 

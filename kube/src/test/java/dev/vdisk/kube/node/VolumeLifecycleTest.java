@@ -37,12 +37,15 @@ class VolumeLifecycleTest {
     void createGrowChangeAttributesAndDelete() throws Exception {
         try (NodeFixture node = new NodeFixture(server, client, dir)) {
             VdiskVolume other = new VdiskVolume();
-            other.setMetadata(new ObjectMetaBuilder().withName("pvc-other").addToLabels(ResourceKeys.NODE_LABEL, "n2")
+            other.setMetadata(new ObjectMetaBuilder()
+                    .withName("pvc-other")
+                    .addToLabels(ResourceKeys.NODE_LABEL, "n2")
                     .build());
             other.setSpec(new VdiskVolumeSpec("n2", MIB, null, Map.of(), null));
             client.resources(VdiskVolume.class).resource(other).create();
             node.createVolume("pvc-1", 10 * MIB + 1, null, Map.of("fsType", "xfs"), null);
-            await("pvc-1 Ready", () -> ready(node.volume("pvc-1"), 1), () -> node.volume("pvc-1").getStatus());
+            await("pvc-1 Ready", () -> ready(node.volume("pvc-1"), 1), () -> node.volume("pvc-1")
+                    .getStatus());
             VdiskVolume v = node.volume("pvc-1");
             assertTrue(v.getMetadata().getFinalizers().contains(ResourceKeys.NODE_AGENT_FINALIZER));
             assertEquals(10 * MIB + 4096, v.getStatus().sizeBytes(), "rounded up to 4 KiB");
@@ -52,21 +55,24 @@ class VolumeLifecycleTest {
             assertNull(v.getStatus().failure());
             assertFalse(v.getStatus().staged());
             assertEquals("True", v.getStatus().conditions().getFirst().getStatus());
-            assertEquals(10 * MIB + 4096, node.agent.getVolume("pvc-1").orElseThrow().sizeBytes());
+            assertEquals(
+                    10 * MIB + 4096, node.agent.getVolume("pvc-1").orElseThrow().sizeBytes());
 
             // a new spec: bigger, another attribute
             node.client.resources(VdiskVolume.class).withName("pvc-1").edit(x -> {
-                x.setSpec(new VdiskVolumeSpec(x.getSpec().nodeName(), 20 * MIB, null,
-                        Map.of("fsType", "xfs", "maxIops", "100"), null));
+                x.setSpec(new VdiskVolumeSpec(
+                        x.getSpec().nodeName(), 20 * MIB, null, Map.of("fsType", "xfs", "maxIops", "100"), null));
                 return x;
             });
-            await("pvc-1 generation 2 Ready", () -> ready(node.volume("pvc-1"), 2),
-                    () -> node.volume("pvc-1").getStatus());
+            await("pvc-1 generation 2 Ready", () -> ready(node.volume("pvc-1"), 2), () -> node.volume("pvc-1")
+                    .getStatus());
             v = node.volume("pvc-1");
             assertEquals(20 * MIB, v.getStatus().sizeBytes());
             assertEquals("100", v.getStatus().attributes().get("maxIops"));
             assertEquals(20 * MIB, node.agent.getVolume("pvc-1").orElseThrow().sizeBytes());
-            assertEquals("100", node.agent.getVolume("pvc-1").orElseThrow().attributes().get("maxIops"));
+            assertEquals(
+                    "100",
+                    node.agent.getVolume("pvc-1").orElseThrow().attributes().get("maxIops"));
 
             node.client.resources(VdiskVolume.class).withName("pvc-1").delete();
             await("pvc-1 gone", () -> node.volume("pvc-1") == null, () -> node.volume("pvc-1"));
@@ -81,7 +87,10 @@ class VolumeLifecycleTest {
     }
 
     static boolean ready(VdiskVolume v, long generation) {
-        return v != null && v.getStatus() != null && v.getStatus().phase() == ResourcePhase.Ready
-                && v.getStatus().observedGeneration() != null && v.getStatus().observedGeneration() == generation;
+        return v != null
+                && v.getStatus() != null
+                && v.getStatus().phase() == ResourcePhase.Ready
+                && v.getStatus().observedGeneration() != null
+                && v.getStatus().observedGeneration() == generation;
     }
 }

@@ -27,20 +27,28 @@ class EventRecorderTest {
     @Test
     void eventsOnANamespacedObjectGoToItsNamespaceNamedByTimeAndSortInRecordedOrder() {
         PersistentVolumeClaim pvc = new PersistentVolumeClaim();
-        pvc.setMetadata(new ObjectMetaBuilder().withNamespace("apps").withName("data").withUid("u-1").build());
+        pvc.setMetadata(new ObjectMetaBuilder()
+                .withNamespace("apps")
+                .withName("data")
+                .withUid("u-1")
+                .build());
         // a stopped clock: three Events in one tick still get distinct names, in order
-        EventRecorder recorder = new EventRecorder(client, EventSource.cluster("vdisk-csi-controller"),
-                Clock.fixed(NOW, ZoneOffset.UTC));
+        EventRecorder recorder = new EventRecorder(
+                client, EventSource.cluster("vdisk-csi-controller"), Clock.fixed(NOW, ZoneOffset.UTC));
         recorder.record(pvc, ObjectEvent.normal("SplitStarted", "copy split started"));
         recorder.record(pvc, ObjectEvent.normal("SplitProgress", "25% split"));
         recorder.record(pvc, ObjectEvent.warning("SplitFailed", "copy split failed: OUT_OF_SPACE"));
 
         List<Event> events = client.v1().events().inNamespace("apps").list().getItems().stream()
-                .sorted(Comparator.comparing(e -> e.getMetadata().getName())).toList();
-        assertEquals(List.of("SplitStarted", "SplitProgress", "SplitFailed"),
+                .sorted(Comparator.comparing(e -> e.getMetadata().getName()))
+                .toList();
+        assertEquals(
+                List.of("SplitStarted", "SplitProgress", "SplitFailed"),
                 events.stream().map(Event::getReason).toList());
         long nanos = NOW.getEpochSecond() * 1_000_000_000L + NOW.getNano();
-        assertEquals("data." + Long.toHexString(nanos), events.getFirst().getMetadata().getName());
+        assertEquals(
+                "data." + Long.toHexString(nanos),
+                events.getFirst().getMetadata().getName());
         Event failed = events.getLast();
         assertEquals("Warning", failed.getType());
         assertEquals("PersistentVolumeClaim", failed.getInvolvedObject().getKind());
@@ -59,7 +67,11 @@ class EventRecorderTest {
         new EventRecorder(client, EventSource.onNode("vdisk-csi-node", "node-a"), Clock.systemUTC())
                 .record(v, ObjectEvent.warning("DeleteFailed", "BUSY: staged"));
 
-        Event e = client.v1().events().inNamespace(EventRecorder.CLUSTER_SCOPED_NAMESPACE).list().getItems()
+        Event e = client.v1()
+                .events()
+                .inNamespace(EventRecorder.CLUSTER_SCOPED_NAMESPACE)
+                .list()
+                .getItems()
                 .getFirst();
         assertEquals("DeleteFailed", e.getReason());
         assertEquals("VdiskVolume", e.getInvolvedObject().getKind());

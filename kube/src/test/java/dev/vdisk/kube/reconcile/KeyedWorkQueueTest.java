@@ -105,7 +105,8 @@ class KeyedWorkQueueTest {
             for (int i = 1; i < calls.size(); i++) {
                 gapsMs.add(TimeUnit.NANOSECONDS.toMillis(calls.get(i) - calls.get(i - 1)));
             }
-            assertTrue(gapsMs.get(0) >= 20 && gapsMs.get(1) >= 40 && gapsMs.get(2) >= 80 && gapsMs.get(3) >= 30,
+            assertTrue(
+                    gapsMs.get(0) >= 20 && gapsMs.get(1) >= 40 && gapsMs.get(2) >= 80 && gapsMs.get(3) >= 30,
                     "back-off 20, 40, 80 ms, then the asked-for 30 ms: " + gapsMs);
             Thread.sleep(150);
             assertEquals(5, calls.size(), "null: not again without an add");
@@ -115,8 +116,11 @@ class KeyedWorkQueueTest {
     @Test
     void backoffDoublesUpToItsMaximum() {
         Backoff b = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
-        assertEquals(List.of(1L, 2L, 4L, 32L, 60L, 60L),
-                List.of(1, 2, 3, 6, 7, 100).stream().map(n -> b.after(n).toSeconds()).toList());
+        assertEquals(
+                List.of(1L, 2L, 4L, 32L, 60L, 60L),
+                List.of(1, 2, 3, 6, 7, 100).stream()
+                        .map(n -> b.after(n).toSeconds())
+                        .toList());
         assertEquals(Duration.ofSeconds(2), Backoff.fixed(Duration.ofSeconds(2)).after(5));
     }
 

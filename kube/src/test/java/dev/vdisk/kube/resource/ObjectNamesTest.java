@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 class ObjectNamesTest {
 
     /** apimachinery IsDNS1123Subdomain. */
-    private static final Pattern SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
     private static boolean valid(String name) {
         return name.length() <= 253 && SUBDOMAIN.matcher(name).matches();

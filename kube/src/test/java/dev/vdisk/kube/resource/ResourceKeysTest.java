@@ -33,6 +33,6 @@ class ResourceKeysTest {
         assertTrue(a.startsWith("node-xxx"), "readable: " + a);
         assertNotEquals(a, b, "names that share their first 63 characters still differ");
         assertEquals(a, ResourceKeys.nodeLabelValue(longName), "a function of the node name");
-        assertTrue(valid(ResourceKeys.nodeLabelValue("-" + "." .repeat(70))), "even an odd ID");
+        assertTrue(valid(ResourceKeys.nodeLabelValue("-" + ".".repeat(70))), "even an odd ID");
     }
 }

@@ -14,7 +14,9 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,32 +52,45 @@ class AnnotationTriggeredSplitTest {
         assertEquals("db", owned.getSpec().pvcName());
         OwnerReference ref = owned.getMetadata().getOwnerReferences().getFirst();
         assertEquals("PersistentVolumeClaim", ref.getKind());
-        assertEquals(fx.call(() -> client.persistentVolumeClaims().inNamespace(NS).withName("db").get())
-                .getMetadata().getUid(), ref.getUid());
-        await("spec.split set", () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
+        assertEquals(
+                fx.call(() -> client.persistentVolumeClaims()
+                                .inNamespace(NS)
+                                .withName("db")
+                                .get())
+                        .getMetadata()
+                        .getUid(),
+                ref.getUid());
+        await(
+                "spec.split set",
+                () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
                 () -> fx.vdiskVolume("vol-db"));
         SplitSpec split = fx.vdiskVolume("vol-db").getSpec().split();
         assertEquals("copy", split.mode());
         assertEquals("SplitRequest team-a/db-split", split.requestedBy());
 
         fx.report("vol-db", progress("copy", "FILLING", 55, 5L << 20));
-        await("running at 55%", () -> fx.request("db-split").getStatus() != null
+        await(
+                "running at 55%",
+                () -> fx.request("db-split").getStatus() != null
                         && fx.request("db-split").getStatus().percent() == 55,
                 () -> fx.request("db-split"));
-        assertEquals(SplitRequestPhase.Running, fx.request("db-split").getStatus().phase());
+        assertEquals(
+                SplitRequestPhase.Running, fx.request("db-split").getStatus().phase());
 
-        fx.run(() -> client.persistentVolumeClaims().inNamespace(NS).withName("db")
+        fx.run(() -> client.persistentVolumeClaims()
+                .inNamespace(NS)
+                .withName("db")
                 .edit(p -> {
                     p.getMetadata().getAnnotations().remove(ResourceKeys.SPLIT_ANNOTATION);
                     return p;
                 }));
-        await("cancel asked", () -> fx.vdiskVolume("vol-db").getSpec().split().cancel(),
-                () -> fx.vdiskVolume("vol-db").getSpec());
+        await("cancel asked", () -> fx.vdiskVolume("vol-db").getSpec().split().cancel(), () -> fx.vdiskVolume("vol-db")
+                .getSpec());
         fx.report("vol-db", progress("copy", "CANCELLED", 56, 5L << 20));
         await("owned request gone", () -> fx.request("db-split") == null, () -> fx.request("db-split"));
         assertNull(fx.vdiskVolume("vol-db").getSpec().split());
-        assertEquals(List.of("SplitStarted", "SplitProgress", "SplitProgress", "SplitCancelled"),
-                fx.eventReasons("db"));
+        assertEquals(
+                List.of("SplitStarted", "SplitProgress", "SplitProgress", "SplitCancelled"), fx.eventReasons("db"));
     }
 
     @Test
@@ -86,17 +101,21 @@ class AnnotationTriggeredSplitTest {
         fx.run(() -> ResourceTriggeredSplitTest.sleep(300));
         assertEquals(1, fx.events("db").size(), fx.events("db").toString());
         assertEquals("Warning", fx.events("db").getFirst().getType());
-        assertEquals("bad split annotation: 'deep' is not a split mode; use share or copy",
+        assertEquals(
+                "bad split annotation: 'deep' is not a split mode; use share or copy",
                 fx.events("db").getFirst().getMessage());
         assertNull(fx.request("db-split"));
         assertNull(fx.vdiskVolume("vol-db").getSpec().split());
     }
 
     private void annotate(String pvc, String key, String value) {
-        fx.run(() -> client.persistentVolumeClaims().inNamespace(NS).withName(pvc)
+        fx.run(() -> client.persistentVolumeClaims()
+                .inNamespace(NS)
+                .withName(pvc)
                 .edit(p -> {
-                    java.util.Map<String, String> a = new java.util.HashMap<>(
-                            p.getMetadata().getAnnotations() == null ? java.util.Map.of()
+                    Map<String, String> a = new HashMap<>(
+                            p.getMetadata().getAnnotations() == null
+                                    ? Map.of()
                                     : p.getMetadata().getAnnotations());
                     a.put(key, value);
                     p.getMetadata().setAnnotations(a);

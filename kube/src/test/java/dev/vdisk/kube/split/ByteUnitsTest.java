@@ -11,8 +11,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ByteUnitsTest {
 
     @ParameterizedTest
-    @CsvSource({"200MiB/s, 209715200", "200M, 209715200", "200mib/s, 209715200", "1.5GiB/s, 1610612736",
-            "1048576, 1048576", "64KiB, 65536", "1T, 1099511627776", "100 MiB/s, 104857600", "0, 0", "512B/s, 512"})
+    @CsvSource({
+        "200MiB/s, 209715200",
+        "200M, 209715200",
+        "200mib/s, 209715200",
+        "1.5GiB/s, 1610612736",
+        "1048576, 1048576",
+        "64KiB, 65536",
+        "1T, 1099511627776",
+        "100 MiB/s, 104857600",
+        "0, 0",
+        "512B/s, 512"
+    })
     void parsesRates(String text, long bytesPerSecond) {
         assertEquals(bytesPerSecond, ByteUnits.parseRate(text));
     }

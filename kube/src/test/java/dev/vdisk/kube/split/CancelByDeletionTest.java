@@ -43,15 +43,21 @@ class CancelByDeletionTest {
     @Test
     void deletingARunningRequestCancelsTheSplit() {
         fx.createRequest("split-db", "db", "copy", null);
-        await("spec.split set", () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
+        await(
+                "spec.split set",
+                () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
                 () -> fx.vdiskVolume("vol-db"));
         fx.report("vol-db", progress("copy", "FILLING", 40, 4L << 20));
         await("running", () -> running("split-db"), () -> fx.request("split-db"));
 
-        fx.run(() -> client.resources(SplitRequest.class).inNamespace(NS).withName("split-db").delete());
-        await("cancel asked", () -> fx.vdiskVolume("vol-db").getSpec().split().cancel(),
-                () -> fx.vdiskVolume("vol-db").getSpec());
-        assertEquals(new SplitSpec("copy", 0, true, "SplitRequest team-a/split-db"),
+        fx.run(() -> client.resources(SplitRequest.class)
+                .inNamespace(NS)
+                .withName("split-db")
+                .delete());
+        await("cancel asked", () -> fx.vdiskVolume("vol-db").getSpec().split().cancel(), () -> fx.vdiskVolume("vol-db")
+                .getSpec());
+        assertEquals(
+                new SplitSpec("copy", 0, true, "SplitRequest team-a/split-db"),
                 fx.vdiskVolume("vol-db").getSpec().split());
         // the node has not stopped the split yet: the finalizer holds the request
         fx.run(() -> ResourceTriggeredSplitTest.sleep(300));
@@ -62,22 +68,32 @@ class CancelByDeletionTest {
         fx.report("vol-db", progress("copy", "CANCELLED", 42, 4L << 20));
         await("request gone", () -> fx.request("split-db") == null, () -> fx.request("split-db"));
         assertNull(fx.vdiskVolume("vol-db").getSpec().split(), "spec.split cleared");
-        await("cancelled event", () -> fx.eventReasons("db").contains("SplitCancelled"),
-                () -> fx.eventReasons("db"));
+        await("cancelled event", () -> fx.eventReasons("db").contains("SplitCancelled"), () -> fx.eventReasons("db"));
         assertEquals(List.of("SplitStarted", "SplitProgress", "SplitCancelled"), fx.eventReasons("db"));
-        assertTrue(fx.events("db").getLast().getMessage().contains("42%"), fx.events("db").getLast().getMessage());
+        assertTrue(
+                fx.events("db").getLast().getMessage().contains("42%"),
+                fx.events("db").getLast().getMessage());
     }
 
     @Test
     void deletingWhenNothingRunsRemovesTheFinalizerAtOnce() {
         fx.createRequest("split-ghost", "no-such-pvc", "share", null);
-        await("pending with the finalizer", () -> {
-            SplitRequest r = fx.request("split-ghost");
-            return r != null && r.getStatus() != null && !r.getMetadata().getFinalizers().isEmpty();
-        }, () -> fx.request("split-ghost"));
-        assertEquals(SplitRequestPhase.Pending, fx.request("split-ghost").getStatus().phase());
+        await(
+                "pending with the finalizer",
+                () -> {
+                    SplitRequest r = fx.request("split-ghost");
+                    return r != null
+                            && r.getStatus() != null
+                            && !r.getMetadata().getFinalizers().isEmpty();
+                },
+                () -> fx.request("split-ghost"));
+        assertEquals(
+                SplitRequestPhase.Pending, fx.request("split-ghost").getStatus().phase());
 
-        fx.run(() -> client.resources(SplitRequest.class).inNamespace(NS).withName("split-ghost").delete());
+        fx.run(() -> client.resources(SplitRequest.class)
+                .inNamespace(NS)
+                .withName("split-ghost")
+                .delete());
         await("request gone", () -> fx.request("split-ghost") == null, () -> fx.request("split-ghost"));
         assertNull(fx.vdiskVolume("vol-db").getSpec().split());
     }

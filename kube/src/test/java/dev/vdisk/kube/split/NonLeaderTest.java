@@ -39,7 +39,9 @@ class NonLeaderTest {
     @Test
     void nothingHappensWithoutTheLeader() {
         fx.createRequest("split-db", "db", "copy", null);
-        fx.run(() -> client.persistentVolumeClaims().inNamespace(NS).withName("web")
+        fx.run(() -> client.persistentVolumeClaims()
+                .inNamespace(NS)
+                .withName("web")
                 .edit(p -> {
                     p.getMetadata().setAnnotations(Map.of(ResourceKeys.SPLIT_ANNOTATION, "share"));
                     return p;

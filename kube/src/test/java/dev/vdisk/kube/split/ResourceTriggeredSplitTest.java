@@ -50,11 +50,17 @@ class ResourceTriggeredSplitTest {
     void progressMilestonesAndCompletion() {
         fx.createRequest("split-db", "db", "copy", 200L << 20);
 
-        await("spec.split set", () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
+        await(
+                "spec.split set",
+                () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
                 () -> fx.vdiskVolume("vol-db"));
-        assertEquals(new SplitSpec("copy", 200L << 20, false, "SplitRequest team-a/split-db"),
+        assertEquals(
+                new SplitSpec("copy", 200L << 20, false, "SplitRequest team-a/split-db"),
                 fx.vdiskVolume("vol-db").getSpec().split());
-        await("accepted", () -> status("split-db") != null && "vol-db".equals(status("split-db").volumeId()),
+        await(
+                "accepted",
+                () -> status("split-db") != null
+                        && "vol-db".equals(status("split-db").volumeId()),
                 () -> fx.request("split-db"));
         SplitRequest accepted = fx.request("split-db");
         assertTrue(accepted.hasFinalizer(ResourceKeys.SPLIT_FINALIZER), "finalizer set");
@@ -81,8 +87,7 @@ class ResourceTriggeredSplitTest {
         fx.report("vol-db", progress("copy", "FILLING", 80, 8L << 20));
         await("running at 80%", () -> status("split-db").percent() == 80, () -> status("split-db"));
         fx.report("vol-db", progress("copy", "DONE", 100, 10L << 20));
-        await("succeeded", () -> status("split-db").phase() == SplitRequestPhase.Succeeded,
-                () -> status("split-db"));
+        await("succeeded", () -> status("split-db").phase() == SplitRequestPhase.Succeeded, () -> status("split-db"));
         SplitRequestStatus done = status("split-db");
         assertEquals(100, done.percent());
         assertEquals(10L << 20, done.bytesRelocated());
@@ -90,24 +95,30 @@ class ResourceTriggeredSplitTest {
         assertEquals("True", condition(done, "Complete").getStatus());
         assertEquals("SplitDone", condition(done, "Complete").getReason());
         assertNull(condition(done, "Failed"), "no Failed condition on success");
-        await("spec.split cleared", () -> fx.vdiskVolume("vol-db").getSpec().split() == null,
-                () -> fx.vdiskVolume("vol-db").getSpec());
+        await("spec.split cleared", () -> fx.vdiskVolume("vol-db").getSpec().split() == null, () -> fx.vdiskVolume(
+                        "vol-db")
+                .getSpec());
 
         await("all events", () -> fx.eventReasons("db").size() == 5, () -> fx.eventReasons("db"));
         List<Event> events = fx.events("db");
-        assertEquals(List.of("SplitStarted", "SplitProgress", "SplitProgress", "SplitProgress", "SplitCompleted"),
+        assertEquals(
+                List.of("SplitStarted", "SplitProgress", "SplitProgress", "SplitProgress", "SplitCompleted"),
                 events.stream().map(Event::getReason).toList());
-        assertEquals(List.of("25%", "50%", "75%"), events.subList(1, 4).stream()
-                .map(e -> e.getMessage().split(" ")[0]).toList());
-        assertTrue(events.stream().allMatch(e -> e.getType().equals("Normal")
-                && e.getInvolvedObject().getKind().equals("PersistentVolumeClaim")
-                && NS.equals(e.getInvolvedObject().getNamespace())));
+        assertEquals(
+                List.of("25%", "50%", "75%"),
+                events.subList(1, 4).stream()
+                        .map(e -> e.getMessage().split(" ")[0])
+                        .toList());
+        assertTrue(events.stream()
+                .allMatch(e -> e.getType().equals("Normal")
+                        && e.getInvolvedObject().getKind().equals("PersistentVolumeClaim")
+                        && NS.equals(e.getInvolvedObject().getNamespace())));
 
         Set<RecordedAccess.Access> seen = fx.controllerAccess();
-        assertTrue(seen.contains(new RecordedAccess.Access("vdisk.csi.dev", "splitrequests/status", "patch")), seen
-                .toString());
-        assertTrue(seen.contains(new RecordedAccess.Access("vdisk.csi.dev", "vdiskvolumes", "patch")), seen
-                .toString());
+        assertTrue(
+                seen.contains(new RecordedAccess.Access("vdisk.csi.dev", "splitrequests/status", "patch")),
+                seen.toString());
+        assertTrue(seen.contains(new RecordedAccess.Access("vdisk.csi.dev", "vdiskvolumes", "patch")), seen.toString());
         assertTrue(seen.contains(new RecordedAccess.Access("", "events", "create")), seen.toString());
     }
 
@@ -116,9 +127,13 @@ class ResourceTriggeredSplitTest {
         // a report for an older generation (before the controller set spec.split) must not be taken for this split
         fx.report("vol-db", progress("copy", "CANCELLED", 10, 1L << 20));
         fx.createRequest("split-db", "db", "share", null);
-        await("accepted", () -> status("split-db") != null && status("split-db").volumeId() != null,
+        await(
+                "accepted",
+                () -> status("split-db") != null && status("split-db").volumeId() != null,
                 () -> fx.request("split-db"));
-        await("spec.split set", () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
+        await(
+                "spec.split set",
+                () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
                 () -> fx.vdiskVolume("vol-db"));
         // give the controller a chance to (wrongly) mirror the stale CANCELLED report
         fx.run(() -> sleep(300));
@@ -135,7 +150,10 @@ class ResourceTriggeredSplitTest {
     }
 
     static Condition condition(SplitRequestStatus s, String type) {
-        return s.conditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+        return s.conditions().stream()
+                .filter(c -> c.getType().equals(type))
+                .findFirst()
+                .orElse(null);
     }
 
     static void sleep(long millis) {

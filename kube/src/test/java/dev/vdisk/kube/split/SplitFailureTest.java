@@ -41,7 +41,9 @@ class SplitFailureTest {
     @Test
     void nodeReportsFailed() {
         fx.createRequest("split-db", "db", "copy", null);
-        await("spec.split set", () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
+        await(
+                "spec.split set",
+                () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
                 () -> fx.vdiskVolume("vol-db"));
         fx.report("vol-db", progress("copy", "FILLING", 60, 6L << 20));
         fx.report("vol-db", progress("copy", "FAILED", 60, 6L << 20));
@@ -54,8 +56,9 @@ class SplitFailureTest {
         assertEquals("True", condition(s, "Accepted").getStatus(), "it was accepted before it failed");
         assertEquals(60, s.percent());
         assertTrue(s.completionTime() != null);
-        await("spec.split cleared", () -> fx.vdiskVolume("vol-db").getSpec().split() == null,
-                () -> fx.vdiskVolume("vol-db").getSpec());
+        await("spec.split cleared", () -> fx.vdiskVolume("vol-db").getSpec().split() == null, () -> fx.vdiskVolume(
+                        "vol-db")
+                .getSpec());
         await("failed event", () -> fx.eventReasons("db").contains("SplitFailed"), () -> fx.eventReasons("db"));
         Event warning = fx.events("db").getLast();
         assertEquals("Warning", warning.getType());
@@ -65,21 +68,26 @@ class SplitFailureTest {
     @Test
     void nodeRefusesTheSplit() {
         fx.createRequest("split-db", "db", "copy", null);
-        await("spec.split set", () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
+        await(
+                "spec.split set",
+                () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
                 () -> fx.vdiskVolume("vol-db"));
         fx.refuse("vol-db", "OUT_OF_SPACE", "pool has 0 B free, the copy needs 1 GiB");
         await("failed", () -> phase("split-db") == SplitRequestPhase.Failed, () -> fx.request("split-db"));
         Condition failed = condition(fx.request("split-db").getStatus(), "Failed");
         assertEquals("OUT_OF_SPACE", failed.getReason());
         assertEquals("pool has 0 B free, the copy needs 1 GiB", failed.getMessage());
-        await("spec.split cleared", () -> fx.vdiskVolume("vol-db").getSpec().split() == null,
-                () -> fx.vdiskVolume("vol-db").getSpec());
+        await("spec.split cleared", () -> fx.vdiskVolume("vol-db").getSpec().split() == null, () -> fx.vdiskVolume(
+                        "vol-db")
+                .getSpec());
     }
 
     @Test
     void secondRequestForTheSamePvcIsRejected() {
         fx.createRequest("split-1", "db", "copy", null);
-        await("first accepted", () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
+        await(
+                "first accepted",
+                () -> fx.vdiskVolume("vol-db").getSpec().split() != null,
                 () -> fx.vdiskVolume("vol-db"));
         fx.report("vol-db", progress("copy", "FILLING", 10, 1L << 20));
         fx.createRequest("split-2", "db", "share", null);
@@ -87,13 +95,20 @@ class SplitFailureTest {
         SplitRequestStatus s = fx.request("split-2").getStatus();
         assertEquals("Rejected", condition(s, "Failed").getReason());
         assertEquals("False", condition(s, "Accepted").getStatus());
-        assertTrue(condition(s, "Failed").getMessage().contains("SplitRequest team-a/split-1"),
+        assertTrue(
+                condition(s, "Failed").getMessage().contains("SplitRequest team-a/split-1"),
                 condition(s, "Failed").getMessage());
         assertEquals("vol-db", s.volumeId());
-        assertEquals("SplitRequest team-a/split-1", fx.vdiskVolume("vol-db").getSpec().split().requestedBy(),
+        assertEquals(
+                "SplitRequest team-a/split-1",
+                fx.vdiskVolume("vol-db").getSpec().split().requestedBy(),
                 "the first split keeps running");
-        await("rejection event", () -> fx.events("db").stream().anyMatch(e -> e.getType().equals("Warning")
-                && e.getMessage().contains("Rejected")), () -> fx.events("db"));
+        await(
+                "rejection event",
+                () -> fx.events("db").stream()
+                        .anyMatch(e ->
+                                e.getType().equals("Warning") && e.getMessage().contains("Rejected")),
+                () -> fx.events("db"));
     }
 
     private SplitRequestPhase phase(String name) {

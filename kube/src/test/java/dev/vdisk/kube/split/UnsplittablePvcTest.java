@@ -41,22 +41,36 @@ class UnsplittablePvcTest {
     @Test
     void missingThenUnboundThenBoundPvc() {
         fx.createRequest("split-later", "later", "share", null);
-        await("PvcNotFound", () -> "PvcNotFound".equals(acceptedReason("split-later")),
+        await(
+                "PvcNotFound",
+                () -> "PvcNotFound".equals(acceptedReason("split-later")),
                 () -> fx.request("split-later"));
-        assertEquals(SplitRequestPhase.Pending, fx.request("split-later").getStatus().phase());
+        assertEquals(
+                SplitRequestPhase.Pending, fx.request("split-later").getStatus().phase());
 
-        fx.run(() -> client.persistentVolumeClaims().inNamespace(NS)
-                .resource(SplitFixture.claim("later", null)).create());
-        await("PvcNotBound", () -> "PvcNotBound".equals(acceptedReason("split-later")),
+        fx.run(() -> client.persistentVolumeClaims()
+                .inNamespace(NS)
+                .resource(SplitFixture.claim("later", null))
+                .create());
+        await(
+                "PvcNotBound",
+                () -> "PvcNotBound".equals(acceptedReason("split-later")),
                 () -> fx.request("split-later"));
-        assertEquals(SplitRequestPhase.Pending, fx.request("split-later").getStatus().phase());
+        assertEquals(
+                SplitRequestPhase.Pending, fx.request("split-later").getStatus().phase());
 
         // the provisioner binds it: the request goes on by itself
         fx.volume("vol-later", "snap-1");
         fx.run(() -> {
             client.persistentVolumeClaims().inNamespace(NS).withName("later").delete();
-            await("old claim gone", () -> client.persistentVolumeClaims().inNamespace(NS).withName("later")
-                    .get() == null, () -> "");
+            await(
+                    "old claim gone",
+                    () -> client.persistentVolumeClaims()
+                                    .inNamespace(NS)
+                                    .withName("later")
+                                    .get()
+                            == null,
+                    () -> "");
         });
         fx.boundPvc("later", "vol-later", SplitFixture.DRIVER);
         await("accepted", () -> "Accepted".equals(acceptedReason("split-later")), () -> fx.request("split-later"));
@@ -71,8 +85,10 @@ class UnsplittablePvcTest {
         SplitRequestStatus s = fx.request("split-nfs").getStatus();
         assertEquals("NotVdiskVolume", condition(s, "Failed").getReason());
         assertEquals("NotVdiskVolume", condition(s, "Accepted").getReason());
-        assertEquals("PVC team-a/nfs is bound to PV pv-nfs, which is not a vdisk.csi.dev volume (its CSI driver is "
-                + "nfs.csi.k8s.io)", condition(s, "Failed").getMessage());
+        assertEquals(
+                "PVC team-a/nfs is bound to PV pv-nfs, which is not a vdisk.csi.dev volume (its CSI driver is "
+                        + "nfs.csi.k8s.io)",
+                condition(s, "Failed").getMessage());
     }
 
     @Test
@@ -81,10 +97,11 @@ class UnsplittablePvcTest {
         fx.boundPvc("plain", "vol-plain", SplitFixture.DRIVER);
         fx.createRequest("split-plain", "plain", "share", null);
         await("failed", () -> phase("split-plain") == SplitRequestPhase.Failed, () -> fx.request("split-plain"));
-        assertEquals("NotAClone", condition(fx.request("split-plain").getStatus(), "Failed").getReason());
+        assertEquals(
+                "NotAClone",
+                condition(fx.request("split-plain").getStatus(), "Failed").getReason());
         assertNull(fx.vdiskVolume("vol-plain").getSpec().split(), "nothing asked of the node");
-        await("warning event", () -> fx.eventReasons("plain").contains("SplitFailed"),
-                () -> fx.eventReasons("plain"));
+        await("warning event", () -> fx.eventReasons("plain").contains("SplitFailed"), () -> fx.eventReasons("plain"));
     }
 
     private String acceptedReason(String name) {

@@ -2,20 +2,16 @@ package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.SplitStatusFile;
-import dev.vdisk.engine.SplitMode;
 import dev.vdisk.engine.io.PrivateFiles;
+import dev.vdisk.engine.split.SplitMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -92,20 +88,8 @@ final class SplitRecords {
         for (SplitStatus s : finished) {
             text.append("final ").append(SplitStatusFile.encode(s)).append('\n');
         }
-        Path tmp = file.resolveSibling(NAME + ".tmp");
         try {
-            try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = StandardCharsets.UTF_8.encode(text.toString());
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel d = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-                d.force(true);
-            }
+            PrivateFiles.replaceDurably(file, text);
         } catch (IOException e) {
             // the message reaches users (startSplit, cancelSplit): the file's name in the pool, not its host path
             throw new UncheckedIOException("writing split-requests in the pool directory failed: "

@@ -7,15 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -98,19 +94,9 @@ final class VolumeAttributes {
         StringBuilder out = new StringBuilder(MAGIC + " " + VERSION + "\n");
         new TreeMap<>(attributes).forEach((k, v) -> out.append(encode(k)).append('=').append(encode(v)).append('\n'));
         Path file = file(volumeId);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             PrivateFiles.createDirectories(dir);
-            try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.UTF_8));
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDir();
+            PrivateFiles.replaceDurably(file, out);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + name(volumeId) + " in the pool directory failed: "
                     + e.getMessage(), e);
@@ -129,9 +115,7 @@ final class VolumeAttributes {
     }
 
     private void syncDir() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        PrivateFiles.syncDirectory(dir);
     }
 
     /** Volume IDs are engine names ({@code [A-Za-z0-9._:-]}, never "." or ".."), so they are safe file names. */

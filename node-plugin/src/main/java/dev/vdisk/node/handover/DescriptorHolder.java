@@ -10,13 +10,16 @@ import dev.vdisk.node.sys.UnixSockets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,27 +36,39 @@ import org.slf4j.LoggerFactory;
  * that {@link #close} signals, and every connection, all non-blocking; it owns the table ({@link HeldEntries}) and
  * the connections. Each request is answered in full (the descriptors it brought are in the table) before the next
  * is read. An answer is sent without waiting: a client whose socket buffer is full (it sends without reading its
- * answers) is disconnected, so a slow or stuck client never holds up the others.
+ * answers) is disconnected, so a slow or stuck client never holds up the others. A request whose handling throws
+ * (a bug, the heap exhausted) costs only its connection; if serving stops anyway, {@link #awaitServingEnd} says why.
  */
 public final class DescriptorHolder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DescriptorHolder.class);
 
     /**
      * Bounds: entries in the table, descriptors per entry (the kernel's per-message limit is 253), connections at
-     * once (more are refused until one closes).
+     * once (more are refused until one closes), and the bytes of all records together (so that the heap the holder
+     * needs is bounded: a put beyond it is refused, the holder keeps serving).
      */
-    public record Limits(int maxEntries, int maxFds, int maxConnections) {
+    public record Limits(int maxEntries, int maxFds, int maxConnections, long maxRecordBytes) {
+        /** 16 MiB of records: 256 full-size (64 KiB) records, far more than a node's volumes need. */
+        public static final long DEFAULT_RECORD_BYTES = 16L << 20;
         public static final Limits DEFAULT = new Limits(4096, UnixSockets.MAX_FDS_PER_MESSAGE, 64);
 
         public Limits {
-            if (maxEntries < 1 || maxFds < 1 || maxFds > UnixSockets.MAX_FDS_PER_MESSAGE || maxConnections < 1) {
+            if (maxEntries < 1 || maxFds < 1 || maxFds > UnixSockets.MAX_FDS_PER_MESSAGE || maxConnections < 1
+                    || maxRecordBytes < 0) {
                 throw new IllegalArgumentException("holder limits out of range: " + maxEntries + " entries, " + maxFds
-                        + " fds (1.." + UnixSockets.MAX_FDS_PER_MESSAGE + "), " + maxConnections + " connections");
+                        + " fds (1.." + UnixSockets.MAX_FDS_PER_MESSAGE + "), " + maxConnections + " connections, "
+                        + maxRecordBytes + " record bytes");
             }
+        }
+
+        public Limits(int maxEntries, int maxFds, int maxConnections) {
+            this(maxEntries, maxFds, maxConnections, DEFAULT_RECORD_BYTES);
         }
     }
 
     private final Path socket;
+    /** The dev/inode of the socket file this holder published: the only one it may remove at stop. */
+    private final Object socketKey;
     private final Limits limits;
     private final int listenFd;
     private final int wakeFd;
@@ -62,15 +77,19 @@ public final class DescriptorHolder implements AutoCloseable {
     private final Map<Integer, String> connections = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean stopping;
+    /** Why serving stopped by itself (null while serving, or after {@link #close}); set by the serving thread. */
+    private volatile String failure;
     /** errno of the last failed accept, 0 after a success (logged once per failure); serving thread only. */
     private int acceptFailure;
 
-    private DescriptorHolder(Path socket, Limits limits, int listenFd, int wakeFd) {
+    private DescriptorHolder(Path socket, Object socketKey, Limits limits, int listenFd, int wakeFd,
+                             HeldEntries entries) {
         this.socket = socket;
+        this.socketKey = socketKey;
         this.limits = limits;
         this.listenFd = listenFd;
         this.wakeFd = wakeFd;
-        this.entries = new HeldEntries(limits);
+        this.entries = entries;
         this.thread = Thread.ofPlatform().name("fd-holder").unstarted(this::serve);
     }
 
@@ -79,18 +98,25 @@ public final class DescriptorHolder implements AutoCloseable {
      * serving on a thread of its own.
      */
     public static DescriptorHolder start(Path socket, Limits limits) throws IOException {
+        return start(socket, limits, new HeldEntries(limits));
+    }
+
+    /** As {@link #start(Path, Limits)}, with the table given (a test's, that fails on purpose). */
+    static DescriptorHolder start(Path socket, Limits limits, HeldEntries entries) throws IOException {
         Path path = socket.toAbsolutePath().normalize();
         checkPrivateDirectory(path.getParent());
         refuseIfServed(path);
         SocketFile.prepareForBind(path);
         int listenFd = UnixSockets.seqpacket(true);
         int wakeFd = -1;
+        Object socketKey;
         try {
             Path bindDirectory = SocketFile.privateBindDirectory(path);
             Path bound = bindDirectory.resolve("s");
             try {
                 UnixSockets.bind(listenFd, bound);
                 UnixSockets.listen(listenFd, 64);
+                socketKey = fileKey(bound);
                 SocketFile.publish(bound, path);
             } finally {
                 Files.deleteIfExists(bound);
@@ -104,9 +130,10 @@ public final class DescriptorHolder implements AutoCloseable {
             }
             throw e;
         }
-        DescriptorHolder holder = new DescriptorHolder(path, limits, listenFd, wakeFd);
+        DescriptorHolder holder = new DescriptorHolder(path, socketKey, limits, listenFd, wakeFd, entries);
         holder.thread.start();
-        log.info("fd holder serving on {} (at most {} entries, {} fds each)", path, limits.maxEntries(), limits.maxFds());
+        log.info("fd holder serving on {} (at most {} entries, {} fds each, {} bytes of records)", path,
+                limits.maxEntries(), limits.maxFds(), limits.maxRecordBytes());
         return holder;
     }
 
@@ -114,11 +141,38 @@ public final class DescriptorHolder implements AutoCloseable {
         return socket;
     }
 
-    /** Stops serving, removes the socket and closes every descriptor held: what it held is let go. */
+    /** The wake-up eventfd's number, for a test that checks it stays open until {@link #close}. */
+    int wakeFd() {
+        return wakeFd;
+    }
+
+    /**
+     * Blocks until serving ends: empty once {@link #close} stopped it, else why it stopped by itself (what it held is
+     * released then, and the process had better exit so that its supervisor restarts it).
+     */
+    public Optional<String> awaitServingEnd() throws InterruptedException {
+        thread.join();
+        return Optional.ofNullable(failure);
+    }
+
+    /**
+     * Removes the socket, then stops serving and closes every descriptor held: what it held is let go. The socket goes
+     * first, and only if it is still the one this holder published: once this holder stops listening, a successor
+     * may replace the path (a socket nobody listens on is stale), and its socket must not be removed by this one.
+     */
     @Override
     public void close() {
         if (stopping) {
             return;
+        }
+        try {
+            if (socketKey.equals(fileKey(socket))) {
+                Files.delete(socket);
+            }
+        } catch (NoSuchFileException e) {
+            // removed by hand: nothing to do
+        } catch (IOException e) {
+            log.warn("fd holder: cannot remove {}: {}", socket, e.getMessage());
         }
         stopping = true;
         UnixSockets.signal(wakeFd);
@@ -127,12 +181,16 @@ public final class DescriptorHolder implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            SocketFile.removeIfSocket(socket);
-        } catch (IOException e) {
-            log.warn("fd holder: cannot remove {}: {}", socket, e.getMessage());
+        // closed here, not by the serving thread: until the join, this method may still signal it, and a number
+        // closed earlier could by then be another file's (interrupted: the thread may still poll it, so it stays)
+        if (!thread.isAlive()) {
+            Libc.close(wakeFd);
         }
         log.info("fd holder stopped; released what it held");
+    }
+
+    private static Object fileKey(Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
     }
 
     /** The serving thread's loop. */
@@ -148,22 +206,47 @@ public final class DescriptorHolder implements AutoCloseable {
                 }
                 short[] ready = UnixSockets.poll(fds, -1);
                 if (ready[1] != 0) {
-                    acceptAll();
+                    acceptAllGuarded();
                 }
                 for (int i = 0; i < open.size(); i++) {
                     if (ready[i + 2] != 0) {
-                        serveOne(open.get(i));
+                        serveGuarded(open.get(i));
                     }
                 }
             }
-        } catch (ErrnoException e) {
-            log.error("fd holder: serving stopped: {}; what it held is released", e.getMessage());
+        } catch (ErrnoException | RuntimeException | Error e) {
+            failure = String.valueOf(e);
+            log.error("fd holder: serving stopped: {}; what it held is released", failure);
         } finally {
             connections.keySet().forEach(Libc::close);
             connections.clear();
             entries.close();
             Libc.close(listenFd);
-            Libc.close(wakeFd);
+        }
+    }
+
+    /**
+     * One request whose handling fails unexpectedly (a bug, or the heap exhausted) costs its connection only: ending
+     * the serving thread would release everything held, in a process that keeps running.
+     */
+    private void serveGuarded(int fd) {
+        try {
+            serveOne(fd);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            log.error("fd holder: dropping the connection of {}: its request failed: {}", connections.get(fd),
+                    String.valueOf(e));
+            if (connections.containsKey(fd)) {
+                disconnect(fd);
+            }
+        }
+    }
+
+    private void acceptAllGuarded() {
+        try {
+            acceptAll();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            log.error("fd holder: accepting connections failed, retrying in 100 ms: {}", String.valueOf(e));
+            pause(); // a listener that stays readable must not spin
         }
     }
 
@@ -258,6 +341,11 @@ public final class DescriptorHolder implements AutoCloseable {
             } catch (ProtocolException e) {
                 HolderProtocol.closeAll(in.fds());
                 reply = entries.refuse(peer, e.getMessage());
+            } catch (RuntimeException | OutOfMemoryError e) {
+                if (!entries.holdsAny(in.fds())) {
+                    HolderProtocol.closeAll(in.fds());
+                }
+                throw e;
             }
         }
         try {
@@ -277,7 +365,8 @@ public final class DescriptorHolder implements AutoCloseable {
 
     /**
      * A second holder must not take the path of a live one: the first would keep its descriptors where no agent can
-     * reach them. A socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced.
+     * reach them. Only a socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced; a holder that
+     * is not accepting (EAGAIN: its backlog is full) is alive.
      */
     private static void refuseIfServed(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) || !SocketFile.describe(path).equals("socket")) {
@@ -287,7 +376,10 @@ public final class DescriptorHolder implements AutoCloseable {
             throw new IOException("another fd holder is serving " + path + "; stop it first (its descriptors would"
                     + " be out of every agent's reach)");
         } catch (ErrnoException e) {
-            // nobody listens: stale
+            if (e.errno() != UnixSockets.ECONNREFUSED && e.errno() != Libc.ENOENT) {
+                throw new IOException("another fd holder is serving " + path + " but not accepting (" + e.getMessage()
+                        + "); stop it first", e);
+            }
         }
     }
 

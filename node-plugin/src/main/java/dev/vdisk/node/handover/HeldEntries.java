@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The holder's table: name to descriptors and record, and the answer to each request. The descriptors are the
  * holder process's own (the kernel installed them when the request arrived); a replaced or dropped entry's are
- * closed here. Confined to the holder's serving thread: no locking.
+ * closed here. Confined to the holder's serving thread: no locking. Not final: a test hands the holder a table that
+ * fails, to see the holder survive it.
  */
-final class HeldEntries implements AutoCloseable {
+class HeldEntries implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HeldEntries.class);
 
     /** What a request gets back: the message, and the descriptors to send with it (still owned by the table). */
@@ -35,6 +36,8 @@ final class HeldEntries implements AutoCloseable {
 
     private final TreeMap<String, Held> entries = new TreeMap<>();
     private final DescriptorHolder.Limits limits;
+    /** The bytes of all records held, at most {@link DescriptorHolder.Limits#maxRecordBytes}. */
+    private long recordBytes;
 
     HeldEntries(DescriptorHolder.Limits limits) {
         this.limits = limits;
@@ -60,7 +63,7 @@ final class HeldEntries implements AutoCloseable {
         }
         return switch (op) {
             case PUT -> put(request, fds, peer);
-            case UPDATE -> update(request);
+            case UPDATE -> update(request, peer);
             case GET -> get(request.name());
             case DROP -> drop(request.name());
             case LIST -> list(request.name());
@@ -88,7 +91,13 @@ final class HeldEntries implements AutoCloseable {
             return refuse(peer, "PUT " + name + ": the holder is full (" + limits.maxEntries()
                     + " entries); drop entries that are no longer needed");
         }
+        Held replaced = entries.get(name);
+        if (!fitsRecord(replaced, request.body())) {
+            HolderProtocol.closeAll(fds);
+            return refuse(peer, tooManyBytes("PUT", name, request.body()));
+        }
         Held old = entries.put(name, new Held(fds, request.body()));
+        recordBytes += request.body().length - (old == null ? 0 : old.record().length);
         if (old != null) {
             HolderProtocol.closeAll(old.fds());
         }
@@ -96,12 +105,16 @@ final class HeldEntries implements AutoCloseable {
         return Reply.of(Status.OK, name, new byte[0]);
     }
 
-    private Reply update(Frame request) {
+    private Reply update(Frame request, String peer) {
         Held held = entries.get(request.name());
         if (held == null) {
             return Reply.of(Status.NOT_FOUND, request.name(), new byte[0]);
         }
+        if (!fitsRecord(held, request.body())) {
+            return refuse(peer, tooManyBytes("UPDATE", request.name(), request.body()));
+        }
         entries.put(request.name(), new Held(held.fds(), request.body()));
+        recordBytes += request.body().length - held.record().length;
         return Reply.of(Status.OK, request.name(), new byte[0]);
     }
 
@@ -116,10 +129,37 @@ final class HeldEntries implements AutoCloseable {
     private Reply drop(String name) {
         Held held = entries.remove(name);
         if (held != null) {
+            recordBytes -= held.record().length;
             HolderProtocol.closeAll(held.fds());
             log.info("fd holder: dropped {} ({} fds)", name, held.fds().length);
         }
         return Reply.of(Status.OK, name, new byte[0]);
+    }
+
+    /** Whether {@code record} in place of {@code replaced}'s (null: a new entry) keeps the records within bounds. */
+    private boolean fitsRecord(Held replaced, byte[] record) {
+        long after = recordBytes - (replaced == null ? 0 : replaced.record().length) + record.length;
+        return after <= limits.maxRecordBytes();
+    }
+
+    private String tooManyBytes(String op, String name, byte[] record) {
+        return op + " " + name + ": a " + record.length + "-byte record does not fit; the holder keeps at most "
+                + limits.maxRecordBytes() + " bytes of records and holds " + recordBytes
+                + "; drop entries that are no longer needed";
+    }
+
+    /** True if {@code fds} are (some of) the descriptors an entry holds: they must not be closed by the caller. */
+    boolean holdsAny(int[] fds) {
+        for (Held held : entries.values()) {
+            for (int kept : held.fds()) {
+                for (int fd : fds) {
+                    if (fd == kept) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** The names after {@code cursor}, as many as fit in one body. */
@@ -144,5 +184,6 @@ final class HeldEntries implements AutoCloseable {
     public void close() {
         entries.values().forEach(h -> HolderProtocol.closeAll(h.fds()));
         entries.clear();
+        recordBytes = 0;
     }
 }

@@ -24,14 +24,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The mirror is this client's view of the store: it is filled from the holder when the client connects (what a
  * predecessor left), every change goes to the mirror and to the holder, and {@link #get} and {@link #names} answer
- * from the mirror. When the holder goes away (its socket closes, or a call fails), a daemon thread
+ * from the mirror. When the holder goes away (its socket closes, a call fails, or another file takes its path, where
+ * a successor would look), a daemon thread
  * ({@code fd-holder-client}) connects again every second and makes the new holder hold exactly the mirror (puts
  * every entry, drops any other). Calls made while the holder is away succeed against the mirror and reach the
  * holder on reconnect: in that window the volumes are at risk only if this process dies too. One line is logged
  * when the holder is lost and one when its entries are restored.
  *
  * <p>Threading: every method and the reconnect thread hold this object's monitor while they touch the mirror or
- * the connection, so calls are serialized and a reconnect never interleaves with a call. A call waits at most
+ * the connection, so calls are serialized and a reconnect never interleaves with a call. The reconnect connects
+ * to and lists the new holder before it takes the monitor, so a holder that is stuck delays only the watcher. A call waits at most
  * {@link HolderConnection#ANSWER_WAIT} for the holder; a holder that does not answer counts as gone.
  */
 public final class HolderClient implements DescriptorStore {
@@ -47,10 +49,18 @@ public final class HolderClient implements DescriptorStore {
     private final Thread watcher;
     private HolderConnection connection;
     private boolean closed;
+    /** False only while a client started away has never reached a holder (for the log line); under the monitor. */
+    private boolean reachedOnce;
+    /**
+     * Why the last reconnect failed other than "no holder there yet" (logged once per reason); null after a success.
+     * Watcher thread only.
+     */
+    private String reconnectFailure;
 
     private HolderClient(Path socket, HolderConnection connection) {
         this.socket = socket;
         this.connection = connection;
+        this.reachedOnce = connection != null;
         this.watcher = Thread.ofPlatform().daemon().name("fd-holder-client").unstarted(this::watch);
     }
 
@@ -87,6 +97,27 @@ public final class HolderClient implements DescriptorStore {
         return client;
     }
 
+    /**
+     * As {@link #connect}, but with no holder in time the client starts away instead of failing: it holds nothing, so
+     * the agent's start finds nothing to adopt and mounts afresh (the wait bounds that decision), and its watcher
+     * connects once a holder appears and makes it hold exactly what the agent put meanwhile. The away client never
+     * takes entries from that holder: a holder that appears later is a new one and holds nothing, since one that held
+     * a predecessor's entries would have answered within {@code wait}; and if one was up but stuck that long, the
+     * fresh start has cleared what its entries describe (the old FUSE mount, the old loop devices), so they are
+     * dropped rather than taken over.
+     */
+    public static HolderClient connectOrAway(Path socket, Duration wait) {
+        try {
+            return connect(socket, wait);
+        } catch (IOException e) {
+            HolderClient client = new HolderClient(socket, null);
+            client.watcher.start();
+            log.warn("{}; starting without it: volumes survive a restart of this process only once a holder is up"
+                    + " (this agent's entries are put into it then)", e.getMessage());
+            return client;
+        }
+    }
+
     @Override
     public synchronized void put(String name, int[] fds, byte[] record) throws IOException {
         checkOpen();
@@ -118,7 +149,11 @@ public final class HolderClient implements DescriptorStore {
         if (record.length > MAX_RECORD) {
             throw new IllegalArgumentException("entry " + name + ": a " + record.length + "-byte record; at most " + MAX_RECORD);
         }
-        send(Op.UPDATE, name, record, new int[0]);
+        if (send(Op.UPDATE, name, record, new int[0]) == Status.NOT_FOUND) {
+            // the holder lost it (another client dropped it, or it refused it on a reconnect): the whole entry again
+            log.warn("fd holder at {} did not hold {}; putting it again", socket, name);
+            send(Op.PUT, name, record, held.fds());
+        }
         mirror.put(name, new Mirrored(held.fds(), record.clone()));
     }
 
@@ -176,18 +211,23 @@ public final class HolderClient implements DescriptorStore {
         watcher.interrupt();
     }
 
-    /** Sends one change to the holder if connected; a broken connection makes it a mirror-only change. */
-    private void send(Op op, String name, byte[] body, int[] fds) throws IOException {
+    /**
+     * Sends one change to the holder if connected; a broken connection makes it a mirror-only change. The answer's
+     * status, or null when the holder was not reached.
+     */
+    private Status send(Op op, String name, byte[] body, int[] fds) throws IOException {
         if (connection == null) {
-            return;
+            return null;
         }
         try {
             Answer answer = connection.call(op, name, body, fds);
             HolderProtocol.closeAll(answer.fds());
+            return answer.status();
         } catch (HolderRefusedException e) {
             throw e;
         } catch (IOException e) {
             lost(e);
+            return null;
         }
     }
 
@@ -216,45 +256,81 @@ public final class HolderClient implements DescriptorStore {
                 try {
                     if (connection != null && connection.brokenWhileIdle()) {
                         lost(new IOException("the holder closed the connection"));
-                    }
-                    if (connection == null) {
-                        reconnect();
+                    } else if (connection != null && connection.replacedAtPath()) {
+                        lost(new IOException(socket + " is no longer this holder's socket: a successor could not"
+                                + " reach what it holds"));
                     }
                 } catch (IOException e) {
                     lost(e);
                 }
+                if (connection != null) {
+                    continue;
+                }
             }
+            reconnect();
         }
     }
 
-    /** Caller holds the monitor. Makes a new holder hold exactly the mirror. */
-    private void reconnect() throws IOException {
+    /**
+     * Watcher thread, without the monitor: connects and lists what the holder holds, so that a holder that accepts
+     * but does not answer costs this thread up to {@link HolderConnection#ANSWER_WAIT}, never the agent's calls;
+     * then, holding the monitor, makes it hold exactly the mirror. A failure other than "no holder there yet" is
+     * logged once per reason.
+     */
+    private void reconnect() {
         HolderConnection fresh;
         try {
             fresh = HolderConnection.open(socket);
         } catch (ErrnoException e) {
             return; // not back yet
+        } catch (IOException e) {
+            reconnectFailed(e);
+            return;
         }
         try {
-            for (String name : list(fresh)) {
-                if (!mirror.containsKey(name)) {
-                    fresh.call(Op.DROP, name, new byte[0], new int[0]);
+            List<String> held = list(fresh);
+            synchronized (this) {
+                if (closed) {
+                    fresh.close();
+                    return;
                 }
+                restore(fresh, held);
             }
-            int restored = 0;
-            for (var entry : mirror.entrySet()) {
-                try {
-                    fresh.call(Op.PUT, entry.getKey(), entry.getValue().record(), entry.getValue().fds());
-                    restored++;
-                } catch (HolderRefusedException e) {
-                    log.error("fd holder at {} refused entry {} on reconnect: {}", socket, entry.getKey(), e.getMessage());
-                }
-            }
-            connection = fresh;
-            log.info("fd holder at {} is back: restored {} of {} entries", socket, restored, mirror.size());
         } catch (IOException | RuntimeException e) {
             fresh.close();
-            throw e;
+            reconnectFailed(e);
+        }
+    }
+
+    /** Caller holds the monitor. Drops what {@code fresh} holds that the mirror has not, puts every mirrored entry. */
+    private void restore(HolderConnection fresh, List<String> held) throws IOException {
+        for (String name : held) {
+            if (!mirror.containsKey(name)) {
+                fresh.call(Op.DROP, name, new byte[0], new int[0]);
+            }
+        }
+        int restored = 0;
+        for (var entry : mirror.entrySet()) {
+            try {
+                fresh.call(Op.PUT, entry.getKey(), entry.getValue().record(), entry.getValue().fds());
+                restored++;
+            } catch (HolderRefusedException e) {
+                log.error("fd holder at {} refused entry {} on reconnect: {}", socket, entry.getKey(), e.getMessage());
+            }
+        }
+        connection = fresh;
+        reconnectFailure = null;
+        log.info("fd holder at {} is {}: restored {} of {} entries", socket, reachedOnce ? "back" : "up", restored,
+                mirror.size());
+        reachedOnce = true;
+    }
+
+    /** Watcher thread only (as is {@link #reconnectFailure}). */
+    private void reconnectFailed(Exception e) {
+        String why = String.valueOf(e.getMessage());
+        if (!why.equals(reconnectFailure)) {
+            reconnectFailure = why;
+            log.warn("cannot reconnect to the fd holder at {}: {}; retrying every {} s", socket, why, RETRY.toSeconds());
         }
     }
 

@@ -8,7 +8,10 @@ import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.UnixSockets;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 
 /**
@@ -33,19 +36,34 @@ final class HolderConnection implements AutoCloseable {
 
     private final int fd;
     private final Path socket;
+    /** The dev/inode of the socket file when this connection was made (null if unreadable). */
+    private final Object socketKey;
 
-    private HolderConnection(int fd, Path socket) {
+    private HolderConnection(int fd, Path socket, Object socketKey) {
         this.fd = fd;
         this.socket = socket;
+        this.socketKey = socketKey;
     }
 
-    /** Connects; ENOENT or ECONNREFUSED (no holder there now) are {@link ErrnoException}s with that errno. */
-    static HolderConnection open(Path socket) throws ErrnoException {
-        int fd = UnixSockets.seqpacket(false);
+    /**
+     * Connects; ENOENT or ECONNREFUSED (no holder there now) and EAGAIN (a holder that is not accepting: its backlog
+     * is full) are {@link ErrnoException}s with that errno. Non-blocking, like every send: a stuck holder must never
+     * block the agent's thread, which holds {@link HolderClient}'s monitor. A holder of another uid is refused
+     * (an {@link IOException}): it would get the agent's /dev/fuse descriptors, i.e. every volume's data.
+     */
+    static HolderConnection open(Path socket) throws IOException {
+        int fd = UnixSockets.seqpacket(true);
         try {
             UnixSockets.connect(fd, socket);
-            return new HolderConnection(fd, socket);
-        } catch (ErrnoException | RuntimeException e) {
+            int holderUid = UnixSockets.peer(fd).uid();
+            int own = Libc.geteuid();
+            if (holderUid != own) {
+                throw new IOException("fd holder at " + socket + " runs as uid " + holderUid + ", not as this process's"
+                        + " uid " + own + "; refusing to hand it descriptors (who can write to " + socket.getParent()
+                        + "?)");
+            }
+            return new HolderConnection(fd, socket, fileKey(socket));
+        } catch (IOException | RuntimeException e) {
             Libc.close(fd);
             throw e;
         }
@@ -54,13 +72,14 @@ final class HolderConnection implements AutoCloseable {
     /** Sends {@code op name body fds} and waits for the answer; an ERROR answer is a {@link HolderRefusedException}. */
     Answer call(Op op, String name, byte[] body, int[] fds) throws IOException {
         try {
-            UnixSockets.send(fd, HolderProtocol.encode(op.code, name, body), fds, false);
+            UnixSockets.send(fd, HolderProtocol.encode(op.code, name, body), fds, true);
         } catch (ErrnoException e) {
             // a holder that refused us at accept has said why before closing: report that, not EPIPE
             if (readable(0)) {
                 answer();
             }
-            throw new IOException("fd holder at " + socket + " is gone: " + e.getMessage(), e);
+            // EAGAIN: its queue is full though we wait for each answer, so it reads nothing: stuck
+            throw new IOException("fd holder at " + socket + " is gone or stuck: " + e.getMessage(), e);
         }
         if (!readable(ANSWER_WAIT.toMillis())) {
             throw new IOException("fd holder at " + socket + " did not answer " + op + " " + name + " within "
@@ -74,8 +93,36 @@ final class HolderConnection implements AutoCloseable {
         return readable(0);
     }
 
+    /**
+     * True when the file at the socket's path is no longer the one this connection was made through (replaced by
+     * another holder's, or removed): the holder at the other end lives on, but no successor of this process can
+     * reach what it holds.
+     */
+    boolean replacedAtPath() {
+        return socketKey != null && !socketKey.equals(fileKey(socket));
+    }
+
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Waits up to {@code millis} for the socket to be readable; a signal (EINTR) is not the end of the wait. */
     private boolean readable(long millis) throws ErrnoException {
-        return UnixSockets.poll(new int[] {fd}, (int) millis)[0] != 0;
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (true) {
+            if (UnixSockets.poll(new int[] {fd}, (int) millis)[0] != 0) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            millis = (left + 999_999) / 1_000_000;
+        }
     }
 
     private Answer answer() throws IOException {

@@ -82,6 +82,67 @@ class NodeAgentHandoverTest {
         }
     }
 
+    @Test
+    void anAgentStartedBeforeItsHolderHandsOverOnceTheHolderIsUp() throws Exception {
+        Path socket = dir.resolve("holder/socket");
+        Path kubelet = dir.resolve("kubelet");
+        StagedVolume blk = new StagedVolume("pvc-blk", kubelet.resolve("s-blk"), true, "", List.of(),
+                "SINGLE_NODE_WRITER", Map.of(kubelet.resolve("t-blk"), false));
+        byte[] pattern = new byte[4096];
+        java.util.Arrays.fill(pattern, (byte) 0x3c);
+        DescriptorHolder server = null;
+        int blkLoop;
+        try {
+            try (HolderClient first = HolderClient.connectOrAway(socket, Duration.ofMillis(500))) {
+                long start = System.nanoTime();
+                try (NodeAgent agent = NodeAgent.start(config(first))) {
+                    long millis = (System.nanoTime() - start) / 1_000_000;
+                    System.out.printf("agent started without its holder in %d ms%n", millis);
+                    assertTrue(millis < 30_000, "the start did not wait for the holder: " + millis + " ms");
+                    agent.createVolume("pvc-blk", 16 * MIB);
+                    try (var held = agent.locks().lock("pvc-blk")) {
+                        agent.staging().stage(blk);
+                        agent.staging().publish(blk, kubelet.resolve("t-blk"), false);
+                        agent.staged().put(blk);
+                    }
+                    try (FileChannel c = FileChannel.open(kubelet.resolve("t-blk"), StandardOpenOption.WRITE)) {
+                        c.write(ByteBuffer.wrap(pattern), 4096);
+                        c.force(false);
+                    }
+                    blkLoop = agent.attached("pvc-blk").orElseThrow().loopNumber();
+                    server = DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT);
+                    long up = System.nanoTime();
+                    while (!first.connected() && System.nanoTime() - up < Duration.ofSeconds(10).toNanos()) {
+                        Thread.sleep(100);
+                    }
+                    assertTrue(first.connected(), "the agent's client connected to the holder that came up");
+                }
+            }
+            try (HolderClient second = HolderClient.connect(socket, Duration.ofSeconds(10))) {
+                assertEquals(List.of("fuse", "loop/pvc-blk"), second.names().stream().sorted().toList(),
+                        "the late holder got the first agent's entries");
+                try (NodeAgent agent = NodeAgent.start(config(second))) {
+                    assertEquals(blkLoop, agent.attached("pvc-blk").orElseThrow().loopNumber(), "the same loop device");
+                    ByteBuffer read = ByteBuffer.allocate(4096);
+                    try (FileChannel c = FileChannel.open(kubelet.resolve("t-blk"), StandardOpenOption.READ)) {
+                        c.read(read, 4096);
+                    }
+                    assertTrue(java.util.Arrays.equals(pattern, read.array()), "the block volume's data");
+                    try (var held = agent.locks().lock("pvc-blk")) {
+                        agent.staging().unpublish(blk, kubelet.resolve("t-blk"));
+                        agent.staging().unstage(blk, false);
+                        agent.staged().remove("pvc-blk");
+                    }
+                }
+                assertEquals(List.of(), second.names(), "a stop with nothing staged drops every entry");
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
     interface Names {
         List<String> get() throws Exception;
     }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The holder and its clients as separate processes, killed with SIGKILL the way a node plugin dies. */
@@ -123,6 +124,29 @@ class HolderProcessTest {
         ChildJvm asRoot = ChildJvm.start(tmp, ProbeMain.class, List.of(), ChildJvm.ownClassPath(), socket().toString());
         children.add(asRoot);
         assertEquals("ANSWER OK", asRoot.awaitLine(), "the holder still serves its own uid");
+    }
+
+    @Test
+    void theClientRefusesAHolderOfAnotherUid() throws Exception {
+        if (Libc.geteuid() != 0 || Command.which("setpriv") == null) {
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError("CI=true: this test needs root and setpriv to listen as uid 65534");
+            }
+            Assumptions.abort("skipped: needs root and setpriv (util-linux) to listen as uid 65534");
+        }
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path directory = Files.createDirectory(tmp.resolve("squatted"));
+        Command.run("chown", Command.NOBODY + ":" + Command.NOBODY, directory.toString());
+        Path impostor = directory.resolve("holder.sock");
+        ChildJvm squatter = ChildJvm.start(tmp, ImpostorMain.class, List.of("setpriv", "--reuid=" + Command.NOBODY,
+                "--regid=" + Command.NOBODY, "--clear-groups", "--"), ChildJvm.ownClassPath(), impostor.toString());
+        children.add(squatter);
+        assertEquals("READY", squatter.awaitLine(), squatter.log());
+
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> HolderClient.connect(impostor, Duration.ofSeconds(2)).close());
+        assertTrue(e.getMessage().startsWith("fd holder at " + impostor + " runs as uid 65534, not as this process's"
+                + " uid 0"), e.getMessage());
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {

@@ -27,10 +27,22 @@ public final class CallMetricsInterceptor implements ServerInterceptor {
     static final String CALLS = "vdisk.csi.calls";
     static final String IN_FLIGHT = "vdisk.csi.calls.in.flight";
     /** CSI calls take from a millisecond (Probe) to a minute (a lock wait before ABORTED, a big mkfs). */
-    private static final Duration[] BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
-            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
-            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
-            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+    private static final Duration[] BUCKETS = {
+        Duration.ofMillis(1),
+        Duration.ofMillis(5),
+        Duration.ofMillis(10),
+        Duration.ofMillis(25),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofMillis(2500),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(60)
+    };
 
     private final MeterRegistry registry;
     private final AtomicInteger inFlight;

@@ -25,9 +25,10 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     /** {@code io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.CONTENT_TYPE}, a runtime-only class. */
     static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
+
     private static final String PLAIN = "text/plain; charset=utf-8";
 
-    private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -53,7 +54,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         server.createContext("/", exchange -> answer(exchange, null, null, null));
         server.start();
         MetricsEndpoint endpoint = new MetricsEndpoint(server, executor);
-        log.info("serving metrics on http://{}/metrics", hostPort(endpoint.address()));
+        LOG.info("serving metrics on http://{}/metrics", hostPort(endpoint.address()));
         return endpoint;
     }
 
@@ -83,7 +84,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                 text = body.text();
             } catch (RuntimeException e) {
                 // a gauge whose read failed: the scraper sees a 500 and marks the target down; the log says why
-                log.warn("{} failed: {}", path, e.toString(), e);
+                LOG.warn("{} failed: {}", path, e.toString(), e);
                 send(exchange, 500, PLAIN, "failed: " + e + "\n", method);
                 return;
             }
@@ -119,6 +120,6 @@ public final class MetricsEndpoint implements AutoCloseable {
         String where = hostPort(address());
         server.stop(1);
         executor.close();
-        log.info("stopped serving metrics on {}", where);
+        LOG.info("stopped serving metrics on {}", where);
     }
 }

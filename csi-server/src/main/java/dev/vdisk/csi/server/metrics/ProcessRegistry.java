@@ -10,8 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 /** Makes the process's one registry; the launcher calls it once and passes the registry to whatever records. */
 public final class ProcessRegistry {
 
-    private ProcessRegistry() {
-    }
+    private ProcessRegistry() {}
 
     /**
      * A new Prometheus registry with the JVM's own gauges (heap and non-heap memory, threads, CPU, uptime), which

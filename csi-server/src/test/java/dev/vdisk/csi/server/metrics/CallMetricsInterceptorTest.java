@@ -55,7 +55,8 @@ class CallMetricsInterceptorTest {
 
         @Override
         public void getCapacity(GetCapacityRequest request, StreamObserver<GetCapacityResponse> response) {
-            response.onNext(GetCapacityResponse.newBuilder().setAvailableCapacity(7).build());
+            response.onNext(
+                    GetCapacityResponse.newBuilder().setAvailableCapacity(7).build());
             response.onCompleted();
         }
 
@@ -74,6 +75,7 @@ class CallMetricsInterceptorTest {
 
     @TempDir
     Path dir;
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ScriptedController controller = new ScriptedController();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
@@ -83,10 +85,16 @@ class CallMetricsInterceptorTest {
     @BeforeEach
     void start() throws Exception {
         Path socket = dir.resolve("csi.sock");
-        server = CsiServer.start(new Endpoint(socket), List.of(controller), new StatusMapper(),
+        server = CsiServer.start(
+                new Endpoint(socket),
+                List.of(controller),
+                new StatusMapper(),
                 List.of(new CallMetricsInterceptor(registry)));
-        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile())).eventLoopGroup(group)
-                .channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
+                .build();
     }
 
     @AfterEach
@@ -101,8 +109,8 @@ class CallMetricsInterceptorTest {
     @Test
     void callsAreTimedByMethodAndMappedCode() {
         var stub = ControllerGrpc.newBlockingStub(channel);
-        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-                () -> stub.createVolume(CreateVolumeRequest.getDefaultInstance()));
+        StatusRuntimeException refused = assertThrows(
+                StatusRuntimeException.class, () -> stub.createVolume(CreateVolumeRequest.getDefaultInstance()));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
         stub.getCapacity(GetCapacityRequest.getDefaultInstance());
         stub.getCapacity(GetCapacityRequest.getDefaultInstance());
@@ -120,8 +128,8 @@ class CallMetricsInterceptorTest {
     @Test
     void aRunningCallIsInFlightUntilItCloses() throws Exception {
         var stub = ControllerGrpc.newBlockingStub(channel);
-        CompletableFuture<ListVolumesResponse> list = CompletableFuture.supplyAsync(
-                () -> stub.listVolumes(ListVolumesRequest.getDefaultInstance()));
+        CompletableFuture<ListVolumesResponse> list =
+                CompletableFuture.supplyAsync(() -> stub.listVolumes(ListVolumesRequest.getDefaultInstance()));
         assertTrue(controller.listStarted.await(10, TimeUnit.SECONDS));
         assertEquals(1, inFlight());
         assertNull(timer("csi.v1.Controller/ListVolumes", "OK"), "not recorded before it ends");
@@ -133,7 +141,10 @@ class CallMetricsInterceptorTest {
     }
 
     private Timer timer(String method, String code) {
-        return registry.find(CallMetricsInterceptor.CALLS).tag("method", method).tag("code", code).timer();
+        return registry.find(CallMetricsInterceptor.CALLS)
+                .tag("method", method)
+                .tag("code", code)
+                .timer();
     }
 
     private double inFlight() {

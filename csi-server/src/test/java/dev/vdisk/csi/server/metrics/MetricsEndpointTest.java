@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class MetricsEndpointTest {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private MetricsEndpoint endpoint;
 
     @BeforeEach
@@ -44,22 +45,41 @@ class MetricsEndpointTest {
 
     @Test
     void metricsAreServedInThePrometheusTextFormat() throws Exception {
-        Timer.builder(CallMetricsInterceptor.CALLS).tag("method", "csi.v1.Node/NodeStageVolume").tag("code", "OK")
-                .serviceLevelObjectives(Duration.ofMillis(10)).register(registry).record(Duration.ofMillis(3));
+        Timer.builder(CallMetricsInterceptor.CALLS)
+                .tag("method", "csi.v1.Node/NodeStageVolume")
+                .tag("code", "OK")
+                .serviceLevelObjectives(Duration.ofMillis(10))
+                .register(registry)
+                .record(Duration.ofMillis(3));
         AtomicLong reads = new AtomicLong();
         registry.gauge("vdisk.test.reads", List.of(), reads, r -> r.incrementAndGet());
 
         HttpResponse<String> response = get("/metrics");
         assertEquals(200, response.statusCode());
-        assertEquals(MetricsEndpoint.TEXT_FORMAT, response.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(
+                MetricsEndpoint.TEXT_FORMAT,
+                response.headers().firstValue("Content-Type").orElseThrow());
         List<PrometheusText.Sample> samples = PrometheusText.parse(response.body());
         assertTrue(response.body().contains("# TYPE vdisk_csi_calls_seconds histogram\n"), response.body());
-        assertEquals(1.0, value(samples, "vdisk_csi_calls_seconds_count",
-                Map.of("method", "csi.v1.Node/NodeStageVolume", "code", "OK")));
-        assertEquals(1.0, value(samples, "vdisk_csi_calls_seconds_bucket",
-                Map.of("method", "csi.v1.Node/NodeStageVolume", "code", "OK", "le", "0.01")));
-        assertEquals(0.003, value(samples, "vdisk_csi_calls_seconds_sum",
-                Map.of("method", "csi.v1.Node/NodeStageVolume", "code", "OK")), 1e-9);
+        assertEquals(
+                1.0,
+                value(
+                        samples,
+                        "vdisk_csi_calls_seconds_count",
+                        Map.of("method", "csi.v1.Node/NodeStageVolume", "code", "OK")));
+        assertEquals(
+                1.0,
+                value(
+                        samples,
+                        "vdisk_csi_calls_seconds_bucket",
+                        Map.of("method", "csi.v1.Node/NodeStageVolume", "code", "OK", "le", "0.01")));
+        assertEquals(
+                0.003,
+                value(
+                        samples,
+                        "vdisk_csi_calls_seconds_sum",
+                        Map.of("method", "csi.v1.Node/NodeStageVolume", "code", "OK")),
+                1e-9);
         // a gauge is read by the scrape itself, once per scrape
         assertEquals(1.0, value(samples, "vdisk_test_reads", Map.of()));
         get("/metrics");
@@ -73,8 +93,11 @@ class MetricsEndpointTest {
         assertEquals("ok\n", health.body());
         assertEquals(404, get("/").statusCode());
         assertEquals(404, get("/metrics/more").statusCode());
-        HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/metrics"))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> post = http.send(
+                HttpRequest.newBuilder(uri("/metrics"))
+                        .POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(405, post.statusCode());
     }
 
@@ -106,7 +129,10 @@ class MetricsEndpointTest {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).build(),
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -115,7 +141,10 @@ class MetricsEndpointTest {
     }
 
     private static double value(List<PrometheusText.Sample> samples, String name, Map<String, String> labels) {
-        return samples.stream().filter(s -> s.name().equals(name) && s.labels().equals(labels)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + name + labels + " in " + samples)).value();
+        return samples.stream()
+                .filter(s -> s.name().equals(name) && s.labels().equals(labels))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + labels + " in " + samples))
+                .value();
     }
 }

@@ -16,18 +16,18 @@ import java.util.regex.Pattern;
 public final class PrometheusText {
 
     /** One sample line. */
-    public record Sample(String name, Map<String, String> labels, double value) {
-    }
+    public record Sample(String name, Map<String, String> labels, double value) {}
 
     private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
-    private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
+    private static final Pattern TYPE =
+            Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
     private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") .*");
     private static final Pattern SAMPLE = Pattern.compile("(" + NAME + ")(\\{(.*)})? (\\S+)( -?\\d+)?");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
+    private static final Pattern LABEL =
+            Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
     private static final Set<String> SUFFIXES = Set.of("_bucket", "_count", "_sum", "_total", "_created");
 
-    private PrometheusText() {
-    }
+    private PrometheusText() {}
 
     public static List<Sample> parse(String text) {
         Map<String, String> types = new LinkedHashMap<>();

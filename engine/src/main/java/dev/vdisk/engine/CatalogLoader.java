@@ -1,0 +1,99 @@
+package dev.vdisk.engine;
+
+import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.format.Catalog;
+import dev.vdisk.engine.format.CatalogEntry;
+import dev.vdisk.engine.format.Kind;
+import dev.vdisk.engine.format.Superblock;
+import dev.vdisk.engine.io.DataSpace;
+import dev.vdisk.engine.map.MapTree;
+import dev.vdisk.engine.map.Node;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a pool's catalog and every map at open: follows the catalog's segment chain from the superblock (checking
+ * each segment's CRC), loads each entry's tree (checking every indirect block), checks that every backing snapshot is
+ * in the catalog, and rebuilds the allocator's reference counts from what it found.
+ */
+final class CatalogLoader {
+    /** A catalog entry and its map. */
+    record Loaded(CatalogEntry entry, MapTree tree) {}
+
+    /** What the load found: the catalog's segments, the entries with their maps, the indirect blocks counted. */
+    record Result(long[] catalogVbns, List<Loaded> entries, int indirectBlocks) {}
+
+    private CatalogLoader() {}
+
+    static Result load(DataSpace data, Allocator alloc, Superblock superblock) {
+        int segmentSize = superblock.segmentSize();
+        int[] counts = new int[(int) superblock.segmentCount()];
+        ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
+        // grown as verified segments arrive: the length (bounded at open) is not allocated on the superblock's word
+        byte[] payload = new byte[Math.min(superblock.catalogLength(), 1 << 20)];
+        List<Long> vbns = new ArrayList<>();
+        long vbn = superblock.catalogVbn();
+        int crc = superblock.catalogCrc();
+        int at = 0;
+        while (vbn != 0) {
+            if (!alloc.isDataVbn(vbn) || vbns.contains(vbn)) {
+                throw new CorruptMetadataException(
+                        "catalog segment pointer " + vbn + " is dangling or loops; run vdisk check");
+            }
+            if (payload.length < superblock.catalogLength()
+                    && payload.length - at < Catalog.payloadPerSegment(segmentSize)) {
+                payload = Arrays.copyOf(payload, (int) Math.min(
+                        superblock.catalogLength(),
+                        Math.max(2L * payload.length, at + (long) Catalog.payloadPerSegment(segmentSize))));
+            }
+            data.readFully(buf.clear(), vbn * segmentSize);
+            Catalog.Segment s = Catalog.decodeSegment(buf, vbn, crc, payload, at);
+            at += s.length();
+            counts[(int) vbn]++;
+            vbns.add(vbn);
+            vbn = s.nextVbn();
+            crc = s.nextCrc();
+        }
+        if (at != superblock.catalogLength()) {
+            throw new CorruptMetadataException("catalog holds " + at + " bytes where the superblock says "
+                    + superblock.catalogLength() + "; run vdisk check");
+        }
+        long[] catalogVbns = vbns.stream().mapToLong(Long::longValue).toArray();
+        Map<Long, Node> nodes = new HashMap<>();
+        Map<Long, CatalogEntry> byId = new HashMap<>();
+        List<Loaded> out = new ArrayList<>();
+        for (CatalogEntry e : Catalog.decodePayload(payload)) {
+            MetadataBounds.entry(e, segmentSize);
+            MapTree t = MapTree.load(
+                    data,
+                    alloc,
+                    segmentSize,
+                    "vdisk " + e.name(),
+                    e.rootWord0(),
+                    e.rootWord1(),
+                    e.height(),
+                    counts,
+                    nodes,
+                    buf);
+            out.add(new Loaded(e, t));
+            byId.put(e.id(), e);
+        }
+        for (CatalogEntry e : byId.values()) {
+            if (e.backingId() != 0) {
+                CatalogEntry b = byId.get(e.backingId());
+                if (b == null || b.kind() != Kind.SNAPSHOT) {
+                    throw new CorruptMetadataException("vdisk " + e.name() + " (id " + e.id() + ", " + e.size()
+                            + " bytes) reads through backing snapshot id " + e.backingId()
+                            + " which is not in the catalog; run vdisk check");
+                }
+            }
+        }
+        alloc.rebuild(counts, nodes.size());
+        alloc.setCatalogSegments(catalogVbns.length);
+        return new Result(catalogVbns, out, nodes.size());
+    }
+}

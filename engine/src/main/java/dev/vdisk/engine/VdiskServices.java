@@ -1,0 +1,20 @@
+package dev.vdisk.engine;
+
+import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.io.DataSpace;
+import dev.vdisk.engine.journal.Journal;
+
+/**
+ * What the parts of a vdisk use, handed to them instead of the {@link Pool}: the pool's data space, allocator, slab
+ * (the changes table's memory), journal, destager and zeros, and the pool-wide decisions ({@link PoolHooks}). One
+ * per open pool, made once its journal is open.
+ */
+record VdiskServices(
+        int segmentSize,
+        DataSpace data,
+        Allocator alloc,
+        Slab slab,
+        Journal journal,
+        Destager destager,
+        Zeros zeros,
+        PoolHooks pool) {}
