@@ -95,7 +95,7 @@ final class ControlPlane implements AutoCloseable {
                 "--secure-port=" + apiPort, "--cert-dir=" + dir.resolve("apiserver-certs"),
                 "--tls-cert-file=" + pki.serverCert(), "--tls-private-key-file=" + pki.serverKey(),
                 "--client-ca-file=" + pki.caCert(), "--token-auth-file=" + dir.resolve("tokens.csv"),
-                "--authorization-mode=RBAC", "--service-account-issuer=https://kubernetes.default.svc",
+                "--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction", "--service-account-issuer=https://kubernetes.default.svc",
                 "--service-account-key-file=" + pki.serviceAccountPub(),
                 "--service-account-signing-key-file=" + pki.serviceAccountKey(),
                 "--service-cluster-ip-range=10.96.0.0/16", "--endpoint-reconciler-type=none", "--allow-privileged=true",
@@ -154,6 +154,18 @@ final class ControlPlane implements AutoCloseable {
 
     Path auditLog() {
         return auditLog;
+    }
+
+    Pki pki() {
+        return pki;
+    }
+
+    int port() {
+        return apiPort;
+    }
+
+    String adminToken() {
+        return adminToken;
     }
 
     String userToken() {
