@@ -45,10 +45,12 @@ class CloneLifecycleIT {
     private static final String SPLIT = "vdisk.csi.dev/split";
     private static final VolumeCapability EXT4 = VolumeCapability.newBuilder()
             .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
-            .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER)).build();
+            .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+            .build();
 
     @TempDir
     static Path dir;
+
     private static StandaloneFixture standalone;
     private static ControllerGrpc.ControllerBlockingStub controller;
     private static NodeGrpc.NodeBlockingStub node;
@@ -71,34 +73,59 @@ class CloneLifecycleIT {
         String snap = "";
         String clone = "";
         try {
-            src = controller.createVolume(CreateVolumeRequest.newBuilder().setName("lifecycle-src")
-                    .addVolumeCapabilities(EXT4).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64 * MIB))
-                    .build()).getVolume().getVolumeId();
+            src = controller
+                    .createVolume(CreateVolumeRequest.newBuilder()
+                            .setName("lifecycle-src")
+                            .addVolumeCapabilities(EXT4)
+                            .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64 * MIB))
+                            .build())
+                    .getVolume()
+                    .getVolumeId();
             Path srcDir = attach(src);
             Map<String, String> sums = writeFiles(srcDir);
 
-            snap = controller.createSnapshot(CreateSnapshotRequest.newBuilder().setName("lifecycle-snap")
-                    .setSourceVolumeId(src).build()).getSnapshot().getSnapshotId();
-            Volume created = controller.createVolume(CreateVolumeRequest.newBuilder().setName("lifecycle-clone")
-                    .addVolumeCapabilities(EXT4).putParameters("splitOnClone", "copy")
-                    .setVolumeContentSource(VolumeContentSource.newBuilder().setSnapshot(
-                            VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(snap)))
-                    .build()).getVolume();
+            snap = controller
+                    .createSnapshot(CreateSnapshotRequest.newBuilder()
+                            .setName("lifecycle-snap")
+                            .setSourceVolumeId(src)
+                            .build())
+                    .getSnapshot()
+                    .getSnapshotId();
+            Volume created = controller
+                    .createVolume(CreateVolumeRequest.newBuilder()
+                            .setName("lifecycle-clone")
+                            .addVolumeCapabilities(EXT4)
+                            .putParameters("splitOnClone", "copy")
+                            .setVolumeContentSource(VolumeContentSource.newBuilder()
+                                    .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder()
+                                            .setSnapshotId(snap)))
+                            .build())
+                    .getVolume();
             clone = created.getVolumeId();
             assertFalse(created.getVolumeContextMap().containsKey(SPLIT), "CreateVolume's context stays static");
             assertEquals(sums, checksums(attach(clone)), "the clone has the snapshot's files");
 
             awaitSplitDone(clone);
-            assertEquals("DONE", controller.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList()
-                    .stream().filter(e -> e.getVolume().getVolumeId().equals(created.getVolumeId())).findFirst()
-                    .orElseThrow().getVolume().getVolumeContextOrThrow(SPLIT), "ListVolumes reports it too");
+            assertEquals(
+                    "DONE",
+                    controller.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+                            .filter(e -> e.getVolume().getVolumeId().equals(created.getVolumeId()))
+                            .findFirst()
+                            .orElseThrow()
+                            .getVolume()
+                            .getVolumeContextOrThrow(SPLIT),
+                    "ListVolumes reports it too");
 
-            controller.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(snap).build());
+            controller.deleteSnapshot(
+                    DeleteSnapshotRequest.newBuilder().setSnapshotId(snap).build());
             detach(src);
-            controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(src).build());
+            controller.deleteVolume(
+                    DeleteVolumeRequest.newBuilder().setVolumeId(src).build());
             String srcId = src;
-            assertFalse(controller.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-                    .anyMatch(e -> e.getVolume().getVolumeId().equals(srcId)), "the source is gone");
+            assertFalse(
+                    controller.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+                            .anyMatch(e -> e.getVolume().getVolumeId().equals(srcId)),
+                    "the source is gone");
 
             // unmount and mount the clone again: its files come from its own data now
             detach(clone);
@@ -107,12 +134,14 @@ class CloneLifecycleIT {
             for (String id : new String[] {clone, src}) {
                 if (!id.isEmpty()) {
                     quietly(() -> detach(id));
-                    quietly(() -> controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build()));
+                    quietly(() -> controller.deleteVolume(
+                            DeleteVolumeRequest.newBuilder().setVolumeId(id).build()));
                 }
             }
             if (!snap.isEmpty()) {
                 String s = snap;
-                quietly(() -> controller.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(s).build()));
+                quietly(() -> controller.deleteSnapshot(
+                        DeleteSnapshotRequest.newBuilder().setSnapshotId(s).build()));
             }
         }
     }
@@ -123,12 +152,17 @@ class CloneLifecycleIT {
         long deadline = System.nanoTime() + 120_000_000_000L;
         String phase = "";
         while (System.nanoTime() < deadline) {
-            phase = controller.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(volumeId)
-                    .build()).getVolume().getVolumeContextOrDefault(SPLIT, "");
+            phase = controller
+                    .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                            .setVolumeId(volumeId)
+                            .build())
+                    .getVolume()
+                    .getVolumeContextOrDefault(SPLIT, "");
             if (phase.equals("DONE")) {
                 return;
             }
-            assertFalse(phase.equals("FAILED") || phase.equals("CANCELLED") || phase.equals("PAUSED"),
+            assertFalse(
+                    phase.equals("FAILED") || phase.equals("CANCELLED") || phase.equals("PAUSED"),
                     "the split of " + volumeId + " stopped: " + phase + "\n" + standalone.stderr());
             Thread.sleep(200);
         }
@@ -148,7 +182,8 @@ class CloneLifecycleIT {
     private static Map<String, String> writeFiles(Path root) throws Exception {
         Random random = new Random(7);
         Files.createDirectories(root.resolve("d"));
-        for (var e : Map.of("a.bin", 3 * (int) MIB, "d/b.bin", 4096, "d/c.bin", 777_777).entrySet()) {
+        for (var e : Map.of("a.bin", 3 * (int) MIB, "d/b.bin", 4096, "d/c.bin", 777_777)
+                .entrySet()) {
             byte[] b = new byte[e.getValue()];
             random.nextBytes(b);
             Path f = root.resolve(e.getKey());

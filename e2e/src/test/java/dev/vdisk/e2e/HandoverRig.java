@@ -22,7 +22,10 @@ final class HandoverRig implements AutoCloseable {
     static final int SLOTS = 1024;
 
     /** How the node is taken down. */
-    enum Stop { SIGTERM, SIGKILL }
+    enum Stop {
+        SIGTERM,
+        SIGKILL
+    }
 
     final NodeFixture node;
     private final boolean holder;
@@ -83,7 +86,10 @@ final class HandoverRig implements AutoCloseable {
 
     /** The longest operation of any writer since the last call (see {@link VerifyingWriter#takeLongest}). */
     Duration takeLongest() {
-        return writers.stream().map(VerifyingWriter::takeLongest).max(Duration::compareTo).orElse(Duration.ZERO);
+        return writers.stream()
+                .map(VerifyingWriter::takeLongest)
+                .max(Duration::compareTo)
+                .orElse(Duration.ZERO);
     }
 
     /** The mounts and loop devices right after staging: a hand-over keeps them all, a re-stage makes new ones. */

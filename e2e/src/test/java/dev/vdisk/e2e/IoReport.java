@@ -8,13 +8,32 @@ import java.util.List;
  * first few messages), acknowledged writes that a read-back did not find, and the latency of its operations
  * (a restart shows as the longest one: the I/O pause).
  */
-record IoReport(String volume, long acknowledged, long reads, long errors, List<String> firstErrors, long lost,
-        List<String> firstLost, Duration longestPause, Duration median, Duration p99) {
+record IoReport(
+        String volume,
+        long acknowledged,
+        long reads,
+        long errors,
+        List<String> firstErrors,
+        long lost,
+        List<String> firstLost,
+        Duration longestPause,
+        Duration median,
+        Duration p99) {
 
     @Override
     public String toString() {
-        return String.format("%s: %d writes acknowledged, %d reads verified, %d I/O errors %s, %d acknowledged writes"
-                + " lost %s, longest pause %d ms (median %.2f ms, p99 %.2f ms)", volume, acknowledged, reads, errors,
-                firstErrors, lost, firstLost, longestPause.toMillis(), median.toNanos() / 1e6, p99.toNanos() / 1e6);
+        return String.format(
+                "%s: %d writes acknowledged, %d reads verified, %d I/O errors %s, %d acknowledged writes"
+                        + " lost %s, longest pause %d ms (median %.2f ms, p99 %.2f ms)",
+                volume,
+                acknowledged,
+                reads,
+                errors,
+                firstErrors,
+                lost,
+                firstLost,
+                longestPause.toMillis(),
+                median.toNanos() / 1e6,
+                p99.toNanos() / 1e6);
     }
 }

@@ -26,8 +26,7 @@ public final class KernelView {
         }
     }
 
-    private KernelView() {
-    }
+    private KernelView() {}
 
     public static Snapshot under(Path dir) {
         String root = dir.toAbsolutePath().normalize().toString();
@@ -52,7 +51,8 @@ public final class KernelView {
         try (DirectoryStream<Path> loops = Files.newDirectoryStream(Path.of("/sys/block"), "loop*")) {
             for (Path loop : loops) {
                 try {
-                    String backing = Files.readString(loop.resolve("loop/backing_file")).strip();
+                    String backing =
+                            Files.readString(loop.resolve("loop/backing_file")).strip();
                     if (backing.startsWith(root + "/")) {
                         out.add(loop.getFileName() + " -> " + backing);
                     }
@@ -90,16 +90,19 @@ public final class KernelView {
     public static List<String> processesUnder(Path dir) {
         String root = dir.toAbsolutePath().normalize().toString();
         List<String> out = new ArrayList<>();
-        ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid()).forEach(p -> {
-            try {
-                String cmdline = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
-                if (cmdline.contains(root + "/") || cmdline.contains(root + " ")) {
-                    out.add(p.pid() + " " + cmdline.strip());
-                }
-            } catch (IOException e) {
-                // gone meanwhile
-            }
-        });
+        ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != ProcessHandle.current().pid())
+                .forEach(p -> {
+                    try {
+                        String cmdline = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline"))
+                                .replace('\0', ' ');
+                        if (cmdline.contains(root + "/") || cmdline.contains(root + " ")) {
+                            out.add(p.pid() + " " + cmdline.strip());
+                        }
+                    } catch (IOException e) {
+                        // gone meanwhile
+                    }
+                });
         return out;
     }
 
@@ -108,7 +111,8 @@ public final class KernelView {
         String root = dir.toAbsolutePath().normalize().toString();
         try {
             for (int round = 0; round < 4 && !mountsUnder(root).isEmpty(); round++) {
-                mountsUnder(root).stream().sorted(Comparator.comparingInt(String::length).reversed())
+                mountsUnder(root).stream()
+                        .sorted(Comparator.comparingInt(String::length).reversed())
                         .forEach(m -> run("umount", "-l", m));
             }
             for (String loop : loopsUnder(root)) {

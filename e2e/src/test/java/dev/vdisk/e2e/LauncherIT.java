@@ -13,7 +13,6 @@ import csi.v1.GetPluginInfoResponse;
 import csi.v1.IdentityGrpc;
 import csi.v1.NodeGrpc;
 import csi.v1.NodeStageVolumeRequest;
-import csi.v1.PluginCapability;
 import csi.v1.ProbeRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -41,6 +40,7 @@ class LauncherIT {
 
     @TempDir
     Path dir;
+
     private final List<LauncherProcess> started = new ArrayList<>();
 
     @AfterEach
@@ -78,8 +78,13 @@ class LauncherIT {
             args.addAll(List.of("--kubeconfig", kubeconfig.toString(), "--kube-timeout", "2"));
         } else {
             // never the defaults /run/vdisk and /var/lib/kubelet: another agent on this machine may use them
-            args.addAll(List.of("--pool", dir.resolve("pool").toString(), "--state-dir", dir.resolve("state").toString(),
-                    "--kubelet-dir", dir.resolve("kubelet").toString()));
+            args.addAll(List.of(
+                    "--pool",
+                    dir.resolve("pool").toString(),
+                    "--state-dir",
+                    dir.resolve("state").toString(),
+                    "--kubelet-dir",
+                    dir.resolve("kubelet").toString()));
         }
         args.addAll(List.of(extra));
         return launch(args.toArray(String[]::new));
@@ -98,34 +103,54 @@ class LauncherIT {
         // every mode says that volumes are reachable from their own node only (the external-provisioner reads it
         // from the controller's socket); controller and standalone serve the Controller with online expansion,
         // GroupController and SnapshotMetadata
-        List<String> expected = switch (mode) {
-            case "controller" -> List.of("CONTROLLER_SERVICE", "VOLUME_ACCESSIBILITY_CONSTRAINTS", "expansion ONLINE",
-                    "GROUP_CONTROLLER_SERVICE", "SNAPSHOT_METADATA_SERVICE");
-            case "node" -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS");
-            default -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS", "CONTROLLER_SERVICE", "expansion ONLINE",
-                    "GROUP_CONTROLLER_SERVICE", "SNAPSHOT_METADATA_SERVICE");
-        };
-        assertEquals(expected, identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
-                .getCapabilitiesList().stream().map(c -> c.hasService() ? c.getService().getType().name()
-                        : "expansion " + c.getVolumeExpansion().getType()).toList());
+        List<String> expected =
+                switch (mode) {
+                    case "controller" ->
+                        List.of(
+                                "CONTROLLER_SERVICE",
+                                "VOLUME_ACCESSIBILITY_CONSTRAINTS",
+                                "expansion ONLINE",
+                                "GROUP_CONTROLLER_SERVICE",
+                                "SNAPSHOT_METADATA_SERVICE");
+                    case "node" -> List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS");
+                    default ->
+                        List.of(
+                                "VOLUME_ACCESSIBILITY_CONSTRAINTS",
+                                "CONTROLLER_SERVICE",
+                                "expansion ONLINE",
+                                "GROUP_CONTROLLER_SERVICE",
+                                "SNAPSHOT_METADATA_SERVICE");
+                };
+        assertEquals(
+                expected,
+                identity
+                        .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                        .getCapabilitiesList()
+                        .stream()
+                        .map(c -> c.hasService()
+                                ? c.getService().getType().name()
+                                : "expansion " + c.getVolumeExpansion().getType())
+                        .toList());
         var probe = identity.probe(ProbeRequest.getDefaultInstance());
         assertTrue(probe.hasReady() && probe.getReady().getValue());
-        assertTrue(process.stderr().contains("csi.v1.Identity/GetPluginInfo rid="), "one log line per call:\n" + process.stderr());
+        assertTrue(
+                process.stderr().contains("csi.v1.Identity/GetPluginInfo rid="),
+                "one log line per call:\n" + process.stderr());
     }
 
     @Test
     void servicesAModeDoesNotServeAreUnimplemented() throws Exception {
         ManagedChannel node = serve("node").awaitReady();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> ControllerGrpc.newBlockingStub(node).createVolume(CreateVolumeRequest.newBuilder().setName("v").build()));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ControllerGrpc.newBlockingStub(node)
+                .createVolume(CreateVolumeRequest.newBuilder().setName("v").build()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
     }
 
     @Test
     void controllerModeDoesNotServeNode() throws Exception {
         ManagedChannel controller = serve("controller").awaitReady();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> NodeGrpc.newBlockingStub(controller).nodeStageVolume(NodeStageVolumeRequest.getDefaultInstance()));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> NodeGrpc.newBlockingStub(controller)
+                .nodeStageVolume(NodeStageVolumeRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
     }
 
@@ -147,7 +172,11 @@ class LauncherIT {
         }
         assertTrue(Files.exists(socket()));
         ManagedChannel channel = serve("node").awaitReady();
-        assertEquals("vdisk.csi.dev", IdentityGrpc.newBlockingStub(channel).getPluginInfo(GetPluginInfoRequest.getDefaultInstance()).getName());
+        assertEquals(
+                "vdisk.csi.dev",
+                IdentityGrpc.newBlockingStub(channel)
+                        .getPluginInfo(GetPluginInfoRequest.getDefaultInstance())
+                        .getName());
     }
 
     @Test
@@ -157,7 +186,9 @@ class LauncherIT {
         LauncherProcess process = serve("node");
         int code = process.waitForExit(EXIT_TIMEOUT);
         assertEquals(1, code, process.stderr());
-        assertTrue(process.stderr().contains("refusing to bind " + socket() + ": a regular file is there"), process.stderr());
+        assertTrue(
+                process.stderr().contains("refusing to bind " + socket() + ": a regular file is there"),
+                process.stderr());
         assertEquals("not a socket", Files.readString(socket()));
     }
 
@@ -183,7 +214,11 @@ class LauncherIT {
         assertTrue(tour.contains("Node/NodeGetVolumeStats -> "), tour);
         assertTrue(tour.contains("Controller/DeleteVolume -> done"), tour);
         assertFalse(tour.contains("failed"), tour);
-        assertTrue(IdentityGrpc.newBlockingStub(channel).probe(ProbeRequest.getDefaultInstance()).getReady().getValue(),
+        assertTrue(
+                IdentityGrpc.newBlockingStub(channel)
+                        .probe(ProbeRequest.getDefaultInstance())
+                        .getReady()
+                        .getValue(),
                 "still serving after the tour");
         assertEquals(0, process.terminate(), process.stderr());
     }
@@ -192,10 +227,29 @@ class LauncherIT {
     void helpExplainsEveryModeAndFlag() throws Exception {
         LauncherProcess process = launch("--help");
         assertEquals(0, process.waitForExit(EXIT_TIMEOUT), process.stderr());
-        for (String word : List.of("controller", "node", "standalone", "--endpoint", "--driver-name", "--node-id",
-                "--pool", "--log-level", "--demo", "--help", "--kubeconfig", "--leader-election-namespace",
-                "--leader-election-id", "--kube-timeout", "--agent-token-file", "--agent-listen", "--agent-address",
-                "--agent-client-sa", "--agent-tls-cert", "--agent-tls-key", "--agent-ca-file", "--agent-server-name")) {
+        for (String word : List.of(
+                "controller",
+                "node",
+                "standalone",
+                "--endpoint",
+                "--driver-name",
+                "--node-id",
+                "--pool",
+                "--log-level",
+                "--demo",
+                "--help",
+                "--kubeconfig",
+                "--leader-election-namespace",
+                "--leader-election-id",
+                "--kube-timeout",
+                "--agent-token-file",
+                "--agent-listen",
+                "--agent-address",
+                "--agent-client-sa",
+                "--agent-tls-cert",
+                "--agent-tls-key",
+                "--agent-ca-file",
+                "--agent-server-name")) {
             assertTrue(process.stdout().contains(word), word + " missing from --help:\n" + process.stdout());
         }
     }
@@ -206,7 +260,8 @@ class LauncherIT {
         assertEquals(2, process.waitForExit(EXIT_TIMEOUT));
         List<String> lines = process.stderr().lines().toList();
         assertEquals(1, lines.size(), process.stderr());
-        assertTrue(lines.getFirst().startsWith("vdisk-csi node: --agent-listen 0.0.0.0:9810 is not a loopback address"),
+        assertTrue(
+                lines.getFirst().startsWith("vdisk-csi node: --agent-listen 0.0.0.0:9810 is not a loopback address"),
                 lines.getFirst());
     }
 

@@ -8,8 +8,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class LauncherProcess implements AutoCloseable {
 
-    static final Path REPO = Path.of(System.getProperty("vdisk.repo.root", "..")).toAbsolutePath().normalize();
+    static final Path REPO = Path.of(System.getProperty("vdisk.repo.root", ".."))
+            .toAbsolutePath()
+            .normalize();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Process process;
@@ -50,8 +52,11 @@ final class LauncherProcess implements AutoCloseable {
         command.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, "stdout", ".txt");
         Path err = Files.createTempFile(workDir, "stderr", ".txt");
-        Process process = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         return new LauncherProcess(process, out, err, socket);
     }
 
@@ -84,8 +89,11 @@ final class LauncherProcess implements AutoCloseable {
             }
             if (Files.exists(socket)) {
                 try {
-                    if (IdentityGrpc.newBlockingStub(channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
-                            .probe(ProbeRequest.getDefaultInstance()).getReady().getValue()) {
+                    if (IdentityGrpc.newBlockingStub(channel())
+                            .withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .probe(ProbeRequest.getDefaultInstance())
+                            .getReady()
+                            .getValue()) {
                         return channel;
                     }
                 } catch (StatusRuntimeException e) {

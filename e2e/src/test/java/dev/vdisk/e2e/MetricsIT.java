@@ -38,7 +38,8 @@ class MetricsIT {
     private static final long MIB = 1 << 20;
     private static final VolumeCapability BLOCK = VolumeCapability.newBuilder()
             .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-            .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER)).build();
+            .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+            .build();
 
     @TempDir
     Path dir;
@@ -51,24 +52,50 @@ class MetricsIT {
         }
         Path socket = dir.resolve("run/csi.sock");
         Files.createDirectories(dir.resolve("kubelet"));
-        LauncherProcess process = LauncherProcess.start(dir, socket, "standalone", "--endpoint", "unix://" + socket,
-                "--node-id", "e2e-node", "--pool", dir.resolve("pool").toString(), "--pool-size", "1G", "--state-dir",
-                dir.resolve("state").toString(), "--kubelet-dir", dir.resolve("kubelet").toString(),
-                "--metrics-listen", "127.0.0.1:" + port);
+        LauncherProcess process = LauncherProcess.start(
+                dir,
+                socket,
+                "standalone",
+                "--endpoint",
+                "unix://" + socket,
+                "--node-id",
+                "e2e-node",
+                "--pool",
+                dir.resolve("pool").toString(),
+                "--pool-size",
+                "1G",
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--kubelet-dir",
+                dir.resolve("kubelet").toString(),
+                "--metrics-listen",
+                "127.0.0.1:" + port);
         try (HttpClient http = HttpClient.newHttpClient()) {
             ManagedChannel channel = process.awaitReady();
             var controller = ControllerGrpc.newBlockingStub(channel);
             var node = NodeGrpc.newBlockingStub(channel);
-            String id = controller.createVolume(CreateVolumeRequest.newBuilder().setName("metrics-1")
-                    .addVolumeCapabilities(BLOCK).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64 * MIB))
-                    .build()).getVolume().getVolumeId();
+            String id = controller
+                    .createVolume(CreateVolumeRequest.newBuilder()
+                            .setName("metrics-1")
+                            .addVolumeCapabilities(BLOCK)
+                            .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64 * MIB))
+                            .build())
+                    .getVolume()
+                    .getVolumeId();
             Path staging = dir.resolve("kubelet/plugins/kubernetes.io/csi/vdisk.csi.dev/" + id + "/globalmount");
             Path target = dir.resolve("kubelet/pods/pod-1/volumes/kubernetes.io~csi/" + id + "/mount");
             Files.createDirectories(target.getParent());
-            node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
-                    .setStagingTargetPath(staging.toString()).setVolumeCapability(BLOCK).build());
-            node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id).setStagingTargetPath(
-                    staging.toString()).setTargetPath(target.toString()).setVolumeCapability(BLOCK).build());
+            node.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                    .setVolumeId(id)
+                    .setStagingTargetPath(staging.toString())
+                    .setVolumeCapability(BLOCK)
+                    .build());
+            node.nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                    .setVolumeId(id)
+                    .setStagingTargetPath(staging.toString())
+                    .setTargetPath(target.toString())
+                    .setVolumeCapability(BLOCK)
+                    .build());
             try (RandomAccessFile device = new RandomAccessFile(target.toFile(), "rw")) {
                 byte[] data = new byte[(int) MIB];
                 Arrays.fill(data, (byte) 7);
@@ -76,12 +103,21 @@ class MetricsIT {
                 device.getFD().sync();
             }
 
-            HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> scrape = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, scrape.statusCode());
             String text = scrape.body();
-            assertEquals(1.0, value(text, "vdisk_csi_calls_seconds_count{code=\"OK\",method=\"csi.v1.Controller/CreateVolume\"}"));
-            assertEquals(1.0, value(text, "vdisk_csi_calls_seconds_count{code=\"OK\",method=\"csi.v1.Node/NodeStageVolume\"}"));
+            assertEquals(
+                    1.0,
+                    value(
+                            text,
+                            "vdisk_csi_calls_seconds_count{code=\"OK\",method=\"csi.v1.Controller/CreateVolume\"}"));
+            assertEquals(
+                    1.0,
+                    value(text, "vdisk_csi_calls_seconds_count{code=\"OK\",method=\"csi.v1.Node/NodeStageVolume\"}"));
             assertEquals(1.0, value(text, "vdisk_volumes"));
             assertEquals(1.0, value(text, "vdisk_volumes_staged"));
             assertEquals(1.0, value(text, "vdisk_loop_devices"));
@@ -89,10 +125,14 @@ class MetricsIT {
             assertTrue(value(text, "vdisk_fuse_bytes_total{op=\"write\"}") >= MIB, text);
             assertTrue(value(text, "jvm_threads_live_threads") > 0, "the JVM's own meters are there too");
 
-            node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                    .setTargetPath(target.toString()).build());
-            node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
-                    .setStagingTargetPath(staging.toString()).build());
+            node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                    .setVolumeId(id)
+                    .setTargetPath(target.toString())
+                    .build());
+            node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                    .setVolumeId(id)
+                    .setStagingTargetPath(staging.toString())
+                    .build());
             assertEquals(0, process.terminate(), process.stderr());
             assertTrue(process.stderr().contains("stopped serving metrics on 127.0.0.1:" + port), process.stderr());
         } finally {
@@ -104,7 +144,9 @@ class MetricsIT {
 
     /** The value of the one sample line that starts with {@code series} (name and labels as served). */
     private static double value(String text, String series) {
-        return text.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+        return text.lines()
+                .filter(l -> l.startsWith(series + " "))
+                .findFirst()
                 .map(l -> Double.parseDouble(l.substring(series.length() + 1).strip()))
                 .orElseThrow(() -> new AssertionError("no " + series + " in\n" + text));
     }

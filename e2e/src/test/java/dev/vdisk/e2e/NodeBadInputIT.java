@@ -34,6 +34,7 @@ class NodeBadInputIT {
 
     @TempDir
     Path dir;
+
     private NodeFixture f;
 
     @AfterEach
@@ -54,7 +55,8 @@ class NodeBadInputIT {
     }
 
     private static VolumeCapability mode(Mode mode) {
-        return NodeFixture.mount("ext4").toBuilder().setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
+        return NodeFixture.mount("ext4").toBuilder()
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
                 .build();
     }
 
@@ -68,52 +70,118 @@ class NodeBadInputIT {
         Path outside = Files.createDirectories(dir.resolve("outside"));
 
         // NodeStageVolume: required fields, capability, paths, unknown volume
-        rejected(Status.Code.INVALID_ARGUMENT, "volume_id missing in request",
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "volume_id missing in request",
                 () -> f.node.nodeStageVolume(good.toBuilder().clearVolumeId().build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "staging_target_path missing in request",
-                () -> f.node.nodeStageVolume(good.toBuilder().clearStagingTargetPath().build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "volume_capability missing in request",
-                () -> f.node.nodeStageVolume(good.toBuilder().clearVolumeCapability().build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "access_type missing",
-                () -> f.node.nodeStageVolume(good.toBuilder().setVolumeCapability(ext4.toBuilder().clearMount()).build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "access_mode missing",
-                () -> f.node.nodeStageVolume(good.toBuilder().setVolumeCapability(ext4.toBuilder().clearAccessMode()).build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "MULTI_NODE_MULTI_WRITER is not supported",
-                () -> f.node.nodeStageVolume(good.toBuilder().setVolumeCapability(mode(Mode.MULTI_NODE_MULTI_WRITER)).build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "fs_type btrfs is not supported",
-                () -> f.node.nodeStageVolume(good.toBuilder().setVolumeCapability(NodeFixture.mount("btrfs")).build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "outside the kubelet directory",
-                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath(outside.toString()).build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "outside the kubelet directory",
-                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath(f.kubelet + "/../outside").build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "not an absolute path",
-                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath("kubelet/x").build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "staging_target_path missing in request",
+                () -> f.node.nodeStageVolume(
+                        good.toBuilder().clearStagingTargetPath().build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "volume_capability missing in request",
+                () -> f.node.nodeStageVolume(
+                        good.toBuilder().clearVolumeCapability().build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "access_type missing",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setVolumeCapability(ext4.toBuilder().clearMount())
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "access_mode missing",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setVolumeCapability(ext4.toBuilder().clearAccessMode())
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "MULTI_NODE_MULTI_WRITER is not supported",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setVolumeCapability(mode(Mode.MULTI_NODE_MULTI_WRITER))
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "fs_type btrfs is not supported",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setVolumeCapability(NodeFixture.mount("btrfs"))
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "outside the kubelet directory",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setStagingTargetPath(outside.toString())
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "outside the kubelet directory",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setStagingTargetPath(f.kubelet + "/../outside")
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "not an absolute path",
+                () -> f.node.nodeStageVolume(
+                        good.toBuilder().setStagingTargetPath("kubelet/x").build()));
         Files.createSymbolicLink(f.kubelet.resolve("escape"), outside);
-        rejected(Status.Code.INVALID_ARGUMENT, "symbolic link",
-                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath(f.kubelet + "/escape/globalmount").build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "symbolic link",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setStagingTargetPath(f.kubelet + "/escape/globalmount")
+                        .build()));
         assertEquals(0, Files.list(outside).count(), "nothing created through the link");
-        rejected(Status.Code.NOT_FOUND, "does not exist",
-                () -> f.node.nodeStageVolume(good.toBuilder().setVolumeId("no-such-volume").build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "the kubelet directory itself",
-                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath(f.kubelet.toString()).build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "the kubelet's own",
-                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath(f.kubelet + "/plugins").build()));
+        rejected(
+                Status.Code.NOT_FOUND,
+                "does not exist",
+                () -> f.node.nodeStageVolume(
+                        good.toBuilder().setVolumeId("no-such-volume").build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "the kubelet directory itself",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setStagingTargetPath(f.kubelet.toString())
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "the kubelet's own",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setStagingTargetPath(f.kubelet + "/plugins")
+                        .build()));
 
         // NodePublishVolume before staging, and its own required fields
         Path target = f.target("v", 1);
         NodePublishVolumeRequest publish = f.publishRequest("v", target, ext4, false);
         rejected(Status.Code.FAILED_PRECONDITION, "not staged", () -> f.node.nodePublishVolume(publish));
-        rejected(Status.Code.NOT_FOUND, "does not exist",
-                () -> f.node.nodePublishVolume(publish.toBuilder().setVolumeId("no-such-volume").build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "target_path missing in request",
-                () -> f.node.nodePublishVolume(publish.toBuilder().clearTargetPath().build()));
-        rejected(Status.Code.FAILED_PRECONDITION, "staging_target_path missing in request",
-                () -> f.node.nodePublishVolume(publish.toBuilder().clearStagingTargetPath().build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "volume_capability missing in request",
-                () -> f.node.nodePublishVolume(publish.toBuilder().clearVolumeCapability().build()));
+        rejected(
+                Status.Code.NOT_FOUND,
+                "does not exist",
+                () -> f.node.nodePublishVolume(
+                        publish.toBuilder().setVolumeId("no-such-volume").build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "target_path missing in request",
+                () -> f.node.nodePublishVolume(
+                        publish.toBuilder().clearTargetPath().build()));
+        rejected(
+                Status.Code.FAILED_PRECONDITION,
+                "staging_target_path missing in request",
+                () -> f.node.nodePublishVolume(
+                        publish.toBuilder().clearStagingTargetPath().build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "volume_capability missing in request",
+                () -> f.node.nodePublishVolume(
+                        publish.toBuilder().clearVolumeCapability().build()));
         for (String kubeletOwn : new String[] {"/pods", "/pods/pod-1", "/pods/pod-1/volumes/kubernetes.io~csi"}) {
-            rejected(Status.Code.INVALID_ARGUMENT, "the kubelet's own",
-                    () -> f.node.nodePublishVolume(publish.toBuilder().setTargetPath(f.kubelet + kubeletOwn).build()));
+            rejected(
+                    Status.Code.INVALID_ARGUMENT,
+                    "the kubelet's own",
+                    () -> f.node.nodePublishVolume(publish.toBuilder()
+                            .setTargetPath(f.kubelet + kubeletOwn)
+                            .build()));
         }
 
         // the undo calls of something that is not there succeed and change nothing
@@ -122,62 +190,129 @@ class NodeBadInputIT {
         f.unstage("v");
         f.unstage("no-such-volume");
         assertEquals(idle, f.kernel());
-        rejected(Status.Code.INVALID_ARGUMENT, "target_path missing in request",
-                () -> f.node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId("v").build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "volume_id missing in request",
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "target_path missing in request",
+                () -> f.node.nodeUnpublishVolume(
+                        NodeUnpublishVolumeRequest.newBuilder().setVolumeId("v").build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "volume_id missing in request",
                 () -> f.node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                        .setStagingTargetPath(f.staging("v").toString()).build()));
+                        .setStagingTargetPath(f.staging("v").toString())
+                        .build()));
 
         // stats and expand
-        rejected(Status.Code.INVALID_ARGUMENT, "volume_path missing in request",
-                () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v").build()));
-        rejected(Status.Code.NOT_FOUND, "not staged",
-                () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("no-such-volume")
-                        .setVolumePath(target.toString()).build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "volume_path missing in request",
-                () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v").build()));
-        rejected(Status.Code.NOT_FOUND, "does not exist",
-                () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("no-such-volume")
-                        .setVolumePath(target.toString()).build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "volume_path missing in request",
+                () -> f.node.nodeGetVolumeStats(
+                        NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v").build()));
+        rejected(
+                Status.Code.NOT_FOUND,
+                "not staged",
+                () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId("no-such-volume")
+                        .setVolumePath(target.toString())
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "volume_path missing in request",
+                () -> f.node.nodeExpandVolume(
+                        NodeExpandVolumeRequest.newBuilder().setVolumeId("v").build()));
+        rejected(
+                Status.Code.NOT_FOUND,
+                "does not exist",
+                () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId("no-such-volume")
+                        .setVolumePath(target.toString())
+                        .build()));
 
         // against a staged volume: incompatible second stage, access type mismatch, incompatible second publish
         f.stage("v", ext4);
-        rejected(Status.Code.ALREADY_EXISTS, "the request asks for xfs",
-                () -> f.node.nodeStageVolume(good.toBuilder().setVolumeCapability(NodeFixture.mount("xfs")).build()));
-        rejected(Status.Code.ALREADY_EXISTS, "the request asks for block",
-                () -> f.node.nodeStageVolume(good.toBuilder().setVolumeCapability(NodeFixture.block()).build()));
-        rejected(Status.Code.FAILED_PRECONDITION, "already staged at",
-                () -> f.node.nodeStageVolume(good.toBuilder().setStagingTargetPath(f.kubelet + "/other").build()));
-        rejected(Status.Code.INVALID_ARGUMENT, "staged as a mount volume",
-                () -> f.node.nodePublishVolume(publish.toBuilder().setVolumeCapability(NodeFixture.block()).build()));
-        rejected(Status.Code.FAILED_PRECONDITION, "is staged at",
-                () -> f.node.nodePublishVolume(publish.toBuilder().setStagingTargetPath(f.kubelet + "/other").build()));
+        rejected(
+                Status.Code.ALREADY_EXISTS,
+                "the request asks for xfs",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setVolumeCapability(NodeFixture.mount("xfs"))
+                        .build()));
+        rejected(
+                Status.Code.ALREADY_EXISTS,
+                "the request asks for block",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setVolumeCapability(NodeFixture.block())
+                        .build()));
+        rejected(
+                Status.Code.FAILED_PRECONDITION,
+                "already staged at",
+                () -> f.node.nodeStageVolume(good.toBuilder()
+                        .setStagingTargetPath(f.kubelet + "/other")
+                        .build()));
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "staged as a mount volume",
+                () -> f.node.nodePublishVolume(publish.toBuilder()
+                        .setVolumeCapability(NodeFixture.block())
+                        .build()));
+        rejected(
+                Status.Code.FAILED_PRECONDITION,
+                "is staged at",
+                () -> f.node.nodePublishVolume(publish.toBuilder()
+                        .setStagingTargetPath(f.kubelet + "/other")
+                        .build()));
         f.publish("v", target, ext4, false);
-        rejected(Status.Code.ALREADY_EXISTS, "differs in readonly",
-                () -> f.node.nodePublishVolume(publish.toBuilder().setReadonly(true).build()));
-        rejected(Status.Code.FAILED_PRECONDITION, "still published",
-                () -> f.node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId("v")
-                        .setStagingTargetPath(f.staging("v").toString()).build()));
-        rejected(Status.Code.NOT_FOUND, "is not at",
-                () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v")
-                        .setVolumePath(f.kubelet + "/elsewhere").build()));
+        rejected(
+                Status.Code.ALREADY_EXISTS,
+                "differs in readonly",
+                () -> f.node.nodePublishVolume(
+                        publish.toBuilder().setReadonly(true).build()));
+        rejected(
+                Status.Code.FAILED_PRECONDITION,
+                "still published",
+                () -> f.node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId("v")
+                        .setStagingTargetPath(f.staging("v").toString())
+                        .build()));
+        rejected(
+                Status.Code.NOT_FOUND,
+                "is not at",
+                () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId("v")
+                        .setVolumePath(f.kubelet + "/elsewhere")
+                        .build()));
         // spec (and csi-sanity): a volume_path the volume is not at is NOT_FOUND, even a relative one
-        rejected(Status.Code.NOT_FOUND, "is not at",
-                () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v")
-                        .setVolumePath("some/path").build()));
-        rejected(Status.Code.NOT_FOUND, "is not at",
-                () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v")
-                        .setVolumePath("some/path").build()));
+        rejected(
+                Status.Code.NOT_FOUND,
+                "is not at",
+                () -> f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId("v")
+                        .setVolumePath("some/path")
+                        .build()));
+        rejected(
+                Status.Code.NOT_FOUND,
+                "is not at",
+                () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId("v")
+                        .setVolumePath("some/path")
+                        .build()));
         // a file where the target directory belongs: named, not INTERNAL
         Path fileTarget = f.target("v", 2);
         Files.createFile(fileTarget);
-        rejected(Status.Code.INVALID_ARGUMENT, "exists and is not a directory",
+        rejected(
+                Status.Code.INVALID_ARGUMENT,
+                "exists and is not a directory",
                 () -> f.node.nodePublishVolume(f.publishRequest("v", fileTarget, ext4, false)));
         Files.delete(fileTarget);
-        rejected(Status.Code.OUT_OF_RANGE, "above limit_bytes",
-                () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v")
-                        .setVolumePath(target.toString()).setCapacityRange(CapacityRange.newBuilder()
-                                .setRequiredBytes(128 * MIB).setLimitBytes(96 * MIB)).build()));
+        rejected(
+                Status.Code.OUT_OF_RANGE,
+                "above limit_bytes",
+                () -> f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId("v")
+                        .setVolumePath(target.toString())
+                        .setCapacityRange(CapacityRange.newBuilder()
+                                .setRequiredBytes(128 * MIB)
+                                .setLimitBytes(96 * MIB))
+                        .build()));
         f.unpublish("v", target);
         f.unstage("v");
 
@@ -188,10 +323,15 @@ class NodeBadInputIT {
         KernelView.run("mkfs.xfs", "-q", "-f", raw.toString());
         f.unpublish("w", raw);
         f.unstage("w");
-        rejected(Status.Code.FAILED_PRECONDITION, "refusing to format over an existing signature",
+        rejected(
+                Status.Code.FAILED_PRECONDITION,
+                "refusing to format over an existing signature",
                 () -> f.node.nodeStageVolume(f.stageRequest("w", ext4)));
         f.stage("w", NodeFixture.mount("xfs")); // what it really holds mounts fine
-        assertEquals("xfs", KernelView.run("findmnt", "-n", "-o", "FSTYPE", f.staging("w").toString()).strip());
+        assertEquals(
+                "xfs",
+                KernelView.run("findmnt", "-n", "-o", "FSTYPE", f.staging("w").toString())
+                        .strip());
         f.unstage("w");
         assertEquals(idle, f.kernel(), "back to nothing but the FUSE mount");
     }

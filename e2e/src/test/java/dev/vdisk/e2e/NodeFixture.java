@@ -72,7 +72,8 @@ final class NodeFixture implements AutoCloseable {
     void startHolder() throws Exception {
         holderSocket = state.resolve("fd-holder/holder.sock");
         // the chart's hostPath makes the state directory before either pod starts
-        Files.createDirectories(state, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+                state, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         holder = LauncherProcess.startHolder(dir, holderSocket);
         started.add(holder);
     }
@@ -83,9 +84,20 @@ final class NodeFixture implements AutoCloseable {
     }
 
     void start() throws Exception {
-        List<String> args = new ArrayList<>(List.of("node", "--endpoint", "unix://" + socket, "--node-id", "e2e-node",
-                "--pool", pool.toString(), "--state-dir", state.toString(), "--kubelet-dir", kubelet.toString(),
-                "--max-volumes", "8"));
+        List<String> args = new ArrayList<>(List.of(
+                "node",
+                "--endpoint",
+                "unix://" + socket,
+                "--node-id",
+                "e2e-node",
+                "--pool",
+                pool.toString(),
+                "--state-dir",
+                state.toString(),
+                "--kubelet-dir",
+                kubelet.toString(),
+                "--max-volumes",
+                "8"));
         if (holderSocket != null) {
             args.addAll(List.of("--fd-holder", holderSocket.toString()));
         }
@@ -113,8 +125,12 @@ final class NodeFixture implements AutoCloseable {
         StringBuilder out = new StringBuilder();
         for (LauncherProcess p : started) {
             List<String> all = p.stderr().lines().toList();
-            out.append("== pid ").append(p.pid()).append(p == holder ? " (holder)" : " (node)").append('\n');
-            all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> out.append(l).append('\n'));
+            out.append("== pid ")
+                    .append(p.pid())
+                    .append(p == holder ? " (holder)" : " (node)")
+                    .append('\n');
+            all.subList(Math.max(0, all.size() - lines), all.size())
+                    .forEach(l -> out.append(l).append('\n'));
         }
         return out.toString();
     }
@@ -132,18 +148,26 @@ final class NodeFixture implements AutoCloseable {
 
     static VolumeCapability mount(String fsType, String... flags) {
         return VolumeCapability.newBuilder()
-                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fsType).addAllMountFlags(List.of(flags)))
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER)).build();
+                .setMount(VolumeCapability.MountVolume.newBuilder()
+                        .setFsType(fsType)
+                        .addAllMountFlags(List.of(flags)))
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER))
+                .build();
     }
 
     static VolumeCapability block() {
-        return VolumeCapability.newBuilder().setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER)).build();
+        return VolumeCapability.newBuilder()
+                .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER))
+                .build();
     }
 
     NodeStageVolumeRequest stageRequest(String volumeId, VolumeCapability cap) {
-        return NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging(volumeId).toString()).setVolumeCapability(cap).build();
+        return NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setStagingTargetPath(staging(volumeId).toString())
+                .setVolumeCapability(cap)
+                .build();
     }
 
     void stage(String volumeId, VolumeCapability cap) {
@@ -151,14 +175,20 @@ final class NodeFixture implements AutoCloseable {
     }
 
     void unstage(String volumeId) {
-        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging(volumeId).toString()).build());
+        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setStagingTargetPath(staging(volumeId).toString())
+                .build());
     }
 
     NodePublishVolumeRequest publishRequest(String volumeId, Path target, VolumeCapability cap, boolean readOnly) {
-        return NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging(volumeId).toString()).setTargetPath(target.toString())
-                .setVolumeCapability(cap).setReadonly(readOnly).build();
+        return NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setStagingTargetPath(staging(volumeId).toString())
+                .setTargetPath(target.toString())
+                .setVolumeCapability(cap)
+                .setReadonly(readOnly)
+                .build();
     }
 
     void publish(String volumeId, Path target, VolumeCapability cap, boolean readOnly) {
@@ -166,8 +196,10 @@ final class NodeFixture implements AutoCloseable {
     }
 
     void unpublish(String volumeId, Path target) {
-        node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setTargetPath(target.toString()).build());
+        node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setTargetPath(target.toString())
+                .build());
     }
 
     KernelView.Snapshot kernel() {

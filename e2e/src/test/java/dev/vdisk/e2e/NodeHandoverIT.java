@@ -37,6 +37,7 @@ class NodeHandoverIT {
 
     @TempDir
     Path dir;
+
     private HandoverRig rig;
 
     @BeforeEach
@@ -56,14 +57,18 @@ class NodeHandoverIT {
 
     @Test
     void sigtermThenStart() throws Exception {
-        System.out.printf("handover: SIGTERM + start took %d ms%n", rig.restart(Stop.SIGTERM).toMillis());
+        System.out.printf(
+                "handover: SIGTERM + start took %d ms%n",
+                rig.restart(Stop.SIGTERM).toMillis());
         Thread.sleep(1000);
         finish(GRACEFUL_PAUSE);
     }
 
     @Test
     void sigkillThenStart() throws Exception {
-        System.out.printf("handover: SIGKILL + start took %d ms%n", rig.restart(Stop.SIGKILL).toMillis());
+        System.out.printf(
+                "handover: SIGKILL + start took %d ms%n",
+                rig.restart(Stop.SIGKILL).toMillis());
         Thread.sleep(1000);
         finish(KILL_PAUSE);
     }
@@ -96,8 +101,10 @@ class NodeHandoverIT {
         assertTrue(fsReadWrite && rig.fsReadWrite(), "ext4 on fs went read-only");
         assertEquals(rig.staged(), rig.node.kernel(), "the same mounts and loop devices as before the restarts");
         for (IoReport r : reports) {
-            assertTrue(r.longestPause().compareTo(pauseLimit) < 0, "longest pause " + r.longestPause().toMillis()
-                    + " ms, limit " + pauseLimit.toMillis() + " ms: " + r + "\nlogs:\n" + rig.node.logs(15));
+            assertTrue(
+                    r.longestPause().compareTo(pauseLimit) < 0,
+                    "longest pause " + r.longestPause().toMillis() + " ms, limit " + pauseLimit.toMillis() + " ms: " + r
+                            + "\nlogs:\n" + rig.node.logs(15));
         }
         rig.unstageAndStop();
         assertTrue(rig.node.kernel().isEmpty(), "left after unstage and stop: " + rig.node.kernel());

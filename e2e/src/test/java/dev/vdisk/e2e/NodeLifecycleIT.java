@@ -3,10 +3,10 @@ package dev.vdisk.e2e;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import csi.v1.CapacityRange;
 import csi.v1.NodeExpandVolumeRequest;
 import csi.v1.NodeGetCapabilitiesRequest;
 import csi.v1.NodeGetInfoRequest;
@@ -14,22 +14,20 @@ import csi.v1.NodeGetInfoResponse;
 import csi.v1.NodeGetVolumeStatsRequest;
 import csi.v1.NodeGetVolumeStatsResponse;
 import csi.v1.NodeServiceCapability;
-import csi.v1.CapacityRange;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeUsage;
 import dev.vdisk.engine.VdiskInfo;
+import dev.vdisk.node.testing.Privileged;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import dev.vdisk.node.testing.Privileged;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.file.AccessDeniedException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -48,6 +46,7 @@ class NodeLifecycleIT {
 
     @TempDir
     Path dir;
+
     private NodeFixture f;
 
     @AfterEach
@@ -68,11 +67,20 @@ class NodeLifecycleIT {
         assertEquals("e2e-node", info.getNodeId());
         assertEquals(8, info.getMaxVolumesPerNode());
         assertEquals("e2e-node", info.getAccessibleTopology().getSegmentsMap().get("topology.vdisk.csi.dev/node"));
-        assertEquals(List.of(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME, NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
-                        NodeServiceCapability.RPC.Type.EXPAND_VOLUME, NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
+        assertEquals(
+                List.of(
+                        NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
+                        NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
+                        NodeServiceCapability.RPC.Type.EXPAND_VOLUME,
+                        NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
                         NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER),
-                f.node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList().stream()
-                        .map(c -> c.getRpc().getType()).toList());
+                f
+                        .node
+                        .nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
+                        .getCapabilitiesList()
+                        .stream()
+                        .map(c -> c.getRpc().getType())
+                        .toList());
 
         VolumeCapability ext4 = NodeFixture.mount("ext4", "noatime");
         VolumeCapability xfs = NodeFixture.mount("xfs");
@@ -95,7 +103,9 @@ class NodeLifecycleIT {
         f.publish("xf", xfb, xfs, false);
         f.publish("bl", bla, block, false);
         f.publish("bl", blb, block, false);
-        assertEquals("block special file", KernelView.run("stat", "-c", "%F", bla.toString()).strip(),
+        assertEquals(
+                "block special file",
+                KernelView.run("stat", "-c", "%F", bla.toString()).strip(),
                 "the block target shows the device node");
 
         byte[] e4data = random(1, 24 * MIB), xfdata = random(2, 8 * MIB), bldata = random(3, 3 * MIB);
@@ -105,21 +115,27 @@ class NodeLifecycleIT {
         assertArrayEquals(e4data, Files.readAllBytes(e4b.resolve("data.bin")), "seen through the second target");
         assertArrayEquals(xfdata, Files.readAllBytes(xfb.resolve("data.bin")));
         assertArrayEquals(bldata, readDevice(blb, 5 * MIB, bldata.length));
-        FileSystemException ro = assertThrows(FileSystemException.class,
-                () -> Files.writeString(e4b.resolve("nope"), "x"));
+        FileSystemException ro =
+                assertThrows(FileSystemException.class, () -> Files.writeString(e4b.resolve("nope"), "x"));
         assertTrue(ro.getMessage().contains("Read-only"), ro.toString());
 
         NodeGetVolumeStatsResponse e4stats = stats("e4", e4a);
         assertFalse(e4stats.getVolumeCondition().getAbnormal(), e4stats.toString());
         VolumeUsage bytes = usage(e4stats, VolumeUsage.Unit.BYTES);
-        assertTrue(bytes.getUsed() >= 24 * MIB && bytes.getTotal() > 200 * MIB && bytes.getAvailable() < bytes.getTotal(),
+        assertTrue(
+                bytes.getUsed() >= 24 * MIB && bytes.getTotal() > 200 * MIB && bytes.getAvailable() < bytes.getTotal(),
                 e4stats.toString());
         assertTrue(usage(e4stats, VolumeUsage.Unit.INODES).getUsed() >= 12, e4stats.toString());
         NodeGetVolumeStatsResponse blstats = stats("bl", bla);
         assertEquals(64 * MIB, usage(blstats, VolumeUsage.Unit.BYTES).getTotal());
 
-        for (var t : List.of(List.of("e4", e4a), List.of("e4", e4b), List.of("xf", xfa), List.of("xf", xfb),
-                List.of("bl", bla), List.of("bl", blb))) {
+        for (var t : List.of(
+                List.of("e4", e4a),
+                List.of("e4", e4b),
+                List.of("xf", xfa),
+                List.of("xf", xfb),
+                List.of("bl", bla),
+                List.of("bl", blb))) {
             f.unpublish((String) t.get(0), (Path) t.get(1));
             f.unpublish((String) t.get(0), (Path) t.get(1)); // idempotent
         }
@@ -161,11 +177,21 @@ class NodeLifecycleIT {
             // the filesystem did not.
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> expand("e4", e4a, 512 * MIB));
             assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-            assertTrue(e.getStatus().getDescription().contains("CAP_SYS_RESOURCE"), e.getStatus().toString());
-            String loop = KernelView.run("findmnt", "-n", "-o", "SOURCE", f.staging("e4").toString()).strip();
-            assertEquals(512 * MIB, Long.parseLong(KernelView.run("blockdev", "--getsize64", loop).strip()));
+            assertTrue(
+                    e.getStatus().getDescription().contains("CAP_SYS_RESOURCE"),
+                    e.getStatus().toString());
+            String loop = KernelView.run(
+                            "findmnt", "-n", "-o", "SOURCE", f.staging("e4").toString())
+                    .strip();
+            assertEquals(
+                    512 * MIB,
+                    Long.parseLong(
+                            KernelView.run("blockdev", "--getsize64", loop).strip()));
         }
-        assertEquals(128 * MIB, Long.parseLong(KernelView.run("blockdev", "--getsize64", bla.toString()).strip()));
+        assertEquals(
+                128 * MIB,
+                Long.parseLong(KernelView.run("blockdev", "--getsize64", bla.toString())
+                        .strip()));
         assertArrayEquals(e4data, Files.readAllBytes(e4a.resolve("data.bin")), "data intact after growing");
 
         f.unpublish("e4", e4a);
@@ -189,46 +215,82 @@ class NodeLifecycleIT {
         f.unstage("e4");
         f.stop();
         List<VdiskInfo> after = f.withPool(p -> p.list());
-        assertTrue(allocated(after, "e4") < before - 16 * MIB, "fstrim freed space: " + before + " -> " + allocated(after, "e4"));
-        assertEquals(512 * MIB, after.stream().filter(v -> v.name().equals("e4")).findFirst().orElseThrow().sizeBytes());
-        assertEquals(768 * MIB, after.stream().filter(v -> v.name().equals("xf")).findFirst().orElseThrow().sizeBytes());
-        assertEquals(128 * MIB, after.stream().filter(v -> v.name().equals("bl")).findFirst().orElseThrow().sizeBytes());
+        assertTrue(
+                allocated(after, "e4") < before - 16 * MIB,
+                "fstrim freed space: " + before + " -> " + allocated(after, "e4"));
+        assertEquals(
+                512 * MIB,
+                after.stream()
+                        .filter(v -> v.name().equals("e4"))
+                        .findFirst()
+                        .orElseThrow()
+                        .sizeBytes());
+        assertEquals(
+                768 * MIB,
+                after.stream()
+                        .filter(v -> v.name().equals("xf"))
+                        .findFirst()
+                        .orElseThrow()
+                        .sizeBytes());
+        assertEquals(
+                128 * MIB,
+                after.stream()
+                        .filter(v -> v.name().equals("bl"))
+                        .findFirst()
+                        .orElseThrow()
+                        .sizeBytes());
         assertTrue(f.kernel().isEmpty(), f.kernel().toString());
     }
 
     /** CAP_SYS_RESOURCE (bit 24) in this process's effective set; the plugin runs with the same set. */
     private static boolean hasCapSysResource() throws IOException {
-        String line = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapEff:"))
-                .findFirst().orElseThrow();
+        String line = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("CapEff:"))
+                .findFirst()
+                .orElseThrow();
         return (Long.parseLong(line.substring(7).strip(), 16) & (1L << 24)) != 0;
     }
 
     private NodeGetVolumeStatsResponse stats(String volumeId, Path path) {
-        return f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(volumeId)
-                .setVolumePath(path.toString()).build());
+        return f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setVolumePath(path.toString())
+                .build());
     }
 
     private long expand(String volumeId, Path path, long bytes) {
-        return f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setVolumePath(path.toString()).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
-                .build()).getCapacityBytes();
+        return f.node.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setVolumePath(path.toString())
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
+                        .build())
+                .getCapacityBytes();
     }
 
     private static VolumeUsage usage(NodeGetVolumeStatsResponse r, VolumeUsage.Unit unit) {
-        return r.getUsageList().stream().filter(u -> u.getUnit() == unit).findFirst()
+        return r.getUsageList().stream()
+                .filter(u -> u.getUnit() == unit)
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no " + unit + " usage in " + r));
     }
 
     private static long allocated(List<VdiskInfo> list, String name) {
-        return list.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow().allocatedBytes();
+        return list.stream()
+                .filter(v -> v.name().equals(name))
+                .findFirst()
+                .orElseThrow()
+                .allocatedBytes();
     }
 
     private static String fsTypeAt(Path mountPoint) {
-        return KernelView.run("findmnt", "-n", "-o", "FSTYPE", mountPoint.toString()).strip();
+        return KernelView.run("findmnt", "-n", "-o", "FSTYPE", mountPoint.toString())
+                .strip();
     }
 
     private static long dfBytes(Path mountPoint) {
-        String[] lines = KernelView.run("df", "-B1", "--output=size", mountPoint.toString()).strip().split("\n");
+        String[] lines = KernelView.run("df", "-B1", "--output=size", mountPoint.toString())
+                .strip()
+                .split("\n");
         return Long.parseLong(lines[lines.length - 1].strip());
     }
 

@@ -31,6 +31,7 @@ class NodeRestartIT {
 
     @TempDir
     Path dir;
+
     private NodeFixture f;
 
     @AfterEach
@@ -42,8 +43,10 @@ class NodeRestartIT {
     }
 
     private NodeGetVolumeStatsResponse stats(String volumeId, Path path) {
-        return f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(volumeId)
-                .setVolumePath(path.toString()).build());
+        return f.node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setVolumePath(path.toString())
+                .build());
     }
 
     @Test
@@ -76,7 +79,9 @@ class NodeRestartIT {
         });
 
         f.start();
-        assertFalse(stats("a", a1).getVolumeCondition().getAbnormal(), stats("a", a1).toString());
+        assertFalse(
+                stats("a", a1).getVolumeCondition().getAbnormal(),
+                stats("a", a1).toString());
         assertArrayEquals(adata, Files.readAllBytes(a1.resolve("before-kill.bin")), "data written before the kill");
         assertArrayEquals(bdata, NodeLifecycleIT.readDevice(b1, 2 * MIB, bdata.length));
         byte[] more = NodeLifecycleIT.random(9, MIB);
@@ -84,10 +89,13 @@ class NodeRestartIT {
         NodeGetVolumeStatsResponse d = stats("d", d1);
         assertTrue(d.getVolumeCondition().getAbnormal(), d.toString());
         assertTrue(d.getVolumeCondition().getMessage().contains("could not stage again"), d.toString());
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> f.publish("d", f.target("d", 2), ext4, false));
+        StatusRuntimeException e =
+                assertThrows(StatusRuntimeException.class, () -> f.publish("d", f.target("d", 2), ext4, false));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-        assertEquals(2, f.kernel().loops().size(), "old loops gone, a and b attached anew: " + f.kernel().loops());
+        assertEquals(
+                2,
+                f.kernel().loops().size(),
+                "old loops gone, a and b attached anew: " + f.kernel().loops());
 
         // the CO's cleanup of d succeeds; a and b unstage normally
         f.unpublish("d", d1);

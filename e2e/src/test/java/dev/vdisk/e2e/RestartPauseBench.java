@@ -44,7 +44,8 @@ class RestartPauseBench {
                 Duration restart = rig.restart(how);
                 Thread.sleep(Math.max(0, SETTLE.toMillis() * 2 - (System.nanoTime() - t0) / 1_000_000));
                 Duration pause = rig.takeLongest();
-                results.add(String.format("RESULT %s %d %d %d", how, pause.toMillis(), peer.toMillis(), restart.toMillis()));
+                results.add(String.format(
+                        "RESULT %s %d %d %d", how, pause.toMillis(), peer.toMillis(), restart.toMillis()));
                 System.out.println(results.getLast() + " (peer window " + window / 1_000_000 + " ms)");
             }
             List<IoReport> reports = rig.stopWriters();

@@ -41,13 +41,16 @@ class SplitHandoverIT {
     private static final String SPLIT = "vdisk.csi.dev/split";
     private static final VolumeCapability BLOCK = VolumeCapability.newBuilder()
             .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-            .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER)).build();
+            .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+            .build();
     /** The snapshot's data: the first DATA bytes of the source; the writer works past them. */
     private static final int DATA = (int) (96 * MIB);
+
     private static final Duration KILL_PAUSE = Duration.ofSeconds(5);
 
     @TempDir
     Path dir;
+
     private LauncherProcess holder;
     private volatile StandaloneFixture standalone;
     private VerifyingWriter writer;
@@ -78,36 +81,63 @@ class SplitHandoverIT {
         String[] flags = {"--fd-holder", socket.toString()};
         standalone = StandaloneFixture.start(dir, "1G", flags);
 
-        String src = standalone.controller.createVolume(CreateVolumeRequest.newBuilder().setName("handover-src")
-                .addVolumeCapabilities(BLOCK).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(128 * MIB))
-                .build()).getVolume().getVolumeId();
+        String src = standalone
+                .controller
+                .createVolume(CreateVolumeRequest.newBuilder()
+                        .setName("handover-src")
+                        .addVolumeCapabilities(BLOCK)
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(128 * MIB))
+                        .build())
+                .getVolume()
+                .getVolumeId();
         Path srcDevice = standalone.attach(src, BLOCK);
         byte[] data = NodeLifecycleIT.random(17, DATA);
         NodeLifecycleIT.writeDevice(srcDevice, 0, data);
-        String snap = standalone.controller.createSnapshot(CreateSnapshotRequest.newBuilder().setName("handover-snap")
-                .setSourceVolumeId(src).build()).getSnapshot().getSnapshotId();
+        String snap = standalone
+                .controller
+                .createSnapshot(CreateSnapshotRequest.newBuilder()
+                        .setName("handover-snap")
+                        .setSourceVolumeId(src)
+                        .build())
+                .getSnapshot()
+                .getSnapshotId();
         writer = VerifyingWriter.start("src", srcDevice, DATA, 1024);
         Thread.sleep(500);
 
-        String clone = standalone.controller.createVolume(CreateVolumeRequest.newBuilder().setName("handover-clone")
-                .addVolumeCapabilities(BLOCK).putParameters("splitOnClone", "copy")
-                .setVolumeContentSource(VolumeContentSource.newBuilder().setSnapshot(
-                        VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(snap)))
-                .build()).getVolume().getVolumeId();
+        String clone = standalone
+                .controller
+                .createVolume(CreateVolumeRequest.newBuilder()
+                        .setName("handover-clone")
+                        .addVolumeCapabilities(BLOCK)
+                        .putParameters("splitOnClone", "copy")
+                        .setVolumeContentSource(VolumeContentSource.newBuilder()
+                                .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder()
+                                        .setSnapshotId(snap)))
+                        .build())
+                .getVolume()
+                .getVolumeId();
         String phase = splitPhase(clone);
         assertFalse(phase.equals("DONE"), "the split must still run at the kill; make DATA larger");
         CompletableFuture<Snapshot> across = CompletableFuture.supplyAsync(() -> snapshotRetrying(src));
         standalone.kill();
         long t0 = System.nanoTime();
         standalone = StandaloneFixture.start(dir, "1G", flags);
-        System.out.printf("split handover: killed with the split %s; start took %d ms%n", phase,
-                (System.nanoTime() - t0) / 1_000_000);
+        System.out.printf(
+                "split handover: killed with the split %s; start took %d ms%n",
+                phase, (System.nanoTime() - t0) / 1_000_000);
 
         awaitSplitDone(clone);
         Snapshot taken = across.get(90, TimeUnit.SECONDS);
         assertTrue(taken.getReadyToUse(), taken.toString());
-        assertTrue(standalone.controller.listSnapshots(ListSnapshotsRequest.newBuilder()
-                .setSnapshotId(taken.getSnapshotId()).build()).getEntriesCount() == 1, "the snapshot is listed");
+        assertTrue(
+                standalone
+                                .controller
+                                .listSnapshots(ListSnapshotsRequest.newBuilder()
+                                        .setSnapshotId(taken.getSnapshotId())
+                                        .build())
+                                .getEntriesCount()
+                        == 1,
+                "the snapshot is listed");
         IoReport report = writer.stop();
         writer = null;
         System.out.println("split handover: " + report);
@@ -116,7 +146,9 @@ class SplitHandoverIT {
         assertTrue(report.longestPause().compareTo(KILL_PAUSE) < 0, report.toString());
 
         Path cloneDevice = standalone.attach(clone, BLOCK);
-        assertArrayEquals(sha256(data), sha256(NodeLifecycleIT.readDevice(cloneDevice, 0, DATA)),
+        assertArrayEquals(
+                sha256(data),
+                sha256(NodeLifecycleIT.readDevice(cloneDevice, 0, DATA)),
                 "the split clone holds the snapshot's data");
         standalone.detach(clone);
         standalone.detach(src);
@@ -128,12 +160,18 @@ class SplitHandoverIT {
 
     /** CreateSnapshot as the snapshotter sends it: the same name again after UNAVAILABLE, until it is answered. */
     private Snapshot snapshotRetrying(String source) {
-        CreateSnapshotRequest request = CreateSnapshotRequest.newBuilder().setName("handover-across")
-                .setSourceVolumeId(source).build();
+        CreateSnapshotRequest request = CreateSnapshotRequest.newBuilder()
+                .setName("handover-across")
+                .setSourceVolumeId(source)
+                .build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try {
-                return standalone.controller.withDeadlineAfter(20, TimeUnit.SECONDS).createSnapshot(request).getSnapshot();
+                return standalone
+                        .controller
+                        .withDeadlineAfter(20, TimeUnit.SECONDS)
+                        .createSnapshot(request)
+                        .getSnapshot();
             } catch (StatusRuntimeException e) {
                 boolean retry = e.getStatus().getCode() == Status.Code.UNAVAILABLE
                         || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
@@ -152,8 +190,13 @@ class SplitHandoverIT {
     }
 
     private String splitPhase(String volumeId) {
-        return standalone.controller.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .build()).getVolume().getVolumeContextOrDefault(SPLIT, "");
+        return standalone
+                .controller
+                .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .build())
+                .getVolume()
+                .getVolumeContextOrDefault(SPLIT, "");
     }
 
     private void awaitSplitDone(String volumeId) throws InterruptedException {
@@ -164,11 +207,13 @@ class SplitHandoverIT {
             if (phase.equals("DONE")) {
                 return;
             }
-            assertFalse(phase.equals("FAILED") || phase.equals("CANCELLED"),
+            assertFalse(
+                    phase.equals("FAILED") || phase.equals("CANCELLED"),
                     "the split of " + volumeId + " stopped: " + phase + "\n" + standalone.stderr());
             Thread.sleep(200);
         }
-        throw new AssertionError("the split of " + volumeId + " is not DONE 120 s after the restart, but '" + phase + "'");
+        throw new AssertionError(
+                "the split of " + volumeId + " is not DONE 120 s after the restart, but '" + phase + "'");
     }
 
     private static byte[] sha256(byte[] data) throws Exception {

@@ -43,9 +43,20 @@ final class StandaloneFixture {
     static StandaloneFixture start(Path dir, String poolSize, String... extraFlags) throws Exception {
         Path socket = dir.resolve("run/csi.sock");
         Files.createDirectories(dir.resolve("kubelet"));
-        List<String> args = new ArrayList<>(List.of("standalone", "--endpoint", "unix://" + socket,
-                "--node-id", NODE, "--pool", dir.resolve("pool").toString(), "--pool-size", poolSize, "--state-dir",
-                dir.resolve("state").toString(), "--kubelet-dir", dir.resolve("kubelet").toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "standalone",
+                "--endpoint",
+                "unix://" + socket,
+                "--node-id",
+                NODE,
+                "--pool",
+                dir.resolve("pool").toString(),
+                "--pool-size",
+                poolSize,
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--kubelet-dir",
+                dir.resolve("kubelet").toString()));
         args.addAll(List.of(extraFlags));
         LauncherProcess process = LauncherProcess.start(dir, socket, args.toArray(String[]::new));
         return new StandaloneFixture(dir, process, process.awaitReady());
@@ -91,18 +102,28 @@ final class StandaloneFixture {
     /** Stages (formatting a blank mount volume) and publishes as the kubelet does; returns the target path. */
     Path attach(String id, VolumeCapability capability) throws IOException {
         Files.createDirectories(target(id).getParent());
-        node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).setVolumeCapability(capability).build());
-        node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).setTargetPath(target(id).toString())
-                .setVolumeCapability(capability).build());
+        node.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setStagingTargetPath(staging(id).toString())
+                .setVolumeCapability(capability)
+                .build());
+        node.nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setStagingTargetPath(staging(id).toString())
+                .setTargetPath(target(id).toString())
+                .setVolumeCapability(capability)
+                .build());
         return target(id);
     }
 
     void detach(String id) {
-        node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setTargetPath(target(id).toString()).build());
-        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(id).toString()).build());
+        node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setTargetPath(target(id).toString())
+                .build());
+        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setStagingTargetPath(staging(id).toString())
+                .build());
     }
 }

@@ -47,6 +47,7 @@ final class VerifyingWriter implements AutoCloseable {
     private final long started = System.nanoTime();
     /** Longest operation since {@link #takeLongest} last ran; written by the writer's thread, read by any. */
     private final AtomicLong windowLongest = new AtomicLong();
+
     private volatile boolean stopping;
     private volatile boolean abandoned;
 
@@ -69,8 +70,10 @@ final class VerifyingWriter implements AutoCloseable {
 
     private void run() {
         SplittableRandom random = new SplittableRandom(volume.hashCode());
-        ByteBuffer block = ByteBuffer.allocateDirect(2 * StampedBlock.SIZE).alignedSlice(StampedBlock.SIZE)
-                .limit(StampedBlock.SIZE).slice();
+        ByteBuffer block = ByteBuffer.allocateDirect(2 * StampedBlock.SIZE)
+                .alignedSlice(StampedBlock.SIZE)
+                .limit(StampedBlock.SIZE)
+                .slice();
         FileChannel channel = null;
         long sequence = 0;
         while (!stopping) {
@@ -215,8 +218,16 @@ final class VerifyingWriter implements AutoCloseable {
         }
         long[] sorted = latencies.stream().mapToLong(Long::longValue).toArray();
         Arrays.sort(sorted);
-        return new IoReport(volume, acknowledged, reads, errorCount, List.copyOf(errors), lostCount, List.copyOf(lost),
-                Duration.ofNanos(percentile(sorted, 1.0)), Duration.ofNanos(percentile(sorted, 0.5)),
+        return new IoReport(
+                volume,
+                acknowledged,
+                reads,
+                errorCount,
+                List.copyOf(errors),
+                lostCount,
+                List.copyOf(lost),
+                Duration.ofNanos(percentile(sorted, 1.0)),
+                Duration.ofNanos(percentile(sorted, 0.5)),
                 Duration.ofNanos(percentile(sorted, 0.99)));
     }
 

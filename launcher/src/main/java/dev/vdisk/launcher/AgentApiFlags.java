@@ -5,25 +5,40 @@ import picocli.CommandLine.Option;
 /** Flags of node mode for the node agent's internal API, which the controller calls. */
 final class AgentApiFlags {
 
-    @Option(names = "--agent-listen", paramLabel = "HOST:PORT", order = 50,
+    @Option(
+            names = "--agent-listen",
+            paramLabel = "HOST:PORT",
+            order = 50,
             description = "serve the internal API (snapshot metadata for the controller) here; without it the node "
                     + "serves none. Any address but loopback needs TLS (--agent-tls-cert and --agent-tls-key)")
     String listen;
 
-    @Option(names = "--agent-address", paramLabel = "HOST:PORT", order = 51,
+    @Option(
+            names = "--agent-address",
+            paramLabel = "HOST:PORT",
+            order = 51,
             description = "the address published for the controller (default: --agent-listen)")
     String address;
 
-    @Option(names = "--agent-client-sa", paramLabel = "NAMESPACE:NAME", order = 52,
+    @Option(
+            names = "--agent-client-sa",
+            paramLabel = "NAMESPACE:NAME",
+            order = 52,
             description = "the controller's service account, the only caller the internal API lets in (checked by "
                     + "TokenReview); required with --agent-listen")
     String clientSa;
 
-    @Option(names = "--agent-tls-cert", paramLabel = "FILE", order = 53,
+    @Option(
+            names = "--agent-tls-cert",
+            paramLabel = "FILE",
+            order = 53,
             description = "PEM certificate (chain) the internal API presents, re-read every minute")
     String tlsCert;
 
-    @Option(names = "--agent-tls-key", paramLabel = "FILE", order = 54,
+    @Option(
+            names = "--agent-tls-key",
+            paramLabel = "FILE",
+            order = 54,
             description = "its PEM key (PKCS#8, or PKCS#1 RSA), re-read every minute")
     String tlsKey;
 }

@@ -24,10 +24,17 @@ import java.util.Optional;
  * @param agentTrust      controller: the CA and server name node agents' certificates are checked against; empty:
  *                        agents are dialled on loopback addresses only
  */
-record ClusterOptions(String leaderNamespace, String leaderId, Path tokenFile, Duration kubeTimeout,
-                      Optional<Path> kubeconfig, Optional<String> agentListen, Optional<String> agentAddress,
-                      Optional<String> agentClientSa, Optional<ServingCertificate> agentCertificate,
-                      Optional<AgentTrust> agentTrust) {
+record ClusterOptions(
+        String leaderNamespace,
+        String leaderId,
+        Path tokenFile,
+        Duration kubeTimeout,
+        Optional<Path> kubeconfig,
+        Optional<String> agentListen,
+        Optional<String> agentAddress,
+        Optional<String> agentClientSa,
+        Optional<ServingCertificate> agentCertificate,
+        Optional<AgentTrust> agentTrust) {
 
     static final String DEFAULT_LEADER_ID = "vdisk-csi-controller";
     /**
@@ -35,19 +42,37 @@ record ClusterOptions(String leaderNamespace, String leaderId, Path tokenFile, D
      * {@code vdisk-csi-agent-api}, the one node agents accept (the pod's own token is for the API server only).
      */
     static final String DEFAULT_TOKEN_PATH = "/var/run/secrets/vdisk-csi/agent-api/token";
+
     static final Path DEFAULT_TOKEN_FILE = Path.of(DEFAULT_TOKEN_PATH);
     static final int DEFAULT_KUBE_TIMEOUT_SECONDS = 60;
     static final Duration DEFAULT_KUBE_TIMEOUT = Duration.ofSeconds(DEFAULT_KUBE_TIMEOUT_SECONDS);
 
     static ClusterOptions defaults() {
         String ns = System.getenv("POD_NAMESPACE");
-        return new ClusterOptions(ns == null || ns.isBlank() ? "default" : ns, DEFAULT_LEADER_ID, DEFAULT_TOKEN_FILE,
-                DEFAULT_KUBE_TIMEOUT, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty());
+        return new ClusterOptions(
+                ns == null || ns.isBlank() ? "default" : ns,
+                DEFAULT_LEADER_ID,
+                DEFAULT_TOKEN_FILE,
+                DEFAULT_KUBE_TIMEOUT,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty());
     }
 
     ClusterOptions withAgentTls(Optional<ServingCertificate> certificate, Optional<AgentTrust> trust) {
-        return new ClusterOptions(leaderNamespace, leaderId, tokenFile, kubeTimeout, kubeconfig, agentListen,
-                agentAddress, agentClientSa, certificate, trust);
+        return new ClusterOptions(
+                leaderNamespace,
+                leaderId,
+                tokenFile,
+                kubeTimeout,
+                kubeconfig,
+                agentListen,
+                agentAddress,
+                agentClientSa,
+                certificate,
+                trust);
     }
 }

@@ -26,8 +26,8 @@ final class ControllerCluster implements AutoCloseable {
     private final ResourceNodeAgents agents;
     private final LeaderElection election;
 
-    private ControllerCluster(KubernetesClient client, AgentApiClient agentApi, ResourceNodeAgents agents,
-                              LeaderElection election) {
+    private ControllerCluster(
+            KubernetesClient client, AgentApiClient agentApi, ResourceNodeAgents agents, LeaderElection election) {
         this.client = client;
         this.agentApi = agentApi;
         this.agents = agents;
@@ -38,21 +38,32 @@ final class ControllerCluster implements AutoCloseable {
     static ControllerCluster start(LaunchConfig config) throws IOException {
         ClusterOptions options = config.cluster();
         if (!KubeApi.configured(options)) {
-            throw new IOException("controller mode needs a Kubernetes API: run it in a pod, or set KUBECONFIG or"
-                    + " --kubeconfig");
+            throw new IOException(
+                    "controller mode needs a Kubernetes API: run it in a pod, or set KUBECONFIG or" + " --kubeconfig");
         }
         KubernetesClient client = KubeApi.client(options, "vdisk-csi-controller");
-        AgentApiClient agentApi = new AgentApiClient(new TokenFile(options.tokenFile()),
-                options.agentTrust().orElse(null));
-        ResourceNodeAgents agents = new ResourceNodeAgents(client, options.kubeTimeout(),
-                new AgentApiExtents(client, agentApi));
+        AgentApiClient agentApi = new AgentApiClient(
+                new TokenFile(options.tokenFile()), options.agentTrust().orElse(null));
+        ResourceNodeAgents agents =
+                new ResourceNodeAgents(client, options.kubeTimeout(), new AgentApiExtents(client, agentApi));
         List<LeaderTask> leaderTasks = List.of(() -> SplitRequestController.start(client, config.driverName()));
         String identity = LeaderIdentity.current();
-        LeaderElection election = new LeaderElection(client, options.leaderNamespace(), options.leaderId(),
-                identity, LeaderElection.Timing.DEFAULT, leaderTasks).start();
-        LOG.info("controller on Kubernetes API {}: calls wait up to {} s for node agents; leader election on lease {}/{}"
-                + " as {}", client.getMasterUrl(), options.kubeTimeout().toSeconds(), options.leaderNamespace(),
-                options.leaderId(), identity);
+        LeaderElection election = new LeaderElection(
+                        client,
+                        options.leaderNamespace(),
+                        options.leaderId(),
+                        identity,
+                        LeaderElection.Timing.DEFAULT,
+                        leaderTasks)
+                .start();
+        LOG.info(
+                "controller on Kubernetes API {}: calls wait up to {} s for node agents; leader election on lease {}/{}"
+                        + " as {}",
+                client.getMasterUrl(),
+                options.kubeTimeout().toSeconds(),
+                options.leaderNamespace(),
+                options.leaderId(),
+                identity);
         return new ControllerCluster(client, agentApi, agents, election);
     }
 

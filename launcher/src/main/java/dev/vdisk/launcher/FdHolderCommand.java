@@ -15,10 +15,9 @@ import org.slf4j.LoggerFactory;
  * process exits 1 and its container is restarted: a running process that serves nothing would never be.
  */
 final class FdHolderCommand {
-    private static final Logger log = LoggerFactory.getLogger(FdHolderCommand.class);
+    private static final Logger LOG = LoggerFactory.getLogger(FdHolderCommand.class);
 
-    private FdHolderCommand() {
-    }
+    private FdHolderCommand() {}
 
     /** Serves until a signal; what it held is released when it returns. */
     static void run(Path socket) throws Exception {
@@ -47,6 +46,6 @@ final class FdHolderCommand {
             throw new IOException("the fd holder stopped serving (" + failure.get() + "); exiting so that its"
                     + " container is restarted; agents put their entries again when it is back");
         }
-        log.info("{} received; the fd holder stops", why);
+        LOG.info("{} received; the fd holder stops", why);
     }
 }

@@ -16,11 +16,11 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 final class FlagTable {
 
-    static final String START = "<!-- flag-table:start (generated from the launcher's picocli options by FlagTableTest) -->";
+    static final String START =
+            "<!-- flag-table:start (generated from the launcher's picocli options by FlagTableTest) -->";
     static final String END = "<!-- flag-table:end -->";
 
-    private FlagTable() {
-    }
+    private FlagTable() {}
 
     /**
      * A flag, the modes that take it, its default (empty: none or computed, said in the meaning), what it does
@@ -36,18 +36,23 @@ final class FlagTable {
     static List<String> modes(CommandLine root) {
         return root.getSubcommands().values().stream()
                 .filter(c -> c.getCommandSpec().userObject() instanceof ModeCommand)
-                .map(CommandLine::getCommandName).toList();
+                .map(CommandLine::getCommandName)
+                .toList();
     }
 
     /** The modes that take {@code flag}; empty for none. */
     static List<String> modesOf(CommandLine root, String flag) {
-        return flags(root).stream().filter(f -> f.name().equals(flag)).findFirst().map(Flag::modes)
+        return flags(root).stream()
+                .filter(f -> f.name().equals(flag))
+                .findFirst()
+                .map(Flag::modes)
                 .orElse(List.of());
     }
 
     /** "node and standalone", "controller, node and standalone". */
     static String modeList(List<String> modes) {
-        return modes.size() == 1 ? modes.getFirst()
+        return modes.size() == 1
+                ? modes.getFirst()
                 : String.join(", ", modes.subList(0, modes.size() - 1)) + " and " + modes.getLast();
     }
 
@@ -62,9 +67,14 @@ final class FlagTable {
                 Flag known = byName.get(o.longestName());
                 List<String> modes = new ArrayList<>(known == null ? List.of() : known.modes());
                 modes.add(mode);
-                byName.put(o.longestName(), new Flag(o.longestName(), o.typeInfo().isBoolean() ? "" : o.paramLabel(),
-                        List.copyOf(modes), o.defaultValue() == null ? "" : o.defaultValue(),
-                        String.join(" ", o.description()).replace("%%", "%")));
+                byName.put(
+                        o.longestName(),
+                        new Flag(
+                                o.longestName(),
+                                o.typeInfo().isBoolean() ? "" : o.paramLabel(),
+                                List.copyOf(modes),
+                                o.defaultValue() == null ? "" : o.defaultValue(),
+                                String.join(" ", o.description()).replace("%%", "%")));
             }
         }
         List<Flag> sorted = new ArrayList<>(byName.values());
@@ -73,16 +83,26 @@ final class FlagTable {
     }
 
     private static int order(CommandLine root, Flag f) {
-        return root.getSubcommands().get(f.modes().getFirst()).getCommandSpec().findOption(f.name()).order();
+        return root.getSubcommands()
+                .get(f.modes().getFirst())
+                .getCommandSpec()
+                .findOption(f.name())
+                .order();
     }
 
     /** The README's table. */
     static String markdown(CommandLine root) {
         StringBuilder b = new StringBuilder("| flag | modes | default | meaning |\n|---|---|---|---|\n");
         for (Flag f : flags(root)) {
-            b.append("| `").append(cell(f.usage())).append("` | ").append(String.join(", ", f.modes())).append(" | ")
-                    .append(f.defaultValue().isEmpty() ? "" : "`" + cell(f.defaultValue()) + "`").append(" | ")
-                    .append(prose(f.meaning())).append(" |\n");
+            b.append("| `")
+                    .append(cell(f.usage()))
+                    .append("` | ")
+                    .append(String.join(", ", f.modes()))
+                    .append(" | ")
+                    .append(f.defaultValue().isEmpty() ? "" : "`" + cell(f.defaultValue()) + "`")
+                    .append(" | ")
+                    .append(prose(f.meaning()))
+                    .append(" |\n");
         }
         return b.toString();
     }
@@ -91,7 +111,11 @@ final class FlagTable {
     static String text(CommandLine root) {
         StringBuilder b = new StringBuilder("\nFlags (modes that take them):\n");
         for (Flag f : flags(root)) {
-            b.append("  ").append(f.usage()).append("  (").append(String.join(", ", f.modes())).append(")\n");
+            b.append("  ")
+                    .append(f.usage())
+                    .append("  (")
+                    .append(String.join(", ", f.modes()))
+                    .append(")\n");
             String meaning = f.meaning() + (f.defaultValue().isEmpty() ? "" : " (default " + f.defaultValue() + ")");
             wrap(meaning, 94).forEach(line -> b.append("      ").append(line).append('\n'));
         }

@@ -23,36 +23,61 @@ final class FlagValidation {
 
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
-    private FlagValidation() {
-    }
+    private FlagValidation() {}
 
     /** The configuration of a CSI mode (controller, node, standalone). */
-    static LaunchConfig config(Mode mode, CsiFlags csi, LogFlag log, PoolFlags pool, KubeconfigFlag kube,
-                               ControllerFlags controller, AgentApiFlags api, boolean demo) throws UsageException {
+    static LaunchConfig config(
+            Mode mode,
+            CsiFlags csi,
+            LogFlag log,
+            PoolFlags pool,
+            KubeconfigFlag kube,
+            ControllerFlags controller,
+            AgentApiFlags api,
+            boolean demo)
+            throws UsageException {
         PoolFlags p = pool != null ? pool : new PoolFlags();
         ControllerFlags c = controller != null ? controller : new ControllerFlags();
         AgentApiFlags a = api != null ? api : new AgentApiFlags();
         ClusterOptions defaults = ClusterOptions.defaults();
         String leaderNamespace = c.leaderNamespace != null ? c.leaderNamespace : defaults.leaderNamespace();
         String leaderId = c.leaderId != null ? c.leaderId : defaults.leaderId();
-        String tokenFile = c.tokenFile != null ? c.tokenFile : defaults.tokenFile().toString();
-        String kubeTimeout = c.kubeTimeout != null ? c.kubeTimeout : Long.toString(defaults.kubeTimeout().toSeconds());
+        String tokenFile =
+                c.tokenFile != null ? c.tokenFile : defaults.tokenFile().toString();
+        String kubeTimeout = c.kubeTimeout != null
+                ? c.kubeTimeout
+                : Long.toString(defaults.kubeTimeout().toSeconds());
         if (p.poolSize != null && p.poolSize.bytes() <= 0) {
-            throw new UsageException("--pool-size must be a positive size like 512M, 100G or 2T; got '"
-                    + p.poolSize.bytes() + "'");
+            throw new UsageException(
+                    "--pool-size must be a positive size like 512M, 100G or 2T; got '" + p.poolSize.bytes() + "'");
         }
-        return validate(mode, csi.endpoint, csi.driverName, csi.nodeId, pool == null ? null : pool.pool,
-                log.logLevel, demo)
-                .agent(directory("--kubelet-dir", orDefault(p.kubeletDir, PoolFlags.DEFAULT_KUBELET_DIR)),
+        return validate(
+                        mode,
+                        csi.endpoint,
+                        csi.driverName,
+                        csi.nodeId,
+                        pool == null ? null : pool.pool,
+                        log.logLevel,
+                        demo)
+                .agent(
+                        directory("--kubelet-dir", orDefault(p.kubeletDir, PoolFlags.DEFAULT_KUBELET_DIR)),
                         directory("--state-dir", orDefault(p.stateDir, PoolFlags.DEFAULT_STATE_DIR)),
                         p.poolSize == null ? OptionalLong.empty() : OptionalLong.of(p.poolSize.bytes()),
                         count("--max-volumes", orDefault(p.maxVolumes, "" + PoolFlags.DEFAULT_MAX_VOLUMES)),
                         count("--max-splits", orDefault(p.maxSplits, "" + PoolFlags.DEFAULT_MAX_SPLITS)),
                         transport(orDefault(p.fuseTransport, "auto")))
                 .metrics(csi.metricsListen == null ? Optional.empty() : Optional.of(listenAddress(csi.metricsListen)))
-                .cluster(cluster(leaderNamespace, leaderId, tokenFile, kubeTimeout, kube == null ? null : kube.kubeconfig,
-                        a.listen, a.address, a.clientSa)
-                        .withAgentTls(certificate(a.listen, a.tlsCert, a.tlsKey),
+                .cluster(cluster(
+                                leaderNamespace,
+                                leaderId,
+                                tokenFile,
+                                kubeTimeout,
+                                kube == null ? null : kube.kubeconfig,
+                                a.listen,
+                                a.address,
+                                a.clientSa)
+                        .withAgentTls(
+                                certificate(a.listen, a.tlsCert, a.tlsKey),
                                 trust(c.caFile, c.serverName, defaults.leaderNamespace())))
                 .acceptJournalLoss(p.acceptJournalLoss)
                 .handover(fdHolder(p.fdHolder, orDefault(p.fuseTransport, "auto")), Optional.empty());
@@ -73,11 +98,17 @@ final class FlagValidation {
     /** The configuration of fd-holder mode: its socket and log level; the rest are the defaults, unused. */
     static LaunchConfig holder(Path socket, LogFlag log) throws UsageException {
         if (!LOG_LEVELS.contains(log.logLevel)) {
-            throw new UsageException("--log-level must be one of trace, debug, info, warn, error; got '" + log.logLevel
-                    + "'");
+            throw new UsageException(
+                    "--log-level must be one of trace, debug, info, warn, error; got '" + log.logLevel + "'");
         }
-        return validate(Mode.FD_HOLDER, CsiFlags.DEFAULT_ENDPOINT, CsiFlags.DEFAULT_DRIVER_NAME, null, null,
-                log.logLevel, false)
+        return validate(
+                        Mode.FD_HOLDER,
+                        CsiFlags.DEFAULT_ENDPOINT,
+                        CsiFlags.DEFAULT_DRIVER_NAME,
+                        null,
+                        null,
+                        log.logLevel,
+                        false)
                 .handover(Optional.empty(), Optional.of(socket.toAbsolutePath().normalize()));
     }
 
@@ -104,8 +135,8 @@ final class FlagValidation {
             }
             return Optional.empty();
         }
-        return Optional.of(new ServingCertificate(directory("--agent-tls-cert", cert),
-                directory("--agent-tls-key", key)));
+        return Optional.of(
+                new ServingCertificate(directory("--agent-tls-cert", cert), directory("--agent-tls-key", key)));
     }
 
     /** The controller's CA for node agents, and the name their certificates carry (default from the namespace). */
@@ -122,7 +153,8 @@ final class FlagValidation {
             throw new UsageException("--agent-server-name must be a DNS name like vdisk-agent.kube-system.svc; got '"
                     + serverName + "'");
         }
-        return Optional.of(new AgentTrust(directory("--agent-ca-file", caFile),
+        return Optional.of(new AgentTrust(
+                directory("--agent-ca-file", caFile),
                 serverName == null ? AgentTrust.defaultServerName(namespace) : serverName));
     }
 
@@ -135,15 +167,23 @@ final class FlagValidation {
             return true;
         }
         try {
-            return host.matches("[0-9.]+|[0-9a-fA-F:]+") && InetAddress.getByName(host).isLoopbackAddress();
+            return host.matches("[0-9.]+|[0-9a-fA-F:]+")
+                    && InetAddress.getByName(host).isLoopbackAddress();
         } catch (UnknownHostException e) {
             return false;
         }
     }
 
-    private static ClusterOptions cluster(String leaderNamespace, String leaderId, String tokenFile, String kubeTimeout,
-                                          String kubeconfig, String agentListen, String agentAddress,
-                                          String agentClientSa) throws UsageException {
+    private static ClusterOptions cluster(
+            String leaderNamespace,
+            String leaderId,
+            String tokenFile,
+            String kubeTimeout,
+            String kubeconfig,
+            String agentListen,
+            String agentAddress,
+            String agentClientSa)
+            throws UsageException {
         if (leaderNamespace.isBlank() || leaderId.isBlank()) {
             throw new UsageException("--leader-election-namespace and --leader-election-id must not be empty");
         }
@@ -154,20 +194,27 @@ final class FlagValidation {
                         + " never serves unauthenticated callers");
             }
         } else if (agentAddress != null || agentClientSa != null) {
-            throw new UsageException((agentAddress != null ? "--agent-address" : "--agent-client-sa")
-                    + " needs --agent-listen");
+            throw new UsageException(
+                    (agentAddress != null ? "--agent-address" : "--agent-client-sa") + " needs --agent-listen");
         }
         if (agentAddress != null) {
             hostPort("--agent-address", agentAddress);
         }
-        if (agentClientSa != null && !agentClientSa.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?")) {
+        if (agentClientSa != null
+                && !agentClientSa.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?")) {
             throw new UsageException("--agent-client-sa must be NAMESPACE:SERVICEACCOUNT; got '" + agentClientSa + "'");
         }
-        return new ClusterOptions(leaderNamespace, leaderId, directory("--agent-token-file", tokenFile),
+        return new ClusterOptions(
+                leaderNamespace,
+                leaderId,
+                directory("--agent-token-file", tokenFile),
                 Duration.ofSeconds(count("--kube-timeout", kubeTimeout)),
                 kubeconfig == null ? Optional.empty() : Optional.of(directory("--kubeconfig", kubeconfig)),
-                Optional.ofNullable(agentListen), Optional.ofNullable(agentAddress == null ? agentListen : agentAddress),
-                Optional.ofNullable(agentClientSa), Optional.empty(), Optional.empty());
+                Optional.ofNullable(agentListen),
+                Optional.ofNullable(agentAddress == null ? agentListen : agentAddress),
+                Optional.ofNullable(agentClientSa),
+                Optional.empty(),
+                Optional.empty());
     }
 
     private static void hostPort(String flag, String value) throws UsageException {
@@ -187,7 +234,8 @@ final class FlagValidation {
 
     /** {@code HOST:PORT} for --metrics-listen: an IPv4 address or host name, {@code [IPv6]}, or nothing (every address). */
     static InetSocketAddress listenAddress(String value) throws UsageException {
-        String usage = "--metrics-listen must be HOST:PORT, e.g. 0.0.0.0:9808, [::1]:9808 or :9808; got '" + value + "'";
+        String usage =
+                "--metrics-listen must be HOST:PORT, e.g. 0.0.0.0:9808, [::1]:9808 or :9808; got '" + value + "'";
         int colon = value.lastIndexOf(':');
         if (colon < 0) {
             throw new UsageException(usage);
@@ -245,8 +293,9 @@ final class FlagValidation {
         }
     }
 
-    private static LaunchConfig validate(Mode mode, String endpointUri, String driverName, String nodeId, String pool,
-                                         String logLevel, boolean demo) throws UsageException {
+    private static LaunchConfig validate(
+            Mode mode, String endpointUri, String driverName, String nodeId, String pool, String logLevel, boolean demo)
+            throws UsageException {
         Endpoint endpoint;
         try {
             endpoint = Endpoint.parse(endpointUri);
@@ -254,7 +303,8 @@ final class FlagValidation {
             throw new UsageException("--endpoint: " + e.getMessage());
         }
         if (!LOG_LEVELS.contains(logLevel)) {
-            throw new UsageException("--log-level must be one of trace, debug, info, warn, error; got '" + logLevel + "'");
+            throw new UsageException(
+                    "--log-level must be one of trace, debug, info, warn, error; got '" + logLevel + "'");
         }
         if (demo && mode != Mode.STANDALONE) {
             throw new UsageException("--demo works in standalone mode only");
@@ -271,12 +321,29 @@ final class FlagValidation {
             throw new UsageException("--node-id must be 1 to 256 bytes");
         }
         Optional<Path> poolDir = mode.ownsPool()
-                ? Optional.of(Path.of(pool != null ? pool : PoolFlags.DEFAULT_POOL).toAbsolutePath().normalize())
+                ? Optional.of(Path.of(pool != null ? pool : PoolFlags.DEFAULT_POOL)
+                        .toAbsolutePath()
+                        .normalize())
                 : Optional.empty();
-        return new LaunchConfig(mode, endpoint, driverName, node, poolDir, logLevel, demo,
-                Path.of(PoolFlags.DEFAULT_KUBELET_DIR), Path.of(PoolFlags.DEFAULT_STATE_DIR), OptionalLong.empty(),
-                PoolFlags.DEFAULT_MAX_VOLUMES, PoolFlags.DEFAULT_MAX_SPLITS, FuseTransport.AUTO, Optional.empty(),
-                ClusterOptions.defaults(), false, Optional.empty(), Optional.empty());
+        return new LaunchConfig(
+                mode,
+                endpoint,
+                driverName,
+                node,
+                poolDir,
+                logLevel,
+                demo,
+                Path.of(PoolFlags.DEFAULT_KUBELET_DIR),
+                Path.of(PoolFlags.DEFAULT_STATE_DIR),
+                OptionalLong.empty(),
+                PoolFlags.DEFAULT_MAX_VOLUMES,
+                PoolFlags.DEFAULT_MAX_SPLITS,
+                FuseTransport.AUTO,
+                Optional.empty(),
+                ClusterOptions.defaults(),
+                false,
+                Optional.empty(),
+                Optional.empty());
     }
 
     private static String hostName() {

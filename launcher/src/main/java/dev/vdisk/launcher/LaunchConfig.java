@@ -16,40 +16,144 @@ import java.util.OptionalLong;
  * {@code fdHolder}: node, standalone: the descriptor holder's socket ({@code --fd-holder}); empty: none, a restart
  * stages every volume again. {@code holderSocket}: fd-holder mode: the socket it serves ({@code --socket}).
  */
-record LaunchConfig(Mode mode, Endpoint endpoint, String driverName, String nodeId, Optional<Path> pool,
-                    String logLevel, boolean demo, Path kubeletDir, Path stateDir, OptionalLong poolSize,
-                    int maxVolumes, int maxSplits, FuseTransport fuseTransport, Optional<InetSocketAddress> metricsListen,
-                    ClusterOptions cluster, boolean acceptJournalLoss, Optional<Path> fdHolder,
-                    Optional<Path> holderSocket) {
+record LaunchConfig(
+        Mode mode,
+        Endpoint endpoint,
+        String driverName,
+        String nodeId,
+        Optional<Path> pool,
+        String logLevel,
+        boolean demo,
+        Path kubeletDir,
+        Path stateDir,
+        OptionalLong poolSize,
+        int maxVolumes,
+        int maxSplits,
+        FuseTransport fuseTransport,
+        Optional<InetSocketAddress> metricsListen,
+        ClusterOptions cluster,
+        boolean acceptJournalLoss,
+        Optional<Path> fdHolder,
+        Optional<Path> holderSocket) {
 
     /** This configuration with the node agent's settings replaced. */
-    LaunchConfig agent(Path kubeletDir, Path stateDir, OptionalLong poolSize, int maxVolumes, int maxSplits,
-                       FuseTransport fuseTransport) {
-        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, fuseTransport, metricsListen, cluster, acceptJournalLoss, fdHolder, holderSocket);
+    LaunchConfig agent(
+            Path kubeletDir,
+            Path stateDir,
+            OptionalLong poolSize,
+            int maxVolumes,
+            int maxSplits,
+            FuseTransport fuseTransport) {
+        return new LaunchConfig(
+                mode,
+                endpoint,
+                driverName,
+                nodeId,
+                pool,
+                logLevel,
+                demo,
+                kubeletDir,
+                stateDir,
+                poolSize,
+                maxVolumes,
+                maxSplits,
+                fuseTransport,
+                metricsListen,
+                cluster,
+                acceptJournalLoss,
+                fdHolder,
+                holderSocket);
     }
 
     /** This configuration with the metrics address replaced. */
     LaunchConfig metrics(Optional<InetSocketAddress> listen) {
-        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, fuseTransport, listen, cluster, acceptJournalLoss, fdHolder, holderSocket);
+        return new LaunchConfig(
+                mode,
+                endpoint,
+                driverName,
+                nodeId,
+                pool,
+                logLevel,
+                demo,
+                kubeletDir,
+                stateDir,
+                poolSize,
+                maxVolumes,
+                maxSplits,
+                fuseTransport,
+                listen,
+                cluster,
+                acceptJournalLoss,
+                fdHolder,
+                holderSocket);
     }
 
     /** This configuration with the cluster-mode settings replaced. */
     LaunchConfig cluster(ClusterOptions options) {
-        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, fuseTransport, metricsListen, options, acceptJournalLoss, fdHolder, holderSocket);
+        return new LaunchConfig(
+                mode,
+                endpoint,
+                driverName,
+                nodeId,
+                pool,
+                logLevel,
+                demo,
+                kubeletDir,
+                stateDir,
+                poolSize,
+                maxVolumes,
+                maxSplits,
+                fuseTransport,
+                metricsListen,
+                options,
+                acceptJournalLoss,
+                fdHolder,
+                holderSocket);
     }
 
     /** This configuration with {@code --accept-journal-loss} set or not. */
     LaunchConfig acceptJournalLoss(boolean accept) {
-        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, fuseTransport, metricsListen, cluster, accept, fdHolder, holderSocket);
+        return new LaunchConfig(
+                mode,
+                endpoint,
+                driverName,
+                nodeId,
+                pool,
+                logLevel,
+                demo,
+                kubeletDir,
+                stateDir,
+                poolSize,
+                maxVolumes,
+                maxSplits,
+                fuseTransport,
+                metricsListen,
+                cluster,
+                accept,
+                fdHolder,
+                holderSocket);
     }
 
     /** This configuration with the descriptor holder's sockets replaced: the node's client and the holder's own. */
     LaunchConfig handover(Optional<Path> holder, Optional<Path> socket) {
-        return new LaunchConfig(mode, endpoint, driverName, nodeId, pool, logLevel, demo, kubeletDir, stateDir, poolSize,
-                maxVolumes, maxSplits, fuseTransport, metricsListen, cluster, acceptJournalLoss, holder, socket);
+        return new LaunchConfig(
+                mode,
+                endpoint,
+                driverName,
+                nodeId,
+                pool,
+                logLevel,
+                demo,
+                kubeletDir,
+                stateDir,
+                poolSize,
+                maxVolumes,
+                maxSplits,
+                fuseTransport,
+                metricsListen,
+                cluster,
+                acceptJournalLoss,
+                holder,
+                socket);
     }
 }

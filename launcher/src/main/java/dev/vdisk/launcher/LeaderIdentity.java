@@ -24,8 +24,7 @@ import java.util.random.RandomGenerator;
  */
 final class LeaderIdentity {
 
-    private LeaderIdentity() {
-    }
+    private LeaderIdentity() {}
 
     /** This process's identity. */
     static String current() {
@@ -39,8 +38,12 @@ final class LeaderIdentity {
         }
         byte[] suffix = new byte[4];
         random.nextBytes(suffix);
-        String host = Optional.ofNullable(env.get("HOSTNAME")).filter(h -> !h.isBlank()).or(() -> kernelHostName)
-                .map(String::strip).filter(h -> !h.isEmpty()).orElse("vdisk-csi-controller");
+        String host = Optional.ofNullable(env.get("HOSTNAME"))
+                .filter(h -> !h.isBlank())
+                .or(() -> kernelHostName)
+                .map(String::strip)
+                .filter(h -> !h.isEmpty())
+                .orElse("vdisk-csi-controller");
         return host + "-" + HexFormat.of().formatHex(suffix);
     }
 

@@ -2,6 +2,12 @@ package dev.vdisk.launcher;
 
 import ch.qos.logback.classic.Level;
 import csi.v1.PluginCapability;
+import dev.vdisk.controller.agents.NodeAgents;
+import dev.vdisk.controller.metadata.OffsetOutOfRangeException;
+import dev.vdisk.controller.service.CapacityOutOfRangeException;
+import dev.vdisk.controller.service.InvalidPageTokenException;
+import dev.vdisk.controller.service.NoSuitableNodeException;
+import dev.vdisk.controller.service.OperationPendingException;
 import dev.vdisk.csi.server.BuildInfo;
 import dev.vdisk.csi.server.CsiServer;
 import dev.vdisk.csi.server.ErrorTranslation;
@@ -10,12 +16,6 @@ import dev.vdisk.csi.server.StatusMapper;
 import dev.vdisk.csi.server.metrics.CallMetricsInterceptor;
 import dev.vdisk.csi.server.metrics.MetricsEndpoint;
 import dev.vdisk.csi.server.metrics.ProcessRegistry;
-import dev.vdisk.controller.agents.NodeAgents;
-import dev.vdisk.controller.metadata.OffsetOutOfRangeException;
-import dev.vdisk.controller.service.CapacityOutOfRangeException;
-import dev.vdisk.controller.service.InvalidPageTokenException;
-import dev.vdisk.controller.service.NoSuitableNodeException;
-import dev.vdisk.controller.service.OperationPendingException;
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.kube.controller.ApiServerErrors;
 import dev.vdisk.node.agent.AgentConfig;
@@ -57,10 +57,9 @@ public final class Main {
     /** How long a node agent waits for its {@code --fd-holder} at start. */
     private static final Duration FD_HOLDER_WAIT = Duration.ofSeconds(10);
 
-    private static final Logger log = LoggerFactory.getLogger(Main.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         CommandLine commandLine = LaunchCommandLine.create();
@@ -96,11 +95,12 @@ public final class Main {
             }
             System.exit(0);
         } catch (IllegalArgumentException e) {
-            System.err.println(new UsageException(LaunchCommandLine.PROGRAM + " " + config.mode().flagName(),
-                    e.getMessage()).line());
+            System.err.println(new UsageException(
+                            LaunchCommandLine.PROGRAM + " " + config.mode().flagName(), e.getMessage())
+                    .line());
             System.exit(2);
         } catch (Exception e) {
-            log.error("vdisk-csi {} failed: {}", config.mode().flagName(), e.getMessage(), e);
+            LOG.error("vdisk-csi {} failed: {}", config.mode().flagName(), e.getMessage(), e);
             System.err.println("vdisk-csi: " + e.getMessage());
             System.exit(1);
         }
@@ -121,23 +121,33 @@ public final class Main {
         Optional<PrometheusMeterRegistry> metrics = config.metricsListen().map(a -> ProcessRegistry.create());
         // with a holder, FUSE runs over /dev/fuse: the kernel resends only requests read from /dev/fuse descriptors
         FuseTransport transport = config.fdHolder().isPresent() && config.fuseTransport() == FuseTransport.AUTO
-                ? FuseTransport.DEV : config.fuseTransport();
+                ? FuseTransport.DEV
+                : config.fuseTransport();
         FuseConfig base = FuseConfig.defaults().withTransport(transport);
-        FuseConfig fuse = metrics.map(r -> base.withObserver(new DataPathMetrics(r))).orElse(base);
+        FuseConfig fuse =
+                metrics.map(r -> base.withObserver(new DataPathMetrics(r))).orElse(base);
         // controller mode: the node agents as resources, and leader election (needs a Kubernetes API)
-        Optional<ControllerCluster> controller = config.mode() == Mode.CONTROLLER
-                ? Optional.of(ControllerCluster.start(config)) : Optional.empty();
+        Optional<ControllerCluster> controller =
+                config.mode() == Mode.CONTROLLER ? Optional.of(ControllerCluster.start(config)) : Optional.empty();
         Optional<NodeAgents> cluster = controller.map(ControllerCluster::agents);
         Optional<NodeAgent> agent = Optional.empty();
         Optional<HolderClient> holder = Optional.empty();
         if (config.pool().isPresent()) {
             preparePool(config.pool().get());
             holder = connectFdHolder(config);
-            AgentConfig agentConfig = new AgentConfig(config.pool().get(), config.poolSize(), config.stateDir(),
-                    config.kubeletDir(), config.nodeId(), config.maxVolumes(), fuse, config.maxSplits(),
+            AgentConfig agentConfig = new AgentConfig(
+                    config.pool().get(),
+                    config.poolSize(),
+                    config.stateDir(),
+                    config.kubeletDir(),
+                    config.nodeId(),
+                    config.maxVolumes(),
+                    fuse,
+                    config.maxSplits(),
                     config.acceptJournalLoss());
             try {
-                agent = Optional.of(NodeAgent.start(holder.map(agentConfig::withDescriptors).orElse(agentConfig)));
+                agent = Optional.of(
+                        NodeAgent.start(holder.map(agentConfig::withDescriptors).orElse(agentConfig)));
             } catch (IOException | RuntimeException e) {
                 holder.ifPresent(HolderClient::close);
                 throw e;
@@ -151,7 +161,8 @@ public final class Main {
             if (metrics.isPresent()) {
                 agent.ifPresent(a -> NodeAgentMetrics.bind(metrics.get(), a));
                 // closed before the agent, so that no scrape reads a closed pool
-                try (MetricsEndpoint endpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics.get())) {
+                try (MetricsEndpoint endpoint =
+                        MetricsEndpoint.start(config.metricsListen().get(), metrics.get())) {
                     serve(config, agent, cluster, signal, List.of(new CallMetricsInterceptor(metrics.get())));
                 }
             } else {
@@ -166,8 +177,12 @@ public final class Main {
         }
     }
 
-    private static void serve(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster,
-                              ShutdownSignal signal, List<ServerInterceptor> observers)
+    private static void serve(
+            LaunchConfig config,
+            Optional<NodeAgent> agent,
+            Optional<NodeAgents> cluster,
+            ShutdownSignal signal,
+            List<ServerInterceptor> observers)
             throws IOException, InterruptedException {
         AtomicBoolean ready = new AtomicBoolean();
         List<Mode.Served> served = config.mode().services(config, agent, cluster);
@@ -196,14 +211,20 @@ public final class Main {
         // a second line of defence (e.g. System.exit elsewhere): shutdown is idempotent
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "vdisk-shutdown"));
         ready.set(true);
-        log.info("vdisk-csi {} {} ready: driver {}, node {}{}, endpoint {}", version, config.mode().flagName(),
-                config.driverName(), config.nodeId(), config.pool().map(p -> ", pool " + p).orElse(""), config.endpoint());
+        LOG.info(
+                "vdisk-csi {} {} ready: driver {}, node {}{}, endpoint {}",
+                version,
+                config.mode().flagName(),
+                config.driverName(),
+                config.nodeId(),
+                config.pool().map(p -> ", pool " + p).orElse(""),
+                config.endpoint());
 
         if (config.demo()) {
             new DemoTour(config, System.out).run();
         }
         String why = signal.await();
-        log.info("{} received", why);
+        LOG.info("{} received", why);
         server.shutdown(SHUTDOWN_GRACE);
     }
 

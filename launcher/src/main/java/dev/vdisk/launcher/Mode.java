@@ -11,6 +11,7 @@ import dev.vdisk.controller.service.GroupControllerService;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.service.NodeService;
 import io.grpc.BindableService;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -51,7 +52,8 @@ enum Mode {
     NODE(true) {
         @Override
         List<Served> services(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster) {
-            return List.of(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)));
+            return List.of(new Served(
+                    new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)));
         }
     },
 
@@ -60,8 +62,9 @@ enum Mode {
         @Override
         List<Served> services(LaunchConfig config, Optional<NodeAgent> agent, Optional<NodeAgents> cluster) {
             LocalNodeAgents agents = new LocalNodeAgents(config.nodeId(), agent.orElseThrow());
-            List<Served> out = new java.util.ArrayList<>();
-            out.add(new Served(new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)));
+            List<Served> out = new ArrayList<>();
+            out.add(new Served(
+                    new NodeService(agent.orElseThrow()), Served.service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)));
             out.addAll(controllerSide(agents));
             return out;
         }
@@ -80,7 +83,8 @@ enum Mode {
 
     /** Controller, GroupController and SnapshotMetadata over {@code agents}. */
     private static List<Served> controllerSide(NodeAgents agents) {
-        return List.of(new Served(new ControllerService(agents, CloneSplitHook.startingOn(agents)), Served.controller()),
+        return List.of(
+                new Served(new ControllerService(agents, CloneSplitHook.startingOn(agents)), Served.controller()),
                 new Served(new GroupControllerService(agents), Served.service(Type.GROUP_CONTROLLER_SERVICE)),
                 new Served(new SnapshotMetadataService(agents), Served.service(Type.SNAPSHOT_METADATA_SERVICE)));
     }
@@ -91,21 +95,28 @@ enum Mode {
         /** The capability list for a service that implies exactly one plugin-level service capability. */
         static List<PluginCapability> service(PluginCapability.Service.Type type) {
             return List.of(PluginCapability.newBuilder()
-                    .setService(PluginCapability.Service.newBuilder().setType(type)).build());
+                    .setService(PluginCapability.Service.newBuilder().setType(type))
+                    .build());
         }
 
         /** The Controller's: CONTROLLER_SERVICE, volumes local to a node, and online volume expansion. */
         static List<PluginCapability> controller() {
-            return List.of(service(Type.CONTROLLER_SERVICE).getFirst(),
-                    service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS).getFirst(), PluginCapability.newBuilder()
-                    .setVolumeExpansion(PluginCapability.VolumeExpansion.newBuilder()
-                            .setType(PluginCapability.VolumeExpansion.Type.ONLINE)).build());
+            return List.of(
+                    service(Type.CONTROLLER_SERVICE).getFirst(),
+                    service(Type.VOLUME_ACCESSIBILITY_CONSTRAINTS).getFirst(),
+                    PluginCapability.newBuilder()
+                            .setVolumeExpansion(PluginCapability.VolumeExpansion.newBuilder()
+                                    .setType(PluginCapability.VolumeExpansion.Type.ONLINE))
+                            .build());
         }
     }
 
     /** What GetPluginCapabilities answers for these services: each capability once, in the order served. */
     static List<PluginCapability> capabilities(List<Served> served) {
-        return served.stream().flatMap(s -> s.capabilities().stream()).distinct().toList();
+        return served.stream()
+                .flatMap(s -> s.capabilities().stream())
+                .distinct()
+                .toList();
     }
 
     private final boolean ownsPool;

@@ -27,12 +27,17 @@ final class NodeCluster implements AutoCloseable {
     static Optional<NodeCluster> join(LaunchConfig config, NodeAgent local) throws IOException {
         ClusterOptions options = config.cluster();
         if (!KubeApi.configured(options)) {
-            LOG.info("node {}: no Kubernetes API configured (not in a pod, no KUBECONFIG or --kubeconfig): serving the"
-                    + " Node service only, no volumes from the controller", config.nodeId());
+            LOG.info(
+                    "node {}: no Kubernetes API configured (not in a pod, no KUBECONFIG or --kubeconfig): serving the"
+                            + " Node service only, no volumes from the controller",
+                    config.nodeId());
             return Optional.empty();
         }
-        NodeClusterConfig nodeConfig = NodeClusterConfig.of(config.nodeId(), options.agentListen().orElse(null),
-                options.agentAddress().orElse(null), options.agentClientSa().orElse(null))
+        NodeClusterConfig nodeConfig = NodeClusterConfig.of(
+                        config.nodeId(),
+                        options.agentListen().orElse(null),
+                        options.agentAddress().orElse(null),
+                        options.agentClientSa().orElse(null))
                 .withCertificate(options.agentCertificate().orElse(null));
         KubernetesClient client = KubeApi.client(options, "vdisk-csi-node");
         try {

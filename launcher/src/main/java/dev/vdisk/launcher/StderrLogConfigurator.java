@@ -41,7 +41,8 @@ public final class StderrLogConfigurator extends ContextAwareBase implements Con
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
         root.addAppender(stderr);
-        // grpc-netty sets SO_KEEPALIVE on every channel; unix sockets have no such option and netty warns per connection
+        // grpc-netty sets SO_KEEPALIVE on every channel; unix sockets have no such option and netty warns per
+        // connection
         context.getLogger("io.grpc.netty.shaded.io.netty.bootstrap").setLevel(Level.ERROR);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }

@@ -20,8 +20,8 @@ class FdHolderCommandTest {
     @Test
     void aSignalStopsItCleanly() throws Exception {
         ShutdownSignal signal = new ShutdownSignal();
-        try (DescriptorHolder holder = DescriptorHolder.start(tmp.resolve("h/holder.sock"),
-                DescriptorHolder.Limits.DEFAULT)) {
+        try (DescriptorHolder holder =
+                DescriptorHolder.start(tmp.resolve("h/holder.sock"), DescriptorHolder.Limits.DEFAULT)) {
             signal.release("SIGTERM");
             assertTimeoutPreemptively(Duration.ofSeconds(5), () -> FdHolderCommand.serveUntilStopped(holder, signal));
         }
@@ -39,10 +39,14 @@ class FdHolderCommandTest {
                     throw new AssertionError(e);
                 }
             });
-            IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IOException.class,
-                    () -> FdHolderCommand.serveUntilStopped(holder, new ShutdownSignal())));
-            assertEquals("the fd holder stopped serving (java.lang.StackOverflowError); exiting so that its container"
-                    + " is restarted; agents put their entries again when it is back", e.getMessage());
+            IOException e = assertTimeoutPreemptively(
+                    Duration.ofSeconds(10),
+                    () -> assertThrows(
+                            IOException.class, () -> FdHolderCommand.serveUntilStopped(holder, new ShutdownSignal())));
+            assertEquals(
+                    "the fd holder stopped serving (java.lang.StackOverflowError); exiting so that its container"
+                            + " is restarted; agents put their entries again when it is back",
+                    e.getMessage());
         }
     }
 }

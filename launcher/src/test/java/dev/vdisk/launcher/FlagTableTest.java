@@ -29,12 +29,14 @@ class FlagTableTest {
         String current = text.substring(start + FlagTable.START.length(), end).strip() + "\n";
         if (!current.equals(table)) {
             if (System.getenv("VDISK_WRITE_FLAG_TABLE") != null) {
-                Files.writeString(README, text.substring(0, start + FlagTable.START.length()) + "\n" + table
-                        + text.substring(end));
+                Files.writeString(
+                        README,
+                        text.substring(0, start + FlagTable.START.length()) + "\n" + table + text.substring(end));
                 return;
             }
-            fail("README.md's flag table is not the one the launcher's options give; rerun with VDISK_WRITE_FLAG_TABLE=1"
-                    + " (see FlagTableTest) and commit. Expected:\n" + table);
+            fail(
+                    "README.md's flag table is not the one the launcher's options give; rerun with VDISK_WRITE_FLAG_TABLE=1"
+                            + " (see FlagTableTest) and commit. Expected:\n" + table);
         }
         assertEquals(table, current);
     }
@@ -42,11 +44,20 @@ class FlagTableTest {
     @Test
     void everyFlagOfEveryModeIsARowWithItsModes() {
         List<FlagTable.Flag> flags = FlagTable.flags(LaunchCommandLine.create());
-        assertEquals(28, flags.size(), flags.stream().map(FlagTable.Flag::name).toList().toString());
-        FlagTable.Flag pool = flags.stream().filter(f -> f.name().equals("--pool")).findFirst().orElseThrow();
+        assertEquals(
+                28,
+                flags.size(),
+                flags.stream().map(FlagTable.Flag::name).toList().toString());
+        FlagTable.Flag pool = flags.stream()
+                .filter(f -> f.name().equals("--pool"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(List.of("node", "standalone"), pool.modes());
         assertEquals("/var/lib/vdisk", pool.defaultValue());
-        FlagTable.Flag holder = flags.stream().filter(f -> f.name().equals("--fd-holder")).findFirst().orElseThrow();
+        FlagTable.Flag holder = flags.stream()
+                .filter(f -> f.name().equals("--fd-holder"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(List.of("node", "standalone"), holder.modes());
         assertTrue(flags.stream().allMatch(f -> !f.meaning().isBlank()), "every flag says what it does");
     }

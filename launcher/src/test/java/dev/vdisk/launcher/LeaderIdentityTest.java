@@ -13,8 +13,12 @@ class LeaderIdentityTest {
 
     @Test
     void inAPodTheIdentityIsThePodName() {
-        assertEquals("vdisk-csi-controller-7d9f-abcde", LeaderIdentity.of(
-                Map.of("POD_NAME", "vdisk-csi-controller-7d9f-abcde", "HOSTNAME", "x"), Optional.of("y"), new Random(1)));
+        assertEquals(
+                "vdisk-csi-controller-7d9f-abcde",
+                LeaderIdentity.of(
+                        Map.of("POD_NAME", "vdisk-csi-controller-7d9f-abcde", "HOSTNAME", "x"),
+                        Optional.of("y"),
+                        new Random(1)));
     }
 
     @Test

@@ -30,23 +30,34 @@ class ModeTest {
     void theControllerAdvertisesVolumeAccessibilityConstraintsSoTheProvisionerSendsTopologyAndWritesNodeAffinity()
             throws UsageException {
         LaunchConfig config = LaunchCommandLine.parse(new String[] {"controller"});
-        List<String> advertised = names(Mode.capabilities(
-                Mode.CONTROLLER.services(config, Optional.empty(), Optional.of(NO_NODES))));
-        assertEquals(List.of("CONTROLLER_SERVICE", "VOLUME_ACCESSIBILITY_CONSTRAINTS", "expansion ONLINE",
-                "GROUP_CONTROLLER_SERVICE", "SNAPSHOT_METADATA_SERVICE"), advertised);
+        List<String> advertised =
+                names(Mode.capabilities(Mode.CONTROLLER.services(config, Optional.empty(), Optional.of(NO_NODES))));
+        assertEquals(
+                List.of(
+                        "CONTROLLER_SERVICE",
+                        "VOLUME_ACCESSIBILITY_CONSTRAINTS",
+                        "expansion ONLINE",
+                        "GROUP_CONTROLLER_SERVICE",
+                        "SNAPSHOT_METADATA_SERVICE"),
+                advertised);
     }
 
     @Test
     void aCapabilityTwoServicesBringIsAdvertisedOnce() {
-        List<Mode.Served> both = List.of(new Mode.Served(null, Mode.Served.service(
-                        PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)),
+        List<Mode.Served> both = List.of(
+                new Mode.Served(
+                        null, Mode.Served.service(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)),
                 new Mode.Served(null, Mode.Served.controller()));
-        assertEquals(List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS", "CONTROLLER_SERVICE", "expansion ONLINE"),
+        assertEquals(
+                List.of("VOLUME_ACCESSIBILITY_CONSTRAINTS", "CONTROLLER_SERVICE", "expansion ONLINE"),
                 names(Mode.capabilities(both)));
     }
 
     private static List<String> names(List<PluginCapability> capabilities) {
-        return capabilities.stream().map(c -> c.hasService() ? c.getService().getType().name()
-                : "expansion " + c.getVolumeExpansion().getType()).toList();
+        return capabilities.stream()
+                .map(c -> c.hasService()
+                        ? c.getService().getType().name()
+                        : "expansion " + c.getVolumeExpansion().getType())
+                .toList();
     }
 }

@@ -21,7 +21,10 @@ class ChartDriverRbacTest {
 
     @BeforeAll
     static void render() {
-        chart = Helm.find().render("-f", Helm.chart().resolve("ci/all-features-values.yaml").toString());
+        chart = Helm.find()
+                .render(
+                        "-f",
+                        Helm.chart().resolve("ci/all-features-values.yaml").toString());
     }
 
     @Test
@@ -29,14 +32,18 @@ class ChartDriverRbacTest {
         // the controller process also runs the split request controller (as leader); its rules are declared apart
         Set<Permission> expected = new TreeSet<>(Permission.ofApiRules(ApiAccess.of(Component.CONTROLLER)));
         expected.addAll(Permission.ofApiRules(SplitControllerAccess.RULES));
-        ChartRbacTest.assertSame(expected, ChartRbacTest.granted(chart, "vdisk-csi-controller"),
+        ChartRbacTest.assertSame(
+                expected,
+                ChartRbacTest.granted(chart, "vdisk-csi-controller"),
                 "the controller's driver container (ApiAccess CONTROLLER and SplitControllerAccess)");
     }
 
     @Test
     void nodeDriverIsGrantedExactlyWhatApiAccessDeclares() {
-        ChartRbacTest.assertSame(Permission.ofApiRules(ApiAccess.of(Component.NODE)),
-                ChartRbacTest.granted(chart, "vdisk-csi-node"), "the node's driver container (ApiAccess NODE)");
+        ChartRbacTest.assertSame(
+                Permission.ofApiRules(ApiAccess.of(Component.NODE)),
+                ChartRbacTest.granted(chart, "vdisk-csi-node"),
+                "the node's driver container (ApiAccess NODE)");
     }
 
     @Test
@@ -52,7 +59,9 @@ class ChartDriverRbacTest {
         users.addAll(Permission.parse("core persistentvolumeclaims get list watch"));
         assertTrue(users.containsAll(namespaced), "kubectl vdisk split works for a namespace's users: " + namespaced);
         // status and tree: the viewer role, exactly
-        ChartRbacTest.assertSame(clusterScoped, ChartRbacTest.granted(chart, "kubectl-plugin"),
+        ChartRbacTest.assertSame(
+                clusterScoped,
+                ChartRbacTest.granted(chart, "kubectl-plugin"),
                 "the viewer ClusterRole (kubectl vdisk status/tree)");
     }
 }

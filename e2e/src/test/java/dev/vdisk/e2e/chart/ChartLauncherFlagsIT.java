@@ -28,19 +28,35 @@ class ChartLauncherFlagsIT {
     private static final Pattern FLAG = Pattern.compile("(?m)^\\s+(--[a-z][a-z-]*)");
     /** A usage line ({@code vdisk-csi fd-holder --socket PATH ...}): a mode with its own flags lists them there. */
     private static final Pattern USAGE = Pattern.compile("(?m)^(?:Usage:)?\\s+vdisk-csi [a-z-]+ .*$");
+
     private static final Pattern ANY_FLAG = Pattern.compile("--[a-z][a-z-]*");
 
     @Test
     void chartPassesOnlyFlagsTheLauncherKnows() throws IOException, InterruptedException {
         Set<String> known = documentedFlags();
         assertTrue(known.contains("--endpoint"), "the help lists flags: " + known);
-        Manifests chart = Helm.find().render("-f", Helm.chart().resolve("ci/all-features-values.yaml").toString());
-        Container controller = ChartWorkloadsTest.container(chart.one(Deployment.class, "vdisk-csi-controller").getSpec()
-                .getTemplate().getSpec(), "vdisk-csi");
-        Container node = ChartWorkloadsTest.container(chart.one(DaemonSet.class, "vdisk-csi-node").getSpec()
-                .getTemplate().getSpec(), "vdisk-csi");
-        Container holder = ChartWorkloadsTest.container(chart.one(DaemonSet.class, "vdisk-csi-fd-holder").getSpec()
-                .getTemplate().getSpec(), "fd-holder");
+        Manifests chart = Helm.find()
+                .render(
+                        "-f",
+                        Helm.chart().resolve("ci/all-features-values.yaml").toString());
+        Container controller = ChartWorkloadsTest.container(
+                chart.one(Deployment.class, "vdisk-csi-controller")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec(),
+                "vdisk-csi");
+        Container node = ChartWorkloadsTest.container(
+                chart.one(DaemonSet.class, "vdisk-csi-node")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec(),
+                "vdisk-csi");
+        Container holder = ChartWorkloadsTest.container(
+                chart.one(DaemonSet.class, "vdisk-csi-fd-holder")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec(),
+                "fd-holder");
         assertEquals("controller", controller.getArgs().getFirst());
         assertEquals("node", node.getArgs().getFirst());
         assertEquals("fd-holder", holder.getArgs().getFirst());
@@ -60,8 +76,11 @@ class ChartLauncherFlagsIT {
     private static Set<String> documentedFlags() throws IOException, InterruptedException {
         Path out = Files.createTempFile("vdisk-help", ".txt");
         try {
-            Process p = new ProcessBuilder(Helm.repoRoot().resolve("bin/vdisk-csi").toString(), "--help")
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(
+                            Helm.repoRoot().resolve("bin/vdisk-csi").toString(), "--help")
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "bin/vdisk-csi --help finished");
             String help = Files.readString(out, StandardCharsets.UTF_8);
             assertEquals(0, p.exitValue(), help);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -51,7 +52,8 @@ class ChartRbacTest {
     @BeforeAll
     static void render() {
         Helm helm = Helm.find();
-        everything = helm.render("-f", Helm.chart().resolve("ci/all-features-values.yaml").toString());
+        everything = helm.render(
+                "-f", Helm.chart().resolve("ci/all-features-values.yaml").toString());
         defaults = helm.render();
     }
 
@@ -66,32 +68,56 @@ class ChartRbacTest {
         for (HasMetadata role : roles(everything)) {
             String container = label(role);
             if (USER_ROLES.contains(container)) {
-                assertTrue(subjectsBoundTo(everything, role).isEmpty(), role.getMetadata().getName() + " is left to admins");
+                assertTrue(
+                        subjectsBoundTo(everything, role).isEmpty(),
+                        role.getMetadata().getName() + " is left to admins");
                 continue;
             }
             String account = ACCOUNT_OF.get(container);
-            assertTrue(account != null, role.getKind() + " " + role.getMetadata().getName() + " is for unknown " + container);
+            assertTrue(
+                    account != null,
+                    role.getKind() + " " + role.getMetadata().getName() + " is for unknown " + container);
             List<Subject> subjects = subjectsBoundTo(everything, role);
-            assertEquals(1, subjects.size(), "one binding of " + role.getMetadata().getName());
+            assertEquals(
+                    1, subjects.size(), "one binding of " + role.getMetadata().getName());
             Subject subject = subjects.getFirst();
             assertEquals("ServiceAccount", subject.getKind());
-            assertEquals(account, subject.getName(), "the account bound to " + role.getMetadata().getName());
+            assertEquals(
+                    account,
+                    subject.getName(),
+                    "the account bound to " + role.getMetadata().getName());
             assertEquals(Helm.NAMESPACE, subject.getNamespace());
             if (role instanceof Role namespaced) {
-                assertEquals(Helm.NAMESPACE, namespaced.getMetadata().getNamespace(), "Roles live in the release namespace");
+                assertEquals(
+                        Helm.NAMESPACE, namespaced.getMetadata().getNamespace(), "Roles live in the release namespace");
             }
         }
-        assertEquals(ACCOUNT_OF.keySet(), new TreeSet<>(roles(everything).stream().map(ChartRbacTest::label)
-                .filter(c -> !USER_ROLES.contains(c)).toList()), "a role for every container with API access");
+        assertEquals(
+                ACCOUNT_OF.keySet(),
+                new TreeSet<>(roles(everything).stream()
+                        .map(ChartRbacTest::label)
+                        .filter(c -> !USER_ROLES.contains(c))
+                        .toList()),
+                "a role for every container with API access");
     }
 
     @Test
     void podsRunWithTheirComponentsServiceAccount() {
-        assertEquals(CONTROLLER_SA, defaults.one(Deployment.class, "vdisk-csi-controller").getSpec().getTemplate()
-                .getSpec().getServiceAccountName());
-        assertEquals(NODE_SA, defaults.one(DaemonSet.class, "vdisk-csi-node").getSpec().getTemplate().getSpec()
-                .getServiceAccountName());
-        assertEquals(2, defaults.all(io.fabric8.kubernetes.api.model.ServiceAccount.class).size(), "one account per component");
+        assertEquals(
+                CONTROLLER_SA,
+                defaults.one(Deployment.class, "vdisk-csi-controller")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getServiceAccountName());
+        assertEquals(
+                NODE_SA,
+                defaults.one(DaemonSet.class, "vdisk-csi-node")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getServiceAccountName());
+        assertEquals(2, defaults.all(ServiceAccount.class).size(), "one account per component");
     }
 
     @Test
@@ -103,19 +129,27 @@ class ChartRbacTest {
     @Test
     void namespaceUsersGetSplitRequestsOnlyThroughAggregatedRoles() {
         List<ClusterRole> userRoles = everything.all(ClusterRole.class).stream()
-                .filter(r -> label(r).equals("namespace-users")).toList();
+                .filter(r -> label(r).equals("namespace-users"))
+                .toList();
         assertEquals(2, userRoles.size(), "an edit and a view role");
         for (ClusterRole role : userRoles) {
             for (Permission p : Permission.ofRules(role.getRules())) {
-                assertTrue(p.apiGroup().equals("vdisk.csi.dev") && p.resource().startsWith("splitrequests"),
+                assertTrue(
+                        p.apiGroup().equals("vdisk.csi.dev") && p.resource().startsWith("splitrequests"),
                         "namespace users get split requests only (namespaced), not " + p);
             }
-            assertTrue(role.getMetadata().getLabels().keySet().stream()
-                    .anyMatch(k -> k.startsWith("rbac.authorization.k8s.io/aggregate-to-")), "aggregated: " + role.getMetadata().getName());
+            assertTrue(
+                    role.getMetadata().getLabels().keySet().stream()
+                            .anyMatch(k -> k.startsWith("rbac.authorization.k8s.io/aggregate-to-")),
+                    "aggregated: " + role.getMetadata().getName());
             assertTrue(subjectsBoundTo(everything, role).isEmpty(), "bound through aggregation only");
         }
-        Set<Permission> edit = Permission.ofRules(everything.one(ClusterRole.class, "vdisk-csi-splitrequests-edit").getRules());
-        assertTrue(edit.containsAll(Permission.parse("vdisk.csi.dev splitrequests create delete get")), "edit can start and cancel");
+        Set<Permission> edit = Permission.ofRules(everything
+                .one(ClusterRole.class, "vdisk-csi-splitrequests-edit")
+                .getRules());
+        assertTrue(
+                edit.containsAll(Permission.parse("vdisk.csi.dev splitrequests create delete get")),
+                "edit can start and cancel");
         Manifests without = Helm.find().render("--set", "rbac.splitRequestsForNamespaceUsers=false");
         assertTrue(without.all(ClusterRole.class).stream().noneMatch(r -> label(r).equals("namespace-users")));
     }
@@ -126,8 +160,8 @@ class ChartRbacTest {
         Set<Permission> extra = new TreeSet<>(actual);
         extra.removeAll(expected);
         if (!missing.isEmpty() || !extra.isEmpty()) {
-            fail("RBAC of " + what + " differs from what it uses.\nmissing from the chart:" + Permission.describe(missing)
-                    + "\ngranted but not used:" + Permission.describe(extra));
+            fail("RBAC of " + what + " differs from what it uses.\nmissing from the chart:"
+                    + Permission.describe(missing) + "\ngranted but not used:" + Permission.describe(extra));
         }
     }
 
@@ -165,7 +199,8 @@ class ChartRbacTest {
             }
         }
         for (RoleBinding b : manifests.all(RoleBinding.class)) {
-            if (refersTo(b.getRoleRef(), role) && role.getMetadata().getNamespace() != null
+            if (refersTo(b.getRoleRef(), role)
+                    && role.getMetadata().getNamespace() != null
                     && role.getMetadata().getNamespace().equals(b.getMetadata().getNamespace())) {
                 subjects.addAll(b.getSubjects());
             }
@@ -174,6 +209,7 @@ class ChartRbacTest {
     }
 
     private static boolean refersTo(RoleRef ref, HasMetadata role) {
-        return ref.getKind().equals(role.getKind()) && ref.getName().equals(role.getMetadata().getName());
+        return ref.getKind().equals(role.getKind())
+                && ref.getName().equals(role.getMetadata().getName());
     }
 }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,13 +32,14 @@ import org.junit.jupiter.api.Test;
  */
 class ExamplesTest {
 
-    private static final Map<Path, Manifests> EXAMPLES = new java.util.TreeMap<>();
+    private static final Map<Path, Manifests> EXAMPLES = new TreeMap<>();
     private static List<HasMetadata> all;
 
     @BeforeAll
     static void parse() throws IOException {
         try (Stream<Path> files = Files.list(Helm.repoRoot().resolve("examples"))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 String text = Files.readString(file);
                 assertTrue(text.startsWith("#"), file + " starts with a comment saying what it shows");
                 EXAMPLES.put(file, Manifests.parse(text));
@@ -49,17 +51,29 @@ class ExamplesTest {
 
     @Test
     void claimsUseTheChartsStorageClassAndSingleNodeAccess() {
-        String chartClass = Helm.find().render().all(StorageClass.class).getFirst().getMetadata().getName();
+        String chartClass = Helm.find()
+                .render()
+                .all(StorageClass.class)
+                .getFirst()
+                .getMetadata()
+                .getName();
         List<PersistentVolumeClaim> claims = ofType(PersistentVolumeClaim.class);
         assertTrue(claims.size() >= 5, "PVC, restore, clone, split, group members");
         for (PersistentVolumeClaim claim : claims) {
-            assertEquals(chartClass, claim.getSpec().getStorageClassName(), claim.getMetadata().getName());
-            assertTrue(Set.of("ReadWriteOnce", "ReadWriteOncePod").containsAll(claim.getSpec().getAccessModes()),
+            assertEquals(
+                    chartClass,
+                    claim.getSpec().getStorageClassName(),
+                    claim.getMetadata().getName());
+            assertTrue(
+                    Set.of("ReadWriteOnce", "ReadWriteOncePod")
+                            .containsAll(claim.getSpec().getAccessModes()),
                     "vdisk volumes are single-node: " + claim.getMetadata().getName());
             TypedLocalObjectReference source = claim.getSpec().getDataSource();
             if (source != null) {
-                assertTrue(defines(source.getKind(), source.getName()), claim.getMetadata().getName() + " clones "
-                        + source.getKind() + " " + source.getName() + ", which the examples define");
+                assertTrue(
+                        defines(source.getKind(), source.getName()),
+                        claim.getMetadata().getName() + " clones " + source.getKind() + " " + source.getName()
+                                + ", which the examples define");
             }
         }
     }
@@ -68,29 +82,42 @@ class ExamplesTest {
     void podsUseClaimsTheExamplesDefine() {
         for (Pod pod : ofType(Pod.class)) {
             for (Volume volume : pod.getSpec().getVolumes()) {
-                assertNotNull(volume.getPersistentVolumeClaim(), pod.getMetadata().getName());
-                assertTrue(defines("PersistentVolumeClaim", volume.getPersistentVolumeClaim().getClaimName()));
+                assertNotNull(
+                        volume.getPersistentVolumeClaim(), pod.getMetadata().getName());
+                assertTrue(defines(
+                        "PersistentVolumeClaim",
+                        volume.getPersistentVolumeClaim().getClaimName()));
             }
         }
     }
 
     @Test
     void snapshotsNameTheChartsClassesAndExistingSources() {
-        Manifests chart = Helm.find().render("-f", Helm.chart().resolve("ci/all-features-values.yaml").toString());
-        String snapshotClass = chart.generic("snapshot.storage.k8s.io/v1", "VolumeSnapshotClass").getFirst().getMetadata().getName();
-        String groupClass = chart.generic("groupsnapshot.storage.k8s.io/v1beta2", "VolumeGroupSnapshotClass").getFirst()
-                .getMetadata().getName();
+        Manifests chart = Helm.find()
+                .render(
+                        "-f",
+                        Helm.chart().resolve("ci/all-features-values.yaml").toString());
+        String snapshotClass = chart.generic("snapshot.storage.k8s.io/v1", "VolumeSnapshotClass")
+                .getFirst()
+                .getMetadata()
+                .getName();
+        String groupClass = chart.generic("groupsnapshot.storage.k8s.io/v1beta2", "VolumeGroupSnapshotClass")
+                .getFirst()
+                .getMetadata()
+                .getName();
         List<GenericKubernetesResource> snapshots = generic("snapshot.storage.k8s.io/v1", "VolumeSnapshot");
         assertFalse(snapshots.isEmpty());
         for (GenericKubernetesResource snapshot : snapshots) {
             assertEquals(snapshotClass, snapshot.get("spec", "volumeSnapshotClassName"));
             assertTrue(defines("PersistentVolumeClaim", snapshot.get("spec", "source", "persistentVolumeClaimName")));
         }
-        GenericKubernetesResource group = generic("groupsnapshot.storage.k8s.io/v1beta2", "VolumeGroupSnapshot").getFirst();
+        GenericKubernetesResource group = generic("groupsnapshot.storage.k8s.io/v1beta2", "VolumeGroupSnapshot")
+                .getFirst();
         assertEquals(groupClass, group.get("spec", "volumeGroupSnapshotClassName"));
         Map<String, String> selector = group.get("spec", "source", "selector", "matchLabels");
         long members = ofType(PersistentVolumeClaim.class).stream()
-                .filter(c -> c.getMetadata().getLabels() != null && c.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .filter(c -> c.getMetadata().getLabels() != null
+                        && c.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
                 .count();
         assertEquals(2, members, "the group snapshot's selector picks the two db volumes");
     }
@@ -99,26 +126,37 @@ class ExamplesTest {
     void splitsUseTheDriversAnnotationAndResource() {
         List<PersistentVolumeClaim> annotated = ofType(PersistentVolumeClaim.class).stream()
                 .filter(c -> c.getMetadata().getAnnotations() != null
-                        && c.getMetadata().getAnnotations().containsKey(ResourceKeys.SPLIT_ANNOTATION)).toList();
+                        && c.getMetadata().getAnnotations().containsKey(ResourceKeys.SPLIT_ANNOTATION))
+                .toList();
         assertEquals(1, annotated.size());
-        assertTrue(Set.of("share", "copy").contains(annotated.getFirst().getMetadata().getAnnotations()
-                .get(ResourceKeys.SPLIT_ANNOTATION)));
+        assertTrue(Set.of("share", "copy")
+                .contains(annotated.getFirst().getMetadata().getAnnotations().get(ResourceKeys.SPLIT_ANNOTATION)));
         assertNotNull(annotated.getFirst().getSpec().getDataSource(), "only a clone can be split");
-        HasMetadata request = all.stream().filter(o -> o.getKind().equals("SplitRequest")).findFirst().orElseThrow();
+        HasMetadata request = all.stream()
+                .filter(o -> o.getKind().equals("SplitRequest"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(ResourceKeys.GROUP + "/" + ResourceKeys.VERSION, request.getApiVersion());
         // read as the kube module's own class: the fields must be the ones the controller reads
-        SplitRequest typed = request instanceof SplitRequest s ? s
+        SplitRequest typed = request instanceof SplitRequest s
+                ? s
                 : Manifests.SERIALIZATION.convertValue(request, SplitRequest.class);
         assertTrue(Set.of("share", "copy").contains(typed.getSpec().mode()));
-        assertTrue(defines("PersistentVolumeClaim", typed.getSpec().pvcName()), typed.getSpec().pvcName());
+        assertTrue(
+                defines("PersistentVolumeClaim", typed.getSpec().pvcName()),
+                typed.getSpec().pvcName());
         PersistentVolumeClaim target = ofType(PersistentVolumeClaim.class).stream()
-                .filter(c -> c.getMetadata().getName().equals(typed.getSpec().pvcName())).findFirst().orElseThrow();
+                .filter(c -> c.getMetadata().getName().equals(typed.getSpec().pvcName()))
+                .findFirst()
+                .orElseThrow();
         assertNotNull(target.getSpec().getDataSource(), "the split request names a clone");
         assertTrue(typed.getSpec().rateBytesPerSecond() > 0);
     }
 
     private static boolean defines(String kind, String name) {
-        return all.stream().anyMatch(o -> o.getKind().equals(kind) && o.getMetadata().getName().equals(name));
+        return all.stream()
+                .anyMatch(o ->
+                        o.getKind().equals(kind) && o.getMetadata().getName().equals(name));
     }
 
     private static <T extends HasMetadata> List<T> ofType(Class<T> type) {

@@ -18,6 +18,7 @@ public final class Helm {
 
     /** The release and namespace every rendering uses; the release name makes the resource names {@code vdisk-csi-*}. */
     public static final String RELEASE = "vdisk-csi";
+
     public static final String NAMESPACE = "vdisk-system";
 
     private final Path binary;
@@ -68,7 +69,8 @@ public final class Helm {
 
     /** {@code helm template} of the chart with the given extra arguments (value files, --set, --include-crds). */
     Result template(String... args) {
-        List<String> command = new ArrayList<>(List.of("template", RELEASE, chart().toString(), "--namespace", NAMESPACE));
+        List<String> command =
+                new ArrayList<>(List.of("template", RELEASE, chart().toString(), "--namespace", NAMESPACE));
         command.addAll(List.of(args));
         return run(command);
     }
@@ -83,7 +85,8 @@ public final class Helm {
     public Manifests render(String... args) {
         Result result = template(args);
         if (result.exitCode() != 0) {
-            fail("helm template " + String.join(" ", args) + " failed (exit " + result.exitCode() + "):\n" + result.stderr());
+            fail("helm template " + String.join(" ", args) + " failed (exit " + result.exitCode() + "):\n"
+                    + result.stderr());
         }
         return Manifests.parse(result.stdout());
     }
@@ -95,7 +98,8 @@ public final class Helm {
         try {
             Path err = Files.createTempFile("helm", ".err");
             try {
-                Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+                Process process =
+                        new ProcessBuilder(command).redirectError(err.toFile()).start();
                 process.getOutputStream().close();
                 String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 if (!process.waitFor(120, TimeUnit.SECONDS)) {
@@ -114,6 +118,5 @@ public final class Helm {
         }
     }
 
-    record Result(int exitCode, String stdout, String stderr) {
-    }
+    record Result(int exitCode, String stdout, String stderr) {}
 }

@@ -23,7 +23,8 @@ public record Manifests(List<HasMetadata> objects) {
     public static Manifests parse(String yaml) {
         List<HasMetadata> objects = new ArrayList<>();
         for (String document : SEPARATOR.split(yaml)) {
-            if (document.lines().allMatch(line -> line.isBlank() || line.stripLeading().startsWith("#"))) {
+            if (document.lines()
+                    .allMatch(line -> line.isBlank() || line.stripLeading().startsWith("#"))) {
                 continue;
             }
             KubernetesResource resource = SERIALIZATION.unmarshal(document, KubernetesResource.class);
@@ -41,7 +42,9 @@ public record Manifests(List<HasMetadata> objects) {
     }
 
     public <T extends HasMetadata> T one(Class<T> type, String name) {
-        List<T> found = all(type).stream().filter(o -> name.equals(o.getMetadata().getName())).toList();
+        List<T> found = all(type).stream()
+                .filter(o -> name.equals(o.getMetadata().getName()))
+                .toList();
         assertEquals(1, found.size(), () -> "one " + type.getSimpleName() + " named " + name + " in " + names());
         return found.getFirst();
     }
@@ -49,10 +52,13 @@ public record Manifests(List<HasMetadata> objects) {
     /** Objects of a kind fabric8 has no class for here (VolumeSnapshotClass, SnapshotMetadataService, ...). */
     List<GenericKubernetesResource> generic(String apiVersion, String kind) {
         return all(GenericKubernetesResource.class).stream()
-                .filter(o -> apiVersion.equals(o.getApiVersion()) && kind.equals(o.getKind())).toList();
+                .filter(o -> apiVersion.equals(o.getApiVersion()) && kind.equals(o.getKind()))
+                .toList();
     }
 
     List<String> names() {
-        return objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList();
+        return objects.stream()
+                .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+                .toList();
     }
 }

@@ -18,14 +18,18 @@ record Permission(String apiGroup, String resource, String verb) implements Comp
     static Set<Permission> ofRules(Collection<PolicyRule> rules) {
         Set<Permission> out = new TreeSet<>();
         for (PolicyRule rule : rules) {
-            assertTrue(rule.getResourceNames() == null || rule.getResourceNames().isEmpty(),
+            assertTrue(
+                    rule.getResourceNames() == null || rule.getResourceNames().isEmpty(),
                     "resourceNames are not used: " + rule);
-            assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(),
+            assertTrue(
+                    rule.getNonResourceURLs() == null
+                            || rule.getNonResourceURLs().isEmpty(),
                     "nonResourceURLs are not used: " + rule);
             for (String group : rule.getApiGroups()) {
                 for (String resource : rule.getResources()) {
                     for (String verb : rule.getVerbs()) {
-                        assertTrue(!group.contains("*") && !resource.contains("*") && !verb.contains("*"),
+                        assertTrue(
+                                !group.contains("*") && !resource.contains("*") && !verb.contains("*"),
                                 "no wildcards in a least-privilege role: " + rule);
                         out.add(new Permission(group, resource, verb));
                     }

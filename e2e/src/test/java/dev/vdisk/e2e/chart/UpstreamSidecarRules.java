@@ -15,44 +15,48 @@ import java.util.Set;
 final class UpstreamSidecarRules {
 
     static final Map<String, Set<Permission>> BY_CONTAINER = Map.of(
-            "csi-provisioner", Permission.parse(
-                    "core persistentvolumes get list watch create patch delete",
-                    "core persistentvolumeclaims get list watch update",
-                    "storage.k8s.io storageclasses get list watch",
-                    "storage.k8s.io csinodes get list watch",
-                    "storage.k8s.io volumeattributesclasses get",
-                    "core nodes get list watch",
-                    "core events list watch create update patch",
-                    "snapshot.storage.k8s.io volumesnapshots get list",
-                    "snapshot.storage.k8s.io volumesnapshotcontents get list",
-                    // leader election, and CSIStorageCapacity owned by the Deployment (pod -> ReplicaSet -> Deployment)
-                    "coordination.k8s.io leases get watch list delete update create",
-                    "storage.k8s.io csistoragecapacities get list watch create update patch delete",
-                    "core pods get",
-                    "apps replicasets get"),
-            "csi-snapshotter", Permission.parse(
-                    "core events list watch create update patch",
-                    "snapshot.storage.k8s.io volumesnapshotclasses get list watch",
-                    "snapshot.storage.k8s.io volumesnapshotcontents create get list watch update patch",
-                    "snapshot.storage.k8s.io volumesnapshotcontents/status update patch",
-                    "groupsnapshot.storage.k8s.io volumegroupsnapshotclasses get list watch",
-                    "groupsnapshot.storage.k8s.io volumegroupsnapshotcontents get list watch update patch",
-                    "groupsnapshot.storage.k8s.io volumegroupsnapshotcontents/status update patch",
-                    "coordination.k8s.io leases get watch list delete update create"),
-            "csi-resizer", Permission.parse(
-                    "core persistentvolumes get list watch patch",
-                    "core persistentvolumeclaims get list watch",
-                    "core persistentvolumeclaims/status patch",
-                    "core events list watch create update patch",
-                    "storage.k8s.io volumeattributesclasses get list watch",
-                    "coordination.k8s.io leases get watch list delete update create"),
-            "csi-snapshot-metadata", Permission.parse(
-                    "cbt.storage.k8s.io snapshotmetadataservices get list watch",
-                    "authentication.k8s.io tokenreviews create",
-                    "authorization.k8s.io subjectaccessreviews create",
-                    "snapshot.storage.k8s.io volumesnapshots get list",
-                    "snapshot.storage.k8s.io volumesnapshotcontents get list"));
+            "csi-provisioner",
+                    Permission.parse(
+                            "core persistentvolumes get list watch create patch delete",
+                            "core persistentvolumeclaims get list watch update",
+                            "storage.k8s.io storageclasses get list watch",
+                            "storage.k8s.io csinodes get list watch",
+                            "storage.k8s.io volumeattributesclasses get",
+                            "core nodes get list watch",
+                            "core events list watch create update patch",
+                            "snapshot.storage.k8s.io volumesnapshots get list",
+                            "snapshot.storage.k8s.io volumesnapshotcontents get list",
+                            // leader election, and CSIStorageCapacity owned by the Deployment (pod -> ReplicaSet ->
+                            // Deployment)
+                            "coordination.k8s.io leases get watch list delete update create",
+                            "storage.k8s.io csistoragecapacities get list watch create update patch delete",
+                            "core pods get",
+                            "apps replicasets get"),
+            "csi-snapshotter",
+                    Permission.parse(
+                            "core events list watch create update patch",
+                            "snapshot.storage.k8s.io volumesnapshotclasses get list watch",
+                            "snapshot.storage.k8s.io volumesnapshotcontents create get list watch update patch",
+                            "snapshot.storage.k8s.io volumesnapshotcontents/status update patch",
+                            "groupsnapshot.storage.k8s.io volumegroupsnapshotclasses get list watch",
+                            "groupsnapshot.storage.k8s.io volumegroupsnapshotcontents get list watch update patch",
+                            "groupsnapshot.storage.k8s.io volumegroupsnapshotcontents/status update patch",
+                            "coordination.k8s.io leases get watch list delete update create"),
+            "csi-resizer",
+                    Permission.parse(
+                            "core persistentvolumes get list watch patch",
+                            "core persistentvolumeclaims get list watch",
+                            "core persistentvolumeclaims/status patch",
+                            "core events list watch create update patch",
+                            "storage.k8s.io volumeattributesclasses get list watch",
+                            "coordination.k8s.io leases get watch list delete update create"),
+            "csi-snapshot-metadata",
+                    Permission.parse(
+                            "cbt.storage.k8s.io snapshotmetadataservices get list watch",
+                            "authentication.k8s.io tokenreviews create",
+                            "authorization.k8s.io subjectaccessreviews create",
+                            "snapshot.storage.k8s.io volumesnapshots get list",
+                            "snapshot.storage.k8s.io volumesnapshotcontents get list"));
 
-    private UpstreamSidecarRules() {
-    }
+    private UpstreamSidecarRules() {}
 }

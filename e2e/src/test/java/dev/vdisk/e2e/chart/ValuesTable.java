@@ -13,12 +13,12 @@ import java.util.regex.Pattern;
  */
 final class ValuesTable {
 
-    static final String START = "<!-- values-table:start (generated from charts/vdisk-csi/values.yaml by e2e ValuesTableTest) -->";
+    static final String START =
+            "<!-- values-table:start (generated from charts/vdisk-csi/values.yaml by e2e ValuesTableTest) -->";
     static final String END = "<!-- values-table:end -->";
     private static final Pattern DOC = Pattern.compile("^\\s*# ([A-Za-z][A-Za-z0-9.]*) -- (.+)$");
 
-    private ValuesTable() {
-    }
+    private ValuesTable() {}
 
     /** key -> description, in file order. */
     static Map<String, String> descriptions(String valuesYaml) {
@@ -36,8 +36,13 @@ final class ValuesTable {
         Map<String, Object> values = values(valuesYaml);
         StringBuilder out = new StringBuilder("| key | default | description |\n|---|---|---|\n");
         for (var e : descriptions(valuesYaml).entrySet()) {
-            out.append("| `").append(e.getKey()).append("` | ").append(code(lookup(values, e.getKey())))
-                    .append(" | ").append(e.getValue().replace("|", "\\|")).append(" |\n");
+            out.append("| `")
+                    .append(e.getKey())
+                    .append("` | ")
+                    .append(code(lookup(values, e.getKey())))
+                    .append(" | ")
+                    .append(e.getValue().replace("|", "\\|"))
+                    .append(" |\n");
         }
         return out.toString();
     }

@@ -32,16 +32,20 @@ class ValuesTableTest {
         String text = Files.readString(readme);
         int start = text.indexOf(ValuesTable.START);
         int end = text.indexOf(ValuesTable.END);
-        assertTrue(start >= 0 && end > start, "README.md has the markers " + ValuesTable.START + " and " + ValuesTable.END);
+        assertTrue(
+                start >= 0 && end > start,
+                "README.md has the markers " + ValuesTable.START + " and " + ValuesTable.END);
         String current = text.substring(start + ValuesTable.START.length(), end).strip() + "\n";
         if (!current.equals(table)) {
             if (System.getenv("VDISK_WRITE_VALUES_TABLE") != null) {
-                Files.writeString(readme, text.substring(0, start + ValuesTable.START.length()) + "\n" + table
-                        + text.substring(end));
+                Files.writeString(
+                        readme,
+                        text.substring(0, start + ValuesTable.START.length()) + "\n" + table + text.substring(end));
                 return;
             }
-            fail("README.md's configuration table is not the one values.yaml gives; rerun with VDISK_WRITE_VALUES_TABLE=1"
-                    + " (see ValuesTableTest) and commit. Expected:\n" + table);
+            fail(
+                    "README.md's configuration table is not the one values.yaml gives; rerun with VDISK_WRITE_VALUES_TABLE=1"
+                            + " (see ValuesTableTest) and commit. Expected:\n" + table);
         }
         assertEquals(table, current);
     }

@@ -63,8 +63,8 @@ class DocLinksTest {
                 }
             }
         }
-        assertEquals(List.of(), citations,
-                "describe the idea in our own words instead of citing what a reader cannot open");
+        assertEquals(
+                List.of(), citations, "describe the idea in our own words instead of citing what a reader cannot open");
     }
 
     @Test
@@ -89,12 +89,17 @@ class DocLinksTest {
     void anchorsFollowGitHubsRules() {
         String md = "# Write path and recovery\n## The engine's API (for `bin/vdisk`)\n## I/O limits\n## I/O limits\n"
                 + "```\n# not a heading\n```\n";
-        assertEquals(Set.of("write-path-and-recovery", "the-engines-api-for-binvdisk", "io-limits", "io-limits-1"),
+        assertEquals(
+                Set.of("write-path-and-recovery", "the-engines-api-for-binvdisk", "io-limits", "io-limits-1"),
                 MarkdownLinks.anchors(md));
         List<MarkdownLinks.Link> links = MarkdownLinks.relativeLinks(
                 "see [a\nb](x.md#y), [web](https://e.org), [here](#top), `[code](no.md)`\n\n[ref]: ../z/\n");
-        assertEquals(List.of(new MarkdownLinks.Link("x.md#y", 1), new MarkdownLinks.Link("#top", 2),
-                new MarkdownLinks.Link("../z/", 4)), links);
+        assertEquals(
+                List.of(
+                        new MarkdownLinks.Link("x.md#y", 1),
+                        new MarkdownLinks.Link("#top", 2),
+                        new MarkdownLinks.Link("../z/", 4)),
+                links);
     }
 
     /** Why {@code target}, linked from {@code doc}, leads nowhere; null when it resolves. */
@@ -121,7 +126,8 @@ class DocLinksTest {
         try (Stream<Path> walk = Files.walk(root)) {
             return walk.filter(p -> p.toString().endsWith(".java"))
                     .filter(p -> root.relativize(p).toString().matches("[^/]+/src/.*"))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -136,7 +142,8 @@ class DocLinksTest {
     private static Path repoRoot() {
         String root = System.getProperty("vdisk.repo.root");
         Path path = (root != null ? Path.of(root) : Path.of("").toAbsolutePath().getParent())
-                .toAbsolutePath().normalize();
+                .toAbsolutePath()
+                .normalize();
         if (!Files.isRegularFile(path.resolve("README.md")) || !Files.isDirectory(path.resolve("docs"))) {
             fail("no README.md and docs/ under " + path + " (vdisk.repo.root=" + root + ")");
         }

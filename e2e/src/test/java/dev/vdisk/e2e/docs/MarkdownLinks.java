@@ -18,8 +18,7 @@ import java.util.regex.Pattern;
 final class MarkdownLinks {
 
     /** One link: its target as written, and the line it starts on (for the failure message). */
-    record Link(String target, int line) {
-    }
+    record Link(String target, int line) {}
 
     private static final Pattern FENCE = Pattern.compile("(?m)^\\s*```.*?^\\s*```[^\\n]*$", Pattern.DOTALL);
     private static final Pattern CODE_SPAN = Pattern.compile("`[^`\\n]*`");
@@ -30,8 +29,7 @@ final class MarkdownLinks {
     private static final Pattern HEADING = Pattern.compile("(?m)^ {0,3}#{1,6}\\s+(.*?)\\s*#*\\s*$");
     private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*:");
 
-    private MarkdownLinks() {
-    }
+    private MarkdownLinks() {}
 
     /** Links into the repository (no scheme such as {@code https:}); {@code #x} names a heading of this file. */
     static List<Link> relativeLinks(String markdown) {

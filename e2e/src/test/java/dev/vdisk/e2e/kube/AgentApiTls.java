@@ -16,18 +16,20 @@ import java.util.List;
  */
 final class AgentApiTls {
 
-    private AgentApiTls() {
-    }
+    private AgentApiTls() {}
 
     static Path write(Manifests chart, Path dir) throws IOException {
         Secret secret = chart.all(Secret.class).stream()
-                .filter(s -> s.getMetadata().getName().endsWith("agent-api-tls")).findFirst()
+                .filter(s -> s.getMetadata().getName().endsWith("agent-api-tls"))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("the chart renders no agent-api-tls Secret"));
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+                dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         for (String key : List.of("ca.crt", "tls.crt", "tls.key")) {
             String data = secret.getData().get(key);
             if (data == null) {
-                throw new IllegalStateException("the chart's Secret " + secret.getMetadata().getName() + " has no " + key);
+                throw new IllegalStateException(
+                        "the chart's Secret " + secret.getMetadata().getName() + " has no " + key);
             }
             Path file = dir.resolve(key);
             Files.write(file, Base64.getDecoder().decode(data));

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Order(Integer.MAX_VALUE)
 class AuditIT {
 
-    private static final List<String> COMPONENTS = List.of("system:serviceaccount:vdisk-system:vdisk-csi-controller",
-            "system:serviceaccount:vdisk-system:vdisk-csi-node", "system:serviceaccount:kube-system:snapshot-controller",
+    private static final List<String> COMPONENTS = List.of(
+            "system:serviceaccount:vdisk-system:vdisk-csi-controller",
+            "system:serviceaccount:vdisk-system:vdisk-csi-node",
+            "system:serviceaccount:kube-system:snapshot-controller",
             ControlPlane.USER);
 
     private static AuditLog audit;
@@ -47,14 +49,20 @@ class AuditIT {
     void noRequestWasRefusedWith403Or422() {
         Map<String, List<AuditLog.Request>> refused = audit.answered(403, 422);
         // external-provisioner probes the CSIStorageCapacity API at start with a name it knows is invalid
-        refused.values().forEach(list -> list.removeIf(r -> r.uri().endsWith("/csistoragecapacities")
-                && r.reason().contains("\"#%123-invalid-name\"")));
+        refused.values()
+                .forEach(list -> list.removeIf(r ->
+                        r.uri().endsWith("/csistoragecapacities") && r.reason().contains("\"#%123-invalid-name\"")));
         refused.values().removeIf(List::isEmpty);
         if (!refused.isEmpty()) {
-            fail("requests refused, by user:\n" + refused.entrySet().stream()
-                    .map(e -> e.getKey() + " (" + e.getValue().size() + "):\n  " + e.getValue().stream().distinct()
-                            .limit(20).map(Object::toString).collect(Collectors.joining("\n  ")))
-                    .collect(Collectors.joining("\n")));
+            fail("requests refused, by user:\n"
+                    + refused.entrySet().stream()
+                            .map(e -> e.getKey() + " (" + e.getValue().size() + "):\n  "
+                                    + e.getValue().stream()
+                                            .distinct()
+                                            .limit(20)
+                                            .map(Object::toString)
+                                            .collect(Collectors.joining("\n  ")))
+                            .collect(Collectors.joining("\n")));
         }
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,24 +24,28 @@ record AuditLog(List<Request> requests) {
 
     static AuditLog read(Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        List<Request> requests = new java.util.ArrayList<>();
+        List<Request> requests = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
             if (line.isBlank()) {
                 continue;
             }
             JsonNode event = json.readTree(line);
             JsonNode status = event.path("responseStatus");
-            requests.add(new Request(event.path("user").path("username").asText(), event.path("verb").asText(),
-                    event.path("requestURI").asText(), status.path("code").asInt(0), status.path("message").asText("")));
+            requests.add(new Request(
+                    event.path("user").path("username").asText(),
+                    event.path("verb").asText(),
+                    event.path("requestURI").asText(),
+                    status.path("code").asInt(0),
+                    status.path("message").asText("")));
         }
         return new AuditLog(List.copyOf(requests));
     }
 
     /** Requests answered with one of these codes, grouped by user. */
     Map<String, List<Request>> answered(int... codes) {
-        return requests.stream().filter(r -> java.util.Arrays.stream(codes).anyMatch(c -> c == r.code()))
-                .collect(Collectors.groupingBy(Request::user, TreeMap::new,
-                        Collectors.toCollection(java.util.ArrayList::new)));
+        return requests.stream()
+                .filter(r -> Arrays.stream(codes).anyMatch(c -> c == r.code()))
+                .collect(Collectors.groupingBy(Request::user, TreeMap::new, Collectors.toCollection(ArrayList::new)));
     }
 
     Map<String, Long> countByUser() {

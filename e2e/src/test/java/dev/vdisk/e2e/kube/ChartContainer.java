@@ -17,7 +17,9 @@ import java.util.Map;
 record ChartContainer(List<String> args, Map<String, String> env) {
 
     static ChartContainer of(PodSpec pod, String name, Map<String, String> replacements, Map<String, String> fields) {
-        Container container = pod.getContainers().stream().filter(c -> c.getName().equals(name)).findFirst()
+        Container container = pod.getContainers().stream()
+                .filter(c -> c.getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("the chart has no container " + name));
         List<String> args = new ArrayList<>();
         for (String arg : container.getArgs()) {

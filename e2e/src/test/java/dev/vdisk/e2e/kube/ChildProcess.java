@@ -26,7 +26,9 @@ final class ChildProcess implements AutoCloseable {
     static ChildProcess start(String name, Path logDir, List<String> command, Map<String, String> env)
             throws IOException {
         Path log = logDir.resolve(name + ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(logDir.toFile()).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(logDir.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
         Process process = builder.start();

@@ -43,26 +43,45 @@ final class Claims {
 
     /** A PVC of the chart's class, as the user writes it, with the node the scheduler would pick. */
     PersistentVolumeClaim create(String name, String size, String node, String dataSourceKind, String dataSourceName) {
-        PersistentVolumeClaimBuilder pvc = new PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
+        PersistentVolumeClaimBuilder pvc = new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(name)
                 .withNamespace(RealCluster.USER_NAMESPACE)
-                .addToAnnotations("volume.kubernetes.io/selected-node", node).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(RealCluster.CLASS)
-                .withNewResources().addToRequests("storage", new Quantity(size)).endResources().endSpec();
+                .addToAnnotations("volume.kubernetes.io/selected-node", node)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withStorageClassName(RealCluster.CLASS)
+                .withNewResources()
+                .addToRequests("storage", new Quantity(size))
+                .endResources()
+                .endSpec();
         if (dataSourceKind != null) {
             String group = dataSourceKind.equals("VolumeSnapshot") ? "snapshot.storage.k8s.io" : null;
-            pvc.editSpec().withNewDataSource().withApiGroup(group).withKind(dataSourceKind).withName(dataSourceName)
-                    .endDataSource().endSpec();
+            pvc.editSpec()
+                    .withNewDataSource()
+                    .withApiGroup(group)
+                    .withKind(dataSourceKind)
+                    .withName(dataSourceName)
+                    .endDataSource()
+                    .endSpec();
         }
         return user.persistentVolumeClaims().resource(pvc.build()).create();
     }
 
     PersistentVolumeClaim awaitBound(String name) {
-        return await("PVC " + name + " Bound", () -> pvc(name).get(),
-                p -> p != null && "Bound".equals(p.getStatus().getPhase()), "PersistentVolumeClaim", name);
+        return await(
+                "PVC " + name + " Bound",
+                () -> pvc(name).get(),
+                p -> p != null && "Bound".equals(p.getStatus().getPhase()),
+                "PersistentVolumeClaim",
+                name);
     }
 
     Resource<PersistentVolumeClaim> pvc(String name) {
-        return user.persistentVolumeClaims().inNamespace(RealCluster.USER_NAMESPACE).withName(name);
+        return user.persistentVolumeClaims()
+                .inNamespace(RealCluster.USER_NAMESPACE)
+                .withName(name);
     }
 
     PersistentVolume pv(String pvcName) {
@@ -73,7 +92,9 @@ final class Claims {
     /** The node whose pool holds the PVC's volume (where the kubelet of its pod stages it). */
     DriverNode nodeOf(String pvcName) {
         PersistentVolume pv = pv(pvcName);
-        Object spec = vdisk("VdiskVolume", pv.getSpec().getCsi().getVolumeHandle()).get().getAdditionalProperties()
+        Object spec = vdisk("VdiskVolume", pv.getSpec().getCsi().getVolumeHandle())
+                .get()
+                .getAdditionalProperties()
                 .get("spec");
         return cluster.node((String) ((Map<?, ?>) spec).get("nodeName"));
     }
@@ -81,21 +102,37 @@ final class Claims {
     /** A VolumeSnapshot of a PVC (created by the admin: the edit role has no snapshot permissions by default). */
     void snapshot(String name, String pvcName) {
         admin.genericKubernetesResources("snapshot.storage.k8s.io/v1", "VolumeSnapshot")
-                .inNamespace(RealCluster.USER_NAMESPACE).resource(new io.fabric8.kubernetes.api.model
-                        .GenericKubernetesResourceBuilder().withApiVersion("snapshot.storage.k8s.io/v1")
-                        .withKind("VolumeSnapshot").withNewMetadata().withName(name).endMetadata()
-                        .addToAdditionalProperties("spec", Map.of("volumeSnapshotClassName", RealCluster.CLASS,
-                                "source", Map.of("persistentVolumeClaimName", pvcName))).build()).create();
+                .inNamespace(RealCluster.USER_NAMESPACE)
+                .resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion("snapshot.storage.k8s.io/v1")
+                        .withKind("VolumeSnapshot")
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .addToAdditionalProperties(
+                                "spec",
+                                Map.of(
+                                        "volumeSnapshotClassName",
+                                        RealCluster.CLASS,
+                                        "source",
+                                        Map.of("persistentVolumeClaimName", pvcName)))
+                        .build())
+                .create();
     }
 
     Resource<GenericKubernetesResource> volumeSnapshot(String name) {
         return admin.genericKubernetesResources("snapshot.storage.k8s.io/v1", "VolumeSnapshot")
-                .inNamespace(RealCluster.USER_NAMESPACE).withName(name);
+                .inNamespace(RealCluster.USER_NAMESPACE)
+                .withName(name);
     }
 
     GenericKubernetesResource awaitReadyToUse(String name) {
-        return await("VolumeSnapshot " + name + " readyToUse", () -> volumeSnapshot(name).get(),
-                s -> s != null && Boolean.TRUE.equals(status(s).get("readyToUse")), "VolumeSnapshot", name);
+        return await(
+                "VolumeSnapshot " + name + " readyToUse",
+                () -> volumeSnapshot(name).get(),
+                s -> s != null && Boolean.TRUE.equals(status(s).get("readyToUse")),
+                "VolumeSnapshot",
+                name);
     }
 
     @SuppressWarnings("unchecked")
@@ -114,11 +151,16 @@ final class Claims {
     /** Creates SplitRequest {@code name} for the claim as the namespace's user does. */
     void requestSplit(String name, String pvcName, String mode) {
         user().genericKubernetesResources("vdisk.csi.dev/v1alpha1", "SplitRequest")
-                .inNamespace(RealCluster.USER_NAMESPACE).resource(new GenericKubernetesResourceBuilder()
-                        .withApiVersion("vdisk.csi.dev/v1alpha1").withKind("SplitRequest").withNewMetadata()
-                        .withName(name).endMetadata()
+                .inNamespace(RealCluster.USER_NAMESPACE)
+                .resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion("vdisk.csi.dev/v1alpha1")
+                        .withKind("SplitRequest")
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
                         .addToAdditionalProperties("spec", Map.of("pvcName", pvcName, "mode", mode))
-                        .build()).create();
+                        .build())
+                .create();
     }
 
     static Map<String, Object> status(GenericKubernetesResource object) {
@@ -134,8 +176,10 @@ final class Claims {
     /** Events about one object in the user's namespace, one line each, for failure messages and assertions. */
     String events(String kind, String name) {
         return admin.v1().events().inNamespace(RealCluster.USER_NAMESPACE).list().getItems().stream()
-                .filter(e -> kind.equals(e.getInvolvedObject().getKind()) && name.equals(e.getInvolvedObject().getName()))
-                .map(e -> e.getType() + " " + e.getReason() + ": " + e.getMessage()).collect(Collectors.joining("\n"));
+                .filter(e -> kind.equals(e.getInvolvedObject().getKind())
+                        && name.equals(e.getInvolvedObject().getName()))
+                .map(e -> e.getType() + " " + e.getReason() + ": " + e.getMessage())
+                .collect(Collectors.joining("\n"));
     }
 
     <T> T await(String what, Supplier<T> get, Predicate<T> done, String kind, String name) {

@@ -2,6 +2,7 @@ package dev.vdisk.e2e.kube;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -86,7 +87,7 @@ final class Containerd implements AutoCloseable {
 
     /** crictl against this containerd, e.g. {@code ps -a}. */
     String crictl(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(List.of(
                 crictl.toString(),
                 "--runtime-endpoint",
                 endpoint(),

@@ -15,10 +15,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,6 +37,7 @@ final class ControlPlane implements AutoCloseable {
 
     /** Static tokens: the test's admin, and a user who gets only the namespace's edit role and the chart's viewer. */
     static final String ADMIN = "admin";
+
     static final String USER = "e2e-user";
 
     private final Path dir;
@@ -77,12 +80,29 @@ final class ControlPlane implements AutoCloseable {
         etcdData = Files.isDirectory(shm) ? Files.createTempDirectory(shm, "vdisk-e2e-etcd") : dir.resolve("etcd");
         String etcdUrl = "http://127.0.0.1:" + etcdClient;
         String peerUrl = "http://127.0.0.1:" + etcdPeer;
-        processes.add(ChildProcess.start("etcd", dir, List.of(assets.etcd().toString(), "--name", "e2e",
-                "--data-dir", etcdData.toString(), "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
-                "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                "--initial-cluster", "e2e=" + peerUrl), Map.of()));
-        Files.writeString(dir.resolve("tokens.csv"), adminToken + "," + ADMIN + ",admin-uid,system:masters\n"
-                + userToken + "," + USER + ",user-uid\n");
+        processes.add(ChildProcess.start(
+                "etcd",
+                dir,
+                List.of(
+                        assets.etcd().toString(),
+                        "--name",
+                        "e2e",
+                        "--data-dir",
+                        etcdData.toString(),
+                        "--listen-client-urls",
+                        etcdUrl,
+                        "--advertise-client-urls",
+                        etcdUrl,
+                        "--listen-peer-urls",
+                        peerUrl,
+                        "--initial-advertise-peer-urls",
+                        peerUrl,
+                        "--initial-cluster",
+                        "e2e=" + peerUrl),
+                Map.of()));
+        Files.writeString(
+                dir.resolve("tokens.csv"),
+                adminToken + "," + ADMIN + ",admin-uid,system:masters\n" + userToken + "," + USER + ",user-uid\n");
         Files.writeString(dir.resolve("audit-policy.yaml"), """
                 apiVersion: audit.k8s.io/v1
                 kind: Policy
@@ -90,25 +110,50 @@ final class ControlPlane implements AutoCloseable {
                 rules:
                   - level: Metadata
                 """);
-        processes.add(ChildProcess.start("kube-apiserver", dir, List.of(assets.binary("kube-apiserver").toString(),
-                "--etcd-servers=" + etcdUrl, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-                "--secure-port=" + apiPort, "--cert-dir=" + dir.resolve("apiserver-certs"),
-                "--tls-cert-file=" + pki.serverCert(), "--tls-private-key-file=" + pki.serverKey(),
-                "--client-ca-file=" + pki.caCert(), "--token-auth-file=" + dir.resolve("tokens.csv"),
-                "--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction", "--service-account-issuer=https://kubernetes.default.svc",
-                "--service-account-key-file=" + pki.serviceAccountPub(),
-                "--service-account-signing-key-file=" + pki.serviceAccountKey(),
-                "--service-cluster-ip-range=10.96.0.0/16", "--endpoint-reconciler-type=none", "--allow-privileged=true",
-                "--audit-policy-file=" + dir.resolve("audit-policy.yaml"), "--audit-log-path=" + auditLog,
-                "--audit-log-format=json", "--audit-log-mode=blocking"), Map.of()));
+        processes.add(ChildProcess.start(
+                "kube-apiserver",
+                dir,
+                List.of(
+                        assets.binary("kube-apiserver").toString(),
+                        "--etcd-servers=" + etcdUrl,
+                        "--bind-address=127.0.0.1",
+                        "--advertise-address=127.0.0.1",
+                        "--secure-port=" + apiPort,
+                        "--cert-dir=" + dir.resolve("apiserver-certs"),
+                        "--tls-cert-file=" + pki.serverCert(),
+                        "--tls-private-key-file=" + pki.serverKey(),
+                        "--client-ca-file=" + pki.caCert(),
+                        "--token-auth-file=" + dir.resolve("tokens.csv"),
+                        "--authorization-mode=Node,RBAC",
+                        "--enable-admission-plugins=NodeRestriction",
+                        "--service-account-issuer=https://kubernetes.default.svc",
+                        "--service-account-key-file=" + pki.serviceAccountPub(),
+                        "--service-account-signing-key-file=" + pki.serviceAccountKey(),
+                        "--service-cluster-ip-range=10.96.0.0/16",
+                        "--endpoint-reconciler-type=none",
+                        "--allow-privileged=true",
+                        "--audit-policy-file=" + dir.resolve("audit-policy.yaml"),
+                        "--audit-log-path=" + auditLog,
+                        "--audit-log-format=json",
+                        "--audit-log-mode=blocking"),
+                Map.of()));
         awaitReady();
         admin = client(adminToken, "default");
         Path adminConfig = kubeconfig("admin", adminToken, "default");
-        processes.add(ChildProcess.start("kube-controller-manager", dir, List.of(
-                assets.binary("kube-controller-manager").toString(), "--kubeconfig=" + adminConfig,
-                "--controllers=*", "--use-service-account-credentials",
-                "--service-account-private-key-file=" + pki.serviceAccountKey(), "--root-ca-file=" + pki.caCert(),
-                "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0"), Map.of()));
+        processes.add(ChildProcess.start(
+                "kube-controller-manager",
+                dir,
+                List.of(
+                        assets.binary("kube-controller-manager").toString(),
+                        "--kubeconfig=" + adminConfig,
+                        "--controllers=*",
+                        "--use-service-account-credentials",
+                        "--service-account-private-key-file=" + pki.serviceAccountKey(),
+                        "--root-ca-file=" + pki.caCert(),
+                        "--leader-elect=false",
+                        "--bind-address=127.0.0.1",
+                        "--secure-port=0"),
+                Map.of()));
     }
 
     private void awaitReady() throws Exception {
@@ -116,15 +161,21 @@ final class ControlPlane implements AutoCloseable {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         try (var in = Files.newInputStream(pki.caCert())) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            trust.setCertificateEntry(
+                    "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         tls.init(null, tmf.getTrustManagers(), null);
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        try (HttpClient http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(2)).build()) {
+        try (HttpClient http = HttpClient.newBuilder()
+                .sslContext(tls)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build()) {
             HttpRequest readyz = HttpRequest.newBuilder(URI.create(url() + "/readyz"))
-                    .header("Authorization", "Bearer " + adminToken).timeout(Duration.ofSeconds(5)).build();
+                    .header("Authorization", "Bearer " + adminToken)
+                    .timeout(Duration.ofSeconds(5))
+                    .build();
             while (System.nanoTime() < deadline) {
                 for (ChildProcess p : processes) {
                     if (!p.isAlive()) {
@@ -141,7 +192,8 @@ final class ControlPlane implements AutoCloseable {
                 Thread.sleep(250);
             }
         }
-        throw new IllegalStateException("the API server was not ready in 90 s: " + processes.getLast().tail());
+        throw new IllegalStateException(
+                "the API server was not ready in 90 s: " + processes.getLast().tail());
     }
 
     String url() {
@@ -178,18 +230,28 @@ final class ControlPlane implements AutoCloseable {
 
     /** A client authenticated with a bearer token, trusting only the test CA. */
     KubernetesClient client(String token, String namespace) {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url()).withCaCertFile(pki.caCert().toString())
-                .withOauthToken(token).withNamespace(namespace).withRequestTimeout(30_000).build();
+        Config config = new ConfigBuilder(Config.empty())
+                .withMasterUrl(url())
+                .withCaCertFile(pki.caCert().toString())
+                .withOauthToken(token)
+                .withNamespace(namespace)
+                .withRequestTimeout(30_000)
+                .build();
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     /** A service-account token from the TokenRequest API (what the kubelet projects into a pod). */
     String token(String namespace, String serviceAccount, String audience) {
-        TokenRequestBuilder request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(7200L).endSpec();
+        TokenRequestBuilder request = new TokenRequestBuilder()
+                .withNewSpec()
+                .withExpirationSeconds(7200L)
+                .endSpec();
         if (audience != null) {
             request.editSpec().withAudiences(audience).endSpec();
         }
-        TokenRequest answer = admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
+        TokenRequest answer = admin.serviceAccounts()
+                .inNamespace(namespace)
+                .withName(serviceAccount)
                 .tokenRequest(request.build());
         return answer.getStatus().getToken();
     }
@@ -198,8 +260,7 @@ final class ControlPlane implements AutoCloseable {
     Path kubeconfig(String name, String token, String namespace) throws IOException {
         Path file = dir.resolve("kubeconfig-" + name);
         Files.deleteIfExists(file);
-        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, """
                 apiVersion: v1
                 kind: Config
@@ -233,7 +294,7 @@ final class ControlPlane implements AutoCloseable {
         }
         if (etcdData != null) {
             try (var walk = Files.walk(etcdData)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                 }
             } catch (IOException e) {

@@ -30,8 +30,15 @@ final class ControllerPod implements AutoCloseable {
         this.socket = socket;
     }
 
-    static ControllerPod start(String podName, Path base, PodSpec deployment, ControlPlane plane, KubeAssets assets,
-                               Path launcher, Path tls) throws Exception {
+    static ControllerPod start(
+            String podName,
+            Path base,
+            PodSpec deployment,
+            ControlPlane plane,
+            KubeAssets assets,
+            Path launcher,
+            Path tls)
+            throws Exception {
         Path dir = base.resolve(podName);
         Files.createDirectories(dir);
         String ns = RealCluster.NAMESPACE;
@@ -60,8 +67,14 @@ final class ControllerPod implements AutoCloseable {
             socket.awaitReady(controller, Duration.ofSeconds(90));
             for (String sidecar : SIDECARS) {
                 ChartContainer chart = ChartContainer.of(deployment, sidecar, replace, fields);
-                List<String> line = new ArrayList<>(List.of("unshare", "--uts", "sh", "-c",
-                        "hostname \"$0\" && exec \"$@\"", podName, assets.binary(sidecar).toString()));
+                List<String> line = new ArrayList<>(List.of(
+                        "unshare",
+                        "--uts",
+                        "sh",
+                        "-c",
+                        "hostname \"$0\" && exec \"$@\"",
+                        podName,
+                        assets.binary(sidecar).toString()));
                 line.addAll(chart.args());
                 line.add("--kubeconfig=" + kubeconfig);
                 line.add("--v=2");

@@ -25,8 +25,11 @@ final class CsiSocket implements AutoCloseable {
     CsiSocket(Path path) {
         this.path = path;
         this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(path.toFile())).eventLoopGroup(group)
-                .channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(path.toFile()))
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
+                .build();
     }
 
     ManagedChannel channel() {
@@ -42,8 +45,11 @@ final class CsiSocket implements AutoCloseable {
             }
             if (Files.exists(path)) {
                 try {
-                    if (IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                            .probe(ProbeRequest.getDefaultInstance()).getReady().getValue()) {
+                    if (IdentityGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .probe(ProbeRequest.getDefaultInstance())
+                            .getReady()
+                            .getValue()) {
                         return;
                     }
                 } catch (StatusRuntimeException e) {

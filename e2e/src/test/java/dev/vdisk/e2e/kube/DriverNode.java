@@ -17,12 +17,15 @@ import io.fabric8.kubernetes.api.model.storage.CSINodeBuilder;
 import io.fabric8.kubernetes.api.model.storage.CSINodeDriverBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,8 +59,8 @@ final class DriverNode implements AutoCloseable {
         KubernetesClient admin = plane.admin();
         Path dir = base.resolve(name);
         Files.createDirectories(dir.resolve("kubelet"));
-        Path kubeconfig = plane.kubeconfig(name, plane.token(RealCluster.NAMESPACE, "vdisk-csi-node", null),
-                RealCluster.NAMESPACE);
+        Path kubeconfig = plane.kubeconfig(
+                name, plane.token(RealCluster.NAMESPACE, "vdisk-csi-node", null), RealCluster.NAMESPACE);
         int agentPort = ControlPlane.freePort();
         Map<String, String> replace = new LinkedHashMap<>();
         replace.put("/csi/csi.sock", dir.resolve("csi.sock").toString());
@@ -69,8 +72,17 @@ final class DriverNode implements AutoCloseable {
         replace.put("/run/vdisk-csi", dir.resolve("state").toString());
         replace.put("/var/lib/kubelet", dir.resolve("kubelet").toString());
         replace.put("/etc/vdisk-csi/agent-api-tls", tls.toString());
-        ChartContainer chart = ChartContainer.of(daemonSet, "vdisk-csi", replace, Map.of("spec.nodeName", name,
-                "status.podIP", "127.0.0.1", "metadata.namespace", RealCluster.NAMESPACE));
+        ChartContainer chart = ChartContainer.of(
+                daemonSet,
+                "vdisk-csi",
+                replace,
+                Map.of(
+                        "spec.nodeName",
+                        name,
+                        "status.podIP",
+                        "127.0.0.1",
+                        "metadata.namespace",
+                        RealCluster.NAMESPACE));
         List<String> command = new ArrayList<>(List.of(launcher.toString()));
         command.addAll(chart.args());
         command.add("--kubeconfig=" + kubeconfig);
@@ -93,14 +105,34 @@ final class DriverNode implements AutoCloseable {
         NodeGetInfoResponse info = node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
         Map<String, String> segments = info.getAccessibleTopology().getSegmentsMap();
         // createOr(update): a second start after a failed one finds the objects there
-        admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(name)
-                .addToLabels("kubernetes.io/hostname", name).addToLabels(segments).endMetadata().build())
+        admin.nodes()
+                .resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .addToLabels("kubernetes.io/hostname", name)
+                        .addToLabels(segments)
+                        .endMetadata()
+                        .build())
                 .createOr(NonDeletingOperation::update);
-        admin.storage().v1().csiNodes().resource(new CSINodeBuilder().withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withDrivers(new CSINodeDriverBuilder().withName(DRIVER).withNodeID(info.getNodeId())
-                        .withTopologyKeys(List.copyOf(segments.keySet())).withNewAllocatable()
-                        .withCount((int) info.getMaxVolumesPerNode()).endAllocatable().build())
-                .endSpec().build()).createOr(NonDeletingOperation::update);
+        admin.storage()
+                .v1()
+                .csiNodes()
+                .resource(new CSINodeBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withDrivers(new CSINodeDriverBuilder()
+                                .withName(DRIVER)
+                                .withNodeID(info.getNodeId())
+                                .withTopologyKeys(List.copyOf(segments.keySet()))
+                                .withNewAllocatable()
+                                .withCount((int) info.getMaxVolumesPerNode())
+                                .endAllocatable()
+                                .build())
+                        .endSpec()
+                        .build())
+                .createOr(NonDeletingOperation::update);
     }
 
     String name() {
@@ -112,8 +144,10 @@ final class DriverNode implements AutoCloseable {
     }
 
     static VolumeCapability mount(String fsType) {
-        return VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fsType))
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER)).build();
+        return VolumeCapability.newBuilder()
+                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fsType))
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+                .build();
     }
 
     /** The kubelet's staging path for a volume (a hash of its handle, as Kubernetes 1.24 makes it). */
@@ -121,47 +155,57 @@ final class DriverNode implements AutoCloseable {
         String handle = pv.getSpec().getCsi().getVolumeHandle();
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(handle.getBytes(StandardCharsets.UTF_8));
-            return dir.resolve("kubelet/plugins/kubernetes.io/csi/" + DRIVER + "/" + HexFormat.of().formatHex(digest)
-                    + "/globalmount");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return dir.resolve("kubelet/plugins/kubernetes.io/csi/" + DRIVER + "/"
+                    + HexFormat.of().formatHex(digest) + "/globalmount");
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    Path target(PersistentVolume pv, String podUid) throws java.io.IOException {
-        Path target = dir.resolve("kubelet/pods/" + podUid + "/volumes/kubernetes.io~csi/" + pv.getMetadata().getName()
-                + "/mount");
+    Path target(PersistentVolume pv, String podUid) throws IOException {
+        Path target = dir.resolve("kubelet/pods/" + podUid + "/volumes/kubernetes.io~csi/"
+                + pv.getMetadata().getName() + "/mount");
         Files.createDirectories(target.getParent());
         return target;
     }
 
-    void stage(PersistentVolume pv) throws java.io.IOException {
+    void stage(PersistentVolume pv) throws IOException {
         Path staging = staging(pv);
         Files.createDirectories(staging);
         var csi = pv.getSpec().getCsi();
-        node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(csi.getVolumeHandle())
-                .setStagingTargetPath(staging.toString()).setVolumeCapability(mount(csi.getFsType()))
-                .putAllVolumeContext(csi.getVolumeAttributes() == null ? Map.of() : csi.getVolumeAttributes()).build());
+        node.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(csi.getVolumeHandle())
+                .setStagingTargetPath(staging.toString())
+                .setVolumeCapability(mount(csi.getFsType()))
+                .putAllVolumeContext(csi.getVolumeAttributes() == null ? Map.of() : csi.getVolumeAttributes())
+                .build());
     }
 
     /** Stages and publishes for one pod; returns the pod's mount. */
-    Path stageAndPublish(PersistentVolume pv, String podUid) throws java.io.IOException {
+    Path stageAndPublish(PersistentVolume pv, String podUid) throws IOException {
         stage(pv);
         Path target = target(pv, podUid);
         var csi = pv.getSpec().getCsi();
-        node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(csi.getVolumeHandle())
-                .setStagingTargetPath(staging(pv).toString()).setTargetPath(target.toString())
+        node.nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(csi.getVolumeHandle())
+                .setStagingTargetPath(staging(pv).toString())
+                .setTargetPath(target.toString())
                 .setVolumeCapability(mount(csi.getFsType()))
-                .putAllVolumeContext(csi.getVolumeAttributes() == null ? Map.of() : csi.getVolumeAttributes()).build());
+                .putAllVolumeContext(csi.getVolumeAttributes() == null ? Map.of() : csi.getVolumeAttributes())
+                .build());
         return target;
     }
 
-    void unpublishAndUnstage(PersistentVolume pv, String podUid) throws java.io.IOException {
+    void unpublishAndUnstage(PersistentVolume pv, String podUid) throws IOException {
         String handle = pv.getSpec().getCsi().getVolumeHandle();
-        node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(handle)
-                .setTargetPath(target(pv, podUid).toString()).build());
-        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(handle)
-                .setStagingTargetPath(staging(pv).toString()).build());
+        node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(handle)
+                .setTargetPath(target(pv, podUid).toString())
+                .build());
+        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(handle)
+                .setStagingTargetPath(staging(pv).toString())
+                .build());
     }
 
     NodeGrpc.NodeBlockingStub stub() {
@@ -184,10 +228,10 @@ final class DriverNode implements AutoCloseable {
     /** The pool is sparse but large: it goes with the node; the logs stay for a look after a failure. */
     private static void deleteTree(Path root) {
         try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             System.err.println("could not delete " + root + ": " + e);
         }
     }

@@ -33,7 +33,11 @@ class FailoverIT {
     }
 
     private static String holder() {
-        Lease lease = cluster.admin().leases().inNamespace(RealCluster.NAMESPACE).withName("vdisk-csi-controller").get();
+        Lease lease = cluster.admin()
+                .leases()
+                .inNamespace(RealCluster.NAMESPACE)
+                .withName("vdisk-csi-controller")
+                .get();
         return lease == null ? null : lease.getSpec().getHolderIdentity();
     }
 
@@ -46,15 +50,19 @@ class FailoverIT {
     @Order(1)
     void theLeaseIsHeldUnderTheLeadingPodsName() {
         String holder = holder();
-        assertTrue(podNames().contains(holder), "Lease vdisk-system/vdisk-csi-controller is held by " + holder
-                + ", not by one of the pods " + podNames() + ": two replicas on one host name both think they lead");
+        assertTrue(
+                podNames().contains(holder),
+                "Lease vdisk-system/vdisk-csi-controller is held by " + holder + ", not by one of the pods "
+                        + podNames() + ": two replicas on one host name both think they lead");
     }
 
     @Test
     @Order(2)
     void afterTheLeadingPodDiesTheStandbyServesClaimsAndSplits() {
         String holder = holder();
-        ControllerPod leader = cluster.controllers().stream().filter(p -> p.podName().equals(holder)).findFirst()
+        ControllerPod leader = cluster.controllers().stream()
+                .filter(p -> p.podName().equals(holder))
+                .findFirst()
                 .orElse(cluster.controllers().getFirst());
         leader.kill();
         claims.create("after-failover", "64Mi", "node-a", "VolumeSnapshot", "failover-snap");
@@ -67,11 +75,17 @@ class FailoverIT {
     @Test
     @Order(3)
     void theStandbyHoldsTheLeaseAfterTheLeaderDied() {
-        List<String> alive = cluster.controllers().stream().filter(p -> p.processes().getFirst().isAlive())
-                .map(ControllerPod::podName).toList();
+        List<String> alive = cluster.controllers().stream()
+                .filter(p -> p.processes().getFirst().isAlive())
+                .map(ControllerPod::podName)
+                .toList();
         assertEquals(1, alive.size(), "one replica killed: " + alive);
-        String holder = claims.await("Lease held by " + alive.getFirst(), FailoverIT::holder,
-                h -> alive.getFirst().equals(h), "Lease", "vdisk-csi-controller");
+        String holder = claims.await(
+                "Lease held by " + alive.getFirst(),
+                FailoverIT::holder,
+                h -> alive.getFirst().equals(h),
+                "Lease",
+                "vdisk-csi-controller");
         assertEquals(alive.getFirst(), holder);
     }
 }

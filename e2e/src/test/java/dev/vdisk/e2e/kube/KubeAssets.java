@@ -18,8 +18,13 @@ record KubeAssets(Path dir, Path etcd) {
 
     static final String VARIABLE = "VDISK_KUBE_ASSETS";
     private static boolean skipAnnounced;
-    private static final List<String> BINARIES = List.of("kube-apiserver", "kube-controller-manager",
-            "csi-provisioner", "csi-snapshotter", "snapshot-controller", "csi-resizer");
+    private static final List<String> BINARIES = List.of(
+            "kube-apiserver",
+            "kube-controller-manager",
+            "csi-provisioner",
+            "csi-snapshotter",
+            "snapshot-controller",
+            "csi-resizer");
 
     Path binary(String name) {
         return dir.resolve(name);

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * What a user of the real node creates, as the README's examples do: PVCs of the chart's class (optionally from a
@@ -218,7 +219,7 @@ record NodeWorkloads(KubernetesClient admin, String namespace) {
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
-        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+        return Stream.concat(a.stream(), b.stream()).toList();
     }
 
     /** Deletes a pod and waits until it is gone (its volumes unpublished and unstaged). */

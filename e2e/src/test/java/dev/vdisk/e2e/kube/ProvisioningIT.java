@@ -62,9 +62,14 @@ class ProvisioningIT {
         claims.awaitBound("bound");
         PersistentVolume pv = claims.pv("bound");
         assertEquals("vdisk.csi.dev", pv.getSpec().getCsi().getDriver());
-        assertNotNull(claims.vdisk("VdiskVolume", pv.getSpec().getCsi().getVolumeHandle()).get(),
+        assertNotNull(
+                claims.vdisk("VdiskVolume", pv.getSpec().getCsi().getVolumeHandle())
+                        .get(),
                 "VdiskVolume " + pv.getSpec().getCsi().getVolumeHandle());
-        assertEquals(64L << 20, Quantity.getAmountInBytes(pv.getSpec().getCapacity().get("storage")).longValue());
+        assertEquals(
+                64L << 20,
+                Quantity.getAmountInBytes(pv.getSpec().getCapacity().get("storage"))
+                        .longValue());
     }
 
     /**
@@ -74,20 +79,28 @@ class ProvisioningIT {
     @Test
     void anyCsiNameBecomesAVolumeTheApiServerAccepts() {
         ControllerPod pod = cluster.controllers().stream()
-                .filter(p -> p.processes().stream().allMatch(ChildProcess::isAlive)).findFirst().orElseThrow();
+                .filter(p -> p.processes().stream().allMatch(ChildProcess::isAlive))
+                .findFirst()
+                .orElseThrow();
         var controller = ControllerGrpc.newBlockingStub(pod.socket().channel());
         for (String name : List.of("PVC_Data", "vol-\u00dcber", "x".repeat(200))) {
-            String id = controller.createVolume(CreateVolumeRequest.newBuilder().setName(name)
-                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(16L << 20))
-                    .addVolumeCapabilities(VolumeCapability.newBuilder()
-                            .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-                            .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                                    .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
-                    .setAccessibilityRequirements(TopologyRequirement.newBuilder().addPreferred(Topology.newBuilder()
-                            .putSegments("topology.vdisk.csi.dev/node", "node-a")))
-                    .build()).getVolume().getVolumeId();
+            String id = controller
+                    .createVolume(CreateVolumeRequest.newBuilder()
+                            .setName(name)
+                            .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(16L << 20))
+                            .addVolumeCapabilities(VolumeCapability.newBuilder()
+                                    .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                                    .setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                                            .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+                            .setAccessibilityRequirements(TopologyRequirement.newBuilder()
+                                    .addPreferred(
+                                            Topology.newBuilder().putSegments("topology.vdisk.csi.dev/node", "node-a")))
+                            .build())
+                    .getVolume()
+                    .getVolumeId();
             assertNotNull(claims.vdisk("VdiskVolume", id).get(), "VdiskVolume " + id + " for CSI name " + name);
-            controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+            controller.deleteVolume(
+                    DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
         }
     }
 
@@ -100,12 +113,20 @@ class ProvisioningIT {
         claims.create("affinity-b", "64Mi", "node-b", null, null);
         claims.awaitBound("affinity-b");
         PersistentVolume pv = claims.pv("affinity-b");
-        GenericKubernetesResource volume = claims.vdisk("VdiskVolume", pv.getSpec().getCsi().getVolumeHandle()).get();
+        GenericKubernetesResource volume = claims.vdisk(
+                        "VdiskVolume", pv.getSpec().getCsi().getVolumeHandle())
+                .get();
         assertEquals("node-b", ((Map<?, ?>) volume.getAdditionalProperties().get("spec")).get("nodeName"));
-        assertNotNull(pv.getSpec().getNodeAffinity(), "PV " + pv.getMetadata().getName() + " has no nodeAffinity: the"
-                + " scheduler could start its pod on a node without the data");
-        List<NodeSelectorRequirement> terms = pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms()
-                .getFirst().getMatchExpressions();
+        assertNotNull(
+                pv.getSpec().getNodeAffinity(),
+                "PV " + pv.getMetadata().getName() + " has no nodeAffinity: the"
+                        + " scheduler could start its pod on a node without the data");
+        List<NodeSelectorRequirement> terms = pv.getSpec()
+                .getNodeAffinity()
+                .getRequired()
+                .getNodeSelectorTerms()
+                .getFirst()
+                .getMatchExpressions();
         assertEquals(1, terms.size(), terms.toString());
         assertEquals("topology.vdisk.csi.dev/node", terms.getFirst().getKey());
         assertEquals(List.of("node-b"), terms.getFirst().getValues());
@@ -117,20 +138,26 @@ class ProvisioningIT {
      */
     @Test
     void everyNodePublishesStorageCapacityForTheClass() {
-        var capacities = cluster.admin().genericKubernetesResources("storage.k8s.io/v1", "CSIStorageCapacity")
+        var capacities = cluster.admin()
+                .genericKubernetesResources("storage.k8s.io/v1", "CSIStorageCapacity")
                 .inNamespace(RealCluster.NAMESPACE);
-        List<GenericKubernetesResource> seen = claims.await("a CSIStorageCapacity above 0 per node",
+        List<GenericKubernetesResource> seen = claims.await(
+                "a CSIStorageCapacity above 0 per node",
                 () -> capacities.list().getItems().stream()
-                        .filter(c -> RealCluster.CLASS.equals(c.getAdditionalProperties().get("storageClassName")))
+                        .filter(c -> RealCluster.CLASS.equals(
+                                c.getAdditionalProperties().get("storageClassName")))
                         .toList(),
                 list -> list.size() == cluster.nodes().size() && list.stream().allMatch(c -> capacityBytes(c) > 0),
-                "CSIStorageCapacity", "");
+                "CSIStorageCapacity",
+                "");
         assertEquals(cluster.nodes().size(), seen.size());
     }
 
     private static long capacityBytes(GenericKubernetesResource capacity) {
         Object value = capacity.getAdditionalProperties().get("capacity");
-        return value == null ? 0 : Quantity.getAmountInBytes(new Quantity(value.toString())).longValue();
+        return value == null
+                ? 0
+                : Quantity.getAmountInBytes(new Quantity(value.toString())).longValue();
     }
 
     @Test
@@ -154,13 +181,26 @@ class ProvisioningIT {
     void expandingAClaimGrowsItsVolumeThroughTheResizer() {
         claims.create("grow", "64Mi", "node-b", null, null);
         claims.awaitBound("grow");
-        claims.pvc("grow").edit(p -> new PersistentVolumeClaimBuilder(p).editSpec().editResources()
-                .addToRequests("storage", new Quantity("128Mi")).endResources().endSpec().build());
-        PersistentVolume pv = claims.await("PV of grow at 128Mi", () -> claims.pv("grow"),
-                p -> Quantity.getAmountInBytes(p.getSpec().getCapacity().get("storage")).longValue() >= 128L << 20,
-                "PersistentVolumeClaim", "grow");
-        GenericKubernetesResource volume = claims.vdisk("VdiskVolume", pv.getSpec().getCsi().getVolumeHandle()).get();
-        assertEquals(128L << 20, ((Number) ((Map<?, ?>) volume.getAdditionalProperties().get("spec"))
-                .get("sizeBytes")).longValue());
+        claims.pvc("grow").edit(p -> new PersistentVolumeClaimBuilder(p)
+                .editSpec()
+                .editResources()
+                .addToRequests("storage", new Quantity("128Mi"))
+                .endResources()
+                .endSpec()
+                .build());
+        PersistentVolume pv = claims.await(
+                "PV of grow at 128Mi",
+                () -> claims.pv("grow"),
+                p -> Quantity.getAmountInBytes(p.getSpec().getCapacity().get("storage"))
+                                .longValue()
+                        >= 128L << 20,
+                "PersistentVolumeClaim",
+                "grow");
+        GenericKubernetesResource volume = claims.vdisk(
+                        "VdiskVolume", pv.getSpec().getCsi().getVolumeHandle())
+                .get();
+        assertEquals(
+                128L << 20,
+                ((Number) ((Map<?, ?>) volume.getAdditionalProperties().get("spec")).get("sizeBytes")).longValue());
     }
 }

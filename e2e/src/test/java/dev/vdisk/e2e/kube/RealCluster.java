@@ -1,5 +1,6 @@
 package dev.vdisk.e2e.kube;
 
+import dev.vdisk.e2e.KernelView;
 import dev.vdisk.e2e.chart.Helm;
 import dev.vdisk.e2e.chart.Manifests;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -16,9 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,15 +40,23 @@ final class RealCluster implements AutoCloseable {
     static final String NAMESPACE = Helm.NAMESPACE;
     static final String USER_NAMESPACE = "e2e";
     static final String CLASS = "vdisk";
-    static final Path REPO = Path.of(System.getProperty("vdisk.repo.root", "..")).toAbsolutePath().normalize();
+    static final Path REPO = Path.of(System.getProperty("vdisk.repo.root", ".."))
+            .toAbsolutePath()
+            .normalize();
     /** The sidecar versions these binaries are; the chart is rendered with them so that its flags match. */
     static final List<String> SIDECAR_IMAGES = List.of(
             "sidecars.provisioner.image=registry.k8s.io/sig-storage/csi-provisioner:v3.4.1",
             "sidecars.snapshotter.image=registry.k8s.io/sig-storage/csi-snapshotter:v6.2.2",
             "sidecars.resizer.image=registry.k8s.io/sig-storage/csi-resizer:v1.7.0");
 
-    private static final java.util.Set<String> CLUSTER_KINDS = java.util.Set.of("Namespace", "ClusterRole",
-            "ClusterRoleBinding", "StorageClass", "CSIDriver", "VolumeSnapshotClass", "CustomResourceDefinition");
+    private static final Set<String> CLUSTER_KINDS = Set.of(
+            "Namespace",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "StorageClass",
+            "CSIDriver",
+            "VolumeSnapshotClass",
+            "CustomResourceDefinition");
 
     private static RealCluster shared;
     private static Throwable startFailure;
@@ -68,8 +78,8 @@ final class RealCluster implements AutoCloseable {
     static synchronized RealCluster get() throws Exception {
         if (startFailure != null) {
             // one failed start is enough: the next class must not spend another minute on the same failure
-            throw new IllegalStateException("the test cluster failed to start (see the first class's error)",
-                    startFailure);
+            throw new IllegalStateException(
+                    "the test cluster failed to start (see the first class's error)", startFailure);
         }
         if (shared == null) {
             KubeAssets assets = KubeAssets.find();
@@ -84,9 +94,13 @@ final class RealCluster implements AutoCloseable {
                 cluster.close();
                 throw e;
             }
-            System.out.printf("real API server %s on %s: cluster with 2 nodes and 2 controller replicas ready in %d s"
-                            + " (logs in %s)%n", cluster.version, cluster.plane.url(),
-                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start), dir);
+            System.out.printf(
+                    "real API server %s on %s: cluster with 2 nodes and 2 controller replicas ready in %d s"
+                            + " (logs in %s)%n",
+                    cluster.version,
+                    cluster.plane.url(),
+                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start),
+                    dir);
             shared = cluster;
         }
         return shared;
@@ -105,7 +119,12 @@ final class RealCluster implements AutoCloseable {
         parts.add(plane);
         KubernetesClient admin = plane.admin();
         version = admin.getKubernetesVersion().getGitVersion();
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NAMESPACE)
+                        .endMetadata()
+                        .build())
                 .create();
         List<String> args = new ArrayList<>(List.of("--kube-version", "1.30", "--include-crds"));
         for (String image : SIDECAR_IMAGES) {
@@ -115,7 +134,8 @@ final class RealCluster implements AutoCloseable {
         Manifests chart = Helm.find().render(args.toArray(String[]::new));
         List<HasMetadata> crds = new ArrayList<>(chart.all(CustomResourceDefinition.class));
         try (Stream<Path> files = Files.list(assets.snapshotCrds())) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 crds.addAll(Manifests.parse(Files.readString(file)).objects());
             }
         }
@@ -123,10 +143,18 @@ final class RealCluster implements AutoCloseable {
             admin.resource(crd).create();
         }
         for (HasMetadata crd : crds) {
-            admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions()
-                            .stream().anyMatch(k -> k.getType().equals("Established") && k.getStatus().equals("True")),
-                            60, TimeUnit.SECONDS);
+            admin.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .withName(crd.getMetadata().getName())
+                    .waitUntilCondition(
+                            c -> c != null
+                                    && c.getStatus() != null
+                                    && c.getStatus().getConditions().stream()
+                                            .anyMatch(k -> k.getType().equals("Established")
+                                                    && k.getStatus().equals("True")),
+                            60,
+                            TimeUnit.SECONDS);
         }
         for (HasMetadata object : chart.objects()) {
             if (!(object instanceof CustomResourceDefinition)) {
@@ -134,13 +162,20 @@ final class RealCluster implements AutoCloseable {
             }
         }
         try (InputStream in = RealCluster.class.getResourceAsStream("snapshot-controller.yaml")) {
-            for (HasMetadata object : Manifests.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)).objects()) {
+            for (HasMetadata object : Manifests.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .objects()) {
                 create(admin, object);
             }
         }
         Path launcher = REPO.resolve("bin/vdisk-csi");
-        var daemonSet = chart.one(DaemonSet.class, "vdisk-csi-node").getSpec().getTemplate().getSpec();
-        var deployment = chart.one(Deployment.class, "vdisk-csi-controller").getSpec().getTemplate().getSpec();
+        var daemonSet = chart.one(DaemonSet.class, "vdisk-csi-node")
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        var deployment = chart.one(Deployment.class, "vdisk-csi-controller")
+                .getSpec()
+                .getTemplate()
+                .getSpec();
         Path tls = AgentApiTls.write(chart, dir.resolve("agent-api-tls"));
         List<String> pods = controllerPodNames(admin);
         // the four JVMs start at once: one after the other they take a minute on a busy machine
@@ -148,12 +183,12 @@ final class RealCluster implements AutoCloseable {
         List<Future<ControllerPod>> startingControllers = new ArrayList<>();
         try (ExecutorService starts = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String name : List.of("node-a", "node-b")) {
-                startingNodes.add(starts.submit(() -> restartingOnce(() -> DriverNode.start(name,
-                        dir.resolve("nodes"), daemonSet, plane, launcher, tls))));
+                startingNodes.add(starts.submit(() -> restartingOnce(
+                        () -> DriverNode.start(name, dir.resolve("nodes"), daemonSet, plane, launcher, tls))));
             }
             for (String pod : pods) {
-                startingControllers.add(starts.submit(() -> restartingOnce(() -> ControllerPod.start(pod,
-                        dir.resolve("controllers"), deployment, plane, assets, launcher, tls))));
+                startingControllers.add(starts.submit(() -> restartingOnce(() -> ControllerPod.start(
+                        pod, dir.resolve("controllers"), deployment, plane, assets, launcher, tls))));
             }
         }
         ExecutionException failed = null;
@@ -174,20 +209,27 @@ final class RealCluster implements AutoCloseable {
             }
         }
         if (failed != null) {
-            throw new IllegalStateException("the driver did not start: " + failed.getCause().getMessage(),
-                    failed.getCause());
+            throw new IllegalStateException(
+                    "the driver did not start: " + failed.getCause().getMessage(), failed.getCause());
         }
-        Path snapshotConfig = plane.kubeconfig("snapshot-controller",
-                plane.token("kube-system", "snapshot-controller", null), "kube-system");
-        parts.add(ChildProcess.start("snapshot-controller", dir, List.of(assets.binary("snapshot-controller").toString(),
-                "--kubeconfig=" + snapshotConfig, "--leader-election=false", "--v=2"), Map.of()));
+        Path snapshotConfig = plane.kubeconfig(
+                "snapshot-controller", plane.token("kube-system", "snapshot-controller", null), "kube-system");
+        parts.add(ChildProcess.start(
+                "snapshot-controller",
+                dir,
+                List.of(
+                        assets.binary("snapshot-controller").toString(),
+                        "--kubeconfig=" + snapshotConfig,
+                        "--leader-election=false",
+                        "--v=2"),
+                Map.of()));
     }
 
     /**
      * Starts a component a second time if the first one failed, as the kubelet restarts a crashed container: on a
      * machine shared by many jobs the driver's first connection to the API server can time out (10 s).
      */
-    private static <T> T restartingOnce(java.util.concurrent.Callable<T> start) throws Exception {
+    private static <T> T restartingOnce(Callable<T> start) throws Exception {
         try {
             return start.call();
         } catch (Exception e) {
@@ -208,9 +250,17 @@ final class RealCluster implements AutoCloseable {
     private static List<String> controllerPodNames(KubernetesClient admin) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            List<String> names = admin.pods().inNamespace(NAMESPACE)
-                    .withLabel("app.kubernetes.io/component", "controller").list().getItems().stream()
-                    .map(Pod::getMetadata).map(m -> m.getName()).sorted().toList();
+            List<String> names = admin
+                    .pods()
+                    .inNamespace(NAMESPACE)
+                    .withLabel("app.kubernetes.io/component", "controller")
+                    .list()
+                    .getItems()
+                    .stream()
+                    .map(Pod::getMetadata)
+                    .map(m -> m.getName())
+                    .sorted()
+                    .toList();
             if (names.size() == 2) {
                 return names;
             }
@@ -266,6 +316,6 @@ final class RealCluster implements AutoCloseable {
             }
         }
         parts.clear();
-        dev.vdisk.e2e.KernelView.cleanUpUnder(dir);
+        KernelView.cleanUpUnder(dir);
     }
 }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 final class RealClusterExtension implements BeforeAllCallback, ParameterResolver {
 
-    private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(RealClusterExtension.class);
+    private static final ExtensionContext.Namespace STORE =
+            ExtensionContext.Namespace.create(RealClusterExtension.class);
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {

@@ -8,9 +8,13 @@ import dev.vdisk.e2e.chart.Manifests;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.opentest4j.TestAbortedException;
 
@@ -253,8 +258,7 @@ final class RealNode implements AutoCloseable {
         }
         // the common snapshot controller (not the chart's): its account from the suite's manifest, run as a process
         try (var in = RealNode.class.getResourceAsStream("snapshot-controller.yaml")) {
-            for (HasMetadata object : Manifests.parse(
-                            new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+            for (HasMetadata object : Manifests.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8))
                     .objects()) {
                 admin.resource(object).create();
             }
@@ -291,8 +295,7 @@ final class RealNode implements AutoCloseable {
         Manifests chart = Helm.find().render(args.toArray(String[]::new));
         KubernetesClient admin = plane.admin();
         for (HasMetadata workload : List.<HasMetadata>of(
-                chart.one(io.fabric8.kubernetes.api.model.apps.DaemonSet.class, "vdisk-csi-node"),
-                chart.one(io.fabric8.kubernetes.api.model.apps.Deployment.class, "vdisk-csi-controller"))) {
+                chart.one(DaemonSet.class, "vdisk-csi-node"), chart.one(Deployment.class, "vdisk-csi-controller"))) {
             workload.getMetadata().setNamespace(NAMESPACE);
             admin.resource(workload).forceConflicts().serverSideApply();
         }
@@ -341,11 +344,11 @@ final class RealNode implements AutoCloseable {
         throw new IllegalStateException(why.toString());
     }
 
-    private static String component(io.fabric8.kubernetes.api.model.Pod pod) {
+    private static String component(Pod pod) {
         return pod.getMetadata().getLabels().get("app.kubernetes.io/component");
     }
 
-    static boolean ready(io.fabric8.kubernetes.api.model.Pod pod) {
+    static boolean ready(Pod pod) {
         return "Running".equals(pod.getStatus().getPhase())
                 && pod.getStatus().getContainerStatuses() != null
                 && !pod.getStatus().getContainerStatuses().isEmpty()
@@ -353,7 +356,7 @@ final class RealNode implements AutoCloseable {
     }
 
     /** A container's log as the kubelet wrote it on this host (the API server has no kubelet client here). */
-    String podLog(io.fabric8.kubernetes.api.model.Pod pod, String container) throws IOException {
+    String podLog(Pod pod, String container) throws IOException {
         Path dir = Path.of(
                 "/var/log/pods",
                 pod.getMetadata().getNamespace() + "_" + pod.getMetadata().getName() + "_"
@@ -424,8 +427,7 @@ final class RealNode implements AutoCloseable {
         }
     }
 
-    private static void waitUntil(java.util.function.BooleanSupplier condition, int seconds)
-            throws InterruptedException {
+    private static void waitUntil(BooleanSupplier condition, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(500);

@@ -9,6 +9,8 @@ import csi.v1.GetMetadataAllocatedRequest;
 import csi.v1.GetMetadataAllocatedResponse;
 import csi.v1.SnapshotMetadataGrpc;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -64,22 +66,26 @@ class SnapshotIT {
     @Test
     @Order(2)
     void theSnapshotsAllocatedBlocksAreServedAfterARealTokenReview() {
-        String handle = snapshotHandle((String) Claims.status(claims.volumeSnapshot("origin-snap").get())
-                .get("boundVolumeSnapshotContentName"));
+        String handle = snapshotHandle((String)
+                Claims.status(claims.volumeSnapshot("origin-snap").get()).get("boundVolumeSnapshotContentName"));
         long reviewsBefore = tokenReviewsByNodes();
         SnapshotMetadataGrpc.SnapshotMetadataBlockingStub metadata = SnapshotMetadataGrpc.newBlockingStub(
-                cluster.controllers().getFirst().socket().channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+                        cluster.controllers().getFirst().socket().channel())
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
         long allocated = 0;
         Iterator<GetMetadataAllocatedResponse> answers = metadata.getMetadataAllocated(
                 GetMetadataAllocatedRequest.newBuilder().setSnapshotId(handle).build());
         while (answers.hasNext()) {
             GetMetadataAllocatedResponse answer = answers.next();
             assertEquals(64L << 20, answer.getVolumeCapacityBytes());
-            allocated += answer.getBlockMetadataList().stream().mapToLong(b -> b.getSizeBytes()).sum();
+            allocated += answer.getBlockMetadataList().stream()
+                    .mapToLong(b -> b.getSizeBytes())
+                    .sum();
         }
         assertTrue(allocated > 0, "the snapshot of a volume with a file system has allocated blocks");
-        assertTrue(tokenReviewsByNodes() > reviewsBefore, "the node agent checked the controller's token with a"
-                + " TokenReview answered 201");
+        assertTrue(
+                tokenReviewsByNodes() > reviewsBefore,
+                "the node agent checked the controller's token with a" + " TokenReview answered 201");
     }
 
     @Test
@@ -107,26 +113,41 @@ class SnapshotIT {
     @Test
     @Order(5)
     void deletingTheSnapshotAndTheOriginLeavesTheRestoredClaimReadable() throws Exception {
-        String content = (String) Claims.status(claims.volumeSnapshot("origin-snap").get())
-                .get("boundVolumeSnapshotContentName");
+        String content = (String)
+                Claims.status(claims.volumeSnapshot("origin-snap").get()).get("boundVolumeSnapshotContentName");
         claims.volumeSnapshot("origin-snap").delete();
-        claims.await("VolumeSnapshot origin-snap gone", () -> claims.volumeSnapshot("origin-snap").get(),
-                s -> s == null, "VolumeSnapshot", "origin-snap");
-        claims.await("VolumeSnapshotContent " + content + " gone", () -> cluster.admin().genericKubernetesResources(
-                "snapshot.storage.k8s.io/v1", "VolumeSnapshotContent").withName(content).get(), c -> c == null,
-                "VolumeSnapshot", "origin-snap");
+        claims.await(
+                "VolumeSnapshot origin-snap gone",
+                () -> claims.volumeSnapshot("origin-snap").get(),
+                s -> s == null,
+                "VolumeSnapshot",
+                "origin-snap");
+        claims.await(
+                "VolumeSnapshotContent " + content + " gone",
+                () -> cluster.admin()
+                        .genericKubernetesResources("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent")
+                        .withName(content)
+                        .get(),
+                c -> c == null,
+                "VolumeSnapshot",
+                "origin-snap");
         String originPv = claims.pv("origin").getMetadata().getName();
         claims.pvc("origin").delete();
-        claims.await("PV " + originPv + " gone", () -> cluster.admin().persistentVolumes().withName(originPv).get(),
-                pv -> pv == null, "PersistentVolumeClaim", "origin");
+        claims.await(
+                "PV " + originPv + " gone",
+                () -> cluster.admin().persistentVolumes().withName(originPv).get(),
+                pv -> pv == null,
+                "PersistentVolumeClaim",
+                "origin");
         assertNull(claims.pvc("origin").get());
         assertEquals(CONTENT, claims.readData("restored"));
     }
 
-
     private static String snapshotHandle(String contentName) {
-        var content = cluster.admin().genericKubernetesResources("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent")
-                .withName(contentName).get();
+        var content = cluster.admin()
+                .genericKubernetesResources("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent")
+                .withName(contentName)
+                .get();
         return (String) Claims.status(content).get("snapshotHandle");
     }
 
@@ -136,8 +157,8 @@ class SnapshotIT {
                     .filter(r -> r.user().equals("system:serviceaccount:vdisk-system:vdisk-csi-node"))
                     .filter(r -> r.uri().startsWith("/apis/authentication.k8s.io/v1/tokenreviews") && r.code() == 201)
                     .count();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

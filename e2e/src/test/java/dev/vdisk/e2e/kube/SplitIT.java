@@ -51,21 +51,33 @@ class SplitIT {
     }
 
     static GenericKubernetesResource awaitSplit(Claims claims, String request, String pvc) {
-        var requests = claims.user().genericKubernetesResources("vdisk.csi.dev/v1alpha1", "SplitRequest")
+        var requests = claims.user()
+                .genericKubernetesResources("vdisk.csi.dev/v1alpha1", "SplitRequest")
                 .inNamespace(RealCluster.USER_NAMESPACE);
-        return claims.await("SplitRequest " + request + " Succeeded", () -> requests.withName(request).get(),
-                r -> r != null && "Succeeded".equals(Claims.status(r).get("phase")), "PersistentVolumeClaim", pvc);
+        return claims.await(
+                "SplitRequest " + request + " Succeeded",
+                () -> requests.withName(request).get(),
+                r -> r != null && "Succeeded".equals(Claims.status(r).get("phase")),
+                "PersistentVolumeClaim",
+                pvc);
     }
 
     @Test
     void annotatingAClaimSplitsItAndRecordsEvents() throws Exception {
         claims.create("split-annotated", "64Mi", "node-a", "VolumeSnapshot", "split-snap");
         claims.awaitBound("split-annotated");
-        claims.pvc("split-annotated").edit(p -> new PersistentVolumeClaimBuilder(p).editMetadata()
-                .addToAnnotations("vdisk.csi.dev/split", "copy").endMetadata().build());
+        claims.pvc("split-annotated").edit(p -> new PersistentVolumeClaimBuilder(p)
+                .editMetadata()
+                .addToAnnotations("vdisk.csi.dev/split", "copy")
+                .endMetadata()
+                .build());
         awaitSplit(claims, "split-annotated-split", "split-annotated");
-        claims.await("event SplitCompleted", () -> claims.events("PersistentVolumeClaim", "split-annotated"),
-                e -> e.contains("SplitCompleted"), "PersistentVolumeClaim", "split-annotated");
+        claims.await(
+                "event SplitCompleted",
+                () -> claims.events("PersistentVolumeClaim", "split-annotated"),
+                e -> e.contains("SplitCompleted"),
+                "PersistentVolumeClaim",
+                "split-annotated");
         assertEquals(CONTENT, claims.readData("split-annotated"));
     }
 
@@ -75,7 +87,10 @@ class SplitIT {
         claims.awaitBound("split-requested");
         claims.requestSplit("by-request", "split-requested", "share");
         GenericKubernetesResource done = awaitSplit(claims, "by-request", "split-requested");
-        assertEquals(100, ((Number) Claims.status(done).get("percent")).intValue(), Claims.status(done).toString());
+        assertEquals(
+                100,
+                ((Number) Claims.status(done).get("percent")).intValue(),
+                Claims.status(done).toString());
         assertEquals(CONTENT, claims.readData("split-requested"));
     }
 
@@ -94,16 +109,17 @@ class SplitIT {
         assertEquals(CONTENT, claims.readData("split-plugin"));
     }
 
-    record Plugin(int exitCode, String output) {
-    }
+    record Plugin(int exitCode, String output) {}
 
     /** {@code bin/kubectl-vdisk} with the user's kubeconfig, as kubectl runs a plugin. */
     static Plugin plugin(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(RealCluster.REPO.resolve("bin/kubectl-vdisk").toString()));
+        List<String> command = new ArrayList<>(
+                List.of(RealCluster.REPO.resolve("bin/kubectl-vdisk").toString()));
         command.addAll(List.of(args));
         command.addAll(List.of("-n", RealCluster.USER_NAMESPACE));
         Path out = Files.createTempFile(cluster.dir(), "kubectl-vdisk", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
         builder.environment().put("KUBECONFIG", cluster.userKubeconfig().toString());
         Process process = builder.start();
         process.getOutputStream().close();
@@ -114,5 +130,4 @@ class SplitIT {
         }
         return new Plugin(process.exitValue(), Files.readString(out));
     }
-
 }

@@ -11,8 +11,7 @@ import java.nio.file.Path;
  * survive. In the holder's package because its table is package-private.
  */
 public final class StoppingHolder {
-    private StoppingHolder() {
-    }
+    private StoppingHolder() {}
 
     public static DescriptorHolder start(Path socket) throws IOException {
         DescriptorHolder.Limits limits = DescriptorHolder.Limits.DEFAULT;

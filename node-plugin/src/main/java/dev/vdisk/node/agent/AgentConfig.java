@@ -21,9 +21,17 @@ import java.util.OptionalLong;
  * @param descriptors where the FUSE connection and the loop devices are kept across a restart ({@code --fd-holder});
  *                    empty: they die with the process, and a restart stages every volume again on new devices
  */
-public record AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Path kubeletDir, String nodeId,
-                          int maxVolumes, FuseConfig fuse, int maxSplits, boolean acceptJournalLoss,
-                          Optional<DescriptorStore> descriptors) {
+public record AgentConfig(
+        Path poolDir,
+        OptionalLong poolSize,
+        Path stateDir,
+        Path kubeletDir,
+        String nodeId,
+        int maxVolumes,
+        FuseConfig fuse,
+        int maxSplits,
+        boolean acceptJournalLoss,
+        Optional<DescriptorStore> descriptors) {
     /** Splits running at once unless {@code --max-splits} says otherwise. */
     public static final int DEFAULT_MAX_SPLITS = 2;
 
@@ -37,35 +45,74 @@ public record AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Pa
         Objects.requireNonNull(descriptors, "descriptors");
     }
 
-    public AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Path kubeletDir, String nodeId,
-                       int maxVolumes, FuseConfig fuse, int maxSplits, boolean acceptJournalLoss) {
-        this(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, maxSplits, acceptJournalLoss,
+    public AgentConfig(
+            Path poolDir,
+            OptionalLong poolSize,
+            Path stateDir,
+            Path kubeletDir,
+            String nodeId,
+            int maxVolumes,
+            FuseConfig fuse,
+            int maxSplits,
+            boolean acceptJournalLoss) {
+        this(
+                poolDir,
+                poolSize,
+                stateDir,
+                kubeletDir,
+                nodeId,
+                maxVolumes,
+                fuse,
+                maxSplits,
+                acceptJournalLoss,
                 Optional.empty());
     }
 
-    public AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Path kubeletDir, String nodeId,
-                       int maxVolumes, FuseConfig fuse) {
+    public AgentConfig(
+            Path poolDir,
+            OptionalLong poolSize,
+            Path stateDir,
+            Path kubeletDir,
+            String nodeId,
+            int maxVolumes,
+            FuseConfig fuse) {
         this(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, DEFAULT_MAX_SPLITS);
     }
 
-    public AgentConfig(Path poolDir, OptionalLong poolSize, Path stateDir, Path kubeletDir, String nodeId,
-                       int maxVolumes, FuseConfig fuse, int maxSplits) {
+    public AgentConfig(
+            Path poolDir,
+            OptionalLong poolSize,
+            Path stateDir,
+            Path kubeletDir,
+            String nodeId,
+            int maxVolumes,
+            FuseConfig fuse,
+            int maxSplits) {
         this(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, maxSplits, false);
     }
 
     public AgentConfig withMaxSplits(int n) {
-        return new AgentConfig(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, n, acceptJournalLoss,
-                descriptors);
+        return new AgentConfig(
+                poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, n, acceptJournalLoss, descriptors);
     }
 
     public AgentConfig withAcceptJournalLoss(boolean accept) {
-        return new AgentConfig(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, maxSplits, accept,
-                descriptors);
+        return new AgentConfig(
+                poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, maxSplits, accept, descriptors);
     }
 
     public AgentConfig withDescriptors(DescriptorStore store) {
-        return new AgentConfig(poolDir, poolSize, stateDir, kubeletDir, nodeId, maxVolumes, fuse, maxSplits,
-                acceptJournalLoss, Optional.of(store));
+        return new AgentConfig(
+                poolDir,
+                poolSize,
+                stateDir,
+                kubeletDir,
+                nodeId,
+                maxVolumes,
+                fuse,
+                maxSplits,
+                acceptJournalLoss,
+                Optional.of(store));
     }
 
     public Path fuseMountPoint() {

@@ -13,8 +13,7 @@ import java.util.function.Supplier;
  * API's failures; this class is the one place that knows both.
  */
 public final class EngineFailures {
-    private EngineFailures() {
-    }
+    private EngineFailures() {}
 
     /** The API failure for an engine failure. */
     public static AgentException translate(EngineException e) {

@@ -6,18 +6,16 @@ import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentSnapshot;
 import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.BlockExtent;
+import dev.vdisk.api.agent.PoolAgent;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.api.agent.PoolAgent;
+import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.Extent;
+import dev.vdisk.engine.ExtentScan;
+import dev.vdisk.engine.Lineage;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
-import dev.vdisk.engine.Extent;
-import dev.vdisk.engine.ExtentScan;
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.Lineage;
-import dev.vdisk.api.agent.VolumeAgent;
-import dev.vdisk.engine.Reason;
 import dev.vdisk.engine.SnapshotInfo;
 import dev.vdisk.engine.VdiskInfo;
 import dev.vdisk.engine.io.PrivateFiles;
@@ -41,6 +39,8 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -86,6 +86,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     private final Pool pool;
     /** Set once by {@link #start} before the agent is returned (the backends of a take-over need the agent). */
     private DataPath dataPath;
+
     private final StagedVolumes staged;
     private final VolumeLocks locks = new VolumeLocks(LOCK_WAIT_SECONDS);
     private final VolumeStaging staging = new VolumeStaging(this);
@@ -117,8 +118,8 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     /** Rewrites {@code <pool>/split-status} for {@code vdisk split --status}; set at the end of start. */
     private volatile SplitStatusPublisher splitStatusPublisher;
 
-    private NodeAgent(AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool,
-                      StagedVolumes staged) {
+    private NodeAgent(
+            AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool, StagedVolumes staged) {
         this.config = config;
         this.lockFile = lockFile;
         this.stateDirLock = stateDirLock;
@@ -131,8 +132,8 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     public static NodeAgent start(AgentConfig config) throws IOException {
         PrivateFiles.createDirectories(config.stateDir());
-        FileChannel lockFile = PrivateFiles.open(config.stateDir().resolve("agent.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+        FileChannel lockFile = PrivateFiles.open(
+                config.stateDir().resolve("agent.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = null;
         Pool pool = null;
         NodeAgent created = null; // for the cleanup below
@@ -158,8 +159,8 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, new StagedVolumes(stateFile, recorded));
             created = agent;
             Optional<DescriptorStore> store = config.descriptors();
-            Optional<DataPath> adopted = store.isPresent() ? Recovery.adopt(agent, store.get(), recorded)
-                    : Optional.empty();
+            Optional<DataPath> adopted =
+                    store.isPresent() ? Recovery.adopt(agent, store.get(), recorded) : Optional.empty();
             if (adopted.isPresent()) {
                 agent.dataPath = adopted.get();
                 Recovery.resume(agent, recorded, agent.restageRetries);
@@ -186,17 +187,23 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             // then what waited in the queue (the engine records a split only once it starts), then what never started
             try {
                 // a request whose engine record says CANCELLED or PAUSED is a resume the crash came too early for
-                agent.splitQueue.restore(id -> agent.exists(id) && agent.backingDepth(id) > 0
+                agent.splitQueue.restore(id -> agent.exists(id)
+                        && agent.backingDepth(id) > 0
                         && agent.pool.splitTask(id).filter(SplitTask::running).isEmpty());
             } catch (RuntimeException e) {
-                // the volumes are fine; only queued requests and old outcomes are lost, which must not keep the node down
+                // the volumes are fine; only queued requests and old outcomes are lost, which must not keep the node
+                // down
                 LOG.error("restoring the split queue failed; queued splits must be asked for again", e);
             }
             RequestedSplits.startMissing(agent);
             agent.splitStatusPublisher = SplitStatusPublisher.start(config.poolDir(), agent::splits);
             agent.restageRetries.start(); // last: nothing below can fail and leave its thread running
-            LOG.info("node agent ready: node {}, pool {}, {} staged volumes, {} abnormal", config.nodeId(),
-                    config.poolDir(), recorded.size(), agent.abnormal.size());
+            LOG.info(
+                    "node agent ready: node {}, pool {}, {} staged volumes, {} abnormal",
+                    config.nodeId(),
+                    config.poolDir(),
+                    recorded.size(),
+                    agent.abnormal.size());
             return agent;
         } catch (IOException | RuntimeException e) {
             if (created != null && created.dataPath != null) {
@@ -259,8 +266,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             Optional<VdiskInfo> existing = info(volumeId);
             if (existing.isPresent()) {
                 if (existing.get().sizeBytes() != size) {
-                    throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + volumeId + " exists with "
-                            + existing.get().sizeBytes() + " bytes, not " + size);
+                    throw new AgentException(
+                            AgentReason.ALREADY_EXISTS,
+                            "volume " + volumeId + " exists with "
+                                    + existing.get().sizeBytes() + " bytes, not " + size);
                 }
                 return toVolume(existing.get());
             }
@@ -279,8 +288,9 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     @Override
     public AgentVolume updateAttributes(String volumeId, Map<String, String> changes) {
         try (var held = locks.lock(volumeId)) {
-            VdiskInfo info = info(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                    "volume " + volumeId + " does not exist"));
+            VdiskInfo info = info(volumeId)
+                    .orElseThrow(
+                            () -> new AgentException(AgentReason.NOT_FOUND, "volume " + volumeId + " does not exist"));
             Map<String, String> merged = new TreeMap<>(attributes.read(volumeId));
             merged.putAll(changes);
             attributes.write(volumeId, merged);
@@ -297,8 +307,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
         try (var held = locks.lock(volumeId)) {
             if (staged.get(volumeId).isPresent()) {
                 // DeleteVolume's error reaches the PVC's events: the node, not its kubelet path
-                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is staged on node "
-                        + config.nodeId() + "; stop the pods using it (the CO unstages it) before deleting it");
+                throw new AgentException(
+                        AgentReason.FAILED_PRECONDITION,
+                        "volume " + volumeId + " is staged on node " + config.nodeId()
+                                + "; stop the pods using it (the CO unstages it) before deleting it");
             }
             if (info(volumeId).isEmpty()) {
                 if (usableVolumeId(volumeId)) {
@@ -337,7 +349,8 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     @Override
     public List<AgentVolume> listVolumes() {
-        return EngineFailures.translating(() -> pool.list().stream().map(this::toVolume).toList());
+        return EngineFailures.translating(
+                () -> pool.list().stream().map(this::toVolume).toList());
     }
 
     @Override
@@ -367,9 +380,9 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     }
 
     private List<AgentSnapshot> snapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
-        Map<String, String> sorted = new java.util.TreeMap<>(snapshotIdByVolumeId);
+        Map<String, String> sorted = new TreeMap<>(snapshotIdByVolumeId);
         sorted.values().forEach(NodeAgent::checkVolumeId);
-        List<VolumeLocks.Held> held = new java.util.ArrayList<>();
+        List<VolumeLocks.Held> held = new ArrayList<>();
         try {
             sorted.values().stream().sorted().forEach(id -> held.add(locks.lock(id)));
             sorted.keySet().forEach(id -> held.add(locks.lock(id)));
@@ -377,8 +390,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             for (Map.Entry<String, String> e : sorted.entrySet()) {
                 Optional<AgentSnapshot> existing = snapshotWithoutLocking(e.getValue());
                 if (existing.isPresent() && !existing.get().sourceVolumeId().equals(e.getKey())) {
-                    throw new AgentException(AgentReason.ALREADY_EXISTS, "snapshot " + e.getValue() + " exists, taken"
-                            + " of volume " + existing.get().sourceVolumeId() + ", not " + e.getKey());
+                    throw new AgentException(
+                            AgentReason.ALREADY_EXISTS,
+                            "snapshot " + e.getValue() + " exists, taken" + " of volume "
+                                    + existing.get().sourceVolumeId() + ", not " + e.getKey());
                 }
                 if (existing.isEmpty()) {
                     if (info(e.getKey()).isEmpty()) {
@@ -388,22 +403,26 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
                 }
             }
             if (!missing.isEmpty() && missing.size() != sorted.size()) {
-                throw new AgentException(AgentReason.ALREADY_EXISTS, "snapshots " + sorted.values() + " exist only in"
-                        + " part (missing " + missing.values() + "): a group is taken at one instant or not at all");
+                throw new AgentException(
+                        AgentReason.ALREADY_EXISTS,
+                        "snapshots " + sorted.values() + " exist only in" + " part (missing " + missing.values()
+                                + "): a group is taken at one instant or not at all");
             }
             if (!missing.isEmpty()) {
                 // source first: a snapshot is never seen without it; a crash before the snapshot leaves a file that
                 // the next create overwrites
-                missing.forEach((volume, snap) -> snapshotAttributes.write(snap, groupId.isEmpty()
-                        ? Map.of(SOURCE, volume) : Map.of(SOURCE, volume, GROUP, groupId)));
+                missing.forEach((volume, snap) -> snapshotAttributes.write(
+                        snap, groupId.isEmpty() ? Map.of(SOURCE, volume) : Map.of(SOURCE, volume, GROUP, groupId)));
                 pool.snapshotGroup(missing);
                 LOG.info("took snapshots {}", missing);
             }
-            return sorted.values().stream().map(id -> snapshotWithoutLocking(id).orElseThrow()).toList();
+            return sorted.values().stream()
+                    .map(id -> snapshotWithoutLocking(id).orElseThrow())
+                    .toList();
         } catch (EngineException e) {
             throw EngineFailures.translate(e);
         } finally {
-            java.util.Collections.reverse(held);
+            Collections.reverse(held);
             held.forEach(VolumeLocks.Held::close);
         }
     }
@@ -431,8 +450,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     @Override
     public List<AgentSnapshot> listSnapshots() {
-        return EngineFailures.translating(() -> pool.snapshots().stream().map(this::toSnapshot)
-                .sorted(Comparator.comparing(AgentSnapshot::snapshotId)).toList());
+        return EngineFailures.translating(() -> pool.snapshots().stream()
+                .map(this::toSnapshot)
+                .sorted(Comparator.comparing(AgentSnapshot::snapshotId))
+                .toList());
     }
 
     /** Locks the new volume's ID; the engine keeps the snapshot alive while the clone reads through it. */
@@ -445,11 +466,14 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             if (existing.isPresent()) {
                 return toVolume(existing.get());
             }
-            SnapshotInfo snap = snapshotInfo(snapshotId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                    "snapshot " + snapshotId + " does not exist"));
+            SnapshotInfo snap = snapshotInfo(snapshotId)
+                    .orElseThrow(() ->
+                            new AgentException(AgentReason.NOT_FOUND, "snapshot " + snapshotId + " does not exist"));
             if (size < snap.sizeBytes()) {
-                throw new AgentException(AgentReason.INVALID_ARGUMENT, "a clone of snapshot " + snapshotId + " needs at"
-                        + " least its " + snap.sizeBytes() + " bytes, not " + size);
+                throw new AgentException(
+                        AgentReason.INVALID_ARGUMENT,
+                        "a clone of snapshot " + snapshotId + " needs at" + " least its " + snap.sizeBytes()
+                                + " bytes, not " + size);
             }
             this.attributes.write(newVolumeId, attrs);
             unreadableAttributes.remove(newVolumeId);
@@ -479,15 +503,19 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     @Override
     public SplitStatus startSplit(String volumeId, String mode, long rateBytesPerSecond) {
-        SplitMode m = switch (mode) {
-            case "share" -> SplitMode.SHARE;
-            case "copy" -> SplitMode.COPY;
-            default -> throw new AgentException(AgentReason.INVALID_ARGUMENT, "split mode '" + mode + "' of volume "
-                    + volumeId + " is neither share nor copy");
-        };
+        SplitMode m =
+                switch (mode) {
+                    case "share" -> SplitMode.SHARE;
+                    case "copy" -> SplitMode.COPY;
+                    default ->
+                        throw new AgentException(
+                                AgentReason.INVALID_ARGUMENT,
+                                "split mode '" + mode + "' of volume " + volumeId + " is neither share nor copy");
+                };
         if (rateBytesPerSecond < 0) {
-            throw new AgentException(AgentReason.INVALID_ARGUMENT, "split rate " + rateBytesPerSecond + " of volume "
-                    + volumeId + " is negative");
+            throw new AgentException(
+                    AgentReason.INVALID_ARGUMENT,
+                    "split rate " + rateBytesPerSecond + " of volume " + volumeId + " is negative");
         }
         try (var held = locks.lock(volumeId)) {
             if (info(volumeId).isEmpty()) {
@@ -496,19 +524,26 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             Optional<SplitStatus> current = splitStatusWithoutLocking(volumeId);
             if (current.isPresent() && (current.get().queued() || isRunningOrDone(current.get()))) {
                 if (!current.get().mode().equals(mode)) {
-                    throw new AgentException(AgentReason.FAILED_PRECONDITION, "a " + current.get().mode() + " split of"
-                            + " volume " + volumeId + " is " + current.get().phase().toLowerCase() + "; modes cannot"
-                            + " be mixed");
+                    throw new AgentException(
+                            AgentReason.FAILED_PRECONDITION,
+                            "a " + current.get().mode() + " split of"
+                                    + " volume " + volumeId + " is "
+                                    + current.get().phase().toLowerCase() + "; modes cannot"
+                                    + " be mixed");
                 }
                 return current.get();
             }
             // a cancelled or paused split still has its backing; the engine resumes it from its cursor
             if (current.isEmpty() && backingDepth(volumeId) == 0) {
-                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId
-                        + " has no backing snapshot");
+                throw new AgentException(
+                        AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " has no backing snapshot");
             }
             SplitStatus s = splitQueue.submit(volumeId, m, rateBytesPerSecond);
-            LOG.info("split of volume {} requested: {} at {} B/s, {}", volumeId, mode, rateBytesPerSecond,
+            LOG.info(
+                    "split of volume {} requested: {} at {} B/s, {}",
+                    volumeId,
+                    mode,
+                    rateBytesPerSecond,
                     s.queued() ? "queued" : "started");
             return s;
         } catch (EngineException e) {
@@ -548,13 +583,17 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     }
 
     private Optional<SplitStatus> splitStatusWithoutLocking(String volumeId) {
-        Optional<SplitStatus> queued = splitQueue.queued().stream().filter(s -> s.volumeId().equals(volumeId))
+        Optional<SplitStatus> queued = splitQueue.queued().stream()
+                .filter(s -> s.volumeId().equals(volumeId))
                 .findFirst();
         if (queued.isPresent()) {
             return queued;
         }
-        return pool.splits().stream().filter(p -> p.vdiskName().equals(volumeId)).findFirst()
-                .map(p -> SplitQueue.status(p, false)).or(() -> splitQueue.finishedStatus(volumeId));
+        return pool.splits().stream()
+                .filter(p -> p.vdiskName().equals(volumeId))
+                .findFirst()
+                .map(p -> SplitQueue.status(p, false))
+                .or(() -> splitQueue.finishedStatus(volumeId));
     }
 
     private static boolean isRunningOrDone(SplitStatus s) {
@@ -566,30 +605,45 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     /** Length of the volume's backing chain (0: not a clone, or no longer one). */
     private int backingDepth(String volumeId) {
-        return pool.lineage().stream().filter(l -> !l.snapshot() && l.name().equals(volumeId)).findFirst()
-                .map(Lineage::depth).orElse(0);
+        return pool.lineage().stream()
+                .filter(l -> !l.snapshot() && l.name().equals(volumeId))
+                .findFirst()
+                .map(Lineage::depth)
+                .orElse(0);
     }
 
     /** The engine's lineage depth of the visible volume or snapshot of that name (hidden snapshots have no ID). */
     @Override
     public int chainDepth(String id) {
-        return EngineFailures.translating(pool::lineage).stream().filter(l -> !l.hidden() && l.name().equals(id))
-                .findFirst().map(Lineage::depth).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                        "no volume or snapshot " + id));
+        return EngineFailures.translating(pool::lineage).stream()
+                .filter(l -> !l.hidden() && l.name().equals(id))
+                .findFirst()
+                .map(Lineage::depth)
+                .orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, "no volume or snapshot " + id));
     }
 
     /** One pass over the engine's lineage: the entry itself, its backing snapshot and what reads through it. */
     @Override
     public Optional<AgentLineage> lineage(String id) {
         List<Lineage> all = EngineFailures.translating(pool::lineage);
-        Optional<Lineage> self = all.stream().filter(l -> !l.hidden() && l.name().equals(id)).findFirst();
+        Optional<Lineage> self =
+                all.stream().filter(l -> !l.hidden() && l.name().equals(id)).findFirst();
         return self.map(l -> {
-            Optional<Lineage> backing = all.stream().filter(b -> b.id() == l.backingId()).findFirst();
-            List<String> dependents = all.stream().filter(d -> l.snapshot() && d.backingId() == l.id())
-                    .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name()).toList();
-            return new AgentLineage(id, l.snapshot(), backing.map(Lineage::name).orElse(""),
-                    backing.map(Lineage::hidden).orElse(false), l.depth(), l.ownBytes(),
-                    l.sharedBytes(), dependents);
+            Optional<Lineage> backing =
+                    all.stream().filter(b -> b.id() == l.backingId()).findFirst();
+            List<String> dependents = all.stream()
+                    .filter(d -> l.snapshot() && d.backingId() == l.id())
+                    .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name())
+                    .toList();
+            return new AgentLineage(
+                    id,
+                    l.snapshot(),
+                    backing.map(Lineage::name).orElse(""),
+                    backing.map(Lineage::hidden).orElse(false),
+                    l.depth(),
+                    l.ownBytes(),
+                    l.sharedBytes(),
+                    dependents);
         });
     }
 
@@ -603,17 +657,22 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             @Override
             public BlockExtent next() {
                 Extent e = EngineFailures.translating(scan::next);
-                return new BlockExtent(e.offset(), e.length(), switch (e.kind()) {
-                    case ALLOCATED -> BlockExtent.Kind.ALLOCATED;
-                    case CHANGED -> BlockExtent.Kind.CHANGED;
-                    case DEALLOCATED -> BlockExtent.Kind.DEALLOCATED;
-                });
+                return new BlockExtent(
+                        e.offset(),
+                        e.length(),
+                        switch (e.kind()) {
+                            case ALLOCATED -> BlockExtent.Kind.ALLOCATED;
+                            case CHANGED -> BlockExtent.Kind.CHANGED;
+                            case DEALLOCATED -> BlockExtent.Kind.DEALLOCATED;
+                        });
             }
         };
     }
 
     private Optional<SnapshotInfo> snapshotInfo(String snapshotId) {
-        return pool.snapshots().stream().filter(s -> s.name().equals(snapshotId)).findFirst();
+        return pool.snapshots().stream()
+                .filter(s -> s.name().equals(snapshotId))
+                .findFirst();
     }
 
     private Optional<AgentSnapshot> snapshotWithoutLocking(String snapshotId) {
@@ -637,8 +696,13 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     private AgentVolume toVolume(VdiskInfo i) {
         Map<String, String> attrs = readableAttributes(i.name());
-        return new AgentVolume(i.name(), i.sizeBytes(), i.allocatedBytes(), staged.get(i.name()).isPresent(),
-                attrs, abnormal(i.name()).or(() -> attributesProblem(i.name())));
+        return new AgentVolume(
+                i.name(),
+                i.sizeBytes(),
+                i.allocatedBytes(),
+                staged.get(i.name()).isPresent(),
+                attrs,
+                abnormal(i.name()).or(() -> attributesProblem(i.name())));
     }
 
     /**
@@ -675,8 +739,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     private static void checkVolumeId(String volumeId) {
         if (!usableVolumeId(volumeId)) {
-            throw new AgentException(AgentReason.INVALID_ARGUMENT, "volume ID '" + volumeId + "' is not a usable name:"
-                    + " use 1-253 characters of A-Z a-z 0-9 . _ : - (not '.' or '..')");
+            throw new AgentException(
+                    AgentReason.INVALID_ARGUMENT,
+                    "volume ID '" + volumeId + "' is not a usable name:"
+                            + " use 1-253 characters of A-Z a-z 0-9 . _ : - (not '.' or '..')");
         }
     }
 
@@ -714,9 +780,12 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
      * NOT_FOUND (engine) if the vdisk does not exist.
      */
     BlockBackend backendFor(String volumeId) throws IOException {
-        ConditionBackend watched = new ConditionBackend(new EngineBackend(pool.vdisk(volumeId)),
-                conditions.computeIfAbsent(volumeId, id -> new ConditionBackend.Conditions(id, conditionChanges,
-                        () -> capacity().availableBytes())));
+        ConditionBackend watched = new ConditionBackend(
+                new EngineBackend(pool.vdisk(volumeId)),
+                conditions.computeIfAbsent(
+                        volumeId,
+                        id -> new ConditionBackend.Conditions(
+                                id, conditionChanges, () -> capacity().availableBytes())));
         return throttles.wrap(volumeId, watched, readableAttributes(volumeId));
     }
 
@@ -807,7 +876,9 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
         }
         splitQueue.close();
         if (handOver) {
-            LOG.info("handing {} staged volumes over to the next node agent: nothing unmounted", staged.all().size());
+            LOG.info(
+                    "handing {} staged volumes over to the next node agent: nothing unmounted",
+                    staged.all().size());
         }
         dataPath.close();
         pool.close();

@@ -17,8 +17,7 @@ import java.nio.file.Path;
  * host space until consistency points trim it, so this is an estimate from above by at most the journal's size.
  */
 final class PoolSpace {
-    private PoolSpace() {
-    }
+    private PoolSpace() {}
 
     static PoolCapacity of(PoolInfo info) {
         return new PoolCapacity(info.sizeBytes(), writable(info), info.usedBytes());

@@ -52,14 +52,15 @@ import org.slf4j.LoggerFactory;
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-    private Recovery() {
-    }
+    private Recovery() {}
 
     static void clearDeadPredecessor(Path fuseMount, List<StagedVolume> recorded) throws IOException {
         String prefix = fuseMount.toAbsolutePath().normalize() + "/";
         List<LoopDevice.Attached> dead = LoopDevice.attached().stream()
-                .filter(l -> l.backingFile().toString().startsWith(prefix)).toList();
-        Set<String> deadDevices = dead.stream().map(l -> "/dev/loop" + l.number()).collect(Collectors.toSet());
+                .filter(l -> l.backingFile().toString().startsWith(prefix))
+                .toList();
+        Set<String> deadDevices =
+                dead.stream().map(l -> "/dev/loop" + l.number()).collect(Collectors.toSet());
         Set<String> deadRoots = dead.stream().map(l -> "/loop" + l.number()).collect(Collectors.toSet());
         for (StagedVolume v : recorded) {
             for (Path t : v.targets().keySet()) {
@@ -70,8 +71,8 @@ final class Recovery {
             }
         }
         for (MountTable.Mount m : MountTable.mounts().reversed()) {
-            boolean onDeadLoop = deadDevices.contains(m.source())
-                    || (m.fsType().equals("devtmpfs") && deadRoots.contains(m.root()));
+            boolean onDeadLoop =
+                    deadDevices.contains(m.source()) || (m.fsType().equals("devtmpfs") && deadRoots.contains(m.root()));
             if (onDeadLoop) {
                 LOG.warn("detaching orphan mount {} of dead {}{}", m.mountPoint(), m.source(), m.root());
                 Mounter.unmountLazily(m.mountPoint());
@@ -152,8 +153,11 @@ final class Recovery {
                         redone++;
                     } catch (IOException | RuntimeException e) {
                         agent.markAbnormal(v.volumeId(), RESTAGE_FAILED + e.getMessage());
-                        LOG.error("volume {} is abnormal: mounting it again at {} failed: {}", v.volumeId(),
-                                v.stagingPath(), e.getMessage());
+                        LOG.error(
+                                "volume {} is abnormal: mounting it again at {} failed: {}",
+                                v.volumeId(),
+                                v.stagingPath(),
+                                e.getMessage());
                         continue;
                     }
                 }
@@ -165,13 +169,21 @@ final class Recovery {
                         agent.staging().publish(v, t.getKey(), t.getValue());
                         redone++;
                     } catch (IOException | RuntimeException e) {
-                        agent.markAbnormal(v.volumeId(), "could not publish again at " + t.getKey()
-                                + " after the node agent restarted: " + e.getMessage());
-                        LOG.error("volume {} is abnormal: publishing it again at {} failed: {}", v.volumeId(),
-                                t.getKey(), e.getMessage());
+                        agent.markAbnormal(
+                                v.volumeId(),
+                                "could not publish again at " + t.getKey() + " after the node agent restarted: "
+                                        + e.getMessage());
+                        LOG.error(
+                                "volume {} is abnormal: publishing it again at {} failed: {}",
+                                v.volumeId(),
+                                t.getKey(),
+                                e.getMessage());
                     }
                 }
-                LOG.info("volume {} taken over on {} ({} mounts redone)", v.volumeId(), attached.get().device(),
+                LOG.info(
+                        "volume {} taken over on {} ({} mounts redone)",
+                        v.volumeId(),
+                        attached.get().device(),
                         redone);
             }
         }
@@ -194,9 +206,11 @@ final class Recovery {
         Optional<String> failure = restageOne(agent, v);
         if (failure.isPresent()) {
             boolean exists = agent.exists(v.volumeId());
-            agent.markAbnormal(v.volumeId(), RESTAGE_FAILED + failure.get()
-                    + (exists ? "; retrying by itself" : ""));
-            LOG.error("volume {} is abnormal: staging it again failed: {}{}", v.volumeId(), failure.get(),
+            agent.markAbnormal(v.volumeId(), RESTAGE_FAILED + failure.get() + (exists ? "; retrying by itself" : ""));
+            LOG.error(
+                    "volume {} is abnormal: staging it again failed: {}{}",
+                    v.volumeId(),
+                    failure.get(),
                     exists ? "; retrying with backoff" : "");
             if (exists) {
                 retries.add(v, failure.get());
@@ -219,13 +233,22 @@ final class Recovery {
             try {
                 staging.publish(v, t.getKey(), t.getValue());
             } catch (IOException | RuntimeException e) {
-                agent.markAbnormal(v.volumeId(), "could not publish again at " + t.getKey()
-                        + " after the node agent restarted: " + e.getMessage());
-                LOG.error("volume {} is abnormal: publishing it again at {} failed: {}", v.volumeId(), t.getKey(),
+                agent.markAbnormal(
+                        v.volumeId(),
+                        "could not publish again at " + t.getKey() + " after the node agent restarted: "
+                                + e.getMessage());
+                LOG.error(
+                        "volume {} is abnormal: publishing it again at {} failed: {}",
+                        v.volumeId(),
+                        t.getKey(),
                         e.getMessage());
             }
         }
-        LOG.info("volume {} staged again at {} with {} targets", v.volumeId(), v.stagingPath(), v.targets().size());
+        LOG.info(
+                "volume {} staged again at {} with {} targets",
+                v.volumeId(),
+                v.stagingPath(),
+                v.targets().size());
         return Optional.empty();
     }
 }

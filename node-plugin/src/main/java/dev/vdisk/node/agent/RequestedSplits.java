@@ -18,8 +18,7 @@ final class RequestedSplits {
     /** Volume attribute: the split mode the controller asked for when it created this clone. */
     static final String ATTRIBUTE = "splitRequested";
 
-    private RequestedSplits() {
-    }
+    private RequestedSplits() {}
 
     /** Returns how many splits it started. */
     static int startMissing(VolumeAgent agent) {
@@ -35,8 +34,7 @@ final class RequestedSplits {
                 }
                 agent.startSplit(v.volumeId(), mode, 0);
                 started++;
-                LOG.info("volume {}: its {} split was asked for but never started; started it now", v.volumeId(),
-                        mode);
+                LOG.info("volume {}: its {} split was asked for but never started; started it now", v.volumeId(), mode);
             } catch (RuntimeException e) {
                 LOG.warn("volume {}: starting its missing {} split failed: {}", v.volumeId(), mode, e.getMessage());
             }

@@ -26,9 +26,13 @@ final class RestageRetries implements AutoCloseable {
     private static final long TICK_MILLIS = 250;
 
     /** A volume waiting to be staged again: its record, the last failure, and when to try next. */
-    private record Attempt(StagedVolume volume, String lastFailure, int attempts, long delayNanos, long dueNanos,
-                           long writableAtLastTry) {
-    }
+    private record Attempt(
+            StagedVolume volume,
+            String lastFailure,
+            int attempts,
+            long delayNanos,
+            long dueNanos,
+            long writableAtLastTry) {}
 
     private final NodeAgent agent;
     private final Map<String, Attempt> pending = new ConcurrentHashMap<>();
@@ -41,8 +45,9 @@ final class RestageRetries implements AutoCloseable {
 
     /** Retries {@code v}, whose staging at start failed with {@code failure}. */
     void add(StagedVolume v, String failure) {
-        pending.put(v.volumeId(), new Attempt(v, failure, 1, FIRST_DELAY_NANOS, System.nanoTime() + FIRST_DELAY_NANOS,
-                writable()));
+        pending.put(
+                v.volumeId(),
+                new Attempt(v, failure, 1, FIRST_DELAY_NANOS, System.nanoTime() + FIRST_DELAY_NANOS, writable()));
     }
 
     /** Starts the thread if anything waits. */
@@ -74,7 +79,8 @@ final class RestageRetries implements AutoCloseable {
     private void tryOnce(Attempt a, long writable) {
         String id = a.volume().volumeId();
         try (var held = agent.locks().lock(id)) {
-            if (!a.volume().equals(agent.staged().get(id).orElse(null)) || agent.abnormal(id).isEmpty()) {
+            if (!a.volume().equals(agent.staged().get(id).orElse(null))
+                    || agent.abnormal(id).isEmpty()) {
                 pending.remove(id); // unstaged (and perhaps staged anew) by the CO meanwhile
                 LOG.info("volume {}: no longer waiting to be staged again (the CO unstaged it)", id);
                 return;
@@ -96,8 +102,10 @@ final class RestageRetries implements AutoCloseable {
                 LOG.warn("volume {}: staging it again still fails, now: {}; retrying", id, failure.get());
             }
             long delay = Math.min(MAX_DELAY_NANOS, a.delayNanos() * 2);
-            pending.put(id, new Attempt(a.volume(), failure.get(), a.attempts() + 1, delay, System.nanoTime() + delay,
-                    writable));
+            pending.put(
+                    id,
+                    new Attempt(
+                            a.volume(), failure.get(), a.attempts() + 1, delay, System.nanoTime() + delay, writable));
         } catch (VolumeBusyException e) {
             // a CO call holds it; next round
         }

@@ -98,8 +98,11 @@ final class SplitQueue {
             c.finished().forEach(s -> finished.put(s.volumeId(), s));
             for (SplitRecords.Queued q : c.queued()) {
                 if (!stillWanted.test(q.volumeId())) {
-                    LOG.info("dropping the recorded {} split request of volume {}: the engine resumed it, or nothing is"
-                            + " left to split", q.mode(), q.volumeId());
+                    LOG.info(
+                            "dropping the recorded {} split request of volume {}: the engine resumed it, or nothing is"
+                                    + " left to split",
+                            q.mode(),
+                            q.volumeId());
                     continue;
                 }
                 finished.remove(q.volumeId());
@@ -129,7 +132,11 @@ final class SplitQueue {
             }
             waiting.put(volumeId, w);
             persist();
-            LOG.info("queued {} split of volume {} ({} running, {} waiting)", mode, volumeId, running.size(),
+            LOG.info(
+                    "queued {} split of volume {} ({} running, {} waiting)",
+                    mode,
+                    volumeId,
+                    running.size(),
                     waiting.size());
             return queuedStatus(w);
         } finally {
@@ -145,8 +152,20 @@ final class SplitQueue {
             if (w == null) {
                 return false;
             }
-            finished.put(volumeId, new SplitStatus(volumeId, w.mode().name().toLowerCase(), "CANCELLED", 0, 0, 0, 0, 0,
-                    -1, "cancelled while queued", false));
+            finished.put(
+                    volumeId,
+                    new SplitStatus(
+                            volumeId,
+                            w.mode().name().toLowerCase(),
+                            "CANCELLED",
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            -1,
+                            "cancelled while queued",
+                            false));
             persist();
             LOG.info("cancelled the queued split of volume {}", volumeId);
             return true;
@@ -178,7 +197,9 @@ final class SplitQueue {
         while (t.running()) {
             t.await(Duration.ofSeconds(10));
             if (t.running()) {
-                LOG.warn("the cancelled split of volume {} has not stopped after {} s", volumeId,
+                LOG.warn(
+                        "the cancelled split of volume {} has not stopped after {} s",
+                        volumeId,
                         (System.nanoTime() - t0) / 1_000_000_000L);
             }
         }
@@ -262,8 +283,20 @@ final class SplitQueue {
             start(next);
         } catch (EngineException | IllegalStateException e) {
             LOG.warn("queued split of volume {} could not start: {}", next.volumeId(), e.getMessage());
-            finished.put(next.volumeId(), new SplitStatus(next.volumeId(), next.mode().name().toLowerCase(), "FAILED",
-                    0, 0, 0, 0, 0, -1, e.getMessage(), false));
+            finished.put(
+                    next.volumeId(),
+                    new SplitStatus(
+                            next.volumeId(),
+                            next.mode().name().toLowerCase(),
+                            "FAILED",
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            -1,
+                            e.getMessage(),
+                            false));
         }
     }
 
@@ -318,9 +351,19 @@ final class SplitQueue {
     }
 
     static SplitStatus status(SplitProgress p, boolean queued) {
-        return new SplitStatus(p.vdiskName(), p.mode().name().toLowerCase(), p.phase().name(), p.segmentsScanned(),
-                p.segmentsTotal(), p.segmentsFilled(), p.bytesRelocated(), p.bytesToRelocate(), p.bytesPerSecond(),
-                p.etaSeconds(), p.error(), queued);
+        return new SplitStatus(
+                p.vdiskName(),
+                p.mode().name().toLowerCase(),
+                p.phase().name(),
+                p.segmentsScanned(),
+                p.segmentsTotal(),
+                p.segmentsFilled(),
+                p.bytesRelocated(),
+                p.bytesToRelocate(),
+                p.bytesPerSecond(),
+                p.etaSeconds(),
+                p.error(),
+                queued);
     }
 
     private static SplitStatus queuedStatus(SplitRecords.Queued w) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What the engine does not keep about clone splits, in {@code <pool>/split-requests}: the requests waiting in the
@@ -67,8 +68,10 @@ final class SplitRecords {
                 if (f.length != 4) {
                     throw new IllegalStateException(file + ": bad line '" + line + "'");
                 }
-                queued.add(new Queued(URLDecoder.decode(f[1], StandardCharsets.UTF_8),
-                        SplitMode.valueOf(f[2].toUpperCase(java.util.Locale.ROOT)), Long.parseLong(f[3])));
+                queued.add(new Queued(
+                        URLDecoder.decode(f[1], StandardCharsets.UTF_8),
+                        SplitMode.valueOf(f[2].toUpperCase(Locale.ROOT)),
+                        Long.parseLong(f[3])));
             } else if (line.startsWith("final ")) {
                 finished.add(SplitStatusFile.decode(line.substring("final ".length())));
             } else {
@@ -81,9 +84,13 @@ final class SplitRecords {
     void write(Collection<Queued> queued, Collection<SplitStatus> finished) {
         StringBuilder text = new StringBuilder(MAGIC + " " + VERSION + "\n");
         for (Queued q : queued) {
-            text.append("queued ").append(URLEncoder.encode(q.volumeId(), StandardCharsets.UTF_8)).append(' ')
-                    .append(q.mode().name().toLowerCase(java.util.Locale.ROOT)).append(' ')
-                    .append(q.rateBytesPerSecond()).append('\n');
+            text.append("queued ")
+                    .append(URLEncoder.encode(q.volumeId(), StandardCharsets.UTF_8))
+                    .append(' ')
+                    .append(q.mode().name().toLowerCase(Locale.ROOT))
+                    .append(' ')
+                    .append(q.rateBytesPerSecond())
+                    .append('\n');
         }
         for (SplitStatus s : finished) {
             text.append("final ").append(SplitStatusFile.encode(s)).append('\n');
@@ -92,8 +99,8 @@ final class SplitRecords {
             PrivateFiles.replaceDurably(file, text);
         } catch (IOException e) {
             // the message reaches users (startSplit, cancelSplit): the file's name in the pool, not its host path
-            throw new UncheckedIOException("writing split-requests in the pool directory failed: "
-                    + FileErrors.reason(e), e);
+            throw new UncheckedIOException(
+                    "writing split-requests in the pool directory failed: " + FileErrors.reason(e), e);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.vdisk.node.agent;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,17 +16,26 @@ import java.util.Map;
  * @param accessMode  the CSI access mode's name (SINGLE_NODE_WRITER, ...)
  * @param targets     published target paths, each with whether it is read-only, in publish order
  */
-public record StagedVolume(String volumeId, Path stagingPath, boolean block, String fsType, List<String> mountFlags,
-                           String accessMode, Map<Path, Boolean> targets) {
+public record StagedVolume(
+        String volumeId,
+        Path stagingPath,
+        boolean block,
+        String fsType,
+        List<String> mountFlags,
+        String accessMode,
+        Map<Path, Boolean> targets) {
     public StagedVolume {
         mountFlags = List.copyOf(mountFlags);
-        targets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(targets));
+        targets = Collections.unmodifiableMap(new LinkedHashMap<>(targets));
     }
 
     /** Same staging and the same capability: a second NodeStageVolume with these is idempotent. */
     public boolean sameStagingAs(StagedVolume other) {
-        return stagingPath.equals(other.stagingPath) && block == other.block && fsType.equals(other.fsType)
-                && mountFlags.equals(other.mountFlags) && accessMode.equals(other.accessMode);
+        return stagingPath.equals(other.stagingPath)
+                && block == other.block
+                && fsType.equals(other.fsType)
+                && mountFlags.equals(other.mountFlags)
+                && accessMode.equals(other.accessMode);
     }
 
     public StagedVolume withTarget(Path target, boolean readOnly) {

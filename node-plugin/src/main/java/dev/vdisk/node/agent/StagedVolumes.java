@@ -49,8 +49,10 @@ public final class StagedVolumes {
             } else {
                 volumes.remove(volume.volumeId());
             }
-            throw new UncheckedIOException("cannot write the node state file (node-state in the agent's state"
-                    + " directory): " + FileErrors.reason(e), e);
+            throw new UncheckedIOException(
+                    "cannot write the node state file (node-state in the agent's state" + " directory): "
+                            + FileErrors.reason(e),
+                    e);
         }
     }
 
@@ -64,8 +66,10 @@ public final class StagedVolumes {
             file.write(new ArrayList<>(volumes.values()));
         } catch (IOException e) {
             volumes.put(volumeId, previous);
-            throw new UncheckedIOException("cannot write the node state file (node-state in the agent's state"
-                    + " directory): " + FileErrors.reason(e), e);
+            throw new UncheckedIOException(
+                    "cannot write the node state file (node-state in the agent's state" + " directory): "
+                            + FileErrors.reason(e),
+                    e);
         }
     }
 }

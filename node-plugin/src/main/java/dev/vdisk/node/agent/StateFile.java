@@ -67,12 +67,21 @@ final class StateFile {
             if (line.isBlank()) {
                 continue;
             }
-            String[] f = Arrays.stream(line.split(" ")).map(s -> URLDecoder.decode(s, StandardCharsets.UTF_8))
+            String[] f = Arrays.stream(line.split(" "))
+                    .map(s -> URLDecoder.decode(s, StandardCharsets.UTF_8))
                     .toArray(String[]::new);
             if (f[0].equals("volume") && f.length == 7) {
                 List<String> flags = f[5].equals("-") ? List.of() : List.of(f[5].split(","));
-                volumes.put(f[1], new StagedVolume(f[1], Path.of(f[2]), f[3].equals("block"),
-                        f[4].equals("-") ? "" : f[4], flags, f[6], Map.of()));
+                volumes.put(
+                        f[1],
+                        new StagedVolume(
+                                f[1],
+                                Path.of(f[2]),
+                                f[3].equals("block"),
+                                f[4].equals("-") ? "" : f[4],
+                                flags,
+                                f[6],
+                                Map.of()));
             } else if (f[0].equals("target") && f.length == 4 && volumes.containsKey(f[1])) {
                 volumes.put(f[1], volumes.get(f[1]).withTarget(Path.of(f[2]), f[3].equals("ro")));
             } else {
@@ -86,9 +95,14 @@ final class StateFile {
     void write(List<StagedVolume> volumes) throws IOException {
         StringBuilder out = new StringBuilder(MAGIC + " " + VERSION + "\n");
         for (StagedVolume v : volumes) {
-            out.append(line("volume", v.volumeId(), v.stagingPath().toString(), v.block() ? "block" : "mount",
+            out.append(line(
+                    "volume",
+                    v.volumeId(),
+                    v.stagingPath().toString(),
+                    v.block() ? "block" : "mount",
                     v.fsType().isEmpty() ? "-" : v.fsType(),
-                    v.mountFlags().isEmpty() ? "-" : String.join(",", v.mountFlags()), v.accessMode()));
+                    v.mountFlags().isEmpty() ? "-" : String.join(",", v.mountFlags()),
+                    v.accessMode()));
             v.targets().forEach((t, ro) -> out.append(line("target", v.volumeId(), t.toString(), ro ? "ro" : "rw")));
         }
         PrivateFiles.replaceDurably(file, out);

@@ -55,8 +55,9 @@ final class VolumeAttributes {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             String header = MAGIC + " " + VERSION;
             if (lines.isEmpty() || !lines.getFirst().equals(header)) {
-                throw corrupt(volumeId, "starts with '" + (lines.isEmpty() ? "" : lines.getFirst()) + "', expected '"
-                        + header + "'");
+                throw corrupt(
+                        volumeId,
+                        "starts with '" + (lines.isEmpty() ? "" : lines.getFirst()) + "', expected '" + header + "'");
             }
             Map<String, String> out = new TreeMap<>();
             for (int i = 1; i < lines.size(); i++) {
@@ -85,21 +86,25 @@ final class VolumeAttributes {
     }
 
     private AgentException corrupt(String volumeId, String what) {
-        return new AgentException(AgentReason.CORRUPT, name(volumeId) + " in the pool directory " + what
-                + "; repair it or delete it (the volume then has no attributes)");
+        return new AgentException(
+                AgentReason.CORRUPT,
+                name(volumeId) + " in the pool directory " + what
+                        + "; repair it or delete it (the volume then has no attributes)");
     }
 
     /** Replaces the volume's attributes. */
     void write(String volumeId, Map<String, String> attributes) {
         StringBuilder out = new StringBuilder(MAGIC + " " + VERSION + "\n");
-        new TreeMap<>(attributes).forEach((k, v) -> out.append(encode(k)).append('=').append(encode(v)).append('\n'));
+        new TreeMap<>(attributes)
+                .forEach((k, v) ->
+                        out.append(encode(k)).append('=').append(encode(v)).append('\n'));
         Path file = file(volumeId);
         try {
             PrivateFiles.createDirectories(dir);
             PrivateFiles.replaceDurably(file, out);
         } catch (IOException e) {
-            throw new UncheckedIOException("writing " + name(volumeId) + " in the pool directory failed: "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "writing " + name(volumeId) + " in the pool directory failed: " + e.getMessage(), e);
         }
     }
 
@@ -109,8 +114,8 @@ final class VolumeAttributes {
                 syncDir();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("deleting " + name(volumeId) + " in the pool directory failed: "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "deleting " + name(volumeId) + " in the pool directory failed: " + e.getMessage(), e);
         }
     }
 

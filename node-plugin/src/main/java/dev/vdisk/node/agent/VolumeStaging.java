@@ -44,8 +44,12 @@ public final class VolumeStaging {
             if (!v.block()) {
                 mountStaging(v, attached.device());
             }
-            LOG.info("staged volume {} on {} ({}) at {}", v.volumeId(), attached.device(),
-                    v.block() ? "block" : v.fsType(), v.stagingPath());
+            LOG.info(
+                    "staged volume {} on {} ({}) at {}",
+                    v.volumeId(),
+                    attached.device(),
+                    v.block() ? "block" : v.fsType(),
+                    v.stagingPath());
             return attached.device();
         } catch (IOException | RuntimeException e) {
             agent.detachWithoutLocking(v.volumeId());
@@ -69,15 +73,19 @@ public final class VolumeStaging {
         Map<String, String> found = Filesystems.probe(device);
         if (found.isEmpty()) {
             if (v.readOnly()) {
-                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + v.volumeId() + " is blank and the"
-                        + " access mode " + v.accessMode() + " is read-only: there is no filesystem to mount");
+                throw new AgentException(
+                        AgentReason.FAILED_PRECONDITION,
+                        "volume " + v.volumeId() + " is blank and the" + " access mode " + v.accessMode()
+                                + " is read-only: there is no filesystem to mount");
             }
             Filesystems.format(device, v.fsType());
             LOG.info("formatted volume {} ({}) as {}", v.volumeId(), device, v.fsType());
         } else if (!v.fsType().equals(found.get("TYPE"))) {
             // never format over anything: a partition table, another filesystem, LVM, ... may be someone's data
-            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + v.volumeId() + " holds " + found
-                    + " and the request asks for " + v.fsType() + "; refusing to format over an existing signature");
+            throw new AgentException(
+                    AgentReason.FAILED_PRECONDITION,
+                    "volume " + v.volumeId() + " holds " + found + " and the request asks for " + v.fsType()
+                            + "; refusing to format over an existing signature");
         }
     }
 
@@ -111,10 +119,13 @@ public final class VolumeStaging {
         boolean ro = readOnly || v.readOnly();
         KubeletTree tree = tree();
         if (v.block()) {
-            Path device = agent.attached(v.volumeId()).orElseThrow(() -> new AgentException(AgentReason.FAILED_PRECONDITION,
-                    "volume " + v.volumeId() + " is staged but not attached")).device();
+            Path device = agent.attached(v.volumeId())
+                    .orElseThrow(() -> new AgentException(
+                            AgentReason.FAILED_PRECONDITION, "volume " + v.volumeId() + " is staged but not attached"))
+                    .device();
             KubeletTree.OpenedFile file = tree.file(TARGET, target);
-            try (PathFd dst = file.fd(); PathFd src = PathFd.open(device, 0)) {
+            try (PathFd dst = file.fd();
+                    PathFd src = PathFd.open(device, 0)) {
                 Mounter.bind(src, dst, ro);
             } catch (IOException | RuntimeException e) {
                 if (file.created()) {
@@ -123,7 +134,8 @@ public final class VolumeStaging {
                 throw e;
             }
         } else {
-            try (PathFd src = tree.existing(STAGING, v.stagingPath()); PathFd dst = tree.directory(TARGET, target)) {
+            try (PathFd src = tree.existing(STAGING, v.stagingPath());
+                    PathFd dst = tree.directory(TARGET, target)) {
                 Mounter.bind(src, dst, ro);
             }
         }

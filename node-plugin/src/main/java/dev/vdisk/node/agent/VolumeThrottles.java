@@ -4,6 +4,7 @@ import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.backend.IoLimits;
 import dev.vdisk.node.backend.ThrottledBackend;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ final class VolumeThrottles {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeThrottles.class);
     /** Attribute keys, as the controller's mutable parameters name them. */
     static final String MAX_IOPS = "maxIops";
+
     static final String MAX_BYTES_PER_SECOND = "maxBytesPerSecond";
 
     private final Map<String, ThrottledBackend> attached = new ConcurrentHashMap<>();
@@ -28,7 +30,10 @@ final class VolumeThrottles {
         ThrottledBackend t = new ThrottledBackend(backend, limits);
         attached.put(volumeId, t);
         if (!limits.unlimited()) {
-            LOG.info("volume {} attached with I/O limits {} IOPS, {} B/s (0: none)", volumeId, limits.maxIops(),
+            LOG.info(
+                    "volume {} attached with I/O limits {} IOPS, {} B/s (0: none)",
+                    volumeId,
+                    limits.maxIops(),
                     limits.maxBytesPerSecond());
         }
         return t;
@@ -40,7 +45,10 @@ final class VolumeThrottles {
         IoLimits limits = limits(attributes);
         if (t != null && !t.limits().equals(limits)) {
             t.limits(limits);
-            LOG.info("volume {} I/O limits now {} IOPS, {} B/s (0: none)", volumeId, limits.maxIops(),
+            LOG.info(
+                    "volume {} I/O limits now {} IOPS, {} B/s (0: none)",
+                    volumeId,
+                    limits.maxIops(),
                     limits.maxBytesPerSecond());
         }
     }
@@ -51,8 +59,8 @@ final class VolumeThrottles {
     }
 
     /** For tests and stats: the limits the volume's data path enforces now, if attached. */
-    java.util.Optional<IoLimits> current(String volumeId) {
-        return java.util.Optional.ofNullable(attached.get(volumeId)).map(ThrottledBackend::limits);
+    Optional<IoLimits> current(String volumeId) {
+        return Optional.ofNullable(attached.get(volumeId)).map(ThrottledBackend::limits);
     }
 
     /** Unreadable values count as no limit: the controller validated them, a hand-edited file must not stop I/O. */

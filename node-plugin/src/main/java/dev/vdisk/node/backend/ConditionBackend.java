@@ -20,7 +20,8 @@ public final class ConditionBackend implements BlockBackend {
     public record Conditions(IoCondition writes, IoCondition reads) {
         /** @param writable what the pool can write now (ends a "pool out of space" condition) */
         public Conditions(String volumeId, IoCondition.Changes changes, LongSupplier writable) {
-            this(new IoCondition(volumeId, "writes", changes, writable),
+            this(
+                    new IoCondition(volumeId, "writes", changes, writable),
                     new IoCondition(volumeId, "reads", changes, writable));
         }
 

@@ -4,8 +4,8 @@ import com.sun.nio.file.ExtendedOpenOption;
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
-
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -40,6 +40,7 @@ public final class FileBackend implements BlockBackend, BackingFile, AutoCloseab
     private final int fd;
     /** Plain pread/pwrite through FFM instead of FileChannel: less per-call overhead (docs/benchmarks/archive.md). */
     private final boolean native_;
+
     private volatile long size;
 
     private FileBackend(Path file, FileChannel channel, int fd, long size, boolean nativeIo) {
@@ -62,8 +63,8 @@ public final class FileBackend implements BlockBackend, BackingFile, AutoCloseab
         if (size % 4096 != 0) {
             throw new IllegalArgumentException("size " + size + " is not a multiple of 4096");
         }
-        List<OpenOption> options = new ArrayList<>(List.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE));
+        List<OpenOption> options =
+                new ArrayList<>(List.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE));
         if (direct) {
             options.add(ExtendedOpenOption.DIRECT);
         }
@@ -71,7 +72,7 @@ public final class FileBackend implements BlockBackend, BackingFile, AutoCloseab
         try {
             if (channel.size() < size) {
                 // setLength through the non-direct descriptor below: extending needs no alignment, but keep it simple
-                try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+                try (var raf = new RandomAccessFile(file.toFile(), "rw")) {
                     raf.setLength(size);
                 }
             }
@@ -174,7 +175,7 @@ public final class FileBackend implements BlockBackend, BackingFile, AutoCloseab
         if (newSize < size || newSize % 4096 != 0) {
             throw new IllegalArgumentException("cannot resize " + file + " from " + size + " to " + newSize);
         }
-        try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+        try (var raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(newSize);
         }
         size = newSize;

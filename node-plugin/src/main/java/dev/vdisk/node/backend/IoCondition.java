@@ -35,8 +35,7 @@ public final class IoCondition {
      *
      * @param outOfSpace the cause is space (the pool's, or its disk's): ends only when there is room again
      */
-    public record Failing(String what, Instant since, boolean outOfSpace) {
-    }
+    public record Failing(String what, Instant since, boolean outOfSpace) {}
 
     /** Condition changes of all volumes, for the metrics. */
     public record Changes(LongAdder failing, LongAdder recovered) {
@@ -51,6 +50,7 @@ public final class IoCondition {
     private final LongSupplier writableBytes;
     /** The most a failed write asked for (engine: segments it had to reserve) since the condition began. */
     private volatile long neededBytes;
+
     private final AtomicReference<Failing> failing = new AtomicReference<>();
     private volatile long lastFailureNanos;
     private volatile long lastRoomCheckNanos;

@@ -11,8 +11,8 @@ public record IoLimits(long maxIops, long maxBytesPerSecond) {
 
     public IoLimits {
         if (maxIops < 0 || maxBytesPerSecond < 0) {
-            throw new IllegalArgumentException("I/O limits must not be negative: " + maxIops + " IOPS, "
-                    + maxBytesPerSecond + " B/s");
+            throw new IllegalArgumentException(
+                    "I/O limits must not be negative: " + maxIops + " IOPS, " + maxBytesPerSecond + " B/s");
         }
     }
 

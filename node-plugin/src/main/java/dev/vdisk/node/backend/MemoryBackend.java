@@ -35,8 +35,7 @@ public final class MemoryBackend implements BlockBackend, AutoCloseable {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
     public void discard(long offset, long length) {

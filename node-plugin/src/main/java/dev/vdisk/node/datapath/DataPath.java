@@ -7,9 +7,6 @@ import dev.vdisk.node.fuse.FuseSessionRecord;
 import dev.vdisk.node.fuse.FuseTransport;
 import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.loop.LoopDevice;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns backends into block devices: each attached volume is an image file in this process's FUSE mount and
@@ -40,11 +39,9 @@ public final class DataPath implements AutoCloseable {
     public static final int LOGICAL_BLOCK_SIZE = 4096;
 
     /** An attached volume: its image file in the FUSE mount and its block device. */
-    public record AttachedVolume(String volumeId, Path image, Path device, int loopNumber) {
-    }
+    public record AttachedVolume(String volumeId, Path image, Path device, int loopNumber) {}
 
-    private record Entry(AttachedVolume volume, LoopDevice loop) {
-    }
+    private record Entry(AttachedVolume volume, LoopDevice loop) {}
 
     private final FuseSession session;
     private final Optional<DescriptorStore> store;
@@ -87,7 +84,8 @@ public final class DataPath implements AutoCloseable {
             record = FuseSessionRecord.decode(entry.get().record());
             session = FuseSession.adopt(config, store, entry.get(), backends);
         } catch (IOException e) {
-            LOG.warn("cannot take over the FUSE connection the descriptor holder keeps: {}; mounting afresh",
+            LOG.warn(
+                    "cannot take over the FUSE connection the descriptor holder keeps: {}; mounting afresh",
                     e.getMessage());
             return Optional.empty();
         }
@@ -101,7 +99,8 @@ public final class DataPath implements AutoCloseable {
             }
             served.add(volumeId);
             try {
-                LoopDevice loop = LoopDevice.adopt(image, volumeId, Optional.of(store)).orElse(null);
+                LoopDevice loop =
+                        LoopDevice.adopt(image, volumeId, Optional.of(store)).orElse(null);
                 if (loop == null) {
                     LOG.info("volume {} had no loop device left; attaching a new one", volumeId);
                     loop = LoopDevice.attach(image, LOGICAL_BLOCK_SIZE, volumeId, Optional.of(store));

@@ -7,7 +7,7 @@ import dev.vdisk.node.backend.EngineBackend;
 import dev.vdisk.node.backend.FileBackend;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.fuse.FuseTransport;
-
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -26,8 +26,7 @@ import java.util.concurrent.CountDownLatch;
  * Prints {@code TRANSPORT dev|uring} before {@code DEVICE}.
  */
 public final class ServeMain {
-    private ServeMain() {
-    }
+    private ServeMain() {}
 
     public static void main(String[] args) throws Exception {
         Path mount = null;
@@ -50,27 +49,35 @@ public final class ServeMain {
                 case "--workers" -> config = config.withWorkers(Integer.parseInt(args[++i]));
                 case "--no-clone" -> config = config.withCloneDevice(false);
                 case "--max-background" -> config = config.withMaxBackground(Integer.parseInt(args[++i]));
-                case "--transport" -> config = config.withTransport(FuseTransport.valueOf(args[++i].toUpperCase(Locale.ROOT)));
+                case "--transport" ->
+                    config = config.withTransport(FuseTransport.valueOf(args[++i].toUpperCase(Locale.ROOT)));
                 case "--ring-threads" -> config = config.withRing(Integer.parseInt(args[++i]), config.ringDepth());
                 case "--ring-depth" -> config = config.withRing(config.ringThreads(), Integer.parseInt(args[++i]));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        if (mount == null || (file == null) == (poolDir == null) || (poolDir != null && vdiskName == null) || size <= 0) {
+        if (mount == null
+                || (file == null) == (poolDir == null)
+                || (poolDir != null && vdiskName == null)
+                || size <= 0) {
             System.err.println("usage: ServeMain --mount DIR (--file PATH | --pool DIR --vdisk NAME) --size BYTES"
                     + " [--direct] [--workers N] [--no-clone]");
             System.exit(2);
         }
         Pool pool = poolDir == null ? null : openOrCreate(poolDir, vdiskName, size);
-        BlockBackend backend = pool == null ? FileBackend.open(file, size, direct, nativeIo)
+        BlockBackend backend = pool == null
+                ? FileBackend.open(file, size, direct, nativeIo)
                 : new EngineBackend(pool.vdisk(vdiskName));
         String volumeId = pool == null ? file.getFileName().toString() : vdiskName;
         DataPath dataPath = DataPath.start(mount, config);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            dataPath.close();
-            stopped.countDown();
-        }, "datapath-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            dataPath.close();
+                            stopped.countDown();
+                        },
+                        "datapath-shutdown"));
         DataPath.AttachedVolume volume = dataPath.attach(volumeId, backend);
         System.out.println("TRANSPORT " + dataPath.transport().name().toLowerCase(Locale.ROOT));
         System.out.println("DEVICE " + volume.device());
@@ -88,7 +95,7 @@ public final class ServeMain {
     }
 
     private static Pool openOrCreate(Path dir, String vdisk, long size) {
-        Pool pool = java.nio.file.Files.isDirectory(dir) ? Pool.open(dir) : Pool.create(dir, PoolSpec.ofSize(2 * size));
+        Pool pool = Files.isDirectory(dir) ? Pool.open(dir) : Pool.create(dir, PoolSpec.ofSize(2 * size));
         if (pool.list().stream().noneMatch(v -> v.name().equals(vdisk))) {
             pool.create(vdisk, size);
         }

@@ -27,15 +27,29 @@ import java.util.Objects;
  * @param ringDepth     io_uring transport: request slots (ring entries, 1 MiB payload buffer each, mapped lazily)
  *                      per thread
  */
-public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int maxBackground, FuseRequestObserver observer,
-                         FuseTransport transport, int ringThreads, int ringDepth) {
+public record FuseConfig(
+        int workers,
+        int maxWrite,
+        boolean cloneDevice,
+        int maxBackground,
+        FuseRequestObserver observer,
+        FuseTransport transport,
+        int ringThreads,
+        int ringDepth) {
     public static final int DEFAULT_RING_THREADS = 4, DEFAULT_RING_DEPTH = 8;
 
     public FuseConfig {
         Objects.requireNonNull(observer, "observer");
         Objects.requireNonNull(transport, "transport");
-        if (workers < 1 || maxWrite < 4096 || maxWrite % 4096 != 0 || maxWrite > 1 << 20 || maxBackground < 1
-                || maxBackground > 65535 || ringThreads < 1 || ringDepth < 1 || ringDepth > 4096) {
+        if (workers < 1
+                || maxWrite < 4096
+                || maxWrite % 4096 != 0
+                || maxWrite > 1 << 20
+                || maxBackground < 1
+                || maxBackground > 65535
+                || ringThreads < 1
+                || ringDepth < 1
+                || ringDepth > 4096) {
             throw new IllegalArgumentException("invalid FUSE configuration " + workers + "/" + maxWrite + "/"
                     + maxBackground + "/" + ringThreads + "/" + ringDepth);
         }
@@ -43,7 +57,14 @@ public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int max
 
     /** io_uring when the kernel has it, else /dev/fuse; default ring sizes. */
     public FuseConfig(int workers, int maxWrite, boolean cloneDevice, int maxBackground, FuseRequestObserver observer) {
-        this(workers, maxWrite, cloneDevice, maxBackground, observer, FuseTransport.AUTO, DEFAULT_RING_THREADS,
+        this(
+                workers,
+                maxWrite,
+                cloneDevice,
+                maxBackground,
+                observer,
+                FuseTransport.AUTO,
+                DEFAULT_RING_THREADS,
                 DEFAULT_RING_DEPTH);
     }
 
@@ -82,6 +103,7 @@ public record FuseConfig(int workers, int maxWrite, boolean cloneDevice, int max
     }
 
     public FuseConfig withRing(int threadsPerQueue, int depth) {
-        return new FuseConfig(workers, maxWrite, cloneDevice, maxBackground, observer, transport, threadsPerQueue, depth);
+        return new FuseConfig(
+                workers, maxWrite, cloneDevice, maxBackground, observer, transport, threadsPerQueue, depth);
     }
 }

@@ -1,19 +1,18 @@
 package dev.vdisk.node.fuse;
 
+import static dev.vdisk.node.fuse.FuseProtocol.*;
+
 import dev.vdisk.csi.server.RefusalWarnings;
 import dev.vdisk.node.backend.BackingFile;
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.fuse.ImageDirectory.Image;
 import dev.vdisk.node.sys.Libc;
-import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
-
-import static dev.vdisk.node.fuse.FuseProtocol.*;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place where FUSE opcodes are answered, whatever brought the request (a /dev/fuse worker or an
@@ -31,6 +30,7 @@ final class FuseDispatcher {
     static final Logger LOG = LoggerFactory.getLogger(FuseDispatcher.class);
     /** Refusals of non-root callers, across every mount and worker: a looping caller cannot flood the log. */
     private static final RefusalWarnings REFUSALS = new RefusalWarnings(Duration.ofSeconds(10), System.nanoTime());
+
     private static final int WANTED_INIT_FLAGS =
             FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_ASYNC_DIO | FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES;
     private static final int EACCES = 13, EISDIR = 21, ENOTDIR = 20, ESTALE = 116, EPROTO = 71;
@@ -49,6 +49,7 @@ final class FuseDispatcher {
     private final FuseReply reply;
     /** The slot's payload area as a reusable direct buffer for synchronous backends. */
     private final ByteBuffer payload;
+
     private final FileIo fileIo;
     private final long time;
 
@@ -62,8 +63,15 @@ final class FuseDispatcher {
     private long pendingStart;
 
     /** @param fileIo null: every backend call is synchronous (the /dev/fuse transport) */
-    FuseDispatcher(FuseSession session, ImageDirectory directory, FuseConfig config, long time, FuseRequest request,
-                   FuseReply reply, ByteBuffer payload, FileIo fileIo) {
+    FuseDispatcher(
+            FuseSession session,
+            ImageDirectory directory,
+            FuseConfig config,
+            long time,
+            FuseRequest request,
+            FuseReply reply,
+            ByteBuffer payload,
+            FileIo fileIo) {
         this.session = session;
         this.directory = directory;
         this.config = config;
@@ -150,11 +158,20 @@ final class FuseDispatcher {
     private void refuse(long unique, int opcode) {
         long held = REFUSALS.warnNow(System.nanoTime());
         if (held >= 0) {
-            LOG.warn("FUSE refused opcode {} on inode {} from uid {} (pid {}): only root may use volume images{}",
-                    opcode, request.nodeId(), Integer.toUnsignedLong(request.uid()), request.pid(), REFUSALS.held(held));
+            LOG.warn(
+                    "FUSE refused opcode {} on inode {} from uid {} (pid {}): only root may use volume images{}",
+                    opcode,
+                    request.nodeId(),
+                    Integer.toUnsignedLong(request.uid()),
+                    request.pid(),
+                    REFUSALS.held(held));
         } else {
-            LOG.debug("FUSE refused opcode {} on inode {} from uid {} (pid {})", opcode, request.nodeId(),
-                    Integer.toUnsignedLong(request.uid()), request.pid());
+            LOG.debug(
+                    "FUSE refused opcode {} on inode {} from uid {} (pid {})",
+                    opcode,
+                    request.nodeId(),
+                    Integer.toUnsignedLong(request.uid()),
+                    request.pid());
         }
         reply.error(unique, opcode == SETATTR ? Libc.EPERM : EACCES);
     }
@@ -239,7 +256,11 @@ final class FuseDispatcher {
     void fileIoDone(int result) {
         FuseOp op = pendingOp;
         if (result < 0 || (result == 0 && op == FuseOp.WRITE)) {
-            LOG.debug("FUSE {} of {} bytes at {} failed: {}", op, pendingLength, pendingOffset,
+            LOG.debug(
+                    "FUSE {} of {} bytes at {} failed: {}",
+                    op,
+                    pendingLength,
+                    pendingOffset,
                     result < 0 ? Libc.strerror(-result) : "nothing written");
             reply.error(pendingUnique, result < 0 ? FuseErrno.ofResult(result) : Libc.EIO);
             observer.failed(op);
@@ -247,7 +268,11 @@ final class FuseDispatcher {
         }
         pendingDone += result;
         if (result > 0 && pendingDone < pendingLength) {
-            fileIo.submit(op == FuseOp.WRITE, pendingFd, pendingOffset + pendingDone, pendingDone,
+            fileIo.submit(
+                    op == FuseOp.WRITE,
+                    pendingFd,
+                    pendingOffset + pendingDone,
+                    pendingDone,
                     pendingLength - pendingDone);
             return;
         }
@@ -309,7 +334,9 @@ final class FuseDispatcher {
         int valid = request.bodyInt(FuseRequest.SETATTR_IN_VALID);
         if ((valid & FATTR_SIZE) != 0) {
             Image image = directory.byInode(nodeId);
-            if (image == null || request.bodyLong(FuseRequest.SETATTR_IN_SIZE) != image.backend().size()) {
+            if (image == null
+                    || request.bodyLong(FuseRequest.SETATTR_IN_SIZE)
+                            != image.backend().size()) {
                 reply.error(unique, Libc.EPERM);
                 return;
             }
@@ -450,12 +477,26 @@ final class FuseDispatcher {
             flags2 |= FUSE_OVER_IO_URING_FLAGS2;
         }
         int maxBackground = config.maxBackground();
-        reply.initOut(Math.min(minor, KERNEL_MINOR_VERSION), request.bodyInt(FuseRequest.INIT_IN_MAX_READAHEAD), flags,
-                maxBackground, Math.max(1, maxBackground * 3 / 4), config.maxWrite(), config.maxWrite() / 4096, flags2);
+        reply.initOut(
+                Math.min(minor, KERNEL_MINOR_VERSION),
+                request.bodyInt(FuseRequest.INIT_IN_MAX_READAHEAD),
+                flags,
+                maxBackground,
+                Math.max(1, maxBackground * 3 / 4),
+                config.maxWrite(),
+                config.maxWrite() / 4096,
+                flags2);
         reply.ok(unique, FuseReply.INIT_OUT_SIZE);
-        LOG.info("FUSE {}.{} initialised: flags offered {}/{} accepted {}/{}, max_write {}, max_background {}", major,
-                minor, Integer.toHexString(offered), Integer.toHexString(offered2), Integer.toHexString(flags),
-                Integer.toHexString(flags2), config.maxWrite(), maxBackground);
+        LOG.info(
+                "FUSE {}.{} initialised: flags offered {}/{} accepted {}/{}, max_write {}, max_background {}",
+                major,
+                minor,
+                Integer.toHexString(offered),
+                Integer.toHexString(offered2),
+                Integer.toHexString(flags),
+                Integer.toHexString(flags2),
+                config.maxWrite(),
+                maxBackground);
         session.initialized(true, uring, flags, flags2);
     }
 }

@@ -4,6 +4,7 @@ import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.Reason;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
+import java.io.IOException;
 
 /**
  * The errno a failed data-path request is answered with. A full pool must reach the writer as ENOSPC, not EIO:
@@ -15,8 +16,7 @@ final class FuseErrno {
     /** The JDK's message for ENOSPC from a FileChannel write (it carries no errno). */
     private static final String NO_SPACE = "No space left on device";
 
-    private FuseErrno() {
-    }
+    private FuseErrno() {}
 
     /** The errno for what a backend call threw. */
     static int of(Throwable failure) {
@@ -27,7 +27,7 @@ final class FuseErrno {
             if (t instanceof ErrnoException e && (e.errno() == Libc.ENOSPC || e.errno() == EDQUOT)) {
                 return Libc.ENOSPC;
             }
-            if (t instanceof java.io.IOException && NO_SPACE.equals(t.getMessage())) {
+            if (t instanceof IOException && NO_SPACE.equals(t.getMessage())) {
                 return Libc.ENOSPC; // the pool's data file or journal on a full host file system
             }
         }

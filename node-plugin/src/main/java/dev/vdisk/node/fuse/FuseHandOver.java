@@ -1,13 +1,13 @@
 package dev.vdisk.node.fuse;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.MountTable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,9 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.OptionalLong;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Taking a {@link FuseSession}'s connection over in a new process ({@link #adopt}), and FUSE_NOTIFY_RESEND, which
@@ -35,8 +34,7 @@ final class FuseHandOver {
         int write(int fd);
     }
 
-    private FuseHandOver() {
-    }
+    private FuseHandOver() {}
 
     /**
      * Right after INIT: probes FUSE_NOTIFY_RESEND (harmless on a fresh connection: nothing was read but not
@@ -46,19 +44,31 @@ final class FuseHandOver {
     static void start(FuseSession session, DescriptorStore holder, ResendWriter resend) throws IOException {
         int errno = resend.write(session.mainFd());
         if (errno != 0) {
-            LOG.warn("kernel {} cannot resend FUSE requests (6.9+); volumes will not survive a restart of the node "
-                    + "plugin (FUSE_NOTIFY_RESEND: {})", kernelRelease(), Libc.strerror(errno));
+            LOG.warn(
+                    "kernel {} cannot resend FUSE requests (6.9+); volumes will not survive a restart of the node "
+                            + "plugin (FUSE_NOTIFY_RESEND: {})",
+                    kernelRelease(),
+                    Libc.strerror(errno));
             return;
         }
-        holder.put(FuseSession.FUSE_ENTRY, session.descriptors(), session.record().encode());
+        holder.put(
+                FuseSession.FUSE_ENTRY, session.descriptors(), session.record().encode());
         session.heldBy(holder);
-        LOG.info("FUSE connection {} at {} is kept by the descriptor holder ({} descriptors)", session.connection(),
-                session.mountPoint(), session.descriptors().length);
+        LOG.info(
+                "FUSE connection {} at {} is kept by the descriptor holder ({} descriptors)",
+                session.connection(),
+                session.mountPoint(),
+                session.descriptors().length);
     }
 
     /** See {@link FuseSession#adopt(FuseConfig, DescriptorStore, DescriptorStore.Entry, Map)}. */
-    static FuseSession adopt(FuseConfig config, DescriptorStore store, DescriptorStore.Entry entry,
-                             Map<String, BlockBackend> backends, ResendWriter resend) throws IOException {
+    static FuseSession adopt(
+            FuseConfig config,
+            DescriptorStore store,
+            DescriptorStore.Entry entry,
+            Map<String, BlockBackend> backends,
+            ResendWriter resend)
+            throws IOException {
         int[] fds = entry.fds();
         FuseSessionRecord record;
         try {
@@ -69,8 +79,9 @@ final class FuseHandOver {
             // from mountinfo: a stat of the mount point would wait for a server that is not serving yet
             OptionalLong minor = MountTable.minorOf(record.mountPoint(), "fuse.vdisk");
             if (minor.isEmpty() || minor.getAsLong() != record.connection()) {
-                throw new IOException(record.mountPoint() + " is no longer FUSE connection " + record.connection()
-                        + " (mounted: " + (minor.isPresent() ? "connection " + minor.getAsLong() : "nothing of ours") + ")");
+                throw new IOException(
+                        record.mountPoint() + " is no longer FUSE connection " + record.connection() + " (mounted: "
+                                + (minor.isPresent() ? "connection " + minor.getAsLong() : "nothing of ours") + ")");
             }
         } catch (IOException | RuntimeException e) {
             for (int fd : fds) {
@@ -86,8 +97,11 @@ final class FuseHandOver {
                 if (backend != null) {
                     session.directory().restore(image.getKey(), image.getValue(), backend);
                 } else {
-                    LOG.info("image {} (inode {}) on FUSE connection {} has no volume any more: it answers ESTALE",
-                            image.getKey(), image.getValue(), record.connection());
+                    LOG.info(
+                            "image {} (inode {}) on FUSE connection {} has no volume any more: it answers ESTALE",
+                            image.getKey(),
+                            image.getValue(),
+                            record.connection());
                 }
             }
             session.directory().skipTo(record.nextInode());
@@ -102,8 +116,12 @@ final class FuseHandOver {
             session.closeDescriptors();
             throw e;
         }
-        LOG.info("took over FUSE connection {} at {}: {} images, {} workers, unanswered requests sent again",
-                record.connection(), record.mountPoint(), session.directory().list().size(), fds.length);
+        LOG.info(
+                "took over FUSE connection {} at {}: {} images, {} workers, unanswered requests sent again",
+                record.connection(),
+                record.mountPoint(),
+                session.directory().list().size(),
+                fds.length);
         return session;
     }
 

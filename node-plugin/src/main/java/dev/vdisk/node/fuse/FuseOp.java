@@ -7,7 +7,11 @@ import java.util.Locale;
  * (every close of the image). Other opcodes (LOOKUP, GETATTR, ...) are control traffic and are not counted.
  */
 public enum FuseOp {
-    READ, WRITE, FLUSH, FSYNC, FALLOCATE;
+    READ,
+    WRITE,
+    FLUSH,
+    FSYNC,
+    FALLOCATE;
 
     /** Lower-case name, as a metric label value. */
     public String label() {

@@ -7,10 +7,30 @@ final class FuseProtocol {
     static final long ROOT_ID = 1;
 
     // opcodes
-    static final int LOOKUP = 1, FORGET = 2, GETATTR = 3, SETATTR = 4, OPEN = 14, READ = 15, WRITE = 16,
-            STATFS = 17, RELEASE = 18, FSYNC = 20, GETXATTR = 22, LISTXATTR = 23, FLUSH = 25, INIT = 26,
-            OPENDIR = 27, READDIR = 28, RELEASEDIR = 29, FSYNCDIR = 30, ACCESS = 34, INTERRUPT = 36,
-            DESTROY = 38, BATCH_FORGET = 42, FALLOCATE = 43, LSEEK = 46;
+    static final int LOOKUP = 1,
+            FORGET = 2,
+            GETATTR = 3,
+            SETATTR = 4,
+            OPEN = 14,
+            READ = 15,
+            WRITE = 16,
+            STATFS = 17,
+            RELEASE = 18,
+            FSYNC = 20,
+            GETXATTR = 22,
+            LISTXATTR = 23,
+            FLUSH = 25,
+            INIT = 26,
+            OPENDIR = 27,
+            READDIR = 28,
+            RELEASEDIR = 29,
+            FSYNCDIR = 30,
+            ACCESS = 34,
+            INTERRUPT = 36,
+            DESTROY = 38,
+            BATCH_FORGET = 42,
+            FALLOCATE = 43,
+            LSEEK = 46;
 
     // fuse_init_in/out flags
     static final int FUSE_ASYNC_READ = 1 << 0;
@@ -50,6 +70,5 @@ final class FuseProtocol {
     static final int DT_DIR = 4, DT_REG = 8;
     static final int SEEK_DATA = 3, SEEK_HOLE = 4;
 
-    private FuseProtocol() {
-    }
+    private FuseProtocol() {}
 }

@@ -1,11 +1,11 @@
 package dev.vdisk.node.fuse;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Encodes the replies of one request slot (a /dev/fuse worker or an io_uring entry) and hands each to its
@@ -35,8 +35,13 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  */
 final class FuseReply {
     static final int OUT_HEADER_SIZE = 16;
-    static final int ATTR_OUT_SIZE = 104, ENTRY_OUT_SIZE = 128, OPEN_OUT_SIZE = 16, WRITE_OUT_SIZE = 8,
-            STATFS_OUT_SIZE = 80, INIT_OUT_SIZE = 64, LSEEK_OUT_SIZE = 8;
+    static final int ATTR_OUT_SIZE = 104,
+            ENTRY_OUT_SIZE = 128,
+            OPEN_OUT_SIZE = 16,
+            WRITE_OUT_SIZE = 8,
+            STATFS_OUT_SIZE = 80,
+            INIT_OUT_SIZE = 64,
+            LSEEK_OUT_SIZE = 8;
     /** Names and attributes never change behind the kernel's back except by resize, which invalidates. */
     private static final long VALID_SECONDS = 3600;
 
@@ -144,8 +149,15 @@ final class FuseReply {
         body.set(JAVA_INT_UNALIGNED, 48, 4096);
     }
 
-    void initOut(int minor, int maxReadahead, int flags, int maxBackground, int congestionThreshold,
-                 int maxWrite, int maxPages, int flags2) {
+    void initOut(
+            int minor,
+            int maxReadahead,
+            int flags,
+            int maxBackground,
+            int congestionThreshold,
+            int maxWrite,
+            int maxPages,
+            int flags2) {
         body.asSlice(0, INIT_OUT_SIZE).fill((byte) 0);
         body.set(JAVA_INT_UNALIGNED, 0, FuseProtocol.KERNEL_VERSION);
         body.set(JAVA_INT_UNALIGNED, 4, minor);

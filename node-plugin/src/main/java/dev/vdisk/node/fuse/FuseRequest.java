@@ -1,11 +1,11 @@
 package dev.vdisk.node.fuse;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A reusable view of the request a slot (a /dev/fuse worker or an io_uring entry) has just received; it decodes
@@ -33,7 +33,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * </pre>
  * READDIR carries a fuse_read_in. io_uring entry header (fuse_uring_req_header): in_out[128] @0 | op_in[128]
  * @128 | ring_ent_in_out: flags u64 @256 | commit_id u64 @264 | payload_sz u32 @272 | padding @276 | reserved @280.
- Extensions ({@code total_extlen}) are never negotiated, so never present.
+ * Extensions ({@code total_extlen}) are never negotiated, so never present.
  */
 final class FuseRequest {
     static final int HEADER_SIZE = 40;
@@ -42,9 +42,11 @@ final class FuseRequest {
     static final int SETATTR_IN_VALID = 0, SETATTR_IN_SIZE = 16;
     static final int FALLOCATE_IN_OFFSET = 8, FALLOCATE_IN_LENGTH = 16, FALLOCATE_IN_MODE = 24;
     static final int LSEEK_IN_OFFSET = 8, LSEEK_IN_WHENCE = 16;
-    static final int INIT_IN_MAJOR = 0, INIT_IN_MINOR = 4, INIT_IN_MAX_READAHEAD = 8, INIT_IN_FLAGS = 12,
+    static final int INIT_IN_MAJOR = 0,
+            INIT_IN_MINOR = 4,
+            INIT_IN_MAX_READAHEAD = 8,
+            INIT_IN_FLAGS = 12,
             INIT_IN_FLAGS2 = 16;
-
     static final int RING_OP_IN = 128, RING_COMMIT_ID = 264, RING_PAYLOAD_SIZE = 272, RING_HEADER_SIZE = 288;
 
     private final MemorySegment header;
@@ -107,7 +109,9 @@ final class FuseRequest {
 
     /** Bytes after the fixed struct: LOOKUP's name (a WRITE's data is read where the payload is). */
     long trailingLength() {
-        return trailingSizeAt < 0 ? length() - HEADER_SIZE : Integer.toUnsignedLong(header.get(JAVA_INT_UNALIGNED, trailingSizeAt));
+        return trailingSizeAt < 0
+                ? length() - HEADER_SIZE
+                : Integer.toUnsignedLong(header.get(JAVA_INT_UNALIGNED, trailingSizeAt));
     }
 
     /** The NUL-terminated name in the trailing bytes (LOOKUP). */

@@ -10,12 +10,10 @@ public interface FuseRequestObserver {
     /** Observes nothing; the default, so that a data path without metrics pays one no-op call per request. */
     FuseRequestObserver NONE = new FuseRequestObserver() {
         @Override
-        public void served(FuseOp op, long bytes, long nanos) {
-        }
+        public void served(FuseOp op, long bytes, long nanos) {}
 
         @Override
-        public void failed(FuseOp op) {
-        }
+        public void failed(FuseOp op) {}
     };
 
     /**

@@ -1,14 +1,15 @@
 package dev.vdisk.node.fuse;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.MountTable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,10 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One mounted FUSE filesystem ({@code fuse.vdisk}) whose root holds one image file per attached volume.
@@ -82,6 +81,7 @@ public final class FuseSession implements AutoCloseable {
     private final LongAdder ringRequests = new LongAdder();
     /** Timestamps of the root and the images. */
     private final long time;
+
     private final StopGate gate = new StopGate();
     private final LongAdder resentRequests = new LongAdder();
     private volatile boolean initOk;
@@ -116,8 +116,9 @@ public final class FuseSession implements AutoCloseable {
         return mount(mountPoint, config, store, FuseHandOver::writeResend);
     }
 
-    static FuseSession mount(Path mountPoint, FuseConfig config, Optional<DescriptorStore> store,
-                             FuseHandOver.ResendWriter resend) throws IOException {
+    static FuseSession mount(
+            Path mountPoint, FuseConfig config, Optional<DescriptorStore> store, FuseHandOver.ResendWriter resend)
+            throws IOException {
         Path target = mountPoint.toAbsolutePath().normalize();
         PrivateFiles.createDirectories(target);
         warnIfOthersMayEnter(target.getParent());
@@ -135,7 +136,11 @@ public final class FuseSession implements AutoCloseable {
         FuseSession session = new FuseSession(target, fd, transport, System.currentTimeMillis() / 1000);
         session.maxWrite = config.maxWrite();
         try {
-            Libc.checkedMount("vdisk", target.toString(), "fuse.vdisk", Libc.MS_NOSUID | Libc.MS_NODEV,
+            Libc.checkedMount(
+                    "vdisk",
+                    target.toString(),
+                    "fuse.vdisk",
+                    Libc.MS_NOSUID | Libc.MS_NODEV,
                     "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions");
             session.start(config);
             if (!session.initDone.await(10, TimeUnit.SECONDS) || !session.initOk) {
@@ -145,12 +150,21 @@ public final class FuseSession implements AutoCloseable {
                 // before any request of ours (even a stat of the mount point): the kernel holds them until then
                 session.startRing(config);
                 session.connection = session.connectionId();
-                LOG.info("mounted fuse.vdisk at {} (connection {}, io_uring: {} queues x {} threads x {} entries)", target,
-                        session.connection, UringSupport.possibleCpus(), config.ringThreads(), config.ringDepth());
+                LOG.info(
+                        "mounted fuse.vdisk at {} (connection {}, io_uring: {} queues x {} threads x {} entries)",
+                        target,
+                        session.connection,
+                        UringSupport.possibleCpus(),
+                        config.ringThreads(),
+                        config.ringDepth());
             } else {
                 session.connection = session.connectionId();
-                LOG.info("mounted fuse.vdisk at {} (connection {}, /dev/fuse: {} workers, clone={})", target,
-                        session.connection, config.workers(), config.cloneDevice());
+                LOG.info(
+                        "mounted fuse.vdisk at {} (connection {}, /dev/fuse: {} workers, clone={})",
+                        target,
+                        session.connection,
+                        config.workers(),
+                        config.cloneDevice());
             }
             if (store.isPresent()) {
                 FuseHandOver.start(session, store.get(), resend);
@@ -174,7 +188,9 @@ public final class FuseSession implements AutoCloseable {
     private static void warnIfOthersMayEnter(Path parent) throws IOException {
         int mode = (Integer) Files.getAttribute(parent, "unix:mode");
         if ((mode & 0077) != 0) {
-            LOG.warn("{} (mode {}) lets users other than root reach the FUSE mount below it; make it 0700", parent,
+            LOG.warn(
+                    "{} (mode {}) lets users other than root reach the FUSE mount below it; make it 0700",
+                    parent,
                     String.format("%04o", mode & 07777));
         }
     }
@@ -196,8 +212,9 @@ public final class FuseSession implements AutoCloseable {
      * before the workers so that no request of ours can be requeued while we answer it. The entry's descriptors
      * belong to the session from here on (closed by it, even if this throws).
      */
-    public static FuseSession adopt(FuseConfig config, DescriptorStore store, DescriptorStore.Entry entry,
-                                    Map<String, BlockBackend> backends) throws IOException {
+    public static FuseSession adopt(
+            FuseConfig config, DescriptorStore store, DescriptorStore.Entry entry, Map<String, BlockBackend> backends)
+            throws IOException {
         return FuseHandOver.adopt(config, store, entry, backends, FuseHandOver::writeResend);
     }
 
@@ -243,7 +260,9 @@ public final class FuseSession implements AutoCloseable {
 
     void startWorkers(FuseConfig config, int[] fds) {
         for (int i = 0; i < fds.length; i++) {
-            workers.add(Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-" + i)
+            workers.add(Thread.ofPlatform()
+                    .daemon()
+                    .name("fuse-" + mountPoint.getFileName() + "-" + i)
                     .unstarted(new FuseWorker(fds[i], this, directory, config, arena, time)));
         }
         workers.forEach(Thread::start);
@@ -261,8 +280,15 @@ public final class FuseSession implements AutoCloseable {
 
     FuseSessionRecord record() {
         synchronized (directory) {
-            return new FuseSessionRecord(mountPoint, connection, maxWrite, initFlags, initFlags2, time,
-                    directory.nextInode(), directory.table());
+            return new FuseSessionRecord(
+                    mountPoint,
+                    connection,
+                    maxWrite,
+                    initFlags,
+                    initFlags2,
+                    time,
+                    directory.nextInode(),
+                    directory.table());
         }
     }
 
@@ -314,7 +340,9 @@ public final class FuseSession implements AutoCloseable {
                     MemorySegment arg = scratch.allocateFrom(JAVA_INT, mainFd);
                     Libc.checkedIoctl(fd, FuseProtocol.FUSE_DEV_IOC_CLONE, arg, "ioctl(FUSE_DEV_IOC_CLONE)");
                 }
-                Thread t = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-" + i)
+                Thread t = Thread.ofPlatform()
+                        .daemon()
+                        .name("fuse-" + mountPoint.getFileName() + "-" + i)
                         .unstarted(new FuseWorker(fd, this, directory, config, arena, time));
                 workers.add(t);
             }
@@ -328,16 +356,19 @@ public final class FuseSession implements AutoCloseable {
      */
     private void startRing(FuseConfig config) throws IOException, InterruptedException {
         if (!uringAccepted) {
-            throw new IOException("FUSE over io_uring requested but the kernel did not offer FUSE_OVER_IO_URING in INIT "
-                    + "(enable_uring was " + (UringSupport.enabled() ? "Y" : "N") + ")");
+            throw new IOException(
+                    "FUSE over io_uring requested but the kernel did not offer FUSE_OVER_IO_URING in INIT "
+                            + "(enable_uring was " + (UringSupport.enabled() ? "Y" : "N") + ")");
         }
         List<UringQueueWorker> ring = new ArrayList<>();
         int queues = UringSupport.possibleCpus();
         for (int q = 0; q < queues; q++) {
             for (int t = 0; t < config.ringThreads(); t++) {
-                UringQueueWorker w = new UringQueueWorker(mainFd, q, config.ringDepth(), this, directory, config, time,
-                        ringRequests);
-                Thread thread = Thread.ofPlatform().daemon().name("fuse-" + mountPoint.getFileName() + "-q" + q + "-" + t)
+                UringQueueWorker w = new UringQueueWorker(
+                        mainFd, q, config.ringDepth(), this, directory, config, time, ringRequests);
+                Thread thread = Thread.ofPlatform()
+                        .daemon()
+                        .name("fuse-" + mountPoint.getFileName() + "-q" + q + "-" + t)
                         .unstarted(w);
                 workers.add(thread);
                 ring.add(w);
@@ -348,7 +379,9 @@ public final class FuseSession implements AutoCloseable {
             try {
                 w.registered.get(10, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
-                throw new IOException("FUSE over io_uring: registering ring entries failed: " + e.getCause().getMessage(),
+                throw new IOException(
+                        "FUSE over io_uring: registering ring entries failed: "
+                                + e.getCause().getMessage(),
                         e.getCause());
             } catch (TimeoutException e) {
                 throw new IOException("FUSE over io_uring: ring entries not registered within 10 s");
@@ -399,7 +432,9 @@ public final class FuseSession implements AutoCloseable {
             if (holder != null) {
                 Map<String, Long> table = directory.table();
                 table.put(name, directory.nextInode());
-                holder.update(FUSE_ENTRY, record().withImages(directory.nextInode() + 1, table).encode());
+                holder.update(
+                        FUSE_ENTRY,
+                        record().withImages(directory.nextInode() + 1, table).encode());
             }
             directory.add(name, backend);
         }
@@ -490,11 +525,17 @@ public final class FuseSession implements AutoCloseable {
         if (holder != null && !directory.list().isEmpty()) {
             int left = gate.close(DRAIN_MILLIS);
             if (left > 0) {
-                LOG.warn("{} FUSE requests still in flight at {} after {} ms; the successor answers them again", left,
-                        mountPoint, DRAIN_MILLIS);
+                LOG.warn(
+                        "{} FUSE requests still in flight at {} after {} ms; the successor answers them again",
+                        left,
+                        mountPoint,
+                        DRAIN_MILLIS);
             }
-            LOG.info("handed FUSE connection {} at {} over to the descriptor holder ({} images); not unmounted",
-                    connection, mountPoint, directory.list().size());
+            LOG.info(
+                    "handed FUSE connection {} at {} over to the descriptor holder ({} images); not unmounted",
+                    connection,
+                    mountPoint,
+                    directory.list().size());
             return;
         }
         unmountAndStop();
@@ -518,7 +559,9 @@ public final class FuseSession implements AutoCloseable {
         if (MountTable.isMountPoint(mountPoint)) {
             int r = Libc.umount2(mountPoint.toString(), 0);
             if (r == Libc.EBUSY) {
-                LOG.warn("{} is busy (an image is still open): detaching lazily and aborting the connection", mountPoint);
+                LOG.warn(
+                        "{} is busy (an image is still open): detaching lazily and aborting the connection",
+                        mountPoint);
                 r = Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
                 abort();
             }

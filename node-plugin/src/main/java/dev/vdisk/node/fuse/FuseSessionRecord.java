@@ -31,8 +31,15 @@ import java.util.Map;
  * @param nextInode  the next inode to hand out (inodes are never reused on a connection)
  * @param images     image name (volume ID) to inode, in inode order
  */
-public record FuseSessionRecord(Path mountPoint, long connection, int maxWrite, int flags, int flags2, long time,
-                                long nextInode, Map<String, Long> images) {
+public record FuseSessionRecord(
+        Path mountPoint,
+        long connection,
+        int maxWrite,
+        int flags,
+        int flags2,
+        long time,
+        long nextInode,
+        Map<String, Long> images) {
     static final int MAGIC = 0x53464456; // "VDFS" little-endian
     static final short VERSION = 1;
 
@@ -48,7 +55,12 @@ public record FuseSessionRecord(Path mountPoint, long connection, int maxWrite, 
         ByteBuffer b = ByteBuffer.allocate(size()).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).putShort(VERSION);
         putString(b, mountPoint.toString());
-        b.putLong(connection).putInt(maxWrite).putInt(flags).putInt(flags2).putLong(time).putLong(nextInode)
+        b.putLong(connection)
+                .putInt(maxWrite)
+                .putInt(flags)
+                .putInt(flags2)
+                .putLong(time)
+                .putLong(nextInode)
                 .putInt(images.size());
         images.forEach((name, inode) -> {
             putString(b, name);

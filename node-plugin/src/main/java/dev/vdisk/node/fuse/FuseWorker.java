@@ -1,14 +1,13 @@
 package dev.vdisk.node.fuse;
 
-import dev.vdisk.node.sys.Libc;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import dev.vdisk.node.sys.Libc;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One thread of the /dev/fuse transport: blocks in read(2) on its descriptor, has the {@link FuseDispatcher}
@@ -39,6 +38,7 @@ final class FuseWorker implements Runnable, FuseReply.Sink {
     private final MemorySegment small;
     /** From 16 bytes before the payload: a READ's header + data leave from here. */
     private final MemorySegment dataReply;
+
     private final FuseDispatcher dispatcher;
     private final StopGate gate;
 
@@ -52,9 +52,15 @@ final class FuseWorker implements Runnable, FuseReply.Sink {
         this.small = arena.allocate(SMALL_REPLY_SIZE, 4096);
         this.dataReply = buffer.asSlice(PAYLOAD - FuseReply.OUT_HEADER_SIZE);
         FuseReply reply = new FuseReply(small.asSlice(FuseReply.OUT_HEADER_SIZE), this);
-        this.dispatcher = new FuseDispatcher(session, directory, config, time,
-                FuseRequest.contiguous(buffer, REQUEST_START), reply,
-                buffer.asSlice(PAYLOAD, config.maxWrite()).asByteBuffer(), null);
+        this.dispatcher = new FuseDispatcher(
+                session,
+                directory,
+                config,
+                time,
+                FuseRequest.contiguous(buffer, REQUEST_START),
+                reply,
+                buffer.asSlice(PAYLOAD, config.maxWrite()).asByteBuffer(),
+                null);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.vdisk.node.fuse;
 
 import dev.vdisk.node.backend.BlockBackend;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -22,8 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ImageDirectory {
     /** One image file: its inode, its name (the volume ID) and what serves its bytes. */
-    record Image(long inode, String name, BlockBackend backend) {
-    }
+    record Image(long inode, String name, BlockBackend backend) {}
 
     private final Map<String, Image> byName = new ConcurrentHashMap<>();
     /** Index = inode number; replaced, never mutated, under the monitor. */
@@ -65,7 +63,11 @@ final class ImageDirectory {
 
     private Image put(String name, long inode, BlockBackend backend) {
         byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length == 0 || bytes.length > 255 || name.contains("/") || name.equals(".") || name.equals("..")
+        if (bytes.length == 0
+                || bytes.length > 255
+                || name.contains("/")
+                || name.equals(".")
+                || name.equals("..")
                 || name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("not a valid image name: '" + name + "'");
         }
@@ -108,6 +110,8 @@ final class ImageDirectory {
 
     /** Images sorted by inode, so that READDIR offsets stay stable while nothing changes. */
     List<Image> list() {
-        return byName.values().stream().sorted(Comparator.comparingLong(Image::inode)).toList();
+        return byName.values().stream()
+                .sorted(Comparator.comparingLong(Image::inode))
+                .toList();
     }
 }

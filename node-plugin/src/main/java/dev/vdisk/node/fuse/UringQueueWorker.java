@@ -1,19 +1,18 @@
 package dev.vdisk.node.fuse;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.IoUring;
 import dev.vdisk.node.sys.Libc;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One thread of the io_uring transport: owns one io_uring and {@code depth} FUSE ring entries of one kernel
@@ -53,8 +52,15 @@ final class UringQueueWorker implements Runnable {
     private IoUring ring;
     private Entry[] entries;
 
-    UringQueueWorker(int devFd, int qid, int depth, FuseSession session, ImageDirectory directory, FuseConfig config,
-                     long time, LongAdder served) {
+    UringQueueWorker(
+            int devFd,
+            int qid,
+            int depth,
+            FuseSession session,
+            ImageDirectory directory,
+            FuseConfig config,
+            long time,
+            LongAdder served) {
         this.devFd = devFd;
         this.qid = qid;
         this.depth = depth;
@@ -74,14 +80,22 @@ final class UringQueueWorker implements Runnable {
             try {
                 ring = IoUring.create(depth);
                 // anonymous mapping: only the pages requests actually use become resident
-                payloads = Libc.checkedMmap(payloadSize * depth, Libc.PROT_READ | Libc.PROT_WRITE,
-                        Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0, "FUSE ring payloads");
+                payloads = Libc.checkedMmap(
+                        payloadSize * depth,
+                        Libc.PROT_READ | Libc.PROT_WRITE,
+                        Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS,
+                        -1,
+                        0,
+                        "FUSE ring payloads");
                 MemorySegment headers = arena.allocate((long) HEADER_STRIDE * depth, 4096);
                 MemorySegment iovecs = arena.allocate(32L * depth, 8);
                 entries = new Entry[depth];
                 for (int i = 0; i < depth; i++) {
-                    entries[i] = new Entry(i, headers.asSlice((long) i * HEADER_STRIDE, HEADER_STRIDE),
-                            payloads.asSlice(i * payloadSize, payloadSize), iovecs.asSlice(32L * i, 32));
+                    entries[i] = new Entry(
+                            i,
+                            headers.asSlice((long) i * HEADER_STRIDE, HEADER_STRIDE),
+                            payloads.asSlice(i * payloadSize, payloadSize),
+                            iovecs.asSlice(32L * i, 32));
                     entries[i].register();
                 }
                 submitRegistrations();
@@ -118,7 +132,8 @@ final class UringQueueWorker implements Runnable {
             }
         }
         if (r != depth) {
-            throw new IOException("io_uring took " + r + " of " + depth + " FUSE ring registrations (queue " + qid + ")");
+            throw new IOException(
+                    "io_uring took " + r + " of " + depth + " FUSE ring registrations (queue " + qid + ")");
         }
     }
 
@@ -167,8 +182,15 @@ final class UringQueueWorker implements Runnable {
             this.payload = payload;
             this.iovec = iovec;
             FuseReply reply = new FuseReply(payload, this);
-            this.dispatcher = new FuseDispatcher(session, directory, config, time, FuseRequest.ring(header, payload),
-                    reply, payload.asByteBuffer(), this);
+            this.dispatcher = new FuseDispatcher(
+                    session,
+                    directory,
+                    config,
+                    time,
+                    FuseRequest.ring(header, payload),
+                    reply,
+                    payload.asByteBuffer(),
+                    this);
         }
 
         void register() {
@@ -204,7 +226,8 @@ final class UringQueueWorker implements Runnable {
             if (replied) {
                 long sqe = sqe();
                 ring.prepUringCmd(sqe, devFd, FuseProtocol.URING_CMD_COMMIT_AND_FETCH, 0, 0, index);
-                ring.setCmdLong(sqe, FuseProtocol.URING_CMD_REQ_COMMIT_ID, header.get(JAVA_LONG, FuseRequest.RING_COMMIT_ID));
+                ring.setCmdLong(
+                        sqe, FuseProtocol.URING_CMD_REQ_COMMIT_ID, header.get(JAVA_LONG, FuseRequest.RING_COMMIT_ID));
                 ring.setCmdShort(sqe, FuseProtocol.URING_CMD_REQ_QID, (short) qid);
             }
         }
@@ -221,8 +244,14 @@ final class UringQueueWorker implements Runnable {
 
         @Override
         public void submit(boolean write, int fd, long fileOffset, long payloadOffset, int length) {
-            ring.prepReadWrite(sqe(), write ? IoUring.OP_WRITE : IoUring.OP_READ, fd, payload.address() + payloadOffset,
-                    length, fileOffset, FILE_IO | index);
+            ring.prepReadWrite(
+                    sqe(),
+                    write ? IoUring.OP_WRITE : IoUring.OP_READ,
+                    fd,
+                    payload.address() + payloadOffset,
+                    length,
+                    fileOffset,
+                    FILE_IO | index);
             ioPending = true;
         }
 

@@ -14,8 +14,7 @@ final class UringSupport {
     private static final Path IO_URING_DISABLED = Path.of("/proc/sys/kernel/io_uring_disabled");
     private static final Path POSSIBLE_CPUS = Path.of("/sys/devices/system/cpu/possible");
 
-    private UringSupport() {
-    }
+    private UringSupport() {}
 
     /** Makes sure FUSE over io_uring is enabled; throws, saying why, if it cannot be. */
     static void enable() throws IOException {
@@ -23,7 +22,8 @@ final class UringSupport {
             throw new IOException("FUSE over io_uring is not available: " + ENABLE_URING + " does not exist (kernel "
                     + "without CONFIG_FUSE_IO_URING, or older than 6.14)");
         }
-        if (Files.exists(IO_URING_DISABLED) && !Files.readString(IO_URING_DISABLED).strip().equals("0")) {
+        if (Files.exists(IO_URING_DISABLED)
+                && !Files.readString(IO_URING_DISABLED).strip().equals("0")) {
             throw new IOException("FUSE over io_uring is not available: io_uring is disabled (" + IO_URING_DISABLED
                     + " = " + Files.readString(IO_URING_DISABLED).strip() + ")");
         }
@@ -33,8 +33,10 @@ final class UringSupport {
         try {
             Files.writeString(ENABLE_URING, "Y");
         } catch (IOException e) {
-            throw new IOException("FUSE over io_uring is off (" + ENABLE_URING + " = N) and could not be turned on "
-                    + "(needs root): " + e.getMessage(), e);
+            throw new IOException(
+                    "FUSE over io_uring is off (" + ENABLE_URING + " = N) and could not be turned on "
+                            + "(needs root): " + e.getMessage(),
+                    e);
         }
         if (!enabled()) {
             throw new IOException("FUSE over io_uring is off: writing Y to " + ENABLE_URING + " did not stick");

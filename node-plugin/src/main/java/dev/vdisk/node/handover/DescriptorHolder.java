@@ -1,6 +1,7 @@
 package dev.vdisk.node.handover;
 
 import dev.vdisk.csi.server.SocketFile;
+import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.handover.HeldEntries.Reply;
 import dev.vdisk.node.handover.HolderProtocol.Frame;
 import dev.vdisk.node.handover.HolderProtocol.ProtocolException;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * (a bug, the heap exhausted) costs only its connection; if serving stops anyway, {@link #awaitServingEnd} says why.
  */
 public final class DescriptorHolder implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(DescriptorHolder.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DescriptorHolder.class);
 
     /**
      * Bounds: entries in the table, descriptors per entry (the kernel's per-message limit is 253), connections at
@@ -50,10 +51,14 @@ public final class DescriptorHolder implements AutoCloseable {
     public record Limits(int maxEntries, int maxFds, int maxConnections, long maxRecordBytes) {
         /** 16 MiB of records: 256 full-size (64 KiB) records, far more than a node's volumes need. */
         public static final long DEFAULT_RECORD_BYTES = 16L << 20;
+
         public static final Limits DEFAULT = new Limits(4096, UnixSockets.MAX_FDS_PER_MESSAGE, 64);
 
         public Limits {
-            if (maxEntries < 1 || maxFds < 1 || maxFds > UnixSockets.MAX_FDS_PER_MESSAGE || maxConnections < 1
+            if (maxEntries < 1
+                    || maxFds < 1
+                    || maxFds > UnixSockets.MAX_FDS_PER_MESSAGE
+                    || maxConnections < 1
                     || maxRecordBytes < 0) {
                 throw new IllegalArgumentException("holder limits out of range: " + maxEntries + " entries, " + maxFds
                         + " fds (1.." + UnixSockets.MAX_FDS_PER_MESSAGE + "), " + maxConnections + " connections, "
@@ -69,12 +74,14 @@ public final class DescriptorHolder implements AutoCloseable {
     private final Path socket;
     /** The dev/inode of the socket file this holder published: the only one it may remove at stop. */
     private final Object socketKey;
+
     private final Limits limits;
     private final int listenFd;
     private final int wakeFd;
     private final HeldEntries entries;
     /** Connection fd to how log lines name the peer; serving thread only. */
     private final Map<Integer, String> connections = new LinkedHashMap<>();
+
     private final Thread thread;
     private volatile boolean stopping;
     /** Why serving stopped by itself (null while serving, or after {@link #close}); set by the serving thread. */
@@ -82,8 +89,8 @@ public final class DescriptorHolder implements AutoCloseable {
     /** errno of the last failed accept, 0 after a success (logged once per failure); serving thread only. */
     private int acceptFailure;
 
-    private DescriptorHolder(Path socket, Object socketKey, Limits limits, int listenFd, int wakeFd,
-                             HeldEntries entries) {
+    private DescriptorHolder(
+            Path socket, Object socketKey, Limits limits, int listenFd, int wakeFd, HeldEntries entries) {
         this.socket = socket;
         this.socketKey = socketKey;
         this.limits = limits;
@@ -132,8 +139,12 @@ public final class DescriptorHolder implements AutoCloseable {
         }
         DescriptorHolder holder = new DescriptorHolder(path, socketKey, limits, listenFd, wakeFd, entries);
         holder.thread.start();
-        log.info("fd holder serving on {} (at most {} entries, {} fds each, {} bytes of records)", path,
-                limits.maxEntries(), limits.maxFds(), limits.maxRecordBytes());
+        LOG.info(
+                "fd holder serving on {} (at most {} entries, {} fds each, {} bytes of records)",
+                path,
+                limits.maxEntries(),
+                limits.maxFds(),
+                limits.maxRecordBytes());
         return holder;
     }
 
@@ -172,7 +183,7 @@ public final class DescriptorHolder implements AutoCloseable {
         } catch (NoSuchFileException e) {
             // removed by hand: nothing to do
         } catch (IOException e) {
-            log.warn("fd holder: cannot remove {}: {}", socket, e.getMessage());
+            LOG.warn("fd holder: cannot remove {}: {}", socket, e.getMessage());
         }
         stopping = true;
         UnixSockets.signal(wakeFd);
@@ -186,11 +197,12 @@ public final class DescriptorHolder implements AutoCloseable {
         if (!thread.isAlive()) {
             Libc.close(wakeFd);
         }
-        log.info("fd holder stopped; released what it held");
+        LOG.info("fd holder stopped; released what it held");
     }
 
     private static Object fileKey(Path path) throws IOException {
-        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .fileKey();
     }
 
     /** The serving thread's loop. */
@@ -216,7 +228,7 @@ public final class DescriptorHolder implements AutoCloseable {
             }
         } catch (ErrnoException | RuntimeException | Error e) {
             failure = String.valueOf(e);
-            log.error("fd holder: serving stopped: {}; what it held is released", failure);
+            LOG.error("fd holder: serving stopped: {}; what it held is released", failure);
         } finally {
             connections.keySet().forEach(Libc::close);
             connections.clear();
@@ -233,7 +245,9 @@ public final class DescriptorHolder implements AutoCloseable {
         try {
             serveOne(fd);
         } catch (RuntimeException | OutOfMemoryError e) {
-            log.error("fd holder: dropping the connection of {}: its request failed: {}", connections.get(fd),
+            LOG.error(
+                    "fd holder: dropping the connection of {}: its request failed: {}",
+                    connections.get(fd),
                     String.valueOf(e));
             if (connections.containsKey(fd)) {
                 disconnect(fd);
@@ -245,7 +259,7 @@ public final class DescriptorHolder implements AutoCloseable {
         try {
             acceptAll();
         } catch (RuntimeException | OutOfMemoryError e) {
-            log.error("fd holder: accepting connections failed, retrying in 100 ms: {}", String.valueOf(e));
+            LOG.error("fd holder: accepting connections failed, retrying in 100 ms: {}", String.valueOf(e));
             pause(); // a listener that stays readable must not spin
         }
     }
@@ -263,7 +277,7 @@ public final class DescriptorHolder implements AutoCloseable {
                 acceptFailure = 0;
             } catch (ErrnoException e) {
                 if (acceptFailure != e.errno()) {
-                    log.error("fd holder: cannot accept connections: {}; retrying every 100 ms", e.getMessage());
+                    LOG.error("fd holder: cannot accept connections: {}; retrying every 100 ms", e.getMessage());
                     acceptFailure = e.errno();
                 }
                 pause();
@@ -276,7 +290,7 @@ public final class DescriptorHolder implements AutoCloseable {
             try {
                 peer = UnixSockets.peer(fd);
             } catch (ErrnoException e) {
-                log.warn("fd holder: closing a connection whose peer is unknown: {}", e.getMessage());
+                LOG.warn("fd holder: closing a connection whose peer is unknown: {}", e.getMessage());
                 Libc.close(fd);
                 continue;
             }
@@ -301,7 +315,7 @@ public final class DescriptorHolder implements AutoCloseable {
     }
 
     private void refuseAndClose(int fd, String peer, String why) {
-        log.warn("fd holder: {} ({})", why, peer);
+        LOG.warn("fd holder: {} ({})", why, peer);
         try {
             UnixSockets.send(fd, HolderProtocol.error(why), new int[0], true);
         } catch (ErrnoException e) {
@@ -329,11 +343,13 @@ public final class DescriptorHolder implements AutoCloseable {
         Reply reply;
         if (in.truncated() || in.controlTruncated()) {
             HolderProtocol.closeAll(in.fds());
-            reply = entries.refuse(peer, in.truncated()
-                    ? "message larger than " + HolderProtocol.MAX_MESSAGE + " bytes (records are at most "
-                    + DescriptorStore.MAX_RECORD + ")"
-                    : "descriptors cut: more than " + limits.maxFds() + " in one request, or the holder is out of"
-                    + " descriptors (RLIMIT_NOFILE)");
+            reply = entries.refuse(
+                    peer,
+                    in.truncated()
+                            ? "message larger than " + HolderProtocol.MAX_MESSAGE + " bytes (records are at most "
+                                    + DescriptorStore.MAX_RECORD + ")"
+                            : "descriptors cut: more than " + limits.maxFds()
+                                    + " in one request, or the holder is out of" + " descriptors (RLIMIT_NOFILE)");
         } else {
             try {
                 Frame frame = HolderProtocol.decode(in.data());
@@ -352,7 +368,7 @@ public final class DescriptorHolder implements AutoCloseable {
             UnixSockets.send(fd, reply.message(), reply.fds(), true);
         } catch (ErrnoException e) {
             if (e.errno() == Libc.EAGAIN) {
-                log.warn("fd holder: disconnecting {}: it does not read its answers", peer);
+                LOG.warn("fd holder: disconnecting {}: it does not read its answers", peer);
             }
             disconnect(fd);
         }
@@ -369,7 +385,8 @@ public final class DescriptorHolder implements AutoCloseable {
      * is not accepting (EAGAIN: its backlog is full) is alive.
      */
     private static void refuseIfServed(Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) || !SocketFile.describe(path).equals("socket")) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)
+                || !SocketFile.describe(path).equals("socket")) {
             return;
         }
         try (HolderConnection live = HolderConnection.open(path)) {
@@ -377,8 +394,10 @@ public final class DescriptorHolder implements AutoCloseable {
                     + " be out of every agent's reach)");
         } catch (ErrnoException e) {
             if (e.errno() != UnixSockets.ECONNREFUSED && e.errno() != Libc.ENOENT) {
-                throw new IOException("another fd holder is serving " + path + " but not accepting (" + e.getMessage()
-                        + "); stop it first", e);
+                throw new IOException(
+                        "another fd holder is serving " + path + " but not accepting (" + e.getMessage()
+                                + "); stop it first",
+                        e);
             }
         }
     }
@@ -386,17 +405,18 @@ public final class DescriptorHolder implements AutoCloseable {
     /** The socket's directory must be ours and closed to everyone else; created 0700 if missing. */
     private static void checkPrivateDirectory(Path directory) throws IOException {
         if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            dev.vdisk.engine.io.PrivateFiles.createDirectories(directory);
+            PrivateFiles.createDirectories(directory);
         }
-        PosixFileAttributes attributes = Files.readAttributes(directory, PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributes attributes =
+                Files.readAttributes(directory, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         Set<PosixFilePermission> permissions = attributes.permissions();
-        boolean open = permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
+        boolean open = permissions.stream()
+                .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
         int ownerUid = (Integer) Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         if (!attributes.isDirectory() || open || ownerUid != Libc.geteuid()) {
             throw new IOException("the fd holder's socket needs a directory of its own, mode 0700, owned by uid "
-                    + Libc.geteuid() + "; " + directory + " is not: use e.g. " + directory.resolve("fd-holder")
-                    .resolve(Path.of("holder.sock")));
+                    + Libc.geteuid() + "; " + directory + " is not: use e.g. "
+                    + directory.resolve("fd-holder").resolve(Path.of("holder.sock")));
         }
     }
 }

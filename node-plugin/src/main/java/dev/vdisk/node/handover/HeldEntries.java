@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * fails, to see the holder survive it.
  */
 class HeldEntries implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(HeldEntries.class);
+    private static final Logger LOG = LoggerFactory.getLogger(HeldEntries.class);
 
     /** What a request gets back: the message, and the descriptors to send with it (still owned by the table). */
     record Reply(byte[] message, int[] fds) {
@@ -31,8 +31,7 @@ class HeldEntries implements AutoCloseable {
         }
     }
 
-    private record Held(int[] fds, byte[] record) {
-    }
+    private record Held(int[] fds, byte[] record) {}
 
     private final TreeMap<String, Held> entries = new TreeMap<>();
     private final DescriptorHolder.Limits limits;
@@ -72,7 +71,7 @@ class HeldEntries implements AutoCloseable {
 
     /** A request that could not be read at all; the message says why. */
     Reply refuse(String peer, String why) {
-        log.warn("fd holder: refused a request from {}: {}", peer, why);
+        LOG.warn("fd holder: refused a request from {}: {}", peer, why);
         return Reply.error(why);
     }
 
@@ -88,8 +87,10 @@ class HeldEntries implements AutoCloseable {
         }
         if (!entries.containsKey(name) && entries.size() >= limits.maxEntries()) {
             HolderProtocol.closeAll(fds);
-            return refuse(peer, "PUT " + name + ": the holder is full (" + limits.maxEntries()
-                    + " entries); drop entries that are no longer needed");
+            return refuse(
+                    peer,
+                    "PUT " + name + ": the holder is full (" + limits.maxEntries()
+                            + " entries); drop entries that are no longer needed");
         }
         Held replaced = entries.get(name);
         if (!fitsRecord(replaced, request.body())) {
@@ -101,7 +102,7 @@ class HeldEntries implements AutoCloseable {
         if (old != null) {
             HolderProtocol.closeAll(old.fds());
         }
-        log.info("fd holder: put {} ({} fds, {}-byte record)", name, fds.length, request.body().length);
+        LOG.info("fd holder: put {} ({} fds, {}-byte record)", name, fds.length, request.body().length);
         return Reply.of(Status.OK, name, new byte[0]);
     }
 
@@ -131,7 +132,7 @@ class HeldEntries implements AutoCloseable {
         if (held != null) {
             recordBytes -= held.record().length;
             HolderProtocol.closeAll(held.fds());
-            log.info("fd holder: dropped {} ({} fds)", name, held.fds().length);
+            LOG.info("fd holder: dropped {} ({} fds)", name, held.fds().length);
         }
         return Reply.of(Status.OK, name, new byte[0]);
     }

@@ -8,10 +8,10 @@ import dev.vdisk.node.handover.HolderProtocol.Status;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.UnixSockets;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -37,12 +37,11 @@ import org.slf4j.LoggerFactory;
  * {@link HolderConnection#ANSWER_WAIT} for the holder; a holder that does not answer counts as gone.
  */
 public final class HolderClient implements DescriptorStore {
-    private static final Logger log = LoggerFactory.getLogger(HolderClient.class);
+    private static final Logger LOG = LoggerFactory.getLogger(HolderClient.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
 
     /** A mirrored entry: descriptors owned by this client, and the record. */
-    private record Mirrored(int[] fds, byte[] record) {
-    }
+    private record Mirrored(int[] fds, byte[] record) {}
 
     private final Path socket;
     private final TreeMap<String, Mirrored> mirror = new TreeMap<>();
@@ -93,7 +92,7 @@ public final class HolderClient implements DescriptorStore {
             throw e;
         }
         client.watcher.start();
-        log.info("fd holder at {}: connected, it holds {} entries", socket, client.mirror.size());
+        LOG.info("fd holder at {}: connected, it holds {} entries", socket, client.mirror.size());
         return client;
     }
 
@@ -112,8 +111,10 @@ public final class HolderClient implements DescriptorStore {
         } catch (IOException e) {
             HolderClient client = new HolderClient(socket, null);
             client.watcher.start();
-            log.warn("{}; starting without it: volumes survive a restart of this process only once a holder is up"
-                    + " (this agent's entries are put into it then)", e.getMessage());
+            LOG.warn(
+                    "{}; starting without it: volumes survive a restart of this process only once a holder is up"
+                            + " (this agent's entries are put into it then)",
+                    e.getMessage());
             return client;
         }
     }
@@ -123,8 +124,9 @@ public final class HolderClient implements DescriptorStore {
         checkOpen();
         checkName(name);
         if (record.length > MAX_RECORD || fds.length > UnixSockets.MAX_FDS_PER_MESSAGE) {
-            throw new IllegalArgumentException("entry " + name + ": " + fds.length + " descriptors and a "
-                    + record.length + "-byte record; at most " + UnixSockets.MAX_FDS_PER_MESSAGE + " and " + MAX_RECORD);
+            throw new IllegalArgumentException(
+                    "entry " + name + ": " + fds.length + " descriptors and a " + record.length
+                            + "-byte record; at most " + UnixSockets.MAX_FDS_PER_MESSAGE + " and " + MAX_RECORD);
         }
         int[] own = duplicate(fds);
         try {
@@ -147,11 +149,12 @@ public final class HolderClient implements DescriptorStore {
             throw new IOException("fd holder: no entry " + name + " to update; put it first");
         }
         if (record.length > MAX_RECORD) {
-            throw new IllegalArgumentException("entry " + name + ": a " + record.length + "-byte record; at most " + MAX_RECORD);
+            throw new IllegalArgumentException(
+                    "entry " + name + ": a " + record.length + "-byte record; at most " + MAX_RECORD);
         }
         if (send(Op.UPDATE, name, record, new int[0]) == Status.NOT_FOUND) {
             // the holder lost it (another client dropped it, or it refused it on a reconnect): the whole entry again
-            log.warn("fd holder at {} did not hold {}; putting it again", socket, name);
+            LOG.warn("fd holder at {} did not hold {}; putting it again", socket, name);
             send(Op.PUT, name, record, held.fds());
         }
         mirror.put(name, new Mirrored(held.fds(), record.clone()));
@@ -197,7 +200,9 @@ public final class HolderClient implements DescriptorStore {
             }
             closed = true;
             if (connection == null && !mirror.isEmpty()) {
-                log.warn("fd holder at {} is away while the agent stops: {} entries are not held by anyone", socket,
+                LOG.warn(
+                        "fd holder at {} is away while the agent stops: {} entries are not held by anyone",
+                        socket,
                         mirror.size());
             }
             if (connection != null) {
@@ -236,8 +241,12 @@ public final class HolderClient implements DescriptorStore {
         if (connection != null) {
             connection.close();
             connection = null;
-            log.warn("lost the fd holder at {} ({}); reconnecting every {} s; until then the volumes do not survive"
-                    + " a restart of this process", socket, why.getMessage(), RETRY.toSeconds());
+            LOG.warn(
+                    "lost the fd holder at {} ({}); reconnecting every {} s; until then the volumes do not survive"
+                            + " a restart of this process",
+                    socket,
+                    why.getMessage(),
+                    RETRY.toSeconds());
         }
     }
 
@@ -312,15 +321,23 @@ public final class HolderClient implements DescriptorStore {
         int restored = 0;
         for (var entry : mirror.entrySet()) {
             try {
-                fresh.call(Op.PUT, entry.getKey(), entry.getValue().record(), entry.getValue().fds());
+                fresh.call(
+                        Op.PUT,
+                        entry.getKey(),
+                        entry.getValue().record(),
+                        entry.getValue().fds());
                 restored++;
             } catch (HolderRefusedException e) {
-                log.error("fd holder at {} refused entry {} on reconnect: {}", socket, entry.getKey(), e.getMessage());
+                LOG.error("fd holder at {} refused entry {} on reconnect: {}", socket, entry.getKey(), e.getMessage());
             }
         }
         connection = fresh;
         reconnectFailure = null;
-        log.info("fd holder at {} is {}: restored {} of {} entries", socket, reachedOnce ? "back" : "up", restored,
+        LOG.info(
+                "fd holder at {} is {}: restored {} of {} entries",
+                socket,
+                reachedOnce ? "back" : "up",
+                restored,
                 mirror.size());
         reachedOnce = true;
     }
@@ -330,7 +347,8 @@ public final class HolderClient implements DescriptorStore {
         String why = String.valueOf(e.getMessage());
         if (!why.equals(reconnectFailure)) {
             reconnectFailure = why;
-            log.warn("cannot reconnect to the fd holder at {}: {}; retrying every {} s", socket, why, RETRY.toSeconds());
+            LOG.warn(
+                    "cannot reconnect to the fd holder at {}: {}; retrying every {} s", socket, why, RETRY.toSeconds());
         }
     }
 
@@ -383,7 +401,7 @@ public final class HolderClient implements DescriptorStore {
             try {
                 copies[i] = UnixSockets.dup(fds[i]);
             } catch (ErrnoException e) {
-                HolderProtocol.closeAll(java.util.Arrays.copyOf(copies, i));
+                HolderProtocol.closeAll(Arrays.copyOf(copies, i));
                 throw e;
             }
         }

@@ -31,8 +31,7 @@ final class HolderConnection implements AutoCloseable {
     }
 
     /** An answer and the descriptors it brought (the caller's). */
-    record Answer(Status status, Frame frame, int[] fds) {
-    }
+    record Answer(Status status, Frame frame, int[] fds) {}
 
     private final int fd;
     private final Path socket;
@@ -104,7 +103,8 @@ final class HolderConnection implements AutoCloseable {
 
     private static Object fileKey(Path path) {
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
         } catch (IOException e) {
             return null;
         }

@@ -32,7 +32,11 @@ final class HolderProtocol {
 
     /** What a request asks. */
     enum Op {
-        PUT(1), UPDATE(2), GET(3), DROP(4), LIST(5);
+        PUT(1),
+        UPDATE(2),
+        GET(3),
+        DROP(4),
+        LIST(5);
 
         final int code;
 
@@ -46,13 +50,17 @@ final class HolderProtocol {
                     return op;
                 }
             }
-            throw new ProtocolException("unknown op " + code + " (this holder knows PUT 1, UPDATE 2, GET 3, DROP 4, LIST 5)");
+            throw new ProtocolException(
+                    "unknown op " + code + " (this holder knows PUT 1, UPDATE 2, GET 3, DROP 4, LIST 5)");
         }
     }
 
     /** How an answer went. */
     enum Status {
-        OK(0), MORE(1), NOT_FOUND(2), ERROR(3);
+        OK(0),
+        MORE(1),
+        NOT_FOUND(2),
+        ERROR(3);
 
         final int code;
 
@@ -84,8 +92,7 @@ final class HolderProtocol {
         }
     }
 
-    private HolderProtocol() {
-    }
+    private HolderProtocol() {}
 
     static byte[] encode(int code, String name, byte[] body) {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
@@ -93,8 +100,14 @@ final class HolderProtocol {
             throw new IllegalArgumentException("name of " + nameBytes.length + " bytes or body of " + body.length
                     + " bytes is over the limit (" + MAX_NAME + ", " + DescriptorStore.MAX_RECORD + ")");
         }
-        return ByteBuffer.allocate(HEADER + nameBytes.length + body.length).put((byte) VERSION).put((byte) code)
-                .putShort((short) nameBytes.length).putInt(body.length).put(nameBytes).put(body).array();
+        return ByteBuffer.allocate(HEADER + nameBytes.length + body.length)
+                .put((byte) VERSION)
+                .put((byte) code)
+                .putShort((short) nameBytes.length)
+                .putInt(body.length)
+                .put(nameBytes)
+                .put(body)
+                .array();
     }
 
     static byte[] encode(Status status, String name, byte[] body) {
@@ -108,8 +121,8 @@ final class HolderProtocol {
 
     static Frame decode(byte[] message) throws ProtocolException {
         if (message.length < HEADER) {
-            throw new ProtocolException("message of " + message.length + " bytes is shorter than the " + HEADER
-                    + "-byte header");
+            throw new ProtocolException(
+                    "message of " + message.length + " bytes is shorter than the " + HEADER + "-byte header");
         }
         ByteBuffer in = ByteBuffer.wrap(message);
         int version = in.get() & 0xff;

@@ -15,8 +15,7 @@ public final class Filesystems {
     /** blkid's exit code when it found no signature at all. */
     private static final int BLKID_NOTHING_FOUND = 2;
 
-    private Filesystems() {
-    }
+    private Filesystems() {}
 
     /**
      * What {@code blkid -p} finds on the device, low-level (superblock probing, no cache): empty when the device has no
@@ -45,11 +44,13 @@ public final class Filesystems {
      * thin and reads zeros already, so discarding it would only cost time.
      */
     public static void format(Path device, String fsType) throws IOException {
-        HostCommand.Result r = switch (fsType) {
-            case "ext4" -> HostCommand.run("mkfs.ext4", "-q", "-F", "-E", "nodiscard", device.toString());
-            case "xfs" -> HostCommand.run("mkfs.xfs", "-q", "-K", device.toString());
-            default -> throw new IllegalArgumentException("fs_type " + fsType + " is not supported (ext4, xfs)");
-        };
+        HostCommand.Result r =
+                switch (fsType) {
+                    case "ext4" -> HostCommand.run("mkfs.ext4", "-q", "-F", "-E", "nodiscard", device.toString());
+                    case "xfs" -> HostCommand.run("mkfs.xfs", "-q", "-K", device.toString());
+                    default ->
+                        throw new IllegalArgumentException("fs_type " + fsType + " is not supported (ext4, xfs)");
+                };
         if (r.exitCode() != 0) {
             // one line: mkfs.xfs follows its error with its whole usage text
             throw new IOException("mkfs." + fsType + " failed: " + HostCommand.lastLine(r.output()));
@@ -66,9 +67,15 @@ public final class Filesystems {
             case "ext4" -> {
                 HostCommand.Result r = HostCommand.run("resize2fs", device.toString());
                 if (r.exitCode() != 0 && r.output().contains("Permission denied")) {
-                    throw new AgentException(AgentReason.FAILED_PRECONDITION, "growing ext4 on " + device + " online was"
-                            + " refused: the kernel requires CAP_SYS_RESOURCE, which this process lacks ("
-                            + r.output().lines().filter(l -> l.contains("Permission")).findFirst().orElse("") + ")");
+                    throw new AgentException(
+                            AgentReason.FAILED_PRECONDITION,
+                            "growing ext4 on " + device + " online was"
+                                    + " refused: the kernel requires CAP_SYS_RESOURCE, which this process lacks ("
+                                    + r.output()
+                                            .lines()
+                                            .filter(l -> l.contains("Permission"))
+                                            .findFirst()
+                                            .orElse("") + ")");
                 }
                 if (r.exitCode() != 0) {
                     throw new IOException("resize2fs " + device + " exited with " + r.exitCode() + ": " + r.output());

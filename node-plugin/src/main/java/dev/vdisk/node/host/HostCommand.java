@@ -12,15 +12,14 @@ import java.util.concurrent.TimeUnit;
 public final class HostCommand {
     private static final int TIMEOUT_SECONDS = 300;
 
-    private HostCommand() {
-    }
+    private HostCommand() {}
 
     /** Exit code and combined stdout/stderr. */
-    public record Result(int exitCode, String output) {
-    }
+    public record Result(int exitCode, String output) {}
 
     public static Result run(String... command) throws IOException {
-        Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+        Process p =
+                new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         try {
@@ -50,7 +49,8 @@ public final class HostCommand {
      * (mkfs.xfs prints its whole option list after "Filesystem must be larger than 300MB.").
      */
     public static String lastLine(String output) {
-        List<String> lines = output.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        List<String> lines =
+                output.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
         int usage = lines.size();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith("Usage:") || lines.get(i).startsWith("usage:")) {

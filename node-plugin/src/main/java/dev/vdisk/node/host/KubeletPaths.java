@@ -21,8 +21,8 @@ import java.util.Set;
  */
 public final class KubeletPaths {
     /** The kubelet's own directories at the top of its tree. */
-    private static final Set<String> KUBELET_OWNED = Set.of("pods", "plugins", "plugins_registry", "pod-resources",
-            "device-plugins", "checkpoints", "pki");
+    private static final Set<String> KUBELET_OWNED =
+            Set.of("pods", "plugins", "plugins_registry", "pod-resources", "device-plugins", "checkpoints", "pki");
     /**
      * Names below the kubelet directory of the shallowest path the kubelet hands a CSI driver,
      * {@code plugins/kubernetes.io/csi/volumeDevices/staging/<spec>}; a mount target is
@@ -66,9 +66,10 @@ public final class KubeletPaths {
         Path relative = inside(p);
         if (relative == null) {
             boolean itself = p.equals(root) || p.equals(realRoot);
-            throw new IllegalArgumentException(field + " " + value + (itself
-                    ? " is the kubelet directory itself, not a volume's path"
-                    : " is outside the kubelet directory " + root + " (see --kubelet-dir)"));
+            throw new IllegalArgumentException(field + " " + value
+                    + (itself
+                            ? " is the kubelet directory itself, not a volume's path"
+                            : " is outside the kubelet directory " + root + " (see --kubelet-dir)"));
         }
         checkLayout(field, value, relative);
         Path at = realRoot;
@@ -116,10 +117,13 @@ public final class KubeletPaths {
     private static void checkLayout(String field, String value, Path relative) {
         String top = relative.getName(0).toString();
         boolean shallow = KUBELET_OWNED.contains(top) && relative.getNameCount() < MIN_DEPTH;
-        boolean notAVolume = top.equals("pods") && !shallow && !POD_VOLUME_DIRS.contains(relative.getName(2).toString());
+        boolean notAVolume = top.equals("pods")
+                && !shallow
+                && !POD_VOLUME_DIRS.contains(relative.getName(2).toString());
         if (shallow || notAVolume) {
-            throw new IllegalArgumentException(field + " " + value + " is not a volume's path but the kubelet's own"
-                    + " (a volume's lies deeper, e.g. <kubelet-dir>/pods/<uid>/volumes/kubernetes.io~csi/<name>/mount)");
+            throw new IllegalArgumentException(
+                    field + " " + value + " is not a volume's path but the kubelet's own"
+                            + " (a volume's lies deeper, e.g. <kubelet-dir>/pods/<uid>/volumes/kubernetes.io~csi/<name>/mount)");
         }
     }
 }

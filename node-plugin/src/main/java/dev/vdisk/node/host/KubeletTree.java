@@ -20,6 +20,7 @@ import java.nio.file.Path;
 public final class KubeletTree {
     /** New directories: only the plugin (root) looks inside; pods see the mounts, not these directories. */
     private static final int DIR_MODE = 0700;
+
     private static final int FILE_MODE = 0600;
 
     private final KubeletPaths paths;
@@ -29,8 +30,7 @@ public final class KubeletTree {
     }
 
     /** An opened file that this call created, or that was there already. */
-    public record OpenedFile(PathFd fd, boolean created) {
-    }
+    public record OpenedFile(PathFd fd, boolean created) {}
 
     /** Opens the directory {@code path}, creating what is missing of it; for mounting onto (staging or target). */
     public PathFd directory(String field, Path path) throws IOException {
@@ -71,8 +71,8 @@ public final class KubeletTree {
         try (PathFd parent = parent(field, path, relative)) {
             String name = relative.getFileName().toString();
             try {
-                return new OpenedFile(parent.openBeneath(name, Libc.O_CREAT | Libc.O_EXCL | Libc.O_WRONLY, FILE_MODE),
-                        true);
+                return new OpenedFile(
+                        parent.openBeneath(name, Libc.O_CREAT | Libc.O_EXCL | Libc.O_WRONLY, FILE_MODE), true);
             } catch (ErrnoException e) {
                 if (e.errno() != Libc.EEXIST) {
                     throw refusal(field, path, e);
@@ -113,7 +113,8 @@ public final class KubeletTree {
             if (parent == null) {
                 return Libc.EINVAL;
             }
-            int r = Libc.umount2(parent.procPath() + "/" + relative.getFileName(),
+            int r = Libc.umount2(
+                    parent.procPath() + "/" + relative.getFileName(),
                     Libc.UMOUNT_NOFOLLOW | (lazy ? Libc.MNT_DETACH : 0));
             return r == Libc.ENOENT ? Libc.EINVAL : r;
         }
@@ -154,8 +155,10 @@ public final class KubeletTree {
             return top.openBeneath(parent == null ? "" : parent.toString(), Libc.O_DIRECTORY, 0);
         } catch (ErrnoException e) {
             if (e.errno() == Libc.ENOENT) {
-                throw new AgentException(AgentReason.FAILED_PRECONDITION, "the parent directory of " + field + " " + path
-                        + " does not exist; the CO creates it before NodePublishVolume");
+                throw new AgentException(
+                        AgentReason.FAILED_PRECONDITION,
+                        "the parent directory of " + field + " " + path
+                                + " does not exist; the CO creates it before NodePublishVolume");
             }
             throw refusal(field, path, e);
         }
@@ -186,10 +189,12 @@ public final class KubeletTree {
     /** What a failed open means for the request: a link on the way, a file where a directory belongs, ... */
     private static IOException refusal(String field, Path path, ErrnoException e) {
         return switch (e.errno()) {
-            case Libc.ELOOP, Libc.EXDEV -> throw new IllegalArgumentException(field + " " + path + " goes through a"
-                    + " symbolic link; refusing to follow links inside the kubelet directory");
-            case Libc.ENOTDIR -> throw new IllegalArgumentException(field + " " + path + " (or a directory above it)"
-                    + " exists and is not a directory; a mount volume is staged and published onto a directory");
+            case Libc.ELOOP, Libc.EXDEV ->
+                throw new IllegalArgumentException(field + " " + path + " goes through a"
+                        + " symbolic link; refusing to follow links inside the kubelet directory");
+            case Libc.ENOTDIR ->
+                throw new IllegalArgumentException(field + " " + path + " (or a directory above it)"
+                        + " exists and is not a directory; a mount volume is staged and published onto a directory");
             default -> e;
         };
     }

@@ -22,8 +22,7 @@ public final class Mounter {
     private static final Logger LOG = LoggerFactory.getLogger(Mounter.class);
     private static final int EINVAL = 22;
 
-    private Mounter() {
-    }
+    private Mounter() {}
 
     /**
      * {@code mount --no-canonicalize -t fsType [-o options] device /proc/<pid>/fd/N}; a failure names

@@ -19,8 +19,7 @@ import java.util.Optional;
  * errors=remount-ro after failed writes).
  */
 public final class VolumeHealth {
-    private VolumeHealth() {
-    }
+    private VolumeHealth() {}
 
     /**
      * @param loopNumber the loop device the data path attached, with {@code image} its expected backing file
@@ -46,7 +45,8 @@ public final class VolumeHealth {
         }
         if (stagingMount != null) {
             boolean mounted = MountTable.mounts().stream()
-                    .anyMatch(m -> m.mountPoint().equals(stagingMount) && m.source().equals(device.toString()));
+                    .anyMatch(m ->
+                            m.mountPoint().equals(stagingMount) && m.source().equals(device.toString()));
             if (!mounted) {
                 return Optional.of("staging path " + stagingMount + " no longer has the volume's device mounted");
             }

@@ -1,11 +1,11 @@
 package dev.vdisk.node.loop;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The argument of LOOP_CONFIGURE ({@code include/uapi/linux/loop.h}).

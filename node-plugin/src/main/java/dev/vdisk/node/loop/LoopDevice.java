@@ -3,9 +3,6 @@ package dev.vdisk.node.loop;
 import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A loop device attached to an image file, with direct I/O, 4 KiB logical blocks and AUTOCLEAR.
@@ -40,16 +39,20 @@ import java.util.Optional;
  */
 public final class LoopDevice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoopDevice.class);
-    private static final long LOOP_CLR_FD = 0x4C01, LOOP_GET_STATUS64 = 0x4C05, LOOP_SET_CAPACITY = 0x4C07,
+    private static final long LOOP_CLR_FD = 0x4C01,
+            LOOP_GET_STATUS64 = 0x4C05,
+            LOOP_SET_CAPACITY = 0x4C07,
             LOOP_CONFIGURE = 0x4C0A;
     /** Prefix of a loop device's entry in the descriptor store; the volume ID follows. */
     public static final String ENTRY_PREFIX = "loop/";
+
     private static final Path SYS_BLOCK = Path.of("/sys/block");
 
     private final int number;
     private int fd;
     /** Where the device's descriptor is kept across a restart, and under which volume ID; null: not kept. */
     private DescriptorStore store;
+
     private String volumeId;
 
     private LoopDevice(int number, int fd) {
@@ -61,8 +64,8 @@ public final class LoopDevice implements AutoCloseable {
      * As {@link #attach(Path, int, String)}; with a store, the device's descriptor is put into {@code loop/<name>}
      * before this returns (if that fails, the device is detached again and this throws).
      */
-    public static LoopDevice attach(Path backingFile, int logicalBlockSize, String name, Optional<DescriptorStore> store)
-            throws IOException {
+    public static LoopDevice attach(
+            Path backingFile, int logicalBlockSize, String name, Optional<DescriptorStore> store) throws IOException {
         LoopDevice device = attach(backingFile, logicalBlockSize, name);
         if (store.isPresent()) {
             try {
@@ -76,7 +79,9 @@ public final class LoopDevice implements AutoCloseable {
     }
 
     private void keepIn(DescriptorStore holder, String name, Path backingFile) throws IOException {
-        holder.put(ENTRY_PREFIX + name, new int[] {fd},
+        holder.put(
+                ENTRY_PREFIX + name,
+                new int[] {fd},
                 ("/dev/loop" + number + " " + backingFile).getBytes(StandardCharsets.UTF_8));
         store = holder;
         volumeId = name;
@@ -104,12 +109,16 @@ public final class LoopDevice implements AutoCloseable {
                     if (held.isPresent()) {
                         held.get().store = store.get();
                         held.get().volumeId = volumeId;
-                        LOG.info("took over /dev/loop{} of volume {} from the descriptor holder", held.get().number,
+                        LOG.info(
+                                "took over /dev/loop{} of volume {} from the descriptor holder",
+                                held.get().number,
                                 volumeId);
                         return held;
                     }
                 }
-                LOG.warn("the holder's loop device of volume {} is not attached to {} any more; dropping it", volumeId,
+                LOG.warn(
+                        "the holder's loop device of volume {} is not attached to {} any more; dropping it",
+                        volumeId,
                         wanted);
                 store.get().drop(ENTRY_PREFIX + volumeId);
             }
@@ -143,8 +152,13 @@ public final class LoopDevice implements AutoCloseable {
                 if (status.fileName().equals(expected) && image.equals(backingFile(status.number()))) {
                     return Optional.of(new LoopDevice(status.number(), fd));
                 }
-                LOG.warn("/dev/loop{} has lo_file_name '{}' and backing file {}, not {} on {}", status.number(),
-                        status.fileName(), backingFile(status.number()), volumeId, image);
+                LOG.warn(
+                        "/dev/loop{} has lo_file_name '{}' and backing file {}, not {} on {}",
+                        status.number(),
+                        status.fileName(),
+                        backingFile(status.number()),
+                        volumeId,
+                        image);
             }
         }
         Libc.close(fd);
@@ -192,8 +206,12 @@ public final class LoopDevice implements AutoCloseable {
         int backingFd = Libc.checkedOpen(backingFile.toString(), Libc.O_RDWR);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment config = arena.allocate(LoopConfig.SIZE, 8);
-            new LoopConfig(backingFd, logicalBlockSize, LoopConfig.LO_FLAGS_DIRECT_IO | LoopConfig.LO_FLAGS_AUTOCLEAR,
-                    name).encode(config);
+            new LoopConfig(
+                            backingFd,
+                            logicalBlockSize,
+                            LoopConfig.LO_FLAGS_DIRECT_IO | LoopConfig.LO_FLAGS_AUTOCLEAR,
+                            name)
+                    .encode(config);
             for (int attempt = 0; ; attempt++) {
                 int number = LoopControl.getFree();
                 int fd = Libc.checkedOpen("/dev/loop" + number, Libc.O_RDWR);
@@ -212,7 +230,8 @@ public final class LoopDevice implements AutoCloseable {
                 Libc.close(fd);
                 // EBUSY: someone else configured the device between GET_FREE and CONFIGURE; take another
                 if (errno != Libc.EBUSY || attempt >= 16) {
-                    throw new ErrnoException("ioctl(/dev/loop" + number + ", LOOP_CONFIGURE, " + backingFile + ")", errno);
+                    throw new ErrnoException(
+                            "ioctl(/dev/loop" + number + ", LOOP_CONFIGURE, " + backingFile + ")", errno);
                 }
             }
         } finally {
@@ -299,13 +318,15 @@ public final class LoopDevice implements AutoCloseable {
     }
 
     private String sysfs(String attribute) throws IOException {
-        return Files.readString(SYS_BLOCK.resolve("loop" + number).resolve(attribute)).strip();
+        return Files.readString(SYS_BLOCK.resolve("loop" + number).resolve(attribute))
+                .strip();
     }
 
     /** The backing file of /dev/loopN, or null if it is not attached. */
     public static Path backingFile(int number) throws IOException {
         try {
-            String s = Files.readString(SYS_BLOCK.resolve("loop" + number).resolve("loop/backing_file")).strip();
+            String s = Files.readString(SYS_BLOCK.resolve("loop" + number).resolve("loop/backing_file"))
+                    .strip();
             // a deleted backing file shows as "path (deleted)"; we compare paths, so keep it as is
             return s.isEmpty() ? null : Path.of(s);
         } catch (NoSuchFileException e) {
@@ -326,8 +347,7 @@ public final class LoopDevice implements AutoCloseable {
     }
 
     /** An attached loop device: its number and the path of its backing file. */
-    public record Attached(int number, Path backingFile) {
-    }
+    public record Attached(int number, Path backingFile) {}
 
     /** Every attached loop device on the machine. */
     public static List<Attached> attached() throws IOException {

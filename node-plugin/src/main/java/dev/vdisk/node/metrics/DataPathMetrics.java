@@ -28,8 +28,25 @@ public final class DataPathMetrics implements FuseRequestObserver {
     static final String BYTES = "vdisk_fuse_bytes";
     static final String ERRORS = "vdisk_fuse_errors";
     /** Upper bounds in ns, from a memory backend's few microseconds to a disk's tens of ms and a stuck flush. */
-    static final long[] BOUNDS_NANOS = {10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000,
-            5_000_000, 10_000_000, 25_000_000, 50_000_000, 100_000_000, 250_000_000, 1_000_000_000, 5_000_000_000L};
+    static final long[] BOUNDS_NANOS = {
+        10_000,
+        25_000,
+        50_000,
+        100_000,
+        250_000,
+        500_000,
+        1_000_000,
+        2_500_000,
+        5_000_000,
+        10_000_000,
+        25_000_000,
+        50_000_000,
+        100_000_000,
+        250_000_000,
+        1_000_000_000,
+        5_000_000_000L
+    };
+
     private static final double[] BOUNDS_SECONDS = boundsInSeconds();
 
     /** One op's counts; every field is written by the workers and only read by scrapes. */
@@ -37,6 +54,7 @@ public final class DataPathMetrics implements FuseRequestObserver {
         final Labels labels;
         /** {@code buckets[i]}: requests that took at most {@code BOUNDS_NANOS[i]} and more than the bound before. */
         final LongAdder[] buckets = new LongAdder[BOUNDS_NANOS.length + 1];
+
         final LongAdder nanos = new LongAdder();
         final LongAdder bytes = new LongAdder();
         final LongAdder errors = new LongAdder();
@@ -109,9 +127,10 @@ public final class DataPathMetrics implements FuseRequestObserver {
     }
 
     private MetricSnapshots collect() {
-        HistogramSnapshot.Builder latency = HistogramSnapshot.builder().name(REQUESTS)
-                .help("FUSE data-path requests answered, by latency");
-        CounterSnapshot.Builder bytes = CounterSnapshot.builder().name(BYTES)
+        HistogramSnapshot.Builder latency =
+                HistogramSnapshot.builder().name(REQUESTS).help("FUSE data-path requests answered, by latency");
+        CounterSnapshot.Builder bytes = CounterSnapshot.builder()
+                .name(BYTES)
                 .help("payload bytes moved by FUSE requests (fallocate: bytes discarded)");
         CounterSnapshot.Builder errors = CounterSnapshot.builder().name(ERRORS).help("FUSE requests answered EIO");
         for (OpStats s : stats) {
@@ -119,13 +138,19 @@ public final class DataPathMetrics implements FuseRequestObserver {
             for (int i = 0; i < counts.length; i++) {
                 counts[i] = s.buckets[i].sum();
             }
-            latency.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(s.labels)
+            latency.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                    .labels(s.labels)
                     .classicHistogramBuckets(ClassicHistogramBuckets.of(BOUNDS_SECONDS, counts))
-                    .sum(s.nanos.sum() / 1e9).build());
-            bytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(s.labels)
-                    .value(s.bytes.sum()).build());
-            errors.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(s.labels)
-                    .value(s.errors.sum()).build());
+                    .sum(s.nanos.sum() / 1e9)
+                    .build());
+            bytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(s.labels)
+                    .value(s.bytes.sum())
+                    .build());
+            errors.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(s.labels)
+                    .value(s.errors.sum())
+                    .build());
         }
         return MetricSnapshots.of(latency.build(), bytes.build(), errors.build());
     }

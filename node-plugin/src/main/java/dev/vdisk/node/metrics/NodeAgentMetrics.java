@@ -3,8 +3,8 @@ package dev.vdisk.node.metrics;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.node.agent.NodeAgent;
-import dev.vdisk.node.loop.LoopDevice;
 import dev.vdisk.node.backend.IoCondition;
+import dev.vdisk.node.loop.LoopDevice;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,15 +27,15 @@ import java.util.function.ToDoubleFunction;
 public final class NodeAgentMetrics {
 
     /** The phases of {@link SplitStatus#phase()}; each gets a series, 0 when no split is in it. */
-    static final List<String> PHASES = List.of("QUEUED", "SCANNING", "FILLING", "RELEASING", SplitStatus.DONE,
-            "CANCELLED", "FAILED", "PAUSED");
+    static final List<String> PHASES =
+            List.of("QUEUED", "SCANNING", "FILLING", "RELEASING", SplitStatus.DONE, "CANCELLED", "FAILED", "PAUSED");
+
     private static final String CONDITION_CHANGES = "changes of volumes' I/O condition: to failing when writes or"
             + " reads start failing, to ok when they succeed again";
     /** Reads within one scrape share one look at the agent; the next scrape (seconds later) reads again. */
     private static final long SAMPLE_NANOS = 500_000_000L;
 
-    private NodeAgentMetrics() {
-    }
+    private NodeAgentMetrics() {}
 
     /**
      * Registers the gauges; they hold {@code agent} and read it until the registry is closed. Every gauge holds its
@@ -48,43 +48,70 @@ public final class NodeAgentMetrics {
         Path images = agent.config().fuseMountPoint();
 
         bytes(registry, "vdisk.pool.total", "size of the pool's data space", capacity, PoolCapacity::totalBytes);
-        bytes(registry, "vdisk.pool.available", "bytes the pool can still allocate", capacity,
+        bytes(
+                registry,
+                "vdisk.pool.available",
+                "bytes the pool can still allocate",
+                capacity,
                 PoolCapacity::availableBytes);
         bytes(registry, "vdisk.pool.used", "bytes allocated in the pool", capacity, PoolCapacity::usedBytes);
         Gauge.builder("vdisk.volumes", agent, a -> a.listVolumes().size())
-                .description("volumes in the pool").strongReference(true).register(registry);
+                .description("volumes in the pool")
+                .strongReference(true)
+                .register(registry);
         Gauge.builder("vdisk.volumes.staged", agent, a -> a.staged().size())
-                .description("volumes staged on this node").strongReference(true).register(registry);
+                .description("volumes staged on this node")
+                .strongReference(true)
+                .register(registry);
         Gauge.builder("vdisk.loop.devices", images, NodeAgentMetrics::loopDevices)
-                .description("loop devices attached to this agent's FUSE images").strongReference(true)
+                .description("loop devices attached to this agent's FUSE images")
+                .strongReference(true)
                 .register(registry);
         for (String phase : PHASES) {
-            Gauge.builder("vdisk.splits", splits, s -> s.get().stream().filter(x -> x.phase().equals(phase)).count())
-                    .description("clone splits the agent knows, by phase").tag("phase", phase).strongReference(true)
+            Gauge.builder("vdisk.splits", splits, s -> s.get().stream()
+                            .filter(x -> x.phase().equals(phase))
+                            .count())
+                    .description("clone splits the agent knows, by phase")
+                    .tag("phase", phase)
+                    .strongReference(true)
                     .register(registry);
         }
         IoCondition.Changes changes = agent.ioConditionChanges();
         FunctionCounter.builder("vdisk.volume.io.condition.changes", changes.failing(), LongAdder::sum)
                 .description(CONDITION_CHANGES)
-                .tag("to", "failing").register(registry);
+                .tag("to", "failing")
+                .register(registry);
         FunctionCounter.builder("vdisk.volume.io.condition.changes", changes.recovered(), LongAdder::sum)
                 .description(CONDITION_CHANGES)
-                .tag("to", "ok").register(registry);
-        Gauge.builder("vdisk.split.relocated", splits,
-                        s -> s.get().stream().mapToLong(SplitStatus::bytesRelocated).sum())
-                .description("bytes relocated by the splits the agent knows").baseUnit("bytes")
-                .strongReference(true).register(registry);
+                .tag("to", "ok")
+                .register(registry);
+        Gauge.builder("vdisk.split.relocated", splits, s -> s.get().stream()
+                        .mapToLong(SplitStatus::bytesRelocated)
+                        .sum())
+                .description("bytes relocated by the splits the agent knows")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
     }
 
-    private static void bytes(MeterRegistry registry, String name, String description, Sampled<PoolCapacity> capacity,
-                              ToDoubleFunction<PoolCapacity> field) {
-        Gauge.builder(name, capacity, c -> field.applyAsDouble(c.get())).description(description).baseUnit("bytes")
-                .strongReference(true).register(registry);
+    private static void bytes(
+            MeterRegistry registry,
+            String name,
+            String description,
+            Sampled<PoolCapacity> capacity,
+            ToDoubleFunction<PoolCapacity> field) {
+        Gauge.builder(name, capacity, c -> field.applyAsDouble(c.get()))
+                .description(description)
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
     }
 
     private static double loopDevices(Path images) {
         try {
-            return LoopDevice.attached().stream().filter(l -> l.backingFile().startsWith(images)).count();
+            return LoopDevice.attached().stream()
+                    .filter(l -> l.backingFile().startsWith(images))
+                    .count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -64,11 +64,13 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeStageVolume(NodeStageVolumeRequest req, StreamObserver<NodeStageVolumeResponse> response) {
         String volumeId = required("volume_id", req.getVolumeId());
-        Path staging = paths.resolve("staging_target_path", required("staging_target_path", req.getStagingTargetPath()));
+        Path staging =
+                paths.resolve("staging_target_path", required("staging_target_path", req.getStagingTargetPath()));
         if (!req.hasVolumeCapability()) {
             throw new IllegalArgumentException("volume_capability missing in request");
         }
-        RequestedCapability cap = RequestedCapability.of(req.getVolumeCapability(),
+        RequestedCapability cap = RequestedCapability.of(
+                req.getVolumeCapability(),
                 req.getVolumeContextMap().getOrDefault(RequestedCapability.CONTEXT_FS_TYPE, ""));
         try (var held = agent.locks().lock(volumeId)) {
             run(() -> volumes.stage(volumeId, staging, cap));
@@ -79,7 +81,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeUnstageVolume(NodeUnstageVolumeRequest req, StreamObserver<NodeUnstageVolumeResponse> response) {
         String volumeId = required("volume_id", req.getVolumeId());
-        Path staging = paths.resolve("staging_target_path", required("staging_target_path", req.getStagingTargetPath()));
+        Path staging =
+                paths.resolve("staging_target_path", required("staging_target_path", req.getStagingTargetPath()));
         try (var held = agent.locks().lock(volumeId)) {
             run(() -> volumes.unstage(volumeId, staging));
         }
@@ -97,8 +100,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         if (req.getStagingTargetPath().isEmpty()) {
             // spec, NodePublishVolume errors: "Staging target path not set" (STAGE_UNSTAGE_VOLUME advertised)
             // -> FAILED_PRECONDITION, not INVALID_ARGUMENT
-            throw new AgentException(AgentReason.FAILED_PRECONDITION, "staging_target_path missing in request; this plugin"
-                    + " stages volumes (STAGE_UNSTAGE_VOLUME)");
+            throw new AgentException(
+                    AgentReason.FAILED_PRECONDITION,
+                    "staging_target_path missing in request; this plugin" + " stages volumes (STAGE_UNSTAGE_VOLUME)");
         }
         Path staging = paths.resolve("staging_target_path", req.getStagingTargetPath());
         if (target.equals(staging)) {
@@ -111,8 +115,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeUnpublishVolume(NodeUnpublishVolumeRequest req,
-                                    StreamObserver<NodeUnpublishVolumeResponse> response) {
+    public void nodeUnpublishVolume(
+            NodeUnpublishVolumeRequest req, StreamObserver<NodeUnpublishVolumeResponse> response) {
         String volumeId = required("volume_id", req.getVolumeId());
         Path target = paths.resolve("target_path", required("target_path", req.getTargetPath()));
         try (var held = agent.locks().lock(volumeId)) {
@@ -137,7 +141,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     public void nodeExpandVolume(NodeExpandVolumeRequest req, StreamObserver<NodeExpandVolumeResponse> response) {
         String volumeId = required("volume_id", req.getVolumeId());
         Path volumePath = paths.normalise(required("volume_path", req.getVolumePath())); // as for stats
-        if (req.getCapacityRange().getRequiredBytes() < 0 || req.getCapacityRange().getLimitBytes() < 0) {
+        if (req.getCapacityRange().getRequiredBytes() < 0
+                || req.getCapacityRange().getLimitBytes() < 0) {
             throw new IllegalArgumentException("capacity_range must not be negative");
         }
         RequestedCapability cap = req.hasVolumeCapability() ? RequestedCapability.of(req.getVolumeCapability()) : null;
@@ -149,17 +154,21 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeGetCapabilities(NodeGetCapabilitiesRequest req, StreamObserver<NodeGetCapabilitiesResponse> response) {
+    public void nodeGetCapabilities(
+            NodeGetCapabilitiesRequest req, StreamObserver<NodeGetCapabilitiesResponse> response) {
         reply(response, CAPABILITIES);
     }
 
     @Override
     public void nodeGetInfo(NodeGetInfoRequest req, StreamObserver<NodeGetInfoResponse> response) {
-        reply(response, NodeGetInfoResponse.newBuilder()
-                .setNodeId(agent.config().nodeId())
-                .setMaxVolumesPerNode(agent.config().maxVolumes())
-                .setAccessibleTopology(Topology.newBuilder().putSegments(TOPOLOGY_KEY, agent.config().nodeId()))
-                .build());
+        reply(
+                response,
+                NodeGetInfoResponse.newBuilder()
+                        .setNodeId(agent.config().nodeId())
+                        .setMaxVolumesPerNode(agent.config().maxVolumes())
+                        .setAccessibleTopology(Topology.newBuilder()
+                                .putSegments(TOPOLOGY_KEY, agent.config().nodeId()))
+                        .build());
     }
 
     private static String required(String field, String value) {
@@ -170,7 +179,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     private static NodeServiceCapability rpc(NodeServiceCapability.RPC.Type type) {
-        return NodeServiceCapability.newBuilder().setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)).build();
+        return NodeServiceCapability.newBuilder()
+                .setRpc(NodeServiceCapability.RPC.newBuilder().setType(type))
+                .build();
     }
 
     private static <T> void reply(StreamObserver<T> response, T message) {

@@ -3,6 +3,7 @@ package dev.vdisk.node.service;
 import csi.v1.CapacityRange;
 import csi.v1.NodeExpandVolumeResponse;
 import csi.v1.NodeGetVolumeStatsResponse;
+import csi.v1.VolumeCapability.AccessMode.Mode;
 import csi.v1.VolumeCondition;
 import csi.v1.VolumeUsage;
 import dev.vdisk.api.agent.AgentException;
@@ -31,6 +32,7 @@ import java.util.Optional;
 final class NodeVolumes {
     /** Below this many writable bytes a condition calls the pool full. */
     private static final long FULL_BELOW = 1 << 20;
+
     private final NodeAgent agent;
 
     NodeVolumes(NodeAgent agent) {
@@ -38,25 +40,37 @@ final class NodeVolumes {
     }
 
     void stage(String volumeId, Path staging, RequestedCapability cap) throws IOException {
-        StagedVolume wanted = new StagedVolume(volumeId, staging, cap.block(), cap.fsType(), cap.mountFlags(),
-                cap.mode().name(), Map.of());
+        StagedVolume wanted = new StagedVolume(
+                volumeId,
+                staging,
+                cap.block(),
+                cap.fsType(),
+                cap.mountFlags(),
+                cap.mode().name(),
+                Map.of());
         Optional<StagedVolume> existing = agent.staged().get(volumeId);
         if (existing.isPresent()) {
             StagedVolume e = existing.get();
             if (!e.stagingPath().equals(staging)) {
                 // spec: "The CO SHALL ensure that there is only one staging_target_path per volume"
-                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is already staged at "
-                        + e.stagingPath() + "; one staging_target_path per volume");
+                throw new AgentException(
+                        AgentReason.FAILED_PRECONDITION,
+                        "volume " + volumeId + " is already staged at " + e.stagingPath()
+                                + "; one staging_target_path per volume");
             }
             if (!e.sameStagingAs(wanted)) {
                 // spec, NodeStageVolume errors: "Volume published but is incompatible" -> ALREADY_EXISTS
-                throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + volumeId + " is staged at " + staging
-                        + " as " + describe(e) + ", the request asks for " + describe(wanted));
+                throw new AgentException(
+                        AgentReason.ALREADY_EXISTS,
+                        "volume " + volumeId + " is staged at " + staging + " as " + describe(e)
+                                + ", the request asks for " + describe(wanted));
             }
             Optional<String> broken = agent.abnormal(volumeId);
             if (broken.isPresent()) {
-                throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is staged but broken ("
-                        + broken.get() + "); NodeUnstageVolume cleans it up");
+                throw new AgentException(
+                        AgentReason.FAILED_PRECONDITION,
+                        "volume " + volumeId + " is staged but broken (" + broken.get()
+                                + "); NodeUnstageVolume cleans it up");
             }
             return;
         }
@@ -64,12 +78,15 @@ final class NodeVolumes {
             throw new AgentException(AgentReason.NOT_FOUND, "volume " + volumeId + " does not exist on this node");
         }
         if (agent.staged().size() >= agent.config().maxVolumes()) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription(agent.staged().size() + " volumes are staged, the most this"
-                    + " node takes (--max-volumes " + agent.config().maxVolumes() + ")").asRuntimeException();
+            throw Status.RESOURCE_EXHAUSTED
+                    .withDescription(agent.staged().size() + " volumes are staged, the most this"
+                            + " node takes (--max-volumes " + agent.config().maxVolumes() + ")")
+                    .asRuntimeException();
         }
         if (!cap.block() && Mounter.isMountPoint(staging)) {
-            throw new AgentException(AgentReason.FAILED_PRECONDITION, "staging_target_path " + staging
-                    + " is already a mount point, not of this volume");
+            throw new AgentException(
+                    AgentReason.FAILED_PRECONDITION,
+                    "staging_target_path " + staging + " is already a mount point, not of this volume");
         }
         agent.staging().stage(wanted);
         try {
@@ -89,8 +106,10 @@ final class NodeVolumes {
         }
         StagedVolume v = existing.get();
         if (!v.targets().isEmpty()) {
-            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is still published at "
-                    + v.targets().keySet() + "; NodeUnpublishVolume comes first");
+            throw new AgentException(
+                    AgentReason.FAILED_PRECONDITION,
+                    "volume " + volumeId + " is still published at "
+                            + v.targets().keySet() + "; NodeUnpublishVolume comes first");
         }
         agent.staging().unstage(v, agent.abnormal(volumeId).isPresent());
         agent.staged().remove(volumeId);
@@ -101,32 +120,41 @@ final class NodeVolumes {
             throws IOException {
         StagedVolume v = stagedOrThrow(volumeId);
         if (!v.stagingPath().equals(staging)) {
-            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is staged at "
-                    + v.stagingPath() + ", not at " + staging);
+            throw new AgentException(
+                    AgentReason.FAILED_PRECONDITION,
+                    "volume " + volumeId + " is staged at " + v.stagingPath() + ", not at " + staging);
         }
         if (v.block() != cap.block()) {
-            throw new IllegalArgumentException("volume " + volumeId + " is staged as a " + (v.block() ? "block" : "mount")
-                    + " volume; the request asks for " + cap.accessTypeName());
+            throw new IllegalArgumentException("volume " + volumeId + " is staged as a "
+                    + (v.block() ? "block" : "mount") + " volume; the request asks for " + cap.accessTypeName());
         }
         Boolean publishedReadOnly = v.targets().get(target);
         if (publishedReadOnly != null) {
             if (publishedReadOnly != (readOnly || v.readOnly())) {
                 // spec, NodePublishVolume errors: published at target_path but incompatible -> ALREADY_EXISTS
-                throw new AgentException(AgentReason.ALREADY_EXISTS, "volume " + volumeId + " is published at " + target
-                        + (publishedReadOnly ? " read-only" : " read-write") + "; the request differs in readonly");
+                throw new AgentException(
+                        AgentReason.ALREADY_EXISTS,
+                        "volume " + volumeId + " is published at " + target
+                                + (publishedReadOnly ? " read-only" : " read-write")
+                                + "; the request differs in readonly");
             }
             return;
         }
         Optional<String> broken = agent.abnormal(volumeId);
         if (broken.isPresent()) {
-            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is broken (" + broken.get()
-                    + "); unstage it and stage it again");
+            throw new AgentException(
+                    AgentReason.FAILED_PRECONDITION,
+                    "volume " + volumeId + " is broken (" + broken.get() + "); unstage it and stage it again");
         }
-        if (cap.mode() == csi.v1.VolumeCapability.AccessMode.Mode.SINGLE_NODE_SINGLE_WRITER && !readOnly
+        if (cap.mode() == Mode.SINGLE_NODE_SINGLE_WRITER
+                && !readOnly
                 && v.targets().containsValue(false)) {
             // spec, second NodePublishVolume of a non-MULTI_NODE volume at another target -> FAILED_PRECONDITION
-            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " has SINGLE_NODE_SINGLE_WRITER"
-                    + " access and is already published read-write at " + v.targets().keySet());
+            throw new AgentException(
+                    AgentReason.FAILED_PRECONDITION,
+                    "volume " + volumeId + " has SINGLE_NODE_SINGLE_WRITER"
+                            + " access and is already published read-write at "
+                            + v.targets().keySet());
         }
         agent.staging().publish(v, target, readOnly);
         try {
@@ -156,8 +184,11 @@ final class NodeVolumes {
             problem = Optional.of("volume " + volumeId + " is staged but not attached");
         }
         if (problem.isEmpty()) {
-            problem = VolumeHealth.problem(attached.get().loopNumber(), attached.get().image(),
-                    v.block() ? null : v.stagingPath(), v.readOnly());
+            problem = VolumeHealth.problem(
+                    attached.get().loopNumber(),
+                    attached.get().image(),
+                    v.block() ? null : v.stagingPath(),
+                    v.readOnly());
         }
         if (problem.isEmpty()) {
             problem = agent.attributesProblem(volumeId);
@@ -165,28 +196,41 @@ final class NodeVolumes {
         Optional<IoCondition.Failing> failing = agent.ioFailing(volumeId);
         if (failing.isPresent()) {
             // a failing data path explains a read-only filesystem: say the cause first
-            problem = Optional.of(failing.get().what() + " since " + failing.get().since() + "; " + poolState()
-                    + problem.map(p -> "; " + p).orElse(""));
+            problem =
+                    Optional.of(failing.get().what() + " since " + failing.get().since() + "; " + poolState()
+                            + problem.map(p -> "; " + p).orElse(""));
         }
         if (problem.isPresent()) {
-            return NodeGetVolumeStatsResponse.newBuilder().setVolumeCondition(
-                    VolumeCondition.newBuilder().setAbnormal(true).setMessage(problem.get())).build();
+            return NodeGetVolumeStatsResponse.newBuilder()
+                    .setVolumeCondition(
+                            VolumeCondition.newBuilder().setAbnormal(true).setMessage(problem.get()))
+                    .build();
         }
         // a full pool fails this volume's next new allocation; until one fails, the volume itself is fine
         PoolCapacity pool = agent.capacity();
         String healthy = "volume is healthy" + (full(pool) ? "; " + poolState(pool) : "");
         NodeGetVolumeStatsResponse.Builder out = NodeGetVolumeStatsResponse.newBuilder()
-                .setVolumeCondition(VolumeCondition.newBuilder().setAbnormal(false).setMessage(healthy));
+                .setVolumeCondition(
+                        VolumeCondition.newBuilder().setAbnormal(false).setMessage(healthy));
         if (v.block()) {
             long bytes = Long.parseLong(Files.readString(
-                    Path.of("/sys/block/loop" + attached.get().loopNumber() + "/size")).strip()) * 512;
-            out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(bytes));
+                                    Path.of("/sys/block/loop" + attached.get().loopNumber() + "/size"))
+                            .strip())
+                    * 512;
+            out.addUsage(
+                    VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(bytes));
         } else {
             StatVfs s = StatVfs.of(volumePath);
-            out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(s.totalBytes())
-                    .setUsed(s.usedBytes()).setAvailable(s.availableBytes()));
-            out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.INODES).setTotal(s.totalInodes())
-                    .setUsed(s.usedInodes()).setAvailable(s.freeInodes()));
+            out.addUsage(VolumeUsage.newBuilder()
+                    .setUnit(VolumeUsage.Unit.BYTES)
+                    .setTotal(s.totalBytes())
+                    .setUsed(s.usedBytes())
+                    .setAvailable(s.availableBytes()));
+            out.addUsage(VolumeUsage.newBuilder()
+                    .setUnit(VolumeUsage.Unit.INODES)
+                    .setTotal(s.totalInodes())
+                    .setUsed(s.usedInodes())
+                    .setAvailable(s.freeInodes()));
         }
         return out.build();
     }
@@ -219,13 +263,16 @@ final class NodeVolumes {
         }
         Optional<String> broken = agent.abnormal(volumeId);
         if (broken.isPresent()) {
-            throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is broken (" + broken.get() + ")");
+            throw new AgentException(
+                    AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is broken (" + broken.get() + ")");
         }
         long limit = range.getLimitBytes();
         if (limit > 0 && Math.max(range.getRequiredBytes(), agent.sizeOf(volumeId)) > limit) {
             // spec, NodeExpandVolume errors: "Unsupported capacity" -> OUT_OF_RANGE
-            throw Status.OUT_OF_RANGE.withDescription("volume " + volumeId + " would be "
-                    + Math.max(range.getRequiredBytes(), agent.sizeOf(volumeId)) + " bytes, above limit_bytes " + limit)
+            throw Status.OUT_OF_RANGE
+                    .withDescription("volume " + volumeId + " would be "
+                            + Math.max(range.getRequiredBytes(), agent.sizeOf(volumeId)) + " bytes, above limit_bytes "
+                            + limit)
                     .asRuntimeException();
         }
         // Without a Controller (node mode) this is the spec's node-only expansion: the node grows the volume itself.
@@ -247,20 +294,25 @@ final class NodeVolumes {
             throw new AgentException(AgentReason.NOT_FOUND, "volume " + volumeId + " does not exist on this node");
         }
         // spec: NodeStageVolume MUST be called and return success before any NodePublishVolume
-        throw new AgentException(AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " is not staged on this node;"
-                + " NodeStageVolume comes first");
+        throw new AgentException(
+                AgentReason.FAILED_PRECONDITION,
+                "volume " + volumeId + " is not staged on this node;" + " NodeStageVolume comes first");
     }
 
     private StagedVolume stagedOrNotFound(String volumeId) {
-        return agent.staged().get(volumeId).orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND,
-                "volume " + volumeId + " is not staged on this node"));
+        return agent.staged()
+                .get(volumeId)
+                .orElseThrow(() -> new AgentException(
+                        AgentReason.NOT_FOUND, "volume " + volumeId + " is not staged on this node"));
     }
 
     /** Spec, NodeGetVolumeStats/NodeExpandVolume: a volume_path where the volume is not -> NOT_FOUND. */
     private static void checkVolumePath(StagedVolume v, Path volumePath) {
         if (!volumePath.equals(v.stagingPath()) && !v.targets().containsKey(volumePath)) {
-            throw new AgentException(AgentReason.NOT_FOUND, "volume " + v.volumeId() + " is not at " + volumePath
-                    + " (staged at " + v.stagingPath() + ", published at " + v.targets().keySet() + ")");
+            throw new AgentException(
+                    AgentReason.NOT_FOUND,
+                    "volume " + v.volumeId() + " is not at " + volumePath + " (staged at " + v.stagingPath()
+                            + ", published at " + v.targets().keySet() + ")");
         }
     }
 

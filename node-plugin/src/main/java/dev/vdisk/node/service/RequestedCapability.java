@@ -19,8 +19,11 @@ record RequestedCapability(boolean block, String fsType, List<String> mountFlags
      * A vdisk lives on one node, so multi-node modes cannot be honoured. SINGLE_NODE_SINGLE_WRITER allows one
      * read-write publication at a time; SINGLE_NODE_WRITER and SINGLE_NODE_MULTI_WRITER allow several on this node.
      */
-    private static final Set<Mode> SUPPORTED_MODES = Set.of(Mode.SINGLE_NODE_WRITER, Mode.SINGLE_NODE_READER_ONLY,
-            Mode.SINGLE_NODE_SINGLE_WRITER, Mode.SINGLE_NODE_MULTI_WRITER);
+    private static final Set<Mode> SUPPORTED_MODES = Set.of(
+            Mode.SINGLE_NODE_WRITER,
+            Mode.SINGLE_NODE_READER_ONLY,
+            Mode.SINGLE_NODE_SINGLE_WRITER,
+            Mode.SINGLE_NODE_MULTI_WRITER);
 
     /** The volume_context key the controller echoes the StorageClass parameter {@code fsType} in. */
     static final String CONTEXT_FS_TYPE = "fsType";
@@ -65,10 +68,11 @@ record RequestedCapability(boolean block, String fsType, List<String> mountFlags
                         throw new IllegalArgumentException("mount flag '" + flag + "' is empty or contains whitespace");
                     }
                 }
-                yield new RequestedCapability(false, fs, List.copyOf(c.getMount().getMountFlagsList()), mode);
+                yield new RequestedCapability(
+                        false, fs, List.copyOf(c.getMount().getMountFlagsList()), mode);
             }
-            case ACCESSTYPE_NOT_SET -> throw new IllegalArgumentException(
-                    "volume_capability.access_type missing in request (block or mount)");
+            case ACCESSTYPE_NOT_SET ->
+                throw new IllegalArgumentException("volume_capability.access_type missing in request (block or mount)");
         };
     }
 

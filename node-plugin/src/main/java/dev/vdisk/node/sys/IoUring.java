@@ -1,13 +1,13 @@
 package dev.vdisk.node.sys;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
-
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 
 /**
  * One io_uring instance with 128-byte submission entries (SQE128, which {@code IORING_OP_URING_CMD} on /dev/fuse
@@ -40,10 +40,13 @@ public final class IoUring implements AutoCloseable {
     public static final byte OP_READ = 22, OP_WRITE = 23, OP_URING_CMD = 46;
     /** Byte offset of the command area inside an SQE128 ({@code sqe->cmd}). */
     public static final int SQE_CMD = 48;
+
     public static final int SQE_SIZE = 128;
 
     private static final long SYS_IO_URING_SETUP = 425, SYS_IO_URING_ENTER = 426;
-    private static final int SETUP_CQSIZE = 1 << 3, SETUP_SQE128 = 1 << 10, SETUP_SINGLE_ISSUER = 1 << 12,
+    private static final int SETUP_CQSIZE = 1 << 3,
+            SETUP_SQE128 = 1 << 10,
+            SETUP_SINGLE_ISSUER = 1 << 12,
             SETUP_DEFER_TASKRUN = 1 << 13;
     private static final int FEAT_SINGLE_MMAP = 1;
     private static final int ENTER_GETEVENTS = 1;
@@ -59,6 +62,7 @@ public final class IoUring implements AutoCloseable {
     private final int sqMask, sqEntries, cqMask;
     /** Local copies: only this (single issuer) thread moves them; published with release stores. */
     private int sqTail, cqHead;
+
     private int prepared;
 
     private IoUring(int fd, MemorySegment sqRing, MemorySegment cqRing, MemorySegment sqes, MemorySegment params) {
@@ -99,16 +103,27 @@ public final class IoUring implements AutoCloseable {
             int fd = (int) r;
             try {
                 if ((params.get(JAVA_INT, 20) & FEAT_SINGLE_MMAP) == 0) {
-                    throw new ErrnoException("io_uring without IORING_FEAT_SINGLE_MMAP (kernel older than 5.4)", Libc.ENOSYS);
+                    throw new ErrnoException(
+                            "io_uring without IORING_FEAT_SINGLE_MMAP (kernel older than 5.4)", Libc.ENOSYS);
                 }
                 int sqEntries = params.get(JAVA_INT, 0);
                 int cqEntries = params.get(JAVA_INT, 4);
                 long sqSize = params.get(JAVA_INT, 64) + 4L * sqEntries;
                 long cqSize = params.get(JAVA_INT, 100) + (long) CQE_SIZE * cqEntries;
-                MemorySegment rings = Libc.checkedMmap(Math.max(sqSize, cqSize), Libc.PROT_READ | Libc.PROT_WRITE,
-                        Libc.MAP_SHARED | Libc.MAP_POPULATE, fd, OFF_SQ_RING, "io_uring rings");
-                MemorySegment sqes = Libc.checkedMmap((long) SQE_SIZE * sqEntries, Libc.PROT_READ | Libc.PROT_WRITE,
-                        Libc.MAP_SHARED | Libc.MAP_POPULATE, fd, OFF_SQES, "io_uring sqes");
+                MemorySegment rings = Libc.checkedMmap(
+                        Math.max(sqSize, cqSize),
+                        Libc.PROT_READ | Libc.PROT_WRITE,
+                        Libc.MAP_SHARED | Libc.MAP_POPULATE,
+                        fd,
+                        OFF_SQ_RING,
+                        "io_uring rings");
+                MemorySegment sqes = Libc.checkedMmap(
+                        (long) SQE_SIZE * sqEntries,
+                        Libc.PROT_READ | Libc.PROT_WRITE,
+                        Libc.MAP_SHARED | Libc.MAP_POPULATE,
+                        fd,
+                        OFF_SQES,
+                        "io_uring sqes");
                 return new IoUring(fd, rings, rings, sqes, params);
             } catch (ErrnoException | RuntimeException e) {
                 Libc.close(fd);

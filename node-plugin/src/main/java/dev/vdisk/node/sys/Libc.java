@@ -1,17 +1,18 @@
 package dev.vdisk.node.sys;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * glibc system call wrappers bound through FFM (x86_64 / aarch64 Linux, LP64).
@@ -26,18 +27,46 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Libc {
     // errno values (asm-generic)
-    public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, EBUSY = 16,
-            EINVAL = 22, EFBIG = 27, ENOSPC = 28, ENODEV = 19, ENOSYS = 38, EOPNOTSUPP = 95,
-            ECONNABORTED = 103, ENOTCONN = 107, ECANCELED = 125, EEXIST = 17, ENOTDIR = 20, EISDIR = 21,
-            ELOOP = 40, ENOTEMPTY = 39, EXDEV = 18;
+    public static final int EPERM = 1,
+            ENOENT = 2,
+            EINTR = 4,
+            EIO = 5,
+            ENXIO = 6,
+            EAGAIN = 11,
+            EBUSY = 16,
+            EINVAL = 22,
+            EFBIG = 27,
+            ENOSPC = 28,
+            ENODEV = 19,
+            ENOSYS = 38,
+            EOPNOTSUPP = 95,
+            ECONNABORTED = 103,
+            ENOTCONN = 107,
+            ECANCELED = 125,
+            EEXIST = 17,
+            ENOTDIR = 20,
+            EISDIR = 21,
+            ELOOP = 40,
+            ENOTEMPTY = 39,
+            EXDEV = 18;
     // open(2) flags; O_DIRECTORY and O_NOFOLLOW differ on aarch64
-    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80,
-            O_DIRECT = 0x4000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+    public static final int O_RDONLY = 0,
+            O_WRONLY = 1,
+            O_RDWR = 2,
+            O_CREAT = 0x40,
+            O_EXCL = 0x80,
+            O_DIRECT = 0x4000,
+            O_CLOEXEC = 0x80000,
+            O_PATH = 0x200000;
     public static final int O_DIRECTORY = aarch64() ? 0x4000 : 0x10000, O_NOFOLLOW = aarch64() ? 0x8000 : 0x20000;
     // *at(2) flags
     public static final int AT_FDCWD = -100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     // mmap(2)
-    public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20,
+    public static final int PROT_READ = 1,
+            PROT_WRITE = 2,
+            MAP_SHARED = 1,
+            MAP_PRIVATE = 2,
+            MAP_ANONYMOUS = 0x20,
             MAP_POPULATE = 0x8000;
     // mount(2) / umount2(2) flags
     public static final long MS_NOSUID = 2, MS_NODEV = 4;
@@ -48,41 +77,58 @@ public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
-            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
 
     /** Per thread: where the last call's errno was captured. Allocated once per thread, freed with it. */
     private static final ThreadLocal<MemorySegment> CAPTURED =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle OPENAT = bind("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
-    private static final MethodHandle MKDIRAT = bind("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle UNLINKAT = bind("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle OPEN =
+            bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
+    private static final MethodHandle OPENAT =
+            bind("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
+    private static final MethodHandle MKDIRAT =
+            bind("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle UNLINKAT =
+            bind("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
-    private static final MethodHandle PWRITE = bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
-    private static final MethodHandle IOCTL_PTR = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-    private static final MethodHandle IOCTL_LONG = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
-    private static final MethodHandle MOUNT = bind("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
+    private static final MethodHandle READ =
+            bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle WRITE =
+            bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle PREAD =
+            bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle PWRITE =
+            bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle IOCTL_PTR =
+            bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    private static final MethodHandle IOCTL_LONG =
+            bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final MethodHandle MOUNT =
+            bind("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
     private static final MethodHandle UMOUNT2 = bind("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle FALLOCATE =
+            bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle STATVFS = bind("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle STAT = bind("stat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
-    private static final MethodHandle MMAP = bind("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+    private static final MethodHandle MMAP = bind(
+            "mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
     /** syscall(2) with up to six register arguments; for calls glibc has no wrapper of (io_uring_*). */
-    private static final MethodHandle SYSCALL6 = bind("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle SYSCALL6 = bind(
+            "syscall",
+            FunctionDescriptor.of(
+                    JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            1);
 
-    private Libc() {
-    }
+    private static final MethodHandle GETEUID =
+            LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle STRERROR =
+            LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private Libc() {}
 
     private static boolean aarch64() {
         return System.getProperty("os.arch").equals("aarch64");
@@ -214,8 +260,8 @@ public final class Libc {
     public static MemorySegment checkedMmap(long length, int prot, int flags, int fd, long offset, String what)
             throws ErrnoException {
         try {
-            MemorySegment m = (MemorySegment) MMAP.invokeExact(CAPTURED.get(), MemorySegment.NULL, length, prot, flags,
-                    fd, offset);
+            MemorySegment m = (MemorySegment)
+                    MMAP.invokeExact(CAPTURED.get(), MemorySegment.NULL, length, prot, flags, fd, offset);
             if (m.address() == -1L) {
                 throw new ErrnoException("mmap(" + what + ")", errno());
             }
@@ -330,8 +376,13 @@ public final class Libc {
     public static void checkedMount(String source, String target, String fstype, long flags, String data)
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
-            int r = (int) MOUNT.invokeExact(CAPTURED.get(), arena.allocateFrom(source), arena.allocateFrom(target),
-                    arena.allocateFrom(fstype), flags, arena.allocateFrom(data));
+            int r = (int) MOUNT.invokeExact(
+                    CAPTURED.get(),
+                    arena.allocateFrom(source),
+                    arena.allocateFrom(target),
+                    arena.allocateFrom(fstype),
+                    flags,
+                    arena.allocateFrom(data));
             if (r < 0) {
                 throw new ErrnoException("mount(" + target + ")", errno());
             }

@@ -14,11 +14,9 @@ public final class MountTable {
      * One line of mountinfo: mount point (unescaped), filesystem type, source, and the root of the mount within its
      * filesystem (for a bind mount of a device node: {@code /loop5} with fsType devtmpfs).
      */
-    public record Mount(Path mountPoint, String fsType, String source, String root) {
-    }
+    public record Mount(Path mountPoint, String fsType, String source, String root) {}
 
-    private MountTable() {
-    }
+    private MountTable() {}
 
     public static List<Mount> mounts() {
         try {
@@ -28,7 +26,10 @@ public final class MountTable {
                 String[] fields = line.split(" ");
                 int dash = line.indexOf(" - ");
                 String[] tail = line.substring(dash + 3).split(" ");
-                result.add(new Mount(Path.of(unescape(fields[4])), tail[0], tail.length > 1 ? unescape(tail[1]) : "",
+                result.add(new Mount(
+                        Path.of(unescape(fields[4])),
+                        tail[0],
+                        tail.length > 1 ? unescape(tail[1]) : "",
                         unescape(fields[3])));
             }
             return result;

@@ -1,10 +1,10 @@
 package dev.vdisk.node.sys;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A file descriptor that names one file or directory, whatever is renamed over its path afterwards. Paths below a
@@ -34,8 +34,14 @@ public record PathFd(int fd) implements AutoCloseable {
             how.set(JAVA_LONG, 0, openFlags);
             how.set(JAVA_LONG, 8, (flags & Libc.O_CREAT) != 0 ? mode : 0);
             how.set(JAVA_LONG, 16, RESOLVE);
-            long r = Libc.syscall(SYS_OPENAT2, fd, arena.allocateFrom(relative.isEmpty() ? "." : relative).address(),
-                    how.address(), OPEN_HOW_SIZE, 0, 0);
+            long r = Libc.syscall(
+                    SYS_OPENAT2,
+                    fd,
+                    arena.allocateFrom(relative.isEmpty() ? "." : relative).address(),
+                    how.address(),
+                    OPEN_HOW_SIZE,
+                    0,
+                    0);
             if (r < 0) {
                 throw new ErrnoException("openat2(" + relative + ")", Libc.errno());
             }

@@ -21,8 +21,8 @@ import java.nio.file.Path;
  * @param availableBytes f_bavail * f_frsize (what an unprivileged writer can still use)
  * @param readOnly       ST_RDONLY in f_flag: mounted read-only, or remounted so after errors (ext4 errors=remount-ro)
  */
-public record StatVfs(long totalBytes, long freeBytes, long availableBytes, long totalInodes, long freeInodes,
-                      boolean readOnly) {
+public record StatVfs(
+        long totalBytes, long freeBytes, long availableBytes, long totalInodes, long freeInodes, boolean readOnly) {
     static final int SIZE = 112;
     private static final long ST_RDONLY = 1;
 
@@ -43,8 +43,12 @@ public record StatVfs(long totalBytes, long freeBytes, long availableBytes, long
                 throw new ErrnoException("statvfs(" + path + ")", Libc.errno());
             }
             long frsize = buf.get(JAVA_LONG, 8);
-            return new StatVfs(buf.get(JAVA_LONG, 16) * frsize, buf.get(JAVA_LONG, 24) * frsize,
-                    buf.get(JAVA_LONG, 32) * frsize, buf.get(JAVA_LONG, 40), buf.get(JAVA_LONG, 48),
+            return new StatVfs(
+                    buf.get(JAVA_LONG, 16) * frsize,
+                    buf.get(JAVA_LONG, 24) * frsize,
+                    buf.get(JAVA_LONG, 32) * frsize,
+                    buf.get(JAVA_LONG, 40),
+                    buf.get(JAVA_LONG, 48),
                     (buf.get(JAVA_LONG, 72) & ST_RDONLY) != 0);
         }
     }

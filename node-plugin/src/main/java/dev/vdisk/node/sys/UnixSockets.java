@@ -1,17 +1,19 @@
 package dev.vdisk.node.sys;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * AF_UNIX SOCK_SEQPACKET sockets that carry descriptors (SCM_RIGHTS), through FFM: the JDK's socket channels
@@ -25,31 +27,44 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class UnixSockets {
     /** The kernel's SCM_MAX_FD: the most descriptors one message can carry. */
     public static final int MAX_FDS_PER_MESSAGE = 253;
+
     public static final int EPIPE = 32, ECONNRESET = 104, ECONNREFUSED = 111;
     public static final short POLLIN = 1, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
-
     private static final int AF_UNIX = 1, SOCK_SEQPACKET = 5, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1, SCM_RIGHTS = 1, SO_PEERCRED = 17;
-    private static final int MSG_CTRUNC = 0x8, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000,
+    private static final int MSG_CTRUNC = 0x8,
+            MSG_TRUNC = 0x20,
+            MSG_DONTWAIT = 0x40,
+            MSG_NOSIGNAL = 0x4000,
             MSG_CMSG_CLOEXEC = 0x40000000;
     private static final int F_DUPFD_CLOEXEC = 1030, EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
     private static final int SUN_PATH = 108, SOCKADDR_UN = 110, MSGHDR = 56, CMSGHDR = 16;
 
-    private static final MethodHandle SOCKET = Libc.bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle BIND = Libc.bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle LISTEN = Libc.bind("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle ACCEPT4 = Libc.bind("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle CONNECT = Libc.bind("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle SENDMSG = Libc.bind("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle RECVMSG = Libc.bind("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle GETSOCKOPT = Libc.bind("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
-    private static final MethodHandle FCNTL = Libc.bind("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle POLL = Libc.bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
-    private static final MethodHandle EVENTFD = Libc.bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle SOCKET =
+            Libc.bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle BIND =
+            Libc.bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle LISTEN =
+            Libc.bind("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle ACCEPT4 =
+            Libc.bind("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle CONNECT =
+            Libc.bind("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle SENDMSG =
+            Libc.bind("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle RECVMSG =
+            Libc.bind("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle GETSOCKOPT = Libc.bind(
+            "getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), -1);
+    private static final MethodHandle FCNTL =
+            Libc.bind("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+    private static final MethodHandle POLL =
+            Libc.bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+    private static final MethodHandle EVENTFD =
+            Libc.bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
 
     /** SO_PEERCRED of a connected socket: who was on the other side when it connected. */
-    public record PeerCredentials(int pid, int uid, int gid) {
-    }
+    public record PeerCredentials(int pid, int uid, int gid) {}
 
     /** One message received: its bytes, the descriptors it carried (now ours), and whether either was cut. */
     public record Received(byte[] data, int[] fds, boolean truncated, boolean controlTruncated) {
@@ -59,14 +74,13 @@ public final class UnixSockets {
         }
     }
 
-    private UnixSockets() {
-    }
+    private UnixSockets() {}
 
     /** socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC [| SOCK_NONBLOCK]). */
     public static int seqpacket(boolean nonBlocking) throws ErrnoException {
         try {
-            int fd = (int) SOCKET.invokeExact(Libc.captureState(), AF_UNIX,
-                    SOCK_SEQPACKET | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0);
+            int fd = (int) SOCKET.invokeExact(
+                    Libc.captureState(), AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0);
             return check(fd, "socket(AF_UNIX, SOCK_SEQPACKET)");
         } catch (ErrnoException e) {
             throw e;
@@ -77,7 +91,9 @@ public final class UnixSockets {
 
     public static void bind(int fd, Path path) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
-            check((int) BIND.invokeExact(Libc.captureState(), fd, address(arena, path), SOCKADDR_UN), "bind(" + path + ")");
+            check(
+                    (int) BIND.invokeExact(Libc.captureState(), fd, address(arena, path), SOCKADDR_UN),
+                    "bind(" + path + ")");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -99,7 +115,11 @@ public final class UnixSockets {
     public static int accept(int listenFd) throws ErrnoException {
         try {
             while (true) {
-                int fd = (int) ACCEPT4.invokeExact(Libc.captureState(), listenFd, MemorySegment.NULL, MemorySegment.NULL,
+                int fd = (int) ACCEPT4.invokeExact(
+                        Libc.captureState(),
+                        listenFd,
+                        MemorySegment.NULL,
+                        MemorySegment.NULL,
                         SOCK_CLOEXEC | SOCK_NONBLOCK);
                 if (fd >= 0) {
                     return fd;
@@ -121,7 +141,8 @@ public final class UnixSockets {
 
     public static void connect(int fd, Path path) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
-            check((int) CONNECT.invokeExact(Libc.captureState(), fd, address(arena, path), SOCKADDR_UN),
+            check(
+                    (int) CONNECT.invokeExact(Libc.captureState(), fd, address(arena, path), SOCKADDR_UN),
                     "connect(" + path + ")");
         } catch (ErrnoException e) {
             throw e;
@@ -135,7 +156,8 @@ public final class UnixSockets {
             MemorySegment cred = arena.allocate(12, 4);
             MemorySegment len = arena.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, 12);
-            check((int) GETSOCKOPT.invokeExact(Libc.captureState(), fd, SOL_SOCKET, SO_PEERCRED, cred, len),
+            check(
+                    (int) GETSOCKOPT.invokeExact(Libc.captureState(), fd, SOL_SOCKET, SO_PEERCRED, cred, len),
                     "getsockopt(SO_PEERCRED)");
             return new PeerCredentials(cred.get(JAVA_INT, 0), cred.get(JAVA_INT, 4), cred.get(JAVA_INT, 8));
         } catch (ErrnoException e) {
@@ -148,7 +170,9 @@ public final class UnixSockets {
     /** fcntl(F_DUPFD_CLOEXEC): a new descriptor of the same open file, at 3 or above. */
     public static int dup(int fd) throws ErrnoException {
         try {
-            return check((int) FCNTL.invokeExact(Libc.captureState(), fd, F_DUPFD_CLOEXEC, 3), "fcntl(F_DUPFD_CLOEXEC, " + fd + ")");
+            return check(
+                    (int) FCNTL.invokeExact(Libc.captureState(), fd, F_DUPFD_CLOEXEC, 3),
+                    "fcntl(F_DUPFD_CLOEXEC, " + fd + ")");
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -207,8 +231,8 @@ public final class UnixSockets {
      */
     public static void send(int fd, byte[] data, int[] fds, boolean dontWait) throws ErrnoException {
         if (fds.length > MAX_FDS_PER_MESSAGE) {
-            throw new IllegalArgumentException(fds.length + " descriptors in one message; the kernel takes at most "
-                    + MAX_FDS_PER_MESSAGE);
+            throw new IllegalArgumentException(
+                    fds.length + " descriptors in one message; the kernel takes at most " + MAX_FDS_PER_MESSAGE);
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment msg = message(arena, arena.allocateFrom(JAVA_BYTE, data), data.length, fds.length);
@@ -277,7 +301,7 @@ public final class UnixSockets {
             return new int[0];
         }
         MemorySegment control = msg.get(ADDRESS, 32).reinterpret(length);
-        java.util.List<Integer> fds = new java.util.ArrayList<>();
+        List<Integer> fds = new ArrayList<>();
         long offset = 0;
         while (offset + CMSGHDR <= length) {
             long len = control.get(JAVA_LONG, offset);

@@ -44,7 +44,8 @@ class EngineFailuresTest {
                 Arguments.of(new ShrinkNotSupportedException("cannot shrink"), Status.Code.FAILED_PRECONDITION),
                 Arguments.of(new PoolLockedException("held by pid 7"), Status.Code.FAILED_PRECONDITION),
                 Arguments.of(new PoolClosedException("pool is closed"), Status.Code.FAILED_PRECONDITION),
-                Arguments.of(new CorruptMetadataException("indirect block 9 fails its checksum"), Status.Code.DATA_LOSS),
+                Arguments.of(
+                        new CorruptMetadataException("indirect block 9 fails its checksum"), Status.Code.DATA_LOSS),
                 Arguments.of(new UnsupportedFormatException("superblock", 9, 1, 1), Status.Code.FAILED_PRECONDITION),
                 Arguments.of(new EngineIOException("pread failed: EIO"), Status.Code.INTERNAL));
     }
@@ -72,11 +73,20 @@ class EngineFailuresTest {
     void translatingPassesResultsAndOtherExceptionsThrough() {
         assertEquals("ok", EngineFailures.translating(() -> "ok"));
         IllegalStateException bug = new IllegalStateException("bug");
-        assertSame(bug, assertThrows(IllegalStateException.class, () -> EngineFailures.translating(() -> {
-            throw bug;
-        })));
-        assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class, () -> EngineFailures.translating(() -> {
-            throw new VdiskNotFoundException("gone");
-        })).reason());
+        assertSame(
+                bug,
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> EngineFailures.translating(() -> {
+                            throw bug;
+                        })));
+        assertEquals(
+                AgentReason.NOT_FOUND,
+                assertThrows(
+                                AgentException.class,
+                                () -> EngineFailures.translating(() -> {
+                                    throw new VdiskNotFoundException("gone");
+                                }))
+                        .reason());
     }
 }

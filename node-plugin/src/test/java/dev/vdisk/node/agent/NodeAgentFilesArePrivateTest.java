@@ -37,8 +37,14 @@ class NodeAgentFilesArePrivateTest {
     }
 
     private AgentConfig config() {
-        return new AgentConfig(dir.resolve("pool"), OptionalLong.of(64L << 20), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(2));
+        return new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(64L << 20),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(2));
     }
 
     /** Relative path -> mode of everything under the state and pool directories, and what it should be. */
@@ -47,8 +53,11 @@ class NodeAgentFilesArePrivateTest {
         for (String top : List.of("state", "pool")) {
             try (Stream<Path> paths = Files.walk(dir.resolve(top))) {
                 for (Path p : paths.toList()) {
-                    String actual = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-                    modes.put(dir.relativize(p).toString(), List.of(actual, Files.isDirectory(p) ? "rwx------" : "rw-------"));
+                    String actual =
+                            PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                    modes.put(
+                            dir.relativize(p).toString(),
+                            List.of(actual, Files.isDirectory(p) ? "rwx------" : "rw-------"));
                 }
             }
         }
@@ -56,7 +65,8 @@ class NodeAgentFilesArePrivateTest {
     }
 
     private static void assertAllPrivate(Map<String, List<String>> modes) {
-        modes.forEach((path, actualAndExpected) -> assertEquals(actualAndExpected.get(1), actualAndExpected.get(0), path));
+        modes.forEach(
+                (path, actualAndExpected) -> assertEquals(actualAndExpected.get(1), actualAndExpected.get(0), path));
     }
 
     /** Starts an agent with a staged volume (state file, FUSE image), a clone's attributes, and runs {@code check}. */
@@ -65,8 +75,14 @@ class NodeAgentFilesArePrivateTest {
             agent.createVolume("pvc-1", 4L << 20);
             agent.createSnapshot("snap-1", "pvc-1");
             agent.cloneVolume("pvc-2", "snap-1", 4L << 20, Map.of("name", "two"));
-            StagedVolume staged = new StagedVolume("pvc-1", agent.config().kubeletDir().resolve("s"), true, "",
-                    List.of(), "SINGLE_NODE_WRITER", Map.of());
+            StagedVolume staged = new StagedVolume(
+                    "pvc-1",
+                    agent.config().kubeletDir().resolve("s"),
+                    true,
+                    "",
+                    List.of(),
+                    "SINGLE_NODE_WRITER",
+                    Map.of());
             try (var held = agent.locks().lock("pvc-1")) {
                 agent.staging().stage(staged);
                 agent.staged().put(staged);
@@ -90,8 +106,16 @@ class NodeAgentFilesArePrivateTest {
     void everyFileOfTheStateDirectoryAndPoolIs0600AndEveryDirectory0700() throws Exception {
         withStagedVolume(() -> {
             Map<String, List<String>> modes = modes();
-            assertTrue(modes.keySet().containsAll(List.of("state", "state/agent.lock", "state/node-state",
-                    "state/fuse", "state/fuse/pvc-1", "pool/pool.data", "pool/volume-attributes/pvc-2.attrs")),
+            assertTrue(
+                    modes.keySet()
+                            .containsAll(List.of(
+                                    "state",
+                                    "state/agent.lock",
+                                    "state/node-state",
+                                    "state/fuse",
+                                    "state/fuse/pvc-1",
+                                    "pool/pool.data",
+                                    "pool/volume-attributes/pvc-2.attrs")),
                     "the files to check are there: " + modes.keySet());
             assertAllPrivate(modes);
         });
@@ -99,10 +123,11 @@ class NodeAgentFilesArePrivateTest {
 
     @Test
     void aLooserStateDirectoryAndPoolAreTightenedAtTheNextStart() throws Exception {
-        withStagedVolume(() -> { });
+        withStagedVolume(() -> {});
         try (Stream<Path> paths = Stream.concat(Files.walk(dir.resolve("state")), Files.walk(dir.resolve("pool")))) {
             for (Path p : paths.toList()) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+                Files.setPosixFilePermissions(
+                        p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
             }
         }
         try (NodeAgent agent = NodeAgent.start(config())) {

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -40,6 +41,7 @@ class NodeAgentHandoverTest {
 
     @TempDir
     Path dir;
+
     private final TestHolder holder = new TestHolder();
 
     @AfterEach
@@ -50,8 +52,15 @@ class NodeAgentHandoverTest {
     }
 
     private AgentConfig config(DescriptorStore store) {
-        return new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4)).withDescriptors(store);
+        return new AgentConfig(
+                        dir.resolve("pool"),
+                        OptionalLong.of(256 * MIB),
+                        dir.resolve("state"),
+                        dir.resolve("kubelet"),
+                        "n1",
+                        4,
+                        FuseConfig.defaults().withWorkers(4))
+                .withDescriptors(store);
     }
 
     /** The store each agent gets: the test's holder, or a new client of a real holder process's server. */
@@ -66,16 +75,18 @@ class NodeAgentHandoverTest {
 
     @Test
     void theSameThroughTheRealHolder() throws Exception {
-        try (DescriptorHolder server = DescriptorHolder.start(dir.resolve("holder/socket"),
-                DescriptorHolder.Limits.DEFAULT)) {
+        try (DescriptorHolder server =
+                DescriptorHolder.start(dir.resolve("holder/socket"), DescriptorHolder.Limits.DEFAULT)) {
             List<HolderClient> clients = new ArrayList<>();
             try {
-                takeOver(() -> {
-                    clients.forEach(HolderClient::close); // the previous agent's process is gone
-                    HolderClient c = HolderClient.connect(server.socket(), Duration.ofSeconds(10));
-                    clients.add(c);
-                    return c;
-                }, () -> clients.getLast().names());
+                takeOver(
+                        () -> {
+                            clients.forEach(HolderClient::close); // the previous agent's process is gone
+                            HolderClient c = HolderClient.connect(server.socket(), Duration.ofSeconds(10));
+                            clients.add(c);
+                            return c;
+                        },
+                        () -> clients.getLast().names());
             } finally {
                 clients.forEach(HolderClient::close);
             }
@@ -86,10 +97,16 @@ class NodeAgentHandoverTest {
     void anAgentStartedBeforeItsHolderHandsOverOnceTheHolderIsUp() throws Exception {
         Path socket = dir.resolve("holder/socket");
         Path kubelet = dir.resolve("kubelet");
-        StagedVolume blk = new StagedVolume("pvc-blk", kubelet.resolve("s-blk"), true, "", List.of(),
-                "SINGLE_NODE_WRITER", Map.of(kubelet.resolve("t-blk"), false));
+        StagedVolume blk = new StagedVolume(
+                "pvc-blk",
+                kubelet.resolve("s-blk"),
+                true,
+                "",
+                List.of(),
+                "SINGLE_NODE_WRITER",
+                Map.of(kubelet.resolve("t-blk"), false));
         byte[] pattern = new byte[4096];
-        java.util.Arrays.fill(pattern, (byte) 0x3c);
+        Arrays.fill(pattern, (byte) 0x3c);
         DescriptorHolder server = null;
         int blkLoop;
         try {
@@ -112,22 +129,26 @@ class NodeAgentHandoverTest {
                     blkLoop = agent.attached("pvc-blk").orElseThrow().loopNumber();
                     server = DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT);
                     long up = System.nanoTime();
-                    while (!first.connected() && System.nanoTime() - up < Duration.ofSeconds(10).toNanos()) {
+                    while (!first.connected()
+                            && System.nanoTime() - up < Duration.ofSeconds(10).toNanos()) {
                         Thread.sleep(100);
                     }
                     assertTrue(first.connected(), "the agent's client connected to the holder that came up");
                 }
             }
             try (HolderClient second = HolderClient.connect(socket, Duration.ofSeconds(10))) {
-                assertEquals(List.of("fuse", "loop/pvc-blk"), second.names().stream().sorted().toList(),
+                assertEquals(
+                        List.of("fuse", "loop/pvc-blk"),
+                        second.names().stream().sorted().toList(),
                         "the late holder got the first agent's entries");
                 try (NodeAgent agent = NodeAgent.start(config(second))) {
-                    assertEquals(blkLoop, agent.attached("pvc-blk").orElseThrow().loopNumber(), "the same loop device");
+                    assertEquals(
+                            blkLoop, agent.attached("pvc-blk").orElseThrow().loopNumber(), "the same loop device");
                     ByteBuffer read = ByteBuffer.allocate(4096);
                     try (FileChannel c = FileChannel.open(kubelet.resolve("t-blk"), StandardOpenOption.READ)) {
                         c.read(read, 4096);
                     }
-                    assertTrue(java.util.Arrays.equals(pattern, read.array()), "the block volume's data");
+                    assertTrue(Arrays.equals(pattern, read.array()), "the block volume's data");
                     try (var held = agent.locks().lock("pvc-blk")) {
                         agent.staging().unpublish(blk, kubelet.resolve("t-blk"));
                         agent.staging().unstage(blk, false);
@@ -149,12 +170,24 @@ class NodeAgentHandoverTest {
 
     private void takeOver(Stores stores, Names names) throws Exception {
         Path kubelet = dir.resolve("kubelet");
-        StagedVolume fs = new StagedVolume("pvc-fs", kubelet.resolve("s-fs"), false, "ext4", List.of(),
-                "SINGLE_NODE_WRITER", Map.of(kubelet.resolve("t-fs"), false));
-        StagedVolume blk = new StagedVolume("pvc-blk", kubelet.resolve("s-blk"), true, "", List.of(),
-                "SINGLE_NODE_WRITER", Map.of(kubelet.resolve("t-blk"), false));
+        StagedVolume fs = new StagedVolume(
+                "pvc-fs",
+                kubelet.resolve("s-fs"),
+                false,
+                "ext4",
+                List.of(),
+                "SINGLE_NODE_WRITER",
+                Map.of(kubelet.resolve("t-fs"), false));
+        StagedVolume blk = new StagedVolume(
+                "pvc-blk",
+                kubelet.resolve("s-blk"),
+                true,
+                "",
+                List.of(),
+                "SINGLE_NODE_WRITER",
+                Map.of(kubelet.resolve("t-blk"), false));
         byte[] pattern = new byte[4096];
-        java.util.Arrays.fill(pattern, (byte) 0x5a);
+        Arrays.fill(pattern, (byte) 0x5a);
         int fsLoop, blkLoop;
         try (NodeAgent agent = NodeAgent.start(config(stores.next()))) {
             agent.createVolume("pvc-fs", 64 * MIB);
@@ -178,10 +211,16 @@ class NodeAgentHandoverTest {
             blkLoop = agent.attached("pvc-blk").orElseThrow().loopNumber();
         }
         // handed over: everything stays, the holder keeps the connection and both loops
-        assertTrue(Mounter.isMountPoint(fs.stagingPath()) && Mounter.isMountPoint(kubelet.resolve("t-fs"))
-                && Mounter.isMountPoint(kubelet.resolve("t-blk")), "nothing unmounted");
-        assertTrue(LoopDevice.backingFile(fsLoop) != null && LoopDevice.backingFile(blkLoop) != null, "nothing detached");
-        assertEquals(List.of("fuse", "loop/pvc-blk", "loop/pvc-fs"), names.get().stream().sorted().toList());
+        assertTrue(
+                Mounter.isMountPoint(fs.stagingPath())
+                        && Mounter.isMountPoint(kubelet.resolve("t-fs"))
+                        && Mounter.isMountPoint(kubelet.resolve("t-blk")),
+                "nothing unmounted");
+        assertTrue(
+                LoopDevice.backingFile(fsLoop) != null && LoopDevice.backingFile(blkLoop) != null, "nothing detached");
+        assertEquals(
+                List.of("fuse", "loop/pvc-blk", "loop/pvc-fs"),
+                names.get().stream().sorted().toList());
         // a target that went away meanwhile is the one thing the next agent redoes
         Mounter.unmountLazily(kubelet.resolve("t-blk"));
 
@@ -198,9 +237,10 @@ class NodeAgentHandoverTest {
             try (FileChannel c = FileChannel.open(kubelet.resolve("t-blk"), StandardOpenOption.READ)) {
                 c.read(read, 8192);
             }
-            assertTrue(java.util.Arrays.equals(pattern, read.array()), "the block volume's data");
+            assertTrue(Arrays.equals(pattern, read.array()), "the block volume's data");
             assertEquals("after the restart", Files.readString(kubelet.resolve("t-fs/hello"), StandardCharsets.UTF_8));
-            assertFalse(agent.abnormal("pvc-fs").isPresent() || agent.abnormal("pvc-blk").isPresent());
+            assertFalse(agent.abnormal("pvc-fs").isPresent()
+                    || agent.abnormal("pvc-blk").isPresent());
             // the CO unstages both: with nothing staged the stop leaves nothing behind
             for (StagedVolume v : List.of(fs, blk)) {
                 try (var held = agent.locks().lock(v.volumeId())) {

@@ -35,8 +35,14 @@ class NodeAgentIoLimitsTest {
     }
 
     private AgentConfig config() {
-        return new AgentConfig(dir.resolve("pool"), OptionalLong.of(512 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4));
+        return new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(512 * MIB),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(4));
     }
 
     @Test
@@ -49,14 +55,14 @@ class NodeAgentIoLimitsTest {
 
                 agent.updateAttributes("pvc-io", Map.of(VolumeThrottles.MAX_BYTES_PER_SECOND, "" + 24 * MIB));
                 double raised = ddWrite(device, 48); // 2 s at 24 MiB/s
-                assertTrue(raised > 18.0 && raised <= 24.0 * 1.1, "raised to 24 MiB/s: measured " + raised
-                        + " MiB/s");
+                assertTrue(raised > 18.0 && raised <= 24.0 * 1.1, "raised to 24 MiB/s: measured " + raised + " MiB/s");
 
                 agent.updateAttributes("pvc-io", Map.of(VolumeThrottles.MAX_BYTES_PER_SECOND, "0"));
                 double removed = ddWrite(device, 96);
                 assertTrue(removed > 36.0, "limit removed: measured " + removed + " MiB/s, not above 1.5 x 24");
-                System.out.printf("measured MiB/s: limit 8 -> %.1f, limit 24 -> %.1f, no limit -> %.1f%n", limited,
-                        raised, removed);
+                System.out.printf(
+                        "measured MiB/s: limit 8 -> %.1f, limit 24 -> %.1f, no limit -> %.1f%n",
+                        limited, raised, removed);
             });
         }
     }
@@ -82,8 +88,10 @@ class NodeAgentIoLimitsTest {
             withBlockDevice(agent, "pvc-lift", device -> {
                 long start = System.nanoTime();
                 // 64 MiB at 2 MiB/s would take 32 s
-                Process dd = new ProcessBuilder("dd", "if=/dev/zero", "of=" + device, "bs=1M", "count=64",
-                        "oflag=direct").redirectErrorStream(true).start();
+                Process dd = new ProcessBuilder(
+                                "dd", "if=/dev/zero", "of=" + device, "bs=1M", "count=64", "oflag=direct")
+                        .redirectErrorStream(true)
+                        .start();
                 try {
                     Thread.sleep(1000);
                     assertTrue(dd.isAlive(), "dd is still held back by the limit after 1 s");
@@ -107,8 +115,14 @@ class NodeAgentIoLimitsTest {
 
     /** Stages the volume as a block device, runs {@code io} on its loop device, unstages it even on failure. */
     private static void withBlockDevice(NodeAgent agent, String volumeId, DeviceIo io) throws Exception {
-        StagedVolume staged = new StagedVolume(volumeId, agent.config().kubeletDir().resolve("s-" + volumeId), true,
-                "", List.of(), "SINGLE_NODE_WRITER", Map.of());
+        StagedVolume staged = new StagedVolume(
+                volumeId,
+                agent.config().kubeletDir().resolve("s-" + volumeId),
+                true,
+                "",
+                List.of(),
+                "SINGLE_NODE_WRITER",
+                Map.of());
         Path device;
         try (var held = agent.locks().lock(volumeId)) {
             device = agent.staging().stage(staged);

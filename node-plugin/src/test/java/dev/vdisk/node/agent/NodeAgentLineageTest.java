@@ -33,8 +33,14 @@ class NodeAgentLineageTest {
 
     @Test
     void aCloneReadsThroughItsSnapshotWhichListsItAsDependent() throws Exception {
-        try (NodeAgent agent = NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(128 * MIB),
-                dir.resolve("state"), dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(2)))) {
+        try (NodeAgent agent = NodeAgent.start(new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(128 * MIB),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(2)))) {
             agent.createVolume("pvc-src", 8 * MIB);
             agent.createSnapshot("snap-1", "pvc-src");
             agent.cloneVolume("pvc-c", "snap-1", 8 * MIB, Map.of());

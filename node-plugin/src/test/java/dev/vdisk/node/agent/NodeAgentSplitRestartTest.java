@@ -56,8 +56,15 @@ class NodeAgentSplitRestartTest {
     }
 
     static AgentConfig config(Path dir, int maxSplits) {
-        return new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4), maxSplits);
+        return new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(256 * MIB),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(4),
+                maxSplits);
     }
 
     /** A source volume with 6 MiB of data and its snapshot {@code snap-1}. */
@@ -65,14 +72,20 @@ class NodeAgentSplitRestartTest {
         agent.createVolume("pvc-src", 16 * MIB);
         byte[] data = new byte[DATA];
         new Random(7).nextBytes(data);
-        StagedVolume staged = new StagedVolume("pvc-src", agent.config().kubeletDir().resolve("s-src"), true, "",
-                List.of(), "SINGLE_NODE_WRITER", Map.of());
+        StagedVolume staged = new StagedVolume(
+                "pvc-src",
+                agent.config().kubeletDir().resolve("s-src"),
+                true,
+                "",
+                List.of(),
+                "SINGLE_NODE_WRITER",
+                Map.of());
         try (var held = agent.locks().lock("pvc-src")) {
             agent.staging().stage(staged);
             agent.staged().put(staged);
         }
-        try (FileChannel ch = FileChannel.open(agent.attached("pvc-src").orElseThrow().device(),
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch =
+                FileChannel.open(agent.attached("pvc-src").orElseThrow().device(), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(data), 0);
             ch.force(true);
         } finally {
@@ -117,7 +130,8 @@ class NodeAgentSplitRestartTest {
                 assertEquals(SplitStatus.DONE, s.phase(), s.toString());
                 assertTrue(s.segmentsFilled() > 0 && s.bytesRelocated() >= DATA, "counts kept: " + s);
             }
-            assertEquals(List.of("pvc-a", "pvc-b", "pvc-c", "pvc-d"),
+            assertEquals(
+                    List.of("pvc-a", "pvc-b", "pvc-c", "pvc-d"),
                     agent.splits().stream().map(SplitStatus::volumeId).toList());
             assertEquals(List.of(), recordedRequests(), "ended splits leave no request behind");
             agent.deleteVolume("pvc-a");
@@ -129,8 +143,8 @@ class NodeAgentSplitRestartTest {
 
     /** The volumes of the requests in {@code <pool>/split-requests}, in order. */
     private List<String> recordedRequests() {
-        return new SplitRecords(dir.resolve("pool")).read().queued().stream().map(SplitRecords.Queued::volumeId)
-                .toList();
+        return new SplitRecords(dir.resolve("pool"))
+                .read().queued().stream().map(SplitRecords.Queued::volumeId).toList();
     }
 
     @Test
@@ -150,7 +164,9 @@ class NodeAgentSplitRestartTest {
             assertEquals("copy", s.mode());
             assertEquals(0, agent.chainDepth("pvc-crash"));
             assertTrue(agent.splitStatus("pvc-plain").isEmpty(), "no request, no split");
-            assertEquals("CANCELLED", agent.splitStatus("pvc-stopped").orElseThrow().phase(),
+            assertEquals(
+                    "CANCELLED",
+                    agent.splitStatus("pvc-stopped").orElseThrow().phase(),
                     "a split the user cancelled is not restarted behind their back");
             assertEquals(0, RequestedSplits.startMissing(agent), "nothing left to start: idempotent");
         }
@@ -178,10 +194,14 @@ class NodeAgentSplitRestartTest {
         killAfterReady(crashChild("cancel:pvc-cancelled", "start:pvc-fresh", "cancel:pvc-fresh", "start:pvc-resumed"));
         try (NodeAgent agent = NodeAgent.start(config(3))) {
             SplitStatus r = agent.splitStatus("pvc-resumed").orElseThrow();
-            assertTrue(List.of("SCANNING", "FILLING", "RELEASING", SplitStatus.DONE).contains(r.phase()),
+            assertTrue(
+                    List.of("SCANNING", "FILLING", "RELEASING", SplitStatus.DONE)
+                            .contains(r.phase()),
                     "the user's resume before the crash was lost: " + r);
             for (String c : List.of("pvc-cancelled", "pvc-fresh")) {
-                assertEquals("CANCELLED", agent.splitStatus(c).orElseThrow().phase(),
+                assertEquals(
+                        "CANCELLED",
+                        agent.splitStatus(c).orElseThrow().phase(),
                         c + ": a cancel acknowledged before the crash was undone");
             }
             awaitPhase(agent, "pvc-resumed", SplitStatus.DONE);
@@ -207,11 +227,18 @@ class NodeAgentSplitRestartTest {
     }
 
     private Process crashChild(String... ops) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                SplitCrashAgentChild.class.getName(), dir.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xshare:auto",
+                "-cp",
+                System.getProperty("java.class.path"),
+                SplitCrashAgentChild.class.getName(),
+                dir.toString()));
         cmd.addAll(List.of(ops));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
     }
 
     /** Waits for the child's READY and kills it with SIGKILL at once; fails if it died or did not get there. */
@@ -221,8 +248,11 @@ class NodeAgentSplitRestartTest {
             while ((line = out.readLine()) != null && !line.equals("READY")) {
                 // the child's other output (its log goes to stderr)
             }
-            assertEquals("READY", line, "the child agent died before its operations were done (exit "
-                    + (child.isAlive() ? "none" : child.exitValue()) + ")");
+            assertEquals(
+                    "READY",
+                    line,
+                    "the child agent died before its operations were done (exit "
+                            + (child.isAlive() ? "none" : child.exitValue()) + ")");
         } finally {
             child.destroyForcibly(); // SIGKILL
             assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the killed child did not go away");
@@ -246,12 +276,19 @@ class NodeAgentSplitRestartTest {
             assertTrue(System.currentTimeMillis() - c.writtenMillis() < 3000, "rewritten every second");
             Command.Result r = Command.tryRun(60, vdisk.toString(), "--pool", pool.toString(), "split", "--status");
             assertEquals(0, r.exitCode(), r.output());
-            assertTrue(r.output().contains("pool in use by node agent pid " + ProcessHandle.current().pid()),
+            assertTrue(
+                    r.output()
+                            .contains("pool in use by node agent pid "
+                                    + ProcessHandle.current().pid()),
                     r.output());
-            assertTrue(r.output().lines().anyMatch(l -> l.startsWith("pvc-slow") && l.contains("copy")
-                    && (l.contains("filling") || l.contains("scanning"))), r.output());
-            assertTrue(r.output().lines().anyMatch(l -> l.startsWith("pvc-next") && l.contains("queued")),
+            assertTrue(
+                    r.output()
+                            .lines()
+                            .anyMatch(l -> l.startsWith("pvc-slow")
+                                    && l.contains("copy")
+                                    && (l.contains("filling") || l.contains("scanning"))),
                     r.output());
+            assertTrue(r.output().lines().anyMatch(l -> l.startsWith("pvc-next") && l.contains("queued")), r.output());
         }
         assertFalse(Files.exists(pool.resolve(SplitStatusFile.NAME)), "removed when the agent stops");
         // offline again: the command opens the pool and reads the engine's records (pvc-slow was interrupted)

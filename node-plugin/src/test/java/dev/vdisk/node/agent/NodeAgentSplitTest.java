@@ -43,8 +43,15 @@ class NodeAgentSplitTest {
     }
 
     private AgentConfig config(int maxSplits) {
-        return new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4), maxSplits);
+        return new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(256 * MIB),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(4),
+                maxSplits);
     }
 
     @Test
@@ -63,19 +70,29 @@ class NodeAgentSplitTest {
             assertEquals(2, agent.chainDepth("pvc-cc"), "a clone of a clone's snapshot");
             agent.deleteVolume("pvc-cc");
             agent.deleteSnapshot("snap-c");
-            assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class, () -> agent.chainDepth("nope")).reason());
+            assertEquals(
+                    AgentReason.NOT_FOUND,
+                    assertThrows(AgentException.class, () -> agent.chainDepth("nope"))
+                            .reason());
 
             SplitStatus started = agent.startSplit("pvc-c", "copy", 0);
             assertEquals("copy", started.mode());
             assertFalse(started.queued());
             SplitStatus done = awaitPhase(agent, "pvc-c", SplitStatus.DONE);
             assertTrue(done.segmentsFilled() > 0, "the snapshot's data was copied: " + done);
-            assertEquals(done.bytesRelocated(), done.bytesToRelocate(), "the agent reports what there was to relocate,"
-                    + " which progress is measured against: " + done);
+            assertEquals(
+                    done.bytesRelocated(),
+                    done.bytesToRelocate(),
+                    "the agent reports what there was to relocate," + " which progress is measured against: " + done);
             assertEquals(done.phase(), agent.startSplit("pvc-c", "copy", 0).phase(), "a retry: the same status");
-            assertEquals(AgentReason.FAILED_PRECONDITION, assertThrows(AgentException.class,
-                    () -> agent.startSplit("pvc-c", "share", 0)).reason(), "modes cannot be mixed");
-            assertEquals(List.of("pvc-c"), agent.splits().stream().map(SplitStatus::volumeId).toList());
+            assertEquals(
+                    AgentReason.FAILED_PRECONDITION,
+                    assertThrows(AgentException.class, () -> agent.startSplit("pvc-c", "share", 0))
+                            .reason(),
+                    "modes cannot be mixed");
+            assertEquals(
+                    List.of("pvc-c"),
+                    agent.splits().stream().map(SplitStatus::volumeId).toList());
 
             agent.deleteSnapshot("snap-1");
             agent.deleteVolume("pvc-src");
@@ -83,10 +100,12 @@ class NodeAgentSplitTest {
             assertEquals(0, agent.chainDepth("pvc-c"), "split: no chain");
         }
         try (Pool pool = Pool.open(dir.resolve("pool"))) {
-            Lineage clone = pool.lineage().stream().filter(l -> l.name().equals("pvc-c")).findFirst().orElseThrow();
+            Lineage clone = pool.lineage().stream()
+                    .filter(l -> l.name().equals("pvc-c"))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(0, clone.backingId(), "the clone has no backing snapshot any more");
-            assertEquals(1, pool.lineage().size(), "the snapshot was freed with its last dependent: "
-                    + pool.lineage());
+            assertEquals(1, pool.lineage().size(), "the snapshot was freed with its last dependent: " + pool.lineage());
         }
     }
 
@@ -105,8 +124,11 @@ class NodeAgentSplitTest {
             assertTrue(b.queued(), "one slot, taken: " + b);
             assertEquals("QUEUED", agent.splitStatus("pvc-b").orElseThrow().phase());
             assertTrue(agent.splits().stream().anyMatch(s -> s.volumeId().equals("pvc-b") && s.queued()));
-            assertEquals(AgentReason.FAILED_PRECONDITION, assertThrows(AgentException.class,
-                    () -> agent.startSplit("pvc-b", "copy", 0)).reason(), "queued in the other mode");
+            assertEquals(
+                    AgentReason.FAILED_PRECONDITION,
+                    assertThrows(AgentException.class, () -> agent.startSplit("pvc-b", "copy", 0))
+                            .reason(),
+                    "queued in the other mode");
 
             awaitPhase(agent, "pvc-a", SplitStatus.DONE);
             SplitStatus doneB = awaitPhase(agent, "pvc-b", SplitStatus.DONE);
@@ -143,16 +165,22 @@ class NodeAgentSplitTest {
     void refusals() throws Exception {
         try (NodeAgent agent = NodeAgent.start(config(2))) {
             agent.createVolume("pvc-plain", 8 * MIB);
-            assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class,
-                    () -> agent.startSplit("nope", "copy", 0)).reason());
-            AgentException notClone = assertThrows(AgentException.class,
-                    () -> agent.startSplit("pvc-plain", "copy", 0));
+            assertEquals(
+                    AgentReason.NOT_FOUND,
+                    assertThrows(AgentException.class, () -> agent.startSplit("nope", "copy", 0))
+                            .reason());
+            AgentException notClone =
+                    assertThrows(AgentException.class, () -> agent.startSplit("pvc-plain", "copy", 0));
             assertEquals(AgentReason.FAILED_PRECONDITION, notClone.reason());
             assertEquals("volume pvc-plain has no backing snapshot", notClone.getMessage());
-            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
-                    () -> agent.startSplit("pvc-plain", "move", 0)).reason());
-            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
-                    () -> agent.startSplit("pvc-plain", "copy", -1)).reason());
+            assertEquals(
+                    AgentReason.INVALID_ARGUMENT,
+                    assertThrows(AgentException.class, () -> agent.startSplit("pvc-plain", "move", 0))
+                            .reason());
+            assertEquals(
+                    AgentReason.INVALID_ARGUMENT,
+                    assertThrows(AgentException.class, () -> agent.startSplit("pvc-plain", "copy", -1))
+                            .reason());
             assertTrue(agent.splits().isEmpty());
         }
     }
@@ -178,16 +206,22 @@ class NodeAgentSplitTest {
 
     /** Stages the volume as a block device, runs {@code io} on its loop device, unstages it. */
     private static void withDevice(NodeAgent agent, String volumeId, DeviceIo io) throws Exception {
-        StagedVolume staged = new StagedVolume(volumeId, agent.config().kubeletDir().resolve("s-" + volumeId), true,
-                "", List.of(), "SINGLE_NODE_WRITER", Map.of());
+        StagedVolume staged = new StagedVolume(
+                volumeId,
+                agent.config().kubeletDir().resolve("s-" + volumeId),
+                true,
+                "",
+                List.of(),
+                "SINGLE_NODE_WRITER",
+                Map.of());
         try (var held = agent.locks().lock(volumeId)) {
             agent.staging().stage(staged);
             agent.staged().put(staged);
         }
         try {
             int loop = agent.attached(volumeId).orElseThrow().loopNumber();
-            try (FileChannel ch = FileChannel.open(Path.of("/dev/loop" + loop), StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel ch =
+                    FileChannel.open(Path.of("/dev/loop" + loop), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 io.run(ch);
                 ch.force(true);
             }

@@ -42,7 +42,13 @@ class NodeAgentTest {
     }
 
     private AgentConfig config(OptionalLong poolSize) {
-        return new AgentConfig(dir.resolve("pool"), poolSize, dir.resolve("state"), dir.resolve("kubelet"), "n1", 4,
+        return new AgentConfig(
+                dir.resolve("pool"),
+                poolSize,
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
                 FuseConfig.defaults().withWorkers(4));
     }
 
@@ -55,17 +61,29 @@ class NodeAgentTest {
             assertEquals(v, agent.createVolume("pvc-1", 10 * MIB + 1), "same size again: the same volume");
             AgentException e = assertThrows(AgentException.class, () -> agent.createVolume("pvc-1", 20 * MIB));
             assertEquals(AgentReason.ALREADY_EXISTS, e.reason());
-            assertEquals(AgentReason.INVALID_ARGUMENT,
-                    assertThrows(AgentException.class, () -> agent.createVolume("..", MIB)).reason());
+            assertEquals(
+                    AgentReason.INVALID_ARGUMENT,
+                    assertThrows(AgentException.class, () -> agent.createVolume("..", MIB))
+                            .reason());
             assertEquals(32 * MIB, agent.resizeVolume("pvc-1", 32 * MIB).sizeBytes());
             assertEquals(32 * MIB, agent.resizeVolume("pvc-1", 16 * MIB).sizeBytes(), "never shrinks");
-            assertEquals(AgentReason.NOT_FOUND,
-                    assertThrows(AgentException.class, () -> agent.resizeVolume("nope", MIB)).reason());
-            assertEquals(List.of("pvc-1"), agent.listVolumes().stream().map(AgentVolume::volumeId).toList());
+            assertEquals(
+                    AgentReason.NOT_FOUND,
+                    assertThrows(AgentException.class, () -> agent.resizeVolume("nope", MIB))
+                            .reason());
+            assertEquals(
+                    List.of("pvc-1"),
+                    agent.listVolumes().stream().map(AgentVolume::volumeId).toList());
 
             // a staged volume cannot be deleted
-            StagedVolume staged = new StagedVolume("pvc-1", agent.config().kubeletDir().resolve("s"), true, "", List.of(),
-                    "SINGLE_NODE_WRITER", Map.of());
+            StagedVolume staged = new StagedVolume(
+                    "pvc-1",
+                    agent.config().kubeletDir().resolve("s"),
+                    true,
+                    "",
+                    List.of(),
+                    "SINGLE_NODE_WRITER",
+                    Map.of());
             try (var held = agent.locks().lock("pvc-1")) {
                 agent.staging().stage(staged);
                 agent.staged().put(staged);
@@ -73,12 +91,19 @@ class NodeAgentTest {
             assertTrue(agent.getVolume("pvc-1").orElseThrow().staged());
             AgentException refused = assertThrows(AgentException.class, () -> agent.deleteVolume("pvc-1"));
             assertEquals(AgentReason.FAILED_PRECONDITION, refused.reason());
-            assertEquals("volume pvc-1 is staged on node " + agent.config().nodeId() + "; stop the pods using it (the"
-                    + " CO unstages it) before deleting it", refused.getMessage(), "no host path");
+            assertEquals(
+                    "volume pvc-1 is staged on node " + agent.config().nodeId() + "; stop the pods using it (the"
+                            + " CO unstages it) before deleting it",
+                    refused.getMessage(),
+                    "no host path");
             // growing a staged volume grows its loop device
             agent.resizeVolume("pvc-1", 48 * MIB);
             int loop = agent.attached("pvc-1").orElseThrow().loopNumber();
-            assertEquals(48 * MIB, Long.parseLong(Files.readString(Path.of("/sys/block/loop" + loop + "/size")).strip()) * 512);
+            assertEquals(
+                    48 * MIB,
+                    Long.parseLong(Files.readString(Path.of("/sys/block/loop" + loop + "/size"))
+                                    .strip())
+                            * 512);
             try (var held = agent.locks().lock("pvc-1")) {
                 agent.staging().unstage(staged, false);
                 agent.staged().remove("pvc-1");
@@ -98,20 +123,28 @@ class NodeAgentTest {
             assertEquals("pvc-a", s.sourceVolumeId());
             assertEquals(8 * MIB, s.sizeBytes());
             assertEquals(s, agent.createSnapshot("snap-1", "pvc-a"), "a retry returns the same snapshot");
-            assertEquals(AgentReason.ALREADY_EXISTS,
-                    assertThrows(AgentException.class, () -> agent.createSnapshot("snap-1", "pvc-b")).reason());
-            assertEquals(AgentReason.NOT_FOUND,
-                    assertThrows(AgentException.class, () -> agent.createSnapshot("snap-2", "nope")).reason());
+            assertEquals(
+                    AgentReason.ALREADY_EXISTS,
+                    assertThrows(AgentException.class, () -> agent.createSnapshot("snap-1", "pvc-b"))
+                            .reason());
+            assertEquals(
+                    AgentReason.NOT_FOUND,
+                    assertThrows(AgentException.class, () -> agent.createSnapshot("snap-2", "nope"))
+                            .reason());
             assertFalse(agent.allocated("snap-1", 0).hasNext(), "nothing was written");
 
             AgentVolume clone = agent.cloneVolume("pvc-c", "snap-1", 16 * MIB, Map.of("name", "c"));
             assertEquals(16 * MIB, clone.sizeBytes(), "grown past the snapshot's size");
             assertEquals(Map.of("name", "c"), clone.attributes());
             assertEquals(clone, agent.cloneVolume("pvc-c", "snap-1", 16 * MIB, Map.of("name", "c")));
-            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
-                    () -> agent.cloneVolume("pvc-d", "snap-1", MIB, Map.of())).reason());
-            assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class,
-                    () -> agent.cloneVolume("pvc-d", "nope", 8 * MIB, Map.of())).reason());
+            assertEquals(
+                    AgentReason.INVALID_ARGUMENT,
+                    assertThrows(AgentException.class, () -> agent.cloneVolume("pvc-d", "snap-1", MIB, Map.of()))
+                            .reason());
+            assertEquals(
+                    AgentReason.NOT_FOUND,
+                    assertThrows(AgentException.class, () -> agent.cloneVolume("pvc-d", "nope", 8 * MIB, Map.of()))
+                            .reason());
 
             // the source goes, the snapshot stays and still names it
             agent.deleteVolume("pvc-a");
@@ -124,13 +157,25 @@ class NodeAgentTest {
             assertTrue(agent.getVolume("pvc-c").isPresent());
 
             List<AgentSnapshot> group = agent.createSnapshotGroup("g", Map.of("pvc-b", "g-b", "pvc-c", "g-c"));
-            assertEquals(List.of("g-b", "g-c"), group.stream().map(AgentSnapshot::snapshotId).toList());
-            assertEquals(List.of("g", "g"), group.stream().map(AgentSnapshot::groupId).toList());
-            assertEquals(AgentReason.ALREADY_EXISTS, assertThrows(AgentException.class, () -> agent.createSnapshotGroup("g",
-                    Map.of("pvc-b", "g-b", "pvc-c", "g-x"))).reason(), "a group that exists only in part");
+            assertEquals(
+                    List.of("g-b", "g-c"),
+                    group.stream().map(AgentSnapshot::snapshotId).toList());
+            assertEquals(
+                    List.of("g", "g"),
+                    group.stream().map(AgentSnapshot::groupId).toList());
+            assertEquals(
+                    AgentReason.ALREADY_EXISTS,
+                    assertThrows(
+                                    AgentException.class,
+                                    () -> agent.createSnapshotGroup("g", Map.of("pvc-b", "g-b", "pvc-c", "g-x")))
+                            .reason(),
+                    "a group that exists only in part");
             assertEquals(group, agent.createSnapshotGroup("g", Map.of("pvc-b", "g-b", "pvc-c", "g-c")));
-            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
-                    () -> agent.delta("g-b", "g-c", 0)).reason(), "snapshots of different volumes");
+            assertEquals(
+                    AgentReason.INVALID_ARGUMENT,
+                    assertThrows(AgentException.class, () -> agent.delta("g-b", "g-c", 0))
+                            .reason(),
+                    "snapshots of different volumes");
             agent.deleteVolume("pvc-c");
             agent.deleteVolume("pvc-b");
         }
@@ -155,7 +200,8 @@ class NodeAgentTest {
     void asecondAgentOnTheSameStateDirectoryIsRefused() throws Exception {
         try (NodeAgent first = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
             Exception e = assertThrows(Exception.class, () -> NodeAgent.start(config(OptionalLong.of(64 * MIB))));
-            assertTrue(e.getMessage().contains("state directory") || e.getMessage().contains("pool"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("state directory") || e.getMessage().contains("pool"), e.getMessage());
             assertTrue(first.listVolumes().isEmpty(), "the first agent still works");
         }
     }
@@ -164,23 +210,32 @@ class NodeAgentTest {
     void attributesAreStoredWithTheVolumeAndOutliveTheAgent() throws Exception {
         Path attrs = dir.resolve("pool/volume-attributes/pvc-a.attrs");
         try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
-            AgentVolume v = agent.createVolume("pvc-a", MIB, Map.of("name", "pvc-a", "fsType", "xfs", "odd", "a=b c\n"));
+            AgentVolume v =
+                    agent.createVolume("pvc-a", MIB, Map.of("name", "pvc-a", "fsType", "xfs", "odd", "a=b c\n"));
             assertEquals(Map.of("name", "pvc-a", "fsType", "xfs", "odd", "a=b c\n"), v.attributes());
             assertEquals(Optional.empty(), v.abnormal());
-            assertEquals(v, agent.createVolume("pvc-a", MIB, Map.of("other", "ignored")), "existing: returned as it is");
+            assertEquals(
+                    v, agent.createVolume("pvc-a", MIB, Map.of("other", "ignored")), "existing: returned as it is");
             agent.updateAttributes("pvc-a", Map.of("maxIops", "100", "fsType", "xfs"));
-            assertEquals(AgentReason.NOT_FOUND, assertThrows(AgentException.class,
-                    () -> agent.updateAttributes("nope", Map.of("a", "b"))).reason());
-            assertEquals(AgentReason.INVALID_ARGUMENT, assertThrows(AgentException.class,
-                    () -> agent.createVolume("../escape", MIB)).reason(), "never a path outside the attributes directory");
+            assertEquals(
+                    AgentReason.NOT_FOUND,
+                    assertThrows(AgentException.class, () -> agent.updateAttributes("nope", Map.of("a", "b")))
+                            .reason());
+            assertEquals(
+                    AgentReason.INVALID_ARGUMENT,
+                    assertThrows(AgentException.class, () -> agent.createVolume("../escape", MIB))
+                            .reason(),
+                    "never a path outside the attributes directory");
         }
         try (NodeAgent agent = NodeAgent.start(config(OptionalLong.of(64 * MIB)))) {
-            assertEquals(Map.of("name", "pvc-a", "fsType", "xfs", "odd", "a=b c\n", "maxIops", "100"),
+            assertEquals(
+                    Map.of("name", "pvc-a", "fsType", "xfs", "odd", "a=b c\n", "maxIops", "100"),
                     agent.getVolume("pvc-a").orElseThrow().attributes());
             assertTrue(Files.exists(attrs));
             agent.deleteVolume("pvc-a");
             assertTrue(Files.notExists(attrs), "deleted with the volume");
-            assertEquals(Map.of(), agent.createVolume("pvc-a", MIB).attributes(), "a new volume of that ID starts empty");
+            assertEquals(
+                    Map.of(), agent.createVolume("pvc-a", MIB).attributes(), "a new volume of that ID starts empty");
             agent.deleteVolume("pvc-a");
         }
     }
@@ -197,11 +252,14 @@ class NodeAgentTest {
         }
         Path journal;
         try (var files = Files.list(dir.resolve("pool").resolve("journal"))) {
-            journal = files.filter(f -> f.toString().endsWith(".log")).sorted().toList().getLast(); // not journal.lock
+            journal = files.filter(f -> f.toString().endsWith(".log"))
+                    .sorted()
+                    .toList()
+                    .getLast(); // not journal.lock
         }
         Files.delete(journal);
-        JournalDamagedException e = assertThrows(JournalDamagedException.class,
-                () -> NodeAgent.start(config(OptionalLong.empty())));
+        JournalDamagedException e =
+                assertThrows(JournalDamagedException.class, () -> NodeAgent.start(config(OptionalLong.empty())));
         assertTrue(e.getMessage().contains("--accept-journal-loss"), e.getMessage());
         try (NodeAgent agent = NodeAgent.start(config(OptionalLong.empty()).withAcceptJournalLoss(true))) {
             assertEquals(MIB, agent.sizeOf("pvc-1"));

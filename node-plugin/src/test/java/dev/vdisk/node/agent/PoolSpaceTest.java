@@ -67,7 +67,22 @@ class PoolSpaceTest {
     }
 
     private static PoolInfo info(Path data, long used, long free, long available, long pending) {
-        return new PoolInfo(data.getParent(), data, data.getParent(), UUID.randomUUID(), 1, 65536, 64 * MIB, used, free,
-                available, pending, free - available, 1, 0, 0, 0);
+        return new PoolInfo(
+                data.getParent(),
+                data,
+                data.getParent(),
+                UUID.randomUUID(),
+                1,
+                65536,
+                64 * MIB,
+                used,
+                free,
+                available,
+                pending,
+                free - available,
+                1,
+                0,
+                0,
+                0);
     }
 }

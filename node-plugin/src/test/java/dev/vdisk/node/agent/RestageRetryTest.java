@@ -31,6 +31,7 @@ class RestageRetryTest {
 
     @TempDir
     Path dir;
+
     private final LogCapture log = new LogCapture();
 
     @AfterEach
@@ -42,20 +43,26 @@ class RestageRetryTest {
 
     @Test
     void aVolumeThatAFullPoolKeptFromBeingStagedAtStartIsStagedOnceSpaceIsFreed() throws Exception {
-        AgentConfig config = new AgentConfig(dir.resolve("pool"), OptionalLong.of(64 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4));
-        StagedVolume fill = new StagedVolume("vol-fill", config.kubeletDir().resolve("fill"), true, "", List.of(),
-                "SINGLE_NODE_WRITER", Map.of());
-        StagedVolume fs = new StagedVolume("vol-fs", config.kubeletDir().resolve("fs"), false, "ext4", List.of(),
-                "SINGLE_NODE_WRITER", Map.of());
+        AgentConfig config = new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(64 * MIB),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(4));
+        StagedVolume fill = new StagedVolume(
+                "vol-fill", config.kubeletDir().resolve("fill"), true, "", List.of(), "SINGLE_NODE_WRITER", Map.of());
+        StagedVolume fs = new StagedVolume(
+                "vol-fs", config.kubeletDir().resolve("fs"), false, "ext4", List.of(), "SINGLE_NODE_WRITER", Map.of());
         try (NodeAgent agent = NodeAgent.start(config)) {
             agent.createVolume("vol-fs", 64 * MIB, Map.of());
             agent.createVolume("vol-fill", 256 * MIB, Map.of());
             try (var held = agent.locks().lock("vol-fill")) {
                 Path device = agent.staging().stage(fill);
                 agent.staged().put(fill);
-                Command.Result dd = Command.tryRun(300, "dd", "if=/dev/urandom", "of=" + device, "bs=1M",
-                        "count=256", "oflag=direct");
+                Command.Result dd = Command.tryRun(
+                        300, "dd", "if=/dev/urandom", "of=" + device, "bs=1M", "count=256", "oflag=direct");
                 assertTrue(dd.output().contains("No space left on device"), dd.output());
             }
         }
@@ -74,7 +81,9 @@ class RestageRetryTest {
                 assertEquals(0, log.lines("volume vol-fs: staging it again still fails"), log.text());
                 assertEquals(1, log.lines("vol-fs: writes failing: pool out of space"), "across attempts");
 
-                Command.run("blkdiscard", agent.attached("vol-fill").orElseThrow().device().toString());
+                Command.run(
+                        "blkdiscard",
+                        agent.attached("vol-fill").orElseThrow().device().toString());
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (agent.abnormal("vol-fs").isPresent() && System.nanoTime() < deadline) {
                     Thread.sleep(200);

@@ -21,11 +21,18 @@ class StateFileTest {
     void roundTripKeepsEveryFieldIncludingAwkwardPaths() throws IOException {
         StateFile file = new StateFile(dir.resolve("node-state"));
         assertEquals(List.of(), file.read(), "no file yet: nothing staged");
-        StagedVolume mount = new StagedVolume("pvc-1", Path.of("/k/staging with space/pvc-1"), false, "xfs",
-                List.of("noatime", "discard"), "SINGLE_NODE_WRITER", Map.of())
-                .withTarget(Path.of("/k/pods/a+b/mount"), false).withTarget(Path.of("/k/pods/c%20/mount"), true);
-        StagedVolume block = new StagedVolume("pvc-2", Path.of("/k/block"), true, "", List.of(),
-                "SINGLE_NODE_MULTI_WRITER", Map.of());
+        StagedVolume mount = new StagedVolume(
+                        "pvc-1",
+                        Path.of("/k/staging with space/pvc-1"),
+                        false,
+                        "xfs",
+                        List.of("noatime", "discard"),
+                        "SINGLE_NODE_WRITER",
+                        Map.of())
+                .withTarget(Path.of("/k/pods/a+b/mount"), false)
+                .withTarget(Path.of("/k/pods/c%20/mount"), true);
+        StagedVolume block = new StagedVolume(
+                "pvc-2", Path.of("/k/block"), true, "", List.of(), "SINGLE_NODE_MULTI_WRITER", Map.of());
         file.write(List.of(mount, block));
         assertEquals(List.of(mount, block), file.read());
         assertFalse(Files.exists(dir.resolve("node-state.tmp")), "the temporary file is renamed away");

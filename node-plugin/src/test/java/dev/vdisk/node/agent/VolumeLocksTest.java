@@ -18,12 +18,14 @@ class VolumeLocksTest {
             assertTrue(locks.isHeldByCurrentThread("a"));
             // another volume: free
             assertTrue(CompletableFuture.supplyAsync(() -> {
-                try (var other = locks.lock("b")) {
-                    return true;
-                }
-            }).get(5, TimeUnit.SECONDS));
+                        try (var other = locks.lock("b")) {
+                            return true;
+                        }
+                    })
+                    .get(5, TimeUnit.SECONDS));
             // the same volume from another thread: waits, then ABORTED's exception
-            var e = assertThrows(Exception.class, () -> CompletableFuture.runAsync(() -> locks.lock("a").close())
+            var e = assertThrows(Exception.class, () -> CompletableFuture.runAsync(
+                            () -> locks.lock("a").close())
                     .get(5, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof VolumeBusyException, e.toString());
         }

@@ -43,7 +43,9 @@ class IoConditionTest {
             t.join();
         }
         assertEquals(1, changes.failing().sum());
-        assertEquals("writes failing: pool out of space", writes.current().orElseThrow().what());
+        assertEquals(
+                "writes failing: pool out of space",
+                writes.current().orElseThrow().what());
         assertEquals(1, log.lines("vol-x: writes failing: pool out of space"), log.text());
 
         Thread.sleep(IoCondition.QUIET_NANOS / 1_000_000 + 100);

@@ -1,21 +1,17 @@
 package dev.vdisk.node.datapath;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.vdisk.node.backend.FileBackend;
-import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.loop.LoopDevice;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
 import dev.vdisk.node.testing.TestHolder;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,11 +25,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Hand-over of a live data path between processes, on a real kernel: a child JVM ({@link HandoverChild}) serves a
@@ -57,8 +55,8 @@ class DataPathHandoverTest {
     void setUp(TestInfo info) throws IOException {
         dir = ROOT.resolve(info.getDisplayName().replaceAll("[^A-Za-z0-9]", "") + "-" + System.nanoTime());
         Files.createDirectories(dir);
-        try (FileChannel f = FileChannel.open(dir.resolve("backing.img"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel f =
+                FileChannel.open(dir.resolve("backing.img"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             f.truncate(0);
         }
         backend = FileBackend.open(dir.resolve("backing.img"), SIZE, false);
@@ -85,7 +83,10 @@ class DataPathHandoverTest {
             }
             backend.close();
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!LoopDevice.attached().stream().filter(l -> l.backingFile().startsWith(dir)).toList().isEmpty()
+            while (!LoopDevice.attached().stream()
+                            .filter(l -> l.backingFile().startsWith(dir))
+                            .toList()
+                            .isEmpty()
                     && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
@@ -95,21 +96,32 @@ class DataPathHandoverTest {
 
     /** Starts the child and returns its loop device once it is attached and handed to the holder. */
     private Path startChild() throws Exception {
-        child = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                HandoverChild.class.getName(), dir.toString(), Long.toString(SIZE))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        child = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElseThrow(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-Xshare:auto",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        HandoverChild.class.getName(),
+                        dir.toString(),
+                        Long.toString(SIZE))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         CompletableFuture<String> device = new CompletableFuture<>();
         CompletableFuture<Void> served = holder.serve(child, line -> {
             if (line.startsWith("@@@ DEVICE ")) {
                 device.complete(line.substring(11));
             }
         });
-        served.whenComplete((v, e) -> device.completeExceptionally(
-                new AssertionError("the child ended before attaching (exit " + child.onExit().join().exitValue() + ")", e)));
+        served.whenComplete((v, e) -> device.completeExceptionally(new AssertionError(
+                "the child ended before attaching (exit "
+                        + child.onExit().join().exitValue() + ")",
+                e)));
         String[] answer = device.get(120, TimeUnit.SECONDS).split(" ");
         assertEquals("true", answer[1], "the child hands over (kernel 6.9+ resends FUSE requests)");
-        assertTrue(holder.names().contains("fuse") && holder.names().contains("loop/vol-1"), holder.names().toString());
+        assertTrue(
+                holder.names().contains("fuse") && holder.names().contains("loop/vol-1"),
+                holder.names().toString());
         return Path.of(answer[0]);
     }
 
@@ -122,16 +134,18 @@ class DataPathHandoverTest {
         final AtomicLong longestNanos = new AtomicLong();
         /** When the write now in progress started; 0 between writes. */
         volatile long writeSince;
+
         volatile boolean stop;
 
         Io(Path device) throws IOException {
-            channel = FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    ExtendedOpenOption.DIRECT);
+            channel = FileChannel.open(
+                    device, StandardOpenOption.READ, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
         }
 
         @Override
         public void run() {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK);
+            ByteBuffer buffer =
+                    ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK);
             for (long i = 1; !stop; i++) {
                 int block = (int) ((i * 7919) % BLOCKS);
                 try {
@@ -218,10 +232,12 @@ class DataPathHandoverTest {
             }
             assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child went away");
             long goneAt = System.nanoTime();
-            adopted = DataPath.adopt(HandoverChild.config(), holder, Map.of("vol-1", backend)).orElseThrow(
-                    () -> new AssertionError("nothing to take over"));
+            adopted = DataPath.adopt(HandoverChild.config(), holder, Map.of("vol-1", backend))
+                    .orElseThrow(() -> new AssertionError("nothing to take over"));
             long adoptedAt = System.nanoTime();
-            assertEquals(Optional.of(device), adopted.find("vol-1").map(DataPath.AttachedVolume::device),
+            assertEquals(
+                    Optional.of(device),
+                    adopted.find("vol-1").map(DataPath.AttachedVolume::device),
                     "the same loop device, not a new one");
             Thread.sleep(1500);
             io.stop = true;
@@ -229,15 +245,22 @@ class DataPathHandoverTest {
             assertFalse(ioThread.isAlive(), "I/O finished after the take-over");
             io.verifyAll();
             assertEquals(List.of(), List.copyOf(io.errors), "no I/O error and no wrong data");
-            assertTrue(io.ops.get() > opsBefore + 100, "I/O went on after the take-over: " + io.ops.get()
-                    + " ops, " + opsBefore + " before the stop");
-            System.out.printf("hand-over (%s): child gone after %d ms, taken over after %d ms more; %d ops, %d "
-                            + "requests sent again, longest I/O pause %d ms%n", graceful ? "SIGTERM" : "SIGKILL",
-                    (goneAt - stoppedAt) / 1_000_000, (adoptedAt - goneAt) / 1_000_000, io.ops.get(),
-                    adopted.resentRequests(), io.longestNanos.get() / 1_000_000);
+            assertTrue(
+                    io.ops.get() > opsBefore + 100,
+                    "I/O went on after the take-over: " + io.ops.get() + " ops, " + opsBefore + " before the stop");
+            System.out.printf(
+                    "hand-over (%s): child gone after %d ms, taken over after %d ms more; %d ops, %d "
+                            + "requests sent again, longest I/O pause %d ms%n",
+                    graceful ? "SIGTERM" : "SIGKILL",
+                    (goneAt - stoppedAt) / 1_000_000,
+                    (adoptedAt - goneAt) / 1_000_000,
+                    io.ops.get(),
+                    adopted.resentRequests(),
+                    io.longestNanos.get() / 1_000_000);
             if (!graceful) {
-                assertTrue(adopted.resentRequests() > 0, "the kill found a request read and not answered, and the "
-                        + "successor answered it");
+                assertTrue(
+                        adopted.resentRequests() > 0,
+                        "the kill found a request read and not answered, and the " + "successor answered it");
             }
         } finally {
             io.stop = true;

@@ -1,5 +1,10 @@
 package dev.vdisk.node.datapath;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.vdisk.node.backend.FileBackend;
 import dev.vdisk.node.backend.MemoryBackend;
 import dev.vdisk.node.fuse.FuseConfig;
@@ -8,6 +13,16 @@ import dev.vdisk.node.loop.LoopDevice;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,23 +35,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * The whole data path on a real kernel: a file backend served through our FUSE server, a direct-I/O loop
  * device on it, real mkfs, mount, fstrim, blkdiscard and fio. Every test cleans up after itself, and the
@@ -45,7 +43,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(Privileged.class)
 @ParameterizedClass
-@EnumSource(value = FuseTransport.class, names = {"DEV", "URING"})
+@EnumSource(
+        value = FuseTransport.class,
+        names = {"DEV", "URING"})
 class DataPathTest {
     private static final Path ROOT = Path.of("target/datapath-tests").toAbsolutePath();
     private static final long SIZE = 512L << 20; // mkfs.xfs wants more than 300 MB
@@ -62,7 +62,8 @@ class DataPathTest {
         dir = ROOT.resolve(info.getTestMethod().orElseThrow().getName() + "-" + transport + "-" + System.nanoTime());
         Files.createDirectories(dir);
         backend = FileBackend.open(dir.resolve("backing.img"), SIZE, false);
-        dataPath = DataPath.start(dir.resolve("fuse"), FuseConfig.defaults().withWorkers(8).withTransport(transport));
+        dataPath = DataPath.start(
+                dir.resolve("fuse"), FuseConfig.defaults().withWorkers(8).withTransport(transport));
     }
 
     @AfterEach
@@ -96,7 +97,9 @@ class DataPathTest {
         Command.run("dd", "if=/dev/zero", "of=" + v.device(), "bs=64k", "count=16", "oflag=direct", "status=none");
         Command.run("dd", "if=" + v.device(), "of=/dev/null", "bs=64k", "count=16", "iflag=direct", "status=none");
         if (transport == FuseTransport.URING) {
-            assertTrue(dataPath.ringRequests() >= 32, "reads and writes came through the ring: " + dataPath.ringRequests());
+            assertTrue(
+                    dataPath.ringRequests() >= 32,
+                    "reads and writes came through the ring: " + dataPath.ringRequests());
         } else {
             assertEquals(0, dataPath.ringRequests(), "nothing through a ring");
         }
@@ -108,11 +111,20 @@ class DataPathTest {
         DataPath.AttachedVolume v = dataPath.attach("pvc-0001", backend);
         String sys = "/sys/block/loop" + v.loopNumber();
         assertEquals("1", Files.readString(Path.of(sys, "loop/dio")).strip(), "direct I/O");
-        assertEquals("4096", Files.readString(Path.of(sys, "queue/logical_block_size")).strip());
-        assertEquals(SIZE / 512, Long.parseLong(Files.readString(Path.of(sys, "size")).strip()));
-        assertEquals(dir.resolve("fuse/pvc-0001"), Path.of(Files.readString(Path.of(sys, "loop/backing_file")).strip()));
+        assertEquals(
+                "4096",
+                Files.readString(Path.of(sys, "queue/logical_block_size")).strip());
+        assertEquals(
+                SIZE / 512,
+                Long.parseLong(Files.readString(Path.of(sys, "size")).strip()));
+        assertEquals(
+                dir.resolve("fuse/pvc-0001"),
+                Path.of(Files.readString(Path.of(sys, "loop/backing_file")).strip()));
         assertEquals(List.of(v.loopNumber()), LoopDevice.findByBackingFile(v.image()));
-        assertTrue(Long.parseLong(Files.readString(Path.of(sys, "queue/discard_max_bytes")).strip()) > 0,
+        assertTrue(
+                Long.parseLong(Files.readString(Path.of(sys, "queue/discard_max_bytes"))
+                                .strip())
+                        > 0,
                 "discard enabled on the loop device");
 
         dataPath.detach("pvc-0001");
@@ -126,13 +138,27 @@ class DataPathTest {
             dataPath.attach("a", backend);
             dataPath.attach("b", small);
             try (Stream<Path> files = Files.list(dataPath.mountPoint())) {
-                assertEquals(List.of("a", "b"), files.map(p -> p.getFileName().toString()).sorted().toList());
+                assertEquals(
+                        List.of("a", "b"),
+                        files.map(p -> p.getFileName().toString()).sorted().toList());
             }
             assertEquals(SIZE, Files.size(dataPath.mountPoint().resolve("a")));
             assertEquals(8L << 20, Files.size(dataPath.mountPoint().resolve("b")));
-            assertFalse(Command.tryRun(10, "truncate", "-s", "1M", dataPath.mountPoint().resolve("b").toString())
-                    .exitCode() == 0, "size change refused");
-            Command.run("truncate", "-s", "" + (8L << 20), dataPath.mountPoint().resolve("b").toString());
+            assertFalse(
+                    Command.tryRun(
+                                            10,
+                                            "truncate",
+                                            "-s",
+                                            "1M",
+                                            dataPath.mountPoint().resolve("b").toString())
+                                    .exitCode()
+                            == 0,
+                    "size change refused");
+            Command.run(
+                    "truncate",
+                    "-s",
+                    "" + (8L << 20),
+                    dataPath.mountPoint().resolve("b").toString());
             assertFalse(Files.exists(dataPath.mountPoint().resolve("c")));
             // raw bytes through the loop device of the memory backend
             Path dev = dataPath.find("b").orElseThrow().device();
@@ -170,7 +196,9 @@ class DataPathTest {
             assertEquals(e.getValue(), sha256(Files.readAllBytes(fs.resolve(e.getKey()))), e.getKey());
         }
         Command.run("umount", fs.toString());
-        Command.run(fsType.equals("xfs") ? "xfs_repair" : "e2fsck", fsType.equals("xfs") ? "-n" : "-fn",
+        Command.run(
+                fsType.equals("xfs") ? "xfs_repair" : "e2fsck",
+                fsType.equals("xfs") ? "-n" : "-fn",
                 v.device().toString());
     }
 
@@ -181,14 +209,16 @@ class DataPathTest {
         Path fs = dir.resolve("fs");
         Files.createDirectories(fs);
         Command.run("mount", "-o", "nodiscard", v.device().toString(), fs.toString());
-        Command.run("dd", "if=/dev/urandom", "of=" + fs.resolve("big"), "bs=1M", "count=96", "conv=fsync", "status=none");
+        Command.run(
+                "dd", "if=/dev/urandom", "of=" + fs.resolve("big"), "bs=1M", "count=96", "conv=fsync", "status=none");
         long full = Command.allocatedBlocks(backend.file());
         Files.delete(fs.resolve("big"));
         Command.run("sync");
         Command.run("fstrim", "-v", fs.toString());
         long trimmed = Command.allocatedBlocks(backend.file());
-        assertTrue(trimmed < full - (80L << 20) / 512, "backing file allocated " + full + " blocks before fstrim, "
-                + trimmed + " after");
+        assertTrue(
+                trimmed < full - (80L << 20) / 512,
+                "backing file allocated " + full + " blocks before fstrim, " + trimmed + " after");
     }
 
     @Test
@@ -203,12 +233,27 @@ class DataPathTest {
         Command.run("blkdiscard", v.device().toString());
         assertEquals(0, Command.allocatedBlocks(backend.file()));
         // discarded ranges read back as zeros
-        Command.run("dd", "if=" + v.device(), "of=" + dir.resolve("back"), "bs=1M", "count=1", "iflag=direct", "status=none");
+        Command.run(
+                "dd",
+                "if=" + v.device(),
+                "of=" + dir.resolve("back"),
+                "bs=1M",
+                "count=1",
+                "iflag=direct",
+                "status=none");
         assertArrayEquals(new byte[1 << 20], Files.readAllBytes(dir.resolve("back")));
         // and zeroout (WRITE_ZEROES -> FALLOC_FL_ZERO_RANGE) too
         Command.run("dd", "if=/dev/urandom", "of=" + v.device(), "bs=1M", "count=4", "oflag=direct", "status=none");
-        Command.run("blkdiscard", "-z", "-o", "0", "-l", "" + (4L << 20), v.device().toString());
-        Command.run("dd", "if=" + v.device(), "of=" + dir.resolve("back"), "bs=1M", "count=4", "iflag=direct", "status=none");
+        Command.run(
+                "blkdiscard", "-z", "-o", "0", "-l", "" + (4L << 20), v.device().toString());
+        Command.run(
+                "dd",
+                "if=" + v.device(),
+                "of=" + dir.resolve("back"),
+                "bs=1M",
+                "count=4",
+                "iflag=direct",
+                "status=none");
         assertArrayEquals(new byte[4 << 20], Files.readAllBytes(dir.resolve("back")));
     }
 
@@ -219,13 +264,28 @@ class DataPathTest {
         backend.resize(bigger);
         dataPath.resize("pvc-grow");
         assertEquals(bigger, Files.size(v.image()));
-        assertEquals(bigger / 512, Long.parseLong(Files.readString(Path.of("/sys/block/loop" + v.loopNumber(), "size")).strip()));
+        assertEquals(
+                bigger / 512,
+                Long.parseLong(Files.readString(Path.of("/sys/block/loop" + v.loopNumber(), "size"))
+                        .strip()));
         // the new tail is writable and readable through the device
         Command.run("dd", "if=/dev/urandom", "of=" + dir.resolve("rand"), "bs=1M", "count=1", "status=none");
-        Command.run("dd", "if=" + dir.resolve("rand"), "of=" + v.device(), "bs=1M", "seek=" + (bigger / (1 << 20) - 1),
-                "oflag=direct", "status=none");
-        Command.run("dd", "if=" + v.device(), "of=" + dir.resolve("back"), "bs=1M", "skip=" + (bigger / (1 << 20) - 1),
-                "iflag=direct", "status=none");
+        Command.run(
+                "dd",
+                "if=" + dir.resolve("rand"),
+                "of=" + v.device(),
+                "bs=1M",
+                "seek=" + (bigger / (1 << 20) - 1),
+                "oflag=direct",
+                "status=none");
+        Command.run(
+                "dd",
+                "if=" + v.device(),
+                "of=" + dir.resolve("back"),
+                "bs=1M",
+                "skip=" + (bigger / (1 << 20) - 1),
+                "iflag=direct",
+                "status=none");
         assertArrayEquals(Files.readAllBytes(dir.resolve("rand")), Files.readAllBytes(dir.resolve("back")));
     }
 
@@ -234,14 +294,42 @@ class DataPathTest {
         DataPath.AttachedVolume v = dataPath.attach("pvc-fio", backend);
         // four jobs, each on its own 32 MiB region, random 4 KiB and 64 KiB writes at depth 16, verified on read-back
         for (String bs : List.of("4k", "64k")) {
-            Command.run(300, "fio", "--name=verify-" + bs, "--filename=" + v.device(), "--direct=1", "--ioengine=libaio",
-                    "--rw=randwrite", "--bs=" + bs, "--iodepth=16", "--numjobs=4", "--size=32M", "--offset_increment=32M",
-                    "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0", "--group_reporting");
+            Command.run(
+                    300,
+                    "fio",
+                    "--name=verify-" + bs,
+                    "--filename=" + v.device(),
+                    "--direct=1",
+                    "--ioengine=libaio",
+                    "--rw=randwrite",
+                    "--bs=" + bs,
+                    "--iodepth=16",
+                    "--numjobs=4",
+                    "--size=32M",
+                    "--offset_increment=32M",
+                    "--verify=crc32c",
+                    "--verify_fatal=1",
+                    "--do_verify=1",
+                    "--verify_state_save=0",
+                    "--group_reporting");
         }
         // mixed reads and writes with 1 MiB requests, then a whole-device checksum against the backing file
-        Command.run(300, "fio", "--name=seq", "--filename=" + v.device(), "--direct=1", "--ioengine=libaio",
-                "--rw=write", "--bs=1M", "--iodepth=8", "--size=128M", "--verify=crc32c", "--do_verify=1", "--verify_state_save=0");
-        String viaDevice = Command.run("sh", "-c", "dd if=" + v.device() + " bs=1M iflag=direct status=none | sha256sum");
+        Command.run(
+                300,
+                "fio",
+                "--name=seq",
+                "--filename=" + v.device(),
+                "--direct=1",
+                "--ioengine=libaio",
+                "--rw=write",
+                "--bs=1M",
+                "--iodepth=8",
+                "--size=128M",
+                "--verify=crc32c",
+                "--do_verify=1",
+                "--verify_state_save=0");
+        String viaDevice =
+                Command.run("sh", "-c", "dd if=" + v.device() + " bs=1M iflag=direct status=none | sha256sum");
         String viaFile = Command.run("sh", "-c", "sha256sum < " + backend.file());
         assertEquals(viaFile, viaDevice);
     }

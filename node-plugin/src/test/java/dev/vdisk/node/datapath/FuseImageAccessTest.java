@@ -1,19 +1,16 @@
 package dev.vdisk.node.datapath;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.vdisk.node.backend.MemoryBackend;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.fuse.FuseTransport;
 import dev.vdisk.node.testing.Command;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,11 +19,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Only root may use an attached volume's image: a real non-root user (nobody) can neither read nor write it through
@@ -37,7 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(Privileged.class)
 @ParameterizedClass
-@EnumSource(value = FuseTransport.class, names = {"DEV", "URING"})
+@EnumSource(
+        value = FuseTransport.class,
+        names = {"DEV", "URING"})
 class FuseImageAccessTest {
     private static final byte[] SECRET = "volume data only root may read".getBytes(StandardCharsets.UTF_8);
 
@@ -56,7 +57,8 @@ class FuseImageAccessTest {
         stateDir = base.resolve("state"); // made by the mount, with the mount point
         backend = new MemoryBackend(8L << 20);
         backend.write(0, ByteBuffer.wrap(SECRET));
-        dataPath = DataPath.start(stateDir.resolve("fuse"), FuseConfig.defaults().withWorkers(4).withTransport(transport));
+        dataPath = DataPath.start(
+                stateDir.resolve("fuse"), FuseConfig.defaults().withWorkers(4).withTransport(transport));
     }
 
     @AfterEach
@@ -78,11 +80,17 @@ class FuseImageAccessTest {
     @Test
     void nobodyCanNeitherReadNorWriteAnAttachedImage() throws IOException {
         Path image = dataPath.attach("vol-a", backend).image();
-        assertTrue(Command.run("head", "-c", "64", image.toString()).contains(new String(SECRET, StandardCharsets.UTF_8)),
+        assertTrue(
+                Command.run("head", "-c", "64", image.toString()).contains(new String(SECRET, StandardCharsets.UTF_8)),
                 "root reads the image");
         assertEquals("700", Command.run("stat", "-c", "%a", stateDir.toString()).strip(), "mount point's new parent");
-        assertEquals("700 0", Command.run("stat", "-c", "%a %u", dataPath.mountPoint().toString()).strip(), "FUSE root");
-        assertEquals("600 0", Command.run("stat", "-c", "%a %u", image.toString()).strip(), "image");
+        assertEquals(
+                "700 0",
+                Command.run("stat", "-c", "%a %u", dataPath.mountPoint().toString())
+                        .strip(),
+                "FUSE root");
+        assertEquals(
+                "600 0", Command.run("stat", "-c", "%a %u", image.toString()).strip(), "image");
 
         assertRefused(image);
         // loosened by an operator: the kernel still refuses by the modes of the FUSE root and the image
@@ -112,8 +120,8 @@ class FuseImageAccessTest {
         assertTrue(read.output().contains("Permission denied"), read.output());
         assertFalse(read.output().contains(new String(SECRET, StandardCharsets.UTF_8)), read.output());
 
-        Command.Result write = Command.tryAsNobody("dd", "if=/dev/zero", "of=" + image, "bs=4096", "count=1",
-                "conv=notrunc", "status=none");
+        Command.Result write = Command.tryAsNobody(
+                "dd", "if=/dev/zero", "of=" + image, "bs=4096", "count=1", "conv=notrunc", "status=none");
         assertNotEquals(0, write.exitCode(), "nobody wrote the image: " + write.output());
         assertTrue(write.output().contains("Permission denied"), write.output());
         ByteBuffer first = ByteBuffer.allocate(SECRET.length);

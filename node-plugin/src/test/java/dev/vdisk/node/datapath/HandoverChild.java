@@ -4,7 +4,6 @@ import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.backend.FileBackend;
 import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.TestHolder;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -17,14 +16,12 @@ import java.util.Optional;
  * Args: directory, size in bytes.
  */
 public final class HandoverChild {
-    private HandoverChild() {
-    }
+    private HandoverChild() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         FileBackend backend = FileBackend.open(dir.resolve("backing.img"), Long.parseLong(args[1]), false);
-        DataPath dataPath = DataPath.start(dir.resolve("fuse"), config(),
-                Optional.of(new TestHolder.Child()));
+        DataPath dataPath = DataPath.start(dir.resolve("fuse"), config(), Optional.of(new TestHolder.Child()));
         Runtime.getRuntime().addShutdownHook(new Thread(dataPath::close, "handover-child-stop"));
         // slow writes: the SIGKILL almost surely finds a request read and not answered
         DataPath.AttachedVolume volume = dataPath.attach("vol-1", new SlowWrites(backend));

@@ -1,20 +1,18 @@
 package dev.vdisk.node.fuse;
 
-import dev.vdisk.node.backend.MemoryBackend;
-import dev.vdisk.node.fuse.ImageDirectory.Image;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.vdisk.node.backend.MemoryBackend;
+import dev.vdisk.node.fuse.ImageDirectory.Image;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The dispatcher's own check of the caller, without a kernel: requests are crafted in the layout each transport
@@ -54,10 +52,10 @@ class FuseDispatcherTest {
             body = header.asSlice(FuseRequest.RING_OP_IN);
             request = FuseRequest.ring(header, payload);
         }
-        FuseReply reply = new FuseReply(arena.allocate(4096),
-                (unique, error, length, data) -> replies.add(unique + ":" + error));
-        dispatcher = new FuseDispatcher(null, directory, FuseConfig.defaults(), 0, request, reply,
-                payload.asByteBuffer(), null);
+        FuseReply reply =
+                new FuseReply(arena.allocate(4096), (unique, error, length, data) -> replies.add(unique + ":" + error));
+        dispatcher = new FuseDispatcher(
+                null, directory, FuseConfig.defaults(), 0, request, reply, payload.asByteBuffer(), null);
     }
 
     /** Puts a request in the slot: a fuse_in_header from {@code uid} and a zeroed body, and dispatches it. */

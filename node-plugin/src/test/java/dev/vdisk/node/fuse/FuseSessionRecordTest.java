@@ -1,24 +1,23 @@
 package dev.vdisk.node.fuse;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class FuseSessionRecordTest {
     private static FuseSessionRecord sample() {
         Map<String, Long> images = new LinkedHashMap<>();
         images.put("pvc-1", 2L);
         images.put("pvc-é-3", 4L);
-        return new FuseSessionRecord(Path.of("/run/vdisk/fuse"), 41, 1 << 20, 0x448021, 0x200, 1_700_000_000L, 5,
-                images);
+        return new FuseSessionRecord(
+                Path.of("/run/vdisk/fuse"), 41, 1 << 20, 0x448021, 0x200, 1_700_000_000L, 5, images);
     }
 
     @Test

@@ -32,13 +32,22 @@ final class ChildJvm implements AutoCloseable {
     static ChildJvm start(Path logDir, Class<?> main, List<String> prefix, String classPath, String... args)
             throws IOException {
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx48m",
-                "-XX:-UsePerfData", "-cp", classPath, main.getName()));
+        command.addAll(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xmx48m",
+                "-XX:-UsePerfData",
+                "-cp",
+                classPath,
+                main.getName()));
         command.addAll(List.of(args));
         Path log = Files.createTempFile(logDir, main.getSimpleName(), ".log");
-        Process process = new ProcessBuilder(command).directory(logDir.toFile())
-                .redirectError(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .directory(logDir.toFile())
+                .redirectError(log.toFile())
+                .start();
         process.getOutputStream().close();
         return new ChildJvm(process, log);
     }
@@ -50,8 +59,16 @@ final class ChildJvm implements AutoCloseable {
     /** Only this module's classes and test classes (readable by any user; ~/.m2 may not be). */
     static String ownClassPath() {
         try {
-            return Path.of(HolderConnection.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + ":"
-                    + Path.of(ChildJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(HolderConnection.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI()) + ":"
+                    + Path.of(ChildJvm.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI());
         } catch (URISyntaxException e) {
             throw new AssertionError(e);
         }

@@ -1,5 +1,12 @@
 package dev.vdisk.node.handover;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.vdisk.node.handover.HolderConnection.HolderRefusedException;
 import dev.vdisk.node.handover.HolderProtocol.Op;
 import dev.vdisk.node.handover.HolderProtocol.Status;
@@ -13,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -20,20 +28,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The holder in this JVM, over its real socket: privacy of the socket, the table, and bad requests. */
 class DescriptorHolderTest {
     @TempDir
     Path tmp;
+
     private Path socket;
     private DescriptorHolder holder;
-    private final java.util.List<Integer> opened = new java.util.ArrayList<>();
+    private final List<Integer> opened = new ArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -65,8 +67,8 @@ class DescriptorHolderTest {
 
     @Test
     void aStaleSocketIsReplacedAndAnOpenDirectoryRefused() throws Exception {
-        IOException live = assertThrows(IOException.class,
-                () -> DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT));
+        IOException live =
+                assertThrows(IOException.class, () -> DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT));
         assertTrue(live.getMessage().startsWith("another fd holder is serving " + socket), live.getMessage());
         holder.close();
         int stale = UnixSockets.seqpacket(false);
@@ -78,9 +80,11 @@ class DescriptorHolderTest {
             assertEquals(List.of(), client.names());
         }
 
-        Path open = Files.createDirectory(tmp.resolve("open"),
+        Path open = Files.createDirectory(
+                tmp.resolve("open"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        IOException e = assertThrows(IOException.class,
+        IOException e = assertThrows(
+                IOException.class,
                 () -> DescriptorHolder.start(open.resolve("holder.sock"), DescriptorHolder.Limits.DEFAULT));
         assertTrue(e.getMessage().contains("mode 0700"), e.getMessage());
     }
@@ -106,11 +110,14 @@ class DescriptorHolderTest {
         opened.add(first);
         UnixSockets.connect(first, stuck); // nobody accepts: the backlog of 0 is full now
 
-        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+        IOException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(5),
                 () -> assertThrows(IOException.class, () -> HolderClient.connect(stuck, Duration.ofMillis(300))));
         assertTrue(e.getMessage().startsWith("no fd holder at " + stuck + " after 0 s"), e.getMessage());
-        IOException live = assertTimeoutPreemptively(Duration.ofSeconds(5),
-                () -> assertThrows(IOException.class, () -> DescriptorHolder.start(stuck, DescriptorHolder.Limits.DEFAULT)));
+        IOException live = assertTimeoutPreemptively(
+                Duration.ofSeconds(5),
+                () -> assertThrows(
+                        IOException.class, () -> DescriptorHolder.start(stuck, DescriptorHolder.Limits.DEFAULT)));
         assertTrue(live.getMessage().startsWith("another fd holder is serving " + stuck), live.getMessage());
     }
 
@@ -238,8 +245,9 @@ class DescriptorHolderTest {
         Libc.close(pipe[1]);
         opened.remove((Integer) pipe[1]);
         try (HolderClient successor = HolderClient.connect(socket, Duration.ofSeconds(2))) {
-            DescriptorStore.Entry fuse = successor.get("fuse").orElseThrow(
-                    () -> new AssertionError("the holder does not hold the updated entry"));
+            DescriptorStore.Entry fuse = successor
+                    .get("fuse")
+                    .orElseThrow(() -> new AssertionError("the holder does not hold the updated entry"));
             assertArrayEquals(bytes("images: a, b"), fuse.record());
             Libc.close(fuse.fds()[0]);
         }
@@ -256,14 +264,16 @@ class DescriptorHolderTest {
             try (DescriptorHolder successor = DescriptorHolder.start(socket, DescriptorHolder.Limits.DEFAULT)) {
                 long start = System.nanoTime();
                 List<String> names = List.of();
-                while (names.isEmpty() && System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
+                while (names.isEmpty()
+                        && System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
                     Thread.sleep(200);
                     try (HolderClient probe = HolderClient.connect(socket, Duration.ofSeconds(2))) {
                         names = probe.names();
                     }
                 }
                 assertEquals(List.of("fuse"), names, "the agent put its entries into the holder at its path");
-                System.out.printf("entries moved to the new holder in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+                System.out.printf(
+                        "entries moved to the new holder in %d ms%n", (System.nanoTime() - start) / 1_000_000);
             }
         }
     }
@@ -275,8 +285,8 @@ class DescriptorHolderTest {
             for (int i = 0; i < 3; i++) {
                 client.put("e" + i, new int[] {pipe[1]}, new byte[0]);
             }
-            IOException e = assertThrows(HolderRefusedException.class,
-                    () -> client.put("e3", new int[] {pipe[1]}, new byte[0]));
+            IOException e = assertThrows(
+                    HolderRefusedException.class, () -> client.put("e3", new int[] {pipe[1]}, new byte[0]));
             assertTrue(e.getMessage().contains("the holder is full (3 entries)"), e.getMessage());
             assertEquals(List.of("e0", "e1", "e2"), client.names());
             client.put("e0", new int[0], bytes("replaced"));
@@ -291,35 +301,45 @@ class DescriptorHolderTest {
         opened.add(fd);
         UnixSockets.connect(fd, socket);
 
-        assertEquals("unknown op 9 (this holder knows PUT 1, UPDATE 2, GET 3, DROP 4, LIST 5)",
+        assertEquals(
+                "unknown op 9 (this holder knows PUT 1, UPDATE 2, GET 3, DROP 4, LIST 5)",
                 error(rawCall(fd, HolderProtocol.encode(9, "x", new byte[0]), new int[0])));
 
         byte[] oversized = ByteBuffer.allocate(HolderProtocol.HEADER + 1 + DescriptorStore.MAX_RECORD + 1)
-                .put((byte) 1).put((byte) Op.PUT.code).putShort((short) 1).putInt(DescriptorStore.MAX_RECORD + 1)
-                .put((byte) 'x').array();
+                .put((byte) 1)
+                .put((byte) Op.PUT.code)
+                .putShort((short) 1)
+                .putInt(DescriptorStore.MAX_RECORD + 1)
+                .put((byte) 'x')
+                .array();
         assertEquals("record of 65537 bytes; at most 65536", error(rawCall(fd, oversized, new int[0])));
-        assertEquals("message larger than 65799 bytes (records are at most 65536)",
+        assertEquals(
+                "message larger than 65799 bytes (records are at most 65536)",
                 error(rawCall(fd, new byte[70_000], new int[0])));
 
         int[] three = {UnixSockets.dup(pipe[1]), UnixSockets.dup(pipe[1]), UnixSockets.dup(pipe[1])};
         String tooMany = error(rawCall(fd, HolderProtocol.encode(Op.PUT.code, "x", new byte[0]), three));
-        assertEquals("descriptors cut: more than 2 in one request, or the holder is out of descriptors (RLIMIT_NOFILE)",
+        assertEquals(
+                "descriptors cut: more than 2 in one request, or the holder is out of descriptors (RLIMIT_NOFILE)",
                 tooMany);
         HolderProtocol.closeAll(three);
         Libc.close(pipe[1]);
         opened.remove((Integer) pipe[1]);
         assertEquals("EOF", TestPipe.read(pipe[0]), "the holder closed the descriptors of the refused request");
 
-        assertEquals("protocol version 7 is not spoken here (only 1)",
+        assertEquals(
+                "protocol version 7 is not spoken here (only 1)",
                 error(rawCall(fd, new byte[] {7, 3, 0, 0, 0, 0, 0, 0}, new int[0])));
-        assertEquals("GET carries no descriptors, got 1",
+        assertEquals(
+                "GET carries no descriptors, got 1",
                 error(rawCall(fd, HolderProtocol.encode(Op.GET.code, "x", new byte[0]), new int[] {fd})));
 
         UnixSockets.Received fine = rawCall(fd, HolderProtocol.encode(Op.GET.code, "x", new byte[0]), new int[0]);
         assertEquals(Status.NOT_FOUND.code, HolderProtocol.decode(fine.data()).code(), "the connection still serves");
 
         try (HolderClient client = HolderClient.connect(socket, Duration.ofSeconds(2))) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> client.put("big", new int[0], new byte[DescriptorStore.MAX_RECORD + 1]));
             assertEquals("entry big: 0 descriptors and a 65537-byte record; at most 253 and 65536", e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> client.put("many", new int[254], new byte[0]));
@@ -340,11 +360,13 @@ class DescriptorHolderTest {
             agent.put("loop/pvc-1", new int[0], bytes("loop"));
             try (DescriptorHolder appeared = DescriptorHolder.start(later, DescriptorHolder.Limits.DEFAULT)) {
                 long up = System.nanoTime();
-                while (!agent.connected() && System.nanoTime() - up < Duration.ofSeconds(5).toNanos()) {
+                while (!agent.connected()
+                        && System.nanoTime() - up < Duration.ofSeconds(5).toNanos()) {
                     Thread.sleep(50);
                 }
                 assertTrue(agent.connected(), "the client connected to the holder that appeared");
-                System.out.printf("entries put %d ms after the holder appeared%n", (System.nanoTime() - up) / 1_000_000);
+                System.out.printf(
+                        "entries put %d ms after the holder appeared%n", (System.nanoTime() - up) / 1_000_000);
                 agent.update("fuse", bytes("session, image a"));
                 try (HolderClient successor = HolderClient.connect(later, Duration.ofSeconds(2))) {
                     assertEquals(List.of("fuse", "loop/pvc-1"), successor.names());
@@ -377,7 +399,8 @@ class DescriptorHolderTest {
 
     private DescriptorHolder startFailing() throws IOException {
         DescriptorHolder.Limits limits = new DescriptorHolder.Limits(3, 2, 8);
-        return DescriptorHolder.start(tmp.resolve("failing").resolve("holder.sock"), limits, new FailingEntries(limits));
+        return DescriptorHolder.start(
+                tmp.resolve("failing").resolve("holder.sock"), limits, new FailingEntries(limits));
     }
 
     /** Sends {@code name}'s request on a connection of its own; true if the holder closed it instead of answering. */
@@ -413,7 +436,8 @@ class DescriptorHolderTest {
 
             try (HolderClient successor = HolderClient.connect(failing.socket(), Duration.ofSeconds(2))) {
                 assertEquals(List.of("fuse"), successor.names(), "the holder still serves what it held");
-                assertArrayEquals(bytes("session"), successor.get("fuse").orElseThrow().record());
+                assertArrayEquals(
+                        bytes("session"), successor.get("fuse").orElseThrow().record());
             }
             Libc.close(pipe[1]);
             opened.remove((Integer) pipe[1]);
@@ -428,9 +452,12 @@ class DescriptorHolderTest {
                 HolderClient client = HolderClient.connect(capped, Duration.ofSeconds(2))) {
             client.put("a", new int[0], new byte[DescriptorStore.MAX_RECORD]);
             client.put("b", new int[0], new byte[30_000]);
-            IOException e = assertThrows(HolderRefusedException.class, () -> client.put("b", new int[0], new byte[40_000]));
-            assertEquals("fd holder: PUT b: a 40000-byte record does not fit; the holder keeps at most 100000 bytes of"
-                    + " records and holds 95536; drop entries that are no longer needed", e.getMessage());
+            IOException e =
+                    assertThrows(HolderRefusedException.class, () -> client.put("b", new int[0], new byte[40_000]));
+            assertEquals(
+                    "fd holder: PUT b: a 40000-byte record does not fit; the holder keeps at most 100000 bytes of"
+                            + " records and holds 95536; drop entries that are no longer needed",
+                    e.getMessage());
             assertThrows(HolderRefusedException.class, () -> client.update("b", new byte[34_465]), "updates count too");
             client.update("b", new byte[34_464]); // a replaced record counts once: exactly 100000 bytes now
             client.drop("a");
@@ -447,8 +474,10 @@ class DescriptorHolderTest {
             Optional<String> why = assertTimeoutPreemptively(Duration.ofSeconds(5), failing::awaitServingEnd);
             assertEquals(Optional.of("java.lang.StackOverflowError"), why);
             // close() still signals the wake-up descriptor: it must not have been closed (its number reused) yet
-            assertEquals("anon_inode:[eventfd]",
-                    Files.readSymbolicLink(Path.of("/proc/self/fd/" + failing.wakeFd())).toString());
+            assertEquals(
+                    "anon_inode:[eventfd]",
+                    Files.readSymbolicLink(Path.of("/proc/self/fd/" + failing.wakeFd()))
+                            .toString());
         } finally {
             failing.close();
         }

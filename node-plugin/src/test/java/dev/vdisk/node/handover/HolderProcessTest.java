@@ -1,7 +1,14 @@
 package dev.vdisk.node.handover;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.testing.Command;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,21 +16,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The holder and its clients as separate processes, killed with SIGKILL the way a node plugin dies. */
 class HolderProcessTest {
     @TempDir
     Path tmp;
+
     private final List<ChildJvm> children = new ArrayList<>();
     private final List<Integer> opened = new ArrayList<>();
 
@@ -87,7 +90,8 @@ class HolderProcessTest {
             long restarted = System.nanoTime();
             startHolder();
             waitFor(client::connected, "the client reconnects");
-            System.out.printf("entries restored %d ms after the new holder started%n",
+            System.out.printf(
+                    "entries restored %d ms after the new holder started%n",
                     (System.nanoTime() - restarted) / 1_000_000);
         }
         Libc.close(pipe[1]);
@@ -115,8 +119,12 @@ class HolderProcessTest {
         Files.setPosixFilePermissions(socket().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(socket(), PosixFilePermissions.fromString("rw-rw-rw-"));
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        ChildJvm probe = ChildJvm.start(tmp, ProbeMain.class, List.of("setpriv", "--reuid=" + Command.NOBODY,
-                "--regid=" + Command.NOBODY, "--clear-groups", "--"), ChildJvm.ownClassPath(), socket().toString());
+        ChildJvm probe = ChildJvm.start(
+                tmp,
+                ProbeMain.class,
+                List.of("setpriv", "--reuid=" + Command.NOBODY, "--regid=" + Command.NOBODY, "--clear-groups", "--"),
+                ChildJvm.ownClassPath(),
+                socket().toString());
         children.add(probe);
         String line = probe.awaitLine();
         assertEquals("ERROR fd holder: refused: peer uid 65534 is not the holder's uid 0", line, probe.log());
@@ -138,18 +146,25 @@ class HolderProcessTest {
         Path directory = Files.createDirectory(tmp.resolve("squatted"));
         Command.run("chown", Command.NOBODY + ":" + Command.NOBODY, directory.toString());
         Path impostor = directory.resolve("holder.sock");
-        ChildJvm squatter = ChildJvm.start(tmp, ImpostorMain.class, List.of("setpriv", "--reuid=" + Command.NOBODY,
-                "--regid=" + Command.NOBODY, "--clear-groups", "--"), ChildJvm.ownClassPath(), impostor.toString());
+        ChildJvm squatter = ChildJvm.start(
+                tmp,
+                ImpostorMain.class,
+                List.of("setpriv", "--reuid=" + Command.NOBODY, "--regid=" + Command.NOBODY, "--clear-groups", "--"),
+                ChildJvm.ownClassPath(),
+                impostor.toString());
         children.add(squatter);
         assertEquals("READY", squatter.awaitLine(), squatter.log());
 
-        java.io.IOException e = assertThrows(java.io.IOException.class,
-                () -> HolderClient.connect(impostor, Duration.ofSeconds(2)).close());
-        assertTrue(e.getMessage().startsWith("fd holder at " + impostor + " runs as uid 65534, not as this process's"
-                + " uid 0"), e.getMessage());
+        IOException e = assertThrows(IOException.class, () -> HolderClient.connect(impostor, Duration.ofSeconds(2))
+                .close());
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "fd holder at " + impostor + " runs as uid 65534, not as this process's" + " uid 0"),
+                e.getMessage());
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
             assertFalse(System.nanoTime() > deadline, "timed out waiting: " + what);

@@ -9,8 +9,7 @@ import java.nio.file.Path;
  * it is sent), the way a process of another user squatting the holder's path would. Prints READY once listening.
  */
 public final class ImpostorMain {
-    private ImpostorMain() {
-    }
+    private ImpostorMain() {}
 
     public static void main(String[] args) throws Exception {
         int listener = UnixSockets.seqpacket(false);
@@ -35,7 +34,8 @@ public final class ImpostorMain {
                 if (in.closed()) {
                     break;
                 }
-                UnixSockets.send(fd, HolderProtocol.encode(HolderProtocol.Status.OK, "", new byte[0]), new int[0], false);
+                UnixSockets.send(
+                        fd, HolderProtocol.encode(HolderProtocol.Status.OK, "", new byte[0]), new int[0], false);
             }
             Libc.close(fd);
         }

@@ -9,8 +9,7 @@ import java.nio.file.Path;
  * {@code ERROR <message>}. Loads no logging (it runs as another user, with only this module's classes).
  */
 public final class ProbeMain {
-    private ProbeMain() {
-    }
+    private ProbeMain() {}
 
     public static void main(String[] args) {
         try {
@@ -18,7 +17,8 @@ public final class ProbeMain {
             UnixSockets.connect(fd, Path.of(args[0]));
             UnixSockets.Received in;
             try {
-                UnixSockets.send(fd, HolderProtocol.encode(HolderProtocol.Op.LIST.code, "", new byte[0]), new int[0], false);
+                UnixSockets.send(
+                        fd, HolderProtocol.encode(HolderProtocol.Op.LIST.code, "", new byte[0]), new int[0], false);
                 in = UnixSockets.receive(fd, HolderProtocol.MAX_MESSAGE, UnixSockets.MAX_FDS_PER_MESSAGE, false);
             } catch (Exception e) {
                 // refused at accept: the holder wrote its answer before closing, and it is still queued
@@ -26,8 +26,10 @@ public final class ProbeMain {
             }
             HolderProtocol.Frame frame = HolderProtocol.decode(in.data());
             HolderProtocol.Status status = HolderProtocol.Status.of(frame.code());
-            System.out.println(status == HolderProtocol.Status.ERROR ? "ERROR fd holder: " + frame.bodyText()
-                    : "ANSWER " + status);
+            System.out.println(
+                    status == HolderProtocol.Status.ERROR
+                            ? "ERROR fd holder: " + frame.bodyText()
+                            : "ANSWER " + status);
         } catch (Exception e) {
             System.out.println("ERROR " + e.getMessage());
         }

@@ -10,8 +10,7 @@ import java.time.Duration;
  * as {@code args[2]}, prints READY and waits to be killed.
  */
 public final class PutterMain {
-    private PutterMain() {
-    }
+    private PutterMain() {}
 
     public static void main(String[] args) throws Exception {
         int fd = Libc.checkedOpen(args[1], Libc.O_WRONLY);

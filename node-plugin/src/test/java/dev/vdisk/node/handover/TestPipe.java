@@ -1,5 +1,9 @@
 package dev.vdisk.node.handover;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import dev.vdisk.node.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -8,22 +12,18 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 /**
  * Reads and writes on raw descriptors, and pipe2(2): a pipe's read end tells whether any write end is still open
  * anywhere (EOF only when none is), which is how the tests see that a descriptor is held, or was closed.
  */
 final class TestPipe {
     static final int O_NONBLOCK = 0x800;
-    private static final MethodHandle PIPE2 = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("pipe2").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle PIPE2 = Linker.nativeLinker()
+            .downcallHandle(
+                    Linker.nativeLinker().defaultLookup().find("pipe2").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
-    private TestPipe() {
-    }
+    private TestPipe() {}
 
     /** {read end, write end}, non-blocking, close-on-exec. */
     static int[] open() throws Throwable {

@@ -1,10 +1,10 @@
 package dev.vdisk.node.handover;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /** gettid(2) and tgkill(2): a signal to one thread, to interrupt a system call it is blocked in (EINTR). */
 final class ThreadSignal {
@@ -12,10 +12,10 @@ final class ThreadSignal {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MethodHandle GETTID = handle("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPID = handle("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle TGKILL = handle("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle TGKILL =
+            handle("tgkill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
 
-    private ThreadSignal() {
-    }
+    private ThreadSignal() {}
 
     /** The kernel's id of the calling (platform) thread. */
     static int currentTid() throws Throwable {

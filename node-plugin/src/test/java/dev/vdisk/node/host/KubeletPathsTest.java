@@ -31,7 +31,8 @@ class KubeletPathsTest {
     void pathsOutsideTheRootAreInvalidArguments(String value) {
         KubeletPaths paths = new KubeletPaths(dir.resolve("kubelet"));
         String v = value.replace("ROOT", paths.root().toString());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> paths.resolve("target_path", v));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> paths.resolve("target_path", v));
         assertTrue(e.getMessage().startsWith("target_path " + v), e.getMessage());
     }
 
@@ -42,7 +43,8 @@ class KubeletPathsTest {
         Files.createSymbolicLink(paths.root().resolve("out"), dir);
         Files.createSymbolicLink(paths.root().resolve("in"), paths.root().resolve("real"));
         for (String link : new String[] {"out", "in"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> paths.resolve("staging_target_path", paths.root() + "/" + link + "/globalmount"));
             assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
         }
@@ -54,18 +56,30 @@ class KubeletPathsTest {
         Path link = Files.createSymbolicLink(dir.resolve("kubelet"), real);
         KubeletPaths paths = new KubeletPaths(link);
         assertEquals(real.toRealPath().resolve("other/a"), paths.resolve("target_path", link + "/other/a"));
-        assertEquals(real.toRealPath().resolve("other/a"), paths.resolve("target_path", real.toRealPath() + "/other/a"));
+        assertEquals(
+                real.toRealPath().resolve("other/a"), paths.resolve("target_path", real.toRealPath() + "/other/a"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pods", "plugins", "pods/uid", "pods/uid/volumes", "pods/uid/volumes/kubernetes.io~csi",
-            "pods/uid/containers/app/0", "pods/uid/etc-hosts-dir/a/b", "plugins/vdisk.csi.dev",
-            "plugins/kubernetes.io/csi", "plugins/kubernetes.io/csi/vdisk.csi.dev", "plugins_registry/x",
-            "pod-resources/x"})
+    @ValueSource(
+            strings = {
+                "pods",
+                "plugins",
+                "pods/uid",
+                "pods/uid/volumes",
+                "pods/uid/volumes/kubernetes.io~csi",
+                "pods/uid/containers/app/0",
+                "pods/uid/etc-hosts-dir/a/b",
+                "plugins/vdisk.csi.dev",
+                "plugins/kubernetes.io/csi",
+                "plugins/kubernetes.io/csi/vdisk.csi.dev",
+                "plugins_registry/x",
+                "pod-resources/x"
+            })
     void theKubeletsOwnDirectoriesAreNotVolumePaths(String relative) {
         KubeletPaths paths = new KubeletPaths(dir.resolve("kubelet"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> paths.resolve("target_path", paths.root() + "/" + relative));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> paths.resolve("target_path", paths.root() + "/" + relative));
         assertTrue(e.getMessage().contains("the kubelet's own"), e.getMessage());
     }
 

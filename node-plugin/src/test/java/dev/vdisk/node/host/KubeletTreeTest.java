@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Opening, creating and removing inside the kubelet directory never goes through a link. */
@@ -25,12 +26,13 @@ class KubeletTreeTest {
         Path outside = Files.createDirectories(dir.resolve("outside"));
         Path link = Files.createSymbolicLink(dir.resolve("kubelet/pods"), outside);
         Path target = link.resolve("uid/volumes/kubernetes.io~csi/v/mount");
-        for (var call : new org.junit.jupiter.api.function.Executable[] {
-                () -> tree.directory("target_path", target).close(),
-                () -> tree.file("target_path", target).fd().close(),
-                () -> tree.existing("target_path", link.resolve("x")).close(),
-                () -> tree.unmount("target_path", target, false),
-                () -> tree.delete("target_path", link.resolve("x"))}) {
+        for (var call : new Executable[] {
+            () -> tree.directory("target_path", target).close(),
+            () -> tree.file("target_path", target).fd().close(),
+            () -> tree.existing("target_path", link.resolve("x")).close(),
+            () -> tree.unmount("target_path", target, false),
+            () -> tree.delete("target_path", link.resolve("x"))
+        }) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
             assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
         }
@@ -46,8 +48,8 @@ class KubeletTreeTest {
             assertEquals(target.toRealPath(), Path.of(fd.procPath()).toRealPath(), "the descriptor is the path");
         }
         Path file = Files.createFile(target.resolveSibling("file"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> tree.directory("staging_target_path", file));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> tree.directory("staging_target_path", file));
         assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
         assertTrue(tree.delete("target_path", target));
         assertTrue(tree.delete("target_path", file));
@@ -69,8 +71,8 @@ class KubeletTreeTest {
         assertTrue(first.created() && !again.created());
         Files.delete(target);
         Files.createDirectory(target);
-        IllegalArgumentException notFile = assertThrows(IllegalArgumentException.class,
-                () -> tree.file("target_path", target));
+        IllegalArgumentException notFile =
+                assertThrows(IllegalArgumentException.class, () -> tree.file("target_path", target));
         assertTrue(notFile.getMessage().contains("not a regular file"), notFile.getMessage());
     }
 }

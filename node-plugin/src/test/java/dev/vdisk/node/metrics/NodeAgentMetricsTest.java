@@ -29,6 +29,7 @@ class NodeAgentMetricsTest {
 
     @TempDir
     Path dir;
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     @AfterEach
@@ -40,8 +41,14 @@ class NodeAgentMetricsTest {
 
     @Test
     void gaugesFollowThePoolVolumesStagingAndSplits() throws Exception {
-        AgentConfig config = new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(2));
+        AgentConfig config = new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(256 * MIB),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(2));
         try (NodeAgent agent = NodeAgent.start(config)) {
             NodeAgentMetrics.bind(registry, agent);
             System.gc(); // a gauge whose state only the registry holds weakly would now read NaN
@@ -51,15 +58,18 @@ class NodeAgentMetricsTest {
             assertEquals(0, gauge("vdisk.volumes.staged"));
             assertEquals(0, gauge("vdisk.loop.devices"));
             for (String phase : NodeAgentMetrics.PHASES) {
-                assertEquals(0, registry.get("vdisk.splits").tag("phase", phase).gauge().value(), phase);
+                assertEquals(
+                        0,
+                        registry.get("vdisk.splits").tag("phase", phase).gauge().value(),
+                        phase);
             }
             assertEquals(0, gauge("vdisk.split.relocated"));
 
             agent.createVolume("pvc-1", 16 * MIB, Map.of());
             agent.createVolume("pvc-2", 16 * MIB, Map.of());
             assertEquals(2, gauge("vdisk.volumes"), "read at scrape time, not when bound");
-            StagedVolume staged = new StagedVolume("pvc-1", config.kubeletDir().resolve("s"), true, "", List.of(),
-                    "SINGLE_NODE_WRITER", Map.of());
+            StagedVolume staged = new StagedVolume(
+                    "pvc-1", config.kubeletDir().resolve("s"), true, "", List.of(), "SINGLE_NODE_WRITER", Map.of());
             try (var held = agent.locks().lock("pvc-1")) {
                 agent.staging().stage(staged);
                 agent.staged().put(staged);
@@ -67,8 +77,14 @@ class NodeAgentMetricsTest {
             try {
                 assertEquals(1, gauge("vdisk.volumes.staged"));
                 assertEquals(1, gauge("vdisk.loop.devices"), "the staged block volume's loop device");
-                Command.run("dd", "if=/dev/urandom", "of=" + agent.attached("pvc-1").orElseThrow().device(), "bs=1M",
-                        "count=2", "oflag=direct", "status=none");
+                Command.run(
+                        "dd",
+                        "if=/dev/urandom",
+                        "of=" + agent.attached("pvc-1").orElseThrow().device(),
+                        "bs=1M",
+                        "count=2",
+                        "oflag=direct",
+                        "status=none");
                 Thread.sleep(600); // past the sample age: the pool is read again
                 assertTrue(gauge("vdisk.pool.used") >= 0);
                 assertEquals(agent.capacity().usedBytes(), gauge("vdisk.pool.used"));
@@ -90,8 +106,15 @@ class NodeAgentMetricsTest {
                 Thread.sleep(50);
             }
             Thread.sleep(600);
-            assertEquals(1, registry.get("vdisk.splits").tag("phase", SplitStatus.DONE).gauge().value());
-            assertEquals(0, registry.get("vdisk.splits").tag("phase", "QUEUED").gauge().value());
+            assertEquals(
+                    1,
+                    registry.get("vdisk.splits")
+                            .tag("phase", SplitStatus.DONE)
+                            .gauge()
+                            .value());
+            assertEquals(
+                    0,
+                    registry.get("vdisk.splits").tag("phase", "QUEUED").gauge().value());
             assertEquals(agent.splitStatus("pvc-c").orElseThrow().bytesRelocated(), gauge("vdisk.split.relocated"));
             assertTrue(gauge("vdisk.split.relocated") >= 2 * MIB, "copy relocated the 2 MiB written");
         }

@@ -38,6 +38,7 @@ class CorruptAttributesTest {
 
     @TempDir
     Path dir;
+
     private final LogCapture log = new LogCapture();
 
     @AfterEach
@@ -49,8 +50,14 @@ class CorruptAttributesTest {
 
     @Test
     void aCorruptAttributesFileMarksItsVolumeAbnormalAndTheAgentServesTheOthers() throws Exception {
-        AgentConfig config = new AgentConfig(dir.resolve("pool"), OptionalLong.of(256 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(2));
+        AgentConfig config = new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(256 * MIB),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(2));
         Path staging = config.kubeletDir().resolve("a");
         try (NodeAgent agent = NodeAgent.start(config)) {
             agent.createVolume("vol-a", 16 * MIB, Map.of("csiName", "pvc-a"));
@@ -63,18 +70,25 @@ class CorruptAttributesTest {
             NodeService node = new NodeService(agent);
             List<AgentVolume> volumes = agent.listVolumes();
             agent.listVolumes();
-            assertEquals(List.of("vol-a", "vol-b"), volumes.stream().map(AgentVolume::volumeId).toList());
+            assertEquals(
+                    List.of("vol-a", "vol-b"),
+                    volumes.stream().map(AgentVolume::volumeId).toList());
             assertEquals(Map.of("csiName", "pvc-b"), volumes.get(1).attributes());
             assertTrue(agent.attached("vol-a").isPresent(), "staged again at start");
 
             NodeGetVolumeStatsResponse stats = call(node::nodeGetVolumeStats, stats("vol-a", staging));
             assertTrue(stats.getVolumeCondition().getAbnormal(), stats.toString());
             String message = stats.getVolumeCondition().getMessage();
-            assertTrue(message.startsWith("volume-attributes/vol-a.attrs in the pool directory is not UTF-8 text"),
+            assertTrue(
+                    message.startsWith("volume-attributes/vol-a.attrs in the pool directory is not UTF-8 text"),
                     message);
             assertFalse(message.contains(dir.toString()), "no host path in " + message);
-            assertTrue(volumes.get(0).abnormal().orElseThrow().contains("vol-a.attrs"), volumes.get(0).toString());
-            assertEquals(1, log.lines("vol-a: volume-attributes/vol-a.attrs in the pool directory is not UTF-8"),
+            assertTrue(
+                    volumes.get(0).abnormal().orElseThrow().contains("vol-a.attrs"),
+                    volumes.get(0).toString());
+            assertEquals(
+                    1,
+                    log.lines("vol-a: volume-attributes/vol-a.attrs in the pool directory is not UTF-8"),
                     log.text());
             call(node::nodeUnstageVolume, unstage("vol-a", staging));
         }

@@ -44,6 +44,7 @@ class FullPoolTest {
 
     @TempDir
     Path dir;
+
     private final LogCapture log = new LogCapture();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -57,8 +58,14 @@ class FullPoolTest {
 
     @Test
     void aFullPoolAnswersEnospcLogsEachConditionChangeOnceAndReportsItInVolumeStats() throws Exception {
-        AgentConfig config = new AgentConfig(dir.resolve("pool"), OptionalLong.of(64 * MIB), dir.resolve("state"),
-                dir.resolve("kubelet"), "n1", 4, FuseConfig.defaults().withWorkers(4));
+        AgentConfig config = new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(64 * MIB),
+                dir.resolve("state"),
+                dir.resolve("kubelet"),
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(4));
         try (NodeAgent agent = NodeAgent.start(config)) {
             NodeAgentMetrics.bind(registry, agent);
             NodeService node = new NodeService(agent);
@@ -70,14 +77,21 @@ class FullPoolTest {
             call(node::nodeStageVolume, stage("vol-raw", rawStaging, block()));
             try {
                 // ext4 on the thin volume writes until the pool has nothing left
-                Command.Result dd = Command.tryRun(300, "dd", "if=/dev/urandom", "of=" + fsStaging.resolve("fill"),
-                        "bs=1M", "count=200", "oflag=direct");
+                Command.Result dd = Command.tryRun(
+                        300,
+                        "dd",
+                        "if=/dev/urandom",
+                        "of=" + fsStaging.resolve("fill"),
+                        "bs=1M",
+                        "count=200",
+                        "oflag=direct");
                 assertTrue(dd.exitCode() != 0, "200 MiB fit into a 64 MiB pool?\n" + dd.output());
                 assertTrue(dd.output().contains("No space left on device"), "ext4's writer got: " + dd.output());
 
                 NodeGetVolumeStatsResponse untouched = call(node::nodeGetVolumeStats, stats("vol-raw", rawStaging));
                 assertFalse(untouched.getVolumeCondition().getAbnormal(), "no write of vol-raw failed yet");
-                assertTrue(untouched.getVolumeCondition().getMessage().startsWith("volume is healthy; pool full: "),
+                assertTrue(
+                        untouched.getVolumeCondition().getMessage().startsWith("volume is healthy; pool full: "),
                         untouched.toString());
 
                 // a write(2) on the FUSE image itself: the kernel hands the dispatcher's errno to the writer
@@ -94,7 +108,8 @@ class FullPoolTest {
                 assertTrue(stats.getVolumeCondition().getAbnormal(), stats.toString());
                 String message = stats.getVolumeCondition().getMessage();
                 assertTrue(message.startsWith("writes failing: pool out of space since "), message);
-                assertTrue(message.contains("; pool full: ") && message.contains(" of 67108864 bytes writable"), message);
+                assertTrue(
+                        message.contains("; pool full: ") && message.contains(" of 67108864 bytes writable"), message);
                 assertFalse(message.contains(dir.toString()), "no host path in " + message);
 
                 // space comes back: the file's blocks are discarded into the pool
@@ -111,8 +126,8 @@ class FullPoolTest {
                 assertFalse(healthy.getVolumeCondition().getAbnormal(), healthy.toString());
                 // ext4 took the ENOSPC as such: its journal did not abort, it stays writable
                 assertFalse(StatVfs.of(fsStaging).readOnly(), "ext4 remounted itself read-only");
-                Command.run("dd", "if=/dev/urandom", "of=" + fsStaging.resolve("after"), "bs=1M", "count=4",
-                        "conv=fsync");
+                Command.run(
+                        "dd", "if=/dev/urandom", "of=" + fsStaging.resolve("after"), "bs=1M", "count=4", "conv=fsync");
             } finally {
                 call(node::nodeUnstageVolume, unstage("vol-fs", fsStaging));
                 call(node::nodeUnstageVolume, unstage("vol-raw", rawStaging));
@@ -133,6 +148,9 @@ class FullPoolTest {
     }
 
     private double changes(String to) {
-        return registry.get("vdisk.volume.io.condition.changes").tag("to", to).functionCounter().count();
+        return registry.get("vdisk.volume.io.condition.changes")
+                .tag("to", to)
+                .functionCounter()
+                .count();
     }
 }

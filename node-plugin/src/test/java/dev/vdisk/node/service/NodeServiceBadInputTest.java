@@ -43,7 +43,8 @@ class NodeServiceBadInputTest {
             Path staging = h.staging("m");
             Files.createDirectories(staging.getParent());
             Files.createFile(staging);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> h.stage(h.stageRequest("m", NodeServiceHarness.mount("ext4"))));
             assertTrue(e.getMessage().contains("exists and is not a directory"), e.getMessage());
             assertTrue(h.agent.attached("m").isEmpty(), "a refused stage leaves nothing attached");
@@ -53,16 +54,18 @@ class NodeServiceBadInputTest {
             Path target = h.kubelet.resolve("pods/p/volumes/kubernetes.io~csi/m/mount");
             Files.createDirectories(target.getParent());
             Files.createFile(target);
-            e = assertThrows(IllegalArgumentException.class,
+            e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> h.publish(h.publishRequest("m", target, NodeServiceHarness.mount("ext4"))));
-            assertTrue(e.getMessage().contains("target_path") && e.getMessage().contains("not a directory"),
+            assertTrue(
+                    e.getMessage().contains("target_path") && e.getMessage().contains("not a directory"),
                     e.getMessage());
             h.unstage("m");
 
             h.stage(h.stageRequest("b", NodeServiceHarness.block()));
             Path orphan = h.kubelet.resolve("plugins/kubernetes.io/csi/volumeDevices/publish/b/pod");
-            AgentException missing = assertThrows(AgentException.class,
-                    () -> h.publish(h.publishRequest("b", orphan, NodeServiceHarness.block())));
+            AgentException missing = assertThrows(
+                    AgentException.class, () -> h.publish(h.publishRequest("b", orphan, NodeServiceHarness.block())));
             assertEquals(AgentReason.FAILED_PRECONDITION, missing.reason());
             assertTrue(missing.getMessage().contains("parent directory"), missing.getMessage());
             assertFalse(missing.getMessage().contains("\n"));
@@ -91,11 +94,19 @@ class NodeServiceBadInputTest {
         try (NodeServiceHarness h = new NodeServiceHarness(dir, 1024 * MIB)) {
             h.agent.createVolume("x", 320 * MIB, Map.of());
             var noFsType = NodeServiceHarness.mount("");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> h.stage(
-                    h.stageRequest("x", noFsType).toBuilder().putVolumeContext("fsType", "btrfs").build()));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> h.stage(h.stageRequest("x", noFsType).toBuilder()
+                            .putVolumeContext("fsType", "btrfs")
+                            .build()));
             assertTrue(e.getMessage().contains("fsType btrfs is not supported"), e.getMessage());
-            h.stage(h.stageRequest("x", noFsType).toBuilder().putVolumeContext("fsType", "xfs").build());
-            assertEquals("xfs", Command.run("findmnt", "-n", "-o", "FSTYPE", h.staging("x").toString()).strip());
+            h.stage(h.stageRequest("x", noFsType).toBuilder()
+                    .putVolumeContext("fsType", "xfs")
+                    .build());
+            assertEquals(
+                    "xfs",
+                    Command.run("findmnt", "-n", "-o", "FSTYPE", h.staging("x").toString())
+                            .strip());
             h.unstage("x");
         }
     }
@@ -104,7 +115,8 @@ class NodeServiceBadInputTest {
     void aFailedMkfsIsOneLineWithItsErrorAndNoUsageText() throws Exception {
         try (NodeServiceHarness h = new NodeServiceHarness(dir, 256 * MIB)) {
             h.agent.createVolume("small", 64 * MIB, Map.of());
-            UncheckedIOException e = assertThrows(UncheckedIOException.class,
+            UncheckedIOException e = assertThrows(
+                    UncheckedIOException.class,
                     () -> h.stage(h.stageRequest("small", NodeServiceHarness.mount("xfs"))));
             assertTrue(e.getMessage().startsWith("mkfs.xfs failed: "), e.getMessage());
             assertTrue(e.getMessage().contains("larger than 300MB"), e.getMessage());

@@ -16,6 +16,7 @@ import dev.vdisk.node.fuse.FuseConfig;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.BiConsumer;
@@ -34,8 +35,14 @@ final class NodeServiceHarness implements AutoCloseable {
 
     NodeServiceHarness(Path dir, long poolBytes) throws IOException {
         this.kubelet = dir.resolve("kubelet").toAbsolutePath();
-        this.agent = NodeAgent.start(new AgentConfig(dir.resolve("pool"), OptionalLong.of(poolBytes),
-                dir.resolve("state"), kubelet, "n1", 4, FuseConfig.defaults().withWorkers(2)));
+        this.agent = NodeAgent.start(new AgentConfig(
+                dir.resolve("pool"),
+                OptionalLong.of(poolBytes),
+                dir.resolve("state"),
+                kubelet,
+                "n1",
+                4,
+                FuseConfig.defaults().withWorkers(2)));
         this.node = new NodeService(agent);
     }
 
@@ -46,17 +53,23 @@ final class NodeServiceHarness implements AutoCloseable {
     static VolumeCapability mount(String fsType) {
         return VolumeCapability.newBuilder()
                 .setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fsType))
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER)).build();
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER))
+                .build();
     }
 
     static VolumeCapability block() {
-        return VolumeCapability.newBuilder().setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER)).build();
+        return VolumeCapability.newBuilder()
+                .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_MULTI_WRITER))
+                .build();
     }
 
     NodeStageVolumeRequest stageRequest(String volumeId, VolumeCapability cap) {
-        return NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging(volumeId).toString()).setVolumeCapability(cap).build();
+        return NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setStagingTargetPath(staging(volumeId).toString())
+                .setVolumeCapability(cap)
+                .build();
     }
 
     void stage(NodeStageVolumeRequest req) {
@@ -64,14 +77,21 @@ final class NodeServiceHarness implements AutoCloseable {
     }
 
     void unstage(String volumeId) {
-        call(node::nodeUnstageVolume, NodeUnstageVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging(volumeId).toString()).build());
+        call(
+                node::nodeUnstageVolume,
+                NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setStagingTargetPath(staging(volumeId).toString())
+                        .build());
     }
 
     NodePublishVolumeRequest publishRequest(String volumeId, Path target, VolumeCapability cap) {
-        return NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging(volumeId).toString()).setTargetPath(target.toString())
-                .setVolumeCapability(cap).build();
+        return NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setStagingTargetPath(staging(volumeId).toString())
+                .setTargetPath(target.toString())
+                .setVolumeCapability(cap)
+                .build();
     }
 
     void publish(NodePublishVolumeRequest req) {
@@ -79,23 +99,35 @@ final class NodeServiceHarness implements AutoCloseable {
     }
 
     void unpublish(String volumeId, Path target) {
-        call(node::nodeUnpublishVolume, NodeUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setTargetPath(target.toString()).build());
+        call(
+                node::nodeUnpublishVolume,
+                NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setTargetPath(target.toString())
+                        .build());
     }
 
     NodeGetVolumeStatsResponse stats(String volumeId, String volumePath) {
-        return call(node::nodeGetVolumeStats, NodeGetVolumeStatsRequest.newBuilder().setVolumeId(volumeId)
-                .setVolumePath(volumePath).build());
+        return call(
+                node::nodeGetVolumeStats,
+                NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setVolumePath(volumePath)
+                        .build());
     }
 
     NodeExpandVolumeResponse expand(String volumeId, String volumePath) {
-        return call(node::nodeExpandVolume, NodeExpandVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setVolumePath(volumePath).build());
+        return call(
+                node::nodeExpandVolume,
+                NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setVolumePath(volumePath)
+                        .build());
     }
 
     /** Calls a unary RPC method and returns its one response; what it throws propagates. */
     static <Q, R> R call(BiConsumer<Q, StreamObserver<R>> rpc, Q request) {
-        List<R> out = new java.util.ArrayList<>();
+        List<R> out = new ArrayList<>();
         rpc.accept(request, new StreamObserver<>() {
             @Override
             public void onNext(R value) {
@@ -108,8 +140,7 @@ final class NodeServiceHarness implements AutoCloseable {
             }
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         });
         return out.getFirst();
     }

@@ -1,5 +1,7 @@
 package dev.vdisk.node.service;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +13,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 /**
  * A directory on a target's path is swapped with a link pointing outside the kubelet directory
  * (renameat2 RENAME_EXCHANGE, in a loop) while NodePublishVolume runs: no mount may land outside, and every mount
@@ -40,9 +40,10 @@ class PublishPathRaceTest {
     private static final long SWAP_PAUSE_NANOS = 1_000_000;
     private static final int RENAME_EXCHANGE = 2;
     private static final int AT_FDCWD = -100;
-    private static final MethodHandle RENAMEAT2 = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("renameat2").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RENAMEAT2 = Linker.nativeLinker()
+            .downcallHandle(
+                    Linker.nativeLinker().defaultLookup().find("renameat2").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
 
     @TempDir
     Path dir;
@@ -55,8 +56,12 @@ class PublishPathRaceTest {
 
     private static void exchange(Path a, Path b) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
-            int r = (int) RENAMEAT2.invokeExact(AT_FDCWD, arena.allocateFrom(a.toString()), AT_FDCWD,
-                    arena.allocateFrom(b.toString()), RENAME_EXCHANGE);
+            int r = (int) RENAMEAT2.invokeExact(
+                    AT_FDCWD,
+                    arena.allocateFrom(a.toString()),
+                    AT_FDCWD,
+                    arena.allocateFrom(b.toString()),
+                    RENAME_EXCHANGE);
             if (r != 0) {
                 throw new IllegalStateException("renameat2(RENAME_EXCHANGE) failed");
             }
@@ -72,7 +77,8 @@ class PublishPathRaceTest {
             h.agent.createVolume("v", 64 * NodeServiceHarness.MIB, Map.of());
             h.stage(h.stageRequest("v", NodeServiceHarness.mount("ext4")));
             Path pod = Files.createDirectories(h.kubelet.resolve("pods/pod-1"));
-            Path volumes = Files.createDirectories(pod.resolve("volumes/kubernetes.io~csi")).getParent();
+            Path volumes = Files.createDirectories(pod.resolve("volumes/kubernetes.io~csi"))
+                    .getParent();
             Path link = Files.createSymbolicLink(pod.resolve("volumes-swap"), outside.getParent());
 
             AtomicBoolean stop = new AtomicBoolean();
@@ -107,20 +113,29 @@ class PublishPathRaceTest {
             if (swaps.get() % 2 == 1) {
                 exchange(volumes, link); // the real directory back at its name
             }
-            assertTrue(Files.isDirectory(volumes, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            assertTrue(Files.isDirectory(volumes, LinkOption.NOFOLLOW_LINKS));
 
             List<MountTable.Mount> mounts = MountTable.mounts();
-            List<Path> escaped = mounts.stream().map(MountTable.Mount::mountPoint)
-                    .filter(m -> m.startsWith(dir.resolve("outside"))).toList();
-            assertEquals(List.of(), escaped, "mounts outside the kubelet directory (" + published.size()
-                    + " published, " + refused + " refused, " + swaps.get() + " swaps)");
-            Set<Path> underPod = mounts.stream().map(MountTable.Mount::mountPoint).filter(m -> m.startsWith(pod))
+            List<Path> escaped = mounts.stream()
+                    .map(MountTable.Mount::mountPoint)
+                    .filter(m -> m.startsWith(dir.resolve("outside")))
+                    .toList();
+            assertEquals(
+                    List.of(),
+                    escaped,
+                    "mounts outside the kubelet directory (" + published.size() + " published, " + refused
+                            + " refused, " + swaps.get() + " swaps)");
+            Set<Path> underPod = mounts.stream()
+                    .map(MountTable.Mount::mountPoint)
+                    .filter(m -> m.startsWith(pod))
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(published, underPod, "every mount is a recorded publication and vice versa");
             assertEquals(PUBLISHES, published.size() + refused);
             // how many get through varies with timing (0 to 8 of 150 seen); the link must have been met
-            assertTrue(refused > 0, "the race was exercised: " + published.size() + " published, " + refused
-                    + " refused, " + swaps.get() + " swaps");
+            assertTrue(
+                    refused > 0,
+                    "the race was exercised: " + published.size() + " published, " + refused + " refused, "
+                            + swaps.get() + " swaps");
 
             for (Path target : new ArrayList<>(published)) {
                 h.unpublish("v", target);

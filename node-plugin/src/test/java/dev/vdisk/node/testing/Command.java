@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs an external tool and returns its output; a non-zero exit or a timeout fails the test with the output. */
 public final class Command {
-    private Command() {
-    }
+    private Command() {}
 
     public static String run(String... command) {
         return run(120, command);
@@ -25,12 +25,13 @@ public final class Command {
     }
 
     /** Exit code and combined output. */
-    public record Result(int exitCode, String output) {
-    }
+    public record Result(int exitCode, String output) {}
 
     public static Result tryRun(int timeoutSeconds, String... command) {
         try {
-            Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(List.of(command))
+                    .redirectErrorStream(true)
+                    .start();
             p.getOutputStream().close();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -54,8 +55,8 @@ public final class Command {
         if (which("setpriv") == null) {
             throw new AssertionError("setpriv (util-linux) is not on PATH: cannot run a command as a non-root user");
         }
-        List<String> all = new java.util.ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
-                "--clear-groups", "--"));
+        List<String> all =
+                new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--"));
         all.addAll(List.of(command));
         return tryRun(60, all.toArray(String[]::new));
     }

@@ -10,8 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** Calls a Node service method in-process and builds the requests the tests send. */
 public final class NodeCalls {
-    private NodeCalls() {
-    }
+    private NodeCalls() {}
 
     /** A Node RPC as a method reference ({@code node::nodeStageVolume}). */
     public interface Rpc<Q, R> {
@@ -33,37 +32,50 @@ public final class NodeCalls {
             }
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         });
         return out.get();
     }
 
     public static VolumeCapability ext4() {
-        return VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
-                .setAccessMode(writer()).build();
+        return VolumeCapability.newBuilder()
+                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
+                .setAccessMode(writer())
+                .build();
     }
 
     public static VolumeCapability block() {
-        return VolumeCapability.newBuilder().setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-                .setAccessMode(writer()).build();
+        return VolumeCapability.newBuilder()
+                .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                .setAccessMode(writer())
+                .build();
     }
 
     private static VolumeCapability.AccessMode writer() {
-        return VolumeCapability.AccessMode.newBuilder().setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)
+        return VolumeCapability.AccessMode.newBuilder()
+                .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)
                 .build();
     }
 
     public static NodeStageVolumeRequest stage(String id, Path staging, VolumeCapability cap) {
-        return NodeStageVolumeRequest.newBuilder().setVolumeId(id).setStagingTargetPath(staging.toString())
-                .setVolumeCapability(cap).build();
+        return NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setStagingTargetPath(staging.toString())
+                .setVolumeCapability(cap)
+                .build();
     }
 
     public static NodeUnstageVolumeRequest unstage(String id, Path staging) {
-        return NodeUnstageVolumeRequest.newBuilder().setVolumeId(id).setStagingTargetPath(staging.toString()).build();
+        return NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setStagingTargetPath(staging.toString())
+                .build();
     }
 
     public static NodeGetVolumeStatsRequest stats(String id, Path path) {
-        return NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id).setVolumePath(path.toString()).build();
+        return NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(id)
+                .setVolumePath(path.toString())
+                .build();
     }
 }

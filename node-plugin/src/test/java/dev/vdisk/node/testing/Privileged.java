@@ -1,15 +1,14 @@
 package dev.vdisk.node.testing;
 
 import dev.vdisk.node.sys.Libc;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Guard for tests that use real /dev/fuse, loop devices and mounts. They need root; on a machine that cannot
@@ -18,14 +17,15 @@ import java.util.List;
  */
 public final class Privileged implements ExecutionCondition, BeforeAllCallback {
     public static final String SKIP_VARIABLE = "VDISK_SKIP_PRIVILEGED";
-    private static final List<String> TOOLS = List.of("mkfs.ext4", "mkfs.xfs", "mount", "umount", "fstrim",
-            "blkdiscard", "fio", "stat", "sync");
+    private static final List<String> TOOLS =
+            List.of("mkfs.ext4", "mkfs.xfs", "mount", "umount", "fstrim", "blkdiscard", "fio", "stat", "sync");
 
     /** Every test shows up as skipped, with the reason, when the variable says so; otherwise all run. */
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         return "1".equals(System.getenv(SKIP_VARIABLE))
-                ? ConditionEvaluationResult.disabled(SKIP_VARIABLE + "=1: skipping tests that need root, /dev/fuse and loop devices")
+                ? ConditionEvaluationResult.disabled(
+                        SKIP_VARIABLE + "=1: skipping tests that need root, /dev/fuse and loop devices")
                 : ConditionEvaluationResult.enabled("privileged tests run (" + SKIP_VARIABLE + " is not 1)");
     }
 

@@ -3,13 +3,13 @@ package dev.vdisk.node.testing;
 import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +30,7 @@ import java.util.function.Consumer;
 public final class TestHolder implements DescriptorStore {
     private static final long SYS_PIDFD_OPEN = 434, SYS_PIDFD_GETFD = 438;
 
-    private record Held(int[] fds, byte[] record) {
-    }
+    private record Held(int[] fds, byte[] record) {}
 
     private final Map<String, Held> entries = new TreeMap<>();
 
@@ -128,8 +127,8 @@ public final class TestHolder implements DescriptorStore {
     public CompletableFuture<Void> serve(Process child, Consumer<String> lines) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("test-holder-" + child.pid()).start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 OutputStream out = child.getOutputStream();
                 String line;
                 while ((line = in.readLine()) != null) {
@@ -140,7 +139,9 @@ public final class TestHolder implements DescriptorStore {
                     String[] f = line.substring(3).split(" ");
                     switch (f[0]) {
                         case "PUT" -> {
-                            int[] fds = java.util.Arrays.stream(f[2].split(",")).mapToInt(Integer::parseInt).toArray();
+                            int[] fds = Arrays.stream(f[2].split(","))
+                                    .mapToInt(Integer::parseInt)
+                                    .toArray();
                             hold(f[1], child.pid(), fds, Base64.getDecoder().decode(f[3]));
                         }
                         case "UPDATE" -> update(f[1], Base64.getDecoder().decode(f[2]));
@@ -201,7 +202,6 @@ public final class TestHolder implements DescriptorStore {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }
