@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
         subcommands = HelpCommand.class,
         description = "Clone splits and lineage of vdisk-csi volumes.",
         customSynopsis = {
-            "Usage:",
+            "",
             "  kubectl vdisk split PVC [--mode share|copy] [--rate 200MiB/s] [-n NAMESPACE] [--wait]",
             "  kubectl vdisk status PVC [-n NAMESPACE]",
             "  kubectl vdisk tree PVC [-n NAMESPACE]"
