@@ -112,7 +112,7 @@ class ChartFdHolderTest {
                         .anyMatch(e -> e.getName().equals("JAVA_TOOL_OPTIONS")
                                 && e.getValue().contains("-Xmx")),
                 "a small heap");
-        assertEquals("128Mi", c.getResources().getLimits().get("memory").toString());
+        assertEquals("160Mi", c.getResources().getLimits().get("memory").toString());
     }
 
     @Test
