@@ -5,7 +5,7 @@ import dev.vdisk.api.agent.SplitStatusFile;
 import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.engine.Pool;
-import dev.vdisk.engine.PoolLockedException;
+import dev.vdisk.engine.error.PoolLockedException;
 import dev.vdisk.engine.split.SplitMode;
 import dev.vdisk.engine.split.SplitOptions;
 import dev.vdisk.engine.split.SplitPhase;

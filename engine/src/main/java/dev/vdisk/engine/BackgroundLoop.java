@@ -1,6 +1,7 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.core.ThreadJoin;
+import dev.vdisk.engine.error.PoolClosedException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;

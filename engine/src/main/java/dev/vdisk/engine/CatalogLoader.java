@@ -1,6 +1,7 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.format.Catalog;
 import dev.vdisk.engine.format.CatalogEntry;
 import dev.vdisk.engine.format.Kind;

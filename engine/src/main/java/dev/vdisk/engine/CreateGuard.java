@@ -1,5 +1,7 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.error.UnsupportedFormatException;
+import dev.vdisk.engine.error.VdiskExistsException;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.journal.JournalFileHeader;

@@ -2,6 +2,7 @@ package dev.vdisk.engine;
 
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.error.OutOfSpaceException;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.journal.Journal;
 import dev.vdisk.engine.journal.JournalRecord;

@@ -1,5 +1,7 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Iterator;

@@ -1,5 +1,12 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.error.CorruptMetadataException;
+import dev.vdisk.engine.error.EngineException;
+import dev.vdisk.engine.error.EngineIOException;
+import dev.vdisk.engine.error.PoolLayoutException;
+import dev.vdisk.engine.error.PoolLockedException;
+import dev.vdisk.engine.error.UnsupportedFormatException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.io.StringReader;

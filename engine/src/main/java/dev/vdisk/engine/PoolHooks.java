@@ -1,5 +1,7 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.error.PoolClosedException;
+
 /** The pool-wide decisions a vdisk's I/O asks its pool for (implemented by {@link Pool}). */
 interface PoolHooks {
     /** Throws {@link PoolClosedException} once the pool is closed. */

@@ -1,6 +1,10 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.error.EngineIOException;
+import dev.vdisk.engine.error.JournalDamagedException;
+import dev.vdisk.engine.error.VdiskExistsException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.io.DataSpace;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.error.EngineIOException;
+import dev.vdisk.engine.error.PoolLockedException;
 import dev.vdisk.engine.io.OfdLock;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;

@@ -1,5 +1,12 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.error.CorruptMetadataException;
+import dev.vdisk.engine.error.EngineIOException;
+import dev.vdisk.engine.error.ForeignPoolFileException;
+import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.JournalDamagedException;
+import dev.vdisk.engine.error.PoolLockedException;
+import dev.vdisk.engine.error.VdiskExistsException;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.io.PrivateFiles;

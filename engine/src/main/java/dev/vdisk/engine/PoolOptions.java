@@ -1,5 +1,8 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.JournalDamagedException;
+
 /**
  * Run-time tuning of an open pool (not stored in the pool).
  *

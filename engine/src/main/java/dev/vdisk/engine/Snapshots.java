@@ -2,6 +2,9 @@ package dev.vdisk.engine;
 
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.VdiskExistsException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.format.CatalogEntry;
 import dev.vdisk.engine.format.Kind;
 import dev.vdisk.engine.format.MapEntry;

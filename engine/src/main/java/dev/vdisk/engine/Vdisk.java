@@ -1,6 +1,10 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.OutOfSpaceException;
+import dev.vdisk.engine.error.ReadOnlyException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.format.CatalogEntry;
 import dev.vdisk.engine.format.Kind;
 import dev.vdisk.engine.map.MapTree;

@@ -1,6 +1,9 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.VdiskExistsException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.format.Kind;
 import java.util.Collection;
 import java.util.Map;

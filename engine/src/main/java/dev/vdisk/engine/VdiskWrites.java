@@ -1,6 +1,7 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.error.OutOfSpaceException;
 import dev.vdisk.engine.journal.Journal;
 import dev.vdisk.engine.journal.JournalRecord;
 import dev.vdisk.engine.map.StoreMap;

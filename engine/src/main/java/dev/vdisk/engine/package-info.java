@@ -1,7 +1,7 @@
 /**
  * The vdisk storage engine. Entry point: {@link dev.vdisk.engine.Pool} ({@code create}, {@code open}), which hands
  * out {@link dev.vdisk.engine.Vdisk} handles for I/O. Every deliberate error is an
- * {@link dev.vdisk.engine.EngineException} with a stable {@link dev.vdisk.engine.Reason}.
+ * {@link dev.vdisk.engine.error.EngineException} with a stable {@link dev.vdisk.engine.error.Reason}.
  *
  * <p>The pool's parts: {@code PoolOpener} and {@code CatalogLoader} (create, open, recovery),
  * {@code ConsistencyPoints}, {@code VdiskCatalog} (entries by id and name), {@code Snapshots} (snapshots, clones,

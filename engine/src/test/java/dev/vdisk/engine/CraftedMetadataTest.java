@@ -2,6 +2,8 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.error.CorruptMetadataException;
+import dev.vdisk.engine.error.Reason;
 import dev.vdisk.engine.format.Catalog;
 import dev.vdisk.engine.format.CatalogEntry;
 import dev.vdisk.engine.format.Superblock;

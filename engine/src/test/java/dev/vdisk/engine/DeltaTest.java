@@ -2,6 +2,8 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.error.EngineException;
+import dev.vdisk.engine.error.Reason;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,6 +2,8 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.error.JournalDamagedException;
+import dev.vdisk.engine.error.Reason;
 import dev.vdisk.engine.journal.JournalFileHeader;
 import dev.vdisk.engine.journal.JournalLoss;
 import dev.vdisk.engine.journal.JournalRecord;

@@ -3,6 +3,9 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.error.JournalDamagedException;
+import dev.vdisk.engine.error.UnsupportedFormatException;
+import dev.vdisk.engine.error.VdiskExistsException;
 import dev.vdisk.engine.format.Superblock;
 import java.io.IOException;
 import java.io.RandomAccessFile;

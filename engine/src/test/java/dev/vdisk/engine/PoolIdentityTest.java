@@ -3,6 +3,12 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.error.CorruptMetadataException;
+import dev.vdisk.engine.error.ForeignPoolFileException;
+import dev.vdisk.engine.error.JournalDamagedException;
+import dev.vdisk.engine.error.PoolLayoutException;
+import dev.vdisk.engine.error.PoolLockedException;
+import dev.vdisk.engine.error.Reason;
 import dev.vdisk.engine.format.Superblock;
 import java.io.IOException;
 import java.io.RandomAccessFile;

@@ -2,6 +2,15 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.error.EngineException;
+import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.PoolClosedException;
+import dev.vdisk.engine.error.PoolLockedException;
+import dev.vdisk.engine.error.Reason;
+import dev.vdisk.engine.error.ShrinkNotSupportedException;
+import dev.vdisk.engine.error.UnsupportedFormatException;
+import dev.vdisk.engine.error.VdiskExistsException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.format.Superblock;
 import java.io.IOException;
 import java.io.RandomAccessFile;

@@ -3,6 +3,7 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,6 +2,10 @@ package dev.vdisk.engine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.vdisk.engine.error.ReadOnlyException;
+import dev.vdisk.engine.error.Reason;
+import dev.vdisk.engine.error.VdiskExistsException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

@@ -3,6 +3,11 @@ package dev.vdisk.engine;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.vdisk.engine.check.CheckReport;
+import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.OutOfSpaceException;
+import dev.vdisk.engine.error.Reason;
+import dev.vdisk.engine.error.SplitStateException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.Node;
 import dev.vdisk.engine.split.SplitMode;

@@ -1,8 +1,8 @@
 package dev.vdisk.engine.alloc;
 
-import dev.vdisk.engine.CorruptMetadataException;
-import dev.vdisk.engine.OutOfSpaceException;
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.error.CorruptMetadataException;
+import dev.vdisk.engine.error.OutOfSpaceException;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 

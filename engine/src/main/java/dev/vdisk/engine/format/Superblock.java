@@ -1,6 +1,6 @@
 package dev.vdisk.engine.format;
 
-import dev.vdisk.engine.UnsupportedFormatException;
+import dev.vdisk.engine.error.UnsupportedFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.UUID;

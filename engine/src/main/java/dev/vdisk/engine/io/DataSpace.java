@@ -1,7 +1,7 @@
 package dev.vdisk.engine.io;
 
-import dev.vdisk.engine.EngineIOException;
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.error.EngineIOException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;

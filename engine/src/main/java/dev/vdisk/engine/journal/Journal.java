@@ -2,12 +2,12 @@ package dev.vdisk.engine.journal;
 
 import static dev.vdisk.engine.journal.JournalRecord.*;
 
-import dev.vdisk.engine.EngineIOException;
-import dev.vdisk.engine.ForeignPoolFileException;
-import dev.vdisk.engine.JournalDamagedException;
-import dev.vdisk.engine.PoolClosedException;
 import dev.vdisk.engine.core.GuardedBy;
 import dev.vdisk.engine.core.ThreadJoin;
+import dev.vdisk.engine.error.EngineIOException;
+import dev.vdisk.engine.error.ForeignPoolFileException;
+import dev.vdisk.engine.error.JournalDamagedException;
+import dev.vdisk.engine.error.PoolClosedException;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,8 +1,8 @@
 package dev.vdisk.engine.journal;
 
-import dev.vdisk.engine.CorruptMetadataException;
-import dev.vdisk.engine.ForeignPoolFileException;
-import dev.vdisk.engine.UnsupportedFormatException;
+import dev.vdisk.engine.error.CorruptMetadataException;
+import dev.vdisk.engine.error.ForeignPoolFileException;
+import dev.vdisk.engine.error.UnsupportedFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

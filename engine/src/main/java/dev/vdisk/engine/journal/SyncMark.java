@@ -1,6 +1,6 @@
 package dev.vdisk.engine.journal;
 
-import dev.vdisk.engine.EngineIOException;
+import dev.vdisk.engine.error.EngineIOException;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,8 +1,8 @@
 package dev.vdisk.engine.map;
 
-import dev.vdisk.engine.CorruptMetadataException;
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.io.DataSpace;

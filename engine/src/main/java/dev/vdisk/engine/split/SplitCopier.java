@@ -1,6 +1,6 @@
 package dev.vdisk.engine.split;
 
-import dev.vdisk.engine.EngineIOException;
+import dev.vdisk.engine.error.EngineIOException;
 import dev.vdisk.engine.io.DataSpace;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.vdisk.engine.split;
 
-import dev.vdisk.engine.CorruptMetadataException;
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.UnsupportedFormatException;
+import dev.vdisk.engine.error.CorruptMetadataException;
+import dev.vdisk.engine.error.EngineException;
+import dev.vdisk.engine.error.UnsupportedFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

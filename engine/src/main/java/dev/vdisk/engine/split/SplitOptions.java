@@ -1,6 +1,6 @@
 package dev.vdisk.engine.split;
 
-import dev.vdisk.engine.InvalidRangeException;
+import dev.vdisk.engine.error.InvalidRangeException;
 
 /**
  * Throttling of a split.

@@ -1,7 +1,7 @@
 package dev.vdisk.engine.split;
 
-import dev.vdisk.engine.OutOfSpaceException;
-import dev.vdisk.engine.PoolClosedException;
+import dev.vdisk.engine.error.OutOfSpaceException;
+import dev.vdisk.engine.error.PoolClosedException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

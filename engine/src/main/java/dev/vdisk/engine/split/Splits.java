@@ -1,7 +1,7 @@
 package dev.vdisk.engine.split;
 
-import dev.vdisk.engine.OutOfSpaceException;
-import dev.vdisk.engine.SplitStateException;
+import dev.vdisk.engine.error.OutOfSpaceException;
+import dev.vdisk.engine.error.SplitStateException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;

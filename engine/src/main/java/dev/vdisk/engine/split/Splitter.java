@@ -1,7 +1,7 @@
 package dev.vdisk.engine.split;
 
-import dev.vdisk.engine.OutOfSpaceException;
 import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.error.OutOfSpaceException;
 import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.map.MapTree;

@@ -2,8 +2,8 @@ package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentReason;
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.engine.error.EngineException;
+import dev.vdisk.engine.error.Reason;
 import java.util.function.Supplier;
 
 /**

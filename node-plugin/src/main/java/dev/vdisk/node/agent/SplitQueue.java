@@ -1,8 +1,8 @@
 package dev.vdisk.node.agent;
 
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.engine.EngineException;
 import dev.vdisk.engine.Pool;
+import dev.vdisk.engine.error.EngineException;
 import dev.vdisk.engine.split.SplitMode;
 import dev.vdisk.engine.split.SplitOptions;
 import dev.vdisk.engine.split.SplitProgress;

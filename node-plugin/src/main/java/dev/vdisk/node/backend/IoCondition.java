@@ -1,8 +1,8 @@
 package dev.vdisk.node.backend;
 
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.OutOfSpaceException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.engine.error.EngineException;
+import dev.vdisk.engine.error.OutOfSpaceException;
+import dev.vdisk.engine.error.Reason;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;

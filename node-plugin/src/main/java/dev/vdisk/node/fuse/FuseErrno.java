@@ -1,7 +1,7 @@
 package dev.vdisk.node.fuse;
 
-import dev.vdisk.engine.EngineException;
-import dev.vdisk.engine.Reason;
+import dev.vdisk.engine.error.EngineException;
+import dev.vdisk.engine.error.Reason;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import java.io.IOException;

@@ -21,7 +21,7 @@ import csi.v1.NodeUnstageVolumeResponse;
 import csi.v1.Topology;
 import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentReason;
-import dev.vdisk.engine.EngineException;
+import dev.vdisk.engine.error.EngineException;
 import dev.vdisk.node.agent.EngineFailures;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.host.KubeletPaths;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vdisk.engine.OutOfSpaceException;
+import dev.vdisk.engine.error.OutOfSpaceException;
 import dev.vdisk.node.testing.LogCapture;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /**
  * {@code pool.properties} names files outside its directory while the directory holds files of its own by the same

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** No vdisk of that name or id exists in the pool (or it was deleted while a handle was open). */
 public class VdiskNotFoundException extends EngineException {

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** A write, discard or resize of a snapshot: snapshots are read-only (clone one to get a writable vdisk). */
 public class ReadOnlyException extends EngineException {

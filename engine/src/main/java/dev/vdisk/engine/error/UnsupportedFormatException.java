@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** The pool's on-disk format version is one this code does not support. */
 public class UnsupportedFormatException extends EngineException {

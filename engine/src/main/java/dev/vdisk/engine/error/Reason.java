@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /**
  * Stable classification of every {@link EngineException}, so that the CSI layer maps engine errors to status codes

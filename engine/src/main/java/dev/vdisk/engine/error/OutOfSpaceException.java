@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** Not enough free space in the pool for the request; carries the free and requested byte counts. */
 public class OutOfSpaceException extends EngineException {

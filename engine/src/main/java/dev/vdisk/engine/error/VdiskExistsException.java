@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** A vdisk (or a pool) of that name already exists. */
 public class VdiskExistsException extends EngineException {

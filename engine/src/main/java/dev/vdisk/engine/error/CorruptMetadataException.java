@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** On-disk metadata failed a checksum or consistency test; the message names the structure and its location. */
 public class CorruptMetadataException extends EngineException {

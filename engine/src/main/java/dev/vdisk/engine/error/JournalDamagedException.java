@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 import dev.vdisk.engine.journal.JournalLoss;
 import java.util.List;
@@ -7,7 +7,7 @@ import java.util.List;
  * The journal lost records that were acknowledged and fsynced or that the newest consistency point needs (a bad
  * record followed by valid ones, a missing or cut file, an emptied journal, a journal ending before the replay position
  * or starting after it): not a torn tail. The pool is not opened, since opening would silently bring back older data;
- * {@link PoolOptions#acceptJournalLoss()} opens it anyway and {@link Pool#journalLosses()} then says what may be older.
+ * {@code PoolOptions.acceptJournalLoss()} opens it anyway and {@code Pool.journalLosses()} then says what may be older.
  * The message names the first journal file and byte offset.
  */
 public class JournalDamagedException extends EngineException {

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** The pool (and so every vdisk handle of it) was closed. */
 public class PoolClosedException extends EngineException {

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** An offset, length or size outside what the vdisk or the engine allows, or a malformed argument. */
 public class InvalidRangeException extends EngineException {

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** Another process (or another Pool in this process) holds the pool's exclusive lock. */
 public class PoolLockedException extends EngineException {

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /**
  * Base of every exception the engine throws on purpose. Each message says what happened and what to do;

@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** An I/O error from the pool's data file, device or journal. */
 public class EngineIOException extends EngineException {

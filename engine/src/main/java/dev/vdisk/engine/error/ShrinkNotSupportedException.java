@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** Resize to a smaller size was requested; vdisks only grow. */
 public class ShrinkNotSupportedException extends EngineException {

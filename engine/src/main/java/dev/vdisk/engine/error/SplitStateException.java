@@ -1,4 +1,4 @@
-package dev.vdisk.engine;
+package dev.vdisk.engine.error;
 
 /** A split request that the clone's state does not allow (a different mode is already recorded for it). */
 public class SplitStateException extends EngineException {
