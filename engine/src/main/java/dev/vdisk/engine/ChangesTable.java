@@ -156,6 +156,20 @@ final class ChangesTable {
         table.remove(ds.index, ds);
     }
 
+    /** Drops every entry (the vdisk is being deleted; its writes are never destaged). */
+    void dropAll() {
+        for (DirtySegment ds : entries()) {
+            ds.lock.lock();
+            try {
+                if (!ds.dead) {
+                    dropWithoutLocking(ds);
+                }
+            } finally {
+                ds.lock.unlock();
+            }
+        }
+    }
+
     /** Returns {@code ds}'s slab blocks and marks all its blocks clean. */
     @GuardedBy("ds.lock")
     void releaseBlocksWithoutLocking(DirtySegment ds) {

@@ -57,6 +57,16 @@ final class SegmentDestage {
         this.blocksPerSegment = segmentSize / BLOCK;
     }
 
+    /** Destages every entry of the table on the caller's thread; no new entries may appear meanwhile. */
+    @GuardedBy("Pool.destageLock")
+    void destageAll(ByteBuffer staging) {
+        while (!table.isEmpty()) {
+            for (DirtySegment ds : table.entries()) {
+                destage(ds, staging, true);
+            }
+        }
+    }
+
     /**
      * Destages {@code ds}; with {@code wait} false, returns false (leaving {@code ds} queued) instead of waiting for
      * an fsync when its newest record is not durable yet.

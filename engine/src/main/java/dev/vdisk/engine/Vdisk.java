@@ -11,8 +11,6 @@ import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.StoreMap;
 import dev.vdisk.engine.split.SplitCursor;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -56,12 +54,11 @@ public final class Vdisk {
      */
     private volatile SplitCursor split;
     /**
-     * After a split released the backing: the sharing family of the former chain (extension {@link #ORIGIN_TAG}), so
-     * the check accepts segments a SHARE split left shared with it; inherited by snapshots. 0 when none.
+     * After a split released the backing: the sharing family of the former chain (extension
+     * {@link VdiskExtensions#ORIGIN_TAG}), so the check accepts segments a SHARE split left shared with it; inherited by
+     * snapshots. 0 when none.
      */
     private volatile long originFamily;
-    /** Catalog extension tag of {@link #originFamily} (u64 little-endian). */
-    static final int ORIGIN_TAG = 3;
     /**
      * Vdisk: segments written or discarded since its newest snapshot (marked by the destager, which is the only
      * place the map changes). Snapshot: its change index, the segments changed while it was the youngest.
@@ -112,10 +109,7 @@ public final class Vdisk {
         this.hidden = e.hidden();
         this.changes = ChangeSet.decode(e.extensions().get(ChangeSet.TAG), e.name());
         this.split = SplitCursor.decode(e.extensions().get(SplitCursor.TAG), e.name());
-        byte[] origin = e.extensions().get(ORIGIN_TAG);
-        this.originFamily = origin == null
-                ? 0
-                : ByteBuffer.wrap(origin).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        this.originFamily = VdiskExtensions.originFamily(e.extensions());
         this.segmentSize = svc.segmentSize();
         this.map = new StoreMap(tree, e.size(), segmentSize);
         SegmentGates gates = new SegmentGates();
@@ -216,25 +210,7 @@ public final class Vdisk {
     }
 
     CatalogEntry toCatalogEntryWithoutLocking() {
-        Map<Integer, byte[]> ext = new HashMap<>(extensions);
-        ext.remove(ChangeSet.TAG);
-        if (!changes.isEmpty()) {
-            ext.put(ChangeSet.TAG, changes.encode());
-        }
-        ext.remove(SplitCursor.TAG);
-        SplitCursor sc = split;
-        if (sc != null) {
-            ext.put(SplitCursor.TAG, sc.encode());
-        }
-        ext.remove(ORIGIN_TAG);
-        if (originFamily != 0) {
-            ext.put(
-                    ORIGIN_TAG,
-                    ByteBuffer.allocate(8)
-                            .order(ByteOrder.LITTLE_ENDIAN)
-                            .putLong(originFamily)
-                            .array());
-        }
+        Map<Integer, byte[]> ext = VdiskExtensions.merge(extensions, changes, split, originFamily);
         return new CatalogEntry(
                 id,
                 name,
@@ -387,11 +363,7 @@ public final class Vdisk {
     /** Destages every dirty segment of this vdisk on the caller's thread; no new entries may appear meanwhile. */
     @GuardedBy("Pool.destageLock")
     void destageAll(ByteBuffer staging) {
-        while (!table.isEmpty()) {
-            for (DirtySegment ds : table.entries()) {
-                destage.destage(ds, staging, true);
-            }
-        }
+        destage.destageAll(staging);
     }
 
     /** The lowest journal record an entry of the changes table still holds, or {@code bound} if lower. */
@@ -410,16 +382,7 @@ public final class Vdisk {
         opLock.writeLock().lock();
         try {
             deleted = true;
-            for (DirtySegment ds : table.entries()) {
-                ds.lock.lock();
-                try {
-                    if (!ds.dead) {
-                        table.dropWithoutLocking(ds);
-                    }
-                } finally {
-                    ds.lock.unlock();
-                }
-            }
+            table.dropAll();
             map.lock().writeLock().lock();
             try {
                 svc.alloc().nodesReleased(map.tree().release(svc.alloc()));
@@ -459,7 +422,6 @@ public final class Vdisk {
         this.name = newName;
     }
 
-    /** Bytes of data segments mapped by this vdisk (walks the map). */
     /** This vdisk's description (walks the map for the allocated bytes). */
     VdiskInfo info() {
         return new VdiskInfo(id, name, map.size(), allocatedBytes(), createdMillis);

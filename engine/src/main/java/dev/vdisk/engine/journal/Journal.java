@@ -3,7 +3,6 @@ package dev.vdisk.engine.journal;
 import static dev.vdisk.engine.journal.JournalRecord.*;
 
 import dev.vdisk.engine.core.GuardedBy;
-import dev.vdisk.engine.core.ThreadJoin;
 import dev.vdisk.engine.error.EngineIOException;
 import dev.vdisk.engine.error.ForeignPoolFileException;
 import dev.vdisk.engine.error.JournalDamagedException;
@@ -11,23 +10,17 @@ import dev.vdisk.engine.error.PoolClosedException;
 import dev.vdisk.engine.io.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Journal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
-    static final String SUFFIX = ".log";
-    /** Where a file's first record starts: after its header. Scans and truncations start here. */
-    private static final int FIRST_RECORD = JournalFileHeader.LENGTH;
-
     private final Path dir;
     private final long fileBytes;
     /** The pool whose UUID every file's header carries. */
@@ -84,28 +73,13 @@ public final class Journal implements AutoCloseable {
     /** A file was created since the directory was last synced. */
     @GuardedBy("appendLock")
     private boolean dirUnsynced;
-    /** The last unlink of old files, joined on close; null if none ran. */
-    @GuardedBy("appendLock")
-    private Thread deleter;
+
+    private final FileUnlinker unlinker = new FileUnlinker();
 
     @GuardedBy("appendLock")
-    private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+    private final RecordEncoder encoder = new RecordEncoder();
 
-    @GuardedBy("appendLock")
-    private final ByteBuffer[] gather = new ByteBuffer[2];
-
-    @GuardedBy("appendLock")
-    private final CRC32C crc = new CRC32C();
-
-    /** Guards the group commit hand-off. */
-    private final ReentrantLock syncLock = new ReentrantLock();
-
-    private final Condition synced = syncLock.newCondition();
-
-    @GuardedBy("syncLock")
-    private boolean syncing;
-
-    private volatile long durableSeq;
+    private final GroupCommit commit = new GroupCommit();
     private volatile long lastSeq;
     private volatile boolean closed;
 
@@ -135,120 +109,45 @@ public final class Journal implements AutoCloseable {
      * @throws ForeignPoolFileException if a file's header names another pool than {@code pool} (nothing is changed)
      */
     public static Journal open(Path dir, long fileBytes, long replaySeq, UUID pool, Path markFile, boolean acceptLoss) {
-        Journal j = new Journal(dir, fileBytes, pool);
-        try {
-            PrivateFiles.createDirectories(dir);
-            j.recover(replaySeq, SyncMark.read(markFile), acceptLoss);
-            j.mark = SyncMark.open(markFile);
-            j.mark.write(j.nextSeq, true);
-        } catch (IOException e) {
-            throw new EngineIOException("cannot open journal in " + dir + ": " + e, e);
-        }
-        return j;
+        return start(dir, fileBytes, pool, markFile, replaySeq, true, acceptLoss);
     }
 
     /** Opens the empty journal of a new pool; an old sync mark at {@code markFile} is overwritten. */
     public static Journal create(Path dir, long fileBytes, UUID pool, Path markFile) {
+        return start(dir, fileBytes, pool, markFile, 0, false, false);
+    }
+
+    private static Journal start(
+            Path dir, long fileBytes, UUID pool, Path markFile, long replaySeq, boolean readMark, boolean acceptLoss) {
         Journal j = new Journal(dir, fileBytes, pool);
         try {
             PrivateFiles.createDirectories(dir);
-            j.recover(0, OptionalLong.empty(), false);
+            j.recover(replaySeq, readMark ? SyncMark.read(markFile) : OptionalLong.empty(), acceptLoss);
             j.mark = SyncMark.open(markFile);
             j.mark.write(j.nextSeq, true);
         } catch (IOException e) {
-            throw new EngineIOException("cannot create journal in " + dir + ": " + e, e);
+            throw new EngineIOException(
+                    "cannot " + (readMark ? "open" : "create") + " journal in " + dir + ": " + e, e);
         }
         return j;
     }
 
-    static List<Path> listFiles(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().forEach(out::add);
-        }
-        return out;
-    }
-
-    static long firstSeqOf(Path p) throws IOException {
-        String n = p.getFileName().toString();
-        try {
-            return Long.parseLong(n.substring(0, n.length() - SUFFIX.length()));
-        } catch (NumberFormatException e) {
-            throw new IOException("journal directory holds " + n + ", which is not a journal file; move it away");
-        }
-    }
-
     private Path fileFor(long firstSeq) {
-        return dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
+        return JournalFiles.pathFor(dir, firstSeq);
     }
 
     private void recover(long replaySeq, OptionalLong synced, boolean acceptLoss) throws IOException {
-        List<Path> paths = listFiles(dir);
-        Set<Path> headerless = JournalHeaders.check(paths, pool);
-        List<FileScan> scans = new ArrayList<>();
-        for (Path p : paths) {
-            scans.add(
-                    headerless.contains(p)
-                            ? FileScan.headerless(p, firstSeqOf(p))
-                            : FileScan.of(p, firstSeqOf(p), FIRST_RECORD));
+        JournalRepair.Recovered r = JournalRepair.recover(dir, pool, replaySeq, synced, acceptLoss);
+        files.putAll(r.files());
+        for (long bytes : files.values()) {
+            totalBytes += bytes;
         }
-        if (synced.isEmpty() && replaySeq > 0) {
-            LOG.warn(
-                    "journal of {} has no valid sync mark; only records below {} (the replay position) are known to"
-                            + " have been fsynced",
-                    dir,
-                    replaySeq);
-        }
-        JournalRecovery.Plan plan = JournalRecovery.plan(dir, scans, replaySeq, synced);
-        if (!plan.losses().isEmpty() && !acceptLoss) {
-            throw new JournalDamagedException(plan.losses());
-        }
-        if (plan.torn() != null) {
-            JournalRecovery.Cut t = plan.torn();
-            LOG.warn(
-                    "journal file {}: record {} at byte {} is torn ({}); dropping it and everything after it ({} later"
-                            + " valid records), none of which was fsynced",
-                    t.file(),
-                    t.seq(),
-                    t.byteOffset(),
-                    t.problem() == null ? "missing" : t.problem(),
-                    plan.droppedAfterTorn());
-        }
-        long cut = plan.losses().isEmpty() ? plan.nextSeq() : Long.MAX_VALUE;
-        for (FileScan f : scans) {
-            if (f.firstSeq() > cut) {
-                Files.delete(f.path());
-                continue;
-            }
-            long keep = f.size();
-            if (cut != Long.MAX_VALUE) {
-                keep = f.runs().stream()
-                        .filter(r -> r.endSeq() <= cut)
-                        .mapToLong(FileScan.Run::endByte)
-                        .max()
-                        .orElse(Math.min(FIRST_RECORD, f.size()));
-            }
-            // a torn tail's file whose header never reached the disk holds no record: it gets its header back
-            boolean rewrite = cut != Long.MAX_VALUE && headerless.contains(f.path());
-            try (FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.WRITE)) {
-                if (rewrite) {
-                    ch.truncate(0);
-                    writeHeader(ch, f.firstSeq());
-                    keep = FIRST_RECORD;
-                } else if (keep < f.size()) {
-                    ch.truncate(keep);
-                }
-                ch.force(true); // the sync mark written below covers every record kept
-            }
-            files.put(f.firstSeq(), keep);
-            totalBytes += keep;
-        }
-        replayRuns = plan.runs();
-        losses = plan.losses();
-        nextSeq = Math.max(plan.nextSeq(), replaySeq);
+        replayRuns = r.runs();
+        losses = r.losses();
+        nextSeq = Math.max(r.nextSeq(), replaySeq);
         lastSeq = nextSeq - 1;
-        durableSeq = lastSeq;
-        syncDir();
+        commit.start(lastSeq);
+        JournalFiles.syncDir(dir);
     }
 
     /** Journal records that recovery found missing and was told to accept (empty unless it was). */
@@ -263,54 +162,8 @@ public final class Journal implements AutoCloseable {
     public long replay(long from, RecordSink sink) {
         List<FileScan.Run> runs = replayRuns;
         replayRuns = List.of();
-        long n = 0;
-        long next = from;
-        Path cached = null;
-        ByteBuffer buf = null;
-        CRC32C c = new CRC32C();
         // not under appendLock: the sink may wait for the destager, which appends nothing but reads nextSeq()
-        try {
-            for (FileScan.Run r : runs) {
-                if (r.endSeq() <= next) {
-                    continue;
-                }
-                if (!r.path().equals(cached)) {
-                    buf = FileScan.readAll(r.path());
-                    cached = r.path();
-                }
-                long seq = r.firstSeq();
-                for (int pos = (int) r.startByte(); pos < r.endByte(); seq++) {
-                    if (FileScan.check(buf, pos, seq, c) != null) {
-                        throw new EngineIOException(
-                                "journal file " + r.path() + " changed at byte " + pos + " while it was replayed");
-                    }
-                    byte type = buf.get(pos + TYPE_OFFSET);
-                    int length = buf.getInt(pos + LENGTH_OFFSET);
-                    int payload = payloadLength(type, length);
-                    if (seq >= next) {
-                        ByteBuffer pl = type == TYPE_WRITE
-                                ? buf.duplicate()
-                                        .position(pos + HEADER)
-                                        .limit(pos + HEADER + payload)
-                                        .slice()
-                                : null;
-                        sink.record(
-                                seq,
-                                buf.getLong(pos + VDISK_OFFSET),
-                                buf.getLong(pos + OFFSET_OFFSET),
-                                length,
-                                type,
-                                pl);
-                        n++;
-                        next = seq + 1;
-                    }
-                    pos += HEADER + payload;
-                }
-            }
-        } catch (IOException e) {
-            throw new EngineIOException("journal replay failed: " + e, e);
-        }
-        return n;
+        return JournalReplay.replay(runs, from, sink);
     }
 
     /**
@@ -331,7 +184,7 @@ public final class Journal implements AutoCloseable {
             totalBytes = 0;
             rotateWithoutLocking();
             active.force(false); // its header: the file the next open must find
-            syncDir();
+            JournalFiles.syncDir(dir);
             dirUnsynced = false;
             mark.write(nextSeq, true);
             losses = List.of();
@@ -359,53 +212,19 @@ public final class Journal implements AutoCloseable {
                 rotateWithoutLocking();
             }
             long seq = nextSeq;
-            header.clear();
-            header.putInt(MAGIC_OFFSET, MAGIC)
-                    .putInt(CRC_OFFSET, 0)
-                    .putLong(SEQ_OFFSET, seq)
-                    .putLong(VDISK_OFFSET, vdiskId)
-                    .putLong(OFFSET_OFFSET, offset)
-                    .putInt(LENGTH_OFFSET, length)
-                    .putInt(TYPE_OFFSET, type & 0xff);
-            crc.reset();
-            crc.update(header.position(SEQ_OFFSET));
-            int payloadPos = payload == null ? 0 : payload.position();
-            if (payloadLen > 0) {
-                crc.update(payload);
-                payload.position(payloadPos);
-            }
-            header.putInt(CRC_OFFSET, (int) crc.getValue());
+            encoder.encode(seq, vdiskId, offset, length, type, payload);
             long start = activeBytes;
             while (true) {
                 try {
-                    header.position(0);
-                    active.position(start);
-                    if (payloadLen > 0) {
-                        gather[0] = header;
-                        gather[1] = payload;
-                        long want = HEADER + payloadLen;
-                        long done = 0;
-                        while (done < want) {
-                            done += active.write(gather);
-                        }
-                        payload.position(payloadPos);
-                    } else {
-                        while (header.hasRemaining()) {
-                            active.write(header);
-                        }
-                    }
+                    encoder.writeTo(active, start, payload, payloadLen);
                     break;
                 } catch (ClosedChannelException e) {
                     // an interrupt closed the channel mid-write: reopen, cut the partial record, retry
                     Thread.interrupted();
                     active = FileChannel.open(fileFor(activeFirstSeq), StandardOpenOption.WRITE);
                     active.truncate(start);
-                    if (payload != null) {
-                        payload.position(payloadPos);
-                    }
                 }
             }
-            gather[1] = null;
             activeBytes = start + HEADER + payloadLen;
             totalBytes += HEADER + payloadLen;
             files.put(activeFirstSeq, activeBytes);
@@ -438,21 +257,10 @@ public final class Journal implements AutoCloseable {
                 StandardOpenOption.TRUNCATE_EXISTING);
         files.put(activeFirstSeq, 0L);
         dirUnsynced = true;
-        writeHeader(active, activeFirstSeq);
+        JournalFiles.writeHeader(active, pool, activeFirstSeq);
         activeBytes = JournalFileHeader.LENGTH;
         totalBytes += JournalFileHeader.LENGTH;
         files.put(activeFirstSeq, activeBytes);
-    }
-
-    private void writeHeader(FileChannel ch, long firstSeq) throws IOException {
-        ByteBuffer h = JournalFileHeader.of(pool, firstSeq).encode();
-        while (h.hasRemaining()) {
-            ch.write(h, h.position());
-        }
-    }
-
-    private void syncDir() throws IOException {
-        PrivateFiles.syncDirectory(dir);
     }
 
     /** Sequence number of the last appended record (-1 if none ever). */
@@ -470,7 +278,7 @@ public final class Journal implements AutoCloseable {
     }
 
     public long durableSeq() {
-        return durableSeq;
+        return commit.durableSeq();
     }
 
     /** Bytes in all journal files. */
@@ -480,70 +288,46 @@ public final class Journal implements AutoCloseable {
 
     /** Makes every record up to {@code seq} durable; concurrent callers share one fsync (group commit). */
     public void awaitDurable(long seq) {
-        if (durableSeq >= seq) {
-            return;
-        }
-        boolean interrupted = false;
-        syncLock.lock();
+        commit.awaitDurable(seq, this::syncAppended);
+    }
+
+    /**
+     * The group-commit leader's sync: retired files, the directory, the active file, then the sync mark, in that
+     * order (see the class comment); returns the last sequence number it made durable.
+     */
+    private long syncAppended() {
+        long end;
+        FileChannel ch;
+        Path chPath;
+        List<Retired> old;
+        boolean syncDir;
+        appendLock.lock();
         try {
-            while (durableSeq < seq) {
-                if (syncing) {
-                    try {
-                        synced.await();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                    continue;
-                }
-                syncing = true;
-                syncLock.unlock();
-                long end;
-                try {
-                    FileChannel ch;
-                    Path chPath;
-                    List<Retired> old;
-                    boolean syncDir;
-                    appendLock.lock();
-                    try {
-                        end = nextSeq - 1;
-                        ch = active;
-                        chPath = fileFor(activeFirstSeq);
-                        old = retired.isEmpty() ? List.of() : List.copyOf(retired);
-                        syncDir = dirUnsynced;
-                        dirUnsynced = false;
-                    } finally {
-                        appendLock.unlock();
-                    }
-                    syncRetired(old, syncDir);
-                    if (ch != null) {
-                        forceFile(ch, chPath);
-                    }
-                    mark.write(end + 1, false); // before anyone hears of it: never behind a reported fsync
-                } finally {
-                    syncLock.lock();
-                    syncing = false;
-                    synced.signalAll();
-                }
-                if (end > durableSeq) {
-                    durableSeq = end;
-                }
-            }
+            end = nextSeq - 1;
+            ch = active;
+            chPath = fileFor(activeFirstSeq);
+            old = retired.isEmpty() ? List.of() : List.copyOf(retired);
+            syncDir = dirUnsynced;
+            dirUnsynced = false;
         } finally {
-            syncLock.unlock();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            appendLock.unlock();
         }
+        syncRetired(old, syncDir);
+        if (ch != null) {
+            JournalFiles.force(ch, chPath);
+        }
+        mark.write(end + 1, false); // before anyone hears of it: never behind a reported fsync
+        return end;
     }
 
     /** Syncs rotated files (oldest first) and the directory, then forgets and closes those files. */
     private void syncRetired(List<Retired> old, boolean syncDir) {
         try {
             for (Retired r : old) {
-                forceFile(r.channel(), r.path());
+                JournalFiles.force(r.channel(), r.path());
             }
             if (syncDir) {
-                syncDirQuietly();
+                JournalFiles.syncDir(dir);
             }
         } catch (RuntimeException e) {
             if (syncDir) {
@@ -571,47 +355,6 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void syncDirQuietly() {
-        boolean interrupted = Thread.interrupted();
-        try {
-            syncDir();
-        } catch (IOException e) {
-            throw new EngineIOException("fsync of journal directory " + dir + " failed: " + e, e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * fsyncs the journal file {@code path} through {@code ch}, or through a fresh descriptor when an interrupt closed
-     * {@code ch} (an fsync through any descriptor covers the file). Since rotation no longer syncs the file it
-     * retires, the file to sync is always the one the leader took, never "the current active one": that could be the
-     * next file, leaving the records of this one unsynced though reported durable.
-     */
-    private void forceFile(FileChannel ch, Path path) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            try {
-                ch.force(false);
-            } catch (ClosedChannelException e) {
-                interrupted |= Thread.interrupted(); // set if the force itself was interrupted
-                try (FileChannel again = FileChannel.open(path, StandardOpenOption.WRITE)) {
-                    again.force(false);
-                } catch (NoSuchFileException gone) {
-                    // unlinked by deleteBefore: all its records lie below a durable consistency point's replay position
-                }
-            }
-        } catch (IOException e) {
-            throw new EngineIOException("journal fsync of " + path + " failed: " + e, e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     /**
      * Deletes journal files all of whose records have sequence numbers below {@code seq}. They leave the journal at
      * once; the unlinks (milliseconds each for a file whose pages are still cached) run on a virtual thread, so that
@@ -620,7 +363,6 @@ public final class Journal implements AutoCloseable {
      */
     public void deleteBefore(long seq) {
         List<Path> doomed = new ArrayList<>();
-        Thread previous;
         appendLock.lock();
         try {
             while (files.size() > 1) {
@@ -632,27 +374,11 @@ public final class Journal implements AutoCloseable {
                 doomed.add(fileFor(first));
                 totalBytes -= files.remove(first);
             }
-            if (doomed.isEmpty()) {
-                return;
+            if (!doomed.isEmpty()) {
+                unlinker.unlinkLater(doomed); // in order: a later open must never find a gap before a kept file
             }
-            previous = deleter;
-            deleter = Thread.ofVirtual().name("journal-delete").unstarted(() -> unlink(previous, doomed));
-            deleter.start();
         } finally {
             appendLock.unlock();
-        }
-    }
-
-    /** Unlinks {@code doomed} in order, after {@code previous} (the unlinks before) finished. */
-    private void unlink(Thread previous, List<Path> doomed) {
-        ThreadJoin.uninterruptibly(previous);
-        for (Path p : doomed) {
-            try {
-                Files.deleteIfExists(p);
-                LOG.debug("deleted journal file {}", p);
-            } catch (IOException e) {
-                LOG.warn("cannot delete old journal file {}: {}", p, e.toString());
-            }
         }
     }
 
@@ -662,56 +388,46 @@ public final class Journal implements AutoCloseable {
 
     @Override
     public void close() {
-        Thread unlinking;
-        appendLock.lock();
-        try {
-            closed = true;
-            for (Retired r : retired) {
-                r.channel().force(false);
-                r.channel().close();
-            }
-            retired.clear();
-            if (dirUnsynced) {
-                syncDir();
-                dirUnsynced = false;
-            }
-            if (active != null) {
-                active.force(false);
-                active.close();
-                active = null;
-            }
-            mark.write(nextSeq, true);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("closing journal {} failed: {}", dir, e.toString());
-        } finally {
-            unlinking = deleter;
-            appendLock.unlock();
-            mark.close();
-        }
-        ThreadJoin.uninterruptibly(unlinking);
+        shutDown(true);
     }
 
     /** Closes without syncing (tests simulating a crash); waits for unlinks already started. */
     public void abandon() {
-        Thread unlinking;
+        shutDown(false);
+    }
+
+    /** Closes every file, after syncing them, the directory and the mark if {@code sync}; waits for the unlinks. */
+    private void shutDown(boolean sync) {
         appendLock.lock();
         try {
             closed = true;
             for (Retired r : retired) {
+                if (sync) {
+                    r.channel().force(false);
+                }
                 r.channel().close();
             }
             retired.clear();
+            if (sync && dirUnsynced) {
+                JournalFiles.syncDir(dir);
+                dirUnsynced = false;
+            }
             if (active != null) {
+                if (sync) {
+                    active.force(false);
+                }
                 active.close();
                 active = null;
             }
-        } catch (IOException e) {
-            LOG.warn("abandoning journal {} failed: {}", dir, e.toString());
+            if (sync) {
+                mark.write(nextSeq, true);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("closing journal {} failed: {}", dir, e.toString());
         } finally {
-            unlinking = deleter;
             appendLock.unlock();
             mark.close();
         }
-        ThreadJoin.uninterruptibly(unlinking);
+        unlinker.awaitAll();
     }
 }

@@ -62,10 +62,10 @@ final class JournalHeaders {
             if (!h.pool().equals(pool)) {
                 throw new ForeignPoolFileException("journal file " + name, h.pool(), pool);
             }
-            if (h.firstSeq() != Journal.firstSeqOf(p)) {
+            if (h.firstSeq() != JournalFiles.firstSeqOf(p)) {
                 throw new CorruptMetadataException("journal file " + name + " says its first record is "
                         + h.firstSeq() + " (renamed?); give it back its name "
-                        + String.format("%020d%s", h.firstSeq(), Journal.SUFFIX)
+                        + JournalFiles.nameOf(h.firstSeq())
                         + " or move it out of the journal directory");
             }
         }
