@@ -2,7 +2,6 @@ package dev.vdisk.engine.map;
 
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.core.GuardedBy;
-import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.io.DataSpace;
@@ -26,6 +25,7 @@ public final class MapTree {
     private final int segmentSize;
     private final int fanout;
     private final int shift;
+    private final TreeWalks walks;
 
     @GuardedBy("Vdisk.mapLock")
     private int height;
@@ -46,6 +46,7 @@ public final class MapTree {
         this.segmentSize = segmentSize;
         this.fanout = IndirectBlock.fanout(segmentSize);
         this.shift = Integer.numberOfTrailingZeros(fanout);
+        this.walks = new TreeWalks(fanout, shift);
         this.height = height;
     }
 
@@ -267,68 +268,19 @@ public final class MapTree {
         return created;
     }
 
-    /** Calls {@code action} with every mapped segment index in {@code [from, to)}. */
-    public void forEachMapped(long from, long to, LongConsumer action) {
-        if (root != null) {
-            forEachMapped(root, height, 0, from, to, action);
-        }
-    }
-
-    private void forEachMapped(Node n, int level, long base, long from, long to, LongConsumer action) {
-        long span = 1L << (shift * (level - 1));
-        for (int i = 0; i < fanout; i++) {
-            long first = base + i * span;
-            if (first >= to || first + span <= from) {
-                continue;
-            }
-            if (level == 1) {
-                if (MapEntry.isMapped(n.words[2 * i])) {
-                    action.accept(first);
-                }
-            } else if (n.children[i] != null) {
-                forEachMapped(n.children[i], level - 1, first, from, to, action);
-            }
-        }
-    }
-
     /**
      * Writes every dirty node to a newly allocated segment, children before parents so that each parent carries its
      * child's CRC, and drops the reference on each node's previous segment. {@code buf} is one segment.
      */
     public int checkpoint(DataSpace data, Allocator alloc, ByteBuffer buf) {
-        int[] written = {0};
-        if (root != null && root.dirty) {
-            int crc = writeNode(root, data, alloc, buf, written);
-            rootWord0 = MapEntry.mapped(root.vbn);
-            rootWord1 = MapEntry.word1(crc, 0);
+        if (root == null || !root.dirty) {
+            return 0;
         }
-        return written[0];
-    }
-
-    private int writeNode(Node n, DataSpace data, Allocator alloc, ByteBuffer buf, int[] written) {
-        written[0]++;
-        if (n.children != null) {
-            for (int i = 0; i < fanout; i++) {
-                Node c = n.children[i];
-                if (c != null && c.dirty) {
-                    int crc = writeNode(c, data, alloc, buf, written);
-                    n.words[2 * i] = MapEntry.mapped(c.vbn);
-                    n.words[2 * i + 1] = MapEntry.word1(crc, MapEntry.birth(n.words[2 * i + 1]));
-                } else if (c == null) {
-                    n.words[2 * i] = 0;
-                    n.words[2 * i + 1] = 0;
-                }
-            }
-        }
-        long vbn = alloc.allocate(false, segmentSize);
-        int crc = IndirectBlock.encode(n.words, buf);
-        data.writeFully(buf.clear(), vbn * segmentSize);
-        if (n.vbn != 0) {
-            alloc.decref(n.vbn);
-        }
-        n.vbn = vbn;
-        n.dirty = false;
-        return crc;
+        NodeWriter w = new NodeWriter(data, alloc, buf, segmentSize);
+        int crc = w.write(root);
+        rootWord0 = MapEntry.mapped(root.vbn);
+        rootWord1 = MapEntry.word1(crc, 0);
+        return w.written();
     }
 
     /**
@@ -376,28 +328,16 @@ public final class MapTree {
         return MapEntry.isMapped(w0) && alloc.refcount(MapEntry.vbn(w0)) == 1;
     }
 
-    /** The smallest mapped segment index {@code >= from}, or -1 if none. Skips missing subtrees. */
-    public long nextMapped(long from) {
-        return root == null ? -1 : nextMapped(root, height, 0, Math.max(0, from));
+    /** Calls {@code action} with every mapped segment index in {@code [from, to)}. */
+    public void forEachMapped(long from, long to, LongConsumer action) {
+        if (root != null) {
+            walks.forEachMapped(root, height, 0, from, to, action);
+        }
     }
 
-    private long nextMapped(Node n, int level, long base, long from) {
-        long span = 1L << (shift * (level - 1));
-        int i0 = from <= base ? 0 : (int) Math.min(fanout, (from - base) / span);
-        for (int i = i0; i < fanout; i++) {
-            long first = base + i * span;
-            if (level == 1) {
-                if (first >= from && MapEntry.isMapped(n.words[2 * i])) {
-                    return first;
-                }
-            } else if (n.children[i] != null) {
-                long r = nextMapped(n.children[i], level - 1, first, from);
-                if (r >= 0) {
-                    return r;
-                }
-            }
-        }
-        return -1;
+    /** The smallest mapped segment index {@code >= from}, or -1 if none. Skips missing subtrees. */
+    public long nextMapped(long from) {
+        return root == null ? -1 : walks.nextMapped(root, height, 0, Math.max(0, from));
     }
 
     /**
@@ -407,51 +347,17 @@ public final class MapTree {
     public long[] ownAndSharedSegments(Allocator alloc) {
         long[] r = new long[2];
         if (root != null) {
-            ownAndShared(root, false, alloc, r);
+            walks.ownAndShared(root, false, alloc, r);
         }
         return r;
     }
 
-    private void ownAndShared(Node n, boolean shared, Allocator alloc, long[] r) {
-        boolean s = shared || (n.vbn != 0 && alloc.refcount(n.vbn) > 1);
-        for (int i = 0; i < fanout; i++) {
-            if (n.children != null) {
-                if (n.children[i] != null) {
-                    ownAndShared(n.children[i], s, alloc, r);
-                }
-            } else if (MapEntry.isMapped(n.words[2 * i])) {
-                r[s || alloc.refcount(MapEntry.vbn(n.words[2 * i])) > 1 ? 1 : 0]++;
-            }
-        }
-    }
-
     /** Drops this tree's references (vdisk deleted); returns the number of in-memory nodes released. */
     public long release(Allocator alloc) {
-        long released = root == null ? 0 : release(root, alloc);
+        long released = root == null ? 0 : walks.release(root, alloc);
         root = null;
         rootWord0 = 0;
         rootWord1 = 0;
-        return released;
-    }
-
-    private long release(Node n, Allocator alloc) {
-        if (n.vbn != 0 && alloc.refcount(n.vbn) > 1) {
-            alloc.decref(n.vbn);
-            return 0;
-        }
-        long released = 1;
-        for (int i = 0; i < fanout; i++) {
-            if (n.children != null) {
-                if (n.children[i] != null) {
-                    released += release(n.children[i], alloc);
-                }
-            } else if (MapEntry.isMapped(n.words[2 * i])) {
-                alloc.decref(MapEntry.vbn(n.words[2 * i]));
-            }
-        }
-        if (n.vbn != 0) {
-            alloc.decref(n.vbn);
-        }
         return released;
     }
 
@@ -466,23 +372,7 @@ public final class MapTree {
 
     public void walk(Visitor v) {
         if (root != null) {
-            walk(root, height, 0, MapEntry.crc(rootWord1), v);
-        }
-    }
-
-    private void walk(Node n, int level, long base, int crc, Visitor v) {
-        if (!v.node(n, level, base, crc)) {
-            return;
-        }
-        long span = 1L << (shift * (level - 1));
-        for (int i = 0; i < fanout; i++) {
-            if (n.children != null) {
-                if (n.children[i] != null) {
-                    walk(n.children[i], level - 1, base + i * span, MapEntry.crc(n.words[2 * i + 1]), v);
-                }
-            } else if (MapEntry.isMapped(n.words[2 * i])) {
-                v.data(MapEntry.vbn(n.words[2 * i]), base + i, n);
-            }
+            walks.walk(root, height, 0, MapEntry.crc(rootWord1), v);
         }
     }
 
@@ -505,75 +395,10 @@ public final class MapTree {
         t.rootWord0 = word0;
         t.rootWord1 = word1;
         if (MapEntry.isMapped(word0)) {
-            t.root = t.loadNode(
-                    data, alloc, owner, MapEntry.vbn(word0), MapEntry.crc(word1), height, 0, counts, loaded, buf);
+            t.root = new TreeLoader(data, alloc, segmentSize, owner, counts, loaded, buf)
+                    .root(MapEntry.vbn(word0), MapEntry.crc(word1), height);
         }
         return t;
-    }
-
-    private Node loadNode(
-            DataSpace data,
-            Allocator alloc,
-            String owner,
-            long vbn,
-            int crc,
-            int level,
-            long base,
-            int[] counts,
-            Map<Long, Node> loaded,
-            ByteBuffer buf) {
-        String where =
-                "indirect block at VBN " + vbn + " (" + owner + ", level " + level + ", segments from " + base + ")";
-        if (!alloc.isDataVbn(vbn)) {
-            throw new CorruptMetadataException(where + " is a dangling pointer outside the data area; run vdisk check");
-        }
-        counts[(int) vbn]++;
-        Node n = loaded.get(vbn);
-        if (n != null) {
-            if (n.level != level) {
-                throw new CorruptMetadataException(where + " is also referenced at level " + n.level);
-            }
-            return n;
-        }
-        data.readFully(buf.clear(), vbn * segmentSize);
-        int actual = IndirectBlock.crc(buf);
-        if (actual != crc) {
-            throw new CorruptMetadataException(where + " fails its checksum (expected " + Integer.toHexString(crc)
-                    + ", found " + Integer.toHexString(actual) + "); the pool metadata is damaged: restore the"
-                    + " vdisk from a backup");
-        }
-        n = new Node(level, fanout);
-        IndirectBlock.decode(buf, n.words);
-        n.vbn = vbn;
-        loaded.put(vbn, n);
-        long span = 1L << (shift * (level - 1));
-        for (int i = 0; i < fanout; i++) {
-            long w0 = n.words[2 * i];
-            if (!MapEntry.isMapped(w0)) {
-                continue;
-            }
-            long v = MapEntry.vbn(w0);
-            if (level > 1) {
-                n.children[i] = loadNode(
-                        data,
-                        alloc,
-                        owner,
-                        v,
-                        MapEntry.crc(n.words[2 * i + 1]),
-                        level - 1,
-                        base + i * span,
-                        counts,
-                        loaded,
-                        buf);
-            } else {
-                if (!alloc.isDataVbn(v)) {
-                    throw new CorruptMetadataException(where + " entry " + i + " points at VBN " + v
-                            + " outside the data area (dangling); run vdisk check");
-                }
-                counts[(int) v]++;
-            }
-        }
-        return n;
     }
 
     /** Number of in-memory nodes (distinct objects reachable from the root). */
