@@ -97,4 +97,18 @@ final class CatalogLoader {
         alloc.setCatalogSegments(catalogVbns.length);
         return new Result(catalogVbns, out, nodes.size());
     }
+
+    /** Makes the loaded entries into vdisks of {@code catalog} and links each clone to its backing snapshot. */
+    static void makeVdisks(List<Loaded> loaded, VdiskServices services, VdiskCatalog catalog) {
+        for (Loaded l : loaded) {
+            Vdisk v = new Vdisk(services, l.entry(), l.tree());
+            catalog.add(v);
+            catalog.name(v);
+        }
+        for (Vdisk v : catalog.all()) {
+            if (v.backingId() != 0) {
+                v.linkBacking(catalog.byId(v.backingId())); // load checked that it is a snapshot in the catalog
+            }
+        }
+    }
 }

@@ -2,41 +2,29 @@ package dev.vdisk.engine;
 
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.check.CheckReport;
-import dev.vdisk.engine.check.Checker;
 import dev.vdisk.engine.check.FallbackPointCheck;
-import dev.vdisk.engine.core.GuardedBy;
 import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.error.InvalidRangeException;
 import dev.vdisk.engine.error.JournalDamagedException;
 import dev.vdisk.engine.error.OutOfSpaceException;
 import dev.vdisk.engine.error.PoolClosedException;
 import dev.vdisk.engine.error.PoolLockedException;
-import dev.vdisk.engine.error.ShrinkNotSupportedException;
 import dev.vdisk.engine.error.SplitStateException;
 import dev.vdisk.engine.error.VdiskNotFoundException;
-import dev.vdisk.engine.format.CatalogEntry;
-import dev.vdisk.engine.format.Kind;
-import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.journal.Journal;
 import dev.vdisk.engine.journal.JournalLoss;
-import dev.vdisk.engine.journal.JournalRecord;
-import dev.vdisk.engine.map.MapTree;
-import dev.vdisk.engine.split.SplitCursor;
 import dev.vdisk.engine.split.SplitMode;
 import dev.vdisk.engine.split.SplitOptions;
 import dev.vdisk.engine.split.SplitProgress;
 import dev.vdisk.engine.split.SplitTask;
 import dev.vdisk.engine.split.Splits;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -47,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * then create, list, resize and delete vdisks and get {@link Vdisk} handles for I/O. Close it to take a final
  * consistency point (nothing to replay at the next open). Thread-safe.
  *
- * <p>The work is in its parts: {@link PoolOpener} (create, open, recovery), {@link ConsistencyPoints} ({@link
- * #checkpoint()}), {@link dev.vdisk.engine.split.Splits} (splits); vdisks are {@link Vdisk}s.
+ * <p>The work is in its parts: {@link PoolOpener} (create, open) with {@link CatalogLoader} and {@link JournalReplay}
+ * (recovery), {@link Vdisks} (create, delete, resize), {@link Snapshots} (snapshots, clones, deltas), {@link
+ * VdiskSplits} and package {@code split} (splits), {@link ConsistencyPoints} ({@link #checkpoint()}) with {@link
+ * PointTriggers} (when to take one), {@link PoolCheck} ({@link #check()}); vdisks are {@link Vdisk}s.
  */
 public final class Pool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Pool.class);
@@ -82,14 +72,15 @@ public final class Pool implements AutoCloseable {
     private final VdiskCatalog catalog;
     /** Consistency points, and the superblock and catalog segments of the last one (guarded by cpLock). */
     private final ConsistencyPoints points;
-    /** Snapshots and clones; made with the vdisk services, once the journal is open. */
-    private Snapshots snapshots;
+    /** When points are taken: on request, when due, to free space, as journal backpressure. */
+    private final PointTriggers triggers;
 
     private volatile boolean closed;
-    /** Foreground I/O operations (reads, writes, discards) of all vdisks: idle-only splits watch its rate. */
-    private final LongAdder foregroundOps = new LongAdder();
-    /** Split tasks of this process (running and finished); made once the journal is open. */
-    private Splits splits;
+    /** Made once the journal is open (before any vdisk exists): snapshots and clones, create/delete/resize, splits. */
+    private Snapshots snapshots;
+
+    private Vdisks vdisks;
+    private VdiskSplits splits;
     /** Journal records found lost at open and accepted ({@link PoolOptions#acceptJournalLoss()}); set once at open. */
     private volatile List<JournalLoss> journalLosses = List.of();
     /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
@@ -109,6 +100,8 @@ public final class Pool implements AutoCloseable {
         this.slab.onPressure(() -> destager.wake(true));
         this.catalog = new VdiskCatalog(sb.nextVdiskId());
         this.points = new ConsistencyPoints(dir, options, data, alloc, destageLock, sb);
+        this.triggers = new PointTriggers(
+                options, cpLock, destageLock, catalog, points, alloc, destager, () -> closed, this::checkOpen);
     }
 
     // ---------------------------------------------------------------- create and open
@@ -167,29 +160,24 @@ public final class Pool implements AutoCloseable {
     void attachJournal(Journal j) {
         journal = j;
         points.attach(j);
-        services = new VdiskServices(segmentSize, data, alloc, slab, journal, destager, zeros, new Hooks());
-        for (CatalogLoader.Loaded l : loaded) {
-            CatalogEntry e = l.entry();
-            Vdisk v = new Vdisk(services, e, l.tree());
-            catalog.add(v);
-            catalog.name(v);
-        }
-        for (Vdisk v : catalog.all()) {
-            if (v.backingId() != 0) {
-                v.linkBacking(catalog.byId(v.backingId())); // the loader checked that it is a snapshot in the catalog
-            }
-        }
+        services = new VdiskServices(segmentSize, data, alloc, slab, journal, destager, zeros, triggers);
+        CatalogLoader.makeVdisks(loaded, services, catalog);
         loaded = List.of();
+        triggers.attach(j);
         snapshots = new Snapshots(dir, cpLock, destageLock, catalog, points, services);
-        splits = new Splits(new PoolSplitHost(
-                services,
-                options.checkpointIntervalMillis(),
-                foregroundOps::sum,
+        vdisks = new Vdisks(dir, services, cpLock, destageLock, catalog, snapshots, triggers);
+        splits = new VdiskSplits(
                 cpLock,
-                destageLock,
                 catalog,
-                points,
-                snapshots));
+                new Splits(new PoolSplitHost(
+                        services,
+                        options.checkpointIntervalMillis(),
+                        triggers,
+                        cpLock,
+                        destageLock,
+                        catalog,
+                        snapshots)),
+                triggers);
         destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
     }
 
@@ -198,67 +186,16 @@ public final class Pool implements AutoCloseable {
      * survived: destages it all and takes a point past it, then drops the damaged files and reports the loss.
      */
     void keepWhatSurvivedLosses() {
-        journalLosses = journal.losses();
-        if (!journalLosses.isEmpty()) {
-            drain();
-            journal.startOverAfterLoss();
-            for (String line : JournalLossReport.lines(journalLosses, vdiskNamesById())) {
-                LOG.warn("pool {}: {}", dir, line);
-            }
-        }
+        journalLosses = JournalReplay.keepWhatSurvived(journal, triggers, catalog, dir);
     }
 
     UUID uuid() {
         return points.superblock().uuid();
     }
 
-    /** The pool-wide decisions its vdisks ask for (see {@link PoolHooks}). */
-    private final class Hooks implements PoolHooks {
-        @Override
-        public void checkOpen() {
-            Pool.this.checkOpen();
-        }
-
-        @Override
-        public void noteForegroundIo() {
-            foregroundOps.increment();
-        }
-
-        @Override
-        public void throttle() {
-            Pool.this.throttle();
-        }
-
-        @Override
-        public boolean checkpointToFreeSpace() {
-            return Pool.this.checkpointToFreeSpace();
-        }
-
-        @Override
-        public boolean inPlaceAllowed() {
-            return Pool.this.inPlaceAllowed();
-        }
-    }
-
     /** Step 3 of an open: re-applies the journal from {@code from} (the superblock's replay position). */
     void replay(long from) {
-        points.replaying(from);
-        long n = journal.replay(from, (seq, id, off, len, type, payload) -> {
-            points.replaying(seq);
-            Vdisk v = catalog.byId(id);
-            if (v == null) {
-                return;
-            }
-            if (type == JournalRecord.TYPE_WRITE) {
-                v.replayWrite(seq, off, payload);
-            } else {
-                v.replayDiscard(seq, off, len);
-            }
-        });
-        points.replaying(Long.MAX_VALUE);
-        if (n > 0) {
-            LOG.info("replayed {} journal records of pool {} from record {}", n, dir, from);
-        }
+        JournalReplay.replay(journal, points, catalog, from, dir);
     }
 
     /**
@@ -278,45 +215,12 @@ public final class Pool implements AutoCloseable {
 
     /** Creates a thin vdisk of {@code sizeBytes} (a multiple of 4 KiB); allocates nothing. */
     public VdiskInfo create(String name, long sizeBytes) {
-        VdiskCatalog.checkName(name);
-        VdiskCatalog.checkSize(sizeBytes);
-        cpLock.lock();
-        try {
-            checkOpen();
-            catalog.checkNameFree(name);
-            long id = catalog.takeId();
-            CatalogEntry e = new CatalogEntry(
-                    id,
-                    name,
-                    Kind.VDISK,
-                    false,
-                    sizeBytes,
-                    MapEntry.HOLE,
-                    0,
-                    MapTree.heightFor(sizeBytes, segmentSize),
-                    0,
-                    0,
-                    0,
-                    System.currentTimeMillis(),
-                    Map.of());
-            Vdisk v = new Vdisk(services, e, MapTree.empty(segmentSize, e.height()));
-            catalog.add(v);
-            try {
-                checkpointLocked("create " + name);
-            } finally {
-                catalog.name(v); // found (and written) only once durable: replay drops records of unknown ids
-            }
-            LOG.info("created vdisk {} (id {}, {} bytes) in pool {}", name, id, sizeBytes, dir);
-            return v.info();
-        } finally {
-            cpLock.unlock();
-        }
+        return vdisks.create(name, sizeBytes);
     }
 
     /** Returns the handle of vdisk {@code name}. */
     public Vdisk vdisk(String name) {
-        checkOpen();
-        return catalog.vdisk(name);
+        return vdisks.vdisk(name);
     }
 
     /**
@@ -326,38 +230,7 @@ public final class Pool implements AutoCloseable {
      * dependent goes (cascading up the backing chain).
      */
     public void delete(String name) {
-        cpLock.lock();
-        try {
-            checkOpen();
-            Vdisk v = catalog.vdiskOrNull(name);
-            if (v == null) {
-                v = catalog.snapshot(name);
-            }
-            // destageLock until the point is durable: the release makes segments the durable pool still shares
-            // with v exclusive in memory, and a destage in between would write over them in place
-            destageLock.lock();
-            try {
-                if (v.kind() == Kind.SNAPSHOT) {
-                    catalog.unnameSnapshot(name);
-                    if (!SnapshotChain.dependents(catalog.all(), v).isEmpty()) {
-                        v.hide();
-                        LOG.info("snapshot {} (id {}) hidden: clones still read through it", name, v.id());
-                    } else {
-                        snapshots.releaseLocked(v);
-                    }
-                } else {
-                    catalog.unnameVdisk(name);
-                    snapshots.releaseLocked(v);
-                }
-                beforeDeletePoint.run();
-                checkpointLocked("delete " + name);
-            } finally {
-                destageLock.unlock();
-            }
-            LOG.info("deleted {} (id {}) from pool {}", name, v.id(), dir);
-        } finally {
-            cpLock.unlock();
-        }
+        vdisks.delete(name, beforeDeletePoint);
     }
 
     // ---------------------------------------------------------------- snapshots and clones (Snapshots)
@@ -469,24 +342,12 @@ public final class Pool implements AutoCloseable {
      * @throws VdiskNotFoundException no such vdisk
      */
     public SplitTask split(String cloneName, SplitMode mode, SplitOptions options) {
-        cpLock.lock();
-        try {
-            checkOpen();
-            if (catalog.snapshotOrNull(cloneName) != null) {
-                throw new InvalidRangeException("snapshot " + cloneName + " cannot be split: only a clone (a vdisk"
-                        + " reading through a backing snapshot) has a backing store to split off");
-            }
-            return splits.start(new VdiskSplitClone(vdisk(cloneName)), mode, options);
-        } finally {
-            cpLock.unlock();
-        }
+        return splits.split(cloneName, mode, options);
     }
 
     /** The split task of vdisk {@code name} in this process (running or finished), if any. */
     public Optional<SplitTask> splitTask(String name) {
-        checkOpen();
-        Vdisk v = catalog.vdiskOrNull(name);
-        return v == null ? Optional.empty() : splits.task(v.id());
+        return splits.task(name);
     }
 
     /**
@@ -494,13 +355,7 @@ public final class Pool implements AutoCloseable {
      * running (phase QUEUED for a RUNNING record not resumed yet, PAUSED, CANCELLED), by vdisk name.
      */
     public List<SplitProgress> splits() {
-        checkOpen();
-        List<SplitProgress> out = new ArrayList<>();
-        for (Vdisk v : catalog.vdisks()) {
-            splits.progress(new VdiskSplitClone(v)).ifPresent(out::add);
-        }
-        out.sort(Comparator.comparing(SplitProgress::vdiskName));
-        return out;
+        return splits.progress();
     }
 
     /**
@@ -510,53 +365,17 @@ public final class Pool implements AutoCloseable {
      * ({@code vdisk ls}, {@code check}) never move data. PAUSED and CANCELLED splits wait for a {@link #split} call.
      */
     public List<SplitTask> resumeSplits() {
-        checkOpen();
-        List<SplitTask> out = new ArrayList<>();
-        for (Vdisk v : new ArrayList<>(catalog.vdisks())) {
-            SplitCursor r = v.split();
-            if (r != null && r.state() == SplitCursor.State.RUNNING) {
-                out.add(split(v.name(), r.mode(), r.options()));
-            }
-        }
-        return out;
+        return splits.resume();
     }
 
     /** Grows vdisk {@code name} to {@code newSize}; instant, allocates at most a few indirect blocks. */
     public VdiskInfo resize(String name, long newSize) {
-        VdiskCatalog.checkSize(newSize);
-        cpLock.lock();
-        try {
-            checkOpen();
-            Vdisk v = vdisk(name);
-            long old = v.size();
-            if (newSize < old) {
-                throw new ShrinkNotSupportedException("vdisk " + name + " is " + old + " bytes; shrinking to " + newSize
-                        + " is not supported (vdisks only grow): copy the data to a smaller vdisk instead");
-            }
-            if (newSize > old) {
-                destageLock.lock();
-                try {
-                    v.grow(newSize);
-                } finally {
-                    destageLock.unlock();
-                }
-                checkpointLocked("resize " + name);
-                v.publishSize(); // only now: a write beyond the old size is durable only with the new size
-                LOG.info("resized vdisk {} from {} to {} bytes", name, old, newSize);
-            }
-            return v.info();
-        } finally {
-            cpLock.unlock();
-        }
+        return vdisks.resize(name, newSize);
     }
 
     /** Vdisks (not snapshots; see {@link #snapshots()}), by name. */
     public List<VdiskInfo> list() {
-        checkOpen();
-        return catalog.vdisks().stream()
-                .sorted(Comparator.comparing(Vdisk::name))
-                .map(Vdisk::info)
-                .toList();
+        return vdisks.list();
     }
 
     // ---------------------------------------------------------------- consistency points
@@ -567,83 +386,17 @@ public final class Pool implements AutoCloseable {
     }
 
     void checkpointWithReason(String why) {
-        cpLock.lock();
-        try {
-            checkOpen();
-            checkpointLocked(why);
-        } finally {
-            cpLock.unlock();
-        }
+        triggers.checkpoint(why);
     }
 
     /** Destages every dirty segment now (used before snapshots and by tests), then takes a consistency point. */
     public void drain() {
-        cpLock.lock();
-        try {
-            checkOpen();
-            destageLock.lock();
-            try {
-                destager.drainAllWithoutLocking(catalog.all());
-            } finally {
-                destageLock.unlock();
-            }
-            checkpointLocked("drain");
-        } finally {
-            cpLock.unlock();
-        }
+        triggers.drain();
     }
 
-    @GuardedBy("cpLock")
-    private void checkpointLocked(String why) {
-        points.takeLocked(why, catalog.all(), catalog.nextId());
-    }
-
-    boolean inPlaceAllowed() {
-        return points.inPlaceAllowed();
-    }
-
-    /** Called by the checkpointer after each destage round and every tick: checkpoint when due (timer, journal size, pending frees). */
+    /** Called by the checkpointer after each destage round and every tick: a point when one is due. */
     void maybeCheckpoint() {
-        String why = points.due();
-        if (why != null && !closed && cpLock.tryLock()) {
-            try {
-                if (!closed) {
-                    checkpointLocked(why);
-                }
-            } finally {
-                cpLock.unlock();
-            }
-        }
-    }
-
-    /**
-     * Called by a writer (holding no lock) whose reservation failed: destages everything (turning over-sized
-     * reservations into real allocations and returning the rest) and takes a consistency point, so that segments freed
-     * earlier move towards reuse. Returns false if nothing is reserved or pending (retrying would not help).
-     */
-    boolean checkpointToFreeSpace() {
-        Allocator.Usage u = alloc.usage();
-        if (u.pending() == 0 && u.reserved() == 0) {
-            return false;
-        }
-        drain();
-        return true;
-    }
-
-    /** Backpressure on the journal: a writer waits while it is beyond the hard limit. */
-    void throttle() {
-        for (int i = 0; i < 1000 && journal.liveBytes() > options.journalHardLimitBytes(); i++) {
-            destager.wake(true);
-            checkpointWithReason("journal backpressure");
-            if (journal.liveBytes() > options.journalHardLimitBytes()) {
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
+        triggers.maybeCheckpoint();
     }
 
     // ---------------------------------------------------------------- check and info
@@ -654,38 +407,7 @@ public final class Pool implements AutoCloseable {
      * then re-reads the previous consistency point's catalog and indirect blocks ({@link FallbackPointCheck}).
      */
     public CheckReport check() {
-        cpLock.lock();
-        try {
-            checkOpen();
-            destageLock.lock();
-            List<Vdisk> vs = new ArrayList<>(catalog.all());
-            vs.sort(Comparator.comparingLong(Vdisk::id));
-            for (Vdisk v : vs) {
-                v.map().lock().readLock().lock();
-            }
-            try {
-                List<Checker.Tree> trees = new ArrayList<>();
-                for (Vdisk v : vs) {
-                    String what =
-                            v.kind() == Kind.SNAPSHOT ? (v.hidden() ? "hidden snapshot " : "snapshot ") : "vdisk ";
-                    trees.add(new Checker.Tree(
-                            what + v.name(), SnapshotChain.family(v), v.map().tree()));
-                }
-                CheckReport r =
-                        new Checker(data, alloc, segmentSize).check(trees, points.catalogVbns(), points.superblock());
-                List<CheckReport.Problem> problems = new ArrayList<>(r.problems());
-                new FallbackPointCheck(data, alloc.firstDataVbn(), alloc.segmentCount(), segmentSize)
-                        .check(points.superblock(), problems);
-                return new CheckReport(problems, r.trees(), r.indirectBlocks(), r.dataSegments());
-            } finally {
-                for (Vdisk v : vs) {
-                    v.map().lock().readLock().unlock();
-                }
-                destageLock.unlock();
-            }
-        } finally {
-            cpLock.unlock();
-        }
+        return new PoolCheck(data, alloc, segmentSize, cpLock, destageLock, catalog, points).run(this::checkOpen);
     }
 
     public PoolInfo info() {
@@ -729,13 +451,7 @@ public final class Pool implements AutoCloseable {
                 return;
             }
             destager.stop();
-            destageLock.lock();
-            try {
-                destager.drainAllWithoutLocking(catalog.all());
-            } finally {
-                destageLock.unlock();
-            }
-            checkpointLocked("close");
+            triggers.drainLocked("close");
             closed = true;
             journal.close();
             data.close();
@@ -786,28 +502,12 @@ public final class Pool implements AutoCloseable {
         return options;
     }
 
-    int segmentSize() {
-        return segmentSize;
-    }
-
-    Slab slab() {
-        return slab;
-    }
-
     DataSpace data() {
         return data;
     }
 
     Journal journal() {
         return journal;
-    }
-
-    Allocator allocator() {
-        return alloc;
-    }
-
-    Destager destager() {
-        return destager;
     }
 
     ReentrantLock destageLock() {

@@ -2,7 +2,7 @@ package dev.vdisk.engine;
 
 import dev.vdisk.engine.error.PoolClosedException;
 
-/** The pool-wide decisions a vdisk's I/O asks its pool for (implemented by {@link Pool}). */
+/** The pool-wide decisions a vdisk's I/O asks its pool for (implemented by {@link PointTriggers}). */
 interface PoolHooks {
     /** Throws {@link PoolClosedException} once the pool is closed. */
     void checkOpen();

@@ -17,32 +17,27 @@ final class PoolSplitHost implements SplitHost {
     private static final Logger LOG = LoggerFactory.getLogger(PoolSplitHost.class);
 
     private final VdiskServices services;
-    private final PoolHooks pool;
     private final long checkpointIntervalMillis;
-    private final LongSupplier foregroundOps;
+    private final PointTriggers triggers;
     private final ReentrantLock cpLock;
     private final ReentrantLock destageLock;
     private final VdiskCatalog catalog;
-    private final ConsistencyPoints points;
     private final Snapshots snapshots;
 
     PoolSplitHost(
             VdiskServices services,
             long checkpointIntervalMillis,
-            LongSupplier foregroundOps,
+            PointTriggers triggers,
             ReentrantLock cpLock,
             ReentrantLock destageLock,
             VdiskCatalog catalog,
-            ConsistencyPoints points,
             Snapshots snapshots) {
         this.services = services;
-        this.pool = services.pool();
         this.checkpointIntervalMillis = checkpointIntervalMillis;
-        this.foregroundOps = foregroundOps;
+        this.triggers = triggers;
         this.cpLock = cpLock;
         this.destageLock = destageLock;
         this.catalog = catalog;
-        this.points = points;
         this.snapshots = snapshots;
     }
 
@@ -68,7 +63,7 @@ final class PoolSplitHost implements SplitHost {
 
     @Override
     public void checkOpen() {
-        pool.checkOpen();
+        triggers.checkOpen();
     }
 
     @Override
@@ -78,23 +73,17 @@ final class PoolSplitHost implements SplitHost {
 
     @Override
     public long foregroundOps() {
-        return foregroundOps.getAsLong();
+        return triggers.foregroundOps();
     }
 
     @Override
     public void checkpoint(String why) {
-        cpLock.lock();
-        try {
-            pool.checkOpen();
-            points.takeLocked(why, catalog.all(), catalog.nextId());
-        } finally {
-            cpLock.unlock();
-        }
+        triggers.checkpoint(why);
     }
 
     @Override
     public boolean checkpointToFreeSpace() {
-        return pool.checkpointToFreeSpace();
+        return triggers.checkpointToFreeSpace();
     }
 
     /**
@@ -109,7 +98,7 @@ final class PoolSplitHost implements SplitHost {
         Vdisk clone = ((VdiskSplitClone) c).vdisk();
         cpLock.lock();
         try {
-            pool.checkOpen();
+            triggers.checkOpen();
             Vdisk former;
             destageLock.lock();
             try {
@@ -147,8 +136,7 @@ final class PoolSplitHost implements SplitHost {
                             clone.name());
                     snapshots.releaseLocked(former);
                 }
-                points.takeLocked(
-                        "split " + clone.name() + " release", catalog.all(), catalog.nextId()); // as in delete
+                triggers.takeLocked("split " + clone.name() + " release"); // as in delete
             } finally {
                 destageLock.unlock();
             }

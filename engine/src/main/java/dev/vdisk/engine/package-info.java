@@ -3,8 +3,10 @@
  * out {@link dev.vdisk.engine.Vdisk} handles for I/O. Every deliberate error is an
  * {@link dev.vdisk.engine.error.EngineException} with a stable {@link dev.vdisk.engine.error.Reason}.
  *
- * <p>The pool's parts: {@code PoolOpener} and {@code CatalogLoader} (create, open, recovery),
- * {@code ConsistencyPoints}, {@code VdiskCatalog} (entries by id and name), {@code Snapshots} (snapshots, clones,
+ * <p>The pool's parts: {@code PoolOpener}, {@code CatalogLoader} and {@code JournalReplay} (create, open, recovery),
+ * {@code Vdisks} (create, delete, resize), {@code ConsistencyPoints} with {@code PointTriggers} (when to take one,
+ * journal backpressure; the {@code PoolHooks} vdisks see), {@code PoolCheck}, {@code VdiskSplits},
+ * {@code VdiskCatalog} (entries by id and name), {@code Snapshots} (snapshots, clones,
  * hidden snapshots, lineage; relations in {@code SnapshotChain}, change indexes in {@code ChangeSet}, scans in
  * {@link dev.vdisk.engine.ExtentScan}), and the background threads ({@code Destager}, {@code JournalSyncer},
  * {@code Checkpointer} on one {@code BackgroundLoop}). A vdisk's parts, handed the pool's services

@@ -1,12 +1,9 @@
 package dev.vdisk.engine.split;
 
-import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.error.OutOfSpaceException;
-import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.StoreMap;
-import java.util.Arrays;
 
 /**
  * Fills one clone's holes from its backing chain, a run of segments at a time, and finds what is left to fill.
@@ -62,63 +59,46 @@ import java.util.Arrays;
  * one at a time: snapshots never change their maps) &gt; allocator. <b>Runs</b>: a run is up to {@code maxSegments}
  * candidates of one level-1 indirect block, read with one walk per tree ({@link MapTree#lookupRun}), reserved at once,
  * filled under one hold of {@code destageLock} and one of the clone's map write lock (one path copy at most). SHARE
- * resolves the chain once per level-1 block for all its runs ({@link #chainBlock}: the chain and its maps stay fixed
+ * resolves the chain once per level-1 block for all its runs ({@link ChainResolution}: the chain and its maps stay fixed
  * while the clone is backed) and installs a run with {@link MapTree#fillHoles} (one walk, one hold of the allocator's
  * lock for its references); the release check then walks only the clone, resolving the chain where holes remain. COPY
  * allocates the run's Ys and copies X to Y under {@code destageLock} (not the map lock, so reads go on), one in-kernel
  * copy ({@link SplitCopier}) per stretch adjacent on both sides: from its allocation to its install Y is invisible to
  * consistency points and to the check, which would otherwise count it as leaked; the destager waits for one run
- * (1 MiB), about the cost of one destage of 16 segments. Foreground reads never wait for the copy.
+ * (1 MiB), about the cost of one destage of 16 segments. Foreground reads never wait for the copy. A SHARE run is
+ * {@link ShareRun}'s, a COPY run {@link CopyRun}'s.
  */
 final class Splitter implements AutoCloseable {
-    private final SplitHost host;
     private final SplitClone clone;
     private final StoreMap map;
     private final SplitMode mode;
-    private final int segmentSize;
-    private final int shift;
-    /** COPY's mover, opened at the first copy (the task's thread only). */
-    private SplitCopier copier;
-    /** COPY: time spent in {@link SplitCopier#copy} (the task's thread only). */
-    private long copyNanos;
-
-    private long copies;
-    /**
-     * Every run and the release check ({@link #chainBlock}; the task's thread only): the first segment of the level-1
-     * block whose chain resolution {@link #candidate} and {@link #fill} hold, or -1.
-     */
-    private long blockFirst = -1;
-    /** Per segment of the block: mapped somewhere in the chain ({@link #nextCandidate}'s definition). */
-    private final boolean[] candidate;
-    /** Per segment of the block: the word a hole there is filled with (data, ZERO), or HOLE for nothing to fill. */
-    private final long[] fill;
-    /** Scratch of one block: a chain member's or the clone's entries, a run's words, its data segments. */
+    /** The chain's resolution of the block every run and the release check are in (the task's thread only). */
+    private final ChainResolution chain;
+    /** COPY's runs; null for SHARE. */
+    private final CopyRun copy;
+    /** SHARE's runs; null for COPY. */
+    private final ShareRun share;
+    /** Scratch of {@link #firstHoleReadingData}: the clone's entries of one block. */
     private final long[] words;
 
-    private final long[] vbns;
-
     Splitter(SplitHost host, SplitClone clone, SplitMode mode) {
-        this.host = host;
         this.clone = clone;
         this.map = clone.map();
         this.mode = mode;
-        this.segmentSize = host.segmentSize();
-        this.shift = Integer.numberOfTrailingZeros(segmentSize);
-        int fanout = IndirectBlock.fanout(segmentSize);
-        this.candidate = new boolean[fanout];
-        this.fill = new long[fanout];
-        this.words = new long[fanout];
-        this.vbns = new long[fanout];
+        this.chain = new ChainResolution(map, host.segmentSize());
+        this.copy = mode == SplitMode.COPY ? new CopyRun(host, clone) : null;
+        this.share = mode == SplitMode.SHARE ? new ShareRun(host, clone, chain) : null;
+        this.words = new long[chain.fanout()];
     }
 
     /** COPY: nanoseconds spent moving data so far. */
     long copyNanos() {
-        return copyNanos;
+        return copy == null ? 0 : copy.copyNanos();
     }
 
     /** COPY: stretches copied so far (one {@link SplitCopier#copy} each). */
     long copies() {
-        return copies;
+        return copy == null ? 0 : copy.copies();
     }
 
     SplitClone target() {
@@ -142,23 +122,18 @@ final class Splitter implements AutoCloseable {
         return StoreMap.nextMappedInChain(map.backing(), from, segments());
     }
 
-    /** The segments {@code [from, end)} of the level-1 indirect block holding {@code from}, within the clone. */
-    private long leafEnd(long from) {
-        return Math.min(segments(), (from | (IndirectBlock.fanout(segmentSize) - 1)) + 1);
-    }
-
     /**
      * The segments {@code [from, from + n)} of one level-1 block: the clone's entries ({@code mine}, one walk of its
      * tree), whether each is a candidate ({@link #nextCandidate}'s definition) and what a hole there is filled with
-     * ({@code chain}: data, ZERO, or HOLE for nothing), both from the block's chain resolution ({@link #chainBlock}).
+     * ({@code chain}: data, ZERO, or HOLE for nothing), both from the block's {@link ChainResolution}.
      */
-    private record Leaf(long from, int n, long[] mine, boolean[] candidate, long[] chain) {}
+    record Leaf(long from, int n, long[] mine, boolean[] candidate, long[] chain) {}
 
     private Leaf leaf(long from) {
-        long b0 = from & -fill.length;
-        chainBlock(b0);
+        long b0 = from & -chain.fanout();
+        chain.resolve(b0);
         int off = (int) (from - b0);
-        int n = (int) (leafEnd(from) - from);
+        int n = (int) (chain.leafEnd(from) - from);
         long[] mine = new long[n];
         map.lock().readLock().lock();
         try {
@@ -166,14 +141,13 @@ final class Splitter implements AutoCloseable {
         } finally {
             map.lock().readLock().unlock();
         }
-        return new Leaf(
-                from, n, mine, Arrays.copyOfRange(candidate, off, off + n), Arrays.copyOfRange(fill, off, off + n));
+        return new Leaf(from, n, mine, chain.candidates(off, n), chain.fills(off, n));
     }
 
     /** Holes from {@code from} on that read data through the chain: the segments a COPY still has to write. */
     long segmentsToFill(long from) {
         long count = 0;
-        for (long c = nextCandidate(from); c >= 0; c = nextCandidate(leafEnd(c))) {
+        for (long c = nextCandidate(from); c >= 0; c = nextCandidate(chain.leafEnd(c))) {
             Leaf l = leaf(c);
             for (int i = 0; i < l.n(); i++) {
                 if (l.candidate()[i] && MapEntry.isHole(l.mine()[i]) && MapEntry.isMapped(l.chain()[i])) {
@@ -188,14 +162,14 @@ final class Splitter implements AutoCloseable {
      * The first hole that still reads data through the chain, or -1 when the backing is no longer needed. The caller
      * holds {@code Pool.destageLock}, so no map changes meanwhile (and holes never come back). After a complete pass
      * the clone has no hole where the chain maps anything, so this reads one walk of the clone per block with
-     * candidates and resolves the chain ({@link #chainBlock}) only for a block that still has holes.
+     * candidates and resolves the chain ({@link ChainResolution#resolve}) only for a block that still has holes.
      */
     long firstHoleReadingData() {
-        int fanout = fill.length;
-        for (long c = nextCandidate(0); c >= 0; c = nextCandidate(leafEnd(c))) {
+        int fanout = chain.fanout();
+        for (long c = nextCandidate(0); c >= 0; c = nextCandidate(chain.leafEnd(c))) {
             long b0 = c & -fanout;
             int from = (int) (c - b0);
-            int n = (int) (leafEnd(c) - b0);
+            int n = (int) (chain.leafEnd(c) - b0);
             map.lock().readLock().lock();
             try {
                 map.tree().lookupRun(c, n - from, words);
@@ -212,62 +186,14 @@ final class Splitter implements AutoCloseable {
             if (firstHole < 0) {
                 continue;
             }
-            long[] mine = words.clone(); // chainBlock reuses words
-            chainBlock(b0);
+            chain.resolve(b0);
             for (int i = firstHole; i < n - from; i++) {
-                if (MapEntry.isHole(mine[i]) && candidate[from + i] && MapEntry.isMapped(fill[from + i])) {
+                if (MapEntry.isHole(words[i]) && chain.candidate(from + i) && MapEntry.isMapped(chain.fill(from + i))) {
                     return c + i;
                 }
             }
         }
         return -1;
-    }
-
-    /**
-     * Resolves the chain for the level-1 block starting at segment {@code b0} into {@link #candidate} and
-     * {@link #fill}, unless they already hold it: one walk per chain member for the whole block, reused by the runs
-     * in it. Valid for the task's life: snapshots never change their maps, and the chain of a clone stays the same
-     * while it is backed. Follows the read path's rules: the first entry that is not a hole wins; a member
-     * shorter than the segment, or the end of the chain, means zeros (nothing to fill).
-     */
-    private void chainBlock(long b0) {
-        if (b0 == blockFirst) {
-            return;
-        }
-        blockFirst = -1;
-        int n = fill.length;
-        Arrays.fill(candidate, false);
-        Arrays.fill(fill, -1L); // unresolved (no word is negative)
-        for (StoreMap x = map.backing(); x != null; x = x.backing()) {
-            x.lock().readLock().lock();
-            try {
-                x.tree().lookupRun(b0, n, words);
-            } finally {
-                x.lock().readLock().unlock();
-            }
-            // segments of the block inside this member (a shorter member resolves the rest to zeros)
-            long size = x.size();
-            int inside = (int) Math.max(0, Math.min(n, ((size + segmentSize - 1) >>> shift) - b0));
-            for (int i = 0; i < inside; i++) {
-                long w = words[i];
-                candidate[i] |= MapEntry.isMapped(w);
-                if (fill[i] < 0 && !MapEntry.isHole(w)) {
-                    fill[i] = w;
-                }
-            }
-            for (int i = inside; i < n; i++) {
-                if (fill[i] < 0) {
-                    fill[i] = MapEntry.HOLE;
-                }
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            long w = fill[i];
-            fill[i] = !candidate[i] || w <= 0
-                    ? MapEntry.HOLE
-                    : MapEntry.isMapped(w) ? MapEntry.mapped(MapEntry.vbn(w)) : MapEntry.ZERO;
-        }
-        blockFirst = b0;
     }
 
     /**
@@ -287,246 +213,7 @@ final class Splitter implements AutoCloseable {
      *     indirect blocks of a path copy) cannot be reserved; nothing changed
      */
     Run fillRun(long first, int maxSegments) {
-        if (mode == SplitMode.SHARE) {
-            return shareRun(first, maxSegments);
-        }
-        return copyRun(first, maxSegments);
-    }
-
-    /** {@link #fillRun} for COPY. */
-    private Run copyRun(long first, int maxSegments) {
-        Leaf l = leaf(first);
-        long[] segs = new long[Math.max(1, Math.min(maxSegments, l.n()))];
-        long[] src = new long[segs.length];
-        int[] visitedAt = new int[segs.length];
-        int visited = 0;
-        int n = 0;
-        long next = first;
-        int height;
-        map.lock().readLock().lock();
-        try {
-            height = map.tree().height();
-        } finally {
-            map.lock().readLock().unlock();
-        }
-        for (int i = 0; i < l.n() && visited < segs.length; i++) {
-            if (!l.candidate()[i]) {
-                continue;
-            }
-            visited++;
-            next = first + i + 1;
-            // not a hole: a user write (or an earlier fill) got there first; a chain reading zeros: nothing to do
-            if (MapEntry.isHole(l.mine()[i]) && !MapEntry.isHole(l.chain()[i])) {
-                segs[n] = first + i;
-                src[n] = l.chain()[i];
-                visitedAt[n++] = visited;
-            }
-        }
-        if (n == 0) {
-            return new Run(next, visited, 0, 0);
-        }
-        Allocator alloc = host.allocator();
-        long reserved = height + dataEntries(src, n);
-        if (!alloc.tryReserve(reserved)) {
-            // short of space: the first hole alone, so that a nearly full pool still progresses
-            n = 1;
-            next = segs[0] + 1;
-            visited = visitedAt[0];
-            reserved = height + dataEntries(src, n);
-            if (!alloc.tryReserve(reserved)) {
-                throw new OutOfSpaceException(
-                        mode + " split of clone " + clone.name() + " at segment " + segs[0],
-                        alloc.usage().available() * segmentSize,
-                        reserved * segmentSize);
-            }
-        }
-        long[] dst = new long[n];
-        int allocated = 0;
-        try {
-            // Under destageLock from the first allocation to the install: nothing that looks at the whole pool (a
-            // consistency point, the check) ever sees a Y counted but unreferenced, and no destage changes this map
-            // between the hole test and the install (maps change only under destageLock), so the holes seen here
-            // stay holes until the install. The copy of a 1 MiB run costs about what one destage costs.
-            host.destageLock().lock();
-            try {
-                host.checkOpen();
-                if (clone.isDeleted() || map.backing() == null) {
-                    return new Run(next, visited, 0, 0); // the clone went away (or is already released)
-                }
-                map.lock().readLock().lock();
-                try {
-                    for (int i = 0; i < n; i++) {
-                        if (!MapEntry.isHole(map.tree().lookup(segs[i]))) {
-                            src[i] = MapEntry.HOLE; // a user write won: leave it alone
-                        }
-                    }
-                } finally {
-                    map.lock().readLock().unlock();
-                }
-                for (int i = 0; i < n; i++) {
-                    if (MapEntry.isMapped(src[i])) {
-                        dst[i] = alloc.allocate(true, segmentSize);
-                        allocated++;
-                        reserved--;
-                    }
-                }
-                copyRuns(src, dst, n);
-                int filled = 0;
-                int data = 0;
-                map.lock().writeLock().lock();
-                try {
-                    int created = 0;
-                    for (int i = 0; i < n; i++) {
-                        if (MapEntry.isHole(src[i])
-                                || !MapEntry.isHole(map.tree().lookup(segs[i]))) {
-                            continue;
-                        }
-                        boolean isData = MapEntry.isMapped(src[i]);
-                        long word = isData ? MapEntry.mapped(dst[i]) : MapEntry.ZERO;
-                        map.tree().set(segs[i], word, clone.epoch(), alloc);
-                        clone.markTouched(segs[i]); // not durable before the next point: no in-place write yet
-                        created += map.tree().lastCreated();
-                        if (isData) {
-                            dst[i] = 0; // referenced by the map now
-                        }
-                        filled++;
-                        data += isData ? 1 : 0;
-                    }
-                    long fromReservation = Math.min(created, reserved);
-                    reserved -= fromReservation;
-                    alloc.nodesCreated(created, fromReservation);
-                } finally {
-                    map.lock().writeLock().unlock();
-                }
-                return new Run(next, visited, filled, data);
-            } finally {
-                host.destageLock().unlock();
-            }
-        } finally {
-            if (allocated > 0) {
-                for (int i = 0; i < n; i++) {
-                    if (dst[i] != 0) {
-                        alloc.decref(dst[i]); // allocated, not installed (an I/O error)
-                    }
-                }
-            }
-            alloc.unreserve(reserved);
-        }
-    }
-
-    /**
-     * {@link #fillRun} for SHARE: the chain's resolution of the block comes from {@link #chainBlock} (one walk per
-     * member per block, not per run), and the install is {@link MapTree#fillHoles}: one walk of the clone's tree, at
-     * most one path copy and one hold of the allocator's lock for the whole run. No data moves, so the run needs
-     * no reservation beyond a path copy's indirect blocks.
-     */
-    private Run shareRun(long first, int maxSegments) {
-        long b0 = first & -fill.length;
-        chainBlock(b0);
-        int from = (int) (first - b0);
-        int end = (int) (leafEnd(first) - b0);
-        int visited = 0;
-        int toFill = 0;
-        long next = first;
-        int j = from;
-        for (; j < end && visited < maxSegments; j++) {
-            long w = fill[j];
-            words[j - from] = w;
-            if (candidate[j]) {
-                visited++;
-                next = b0 + j + 1;
-            }
-            toFill += MapEntry.isHole(w) ? 0 : 1;
-        }
-        int n = j - from;
-        if (toFill == 0) {
-            return new Run(next, visited, 0, 0);
-        }
-        Allocator alloc = host.allocator();
-        long reserved;
-        map.lock().readLock().lock();
-        try {
-            reserved = map.tree().height(); // a path copy
-        } finally {
-            map.lock().readLock().unlock();
-        }
-        if (!alloc.tryReserve(reserved)) {
-            throw new OutOfSpaceException(
-                    mode + " split of clone " + clone.name() + " at segment " + first,
-                    alloc.usage().available() * segmentSize,
-                    reserved * segmentSize);
-        }
-        try {
-            // destageLock: no destage changes this map between the hole test and the install (maps change only
-            // under it); the clone's map write lock for the install itself
-            host.destageLock().lock();
-            try {
-                host.checkOpen();
-                if (clone.isDeleted() || map.backing() == null) {
-                    return new Run(next, visited, 0, 0); // the clone went away (or is already released)
-                }
-                int filled;
-                int created;
-                map.lock().writeLock().lock();
-                try {
-                    filled = map.tree().fillHoles(first, n, words, clone.epoch(), alloc, vbns);
-                    created = map.tree().lastCreated();
-                    for (long k = 0; k < n; k++) { // not durable before the next point: no in-place write yet
-                        clone.markTouched(first + k);
-                    }
-                    long fromReservation = Math.min(created, reserved);
-                    reserved -= fromReservation;
-                    alloc.nodesCreated(created, fromReservation);
-                } finally {
-                    map.lock().writeLock().unlock();
-                }
-                int data = 0;
-                for (int i = 0; i < n; i++) {
-                    data += MapEntry.isMapped(words[i]) ? 1 : 0;
-                }
-                return new Run(next, visited, filled, data);
-            } finally {
-                host.destageLock().unlock();
-            }
-        } finally {
-            alloc.unreserve(reserved);
-        }
-    }
-
-    private static int dataEntries(long[] src, int n) {
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            k += MapEntry.isMapped(src[i]) ? 1 : 0;
-        }
-        return k;
-    }
-
-    /** COPY: copies X to Y for every data entry of the run, one call per stretch adjacent on both sides. */
-    private void copyRuns(long[] src, long[] dst, int n) {
-        int i = 0;
-        while (i < n) {
-            if (!MapEntry.isMapped(src[i])) {
-                i++;
-                continue;
-            }
-            long x = MapEntry.vbn(src[i]);
-            long y = dst[i];
-            int len = 1;
-            while (i + len < n
-                    && MapEntry.isMapped(src[i + len])
-                    && MapEntry.vbn(src[i + len]) == x + len
-                    && dst[i + len] == y + len) {
-                len++;
-            }
-            if (copier == null) {
-                copier = new SplitCopier(host.data(), segmentSize);
-            }
-            long t0 = System.nanoTime();
-            copier.copy(x << shift, y << shift, (long) len << shift);
-            copyNanos += System.nanoTime() - t0;
-            copies++;
-            i += len;
-        }
+        return share != null ? share.fill(first, maxSegments) : copy.fill(leaf(first), maxSegments);
     }
 
     /**
@@ -534,17 +221,16 @@ final class Splitter implements AutoCloseable {
      * disk, so the caller holds no engine lock.
      */
     void dropBehind() {
-        if (copier != null) {
-            copier.dropBehind();
+        if (copy != null) {
+            copy.dropBehind();
         }
     }
 
     /** Closes COPY's channels (the task ended). */
     @Override
     public void close() {
-        if (copier != null) {
-            copier.close();
-            copier = null;
+        if (copy != null) {
+            copy.close();
         }
     }
 }

@@ -1,0 +1,60 @@
+package dev.vdisk.engine;
+
+import dev.vdisk.engine.journal.Journal;
+import dev.vdisk.engine.journal.JournalLoss;
+import dev.vdisk.engine.journal.JournalRecord;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Steps 3 and 4 of a pool's open: re-applies the journal's records to their vdisks (records of unknown ids are
+ * dropped), then, if the journal lost records and the loss was accepted, keeps what survived.
+ */
+final class JournalReplay {
+    private static final Logger LOG = LoggerFactory.getLogger(JournalReplay.class);
+
+    private JournalReplay() {}
+
+    /**
+     * Replays {@code journal} from record {@code from} (the superblock's replay position) into the vdisks of
+     * {@code catalog}, telling {@code points} which record it is applying.
+     */
+    static void replay(Journal journal, ConsistencyPoints points, VdiskCatalog catalog, long from, Path dir) {
+        points.replaying(from);
+        long n = journal.replay(from, (seq, id, off, len, type, payload) -> {
+            points.replaying(seq);
+            Vdisk v = catalog.byId(id);
+            if (v == null) {
+                return;
+            }
+            if (type == JournalRecord.TYPE_WRITE) {
+                v.replayWrite(seq, off, payload);
+            } else {
+                v.replayDiscard(seq, off, len);
+            }
+        });
+        points.replaying(Long.MAX_VALUE);
+        if (n > 0) {
+            LOG.info("replayed {} journal records of pool {} from record {}", n, dir, from);
+        }
+    }
+
+    /**
+     * After the replay: if the journal lost records (accepted, {@link PoolOptions#acceptJournalLoss()}), destages what
+     * survived and takes a point past it ({@code triggers.drain()}), then drops the damaged files and logs which
+     * vdisks and ranges may hold older data. Returns the losses (empty if none).
+     */
+    static List<JournalLoss> keepWhatSurvived(Journal journal, PointTriggers triggers, VdiskCatalog catalog, Path dir) {
+        List<JournalLoss> losses = journal.losses();
+        if (!losses.isEmpty()) {
+            triggers.drain();
+            journal.startOverAfterLoss();
+            for (String line : JournalLossReport.lines(losses, catalog.vdiskNamesById())) {
+                LOG.warn("pool {}: {}", dir, line);
+            }
+        }
+        return losses;
+    }
+}
