@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * then create, list, resize and delete vdisks and get {@link Vdisk} handles for I/O. Close it to take a final
  * consistency point (nothing to replay at the next open). Thread-safe.
  *
- * <p>The work is in its parts: {@link PoolOpener} (create, open) with {@link CatalogLoader} and {@link JournalReplay}
+ * <p>The work is in its parts: {@link PoolOpener} (create, open) with {@link CatalogLoader} and {@link PoolReplay}
  * (recovery), {@link Vdisks} (create, delete, resize), {@link Snapshots} (snapshots, clones, deltas), {@link
  * VdiskSplits} and package {@code split} (splits), {@link ConsistencyPoints} ({@link #checkpoint()}) with {@link
  * PointTriggers} (when to take one), {@link PoolCheck} ({@link #check()}); vdisks are {@link Vdisk}s.
@@ -186,7 +186,7 @@ public final class Pool implements AutoCloseable {
      * survived: destages it all and takes a point past it, then drops the damaged files and reports the loss.
      */
     void keepWhatSurvivedLosses() {
-        journalLosses = JournalReplay.keepWhatSurvived(journal, triggers, catalog, dir);
+        journalLosses = PoolReplay.keepWhatSurvived(journal, triggers, catalog, dir);
     }
 
     UUID uuid() {
@@ -195,7 +195,7 @@ public final class Pool implements AutoCloseable {
 
     /** Step 3 of an open: re-applies the journal from {@code from} (the superblock's replay position). */
     void replay(long from) {
-        JournalReplay.replay(journal, points, catalog, from, dir);
+        PoolReplay.replay(journal, points, catalog, from, dir);
     }
 
     /**

@@ -3,7 +3,7 @@
  * out {@link dev.vdisk.engine.Vdisk} handles for I/O. Every deliberate error is an
  * {@link dev.vdisk.engine.error.EngineException} with a stable {@link dev.vdisk.engine.error.Reason}.
  *
- * <p>The pool's parts: {@code PoolOpener}, {@code CatalogLoader} and {@code JournalReplay} (create, open, recovery),
+ * <p>The pool's parts: {@code PoolOpener}, {@code CatalogLoader} and {@code PoolReplay} (create, open, recovery),
  * {@code Vdisks} (create, delete, resize), {@code ConsistencyPoints} with {@code PointTriggers} (when to take one,
  * journal backpressure; the {@code PoolHooks} vdisks see), {@code PoolCheck}, {@code VdiskSplits},
  * {@code VdiskCatalog} (entries by id and name), {@code Snapshots} (snapshots, clones,

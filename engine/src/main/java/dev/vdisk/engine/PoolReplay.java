@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
  * Steps 3 and 4 of a pool's open: re-applies the journal's records to their vdisks (records of unknown ids are
  * dropped), then, if the journal lost records and the loss was accepted, keeps what survived.
  */
-final class JournalReplay {
-    private static final Logger LOG = LoggerFactory.getLogger(JournalReplay.class);
+final class PoolReplay {
+    private static final Logger LOG = LoggerFactory.getLogger(PoolReplay.class);
 
-    private JournalReplay() {}
+    private PoolReplay() {}
 
     /**
      * Replays {@code journal} from record {@code from} (the superblock's replay position) into the vdisks of
