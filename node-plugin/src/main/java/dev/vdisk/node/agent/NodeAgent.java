@@ -127,7 +127,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
         this.staged = staged;
         this.attributes = new VolumeAttributes(config.poolDir());
         this.snapshotAttributes = new VolumeAttributes(config.poolDir(), "snapshot-attributes");
-        this.splitQueue = new SplitQueue(pool, config.maxSplits(), new SplitRecords(config.poolDir()));
+        this.splitQueue = new SplitQueue(pool, config.options().maxSplits(), new SplitRecords(config.poolDir()));
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {
@@ -150,7 +150,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             // the state file names volumes and paths, and the FUSE mount in it serves their images: root's alone.
             // With a holder the mount may be a live connection nobody serves yet: a stat of it would wait for the
             // workers this start has not started, so the tree is tightened once the data path is up.
-            if (config.descriptors().isEmpty()) {
+            if (config.options().descriptors().isEmpty()) {
                 PrivateFiles.tightenTree(config.stateDir());
             }
             StateFile stateFile = new StateFile(config.stateFile());
@@ -158,7 +158,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             pool = openOrCreatePool(config);
             NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, new StagedVolumes(stateFile, recorded));
             created = agent;
-            Optional<DescriptorStore> store = config.descriptors();
+            Optional<DescriptorStore> store = config.options().descriptors();
             Optional<DataPath> adopted =
                     store.isPresent() ? Recovery.adopt(agent, store.get(), recorded) : Optional.empty();
             if (adopted.isPresent()) {
@@ -225,7 +225,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
         Path dir = config.poolDir();
         if (Files.exists(dir.resolve("pool.properties"))) {
             // a damaged journal refuses to open unless the operator accepted the loss (the pool logs what it lost)
-            return Pool.open(dir, PoolOptions.defaults().withAcceptJournalLoss(config.acceptJournalLoss()));
+            return Pool.open(
+                    dir,
+                    PoolOptions.defaults()
+                            .withAcceptJournalLoss(config.options().acceptJournalLoss()));
         }
         PrivateFiles.createDirectories(dir);
         long size = config.poolSize().orElseGet(() -> {
