@@ -10,7 +10,7 @@
 # The tag should be the chart's appVersion (charts/vdisk-csi/Chart.yaml), or set image.tag in the chart's values.
 # The build stage runs the Maven wrapper (it downloads Maven and the dependencies from Maven Central); the tests run
 # in CI (.ci/run), not here. The runtime stage keeps the layout bin/vdisk-csi expects after ./mvnw package:
-# bin/, .mvn/jdk25.sh, launcher/target/launcher-*.jar with launcher/target/lib/, engine/target/{classes,lib}.
+# bin/, .mvn/jdk25.sh and cds.sh, launcher/target/launcher-*.jar with launcher/target/lib/, engine/target/{classes,lib}.
 
 FROM eclipse-temurin:25-jdk-noble AS build
 WORKDIR /src
@@ -19,7 +19,7 @@ COPY . .
 RUN ./mvnw -q -B -DskipTests -pl launcher -am package \
  && mkdir -p /out/launcher/target /out/engine/target /out/.mvn \
  && cp -r bin /out/bin \
- && cp .mvn/jdk25.sh /out/.mvn/ \
+ && cp .mvn/jdk25.sh .mvn/cds.sh /out/.mvn/ \
  && cp launcher/target/launcher-*.jar /out/launcher/target/ \
  && cp -r launcher/target/lib /out/launcher/target/lib \
  && cp -r engine/target/classes engine/target/lib /out/engine/target/ \

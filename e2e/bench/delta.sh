@@ -10,11 +10,11 @@ dir=${1:-$root/run/bench-delta}
 SIZE=${2:-4G}
 PCT=${3:-1}
 command -v qemu-img >/dev/null 2>&1 || (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
-[ -f "$root/bench/target/classes/dev/vdisk/cli/SnapshotBench.class" ] && [ -d "$root/bench/target/lib" ] || (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
+[ -f "$root/bench/target/classes/dev/vdisk/bench/SnapshotBench.class" ] && [ -d "$root/bench/target/lib" ] || (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
 cp="$root/bench/target/classes"
 for j in "$root"/bench/target/lib/*.jar; do cp="$cp:$j"; done
 rm -rf "$dir"; mkdir -p "$dir"
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.SnapshotBench delta "$dir/pool" "$SIZE" "$PCT" \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.bench.SnapshotBench delta "$dir/pool" "$SIZE" "$PCT" \
   | grep '^RESULT' > "$dir/engine.txt"
 rm -rf "$dir/pool"
 

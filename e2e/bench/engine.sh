@@ -19,7 +19,7 @@ if ! command -v qemu-img >/dev/null 2>&1; then
   echo "installing qemu-utils for qemu-img" >&2
   (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
 fi
-if [ ! -d "$root/bench/target/lib" ]; then
+if [ ! -d "$root/bench/target/lib" ] || [ ! -f "$root/bench/target/classes/dev/vdisk/bench/EngineBench.class" ]; then
   (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
 fi
 cp="$root/bench/target/classes"
@@ -34,7 +34,7 @@ rand_count=$(( $(bytes "$RAND_SIZE") / 4096 ))
 
 rm -rf "$dir"; mkdir -p "$dir"
 engine() { # name write|read size buf step count flush [create]
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.EngineBench \
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.bench.EngineBench \
     "$dir/pool" "$1" "$2" "$3" "$4" "$5" "$6" "$DEPTH" "$7" "${8-}" | awk '/^RESULT/ {print $3, $4, $5}'
 }
 qemu() { # image write|read size buf step count flush

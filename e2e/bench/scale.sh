@@ -8,13 +8,13 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$root/run/bench-scale}
 SECONDS_PER_ROW=${2:-3}
-[ -d "$root/bench/target/lib" ] && [ -f "$root/bench/target/classes/dev/vdisk/cli/ScaleBench.class" ] || (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
+[ -d "$root/bench/target/lib" ] && [ -f "$root/bench/target/classes/dev/vdisk/bench/ScaleBench.class" ] || (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
 cp="$root/bench/target/classes"
 for j in "$root"/bench/target/lib/*.jar; do cp="$cp:$j"; done
 rm -rf "$dir"; mkdir -p "$dir"
 echo "pool scale; $(nproc) CPUs, $(df -P "$dir" | awk 'NR==2 {print $1}'), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "| volumes | pool | snapshots | heap after GC MiB | point ms (median) | written per point KiB | 4K write IOPS |"
 echo "|---|---|---:|---:|---:|---:|---:|"
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.ScaleBench "$dir" "$SECONDS_PER_ROW" \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.bench.ScaleBench "$dir" "$SECONDS_PER_ROW" \
   | awk '/^ROW/ {printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8}'
 [ "${KEEP-}" = 1 ] || rm -rf "$dir"

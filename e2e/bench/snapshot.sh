@@ -7,11 +7,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$root/run/bench-snapshot}
 ROUNDS=${2:-15}
 command -v qemu-img >/dev/null 2>&1 || (apt-get install -y qemu-utils >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y qemu-utils >/dev/null; })
-[ -d "$root/bench/target/lib" ] && [ -f "$root/bench/target/classes/dev/vdisk/cli/SnapshotBench.class" ] || (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
+[ -d "$root/bench/target/lib" ] && [ -f "$root/bench/target/classes/dev/vdisk/bench/SnapshotBench.class" ] || (cd "$root" && ./mvnw -q -B -pl bench -am package -DskipTests)
 cp="$root/bench/target/classes"
 for j in "$root"/bench/target/lib/*.jar; do cp="$cp:$j"; done
 rm -rf "$dir"; mkdir -p "$dir"
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.SnapshotBench snapshot "$dir/pool" "$ROUNDS" \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.bench.SnapshotBench snapshot "$dir/pool" "$ROUNDS" \
   | awk '/^RESULT/ {print $2, $3}' > "$dir/engine.txt"
 
 now_ms() { date +%s%N | awk '{printf "%.3f", $1 / 1e6}'; }

@@ -51,7 +51,7 @@ EOS
 
 # the engine, which runs each round's pair (COPY split, peer) in alternating order, the disk quiet before each
 SPLIT_REPEAT=$REPEAT SPLIT_PEER="sh $dir/peer.sh" SPLIT_QUIET="sh $root/e2e/bench/quiet-disk.sh $dir; fincore -n -o RES,FILE $dir/pool/pool.data $dir/base.qcow2 | sed 's/^/cached: /' >&2" \
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.cli.SplitBench "$dir/pool" "$SIZE" "$PERCENT" "$RATE" "$SECONDS_EACH" \
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.vdisk.bench.SplitBench "$dir/pool" "$SIZE" "$PERCENT" "$RATE" "$SECONDS_EACH" \
   2>&1 | tee "$dir/engine.log" | awk '/^RESULT/ {print $2, $3}' > "$dir/engine.txt"
 rm -rf "$dir/pool"
 r=0

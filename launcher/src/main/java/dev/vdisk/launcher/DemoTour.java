@@ -266,9 +266,11 @@ final class DemoTour {
 
         Mounted(String id) {
             this.id = id;
-            this.staging = config.kubeletDir()
+            this.staging = config.node()
+                    .kubeletDir()
                     .resolve("plugins/kubernetes.io/csi/" + config.driverName() + "/" + id + "/globalmount");
-            this.target = config.kubeletDir().resolve("pods/demo-pod/volumes/kubernetes.io~csi/" + id + "/mount");
+            this.target =
+                    config.node().kubeletDir().resolve("pods/demo-pod/volumes/kubernetes.io~csi/" + id + "/mount");
         }
 
         void stageAndPublish(NodeGrpc.NodeBlockingStub node, VolumeCapability cap) throws IOException {

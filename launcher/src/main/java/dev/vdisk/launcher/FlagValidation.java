@@ -51,36 +51,38 @@ final class FlagValidation {
             throw new UsageException(
                     "--pool-size must be a positive size like 512M, 100G or 2T; got '" + p.poolSize.bytes() + "'");
         }
-        return validate(
-                        mode,
-                        csi.endpoint,
-                        csi.driverName,
-                        csi.nodeId,
-                        pool == null ? null : pool.pool,
-                        log.logLevel,
-                        demo)
-                .agent(
-                        directory("--kubelet-dir", orDefault(p.kubeletDir, PoolFlags.DEFAULT_KUBELET_DIR)),
-                        directory("--state-dir", orDefault(p.stateDir, PoolFlags.DEFAULT_STATE_DIR)),
-                        p.poolSize == null ? OptionalLong.empty() : OptionalLong.of(p.poolSize.bytes()),
-                        count("--max-volumes", orDefault(p.maxVolumes, "" + PoolFlags.DEFAULT_MAX_VOLUMES)),
-                        count("--max-splits", orDefault(p.maxSplits, "" + PoolFlags.DEFAULT_MAX_SPLITS)),
-                        transport(orDefault(p.fuseTransport, "auto")))
-                .metrics(csi.metricsListen == null ? Optional.empty() : Optional.of(listenAddress(csi.metricsListen)))
-                .cluster(cluster(
-                                leaderNamespace,
-                                leaderId,
-                                tokenFile,
-                                kubeTimeout,
-                                kube == null ? null : kube.kubeconfig,
-                                a.listen,
-                                a.address,
-                                a.clientSa)
-                        .withAgentTls(
-                                certificate(a.listen, a.tlsCert, a.tlsKey),
-                                trust(c.caFile, c.serverName, defaults.leaderNamespace())))
-                .acceptJournalLoss(p.acceptJournalLoss)
-                .handover(fdHolder(p.fdHolder, orDefault(p.fuseTransport, "auto")), Optional.empty());
+        Common common = validate(
+                mode, csi.endpoint, csi.driverName, csi.nodeId, pool == null ? null : pool.pool, log.logLevel, demo);
+        Path kubeletDir = directory("--kubelet-dir", orDefault(p.kubeletDir, PoolFlags.DEFAULT_KUBELET_DIR));
+        Path stateDir = directory("--state-dir", orDefault(p.stateDir, PoolFlags.DEFAULT_STATE_DIR));
+        OptionalLong poolSize = p.poolSize == null ? OptionalLong.empty() : OptionalLong.of(p.poolSize.bytes());
+        int maxVolumes = count("--max-volumes", orDefault(p.maxVolumes, "" + PoolFlags.DEFAULT_MAX_VOLUMES));
+        int maxSplits = count("--max-splits", orDefault(p.maxSplits, "" + PoolFlags.DEFAULT_MAX_SPLITS));
+        FuseTransport fuseTransport = transport(orDefault(p.fuseTransport, "auto"));
+        Optional<InetSocketAddress> metrics =
+                csi.metricsListen == null ? Optional.empty() : Optional.of(listenAddress(csi.metricsListen));
+        ClusterOptions cluster = cluster(
+                        leaderNamespace,
+                        leaderId,
+                        tokenFile,
+                        kubeTimeout,
+                        kube == null ? null : kube.kubeconfig,
+                        a.listen,
+                        a.address,
+                        a.clientSa)
+                .withAgentTls(
+                        certificate(a.listen, a.tlsCert, a.tlsKey),
+                        trust(c.caFile, c.serverName, defaults.leaderNamespace()));
+        NodeOptions node = new NodeOptions(
+                kubeletDir,
+                stateDir,
+                poolSize,
+                maxVolumes,
+                maxSplits,
+                fuseTransport,
+                p.acceptJournalLoss,
+                fdHolder(p.fdHolder, orDefault(p.fuseTransport, "auto")));
+        return common.config(node, metrics, cluster, Optional.empty());
     }
 
     /** {@code --fd-holder}: FUSE over io_uring cannot be handed over (the kernel resends only /dev/fuse requests). */
@@ -109,7 +111,11 @@ final class FlagValidation {
                         null,
                         log.logLevel,
                         false)
-                .handover(Optional.empty(), Optional.of(socket.toAbsolutePath().normalize()));
+                .config(
+                        NodeOptions.defaults(),
+                        Optional.empty(),
+                        ClusterOptions.defaults(),
+                        Optional.of(socket.toAbsolutePath().normalize()));
     }
 
     private static String orDefault(String value, String dflt) {
@@ -293,7 +299,7 @@ final class FlagValidation {
         }
     }
 
-    private static LaunchConfig validate(
+    private static Common validate(
             Mode mode, String endpointUri, String driverName, String nodeId, String pool, String logLevel, boolean demo)
             throws UsageException {
         Endpoint endpoint;
@@ -325,25 +331,7 @@ final class FlagValidation {
                         .toAbsolutePath()
                         .normalize())
                 : Optional.empty();
-        return new LaunchConfig(
-                mode,
-                endpoint,
-                driverName,
-                node,
-                poolDir,
-                logLevel,
-                demo,
-                Path.of(PoolFlags.DEFAULT_KUBELET_DIR),
-                Path.of(PoolFlags.DEFAULT_STATE_DIR),
-                OptionalLong.empty(),
-                PoolFlags.DEFAULT_MAX_VOLUMES,
-                PoolFlags.DEFAULT_MAX_SPLITS,
-                FuseTransport.AUTO,
-                Optional.empty(),
-                ClusterOptions.defaults(),
-                false,
-                Optional.empty(),
-                Optional.empty());
+        return new Common(mode, endpoint, driverName, node, poolDir, logLevel, demo);
     }
 
     private static String hostName() {
@@ -351,6 +339,36 @@ final class FlagValidation {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
             return "localhost";
+        }
+    }
+
+    /** The settings every mode has, checked before the rest; {@link #config} is the one place a config is made. */
+    private record Common(
+            Mode mode,
+            Endpoint endpoint,
+            String driverName,
+            String nodeId,
+            Optional<Path> pool,
+            String logLevel,
+            boolean demo) {
+
+        LaunchConfig config(
+                NodeOptions node,
+                Optional<InetSocketAddress> metricsListen,
+                ClusterOptions cluster,
+                Optional<Path> holderSocket) {
+            return new LaunchConfig(
+                    mode,
+                    endpoint,
+                    driverName,
+                    nodeId,
+                    pool,
+                    logLevel,
+                    demo,
+                    node,
+                    metricsListen,
+                    cluster,
+                    holderSocket);
         }
     }
 }

@@ -19,6 +19,7 @@ import dev.vdisk.csi.server.metrics.ProcessRegistry;
 import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.kube.controller.ApiServerErrors;
 import dev.vdisk.node.agent.AgentConfig;
+import dev.vdisk.node.agent.AgentOptions;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.VolumeBusyException;
 import dev.vdisk.node.fuse.FuseConfig;
@@ -112,7 +113,7 @@ public final class Main {
      * into the holder once it is up, so that hand-over is on from then on.
      */
     private static Optional<HolderClient> connectFdHolder(LaunchConfig config) {
-        return config.fdHolder().map(socket -> HolderClient.connectOrAway(socket, FD_HOLDER_WAIT));
+        return config.node().fdHolder().map(socket -> HolderClient.connectOrAway(socket, FD_HOLDER_WAIT));
     }
 
     private static void run(LaunchConfig config) throws IOException, InterruptedException {
@@ -120,9 +121,10 @@ public final class Main {
         // one registry for the process, only with --metrics-listen; it goes to whatever records
         Optional<PrometheusMeterRegistry> metrics = config.metricsListen().map(a -> ProcessRegistry.create());
         // with a holder, FUSE runs over /dev/fuse: the kernel resends only requests read from /dev/fuse descriptors
-        FuseTransport transport = config.fdHolder().isPresent() && config.fuseTransport() == FuseTransport.AUTO
-                ? FuseTransport.DEV
-                : config.fuseTransport();
+        FuseTransport transport =
+                config.node().fdHolder().isPresent() && config.node().fuseTransport() == FuseTransport.AUTO
+                        ? FuseTransport.DEV
+                        : config.node().fuseTransport();
         FuseConfig base = FuseConfig.defaults().withTransport(transport);
         FuseConfig fuse =
                 metrics.map(r -> base.withObserver(new DataPathMetrics(r))).orElse(base);
@@ -137,17 +139,18 @@ public final class Main {
             holder = connectFdHolder(config);
             AgentConfig agentConfig = new AgentConfig(
                     config.pool().get(),
-                    config.poolSize(),
-                    config.stateDir(),
-                    config.kubeletDir(),
+                    config.node().poolSize(),
+                    config.node().stateDir(),
+                    config.node().kubeletDir(),
                     config.nodeId(),
-                    config.maxVolumes(),
-                    fuse,
-                    config.maxSplits(),
-                    config.acceptJournalLoss());
+                    config.node().maxVolumes(),
+                    fuse);
+            AgentOptions options = AgentOptions.defaults()
+                    .withMaxSplits(config.node().maxSplits())
+                    .withAcceptJournalLoss(config.node().acceptJournalLoss());
             try {
-                agent = Optional.of(
-                        NodeAgent.start(holder.map(agentConfig::withDescriptors).orElse(agentConfig)));
+                agent = Optional.of(NodeAgent.start(agentConfig.withOptions(
+                        holder.map(options::withDescriptors).orElse(options))));
             } catch (IOException | RuntimeException e) {
                 holder.ifPresent(HolderClient::close);
                 throw e;

@@ -40,15 +40,18 @@ class FdHolderFlagsTest {
     @Test
     void agentFlag() throws UsageException {
         assertEquals(
-                Optional.empty(), LaunchCommandLine.parse(new String[] {"node"}).fdHolder());
+                Optional.empty(),
+                LaunchCommandLine.parse(new String[] {"node"}).node().fdHolder());
         assertEquals(
                 Optional.of(Path.of("/run/vdisk/fd-holder/holder.sock")),
                 LaunchCommandLine.parse(new String[] {"node", "--fd-holder", "/run/vdisk/fd-holder/holder.sock"})
+                        .node()
                         .fdHolder());
         assertEquals(
                 Optional.of(Path.of("/tmp/h.sock")),
                 LaunchCommandLine.parse(
                                 new String[] {"standalone", "--fd-holder=/tmp/h.sock", "--fuse-transport", "dev"})
+                        .node()
                         .fdHolder());
         assertEquals(
                 "--fd-holder is for node and standalone modes",

@@ -29,11 +29,11 @@ class LaunchCommandLineTest {
         assertEquals("info", config.logLevel());
         assertFalse(config.nodeId().isBlank());
         assertFalse(config.demo());
-        assertEquals(Path.of("/var/lib/kubelet"), config.kubeletDir());
-        assertEquals(Path.of("/run/vdisk"), config.stateDir());
-        assertEquals(OptionalLong.empty(), config.poolSize());
-        assertEquals(256, config.maxVolumes());
-        assertEquals(2, config.maxSplits());
+        assertEquals(Path.of("/var/lib/kubelet"), config.node().kubeletDir());
+        assertEquals(Path.of("/run/vdisk"), config.node().stateDir());
+        assertEquals(OptionalLong.empty(), config.node().poolSize());
+        assertEquals(256, config.node().maxVolumes());
+        assertEquals(2, config.node().maxSplits());
     }
 
     @Test
@@ -51,22 +51,24 @@ class LaunchCommandLineTest {
             "--fuse-transport",
             "dev"
         });
-        assertEquals(Path.of("/tmp/kubelet"), config.kubeletDir());
-        assertEquals(Path.of("/tmp/state"), config.stateDir());
-        assertEquals(OptionalLong.of(64L << 30), config.poolSize());
-        assertEquals(12, config.maxVolumes());
-        assertEquals(3, config.maxSplits());
-        assertEquals(FuseTransport.DEV, config.fuseTransport());
+        assertEquals(Path.of("/tmp/kubelet"), config.node().kubeletDir());
+        assertEquals(Path.of("/tmp/state"), config.node().stateDir());
+        assertEquals(OptionalLong.of(64L << 30), config.node().poolSize());
+        assertEquals(12, config.node().maxVolumes());
+        assertEquals(3, config.node().maxSplits());
+        assertEquals(FuseTransport.DEV, config.node().fuseTransport());
         assertEquals(
                 FuseTransport.URING,
                 LaunchCommandLine.parse(new String[] {"standalone", "--fuse-transport=uring"})
+                        .node()
                         .fuseTransport());
         assertEquals(
                 FuseTransport.AUTO,
-                LaunchCommandLine.parse(new String[] {"node"}).fuseTransport());
+                LaunchCommandLine.parse(new String[] {"node"}).node().fuseTransport());
         assertEquals(
                 OptionalLong.of(1048576),
                 LaunchCommandLine.parse(new String[] {"standalone", "--pool-size=1048576"})
+                        .node()
                         .poolSize());
     }
 
@@ -93,10 +95,12 @@ class LaunchCommandLineTest {
 
     @Test
     void acceptJournalLossIsOffUnlessGiven() throws UsageException {
-        assertFalse(LaunchCommandLine.parse(new String[] {"node"}).acceptJournalLoss());
+        assertFalse(LaunchCommandLine.parse(new String[] {"node"}).node().acceptJournalLoss());
         assertTrue(LaunchCommandLine.parse(new String[] {"node", "--accept-journal-loss"})
+                .node()
                 .acceptJournalLoss());
         assertTrue(LaunchCommandLine.parse(new String[] {"standalone", "--accept-journal-loss", "--demo"})
+                .node()
                 .acceptJournalLoss());
     }
 

@@ -14,12 +14,10 @@ import csi.v1.GetCapacityRequest;
 import csi.v1.GetCapacityResponse;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
-import csi.v1.Topology;
 import csi.v1.ValidateVolumeCapabilitiesRequest;
 import csi.v1.ValidateVolumeCapabilitiesResponse;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
-import csi.v1.VolumeCondition;
 import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.AgentVolume;
@@ -31,7 +29,6 @@ import dev.vdisk.controller.agents.NodeVolume;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -77,7 +74,7 @@ final class VolumeController {
         VolumeCapabilities.require("volume_capabilities", caps);
         VolumeParameters params = VolumeParameters.parse(req.getParametersMap());
         MutableParameters mutable = MutableParameters.parse(req.getMutableParametersMap());
-        checkConsistent(params, mutable, caps);
+        CreateVolumeChecks.checkConsistent(params, mutable, caps);
         Optional<ContentSource> source = ContentSource.of(req.hasVolumeContentSource(), req.getVolumeContentSource());
         SizeRange range = SizeRange.of(req.getCapacityRange());
         TopologyPicker topology = TopologyPicker.of(
@@ -90,8 +87,8 @@ final class VolumeController {
         Optional<NodeVolume> existing =
                 agents.find(volumeId).or(() -> VolumeIds.legacy(name).flatMap(agents::find));
         if (existing.isPresent()) {
-            incompatibility(existing.get(), name, range, caps, params, topology)
-                    .or(() -> sourceMismatch(existing.get(), source))
+            CreateVolumeChecks.incompatibility(existing.get(), name, range, caps, params, topology)
+                    .or(() -> CreateVolumeChecks.sourceMismatch(existing.get(), source))
                     .ifPresent(why -> {
                         throw new AgentException(
                                 AgentReason.ALREADY_EXISTS,
@@ -103,11 +100,11 @@ final class VolumeController {
             }
             if (source.isPresent()) {
                 // a crash after the clone may have come before the split was asked for; the agent's start is idempotent
-                requestedSplit(existing.get())
+                CreateVolumeChecks.requestedSplit(existing.get())
                         .ifPresent(mode -> splits.startSplit(existing.get().nodeId(), volumeId, mode));
             }
             return CreateVolumeResponse.newBuilder()
-                    .setVolume(toVolume(existing.get()))
+                    .setVolume(CsiVolumes.toVolume(existing.get()))
                     .build();
         }
 
@@ -126,14 +123,19 @@ final class VolumeController {
                     topology,
                     policy,
                     attributes,
-                    depth -> asked.or(() -> tooDeep(volumeId, depth, params)));
-            requestedSplit(clone).ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
-            return CreateVolumeResponse.newBuilder().setVolume(toVolume(clone)).build();
+                    depth -> asked.or(() -> CreateVolumeChecks.tooDeep(volumeId, depth, params)));
+            CreateVolumeChecks.requestedSplit(clone)
+                    .ifPresent(mode -> splits.startSplit(clone.nodeId(), volumeId, mode));
+            return CreateVolumeResponse.newBuilder()
+                    .setVolume(CsiVolumes.toVolume(clone))
+                    .build();
         }
         long size = range.size(FileSystemMinimum.of(caps, params), largestVolume(policy));
         NodeVolume created = place(
                 topology, agents.nodeIds(), size, policy, node -> agent(node).createVolume(volumeId, size, attributes));
-        return CreateVolumeResponse.newBuilder().setVolume(toVolume(created)).build();
+        return CreateVolumeResponse.newBuilder()
+                .setVolume(CsiVolumes.toVolume(created))
+                .build();
     }
 
     /**
@@ -223,98 +225,6 @@ final class VolumeController {
         });
     }
 
-    /**
-     * {@code copy} when the clone's backing chain (its source's, plus one) is longer than its {@code maxChainDepth}:
-     * every read of a hole walks the chain, so a long one slows the clone down; a copy split ends its chain (depth 0)
-     * and leaves it sharing no data with its former chain. Without the parameter, no limit.
-     */
-    private static Optional<String> tooDeep(String volumeId, int depth, VolumeParameters params) {
-        if (params.maxChainDepth().isEmpty() || depth <= params.maxChainDepth().getAsInt()) {
-            return Optional.empty();
-        }
-        LOG.info(
-                "volume {}: chain depth {} exceeds maxChainDepth {}; splitting it in copy mode",
-                volumeId,
-                depth,
-                params.maxChainDepth().getAsInt());
-        return Optional.of("copy");
-    }
-
-    /** The split the controller asked for when it created this clone ({@link CloneSplitHook#REQUESTED}). */
-    private static Optional<String> requestedSplit(NodeVolume clone) {
-        return Optional.ofNullable(clone.volume().attributes().get(CloneSplitHook.REQUESTED));
-    }
-
-    /** Why the existing volume's content source is not the requested one, if it is not. */
-    private static Optional<String> sourceMismatch(NodeVolume existing, Optional<ContentSource> asked) {
-        Optional<ContentSource> has =
-                ContentSource.parse(existing.volume().attributes().get(ContentSource.ATTRIBUTE));
-        if (has.equals(asked)) {
-            return Optional.empty();
-        }
-        return Optional.of(
-                "it was created from " + has.map(ContentSource::toString).orElse("no content source") + ", not from "
-                        + asked.map(ContentSource::toString).orElse("no content source"));
-    }
-
-    private static void checkConsistent(
-            VolumeParameters params, MutableParameters mutable, List<VolumeCapability> caps) {
-        if (params.splitOnClone().isPresent()
-                && mutable.splitOnClone().isPresent()
-                && !params.splitOnClone().equals(mutable.splitOnClone())) {
-            throw new IllegalArgumentException(
-                    "splitOnClone is '" + params.splitOnClone().get() + "' in parameters but '"
-                            + mutable.splitOnClone().get() + "' in mutable_parameters");
-        }
-        Set<String> fs = VolumeCapabilities.fsTypes(caps);
-        if (fs.size() > 1) {
-            throw new IllegalArgumentException("volume_capabilities name different file systems " + fs);
-        }
-        if (params.fsType().isPresent()
-                && !fs.isEmpty()
-                && !fs.contains(params.fsType().get())) {
-            throw new IllegalArgumentException(
-                    "parameter fsType=" + params.fsType().get() + " contradicts the volume capability's fs_type "
-                            + fs.iterator().next());
-        }
-    }
-
-    /** Why the existing volume is not what this CreateVolume asks for, if it is not. */
-    private static Optional<String> incompatibility(
-            NodeVolume existing,
-            String name,
-            SizeRange range,
-            List<VolumeCapability> caps,
-            VolumeParameters params,
-            TopologyPicker topology) {
-        AgentVolume v = existing.volume();
-        Map<String, String> stored = v.attributes();
-        if (!name.equals(stored.get(NAME))) {
-            return Optional.of("it was not created for this name (created for '" + stored.getOrDefault(NAME, "")
-                    + "', or outside CreateVolume)");
-        }
-        if (!range.admits(v.sizeBytes())) {
-            return Optional.of("its size " + v.sizeBytes() + " is outside capacity_range " + range);
-        }
-        if (!topology.allows(existing.nodeId())) {
-            return Optional.of("it is on node " + existing.nodeId() + ", which is not among the requisite topologies");
-        }
-        Optional<String> mismatch = params.mismatch(stored);
-        if (mismatch.isPresent()) {
-            return mismatch;
-        }
-        return fsMismatch(stored, caps);
-    }
-
-    private static Optional<String> fsMismatch(Map<String, String> stored, List<VolumeCapability> caps) {
-        String fs = stored.get(VolumeParameters.FS_TYPE);
-        Set<String> asked = VolumeCapabilities.fsTypes(caps);
-        if (fs != null && !asked.isEmpty() && !asked.equals(Set.of(fs))) {
-            return Optional.of("it was created for file system " + fs + ", not " + asked);
-        }
-        return Optional.empty();
-    }
-
     /** The largest volume any known node could hold (the engine's limit when none is known: the picker will say why). */
     private long largestVolume(CapacityPolicy policy) {
         return agents.nodeIds().stream()
@@ -392,13 +302,13 @@ final class VolumeController {
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());
         }
-        Optional<String> fs = fsMismatch(stored, req.getVolumeCapabilitiesList());
+        Optional<String> fs = CreateVolumeChecks.fsMismatch(stored, req.getVolumeCapabilitiesList());
         if (fs.isPresent()) {
             return fs.map(m -> "volume_capabilities do not match the volume: " + m);
         }
-        if (!req.getVolumeContextMap().isEmpty() && !req.getVolumeContextMap().equals(context(stored))) {
-            return Optional.of(
-                    "volume_context " + req.getVolumeContextMap() + " is not this volume's " + context(stored));
+        if (!req.getVolumeContextMap().isEmpty() && !req.getVolumeContextMap().equals(CsiVolumes.context(stored))) {
+            return Optional.of("volume_context " + req.getVolumeContextMap() + " is not this volume's "
+                    + CsiVolumes.context(stored));
         }
         return Optional.empty();
     }
@@ -411,7 +321,8 @@ final class VolumeController {
         // spec: with VOLUME_CONDITION, volume_condition MUST be set
         return ControllerGetVolumeResponse.newBuilder()
                 .setVolume(withSplit(volume))
-                .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(volume)))
+                .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder()
+                        .setVolumeCondition(CsiVolumes.condition(volume)))
                 .build();
     }
 
@@ -431,7 +342,8 @@ final class VolumeController {
         for (NodeVolume v : rest.subList(0, n)) {
             out.addEntries(ListVolumesResponse.Entry.newBuilder()
                     .setVolume(withSplit(v))
-                    .setStatus(ListVolumesResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(v))));
+                    .setStatus(
+                            ListVolumesResponse.VolumeStatus.newBuilder().setVolumeCondition(CsiVolumes.condition(v))));
         }
         if (n < rest.size()) {
             out.setNextToken(PageToken.after(rest.get(n - 1).volume().volumeId()));
@@ -558,26 +470,13 @@ final class VolumeController {
         return ratio == null ? 1.0 : Double.parseDouble(ratio);
     }
 
-    /** The volume as CSI reports it: ID, size, its node as the only accessible topology, its static context. */
-    static Volume toVolume(NodeVolume v) {
-        Volume.Builder out = Volume.newBuilder()
-                .setVolumeId(v.volume().volumeId())
-                .setCapacityBytes(v.volume().sizeBytes())
-                .putAllVolumeContext(context(v.volume().attributes()))
-                .addAccessibleTopology(Topology.newBuilder().putSegments(TopologyPicker.KEY, v.nodeId()));
-        // spec, Volume.content_source: "If specified, indicates that the volume is not empty and is pre-populated"
-        ContentSource.parse(v.volume().attributes().get(ContentSource.ATTRIBUTE))
-                .ifPresent(s -> out.setContentSource(s.toProto()));
-        return out.build();
-    }
-
     /**
-     * {@link #toVolume} plus, in volume_context, {@link #SPLIT_CONTEXT} = the phase of the volume's clone split if it
+     * {@link CsiVolumes#toVolume} plus, in volume_context, {@link #SPLIT_CONTEXT} = the phase of the volume's clone split if it
      * has one. Only ControllerGetVolume and ListVolumes report it: CreateVolume's volume_context is what the CO stores
-     * and hands to the node (and what ValidateVolumeCapabilities compares), so it stays the static {@link #context}.
+     * and hands to the node (and what ValidateVolumeCapabilities compares), so it stays the static {@link CsiVolumes#context}.
      */
     private Volume withSplit(NodeVolume v) {
-        Volume plain = toVolume(v);
+        Volume plain = CsiVolumes.toVolume(v);
         return agents.agent(v.nodeId())
                 .flatMap(a -> a.splitStatus(v.volume().volumeId()))
                 .map(s -> plain.toBuilder()
@@ -588,25 +487,6 @@ final class VolumeController {
 
     /** The volume_context key of a clone split's phase (QUEUED, FILLING, DONE, ...) in GetVolume and ListVolumes. */
     static final String SPLIT_CONTEXT = "vdisk.csi.dev/split";
-
-    /** The volume_context: the immutable fsType if the volume has one (spec: the same for the volume's lifetime). */
-    private static Map<String, String> context(Map<String, String> attributes) {
-        String fs = attributes.get(VolumeParameters.FS_TYPE);
-        return fs == null ? Map.of() : Map.of(VolumeParameters.FS_TYPE, fs);
-    }
-
-    private static VolumeCondition condition(NodeVolume v) {
-        return v.volume()
-                .abnormal()
-                .map(why -> VolumeCondition.newBuilder()
-                        .setAbnormal(true)
-                        .setMessage(why)
-                        .build())
-                .orElseGet(() -> VolumeCondition.newBuilder()
-                        .setAbnormal(false)
-                        .setMessage("volume is in the pool of node " + v.nodeId())
-                        .build());
-    }
 
     static String required(String field, String value) {
         if (value.isEmpty()) {

@@ -9,9 +9,6 @@ import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.api.agent.PoolAgent;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.SplitStatus;
-import dev.vdisk.engine.Extent;
-import dev.vdisk.engine.ExtentScan;
-import dev.vdisk.engine.Lineage;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
@@ -19,8 +16,6 @@ import dev.vdisk.engine.SnapshotInfo;
 import dev.vdisk.engine.VdiskInfo;
 import dev.vdisk.engine.error.EngineException;
 import dev.vdisk.engine.io.PrivateFiles;
-import dev.vdisk.engine.split.SplitMode;
-import dev.vdisk.engine.split.SplitProgress;
 import dev.vdisk.engine.split.SplitTask;
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.backend.ConditionBackend;
@@ -39,11 +34,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * left ({@link Recovery#clearDeadPredecessor}), mount the FUSE filesystem, then stage again what the state file
  * lists ({@link Recovery#restage}).
  *
- * <p>With a descriptor holder ({@link AgentConfig#descriptors}) the start first tries to take over what the
+ * <p>With a descriptor holder ({@link AgentOptions#descriptors}) the start first tries to take over what the
  * predecessor left there ({@link Recovery#adopt}, then {@link Recovery#resume}: only what is missing is redone);
  * without a usable {@code fuse} entry it drops the holder's entries and goes the way above. {@link #close} then hands
  * the data path over instead of unmounting anything, unless nothing is staged.
@@ -73,10 +64,6 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     private static final long BLOCK = SIZE_GRANULARITY;
     /** The engine's vdisk names; volume IDs are also file names (FUSE image, attributes file). */
     private static final Pattern VOLUME_ID = Pattern.compile("[A-Za-z0-9._:-]{1,253}");
-    /** Snapshot attribute: the ID of the volume it was taken of. */
-    private static final String SOURCE = "source";
-    /** Snapshot attribute: the group snapshot it was taken in, if any. */
-    private static final String GROUP = "group";
     /** How long an operation waits for another one on the same volume before answering ABORTED. */
     private static final long LOCK_WAIT_SECONDS = 60;
 
@@ -92,12 +79,12 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     private final VolumeStaging staging = new VolumeStaging(this);
     /** The controller's attributes of each volume; read and written under the volume's lock. */
     private final VolumeAttributes attributes;
-    /**
-     * The source volume of each snapshot ({@link #SOURCE}), written before the snapshot is taken and read under its
-     * lock: the engine forgets a snapshot's vdisk name when the vdisk is deleted, CSI reports it for the snapshot's
-     * lifetime.
-     */
-    private final VolumeAttributes snapshotAttributes;
+    /** Snapshots and group snapshots, with their source volumes. */
+    private final SnapshotOperations snapshots;
+    /** Clone splits over {@link #splitQueue}. */
+    private final SplitOperations splits;
+    /** Lineage and extents of volumes and snapshots; reads only. */
+    private final LineageQueries lineageQueries;
     /** Volumes whose attributes file cannot be read, with why (it names the file); logged once when it is put. */
     private final Map<String, String> unreadableAttributes = new ConcurrentHashMap<>();
     /** Volumes whose data path is broken, with why; written under the volume's lock, read by anyone. */
@@ -126,8 +113,11 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
         this.pool = pool;
         this.staged = staged;
         this.attributes = new VolumeAttributes(config.poolDir());
-        this.snapshotAttributes = new VolumeAttributes(config.poolDir(), "snapshot-attributes");
-        this.splitQueue = new SplitQueue(pool, config.maxSplits(), new SplitRecords(config.poolDir()));
+        this.splitQueue = new SplitQueue(pool, config.options().maxSplits(), new SplitRecords(config.poolDir()));
+        this.snapshots = new SnapshotOperations(
+                pool, locks, new VolumeAttributes(config.poolDir(), "snapshot-attributes"), id -> info(id).isPresent());
+        this.splits = new SplitOperations(pool, locks, splitQueue, id -> info(id).isPresent());
+        this.lineageQueries = new LineageQueries(pool);
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {
@@ -150,7 +140,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             // the state file names volumes and paths, and the FUSE mount in it serves their images: root's alone.
             // With a holder the mount may be a live connection nobody serves yet: a stat of it would wait for the
             // workers this start has not started, so the tree is tightened once the data path is up.
-            if (config.descriptors().isEmpty()) {
+            if (config.options().descriptors().isEmpty()) {
                 PrivateFiles.tightenTree(config.stateDir());
             }
             StateFile stateFile = new StateFile(config.stateFile());
@@ -158,7 +148,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             pool = openOrCreatePool(config);
             NodeAgent agent = new NodeAgent(config, lockFile, lock, pool, new StagedVolumes(stateFile, recorded));
             created = agent;
-            Optional<DescriptorStore> store = config.descriptors();
+            Optional<DescriptorStore> store = config.options().descriptors();
             Optional<DataPath> adopted =
                     store.isPresent() ? Recovery.adopt(agent, store.get(), recorded) : Optional.empty();
             if (adopted.isPresent()) {
@@ -188,7 +178,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             try {
                 // a request whose engine record says CANCELLED or PAUSED is a resume the crash came too early for
                 agent.splitQueue.restore(id -> agent.exists(id)
-                        && agent.backingDepth(id) > 0
+                        && agent.splits.backingDepth(id) > 0
                         && agent.pool.splitTask(id).filter(SplitTask::running).isEmpty());
             } catch (RuntimeException e) {
                 // the volumes are fine; only queued requests and old outcomes are lost, which must not keep the node
@@ -225,7 +215,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
         Path dir = config.poolDir();
         if (Files.exists(dir.resolve("pool.properties"))) {
             // a damaged journal refuses to open unless the operator accepted the loss (the pool logs what it lost)
-            return Pool.open(dir, PoolOptions.defaults().withAcceptJournalLoss(config.acceptJournalLoss()));
+            return Pool.open(
+                    dir,
+                    PoolOptions.defaults()
+                            .withAcceptJournalLoss(config.options().acceptJournalLoss()));
         }
         PrivateFiles.createDirectories(dir);
         long size = config.poolSize().orElseGet(() -> {
@@ -363,97 +356,27 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     /** Locks the snapshot ID, then the source volume (so it is not staged, unstaged or deleted meanwhile). */
     @Override
     public AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId) {
-        return snapshotGroup("", Map.of(sourceVolumeId, snapshotId)).getFirst();
+        return snapshots.createGroup("", Map.of(sourceVolumeId, snapshotId)).getFirst();
     }
 
-    /**
-     * Locks every snapshot ID then every volume ID, each set in sorted order (every caller locks in this order, so
-     * two groups cannot deadlock). Snapshots that exist already must all be of their requested source; then the group
-     * is returned as it is (a retry), else the missing ones are refused: a partial group is not a group.
-     */
     @Override
     public List<AgentSnapshot> createSnapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
-        if (groupId.isEmpty()) {
-            throw new AgentException(AgentReason.INVALID_ARGUMENT, "a group snapshot needs a group ID");
-        }
-        return snapshotGroup(groupId, snapshotIdByVolumeId);
-    }
-
-    private List<AgentSnapshot> snapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
-        Map<String, String> sorted = new TreeMap<>(snapshotIdByVolumeId);
-        sorted.values().forEach(NodeAgent::checkVolumeId);
-        List<VolumeLocks.Held> held = new ArrayList<>();
-        try {
-            sorted.values().stream().sorted().forEach(id -> held.add(locks.lock(id)));
-            sorted.keySet().forEach(id -> held.add(locks.lock(id)));
-            Map<String, String> missing = new LinkedHashMap<>();
-            for (Map.Entry<String, String> e : sorted.entrySet()) {
-                Optional<AgentSnapshot> existing = snapshotWithoutLocking(e.getValue());
-                if (existing.isPresent() && !existing.get().sourceVolumeId().equals(e.getKey())) {
-                    throw new AgentException(
-                            AgentReason.ALREADY_EXISTS,
-                            "snapshot " + e.getValue() + " exists, taken" + " of volume "
-                                    + existing.get().sourceVolumeId() + ", not " + e.getKey());
-                }
-                if (existing.isEmpty()) {
-                    if (info(e.getKey()).isEmpty()) {
-                        throw new AgentException(AgentReason.NOT_FOUND, "volume " + e.getKey() + " does not exist");
-                    }
-                    missing.put(e.getKey(), e.getValue());
-                }
-            }
-            if (!missing.isEmpty() && missing.size() != sorted.size()) {
-                throw new AgentException(
-                        AgentReason.ALREADY_EXISTS,
-                        "snapshots " + sorted.values() + " exist only in" + " part (missing " + missing.values()
-                                + "): a group is taken at one instant or not at all");
-            }
-            if (!missing.isEmpty()) {
-                // source first: a snapshot is never seen without it; a crash before the snapshot leaves a file that
-                // the next create overwrites
-                missing.forEach((volume, snap) -> snapshotAttributes.write(
-                        snap, groupId.isEmpty() ? Map.of(SOURCE, volume) : Map.of(SOURCE, volume, GROUP, groupId)));
-                pool.snapshotGroup(missing);
-                LOG.info("took snapshots {}", missing);
-            }
-            return sorted.values().stream()
-                    .map(id -> snapshotWithoutLocking(id).orElseThrow())
-                    .toList();
-        } catch (EngineException e) {
-            throw EngineFailures.translate(e);
-        } finally {
-            Collections.reverse(held);
-            held.forEach(VolumeLocks.Held::close);
-        }
+        return snapshots.createSnapshotGroup(groupId, snapshotIdByVolumeId);
     }
 
     @Override
     public void deleteSnapshot(String snapshotId) {
-        try (var held = locks.lock(snapshotId)) {
-            if (snapshotInfo(snapshotId).isPresent()) {
-                // the engine hides a snapshot that clones still read through and frees it with its last dependent
-                pool.delete(snapshotId);
-                LOG.info("deleted snapshot {}", snapshotId);
-            }
-            if (usableVolumeId(snapshotId)) {
-                snapshotAttributes.delete(snapshotId);
-            }
-        } catch (EngineException e) {
-            throw EngineFailures.translate(e);
-        }
+        snapshots.delete(snapshotId);
     }
 
     @Override
     public Optional<AgentSnapshot> getSnapshot(String snapshotId) {
-        return EngineFailures.translating(() -> snapshotWithoutLocking(snapshotId));
+        return snapshots.get(snapshotId);
     }
 
     @Override
     public List<AgentSnapshot> listSnapshots() {
-        return EngineFailures.translating(() -> pool.snapshots().stream()
-                .map(this::toSnapshot)
-                .sorted(Comparator.comparing(AgentSnapshot::snapshotId))
-                .toList());
+        return snapshots.list();
     }
 
     /** Locks the new volume's ID; the engine keeps the snapshot alive while the clone reads through it. */
@@ -466,7 +389,8 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             if (existing.isPresent()) {
                 return toVolume(existing.get());
             }
-            SnapshotInfo snap = snapshotInfo(snapshotId)
+            SnapshotInfo snap = snapshots
+                    .info(snapshotId)
                     .orElseThrow(() ->
                             new AgentException(AgentReason.NOT_FOUND, "snapshot " + snapshotId + " does not exist"));
             if (size < snap.sizeBytes()) {
@@ -491,203 +415,44 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     @Override
     public Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
-        return EngineFailures.translating(() -> extents(pool.allocated(snapshotId, startOffset)));
+        return lineageQueries.allocated(snapshotId, startOffset);
     }
 
     @Override
     public Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
-        return EngineFailures.translating(() -> extents(pool.delta(baseSnapshotId, targetSnapshotId, startOffset)));
+        return lineageQueries.delta(baseSnapshotId, targetSnapshotId, startOffset);
+    }
+
+    @Override
+    public int chainDepth(String id) {
+        return lineageQueries.chainDepth(id);
+    }
+
+    @Override
+    public Optional<AgentLineage> lineage(String id) {
+        return lineageQueries.lineage(id);
     }
 
     // ---------------------------------------------------------------- clone splits (take the volume's lock)
 
     @Override
     public SplitStatus startSplit(String volumeId, String mode, long rateBytesPerSecond) {
-        SplitMode m =
-                switch (mode) {
-                    case "share" -> SplitMode.SHARE;
-                    case "copy" -> SplitMode.COPY;
-                    default ->
-                        throw new AgentException(
-                                AgentReason.INVALID_ARGUMENT,
-                                "split mode '" + mode + "' of volume " + volumeId + " is neither share nor copy");
-                };
-        if (rateBytesPerSecond < 0) {
-            throw new AgentException(
-                    AgentReason.INVALID_ARGUMENT,
-                    "split rate " + rateBytesPerSecond + " of volume " + volumeId + " is negative");
-        }
-        try (var held = locks.lock(volumeId)) {
-            if (info(volumeId).isEmpty()) {
-                throw new AgentException(AgentReason.NOT_FOUND, "volume " + volumeId + " does not exist");
-            }
-            Optional<SplitStatus> current = splitStatusWithoutLocking(volumeId);
-            if (current.isPresent() && (current.get().queued() || isRunningOrDone(current.get()))) {
-                if (!current.get().mode().equals(mode)) {
-                    throw new AgentException(
-                            AgentReason.FAILED_PRECONDITION,
-                            "a " + current.get().mode() + " split of"
-                                    + " volume " + volumeId + " is "
-                                    + current.get().phase().toLowerCase() + "; modes cannot"
-                                    + " be mixed");
-                }
-                return current.get();
-            }
-            // a cancelled or paused split still has its backing; the engine resumes it from its cursor
-            if (current.isEmpty() && backingDepth(volumeId) == 0) {
-                throw new AgentException(
-                        AgentReason.FAILED_PRECONDITION, "volume " + volumeId + " has no backing snapshot");
-            }
-            SplitStatus s = splitQueue.submit(volumeId, m, rateBytesPerSecond);
-            LOG.info(
-                    "split of volume {} requested: {} at {} B/s, {}",
-                    volumeId,
-                    mode,
-                    rateBytesPerSecond,
-                    s.queued() ? "queued" : "started");
-            return s;
-        } catch (EngineException e) {
-            throw EngineFailures.translate(e);
-        }
+        return splits.start(volumeId, mode, rateBytesPerSecond);
     }
 
     @Override
     public Optional<SplitStatus> splitStatus(String volumeId) {
-        return EngineFailures.translating(() -> splitStatusWithoutLocking(volumeId));
+        return splits.status(volumeId);
     }
 
     @Override
     public void cancelSplit(String volumeId) {
-        try (var held = locks.lock(volumeId)) {
-            if (splitQueue.cancelQueued(volumeId)) {
-                return;
-            }
-            if (usableVolumeId(volumeId)) {
-                // returns once the CANCELLED record is durable: an acknowledged cancel survives a crash
-                pool.splitTask(volumeId).filter(SplitTask::running).ifPresent(splitQueue::cancelStarted);
-            }
-        } catch (EngineException e) {
-            throw EngineFailures.translate(e);
-        }
+        splits.cancel(volumeId);
     }
 
     @Override
     public List<SplitStatus> splits() {
-        Map<String, SplitStatus> out = new TreeMap<>();
-        for (SplitProgress p : EngineFailures.translating(pool::splits)) {
-            out.put(p.vdiskName(), SplitQueue.status(p, false));
-        }
-        splitQueue.queued().forEach(s -> out.put(s.volumeId(), s));
-        splitQueue.finished().forEach(s -> out.putIfAbsent(s.volumeId(), s));
-        return List.copyOf(out.values());
-    }
-
-    private Optional<SplitStatus> splitStatusWithoutLocking(String volumeId) {
-        Optional<SplitStatus> queued = splitQueue.queued().stream()
-                .filter(s -> s.volumeId().equals(volumeId))
-                .findFirst();
-        if (queued.isPresent()) {
-            return queued;
-        }
-        return pool.splits().stream()
-                .filter(p -> p.vdiskName().equals(volumeId))
-                .findFirst()
-                .map(p -> SplitQueue.status(p, false))
-                .or(() -> splitQueue.finishedStatus(volumeId));
-    }
-
-    private static boolean isRunningOrDone(SplitStatus s) {
-        return switch (s.phase()) {
-            case "SCANNING", "FILLING", "RELEASING", SplitStatus.DONE -> true;
-            default -> false;
-        };
-    }
-
-    /** Length of the volume's backing chain (0: not a clone, or no longer one). */
-    private int backingDepth(String volumeId) {
-        return pool.lineage().stream()
-                .filter(l -> !l.snapshot() && l.name().equals(volumeId))
-                .findFirst()
-                .map(Lineage::depth)
-                .orElse(0);
-    }
-
-    /** The engine's lineage depth of the visible volume or snapshot of that name (hidden snapshots have no ID). */
-    @Override
-    public int chainDepth(String id) {
-        return EngineFailures.translating(pool::lineage).stream()
-                .filter(l -> !l.hidden() && l.name().equals(id))
-                .findFirst()
-                .map(Lineage::depth)
-                .orElseThrow(() -> new AgentException(AgentReason.NOT_FOUND, "no volume or snapshot " + id));
-    }
-
-    /** One pass over the engine's lineage: the entry itself, its backing snapshot and what reads through it. */
-    @Override
-    public Optional<AgentLineage> lineage(String id) {
-        List<Lineage> all = EngineFailures.translating(pool::lineage);
-        Optional<Lineage> self =
-                all.stream().filter(l -> !l.hidden() && l.name().equals(id)).findFirst();
-        return self.map(l -> {
-            Optional<Lineage> backing =
-                    all.stream().filter(b -> b.id() == l.backingId()).findFirst();
-            List<String> dependents = all.stream()
-                    .filter(d -> l.snapshot() && d.backingId() == l.id())
-                    .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name())
-                    .toList();
-            return new AgentLineage(
-                    id,
-                    l.snapshot(),
-                    backing.map(Lineage::name).orElse(""),
-                    backing.map(Lineage::hidden).orElse(false),
-                    l.depth(),
-                    l.ownBytes(),
-                    l.sharedBytes(),
-                    dependents);
-        });
-    }
-
-    private static Iterator<BlockExtent> extents(ExtentScan scan) {
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return EngineFailures.translating(scan::hasNext);
-            }
-
-            @Override
-            public BlockExtent next() {
-                Extent e = EngineFailures.translating(scan::next);
-                return new BlockExtent(
-                        e.offset(),
-                        e.length(),
-                        switch (e.kind()) {
-                            case ALLOCATED -> BlockExtent.Kind.ALLOCATED;
-                            case CHANGED -> BlockExtent.Kind.CHANGED;
-                            case DEALLOCATED -> BlockExtent.Kind.DEALLOCATED;
-                        });
-            }
-        };
-    }
-
-    private Optional<SnapshotInfo> snapshotInfo(String snapshotId) {
-        return pool.snapshots().stream()
-                .filter(s -> s.name().equals(snapshotId))
-                .findFirst();
-    }
-
-    private Optional<AgentSnapshot> snapshotWithoutLocking(String snapshotId) {
-        return snapshotInfo(snapshotId).map(this::toSnapshot);
-    }
-
-    private AgentSnapshot toSnapshot(SnapshotInfo s) {
-        Map<String, String> stored = Map.of();
-        try {
-            stored = usableVolumeId(s.name()) ? snapshotAttributes.read(s.name()) : Map.of();
-        } catch (AgentException e) {
-            LOG.warn("snapshot {}: {}", s.name(), e.getMessage()); // reported as of its engine record
-        }
-        String source = stored.getOrDefault(SOURCE, s.vdiskName() != null ? s.vdiskName() : "");
-        return new AgentSnapshot(s.name(), source, s.sizeBytes(), s.createdMillis(), stored.getOrDefault(GROUP, ""));
+        return splits.all();
     }
 
     private Optional<VdiskInfo> info(String volumeId) {
@@ -733,11 +498,11 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
      * The engine allows '.' and '..' as names, but the volume ID is also the image's file name in the FUSE mount and
      * the attributes' file name, so it is checked here before any file is written.
      */
-    private static boolean usableVolumeId(String volumeId) {
+    static boolean usableVolumeId(String volumeId) {
         return VOLUME_ID.matcher(volumeId).matches() && !volumeId.equals(".") && !volumeId.equals("..");
     }
 
-    private static void checkVolumeId(String volumeId) {
+    static void checkVolumeId(String volumeId) {
         if (!usableVolumeId(volumeId)) {
             throw new AgentException(
                     AgentReason.INVALID_ARGUMENT,

@@ -165,19 +165,8 @@ final class Recovery {
                     if (Mounter.isMountPoint(t.getKey())) {
                         continue;
                     }
-                    try {
-                        agent.staging().publish(v, t.getKey(), t.getValue());
+                    if (publishOrMark(agent, v, t.getKey(), t.getValue())) {
                         redone++;
-                    } catch (IOException | RuntimeException e) {
-                        agent.markAbnormal(
-                                v.volumeId(),
-                                "could not publish again at " + t.getKey() + " after the node agent restarted: "
-                                        + e.getMessage());
-                        LOG.error(
-                                "volume {} is abnormal: publishing it again at {} failed: {}",
-                                v.volumeId(),
-                                t.getKey(),
-                                e.getMessage());
                     }
                 }
                 LOG.info(
@@ -186,6 +175,24 @@ final class Recovery {
                         attached.get().device(),
                         redone);
             }
+        }
+    }
+
+    /** Publishes {@code v} at {@code target} again; on failure marks it abnormal, logs once and returns false. */
+    private static boolean publishOrMark(NodeAgent agent, StagedVolume v, Path target, boolean readOnly) {
+        try {
+            agent.staging().publish(v, target, readOnly);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            agent.markAbnormal(
+                    v.volumeId(),
+                    "could not publish again at " + target + " after the node agent restarted: " + e.getMessage());
+            LOG.error(
+                    "volume {} is abnormal: publishing it again at {} failed: {}",
+                    v.volumeId(),
+                    target,
+                    e.getMessage());
+            return false;
         }
     }
 
@@ -230,19 +237,7 @@ final class Recovery {
             return Optional.of(String.valueOf(e.getMessage()));
         }
         for (var t : v.targets().entrySet()) {
-            try {
-                staging.publish(v, t.getKey(), t.getValue());
-            } catch (IOException | RuntimeException e) {
-                agent.markAbnormal(
-                        v.volumeId(),
-                        "could not publish again at " + t.getKey() + " after the node agent restarted: "
-                                + e.getMessage());
-                LOG.error(
-                        "volume {} is abnormal: publishing it again at {} failed: {}",
-                        v.volumeId(),
-                        t.getKey(),
-                        e.getMessage());
-            }
+            publishOrMark(agent, v, t.getKey(), t.getValue());
         }
         LOG.info(
                 "volume {} staged again at {} with {} targets",

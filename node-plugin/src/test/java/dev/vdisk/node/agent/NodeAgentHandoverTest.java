@@ -60,7 +60,7 @@ class NodeAgentHandoverTest {
                         "n1",
                         4,
                         FuseConfig.defaults().withWorkers(4))
-                .withDescriptors(store);
+                .withOptions(AgentOptions.defaults().withDescriptors(store));
     }
 
     /** The store each agent gets: the test's holder, or a new client of a real holder process's server. */

@@ -57,14 +57,14 @@ class NodeAgentSplitRestartTest {
 
     static AgentConfig config(Path dir, int maxSplits) {
         return new AgentConfig(
-                dir.resolve("pool"),
-                OptionalLong.of(256 * MIB),
-                dir.resolve("state"),
-                dir.resolve("kubelet"),
-                "n1",
-                4,
-                FuseConfig.defaults().withWorkers(4),
-                maxSplits);
+                        dir.resolve("pool"),
+                        OptionalLong.of(256 * MIB),
+                        dir.resolve("state"),
+                        dir.resolve("kubelet"),
+                        "n1",
+                        4,
+                        FuseConfig.defaults().withWorkers(4))
+                .withOptions(AgentOptions.defaults().withMaxSplits(maxSplits));
     }
 
     /** A source volume with 6 MiB of data and its snapshot {@code snap-1}. */

@@ -11,7 +11,6 @@ import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.engine.Lineage;
 import dev.vdisk.engine.Pool;
-import dev.vdisk.node.fuse.FuseConfig;
 import dev.vdisk.node.testing.LeakCheck;
 import dev.vdisk.node.testing.Privileged;
 import java.nio.ByteBuffer;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,15 +41,7 @@ class NodeAgentSplitTest {
     }
 
     private AgentConfig config(int maxSplits) {
-        return new AgentConfig(
-                dir.resolve("pool"),
-                OptionalLong.of(256 * MIB),
-                dir.resolve("state"),
-                dir.resolve("kubelet"),
-                "n1",
-                4,
-                FuseConfig.defaults().withWorkers(4),
-                maxSplits);
+        return NodeAgentSplitRestartTest.config(dir, maxSplits);
     }
 
     @Test

@@ -261,7 +261,8 @@ class NodeAgentTest {
         JournalDamagedException e =
                 assertThrows(JournalDamagedException.class, () -> NodeAgent.start(config(OptionalLong.empty())));
         assertTrue(e.getMessage().contains("--accept-journal-loss"), e.getMessage());
-        try (NodeAgent agent = NodeAgent.start(config(OptionalLong.empty()).withAcceptJournalLoss(true))) {
+        try (NodeAgent agent = NodeAgent.start(
+                config(OptionalLong.empty()).withOptions(AgentOptions.defaults().withAcceptJournalLoss(true)))) {
             assertEquals(MIB, agent.sizeOf("pvc-1"));
         }
         try (NodeAgent agent = NodeAgent.start(config(OptionalLong.empty()))) {

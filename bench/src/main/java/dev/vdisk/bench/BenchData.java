@@ -1,4 +1,4 @@
-package dev.vdisk.cli;
+package dev.vdisk.bench;
 
 import dev.vdisk.engine.Vdisk;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
-package dev.vdisk.cli;
+package dev.vdisk.bench;
 
+import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
@@ -31,16 +32,20 @@ public final class EngineBench {
         Path dir = Path.of(a[0]);
         String name = a[1];
         boolean write = a[2].equals("write");
-        long size = Sizes.parse(a[3]);
-        int buffer = (int) Sizes.parse(a[4]);
-        long step = Sizes.parse(a[5]);
+        long size = ByteSize.parse(a[3]).bytes();
+        int buffer = (int) ByteSize.parse(a[4]).bytes();
+        long step = ByteSize.parse(a[5]).bytes();
         long count = Long.parseLong(a[6]);
         int depth = Integer.parseInt(a[7]);
         long flushInterval = Long.parseLong(a[8]);
         boolean create = a.length > 9 && a[9].equals("create");
         PoolOptions o = PoolOptions.defaults();
         try (Pool pool = create
-                ? Pool.create(dir, PoolSpec.ofSize(Sizes.parse(System.getProperty("bench.pool", "16G"))), o)
+                ? Pool.create(
+                        dir,
+                        PoolSpec.ofSize(ByteSize.parse(System.getProperty("bench.pool", "16G"))
+                                .bytes()),
+                        o)
                 : Pool.open(dir, o)) {
             if (pool.list().stream().noneMatch(v -> v.name().equals(name))) {
                 pool.create(name, size);

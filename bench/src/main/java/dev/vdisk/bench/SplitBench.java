@@ -1,5 +1,6 @@
-package dev.vdisk.cli;
+package dev.vdisk.bench;
 
+import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
@@ -56,9 +57,9 @@ public final class SplitBench {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
         Path dir = Path.of(a[0]);
-        long size = Sizes.parse(a[1]);
+        long size = ByteSize.parse(a[1]).bytes();
         double percent = Double.parseDouble(a[2]);
-        long rate = Sizes.parse(a[3]);
+        long rate = ByteSize.parse(a[3]).bytes();
         double seconds = Double.parseDouble(a[4]);
         int repeat = Integer.parseInt(env("SPLIT_REPEAT", "1"));
         String peer = env("SPLIT_PEER", null);

@@ -1,5 +1,6 @@
-package dev.vdisk.cli;
+package dev.vdisk.bench;
 
+import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
 import dev.vdisk.engine.Pool;
@@ -36,7 +37,7 @@ public final class SnapshotBench {
         if (a[0].equals("snapshot")) {
             snapshot(dir, Integer.parseInt(a[2]));
         } else {
-            delta(dir, Sizes.parse(a[2]), Double.parseDouble(a[3]));
+            delta(dir, ByteSize.parse(a[2]).bytes(), Double.parseDouble(a[3]));
         }
     }
 
