@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -133,6 +134,25 @@ class ChartValueSetsTest {
                         .orElseThrow());
         assertEquals(
                 1, chart.one(Deployment.class, "vdisk-csi-controller").getSpec().getReplicas());
+    }
+
+    @Test
+    void aClusterBefore130IsRefusedUnlessTheTestsSkipTheCheck() {
+        Helm helm = Helm.find();
+        Helm.Result refused = helm.template("--kube-version", "1.29.9");
+        assertNotEquals(0, refused.exitCode());
+        assertTrue(
+                refused.stderr().contains("vdisk-csi needs Kubernetes 1.30 or later; this cluster is v1.29.9"),
+                refused.stderr());
+        // what the real-node suite installs on its Kubernetes 1.24 binaries
+        List<String> args = new ArrayList<>(List.of("--kube-version", "1.24.1", "--set", "skipKubeVersionCheck=true"));
+        for (String sidecar : List.of(
+                "provisioner.image=registry.k8s.io/sig-storage/csi-provisioner:v3.4.1",
+                "resizer.image=registry.k8s.io/sig-storage/csi-resizer:v1.7.0")) {
+            args.addAll(List.of("--set", "sidecars." + sidecar));
+        }
+        assertFalse(
+                helm.render(args.toArray(String[]::new)).all(Deployment.class).isEmpty());
     }
 
     @Test

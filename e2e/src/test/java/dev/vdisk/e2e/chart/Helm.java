@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The helm binary that {@code charts/tools/fetch-helm} puts in its cache ({@code $VDISK_HELM} overrides), run on the
- * repository's chart. A missing helm fails the test that needs it, naming the script to run: never a skip.
+ * repository's chart: rendered, or installed on a test cluster. A helm that cannot be fetched fails the test that
+ * needs it, naming the script: never a skip.
  */
 public final class Helm {
 
@@ -41,19 +42,48 @@ public final class Helm {
         return repoRoot().resolve("charts/vdisk-csi");
     }
 
-    public static Helm find() {
+    /**
+     * The helm of {@code $VDISK_HELM}, else of the cache, which {@code charts/tools/fetch-helm} fills when it is empty
+     * (so that {@code ./mvnw -B verify} needs nothing done before it; the script needs npm and unzip).
+     */
+    public static synchronized Helm find() {
         String override = System.getenv("VDISK_HELM");
         Path path;
         if (override != null && !override.isBlank()) {
             path = Path.of(override);
         } else {
             path = cacheDir().resolve("bin/helm");
+            if (!Files.isExecutable(path)) {
+                fetch();
+            }
         }
         if (!Files.isExecutable(path)) {
             fail("helm is not at " + path + ": run charts/tools/fetch-helm (it fetches helm into its cache and prints"
                     + " the path; .ci/run does it), or set VDISK_HELM to a helm v3.18+/v4 binary");
         }
         return new Helm(path);
+    }
+
+    /** Runs charts/tools/fetch-helm, failing the test with its message when it cannot fetch. */
+    private static void fetch() {
+        Path script = repoRoot().resolve("charts/tools/fetch-helm");
+        System.out.println("helm is not in its cache: running " + script);
+        try {
+            Process process = new ProcessBuilder(script.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            process.getOutputStream().close();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(300, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                fail(script + " could not fetch helm (it needs npm, unzip and the npm registry): " + out.strip());
+            }
+        } catch (IOException e) {
+            fail("could not run " + script + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted while running " + script);
+        }
     }
 
     /** The cache of charts/tools/fetch-helm: $VDISK_TOOLS_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/vdisk-csi. */
@@ -91,6 +121,25 @@ public final class Helm {
         return Manifests.parse(result.stdout());
     }
 
+    /**
+     * {@code helm VERB} ({@code install}, {@code upgrade}, {@code uninstall}) of the release against the cluster of
+     * {@code kubeconfig}; the chart goes after the release name where the verb takes one. Fails the test with helm's
+     * message when helm refuses; returns what helm printed.
+     */
+    public String onCluster(String verb, Path kubeconfig, List<String> args) {
+        List<String> command = new ArrayList<>(List.of(verb, RELEASE));
+        if (!verb.equals("uninstall")) {
+            command.add(chart().toString());
+        }
+        command.addAll(List.of("--namespace", NAMESPACE, "--kubeconfig", kubeconfig.toString()));
+        command.addAll(args);
+        Result result = run(command);
+        if (result.exitCode() != 0) {
+            fail("helm " + String.join(" ", command) + " failed (exit " + result.exitCode() + "):\n" + result.stderr());
+        }
+        return result.stdout();
+    }
+
     private Result run(List<String> arguments) {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
@@ -102,9 +151,9 @@ public final class Helm {
                         new ProcessBuilder(command).redirectError(err.toFile()).start();
                 process.getOutputStream().close();
                 String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                if (!process.waitFor(300, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
-                    fail("helm did not finish in 120 s: " + command);
+                    fail("helm did not finish in 300 s: " + command);
                 }
                 return new Result(process.exitValue(), out, Files.readString(err));
             } finally {

@@ -11,14 +11,11 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -26,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The one test cluster the real-server suite shares: the {@link ControlPlane}, the chart's objects as
@@ -133,40 +129,14 @@ final class RealCluster implements AutoCloseable {
         }
         Manifests chart = Helm.find().render(args.toArray(String[]::new));
         List<HasMetadata> crds = new ArrayList<>(chart.all(CustomResourceDefinition.class));
-        try (Stream<Path> files = Files.list(assets.snapshotCrds())) {
-            for (Path file :
-                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-                crds.addAll(Manifests.parse(Files.readString(file)).objects());
-            }
-        }
-        for (HasMetadata crd : crds) {
-            admin.resource(crd).create();
-        }
-        for (HasMetadata crd : crds) {
-            admin.apiextensions()
-                    .v1()
-                    .customResourceDefinitions()
-                    .withName(crd.getMetadata().getName())
-                    .waitUntilCondition(
-                            c -> c != null
-                                    && c.getStatus() != null
-                                    && c.getStatus().getConditions().stream()
-                                            .anyMatch(k -> k.getType().equals("Established")
-                                                    && k.getStatus().equals("True")),
-                            60,
-                            TimeUnit.SECONDS);
-        }
+        crds.addAll(SnapshotController.crds(assets));
+        SnapshotController.establish(admin, crds);
         for (HasMetadata object : chart.objects()) {
             if (!(object instanceof CustomResourceDefinition)) {
                 create(admin, object);
             }
         }
-        try (InputStream in = RealCluster.class.getResourceAsStream("snapshot-controller.yaml")) {
-            for (HasMetadata object : Manifests.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                    .objects()) {
-                create(admin, object);
-            }
-        }
+        parts.add(SnapshotController.start(plane, assets, dir));
         Path launcher = REPO.resolve("bin/vdisk-csi");
         var daemonSet = chart.one(DaemonSet.class, "vdisk-csi-node")
                 .getSpec()
@@ -212,17 +182,6 @@ final class RealCluster implements AutoCloseable {
             throw new IllegalStateException(
                     "the driver did not start: " + failed.getCause().getMessage(), failed.getCause());
         }
-        Path snapshotConfig = plane.kubeconfig(
-                "snapshot-controller", plane.token("kube-system", "snapshot-controller", null), "kube-system");
-        parts.add(ChildProcess.start(
-                "snapshot-controller",
-                dir,
-                List.of(
-                        assets.binary("snapshot-controller").toString(),
-                        "--kubeconfig=" + snapshotConfig,
-                        "--leader-election=false",
-                        "--v=2"),
-                Map.of()));
     }
 
     /**

@@ -4,24 +4,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vdisk.e2e.KernelView;
 import dev.vdisk.e2e.chart.Helm;
-import dev.vdisk.e2e.chart.Manifests;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -29,24 +22,17 @@ import org.opentest4j.TestAbortedException;
 
 /**
  * A one-node cluster with a real kubelet: the {@link ControlPlane} plus the scheduler, containerd, a
- * {@link PodNetwork}, the kubelet, the images of {@link NodeImages}, and the chart applied as
- * {@code helm template --kube-version 1.30} renders it (the chart refuses the 1.24 API server otherwise) with the
- * sidecar versions the binaries are. Everything lives under one directory in /tmp; closing deletes the chart's
- * pods through the API first (so that the node plugin unmounts and detaches), then stops every process and removes
- * the pod sandboxes, mounts, loop devices, cgroups, bridge and iptables rule the node made.
+ * {@link PodNetwork}, the kubelet, the images of {@link NodeImages}, the {@link SnapshotController}, and the chart
+ * installed by {@code helm install} with the sidecar versions the binaries are and {@code skipKubeVersionCheck=true}
+ * (the chart refuses the 1.24 API server otherwise). Everything lives under one directory in /tmp; closing deletes
+ * the tests' pods and claims, uninstalls the chart in the README's order (so that the node plugin unmounts, detaches
+ * and stops while its RBAC exists), then stops every process and removes the pod sandboxes, mounts, loop devices,
+ * cgroups, bridge and iptables rule the node made.
  */
 final class RealNode implements AutoCloseable {
 
     static final String NODE = "vdisk-e2e-node";
     static final String NAMESPACE = Helm.NAMESPACE;
-    private static final Set<String> CLUSTER_KINDS = Set.of(
-            "Namespace",
-            "ClusterRole",
-            "ClusterRoleBinding",
-            "StorageClass",
-            "CSIDriver",
-            "VolumeSnapshotClass",
-            "CustomResourceDefinition");
     private static final List<String> TOOLS =
             List.of("containerd", "ctr", "runc", "buildah", "podman", "ip", "iptables", "mount");
 
@@ -56,6 +42,8 @@ final class RealNode implements AutoCloseable {
     private ControlPlane plane;
     private Containerd containerd;
     private Kubelet kubelet;
+    /** helm's kubeconfig (the admin's token) once {@code helm install} succeeded; null before and after uninstall. */
+    private Path helmConfig;
 
     private RealNode(Path dir) {
         this.dir = dir;
@@ -162,7 +150,7 @@ final class RealNode implements AutoCloseable {
         awaitReady();
         kubelet.restoreSysctls();
         long ready = System.nanoTime();
-        installChart();
+        installChart(assets);
         System.out.printf(
                 "real node %s: images loaded in %d s, node Ready %d s later, chart's pods ready %d s later"
                         + " (logs in %s)%n",
@@ -199,106 +187,40 @@ final class RealNode implements AutoCloseable {
                 "node.poolPath=" + dir.resolve("pool"),
                 "node.stateDir=" + dir.resolve("state"),
                 "node.poolSize=4G",
-                "controller.replicas=1"));
+                "controller.replicas=1",
+                "skipKubeVersionCheck=true"));
         return values;
     }
 
-    private void installChart() throws Exception {
+    private void installChart(KubeAssets assets) throws Exception {
         // the node plugin's state dir is Bidirectional: it must be a shared mount, and / is private here
         Path state = dir.resolve("state");
         Files.createDirectories(state);
         HostCommand.run("mount", "--bind", state.toString(), state.toString());
         HostCommand.run("mount", "--make-shared", state.toString());
-        KubernetesClient admin = plane.admin();
-        admin.namespaces()
-                .resource(new NamespaceBuilder()
-                        .withNewMetadata()
-                        .withName(NAMESPACE)
-                        .endMetadata()
-                        .build())
-                .create();
-        List<String> args = new ArrayList<>(List.of("--kube-version", "1.30", "--include-crds"));
+        // the common snapshot support first: the chart's VolumeSnapshotClass needs its CRD
+        SnapshotController.establish(plane.admin(), SnapshotController.crds(assets));
+        parts.add(SnapshotController.start(plane, assets, dir));
+        Path config = plane.kubeconfig("helm", plane.adminToken(), NAMESPACE);
+        List<String> args = new ArrayList<>(List.of("--create-namespace"));
         for (String value : chartValues()) {
-            args.add("--set");
-            args.add(value);
+            args.addAll(List.of("--set", value));
         }
-        Manifests chart = Helm.find().render(args.toArray(String[]::new));
-        List<HasMetadata> crds = new ArrayList<>(chart.all(CustomResourceDefinition.class));
-        try (Stream<Path> files = Files.list(KubeAssets.find().snapshotCrds())) {
-            for (Path file :
-                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-                crds.addAll(Manifests.parse(Files.readString(file)).objects());
-            }
-        }
-        for (HasMetadata crd : crds) {
-            admin.resource(crd).create();
-        }
-        for (HasMetadata crd : crds) {
-            admin.apiextensions()
-                    .v1()
-                    .customResourceDefinitions()
-                    .withName(crd.getMetadata().getName())
-                    .waitUntilCondition(
-                            c -> c != null
-                                    && c.getStatus() != null
-                                    && c.getStatus().getConditions().stream()
-                                            .anyMatch(k -> k.getType().equals("Established")
-                                                    && k.getStatus().equals("True")),
-                            60,
-                            TimeUnit.SECONDS);
-        }
-        for (HasMetadata object : chart.objects()) {
-            if (object instanceof CustomResourceDefinition) {
-                continue;
-            }
-            if (object.getMetadata().getNamespace() == null && !CLUSTER_KINDS.contains(object.getKind())) {
-                object.getMetadata().setNamespace(NAMESPACE);
-            }
-            admin.resource(object).create();
-        }
-        // the common snapshot controller (not the chart's): its account from the suite's manifest, run as a process
-        try (var in = RealNode.class.getResourceAsStream("snapshot-controller.yaml")) {
-            for (HasMetadata object : Manifests.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                    .objects()) {
-                admin.resource(object).create();
-            }
-        }
-        Path snapshotConfig = plane.kubeconfig(
-                "snapshot-controller", plane.token("kube-system", "snapshot-controller", null), "kube-system");
-        parts.add(ChildProcess.start(
-                "snapshot-controller",
-                dir,
-                List.of(
-                        KubeAssets.find().binary("snapshot-controller").toString(),
-                        "--kubeconfig=" + snapshotConfig,
-                        "--leader-election=false",
-                        "--v=2"),
-                Map.of()));
+        Helm.find().onCluster("install", config, args);
+        helmConfig = config;
         awaitChartPods(180);
     }
 
     /**
-     * What {@code helm upgrade --set image.tag=TAG} does to the workloads: the driver image under a new tag (the
-     * same image: what restarts is what matters) and the DaemonSet and Deployment applied again; waits until every
-     * chart pod runs the new tag and is ready.
+     * The README's {@code helm upgrade --reuse-values --set image.tag=TAG} with the driver image under a new tag (the
+     * same image: what restarts is what matters); waits until every chart pod runs the new tag and is ready.
      */
     void upgradeDriverImage(String tag) throws Exception {
         String image = driverImage();
         String upgraded = image.substring(0, image.lastIndexOf(':') + 1) + tag;
         containerd.tagImage(image, upgraded);
-        List<String> args = new ArrayList<>(List.of("--kube-version", "1.30"));
-        for (String value : chartValues()) {
-            args.add("--set");
-            args.add(value);
-        }
-        args.addAll(List.of("--set", "image.tag=" + tag));
-        Manifests chart = Helm.find().render(args.toArray(String[]::new));
+        Helm.find().onCluster("upgrade", helmConfig, List.of("--reuse-values", "--set", "image.tag=" + tag));
         KubernetesClient admin = plane.admin();
-        for (HasMetadata workload : List.<HasMetadata>of(
-                chart.one(DaemonSet.class, "vdisk-csi-node"), chart.one(Deployment.class, "vdisk-csi-controller"))) {
-            workload.getMetadata().setNamespace(NAMESPACE);
-            admin.resource(workload).forceConflicts().serverSideApply();
-        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         while (System.nanoTime() < deadline) {
             // the node plugin's and the controller's pods (other DaemonSets of the chart may run beside them)
@@ -317,6 +239,64 @@ final class RealNode implements AutoCloseable {
         }
         awaitChartPods(1);
         throw new IllegalStateException("the chart's pods did not all run " + upgraded + " in 240 s");
+    }
+
+    /**
+     * {@code kubectl delete pod} of the node DaemonSet's pod, as an operator restarting the node plugin would; waits
+     * until its successor is ready. Returns the successor.
+     */
+    Pod restartNodePlugin() throws InterruptedException {
+        KubernetesClient admin = plane.admin();
+        Pod old = nodePluginPod();
+        admin.resource(old).delete();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        while (System.nanoTime() < deadline) {
+            Pod now = nodePluginPod();
+            if (now != null
+                    && !now.getMetadata().getUid().equals(old.getMetadata().getUid())
+                    && ready(now)) {
+                return now;
+            }
+            Thread.sleep(500);
+        }
+        awaitChartPods(1);
+        throw new IllegalStateException("no new node plugin pod was ready 240 s after deleting " + old);
+    }
+
+    /** The node DaemonSet's pod (null while there is none). */
+    Pod nodePluginPod() {
+        return plane.admin().pods().inNamespace(NAMESPACE).list().getItems().stream()
+                .filter(p -> "node".equals(component(p)))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /**
+     * The README's uninstall: the driver's workloads first, waiting until their pods are gone (the node plugin's last
+     * status write still has its RBAC), then {@code helm uninstall --cascade foreground --wait}. Needs the tests' claims deleted first.
+     */
+    void uninstall() throws InterruptedException {
+        KubernetesClient admin = plane.admin();
+        admin.apps()
+                .daemonSets()
+                .inNamespace(NAMESPACE)
+                .withName(Helm.RELEASE + "-node")
+                .withPropagationPolicy(DeletionPropagation.FOREGROUND)
+                .delete();
+        admin.apps()
+                .deployments()
+                .inNamespace(NAMESPACE)
+                .withName(Helm.RELEASE + "-controller")
+                .withPropagationPolicy(DeletionPropagation.FOREGROUND)
+                .delete();
+        waitUntil(
+                () -> admin.pods().inNamespace(NAMESPACE).list().getItems().stream()
+                        .noneMatch(p -> List.of("node", "controller").contains(component(p))),
+                120);
+        // foreground: helm's wait then lasts until the holder's pods are gone too, not only their DaemonSet
+        Helm.find()
+                .onCluster("uninstall", helmConfig, List.of("--cascade", "foreground", "--wait", "--timeout", "120s"));
+        helmConfig = null;
     }
 
     /** Waits until the node DaemonSet's and the controller Deployment's pods are Running with every container ready. */
@@ -375,6 +355,11 @@ final class RealNode implements AutoCloseable {
         return plane.admin();
     }
 
+    /** The API server's audit log: every request with its user and answer. */
+    Path auditLog() {
+        return plane.auditLog();
+    }
+
     Containerd containerd() {
         return containerd;
     }
@@ -405,7 +390,7 @@ final class RealNode implements AutoCloseable {
         }
     }
 
-    /** Deletes the tests' pods and then the chart's, so that the node plugin unstages and stops cleanly. */
+    /** Deletes the tests' pods and claims, then uninstalls the chart, so that the node plugin unstages and stops. */
     private void removeWorkloads() {
         KubernetesClient admin = plane.admin();
         try {
@@ -418,12 +403,20 @@ final class RealNode implements AutoCloseable {
                             .allMatch(p -> NAMESPACE.equals(p.getMetadata().getNamespace())),
                     90);
             waitUntil(() -> admin.persistentVolumes().list().getItems().isEmpty(), 60);
+            if (helmConfig != null) {
+                uninstall();
+            }
+        } catch (RuntimeException | AssertionError | InterruptedException e) {
+            System.err.println("cleanup: uninstalling through the API failed: " + e);
+        }
+        try {
+            // what a failed install or uninstall left
             admin.apps().deployments().inNamespace(NAMESPACE).delete();
             admin.apps().daemonSets().inNamespace(NAMESPACE).delete();
             waitUntil(
                     () -> admin.pods().inNamespace(NAMESPACE).list().getItems().isEmpty(), 90);
         } catch (RuntimeException | InterruptedException e) {
-            System.err.println("cleanup: removing the pods through the API failed: " + e);
+            System.err.println("cleanup: removing the chart's pods through the API failed: " + e);
         }
     }
 

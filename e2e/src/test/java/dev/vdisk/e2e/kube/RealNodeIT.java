@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.storage.CSINode;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -222,54 +224,65 @@ class RealNodeIT {
     }
 
     /**
-     * A driver upgrade restarts the node plugin under a running application. What the application sees is written
-     * down (printed) rather than asserted; asserted: the chart's pods come back on the new image, and what was
-     * written before the upgrade reads back afterwards from a new pod.
+     * The README's {@code helm upgrade --reuse-values --set image.tag} restarts the node plugin (and the controller)
+     * under a running application; with the chart's descriptor holder the application sees no error and loses no
+     * acknowledged write.
      */
     @Test
-    void anUpgradeOfTheDriverImageRestartsTheNodePluginUnderAnApplication() throws Exception {
-        String claim = "upgrade-" + id();
+    void anUpgradeOfTheDriverImageKeepsAnApplicationsWrites() throws Exception {
+        writesThrough("upgrade", () -> node.upgradeDriverImage("e2e-upgrade"));
+    }
+
+    /** {@code kubectl delete pod} of the node plugin's pod under a running application: as for an upgrade. */
+    @Test
+    void aRestartOfTheNodePluginPodKeepsAnApplicationsWrites() throws Exception {
+        writesThrough("restart", () -> {
+            Pod successor = node.restartNodePlugin();
+            assertTrue(RealNode.ready(successor), "the node plugin's new pod is ready");
+        });
+    }
+
+    /**
+     * Runs {@code disruption} while an application appends to a new claim every half second, then asserts that the
+     * application still runs, none of its writes failed, and a new pod reads every write it had acknowledged.
+     */
+    private static void writesThrough(String name, Disruption disruption) throws Exception {
+        String claim = name + "-" + id();
         user.claim(claim, null, false);
-        String dir = "/" + claim;
+        String file = "/" + claim + "/log";
         String app = "app-" + claim;
-        Pod running = user.start(
-                app,
-                List.of(claim),
-                "echo before-upgrade > " + dir + "/file && sync; i=0;"
-                        + " while true; do i=$((i+1)); if echo $i >> " + dir + "/log && sync " + dir + "/log;"
-                        + " then echo ok $i; else echo error $i; fi; sleep 0.5; done");
+        Pod running = user.start(app, List.of(claim), WriterLog.script(file));
         assertEquals("Running", running.getStatus().getPhase(), "the application pod runs");
         Thread.sleep(3000);
         long start = System.nanoTime();
-        node.upgradeDriverImage("e2e-upgrade");
-        long upgradeSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        disruption.run();
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
         Thread.sleep(5000);
         Pod after =
                 node.admin().pods().inNamespace(USER_NAMESPACE).withName(app).get();
-        String seen = node.podLog(after, "app");
-        // CRI log lines: "<time> stdout F ok 12"; the script prints one ok or error line per write
-        long ok = seen.lines().filter(l -> l.matches(".* stdout F ok \\d+")).count();
-        long errors =
-                seen.lines().filter(l -> l.matches(".* stdout F error \\d+")).count();
+        WriterLog seen = WriterLog.parse(node.podLog(after, "app"));
+        String phase = after.getStatus().getPhase();
         System.out.printf(
-                "upgrade of the driver image: chart's pods ready on the new tag in %d s; the application"
-                        + " pod is %s with %d writes ok and %d failed; first error message: %s; last line: %s%n",
-                upgradeSeconds,
-                after.getStatus().getPhase(),
-                ok,
-                errors,
-                seen.lines().filter(l -> l.contains(" stderr ")).findFirst().orElse("none"),
-                seen.lines().reduce((a, b) -> b).orElse(""));
+                "%s of the node plugin under an application: chart's pods ready again in %d s; the application"
+                        + " pod is %s: %s%n",
+                name, seconds, phase, seen);
         user.deletePod(app);
-        assertSucceeded(user.run(
-                "reader-" + claim, List.of(claim), List.of(), 0, null, "grep -qx before-upgrade " + dir + "/file"));
+        assertSucceeded(user.run("reader-" + claim, List.of(claim), List.of(), 0, null, seen.readerCheck(file)));
         user.deletePod("reader-" + claim);
         user.deleteClaims(claim);
+        assertEquals("Running", phase, "the application through the " + name + ": " + seen);
+        assertEquals(0, seen.errors(), "failed writes through the " + name + ": " + seen);
+        assertTrue(seen.ok() >= 10, "the application wrote through the " + name + ": " + seen);
+    }
+
+    @FunctionalInterface
+    private interface Disruption {
+        void run() throws Exception;
     }
 
     /** Last: every test deleted its claims, so the node's pool holds no volume and no loop device is left. */
     @Test
-    @Order(Integer.MAX_VALUE)
+    @Order(Integer.MAX_VALUE - 1)
     void afterEveryClaimIsDeletedThePoolHoldsNoVolume() throws Exception {
         Pod agent = node.admin()
                 .pods()
@@ -290,6 +303,38 @@ class RealNodeIT {
         }
         assertEquals(0.0, gauge(scraped, "vdisk_volumes"), "volumes in the pool (" + metrics + ")");
         assertEquals(0.0, gauge(scraped, "vdisk_loop_devices"), "loop devices of the node agent");
+    }
+
+    /**
+     * Last: the README's uninstall (the driver's workloads first, then {@code helm uninstall}) lets the node plugin
+     * and the controller stop while their RBAC exists: none of their requests is refused (403) meanwhile, and no pod
+     * of the chart is left.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void theReadmesUninstallStopsTheDriverBeforeItsRbacGoes() throws Exception {
+        Map<String, Integer> before = driverRefusals();
+        node.uninstall();
+        Map<String, Integer> after = driverRefusals();
+        assertEquals(
+                before, after, "requests of the chart's service accounts answered 403 (before, after the uninstall)");
+        assertEquals(
+                List.of(),
+                node.admin().pods().inNamespace(RealNode.NAMESPACE).list().getItems().stream()
+                        .map(p -> p.getMetadata().getName())
+                        .toList(),
+                "the chart's pods left after helm uninstall");
+    }
+
+    /** How many requests of each of the chart's service accounts the API server refused (403) so far. */
+    private static Map<String, Integer> driverRefusals() throws IOException {
+        Map<String, Integer> refused = new TreeMap<>();
+        AuditLog.read(node.auditLog()).answered(403).forEach((user, requests) -> {
+            if (user.startsWith("system:serviceaccount:" + RealNode.NAMESPACE + ":")) {
+                refused.put(user, requests.size());
+            }
+        });
+        return refused;
     }
 
     private static double gauge(String scraped, String name) {
