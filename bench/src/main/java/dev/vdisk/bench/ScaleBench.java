@@ -1,11 +1,13 @@
 package dev.vdisk.bench;
 
 import dev.vdisk.engine.Pool;
+import dev.vdisk.engine.PoolInfo;
 import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
 import dev.vdisk.engine.Vdisk;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +21,11 @@ import java.util.Random;
  * Engine side of {@code e2e/bench/scale.sh}: what a pool costs as it grows. For each volume size (1 GiB, and 10 TiB
  * thin in a sparse pool), one vdisk gets 1024 segments written spread over its whole size, then snapshots are taken
  * (each after 4 segments rewritten at spread positions, so every snapshot has a change index), and at 1, 100 and
- * 1000 snapshots it measures: heap used after GC, the median time of a consistency point after 16 random 4 KiB
- * writes (and the bytes the process wrote meanwhile, {@code wchar}), and 4 KiB random-write IOPS in the vdisk's
- * first GiB (one thread, no flush). Rows should be flat. Prints {@code ROW volumes pool snapshots heapMiB pointMs
- * pointKiB iops}.
+ * 1000 snapshots it measures: heap used after GC; the median consistency point after 16 random 4 KiB writes, once
+ * destaged (wall time, its CPU time, and the bytes the process wrote meanwhile, {@code wchar}); 4 KiB random-write
+ * IOPS in the vdisk's first GiB (one thread, no flush); then the pool's used space (snapshots keep what each row's
+ * IOPS run overwrote). Rows should be flat. Prints {@code ROW volumes pool snapshots heapMiB pointMs pointCpuMs
+ * pointKiB iops usedPercent}.
  *
  * <pre>
  * ScaleBench POOL_DIR [SECONDS]
@@ -81,16 +84,21 @@ public final class ScaleBench {
         long blocks = (1L << 30) / 4096;
         long[] times = new long[POINTS];
         long[] wrote = new long[POINTS];
+        long[] cpu = new long[POINTS];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         for (int i = 0; i < POINTS; i++) {
             for (int w = 0; w < 16; w++) {
                 b.clear();
                 b.putLong(0, rnd.nextLong());
                 v.write(4096 * (rnd.nextLong() & (blocks - 1)), b);
             }
+            awaitDestaged(pool); // so that the point has the writes' map changes to write out
             long w0 = wchar();
+            long c0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
-            pool.checkpoint();
+            pool.checkpoint(); // on this thread: its CPU time is the point's (the walk over entries, encoding)
             times[i] = System.nanoTime() - t0;
+            cpu[i] = threads.getCurrentThreadCpuTime() - c0;
             wrote[i] = wchar() - w0;
         }
         long n = 0;
@@ -108,16 +116,32 @@ public final class ScaleBench {
         System.gc();
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        PoolInfo info = pool.info();
         System.out.printf(
                 Locale.ROOT,
-                "ROW %s %s %d %.1f %.2f %.0f %.0f%n",
+                "ROW %s %s %d %.1f %.2f %.2f %.0f %.0f %.0f%n",
                 human(volume),
                 human(poolSize),
                 snaps,
                 heap / 1048576.0,
                 median(times) / 1e6,
+                median(cpu) / 1e6,
                 median(wrote) / 1024.0,
-                iops);
+                iops,
+                100.0 * info.usedBytes() / info.sizeBytes());
+    }
+
+    /** Waits (up to 5 s) until the destager has applied every journalled write to the maps. */
+    private static void awaitDestaged(Pool pool) {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (pool.info().dirtyBytes() > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Bytes this process passed to write calls so far ({@code /proc/self/io} wchar), or 0 if unreadable. */

@@ -4,6 +4,7 @@ import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.format.Catalog;
 import dev.vdisk.engine.format.CatalogEntry;
+import dev.vdisk.engine.format.ChangeIndexSegment;
 import dev.vdisk.engine.format.Kind;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
@@ -18,12 +19,13 @@ import java.util.Map;
 
 /**
  * Reads a pool's catalog and every map at open: follows the catalog's segment chain from the superblock (checking
- * each segment's CRC), loads each entry's tree (checking every indirect block), checks that every backing snapshot is
+ * each segment's CRC), loads each entry's tree (checking every indirect block) and change index (from its segments,
+ * or inline in a format-2 catalog), checks that every backing snapshot is
  * in the catalog, and rebuilds the allocator's reference counts from what it found.
  */
 final class CatalogLoader {
-    /** A catalog entry and its map. */
-    record Loaded(CatalogEntry entry, MapTree tree) {}
+    /** A catalog entry, its map, its change set and the segments holding it. */
+    record Loaded(CatalogEntry entry, MapTree tree, ChangeSet changes, List<ChangeIndexSegment.Ref> changeRefs) {}
 
     /** What the load found: the catalog's segments, the entries with their maps, the indirect blocks counted. */
     record Result(long[] catalogVbns, List<Loaded> entries, int indirectBlocks) {}
@@ -67,6 +69,7 @@ final class CatalogLoader {
         Map<Long, Node> nodes = new HashMap<>();
         Map<Long, CatalogEntry> byId = new HashMap<>();
         List<Loaded> out = new ArrayList<>();
+        long indexSegments = 0;
         for (CatalogEntry e : Catalog.decodePayload(payload)) {
             MetadataBounds.entry(e, segmentSize);
             MapTree t = MapTree.load(
@@ -80,7 +83,20 @@ final class CatalogLoader {
                     counts,
                     nodes,
                     buf);
-            out.add(new Loaded(e, t));
+            List<ChangeIndexSegment.Ref> refs =
+                    ChangeIndexSegment.decodeRefs(e.extensions().get(ChangeIndexSegment.REFS_TAG), e.name());
+            ChangeSet changes = refs.isEmpty() ? ChangeSet.decodeInline(e) : new ChangeSet();
+            for (ChangeIndexSegment.Ref r : refs) {
+                if (!alloc.isDataVbn(r.vbn()) || counts[(int) r.vbn()] != 0) {
+                    throw new CorruptMetadataException("change index segment pointer " + r.vbn() + " of " + e.name()
+                            + " is dangling or shared; run vdisk check");
+                }
+                data.readFully(buf.clear(), r.vbn() * segmentSize);
+                changes.loadPages(ChangeIndexSegment.decode(buf, r.vbn(), r, e.id(), e.name()));
+                counts[(int) r.vbn()]++;
+            }
+            indexSegments += refs.size();
+            out.add(new Loaded(e, t, changes, refs));
             byId.put(e.id(), e);
         }
         for (CatalogEntry e : byId.values()) {
@@ -94,14 +110,14 @@ final class CatalogLoader {
             }
         }
         alloc.rebuild(counts, nodes.size());
-        alloc.setCatalogSegments(catalogVbns.length);
+        alloc.setCatalogSegments(catalogVbns.length + indexSegments);
         return new Result(catalogVbns, out, nodes.size());
     }
 
     /** Makes the loaded entries into vdisks of {@code catalog} and links each clone to its backing snapshot. */
     static void makeVdisks(List<Loaded> loaded, VdiskServices services, VdiskCatalog catalog) {
         for (Loaded l : loaded) {
-            Vdisk v = new Vdisk(services, l.entry(), l.tree());
+            Vdisk v = new Vdisk(services, l.entry(), l.tree(), l.changes(), l.changeRefs());
             catalog.add(v);
             catalog.name(v);
         }

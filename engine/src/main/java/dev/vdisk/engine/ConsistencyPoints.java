@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -19,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A pool's consistency points: fsync the data space; write every dirty indirect block to a new segment, children
- * first; write the catalog to new segments; fsync; write the superblock slot {@code generation % 2} with the replay
+ * first, and every changed range of a change index; write the catalog's changed head to new segments (vdisks first,
+ * snapshots after: a tail that did not change is kept, see {@link CatalogLayout}); fsync; write the superblock slot {@code generation % 2} with the replay
  * position (the oldest journal record not yet destaged); fsync; then release segments freed two points ago and delete
  * journal files wholly before the previous point's replay position. Also the state that hangs on them: when one is
  * due, and whether in-place writes must wait for one (after a deletion).
@@ -45,8 +45,20 @@ final class ConsistencyPoints {
     @GuardedBy("Pool.cpLock")
     private long[] catalogVbns = new long[0];
 
+    /** Whole-segment CRCs of {@link #catalogVbns}, and the payload they hold (null: unknown, write it all). */
+    @GuardedBy("Pool.cpLock")
+    private int[] catalogCrcs = new int[0];
+
+    @GuardedBy("Pool.cpLock")
+    private byte[] lastPayload;
+
     @GuardedBy("Pool.cpLock")
     private long prevReplaySeq;
+
+    /** What the last completed point wrote (tests hold points to it). */
+    record Written(int catalogSegments, int catalogSegmentsKept, int changeIndexSegments) {}
+
+    private volatile Written lastWritten = new Written(0, 0, 0);
 
     private volatile long lastCheckpointNanos = System.nanoTime();
     /**
@@ -98,6 +110,10 @@ final class ConsistencyPoints {
         return catalogVbns;
     }
 
+    Written lastWritten() {
+        return lastWritten;
+    }
+
     /** The replay is applying record {@code seq} ({@link Long#MAX_VALUE}: the replay ended). */
     void replaying(long seq) {
         recoveryCursor = seq;
@@ -133,56 +149,71 @@ final class ConsistencyPoints {
             data.force();
             ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
             List<CatalogEntry> entries = new ArrayList<>();
+            long indexSegments = 0;
+            int indexWritten = 0;
             for (Vdisk v : vdisks) {
                 v.map().lock().writeLock().lock();
                 try {
                     v.map().tree().checkpoint(data, alloc, buf);
+                    indexWritten += v.changeIndex().writeDirty(v.changes(), v.id(), data, alloc, buf);
+                    indexSegments += v.changeIndex().segments();
                     entries.add(v.toCatalogEntryWithoutLocking());
                 } finally {
                     v.map().lock().writeLock().unlock();
                 }
             }
-            entries.sort(Comparator.comparingLong(CatalogEntry::id));
-            byte[] payload = Catalog.encodePayload(entries);
+            byte[] payload = Catalog.encodePayload(CatalogLayout.order(entries));
             int k = Catalog.segmentsFor(payload.length, segmentSize);
-            alloc.setCatalogSegments(k);
+            alloc.setCatalogSegments(k + indexSegments);
+            int keep = CatalogLayout.unchangedTail(lastPayload, payload, segmentSize, catalogVbns.length);
             long[] vbns = new long[k];
-            for (int i = 0; i < k; i++) {
+            int[] crcs = new int[k];
+            for (int j = 1; j <= keep; j++) {
+                vbns[k - j] = catalogVbns[catalogVbns.length - j];
+                crcs[k - j] = catalogCrcs[catalogVbns.length - j];
+            }
+            for (int i = 0; i < k - keep; i++) {
                 vbns[i] = alloc.allocate(false, segmentSize);
             }
-            long nextVbn = 0;
-            int nextCrc = 0;
-            int per = Catalog.payloadPerSegment(segmentSize);
-            for (int i = k - 1; i >= 0; i--) {
-                int from = i * per;
-                int len = Math.min(per, payload.length - from);
-                nextCrc = Catalog.encodeSegment(buf, payload, from, Math.max(0, len), nextVbn, nextCrc);
+            for (int i = k - keep - 1; i >= 0; i--) {
+                int from = CatalogLayout.start(i, payload.length, k, segmentSize);
+                int to = i + 1 < k ? CatalogLayout.start(i + 1, payload.length, k, segmentSize) : payload.length;
+                long nextVbn = i + 1 < k ? vbns[i + 1] : 0;
+                int nextCrc = i + 1 < k ? crcs[i + 1] : 0;
+                crcs[i] = Catalog.encodeSegment(buf, payload, from, to - from, nextVbn, nextCrc);
                 data.writeFully(buf.clear(), vbns[i] * segmentSize);
-                nextVbn = vbns[i];
             }
+            int firstCrc = crcs[0];
             data.force();
-            Superblock next = superblock.next(vbns[0], nextCrc, payload.length, replay, nextVdiskId);
+            Superblock next = superblock.next(vbns[0], firstCrc, payload.length, replay, nextVdiskId);
             data.writeFully(next.encode(), (long) next.slot() * Superblock.SLOT_SIZE);
             data.force();
-            for (long v : catalogVbns) {
-                alloc.decref(v);
+            for (int i = 0; i < catalogVbns.length - keep; i++) {
+                alloc.decref(catalogVbns[i]); // the replaced head (pending: reusable two points later)
             }
             catalogVbns = vbns;
+            catalogCrcs = crcs;
+            lastPayload = payload;
             superblock = next;
             for (Vdisk v : vdisks) {
                 v.touched().retire(replay);
             }
             pointsCompleted = point;
+            lastWritten = new Written(k - keep, keep, indexWritten);
             long released = alloc.checkpointDurable();
             journal.deleteBefore(prevReplaySeq);
             prevReplaySeq = replay;
             lastCheckpointNanos = System.nanoTime();
             LOG.debug(
-                    "consistency point {} of pool {} ({}): replay from {}, released {} segments, {} us",
+                    "consistency point {} of pool {} ({}): replay from {}, catalog {} of {} segments and {} change"
+                            + " index segments written, released {} segments, {} us",
                     next.generation(),
                     dir,
                     why,
                     replay,
+                    k - keep,
+                    k,
+                    indexWritten,
                     released,
                     (System.nanoTime() - t0) / 1000);
         } finally {

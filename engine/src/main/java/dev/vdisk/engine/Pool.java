@@ -253,6 +253,11 @@ public final class Pool implements AutoCloseable {
         return snapshots.group(snapNamesByVdisk);
     }
 
+    /** What the last consistency point wrote of the catalog and the change indexes (tests). */
+    ConsistencyPoints.Written lastPointWritten() {
+        return points.lastWritten();
+    }
+
     /** Nodes touched by the last snapshot operation: dirty indirect blocks written plus shared roots (tests). */
     long lastSnapshotNodes() {
         return snapshots.lastSnapshotNodes();

@@ -59,7 +59,11 @@ final class PoolCheck {
                     String what =
                             v.kind() == Kind.SNAPSHOT ? (v.hidden() ? "hidden snapshot " : "snapshot ") : "vdisk ";
                     trees.add(new Checker.Tree(
-                            what + v.name(), SnapshotChain.family(v), v.map().tree()));
+                            what + v.name(),
+                            SnapshotChain.family(v),
+                            v.map().tree(),
+                            v.id(),
+                            v.changeIndex().refs()));
                 }
                 CheckReport r =
                         new Checker(data, alloc, segmentSize).check(trees, points.catalogVbns(), points.superblock());

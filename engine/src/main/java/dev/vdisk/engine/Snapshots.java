@@ -359,6 +359,7 @@ final class Snapshots {
     void releaseLocked(Vdisk v) {
         points.holdInPlaceUntilNextPoint(); // before the release: see ConsistencyPoints.inPlaceAllowed
         v.markDeletedAndRelease();
+        v.changeIndex().release(alloc);
         catalog.remove(v);
         if (v.kind() == Kind.SNAPSHOT) {
             Vdisk pred = SnapshotChain.predecessor(catalog.all(), v);

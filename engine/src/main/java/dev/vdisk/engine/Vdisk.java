@@ -6,11 +6,13 @@ import dev.vdisk.engine.error.OutOfSpaceException;
 import dev.vdisk.engine.error.ReadOnlyException;
 import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.format.CatalogEntry;
+import dev.vdisk.engine.format.ChangeIndexSegment;
 import dev.vdisk.engine.format.Kind;
 import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.StoreMap;
 import dev.vdisk.engine.split.SplitCursor;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -64,6 +66,8 @@ public final class Vdisk {
      * place the map changes). Snapshot: its change index, the segments changed while it was the youngest.
      */
     private final ChangeSet changes;
+    /** Where {@link #changes} is durable. */
+    private final ChangeIndexStore changeIndex;
 
     private final int segmentSize;
 
@@ -95,6 +99,11 @@ public final class Vdisk {
     private final SegmentDestage destage;
 
     Vdisk(VdiskServices svc, CatalogEntry e, MapTree tree) {
+        this(svc, e, tree, ChangeSet.decodeInline(e), List.of());
+    }
+
+    /** An entry as loaded: {@code changes} read from the segments {@code refs} name (see {@link ChangeIndexStore}). */
+    Vdisk(VdiskServices svc, CatalogEntry e, MapTree tree, ChangeSet changes, List<ChangeIndexSegment.Ref> refs) {
         this.svc = svc;
         this.pool = svc.pool();
         this.id = e.id();
@@ -107,7 +116,8 @@ public final class Vdisk {
         this.createdMillis = e.createdMillis();
         this.extensions = e.extensions();
         this.hidden = e.hidden();
-        this.changes = ChangeSet.decode(e.extensions().get(ChangeSet.TAG), e.name());
+        this.changes = changes;
+        this.changeIndex = new ChangeIndexStore(refs);
         this.split = SplitCursor.decode(e.extensions().get(SplitCursor.TAG), e.name());
         this.originFamily = VdiskExtensions.originFamily(e.extensions());
         this.segmentSize = svc.segmentSize();
@@ -210,7 +220,7 @@ public final class Vdisk {
     }
 
     CatalogEntry toCatalogEntryWithoutLocking() {
-        Map<Integer, byte[]> ext = VdiskExtensions.merge(extensions, changes, split, originFamily);
+        Map<Integer, byte[]> ext = VdiskExtensions.merge(extensions, changeIndex.encodeRefs(), split, originFamily);
         return new CatalogEntry(
                 id,
                 name,
@@ -257,6 +267,11 @@ public final class Vdisk {
     /** The change index (see {@link #changes}): snapshots and deletions merge it, deltas read it. */
     ChangeSet changes() {
         return changes;
+    }
+
+    /** Where the change index is durable: points write its dirty ranges, deletion releases it. */
+    ChangeIndexStore changeIndex() {
+        return changeIndex;
     }
 
     /** Segments never written in place for now: consistency points close, seal and retire their generations. */

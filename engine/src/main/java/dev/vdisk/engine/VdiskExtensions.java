@@ -1,5 +1,6 @@
 package dev.vdisk.engine;
 
+import dev.vdisk.engine.format.ChangeIndexSegment;
 import dev.vdisk.engine.split.SplitCursor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,13 +25,17 @@ final class VdiskExtensions {
                 : ByteBuffer.wrap(origin).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
-    /** {@code base} with the three fields' tags replaced by their current values (absent when empty). */
+    /**
+     * {@code base} with the three fields' tags replaced by their current values (absent when empty); the change index
+     * as the list of its segments ({@code changeRefs}, null when empty), never inline (format 2's tag is dropped).
+     */
     static Map<Integer, byte[]> merge(
-            Map<Integer, byte[]> base, ChangeSet changes, SplitCursor split, long originFamily) {
+            Map<Integer, byte[]> base, byte[] changeRefs, SplitCursor split, long originFamily) {
         Map<Integer, byte[]> ext = new HashMap<>(base);
         ext.remove(ChangeSet.TAG);
-        if (!changes.isEmpty()) {
-            ext.put(ChangeSet.TAG, changes.encode());
+        ext.remove(ChangeIndexSegment.REFS_TAG);
+        if (changeRefs != null) {
+            ext.put(ChangeIndexSegment.REFS_TAG, changeRefs);
         }
         ext.remove(SplitCursor.TAG);
         if (split != null) {

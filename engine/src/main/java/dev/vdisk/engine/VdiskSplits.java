@@ -15,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A pool's splits by vdisk name: finds the clone in the catalog and hands it to {@link Splits} (package {@code split},
- * which knows clones only as {@link dev.vdisk.engine.split.SplitClone}s). Starts hold {@code Pool.cpLock}.
+ * which knows clones only as {@link dev.vdisk.engine.split.SplitClone}s). Starts hold {@code Pool.cpLock}, after
+ * COPY's space count taken without it.
  */
 final class VdiskSplits {
     private final ReentrantLock cpLock;
@@ -31,6 +32,7 @@ final class VdiskSplits {
     }
 
     SplitTask split(String cloneName, SplitMode mode, SplitOptions options) {
+        long toFill = mode == SplitMode.COPY ? copyToFill(cloneName) : 0;
         cpLock.lock();
         try {
             pool.checkOpen();
@@ -38,9 +40,27 @@ final class VdiskSplits {
                 throw new InvalidRangeException("snapshot " + cloneName + " cannot be split: only a clone (a vdisk"
                         + " reading through a backing snapshot) has a backing store to split off");
             }
-            return splits.start(new VdiskSplitClone(catalog.vdisk(cloneName)), mode, options);
+            return splits.start(new VdiskSplitClone(catalog.vdisk(cloneName)), mode, options, toFill);
         } finally {
             cpLock.unlock();
+        }
+    }
+
+    /**
+     * COPY's count of segments still to copy, a walk proportional to the clone: taken before cpLock, under the
+     * clone's operation lock (shared: writes go on; deletion and a split's release wait), see
+     * {@link Splits#segmentsToFill}. 0 for a name that is no vdisk: the locked part reports that.
+     */
+    private long copyToFill(String cloneName) {
+        Vdisk v = catalog.vdiskOrNull(cloneName);
+        if (v == null) {
+            return 0;
+        }
+        v.opLock().readLock().lock();
+        try {
+            return v.isDeleted() ? 0 : splits.segmentsToFill(new VdiskSplitClone(v));
+        } finally {
+            v.opLock().readLock().unlock();
         }
     }
 

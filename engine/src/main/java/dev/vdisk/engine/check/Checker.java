@@ -2,6 +2,7 @@ package dev.vdisk.engine.check;
 
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.format.Catalog;
+import dev.vdisk.engine.format.ChangeIndexSegment;
 import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
@@ -15,7 +16,7 @@ import java.util.Map;
 
 /**
  * The consistency check: recomputes every segment's reference count from the catalog and all trees and compares it
- * with the allocator's; re-reads clean indirect blocks and catalog segments and verifies their CRCs. The caller holds
+ * with the allocator's; re-reads clean indirect blocks, catalog and change-index segments and verifies their CRCs. The caller holds
  * the pool's consistency-point lock, the destage lock and every vdisk's map lock (nothing changes meanwhile).
  */
 public final class Checker {
@@ -29,8 +30,11 @@ public final class Checker {
         this.segmentSize = segmentSize;
     }
 
-    /** One tree to walk; trees of the same {@code family} (owner/backing chain) may share blocks. */
-    public record Tree(String name, long family, MapTree tree) {}
+    /**
+     * One tree to walk; trees of the same {@code family} (owner/backing chain) may share blocks. {@code changeIndex}:
+     * the segments holding the entry's change index ({@code id} is their owner), which nothing shares.
+     */
+    public record Tree(String name, long family, MapTree tree, long id, List<ChangeIndexSegment.Ref> changeIndex) {}
 
     public CheckReport check(List<Tree> trees, long[] catalogVbns, Superblock sb) {
         List<CheckReport.Problem> problems = new ArrayList<>();
@@ -60,6 +64,32 @@ public final class Checker {
             } catch (RuntimeException e) {
                 problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, v, e.getMessage()));
                 break;
+            }
+        }
+
+        for (Tree tree : trees) {
+            for (ChangeIndexSegment.Ref r : tree.changeIndex()) {
+                long v = r.vbn();
+                if (!alloc.isDataVbn(v)) {
+                    problems.add(new CheckReport.Problem(
+                            CheckReport.Kind.DANGLING,
+                            v,
+                            "change index segment of " + tree.name() + " points outside the data area"));
+                    continue;
+                }
+                if (counts[(int) v]++ != 0) {
+                    problems.add(new CheckReport.Problem(
+                            CheckReport.Kind.DOUBLY_OWNED,
+                            v,
+                            "change index segment of " + tree.name() + " is also a catalog or index segment"));
+                }
+                family[(int) v] = -1;
+                data.readFully(buf.clear(), v * segmentSize);
+                try {
+                    ChangeIndexSegment.decode(buf, v, r, tree.id(), tree.name());
+                } catch (RuntimeException e) {
+                    problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, v, e.getMessage()));
+                }
             }
         }
 

@@ -2,6 +2,7 @@ package dev.vdisk.engine.check;
 
 import dev.vdisk.engine.format.Catalog;
 import dev.vdisk.engine.format.CatalogEntry;
+import dev.vdisk.engine.format.ChangeIndexSegment;
 import dev.vdisk.engine.format.IndirectBlock;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.format.Superblock;
@@ -90,6 +91,7 @@ public final class FallbackPointCheck {
         seen.clear();
         long[] words = new long[2 * IndirectBlock.fanout(segmentSize)];
         for (CatalogEntry e : entries) {
+            changeIndex(e, point, buf, problems);
             if (MapEntry.isMapped(e.rootWord0())) {
                 walk(
                         MapEntry.vbn(e.rootWord0()),
@@ -100,6 +102,33 @@ public final class FallbackPointCheck {
                         buf,
                         words,
                         problems);
+            }
+        }
+    }
+
+    /** The entry's change-index segments must still match the CRCs the previous catalog holds. */
+    private void changeIndex(CatalogEntry e, String point, ByteBuffer buf, List<CheckReport.Problem> problems) {
+        List<ChangeIndexSegment.Ref> refs;
+        try {
+            refs = ChangeIndexSegment.decodeRefs(e.extensions().get(ChangeIndexSegment.REFS_TAG), e.name());
+        } catch (RuntimeException x) {
+            problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, 0, x.getMessage()));
+            return;
+        }
+        for (ChangeIndexSegment.Ref r : refs) {
+            if (!isData(r.vbn())) {
+                problems.add(new CheckReport.Problem(
+                        CheckReport.Kind.DANGLING,
+                        r.vbn(),
+                        "change index segment of " + e.name() + " of the " + point + " is outside the data area"));
+                continue;
+            }
+            data.readFully(buf.clear(), r.vbn() * segmentSize);
+            try {
+                ChangeIndexSegment.decode(buf, r.vbn(), r, e.id(), e.name() + " of the " + point);
+            } catch (RuntimeException x) {
+                problems.add(new CheckReport.Problem(
+                        CheckReport.Kind.BAD_CHECKSUM, r.vbn(), "was overwritten: " + x.getMessage()));
             }
         }
     }

@@ -38,7 +38,10 @@ import java.util.zip.CRC32C;
  */
 public final class Catalog {
     public static final int SEGMENT_MAGIC = 0x54414356; // "VCAT"
-    public static final int VERSION = 1;
+    /** 2: change indexes in their own segments (extension 4); 1 kept them inline (extension 1), still read. */
+    public static final int VERSION = 2;
+
+    public static final int MIN_VERSION = 1;
     public static final int HEADER = 24;
     /** Bytes of an entry with an empty name and no extensions. */
     static final int MIN_ENTRY_BYTES = 8 + 1 + 1 + 2 + 8 * 3 + 1 + 8 * 4 + 2;
@@ -88,8 +91,8 @@ public final class Catalog {
         try {
             ByteBuffer b = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
             int version = b.getInt();
-            if (version != VERSION) {
-                throw new UnsupportedFormatException("catalog", version, VERSION, VERSION);
+            if (version < MIN_VERSION || version > VERSION) {
+                throw new UnsupportedFormatException("catalog", version, MIN_VERSION, VERSION);
             }
             int count = b.getInt();
             if (count < 0 || count > b.remaining() / MIN_ENTRY_BYTES) {

@@ -50,9 +50,11 @@ public record Superblock(
     /**
      * 2: every journal file starts with a header naming the pool ({@code JournalFileHeader}); a version-1 build would
      * take that header for a torn record and truncate the file, so it must refuse the pool. Version 1 pools existed
-     * only in development and tests (never released): not read.
+     * only in development and tests (never released): not read. 3: change indexes in their own segments (catalog
+     * version 2, {@code ChangeIndexSegment}); a version-2 pool opens and its first consistency point moves them and
+     * writes version 3 (an older build then refuses the pool).
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     public static final int MIN_VERSION = 2;
     public static final int SLOT_SIZE = 4096;

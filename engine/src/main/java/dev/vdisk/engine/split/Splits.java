@@ -26,11 +26,13 @@ public final class Splits {
     /**
      * Starts (or resumes from its persisted cursor) the split of {@code clone}, or returns its running task; see
      * {@code Pool.split} for the contract. The caller holds the pool's cpLock and checked that the clone is a vdisk.
+     * {@code toFill}: COPY's count of holes still reading data ({@link #segmentsToFill}), taken by the caller before
+     * it took cpLock; user writes and a running split meanwhile only lower the true number.
      *
      * @throws SplitStateException a split of the clone in the other mode is running or recorded
      * @throws OutOfSpaceException COPY: the data still read through the chain is more than the pool's available space
      */
-    public SplitTask start(SplitClone clone, SplitMode mode, SplitOptions options) {
+    public SplitTask start(SplitClone clone, SplitMode mode, SplitOptions options, long toFill) {
         SplitTask t = tasks.get(clone.id());
         SplitCursor rec = clone.record();
         SplitMode recorded = t != null && t.running() ? t.mode() : rec != null ? rec.mode() : null;
@@ -56,7 +58,7 @@ public final class Splits {
         long from = rec == null ? 0 : Math.min(rec.cursor(), s.segments());
         if (mode == SplitMode.COPY) {
             int segmentSize = host.segmentSize();
-            long need = s.segmentsToFill(from);
+            long need = toFill;
             need += need / Math.max(1, segmentSize / 16)
                     + 2L * clone.map().tree().height();
             long avail = host.allocator().usage().available();
@@ -86,6 +88,21 @@ public final class Splits {
                 options.rateBytesPerSecond(),
                 options.idleOnly());
         return t;
+    }
+
+    /**
+     * COPY's space check: the holes from the clone's recorded cursor on that still read data through its chain (one
+     * walk of the chain's maps, proportional to the clone). Called without the pool's cpLock, so that metadata
+     * operations and consistency points do not wait for the walk; the caller holds the clone's operation lock shared,
+     * which its deletion and the split's release take exclusively, so the chain stays.
+     */
+    public long segmentsToFill(SplitClone clone) {
+        if (clone.map().backing() == null) {
+            return 0;
+        }
+        SplitCursor rec = clone.record();
+        Splitter s = new Splitter(host, clone, SplitMode.COPY);
+        return s.segmentsToFill(rec == null ? 0 : Math.min(rec.cursor(), s.segments()));
     }
 
     /** The task of the clone with id {@code cloneId} in this process (running or finished), if any. */
