@@ -113,7 +113,9 @@ cleanup() {
   done
   if grep -q " $DIR/agent/" /proc/self/mountinfo; then echo "WARNING: still mounted under $DIR/agent" >&2; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# an interrupt ends the run (the EXIT trap cleans up) rather than letting it go on with dead devices
+trap "exit 130" INT TERM
 
 # start_server PEER FD ARGS...: runs ServeMain with its stdin on a fifo held open on FD; sets PEER_PID, PEER_DEV
 start_server() {
