@@ -6,6 +6,11 @@
 #                in the bench directory with default options, one vdisk of the image size, fully written first
 #   ours-file  : the same over our FUSE server serving a plain file opened O_DIRECT (FileBackend, engine not
 #                involved): isolates the FUSE transport
+#   ours-agent : fio on the block device of a volume made through CSI: the standalone driver (bin/vdisk-csi
+#                standalone, its own pool in the bench directory, default flags but --fuse-transport $TRANSPORT)
+#                and BenchVolume (bench module), a client on its socket that calls CreateVolume, NodeStageVolume and
+#                NodePublishVolume (block) as the sidecars and the kubelet would; the volume is fully written first;
+#                the node agent's own ring settings, wrappers and JVM defaults -- what a pod gets
 #   plain      : fio on a direct-I/O loop device (4 KiB blocks) over a plain file on the same disk
 #
 # Columns: "java CPU us/IO" is the server's CPU time (user+system, all threads) per I/O it served, "(fuse threads)"
@@ -22,7 +27,9 @@
 # RING_DEPTH (io_uring: threads per CPU queue, default 1, and entries per thread, default 64; for the engine peer
 # ENGINE_RING_THREADS, default 4, and ENGINE_RING_DEPTH, default 8), SERVE_OPTS (more
 # ServeMain flags for both servers, e.g. "--no-clone"), ROWS (space-separated subset of row names), PEERS (subset of
-# "file engine"; plain always runs), JAVA_OPTS (more JVM flags for both servers, e.g. JFR).
+# "file engine agent", default "file engine agent"; plain always runs), JAVA_OPTS (more JVM flags for the servers
+# and the driver, e.g. JFR). The agent peer's driver gets --fuse-transport $TRANSPORT and nothing else. BUILD=0 skips
+# the build (a previous run's classes and class path are used).
 # Needs root, fio, losetup, python3.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,23 +46,52 @@ ENGINE_RING_THREADS=${ENGINE_RING_THREADS:-4}
 ENGINE_RING_DEPTH=${ENGINE_RING_DEPTH:-8}
 SERVE_OPTS=${SERVE_OPTS:-}
 JAVA_OPTS=${JAVA_OPTS:-}
-PEERS=${PEERS:-"file engine"}
+PEERS=${PEERS:-"file engine agent"}
 ROWS=${ROWS:-"seqread seqwrite randread1 randread2 randwrite1 randwrite2"}
 JAVA=${JAVA_HOME:?JAVA_HOME must point to a JDK 25 (bin/vdisk-bench selects one)}/bin/java
 
 [ "$(id -u)" = 0 ] || { echo "datapath benchmark needs root (loop devices, FUSE mount)" >&2; exit 1; }
 for t in fio losetup python3; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 1; }; done
 
-echo "building node-plugin..." >&2
+# the agent peer runs bin/vdisk-csi (launcher/target) and BenchVolume (bench/target)
+modules=node-plugin
+case " $PEERS " in *" agent "*) modules=node-plugin,bench,launcher ;; esac
+if [ "${BUILD:-1}" = 0 ]; then
+  echo "BUILD=0: using the classes already in $modules (and their target/lib)" >&2
+else
+echo "building $modules..." >&2
 # one reactor run with its upstream modules (nothing is installed): each module writes the classpath file in
-# turn, node-plugin last, so the file ends up holding node-plugin's runtime classpath
-(cd "$root" && ./mvnw -q -B -pl node-plugin -am package dependency:build-classpath -DskipTests \
+# turn, node-plugin or launcher (which holds node-plugin's runtime classpath) last
+(cd "$root" && ./mvnw -q -B -pl $modules -am package dependency:build-classpath -DskipTests \
   -Dmdep.includeScope=runtime -Dmdep.outputFile="$root/node-plugin/target/datapath.cp" >/dev/null)
-CP="$root/node-plugin/target/classes:$(cat "$root/node-plugin/target/datapath.cp")"
+fi
+CP="$root/node-plugin/target/classes:$(cat "$root/node-plugin/target/datapath.cp" 2>/dev/null || true)"
 
 mkdir -p "$DIR"
 PLAIN_IMG="$DIR/plain.img"; FILE_IMG="$DIR/ours.img"; POOL="$DIR/pool"
-PLAIN_DEV=; FILE_PID=; ENGINE_PID=; FILE_DEV=; ENGINE_DEV=
+PLAIN_DEV=; FILE_PID=; ENGINE_PID=; FILE_DEV=; ENGINE_DEV=; AGENT_PID=; AGENT_DEV=; AGENT_VOL=
+AGENT_SOCK="$DIR/agent/csi.sock"; KUBELET="$DIR/agent/kubelet"
+BENCH_CP="$root/bench/target/classes:$root/bench/target/lib/*"
+BENCH_JAVA="$JAVA --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp $BENCH_CP"
+
+# stop_agent: the volume unpublished, unstaged and deleted through CSI, then the driver stopped (SIGTERM); anything
+# still mounted under its kubelet tree (a client that failed half-way) unmounted, so that the loop device goes
+stop_agent() {
+  if [ -n "$AGENT_VOL" ] && [ -n "$AGENT_PID" ] && kill -0 "$AGENT_PID" 2>/dev/null; then
+    $BENCH_JAVA dev.vdisk.bench.csi.BenchVolume down "$AGENT_SOCK" "$KUBELET" "$AGENT_VOL" >&2 \
+      || echo "WARNING: volume $AGENT_VOL not fully removed through CSI" >&2
+  fi
+  AGENT_VOL=
+  if [ -n "$AGENT_PID" ]; then
+    kill "$AGENT_PID" 2>/dev/null
+    i=0; while kill -0 "$AGENT_PID" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+    kill -9 "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null
+    AGENT_PID=
+  fi
+  for m in $(awk -v d="$DIR/agent/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+    umount "$m" || umount -l "$m"
+  done
+}
 
 # stop_server PEER: closing its control pipe makes ServeMain detach, unmount (and close the pool)
 stop_server() {
@@ -68,15 +104,18 @@ stop_server() {
 
 cleanup() {
   set +e
-  stop_server file; stop_server engine
+  stop_server file; stop_server engine; stop_agent
   [ -n "$PLAIN_DEV" ] && losetup -d "$PLAIN_DEV"
   rm -f "$DIR/file.ctl" "$DIR/engine.ctl" "$PLAIN_IMG" "$FILE_IMG"
-  rm -rf "$POOL"
+  rm -rf --one-file-system "$POOL" "$DIR/agent"
   for m in "$DIR/fuse-file" "$DIR/fuse-engine"; do
     if grep -q " $m " /proc/self/mountinfo; then echo "WARNING: $m still mounted" >&2; fi
   done
+  if grep -q " $DIR/agent/" /proc/self/mountinfo; then echo "WARNING: still mounted under $DIR/agent" >&2; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# an interrupt ends the run (the EXIT trap cleans up) rather than letting it go on with dead devices
+trap "exit 130" INT TERM
 
 # start_server PEER FD ARGS...: runs ServeMain with its stdin on a fifo held open on FD; sets PEER_PID, PEER_DEV
 start_server() {
@@ -101,6 +140,26 @@ start_server() {
   echo "ours-$peer: FUSE over $(sed -n 's/^TRANSPORT //p' "$log") (TRANSPORT=$TRANSPORT WORKERS=$WORKERS ring threads per queue $rt, depth $rd)" >&2
 }
 
+# start_agent: the standalone driver on its own pool, and a block volume of SIZE_MB created, staged and published
+# through its socket; sets AGENT_PID, AGENT_VOL, AGENT_DEV
+start_agent() {
+  rm -rf "$DIR/agent"; mkdir -p "$KUBELET"; chmod 700 "$DIR/agent"
+  log="$DIR/agent.log"; rm -f "$log"
+  # shellcheck disable=SC2086
+  JDK_JAVA_OPTIONS="$JAVA_OPTS" "$root/bin/vdisk-csi" standalone --pool "$DIR/agent/pool" \
+    --pool-size $((SIZE_MB * 3 / 2 + 1024))M --endpoint "unix://$AGENT_SOCK" --kubelet-dir "$KUBELET" \
+    --state-dir "$DIR/agent/state" --fuse-transport "$TRANSPORT" >"$log" 2>&1 &
+  AGENT_PID=$!
+  i=0; while [ ! -S "$AGENT_SOCK" ]; do
+    sleep 0.2; i=$((i+1))
+    if [ $i -gt 300 ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then echo "the standalone driver did not start:" >&2; cat "$log" >&2; exit 1; fi
+  done
+  out=$($BENCH_JAVA dev.vdisk.bench.csi.BenchVolume up "$AGENT_SOCK" "$KUBELET" bench-datapath \
+    $((SIZE_MB * 1048576))) || { AGENT_VOL=$(echo "$out" | sed -n 's/^VOLUME //p'); echo "$out" >&2; exit 1; }
+  AGENT_VOL=$(echo "$out" | sed -n 's/^VOLUME //p'); AGENT_DEV=$(echo "$out" | sed -n 's/^DEVICE //p')
+  echo "ours-agent: volume $AGENT_VOL on $AGENT_DEV (published at $(echo "$out" | sed -n 's/^TARGET //p')), driver's FUSE: $(sed -n 's/.*mounted fuse.vdisk at .* (connection [0-9]*, \(.*\))$/\1/p' "$log")" >&2
+}
+
 # Images and the engine vdisk fully written, so that reads hit the disk rather than holes or unwritten extents.
 rm -rf "$POOL"
 for img in "$PLAIN_IMG" $(case " $PEERS " in *" file "*) echo "$FILE_IMG";; esac); do
@@ -121,12 +180,18 @@ case " $PEERS " in *" engine "*)
   dd if=/dev/zero of="$ENGINE_DEV" bs=1M count="$SIZE_MB" oflag=direct conv=fsync status=none
   DEVS="$DEVS $ENGINE_DEV" ;;
 esac
+case " $PEERS " in *" agent "*)
+  start_agent
+  echo "writing agent volume through $AGENT_DEV ($SIZE_MB MiB)..." >&2
+  dd if=/dev/zero of="$AGENT_DEV" bs=1M count="$SIZE_MB" oflag=direct conv=fsync status=none
+  DEVS="$DEVS $AGENT_DEV" ;;
+esac
 sync
 for d in $DEVS; do
   n=${d#/dev/loop}
   echo "$d: dio=$(cat /sys/block/loop$n/loop/dio) lbs=$(cat /sys/block/loop$n/queue/logical_block_size) backing=$(cat /sys/block/loop$n/loop/backing_file)" >&2
 done
-FIRST_PID=${FILE_PID:-$ENGINE_PID}
+FIRST_PID=${FILE_PID:-${ENGINE_PID:-$AGENT_PID}}
 
 # CPU ticks: "<server total> <server threads named fuse-*> <machine busy> <fuse-* user>" (machine: all CPUs, everyone's work,
 # from /proc/stat: user+nice+system+irq+softirq+steal)
