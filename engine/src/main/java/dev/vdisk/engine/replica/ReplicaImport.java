@@ -5,6 +5,7 @@ import dev.vdisk.engine.error.ReplicaStateException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,11 @@ public final class ReplicaImport {
         ReplicaImport r = new ReplicaImport(pool, dir, s);
         r.recover();
         return r;
+    }
+
+    /** Names of the replicas whose state lives in {@code dir}, sorted. */
+    public static List<String> names(Path dir) {
+        return ReplicaStateFile.names(dir);
     }
 
     private synchronized void recover() {

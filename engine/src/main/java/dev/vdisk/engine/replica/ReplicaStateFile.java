@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -30,6 +32,22 @@ final class ReplicaStateFile {
 
     static Path path(Path dir, String replica) {
         return dir.resolve(replica + SUFFIX);
+    }
+
+    /** Names of the replicas with a state file in {@code dir}, sorted; none if it does not exist. */
+    static List<String> names(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(SUFFIX) && n.length() > SUFFIX.length())
+                    .map(n -> n.substring(0, n.length() - SUFFIX.length()))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new EngineIOException("cannot list replica states in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     static Optional<ReplicaState> read(Path dir, String replica) {
