@@ -84,6 +84,15 @@ public final class AgentApiClient implements AutoCloseable {
                 responses, r -> r.getBlockMetadataList(), BlockExtent.Kind.CHANGED, () -> forget(address, channel));
     }
 
+    /** The channel to the agent at {@code address} and this client's token, for other services of the agent API. */
+    ManagedChannel channelFor(String address) {
+        return channel(address);
+    }
+
+    CallCredentials bearer() {
+        return new Bearer(token);
+    }
+
     private ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, this::connect);
     }

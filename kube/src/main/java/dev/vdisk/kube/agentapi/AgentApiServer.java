@@ -1,5 +1,6 @@
 package dev.vdisk.kube.agentapi;
 
+import dev.vdisk.api.agent.ReplicaSourceApi;
 import dev.vdisk.controller.metadata.OffsetOutOfRangeException;
 import dev.vdisk.controller.metadata.SnapshotMetadataService;
 import dev.vdisk.controller.metadata.SnapshotStreams;
@@ -61,6 +62,31 @@ public final class AgentApiServer implements AutoCloseable {
             ServingCertificate certificate,
             Duration reload)
             throws IOException {
+        return start(listen, pool, null, auth, certificate, reload);
+    }
+
+    /**
+     * {@link #start} also serving this node's snapshots to agents that pull replicas ({@code replicas}; null: not
+     * served). {@code auth} decides who may pull ({@link BearerTokenInterceptor#withReplicationFrom}).
+     */
+    public static AgentApiServer start(
+            InetSocketAddress listen,
+            SnapshotStreams pool,
+            ReplicaSourceApi replicas,
+            BearerTokenInterceptor auth,
+            ServingCertificate certificate)
+            throws IOException {
+        return start(listen, pool, replicas, auth, certificate, ServerTls.RELOAD);
+    }
+
+    static AgentApiServer start(
+            InetSocketAddress listen,
+            SnapshotStreams pool,
+            ReplicaSourceApi replicas,
+            BearerTokenInterceptor auth,
+            ServingCertificate certificate,
+            Duration reload)
+            throws IOException {
         Objects.requireNonNull(auth, "the agent API never serves without authentication");
         if (certificate == null
                 && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
@@ -71,11 +97,15 @@ public final class AgentApiServer implements AutoCloseable {
                 .register(ErrorTranslation.of(OffsetOutOfRangeException.class, Status.Code.OUT_OF_RANGE));
         ServerTls tls = certificate == null ? null : ServerTls.start(certificate, reload);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        Server server = (tls == null
+        NettyServerBuilder builder = (tls == null
                         ? NettyServerBuilder.forAddress(listen)
                         : NettyServerBuilder.forAddress(listen, tls.credentials()))
                 .executor(executor)
-                .addService(new SnapshotMetadataService(pool))
+                .addService(new SnapshotMetadataService(pool));
+        if (replicas != null) {
+            builder.addService(ReplicaSourceService.of(replicas));
+        }
+        Server server = builder
                 // interceptors added later run first: authentication before anything else
                 .intercept(new StatusMappingInterceptor(mapper))
                 .intercept(auth)
@@ -91,7 +121,8 @@ public final class AgentApiServer implements AutoCloseable {
             throw new IOException("cannot listen for the agent API on " + listen + ": " + e.getMessage(), e);
         }
         LOG.info(
-                "agent API (SnapshotMetadata, token-reviewed, {}) listening on {}",
+                "agent API (SnapshotMetadata{}, token-reviewed, {}) listening on {}",
+                replicas == null ? "" : ", ReplicaSource",
                 tls == null ? "plaintext on loopback" : "TLS",
                 server.getListenSockets());
         return new AgentApiServer(server, executor, tls);

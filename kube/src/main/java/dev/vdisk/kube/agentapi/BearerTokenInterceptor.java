@@ -8,6 +8,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +30,28 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
 
     private final TokenReviewAuthenticator authenticator;
     private final ServiceAccountName allowed;
+    /** Accounts admitted to one service only (the node plugin's, to the replication service), by service name. */
+    private final Map<String, ServiceAccountName> allowedPerService;
+
     private final RefusalWarnings quietRefusals = new RefusalWarnings(WARN_EVERY, System.nanoTime());
 
     public BearerTokenInterceptor(TokenReviewAuthenticator authenticator, ServiceAccountName allowed) {
+        this(authenticator, allowed, Map.of());
+    }
+
+    /** Also admits {@code allowedPerService}'s account to the calls of that service (and to nothing else). */
+    public BearerTokenInterceptor(
+            TokenReviewAuthenticator authenticator,
+            ServiceAccountName allowed,
+            Map<String, ServiceAccountName> allowedPerService) {
         this.authenticator = authenticator;
         this.allowed = allowed;
+        this.allowedPerService = Map.copyOf(allowedPerService);
+    }
+
+    /** Admits the node plugin's account to the replication service: agents pull replicas from each other. */
+    public BearerTokenInterceptor withReplicationFrom(ServiceAccountName nodeAccount) {
+        return new BearerTokenInterceptor(authenticator, allowed, Map.of(ReplicaWire.SERVICE, nodeAccount));
     }
 
     @Override
@@ -62,7 +80,10 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
             return refuse(
                     call, Status.UNAUTHENTICATED.withDescription("token rejected: " + review.error()), method, peer);
         }
-        if (!review.username().equals(allowed.username())) {
+        ServiceAccountName forService =
+                allowedPerService.get(call.getMethodDescriptor().getServiceName());
+        if (!review.username().equals(allowed.username())
+                && (forService == null || !review.username().equals(forService.username()))) {
             return refuse(
                     call,
                     Status.PERMISSION_DENIED.withDescription(review.username() + " may not call the agent"

@@ -10,5 +10,9 @@
  * remembers answers (bounded) so that junk tokens cannot load the API server. Client side (controller):
  * {@link dev.vdisk.kube.agentapi.AgentApiClient} proxies a CSI call to the owning node's agent address with such a
  * token, checking the agent's certificate against {@link dev.vdisk.kube.agentapi.AgentTrust}.
+ *
+ * <p>Replication (issue 19): the agent may also serve its snapshots to other node agents that pull replicas
+ * ({@code ReplicaSourceService}, wire format {@code ReplicaWire}); the interceptor then admits the node plugin's
+ * account to that service only. {@link dev.vdisk.kube.agentapi.ReplicaSourceClient} is the pulling side.
  */
 package dev.vdisk.kube.agentapi;

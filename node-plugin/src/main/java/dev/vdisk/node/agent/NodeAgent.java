@@ -8,6 +8,7 @@ import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.BlockExtent;
 import dev.vdisk.api.agent.PoolAgent;
 import dev.vdisk.api.agent.PoolCapacity;
+import dev.vdisk.api.agent.ReplicaApi;
 import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolOptions;
@@ -104,6 +105,8 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     private final RestageRetries restageRetries = new RestageRetries(this);
     /** Rewrites {@code <pool>/split-status} for {@code vdisk split --status}; set at the end of start. */
     private volatile SplitStatusPublisher splitStatusPublisher;
+    /** Replication's source and target on this pool (issue 19). */
+    private final NodeReplicas replicas;
 
     private NodeAgent(
             AgentConfig config, FileChannel lockFile, FileLock stateDirLock, Pool pool, StagedVolumes staged) {
@@ -118,6 +121,12 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
                 pool, locks, new VolumeAttributes(config.poolDir(), "snapshot-attributes"), id -> info(id).isPresent());
         this.splits = new SplitOperations(pool, locks, splitQueue, id -> info(id).isPresent());
         this.lineageQueries = new LineageQueries(pool);
+        this.replicas = new NodeReplicas(pool, config.poolDir());
+    }
+
+    /** The replication operations on this agent's pool. */
+    public ReplicaApi replicas() {
+        return replicas;
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {
@@ -342,8 +351,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     @Override
     public List<AgentVolume> listVolumes() {
-        return EngineFailures.translating(
-                () -> pool.list().stream().map(this::toVolume).toList());
+        return EngineFailures.translating(() -> pool.list().stream()
+                .filter(v -> !NodeReplicas.isReplicaVdisk(v.name()))
+                .map(this::toVolume)
+                .toList());
     }
 
     @Override

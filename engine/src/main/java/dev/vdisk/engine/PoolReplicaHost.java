@@ -1,0 +1,107 @@
+package dev.vdisk.engine;
+
+import dev.vdisk.engine.error.VdiskNotFoundException;
+import dev.vdisk.engine.replica.ReplicaHost;
+import dev.vdisk.engine.replica.SourceExtent;
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+
+/** A pool as replication sees it (see {@link ReplicaHost}): its public operations by name, nothing more. */
+public final class PoolReplicaHost implements ReplicaHost {
+    private final Pool pool;
+
+    private PoolReplicaHost(Pool pool) {
+        this.pool = pool;
+    }
+
+    public static ReplicaHost of(Pool pool) {
+        return new PoolReplicaHost(pool);
+    }
+
+    @Override
+    public Iterator<SourceExtent> extents(String baseSnap, String snap, long fromOffset) {
+        ExtentScan scan = baseSnap == null ? pool.allocated(snap, fromOffset) : pool.delta(baseSnap, snap, fromOffset);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return scan.hasNext();
+            }
+
+            @Override
+            public SourceExtent next() {
+                Extent e = scan.next();
+                return new SourceExtent(e.offset(), e.length(), e.kind() == Extent.Kind.DEALLOCATED);
+            }
+        };
+    }
+
+    @Override
+    public long snapshotSize(String snap) {
+        return pool.snapshotInfo(snap).sizeBytes();
+    }
+
+    @Override
+    public boolean hasSnapshot(String snap) {
+        try {
+            pool.snapshotInfo(snap);
+            return true;
+        } catch (VdiskNotFoundException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public int readSnapshot(String snap, long offset, ByteBuffer dst) {
+        return pool.snapshotReader(snap).read(offset, dst);
+    }
+
+    @Override
+    public boolean hasVdisk(String vdisk) {
+        try {
+            pool.vdisk(vdisk);
+            return true;
+        } catch (VdiskNotFoundException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public long vdiskSize(String vdisk) {
+        return pool.vdisk(vdisk).size();
+    }
+
+    @Override
+    public void createVdisk(String vdisk, long sizeBytes) {
+        pool.create(vdisk, sizeBytes);
+    }
+
+    @Override
+    public void growVdisk(String vdisk, long sizeBytes) {
+        pool.resize(vdisk, sizeBytes);
+    }
+
+    @Override
+    public void write(String vdisk, long offset, ByteBuffer src) {
+        pool.vdisk(vdisk).write(offset, src);
+    }
+
+    @Override
+    public void discard(String vdisk, long offset, long length) {
+        pool.vdisk(vdisk).discard(offset, length);
+    }
+
+    @Override
+    public void flush(String vdisk) {
+        pool.vdisk(vdisk).flush();
+    }
+
+    @Override
+    public void snapshot(String vdisk, String snap) {
+        pool.snapshot(vdisk, snap);
+    }
+
+    @Override
+    public void delete(String name) {
+        pool.delete(name);
+    }
+}
