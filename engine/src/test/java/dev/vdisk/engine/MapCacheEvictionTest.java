@@ -33,7 +33,7 @@ class MapCacheEvictionTest {
         Path p = dir.resolve("p");
         PoolOptions small = TestPools.fastOptions().withMapCacheBytes(1L << 20); // ~230 blocks of 4 KiB
         ConcurrentHashMap<Long, Integer> model = new ConcurrentHashMap<>(); // segment -> version last written
-        try (Pool pool = TestPools.create(p, 256L << 20, SEG, small)) {
+        try (Pool pool = TestPools.create(p, 1L << 30, SEG, small)) {
             pool.create("v", SIZE);
             Vdisk v = pool.vdisk("v");
             AtomicReference<Throwable> failure = new AtomicReference<>();
