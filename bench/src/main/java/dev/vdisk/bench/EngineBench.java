@@ -39,7 +39,10 @@ public final class EngineBench {
         int depth = Integer.parseInt(a[7]);
         long flushInterval = Long.parseLong(a[8]);
         boolean create = a.length > 9 && a[9].equals("create");
-        PoolOptions o = PoolOptions.defaults();
+        // -Dbench.mapCache=SIZE: the map node cache (e2e/bench/map-cache.sh: one that holds the map, one that does not)
+        PoolOptions o = PoolOptions.defaults()
+                .withMapCacheBytes(ByteSize.parse(System.getProperty("bench.mapCache", "64M"))
+                        .bytes());
         try (Pool pool = create
                 ? Pool.create(
                         dir,

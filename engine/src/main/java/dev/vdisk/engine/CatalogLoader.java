@@ -9,7 +9,8 @@ import dev.vdisk.engine.format.Kind;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.map.MapTree;
-import dev.vdisk.engine.map.Node;
+import dev.vdisk.engine.map.NodeCache;
+import dev.vdisk.engine.map.ReferenceScan;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,23 +19,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a pool's catalog and every map at open: follows the catalog's segment chain from the superblock (checking
- * each segment's CRC), loads each entry's tree (checking every indirect block) and change index (from its segments,
- * or inline in a format-2 catalog), checks that every backing snapshot is
- * in the catalog, and rebuilds the allocator's reference counts from what it found.
+ * Reads a pool's catalog and walks every map at open: follows the catalog's segment chain from the superblock
+ * (checking each segment's CRC), walks each entry's tree (checking every indirect block, {@link ReferenceScan}) and
+ * loads its change index (from its segments, or inline in a format-2 catalog), checks that every backing snapshot is
+ * in the catalog, and rebuilds the allocator's reference counts from what it found. The trees it returns load their
+ * blocks on use.
  */
 final class CatalogLoader {
     /** A catalog entry, its map, its change set and the segments holding it. */
     record Loaded(CatalogEntry entry, MapTree tree, ChangeSet changes, List<ChangeIndexSegment.Ref> changeRefs) {}
 
     /** What the load found: the catalog's segments, the entries with their maps, the indirect blocks counted. */
-    record Result(long[] catalogVbns, List<Loaded> entries, int indirectBlocks) {}
+    record Result(long[] catalogVbns, List<Loaded> entries, long indirectBlocks) {}
 
     private CatalogLoader() {}
 
-    static Result load(DataSpace data, Allocator alloc, Superblock superblock) {
+    static Result load(Allocator alloc, NodeCache cache, Superblock superblock) {
+        DataSpace data = cache.data();
         int segmentSize = superblock.segmentSize();
-        int[] counts = new int[(int) superblock.segmentCount()];
+        alloc.resetForOpen();
         ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
         // grown as verified segments arrive: the length (bounded at open) is not allocated on the superblock's word
         byte[] payload = new byte[Math.min(superblock.catalogLength(), 1 << 20)];
@@ -56,7 +59,7 @@ final class CatalogLoader {
             data.readFully(buf.clear(), vbn * segmentSize);
             Catalog.Segment s = Catalog.decodeSegment(buf, vbn, crc, payload, at);
             at += s.length();
-            counts[(int) vbn]++;
+            alloc.countAtOpen(vbn);
             vbns.add(vbn);
             vbn = s.nextVbn();
             crc = s.nextCrc();
@@ -66,34 +69,24 @@ final class CatalogLoader {
                     + superblock.catalogLength() + "; run vdisk check");
         }
         long[] catalogVbns = vbns.stream().mapToLong(Long::longValue).toArray();
-        Map<Long, Node> nodes = new HashMap<>();
+        ReferenceScan scan = new ReferenceScan(cache, alloc);
         Map<Long, CatalogEntry> byId = new HashMap<>();
         List<Loaded> out = new ArrayList<>();
         long indexSegments = 0;
         for (CatalogEntry e : Catalog.decodePayload(payload)) {
             MetadataBounds.entry(e, segmentSize);
-            MapTree t = MapTree.load(
-                    data,
-                    alloc,
-                    segmentSize,
-                    "vdisk " + e.name(),
-                    e.rootWord0(),
-                    e.rootWord1(),
-                    e.height(),
-                    counts,
-                    nodes,
-                    buf);
+            scan.scan("vdisk " + e.name(), e.rootWord0(), e.rootWord1(), e.height());
+            MapTree t = MapTree.open(cache, e.rootWord0(), e.rootWord1(), e.height());
             List<ChangeIndexSegment.Ref> refs =
                     ChangeIndexSegment.decodeRefs(e.extensions().get(ChangeIndexSegment.REFS_TAG), e.name());
             ChangeSet changes = refs.isEmpty() ? ChangeSet.decodeInline(e) : new ChangeSet();
             for (ChangeIndexSegment.Ref r : refs) {
-                if (!alloc.isDataVbn(r.vbn()) || counts[(int) r.vbn()] != 0) {
+                if (!alloc.isDataVbn(r.vbn()) || alloc.countAtOpen(r.vbn()) != 0) {
                     throw new CorruptMetadataException("change index segment pointer " + r.vbn() + " of " + e.name()
                             + " is dangling or shared; run vdisk check");
                 }
                 data.readFully(buf.clear(), r.vbn() * segmentSize);
                 changes.loadPages(ChangeIndexSegment.decode(buf, r.vbn(), r, e.id(), e.name()));
-                counts[(int) r.vbn()]++;
             }
             indexSegments += refs.size();
             out.add(new Loaded(e, t, changes, refs));
@@ -109,9 +102,9 @@ final class CatalogLoader {
                 }
             }
         }
-        alloc.rebuild(counts, nodes.size());
+        alloc.openCounted(scan.nodes());
         alloc.setCatalogSegments(catalogVbns.length + indexSegments);
-        return new Result(catalogVbns, out, nodes.size());
+        return new Result(catalogVbns, out, scan.nodes());
     }
 
     /** Makes the loaded entries into vdisks of {@code catalog} and links each clone to its backing snapshot. */

@@ -15,6 +15,7 @@ import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.journal.Journal;
 import dev.vdisk.engine.journal.JournalLoss;
+import dev.vdisk.engine.map.NodeCache;
 import dev.vdisk.engine.split.SplitMode;
 import dev.vdisk.engine.split.SplitOptions;
 import dev.vdisk.engine.split.SplitProgress;
@@ -51,6 +52,9 @@ public final class Pool implements AutoCloseable {
     private final PoolOptions options;
     private final DataSpace data;
     private final Allocator alloc;
+    /** The maps' clean indirect blocks, bounded by {@link PoolOptions#mapCacheBytes()}. */
+    private final NodeCache maps;
+
     private final int segmentSize;
     private final Zeros zeros;
     private final Slab slab;
@@ -94,6 +98,7 @@ public final class Pool implements AutoCloseable {
         this.segmentSize = sb.segmentSize();
         this.data = data;
         this.alloc = new Allocator(sb.segmentCount(), Superblock.reservedSegments(segmentSize));
+        this.maps = new NodeCache(data, segmentSize, options.mapCacheBytes());
         this.zeros = new Zeros(segmentSize);
         this.slab = new Slab((int) Math.max(2L * segmentSize / Slab.BLOCK + 2, options.dirtyLimitBytes() / Slab.BLOCK));
         this.destager = new Destager(this, segmentSize);
@@ -120,8 +125,8 @@ public final class Pool implements AutoCloseable {
     }
 
     /**
-     * Opens the pool in {@code dir}: takes the exclusive lock, reads the newest valid superblock slot, loads the catalog
-     * and every indirect block (checking CRCs), rebuilds reference counts, replays the journal from the replay position
+     * Opens the pool in {@code dir}: takes the exclusive lock, reads the newest valid superblock slot, loads the catalog,
+     * reads every indirect block once (checking CRCs; the node cache keeps what fits), rebuilds reference counts, replays the journal from the replay position
      * (dropping a torn tail) and takes a consistency point.
      *
      * @throws PoolLockedException if another process has it open
@@ -144,7 +149,7 @@ public final class Pool implements AutoCloseable {
     /** Step 1 of an open: reads the catalog and the maps (vdisks are made once the journal is open). */
     void loadCatalog() {
         Superblock superblock = points.superblock();
-        CatalogLoader.Result r = CatalogLoader.load(data, alloc, superblock);
+        CatalogLoader.Result r = CatalogLoader.load(alloc, maps, superblock);
         points.loaded(r.catalogVbns());
         loaded = r.entries();
         LOG.info(
@@ -160,7 +165,7 @@ public final class Pool implements AutoCloseable {
     void attachJournal(Journal j) {
         journal = j;
         points.attach(j);
-        services = new VdiskServices(segmentSize, data, alloc, slab, journal, destager, zeros, triggers);
+        services = new VdiskServices(segmentSize, data, alloc, slab, journal, destager, zeros, maps, triggers);
         CatalogLoader.makeVdisks(loaded, services, catalog);
         loaded = List.of();
         triggers.attach(j);
@@ -405,6 +410,11 @@ public final class Pool implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- check and info
+
+    /** The map node cache's size, bound and hit/load/eviction counts (metrics, tests). */
+    public NodeCache.Stats mapCacheStats() {
+        return maps.stats();
+    }
 
     /**
      * Checks the pool: walks every tree, re-reads every clean indirect block and verifies its CRC, recomputes every

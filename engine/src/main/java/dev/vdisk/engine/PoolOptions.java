@@ -14,6 +14,7 @@ import dev.vdisk.engine.error.JournalDamagedException;
  * @param destageDelayMillis batching delay of the destager after the first dirty segment
  * @param acceptJournalLoss open even when the journal lost fsynced records ({@link JournalDamagedException}
  *     otherwise); {@link Pool#journalLosses()} then lists them. An operator's decision, never a default.
+ * @param mapCacheBytes heap for clean indirect blocks of the maps ({@code NodeCache}); more are read from disk on use
  */
 public record PoolOptions(
         long dirtyLimitBytes,
@@ -22,7 +23,14 @@ public record PoolOptions(
         long checkpointJournalBytes,
         long journalHardLimitBytes,
         long destageDelayMillis,
-        boolean acceptJournalLoss) {
+        boolean acceptJournalLoss,
+        long mapCacheBytes) {
+
+    /** Default {@link #mapCacheBytes}: 1,024 blocks of 64 KiB, which map 256 GiB of fully written volumes. */
+    public static final long DEFAULT_MAP_CACHE_BYTES = 64L << 20;
+
+    /** Smallest {@link #mapCacheBytes}; any size is correct (a reader holds the nodes it uses), small is slow. */
+    public static final long MIN_MAP_CACHE_BYTES = 1L << 20;
 
     public static PoolOptions defaults() {
         return new PoolOptions(64L << 20, 64L << 20, 5_000, 256L << 20, 1L << 30, 5);
@@ -42,7 +50,8 @@ public record PoolOptions(
                 checkpointJournalBytes,
                 journalHardLimitBytes,
                 destageDelayMillis,
-                false);
+                false,
+                DEFAULT_MAP_CACHE_BYTES);
     }
 
     public PoolOptions withAcceptJournalLoss(boolean accept) {
@@ -53,7 +62,8 @@ public record PoolOptions(
                 checkpointJournalBytes,
                 journalHardLimitBytes,
                 destageDelayMillis,
-                accept);
+                accept,
+                mapCacheBytes);
     }
 
     public PoolOptions {
@@ -65,6 +75,22 @@ public record PoolOptions(
                 || journalHardLimitBytes < checkpointJournalBytes) {
             throw new InvalidRangeException("journal limits must satisfy 2 MiB <= file <= checkpoint <= hard limit");
         }
+        if (mapCacheBytes < MIN_MAP_CACHE_BYTES) {
+            throw new InvalidRangeException(
+                    "map cache size " + mapCacheBytes + " is below the minimum of 1 MiB; give it at least 1M");
+        }
+    }
+
+    public PoolOptions withMapCacheBytes(long bytes) {
+        return new PoolOptions(
+                dirtyLimitBytes,
+                journalFileBytes,
+                checkpointIntervalMillis,
+                checkpointJournalBytes,
+                journalHardLimitBytes,
+                destageDelayMillis,
+                acceptJournalLoss,
+                bytes);
     }
 
     public PoolOptions withCheckpointIntervalMillis(long ms) {
@@ -75,7 +101,8 @@ public record PoolOptions(
                 checkpointJournalBytes,
                 journalHardLimitBytes,
                 destageDelayMillis,
-                acceptJournalLoss);
+                acceptJournalLoss,
+                mapCacheBytes);
     }
 
     public PoolOptions withDirtyLimitBytes(long bytes) {
@@ -86,7 +113,8 @@ public record PoolOptions(
                 checkpointJournalBytes,
                 journalHardLimitBytes,
                 destageDelayMillis,
-                acceptJournalLoss);
+                acceptJournalLoss,
+                mapCacheBytes);
     }
 
     public PoolOptions withJournal(long fileBytes, long checkpointBytes, long hardLimitBytes) {
@@ -97,7 +125,8 @@ public record PoolOptions(
                 checkpointBytes,
                 hardLimitBytes,
                 destageDelayMillis,
-                acceptJournalLoss);
+                acceptJournalLoss,
+                mapCacheBytes);
     }
 
     public PoolOptions withDestageDelayMillis(long ms) {
@@ -108,6 +137,7 @@ public record PoolOptions(
                 checkpointJournalBytes,
                 journalHardLimitBytes,
                 ms,
-                acceptJournalLoss);
+                acceptJournalLoss,
+                mapCacheBytes);
     }
 }

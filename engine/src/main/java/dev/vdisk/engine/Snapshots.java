@@ -197,7 +197,7 @@ final class Snapshots {
                     0,
                     System.currentTimeMillis(),
                     Map.of());
-            Vdisk v = new Vdisk(services, e, MapTree.empty(segmentSize, e.height()));
+            Vdisk v = new Vdisk(services, e, MapTree.empty(services.maps(), e.height()));
             v.linkBacking(s);
             catalog.add(v);
             try {

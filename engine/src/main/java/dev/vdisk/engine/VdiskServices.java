@@ -3,11 +3,12 @@ package dev.vdisk.engine;
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.journal.Journal;
+import dev.vdisk.engine.map.NodeCache;
 
 /**
  * What the parts of a vdisk use, handed to them instead of the {@link Pool}: the pool's data space, allocator, slab
- * (the changes table's memory), journal, destager and zeros, and the pool-wide decisions ({@link PoolHooks}). One
- * per open pool, made once its journal is open.
+ * (the changes table's memory), journal, destager and zeros, the maps' node cache, and the pool-wide decisions
+ * ({@link PoolHooks}). One per open pool, made once its journal is open.
  */
 record VdiskServices(
         int segmentSize,
@@ -17,4 +18,5 @@ record VdiskServices(
         Journal journal,
         Destager destager,
         Zeros zeros,
+        NodeCache maps,
         PoolHooks pool) {}

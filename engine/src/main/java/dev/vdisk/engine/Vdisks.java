@@ -68,7 +68,7 @@ final class Vdisks {
                     0,
                     System.currentTimeMillis(),
                     Map.of());
-            Vdisk v = new Vdisk(services, e, MapTree.empty(segmentSize, e.height()));
+            Vdisk v = new Vdisk(services, e, MapTree.empty(services.maps(), e.height()));
             catalog.add(v);
             try {
                 triggers.takeLocked("create " + name);

@@ -105,7 +105,7 @@ class CorruptionTest {
             Vdisk v = pool.vdisk("v");
             TestPools.write(v, 0, TestPools.filled(seg, 1));
             pool.drain();
-            long leaf = v.map().tree().root().child(0).vbn();
+            long leaf = v.map().tree().child(v.map().tree().root(), 0).vbn();
             assertTrue(pool.check().clean());
             ByteBuffer one = ByteBuffer.allocateDirect(1).order(ByteOrder.LITTLE_ENDIAN);
             one.put((byte) 0x77).flip();

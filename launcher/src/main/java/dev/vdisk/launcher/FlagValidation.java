@@ -1,6 +1,8 @@
 package dev.vdisk.launcher;
 
+import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.csi.server.Endpoint;
+import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.kube.agentapi.AgentTrust;
 import dev.vdisk.kube.agentapi.ServingCertificate;
 import dev.vdisk.node.fuse.FuseTransport;
@@ -77,12 +79,25 @@ final class FlagValidation {
                 kubeletDir,
                 stateDir,
                 poolSize,
+                mapCacheBytes(p.mapCacheSize),
                 maxVolumes,
                 maxSplits,
                 fuseTransport,
                 p.acceptJournalLoss,
                 fdHolder(p.fdHolder, orDefault(p.fuseTransport, "auto")));
         return common.config(node, metrics, cluster, Optional.empty());
+    }
+
+    /** {@code --map-cache-size}: at least the engine's minimum. */
+    private static long mapCacheBytes(ByteSize size) throws UsageException {
+        if (size == null) {
+            return PoolOptions.DEFAULT_MAP_CACHE_BYTES;
+        }
+        if (size.bytes() < PoolOptions.MIN_MAP_CACHE_BYTES) {
+            throw new UsageException("--map-cache-size must be at least 1M (the maps' blocks then mostly come from"
+                    + " disk); got " + size.bytes() + " bytes");
+        }
+        return size.bytes();
     }
 
     /** {@code --fd-holder}: FUSE over io_uring cannot be handed over (the kernel resends only /dev/fuse requests). */

@@ -147,7 +147,8 @@ public final class Main {
                     fuse);
             AgentOptions options = AgentOptions.defaults()
                     .withMaxSplits(config.node().maxSplits())
-                    .withAcceptJournalLoss(config.node().acceptJournalLoss());
+                    .withAcceptJournalLoss(config.node().acceptJournalLoss())
+                    .withMapCacheBytes(config.node().mapCacheBytes());
             try {
                 agent = Optional.of(NodeAgent.start(agentConfig.withOptions(
                         holder.map(options::withDescriptors).orElse(options))));

@@ -1,5 +1,6 @@
 package dev.vdisk.launcher;
 
+import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.node.fuse.FuseTransport;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.OptionalLong;
  * @param kubeletDir        the only tree where staging and target paths are accepted ({@code --kubelet-dir})
  * @param stateDir          the agent's own directory ({@code --state-dir})
  * @param poolSize          size of a new pool; empty: 90% of the free space ({@code --pool-size})
+ * @param mapCacheBytes     heap for the pool's cached map blocks ({@code --map-cache-size})
  * @param maxVolumes        most volumes staged at once ({@code --max-volumes})
  * @param maxSplits         most clone splits at once ({@code --max-splits})
  * @param fuseTransport     {@code --fuse-transport}
@@ -22,6 +24,7 @@ record NodeOptions(
         Path kubeletDir,
         Path stateDir,
         OptionalLong poolSize,
+        long mapCacheBytes,
         int maxVolumes,
         int maxSplits,
         FuseTransport fuseTransport,
@@ -34,6 +37,7 @@ record NodeOptions(
                 Path.of(PoolFlags.DEFAULT_KUBELET_DIR),
                 Path.of(PoolFlags.DEFAULT_STATE_DIR),
                 OptionalLong.empty(),
+                PoolOptions.DEFAULT_MAP_CACHE_BYTES,
                 PoolFlags.DEFAULT_MAX_VOLUMES,
                 PoolFlags.DEFAULT_MAX_SPLITS,
                 FuseTransport.AUTO,

@@ -32,6 +32,15 @@ final class PoolFlags {
     ByteSize poolSize;
 
     @Option(
+            names = "--map-cache-size",
+            paramLabel = "SIZE",
+            defaultValue = "64M",
+            order = 29,
+            description = "heap for the pool's cached map blocks (64 KiB each, one maps 256 MiB of a volume); others "
+                    + "are read from disk and checked when used, at the cost of a read")
+    ByteSize mapCacheSize;
+
+    @Option(
             names = "--kubelet-dir",
             paramLabel = "DIR",
             defaultValue = DEFAULT_KUBELET_DIR,

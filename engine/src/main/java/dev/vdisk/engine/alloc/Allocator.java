@@ -7,8 +7,9 @@ import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The block allocation structure: one reference count per segment, free-space accounting and reservations.
- * In memory only: rebuilt on open by walking every tree reachable from the catalog ({@link #rebuild}).
+ * The block allocation structure: one reference count per segment ({@link RefCounts}: about 2 bits of heap per used
+ * segment, none per free one), free-space accounting and reservations. In memory only: rebuilt on open by walking
+ * every tree reachable from the catalog ({@link #resetForOpen}, {@link #countAtOpen}, {@link #openCounted}).
  *
  * <p>Every reference change goes through {@link #incref}/{@link #decref}; a segment whose count reaches 0 is not
  * free at once but <em>pending</em>: the durable consistency points may still reference it. It becomes reusable
@@ -22,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Allocator {
     /** Marks a segment whose count reached 0 but that durable consistency points may still reference. */
-    private static final int PENDING = -1;
+    private static final int PENDING = RefCounts.PENDING;
 
     private final long segmentCount;
     private final long firstDataVbn;
@@ -31,7 +32,7 @@ public final class Allocator {
     private final ReentrantLock lock = new ReentrantLock();
 
     @GuardedBy("lock")
-    private final int[] refs;
+    private RefCounts refs;
 
     @GuardedBy("lock")
     private long free;
@@ -60,7 +61,7 @@ public final class Allocator {
         }
         this.segmentCount = segmentCount;
         this.firstDataVbn = firstDataVbn;
-        this.refs = new int[(int) segmentCount];
+        this.refs = new RefCounts(segmentCount);
         this.free = segmentCount - firstDataVbn;
         this.cursor = firstDataVbn;
     }
@@ -78,19 +79,42 @@ public final class Allocator {
         return vbn >= firstDataVbn && vbn < segmentCount;
     }
 
-    /** Replaces all counts by the ones recomputed from a walk (open). */
-    public void rebuild(int[] counts, long nodes) {
+    /**
+     * Open: forgets every count; the walk over the catalog and every tree then adds each reference it finds with
+     * {@link #countAtOpen} and ends with {@link #openCounted}. Single-threaded (the pool is not open yet).
+     */
+    public void resetForOpen() {
         lock.lock();
         try {
-            System.arraycopy(counts, 0, refs, 0, refs.length);
-            free = 0;
-            for (long v = firstDataVbn; v < segmentCount; v++) {
-                if (refs[(int) v] == 0) {
-                    free++;
-                }
-            }
+            refs = new RefCounts(segmentCount);
+            pendingNew.clear();
+            pendingOld.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Adds one reference to {@code vbn} during open; returns the count before (0: first time seen). */
+    public int countAtOpen(long vbn) {
+        lock.lock();
+        try {
+            checkVbn(vbn);
+            int r = refs.get(vbn);
+            refs.set(vbn, r + 1);
+            return r;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the open's count: {@code nodes} indirect blocks found; the rest of the data area is free. */
+    public void openCounted(long nodes) {
+        lock.lock();
+        try {
+            free = segmentCount - firstDataVbn - refs.used();
             liveNodes = nodes;
             reserved = 0;
+            cursor = firstDataVbn;
         } finally {
             lock.unlock();
         }
@@ -99,7 +123,7 @@ public final class Allocator {
     public int refcount(long vbn) {
         lock.lock();
         try {
-            int r = refs[(int) vbn];
+            int r = refs.get(vbn);
             return r == PENDING ? 0 : r;
         } finally {
             lock.unlock();
@@ -110,11 +134,9 @@ public final class Allocator {
     public int[] snapshotCounts() {
         lock.lock();
         try {
-            int[] c = refs.clone();
-            for (int i = 0; i < c.length; i++) {
-                if (c[i] == PENDING) {
-                    c[i] = 0;
-                }
+            int[] c = new int[(int) segmentCount];
+            for (long v = firstDataVbn; v < segmentCount; v++) {
+                c[(int) v] = Math.max(0, refs.get(v));
             }
             return c;
         } finally {
@@ -126,11 +148,11 @@ public final class Allocator {
         lock.lock();
         try {
             checkVbn(vbn);
-            int r = refs[(int) vbn];
+            int r = refs.get(vbn);
             if (r <= 0) {
                 throw new IllegalStateException("incref of unallocated segment " + vbn);
             }
-            refs[(int) vbn] = r + 1;
+            refs.set(vbn, r + 1);
         } finally {
             lock.unlock();
         }
@@ -145,12 +167,12 @@ public final class Allocator {
         try {
             for (int i = 0; i < n; i++) {
                 checkVbn(vbns[i]);
-                if (refs[(int) vbns[i]] <= 0) {
+                if (refs.get(vbns[i]) <= 0) {
                     throw new IllegalStateException("incref of unallocated segment " + vbns[i]);
                 }
             }
             for (int i = 0; i < n; i++) {
-                refs[(int) vbns[i]]++;
+                refs.set(vbns[i], refs.get(vbns[i]) + 1);
             }
         } finally {
             lock.unlock();
@@ -162,15 +184,15 @@ public final class Allocator {
         lock.lock();
         try {
             checkVbn(vbn);
-            int r = refs[(int) vbn];
+            int r = refs.get(vbn);
             if (r <= 0) {
                 throw new IllegalStateException("decref of unallocated segment " + vbn);
             }
             if (r == 1) {
-                refs[(int) vbn] = PENDING;
+                refs.set(vbn, PENDING);
                 pendingNew.add(vbn);
             } else {
-                refs[(int) vbn] = r - 1;
+                refs.set(vbn, r - 1);
             }
         } finally {
             lock.unlock();
@@ -281,19 +303,20 @@ public final class Allocator {
             if (free == 0) {
                 throw new OutOfSpaceException("allocating a segment", 0, segmentSize);
             }
-            for (long scanned = 0; scanned < segmentCount; scanned++) {
-                long v = cursor;
-                cursor = cursor + 1 >= segmentCount ? firstDataVbn : cursor + 1;
-                if (refs[(int) v] == 0) {
-                    refs[(int) v] = 1;
-                    free--;
-                    if (fromReservation) {
-                        reserved--;
-                    }
-                    return v;
-                }
+            long v = refs.nextFree(cursor, segmentCount);
+            if (v < 0) {
+                v = refs.nextFree(firstDataVbn, cursor);
             }
-            throw new IllegalStateException("free count " + free + " but no free segment found");
+            if (v < 0) {
+                throw new IllegalStateException("free count " + free + " but no free segment found");
+            }
+            cursor = v + 1 >= segmentCount ? firstDataVbn : v + 1;
+            refs.set(v, 1);
+            free--;
+            if (fromReservation) {
+                reserved--;
+            }
+            return v;
         } finally {
             lock.unlock();
         }
@@ -306,8 +329,8 @@ public final class Allocator {
             LongList release = pendingOld;
             for (int i = 0; i < release.size(); i++) {
                 long v = release.get(i);
-                if (refs[(int) v] == PENDING) {
-                    refs[(int) v] = 0;
+                if (refs.get(v) == PENDING) {
+                    refs.set(v, 0);
                     free++;
                 }
             }

@@ -1,6 +1,7 @@
 package dev.vdisk.engine.check;
 
 import dev.vdisk.engine.alloc.Allocator;
+import dev.vdisk.engine.error.BadBlockException;
 import dev.vdisk.engine.format.Catalog;
 import dev.vdisk.engine.format.ChangeIndexSegment;
 import dev.vdisk.engine.format.IndirectBlock;
@@ -10,9 +11,9 @@ import dev.vdisk.engine.map.MapTree;
 import dev.vdisk.engine.map.Node;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * The consistency check: recomputes every segment's reference count from the catalog and all trees and compares it
@@ -93,74 +94,81 @@ public final class Checker {
             }
         }
 
-        Map<Node, Boolean> visited = new IdentityHashMap<>();
+        // clean blocks by VBN: the node cache may hand out a new copy of a shared block the second time
+        Set<Long> visited = new HashSet<>();
         long[] nodes = {0};
         long[] dataSegs = {0};
         for (int t = 0; t < trees.size(); t++) {
             Tree tree = trees.get(t);
             int treeNo = t + 1;
-            tree.tree().walk(new MapTree.Visitor() {
-                @Override
-                public boolean node(Node node, int level, long first, int expectedCrc) {
-                    nodes[0]++;
-                    long v = node.vbn();
-                    if (v != 0) {
-                        if (!reference(v, "indirect block (level " + level + ", segments from " + first + ")")) {
-                            return false;
-                        }
-                        if (!node.dirty()) {
-                            data.readFully(buf.clear(), v * segmentSize);
-                            int actual = IndirectBlock.crc(buf);
-                            if (actual != expectedCrc) {
-                                problems.add(new CheckReport.Problem(
-                                        CheckReport.Kind.BAD_CHECKSUM,
-                                        v,
-                                        "indirect block of "
-                                                + tree.name() + " (level " + level + ", segments from " + first
-                                                + ") fails its checksum: expected " + Integer.toHexString(expectedCrc)
-                                                + ", found " + Integer.toHexString(actual)));
+            try {
+                tree.tree().walk(new MapTree.Visitor() {
+                    @Override
+                    public boolean node(Node node, int level, long first, int expectedCrc) {
+                        nodes[0]++;
+                        long v = node.vbn();
+                        if (v != 0) {
+                            if (!reference(v, "indirect block (level " + level + ", segments from " + first + ")")) {
+                                return false;
+                            }
+                            if (!node.dirty()) {
+                                data.readFully(buf.clear(), v * segmentSize);
+                                int actual = IndirectBlock.crc(buf);
+                                if (actual != expectedCrc) {
+                                    problems.add(new CheckReport.Problem(
+                                            CheckReport.Kind.BAD_CHECKSUM,
+                                            v,
+                                            "indirect block of "
+                                                    + tree.name() + " (level " + level + ", segments from " + first
+                                                    + ") fails its checksum: expected "
+                                                    + Integer.toHexString(expectedCrc)
+                                                    + ", found " + Integer.toHexString(actual)));
+                                }
                             }
                         }
+                        return node.dirty() || visited.add(v);
                     }
-                    return visited.put(node, Boolean.TRUE) == null;
-                }
 
-                @Override
-                public void data(long vbn, long segment, Node parent) {
-                    dataSegs[0]++;
-                    reference(vbn, "data of segment " + segment);
-                }
+                    @Override
+                    public void data(long vbn, long segment, Node parent) {
+                        dataSegs[0]++;
+                        reference(vbn, "data of segment " + segment);
+                    }
 
-                private boolean reference(long v, String what) {
-                    if (!alloc.isDataVbn(v)) {
-                        problems.add(new CheckReport.Problem(
-                                CheckReport.Kind.DANGLING,
-                                v,
-                                what + " of " + tree.name() + " points outside the data area"));
-                        return false;
+                    private boolean reference(long v, String what) {
+                        if (!alloc.isDataVbn(v)) {
+                            problems.add(new CheckReport.Problem(
+                                    CheckReport.Kind.DANGLING,
+                                    v,
+                                    what + " of " + tree.name() + " points outside the data area"));
+                            return false;
+                        }
+                        int i = (int) v;
+                        counts[i]++;
+                        if (lastTree[i] == treeNo) {
+                            problems.add(new CheckReport.Problem(
+                                    CheckReport.Kind.DOUBLY_OWNED,
+                                    v,
+                                    what + " of " + tree.name() + " is referenced twice within that vdisk"));
+                        } else if (family[i] != 0 && family[i] != tree.family() + 1) {
+                            problems.add(new CheckReport.Problem(
+                                    CheckReport.Kind.DOUBLY_OWNED,
+                                    v,
+                                    what + " of "
+                                            + tree.name() + " is also referenced by an unrelated "
+                                            + (family[i] == -1 ? "catalog" : "vdisk")));
+                        }
+                        lastTree[i] = treeNo;
+                        if (family[i] == 0) {
+                            family[i] = tree.family() + 1;
+                        }
+                        return true;
                     }
-                    int i = (int) v;
-                    counts[i]++;
-                    if (lastTree[i] == treeNo) {
-                        problems.add(new CheckReport.Problem(
-                                CheckReport.Kind.DOUBLY_OWNED,
-                                v,
-                                what + " of " + tree.name() + " is referenced twice within that vdisk"));
-                    } else if (family[i] != 0 && family[i] != tree.family() + 1) {
-                        problems.add(new CheckReport.Problem(
-                                CheckReport.Kind.DOUBLY_OWNED,
-                                v,
-                                what + " of "
-                                        + tree.name() + " is also referenced by an unrelated "
-                                        + (family[i] == -1 ? "catalog" : "vdisk")));
-                    }
-                    lastTree[i] = treeNo;
-                    if (family[i] == 0) {
-                        family[i] = tree.family() + 1;
-                    }
-                    return true;
-                }
-            });
+                });
+            } catch (BadBlockException e) {
+                // a block below a clean parent failed its checksum as the walk loaded it: its subtree is not counted
+                problems.add(new CheckReport.Problem(CheckReport.Kind.BAD_CHECKSUM, e.vbn(), e.getMessage()));
+            }
         }
 
         int[] counted = alloc.snapshotCounts();

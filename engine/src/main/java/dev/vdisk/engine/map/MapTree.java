@@ -7,7 +7,6 @@ import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.io.DataSpace;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.function.LongConsumer;
 
 /**
@@ -19,10 +18,16 @@ import java.util.function.LongConsumer;
  * reference on the root's segment (after a consistency point gave every node a segment); {@link #set} copies any
  * shared node on the way down (path copy), incrementing its children's counts.
  *
- * <p>Not thread-safe: every method needs the owning vdisk's map lock (read for lookups, write for changes).
+ * <p>On disk with a bounded cache: clean nodes are read through the pool's {@link NodeCache} (CRC-checked on every
+ * load) and may be evicted between two uses; dirty nodes are pinned here (the root) or by their dirty parent until
+ * {@link #checkpoint} writes them (see {@link Node}). Heap use is the cache's bound plus the nodes changed since the
+ * last consistency point.
+ *
+ * <p>Not thread-safe: every method needs the owning vdisk's map lock (read for lookups, write for changes); a reader
+ * uses the nodes it got only while it holds the read lock.
  */
 public final class MapTree {
-    private final int segmentSize;
+    private final NodeCache cache;
     private final int fanout;
     private final int shift;
     private final TreeWalks walks;
@@ -30,8 +35,9 @@ public final class MapTree {
     @GuardedBy("Vdisk.mapLock")
     private int height;
 
+    /** The root while it is dirty; null when the root is clean (entry {@link #rootWord0}) or absent. */
     @GuardedBy("Vdisk.mapLock")
-    private Node root;
+    private Node dirtyRoot;
 
     @GuardedBy("Vdisk.mapLock")
     private long rootWord0;
@@ -42,16 +48,27 @@ public final class MapTree {
     @GuardedBy("Vdisk.mapLock")
     private int lastCreated;
 
-    private MapTree(int segmentSize, int height) {
-        this.segmentSize = segmentSize;
-        this.fanout = IndirectBlock.fanout(segmentSize);
+    private MapTree(NodeCache cache, int height) {
+        this.cache = cache;
+        this.fanout = cache.fanout();
         this.shift = Integer.numberOfTrailingZeros(fanout);
-        this.walks = new TreeWalks(fanout, shift);
+        this.walks = new TreeWalks(this, fanout, shift);
         this.height = height;
     }
 
-    public static MapTree empty(int segmentSize, int height) {
-        return new MapTree(segmentSize, height);
+    public static MapTree empty(NodeCache cache, int height) {
+        return new MapTree(cache, height);
+    }
+
+    /**
+     * The tree whose root entry the catalog holds: nothing is read here (blocks load on first use, and the open's
+     * reference count walk has already checked them, see {@link ReferenceScan}).
+     */
+    public static MapTree open(NodeCache cache, long word0, long word1, int height) {
+        MapTree t = new MapTree(cache, height);
+        t.rootWord0 = word0;
+        t.rootWord1 = word1;
+        return t;
     }
 
     /** Levels needed to address {@code sizeBytes}. */
@@ -77,8 +94,31 @@ public final class MapTree {
         return rootWord1;
     }
 
+    /** The root node (loaded through the cache if clean), or null if the tree has none. */
     public Node root() {
-        return root;
+        if (dirtyRoot != null) {
+            return dirtyRoot;
+        }
+        return MapEntry.isMapped(rootWord0)
+                ? cache.get(MapEntry.vbn(rootWord0), MapEntry.crc(rootWord1), height)
+                : null;
+    }
+
+    /** Child {@code i} of {@code n} (level above 1): its dirty child, else the clean block its entry names, or null. */
+    public Node child(Node n, int i) {
+        Node c = n.dirtyChild(i);
+        if (c != null) {
+            return c;
+        }
+        long w0 = n.words[2 * i];
+        return MapEntry.isMapped(w0)
+                ? cache.get(MapEntry.vbn(w0), MapEntry.crc(n.words[2 * i + 1]), n.level - 1)
+                : null;
+    }
+
+    /** True if reads find zeros everywhere without a block (a whole-vdisk zero root). */
+    private boolean zeroRoot() {
+        return dirtyRoot == null && rootWord0 == MapEntry.ZERO;
     }
 
     public int lastCreated() {
@@ -91,12 +131,12 @@ public final class MapTree {
 
     /** The data entry's word0 for segment {@code seg} ({@link MapEntry#HOLE} where no block exists). */
     public long lookup(long seg) {
-        Node n = root;
+        Node n = root();
         if (n == null) {
-            return rootWord0 == MapEntry.ZERO ? MapEntry.ZERO : MapEntry.HOLE;
+            return zeroRoot() ? MapEntry.ZERO : MapEntry.HOLE;
         }
         for (int level = height; level > 1; level--) {
-            n = n.children[index(seg, level)];
+            n = child(n, index(seg, level));
             if (n == null) {
                 return MapEntry.HOLE;
             }
@@ -112,12 +152,12 @@ public final class MapTree {
         if ((from >>> shift) != ((from + n - 1) >>> shift)) {
             throw new IllegalArgumentException("segments " + from + " +" + n + " span more than one indirect block");
         }
-        Node leaf = root;
+        Node leaf = root();
         for (int level = height; level > 1 && leaf != null; level--) {
-            leaf = leaf.children[index(from, level)];
+            leaf = child(leaf, index(from, level));
         }
         if (leaf == null) {
-            long w = root == null && rootWord0 == MapEntry.ZERO ? MapEntry.ZERO : MapEntry.HOLE;
+            long w = zeroRoot() ? MapEntry.ZERO : MapEntry.HOLE;
             Arrays.fill(out, 0, n, w);
             return;
         }
@@ -155,13 +195,13 @@ public final class MapTree {
             throw new IllegalArgumentException("segments " + from + " +" + n + " span more than one indirect block");
         }
         lastCreated = 0;
-        if (root == null && rootWord0 == MapEntry.ZERO) {
+        if (zeroRoot()) {
             Arrays.fill(words, 0, n, MapEntry.HOLE); // reads zeros everywhere: no hole to fill
             return 0;
         }
-        Node leaf = root;
+        Node leaf = root();
         for (int level = height; level > 1 && leaf != null; level--) {
-            leaf = leaf.children[index(from, level)];
+            leaf = child(leaf, index(from, level));
         }
         int i0 = index(from, 1);
         int k = 0;
@@ -201,29 +241,39 @@ public final class MapTree {
      */
     private Node leafForWrite(long seg, Allocator alloc) {
         lastCreated = 0;
-        if (root == null) {
-            root = new Node(height, fanout);
-            root.dirty = true;
+        Node r = root();
+        if (r == null) {
+            r = new Node(height, fanout);
             rootWord0 = 0;
             rootWord1 = 0;
             lastCreated++;
         } else {
-            root = exclusive(root, alloc);
+            r = exclusive(r, alloc);
         }
-        Node n = root;
-        n.dirty = true;
+        dirtyRoot = makeDirty(r);
+        Node n = r;
         for (int level = height; level > 1; level--) {
             int i = index(seg, level);
-            Node c = n.children[i];
+            Node c = child(n, i);
             if (c == null) {
                 c = new Node(level - 1, fanout);
                 lastCreated++;
             } else {
                 c = exclusive(c, alloc);
             }
-            c.dirty = true;
-            n.children[i] = c;
+            n.children()[i] = makeDirty(c);
             n = c;
+        }
+        return n;
+    }
+
+    /** Marks {@code n} dirty; a clean node changed in place leaves the cache (its segment's copy is now stale). */
+    private Node makeDirty(Node n) {
+        if (!n.dirty) {
+            if (n.vbn != 0) {
+                cache.forget(n.vbn);
+            }
+            n.dirty = true;
         }
         return n;
     }
@@ -233,13 +283,11 @@ public final class MapTree {
         if (n.vbn == 0 || alloc.refcount(n.vbn) <= 1) {
             return n;
         }
+        // shared, so clean (a snapshot shares only clean trees): no dirty children to carry over
         Node copy = new Node(n.level, fanout);
         System.arraycopy(n.words, 0, copy.words, 0, n.words.length);
         for (int i = 0; i < fanout; i++) {
             long v = MapEntry.vbn(n.words[2 * i]);
-            if (n.children != null) {
-                copy.children[i] = n.children[i];
-            }
             if (v != 0) {
                 alloc.incref(v);
             }
@@ -254,13 +302,15 @@ public final class MapTree {
     public int grow(int newHeight) {
         int created = 0;
         while (height < newHeight) {
-            if (root != null) {
+            if (dirtyRoot != null || MapEntry.isMapped(rootWord0)) {
                 Node r = new Node(height + 1, fanout);
-                r.children[0] = root;
+                if (dirtyRoot != null) {
+                    r.children()[0] = dirtyRoot;
+                }
                 r.words[0] = rootWord0;
                 r.words[1] = rootWord1;
                 r.dirty = true;
-                root = r;
+                dirtyRoot = r;
                 created++;
             }
             height++;
@@ -270,34 +320,35 @@ public final class MapTree {
 
     /**
      * Writes every dirty node to a newly allocated segment, children before parents so that each parent carries its
-     * child's CRC, and drops the reference on each node's previous segment. {@code buf} is one segment.
+     * child's CRC, and drops the reference on each node's previous segment; the written nodes join the cache as
+     * clean ones. {@code buf} is one segment.
      */
     public int checkpoint(DataSpace data, Allocator alloc, ByteBuffer buf) {
-        if (root == null || !root.dirty) {
+        if (dirtyRoot == null) {
             return 0;
         }
-        NodeWriter w = new NodeWriter(data, alloc, buf, segmentSize);
-        int crc = w.write(root);
-        rootWord0 = MapEntry.mapped(root.vbn);
+        NodeWriter w = new NodeWriter(data, alloc, buf, cache);
+        int crc = w.write(dirtyRoot);
+        rootWord0 = MapEntry.mapped(dirtyRoot.vbn);
         rootWord1 = MapEntry.word1(crc, 0);
+        dirtyRoot = null;
         return w.written();
     }
 
     /**
      * A new tree sharing this one's whole map by one more reference on the root's segment (O(1): nothing else is
      * touched). The root must be clean (a consistency point gave every node a segment): later changes to either tree
-     * path-copy the shared nodes. Returns the number of nodes touched (1, or 0 for a tree without a root).
+     * path-copy the shared nodes.
      */
     public MapTree share(Allocator alloc) {
-        if (root != null && (root.dirty || root.vbn == 0)) {
+        if (dirtyRoot != null) {
             throw new IllegalStateException("share of a tree with a dirty root; take a consistency point first");
         }
-        MapTree t = new MapTree(segmentSize, height);
-        t.root = root;
+        MapTree t = new MapTree(cache, height);
         t.rootWord0 = rootWord0;
         t.rootWord1 = rootWord1;
-        if (root != null) {
-            alloc.incref(root.vbn);
+        if (MapEntry.isMapped(rootWord0)) {
+            alloc.incref(MapEntry.vbn(rootWord0));
         }
         return t;
     }
@@ -308,7 +359,7 @@ public final class MapTree {
      * path copy reaches it, so the data count alone does not tell (the no-write state lives on the path).
      */
     public boolean exclusivelyMapped(long seg, Allocator alloc) {
-        Node n = root;
+        Node n = root();
         if (n == null) {
             return false;
         }
@@ -319,7 +370,7 @@ public final class MapTree {
             if (level == 1) {
                 break;
             }
-            n = n.children[index(seg, level)];
+            n = child(n, index(seg, level));
             if (n == null) {
                 return false;
             }
@@ -330,14 +381,16 @@ public final class MapTree {
 
     /** Calls {@code action} with every mapped segment index in {@code [from, to)}. */
     public void forEachMapped(long from, long to, LongConsumer action) {
-        if (root != null) {
-            walks.forEachMapped(root, height, 0, from, to, action);
+        Node r = root();
+        if (r != null) {
+            walks.forEachMapped(r, height, 0, from, to, action);
         }
     }
 
     /** The smallest mapped segment index {@code >= from}, or -1 if none. Skips missing subtrees. */
     public long nextMapped(long from) {
-        return root == null ? -1 : walks.nextMapped(root, height, 0, Math.max(0, from));
+        Node r = root();
+        return r == null ? -1 : walks.nextMapped(r, height, 0, Math.max(0, from));
     }
 
     /**
@@ -346,19 +399,28 @@ public final class MapTree {
      */
     public long[] ownAndSharedSegments(Allocator alloc) {
         long[] r = new long[2];
+        Node root = root();
         if (root != null) {
             walks.ownAndShared(root, false, alloc, r);
         }
         return r;
     }
 
-    /** Drops this tree's references (vdisk deleted); returns the number of in-memory nodes released. */
+    /** Drops this tree's references (vdisk deleted); returns the number of indirect blocks released. */
     public long release(Allocator alloc) {
-        long released = root == null ? 0 : walks.release(root, alloc);
-        root = null;
+        Node r = root();
+        long released = r == null ? 0 : walks.release(r, alloc);
+        dirtyRoot = null;
         rootWord0 = 0;
         rootWord1 = 0;
         return released;
+    }
+
+    /** Forgets the cached copy of a node whose segment this tree released. */
+    void released(Node n) {
+        if (n.vbn != 0) {
+            cache.forget(n.vbn);
+        }
     }
 
     /** What a walk over the tree sees (consistency check, rebuild). */
@@ -370,50 +432,11 @@ public final class MapTree {
         void data(long vbn, long segment, Node parent);
     }
 
+    /** Visits every node and data entry, loading clean nodes through the cache (one path in memory at a time). */
     public void walk(Visitor v) {
-        if (root != null) {
-            walks.walk(root, height, 0, MapEntry.crc(rootWord1), v);
+        Node r = root();
+        if (r != null) {
+            walks.walk(r, height, 0, MapEntry.crc(rootWord1), v);
         }
-    }
-
-    /**
-     * Loads a tree from disk, checking every indirect block's CRC and every pointer's range, and adds one count per
-     * reference to {@code counts}. {@code loaded} dedupes blocks shared between trees (each is read once).
-     */
-    public static MapTree load(
-            DataSpace data,
-            Allocator alloc,
-            int segmentSize,
-            String owner,
-            long word0,
-            long word1,
-            int height,
-            int[] counts,
-            Map<Long, Node> loaded,
-            ByteBuffer buf) {
-        MapTree t = new MapTree(segmentSize, height);
-        t.rootWord0 = word0;
-        t.rootWord1 = word1;
-        if (MapEntry.isMapped(word0)) {
-            t.root = new TreeLoader(data, alloc, segmentSize, owner, counts, loaded, buf)
-                    .root(MapEntry.vbn(word0), MapEntry.crc(word1), height);
-        }
-        return t;
-    }
-
-    /** Number of in-memory nodes (distinct objects reachable from the root). */
-    public long nodeCount() {
-        long[] c = {0};
-        walk(new Visitor() {
-            @Override
-            public boolean node(Node n, int level, long firstSegment, int expectedCrc) {
-                c[0]++;
-                return true;
-            }
-
-            @Override
-            public void data(long vbn, long segment, Node parent) {}
-        });
-        return c[0];
     }
 }

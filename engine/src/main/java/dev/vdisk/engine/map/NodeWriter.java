@@ -9,20 +9,23 @@ import java.nio.ByteBuffer;
 /**
  * A consistency point's write-out of one tree's dirty nodes ({@link MapTree#checkpoint}): each to a newly allocated
  * segment, children before parents so that each parent carries its child's CRC, dropping the reference on the node's
- * previous segment. Used once, under the tree's map write lock.
+ * previous segment; each written node becomes clean and joins the {@link NodeCache}, which may evict it from then on.
+ * Used once, under the tree's map write lock.
  */
 final class NodeWriter {
     private final DataSpace data;
     private final Allocator alloc;
     private final ByteBuffer buf;
+    private final NodeCache cache;
     private final int segmentSize;
     private int written;
 
-    NodeWriter(DataSpace data, Allocator alloc, ByteBuffer buf, int segmentSize) {
+    NodeWriter(DataSpace data, Allocator alloc, ByteBuffer buf, NodeCache cache) {
         this.data = data;
         this.alloc = alloc;
         this.buf = buf;
-        this.segmentSize = segmentSize;
+        this.cache = cache;
+        this.segmentSize = cache.segmentSize();
     }
 
     /** Nodes written so far. */
@@ -36,15 +39,13 @@ final class NodeWriter {
         if (n.children != null) {
             for (int i = 0; i < n.children.length; i++) {
                 Node c = n.children[i];
-                if (c != null && c.dirty) {
+                if (c != null) { // a dirty child; a null one is clean (or a hole) and its entry is right
                     int crc = write(c);
                     n.words[2 * i] = MapEntry.mapped(c.vbn);
                     n.words[2 * i + 1] = MapEntry.word1(crc, MapEntry.birth(n.words[2 * i + 1]));
-                } else if (c == null) {
-                    n.words[2 * i] = 0;
-                    n.words[2 * i + 1] = 0;
                 }
             }
+            n.children = null; // every child is clean now: found through the entries and the cache
         }
         long vbn = alloc.allocate(false, segmentSize);
         int crc = IndirectBlock.encode(n.words, buf);
@@ -53,7 +54,9 @@ final class NodeWriter {
             alloc.decref(n.vbn);
         }
         n.vbn = vbn;
+        n.crc = crc;
         n.dirty = false;
+        cache.put(n);
         return crc;
     }
 }

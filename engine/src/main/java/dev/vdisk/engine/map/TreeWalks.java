@@ -6,13 +6,16 @@ import java.util.function.LongConsumer;
 
 /**
  * Read-only traversals of a {@link MapTree} below a given node: the range scans, the whole-tree walk and the release
- * of a deleted tree's references. The caller holds the tree's map lock as {@link MapTree} says.
+ * of a deleted tree's references. Clean nodes load through the cache as the walk reaches them, so a walk holds one
+ * path, not the tree. The caller holds the tree's map lock as {@link MapTree} says.
  */
 final class TreeWalks {
+    private final MapTree tree;
     private final int fanout;
     private final int shift;
 
-    TreeWalks(int fanout, int shift) {
+    TreeWalks(MapTree tree, int fanout, int shift) {
+        this.tree = tree;
         this.fanout = fanout;
         this.shift = shift;
     }
@@ -29,8 +32,11 @@ final class TreeWalks {
                 if (MapEntry.isMapped(n.words[2 * i])) {
                     action.accept(first);
                 }
-            } else if (n.children[i] != null) {
-                forEachMapped(n.children[i], level - 1, first, from, to, action);
+            } else {
+                Node c = tree.child(n, i);
+                if (c != null) {
+                    forEachMapped(c, level - 1, first, from, to, action);
+                }
             }
         }
     }
@@ -45,8 +51,9 @@ final class TreeWalks {
                 if (first >= from && MapEntry.isMapped(n.words[2 * i])) {
                     return first;
                 }
-            } else if (n.children[i] != null) {
-                long r = nextMapped(n.children[i], level - 1, first, from);
+            } else {
+                Node c = tree.child(n, i);
+                long r = c == null ? -1 : nextMapped(c, level - 1, first, from);
                 if (r >= 0) {
                     return r;
                 }
@@ -62,9 +69,10 @@ final class TreeWalks {
     void ownAndShared(Node n, boolean shared, Allocator alloc, long[] r) {
         boolean s = shared || (n.vbn != 0 && alloc.refcount(n.vbn) > 1);
         for (int i = 0; i < fanout; i++) {
-            if (n.children != null) {
-                if (n.children[i] != null) {
-                    ownAndShared(n.children[i], s, alloc, r);
+            if (n.level > 1) {
+                Node c = tree.child(n, i);
+                if (c != null) {
+                    ownAndShared(c, s, alloc, r);
                 }
             } else if (MapEntry.isMapped(n.words[2 * i])) {
                 r[s || alloc.refcount(MapEntry.vbn(n.words[2 * i])) > 1 ? 1 : 0]++;
@@ -79,9 +87,10 @@ final class TreeWalks {
         }
         long released = 1;
         for (int i = 0; i < fanout; i++) {
-            if (n.children != null) {
-                if (n.children[i] != null) {
-                    released += release(n.children[i], alloc);
+            if (n.level > 1) {
+                Node c = tree.child(n, i);
+                if (c != null) {
+                    released += release(c, alloc);
                 }
             } else if (MapEntry.isMapped(n.words[2 * i])) {
                 alloc.decref(MapEntry.vbn(n.words[2 * i]));
@@ -89,6 +98,7 @@ final class TreeWalks {
         }
         if (n.vbn != 0) {
             alloc.decref(n.vbn);
+            tree.released(n);
         }
         return released;
     }
@@ -99,9 +109,10 @@ final class TreeWalks {
         }
         long span = 1L << (shift * (level - 1));
         for (int i = 0; i < fanout; i++) {
-            if (n.children != null) {
-                if (n.children[i] != null) {
-                    walk(n.children[i], level - 1, base + i * span, MapEntry.crc(n.words[2 * i + 1]), v);
+            if (n.level > 1) {
+                Node c = tree.child(n, i);
+                if (c != null) {
+                    walk(c, level - 1, base + i * span, MapEntry.crc(n.words[2 * i + 1]), v);
                 }
             } else if (MapEntry.isMapped(n.words[2 * i])) {
                 v.data(MapEntry.vbn(n.words[2 * i]), base + i, n);

@@ -12,7 +12,7 @@ class MapTreeFillHolesTest {
     void fillsOnlyHolesTakesOneReferencePerDataEntryAndReportsWhatItInstalled() {
         int seg = 4096; // fanout 256
         Allocator alloc = new Allocator(1024, 2);
-        MapTree t = MapTree.empty(seg, 2);
+        MapTree t = MapTree.empty(new NodeCache(null, seg, 8L << 20), 2);
         long mine = alloc.allocate(false, seg);
         t.set(300, MapEntry.mapped(mine), 1, alloc); // a user write got to segment 300 first
         t.set(301, MapEntry.ZERO, 1, alloc); // and a discard to 301

@@ -1,5 +1,6 @@
 package dev.vdisk.node.agent;
 
+import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.node.handover.DescriptorStore;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,8 +13,10 @@ import java.util.Optional;
  * @param acceptJournalLoss open the pool even when its journal lost fsynced records ({@code --accept-journal-loss})
  * @param descriptors where the FUSE connection and the loop devices are kept across a restart ({@code --fd-holder});
  *                    empty: they die with the process, and a restart stages every volume again on new devices
+ * @param mapCacheBytes heap for the pool's cached map blocks ({@code --map-cache-size})
  */
-public record AgentOptions(int maxSplits, boolean acceptJournalLoss, Optional<DescriptorStore> descriptors) {
+public record AgentOptions(
+        int maxSplits, boolean acceptJournalLoss, Optional<DescriptorStore> descriptors, long mapCacheBytes) {
     /** Splits running at once unless {@code --max-splits} says otherwise. */
     public static final int DEFAULT_MAX_SPLITS = 2;
 
@@ -26,18 +29,22 @@ public record AgentOptions(int maxSplits, boolean acceptJournalLoss, Optional<De
 
     /** Two splits at once, a pool with a damaged journal refused, no descriptor holder. */
     public static AgentOptions defaults() {
-        return new AgentOptions(DEFAULT_MAX_SPLITS, false, Optional.empty());
+        return new AgentOptions(DEFAULT_MAX_SPLITS, false, Optional.empty(), PoolOptions.DEFAULT_MAP_CACHE_BYTES);
     }
 
     public AgentOptions withMaxSplits(int n) {
-        return new AgentOptions(n, acceptJournalLoss, descriptors);
+        return new AgentOptions(n, acceptJournalLoss, descriptors, mapCacheBytes);
     }
 
     public AgentOptions withAcceptJournalLoss(boolean accept) {
-        return new AgentOptions(maxSplits, accept, descriptors);
+        return new AgentOptions(maxSplits, accept, descriptors, mapCacheBytes);
     }
 
     public AgentOptions withDescriptors(DescriptorStore store) {
-        return new AgentOptions(maxSplits, acceptJournalLoss, Optional.of(store));
+        return new AgentOptions(maxSplits, acceptJournalLoss, Optional.of(store), mapCacheBytes);
+    }
+
+    public AgentOptions withMapCacheBytes(long bytes) {
+        return new AgentOptions(maxSplits, acceptJournalLoss, descriptors, bytes);
     }
 }

@@ -227,7 +227,8 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             return Pool.open(
                     dir,
                     PoolOptions.defaults()
-                            .withAcceptJournalLoss(config.options().acceptJournalLoss()));
+                            .withAcceptJournalLoss(config.options().acceptJournalLoss())
+                            .withMapCacheBytes(config.options().mapCacheBytes()));
         }
         PrivateFiles.createDirectories(dir);
         long size = config.poolSize().orElseGet(() -> {
@@ -239,7 +240,10 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
         });
         size -= size % PoolSpec.DEFAULT_SEGMENT_SIZE;
         LOG.info("creating pool in {} ({} bytes, sparse)", dir, size);
-        return Pool.create(dir, PoolSpec.ofSize(size));
+        return Pool.create(
+                dir,
+                PoolSpec.ofSize(size),
+                PoolOptions.defaults().withMapCacheBytes(config.options().mapCacheBytes()));
     }
 
     public AgentConfig config() {
