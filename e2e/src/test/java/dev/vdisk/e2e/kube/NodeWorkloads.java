@@ -84,6 +84,23 @@ record NodeWorkloads(KubernetesClient admin, String namespace) {
      */
     Pod run(String name, List<String> claims, List<String> blockClaims, long uid, Long fsGroup, String script)
             throws IOException {
+        admin.resource(pod(name, claims, blockClaims, uid, fsGroup, script)).create();
+        return awaitEnd(name);
+    }
+
+    /** Like {@link #run} (uid 0, mount claims only) but returns once the pod runs, for a script that loops. */
+    Pod start(String name, List<String> claims, String script) throws IOException {
+        admin.resource(pod(name, claims, List.of(), 0, null, script)).create();
+        return admin.pods()
+                .inNamespace(namespace)
+                .withName(name)
+                .waitUntilCondition(
+                        p -> p != null && !"Pending".equals(p.getStatus().getPhase()), 180, TimeUnit.SECONDS);
+    }
+
+    /** The pod {@link #run} and {@link #start} create. */
+    private Pod pod(String name, List<String> claims, List<String> blockClaims, long uid, Long fsGroup, String script)
+            throws IOException {
         PodBuilder pod = new PodBuilder()
                 .withNewMetadata()
                 .withName(name)
@@ -133,54 +150,7 @@ record NodeWorkloads(KubernetesClient admin, String namespace) {
                     .endVolume()
                     .endSpec();
         }
-        admin.resource(pod.build()).create();
-        return awaitEnd(name);
-    }
-
-    /** Like {@link #run} (uid 0, mount claims only) but returns once the pod runs, for a script that loops. */
-    Pod start(String name, List<String> claims, String script) throws IOException {
-        PodBuilder pod = new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(namespace)
-                .endMetadata()
-                .withNewSpec()
-                .withRestartPolicy("Never")
-                .withTerminationGracePeriodSeconds(5L)
-                .withNewSecurityContext()
-                .withRunAsUser(0L)
-                .endSecurityContext()
-                .addNewContainer()
-                .withName("app")
-                .withImage(RealNode.driverImage())
-                .withImagePullPolicy("IfNotPresent")
-                .withCommand("sh", "-c", script)
-                .endContainer()
-                .endSpec();
-        for (String claim : claims) {
-            pod.editSpec()
-                    .editFirstContainer()
-                    .addNewVolumeMount()
-                    .withName(claim)
-                    .withMountPath("/" + claim)
-                    .endVolumeMount()
-                    .endContainer()
-                    .endSpec()
-                    .editSpec()
-                    .addNewVolume()
-                    .withName(claim)
-                    .withNewPersistentVolumeClaim()
-                    .withClaimName(claim)
-                    .endPersistentVolumeClaim()
-                    .endVolume()
-                    .endSpec();
-        }
-        admin.resource(pod.build()).create();
-        return admin.pods()
-                .inNamespace(namespace)
-                .withName(name)
-                .waitUntilCondition(
-                        p -> p != null && !"Pending".equals(p.getStatus().getPhase()), 180, TimeUnit.SECONDS);
+        return pod.build();
     }
 
     /** Waits until the pod ended (Succeeded or Failed). */
