@@ -64,7 +64,7 @@ public final class NodeReplicas implements ReplicaApi {
             @Override
             public ReplicaChunk next() {
                 ExtentChunk c = EngineFailures.translating(export::next);
-                return new ReplicaChunk(c.offset(), c.length(), c.data(), c.crc());
+                return new ReplicaChunk(c.offset(), c.length(), c.data(), c.crc(), c.unchanged());
             }
         };
     }
@@ -91,7 +91,8 @@ public final class NodeReplicas implements ReplicaApi {
 
     @Override
     public void applyChunk(String replicaId, ReplicaChunk chunk) {
-        ExtentChunk c = new ExtentChunk(chunk.offset(), chunk.length(), chunk.data(), chunk.crc32c());
+        ExtentChunk c =
+                new ExtentChunk(chunk.offset(), chunk.length(), chunk.data(), chunk.crc32c(), chunk.unchanged());
         EngineFailures.translating(() -> {
             replica(replicaId).apply(c);
             return null;

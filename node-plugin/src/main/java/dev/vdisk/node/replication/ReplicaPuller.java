@@ -117,7 +117,7 @@ public final class ReplicaPuller {
         for (Iterator<ReplicaChunk> it = source.export(cursor.baseSnapshotId(), run.sourceSnapshotId, cursor.offset());
                 it.hasNext(); ) {
             ReplicaChunk c = it.next();
-            if (!c.zero()) {
+            if (c.hasData()) {
                 limit.acquire(c.length());
                 run.sent += c.length();
                 sinceCursor += c.length();
