@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Two node agents, each its own JVM with its own pool ({@link ReplicaAgentChild}), the target pulling over the real
  * replication service of the agent API (loopback, the token check against a mock API server) through a forwarder that
  * can drop connections: a seed of a 1 GiB snapshot with random data, zeros and holes, then three deltas of random
- * 4 KiB blocks over 1 % of it, each byte-identical (SHA-256 of both snapshots). The source SIGKILLed mid-seed, the
+ * 4 KiB blocks over 1 % of it, each byte-identical (CRC32C of every byte of both snapshots). The source SIGKILLed mid-seed, the
  * target SIGKILLed mid-delta and every connection dropped mid-delta: each pull resumes from the target's cursor, and
  * the bytes the source served (counted chunk by chunk across its processes) show what was sent twice. Deleting the
  * source's pool leaves the replica readable and clonable.
