@@ -13,6 +13,7 @@ package dev.vdisk.api.agent;
  * @param durableCursor byte offset up to which it is durable (a restart resumes here)
  * @param bytesDone bytes covered by the pending import so far (data and zeros)
  * @param bytesReceived bytes of data received by this process for it
+ * @param progress the newest pull into it by this agent (percent, rate, ETA, throttle); null if none since it started
  */
 public record ReplicaStatus(
         String replicaId,
@@ -24,7 +25,8 @@ public record ReplicaStatus(
         long cursor,
         long durableCursor,
         long bytesDone,
-        long bytesReceived) {
+        long bytesReceived,
+        ReplicaProgress progress) {
     public boolean importing() {
         return pendingSourceSnapshotId != null;
     }

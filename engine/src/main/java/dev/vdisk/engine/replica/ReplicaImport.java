@@ -164,7 +164,8 @@ public final class ReplicaImport {
 
     /**
      * Verifies {@code chunk}'s checksum and applies it to the replica's vdisk: bytes are written, zeros discarded (in
-     * a seed the vdisk is all holes already). Chunks must ascend from the cursor.
+     * a seed the vdisk is all holes already), unchanged bytes only advance the cursor (the replica holds them: its
+     * vdisk is the delta's base plus new bytes before the cursor). Chunks must ascend from the cursor.
      *
      * @throws dev.vdisk.engine.error.ReplicaChecksumException damaged in transit: nothing applied; resend from the
      *     cursor
@@ -181,7 +182,12 @@ public final class ReplicaImport {
             throw new InvalidRangeException("extent at " + chunk.offset() + " (" + chunk.length() + " bytes) ends past"
                     + " source " + p.sourceSnap() + " of " + p.sizeBytes() + " bytes");
         }
-        if (!chunk.zero()) {
+        if (chunk.unchanged()) {
+            if (p.sourceBase() == null) {
+                throw new ReplicaStateException("extent at " + chunk.offset() + " of replica " + replica
+                        + " is marked unchanged in a seed: the source sent a delta's chunk; abort and seed again");
+            }
+        } else if (!chunk.zero()) {
             pool.write(replica, chunk.offset(), chunk.data().duplicate());
             receivedBytes += chunk.length();
         } else if (p.sourceBase() != null) {

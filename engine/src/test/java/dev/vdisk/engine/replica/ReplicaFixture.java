@@ -61,6 +61,28 @@ final class ReplicaFixture {
         return changed;
     }
 
+    /**
+     * Writes random 4 KiB blocks over {@code fraction} of the vdisk's blocks (a few as zeros over data, most random), at
+     * uniformly random places: a delta whose segments change only in part. Returns the distinct bytes changed.
+     */
+    static long scribbleBlocks(Vdisk v, Random rnd, double fraction) {
+        int block = 4096;
+        long blocks = v.size() / block;
+        java.util.Set<Long> changed = new java.util.HashSet<>();
+        ByteBuffer b = ByteBuffer.allocateDirect(block);
+        byte[] data = new byte[block];
+        while (changed.size() < blocks * fraction) {
+            long at = rnd.nextLong(blocks);
+            rnd.nextBytes(data);
+            b.clear();
+            b.put(data).flip();
+            v.write(at * block, b);
+            changed.add(at);
+        }
+        v.flush();
+        return changed.size() * (long) block;
+    }
+
     static void assertSameBytes(Vdisk expected, Vdisk actual, String what) {
         assertEquals(expected.size(), actual.size(), what + ": size");
         ByteBuffer a = ByteBuffer.allocateDirect(1 << 20);
@@ -114,7 +136,7 @@ final class ReplicaFixture {
 
     static long dataBytes(List<ExtentChunk> chunks) {
         return chunks.stream()
-                .filter(c -> !c.zero())
+                .filter(ExtentChunk::hasData)
                 .mapToLong(ExtentChunk::length)
                 .sum();
     }

@@ -89,6 +89,40 @@ class ReplicaImportTest {
     }
 
     @Test
+    void blockWritesInADeltaSendOnlyTheChangedBlocks() {
+        Random rnd = new Random(7);
+        try (Pool src = ReplicaFixture.create(dir.resolve("a"), 96L << 20);
+                Pool dst = ReplicaFixture.create(dir.resolve("b"), 96L << 20)) {
+            ReplicaHost source = PoolReplicaHost.of(src);
+            src.create("vol", SIZE);
+            ReplicaFixture.scribble(src.vdisk("vol"), rnd, 900);
+            src.snapshot("vol", "s0");
+            ReplicaImport imp = ReplicaImport.open(PoolReplicaHost.of(dst), dir.resolve("b/replicas"), "r-vol");
+            assertTrue(imp.begin("s0", "r-s0", SIZE).isPresent());
+            ReplicaFixture.pump(source, null, "s0", 0, imp);
+            imp.complete();
+            for (int k = 1; k <= 3; k++) {
+                long changed = ReplicaFixture.scribbleBlocks(src.vdisk("vol"), rnd, 0.01);
+                src.snapshot("vol", "s" + k);
+                String base = "s" + (k - 1);
+                long segmentBytes = SnapshotExport.coveredBytes(source, base, "s" + k, 0);
+                assertTrue(imp.begin("s" + k, "r-s" + k, SIZE).isPresent());
+                List<ExtentChunk> d = ReplicaFixture.pump(source, base, "s" + k, 0, imp);
+                assertEquals(segmentBytes, imp.progress().doneBytes(), "progress covers the changed segments");
+                imp.complete();
+                long sent = ReplicaFixture.dataBytes(d);
+                assertTrue(
+                        segmentBytes > 2 * changed,
+                        "4 KiB writes change " + segmentBytes + " bytes of segments for " + changed + " changed");
+                assertTrue(
+                        sent >= changed * 0.9 && sent <= changed * 1.1,
+                        "delta " + k + ": " + sent + " bytes sent for " + changed + " changed");
+                ReplicaFixture.assertSameBytes(src.snapshotReader("s" + k), dst.snapshotReader("r-s" + k), "s" + k);
+            }
+        }
+    }
+
+    @Test
     void restartResumesFromTheDurableCursorWithoutResending() throws Exception {
         Random rnd = new Random(5);
         Path a = dir.resolve("a");
@@ -174,7 +208,7 @@ class ReplicaImportTest {
     private static ExtentChunk firstData(SnapshotExport export) {
         while (export.hasNext()) {
             ExtentChunk c = export.next();
-            if (!c.zero()) {
+            if (c.hasData()) {
                 return c;
             }
         }

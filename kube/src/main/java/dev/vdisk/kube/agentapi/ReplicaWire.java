@@ -16,10 +16,16 @@ import java.nio.ByteBuffer;
  * The replication service of the agent API on the wire: service {@value #SERVICE} with {@code Export} (server
  * stream of chunks) and {@code Plan} (unary), in a small fixed binary encoding (no .proto: two messages that only
  * our agents speak). A request is {@code (base, snapshot, from)}, strings as UTF with "" for null; a chunk is offset,
- * length, CRC32C, a has-data flag and the bytes; a plan is size and covered bytes.
+ * length, CRC32C, a kind byte (0 zeros, 1 data, 2 unchanged) and the bytes of a data chunk; a plan is size and covered bytes.
  */
 final class ReplicaWire {
     static final String SERVICE = "vdisk.agent.v1.ReplicaSource";
+
+    /** A chunk's kind byte. */
+    private static final byte ZEROS = 0;
+
+    private static final byte DATA = 1;
+    private static final byte UNCHANGED = 2;
 
     /** What to export: {@code base} null for a seed. */
     record ExportRequest(String base, String snapshot, long from) {}
@@ -84,8 +90,8 @@ final class ReplicaWire {
                 out.writeLong(c.offset());
                 out.writeLong(c.length());
                 out.writeInt(c.crc32c());
-                out.writeBoolean(!c.zero());
-                if (!c.zero()) {
+                out.writeByte(c.hasData() ? DATA : c.unchanged() ? UNCHANGED : ZEROS);
+                if (c.hasData()) {
                     ByteBuffer d = c.data().duplicate();
                     byte[] b = new byte[d.remaining()];
                     d.get(b);
@@ -101,13 +107,14 @@ final class ReplicaWire {
                 long offset = in.readLong();
                 long length = in.readLong();
                 int crc = in.readInt();
+                byte kind = in.readByte();
                 ByteBuffer data = null;
-                if (in.readBoolean()) {
+                if (kind == DATA) {
                     byte[] b = new byte[in.readInt()];
                     in.readFully(b);
                     data = ByteBuffer.wrap(b).asReadOnlyBuffer();
                 }
-                return new ReplicaChunk(offset, length, data, crc);
+                return new ReplicaChunk(offset, length, data, crc, kind == UNCHANGED);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

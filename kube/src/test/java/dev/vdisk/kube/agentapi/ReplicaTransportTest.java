@@ -217,7 +217,7 @@ class ReplicaTransportTest {
                         throw new AgentException(AgentReason.IO_ERROR, "the source's disk hiccuped");
                     }
                     ReplicaChunk c = it.next();
-                    if (!c.zero()) {
+                    if (c.hasData()) {
                         bytes.addAndGet(c.length());
                     }
                     return c;

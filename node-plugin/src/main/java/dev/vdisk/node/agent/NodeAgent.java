@@ -27,6 +27,7 @@ import dev.vdisk.node.datapath.DataPath.AttachedVolume;
 import dev.vdisk.node.handover.DescriptorStore;
 import dev.vdisk.node.host.Mounter;
 import dev.vdisk.node.loop.LoopDevice;
+import dev.vdisk.node.replication.ReplicaPulls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -127,6 +128,11 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     /** The replication operations on this agent's pool. */
     public ReplicaApi replicas() {
         return replicas;
+    }
+
+    /** Where this agent's pullers publish their progress (give it to each {@code ReplicaPuller}). */
+    public ReplicaPulls replicaPulls() {
+        return replicas.pulls();
     }
 
     public static NodeAgent start(AgentConfig config) throws IOException {

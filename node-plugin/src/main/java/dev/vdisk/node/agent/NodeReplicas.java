@@ -15,6 +15,8 @@ import dev.vdisk.engine.replica.ReplicaHost;
 import dev.vdisk.engine.replica.ReplicaImport;
 import dev.vdisk.engine.replica.ReplicaState;
 import dev.vdisk.engine.replica.SnapshotExport;
+import dev.vdisk.node.replication.PullStatus;
+import dev.vdisk.node.replication.ReplicaPulls;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
@@ -40,10 +42,22 @@ public final class NodeReplicas implements ReplicaApi {
     private final ReplicaHost pool;
     private final Path stateDir;
     private final Map<String, ReplicaImport> imports = new ConcurrentHashMap<>();
+    private final ReplicaPulls pulls;
 
     public NodeReplicas(Pool pool, Path poolDir) {
+        this(pool, poolDir, new ReplicaPulls());
+    }
+
+    /** Replicas whose status also shows the progress that pullers publish on {@code pulls}. */
+    public NodeReplicas(Pool pool, Path poolDir, ReplicaPulls pulls) {
         this.pool = PoolReplicaHost.of(pool);
         this.stateDir = poolDir.resolve("replicas");
+        this.pulls = pulls;
+    }
+
+    /** The pulls into this pool's replicas, as their pullers publish them. */
+    public ReplicaPulls pulls() {
+        return pulls;
     }
 
     /** Whether vdisk {@code name} of the pool is a replica's (not a volume). */
@@ -64,7 +78,7 @@ public final class NodeReplicas implements ReplicaApi {
             @Override
             public ReplicaChunk next() {
                 ExtentChunk c = EngineFailures.translating(export::next);
-                return new ReplicaChunk(c.offset(), c.length(), c.data(), c.crc());
+                return new ReplicaChunk(c.offset(), c.length(), c.data(), c.crc(), c.unchanged());
             }
         };
     }
@@ -91,7 +105,8 @@ public final class NodeReplicas implements ReplicaApi {
 
     @Override
     public void applyChunk(String replicaId, ReplicaChunk chunk) {
-        ExtentChunk c = new ExtentChunk(chunk.offset(), chunk.length(), chunk.data(), chunk.crc32c());
+        ExtentChunk c =
+                new ExtentChunk(chunk.offset(), chunk.length(), chunk.data(), chunk.crc32c(), chunk.unchanged());
         EngineFailures.translating(() -> {
             replica(replicaId).apply(c);
             return null;
@@ -148,7 +163,8 @@ public final class NodeReplicas implements ReplicaApi {
                 p.cursor(),
                 pending == null ? 0 : pending.cursor(),
                 p.doneBytes(),
-                p.receivedBytes());
+                p.receivedBytes(),
+                pulls.of(replicaId).map(PullStatus::progress).orElse(null));
     }
 
     private ReplicaImport replica(String replicaId) {

@@ -22,7 +22,8 @@ import java.util.function.ToDoubleFunction;
  * FUSE images), {@code vdisk_splits{phase}} (splits the agent knows, by phase) and
  * {@code vdisk_split_relocated_bytes} (bytes relocated by those splits, summed; it falls when a finished split is
  * forgotten, so it is a gauge, not a counter), and {@code vdisk_volume_io_condition_changes_total{to}} (volumes
- * whose writes or reads started failing, {@code to="failing"}, or succeed again, {@code to="ok"}).
+ * whose writes or reads started failing, {@code to="failing"}, or succeed again, {@code to="ok"}). Replication's
+ * gauges: {@link ReplicaPullMetrics}.
  */
 public final class NodeAgentMetrics {
 
@@ -92,6 +93,7 @@ public final class NodeAgentMetrics {
                 .baseUnit("bytes")
                 .strongReference(true)
                 .register(registry);
+        ReplicaPullMetrics.bind(registry, agent.replicaPulls());
     }
 
     private static void bytes(

@@ -1,5 +1,7 @@
 package dev.vdisk.node.replication;
 
+import dev.vdisk.api.agent.ReplicaProgress;
+
 /**
  * Where a pull stands.
  *
@@ -13,6 +15,7 @@ package dev.vdisk.node.replication;
  * @param bytesPerSecond bytes covered per second in this pull
  * @param etaSeconds estimated seconds to go, -1 if unknown
  * @param attempts connections made so far
+ * @param rateLimitBytesPerSecond the throttle on data bytes, 0 = unlimited
  * @param message why it is RETRYING or FAILED, else empty
  */
 public record PullStatus(
@@ -25,7 +28,23 @@ public record PullStatus(
         double bytesPerSecond,
         long etaSeconds,
         int attempts,
+        long rateLimitBytesPerSecond,
         String message) {
+    /** As the agent API reports it. */
+    public ReplicaProgress progress() {
+        return new ReplicaProgress(
+                sourceSnapshotId,
+                phase,
+                bytesDone,
+                bytesTotal,
+                bytesSent,
+                bytesPerSecond,
+                etaSeconds,
+                rateLimitBytesPerSecond,
+                attempts,
+                message);
+    }
+
     public int percent() {
         if ("DONE".equals(phase)) {
             return 100;

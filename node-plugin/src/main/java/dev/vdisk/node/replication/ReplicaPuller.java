@@ -34,6 +34,7 @@ public final class ReplicaPuller {
     private final Supplier<ReplicaSourceApi> connect;
     private final int maxAttempts;
     private final long retryMillis;
+    private final ReplicaPulls board;
     private volatile PullStatus status;
 
     /**
@@ -43,10 +44,21 @@ public final class ReplicaPuller {
      */
     public ReplicaPuller(
             ReplicaTargetApi target, Supplier<ReplicaSourceApi> connect, int maxAttempts, long retryMillis) {
+        this(target, connect, maxAttempts, retryMillis, new ReplicaPulls());
+    }
+
+    /** A puller that also publishes its status on the node's {@code board} (the replica status and metrics). */
+    public ReplicaPuller(
+            ReplicaTargetApi target,
+            Supplier<ReplicaSourceApi> connect,
+            int maxAttempts,
+            long retryMillis,
+            ReplicaPulls board) {
         this.target = target;
         this.connect = connect;
         this.maxAttempts = maxAttempts;
         this.retryMillis = retryMillis;
+        this.board = board;
     }
 
     public Optional<PullStatus> status() {
@@ -62,7 +74,13 @@ public final class ReplicaPuller {
      */
     public PullStatus pull(String replicaId, String sourceSnapshotId, String snapshotId, long rateBytesPerSecond)
             throws InterruptedException {
-        Run run = new Run(replicaId, sourceSnapshotId);
+        if (rateBytesPerSecond < 0) {
+            throw new AgentException(
+                    AgentReason.INVALID_ARGUMENT,
+                    "replication rate " + rateBytesPerSecond + " of replica " + replicaId
+                            + " is negative: give bytes per second, 0 for unlimited");
+        }
+        Run run = new Run(replicaId, sourceSnapshotId, rateBytesPerSecond);
         long backoff = retryMillis;
         while (true) {
             run.attempts++;
@@ -117,7 +135,7 @@ public final class ReplicaPuller {
         for (Iterator<ReplicaChunk> it = source.export(cursor.baseSnapshotId(), run.sourceSnapshotId, cursor.offset());
                 it.hasNext(); ) {
             ReplicaChunk c = it.next();
-            if (!c.zero()) {
+            if (c.hasData()) {
                 limit.acquire(c.length());
                 run.sent += c.length();
                 sinceCursor += c.length();
@@ -155,8 +173,10 @@ public final class ReplicaPuller {
                 rate,
                 "DONE".equals(phase) ? 0 : eta,
                 run.attempts,
+                run.rateLimit,
                 message);
         status = s;
+        board.publish(s);
         return s;
     }
 
@@ -164,6 +184,7 @@ public final class ReplicaPuller {
     private static final class Run {
         final String replicaId;
         final String sourceSnapshotId;
+        final long rateLimit;
         final long started = System.nanoTime();
         int attempts;
         long total = -1;
@@ -174,9 +195,10 @@ public final class ReplicaPuller {
         long sent;
         long cursor;
 
-        Run(String replicaId, String sourceSnapshotId) {
+        Run(String replicaId, String sourceSnapshotId, long rateLimit) {
             this.replicaId = replicaId;
             this.sourceSnapshotId = sourceSnapshotId;
+            this.rateLimit = rateLimit;
         }
     }
 }

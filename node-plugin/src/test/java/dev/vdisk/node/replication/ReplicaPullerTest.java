@@ -6,6 +6,7 @@ import dev.vdisk.api.agent.AgentException;
 import dev.vdisk.api.agent.AgentReason;
 import dev.vdisk.api.agent.ReplicaChunk;
 import dev.vdisk.api.agent.ReplicaPlan;
+import dev.vdisk.api.agent.ReplicaProgress;
 import dev.vdisk.api.agent.ReplicaSourceApi;
 import dev.vdisk.api.agent.ReplicaStatus;
 import dev.vdisk.engine.Pool;
@@ -13,6 +14,8 @@ import dev.vdisk.engine.PoolOptions;
 import dev.vdisk.engine.PoolSpec;
 import dev.vdisk.engine.Vdisk;
 import dev.vdisk.node.agent.NodeReplicas;
+import dev.vdisk.node.metrics.ReplicaPullMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +23,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,12 +48,15 @@ class ReplicaPullerTest {
         try (Pool a = Pool.create(dir.resolve("a"), new PoolSpec(192L << 20, SEGMENT, null, null), o);
                 Pool b = Pool.create(dir.resolve("b"), new PoolSpec(192L << 20, SEGMENT, null, null), o)) {
             NodeReplicas source = new NodeReplicas(a, dir.resolve("a"));
-            NodeReplicas target = new NodeReplicas(b, dir.resolve("b"));
+            ReplicaPulls pulls = new ReplicaPulls();
+            NodeReplicas target = new NodeReplicas(b, dir.resolve("b"), pulls);
+            SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+            ReplicaPullMetrics.bind(metrics, pulls);
             a.create("pvc-1", SIZE);
             write(a.vdisk("pvc-1"), rnd, (int) (SIZE / SEGMENT / 3));
             a.snapshot("pvc-1", "snap-0");
             DroppingSource dropping = new DroppingSource(source, 7);
-            ReplicaPuller puller = new ReplicaPuller(target, () -> dropping, 20, 1);
+            ReplicaPuller puller = new ReplicaPuller(target, () -> dropping, 20, 1, pulls);
 
             PullStatus seed = puller.pull("pvc-1", "snap-0", "pvc-1.snap-0", 0);
             assertEquals("DONE", seed.phase());
@@ -81,11 +89,58 @@ class ReplicaPullerTest {
             write(a.vdisk("pvc-1"), rnd, 80);
             a.snapshot("pvc-1", "snap-4");
             dropping.reset(Integer.MAX_VALUE);
+            AtomicReference<ReplicaProgress> running = new AtomicReference<>();
+            AtomicReference<Double> runningGauge = new AtomicReference<>();
+            Thread watcher = Thread.ofVirtual().start(() -> {
+                while (running.get() == null && !Thread.currentThread().isInterrupted()) {
+                    ReplicaProgress p =
+                            target.replicaStatus("pvc-1").orElseThrow().progress();
+                    if (p != null
+                            && p.sourceSnapshotId().equals("snap-4")
+                            && p.phase().equals("RUNNING")) {
+                        runningGauge.set(metrics.get("vdisk.replica.pulls")
+                                .tag("phase", "RUNNING")
+                                .gauge()
+                                .value());
+                        running.set(p);
+                    }
+                    LockSupport.parkNanos(1_000_000);
+                }
+            });
             long t0 = System.nanoTime();
             PullStatus slow = puller.pull("pvc-1", "snap-4", "pvc-1.snap-4", 4L << 20);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            watcher.interrupt();
+            watcher.join();
             double rate = slow.bytesSent() / seconds;
             assertTrue(rate < 4.6 * (1 << 20), "throttled to " + rate + " bytes/s");
+            // progress in the replica status and the metrics, while running and when done
+            ReplicaProgress seen = running.get();
+            assertNotNull(seen, "the status showed the throttled pull running");
+            assertEquals(4L << 20, seen.rateLimitBytesPerSecond());
+            assertTrue(seen.bytesTotal() > 0 && seen.percent() < 100, "running at " + seen.percent() + " %");
+            assertEquals(1.0, runningGauge.get(), "vdisk_replica_pulls{phase=RUNNING} while it ran");
+            ReplicaProgress done = target.replicaStatus("pvc-1").orElseThrow().progress();
+            assertEquals("DONE", done.phase());
+            assertEquals(100, done.percent());
+            assertEquals(0, done.etaSeconds());
+            assertEquals(slow.bytesSent(), done.bytesSent());
+            assertEquals(
+                    1.0,
+                    metrics.get("vdisk.replica.pulls")
+                            .tag("phase", "DONE")
+                            .gauge()
+                            .value());
+            assertEquals(
+                    0.0,
+                    metrics.get("vdisk.replica.pulls")
+                            .tag("phase", "RUNNING")
+                            .gauge()
+                            .value());
+            assertEquals(
+                    slow.bytesSent(),
+                    (long) metrics.get("vdisk.replica.pull.sent").gauge().value(),
+                    "vdisk_replica_pull_sent_bytes");
         }
     }
 
