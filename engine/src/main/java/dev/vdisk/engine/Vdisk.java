@@ -62,6 +62,11 @@ public final class Vdisk {
      */
     private volatile long originFamily;
     /**
+     * The last pointer record applied to the map (-1: none), written with the map entry under the map's write lock and
+     * recorded in the catalog with the map: replay applies a pointer record only if it is newer.
+     */
+    private volatile long lastPointerSeq;
+    /**
      * Vdisk: segments written or discarded since its newest snapshot (marked by the destager, which is the only
      * place the map changes). Snapshot: its change index, the segments changed while it was the youngest.
      */
@@ -94,6 +99,7 @@ public final class Vdisk {
     private final ChangesTable table;
     private final VdiskReads reads;
     private final InPlaceWriter inPlace;
+    private final PointerWriter pointers;
     private final VdiskWrites writes;
     private final Discards discards;
     private final SegmentDestage destage;
@@ -120,6 +126,7 @@ public final class Vdisk {
         this.changeIndex = new ChangeIndexStore(refs);
         this.split = SplitCursor.decode(e.extensions().get(SplitCursor.TAG), e.name());
         this.originFamily = VdiskExtensions.originFamily(e.extensions());
+        this.lastPointerSeq = VdiskExtensions.lastPointerSeq(e.extensions());
         this.segmentSize = svc.segmentSize();
         this.map = new StoreMap(tree, e.size(), segmentSize);
         SegmentGates gates = new SegmentGates();
@@ -127,8 +134,9 @@ public final class Vdisk {
         this.table = new ChangesTable(this, svc, map, gates, chain);
         this.reads = new VdiskReads(svc, map, table, gates, chain);
         this.inPlace = new InPlaceWriter(this, svc, map, table, touched, changes, gates, opLock);
-        this.writes = new VdiskWrites(this, svc, map, table, touched, inPlace, opLock);
-        this.discards = new Discards(this, svc, map, table, touched, opLock);
+        this.pointers = new PointerWriter(this, svc, map, table, touched, changes, gates, chain, opLock);
+        this.writes = new VdiskWrites(this, svc, map, table, touched, inPlace, pointers, opLock);
+        this.discards = new Discards(this, svc, map, table, touched, pointers, opLock);
         this.destage = new SegmentDestage(this, svc, map, table, touched, changes, chain);
     }
 
@@ -220,7 +228,8 @@ public final class Vdisk {
     }
 
     CatalogEntry toCatalogEntryWithoutLocking() {
-        Map<Integer, byte[]> ext = VdiskExtensions.merge(extensions, changeIndex.encodeRefs(), split, originFamily);
+        Map<Integer, byte[]> ext =
+                VdiskExtensions.merge(extensions, changeIndex.encodeRefs(), split, originFamily, lastPointerSeq);
         return new CatalogEntry(
                 id,
                 name,
@@ -345,6 +354,34 @@ public final class Vdisk {
 
     void replayWrite(long seq, long offset, ByteBuffer payload) {
         writes.replay(seq, offset, payload);
+    }
+
+    void replayPointer(long seq, long offset, ByteBuffer payload) {
+        pointers.replay(seq, offset, payload);
+    }
+
+    /** Before replay: notes whether pointer record {@code seq} takes effect (see {@link PointerWriter#prepareReplay}). */
+    void prepareReplayPointer(long seq, long offset, ByteBuffer payload) {
+        pointers.prepareReplay(seq, offset, payload);
+    }
+
+    void endReplay() {
+        pointers.endReplay();
+    }
+
+    /** The last pointer record applied to the map, -1 if none. */
+    long lastPointerSeq() {
+        return lastPointerSeq;
+    }
+
+    @GuardedBy("map.lock()")
+    void notePointer(long seq) {
+        lastPointerSeq = seq;
+    }
+
+    /** Writes that went to a new segment with only a pointer journalled so far (tests, metrics). */
+    long pointerWrites() {
+        return pointers.writes();
     }
 
     void replayDiscard(long seq, long offset, long length) {

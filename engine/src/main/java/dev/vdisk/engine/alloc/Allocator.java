@@ -5,6 +5,7 @@ import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.error.OutOfSpaceException;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongPredicate;
 
 /**
  * The block allocation structure: one reference count per segment ({@link RefCounts}: about 2 bits of heap per used
@@ -55,6 +56,15 @@ public final class Allocator {
     @GuardedBy("lock")
     private LongList pendingOld = new LongList();
 
+    /**
+     * Segments that reached 0 (or were free at open) while a journal record replay could still apply names them; they
+     * join {@link #pendingNew} once {@link #reuseHold} lets them go ({@link #releaseHeld}).
+     */
+    @GuardedBy("lock")
+    private LongList held = new LongList();
+    /** Whether a segment is named by a replayable pointer record (set once by the pool; read under lock). */
+    private volatile LongPredicate reuseHold = v -> false;
+
     public Allocator(long segmentCount, long firstDataVbn) {
         if (segmentCount > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("pools above " + Integer.MAX_VALUE + " segments are not supported");
@@ -89,6 +99,7 @@ public final class Allocator {
             refs = new RefCounts(segmentCount);
             pendingNew.clear();
             pendingOld.clear();
+            held.clear();
         } finally {
             lock.unlock();
         }
@@ -190,7 +201,7 @@ public final class Allocator {
             }
             if (r == 1) {
                 refs.set(vbn, PENDING);
-                pendingNew.add(vbn);
+                (reuseHold.test(vbn) ? held : pendingNew).add(vbn);
             } else {
                 refs.set(vbn, r - 1);
             }
@@ -322,6 +333,79 @@ public final class Allocator {
         }
     }
 
+    /**
+     * Sets what keeps a segment that reaches 0 from the two-point reuse countdown: a journal record that replay could
+     * still apply names it (write-anywhere pointers, docs/architecture/write-path.md).
+     */
+    public void holdReuseWhile(LongPredicate hold) {
+        reuseHold = hold;
+    }
+
+    /** At open, before replay: segments in {@code vbns} that are free are held (see {@link #holdReuseWhile}). */
+    public void holdIfFree(long[] vbns) {
+        lock.lock();
+        try {
+            for (long v : vbns) {
+                if (isDataVbn(v) && refs.get(v) == 0) {
+                    refs.set(v, PENDING);
+                    free--;
+                    held.add(v);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves held segments that the hold no longer names into the two-point countdown; returns how many. */
+    public long releaseHeld() {
+        lock.lock();
+        try {
+            LongList keep = new LongList();
+            long n = 0;
+            for (int i = 0; i < held.size(); i++) {
+                long v = held.get(i);
+                if (refs.get(v) != PENDING) {
+                    continue; // claimed again by replay
+                }
+                if (reuseHold.test(v)) {
+                    keep.add(v);
+                } else {
+                    pendingNew.add(v);
+                    n++;
+                }
+            }
+            held = keep;
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Replay of a pointer record: takes {@code vbn}, which no tree references (free or held), with count 1, drawing on
+     * the reservation like {@link #allocate}. False, changing nothing, if a tree references it.
+     */
+    public boolean claim(long vbn) {
+        lock.lock();
+        try {
+            checkVbn(vbn);
+            int r = refs.get(vbn);
+            if (r > 0) {
+                return false;
+            }
+            if (r == 0) {
+                free--;
+            } else {
+                held.remove(vbn); // held at open (holdIfFree): a stale entry could free it early after a later decref
+            }
+            refs.set(vbn, 1);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Called when a consistency point is durable: releases the segments freed before the previous one. */
     public long checkpointDurable() {
         lock.lock();
@@ -348,7 +432,7 @@ public final class Allocator {
     public Usage usage() {
         lock.lock();
         try {
-            long pending = pendingNew.size() + pendingOld.size();
+            long pending = pendingNew.size() + pendingOld.size() + held.size();
             long total = segmentCount - firstDataVbn;
             return new Usage(
                     total,
@@ -402,6 +486,16 @@ public final class Allocator {
 
         void clear() {
             n = 0;
+        }
+
+        /** Removes the first occurrence of {@code v}, if any (order not kept). */
+        void remove(long v) {
+            for (int i = 0; i < n; i++) {
+                if (a[i] == v) {
+                    a[i] = a[--n];
+                    return;
+                }
+            }
         }
     }
 }
