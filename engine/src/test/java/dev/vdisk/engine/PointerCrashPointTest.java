@@ -19,9 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Write anywhere under crashes, deterministically: a fresh vdisk (all holes) gets rounds of partial-segment writes
- * whose first write to a segment goes to a new segment with only a pointer journalled, then journal and in-place
- * writes to the same segments, and a clone of its snapshot journal writes (its holes read the snapshot), with flushes, points (explicit
+ * Write anywhere under crashes, deterministically: a fresh vdisk (all holes) gets rounds of block and whole-segment
+ * writes, a whole segment's first write going to a new segment with only a pointer journalled, then journal and
+ * in-place writes to the same segments, and a clone of its snapshot journal writes (its holes read the snapshot), with flushes, points (explicit
  * and by timer), a whole-segment discard written again afterwards (a zero entry), and a crash and reopen halfway (the
  * replay installs pointers). Recorded on a {@link RecordingDataSpace}: every crash point (right after each data-space
  * write: the new segment's bytes, the destager's, a point's; the journal as the page cache had it, so that a pointer
@@ -85,7 +85,7 @@ class PointerCrashPointTest {
                 history,
                 snapContent,
                 segmentSize);
-        assertTrue(pointers >= (long) BLOCKS * BLOCK / segmentSize / 3, "only " + pointers + " writes went anywhere");
+        assertTrue(pointers >= (segmentSize == BLOCK ? BLOCKS / 3 : 2), "only " + pointers + " writes went anywhere");
         int points = rec.count();
         List<String> failures = new ArrayList<>();
         Path images = Files.isDirectory(Path.of("/dev/shm"))
@@ -135,6 +135,19 @@ class PointerCrashPointTest {
                 int blk = rnd.nextInt(BLOCKS);
                 int key = toClone ? CLONE + blk : blk;
                 if (blocks.containsKey(key)) {
+                    continue;
+                }
+                int perSeg = segmentSize / BLOCK;
+                if (!toClone && perSeg > 1 && rnd.nextBoolean()) {
+                    // a whole segment (only those go anywhere): one write of each of its blocks
+                    int first = blk - blk % perSeg;
+                    ByteBuffer whole = ByteBuffer.allocateDirect(segmentSize);
+                    for (int k = 0; k < perSeg; k++) {
+                        CrashChild.content(b, 1, written, first + k);
+                        whole.put(k * BLOCK, b, 0, BLOCK);
+                        blocks.put(first + k, written++);
+                    }
+                    v.write((long) first * BLOCK, whole);
                     continue;
                 }
                 CrashChild.content(b, 1, written, blk);
