@@ -31,7 +31,7 @@ final class Discards {
     private final ChangesTable table;
     private final TouchedSegments touched;
     private final ReentrantReadWriteLock opLock;
-    private final PointerWriter pointers;
+    private final PointerReplay pointers;
     private final int segmentSize;
     private final int segmentShift;
 
@@ -41,7 +41,7 @@ final class Discards {
             StoreMap map,
             ChangesTable table,
             TouchedSegments touched,
-            PointerWriter pointers,
+            PointerReplay pointers,
             ReentrantReadWriteLock opLock) {
         this.pointers = pointers;
         this.owner = owner;

@@ -1,7 +1,6 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.alloc.Allocator;
-import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.journal.Journal;
@@ -9,14 +8,9 @@ import dev.vdisk.engine.journal.JournalRecord;
 import dev.vdisk.engine.map.StoreMap;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.CRC32C;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Write anywhere: the first write to a hole or a zero segment lands
@@ -28,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * is never installed. Lock order as {@link Vdisk}'s: operation lock, segment gate, map lock, journal.
  */
 final class PointerWriter {
-    private static final Logger LOG = LoggerFactory.getLogger(PointerWriter.class);
     private static final ThreadLocal<ByteBuffer> STAGING = new ThreadLocal<>();
 
     private final Vdisk owner;
@@ -47,10 +40,11 @@ final class PointerWriter {
     private final ReentrantReadWriteLock opLock;
     private final int segmentSize;
     private final int segmentShift;
-    /** Replay only: segment to the newest effective pointer record of it (see {@link #prepareReplay}). */
-    private final Map<Long, Long> superseding = new ConcurrentHashMap<>();
-    /** Replay only: the pointer records to install (not in the map yet, bytes intact). */
-    private final Set<Long> effective = ConcurrentHashMap.newKeySet();
+    /**
+     * The last pointer record applied to the map (-1: none), written with the map entry under the map's write lock and
+     * recorded in the catalog with the map: replay applies a pointer record only if it is newer.
+     */
+    private volatile long lastSeq;
     /** Segment pieces written anywhere so far. */
     private final LongAdder writes = new LongAdder();
 
@@ -63,8 +57,10 @@ final class PointerWriter {
             ChangeSet changes,
             SegmentGates gates,
             ChainReader chain,
-            ReentrantReadWriteLock opLock) {
+            ReentrantReadWriteLock opLock,
+            long lastSeq) {
         this.owner = owner;
+        this.lastSeq = lastSeq;
         this.data = svc.data();
         this.alloc = svc.alloc();
         this.journal = svc.journal();
@@ -181,7 +177,7 @@ final class PointerWriter {
      */
     int install(long seg, long w0, long vbn, long seq, int reservation) {
         holds.name(vbn, seq);
-        owner.notePointer(seq);
+        lastSeq = seq;
         map.tree().set(seg, MapEntry.mapped(vbn), (int) owner.epoch(), alloc);
         int created = map.tree().lastCreated();
         int fromReservation = Math.min(created, reservation);
@@ -204,99 +200,16 @@ final class PointerWriter {
         }
     }
 
-    /**
-     * Re-applies pointer record {@code seq} at open: only if the recovered map predates it (the catalog's last pointer
-     * is older) and the new segment holds the bytes the record's CRC names (else the data never reached the disk, and
-     * no flush covered the write). Older records of the segment, replayed into the changes table, are dropped: the new
-     * segment was built after they were destaged. The entry the recovered map has is released, whatever it is.
-     */
-    void replay(long seq, long offset, ByteBuffer payload) {
-        long seg = offset >>> segmentShift;
-        if (seq <= owner.lastPointerSeq() || !effective.contains(seq)) {
-            return; // in the map already, or not effective (see prepareReplay)
-        }
-        long vbn = payload.duplicate()
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .getLong(payload.position() + JournalRecord.POINTER_VBN_OFFSET);
-        table.dropSegment(seg); // nothing older should be there (its pieces were skipped); to be sure
-        map.lock().writeLock().lock();
-        try {
-            if (!alloc.claim(vbn)) {
-                throw new CorruptMetadataException("journal record " + seq + " of vdisk " + owner.name()
-                        + " points segment " + seg + " at " + vbn + ", which the pool's maps already use; run"
-                        + " 'vdisk check'");
-            }
-            long w0 = map.tree().lookup(seg);
-            install(seg, w0, vbn, seq, 0);
-        } finally {
-            map.lock().writeLock().unlock();
-        }
+    /** The last pointer record applied to the map, -1 if none (the catalog records it). */
+    long lastSeq() {
+        return lastSeq;
     }
 
-    /**
-     * Before replay, for each pointer record to replay: notes it as effective if the recovered map holds it already
-     * (not newer than the catalog's last pointer) or its new segment holds the bytes its CRC names (else the bytes
-     * never reached the disk, so no flush covered that write, nor any later one: each fsyncs the data space first).
-     * Older records' pieces in a segment an effective pointer rewrote are then skipped ({@link #supersedes}): the new
-     * segment holds them, and replaying them over it (or over the map that holds it) would undo the pointer's write.
-     */
-    void prepareReplay(long seq, long offset, ByteBuffer payload) {
-        if (owner.isDeleted() || offset >= map.size()) {
-            return;
-        }
-        long seg = offset >>> segmentShift;
-        int at = payload.position();
-        ByteBuffer p = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        long vbn = p.getLong(at + JournalRecord.POINTER_VBN_OFFSET);
-        int crc = p.getInt(at + JournalRecord.POINTER_CRC_OFFSET);
-        if (!alloc.isDataVbn(vbn)) {
-            throw new CorruptMetadataException("journal record " + seq + " of vdisk " + owner.name()
-                    + " points segment " + seg + " at " + vbn + ", outside the pool's data; run 'vdisk check'");
-        }
-        if (seq > owner.lastPointerSeq()) {
-            ByteBuffer buf = staging();
-            data.readFully(buf.duplicate(), vbn << segmentShift);
-            CRC32C c = new CRC32C();
-            c.update(whole(buf));
-            if ((int) c.getValue() != crc) {
-                LOG.info(
-                        "vdisk {}: pointer record {} (segment {}) not replayed: its data never reached the disk, so"
-                                + " no flush covered that write",
-                        owner.name(),
-                        seq,
-                        seg);
-                return;
-            }
-        }
-        superseding.merge(seg, seq, Math::max);
-        effective.add(seq);
-    }
-
-    /** Whether an effective pointer record newer than {@code seq} rewrote segment {@code seg} (replay only). */
-    boolean supersedes(long seg, long seq) {
-        if (superseding.isEmpty()) {
-            return false;
-        }
-        Long p = superseding.get(seg);
-        return p != null && p > seq;
-    }
-
-    /** Whether any pointer record supersedes older records (replay only). */
-    boolean supersedesAny() {
-        return !superseding.isEmpty();
-    }
-
-    /** The replay ended. */
-    void endReplay() {
-        superseding.clear();
-        effective.clear();
-    }
-
-    private ByteBuffer whole(ByteBuffer buf) {
+    ByteBuffer whole(ByteBuffer buf) {
         return buf.position(0).limit(segmentSize);
     }
 
-    private ByteBuffer staging() {
+    ByteBuffer staging() {
         ByteBuffer b = STAGING.get();
         if (b == null || b.capacity() < segmentSize) {
             b = ByteBuffer.allocateDirect(segmentSize);

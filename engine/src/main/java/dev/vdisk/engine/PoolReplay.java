@@ -41,16 +41,16 @@ final class PoolReplay {
                 return;
             }
             if (type == JournalRecord.TYPE_WRITE) {
-                v.replayWrite(seq, off, payload);
+                v.replay().write(seq, off, payload);
             } else if (type == JournalRecord.TYPE_POINTER) {
-                v.replayPointer(seq, off, payload);
+                v.replay().pointer(seq, off, payload);
             } else {
-                v.replayDiscard(seq, off, len);
+                v.replay().discard(seq, off, len);
             }
         });
         points.replaying(Long.MAX_VALUE);
         for (Vdisk v : catalog.all()) {
-            v.endReplay();
+            v.replay().end();
         }
         if (n > 0) {
             LOG.info("replayed {} journal records of pool {} from record {}", n, dir, from);
@@ -60,7 +60,7 @@ final class PoolReplay {
     /**
      * Before replay: every new segment a pointer record to replay names is held (named in the holds, and kept from
      * reuse if free), so that no allocation during replay takes it before its record claims it; each vdisk judges its
-     * pointer records ({@link Vdisk#prepareReplayPointer}).
+     * pointer records ({@link VdiskReplay#preparePointer}).
      */
     private static void prepareForPointers(
             Journal journal, VdiskCatalog catalog, Allocator alloc, PointerHolds holds, long from) {
@@ -77,7 +77,7 @@ final class PoolReplay {
             }
             Vdisk v = catalog.byId(id);
             if (v != null) {
-                v.prepareReplayPointer(seq, off, payload);
+                v.replay().preparePointer(seq, off, payload);
             }
         });
         alloc.holdIfFree(vbns.build().toArray());

@@ -62,11 +62,6 @@ public final class Vdisk {
      */
     private volatile long originFamily;
     /**
-     * The last pointer record applied to the map (-1: none), written with the map entry under the map's write lock and
-     * recorded in the catalog with the map: replay applies a pointer record only if it is newer.
-     */
-    private volatile long lastPointerSeq;
-    /**
      * Vdisk: segments written or discarded since its newest snapshot (marked by the destager, which is the only
      * place the map changes). Snapshot: its change index, the segments changed while it was the youngest.
      */
@@ -102,6 +97,7 @@ public final class Vdisk {
     private final PointerWriter pointers;
     private final VdiskWrites writes;
     private final Discards discards;
+    private final VdiskReplay replay;
     private final SegmentDestage destage;
 
     Vdisk(VdiskServices svc, CatalogEntry e, MapTree tree) {
@@ -126,7 +122,6 @@ public final class Vdisk {
         this.changeIndex = new ChangeIndexStore(refs);
         this.split = SplitCursor.decode(e.extensions().get(SplitCursor.TAG), e.name());
         this.originFamily = VdiskExtensions.originFamily(e.extensions());
-        this.lastPointerSeq = VdiskExtensions.lastPointerSeq(e.extensions());
         this.segmentSize = svc.segmentSize();
         this.map = new StoreMap(tree, e.size(), segmentSize);
         SegmentGates gates = new SegmentGates();
@@ -134,9 +129,21 @@ public final class Vdisk {
         this.table = new ChangesTable(this, svc, map, gates, chain);
         this.reads = new VdiskReads(svc, map, table, gates, chain);
         this.inPlace = new InPlaceWriter(this, svc, map, table, touched, changes, gates, opLock);
-        this.pointers = new PointerWriter(this, svc, map, table, touched, changes, gates, chain, opLock);
-        this.writes = new VdiskWrites(this, svc, map, table, touched, inPlace, pointers, opLock);
-        this.discards = new Discards(this, svc, map, table, touched, pointers, opLock);
+        this.pointers = new PointerWriter(
+                this,
+                svc,
+                map,
+                table,
+                touched,
+                changes,
+                gates,
+                chain,
+                opLock,
+                VdiskExtensions.lastPointerSeq(e.extensions()));
+        PointerReplay pointerReplay = new PointerReplay(this, svc, pointers, map, table);
+        this.writes = new VdiskWrites(this, svc, map, table, touched, inPlace, pointers, pointerReplay, opLock);
+        this.discards = new Discards(this, svc, map, table, touched, pointerReplay, opLock);
+        this.replay = new VdiskReplay(writes, pointerReplay, discards);
         this.destage = new SegmentDestage(this, svc, map, table, touched, changes, chain);
     }
 
@@ -229,7 +236,7 @@ public final class Vdisk {
 
     CatalogEntry toCatalogEntryWithoutLocking() {
         Map<Integer, byte[]> ext =
-                VdiskExtensions.merge(extensions, changeIndex.encodeRefs(), split, originFamily, lastPointerSeq);
+                VdiskExtensions.merge(extensions, changeIndex.encodeRefs(), split, originFamily, pointers.lastSeq());
         return new CatalogEntry(
                 id,
                 name,
@@ -352,40 +359,14 @@ public final class Vdisk {
         discards.discard(offset, length);
     }
 
-    void replayWrite(long seq, long offset, ByteBuffer payload) {
-        writes.replay(seq, offset, payload);
-    }
-
-    void replayPointer(long seq, long offset, ByteBuffer payload) {
-        pointers.replay(seq, offset, payload);
-    }
-
-    /** Before replay: notes whether pointer record {@code seq} takes effect (see {@link PointerWriter#prepareReplay}). */
-    void prepareReplayPointer(long seq, long offset, ByteBuffer payload) {
-        pointers.prepareReplay(seq, offset, payload);
-    }
-
-    void endReplay() {
-        pointers.endReplay();
-    }
-
-    /** The last pointer record applied to the map, -1 if none. */
-    long lastPointerSeq() {
-        return lastPointerSeq;
-    }
-
-    @GuardedBy("map.lock()")
-    void notePointer(long seq) {
-        lastPointerSeq = seq;
+    /** Re-applies this vdisk's journal records at open. */
+    VdiskReplay replay() {
+        return replay;
     }
 
     /** Writes that went to a new segment with only a pointer journalled so far (tests, metrics). */
     long pointerWrites() {
         return pointers.writes();
-    }
-
-    void replayDiscard(long seq, long offset, long length) {
-        discards.replay(seq, offset, length);
     }
 
     /** Writes that went straight to the data space so far (tests, metrics). */

@@ -24,6 +24,7 @@ final class VdiskWrites {
     private final TouchedSegments touched;
     private final InPlaceWriter inPlace;
     private final PointerWriter pointers;
+    private final PointerReplay pointerReplay;
     private final ReentrantReadWriteLock opLock;
     private final int segmentSize;
     private final int segmentShift;
@@ -36,8 +37,10 @@ final class VdiskWrites {
             TouchedSegments touched,
             InPlaceWriter inPlace,
             PointerWriter pointers,
+            PointerReplay pointerReplay,
             ReentrantReadWriteLock opLock) {
         this.pointers = pointers;
+        this.pointerReplay = pointerReplay;
         this.owner = owner;
         this.slab = svc.slab();
         this.alloc = svc.alloc();
@@ -85,7 +88,7 @@ final class VdiskWrites {
             int inSeg = (int) (pos & (segmentSize - 1));
             int chunk = Math.min(end - payload.position(), segmentSize - inSeg);
             payload.limit(payload.position() + chunk);
-            if (!pointers.supersedes(seg, seq)) { // else a later pointer record's segment holds this piece
+            if (!pointerReplay.supersedes(seg, seq)) { // else a later pointer record's segment holds this piece
                 writeSegment(seg, inSeg, pos, payload, seq);
             }
             payload.position(payload.position() + chunk);

@@ -122,8 +122,6 @@ class InPlaceWriteTest {
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
             pool.create("v", 4L * SEG);
             Vdisk v = pool.vdisk("v");
-            TestPools.write(v, 0, TestPools.filled(4096, 20)); // first writes: new segments, pointers journalled
-            TestPools.write(v, SEG, TestPools.filled(4096, 20)); // (the writes below then take the journal)
             pool.destageLock().lock(); // the destager waits: we choose what is destaged before the point
             try {
                 TestPools.write(v, 0, TestPools.filled(4096, 21)); // segment 0: the older record, stays queued

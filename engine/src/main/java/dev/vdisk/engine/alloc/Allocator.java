@@ -3,7 +3,6 @@ package dev.vdisk.engine.alloc;
 import dev.vdisk.engine.core.GuardedBy;
 import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.error.OutOfSpaceException;
-import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongPredicate;
 
@@ -56,12 +55,9 @@ public final class Allocator {
     @GuardedBy("lock")
     private LongList pendingOld = new LongList();
 
-    /**
-     * Segments that reached 0 (or were free at open) while a journal record replay could still apply names them; they
-     * join {@link #pendingNew} once {@link #reuseHold} lets them go ({@link #releaseHeld}).
-     */
+    /** Segments at 0 (or free at open) that {@link #reuseHold} names; they join {@link #pendingNew} once released. */
     @GuardedBy("lock")
-    private LongList held = new LongList();
+    private final HeldSegments held = new HeldSegments();
     /** Whether a segment is named by a replayable pointer record (set once by the pool; read under lock). */
     private volatile LongPredicate reuseHold = v -> false;
 
@@ -201,7 +197,11 @@ public final class Allocator {
             }
             if (r == 1) {
                 refs.set(vbn, PENDING);
-                (reuseHold.test(vbn) ? held : pendingNew).add(vbn);
+                if (reuseHold.test(vbn)) {
+                    held.add(vbn);
+                } else {
+                    pendingNew.add(vbn);
+                }
             } else {
                 refs.set(vbn, r - 1);
             }
@@ -361,30 +361,15 @@ public final class Allocator {
     public long releaseHeld() {
         lock.lock();
         try {
-            LongList keep = new LongList();
-            long n = 0;
-            for (int i = 0; i < held.size(); i++) {
-                long v = held.get(i);
-                if (refs.get(v) != PENDING) {
-                    continue; // claimed again by replay
-                }
-                if (reuseHold.test(v)) {
-                    keep.add(v);
-                } else {
-                    pendingNew.add(v);
-                    n++;
-                }
-            }
-            held = keep;
-            return n;
+            return held.release(reuseHold, pendingNew);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Replay of a pointer record: takes {@code vbn}, which no tree references (free or held), with count 1, drawing on
-     * the reservation like {@link #allocate}. False, changing nothing, if a tree references it.
+     * Replay of a pointer record: takes {@code vbn}, which no tree references (free or held), with count 1 (no
+     * reservation: replay reserves none). False, changing nothing, if a tree references it.
      */
     public boolean claim(long vbn) {
         lock.lock();
@@ -461,41 +446,6 @@ public final class Allocator {
     public record Usage(long total, long used, long free, long pending, long reserved, long nodes, long headroom) {
         public long available() {
             return Math.max(0, free - reserved - headroom);
-        }
-    }
-
-    /** Growable list of longs, no boxing. */
-    static final class LongList {
-        private long[] a = new long[16];
-        private int n;
-
-        void add(long v) {
-            if (n == a.length) {
-                a = Arrays.copyOf(a, n * 2);
-            }
-            a[n++] = v;
-        }
-
-        long get(int i) {
-            return a[i];
-        }
-
-        int size() {
-            return n;
-        }
-
-        void clear() {
-            n = 0;
-        }
-
-        /** Removes the first occurrence of {@code v}, if any (order not kept). */
-        void remove(long v) {
-            for (int i = 0; i < n; i++) {
-                if (a[i] == v) {
-                    a[i] = a[--n];
-                    return;
-                }
-            }
         }
     }
 }
