@@ -2,6 +2,7 @@ package dev.vdisk.engine;
 
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.format.MapEntry;
 import dev.vdisk.engine.map.StoreMap;
 import java.nio.ByteBuffer;
 import java.util.Collection;
@@ -22,6 +23,7 @@ final class ChangesTable {
     private final Vdisk owner;
     private final Slab slab;
     private final Allocator alloc;
+    private final PointerHolds holds;
     private final Destager destager;
     private final Zeros zeros;
     private final StoreMap map;
@@ -36,6 +38,7 @@ final class ChangesTable {
         this.owner = owner;
         this.slab = svc.slab();
         this.alloc = svc.alloc();
+        this.holds = svc.holds();
         this.destager = svc.destager();
         this.zeros = svc.zeros();
         this.map = map;
@@ -108,7 +111,9 @@ final class ChangesTable {
                 if (ds == null) {
                     map.lock().readLock().lock();
                     try {
-                        fresh.needsAlloc = !map.tree().exclusivelyMapped(seg, alloc);
+                        // a segment a replayable pointer names is never written in place (PointerHolds)
+                        fresh.needsAlloc = !map.tree().exclusivelyMapped(seg, alloc)
+                                || holds.holds(MapEntry.vbn(map.tree().lookup(seg)));
                     } catch (RuntimeException e) {
                         dropWithoutLocking(fresh);
                         fresh.lock.unlock();
@@ -154,6 +159,22 @@ final class ChangesTable {
         ds.reservation = 0;
         ds.dead = true;
         table.remove(ds.index, ds);
+    }
+
+    /** Drops {@code seg}'s entry if it has one (replay of a pointer record whose segment includes it). */
+    void dropSegment(long seg) {
+        DirtySegment ds = table.get(seg);
+        if (ds == null) {
+            return;
+        }
+        ds.lock.lock();
+        try {
+            if (!ds.dead) {
+                dropWithoutLocking(ds);
+            }
+        } finally {
+            ds.lock.unlock();
+        }
     }
 
     /** Drops every entry (the vdisk is being deleted; its writes are never destaged). */

@@ -76,6 +76,8 @@ final class ConsistencyPoints {
      */
     private volatile long inPlaceBarrier;
 
+    private PointerHolds holds;
+
     ConsistencyPoints(
             Path dir, PoolOptions options, DataSpace data, Allocator alloc, ReentrantLock destageLock, Superblock sb) {
         this.dir = dir;
@@ -88,8 +90,9 @@ final class ConsistencyPoints {
         this.prevReplaySeq = sb.replaySeq();
     }
 
-    void attach(Journal j) {
+    void attach(Journal j, PointerHolds h) {
         journal = j;
+        holds = h;
     }
 
     /** The catalog's segments as the open found them. */
@@ -201,6 +204,10 @@ final class ConsistencyPoints {
             pointsCompleted = point;
             lastWritten = new Written(k - keep, keep, indexWritten);
             long released = alloc.checkpointDurable();
+            // neither durable slot (this point, the previous one: the fallback) replays pointers below the older
+            // slot's replay position any more
+            holds.retireBelow(prevReplaySeq);
+            alloc.releaseHeld();
             journal.deleteBefore(prevReplaySeq);
             prevReplaySeq = replay;
             lastCheckpointNanos = System.nanoTime();

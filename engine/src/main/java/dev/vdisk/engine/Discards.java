@@ -31,6 +31,7 @@ final class Discards {
     private final ChangesTable table;
     private final TouchedSegments touched;
     private final ReentrantReadWriteLock opLock;
+    private final PointerReplay pointers;
     private final int segmentSize;
     private final int segmentShift;
 
@@ -40,7 +41,9 @@ final class Discards {
             StoreMap map,
             ChangesTable table,
             TouchedSegments touched,
+            PointerReplay pointers,
             ReentrantReadWriteLock opLock) {
+        this.pointers = pointers;
         this.owner = owner;
         this.slab = svc.slab();
         this.journal = svc.journal();
@@ -84,7 +87,27 @@ final class Discards {
         slab.acquire(2, slots);
         opLock.writeLock().lock();
         try {
-            applyWithoutLocking(offset, length, seq, slots);
+            if (!pointers.supersedesAny()) {
+                applyWithoutLocking(offset, length, seq, slots);
+                return;
+            }
+            // pieces in segments a later pointer record rewrote whole are already in its segment: skip them
+            long end = offset + length;
+            long from = offset;
+            while (from < end) {
+                long seg = from >>> segmentShift;
+                long segEnd = Math.min(end, (seg + 1) << segmentShift);
+                if (pointers.supersedes(seg, seq)) {
+                    from = segEnd;
+                    continue;
+                }
+                long to = segEnd;
+                while (to < end && !pointers.supersedes(to >>> segmentShift, seq)) {
+                    to = Math.min(end, ((to >>> segmentShift) + 1) << segmentShift);
+                }
+                applyWithoutLocking(from, to - from, seq, slots);
+                from = to;
+            }
         } finally {
             opLock.writeLock().unlock();
             slab.release(slots, 0, 2);

@@ -54,6 +54,8 @@ public final class Pool implements AutoCloseable {
     private final Allocator alloc;
     /** The maps' clean indirect blocks, bounded by {@link PoolOptions#mapCacheBytes()}. */
     private final NodeCache maps;
+    /** Segments that replayable pointer records name (write anywhere). */
+    private final PointerHolds holds = new PointerHolds();
 
     private final int segmentSize;
     private final Zeros zeros;
@@ -99,6 +101,7 @@ public final class Pool implements AutoCloseable {
         this.data = data;
         this.alloc = new Allocator(sb.segmentCount(), Superblock.reservedSegments(segmentSize));
         this.maps = new NodeCache(data, segmentSize, options.mapCacheBytes());
+        this.alloc.holdReuseWhile(holds::holds);
         this.zeros = new Zeros(segmentSize);
         this.slab = new Slab((int) Math.max(2L * segmentSize / Slab.BLOCK + 2, options.dirtyLimitBytes() / Slab.BLOCK));
         this.destager = new Destager(this, segmentSize);
@@ -164,8 +167,19 @@ public final class Pool implements AutoCloseable {
     /** Step 2 (the first of a create): the journal; the loaded vdisks; the background threads. */
     void attachJournal(Journal j) {
         journal = j;
-        points.attach(j);
-        services = new VdiskServices(segmentSize, data, alloc, slab, journal, destager, zeros, maps, triggers);
+        points.attach(j, holds);
+        services = new VdiskServices(
+                segmentSize,
+                data,
+                alloc,
+                slab,
+                journal,
+                destager,
+                zeros,
+                maps,
+                holds,
+                options.writeAnywhere(),
+                triggers);
         CatalogLoader.makeVdisks(loaded, services, catalog);
         loaded = List.of();
         triggers.attach(j);
@@ -200,7 +214,7 @@ public final class Pool implements AutoCloseable {
 
     /** Step 3 of an open: re-applies the journal from {@code from} (the superblock's replay position). */
     void replay(long from) {
-        PoolReplay.replay(journal, points, catalog, from, dir);
+        PoolReplay.replay(journal, points, catalog, alloc, holds, from, dir);
     }
 
     /**
@@ -422,7 +436,8 @@ public final class Pool implements AutoCloseable {
      * then re-reads the previous consistency point's catalog and indirect blocks ({@link FallbackPointCheck}).
      */
     public CheckReport check() {
-        return new PoolCheck(data, alloc, segmentSize, cpLock, destageLock, catalog, points).run(this::checkOpen);
+        return new PoolCheck(data, alloc, segmentSize, cpLock, destageLock, catalog, points, holds)
+                .run(this::checkOpen);
     }
 
     public PoolInfo info() {

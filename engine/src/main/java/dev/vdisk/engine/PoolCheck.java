@@ -22,6 +22,7 @@ final class PoolCheck {
     private final int segmentSize;
     private final ReentrantLock cpLock;
     private final ReentrantLock destageLock;
+    private final PointerHolds holds;
     private final VdiskCatalog catalog;
     private final ConsistencyPoints points;
 
@@ -32,7 +33,9 @@ final class PoolCheck {
             ReentrantLock cpLock,
             ReentrantLock destageLock,
             VdiskCatalog catalog,
-            ConsistencyPoints points) {
+            ConsistencyPoints points,
+            PointerHolds holds) {
+        this.holds = holds;
         this.data = data;
         this.alloc = alloc;
         this.segmentSize = segmentSize;
@@ -47,6 +50,7 @@ final class PoolCheck {
         cpLock.lock();
         try {
             checkOpen.run();
+            holds.quiet().lock(); // released with destageLock below
             destageLock.lock();
             List<Vdisk> vs = new ArrayList<>(catalog.all());
             vs.sort(Comparator.comparingLong(Vdisk::id));
@@ -76,6 +80,7 @@ final class PoolCheck {
                     v.map().lock().readLock().unlock();
                 }
                 destageLock.unlock();
+                holds.quiet().unlock();
             }
         } finally {
             cpLock.unlock();

@@ -15,6 +15,7 @@ import dev.vdisk.engine.error.JournalDamagedException;
  * @param acceptJournalLoss open even when the journal lost fsynced records ({@link JournalDamagedException}
  *     otherwise); {@link Pool#journalLosses()} then lists them. An operator's decision, never a default.
  * @param mapCacheBytes heap for clean indirect blocks of the maps ({@code NodeCache}); more are read from disk on use
+ * @param writeAnywhere first writes of whole segments to holes go to new segments with only a pointer journalled
  */
 public record PoolOptions(
         long dirtyLimitBytes,
@@ -24,13 +25,17 @@ public record PoolOptions(
         long journalHardLimitBytes,
         long destageDelayMillis,
         boolean acceptJournalLoss,
-        long mapCacheBytes) {
+        long mapCacheBytes,
+        boolean writeAnywhere) {
 
     /** Default {@link #mapCacheBytes}: 1,024 blocks of 64 KiB, which map 256 GiB of fully written volumes. */
     public static final long DEFAULT_MAP_CACHE_BYTES = 64L << 20;
 
     /** Smallest {@link #mapCacheBytes}; any size is correct (a reader holds the nodes it uses), small is slow. */
     public static final long MIN_MAP_CACHE_BYTES = 1L << 20;
+
+    /** Default {@link #writeAnywhere}. */
+    public static final boolean DEFAULT_WRITE_ANYWHERE = true;
 
     public static PoolOptions defaults() {
         return new PoolOptions(64L << 20, 64L << 20, 5_000, 256L << 20, 1L << 30, 5);
@@ -51,7 +56,8 @@ public record PoolOptions(
                 journalHardLimitBytes,
                 destageDelayMillis,
                 false,
-                DEFAULT_MAP_CACHE_BYTES);
+                DEFAULT_MAP_CACHE_BYTES,
+                DEFAULT_WRITE_ANYWHERE);
     }
 
     public PoolOptions withAcceptJournalLoss(boolean accept) {
@@ -63,7 +69,8 @@ public record PoolOptions(
                 journalHardLimitBytes,
                 destageDelayMillis,
                 accept,
-                mapCacheBytes);
+                mapCacheBytes,
+                writeAnywhere);
     }
 
     public PoolOptions {
@@ -90,7 +97,25 @@ public record PoolOptions(
                 journalHardLimitBytes,
                 destageDelayMillis,
                 acceptJournalLoss,
-                bytes);
+                bytes,
+                writeAnywhere);
+    }
+
+    /**
+     * Whether first writes to holes go to new segments with only a pointer journalled (off: through the journal, as
+     * tests of the journal's bytes need).
+     */
+    public PoolOptions withWriteAnywhere(boolean on) {
+        return new PoolOptions(
+                dirtyLimitBytes,
+                journalFileBytes,
+                checkpointIntervalMillis,
+                checkpointJournalBytes,
+                journalHardLimitBytes,
+                destageDelayMillis,
+                acceptJournalLoss,
+                mapCacheBytes,
+                on);
     }
 
     public PoolOptions withCheckpointIntervalMillis(long ms) {
@@ -102,7 +127,8 @@ public record PoolOptions(
                 journalHardLimitBytes,
                 destageDelayMillis,
                 acceptJournalLoss,
-                mapCacheBytes);
+                mapCacheBytes,
+                writeAnywhere);
     }
 
     public PoolOptions withDirtyLimitBytes(long bytes) {
@@ -114,7 +140,8 @@ public record PoolOptions(
                 journalHardLimitBytes,
                 destageDelayMillis,
                 acceptJournalLoss,
-                mapCacheBytes);
+                mapCacheBytes,
+                writeAnywhere);
     }
 
     public PoolOptions withJournal(long fileBytes, long checkpointBytes, long hardLimitBytes) {
@@ -126,7 +153,8 @@ public record PoolOptions(
                 hardLimitBytes,
                 destageDelayMillis,
                 acceptJournalLoss,
-                mapCacheBytes);
+                mapCacheBytes,
+                writeAnywhere);
     }
 
     public PoolOptions withDestageDelayMillis(long ms) {
@@ -138,6 +166,7 @@ public record PoolOptions(
                 journalHardLimitBytes,
                 ms,
                 acceptJournalLoss,
-                mapCacheBytes);
+                mapCacheBytes,
+                writeAnywhere);
     }
 }

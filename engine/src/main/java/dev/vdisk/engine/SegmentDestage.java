@@ -24,6 +24,7 @@ final class SegmentDestage {
     private final Slab slab;
     private final Journal journal;
     private final Zeros zeros;
+    private final PointerHolds holds;
     private final StoreMap map;
     private final ChangesTable table;
     private final TouchedSegments touched;
@@ -47,6 +48,7 @@ final class SegmentDestage {
         this.slab = svc.slab();
         this.journal = svc.journal();
         this.zeros = svc.zeros();
+        this.holds = svc.holds();
         this.map = map;
         this.table = table;
         this.touched = touched;
@@ -92,7 +94,8 @@ final class SegmentDestage {
             boolean exclusive;
             map.lock().readLock().lock();
             try {
-                exclusive = map.tree().exclusivelyMapped(seg, alloc);
+                // a segment a replayable pointer names keeps the bytes the pointer's CRC names: copy on write
+                exclusive = map.tree().exclusivelyMapped(seg, alloc) && !holds.holds(oldVbn);
             } finally {
                 map.lock().readLock().unlock();
             }

@@ -94,8 +94,10 @@ public final class Vdisk {
     private final ChangesTable table;
     private final VdiskReads reads;
     private final InPlaceWriter inPlace;
+    private final PointerWriter pointers;
     private final VdiskWrites writes;
     private final Discards discards;
+    private final VdiskReplay replay;
     private final SegmentDestage destage;
 
     Vdisk(VdiskServices svc, CatalogEntry e, MapTree tree) {
@@ -127,8 +129,21 @@ public final class Vdisk {
         this.table = new ChangesTable(this, svc, map, gates, chain);
         this.reads = new VdiskReads(svc, map, table, gates, chain);
         this.inPlace = new InPlaceWriter(this, svc, map, table, touched, changes, gates, opLock);
-        this.writes = new VdiskWrites(this, svc, map, table, touched, inPlace, opLock);
-        this.discards = new Discards(this, svc, map, table, touched, opLock);
+        this.pointers = new PointerWriter(
+                this,
+                svc,
+                map,
+                table,
+                touched,
+                changes,
+                gates,
+                chain,
+                opLock,
+                VdiskExtensions.lastPointerSeq(e.extensions()));
+        PointerReplay pointerReplay = new PointerReplay(this, svc, pointers, map, table);
+        this.writes = new VdiskWrites(this, svc, map, table, touched, inPlace, pointers, pointerReplay, opLock);
+        this.discards = new Discards(this, svc, map, table, touched, pointerReplay, opLock);
+        this.replay = new VdiskReplay(writes, pointerReplay, discards);
         this.destage = new SegmentDestage(this, svc, map, table, touched, changes, chain);
     }
 
@@ -220,7 +235,8 @@ public final class Vdisk {
     }
 
     CatalogEntry toCatalogEntryWithoutLocking() {
-        Map<Integer, byte[]> ext = VdiskExtensions.merge(extensions, changeIndex.encodeRefs(), split, originFamily);
+        Map<Integer, byte[]> ext =
+                VdiskExtensions.merge(extensions, changeIndex.encodeRefs(), split, originFamily, pointers.lastSeq());
         return new CatalogEntry(
                 id,
                 name,
@@ -343,12 +359,14 @@ public final class Vdisk {
         discards.discard(offset, length);
     }
 
-    void replayWrite(long seq, long offset, ByteBuffer payload) {
-        writes.replay(seq, offset, payload);
+    /** Re-applies this vdisk's journal records at open. */
+    VdiskReplay replay() {
+        return replay;
     }
 
-    void replayDiscard(long seq, long offset, long length) {
-        discards.replay(seq, offset, length);
+    /** Writes that went to a new segment with only a pointer journalled so far (tests, metrics). */
+    long pointerWrites() {
+        return pointers.writes();
     }
 
     /** Writes that went straight to the data space so far (tests, metrics). */

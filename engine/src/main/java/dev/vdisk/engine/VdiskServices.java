@@ -19,4 +19,6 @@ record VdiskServices(
         Destager destager,
         Zeros zeros,
         NodeCache maps,
+        PointerHolds holds,
+        boolean writeAnywhere,
         PoolHooks pool) {}

@@ -23,6 +23,8 @@ final class VdiskWrites {
     private final ChangesTable table;
     private final TouchedSegments touched;
     private final InPlaceWriter inPlace;
+    private final PointerWriter pointers;
+    private final PointerReplay pointerReplay;
     private final ReentrantReadWriteLock opLock;
     private final int segmentSize;
     private final int segmentShift;
@@ -34,7 +36,11 @@ final class VdiskWrites {
             ChangesTable table,
             TouchedSegments touched,
             InPlaceWriter inPlace,
+            PointerWriter pointers,
+            PointerReplay pointerReplay,
             ReentrantReadWriteLock opLock) {
+        this.pointers = pointers;
+        this.pointerReplay = pointerReplay;
         this.owner = owner;
         this.slab = svc.slab();
         this.alloc = svc.alloc();
@@ -82,7 +88,9 @@ final class VdiskWrites {
             int inSeg = (int) (pos & (segmentSize - 1));
             int chunk = Math.min(end - payload.position(), segmentSize - inSeg);
             payload.limit(payload.position() + chunk);
-            writeSegment(seg, inSeg, pos, payload, seq);
+            if (!pointerReplay.supersedes(seg, seq)) { // else a later pointer record's segment holds this piece
+                writeSegment(seg, inSeg, pos, payload, seq);
+            }
             payload.position(payload.position() + chunk);
             payload.limit(end);
             pos += chunk;
@@ -91,7 +99,7 @@ final class VdiskWrites {
 
     /** Writes {@code src}'s remaining bytes (within one segment) without moving its position. */
     private void writeSegment(long seg, int inSeg, long pos, ByteBuffer src, long replaySeq) {
-        if (replaySeq < 0 && inPlace.tryWrite(seg, inSeg, src)) {
+        if (replaySeq < 0 && (inPlace.tryWrite(seg, inSeg, src) || pointers.tryWrite(seg, inSeg, src))) {
             return;
         }
         int len = src.remaining();

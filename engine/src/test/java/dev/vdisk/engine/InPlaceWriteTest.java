@@ -37,11 +37,36 @@ class InPlaceWriteTest {
     Path dir;
 
     @Test
+    void aSegmentWrittenAnywhereGoesInPlaceAfterOnePoint() {
+        try (Pool pool = TestPools.create(dir.resolve("p"), 64L * SEG, SEG, TestPools.quietOptions())) {
+            pool.create("v", 8L * SEG);
+            Vdisk v = pool.vdisk("v");
+            TestPools.write(v, 0, TestPools.filled(SEG, 1));
+            assertEquals(1, v.pointerWrites(), "a whole segment to a hole did not write anywhere");
+            TestPools.write(v, 4096, TestPools.filled(4096, 2));
+            assertEquals(0, v.inPlaceWrites(), "a segment whose pointer is replayable went in place");
+            pool.drain(); // destaged (copy on write: the pointer still names the segment), then a point
+            byte[] a = TestPools.filled(4096, 3);
+            TestPools.write(v, 8192, a);
+            assertEquals(1, v.inPlaceWrites(), "an owned, checkpointed segment was not written in place");
+            TestPools.write(v, 5L * SEG, TestPools.filled(SEG, 4));
+            pool.checkpoint(); // no entry: the point alone retires the pointer's segment from the touched set
+            TestPools.write(v, 5L * SEG + 100, a);
+            assertEquals(2, v.inPlaceWrites(), "a segment written anywhere and checkpointed was not written in place");
+            byte[] want = TestPools.filled(SEG, 4);
+            System.arraycopy(a, 0, want, 100, a.length);
+            assertArrayEquals(want, TestPools.read(v, 5L * SEG, SEG));
+            assertArrayEquals(a, TestPools.read(v, 8192, a.length));
+            assertTrue(pool.check().clean());
+        }
+    }
+
+    @Test
     void writtenAndCheckpointedSegmentsAreWrittenInPlaceAndNothingElse() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 64L * SEG, SEG, TestPools.quietOptions())) {
             pool.create("v", 8L * SEG);
             Vdisk v = pool.vdisk("v");
-            TestPools.write(v, 0, TestPools.filled(SEG, 1)); // a hole: through the journal
+            TestPools.write(v, 0, TestPools.filled(SEG, 1)); // a hole, whole: a new segment, a pointer journalled
             assertEquals(0, v.inPlaceWrites(), "a write to a hole went in place");
             TestPools.write(v, 100, TestPools.filled(50, 2)); // live entry (destage delay, no point yet)
             assertEquals(0, v.inPlaceWrites(), "a write to a segment with a live entry went in place");

@@ -106,13 +106,13 @@ class JournalDamageTest {
 
     @Test
     void aJournalFileCutInHalfRefusesToOpenNamingTheFileAndOffset() throws IOException {
-        flushedWritesThenCrash(11, TestPools.quietOptions());
+        flushedWritesThenCrash(11, journalOnly());
         Path file = journalFiles().getLast();
         assertEquals(H + 11L * RECORD, Files.size(file));
         truncate(file, Files.size(file) / 2);
         long at = H + (Files.size(file) - H) / RECORD * RECORD; // the first record the cut reached
         refused(
-                TestPools.quietOptions(),
+                journalOnly(),
                 file.getFileName().toString(),
                 "at byte " + at,
                 "records 5..10 lost",
@@ -124,7 +124,7 @@ class JournalDamageTest {
     @ParameterizedTest(name = "deleting journal file {0}")
     @ValueSource(strings = {"first", "middle", "last"})
     void aDeletedJournalFileRefusesToOpen(String which) throws IOException {
-        PoolOptions o = new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1);
+        PoolOptions o = new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1).withWriteAnywhere(false);
         flushedWritesThenCrash(1200, o); // about 4.9 MB of records: three files of 2 MiB
         List<Path> files = journalFiles();
         assertEquals(3, files.size(), files.toString());
@@ -156,16 +156,16 @@ class JournalDamageTest {
 
     @Test
     void anEmptiedJournalDirectoryRefusesToOpen() throws IOException {
-        flushedWritesThenCrash(11, TestPools.quietOptions());
+        flushedWritesThenCrash(11, journalOnly());
         for (Path f : journalFiles()) {
             Files.delete(f);
         }
-        refused(TestPools.quietOptions(), "the journal ends at record 0", "every record up to 10 was fsynced");
+        refused(journalOnly(), "the journal ends at record 0", "every record up to 10 was fsynced");
     }
 
     @Test
     void garbageInTheMiddleFollowedByValidRecordsIsDamageNotATornTail() throws IOException {
-        flushedWritesThenCrash(11, TestPools.quietOptions());
+        flushedWritesThenCrash(11, journalOnly());
         Path file = journalFiles().getLast();
         byte[] garbage = new byte[4096];
         new Random(15).nextBytes(garbage);
@@ -175,7 +175,7 @@ class JournalDamageTest {
             f.write(garbage);
         }
         JournalDamagedException e = refused(
-                TestPools.quietOptions(),
+                journalOnly(),
                 file.getFileName().toString(),
                 "at byte " + (H + 5L * RECORD),
                 "bad CRC, and valid records follow from record 7");
@@ -187,32 +187,28 @@ class JournalDamageTest {
     @Test
     void aJournalEndingBeforeTheReplayPositionRefusesToOpen() throws IOException {
         long replay;
-        try (Pool pool = TestPools.create(pool(), 16L << 20, SEG, TestPools.quietOptions())) {
+        try (Pool pool = TestPools.create(pool(), 16L << 20, SEG, journalOnly())) {
             pool.create("v", 8L << 20);
             for (int i = 0; i < 11; i++) {
                 TestPools.write(pool.vdisk("v"), (long) i * SEG, TestPools.filled(SEG, i + 1));
             }
         } // a clean close: everything destaged, the replay position is past the last record
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
+        try (Pool pool = Pool.open(pool(), journalOnly())) {
             replay = pool.journal().nextSeq();
         }
         assertEquals(11, replay);
         Path file = journalFiles().getLast();
         truncate(file, Files.size(file) / 2);
-        refused(
-                TestPools.quietOptions(),
-                file.getFileName().toString(),
-                "before record 11",
-                "no fsynced record is lost");
+        refused(journalOnly(), file.getFileName().toString(), "before record 11", "no fsynced record is lost");
     }
 
     @Test
     void aPartialLastRecordIsATornTailThatLosesOnlyThatUnflushedWrite() throws IOException {
-        long id = flushedWritesThenCrash(11, TestPools.quietOptions());
+        long id = flushedWritesThenCrash(11, journalOnly());
         Path file = journalFiles().getLast();
         byte[] torn = record(11, id, 11L * SEG, TestPools.filled(SEG, 12));
         Files.write(file, Arrays.copyOf(torn, RECORD / 2), StandardOpenOption.APPEND);
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
+        try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertBlocks(pool.vdisk("v"), 12, i -> i == 11);
             assertTrue(pool.journalLosses().isEmpty());
             assertTrue(pool.check().clean());
@@ -223,11 +219,11 @@ class JournalDamageTest {
     @Test
     void unsyncedRecordsPastTheSyncMarkAreATornTailEvenWithValidOnesAfterThem() throws IOException {
         // a power loss can keep a later unsynced page and lose an earlier one: a hole, then a valid record
-        long id = flushedWritesThenCrash(11, TestPools.quietOptions());
+        long id = flushedWritesThenCrash(11, journalOnly());
         Path file = journalFiles().getLast();
         Files.write(file, new byte[RECORD], StandardOpenOption.APPEND);
         Files.write(file, record(12, id, 12L * SEG, TestPools.filled(SEG, 13)), StandardOpenOption.APPEND);
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
+        try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertBlocks(pool.vdisk("v"), 13, i -> i >= 11);
             assertTrue(pool.journalLosses().isEmpty());
         }
@@ -236,7 +232,7 @@ class JournalDamageTest {
 
     @Test
     void acceptingTheLossKeepsEveryRecordThatSurvivedAndSaysWhichRangesAreOlder() throws IOException {
-        long id = flushedWritesThenCrash(11, TestPools.quietOptions());
+        long id = flushedWritesThenCrash(11, journalOnly());
         Path file = journalFiles().getLast();
         byte[] garbage = new byte[4096];
         new Random(15).nextBytes(garbage);
@@ -244,7 +240,7 @@ class JournalDamageTest {
             f.seek(H + 5L * RECORD + 100);
             f.write(garbage);
         }
-        PoolOptions accept = TestPools.quietOptions().withAcceptJournalLoss(true);
+        PoolOptions accept = journalOnly().withAcceptJournalLoss(true);
         try (Pool pool = Pool.open(pool(), accept)) {
             assertBlocks(pool.vdisk("v"), 11, i -> i == 5 || i == 6);
             List<JournalLoss> losses = pool.journalLosses();
@@ -260,7 +256,7 @@ class JournalDamageTest {
                     report.toString());
             assertTrue(pool.check().clean());
         }
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
+        try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertBlocks(pool.vdisk("v"), 11, i -> i == 5 || i == 6);
             assertTrue(pool.journalLosses().isEmpty(), "the damaged journal was replaced after the loss was accepted");
         }
@@ -268,10 +264,10 @@ class JournalDamageTest {
 
     @Test
     void acceptingALostTailSaysTheRangesAreUnknown() throws IOException {
-        flushedWritesThenCrash(11, TestPools.quietOptions());
+        flushedWritesThenCrash(11, journalOnly());
         Path file = journalFiles().getLast();
         truncate(file, H + 4L * RECORD);
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions().withAcceptJournalLoss(true))) {
+        try (Pool pool = Pool.open(pool(), journalOnly().withAcceptJournalLoss(true))) {
             assertBlocks(pool.vdisk("v"), 11, i -> i >= 4);
             List<String> report = JournalLossReport.lines(pool.journalLosses(), pool.vdiskNamesById());
             assertEquals(2, report.size(), report.toString());
@@ -282,13 +278,13 @@ class JournalDamageTest {
             pool.vdisk("v").flush();
             pool.abandonForTesting(); // the journal goes on after the loss: a crash now replays the new write
         }
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
+        try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertArrayEquals(TestPools.filled(SEG, 99), TestPools.read(pool.vdisk("v"), 0, SEG));
         }
     }
 
     private PoolOptions threeFiles() {
-        return new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1);
+        return new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1).withWriteAnywhere(false);
     }
 
     private static Map<Path, Long> sizes(List<Path> files) throws IOException {
@@ -339,10 +335,10 @@ class JournalDamageTest {
 
     @Test
     void aNewestFileWhoseHeaderNeverReachedTheDiskIsATornTailAndGetsItsHeaderBack() throws IOException {
-        flushedWritesThenCrash(11, TestPools.quietOptions());
+        flushedWritesThenCrash(11, journalOnly());
         Path created = journalFiles().getLast().resolveSibling(String.format("%020d.log", 11));
         Files.write(created, new byte[20]); // rotation created it, then the crash: no header, no record
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
+        try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertTrue(pool.journalLosses().isEmpty());
             assertEquals(H, Files.size(created), "the file was given its header back, empty");
             assertBlocks(pool.vdisk("v"), 11, i -> false);
@@ -350,7 +346,7 @@ class JournalDamageTest {
             pool.vdisk("v").flush();
             pool.abandonForTesting();
         }
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
+        try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertBlocks(pool.vdisk("v"), 12, i -> false);
         }
     }
@@ -359,7 +355,7 @@ class JournalDamageTest {
     void writesFlushedAfterAcceptingAJournalEndingBeforeTheReplayPositionSurviveTheNextCrash() throws IOException {
         // once the journal ended before the replay position, new records must not start after a gap that the next
         // open takes for a torn tail
-        try (Pool pool = TestPools.create(pool(), 16L << 20, SEG, TestPools.quietOptions())) {
+        try (Pool pool = TestPools.create(pool(), 16L << 20, SEG, journalOnly())) {
             pool.create("v", 8L << 20);
             for (int i = 0; i < 11; i++) {
                 TestPools.write(pool.vdisk("v"), (long) i * SEG, TestPools.filled(SEG, i + 1));
@@ -367,16 +363,21 @@ class JournalDamageTest {
         }
         Path file = journalFiles().getLast();
         truncate(file, H + 4L * RECORD);
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions().withAcceptJournalLoss(true))) {
+        try (Pool pool = Pool.open(pool(), journalOnly().withAcceptJournalLoss(true))) {
             assertFalse(pool.journalLosses().isEmpty());
             TestPools.write(pool.vdisk("v"), 20L * SEG, TestPools.filled(SEG, 21));
             pool.vdisk("v").flush();
             pool.abandonForTesting();
         }
-        try (Pool pool = Pool.open(pool(), TestPools.quietOptions())) {
+        try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertTrue(pool.journalLosses().isEmpty());
             assertBlocks(pool.vdisk("v"), 11, i -> false); // destaged before the journal was cut
             assertArrayEquals(TestPools.filled(SEG, 21), TestPools.read(pool.vdisk("v"), 20L * SEG, SEG));
         }
+    }
+
+    /** Every write through the journal: these tests damage the journal's records and count their bytes. */
+    private static PoolOptions journalOnly() {
+        return TestPools.quietOptions().withWriteAnywhere(false);
     }
 }

@@ -180,7 +180,7 @@ class PoolIdentityTest {
     @Test
     void aJournalMissingRecordsThatTheNewestPointReplaysIsRefusedUntilImportAcceptsTheLoss() throws Exception {
         Path p = dir.resolve("p");
-        PoolOptions o = new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1);
+        PoolOptions o = new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1).withWriteAnywhere(false);
         Pool pool = TestPools.create(p, 16L << 20, SEG, o);
         pool.create("v", 8L << 20);
         Vdisk v = pool.vdisk("v");

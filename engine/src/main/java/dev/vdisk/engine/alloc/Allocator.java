@@ -3,8 +3,8 @@ package dev.vdisk.engine.alloc;
 import dev.vdisk.engine.core.GuardedBy;
 import dev.vdisk.engine.error.CorruptMetadataException;
 import dev.vdisk.engine.error.OutOfSpaceException;
-import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongPredicate;
 
 /**
  * The block allocation structure: one reference count per segment ({@link RefCounts}: about 2 bits of heap per used
@@ -55,6 +55,12 @@ public final class Allocator {
     @GuardedBy("lock")
     private LongList pendingOld = new LongList();
 
+    /** Segments at 0 (or free at open) that {@link #reuseHold} names; they join {@link #pendingNew} once released. */
+    @GuardedBy("lock")
+    private final HeldSegments held = new HeldSegments();
+    /** Whether a segment is named by a replayable pointer record (set once by the pool; read under lock). */
+    private volatile LongPredicate reuseHold = v -> false;
+
     public Allocator(long segmentCount, long firstDataVbn) {
         if (segmentCount > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("pools above " + Integer.MAX_VALUE + " segments are not supported");
@@ -89,6 +95,7 @@ public final class Allocator {
             refs = new RefCounts(segmentCount);
             pendingNew.clear();
             pendingOld.clear();
+            held.clear();
         } finally {
             lock.unlock();
         }
@@ -190,7 +197,11 @@ public final class Allocator {
             }
             if (r == 1) {
                 refs.set(vbn, PENDING);
-                pendingNew.add(vbn);
+                if (reuseHold.test(vbn)) {
+                    held.add(vbn);
+                } else {
+                    pendingNew.add(vbn);
+                }
             } else {
                 refs.set(vbn, r - 1);
             }
@@ -322,6 +333,64 @@ public final class Allocator {
         }
     }
 
+    /**
+     * Sets what keeps a segment that reaches 0 from the two-point reuse countdown: a journal record that replay could
+     * still apply names it (write-anywhere pointers, docs/architecture/write-path.md).
+     */
+    public void holdReuseWhile(LongPredicate hold) {
+        reuseHold = hold;
+    }
+
+    /** At open, before replay: segments in {@code vbns} that are free are held (see {@link #holdReuseWhile}). */
+    public void holdIfFree(long[] vbns) {
+        lock.lock();
+        try {
+            for (long v : vbns) {
+                if (isDataVbn(v) && refs.get(v) == 0) {
+                    refs.set(v, PENDING);
+                    free--;
+                    held.add(v);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves held segments that the hold no longer names into the two-point countdown; returns how many. */
+    public long releaseHeld() {
+        lock.lock();
+        try {
+            return held.release(reuseHold, pendingNew);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Replay of a pointer record: takes {@code vbn}, which no tree references (free or held), with count 1 (no
+     * reservation: replay reserves none). False, changing nothing, if a tree references it.
+     */
+    public boolean claim(long vbn) {
+        lock.lock();
+        try {
+            checkVbn(vbn);
+            int r = refs.get(vbn);
+            if (r > 0) {
+                return false;
+            }
+            if (r == 0) {
+                free--;
+            } else {
+                held.remove(vbn); // held at open (holdIfFree): a stale entry could free it early after a later decref
+            }
+            refs.set(vbn, 1);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Called when a consistency point is durable: releases the segments freed before the previous one. */
     public long checkpointDurable() {
         lock.lock();
@@ -348,7 +417,7 @@ public final class Allocator {
     public Usage usage() {
         lock.lock();
         try {
-            long pending = pendingNew.size() + pendingOld.size();
+            long pending = pendingNew.size() + pendingOld.size() + held.size();
             long total = segmentCount - firstDataVbn;
             return new Usage(
                     total,
@@ -377,31 +446,6 @@ public final class Allocator {
     public record Usage(long total, long used, long free, long pending, long reserved, long nodes, long headroom) {
         public long available() {
             return Math.max(0, free - reserved - headroom);
-        }
-    }
-
-    /** Growable list of longs, no boxing. */
-    static final class LongList {
-        private long[] a = new long[16];
-        private int n;
-
-        void add(long v) {
-            if (n == a.length) {
-                a = Arrays.copyOf(a, n * 2);
-            }
-            a[n++] = v;
-        }
-
-        long get(int i) {
-            return a[i];
-        }
-
-        int size() {
-            return n;
-        }
-
-        void clear() {
-            n = 0;
         }
     }
 }

@@ -108,7 +108,7 @@ record FileScan(Path path, long firstSeq, long size, List<Run> runs, List<Bad> b
         }
         byte type = buf.get(pos + TYPE_OFFSET);
         int length = buf.getInt(pos + LENGTH_OFFSET);
-        if ((type != TYPE_WRITE && type != TYPE_DISCARD) || length < 0) {
+        if (!knownType(type) || length < 0) {
             return "bad type or length";
         }
         int payload = payloadLength(type, length);
@@ -135,7 +135,7 @@ record FileScan(Path path, long firstSeq, long size, List<Run> runs, List<Bad> b
         }
         byte type = buf.get(pos + TYPE_OFFSET);
         int length = buf.getInt(pos + LENGTH_OFFSET);
-        if ((type != TYPE_WRITE && type != TYPE_DISCARD) || length < 0) {
+        if (!knownType(type) || length < 0) {
             return null;
         }
         return new JournalLoss.Claim(

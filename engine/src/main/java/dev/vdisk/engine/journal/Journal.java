@@ -166,6 +166,11 @@ public final class Journal implements AutoCloseable {
         return JournalReplay.replay(runs, from, sink);
     }
 
+    /** As {@link #replay}, without using the records up: open holds what pointer records name before it replays. */
+    public void peek(long from, RecordSink sink) {
+        JournalReplay.replay(replayRuns, from, sink);
+    }
+
     /**
      * After accepted damage, once everything replayed is destaged and a consistency point replays from
      * {@link #nextSeq()}: deletes every journal file (they hold the damage, and nothing in them is needed any more)

@@ -28,7 +28,7 @@ import java.util.zip.CRC32C;
  */
 public record JournalFileHeader(int version, UUID pool, long firstSeq) {
     public static final int MAGIC = 0x484a4656; // "VJFH" little-endian
-    public static final int VERSION = 2;
+    public static final int VERSION = 3; // 3: pointer records
     public static final int MIN_VERSION = 2;
 
     private static final int MAGIC_OFFSET = 0;

@@ -42,7 +42,7 @@ final class JournalReplay {
                     int length = buf.getInt(pos + LENGTH_OFFSET);
                     int payload = payloadLength(type, length);
                     if (seq >= next) {
-                        ByteBuffer pl = type == TYPE_WRITE
+                        ByteBuffer pl = payload > 0
                                 ? buf.duplicate()
                                         .position(pos + HEADER)
                                         .limit(pos + HEADER + payload)
