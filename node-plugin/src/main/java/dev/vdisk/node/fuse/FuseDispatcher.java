@@ -22,10 +22,24 @@ import org.slf4j.LoggerFactory;
  * <p>One dispatcher per slot, confined to the thread serving that slot; it holds the slot's views and, with a
  * ring, the state of the one file I/O the slot may have in flight. With a {@link FileIo} (io_uring transport),
  * READ and WRITE on a {@link BackingFile} backend are not called synchronously: the dispatcher asks the ring to
- * move the bytes between the file and the slot's payload buffer and answers in {@link #fileIoDone}.
+ * move the bytes between the file and the slot's payload buffer and answers in {@link #fileIoDone}. With
+ * {@link BackendCalls} (io_uring transport), every other backend call (the engine's READ and WRITE, any FSYNC and
+ * FALLOCATE) runs on a call thread instead of the ring thread, so that one slow call (a page-cache write that waits
+ * for the host file system's journal, a throttled volume) holds its own request only, not the other requests of the
+ * ring thread. The slot then belongs to that call thread until it has answered; the reply ordering rules hold as
+ * they did: each request is answered once, after its backend call returned (a FSYNC covers the writes answered
+ * before it was sent, which is all the block layer asks for).
  */
 final class FuseDispatcher {
     static final Logger LOG = LoggerFactory.getLogger(FuseDispatcher.class);
+
+    /**
+     * Runs {@code call} (which answers the slot's request) on another thread, after the caller's {@link #handle}
+     * returned; the slot's owner learns of the answer from that thread.
+     */
+    interface BackendCalls {
+        void start(Runnable call);
+    }
 
     /** Moves bytes between a file and the slot's payload buffer asynchronously; calls back {@link #fileIoDone}. */
     interface FileIo {
@@ -34,6 +48,7 @@ final class FuseDispatcher {
     }
 
     private final FuseSession session;
+    private final ImageDirectory directory;
     private final FuseConfig config;
     private final FuseNamespace namespace;
     private final FuseRequestObserver observer;
@@ -43,6 +58,11 @@ final class FuseDispatcher {
     private final ByteBuffer payload;
 
     private final FileIo fileIo;
+    private final BackendCalls calls;
+    /** {@link #serve}, allocated once: what a call thread runs. */
+    private final Runnable serveCall = this::serve;
+    /** When the request now in the slot arrived (written before it is handed to a call thread). */
+    private long arrived;
 
     // the slot's file I/O in flight (ring only)
     private FuseOp pendingOp;
@@ -53,7 +73,10 @@ final class FuseDispatcher {
     private int pendingDone;
     private long pendingStart;
 
-    /** @param fileIo null: every backend call is synchronous (the /dev/fuse transport) */
+    /**
+     * @param fileIo null: no file I/O on a ring (the /dev/fuse transport)
+     * @param calls null: every backend call runs on the slot's thread (the /dev/fuse transport)
+     */
     FuseDispatcher(
             FuseSession session,
             ImageDirectory directory,
@@ -62,8 +85,10 @@ final class FuseDispatcher {
             FuseRequest request,
             FuseReply reply,
             ByteBuffer payload,
-            FileIo fileIo) {
+            FileIo fileIo,
+            BackendCalls calls) {
         this.session = session;
+        this.directory = directory;
         this.config = config;
         this.namespace = new FuseNamespace(directory, request, reply, time);
         this.observer = config.observer();
@@ -71,20 +96,46 @@ final class FuseDispatcher {
         this.reply = reply;
         this.payload = payload;
         this.fileIo = fileIo;
+        this.calls = calls;
     }
 
-    /** Answers the request now in the slot, or starts its file I/O on the ring (answered by {@link #fileIoDone}). */
+    /**
+     * Answers the request now in the slot, starts its file I/O on the ring (answered by {@link #fileIoDone}), or
+     * hands it to a call thread ({@link BackendCalls}).
+     */
     void handle() {
-        long unique = request.unique();
-        int opcode = request.opcode();
-        long start = System.nanoTime();
-        if (unique < 0) {
+        arrived = System.nanoTime();
+        if (request.unique() < 0) {
             session.resent(); // bit 63: sent again after FUSE_NOTIFY_RESEND; the reply echoes it as read
         }
         if (!FuseAccess.allowed(request)) {
             FuseAccess.refuse(request, reply);
             return;
         }
+        if (calls != null && callsBackend(request.opcode())) {
+            calls.start(serveCall);
+            return;
+        }
+        serve();
+    }
+
+    /** Whether the request calls a backend that may block (a file's READ and WRITE are the ring's own I/O). */
+    private boolean callsBackend(int opcode) {
+        return switch (opcode) {
+            case FSYNC, FALLOCATE -> true;
+            case READ, WRITE -> {
+                Image image = directory.byInode(request.nodeId());
+                yield image != null && !(fileIo != null && image.backend() instanceof BackingFile);
+            }
+            default -> false;
+        };
+    }
+
+    /** Answers the request now in the slot (or starts its file I/O), on whichever thread owns the slot now. */
+    private void serve() {
+        long unique = request.unique();
+        int opcode = request.opcode();
+        long start = arrived;
         try {
             switch (opcode) {
                 case READ -> served(FuseOp.READ, read(unique, start), start);

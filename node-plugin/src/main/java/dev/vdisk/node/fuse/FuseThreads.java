@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
@@ -16,7 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The threads serving one {@link FuseSession}'s connection and what only they use: the cloned /dev/fuse descriptors
  * and the /dev/fuse workers' buffers (ring threads own their rings and buffers). Threads are platform daemons named
- * {@code fuse-<mount>-N} (/dev/fuse) and {@code fuse-<mount>-qQ-N} (io_uring queue Q). Started and stopped by the
+ * {@code fuse-<mount>-N} (/dev/fuse), {@code fuse-<mount>-qQ-N} (io_uring queue Q) and {@code fuse-<mount>-call-N}
+ * (io_uring: {@code workers} threads that run the backend calls the ring threads hand them). Started and stopped by the
  * session's control calls (mount, adopt, close), never by a serving thread.
  */
 final class FuseThreads {
@@ -26,6 +29,8 @@ final class FuseThreads {
     private final List<Thread> threads = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
     private final LongAdder ringRequests = new LongAdder();
+    /** io_uring transport: the threads that make backend calls which may block (the engine's); null until then. */
+    private ExecutorService calls;
 
     /** @param name the mount point's file name, for thread names */
     FuseThreads(String name, int mainFd) {
@@ -87,11 +92,14 @@ final class FuseThreads {
     void startRing(FuseSession session, ImageDirectory directory, FuseConfig config, long time)
             throws IOException, InterruptedException {
         List<UringQueueWorker> ring = new ArrayList<>();
+        calls = Executors.newFixedThreadPool(
+                config.workers(),
+                Thread.ofPlatform().daemon().name("fuse-" + name + "-call-", 0).factory());
         int queues = UringSupport.possibleCpus();
         for (int q = 0; q < queues; q++) {
             for (int t = 0; t < config.ringThreads(); t++) {
                 UringQueueWorker w = new UringQueueWorker(
-                        mainFd, q, config.ringDepth(), session, directory, config, time, ringRequests);
+                        mainFd, q, config.ringDepth(), session, directory, config, time, ringRequests, calls);
                 Thread thread = Thread.ofPlatform()
                         .daemon()
                         .name("fuse-" + name + "-q" + q + "-" + t)
@@ -131,6 +139,9 @@ final class FuseThreads {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+        if (calls != null && stopped()) {
+            calls.shutdown(); // every call answered: a ring thread ends only after committing its calls' answers
         }
         return stopped();
     }
