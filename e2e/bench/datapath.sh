@@ -23,7 +23,8 @@
 # libaio and direct I/O; peers alternate per row so that drift in the disk hits all alike.
 # Environment: RUNTIME (s, default 20), SIZE_MB (per image, default 2048), BENCH_DIR (default
 # target/bench-datapath under the checkout), TRANSPORT (uring, the default: FUSE over io_uring, fails if the
-# kernel cannot; dev: read/write on /dev/fuse), WORKERS (/dev/fuse worker threads, default 32), RING_THREADS and
+# kernel cannot; dev: read/write on /dev/fuse), WORKERS (/dev/fuse worker threads, or with io_uring the threads that
+# make the engine's calls; default 32), RING_THREADS and
 # RING_DEPTH (io_uring: threads per CPU queue, default 1, and entries per thread, default 64; for the engine peer
 # ENGINE_RING_THREADS, default 4, and ENGINE_RING_DEPTH, default 8), SERVE_OPTS (more
 # ServeMain flags for both servers, e.g. "--no-clone"), ROWS (space-separated subset of row names), PEERS (subset of
@@ -40,8 +41,8 @@ WORKERS=${WORKERS:-32}
 TRANSPORT=${TRANSPORT:-uring}
 RING_THREADS=${RING_THREADS:-1}
 RING_DEPTH=${RING_DEPTH:-64}
-# the engine is called synchronously on the ring threads (it is no BackingFile): the node agent's defaults, 4 threads
-# per CPU queue with 8 entries each, rather than the file peer's one thread
+# the node agent's defaults for the engine peer, 4 threads per CPU queue with 8 entries each (its calls run on WORKERS
+# call threads, not on the ring threads; 1 x 64 serves it as well)
 ENGINE_RING_THREADS=${ENGINE_RING_THREADS:-4}
 ENGINE_RING_DEPTH=${ENGINE_RING_DEPTH:-8}
 SERVE_OPTS=${SERVE_OPTS:-}

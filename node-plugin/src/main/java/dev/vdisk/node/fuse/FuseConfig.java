@@ -5,10 +5,11 @@ import java.util.Objects;
 /**
  * Tuning of a {@link FuseSession}.
  *
- * @param workers       /dev/fuse transport: platform threads blocked in read(2) on /dev/fuse; each serves one
- *                      request at a time, so this bounds how many backend calls run at once (the loop device
- *                      keeps up to its queue depth of requests in flight). io_uring transport: one such thread
- *                      only (INIT, FORGET and INTERRUPT still come that way)
+ * @param workers       how many backend calls run at once (the loop device keeps up to its queue depth of requests
+ *                      in flight). /dev/fuse transport: platform threads blocked in read(2) on /dev/fuse, each
+ *                      serving one request at a time. io_uring transport: the call threads to which the ring
+ *                      threads hand every backend call but a file's READ and WRITE, so that a call that blocks holds
+ *                      only its own request; one /dev/fuse thread serves INIT, FORGET and INTERRUPT
  * @param maxWrite      largest READ/WRITE payload in bytes (also max_pages = maxWrite / 4096); 1 MiB lets a
  *                      1 MiB loop request travel as one FUSE request
  * @param cloneDevice   give each worker its own descriptor (FUSE_DEV_IOC_CLONE), so replies do not contend
@@ -19,11 +20,10 @@ import java.util.Objects;
  *                      configuration is what reaches the session from whoever starts the node agent
  * @param transport     /dev/fuse, io_uring, or io_uring when available ({@link FuseTransport})
  * @param ringThreads   io_uring transport: threads per kernel queue (one queue per possible CPU), each with its
- *                      own ring. Synchronous backends (the engine) block a thread per request, so they want
- *                      several; file-backed images do their I/O on the ring and need one. Default 4 x 8: since
- *                      the engine writes in place, most of its calls are page-cache copies that do not block, and
- *                      4 threads of 8 entries served 7-30 % more IOPS with a lower p99 than 8 of 4
- *                      (docs/benchmarks/archive.md)
+ *                      own ring. Backend calls run on the call threads ({@code workers}) and a file's I/O on the
+ *                      ring, so a ring thread only moves requests and answers and does not block; one per queue
+ *                      is enough (the datapath bench's engine peer runs 1 x 64). Default 4 x 8, kept from when
+ *                      the engine was called on the ring threads
  * @param ringDepth     io_uring transport: request slots (ring entries, 1 MiB payload buffer each, mapped lazily)
  *                      per thread
  */

@@ -2,15 +2,12 @@ package dev.vdisk.node.fuse;
 
 import static dev.vdisk.node.fuse.FuseProtocol.*;
 
-import dev.vdisk.csi.server.RefusalWarnings;
 import dev.vdisk.node.backend.BackingFile;
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.fuse.ImageDirectory.Image;
 import dev.vdisk.node.sys.Libc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,21 +16,30 @@ import org.slf4j.LoggerFactory;
  * io_uring entry): decodes it through its slot's {@link FuseRequest}, answers against the {@link ImageDirectory}
  * and the backends, encodes the answer with the slot's {@link FuseReply} and reports data-path requests to the
  * {@link FuseRequestObserver}. A request from any uid but root is refused before it is looked at
- * ({@code refuse}), whichever transport brought it.
+ * ({@link FuseAccess}), whichever transport brought it. Names and attributes: {@link FuseNamespace}; INIT:
+ * {@link FuseInit}; the data path (READ, WRITE, FSYNC, FALLOCATE) here.
  *
  * <p>One dispatcher per slot, confined to the thread serving that slot; it holds the slot's views and, with a
  * ring, the state of the one file I/O the slot may have in flight. With a {@link FileIo} (io_uring transport),
  * READ and WRITE on a {@link BackingFile} backend are not called synchronously: the dispatcher asks the ring to
- * move the bytes between the file and the slot's payload buffer and answers in {@link #fileIoDone}.
+ * move the bytes between the file and the slot's payload buffer and answers in {@link #fileIoDone}. With
+ * {@link BackendCalls} (io_uring transport), every other backend call (the engine's READ and WRITE, any FSYNC and
+ * FALLOCATE) runs on a call thread instead of the ring thread, so that one slow call (a page-cache write that waits
+ * for the host file system's journal, a throttled volume) holds its own request only, not the other requests of the
+ * ring thread. The slot then belongs to that call thread until it has answered; the reply ordering rules hold as
+ * they did: each request is answered once, after its backend call returned (a FSYNC covers the writes answered
+ * before it was sent, which is all the block layer asks for).
  */
 final class FuseDispatcher {
     static final Logger LOG = LoggerFactory.getLogger(FuseDispatcher.class);
-    /** Refusals of non-root callers, across every mount and worker: a looping caller cannot flood the log. */
-    private static final RefusalWarnings REFUSALS = new RefusalWarnings(Duration.ofSeconds(10), System.nanoTime());
 
-    private static final int WANTED_INIT_FLAGS =
-            FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_ASYNC_DIO | FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES;
-    private static final int EACCES = 13, EISDIR = 21, ENOTDIR = 20, ESTALE = 116, EPROTO = 71;
+    /**
+     * Runs {@code call} (which answers the slot's request) on another thread, after the caller's {@link #handle}
+     * returned; the slot's owner learns of the answer from that thread.
+     */
+    interface BackendCalls {
+        void start(Runnable call);
+    }
 
     /** Moves bytes between a file and the slot's payload buffer asynchronously; calls back {@link #fileIoDone}. */
     interface FileIo {
@@ -44,6 +50,7 @@ final class FuseDispatcher {
     private final FuseSession session;
     private final ImageDirectory directory;
     private final FuseConfig config;
+    private final FuseNamespace namespace;
     private final FuseRequestObserver observer;
     private final FuseRequest request;
     private final FuseReply reply;
@@ -51,7 +58,11 @@ final class FuseDispatcher {
     private final ByteBuffer payload;
 
     private final FileIo fileIo;
-    private final long time;
+    private final BackendCalls calls;
+    /** {@link #serve}, allocated once: what a call thread runs. */
+    private final Runnable serveCall = this::serve;
+    /** When the request now in the slot arrived (written before it is handed to a call thread). */
+    private long arrived;
 
     // the slot's file I/O in flight (ring only)
     private FuseOp pendingOp;
@@ -62,7 +73,10 @@ final class FuseDispatcher {
     private int pendingDone;
     private long pendingStart;
 
-    /** @param fileIo null: every backend call is synchronous (the /dev/fuse transport) */
+    /**
+     * @param fileIo null: no file I/O on a ring (the /dev/fuse transport)
+     * @param calls null: every backend call runs on the slot's thread (the /dev/fuse transport)
+     */
     FuseDispatcher(
             FuseSession session,
             ImageDirectory directory,
@@ -71,30 +85,57 @@ final class FuseDispatcher {
             FuseRequest request,
             FuseReply reply,
             ByteBuffer payload,
-            FileIo fileIo) {
+            FileIo fileIo,
+            BackendCalls calls) {
         this.session = session;
         this.directory = directory;
         this.config = config;
+        this.namespace = new FuseNamespace(directory, request, reply, time);
         this.observer = config.observer();
-        this.time = time;
         this.request = request;
         this.reply = reply;
         this.payload = payload;
         this.fileIo = fileIo;
+        this.calls = calls;
     }
 
-    /** Answers the request now in the slot, or starts its file I/O on the ring (answered by {@link #fileIoDone}). */
+    /**
+     * Answers the request now in the slot, starts its file I/O on the ring (answered by {@link #fileIoDone}), or
+     * hands it to a call thread ({@link BackendCalls}).
+     */
     void handle() {
-        long unique = request.unique();
-        int opcode = request.opcode();
-        long start = System.nanoTime();
-        if (unique < 0) {
+        arrived = System.nanoTime();
+        if (request.unique() < 0) {
             session.resent(); // bit 63: sent again after FUSE_NOTIFY_RESEND; the reply echoes it as read
         }
-        if (request.uid() != 0 && !releasesOnly(opcode)) {
-            refuse(unique, opcode);
+        if (!FuseAccess.allowed(request)) {
+            FuseAccess.refuse(request, reply);
             return;
         }
+        if (calls != null && callsBackend(request.opcode())) {
+            calls.start(serveCall);
+            return;
+        }
+        serve();
+    }
+
+    /** Whether the request calls a backend that may block (a file's READ and WRITE are the ring's own I/O). */
+    private boolean callsBackend(int opcode) {
+        return switch (opcode) {
+            case FSYNC, FALLOCATE -> true;
+            case READ, WRITE -> {
+                Image image = directory.byInode(request.nodeId());
+                yield image != null && !(fileIo != null && image.backend() instanceof BackingFile);
+            }
+            default -> false;
+        };
+    }
+
+    /** Answers the request now in the slot (or starts its file I/O), on whichever thread owns the slot now. */
+    private void serve() {
+        long unique = request.unique();
+        int opcode = request.opcode();
+        long start = arrived;
         try {
             switch (opcode) {
                 case READ -> served(FuseOp.READ, read(unique, start), start);
@@ -108,20 +149,20 @@ final class FuseDispatcher {
                     observer.served(FuseOp.FSYNC, 0, System.nanoTime() - start);
                 }
                 case FALLOCATE -> observer.served(FuseOp.FALLOCATE, fallocate(unique), System.nanoTime() - start);
-                case LOOKUP -> lookup(unique);
-                case GETATTR -> getattr(unique, request.nodeId());
-                case SETATTR -> setattr(unique);
-                case OPEN -> open(unique);
+                case LOOKUP -> namespace.lookup(unique);
+                case GETATTR -> namespace.getattr(unique, request.nodeId());
+                case SETATTR -> namespace.setattr(unique);
+                case OPEN -> namespace.open(unique);
                 case RELEASE, RELEASEDIR, FSYNCDIR, ACCESS -> reply.empty(unique);
-                case LSEEK -> lseek(unique);
-                case STATFS -> statfs(unique);
-                case OPENDIR -> opendir(unique);
-                case READDIR -> readdir(unique);
+                case LSEEK -> namespace.lseek(unique);
+                case STATFS -> namespace.statfs(unique);
+                case OPENDIR -> namespace.opendir(unique);
+                case READDIR -> namespace.readdir(unique);
                 case FORGET, BATCH_FORGET, INTERRUPT -> {
                     // no reply: inodes are never reused, so lookup counts need no tracking; an interrupted
                     // request is simply answered when its backend call returns
                 }
-                case INIT -> init(unique);
+                case INIT -> FuseInit.answer(session, config, request, reply);
                 case DESTROY -> reply.empty(unique);
                 default -> reply.error(unique, Libc.ENOSYS);
             }
@@ -137,43 +178,6 @@ final class FuseDispatcher {
                 LOG.warn("FUSE request {} (opcode {}) on inode {} failed", unique, opcode, request.nodeId(), e);
             }
         }
-    }
-
-    /**
-     * Requests the kernel sends for anyone, which grant nothing: dropping lookups, interrupting, closing a file
-     * someone already holds open, and the connection's own start and end.
-     */
-    private static boolean releasesOnly(int opcode) {
-        return switch (opcode) {
-            case FORGET, BATCH_FORGET, INTERRUPT, FLUSH, RELEASE, RELEASEDIR, INIT, DESTROY -> true;
-            default -> false;
-        };
-    }
-
-    /**
-     * Only root may use an image (the loop driver opens it as root): everyone else is refused here as well as by
-     * the kernel ({@code default_permissions}, modes 0600 and 0700), so that neither check alone guards the
-     * volumes' data. EPERM for an attribute change, as chmod(2) gives a non-owner; EACCES for the rest.
-     */
-    private void refuse(long unique, int opcode) {
-        long held = REFUSALS.warnNow(System.nanoTime());
-        if (held >= 0) {
-            LOG.warn(
-                    "FUSE refused opcode {} on inode {} from uid {} (pid {}): only root may use volume images{}",
-                    opcode,
-                    request.nodeId(),
-                    Integer.toUnsignedLong(request.uid()),
-                    request.pid(),
-                    REFUSALS.held(held));
-        } else {
-            LOG.debug(
-                    "FUSE refused opcode {} on inode {} from uid {} (pid {})",
-                    opcode,
-                    request.nodeId(),
-                    Integer.toUnsignedLong(request.uid()),
-                    request.pid());
-        }
-        reply.error(unique, opcode == SETATTR ? Libc.EPERM : EACCES);
     }
 
     /** Reports a request answered synchronously; {@code bytes < 0}: its file I/O is on the ring. */
@@ -197,7 +201,7 @@ final class FuseDispatcher {
 
     /** Returns the bytes read, or -1 if the read was handed to the ring. */
     private int read(long unique, long start) throws IOException {
-        Image image = imageOrStale(unique);
+        Image image = namespace.imageOrStale(unique);
         if (image == null) {
             return 0;
         }
@@ -217,7 +221,7 @@ final class FuseDispatcher {
 
     /** Returns the bytes written, or -1 if the write was handed to the ring. */
     private int write(long unique, long start) throws IOException {
-        Image image = imageOrStale(unique);
+        Image image = namespace.imageOrStale(unique);
         if (image == null) {
             return 0;
         }
@@ -285,82 +289,8 @@ final class FuseDispatcher {
         observer.served(op, pendingDone, System.nanoTime() - pendingStart);
     }
 
-    /** The image the request is about, or null after answering ESTALE (its inode is no longer served). */
-    private Image imageOrStale(long unique) {
-        Image image = directory.byInode(request.nodeId());
-        if (image == null) {
-            reply.error(unique, ESTALE);
-        }
-        return image;
-    }
-
-    private void lookup(long unique) {
-        if (request.nodeId() != ROOT_ID) {
-            reply.error(unique, ENOTDIR);
-            return;
-        }
-        Image image = directory.byName(request.name());
-        if (image == null) {
-            reply.error(unique, Libc.ENOENT); // an error reply caches no negative entry
-            return;
-        }
-        reply.entryOutHeader(image.inode());
-        imageAttr(40, image);
-        reply.ok(unique, FuseReply.ENTRY_OUT_SIZE);
-    }
-
-    private void getattr(long unique, long nodeId) {
-        reply.attrOutHeader();
-        if (nodeId == ROOT_ID) {
-            reply.attr(16, ROOT_ID, 4096, S_IFDIR | 0700, 2, time);
-        } else {
-            Image image = directory.byInode(nodeId);
-            if (image == null) {
-                reply.error(unique, ESTALE);
-                return;
-            }
-            imageAttr(16, image);
-        }
-        reply.ok(unique, FuseReply.ATTR_OUT_SIZE);
-    }
-
-    private void imageAttr(long at, Image image) {
-        reply.attr(at, image.inode(), image.backend().size(), S_IFREG | 0600, 1, time);
-    }
-
-    /** Size changes are refused (the image's size is the volume's: resize goes through the engine); times, modes are ignored. */
-    private void setattr(long unique) {
-        long nodeId = request.nodeId();
-        int valid = request.bodyInt(FuseRequest.SETATTR_IN_VALID);
-        if ((valid & FATTR_SIZE) != 0) {
-            Image image = directory.byInode(nodeId);
-            if (image == null
-                    || request.bodyLong(FuseRequest.SETATTR_IN_SIZE)
-                            != image.backend().size()) {
-                reply.error(unique, Libc.EPERM);
-                return;
-            }
-        }
-        getattr(unique, nodeId);
-    }
-
-    private void open(long unique) {
-        if (request.nodeId() == ROOT_ID) {
-            reply.error(unique, EISDIR);
-            return;
-        }
-        Image image = imageOrStale(unique);
-        if (image == null) {
-            return;
-        }
-        // DIRECT_IO: no FUSE page cache, so the loop device's O_DIRECT requests arrive as issued, and the kernel
-        // sends them asynchronously (FUSE_ASYNC_DIO); PARALLEL_DIRECT_WRITES: no exclusive inode lock per write
-        reply.openOut(image.inode(), FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES);
-        reply.ok(unique, FuseReply.OPEN_OUT_SIZE);
-    }
-
     private void fsync(long unique) throws IOException {
-        Image image = imageOrStale(unique);
+        Image image = namespace.imageOrStale(unique);
         if (image == null) {
             return;
         }
@@ -373,7 +303,7 @@ final class FuseDispatcher {
      * Returns the bytes discarded.
      */
     private long fallocate(long unique) throws IOException {
-        Image image = imageOrStale(unique);
+        Image image = namespace.imageOrStale(unique);
         if (image == null) {
             return 0;
         }
@@ -395,108 +325,5 @@ final class FuseDispatcher {
             reply.error(unique, Libc.EOPNOTSUPP);
         }
         return 0;
-    }
-
-    private void lseek(long unique) {
-        Image image = imageOrStale(unique);
-        if (image == null) {
-            return;
-        }
-        long offset = request.bodyLong(FuseRequest.LSEEK_IN_OFFSET);
-        int whence = request.bodyInt(FuseRequest.LSEEK_IN_WHENCE);
-        long size = image.backend().size();
-        if ((whence != SEEK_DATA && whence != SEEK_HOLE) || offset < 0) {
-            reply.error(unique, Libc.EINVAL);
-        } else if (offset >= size) {
-            reply.error(unique, Libc.ENXIO);
-        } else {
-            // the whole image counts as data: holes are the engine's business, not the filesystem's
-            reply.lseekOut(whence == SEEK_DATA ? offset : size);
-            reply.ok(unique, FuseReply.LSEEK_OUT_SIZE);
-        }
-    }
-
-    private void statfs(long unique) {
-        List<Image> images = directory.list();
-        long blocks = 0;
-        for (Image image : images) {
-            blocks += image.backend().size() / 4096;
-        }
-        reply.statfsOut(blocks, 0, images.size() + 1);
-        reply.ok(unique, FuseReply.STATFS_OUT_SIZE);
-    }
-
-    private void opendir(long unique) {
-        if (request.nodeId() != ROOT_ID) {
-            reply.error(unique, ENOTDIR);
-            return;
-        }
-        reply.openOut(0, 0);
-        reply.ok(unique, FuseReply.OPEN_OUT_SIZE);
-    }
-
-    private void readdir(long unique) {
-        long offset = request.bodyLong(FuseRequest.READ_IN_OFFSET);
-        int limit = request.bodyInt(FuseRequest.READ_IN_SIZE);
-        List<Image> images = directory.list();
-        int at = 0;
-        for (long index = offset; index < images.size() + 2; index++) {
-            int next;
-            if (index < 2) {
-                next = reply.dirent(at, limit, ROOT_ID, index + 1, DT_DIR, index == 0 ? "." : "..");
-            } else {
-                Image image = images.get((int) index - 2);
-                next = reply.dirent(at, limit, image.inode(), index + 1, DT_REG, image.name());
-            }
-            if (next < 0) {
-                break;
-            }
-            at = next;
-        }
-        reply.ok(unique, at);
-    }
-
-    private void init(long unique) {
-        int major = request.bodyInt(FuseRequest.INIT_IN_MAJOR);
-        int minor = request.bodyInt(FuseRequest.INIT_IN_MINOR);
-        if (major != KERNEL_VERSION) {
-            LOG.error("kernel speaks FUSE {}.{}, we speak {}.{}", major, minor, KERNEL_VERSION, KERNEL_MINOR_VERSION);
-            reply.error(unique, EPROTO);
-            session.initialized(false, false, 0, 0);
-            return;
-        }
-        int offered = request.bodyInt(FuseRequest.INIT_IN_FLAGS);
-        int offered2 = (offered & FUSE_INIT_EXT) != 0 ? request.bodyInt(FuseRequest.INIT_IN_FLAGS2) : 0;
-        int flags = offered & WANTED_INIT_FLAGS;
-        int flags2 = 0;
-        // the kernel offers io_uring only while enable_uring is Y; advertising it makes the kernel hold every
-        // new request until each queue has an entry registered (FuseSession does that right after this reply)
-        boolean uring = session.wantsUring() && (offered2 & FUSE_OVER_IO_URING_FLAGS2) != 0;
-        if (uring) {
-            flags |= FUSE_INIT_EXT;
-            flags2 |= FUSE_OVER_IO_URING_FLAGS2;
-        }
-        int maxBackground = config.maxBackground();
-        reply.initOut(
-                Math.min(minor, KERNEL_MINOR_VERSION),
-                request.bodyInt(FuseRequest.INIT_IN_MAX_READAHEAD),
-                flags,
-                maxBackground,
-                Math.max(1, maxBackground * 3 / 4),
-                config.maxWrite(),
-                config.maxWrite() / 4096,
-                flags2);
-        reply.ok(unique, FuseReply.INIT_OUT_SIZE);
-        LOG.info(
-                "FUSE {}.{} initialised: flags offered {}/{} accepted {}/{}, max_write {}, max_background {}",
-                major,
-                minor,
-                Integer.toHexString(offered),
-                Integer.toHexString(offered2),
-                Integer.toHexString(flags),
-                Integer.toHexString(flags2),
-                config.maxWrite(),
-                maxBackground);
-        session.initialized(true, uring, flags, flags2);
     }
 }

@@ -1,29 +1,15 @@
 package dev.vdisk.node.fuse;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
-
-import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.backend.BlockBackend;
 import dev.vdisk.node.handover.DescriptorStore;
-import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
-import dev.vdisk.node.sys.MountTable;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -41,11 +27,10 @@ import org.slf4j.LoggerFactory;
  * ENODEV, every ring entry comes back with ENOTCONN, and the workers exit; then the descriptors and buffers are
  * freed.
  *
- * <p>Threading: workers are platform threads named {@code fuse-<mount>-N} ({@code fuse-<mount>-qQ-N} for ring
- * threads), confined to their own buffers.
- * Control methods ({@link #addImage}, {@link #removeImage}, {@link #imageResized}, {@link #close}) may be
- * called from any thread except a worker; notifications are written on the main descriptor under this
- * object's monitor.
+ * <p>Threading: the serving threads are {@link FuseThreads}', confined to their own buffers. Control methods
+ * ({@link #addImage}, {@link #removeImage}, {@link #imageResized}, {@link #close}) may be called from any thread
+ * except a serving one; notifications go through the {@link FuseNotifier}, one at a time. The mount point is
+ * readied and unmounted by {@link FuseMountPoint}, the connection aborted through {@link Fusectl}.
  *
  * <p>Hand-over ({@code docs/architecture/restarts.md}): mounted with a {@link DescriptorStore}, the session runs
  * over /dev/fuse (io_uring entries of a dead process would strand their requests), probes FUSE_NOTIFY_RESEND right
@@ -53,17 +38,9 @@ import org.slf4j.LoggerFactory;
  * into the store's {@link #FUSE_ENTRY} entry with a {@link FuseSessionRecord}, and updates the record before an
  * image becomes visible and after one is removed. {@link #adopt} takes such an entry over in a new process;
  * {@link #close} then hands over instead of unmounting while an image exists ({@link StopGate}).
- *
- * <p>Notification layouts (a reply with unique 0 and the notify code as error):
- * <pre>
- * fuse_notify_inval_inode_out  ino u64 @0 | off i64 @8 | len i64 @16            (24 bytes)
- * fuse_notify_inval_entry_out  parent u64 @0 | namelen u32 @8 | flags u32 @12, then name and NUL
- * FUSE_NOTIFY_RESEND           header only                                      (0 bytes)
- * </pre>
  */
 public final class FuseSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FuseSession.class);
-    private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
     /** The store entry holding the connection's descriptors. */
     public static final String FUSE_ENTRY = "fuse";
     /** How long a graceful hand-over waits for requests in flight. */
@@ -71,14 +48,12 @@ public final class FuseSession implements AutoCloseable {
 
     private final Path mountPoint;
     private final int mainFd;
-    private final List<Integer> workerFds = new ArrayList<>();
-    private final List<Thread> workers = new ArrayList<>();
-    private final Arena arena = Arena.ofShared();
+    private final FuseThreads threads;
+    private final FuseNotifier notifier;
     private final ImageDirectory directory = new ImageDirectory();
     private final CountDownLatch initDone = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final FuseTransport transport;
-    private final LongAdder ringRequests = new LongAdder();
     /** Timestamps of the root and the images. */
     private final long time;
 
@@ -97,6 +72,8 @@ public final class FuseSession implements AutoCloseable {
         this.mainFd = mainFd;
         this.transport = transport;
         this.time = time;
+        this.threads = new FuseThreads(mountPoint.getFileName().toString(), mainFd);
+        this.notifier = new FuseNotifier(mainFd);
     }
 
     /**
@@ -119,19 +96,8 @@ public final class FuseSession implements AutoCloseable {
     static FuseSession mount(
             Path mountPoint, FuseConfig config, Optional<DescriptorStore> store, FuseHandOver.ResendWriter resend)
             throws IOException {
-        Path target = mountPoint.toAbsolutePath().normalize();
-        PrivateFiles.createDirectories(target);
-        warnIfOthersMayEnter(target.getParent());
-        for (MountTable.Mount m : MountTable.mounts()) {
-            if (m.mountPoint().equals(target)) {
-                LOG.warn("{} is already mounted ({}), detaching it", target, m.fsType());
-                int r = Libc.umount2(target.toString(), Libc.MNT_DETACH);
-                if (r != 0) {
-                    throw new ErrnoException("umount2(" + target + ", MNT_DETACH)", r);
-                }
-            }
-        }
-        FuseTransport transport = store.isPresent() ? forHandOver(config.transport()) : resolve(config.transport());
+        Path target = FuseMountPoint.prepare(mountPoint);
+        FuseTransport transport = FuseTransport.choose(config.transport(), store.isPresent());
         int fd = Libc.checkedOpen("/dev/fuse", Libc.O_RDWR);
         FuseSession session = new FuseSession(target, fd, transport, System.currentTimeMillis() / 1000);
         session.maxWrite = config.maxWrite();
@@ -149,7 +115,7 @@ public final class FuseSession implements AutoCloseable {
             if (transport == FuseTransport.URING) {
                 // before any request of ours (even a stat of the mount point): the kernel holds them until then
                 session.startRing(config);
-                session.connection = session.connectionId();
+                session.connection = Fusectl.connectionId(target);
                 LOG.info(
                         "mounted fuse.vdisk at {} (connection {}, io_uring: {} queues x {} threads x {} entries)",
                         target,
@@ -158,7 +124,7 @@ public final class FuseSession implements AutoCloseable {
                         config.ringThreads(),
                         config.ringDepth());
             } else {
-                session.connection = session.connectionId();
+                session.connection = Fusectl.connectionId(target);
                 LOG.info(
                         "mounted fuse.vdisk at {} (connection {}, /dev/fuse: {} workers, clone={})",
                         target,
@@ -181,30 +147,6 @@ public final class FuseSession implements AutoCloseable {
     }
 
     /**
-     * The images are guarded by their modes and our own check of the caller either way; a parent only root may enter
-     * keeps everyone else from even naming them. The parent is the caller's (the node agent makes its state
-     * directory 0700), so it is not changed here.
-     */
-    private static void warnIfOthersMayEnter(Path parent) throws IOException {
-        int mode = (Integer) Files.getAttribute(parent, "unix:mode");
-        if ((mode & 0077) != 0) {
-            LOG.warn(
-                    "{} (mode {}) lets users other than root reach the FUSE mount below it; make it 0700",
-                    parent,
-                    String.format("%04o", mode & 07777));
-        }
-    }
-
-    /** With a holder: /dev/fuse only (FUSE_NOTIFY_RESEND requeues requests of /dev/fuse descriptors only). */
-    private static FuseTransport forHandOver(FuseTransport wanted) throws IOException {
-        if (wanted == FuseTransport.URING) {
-            throw new IOException("--fuse-transport uring cannot be used with --fd-holder: requests held by a dead "
-                    + "process's io_uring entries are never sent again; use --fuse-transport dev or auto");
-        }
-        return FuseTransport.DEV;
-    }
-
-    /**
      * Takes over the connection of a dead or stopped predecessor from its store entry: checks that the mount point is
      * still a fuse.vdisk mount of the recorded connection, serves each recorded image whose backend {@code backends}
      * binds under its recorded inode (the others answer ESTALE), asks the kernel to send again what the predecessor
@@ -221,9 +163,7 @@ public final class FuseSession implements AutoCloseable {
     /** A session over a predecessor's descriptors, not yet serving ({@link FuseHandOver#adopt}). */
     static FuseSession adopted(FuseSessionRecord record, int[] fds) {
         FuseSession session = new FuseSession(record.mountPoint(), fds[0], FuseTransport.DEV, record.time());
-        for (int i = 1; i < fds.length; i++) {
-            session.workerFds.add(fds[i]);
-        }
+        session.threads.adoptDescriptors(fds);
         session.maxWrite = record.maxWrite();
         session.connection = record.connection();
         session.initFlags = record.flags();
@@ -259,23 +199,12 @@ public final class FuseSession implements AutoCloseable {
     }
 
     void startWorkers(FuseConfig config, int[] fds) {
-        for (int i = 0; i < fds.length; i++) {
-            workers.add(Thread.ofPlatform()
-                    .daemon()
-                    .name("fuse-" + mountPoint.getFileName() + "-" + i)
-                    .unstarted(new FuseWorker(fds[i], this, directory, config, arena, time)));
-        }
-        workers.forEach(Thread::start);
+        threads.startWorkers(this, directory, config, time, fds);
     }
 
     /** Every descriptor a worker reads: main first, then the clones. */
     int[] descriptors() {
-        int[] fds = new int[1 + workerFds.size()];
-        fds[0] = mainFd;
-        for (int i = 0; i < workerFds.size(); i++) {
-            fds[i + 1] = workerFds.get(i);
-        }
-        return fds;
+        return threads.descriptors();
     }
 
     FuseSessionRecord record() {
@@ -312,81 +241,18 @@ public final class FuseSession implements AutoCloseable {
         return gate;
     }
 
-    /** AUTO becomes URING if the kernel can (enabling it), else DEV; URING fails here if the kernel cannot. */
-    private static FuseTransport resolve(FuseTransport wanted) throws IOException {
-        if (wanted == FuseTransport.DEV) {
-            return wanted;
-        }
-        try {
-            UringSupport.enable();
-            return FuseTransport.URING;
-        } catch (IOException e) {
-            if (wanted == FuseTransport.URING) {
-                throw e;
-            }
-            LOG.warn("{}; serving FUSE over /dev/fuse instead", e.getMessage());
-            return FuseTransport.DEV;
-        }
-    }
-
     private void start(FuseConfig config) throws IOException {
-        int devWorkers = transport == FuseTransport.URING ? 1 : config.workers();
-        try (Arena scratch = Arena.ofConfined()) {
-            for (int i = 0; i < devWorkers; i++) {
-                int fd = mainFd;
-                if (config.cloneDevice() && i > 0) {
-                    fd = Libc.checkedOpen("/dev/fuse", Libc.O_RDWR);
-                    workerFds.add(fd);
-                    MemorySegment arg = scratch.allocateFrom(JAVA_INT, mainFd);
-                    Libc.checkedIoctl(fd, FuseProtocol.FUSE_DEV_IOC_CLONE, arg, "ioctl(FUSE_DEV_IOC_CLONE)");
-                }
-                Thread t = Thread.ofPlatform()
-                        .daemon()
-                        .name("fuse-" + mountPoint.getFileName() + "-" + i)
-                        .unstarted(new FuseWorker(fd, this, directory, config, arena, time));
-                workers.add(t);
-            }
-        }
-        workers.forEach(Thread::start);
+        threads.startDev(this, directory, config, time, transport == FuseTransport.URING ? 1 : config.workers());
     }
 
-    /**
-     * Registers ring entries on every kernel queue, each queue served by {@code ringThreads} threads; returns once
-     * all are registered (the kernel holds requests until then) or throws.
-     */
+    /** Registers ring entries on every kernel queue; returns once all are registered or throws. */
     private void startRing(FuseConfig config) throws IOException, InterruptedException {
         if (!uringAccepted) {
             throw new IOException(
                     "FUSE over io_uring requested but the kernel did not offer FUSE_OVER_IO_URING in INIT "
                             + "(enable_uring was " + (UringSupport.enabled() ? "Y" : "N") + ")");
         }
-        List<UringQueueWorker> ring = new ArrayList<>();
-        int queues = UringSupport.possibleCpus();
-        for (int q = 0; q < queues; q++) {
-            for (int t = 0; t < config.ringThreads(); t++) {
-                UringQueueWorker w = new UringQueueWorker(
-                        mainFd, q, config.ringDepth(), this, directory, config, time, ringRequests);
-                Thread thread = Thread.ofPlatform()
-                        .daemon()
-                        .name("fuse-" + mountPoint.getFileName() + "-q" + q + "-" + t)
-                        .unstarted(w);
-                workers.add(thread);
-                ring.add(w);
-                thread.start();
-            }
-        }
-        for (UringQueueWorker w : ring) {
-            try {
-                w.registered.get(10, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                throw new IOException(
-                        "FUSE over io_uring: registering ring entries failed: "
-                                + e.getCause().getMessage(),
-                        e.getCause());
-            } catch (TimeoutException e) {
-                throw new IOException("FUSE over io_uring: ring entries not registered within 10 s");
-            }
-        }
+        threads.startRing(this, directory, config, time);
     }
 
     /** Called by the worker that answered INIT; {@code uring}: the reply advertised FUSE_OVER_IO_URING. */
@@ -410,7 +276,7 @@ public final class FuseSession implements AutoCloseable {
 
     /** Requests that arrived through io_uring entries since mount (0 with the /dev/fuse transport). */
     public long ringRequests() {
-        return ringRequests.sum();
+        return threads.ringRequests();
     }
 
     public Path mountPoint() {
@@ -444,7 +310,7 @@ public final class FuseSession implements AutoCloseable {
     /** Removes an image file, then its line in the holder's record. The caller has detached whatever had it open. */
     public void removeImage(String name) throws IOException {
         if (directory.remove(name) != null) {
-            invalidateEntry(name);
+            notifier.invalidateEntry(name);
             DescriptorStore holder = store;
             if (holder != null) {
                 holder.update(FUSE_ENTRY, record().encode());
@@ -461,49 +327,12 @@ public final class FuseSession implements AutoCloseable {
         if (image == null) {
             throw new IllegalArgumentException("no image " + name);
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment m = a.allocate(16 + 24, 8);
-            m.set(JAVA_LONG_UNALIGNED, 16, image.inode());
-            m.set(JAVA_LONG_UNALIGNED, 24, -1L); // off < 0: attributes only, there is no page cache to drop
-            m.set(JAVA_LONG_UNALIGNED, 32, 0L);
-            notify(m, FuseProtocol.NOTIFY_INVAL_INODE);
-        }
+        notifier.invalidateAttributes(image.inode());
         long seen = Files.size(imagePath(name));
         if (seen != image.backend().size()) {
             throw new IOException("image " + name + " shows " + seen + " bytes after resize, backend has "
                     + image.backend().size());
         }
-    }
-
-    private void invalidateEntry(String name) throws IOException {
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment m = a.allocate(16 + 16 + bytes.length + 1, 8);
-            m.set(JAVA_LONG_UNALIGNED, 16, FuseProtocol.ROOT_ID);
-            m.set(JAVA_INT_UNALIGNED, 24, bytes.length);
-            m.set(JAVA_INT_UNALIGNED, 28, 0);
-            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, m, 32, bytes.length);
-            notify(m, FuseProtocol.NOTIFY_INVAL_ENTRY);
-        }
-    }
-
-    private synchronized void notify(MemorySegment message, int code) throws IOException {
-        int length = (int) message.byteSize();
-        message.set(JAVA_INT_UNALIGNED, 0, length);
-        message.set(JAVA_INT_UNALIGNED, 4, code);
-        message.set(JAVA_LONG_UNALIGNED, 8, 0L);
-        if (Libc.write(mainFd, message, length) < 0) {
-            int errno = Libc.errno();
-            if (errno != Libc.ENOENT) { // ENOENT: the kernel had nothing cached
-                throw new ErrnoException("FUSE notify " + code, errno);
-            }
-        }
-    }
-
-    /** The fusectl name of this connection: the minor number of the mount's anonymous device. */
-    private long connectionId() throws IOException {
-        long dev = ((Number) Files.getAttribute(mountPoint, "unix:dev")).longValue();
-        return (dev & 0xff) | ((dev >>> 12) & ~0xffL);
     }
 
     /**
@@ -549,67 +378,21 @@ public final class FuseSession implements AutoCloseable {
     }
 
     void closeDescriptors() {
-        for (int fd : workerFds) {
-            Libc.close(fd);
-        }
-        Libc.close(mainFd);
+        threads.closeDescriptors();
     }
 
     private void unmountAndStop() {
-        if (MountTable.isMountPoint(mountPoint)) {
-            int r = Libc.umount2(mountPoint.toString(), 0);
-            if (r == Libc.EBUSY) {
-                LOG.warn(
-                        "{} is busy (an image is still open): detaching lazily and aborting the connection",
-                        mountPoint);
-                r = Libc.umount2(mountPoint.toString(), Libc.MNT_DETACH);
-                abort();
-            }
-            if (r != 0) {
-                LOG.error("unmounting {} failed: {}", mountPoint, Libc.strerror(r));
-            }
-        }
-        if (!joinWorkers(5_000)) {
-            abort();
-            joinWorkers(5_000);
+        FuseMountPoint.unmount(mountPoint, connection);
+        if (!threads.join(5_000)) {
+            Fusectl.abort(connection);
+            threads.join(5_000);
         }
         closeDescriptors();
-        if (workers.stream().noneMatch(Thread::isAlive)) {
-            arena.close();
+        if (threads.stopped()) {
+            threads.freeBuffers();
         } else {
             LOG.error("FUSE workers of {} did not stop; their buffers stay allocated", mountPoint);
         }
         LOG.info("unmounted {}", mountPoint);
-    }
-
-    private boolean joinWorkers(long millis) {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        for (Thread t : workers) {
-            try {
-                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-                t.join(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return workers.stream().noneMatch(Thread::isAlive);
-    }
-
-    /** Aborts the connection through fusectl (mounting fusectl if needed): every reader gets ENODEV. */
-    private void abort() {
-        if (connection < 0) {
-            return;
-        }
-        try {
-            if (!Files.exists(FUSECTL.resolve("" + connection))) {
-                if (!MountTable.isMountPoint(FUSECTL)) {
-                    Libc.checkedMount("fusectl", FUSECTL.toString(), "fusectl", 0, "");
-                }
-            }
-            Files.writeString(FUSECTL.resolve(connection + "/abort"), "1");
-        } catch (IOException e) {
-            LOG.error("aborting FUSE connection {} failed", connection, e);
-        }
     }
 }

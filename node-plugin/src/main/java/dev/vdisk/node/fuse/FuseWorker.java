@@ -60,6 +60,7 @@ final class FuseWorker implements Runnable, FuseReply.Sink {
                 FuseRequest.contiguous(buffer, REQUEST_START),
                 reply,
                 buffer.asSlice(PAYLOAD, config.maxWrite()).asByteBuffer(),
+                null,
                 null);
     }
 

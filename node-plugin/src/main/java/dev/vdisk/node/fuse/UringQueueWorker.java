@@ -4,12 +4,16 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.vdisk.node.sys.ErrnoException;
+import dev.vdisk.node.sys.EventFd;
 import dev.vdisk.node.sys.IoUring;
 import dev.vdisk.node.sys.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,14 +31,24 @@ import org.slf4j.LoggerFactory;
  * completion. So one thread serves many requests, and all the commits, fetches and file I/O prepared while
  * draining the completion queue leave in one io_uring_enter, which also waits for the next completions.
  *
- * <p>user_data of an SQE: the entry index, plus {@link #FILE_IO} for the entry's file I/O.
+ * <p>Other backends (the engine) may block: with a call pool their requests go to it ({@link
+ * FuseDispatcher.BackendCalls}), so that a slow call holds its own entry only. The call thread answers into the
+ * entry's buffers, queues the entry on {@link #answered} and signals {@link #wake}, an eventfd this ring always has a
+ * read on; the ring thread then commits the answer like any other. An entry whose call is out belongs to the call
+ * thread until it is on {@link #answered}.
+ *
+ * <p>user_data of an SQE: the entry index, plus {@link #FILE_IO} for the entry's file I/O; {@link #WAKE} for the
+ * eventfd read.
  *
  * <p>Ends when every entry's command has come back with an error: unmount and abort tear the queue down
- * (-ENOTCONN). Frees its ring and buffers on the way out. Confined to its thread, apart from {@link #registered}.
+ * (-ENOTCONN); an entry whose call is out ends when its commit fails. Frees its ring and buffers on the way out
+ * (the eventfd once no call thread can still signal it). Confined to its thread, apart from {@link #registered},
+ * {@link #answered}, {@link #wake} and {@link #callsOut}.
  */
 final class UringQueueWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(UringQueueWorker.class);
     private static final long FILE_IO = 1L << 32;
+    private static final long WAKE = 1L << 33;
     private static final int HEADER_STRIDE = 512;
 
     private final int devFd;
@@ -46,11 +60,19 @@ final class UringQueueWorker implements Runnable {
     private final FuseConfig config;
     private final long time;
     private final LongAdder served;
+    /** Where backend calls run; null: on this thread. */
+    private final Executor calls;
+    /** Entries whose call has answered, for this thread to commit. */
+    private final ConcurrentLinkedQueue<Entry> answered = new ConcurrentLinkedQueue<>();
+    /** Calls handed out and not yet signalled back. */
+    private final AtomicInteger callsOut = new AtomicInteger();
     /** Completed when every entry is registered, or exceptionally if setting up failed. */
     final CompletableFuture<Void> registered = new CompletableFuture<>();
 
     private IoUring ring;
     private Entry[] entries;
+    private EventFd wake;
+    private MemorySegment wakeCount;
 
     UringQueueWorker(
             int devFd,
@@ -60,7 +82,8 @@ final class UringQueueWorker implements Runnable {
             ImageDirectory directory,
             FuseConfig config,
             long time,
-            LongAdder served) {
+            LongAdder served,
+            Executor calls) {
         this.devFd = devFd;
         this.qid = qid;
         this.depth = depth;
@@ -71,14 +94,21 @@ final class UringQueueWorker implements Runnable {
         this.config = config;
         this.time = time;
         this.served = served;
+        this.calls = calls;
     }
 
     @Override
     public void run() {
         MemorySegment payloads = null;
-        try (Arena arena = Arena.ofConfined()) {
+        // shared: call threads read the request headers and write the replies (the payloads are an mmap)
+        try (Arena arena = Arena.ofShared()) {
             try {
-                ring = IoUring.create(depth);
+                ring = IoUring.create(depth + 1); // an SQE per entry, one for the eventfd read
+                if (calls != null) {
+                    wake = EventFd.create();
+                    wakeCount = Arena.ofAuto()
+                            .allocate(8, 8); // outlives the confined arena: the read is out until the ring closes
+                }
                 // anonymous mapping: only the pages requests actually use become resident
                 payloads = Libc.checkedMmap(
                         payloadSize * depth,
@@ -112,6 +142,31 @@ final class UringQueueWorker implements Runnable {
             if (payloads != null) {
                 Libc.munmap(payloads);
             }
+            if (wake != null) {
+                while (callsOut.get() > 0) { // a call thread between queueing its entry and signalling
+                    Thread.onSpinWait();
+                }
+                wake.close();
+            }
+        }
+    }
+
+    private long sqe() {
+        long sqe = ring.nextSqe();
+        if (sqe < 0) { // one per entry and one for the eventfd at most
+            throw new IllegalStateException("FUSE ring of queue " + qid + " has no free SQE");
+        }
+        return sqe;
+    }
+
+    private void armWake() {
+        ring.prepReadWrite(sqe(), IoUring.OP_READ, wake.fd(), wakeCount.address(), 8, 0, WAKE);
+    }
+
+    /** Commits the answers of the calls that came back. */
+    private void collectAnswers() {
+        for (Entry e = answered.poll(); e != null; e = answered.poll()) {
+            e.callDone();
         }
     }
 
@@ -139,6 +194,9 @@ final class UringQueueWorker implements Runnable {
 
     private void serve() {
         int live = depth;
+        if (wake != null) {
+            armWake();
+        }
         while (live > 0) {
             int r = ring.submitAndWait(1);
             if (r < 0 && r != -Libc.EINTR && r != -Libc.EAGAIN && r != -Libc.EBUSY) {
@@ -149,6 +207,15 @@ final class UringQueueWorker implements Runnable {
             for (int i = 0; i < ready; i++) {
                 long userData = ring.cqeUserData(i);
                 int res = ring.cqeResult(i);
+                if (userData == WAKE) {
+                    if (res >= 0) {
+                        armWake(); // before collecting: a signal after this read is seen by the next one
+                    } else {
+                        LOG.error("FUSE queue {}: reading its eventfd failed: {}", qid, Libc.strerror(-res));
+                    }
+                    collectAnswers();
+                    continue;
+                }
                 Entry entry = entries[(int) userData];
                 if ((userData & FILE_IO) != 0) {
                     entry.fileIoDone(res);
@@ -167,14 +234,19 @@ final class UringQueueWorker implements Runnable {
     }
 
     /** One request slot: its buffers, the views over them, and its dispatcher. */
-    private final class Entry implements FuseReply.Sink, FuseDispatcher.FileIo {
+    private final class Entry implements FuseReply.Sink, FuseDispatcher.FileIo, FuseDispatcher.BackendCalls {
         final int index;
         private final MemorySegment header;
         private final MemorySegment payload;
         private final MemorySegment iovec;
         private final FuseDispatcher dispatcher;
+        // written by whichever thread owns the entry; handed over through calls' queue and answered
         private boolean replied;
         private boolean ioPending;
+        /** The call {@link #start} was given, to hand out once the dispatcher returned. */
+        private Runnable call;
+
+        private final Runnable callTask = this::runCall;
 
         Entry(int index, MemorySegment header, MemorySegment payload, MemorySegment iovec) {
             this.index = index;
@@ -190,7 +262,8 @@ final class UringQueueWorker implements Runnable {
                     FuseRequest.ring(header, payload),
                     reply,
                     payload.asByteBuffer(),
-                    this);
+                    this,
+                    calls != null ? this : null);
         }
 
         void register() {
@@ -218,6 +291,30 @@ final class UringQueueWorker implements Runnable {
             afterDispatch();
         }
 
+        @Override
+        public void start(Runnable c) {
+            call = c;
+            ioPending = true;
+        }
+
+        /** On a call thread: answers the request, then gives the entry back to the ring thread. */
+        private void runCall() {
+            try {
+                call.run();
+            } finally {
+                answered.add(this);
+                wake.signal();
+                callsOut.decrementAndGet();
+            }
+        }
+
+        /** The call answered (on the ring thread again). */
+        void callDone() {
+            call = null;
+            ioPending = false;
+            afterDispatch();
+        }
+
         private void afterDispatch() {
             if (!replied && !ioPending) {
                 // a request that wants no reply never comes over the ring; if one did, the entry must not be lost
@@ -229,6 +326,10 @@ final class UringQueueWorker implements Runnable {
                 ring.setCmdLong(
                         sqe, FuseProtocol.URING_CMD_REQ_COMMIT_ID, header.get(JAVA_LONG, FuseRequest.RING_COMMIT_ID));
                 ring.setCmdShort(sqe, FuseProtocol.URING_CMD_REQ_QID, (short) qid);
+            }
+            if (call != null && ioPending) { // after reading replied: from here the call thread owns the entry
+                callsOut.incrementAndGet();
+                calls.execute(callTask);
             }
         }
 
@@ -253,14 +354,6 @@ final class UringQueueWorker implements Runnable {
                     fileOffset,
                     FILE_IO | index);
             ioPending = true;
-        }
-
-        private long sqe() {
-            long sqe = ring.nextSqe();
-            if (sqe < 0) {
-                throw new IllegalStateException("FUSE ring of queue " + qid + " has no free SQE"); // depth SQEs at most
-            }
-            return sqe;
         }
     }
 }

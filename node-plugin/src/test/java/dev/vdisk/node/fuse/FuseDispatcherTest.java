@@ -55,7 +55,7 @@ class FuseDispatcherTest {
         FuseReply reply =
                 new FuseReply(arena.allocate(4096), (unique, error, length, data) -> replies.add(unique + ":" + error));
         dispatcher = new FuseDispatcher(
-                null, directory, FuseConfig.defaults(), 0, request, reply, payload.asByteBuffer(), null);
+                null, directory, FuseConfig.defaults(), 0, request, reply, payload.asByteBuffer(), null, null);
     }
 
     /** Puts a request in the slot: a fuse_in_header from {@code uid} and a zeroed body, and dispatches it. */
