@@ -192,7 +192,7 @@ public final class VdiskCli implements Callable<Integer> {
             @Parameters(paramLabel = "NAME") String name,
             @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size) {
         try (Pool p = open(poolDir())) {
-            VdiskInfo v = p.create(name, size.bytes());
+            VdiskInfo v = p.vdisks().create(name, size.bytes());
             out.println("created " + v.name() + " " + new ByteSize(v.sizeBytes()));
         }
         return OK;
@@ -205,7 +205,7 @@ public final class VdiskCli implements Callable<Integer> {
     int ls() {
         try (Pool p = open(poolDir())) {
             out.printf("%-32s %12s %12s  %s%n", "NAME", "SIZE", "ALLOCATED", "CREATED");
-            for (VdiskInfo v : p.list()) {
+            for (VdiskInfo v : p.vdisks().list()) {
                 out.printf(
                         "%-32s %12s %12s  %s%n",
                         v.name(),
@@ -213,7 +213,7 @@ public final class VdiskCli implements Callable<Integer> {
                         new ByteSize(v.allocatedBytes()),
                         Instant.ofEpochMilli(v.createdMillis()));
             }
-            List<SnapshotInfo> snaps = p.snapshots();
+            List<SnapshotInfo> snaps = p.snapshots().list();
             if (!snaps.isEmpty()) {
                 out.printf("%n%-32s %-24s %8s %12s  %s%n", "SNAPSHOT", "OF", "SEQ", "SIZE", "CREATED");
                 for (SnapshotInfo s : snaps) {
@@ -233,7 +233,7 @@ public final class VdiskCli implements Callable<Integer> {
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Delete a vdisk or a snapshot.")
     int rm(@Parameters(paramLabel = "NAME") String name) {
         try (Pool p = open(poolDir())) {
-            p.delete(name);
+            p.vdisks().delete(name);
             out.println("deleted " + name);
         }
         return OK;
@@ -244,7 +244,7 @@ public final class VdiskCli implements Callable<Integer> {
             @Parameters(paramLabel = "NAME") String name,
             @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size) {
         try (Pool p = open(poolDir())) {
-            VdiskInfo v = p.resize(name, size.bytes());
+            VdiskInfo v = p.vdisks().resize(name, size.bytes());
             out.println("resized " + v.name() + " to " + new ByteSize(v.sizeBytes()));
         }
         return OK;
@@ -253,7 +253,7 @@ public final class VdiskCli implements Callable<Integer> {
     @Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Snapshot a vdisk.")
     int snapshot(@Parameters(paramLabel = "VDISK") String vdisk, @Parameters(paramLabel = "SNAP") String name) {
         try (Pool p = open(poolDir())) {
-            SnapshotInfo s = p.snapshot(vdisk, name);
+            SnapshotInfo s = p.snapshots().take(vdisk, name);
             out.println("created snapshot " + s.name() + " of " + vdisk + " (sequence " + s.sequence() + ")");
         }
         return OK;
@@ -265,7 +265,7 @@ public final class VdiskCli implements Callable<Integer> {
             description = "Create a vdisk reading through a " + "snapshot.")
     int clone(@Parameters(paramLabel = "SNAP") String snapshot, @Parameters(paramLabel = "NAME") String name) {
         try (Pool p = open(poolDir())) {
-            VdiskInfo v = p.clone(snapshot, name);
+            VdiskInfo v = p.snapshots().clone(snapshot, name);
             out.println("created clone " + v.name() + " of " + snapshot + " " + new ByteSize(v.sizeBytes()));
         }
         return OK;
@@ -281,7 +281,7 @@ public final class VdiskCli implements Callable<Integer> {
             @Parameters(paramLabel = "TARGET") String target,
             @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize offset) {
         try (Pool p = open(poolDir())) {
-            ExtentScan scan = p.delta(base, target, offset.bytes());
+            ExtentScan scan = p.extents().delta(base, target, offset.bytes());
             while (scan.hasNext()) {
                 Extent e = scan.next();
                 out.println(e.offset() + " " + e.length() + " "
@@ -299,7 +299,7 @@ public final class VdiskCli implements Callable<Integer> {
             @Parameters(paramLabel = "SNAP") String snapshot,
             @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize offset) {
         try (Pool p = open(poolDir())) {
-            ExtentScan scan = p.allocated(snapshot, offset.bytes());
+            ExtentScan scan = p.extents().allocated(snapshot, offset.bytes());
             while (scan.hasNext()) {
                 Extent e = scan.next();
                 out.println(e.offset() + " " + e.length());
@@ -315,7 +315,7 @@ public final class VdiskCli implements Callable<Integer> {
                     + "vdisks, their snapshots, the clones reading through them.")
     int tree(@Parameters(paramLabel = "NAME", arity = "0..1") String only) {
         try (Pool p = open(poolDir())) {
-            if (!new LineageTree(out).print(p.lineage(), only)) {
+            if (!new LineageTree(out).print(p.lineage().all(), only)) {
                 throw usage(current(), "no vdisk or snapshot named " + only);
             }
         }
@@ -372,7 +372,7 @@ public final class VdiskCli implements Callable<Integer> {
                 ReadableByteChannel src = from.equals("-")
                         ? Channels.newChannel(in)
                         : Files.newByteChannel(Path.of(from), StandardOpenOption.READ)) {
-            Vdisk v = p.vdisk(name);
+            Vdisk v = p.vdisks().get(name);
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
             Transfer progress = new Transfer("write " + name, total);
             long done = 0;
@@ -413,7 +413,9 @@ public final class VdiskCli implements Callable<Integer> {
             throws IOException {
         long offset = at.bytes();
         try (Pool p = open(poolDir())) {
-            Vdisk v = p.list().stream().anyMatch(i -> i.name().equals(name)) ? p.vdisk(name) : p.snapshotReader(name);
+            Vdisk v = p.vdisks().list().stream().anyMatch(i -> i.name().equals(name))
+                    ? p.vdisks().get(name)
+                    : p.snapshots().reader(name);
             long length = size != null ? size.bytes() : Math.max(0, v.size() - offset);
             if (offset > v.size() || length > v.size() - offset) {
                 throw usage(
