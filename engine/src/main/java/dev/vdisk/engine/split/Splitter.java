@@ -60,7 +60,7 @@ import dev.vdisk.engine.map.StoreMap;
  * candidates of one level-1 indirect block, read with one walk per tree ({@link MapTree#lookupRun}), reserved at once,
  * filled under one hold of {@code destageLock} and one of the clone's map write lock (one path copy at most). SHARE
  * resolves the chain once per level-1 block for all its runs ({@link ChainResolution}: the chain and its maps stay fixed
- * while the clone is backed) and installs a run with {@link MapTree#fillHoles} (one walk, one hold of the allocator's
+ * while the clone is backed) and installs a run with {@code HoleFill.fill} (one walk, one hold of the allocator's
  * lock for its references); the release check then walks only the clone, resolving the chain where holes remain. COPY
  * allocates the run's Ys and copies X to Y under {@code destageLock} (not the map lock, so reads go on), one in-kernel
  * copy ({@link SplitCopier}) per stretch adjacent on both sides: from its allocation to its install Y is invisible to
