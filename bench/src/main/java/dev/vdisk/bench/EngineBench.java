@@ -50,10 +50,10 @@ public final class EngineBench {
                                 .bytes()),
                         o)
                 : Pool.open(dir, o)) {
-            if (pool.list().stream().noneMatch(v -> v.name().equals(name))) {
-                pool.create(name, size);
+            if (pool.vdisks().list().stream().noneMatch(v -> v.name().equals(name))) {
+                pool.vdisks().create(name, size);
             }
-            Vdisk v = pool.vdisk(name);
+            Vdisk v = pool.vdisks().get(name);
             AtomicLong next = new AtomicLong();
             List<Thread> threads = new ArrayList<>();
             long t0 = System.nanoTime();

@@ -53,8 +53,8 @@ public final class ScaleBench {
 
     private static void run(Path dir, long volume, long poolSize, double seconds) {
         try (Pool pool = Pool.create(dir, new PoolSpec(poolSize, SEG, null, null), PoolOptions.defaults())) {
-            pool.create("v", volume);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", volume);
+            Vdisk v = pool.vdisks().get("v");
             long stride = volume / 1024;
             ByteBuffer seg = ByteBuffer.allocateDirect(SEG);
             for (int k = 0; k < 1024; k++) {
@@ -72,7 +72,7 @@ public final class ScaleBench {
                         seg.putLong(0, rnd.nextLong());
                         v.write(rnd.nextInt(1024) * stride, seg);
                     }
-                    pool.snapshot("v", "s" + taken);
+                    pool.snapshots().take("v", "s" + taken);
                 }
                 measure(pool, v, volume, poolSize, taken, seconds, rnd);
             }

@@ -47,8 +47,8 @@ public final class SnapshotBench {
             String[] names = {"g1", "t1"};
             ByteBuffer b = ByteBuffer.allocateDirect(SEG);
             for (int i = 0; i < 2; i++) {
-                pool.create(names[i], sizes[i]);
-                Vdisk v = pool.vdisk(names[i]);
+                pool.vdisks().create(names[i], sizes[i]);
+                Vdisk v = pool.vdisks().get(names[i]);
                 for (int k = 0; k < 1024; k++) { // 64 MiB spread over the first GiB
                     b.clear();
                     b.putLong(0, k);
@@ -60,15 +60,15 @@ public final class SnapshotBench {
             long[][] clone = new long[2][rounds];
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < 2; i++) {
-                    Vdisk v = pool.vdisk(names[i]);
+                    Vdisk v = pool.vdisks().get(names[i]);
                     b.clear();
                     b.putLong(0, r);
                     v.write(0, b); // one change per round, so each snapshot has something to write out
                     long t0 = System.nanoTime();
-                    pool.snapshot(names[i], names[i] + "-s" + r);
+                    pool.snapshots().take(names[i], names[i] + "-s" + r);
                     snap[i][r] = System.nanoTime() - t0;
                     t0 = System.nanoTime();
-                    pool.clone(names[i] + "-s" + r, names[i] + "-c" + r);
+                    pool.snapshots().clone(names[i] + "-s" + r, names[i] + "-c" + r);
                     clone[i][r] = System.nanoTime() - t0;
                 }
             }
@@ -82,22 +82,22 @@ public final class SnapshotBench {
     private static void delta(Path dir, long size, double percent) {
         try (Pool pool = Pool.create(
                 dir, new PoolSpec(size + size / 4 + (256L << 20), SEG, null, null), PoolOptions.defaults())) {
-            pool.create("v", size);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", size);
+            Vdisk v = pool.vdisks().get("v");
             Random rnd = new Random(1);
             BenchData.fill(v, size, rnd);
-            pool.snapshot("v", "L");
+            pool.snapshots().take("v", "L");
             long segs = size / SEG;
             int changed = (int) Math.round(segs * percent / 100);
             BenchData.rewriteSegments(v, SEG, segs, changed, rnd);
-            pool.snapshot("v", "M");
+            pool.snapshots().take("v", "M");
             long[] times = new long[7];
             long extents = 0;
             long bytes = 0;
             int indexes = 0;
             for (int run = 0; run < times.length; run++) { // run 0 is cold (JIT); report it and the warm median
                 long t0 = System.nanoTime();
-                ExtentScan scan = pool.delta("L", "M", 0);
+                ExtentScan scan = pool.extents().delta("L", "M", 0);
                 extents = 0;
                 bytes = 0;
                 while (scan.hasNext()) {
@@ -117,8 +117,8 @@ public final class SnapshotBench {
                     indexes,
                     times[0] / 1e6);
             long t0 = System.nanoTime();
-            Vdisk l = pool.snapshotReader("L");
-            Vdisk m = pool.snapshotReader("M");
+            Vdisk l = pool.snapshots().reader("L");
+            Vdisk m = pool.snapshots().reader("M");
             ByteBuffer x = ByteBuffer.allocateDirect(1 << 20);
             ByteBuffer y = ByteBuffer.allocateDirect(1 << 20);
             long differing = 0;

@@ -72,7 +72,8 @@ public final class SplitBench {
             setUp(pool, size, percent, repeat);
             for (int i = 0; i < WARMUPS; i++) {
                 long w0 = System.nanoTime();
-                SplitProgress warm = pool.split("cwarm" + i, SplitMode.SHARE, SplitOptions.defaults())
+                SplitProgress warm = pool.splits()
+                        .start("cwarm" + i, SplitMode.SHARE, SplitOptions.defaults())
                         .await(Duration.ofHours(1));
                 if (warm.phase() != SplitPhase.DONE) {
                     throw new IllegalStateException("warm-up split ended " + warm);
@@ -93,7 +94,7 @@ public final class SplitBench {
                     }
                 }
             }
-            foregroundLatency(pool, pool.vdisk("cread"), size, rate, seconds);
+            foregroundLatency(pool, pool.vdisks().get("cread"), size, rate, seconds);
             if (!pool.check().clean()) {
                 throw new IllegalStateException(
                         "check after the splits: " + pool.check().problems());
@@ -109,7 +110,7 @@ public final class SplitBench {
     /** Times a split of {@code clone} from {@code split} to DONE; prints its time, fills and phases as {@code key}. */
     private static void timedSplit(Pool pool, String clone, SplitMode mode, String key) {
         long t0 = System.nanoTime();
-        SplitTask t = pool.split(clone, mode, SplitOptions.defaults());
+        SplitTask t = pool.splits().start(clone, mode, SplitOptions.defaults());
         SplitProgress p = t.await(Duration.ofHours(1));
         long ns = System.nanoTime() - t0;
         if (p.phase() != SplitPhase.DONE) {
@@ -164,10 +165,10 @@ public final class SplitBench {
     }
 
     private static void setUp(Pool pool, long size, double percent, int repeat) {
-        pool.create("v", size);
+        pool.vdisks().create("v", size);
         Random rnd = new Random(1);
-        BenchData.fill(pool.vdisk("v"), size, rnd);
-        pool.snapshot("v", "s");
+        BenchData.fill(pool.vdisks().get("v"), size, rnd);
+        pool.snapshots().take("v", "s");
         long segs = size / SEG;
         int changed = (int) Math.round(segs * percent / 100);
         List<String> clones = new ArrayList<>(List.of("cshare", "cread"));
@@ -178,8 +179,8 @@ public final class SplitBench {
             clones.add("cwarm" + i); // after the timed ones: they get the same random rewrites as before
         }
         for (String c : clones) {
-            pool.clone("s", c);
-            BenchData.rewriteSegments(pool.vdisk(c), SEG, segs, changed, rnd);
+            pool.snapshots().clone("s", c);
+            BenchData.rewriteSegments(pool.vdisks().get(c), SEG, segs, changed, rnd);
         }
         pool.drain();
     }
@@ -189,8 +190,8 @@ public final class SplitBench {
         long window = (long) (seconds * 1e9);
         readFor(clone, size, 1_000_000_000L, 1); // warm-up (JIT of the read path)
         long[] idle = readFor(clone, size, window, 2);
-        SplitTask t =
-                pool.split(clone.name(), SplitMode.COPY, SplitOptions.defaults().withRate(rate));
+        SplitTask t = pool.splits()
+                .start(clone.name(), SplitMode.COPY, SplitOptions.defaults().withRate(rate));
         long[] busy = readFor(clone, size, window, 3);
         SplitProgress p = t.progress();
         t.cancel();

@@ -53,7 +53,7 @@ final class NodeFixture implements AutoCloseable {
     void createPool(long size, Object... namesAndSizes) {
         try (Pool p = Pool.create(pool, PoolSpec.ofSize(size))) {
             for (int i = 0; i < namesAndSizes.length; i += 2) {
-                p.create((String) namesAndSizes[i], (Long) namesAndSizes[i + 1]);
+                p.vdisks().create((String) namesAndSizes[i], (Long) namesAndSizes[i + 1]);
             }
         }
     }

@@ -201,7 +201,7 @@ class NodeLifecycleIT {
         f.unstage("xf");
         f.unstage("bl");
         f.stop();
-        long before = f.withPool(p -> allocated(p.list(), "e4"));
+        long before = f.withPool(p -> allocated(p.vdisks().list(), "e4"));
         assertTrue(before >= 24 * MIB, "e4 holds its data: " + before);
 
         // fstrim after deleting the file gives the space back to the pool
@@ -214,7 +214,7 @@ class NodeLifecycleIT {
         f.unpublish("e4", e4a);
         f.unstage("e4");
         f.stop();
-        List<VdiskInfo> after = f.withPool(p -> p.list());
+        List<VdiskInfo> after = f.withPool(p -> p.vdisks().list());
         assertTrue(
                 allocated(after, "e4") < before - 16 * MIB,
                 "fstrim freed space: " + before + " -> " + allocated(after, "e4"));

@@ -74,7 +74,7 @@ class NodeRestartIT {
         assertFalse(f.kernel().mounts().isEmpty(), "kill -9 cannot unmount anything");
         // while the agent is down, the operator deletes volume d from the pool: it cannot come back
         f.withPool(p -> {
-            p.delete("d");
+            p.vdisks().delete("d");
             return null;
         });
 

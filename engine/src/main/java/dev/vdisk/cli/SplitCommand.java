@@ -112,7 +112,7 @@ final class SplitCommand implements Callable<Integer> {
             o = o.withIdleOnly(o.busyOpsPerSecond());
         }
         try (Pool p = top.open(dir)) {
-            SplitTask t = p.split(name, m, o);
+            SplitTask t = p.splits().start(name, m, o);
             ProgressBar bar = new ProgressBar(top.err, System.console() != null, "split " + name, Duration.ZERO);
             SplitProgress s;
             do {
@@ -157,7 +157,7 @@ final class SplitCommand implements Callable<Integer> {
             top.out.printf(
                     "%-32s %-6s %-11s %12s %12s %12s  %s%n",
                     "VDISK", "MODE", "PHASE", "CURSOR", "SEGMENTS", "RELOCATED", "ERROR");
-            for (SplitProgress s : p.splits()) {
+            for (SplitProgress s : p.splits().progress()) {
                 // we hold the pool's lock and started nothing: a record still saying RUNNING (the engine's
                 // QUEUED) belongs to a process that died (a killed 'vdisk split', a crashed node agent)
                 boolean interrupted = s.phase() == SplitPhase.QUEUED;

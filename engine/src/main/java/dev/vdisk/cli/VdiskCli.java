@@ -2,7 +2,6 @@ package dev.vdisk.cli;
 
 import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.cli.shared.Programs;
-import dev.vdisk.cli.shared.ProgressBar;
 import dev.vdisk.cli.shared.ProjectVersion;
 import dev.vdisk.engine.Extent;
 import dev.vdisk.engine.ExtentScan;
@@ -22,16 +21,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -53,7 +48,8 @@ import picocli.CommandLine.Spec;
  * stderr, the volume ranges that may hold older data).
  *
  * <p>The verbs are the {@code @Command} methods below, {@link PoolCommand} and {@link SplitCommand}; picocli parses
- * the line ({@link Programs} sets it up as the other two programs do). {@code rm} deletes snapshots too; {@code ls}
+ * the line ({@link Programs} sets it up as the other two programs do); {@link RawTransfer} copies the bytes of
+ * {@code write} and {@code read}. {@code rm} deletes snapshots too; {@code ls}
  * lists vdisks then snapshots; {@code read} reads snapshots too. {@code --pool} defaults to {@code $VDISK_POOL}.
  */
 @Command(
@@ -75,9 +71,6 @@ public final class VdiskCli implements Callable<Integer> {
     static final int USAGE = Programs.USAGE;
     static final int DAMAGED = 3;
     static final int JOURNAL_DAMAGED = 4;
-    private static final int CHUNK = 1 << 20;
-    /** Transfers smaller than this finish before a bar would be worth reading. */
-    private static final long PROGRESS_MIN_BYTES = 64L << 20;
 
     final PrintStream out;
     final PrintStream err;
@@ -192,7 +185,7 @@ public final class VdiskCli implements Callable<Integer> {
             @Parameters(paramLabel = "NAME") String name,
             @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size) {
         try (Pool p = open(poolDir())) {
-            VdiskInfo v = p.create(name, size.bytes());
+            VdiskInfo v = p.vdisks().create(name, size.bytes());
             out.println("created " + v.name() + " " + new ByteSize(v.sizeBytes()));
         }
         return OK;
@@ -204,28 +197,7 @@ public final class VdiskCli implements Callable<Integer> {
             description = "List vdisks (name, size, allocated, created), " + "then snapshots.")
     int ls() {
         try (Pool p = open(poolDir())) {
-            out.printf("%-32s %12s %12s  %s%n", "NAME", "SIZE", "ALLOCATED", "CREATED");
-            for (VdiskInfo v : p.list()) {
-                out.printf(
-                        "%-32s %12s %12s  %s%n",
-                        v.name(),
-                        new ByteSize(v.sizeBytes()),
-                        new ByteSize(v.allocatedBytes()),
-                        Instant.ofEpochMilli(v.createdMillis()));
-            }
-            List<SnapshotInfo> snaps = p.snapshots();
-            if (!snaps.isEmpty()) {
-                out.printf("%n%-32s %-24s %8s %12s  %s%n", "SNAPSHOT", "OF", "SEQ", "SIZE", "CREATED");
-                for (SnapshotInfo s : snaps) {
-                    out.printf(
-                            "%-32s %-24s %8d %12s  %s%n",
-                            s.name(),
-                            s.vdiskName() == null ? "(deleted, id " + s.vdiskId() + ")" : s.vdiskName(),
-                            s.sequence(),
-                            new ByteSize(s.sizeBytes()),
-                            Instant.ofEpochMilli(s.createdMillis()));
-                }
-            }
+            new VdiskListing(out).print(p.vdisks().list(), p.snapshots().list());
         }
         return OK;
     }
@@ -233,7 +205,7 @@ public final class VdiskCli implements Callable<Integer> {
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Delete a vdisk or a snapshot.")
     int rm(@Parameters(paramLabel = "NAME") String name) {
         try (Pool p = open(poolDir())) {
-            p.delete(name);
+            p.vdisks().delete(name);
             out.println("deleted " + name);
         }
         return OK;
@@ -244,7 +216,7 @@ public final class VdiskCli implements Callable<Integer> {
             @Parameters(paramLabel = "NAME") String name,
             @Option(names = "--size", required = true, paramLabel = "SIZE") ByteSize size) {
         try (Pool p = open(poolDir())) {
-            VdiskInfo v = p.resize(name, size.bytes());
+            VdiskInfo v = p.vdisks().resize(name, size.bytes());
             out.println("resized " + v.name() + " to " + new ByteSize(v.sizeBytes()));
         }
         return OK;
@@ -253,7 +225,7 @@ public final class VdiskCli implements Callable<Integer> {
     @Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Snapshot a vdisk.")
     int snapshot(@Parameters(paramLabel = "VDISK") String vdisk, @Parameters(paramLabel = "SNAP") String name) {
         try (Pool p = open(poolDir())) {
-            SnapshotInfo s = p.snapshot(vdisk, name);
+            SnapshotInfo s = p.snapshots().take(vdisk, name);
             out.println("created snapshot " + s.name() + " of " + vdisk + " (sequence " + s.sequence() + ")");
         }
         return OK;
@@ -265,7 +237,7 @@ public final class VdiskCli implements Callable<Integer> {
             description = "Create a vdisk reading through a " + "snapshot.")
     int clone(@Parameters(paramLabel = "SNAP") String snapshot, @Parameters(paramLabel = "NAME") String name) {
         try (Pool p = open(poolDir())) {
-            VdiskInfo v = p.clone(snapshot, name);
+            VdiskInfo v = p.snapshots().clone(snapshot, name);
             out.println("created clone " + v.name() + " of " + snapshot + " " + new ByteSize(v.sizeBytes()));
         }
         return OK;
@@ -281,7 +253,7 @@ public final class VdiskCli implements Callable<Integer> {
             @Parameters(paramLabel = "TARGET") String target,
             @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize offset) {
         try (Pool p = open(poolDir())) {
-            ExtentScan scan = p.delta(base, target, offset.bytes());
+            ExtentScan scan = p.extents().delta(base, target, offset.bytes());
             while (scan.hasNext()) {
                 Extent e = scan.next();
                 out.println(e.offset() + " " + e.length() + " "
@@ -299,7 +271,7 @@ public final class VdiskCli implements Callable<Integer> {
             @Parameters(paramLabel = "SNAP") String snapshot,
             @Option(names = "--offset", paramLabel = "SIZE", defaultValue = "0") ByteSize offset) {
         try (Pool p = open(poolDir())) {
-            ExtentScan scan = p.allocated(snapshot, offset.bytes());
+            ExtentScan scan = p.extents().allocated(snapshot, offset.bytes());
             while (scan.hasNext()) {
                 Extent e = scan.next();
                 out.println(e.offset() + " " + e.length());
@@ -315,7 +287,7 @@ public final class VdiskCli implements Callable<Integer> {
                     + "vdisks, their snapshots, the clones reading through them.")
     int tree(@Parameters(paramLabel = "NAME", arity = "0..1") String only) {
         try (Pool p = open(poolDir())) {
-            if (!new LineageTree(out).print(p.lineage(), only)) {
+            if (!new LineageTree(out).print(p.lineage().all(), only)) {
                 throw usage(current(), "no vdisk or snapshot named " + only);
             }
         }
@@ -372,29 +344,7 @@ public final class VdiskCli implements Callable<Integer> {
                 ReadableByteChannel src = from.equals("-")
                         ? Channels.newChannel(in)
                         : Files.newByteChannel(Path.of(from), StandardOpenOption.READ)) {
-            Vdisk v = p.vdisk(name);
-            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
-            Transfer progress = new Transfer("write " + name, total);
-            long done = 0;
-            boolean eof = false;
-            while (!eof) {
-                buf.clear();
-                while (buf.hasRemaining()) {
-                    if (src.read(buf) < 0) {
-                        eof = true;
-                        break;
-                    }
-                }
-                buf.flip();
-                if (buf.hasRemaining()) {
-                    int n = buf.remaining();
-                    v.write(offset + done, buf);
-                    done += n;
-                    progress.update(done);
-                }
-            }
-            v.flush();
-            progress.finish();
+            long done = new RawTransfer(err).write(src, total, p.vdisks().get(name), offset, "write " + name);
             err.println("wrote " + done + " bytes to " + name + " at offset " + offset);
         }
         return OK;
@@ -413,7 +363,9 @@ public final class VdiskCli implements Callable<Integer> {
             throws IOException {
         long offset = at.bytes();
         try (Pool p = open(poolDir())) {
-            Vdisk v = p.list().stream().anyMatch(i -> i.name().equals(name)) ? p.vdisk(name) : p.snapshotReader(name);
+            Vdisk v = p.vdisks().list().stream().anyMatch(i -> i.name().equals(name))
+                    ? p.vdisks().get(name)
+                    : p.snapshots().reader(name);
             long length = size != null ? size.bytes() : Math.max(0, v.size() - offset);
             if (offset > v.size() || length > v.size() - offset) {
                 throw usage(
@@ -428,55 +380,12 @@ public final class VdiskCli implements Callable<Integer> {
                             StandardOpenOption.CREATE,
                             StandardOpenOption.WRITE,
                             StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
-                Transfer progress = new Transfer("read " + name, length);
-                long done = 0;
-                while (done < length) {
-                    buf.clear().limit((int) Math.min(CHUNK, length - done));
-                    v.read(offset + done, buf);
-                    buf.flip();
-                    while (buf.hasRemaining()) {
-                        dst.write(buf);
-                    }
-                    done += buf.limit();
-                    progress.update(done);
-                }
-                progress.finish();
+                new RawTransfer(err).read(v, offset, length, dst, "read " + name);
                 if (stdout != null) {
                     stdout.flush();
                 }
             }
         }
         return OK;
-    }
-
-    /** A transfer's bar on stderr: none for small or unknown totals (stdin), else bytes done and throughput. */
-    private final class Transfer {
-        private final long total;
-        private final long start = System.nanoTime();
-        private final ProgressBar bar;
-
-        Transfer(String what, long total) {
-            this.total = total;
-            this.bar = total < PROGRESS_MIN_BYTES
-                    ? null
-                    : new ProgressBar(err, System.console() != null, what, Duration.ofMillis(200));
-        }
-
-        void update(long done) {
-            if (bar != null) {
-                double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-                bar.show(
-                        (int) (done * 100 / total),
-                        "",
-                        new ByteSize(done) + " " + new ByteSize((long) (done / secs)).toFixedString() + "/s");
-            }
-        }
-
-        void finish() {
-            if (bar != null) {
-                bar.finish();
-            }
-        }
     }
 }

@@ -4,27 +4,17 @@ import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.check.CheckReport;
 import dev.vdisk.engine.check.FallbackPointCheck;
 import dev.vdisk.engine.error.CorruptMetadataException;
-import dev.vdisk.engine.error.InvalidRangeException;
 import dev.vdisk.engine.error.JournalDamagedException;
-import dev.vdisk.engine.error.OutOfSpaceException;
 import dev.vdisk.engine.error.PoolClosedException;
 import dev.vdisk.engine.error.PoolLockedException;
-import dev.vdisk.engine.error.SplitStateException;
-import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.format.Superblock;
 import dev.vdisk.engine.io.DataSpace;
 import dev.vdisk.engine.journal.Journal;
 import dev.vdisk.engine.journal.JournalLoss;
 import dev.vdisk.engine.map.NodeCache;
-import dev.vdisk.engine.split.SplitMode;
-import dev.vdisk.engine.split.SplitOptions;
-import dev.vdisk.engine.split.SplitProgress;
-import dev.vdisk.engine.split.SplitTask;
 import dev.vdisk.engine.split.Splits;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -33,13 +23,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An open storage pool: the entry point of the engine. Create one with {@link #create}, open it with {@link #open},
- * then create, list, resize and delete vdisks and get {@link Vdisk} handles for I/O. Close it to take a final
- * consistency point (nothing to replay at the next open). Thread-safe.
+ * then use its parts: {@link #vdisks()} (create, delete, resize, list, and {@link Vdisk} handles for I/O), {@link
+ * #snapshots()} (snapshots and clones), {@link #extents()} (allocated and delta scans), {@link #lineage()} and {@link
+ * #splits()}. The pool itself takes consistency points ({@link #checkpoint()}, {@link #drain()}), checks itself and
+ * describes itself. Close it to take a final consistency point (nothing to replay at the next open). Thread-safe.
  *
- * <p>The work is in its parts: {@link PoolOpener} (create, open) with {@link CatalogLoader} and {@link PoolReplay}
- * (recovery), {@link Vdisks} (create, delete, resize), {@link Snapshots} (snapshots, clones, deltas), {@link
- * VdiskSplits} and package {@code split} (splits), {@link ConsistencyPoints} ({@link #checkpoint()}) with {@link
- * PointTriggers} (when to take one), {@link PoolCheck} ({@link #check()}); vdisks are {@link Vdisk}s.
+ * <p>Behind it: {@link PoolOpener} (create, open) with {@link CatalogLoader} and {@link PoolReplay} (recovery),
+ * {@link ConsistencyPoints} with {@link PointTriggers} (when to take one), {@link PoolCheck}, and package {@code split}.
+ *
+ * <p>Locks, in this order: {@code cpLock} (consistency points and catalog changes; owned here, handed to the parts)
+ * &gt; {@code destageLock} (the destager around each segment; points quiesce it) &gt; each vdisk's operation lock
+ * (ascending id) &gt; its map lock.
  */
 public final class Pool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Pool.class);
@@ -82,15 +76,14 @@ public final class Pool implements AutoCloseable {
     private final PointTriggers triggers;
 
     private volatile boolean closed;
-    /** Made once the journal is open (before any vdisk exists): snapshots and clones, create/delete/resize, splits. */
+    // The parts callers use, made once the journal is open (before any vdisk exists); see the accessors.
     private Snapshots snapshots;
-
     private Vdisks vdisks;
     private VdiskSplits splits;
+    private Lineages lineage;
+    private ExtentScans extents;
     /** Journal records found lost at open and accepted ({@link PoolOptions#acceptJournalLoss()}); set once at open. */
     private volatile List<JournalLoss> journalLosses = List.of();
-    /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
-    volatile Runnable beforeDeletePoint = () -> {};
 
     Pool(Path dir, PoolFiles.Layout layout, PoolLocks fileLock, PoolOptions options, Superblock sb, DataSpace data) {
         this.dir = dir;
@@ -197,6 +190,8 @@ public final class Pool implements AutoCloseable {
                         catalog,
                         snapshots)),
                 triggers);
+        lineage = new Lineages(cpLock, catalog, services);
+        extents = new ExtentScans(cpLock, catalog, services);
         destager.start(dir.getFileName() == null ? "pool" : dir.getFileName().toString());
     }
 
@@ -225,181 +220,36 @@ public final class Pool implements AutoCloseable {
         return journalLosses;
     }
 
-    /** Names of the vdisks (the writable catalog entries, which journal records name) by id, for reports. */
-    public Map<Long, String> vdiskNamesById() {
-        return catalog.vdiskNamesById();
+    // ---------------------------------------------------------------- the parts callers use
+
+    /** The vdisks: create, delete (also snapshots), resize, list, and the handles for I/O. */
+    public Vdisks vdisks() {
+        return vdisks;
     }
 
-    // ---------------------------------------------------------------- vdisks
-
-    /** Creates a thin vdisk of {@code sizeBytes} (a multiple of 4 KiB); allocates nothing. */
-    public VdiskInfo create(String name, long sizeBytes) {
-        return vdisks.create(name, sizeBytes);
+    /** Snapshots and clones: take one or a group, clone, read-only handles, listings. */
+    public Snapshots snapshots() {
+        return snapshots;
     }
 
-    /** Returns the handle of vdisk {@code name}. */
-    public Vdisk vdisk(String name) {
-        return vdisks.vdisk(name);
+    /** Splits of clones from their backing snapshots: start, resume, progress. */
+    public VdiskSplits splits() {
+        return splits;
     }
 
-    /**
-     * Deletes vdisk or snapshot {@code name}; space becomes reusable after two consistency points (this call takes
-     * one). A vdisk's snapshots stay (they hold their trees by reference counts). A snapshot that clones still read
-     * through becomes hidden: gone from listings, not clonable, its name reusable; its tree is freed when the last
-     * dependent goes (cascading up the backing chain).
-     */
-    public void delete(String name) {
-        vdisks.delete(name, beforeDeletePoint);
+    /** What reads through what, and the space each vdisk and snapshot holds alone or shares. */
+    public Lineages lineage() {
+        return lineage;
     }
 
-    // ---------------------------------------------------------------- snapshots and clones (Snapshots)
-
-    /**
-     * Takes snapshot {@code snapName} of vdisk {@code vdiskName}: destages the vdisk's dirty segments, writes its
-     * dirty indirect blocks, and shares its tree by one more reference on the root (no walk of the tree); then takes
-     * a consistency point, so the snapshot is durable on return. Its content is every write acknowledged before the
-     * call.
-     */
-    public SnapshotInfo snapshot(String vdiskName, String snapName) {
-        return snapshots.snapshot(vdiskName, snapName);
-    }
-
-    /**
-     * Takes one snapshot of each vdisk (key) named by the value, all at one instant and under one consistency point:
-     * all or none. Writes to those vdisks wait meanwhile. Returned in the order of the vdisks' ids.
-     */
-    public List<SnapshotInfo> snapshotGroup(Map<String, String> snapNamesByVdisk) {
-        return snapshots.group(snapNamesByVdisk);
+    /** The in-use extents of a snapshot and the delta between two snapshots. */
+    public ExtentScans extents() {
+        return extents;
     }
 
     /** What the last consistency point wrote of the catalog and the change indexes (tests). */
     ConsistencyPoints.Written lastPointWritten() {
         return points.lastWritten();
-    }
-
-    /** Nodes touched by the last snapshot operation: dirty indirect blocks written plus shared roots (tests). */
-    long lastSnapshotNodes() {
-        return snapshots.lastSnapshotNodes();
-    }
-
-    /**
-     * Creates vdisk {@code newName} as a clone of snapshot {@code snapName}: an all-hole map whose holes read through
-     * the snapshot (O(1)). The snapshot cannot be freed while the clone (or a snapshot of it) reads through it.
-     */
-    public VdiskInfo clone(String snapName, String newName) {
-        return snapshots.clone(snapName, newName);
-    }
-
-    /** A read-only handle on snapshot {@code snapName}: reads as the vdisk read when it was taken; writes refused. */
-    public Vdisk snapshotReader(String snapName) {
-        return snapshots.snapshotReader(snapName);
-    }
-
-    /** Visible snapshots of vdisk {@code vdiskName} (which must exist), in creation order. */
-    public List<SnapshotInfo> snapshots(String vdiskName) {
-        return snapshots.snapshots(vdiskName);
-    }
-
-    /** All visible snapshots of the pool (also those of deleted vdisks), by vdisk id then creation order. */
-    public List<SnapshotInfo> snapshots() {
-        return snapshots.snapshots();
-    }
-
-    /** Snapshot {@code snapName}'s description. */
-    public SnapshotInfo snapshotInfo(String snapName) {
-        return snapshots.snapshotInfo(snapName);
-    }
-
-    /**
-     * Names of the vdisks and snapshots whose holes read through snapshot {@code snapshotId} (which may be hidden).
-     * Hidden snapshots among them are named with a {@code (hidden)} suffix.
-     */
-    public List<String> dependents(long snapshotId) {
-        return snapshots.dependents(snapshotId);
-    }
-
-    /** As {@link #dependents(long)} for a visible snapshot. */
-    public List<String> dependents(String snapName) {
-        return snapshots.dependents(snapName);
-    }
-
-    /** Lineage and space of every vdisk and snapshot (hidden ones included), by id. */
-    public List<Lineage> lineage() {
-        return snapshots.lineage();
-    }
-
-    /**
-     * Snapshot {@code snapName}'s in-use extents (data mapped in it or along its backing chain) from byte
-     * {@code startOffset}, ascending and coalesced; computed page by page as the iterator is consumed.
-     */
-    public ExtentScan allocated(String snapName, long startOffset) {
-        return snapshots.allocated(snapName, startOffset);
-    }
-
-    /**
-     * Extents to apply to a copy of snapshot {@code baseSnap} to make it equal to {@code targetSnap} (younger, same
-     * vdisk), from byte {@code startOffset}: CHANGED (read from the target) and DEALLOCATED (zero there), ascending,
-     * non-overlapping; never a false negative (segments in the outer loop, snapshots base..target-1 in the inner one).
-     *
-     * @throws VdiskNotFoundException unknown snapshot
-     * @throws InvalidRangeException snapshots of different vdisks, or target not younger than base
-     */
-    public ExtentScan delta(String baseSnap, String targetSnap, long startOffset) {
-        return snapshots.delta(baseSnap, targetSnap, startOffset);
-    }
-
-    // ---------------------------------------------------------------- splits
-
-    /**
-     * Starts detaching clone {@code cloneName} from its backing snapshot in the background and returns the task (see
-     * {@code split.Splitter} for the algorithm and its commit protocol). The clone stays online; a user write to a hole
-     * always wins over the splitter. If a split of the clone is already running, returns it; if one is recorded
-     * (cancelled, paused, or running before a restart), resumes it from its persisted cursor with {@code options}.
-     * A vdisk without a backing store has nothing to split: the task is DONE at once (so a retried request succeeds).
-     * Returns without a consistency point: the split is durable with the next one (its task takes one within a
-     * checkpoint interval of filling, and the last one at the release); a crash before it leaves the pool as if this
-     * call never happened, so a caller that must not lose the request records it itself (the node agent does).
-     *
-     * @throws InvalidRangeException {@code cloneName} names a snapshot (INVALID_ARGUMENT)
-     * @throws SplitStateException a split of the clone in the other mode is running or recorded (FAILED_PRECONDITION)
-     * @throws OutOfSpaceException COPY: the data still read through the chain is more than the pool's available space
-     * @throws VdiskNotFoundException no such vdisk
-     */
-    public SplitTask split(String cloneName, SplitMode mode, SplitOptions options) {
-        return splits.split(cloneName, mode, options);
-    }
-
-    /** The split task of vdisk {@code name} in this process (running or finished), if any. */
-    public Optional<SplitTask> splitTask(String name) {
-        return splits.task(name);
-    }
-
-    /**
-     * Splits of this pool: tasks of this process (running or finished) and splits recorded in the catalog but not
-     * running (phase QUEUED for a RUNNING record not resumed yet, PAUSED, CANCELLED), by vdisk name.
-     */
-    public List<SplitProgress> splits() {
-        return splits.progress();
-    }
-
-    /**
-     * Restarts every split whose record says RUNNING (interrupted by a close or a crash) from its persisted cursor,
-     * with its persisted options. Not done by {@link #open} itself: the pool's owner (the node agent, or the command
-     * line's split verb) decides when background relocation may start; offline tools that only look at the pool
-     * ({@code vdisk ls}, {@code check}) never move data. PAUSED and CANCELLED splits wait for a {@link #split} call.
-     */
-    public List<SplitTask> resumeSplits() {
-        return splits.resume();
-    }
-
-    /** Grows vdisk {@code name} to {@code newSize}; instant, allocates at most a few indirect blocks. */
-    public VdiskInfo resize(String name, long newSize) {
-        return vdisks.resize(name, newSize);
-    }
-
-    /** Vdisks (not snapshots; see {@link #snapshots()}), by name. */
-    public List<VdiskInfo> list() {
-        return vdisks.list();
     }
 
     // ---------------------------------------------------------------- consistency points

@@ -20,7 +20,9 @@ public final class PoolReplicaHost implements ReplicaHost {
 
     @Override
     public Iterator<SourceExtent> extents(String baseSnap, String snap, long fromOffset) {
-        ExtentScan scan = baseSnap == null ? pool.allocated(snap, fromOffset) : pool.delta(baseSnap, snap, fromOffset);
+        ExtentScan scan = baseSnap == null
+                ? pool.extents().allocated(snap, fromOffset)
+                : pool.extents().delta(baseSnap, snap, fromOffset);
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -37,13 +39,13 @@ public final class PoolReplicaHost implements ReplicaHost {
 
     @Override
     public long snapshotSize(String snap) {
-        return pool.snapshotInfo(snap).sizeBytes();
+        return pool.snapshots().info(snap).sizeBytes();
     }
 
     @Override
     public boolean hasSnapshot(String snap) {
         try {
-            pool.snapshotInfo(snap);
+            pool.snapshots().info(snap);
             return true;
         } catch (VdiskNotFoundException e) {
             return false;
@@ -52,13 +54,13 @@ public final class PoolReplicaHost implements ReplicaHost {
 
     @Override
     public int readSnapshot(String snap, long offset, ByteBuffer dst) {
-        return pool.snapshotReader(snap).read(offset, dst);
+        return pool.snapshots().reader(snap).read(offset, dst);
     }
 
     @Override
     public boolean hasVdisk(String vdisk) {
         try {
-            pool.vdisk(vdisk);
+            pool.vdisks().get(vdisk);
             return true;
         } catch (VdiskNotFoundException e) {
             return false;
@@ -67,41 +69,41 @@ public final class PoolReplicaHost implements ReplicaHost {
 
     @Override
     public long vdiskSize(String vdisk) {
-        return pool.vdisk(vdisk).size();
+        return pool.vdisks().get(vdisk).size();
     }
 
     @Override
     public void createVdisk(String vdisk, long sizeBytes) {
-        pool.create(vdisk, sizeBytes);
+        pool.vdisks().create(vdisk, sizeBytes);
     }
 
     @Override
     public void growVdisk(String vdisk, long sizeBytes) {
-        pool.resize(vdisk, sizeBytes);
+        pool.vdisks().resize(vdisk, sizeBytes);
     }
 
     @Override
     public void write(String vdisk, long offset, ByteBuffer src) {
-        pool.vdisk(vdisk).write(offset, src);
+        pool.vdisks().get(vdisk).write(offset, src);
     }
 
     @Override
     public void discard(String vdisk, long offset, long length) {
-        pool.vdisk(vdisk).discard(offset, length);
+        pool.vdisks().get(vdisk).discard(offset, length);
     }
 
     @Override
     public void flush(String vdisk) {
-        pool.vdisk(vdisk).flush();
+        pool.vdisks().get(vdisk).flush();
     }
 
     @Override
     public void snapshot(String vdisk, String snap) {
-        pool.snapshot(vdisk, snap);
+        pool.snapshots().take(vdisk, snap);
     }
 
     @Override
     public void delete(String name) {
-        pool.delete(name);
+        pool.vdisks().delete(name);
     }
 }

@@ -4,7 +4,6 @@ import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.core.GuardedBy;
 import dev.vdisk.engine.error.InvalidRangeException;
 import dev.vdisk.engine.error.VdiskExistsException;
-import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.format.CatalogEntry;
 import dev.vdisk.engine.format.Kind;
 import dev.vdisk.engine.format.MapEntry;
@@ -23,12 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pool's snapshots and clones ({@link Pool#snapshot}, {@link Pool#clone} and the queries on them): taking a group
- * of snapshots under one consistency point, cloning, listing, lineage, dependents and the allocated and delta scans.
- * Lock order as the pool's: {@code cpLock} &gt; {@code destageLock} &gt; each vdisk's operation lock (ascending id)
- * &gt; its map lock.
+ * A pool's snapshots and clones ({@link Pool#snapshots()}): taking one or a group of snapshots under one consistency
+ * point, cloning, read-only handles and listings (lineage is {@link Lineages}', scans {@link ExtentScans}'). Lock
+ * order as the pool's: {@code cpLock} &gt; {@code destageLock} &gt; each vdisk's operation lock (ascending id) &gt;
+ * its map lock.
  */
-final class Snapshots {
+public final class Snapshots {
     private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
 
     private final Path dir;
@@ -71,15 +70,15 @@ final class Snapshots {
      * a consistency point, so the snapshot is durable on return. Its content is every write acknowledged before the
      * call.
      */
-    SnapshotInfo snapshot(String vdiskName, String snapName) {
-        return group(Map.of(vdiskName, snapName)).get(0);
+    public SnapshotInfo take(String vdiskName, String snapName) {
+        return takeGroup(Map.of(vdiskName, snapName)).get(0);
     }
 
     /**
      * Takes one snapshot of each vdisk (key) named by the value, all at one instant and under one consistency point:
      * all or none. Writes to those vdisks wait meanwhile. Returned in the order of the vdisks' ids.
      */
-    List<SnapshotInfo> group(Map<String, String> snapNamesByVdisk) {
+    public List<SnapshotInfo> takeGroup(Map<String, String> snapNamesByVdisk) {
         if (snapNamesByVdisk.isEmpty()) {
             throw new InvalidRangeException("a group snapshot needs at least one vdisk");
         }
@@ -175,7 +174,7 @@ final class Snapshots {
      * Creates vdisk {@code newName} as a clone of snapshot {@code snapName}: an all-hole map whose holes read through
      * the snapshot (O(1)). The snapshot cannot be freed while the clone (or a snapshot of it) reads through it.
      */
-    VdiskInfo clone(String snapName, String newName) {
+    public VdiskInfo clone(String snapName, String newName) {
         VdiskCatalog.checkName(newName);
         cpLock.lock();
         try {
@@ -213,13 +212,13 @@ final class Snapshots {
     }
 
     /** A read-only handle on snapshot {@code snapName}: reads as the vdisk read when it was taken; writes refused. */
-    Vdisk snapshotReader(String snapName) {
+    public Vdisk reader(String snapName) {
         pool.checkOpen();
         return catalog.snapshot(snapName);
     }
 
     /** Visible snapshots of vdisk {@code vdiskName} (which must exist), in creation order. */
-    List<SnapshotInfo> snapshots(String vdiskName) {
+    public List<SnapshotInfo> of(String vdiskName) {
         pool.checkOpen();
         Vdisk v = catalog.vdisk(vdiskName);
         return SnapshotChain.snapshotsOf(catalog.all(), v.id()).stream()
@@ -229,7 +228,7 @@ final class Snapshots {
     }
 
     /** All visible snapshots of the pool (also those of deleted vdisks), by vdisk id then creation order. */
-    List<SnapshotInfo> snapshots() {
+    public List<SnapshotInfo> list() {
         pool.checkOpen();
         return catalog.snapshots().stream()
                 .sorted(Comparator.comparingLong(Vdisk::ownerId).thenComparingLong(Vdisk::epoch))
@@ -238,7 +237,7 @@ final class Snapshots {
     }
 
     /** Snapshot {@code snapName}'s description. */
-    SnapshotInfo snapshotInfo(String snapName) {
+    public SnapshotInfo info(String snapName) {
         pool.checkOpen();
         return snapshotInfo(catalog.snapshot(snapName));
     }
@@ -255,100 +254,6 @@ final class Snapshots {
                 s.createdMillis(),
                 s.backingId(),
                 s.hidden());
-    }
-
-    /**
-     * Names of the vdisks and snapshots whose holes read through snapshot {@code snapshotId} (which may be hidden).
-     * Hidden snapshots among them are named with a {@code (hidden)} suffix.
-     */
-    List<String> dependents(long snapshotId) {
-        pool.checkOpen();
-        Vdisk s = catalog.byId(snapshotId);
-        if (s == null || s.kind() != Kind.SNAPSHOT) {
-            throw new VdiskNotFoundException("no snapshot with id " + snapshotId + " in the pool");
-        }
-        return SnapshotChain.dependents(catalog.all(), s).stream()
-                .map(d -> d.hidden() ? d.name() + " (hidden)" : d.name())
-                .toList();
-    }
-
-    /** As {@link #dependents(long)} for a visible snapshot. */
-    List<String> dependents(String snapName) {
-        return dependents(catalog.snapshot(snapName).id());
-    }
-
-    /** Lineage and space of every vdisk and snapshot (hidden ones included), by id. */
-    List<Lineage> lineage() {
-        cpLock.lock();
-        try {
-            pool.checkOpen();
-            List<Lineage> out = new ArrayList<>();
-            for (Vdisk v : catalog.all().stream()
-                    .sorted(Comparator.comparingLong(Vdisk::id))
-                    .toList()) {
-                long[] os;
-                v.map().lock().readLock().lock();
-                try {
-                    os = v.map().tree().ownAndSharedSegments(alloc);
-                } finally {
-                    v.map().lock().readLock().unlock();
-                }
-                out.add(new Lineage(
-                        v.id(),
-                        v.name(),
-                        v.kind() == Kind.SNAPSHOT,
-                        v.hidden(),
-                        v.ownerId(),
-                        v.backingId(),
-                        SnapshotChain.depth(v),
-                        v.sizeWithoutCheck(),
-                        os[0] * segmentSize,
-                        os[1] * segmentSize));
-            }
-            return out;
-        } finally {
-            cpLock.unlock();
-        }
-    }
-
-    /**
-     * Snapshot {@code snapName}'s in-use extents (data mapped in it or along its backing chain) from byte
-     * {@code startOffset}, ascending and coalesced; computed page by page as the iterator is consumed.
-     */
-    ExtentScan allocated(String snapName, long startOffset) {
-        Vdisk s = catalog.snapshot(snapName);
-        return new ExtentScan(cpLock, pool, catalog, segmentSize, null, s, List.of(), startOffset);
-    }
-
-    /**
-     * Extents to apply to a copy of snapshot {@code baseSnap} to make it equal to {@code targetSnap} (younger, same
-     * vdisk), from byte {@code startOffset}: CHANGED (read from the target) and DEALLOCATED (zero there), ascending,
-     * non-overlapping; never a false negative (segments in the outer loop, snapshots base..target-1 in the inner one).
-     *
-     * @throws VdiskNotFoundException unknown snapshot
-     * @throws InvalidRangeException snapshots of different vdisks, or target not younger than base
-     */
-    ExtentScan delta(String baseSnap, String targetSnap, long startOffset) {
-        cpLock.lock();
-        try {
-            pool.checkOpen();
-            Vdisk l = catalog.snapshot(baseSnap);
-            Vdisk m = catalog.snapshot(targetSnap);
-            if (l.ownerId() != m.ownerId()) {
-                throw new InvalidRangeException("snapshots " + baseSnap + " and " + targetSnap
-                        + " are of different vdisks; a delta needs two snapshots of the same vdisk");
-            }
-            if (m.epoch() <= l.epoch()) {
-                throw new InvalidRangeException("snapshot " + targetSnap + " is not younger than " + baseSnap
-                        + "; give the older snapshot as the base");
-            }
-            List<Vdisk> between = SnapshotChain.snapshotsOf(catalog.all(), l.ownerId()).stream()
-                    .filter(x -> x.epoch() >= l.epoch() && x.epoch() < m.epoch())
-                    .toList();
-            return new ExtentScan(cpLock, pool, catalog, segmentSize, l, m, between, startOffset);
-        } finally {
-            cpLock.unlock();
-        }
     }
 
     /**

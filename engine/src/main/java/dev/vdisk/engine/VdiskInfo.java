@@ -1,7 +1,7 @@
 package dev.vdisk.engine;
 
 /**
- * What {@link Pool#list()} reports about a vdisk.
+ * What {@link Vdisks#list()} reports about a vdisk.
  *
  * @param allocatedBytes bytes of data segments its map points at (after destaging)
  */

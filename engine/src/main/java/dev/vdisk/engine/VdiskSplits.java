@@ -1,6 +1,9 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.error.InvalidRangeException;
+import dev.vdisk.engine.error.OutOfSpaceException;
+import dev.vdisk.engine.error.SplitStateException;
+import dev.vdisk.engine.error.VdiskNotFoundException;
 import dev.vdisk.engine.split.SplitCursor;
 import dev.vdisk.engine.split.SplitMode;
 import dev.vdisk.engine.split.SplitOptions;
@@ -14,11 +17,11 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A pool's splits by vdisk name: finds the clone in the catalog and hands it to {@link Splits} (package {@code split},
- * which knows clones only as {@link dev.vdisk.engine.split.SplitClone}s). Starts hold {@code Pool.cpLock}, after
- * COPY's space count taken without it.
+ * A pool's splits by vdisk name ({@link Pool#splits()}): finds the clone in the catalog and hands it to {@link Splits}
+ * (package {@code split}, which knows clones only as {@link dev.vdisk.engine.split.SplitClone}s). Starts hold
+ * {@code Pool.cpLock}, after COPY's space count taken without it.
  */
-final class VdiskSplits {
+public final class VdiskSplits {
     private final ReentrantLock cpLock;
     private final VdiskCatalog catalog;
     private final Splits splits;
@@ -31,7 +34,22 @@ final class VdiskSplits {
         this.pool = pool;
     }
 
-    SplitTask split(String cloneName, SplitMode mode, SplitOptions options) {
+    /**
+     * Starts detaching clone {@code cloneName} from its backing snapshot in the background and returns the task (see
+     * {@code split.Splitter} for the algorithm and its commit protocol). The clone stays online; a user write to a hole
+     * always wins over the splitter. If a split of the clone is already running, returns it; if one is recorded
+     * (cancelled, paused, or running before a restart), resumes it from its persisted cursor with {@code options}.
+     * A vdisk without a backing store has nothing to split: the task is DONE at once (so a retried request succeeds).
+     * Returns without a consistency point: the split is durable with the next one (its task takes one within a
+     * checkpoint interval of filling, and the last one at the release); a crash before it leaves the pool as if this
+     * call never happened, so a caller that must not lose the request records it itself (the node agent does).
+     *
+     * @throws InvalidRangeException {@code cloneName} names a snapshot (INVALID_ARGUMENT)
+     * @throws SplitStateException a split of the clone in the other mode is running or recorded (FAILED_PRECONDITION)
+     * @throws OutOfSpaceException COPY: the data still read through the chain is more than the pool's available space
+     * @throws VdiskNotFoundException no such vdisk
+     */
+    public SplitTask start(String cloneName, SplitMode mode, SplitOptions options) {
         long toFill = mode == SplitMode.COPY ? copyToFill(cloneName) : 0;
         cpLock.lock();
         try {
@@ -64,14 +82,18 @@ final class VdiskSplits {
         }
     }
 
-    Optional<SplitTask> task(String name) {
+    /** The split task of vdisk {@code name} in this process (running or finished), if any. */
+    public Optional<SplitTask> task(String name) {
         pool.checkOpen();
         Vdisk v = catalog.vdiskOrNull(name);
         return v == null ? Optional.empty() : splits.task(v.id());
     }
 
-    /** Running, finished and recorded splits, by vdisk name. */
-    List<SplitProgress> progress() {
+    /**
+     * Splits of this pool: tasks of this process (running or finished) and splits recorded in the catalog but not
+     * running (phase QUEUED for a RUNNING record not resumed yet, PAUSED, CANCELLED), by vdisk name.
+     */
+    public List<SplitProgress> progress() {
         pool.checkOpen();
         List<SplitProgress> out = new ArrayList<>();
         for (Vdisk v : catalog.vdisks()) {
@@ -81,14 +103,19 @@ final class VdiskSplits {
         return out;
     }
 
-    /** Restarts every split recorded RUNNING from its persisted cursor, with its persisted options. */
-    List<SplitTask> resume() {
+    /**
+     * Restarts every split whose record says RUNNING (interrupted by a close or a crash) from its persisted cursor,
+     * with its persisted options. Not done by {@link Pool#open} itself: the pool's owner (the node agent, or the
+     * command line's split verb) decides when background relocation may start; offline tools that only look at the
+     * pool ({@code vdisk ls}, {@code check}) never move data. PAUSED and CANCELLED splits wait for a {@link #start}.
+     */
+    public List<SplitTask> resume() {
         pool.checkOpen();
         List<SplitTask> out = new ArrayList<>();
         for (Vdisk v : new ArrayList<>(catalog.vdisks())) {
             SplitCursor r = v.split();
             if (r != null && r.state() == SplitCursor.State.RUNNING) {
-                out.add(split(v.name(), r.mode(), r.options()));
+                out.add(start(v.name(), r.mode(), r.options()));
             }
         }
         return out;

@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pool's vdisk operations that change its catalog: create, delete (also of snapshots), resize; and the listing.
- * Each change holds {@code Pool.cpLock} and is durable with the consistency point it takes before returning.
+ * A pool's vdisks ({@link Pool#vdisks()}): create, delete (also of snapshots), resize, the listing and the handles for
+ * I/O. Each change holds {@code Pool.cpLock} and is durable with the consistency point it takes before returning.
  */
-final class Vdisks {
+public final class Vdisks {
     private static final Logger LOG = LoggerFactory.getLogger(Vdisks.class);
 
     private final Path dir;
@@ -27,6 +27,8 @@ final class Vdisks {
     private final VdiskCatalog catalog;
     private final Snapshots snapshots;
     private final PointTriggers triggers;
+    /** Tests: runs in {@link #delete} after the in-memory change, just before the point that makes it durable. */
+    volatile Runnable beforeDeletePoint = () -> {};
 
     Vdisks(
             Path dir,
@@ -45,7 +47,8 @@ final class Vdisks {
         this.triggers = triggers;
     }
 
-    VdiskInfo create(String name, long sizeBytes) {
+    /** Creates a thin vdisk of {@code sizeBytes} (a multiple of 4 KiB); allocates nothing. */
+    public VdiskInfo create(String name, long sizeBytes) {
         VdiskCatalog.checkName(name);
         VdiskCatalog.checkSize(sizeBytes);
         int segmentSize = services.segmentSize();
@@ -82,13 +85,19 @@ final class Vdisks {
         }
     }
 
-    Vdisk vdisk(String name) {
+    /** Returns the handle of vdisk {@code name}. */
+    public Vdisk get(String name) {
         services.pool().checkOpen();
         return catalog.vdisk(name);
     }
 
-    /** Deletes vdisk or snapshot {@code name}; {@code beforePoint} runs just before the point (tests). */
-    void delete(String name, Runnable beforePoint) {
+    /**
+     * Deletes vdisk or snapshot {@code name}; space becomes reusable after two consistency points (this call takes
+     * one). A vdisk's snapshots stay (they hold their trees by reference counts). A snapshot that clones still read
+     * through becomes hidden: gone from listings, not clonable, its name reusable; its tree is freed when the last
+     * dependent goes (cascading up the backing chain).
+     */
+    public void delete(String name) {
         cpLock.lock();
         try {
             services.pool().checkOpen();
@@ -112,7 +121,7 @@ final class Vdisks {
                     catalog.unnameVdisk(name);
                     snapshots.releaseLocked(v);
                 }
-                beforePoint.run();
+                beforeDeletePoint.run();
                 triggers.takeLocked("delete " + name);
             } finally {
                 destageLock.unlock();
@@ -123,7 +132,8 @@ final class Vdisks {
         }
     }
 
-    VdiskInfo resize(String name, long newSize) {
+    /** Grows vdisk {@code name} to {@code newSize}; instant, allocates at most a few indirect blocks. */
+    public VdiskInfo resize(String name, long newSize) {
         VdiskCatalog.checkSize(newSize);
         cpLock.lock();
         try {
@@ -151,12 +161,17 @@ final class Vdisks {
         }
     }
 
-    /** Vdisks (not snapshots), by name. */
-    List<VdiskInfo> list() {
+    /** Vdisks (not snapshots; see {@link Snapshots#list()}), by name. */
+    public List<VdiskInfo> list() {
         services.pool().checkOpen();
         return catalog.vdisks().stream()
                 .sorted(Comparator.comparing(Vdisk::name))
                 .map(Vdisk::info)
                 .toList();
+    }
+
+    /** Names of the vdisks (the writable catalog entries, which journal records name) by id, for reports. */
+    public Map<Long, String> namesById() {
+        return catalog.vdiskNamesById();
     }
 }

@@ -466,11 +466,12 @@ class VdiskCliTest {
                 run("pool", "create", pool.toString(), "--size", "32M", "--segment-size", "4K")
                         .rc());
         try (Pool p = Pool.open(pool)) {
-            p.create("v", 1 << 20);
-            p.vdisk("v").write(0, ByteBuffer.allocateDirect(1 << 20));
-            p.snapshot("v", "s");
-            p.clone("s", "c");
-            SplitTask t = p.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(64 << 10));
+            p.vdisks().create("v", 1 << 20);
+            p.vdisks().get("v").write(0, ByteBuffer.allocateDirect(1 << 20));
+            p.snapshots().take("v", "s");
+            p.snapshots().clone("s", "c");
+            SplitTask t = p.splits()
+                    .start("c", SplitMode.COPY, SplitOptions.defaults().withRate(64 << 10));
             t.await(Duration.ofMillis(500));
             assertTrue(t.running(), t.progress().toString());
             p.checkpoint(); // the RUNNING record is durable, as it is in a 'vdisk split' that gets killed

@@ -48,14 +48,14 @@ class ChangeIndexCrashPointTest {
     void everyCrashPointKeepsIndexesThatMissNoChange(boolean powerLoss) throws Exception {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 512L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 30);
+            pool.vdisks().create("v", 1L << 30);
         }
         Path initial = dir.resolve("initial.data");
         Files.copy(p.resolve(PoolFiles.DATA), initial);
         RecordingDataSpace.Log rec = new RecordingDataSpace.Log(p.resolve(PoolFiles.JOURNAL));
         List<Op> history = new ArrayList<>();
         try (Pool pool = Pool.open(p, TestPools.quietOptions(), d -> new RecordingDataSpace(d, rec))) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             Random rnd = new Random(11);
             for (int t = 0; t < ROUNDS; t++) {
                 for (int i = 0; i < 3; i++) {
@@ -67,12 +67,12 @@ class ChangeIndexCrashPointTest {
                 }
                 v.flush();
                 int before = rec.count();
-                pool.snapshot("v", "s" + t);
+                pool.snapshots().take("v", "s" + t);
                 history.add(new Op(true, "s" + t, before, rec.count()));
                 if (t >= 3 && t % 2 == 1) {
                     String middle = "s" + (t - 2);
                     before = rec.count();
-                    pool.delete(middle); // its index merges into its predecessor's
+                    pool.vdisks().delete(middle); // its index merges into its predecessor's
                     history.add(new Op(false, middle, before, rec.count()));
                 }
             }
@@ -108,7 +108,7 @@ class ChangeIndexCrashPointTest {
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             var report = pool.check();
             assertTrue(report.clean(), () -> "check after open: " + report.problems());
-            List<String> present = pool.snapshots("v").stream()
+            List<String> present = pool.snapshots().of("v").stream()
                     .map(SnapshotInfo::name)
                     .sorted(Comparator.comparingInt(s -> Integer.parseInt(s.substring(1))))
                     .toList();
@@ -131,9 +131,9 @@ class ChangeIndexCrashPointTest {
     }
 
     private static void deltaMissesNothing(Pool pool, String older, String younger) {
-        List<Extent> delta = DeltaTest.collect(pool.delta(older, younger, 0));
-        Vdisk l = pool.snapshotReader(older);
-        Vdisk m = pool.snapshotReader(younger);
+        List<Extent> delta = DeltaTest.collect(pool.extents().delta(older, younger, 0));
+        Vdisk l = pool.snapshots().reader(older);
+        Vdisk m = pool.snapshots().reader(younger);
         for (long seg : SEGS) {
             long off = seg * SEG;
             if (!Arrays.equals(TestPools.read(l, off, SEG), TestPools.read(m, off, SEG))) {

@@ -37,8 +37,8 @@ class ChangeIndexTest {
     @Test
     void aPointWritesOnlyTheRangesThatChanged() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 30);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 1L << 30);
+            Vdisk v = pool.vdisks().get("v");
             for (int r = 0; r < 8; r++) {
                 writeSegment(v, r * RANGE + 5, r + 1);
             }
@@ -50,10 +50,10 @@ class ChangeIndexTest {
             writeSegment(v, 3 * RANGE + 9, 21); // the bit is set already
             pool.drain();
             assertEquals(0, pool.lastPointWritten().changeIndexSegments(), "no new change bit, no index write");
-            pool.snapshot("v", "s0"); // the current set restarts empty: its 8 ranges are dropped, none written
+            pool.snapshots().take("v", "s0"); // the current set restarts empty: its 8 ranges are dropped, none written
             assertEquals(0, pool.lastPointWritten().changeIndexSegments());
             writeSegment(v, 2 * RANGE + 1, 22);
-            pool.snapshot("v", "s1"); // range 2 of s0's index (its first), nothing of the vdisk's
+            pool.snapshots().take("v", "s1"); // range 2 of s0's index (its first), nothing of the vdisk's
             assertEquals(1, pool.lastPointWritten().changeIndexSegments());
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
@@ -62,11 +62,11 @@ class ChangeIndexTest {
     @Test
     void aPointWithManySnapshotsRewritesOnlyTheCatalogsHead() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 30);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 1L << 30);
+            Vdisk v = pool.vdisks().get("v");
             for (int i = 0; i < 120; i++) {
                 writeSegment(v, (i % 8) * RANGE + i, i + 1);
-                pool.snapshot("v", "s" + i);
+                pool.snapshots().take("v", "s" + i);
             }
             writeSegment(v, 7, 500);
             pool.drain();
@@ -77,7 +77,7 @@ class ChangeIndexTest {
         }
         try (Pool pool = Pool.open(dir.resolve("p"), TestPools.quietOptions())) {
             assertTrue(pool.check().clean(), "the reused tail reads back");
-            assertEquals(120, pool.snapshots("v").size());
+            assertEquals(120, pool.snapshots().of("v").size());
         }
     }
 
@@ -86,25 +86,25 @@ class ChangeIndexTest {
         Path p = dir.resolve("p");
         List<Extent> before;
         try (Pool pool = TestPools.create(p, 16L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 30);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 1L << 30);
+            Vdisk v = pool.vdisks().get("v");
             writeSegment(v, 1, 1);
-            pool.snapshot("v", "L");
+            pool.snapshots().take("v", "L");
             writeSegment(v, 2 * RANGE + 1, 2);
             writeSegment(v, 6 * RANGE, 3);
-            pool.snapshot("v", "M");
+            pool.snapshots().take("v", "M");
             writeSegment(v, 4 * RANGE + 7, 4);
-            pool.snapshot("v", "N");
-            pool.delete("M"); // M's index merges into L's
-            before = DeltaTest.collect(pool.delta("L", "N", 0));
+            pool.snapshots().take("v", "N");
+            pool.vdisks().delete("M"); // M's index merges into L's
+            before = DeltaTest.collect(pool.extents().delta("L", "N", 0));
             assertEquals(3, before.size(), "three changed segments: " + before);
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertEquals(before, DeltaTest.collect(pool.delta("L", "N", 0)));
+            assertEquals(before, DeltaTest.collect(pool.extents().delta("L", "N", 0)));
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
-            pool.delete("L");
-            pool.delete("N");
-            pool.delete("v");
+            pool.vdisks().delete("L");
+            pool.vdisks().delete("N");
+            pool.vdisks().delete("v");
             assertTrue(pool.check().clean(), "every index segment released");
         }
     }
@@ -190,29 +190,29 @@ class ChangeIndexTest {
         Path p = dir.resolve("p");
         List<Extent> expected;
         try (Pool pool = TestPools.create(p, 16L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 30);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 1L << 30);
+            Vdisk v = pool.vdisks().get("v");
             writeSegment(v, 1, 1);
-            pool.snapshot("v", "L");
+            pool.snapshots().take("v", "L");
             writeSegment(v, 2 * RANGE + 1, 2);
             writeSegment(v, 5 * RANGE + 3, 3);
-            pool.snapshot("v", "M");
+            pool.snapshots().take("v", "M");
             writeSegment(v, 3, 4); // the vdisk's current set, inline too
-            expected = DeltaTest.collect(pool.delta("L", "M", 0));
+            expected = DeltaTest.collect(pool.extents().delta("L", "M", 0));
             assertEquals(2, expected.size());
         }
         downgradeToFormatTwo(p);
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
             assertEquals(Superblock.VERSION, pool.info().formatVersion(), "open's point wrote format 3");
-            assertEquals(expected, DeltaTest.collect(pool.delta("L", "M", 0)));
+            assertEquals(expected, DeltaTest.collect(pool.extents().delta("L", "M", 0)));
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             writeSegment(v, 4 * RANGE, 5);
-            pool.snapshot("v", "N");
-            assertEquals(2, DeltaTest.collect(pool.delta("M", "N", 0)).size(), "the current set came across");
+            pool.snapshots().take("v", "N");
+            assertEquals(2, DeltaTest.collect(pool.extents().delta("M", "N", 0)).size(), "the current set came across");
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertEquals(expected, DeltaTest.collect(pool.delta("L", "M", 0)));
+            assertEquals(expected, DeltaTest.collect(pool.extents().delta("L", "M", 0)));
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
     }

@@ -72,8 +72,8 @@ class ConcurrencyTest {
     void disjointWritersEndWithEachThreadsLastWrite(int seg) throws InterruptedException {
         int blocks = 2048; // 8 MiB
         try (Pool pool = TestPools.create(dir.resolve("p"), 32L << 20, seg, TestPools.fastOptions())) {
-            pool.create("v", (long) blocks * BLOCK);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", (long) blocks * BLOCK);
+            Vdisk v = pool.vdisks().get("v");
             int rounds = 6;
             List<Runnable> tasks = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
@@ -107,8 +107,8 @@ class ConcurrencyTest {
     void overlappingWritersAndReadersNeverSeeTornBlocks(int seg) throws InterruptedException {
         int blocks = 64;
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, seg, TestPools.fastOptions())) {
-            pool.create("v", (long) blocks * BLOCK);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", (long) blocks * BLOCK);
+            Vdisk v = pool.vdisks().get("v");
             List<Runnable> tasks = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 int me = t;
@@ -144,7 +144,7 @@ class ConcurrencyTest {
             pool.close();
             try (Pool again = Pool.open(dir.resolve("p"), TestPools.fastOptions())) {
                 ByteBuffer after = ByteBuffer.allocateDirect(blocks * BLOCK);
-                again.vdisk("v").read(0, after);
+                again.vdisks().get("v").read(0, after);
                 for (int blk = 0; blk < blocks; blk++) {
                     assertEquals(tagOf(all, blk), tagOf(after, blk), "block " + blk + " after reopen");
                 }

@@ -45,8 +45,8 @@ class CorruptionTest {
         Path p = dir.resolve("p");
         byte[] data = TestPools.filled(5 * seg + 100, 7);
         try (Pool pool = TestPools.create(p, 8L << 20, seg, TestPools.fastOptions())) {
-            pool.create("v", 2L << 20);
-            TestPools.write(pool.vdisk("v"), 1000, data);
+            pool.vdisks().create("v", 2L << 20);
+            TestPools.write(pool.vdisks().get("v"), 1000, data);
         }
         Path file = p.resolve("pool.data");
         long g0 = generation(file, 0);
@@ -56,7 +56,7 @@ class CorruptionTest {
         assertEquals(-1, generation(file, newest), "the flipped slot must fail its CRC");
         try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
             assertTrue(pool.info().generation() > Math.min(g0, g1), "opened from the older slot, then checkpointed");
-            assertArrayEquals(data, TestPools.read(pool.vdisk("v"), 1000, data.length));
+            assertArrayEquals(data, TestPools.read(pool.vdisks().get("v"), 1000, data.length));
             assertTrue(pool.check().clean());
         }
     }
@@ -65,7 +65,7 @@ class CorruptionTest {
     void bothSuperblocksDamagedIsReportedAsCorrupt() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 1L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("v", 1L << 20);
+            pool.vdisks().create("v", 1L << 20);
         }
         flip(p.resolve("pool.data"), 10);
         flip(p.resolve("pool.data"), Superblock.SLOT_SIZE + 10);
@@ -80,8 +80,8 @@ class CorruptionTest {
         int seg = 4096;
         long rootVbn;
         try (Pool pool = TestPools.create(p, 8L << 20, seg, TestPools.fastOptions())) {
-            pool.create("v", 4L << 20); // two levels at 4 KiB segments
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L << 20); // two levels at 4 KiB segments
+            Vdisk v = pool.vdisks().get("v");
             for (int i = 0; i < 20; i++) {
                 TestPools.write(v, (long) i * 200_000 / 4096 * 4096, TestPools.filled(seg, i));
             }
@@ -101,8 +101,8 @@ class CorruptionTest {
         Path p = dir.resolve("p");
         int seg = 4096;
         try (Pool pool = TestPools.create(p, 8L << 20, seg, TestPools.quietOptions())) {
-            pool.create("v", 4L << 20);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L << 20);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(seg, 1));
             pool.drain();
             long leaf = v.map().tree().child(v.map().tree().root(), 0).vbn();

@@ -40,8 +40,8 @@ class CraftedMetadataTest {
         pool = dir.resolve("p");
         data = pool.resolve("pool.data");
         try (Pool p = TestPools.create(pool, 4L << 20, SEG, TestPools.quietOptions())) {
-            p.create("v", 1L << 20);
-            TestPools.write(p.vdisk("v"), 0, TestPools.filled(SEG, 1));
+            p.vdisks().create("v", 1L << 20);
+            TestPools.write(p.vdisks().get("v"), 0, TestPools.filled(SEG, 1));
         }
     }
 

@@ -50,7 +50,7 @@ public final class CrashChild {
         Path dir = Path.of(args[0]);
         int round = Integer.parseInt(args[1]);
         Pool pool = Pool.open(dir, new PoolOptions(2L << 20, 2L << 20, 30, 4L << 20, 64L << 20, 1));
-        Vdisk v = pool.vdisk("crash");
+        Vdisk v = pool.vdisks().get("crash");
         int n = 2_000_000;
         int[] seq = sequence(round, n);
         ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);

@@ -30,7 +30,7 @@ class CrashTest {
     void killedWriterLosesNoFlushedWrite() throws Exception {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 16L << 20, 16384, TestPools.fastOptions())) {
-            pool.create("crash", (long) CrashChild.BLOCKS * CrashChild.BLOCK);
+            pool.vdisks().create("crash", (long) CrashChild.BLOCKS * CrashChild.BLOCK);
         }
         long[][] state = new long[CrashChild.BLOCKS][]; // {round, i} of each block's content, null = zeros
         Random rnd = new Random(42);
@@ -88,7 +88,7 @@ class CrashTest {
                 required[seq[i]] = i;
             }
             try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
-                Vdisk v = pool.vdisk("crash");
+                Vdisk v = pool.vdisks().get("crash");
                 ByteBuffer all = ByteBuffer.allocateDirect(CrashChild.BLOCKS * CrashChild.BLOCK);
                 v.read(0, all);
                 List<String> bad = new ArrayList<>();

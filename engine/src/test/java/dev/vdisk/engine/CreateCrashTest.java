@@ -27,9 +27,9 @@ class CreateCrashTest {
         Path img = dir.resolve("img");
         byte[] data = TestPools.filled(4096, 95);
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 96));
-            pool.snapshot("v", "s");
+            pool.vdisks().create("v", 4L * SEG);
+            TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(SEG, 96));
+            pool.snapshots().take("v", "s");
         }
         boolean accepted;
         BlockingDataSpace[] ds = new BlockingDataSpace[1];
@@ -40,9 +40,9 @@ class CreateCrashTest {
                     () -> {
                         try {
                             if (clone) {
-                                pool.clone("s", "n");
+                                pool.snapshots().clone("s", "n");
                             } else {
-                                pool.create("n", 4L * SEG);
+                                pool.vdisks().create("n", 4L * SEG);
                             }
                             created.complete(null);
                         } catch (Throwable e) {
@@ -58,7 +58,7 @@ class CreateCrashTest {
                 accepted = CompletableFuture.supplyAsync(() -> {
                             Vdisk n;
                             try {
-                                n = pool.vdisk("n");
+                                n = pool.vdisks().get("n");
                             } catch (VdiskNotFoundException e) {
                                 return false; // not there until durable: nothing to lose
                             }
@@ -74,12 +74,12 @@ class CreateCrashTest {
             }
             created.get();
             assertArrayEquals(
-                    accepted ? data : TestPools.read(pool.vdisk("n"), 4096, 4096),
-                    TestPools.read(pool.vdisk("n"), 4096, 4096));
+                    accepted ? data : TestPools.read(pool.vdisks().get("n"), 4096, 4096),
+                    TestPools.read(pool.vdisks().get("n"), 4096, 4096));
         }
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             if (accepted) {
-                assertArrayEquals(data, TestPools.read(pool.vdisk("n"), 4096, 4096), "a flushed write was lost");
+                assertArrayEquals(data, TestPools.read(pool.vdisks().get("n"), 4096, 4096), "a flushed write was lost");
             }
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }

@@ -24,7 +24,7 @@ class DeltaTest {
 
     /** Applies a delta: CHANGED extents read from {@code target}, DEALLOCATED zeroed. */
     static void apply(Pool pool, ExtentScan scan, String target, byte[] copy) {
-        Vdisk m = pool.snapshotReader(target);
+        Vdisk m = pool.snapshots().reader(target);
         long last = -1;
         while (scan.hasNext()) {
             Extent e = scan.next();
@@ -54,8 +54,8 @@ class DeltaTest {
         Random rnd = new Random(segmentSize + 99);
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, segmentSize, TestPools.fastOptions())) {
             int size = segmentSize * 64;
-            pool.create("v", size);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", size);
+            Vdisk v = pool.vdisks().get("v");
             byte[] m = new byte[size];
             List<byte[]> contents = new ArrayList<>();
             List<String> names = new ArrayList<>();
@@ -73,19 +73,19 @@ class DeltaTest {
                     }
                 }
                 if (s == 4) { // grow between snapshots
-                    pool.resize("v", size + 8L * segmentSize);
+                    pool.vdisks().resize("v", size + 8L * segmentSize);
                     size += 8 * segmentSize;
                     m = Arrays.copyOf(m, size);
                 }
-                pool.snapshot("v", "s" + s);
+                pool.snapshots().take("v", "s" + s);
                 contents.add(m.clone());
                 names.add("s" + s);
             }
             for (int l = 0; l < names.size(); l++) {
                 for (int mm = l + 1; mm < names.size(); mm++) {
                     byte[] copy = Arrays.copyOf(contents.get(l), contents.get(mm).length);
-                    List<Extent> ex = collect(pool.delta(names.get(l), names.get(mm), 0));
-                    apply(pool, pool.delta(names.get(l), names.get(mm), 0), names.get(mm), copy);
+                    List<Extent> ex = collect(pool.extents().delta(names.get(l), names.get(mm), 0));
+                    apply(pool, pool.extents().delta(names.get(l), names.get(mm), 0), names.get(mm), copy);
                     assertArrayEquals(contents.get(mm), copy, "delta " + l + ".." + mm);
                     // brute force: every segment whose content differs is covered by an extent
                     byte[] a = Arrays.copyOf(contents.get(l), contents.get(mm).length);
@@ -101,7 +101,7 @@ class DeltaTest {
                     }
                     // resume at a random offset yields the same tail
                     long at = rnd.nextLong(b.length);
-                    List<Extent> tail = collect(pool.delta(names.get(l), names.get(mm), at));
+                    List<Extent> tail = collect(pool.extents().delta(names.get(l), names.get(mm), at));
                     List<Extent> expected = new ArrayList<>();
                     for (Extent e : ex) {
                         if (e.end() > at) {
@@ -112,13 +112,13 @@ class DeltaTest {
                 }
             }
             // deleting snapshots strictly between keeps deltas correct
-            pool.delete("s2");
-            pool.delete("s5");
+            pool.vdisks().delete("s2");
+            pool.vdisks().delete("s5");
             pool.close();
             try (Pool again = Pool.open(dir.resolve("p"), TestPools.fastOptions())) {
                 for (int[] lm : new int[][] {{0, 7}, {1, 3}, {4, 6}, {1, 7}}) {
                     byte[] copy = Arrays.copyOf(contents.get(lm[0]), contents.get(lm[1]).length);
-                    apply(again, again.delta(names.get(lm[0]), names.get(lm[1]), 0), names.get(lm[1]), copy);
+                    apply(again, again.extents().delta(names.get(lm[0]), names.get(lm[1]), 0), names.get(lm[1]), copy);
                     assertArrayEquals(contents.get(lm[1]), copy, "delta after deletes " + lm[0] + ".." + lm[1]);
                 }
                 assertTrue(again.check().clean());
@@ -129,17 +129,18 @@ class DeltaTest {
     @Test
     void deltaTouchesExactlyTheChangeIndexesOfLToMMinusOne() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 8L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("v", 64 * 4096);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 64 * 4096);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(64 * 4096, 1)); // every segment in use everywhere
             for (int s = 0; s < 6; s++) {
                 TestPools.write(v, 4096L * s, TestPools.filled(4096, 10 + s));
-                pool.snapshot("v", "s" + s);
+                pool.snapshots().take("v", "s" + s);
             }
-            List<Long> ids = pool.snapshots("v").stream().map(SnapshotInfo::id).toList();
+            List<Long> ids =
+                    pool.snapshots().of("v").stream().map(SnapshotInfo::id).toList();
             for (int l = 0; l < 6; l++) {
                 for (int m = l + 1; m < 6; m++) {
-                    ExtentScan scan = pool.delta("s" + l, "s" + m, 0);
+                    ExtentScan scan = pool.extents().delta("s" + l, "s" + m, 0);
                     collect(scan);
                     assertEquals(m - l, scan.changeIndexesTouched(), "delta s" + l + "..s" + m);
                     Set<Long> expected = ids.subList(l, m).stream().collect(Collectors.toSet());
@@ -147,7 +148,7 @@ class DeltaTest {
                 }
             }
             // M = L + 1: one index; the result is exactly the segment written between them
-            List<Extent> one = collect(pool.delta("s2", "s3", 0));
+            List<Extent> one = collect(pool.extents().delta("s2", "s3", 0));
             assertEquals(List.of(new Extent(3 * 4096, 4096, Extent.Kind.CHANGED)), one);
         }
     }
@@ -155,44 +156,44 @@ class DeltaTest {
     @Test
     void errorsAreTyped() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 8L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("a", 1 << 20);
-            pool.create("b", 1 << 20);
-            pool.snapshot("a", "a1");
-            pool.snapshot("a", "a2");
-            pool.snapshot("b", "b1");
+            pool.vdisks().create("a", 1 << 20);
+            pool.vdisks().create("b", 1 << 20);
+            pool.snapshots().take("a", "a1");
+            pool.snapshots().take("a", "a2");
+            pool.snapshots().take("b", "b1");
             assertEquals(
                     Reason.INVALID_ARGUMENT,
-                    assertThrows(EngineException.class, () -> pool.delta("a1", "b1", 0))
+                    assertThrows(EngineException.class, () -> pool.extents().delta("a1", "b1", 0))
                             .reason());
             assertEquals(
                     Reason.INVALID_ARGUMENT,
-                    assertThrows(EngineException.class, () -> pool.delta("a2", "a1", 0))
+                    assertThrows(EngineException.class, () -> pool.extents().delta("a2", "a1", 0))
                             .reason());
             assertEquals(
                     Reason.INVALID_ARGUMENT,
-                    assertThrows(EngineException.class, () -> pool.delta("a1", "a1", 0))
+                    assertThrows(EngineException.class, () -> pool.extents().delta("a1", "a1", 0))
                             .reason());
             assertEquals(
                     Reason.NOT_FOUND,
-                    assertThrows(EngineException.class, () -> pool.delta("a1", "zz", 0))
+                    assertThrows(EngineException.class, () -> pool.extents().delta("a1", "zz", 0))
                             .reason());
             assertEquals(
                     Reason.NOT_FOUND,
-                    assertThrows(EngineException.class, () -> pool.allocated("zz", 0))
+                    assertThrows(EngineException.class, () -> pool.extents().allocated("zz", 0))
                             .reason());
             assertEquals(
                     Reason.FAILED_PRECONDITION,
                     assertThrows(
                                     EngineException.class,
-                                    () -> TestPools.write(pool.snapshotReader("a1"), 0, new byte[4096]))
+                                    () -> TestPools.write(pool.snapshots().reader("a1"), 0, new byte[4096]))
                             .reason());
             assertEquals(
                     Reason.ALREADY_EXISTS,
-                    assertThrows(EngineException.class, () -> pool.snapshot("a", "b1"))
+                    assertThrows(EngineException.class, () -> pool.snapshots().take("a", "b1"))
                             .reason());
             assertEquals(
                     Reason.ALREADY_EXISTS,
-                    assertThrows(EngineException.class, () -> pool.snapshot("a", "b"))
+                    assertThrows(EngineException.class, () -> pool.snapshots().take("a", "b"))
                             .reason());
         }
     }
@@ -200,31 +201,31 @@ class DeltaTest {
     @Test
     void allocatedListsInUseExtentsThroughTheBackingChain() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 8L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("v", 64 * 4096);
-            TestPools.write(pool.vdisk("v"), 4096, TestPools.filled(3 * 4096, 1));
-            TestPools.write(pool.vdisk("v"), 20 * 4096, TestPools.filled(4096, 2));
-            pool.snapshot("v", "s");
-            pool.clone("s", "c");
-            pool.vdisk("c").discard(2 * 4096, 4096);
-            TestPools.write(pool.vdisk("c"), 30 * 4096, TestPools.filled(100, 3));
-            pool.snapshot("c", "cs");
+            pool.vdisks().create("v", 64 * 4096);
+            TestPools.write(pool.vdisks().get("v"), 4096, TestPools.filled(3 * 4096, 1));
+            TestPools.write(pool.vdisks().get("v"), 20 * 4096, TestPools.filled(4096, 2));
+            pool.snapshots().take("v", "s");
+            pool.snapshots().clone("s", "c");
+            pool.vdisks().get("c").discard(2 * 4096, 4096);
+            TestPools.write(pool.vdisks().get("c"), 30 * 4096, TestPools.filled(100, 3));
+            pool.snapshots().take("c", "cs");
             assertEquals(
                     List.of(
                             new Extent(4096, 3 * 4096, Extent.Kind.ALLOCATED),
                             new Extent(20 * 4096, 4096, Extent.Kind.ALLOCATED)),
-                    collect(pool.allocated("s", 0)));
+                    collect(pool.extents().allocated("s", 0)));
             assertEquals(
                     List.of(
                             new Extent(4096, 4096, Extent.Kind.ALLOCATED),
                             new Extent(3 * 4096, 4096, Extent.Kind.ALLOCATED),
                             new Extent(20 * 4096, 4096, Extent.Kind.ALLOCATED),
                             new Extent(30 * 4096, 4096, Extent.Kind.ALLOCATED)),
-                    collect(pool.allocated("cs", 0)));
+                    collect(pool.extents().allocated("cs", 0)));
             assertEquals(
                     List.of(
                             new Extent(20 * 4096 + 5, 4096 - 5, Extent.Kind.ALLOCATED),
                             new Extent(30 * 4096, 4096, Extent.Kind.ALLOCATED)),
-                    collect(pool.allocated("cs", 20 * 4096 + 5)));
+                    collect(pool.extents().allocated("cs", 20 * 4096 + 5)));
         }
     }
 }

@@ -16,7 +16,7 @@ final class HugePoolChild {
         long cache = Long.parseLong(args[1]);
         try (Pool pool = Pool.open(dir, TestPools.quietOptions().withMapCacheBytes(cache))) {
             for (int d = 0; d < HugePoolHeapTest.WRITTEN_VDISKS; d++) {
-                Vdisk v = pool.vdisk("v" + d);
+                Vdisk v = pool.vdisks().get("v" + d);
                 for (int k = 0; k < HugePoolHeapTest.WRITES_PER_VDISK; k++) {
                     long off = HugePoolHeapTest.offset(k);
                     byte[] want = TestPools.filled(4096, d * 100_000 + k);

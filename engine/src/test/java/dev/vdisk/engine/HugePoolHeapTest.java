@@ -40,10 +40,10 @@ class HugePoolHeapTest {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, POOL, SEG, TestPools.quietOptions())) {
             for (int d = 0; d < 100; d++) {
-                pool.create("v" + d, VDISK);
+                pool.vdisks().create("v" + d, VDISK);
             }
             for (int d = 0; d < WRITTEN_VDISKS; d++) {
-                Vdisk v = pool.vdisk("v" + d);
+                Vdisk v = pool.vdisks().get("v" + d);
                 for (int k = 0; k < WRITES_PER_VDISK; k++) {
                     TestPools.write(v, offset(k), TestPools.filled(4096, d * 100_000 + k));
                 }

@@ -70,8 +70,8 @@ class InPlaceCrashPointTest {
         ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
         Map<Integer, Integer> now = new HashMap<>();
         try (Pool pool = TestPools.create(p, 128L * segmentSize, segmentSize, TestPools.quietOptions())) {
-            pool.create("v", (long) BLOCKS * BLOCK);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", (long) BLOCKS * BLOCK);
+            Vdisk v = pool.vdisks().get("v");
             for (int blk = 0; blk < BLOCKS; blk++) {
                 CrashChild.content(b, 1, blk, blk);
                 v.write((long) blk * BLOCK, b);
@@ -129,7 +129,7 @@ class InPlaceCrashPointTest {
             int segmentSize) {
         int perSeg = segmentSize / BLOCK;
         Pool pool = opener.get();
-        Vdisk v = pool.vdisk("v");
+        Vdisk v = pool.vdisks().get("v");
         ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
         Random rnd = new Random(17);
         int written = BLOCKS;
@@ -154,7 +154,7 @@ class InPlaceCrashPointTest {
             now.putAll(blocks);
             if (t == SNAPSHOT_ROUND) {
                 before = rec.count();
-                pool.snapshot("v", "s");
+                pool.snapshots().take("v", "s");
                 history.add(new Op("snapshot", before, rec.count(), Map.of()));
                 snapContent.putAll(now);
             }
@@ -179,7 +179,7 @@ class InPlaceCrashPointTest {
                 inPlace += v.inPlaceWrites();
                 pool.abandonForTesting(); // a crash after a flush: recovery's writes are crash points too
                 pool = opener.get();
-                v = pool.vdisk("v");
+                v = pool.vdisks().get("v");
             }
         }
         inPlace += v.inPlaceWrites();
@@ -191,7 +191,7 @@ class InPlaceCrashPointTest {
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             var report = pool.check();
             assertTrue(report.clean(), () -> "check after open: " + report.problems());
-            Integer[] got = decodeAll(pool.vdisk("v"));
+            Integer[] got = decodeAll(pool.vdisks().get("v"));
             for (int blk = 0; blk < BLOCKS; blk++) {
                 Integer acked = blk; // the setup's write
                 List<Integer> later = new ArrayList<>();
@@ -215,14 +215,15 @@ class InPlaceCrashPointTest {
                     .filter(o -> o.kind().equals("snapshot"))
                     .findFirst()
                     .orElseThrow();
-            boolean present = pool.snapshots().stream().anyMatch(s -> s.name().equals("s"));
+            boolean present =
+                    pool.snapshots().list().stream().anyMatch(s -> s.name().equals("s"));
             if (snap.done(n)) {
                 assertTrue(present, "snapshot s was acknowledged but is missing");
             }
             if (!present) {
                 return;
             }
-            Integer[] s = decodeAll(pool.snapshotReader("s"));
+            Integer[] s = decodeAll(pool.snapshots().reader("s"));
             for (int blk = 0; blk < BLOCKS; blk++) {
                 int x = blk;
                 assertTrue(
@@ -230,10 +231,10 @@ class InPlaceCrashPointTest {
                         () -> "snapshot block " + x + " holds " + s[x] + ", taken with " + snapContent.get(x));
             }
             // every change since the snapshot is marked: a delta to a snapshot of the vdisk now reproduces it
-            pool.snapshot("v", "after");
-            byte[] copy = bytes(pool.snapshotReader("s"));
-            DeltaTest.apply(pool, pool.delta("s", "after", 0), "after", copy);
-            assertArrayEquals(bytes(pool.snapshotReader("after")), copy, "delta from s misses a change");
+            pool.snapshots().take("v", "after");
+            byte[] copy = bytes(pool.snapshots().reader("s"));
+            DeltaTest.apply(pool, pool.extents().delta("s", "after", 0), "after", copy);
+            assertArrayEquals(bytes(pool.snapshots().reader("after")), copy, "delta from s misses a change");
             var after = pool.check();
             assertTrue(after.clean(), () -> "check after the delta: " + after.problems());
         }

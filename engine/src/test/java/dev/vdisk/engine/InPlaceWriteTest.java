@@ -39,8 +39,8 @@ class InPlaceWriteTest {
     @Test
     void aSegmentWrittenAnywhereGoesInPlaceAfterOnePoint() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 8L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 8L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 1));
             assertEquals(1, v.pointerWrites(), "a whole segment to a hole did not write anywhere");
             TestPools.write(v, 4096, TestPools.filled(4096, 2));
@@ -64,8 +64,8 @@ class InPlaceWriteTest {
     @Test
     void writtenAndCheckpointedSegmentsAreWrittenInPlaceAndNothingElse() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 8L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 8L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 1)); // a hole, whole: a new segment, a pointer journalled
             assertEquals(0, v.inPlaceWrites(), "a write to a hole went in place");
             TestPools.write(v, 100, TestPools.filled(50, 2)); // live entry (destage delay, no point yet)
@@ -88,7 +88,7 @@ class InPlaceWriteTest {
             assertArrayEquals(new byte[4096], TestPools.read(v, 0, 4096), "discarded block");
 
             // a snapshot shares the segment and clears its change bit: the first write after it copies on write
-            pool.snapshot("v", "s");
+            pool.snapshots().take("v", "s");
             byte[] b = TestPools.filled(4096, 7);
             TestPools.write(v, 8192, b);
             assertEquals(2, v.inPlaceWrites(), "a write to a segment shared with a snapshot went in place");
@@ -97,12 +97,12 @@ class InPlaceWriteTest {
             assertEquals(3, v.inPlaceWrites(), "the copied segment, checkpointed, is exclusive again");
             assertArrayEquals(
                     TestPools.filled(4096, 6),
-                    TestPools.read(pool.snapshotReader("s"), 8192, 4096),
+                    TestPools.read(pool.snapshots().reader("s"), 8192, 4096),
                     "the snapshot kept its content");
 
             // a clone's holes read the snapshot: written through the journal, then in place once checkpointed
-            pool.clone("s", "c");
-            Vdisk c = pool.vdisk("c");
+            pool.snapshots().clone("s", "c");
+            Vdisk c = pool.vdisks().get("c");
             TestPools.write(c, 0, TestPools.filled(4096, 9));
             assertEquals(0, c.inPlaceWrites(), "a write to a clone's hole went in place");
             pool.drain();
@@ -120,8 +120,8 @@ class InPlaceWriteTest {
         Path p = dir.resolve("p");
         byte[] a = TestPools.filled(SEG, 11);
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 12));
             pool.drain();
             TestPools.write(v, 0, a);
@@ -130,7 +130,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting(); // a crash after the flush: no closing point
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertArrayEquals(a, TestPools.read(pool.vdisk("v"), 0, SEG));
+            assertArrayEquals(a, TestPools.read(pool.vdisks().get("v"), 0, SEG));
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
     }
@@ -145,8 +145,8 @@ class InPlaceWriteTest {
         byte[] mine = TestPools.filled(4096, 23);
         long inPlace;
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             pool.destageLock().lock(); // the destager waits: we choose what is destaged before the point
             try {
                 TestPools.write(v, 0, TestPools.filled(4096, 21)); // segment 0: the older record, stays queued
@@ -162,7 +162,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting(); // a crash after the flush, before another point
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertArrayEquals(mine, TestPools.read(pool.vdisk("v"), SEG, 4096), "replay undid a flushed write");
+            assertArrayEquals(mine, TestPools.read(pool.vdisks().get("v"), SEG, 4096), "replay undid a flushed write");
         }
         assertEquals(0, inPlace, "segment 1's record is still replayable, yet it went in place");
     }
@@ -186,8 +186,8 @@ class InPlaceWriteTest {
         LongAdder pieces = new LongAdder(); // per segment
         long inPlace;
         try (Pool pool = TestPools.create(p, 256L * SEG, SEG, TestPools.fastOptions())) {
-            pool.create("v", size);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", size);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, new byte[size]);
             pool.drain();
             Thread points = Thread.ofPlatform().start(() -> {
@@ -195,8 +195,8 @@ class InPlaceWriteTest {
                 while (!stop.get()) {
                     try {
                         if (++k % 4 == 0) {
-                            pool.snapshot("v", "s" + k);
-                            pool.delete("s" + k);
+                            pool.snapshots().take("v", "s" + k);
+                            pool.vdisks().delete("s" + k);
                             snapshots.incrementAndGet();
                         } else {
                             pool.checkpoint();
@@ -257,7 +257,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertModel(pool.vdisk("v"), model, threads, slice);
+            assertModel(pool.vdisks().get("v"), model, threads, slice);
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
     }
@@ -271,16 +271,16 @@ class InPlaceWriteTest {
     @Test
     void aJournalWriteWaitsForAnInPlaceWriteToTheSameSegment() throws Exception {
         try (Pool pool = TestPools.create(dir.resolve("p"), 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            pool.create("w", 4L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L * SEG);
+            pool.vdisks().create("w", 4L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, new byte[SEG]);
-            TestPools.write(pool.vdisk("w"), 0, new byte[SEG]);
-            pool.snapshot("w", "sw");
+            TestPools.write(pool.vdisks().get("w"), 0, new byte[SEG]);
+            pool.snapshots().take("w", "sw");
             pool.drain();
             byte[] first = TestPools.filled(100, 30); // in place, bytes 0-99 of block 0
             byte[] second = TestPools.filled(100, 31); // through the journal (in-place barred), bytes 200-299
-            pool.beforeDeletePoint = () -> { // holds destageLock: the entry is destaged after both writes
+            pool.vdisks().beforeDeletePoint = () -> { // holds destageLock: the entry is destaged after both writes
                 TestPools.write(v, 200, second);
                 long until = System.nanoTime() + 2_000_000_000L;
                 while (v.inPlaceWrites() == 0 && System.nanoTime() < until) {
@@ -288,7 +288,7 @@ class InPlaceWriteTest {
                 }
             };
             // the journal writer creates its entry and reads the block meanwhile, if it can
-            Racer deleted = duringNextInPlaceWrite(v, () -> pool.delete("sw"));
+            Racer deleted = duringNextInPlaceWrite(v, () -> pool.vdisks().delete("sw"));
             TestPools.write(v, 0, first);
             deleted.done().get();
             assertEquals(1, v.inPlaceWrites());
@@ -305,8 +305,8 @@ class InPlaceWriteTest {
     @Test
     void aReadRacingAnInPlaceWriteNeverSeesATornBlock() throws Exception {
         try (Pool pool = TestPools.create(dir.resolve("p"), 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, new byte[SEG]);
             pool.drain();
             AtomicBoolean stop = new AtomicBoolean();
@@ -390,8 +390,8 @@ class InPlaceWriteTest {
         byte[] before = TestPools.filled(4096, 41);
         byte[] after = TestPools.filled(4096, 42);
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, base);
             pool.drain();
             TestPools.write(v, 8192, before);
@@ -401,7 +401,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting(); // crash with the discard's record replayable
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             assertArrayEquals(new byte[4096], TestPools.read(v, 4096, 4096), "replayed discard");
             assertArrayEquals(before, TestPools.read(v, 8192, 4096), "in-place write before the crash");
             TestPools.write(v, 4096, after);
@@ -409,7 +409,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             assertArrayEquals(Arrays.copyOfRange(base, 0, 4096), TestPools.read(v, 0, 4096));
             assertArrayEquals(after, TestPools.read(v, 4096, 4096), "a second replay undid a flushed write");
             assertArrayEquals(before, TestPools.read(v, 8192, 4096));
@@ -424,8 +424,8 @@ class InPlaceWriteTest {
         Path p = dir.resolve("p");
         byte[] a = TestPools.filled(8192, 43);
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 44));
             pool.drain();
             TestPools.write(v, SEG - 4096, a);
@@ -436,7 +436,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertArrayEquals(a, TestPools.read(pool.vdisk("v"), SEG - 4096, a.length));
+            assertArrayEquals(a, TestPools.read(pool.vdisks().get("v"), SEG - 4096, a.length));
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
     }
@@ -452,13 +452,13 @@ class InPlaceWriteTest {
         byte[] second = TestPools.filled(4096, 46);
         long big = 1L << 30;
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 47));
             pool.drain();
             int height = v.map().tree().height();
             assertTrue(MapTree.heightFor(big, SEG) > height, "the grow must add a level");
-            Racer grown = duringNextInPlaceWrite(v, () -> pool.resize("v", big));
+            Racer grown = duringNextInPlaceWrite(v, () -> pool.vdisks().resize("v", big));
             TestPools.write(v, 4096, first);
             grown.done().get();
             assertFalse(grown.doneDuringWrite().get(), "the grow ran while an in-place write was in flight");
@@ -469,7 +469,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             assertEquals(big, v.size());
             assertArrayEquals(first, TestPools.read(v, 4096, 4096));
             assertArrayEquals(second, TestPools.read(v, 8192, 4096));
@@ -485,8 +485,8 @@ class InPlaceWriteTest {
     void aDiscardWaitsForAnInPlaceWriteInFlightAndWins() throws Exception {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", 4L * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 4L * SEG);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 48));
             pool.drain();
             Racer discarded = duringNextInPlaceWrite(v, () -> v.discard(0, SEG));
@@ -501,7 +501,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             byte[] expect = new byte[SEG];
             System.arraycopy(TestPools.filled(100, 50), 0, expect, 0, 100);
             assertArrayEquals(expect, TestPools.read(v, 0, SEG));
@@ -520,22 +520,22 @@ class InPlaceWriteTest {
         int segs = 4;
         byte[] model = new byte[segs * SEG];
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", (long) segs * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", (long) segs * SEG);
+            Vdisk v = pool.vdisks().get("v");
             write(v, model, 0, SEG * segs, 60);
             pool.drain();
-            pool.snapshot("v", "s1");
+            pool.snapshots().take("v", "s1");
             write(v, model, 0, 4096, 61); // copies on write through the journal
             pool.drain();
             write(v, model, 4096, 4096, 62);
             assertEquals(1, v.inPlaceWrites());
-            pool.snapshot("v", "s2");
+            pool.snapshots().take("v", "s2");
             write(v, model, SEG + 100, 100, 63);
             write(v, model, 100, 100, 64);
             pool.drain();
             write(v, model, SEG + 8192, 4096, 65);
             assertEquals(2, v.inPlaceWrites());
-            pool.delete("s2"); // the youngest: segments 2 and 3 are now shared with s1 only
+            pool.vdisks().delete("s2"); // the youngest: segments 2 and 3 are now shared with s1 only
             write(v, model, 8192, 4096, 66);
             write(v, model, 2 * SEG, 4096, 67); // shared with s1: the journal
             assertEquals(3, v.inPlaceWrites());
@@ -543,21 +543,21 @@ class InPlaceWriteTest {
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             assertArrayEquals(model, TestPools.read(v, 0, model.length), "after the crash");
-            pool.snapshot("v", "s3");
+            pool.snapshots().take("v", "s3");
             pool.drain();
             write(v, model, 3 * SEG, 4096, 68); // shared with s1 and s3: the journal
             pool.drain();
             write(v, model, 3 * SEG + 4096, 4096, 69);
             write(v, model, 12288, 4096, 70); // segment 0: shared with s3 since the snapshot, the journal
             assertEquals(1, v.inPlaceWrites());
-            pool.snapshot("v", "s4");
-            pool.delete("s3"); // a middle one: its index merges into s1's
-            byte[] copy = TestPools.read(pool.snapshotReader("s1"), 0, model.length);
-            DeltaTest.apply(pool, pool.delta("s1", "s4", 0), "s4", copy);
+            pool.snapshots().take("v", "s4");
+            pool.vdisks().delete("s3"); // a middle one: its index merges into s1's
+            byte[] copy = TestPools.read(pool.snapshots().reader("s1"), 0, model.length);
+            DeltaTest.apply(pool, pool.extents().delta("s1", "s4", 0), "s4", copy);
             assertArrayEquals(model, copy, "the delta from s1 misses a change");
-            assertArrayEquals(model, TestPools.read(pool.snapshotReader("s4"), 0, model.length));
+            assertArrayEquals(model, TestPools.read(pool.snapshots().reader("s4"), 0, model.length));
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
     }
@@ -574,20 +574,21 @@ class InPlaceWriteTest {
         int segs = 4;
         byte[] model = new byte[segs * SEG];
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", (long) segs * SEG);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", (long) segs * SEG);
+            Vdisk v = pool.vdisks().get("v");
             write(v, model, 0, segs * SEG, 80);
             pool.drain();
-            pool.snapshot("v", "s");
-            pool.clone("s", "c");
-            Vdisk c = pool.vdisk("c");
+            pool.snapshots().take("v", "s");
+            pool.snapshots().clone("s", "c");
+            Vdisk c = pool.vdisks().get("c");
             write(c, model, 0, 8192, 81); // a hole: the journal
             pool.drain();
             write(c, model, 4096, 4096, 82);
             assertEquals(1, c.inPlaceWrites());
-            pool.delete("s"); // hidden: the clone reads through it
-            pool.delete("v");
-            SplitProgress done = pool.split("c", mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
+            pool.vdisks().delete("s"); // hidden: the clone reads through it
+            pool.vdisks().delete("v");
+            SplitProgress done =
+                    pool.splits().start("c", mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, done.phase(), () -> "" + done);
             write(c, model, 100, 200, 83);
             assertEquals(2, c.inPlaceWrites(), "the clone's own segment left the in-place path after the split");
@@ -601,7 +602,7 @@ class InPlaceWriteTest {
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertArrayEquals(model, TestPools.read(pool.vdisk("c"), 0, model.length), "after the crash");
+            assertArrayEquals(model, TestPools.read(pool.vdisks().get("c"), 0, model.length), "after the crash");
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
         }
     }

@@ -47,8 +47,8 @@ class JournalDamageTest {
     /** {@code n} one-segment writes to vdisk v (seeds 1..n), flushed, then a crash; returns the vdisk's id. */
     private long flushedWritesThenCrash(int n, PoolOptions o) {
         Pool pool = TestPools.create(pool(), 16L << 20, SEG, o);
-        pool.create("v", 8L << 20);
-        Vdisk v = pool.vdisk("v");
+        pool.vdisks().create("v", 8L << 20);
+        Vdisk v = pool.vdisks().get("v");
         for (int i = 0; i < n; i++) {
             TestPools.write(v, (long) i * SEG, TestPools.filled(SEG, i + 1));
         }
@@ -188,9 +188,9 @@ class JournalDamageTest {
     void aJournalEndingBeforeTheReplayPositionRefusesToOpen() throws IOException {
         long replay;
         try (Pool pool = TestPools.create(pool(), 16L << 20, SEG, journalOnly())) {
-            pool.create("v", 8L << 20);
+            pool.vdisks().create("v", 8L << 20);
             for (int i = 0; i < 11; i++) {
-                TestPools.write(pool.vdisk("v"), (long) i * SEG, TestPools.filled(SEG, i + 1));
+                TestPools.write(pool.vdisks().get("v"), (long) i * SEG, TestPools.filled(SEG, i + 1));
             }
         } // a clean close: everything destaged, the replay position is past the last record
         try (Pool pool = Pool.open(pool(), journalOnly())) {
@@ -209,7 +209,7 @@ class JournalDamageTest {
         byte[] torn = record(11, id, 11L * SEG, TestPools.filled(SEG, 12));
         Files.write(file, Arrays.copyOf(torn, RECORD / 2), StandardOpenOption.APPEND);
         try (Pool pool = Pool.open(pool(), journalOnly())) {
-            assertBlocks(pool.vdisk("v"), 12, i -> i == 11);
+            assertBlocks(pool.vdisks().get("v"), 12, i -> i == 11);
             assertTrue(pool.journalLosses().isEmpty());
             assertTrue(pool.check().clean());
         }
@@ -224,7 +224,7 @@ class JournalDamageTest {
         Files.write(file, new byte[RECORD], StandardOpenOption.APPEND);
         Files.write(file, record(12, id, 12L * SEG, TestPools.filled(SEG, 13)), StandardOpenOption.APPEND);
         try (Pool pool = Pool.open(pool(), journalOnly())) {
-            assertBlocks(pool.vdisk("v"), 13, i -> i >= 11);
+            assertBlocks(pool.vdisks().get("v"), 13, i -> i >= 11);
             assertTrue(pool.journalLosses().isEmpty());
         }
         assertEquals(H + 11L * RECORD, Files.size(file));
@@ -242,13 +242,13 @@ class JournalDamageTest {
         }
         PoolOptions accept = journalOnly().withAcceptJournalLoss(true);
         try (Pool pool = Pool.open(pool(), accept)) {
-            assertBlocks(pool.vdisk("v"), 11, i -> i == 5 || i == 6);
+            assertBlocks(pool.vdisks().get("v"), 11, i -> i == 5 || i == 6);
             List<JournalLoss> losses = pool.journalLosses();
             assertEquals(1, losses.size());
             assertEquals(
                     List.of(new JournalLoss.Claim(5, id, 5L * SEG, SEG, false)),
                     losses.getFirst().claims());
-            List<String> report = JournalLossReport.lines(losses, pool.vdiskNamesById());
+            List<String> report = JournalLossReport.lines(losses, pool.vdisks().namesById());
             assertEquals(3, report.size(), report.toString());
             assertTrue(report.get(1).contains("vdisk v bytes 20480..24575 may hold older data"), report.toString());
             assertTrue(
@@ -257,7 +257,7 @@ class JournalDamageTest {
             assertTrue(pool.check().clean());
         }
         try (Pool pool = Pool.open(pool(), journalOnly())) {
-            assertBlocks(pool.vdisk("v"), 11, i -> i == 5 || i == 6);
+            assertBlocks(pool.vdisks().get("v"), 11, i -> i == 5 || i == 6);
             assertTrue(pool.journalLosses().isEmpty(), "the damaged journal was replaced after the loss was accepted");
         }
     }
@@ -268,18 +268,20 @@ class JournalDamageTest {
         Path file = journalFiles().getLast();
         truncate(file, H + 4L * RECORD);
         try (Pool pool = Pool.open(pool(), journalOnly().withAcceptJournalLoss(true))) {
-            assertBlocks(pool.vdisk("v"), 11, i -> i >= 4);
-            List<String> report = JournalLossReport.lines(pool.journalLosses(), pool.vdiskNamesById());
+            assertBlocks(pool.vdisks().get("v"), 11, i -> i >= 4);
+            List<String> report =
+                    JournalLossReport.lines(pool.journalLosses(), pool.vdisks().namesById());
             assertEquals(2, report.size(), report.toString());
             assertTrue(
                     report.get(1).contains("unknown ranges of every vdisk (v) written by records 4..10"),
                     report.toString());
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 99));
-            pool.vdisk("v").flush();
+            TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(SEG, 99));
+            pool.vdisks().get("v").flush();
             pool.abandonForTesting(); // the journal goes on after the loss: a crash now replays the new write
         }
         try (Pool pool = Pool.open(pool(), journalOnly())) {
-            assertArrayEquals(TestPools.filled(SEG, 99), TestPools.read(pool.vdisk("v"), 0, SEG));
+            assertArrayEquals(
+                    TestPools.filled(SEG, 99), TestPools.read(pool.vdisks().get("v"), 0, SEG));
         }
     }
 
@@ -341,13 +343,13 @@ class JournalDamageTest {
         try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertTrue(pool.journalLosses().isEmpty());
             assertEquals(H, Files.size(created), "the file was given its header back, empty");
-            assertBlocks(pool.vdisk("v"), 11, i -> false);
-            TestPools.write(pool.vdisk("v"), 11L * SEG, TestPools.filled(SEG, 12));
-            pool.vdisk("v").flush();
+            assertBlocks(pool.vdisks().get("v"), 11, i -> false);
+            TestPools.write(pool.vdisks().get("v"), 11L * SEG, TestPools.filled(SEG, 12));
+            pool.vdisks().get("v").flush();
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(pool(), journalOnly())) {
-            assertBlocks(pool.vdisk("v"), 12, i -> false);
+            assertBlocks(pool.vdisks().get("v"), 12, i -> false);
         }
     }
 
@@ -356,23 +358,24 @@ class JournalDamageTest {
         // once the journal ended before the replay position, new records must not start after a gap that the next
         // open takes for a torn tail
         try (Pool pool = TestPools.create(pool(), 16L << 20, SEG, journalOnly())) {
-            pool.create("v", 8L << 20);
+            pool.vdisks().create("v", 8L << 20);
             for (int i = 0; i < 11; i++) {
-                TestPools.write(pool.vdisk("v"), (long) i * SEG, TestPools.filled(SEG, i + 1));
+                TestPools.write(pool.vdisks().get("v"), (long) i * SEG, TestPools.filled(SEG, i + 1));
             }
         }
         Path file = journalFiles().getLast();
         truncate(file, H + 4L * RECORD);
         try (Pool pool = Pool.open(pool(), journalOnly().withAcceptJournalLoss(true))) {
             assertFalse(pool.journalLosses().isEmpty());
-            TestPools.write(pool.vdisk("v"), 20L * SEG, TestPools.filled(SEG, 21));
-            pool.vdisk("v").flush();
+            TestPools.write(pool.vdisks().get("v"), 20L * SEG, TestPools.filled(SEG, 21));
+            pool.vdisks().get("v").flush();
             pool.abandonForTesting();
         }
         try (Pool pool = Pool.open(pool(), journalOnly())) {
             assertTrue(pool.journalLosses().isEmpty());
-            assertBlocks(pool.vdisk("v"), 11, i -> false); // destaged before the journal was cut
-            assertArrayEquals(TestPools.filled(SEG, 21), TestPools.read(pool.vdisk("v"), 20L * SEG, SEG));
+            assertBlocks(pool.vdisks().get("v"), 11, i -> false); // destaged before the journal was cut
+            assertArrayEquals(
+                    TestPools.filled(SEG, 21), TestPools.read(pool.vdisks().get("v"), 20L * SEG, SEG));
         }
     }
 

@@ -31,8 +31,8 @@ class JournalRotationTest {
     void recordsInRotatedFilesReplayAfterACrash() throws IOException {
         Path p = dir.resolve("p");
         Pool pool = TestPools.create(p, 64L << 20, 65536, smallFiles());
-        pool.create("v", 16L << 20);
-        Vdisk v = pool.vdisk("v");
+        pool.vdisks().create("v", 16L << 20);
+        Vdisk v = pool.vdisks().get("v");
         for (int i = 0; i < BLOCKS; i++) {
             TestPools.write(v, (long) (i * 7 % 4096) * 4096, TestPools.filled(4096, i)); // each block once, scattered
         }
@@ -41,7 +41,7 @@ class JournalRotationTest {
         assertEquals(1, openJournalDescriptors(p), "retired journal files are closed once synced");
         pool.abandonForTesting();
         try (Pool reopened = Pool.open(p, smallFiles())) {
-            Vdisk r = reopened.vdisk("v");
+            Vdisk r = reopened.vdisks().get("v");
             for (int i = 0; i < BLOCKS; i++) {
                 assertArrayEquals(
                         TestPools.filled(4096, i),
@@ -57,8 +57,8 @@ class JournalRotationTest {
     void oldFilesAreDeletedOnceTwoPointsPassedThem() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 64L << 20, 65536, smallFiles())) {
-            pool.create("v", 16L << 20);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 16L << 20);
+            Vdisk v = pool.vdisks().get("v");
             for (int i = 0; i < BLOCKS; i++) {
                 TestPools.write(v, (long) i * 4096, TestPools.filled(4096, i));
             }
@@ -71,7 +71,7 @@ class JournalRotationTest {
         // close waits for the unlinks the points started
         assertTrue(journalFiles(p) <= 2, "old journal files left: " + journalFiles(p));
         try (Pool reopened = Pool.open(p, smallFiles())) {
-            Vdisk r = reopened.vdisk("v");
+            Vdisk r = reopened.vdisks().get("v");
             for (int i = 0; i < BLOCKS; i += 97) {
                 assertArrayEquals(TestPools.filled(4096, i), TestPools.read(r, (long) i * 4096, 4096), "block " + i);
             }

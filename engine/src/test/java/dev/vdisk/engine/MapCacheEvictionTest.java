@@ -34,8 +34,8 @@ class MapCacheEvictionTest {
         PoolOptions small = TestPools.fastOptions().withMapCacheBytes(1L << 20); // ~230 blocks of 4 KiB
         ConcurrentHashMap<Long, Integer> model = new ConcurrentHashMap<>(); // segment -> version last written
         try (Pool pool = TestPools.create(p, 1L << 30, SEG, small)) {
-            pool.create("v", SIZE);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", SIZE);
+            Vdisk v = pool.vdisks().get("v");
             AtomicReference<Throwable> failure = new AtomicReference<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
             List<Thread> threads = new ArrayList<>();
@@ -52,7 +52,8 @@ class MapCacheEvictionTest {
                                 TestPools.write(v, seg * SEG, pattern(seg, version));
                                 model.put(seg, version);
                                 if (n % 500 == 0 && id == 0) {
-                                    pool.snapshot("v", "s" + n); // shares every node: later writes path-copy them
+                                    pool.snapshots()
+                                            .take("v", "s" + n); // shares every node: later writes path-copy them
                                 }
                             }
                         })));
@@ -89,7 +90,7 @@ class MapCacheEvictionTest {
             assertTrue(pool.check().clean(), pool.check().toString());
         }
         try (Pool pool = Pool.open(p, small)) {
-            verifyAll(pool.vdisk("v"), model);
+            verifyAll(pool.vdisks().get("v"), model);
             assertTrue(pool.check().clean());
             assertTrue(pool.mapCacheStats().loads() > 0);
         }

@@ -30,13 +30,13 @@ class ModelTest {
         Pool pool = TestPools.create(dir.resolve("p"), 32L << 20, segmentSize, TestPools.fastOptions());
         try {
             for (int i = 0; i < sizes.length; i++) {
-                pool.create(names[i], sizes[i]);
+                pool.vdisks().create(names[i], sizes[i]);
                 model[i] = new byte[(int) sizes[i]];
             }
             int ops = 4000;
             for (int op = 0; op < ops; op++) {
                 int d = rnd.nextInt(sizes.length);
-                Vdisk v = pool.vdisk(names[d]);
+                Vdisk v = pool.vdisks().get(names[d]);
                 byte[] m = model[d];
                 int r = rnd.nextInt(100);
                 if (r < 45) {
@@ -89,12 +89,13 @@ class ModelTest {
                 }
             }
             for (int i = 0; i < sizes.length; i++) {
-                assertArrayEquals(model[i], readAll(pool.vdisk(names[i])), "final content of " + names[i]);
+                assertArrayEquals(model[i], readAll(pool.vdisks().get(names[i])), "final content of " + names[i]);
             }
             pool.close();
             pool = Pool.open(dir.resolve("p"), TestPools.fastOptions());
             for (int i = 0; i < sizes.length; i++) {
-                assertArrayEquals(model[i], readAll(pool.vdisk(names[i])), "content of " + names[i] + " after reopen");
+                assertArrayEquals(
+                        model[i], readAll(pool.vdisks().get(names[i])), "content of " + names[i] + " after reopen");
             }
             CheckReport c = pool.check();
             assertTrue(c.clean(), () -> "final check: " + c.problems());

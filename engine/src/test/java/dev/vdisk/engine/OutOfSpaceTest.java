@@ -19,10 +19,10 @@ class OutOfSpaceTest {
     void fillingThePoolFailsCleanlyAndDeletingMakesRoom(int seg) {
         long poolSegments = 48;
         try (Pool pool = TestPools.create(dir.resolve("p"), poolSegments * seg, seg, TestPools.fastOptions())) {
-            pool.create("a", 64L * seg);
-            pool.create("b", 64L * seg);
-            Vdisk a = pool.vdisk("a");
-            Vdisk b = pool.vdisk("b");
+            pool.vdisks().create("a", 64L * seg);
+            pool.vdisks().create("b", 64L * seg);
+            Vdisk a = pool.vdisks().get("a");
+            Vdisk b = pool.vdisks().get("b");
             for (int i = 0; i < 10; i++) {
                 TestPools.write(a, (long) i * seg, TestPools.filled(seg, 100 + i));
             }
@@ -51,7 +51,7 @@ class OutOfSpaceTest {
             pool.drain();
             assertTrue(pool.check().clean(), () -> pool.check().problems().toString());
 
-            pool.delete("a");
+            pool.vdisks().delete("a");
             for (int i = written; i < written + 8; i++) {
                 TestPools.write(b, (long) i * seg, TestPools.filled(seg, i));
             }

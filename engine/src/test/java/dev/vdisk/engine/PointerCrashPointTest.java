@@ -72,7 +72,7 @@ class PointerCrashPointTest {
                 : TestPools.quietOptions().withCheckpointIntervalMillis(timerMillis);
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 256L * segmentSize, segmentSize, TestPools.quietOptions())) {
-            pool.create("v", (long) BLOCKS * BLOCK);
+            pool.vdisks().create("v", (long) BLOCKS * BLOCK);
         }
         Path initial = dir.resolve("initial.data");
         Files.copy(p.resolve(PoolFiles.DATA), initial);
@@ -120,7 +120,7 @@ class PointerCrashPointTest {
             Map<Integer, Integer> snapContent,
             int segmentSize) {
         Pool pool = opener.get();
-        Vdisk v = pool.vdisk("v");
+        Vdisk v = pool.vdisks().get("v");
         Vdisk c = null;
         ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
         Random rnd = new Random(29);
@@ -161,9 +161,9 @@ class PointerCrashPointTest {
             history.add(new Op(before, rec.count(), blocks));
             now.putAll(blocks);
             if (t == SNAPSHOT_ROUND) {
-                pool.snapshot("v", "s");
-                pool.clone("s", "c");
-                c = pool.vdisk("c");
+                pool.snapshots().take("v", "s");
+                pool.snapshots().clone("s", "c");
+                c = pool.vdisks().get("c");
                 for (int blk = 0; blk < BLOCKS; blk++) {
                     snapContent.put(blk, now.getOrDefault(blk, ZERO));
                 }
@@ -189,8 +189,8 @@ class PointerCrashPointTest {
                 pointers += v.pointerWrites() + c.pointerWrites();
                 pool.abandonForTesting(); // a crash after a flush: the replay installs pointers
                 pool = opener.get();
-                v = pool.vdisk("v");
-                c = pool.vdisk("c");
+                v = pool.vdisks().get("v");
+                c = pool.vdisks().get("c");
             }
         }
         pointers += v.pointerWrites() + c.pointerWrites();
@@ -202,10 +202,11 @@ class PointerCrashPointTest {
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             var report = pool.check();
             assertTrue(report.clean(), () -> "check after open: " + report.problems());
-            boolean hasClone = pool.list().stream().anyMatch(i -> i.name().equals("c"));
-            Integer[] got = decodeAll(pool.vdisk("v"));
-            Integer[] clone = hasClone ? decodeAll(pool.vdisk("c")) : null;
-            Integer[] snap = hasClone ? decodeAll(pool.snapshotReader("s")) : null;
+            boolean hasClone =
+                    pool.vdisks().list().stream().anyMatch(i -> i.name().equals("c"));
+            Integer[] got = decodeAll(pool.vdisks().get("v"));
+            Integer[] clone = hasClone ? decodeAll(pool.vdisks().get("c")) : null;
+            Integer[] snap = hasClone ? decodeAll(pool.snapshots().reader("s")) : null;
             for (int blk = 0; blk < BLOCKS; blk++) {
                 expect(history, n, blk, got[blk], ZERO, "vdisk");
                 if (hasClone) {

@@ -51,14 +51,14 @@ class PoolCreateAndImportTest {
     void aFormatOnePoolPropertiesWithAbsolutePathsIsReadAndRewrittenRelative() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
+            pool.vdisks().create("v", 1L << 20);
         }
         Files.writeString(
                 p.resolve(PoolFiles.PROPERTIES),
                 "format=1\ndevice=false\ndata=" + p.resolve(PoolFiles.DATA).toAbsolutePath() + "\njournal="
                         + p.resolve("journal").toAbsolutePath() + "\n");
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertEquals(1, pool.list().size());
+            assertEquals(1, pool.vdisks().list().size());
         }
         Properties props = properties(p);
         assertEquals("2", props.getProperty("format"));
@@ -71,8 +71,8 @@ class PoolCreateAndImportTest {
     void creatingOverAnExistingPoolIsRefusedAndImportBringsItBackWithItsVolumes() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 7));
+            pool.vdisks().create("v", 1L << 20);
+            TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(SEG, 7));
         }
         // pool.properties lost and the journal directory empty: what the driver used to create a new pool over
         Files.delete(p.resolve(PoolFiles.PROPERTIES));
@@ -99,7 +99,8 @@ class PoolCreateAndImportTest {
         CheckReport r = PoolImport.run(p, null, null, TestPools.quietOptions().withAcceptJournalLoss(true));
         assertTrue(r.clean(), r.problems().toString());
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            assertArrayEquals(TestPools.filled(SEG, 7), TestPools.read(pool.vdisk("v"), 0, SEG));
+            assertArrayEquals(
+                    TestPools.filled(SEG, 7), TestPools.read(pool.vdisks().get("v"), 0, SEG));
         }
         assertThrows(
                 VdiskExistsException.class,
@@ -111,7 +112,7 @@ class PoolCreateAndImportTest {
     void creatingOverOneSurvivingSuperblockSlotOrAnyHeaderBytesIsRefused() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
+            pool.vdisks().create("v", 1L << 20);
         }
         Files.delete(p.resolve(PoolFiles.PROPERTIES));
         deleteJournal(p);
@@ -133,8 +134,8 @@ class PoolCreateAndImportTest {
     void aNonEmptyJournalDirectoryIsRefusedWithoutAdvisingToEmptyIt() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 7));
+            pool.vdisks().create("v", 1L << 20);
+            TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(SEG, 7));
         }
         Path q = dir.resolve("q");
         VdiskExistsException e = assertThrows(
@@ -152,7 +153,7 @@ class PoolCreateAndImportTest {
     void aVersionOnePoolIsRefusedSayingItCannotBeMigrated() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
+            pool.vdisks().create("v", 1L << 20);
         }
         try (RandomAccessFile f = new RandomAccessFile(p.resolve(PoolFiles.DATA).toFile(), "rw")) {
             for (int slot = 0; slot < Superblock.SLOTS; slot++) {

@@ -53,10 +53,10 @@ class PoolFilesArePrivateTest {
     /** A pool with a written volume, a snapshot, a journal and a split-status file: every kind of file it has. */
     private void makePool() throws IOException {
         try (Pool p = TestPools.create(pool, 8L << 20, 4096, TestPools.fastOptions())) {
-            p.create("vol-a", 1L << 20);
-            TestPools.write(p.vdisk("vol-a"), 0, SECRET);
-            p.vdisk("vol-a").flush();
-            p.snapshot("vol-a", "snap-a");
+            p.vdisks().create("vol-a", 1L << 20);
+            TestPools.write(p.vdisks().get("vol-a"), 0, SECRET);
+            p.vdisks().get("vol-a").flush();
+            p.snapshots().take("vol-a", "snap-a");
             SplitStatusFile.write(pool, ProcessHandle.current().pid(), System.currentTimeMillis(), List.of());
         }
     }
@@ -111,7 +111,9 @@ class PoolFilesArePrivateTest {
         }
         try (Pool p = Pool.open(pool, TestPools.fastOptions())) {
             assertEquals(
-                    SECRET.length, TestPools.read(p.vdisk("vol-a"), 0, SECRET.length).length, "the pool still opens");
+                    SECRET.length,
+                    TestPools.read(p.vdisks().get("vol-a"), 0, SECRET.length).length,
+                    "the pool still opens");
         }
         assertEquals(expectedModes(), modes());
     }

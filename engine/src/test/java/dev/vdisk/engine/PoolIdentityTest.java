@@ -44,8 +44,8 @@ class PoolIdentityTest {
         Path live = dir.resolve("live");
         Path copy = dir.resolve("copy");
         Pool pool = TestPools.create(live, 4L << 20, SEG, TestPools.quietOptions());
-        pool.create("v", 1L << 20);
-        Vdisk v = pool.vdisk("v");
+        pool.vdisks().create("v", 1L << 20);
+        Vdisk v = pool.vdisks().get("v");
         for (int i = 0; i < 20; i++) {
             TestPools.write(v, (long) i * SEG, TestPools.filled(SEG, i + 1));
         }
@@ -66,7 +66,7 @@ class PoolIdentityTest {
         v.flush();
         pool.abandonForTesting(); // a crash: everything flushed must come back from the live files
         try (Pool reopened = Pool.open(live, TestPools.quietOptions())) {
-            Vdisk r = reopened.vdisk("v");
+            Vdisk r = reopened.vdisks().get("v");
             for (int i = 0; i < 40; i++) {
                 assertArrayEquals(TestPools.filled(SEG, i + 1), TestPools.read(r, (long) i * SEG, SEG), "block " + i);
             }
@@ -81,8 +81,8 @@ class PoolIdentityTest {
         Path live = dir.resolve("live");
         Path other = dir.resolve("other");
         Pool pool = TestPools.create(live, 4L << 20, SEG, TestPools.quietOptions());
-        pool.create("v", 1L << 20);
-        Vdisk v = pool.vdisk("v");
+        pool.vdisks().create("v", 1L << 20);
+        Vdisk v = pool.vdisks().get("v");
         TestPools.write(v, 0, TestPools.filled(SEG, 1));
         v.flush();
         Files.createDirectories(other); // its own pool.lock, the live pool's files
@@ -105,8 +105,10 @@ class PoolIdentityTest {
         v.flush();
         pool.abandonForTesting();
         try (Pool reopened = Pool.open(live, TestPools.quietOptions())) {
-            assertArrayEquals(TestPools.filled(SEG, 1), TestPools.read(reopened.vdisk("v"), 0, SEG));
-            assertArrayEquals(TestPools.filled(SEG, 2), TestPools.read(reopened.vdisk("v"), SEG, SEG));
+            assertArrayEquals(
+                    TestPools.filled(SEG, 1), TestPools.read(reopened.vdisks().get("v"), 0, SEG));
+            assertArrayEquals(
+                    TestPools.filled(SEG, 2), TestPools.read(reopened.vdisks().get("v"), SEG, SEG));
         }
     }
 
@@ -116,9 +118,9 @@ class PoolIdentityTest {
         Path live = dir.resolve("live");
         Path copy = dir.resolve("copy");
         Pool pool = TestPools.create(live, 4L << 20, SEG, TestPools.quietOptions());
-        pool.create("v", 1L << 20);
-        TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 1));
-        pool.vdisk("v").flush();
+        pool.vdisks().create("v", 1L << 20);
+        TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(SEG, 1));
+        pool.vdisks().get("v").flush();
         cpA(live, copy);
         Files.writeString(copy.resolve(PoolFiles.PROPERTIES), formatOne(live)); // what a format-1 copy holds
         pool.drain();
@@ -140,7 +142,8 @@ class PoolIdentityTest {
         try (Pool a = Pool.open(live);
                 Pool b = Pool.open(copy)) { // each on its own files now
             assertEquals(a.info().uuid(), b.info().uuid());
-            assertArrayEquals(TestPools.filled(SEG, 1), TestPools.read(b.vdisk("v"), 0, SEG));
+            assertArrayEquals(
+                    TestPools.filled(SEG, 1), TestPools.read(b.vdisks().get("v"), 0, SEG));
         }
     }
 
@@ -155,9 +158,9 @@ class PoolIdentityTest {
         }
         Pool pb = TestPools.create(b, 4L << 20, SEG, TestPools.quietOptions());
         uuidB = pb.info().uuid().toString();
-        pb.create("v", 1L << 20);
-        TestPools.write(pb.vdisk("v"), 0, TestPools.filled(SEG, 3));
-        pb.vdisk("v").flush();
+        pb.vdisks().create("v", 1L << 20);
+        TestPools.write(pb.vdisks().get("v"), 0, TestPools.filled(SEG, 3));
+        pb.vdisks().get("v").flush();
         pb.abandonForTesting();
         Path foreign = logs(b).get(0);
         Files.copy(foreign, a.resolve(PoolFiles.JOURNAL).resolve(foreign.getFileName()));
@@ -182,8 +185,8 @@ class PoolIdentityTest {
         Path p = dir.resolve("p");
         PoolOptions o = new PoolOptions(4L << 20, 2L << 20, 3_600_000, 64L << 20, 1L << 30, 1).withWriteAnywhere(false);
         Pool pool = TestPools.create(p, 16L << 20, SEG, o);
-        pool.create("v", 8L << 20);
-        Vdisk v = pool.vdisk("v");
+        pool.vdisks().create("v", 8L << 20);
+        Vdisk v = pool.vdisks().get("v");
         for (int i = 0; i < 700; i++) { // 2.8 MiB of records: two journal files
             TestPools.write(v, (long) i * SEG, TestPools.filled(SEG, i + 1));
         }
@@ -206,7 +209,7 @@ class PoolIdentityTest {
         CheckReport r = PoolImport.run(p, null, null, o.withAcceptJournalLoss(true));
         assertTrue(r.clean(), r.problems().toString());
         try (Pool reopened = Pool.open(p, o)) {
-            assertEquals(8L << 20, reopened.vdisk("v").size());
+            assertEquals(8L << 20, reopened.vdisks().get("v").size());
         }
     }
 
@@ -214,9 +217,9 @@ class PoolIdentityTest {
     void aJournalFileWhoseHeaderNeverReachedTheDiskIsDroppedAndARenamedOneRefused() throws IOException {
         Path p = dir.resolve("p");
         Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions());
-        pool.create("v", 1L << 20);
-        TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 5));
-        pool.vdisk("v").flush();
+        pool.vdisks().create("v", 1L << 20);
+        TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(SEG, 5));
+        pool.vdisks().get("v").flush();
         pool.abandonForTesting();
         Path last = logs(p).get(logs(p).size() - 1);
         Path renamed = last.resolveSibling(String.format("%020d.log", 1_000_000));
@@ -229,7 +232,8 @@ class PoolIdentityTest {
         Path empty = last.resolveSibling(String.format("%020d.log", 1_000_000)); // created, then the crash
         Files.write(empty, new byte[20]);
         try (Pool reopened = Pool.open(p, TestPools.quietOptions())) {
-            assertArrayEquals(TestPools.filled(SEG, 5), TestPools.read(reopened.vdisk("v"), 0, SEG));
+            assertArrayEquals(
+                    TestPools.filled(SEG, 5), TestPools.read(reopened.vdisks().get("v"), 0, SEG));
         }
         assertFalse(Files.exists(empty), "a file without a header holds no durable record");
     }
@@ -238,11 +242,11 @@ class PoolIdentityTest {
     void checkFindsThePreviousPointsMetadataOverwrittenByAnotherWriter() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 4L << 20, SEG, TestPools.quietOptions())) {
-            pool.create("v", 1L << 20);
-            pool.create("w", 1L << 20);
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 1));
+            pool.vdisks().create("v", 1L << 20);
+            pool.vdisks().create("w", 1L << 20);
+            TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(SEG, 1));
             pool.checkpoint();
-            TestPools.write(pool.vdisk("w"), 0, TestPools.filled(SEG, 2));
+            TestPools.write(pool.vdisks().get("w"), 0, TestPools.filled(SEG, 2));
             pool.checkpoint(); // the previous point's catalog is now free in memory, still the fallback on disk
             assertTrue(pool.check().clean(), pool.check().problems().toString());
 

@@ -34,12 +34,13 @@ class PoolTest {
     void newVdiskOfAnySizeAllocatesNothingAndReadsZeros() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 1L << 20, 4096, TestPools.fastOptions())) {
             long used = pool.info().usedBytes();
-            VdiskInfo v = pool.create("huge", 1L << 40); // a 1 TiB vdisk in a 1 MiB pool
+            VdiskInfo v = pool.vdisks().create("huge", 1L << 40); // a 1 TiB vdisk in a 1 MiB pool
             assertEquals(1L << 40, v.sizeBytes());
             assertEquals(0, v.allocatedBytes());
             assertEquals(used, pool.info().usedBytes(), "only the catalog moved");
-            assertArrayEquals(new byte[8192], TestPools.read(pool.vdisk("huge"), (1L << 40) - 8192, 8192));
-            assertEquals(0, pool.vdisk("huge").read(1L << 40, ByteBuffer.allocate(10)), "read at the end returns 0");
+            assertArrayEquals(new byte[8192], TestPools.read(pool.vdisks().get("huge"), (1L << 40) - 8192, 8192));
+            assertEquals(
+                    0, pool.vdisks().get("huge").read(1L << 40, ByteBuffer.allocate(10)), "read at the end returns 0");
         }
     }
 
@@ -47,17 +48,17 @@ class PoolTest {
     @ValueSource(ints = {4096, 65536})
     void discardOfWholeSegmentsFreesTheirSpace(int seg) {
         try (Pool pool = TestPools.create(dir.resolve("p"), 256L * seg, seg, TestPools.fastOptions())) {
-            pool.create("v", 64L * seg);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 64L * seg);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(32 * seg, 3));
             pool.drain();
             long used = pool.info().usedBytes();
-            assertEquals(32L * seg, pool.list().get(0).allocatedBytes());
+            assertEquals(32L * seg, pool.vdisks().list().get(0).allocatedBytes());
             v.discard(seg, 30L * seg + 100); // segments 1..30 whole, 100 bytes of segment 31
             pool.drain();
             pool.checkpoint();
             pool.checkpoint();
-            assertEquals(2L * seg, pool.list().get(0).allocatedBytes());
+            assertEquals(2L * seg, pool.vdisks().list().get(0).allocatedBytes());
             assertTrue(
                     pool.info().usedBytes() <= used - 30L * seg,
                     "used " + pool.info().usedBytes() + " was " + used);
@@ -72,25 +73,25 @@ class PoolTest {
     void growAcrossTreeHeightsKeepsDataAndShrinkIsRefused() {
         int seg = 4096; // 256 entries per block: 1 MiB per level-1 block
         try (Pool pool = TestPools.create(dir.resolve("p"), 8L << 20, seg, TestPools.fastOptions())) {
-            pool.create("v", 512L << 10);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", 512L << 10);
+            Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 4096, TestPools.filled(8192, 1));
             pool.drain();
             assertEquals(1, v.map().tree().height());
-            pool.resize("v", 300L << 20); // 3 levels
+            pool.vdisks().resize("v", 300L << 20); // 3 levels
             assertEquals(3, v.map().tree().height());
             assertEquals(300L << 20, v.size());
             TestPools.write(v, 299L << 20, TestPools.filled(4096, 2));
             assertArrayEquals(TestPools.filled(8192, 1), TestPools.read(v, 4096, 8192));
             assertArrayEquals(TestPools.filled(4096, 2), TestPools.read(v, 299L << 20, 4096));
-            ShrinkNotSupportedException e =
-                    assertThrows(ShrinkNotSupportedException.class, () -> pool.resize("v", 1L << 20));
+            ShrinkNotSupportedException e = assertThrows(
+                    ShrinkNotSupportedException.class, () -> pool.vdisks().resize("v", 1L << 20));
             assertEquals(Reason.FAILED_PRECONDITION, e.reason());
             assertTrue(e.getMessage().contains("only grow"), e.getMessage());
             assertTrue(pool.check().clean());
         }
         try (Pool pool = Pool.open(dir.resolve("p"), TestPools.fastOptions())) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             assertArrayEquals(TestPools.filled(8192, 1), TestPools.read(v, 4096, 8192));
             assertArrayEquals(TestPools.filled(4096, 2), TestPools.read(v, 299L << 20, 4096));
             assertTrue(pool.check().clean());
@@ -100,25 +101,28 @@ class PoolTest {
     @Test
     void errorsCarryReasonsAndSayWhatToDo() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 1L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("v", 1L << 20);
+            pool.vdisks().create("v", 1L << 20);
             assertEquals(
                     Reason.ALREADY_EXISTS,
-                    assertThrows(VdiskExistsException.class, () -> pool.create("v", 4096))
+                    assertThrows(VdiskExistsException.class, () -> pool.vdisks().create("v", 4096))
                             .reason());
             assertEquals(
                     Reason.NOT_FOUND,
-                    assertThrows(VdiskNotFoundException.class, () -> pool.vdisk("w"))
+                    assertThrows(VdiskNotFoundException.class, () -> pool.vdisks()
+                                    .get("w"))
                             .reason());
             assertEquals(
                     Reason.NOT_FOUND,
-                    assertThrows(VdiskNotFoundException.class, () -> pool.delete("w"))
+                    assertThrows(VdiskNotFoundException.class, () -> pool.vdisks()
+                                    .delete("w"))
                             .reason());
             assertEquals(
                     Reason.INVALID_ARGUMENT,
-                    assertThrows(InvalidRangeException.class, () -> pool.create("x", 1000))
+                    assertThrows(InvalidRangeException.class, () -> pool.vdisks()
+                                    .create("x", 1000))
                             .reason());
-            assertThrows(InvalidRangeException.class, () -> pool.create("bad/name", 4096));
-            Vdisk v = pool.vdisk("v");
+            assertThrows(InvalidRangeException.class, () -> pool.vdisks().create("bad/name", 4096));
+            Vdisk v = pool.vdisks().get("v");
             InvalidRangeException r = assertThrows(
                     InvalidRangeException.class, () -> v.write((1L << 20) - 10, ByteBuffer.allocateDirect(4096)));
             assertTrue(r.getMessage().contains("outside vdisk v"), r.getMessage());
@@ -127,33 +131,39 @@ class PoolTest {
                     Reason.FAILED_PRECONDITION,
                     assertThrows(PoolLockedException.class, () -> Pool.open(dir.resolve("p")))
                             .reason());
-            pool.delete("v");
+            pool.vdisks().delete("v");
             assertThrows(VdiskNotFoundException.class, () -> v.write(0, ByteBuffer.allocateDirect(4096)));
         }
         Pool closed = Pool.open(dir.resolve("p"));
         closed.close();
         assertEquals(
                 Reason.FAILED_PRECONDITION,
-                assertThrows(PoolClosedException.class, closed::list).reason());
+                assertThrows(PoolClosedException.class, () -> closed.vdisks().list())
+                        .reason());
     }
 
     @Test
     void nameClashAndNotFoundMessagesNameNoHostPath() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 1L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("v", 1L << 20);
-            pool.snapshot("v", "s");
+            pool.vdisks().create("v", 1L << 20);
+            pool.snapshots().take("v", "s");
             // these reach CSI users (CreateSnapshot, CreateVolume, DeleteVolume): the pool's directory is the node's
             for (EngineException e : List.of(
-                    assertThrows(VdiskExistsException.class, () -> pool.snapshot("v", "s")),
-                    assertThrows(VdiskExistsException.class, () -> pool.create("s", 4096)),
-                    assertThrows(VdiskNotFoundException.class, () -> pool.vdisk("w")),
-                    assertThrows(VdiskNotFoundException.class, () -> pool.delete("w")),
-                    assertThrows(VdiskNotFoundException.class, () -> pool.clone("nope", "c")))) {
+                    assertThrows(
+                            VdiskExistsException.class, () -> pool.snapshots().take("v", "s")),
+                    assertThrows(VdiskExistsException.class, () -> pool.vdisks().create("s", 4096)),
+                    assertThrows(
+                            VdiskNotFoundException.class, () -> pool.vdisks().get("w")),
+                    assertThrows(
+                            VdiskNotFoundException.class, () -> pool.vdisks().delete("w")),
+                    assertThrows(
+                            VdiskNotFoundException.class, () -> pool.snapshots().clone("nope", "c")))) {
                 assertFalse(e.getMessage().contains(dir.toString()), e.getMessage());
             }
             assertEquals(
                     "snapshot s already exists in the pool; pick another name or delete it first",
-                    assertThrows(VdiskExistsException.class, () -> pool.snapshot("v", "s"))
+                    assertThrows(VdiskExistsException.class, () -> pool.snapshots()
+                                    .take("v", "s"))
                             .getMessage());
         }
     }
@@ -162,7 +172,7 @@ class PoolTest {
     void newerFormatIsRefusedWithActualAndSupportedVersions() throws IOException {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 1L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("v", 4096);
+            pool.vdisks().create("v", 4096);
         }
         try (RandomAccessFile f = new RandomAccessFile(p.resolve("pool.data").toFile(), "rw")) {
             for (int slot = 0; slot < 2; slot++) {

@@ -22,8 +22,8 @@ class RecoveryTest {
         PoolOptions small = TestPools.quietOptions().withDirtyLimitBytes(2L << 20);
         Path p = dir.resolve("p");
         Pool pool = TestPools.create(p, 64L << 20, seg, small);
-        pool.create("v", 16L << 20);
-        Vdisk v = pool.vdisk("v");
+        pool.vdisks().create("v", 16L << 20);
+        Vdisk v = pool.vdisks().get("v");
         int blocks = 3 * 512; // 6 MiB of 4 KiB writes: three times the changes table
         for (int i = 0; i < blocks; i++) {
             TestPools.write(v, (long) i * 4096, TestPools.filled(4096, i));
@@ -31,7 +31,7 @@ class RecoveryTest {
         v.flush();
         pool.abandonForTesting();
         try (Pool reopened = Pool.open(p, small)) {
-            Vdisk r = reopened.vdisk("v");
+            Vdisk r = reopened.vdisks().get("v");
             for (int i = 0; i < blocks; i++) {
                 assertArrayEquals(TestPools.filled(4096, i), TestPools.read(r, (long) i * 4096, 4096), "block " + i);
             }

@@ -27,21 +27,21 @@ class ResizeCrashTest {
         long newSize = 8L * SEG;
         byte[] beyond = TestPools.filled(4096, 90);
         try (Pool pool = TestPools.create(p, 64L * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("v", oldSize);
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(SEG, 91));
+            pool.vdisks().create("v", oldSize);
+            TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(SEG, 91));
             pool.drain();
         }
         boolean accepted;
         BlockingDataSpace[] ds = new BlockingDataSpace[1];
         try (Pool pool = Pool.open(p, TestPools.quietOptions(), d -> ds[0] = new BlockingDataSpace(d, "resizer"))) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             v.flush(); // the data space is synced: a flush that follows needs no data fsync
             ds[0].armed = true;
             CompletableFuture<Void> resized = new CompletableFuture<>();
             Thread t = new Thread(
                     () -> {
                         try {
-                            pool.resize("v", newSize);
+                            pool.vdisks().resize("v", newSize);
                             resized.complete(null);
                         } catch (Throwable e) {
                             resized.completeExceptionally(e);
@@ -73,7 +73,7 @@ class ResizeCrashTest {
             assertEquals(newSize, v.size());
         }
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
-            Vdisk v = pool.vdisk("v");
+            Vdisk v = pool.vdisks().get("v");
             if (accepted) {
                 assertTrue(
                         v.size() >= oldSize + beyond.length,

@@ -27,8 +27,8 @@ class SnapshotConcurrencyTest {
         int seg = 4096;
         int size = 256 * seg;
         try (Pool pool = TestPools.create(dir.resolve("p"), 48L << 20, seg, TestPools.fastOptions())) {
-            pool.create("v", size);
-            Vdisk v = pool.vdisk("v");
+            pool.vdisks().create("v", size);
+            Vdisk v = pool.vdisks().get("v");
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             List<Thread> writers = new ArrayList<>();
@@ -57,16 +57,16 @@ class SnapshotConcurrencyTest {
             List<byte[]> images = new ArrayList<>();
             for (int s = 0; s < 12; s++) {
                 Thread.sleep(20);
-                pool.snapshot("v", "s" + s);
-                images.add(ModelTest.readAll(pool.snapshotReader("s" + s)));
+                pool.snapshots().take("v", "s" + s);
+                images.add(ModelTest.readAll(pool.snapshots().reader("s" + s)));
                 if (s > 0) {
                     byte[] copy = images.get(s - 1).clone();
-                    DeltaTest.apply(pool, pool.delta("s" + (s - 1), "s" + s, 0), "s" + s, copy);
+                    DeltaTest.apply(pool, pool.extents().delta("s" + (s - 1), "s" + s, 0), "s" + s, copy);
                     assertArrayEquals(images.get(s), copy, "delta s" + (s - 1) + "..s" + s + " under load");
                 }
             }
             byte[] copy = images.get(0).clone();
-            DeltaTest.apply(pool, pool.delta("s0", "s11", 0), "s11", copy);
+            DeltaTest.apply(pool, pool.extents().delta("s0", "s11", 0), "s11", copy);
             assertArrayEquals(images.get(11), copy, "delta s0..s11 under load");
             stop.set(true);
             for (Thread t : writers) {
@@ -75,7 +75,9 @@ class SnapshotConcurrencyTest {
             assertNull(failure.get(), () -> "writer failed: " + failure.get());
             for (int s = 0; s < 12; s++) {
                 assertTrue(
-                        Arrays.equals(images.get(s), ModelTest.readAll(pool.snapshotReader("s" + s))),
+                        Arrays.equals(
+                                images.get(s),
+                                ModelTest.readAll(pool.snapshots().reader("s" + s))),
                         "snapshot s" + s + " changed");
             }
             assertTrue(pool.check().clean());

@@ -28,7 +28,7 @@ public final class SnapshotCrashChild {
         Path dir = Path.of(args[0]);
         int round = Integer.parseInt(args[1]);
         Pool pool = Pool.open(dir, new PoolOptions(2L << 20, 2L << 20, 30, 4L << 20, 64L << 20, 1));
-        Vdisk v = pool.vdisk("crash");
+        Vdisk v = pool.vdisks().get("crash");
         int n = 2_000_000;
         int[] seq = CrashChild.sequence(round, n);
         ByteBuffer b = ByteBuffer.allocateDirect(CrashChild.BLOCK);
@@ -46,13 +46,13 @@ public final class SnapshotCrashChild {
             }
             if (i % EVERY == EVERY - 1) {
                 String s = "r" + round + "s" + taken;
-                pool.snapshot("crash", s);
+                pool.snapshots().take("crash", s);
                 System.out.println("SNAP " + s + " " + i);
                 snaps.add(s);
                 if (taken % 2 == 0) {
                     String c = "r" + round + "c" + taken;
-                    pool.clone(s, c);
-                    Vdisk cv = pool.vdisk(c);
+                    pool.snapshots().clone(s, c);
+                    Vdisk cv = pool.vdisks().get(c);
                     for (int k = 0; k < CLONE_BLOCKS; k++) {
                         int blk = cloneBlock(taken, k);
                         CrashChild.content(b, round, CLONE_TAG + taken, blk);
@@ -66,14 +66,14 @@ public final class SnapshotCrashChild {
                     String old = snaps.poll(); // may back a clone: becomes hidden
                     System.out.println("DELETING " + old);
                     System.out.flush();
-                    pool.delete(old);
+                    pool.vdisks().delete(old);
                     System.out.println("DELETED " + old);
                 }
                 if (clones.size() > 2) {
                     String old = clones.poll();
                     System.out.println("DELETING " + old);
                     System.out.flush();
-                    pool.delete(old);
+                    pool.vdisks().delete(old);
                     System.out.println("DELETED " + old);
                 }
                 taken++;

@@ -70,7 +70,7 @@ class SnapshotCrashPointTest {
         Path p = dir.resolve("p");
         // small enough that freed segments are reused within the history
         try (Pool pool = TestPools.create(p, 128L * segmentSize, segmentSize, TestPools.quietOptions())) {
-            pool.create("crash", (long) BLOCKS * BLOCK);
+            pool.vdisks().create("crash", (long) BLOCKS * BLOCK);
         }
         Path initial = dir.resolve("initial.data");
         Files.copy(p.resolve(PoolFiles.DATA), initial);
@@ -144,7 +144,7 @@ class SnapshotCrashPointTest {
     void writeDuringASnapshotDeletionNeverReachesTheSnapshot(int segmentSize) throws Exception {
         Path p = dir.resolve("p");
         try (Pool pool = TestPools.create(p, 128L * segmentSize, segmentSize, TestPools.quietOptions())) {
-            pool.create("crash", (long) BLOCKS * BLOCK);
+            pool.vdisks().create("crash", (long) BLOCKS * BLOCK);
         }
         Path initial = dir.resolve("initial.data");
         Files.copy(p.resolve(PoolFiles.DATA), initial);
@@ -153,12 +153,12 @@ class SnapshotCrashPointTest {
         int deleteStart;
         int deleteEnd;
         try (Pool pool = Pool.open(p, TestPools.quietOptions(), d -> new RecordingDataSpace(d, rec))) {
-            Vdisk v = pool.vdisk("crash");
+            Vdisk v = pool.vdisks().get("crash");
             CrashChild.content(b, 1, 0, 0);
             v.write(0, b);
             v.flush();
-            pool.snapshot("crash", "s0"); // destages block 0 and shares it
-            pool.beforeDeletePoint = () -> {
+            pool.snapshots().take("crash", "s0"); // destages block 0 and shares it
+            pool.vdisks().beforeDeletePoint = () -> {
                 CrashChild.content(b, 1, 1, 0);
                 v.write(0, b);
                 v.flush();
@@ -168,9 +168,9 @@ class SnapshotCrashPointTest {
                 }
             };
             deleteStart = rec.count();
-            pool.delete("s0");
+            pool.vdisks().delete("s0");
             deleteEnd = rec.count();
-            pool.beforeDeletePoint = () -> {};
+            pool.vdisks().beforeDeletePoint = () -> {};
         }
         List<String> failures = new ArrayList<>();
         Path images = Files.isDirectory(Path.of("/dev/shm"))
@@ -185,8 +185,8 @@ class SnapshotCrashPointTest {
                     if (!report.clean()) {
                         failures.add("crash right after write " + (n - 1) + ": check " + report.problems());
                     }
-                    if (pool.snapshots().stream().anyMatch(x -> x.name().equals("s0"))) {
-                        long[] got = decodeAll(pool.snapshotReader("s0"))[0];
+                    if (pool.snapshots().list().stream().anyMatch(x -> x.name().equals("s0"))) {
+                        long[] got = decodeAll(pool.snapshots().reader("s0"))[0];
                         if (!is(got, 0)) {
                             failures.add("crash right after write " + (n - 1) + ": snapshot s0 block 0 holds write "
                                     + Arrays.toString(got) + ", taken with write 0");
@@ -213,7 +213,7 @@ class SnapshotCrashPointTest {
             Map<String, Map<Integer, Integer>> snapContent,
             Map<String, String> cloneOf) {
         Pool pool = opener.get();
-        Vdisk v = pool.vdisk("crash");
+        Vdisk v = pool.vdisks().get("crash");
         Map<Integer, Integer> now = new HashMap<>();
         ArrayDeque<String> snaps = new ArrayDeque<>();
         ArrayDeque<String> clones = new ArrayDeque<>();
@@ -240,18 +240,18 @@ class SnapshotCrashPointTest {
             now.putAll(blocks);
             String s = "s" + t;
             before = rec.count();
-            pool.snapshot("crash", s);
+            pool.snapshots().take("crash", s);
             history.add(new Op("create", s, before, rec.count(), null));
             snapContent.put(s, new HashMap<>(now));
             snaps.add(s);
             if (t % 2 == 0) {
                 String c = "c" + t;
                 before = rec.count();
-                pool.clone(s, c);
+                pool.snapshots().clone(s, c);
                 history.add(new Op("create", c, before, rec.count(), null));
                 cloneOf.put(c, s);
                 before = rec.count();
-                Vdisk cv = pool.vdisk(c);
+                Vdisk cv = pool.vdisks().get(c);
                 Map<Integer, Integer> cb = new HashMap<>();
                 for (int k = 0; k < CLONE_BLOCKS; k++) {
                     int blk = SnapshotCrashChild.cloneBlock(t, k) % BLOCKS;
@@ -272,7 +272,7 @@ class SnapshotCrashPointTest {
             if (t == ROUNDS / 2) {
                 pool.abandonForTesting();
                 pool = opener.get();
-                v = pool.vdisk("crash");
+                v = pool.vdisks().get("crash");
             }
         }
         while (!snaps.isEmpty() || !clones.isEmpty()) {
@@ -283,7 +283,7 @@ class SnapshotCrashPointTest {
 
     private static void delete(Pool pool, RecordingDataSpace.Log rec, List<Op> history, String name) {
         int before = rec.count();
-        pool.delete(name);
+        pool.vdisks().delete(name);
         history.add(new Op("delete", name, before, rec.count(), null));
     }
 
@@ -297,9 +297,10 @@ class SnapshotCrashPointTest {
             var report = pool.check();
             assertTrue(report.clean(), () -> "check after open: " + report.problems());
             Set<String> snaps =
-                    pool.snapshots().stream().map(SnapshotInfo::name).collect(Collectors.toSet());
-            Set<String> vdisks = pool.list().stream().map(VdiskInfo::name).collect(Collectors.toSet());
-            Set<String> all = pool.lineage().stream().map(Lineage::name).collect(Collectors.toSet());
+                    pool.snapshots().list().stream().map(SnapshotInfo::name).collect(Collectors.toSet());
+            Set<String> vdisks =
+                    pool.vdisks().list().stream().map(VdiskInfo::name).collect(Collectors.toSet());
+            Set<String> all = pool.lineage().all().stream().map(Lineage::name).collect(Collectors.toSet());
             for (String name : snapContent.keySet()) {
                 checkObject(pool, n, history, name, snaps, all, snapContent.get(name), Map.of(), null);
             }
@@ -310,18 +311,20 @@ class SnapshotCrashPointTest {
                         .orElseThrow();
                 checkObject(pool, n, history, c.getKey(), vdisks, all, snapContent.get(c.getValue()), w.blocks(), w);
             }
-            checkVdisk(pool.vdisk("crash"), n, history);
+            checkVdisk(pool.vdisks().get("crash"), n, history);
             // what SnapshotCrashTest does next: delete everything but the vdisk
             for (String name : new TreeSet<>(vdisks)) {
                 if (!name.equals("crash")) {
-                    pool.delete(name);
+                    pool.vdisks().delete(name);
                 }
             }
             for (String name : new TreeSet<>(snaps)) {
-                pool.delete(name);
+                pool.vdisks().delete(name);
             }
             assertEquals(
-                    List.of("crash"), pool.lineage().stream().map(Lineage::name).toList(), "after deleting all");
+                    List.of("crash"),
+                    pool.lineage().all().stream().map(Lineage::name).toList(),
+                    "after deleting all");
             var after = pool.check();
             assertTrue(after.clean(), () -> "check after deleting all: " + after.problems());
         }
@@ -382,7 +385,7 @@ class SnapshotCrashPointTest {
     }
 
     private static Vdisk snapContent(Pool pool, String name, Op ownWrite) {
-        return ownWrite == null ? pool.snapshotReader(name) : pool.vdisk(name);
+        return ownWrite == null ? pool.snapshots().reader(name) : pool.vdisks().get(name);
     }
 
     /** The vdisk: each block holds its last acknowledged write or a later one already started. */

@@ -36,7 +36,7 @@ class SnapshotCrashTest {
         Path p = dir.resolve("p");
         int blocks = CrashChild.BLOCKS;
         try (Pool pool = TestPools.create(p, 64L << 20, 16384, TestPools.fastOptions())) {
-            pool.create("crash", (long) blocks * CrashChild.BLOCK);
+            pool.vdisks().create("crash", (long) blocks * CrashChild.BLOCK);
         }
         long[][] start = new long[blocks][]; // {round, i} of each block at the start of the round, null = zeros
         Random rnd = new Random(7);
@@ -102,7 +102,7 @@ class SnapshotCrashTest {
                 var report = pool.check();
                 assertTrue(report.clean(), () -> "round check: " + report.problems());
                 // the vdisk: every flushed write (or a later one of the round) is there
-                long[][] now = decodeAll(pool.vdisk("crash"));
+                long[][] now = decodeAll(pool.vdisks().get("crash"));
                 for (int i = 0; i <= flushed; i++) {
                     long[] got = now[seq[i]];
                     int blk = seq[i];
@@ -114,12 +114,12 @@ class SnapshotCrashTest {
                 for (var e : snaps.entrySet()) {
                     if (deleted.contains(e.getKey())
                             || (deleting.contains(e.getKey())
-                                    && pool.snapshots().stream()
+                                    && pool.snapshots().list().stream()
                                             .noneMatch(x -> x.name().equals(e.getKey())))) {
                         continue;
                     }
                     long[][] expect = expected(start, seq, round, e.getValue());
-                    long[][] got = decodeAll(pool.snapshotReader(e.getKey()));
+                    long[][] got = decodeAll(pool.snapshots().reader(e.getKey()));
                     for (int blk = 0; blk < blocks; blk++) {
                         assertArrayEquals(
                                 expect[blk], got[blk], "round " + round + ": snapshot " + e.getKey() + " block " + blk);
@@ -129,7 +129,7 @@ class SnapshotCrashTest {
                 for (var e : clones.entrySet()) {
                     if (deleted.contains(e.getKey())
                             || (deleting.contains(e.getKey())
-                                    && pool.list().stream()
+                                    && pool.vdisks().list().stream()
                                             .noneMatch(x -> x.name().equals(e.getKey())))) {
                         continue;
                     }
@@ -141,12 +141,13 @@ class SnapshotCrashTest {
                     }
                     int rr = round;
                     assertTrue(
-                            pool.list().stream().anyMatch(i -> i.name().equals(e.getKey())),
+                            pool.vdisks().list().stream().anyMatch(i -> i.name().equals(e.getKey())),
                             () -> "round " + rr
-                                    + ": acknowledged clone " + e.getKey() + " missing; lineage " + pool.lineage()
+                                    + ": acknowledged clone " + e.getKey() + " missing; lineage "
+                                    + pool.lineage().all()
                                     + "; log "
                                     + lines);
-                    long[][] got = decodeAll(pool.vdisk(e.getKey()));
+                    long[][] got = decodeAll(pool.vdisks().get(e.getKey()));
                     for (int blk = 0; blk < blocks; blk++) {
                         assertArrayEquals(
                                 expect[blk], got[blk], "round " + round + ": clone " + e.getKey() + " block " + blk);
@@ -154,19 +155,21 @@ class SnapshotCrashTest {
                 }
                 // clean up everything but the vdisk, in random order
                 List<String> rest = new ArrayList<>();
-                pool.list().stream()
+                pool.vdisks().list().stream()
                         .map(VdiskInfo::name)
                         .filter(n -> !n.equals("crash"))
                         .forEach(rest::add);
-                pool.snapshots().stream().map(SnapshotInfo::name).forEach(rest::add);
+                pool.snapshots().list().stream().map(SnapshotInfo::name).forEach(rest::add);
                 Collections.shuffle(rest, rnd);
                 for (String n : rest) {
-                    pool.delete(n);
+                    pool.vdisks().delete(n);
                 }
-                assertTrue(pool.lineage().stream().allMatch(l -> l.name().equals("crash")), () -> "" + pool.lineage());
+                assertTrue(
+                        pool.lineage().all().stream().allMatch(l -> l.name().equals("crash")),
+                        () -> "" + pool.lineage().all());
                 var after = pool.check();
                 assertTrue(after.clean(), () -> "check after cleanup: " + after.problems());
-                start = decodeAll(pool.vdisk("crash"));
+                start = decodeAll(pool.vdisks().get("crash"));
             }
         }
         assertTrue(round > 10, "at least 10 rounds ran");

@@ -47,11 +47,11 @@ class SnapshotModelTest {
                 if (vdisks.isEmpty() || (r < 4 && vdisks.size() < 5)) {
                     String n = "v" + names++;
                     int size = segmentSize * (8 + rnd.nextInt(40));
-                    pool.create(n, size);
+                    pool.vdisks().create(n, size);
                     vdisks.put(n, new byte[size]);
                     ownerKey.put(
                             n,
-                            pool.list().stream()
+                            pool.vdisks().list().stream()
                                     .filter(i -> i.name().equals(n))
                                     .findFirst()
                                     .orElseThrow()
@@ -70,7 +70,7 @@ class SnapshotModelTest {
                             ? 4096 * rnd.nextInt((m.length - len) / 4096 + 1)
                             : rnd.nextInt(m.length - len + 1);
                     byte[] d = TestPools.filled(len, op);
-                    TestPools.write(pool.vdisk(vn), off, d);
+                    TestPools.write(pool.vdisks().get(vn), off, d);
                     System.arraycopy(d, 0, m, off, len);
                 } else if (r < 48) {
                     int off = rnd.nextBoolean()
@@ -79,49 +79,50 @@ class SnapshotModelTest {
                     int len = Math.min(
                             m.length - off,
                             rnd.nextBoolean() ? segmentSize * (1 + rnd.nextInt(3)) : 1 + rnd.nextInt(2 * segmentSize));
-                    pool.vdisk(vn).discard(off, len);
+                    pool.vdisks().get(vn).discard(off, len);
                     Arrays.fill(m, off, off + len, (byte) 0);
                 } else if (r < 56) {
                     String sn = "s" + names++;
-                    pool.snapshot(vn, sn);
+                    pool.snapshots().take(vn, sn);
                     snaps.put(sn, new Snap(sn, ownerKey.get(vn), m.clone()));
                 } else if (r < 61 && !snaps.isEmpty() && vdisks.size() < 7) {
                     Snap s = snaps.get(pick(rnd, snaps.keySet()));
                     String cn = "c" + names++;
-                    pool.clone(s.name(), cn);
+                    pool.snapshots().clone(s.name(), cn);
                     vdisks.put(cn, s.content().clone());
                     ownerKey.put(
                             cn,
-                            pool.list().stream()
+                            pool.vdisks().list().stream()
                                     .filter(i -> i.name().equals(cn))
                                     .findFirst()
                                     .orElseThrow()
                                     .id());
                 } else if (r < 65 && !snaps.isEmpty()) {
                     String sn = pick(rnd, snaps.keySet());
-                    pool.delete(sn);
+                    pool.vdisks().delete(sn);
                     snaps.remove(sn);
                     Pool pp = pool;
-                    assertThrows(VdiskNotFoundException.class, () -> pp.snapshotReader(sn));
+                    assertThrows(
+                            VdiskNotFoundException.class, () -> pp.snapshots().reader(sn));
                 } else if (r < 67 && vdisks.size() > 1) {
-                    pool.delete(vn);
+                    pool.vdisks().delete(vn);
                     vdisks.remove(vn);
                 } else if (r < 68 && m.length < 64 * segmentSize) { // grow (clones too: beyond the backing = zeros)
                     int grown = m.length + segmentSize * (1 + rnd.nextInt(8)) + 4096 * rnd.nextInt(2);
-                    pool.resize(vn, grown);
+                    pool.vdisks().resize(vn, grown);
                     vdisks.put(vn, Arrays.copyOf(m, grown));
                 } else if (r < 85) {
                     int len = Math.min(m.length, 1 + rnd.nextInt(3 * segmentSize));
                     int off = rnd.nextInt(m.length - len + 1);
                     assertArrayEquals(
                             Arrays.copyOfRange(m, off, off + len),
-                            TestPools.read(pool.vdisk(vn), off, len),
+                            TestPools.read(pool.vdisks().get(vn), off, len),
                             "op " + op + ": read of " + vn);
                 } else if (r < 92 && !snaps.isEmpty()) {
                     Snap s = snaps.get(pick(rnd, snaps.keySet()));
                     assertArrayEquals(
                             s.content(),
-                            ModelTest.readAll(pool.snapshotReader(s.name())),
+                            ModelTest.readAll(pool.snapshots().reader(s.name())),
                             "op " + op + ": snapshot " + s.name());
                 } else if (r < 94) {
                     deltaMatches(pool, snaps, rnd, op);
@@ -129,7 +130,7 @@ class SnapshotModelTest {
                     if (rnd.nextBoolean()) {
                         pool.close();
                     } else {
-                        pool.vdisk(vn).flush();
+                        pool.vdisks().get(vn).flush();
                         pool.abandonForTesting();
                     }
                     pool = Pool.open(p, TestPools.fastOptions());
@@ -137,26 +138,33 @@ class SnapshotModelTest {
                 if (op % 25 == 0) {
                     Pool pp = pool;
                     CheckReport c = pool.check();
-                    assertTrue(c.clean(), () -> "check: " + c.problems() + " lineage " + pp.lineage());
+                    assertTrue(
+                            c.clean(),
+                            () -> "check: " + c.problems() + " lineage "
+                                    + pp.lineage().all());
                 }
             }
             for (var e : vdisks.entrySet()) {
-                assertArrayEquals(e.getValue(), ModelTest.readAll(pool.vdisk(e.getKey())), "final " + e.getKey());
+                assertArrayEquals(
+                        e.getValue(), ModelTest.readAll(pool.vdisks().get(e.getKey())), "final " + e.getKey());
             }
             for (Snap s : snaps.values()) {
-                assertArrayEquals(s.content(), ModelTest.readAll(pool.snapshotReader(s.name())), "final " + s.name());
+                assertArrayEquals(
+                        s.content(), ModelTest.readAll(pool.snapshots().reader(s.name())), "final " + s.name());
             }
             // delete everything in random order: all space comes back
             List<String> all = new ArrayList<>(vdisks.keySet());
             all.addAll(snaps.keySet());
             Collections.shuffle(all, rnd);
             for (String n : all) {
-                pool.delete(n);
+                pool.vdisks().delete(n);
                 CheckReport c = pool.check();
                 assertTrue(c.clean(), () -> "check after deleting " + n + ": " + c.problems());
             }
             Pool pp = pool;
-            assertTrue(pp.lineage().isEmpty(), () -> "left over: " + pp.lineage());
+            assertTrue(
+                    pp.lineage().all().isEmpty(),
+                    () -> "left over: " + pp.lineage().all());
             pool.checkpoint();
             pool.checkpoint();
             assertEquals(emptyUsed, pool.info().usedBytes(), "space of an emptied pool");
@@ -171,11 +179,11 @@ class SnapshotModelTest {
         Collections.shuffle(list, rnd);
         for (Snap l : list) {
             for (Snap m : list) {
-                SnapshotInfo li = pool.snapshotInfo(l.name());
-                SnapshotInfo mi = pool.snapshotInfo(m.name());
+                SnapshotInfo li = pool.snapshots().info(l.name());
+                SnapshotInfo mi = pool.snapshots().info(m.name());
                 if (l.owner() == m.owner() && li.sequence() < mi.sequence()) {
                     byte[] copy = Arrays.copyOf(l.content(), m.content().length);
-                    DeltaTest.apply(pool, pool.delta(l.name(), m.name(), 0), m.name(), copy);
+                    DeltaTest.apply(pool, pool.extents().delta(l.name(), m.name(), 0), m.name(), copy);
                     assertArrayEquals(m.content(), copy, "op " + op + ": delta " + l.name() + ".." + m.name());
                     return;
                 }

@@ -29,19 +29,20 @@ class SnapshotTest {
                 TestPools.create(dir.resolve("p" + segmentSize), 64L << 20, segmentSize, TestPools.fastOptions())) {
             for (int i = 0; i < 2; i++) {
                 String n = "v" + i;
-                pool.create(n, sizes[i]);
+                pool.vdisks().create(n, sizes[i]);
                 for (int k = 0; k < 8; k++) {
-                    TestPools.write(pool.vdisk(n), k * (sizes[i] / 8), TestPools.filled(8192, k));
+                    TestPools.write(pool.vdisks().get(n), k * (sizes[i] / 8), TestPools.filled(8192, k));
                 }
                 pool.drain();
-                pool.snapshot(n, n + "-s");
-                touched[i] = pool.lastSnapshotNodes();
+                pool.snapshots().take(n, n + "-s");
+                touched[i] = pool.snapshots().lastSnapshotNodes();
                 // a second snapshot right after one: the same constant
-                pool.snapshot(n, n + "-s2");
-                assertEquals(touched[i], pool.lastSnapshotNodes());
-                pool.clone(n + "-s", n + "-c");
+                pool.snapshots().take(n, n + "-s2");
+                assertEquals(touched[i], pool.snapshots().lastSnapshotNodes());
+                pool.snapshots().clone(n + "-s", n + "-c");
                 assertArrayEquals(
-                        TestPools.filled(8192, 3), TestPools.read(pool.vdisk(n + "-c"), 3 * (sizes[i] / 8), 8192));
+                        TestPools.filled(8192, 3),
+                        TestPools.read(pool.vdisks().get(n + "-c"), 3 * (sizes[i] / 8), 8192));
             }
             assertEquals(1, touched[0], "nodes touched by a snapshot of a 1 GiB vdisk");
             assertEquals(touched[0], touched[1], "1 GiB vs 1 TiB");
@@ -53,32 +54,35 @@ class SnapshotTest {
     void deletedSnapshotWithClonesIsHiddenThenFreedWithTheLastDependent() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 8L << 20, 4096, TestPools.fastOptions())) {
             long empty = pool.info().usedBytes();
-            pool.create("v", 1 << 20);
-            TestPools.write(pool.vdisk("v"), 0, TestPools.filled(256 * 1024, 1));
-            pool.snapshot("v", "s");
-            pool.clone("s", "c1");
-            pool.snapshot("c1", "c1s");
-            pool.clone("c1s", "c2");
-            assertEquals(List.of("c1", "c1s"), pool.dependents("s"));
-            long sid = pool.snapshotInfo("s").id();
-            pool.delete("s");
+            pool.vdisks().create("v", 1 << 20);
+            TestPools.write(pool.vdisks().get("v"), 0, TestPools.filled(256 * 1024, 1));
+            pool.snapshots().take("v", "s");
+            pool.snapshots().clone("s", "c1");
+            pool.snapshots().take("c1", "c1s");
+            pool.snapshots().clone("c1s", "c2");
+            assertEquals(List.of("c1", "c1s"), pool.lineage().dependents("s"));
+            long sid = pool.snapshots().info("s").id();
+            pool.vdisks().delete("s");
             assertTrue(
-                    pool.snapshots().stream().noneMatch(x -> x.name().equals("s")), "hidden snapshots are not listed");
-            assertThrows(VdiskNotFoundException.class, () -> pool.clone("s", "c3"));
-            assertEquals(List.of("c1", "c1s"), pool.dependents(sid));
-            pool.snapshot("v", "s"); // the name is reusable
-            pool.delete("v");
+                    pool.snapshots().list().stream().noneMatch(x -> x.name().equals("s")),
+                    "hidden snapshots are not listed");
+            assertThrows(VdiskNotFoundException.class, () -> pool.snapshots().clone("s", "c3"));
+            assertEquals(List.of("c1", "c1s"), pool.lineage().dependents(sid));
+            pool.snapshots().take("v", "s"); // the name is reusable
+            pool.vdisks().delete("v");
             assertEquals(
                     List.of("s", "c1s"),
-                    pool.snapshots().stream().map(SnapshotInfo::name).toList(),
+                    pool.snapshots().list().stream().map(SnapshotInfo::name).toList(),
                     "snapshots outlive their vdisk");
-            assertNull(pool.snapshotInfo("s").vdiskName());
-            assertArrayEquals(TestPools.filled(256 * 1024, 1), TestPools.read(pool.vdisk("c2"), 0, 256 * 1024));
-            pool.delete("c1");
-            pool.delete("c1s"); // still read by c2: hidden
-            assertEquals(List.of("c1s (hidden)"), pool.dependents(sid));
-            assertTrue(pool.lineage().stream().anyMatch(l -> l.id() == sid && l.hidden()));
-            Lineage c2 = pool.lineage().stream()
+            assertNull(pool.snapshots().info("s").vdiskName());
+            assertArrayEquals(
+                    TestPools.filled(256 * 1024, 1),
+                    TestPools.read(pool.vdisks().get("c2"), 0, 256 * 1024));
+            pool.vdisks().delete("c1");
+            pool.vdisks().delete("c1s"); // still read by c2: hidden
+            assertEquals(List.of("c1s (hidden)"), pool.lineage().dependents(sid));
+            assertTrue(pool.lineage().all().stream().anyMatch(l -> l.id() == sid && l.hidden()));
+            Lineage c2 = pool.lineage().all().stream()
                     .filter(l -> l.name().equals("c2"))
                     .findFirst()
                     .orElseThrow();
@@ -86,11 +90,15 @@ class SnapshotTest {
             assertTrue(pool.check().clean());
             pool.close();
             try (Pool again = Pool.open(dir.resolve("p"), TestPools.fastOptions())) {
-                assertArrayEquals(TestPools.filled(256 * 1024, 1), TestPools.read(again.vdisk("c2"), 0, 256 * 1024));
-                again.delete("c2"); // frees hidden c1s, then hidden s (cascade)
-                assertTrue(again.lineage().stream().noneMatch(Lineage::hidden), () -> "" + again.lineage());
-                again.delete("s");
-                assertTrue(again.lineage().isEmpty());
+                assertArrayEquals(
+                        TestPools.filled(256 * 1024, 1),
+                        TestPools.read(again.vdisks().get("c2"), 0, 256 * 1024));
+                again.vdisks().delete("c2"); // frees hidden c1s, then hidden s (cascade)
+                assertTrue(
+                        again.lineage().all().stream().noneMatch(Lineage::hidden),
+                        () -> "" + again.lineage().all());
+                again.vdisks().delete("s");
+                assertTrue(again.lineage().all().isEmpty());
                 again.checkpoint();
                 again.checkpoint();
                 assertEquals(empty, again.info().usedBytes());
@@ -102,12 +110,12 @@ class SnapshotTest {
     @Test
     void discardInACloneReadsZerosAndPartialWritesMergeWithTheBacking() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 8L << 20, 16384, TestPools.fastOptions())) {
-            pool.create("v", 1 << 20);
+            pool.vdisks().create("v", 1 << 20);
             byte[] base = TestPools.filled(1 << 20, 7);
-            TestPools.write(pool.vdisk("v"), 0, base);
-            pool.snapshot("v", "s");
-            pool.clone("s", "c");
-            Vdisk c = pool.vdisk("c");
+            TestPools.write(pool.vdisks().get("v"), 0, base);
+            pool.snapshots().take("v", "s");
+            pool.snapshots().clone("s", "c");
+            Vdisk c = pool.vdisks().get("c");
             c.discard(0, 16384);
             TestPools.write(c, 16384 + 100, new byte[] {1, 2, 3});
             pool.drain();
@@ -117,11 +125,12 @@ class SnapshotTest {
             expect[101] = 2;
             expect[102] = 3;
             assertArrayEquals(expect, TestPools.read(c, 16384, 16384));
-            assertArrayEquals(base, TestPools.read(pool.snapshotReader("s"), 0, 1 << 20));
+            assertArrayEquals(base, TestPools.read(pool.snapshots().reader("s"), 0, 1 << 20));
             assertEquals(
                     Reason.FAILED_PRECONDITION,
-                    assertThrows(ReadOnlyException.class, () -> pool.snapshotReader("s")
-                                    .discard(0, 4096))
+                    assertThrows(
+                                    ReadOnlyException.class,
+                                    () -> pool.snapshots().reader("s").discard(0, 4096))
                             .reason());
         }
     }
@@ -129,17 +138,19 @@ class SnapshotTest {
     @Test
     void groupSnapshotIsOneInstantOfSeveralVdisks() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 8L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("a", 1 << 20);
-            pool.create("b", 1 << 20);
-            TestPools.write(pool.vdisk("a"), 0, TestPools.filled(8192, 1));
-            TestPools.write(pool.vdisk("b"), 0, TestPools.filled(8192, 2));
-            List<SnapshotInfo> g = pool.snapshotGroup(Map.of("a", "ga", "b", "gb"));
+            pool.vdisks().create("a", 1 << 20);
+            pool.vdisks().create("b", 1 << 20);
+            TestPools.write(pool.vdisks().get("a"), 0, TestPools.filled(8192, 1));
+            TestPools.write(pool.vdisks().get("b"), 0, TestPools.filled(8192, 2));
+            List<SnapshotInfo> g = pool.snapshots().takeGroup(Map.of("a", "ga", "b", "gb"));
             assertEquals(2, g.size());
-            TestPools.write(pool.vdisk("a"), 0, TestPools.filled(8192, 3));
-            assertArrayEquals(TestPools.filled(8192, 1), TestPools.read(pool.snapshotReader("ga"), 0, 8192));
-            assertArrayEquals(TestPools.filled(8192, 2), TestPools.read(pool.snapshotReader("gb"), 0, 8192));
-            assertThrows(VdiskExistsException.class, () -> pool.snapshotGroup(Map.of("a", "x", "b", "ga")));
-            assertTrue(pool.snapshots().stream().noneMatch(s -> s.name().equals("x")), "all or none");
+            TestPools.write(pool.vdisks().get("a"), 0, TestPools.filled(8192, 3));
+            assertArrayEquals(
+                    TestPools.filled(8192, 1), TestPools.read(pool.snapshots().reader("ga"), 0, 8192));
+            assertArrayEquals(
+                    TestPools.filled(8192, 2), TestPools.read(pool.snapshots().reader("gb"), 0, 8192));
+            assertThrows(VdiskExistsException.class, () -> pool.snapshots().takeGroup(Map.of("a", "x", "b", "ga")));
+            assertTrue(pool.snapshots().list().stream().noneMatch(s -> s.name().equals("x")), "all or none");
         }
     }
 }

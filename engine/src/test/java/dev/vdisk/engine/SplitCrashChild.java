@@ -31,16 +31,16 @@ public final class SplitCrashChild {
         Path dir = Path.of(args[0]);
         int round = Integer.parseInt(args[1]);
         Pool pool = Pool.open(dir, new PoolOptions(2L << 20, 2L << 20, 30, 4L << 20, 64L << 20, 1));
-        for (SplitTask t : pool.resumeSplits()) {
+        for (SplitTask t : pool.splits().resume()) {
             System.out.println("RESUMED " + t.vdiskName() + " " + t.progress().segmentsScanned());
         }
-        pool.split("cs", SplitMode.SHARE, SplitOptions.defaults().withRate(RATE));
-        pool.split("cc", SplitMode.COPY, SplitOptions.defaults().withRate(RATE));
+        pool.splits().start("cs", SplitMode.SHARE, SplitOptions.defaults().withRate(RATE));
+        pool.splits().start("cc", SplitMode.COPY, SplitOptions.defaults().withRate(RATE));
         int n = 2_000_000;
         int[] seq = CrashChild.sequence(round, n);
         ByteBuffer b = ByteBuffer.allocateDirect(CrashChild.BLOCK);
-        Vdisk cs = pool.vdisk("cs");
-        Vdisk cc = pool.vdisk("cc");
+        Vdisk cs = pool.vdisks().get("cs");
+        Vdisk cc = pool.vdisks().get("cc");
         System.out.println("READY");
         System.out.flush();
         for (int i = 0; i < n; i++) {

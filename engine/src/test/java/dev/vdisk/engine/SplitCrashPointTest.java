@@ -50,23 +50,23 @@ class SplitCrashPointTest {
         Path p = dir.resolve("p");
         ByteBuffer b = ByteBuffer.allocateDirect(SEG);
         try (Pool pool = TestPools.create(p, 4L * SEGMENTS * SEG, SEG, TestPools.quietOptions())) {
-            pool.create("base", (long) SEGMENTS * SEG);
+            pool.vdisks().create("base", (long) SEGMENTS * SEG);
             for (int s = 0; s < SEGMENTS; s++) {
                 CrashChild.content(b.clear(), 0, s, s);
-                pool.vdisk("base").write((long) s * SEG, b);
+                pool.vdisks().get("base").write((long) s * SEG, b);
             }
-            pool.snapshot("base", "snap");
-            pool.clone("snap", "c");
+            pool.snapshots().take("base", "snap");
+            pool.snapshots().clone("snap", "c");
             for (int s = 7; s < SEGMENTS; s += 41) { // the clone's own writes: the splitter must leave them alone
                 CrashChild.content(b.clear(), 1, s, s);
-                pool.vdisk("c").write((long) s * SEG, b);
+                pool.vdisks().get("c").write((long) s * SEG, b);
             }
             pool.drain();
         }
         long[][] expected;
         boolean[] holeBefore = new boolean[SEGMENTS];
         try (Pool pool = Pool.open(p, TestPools.quietOptions())) {
-            Vdisk c = pool.vdisk("c");
+            Vdisk c = pool.vdisks().get("c");
             expected = decodeAll(c);
             for (int s = 0; s < SEGMENTS; s++) {
                 holeBefore[s] = MapEntry.isHole(entry(c, s));
@@ -81,7 +81,8 @@ class SplitCrashPointTest {
         try (Pool pool = Pool.open(p, options, d -> new RecordingDataSpace(d, rec))) {
             start = rec.count();
             // ~150 ms at this rate: a dozen of the task's own points fall inside the split
-            SplitProgress pr = pool.split("c", mode, SplitOptions.defaults().withRate(16L << 20))
+            SplitProgress pr = pool.splits()
+                    .start("c", mode, SplitOptions.defaults().withRate(16L << 20))
                     .await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, pr.phase(), pr::toString);
             done = rec.count();
@@ -122,7 +123,7 @@ class SplitCrashPointTest {
         try (Pool pool = Pool.open(img, TestPools.quietOptions())) {
             var report = pool.check();
             assertTrue(report.clean(), () -> "check after open: " + report.problems());
-            Vdisk c = pool.vdisk("c");
+            Vdisk c = pool.vdisks().get("c");
             assertArrayEquals(expected, decodeAll(c), "the clone's content");
             SplitCursor r = c.split();
             if (c.backing() == null) {
@@ -148,16 +149,16 @@ class SplitCrashPointTest {
                 }
             }
             // recovery: the pool's owner resumes recorded splits and asks again for one that never started
-            List<SplitTask> resumed = pool.resumeSplits();
+            List<SplitTask> resumed = pool.splits().resume();
             assertEquals(state == 2 ? 1 : 0, resumed.size(), "splits resumed");
             if (state != 0) {
                 SplitProgress pr =
-                        pool.split("c", mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
+                        pool.splits().start("c", mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
                 assertEquals(SplitPhase.DONE, pr.phase(), pr::toString);
             }
             assertNull(c.backing(), "backing after the recovered split");
-            pool.delete("snap");
-            pool.delete("base");
+            pool.vdisks().delete("snap");
+            pool.vdisks().delete("base");
             var after = pool.check();
             assertTrue(after.clean(), () -> "check after deleting the chain: " + after.problems());
             assertArrayEquals(expected, decodeAll(c), "the clone after deleting its chain");

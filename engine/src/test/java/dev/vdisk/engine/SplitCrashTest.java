@@ -39,22 +39,22 @@ class SplitCrashTest {
         Path p = dir.resolve("p");
         int blocks = CrashChild.BLOCKS;
         try (Pool pool = TestPools.create(p, 64L << 20, 4096, TestPools.fastOptions())) {
-            pool.create("base", (long) blocks * CrashChild.BLOCK);
+            pool.vdisks().create("base", (long) blocks * CrashChild.BLOCK);
             ByteBuffer all = ByteBuffer.allocateDirect(blocks * CrashChild.BLOCK);
             ByteBuffer b = ByteBuffer.allocateDirect(CrashChild.BLOCK);
             for (int blk = 0; blk < blocks; blk++) {
                 CrashChild.content(b, 0, blk, blk);
                 all.put(b);
             }
-            pool.vdisk("base").write(0, all.flip());
-            pool.snapshot("base", "snap");
-            pool.clone("snap", "cs");
-            pool.clone("snap", "cc");
+            pool.vdisks().get("base").write(0, all.flip());
+            pool.snapshots().take("base", "snap");
+            pool.snapshots().clone("snap", "cs");
+            pool.snapshots().clone("snap", "cc");
         }
         Map<String, long[][]> start = new HashMap<>();
         try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
-            start.put("cs", decodeAll(pool.vdisk("cs")));
-            start.put("cc", decodeAll(pool.vdisk("cc")));
+            start.put("cs", decodeAll(pool.vdisks().get("cs")));
+            start.put("cc", decodeAll(pool.vdisks().get("cc")));
         }
         Map<String, Long> cursor = new HashMap<>(Map.of("cs", 0L, "cc", 0L));
         Random rnd = new Random(11);
@@ -110,7 +110,7 @@ class SplitCrashTest {
                 int rr = round;
                 assertTrue(report.clean(), () -> "round " + rr + " check: " + report.problems());
                 for (String c : List.of("cs", "cc")) {
-                    long[][] now = decodeAll(pool.vdisk(c));
+                    long[][] now = decodeAll(pool.vdisks().get(c));
                     long[][] was = start.get(c);
                     for (int blk = 0; blk < blocks; blk++) {
                         int last = lastWriteTo(seq, c, blk, flushed);
@@ -138,7 +138,7 @@ class SplitCrashTest {
                     }
                     start.put(c, now);
                 }
-                for (SplitProgress s : pool.splits()) {
+                for (SplitProgress s : pool.splits().progress()) {
                     long before = cursor.get(s.vdiskName());
                     assertTrue(
                             s.segmentsScanned() >= before,
@@ -157,20 +157,22 @@ class SplitCrashTest {
         assertTrue(resumed > 0, "no split was ever resumed from a persisted record");
         assertTrue(midway >= 3, "a kill found a split half done only " + midway + " times");
         try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
-            pool.resumeSplits();
+            pool.splits().resume();
             for (String c : List.of("cs", "cc")) {
-                SplitProgress done = pool.split(
-                                c, c.equals("cs") ? SplitMode.SHARE : SplitMode.COPY, SplitOptions.defaults())
+                SplitProgress done = pool.splits()
+                        .start(c, c.equals("cs") ? SplitMode.SHARE : SplitMode.COPY, SplitOptions.defaults())
                         .await(Duration.ofSeconds(30));
                 assertEquals(SplitPhase.DONE, done.phase(), done::toString);
             }
-            pool.delete("snap");
-            pool.delete("base");
+            pool.vdisks().delete("snap");
+            pool.vdisks().delete("base");
             var report = pool.check();
             assertTrue(report.clean(), () -> "final check: " + report.problems());
-            assertTrue(pool.lineage().stream().noneMatch(Lineage::snapshot), () -> "" + pool.lineage());
+            assertTrue(
+                    pool.lineage().all().stream().noneMatch(Lineage::snapshot),
+                    () -> "" + pool.lineage().all());
             for (String c : List.of("cs", "cc")) {
-                long[][] now = decodeAll(pool.vdisk(c));
+                long[][] now = decodeAll(pool.vdisks().get(c));
                 for (int blk = 0; blk < blocks; blk++) {
                     assertArrayEquals(start.get(c)[blk], now[blk], c + " block " + blk + " after the final split");
                 }

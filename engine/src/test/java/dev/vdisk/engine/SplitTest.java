@@ -46,7 +46,9 @@ class SplitTest {
 
     static void clean(Pool pool, String when) {
         CheckReport c = pool.check();
-        assertTrue(c.clean(), () -> when + ": " + c.problems() + " lineage " + pool.lineage());
+        assertTrue(
+                c.clean(),
+                () -> when + ": " + c.problems() + " lineage " + pool.lineage().all());
     }
 
     /** Every VBN (indirect blocks and data) a tree references. */
@@ -81,7 +83,8 @@ class SplitTest {
     }
 
     static SplitProgress run(Pool pool, String name, SplitMode mode) {
-        SplitProgress p = pool.split(name, mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
+        SplitProgress p =
+                pool.splits().start(name, mode, SplitOptions.defaults()).await(Duration.ofSeconds(30));
         assertEquals(SplitPhase.DONE, p.phase(), () -> "split of " + name + ": " + p);
         return p;
     }
@@ -97,7 +100,7 @@ class SplitTest {
         int names = 0;
         try {
             vdisks.put("v0", new byte[segmentSize * 24]);
-            pool.create("v0", segmentSize * 24);
+            pool.vdisks().create("v0", segmentSize * 24);
             for (int op = 0; op < 400; op++) {
                 int r = rnd.nextInt(100);
                 String vn = SnapshotModelTest.pick(rnd, vdisks.keySet());
@@ -109,7 +112,7 @@ class SplitTest {
                             ? 4096 * rnd.nextInt((m.length - len) / 4096 + 1)
                             : rnd.nextInt(m.length - len + 1);
                     byte[] d = TestPools.filled(len, op + 1);
-                    TestPools.write(pool.vdisk(vn), off, d);
+                    TestPools.write(pool.vdisks().get(vn), off, d);
                     System.arraycopy(d, 0, m, off, len);
                 } else if (r < 60) {
                     int off = rnd.nextBoolean()
@@ -118,24 +121,24 @@ class SplitTest {
                     int len = Math.min(
                             m.length - off,
                             rnd.nextBoolean() ? segmentSize * (1 + rnd.nextInt(3)) : 1 + rnd.nextInt(2 * segmentSize));
-                    pool.vdisk(vn).discard(off, len);
+                    pool.vdisks().get(vn).discard(off, len);
                     Arrays.fill(m, off, off + len, (byte) 0);
                 } else if (r < 72) {
                     String sn = "s" + names++;
-                    pool.snapshot(vn, sn);
+                    pool.snapshots().take(vn, sn);
                     snaps.put(sn, m.clone());
                 } else if (r < 82 && !snaps.isEmpty() && vdisks.size() < 6) {
                     String sn = SnapshotModelTest.pick(rnd, snaps.keySet());
                     String cn = "c" + names++;
-                    pool.clone(sn, cn);
+                    pool.snapshots().clone(sn, cn);
                     vdisks.put(cn, snaps.get(sn).clone());
                 } else if (r < 86 && snaps.size() > 2) {
                     String sn = SnapshotModelTest.pick(rnd, snaps.keySet());
-                    pool.delete(sn); // hidden if a clone reads through it
+                    pool.vdisks().delete(sn); // hidden if a clone reads through it
                     snaps.remove(sn);
                 } else if (r < 88 && m.length < 40 * segmentSize) {
                     int grown = m.length + segmentSize * (1 + rnd.nextInt(4));
-                    pool.resize(vn, grown);
+                    pool.vdisks().resize(vn, grown);
                     vdisks.put(vn, Arrays.copyOf(m, grown));
                 }
             }
@@ -146,19 +149,22 @@ class SplitTest {
             List<String> order = new ArrayList<>(vdisks.keySet());
             Collections.shuffle(order, rnd);
             for (String cn : order) {
-                Vdisk c = pool.vdisk(cn);
+                Vdisk c = pool.vdisks().get(cn);
                 boolean backed = c.backing() != null;
                 pool.drain();
                 Set<Long> chain = chainVbns(c);
                 run(pool, cn, mode);
                 pool.checkpoint();
-                assertArrayEquals(vdisks.get(cn), ModelTest.readAll(pool.vdisk(cn)), "split " + cn);
+                assertArrayEquals(
+                        vdisks.get(cn), ModelTest.readAll(pool.vdisks().get(cn)), "split " + cn);
                 Pool pl = pool;
                 assertTrue(
-                        pl.lineage().stream().filter(l -> l.name().equals(cn)).allMatch(l -> l.backingId() == 0),
-                        () -> "lineage of " + cn + ": " + pl.lineage());
+                        pl.lineage().all().stream()
+                                .filter(l -> l.name().equals(cn))
+                                .allMatch(l -> l.backingId() == 0),
+                        () -> "lineage of " + cn + ": " + pl.lineage().all());
                 if (mode == SplitMode.COPY && backed) {
-                    Set<Long> mine = vbns(pool.vdisk(cn));
+                    Set<Long> mine = vbns(pool.vdisks().get(cn));
                     mine.retainAll(chain);
                     assertEquals(Set.of(), mine, "segments of " + cn + " still shared with its former chain");
                 }
@@ -166,13 +172,13 @@ class SplitTest {
                 for (var e : vdisks.entrySet()) {
                     assertArrayEquals(
                             e.getValue(),
-                            ModelTest.readAll(pool.vdisk(e.getKey())),
+                            ModelTest.readAll(pool.vdisks().get(e.getKey())),
                             "after split of " + cn + ": " + e.getKey());
                 }
                 for (var e : snaps.entrySet()) {
                     assertArrayEquals(
                             e.getValue(),
-                            ModelTest.readAll(pool.snapshotReader(e.getKey())),
+                            ModelTest.readAll(pool.snapshots().reader(e.getKey())),
                             "after split of " + cn + ": snapshot " + e.getKey());
                 }
             }
@@ -182,20 +188,22 @@ class SplitTest {
             clean(pool, "after reopen");
             // delete every snapshot and the original vdisk: the clones stay intact
             for (String sn : new ArrayList<>(snaps.keySet())) {
-                pool.delete(sn);
+                pool.vdisks().delete(sn);
                 clean(pool, "after deleting " + sn);
             }
-            pool.delete("v0");
+            pool.vdisks().delete("v0");
             clean(pool, "after deleting v0");
             for (var e : vdisks.entrySet()) {
                 if (!e.getKey().equals("v0")) {
-                    assertArrayEquals(e.getValue(), ModelTest.readAll(pool.vdisk(e.getKey())), "final " + e.getKey());
+                    assertArrayEquals(
+                            e.getValue(), ModelTest.readAll(pool.vdisks().get(e.getKey())), "final " + e.getKey());
                 }
             }
             Pool pp = pool;
             assertTrue(
-                    pp.lineage().stream().allMatch(l -> !l.snapshot()),
-                    () -> "hidden snapshots left after their dependents were split: " + pp.lineage());
+                    pp.lineage().all().stream().allMatch(l -> !l.snapshot()),
+                    () -> "hidden snapshots left after their dependents were split: "
+                            + pp.lineage().all());
         } finally {
             pool.close();
         }
@@ -204,10 +212,10 @@ class SplitTest {
     /** A clone of a fully written snapshot: {@code segments} segments of pattern 1. */
     static byte[] cloneOfFullSnapshot(Pool pool, int segmentSize, int segments, String clone) {
         byte[] base = TestPools.filled(segmentSize * segments, 1);
-        pool.create("base", base.length);
-        TestPools.write(pool.vdisk("base"), 0, base);
-        pool.snapshot("base", "snap");
-        pool.clone("snap", clone);
+        pool.vdisks().create("base", base.length);
+        TestPools.write(pool.vdisks().get("base"), 0, base);
+        pool.snapshots().take("base", "snap");
+        pool.snapshots().clone("snap", clone);
         return base;
     }
 
@@ -218,11 +226,12 @@ class SplitTest {
         int segments = 1024;
         try (Pool pool = TestPools.create(dir.resolve("p"), 32L << 20, seg, TestPools.fastOptions())) {
             byte[] model = cloneOfFullSnapshot(pool, seg, segments, "c");
-            Vdisk c = pool.vdisk("c");
+            Vdisk c = pool.vdisks().get("c");
             byte[] untouched = model.clone();
             int threads = 4;
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            SplitTask task = pool.split("c", mode, SplitOptions.defaults().withRate(segments * (long) seg * 2));
+            SplitTask task =
+                    pool.splits().start("c", mode, SplitOptions.defaults().withRate(segments * (long) seg * 2));
             List<Thread> ts = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int me = t;
@@ -264,8 +273,8 @@ class SplitTest {
                 assertTrue(rep.clean(), () -> "check during the split: " + rep.problems());
                 checks++;
                 if (atSnapshot == null && task.progress().segmentsScanned() > segments / 3) {
-                    pool.snapshot("c", "mid");
-                    atSnapshot = ModelTest.readAll(pool.snapshotReader("mid"));
+                    pool.snapshots().take("c", "mid");
+                    atSnapshot = ModelTest.readAll(pool.snapshots().reader("mid"));
                 }
                 Thread.sleep(20);
             }
@@ -280,11 +289,12 @@ class SplitTest {
             assertEquals(SplitPhase.DONE, pr.phase(), pr::toString);
             assertArrayEquals(model, ModelTest.readAll(c), "clone after the split");
             if (atSnapshot != null) {
-                assertArrayEquals(atSnapshot, ModelTest.readAll(pool.snapshotReader("mid")), "snapshot taken midway");
-                pool.delete("mid");
+                assertArrayEquals(
+                        atSnapshot, ModelTest.readAll(pool.snapshots().reader("mid")), "snapshot taken midway");
+                pool.vdisks().delete("mid");
             }
-            pool.delete("snap");
-            pool.delete("base");
+            pool.vdisks().delete("snap");
+            pool.vdisks().delete("base");
             clean(pool, "after the split and deleting the chain");
             assertArrayEquals(model, ModelTest.readAll(c), "clone after deleting its chain");
         }
@@ -299,8 +309,8 @@ class SplitTest {
         long c1;
         try (Pool pool = TestPools.create(p, 32L << 20, seg, TestPools.fastOptions())) {
             base = cloneOfFullSnapshot(pool, seg, segments, "c");
-            SplitTask t =
-                    pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
+            SplitTask t = pool.splits()
+                    .start("c", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
             while (t.progress().segmentsScanned() < segments / 4) {
                 Thread.onSpinWait();
             }
@@ -310,27 +320,31 @@ class SplitTest {
             c1 = p1.segmentsScanned();
             assertTrue(c1 > 0 && c1 < segments, "cursor " + c1);
             assertEquals(c1, p1.segmentsVisited(), "every segment of the full snapshot is a candidate");
-            assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")), "clone after cancel");
-            assertThrows(SplitStateException.class, () -> pool.split("c", SplitMode.SHARE, SplitOptions.defaults()));
+            assertArrayEquals(base, ModelTest.readAll(pool.vdisks().get("c")), "clone after cancel");
+            assertThrows(SplitStateException.class, () -> pool.splits()
+                    .start("c", SplitMode.SHARE, SplitOptions.defaults()));
             clean(pool, "after cancel");
         }
         try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
-            List<SplitProgress> listed = pool.splits();
+            List<SplitProgress> listed = pool.splits().progress();
             assertEquals(1, listed.size(), listed::toString);
             assertEquals(SplitPhase.CANCELLED, listed.get(0).phase());
             assertEquals(c1, listed.get(0).segmentsScanned(), "persisted cursor");
-            assertTrue(pool.resumeSplits().isEmpty(), "a cancelled split waits for a split call");
-            SplitProgress p2 =
-                    pool.split("c", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(30));
+            assertTrue(pool.splits().resume().isEmpty(), "a cancelled split waits for a split call");
+            SplitProgress p2 = pool.splits()
+                    .start("c", SplitMode.COPY, SplitOptions.defaults())
+                    .await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, p2.phase(), p2::toString);
             assertEquals(segments - c1, p2.segmentsVisited(), "the second run starts at the cursor");
             assertEquals(segments, p2.segmentsFilled(), "filled over both runs");
-            assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")));
-            assertTrue(pool.splits().stream().allMatch(s -> s.phase() == SplitPhase.DONE), () -> "" + pool.splits());
+            assertArrayEquals(base, ModelTest.readAll(pool.vdisks().get("c")));
+            assertTrue(
+                    pool.splits().progress().stream().allMatch(s -> s.phase() == SplitPhase.DONE),
+                    () -> "" + pool.splits().progress());
             clean(pool, "after resume");
         }
         try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
-            assertEquals(List.of(), pool.splits(), "a finished split leaves no record");
+            assertEquals(List.of(), pool.splits().progress(), "a finished split leaves no record");
         }
     }
 
@@ -341,31 +355,31 @@ class SplitTest {
         try (Pool pool = TestPools.create(p, 6L << 20, seg, TestPools.fastOptions())) {
             int segments = 600; // 2.4 MiB of a 6 MiB pool
             byte[] base = cloneOfFullSnapshot(pool, seg, segments, "c");
-            pool.create("filler", 4L << 20);
+            pool.vdisks().create("filler", 4L << 20);
             byte[] junk = TestPools.filled(seg * 64, 9);
             long off = 0;
             try {
                 for (; off + junk.length <= (4L << 20); off += junk.length) {
-                    TestPools.write(pool.vdisk("filler"), off, junk);
+                    TestPools.write(pool.vdisks().get("filler"), off, junk);
                 }
             } catch (OutOfSpaceException expected) {
                 // the pool is nearly full
             }
             pool.drain();
             OutOfSpaceException e = assertThrows(
-                    OutOfSpaceException.class, () -> pool.split("c", SplitMode.COPY, SplitOptions.defaults()));
+                    OutOfSpaceException.class, () -> pool.splits().start("c", SplitMode.COPY, SplitOptions.defaults()));
             assertTrue(e.getMessage().contains("copy split of vdisk c"), e.getMessage());
-            assertEquals(List.of(), pool.splits(), "a refused split is not recorded");
+            assertEquals(List.of(), pool.splits().progress(), "a refused split is not recorded");
             // free some room: enough to pass the estimate, then take it away midway
-            pool.delete("filler");
+            pool.vdisks().delete("filler");
             pool.checkpoint();
             pool.checkpoint();
-            SplitTask t =
-                    pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(200L * seg));
-            pool.create("hog", 4L << 20);
+            SplitTask t = pool.splits()
+                    .start("c", SplitMode.COPY, SplitOptions.defaults().withRate(200L * seg));
+            pool.vdisks().create("hog", 4L << 20);
             try {
                 for (long o = 0; o + junk.length <= (4L << 20); o += junk.length) {
-                    TestPools.write(pool.vdisk("hog"), o, junk);
+                    TestPools.write(pool.vdisks().get("hog"), o, junk);
                 }
             } catch (OutOfSpaceException expected) {
                 // the hog took what the split needed
@@ -375,17 +389,18 @@ class SplitTest {
             assertEquals(SplitPhase.PAUSED, paused.phase(), paused::toString);
             assertNotNull(paused.error());
             assertTrue(paused.segmentsScanned() < segments, paused::toString);
-            assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")), "clone while paused");
+            assertArrayEquals(base, ModelTest.readAll(pool.vdisks().get("c")), "clone while paused");
             clean(pool, "while paused");
-            pool.delete("hog");
+            pool.vdisks().delete("hog");
             pool.checkpoint();
             pool.checkpoint();
-            SplitProgress done =
-                    pool.split("c", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(30));
+            SplitProgress done = pool.splits()
+                    .start("c", SplitMode.COPY, SplitOptions.defaults())
+                    .await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, done.phase(), done::toString);
-            assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")), "clone after resume");
-            pool.delete("snap");
-            pool.delete("base");
+            assertArrayEquals(base, ModelTest.readAll(pool.vdisks().get("c")), "clone after resume");
+            pool.vdisks().delete("snap");
+            pool.vdisks().delete("base");
             clean(pool, "after resume and deleting the chain");
         }
     }
@@ -398,13 +413,13 @@ class SplitTest {
             byte[] base = cloneOfFullSnapshot(pool, seg, segments, "c");
             long rate = segments * (long) seg; // one second's worth
             long t0 = System.nanoTime();
-            SplitProgress pr = pool.split(
-                            "c", SplitMode.SHARE, SplitOptions.defaults().withRate(rate))
+            SplitProgress pr = pool.splits()
+                    .start("c", SplitMode.SHARE, SplitOptions.defaults().withRate(rate))
                     .await(Duration.ofSeconds(30));
             double secs = (System.nanoTime() - t0) / 1e9;
             assertEquals(SplitPhase.DONE, pr.phase());
             assertTrue(secs >= 0.7, "split took " + secs + " s at a rate of one second's worth");
-            assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")));
+            assertArrayEquals(base, ModelTest.readAll(pool.vdisks().get("c")));
             clean(pool, "after a throttled split");
         }
     }
@@ -419,14 +434,14 @@ class SplitTest {
         int seg = 4096;
         int dataSegments = 400;
         try (Pool pool = TestPools.create(dir.resolve("p"), 32L << 20, seg, TestPools.fastOptions())) {
-            pool.create("base", 2000L * seg);
-            TestPools.write(pool.vdisk("base"), 0, TestPools.filled(dataSegments * seg, 7));
-            pool.snapshot("base", "snap");
-            pool.clone("snap", "c");
+            pool.vdisks().create("base", 2000L * seg);
+            TestPools.write(pool.vdisks().get("base"), 0, TestPools.filled(dataSegments * seg, 7));
+            pool.snapshots().take("base", "snap");
+            pool.snapshots().clone("snap", "c");
             long data = (long) dataSegments * seg;
             long rate = data / 4; // four seconds
-            SplitTask task =
-                    pool.split("c", SplitMode.COPY, SplitOptions.defaults().withRate(rate));
+            SplitTask task = pool.splits()
+                    .start("c", SplitMode.COPY, SplitOptions.defaults().withRate(rate));
             SplitProgress mid = task.progress();
             while (task.running() && !(mid.bytesRelocated() >= data * 3 / 10 && mid.bytesToRelocate() >= 0)) {
                 Thread.sleep(20);
@@ -454,7 +469,7 @@ class SplitTest {
         int seg = 4096;
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, seg, TestPools.fastOptions())) {
             cloneOfFullSnapshot(pool, seg, 200, "c");
-            Vdisk base = pool.vdisk("base");
+            Vdisk base = pool.vdisks().get("base");
             AtomicBoolean busy = new AtomicBoolean(true);
             Thread reader = Thread.ofPlatform().start(() -> {
                 while (busy.get()) {
@@ -462,8 +477,8 @@ class SplitTest {
                 }
             });
             Thread.sleep(50);
-            SplitTask t =
-                    pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withIdleOnly(100));
+            SplitTask t = pool.splits()
+                    .start("c", SplitMode.SHARE, SplitOptions.defaults().withIdleOnly(100));
             Thread.sleep(500);
             long scannedWhileBusy = t.progress().segmentsScanned();
             busy.set(false);
@@ -480,28 +495,32 @@ class SplitTest {
     void errorCasesAndHiddenBackingFreed() {
         try (Pool pool = TestPools.create(dir.resolve("p"), 16L << 20, 4096, TestPools.fastOptions())) {
             byte[] base = cloneOfFullSnapshot(pool, 4096, 64, "c");
-            InvalidRangeException e = assertThrows(
-                    InvalidRangeException.class, () -> pool.split("snap", SplitMode.SHARE, SplitOptions.defaults()));
+            InvalidRangeException e = assertThrows(InvalidRangeException.class, () -> pool.splits()
+                    .start("snap", SplitMode.SHARE, SplitOptions.defaults()));
             assertEquals(Reason.INVALID_ARGUMENT, e.reason());
-            assertThrows(
-                    VdiskNotFoundException.class, () -> pool.split("nope", SplitMode.SHARE, SplitOptions.defaults()));
-            SplitProgress plain =
-                    pool.split("base", SplitMode.COPY, SplitOptions.defaults()).await(Duration.ofSeconds(5));
+            assertThrows(VdiskNotFoundException.class, () -> pool.splits()
+                    .start("nope", SplitMode.SHARE, SplitOptions.defaults()));
+            SplitProgress plain = pool.splits()
+                    .start("base", SplitMode.COPY, SplitOptions.defaults())
+                    .await(Duration.ofSeconds(5));
             assertEquals(SplitPhase.DONE, plain.phase(), "a vdisk without backing: nothing to do");
-            long snapId = pool.snapshotInfo("snap").id();
-            pool.delete("snap"); // hidden: c reads through it
-            pool.delete("base");
-            assertEquals(List.of("c"), pool.dependents(snapId));
+            long snapId = pool.snapshots().info("snap").id();
+            pool.vdisks().delete("snap"); // hidden: c reads through it
+            pool.vdisks().delete("base");
+            assertEquals(List.of("c"), pool.lineage().dependents(snapId));
             long usedBefore = pool.info().usedBytes();
             run(pool, "c", SplitMode.COPY);
-            assertTrue(pool.lineage().stream().noneMatch(l -> l.id() == snapId), () -> "" + pool.lineage());
+            assertTrue(
+                    pool.lineage().all().stream().noneMatch(l -> l.id() == snapId),
+                    () -> "" + pool.lineage().all());
             pool.checkpoint();
             pool.checkpoint();
             assertTrue(pool.info().usedBytes() <= usedBefore + 4 * 4096L, "the hidden snapshot's space came back");
-            assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")));
+            assertArrayEquals(base, ModelTest.readAll(pool.vdisks().get("c")));
             clean(pool, "after freeing the hidden backing");
-            SplitProgress again =
-                    pool.split("c", SplitMode.SHARE, SplitOptions.defaults()).await(Duration.ofSeconds(5));
+            SplitProgress again = pool.splits()
+                    .start("c", SplitMode.SHARE, SplitOptions.defaults())
+                    .await(Duration.ofSeconds(5));
             assertEquals(SplitPhase.DONE, again.phase(), "splitting a split clone again is a no-op");
         }
     }
@@ -514,31 +533,34 @@ class SplitTest {
         byte[] base;
         try (Pool pool = TestPools.create(p, 32L << 20, seg, TestPools.fastOptions())) {
             base = cloneOfFullSnapshot(pool, seg, segments, "c");
-            pool.clone("snap", "gone");
-            SplitTask t =
-                    pool.split("c", SplitMode.SHARE, SplitOptions.defaults().withRate(segments * (long) seg));
-            SplitTask g =
-                    pool.split("gone", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
-            assertSame(t, pool.split("c", SplitMode.SHARE, SplitOptions.defaults()), "a second split returns the task");
+            pool.snapshots().clone("snap", "gone");
+            SplitTask t = pool.splits()
+                    .start("c", SplitMode.SHARE, SplitOptions.defaults().withRate(segments * (long) seg));
+            SplitTask g = pool.splits()
+                    .start("gone", SplitMode.COPY, SplitOptions.defaults().withRate(segments * (long) seg));
+            assertSame(
+                    t,
+                    pool.splits().start("c", SplitMode.SHARE, SplitOptions.defaults()),
+                    "a second split returns the task");
             while (t.progress().segmentsScanned() < segments / 5 || g.progress().segmentsScanned() < 10) {
                 Thread.onSpinWait();
             }
-            pool.delete("gone"); // deleting a clone under split ends its task
+            pool.vdisks().delete("gone"); // deleting a clone under split ends its task
             assertEquals(SplitPhase.CANCELLED, g.await(Duration.ofSeconds(10)).phase());
             clean(pool, "after deleting a clone under split");
         } // close stops the split at a consistent point; its record stays RUNNING
         try (Pool pool = Pool.open(p, TestPools.fastOptions())) {
-            List<SplitProgress> listed = pool.splits();
+            List<SplitProgress> listed = pool.splits().progress();
             assertEquals(1, listed.size(), listed::toString);
             assertEquals(SplitPhase.QUEUED, listed.get(0).phase(), "recorded, not running until resumeSplits");
             long cursor = listed.get(0).segmentsScanned();
             assertTrue(cursor >= segments / 5 && cursor < segments, "persisted cursor " + cursor);
-            List<SplitTask> resumed = pool.resumeSplits();
+            List<SplitTask> resumed = pool.splits().resume();
             assertEquals(1, resumed.size());
             SplitProgress done = resumed.get(0).await(Duration.ofSeconds(30));
             assertEquals(SplitPhase.DONE, done.phase(), done::toString);
             assertEquals(segments - cursor, done.segmentsVisited(), "resumed from the cursor");
-            assertArrayEquals(base, ModelTest.readAll(pool.vdisk("c")));
+            assertArrayEquals(base, ModelTest.readAll(pool.vdisks().get("c")));
             clean(pool, "after the resumed split");
         }
     }

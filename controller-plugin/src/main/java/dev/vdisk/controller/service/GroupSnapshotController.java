@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 
 /**
  * The GroupController's RPCs without locking; used only behind {@link GroupControllerService}, which holds the group
- * ID's lock. A group snapshot is one engine group snapshot ({@code Pool.snapshotGroup}: every volume at one instant,
+ * ID's lock. A group snapshot is one engine group snapshot ({@code Pool.snapshots().takeGroup}: every volume at one instant,
  * all or none) on the one node that holds all its volumes; its members are ordinary snapshots that record their
  * group. IDs are functions of names, as for volumes: the group's is {@link VolumeIds#forGroupName} of its name, each
  * member's that of {@code <group ID>.<volume ID>}, so a retry finds everything without a table.

@@ -117,7 +117,7 @@ public final class MapTree {
     }
 
     /** True if reads find zeros everywhere without a block (a whole-vdisk zero root). */
-    private boolean zeroRoot() {
+    boolean zeroRoot() {
         return dirtyRoot == null && rootWord0 == MapEntry.ZERO;
     }
 
@@ -125,7 +125,12 @@ public final class MapTree {
         return lastCreated;
     }
 
-    private int index(long seg, int level) {
+    /** {@link HoleFill} starts its count of created nodes (as {@link #set} does in {@code leafForWrite}). */
+    void noneCreated() {
+        lastCreated = 0;
+    }
+
+    int index(long seg, int level) {
         return (int) ((seg >>> (shift * (level - 1))) & (fanout - 1));
     }
 
@@ -149,13 +154,7 @@ public final class MapTree {
      * {@code out[0..n)}: {@link #lookup} for each, with one walk down the tree.
      */
     public void lookupRun(long from, int n, long[] out) {
-        if ((from >>> shift) != ((from + n - 1) >>> shift)) {
-            throw new IllegalArgumentException("segments " + from + " +" + n + " span more than one indirect block");
-        }
-        Node leaf = root();
-        for (int level = height; level > 1 && leaf != null; level--) {
-            leaf = child(leaf, index(from, level));
-        }
+        Node leaf = leafOf(from, n);
         if (leaf == null) {
             long w = zeroRoot() ? MapEntry.ZERO : MapEntry.HOLE;
             Arrays.fill(out, 0, n, w);
@@ -165,6 +164,21 @@ public final class MapTree {
         for (int i = 0; i < n; i++) {
             out[i] = leaf.words[2 * (i0 + i)];
         }
+    }
+
+    /**
+     * The level-1 block holding segments {@code [from, from + n)}, which must lie in one such block, or null where the
+     * tree has none.
+     */
+    Node leafOf(long from, int n) {
+        if ((from >>> shift) != ((from + n - 1) >>> shift)) {
+            throw new IllegalArgumentException("segments " + from + " +" + n + " span more than one indirect block");
+        }
+        Node leaf = root();
+        for (int level = height; level > 1 && leaf != null; level--) {
+            leaf = child(leaf, index(from, level));
+        }
+        return leaf;
     }
 
     /**
@@ -182,64 +196,10 @@ public final class MapTree {
     }
 
     /**
-     * A SHARE split's install: for every {@code i < n} where {@code words[i]} is not a hole and segment
-     * {@code from + i} still is one, sets the entry to {@code words[i]} (data or {@link MapEntry#ZERO}), taking a
-     * reference on the data segment ({@link Allocator#incref(long[], int)}, one hold of its lock for the run).
-     * Segments {@code [from, from + n)} lie in one level-1 block: one walk, at most one path copy, none when nothing
-     * is installed. On return {@code words[i]} is a hole where nothing was installed (the entry was no hole: a user
-     * write got there first), so {@code words} tells exactly what changed. {@code vbns} is scratch of at least
-     * {@code n}. Returns the entries installed; {@link #lastCreated()} tells how many nodes were created.
-     */
-    public int fillHoles(long from, int n, long[] words, int birth, Allocator alloc, long[] vbns) {
-        if ((from >>> shift) != ((from + n - 1) >>> shift)) {
-            throw new IllegalArgumentException("segments " + from + " +" + n + " span more than one indirect block");
-        }
-        lastCreated = 0;
-        if (zeroRoot()) {
-            Arrays.fill(words, 0, n, MapEntry.HOLE); // reads zeros everywhere: no hole to fill
-            return 0;
-        }
-        Node leaf = root();
-        for (int level = height; level > 1 && leaf != null; level--) {
-            leaf = child(leaf, index(from, level));
-        }
-        int i0 = index(from, 1);
-        int k = 0;
-        int data = 0;
-        for (int i = 0; i < n; i++) {
-            long w = words[i];
-            if (MapEntry.isHole(w)) {
-                continue;
-            }
-            if (leaf != null && !MapEntry.isHole(leaf.words[2 * (i0 + i)])) {
-                words[i] = MapEntry.HOLE;
-                continue;
-            }
-            k++;
-            if (MapEntry.isMapped(w)) {
-                vbns[data++] = MapEntry.vbn(w);
-            }
-        }
-        if (k == 0) {
-            return 0;
-        }
-        alloc.incref(vbns, data);
-        leaf = leafForWrite(from, alloc);
-        long word1 = MapEntry.word1(0, birth);
-        for (int i = 0; i < n; i++) {
-            if (!MapEntry.isHole(words[i])) {
-                leaf.words[2 * (i0 + i)] = words[i];
-                leaf.words[2 * (i0 + i) + 1] = word1;
-            }
-        }
-        return k;
-    }
-
-    /**
      * The level-1 block holding {@code seg}, made writable: missing blocks created, shared ones copied on the way down
      * (path copy), the path marked dirty; {@link #lastCreated()} counts the nodes created.
      */
-    private Node leafForWrite(long seg, Allocator alloc) {
+    Node leafForWrite(long seg, Allocator alloc) {
         lastCreated = 0;
         Node r = root();
         if (r == null) {
@@ -359,24 +319,8 @@ public final class MapTree {
      * path copy reaches it, so the data count alone does not tell (the no-write state lives on the path).
      */
     public boolean exclusivelyMapped(long seg, Allocator alloc) {
-        Node n = root();
-        if (n == null) {
-            return false;
-        }
-        for (int level = height; ; level--) {
-            if (n.vbn != 0 && alloc.refcount(n.vbn) > 1) {
-                return false;
-            }
-            if (level == 1) {
-                break;
-            }
-            n = child(n, index(seg, level));
-            if (n == null) {
-                return false;
-            }
-        }
-        long w0 = n.words[2 * index(seg, 1)];
-        return MapEntry.isMapped(w0) && alloc.refcount(MapEntry.vbn(w0)) == 1;
+        Node r = root();
+        return r != null && walks.exclusivelyMapped(r, height, seg, alloc);
     }
 
     /** Calls {@code action} with every mapped segment index in {@code [from, to)}. */

@@ -119,4 +119,25 @@ final class TreeWalks {
             }
         }
     }
+
+    /**
+     * True if segment {@code seg} is mapped below {@code n} (at {@code level}) and owned alone: no node on the path
+     * and not the data segment has a count above 1 (see {@link MapTree#exclusivelyMapped}).
+     */
+    boolean exclusivelyMapped(Node n, int level, long seg, Allocator alloc) {
+        for (; ; level--) {
+            if (n.vbn != 0 && alloc.refcount(n.vbn) > 1) {
+                return false;
+            }
+            if (level == 1) {
+                break;
+            }
+            n = tree.child(n, tree.index(seg, level));
+            if (n == null) {
+                return false;
+            }
+        }
+        long w0 = n.words[2 * tree.index(seg, 1)];
+        return MapEntry.isMapped(w0) && alloc.refcount(MapEntry.vbn(w0)) == 1;
+    }
 }

@@ -3,12 +3,12 @@ package dev.vdisk.engine.split;
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.error.OutOfSpaceException;
 import dev.vdisk.engine.format.MapEntry;
-import dev.vdisk.engine.map.MapTree;
+import dev.vdisk.engine.map.HoleFill;
 import dev.vdisk.engine.map.StoreMap;
 
 /**
  * {@link Splitter#fillRun} for SHARE: the chain's resolution of the block comes from {@link ChainResolution} (one walk
- * per member per block, not per run), and the install is {@link MapTree#fillHoles}: one walk of the clone's tree, at
+ * per member per block, not per run), and the install is {@link HoleFill#fill}: one walk of the clone's tree, at
  * most one path copy and one hold of the allocator's lock for the whole run. No data moves, so the run needs no
  * reservation beyond a path copy's indirect blocks. The split task's thread only.
  */
@@ -19,7 +19,7 @@ final class ShareRun {
     private final ChainResolution chain;
     /** Scratch: a run's words. */
     private final long[] words;
-    /** Scratch: the data segments {@link MapTree#fillHoles} references. */
+    /** Scratch: the data segments {@link HoleFill#fill} references. */
     private final long[] vbns;
 
     ShareRun(SplitHost host, SplitClone clone, ChainResolution chain) {
@@ -81,7 +81,7 @@ final class ShareRun {
                 int created;
                 map.lock().writeLock().lock();
                 try {
-                    filled = map.tree().fillHoles(first, n, words, clone.epoch(), alloc, vbns);
+                    filled = HoleFill.fill(map.tree(), first, n, words, clone.epoch(), alloc, vbns);
                     created = map.tree().lastCreated();
                     for (long k = 0; k < n; k++) { // not durable before the next point: no in-place write yet
                         clone.markTouched(first + k);

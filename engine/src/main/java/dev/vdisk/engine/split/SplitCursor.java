@@ -32,7 +32,7 @@ public record SplitCursor(
 
     /** What recovery does with the record: see {@link Splitter}'s commit protocol. */
     public enum State {
-        /** Started and not stopped by the user: {@code Pool.resumeSplits()} restarts it from the cursor. */
+        /** Started and not stopped by the user: {@code Pool.splits().resume()} restarts it from the cursor. */
         RUNNING,
         /** Stopped by the pool running out of space: listed, restarted by the next {@code split} call. */
         PAUSED,

@@ -2,7 +2,7 @@ package dev.vdisk.engine.split;
 
 /** Where a {@link SplitTask} is. DONE, CANCELLED, FAILED and PAUSED are final for the running thread. */
 public enum SplitPhase {
-    /** Recorded in the catalog but not running (after an open, before {@code Pool.resumeSplits()}). */
+    /** Recorded in the catalog but not running (after an open, before {@code Pool.splits().resume()}). */
     QUEUED,
     /** Counting the work (COPY: the space it needs). */
     SCANNING,

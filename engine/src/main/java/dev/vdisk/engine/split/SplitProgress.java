@@ -1,7 +1,7 @@
 package dev.vdisk.engine.split;
 
 /**
- * A snapshot of a split's progress, available at any time from {@link SplitTask#progress()} and {@code Pool.splits()}.
+ * A snapshot of a split's progress, available at any time from {@link SplitTask#progress()} and {@code Pool.splits().progress()}.
  *
  * @param vdiskName the clone
  * @param segmentsScanned segments below the cursor (the next segment index to examine)

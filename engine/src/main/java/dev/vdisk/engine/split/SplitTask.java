@@ -9,10 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running (or finished) split of one clone, handed out by {@code Pool.split} ({@link Splits#start}). The work
+ * A running (or finished) split of one clone, handed out by {@code Pool.splits().start} ({@link Splits#start}). The work
  * runs on one platform daemon thread per task ({@code vdisk-split-NAME}), owned by the pool: it does blocking positional I/O and holds engine
  * locks for short moments, and a pool has few concurrent splits; {@code Pool.close()} stops it at a consistent point
- * (the record stays RUNNING, so {@code Pool.resumeSplits()} continues it after the next open). Thread-safe.
+ * (the record stays RUNNING, so {@code Pool.splits().resume()} continues it after the next open). Thread-safe.
  *
  * <p>The loop: take the next candidate segment from the cursor, wait for idleness (idle-only), fill a run of holes
  * from it ({@link Splitter#fillRun}), advance the cursor in the clone's split record, pay the rate limit for the

@@ -25,7 +25,7 @@ public final class Splits {
 
     /**
      * Starts (or resumes from its persisted cursor) the split of {@code clone}, or returns its running task; see
-     * {@code Pool.split} for the contract. The caller holds the pool's cpLock and checked that the clone is a vdisk.
+     * {@code Pool.splits().start} for the contract. The caller holds the pool's cpLock and checked that the clone is a vdisk.
      * {@code toFill}: COPY's count of holes still reading data ({@link #segmentsToFill}), taken by the caller before
      * it took cpLock; user writes and a running split meanwhile only lower the true number.
      *

@@ -22,9 +22,9 @@ import dev.vdisk.engine.map.StoreMap;
  * result is the backing's content overlaid with every user write, in order.
  *
  * <p><b>Commit protocol</b> (what is durable is always one consistency point: the clone's map and its split record
- * {@link SplitCursor} are written at the same point; recovery is {@code Pool.open} plus {@code Pool.resumeSplits()}):
+ * {@link SplitCursor} are written at the same point; recovery is {@code Pool.open} plus {@code Pool.splits().resume()}):
  * <ol>
- *   <li><b>Start</b> ({@code Pool.split}, {@link Splits#start}): the record {@code {mode, cursor, state RUNNING}}
+ *   <li><b>Start</b> ({@code Pool.splits().start}, {@link Splits#start}): the record {@code {mode, cursor, state RUNNING}}
  *       is put on the clone's
  *       catalog entry in memory, before the task runs, and no consistency point is taken: the record becomes durable
  *       with the first point after it, which is also the first that can hold a fill (every fill comes after the
@@ -43,7 +43,7 @@ import dev.vdisk.engine.map.StoreMap;
  *       fills durable together. Crash after it: resume from i + 1.</li>
  *   <li><b>Pause or cancel</b>: the record's state becomes {@link SplitCursor.State#PAUSED} (out of space, with the
  *       error) or {@link SplitCursor.State#CANCELLED} and a point is taken. Recovery lists such a split
- *       ({@code Pool.splits()}) but does not restart it; the next {@code split} call of the same mode does, from the
+ *       ({@code Pool.splits().progress()}) but does not restart it; the next {@code split} call of the same mode does, from the
  *       cursor. Crash before that point: the record still says RUNNING and the split resumes on
  *       {@code resumeSplits}.</li>
  *   <li><b>Release</b> ({@link SplitHost#release}, under cpLock and destageLock; the clone's operation lock for
@@ -60,7 +60,7 @@ import dev.vdisk.engine.map.StoreMap;
  * candidates of one level-1 indirect block, read with one walk per tree ({@link MapTree#lookupRun}), reserved at once,
  * filled under one hold of {@code destageLock} and one of the clone's map write lock (one path copy at most). SHARE
  * resolves the chain once per level-1 block for all its runs ({@link ChainResolution}: the chain and its maps stay fixed
- * while the clone is backed) and installs a run with {@link MapTree#fillHoles} (one walk, one hold of the allocator's
+ * while the clone is backed) and installs a run with {@code HoleFill.fill} (one walk, one hold of the allocator's
  * lock for its references); the release check then walks only the clone, resolving the chain where holes remain. COPY
  * allocates the run's Ys and copies X to Y under {@code destageLock} (not the map lock, so reads go on), one in-kernel
  * copy ({@link SplitCopier}) per stretch adjacent on both sides: from its allocation to its install Y is invisible to

@@ -18,8 +18,9 @@ public final class ReplicaCrashChild {
         Pool dst = Pool.open(Path.of(args[1]), ReplicaFixture.options());
         ReplicaImport imp = ReplicaImport.open(PoolReplicaHost.of(dst), Path.of(args[2]), "r-vol");
         String snap = args[3];
-        ReplicaState.Pending p =
-                imp.begin(snap, "r-" + snap, src.snapshotInfo(snap).sizeBytes()).orElseThrow();
+        ReplicaState.Pending p = imp.begin(
+                        snap, "r-" + snap, src.snapshots().info(snap).sizeBytes())
+                .orElseThrow();
         System.out.println("READY");
         System.out.flush();
         SnapshotExport export = new SnapshotExport(PoolReplicaHost.of(src), p.sourceBase(), snap, p.cursor(), 64 << 10);

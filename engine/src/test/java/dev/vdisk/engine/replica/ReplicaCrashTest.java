@@ -36,10 +36,10 @@ class ReplicaCrashTest {
         Random rnd = new Random(11);
         try (Pool src = ReplicaFixture.create(a, 128L << 20);
                 Pool dst = ReplicaFixture.create(b, 128L << 20)) {
-            src.create("vol", SIZE);
+            src.vdisks().create("vol", SIZE);
             for (int k = 0; k < 4; k++) {
-                ReplicaFixture.scribble(src.vdisk("vol"), rnd, k == 0 ? 1200 : 300);
-                src.snapshot("vol", "s" + k);
+                ReplicaFixture.scribble(src.vdisks().get("vol"), rnd, k == 0 ? 1200 : 300);
+                src.snapshots().take("vol", "s" + k);
             }
         }
         int killedMidImport = 0;
@@ -101,7 +101,7 @@ class ReplicaCrashTest {
                 if (st.lastSnapshot() != null) {
                     String from = "s" + st.lastSnapshot().substring(3);
                     ReplicaFixture.assertSameBytes(
-                            src.snapshotReader(from), dst.snapshotReader(st.lastSnapshot()), "never a mix");
+                            src.snapshots().reader(from), dst.snapshots().reader(st.lastSnapshot()), "never a mix");
                 }
                 if (st.pending() != null) {
                     killedMidImport++;
@@ -115,7 +115,8 @@ class ReplicaCrashTest {
                             "resume re-sent bytes before the cursor");
                     imp.complete();
                 }
-                ReplicaFixture.assertSameBytes(src.snapshotReader(snap), dst.snapshotReader("r-" + snap), snap);
+                ReplicaFixture.assertSameBytes(
+                        src.snapshots().reader(snap), dst.snapshots().reader("r-" + snap), snap);
                 assertTrue(dst.check().clean(), "target check after resuming " + snap);
             }
         }

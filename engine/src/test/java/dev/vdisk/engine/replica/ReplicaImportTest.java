@@ -34,9 +34,9 @@ class ReplicaImportTest {
                 Pool dst = ReplicaFixture.create(dir.resolve("b"), 96L << 20)) {
             ReplicaHost source = PoolReplicaHost.of(src);
             ReplicaHost target = PoolReplicaHost.of(dst);
-            src.create("vol", SIZE);
-            ReplicaFixture.scribble(src.vdisk("vol"), rnd, 700);
-            src.snapshot("vol", "s0");
+            src.vdisks().create("vol", SIZE);
+            ReplicaFixture.scribble(src.vdisks().get("vol"), rnd, 700);
+            src.snapshots().take("vol", "s0");
             ReplicaImport imp = ReplicaImport.open(target, dir.resolve("b/replicas"), "r-vol");
 
             ReplicaState.Pending seed = imp.begin("s0", "r-s0", SIZE).orElseThrow();
@@ -46,14 +46,15 @@ class ReplicaImportTest {
             assertEquals(covered, imp.progress().doneBytes(), "progress covers what the plan said");
             assertEquals("r-s0", imp.complete());
             assertTrue(ReplicaFixture.dataBytes(sent) < covered, "all-zero segments travel without payload");
-            ReplicaFixture.assertSameBytes(src.snapshotReader("s0"), dst.snapshotReader("r-s0"), "seed");
+            ReplicaFixture.assertSameBytes(
+                    src.snapshots().reader("s0"), dst.snapshots().reader("r-s0"), "seed");
             ReplicaFixture.assertHolesStayHoles(source, "s0", target, "r-s0");
 
             for (int k = 1; k <= 3; k++) {
                 long segs = SIZE / SEGMENT;
                 int changedSegs = (int) (segs / 100); // 1 %
-                long changed = ReplicaFixture.scribble(src.vdisk("vol"), rnd, changedSegs);
-                src.snapshot("vol", "s" + k);
+                long changed = ReplicaFixture.scribble(src.vdisks().get("vol"), rnd, changedSegs);
+                src.snapshots().take("vol", "s" + k);
                 ReplicaState.Pending p = imp.begin("s" + k, "r-s" + k, SIZE).orElseThrow();
                 assertEquals("s" + (k - 1), p.sourceBase(), "delta " + k + " starts at the previous replicated one");
                 List<ExtentChunk> d = ReplicaFixture.pump(source, p.sourceBase(), "s" + k, 0, imp);
@@ -62,7 +63,8 @@ class ReplicaImportTest {
                 assertTrue(
                         sentBytes <= changed * 1.1,
                         "delta " + k + ": " + sentBytes + " bytes sent for " + changed + " changed");
-                ReplicaFixture.assertSameBytes(src.snapshotReader("s" + k), dst.snapshotReader("r-s" + k), "s" + k);
+                ReplicaFixture.assertSameBytes(
+                        src.snapshots().reader("s" + k), dst.snapshots().reader("r-s" + k), "s" + k);
                 // the replica's own change index: it has every range that carried data, and no more than the source
                 long replicaDelta = 0;
                 for (var it = target.extents("r-s" + (k - 1), "r-s" + k, 0); it.hasNext(); ) {
@@ -75,9 +77,9 @@ class ReplicaImportTest {
             }
             assertTrue(imp.begin("s3", "r-s3", SIZE).isEmpty(), "the newest snapshot again: nothing to do");
             // the source's pool going away leaves the replica readable
-            src.delete("vol");
+            src.vdisks().delete("vol");
             for (int k = 0; k <= 3; k++) {
-                src.delete("s" + k);
+                src.vdisks().delete("s" + k);
             }
             assertEquals(
                     "r-s3",
@@ -94,16 +96,16 @@ class ReplicaImportTest {
         try (Pool src = ReplicaFixture.create(dir.resolve("a"), 96L << 20);
                 Pool dst = ReplicaFixture.create(dir.resolve("b"), 96L << 20)) {
             ReplicaHost source = PoolReplicaHost.of(src);
-            src.create("vol", SIZE);
-            ReplicaFixture.scribble(src.vdisk("vol"), rnd, 900);
-            src.snapshot("vol", "s0");
+            src.vdisks().create("vol", SIZE);
+            ReplicaFixture.scribble(src.vdisks().get("vol"), rnd, 900);
+            src.snapshots().take("vol", "s0");
             ReplicaImport imp = ReplicaImport.open(PoolReplicaHost.of(dst), dir.resolve("b/replicas"), "r-vol");
             assertTrue(imp.begin("s0", "r-s0", SIZE).isPresent());
             ReplicaFixture.pump(source, null, "s0", 0, imp);
             imp.complete();
             for (int k = 1; k <= 3; k++) {
-                long changed = ReplicaFixture.scribbleBlocks(src.vdisk("vol"), rnd, 0.01);
-                src.snapshot("vol", "s" + k);
+                long changed = ReplicaFixture.scribbleBlocks(src.vdisks().get("vol"), rnd, 0.01);
+                src.snapshots().take("vol", "s" + k);
                 String base = "s" + (k - 1);
                 long segmentBytes = SnapshotExport.coveredBytes(source, base, "s" + k, 0);
                 assertTrue(imp.begin("s" + k, "r-s" + k, SIZE).isPresent());
@@ -117,7 +119,8 @@ class ReplicaImportTest {
                 assertTrue(
                         sent >= changed * 0.9 && sent <= changed * 1.1,
                         "delta " + k + ": " + sent + " bytes sent for " + changed + " changed");
-                ReplicaFixture.assertSameBytes(src.snapshotReader("s" + k), dst.snapshotReader("r-s" + k), "s" + k);
+                ReplicaFixture.assertSameBytes(
+                        src.snapshots().reader("s" + k), dst.snapshots().reader("r-s" + k), "s" + k);
             }
         }
     }
@@ -131,9 +134,9 @@ class ReplicaImportTest {
         long cursor;
         try (Pool src = ReplicaFixture.create(a, 96L << 20);
                 Pool dst = ReplicaFixture.create(b, 96L << 20)) {
-            src.create("vol", SIZE);
-            ReplicaFixture.scribble(src.vdisk("vol"), rnd, 600);
-            src.snapshot("vol", "s0");
+            src.vdisks().create("vol", SIZE);
+            ReplicaFixture.scribble(src.vdisks().get("vol"), rnd, 600);
+            src.snapshots().take("vol", "s0");
             ReplicaImport imp = ReplicaImport.open(PoolReplicaHost.of(dst), states, "r-vol");
             imp.begin("s0", "r-s0", SIZE);
             SnapshotExport export = new SnapshotExport(PoolReplicaHost.of(src), null, "s0", 0, 64 << 10);
@@ -157,7 +160,8 @@ class ReplicaImportTest {
             List<ExtentChunk> rest = ReplicaFixture.pump(PoolReplicaHost.of(src), null, "s0", p.cursor(), imp);
             assertTrue(rest.getFirst().offset() >= cursor, "nothing before the cursor is sent again");
             imp.complete();
-            ReplicaFixture.assertSameBytes(src.snapshotReader("s0"), dst.snapshotReader("r-s0"), "resumed seed");
+            ReplicaFixture.assertSameBytes(
+                    src.snapshots().reader("s0"), dst.snapshots().reader("r-s0"), "resumed seed");
         }
     }
 
@@ -167,16 +171,16 @@ class ReplicaImportTest {
         try (Pool src = ReplicaFixture.create(dir.resolve("a"), 96L << 20);
                 Pool dst = ReplicaFixture.create(dir.resolve("b"), 96L << 20)) {
             ReplicaHost source = PoolReplicaHost.of(src);
-            src.create("vol", SIZE);
-            ReplicaFixture.scribble(src.vdisk("vol"), rnd, 300);
-            src.snapshot("vol", "s0");
+            src.vdisks().create("vol", SIZE);
+            ReplicaFixture.scribble(src.vdisks().get("vol"), rnd, 300);
+            src.snapshots().take("vol", "s0");
             ReplicaImport imp = ReplicaImport.open(PoolReplicaHost.of(dst), dir.resolve("st"), "r-vol");
             imp.begin("s0", "r-s0", SIZE);
             ReplicaFixture.pump(source, null, "s0", 0, imp);
             imp.complete();
 
-            ReplicaFixture.scribble(src.vdisk("vol"), rnd, 300);
-            src.snapshot("vol", "s1");
+            ReplicaFixture.scribble(src.vdisks().get("vol"), rnd, 300);
+            src.snapshots().take("vol", "s1");
             imp.begin("s1", "r-s1", SIZE);
             SnapshotExport export = new SnapshotExport(source, "s0", "s1", 0, 64 << 10);
             ExtentChunk first = firstData(export);
@@ -193,14 +197,16 @@ class ReplicaImportTest {
                 imp.apply(export.next());
             }
             imp.abort();
-            ReplicaFixture.assertSameBytes(dst.snapshotReader("r-s0"), dst.vdisk("r-vol"), "rolled back");
+            ReplicaFixture.assertSameBytes(
+                    dst.snapshots().reader("r-s0"), dst.vdisks().get("r-vol"), "rolled back");
             assertNull(imp.state().pending());
             assertEquals("r-s0", imp.state().lastSnapshot());
             // and the same delta imports cleanly afterwards
             ReplicaState.Pending p = imp.begin("s1", "r-s1", SIZE).orElseThrow();
             ReplicaFixture.pump(source, p.sourceBase(), "s1", 0, imp);
             imp.complete();
-            ReplicaFixture.assertSameBytes(src.snapshotReader("s1"), dst.snapshotReader("r-s1"), "after the abort");
+            ReplicaFixture.assertSameBytes(
+                    src.snapshots().reader("s1"), dst.snapshots().reader("r-s1"), "after the abort");
             assertTrue(dst.check().clean());
         }
     }

@@ -78,12 +78,15 @@ public final class ReplicaAgentChild {
                 case "seed" -> out.println("WROTE " + seed(pool, Long.parseLong(c[1]), Long.parseLong(c[2])));
                 case "blocks" ->
                     out.println("WROTE "
-                            + blocks(pool.vdisk("pvc-1"), new Random(Long.parseLong(c[1])), Double.parseDouble(c[2])));
+                            + blocks(
+                                    pool.vdisks().get("pvc-1"),
+                                    new Random(Long.parseLong(c[1])),
+                                    Double.parseDouble(c[2])));
                 case "snapshot" -> {
-                    pool.snapshot("pvc-1", c[1]);
+                    pool.snapshots().take("pvc-1", c[1]);
                     out.println("OK");
                 }
-                case "digest" -> out.println("DIGEST " + digest(pool.snapshotReader(c[1])));
+                case "digest" -> out.println("DIGEST " + digest(pool.snapshots().reader(c[1])));
                 case "pull" -> {
                     // pull REPLICA SOURCE_SNAP SNAP RATE ADDRESS
                     AgentApiClient api = client;
@@ -107,8 +110,8 @@ public final class ReplicaAgentChild {
                     out.println("STATUS " + s.cursor() + " " + s.durableCursor() + " " + s.lastSnapshotId());
                 }
                 case "clone" -> {
-                    pool.clone(c[1], c[2]);
-                    out.println("DIGEST " + digest(pool.vdisk(c[2])));
+                    pool.snapshots().clone(c[1], c[2]);
+                    out.println("DIGEST " + digest(pool.vdisks().get(c[2])));
                 }
                 default -> out.println("ERROR unknown command " + c[0]);
             }
@@ -127,8 +130,8 @@ public final class ReplicaAgentChild {
      */
     private static long seed(Pool pool, long seed, long percent) {
         long size = 1L << 30;
-        pool.create("pvc-1", size);
-        Vdisk v = pool.vdisk("pvc-1");
+        pool.vdisks().create("pvc-1", size);
+        Vdisk v = pool.vdisks().get("pvc-1");
         SplittableRandom rnd = new SplittableRandom(seed); // nextBytes 8 bytes a call: java.util.Random's is slow
         ByteBuffer b = ByteBuffer.allocateDirect(4 << 20);
         byte[] data = new byte[4 << 20];

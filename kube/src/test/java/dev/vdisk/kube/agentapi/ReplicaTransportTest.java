@@ -104,9 +104,9 @@ class ReplicaTransportTest {
                 Pool b = Pool.create(dir.resolve("b"), new PoolSpec(192L << 20, SEGMENT, null, null), o)) {
             Served served = new Served(new NodeReplicas(a, dir.resolve("a")));
             NodeReplicas target = new NodeReplicas(b, dir.resolve("b"));
-            a.create("pvc-1", SIZE);
-            long seedBytes = write(a.vdisk("pvc-1"), rnd, (int) (SIZE / SEGMENT / 3));
-            a.snapshot("pvc-1", "snap-0");
+            a.vdisks().create("pvc-1", SIZE);
+            long seedBytes = write(a.vdisks().get("pvc-1"), rnd, (int) (SIZE / SEGMENT / 3));
+            a.snapshots().take("pvc-1", "snap-0");
             int port = serve(served, 0);
             String address = "127.0.0.1:" + port;
             ReplicaPuller pull = new ReplicaPuller(target, () -> new ReplicaSourceClient(puller, address), 50, 50);
@@ -115,7 +115,7 @@ class ReplicaTransportTest {
             PullStatus seed = pull.pull("pvc-1", "snap-0", "pvc-1.snap-0", 0);
             assertEquals("DONE", seed.phase());
             assertEquals(2, seed.attempts(), "the failure broke the stream: " + seed);
-            assertSame(a.snapshotReader("snap-0"), b.snapshotReader("pvc-1.snap-0"), "seed");
+            assertSame(a.snapshots().reader("snap-0"), b.snapshots().reader("pvc-1.snap-0"), "seed");
             assertTrue(
                     served.froms.size() >= 2 && served.froms.getLast() > 0, "resumed from a cursor: " + served.froms);
             long slack = 0; // the source failed between chunks: nothing was in flight
@@ -124,15 +124,15 @@ class ReplicaTransportTest {
                     served.bytes + " bytes served for a seed of " + seedBytes + " bytes of data");
 
             for (int k = 1; k <= 3; k++) {
-                long changed = write(a.vdisk("pvc-1"), rnd, (int) (SIZE / SEGMENT / 100));
-                a.snapshot("pvc-1", "snap-" + k);
+                long changed = write(a.vdisks().get("pvc-1"), rnd, (int) (SIZE / SEGMENT / 100));
+                a.snapshots().take("pvc-1", "snap-" + k);
                 served.bytes.set(0);
                 PullStatus d = pull.pull("pvc-1", "snap-" + k, "pvc-1.snap-" + k, 0);
                 assertTrue(
                         served.bytes.get() <= changed * 1.1,
                         "delta " + k + ": " + served.bytes + " bytes sent for " + changed + " changed");
                 assertEquals(served.bytes.get(), d.bytesSent());
-                assertSame(a.snapshotReader("snap-" + k), b.snapshotReader("pvc-1.snap-" + k), "delta " + k);
+                assertSame(a.snapshots().reader("snap-" + k), b.snapshots().reader("pvc-1.snap-" + k), "delta " + k);
             }
             // the node plugin's account reaches the replication service only
             StatusRuntimeException e =

@@ -24,16 +24,17 @@ final class LineageQueries {
     }
 
     Iterator<BlockExtent> allocated(String snapshotId, long startOffset) {
-        return EngineFailures.translating(() -> extents(pool.allocated(snapshotId, startOffset)));
+        return EngineFailures.translating(() -> extents(pool.extents().allocated(snapshotId, startOffset)));
     }
 
     Iterator<BlockExtent> delta(String baseSnapshotId, String targetSnapshotId, long startOffset) {
-        return EngineFailures.translating(() -> extents(pool.delta(baseSnapshotId, targetSnapshotId, startOffset)));
+        return EngineFailures.translating(
+                () -> extents(pool.extents().delta(baseSnapshotId, targetSnapshotId, startOffset)));
     }
 
     /** The engine's lineage depth of the visible volume or snapshot of that name (hidden snapshots have no ID). */
     int chainDepth(String id) {
-        return EngineFailures.translating(pool::lineage).stream()
+        return EngineFailures.translating(() -> pool.lineage().all()).stream()
                 .filter(l -> !l.hidden() && l.name().equals(id))
                 .findFirst()
                 .map(Lineage::depth)
@@ -42,7 +43,7 @@ final class LineageQueries {
 
     /** One pass over the engine's lineage: the entry itself, its backing snapshot and what reads through it. */
     Optional<AgentLineage> lineage(String id) {
-        List<Lineage> all = EngineFailures.translating(pool::lineage);
+        List<Lineage> all = EngineFailures.translating(() -> pool.lineage().all());
         Optional<Lineage> self =
                 all.stream().filter(l -> !l.hidden() && l.name().equals(id)).findFirst();
         return self.map(l -> {

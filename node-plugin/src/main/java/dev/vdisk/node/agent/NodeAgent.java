@@ -182,7 +182,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             }
             // after restaging: a resumed split competes with nothing the node needs to come back
             try {
-                List<SplitTask> resumed = pool.resumeSplits();
+                List<SplitTask> resumed = pool.splits().resume();
                 agent.splitQueue.adopt(resumed);
                 resumed.forEach(t -> LOG.info("resumed {} split of volume {}", t.mode(), t.vdiskName()));
             } catch (EngineException e) {
@@ -194,7 +194,11 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
                 // a request whose engine record says CANCELLED or PAUSED is a resume the crash came too early for
                 agent.splitQueue.restore(id -> agent.exists(id)
                         && agent.splits.backingDepth(id) > 0
-                        && agent.pool.splitTask(id).filter(SplitTask::running).isEmpty());
+                        && agent.pool
+                                .splits()
+                                .task(id)
+                                .filter(SplitTask::running)
+                                .isEmpty());
             } catch (RuntimeException e) {
                 // the volumes are fine; only queued requests and old outcomes are lost, which must not keep the node
                 // down
@@ -289,7 +293,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             this.attributes.write(volumeId, attributes);
             unreadableAttributes.remove(volumeId);
             splitQueue.forget(volumeId); // a split status of a deleted volume of the same ID
-            VdiskInfo created = pool.create(volumeId, size);
+            VdiskInfo created = pool.vdisks().create(volumeId, size);
             LOG.info("created volume {} ({} bytes)", volumeId, size);
             return toVolume(created);
         } catch (EngineException e) {
@@ -332,7 +336,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             }
             splitQueue.forget(volumeId); // a running split is cancelled by the engine's delete
             // vdisk first: attributes without a vdisk are ignored, a vdisk without its attributes would not be
-            pool.delete(volumeId);
+            pool.vdisks().delete(volumeId);
             attributes.delete(volumeId);
             unreadableAttributes.remove(volumeId);
             conditions.remove(volumeId);
@@ -361,7 +365,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     @Override
     public List<AgentVolume> listVolumes() {
-        return EngineFailures.translating(() -> pool.list().stream()
+        return EngineFailures.translating(() -> pool.vdisks().list().stream()
                 .filter(v -> !NodeReplicas.isReplicaVdisk(v.name()))
                 .map(this::toVolume)
                 .toList());
@@ -423,9 +427,9 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
             this.attributes.write(newVolumeId, attrs);
             unreadableAttributes.remove(newVolumeId);
             splitQueue.forget(newVolumeId); // a split status of a deleted volume of the same ID
-            pool.clone(snapshotId, newVolumeId);
+            pool.snapshots().clone(snapshotId, newVolumeId);
             if (size > snap.sizeBytes()) {
-                pool.resize(newVolumeId, size);
+                pool.vdisks().resize(newVolumeId, size);
             }
             LOG.info("cloned snapshot {} as volume {} ({} bytes)", snapshotId, newVolumeId, size);
             return toVolume(info(newVolumeId).orElseThrow());
@@ -477,7 +481,9 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
     }
 
     private Optional<VdiskInfo> info(String volumeId) {
-        return pool.list().stream().filter(v -> v.name().equals(volumeId)).findFirst();
+        return pool.vdisks().list().stream()
+                .filter(v -> v.name().equals(volumeId))
+                .findFirst();
     }
 
     private AgentVolume toVolume(VdiskInfo i) {
@@ -548,7 +554,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
 
     /** Size of the volume in bytes (its vdisk's size). */
     public long sizeOf(String volumeId) {
-        return pool.vdisk(volumeId).size();
+        return pool.vdisks().get(volumeId).size();
     }
 
     /** Attaches the volume's vdisk as a loop device. NOT_FOUND (engine) if the vdisk does not exist. */
@@ -567,7 +573,7 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
      */
     BlockBackend backendFor(String volumeId) throws IOException {
         ConditionBackend watched = new ConditionBackend(
-                new EngineBackend(pool.vdisk(volumeId)),
+                new EngineBackend(pool.vdisks().get(volumeId)),
                 conditions.computeIfAbsent(
                         volumeId,
                         id -> new ConditionBackend.Conditions(
@@ -599,9 +605,9 @@ public final class NodeAgent implements PoolAgent, AutoCloseable {
      * Returns the new size.
      */
     public long growWithoutLocking(String volumeId, long requiredBytes) throws IOException {
-        long size = pool.vdisk(volumeId).size();
+        long size = pool.vdisks().get(volumeId).size();
         if (requiredBytes > size) {
-            size = pool.resize(volumeId, roundUp(requiredBytes)).sizeBytes();
+            size = pool.vdisks().resize(volumeId, roundUp(requiredBytes)).sizeBytes();
             LOG.info("grew volume {} to {} bytes", volumeId, size);
         }
         if (dataPath.find(volumeId).isPresent()) {

@@ -95,7 +95,7 @@ final class SnapshotOperations {
                 // the next create overwrites
                 missing.forEach((volume, snap) -> snapshotAttributes.write(
                         snap, groupId.isEmpty() ? Map.of(SOURCE, volume) : Map.of(SOURCE, volume, GROUP, groupId)));
-                pool.snapshotGroup(missing);
+                pool.snapshots().takeGroup(missing);
                 LOG.info("took snapshots {}", missing);
             }
             return sorted.values().stream()
@@ -113,7 +113,7 @@ final class SnapshotOperations {
         try (var held = locks.lock(snapshotId)) {
             if (info(snapshotId).isPresent()) {
                 // the engine hides a snapshot that clones still read through and frees it with its last dependent
-                pool.delete(snapshotId);
+                pool.vdisks().delete(snapshotId);
                 LOG.info("deleted snapshot {}", snapshotId);
             }
             if (NodeAgent.usableVolumeId(snapshotId)) {
@@ -129,7 +129,7 @@ final class SnapshotOperations {
     }
 
     List<AgentSnapshot> list() {
-        return EngineFailures.translating(() -> pool.snapshots().stream()
+        return EngineFailures.translating(() -> pool.snapshots().list().stream()
                 .map(this::toSnapshot)
                 .sorted(Comparator.comparing(AgentSnapshot::snapshotId))
                 .toList());
@@ -137,7 +137,7 @@ final class SnapshotOperations {
 
     /** The engine's record of the snapshot, if it exists (hidden ones do not). */
     Optional<SnapshotInfo> info(String snapshotId) {
-        return pool.snapshots().stream()
+        return pool.snapshots().list().stream()
                 .filter(s -> s.name().equals(snapshotId))
                 .findFirst();
     }

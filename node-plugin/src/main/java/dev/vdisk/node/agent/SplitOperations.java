@@ -97,7 +97,7 @@ final class SplitOperations {
             }
             if (NodeAgent.usableVolumeId(volumeId)) {
                 // returns once the CANCELLED record is durable: an acknowledged cancel survives a crash
-                pool.splitTask(volumeId).filter(SplitTask::running).ifPresent(splitQueue::cancelStarted);
+                pool.splits().task(volumeId).filter(SplitTask::running).ifPresent(splitQueue::cancelStarted);
             }
         } catch (EngineException e) {
             throw EngineFailures.translate(e);
@@ -106,7 +106,7 @@ final class SplitOperations {
 
     List<SplitStatus> all() {
         Map<String, SplitStatus> out = new TreeMap<>();
-        for (SplitProgress p : EngineFailures.translating(pool::splits)) {
+        for (SplitProgress p : EngineFailures.translating(() -> pool.splits().progress())) {
             out.put(p.vdiskName(), SplitQueue.status(p, false));
         }
         splitQueue.queued().forEach(s -> out.put(s.volumeId(), s));
@@ -121,7 +121,7 @@ final class SplitOperations {
         if (queued.isPresent()) {
             return queued;
         }
-        return pool.splits().stream()
+        return pool.splits().progress().stream()
                 .filter(p -> p.vdiskName().equals(volumeId))
                 .findFirst()
                 .map(p -> SplitQueue.status(p, false))
@@ -137,7 +137,7 @@ final class SplitOperations {
 
     /** Length of the volume's backing chain (0: not a clone, or no longer one). */
     int backingDepth(String volumeId) {
-        return pool.lineage().stream()
+        return pool.lineage().all().stream()
                 .filter(l -> !l.snapshot() && l.name().equals(volumeId))
                 .findFirst()
                 .map(Lineage::depth)

@@ -29,13 +29,13 @@ import org.slf4j.LoggerFactory;
  * final status of finished splits are written through on every change, so a restart re-queues what was waiting
  * ({@link #restore}) and still reports DONE, FAILED and CANCELLED with their counts. Splits that had started are the
  * engine's to resume ({@link #adopt}) once its record is durable, which is at its next consistency point, not at
- * {@link Pool#split}: until the split ends its request stays in the records too.
+ * {@code Pool.splits().start}: until the split ends its request stays in the records too.
  *
  * <p>The rule across a crash: the records file is the user's intent, the engine's durable record only says how far
  * the work got. A recorded request whose split the engine did not resume at start is started again by
  * {@link #restore}: the engine has no record of it (the crash came before the point that would have made it durable)
  * or its durable record still says CANCELLED or PAUSED (the user resumed it and the crash came before the next
- * point); {@link Pool#split} then continues from the durable cursor. A cancel ({@link #cancelStarted}) is the
+ * point); {@code Pool.splits().start} then continues from the durable cursor. A cancel ({@link #cancelStarted}) is the
  * mirror: it first drops the request from the records (written through), then asks the engine to cancel and waits
  * until the task ended, which is after the engine took the consistency point holding the CANCELLED record; so an
  * acknowledged cancel is neither resumed by the engine (its record is no longer RUNNING) nor restarted by
@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: callers (agent operations, under the volume's lock) enqueue and cancel; one virtual thread per admitted
  * split ({@code vdisk-split-watch-ID}) waits for the engine task to finish and then admits the next waiting split.
- * All state is guarded by {@link #lock}, which is never held while waiting; {@link Pool#split} and the records file
+ * All state is guarded by {@link #lock}, which is never held while waiting; {@code Pool.splits().start} and the records file
  * are written under it (the pool takes only its own locks, never one of ours).
  */
 final class SplitQueue {
@@ -269,7 +269,8 @@ final class SplitQueue {
     }
 
     private SplitTask start(SplitRecords.Queued w) {
-        SplitTask t = pool.split(w.volumeId(), w.mode(), SplitOptions.defaults().withRate(w.rateBytesPerSecond()));
+        SplitTask t = pool.splits()
+                .start(w.volumeId(), w.mode(), SplitOptions.defaults().withRate(w.rateBytesPerSecond()));
         if (t.running()) {
             started.put(w.volumeId(), w); // persisted by the caller: the engine's record is not durable yet
         }

@@ -67,7 +67,7 @@ public final class ServeMain {
         Pool pool = poolDir == null ? null : openOrCreate(poolDir, vdiskName, size);
         BlockBackend backend = pool == null
                 ? FileBackend.open(file, size, direct, nativeIo)
-                : new EngineBackend(pool.vdisk(vdiskName));
+                : new EngineBackend(pool.vdisks().get(vdiskName));
         String volumeId = pool == null ? file.getFileName().toString() : vdiskName;
         DataPath dataPath = DataPath.start(mount, config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -96,8 +96,8 @@ public final class ServeMain {
 
     private static Pool openOrCreate(Path dir, String vdisk, long size) {
         Pool pool = Files.isDirectory(dir) ? Pool.open(dir) : Pool.create(dir, PoolSpec.ofSize(2 * size));
-        if (pool.list().stream().noneMatch(v -> v.name().equals(vdisk))) {
-            pool.create(vdisk, size);
+        if (pool.vdisks().list().stream().noneMatch(v -> v.name().equals(vdisk))) {
+            pool.vdisks().create(vdisk, size);
         }
         return pool;
     }

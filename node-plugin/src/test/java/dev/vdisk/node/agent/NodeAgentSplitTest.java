@@ -90,12 +90,16 @@ class NodeAgentSplitTest {
             assertEquals(0, agent.chainDepth("pvc-c"), "split: no chain");
         }
         try (Pool pool = Pool.open(dir.resolve("pool"))) {
-            Lineage clone = pool.lineage().stream()
+            Lineage clone = pool.lineage().all().stream()
                     .filter(l -> l.name().equals("pvc-c"))
                     .findFirst()
                     .orElseThrow();
             assertEquals(0, clone.backingId(), "the clone has no backing snapshot any more");
-            assertEquals(1, pool.lineage().size(), "the snapshot was freed with its last dependent: " + pool.lineage());
+            assertEquals(
+                    1,
+                    pool.lineage().all().size(),
+                    "the snapshot was freed with its last dependent: "
+                            + pool.lineage().all());
         }
     }
 

@@ -246,7 +246,7 @@ class NodeAgentTest {
             agent.createVolume("pvc-1", MIB);
         }
         try (Pool pool = Pool.open(dir.resolve("pool"))) {
-            Vdisk v = pool.vdisk("pvc-1");
+            Vdisk v = pool.vdisks().get("pvc-1");
             v.write(0, ByteBuffer.allocateDirect(64 << 10));
             v.flush();
         }

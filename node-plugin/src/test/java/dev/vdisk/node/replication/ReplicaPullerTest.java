@@ -52,9 +52,9 @@ class ReplicaPullerTest {
             NodeReplicas target = new NodeReplicas(b, dir.resolve("b"), pulls);
             SimpleMeterRegistry metrics = new SimpleMeterRegistry();
             ReplicaPullMetrics.bind(metrics, pulls);
-            a.create("pvc-1", SIZE);
-            write(a.vdisk("pvc-1"), rnd, (int) (SIZE / SEGMENT / 3));
-            a.snapshot("pvc-1", "snap-0");
+            a.vdisks().create("pvc-1", SIZE);
+            write(a.vdisks().get("pvc-1"), rnd, (int) (SIZE / SEGMENT / 3));
+            a.snapshots().take("pvc-1", "snap-0");
             DroppingSource dropping = new DroppingSource(source, 7);
             ReplicaPuller puller = new ReplicaPuller(target, () -> dropping, 20, 1, pulls);
 
@@ -63,19 +63,19 @@ class ReplicaPullerTest {
             assertEquals(100, seed.percent());
             assertTrue(dropping.drops.get() >= 3, "the stream dropped " + dropping.drops + " times");
             dropping.assertNothingTwice();
-            assertSame(a.snapshotReader("snap-0"), b.snapshotReader("pvc-1.snap-0"), "seed");
+            assertSame(a.snapshots().reader("snap-0"), b.snapshots().reader("pvc-1.snap-0"), "seed");
 
             for (int k = 1; k <= 3; k++) {
                 int segs = (int) (SIZE / SEGMENT / 100);
-                long changed = write(a.vdisk("pvc-1"), rnd, segs);
-                a.snapshot("pvc-1", "snap-" + k);
+                long changed = write(a.vdisks().get("pvc-1"), rnd, segs);
+                a.snapshots().take("pvc-1", "snap-" + k);
                 dropping.reset(3);
                 PullStatus d = puller.pull("pvc-1", "snap-" + k, "pvc-1.snap-" + k, 0);
                 assertTrue(
                         d.bytesSent() <= changed * 1.1,
                         "delta " + k + ": " + d.bytesSent() + " bytes sent for " + changed + " changed");
                 dropping.assertNothingTwice();
-                assertSame(a.snapshotReader("snap-" + k), b.snapshotReader("pvc-1.snap-" + k), "delta " + k);
+                assertSame(a.snapshots().reader("snap-" + k), b.snapshots().reader("pvc-1.snap-" + k), "delta " + k);
             }
             ReplicaStatus st = target.replicaStatus("pvc-1").orElseThrow();
             assertEquals("pvc-1.snap-3", st.lastSnapshotId());
@@ -86,8 +86,8 @@ class ReplicaPullerTest {
                     target.replicas().stream().map(ReplicaStatus::replicaId).toList());
 
             // throttled: 4 MiB/s over a delta of about 5 MiB takes about a second
-            write(a.vdisk("pvc-1"), rnd, 80);
-            a.snapshot("pvc-1", "snap-4");
+            write(a.vdisks().get("pvc-1"), rnd, 80);
+            a.snapshots().take("pvc-1", "snap-4");
             dropping.reset(Integer.MAX_VALUE);
             AtomicReference<ReplicaProgress> running = new AtomicReference<>();
             AtomicReference<Double> runningGauge = new AtomicReference<>();
@@ -151,9 +151,9 @@ class ReplicaPullerTest {
                 Pool b = Pool.create(dir.resolve("b"), new PoolSpec(64L << 20, SEGMENT, null, null), o)) {
             NodeReplicas source = new NodeReplicas(a, dir.resolve("a"));
             NodeReplicas target = new NodeReplicas(b, dir.resolve("b"));
-            a.create("pvc-1", 8L << 20);
-            write(a.vdisk("pvc-1"), new Random(1), 40);
-            a.snapshot("pvc-1", "snap-0");
+            a.vdisks().create("pvc-1", 8L << 20);
+            write(a.vdisks().get("pvc-1"), new Random(1), 40);
+            a.snapshots().take("pvc-1", "snap-0");
             AtomicInteger connects = new AtomicInteger();
             ReplicaPuller puller = new ReplicaPuller(
                     target,
@@ -163,7 +163,7 @@ class ReplicaPullerTest {
                     },
                     5,
                     1);
-            a.delete("snap-0");
+            a.vdisks().delete("snap-0");
             AgentException e =
                     assertThrows(AgentException.class, () -> puller.pull("pvc-1", "snap-0", "pvc-1.snap-0", 0));
             assertEquals(AgentReason.NOT_FOUND, e.reason());

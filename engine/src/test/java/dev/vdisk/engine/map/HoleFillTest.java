@@ -6,8 +6,8 @@ import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.format.MapEntry;
 import org.junit.jupiter.api.Test;
 
-/** {@link MapTree#fillHoles}: a SHARE split run's install, which must never overwrite an entry that is not a hole. */
-class MapTreeFillHolesTest {
+/** {@link HoleFill#fill}: a SHARE split run's install, which must never overwrite an entry that is not a hole. */
+class HoleFillTest {
     @Test
     void fillsOnlyHolesTakesOneReferencePerDataEntryAndReportsWhatItInstalled() {
         int seg = 4096; // fanout 256
@@ -20,7 +20,7 @@ class MapTreeFillHolesTest {
         long y = alloc.allocate(false, seg);
         // segments 299..303 of the second level-1 block: data, data, zero, hole (nothing to fill), data
         long[] words = {MapEntry.mapped(x), MapEntry.mapped(y), MapEntry.ZERO, MapEntry.HOLE, MapEntry.mapped(y)};
-        int installed = t.fillHoles(299, words.length, words, 7, alloc, new long[words.length]);
+        int installed = HoleFill.fill(t, 299, words.length, words, 7, alloc, new long[words.length]);
         assertEquals(2, installed);
         assertArrayEquals(
                 new long[] {MapEntry.mapped(x), MapEntry.HOLE, MapEntry.HOLE, MapEntry.HOLE, MapEntry.mapped(y)},
@@ -36,12 +36,12 @@ class MapTreeFillHolesTest {
         assertEquals(1, alloc.refcount(mine));
         assertEquals(
                 0,
-                t.fillHoles(299, 1, new long[] {MapEntry.mapped(y)}, 7, alloc, new long[1]),
+                HoleFill.fill(t, 299, 1, new long[] {MapEntry.mapped(y)}, 7, alloc, new long[1]),
                 "no hole left: nothing installed");
         assertEquals(2, alloc.refcount(y));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> t.fillHoles(255, 2, new long[] {MapEntry.ZERO, MapEntry.ZERO}, 7, alloc, new long[2]),
+                () -> HoleFill.fill(t, 255, 2, new long[] {MapEntry.ZERO, MapEntry.ZERO}, 7, alloc, new long[2]),
                 "a run spans one level-1 block");
     }
 }
