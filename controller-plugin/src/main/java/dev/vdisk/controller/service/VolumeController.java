@@ -24,18 +24,11 @@ import dev.vdisk.api.agent.AgentVolume;
 import dev.vdisk.api.agent.PoolCapacity;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.controller.agents.NodeAgents;
-import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.agents.NodeVolume;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.function.Function;
-import java.util.function.IntFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Controller's volume RPCs without locking; used only behind {@link ControllerService}, which holds the volume's
@@ -44,26 +37,18 @@ import org.slf4j.LoggerFactory;
  * only asks them ({@link NodeAgents}).
  */
 final class VolumeController {
-    private static final Logger LOG = LoggerFactory.getLogger(VolumeController.class);
 
     /** Attribute: the CreateVolume name the volume was created for. */
     static final String NAME = "name";
 
-    /** Attempts at placing a volume when another create took the room between the pick and the locked re-check. */
-    private static final int PLACEMENT_ATTEMPTS = 8;
-
     private final NodeAgents agents;
     private final CloneSplitHook splits;
-    /**
-     * One lock per node, held from the capacity check to the end of the create, clone or expand that relies on it,
-     * so that concurrent calls for different volumes cannot all pass the check and overcommit the node together. It
-     * is taken inside the volume's lock and around nothing but that node's capacity, volume list and the one change.
-     */
-    private final OperationLocks nodeCapacity = new OperationLocks(ControllerService.LOCK_WAIT);
+    private final VolumePlacement placement;
 
     VolumeController(NodeAgents agents, CloneSplitHook splits) {
         this.agents = agents;
         this.splits = splits;
+        this.placement = new VolumePlacement(agents);
     }
 
     // ---------------------------------------------------------------- CreateVolume
@@ -116,7 +101,7 @@ final class VolumeController {
             attributes.put(ContentSource.ATTRIBUTE, source.get().attribute());
             Optional<String> asked =
                     mutable.splitOnClone().or(params::splitOnClone).filter(mode -> !mode.equals("none"));
-            NodeVolume clone = cloneFrom(
+            NodeVolume clone = placement.cloneFrom(
                     source.get(),
                     volumeId,
                     range,
@@ -130,122 +115,12 @@ final class VolumeController {
                     .setVolume(CsiVolumes.toVolume(clone))
                     .build();
         }
-        long size = range.size(FileSystemMinimum.of(caps, params), largestVolume(policy));
-        NodeVolume created = place(
+        long size = range.size(FileSystemMinimum.of(caps, params), placement.largestVolume(policy));
+        NodeVolume created = placement.place(
                 topology, agents.nodeIds(), size, policy, node -> agent(node).createVolume(volumeId, size, attributes));
         return CreateVolumeResponse.newBuilder()
                 .setVolume(CsiVolumes.toVolume(created))
                 .build();
-    }
-
-    /**
-     * Picks a node with room (unlocked, as a candidate), then under that node's capacity lock checks again and runs
-     * {@code create} there. If another create took the room in between, picks again: the pick then sees that
-     * volume, so each round either succeeds or moves on, and no node ends up above its limit.
-     */
-    private NodeVolume place(
-            TopologyPicker topology,
-            SortedSet<String> candidates,
-            long size,
-            CapacityPolicy policy,
-            Function<String, AgentVolume> create) {
-        for (int attempt = 1; ; attempt++) {
-            String node = topology.pick(candidates, n -> whyNot(n, size, policy));
-            try (var held = nodeCapacity.lock(node)) {
-                Optional<String> why = whyNot(node, size, policy);
-                if (why.isEmpty()) {
-                    return new NodeVolume(node, create.apply(node));
-                }
-                if (attempt == PLACEMENT_ATTEMPTS) {
-                    throw new NoSuitableNodeException("node " + node + " had room for " + size + " bytes, but"
-                            + " concurrent creates took it " + attempt + " times in a row: " + why.get());
-                }
-                LOG.info("node {} filled up while placing {} bytes, picking again: {}", node, size, why.get());
-            }
-        }
-    }
-
-    /**
-     * A thin clone of a snapshot, or of a volume through an internal snapshot that is deleted (so hidden) at once:
-     * nothing is copied either way. The clone lives where its source does: that node is imposed as its topology.
-     *
-     * <p>Spec, CreateVolume errors: a source that does not exist -> NOT_FOUND; a size below the source's ->
-     * OUT_OF_RANGE ("Unsupported capacity_range"; the spec also says the volume size must be at least the
-     * snapshot's); a source on a node the requisite topologies exclude -> RESOURCE_EXHAUSTED ("Unable to provision
-     * in accessible_topology": the request is valid, this plugin cannot place a clone elsewhere).
-     */
-    private NodeVolume cloneFrom(
-            ContentSource source,
-            String volumeId,
-            SizeRange range,
-            TopologyPicker topology,
-            CapacityPolicy policy,
-            Map<String, String> attributes,
-            IntFunction<Optional<String>> splitForDepth) {
-        String node;
-        long sourceSize;
-        if (source.snapshot()) {
-            NodeSnapshot s = agents.findSnapshot(source.id())
-                    .orElseThrow(() -> new AgentException(
-                            AgentReason.NOT_FOUND,
-                            "volume_content_source: snapshot " + source.id() + " does not exist"));
-            node = s.nodeId();
-            sourceSize = s.snapshot().sizeBytes();
-        } else {
-            NodeVolume v = agents.find(source.id())
-                    .orElseThrow(() -> new AgentException(
-                            AgentReason.NOT_FOUND, "volume_content_source: volume " + source.id() + " does not exist"));
-            node = v.nodeId();
-            sourceSize = v.volume().sizeBytes();
-        }
-        if (range.limitBytes() > 0 && range.limitBytes() < sourceSize
-                || range.requiredBytes() > 0 && range.requiredBytes() < sourceSize) {
-            throw new CapacityOutOfRangeException("capacity_range " + range + " is below the " + sourceSize
-                    + " bytes of the content source " + source + "; a clone is at least as large as its source");
-        }
-        long size = Math.max(sourceSize, range.requiredBytes() == 0 ? 0 : range.size(VolumeAgent.MAX_VOLUME_BYTES));
-        if (!topology.allows(node)) {
-            throw new NoSuitableNodeException("the content source " + source + " is on node " + node + ", which is"
-                    + " not among the requisite topologies; a clone can only be created on its source's node");
-        }
-        return place(topology, new TreeSet<>(List.of(node)), size, policy, chosen -> {
-            VolumeAgent agent = agent(chosen);
-            // stored with the clone before it exists, so that the node agent retries a split a crash kept from starting
-            splitForDepth
-                    .apply(agent.chainDepth(source.id()) + 1)
-                    .ifPresent(mode -> attributes.put(CloneSplitHook.REQUESTED, mode));
-            if (source.snapshot()) {
-                return agent.cloneVolume(volumeId, source.id(), size, attributes);
-            }
-            String internal = ContentSource.internalSnapshotId(volumeId);
-            agent.createSnapshot(internal, source.id());
-            AgentVolume clone = agent.cloneVolume(volumeId, internal, size, attributes);
-            agent.deleteSnapshot(internal);
-            return clone;
-        });
-    }
-
-    /** The largest volume any known node could hold (the engine's limit when none is known: the picker will say why). */
-    private long largestVolume(CapacityPolicy policy) {
-        return agents.nodeIds().stream()
-                .flatMap(n -> agents.agent(n).stream())
-                .mapToLong(a -> policy.maximumVolumeSize(a.capacity()))
-                .max()
-                .orElse(VolumeAgent.MAX_VOLUME_BYTES);
-    }
-
-    private Optional<String> whyNot(String node, long size, CapacityPolicy policy) {
-        VolumeAgent agent = agent(node);
-        PoolCapacity pool = agent.capacity();
-        if (size > policy.maximumVolumeSize(pool)) {
-            return Optional.of("its pool holds volumes of at most " + policy.maximumVolumeSize(pool) + " bytes");
-        }
-        long available = policy.available(pool, agent.listVolumes());
-        if (size > available) {
-            return Optional.of("only " + available + " bytes left to provision (pool " + pool.totalBytes()
-                    + " bytes x overprovisionRatio " + policy.ratio() + ", minus its volumes), " + size + " requested");
-        }
-        return Optional.empty();
     }
 
     // ---------------------------------------------------------------- DeleteVolume
@@ -402,39 +277,13 @@ final class VolumeController {
         NodeVolume volume = existing(volumeId);
         VolumeAgent agent = agent(volume.nodeId());
         CapacityPolicy policy = new CapacityPolicy(storedRatio(volume.volume()));
-        long current;
-        try (var held = nodeCapacity.lock(volume.nodeId())) { // the check below and the growth, as one step
-            current = expandWithoutLocking(volumeId, range, volume, agent, policy);
-        }
+        long current = placement.grow(volumeId, range, volume, agent, policy);
         // a block volume has no file system to grow; without a capability we cannot tell, so the node is asked
         boolean block = req.hasVolumeCapability() && req.getVolumeCapability().hasBlock();
         return ControllerExpandVolumeResponse.newBuilder()
                 .setCapacityBytes(current)
                 .setNodeExpansionRequired(!block)
                 .build();
-    }
-
-    /** Grows the volume if asked and there is room; the caller holds the node's capacity lock. Returns the size. */
-    private static long expandWithoutLocking(
-            String volumeId, SizeRange range, NodeVolume volume, VolumeAgent agent, CapacityPolicy policy) {
-        PoolCapacity pool = agent.capacity();
-        long size = range.size(policy.maximumVolumeSize(pool));
-        long current = volume.volume().sizeBytes();
-        if (size > current) {
-            long available = policy.available(pool, agent.listVolumes());
-            if (size - current > available) {
-                throw new AgentException(
-                        AgentReason.OUT_OF_SPACE,
-                        "volume " + volumeId + " cannot grow by "
-                                + (size - current) + " bytes: node " + volume.nodeId() + " has " + available
-                                + " bytes left to provision");
-            }
-            current = agent.resizeVolume(volumeId, size).sizeBytes();
-        } else if (range.limitBytes() > 0 && current > range.limitBytes()) {
-            throw new CapacityOutOfRangeException("volume " + volumeId + " already has " + current
-                    + " bytes, more than limit_bytes " + range.limitBytes() + " (volumes never shrink)");
-        }
-        return current;
     }
 
     ControllerModifyVolumeResponse controllerModifyVolume(ControllerModifyVolumeRequest req) {

@@ -10,29 +10,18 @@ import dev.vdisk.api.agent.SplitStatus;
 import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.controller.service.OperationPendingException;
 import dev.vdisk.kube.resource.ResourceKeys;
-import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitSpec;
-import dev.vdisk.kube.resource.VdiskGroupSnapshot;
-import dev.vdisk.kube.resource.VdiskGroupSnapshotSpec;
 import dev.vdisk.kube.resource.VdiskNode;
 import dev.vdisk.kube.resource.VdiskSnapshot;
-import dev.vdisk.kube.resource.VdiskSnapshotSpec;
 import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.resource.VdiskVolumeSpec;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import java.net.HttpURLConnection;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,9 +39,6 @@ import org.slf4j.LoggerFactory;
 final class ResourceVolumeAgent implements VolumeAgent {
     private static final Logger LOG = LoggerFactory.getLogger(ResourceVolumeAgent.class);
 
-    /** Label of a group snapshot's member snapshots: the group ID, so the group resource goes with its last member. */
-    static final String GROUP_LABEL = ResourceKeys.GROUP + "/group";
-
     /** Who asked for a split set through the CSI seam (CreateVolume's splitOnClone, or the CSI layer). */
     static final String REQUESTED_BY = "CSI";
 
@@ -60,12 +46,16 @@ final class ResourceVolumeAgent implements VolumeAgent {
     private final ResourceReads reads;
     private final ResourceWait wait;
     private final SnapshotExtents extents;
+    private final NodeResourceRequests requests;
+    private final ResourceSnapshots snapshots;
 
     ResourceVolumeAgent(String node, ResourceReads reads, SnapshotExtents extents) {
         this.node = Objects.requireNonNull(node);
         this.reads = reads;
         this.wait = reads.waiter();
         this.extents = extents;
+        this.requests = new NodeResourceRequests(node, wait);
+        this.snapshots = new ResourceSnapshots(node, reads, requests);
     }
 
     String node() {
@@ -90,9 +80,9 @@ final class ResourceVolumeAgent implements VolumeAgent {
 
     private AgentVolume ensureVolume(String id, VdiskVolumeSpec spec) {
         Resource<VdiskVolume> r = reads.volumes().withName(id);
-        VdiskVolume v = existingOrCreated(r, id, "volume", () -> {
+        VdiskVolume v = requests.existingOrCreated(r, id, "volume", () -> {
             VdiskVolume n = new VdiskVolume();
-            n.setMetadata(meta(id, Map.of()));
+            n.setMetadata(requests.meta(id, Map.of()));
             n.setSpec(spec);
             return n;
         });
@@ -209,12 +199,12 @@ final class ResourceVolumeAgent implements VolumeAgent {
             r.delete();
             LOG.info("volume {}: deletion asked of node {}", volumeId, node);
         }
-        awaitGone(r, "volume " + volumeId);
+        requests.awaitGone(r, "volume " + volumeId);
     }
 
     @Override
     public Optional<AgentVolume> getVolume(String volumeId) {
-        return reads.volume(volumeId).filter(this::mine).map(AgentViews::volume);
+        return reads.volume(volumeId).filter(requests::mine).map(AgentViews::volume);
     }
 
     @Override
@@ -234,110 +224,27 @@ final class ResourceVolumeAgent implements VolumeAgent {
 
     @Override
     public AgentSnapshot createSnapshot(String snapshotId, String sourceVolumeId) {
-        return ensureSnapshot(snapshotId, sourceVolumeId, Map.of());
+        return snapshots.create(snapshotId, sourceVolumeId);
     }
 
-    private AgentSnapshot ensureSnapshot(String id, String source, Map<String, String> labels) {
-        Resource<VdiskSnapshot> r = reads.snapshots().withName(id);
-        VdiskSnapshot s = existingOrCreated(r, id, "snapshot", () -> {
-            VdiskSnapshot n = new VdiskSnapshot();
-            n.setMetadata(meta(id, labels));
-            n.setSpec(new VdiskSnapshotSpec(node, source));
-            return n;
-        });
-        if (!s.getSpec().sourceVolumeId().equals(source)
-                || !s.getSpec().nodeName().equals(node)) {
-            throw new AgentException(
-                    AgentReason.ALREADY_EXISTS,
-                    "snapshot " + id + " exists of volume " + s.getSpec().sourceVolumeId() + " on node "
-                            + s.getSpec().nodeName() + ", not of " + source);
-        }
-        VdiskSnapshot done = wait.until(r, ResourceReads::settled, "snapshot " + id);
-        if (done == null || ResourceWait.terminating(done)) {
-            throw new OperationPendingException("snapshot " + id + " was deleted while being taken; retry");
-        }
-        if (done.getStatus().phase() == ResourcePhase.Failed && done.getStatus().failure() != null) {
-            r.delete();
-            LOG.info(
-                    "snapshot {}: node {} refused it ({}), request deleted",
-                    id,
-                    node,
-                    done.getStatus().failure().reason());
-            throw AgentViews.refusal(done.getStatus().failure(), "snapshot " + id);
-        }
-        LOG.info("snapshot {}: taken on node {} of volume {}", id, node, source);
-        return AgentViews.snapshot(done);
-    }
-
-    /**
-     * The group resource first (the node agent takes every member at one instant), then one snapshot resource per
-     * member, which the agent answers from the snapshots the group took.
-     */
     @Override
     public List<AgentSnapshot> createSnapshotGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
-        Resource<VdiskGroupSnapshot> r = reads.groups().withName(groupId);
-        VdiskGroupSnapshot g = existingOrCreated(r, groupId, "group snapshot", () -> {
-            VdiskGroupSnapshot n = new VdiskGroupSnapshot();
-            n.setMetadata(meta(groupId, Map.of()));
-            n.setSpec(new VdiskGroupSnapshotSpec(node, new TreeMap<>(snapshotIdByVolumeId)));
-            return n;
-        });
-        if (!g.getSpec().members().equals(snapshotIdByVolumeId)
-                || !g.getSpec().nodeName().equals(node)) {
-            throw new AgentException(
-                    AgentReason.ALREADY_EXISTS,
-                    "group snapshot " + groupId + " exists of " + g.getSpec().members() + " on node "
-                            + g.getSpec().nodeName());
-        }
-        VdiskGroupSnapshot done = wait.until(r, ResourceReads::settled, "group snapshot " + groupId);
-        if (done == null || ResourceWait.terminating(done)) {
-            throw new OperationPendingException("group snapshot " + groupId + " was deleted while being taken; retry");
-        }
-        if (done.getStatus().phase() == ResourcePhase.Failed && done.getStatus().failure() != null) {
-            r.delete();
-            throw AgentViews.refusal(done.getStatus().failure(), "group snapshot " + groupId);
-        }
-        List<AgentSnapshot> out = new ArrayList<>();
-        snapshotIdByVolumeId.forEach(
-                (volume, snapshot) -> out.add(ensureSnapshot(snapshot, volume, Map.of(GROUP_LABEL, groupId))));
-        LOG.info("group snapshot {}: {} members taken on node {}", groupId, out.size(), node);
-        return out;
+        return snapshots.createGroup(groupId, snapshotIdByVolumeId);
     }
 
-    /** As {@link #deleteVolume}; the group resource of the last member of a group snapshot goes too. */
     @Override
     public void deleteSnapshot(String snapshotId) {
-        Resource<VdiskSnapshot> r = reads.snapshots().withName(snapshotId);
-        VdiskSnapshot s = r.get();
-        if (s == null) {
-            return;
-        }
-        if (!ResourceWait.terminating(s)) {
-            r.delete();
-            LOG.info("snapshot {}: deletion asked of node {}", snapshotId, node);
-        }
-        String group = s.getMetadata().getLabels() == null
-                ? null
-                : s.getMetadata().getLabels().get(GROUP_LABEL);
-        if (group != null
-                && reads.snapshots().withLabel(GROUP_LABEL, group).list().getItems().stream()
-                        .allMatch(ResourceWait::terminating)) {
-            reads.groups().withName(group).delete();
-            LOG.info("group snapshot {}: its last member is deleted, so is it", group);
-        }
-        awaitGone(r, "snapshot " + snapshotId);
+        snapshots.delete(snapshotId);
     }
 
     @Override
     public Optional<AgentSnapshot> getSnapshot(String snapshotId) {
-        return reads.snapshot(snapshotId).filter(this::mine).map(AgentViews::snapshot);
+        return snapshots.get(snapshotId);
     }
 
     @Override
     public List<AgentSnapshot> listSnapshots() {
-        return reads.snapshotsIn(Optional.of(node)).stream()
-                .map(AgentViews::snapshot)
-                .toList();
+        return snapshots.list();
     }
 
     @Override
@@ -419,14 +326,6 @@ final class ResourceVolumeAgent implements VolumeAgent {
 
     // ---------------------------------------------------------------- helpers
 
-    private boolean mine(HasMetadata r) {
-        return ResourceKeys.nodeLabelValue(node)
-                .equals(
-                        r.getMetadata().getLabels() == null
-                                ? null
-                                : r.getMetadata().getLabels().get(ResourceKeys.NODE_LABEL));
-    }
-
     private VdiskVolume present(String id) {
         VdiskVolume v = reads.volumes().withName(id).get();
         if (v == null || ResourceWait.terminating(v) || !ResourceReads.inPool(v)) {
@@ -441,55 +340,6 @@ final class ResourceVolumeAgent implements VolumeAgent {
             throw new OperationPendingException("volume " + id + " is being deleted; retry once it is gone");
         }
         return done;
-    }
-
-    /**
-     * The resource as it is, or created from {@code fresh}. One still being deleted is waited for first (bounded),
-     * then created anew; a concurrent create (409) is read back.
-     */
-    private <T extends HasMetadata> T existingOrCreated(Resource<T> r, String id, String kind, Supplier<T> fresh) {
-        T existing = r.get();
-        if (existing != null && ResourceWait.terminating(existing)) {
-            wait.until(r, Objects::isNull, kind + " " + id + " (still being deleted)");
-            existing = null;
-        }
-        if (existing != null) {
-            return existing;
-        }
-        try {
-            T created = r.create(fresh.get());
-            LOG.info("{} {}: asked of node {}", kind, id, node);
-            return created;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-                T now = r.get();
-                if (now != null) {
-                    return now;
-                }
-            }
-            throw e;
-        }
-    }
-
-    private <T extends HasMetadata> void awaitGone(Resource<T> r, String what) {
-        try {
-            wait.until(r, Objects::isNull, what);
-        } catch (OperationPendingException e) {
-            LOG.info(
-                    "{}: deletion still pending on node {}; its finalizer keeps it until the node agent is done",
-                    what,
-                    node);
-        }
-    }
-
-    private ObjectMeta meta(String name, Map<String, String> labels) {
-        Map<String, String> all = new TreeMap<>(labels);
-        all.put(ResourceKeys.NODE_LABEL, ResourceKeys.nodeLabelValue(node));
-        return new ObjectMetaBuilder()
-                .withName(name)
-                .withLabels(all)
-                .withFinalizers(ResourceKeys.NODE_AGENT_FINALIZER)
-                .build();
     }
 
     private static VdiskVolumeSpec withSize(VdiskVolumeSpec s, long size) {

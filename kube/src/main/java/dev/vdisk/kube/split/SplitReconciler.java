@@ -1,7 +1,6 @@
 package dev.vdisk.kube.split;
 
 import dev.vdisk.kube.reconcile.EventRecorder;
-import dev.vdisk.kube.reconcile.ObjectEvent;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.SplitProgress;
@@ -12,18 +11,8 @@ import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.resource.VdiskVolumeStatus;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.MixedOperation;
-import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
-import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,21 +39,19 @@ final class SplitReconciler {
 
     private static final Logger LOG = LoggerFactory.getLogger(SplitReconciler.class);
 
-    private final KubernetesClient client;
     private final PvcVolumeResolver resolver;
-    private final EventRecorder events;
+    private final SplitRequestWrites writes;
     private final Clock clock;
 
     SplitReconciler(KubernetesClient client, String driverName, EventRecorder events, Clock clock) {
-        this.client = client;
         this.resolver = new PvcVolumeResolver(client, driverName);
-        this.events = events;
+        this.writes = new SplitRequestWrites(client, events);
         this.clock = clock;
     }
 
     /** @return when to look again, or null to wait for the next change */
     Duration reconcile(String namespace, String name) {
-        SplitRequest request = requests().inNamespace(namespace).withName(name).get();
+        SplitRequest request = writes.request(namespace, name);
         if (request == null) {
             return null;
         }
@@ -73,7 +60,7 @@ final class SplitReconciler {
             return reconcileDeletion(request, owner);
         }
         if (!request.hasFinalizer(ResourceKeys.SPLIT_FINALIZER)) {
-            request = setFinalizers(request, withFinalizer(request, true));
+            request = writes.finalizer(request, true);
         }
         SplitRequestStatus status = request.getStatus();
         if (SplitStatusMirror.terminal(status)) {
@@ -83,7 +70,7 @@ final class SplitReconciler {
         if (status == null || status.volumeId() == null) {
             return accept(request, owner);
         }
-        follow(request, owner, volume(status.volumeId()));
+        follow(request, owner, writes.volume(status.volumeId()));
         return null;
     }
 
@@ -93,7 +80,7 @@ final class SplitReconciler {
         PvcResolution resolution = resolver.resolve(owner.namespace(), pvcName);
         switch (resolution) {
             case PvcResolution.Waiting w -> {
-                write(
+                writes.status(
                         request,
                         SplitStatusMirror.waiting(
                                 request.getStatus(), generation, w.reason(), w.message(), clock.instant()),
@@ -113,9 +100,9 @@ final class SplitReconciler {
     private Duration acceptVolume(SplitRequest request, SplitOwner owner, PersistentVolumeClaim pvc, String volumeId) {
         long generation = generation(request);
         String pvcRef = owner.namespace() + "/" + pvc.getMetadata().getName();
-        VdiskVolume volume = volume(volumeId);
+        VdiskVolume volume = writes.volume(volumeId);
         if (volume == null) {
-            write(
+            writes.status(
                     request,
                     SplitStatusMirror.waiting(
                             request.getStatus(),
@@ -139,7 +126,7 @@ final class SplitReconciler {
         }
         VdiskVolumeStatus vs = volume.getStatus();
         if (vs == null || vs.phase() == ResourcePhase.Pending) {
-            write(
+            writes.status(
                     request,
                     SplitStatusMirror.waiting(
                             request.getStatus(),
@@ -162,7 +149,7 @@ final class SplitReconciler {
         }
         Long rate = request.getSpec().rateBytesPerSecond();
         SplitSpec split = new SplitSpec(request.getSpec().mode(), rate == null ? 0 : rate, false, owner.requestedBy());
-        patchVolumeSplit(volumeId, split);
+        writes.volumeSplit(volumeId, split);
         LOG.info(
                 "split request {}/{}: volume {} ({}) on node {} gets split {} rate {} B/s",
                 owner.namespace(),
@@ -172,7 +159,7 @@ final class SplitReconciler {
                 volume.getSpec().nodeName(),
                 split.mode(),
                 split.rateBytesPerSecond());
-        write(
+        writes.status(
                 request,
                 SplitStatusMirror.accepted(
                         request.getStatus(),
@@ -216,7 +203,7 @@ final class SplitReconciler {
         if (next == null) {
             return;
         }
-        write(request, next, null);
+        writes.status(request, next, null);
         if (SplitStatusMirror.terminal(next)) {
             releaseVolume(old.volumeId(), owner);
         }
@@ -253,11 +240,11 @@ final class SplitReconciler {
         }
         SplitRequestStatus status = request.getStatus();
         if (status != null && status.volumeId() != null && !SplitStatusMirror.terminal(status)) {
-            VdiskVolume volume = volume(status.volumeId());
+            VdiskVolume volume = writes.volume(status.volumeId());
             if (volume != null && owner.owns(volume.getSpec().split())) {
                 SplitSpec split = volume.getSpec().split();
                 if (!split.cancel()) {
-                    patchVolumeSplit(
+                    writes.volumeSplit(
                             status.volumeId(),
                             new SplitSpec(split.mode(), split.rateBytesPerSecond(), true, split.requestedBy()));
                     LOG.info(
@@ -280,18 +267,18 @@ final class SplitReconciler {
                 }
                 SplitRequestStatus next = fromVolume(status, generation(request), volume);
                 if (next != null && SplitStatusMirror.terminal(next)) {
-                    write(request, next, null);
+                    writes.status(request, next, null);
                 } else {
-                    write(request, cancelled(status, request), null);
+                    writes.status(request, cancelled(status, request), null);
                 }
                 releaseVolume(status.volumeId(), owner);
             } else {
-                write(request, cancelled(status, request), null);
+                writes.status(request, cancelled(status, request), null);
             }
         } else if (status != null && SplitStatusMirror.terminal(status)) {
             releaseVolume(status.volumeId(), owner);
         }
-        setFinalizers(request, withFinalizer(request, false));
+        writes.finalizer(request, false);
         LOG.info("split request {}/{}: finalizer removed", owner.namespace(), owner.name());
         return null;
     }
@@ -320,56 +307,11 @@ final class SplitReconciler {
                 request.getMetadata().getName(),
                 reason,
                 message);
-        write(
+        writes.status(
                 request,
                 SplitStatusMirror.failed(
                         request.getStatus(), generation(request), volumeId, reason, message, clock.instant()),
                 pvc);
-    }
-
-    /**
-     * Replaces the request's status with one built fresh (a JSON patch of {@code /status} alone, so nothing else the
-     * user or another writer changed is overwritten), then records the Events the change deserves. A JSON patch,
-     * not a merge patch: a merge patch would have to spell out every removed condition.
-     */
-    private void write(SplitRequest request, SplitRequestStatus next, PersistentVolumeClaim pvc) {
-        SplitRequestStatus old = request.getStatus();
-        if (next.equals(old)) {
-            return;
-        }
-        SplitRequest written = requests()
-                .inNamespace(request.getMetadata().getNamespace())
-                .withName(request.getMetadata().getName())
-                .subresource("status")
-                .patch(
-                        PatchContext.of(PatchType.JSON),
-                        Serialization.asJson(List.of(Map.of("op", "add", "path", "/status", "value", next))));
-        // the finalizer patch that may follow tests the resourceVersion: it must be this write's
-        request.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
-        request.setStatus(next);
-        List<ObjectEvent> due = SplitMilestones.between(
-                old, next, request.getSpec().mode(), SplitOwner.of(request).requestedBy());
-        if (due.isEmpty()) {
-            return;
-        }
-        PersistentVolumeClaim target = pvc != null
-                ? pvc
-                : client.persistentVolumeClaims()
-                        .inNamespace(request.getMetadata().getNamespace())
-                        .withName(request.getSpec().pvcName())
-                        .get();
-        for (ObjectEvent e : due) {
-            LOG.info(
-                    "split request {}/{}: event {} on pvc {}: {}",
-                    request.getMetadata().getNamespace(),
-                    request.getMetadata().getName(),
-                    e.reason(),
-                    request.getSpec().pvcName(),
-                    e.message());
-            if (target != null) {
-                events.record(target, e);
-            }
-        }
     }
 
     /** Sets the volume's spec.split back to null once this request's split is over (a no-op if it is not ours). */
@@ -377,45 +319,11 @@ final class SplitReconciler {
         if (volumeId == null) {
             return;
         }
-        VdiskVolume volume = volume(volumeId);
+        VdiskVolume volume = writes.volume(volumeId);
         if (volume != null && owner.owns(volume.getSpec().split())) {
-            patchVolumeSplit(volumeId, null);
+            writes.volumeSplit(volumeId, null);
             LOG.info("split request {}/{}: volume {} spec.split cleared", owner.namespace(), owner.name(), volumeId);
         }
-    }
-
-    private void patchVolumeSplit(String volumeId, SplitSpec split) {
-        Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("split", split);
-        volumes()
-                .withName(volumeId)
-                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("spec", spec)));
-    }
-
-    private SplitRequest setFinalizers(SplitRequest request, List<String> finalizers) {
-        // the test of resourceVersion makes the patch fail on a concurrent change instead of dropping a finalizer
-        List<Map<String, Object>> patch = List.of(
-                Map.of(
-                        "op",
-                        "test",
-                        "path",
-                        "/metadata/resourceVersion",
-                        "value",
-                        request.getMetadata().getResourceVersion()),
-                Map.of("op", "add", "path", "/metadata/finalizers", "value", finalizers));
-        return requests()
-                .inNamespace(request.getMetadata().getNamespace())
-                .withName(request.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON), Serialization.asJson(patch));
-    }
-
-    private static List<String> withFinalizer(SplitRequest request, boolean present) {
-        List<String> out = new ArrayList<>(request.getMetadata().getFinalizers());
-        out.remove(ResourceKeys.SPLIT_FINALIZER);
-        if (present) {
-            out.add(ResourceKeys.SPLIT_FINALIZER);
-        }
-        return out;
     }
 
     /** Someone else's split holds the volume until the node reports it final. */
@@ -433,17 +341,5 @@ final class SplitReconciler {
     private static long generation(SplitRequest request) {
         Long g = request.getMetadata().getGeneration();
         return g == null ? 0 : g;
-    }
-
-    private VdiskVolume volume(String volumeId) {
-        return volumes().withName(volumeId).get();
-    }
-
-    private NonNamespaceOperation<VdiskVolume, ?, Resource<VdiskVolume>> volumes() {
-        return client.resources(VdiskVolume.class);
-    }
-
-    private MixedOperation<SplitRequest, ?, Resource<SplitRequest>> requests() {
-        return client.resources(SplitRequest.class);
     }
 }

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import dev.vdisk.kube.testing.TokenReviews;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -46,36 +45,13 @@ class TokenReviewAuthenticatorTest {
     /** Tokens the fake API server accepts as the controller's. */
     final Set<String> valid = ConcurrentHashMap.newKeySet();
 
-    final AtomicInteger reviews = new AtomicInteger();
+    AtomicInteger reviews;
     final MovingClock clock = new MovingClock(T0);
     TokenReviewAuthenticator authenticator;
 
     @BeforeEach
     void answerTokenReviews() {
-        server.expect()
-                .post()
-                .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-                .andReply(201, req -> {
-                    reviews.incrementAndGet();
-                    TokenReview asked = client.getKubernetesSerialization()
-                            .unmarshal(req.getBody().readUtf8(), TokenReview.class);
-                    TokenReviewBuilder answer = new TokenReviewBuilder(asked);
-                    return valid.contains(asked.getSpec().getToken())
-                            ? answer.withNewStatus()
-                                    .withAuthenticated(true)
-                                    .withAudiences(asked.getSpec().getAudiences())
-                                    .withNewUser()
-                                    .withUsername(CONTROLLER)
-                                    .endUser()
-                                    .endStatus()
-                                    .build()
-                            : answer.withNewStatus()
-                                    .withAuthenticated(false)
-                                    .withError("invalid bearer token")
-                                    .endStatus()
-                                    .build();
-                })
-                .always();
+        reviews = TokenReviews.answer(server, client, valid::contains, CONTROLLER);
         authenticator = new TokenReviewAuthenticator(client, AUDIENCE, clock, new ReviewCache(4, MAX_REFUSED));
     }
 

@@ -1,7 +1,5 @@
 package dev.vdisk.kube.node;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import dev.vdisk.kube.access.Component;
 import dev.vdisk.kube.access.RecordedAccess;
 import dev.vdisk.kube.resource.ResourceKeys;
@@ -12,6 +10,7 @@ import dev.vdisk.kube.resource.VdiskSnapshot;
 import dev.vdisk.kube.resource.VdiskSnapshotSpec;
 import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.resource.VdiskVolumeSpec;
+import dev.vdisk.kube.testing.Await;
 import dev.vdisk.node.agent.AgentConfig;
 import dev.vdisk.node.agent.NodeAgent;
 import dev.vdisk.node.agent.StagedVolume;
@@ -169,18 +168,7 @@ final class NodeFixture implements AutoCloseable {
 
     /** Waits up to 20 s for {@code condition}; fails with {@code what} and its last value. */
     static void await(String what, BooleanSupplier condition, Supplier<Object> shown) {
-        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("timed out waiting for " + what + "; last seen: " + shown.get());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting for " + what);
-            }
-        }
+        Await.until(what, Duration.ofSeconds(20), condition, shown);
     }
 
     /** Writes {@code data} at offset 0 of the volume through its loop device (staged as a block volume meanwhile). */

@@ -1,7 +1,6 @@
 package dev.vdisk.kube.split;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.vdisk.kube.access.ApiRule;
 import dev.vdisk.kube.access.RecordedAccess;
@@ -18,6 +17,7 @@ import dev.vdisk.kube.resource.VdiskSnapshotStatus;
 import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.resource.VdiskVolumeSpec;
 import dev.vdisk.kube.resource.VdiskVolumeStatus;
+import dev.vdisk.kube.testing.Await;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
@@ -300,18 +300,7 @@ public final class SplitFixture implements AutoCloseable {
     }
 
     public static void await(String what, BooleanSupplier condition, Supplier<Object> state) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what + "; last state: " + state.get());
-            }
-            try {
-                Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        Await.until(what, TIMEOUT, condition, state);
     }
 
     /** The distinct accesses the controller made so far (also kept for the check at close). */

@@ -63,7 +63,7 @@ final class SnapshotOperations {
     /** A group snapshot, or with an empty group ID one snapshot (see {@link #createSnapshotGroup}). */
     List<AgentSnapshot> createGroup(String groupId, Map<String, String> snapshotIdByVolumeId) {
         Map<String, String> sorted = new TreeMap<>(snapshotIdByVolumeId);
-        sorted.values().forEach(NodeAgent::checkVolumeId);
+        sorted.values().forEach(VolumeIds::check);
         List<VolumeLocks.Held> held = new ArrayList<>();
         try {
             sorted.values().stream().sorted().forEach(id -> held.add(locks.lock(id)));
@@ -116,7 +116,7 @@ final class SnapshotOperations {
                 pool.vdisks().delete(snapshotId);
                 LOG.info("deleted snapshot {}", snapshotId);
             }
-            if (NodeAgent.usableVolumeId(snapshotId)) {
+            if (VolumeIds.usable(snapshotId)) {
                 snapshotAttributes.delete(snapshotId);
             }
         } catch (EngineException e) {
@@ -149,7 +149,7 @@ final class SnapshotOperations {
     private AgentSnapshot toSnapshot(SnapshotInfo s) {
         Map<String, String> stored = Map.of();
         try {
-            stored = NodeAgent.usableVolumeId(s.name()) ? snapshotAttributes.read(s.name()) : Map.of();
+            stored = VolumeIds.usable(s.name()) ? snapshotAttributes.read(s.name()) : Map.of();
         } catch (AgentException e) {
             LOG.warn("snapshot {}: {}", s.name(), e.getMessage()); // reported as of its engine record
         }

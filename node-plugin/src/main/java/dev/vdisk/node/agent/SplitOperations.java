@@ -95,7 +95,7 @@ final class SplitOperations {
             if (splitQueue.cancelQueued(volumeId)) {
                 return;
             }
-            if (NodeAgent.usableVolumeId(volumeId)) {
+            if (VolumeIds.usable(volumeId)) {
                 // returns once the CANCELLED record is durable: an acknowledged cancel survives a crash
                 pool.splits().task(volumeId).filter(SplitTask::running).ifPresent(splitQueue::cancelStarted);
             }
@@ -142,5 +142,31 @@ final class SplitOperations {
                 .findFirst()
                 .map(Lineage::depth)
                 .orElse(0);
+    }
+
+    /**
+     * At agent start, after restaging (a resumed split competes with nothing the node needs to come back): resumes
+     * the splits the engine recorded as running, then restores what waited in the queue.
+     */
+    void resumeAtStart() {
+        try {
+            List<SplitTask> resumed = pool.splits().resume();
+            splitQueue.adopt(resumed);
+            resumed.forEach(t -> LOG.info("resumed {} split of volume {}", t.mode(), t.vdiskName()));
+        } catch (EngineException e) {
+            // the clones stay correct (still backed); startSplit resumes them from their cursor
+            LOG.warn("resuming interrupted splits failed, they wait for a new request: {}", e.getMessage());
+        }
+        // then what waited in the queue (the engine records a split only once it starts)
+        try {
+            // a request whose engine record says CANCELLED or PAUSED is a resume the crash came too early for
+            splitQueue.restore(id -> volumeExists.test(id)
+                    && backingDepth(id) > 0
+                    && pool.splits().task(id).filter(SplitTask::running).isEmpty());
+        } catch (RuntimeException e) {
+            // the volumes are fine; only queued requests and old outcomes are lost, which must not keep the node
+            // down
+            LOG.error("restoring the split queue failed; queued splits must be asked for again", e);
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.vdisk.node.datapath.DataPath.AttachedVolume;
 import dev.vdisk.node.host.Filesystems;
 import dev.vdisk.node.host.KubeletTree;
 import dev.vdisk.node.host.Mounter;
+import dev.vdisk.node.loop.LoopDevice;
 import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.PathFd;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +41,7 @@ public final class VolumeStaging {
      * mounts it at the staging path. Returns the block device.
      */
     public Path stage(StagedVolume v) throws IOException {
-        AttachedVolume attached = agent.attachWithoutLocking(v.volumeId());
+        AttachedVolume attached = attach(v.volumeId());
         try {
             if (!v.block()) {
                 mountStaging(v, attached.device());
@@ -52,7 +54,7 @@ public final class VolumeStaging {
                     v.stagingPath());
             return attached.device();
         } catch (IOException | RuntimeException e) {
-            agent.detachWithoutLocking(v.volumeId());
+            detach(v.volumeId());
             throw e;
         }
     }
@@ -106,7 +108,7 @@ public final class VolumeStaging {
                 }
             }
         }
-        agent.detachWithoutLocking(v.volumeId());
+        detach(v.volumeId());
         LOG.info("unstaged volume {} from {}", v.volumeId(), v.stagingPath());
     }
 
@@ -172,5 +174,49 @@ public final class VolumeStaging {
     /** Opened per call: the kubelet directory is resolved from the agent's configuration. */
     private KubeletTree tree() {
         return new KubeletTree(agent.config().kubeletDir());
+    }
+
+    /**
+     * At agent shutdown: unmounts each volume's targets lazily and its staging mount with a real unmount when nothing
+     * uses it, so the filesystem is written back while the data path still works. Takes each volume's lock.
+     */
+    void unmountForShutdown(List<StagedVolume> volumes) {
+        for (StagedVolume v : volumes) {
+            try (var held = agent.locks().lock(v.volumeId())) {
+                v.targets().keySet().forEach(Mounter::unmountLazily);
+                if (!v.block()) {
+                    Mounter.unmountQuietly(v.stagingPath());
+                }
+                LOG.info("unmounted volume {} for shutdown; it stays recorded as staged", v.volumeId());
+            } catch (RuntimeException e) {
+                LOG.error("unmounting volume {} for shutdown failed", v.volumeId(), e);
+            }
+        }
+    }
+
+    /** Attaches the volume's vdisk as a loop device. NOT_FOUND (engine) if the vdisk does not exist. */
+    private AttachedVolume attach(String volumeId) throws IOException {
+        try {
+            return agent.dataPath().attach(volumeId, agent.backendFor(volumeId));
+        } catch (IOException | RuntimeException e) {
+            agent.throttles().remove(volumeId);
+            throw e;
+        }
+    }
+
+    /** Detaches the volume if attached, and any loop device a dead predecessor left on its image. */
+    private void detach(String volumeId) throws IOException {
+        Optional<AttachedVolume> ours = agent.dataPath().find(volumeId);
+        if (ours.isPresent()) {
+            agent.dataPath().detach(volumeId);
+        }
+        agent.throttles().remove(volumeId);
+        for (int n :
+                LoopDevice.findByBackingFile(agent.config().fuseMountPoint().resolve(volumeId))) {
+            if (ours.isEmpty() || ours.get().loopNumber() != n) {
+                LOG.info("detaching /dev/loop{}, left on the image of volume {} by a dead predecessor", n, volumeId);
+                LoopDevice.adopt(n).detach();
+            }
+        }
     }
 }

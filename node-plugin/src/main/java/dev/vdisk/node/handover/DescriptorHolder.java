@@ -1,7 +1,5 @@
 package dev.vdisk.node.handover;
 
-import dev.vdisk.csi.server.SocketFile;
-import dev.vdisk.engine.io.PrivateFiles;
 import dev.vdisk.node.handover.HeldEntries.Reply;
 import dev.vdisk.node.handover.HolderProtocol.Frame;
 import dev.vdisk.node.handover.HolderProtocol.ProtocolException;
@@ -9,19 +7,12 @@ import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
 import dev.vdisk.node.sys.UnixSockets;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,9 +62,7 @@ public final class DescriptorHolder implements AutoCloseable {
         }
     }
 
-    private final Path socket;
-    /** The dev/inode of the socket file this holder published: the only one it may remove at stop. */
-    private final Object socketKey;
+    private final HolderSocket socket;
 
     private final Limits limits;
     private final int listenFd;
@@ -89,12 +78,10 @@ public final class DescriptorHolder implements AutoCloseable {
     /** errno of the last failed accept, 0 after a success (logged once per failure); serving thread only. */
     private int acceptFailure;
 
-    private DescriptorHolder(
-            Path socket, Object socketKey, Limits limits, int listenFd, int wakeFd, HeldEntries entries) {
+    private DescriptorHolder(HolderSocket socket, Limits limits, int wakeFd, HeldEntries entries) {
         this.socket = socket;
-        this.socketKey = socketKey;
         this.limits = limits;
-        this.listenFd = listenFd;
+        this.listenFd = socket.listenFd();
         this.wakeFd = wakeFd;
         this.entries = entries;
         this.thread = Thread.ofPlatform().name("fd-holder").unstarted(this::serve);
@@ -110,38 +97,19 @@ public final class DescriptorHolder implements AutoCloseable {
 
     /** As {@link #start(Path, Limits)}, with the table given (a test's, that fails on purpose). */
     static DescriptorHolder start(Path socket, Limits limits, HeldEntries entries) throws IOException {
-        Path path = socket.toAbsolutePath().normalize();
-        checkPrivateDirectory(path.getParent());
-        refuseIfServed(path);
-        SocketFile.prepareForBind(path);
-        int listenFd = UnixSockets.seqpacket(true);
-        int wakeFd = -1;
-        Object socketKey;
+        HolderSocket bound = HolderSocket.bind(socket);
+        int wakeFd;
         try {
-            Path bindDirectory = SocketFile.privateBindDirectory(path);
-            Path bound = bindDirectory.resolve("s");
-            try {
-                UnixSockets.bind(listenFd, bound);
-                UnixSockets.listen(listenFd, 64);
-                socketKey = fileKey(bound);
-                SocketFile.publish(bound, path);
-            } finally {
-                Files.deleteIfExists(bound);
-                Files.deleteIfExists(bindDirectory);
-            }
             wakeFd = UnixSockets.eventfd();
         } catch (IOException | RuntimeException e) {
-            Libc.close(listenFd);
-            if (wakeFd >= 0) {
-                Libc.close(wakeFd);
-            }
+            Libc.close(bound.listenFd());
             throw e;
         }
-        DescriptorHolder holder = new DescriptorHolder(path, socketKey, limits, listenFd, wakeFd, entries);
+        DescriptorHolder holder = new DescriptorHolder(bound, limits, wakeFd, entries);
         holder.thread.start();
         LOG.info(
                 "fd holder serving on {} (at most {} entries, {} fds each, {} bytes of records)",
-                path,
+                bound.path(),
                 limits.maxEntries(),
                 limits.maxFds(),
                 limits.maxRecordBytes());
@@ -149,7 +117,7 @@ public final class DescriptorHolder implements AutoCloseable {
     }
 
     public Path socket() {
-        return socket;
+        return socket.path();
     }
 
     /** The wake-up eventfd's number, for a test that checks it stays open until {@link #close}. */
@@ -176,15 +144,7 @@ public final class DescriptorHolder implements AutoCloseable {
         if (stopping) {
             return;
         }
-        try {
-            if (socketKey.equals(fileKey(socket))) {
-                Files.delete(socket);
-            }
-        } catch (NoSuchFileException e) {
-            // removed by hand: nothing to do
-        } catch (IOException e) {
-            LOG.warn("fd holder: cannot remove {}: {}", socket, e.getMessage());
-        }
+        socket.removeIfOurs();
         stopping = true;
         UnixSockets.signal(wakeFd);
         try {
@@ -198,11 +158,6 @@ public final class DescriptorHolder implements AutoCloseable {
             Libc.close(wakeFd);
         }
         LOG.info("fd holder stopped; released what it held");
-    }
-
-    private static Object fileKey(Path path) throws IOException {
-        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                .fileKey();
     }
 
     /** The serving thread's loop. */
@@ -377,46 +332,5 @@ public final class DescriptorHolder implements AutoCloseable {
     private void disconnect(int fd) {
         connections.remove(fd);
         Libc.close(fd);
-    }
-
-    /**
-     * A second holder must not take the path of a live one: the first would keep its descriptors where no agent can
-     * reach them. Only a socket nobody listens on (ECONNREFUSED) is a dead holder's, and is replaced; a holder that
-     * is not accepting (EAGAIN: its backlog is full) is alive.
-     */
-    private static void refuseIfServed(Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)
-                || !SocketFile.describe(path).equals("socket")) {
-            return;
-        }
-        try (HolderConnection live = HolderConnection.open(path)) {
-            throw new IOException("another fd holder is serving " + path + "; stop it first (its descriptors would"
-                    + " be out of every agent's reach)");
-        } catch (ErrnoException e) {
-            if (e.errno() != UnixSockets.ECONNREFUSED && e.errno() != Libc.ENOENT) {
-                throw new IOException(
-                        "another fd holder is serving " + path + " but not accepting (" + e.getMessage()
-                                + "); stop it first",
-                        e);
-            }
-        }
-    }
-
-    /** The socket's directory must be ours and closed to everyone else; created 0700 if missing. */
-    private static void checkPrivateDirectory(Path directory) throws IOException {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            PrivateFiles.createDirectories(directory);
-        }
-        PosixFileAttributes attributes =
-                Files.readAttributes(directory, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        Set<PosixFilePermission> permissions = attributes.permissions();
-        boolean open = permissions.stream()
-                .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
-        int ownerUid = (Integer) Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        if (!attributes.isDirectory() || open || ownerUid != Libc.geteuid()) {
-            throw new IOException("the fd holder's socket needs a directory of its own, mode 0700, owned by uid "
-                    + Libc.geteuid() + "; " + directory + " is not: use e.g. "
-                    + directory.resolve("fd-holder").resolve(Path.of("holder.sock")));
-        }
     }
 }

@@ -10,8 +10,6 @@ import dev.vdisk.node.sys.UnixSockets;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -68,20 +66,7 @@ public final class HolderClient implements DescriptorStore {
      * holds; fails with a one-line message if no holder answers in time.
      */
     public static HolderClient connect(Path socket, Duration wait) throws IOException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        HolderConnection connection;
-        while (true) {
-            try {
-                connection = HolderConnection.open(socket);
-                break;
-            } catch (ErrnoException e) {
-                if (System.nanoTime() - deadline >= 0) {
-                    throw new IOException("no fd holder at " + socket + " after " + wait.toSeconds() + " s ("
-                            + e.getMessage() + "); start it with: vdisk-csi fd-holder --socket " + socket);
-                }
-                sleep(Duration.ofMillis(100));
-            }
-        }
+        HolderConnection connection = HolderConnection.openWaiting(socket, wait);
         HolderClient client = new HolderClient(socket, connection);
         try {
             synchronized (client) {
@@ -128,7 +113,7 @@ public final class HolderClient implements DescriptorStore {
                     "entry " + name + ": " + fds.length + " descriptors and a " + record.length
                             + "-byte record; at most " + UnixSockets.MAX_FDS_PER_MESSAGE + " and " + MAX_RECORD);
         }
-        int[] own = duplicate(fds);
+        int[] own = HolderProtocol.duplicateAll(fds);
         try {
             send(Op.PUT, name, record, own);
         } catch (IOException | RuntimeException e) {
@@ -167,7 +152,7 @@ public final class HolderClient implements DescriptorStore {
         if (held == null) {
             return Optional.empty();
         }
-        int[] fds = duplicate(held.fds());
+        int[] fds = HolderProtocol.duplicateAll(held.fds());
         return Optional.of(new Entry(fds, held.record()));
     }
 
@@ -297,7 +282,7 @@ public final class HolderClient implements DescriptorStore {
             return;
         }
         try {
-            List<String> held = list(fresh);
+            List<String> held = fresh.names();
             synchronized (this) {
                 if (closed) {
                     fresh.close();
@@ -354,29 +339,13 @@ public final class HolderClient implements DescriptorStore {
 
     /** Caller holds the monitor. Fills the mirror with what the holder holds (at connect: a predecessor's entries). */
     private void pull(HolderConnection from) throws IOException {
-        for (String name : list(from)) {
+        for (String name : from.names()) {
             Answer answer = from.call(Op.GET, name, new byte[0], new int[0]);
             if (answer.status() == Status.OK) {
                 mirror.put(name, new Mirrored(answer.fds(), answer.frame().body()));
             } else {
                 HolderProtocol.closeAll(answer.fds());
             }
-        }
-    }
-
-    private static List<String> list(HolderConnection from) throws IOException {
-        List<String> names = new ArrayList<>();
-        String cursor = "";
-        while (true) {
-            Answer answer = from.call(Op.LIST, cursor, new byte[0], new int[0]);
-            String body = answer.frame().bodyText();
-            if (!body.isEmpty()) {
-                names.addAll(List.of(body.split("\n")));
-            }
-            if (answer.status() != Status.MORE || names.isEmpty()) {
-                return names;
-            }
-            cursor = names.getLast();
         }
     }
 
@@ -391,29 +360,6 @@ public final class HolderClient implements DescriptorStore {
             HolderProtocol.checkName(name, false);
         } catch (ProtocolException e) {
             throw new IllegalArgumentException(e.getMessage());
-        }
-    }
-
-    /** Duplicates of {@code fds} owned by the caller; none left open if one fails. */
-    private static int[] duplicate(int[] fds) throws ErrnoException {
-        int[] copies = new int[fds.length];
-        for (int i = 0; i < fds.length; i++) {
-            try {
-                copies[i] = UnixSockets.dup(fds[i]);
-            } catch (ErrnoException e) {
-                HolderProtocol.closeAll(Arrays.copyOf(copies, i));
-                throw e;
-            }
-        }
-        return copies;
-    }
-
-    private static void sleep(Duration duration) throws IOException {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the fd holder");
         }
     }
 }

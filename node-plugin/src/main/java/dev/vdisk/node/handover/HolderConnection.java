@@ -13,6 +13,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One connection to a descriptor holder: a request, then its answer, one at a time. Not thread-safe: the owner
@@ -65,6 +67,47 @@ final class HolderConnection implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             Libc.close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * As {@link #open}, waiting up to {@code wait} for a holder to appear; fails with a one-line message if none
+     * answers in time.
+     */
+    static HolderConnection openWaiting(Path socket, Duration wait) throws IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try {
+                return open(socket);
+            } catch (ErrnoException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IOException("no fd holder at " + socket + " after " + wait.toSeconds() + " s ("
+                            + e.getMessage() + "); start it with: vdisk-csi fd-holder --socket " + socket);
+                }
+                try {
+                    Thread.sleep(Duration.ofMillis(100));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for the fd holder");
+                }
+            }
+        }
+    }
+
+    /** The names of every entry the holder holds, asked page by page (LIST with a cursor). */
+    List<String> names() throws IOException {
+        List<String> names = new ArrayList<>();
+        String cursor = "";
+        while (true) {
+            Answer answer = call(Op.LIST, cursor, new byte[0], new int[0]);
+            String body = answer.frame().bodyText();
+            if (!body.isEmpty()) {
+                names.addAll(List.of(body.split("\n")));
+            }
+            if (answer.status() != Status.MORE || names.isEmpty()) {
+                return names;
+            }
+            cursor = names.getLast();
         }
     }
 

@@ -1,8 +1,11 @@
 package dev.vdisk.node.handover;
 
+import dev.vdisk.node.sys.ErrnoException;
 import dev.vdisk.node.sys.Libc;
+import dev.vdisk.node.sys.UnixSockets;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The descriptor holder's wire: one request and one answer per AF_UNIX SOCK_SEQPACKET message (the kernel keeps
@@ -155,6 +158,20 @@ final class HolderProtocol {
         for (int fd : fds) {
             Libc.close(fd);
         }
+    }
+
+    /** Duplicates of {@code fds} owned by the caller; none left open if one fails. */
+    static int[] duplicateAll(int[] fds) throws ErrnoException {
+        int[] copies = new int[fds.length];
+        for (int i = 0; i < fds.length; i++) {
+            try {
+                copies[i] = UnixSockets.dup(fds[i]);
+            } catch (ErrnoException e) {
+                closeAll(Arrays.copyOf(copies, i));
+                throw e;
+            }
+        }
+        return copies;
     }
 
     /** Names are 1..255 bytes of UTF-8 without control characters (LIST's cursor may be empty). */

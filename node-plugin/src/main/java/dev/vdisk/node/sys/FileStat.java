@@ -1,9 +1,13 @@
 package dev.vdisk.node.sys;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -20,14 +24,24 @@ import java.nio.file.Path;
  */
 public record FileStat(long sizeBytes, long allocatedBytes) {
     static final int SIZE = 144;
+    private static final MethodHandle STAT = Libc.bind("stat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
 
     public static FileStat of(Path path) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(SIZE, 8);
-            if (Libc.stat(path.toString(), buf) != 0) {
+            if (call(path.toString(), buf) != 0) {
                 throw new ErrnoException("stat(" + path + ")", Libc.errno());
             }
             return new FileStat(buf.get(JAVA_LONG, 48), buf.get(JAVA_LONG, 64) * 512);
+        }
+    }
+
+    /** stat(2) into {@code buf} ({@link #SIZE} bytes); 0 or -1 with errno. */
+    private static int call(String path, MemorySegment buf) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) STAT.invokeExact(Libc.captureState(), arena.allocateFrom(path), buf);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
     }
 }

@@ -86,12 +86,6 @@ public final class Libc {
 
     private static final MethodHandle OPEN =
             bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle OPENAT =
-            bind("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
-    private static final MethodHandle MKDIRAT =
-            bind("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-    private static final MethodHandle UNLINKAT =
-            bind("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle READ =
             bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
@@ -111,8 +105,6 @@ public final class Libc {
     private static final MethodHandle FALLOCATE =
             bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), -1);
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle STATVFS = bind("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
-    private static final MethodHandle STAT = bind("stat", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final MethodHandle MMAP = bind(
             "mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
@@ -282,24 +274,6 @@ public final class Libc {
         }
     }
 
-    /** statvfs(2) into {@code buf} (struct statvfs, {@link StatVfs#SIZE} bytes); 0 or -1 with errno. */
-    public static int statvfs(String path, MemorySegment buf) {
-        try (Arena arena = Arena.ofConfined()) {
-            return (int) STATVFS.invokeExact(CAPTURED.get(), arena.allocateFrom(path), buf);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** stat(2) into {@code buf} (struct stat, {@link FileStat#SIZE} bytes); 0 or -1 with errno. */
-    public static int stat(String path, MemorySegment buf) {
-        try (Arena arena = Arena.ofConfined()) {
-            return (int) STAT.invokeExact(CAPTURED.get(), arena.allocateFrom(path), buf);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
     // ---- checked calls for the control path ----
 
     public static int checkedOpen(String path, int flags) throws ErrnoException {
@@ -311,41 +285,6 @@ public final class Libc {
             return fd;
         } catch (ErrnoException e) {
             throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** openat(2) relative to {@code dirFd}; O_CLOEXEC is always added. */
-    public static int checkedOpenAt(int dirFd, String path, int flags, int mode) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) OPENAT.invokeExact(CAPTURED.get(), dirFd, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
-            if (fd < 0) {
-                throw new ErrnoException("openat(" + path + ")", errno());
-            }
-            return fd;
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** mkdirat(2); returns 0 or the errno (EEXIST is an answer here, not an exception). */
-    public static int mkdirat(int dirFd, String name, int mode) {
-        try (Arena arena = Arena.ofConfined()) {
-            int r = (int) MKDIRAT.invokeExact(CAPTURED.get(), dirFd, arena.allocateFrom(name), mode);
-            return r < 0 ? errno() : 0;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** unlinkat(2); returns 0 or the errno. */
-    public static int unlinkat(int dirFd, String name, int flags) {
-        try (Arena arena = Arena.ofConfined()) {
-            int r = (int) UNLINKAT.invokeExact(CAPTURED.get(), dirFd, arena.allocateFrom(name), flags);
-            return r < 0 ? errno() : 0;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

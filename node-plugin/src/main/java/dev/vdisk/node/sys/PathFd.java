@@ -1,9 +1,13 @@
 package dev.vdisk.node.sys;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -17,6 +21,10 @@ public record PathFd(int fd) implements AutoCloseable {
     private static final long SYS_OPENAT2 = 437; // the same on x86_64 and aarch64 (unified numbers from 5.x on)
     private static final long RESOLVE = 0x02 | 0x04 | 0x08; // NO_MAGICLINKS | NO_SYMLINKS | BENEATH
     private static final long OPEN_HOW_SIZE = 24; // struct open_how { u64 flags; u64 mode; u64 resolve; }
+    private static final MethodHandle MKDIRAT =
+            Libc.bind("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    private static final MethodHandle UNLINKAT =
+            Libc.bind("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
 
     /** Opens a trusted absolute path (links followed): the kubelet root, a /dev/loopN node. */
     public static PathFd open(Path path, int flags) throws ErrnoException {
@@ -51,12 +59,23 @@ public record PathFd(int fd) implements AutoCloseable {
 
     /** mkdirat(2) of one name in this directory; 0 or the errno. */
     public int mkdir(String name, int mode) {
-        return Libc.mkdirat(fd, name, mode);
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) MKDIRAT.invokeExact(Libc.captureState(), fd, arena.allocateFrom(name), mode);
+            return r < 0 ? Libc.errno() : 0;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     /** unlinkat(2) of one name in this directory (a link is removed, never followed); 0 or the errno. */
     public int unlink(String name, boolean directory) {
-        return Libc.unlinkat(fd, name, directory ? Libc.AT_REMOVEDIR : 0);
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) UNLINKAT.invokeExact(
+                    Libc.captureState(), fd, arena.allocateFrom(name), directory ? Libc.AT_REMOVEDIR : 0);
+            return r < 0 ? Libc.errno() : 0;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     /** {@code /proc/self/fd/N}: a path that the kernel resolves to this very file. */

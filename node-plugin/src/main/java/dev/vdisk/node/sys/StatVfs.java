@@ -1,9 +1,13 @@
 package dev.vdisk.node.sys;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -24,6 +28,8 @@ import java.nio.file.Path;
 public record StatVfs(
         long totalBytes, long freeBytes, long availableBytes, long totalInodes, long freeInodes, boolean readOnly) {
     static final int SIZE = 112;
+    private static final MethodHandle STATVFS =
+            Libc.bind("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1);
     private static final long ST_RDONLY = 1;
 
     /** Bytes in use: total minus free (reserved blocks are neither used nor available). */
@@ -39,7 +45,7 @@ public record StatVfs(
     public static StatVfs of(Path path) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(SIZE, 8);
-            if (Libc.statvfs(path.toString(), buf) != 0) {
+            if (call(path.toString(), buf) != 0) {
                 throw new ErrnoException("statvfs(" + path + ")", Libc.errno());
             }
             long frsize = buf.get(JAVA_LONG, 8);
@@ -50,6 +56,15 @@ public record StatVfs(
                     buf.get(JAVA_LONG, 40),
                     buf.get(JAVA_LONG, 48),
                     (buf.get(JAVA_LONG, 72) & ST_RDONLY) != 0);
+        }
+    }
+
+    /** statvfs(2) into {@code buf} ({@link #SIZE} bytes); 0 or -1 with errno. */
+    private static int call(String path, MemorySegment buf) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) STATVFS.invokeExact(Libc.captureState(), arena.allocateFrom(path), buf);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
     }
 }

@@ -1,0 +1,2 @@
+/** Helpers the kube tests of several packages share. */
+package dev.vdisk.kube.testing;
