@@ -9,7 +9,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * When a pool takes its consistency points ({@link ConsistencyPoints} takes them): on request, when due (the
- * checkpointer's tick), to free space for a writer whose reservation failed, and as backpressure when the journal
+ * checkpointer's tick), when dirty map blocks pass their bound (the destager), to free space for a writer whose reservation failed, and as backpressure when the journal
  * is beyond its hard limit. Takes {@code Pool.cpLock} around each point, {@code Pool.destageLock} only to drain.
  * Its vdisks see it as their {@link PoolHooks}: those decisions, the closed check and the foreground I/O count.
  */
@@ -116,7 +116,18 @@ final class PointTriggers implements PoolHooks {
     /** Called by the checkpointer after each destage round and every tick: checkpoint when due (timer, journal size, pending frees). */
     void maybeCheckpoint() {
         String why = points.due();
-        if (why != null && !closed.getAsBoolean() && cpLock.tryLock()) {
+        if (why != null) {
+            checkpointIfFree(why);
+        }
+    }
+
+    /**
+     * Takes a point for {@code why} unless the pool is closed or another thread holds {@code Pool.cpLock} (taking a
+     * point, or a metadata change that ends with one). Never waits for the lock: the destager calls it when dirty map
+     * blocks pass their bound, and a snapshot holding cpLock may be waiting for writers that wait for the destager.
+     */
+    void checkpointIfFree(String why) {
+        if (!closed.getAsBoolean() && cpLock.tryLock()) {
             try {
                 if (!closed.getAsBoolean()) {
                     takeLocked(why);
