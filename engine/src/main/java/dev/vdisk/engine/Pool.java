@@ -103,6 +103,7 @@ public final class Pool implements AutoCloseable {
         this.points = new ConsistencyPoints(dir, options, data, alloc, destageLock, sb);
         this.triggers = new PointTriggers(
                 options, cpLock, destageLock, catalog, points, alloc, destager, () -> closed, this::checkOpen);
+        triggers.watchMapDirtyBytes(maps::dirtyBytes);
     }
 
     // ---------------------------------------------------------------- create and open
