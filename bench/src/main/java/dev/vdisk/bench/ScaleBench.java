@@ -1,5 +1,6 @@
 package dev.vdisk.bench;
 
+import dev.vdisk.cli.shared.ByteSize;
 import dev.vdisk.engine.Pool;
 import dev.vdisk.engine.PoolInfo;
 import dev.vdisk.engine.PoolOptions;
@@ -18,22 +19,27 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Engine side of {@code e2e/bench/scale.sh}: what a pool costs as it grows. For each volume size (1 GiB, and 10 TiB
- * thin in a sparse pool), one vdisk gets 1024 segments written spread over its whole size, then snapshots are taken
- * (each after 4 segments rewritten at spread positions, so every snapshot has a change index), and at 1, 100 and
- * 1000 snapshots it measures: heap used after GC; the median consistency point after 16 random 4 KiB writes, once
- * destaged (wall time, its CPU time, and the bytes the process wrote meanwhile, {@code wchar}); 4 KiB random-write
- * IOPS in the vdisk's first GiB (one thread, no flush); then the pool's used space (snapshots keep what each row's
- * IOPS run overwrote). Rows should be flat. Prints {@code ROW volumes pool snapshots heapMiB pointMs pointCpuMs
- * pointKiB iops usedPercent}.
+ * Engine side of {@code e2e/bench/scale.sh}: what a pool costs as it grows. For each volume size (1 GiB in a 2 GiB
+ * pool, and 10 TiB thin in a 1 TiB sparse pool), one vdisk gets 1024 segments written spread over its whole size,
+ * then snapshots are taken (each after 4 segments rewritten at spread positions, so every snapshot has a change index),
+ * and at 1, 100 and 1000 snapshots it measures: the median consistency point after 16 random 4 KiB writes, once
+ * destaged (wall time, its CPU time, and the bytes the process wrote meanwhile, {@code wchar}); the time of a fixed
+ * count of 4 KiB random writes in the vdisk's first 32 MiB (one thread, no flush; a count, not a duration, and a
+ * small region, so that what the snapshots keep of each row is at most 512 segments whatever the machine's speed; each
+ * snapshot keeps about 10 segments of its own, so 1000 of them need 2 GiB); then heap used after GC with the map node cache in place (its size from
+ * {@code -Dbench.mapCache}, default the pool's 64M; the blocks it holds, times 64 KiB, printed apart) and the pool's
+ * used space. Rows should be flat. Prints {@code ROW volumes pool snapshots heapMiB cacheMiB
+ * pointMs pointCpuMs pointKiB iops usedPercent}.
  *
  * <pre>
- * ScaleBench POOL_DIR [SECONDS]
+ * ScaleBench POOL_DIR [WRITES_PER_ROW]
  * </pre>
  */
 public final class ScaleBench {
     private static final int SEG = 64 * 1024;
     private static final int POINTS = 15;
+    /** Where the IOPS writes go: 512 segments, what each row's writes may leave to the snapshots. */
+    private static final long IOPS_REGION = 32L << 20;
 
     private ScaleBench() {}
 
@@ -42,17 +48,20 @@ public final class ScaleBench {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
         Path dir = Path.of(a[0]);
-        double seconds = a.length > 1 ? Double.parseDouble(a[1]) : 3;
-        long[][] shapes = {{1L << 30, 4L << 30}, {10L << 40, 1L << 40}}; // volumes, pool (thin, sparse)
+        int writes = a.length > 1 ? Integer.parseInt(a[1]) : 4096;
+        PoolOptions options = PoolOptions.defaults()
+                .withMapCacheBytes(ByteSize.parse(System.getProperty("bench.mapCache", "64M"))
+                        .bytes());
+        long[][] shapes = {{1L << 30, 2L << 30}, {10L << 40, 1L << 40}}; // volumes, pool (thin, sparse)
         for (long[] s : shapes) {
             Path p = dir.resolve("pool-" + s[0]);
-            run(p, s[0], s[1], seconds);
+            run(p, s[0], s[1], options, writes);
             deleteTree(p);
         }
     }
 
-    private static void run(Path dir, long volume, long poolSize, double seconds) {
-        try (Pool pool = Pool.create(dir, new PoolSpec(poolSize, SEG, null, null), PoolOptions.defaults())) {
+    private static void run(Path dir, long volume, long poolSize, PoolOptions options, int writes) {
+        try (Pool pool = Pool.create(dir, new PoolSpec(poolSize, SEG, null, null), options)) {
             pool.vdisks().create("v", volume);
             Vdisk v = pool.vdisks().get("v");
             long stride = volume / 1024;
@@ -74,12 +83,12 @@ public final class ScaleBench {
                     }
                     pool.snapshots().take("v", "s" + taken);
                 }
-                measure(pool, v, volume, poolSize, taken, seconds, rnd);
+                measure(pool, v, volume, poolSize, taken, writes, rnd);
             }
         }
     }
 
-    private static void measure(Pool pool, Vdisk v, long volume, long poolSize, int snaps, double sec, Random rnd) {
+    private static void measure(Pool pool, Vdisk v, long volume, long poolSize, int snaps, int writes, Random rnd) {
         ByteBuffer b = ByteBuffer.allocateDirect(4096);
         long blocks = (1L << 30) / 4096;
         long[] times = new long[POINTS];
@@ -101,17 +110,14 @@ public final class ScaleBench {
             cpu[i] = threads.getCurrentThreadCpuTime() - c0;
             wrote[i] = wchar() - w0;
         }
-        long n = 0;
         long t0 = System.nanoTime();
-        long end = t0 + (long) (sec * 1e9);
-        while (System.nanoTime() < end) {
-            for (int i = 0; i < 64; i++, n++) {
-                b.clear();
-                b.putLong(0, n);
-                v.write(4096 * (rnd.nextLong() & (blocks - 1)), b);
-            }
+        long region = IOPS_REGION / 4096;
+        for (int n = 0; n < writes; n++) {
+            b.clear();
+            b.putLong(0, n);
+            v.write(4096 * (rnd.nextLong() & (region - 1)), b);
         }
-        double iops = n / ((System.nanoTime() - t0) / 1e9);
+        double iops = writes / ((System.nanoTime() - t0) / 1e9);
         pool.drain();
         System.gc();
         System.gc();
@@ -119,11 +125,12 @@ public final class ScaleBench {
         PoolInfo info = pool.info();
         System.out.printf(
                 Locale.ROOT,
-                "ROW %s %s %d %.1f %.2f %.2f %.0f %.0f %.0f%n",
+                "ROW %s %s %d %.1f %.1f %.2f %.2f %.0f %.0f %.0f%n",
                 human(volume),
                 human(poolSize),
                 snaps,
                 heap / 1048576.0,
+                pool.mapCacheStats().nodes() * (SEG / 1048576.0),
                 median(times) / 1e6,
                 median(cpu) / 1e6,
                 median(wrote) / 1024.0,

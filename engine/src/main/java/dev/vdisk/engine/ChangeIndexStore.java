@@ -37,6 +37,9 @@ final class ChangeIndexStore {
      */
     @GuardedBy("Pool.cpLock, Pool.destageLock")
     int writeDirty(ChangeSet changes, long owner, DataSpace data, Allocator alloc, ByteBuffer buf) {
+        if (!changes.hasDirty()) {
+            return 0; // a snapshot's index, or a vdisk not written since the last point: no set to build
+        }
         int segmentSize = buf.capacity();
         int per = ChangeIndexSegment.pagesPerSegment(segmentSize);
         TreeSet<Long> dirty = changes.takeDirtyRanges(per);

@@ -77,6 +77,11 @@ final class ChangeSet {
         pages.clear();
     }
 
+    /** True if a page changed since the last {@link #takeDirtyRanges} (most entries at most points: none). */
+    synchronized boolean hasDirty() {
+        return !dirtyPages.isEmpty();
+    }
+
     /**
      * The ranges ({@code pagesPerRange} pages each) holding a page changed since the last call, ascending; they are
      * clean afterwards. Called by consistency points with the destager quiesced.

@@ -127,8 +127,10 @@ final class ConsistencyPoints {
      * (destageLock) for the short final part only, after a first data fsync without it.
      */
     @GuardedBy("Pool.cpLock")
-    void takeLocked(String why, Collection<Vdisk> vdisks, long nextVdiskId) {
+    void takeLocked(String why, Collection<Vdisk> all, long nextVdiskId) {
         long t0 = System.nanoTime();
+        // one walk over the catalog's concurrent map, not five (cpLock keeps the set of entries still)
+        List<Vdisk> vdisks = new ArrayList<>(all);
         // write back what the destager wrote so far before stopping it: the fsync under destageLock below then has
         // little left to do (it took up to hundreds of ms under a sequential write, and writers waited for the slab)
         data.force();
@@ -151,7 +153,7 @@ final class ConsistencyPoints {
             }
             data.force();
             ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);
-            List<CatalogEntry> entries = new ArrayList<>();
+            List<CatalogEntry> entries = new ArrayList<>(vdisks.size());
             long indexSegments = 0;
             int indexWritten = 0;
             for (Vdisk v : vdisks) {

@@ -1,6 +1,7 @@
 package dev.vdisk.engine;
 
 import dev.vdisk.engine.core.GuardedBy;
+import dev.vdisk.engine.map.NodeCache;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The one background thread that applies dirty segments to the pool (consistency points are the {@link Checkpointer}'s,
  * started and stopped with it, and woken after each round). It waits
  * a short batching delay after the first dirty segment (so that neighbouring small writes land in one destage) unless
- * the changes table is under pressure, then drains everything queued.
+ * the changes table is under pressure, then drains everything queued. Between two segments it takes a consistency point
+ * itself when the maps' dirty blocks pass {@link PoolOptions#mapDirtyLimitBytes()} (a burst of writes to many
+ * indirect blocks would otherwise pin them all on the heap until the next timed point).
  */
 final class Destager extends BackgroundLoop {
     private final Pool pool;
@@ -24,12 +27,16 @@ final class Destager extends BackgroundLoop {
     @GuardedBy("lock")
     private volatile boolean urgent;
 
+    private final NodeCache maps;
+    private final long mapDirtyLimit;
     private final JournalSyncer syncer;
     private final Checkpointer checkpointer;
 
-    Destager(Pool pool, int segmentSize) {
+    Destager(Pool pool, int segmentSize, NodeCache maps) {
         super("destager", pool.dir(), 1000);
         this.pool = pool;
+        this.maps = maps;
+        this.mapDirtyLimit = pool.options().mapDirtyLimitBytes();
         this.staging = ByteBuffer.allocateDirect(segmentSize);
         this.syncer = new JournalSyncer(pool);
         this.checkpointer = new Checkpointer(pool);
@@ -116,6 +123,8 @@ final class Destager extends BackgroundLoop {
                 queue.add(ds);
                 queued.incrementAndGet();
                 syncer.request();
+            } else if (maps.dirtyBytes() > mapDirtyLimit) {
+                pool.checkpointIfFree("map dirty limit");
             }
         }
         if (skipped > 0 && skipped == polled && !stopping()) {

@@ -6,10 +6,12 @@ import dev.vdisk.engine.journal.Journal;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * When a pool takes its consistency points ({@link ConsistencyPoints} takes them): on request, when due (the
- * checkpointer's tick), to free space for a writer whose reservation failed, and as backpressure when the journal
+ * checkpointer's tick), when dirty map blocks pass their bound (the destager between segments, the checkpointer at its
+ * tick for blocks writers dirtied), to free space for a writer whose reservation failed, and as backpressure when the journal
  * is beyond its hard limit. Takes {@code Pool.cpLock} around each point, {@code Pool.destageLock} only to drain.
  * Its vdisks see it as their {@link PoolHooks}: those decisions, the closed check and the foreground I/O count.
  */
@@ -27,6 +29,8 @@ final class PointTriggers implements PoolHooks {
     private final Runnable checkOpen;
     /** Foreground I/O operations (reads, writes, discards) of all vdisks: idle-only splits watch its rate. */
     private final LongAdder foregroundOps = new LongAdder();
+
+    private volatile LongSupplier mapDirtyBytes = () -> 0;
     /** Set once, when the pool's journal opens (before any writer or checkpointer runs). */
     private volatile Journal journal;
 
@@ -49,6 +53,11 @@ final class PointTriggers implements PoolHooks {
         this.destager = destager;
         this.closed = closed;
         this.checkOpen = checkOpen;
+    }
+
+    /** The maps' dirty bytes, which the checkpointer's tick also watches (set once, at construction). */
+    void watchMapDirtyBytes(LongSupplier bytes) {
+        mapDirtyBytes = bytes;
     }
 
     void attach(Journal j) {
@@ -116,7 +125,21 @@ final class PointTriggers implements PoolHooks {
     /** Called by the checkpointer after each destage round and every tick: checkpoint when due (timer, journal size, pending frees). */
     void maybeCheckpoint() {
         String why = points.due();
-        if (why != null && !closed.getAsBoolean() && cpLock.tryLock()) {
+        if (why == null && mapDirtyBytes.getAsLong() > options.mapDirtyLimitBytes()) {
+            why = "map dirty limit"; // set by writers (write anywhere installs pointers), not the destager
+        }
+        if (why != null) {
+            checkpointIfFree(why);
+        }
+    }
+
+    /**
+     * Takes a point for {@code why} unless the pool is closed or another thread holds {@code Pool.cpLock} (taking a
+     * point, or a metadata change that ends with one). Never waits for the lock: the destager calls it when dirty map
+     * blocks pass their bound, and a snapshot holding cpLock may be waiting for writers that wait for the destager.
+     */
+    void checkpointIfFree(String why) {
+        if (!closed.getAsBoolean() && cpLock.tryLock()) {
             try {
                 if (!closed.getAsBoolean()) {
                     takeLocked(why);

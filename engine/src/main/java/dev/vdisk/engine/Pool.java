@@ -97,12 +97,13 @@ public final class Pool implements AutoCloseable {
         this.alloc.holdReuseWhile(holds::holds);
         this.zeros = new Zeros(segmentSize);
         this.slab = new Slab((int) Math.max(2L * segmentSize / Slab.BLOCK + 2, options.dirtyLimitBytes() / Slab.BLOCK));
-        this.destager = new Destager(this, segmentSize);
+        this.destager = new Destager(this, segmentSize, maps);
         this.slab.onPressure(() -> destager.wake(true));
         this.catalog = new VdiskCatalog(sb.nextVdiskId());
         this.points = new ConsistencyPoints(dir, options, data, alloc, destageLock, sb);
         this.triggers = new PointTriggers(
                 options, cpLock, destageLock, catalog, points, alloc, destager, () -> closed, this::checkOpen);
+        triggers.watchMapDirtyBytes(maps::dirtyBytes);
     }
 
     // ---------------------------------------------------------------- create and open
@@ -266,6 +267,11 @@ public final class Pool implements AutoCloseable {
     /** Destages every dirty segment now (used before snapshots and by tests), then takes a consistency point. */
     public void drain() {
         triggers.drain();
+    }
+
+    /** The destager's early point when dirty map blocks pass their bound (skipped if another holds cpLock). */
+    void checkpointIfFree(String why) {
+        triggers.checkpointIfFree(why);
     }
 
     /** Called by the checkpointer after each destage round and every tick: a point when one is due. */

@@ -14,7 +14,8 @@ import dev.vdisk.engine.error.JournalDamagedException;
  * @param destageDelayMillis batching delay of the destager after the first dirty segment
  * @param acceptJournalLoss open even when the journal lost fsynced records ({@link JournalDamagedException}
  *     otherwise); {@link Pool#journalLosses()} then lists them. An operator's decision, never a default.
- * @param mapCacheBytes heap for clean indirect blocks of the maps ({@code NodeCache}); more are read from disk on use
+ * @param mapCacheBytes heap for clean indirect blocks of the maps ({@code NodeCache}); more are read from disk on use;
+ *     also the bound on dirty ones, see {@link #mapDirtyLimitBytes()}
  * @param writeAnywhere first writes of whole segments to holes go to new segments with only a pointer journalled
  */
 public record PoolOptions(
@@ -36,6 +37,18 @@ public record PoolOptions(
 
     /** Default {@link #writeAnywhere}. */
     public static final boolean DEFAULT_WRITE_ANYWHERE = true;
+
+    /** Smallest {@link #mapDirtyLimitBytes()}: below it random writes over a large vdisk would take a point every few. */
+    public static final long MIN_MAP_DIRTY_LIMIT_BYTES = 16L << 20;
+
+    /**
+     * Heap for indirect blocks changed since the last consistency point (pinned until it writes them, outside the
+     * cache's bound): past it the destager takes a point early, so a write burst cannot grow the heap without bound.
+     * The cache's size, at least {@link #MIN_MAP_DIRTY_LIMIT_BYTES}; the maps' heap is at most the two together.
+     */
+    public long mapDirtyLimitBytes() {
+        return Math.max(mapCacheBytes, MIN_MAP_DIRTY_LIMIT_BYTES);
+    }
 
     public static PoolOptions defaults() {
         return new PoolOptions(64L << 20, 64L << 20, 5_000, 256L << 20, 1L << 30, 5);

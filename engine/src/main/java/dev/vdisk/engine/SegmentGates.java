@@ -17,13 +17,32 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class SegmentGates {
     private static final int GATES = 64;
 
-    private final ReentrantReadWriteLock[] gates = new ReentrantReadWriteLock[GATES];
-    private final AtomicLongArray inPlaceCounts = new AtomicLongArray(GATES * 16);
+    /** Made on first use: a snapshot never writes, and 64 locks plus 8 KiB of counts were 16 KiB of heap each. */
+    private volatile State state;
 
-    SegmentGates() {
-        for (int i = 0; i < GATES; i++) {
-            gates[i] = new ReentrantReadWriteLock();
+    private static final class State {
+        final ReentrantReadWriteLock[] gates = new ReentrantReadWriteLock[GATES];
+        final AtomicLongArray inPlaceCounts = new AtomicLongArray(GATES * 16);
+
+        State() {
+            for (int i = 0; i < GATES; i++) {
+                gates[i] = new ReentrantReadWriteLock();
+            }
         }
+    }
+
+    private State state() {
+        State s = state;
+        if (s == null) {
+            synchronized (this) {
+                s = state;
+                if (s == null) {
+                    s = new State();
+                    state = s;
+                }
+            }
+        }
+        return s;
     }
 
     /** The gate of segment {@code seg}. */
@@ -32,30 +51,33 @@ final class SegmentGates {
     }
 
     ReentrantReadWriteLock.ReadLock shared(int gate) {
-        return gates[gate].readLock();
+        return state().gates[gate].readLock();
     }
 
     ReentrantReadWriteLock.WriteLock exclusive(int gate) {
-        return gates[gate].writeLock();
+        return state().gates[gate].writeLock();
     }
 
-    /** In-place writes in flight through {@code gate}. */
+    /** In-place writes in flight through {@code gate} (none before the first gate was taken). */
     long inFlight(int gate) {
-        return inPlaceCounts.get(16 * gate);
+        State s = state;
+        return s == null ? 0 : s.inPlaceCounts.get(16 * gate);
     }
 
     /** In-place writes completed through {@code gate} so far. */
     long completed(int gate) {
-        return inPlaceCounts.get(16 * gate + 8);
+        State s = state;
+        return s == null ? 0 : s.inPlaceCounts.get(16 * gate + 8);
     }
 
     void beginInPlace(int gate) {
-        inPlaceCounts.getAndIncrement(16 * gate);
+        state().inPlaceCounts.getAndIncrement(16 * gate);
     }
 
     /** Counts the write completed before it leaves the in-flight count: see {@link VdiskReads}. */
     void endInPlace(int gate) {
-        inPlaceCounts.getAndIncrement(16 * gate + 8);
-        inPlaceCounts.getAndDecrement(16 * gate);
+        State s = state();
+        s.inPlaceCounts.getAndIncrement(16 * gate + 8);
+        s.inPlaceCounts.getAndDecrement(16 * gate);
     }
 }

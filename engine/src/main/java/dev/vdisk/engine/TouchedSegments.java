@@ -100,6 +100,8 @@ final class TouchedSegments {
     /** A point with replay position {@code replaySeq} completed: drops the generations it covers. */
     @GuardedBy("Pool.destageLock")
     void retire(long replaySeq) {
-        closed.removeIf(g -> g.endSeq <= replaySeq);
+        if (!closed.isEmpty()) { // a snapshot never has one: skip the deque's bulk removal
+            closed.removeIf(g -> g.endSeq <= replaySeq);
+        }
     }
 }

@@ -37,7 +37,8 @@ final class PoolFlags {
             defaultValue = "64M",
             order = 29,
             description = "heap for the pool's cached map blocks (64 KiB each, one maps 256 MiB of a volume); others "
-                    + "are read from disk and checked when used, at the cost of a read")
+                    + "are read from disk and checked when used, at the cost of a read. Blocks changed since the last "
+                    + "consistency point take as much again at most (16M at least)")
     ByteSize mapCacheSize;
 
     @Option(

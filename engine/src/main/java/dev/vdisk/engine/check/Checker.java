@@ -2,6 +2,7 @@ package dev.vdisk.engine.check;
 
 import dev.vdisk.engine.alloc.Allocator;
 import dev.vdisk.engine.error.BadBlockException;
+import dev.vdisk.engine.error.InvalidRangeException;
 import dev.vdisk.engine.format.Catalog;
 import dev.vdisk.engine.format.ChangeIndexSegment;
 import dev.vdisk.engine.format.IndirectBlock;
@@ -18,7 +19,8 @@ import java.util.Set;
 /**
  * The consistency check: recomputes every segment's reference count from the catalog and all trees and compares it
  * with the allocator's; re-reads clean indirect blocks, catalog and change-index segments and verifies their CRCs. The caller holds
- * the pool's consistency-point lock, the destage lock and every vdisk's map lock (nothing changes meanwhile).
+ * the pool's consistency-point lock, the destage lock and every vdisk's map lock (nothing changes meanwhile). Heap: 20
+ * bytes per segment of the pool (the arrays below and the allocator's copied counts).
  */
 public final class Checker {
     private final DataSpace data;
@@ -39,6 +41,10 @@ public final class Checker {
 
     public CheckReport check(List<Tree> trees, long[] catalogVbns, Superblock sb) {
         List<CheckReport.Problem> problems = new ArrayList<>();
+        if (alloc.segmentCount() > Integer.MAX_VALUE) {
+            throw new InvalidRangeException("the check holds 20 bytes per segment in arrays: a pool of "
+                    + alloc.segmentCount() + " segments (2^31 or more) cannot be checked");
+        }
         int n = (int) alloc.segmentCount();
         int[] counts = new int[n];
         long[] family = new long[n]; // family + 1 of the first tree referencing the segment; -1 catalog

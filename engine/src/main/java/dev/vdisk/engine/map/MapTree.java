@@ -44,6 +44,9 @@ public final class MapTree {
 
     @GuardedBy("Vdisk.mapLock")
     private long rootWord1;
+    /** Dirty nodes this tree pins (counted in the cache's {@link NodeCache#dirtyBytes} too). */
+    @GuardedBy("Vdisk.mapLock")
+    private long dirtyNodes;
     /** Nodes created by the last {@link #set} or {@link #grow}, for the allocator's accounting. */
     @GuardedBy("Vdisk.mapLock")
     private int lastCreated;
@@ -234,8 +237,14 @@ public final class MapTree {
                 cache.forget(n.vbn);
             }
             n.dirty = true;
+            dirtied(1);
         }
         return n;
+    }
+
+    private void dirtied(long delta) {
+        dirtyNodes += delta;
+        cache.dirtied(delta);
     }
 
     /** Returns {@code n} if this tree owns it alone, else a dirty private copy (path copy). */
@@ -254,6 +263,7 @@ public final class MapTree {
         }
         alloc.decref(n.vbn);
         copy.dirty = true;
+        dirtied(1);
         lastCreated++;
         return copy;
     }
@@ -270,6 +280,7 @@ public final class MapTree {
                 r.words[0] = rootWord0;
                 r.words[1] = rootWord1;
                 r.dirty = true;
+                dirtied(1);
                 dirtyRoot = r;
                 created++;
             }
@@ -292,6 +303,7 @@ public final class MapTree {
         rootWord0 = MapEntry.mapped(dirtyRoot.vbn);
         rootWord1 = MapEntry.word1(crc, 0);
         dirtyRoot = null;
+        dirtied(-dirtyNodes); // every dirty node hangs under the root: all written
         return w.written();
     }
 
@@ -355,6 +367,7 @@ public final class MapTree {
         Node r = root();
         long released = r == null ? 0 : walks.release(r, alloc);
         dirtyRoot = null;
+        dirtied(-dirtyNodes);
         rootWord0 = 0;
         rootWord1 = 0;
         return released;

@@ -7,6 +7,7 @@ import dev.vdisk.engine.io.DataSpace;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -20,7 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * bit; {@link #clockLock} guards the clock (the queue of admitted nodes) and its byte count, taken by whichever
  * thread admits a node. Eviction only drops the cache's reference: a reader that holds its tree's map lock keeps
  * using the node it got, which cannot change under it (see {@link Node}). Dirty nodes are never here: they are pinned
- * by their tree until the consistency point writes them, whatever the cache's size.
+ * by their tree until the consistency point writes them; the cache only counts them ({@link #dirtyBytes}), pool-wide,
+ * so that the destager can take a point early when a write burst passes {@code PoolOptions.mapDirtyLimitBytes}.
  */
 public final class NodeCache {
     /** Heap bytes of a node beyond its words: object headers, the clock and map entries. */
@@ -40,6 +42,9 @@ public final class NodeCache {
     /** Bytes of the nodes in {@link #clock}, stale entries included until the hand passes them. */
     @GuardedBy("clockLock")
     private long bytes;
+
+    /** Dirty nodes of every tree: each tree adds its own count as nodes turn dirty and takes it back when written. */
+    private final AtomicLong dirtyNodes = new AtomicLong();
 
     private final LongAdder hits = new LongAdder();
     private final LongAdder loads = new LongAdder();
@@ -141,11 +146,22 @@ public final class NodeCache {
         nodes.remove(vbn);
     }
 
+    /** A tree's dirty node count changed by {@code delta} (any thread holding that tree's map lock). */
+    void dirtied(long delta) {
+        dirtyNodes.addAndGet(delta);
+    }
+
+    /** Heap held by dirty nodes of all trees (pinned until the next consistency point writes them). */
+    public long dirtyBytes() {
+        return dirtyNodes.get() * nodeBytes;
+    }
+
     /** Numbers for metrics and tests. */
     public Stats stats() {
         clockLock.lock();
         try {
-            return new Stats(capacityBytes, bytes, nodes.size(), hits.sum(), loads.sum(), evictions.sum());
+            return new Stats(
+                    capacityBytes, bytes, nodes.size(), hits.sum(), loads.sum(), evictions.sum(), dirtyBytes());
         } finally {
             clockLock.unlock();
         }
@@ -158,6 +174,8 @@ public final class NodeCache {
      * @param hits lookups served from the cache
      * @param loads blocks read from disk (and CRC-checked)
      * @param evictions nodes dropped to stay within the bound
+     * @param dirtyBytes heap of the dirty nodes, outside the bound (see {@link #dirtyBytes()})
      */
-    public record Stats(long capacityBytes, long bytes, long nodes, long hits, long loads, long evictions) {}
+    public record Stats(
+            long capacityBytes, long bytes, long nodes, long hits, long loads, long evictions, long dirtyBytes) {}
 }
