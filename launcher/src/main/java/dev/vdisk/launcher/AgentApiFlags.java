@@ -41,4 +41,14 @@ final class AgentApiFlags {
             order = 54,
             description = "its PEM key (PKCS#8, or PKCS#1 RSA), re-read every minute")
     String tlsKey;
+
+    @Option(
+            names = "--agent-peer-sa",
+            paramLabel = "NAMESPACE:NAME",
+            order = 55,
+            description = "the node plugin's own service account: the internal API lets it pull replicas of this "
+                    + "node's snapshots, and this node pulls other nodes' snapshots with its token (--agent-token-file)"
+                    + " and checks them with --agent-ca-file, so clones and restores work on any node. Needs "
+                    + "--agent-listen; without it clones stay on their source's node")
+    String peerSa;
 }

@@ -14,15 +14,17 @@ import java.util.Optional;
  *
  * @param leaderNamespace namespace of the Lease (default: env POD_NAMESPACE, else {@code default})
  * @param leaderId        name of the Lease
- * @param tokenFile       the controller's service-account token for node agents' internal API, read per call
+ * @param tokenFile       the service-account token shown to node agents' internal API, read per call
  * @param kubeTimeout     how long a controller call waits for a node agent's status before answering ABORTED
  * @param kubeconfig      an explicit kubeconfig file
  * @param agentListen     node: host:port the internal API listens on, empty for none
  * @param agentAddress    node: host:port published for the controller (default: agentListen)
  * @param agentClientSa   node: NAMESPACE:NAME of the controller's service account, the only caller let in
  * @param agentCertificate node: the internal API's TLS certificate and key; empty: plaintext on loopback only
- * @param agentTrust      controller: the CA and server name node agents' certificates are checked against; empty:
- *                        agents are dialled on loopback addresses only
+ * @param agentTrust      controller and node: the CA and server name node agents' certificates are checked against;
+ *                        empty: agents are dialled on loopback addresses only
+ * @param agentPeerSa     node: NAMESPACE:NAME of the node plugin's own account; present: it serves its snapshots to
+ *                        the other node agents and pulls theirs (with {@code tokenFile} and {@code agentTrust})
  */
 record ClusterOptions(
         String leaderNamespace,
@@ -34,7 +36,8 @@ record ClusterOptions(
         Optional<String> agentAddress,
         Optional<String> agentClientSa,
         Optional<ServingCertificate> agentCertificate,
-        Optional<AgentTrust> agentTrust) {
+        Optional<AgentTrust> agentTrust,
+        Optional<String> agentPeerSa) {
 
     static final String DEFAULT_LEADER_ID = "vdisk-csi-controller";
     /**
@@ -59,6 +62,7 @@ record ClusterOptions(
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
+                Optional.empty(),
                 Optional.empty());
     }
 
@@ -73,6 +77,22 @@ record ClusterOptions(
                 agentAddress,
                 agentClientSa,
                 certificate,
-                trust);
+                trust,
+                agentPeerSa);
+    }
+
+    ClusterOptions withAgentPeer(Optional<String> peerSa) {
+        return new ClusterOptions(
+                leaderNamespace,
+                leaderId,
+                tokenFile,
+                kubeTimeout,
+                kubeconfig,
+                agentListen,
+                agentAddress,
+                agentClientSa,
+                agentCertificate,
+                agentTrust,
+                peerSa);
     }
 }

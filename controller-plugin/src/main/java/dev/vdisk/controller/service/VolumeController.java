@@ -26,6 +26,7 @@ import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.agents.NodeVolume;
+import dev.vdisk.controller.agents.RemoteClones;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -95,8 +96,13 @@ final class VolumeController {
                                 "volume " + volumeId + " for name '" + name + "' already exists, but " + why);
                     });
             if (source.isPresent() && !source.get().snapshot()) {
-                // a crash after the clone may have left the internal snapshot visible; hidden from now on
-                agent(existing.get().nodeId()).deleteSnapshot(ContentSource.internalSnapshotId(volumeId));
+                // a crash after the clone may have left the internal snapshot visible; hidden from now on. It was
+                // taken on the source volume's node, which is another one for a clone made elsewhere
+                String internal = ContentSource.internalSnapshotId(volumeId);
+                agent(existing.get().nodeId()).deleteSnapshot(internal);
+                agents.find(source.get().id())
+                        .filter(v -> !v.nodeId().equals(existing.get().nodeId()))
+                        .ifPresent(v -> agent(v.nodeId()).deleteSnapshot(internal));
             }
             if (source.isPresent()) {
                 // a crash after the clone may have come before the split was asked for; the agent's start is idempotent
@@ -205,8 +211,11 @@ final class VolumeController {
         }
         long size = Math.max(sourceSize, range.requiredBytes() == 0 ? 0 : range.size(VolumeAgent.MAX_VOLUME_BYTES));
         if (!topology.allows(node)) {
-            throw new NoSuitableNodeException("the content source " + source + " is on node " + node + ", which is"
-                    + " not among the requisite topologies; a clone can only be created on its source's node");
+            RemoteClones remote = agents.remoteClones()
+                    .orElseThrow(() -> new NoSuitableNodeException("the content source " + source + " is on node "
+                            + node + ", which is not among the requisite topologies; here a clone can only be"
+                            + " created on its source's node"));
+            return cloneElsewhere(remote, source, node, volumeId, size, topology, policy, attributes);
         }
         return place(topology, new TreeSet<>(List.of(node)), size, policy, chosen -> {
             VolumeAgent agent = agent(chosen);
@@ -221,6 +230,39 @@ final class VolumeController {
             agent.createSnapshot(internal, source.id());
             AgentVolume clone = agent.cloneVolume(volumeId, internal, size, attributes);
             agent.deleteSnapshot(internal);
+            return clone;
+        });
+    }
+
+    /**
+     * Restore anywhere: the clone goes to the node the topology picks (one with room), which pulls a replica of the
+     * source snapshot from {@code sourceNode} and clones it there; a volume source is cloned through an internal
+     * snapshot taken on its node and deleted once the clone exists (a retry deletes it too: {@link #createVolume}).
+     * The clone is an ordinary local volume afterwards; its split policy is not applied (a replica is not shared).
+     */
+    private NodeVolume cloneElsewhere(
+            RemoteClones remote,
+            ContentSource source,
+            String sourceNode,
+            String volumeId,
+            long size,
+            TopologyPicker topology,
+            CapacityPolicy policy,
+            Map<String, String> attributes) {
+        return place(topology, agents.nodeIds(), size, policy, chosen -> {
+            LOG.info(
+                    "volume {}: its source {} is on node {}, cloning it onto node {}",
+                    volumeId,
+                    source,
+                    sourceNode,
+                    chosen);
+            if (source.snapshot()) {
+                return remote.cloneFromNode(chosen, sourceNode, volumeId, source.id(), size, attributes);
+            }
+            String internal = ContentSource.internalSnapshotId(volumeId);
+            agent(sourceNode).createSnapshot(internal, source.id());
+            AgentVolume clone = remote.cloneFromNode(chosen, sourceNode, volumeId, internal, size, attributes);
+            agent(sourceNode).deleteSnapshot(internal);
             return clone;
         });
     }
