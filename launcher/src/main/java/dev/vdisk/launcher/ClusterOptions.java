@@ -25,6 +25,7 @@ import java.util.Optional;
  *                        empty: agents are dialled on loopback addresses only
  * @param agentPeerSa     node: NAMESPACE:NAME of the node plugin's own account; present: it serves its snapshots to
  *                        the other node agents and pulls theirs (with {@code tokenFile} and {@code agentTrust})
+ * @param replicationRate node: data bytes per second a replica is pulled at, 0 for unlimited
  */
 record ClusterOptions(
         String leaderNamespace,
@@ -37,7 +38,8 @@ record ClusterOptions(
         Optional<String> agentClientSa,
         Optional<ServingCertificate> agentCertificate,
         Optional<AgentTrust> agentTrust,
-        Optional<String> agentPeerSa) {
+        Optional<String> agentPeerSa,
+        long replicationRate) {
 
     static final String DEFAULT_LEADER_ID = "vdisk-csi-controller";
     /**
@@ -63,7 +65,8 @@ record ClusterOptions(
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                0);
     }
 
     ClusterOptions withAgentTls(Optional<ServingCertificate> certificate, Optional<AgentTrust> trust) {
@@ -78,10 +81,11 @@ record ClusterOptions(
                 agentClientSa,
                 certificate,
                 trust,
-                agentPeerSa);
+                agentPeerSa,
+                replicationRate);
     }
 
-    ClusterOptions withAgentPeer(Optional<String> peerSa) {
+    ClusterOptions withAgentPeer(Optional<String> peerSa, long rate) {
         return new ClusterOptions(
                 leaderNamespace,
                 leaderId,
@@ -93,6 +97,7 @@ record ClusterOptions(
                 agentClientSa,
                 agentCertificate,
                 agentTrust,
-                peerSa);
+                peerSa,
+                rate);
     }
 }

@@ -77,7 +77,8 @@ final class FlagValidation {
                 .withAgentTls(
                         certificate(a.listen, a.tlsCert, a.tlsKey),
                         trust(ac.caFile, ac.serverName, defaults.leaderNamespace()))
-                .withAgentPeer(peerAccount(a.peerSa, a.listen));
+                .withAgentPeer(
+                        peerAccount(a.peerSa, a.listen), a.replicationRate == null ? 0 : a.replicationRate.bytes());
         NodeOptions node = new NodeOptions(
                 kubeletDir,
                 stateDir,
@@ -254,7 +255,8 @@ final class FlagValidation {
                 Optional.ofNullable(agentClientSa),
                 Optional.empty(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                0);
     }
 
     private static void hostPort(String flag, String value) throws UsageException {

@@ -57,14 +57,15 @@ final class NodeCluster implements AutoCloseable {
                         local.replicas(),
                         peers,
                         ServiceAccountName.parse(options.agentPeerSa().get()),
-                        NodePuller.into(local.replicas(), local.replicaPulls(), 0));
+                        NodePuller.into(local.replicas(), local.replicaPulls(), options.replicationRate()));
         try {
             NodeClusterAgent agent = NodeClusterAgent.start(client, nodeConfig, local, replication);
             if (replication != null) {
                 LOG.info(
-                        "node {}: exchanges replicas with the other node agents as {}",
+                        "node {}: exchanges replicas with the other node agents as {}, pulling at {}",
                         config.nodeId(),
-                        replication.peerAccount());
+                        replication.peerAccount(),
+                        options.replicationRate() == 0 ? "any rate" : options.replicationRate() + " bytes/s at most");
             }
             return Optional.of(new NodeCluster(client, agent, peers));
         } catch (IOException | RuntimeException e) {

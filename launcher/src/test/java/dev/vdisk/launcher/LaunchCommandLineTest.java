@@ -180,6 +180,7 @@ class LaunchCommandLineTest {
                 LaunchCommandLine.parse(new String[] {"node"}).cluster().agentListen());
         assertEquals(Optional.empty(), d.agentTrust(), "no CA: loopback agents only");
         assertEquals(Optional.empty(), d.agentPeerSa(), "no replicas exchanged by default");
+        assertEquals(0, d.replicationRate(), "unlimited by default");
 
         ClusterOptions peer = LaunchCommandLine.parse(new String[] {
                     "node",
@@ -192,9 +193,12 @@ class LaunchCommandLineTest {
                     "--agent-token-file",
                     "/t/node-token",
                     "--agent-ca-file",
-                    "/ca/ca.crt"
+                    "/ca/ca.crt",
+                    "--replication-rate",
+                    "200M"
                 })
                 .cluster();
+        assertEquals(200L << 20, peer.replicationRate(), "pulls throttled like the splitter");
         assertEquals(Optional.of("ns:node"), peer.agentPeerSa());
         assertEquals(Path.of("/t/node-token"), peer.tokenFile(), "the node's token for other agents");
         assertEquals(Path.of("/ca/ca.crt"), peer.agentTrust().orElseThrow().caFile(), "other agents' CA");
