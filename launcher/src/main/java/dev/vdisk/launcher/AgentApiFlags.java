@@ -1,5 +1,6 @@
 package dev.vdisk.launcher;
 
+import dev.vdisk.cli.shared.ByteSize;
 import picocli.CommandLine.Option;
 
 /** Flags of node mode for the node agent's internal API, which the controller calls. */
@@ -41,4 +42,22 @@ final class AgentApiFlags {
             order = 54,
             description = "its PEM key (PKCS#8, or PKCS#1 RSA), re-read every minute")
     String tlsKey;
+
+    @Option(
+            names = "--agent-peer-sa",
+            paramLabel = "NAMESPACE:NAME",
+            order = 55,
+            description = "the node plugin's own service account: the internal API lets it pull replicas of this "
+                    + "node's snapshots, and this node pulls other nodes' snapshots with its token (--agent-token-file)"
+                    + " and checks them with --agent-ca-file, so clones and restores work on any node. Needs "
+                    + "--agent-listen; without it clones stay on their source's node")
+    String peerSa;
+
+    @Option(
+            names = "--replication-rate",
+            paramLabel = "SIZE",
+            order = 56,
+            description = "at most this many bytes of data per second when this node pulls a replica, e.g. 200M "
+                    + "(zeros and holes travel without data); default: unlimited")
+    ByteSize replicationRate;
 }

@@ -14,15 +14,18 @@ import java.util.Optional;
  *
  * @param leaderNamespace namespace of the Lease (default: env POD_NAMESPACE, else {@code default})
  * @param leaderId        name of the Lease
- * @param tokenFile       the controller's service-account token for node agents' internal API, read per call
+ * @param tokenFile       the service-account token shown to node agents' internal API, read per call
  * @param kubeTimeout     how long a controller call waits for a node agent's status before answering ABORTED
  * @param kubeconfig      an explicit kubeconfig file
  * @param agentListen     node: host:port the internal API listens on, empty for none
  * @param agentAddress    node: host:port published for the controller (default: agentListen)
  * @param agentClientSa   node: NAMESPACE:NAME of the controller's service account, the only caller let in
  * @param agentCertificate node: the internal API's TLS certificate and key; empty: plaintext on loopback only
- * @param agentTrust      controller: the CA and server name node agents' certificates are checked against; empty:
- *                        agents are dialled on loopback addresses only
+ * @param agentTrust      controller and node: the CA and server name node agents' certificates are checked against;
+ *                        empty: agents are dialled on loopback addresses only
+ * @param agentPeerSa     node: NAMESPACE:NAME of the node plugin's own account; present: it serves its snapshots to
+ *                        the other node agents and pulls theirs (with {@code tokenFile} and {@code agentTrust})
+ * @param replicationRate node: data bytes per second a replica is pulled at, 0 for unlimited
  */
 record ClusterOptions(
         String leaderNamespace,
@@ -34,7 +37,9 @@ record ClusterOptions(
         Optional<String> agentAddress,
         Optional<String> agentClientSa,
         Optional<ServingCertificate> agentCertificate,
-        Optional<AgentTrust> agentTrust) {
+        Optional<AgentTrust> agentTrust,
+        Optional<String> agentPeerSa,
+        long replicationRate) {
 
     static final String DEFAULT_LEADER_ID = "vdisk-csi-controller";
     /**
@@ -59,7 +64,9 @@ record ClusterOptions(
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                Optional.empty(),
+                0);
     }
 
     ClusterOptions withAgentTls(Optional<ServingCertificate> certificate, Optional<AgentTrust> trust) {
@@ -73,6 +80,24 @@ record ClusterOptions(
                 agentAddress,
                 agentClientSa,
                 certificate,
-                trust);
+                trust,
+                agentPeerSa,
+                replicationRate);
+    }
+
+    ClusterOptions withAgentPeer(Optional<String> peerSa, long rate) {
+        return new ClusterOptions(
+                leaderNamespace,
+                leaderId,
+                tokenFile,
+                kubeTimeout,
+                kubeconfig,
+                agentListen,
+                agentAddress,
+                agentClientSa,
+                agentCertificate,
+                agentTrust,
+                peerSa,
+                rate);
     }
 }

@@ -35,17 +35,19 @@ final class FlagValidation {
             PoolFlags pool,
             KubeconfigFlag kube,
             ControllerFlags controller,
+            AgentClientFlags agentClient,
             AgentApiFlags api,
             boolean demo)
             throws UsageException {
         PoolFlags p = pool != null ? pool : new PoolFlags();
         ControllerFlags c = controller != null ? controller : new ControllerFlags();
+        AgentClientFlags ac = agentClient != null ? agentClient : new AgentClientFlags();
         AgentApiFlags a = api != null ? api : new AgentApiFlags();
         ClusterOptions defaults = ClusterOptions.defaults();
         String leaderNamespace = c.leaderNamespace != null ? c.leaderNamespace : defaults.leaderNamespace();
         String leaderId = c.leaderId != null ? c.leaderId : defaults.leaderId();
         String tokenFile =
-                c.tokenFile != null ? c.tokenFile : defaults.tokenFile().toString();
+                ac.tokenFile != null ? ac.tokenFile : defaults.tokenFile().toString();
         String kubeTimeout = c.kubeTimeout != null
                 ? c.kubeTimeout
                 : Long.toString(defaults.kubeTimeout().toSeconds());
@@ -74,7 +76,9 @@ final class FlagValidation {
                         a.clientSa)
                 .withAgentTls(
                         certificate(a.listen, a.tlsCert, a.tlsKey),
-                        trust(c.caFile, c.serverName, defaults.leaderNamespace()));
+                        trust(ac.caFile, ac.serverName, defaults.leaderNamespace()))
+                .withAgentPeer(
+                        peerAccount(a.peerSa, a.listen), a.replicationRate == null ? 0 : a.replicationRate.bytes());
         NodeOptions node = new NodeOptions(
                 kubeletDir,
                 stateDir,
@@ -160,6 +164,21 @@ final class FlagValidation {
                 new ServingCertificate(directory("--agent-tls-cert", cert), directory("--agent-tls-key", key)));
     }
 
+    /** {@code --agent-peer-sa}: a service account, and only with an internal API (peers pull from it). */
+    private static Optional<String> peerAccount(String peerSa, String agentListen) throws UsageException {
+        if (peerSa == null) {
+            return Optional.empty();
+        }
+        if (agentListen == null) {
+            throw new UsageException("--agent-peer-sa needs --agent-listen: other node agents pull replicas from this"
+                    + " node's internal API");
+        }
+        if (!peerSa.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?")) {
+            throw new UsageException("--agent-peer-sa must be NAMESPACE:SERVICEACCOUNT; got '" + peerSa + "'");
+        }
+        return Optional.of(peerSa);
+    }
+
     /** The controller's CA for node agents, and the name their certificates carry (default from the namespace). */
     private static Optional<AgentTrust> trust(String caFile, String serverName, String namespace)
             throws UsageException {
@@ -235,7 +254,9 @@ final class FlagValidation {
                 Optional.ofNullable(agentAddress == null ? agentListen : agentAddress),
                 Optional.ofNullable(agentClientSa),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                Optional.empty(),
+                0);
     }
 
     private static void hostPort(String flag, String value) throws UsageException {

@@ -36,11 +36,14 @@ final class ModeCommands {
         ControllerFlags controller;
 
         @Mixin
+        AgentClientFlags agentClient;
+
+        @Mixin
         LogFlag log;
 
         @Override
         public LaunchConfig config() throws UsageException {
-            return FlagValidation.config(Mode.CONTROLLER, csi, log, null, kube, controller, null, false);
+            return FlagValidation.config(Mode.CONTROLLER, csi, log, null, kube, controller, agentClient, null, false);
         }
     }
 
@@ -65,11 +68,14 @@ final class ModeCommands {
         AgentApiFlags api;
 
         @Mixin
+        AgentClientFlags agentClient;
+
+        @Mixin
         LogFlag log;
 
         @Override
         public LaunchConfig config() throws UsageException {
-            return FlagValidation.config(Mode.NODE, csi, log, pool, kube, null, api, false);
+            return FlagValidation.config(Mode.NODE, csi, log, pool, kube, null, agentClient, api, false);
         }
     }
 
@@ -97,7 +103,7 @@ final class ModeCommands {
 
         @Override
         public LaunchConfig config() throws UsageException {
-            return FlagValidation.config(Mode.STANDALONE, csi, log, pool, null, null, null, demo);
+            return FlagValidation.config(Mode.STANDALONE, csi, log, pool, null, null, null, null, demo);
         }
     }
 

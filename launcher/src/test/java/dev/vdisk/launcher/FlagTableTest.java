@@ -45,7 +45,7 @@ class FlagTableTest {
     void everyFlagOfEveryModeIsARowWithItsModes() {
         List<FlagTable.Flag> flags = FlagTable.flags(LaunchCommandLine.create());
         assertEquals(
-                29,
+                31,
                 flags.size(),
                 flags.stream().map(FlagTable.Flag::name).toList().toString());
         FlagTable.Flag pool = flags.stream()

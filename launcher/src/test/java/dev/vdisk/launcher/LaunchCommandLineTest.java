@@ -179,6 +179,29 @@ class LaunchCommandLineTest {
                 Optional.empty(),
                 LaunchCommandLine.parse(new String[] {"node"}).cluster().agentListen());
         assertEquals(Optional.empty(), d.agentTrust(), "no CA: loopback agents only");
+        assertEquals(Optional.empty(), d.agentPeerSa(), "no replicas exchanged by default");
+        assertEquals(0, d.replicationRate(), "unlimited by default");
+
+        ClusterOptions peer = LaunchCommandLine.parse(new String[] {
+                    "node",
+                    "--agent-listen",
+                    "127.0.0.1:9810",
+                    "--agent-client-sa",
+                    "ns:controller",
+                    "--agent-peer-sa",
+                    "ns:node",
+                    "--agent-token-file",
+                    "/t/node-token",
+                    "--agent-ca-file",
+                    "/ca/ca.crt",
+                    "--replication-rate",
+                    "200M"
+                })
+                .cluster();
+        assertEquals(200L << 20, peer.replicationRate(), "pulls throttled like the splitter");
+        assertEquals(Optional.of("ns:node"), peer.agentPeerSa());
+        assertEquals(Path.of("/t/node-token"), peer.tokenFile(), "the node's token for other agents");
+        assertEquals(Path.of("/ca/ca.crt"), peer.agentTrust().orElseThrow().caFile(), "other agents' CA");
     }
 
     @Test
@@ -199,7 +222,9 @@ class LaunchCommandLineTest {
                 "node --agent-tls-cert /c --agent-tls-key /k|--agent-tls-cert needs --agent-listen",
                 "controller --agent-server-name x.svc|--agent-server-name needs --agent-ca-file",
                 "controller --agent-ca-file /c --agent-server-name X_Y|--agent-server-name must be a DNS name",
-                "node --agent-ca-file /c|--agent-ca-file is for controller mode",
+                "standalone --agent-ca-file /c|--agent-ca-file is for controller and node modes",
+                "node --agent-peer-sa a:b|--agent-peer-sa needs --agent-listen",
+                "node --agent-listen 127.0.0.1:9810 --agent-client-sa a:b --agent-peer-sa ab|--agent-peer-sa must be NAMESPACE:SERVICEACCOUNT",
                 "controller --agent-tls-key /k|--agent-tls-key is for node mode",
                 "--endpoint|the mode comes first",
                 "node --bogus|Unknown option: '--bogus'",

@@ -23,6 +23,11 @@ public interface NodeAgents {
     /** The agent of {@code nodeId}, empty for a node this directory does not know. */
     Optional<VolumeAgent> agent(String nodeId);
 
+    /** Clones across nodes, when this directory's agents can pull replicas from each other; empty by default. */
+    default Optional<RemoteClones> remoteClones() {
+        return Optional.empty();
+    }
+
     /** The node that has the volume, and the volume as its agent reports it. */
     default Optional<NodeVolume> find(String volumeId) {
         for (String node : nodeIds()) {

@@ -80,8 +80,13 @@ final class VolumeController {
                                 "volume " + volumeId + " for name '" + name + "' already exists, but " + why);
                     });
             if (source.isPresent() && !source.get().snapshot()) {
-                // a crash after the clone may have left the internal snapshot visible; hidden from now on
-                agent(existing.get().nodeId()).deleteSnapshot(ContentSource.internalSnapshotId(volumeId));
+                // a crash after the clone may have left the internal snapshot visible; hidden from now on. It was
+                // taken on the source volume's node, which is another one for a clone made elsewhere
+                String internal = ContentSource.internalSnapshotId(volumeId);
+                agent(existing.get().nodeId()).deleteSnapshot(internal);
+                agents.find(source.get().id())
+                        .filter(v -> !v.nodeId().equals(existing.get().nodeId()))
+                        .ifPresent(v -> agent(v.nodeId()).deleteSnapshot(internal));
             }
             if (source.isPresent()) {
                 // a crash after the clone may have come before the split was asked for; the agent's start is idempotent

@@ -8,6 +8,7 @@ import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.agents.NodeVolume;
+import dev.vdisk.controller.agents.RemoteClones;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -108,8 +109,11 @@ final class VolumePlacement {
         }
         long size = Math.max(sourceSize, range.requiredBytes() == 0 ? 0 : range.size(VolumeAgent.MAX_VOLUME_BYTES));
         if (!topology.allows(node)) {
-            throw new NoSuitableNodeException("the content source " + source + " is on node " + node + ", which is"
-                    + " not among the requisite topologies; a clone can only be created on its source's node");
+            RemoteClones remote = agents.remoteClones()
+                    .orElseThrow(() -> new NoSuitableNodeException("the content source " + source + " is on node "
+                            + node + ", which is not among the requisite topologies; here a clone can only be"
+                            + " created on its source's node"));
+            return cloneElsewhere(remote, source, node, volumeId, size, topology, policy, attributes);
         }
         return place(topology, new TreeSet<>(List.of(node)), size, policy, chosen -> {
             VolumeAgent agent = agent(chosen);
@@ -124,6 +128,40 @@ final class VolumePlacement {
             agent.createSnapshot(internal, source.id());
             AgentVolume clone = agent.cloneVolume(volumeId, internal, size, attributes);
             agent.deleteSnapshot(internal);
+            return clone;
+        });
+    }
+
+    /**
+     * Restore anywhere: the clone goes to the node the topology picks (one with room), which pulls a replica of the
+     * source snapshot from {@code sourceNode} and clones it there; a volume source is cloned through an internal
+     * snapshot taken on its node and deleted once the clone exists (a retry deletes it too: CreateVolume's
+     * idempotent path). The clone is an ordinary local volume afterwards; its split policy is not applied (a
+     * replica is not shared).
+     */
+    private NodeVolume cloneElsewhere(
+            RemoteClones remote,
+            ContentSource source,
+            String sourceNode,
+            String volumeId,
+            long size,
+            TopologyPicker topology,
+            CapacityPolicy policy,
+            Map<String, String> attributes) {
+        return place(topology, agents.nodeIds(), size, policy, chosen -> {
+            LOG.info(
+                    "volume {}: its source {} is on node {}, cloning it onto node {}",
+                    volumeId,
+                    source,
+                    sourceNode,
+                    chosen);
+            if (source.snapshot()) {
+                return remote.cloneFromNode(chosen, sourceNode, volumeId, source.id(), size, attributes);
+            }
+            String internal = ContentSource.internalSnapshotId(volumeId);
+            agent(sourceNode).createSnapshot(internal, source.id());
+            AgentVolume clone = remote.cloneFromNode(chosen, sourceNode, volumeId, internal, size, attributes);
+            agent(sourceNode).deleteSnapshot(internal);
             return clone;
         });
     }

@@ -193,6 +193,26 @@ class ChartWorkloadsTest {
                 flag(driver, "--agent-client-sa").orElseThrow(),
                 "the agent API accepts the controller's service account");
         assertEquals("$(NODE_NAME)", flag(driver, "--node-id").orElseThrow());
+        assertEquals(
+                "vdisk-system:vdisk-csi-node",
+                flag(driver, "--agent-peer-sa").orElseThrow(),
+                "node agents pull replicas from each other as the node plugin's account");
+        Path token = Path.of(flag(driver, "--agent-token-file").orElseThrow());
+        Volume projected =
+                volume(node, mount(driver, token.getParent().toString()).getName());
+        assertEquals(
+                "vdisk-csi-agent-api",
+                projected
+                        .getProjected()
+                        .getSources()
+                        .getFirst()
+                        .getServiceAccountToken()
+                        .getAudience(),
+                "the token shown to other node agents is for their audience only");
+        assertEquals(
+                volumeHolding(driver, Path.of(flag(driver, "--agent-tls-cert").orElseThrow())),
+                volumeHolding(driver, Path.of(flag(driver, "--agent-ca-file").orElseThrow())),
+                "the CA that other agents' certificates chain to comes with this agent's own certificate");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.vdisk.api.agent.VolumeAgent;
 import dev.vdisk.controller.agents.NodeAgents;
 import dev.vdisk.controller.agents.NodeSnapshot;
 import dev.vdisk.controller.agents.NodeVolume;
+import dev.vdisk.controller.agents.RemoteClones;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
@@ -45,6 +46,14 @@ public final class ResourceNodeAgents implements NodeAgents {
             return Optional.empty();
         }
         return Optional.of(new ResourceVolumeAgent(nodeId, reads, extents));
+    }
+
+    /** Node agents pull replicas from each other (their VdiskVolume's {@code sourceNodeName}). */
+    @Override
+    public Optional<RemoteClones> remoteClones() {
+        return Optional.of((target, source, volumeId, snapshotId, size, attributes) -> new ResourceVolumeAgent(
+                        target, reads, extents)
+                .cloneFromNode(source, volumeId, snapshotId, size, attributes));
     }
 
     @Override

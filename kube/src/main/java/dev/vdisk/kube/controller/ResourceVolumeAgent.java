@@ -78,6 +78,18 @@ final class ResourceVolumeAgent implements VolumeAgent {
                 new VdiskVolumeSpec(node, roundUp(sizeBytes), snapshotId, new TreeMap<>(attributes), null));
     }
 
+    /**
+     * A clone of {@code snapshotId}, which lives on {@code sourceNode}, on this node: the node agent pulls a replica
+     * of the snapshot first (restore anywhere). The wait for it is the usual one; a pull that outlasts it answers
+     * ABORTED, and the retry finds the same request.
+     */
+    AgentVolume cloneFromNode(
+            String sourceNode, String newVolumeId, String snapshotId, long sizeBytes, Map<String, String> attributes) {
+        return ensureVolume(
+                newVolumeId,
+                new VdiskVolumeSpec(node, roundUp(sizeBytes), snapshotId, new TreeMap<>(attributes), null, sourceNode));
+    }
+
     private AgentVolume ensureVolume(String id, VdiskVolumeSpec spec) {
         Resource<VdiskVolume> r = reads.volumes().withName(id);
         VdiskVolume v = requests.existingOrCreated(r, id, "volume", () -> {
@@ -146,9 +158,15 @@ final class ResourceVolumeAgent implements VolumeAgent {
         }
         return change(
                 volumeId,
-                s -> new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), merged, s.split()),
                 s -> new VdiskVolumeSpec(
-                        s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), new TreeMap<>(before), s.split()),
+                        s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), merged, s.split(), s.sourceNodeName()),
+                s -> new VdiskVolumeSpec(
+                        s.nodeName(),
+                        s.sizeBytes(),
+                        s.sourceSnapshotId(),
+                        new TreeMap<>(before),
+                        s.split(),
+                        s.sourceNodeName()),
                 "attributes " + attributes.keySet());
     }
 
@@ -343,11 +361,13 @@ final class ResourceVolumeAgent implements VolumeAgent {
     }
 
     private static VdiskVolumeSpec withSize(VdiskVolumeSpec s, long size) {
-        return new VdiskVolumeSpec(s.nodeName(), size, s.sourceSnapshotId(), s.attributes(), s.split());
+        return new VdiskVolumeSpec(
+                s.nodeName(), size, s.sourceSnapshotId(), s.attributes(), s.split(), s.sourceNodeName());
     }
 
     private static VdiskVolumeSpec withSplit(VdiskVolumeSpec s, SplitSpec split) {
-        return new VdiskVolumeSpec(s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), s.attributes(), split);
+        return new VdiskVolumeSpec(
+                s.nodeName(), s.sizeBytes(), s.sourceSnapshotId(), s.attributes(), split, s.sourceNodeName());
     }
 
     private static long roundUp(long size) {

@@ -12,6 +12,8 @@ import dev.vdisk.kube.reconcile.Backoff;
 import dev.vdisk.kube.reconcile.EventRecorder;
 import dev.vdisk.kube.reconcile.EventSource;
 import dev.vdisk.kube.reconcile.KeyedWorkQueue;
+import dev.vdisk.kube.replication.PeerPulls;
+import dev.vdisk.kube.replication.PeerReplication;
 import dev.vdisk.kube.resource.ResourceKeys;
 import dev.vdisk.kube.resource.ResourcePhase;
 import dev.vdisk.kube.resource.VdiskGroupSnapshot;
@@ -86,6 +88,8 @@ public final class NodeClusterAgent implements AutoCloseable {
     private ReconcileJob<VdiskGroupSnapshot, VdiskGroupSnapshotStatus> groupJob;
     private NodeHeartbeat heartbeat;
     private AgentApiServer apiServer;
+    /** Pulls of other nodes' snapshots; null when this agent exchanges no replicas. */
+    private PeerPulls pulls;
 
     private NodeClusterAgent(NodeClusterConfig config) {
         this.config = config;
@@ -97,9 +101,20 @@ public final class NodeClusterAgent implements AutoCloseable {
      */
     public static NodeClusterAgent start(KubernetesClient client, NodeClusterConfig config, PoolAgent agent)
             throws IOException {
+        return start(client, config, agent, null);
+    }
+
+    /**
+     * {@link #start} that also exchanges replicas with the other node agents ({@code replication}; null: none): the
+     * internal API serves this pool's snapshots to the peer account, and clones of other nodes' snapshots pull a
+     * replica first.
+     */
+    public static NodeClusterAgent start(
+            KubernetesClient client, NodeClusterConfig config, PoolAgent agent, PeerReplication replication)
+            throws IOException {
         NodeClusterAgent node = new NodeClusterAgent(config);
         try {
-            node.startWith(client, agent);
+            node.startWith(client, agent, replication);
             return node;
         } catch (IOException | RuntimeException e) {
             node.close();
@@ -107,7 +122,7 @@ public final class NodeClusterAgent implements AutoCloseable {
         }
     }
 
-    private void startWith(KubernetesClient client, PoolAgent agent) throws IOException {
+    private void startWith(KubernetesClient client, PoolAgent agent, PeerReplication replication) throws IOException {
         Clock clock = Clock.systemUTC();
         ResourceWriter writer = new ResourceWriter(client);
         EventRecorder events = new EventRecorder(client, EventSource.onNode(COMPONENT, config.nodeId()), clock);
@@ -127,8 +142,11 @@ public final class NodeClusterAgent implements AutoCloseable {
                 return groups.getStore().list();
             }
         };
-        VolumeReconciler volumeReconciler =
-                new VolumeReconciler(agent, writer, events, objects, clock, config.pollInterval());
+        if (replication != null) {
+            pulls = new PeerPulls(client, replication.peers(), replication.replicas(), replication.pullers());
+        }
+        VolumeReconciler volumeReconciler = new VolumeReconciler(
+                agent, writer, events, objects, clock, config.pollInterval(), new ReplicaRestore(pulls, events));
         SnapshotReconciler snapshotReconciler =
                 new SnapshotReconciler(agent, writer, events, objects, clock, config.pollInterval());
         GroupSnapshotReconciler groupReconciler = new GroupSnapshotReconciler(agent, writer, events, clock);
@@ -184,11 +202,13 @@ public final class NodeClusterAgent implements AutoCloseable {
         queue.addEvery(STAGED_CHECK + "/" + config.nodeId(), config.heartbeatInterval());
         queue.open();
         if (config.agentListen() != null) {
+            BearerTokenInterceptor auth = new BearerTokenInterceptor(
+                    new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient());
             apiServer = AgentApiServer.start(
                     config.agentListen(),
                     SnapshotStreams.of(new LocalNodeAgents(config.nodeId(), agent)),
-                    new BearerTokenInterceptor(
-                            new TokenReviewAuthenticator(client, config.agentApiAudience()), config.agentClient()),
+                    replication == null ? null : replication.replicas(),
+                    replication == null ? auth : auth.withReplicationFrom(replication.peerAccount()),
                     config.agentCertificate());
         }
         LOG.info(
@@ -318,6 +338,9 @@ public final class NodeClusterAgent implements AutoCloseable {
         }
         informers.forEach(SharedIndexInformer::stop);
         queue.close();
+        if (pulls != null) {
+            pulls.close();
+        }
         if (heartbeat != null) {
             try {
                 heartbeat.stopped();

@@ -31,10 +31,13 @@ import org.slf4j.LoggerFactory;
  * grow, attributes, split start or cancel), then the status from what the pool now says, written only if it changed.
  * An answered generation (Ready or Failed at {@code observedGeneration == generation}) changes nothing in the pool:
  * it only refreshes what the pool reports (sizes, lineage, split progress), so a resync after a restart repeats no
- * work. Returns when to look again: while a split runs, a delete is refused, or it waits for its source snapshot.
+ * work. Returns when to look again: while a split runs, a delete is refused, it waits for its source snapshot, or
+ * a replica of a source snapshot on another node is pulled ({@link ReplicaRestore}).
  */
 final class VolumeReconciler {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeReconciler.class);
+    /** The Ready condition's reason while a remote snapshot's replica is pulled. */
+    static final String REPLICATING = "Replicating";
 
     private final PoolAgent agent;
     private final ResourceWriter writer;
@@ -42,6 +45,7 @@ final class VolumeReconciler {
     private final NodeObjects objects;
     private final Clock clock;
     private final Duration poll;
+    private final ReplicaRestore restore;
 
     VolumeReconciler(
             PoolAgent agent,
@@ -49,7 +53,9 @@ final class VolumeReconciler {
             EventRecorder events,
             NodeObjects objects,
             Clock clock,
-            Duration poll) {
+            Duration poll,
+            ReplicaRestore restore) {
+        this.restore = restore;
         this.agent = agent;
         this.writer = writer;
         this.events = events;
@@ -82,6 +88,22 @@ final class VolumeReconciler {
         if (!answered) {
             VdiskVolumeSpec spec = v.getSpec();
             Optional<AgentVolume> existing = agent.getVolume(name);
+            if (existing.isEmpty() && ReplicaRestore.remote(spec)) {
+                boolean here = agent.getSnapshot(spec.sourceSnapshotId()).isPresent();
+                switch (here ? restore.arrived(v, pulling(previous)) : restore.step(v, pulling(previous))) {
+                    case ReplicaRestore.Pulling p -> {
+                        return Outcome.again(write(v, replicating(v, previous, p.message()), previous), poll);
+                    }
+                    case ReplicaRestore.Refused r -> {
+                        VdiskVolumeStatus next = observe(v, previous, false, r.failure(), null);
+                        write(v, next, previous);
+                        return Outcome.done(next);
+                    }
+                    case ReplicaRestore.Here _ -> {
+                        // the replica's snapshot is in the pool: clone it below like a local one
+                    }
+                }
+            }
             if (existing.isEmpty() && spec.sourceSnapshotId() != null && waitingForSnapshot(spec.sourceSnapshotId())) {
                 return Outcome.again(
                         write(v, pending(v, previous, "waiting for snapshot " + spec.sourceSnapshotId()), previous),
@@ -281,6 +303,27 @@ final class VolumeReconciler {
                 previous == null ? null : previous.split(),
                 null,
                 c.build());
+    }
+
+    private static boolean pulling(VdiskVolumeStatus s) {
+        return s != null
+                && s.conditions() != null
+                && s.conditions().stream()
+                        .anyMatch(c -> c.getType().equals("Ready") && REPLICATING.equals(c.getReason()));
+    }
+
+    /**
+     * Pending while the replica of a remote snapshot is pulled: no observedGeneration, so the controller keeps
+     * waiting for the answer (and a retried CreateVolume finds the request again) instead of taking it as settled.
+     */
+    private VdiskVolumeStatus replicating(VdiskVolume v, VdiskVolumeStatus previous, String message) {
+        Conditions c = new Conditions(
+                        previous == null ? null : previous.conditions(),
+                        v.getMetadata().getGeneration(),
+                        clock.instant())
+                .set("Ready", false, REPLICATING, message);
+        return new VdiskVolumeStatus(
+                ResourcePhase.Pending, null, 0, 0, 0, false, 0, null, null, null, null, null, c.build());
     }
 
     private VdiskVolumeStatus withFailure(VdiskVolumeStatus p, VdiskVolume v, Failure failure) {

@@ -28,5 +28,10 @@ public final class EventReasons {
     /** A split failed, was refused, or was asked for with a bad annotation. */
     public static final String SPLIT_FAILED = "SplitFailed";
 
+    /** A node agent started pulling a replica of another node's snapshot for a clone (restore anywhere). */
+    public static final String REPLICATION_STARTED = "ReplicationStarted";
+    /** The replica of another node's snapshot is complete in this node's pool. */
+    public static final String REPLICATED = "Replicated";
+
     private EventReasons() {}
 }
