@@ -96,9 +96,18 @@ class FullPoolTest {
 
                 // a write(2) on the FUSE image itself: the kernel hands the dispatcher's errno to the writer
                 Path image = config.fuseMountPoint().resolve("vol-raw");
+                // ext4 stops at its first refused write, which can leave less free than it asked for (a whole
+                // segment written anywhere asks for two): that remnant takes at most one 4 KiB write, then ENOSPC
+                int remnant = 0;
                 for (int i = 0; i < 20; i++) {
-                    assertEquals(Libc.ENOSPC, pwrite(image, i * MIB), "write " + i + " to a new segment");
+                    int errno = pwrite(image, i * MIB);
+                    if (errno == 0 && remnant == i) {
+                        remnant++;
+                        continue;
+                    }
+                    assertEquals(Libc.ENOSPC, errno, "write " + i + " to a new segment");
                 }
+                assertTrue(remnant <= 1, remnant + " writes to new segments fit into a full pool");
                 assertEquals(1, log.lines("vol-raw: writes failing: pool out of space"), log.text());
                 assertEquals(1, log.lines("vol-fs: writes failing: pool out of space"), log.text());
                 assertEquals(0, log.lines("\tat "), "no stack traces:\n" + log.text());
@@ -119,6 +128,13 @@ class FullPoolTest {
                 Thread.sleep(2_100); // the condition's quiet time
                 for (int i = 0; i < 5; i++) {
                     assertEquals(0, pwrite(image, i * MIB), "write " + i + " after fstrim");
+                }
+                // the condition ends at a success once the pool has room for what failed; freed segments become
+                // writable at consistency points, so that can take a little longer than the writes above
+                long end = System.nanoTime() + 10_000_000_000L;
+                while (log.lines("vol-raw: writes succeed again") == 0 && System.nanoTime() < end) {
+                    Thread.sleep(100);
+                    assertEquals(0, pwrite(image, 0), "a write once space came back");
                 }
                 assertEquals(1, log.lines("vol-raw: writes succeed again"), log.text());
                 assertTrue(changes("ok") >= 1, "vol-raw's recovery counted");
