@@ -8,13 +8,14 @@ import java.util.function.LongPredicate;
 
 /**
  * The block allocation structure: one reference count per segment ({@link RefCounts}: about 2 bits of heap per used
- * segment, none per free one), free-space accounting and reservations. In memory only: rebuilt on open by walking
- * every tree reachable from the catalog ({@link #resetForOpen}, {@link #countAtOpen}, {@link #openCounted}).
+ * segment, none per free one), free-space accounting and reservations ({@link SpaceAccount}). In memory only: rebuilt
+ * on open by walking every tree reachable from the catalog ({@link #resetForOpen}, {@link #countAtOpen},
+ * {@link #openCounted}).
  *
  * <p>Every reference change goes through {@link #incref}/{@link #decref}; a segment whose count reaches 0 is not
  * free at once but <em>pending</em>: the durable consistency points may still reference it. It becomes reusable
- * after two more consistency points ({@link #checkpointDurable}), so both superblock slots always describe intact
- * trees (the older slot is the fallback when the newer one is damaged).
+ * after two more consistency points ({@link #checkpointDurable}, {@link ReuseCountdown}), so both superblock slots
+ * always describe intact trees (the older slot is the fallback when the newer one is damaged).
  *
  * <p>Reservations: a write that will need a new segment reserves {@code 1 + height} segments before it is
  * journalled (the data segment and at most one new indirect block per level). A reservation succeeds only if it
@@ -35,31 +36,14 @@ public final class Allocator {
     private RefCounts refs;
 
     @GuardedBy("lock")
-    private long free;
+    private final SpaceAccount space;
 
     @GuardedBy("lock")
-    private long reserved;
+    private final FreeSegmentCursor cursor;
 
+    /** Pending and held segments (its hold predicate is set once, outside the lock). */
     @GuardedBy("lock")
-    private long liveNodes;
-
-    @GuardedBy("lock")
-    private long catalogSegments = 1;
-
-    @GuardedBy("lock")
-    private long cursor;
-    /** Segments that reached 0 since the last consistency point. */
-    @GuardedBy("lock")
-    private LongList pendingNew = new LongList();
-    /** Segments that reached 0 before the last consistency point; reusable after the next one. */
-    @GuardedBy("lock")
-    private LongList pendingOld = new LongList();
-
-    /** Segments at 0 (or free at open) that {@link #reuseHold} names; they join {@link #pendingNew} once released. */
-    @GuardedBy("lock")
-    private final HeldSegments held = new HeldSegments();
-    /** Whether a segment is named by a replayable pointer record (set once by the pool; read under lock). */
-    private volatile LongPredicate reuseHold = v -> false;
+    private final ReuseCountdown countdown = new ReuseCountdown();
 
     public Allocator(long segmentCount, long firstDataVbn) {
         if (segmentCount > Integer.MAX_VALUE) {
@@ -68,8 +52,8 @@ public final class Allocator {
         this.segmentCount = segmentCount;
         this.firstDataVbn = firstDataVbn;
         this.refs = new RefCounts(segmentCount);
-        this.free = segmentCount - firstDataVbn;
-        this.cursor = firstDataVbn;
+        this.space = new SpaceAccount(segmentCount - firstDataVbn);
+        this.cursor = new FreeSegmentCursor(firstDataVbn, segmentCount);
     }
 
     public long segmentCount() {
@@ -93,9 +77,7 @@ public final class Allocator {
         lock.lock();
         try {
             refs = new RefCounts(segmentCount);
-            pendingNew.clear();
-            pendingOld.clear();
-            held.clear();
+            countdown.clear();
         } finally {
             lock.unlock();
         }
@@ -118,10 +100,8 @@ public final class Allocator {
     public void openCounted(long nodes) {
         lock.lock();
         try {
-            free = segmentCount - firstDataVbn - refs.used();
-            liveNodes = nodes;
-            reserved = 0;
-            cursor = firstDataVbn;
+            space.openCounted(segmentCount - firstDataVbn - refs.used(), nodes);
+            cursor.reset();
         } finally {
             lock.unlock();
         }
@@ -197,11 +177,7 @@ public final class Allocator {
             }
             if (r == 1) {
                 refs.set(vbn, PENDING);
-                if (reuseHold.test(vbn)) {
-                    held.add(vbn);
-                } else {
-                    pendingNew.add(vbn);
-                }
+                countdown.reachedZero(vbn);
             } else {
                 refs.set(vbn, r - 1);
             }
@@ -218,15 +194,10 @@ public final class Allocator {
     }
 
     /** Space the next consistency point may need for indirect blocks and the catalog, kept out of reservations. */
-    @GuardedBy("lock")
-    private long metadataHeadroomWithoutLocking() {
-        return 2 * (liveNodes + catalogSegments) + 2;
-    }
-
     public long metadataHeadroom() {
         lock.lock();
         try {
-            return metadataHeadroomWithoutLocking();
+            return space.metadataHeadroom();
         } finally {
             lock.unlock();
         }
@@ -236,11 +207,7 @@ public final class Allocator {
     public boolean tryReserve(long n) {
         lock.lock();
         try {
-            if (free - reserved - n < metadataHeadroomWithoutLocking()) {
-                return false;
-            }
-            reserved += n;
-            return true;
+            return space.tryReserve(n);
         } finally {
             lock.unlock();
         }
@@ -252,10 +219,7 @@ public final class Allocator {
         }
         lock.lock();
         try {
-            reserved -= n;
-            if (reserved < 0) {
-                throw new IllegalStateException("reservations went negative");
-            }
+            space.unreserve(n);
         } finally {
             lock.unlock();
         }
@@ -265,8 +229,7 @@ public final class Allocator {
     public void nodesCreated(long created, long fromReservation) {
         lock.lock();
         try {
-            liveNodes += created;
-            reserved -= fromReservation;
+            space.nodesCreated(created, fromReservation);
         } finally {
             lock.unlock();
         }
@@ -276,7 +239,7 @@ public final class Allocator {
     public void nodesReleased(long n) {
         lock.lock();
         try {
-            liveNodes -= n;
+            space.nodesReleased(n);
         } finally {
             lock.unlock();
         }
@@ -286,10 +249,7 @@ public final class Allocator {
     public void addNodesOrThrow(long n, int segmentSize) {
         lock.lock();
         try {
-            if (free - reserved - 2 * n < metadataHeadroomWithoutLocking()) {
-                throw new OutOfSpaceException("growing the map", (free - reserved) * segmentSize, 2 * n * segmentSize);
-            }
-            liveNodes += n;
+            space.addNodesOrThrow(n, segmentSize);
         } finally {
             lock.unlock();
         }
@@ -298,7 +258,7 @@ public final class Allocator {
     public void setCatalogSegments(long n) {
         lock.lock();
         try {
-            catalogSegments = n;
+            space.setCatalogSegments(n);
         } finally {
             lock.unlock();
         }
@@ -311,22 +271,15 @@ public final class Allocator {
     public long allocate(boolean fromReservation, int segmentSize) {
         lock.lock();
         try {
-            if (free == 0) {
+            if (space.free() == 0) {
                 throw new OutOfSpaceException("allocating a segment", 0, segmentSize);
             }
-            long v = refs.nextFree(cursor, segmentCount);
+            long v = cursor.next(refs);
             if (v < 0) {
-                v = refs.nextFree(firstDataVbn, cursor);
+                throw new IllegalStateException("free count " + space.free() + " but no free segment found");
             }
-            if (v < 0) {
-                throw new IllegalStateException("free count " + free + " but no free segment found");
-            }
-            cursor = v + 1 >= segmentCount ? firstDataVbn : v + 1;
             refs.set(v, 1);
-            free--;
-            if (fromReservation) {
-                reserved--;
-            }
+            space.allocated(fromReservation);
             return v;
         } finally {
             lock.unlock();
@@ -338,7 +291,7 @@ public final class Allocator {
      * still apply names it (write-anywhere pointers, docs/architecture/write-path.md).
      */
     public void holdReuseWhile(LongPredicate hold) {
-        reuseHold = hold;
+        countdown.holdWhile(hold);
     }
 
     /** At open, before replay: segments in {@code vbns} that are free are held (see {@link #holdReuseWhile}). */
@@ -348,8 +301,8 @@ public final class Allocator {
             for (long v : vbns) {
                 if (isDataVbn(v) && refs.get(v) == 0) {
                     refs.set(v, PENDING);
-                    free--;
-                    held.add(v);
+                    space.taken();
+                    countdown.hold(v);
                 }
             }
         } finally {
@@ -361,7 +314,7 @@ public final class Allocator {
     public long releaseHeld() {
         lock.lock();
         try {
-            return held.release(reuseHold, pendingNew);
+            return countdown.releaseHeld();
         } finally {
             lock.unlock();
         }
@@ -380,9 +333,9 @@ public final class Allocator {
                 return false;
             }
             if (r == 0) {
-                free--;
+                space.taken();
             } else {
-                held.remove(vbn); // held at open (holdIfFree): a stale entry could free it early after a later decref
+                countdown.unhold(vbn); // held at open (holdIfFree)
             }
             refs.set(vbn, 1);
             return true;
@@ -395,19 +348,7 @@ public final class Allocator {
     public long checkpointDurable() {
         lock.lock();
         try {
-            LongList release = pendingOld;
-            for (int i = 0; i < release.size(); i++) {
-                long v = release.get(i);
-                if (refs.get(v) == PENDING) {
-                    refs.set(v, 0);
-                    free++;
-                }
-            }
-            long n = release.size();
-            release.clear();
-            pendingOld = pendingNew;
-            pendingNew = release;
-            return n;
+            return countdown.checkpointDurable(refs, space);
         } finally {
             lock.unlock();
         }
@@ -417,16 +358,7 @@ public final class Allocator {
     public Usage usage() {
         lock.lock();
         try {
-            long pending = pendingNew.size() + pendingOld.size() + held.size();
-            long total = segmentCount - firstDataVbn;
-            return new Usage(
-                    total,
-                    total - free - pending,
-                    free,
-                    pending,
-                    reserved,
-                    liveNodes,
-                    metadataHeadroomWithoutLocking());
+            return space.usage(segmentCount - firstDataVbn, countdown.size());
         } finally {
             lock.unlock();
         }
