@@ -149,7 +149,7 @@ final class ConsistencyPoints {
             }
             long replay = Math.min(nextSeq, recoveryCursor);
             for (Vdisk v : vdisks) {
-                replay = v.oldestUndestagedSeq(replay);
+                replay = v.parts().table().oldestSeq(replay);
             }
             data.force();
             ByteBuffer buf = ByteBuffer.allocateDirect(segmentSize);

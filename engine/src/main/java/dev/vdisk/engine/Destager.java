@@ -114,7 +114,7 @@ final class Destager extends BackgroundLoop {
             pool.destageLock().lock();
             try {
                 pool.checkOpenForDestage();
-                done = ds.vdisk.destage(ds, staging, false);
+                done = ds.vdisk.parts().destage().destage(ds, staging, false);
             } finally {
                 pool.destageLock().unlock();
             }
@@ -136,7 +136,7 @@ final class Destager extends BackgroundLoop {
     @GuardedBy("Pool.destageLock")
     void drainAllWithoutLocking(Iterable<Vdisk> vdisks) {
         for (Vdisk v : vdisks) {
-            v.destageAll(staging);
+            v.parts().destage().destageAll(staging);
         }
         DirtySegment ds;
         while ((ds = queue.poll()) != null) {
@@ -150,7 +150,7 @@ final class Destager extends BackgroundLoop {
      */
     @GuardedBy("Pool.destageLock")
     void drainVdiskWithoutLocking(Vdisk v) {
-        v.destageAll(staging);
+        v.parts().destage().destageAll(staging);
     }
 
     /** Stops the checkpointer and the syncer, then this thread (a final drain is the caller's). */

@@ -263,7 +263,7 @@ public final class Snapshots {
     @GuardedBy("Pool.cpLock, Pool.destageLock")
     void releaseLocked(Vdisk v) {
         points.holdInPlaceUntilNextPoint(); // before the release: see ConsistencyPoints.inPlaceAllowed
-        v.markDeletedAndRelease();
+        v.growAndDelete().markDeletedAndRelease();
         v.changeIndex().release(alloc);
         catalog.remove(v);
         if (v.kind() == Kind.SNAPSHOT) {

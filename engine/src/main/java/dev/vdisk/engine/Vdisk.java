@@ -72,14 +72,6 @@ public final class Vdisk {
     private final int segmentSize;
 
     private volatile String name;
-    /**
-     * The size the catalog records: ahead of the map's size from a grow until its consistency point is durable
-     * ({@link #publishSize}), so that no write beyond the old size is accepted (and flushed) while a crash would still
-     * recover the old size, whose replay drops records beyond it.
-     */
-    private volatile long catalogSize;
-
-    private volatile boolean deleted;
 
     /**
      * Read by writes (shared), written by discard, resize and delete: discards are ordered against all writes of
@@ -91,14 +83,9 @@ public final class Vdisk {
     /** Segments with a replayable journal record or a map change not yet durable: never written in place. */
     private final TouchedSegments touched = new TouchedSegments();
 
-    private final ChangesTable table;
-    private final VdiskReads reads;
-    private final InPlaceWriter inPlace;
-    private final PointerWriter pointers;
-    private final VdiskWrites writes;
-    private final Discards discards;
-    private final VdiskReplay replay;
-    private final SegmentDestage destage;
+    private final VdiskParts parts;
+    /** Grow and delete, with the size the catalog records and the deleted flag. */
+    private final VdiskGrowAndDelete growAndDelete;
 
     Vdisk(VdiskServices svc, CatalogEntry e, MapTree tree) {
         this(svc, e, tree, ChangeSet.decodeInline(e), List.of());
@@ -111,7 +98,6 @@ public final class Vdisk {
         this.id = e.id();
         this.name = e.name();
         this.kind = e.kind();
-        this.catalogSize = e.size();
         this.ownerId = e.ownerId();
         this.backingId = e.backingId();
         this.epoch = e.epoch();
@@ -124,27 +110,9 @@ public final class Vdisk {
         this.originFamily = VdiskExtensions.originFamily(e.extensions());
         this.segmentSize = svc.segmentSize();
         this.map = new StoreMap(tree, e.size(), segmentSize);
-        SegmentGates gates = new SegmentGates();
-        ChainReader chain = new ChainReader(svc);
-        this.table = new ChangesTable(this, svc, map, gates, chain);
-        this.reads = new VdiskReads(svc, map, table, gates, chain);
-        this.inPlace = new InPlaceWriter(this, svc, map, table, touched, changes, gates, opLock);
-        this.pointers = new PointerWriter(
-                this,
-                svc,
-                map,
-                table,
-                touched,
-                changes,
-                gates,
-                chain,
-                opLock,
-                VdiskExtensions.lastPointerSeq(e.extensions()));
-        PointerReplay pointerReplay = new PointerReplay(this, svc, pointers, map, table);
-        this.writes = new VdiskWrites(this, svc, map, table, touched, inPlace, pointers, pointerReplay, opLock);
-        this.discards = new Discards(this, svc, map, table, touched, pointerReplay, opLock);
-        this.replay = new VdiskReplay(writes, pointerReplay, discards);
-        this.destage = new SegmentDestage(this, svc, map, table, touched, changes, chain);
+        this.parts = VdiskParts.wire(
+                this, svc, map, touched, changes, opLock, VdiskExtensions.lastPointerSeq(e.extensions()));
+        this.growAndDelete = new VdiskGrowAndDelete(svc, map, parts.table(), opLock, segmentSize, e.size());
     }
 
     public String name() {
@@ -174,7 +142,7 @@ public final class Vdisk {
     }
 
     boolean isDeleted() {
-        return deleted;
+        return growAndDelete.isDeleted();
     }
 
     long epoch() {
@@ -235,14 +203,18 @@ public final class Vdisk {
     }
 
     CatalogEntry toCatalogEntryWithoutLocking() {
-        Map<Integer, byte[]> ext =
-                VdiskExtensions.merge(extensions, changeIndex.encodeRefs(), split, originFamily, pointers.lastSeq());
+        Map<Integer, byte[]> ext = VdiskExtensions.merge(
+                extensions,
+                changeIndex.encodeRefs(),
+                split,
+                originFamily,
+                parts.pointers().lastSeq());
         return new CatalogEntry(
                 id,
                 name,
                 kind,
                 hidden,
-                catalogSize,
+                growAndDelete.catalogSize(),
                 map.tree().rootWord0(),
                 map.tree().rootWord1(),
                 map.tree().height(),
@@ -256,7 +228,7 @@ public final class Vdisk {
     /** Throws if the pool is closed or this vdisk deleted (or a hidden snapshot). */
     void checkLive() {
         pool.checkOpen();
-        if (deleted || hidden) {
+        if (growAndDelete.isDeleted() || hidden) {
             throw new VdiskNotFoundException(
                     (kind == Kind.SNAPSHOT ? "snapshot " : "vdisk ") + name + " was deleted; open an existing one");
         }
@@ -314,7 +286,7 @@ public final class Vdisk {
             throw new InvalidRangeException("read at " + offset + " is outside vdisk " + name + " of " + sz + " bytes");
         }
         int n = (int) Math.min(dst.remaining(), sz - offset);
-        reads.read(offset, dst, n);
+        parts.reads().read(offset, dst, n);
         return n;
     }
 
@@ -331,7 +303,7 @@ public final class Vdisk {
         checkWritable();
         checkRange(offset, src.remaining(), map.size());
         pool.throttle();
-        writes.write(offset, src);
+        parts.writes().write(offset, src);
     }
 
     /**
@@ -356,99 +328,32 @@ public final class Vdisk {
         if (length == 0) {
             return;
         }
-        discards.discard(offset, length);
+        parts.discards().discard(offset, length);
     }
 
     /** Re-applies this vdisk's journal records at open. */
     VdiskReplay replay() {
-        return replay;
+        return parts.replay();
     }
 
-    /** Writes that went to a new segment with only a pointer journalled so far (tests, metrics). */
-    long pointerWrites() {
-        return pointers.writes();
+    /** The parts behind this handle: the destager destages through them, points read the changes table. */
+    VdiskParts parts() {
+        return parts;
     }
 
     /** Writes that went straight to the data space so far (tests, metrics). */
     long inPlaceWrites() {
-        return inPlace.writes();
+        return parts.inPlace().writes();
     }
 
     /** Tests: {@code hook} runs in an in-place write after it decided, before it writes (holding the gate). */
     void beforeInPlaceWrite(Runnable hook) {
-        inPlace.beforeWrite = hook;
+        parts.inPlace().beforeWrite = hook;
     }
 
-    // ---------------------------------------------------------------- destage
-
-    /** Destages {@code ds} (one of this vdisk's entries), waiting for its journal records to be durable. */
-    @GuardedBy("Pool.destageLock")
-    void destage(DirtySegment ds, ByteBuffer staging) {
-        destage.destage(ds, staging, true);
-    }
-
-    /** As {@link #destage(DirtySegment, ByteBuffer)}; with {@code wait} false, returns false instead of waiting. */
-    @GuardedBy("Pool.destageLock")
-    boolean destage(DirtySegment ds, ByteBuffer staging, boolean wait) {
-        return destage.destage(ds, staging, wait);
-    }
-
-    /** Destages every dirty segment of this vdisk on the caller's thread; no new entries may appear meanwhile. */
-    @GuardedBy("Pool.destageLock")
-    void destageAll(ByteBuffer staging) {
-        destage.destageAll(staging);
-    }
-
-    /** The lowest journal record an entry of the changes table still holds, or {@code bound} if lower. */
-    long oldestUndestagedSeq(long bound) {
-        return table.oldestSeq(bound);
-    }
-
-    /** The changes table (tests). */
-    ChangesTable changesTable() {
-        return table;
-    }
-
-    // ---------------------------------------------------------------- metadata changes (under Pool.cpLock)
-
-    void markDeletedAndRelease() {
-        opLock.writeLock().lock();
-        try {
-            deleted = true;
-            table.dropAll();
-            map.lock().writeLock().lock();
-            try {
-                svc.alloc().nodesReleased(map.tree().release(svc.alloc()));
-            } finally {
-                map.lock().writeLock().unlock();
-            }
-        } finally {
-            opLock.writeLock().unlock();
-        }
-    }
-
-    void grow(long newSize) {
-        opLock.writeLock().lock();
-        try {
-            map.lock().writeLock().lock();
-            try {
-                int h = MapTree.heightFor(newSize, segmentSize);
-                if (map.tree().root() != null && h > map.tree().height()) {
-                    svc.alloc().addNodesOrThrow(h - map.tree().height(), segmentSize);
-                }
-                map.tree().grow(h);
-                catalogSize = newSize; // size follows once the caller's consistency point is durable
-            } finally {
-                map.lock().writeLock().unlock();
-            }
-        } finally {
-            opLock.writeLock().unlock();
-        }
-    }
-
-    /** After a grow's consistency point completed: reads and writes may use the new size. */
-    void publishSize() {
-        map.setSize(catalogSize);
+    /** Grow and delete (under Pool.cpLock); the catalog's size leads the map's until {@code publishSize}. */
+    VdiskGrowAndDelete growAndDelete() {
+        return growAndDelete;
     }
 
     void rename(String newName) {

@@ -147,12 +147,13 @@ public final class Vdisks {
             if (newSize > old) {
                 destageLock.lock();
                 try {
-                    v.grow(newSize);
+                    v.growAndDelete().grow(newSize);
                 } finally {
                     destageLock.unlock();
                 }
                 triggers.takeLocked("resize " + name);
-                v.publishSize(); // only now: a write beyond the old size is durable only with the new size
+                v.growAndDelete()
+                        .publishSize(); // only now: a write beyond the old size is durable only with the new size
                 LOG.info("resized vdisk {} from {} to {} bytes", name, old, newSize);
             }
             return v.info();

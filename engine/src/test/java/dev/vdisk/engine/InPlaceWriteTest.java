@@ -42,7 +42,7 @@ class InPlaceWriteTest {
             pool.vdisks().create("v", 8L * SEG);
             Vdisk v = pool.vdisks().get("v");
             TestPools.write(v, 0, TestPools.filled(SEG, 1));
-            assertEquals(1, v.pointerWrites(), "a whole segment to a hole did not write anywhere");
+            assertEquals(1, v.parts().pointers().writes(), "a whole segment to a hole did not write anywhere");
             TestPools.write(v, 4096, TestPools.filled(4096, 2));
             assertEquals(0, v.inPlaceWrites(), "a segment whose pointer is replayable went in place");
             pool.drain(); // destaged (copy on write: the pointer still names the segment), then a point
@@ -151,7 +151,7 @@ class InPlaceWriteTest {
             try {
                 TestPools.write(v, 0, TestPools.filled(4096, 21)); // segment 0: the older record, stays queued
                 TestPools.write(v, SEG, TestPools.filled(4096, 22)); // segment 1: destaged before the point
-                v.destage(v.changesTable().get(1L), ByteBuffer.allocateDirect(SEG));
+                v.parts().destage().destage(v.parts().table().get(1L), ByteBuffer.allocateDirect(SEG), true);
                 pool.checkpoint(); // replay position: segment 0's record, older than segment 1's
                 TestPools.write(v, SEG, mine);
                 inPlace = v.inPlaceWrites();
@@ -430,7 +430,7 @@ class InPlaceWriteTest {
             pool.drain();
             TestPools.write(v, SEG - 4096, a);
             assertEquals(1, v.inPlaceWrites(), "segment 0's piece did not go in place");
-            assertTrue(v.changesTable().contains(1L), "segment 1's piece did not take the journal");
+            assertTrue(v.parts().table().contains(1L), "segment 1's piece did not take the journal");
             assertArrayEquals(a, TestPools.read(v, SEG - 4096, a.length));
             v.flush();
             pool.abandonForTesting();

@@ -186,14 +186,14 @@ class PointerCrashPointTest {
                 pool.checkpoint();
             }
             if (t == REOPEN_ROUND) {
-                pointers += v.pointerWrites() + c.pointerWrites();
+                pointers += v.parts().pointers().writes() + c.parts().pointers().writes();
                 pool.abandonForTesting(); // a crash after a flush: the replay installs pointers
                 pool = opener.get();
                 v = pool.vdisks().get("v");
                 c = pool.vdisks().get("c");
             }
         }
-        pointers += v.pointerWrites() + c.pointerWrites();
+        pointers += v.parts().pointers().writes() + c.parts().pointers().writes();
         pool.close();
         return pointers;
     }

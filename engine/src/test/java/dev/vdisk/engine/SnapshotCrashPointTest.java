@@ -163,7 +163,7 @@ class SnapshotCrashPointTest {
                 v.write(0, b);
                 v.flush();
                 long until = System.nanoTime() + 300_000_000L;
-                while (!v.changesTable().isEmpty() && System.nanoTime() < until) {
+                while (!v.parts().table().isEmpty() && System.nanoTime() < until) {
                     Thread.onSpinWait();
                 }
             };
