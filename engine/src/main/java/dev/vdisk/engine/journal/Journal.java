@@ -67,12 +67,8 @@ public final class Journal implements AutoCloseable {
     /** Written under appendLock; read freely (every write checks it for backpressure). */
     @GuardedBy("appendLock")
     private volatile long totalBytes;
-    /** Files rotated out but not yet synced, oldest first; the group-commit leader syncs and closes them. */
-    @GuardedBy("appendLock")
-    private final List<Retired> retired = new ArrayList<>();
-    /** A file was created since the directory was last synced. */
-    @GuardedBy("appendLock")
-    private boolean dirUnsynced;
+    /** Files rotated out but not yet synced, and whether the directory is; guarded by appendLock. */
+    private final RetiredFiles retired;
 
     private final FileUnlinker unlinker = new FileUnlinker();
 
@@ -85,17 +81,14 @@ public final class Journal implements AutoCloseable {
 
     /** Set at open; written by group-commit leaders (one at a time) and by close. */
     private SyncMark mark;
-    /** What recovery found to replay; cleared by {@link #replay}. */
-    private volatile List<FileScan.Run> replayRuns = List.of();
-
-    private volatile List<JournalLoss> losses = List.of();
-
-    private record Retired(Path path, FileChannel channel) {}
+    /** What recovery found to replay, and the losses it accepted. */
+    private final RecoveredRecords recovered = new RecoveredRecords();
 
     private Journal(Path dir, long fileBytes, UUID pool) {
         this.dir = dir;
         this.fileBytes = fileBytes;
         this.pool = pool;
+        this.retired = new RetiredFiles(dir, appendLock);
     }
 
     /**
@@ -142,8 +135,7 @@ public final class Journal implements AutoCloseable {
         for (long bytes : files.values()) {
             totalBytes += bytes;
         }
-        replayRuns = r.runs();
-        losses = r.losses();
+        recovered.found(r.runs(), r.losses());
         nextSeq = Math.max(r.nextSeq(), replaySeq);
         lastSeq = nextSeq - 1;
         commit.start(lastSeq);
@@ -152,7 +144,7 @@ public final class Journal implements AutoCloseable {
 
     /** Journal records that recovery found missing and was told to accept (empty unless it was). */
     public List<JournalLoss> losses() {
-        return losses;
+        return recovered.losses();
     }
 
     /**
@@ -160,15 +152,12 @@ public final class Journal implements AutoCloseable {
      * after damage that was accepted, those on both sides of each gap); returns how many.
      */
     public long replay(long from, RecordSink sink) {
-        List<FileScan.Run> runs = replayRuns;
-        replayRuns = List.of();
-        // not under appendLock: the sink may wait for the destager, which appends nothing but reads nextSeq()
-        return JournalReplay.replay(runs, from, sink);
+        return recovered.replay(from, sink);
     }
 
     /** As {@link #replay}, without using the records up: open holds what pointer records name before it replays. */
     public void peek(long from, RecordSink sink) {
-        JournalReplay.replay(replayRuns, from, sink);
+        recovered.peek(from, sink);
     }
 
     /**
@@ -190,9 +179,9 @@ public final class Journal implements AutoCloseable {
             rotateWithoutLocking();
             active.force(false); // its header: the file the next open must find
             JournalFiles.syncDir(dir);
-            dirUnsynced = false;
+            retired.dirSynced();
             mark.write(nextSeq, true);
-            losses = List.of();
+            recovered.forgetLosses();
         } catch (IOException e) {
             throw new EngineIOException("cannot start the journal in " + dir + " over: " + e, e);
         } finally {
@@ -251,7 +240,7 @@ public final class Journal implements AutoCloseable {
     @GuardedBy("appendLock")
     private void rotateWithoutLocking() throws IOException {
         if (active != null) {
-            retired.add(new Retired(fileFor(activeFirstSeq), active));
+            retired.retire(fileFor(activeFirstSeq), active);
         }
         activeFirstSeq = nextSeq;
         activeBytes = 0;
@@ -261,7 +250,7 @@ public final class Journal implements AutoCloseable {
                 StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         files.put(activeFirstSeq, 0L);
-        dirUnsynced = true;
+        retired.fileCreated();
         JournalFiles.writeHeader(active, pool, activeFirstSeq);
         activeBytes = JournalFileHeader.LENGTH;
         totalBytes += JournalFileHeader.LENGTH;
@@ -304,60 +293,22 @@ public final class Journal implements AutoCloseable {
         long end;
         FileChannel ch;
         Path chPath;
-        List<Retired> old;
-        boolean syncDir;
+        RetiredFiles.Pending pending;
         appendLock.lock();
         try {
             end = nextSeq - 1;
             ch = active;
             chPath = fileFor(activeFirstSeq);
-            old = retired.isEmpty() ? List.of() : List.copyOf(retired);
-            syncDir = dirUnsynced;
-            dirUnsynced = false;
+            pending = retired.takePending();
         } finally {
             appendLock.unlock();
         }
-        syncRetired(old, syncDir);
+        retired.sync(pending);
         if (ch != null) {
             JournalFiles.force(ch, chPath);
         }
         mark.write(end + 1, false); // before anyone hears of it: never behind a reported fsync
         return end;
-    }
-
-    /** Syncs rotated files (oldest first) and the directory, then forgets and closes those files. */
-    private void syncRetired(List<Retired> old, boolean syncDir) {
-        try {
-            for (Retired r : old) {
-                JournalFiles.force(r.channel(), r.path());
-            }
-            if (syncDir) {
-                JournalFiles.syncDir(dir);
-            }
-        } catch (RuntimeException e) {
-            if (syncDir) {
-                appendLock.lock();
-                dirUnsynced = true;
-                appendLock.unlock();
-            }
-            throw e;
-        }
-        if (old.isEmpty()) {
-            return;
-        }
-        appendLock.lock();
-        try {
-            retired.removeAll(old);
-        } finally {
-            appendLock.unlock();
-        }
-        for (Retired r : old) {
-            try {
-                r.channel().close();
-            } catch (IOException e) {
-                LOG.warn("closing journal file {} failed: {}", r.path(), e.toString());
-            }
-        }
     }
 
     /**
@@ -406,17 +357,7 @@ public final class Journal implements AutoCloseable {
         appendLock.lock();
         try {
             closed = true;
-            for (Retired r : retired) {
-                if (sync) {
-                    r.channel().force(false);
-                }
-                r.channel().close();
-            }
-            retired.clear();
-            if (sync && dirUnsynced) {
-                JournalFiles.syncDir(dir);
-                dirUnsynced = false;
-            }
+            retired.closeAll(sync);
             if (active != null) {
                 if (sync) {
                     active.force(false);
