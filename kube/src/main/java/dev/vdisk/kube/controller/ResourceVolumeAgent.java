@@ -15,7 +15,9 @@ import dev.vdisk.kube.resource.VdiskNode;
 import dev.vdisk.kube.resource.VdiskSnapshot;
 import dev.vdisk.kube.resource.VdiskVolume;
 import dev.vdisk.kube.resource.VdiskVolumeSpec;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import java.net.HttpURLConnection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ResourceVolumeAgent implements VolumeAgent {
     private static final Logger LOG = LoggerFactory.getLogger(ResourceVolumeAgent.class);
+    private static final int SPEC_EDIT_ATTEMPTS = 5;
 
     /** Who asked for a split set through the CSI seam (CreateVolume's splitOnClone, or the CSI layer). */
     static final String REQUESTED_BY = "CSI";
@@ -174,16 +177,10 @@ final class ResourceVolumeAgent implements VolumeAgent {
     private AgentVolume change(
             String id, UnaryOperator<VdiskVolumeSpec> to, UnaryOperator<VdiskVolumeSpec> back, String what) {
         Resource<VdiskVolume> r = reads.volumes().withName(id);
-        r.edit(v -> {
-            v.setSpec(to.apply(v.getSpec()));
-            return v;
-        });
+        editSpec(id, r, to);
         VdiskVolume done = settledVolume(r, id);
         if (ResourceReads.refused(done)) {
-            r.edit(v -> {
-                v.setSpec(back.apply(v.getSpec()));
-                return v;
-            });
+            editSpec(id, r, back);
             LOG.info(
                     "volume {}: node {} refused {} ({}), spec reverted",
                     id,
@@ -194,6 +191,27 @@ final class ResourceVolumeAgent implements VolumeAgent {
         }
         LOG.info("volume {}: {} done on node {}", id, what, node);
         return AgentViews.volume(done);
+    }
+
+    /**
+     * Edits the spec. A 409 means a write came between the edit's read and its write, most often the node agent's
+     * status write: the edit reads again and reapplies {@code f} (a function of the spec it reads), a few times.
+     */
+    private static void editSpec(String id, Resource<VdiskVolume> r, UnaryOperator<VdiskVolumeSpec> f) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                r.edit(v -> {
+                    v.setSpec(f.apply(v.getSpec()));
+                    return v;
+                });
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == SPEC_EDIT_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.debug("volume {}: spec edit met a concurrent write (409), attempt {}", id, attempt);
+            }
+        }
     }
 
     /**
